@@ -1,0 +1,155 @@
+/**
+ * The validated, normalised configuration. The YAML keeps the seed's snake_case names; this is
+ * what the rest of the engine reads. Everything here is frozen after loading.
+ */
+
+/** Where a value came from in the YAML file, for error messages. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** One subtask of `t_init_update` / `t_update_template`: call `modul.method(...input_args)`. */
+export interface SubtaskConfig {
+  /** The YAML key, e.g. `subtask_0`. */
+  key: string;
+  /** `async` is awaited, `standard` is a plain call. */
+  type: 'async' | 'standard';
+  /** `Misso.services.async_helper`, `Misso.services.helper`, a path relative to the config file, or a package. */
+  modul: string;
+  method: string;
+  /** Positional arguments. Strings starting with `self.` are resolved from state at call time. */
+  inputArgs: unknown[];
+  /** Attribute the result is stored in; null means the result is dropped. */
+  targetAttr: string | null;
+  /** Merge a dict result key by key into the dict already held in `targetAttr`. */
+  targetSaveUpdate: boolean;
+  /** Return the value to the task as well. */
+  returnValue: boolean;
+  pos?: SourcePos;
+}
+
+/** One entry under `tasks:`. */
+export interface TaskConfig {
+  /** The YAML key (`t_update_tickers`, or any name when `kind` is given). */
+  key: string;
+  /** The task kind: a built-in `t_*` name or `./file.ts#t_name` for a user task. */
+  kind: string;
+  /** The name used in `system_status`, logs and metrics. Defaults to the key. */
+  name: string;
+  /** Period in seconds; null for run-once tasks (`t_init_update`) and event-driven ones. */
+  freqSecs: number | null;
+  /** A run that takes longer is aborted and counted as failed. @defaultValue max(30, 2 × freq) */
+  timeoutSecs: number | null;
+  /** `out: self.last_price`: the attribute the task writes, when the kind writes one. */
+  out: string | null;
+  /** The seed's task-level `input_args` (usually None). */
+  inputArgs: unknown[] | null;
+  subtasks: SubtaskConfig[];
+  /** Maximum age of the attributes this task feeds. @defaultValue 3 × freq */
+  maxAgeSecs: number | null;
+  /** Every other key of the task, for kind-specific options (`message`, `timeframe`, …). */
+  options: Readonly<Record<string, unknown>>;
+  pos?: SourcePos;
+}
+
+/** Per-account request budget (see src/exchange/budget.ts). */
+export interface RateBudgetConfig {
+  /** Weight units allowed per window. @defaultValue derived from ccxt's `rateLimit` */
+  capacity: number | null;
+  /** @defaultValue 1000 */
+  windowMs: number;
+  /** Disable the budget entirely (not recommended). @defaultValue true */
+  enabled: boolean;
+}
+
+/** The `exchange:` section. Absent means the simulated exchange. */
+export interface ExchangeConfig {
+  /** `sim` or any ccxt exchange id. */
+  id: string;
+  /** Sim knobs (seed, latency, faults, …) or ccxt constructor options, merged in. */
+  options: Readonly<Record<string, unknown>>;
+  /** ccxt `urls` overrides, e.g. `{api: {...}}` pointed at a local server. */
+  urls: Readonly<Record<string, unknown>> | null;
+  /** Resolved from `${ENV_VAR}` references only; never logged. */
+  apiKey: string | null;
+  secret: string | null;
+  password: string | null;
+  /** Sim-only knobs given beside `id` (`seed`, `latency_ms`, …). */
+  sim: Readonly<Record<string, unknown>>;
+  rateBudget: RateBudgetConfig;
+  /** Per-call timeout. @defaultValue 10000 */
+  timeoutMs: number;
+}
+
+/** The `logging:` section. */
+export interface LoggingConfig {
+  /** @defaultValue 'info' */
+  level: string;
+  /** JSON-lines log file, relative to the working directory; null for none. @defaultValue null */
+  file: string | null;
+}
+
+/** The `storage:` section (order journal). */
+export interface StorageConfig {
+  /** SQLite path, relative to the working directory, or `:memory:`. @defaultValue './misso.db' */
+  path: string;
+}
+
+/** The `orders:` section. */
+export interface OrdersConfig {
+  /** What to do with resting orders on stop. @defaultValue 'leave' */
+  onStop: 'leave' | 'cancel_all';
+  /** Orders open on the exchange that the journal does not know: adopt them or ignore them. @defaultValue 'adopt' */
+  unknownOrders: 'adopt' | 'ignore';
+  /** Refuse orders whose symbol has no fresh price in `last_price`. @defaultValue true */
+  requireFreshPrice: boolean;
+  /** After this many "not found" answers an order is marked lost. @defaultValue 5 */
+  lostAfterNotFound: number;
+  /** How long finished orders stay in the recently-closed cache. @defaultValue 30 */
+  recentlyClosedSecs: number;
+}
+
+/** The `notify:` section. */
+export interface NotifyConfig {
+  telegram: { token: string; chatId: string; apiUrl: string } | null;
+  /** The same message is not sent again within this window. @defaultValue 300 */
+  dedupeSecs: number;
+  /** At most this many messages per minute; more are summarised. @defaultValue 20 */
+  maxPerMinute: number;
+}
+
+/** The `http:` section (status API, metrics, dashboard). */
+export interface HttpConfig {
+  /** null disables the server. @defaultValue null */
+  port: number | null;
+  /** @defaultValue '127.0.0.1' */
+  host: string;
+}
+
+/** `shared_attributes` entry: `{modul: queue, function: Queue}` builds the order queue. */
+export interface SharedAttributeConfig {
+  modul: string;
+  function: string;
+  args: unknown[];
+  pos?: SourcePos;
+}
+
+/** The whole validated configuration. */
+export interface MissoConfig {
+  /** The config file, or null when built from an object. */
+  file: string | null;
+  /** Directory that relative `modul` paths resolve against. */
+  baseDir: string;
+  classAttributes: Readonly<Record<string, unknown>>;
+  sharedAttributes: Readonly<Record<string, SharedAttributeConfig>>;
+  /** In file order. */
+  tasks: readonly TaskConfig[];
+  exchange: ExchangeConfig;
+  logging: LoggingConfig;
+  storage: StorageConfig;
+  orders: OrdersConfig;
+  notify: NotifyConfig;
+  http: HttpConfig;
+}

@@ -1,0 +1,127 @@
+/**
+ * Time is injected everywhere so that tests run in virtual time and never sleep for real.
+ */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /**
+   * Waits `ms` milliseconds. Resolves `true` when the full time passed and `false` as soon as
+   * `signal` aborts (it never rejects), so loops can simply check the result.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<boolean>;
+}
+
+/** The wall clock, backed by `Date.now` and `setTimeout`. */
+export class SystemClock implements Clock {
+  now(): number {
+    return Date.now();
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(true);
+      }, Math.max(0, ms));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+interface Timer {
+  at: number;
+  seq: number;
+  resolve: (completed: boolean) => void;
+  cleanup: () => void;
+}
+
+/**
+ * A clock that only moves when told to. `advance(ms)` fires every due sleeper in time order and
+ * lets the promise chains behind each one run before moving on, so whole task loops can be
+ * driven through hours of virtual time in milliseconds of real time.
+ */
+export class VirtualClock implements Clock {
+  #now: number;
+  #seq = 0;
+  #timers: Timer[] = [];
+
+  /** @param startMs - the virtual epoch time to start at. @defaultValue 1_700_000_000_000 */
+  constructor(startMs = 1_700_000_000_000) {
+    this.#now = startMs;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  /** How many sleepers are waiting. */
+  get pending(): number {
+    return this.#timers.length;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer: Timer = {
+        at: this.#now + Math.max(0, ms),
+        seq: this.#seq++,
+        resolve,
+        cleanup: () => signal?.removeEventListener('abort', onAbort),
+      };
+      const onAbort = (): void => {
+        this.#timers = this.#timers.filter((t) => t !== timer);
+        resolve(false);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#timers.push(timer);
+    });
+  }
+
+  /** Moves time forward by `ms`, firing due sleepers in order and settling what they start. */
+  async advance(ms: number): Promise<void> {
+    const target = this.#now + ms;
+    await flush();
+    for (;;) {
+      const next = this.#nextDue(target);
+      if (!next) break;
+      this.#timers = this.#timers.filter((t) => t !== next);
+      this.#now = Math.max(this.#now, next.at);
+      next.cleanup();
+      next.resolve(true);
+      await flush();
+    }
+    this.#now = target;
+    await flush();
+  }
+
+  /**
+   * Advances in `stepMs` steps until `predicate()` holds, giving up after `maxMs` of virtual
+   * time with an error that says so.
+   */
+  async advanceUntil(predicate: () => boolean, maxMs: number, stepMs = 100): Promise<void> {
+    const limit = this.#now + maxMs;
+    while (!predicate()) {
+      if (this.#now >= limit) throw new Error(`condition not met within ${maxMs} ms of virtual time`);
+      await this.advance(stepMs);
+    }
+  }
+
+  #nextDue(target: number): Timer | undefined {
+    let best: Timer | undefined;
+    for (const t of this.#timers) {
+      if (t.at > target) continue;
+      if (!best || t.at < best.at || (t.at === best.at && t.seq < best.seq)) best = t;
+    }
+    return best;
+  }
+}
+
+/** Lets pending promise callbacks and I/O callbacks run. */
+async function flush(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise<void>((r) => setImmediate(r));
+}

@@ -1,0 +1,66 @@
+import { pino, type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Paths whose values never reach a log line. */
+export const REDACT_PATHS = [
+  'apiKey',
+  'secret',
+  'password',
+  'token',
+  'uid',
+  'privateKey',
+  '*.apiKey',
+  '*.secret',
+  '*.password',
+  '*.token',
+  '*.privateKey',
+  'exchange.apiKey',
+  'exchange.secret',
+  'config.exchange.apiKey',
+  'config.exchange.secret',
+];
+
+/** Options for {@link createLogger}. */
+export interface LogOptions {
+  /** @defaultValue 'info' */
+  level?: string;
+  /** JSON lines are appended here when set. */
+  file?: string | null;
+  /** Human-readable lines on stderr. @defaultValue true when stderr is a TTY */
+  pretty?: boolean;
+  /** Write nothing to the terminal (tests). @defaultValue false */
+  silent?: boolean;
+}
+
+/** Builds the process logger: JSON lines to a file and/or readable lines on the terminal. */
+export function createLogger(options: LogOptions = {}): Logger {
+  const level = options.level ?? 'info';
+  const base: LoggerOptions = {
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: { app: 'misso' },
+  };
+  const targets: { target: string; level: string; options: Record<string, unknown> }[] = [];
+  if (options.file) {
+    targets.push({ target: 'pino/file', level, options: { destination: options.file, mkdir: true } });
+  }
+  if (!options.silent) {
+    if (options.pretty ?? process.stderr.isTTY) {
+      targets.push({
+        target: 'pino-pretty',
+        level,
+        options: { destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app' },
+      });
+    } else {
+      targets.push({ target: 'pino/file', level, options: { destination: 2 } });
+    }
+  }
+  if (targets.length === 0) return pino({ ...base, enabled: false });
+  return pino(base, pino.transport({ targets }));
+}
+
+/** A logger that writes nothing, for tests and library users who bring none. */
+export function silentLogger(): Logger {
+  return pino({ enabled: false });
+}

@@ -1,0 +1,62 @@
+import type { Exchange } from 'ccxt';
+
+/**
+ * Request classes of the per-account rate budget, most urgent first: order placement and
+ * cancel, then order status, then account data, then market data.
+ */
+export type Priority = 'order' | 'status' | 'account' | 'market';
+
+/** Priorities in the order they are served. */
+export const PRIORITIES: readonly Priority[] = ['order', 'status', 'account', 'market'];
+
+/**
+ * The small set of kinds every exchange error is classified into, once, at the exchange
+ * boundary (see classify.ts). Callers steer on these, never on ccxt class names.
+ */
+export type ErrorKind =
+  /** Network trouble, 5xx, timeouts: try again after a backoff. */
+  | 'retryable'
+  /** 429 / 418 / DDoS protection: pause the lower classes, then try again. */
+  | 'rate_limit'
+  /** Clock skew (`InvalidNonce`, "outside recvWindow"): resync the time offset, then retry. */
+  | 'nonce'
+  /** Bad or missing credentials: stop the task and alert, never hammer. */
+  | 'auth'
+  /** The order was refused for good (`InvalidOrder`, `BadSymbol`, …). */
+  | 'invalid_order'
+  /** Not enough margin for the order: final for that order. */
+  | 'insufficient_funds'
+  /** `OrderNotFound`. */
+  | 'not_found'
+  /** The exchange does not support the call. */
+  | 'not_supported'
+  /** Anything else: treated as retryable by loops, but logged with its class. */
+  | 'unknown';
+
+/**
+ * One exchange account as the engine sees it: a ccxt `Exchange` (the simulator or a real
+ * class) behind the account's rate budget and the restart gate.
+ */
+export interface ExchangeSession {
+  /**
+   * The exchange every task and helper calls (`self.aftx`). It is a stable proxy: after a
+   * restart it points at the new instance. Each async unified method goes through the gate
+   * and the budget with the priority of its method name.
+   */
+  readonly exchange: Exchange;
+  /** True while the session is being rebuilt (the seed's `restart_exchange`). */
+  readonly restarting: boolean;
+  /** Calls currently in flight through the proxy. */
+  readonly inFlight: number;
+  /** Resolves when the gate is open (immediately when not restarting). Resolves early on abort. */
+  waitOpen(signal?: AbortSignal): Promise<void>;
+  /**
+   * Closes the gate, waits for the calls in flight to drain (up to `drainTimeoutMs`), closes the
+   * old instance, builds a new one, runs the `onReopen` hooks (reconciliation) and reopens.
+   */
+  restart(options?: { drainTimeoutMs?: number; signal?: AbortSignal }): Promise<void>;
+  /** Hooks run after a rebuild, before the gate opens again. */
+  onReopen(hook: () => Promise<void>): void;
+  /** Closes the exchange. Idempotent. */
+  close(): Promise<void>;
+}
