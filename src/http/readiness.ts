@@ -1,0 +1,36 @@
+import type { StatusSnapshot } from './types.js';
+
+/** The verdict behind `/readyz`. */
+export interface Readiness {
+  ready: boolean;
+  /** One line per reason the updater is not ready; empty when ready. */
+  reasons: string[];
+  /** Tasks whose last run failed (or that were marked down). */
+  downTasks: string[];
+  /** Readiness flags that are false. */
+  unmetFlags: string[];
+}
+
+/**
+ * Decides readiness from a snapshot: the engine says it is ready, it is running, every named
+ * flag holds, and no task is down. A task that has not run yet (`ok: null`) is not counted as
+ * down here; the engine's `init_update` flag covers the start. A scheduled exchange restart is
+ * not a reason either: it is routine and brief, and would make the probe flap.
+ */
+export function evaluateReadiness(snapshot: StatusSnapshot): Readiness {
+  const reasons: string[] = [];
+  if (snapshot.phase !== 'running') reasons.push(`phase is ${snapshot.phase}, not running`);
+  const unmetFlags = Object.entries(snapshot.readiness)
+    .filter(([, ok]) => !ok)
+    .map(([flag]) => flag);
+  for (const flag of unmetFlags) reasons.push(`readiness flag ${flag} is false`);
+  if (!snapshot.ready && unmetFlags.length === 0) reasons.push('the engine reports not ready');
+  const downTasks: string[] = [];
+  for (const [name, task] of Object.entries(snapshot.tasks)) {
+    if (task.ok !== false) continue;
+    downTasks.push(name);
+    const why = task.lastError ? `: ${task.lastError}` : '';
+    reasons.push(`task ${name} is down (${task.consecutiveFailures} consecutive failures)${why}`);
+  }
+  return { ready: reasons.length === 0, reasons, downTasks, unmetFlags };
+}

@@ -1,0 +1,152 @@
+/**
+ * The contract between the engine and the status server: the engine implements
+ * {@link StatusSource}; the HTTP layer only reads it. Everything here is plain JSON (no Dates,
+ * Maps or class instances) so it can be sent as is, and it never carries credentials.
+ */
+
+/** Lifecycle of the whole updater. */
+export type Phase = 'starting' | 'running' | 'stopping' | 'stopped' | 'faulted';
+
+/** What a task's loop is doing right now. */
+export type TaskState = 'waiting' | 'running' | 'sleeping' | 'backoff' | 'stopped';
+
+/** Health of one named task (the seed's `system_status[name]` plus counters). */
+export interface TaskStatus {
+  /** The task kind, e.g. `t_update_tickers`. */
+  kind: string;
+  /** Result of the last run: true when it succeeded, false when it failed, null before the first run. */
+  ok: boolean | null;
+  /** Runs finished since the process started (successful or not). Never decreases. */
+  runs: number;
+  /** Failed runs since the process started. Never decreases. */
+  failures: number;
+  /** Failures since the last success; 0 when the last run succeeded. */
+  consecutiveFailures: number;
+  /** Message of the latest failure, null when the task has never failed or has recovered. */
+  lastError: string | null;
+  /** Epoch ms of the latest successful run. */
+  lastSuccessAt: number | null;
+  /** Wall time of the latest run. */
+  lastDurationMs: number | null;
+  /** The task's period; null for run-once or event-driven tasks. */
+  freqSecs: number | null;
+  state: TaskState;
+}
+
+/** Freshness of one state attribute (`watch_list`, `last_price`, …). */
+export interface AttributeStatus {
+  /** Epoch ms of the latest write; null when never written. */
+  updatedAt: number | null;
+  /** `now - updatedAt` at snapshot time; null when never written. */
+  ageMs: number | null;
+  /** Older than this is stale; null when the attribute never goes stale. */
+  maxAgeMs: number | null;
+  /** `ageMs > maxAgeMs`, or never written although it has a maximum age. */
+  stale: boolean;
+  /** The task (or `init`, `config`) that wrote it last. */
+  source: string | null;
+  /** Short human text for display, e.g. `27 symbols` or `10234.5`. Never the full value. */
+  summary: string;
+}
+
+/** Order counts. The first four are current sizes; `failed` and `submitted` count since start. */
+export interface OrderCounts {
+  /** Queued intents not yet acknowledged by the exchange. */
+  pending: number;
+  /** Orders the exchange holds open. */
+  open: number;
+  /** Finished orders still in the recently-closed cache. */
+  recentlyClosed: number;
+  /** Orders not found N times and still polled. */
+  lost: number;
+  /** Orders that ended `failed` since start. Never decreases. */
+  failed: number;
+  /** Orders sent to the exchange since start. Never decreases. */
+  submitted: number;
+}
+
+/** The per-account rate budget as seen at snapshot time. */
+export interface BudgetStatus {
+  /** Weight units allowed per window. */
+  capacity: number;
+  windowMs: number;
+  /** Weight used in the current window. */
+  usedInWindow: number;
+  /** Requests waiting, by priority (`order`, `status`, `account`, `market`). */
+  waiting: Record<string, number>;
+  /** Epoch ms until which the lower classes are paused (429/418/Retry-After); null when not paused. */
+  pausedUntil: number | null;
+}
+
+/** The exchange session. */
+export interface ExchangeStatus {
+  /** True while the session is being rebuilt. */
+  restarting: boolean;
+  /** Calls currently in flight. */
+  inFlight: number;
+  /** Completed restarts since start. Never decreases. */
+  restarts: number;
+  budget: BudgetStatus;
+}
+
+/** Everything the status server shows, taken at one instant. */
+export interface StatusSnapshot {
+  /** The updater's name (config file name or library-given). */
+  name: string;
+  /** `sim` or the ccxt id. */
+  exchangeId: string;
+  /** Epoch ms. */
+  startedAt: number;
+  /** Epoch ms at which this snapshot was taken (the engine's clock). */
+  now: number;
+  phase: Phase;
+  /** The engine's overall verdict. `/readyz` also requires every task to be up. */
+  ready: boolean;
+  /** Named readiness flags: `init_update`, `exchange`, `journal`, … */
+  readiness: Record<string, boolean>;
+  tasks: Record<string, TaskStatus>;
+  attributes: Record<string, AttributeStatus>;
+  orders: OrderCounts;
+  exchange: ExchangeStatus;
+  /** A few last prices for display, by symbol. */
+  prices: Record<string, number>;
+  capital: { total: number | null; free: number | null };
+}
+
+/** Something that happened, pushed to live clients as it happens. */
+export type StatusEvent =
+  /** A task's status changed (a run ended, it entered backoff, it was marked down as stale, …). */
+  | { type: 'task'; at: number; task: string; status: TaskStatus }
+  /** An attribute was written or went stale. */
+  | { type: 'attribute'; at: number; attribute: string; status: AttributeStatus }
+  /** An order changed status. `reason` explains `failed`/`rejected`/`lost`. */
+  | {
+      type: 'order';
+      at: number;
+      clientOrderId: string;
+      id: string | null;
+      symbol: string;
+      side: string;
+      status: string;
+      reason: string | null;
+    }
+  /** A notification the engine sent (stale data, recovery, system status summary, …). */
+  | { type: 'notification'; at: number; level: 'info' | 'warn' | 'error'; message: string }
+  /** The updater changed phase. */
+  | { type: 'phase'; at: number; phase: Phase }
+  /** The exchange session started or finished a restart. */
+  | { type: 'exchange'; at: number; restarting: boolean; restarts: number };
+
+/** The type tags of {@link StatusEvent}. */
+export type StatusEventType = StatusEvent['type'];
+
+/** What the engine offers the status server. */
+export interface StatusSource {
+  /** The current status; cheap enough to call on every request and every second. */
+  snapshot(): StatusSnapshot;
+  /**
+   * Calls `listener` for every event until the returned function is called. Listeners must not
+   * be able to break the engine: the engine should catch what they throw.
+   */
+  subscribe(listener: (event: StatusEvent) => void): () => void;
+}
