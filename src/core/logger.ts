@@ -29,6 +29,8 @@ export interface LogOptions {
   file?: string | null;
   /** Human-readable lines on stderr. @defaultValue true when stderr is a TTY */
   pretty?: boolean;
+  /** Minimum level shown on the terminal (the file still gets `level`). @defaultValue level */
+  terminalLevel?: string;
   /** Write nothing to the terminal (tests). @defaultValue false */
   silent?: boolean;
 }
@@ -46,21 +48,29 @@ export function createLogger(options: LogOptions = {}): Logger {
     targets.push({ target: 'pino/file', level, options: { destination: options.file, mkdir: true } });
   }
   if (!options.silent) {
+    const terminalLevel = options.terminalLevel ?? level;
     if (options.pretty ?? process.stderr.isTTY) {
       targets.push({
         target: 'pino-pretty',
-        level,
+        level: terminalLevel,
         options: { destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app' },
       });
     } else {
-      targets.push({ target: 'pino/file', level, options: { destination: 2 } });
+      targets.push({ target: 'pino/file', level: terminalLevel, options: { destination: 2 } });
     }
   }
   if (targets.length === 0) return pino({ ...base, enabled: false });
+  // The root level must let through what the most verbose target wants.
+  base.level = lowestLevel(targets.map((t) => t.level));
   return pino(base, pino.transport({ targets }));
 }
 
 /** A logger that writes nothing, for tests and library users who bring none. */
 export function silentLogger(): Logger {
   return pino({ enabled: false });
+}
+
+function lowestLevel(levels: string[]): string {
+  const order = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+  return levels.reduce((a, b) => (order.indexOf(b) < order.indexOf(a) ? b : a));
 }

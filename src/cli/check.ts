@@ -1,0 +1,37 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { loadConfigFile } from '../config/load.js';
+import { summarizeConfig } from '../config/summary.js';
+import { loadModule } from '../engine/module-registry.js';
+import { loadTaskKind } from '../engine/updater.js';
+import { BUILTIN_ATTRIBUTES, BUILTIN_TASK_KINDS } from '../tasks/registry.js';
+import type { CliIo } from './io.js';
+
+/** Usage of `misso check`. */
+export const CHECK_USAGE = `usage: misso check CONFIG
+
+Validates CONFIG without contacting any exchange: YAML syntax, keys, task kinds, modules and
+methods, self. references, types and environment variables. Exit 0 with a summary, or exit 2
+with every problem as FILE:LINE:COL: path: message.`;
+
+/** `misso check CONFIG`. Returns the exit code. */
+export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    io.stdout.write(`${CHECK_USAGE}\n`);
+    return 0;
+  }
+  const file = positionals[0];
+  if (!file || positionals.length > 1) {
+    io.stderr.write(`misso check: expected one CONFIG file\n\n${CHECK_USAGE}\n`);
+    return 2;
+  }
+  const config = await loadConfigFile(resolve(file), {
+    taskKinds: new Set(Object.keys(BUILTIN_TASK_KINDS)),
+    builtinAttributes: BUILTIN_ATTRIBUTES,
+    loadModule,
+    loadTaskKind,
+  });
+  io.stdout.write(`${summarizeConfig(config)}\n`);
+  return 0;
+}

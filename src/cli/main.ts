@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { coerceError, UserError } from '../core/errors.js';
+import { checkCommand } from './check.js';
+import { processIo, type CliIo } from './io.js';
+import { PACKAGE_ROOT } from './paths.js';
+import { runCommand } from './run.js';
+import { simServerCommand } from './sim-server.js';
+
+const USAGE = `usage: misso <command> [options]
+
+commands:
+  run [CONFIG]     run the updater (default: the bundled example on the simulated exchange)
+  check CONFIG     validate a config without contacting any exchange
+  sim-server       serve the simulated market over the Binance USD-M REST dialect
+
+misso <command> --help shows the command's options.`;
+
+/**
+ * The CLI: parses the command, runs it and turns the outcome into an exit code. User mistakes
+ * (bad flags, bad config) print their message without a stack trace and exit 2; anything else
+ * is a bug and prints its stack with exit 1.
+ */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest, io);
+      case 'check':
+        return await checkCommand(rest, io);
+      case 'sim-server':
+        return await simServerCommand(rest, io);
+      case '--version':
+      case '-v': {
+        const pkg = JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+        io.stdout.write(`${pkg.version}\n`);
+        return 0;
+      }
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        io.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        io.stderr.write(`misso: unknown command '${command}'\n\n${USAGE}\n`);
+        return 2;
+    }
+  } catch (err: unknown) {
+    if (err instanceof UserError) {
+      io.stderr.write(`${err.message}\n`);
+      return err.exitCode;
+    }
+    const e = coerceError(err);
+    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`misso ${command}: ${e.message}\nrun 'misso ${command} --help' for the options\n`);
+      return 2;
+    }
+    io.stderr.write(`misso: internal error: ${e.stack ?? e.message}\n`);
+    return 1;
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && /(?:src[\\/]cli[\\/]main\.ts|bin[\\/]misso(?:\.js)?)$/.test(process.argv[1]);
+if (isEntry || process.env['MISSO_CLI'] === '1') {
+  const code = await main(process.argv.slice(2));
+  process.exitCode = code;
+  // Exit promptly even if a library left a handle open after a clean stop.
+  setTimeout(() => process.exit(code), 500).unref();
+}

@@ -1,0 +1,127 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UserError } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
+import { Updater } from '../engine/updater.js';
+import { startStatusServer } from '../http/status-server.js';
+import type { CliIo } from './io.js';
+import { DEFAULT_CONFIG } from './paths.js';
+import { renderStatus, statusLine } from './status-view.js';
+
+/** Usage of `misso run`. */
+export const RUN_USAGE = `usage: misso run [CONFIG] [--for SECONDS] [--state-out FILE] [--http-port PORT] [--log-level LEVEL]
+
+Runs the updater. Without CONFIG it runs the bundled example on the simulated exchange.
+  --for SECONDS     stop gracefully after SECONDS and exit 0
+  --state-out FILE  write {"state": ..., "tasks": ...} as JSON when stopping
+  --http-port PORT  serve /status, /metrics, /readyz and the live dashboard on 127.0.0.1:PORT
+  --log-level LEVEL trace, debug, info, warn or error (default: the config's, else info)
+Ctrl-C (SIGINT) or SIGTERM stops gracefully; a second signal forces the exit.`;
+
+function positiveNumber(flag: string, raw: string | undefined): number | null {
+  if (raw === undefined) return null;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`misso run: ${flag} takes a positive number of seconds, not '${raw}'`);
+  return n;
+}
+
+/** `misso run`. Resolves with the exit code once the updater has stopped. */
+export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.EventEmitter = process): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      for: { type: 'string' },
+      'state-out': { type: 'string' },
+      'http-port': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(`${RUN_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 1) throw new UserError(`misso run: expected at most one CONFIG, got ${positionals.length}\n\n${RUN_USAGE}`);
+  const forSecs = positiveNumber('--for', values.for);
+  const httpPort = values['http-port'] === undefined ? null : Number(values['http-port']);
+  if (httpPort !== null && (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535)) {
+    throw new UserError(`misso run: --http-port takes a port number, not '${values['http-port']}'`);
+  }
+  const configPath = resolve(positionals[0] ?? DEFAULT_CONFIG);
+  const live = Boolean(io.stdout.isTTY);
+
+  // The logger is built from the validated config so its `logging` section applies.
+  const updater = await Updater.fromFile(configPath, {
+    logger: (config) =>
+      createLogger({
+        level: values['log-level'] ?? config.logging.level,
+        file: config.logging.file ?? (live ? 'logs/misso.log' : null),
+        // A live status screen owns the terminal: only warnings and errors are printed beside it.
+        terminalLevel: live ? 'warn' : (values['log-level'] ?? config.logging.level),
+      }),
+  });
+
+  let signalled = 0;
+  const onSignal = (sig: string): void => {
+    signalled += 1;
+    if (signalled === 1) {
+      io.stderr.write(`\nmisso: ${sig} received, stopping (send it again to force)\n`);
+      void updater.stop();
+    } else {
+      io.stderr.write(`misso: second ${sig}, forcing exit\n`);
+      process.exit(130);
+    }
+  };
+  const onInt = (): void => onSignal('SIGINT');
+  const onTerm = (): void => onSignal('SIGTERM');
+  signals.on('SIGINT', onInt);
+  signals.on('SIGTERM', onTerm);
+
+  const httpPortToUse = httpPort ?? updater.config.http.port;
+  let server: Awaited<ReturnType<typeof startStatusServer>> | null = null;
+  let ticker: NodeJS.Timeout | null = null;
+  let drawn = 0;
+  const draw = (): void => {
+    const snap = updater.snapshotStatus();
+    if (live) {
+      const lines = renderStatus(snap, true);
+      const clear = drawn > 0 ? `\x1b[${drawn}A\x1b[0J` : '';
+      io.stdout.write(`${clear}${lines.join('\n')}\n`);
+      drawn = lines.length;
+    } else {
+      io.stdout.write(`${statusLine(snap)}\n`);
+    }
+  };
+  try {
+    io.stderr.write(`misso: starting ${configPath} on ${updater.config.exchange.id}\n`);
+    await updater.start();
+    if (httpPortToUse !== null) {
+      server = await startStatusServer({ source: updater.statusSource(), host: updater.config.http.host, port: httpPortToUse, logger: updater.logger });
+      io.stderr.write(`misso: status on ${server.url} (dashboard), ${server.url}/metrics\n`);
+    }
+    draw();
+    ticker = setInterval(draw, live ? 1000 : 5000);
+    const stopTimer = forSecs === null ? null : setTimeout(() => void updater.stop(), forSecs * 1000);
+    await new Promise<void>((resolveStopped) => {
+      if (updater.phase === 'stopped' || updater.phase === 'faulted') resolveStopped();
+      updater.on('phase', (p) => (p === 'stopped' || p === 'faulted' ? resolveStopped() : undefined));
+    });
+    if (stopTimer) clearTimeout(stopTimer);
+  } finally {
+    if (ticker) clearInterval(ticker);
+    await updater.stop();
+    await server?.close();
+    signals.off('SIGINT', onInt);
+    signals.off('SIGTERM', onTerm);
+    if (values['state-out']) {
+      const out = resolve(values['state-out']);
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, `${JSON.stringify(updater.snapshot(), null, 2)}\n`);
+      io.stderr.write(`misso: state written to ${out}\n`);
+    }
+  }
+  draw();
+  return updater.phase === 'faulted' ? 1 : 0;
+}

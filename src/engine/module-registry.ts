@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as asyncHelper from '../helpers/async-helper.js';
+import * as helper from '../helpers/helper.js';
+
+/** The seed's module names and the built-in modules they stand for. */
+export const BUILTIN_MODULES: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  'Misso.services.async_helper': asyncHelper,
+  'Misso.services.helper': helper,
+};
+
+const LOCAL_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
+
+/** A `modul:` that names a file rather than a package. */
+function isPathLike(modul: string): boolean {
+  return modul.startsWith('./') || modul.startsWith('../') || isAbsolute(modul) || /\.(m?[jt]s)$/.test(modul);
+}
+
+/**
+ * Loads what a subtask's `modul:` names: a built-in helper module, a file relative to the config
+ * (`.ts`, `.mts`, `.js`, `.mjs`; the extension may be left out), or an installed package.
+ * Throws an Error whose message says what was tried.
+ */
+export async function loadModule(modul: string, baseDir: string): Promise<Record<string, unknown>> {
+  const builtin = BUILTIN_MODULES[modul];
+  if (builtin) return builtin;
+  if (isPathLike(modul)) {
+    const base = resolve(baseDir, modul);
+    const candidates = /\.(m?[jt]s)$/.test(base) ? [base] : LOCAL_EXTENSIONS.map((ext) => base + ext);
+    const found = candidates.find((c) => existsSync(c));
+    if (!found) throw new Error(`no file ${candidates.join(' or ')}`);
+    return (await import(pathToFileURL(found).href)) as Record<string, unknown>;
+  }
+  try {
+    return (await import(modul)) as Record<string, unknown>;
+  } catch (err: unknown) {
+    const known = Object.keys(BUILTIN_MODULES).join(', ');
+    throw new Error(`cannot import package '${modul}' (built-in modules: ${known}; files must start with ./)`, {
+      cause: err,
+    });
+  }
+}
+
+/** Splits `./my-tasks.ts#t_my_task` into the module and the export name. */
+export function splitKindSpec(spec: string): { modul: string; exportName: string } | null {
+  const hash = spec.lastIndexOf('#');
+  if (hash <= 0 || hash === spec.length - 1) return null;
+  return { modul: spec.slice(0, hash), exportName: spec.slice(hash + 1) };
+}

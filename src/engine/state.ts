@@ -1,0 +1,178 @@
+import { EventEmitter } from 'node:events';
+import type { Clock } from '../core/clock.js';
+
+/** When and from where an attribute got its value, and how old it may get. */
+export interface AttributeMeta {
+  /** Epoch ms of the last write; null while it still holds its configured initial value. */
+  updatedAt: number | null;
+  /** Who wrote it: a task name, `config`, `library`, … */
+  source: string | null;
+  /** Older than this counts as stale; null means it never goes stale. */
+  maxAgeMs: number | null;
+}
+
+/** Emitted on every write. */
+export interface StateChange {
+  name: string;
+  value: unknown;
+  source: string;
+  at: number;
+}
+
+/** True for a plain object that can be merged key by key (not an array, not a class instance). */
+export function isPlainDict(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The updater's attributes (the seed's `self.<name>`), each with its metadata. Staleness is data:
+ * every write records when and from where it came, dict attributes also record each key's time
+ * (so "is there a fresh price for BTC" can be answered), and the feeding task's max age decides
+ * when a value is stale.
+ */
+export class StateStore extends EventEmitter<{ change: [StateChange] }> {
+  readonly #clock: Clock;
+  readonly #values = new Map<string, unknown>();
+  readonly #meta = new Map<string, AttributeMeta>();
+  readonly #keyTimes = new Map<string, Map<string, number>>();
+
+  constructor(initial: Readonly<Record<string, unknown>>, clock: Clock) {
+    super();
+    this.#clock = clock;
+    for (const [name, value] of Object.entries(initial)) {
+      this.#values.set(name, structuredClone(value));
+      this.#meta.set(name, { updatedAt: null, source: 'config', maxAgeMs: null });
+    }
+  }
+
+  /** Attribute names, in definition order. */
+  names(): string[] {
+    return [...this.#values.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.#values.has(name);
+  }
+
+  get<T = unknown>(name: string): T {
+    return this.#values.get(name) as T;
+  }
+
+  /** Declares an attribute holding a live object (the exchange, the order queue) without copying it. */
+  define(name: string, value: unknown, source = 'engine'): void {
+    this.#values.set(name, value);
+    this.#meta.set(name, { updatedAt: this.#clock.now(), source, maxAgeMs: this.#meta.get(name)?.maxAgeMs ?? null });
+  }
+
+  /** Assigns an attribute (the subtask's `target_attr`). */
+  set(name: string, value: unknown, source: string): void {
+    const at = this.#clock.now();
+    this.#values.set(name, value);
+    this.#touch(name, source, at);
+    if (isPlainDict(value)) {
+      const times = new Map<string, number>();
+      for (const key of Object.keys(value)) times.set(key, at);
+      this.#keyTimes.set(name, times);
+    } else {
+      this.#keyTimes.delete(name);
+    }
+    this.emit('change', { name, value, source, at });
+  }
+
+  /**
+   * Merges a dict into the dict already held in `name`, keeping the same object
+   * (`target_save_update: true`). A non-dict on either side is an error, not a silent no-op.
+   */
+  merge(name: string, patch: unknown, source: string): void {
+    const current = this.#values.get(name);
+    if (current === null || current === undefined) {
+      this.set(name, isPlainDict(patch) ? { ...patch } : patch, source);
+      if (!isPlainDict(patch)) throw new TypeError(`cannot merge a ${describe(patch)} into '${name}': the result must be a dict`);
+      return;
+    }
+    if (!isPlainDict(current)) {
+      throw new TypeError(`cannot merge into '${name}': it holds a ${describe(current)}, not a dict (set target_save_update: false)`);
+    }
+    if (!isPlainDict(patch)) {
+      throw new TypeError(`cannot merge a ${describe(patch)} into '${name}': the result must be a dict`);
+    }
+    const at = this.#clock.now();
+    Object.assign(current, patch);
+    const times = this.#keyTimes.get(name) ?? new Map<string, number>();
+    for (const key of Object.keys(patch)) times.set(key, at);
+    this.#keyTimes.set(name, times);
+    this.#touch(name, source, at);
+    this.emit('change', { name, value: current, source, at });
+  }
+
+  /** Marks `name` as updated now without replacing it (for objects mutated in place, like open_orders). */
+  touch(name: string, source: string): void {
+    const at = this.#clock.now();
+    this.#touch(name, source, at);
+    this.emit('change', { name, value: this.#values.get(name), source, at });
+  }
+
+  meta(name: string): AttributeMeta | undefined {
+    const m = this.#meta.get(name);
+    return m ? { ...m } : undefined;
+  }
+
+  setMaxAge(name: string, maxAgeMs: number | null): void {
+    const m = this.#meta.get(name) ?? { updatedAt: null, source: null, maxAgeMs: null };
+    this.#meta.set(name, { ...m, maxAgeMs });
+  }
+
+  /** Milliseconds since the last write, or null if never written. */
+  ageMs(name: string): number | null {
+    const at = this.#meta.get(name)?.updatedAt;
+    return at === null || at === undefined ? null : this.#clock.now() - at;
+  }
+
+  /** Stale: it has a max age and was never written or was written longer ago than that. */
+  isStale(name: string): boolean {
+    const m = this.#meta.get(name);
+    if (!m || m.maxAgeMs === null) return false;
+    if (m.updatedAt === null) return true;
+    return this.#clock.now() - m.updatedAt > m.maxAgeMs;
+  }
+
+  /** When `key` of dict attribute `name` was last written, or null. */
+  keyUpdatedAt(name: string, key: string): number | null {
+    return this.#keyTimes.get(name)?.get(key) ?? null;
+  }
+
+  /** Fresh when `key` exists in dict `name` and was written within the attribute's max age. */
+  isKeyFresh(name: string, key: string): boolean {
+    const at = this.keyUpdatedAt(name, key);
+    if (at === null) return false;
+    const maxAge = this.#meta.get(name)?.maxAgeMs ?? null;
+    return maxAge === null || this.#clock.now() - at <= maxAge;
+  }
+
+  /** Reads `a.b.c`: the attribute `a`, then keys (or properties) `b` and `c`. */
+  resolvePath(path: string): unknown {
+    const [head, ...rest] = path.split('.');
+    if (head === undefined || !this.#values.has(head)) {
+      throw new ReferenceError(`self.${path}: there is no attribute '${head ?? ''}'`);
+    }
+    let value: unknown = this.#values.get(head);
+    for (const key of rest) {
+      if (value === null || value === undefined) return undefined;
+      value = (value as Record<string, unknown>)[key];
+    }
+    return value;
+  }
+
+  #touch(name: string, source: string, at: number): void {
+    const m = this.#meta.get(name);
+    this.#meta.set(name, { updatedAt: at, source, maxAgeMs: m?.maxAgeMs ?? null });
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'list';
+  return typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
+}

@@ -1,0 +1,117 @@
+import type { ExchangeSession } from '../exchange/types.js';
+import type { AttributeStatus, Phase, StatusSnapshot, TaskStatus as PublicTaskStatus } from '../http/types.js';
+import type { OrderManager } from '../orders/manager.js';
+import type { StateStore } from './state.js';
+import type { TaskStatus } from './task-kind.js';
+
+/** What {@link buildSnapshot} reads. */
+export interface SnapshotInput {
+  name: string;
+  exchangeId: string;
+  startedAt: number;
+  now: number;
+  phase: Phase;
+  readiness: Record<string, boolean>;
+  tasks: Record<string, TaskStatus>;
+  state: StateStore;
+  orders: OrderManager | null;
+  session: ExchangeSession | null;
+  restarts: number;
+}
+
+const HIDDEN = new Set(['aftx', 'exchange', 'pending_orders']);
+const PRICES_SHOWN = 8;
+
+/** A short human summary of a value: never the value itself (it may be large). */
+export function summarize(value: unknown): string {
+  if (value === null || value === undefined) return '-';
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(4);
+  if (typeof value === 'string') return value.length > 40 ? `${value.slice(0, 37)}...` : value;
+  if (typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return `${value.length} items`;
+  if (typeof value === 'object') return `${Object.keys(value).length} keys`;
+  return typeof value;
+}
+
+/** Builds the status server's snapshot from the engine's parts. */
+export function buildSnapshot(input: SnapshotInput): StatusSnapshot {
+  const { state, now } = input;
+  const attributes: Record<string, AttributeStatus> = {};
+  for (const name of state.names()) {
+    if (HIDDEN.has(name)) continue;
+    const meta = state.meta(name);
+    attributes[name] = {
+      updatedAt: meta?.updatedAt ?? null,
+      ageMs: state.ageMs(name),
+      maxAgeMs: meta?.maxAgeMs ?? null,
+      stale: state.isStale(name),
+      source: meta?.source ?? null,
+      summary: summarize(state.get(name)),
+    };
+  }
+  const tasks: StatusSnapshot['tasks'] = {};
+  for (const [name, s] of Object.entries(input.tasks)) tasks[name] = toPublicStatus(s);
+  const lastPrice = state.get<Record<string, number> | null>('last_price') ?? {};
+  const prices = Object.fromEntries(Object.entries(lastPrice).slice(0, PRICES_SHOWN));
+  const orderStats = input.orders?.stats();
+  const budget = sessionBudget(input.session);
+  const allUp = Object.values(tasks).every((t) => t.ok !== false);
+  return {
+    name: input.name,
+    exchangeId: input.exchangeId,
+    startedAt: input.startedAt,
+    now,
+    phase: input.phase,
+    ready: input.phase === 'running' && Object.values(input.readiness).every(Boolean) && allUp,
+    readiness: input.readiness,
+    tasks,
+    attributes,
+    orders: {
+      pending: orderStats?.pending ?? 0,
+      open: orderStats?.open ?? 0,
+      recentlyClosed: orderStats?.recentlyClosed ?? 0,
+      lost: orderStats?.lost ?? 0,
+      failed: orderStats?.failed ?? 0,
+      submitted: orderStats?.submitted ?? 0,
+    },
+    exchange: {
+      restarting: input.session?.restarting ?? false,
+      inFlight: input.session?.inFlight ?? 0,
+      restarts: input.restarts,
+      budget,
+    },
+    prices,
+    capital: {
+      total: numberOrNull(state.get('total_capital')),
+      free: numberOrNull(state.get('free_capital')),
+    },
+  };
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function sessionBudget(session: ExchangeSession | null): StatusSnapshot['exchange']['budget'] {
+  const budget = (session as { budget?: { snapshot?: () => StatusSnapshot['exchange']['budget'] } } | null)?.budget;
+  return (
+    budget?.snapshot?.() ?? { capacity: 0, windowMs: 0, usedInWindow: 0, waiting: {}, pausedUntil: null }
+  );
+}
+
+/** A task's status as the status server shows it: a task feeding stale data counts as down. */
+export function toPublicStatus(s: TaskStatus): PublicTaskStatus {
+  return {
+    kind: s.kind,
+    ok: s.ok === null ? null : s.ok && s.staleAttributes.length === 0,
+    runs: s.runs,
+    failures: s.failures,
+    consecutiveFailures: s.consecutiveFailures,
+    lastError: s.staleAttributes.length > 0 ? `stale: ${s.staleAttributes.join(', ')}` : s.lastError,
+    lastSuccessAt: s.lastSuccessAt,
+    lastDurationMs: s.lastDurationMs,
+    freqSecs: s.freqSecs,
+    state: s.state,
+  };
+}
+

@@ -1,0 +1,184 @@
+import type { Clock } from '../core/clock.js';
+import { coerceError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { errorKindOf } from './error-kind.js';
+import type { TaskKind, TaskStatus } from './task-kind.js';
+
+/** Options of a {@link TaskSupervisor}. */
+export interface SupervisorOptions {
+  name: string;
+  kindName: string;
+  kind: TaskKind;
+  /** Period between passes in ms; null for `once` and services. */
+  freqMs: number | null;
+  /** A pass that takes longer is aborted and counted as failed. */
+  timeoutMs: number;
+  /** First backoff after a failure; doubled each time, capped at `freqMs` (or `maxBackoffMs`). @defaultValue 1000 */
+  baseBackoffMs?: number;
+  /** Cap for tasks without a period. @defaultValue 30000 */
+  maxBackoffMs?: number;
+  /** Give up after this many failures in a row (used for the init update). @defaultValue unlimited */
+  maxConsecutiveFailures?: number;
+  /** How long stop waits for a pass under way. @defaultValue 1000 */
+  stopGraceMs?: number;
+  clock: Clock;
+  logger: Logger;
+  /** Uniform [0,1) source for jitter; injectable for deterministic tests. @defaultValue Math.random */
+  random?: () => number;
+  /** Resolves when the init update is done (skipped when the kind says so). */
+  initDone: Promise<void>;
+  /** Resolves when the exchange gate is open. */
+  waitOpen: (signal: AbortSignal) => Promise<void>;
+  /** One pass (or the whole service), with a signal that aborts on stop or timeout. */
+  run: (signal: AbortSignal) => Promise<void>;
+  /** Called after every pass with its outcome. */
+  onResult?: (status: TaskStatus, error: Error | null) => void;
+}
+
+/**
+ * The one loop every task runs under, instead of a copy per task: wait for the init update,
+ * wait while the exchange restarts, run, record the outcome, sleep `freq` (abortably). A
+ * failure backs off exponentially with jitter, capped at `freq`; the loop never exits on an
+ * error and never spins. Authentication errors stop the task instead of hammering.
+ */
+export class TaskSupervisor {
+  readonly status: TaskStatus;
+  readonly #o: SupervisorOptions;
+  readonly #random: () => number;
+  #current: Promise<void> | null = null;
+
+  constructor(options: SupervisorOptions) {
+    this.#o = options;
+    this.#random = options.random ?? Math.random;
+    this.status = {
+      kind: options.kindName,
+      ok: null,
+      runs: 0,
+      failures: 0,
+      consecutiveFailures: 0,
+      lastError: null,
+      lastErrorKind: null,
+      lastSuccessAt: null,
+      lastDurationMs: null,
+      freqSecs: options.freqMs === null ? null : options.freqMs / 1000,
+      state: 'waiting',
+      staleAttributes: [],
+    };
+  }
+
+  /** The backoff before retry number `attempt` (1-based), before jitter. */
+  backoffMs(attempt: number): number {
+    const base = this.#o.baseBackoffMs ?? 1000;
+    const cap = this.#o.freqMs ?? this.#o.maxBackoffMs ?? 30_000;
+    return Math.min(cap, base * 2 ** Math.min(attempt - 1, 30));
+  }
+
+  /** Runs until `stop` aborts. Resolves once the loop has ended. */
+  async run(stop: AbortSignal): Promise<void> {
+    const { kind, clock } = this.#o;
+    if (kind.waitForInit ?? kind.mode !== 'once') {
+      await Promise.race([this.#o.initDone, abortPromise(stop)]);
+    }
+    if (kind.delayFirstRun && this.#o.freqMs !== null) await clock.sleep(this.#o.freqMs, stop);
+    while (!stop.aborted) {
+      if (kind.gated ?? true) await this.#o.waitOpen(stop);
+      if (stop.aborted) break;
+      const error = await this.#pass(stop);
+      if (stop.aborted) break;
+      if (error) {
+        if (errorKindOf(error) === 'auth') {
+          this.#o.logger.error({ task: this.#o.name, err: error.message }, 'authentication failed: task stopped');
+          break;
+        }
+        const cap = this.#o.maxConsecutiveFailures;
+        if (cap !== undefined && this.status.consecutiveFailures >= cap) break;
+        this.status.state = 'backoff';
+        const delay = this.backoffMs(this.status.consecutiveFailures) * (0.5 + this.#random() * 0.5);
+        await clock.sleep(delay, stop);
+        continue;
+      }
+      if (kind.mode === 'once') break;
+      if (kind.mode === 'service') {
+        // A service that returns without being stopped is restarted, but never in a hot loop.
+        this.status.state = 'backoff';
+        await clock.sleep(this.backoffMs(1), stop);
+        continue;
+      }
+      if (kind.selfPaced) continue;
+      this.status.state = 'sleeping';
+      await clock.sleep(this.#o.freqMs ?? 0, stop);
+    }
+    this.status.state = 'stopped';
+  }
+
+  /** Waits for a pass under way, up to the stop grace. */
+  async settle(): Promise<void> {
+    const current = this.#current;
+    if (!current) return;
+    await Promise.race([current, new Promise<void>((r) => setTimeout(r, this.#o.stopGraceMs ?? 1000).unref())]);
+  }
+
+  /** Marks a service alive between passes. */
+  heartbeat(): void {
+    this.status.ok = true;
+    this.status.lastSuccessAt = this.#o.clock.now();
+    this.#o.onResult?.(this.status, null);
+  }
+
+  async #pass(stop: AbortSignal): Promise<Error | null> {
+    const { clock } = this.#o;
+    const controller = new AbortController();
+    const onStop = (): void => controller.abort(stop.reason);
+    stop.addEventListener('abort', onStop, { once: true });
+    const started = clock.now();
+    this.status.state = 'running';
+    let error: Error | null = null;
+    const runPromise = this.#o.run(controller.signal);
+    this.#current = runPromise.catch(() => undefined);
+    try {
+      if (this.#o.kind.mode === 'service') {
+        await runPromise;
+      } else {
+        const timer = new AbortController();
+        const timedOut = clock.sleep(this.#o.timeoutMs, timer.signal).then((done) => done);
+        const outcome = await Promise.race([runPromise.then(() => 'done' as const), timedOut.then((t) => (t ? 'timeout' : 'done'))]);
+        timer.abort();
+        if (outcome === 'timeout') {
+          controller.abort(new Error('timeout'));
+          runPromise.catch(() => undefined);
+          throw new Error(`timed out after ${this.#o.timeoutMs / 1000}s`);
+        }
+      }
+    } catch (err: unknown) {
+      error = coerceError(err);
+    } finally {
+      stop.removeEventListener('abort', onStop);
+      this.#current = null;
+    }
+    if (stop.aborted) return null;
+    this.status.runs += 1;
+    this.status.lastDurationMs = clock.now() - started;
+    if (error) {
+      this.status.ok = false;
+      this.status.failures += 1;
+      this.status.consecutiveFailures += 1;
+      this.status.lastError = error.message;
+      this.status.lastErrorKind = errorKindOf(error);
+      this.#o.logger.warn(
+        { task: this.#o.name, err: error.message, kind: this.status.lastErrorKind, attempt: this.status.consecutiveFailures },
+        'task failed',
+      );
+    } else {
+      this.status.ok = true;
+      this.status.consecutiveFailures = 0;
+      this.status.lastSuccessAt = clock.now();
+    }
+    this.#o.onResult?.(this.status, error);
+    return error;
+  }
+}
+
+function abortPromise(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}

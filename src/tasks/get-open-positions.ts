@@ -1,0 +1,15 @@
+import { get_open_positions } from '../helpers/async-helper.js';
+import type { TaskKind } from '../engine/task-kind.js';
+import { outAttr } from './attr.js';
+
+/** `t_get_open_positions`: `{symbol: position}` for every position with contracts > 0. */
+export const getOpenPositions: TaskKind = {
+  mode: 'periodic',
+  describe: 'open positions by symbol',
+  defaultFreqSecs: 30,
+  feeds: (config) => [outAttr(config, 'positions')],
+  async run(rt) {
+    const positions = await get_open_positions(rt.exchange);
+    rt.state.set(outAttr(rt.config, 'positions'), positions, rt.name);
+  },
+};

@@ -1,0 +1,50 @@
+import type { TaskKind } from '../engine/task-kind.js';
+
+/**
+ * `t_execute_orders`: sends what the strategy queues in `pending_orders` as soon as the rate
+ * budget allows (event-driven, no polling, no sleep per order) and tracks each order until it
+ * is finished. `freq` only sets how often the task reports itself alive.
+ */
+export const executeOrders: TaskKind = {
+  mode: 'service',
+  describe: 'sends queued orders as soon as the budget allows',
+  defaultFreqSecs: 5,
+  gated: false,
+  feeds: () => [],
+  async run(rt) {
+    const everyMs = (rt.config.freqSecs ?? 5) * 1000;
+    const beat = (async () => {
+      rt.heartbeat();
+      while (await rt.clock.sleep(everyMs, rt.signal)) rt.heartbeat();
+    })();
+    await rt.orders.runExecutor(rt.signal);
+    await beat;
+  },
+};
+
+/**
+ * `t_update_open_orders` / `t_update_open_orders_dict`: polls the status of our open orders that
+ * the exchange's open list no longer shows (the seed's rule), then drops processed ones.
+ */
+export const updateOpenOrders: TaskKind = {
+  mode: 'periodic',
+  describe: "status of our orders missing from the exchange's open list",
+  defaultFreqSecs: 30,
+  feeds: () => ['open_orders'],
+  async run(rt) {
+    await rt.orders.updateOpenOrders();
+    rt.state.touch('open_orders', rt.name);
+  },
+};
+
+/** `t_get_open_orders`: every open order on the account, as `{symbol: {buys, sells}}`. */
+export const getOpenOrders: TaskKind = {
+  mode: 'periodic',
+  describe: 'all open orders on the account, by symbol and side',
+  defaultFreqSecs: 30,
+  feeds: () => ['is_open_orders'],
+  async run(rt) {
+    await rt.orders.refreshIsOpenOrders();
+    rt.state.touch('is_open_orders', rt.name);
+  },
+};

@@ -1,0 +1,49 @@
+import type { TaskKind } from '../engine/task-kind.js';
+import { getOpenPositions } from './get-open-positions.js';
+import { executeOrders, getOpenOrders, updateOpenOrders } from './order-tasks.js';
+import { initUpdate, updateTemplate } from './subtask-tasks.js';
+import { restartExchange, shutdown, systemStatus } from './system-tasks.js';
+import { updateBalance } from './update-balance.js';
+import { updateCandles } from './update-candles.js';
+import { updateTickers } from './update-tickers.js';
+
+/** Every built-in task kind, by the name the seed's config uses as its key. */
+export const BUILTIN_TASK_KINDS: Readonly<Record<string, TaskKind>> = Object.freeze({
+  t_init_update: initUpdate,
+  t_update_template: updateTemplate,
+  t_update_tickers: updateTickers,
+  t_update_balance: updateBalance,
+  t_execute_orders: executeOrders,
+  t_update_open_orders: updateOpenOrders,
+  t_update_open_orders_dict: updateOpenOrders,
+  t_get_open_orders: getOpenOrders,
+  t_get_open_positions: getOpenPositions,
+  t_update_candles: updateCandles,
+  t_restart_exchange: restartExchange,
+  t_shutdown: shutdown,
+  t_system_status: systemStatus,
+});
+
+/**
+ * Attributes every updater has even when `class_attributes` does not list them, so `self.x`
+ * references to them are valid.
+ */
+export const BUILTIN_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'aftx',
+  'exchange',
+  'pending_orders',
+  'first_update',
+  'system_status',
+  'system_health',
+  'open_orders',
+  'is_open_orders',
+  'positions',
+  'last_price',
+  'ohlcs',
+  'watch_list',
+  'total_capital',
+  'free_capital',
+  'initial_capital',
+  'stop_updates',
+  'restart_exchange',
+]);

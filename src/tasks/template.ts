@@ -1,0 +1,26 @@
+import type { StateStore } from '../engine/state.js';
+
+function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return '-';
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(2);
+  if (Array.isArray(value)) return `${value.length}`;
+  if (typeof value === 'object') {
+    const entries = Object.values(value as Record<string, unknown>);
+    // A dict of lists (open_orders by symbol) counts the items; any other dict counts its keys.
+    return `${entries.every(Array.isArray) ? entries.reduce<number>((n, v) => n + (v as unknown[]).length, 0) : entries.length}`;
+  }
+  return String(value);
+}
+
+/**
+ * Fills `{attr}` and `{attr.path}` placeholders from state. Numbers print with two decimals,
+ * lists and dicts print their size (a dict of lists, the total of its items), None prints `-`.
+ * An unknown attribute prints as `{name?}` so a typo shows up in the message itself.
+ */
+export function renderTemplate(template: string, state: StateStore): string {
+  return template.replace(/\{([A-Za-z_][\w.]*)\}/g, (_m, path: string) => {
+    const head = path.split('.')[0]!;
+    if (!state.has(head)) return `{${path}?}`;
+    return formatValue(state.resolvePath(path));
+  });
+}

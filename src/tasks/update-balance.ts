@@ -1,0 +1,23 @@
+import type { TaskKind } from '../engine/task-kind.js';
+import { stringOption } from './attr.js';
+
+/**
+ * `t_update_balance`: `total_capital` and `free_capital` in the settlement currency (option
+ * `currency`, default USD); `initial_capital` is set from the first reading if it is 0.
+ */
+export const updateBalance: TaskKind = {
+  mode: 'periodic',
+  describe: 'total and free capital',
+  defaultFreqSecs: 30,
+  feeds: () => ['total_capital', 'free_capital'],
+  async run(rt) {
+    const currency = stringOption(rt.config, 'currency', 'USD');
+    const balance = await rt.exchange.fetchBalance();
+    const total = Number((balance.total as unknown as Record<string, unknown> | undefined)?.[currency] ?? 0);
+    const free = Number((balance.free as unknown as Record<string, unknown> | undefined)?.[currency] ?? 0);
+    rt.state.set('total_capital', total, rt.name);
+    rt.state.set('free_capital', free, rt.name);
+    const initial = rt.state.has('initial_capital') ? rt.state.get<unknown>('initial_capital') : 0;
+    if (!initial) rt.state.set('initial_capital', total, rt.name);
+  },
+};

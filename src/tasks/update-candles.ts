@@ -1,0 +1,62 @@
+import type { OHLCV } from 'ccxt';
+import type { TaskKind, TaskRuntime } from '../engine/task-kind.js';
+import { numberOption, outAttr, stringOption, watchList } from './attr.js';
+
+/** Candle rows `[t, o, h, l, c, v]`. */
+export type CandleRow = [number, number, number, number, number, number];
+
+/**
+ * Merges fresh rows into a window of candles: rows at the same open time replace the old ones
+ * (the last candle is still forming), newer rows are appended, and only the latest `limit` rows
+ * are kept. Rows arriving out of order are sorted in.
+ */
+export function mergeCandles(existing: readonly CandleRow[], fresh: readonly CandleRow[], limit: number): CandleRow[] {
+  if (fresh.length === 0) return existing.slice(-limit);
+  const firstFresh = fresh[0]![0];
+  const merged = existing.filter((row) => row[0] < firstFresh);
+  const byTime = new Map<number, CandleRow>();
+  for (const row of [...existing.filter((row) => row[0] >= firstFresh), ...fresh]) byTime.set(row[0], row);
+  merged.push(...[...byTime.values()].sort((a, b) => a[0] - b[0]));
+  return merged.slice(-limit);
+}
+
+async function refreshSymbol(rt: TaskRuntime, symbol: string, timeframe: string, limit: number, attr: string): Promise<void> {
+  const all = rt.state.get<Record<string, CandleRow[]> | null>(attr) ?? {};
+  const have = all[symbol] ?? [];
+  const last = have.at(-1);
+  // Only what changed since the last candle we hold (inclusive: it may still have been forming).
+  const rows = (await rt.exchange.fetchOHLCV(symbol, timeframe, last ? last[0] : undefined, last ? undefined : limit)) as OHLCV[];
+  const fresh = rows.map((r) => r.map(Number) as CandleRow);
+  rt.state.merge(attr, { [symbol]: mergeCandles(have, fresh, limit) }, rt.name);
+}
+
+/**
+ * `t_update_candles`: keeps `limit` candles of `timeframe` per watch-list symbol in `out`
+ * (default `ohlcs`), fetching only new candles after the first pass, a few symbols at a time.
+ */
+export const updateCandles: TaskKind = {
+  mode: 'periodic',
+  describe: 'incremental candles for every watch-list symbol',
+  defaultFreqSecs: 60,
+  feeds: (config) => [outAttr(config, 'ohlcs')],
+  async run(rt) {
+    const timeframe = stringOption(rt.config, 'timeframe', '1m');
+    const limit = numberOption(rt.config, 'limit', 1000);
+    const concurrency = numberOption(rt.config, 'concurrency', 8);
+    const attr = outAttr(rt.config, 'ohlcs');
+    if (rt.state.get(attr) === null || rt.state.get(attr) === undefined) rt.state.set(attr, {}, rt.name);
+    const queue = watchList(rt.state.get('watch_list'));
+    const failures: string[] = [];
+    const worker = async (): Promise<void> => {
+      for (let symbol = queue.shift(); symbol !== undefined && !rt.signal.aborted; symbol = queue.shift()) {
+        try {
+          await refreshSymbol(rt, symbol, timeframe, limit, attr);
+        } catch (err: unknown) {
+          failures.push(`${symbol}: ${(err as Error).message}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+    if (failures.length > 0) throw new Error(`candles failed for ${failures.length} symbol(s): ${failures.slice(0, 3).join('; ')}`);
+  },
+};

@@ -1,0 +1,37 @@
+import type { Ticker } from 'ccxt';
+import type { TaskKind } from '../engine/task-kind.js';
+import { outAttr, stringOption, watchList } from './attr.js';
+
+/**
+ * `t_update_tickers`: the last price of every symbol in the watch list, merged into `out`
+ * (default `last_price`) so each symbol's freshness is tracked on its own. One `fetchTickers`
+ * call when the exchange has it, else one `fetchTicker` per symbol.
+ */
+export const updateTickers: TaskKind = {
+  mode: 'periodic',
+  describe: 'last price of every watch-list symbol',
+  defaultFreqSecs: 10,
+  feeds: (config) => [outAttr(config, 'last_price')],
+  async run(rt) {
+    const symbols = watchList(rt.state.get(stringOption(rt.config, 'watch_list', 'watch_list')));
+    if (symbols.length === 0) return;
+    let tickers: Record<string, Ticker>;
+    if (rt.exchange.has['fetchTickers']) {
+      tickers = await rt.exchange.fetchTickers(symbols);
+    } else {
+      tickers = {};
+      for (const symbol of symbols) {
+        if (rt.signal.aborted) return;
+        tickers[symbol] = await rt.exchange.fetchTicker(symbol);
+      }
+    }
+    const prices: Record<string, number> = {};
+    for (const symbol of symbols) {
+      const last = tickers[symbol]?.last;
+      if (typeof last === 'number' && Number.isFinite(last)) prices[symbol] = last;
+    }
+    const missing = symbols.filter((s) => !(s in prices));
+    rt.state.merge(outAttr(rt.config, 'last_price'), prices, rt.name);
+    if (missing.length > 0) throw new Error(`no price for ${missing.length} symbol(s): ${missing.slice(0, 5).join(', ')}`);
+  },
+};
