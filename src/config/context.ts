@@ -1,0 +1,26 @@
+import type { EnvMap } from './env.js';
+
+/**
+ * What the validator needs from the layers above it, injected so that config never imports the
+ * engine: the names the engine knows, and how it loads modules and user task kinds.
+ */
+export interface ConfigContext {
+  /** Built-in task kinds: `t_init_update`, `t_update_template`, `t_update_tickers`, … */
+  taskKinds: ReadonlySet<string>;
+  /** State attributes that exist without being declared: `aftx`, `pending_orders`, `first_update`, … */
+  builtinAttributes: ReadonlySet<string>;
+  /** Loads a subtask's or shared attribute's `modul` (including `queue`); throws if it cannot be loaded. */
+  loadModule(modul: string, baseDir: string): Promise<Record<string, unknown>>;
+  /** Loads a user task kind such as `./my-tasks.ts#t_my_task`; throws if it is missing. */
+  loadTaskKind(spec: string, baseDir: string): Promise<unknown>;
+  /** Environment for `${NAME}` references. @defaultValue process.env */
+  env?: EnvMap;
+  /**
+   * The kind-specific keys a task of `kind` accepts besides the common ones (`message` for
+   * `t_system_status`, …). When it answers a set, any other key is an error; when absent or
+   * undefined, other keys pass through as options and only near-misses of common keys are errors.
+   */
+  taskOptionKeys?(kind: string): ReadonlySet<string> | undefined;
+  /** Accepted `exchange.id` values (`sim` plus ccxt's ids). When absent, any id is accepted. */
+  exchangeIds?: ReadonlySet<string>;
+}

@@ -1,0 +1,137 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { coerceError } from '../core/errors.js';
+import { ConfigError, NEXT_STEP_FOR_OBJECT, nextStepForFile, type ConfigProblem } from './config-error.js';
+import type { ConfigContext } from './context.js';
+import { isPlainObject } from './env.js';
+import { deepFreeze, normaliseConfig } from './normalise.js';
+import { PositionIndex, formatPath, type ConfigPath } from './positions.js';
+import { rawConfigSchema } from './schema.js';
+import type { MissoConfig } from './types.js';
+import { checkExchange, resolveSecrets } from './validate-sections.js';
+import { checkReferences } from './validate-tasks.js';
+import { parseYamlWithPositions } from './yaml-positions.js';
+import { reportZodIssues } from './zod-issues.js';
+
+/** Options of {@link loadConfigObject}. */
+export interface LoadObjectOptions {
+  /** Directory that relative `modul` paths and user task kinds resolve against. @defaultValue process.cwd() */
+  baseDir?: string;
+}
+
+/** Options of {@link loadConfigText}. */
+export interface LoadTextOptions {
+  /** @defaultValue the directory of `file` */
+  baseDir?: string;
+}
+
+const OBJECT_FILE = '<config object>';
+
+/**
+ * Reads, validates and normalises a YAML config file. Every problem is collected before anything
+ * is thrown: a {@link ConfigError} (exit code 2) lists them all as `FILE:LINE:COL: path: message`.
+ * The result is deeply frozen; copy `classAttributes` values before mutating them as state.
+ */
+export async function loadConfigFile(path: string, ctx: ConfigContext): Promise<MissoConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error: unknown) {
+    const code = (error as { code?: unknown }).code;
+    const message = code === 'ENOENT' ? 'no such file' : coerceError(error).message;
+    throw new ConfigError([{ file: path, line: 0, col: 0, path: '', message: `cannot read the config: ${message}` }], 'check the path and try again');
+  }
+  return loadConfigText(text, path, ctx);
+}
+
+/**
+ * Validates and normalises YAML text as if read from `file` (which names it in errors and is the
+ * base for relative `modul` paths unless `baseDir` is given).
+ */
+export async function loadConfigText(text: string, file: string, ctx: ConfigContext, options: LoadTextOptions = {}): Promise<MissoConfig> {
+  const parsed = parseYamlWithPositions(text, file);
+  if (parsed.problems.length > 0) throw new ConfigError(parsed.problems, nextStepForFile(file));
+  return check(parsed.value, parsed.positions, {
+    displayFile: file,
+    file: resolve(file),
+    baseDir: options.baseDir ?? dirname(resolve(file)),
+    ctx,
+    nextStep: nextStepForFile(file),
+  });
+}
+
+/**
+ * Validates and normalises a config given as a plain object in the YAML's shape (snake_case keys,
+ * `'None'` read as null). Errors name `<config object>` and the path, without line numbers.
+ */
+export async function loadConfigObject(obj: unknown, ctx: ConfigContext, options: LoadObjectOptions = {}): Promise<MissoConfig> {
+  const problems: ConfigProblem[] = [];
+  const value = copyPlain(obj, [], problems);
+  if (problems.length > 0) throw new ConfigError(problems, NEXT_STEP_FOR_OBJECT);
+  return check(value, new PositionIndex(), {
+    displayFile: OBJECT_FILE,
+    file: null,
+    baseDir: resolve(options.baseDir ?? process.cwd()),
+    ctx,
+    nextStep: NEXT_STEP_FOR_OBJECT,
+  });
+}
+
+interface CheckSource {
+  displayFile: string;
+  file: string | null;
+  baseDir: string;
+  ctx: ConfigContext;
+  nextStep: string;
+}
+
+async function check(raw: unknown, positions: PositionIndex, source: CheckSource): Promise<MissoConfig> {
+  const problems: ConfigProblem[] = [];
+  const seen = new Set<string>();
+  const add = (path: ConfigPath, prefer: 'key' | 'value', message: string, hint?: string): void => {
+    const at = positions.locate(path, prefer);
+    const problem: ConfigProblem = { file: source.displayFile, ...at, path: formatPath(path), message };
+    if (hint !== undefined) problem.hint = hint;
+    const id = JSON.stringify(problem);
+    if (seen.has(id)) return;
+    seen.add(id);
+    problems.push(problem);
+  };
+  const report = (path: ConfigPath, message: string, hint?: string): void => add(path, 'value', message, hint);
+  const reportKey = (path: ConfigPath, message: string, hint?: string): void => add(path, 'key', message, hint);
+
+  if (raw === null || raw === undefined) {
+    report([], 'the config is empty', 'a config needs at least a `tasks:` section');
+    throw new ConfigError(problems, source.nextStep);
+  }
+  const resolved = resolveSecrets(raw, source.ctx.env ?? process.env, report);
+  const result = rawConfigSchema.safeParse(resolved);
+  if (!result.success) reportZodIssues(result.error.issues, rawConfigSchema, resolved, report, reportKey);
+  checkExchange(resolved, source.ctx, report, reportKey);
+  await checkReferences(resolved, source.ctx, source.baseDir, report, reportKey);
+
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems, source.nextStep);
+  const config = normaliseConfig(result.data, {
+    file: source.file,
+    displayFile: source.displayFile,
+    baseDir: source.baseDir,
+    positions,
+  });
+  return deepFreeze(config);
+}
+
+/** Copies plain objects and arrays (reading the string `'None'` as null); other values are kept as they are. */
+function copyPlain(value: unknown, path: ConfigPath, problems: ConfigProblem[]): unknown {
+  if (value === 'None') return null;
+  if (Array.isArray(value)) return value.map((item, i) => copyPlain(item, [...path, i], problems));
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (key === '__proto__') {
+      problems.push({ file: OBJECT_FILE, line: 0, col: 0, path: formatPath([...path, key]), message: 'this key is not allowed' });
+      continue;
+    }
+    out[key] = copyPlain(item, [...path, key], problems);
+  }
+  return out;
+}

@@ -1,0 +1,145 @@
+import { isPlainObject } from './env.js';
+import type { PositionIndex } from './positions.js';
+import type { RawConfig, RawExchange, RawSubtask, RawTask } from './schema.js';
+import { EXCHANGE_KEYS, TASK_KEYS } from './schema.js';
+import type {
+  ExchangeConfig,
+  MissoConfig,
+  SharedAttributeConfig,
+  SourcePos,
+  SubtaskConfig,
+  TaskConfig,
+} from './types.js';
+
+/** Where the config came from, for `file`, `baseDir` and the `pos` fields. */
+export interface NormaliseSource {
+  /** Absolute path of the file, or null for an object. */
+  file: string | null;
+  /** The file as the user named it, used in `pos`. */
+  displayFile: string;
+  baseDir: string;
+  positions: PositionIndex;
+}
+
+/** Builds the engine's view of a config whose shape and references have been checked. */
+export function normaliseConfig(raw: RawConfig, source: NormaliseSource): MissoConfig {
+  const posAt = (path: (string | number)[]): SourcePos | undefined => {
+    const entry = source.positions.get(path);
+    const at = entry?.key ?? entry?.value;
+    return at && at.line > 0 ? { file: source.displayFile, line: at.line, col: at.col } : undefined;
+  };
+  const logging = raw.logging ?? {};
+  const orders = raw.orders ?? {};
+  const notify = raw.notify ?? {};
+  const http = raw.http ?? {};
+  const telegram = notify.telegram;
+  return {
+    file: source.file,
+    baseDir: source.baseDir,
+    classAttributes: raw.class_attributes ?? {},
+    sharedAttributes: Object.fromEntries(
+      Object.entries(raw.shared_attributes ?? {}).map(([name, entry]): [string, SharedAttributeConfig] => [
+        name,
+        withPos({ modul: entry.modul, function: entry.function, args: entry.args ?? [] }, posAt(['shared_attributes', name])),
+      ]),
+    ),
+    tasks: Object.entries(raw.tasks).map(([key, task]) => normaliseTask(key, task ?? {}, posAt)),
+    exchange: normaliseExchange(raw.exchange ?? {}),
+    logging: { level: logging.level ?? 'info', file: logging.file ?? null },
+    storage: { path: raw.storage?.path ?? './misso.db' },
+    orders: {
+      onStop: orders.on_stop ?? 'leave',
+      unknownOrders: orders.unknown_orders ?? 'adopt',
+      requireFreshPrice: orders.require_fresh_price ?? true,
+      lostAfterNotFound: orders.lost_after_not_found ?? 5,
+      recentlyClosedSecs: orders.recently_closed_secs ?? 30,
+    },
+    notify: {
+      telegram: telegram
+        ? { token: telegram.token, chatId: String(telegram.chat_id), apiUrl: telegram.api_url ?? 'https://api.telegram.org' }
+        : null,
+      dedupeSecs: notify.dedupe_secs ?? 300,
+      maxPerMinute: notify.max_per_minute ?? 20,
+    },
+    http: { port: http.port ?? null, host: http.host ?? '127.0.0.1' },
+  };
+}
+
+type PosAt = (path: (string | number)[]) => SourcePos | undefined;
+
+function normaliseTask(key: string, task: RawTask, posAt: PosAt): TaskConfig {
+  const freq = task.freq ?? null;
+  const common: readonly string[] = TASK_KEYS;
+  const options = Object.fromEntries(Object.entries(task).filter(([k]) => !common.includes(k)));
+  const out = task.out ?? null;
+  return withPos(
+    {
+      key,
+      kind: task.kind ?? key,
+      name: task.name ?? key,
+      freqSecs: freq,
+      timeoutSecs: task.timeout_secs ?? (freq === null ? null : Math.max(30, 2 * freq)),
+      out: out !== null && out.startsWith('self.') ? out.slice('self.'.length) : out,
+      inputArgs: task.input_args ?? null,
+      subtasks: Object.entries(task.subtasks ?? {}).map(([subKey, sub]) =>
+        normaliseSubtask(subKey, sub, posAt(['tasks', key, 'subtasks', subKey])),
+      ),
+      maxAgeSecs: task.max_age_secs ?? (freq === null ? null : 3 * freq),
+      options,
+    },
+    posAt(['tasks', key]),
+  );
+}
+
+function normaliseSubtask(key: string, sub: RawSubtask, pos: SourcePos | undefined): SubtaskConfig {
+  return withPos(
+    {
+      key,
+      type: sub.type,
+      modul: sub.modul,
+      method: sub.method,
+      inputArgs: sub.input_args ?? [],
+      targetAttr: sub.target_attr ?? null,
+      targetSaveUpdate: sub.target_save_update ?? false,
+      returnValue: sub.return_value ?? false,
+    },
+    pos,
+  );
+}
+
+function normaliseExchange(ex: RawExchange): ExchangeConfig {
+  const known: readonly string[] = EXCHANGE_KEYS;
+  const sim = Object.fromEntries(Object.entries(ex).filter(([k]) => !known.includes(k)));
+  return {
+    id: ex.id ?? 'sim',
+    options: ex.options ?? {},
+    urls: ex.urls ?? null,
+    apiKey: ex.apiKey ?? ex.api_key ?? null,
+    secret: ex.secret ?? null,
+    password: ex.password ?? null,
+    sim,
+    rateBudget: {
+      capacity: ex.rate_budget?.capacity ?? null,
+      windowMs: ex.rate_budget?.window_ms ?? 1000,
+      enabled: ex.rate_budget?.enabled ?? true,
+    },
+    timeoutMs: ex.timeout_ms ?? 10_000,
+  };
+}
+
+/** Adds `pos` only when known: `exactOptionalPropertyTypes` forbids an explicit undefined. */
+function withPos<T extends object>(value: T, pos: SourcePos | undefined): T & { pos?: SourcePos } {
+  return pos ? { ...value, pos } : value;
+}
+
+/**
+ * Freezes a value and every plain object and array reachable from it, so no consumer can change
+ * the config. Class instances given in a config object are left alone: they are not ours.
+ */
+export function deepFreeze<T>(value: T): T {
+  if ((Array.isArray(value) || isPlainObject(value)) && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}

@@ -1,0 +1,58 @@
+/** A path into the config tree: map keys and sequence indexes. */
+export type ConfigPath = readonly (string | number)[];
+
+/** A 1-based line and column; 0/0 when unknown. */
+export interface LineCol {
+  line: number;
+  col: number;
+}
+
+/** Where a value sits in the file, and where its key sits when it is a map entry. */
+export interface PositionEntry {
+  key?: LineCol;
+  value: LineCol;
+}
+
+/** Renders a path as the user reads it: `tasks.t_init_update.subtasks.subtask_0.input_args[1]`. */
+export function formatPath(path: ConfigPath): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out ? `.${segment}` : segment;
+  }
+  return out;
+}
+
+const UNKNOWN: LineCol = Object.freeze({ line: 0, col: 0 });
+
+/**
+ * Positions of every node of a parsed YAML file, by path. A config built from an object has an
+ * empty index, and every lookup answers 0:0.
+ */
+export class PositionIndex {
+  readonly #entries = new Map<string, PositionEntry>();
+
+  /** Records where the node at `path` is. */
+  set(path: ConfigPath, entry: PositionEntry): void {
+    this.#entries.set(JSON.stringify(path), entry);
+  }
+
+  /** The exact entry for `path`, if the file has that node. */
+  get(path: ConfigPath): PositionEntry | undefined {
+    return this.#entries.get(JSON.stringify(path));
+  }
+
+  /**
+   * Where to point for a problem at `path`. `key` prefers the map key (unknown keys), `value` the
+   * value (wrong types). A path the file lacks (a missing key) points at its nearest ancestor's key.
+   */
+  locate(path: ConfigPath, prefer: 'key' | 'value' = 'value'): LineCol {
+    const exact = this.get(path);
+    if (exact) return prefer === 'key' && exact.key ? exact.key : exact.value;
+    for (let n = path.length - 1; n >= 0; n--) {
+      const entry = this.get(path.slice(0, n));
+      if (entry) return entry.key ?? entry.value;
+    }
+    return UNKNOWN;
+  }
+}

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+
+/*
+ * The config as written: the seed's snake_case keys, every section checked for shape only.
+ * Cross-references (task kinds, modules, methods, `self.` names) are checked in validate.ts, and
+ * defaults are filled in by normalise.ts, so this file stays a plain description of the format.
+ */
+
+const positive = z.number().positive();
+const list = z.array(z.unknown());
+const map = z.record(z.string(), z.unknown());
+const name = z.string().min(1);
+
+/** A subtask of `t_init_update` / `t_update_template`. */
+export const subtaskSchema = z.strictObject({
+  type: z.enum(['async', 'standard']),
+  modul: name,
+  method: name,
+  input_args: list.nullable().optional(),
+  target_attr: name.nullable().optional(),
+  target_save_update: z.boolean().optional(),
+  return_value: z.boolean().optional(),
+});
+
+/** Keys every task accepts; any other key is a kind-specific option. */
+export const TASK_KEYS = [
+  'kind',
+  'name',
+  'freq',
+  'out',
+  'input_args',
+  'subtasks',
+  'timeout_secs',
+  'max_age_secs',
+] as const;
+
+/** One entry under `tasks:`; extra keys pass through as options. An empty entry means all defaults. */
+export const taskSchema = z
+  .looseObject({
+    kind: name.optional(),
+    name: name.nullable().optional(),
+    freq: positive.nullable().optional(),
+    out: name.nullable().optional(),
+    input_args: list.nullable().optional(),
+    subtasks: z.record(z.string(), subtaskSchema).nullable().optional(),
+    timeout_secs: positive.nullable().optional(),
+    max_age_secs: positive.nullable().optional(),
+  })
+  .nullable();
+
+/** `shared_attributes.<name>`: `{modul: queue, function: Queue}` and the like. */
+export const sharedAttributeSchema = z.strictObject({
+  modul: name,
+  function: name,
+  args: list.nullable().optional(),
+});
+
+/** Keys of `exchange:` that are not sim knobs. */
+export const EXCHANGE_KEYS = [
+  'id',
+  'options',
+  'urls',
+  'apiKey',
+  'api_key',
+  'secret',
+  'password',
+  'rate_budget',
+  'timeout_ms',
+] as const;
+
+/** `exchange:`; with `id: sim` (or no id) any other key is a sim knob, checked in validate.ts otherwise. */
+export const exchangeSchema = z.looseObject({
+  id: name.optional(),
+  options: map.nullable().optional(),
+  urls: map.nullable().optional(),
+  apiKey: z.string().nullable().optional(),
+  api_key: z.string().nullable().optional(),
+  secret: z.string().nullable().optional(),
+  password: z.string().nullable().optional(),
+  rate_budget: z
+    .strictObject({
+      capacity: positive.nullable().optional(),
+      window_ms: z.number().int().positive().optional(),
+      enabled: z.boolean().optional(),
+    })
+    .nullable()
+    .optional(),
+  timeout_ms: z.number().int().positive().optional(),
+});
+
+/** pino's level names. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+const loggingSchema = z.strictObject({
+  level: z.enum(LOG_LEVELS).optional(),
+  file: name.nullable().optional(),
+});
+
+const storageSchema = z.strictObject({
+  path: name.optional(),
+});
+
+const ordersSchema = z.strictObject({
+  on_stop: z.enum(['leave', 'cancel_all']).optional(),
+  unknown_orders: z.enum(['adopt', 'ignore']).optional(),
+  require_fresh_price: z.boolean().optional(),
+  lost_after_not_found: z.number().int().positive().optional(),
+  recently_closed_secs: z.number().nonnegative().optional(),
+});
+
+const notifySchema = z.strictObject({
+  telegram: z
+    .strictObject({
+      token: z.string(),
+      chat_id: z.union([z.string().min(1), z.number().int()]),
+      api_url: z.url().optional(),
+    })
+    .nullable()
+    .optional(),
+  dedupe_secs: z.number().nonnegative().optional(),
+  max_per_minute: z.number().int().positive().optional(),
+});
+
+const httpSchema = z.strictObject({
+  port: z.number().int().min(0).max(65535).nullable().optional(),
+  host: name.optional(),
+});
+
+/** The whole file. Every section but `tasks` may be left out (or be `None`). */
+export const rawConfigSchema = z.strictObject({
+  class_attributes: map.nullable().optional(),
+  shared_attributes: z.record(z.string(), sharedAttributeSchema).nullable().optional(),
+  tasks: z.record(z.string(), taskSchema),
+  exchange: exchangeSchema.nullable().optional(),
+  logging: loggingSchema.nullable().optional(),
+  storage: storageSchema.nullable().optional(),
+  orders: ordersSchema.nullable().optional(),
+  notify: notifySchema.nullable().optional(),
+  http: httpSchema.nullable().optional(),
+});
+
+/** The config as written, once its shape is known to be right. */
+export type RawConfig = z.output<typeof rawConfigSchema>;
+/** One task as written. */
+export type RawTask = NonNullable<z.output<typeof taskSchema>>;
+/** One subtask as written. */
+export type RawSubtask = z.output<typeof subtaskSchema>;
+/** `exchange:` as written. */
+export type RawExchange = z.output<typeof exchangeSchema>;

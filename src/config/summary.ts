@@ -1,0 +1,47 @@
+import type { MissoConfig, SubtaskConfig, TaskConfig } from './types.js';
+
+/**
+ * The human summary `misso check` prints for a valid config: the exchange, then every task with
+ * its kind and period, and each subtask as `modul.method(args) → target`. Never shows secrets.
+ */
+export function summarizeConfig(cfg: MissoConfig): string {
+  const lines: string[] = [];
+  lines.push(`config: ${cfg.file ?? '<config object>'}`);
+  lines.push(`exchange: ${describeExchange(cfg)}`);
+  const shared = Object.keys(cfg.sharedAttributes);
+  lines.push(
+    `attributes: ${Object.keys(cfg.classAttributes).length} declared` + (shared.length > 0 ? `, shared: ${shared.join(', ')}` : ''),
+  );
+  lines.push(`tasks (${cfg.tasks.length}):`);
+  const nameWidth = Math.max(...cfg.tasks.map((t) => t.name.length), 4);
+  const kindWidth = Math.max(...cfg.tasks.map((t) => t.kind.length), 4);
+  for (const task of cfg.tasks) {
+    lines.push(`  ${task.name.padEnd(nameWidth)}  ${task.kind.padEnd(kindWidth)}  ${describeTask(task)}`);
+    for (const sub of task.subtasks) lines.push(`    ${describeSubtask(sub)}`);
+  }
+  return lines.join('\n');
+}
+
+function describeExchange(cfg: MissoConfig): string {
+  const ex = cfg.exchange;
+  if (ex.id === 'sim') {
+    const knobs = Object.keys(ex.sim);
+    return knobs.length > 0 ? `sim (simulated; ${knobs.join(', ')})` : 'sim (simulated)';
+  }
+  const credentials = (['apiKey', 'secret', 'password'] as const).filter((k) => ex[k] !== null);
+  return `${ex.id} (${credentials.length > 0 ? `credentials from env: ${credentials.join(', ')}` : 'no credentials: public calls only'})`;
+}
+
+function describeTask(task: TaskConfig): string {
+  const parts = [task.freqSecs === null ? 'once' : `every ${task.freqSecs}s`];
+  if (task.out !== null) parts.push(`→ ${task.out}`);
+  if (task.subtasks.length > 0) parts.push(`${task.subtasks.length} subtask${task.subtasks.length === 1 ? '' : 's'}`);
+  return parts.join('  ');
+}
+
+function describeSubtask(sub: SubtaskConfig): string {
+  const args = sub.inputArgs.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(', ');
+  const call = `${sub.modul}.${sub.method}(${args})`;
+  const target = sub.targetAttr === null ? '' : ` ${sub.targetSaveUpdate ? '⇒ merge into' : '→'} ${sub.targetAttr}`;
+  return `${sub.key}: ${sub.type.padEnd(8)} ${call}${target}`;
+}

@@ -1,0 +1,61 @@
+import type { ConfigContext } from './context.js';
+import { checkCredential, isPlainObject, resolveEnvReferences, type EnvMap, type ReportProblem } from './env.js';
+import { EXCHANGE_KEYS } from './schema.js';
+import { didYouMean } from './suggest.js';
+import type { ReportUnknownKey } from './zod-issues.js';
+
+/** The sections where `${NAME}` references are resolved. */
+const ENV_SECTIONS = ['exchange', 'notify'] as const;
+
+const CREDENTIAL_KEYS = ['apiKey', 'api_key', 'secret', 'password'] as const;
+
+/**
+ * Refuses literal credentials, then resolves `${NAME}` references in `exchange` and `notify`.
+ * Returns a copy of the tree with those sections resolved; other sections are left as written.
+ */
+export function resolveSecrets(raw: unknown, env: EnvMap, report: ReportProblem): unknown {
+  if (!isPlainObject(raw)) return raw;
+  const exchange = raw.exchange;
+  if (isPlainObject(exchange)) {
+    const prefix = typeof exchange.id === 'string' ? exchange.id.toUpperCase().replace(/[^A-Z0-9]+/g, '_') : 'EXCHANGE';
+    for (const key of CREDENTIAL_KEYS) {
+      const suffix = key === 'api_key' || key === 'apiKey' ? 'API_KEY' : key.toUpperCase();
+      checkCredential(exchange[key], ['exchange', key], `${prefix}_${suffix}`, env, report);
+    }
+  }
+  const notify = raw.notify;
+  if (isPlainObject(notify) && isPlainObject(notify.telegram)) {
+    checkCredential(notify.telegram.token, ['notify', 'telegram', 'token'], 'TELEGRAM_BOT_TOKEN', env, report);
+  }
+  const out: Record<string, unknown> = { ...raw };
+  for (const section of ENV_SECTIONS) {
+    if (section in raw) out[section] = resolveEnvReferences(raw[section], [section], env, report);
+  }
+  return out;
+}
+
+/**
+ * Checks of `exchange:` beyond its shape: a known id, one spelling of the API key, and keys beside
+ * `id` only for the simulator (whose knobs they are).
+ */
+export function checkExchange(raw: unknown, ctx: ConfigContext, report: ReportProblem, reportKey: ReportUnknownKey): void {
+  const exchange = isPlainObject(raw) ? raw.exchange : undefined;
+  if (!isPlainObject(exchange)) return;
+  const id = typeof exchange.id === 'string' ? exchange.id : 'sim';
+  if (ctx.exchangeIds && !ctx.exchangeIds.has(id)) {
+    report(['exchange', 'id'], `unknown exchange id \`${id}\``, didYouMean(id, ctx.exchangeIds) ?? 'use `sim` or one of ccxt\'s exchange ids');
+  }
+  if (exchange.apiKey != null && exchange.api_key != null) {
+    report(['exchange', 'api_key'], 'give the API key once', 'keep either `apiKey` or `api_key`');
+  }
+  if (id === 'sim') return;
+  const known: readonly string[] = EXCHANGE_KEYS;
+  for (const key of Object.keys(exchange)) {
+    if (known.includes(key)) continue;
+    reportKey(
+      ['exchange', key],
+      `unknown key \`${key}\``,
+      didYouMean(key, known) ?? 'keys beside `id` are simulator knobs and need `id: sim`; ccxt options go under `options:`',
+    );
+  }
+}

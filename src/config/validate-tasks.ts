@@ -1,0 +1,181 @@
+import { coerceError } from '../core/errors.js';
+import type { ConfigContext } from './context.js';
+import { isPlainObject, type ReportProblem } from './env.js';
+import type { ConfigPath } from './positions.js';
+import { isUserTaskKind, parseSelfRef, parseTaskKindSpec } from './references.js';
+import { TASK_KEYS } from './schema.js';
+import { closest, didYouMean } from './suggest.js';
+import { describe, type ReportUnknownKey } from './zod-issues.js';
+
+/** The `modul` names of the built-in helper modules, for did-you-mean on a mistyped one. */
+export const BUILTIN_MODULES = ['Misso.services.async_helper', 'Misso.services.helper'] as const;
+
+/** The inputs of the cross-reference checks; every field may be malformed (zod reports that). */
+interface Checker {
+  ctx: ConfigContext;
+  baseDir: string;
+  report: ReportProblem;
+  reportKey: ReportUnknownKey;
+  classAttributes: Record<string, unknown>;
+  /** Names a `self.` reference may start with. */
+  attributes: Set<string>;
+  modules: Map<string, Promise<Record<string, unknown> | Error>>;
+}
+
+/**
+ * Checks what a schema cannot: task kinds exist, modules load and export the methods named,
+ * `self.` references name attributes, merge targets hold dicts, and task names are unique.
+ * Works on the raw tree so that it can run, and report, even where the shape check failed.
+ */
+export async function checkReferences(raw: unknown, ctx: ConfigContext, baseDir: string, report: ReportProblem, reportKey: ReportUnknownKey): Promise<void> {
+  const root = isPlainObject(raw) ? raw : {};
+  const classAttributes = isPlainObject(root.class_attributes) ? root.class_attributes : {};
+  const shared = isPlainObject(root.shared_attributes) ? root.shared_attributes : {};
+  const tasks = isPlainObject(root.tasks) ? Object.entries(root.tasks) : [];
+
+  const attributes = new Set([...Object.keys(classAttributes), ...ctx.builtinAttributes, ...Object.keys(shared)]);
+  for (const [, task] of tasks) {
+    for (const [, sub] of subtasksOf(task)) {
+      const target = isPlainObject(sub) ? sub.target_attr : undefined;
+      if (typeof target === 'string' && !target.startsWith('self.')) attributes.add(target);
+    }
+  }
+  const checker: Checker = { ctx, baseDir, report, reportKey, classAttributes, attributes, modules: new Map() };
+
+  const jobs: Promise<void>[] = [];
+  for (const [name, entry] of Object.entries(shared)) {
+    if (!isPlainObject(entry)) continue;
+    // The seed's Python `queue.Queue` stands for the engine's own order queue: nothing to load.
+    if (entry.modul === 'queue' && entry.function === 'Queue') continue;
+    jobs.push(checkCallable(checker, ['shared_attributes', name], entry.modul, entry.function, 'function'));
+  }
+  const names = new Map<string, string>();
+  const initTasks: string[] = [];
+  for (const [key, task] of tasks) {
+    const body = isPlainObject(task) ? task : {};
+    const path = ['tasks', key];
+    const kind = typeof body.kind === 'string' ? body.kind : key;
+    const kindPath = 'kind' in body ? [...path, 'kind'] : path;
+    if (kind === 't_init_update') initTasks.push(key);
+    if (!('kind' in body) || typeof body.kind === 'string') jobs.push(checkKind(checker, kind, kindPath, 'kind' in body));
+    checkTaskOptions(checker, body, path, kind);
+
+    const name = typeof body.name === 'string' ? body.name : key;
+    const previous = names.get(name);
+    if (previous !== undefined) {
+      report('name' in body ? [...path, 'name'] : path, `task name \`${name}\` is already used by tasks.${previous}`, 'give each task its own `name`: system_status is keyed by it');
+    } else {
+      names.set(name, key);
+    }
+
+    if (typeof body.out === 'string') checkSelfRef(checker, body.out.startsWith('self.') ? body.out : `self.${body.out}`, [...path, 'out']);
+    checkArgs(checker, body.input_args, [...path, 'input_args']);
+    for (const [subKey, sub] of subtasksOf(task)) {
+      if (isPlainObject(sub)) jobs.push(checkSubtask(checker, sub, [...path, 'subtasks', subKey]));
+    }
+  }
+  for (const extra of initTasks.slice(1)) {
+    report(['tasks', extra], 'only one task may be of kind `t_init_update`', 'merge its subtasks into the first one');
+  }
+  await Promise.all(jobs);
+}
+
+function subtasksOf(task: unknown): [string, unknown][] {
+  return isPlainObject(task) && isPlainObject(task.subtasks) ? Object.entries(task.subtasks) : [];
+}
+
+async function checkKind(c: Checker, kind: string, path: ConfigPath, explicit: boolean): Promise<void> {
+  if (!isUserTaskKind(kind)) {
+    if (c.ctx.taskKinds.has(kind)) return;
+    const hint =
+      didYouMean(kind, c.ctx.taskKinds) ??
+      (explicit ? `known kinds: ${[...c.ctx.taskKinds].join(', ')}` : 'a task key is its kind; to name a task freely add `kind: <a known kind>`');
+    c.report(path, `unknown task kind \`${kind}\``, hint);
+    return;
+  }
+  if (!parseTaskKindSpec(kind)) {
+    c.report(path, `\`${kind}\` is not a task kind`, 'a user task kind is written `./file.ts#t_name`');
+    return;
+  }
+  try {
+    await c.ctx.loadTaskKind(kind, c.baseDir);
+  } catch (error: unknown) {
+    c.report(path, `cannot load task kind \`${kind}\`: ${coerceError(error).message}`);
+  }
+}
+
+function checkTaskOptions(c: Checker, body: Record<string, unknown>, path: ConfigPath, kind: string): void {
+  const common: readonly string[] = TASK_KEYS;
+  const allowed = c.ctx.taskOptionKeys?.(kind);
+  for (const key of Object.keys(body)) {
+    if (common.includes(key) || allowed?.has(key)) continue;
+    const candidates = [...common, ...(allowed ?? [])];
+    const near = closest(key, candidates);
+    // Without the kind's option list, only a near-miss of a common key is surely a typo.
+    if (allowed === undefined && near === undefined) continue;
+    c.reportKey([...path, key], `unknown key \`${key}\``, near ? `did you mean \`${near}\`?` : `allowed here: ${candidates.join(', ')}`);
+  }
+}
+
+async function checkSubtask(c: Checker, sub: Record<string, unknown>, path: ConfigPath): Promise<void> {
+  checkArgs(c, sub.input_args, [...path, 'input_args']);
+  const target = sub.target_attr;
+  if (typeof target === 'string' && target.startsWith('self.')) {
+    c.report([...path, 'target_attr'], 'target_attr is an attribute name', `write \`${target.slice('self.'.length)}\`, without \`self.\``);
+  }
+  if (sub.target_save_update === true) {
+    if (typeof target !== 'string') {
+      c.report([...path, 'target_save_update'], '`target_save_update: True` needs a `target_attr` to merge into');
+    } else if (Object.hasOwn(c.classAttributes, target) && !isPlainObject(c.classAttributes[target])) {
+      c.report(
+        [...path, 'target_save_update'],
+        `\`target_save_update: True\` merges into a dict, but \`${target}\` starts as ${describe(c.classAttributes[target], false)}`,
+        `initialise \`${target}: {}\` under class_attributes, or set \`target_save_update: False\``,
+      );
+    }
+  }
+  await checkCallable(c, path, sub.modul, sub.method, 'method');
+}
+
+async function checkCallable(c: Checker, path: ConfigPath, modul: unknown, member: unknown, memberKey: string): Promise<void> {
+  if (typeof modul !== 'string' || modul === '') return;
+  let loading = c.modules.get(modul);
+  if (!loading) {
+    loading = c.ctx.loadModule(modul, c.baseDir).catch((error: unknown) => coerceError(error));
+    c.modules.set(modul, loading);
+  }
+  const loaded = await loading;
+  if (loaded instanceof Error) {
+    const hint =
+      didYouMean(modul, BUILTIN_MODULES) ??
+      'a modul is Misso.services.async_helper, Misso.services.helper, a path relative to the config file, or a package name';
+    c.report([...path, 'modul'], `cannot load module \`${modul}\`: ${loaded.message}`, hint);
+    return;
+  }
+  if (typeof member !== 'string' || member === '') return;
+  const value = loaded[member];
+  if (typeof value === 'function') return;
+  if (value === undefined) {
+    const functions = Object.keys(loaded).filter((k) => typeof loaded[k] === 'function');
+    c.report([...path, memberKey], `module \`${modul}\` has no export \`${member}\``, didYouMean(member, functions));
+  } else {
+    c.report([...path, memberKey], `\`${modul}.${member}\` is not a function (it is ${describe(value, true)})`);
+  }
+}
+
+function checkArgs(c: Checker, args: unknown, path: ConfigPath): void {
+  if (!Array.isArray(args)) return;
+  args.forEach((arg, i) => checkSelfRef(c, arg, [...path, i]));
+}
+
+function checkSelfRef(c: Checker, arg: unknown, path: ConfigPath): void {
+  const ref = parseSelfRef(arg);
+  if (!ref) return;
+  if (ref.some((segment) => segment === '')) {
+    c.report(path, `\`${String(arg)}\` is not a valid reference`, 'write `self.<attribute>` or `self.<attribute>.<key>`');
+    return;
+  }
+  const head = ref[0] ?? '';
+  if (c.attributes.has(head)) return;
+  c.report(path, `\`self.${head}\` is neither in class_attributes nor a built-in attribute`, didYouMean(head, c.attributes) ?? `declare \`${head}\` under class_attributes`);
+}
