@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import type { OrderSide, OrderType } from './order.js';
+
+/** A validated order request from the strategy, before it gets a client id. */
+export interface OrderIntent {
+  /** The strategy's own reference, if it gave one. */
+  tag: string | null;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  /** Required for limit orders, null for market orders. */
+  price: number | null;
+  amount: number;
+  /** Extra ccxt params (reduceOnly, timeInForce, …). `clientOrderId` is ours and refused. */
+  params: Record<string, unknown>;
+}
+
+/** Thrown for a queue entry that is not a valid order; the message says what to fix. */
+export class IntentError extends Error {
+  override name = 'IntentError';
+}
+
+const positive = (what: string) =>
+  z.number({ error: `${what} must be a number` }).finite(`${what} must be finite`).positive(`${what} must be > 0`);
+
+const sideSchema = z
+  .string({ error: 'side must be "buy" or "sell"' })
+  .transform((s) => s.toLowerCase())
+  .pipe(z.enum(['buy', 'sell'], { error: 'side must be "buy" or "sell"' }));
+
+const symbolSchema = z.string({ error: 'symbol must be a string like "BTC/USD:USD"' }).min(1, 'symbol is empty');
+
+const objectSchema = z
+  .strictObject(
+    {
+      symbol: symbolSchema,
+      side: sideSchema,
+      amount: positive('amount').optional(),
+      size: positive('size').optional(),
+      price: positive('price').nullable().optional(),
+      type: z.enum(['limit', 'market'], { error: 'type must be "limit" or "market"' }).optional(),
+      params: z.record(z.string(), z.unknown()).optional(),
+      tag: z.union([z.string(), z.number()]).nullable().optional(),
+      id: z.union([z.string(), z.number()]).nullable().optional(),
+    },
+    { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown key(s): ${iss.keys.join(', ')}` : undefined) },
+  )
+  .superRefine((v, ctx) => {
+    if (v.amount === undefined && v.size === undefined) ctx.addIssue({ code: 'custom', message: 'amount is required' });
+    if (v.amount !== undefined && v.size !== undefined && v.amount !== v.size) {
+      ctx.addIssue({ code: 'custom', message: 'amount and size disagree; give one of them' });
+    }
+    const type = v.type ?? (v.price == null ? 'market' : 'limit');
+    if (type === 'limit' && v.price == null) ctx.addIssue({ code: 'custom', message: 'a limit order needs a price' });
+    if (v.params && 'clientOrderId' in v.params) {
+      ctx.addIssue({ code: 'custom', message: 'params.clientOrderId is assigned by misso; remove it' });
+    }
+  });
+
+const listSchema = z.tuple(
+  [
+    z.union([z.string(), z.number(), z.null(), z.undefined()]),
+    positive('size (element 1)'),
+    positive('price (element 2)'),
+    sideSchema,
+    symbolSchema,
+  ],
+  { error: 'the list form is [id, size, price, side, symbol]' },
+);
+
+/**
+ * Parses one `pending_orders` entry: the seed's list `[id, size, price, side, symbol]` (a limit
+ * order) or an object `{symbol, side, amount, price?, type?, params?, tag?}`. Throws
+ * {@link IntentError} naming every problem.
+ */
+export function parseIntent(entry: unknown): OrderIntent {
+  if (Array.isArray(entry)) {
+    if (entry.length !== 5) {
+      throw new IntentError(
+        `invalid order ${preview(entry)}: the list form is [id, size, price, side, symbol], got ${entry.length} element(s)`,
+      );
+    }
+    const r = listSchema.safeParse(entry);
+    if (!r.success) throw new IntentError(`invalid order ${preview(entry)}: ${issues(r.error)}`);
+    const [id, size, price, side, symbol] = r.data;
+    return { tag: id == null ? null : String(id), symbol, side, type: 'limit', price, amount: size, params: {} };
+  }
+  if (entry === null || typeof entry !== 'object') {
+    throw new IntentError(
+      `invalid order ${preview(entry)}: expected [id, size, price, side, symbol] or {symbol, side, amount, price}`,
+    );
+  }
+  const r = objectSchema.safeParse(entry);
+  if (!r.success) throw new IntentError(`invalid order ${preview(entry)}: ${issues(r.error)}`);
+  const v = r.data;
+  const type: OrderType = v.type ?? (v.price == null ? 'market' : 'limit');
+  const tag = v.tag ?? v.id;
+  return {
+    tag: tag == null ? null : String(tag),
+    symbol: v.symbol,
+    side: v.side,
+    type,
+    price: v.price ?? null,
+    amount: (v.amount ?? v.size) as number,
+    params: v.params ?? {},
+  };
+}
+
+function issues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => (i.path.length > 0 && !i.message.includes(String(i.path[0])) ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+function preview(v: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+const ALLOWED = /[^A-Za-z0-9]/g;
+
+/**
+ * The client-id prefix for an account or updater name: letters and digits only, at most 12, so
+ * with the journal tag and a base-36 sequence the id stays far below Binance's 36 characters.
+ */
+export function clientIdPrefix(name: string): string {
+  const clean = name.replace(ALLOWED, '').slice(0, 12);
+  return clean.length > 0 ? clean : 'misso';
+}
+
+/**
+ * The deterministic client order id of the `seq`-th intent of a journal:
+ * `<prefix>-<journalTag>-<seq base 36>`. The journal tag is fixed when the journal is created,
+ * so a fresh journal under the same name never reuses an id the exchange has seen.
+ */
+export function makeClientOrderId(prefix: string, journalTag: string, seq: number): string {
+  return `${prefix}-${journalTag}-${seq.toString(36)}`;
+}
+
+/** Binance's rule for client order ids, which our ids must always satisfy. */
+export const CLIENT_ID_PATTERN = /^[.A-Z:/a-z0-9_-]{1,36}$/;

@@ -1,0 +1,316 @@
+import type { Clock } from '../core/clock.js';
+import { openDatabase, type OpenedDatabase, type SqliteDatabase } from '../storage/database.js';
+import { JOURNAL_MIGRATIONS } from '../storage/migrations.js';
+import { clientIdPrefix, makeClientOrderId, type OrderIntent } from './intent.js';
+import { Order, type OrderData, type OrderFee } from './order.js';
+import type { OrderStatus } from './transitions.js';
+
+/** Options for {@link OrderJournal.open}. */
+export interface JournalOptions {
+  /** SQLite file, or `:memory:` for tests. @defaultValue './misso.db' */
+  path?: string;
+  clock: Clock;
+  /** Account or updater name; the client-id prefix is made from it. @defaultValue 'misso' */
+  name?: string;
+}
+
+/** One appended line of an order's history. */
+export interface JournalEvent {
+  id: number;
+  clientOrderId: string;
+  at: number;
+  /** queued, sending, open, fill, failed, rejected, resolved, adopted, lost, processed, … */
+  kind: string;
+  fromStatus: OrderStatus | null;
+  toStatus: OrderStatus;
+  detail: unknown;
+}
+
+interface Row {
+  client_order_id: string;
+  seq: number;
+  exchange_id: string | null;
+  tag: string | null;
+  symbol: string;
+  side: string;
+  type: string;
+  price: number | null;
+  amount: number;
+  filled: number;
+  remaining: number;
+  average: number | null;
+  fee: string | null;
+  status: string;
+  reason: string | null;
+  params: string;
+  attempts: number;
+  created_at: number;
+  submitted_at: number | null;
+  opened_at: number | null;
+  closed_at: number | null;
+  updated_at: number;
+  processed: number;
+  adopted: number;
+  lost: number;
+  not_found_count: number;
+}
+
+const COLUMNS = [
+  'client_order_id', 'seq', 'exchange_id', 'tag', 'symbol', 'side', 'type', 'price', 'amount', 'filled',
+  'remaining', 'average', 'fee', 'status', 'reason', 'params', 'attempts', 'created_at', 'submitted_at',
+  'opened_at', 'closed_at', 'updated_at', 'processed', 'adopted', 'lost', 'not_found_count',
+] as const;
+
+/**
+ * The durable record of every order: intents with their client ids (written before anything
+ * is sent), the current state of each order, and an append-only history of changes. All writes
+ * are synchronous and committed before the step they guard, so a kill -9 at any point leaves
+ * enough to resume: an intent with `attempts > 0` may exist on the exchange and is resolved by
+ * its client id; one with `attempts = 0` was never sent.
+ */
+export class OrderJournal {
+  readonly #opened: OpenedDatabase;
+  readonly #db: SqliteDatabase;
+  readonly #clock: Clock;
+  /** The client-id prefix (from the account name). */
+  readonly prefix: string;
+  /** A tag fixed when the journal file was created, part of every client id. */
+  readonly tag: string;
+  readonly #insert: (order: Order, kind: string, detail: unknown) => void;
+  readonly #save: (order: Order, kind: string, from: OrderStatus | null, detail: unknown) => void;
+  readonly #allocate: () => number;
+
+  private constructor(opened: OpenedDatabase, clock: Clock, name: string) {
+    this.#opened = opened;
+    this.#db = opened.db;
+    this.#clock = clock;
+    this.prefix = clientIdPrefix(name);
+    const db = this.#db;
+    const getMeta = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
+    const setMeta = db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+    let tag = getMeta.get('tag')?.value;
+    if (tag === undefined) {
+      tag = clock.now().toString(36);
+      setMeta.run('tag', tag);
+    }
+    this.tag = tag;
+    const insertRow = db.prepare(
+      `INSERT INTO orders(${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
+    );
+    const updateRow = db.prepare(
+      `UPDATE orders SET ${COLUMNS.filter((c) => c !== 'client_order_id')
+        .map((c) => `${c} = @${c}`)
+        .join(', ')} WHERE client_order_id = @client_order_id`,
+    );
+    const appendEvent = db.prepare(
+      'INSERT INTO order_events(client_order_id, at, kind, from_status, to_status, detail) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.#allocate = db.transaction(() => {
+      const next = Number(getMeta.get('seq')?.value ?? '0') + 1;
+      setMeta.run('seq', String(next));
+      return next;
+    });
+    this.#insert = db.transaction((order: Order, kind: string, detail: unknown) => {
+      insertRow.run(toRow(order));
+      appendEvent.run(order.clientOrderId, order.updatedAt, kind, null, order.status, json(detail));
+    });
+    this.#save = db.transaction((order: Order, kind: string, from: OrderStatus | null, detail: unknown) => {
+      const r = updateRow.run(toRow(order));
+      if (r.changes === 0) insertRow.run(toRow(order));
+      appendEvent.run(order.clientOrderId, order.updatedAt, kind, from, order.status, json(detail));
+    });
+  }
+
+  /** Opens the journal, locking the file against other processes and migrating its schema. */
+  static open(options: JournalOptions): OrderJournal {
+    const opened = openDatabase({
+      path: options.path ?? './misso.db',
+      migrations: JOURNAL_MIGRATIONS,
+    });
+    return new OrderJournal(opened, options.clock, options.name ?? 'misso');
+  }
+
+  /** Absolute file path or `:memory:`. */
+  get path(): string {
+    return this.#opened.path;
+  }
+
+  /** Schema version the file had when opened (0 = new). */
+  get previousVersion(): number {
+    return this.#opened.previousVersion;
+  }
+
+  /** The raw connection, for inspection in tests and the status API (read only, please). */
+  get db(): SqliteDatabase {
+    return this.#db;
+  }
+
+  /**
+   * Gives the intent its client id from the journal's monotonic sequence and writes it, in one
+   * transaction, before anything can be sent.
+   */
+  createIntent(intent: OrderIntent): Order {
+    const now = this.#clock.now();
+    const seq = this.#allocate();
+    const order = Order.intent({
+      clientOrderId: makeClientOrderId(this.prefix, this.tag, seq),
+      seq,
+      tag: intent.tag,
+      symbol: intent.symbol,
+      side: intent.side,
+      type: intent.type,
+      price: intent.price,
+      amount: intent.amount,
+      params: intent.params,
+      now,
+    });
+    this.#insert(order, 'queued', null);
+    return order;
+  }
+
+  /** Writes an order not created through an intent (an adopted one). */
+  insert(order: Order, kind: string, detail: unknown = null): void {
+    this.#insert(order, kind, detail);
+  }
+
+  /** Writes the order's current state and appends one history line, atomically. */
+  save(order: Order, kind: string, from: OrderStatus | null = null, detail: unknown = null): void {
+    this.#save(order, kind, from, detail);
+  }
+
+  /** One order by client id. */
+  get(clientOrderId: string): Order | null {
+    const row = this.#db.prepare<[string], Row>('SELECT * FROM orders WHERE client_order_id = ?').get(clientOrderId);
+    return row ? fromRow(row) : null;
+  }
+
+  /**
+   * What a restart must pick up: every pending or open order, and finished orders the strategy
+   * has not processed yet. In sequence order, so the queue keeps its order.
+   */
+  loadActive(): Order[] {
+    return this.#db
+      .prepare<[], Row>(
+        `SELECT * FROM orders WHERE status IN ('pending', 'open')
+           OR (processed = 0 AND exchange_id IS NOT NULL AND status IN ('closed', 'canceled', 'expired', 'rejected'))
+         ORDER BY seq, created_at`,
+      )
+      .all()
+      .map(fromRow);
+  }
+
+  /** Every order, oldest first. */
+  all(): Order[] {
+    return this.#db.prepare<[], Row>('SELECT * FROM orders ORDER BY seq, created_at').all().map(fromRow);
+  }
+
+  /** Every client id this journal ever issued or adopted. */
+  hasClientId(clientOrderId: string): boolean {
+    return this.#db.prepare('SELECT 1 FROM orders WHERE client_order_id = ?').get(clientOrderId) !== undefined;
+  }
+
+  /** History lines, oldest first, for one order or all. */
+  events(clientOrderId?: string): JournalEvent[] {
+    const rows = (
+      clientOrderId === undefined
+        ? this.#db.prepare('SELECT * FROM order_events ORDER BY id').all()
+        : this.#db.prepare('SELECT * FROM order_events WHERE client_order_id = ? ORDER BY id').all(clientOrderId)
+    ) as { id: number; client_order_id: string; at: number; kind: string; from_status: string | null; to_status: string; detail: string | null }[];
+    return rows.map((r) => ({
+      id: r.id,
+      clientOrderId: r.client_order_id,
+      at: r.at,
+      kind: r.kind,
+      fromStatus: r.from_status as OrderStatus | null,
+      toStatus: r.to_status as OrderStatus,
+      detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown),
+    }));
+  }
+
+  /** Orders per status. */
+  counts(): Partial<Record<OrderStatus, number>> {
+    const rows = this.#db.prepare('SELECT status, COUNT(*) AS n FROM orders GROUP BY status').all() as {
+      status: OrderStatus;
+      n: number;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  /** The last sequence number handed out. */
+  get sequence(): number {
+    const v = this.#db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'seq'").get();
+    return Number(v?.value ?? '0');
+  }
+
+  /** Closes the file and releases the lock. Idempotent. */
+  close(): void {
+    this.#opened.close();
+  }
+}
+
+function json(v: unknown): string | null {
+  return v === null || v === undefined ? null : JSON.stringify(v);
+}
+
+function toRow(o: Order): Row {
+  return {
+    client_order_id: o.clientOrderId,
+    seq: o.seq,
+    exchange_id: o.id,
+    tag: o.tag,
+    symbol: o.symbol,
+    side: o.side,
+    type: o.type,
+    price: o.price,
+    amount: o.amount,
+    filled: o.filled,
+    remaining: o.remaining,
+    average: o.average,
+    fee: o.fee ? JSON.stringify(o.fee) : null,
+    status: o.status,
+    reason: o.reason,
+    params: JSON.stringify(o.params),
+    attempts: o.attempts,
+    created_at: o.createdAt,
+    submitted_at: o.submittedAt,
+    opened_at: o.openedAt,
+    closed_at: o.closedAt,
+    updated_at: o.updatedAt,
+    processed: o.processed ? 1 : 0,
+    adopted: o.adopted ? 1 : 0,
+    lost: o.lost ? 1 : 0,
+    not_found_count: o.notFoundCount,
+  };
+}
+
+function fromRow(r: Row): Order {
+  const data: OrderData = {
+    id: r.exchange_id,
+    clientOrderId: r.client_order_id,
+    seq: r.seq,
+    tag: r.tag,
+    symbol: r.symbol,
+    side: r.side === 'sell' ? 'sell' : 'buy',
+    type: r.type === 'market' ? 'market' : 'limit',
+    price: r.price,
+    amount: r.amount,
+    filled: r.filled,
+    remaining: r.remaining,
+    average: r.average,
+    fee: r.fee === null ? null : (JSON.parse(r.fee) as OrderFee),
+    status: r.status as OrderStatus,
+    reason: r.reason,
+    params: JSON.parse(r.params) as Record<string, unknown>,
+    attempts: r.attempts,
+    createdAt: r.created_at,
+    submittedAt: r.submitted_at,
+    openedAt: r.opened_at,
+    closedAt: r.closed_at,
+    updatedAt: r.updated_at,
+    processed: r.processed === 1,
+    adopted: r.adopted === 1,
+    lost: r.lost === 1,
+    notFoundCount: r.not_found_count,
+  };
+  return new Order(data);
+}

@@ -1,0 +1,230 @@
+import type { EventEmitter } from 'node:events';
+import type { Clock } from '../core/clock.js';
+import { coerceError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { OrderJournal } from './journal.js';
+import type { CcxtOrderLike, Order } from './order.js';
+import { IllegalTransitionError, type OrderStatus } from './transitions.js';
+
+/** Events of the order manager (see manager.ts). */
+export interface OrderManagerEvents {
+  /** Any change of any order, with the journal event kind. */
+  order: [order: Order, change: { kind: string; from: OrderStatus | null }];
+  /** New fills: `delta` more of the amount is filled. */
+  filled: [order: Order, delta: number];
+  /** The order failed or was rejected; `order.reason` says why. */
+  failed: [order: Order];
+  /** An order open on the exchange that the journal did not know was adopted. */
+  adopted: [order: Order];
+  /** The order was not found `lostAfterNotFound` times in a row. */
+  lost: [order: Order];
+}
+
+/** Where notifications go: `(text, level)`. */
+export type NotifyFn = (text: string, level: 'info' | 'warn' | 'error') => void;
+
+/** The open-orders view the seed's `is_open_orders` holds. */
+export type IsOpenOrders = Record<string, { buys: Order[]; sells: Order[] }>;
+
+/**
+ * The in-memory side of the order state: indices by client and exchange id, the strategy's
+ * `open_orders` and the exchange's `is_open_orders` (both mutated in place, never replaced),
+ * the recently-closed cache and the lost set. Every change goes through here so that it is
+ * journaled and announced exactly once.
+ */
+export class OrderBook {
+  readonly openOrders: Record<string, Order[]> = {};
+  readonly isOpenOrders: IsOpenOrders = {};
+  /** When the last `is_open_orders` snapshot was requested; null before the first. */
+  isOpenOrdersAt: number | null = null;
+  /** Finished orders and when they leave the cache. */
+  readonly recentlyClosed = new Map<string, { order: Order; until: number }>();
+  readonly #byClientId = new Map<string, Order>();
+  readonly #byExchangeId = new Map<string, Order>();
+  readonly #journal: OrderJournal;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #events: EventEmitter<OrderManagerEvents>;
+  readonly #notify: NotifyFn;
+  readonly #recentlyClosedMs: number;
+  #illegal = 0;
+
+  constructor(deps: {
+    journal: OrderJournal;
+    clock: Clock;
+    logger: Logger;
+    events: EventEmitter<OrderManagerEvents>;
+    notify: NotifyFn;
+    recentlyClosedMs: number;
+  }) {
+    this.#journal = deps.journal;
+    this.#clock = deps.clock;
+    this.#logger = deps.logger;
+    this.#events = deps.events;
+    this.#notify = deps.notify;
+    this.#recentlyClosedMs = deps.recentlyClosedMs;
+  }
+
+  /** Contradictions seen (an exchange answer that broke the transitions table). */
+  get illegalTransitions(): number {
+    return this.#illegal;
+  }
+
+  /** Every order held in memory. */
+  all(): Order[] {
+    return [...this.#byClientId.values()];
+  }
+
+  /** Starts tracking an order (from the queue, the journal or adoption). */
+  track(order: Order): void {
+    this.#byClientId.set(order.clientOrderId, order);
+    if (order.id !== null) this.#byExchangeId.set(order.id, order);
+    this.#place(order);
+  }
+
+  /** The known order an exchange answer is about, matched by client id first. */
+  find(raw: CcxtOrderLike): Order | undefined {
+    if (raw.clientOrderId) {
+      const byClient = this.#byClientId.get(raw.clientOrderId);
+      if (byClient) return byClient;
+    }
+    return raw.id ? this.#byExchangeId.get(String(raw.id)) : undefined;
+  }
+
+  /** Finds by client id only. */
+  get(clientOrderId: string): Order | undefined {
+    return this.#byClientId.get(clientOrderId);
+  }
+
+  /**
+   * Applies an exchange answer to `order`, journals and announces what changed. A contradiction
+   * (an answer the transitions table forbids) is logged and notified, never thrown into a task.
+   * Returns false when nothing changed.
+   */
+  apply(order: Order, raw: CcxtOrderLike, kind: string): boolean {
+    const now = this.#clock.now();
+    let result;
+    try {
+      result = order.parseUpdate(raw, now);
+    } catch (error: unknown) {
+      if (!(error instanceof IllegalTransitionError)) throw error;
+      this.#illegal++;
+      this.#logger.error({ err: coerceError(error), clientOrderId: order.clientOrderId, raw }, 'exchange contradicts the journal');
+      this.#notify(`order ${order.clientOrderId} ${order.symbol}: ${error.message}`, 'error');
+      return false;
+    }
+    if (!result.changed) return false;
+    if (order.id !== null) this.#byExchangeId.set(order.id, order);
+    const statusKind = result.to !== result.from ? result.to : result.filledDelta > 0 ? 'fill' : 'update';
+    this.#journal.save(order, `${kind}:${statusKind}`, result.from, {
+      filled: order.filled,
+      ...(order.id !== null ? { id: order.id } : {}),
+    });
+    this.#place(order);
+    this.#events.emit('order', order, { kind: `${kind}:${statusKind}`, from: result.from });
+    if (result.filledDelta > 0) this.#events.emit('filled', order, result.filledDelta);
+    if (result.to !== result.from && (result.to === 'rejected' || result.to === 'expired') && !order.reason) {
+      order.reason = `exchange reported ${result.to}`;
+    }
+    if (result.to !== result.from && result.to === 'rejected') this.#events.emit('failed', order);
+    return true;
+  }
+
+  /** Local status change (failed, rejected, canceled before sending) with a reason. */
+  finish(order: Order, to: 'failed' | 'rejected' | 'canceled', reason: string, kind: string): void {
+    const from = order.status;
+    order.transition(to, this.#clock.now(), reason);
+    this.#journal.save(order, kind, from, { reason });
+    this.#place(order);
+    this.#events.emit('order', order, { kind, from });
+    if (to !== 'canceled') this.#events.emit('failed', order);
+  }
+
+  /** Journals a change of bookkeeping fields (attempts, flags) without a status change. */
+  save(order: Order, kind: string, detail: unknown = null): void {
+    order.updatedAt = this.#clock.now();
+    this.#journal.save(order, kind, order.status, detail);
+    this.#events.emit('order', order, { kind, from: order.status });
+  }
+
+  /** Marks an order lost and says so once. */
+  markLost(order: Order): void {
+    order.lost = true;
+    this.save(order, 'lost', { notFoundCount: order.notFoundCount });
+    this.#events.emit('lost', order);
+    this.#notify(
+      `order ${order.clientOrderId} (${order.side} ${order.amount} ${order.symbol}) not found ${order.notFoundCount} times: marked lost, still polled`,
+      'warn',
+    );
+  }
+
+  /** Marks a finished order handled by the strategy; it leaves `open_orders` at the next pass. */
+  markProcessed(order: Order): void {
+    if (order.processed) return;
+    order.processed = true;
+    this.save(order, 'processed');
+  }
+
+  /** Drops processed finished orders from `open_orders` and expired ones from the cache. */
+  prune(): void {
+    const now = this.#clock.now();
+    for (const [symbol, list] of Object.entries(this.openOrders)) {
+      for (let i = list.length - 1; i >= 0; i--) {
+        const o = list[i];
+        if (!o || !o.processed || !o.isFinal) continue;
+        list.splice(i, 1);
+        if (!this.recentlyClosed.has(o.clientOrderId)) this.#forget(o);
+      }
+      if (list.length === 0) delete this.openOrders[symbol];
+    }
+    for (const [clientId, entry] of this.recentlyClosed) {
+      if (entry.until > now) continue;
+      this.recentlyClosed.delete(clientId);
+      if (!this.#inOpenOrders(entry.order)) this.#forget(entry.order);
+    }
+  }
+
+  /** Replaces the contents of `is_open_orders` (same object) with `orders`. */
+  setIsOpenOrders(orders: readonly Order[], requestedAt: number): void {
+    for (const key of Object.keys(this.isOpenOrders)) delete this.isOpenOrders[key];
+    for (const o of orders) {
+      const entry = (this.isOpenOrders[o.symbol] ??= { buys: [], sells: [] });
+      (o.side === 'sell' ? entry.sells : entry.buys).push(o);
+    }
+    this.isOpenOrdersAt = requestedAt;
+  }
+
+  /** True when the last `is_open_orders` snapshot lists the order. */
+  inIsOpenOrders(order: Order): boolean {
+    const entry = this.isOpenOrders[order.symbol];
+    if (!entry) return false;
+    const list = order.side === 'sell' ? entry.sells : entry.buys;
+    return list.some((o) => o === order || (order.id !== null && o.id === order.id) || o.clientOrderId === order.clientOrderId);
+  }
+
+  /** Our orders the exchange may hold: everything reached or possibly reached the exchange. */
+  live(): Order[] {
+    return this.all().filter((o) => o.status === 'open' || (o.status === 'pending' && o.attempts > 0));
+  }
+
+  #place(order: Order): void {
+    // Only orders the exchange confirmed belong in the strategy's open_orders (the seed's rule).
+    if (order.id !== null && !order.processed && !this.#inOpenOrders(order)) {
+      (this.openOrders[order.symbol] ??= []).push(order);
+    }
+    if (order.isFinal && !this.recentlyClosed.has(order.clientOrderId)) {
+      this.recentlyClosed.set(order.clientOrderId, { order, until: this.#clock.now() + this.#recentlyClosedMs });
+    }
+  }
+
+  #inOpenOrders(order: Order): boolean {
+    return this.openOrders[order.symbol]?.includes(order) ?? false;
+  }
+
+  #forget(order: Order): void {
+    if (order.isFinal) {
+      this.#byClientId.delete(order.clientOrderId);
+      if (order.id !== null) this.#byExchangeId.delete(order.id);
+    }
+  }
+}

@@ -1,0 +1,371 @@
+import {
+  assertTransition,
+  canTransition,
+  isFinalStatus,
+  statusFromCcxt,
+  type OrderStatus,
+} from './transitions.js';
+
+/** Buy or sell. */
+export type OrderSide = 'buy' | 'sell';
+/** The order types the executor places. */
+export type OrderType = 'limit' | 'market';
+
+/** A fee as ccxt reports it. */
+export interface OrderFee {
+  cost: number;
+  currency: string | null;
+}
+
+/** Everything an order holds, as plain data: what the journal stores and snapshots show. */
+export interface OrderData {
+  /** The exchange's id; null until the exchange confirmed the order. */
+  id: string | null;
+  clientOrderId: string;
+  /** The journal sequence number the client id was made from (0 for adopted orders). */
+  seq: number;
+  /** The strategy's own reference (first element of the seed's list form), if any. */
+  tag: string | null;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  /** Limit price; for market orders the average fill price once known. */
+  price: number | null;
+  /** The seed's `size`. */
+  amount: number;
+  filled: number;
+  remaining: number;
+  average: number | null;
+  fee: OrderFee | null;
+  status: OrderStatus;
+  /** Why an order failed or was rejected. */
+  reason: string | null;
+  /** Extra ccxt params given with the intent (reduceOnly, …). */
+  params: Record<string, unknown>;
+  /** createOrder calls started for this intent (journaled before each call). */
+  attempts: number;
+  createdAt: number;
+  submittedAt: number | null;
+  openedAt: number | null;
+  closedAt: number | null;
+  updatedAt: number;
+  /** The strategy has handled the finished order. */
+  processed: boolean;
+  /** Found open on the exchange without a journal entry. */
+  adopted: boolean;
+  /** Not found `lostAfterNotFound` times in a row. */
+  lost: boolean;
+  notFoundCount: number;
+}
+
+/** What {@link Order.parseUpdate} changed. */
+export interface UpdateResult {
+  changed: boolean;
+  from: OrderStatus;
+  to: OrderStatus;
+  /** How much more got filled with this answer. */
+  filledDelta: number;
+  /** The answer carried an older status than ours (ignored, fills still applied). */
+  stale: boolean;
+}
+
+/** A loose view of a ccxt order: only what we read, every field optional. */
+export interface CcxtOrderLike {
+  id?: string | undefined;
+  clientOrderId?: string | undefined;
+  symbol?: string | undefined;
+  side?: string | undefined;
+  type?: string | undefined;
+  status?: string | undefined;
+  price?: number | undefined;
+  amount?: number | undefined;
+  filled?: number | undefined;
+  remaining?: number | undefined;
+  average?: number | undefined;
+  timestamp?: number | undefined;
+  lastTradeTimestamp?: number | undefined;
+  lastUpdateTimestamp?: number | undefined;
+  fee?: { cost?: number | undefined; currency?: string | undefined } | undefined;
+}
+
+const EPS = 1e-12;
+
+/**
+ * One order, from the strategy's intent to its final state. Status changes go through the
+ * transitions table; an illegal one throws (see transitions.ts).
+ */
+export class Order {
+  id: string | null;
+  readonly clientOrderId: string;
+  readonly seq: number;
+  readonly tag: string | null;
+  readonly symbol: string;
+  readonly side: OrderSide;
+  readonly type: OrderType;
+  price: number | null;
+  amount: number;
+  filled: number;
+  remaining: number;
+  average: number | null;
+  fee: OrderFee | null;
+  #status: OrderStatus;
+  reason: string | null;
+  readonly params: Record<string, unknown>;
+  attempts: number;
+  readonly createdAt: number;
+  submittedAt: number | null;
+  openedAt: number | null;
+  closedAt: number | null;
+  updatedAt: number;
+  processed: boolean;
+  adopted: boolean;
+  lost: boolean;
+  notFoundCount: number;
+
+  constructor(data: OrderData) {
+    this.id = data.id;
+    this.clientOrderId = data.clientOrderId;
+    this.seq = data.seq;
+    this.tag = data.tag;
+    this.symbol = data.symbol;
+    this.side = data.side;
+    this.type = data.type;
+    this.price = data.price;
+    this.amount = data.amount;
+    this.filled = data.filled;
+    this.remaining = data.remaining;
+    this.average = data.average;
+    this.fee = data.fee;
+    this.#status = data.status;
+    this.reason = data.reason;
+    this.params = data.params;
+    this.attempts = data.attempts;
+    this.createdAt = data.createdAt;
+    this.submittedAt = data.submittedAt;
+    this.openedAt = data.openedAt;
+    this.closedAt = data.closedAt;
+    this.updatedAt = data.updatedAt;
+    this.processed = data.processed;
+    this.adopted = data.adopted;
+    this.lost = data.lost;
+    this.notFoundCount = data.notFoundCount;
+  }
+
+  /** A fresh intent that nothing has been sent for yet. */
+  static intent(init: {
+    clientOrderId: string;
+    seq: number;
+    tag?: string | null;
+    symbol: string;
+    side: OrderSide;
+    type: OrderType;
+    price: number | null;
+    amount: number;
+    params?: Record<string, unknown>;
+    now: number;
+  }): Order {
+    return new Order({
+      id: null,
+      clientOrderId: init.clientOrderId,
+      seq: init.seq,
+      tag: init.tag ?? null,
+      symbol: init.symbol,
+      side: init.side,
+      type: init.type,
+      price: init.price,
+      amount: init.amount,
+      filled: 0,
+      remaining: init.amount,
+      average: null,
+      fee: null,
+      status: 'pending',
+      reason: null,
+      params: init.params ?? {},
+      attempts: 0,
+      createdAt: init.now,
+      submittedAt: null,
+      openedAt: null,
+      closedAt: null,
+      updatedAt: init.now,
+      processed: false,
+      adopted: false,
+      lost: false,
+      notFoundCount: 0,
+    });
+  }
+
+  /** An order found on the exchange that the journal did not know. */
+  static adopt(raw: CcxtOrderLike, now: number): Order {
+    const side: OrderSide = raw.side === 'sell' ? 'sell' : 'buy';
+    const type: OrderType = raw.type === 'market' ? 'market' : 'limit';
+    const order = new Order({
+      id: raw.id ?? null,
+      clientOrderId: raw.clientOrderId && raw.clientOrderId.length > 0 ? raw.clientOrderId : `adopted-${raw.id ?? now}`,
+      seq: 0,
+      tag: null,
+      symbol: raw.symbol ?? '',
+      side,
+      type,
+      price: raw.price ?? null,
+      amount: raw.amount ?? 0,
+      filled: 0,
+      remaining: raw.amount ?? 0,
+      average: null,
+      fee: null,
+      status: 'pending',
+      reason: null,
+      params: {},
+      attempts: 0,
+      createdAt: raw.timestamp ?? now,
+      submittedAt: raw.timestamp ?? null,
+      openedAt: null,
+      closedAt: null,
+      updatedAt: now,
+      processed: false,
+      adopted: true,
+      lost: false,
+      notFoundCount: 0,
+    });
+    order.parseUpdate(raw, now);
+    return order;
+  }
+
+  get status(): OrderStatus {
+    return this.#status;
+  }
+
+  /** The seed's name for `amount`. */
+  get size(): number {
+    return this.amount;
+  }
+
+  /** amount × price (0 while a market order has no price). */
+  get value(): number {
+    return this.amount * (this.price ?? 0);
+  }
+
+  /** The order reached a final status. */
+  get isFinal(): boolean {
+    return isFinalStatus(this.#status);
+  }
+
+  /** The seed's flag: some but not all of the amount is filled. */
+  get isPartiallyFilled(): boolean {
+    return this.filled > EPS && this.remaining > EPS;
+  }
+
+  /** Moves to `to` (throws `IllegalTransitionError` when the table forbids it). */
+  transition(to: OrderStatus, now: number, reason?: string): void {
+    assertTransition(this.clientOrderId, this.#status, to);
+    if (to !== this.#status && isFinalStatus(to) && this.closedAt === null) this.closedAt = now;
+    this.#status = to;
+    if (reason !== undefined) this.reason = reason;
+    this.updatedAt = now;
+  }
+
+  /**
+   * Applies every change an exchange answer carries, status and fills together. Fills never go
+   * backwards; an answer older than what we know (open after closed) keeps our status. A
+   * contradiction between two final statuses throws `IllegalTransitionError`.
+   */
+  parseUpdate(raw: CcxtOrderLike, now: number): UpdateResult {
+    const from = this.#status;
+    let changed = false;
+    let stale = false;
+    let target = statusFromCcxt(raw.status);
+    if (target !== undefined && !canTransition(from, target) && isFinalStatus(from) && target === 'open') {
+      stale = true;
+      target = undefined;
+    }
+    if (target !== undefined) assertTransition(this.clientOrderId, from, target);
+    if (raw.id !== undefined && raw.id !== null && raw.id !== '' && this.id !== raw.id) {
+      this.id = String(raw.id);
+      changed = true;
+    }
+    if (this.amount <= EPS && isNum(raw.amount) && raw.amount > 0) {
+      this.amount = raw.amount;
+      changed = true;
+    }
+    if (target !== undefined && from === 'pending' && target !== 'pending') {
+      this.openedAt ??= raw.timestamp ?? now;
+    }
+    let newFilled = this.filled;
+    if (isNum(raw.filled)) newFilled = Math.max(this.filled, Math.min(raw.filled, this.amount || raw.filled));
+    else if (target === 'closed') newFilled = this.amount;
+    const filledDelta = newFilled - this.filled;
+    if (filledDelta > EPS) {
+      this.filled = newFilled;
+      changed = true;
+    }
+    const remaining = Math.max(0, this.amount - this.filled);
+    if (Math.abs(remaining - this.remaining) > EPS) {
+      this.remaining = remaining;
+      changed = true;
+    }
+    if (isNum(raw.average) && raw.average > 0 && raw.average !== this.average) {
+      this.average = raw.average;
+      changed = true;
+    }
+    if (this.price === null) {
+      const p = isNum(raw.price) && raw.price > 0 ? raw.price : this.average;
+      if (p !== null) {
+        this.price = p;
+        changed = true;
+      }
+    }
+    if (raw.fee && isNum(raw.fee.cost) && raw.fee.cost !== this.fee?.cost) {
+      this.fee = { cost: raw.fee.cost, currency: raw.fee.currency ?? null };
+      changed = true;
+    }
+    if (target !== undefined && target !== from) {
+      this.#status = target;
+      if (isFinalStatus(target)) this.closedAt ??= raw.lastTradeTimestamp ?? raw.lastUpdateTimestamp ?? now;
+      changed = true;
+    }
+    if (this.notFoundCount !== 0 || this.lost) {
+      this.notFoundCount = 0;
+      this.lost = false;
+      changed = true;
+    }
+    if (changed) this.updatedAt = now;
+    return { changed, from, to: this.#status, filledDelta: filledDelta > EPS ? filledDelta : 0, stale };
+  }
+
+  /** Plain data for the journal and the state snapshot. */
+  toJSON(): OrderData & { size: number; value: number } {
+    return {
+      id: this.id,
+      clientOrderId: this.clientOrderId,
+      seq: this.seq,
+      tag: this.tag,
+      symbol: this.symbol,
+      side: this.side,
+      type: this.type,
+      price: this.price,
+      amount: this.amount,
+      size: this.amount,
+      value: this.value,
+      filled: this.filled,
+      remaining: this.remaining,
+      average: this.average,
+      fee: this.fee,
+      status: this.#status,
+      reason: this.reason,
+      params: this.params,
+      attempts: this.attempts,
+      createdAt: this.createdAt,
+      submittedAt: this.submittedAt,
+      openedAt: this.openedAt,
+      closedAt: this.closedAt,
+      updatedAt: this.updatedAt,
+      processed: this.processed,
+      adopted: this.adopted,
+      lost: this.lost,
+      notFoundCount: this.notFoundCount,
+    };
+  }
+}
+
+function isNum(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}

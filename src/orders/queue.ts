@@ -1,0 +1,115 @@
+import { EventEmitter } from 'node:events';
+import { parseIntent } from './intent.js';
+import type { OrderJournal } from './journal.js';
+import type { Order } from './order.js';
+
+/**
+ * The shared `pending_orders` queue. `push`/`put` validate the entry, give it its client id and
+ * journal it before returning, so an order the strategy queued survives a crash even if it was
+ * never sent. The executor is woken by an event, not by polling.
+ */
+export class PendingOrderQueue extends EventEmitter<{ push: [Order] }> {
+  readonly #journal: OrderJournal;
+  #items: Order[] = [];
+  #waiters = new Set<() => void>();
+
+  constructor(journal: OrderJournal) {
+    super();
+    this.#journal = journal;
+  }
+
+  /**
+   * Queues `[id, size, price, side, symbol]` or `{symbol, side, amount, price?, type?, params?}`.
+   * Returns the pending order (its `clientOrderId` is already journaled). Throws `IntentError`
+   * for an invalid entry, with nothing written.
+   */
+  push(entry: unknown): Order {
+    const intent = parseIntent(entry);
+    const order = this.#journal.createIntent(intent);
+    this.#enqueue(order);
+    return order;
+  }
+
+  /** Python's `Queue.put`, as the seed's strategy calls it. */
+  put(entry: unknown): Order {
+    return this.push(entry);
+  }
+
+  /** Python's `Queue.put_nowait`. */
+  put_nowait(entry: unknown): Order {
+    return this.push(entry);
+  }
+
+  /** Orders waiting to be sent. */
+  get size(): number {
+    return this.#items.length;
+  }
+
+  /** Python's `Queue.qsize()`. */
+  qsize(): number {
+    return this.#items.length;
+  }
+
+  /** Python's `Queue.empty()`. */
+  empty(): boolean {
+    return this.#items.length === 0;
+  }
+
+  /** A copy of the waiting orders, oldest first. */
+  toArray(): Order[] {
+    return [...this.#items];
+  }
+
+  /** Takes the oldest waiting order (the executor). */
+  shift(): Order | undefined {
+    return this.#items.shift();
+  }
+
+  /** Puts an order back at the front (a submission that could not start). */
+  unshift(order: Order): void {
+    this.#items.unshift(order);
+    this.#wake();
+  }
+
+  /** Re-queues never-sent intents loaded from the journal at start, keeping their order. */
+  restore(orders: readonly Order[]): void {
+    const known = new Set(this.#items.map((o) => o.clientOrderId));
+    for (const o of orders) if (!known.has(o.clientOrderId)) this.#items.push(o);
+    this.#items.sort((a, b) => a.seq - b.seq);
+    if (this.#items.length > 0) this.#wake();
+  }
+
+  /** Removes an order that will not be sent any more (rejected before sending). */
+  remove(order: Order): boolean {
+    const i = this.#items.indexOf(order);
+    if (i < 0) return false;
+    this.#items.splice(i, 1);
+    return true;
+  }
+
+  /** Resolves true once an order is waiting, false when `signal` aborts first. */
+  waitForItem(signal?: AbortSignal): Promise<boolean> {
+    if (this.#items.length > 0) return Promise.resolve(true);
+    if (signal?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.#waiters.delete(done);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(this.#items.length > 0);
+      };
+      const onAbort = (): void => done();
+      this.#waiters.add(done);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  #enqueue(order: Order): void {
+    this.#items.push(order);
+    this.emit('push', order);
+    this.#wake();
+  }
+
+  #wake(): void {
+    for (const w of [...this.#waiters]) w();
+  }
+}

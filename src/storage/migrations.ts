@@ -1,0 +1,76 @@
+import type { Database } from 'better-sqlite3';
+
+/** One step of the schema. Steps run in order, each in its own transaction. */
+export interface Migration {
+  /** The `user_version` the database has after this step. */
+  version: number;
+  description: string;
+  up(db: Database): void;
+}
+
+/**
+ * The journal's schema history. Never edit a step that shipped: append a new one. Version 1
+ * is kept as it was so that journals written by the first release still open.
+ */
+export const JOURNAL_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'orders, order events and meta',
+    up(db) {
+      db.exec(`
+        CREATE TABLE meta (
+          key   TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        );
+        CREATE TABLE orders (
+          client_order_id TEXT PRIMARY KEY,
+          seq             INTEGER NOT NULL,
+          exchange_id     TEXT,
+          tag             TEXT,
+          symbol          TEXT NOT NULL,
+          side            TEXT NOT NULL,
+          type            TEXT NOT NULL,
+          price           REAL,
+          amount          REAL NOT NULL,
+          filled          REAL NOT NULL DEFAULT 0,
+          remaining       REAL NOT NULL,
+          average         REAL,
+          fee             TEXT,
+          status          TEXT NOT NULL,
+          reason          TEXT,
+          params          TEXT NOT NULL DEFAULT '{}',
+          attempts        INTEGER NOT NULL DEFAULT 0,
+          created_at      INTEGER NOT NULL,
+          submitted_at    INTEGER,
+          opened_at       INTEGER,
+          closed_at       INTEGER,
+          updated_at      INTEGER NOT NULL,
+          processed       INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX orders_status ON orders(status);
+        CREATE TABLE order_events (
+          id              INTEGER PRIMARY KEY AUTOINCREMENT,
+          client_order_id TEXT NOT NULL,
+          at              INTEGER NOT NULL,
+          kind            TEXT NOT NULL,
+          from_status     TEXT,
+          to_status       TEXT NOT NULL,
+          detail          TEXT
+        );
+        CREATE INDEX order_events_order ON order_events(client_order_id);
+      `);
+    },
+  },
+  {
+    version: 2,
+    description: 'adopted/lost flags, not-found counter, exchange-id index',
+    up(db) {
+      db.exec(`
+        ALTER TABLE orders ADD COLUMN adopted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE orders ADD COLUMN lost INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE orders ADD COLUMN not_found_count INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX orders_exchange_id ON orders(exchange_id);
+      `);
+    },
+  },
+];
