@@ -1,0 +1,162 @@
+import type { SimBalance, SimMarket, SimOrder, SimOrderSide, SimPosition } from './venue-types.js';
+
+/** A swap position in one-way mode: signed size and average entry. */
+interface Holding {
+  contracts: number;
+  entryPrice: number;
+}
+
+/** The effect of one fill on the account. */
+export interface FillEffect {
+  fee: number;
+  realizedPnl: number;
+}
+
+/** Looks up the current mark price of a symbol. */
+export type MarkPriceOf = (symbol: string) => number;
+
+const EPS = 1e-12;
+
+/**
+ * The single account of the venue: USD wallet, one-way cross-margin swap positions and spot
+ * holdings. Margin of open orders is derived from the open orders on demand, so it can never
+ * drift from them. There is no liquidation: equity can go negative and then every new order
+ * that needs margin is refused.
+ */
+export class Account {
+  #wallet: number;
+  readonly #positions = new Map<string, Holding>();
+  readonly #assets = new Map<string, number>();
+  readonly #leverage: number;
+
+  /** @param leverage - applied to every swap market, capped by the market's maximum. */
+  constructor(startingBalanceUsd: number, leverage: number) {
+    this.#wallet = startingBalanceUsd;
+    this.#leverage = leverage;
+  }
+
+  /** The leverage used for `market`. */
+  leverageOf(market: SimMarket): number {
+    return market.type === 'swap' ? Math.min(this.#leverage, market.maxLeverage) : 1;
+  }
+
+  /** Signed position size of a swap symbol (positive long, negative short, 0 flat). */
+  signedContracts(symbol: string): number {
+    return this.#positions.get(symbol)?.contracts ?? 0;
+  }
+
+  /** Spot holding of an asset. */
+  assetOf(base: string): number {
+    return this.#assets.get(base) ?? 0;
+  }
+
+  /**
+   * Margin (or USD, for spot buys) an order ties up for its remaining amount. Reduce-only orders
+   * and spot sells tie up no USD.
+   */
+  orderMargin(market: SimMarket, order: Pick<SimOrder, 'side' | 'remaining' | 'price' | 'reduceOnly'>, price: number): number {
+    if (order.reduceOnly) return 0;
+    if (market.type === 'spot') return order.side === 'buy' ? order.remaining * price * (1 + market.takerFee) : 0;
+    return (order.remaining * price) / this.leverageOf(market);
+  }
+
+  /**
+   * Margin a new swap order needs: only the part that increases exposure beyond the opposite
+   * position it first closes.
+   */
+  newOrderMargin(market: SimMarket, side: SimOrderSide, amount: number, price: number, reduceOnly: boolean): number {
+    if (reduceOnly) return 0;
+    if (market.type === 'spot') return side === 'buy' ? amount * price * (1 + market.takerFee) : 0;
+    const pos = this.signedContracts(market.symbol);
+    const opposite = side === 'buy' ? Math.max(0, -pos) : Math.max(0, pos);
+    return (Math.max(0, amount - opposite) * price) / this.leverageOf(market);
+  }
+
+  /** Applies a fill: fee, realised PnL, position or spot holdings. */
+  applyFill(market: SimMarket, side: SimOrderSide, price: number, amount: number, feeRate: number): FillEffect {
+    const fee = price * amount * feeRate;
+    this.#wallet -= fee;
+    if (market.type === 'spot') {
+      const delta = side === 'buy' ? amount : -amount;
+      this.#wallet -= delta * price;
+      const held = this.assetOf(market.base) + delta;
+      if (Math.abs(held) < EPS) this.#assets.delete(market.base);
+      else this.#assets.set(market.base, held);
+      return { fee, realizedPnl: 0 };
+    }
+    const signed = side === 'buy' ? amount : -amount;
+    const h = this.#positions.get(market.symbol) ?? { contracts: 0, entryPrice: 0 };
+    let realizedPnl = 0;
+    if (h.contracts === 0 || Math.sign(h.contracts) === Math.sign(signed)) {
+      const size = Math.abs(h.contracts) + amount;
+      h.entryPrice = (Math.abs(h.contracts) * h.entryPrice + amount * price) / size;
+      h.contracts += signed;
+    } else {
+      const closing = Math.min(Math.abs(h.contracts), amount);
+      realizedPnl = closing * (price - h.entryPrice) * Math.sign(h.contracts);
+      h.contracts += signed;
+      if (Math.abs(h.contracts) < EPS) h.contracts = 0;
+      else if (Math.sign(h.contracts) === Math.sign(signed)) h.entryPrice = price;
+    }
+    this.#wallet += realizedPnl;
+    if (h.contracts === 0) this.#positions.delete(market.symbol);
+    else this.#positions.set(market.symbol, h);
+    return { fee, realizedPnl };
+  }
+
+  /** Open positions valued at the current marks. */
+  positions(markets: ReadonlyMap<string, SimMarket>, markOf: MarkPriceOf, now: number): SimPosition[] {
+    const out: SimPosition[] = [];
+    for (const [symbol, h] of this.#positions) {
+      const market = markets.get(symbol);
+      if (!market) continue;
+      const mark = markOf(symbol);
+      const contracts = Math.abs(h.contracts);
+      const leverage = this.leverageOf(market);
+      const notional = contracts * mark;
+      out.push({
+        symbol,
+        side: h.contracts > 0 ? 'long' : 'short',
+        contracts,
+        contractSize: market.contractSize,
+        entryPrice: h.entryPrice,
+        markPrice: mark,
+        notional,
+        unrealizedPnl: contracts * (mark - h.entryPrice) * Math.sign(h.contracts),
+        leverage,
+        initialMargin: notional / leverage,
+        marginMode: 'cross',
+        timestamp: now,
+      });
+    }
+    return out.sort((a, b) => a.symbol.localeCompare(b.symbol));
+  }
+
+  /** The balance, given the open orders (for their margin) and the marks. */
+  balance(
+    markets: ReadonlyMap<string, SimMarket>,
+    openOrders: readonly SimOrder[],
+    markOf: MarkPriceOf,
+    now: number,
+  ): SimBalance {
+    const positions = this.positions(markets, markOf, now);
+    const unrealizedPnl = positions.reduce((s, p) => s + p.unrealizedPnl, 0);
+    let used = positions.reduce((s, p) => s + p.initialMargin, 0);
+    const reserved = new Map<string, number>();
+    for (const o of openOrders) {
+      const market = markets.get(o.symbol);
+      if (!market) continue;
+      used += this.orderMargin(market, o, o.price ?? markOf(o.symbol));
+      if (market.type === 'spot' && o.side === 'sell') {
+        reserved.set(market.base, (reserved.get(market.base) ?? 0) + o.remaining);
+      }
+    }
+    const total = this.#wallet + unrealizedPnl;
+    const assets: SimBalance['assets'] = {};
+    for (const [base, held] of this.#assets) {
+      const r = reserved.get(base) ?? 0;
+      assets[base] = { total: held, used: r, free: held - r };
+    }
+    return { timestamp: now, total, used, free: total - used, wallet: this.#wallet, unrealizedPnl, assets };
+  }
+}

@@ -1,0 +1,99 @@
+import { formatFaultSpec, parseFaultSpec, type FaultRule, type FaultSpec } from './fault-spec.js';
+import type { ServerCounters } from './server-counters.js';
+
+/** What the server must do with one request. */
+export interface FaultDecision {
+  readonly rule: FaultRule;
+}
+
+/** Options for {@link FaultController}. */
+export interface FaultControllerOptions {
+  /** Seed of the PRNG that draws the fault rates, so a run with the same requests repeats. */
+  seed: number;
+  counters: ServerCounters;
+  /** Called with the spec's visibility delay, or `undefined` to restore the venue's own. */
+  applyVisibility: (ms: number | undefined) => void;
+}
+
+/**
+ * Holds the active fault spec of a sim server and decides, request by request, which fault (if
+ * any) to inject. Switchable at run time with {@link FaultController.set}; the per-rule call
+ * numbers restart with each new spec so `calls=A-B` counts from the switch.
+ */
+export class FaultController {
+  #spec: FaultSpec = { rules: [] };
+  #calls: number[] = [];
+  #random: () => number;
+  #counters: ServerCounters;
+  #applyVisibility: (ms: number | undefined) => void;
+
+  constructor(options: FaultControllerOptions) {
+    this.#random = mulberry32(options.seed);
+    this.#counters = options.counters;
+    this.#applyVisibility = options.applyVisibility;
+  }
+
+  /** Replaces the active faults with `spec` (text or parsed); `''` or `'none'` clears them. */
+  set(spec: string | FaultSpec): void {
+    const parsed = typeof spec === 'string' ? parseFaultSpec(spec) : spec;
+    this.#spec = parsed;
+    this.#calls = parsed.rules.map(() => 0);
+    this.#applyVisibility(parsed.visibilityMs);
+    if (parsed.visibilityMs !== undefined) this.#counters.fault('visibility');
+  }
+
+  /** Removes every fault. */
+  clear(): void {
+    this.set('');
+  }
+
+  /** The active spec in canonical text form (`none` when empty). */
+  get spec(): string {
+    return formatFaultSpec(this.#spec);
+  }
+
+  /** The active spec, parsed. */
+  get parsed(): FaultSpec {
+    return this.#spec;
+  }
+
+  /**
+   * Picks the fault for a request, counting it, or returns `undefined`. Each rule whose filters
+   * match numbers the request; the first rule that fires wins and later rules are not consulted.
+   */
+  decide(method: string, path: string): FaultDecision | undefined {
+    const rules = this.#spec.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i];
+      if (!rule || !matches(rule, method, path)) continue;
+      const call = (this.#calls[i] ?? 0) + 1;
+      this.#calls[i] = call;
+      if (rule.calls && (call < rule.calls.from || call > rule.calls.to)) continue;
+      if (rule.rate < 1 && this.#random() >= rule.rate) continue;
+      this.#counters.fault(rule.kind);
+      return { rule };
+    }
+    return undefined;
+  }
+}
+
+function matches(rule: FaultRule, method: string, path: string): boolean {
+  if (rule.methods && !rule.methods.includes(method)) return false;
+  if (rule.paths) {
+    const last = path.slice(path.lastIndexOf('/') + 1);
+    if (!rule.paths.some((p) => p === path || p === last)) return false;
+  }
+  return true;
+}
+
+/** A small seeded PRNG (mulberry32): enough for fault draws, and repeatable. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

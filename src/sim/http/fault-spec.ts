@@ -1,0 +1,189 @@
+import { UserError } from '../../core/errors.js';
+
+/** The kinds of HTTP-level fault the sim server can inject. */
+export type FaultKind = '5xx' | '429' | '418' | 'hang' | 'reset' | 'html' | 'lost' | 'visibility';
+
+/** Every fault kind, in the order they are documented. */
+export const FAULT_KINDS: readonly FaultKind[] = ['5xx', '429', '418', 'hang', 'reset', 'html', 'lost', 'visibility'];
+
+/** How a `lost` fault throws the response away after the request was applied. */
+export type LostMode = 'reset' | '5xx' | 'hang';
+
+/** One parsed rule of a `--faults` spec. */
+export interface FaultRule {
+  readonly kind: Exclude<FaultKind, 'visibility'>;
+  /** Chance (0..1) that a matching request gets the fault. */
+  readonly rate: number;
+  /** Only matching calls numbered in this inclusive 1-based range can get the fault. */
+  readonly calls?: { readonly from: number; readonly to: number };
+  /** Path filters: a full path (`/fapi/v1/order`) or its last segment (`order`). */
+  readonly paths?: readonly string[];
+  /** HTTP method filter, upper case. */
+  readonly methods?: readonly string[];
+  /** 429 / 418: the `Retry-After` header in seconds. */
+  readonly retryAfterSecs?: number;
+  /** 5xx (and `lost` with `as=5xx`): the status code sent. */
+  readonly status?: number;
+  /** `lost` only: how the response is lost. */
+  readonly lostAs?: LostMode;
+}
+
+/** A whole parsed spec: the request rules plus the venue's order-visibility delay. */
+export interface FaultSpec {
+  readonly rules: readonly FaultRule[];
+  /** Order-visibility delay in ms when the spec sets one; `undefined` leaves the venue's own. */
+  readonly visibilityMs?: number;
+}
+
+/** The `--faults` syntax, printed by `misso sim-server --help` and kept in sync with the parser. */
+export function describeFaultSyntax(): string {
+  return [
+    'Fault spec (--faults SPEC, POST /__misso/faults): comma-separated rules, empty or "none" for no faults.',
+    '  RULE    = KIND[:RATE][:OPTION=VALUE]...',
+    '  RATE    = probability 0..1 per matching request (seeded, deterministic); default 1',
+    '  KIND    = 5xx     answer 503 (or status=500|502|504) with an HTML body, request not applied',
+    '            500|502|503|504  shorthand for 5xx:status=N',
+    '            429     answer 429 + Retry-After with Binance code -1003, request not applied',
+    '            418     answer 418 (IP ban) + Retry-After with code -1003, request not applied',
+    '            hang    never answer; the socket stays open until the client gives up',
+    '            reset   destroy the connection without answering, request not applied',
+    '            html    answer 200 with an HTML page instead of JSON, request not applied',
+    '            lost    apply the request, then lose the answer (as=reset default, as=5xx, as=hang)',
+    '            visibility:MS  new orders stay invisible to order queries for MS milliseconds',
+    '  OPTIONS calls=N | calls=A-B   only the Nth / Ath..Bth matching request (1-based, per rule)',
+    '          path=P[|P...]         only these paths: full (/fapi/v1/order) or last segment (order)',
+    '          method=M[|M...]       only these HTTP methods (GET, POST, DELETE)',
+    '          retry=SECS            Retry-After seconds for 429/418 (default 1)',
+    '          status=N              status for 5xx and lost:as=5xx (default 503)',
+    '          as=reset|5xx|hang     how a lost answer is lost',
+    '  The first rule that fires answers the request. Admin paths (/__misso/...) never fault.',
+    '  Example: 5xx:0.1,429:0.05:retry=2,418:calls=10-20,hang:0.02,reset:0.02,html:0.01,lost:0.2:path=order,visibility:2000',
+  ].join('\n');
+}
+
+const STATUS_ALIASES = new Set(['500', '502', '503', '504']);
+
+/**
+ * Parses a `--faults` spec (syntax in {@link describeFaultSyntax}). Throws `UserError` naming the
+ * offending rule, so the CLI can print it and the admin endpoint can answer 400.
+ */
+export function parseFaultSpec(spec: string): FaultSpec {
+  const text = spec.trim();
+  if (text === '' || text === 'none') return { rules: [] };
+  const rules: FaultRule[] = [];
+  let visibilityMs: number | undefined;
+  for (const raw of text.split(',')) {
+    const ruleText = raw.trim();
+    if (ruleText === '') continue;
+    const [head = '', ...rest] = ruleText.split(':');
+    const kindText = head.trim().toLowerCase();
+    if (kindText === 'visibility') {
+      visibilityMs = parseVisibility(ruleText, rest);
+      continue;
+    }
+    rules.push(parseRule(ruleText, kindText, rest));
+  }
+  return visibilityMs === undefined ? { rules } : { rules, visibilityMs };
+}
+
+function parseVisibility(ruleText: string, rest: string[]): number {
+  const value = rest[0];
+  if (rest.length !== 1 || value === undefined || !/^\d+$/.test(value.trim())) {
+    throw new UserError(`fault rule "${ruleText}": visibility takes one whole number of milliseconds, e.g. visibility:2000`);
+  }
+  return Number(value.trim());
+}
+
+interface MutableRule {
+  kind: FaultRule['kind'];
+  rate: number;
+  calls?: { from: number; to: number };
+  paths?: string[];
+  methods?: string[];
+  retryAfterSecs?: number;
+  status?: number;
+  lostAs?: LostMode;
+}
+
+function parseRule(ruleText: string, kindText: string, parts: string[]): FaultRule {
+  const fail = (why: string): never => {
+    throw new UserError(`fault rule "${ruleText}": ${why}. Run misso sim-server --help for the fault syntax.`);
+  };
+  let rule: MutableRule;
+  if (STATUS_ALIASES.has(kindText)) rule = { kind: '5xx', rate: 1, status: Number(kindText) };
+  else if (isRuleKind(kindText)) rule = { kind: kindText, rate: 1 };
+  else return fail(`unknown fault kind "${kindText}" (known: ${FAULT_KINDS.join(', ')}, 500, 502, 503, 504)`);
+
+  parts.forEach((part, index) => {
+    const p = part.trim();
+    if (index === 0 && !p.includes('=')) {
+      const rate = Number(p);
+      if (p === '' || !Number.isFinite(rate) || rate < 0 || rate > 1) fail(`rate "${p}" must be a number from 0 to 1`);
+      rule.rate = rate;
+      return;
+    }
+    const eq = p.indexOf('=');
+    if (eq <= 0) fail(`"${p}" is neither a rate nor OPTION=VALUE`);
+    const key = p.slice(0, eq).trim().toLowerCase();
+    const value = p.slice(eq + 1).trim();
+    if (value === '') fail(`option "${key}" needs a value`);
+    switch (key) {
+      case 'calls': {
+        const m = /^(\d+)(?:-(\d+))?$/.exec(value);
+        const from = Number(m?.[1]);
+        const to = m?.[2] === undefined ? from : Number(m[2]);
+        if (!m || from < 1 || to < from) fail(`calls "${value}" must be N or A-B with 1 <= A <= B`);
+        rule.calls = { from, to };
+        break;
+      }
+      case 'path':
+        rule.paths = value.split('|').map((s) => s.trim()).filter((s) => s !== '');
+        break;
+      case 'method':
+        rule.methods = value.split('|').map((s) => s.trim().toUpperCase()).filter((s) => s !== '');
+        break;
+      case 'retry': {
+        const secs = Number(value);
+        if (!Number.isInteger(secs) || secs < 0) fail(`retry "${value}" must be a whole number of seconds`);
+        if (rule.kind !== '429' && rule.kind !== '418') fail('retry only applies to 429 and 418');
+        rule.retryAfterSecs = secs;
+        break;
+      }
+      case 'status': {
+        const status = Number(value);
+        if (!Number.isInteger(status) || status < 500 || status > 599) fail(`status "${value}" must be 500..599`);
+        if (rule.kind !== '5xx' && rule.kind !== 'lost') fail('status only applies to 5xx and lost');
+        rule.status = status;
+        break;
+      }
+      case 'as':
+        if (rule.kind !== 'lost') fail('as only applies to lost');
+        if (value !== 'reset' && value !== '5xx' && value !== 'hang') fail(`as "${value}" must be reset, 5xx or hang`);
+        rule.lostAs = value as LostMode;
+        break;
+      default:
+        fail(`unknown option "${key}" (known: calls, path, method, retry, status, as)`);
+    }
+  });
+  return rule;
+}
+
+function isRuleKind(text: string): text is FaultRule['kind'] {
+  return text !== 'visibility' && (FAULT_KINDS as readonly string[]).includes(text);
+}
+
+/** Renders a parsed spec back to the canonical text form (for logs and the admin endpoint). */
+export function formatFaultSpec(spec: FaultSpec): string {
+  const parts = spec.rules.map((r) => {
+    const bits: string[] = [r.kind, String(r.rate)];
+    if (r.calls) bits.push(`calls=${r.calls.from === r.calls.to ? r.calls.from : `${r.calls.from}-${r.calls.to}`}`);
+    if (r.paths) bits.push(`path=${r.paths.join('|')}`);
+    if (r.methods) bits.push(`method=${r.methods.join('|')}`);
+    if (r.retryAfterSecs !== undefined) bits.push(`retry=${r.retryAfterSecs}`);
+    if (r.status !== undefined) bits.push(`status=${r.status}`);
+    if (r.lostAs !== undefined) bits.push(`as=${r.lostAs}`);
+    return bits.join(':');
+  });
+  if (spec.visibilityMs !== undefined) parts.push(`visibility:${spec.visibilityMs}`);
+  return parts.length === 0 ? 'none' : parts.join(',');
+}

@@ -1,0 +1,90 @@
+import { SimError } from './sim-error.js';
+import type { ListOrdersQuery, OrderRef, SimOrder, SimOrderStatus } from './venue-types.js';
+
+/** Binance's rule for client order ids; the in-process face keeps it so both faces agree. */
+const CLIENT_ID_PATTERN = /^[.A-Z:/a-z0-9_-]{1,36}$/;
+
+/**
+ * Every order of the account, by id and by client order id, in creation order. Client order ids
+ * stay reserved for the venue's lifetime, so a retry with the same id can never make a second
+ * order.
+ */
+export class OrderStore {
+  readonly #byId = new Map<string, SimOrder>();
+  readonly #byClientId = new Map<string, SimOrder>();
+  readonly #open = new Set<SimOrder>();
+  #nextId: number;
+
+  /** @param firstId - the first numeric id handed out. */
+  constructor(firstId: number) {
+    this.#nextId = firstId;
+  }
+
+  /** The next order id, without taking it. */
+  peekId(): string {
+    return String(this.#nextId);
+  }
+
+  /** Checks a caller's client order id: format and uniqueness. */
+  checkClientId(clientOrderId: string): void {
+    if (!CLIENT_ID_PATTERN.test(clientOrderId)) {
+      throw new SimError('invalid_order', `client order id ${JSON.stringify(clientOrderId)} must match ${CLIENT_ID_PATTERN.source}`);
+    }
+    if (this.#byClientId.has(clientOrderId)) {
+      throw new SimError('duplicate_client_order_id', `client order id ${clientOrderId} is already used`);
+    }
+  }
+
+  /** Stores a new order under the next id. */
+  add(order: Omit<SimOrder, 'id'>): SimOrder {
+    const stored: SimOrder = { ...order, id: String(this.#nextId++) };
+    this.#byId.set(stored.id, stored);
+    this.#byClientId.set(stored.clientOrderId, stored);
+    if (stored.status === 'open') this.#open.add(stored);
+    return stored;
+  }
+
+  /** Records a status change made by the caller. */
+  settle(order: SimOrder, status: SimOrderStatus, now: number): void {
+    order.status = status;
+    order.lastUpdateTimestamp = now;
+    if (status !== 'open') this.#open.delete(order);
+  }
+
+  /** The live order (not a copy), or undefined. */
+  find(ref: OrderRef): SimOrder | undefined {
+    return 'id' in ref ? this.#byId.get(String(ref.id)) : this.#byClientId.get(ref.clientOrderId);
+  }
+
+  /** Open orders in creation order (live objects). */
+  open(): SimOrder[] {
+    return [...this.#open];
+  }
+
+  /** Whether any order is open. */
+  get hasOpen(): boolean {
+    return this.#open.size > 0;
+  }
+
+  /** Orders passing the query and `visible`, oldest first (live objects). */
+  list(query: ListOrdersQuery, visible: (o: SimOrder) => boolean): SimOrder[] {
+    const statuses = query.status === undefined ? undefined : new Set<SimOrderStatus>([query.status].flat());
+    const source = statuses && statuses.size === 1 && statuses.has('open') ? this.#open : this.#byId.values();
+    const out: SimOrder[] = [];
+    for (const o of source) {
+      if (query.symbol !== undefined && o.symbol !== query.symbol) continue;
+      if (statuses && !statuses.has(o.status)) continue;
+      if (query.since !== undefined && o.timestamp < query.since) continue;
+      if (!visible(o)) continue;
+      out.push(o);
+    }
+    out.sort((a, b) => a.timestamp - b.timestamp || Number(a.id) - Number(b.id));
+    if (query.limit === undefined || out.length <= query.limit) return out;
+    return query.since !== undefined ? out.slice(0, query.limit) : out.slice(out.length - query.limit);
+  }
+}
+
+/** A deep-enough copy for callers: they may keep or mutate it without touching the venue. */
+export function copyOrder(o: SimOrder): SimOrder {
+  return { ...o, fills: o.fills.map((f) => ({ ...f })) };
+}

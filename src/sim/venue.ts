@@ -1,0 +1,511 @@
+import type { Clock } from '../core/clock.js';
+import { Account } from './account.js';
+import { execute, matchStep } from './matching.js';
+import { copyOrder, OrderStore } from './order-store.js';
+import { hashUniform } from './prng.js';
+import { PricePath, STEP_MS } from './price-path.js';
+import { SimError } from './sim-error.js';
+import { buildMarkets, cleanNumber, defaultUniverse, type MarketSpec } from './universe.js';
+import {
+  SIM_TIMEFRAMES,
+  type ListOrdersQuery,
+  type OrderRef,
+  type PlaceOrderRequest,
+  type SimBalance,
+  type SimCandle,
+  type SimFill,
+  type SimMarket,
+  type SimOrder,
+  type SimPosition,
+  type SimTicker,
+  type SimTimeframe,
+} from './venue-types.js';
+
+/** Options of {@link SimVenue}. */
+export interface SimVenueOptions {
+  /** Fixes markets, volumes, prices and ids. */
+  seed: number;
+  /** Drives the price path and matching; read on every access. */
+  clock: Clock;
+  /** Replaces the default universe (40 perpetuals, 4 spot markets). @defaultValue defaultUniverse() */
+  markets?: readonly MarketSpec[];
+  /** USD in the wallet at start. @defaultValue 10_000 */
+  startingBalanceUsd?: number;
+  /** Leverage of every swap market, capped by each market's maximum. @defaultValue 20 */
+  leverage?: number;
+  /** USD value a market can fill per 10 s price step, per side, shared by crossed orders. @defaultValue 100_000 */
+  liquidityPerStepUsd?: number;
+  /** Base slippage of market orders beyond the touch, grown by size/liquidity. @defaultValue 2 */
+  slippageBps?: number;
+  /** Quoted spread around `last` (at least one tick each side). @defaultValue 2 */
+  spreadBps?: number;
+  /** A new order stays unknown to `getOrder`/`listOrders` for this long. @defaultValue 0 */
+  visibilityDelayMs?: number;
+  /** Anchor of the price path (the day containing it opens at reference prices). @defaultValue clock.now() */
+  startMs?: number;
+}
+
+/** What the venue counted, for tests and the `/metrics` of its faces. */
+export interface SimVenueCounters {
+  ordersPlaced: number;
+  ordersRejected: number;
+  fills: number;
+  /** `getOrder`/`listOrders` answers that hid an order because of the visibility delay. */
+  hiddenByVisibilityDelay: number;
+}
+
+const DEFAULT_CANDLE_LIMIT = 500;
+const MAX_CANDLE_LIMIT = 1500;
+
+/**
+ * The simulated market and its single account, independent of any exchange dialect. Every public
+ * method first advances matching to `clock.now()`, walking the 10 s price steps since the last
+ * access. Everything returned is a copy. Refusals throw {@link SimError}.
+ */
+export class SimVenue {
+  readonly seed: number;
+  readonly #clock: Clock;
+  readonly #markets: SimMarket[];
+  readonly #bySymbol = new Map<string, SimMarket>();
+  readonly #byId = new Map<string, SimMarket>();
+  readonly #index = new Map<string, number>();
+  readonly #path: PricePath;
+  readonly #account: Account;
+  readonly #orders: OrderStore;
+  #nextStep: number;
+  #nextFillId: number;
+  #liquidityPerStepUsd: number;
+  #slippageBps: number;
+  #spreadBps: number;
+  #visibilityDelayMs: number;
+  readonly #counters: SimVenueCounters = { ordersPlaced: 0, ordersRejected: 0, fills: 0, hiddenByVisibilityDelay: 0 };
+
+  constructor(options: SimVenueOptions) {
+    this.seed = options.seed;
+    this.#clock = options.clock;
+    const specs = options.markets ?? defaultUniverse();
+    this.#markets = buildMarkets(options.seed, specs);
+    this.#markets.forEach((m, i) => {
+      this.#bySymbol.set(m.symbol, m);
+      this.#byId.set(m.id, m);
+      this.#index.set(m.symbol, i);
+    });
+    const startMs = options.startMs ?? options.clock.now();
+    this.#path = new PricePath(
+      options.seed,
+      this.#markets.map((m, i) => ({ ...m, referencePrice: specs[i]!.referencePrice })),
+      startMs,
+    );
+    this.#account = new Account(options.startingBalanceUsd ?? 10_000, options.leverage ?? 20);
+    const idBase = 4_000_000_000 + Math.floor(hashUniform(options.seed, 9, 0, 0, 0) * 1e9);
+    this.#orders = new OrderStore(idBase);
+    this.#nextFillId = idBase;
+    this.#nextStep = Math.floor(options.clock.now() / STEP_MS);
+    this.#liquidityPerStepUsd = options.liquidityPerStepUsd ?? 100_000;
+    this.#slippageBps = options.slippageBps ?? 2;
+    this.#spreadBps = options.spreadBps ?? 2;
+    this.#visibilityDelayMs = options.visibilityDelayMs ?? 0;
+  }
+
+  /** The venue's clock time. */
+  now(): number {
+    return this.#clock.now();
+  }
+
+  /** Copies of the venue's counters. */
+  get counters(): SimVenueCounters {
+    return { ...this.#counters };
+  }
+
+  /** The order-visibility delay in ms; can be changed at run time. */
+  get visibilityDelayMs(): number {
+    return this.#visibilityDelayMs;
+  }
+
+  set visibilityDelayMs(ms: number) {
+    this.#visibilityDelayMs = Math.max(0, ms);
+  }
+
+  /** USD liquidity per market, side and price step; can be changed at run time. */
+  get liquidityPerStepUsd(): number {
+    return this.#liquidityPerStepUsd;
+  }
+
+  set liquidityPerStepUsd(usd: number) {
+    this.#liquidityPerStepUsd = Math.max(0, usd);
+  }
+
+  /** Every listed market. */
+  listMarkets(): SimMarket[] {
+    return this.#markets.map((m) => ({ ...m }));
+  }
+
+  /** A market by unified symbol (`BTC/USD:USD`) or id (`BTCUSD`); `bad_symbol` when unknown. */
+  market(symbolOrId: string): SimMarket {
+    const m = this.#bySymbol.get(symbolOrId) ?? this.#byId.get(symbolOrId);
+    if (!m) throw new SimError('bad_symbol', `unknown symbol ${symbolOrId}`);
+    return { ...m };
+  }
+
+  /** The 24 h ticker of one market. */
+  ticker(symbol: string): SimTicker {
+    this.#sync();
+    return this.#ticker(this.#market(symbol));
+  }
+
+  /** Tickers of the given symbols, or of every market. */
+  tickers(symbols?: readonly string[]): SimTicker[] {
+    this.#sync();
+    const markets = symbols ? symbols.map((s) => this.#market(s)) : this.#markets;
+    return markets.map((m) => this.#ticker(m));
+  }
+
+  /**
+   * OHLCV rows, oldest first, ending with the current unfinished candle (whose close is the
+   * ticker's `last`). With `since`, the candles opening at or after it; without, the latest ones.
+   * @param limit - @defaultValue 500, at most 1500
+   */
+  candles(symbol: string, timeframe: string, since?: number, limit?: number): SimCandle[] {
+    this.#sync();
+    const market = this.#market(symbol);
+    const tf = SIM_TIMEFRAMES[timeframe as SimTimeframe];
+    if (tf === undefined) {
+      throw new SimError('bad_request', `timeframe ${timeframe} is not one of ${Object.keys(SIM_TIMEFRAMES).join(', ')}`);
+    }
+    const count = limit ?? DEFAULT_CANDLE_LIMIT;
+    if (!Number.isInteger(count) || count < 1 || count > MAX_CANDLE_LIMIT) {
+      throw new SimError('bad_request', `limit must be an integer from 1 to ${MAX_CANDLE_LIMIT}, got ${limit}`);
+    }
+    const now = this.#clock.now();
+    const current = Math.floor(now / tf);
+    const first = since === undefined ? current - count + 1 : Math.ceil(since / tf);
+    const last = Math.min(current, first + count - 1);
+    const m = this.#index.get(market.symbol)!;
+    const upto = Math.floor(now / STEP_MS);
+    const rows: SimCandle[] = [];
+    for (let i = Math.max(0, first); i <= last; i++) {
+      const b = i < current ? this.#path.bar(m, tf, i) : this.#path.partialBar(m, tf, i, upto);
+      rows.push([i * tf, b.open, b.high, b.low, b.close, b.volume]);
+    }
+    return rows;
+  }
+
+  /** The account balance in USD (plus spot holdings). */
+  balance(): SimBalance {
+    this.#sync();
+    return this.#balance();
+  }
+
+  /** Open swap positions, optionally only of the given symbols. */
+  positions(symbols?: readonly string[]): SimPosition[] {
+    this.#sync();
+    const all = this.#account.positions(this.#bySymbol, (s) => this.#last(s), this.#clock.now());
+    if (!symbols) return all;
+    const wanted = new Set(symbols.map((s) => this.#market(s).symbol));
+    return all.filter((p) => wanted.has(p.symbol));
+  }
+
+  /**
+   * Places an order. Market orders and limit orders at or through the touch fill at once as
+   * taker (market orders with slippage); other limit orders rest until the price path crosses
+   * them. Throws `bad_symbol`, `invalid_order`, `duplicate_client_order_id` or `insufficient_funds`.
+   */
+  placeOrder(request: PlaceOrderRequest): SimOrder {
+    this.#sync();
+    try {
+      return copyOrder(this.#place(request));
+    } catch (error: unknown) {
+      this.#counters.ordersRejected++;
+      throw error;
+    }
+  }
+
+  /** Cancels an open order (visible or not yet visible). `order_not_found` / `order_not_open`. */
+  cancelOrder(ref: OrderRef): SimOrder {
+    this.#sync();
+    const order = this.#orders.find(ref);
+    if (!order) throw new SimError('order_not_found', `order ${describeRef(ref)} not found`);
+    if (order.status !== 'open') throw new SimError('order_not_open', `order ${order.id} is already ${order.status}`);
+    this.#orders.settle(order, 'canceled', this.#clock.now());
+    return copyOrder(order);
+  }
+
+  /** Cancels every open order, optionally of one symbol; returns what was canceled. */
+  cancelAllOrders(symbol?: string): SimOrder[] {
+    this.#sync();
+    const only = symbol === undefined ? undefined : this.#market(symbol).symbol;
+    const now = this.#clock.now();
+    return this.#orders
+      .open()
+      .filter((o) => only === undefined || o.symbol === only)
+      .map((o) => {
+        this.#orders.settle(o, 'canceled', now);
+        return copyOrder(o);
+      });
+  }
+
+  /** One order; `order_not_found` when unknown or still inside the visibility delay. */
+  getOrder(ref: OrderRef): SimOrder {
+    this.#sync();
+    const order = this.#orders.find(ref);
+    if (!order) throw new SimError('order_not_found', `order ${describeRef(ref)} not found`);
+    if (!this.#visible(order)) {
+      this.#counters.hiddenByVisibilityDelay++;
+      throw new SimError('order_not_found', `order ${describeRef(ref)} not found`);
+    }
+    return copyOrder(order);
+  }
+
+  /** Orders matching the query, oldest first, without those inside the visibility delay. */
+  listOrders(query: ListOrdersQuery = {}): SimOrder[] {
+    this.#sync();
+    const q = query.symbol === undefined ? query : { ...query, symbol: this.#market(query.symbol).symbol };
+    return this.#orders
+      .list(q, (o) => {
+        const visible = this.#visible(o);
+        if (!visible) this.#counters.hiddenByVisibilityDelay++;
+        return visible;
+      })
+      .map(copyOrder);
+  }
+
+  /** The account's fills, oldest first; `limit` keeps the latest unless `since` is given. */
+  listFills(query: { symbol?: string; since?: number; limit?: number } = {}): SimFill[] {
+    const fills = this.listOrders(query.symbol === undefined ? {} : { symbol: query.symbol })
+      .flatMap((o) => o.fills)
+      .filter((f) => query.since === undefined || f.timestamp >= query.since)
+      .sort((a, b) => a.timestamp - b.timestamp || Number(a.id) - Number(b.id));
+    if (query.limit === undefined || fills.length <= query.limit) return fills;
+    return query.since !== undefined ? fills.slice(0, query.limit) : fills.slice(fills.length - query.limit);
+  }
+
+  #market(symbol: string): SimMarket {
+    const m = this.#bySymbol.get(symbol) ?? this.#byId.get(symbol);
+    if (!m) throw new SimError('bad_symbol', `unknown symbol ${symbol}`);
+    return m;
+  }
+
+  #visible(order: SimOrder): boolean {
+    return order.timestamp + this.#visibilityDelayMs <= this.#clock.now();
+  }
+
+  #last(symbol: string): number {
+    return this.#path.closeOfStep(this.#index.get(symbol)!, Math.floor(this.#clock.now() / STEP_MS) - 1);
+  }
+
+  #balance(): SimBalance {
+    return this.#account.balance(this.#bySymbol, this.#orders.open(), (s) => this.#last(s), this.#clock.now());
+  }
+
+  #touch(market: SimMarket): { last: number; bid: number; ask: number } {
+    const last = this.#last(market.symbol);
+    const tick = market.tickSize;
+    const lastTicks = Math.round(last / tick);
+    const half = Math.max(1, Math.ceil((last * this.#spreadBps) / 20_000 / tick));
+    return {
+      last,
+      bid: cleanNumber(Math.max(1, lastTicks - half) * tick),
+      ask: cleanNumber((lastTicks + half) * tick),
+    };
+  }
+
+  #ticker(market: SimMarket): SimTicker {
+    const now = this.#clock.now();
+    const { last, bid, ask } = this.#touch(market);
+    const m = this.#index.get(market.symbol)!;
+    const hour = SIM_TIMEFRAMES['1h'];
+    const current = Math.floor(now / hour);
+    const upto = Math.floor(now / STEP_MS);
+    let open = 0;
+    let high = -Infinity;
+    let low = Infinity;
+    let baseVolume = 0;
+    let quoteVolume = 0;
+    for (let i = current - 23; i <= current; i++) {
+      const b = i < current ? this.#path.bar(m, hour, i) : this.#path.partialBar(m, hour, i, upto);
+      if (i === current - 23) open = b.open;
+      high = Math.max(high, b.high);
+      low = Math.min(low, b.low);
+      baseVolume += b.volume;
+      quoteVolume += (b.volume * (b.high + b.low + b.close)) / 3;
+    }
+    const depth = cleanNumber(Math.max(market.lotSize, Math.floor(this.#liquidityPerStepUsd / last / market.lotSize) * market.lotSize));
+    return {
+      symbol: market.symbol,
+      timestamp: now,
+      last,
+      bid,
+      ask,
+      bidVolume: depth,
+      askVolume: depth,
+      open,
+      high,
+      low,
+      baseVolume,
+      quoteVolume,
+      markPrice: last,
+    };
+  }
+
+  #place(request: PlaceOrderRequest): SimOrder {
+    const market = this.#market(request.symbol);
+    const { side, type, amount } = request;
+    const reduceOnly = request.reduceOnly ?? false;
+    checkOrderShape(market, request, reduceOnly);
+    if (request.clientOrderId !== undefined) this.#orders.checkClientId(request.clientOrderId);
+    if (reduceOnly) {
+      const pos = this.#account.signedContracts(market.symbol);
+      if ((side === 'buy' ? -pos : pos) <= 0) {
+        throw new SimError('invalid_order', `reduce-only ${side} on ${market.symbol} has no position to reduce`);
+      }
+    }
+
+    const touch = this.#touch(market);
+    const marketable =
+      type === 'market' || (side === 'buy' ? request.price! >= touch.ask : request.price! <= touch.bid);
+    let execPrice = side === 'buy' ? touch.ask : touch.bid;
+    if (type === 'market') {
+      const impact = (this.#slippageBps / 10_000) * (1 + (amount * touch.last) / Math.max(1, this.#liquidityPerStepUsd));
+      const raw = side === 'buy' ? touch.ask * (1 + impact) : touch.bid * (1 - impact);
+      const ticks = side === 'buy' ? Math.ceil(raw / market.tickSize - 1e-9) : Math.floor(raw / market.tickSize + 1e-9);
+      execPrice = cleanNumber(Math.max(1, ticks) * market.tickSize);
+    }
+    if (type === 'market' && !reduceOnly && amount * touch.last < market.minNotional) {
+      throw new SimError('invalid_order', `order value ${amount * touch.last} USD is below the minimum ${market.minNotional} USD`);
+    }
+    const reservePrice = marketable ? execPrice : request.price!;
+    this.#checkFunds(market, side, amount, reservePrice, reduceOnly, marketable);
+
+    const now = this.#clock.now();
+    const order = this.#orders.add({
+      clientOrderId: request.clientOrderId ?? `sim-${this.#orders.peekId()}`,
+      symbol: market.symbol,
+      side,
+      type,
+      price: type === 'limit' ? request.price : undefined,
+      amount,
+      filled: 0,
+      remaining: amount,
+      average: undefined,
+      cost: 0,
+      fee: 0,
+      status: 'open',
+      reduceOnly,
+      timestamp: now,
+      lastUpdateTimestamp: now,
+      lastTradeTimestamp: undefined,
+      fills: [],
+    });
+    this.#counters.ordersPlaced++;
+    if (marketable) {
+      execute(order, market, this.#account, execPrice, amount, false, now, () => this.#fillId());
+      // A marketable order never rests: what the touch could not take (reduce-only caps) expires.
+      this.#orders.settle(order, order.remaining <= 0 ? 'closed' : 'expired', now);
+    }
+    return order;
+  }
+
+  #checkFunds(market: SimMarket, side: SimOrder['side'], amount: number, price: number, reduceOnly: boolean, taker: boolean): void {
+    if (market.type === 'spot' && side === 'sell') {
+      const free = this.#balance().assets[market.base]?.free ?? 0;
+      if (amount > free + 1e-12) {
+        throw new SimError('insufficient_funds', `selling ${amount} ${market.base} needs that much free, have ${free}`);
+      }
+      return;
+    }
+    const needed = this.#account.newOrderMargin(market, side, amount, price, reduceOnly);
+    if (needed <= 0) return;
+    const fee = taker && market.type === 'swap' ? amount * price * market.takerFee : 0;
+    const free = this.#balance().free;
+    if (needed + fee > free + 1e-9) {
+      throw new SimError(
+        'insufficient_funds',
+        `order needs ${(needed + fee).toFixed(2)} USD of margin, ${Math.max(0, free).toFixed(2)} USD free`,
+      );
+    }
+  }
+
+  /** Walks the price steps finished since the last access through the resting orders. */
+  #sync(): void {
+    const upto = Math.floor(this.#clock.now() / STEP_MS);
+    if (!this.#orders.hasOpen) {
+      this.#nextStep = Math.max(this.#nextStep, upto);
+      return;
+    }
+    for (let step = this.#nextStep; step < upto; step++) {
+      const start = step * STEP_MS;
+      const bySymbol = new Map<string, SimOrder[]>();
+      for (const o of this.#orders.open()) {
+        if (o.type !== 'limit' || o.timestamp > start) continue;
+        const list = bySymbol.get(o.symbol);
+        if (list) list.push(o);
+        else bySymbol.set(o.symbol, [o]);
+      }
+      for (const [symbol, orders] of bySymbol) {
+        const market = this.#bySymbol.get(symbol)!;
+        const bar = this.#path.bar(this.#index.get(symbol)!, STEP_MS, step);
+        const end = start + STEP_MS;
+        const touched = matchStep(orders, market, bar, this.#liquidityPerStepUsd, this.#account, end, () => this.#fillId());
+        for (const o of touched) this.#afterExecution(o, end);
+      }
+      if (!this.#orders.hasOpen) break;
+    }
+    this.#nextStep = Math.max(this.#nextStep, upto);
+  }
+
+  #afterExecution(order: SimOrder, now: number): void {
+    if (order.remaining <= 0) {
+      this.#orders.settle(order, 'closed', now);
+      return;
+    }
+    if (order.reduceOnly) {
+      const pos = this.#account.signedContracts(order.symbol);
+      const reducible = order.side === 'buy' ? -pos : pos;
+      // Binance expires a reduce-only order once there is nothing left for it to reduce.
+      if (reducible <= 0) this.#orders.settle(order, 'expired', now);
+    }
+  }
+
+  #fillId(): string {
+    this.#counters.fills++;
+    return String(this.#nextFillId++);
+  }
+}
+
+/** Checks side, type, amount and price against the market's rules. */
+function checkOrderShape(market: SimMarket, request: PlaceOrderRequest, reduceOnly: boolean): void {
+  const { side, type, amount, price } = request;
+  if (side !== 'buy' && side !== 'sell') throw new SimError('invalid_order', `side must be buy or sell, got ${String(side)}`);
+  if (type !== 'limit' && type !== 'market') {
+    throw new SimError('invalid_order', `type must be limit or market, got ${String(type)}`);
+  }
+  if (reduceOnly && market.type !== 'swap') throw new SimError('invalid_order', `reduce-only is for swaps, not ${market.symbol}`);
+  if (!Number.isFinite(amount) || amount < market.minAmount || amount > market.maxAmount) {
+    throw new SimError('invalid_order', `amount ${amount} is outside ${market.minAmount}..${market.maxAmount} for ${market.symbol}`);
+  }
+  if (!onGrid(amount, market.lotSize)) {
+    throw new SimError('invalid_order', `amount ${amount} is not a multiple of the lot size ${market.lotSize}`);
+  }
+  if (type === 'market') {
+    if (price !== undefined && !Number.isFinite(price)) throw new SimError('invalid_order', `price ${price} is not a number`);
+    return;
+  }
+  if (price === undefined || !Number.isFinite(price) || price < market.minPrice || price > market.maxPrice) {
+    throw new SimError('invalid_order', `limit price ${price} is outside ${market.minPrice}..${market.maxPrice} for ${market.symbol}`);
+  }
+  if (!onGrid(price, market.tickSize)) {
+    throw new SimError('invalid_order', `price ${price} is not a multiple of the tick size ${market.tickSize}`);
+  }
+  if (!reduceOnly && amount * price < market.minNotional) {
+    throw new SimError('invalid_order', `order value ${amount * price} USD is below the minimum ${market.minNotional} USD`);
+  }
+}
+
+function onGrid(x: number, step: number): boolean {
+  const units = x / step;
+  return Math.abs(units - Math.round(units)) < 1e-6;
+}
+
+function describeRef(ref: OrderRef): string {
+  return 'id' in ref ? String(ref.id) : `with client id ${ref.clientOrderId}`;
+}
