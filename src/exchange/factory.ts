@@ -1,0 +1,80 @@
+import ccxt, { type Exchange } from 'ccxt';
+import type { Clock } from '../core/clock.js';
+import { UserError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { ExchangeConfig } from '../config/types.js';
+import { editDistance } from '../config/suggest.js';
+import { createSimExchange } from '../sim/sim-exchange.js';
+import { instrumentHttpErrors } from './http-error-info.js';
+import { applyUrlOverrides } from './urls.js';
+
+/** What {@link createExchange} needs besides the config. */
+export interface ExchangeFactoryDeps {
+  clock: Clock;
+  logger: Logger;
+}
+
+type ExchangeClass = new (config: Record<string, unknown>) => Exchange;
+
+/**
+ * Builds one exchange instance from the `exchange:` config. `sim` is the built-in simulated
+ * exchange (its knobs are `options` and the keys beside `id`); any other id is the ccxt class of
+ * that name, built with the credentials, `timeoutMs` and ccxt's own throttle switched off, since
+ * the session's {@link RateBudget} replaces it. `urls` is applied on top of the class's URLs.
+ * Every instance is instrumented so its errors carry their HTTP status and Retry-After.
+ *
+ * @throws UserError for an id that is neither `sim` nor a ccxt exchange, naming the closest ids.
+ */
+export async function createExchange(cfg: ExchangeConfig, deps: ExchangeFactoryDeps): Promise<Exchange> {
+  const exchange = cfg.id === 'sim' ? await buildSim(cfg, deps) : buildCcxt(cfg, deps);
+  instrumentHttpErrors(exchange, () => deps.clock.now());
+  return exchange;
+}
+
+async function buildSim(cfg: ExchangeConfig, deps: ExchangeFactoryDeps): Promise<Exchange> {
+  const knobs = { ...cfg.options, ...cfg.sim };
+  const exchange = await createSimExchange(knobs, { clock: deps.clock });
+  if (cfg.urls) exchange.urls = applyUrlOverrides(exchange.urls, cfg.urls) as Exchange['urls'];
+  return exchange;
+}
+
+function buildCcxt(cfg: ExchangeConfig, deps: ExchangeFactoryDeps): Exchange {
+  const ExchangeCtor = ccxtClass(cfg.id);
+  const options: Record<string, unknown> = { ...cfg.options };
+  if (cfg.apiKey !== null) options['apiKey'] = cfg.apiKey;
+  if (cfg.secret !== null) options['secret'] = cfg.secret;
+  if (cfg.password !== null) options['password'] = cfg.password;
+  options['timeout'] = cfg.timeoutMs;
+  // ccxt's limiter is per instance and FIFO; the session's budget is per account and by priority.
+  options['enableRateLimit'] = false;
+  const exchange = new ExchangeCtor(options);
+  if (cfg.urls) exchange.urls = applyUrlOverrides(exchange.urls, cfg.urls) as Exchange['urls'];
+  deps.logger.debug(
+    { exchange: cfg.id, urls: cfg.urls ? Object.keys(cfg.urls) : [], timeoutMs: cfg.timeoutMs },
+    'built ccxt exchange',
+  );
+  return exchange;
+}
+
+/** The ccxt class for `id`, or a UserError that lists the closest ccxt ids. */
+export function ccxtClass(id: string): ExchangeClass {
+  const registry = ccxt as unknown as Record<string, unknown>;
+  const ctor = ccxt.exchanges.includes(id) ? registry[id] : undefined;
+  if (typeof ctor === 'function') return ctor as ExchangeClass;
+  const close = closestIds(id, ['sim', ...ccxt.exchanges], 3);
+  const hint = close.length > 0 ? ` Did you mean ${close.map((c) => `\`${c}\``).join(', ')}?` : '';
+  throw new UserError(
+    `exchange.id: unknown exchange \`${id}\`.${hint} Use \`sim\` for the simulated exchange or one of ccxt's ${ccxt.exchanges.length} ids (ccxt.exchanges).`,
+  );
+}
+
+function closestIds(id: string, candidates: readonly string[], max: number): string[] {
+  const word = id.toLowerCase();
+  const limit = Math.min(4, Math.max(1, Math.floor(word.length / 3)));
+  return candidates
+    .map((c) => ({ c, d: c.startsWith(word) && word.length >= 3 ? 0.5 : editDistance(word, c) }))
+    .filter((x) => x.d <= limit)
+    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
+    .slice(0, max)
+    .map((x) => x.c);
+}

@@ -1,0 +1,342 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Exchange } from 'ccxt';
+import type { Clock } from '../core/clock.js';
+import { StoppedError, coerceError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { ExchangeConfig } from '../config/types.js';
+import { RateBudget, type RateBudgetStats } from './budget.js';
+import { attachKind, classifyError } from './classify.js';
+import { createExchange } from './factory.js';
+import { Gate } from './gate.js';
+import { isGatedMethod } from './gated-methods.js';
+import { priorityOf, weightOf } from './priority.js';
+import { resyncClock } from './resync-clock.js';
+import type { ErrorKind, ExchangeSession, Priority } from './types.js';
+
+/** Options for {@link createExchangeSession}. */
+export interface ExchangeSessionOptions {
+  config: ExchangeConfig;
+  clock: Clock;
+  logger: Logger;
+  /** Builds a fresh instance (at start and on every restart). @defaultValue createExchange(config) */
+  factory?: () => Promise<Exchange>;
+  /** Load markets when the session opens and after every rebuild. @defaultValue true */
+  loadMarkets?: boolean;
+  /** How long `restart()` and `close()` wait for calls in flight. @defaultValue 2 × config.timeoutMs */
+  drainTimeoutMs?: number;
+  /** First delay between failed rebuilds; it doubles up to `rebuildMaxDelayMs`. @defaultValue 500 */
+  rebuildDelayMs?: number;
+  /** @defaultValue 30000 */
+  rebuildMaxDelayMs?: number;
+}
+
+/** Counters of one session, for metrics, the status API and tests. */
+export interface ExchangeSessionStats {
+  /** Calls that passed the gate, per method name. */
+  calls: Record<string, number>;
+  /** Failed calls per classified kind. */
+  errors: Record<ErrorKind, number>;
+  inFlight: number;
+  restarts: number;
+  /** Clock resyncs after `InvalidNonce`, and how many of them worked. */
+  resyncs: { attempted: number; ok: number };
+  budget: RateBudgetStats;
+}
+
+/** The session the engine holds: the port of types.ts plus its budget, counters and raw instance. */
+export interface ManagedExchangeSession extends ExchangeSession {
+  readonly budget: RateBudget;
+  /** The instance under the proxy right now. Calls made on it bypass the gate and the budget. */
+  readonly instance: Exchange;
+  stats(): ExchangeSessionStats;
+}
+
+const ERROR_KINDS: readonly ErrorKind[] = [
+  'retryable',
+  'rate_limit',
+  'nonce',
+  'auth',
+  'invalid_order',
+  'insufficient_funds',
+  'not_found',
+  'not_supported',
+  'unknown',
+];
+
+/**
+ * Opens one exchange account: builds the instance (and loads its markets), and returns a session
+ * whose `exchange` proxy sends every request through the restart gate and the account's
+ * {@link RateBudget}, classifies failures once, and rethrows ccxt's original error with the kind
+ * attached (see `errorKind`). Nothing is retried here: loops decide, and `createOrder` is never
+ * repeated blindly.
+ */
+export async function createExchangeSession(options: ExchangeSessionOptions): Promise<ManagedExchangeSession> {
+  const { config, clock, logger } = options;
+  const factory = options.factory ?? (() => createExchange(config, { clock, logger }));
+  const first = await factory();
+  const budget = RateBudget.fromConfig(config.rateBudget, first.rateLimit, clock);
+  const session = new Session(options, factory, first, budget);
+  if (options.loadMarkets ?? true) await session.exchange.loadMarkets();
+  return session;
+}
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+class Session implements ManagedExchangeSession {
+  readonly budget: RateBudget;
+  readonly exchange: Exchange;
+  #clock: Clock;
+  #logger: Logger;
+  #factory: () => Promise<Exchange>;
+  #current: Exchange;
+  #loadMarkets: boolean;
+  #drainTimeoutMs: number;
+  #rebuildDelayMs: number;
+  #rebuildMaxDelayMs: number;
+  #gate = new Gate();
+  // Calls made by onReopen hooks run while the gate is closed; they must not wait for it.
+  #hookContext = new AsyncLocalStorage<true>();
+  #hooks: (() => Promise<void>)[] = [];
+  #wrappers = new Map<string, AnyFn>();
+  #bound = new Map<string, AnyFn>();
+  #inFlight = 0;
+  #drainWaiters = new Set<() => void>();
+  #restarting: Promise<void> | undefined;
+  #restartAbort = new AbortController();
+  #closing: Promise<void> | undefined;
+  #resyncing: Promise<void> | undefined;
+  #calls = new Map<string, number>();
+  #errors = Object.fromEntries(ERROR_KINDS.map((k) => [k, 0])) as Record<ErrorKind, number>;
+  #restarts = 0;
+  #resyncs = { attempted: 0, ok: 0 };
+
+  constructor(options: ExchangeSessionOptions, factory: () => Promise<Exchange>, first: Exchange, budget: RateBudget) {
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.#factory = factory;
+    this.#current = first;
+    this.budget = budget;
+    this.#loadMarkets = options.loadMarkets ?? true;
+    this.#drainTimeoutMs = options.drainTimeoutMs ?? 2 * options.config.timeoutMs;
+    this.#rebuildDelayMs = options.rebuildDelayMs ?? 500;
+    this.#rebuildMaxDelayMs = options.rebuildMaxDelayMs ?? 30_000;
+    this.exchange = new Proxy({} as Exchange, {
+      get: (_target, prop) => this.#get(prop),
+      set: (_target, prop, value) => Reflect.set(this.#current, prop, value),
+      has: (_target, prop) => prop in this.#current,
+      getPrototypeOf: () => Object.getPrototypeOf(this.#current) as object | null,
+    });
+  }
+
+  get restarting(): boolean {
+    return this.#gate.state === 'closed';
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  get instance(): Exchange {
+    return this.#current;
+  }
+
+  waitOpen(signal?: AbortSignal): Promise<void> {
+    return this.#gate.wait(signal).catch(() => undefined);
+  }
+
+  onReopen(hook: () => Promise<void>): void {
+    this.#hooks.push(hook);
+  }
+
+  restart(options: { drainTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#closing) return Promise.reject(new StoppedError('exchange session closed'));
+    this.#restarting ??= this.#restart(options.drainTimeoutMs ?? this.#drainTimeoutMs, options.signal).finally(() => {
+      this.#restarting = undefined;
+    });
+    return this.#restarting;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  stats(): ExchangeSessionStats {
+    return {
+      calls: Object.fromEntries(this.#calls),
+      errors: { ...this.#errors },
+      inFlight: this.#inFlight,
+      restarts: this.#restarts,
+      resyncs: { ...this.#resyncs },
+      budget: this.budget.stats(),
+    };
+  }
+
+  #get(prop: PropertyKey): unknown {
+    const current = this.#current;
+    if (typeof prop !== 'string') return Reflect.get(current, prop, current);
+    const wrapper = this.#wrappers.get(prop);
+    if (wrapper) return wrapper;
+    const value: unknown = Reflect.get(current, prop, current);
+    if (typeof value !== 'function') return value;
+    if (isGatedMethod(current, prop)) {
+      const priority = priorityOf(prop);
+      const made: AnyFn = (...args) => this.#call(prop, priority, args);
+      this.#wrappers.set(prop, made);
+      return made;
+    }
+    // Synchronous helpers (market(), amountToPrecision, …) run on the current instance.
+    let bound = this.#bound.get(prop);
+    if (!bound) {
+      bound = (value as AnyFn).bind(current);
+      this.#bound.set(prop, bound);
+    }
+    return bound;
+  }
+
+  async #call(method: string, priority: Priority, args: unknown[]): Promise<unknown> {
+    if (this.#closing) throw new StoppedError(`exchange session closed: ${method} not sent`);
+    if (!this.#gate.isOpen && this.#hookContext.getStore() !== true) await this.#gate.wait();
+    this.#inFlight++;
+    this.#calls.set(method, (this.#calls.get(method) ?? 0) + 1);
+    let instance: Exchange | undefined;
+    try {
+      // loadMarkets() without reload answers from memory once markets are there: no request.
+      if (!(method === 'loadMarkets' && this.#current.markets && args[0] !== true)) {
+        await this.budget.acquire(priority, weightOf(method, args));
+      }
+      instance = this.#current;
+      const fn = (instance as unknown as Record<string, AnyFn>)[method];
+      if (typeof fn !== 'function') throw new TypeError(`${instance.id} has no method ${method}`);
+      return await fn.apply(instance, args);
+    } catch (err: unknown) {
+      // Errors before the request went out (budget closed or aborted) are ours, not the exchange's.
+      if (instance) await this.#onError(err, method, instance);
+      throw err;
+    } finally {
+      this.#inFlight--;
+      if (this.#inFlight === 0) for (const resolve of this.#drainWaiters) resolve();
+    }
+  }
+
+  async #onError(err: unknown, method: string, instance: Exchange): Promise<void> {
+    const c = classifyError(err, this.#clock.now());
+    attachKind(err, c.kind);
+    this.#errors[c.kind]++;
+    if (c.kind === 'rate_limit') {
+      const kind = c.ban ? 'ban' : 'rate_limit';
+      this.budget.penalize(c.retryAfterMs === undefined ? { kind } : { kind, retryAfterMs: c.retryAfterMs });
+      this.#logger.warn({ method, error: c.name, retryAfterMs: c.retryAfterMs, ban: c.ban === true }, 'exchange pushed back: pausing');
+    } else if (c.kind === 'nonce') {
+      await this.#resync(instance);
+    } else if (c.kind === 'auth') {
+      this.#logger.error({ method, error: c.name, msg: c.message }, 'exchange refused our credentials');
+    }
+  }
+
+  #resync(instance: Exchange): Promise<void> {
+    this.#resyncing ??= (async () => {
+      this.#resyncs.attempted++;
+      const result = await resyncClock(instance);
+      if (result.ok) this.#resyncs.ok++;
+      this.#logger.warn({ ...result }, 'InvalidNonce: resynced the clock offset');
+    })().finally(() => {
+      this.#resyncing = undefined;
+    });
+    return this.#resyncing;
+  }
+
+  async #restart(drainTimeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const abort = signal ? AbortSignal.any([signal, this.#restartAbort.signal]) : this.#restartAbort.signal;
+    this.#gate.close();
+    this.#restarts++;
+    const started = this.#clock.now();
+    try {
+      const drained = await this.#drain(drainTimeoutMs, abort);
+      if (!drained && !abort.aborted) {
+        this.#logger.warn({ inFlight: this.#inFlight, drainTimeoutMs }, 'restart: calls still in flight, closing anyway');
+      }
+      if (abort.aborted) throw new StoppedError('exchange restart aborted');
+      await this.#closeInstance(this.#current);
+      this.#current = await this.#build(abort);
+      this.#bound.clear();
+      await this.#hookContext.run(true, () => this.#runHooks());
+      this.#logger.info({ ms: this.#clock.now() - started }, 'exchange session restarted');
+    } finally {
+      // Even an aborted restart reopens: callers queued at the gate would otherwise hang.
+      if (!this.#closing) this.#gate.open();
+    }
+  }
+
+  async #build(signal: AbortSignal): Promise<Exchange> {
+    let delay = this.#rebuildDelayMs;
+    for (let attempt = 1; ; attempt++) {
+      if (signal.aborted) throw new StoppedError('exchange restart aborted');
+      let built: Exchange | undefined;
+      try {
+        built = await this.#factory();
+        if (this.#loadMarkets) {
+          await this.budget.acquire('market', 1, signal);
+          await built.loadMarkets(true);
+        }
+        return built;
+      } catch (err: unknown) {
+        if (built) await this.#closeInstance(built);
+        if (signal.aborted) throw new StoppedError('exchange restart aborted');
+        const c = classifyError(err, this.#clock.now());
+        this.#logger.warn({ attempt, error: c.name, kind: c.kind, msg: c.message, retryInMs: delay }, 'restart: rebuild failed');
+        if (!(await this.#clock.sleep(delay, signal))) throw new StoppedError('exchange restart aborted');
+        delay = Math.min(delay * 2, this.#rebuildMaxDelayMs);
+      }
+    }
+  }
+
+  async #runHooks(): Promise<void> {
+    for (const hook of this.#hooks) {
+      try {
+        await hook();
+      } catch (err: unknown) {
+        // Reconciliation failing must not keep every task locked out; the hook's owner retries.
+        this.#logger.error({ err: coerceError(err) }, 'exchange reopen hook failed');
+      }
+    }
+  }
+
+  async #drain(timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+    if (this.#inFlight === 0) return true;
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let resolveDrained: () => void = () => undefined;
+    const drained = new Promise<boolean>((resolve) => {
+      resolveDrained = () => resolve(true);
+      this.#drainWaiters.add(resolveDrained);
+    });
+    try {
+      return await Promise.race([drained, this.#clock.sleep(timeoutMs, stop.signal).then(() => false)]);
+    } finally {
+      this.#drainWaiters.delete(resolveDrained);
+      signal.removeEventListener('abort', onAbort);
+      stop.abort();
+    }
+  }
+
+  async #closeInstance(instance: Exchange): Promise<void> {
+    try {
+      await instance.close();
+    } catch (err: unknown) {
+      this.#logger.warn({ err: coerceError(err) }, 'closing the exchange instance failed');
+    }
+  }
+
+  async #close(): Promise<void> {
+    this.#restartAbort.abort();
+    this.#gate.fail(new StoppedError('exchange session closed'));
+    // Calls still queued in the budget were never sent: they fail now. Sent ones may finish.
+    this.budget.close();
+    await this.#restarting?.catch(() => undefined);
+    const drained = await this.#drain(this.#drainTimeoutMs, new AbortController().signal);
+    if (!drained) this.#logger.warn({ inFlight: this.#inFlight }, 'close: calls still in flight, closing anyway');
+    await this.#closeInstance(this.#current);
+  }
+}
