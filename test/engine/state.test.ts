@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/core/clock.js';
+import { resolveArgs } from '../../src/engine/args.js';
+import { StateStore } from '../../src/engine/state.js';
+import { runSubtask } from '../../src/engine/subtask.js';
+import type { SubtaskConfig } from '../../src/config/types.js';
+
+function sub(partial: Partial<SubtaskConfig>): SubtaskConfig {
+  return { key: 'subtask_0', type: 'async', modul: 'm', method: 'f', inputArgs: [], targetAttr: null, targetSaveUpdate: false, returnValue: false, ...partial };
+}
+
+describe('argument resolution', () => {
+  it('reads self. references at call time, nested paths, and passes literals through', () => {
+    const clock = new VirtualClock();
+    const state = new StateStore({ watch_list: ['A'], filter: { info: { min: 5 } } }, clock);
+    const args = ['self.watch_list', 'self.filter.info.min', '1m', 1000, null, 'selfish'];
+    expect(resolveArgs(args, state)).toEqual([['A'], 5, '1m', 1000, null, 'selfish']);
+    state.set('watch_list', ['B', 'C'], 'test');
+    expect(resolveArgs(args, state)[0]).toEqual(['B', 'C']);
+  });
+
+  it('names the missing attribute', () => {
+    const state = new StateStore({}, new VirtualClock());
+    expect(() => resolveArgs(['self.nope'], state)).toThrow(/no attribute 'nope'/);
+  });
+
+  it('a later subtask sees what an earlier one stored', async () => {
+    const state = new StateStore({ watch_list: null, prices: null }, new VirtualClock());
+    await runSubtask({ config: sub({ targetAttr: 'watch_list' }), fn: async () => ['X', 'Y'] }, state, 't');
+    await runSubtask(
+      { config: sub({ inputArgs: ['self.watch_list'], targetAttr: 'prices' }), fn: async (wl) => Object.fromEntries((wl as string[]).map((s) => [s, 1])) },
+      state,
+      't',
+    );
+    expect(state.get('prices')).toEqual({ X: 1, Y: 1 });
+  });
+});
+
+describe('target_attr and target_save_update', () => {
+  it('assigns, and returns the value only with return_value', async () => {
+    const state = new StateStore({ a: 0 }, new VirtualClock());
+    expect(await runSubtask({ config: sub({ targetAttr: 'a' }), fn: async () => 7 }, state, 't')).toBeUndefined();
+    expect(state.get('a')).toBe(7);
+    expect(await runSubtask({ config: sub({ targetAttr: 'a', returnValue: true }), fn: async () => 8 }, state, 't')).toBe(8);
+  });
+
+  it('merges key by key into the same object', async () => {
+    const state = new StateStore({ ohlcs: { A: [1] } }, new VirtualClock());
+    const before = state.get('ohlcs');
+    await runSubtask({ config: sub({ targetAttr: 'ohlcs', targetSaveUpdate: true }), fn: async () => ({ B: [2] }) }, state, 't');
+    expect(state.get('ohlcs')).toBe(before);
+    expect(state.get('ohlcs')).toEqual({ A: [1], B: [2] });
+  });
+
+  it('refuses to merge into a non-dict, and a non-dict result', async () => {
+    const state = new StateStore({ n: 3, d: {} }, new VirtualClock());
+    await expect(runSubtask({ config: sub({ targetAttr: 'n', targetSaveUpdate: true }), fn: async () => ({ x: 1 }) }, state, 't')).rejects.toThrow(
+      /holds a number, not a dict/,
+    );
+    await expect(runSubtask({ config: sub({ targetAttr: 'd', targetSaveUpdate: true }), fn: async () => [1] }, state, 't')).rejects.toThrow(
+      /list into 'd'/,
+    );
+  });
+
+  it('a standard subtask is called plainly and a promise from it is an error', async () => {
+    const state = new StateStore({ x: 0 }, new VirtualClock());
+    await runSubtask({ config: sub({ type: 'standard', targetAttr: 'x' }), fn: () => 4 }, state, 't');
+    expect(state.get('x')).toBe(4);
+    await expect(runSubtask({ config: sub({ type: 'standard', targetAttr: 'x' }), fn: async () => 5 }, state, 't')).rejects.toThrow(/type: async/);
+  });
+});
+
+describe('staleness as data', () => {
+  it('records when each value and each dict key was written', async () => {
+    const clock = new VirtualClock(1_000_000);
+    const state = new StateStore({ last_price: {} }, clock);
+    state.setMaxAge('last_price', 3000);
+    expect(state.isStale('last_price')).toBe(true);
+    state.merge('last_price', { A: 1 }, 'tickers');
+    await clock.advance(2000);
+    state.merge('last_price', { B: 2 }, 'tickers');
+    expect(state.meta('last_price')).toMatchObject({ updatedAt: 1_002_000, source: 'tickers', maxAgeMs: 3000 });
+    await clock.advance(1500);
+    expect(state.isKeyFresh('last_price', 'A')).toBe(false);
+    expect(state.isKeyFresh('last_price', 'B')).toBe(true);
+    expect(state.isKeyFresh('last_price', 'C')).toBe(false);
+    expect(state.isStale('last_price')).toBe(false);
+    await clock.advance(2000);
+    expect(state.isStale('last_price')).toBe(true);
+  });
+
+  it('emits a change event for every write', () => {
+    const state = new StateStore({ a: 1 }, new VirtualClock());
+    const seen: string[] = [];
+    state.on('change', (c) => seen.push(`${c.name}=${JSON.stringify(c.value)}@${c.source}`));
+    state.set('a', 2, 'x');
+    state.merge('b', { k: 1 }, 'y');
+    expect(seen).toEqual(['a=2@x', 'b={"k":1}@y']);
+  });
+});
