@@ -1,0 +1,254 @@
+/**
+ * The seed's exchange helper module, `Misso.services.async_helper`. Config subtasks call these
+ * by their snake_case names with positional arguments (`type: async`); the first argument is
+ * the exchange (`self.aftx`): the simulator or a real ccxt class, usually behind the engine's
+ * session proxy. Network errors always propagate: the calling task decides about retries.
+ */
+import {
+  BadRequest,
+  DuplicateOrderId,
+  InsufficientFunds,
+  InvalidOrder,
+  OperationRejected,
+  OrderNotFound,
+  type Balances,
+  type Exchange,
+  type Market,
+  type OHLCV,
+  type Order,
+  type Position,
+} from 'ccxt';
+import { mapLimit } from './map-limit.js';
+import { range_from_ohlcv } from './pivots.js';
+import { parseWatchListFilter, passesRules } from './watch-list-filter.js';
+
+/** Timeframes `get_current_ranges` tries, shortest first. */
+export const RANGE_TIMEFRAMES: readonly string[] = ['1m', '5m', '15m', '1h', '4h', '1d'];
+
+/** Calls in flight per helper when nothing else is said; the engine's rate budget paces them. */
+const DEFAULT_CONCURRENCY = 8;
+
+/**
+ * The symbols of the linear perpetual swaps settled in `settle` (`BASE/USD:USD`), minus
+ * `restricted`, that pass every rule of `filter` (see `parseWatchListFilter`). Inactive
+ * markets are left out. The filter is checked before the markets are loaded.
+ * @param settle - settlement currency of the swaps to keep. @defaultValue 'USD'
+ */
+export async function get_filtered_watch_list(
+  exchange: Exchange,
+  filter: unknown,
+  restricted?: readonly string[] | null,
+  settle = 'USD',
+): Promise<string[]> {
+  const rules = parseWatchListFilter(filter);
+  const blocked = new Set(restricted ?? []);
+  const markets = await exchange.loadMarkets();
+  return Object.values(markets)
+    .filter((m): m is Market & object => !!m && m.swap === true && m.linear === true && m.settle === settle)
+    .filter((m) => m.active !== false && !blocked.has(m.symbol) && passesRules(m, rules))
+    .map((m) => m.symbol)
+    .sort();
+}
+
+/**
+ * `{symbol: [high, low]}`: for each symbol, the nearest second-order swing high above
+ * last×1.005 and swing low below last×0.995 in its 1000 latest candles, trying 1m, 5m, 15m,
+ * 1h, 4h and 1d (those the exchange offers) until one timeframe gives both sides. Symbols with
+ * no range, or no price, are left out. Symbols are processed `concurrency` at a time.
+ * @param concurrency - symbols in flight. @defaultValue 4
+ */
+export async function get_current_ranges(
+  exchange: Exchange,
+  watch_list: readonly string[] | null | undefined,
+  concurrency = 4,
+): Promise<Record<string, [number, number]>> {
+  const symbols = [...(watch_list ?? [])];
+  if (symbols.length === 0) return {};
+  const prices = await get_last_prices_from_watch_list(exchange, symbols);
+  const offered = exchange.timeframes && Object.keys(exchange.timeframes).length > 0 ? exchange.timeframes : null;
+  const timeframes = RANGE_TIMEFRAMES.filter((tf) => !offered || tf in offered);
+  const ranges = await mapLimit(symbols, concurrency, async (symbol) => {
+    for (const timeframe of timeframes) {
+      const candles = await exchange.fetchOHLCV(symbol, timeframe, undefined, 1000);
+      const last = prices[symbol] ?? candles.at(-1)?.[4];
+      if (last === undefined) return null;
+      const range = range_from_ohlcv(candles, last);
+      if (range) return range;
+    }
+    return null;
+  });
+  const result: Record<string, [number, number]> = {};
+  symbols.forEach((symbol, i) => {
+    const range = ranges[i];
+    if (range) result[symbol] = range;
+  });
+  return result;
+}
+
+/**
+ * `{symbol: last price}` from one `fetchTickers` call (or per-symbol `fetchTicker` calls where
+ * the exchange has no `fetchTickers`). Symbols without a last price are left out.
+ */
+export async function get_last_prices_from_watch_list(
+  exchange: Exchange,
+  wl: readonly string[] | null | undefined,
+): Promise<Record<string, number>> {
+  const symbols = [...(wl ?? [])];
+  if (symbols.length === 0) return {};
+  const tickers =
+    exchange.has['fetchTickers'] === false
+      ? await mapLimit(symbols, DEFAULT_CONCURRENCY, (s) => exchange.fetchTicker(s))
+      : Object.values(await exchange.fetchTickers(symbols));
+  const wanted = new Set(symbols);
+  const result: Record<string, number> = {};
+  for (const ticker of tickers) {
+    const last = ticker.last ?? ticker.close;
+    const symbol = ticker.symbol;
+    if (typeof symbol === 'string' && wanted.has(symbol) && typeof last === 'number' && Number.isFinite(last)) {
+      result[symbol] = last;
+    }
+  }
+  return result;
+}
+
+/**
+ * The total balance in `currency`. An account the exchange reports nothing for in that
+ * currency has 0 of it (many exchanges omit empty currencies), so this returns 0 then.
+ * @param currency - @defaultValue 'USD'
+ */
+export async function get_total_balance(exchange: Exchange, currency = 'USD'): Promise<number> {
+  return balanceOf(await exchange.fetchBalance(), 'total', currency);
+}
+
+/**
+ * The free (not used as margin) balance in `currency`; 0 when the exchange reports nothing
+ * for it, as for {@link get_total_balance}.
+ * @param currency - @defaultValue 'USD'
+ */
+export async function get_free_balance(exchange: Exchange, currency = 'USD'): Promise<number> {
+  return balanceOf(await exchange.fetchBalance(), 'free', currency);
+}
+
+/**
+ * `{symbol: candles}` (`[t, o, h, l, c, v]` rows) for every symbol, `concurrency` requests at a
+ * time. The first failure fails the call, after the requests in flight have ended.
+ * @param concurrency - requests in flight. @defaultValue 8
+ */
+export async function get_ohlcv_data(
+  exchange: Exchange,
+  wl: readonly string[] | null | undefined,
+  timeframe = '1m',
+  limit: number | string = 1000,
+  concurrency = DEFAULT_CONCURRENCY,
+): Promise<Record<string, OHLCV[]>> {
+  const symbols = [...(wl ?? [])];
+  const count = Number(limit);
+  if (!Number.isInteger(count) || count < 1) throw new TypeError(`get_ohlcv_data: limit must be a positive integer, got ${String(limit)}`);
+  const rows = await mapLimit(symbols, concurrency, (s) => exchange.fetchOHLCV(s, timeframe, undefined, count));
+  const result: Record<string, OHLCV[]> = {};
+  symbols.forEach((symbol, i) => {
+    result[symbol] = rows[i] ?? [];
+  });
+  return result;
+}
+
+/**
+ * `{symbol: position}` for the positions with contracts > 0. In hedge mode, where a symbol can
+ * hold a long and a short, the larger one is kept.
+ */
+export async function get_open_positions(exchange: Exchange): Promise<Record<string, Position>> {
+  const result: Record<string, Position> = {};
+  for (const position of await exchange.fetchPositions()) {
+    const contracts = position.contracts ?? 0;
+    const symbol = position.symbol;
+    if (!(contracts > 0) || typeof symbol !== 'string') continue;
+    const held = result[symbol];
+    if (!held || contracts > (held.contracts ?? 0)) result[symbol] = position;
+  }
+  return result;
+}
+
+/** The seed's order list form: `[id, size, price, side, symbol]`. */
+export type OrderList = readonly [id: unknown, size: number, price: number, side: string, symbol: string];
+
+/** What {@link create_limit_order_from_list} answers: placed, or failed with the reason. */
+export type PlacedOrderList =
+  | [exchangeId: string, size: number, price: number, side: 'buy' | 'sell', symbol: string]
+  | ['failed', size: number, price: number, reason: string, symbol: string];
+
+/**
+ * Places a limit order from the seed's list form and answers
+ * `[exchange_id, amount, price, side, symbol]` (amount and price as the exchange accepted
+ * them). An order the exchange refuses for good answers `['failed', size, price, <ccxt error
+ * class>, symbol]`: `InsufficientFunds`, `InvalidOrder` and its kinds, `BadRequest`/`BadSymbol`,
+ * `OperationRejected`; a malformed list fails as `InvalidOrder` without a request. Everything
+ * else propagates and is never retried here: after a network error or a `DuplicateOrderId`
+ * the order may exist, and only the caller can resolve it (by client order id in `params`).
+ * `symbol` wins over the list's fifth element.
+ */
+export async function create_limit_order_from_list(
+  exchange: Exchange,
+  symbol: string,
+  order: OrderList,
+  params: Record<string, unknown> = {},
+): Promise<PlacedOrderList> {
+  const [, size, price, side] = order;
+  if (!(side === 'buy' || side === 'sell') || !(Number(size) > 0) || !(Number(price) > 0)) {
+    return ['failed', size, price, 'InvalidOrder', symbol];
+  }
+  let placed: Order;
+  try {
+    placed = await exchange.createOrder(symbol, 'limit', side, Number(size), Number(price), params);
+  } catch (err: unknown) {
+    if (isFinalOrderError(err)) return ['failed', size, price, err.name || err.constructor.name, symbol];
+    throw err;
+  }
+  if (!placed.id) {
+    throw new Error(`create_limit_order_from_list: ${symbol} order accepted without an exchange id; resolve it by client order id`);
+  }
+  return [placed.id, placed.amount ?? Number(size), placed.price ?? Number(price), side, symbol];
+}
+
+/** The answer of {@link get_order_by_id} for an order the exchange does not know. */
+export interface NotFoundOrder {
+  id: string;
+  status: 'failed';
+  filled: 0;
+  remaining: 0;
+}
+
+/**
+ * The exchange's unified order. When the exchange says it does not know the id
+ * (`OrderNotFound`) this answers `{id, status: 'failed', filled: 0, remaining: 0}`, as the seed
+ * did; beware that some venues deny a just-placed order for a while (Binance up to ~60 s), so a
+ * tracker should count such answers before trusting them. Other errors propagate.
+ */
+export async function get_order_by_id(
+  exchange: Exchange,
+  id: string,
+  symbol?: string | null,
+  params: Record<string, unknown> = {},
+): Promise<Order | NotFoundOrder> {
+  try {
+    return await exchange.fetchOrder(id, symbol ?? undefined, params);
+  } catch (err: unknown) {
+    if (err instanceof OrderNotFound) return { id, status: 'failed', filled: 0, remaining: 0 };
+    throw err;
+  }
+}
+
+function isFinalOrderError(err: unknown): err is Error {
+  if (err instanceof DuplicateOrderId || err instanceof OrderNotFound) return false;
+  return (
+    err instanceof InsufficientFunds ||
+    err instanceof InvalidOrder ||
+    err instanceof BadRequest ||
+    err instanceof OperationRejected
+  );
+}
+
+function balanceOf(balance: Balances, side: 'total' | 'free', currency: string): number {
+  const byCurrency = balance[side] as unknown as Record<string, number | undefined> | undefined;
+  const value = byCurrency?.[currency] ?? (balance[currency] as { [k: string]: unknown } | undefined)?.[side];
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
