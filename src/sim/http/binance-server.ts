@@ -1,0 +1,323 @@
+/**
+ * `misso sim-server`: the simulated venue behind a Binance USD-M futures REST face, so that an
+ * unmodified `ccxt.binanceusdm` whose `urls.api` point here (see {@link rewriteApiUrls}) can load
+ * markets, read tickers, candles, balance and positions, and place, query and cancel orders.
+ *
+ * ## Endpoints
+ * Public: `GET /fapi/v1/{ping,time,exchangeInfo,klines,ticker/24hr,ticker/bookTicker,ticker/price}`
+ * (and `/api/v3/{ping,time}`). Signed (HMAC-SHA256 of query + body, `X-MBX-APIKEY`):
+ * `GET /fapi/v{2,3}/account`, `GET /fapi/v{2,3}/balance`, `GET /fapi/v{2,3}/positionRisk`,
+ * `GET /fapi/v1/leverageBracket`, `POST|GET|DELETE /fapi/v1/order`, `GET /fapi/v1/openOrders`,
+ * `GET /fapi/v1/allOrders`. Anything else answers 404 `{code:-5000}` and is counted.
+ *
+ * ## Credentials
+ * Only the configured key and secret are accepted; the defaults are {@link DEFAULT_SIM_API_KEY}
+ * and {@link DEFAULT_SIM_SECRET}. Error answers follow Binance (see `binance-error.ts`).
+ *
+ * ## Faults
+ * Chosen with `faults` / `--faults SPEC` and switchable at run time with `server.faults.set(spec)`
+ * or `POST /__misso/faults` (body: the spec as text). The syntax, from
+ * {@link describeFaultSyntax}:
+ * ```
+ * RULE    = KIND[:RATE][:OPTION=VALUE]...        (rules separated by commas; "none" = no faults)
+ * KIND    = 5xx | 500 | 502 | 503 | 504 | 429 | 418 | hang | reset | html | lost | visibility:MS
+ * OPTIONS = calls=N|A-B  path=P[|P]  method=M[|M]  retry=SECS  status=N  as=reset|5xx|hang
+ * e.g.      5xx:0.1,429:0.05:retry=2,418:calls=10-20,hang:0.02,reset:0.02,html:0.01,lost:0.2:path=order,visibility:2000
+ * ```
+ * `lost` applies the request and then loses the answer; every other request fault answers before
+ * the request reaches the venue. `visibility:MS` keeps new orders invisible to queries for MS ms.
+ *
+ * ## Admin (never faulted, no auth; loopback test hooks)
+ * `GET /__misso/counters`, `POST /__misso/counters/reset`, `GET|POST /__misso/faults`.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { SystemClock, type Clock } from '../../core/clock.js';
+import { coerceError } from '../../core/errors.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
+import { SimVenue } from '../venue.js';
+import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, verifySignedRequest } from './binance-auth.js';
+import { BinanceApiError, BINANCE_ERRORS } from './binance-error.js';
+import { createBinanceRoutes, type Route } from './binance-routes.js';
+import { FaultController } from './fault-controller.js';
+import { describeFaultSyntax, type FaultRule } from './fault-spec.js';
+import { ServerCounters } from './server-counters.js';
+
+export { describeFaultSyntax } from './fault-spec.js';
+export { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET } from './binance-auth.js';
+export { rewriteApiUrls } from './ccxt-urls.js';
+
+/** The port `misso sim-server` listens on unless told otherwise. */
+export const DEFAULT_SIM_PORT = 8555;
+/** The seed used when none is given. */
+export const DEFAULT_SIM_SEED = 7;
+const MAX_BODY_BYTES = 1_000_000;
+const ADMIN_PREFIX = '/__misso/';
+
+/** Options of {@link startSimServer}. */
+export interface SimServerOptions {
+  /** @defaultValue '127.0.0.1' */
+  host?: string;
+  /** 0 picks any free port. @defaultValue 8555 */
+  port?: number;
+  /** Seed of the venue (when none is given) and of the fault draws. @defaultValue 7 */
+  seed?: number;
+  /** The market to serve. @defaultValue a new `SimVenue({ seed, clock })` */
+  venue?: SimVenue;
+  /** Server time (`/fapi/v1/time`, timestamp checks) and the default venue's clock. @defaultValue SystemClock */
+  clock?: Clock;
+  /** @defaultValue DEFAULT_SIM_API_KEY ('misso-sim-key') */
+  apiKey?: string;
+  /** @defaultValue DEFAULT_SIM_SECRET ('misso-sim-secret') */
+  secret?: string;
+  /** A fault spec (see {@link describeFaultSyntax}). @defaultValue no faults */
+  faults?: string;
+  /** @defaultValue silentLogger() */
+  logger?: Logger;
+}
+
+/** A running sim server. */
+export interface SimServer {
+  /** `http://host:port`, to put in place of ccxt's API origins. */
+  readonly url: string;
+  readonly port: number;
+  readonly venue: SimVenue;
+  readonly faults: FaultController;
+  readonly counters: ServerCounters;
+  /** Stops listening and drops every connection (hung ones included). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Starts the Binance-dialect sim server; resolves once it listens. */
+export async function startSimServer(options: SimServerOptions = {}): Promise<SimServer> {
+  const host = options.host ?? '127.0.0.1';
+  const seed = options.seed ?? DEFAULT_SIM_SEED;
+  const clock = options.clock ?? new SystemClock();
+  const venue = options.venue ?? new SimVenue({ seed, clock });
+  const apiKey = options.apiKey ?? DEFAULT_SIM_API_KEY;
+  const secret = options.secret ?? DEFAULT_SIM_SECRET;
+  const logger = options.logger ?? silentLogger();
+  const counters = new ServerCounters();
+  const baseVisibility = venue.visibilityDelayMs;
+  const faults = new FaultController({
+    seed,
+    counters,
+    applyVisibility: (ms) => {
+      venue.visibilityDelayMs = ms ?? baseVisibility;
+    },
+  });
+  if (options.faults !== undefined) faults.set(options.faults);
+  const routes = createBinanceRoutes(venue, clock);
+  const sockets = new Set<Socket>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://sim.invalid');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const path = url.pathname;
+    const rawBody = await readBody(req);
+    if (path.startsWith(ADMIN_PREFIX)) {
+      admin(method, path, rawBody, res);
+      return;
+    }
+    counters.request(method, path);
+    const decision = faults.decide(method, path);
+    if (decision && decision.rule.kind !== 'lost') {
+      logger.debug({ method, path, fault: decision.rule.kind }, 'sim-server: fault injected');
+      injectFault(decision.rule, req, res, clock);
+      return;
+    }
+    const rawQuery = url.search.startsWith('?') ? url.search.slice(1) : url.search;
+    const answer = serve(routes.get(`${method} ${path}`), method, path, rawQuery, rawBody, req);
+    if (decision) {
+      logger.debug({ method, path, fault: 'lost' }, 'sim-server: answer lost after applying');
+      loseAnswer(decision.rule, req, res);
+      return;
+    }
+    send(res, answer.status, answer.body, answer.headers);
+  };
+
+  const serve = (
+    route: Route | undefined,
+    method: string,
+    path: string,
+    rawQuery: string,
+    rawBody: string,
+    req: IncomingMessage,
+  ): { status: number; body: string; headers: Record<string, string> } => {
+    try {
+      if (!route) {
+        counters.unhandledPath();
+        logger.warn({ method, path }, 'sim-server: request for a path it does not serve');
+        throw BINANCE_ERRORS.unhandledPath(method, path);
+      }
+      const params = new URLSearchParams(rawQuery);
+      if (rawBody !== '' && method !== 'GET') {
+        for (const [k, v] of new URLSearchParams(rawBody)) params.append(k, v);
+      }
+      if (route.signed) {
+        try {
+          const header = req.headers['x-mbx-apikey'];
+          verifySignedRequest(
+            { apiKey: Array.isArray(header) ? header[0] : header, rawQuery, rawBody: method === 'GET' ? '' : rawBody, params },
+            { apiKey, secret, nowMs: clock.now() },
+          );
+        } catch (error: unknown) {
+          counters.authFailure();
+          throw error;
+        }
+      }
+      const body = route.handle({ method, path, params });
+      return { status: 200, body: JSON.stringify(body), headers: {} };
+    } catch (error: unknown) {
+      const apiError = error instanceof BinanceApiError ? error : BINANCE_ERRORS.internal(coerceError(error).message);
+      counters.error(apiError.code);
+      if (apiError.status >= 500) logger.error({ method, path, err: apiError.message }, 'sim-server: internal error');
+      return { status: apiError.status, body: apiError.body(), headers: { ...apiError.headers } };
+    }
+  };
+
+  const admin = (method: string, path: string, rawBody: string, res: ServerResponse): void => {
+    const key = `${method} ${path}`;
+    if (key === `GET ${ADMIN_PREFIX}counters`) return sendJson(res, 200, counters.snapshot());
+    if (key === `POST ${ADMIN_PREFIX}counters/reset`) {
+      counters.reset();
+      return sendJson(res, 200, counters.snapshot());
+    }
+    if (key === `GET ${ADMIN_PREFIX}faults`) return sendJson(res, 200, { spec: faults.spec, syntax: describeFaultSyntax() });
+    if (key === `POST ${ADMIN_PREFIX}faults`) {
+      try {
+        faults.set(adminSpec(rawBody));
+        logger.info({ faults: faults.spec }, 'sim-server: faults switched');
+        return sendJson(res, 200, { spec: faults.spec });
+      } catch (error: unknown) {
+        return sendJson(res, 400, { error: coerceError(error).message });
+      }
+    }
+    return sendJson(res, 404, { error: `no admin endpoint ${key}` });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger.error({ err: coerceError(error).message }, 'sim-server: request failed');
+      if (!res.headersSent) send(res, 500, BINANCE_ERRORS.internal(coerceError(error).message).body(), {});
+      else res.destroy();
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  // A destroyed client socket mid-request is normal under fault injection.
+  server.on('clientError', (_error, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_SIM_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? DEFAULT_SIM_PORT);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ url, seed, faults: faults.spec }, 'sim-server: listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    venue,
+    faults,
+    counters,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+/** The admin body is the spec itself, or JSON `{"spec": "..."}`. */
+function adminSpec(rawBody: string): string {
+  const text = rawBody.trim();
+  if (text.startsWith('{')) {
+    const parsed: unknown = JSON.parse(text);
+    const spec = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)['spec'] : undefined;
+    if (typeof spec !== 'string') throw new Error('admin body must be a fault spec or {"spec": "..."}');
+    return spec;
+  }
+  return text;
+}
+
+function injectFault(rule: FaultRule, req: IncomingMessage, res: ServerResponse, clock: Clock): void {
+  switch (rule.kind) {
+    case '5xx':
+      return sendHtml(res, rule.status ?? 503);
+    case '429': {
+      const e = BINANCE_ERRORS.rateLimited(rule.retryAfterSecs ?? 1);
+      return send(res, e.status, e.body(), { ...e.headers });
+    }
+    case '418': {
+      const secs = rule.retryAfterSecs ?? 1;
+      const e = BINANCE_ERRORS.banned(clock.now() + secs * 1000, secs);
+      return send(res, e.status, e.body(), { ...e.headers });
+    }
+    case 'hang':
+      // Never answer: the client's timeout fires; close() destroys the socket if it does not.
+      return;
+    case 'reset':
+      req.socket.destroy();
+      return;
+    case 'html':
+      return sendHtml(res, 200);
+    case 'lost':
+      return loseAnswer(rule, req, res);
+  }
+}
+
+function loseAnswer(rule: FaultRule, req: IncomingMessage, res: ServerResponse): void {
+  const mode = rule.lostAs ?? 'reset';
+  if (mode === 'reset') req.socket.destroy();
+  else if (mode === '5xx') sendHtml(res, rule.status ?? 503);
+}
+
+function sendHtml(res: ServerResponse, status: number): void {
+  const title = status === 200 ? 'Maintenance' : `${status} Service Unavailable`;
+  const body = `<!DOCTYPE html><html><head><title>${title}</title></head><body><h1>${title}</h1><p>misso sim-server injected fault</p></body></html>`;
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, JSON.stringify(value), {});
+}
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string>): void {
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+    ...headers,
+  });
+  res.end(body);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error(`request body over ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
