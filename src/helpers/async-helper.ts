@@ -23,7 +23,7 @@ import { range_from_ohlcv } from './pivots.js';
 import { parseWatchListFilter, passesRules } from './watch-list-filter.js';
 
 /** Timeframes `get_current_ranges` tries, shortest first. */
-export const RANGE_TIMEFRAMES: readonly string[] = ['1m', '5m', '15m', '1h', '4h', '1d'];
+const RANGE_TIMEFRAMES: readonly string[] = ['1m', '5m', '15m', '1h', '4h', '1d'];
 
 /** Calls in flight per helper when nothing else is said; the engine's rate budget paces them. */
 const DEFAULT_CONCURRENCY = 8;
@@ -71,7 +71,7 @@ export async function get_current_ranges(
     for (const timeframe of timeframes) {
       const candles = await exchange.fetchOHLCV(symbol, timeframe, undefined, 1000);
       const last = prices[symbol] ?? candles.at(-1)?.[4];
-      if (last === undefined) return null;
+      if (last === undefined) continue;
       const range = range_from_ohlcv(candles, last);
       if (range) return range;
     }
