@@ -106,7 +106,14 @@ async function check(raw: unknown, positions: PositionIndex, source: CheckSource
   }
   const resolved = resolveSecrets(raw, source.ctx.env ?? process.env, report);
   const result = rawConfigSchema.safeParse(resolved);
-  if (!result.success) reportZodIssues(result.error.issues, rawConfigSchema, resolved, report, reportKey);
+  if (!result.success) {
+    // A value already refused (a literal secret, an unset variable) needs no second complaint about its type.
+    const refused = new Set(problems.map((p) => p.path));
+    const reportShape = (path: ConfigPath, message: string, hint?: string): void => {
+      if (!refused.has(formatPath(path))) report(path, message, hint);
+    };
+    reportZodIssues(result.error.issues, rawConfigSchema, resolved, reportShape, reportKey);
+  }
   checkExchange(resolved, source.ctx, report, reportKey);
   await checkReferences(resolved, source.ctx, source.baseDir, report, reportKey);
 

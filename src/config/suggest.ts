@@ -21,7 +21,8 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `word`, if it is close enough to be a plausible typo: at most a third
- * of the word's length away (at least 1, at most 4), case differences counting for nothing.
+ * of the word's length away (at least 1, at most 4), or a longer name starting with it; case
+ * differences count for nothing.
  */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   const limit = Math.min(4, Math.max(1, Math.floor(word.length / 3)));
@@ -29,7 +30,10 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   let bestDistance = Infinity;
   for (const candidate of candidates) {
     if (candidate === word) continue;
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    const lower = candidate.toLowerCase();
+    let distance = editDistance(word.toLowerCase(), lower);
+    // A truncated name (`double` for `double_it`) is a typo however many letters are missing.
+    if (word.length >= 4 && lower.startsWith(word.toLowerCase())) distance = Math.min(distance, limit);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;

@@ -46,7 +46,12 @@ export async function checkReferences(raw: unknown, ctx: ConfigContext, baseDir:
   for (const [name, entry] of Object.entries(shared)) {
     if (!isPlainObject(entry)) continue;
     // The seed's Python `queue.Queue` stands for the engine's own order queue: nothing to load.
-    if (entry.modul === 'queue' && entry.function === 'Queue') continue;
+    if (entry.modul === 'queue') {
+      if (typeof entry.function === 'string' && entry.function !== 'Queue') {
+        report(['shared_attributes', name, 'function'], `module \`queue\` has no export \`${entry.function}\``, 'the order queue is `{modul: queue, function: Queue}`');
+      }
+      continue;
+    }
     jobs.push(checkCallable(checker, ['shared_attributes', name], entry.modul, entry.function, 'function'));
   }
   const names = new Map<string, string>();
@@ -90,7 +95,7 @@ async function checkKind(c: Checker, kind: string, path: ConfigPath, explicit: b
     const hint =
       didYouMean(kind, c.ctx.taskKinds) ??
       (explicit ? `known kinds: ${[...c.ctx.taskKinds].join(', ')}` : 'a task key is its kind; to name a task freely add `kind: <a known kind>`');
-    c.report(path, `unknown task kind \`${kind}\``, hint);
+    (explicit ? c.report : c.reportKey)(path, `unknown task kind \`${kind}\``, hint);
     return;
   }
   if (!parseTaskKindSpec(kind)) {

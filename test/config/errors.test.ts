@@ -1,0 +1,253 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/config-error.js';
+import { loadConfigFile, loadConfigText } from '../../src/config/load.js';
+import { UserError } from '../../src/core/errors.js';
+import { FIXTURES, testContext } from './context.js';
+import { BASE, INLINE, broken, fixture, lines, problemsOf, where } from './problems.js';
+
+const SUB = 'tasks.t_update_template.subtasks.subtask_0';
+
+describe('a valid base', () => {
+  it('loads, so every failure below is caused by the one line broken', async () => {
+    const cfg = await loadConfigText(BASE, INLINE, testContext(), { baseDir: FIXTURES });
+    expect(cfg.tasks.map((t) => t.name)).toEqual(['update_ohlcv']);
+  });
+});
+
+describe('YAML syntax', () => {
+  it('reports an unclosed flow sequence at its position, with no path', async () => {
+    const problems = await problemsOf(lines('tasks:', '  t_shutdown:', '    input_args: [1, 2', 'x: 1'));
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0]?.path).toBe('');
+    expect(problems[0]?.message).toMatch(/^YAML: /);
+    expect(problems[0]?.line).toBeGreaterThanOrEqual(3);
+  });
+
+  it('reports a duplicated key at the second occurrence', async () => {
+    const problems = await problemsOf(lines('tasks:', '  t_update_tickers:', '    freq: 10', '  t_update_tickers:', '    freq: 20'));
+    expect(where(problems)).toEqual(['4:3 ']);
+    expect(problems[0]?.message).toMatch(/unique/);
+  });
+
+  it('says what to do with an empty file', async () => {
+    const problems = await problemsOf('# nothing yet\n');
+    expect(problems).toEqual([
+      { file: INLINE, line: 1, col: 1, path: '', message: 'the config is empty', hint: 'a config needs at least a `tasks:` section' },
+    ]);
+  });
+});
+
+describe('unknown keys', () => {
+  it('points at a mistyped subtask key and suggests the right one', async () => {
+    const problems = await problemsOf(broken('        target_attr: ohlcs', '        targt_attr: ohlcs'));
+    expect(where(problems)).toEqual([`19:9 ${SUB}.targt_attr`]);
+    expect(problems[0]?.message).toBe('unknown key `targt_attr`');
+    expect(problems[0]?.hint).toBe('did you mean `target_attr`?');
+  });
+
+  it('catches a mistyped top-level section', async () => {
+    const problems = await problemsOf(`${BASE}exchnage:\n  id: sim\n`);
+    expect(where(problems)).toEqual(['22:1 exchnage']);
+    expect(problems[0]?.hint).toBe('did you mean `exchange`?');
+  });
+
+  it('catches unknown keys inside the new sections', async () => {
+    const problems = await problemsOf(`${BASE}logging:\n  levle: debug\norders:\n  on_stop: leave\n  cancel: 1\n`);
+    expect(where(problems)).toEqual(['23:3 logging.levle', '26:3 orders.cancel']);
+    expect(problems[0]?.hint).toBe('did you mean `level`?');
+    expect(problems[1]?.hint).toMatch(/^allowed here: on_stop, unknown_orders/);
+  });
+
+  it('catches a near-miss of a common task key, which would otherwise become an option', async () => {
+    const problems = await problemsOf(broken('    freq: 60', '    freqq: 60'));
+    expect(where(problems)).toEqual(['8:5 tasks.t_update_template.freqq']);
+    expect(problems[0]?.hint).toBe('did you mean `freq`?');
+  });
+});
+
+describe('task kinds', () => {
+  it('rejects a task key that is no kind, suggesting the closest', async () => {
+    const problems = await problemsOf(lines('tasks:', '  t_get_open_position:', '    freq: 30'));
+    expect(where(problems)).toEqual(['2:3 tasks.t_get_open_position']);
+    expect(problems[0]?.message).toBe('unknown task kind `t_get_open_position`');
+    expect(problems[0]?.hint).toBe('did you mean `t_get_open_positions`?');
+  });
+
+  it('explains `kind:` when a free-form key is not a kind', async () => {
+    const problems = await problemsOf(lines('tasks:', '  my_candles:', '    freq: 30'));
+    expect(problems[0]?.hint).toMatch(/add `kind: <a known kind>`/);
+  });
+
+  it('points at a mistyped `kind:` value', async () => {
+    const problems = await problemsOf(lines('tasks:', '  candles_5m:', '    kind: t_update_templat', '    freq: 30'));
+    expect(where(problems)).toEqual(['3:11 tasks.candles_5m.kind']);
+    expect(problems[0]?.hint).toBe('did you mean `t_update_template`?');
+  });
+});
+
+describe('modules and methods', () => {
+  it('reports a modul that cannot be loaded, with the built-in name it was probably meant to be', async () => {
+    const problems = await problemsOf(broken('modul: Misso.services.async_helper', 'modul: Misso.services.asynchelper'));
+    expect(where(problems)).toEqual([`12:16 ${SUB}.modul`]);
+    expect(problems[0]?.message).toMatch(/^cannot load module `Misso.services.asynchelper`: /);
+    expect(problems[0]?.hint).toBe('did you mean `Misso.services.async_helper`?');
+  });
+
+  it('reports a missing relative module file and one that throws while loading', async () => {
+    const missing = await problemsOf(broken('modul: Misso.services.async_helper', 'modul: ./no-such-helper.mjs'));
+    expect(where(missing)).toEqual([`12:16 ${SUB}.modul`]);
+    expect(missing[0]?.message).toMatch(/no file/);
+    const throwing = await problemsOf(broken('modul: Misso.services.async_helper', 'modul: ./broken-module.mjs'));
+    expect(throwing[0]?.message).toMatch(/broken at import/);
+  });
+
+  it('reports a method the module does not export, with a did-you-mean', async () => {
+    const problems = await problemsOf(broken('method: get_ohlcv_data', 'method: get_ohlc_data'));
+    expect(where(problems)).toEqual([`13:17 ${SUB}.method`]);
+    expect(problems[0]?.message).toBe('module `Misso.services.async_helper` has no export `get_ohlc_data`');
+    expect(problems[0]?.hint).toBe('did you mean `get_ohlcv_data`?');
+  });
+
+  it('reports an export that is not a function', async () => {
+    const problems = await problemsOf(broken('method: get_ohlcv_data', 'method: DEFAULT_TIMEFRAME'));
+    expect(problems[0]?.message).toBe('`Misso.services.async_helper.DEFAULT_TIMEFRAME` is not a function (it is a string)');
+  });
+
+  it('checks shared_attributes builders the same way, but knows the seed\'s queue.Queue', async () => {
+    const ok = await loadConfigText(
+      `${BASE}shared_attributes:\n  pending_orders: {modul: queue, function: Queue}\n  doubler: {modul: ./user-helper.mjs, function: double_it}\n`,
+      INLINE,
+      testContext(),
+      { baseDir: FIXTURES },
+    );
+    expect(Object.keys(ok.sharedAttributes)).toEqual(['pending_orders', 'doubler']);
+    const problems = await problemsOf(`${BASE}shared_attributes:\n  doubler: {modul: ./user-helper.mjs, function: double}\n`);
+    expect(where(problems)).toEqual(['23:49 shared_attributes.doubler.function']);
+    expect(problems[0]?.hint).toBe('did you mean `double_it`?');
+  });
+});
+
+describe('self. references', () => {
+  it('rejects an attribute that is neither declared nor built in, suggesting a declared one', async () => {
+    const problems = await problemsOf(broken('- self.watch_list', '- self.watchlist'));
+    expect(where(problems)).toEqual([`16:13 ${SUB}.input_args[1]`]);
+    expect(problems[0]?.message).toBe('`self.watchlist` is neither in class_attributes nor a built-in attribute');
+    expect(problems[0]?.hint).toBe('did you mean `watch_list`?');
+  });
+
+  it('suggests declaring an attribute that resembles nothing', async () => {
+    const problems = await problemsOf(broken('- self.watch_list', '- self.zzz_unrelated'));
+    expect(problems[0]?.hint).toBe('declare `zzz_unrelated` under class_attributes');
+  });
+
+  it('checks only the first segment of self.a.b, and accepts built-ins and targets of other subtasks', async () => {
+    const text = broken('- self.watch_list', '- self.ohlcs.BTC/USD:USD').replace(
+      '- self.aftx',
+      '- self.aftx\n          - self.pending_orders\n          - self.first_update\n          - self.made_by_later_task',
+    );
+    const withTarget = `${text}  t_init_update:\n    subtasks:\n      s:\n        type: standard\n        modul: Misso.services.helper\n        method: parse_is_open_orders\n        target_attr: made_by_later_task\n`;
+    const cfg = await loadConfigText(withTarget, INLINE, testContext(), { baseDir: FIXTURES });
+    expect(cfg.tasks[0]?.subtasks[0]?.inputArgs).toContain('self.ohlcs.BTC/USD:USD');
+  });
+
+  it('checks a task\'s out and rejects malformed references', async () => {
+    const problems = await problemsOf(
+      lines('class_attributes:', '  last_price: {}', 'tasks:', '  t_update_tickers:', '    freq: 10', '    out: self.last_pric', '    input_args: [self.]'),
+    );
+    expect(where(problems)).toEqual(['6:10 tasks.t_update_tickers.out', '7:18 tasks.t_update_tickers.input_args[0]']);
+    expect(problems[0]?.hint).toBe('did you mean `last_price`?');
+    expect(problems[1]?.message).toBe('`self.` is not a valid reference');
+  });
+
+  it('wants target_attr without self.', async () => {
+    const problems = await problemsOf(broken('target_attr: ohlcs', 'target_attr: self.ohlcs'));
+    expect(where(problems)).toEqual([`19:22 ${SUB}.target_attr`]);
+    expect(problems[0]?.hint).toBe('write `ohlcs`, without `self.`');
+  });
+});
+
+describe('wrong types', () => {
+  it('names what was expected and what the file has', async () => {
+    const problems = await problemsOf(broken('freq: 60', 'freq: sixty'));
+    expect(where(problems)).toEqual(['8:11 tasks.t_update_template.freq']);
+    expect(problems[0]?.message).toBe('expected a number, got "sixty"');
+  });
+
+  it('hints at quotes around a number', async () => {
+    const problems = await problemsOf(broken('freq: 60', 'freq: "60"'));
+    expect(problems[0]?.hint).toBe('write the number without quotes');
+  });
+
+  it('rejects a zero or negative period', async () => {
+    const problems = await problemsOf(broken('freq: 60', 'freq: 0'));
+    expect(problems[0]?.message).toBe('must be greater than 0');
+  });
+
+  it('lists enum values and suggests the closest', async () => {
+    const problems = await problemsOf(broken('type: async', 'type: asnyc'));
+    expect(where(problems)).toEqual([`11:15 ${SUB}.type`]);
+    expect(problems[0]?.message).toBe('expected one of `async`, `standard`, got "asnyc"');
+    expect(problems[0]?.hint).toBe('did you mean `async`?');
+  });
+
+  it('wants booleans and lists where the seed has them', async () => {
+    const problems = await problemsOf(broken('target_save_update: False', 'target_save_update: no').replace('return_value: True', 'return_value: 1'));
+    expect(where(problems)).toEqual([`20:29 ${SUB}.target_save_update`, `21:23 ${SUB}.return_value`]);
+    expect(problems[0]?.message).toBe('expected True or False, got "no"');
+  });
+
+  it('reports a missing required key at the entry that lacks it', async () => {
+    const problems = await problemsOf(broken('        method: get_ohlcv_data\n', ''));
+    expect(where(problems)).toEqual([`10:7 ${SUB}.method`]);
+    expect(problems[0]?.message).toBe('missing: this key is required');
+  });
+});
+
+describe('target_save_update', () => {
+  it('refuses to merge into an attribute initialised to a non-dict', async () => {
+    const problems = await problemsOf(broken('target_attr: ohlcs', 'target_attr: closed_trades').replace('target_save_update: False', 'target_save_update: True'));
+    expect(where(problems)).toEqual([`20:29 ${SUB}.target_save_update`]);
+    expect(problems[0]?.message).toBe('`target_save_update: True` merges into a dict, but `closed_trades` starts as a list');
+    expect(problems[0]?.hint).toMatch(/initialise `closed_trades: \{\}`/);
+  });
+
+  it('accepts a merge into a dict', async () => {
+    const cfg = await loadConfigText(broken('target_save_update: False', 'target_save_update: True'), INLINE, testContext(), { baseDir: FIXTURES });
+    expect(cfg.tasks[0]?.subtasks[0]?.targetSaveUpdate).toBe(true);
+  });
+});
+
+describe('the report', () => {
+  it('lists every problem at once, in file order, and ends with the next step', async () => {
+    const error = await loadConfigFile(fixture('many-errors.yaml'), testContext()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toBeInstanceOf(UserError);
+    const configError = error as ConfigError;
+    expect(configError.exitCode).toBe(2);
+    expect(where(configError.problems)).toEqual([
+      '5:3 shared_attributes.pending_orders.function',
+      '7:5 shared_attributes.pending_orders.fucntion',
+      '9:3 tasks.t_update_tickerz',
+      '12:11 tasks.t_update_tickers.freq',
+      '13:3 tasks.t_update_balanse',
+      '20:17 tasks.t_init_update.subtasks.subtask_0.method',
+      '23:13 tasks.t_init_update.subtasks.subtask_0.input_args[1]',
+      '26:3 logging.file_name',
+    ]);
+    const text = configError.message.split('\n');
+    expect(text).toHaveLength(9);
+    expect(text[3]).toBe(
+      `${fixture('many-errors.yaml')}:12:11: tasks.t_update_tickers.freq: expected a number, got "10s"`,
+    );
+    expect(text[5]).toBe(
+      `${fixture('many-errors.yaml')}:20:17: tasks.t_init_update.subtasks.subtask_0.method: module \`Misso.services.async_helper\` has no export \`get_filtered_watchlist\` — did you mean \`get_filtered_watch_list\`?`,
+    );
+    expect(text[8]).toBe(`8 problems: fix the lines above and run \`misso check ${fixture('many-errors.yaml')}\` again`);
+  });
+
+  it('says so when the file does not exist', async () => {
+    const error = await loadConfigFile(fixture('nope.yaml'), testContext()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe(`${fixture('nope.yaml')}: cannot read the config: no such file\n1 problem: check the path and try again`);
+  });
+});
