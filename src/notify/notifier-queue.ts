@@ -202,6 +202,8 @@ export class NotifierQueue implements Notifier {
         const retryable = !(err instanceof NotifySendError) || err.retryable;
         if (this.#deadline.signal.aborted || !retryable || attempt >= this.#maxAttempts) {
           this.#stats.failed++;
+          // It never arrived, so a repeat of it must not be swallowed as a duplicate.
+          this.#lastSeen.delete(msg.key ?? `text:${msg.text}`);
           this.#logger?.warn(
             { sink: this.#sink.name, attempts: attempt, err: error.message },
             this.#deadline.signal.aborted ? 'notification abandoned at close deadline' : 'notification not delivered',

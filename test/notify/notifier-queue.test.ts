@@ -141,6 +141,13 @@ describe('NotifierQueue', () => {
     expect(sink.attempts).toHaveLength(4);
     expect(queue.stats()).toMatchObject({ failed: 2, sent: 0 });
     expect(sink.script).toHaveLength(1);
+
+    // an undelivered message is not held against its repeat by the dedupe window
+    sink.script.length = 0;
+    queue.notify({ text: 'p', level: 'info' });
+    await queue.onIdle();
+    expect(texts(sink)).toEqual(['p']);
+    expect(queue.stats().deduped).toBe(0);
   });
 
   it('drops the oldest queued message when the queue is full', async () => {
