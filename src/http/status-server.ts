@@ -145,7 +145,8 @@ function buildApp({ source, metrics, hub, logger }: AppParts): FastifyInstance {
     return reply.type(metrics.contentType).send(await metrics.render());
   });
 
-  app.get('/events', (request, reply) => {
+  // No automatic HEAD twin: it would run this handler and open a stream nobody reads.
+  app.get('/events', { exposeHeadRoute: false }, (request, reply) => {
     reply.hijack();
     hub.attach(reply.raw);
     // Fastify does not watch hijacked requests; a client abort only shows up on the raw objects.

@@ -214,6 +214,13 @@ describe('status server: /events', () => {
     await until(() => source.listenerCount === 0, 'the subscription to be dropped');
   });
 
+  it('does not open a stream for HEAD', async () => {
+    const { server, source } = await start();
+    const res = await fetch(`${server.url}/events`, { method: 'HEAD' });
+    expect(res.status).toBe(404);
+    expect(source.listenerCount).toBe(0);
+  });
+
   it('close() ends open streams, is idempotent, and stops listening', async () => {
     const { server, source } = await start();
     const client = await openEvents(server.url);
