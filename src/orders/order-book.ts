@@ -147,6 +147,12 @@ export class OrderBook {
     this.#events.emit('order', order, { kind, from: order.status });
   }
 
+  /** Announces an adopted order (already journaled and tracked). */
+  emitAdopted(order: Order): void {
+    this.#events.emit('order', order, { kind: 'adopted', from: null });
+    this.#events.emit('adopted', order);
+  }
+
   /** Marks an order lost and says so once. */
   markLost(order: Order): void {
     order.lost = true;

@@ -1,0 +1,63 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { ExchangeSession } from '../exchange/types.js';
+import type { OrderJournal } from './journal.js';
+import type { NotifyFn, OrderBook } from './order-book.js';
+import type { PendingOrderQueue } from './queue.js';
+
+/** Tuning of the order machinery beyond the `orders:` config section. */
+export interface OrderTiming {
+  /**
+   * How long after a send an order may still be invisible to lookups by client id. "Not found"
+   * inside this window proves nothing; only after it may an order be declared absent and sent
+   * again. Binance can hide a just-accepted order for up to about 60 s, hence the default.
+   * @defaultValue 65000
+   */
+  visibilityWindowMs: number;
+  /** First wait between resolution lookups; doubles up to `resolveMaxBackoffMs`. @defaultValue 500 */
+  resolveBackoffMs: number;
+  /** @defaultValue 10000 */
+  resolveMaxBackoffMs: number;
+  /** createOrder calls in flight at once (1 keeps the queue's order on the exchange). @defaultValue 1 */
+  submitConcurrency: number;
+  /** Lost orders are polled at most this often. @defaultValue 60000 */
+  lostPollIntervalMs: number;
+  /** Rounds of cancel + verify in `stop({onStop: 'cancel_all'})`. @defaultValue 3 */
+  cancelRounds: number;
+  /** How long `stop` waits for ambiguous orders to resolve before cancel_all. @defaultValue 30000 */
+  stopResolveTimeoutMs: number;
+}
+
+/** Defaults of {@link OrderTiming}. */
+export const DEFAULT_ORDER_TIMING: Readonly<OrderTiming> = Object.freeze({
+  visibilityWindowMs: 65_000,
+  resolveBackoffMs: 500,
+  resolveMaxBackoffMs: 10_000,
+  submitConcurrency: 1,
+  lostPollIntervalMs: 60_000,
+  cancelRounds: 3,
+  stopResolveTimeoutMs: 30_000,
+});
+
+/** What the executor, resolver, tracker and reconciler share. */
+export interface OrdersContext {
+  session: ExchangeSession;
+  journal: OrderJournal;
+  book: OrderBook;
+  queue: PendingOrderQueue;
+  clock: Clock;
+  logger: Logger;
+  notify: NotifyFn;
+  timing: OrderTiming;
+  lostAfterNotFound: number;
+  unknownOrders: 'adopt' | 'ignore';
+  requireFreshPrice: boolean;
+  isPriceFresh: ((symbol: string) => boolean) | undefined;
+}
+
+/** Waits for the session's restart gate; false when `signal` aborted meanwhile. */
+export async function gate(ctx: OrdersContext, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return false;
+  if (ctx.session.restarting) await ctx.session.waitOpen(signal);
+  return !signal?.aborted;
+}

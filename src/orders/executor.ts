@@ -1,0 +1,84 @@
+import { coerceError } from '../core/errors.js';
+import { gate, type OrdersContext } from './context.js';
+import type { Order } from './order.js';
+import type { Resolver } from './resolver.js';
+import { submitOnce } from './submit.js';
+
+/**
+ * Sends queued orders as soon as the session lets them out: woken by the queue, no polling
+ * period, no sleep between orders (the rate budget paces requests). An order whose outcome is
+ * unknown is handed to the resolver and the next one goes out meanwhile.
+ */
+export class OrderExecutor {
+  readonly #ctx: OrdersContext;
+  readonly #resolver: Resolver;
+  readonly #resolverSignal: AbortSignal;
+  #sent = 0;
+
+  constructor(ctx: OrdersContext, resolver: Resolver, resolverSignal: AbortSignal) {
+    this.#ctx = ctx;
+    this.#resolver = resolver;
+    this.#resolverSignal = resolverSignal;
+  }
+
+  /** createOrder calls made by the executor (first attempts). */
+  get sent(): number {
+    return this.#sent;
+  }
+
+  /**
+   * Runs until `signal` aborts. On abort no new order starts; submissions under way finish
+   * (their outcome is journaled) and then the promise resolves.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    const limit = Math.max(1, this.#ctx.timing.submitConcurrency);
+    const inFlight = new Set<Promise<void>>();
+    while (!signal.aborted) {
+      if (inFlight.size >= limit) {
+        await Promise.race(inFlight);
+        continue;
+      }
+      if (!(await this.#ctx.queue.waitForItem(signal))) break;
+      if (!(await gate(this.#ctx, signal))) break;
+      const order = this.#ctx.queue.shift();
+      if (!order) continue;
+      const p = this.#submit(order).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      // Let a concurrency of 1 keep the queue's order on the exchange.
+      if (limit === 1) await p;
+    }
+    await Promise.allSettled([...inFlight]);
+  }
+
+  async #submit(order: Order): Promise<void> {
+    const { ctx } = { ctx: this.#ctx };
+    if (order.status !== 'pending') return;
+    try {
+      if (order.attempts === 0 && ctx.requireFreshPrice && ctx.isPriceFresh && !ctx.isPriceFresh(order.symbol)) {
+        const reason = `no fresh price for ${order.symbol}: refused (orders.require_fresh_price)`;
+        ctx.book.finish(order, 'rejected', reason, 'rejected:stale_price');
+        ctx.notify(`order ${order.clientOrderId} ${order.side} ${order.amount} ${order.symbol} rejected: ${reason}`, 'warn');
+        return;
+      }
+      if (order.attempts > 0) {
+        // A journaled attempt may exist on the exchange: never send it blind.
+        void this.#resolver.resolve(order, this.#resolverSignal);
+        return;
+      }
+      this.#sent++;
+      let outcome = await submitOnce(ctx, order);
+      for (let i = 0; outcome === 'not_sent' && i < 5; i++) {
+        await ctx.clock.sleep(ctx.timing.resolveBackoffMs);
+        outcome = await submitOnce(ctx, order);
+      }
+      if (outcome !== 'done' && order.status === 'pending') {
+        void this.#resolver.resolve(order, this.#resolverSignal);
+      }
+    } catch (error: unknown) {
+      // A journal failure (disk full) must not kill the loop silently: log and leave the intent
+      // as journaled; reconcile picks it up.
+      ctx.logger.error({ err: coerceError(error), clientOrderId: order.clientOrderId }, 'order submission failed');
+      ctx.notify(`order ${order.clientOrderId}: submission error ${coerceError(error).message}`, 'error');
+    }
+  }
+}

@@ -1,0 +1,242 @@
+import { EventEmitter } from 'node:events';
+import type { Clock } from '../core/clock.js';
+import { coerceError } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import type { OrdersConfig } from '../config/types.js';
+import type { ExchangeSession } from '../exchange/types.js';
+import { cancelAll, type CancelReport } from './cancel-all.js';
+import { DEFAULT_ORDER_TIMING, type OrdersContext, type OrderTiming } from './context.js';
+import { OrderExecutor } from './executor.js';
+import type { OrderJournal } from './journal.js';
+import type { Order } from './order.js';
+import { OrderBook, type IsOpenOrders, type NotifyFn, type OrderManagerEvents } from './order-book.js';
+import { PendingOrderQueue } from './queue.js';
+import { reconcile, type ReconcileReport } from './reconcile.js';
+import { Resolver } from './resolver.js';
+import { OrderTracker } from './tracker.js';
+import type { OrderStatus } from './transitions.js';
+
+/** Options for {@link OrderManager}. */
+export interface OrderManagerOptions {
+  session: ExchangeSession;
+  journal: OrderJournal;
+  clock: Clock;
+  /** @defaultValue a silent logger */
+  logger?: Logger;
+  config: OrdersConfig;
+  /** Fine tuning; see {@link OrderTiming} for each default. */
+  timing?: Partial<OrderTiming>;
+  /** Whether `last_price` holds a fresh price for a symbol; used when `requireFreshPrice`. */
+  isPriceFresh?: (symbol: string) => boolean;
+  /** @defaultValue drop notifications */
+  notify?: NotifyFn;
+}
+
+/** What {@link OrderManager.stop} did. */
+export interface StopReport {
+  onStop: 'leave' | 'cancel_all';
+  /** Never-sent intents kept in the journal; they are sent at the next start. */
+  queuedKept: number;
+  /** Intents still unresolved (maybe on the exchange), kept for the next start's reconcile. */
+  unresolved: number;
+  cancel: CancelReport | null;
+}
+
+/** Counters for status pages and metrics. */
+export interface OrderStats {
+  queued: number;
+  resolving: number;
+  open: number;
+  recentlyClosed: number;
+  lost: number;
+  sent: number;
+  illegalTransitions: number;
+  byStatus: Partial<Record<OrderStatus, number>>;
+}
+
+/**
+ * The one place orders live for an updater: the `pending_orders` queue, the executor that sends
+ * it exactly once, the tracker behind `open_orders` / `is_open_orders`, reconciliation with the
+ * exchange, and shutdown. Everything durable is in the journal; see docs in each part.
+ *
+ * Events: `order` (any change), `filled`, `failed`, `adopted`, `lost`.
+ */
+export class OrderManager extends EventEmitter<OrderManagerEvents> {
+  readonly queue: PendingOrderQueue;
+  readonly #ctx: OrdersContext;
+  readonly #book: OrderBook;
+  readonly #resolver: Resolver;
+  readonly #tracker: OrderTracker;
+  readonly #executor: OrderExecutor;
+  readonly #lifetime = new AbortController();
+  readonly #onStop: 'leave' | 'cancel_all';
+  readonly #runs = new Set<Promise<void>>();
+  #started: Promise<ReconcileReport> | null = null;
+  #stopping: Promise<StopReport> | null = null;
+
+  constructor(options: OrderManagerOptions) {
+    super();
+    const logger = options.logger ?? silentLogger();
+    const notify: NotifyFn = options.notify ?? (() => undefined);
+    const timing: OrderTiming = { ...DEFAULT_ORDER_TIMING, ...options.timing };
+    this.#book = new OrderBook({
+      journal: options.journal,
+      clock: options.clock,
+      logger,
+      events: this,
+      notify,
+      recentlyClosedMs: options.config.recentlyClosedSecs * 1000,
+    });
+    this.queue = new PendingOrderQueue(options.journal);
+    this.queue.on('push', (order) => this.#book.track(order));
+    this.#onStop = options.config.onStop;
+    this.#ctx = {
+      session: options.session,
+      journal: options.journal,
+      book: this.#book,
+      queue: this.queue,
+      clock: options.clock,
+      logger,
+      notify,
+      timing,
+      lostAfterNotFound: Math.max(1, options.config.lostAfterNotFound),
+      unknownOrders: options.config.unknownOrders,
+      requireFreshPrice: options.config.requireFreshPrice,
+      isPriceFresh: options.isPriceFresh,
+    };
+    this.#resolver = new Resolver(this.#ctx);
+    this.#tracker = new OrderTracker(this.#ctx);
+    this.#executor = new OrderExecutor(this.#ctx, this.#resolver, this.#lifetime.signal);
+  }
+
+  /** The strategy's `open_orders`: `{symbol: Order[]}`, same object for the manager's life. */
+  get openOrders(): Record<string, Order[]> {
+    return this.#book.openOrders;
+  }
+
+  /** The exchange's view, `{symbol: {buys, sells}}`, same object for the manager's life. */
+  get isOpenOrders(): IsOpenOrders {
+    return this.#book.isOpenOrders;
+  }
+
+  /** Finished orders still held for late updates. */
+  get recentlyClosed(): Order[] {
+    return [...this.#book.recentlyClosed.values()].map((e) => e.order);
+  }
+
+  /** Orders not found `lostAfterNotFound` times and not found again since. */
+  get lost(): Order[] {
+    return this.#book.all().filter((o) => o.lost);
+  }
+
+  /** Every order held in memory (queued, resolving, open, recently closed). */
+  get orders(): Order[] {
+    return this.#book.all();
+  }
+
+  /**
+   * Loads the journal (open orders, unprocessed finished ones, the queue) and reconciles with
+   * the exchange. Idempotent: later calls return the first result.
+   */
+  start(): Promise<ReconcileReport> {
+    this.#started ??= (async () => {
+      const active = this.#ctx.journal.loadActive();
+      for (const order of active) this.#book.track(order);
+      this.queue.restore(active.filter((o) => o.status === 'pending' && o.attempts === 0));
+      return this.reconcile();
+    })();
+    return this.#started;
+  }
+
+  /** `t_execute_orders`: sends queued orders until `signal` aborts (or the manager stops). */
+  runExecutor(signal: AbortSignal): Promise<void> {
+    const combined = AbortSignal.any([signal, this.#lifetime.signal]);
+    const run = this.#executor.run(combined).finally(() => this.#runs.delete(run));
+    this.#runs.add(run);
+    return run;
+  }
+
+  /** `t_update_open_orders` / `t_update_open_orders_dict`: one status pass. */
+  updateOpenOrders(signal?: AbortSignal): Promise<{ polled: number; updated: number }> {
+    return this.#tracker.updateOpenOrders(signal);
+  }
+
+  /** `t_get_open_orders`: rebuilds `is_open_orders` from the exchange. */
+  refreshIsOpenOrders(signal?: AbortSignal): Promise<number> {
+    return this.#tracker.refreshIsOpenOrders(signal);
+  }
+
+  /** Reconciles memory and journal with the exchange (start, and after every restart). */
+  reconcile(signal?: AbortSignal): Promise<ReconcileReport> {
+    return reconcile(this.#ctx, this.#tracker, this.#resolver, this.#lifetime.signal, signal);
+  }
+
+  /** The strategy handled a finished order; it leaves `open_orders` at the next pass. */
+  markProcessed(order: Order): void {
+    this.#book.markProcessed(order);
+  }
+
+  /** Resolves when nothing is queued, being sent or being resolved (tests, draining). */
+  async settled(): Promise<void> {
+    while (this.queue.size > 0 || this.#resolver.size > 0) {
+      await this.#resolver.idle();
+      if (this.queue.size > 0) await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  /** Counters for the status API and metrics. */
+  stats(): OrderStats {
+    const all = this.#book.all();
+    return {
+      queued: this.queue.size,
+      resolving: this.#resolver.size,
+      open: all.filter((o) => o.status === 'open').length,
+      recentlyClosed: this.#book.recentlyClosed.size,
+      lost: all.filter((o) => o.lost).length,
+      sent: this.#executor.sent,
+      illegalTransitions: this.#book.illegalTransitions,
+      byStatus: this.#ctx.journal.counts(),
+    };
+  }
+
+  /**
+   * Stops sending and resolving. The submission under way finishes and is journaled. Queued
+   * intents that were never sent stay in the journal in both modes and go out at the next start
+   * (the strategy's wishes are not dropped silently); intents whose send outcome is unknown stay
+   * journaled and are resolved by the next start's reconcile.
+   * - `leave`: resting orders stay on the exchange.
+   * - `cancel_all`: unknown outcomes are first resolved (without sending again) for up to
+   *   `stopResolveTimeoutMs`, then every open order of ours is cancelled and each cancel is
+   *   verified by fetching the order again, for up to `cancelRounds` rounds.
+   * Idempotent: later calls return the first call's promise. The journal is not closed here.
+   */
+  stop(options: { onStop?: 'leave' | 'cancel_all' } = {}): Promise<StopReport> {
+    this.#stopping ??= this.#stop(options.onStop ?? this.#onStop);
+    return this.#stopping;
+  }
+
+  async #stop(onStop: 'leave' | 'cancel_all'): Promise<StopReport> {
+    this.#lifetime.abort();
+    await Promise.allSettled([...this.#runs]);
+    await this.#resolver.idle();
+    let cancel: CancelReport | null = null;
+    if (onStop === 'cancel_all') {
+      const deadline = new AbortController();
+      const timer = this.#ctx.clock.sleep(this.#ctx.timing.stopResolveTimeoutMs, deadline.signal).then((full) => {
+        if (full) deadline.abort();
+      });
+      const unknown = this.#book.all().filter((o) => o.status === 'pending' && o.attempts > 0);
+      await Promise.allSettled(unknown.map((o) => this.#resolver.resolve(o, deadline.signal, { resend: false })));
+      deadline.abort();
+      await timer;
+      try {
+        cancel = await cancelAll(this.#ctx, this.#tracker);
+      } catch (error: unknown) {
+        this.#ctx.logger.error({ err: coerceError(error) }, 'cancel_all failed');
+        this.#ctx.notify(`cancel_all on stop failed: ${coerceError(error).message}; check the exchange by hand`, 'error');
+      }
+    }
+    const unresolved = this.#book.all().filter((o) => o.status === 'pending' && o.attempts > 0).length;
+    return { onStop, queuedKept: this.queue.size, unresolved, cancel };
+  }
+}

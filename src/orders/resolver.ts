@@ -1,0 +1,140 @@
+import { NotSupported } from 'ccxt';
+import { coerceError } from '../core/errors.js';
+import { errorKind } from '../exchange/classify.js';
+import { gate, type OrdersContext } from './context.js';
+import type { CcxtOrderLike, Order } from './order.js';
+import { submitOnce } from './submit.js';
+
+/** How a resolution ended. */
+export type Resolution = 'found' | 'failed' | 'absent' | 'aborted';
+
+/** What one round of lookups found. */
+type Lookup = 'found' | 'absent' | 'unknown';
+
+/**
+ * Finds out whether an order whose createOrder outcome is unknown exists, by its client id:
+ * fetchOrder, then the open orders, then recent orders. "Not found" only counts as proof of
+ * absence once the visibility window after the last send has passed; then (and only then) the
+ * order is sent again with the SAME client id, so an exchange that already has it refuses the
+ * duplicate. One resolution runs per order at a time.
+ */
+export class Resolver {
+  readonly #ctx: OrdersContext;
+  readonly #active = new Map<string, Promise<Resolution>>();
+
+  constructor(ctx: OrdersContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Orders being resolved. */
+  get size(): number {
+    return this.#active.size;
+  }
+
+  /** True while `order` is being resolved. */
+  has(order: Order): boolean {
+    return this.#active.has(order.clientOrderId);
+  }
+
+  /**
+   * Starts (or joins) the resolution of `order`. With `resend: false` an order proven absent is
+   * left pending (used at stop) instead of being sent again.
+   */
+  resolve(order: Order, signal: AbortSignal, options: { resend?: boolean } = {}): Promise<Resolution> {
+    const running = this.#active.get(order.clientOrderId);
+    if (running) return running;
+    const p = this.#run(order, signal, options.resend ?? true)
+      .catch((error: unknown) => {
+        this.#ctx.logger.error({ err: coerceError(error), clientOrderId: order.clientOrderId }, 'order resolution crashed');
+        return 'aborted' as const;
+      })
+      .finally(() => this.#active.delete(order.clientOrderId));
+    this.#active.set(order.clientOrderId, p);
+    return p;
+  }
+
+  /** Settles when every resolution under way has ended. */
+  async idle(): Promise<void> {
+    while (this.#active.size > 0) await Promise.allSettled([...this.#active.values()]);
+  }
+
+  async #run(order: Order, signal: AbortSignal, resend: boolean): Promise<Resolution> {
+    const { clock, timing, logger } = this.#ctx;
+    let delay = timing.resolveBackoffMs;
+    while (true) {
+      if (order.status !== 'pending') return settledAs(order);
+      if (!(await gate(this.#ctx, signal))) return 'aborted';
+      const found = await this.#lookup(order);
+      if (!stillPending(order) || found === 'found') return settledAs(order);
+      if (signal.aborted) return 'aborted';
+      const sentAt = order.submittedAt ?? 0;
+      const windowEnd = sentAt + timing.visibilityWindowMs;
+      if (found === 'absent' && clock.now() >= windowEnd) {
+        if (!resend) return 'absent';
+        logger.info({ clientOrderId: order.clientOrderId, attempts: order.attempts }, 'order proven absent; sending it again');
+        let outcome = await submitOnce(this.#ctx, order);
+        for (let i = 0; outcome === 'not_sent' && i < 5 && !signal.aborted; i++) {
+          await clock.sleep(timing.resolveBackoffMs, signal);
+          outcome = await submitOnce(this.#ctx, order);
+        }
+        if (!stillPending(order)) return settledAs(order);
+        delay = timing.resolveBackoffMs;
+        continue;
+      }
+      // Inside the window "absent" proves nothing: look again, but never sleep past its end.
+      const untilWindow = windowEnd - clock.now();
+      const wait = found === 'absent' && untilWindow > 0 ? Math.min(delay, untilWindow) : delay;
+      if (!(await clock.sleep(Math.max(1, wait), signal))) return 'aborted';
+      delay = Math.min(delay * 2, timing.resolveMaxBackoffMs);
+    }
+  }
+
+  /** One round of the three lookups. Any inconclusive answer makes the round `unknown`. */
+  async #lookup(order: Order): Promise<Lookup> {
+    const ex = this.#ctx.session.exchange;
+    const cid = order.clientOrderId;
+    const matches = (o: CcxtOrderLike): boolean => o.clientOrderId === cid;
+    try {
+      const raw = (await ex.fetchOrder('', order.symbol, { clientOrderId: cid })) as CcxtOrderLike;
+      if (raw && (raw.clientOrderId === undefined || matches(raw))) return this.#found(order, raw, 'resolved:fetchOrder');
+    } catch (error: unknown) {
+      if (errorKind(error) !== 'not_found') return this.#inconclusive(order, 'fetchOrder', error);
+    }
+    try {
+      const open = (await ex.fetchOpenOrders(order.symbol)) as CcxtOrderLike[];
+      const raw = open.find(matches);
+      if (raw) return this.#found(order, raw, 'resolved:openOrders');
+    } catch (error: unknown) {
+      return this.#inconclusive(order, 'fetchOpenOrders', error);
+    }
+    if (ex.has['fetchOrders'] !== false) {
+      try {
+        const since = (order.submittedAt ?? order.createdAt) - this.#ctx.timing.visibilityWindowMs;
+        const recent = (await ex.fetchOrders(order.symbol, since)) as CcxtOrderLike[];
+        const raw = recent.find(matches);
+        if (raw) return this.#found(order, raw, 'resolved:recentOrders');
+      } catch (error: unknown) {
+        if (!(error instanceof NotSupported)) return this.#inconclusive(order, 'fetchOrders', error);
+      }
+    }
+    return 'absent';
+  }
+
+  #found(order: Order, raw: CcxtOrderLike, kind: string): Lookup {
+    this.#ctx.book.apply(order, { ...raw, clientOrderId: order.clientOrderId, status: raw.status ?? 'open' }, kind);
+    return 'found';
+  }
+
+  #inconclusive(order: Order, call: string, error: unknown): Lookup {
+    this.#ctx.logger.debug({ clientOrderId: order.clientOrderId, call, err: coerceError(error).message }, 'lookup inconclusive');
+    return 'unknown';
+  }
+}
+
+function stillPending(order: Order): boolean {
+  return order.status === 'pending';
+}
+
+function settledAs(order: Order): Resolution {
+  return order.status === 'failed' ? 'failed' : 'found';
+}

@@ -1,0 +1,83 @@
+import { classifyError, errorKind } from '../exchange/classify.js';
+import { coerceError } from '../core/errors.js';
+import type { OrdersContext } from './context.js';
+import type { CcxtOrderLike, Order } from './order.js';
+
+/**
+ * What one createOrder call taught us:
+ * - `done`: the exchange answered (the order is open or finished) or it failed for good
+ * - `ambiguous`: the request may or may not have been applied: resolve by client id
+ * - `exists`: the exchange refused the client id as taken, so the order exists: resolve it
+ * - `not_sent`: refused before execution (bad nonce): safe to send again at once
+ */
+export type SubmitOutcome = 'done' | 'ambiguous' | 'exists' | 'not_sent';
+
+/**
+ * Sends one order. The attempt is journaled (attempts + 1, submittedAt) BEFORE the request
+ * leaves, so after a crash at any point the intent is known to possibly exist and is resolved
+ * by its client id rather than sent blind.
+ */
+export async function submitOnce(ctx: OrdersContext, order: Order): Promise<SubmitOutcome> {
+  const now = ctx.clock.now();
+  order.attempts += 1;
+  order.submittedAt = now;
+  ctx.book.save(order, order.attempts === 1 ? 'sending' : 'resending', { attempt: order.attempts });
+  let raw: CcxtOrderLike;
+  try {
+    raw = (await ctx.session.exchange.createOrder(
+      order.symbol,
+      order.type,
+      order.side,
+      order.amount,
+      order.type === 'limit' && order.price !== null ? order.price : undefined,
+      { ...order.params, clientOrderId: order.clientOrderId },
+    )) as CcxtOrderLike;
+  } catch (error: unknown) {
+    return onError(ctx, order, error);
+  }
+  if (order.status !== 'pending' && order.isFinal) return 'done';
+  // Some venues answer createOrder without a status: an accepted order is open until told otherwise.
+  const answer: CcxtOrderLike = { ...raw, clientOrderId: order.clientOrderId };
+  if (answer.status === undefined || answer.status === null) answer.status = 'open';
+  if (!answer.id) {
+    ctx.logger.warn({ clientOrderId: order.clientOrderId }, 'createOrder answered without an order id; resolving by client id');
+    return 'ambiguous';
+  }
+  ctx.book.apply(order, answer, 'sent');
+  return 'done';
+}
+
+function onError(ctx: OrdersContext, order: Order, error: unknown): SubmitOutcome {
+  const info = classifyError(error, ctx.clock.now());
+  const kind = errorKind(error);
+  const err = coerceError(error);
+  const log = { clientOrderId: order.clientOrderId, symbol: order.symbol, attempt: order.attempts, err: err.message, kind };
+  if (order.status !== 'pending') {
+    // Resolved meanwhile (the open-orders refresh saw it): nothing left to decide.
+    return 'done';
+  }
+  if (info.duplicate) {
+    ctx.logger.info(log, 'client order id already taken: the order exists, resolving it');
+    return 'exists';
+  }
+  switch (kind) {
+    case 'insufficient_funds':
+    case 'invalid_order':
+    case 'auth':
+    case 'not_supported': {
+      const reason = `${info.name}: ${info.message}`;
+      ctx.logger.warn(log, 'order refused');
+      ctx.book.finish(order, 'failed', reason, 'failed');
+      ctx.notify(`order ${order.clientOrderId} ${order.side} ${order.amount} ${order.symbol} failed: ${reason}`, 'warn');
+      return 'done';
+    }
+    case 'nonce':
+      ctx.logger.warn(log, 'createOrder refused for clock skew; sending again');
+      return 'not_sent';
+    default:
+      // Timeouts, dropped connections, 5xx, rate limits hit mid-flight, anything unknown: the
+      // order may exist. Never resend blindly.
+      ctx.logger.warn(log, 'createOrder outcome unknown; resolving by client id');
+      return 'ambiguous';
+  }
+}
