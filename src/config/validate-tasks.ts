@@ -68,7 +68,7 @@ export async function checkReferences(raw: unknown, ctx: ConfigContext, baseDir:
     const name = typeof body.name === 'string' ? body.name : key;
     const previous = names.get(name);
     if (previous !== undefined) {
-      report('name' in body ? [...path, 'name'] : path, `task name \`${name}\` is already used by tasks.${previous}`, 'give each task its own `name`: system_status is keyed by it');
+      ('name' in body ? report : reportKey)('name' in body ? [...path, 'name'] : path, `task name \`${name}\` is already used by tasks.${previous}`, 'give each task its own `name`: system_status is keyed by it');
     } else {
       names.set(name, key);
     }
@@ -80,7 +80,7 @@ export async function checkReferences(raw: unknown, ctx: ConfigContext, baseDir:
     }
   }
   for (const extra of initTasks.slice(1)) {
-    report(['tasks', extra], 'only one task may be of kind `t_init_update`', 'merge its subtasks into the first one');
+    reportKey(['tasks', extra], 'only one task may be of kind `t_init_update`', 'merge its subtasks into the first one');
   }
   await Promise.all(jobs);
 }

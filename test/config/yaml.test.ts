@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { editDistance, closest } from '../../src/config/suggest.js';
+import { parseYamlWithPositions } from '../../src/config/yaml-positions.js';
+
+describe('parseYamlWithPositions', () => {
+  it('reads a plain None as null but keeps a quoted one', () => {
+    const { value } = parseYamlWithPositions('a: None\nb: "None"\nc: [None, ~, null]\nd:\n', 'f.yaml');
+    expect(value).toEqual({ a: null, b: 'None', c: [null, null, null], d: null });
+  });
+
+  it('records key and value positions for every node', () => {
+    const { positions } = parseYamlWithPositions('top:\n  list:\n    - 1\n    - {k: v}\n', 'f.yaml');
+    expect(positions.get(['top', 'list'])).toEqual({ key: { line: 2, col: 3 }, value: { line: 3, col: 5 } });
+    expect(positions.get(['top', 'list', 1, 'k'])).toEqual({ key: { line: 4, col: 8 }, value: { line: 4, col: 11 } });
+    expect(positions.locate(['top', 'list', 1, 'missing'])).toEqual({ line: 4, col: 7 });
+  });
+
+  it('expands aliases and points at the alias', () => {
+    const { value, positions } = parseYamlWithPositions('base: &b {x: 1}\ncopy: *b\n', 'f.yaml');
+    expect(value).toEqual({ base: { x: 1 }, copy: { x: 1 } });
+    expect(positions.get(['copy'])?.value).toEqual({ line: 2, col: 7 });
+  });
+
+  it('reports unresolved tags, which a config must not rely on', () => {
+    const { problems } = parseYamlWithPositions('a: !!python/tuple [1, 2]\n', 'f.yaml');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ file: 'f.yaml', line: 1, path: '' });
+  });
+});
+
+describe('suggestions', () => {
+  it('counts a transposition as one edit', () => {
+    expect(editDistance('nmae', 'name')).toBe(1);
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(editDistance('', 'abc')).toBe(3);
+  });
+
+  it('suggests only plausible typos', () => {
+    expect(closest('freqq', ['freq', 'name'])).toBe('freq');
+    expect(closest('zzz', ['freq', 'name'])).toBeUndefined();
+    expect(closest('get_ohlcv', ['get_ohlcv_data', 'get_open_positions'])).toBe('get_ohlcv_data');
+    expect(closest('FREQ', ['freq'])).toBe('freq');
+  });
+});
