@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { CLIENT_ID_PATTERN, IntentError, clientIdPrefix, makeClientOrderId, parseIntent } from '../../src/orders/intent.js';
+
+describe('parseIntent', () => {
+  it('reads the seed list form [id, size, price, side, symbol] as a limit order', () => {
+    expect(parseIntent([null, 0.5, 20000, 'BUY', 'BTC/USD:USD'])).toEqual({
+      tag: null, symbol: 'BTC/USD:USD', side: 'buy', type: 'limit', price: 20000, amount: 0.5, params: {},
+    });
+    expect(parseIntent(['s-1', 1, 2, 'sell', 'ETH/USD:USD']).tag).toBe('s-1');
+  });
+
+  it('reads the object form, defaulting the type from the price', () => {
+    expect(parseIntent({ symbol: 'ETH/USD:USD', side: 'sell', amount: 2 })).toMatchObject({ type: 'market', price: null });
+    expect(parseIntent({ symbol: 'ETH/USD:USD', side: 'buy', size: 2, price: 3, params: { reduceOnly: true } })).toMatchObject({
+      type: 'limit', amount: 2, params: { reduceOnly: true },
+    });
+  });
+
+  it.each([
+    [[1, 2, 3], /\[id, size, price, side, symbol\].*3 element/],
+    [[null, -1, 5, 'buy', 'X/USD'], /size \(element 1\) must be > 0/],
+    [[null, 1, 5, 'hold', 'X/USD'], /side must be "buy" or "sell"/],
+    [{ symbol: 'X/USD', side: 'buy', amount: 1, type: 'limit' }, /a limit order needs a price/],
+    [{ symbol: 'X/USD', side: 'buy' }, /amount is required/],
+    [{ symbol: 'X/USD', side: 'buy', amount: 1, colour: 'red' }, /unknown key\(s\): colour/],
+    [{ symbol: 'X/USD', side: 'buy', amount: 1, params: { clientOrderId: 'x' } }, /assigned by misso/],
+    ['BTC', /expected \[id, size, price, side, symbol\] or \{symbol, side, amount, price\}/],
+  ])('refuses %j', (entry, message) => {
+    expect(() => parseIntent(entry)).toThrow(IntentError);
+    expect(() => parseIntent(entry)).toThrow(message);
+  });
+});
+
+describe('client order ids', () => {
+  it('are deterministic, distinct per sequence and within Binance limits', () => {
+    const prefix = clientIdPrefix('test_strategy/main account!');
+    expect(prefix).toBe('teststrategy');
+    const tag = (1_900_000_000_000).toString(36);
+    const ids = new Set<string>();
+    for (const seq of [1, 2, 35, 36, 1_000_000, 2 ** 40]) {
+      const id = makeClientOrderId(prefix, tag, seq);
+      expect(id).toMatch(CLIENT_ID_PATTERN);
+      expect(id.length).toBeLessThanOrEqual(36);
+      ids.add(id);
+    }
+    expect(ids.size).toBe(6);
+    expect(makeClientOrderId(prefix, tag, 7)).toBe(makeClientOrderId(prefix, tag, 7));
+    expect(clientIdPrefix('***')).toBe('misso');
+  });
+});

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { Order } from '../../src/orders/order.js';
+import {
+  IllegalTransitionError,
+  ORDER_STATUSES,
+  canTransition,
+  isFinalStatus,
+  statusFromCcxt,
+} from '../../src/orders/transitions.js';
+
+const T0 = 1_700_000_000_000;
+
+function intent(amount = 2, price: number | null = 100): Order {
+  return Order.intent({ clientOrderId: 'acct-x-1', seq: 1, symbol: 'BTC/USD:USD', side: 'buy', type: 'limit', price, amount, now: T0 });
+}
+
+describe('transitions table', () => {
+  it('allows the life cycle and forbids leaving a final status', () => {
+    expect(canTransition('pending', 'open')).toBe(true);
+    expect(canTransition('pending', 'failed')).toBe(true);
+    expect(canTransition('open', 'closed')).toBe(true);
+    expect(canTransition('open', 'failed')).toBe(false);
+    expect(canTransition('open', 'pending')).toBe(false);
+    for (const from of ORDER_STATUSES.filter(isFinalStatus)) {
+      for (const to of ORDER_STATUSES) expect(canTransition(from, to)).toBe(from === to);
+    }
+  });
+
+  it('throws IllegalTransitionError for an illegal move', () => {
+    const o = intent();
+    o.transition('open', T0 + 1);
+    o.transition('closed', T0 + 2);
+    expect(() => o.transition('canceled', T0 + 3)).toThrow(IllegalTransitionError);
+    expect(() => o.transition('open', T0 + 3)).toThrow(/closed -> open/);
+    expect(o.status).toBe('closed');
+    expect(o.closedAt).toBe(T0 + 2);
+  });
+
+  it('maps ccxt and venue spellings', () => {
+    expect(statusFromCcxt('cancelled')).toBe('canceled');
+    expect(statusFromCcxt('FILLED')).toBe('closed');
+    expect(statusFromCcxt('weird')).toBeUndefined();
+    expect(statusFromCcxt(undefined)).toBeUndefined();
+  });
+});
+
+describe('Order.parseUpdate', () => {
+  it('applies status and fill from one answer together', () => {
+    const o = intent(2);
+    const r = o.parseUpdate({ id: '77', status: 'closed', filled: 2, average: 99.5, fee: { cost: 0.1, currency: 'USD' } }, T0 + 10);
+    expect(r).toMatchObject({ changed: true, from: 'pending', to: 'closed', filledDelta: 2 });
+    expect(o.id).toBe('77');
+    expect(o.filled).toBe(2);
+    expect(o.remaining).toBe(0);
+    expect(o.average).toBe(99.5);
+    expect(o.fee).toEqual({ cost: 0.1, currency: 'USD' });
+    expect(o.closedAt).toBe(T0 + 10);
+  });
+
+  it('keeps applying changes after the first (the seed froze)', () => {
+    const o = intent(3);
+    o.parseUpdate({ id: '1', status: 'open', filled: 0 }, T0 + 1);
+    expect(o.parseUpdate({ status: 'open', filled: 1 }, T0 + 2).filledDelta).toBe(1);
+    expect(o.parseUpdate({ status: 'open', filled: 2 }, T0 + 3).filledDelta).toBe(1);
+    expect(o.isPartiallyFilled).toBe(true);
+    expect(o.parseUpdate({ status: 'canceled', filled: 2 }, T0 + 4).to).toBe('canceled');
+    expect(o.remaining).toBe(1);
+  });
+
+  it('never moves fills backwards and ignores an older "open" after a final status', () => {
+    const o = intent(2);
+    o.parseUpdate({ id: '1', status: 'closed', filled: 2 }, T0 + 1);
+    const r = o.parseUpdate({ status: 'open', filled: 1 }, T0 + 2);
+    expect(r).toMatchObject({ stale: true, changed: false, to: 'closed' });
+    expect(o.filled).toBe(2);
+  });
+
+  it('throws on two contradicting final statuses without changing anything', () => {
+    const o = intent(2);
+    o.parseUpdate({ id: '1', status: 'canceled', filled: 0 }, T0 + 1);
+    expect(() => o.parseUpdate({ id: '1', status: 'closed', filled: 2 }, T0 + 2)).toThrow(IllegalTransitionError);
+    expect(o.filled).toBe(0);
+    expect(o.status).toBe('canceled');
+  });
+
+  it('fills a closed answer without a filled field and resets the not-found counter', () => {
+    const o = intent(2);
+    o.notFoundCount = 3;
+    o.lost = true;
+    o.parseUpdate({ id: '5', status: 'closed' }, T0 + 1);
+    expect(o.filled).toBe(2);
+    expect(o.lost).toBe(false);
+    expect(o.notFoundCount).toBe(0);
+  });
+
+  it('exposes size and value as the seed did, and serialises', () => {
+    const o = intent(2, 50);
+    expect(o.size).toBe(2);
+    expect(o.value).toBe(100);
+    const json = JSON.parse(JSON.stringify(o)) as Record<string, unknown>;
+    expect(json).toMatchObject({ clientOrderId: 'acct-x-1', size: 2, value: 100, status: 'pending', processed: false });
+  });
+
+  it('adopts an unknown exchange order', () => {
+    const o = Order.adopt({ id: '9', symbol: 'ETH/USD:USD', side: 'sell', type: 'limit', price: 10, amount: 4, filled: 1, status: 'open' }, T0);
+    expect(o).toMatchObject({ adopted: true, status: 'open', filled: 1, remaining: 3, clientOrderId: 'adopted-9' });
+  });
+});
