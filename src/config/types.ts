@@ -3,7 +3,7 @@
  * what the rest of the engine reads. Everything here is frozen after loading.
  */
 
-/** Where a value came from in the YAML file, for error messages. */
+/** Where a value came from in the YAML file (its key), for error messages. Absent for configs built from objects. */
 export interface SourcePos {
   file: string;
   line: number;
@@ -42,7 +42,7 @@ export interface TaskConfig {
   freqSecs: number | null;
   /** A run that takes longer is aborted and counted as failed. @defaultValue max(30, 2 × freq) */
   timeoutSecs: number | null;
-  /** `out: self.last_price`: the attribute the task writes, when the kind writes one. */
+  /** `out: self.last_price`: the attribute the task writes, when the kind writes one; the name only (`last_price`), `self.` dropped. */
   out: string | null;
   /** The seed's task-level `input_args` (usually None). */
   inputArgs: unknown[] | null;
@@ -142,6 +142,7 @@ export interface MissoConfig {
   file: string | null;
   /** Directory that relative `modul` paths resolve against. */
   baseDir: string;
+  /** Initial state values, deeply frozen like the rest: copy them (`structuredClone`) before mutating. */
   classAttributes: Readonly<Record<string, unknown>>;
   sharedAttributes: Readonly<Record<string, SharedAttributeConfig>>;
   /** In file order. */
