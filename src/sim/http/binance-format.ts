@@ -100,7 +100,7 @@ export function formatTicker24h(m: SimMarket, t: SimTicker): Record<string, unkn
     openPrice: dec(t.open, pp),
     highPrice: dec(t.high, pp),
     lowPrice: dec(t.low, pp),
-    volume: dec(t.baseVolume, decimalsOf(m.lotSize)),
+    volume: dec(t.baseVolume, 8),
     quoteVolume: dec(t.quoteVolume, 2),
     openTime: t.timestamp - DAY_MS,
     closeTime: t.timestamp,
@@ -128,7 +128,8 @@ export function formatBookTicker(m: SimMarket, t: SimTicker): Record<string, unk
 export function formatKline(m: SimMarket, c: SimCandle, timeframeMs: number): unknown[] {
   const pp = decimalsOf(m.tickSize);
   const [t, o, h, l, close, v] = c;
-  return [t, dec(o, pp), dec(h, pp), dec(l, pp), dec(close, pp), dec(v, decimalsOf(m.lotSize)), t + timeframeMs - 1,
+  // Volumes keep 8 decimals: the venue's are not on the lot grid and nothing should be lost.
+  return [t, dec(o, pp), dec(h, pp), dec(l, pp), dec(close, pp), dec(v, 8), t + timeframeMs - 1,
     dec(v * close, 4), 1, '0', '0', '0'];
 }
 

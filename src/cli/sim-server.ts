@@ -1,0 +1,187 @@
+import { parseArgs } from 'node:util';
+import { coerceError, UserError } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
+import {
+  DEFAULT_SIM_API_KEY,
+  DEFAULT_SIM_PORT,
+  DEFAULT_SIM_SECRET,
+  DEFAULT_SIM_SEED,
+  describeFaultSyntax,
+  startSimServer,
+  type SimServer,
+} from '../sim/http/binance-server.js';
+import { parseFaultSpec } from '../sim/http/fault-spec.js';
+
+/** Where the command writes, and an optional way to stop it without a signal (tests). */
+export interface SimServerCommandIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** Aborting it stops the server like SIGTERM does. */
+  signal?: AbortSignal;
+  /** Called once the server listens (tests read the port from it). */
+  onListening?: (server: SimServer) => void;
+}
+
+const USAGE = `Usage: misso sim-server [--host 127.0.0.1] [--port ${DEFAULT_SIM_PORT}] [--seed N] [--faults SPEC]
+                        [--api-key KEY] [--secret SECRET] [--log-level LEVEL] [--help]
+
+Serves the simulated market over the Binance USD-M futures REST dialect, so that an unmodified
+ccxt.binanceusdm can trade against it once every URL in its urls.api points at this server.
+
+  --host HOST        address to listen on (default 127.0.0.1)
+  --port PORT        port to listen on, 0 for any free port (default ${DEFAULT_SIM_PORT})
+  --seed N           seed of the markets, prices and fault draws (default ${DEFAULT_SIM_SEED})
+  --faults SPEC      HTTP faults to inject (default none; syntax below)
+  --api-key KEY      the only API key accepted (default $MISSO_SIM_API_KEY or ${DEFAULT_SIM_API_KEY})
+  --secret SECRET    its HMAC secret (default $MISSO_SIM_SECRET or ${DEFAULT_SIM_SECRET})
+  --log-level LEVEL  log level on stderr: debug, info, warn, error (default warn)
+  --help             print this help
+
+Admin endpoints (no auth): GET /__misso/counters, POST /__misso/counters/reset,
+GET /__misso/faults, POST /__misso/faults (body: a fault spec) switches faults at run time.
+SIGINT or SIGTERM stops the server (exit 0); a second signal stops it at once.
+
+`;
+
+interface ParsedFlags {
+  host: string;
+  port: number;
+  seed: number;
+  faults: string | undefined;
+  apiKey: string;
+  secret: string;
+  logLevel: string;
+  help: boolean;
+}
+
+/**
+ * `misso sim-server`: parses `argv` (the arguments after the command name), starts the server,
+ * prints its address and runs until SIGINT/SIGTERM (or `io.signal`). Returns the exit code:
+ * 0 after a clean stop, 2 for bad flags, 1 when the server cannot start.
+ */
+export async function simServerCommand(argv: string[], io: SimServerCommandIo): Promise<number> {
+  let flags: ParsedFlags;
+  try {
+    flags = parseFlags(argv);
+  } catch (error: unknown) {
+    io.stderr.write(`misso sim-server: ${coerceError(error).message}\nRun misso sim-server --help for usage.\n`);
+    return 2;
+  }
+  if (flags.help) {
+    io.stdout.write(`${USAGE}${describeFaultSyntax()}\n`);
+    return 0;
+  }
+
+  const logger = createLogger({ level: flags.logLevel, pretty: false });
+  let server: SimServer;
+  try {
+    server = await startSimServer({
+      host: flags.host,
+      port: flags.port,
+      seed: flags.seed,
+      apiKey: flags.apiKey,
+      secret: flags.secret,
+      logger,
+      ...(flags.faults === undefined ? {} : { faults: flags.faults }),
+    });
+  } catch (error: unknown) {
+    const err = coerceError(error) as NodeJS.ErrnoException;
+    const why =
+      err.code === 'EADDRINUSE'
+        ? `port ${flags.port} on ${flags.host} is already in use; stop the other server or pick another --port`
+        : err.message;
+    io.stderr.write(`misso sim-server: cannot start: ${why}\n`);
+    return 1;
+  }
+
+  const keyNote = flags.apiKey === DEFAULT_SIM_API_KEY ? `key ${flags.apiKey}` : 'custom key';
+  const faultNote = server.faults.spec === 'none' ? '' : `, faults ${server.faults.spec}`;
+  io.stdout.write(`misso sim-server listening on ${server.url} (seed ${flags.seed}, ${keyNote}${faultNote})\n`);
+  io.onListening?.(server);
+
+  return await new Promise<number>((resolve) => {
+    let stopping = false;
+    const cleanup = (): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      io.signal?.removeEventListener('abort', onAbort);
+    };
+    const stop = (reason: string): void => {
+      if (stopping) {
+        // Second signal: do not wait for the graceful close any more.
+        cleanup();
+        io.stderr.write(`misso sim-server: ${reason} again, stopping now\n`);
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      io.stderr.write(`misso sim-server: ${reason}, stopping\n`);
+      server.close().then(
+        () => {
+          cleanup();
+          io.stdout.write('misso sim-server stopped\n');
+          resolve(0);
+        },
+        (error: unknown) => {
+          cleanup();
+          io.stderr.write(`misso sim-server: stop failed: ${coerceError(error).message}\n`);
+          resolve(1);
+        },
+      );
+    };
+    const onSignal = (signal: NodeJS.Signals): void => stop(signal);
+    const onAbort = (): void => stop('aborted');
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    if (io.signal?.aborted) onAbort();
+    else io.signal?.addEventListener('abort', onAbort);
+  });
+}
+
+function parseFlags(argv: string[]): ParsedFlags {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      seed: { type: 'string' },
+      faults: { type: 'string' },
+      'api-key': { type: 'string' },
+      secret: { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (positionals.length > 0) throw new UserError(`unexpected argument "${positionals[0]}"`);
+  const host = values.host ?? '127.0.0.1';
+  if (host.trim() === '') throw new UserError('--host must not be empty');
+  const port = wholeNumber('--port', values.port, DEFAULT_SIM_PORT);
+  if (port > 65_535) throw new UserError(`--port ${port} is above 65535`);
+  const seed = wholeNumber('--seed', values.seed, DEFAULT_SIM_SEED);
+  if (values.faults !== undefined) parseFaultSpec(values.faults);
+  const apiKey = values['api-key'] ?? process.env['MISSO_SIM_API_KEY'] ?? DEFAULT_SIM_API_KEY;
+  const secret = values.secret ?? process.env['MISSO_SIM_SECRET'] ?? DEFAULT_SIM_SECRET;
+  if (apiKey === '' || secret === '') throw new UserError('--api-key and --secret must not be empty');
+  const logLevel = values['log-level'] ?? 'warn';
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
+    throw new UserError(`--log-level "${logLevel}" must be one of debug, info, warn, error, silent`);
+  }
+  return {
+    host,
+    port,
+    seed,
+    faults: values.faults,
+    apiKey,
+    secret,
+    logLevel,
+    help: values.help ?? false,
+  };
+}
+
+function wholeNumber(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text.trim())) throw new UserError(`${flag} "${text}" must be a whole number`);
+  return Number(text.trim());
+}
