@@ -256,6 +256,17 @@ export class SimVenue {
     return copyOrder(order);
   }
 
+  /**
+   * One order even inside the visibility delay, for a face that must check an order's symbol
+   * before cancelling it; `order_not_found` when unknown. Not for answering status queries.
+   */
+  orderIgnoringDelay(ref: OrderRef): SimOrder {
+    this.#sync();
+    const order = this.#orders.find(ref);
+    if (!order) throw new SimError('order_not_found', `order ${describeRef(ref)} not found`);
+    return copyOrder(order);
+  }
+
   /** Orders matching the query, oldest first, without those inside the visibility delay. */
   listOrders(query: ListOrdersQuery = {}): SimOrder[] {
     this.#sync();

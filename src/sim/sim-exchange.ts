@@ -1,0 +1,559 @@
+import {
+  ArgumentsRequired,
+  BadRequest,
+  BadSymbol,
+  DuplicateOrderId,
+  Exchange,
+  InsufficientFunds,
+  InvalidOrder,
+  OrderNotFound,
+  type Balances,
+  type Dict,
+  type Int,
+  type Market,
+  type Num,
+  type OHLCV,
+  type Order,
+  type OrderSide,
+  type OrderType,
+  type Position,
+  type Str,
+  type Strings,
+  type Ticker,
+  type Tickers,
+  type Trade,
+} from 'ccxt';
+import type { Clock } from '../core/clock.js';
+import { Realism, type RealismCounters, type RealismSettings } from './realism.js';
+import { SimError } from './sim-error.js';
+import { parseSimKnobs, SIM_KNOBS_SCHEMA, SIM_RUNTIME_KNOBS_SCHEMA, type SimKnobs } from './sim-knobs.js';
+import { SimVenue, type SimVenueCounters, type SimVenueOptions } from './venue.js';
+import { SIM_TIMEFRAMES, type OrderRef, type SimFill, type SimMarket, type SimOrder, type SimTicker } from './venue-types.js';
+
+export { SIM_KNOBS_SCHEMA, SIM_RUNTIME_KNOBS_SCHEMA, type SimKnobs } from './sim-knobs.js';
+
+/** ccxt's TICK_SIZE precision mode (not exported as a named constant). */
+const TICK_SIZE = 4;
+
+/** Options of {@link SimExchange}. */
+export interface SimExchangeOptions {
+  /** Time source of the venue, latency and rate limit. */
+  clock: Clock;
+  /** The venue to trade on; shared with an HTTP face or a second instance when given. @defaultValue a new SimVenue */
+  venue?: SimVenue;
+  /** Seed of a new venue and of the fault/latency draws. @defaultValue the venue's seed, else 7 */
+  seed?: number;
+  /** Options of a new venue (ignored when `venue` is given). */
+  venueOptions?: Omit<SimVenueOptions, 'clock' | 'seed'>;
+  /** Realism knobs in force from the start. @defaultValue all off */
+  realism?: Partial<RealismSettings>;
+  /** Extra ccxt constructor options. @defaultValue `{ enableRateLimit: false }` */
+  ccxt?: Dict;
+}
+
+/** Realism counters plus the venue's. */
+export interface SimExchangeCounters extends RealismCounters {
+  venue: SimVenueCounters;
+}
+
+/**
+ * The simulated exchange as a ccxt `Exchange`: markets, tickers, candles, balance, orders and
+ * positions come from a {@link SimVenue}, shaped by ccxt's own `safe*` builders and refused with
+ * ccxt's own error classes, so callers cannot tell it from a real exchange by its answers.
+ * Methods it does not implement throw ccxt's `NotSupported`.
+ */
+export class SimExchange extends Exchange {
+  readonly #venue: SimVenue;
+  readonly #realism: Realism;
+
+  constructor(options: SimExchangeOptions) {
+    super({ enableRateLimit: false, ...(options.ccxt ?? {}) });
+    const seed = options.seed ?? options.venue?.seed ?? 7;
+    this.#venue = options.venue ?? new SimVenue({ ...(options.venueOptions ?? {}), seed, clock: options.clock });
+    this.#realism = new Realism(options.clock, seed, 'sim');
+    if (options.realism) this.#realism.configure(options.realism);
+  }
+
+  override describe(): Dict {
+    return this.deepExtend(super.describe(), {
+      id: 'sim',
+      name: 'misso simulated exchange',
+      countries: [],
+      version: 'v1',
+      rateLimit: 50,
+      certified: false,
+      pro: false,
+      precisionMode: TICK_SIZE,
+      requiredCredentials: { apiKey: false, secret: false },
+      urls: { api: {}, www: 'https://github.com/misso', doc: [] },
+      timeframes: Object.fromEntries(Object.keys(SIM_TIMEFRAMES).map((tf) => [tf, tf])),
+      fees: { trading: { percentage: true, tierBased: false, maker: 0.0002, taker: 0.0005 } },
+      options: { defaultType: 'swap' },
+      has: {
+        CORS: undefined,
+        spot: true,
+        margin: false,
+        swap: true,
+        future: false,
+        option: false,
+        cancelAllOrders: true,
+        cancelOrder: true,
+        createLimitOrder: true,
+        createMarketOrder: true,
+        createOrder: true,
+        createReduceOnlyOrder: true,
+        fetchBalance: true,
+        fetchCanceledOrders: true,
+        fetchClosedOrders: true,
+        fetchCurrencies: false,
+        fetchMarkets: true,
+        fetchMyTrades: true,
+        fetchOHLCV: true,
+        fetchOpenOrders: true,
+        fetchOrder: true,
+        fetchOrders: true,
+        fetchPositions: true,
+        fetchTicker: true,
+        fetchTickers: true,
+      },
+    });
+  }
+
+  // Plain methods, not getters: ccxt's constructor reads and re-assigns every property name of the
+  // prototype chain (its snake_case aliasing), which throws on getters and runs before # fields exist.
+
+  /** The venue behind this exchange (share it with other faces). */
+  getVenue(): SimVenue {
+    return this.#venue;
+  }
+
+  /** A snapshot of what was called, injected and refused so far. */
+  counters(): SimExchangeCounters {
+    return { ...this.#realism.counters, venue: this.#venue.counters };
+  }
+
+  /** The realism settings in force. */
+  realismSettings(): RealismSettings {
+    return this.#realism.settings;
+  }
+
+  /**
+   * Changes knobs at run time, with the config's snake_case names: `latency_ms`, `rate_limit`,
+   * `faults`, `timeout_delay_ms`, `visibility_delay_ms`, `liquidity_per_step_usd`. Throws an
+   * Error naming a bad knob. Giving `faults` restarts the rules' call counts.
+   */
+  setKnobs(knobs: Record<string, unknown>): void {
+    const k = parseSimKnobs(SIM_RUNTIME_KNOBS_SCHEMA, knobs);
+    this.#realism.configure(realismOf(k));
+    if (k.visibility_delay_ms !== undefined) this.#venue.visibilityDelayMs = k.visibility_delay_ms;
+    if (k.liquidity_per_step_usd !== undefined) this.#venue.liquidityPerStepUsd = k.liquidity_per_step_usd;
+  }
+
+  /** Zeroes the realism counters (the venue's keep counting). */
+  resetCounters(): void {
+    this.#realism.resetCounters();
+  }
+
+  override async fetchMarkets(_params: Dict = {}): Promise<Market[]> {
+    return this.#call('fetchMarkets', () => this.#venue.listMarkets().map((m) => this.#market(m)));
+  }
+
+  override async fetchTicker(symbol: string, _params: Dict = {}): Promise<Ticker> {
+    await this.loadMarkets();
+    const market = this.market(symbol);
+    return this.#call('fetchTicker', () => this.#ticker(this.#venue.ticker(market.symbol)));
+  }
+
+  override async fetchTickers(symbols?: Strings, _params: Dict = {}): Promise<Tickers> {
+    await this.loadMarkets();
+    const wanted = symbols ? this.marketSymbols(symbols) : undefined;
+    return this.#call('fetchTickers', () => {
+      const result: Tickers = {};
+      for (const t of this.#venue.tickers(wanted ?? undefined)) result[t.symbol] = this.#ticker(t);
+      return result;
+    });
+  }
+
+  override async fetchOHLCV(symbol: string, timeframe = '1m', since?: Int, limit?: Int, _params: Dict = {}): Promise<OHLCV[]> {
+    await this.loadMarkets();
+    const market = this.market(symbol);
+    return this.#call('fetchOHLCV', () => this.#venue.candles(market.symbol, timeframe, since ?? undefined, limit ?? undefined));
+  }
+
+  override async fetchBalance(_params: Dict = {}): Promise<Balances> {
+    await this.loadMarkets();
+    return this.#call('fetchBalance', () => {
+      const b = this.#venue.balance();
+      const result: Dict = { info: b, timestamp: b.timestamp, datetime: this.iso8601(b.timestamp) };
+      result['USD'] = { free: b.free, used: b.used, total: b.total };
+      for (const [asset, a] of Object.entries(b.assets)) result[asset] = { ...a };
+      return this.safeBalance(result);
+    });
+  }
+
+  override async fetchPositions(symbols?: Strings, _params: Dict = {}): Promise<Position[]> {
+    await this.loadMarkets();
+    const wanted = symbols ? this.marketSymbols(symbols) : undefined;
+    return this.#call('fetchPositions', () =>
+      this.#venue.positions(wanted ?? undefined).map((p) =>
+        this.safePosition({
+          info: p,
+          id: undefined,
+          symbol: p.symbol,
+          timestamp: p.timestamp,
+          datetime: this.iso8601(p.timestamp),
+          lastUpdateTimestamp: p.timestamp,
+          initialMargin: p.initialMargin,
+          initialMarginPercentage: 1 / p.leverage,
+          maintenanceMargin: p.notional * 0.004,
+          maintenanceMarginPercentage: 0.004,
+          entryPrice: p.entryPrice,
+          notional: p.notional,
+          leverage: p.leverage,
+          unrealizedPnl: p.unrealizedPnl,
+          realizedPnl: undefined,
+          contracts: p.contracts,
+          contractSize: p.contractSize,
+          marginRatio: undefined,
+          liquidationPrice: undefined,
+          markPrice: p.markPrice,
+          lastPrice: p.markPrice,
+          collateral: p.initialMargin,
+          marginMode: p.marginMode,
+          side: p.side,
+          hedged: false,
+          percentage: (p.unrealizedPnl / p.initialMargin) * 100,
+          stopLossPrice: undefined,
+          takeProfitPrice: undefined,
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Places a limit or market order. `params.clientOrderId` (or Binance's `newClientOrderId`)
+   * sets the client id, `params.reduceOnly` only reduces a position. Amount and price are
+   * rounded to the market's precision first, as ccxt's real exchanges do.
+   */
+  override async createOrder(
+    symbol: string,
+    type: OrderType,
+    side: OrderSide,
+    amount: number,
+    price?: Num,
+    params: Dict = {},
+  ): Promise<Order> {
+    await this.loadMarkets();
+    const market = this.market(symbol);
+    if (type !== 'limit' && type !== 'market') throw new InvalidOrder(`${this.id} createOrder() type must be limit or market`);
+    if (side !== 'buy' && side !== 'sell') throw new InvalidOrder(`${this.id} createOrder() side must be buy or sell`);
+    const qty = Number(this.amountToPrecision(market.symbol, amount));
+    let limitPrice: number | undefined;
+    if (type === 'limit') {
+      if (price === undefined || price === null) throw new ArgumentsRequired(`${this.id} createOrder() requires a price for limit orders`);
+      limitPrice = Number(this.priceToPrecision(market.symbol, price));
+    }
+    const clientOrderId = this.safeString2(params, 'clientOrderId', 'newClientOrderId');
+    const reduceOnly = this.safeBool(params, 'reduceOnly', false) ?? false;
+    return this.#call('createOrder', () => {
+      const o = this.#venue.placeOrder({
+        symbol: market.symbol,
+        side,
+        type,
+        amount: qty,
+        reduceOnly,
+        ...(limitPrice !== undefined ? { price: limitPrice } : {}),
+        ...(clientOrderId !== undefined ? { clientOrderId } : {}),
+      });
+      return this.#order(o);
+    });
+  }
+
+  /** Cancels by id, or by `params.clientOrderId` / `params.origClientOrderId`. */
+  override async cancelOrder(id: string, symbol?: Str, params: Dict = {}): Promise<Order> {
+    await this.loadMarkets();
+    const ref = this.#ref(id, params, 'cancelOrder');
+    const only = symbol ? this.market(symbol).symbol : undefined;
+    return this.#call('cancelOrder', () => {
+      if (only !== undefined) this.#checkSymbol(this.#venue.orderIgnoringDelay(ref), only, ref);
+      return this.#order(this.#venue.cancelOrder(ref));
+    });
+  }
+
+  override async cancelAllOrders(symbol?: Str, _params: Dict = {}): Promise<Order[]> {
+    await this.loadMarkets();
+    const only = symbol ? this.market(symbol).symbol : undefined;
+    return this.#call('cancelAllOrders', () => this.#venue.cancelAllOrders(only).map((o) => this.#order(o)));
+  }
+
+  /** One order by id, or by `params.clientOrderId` / `params.origClientOrderId`. */
+  override async fetchOrder(id: string, symbol?: Str, params: Dict = {}): Promise<Order> {
+    await this.loadMarkets();
+    const ref = this.#ref(id, params, 'fetchOrder');
+    const only = symbol ? this.market(symbol).symbol : undefined;
+    return this.#call('fetchOrder', () => {
+      const o = this.#venue.getOrder(ref);
+      if (only !== undefined) this.#checkSymbol(o, only, ref);
+      return this.#order(o);
+    });
+  }
+
+  override async fetchOrders(symbol?: Str, since?: Int, limit?: Int, _params: Dict = {}): Promise<Order[]> {
+    return this.#listOrders('fetchOrders', undefined, symbol, since, limit);
+  }
+
+  override async fetchOpenOrders(symbol?: Str, since?: Int, limit?: Int, _params: Dict = {}): Promise<Order[]> {
+    return this.#listOrders('fetchOpenOrders', 'open', symbol, since, limit);
+  }
+
+  /** Filled orders (ccxt's `closed`); canceled ones are in `fetchCanceledOrders`. */
+  override async fetchClosedOrders(symbol?: Str, since?: Int, limit?: Int, _params: Dict = {}): Promise<Order[]> {
+    return this.#listOrders('fetchClosedOrders', 'closed', symbol, since, limit);
+  }
+
+  /** Canceled and expired orders. */
+  override async fetchCanceledOrders(symbol?: Str, since?: Int, limit?: Int, _params: Dict = {}): Promise<Order[]> {
+    return this.#listOrders('fetchCanceledOrders', ['canceled', 'expired'], symbol, since, limit);
+  }
+
+  override async fetchMyTrades(symbol?: Str, since?: Int, limit?: Int, _params: Dict = {}): Promise<Trade[]> {
+    await this.loadMarkets();
+    const only = symbol ? this.market(symbol).symbol : undefined;
+    return this.#call('fetchMyTrades', () =>
+      this.#venue
+        .listFills({
+          ...(only !== undefined ? { symbol: only } : {}),
+          ...(since !== undefined && since !== null ? { since } : {}),
+          ...(limit !== undefined && limit !== null ? { limit } : {}),
+        })
+        .map((f) => this.#trade(f)),
+    );
+  }
+
+  async #listOrders(method: string, status: SimOrder['status'] | SimOrder['status'][] | undefined, symbol?: Str, since?: Int, limit?: Int): Promise<Order[]> {
+    await this.loadMarkets();
+    const only = symbol ? this.market(symbol).symbol : undefined;
+    return this.#call(method, () =>
+      this.#venue
+        .listOrders({
+          ...(only !== undefined ? { symbol: only } : {}),
+          ...(status !== undefined ? { status } : {}),
+          ...(since !== undefined && since !== null ? { since } : {}),
+          ...(limit !== undefined && limit !== null ? { limit } : {}),
+        })
+        .map((o) => this.#order(o)),
+    );
+  }
+
+  /** Runs a venue request through the realism layer, turning venue refusals into ccxt errors. */
+  #call<T>(method: string, request: () => T): Promise<T> {
+    return this.#realism.run(method, () => {
+      try {
+        return request();
+      } catch (error: unknown) {
+        throw error instanceof SimError ? this.#ccxtError(error) : error;
+      }
+    });
+  }
+
+  #ccxtError(error: SimError): Error {
+    const message = `${this.id} ${error.message}`;
+    switch (error.code) {
+      case 'insufficient_funds':
+        return new InsufficientFunds(message);
+      case 'bad_symbol':
+        return new BadSymbol(message);
+      case 'invalid_order':
+        return new InvalidOrder(message);
+      case 'duplicate_client_order_id':
+        return new DuplicateOrderId(message);
+      case 'order_not_found':
+      case 'order_not_open':
+        return new OrderNotFound(message);
+      case 'bad_request':
+        return new BadRequest(message);
+    }
+  }
+
+  #ref(id: string | undefined, params: Dict, method: string): OrderRef {
+    const clientOrderId = this.safeString2(params, 'clientOrderId', 'origClientOrderId');
+    if (clientOrderId !== undefined) return { clientOrderId };
+    if (id === undefined || id === null || id === '') {
+      throw new ArgumentsRequired(`${this.id} ${method}() requires an id or params.clientOrderId`);
+    }
+    return { id: String(id) };
+  }
+
+  #checkSymbol(order: SimOrder, symbol: string, ref: OrderRef): void {
+    if (order.symbol !== symbol) {
+      const what = 'id' in ref ? ref.id : `with client id ${ref.clientOrderId}`;
+      throw new SimError('order_not_found', `order ${what} not found on ${symbol}`);
+    }
+  }
+
+  #market(m: SimMarket): Market {
+    const swap = m.type === 'swap';
+    return this.safeMarketStructure({
+      id: m.id,
+      symbol: m.symbol,
+      base: m.base,
+      quote: m.quote,
+      settle: m.settle,
+      baseId: m.base,
+      quoteId: m.quote,
+      settleId: m.settle,
+      type: m.type,
+      spot: !swap,
+      margin: false,
+      swap,
+      future: false,
+      option: false,
+      index: false,
+      active: true,
+      contract: swap,
+      linear: swap ? true : undefined,
+      inverse: swap ? false : undefined,
+      contractSize: swap ? m.contractSize : undefined,
+      expiry: undefined,
+      expiryDatetime: undefined,
+      strike: undefined,
+      optionType: undefined,
+      taker: m.takerFee,
+      maker: m.makerFee,
+      precision: { amount: m.lotSize, price: m.tickSize },
+      limits: {
+        leverage: { min: 1, max: m.maxLeverage },
+        amount: { min: m.minAmount, max: m.maxAmount },
+        price: { min: m.minPrice, max: m.maxPrice },
+        cost: { min: m.minNotional, max: undefined },
+      },
+      created: undefined,
+      info: { ...m },
+    }) as Market;
+  }
+
+  #ticker(t: SimTicker): Ticker {
+    return this.safeTicker(
+      {
+        symbol: t.symbol,
+        info: t,
+        timestamp: t.timestamp,
+        datetime: this.iso8601(t.timestamp),
+        high: t.high,
+        low: t.low,
+        bid: t.bid,
+        bidVolume: t.bidVolume,
+        ask: t.ask,
+        askVolume: t.askVolume,
+        vwap: t.baseVolume > 0 ? t.quoteVolume / t.baseVolume : undefined,
+        open: t.open,
+        close: t.last,
+        last: t.last,
+        previousClose: undefined,
+        change: undefined,
+        percentage: undefined,
+        average: undefined,
+        baseVolume: t.baseVolume,
+        quoteVolume: t.quoteVolume,
+        markPrice: t.markPrice,
+        indexPrice: undefined,
+      },
+      this.markets?.[t.symbol],
+    );
+  }
+
+  #trade(f: SimFill): Trade {
+    return this.safeTrade(
+      {
+        info: f,
+        id: f.id,
+        order: f.orderId,
+        timestamp: f.timestamp,
+        datetime: this.iso8601(f.timestamp),
+        symbol: f.symbol,
+        type: undefined,
+        side: f.side,
+        takerOrMaker: f.maker ? 'maker' : 'taker',
+        price: f.price,
+        amount: f.amount,
+        cost: f.price * f.amount,
+        fee: { cost: f.fee, currency: 'USD' },
+      },
+      this.markets?.[f.symbol],
+    );
+  }
+
+  #order(o: SimOrder): Order {
+    return this.safeOrder(
+      {
+        info: o,
+        id: o.id,
+        clientOrderId: o.clientOrderId,
+        timestamp: o.timestamp,
+        datetime: this.iso8601(o.timestamp),
+        lastTradeTimestamp: o.lastTradeTimestamp,
+        lastUpdateTimestamp: o.lastUpdateTimestamp,
+        symbol: o.symbol,
+        type: o.type,
+        timeInForce: o.type === 'limit' ? 'GTC' : 'IOC',
+        postOnly: false,
+        reduceOnly: o.reduceOnly,
+        side: o.side,
+        price: o.price,
+        triggerPrice: undefined,
+        amount: o.amount,
+        cost: o.cost,
+        average: o.average,
+        filled: o.filled,
+        remaining: o.remaining,
+        status: o.status,
+        fee: { cost: o.fee, currency: 'USD' },
+        trades: o.fills.map((f) => this.#trade(f)),
+      },
+      this.markets?.[o.symbol],
+    );
+  }
+}
+
+/** Turns validated snake_case knobs into realism settings (only the ones given). */
+function realismOf(k: { [K in keyof SimKnobs]?: SimKnobs[K] | undefined }): Partial<RealismSettings> {
+  const out: Partial<RealismSettings> = {};
+  if (k.latency_ms !== undefined) {
+    out.latency = typeof k.latency_ms === 'number' ? { fixed: k.latency_ms, jitter: 0 } : k.latency_ms;
+  }
+  if (k.rate_limit !== undefined) {
+    out.rateLimit = k.rate_limit ? { capacity: k.rate_limit.capacity, refillPerSec: k.rate_limit.refill_per_sec } : null;
+  }
+  if (k.faults !== undefined) out.faults = k.faults;
+  if (k.timeout_delay_ms !== undefined) out.timeoutDelayMs = k.timeout_delay_ms;
+  return out;
+}
+
+/**
+ * Builds the sim exchange from the config's knobs (the keys beside `id: sim`; see
+ * {@link SIM_KNOBS_SCHEMA} for names and defaults). Throws an Error naming any bad knob.
+ * With `deps.venue` the exchange trades on that venue and the venue knobs (`seed`, `start_ms`,
+ * `starting_balance_usd`, `leverage`, `slippage_bps`, `spread_bps`) are the venue's own;
+ * `visibility_delay_ms` and `liquidity_per_step_usd` are applied to it.
+ */
+export function createSimExchange(knobs: Record<string, unknown>, deps: { clock: Clock; venue?: SimVenue }): SimExchange {
+  const k = parseSimKnobs(SIM_KNOBS_SCHEMA, knobs);
+  const venue =
+    deps.venue ??
+    new SimVenue({
+      seed: k.seed,
+      clock: deps.clock,
+      startingBalanceUsd: k.starting_balance_usd,
+      leverage: k.leverage,
+      liquidityPerStepUsd: k.liquidity_per_step_usd,
+      slippageBps: k.slippage_bps,
+      spreadBps: k.spread_bps,
+      visibilityDelayMs: k.visibility_delay_ms,
+      ...(k.start_ms !== undefined ? { startMs: k.start_ms } : {}),
+    });
+  if (deps.venue) {
+    if ('visibility_delay_ms' in knobs) venue.visibilityDelayMs = k.visibility_delay_ms;
+    if ('liquidity_per_step_usd' in knobs) venue.liquidityPerStepUsd = k.liquidity_per_step_usd;
+  }
+  return new SimExchange({ clock: deps.clock, venue, seed: k.seed, realism: realismOf(k) });
+}

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+/** Kinds of injected faults. */
+export const FAULT_KINDS = ['exchange_not_available', 'timeout_before', 'timeout_after'] as const;
+/**
+ * - `exchange_not_available`: `ExchangeNotAvailable`, the venue never sees the call.
+ * - `timeout_before`: `RequestTimeout`, the venue never sees the call.
+ * - `timeout_after`: the venue applies the call, then `RequestTimeout` (the lost response).
+ */
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+const nonNegative = z.number().finite().nonnegative();
+
+const faultSchema = z.strictObject({
+  kind: z.enum(FAULT_KINDS),
+  /** Chance per matching call, 0..1. */
+  probability: z.number().min(0).max(1).optional(),
+  /** 1-based `[from, to]` (inclusive) among the calls this rule applies to. */
+  calls: z
+    .tuple([z.number().int().positive(), z.number().int().positive()])
+    .refine(([from, to]) => from <= to, { message: 'calls must be [from, to] with from <= to' })
+    .optional(),
+  /** ccxt method names (`createOrder`, `fetchOrder`, …); every method when absent. */
+  methods: z.array(z.string().min(1)).nonempty().optional(),
+});
+
+const latencySchema = z.union([
+  nonNegative,
+  z.strictObject({ fixed: nonNegative.default(0), jitter: nonNegative.default(0) }),
+]);
+
+const rateLimitSchema = z.strictObject({
+  capacity: z.number().int().positive(),
+  refill_per_sec: z.number().finite().positive(),
+});
+
+/**
+ * The sim exchange's knobs, given beside `id: sim` in the config's `exchange:` section. Every
+ * realism knob is off by default.
+ *
+ * | knob | meaning | default |
+ * | --- | --- | --- |
+ * | `seed` | fixes markets, volumes, prices, ids and the fault/latency draws | 7 |
+ * | `start_ms` | anchor of the price path (epoch ms) | the clock's time at start |
+ * | `starting_balance_usd` | USD in the account at start | 10000 |
+ * | `leverage` | leverage of every perpetual (capped per market) | 20 |
+ * | `liquidity_per_step_usd` | USD a market fills per 10 s step and side (partial fills) | 100000 |
+ * | `slippage_bps` | base slippage of market orders beyond the touch | 2 |
+ * | `spread_bps` | quoted bid/ask spread around last | 2 |
+ * | `visibility_delay_ms` | a new order stays "not found" this long | 0 |
+ * | `latency_ms` | per call: a number, or `{fixed, jitter}` (uniform 0..jitter added) | 0 |
+ * | `rate_limit` | token bucket `{capacity, refill_per_sec}`; empty → `RateLimitExceeded` | off |
+ * | `faults` | list of `{kind, probability?, calls?: [from, to], methods?}` | [] |
+ * | `timeout_delay_ms` | how long a `timeout_*` fault waits before raising | 0 |
+ *
+ * Fault `kind` is `exchange_not_available`, `timeout_before` or `timeout_after`. `calls` counts
+ * the calls the rule applies to (its `methods`, or all), from 1.
+ */
+export const SIM_KNOBS_SCHEMA = z.strictObject({
+  /** Allowed so the whole `exchange:` mapping can be passed. */
+  id: z.literal('sim').optional(),
+  seed: z.number().int().default(7),
+  start_ms: z.number().int().nonnegative().optional(),
+  starting_balance_usd: z.number().finite().positive().default(10_000),
+  leverage: z.number().finite().min(1).max(125).default(20),
+  liquidity_per_step_usd: nonNegative.default(100_000),
+  slippage_bps: nonNegative.default(2),
+  spread_bps: z.number().finite().positive().default(2),
+  visibility_delay_ms: nonNegative.default(0),
+  latency_ms: latencySchema.default(0),
+  rate_limit: rateLimitSchema.nullable().default(null),
+  faults: z.array(faultSchema).default([]),
+  timeout_delay_ms: nonNegative.default(0),
+});
+
+/** Validated knobs, snake_case as in the config. */
+export type SimKnobs = z.output<typeof SIM_KNOBS_SCHEMA>;
+
+/** The knobs that can change while running (see `SimExchange.setKnobs`). */
+export const SIM_RUNTIME_KNOBS_SCHEMA = SIM_KNOBS_SCHEMA.pick({
+  liquidity_per_step_usd: true,
+  visibility_delay_ms: true,
+  latency_ms: true,
+  rate_limit: true,
+  faults: true,
+  timeout_delay_ms: true,
+}).partial();
+
+/** One fault rule, validated. */
+export type FaultRule = z.output<typeof faultSchema>;
+
+/** Parses knobs, throwing an Error that names every bad knob. */
+export function parseSimKnobs<S extends z.ZodType>(schema: S, knobs: unknown): z.output<S> {
+  const result = schema.safeParse(knobs ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const prefix = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${prefix}${k}: unknown knob`).join('; ');
+    return `${prefix.slice(0, -1) || '(knobs)'}: ${issue.message}`;
+  });
+  throw new Error(`invalid sim exchange knob: ${problems.join('; ')}`);
+}
