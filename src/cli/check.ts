@@ -1,10 +1,8 @@
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
 import { loadConfigFile } from '../config/load.js';
 import { summarizeConfig } from '../config/summary.js';
-import { loadModule } from '../engine/module-registry.js';
-import { loadTaskKind } from '../engine/updater.js';
-import { BUILTIN_ATTRIBUTES, BUILTIN_TASK_KINDS } from '../tasks/registry.js';
+import { configContext } from '../engine/config-context.js';
+import { BUILTIN_TASK_KINDS } from '../tasks/registry.js';
 import type { CliIo } from './io.js';
 
 /** Usage of `misso check`. */
@@ -26,12 +24,7 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`misso check: expected one CONFIG file\n\n${CHECK_USAGE}\n`);
     return 2;
   }
-  const config = await loadConfigFile(resolve(file), {
-    taskKinds: new Set(Object.keys(BUILTIN_TASK_KINDS)),
-    builtinAttributes: BUILTIN_ATTRIBUTES,
-    loadModule,
-    loadTaskKind,
-  });
+  const config = await loadConfigFile(file, configContext(new Map(Object.entries(BUILTIN_TASK_KINDS))));
   io.stdout.write(`${summarizeConfig(config)}\n`);
   return 0;
 }

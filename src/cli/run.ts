@@ -49,7 +49,7 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
   if (httpPort !== null && (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535)) {
     throw new UserError(`misso run: --http-port takes a port number, not '${values['http-port']}'`);
   }
-  const configPath = resolve(positionals[0] ?? DEFAULT_CONFIG);
+  const configPath = positionals[0] ?? DEFAULT_CONFIG;
   const live = Boolean(io.stdout.isTTY);
 
   // The logger is built from the validated config so its `logging` section applies.

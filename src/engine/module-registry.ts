@@ -48,3 +48,14 @@ export function splitKindSpec(spec: string): { modul: string; exportName: string
   if (hash <= 0 || hash === spec.length - 1) return null;
   return { modul: spec.slice(0, hash), exportName: spec.slice(hash + 1) };
 }
+
+/** Loads a user task kind `./file.ts#t_name`. */
+export async function loadTaskKind(spec: string, baseDir: string): Promise<unknown> {
+  const parts = splitKindSpec(spec);
+  if (!parts) throw new Error(`'${spec}' is not a known task kind; a user kind reads ./file.ts#export_name`);
+  const mod = await loadModule(parts.modul, baseDir);
+  const value = mod[parts.exportName];
+  if (value === undefined) throw new Error(`${parts.modul} has no export '${parts.exportName}'`);
+  return value;
+}
+

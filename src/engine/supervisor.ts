@@ -79,7 +79,13 @@ export class TaskSupervisor {
     if (kind.waitForInit ?? kind.mode !== 'once') {
       await Promise.race([this.#o.initDone, abortPromise(stop)]);
     }
-    if (kind.delayFirstRun && this.#o.freqMs !== null) await clock.sleep(this.#o.freqMs, stop);
+    if (kind.delayFirstRun && this.#o.freqMs !== null) {
+      // Nothing is wrong with a task that is not due yet: it reports healthy, with no runs.
+      this.status.ok = true;
+      this.#o.onResult?.(this.status, null);
+      this.status.state = 'sleeping';
+      await clock.sleep(this.#o.freqMs, stop);
+    }
     while (!stop.aborted) {
       if (kind.gated ?? true) await this.#o.waitOpen(stop);
       if (stop.aborted) break;
@@ -104,7 +110,6 @@ export class TaskSupervisor {
         await clock.sleep(this.backoffMs(1), stop);
         continue;
       }
-      if (kind.selfPaced) continue;
       this.status.state = 'sleeping';
       await clock.sleep(this.#o.freqMs ?? 0, stop);
     }

@@ -58,6 +58,8 @@ export interface EngineControl {
 /** A task kind: built in (`t_update_tickers`) or the user's. */
 export interface TaskKind {
   mode: TaskMode;
+  /** Kind-specific config keys it accepts (`message`, `timeframe`, …); undefined accepts any. */
+  options?: readonly string[];
   /** One-line description for `misso check`. */
   describe?: string;
   /** Wait for the init update before the first run. @defaultValue true (false for `once`) */
@@ -66,8 +68,6 @@ export interface TaskKind {
   gated?: boolean;
   /** Sleep `freq` before the first run (`t_restart_exchange`). @defaultValue false */
   delayFirstRun?: boolean;
-  /** The pass itself waits out the period (`t_system_status`), so the supervisor does not sleep after it. @defaultValue false */
-  selfPaced?: boolean;
   /** Period when the config gives none. */
   defaultFreqSecs?: number;
   /** The attributes this task keeps fresh (for staleness). */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Exchange } from 'ccxt';
 import { SystemClock, type Clock } from '../core/clock.js';
 import { coerceError, UserError } from '../core/errors.js';
@@ -10,10 +10,11 @@ import { createExchangeSession } from '../exchange/session.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { StatusEvent, StatusSnapshot, StatusSource } from '../http/types.js';
 import { createNotifier, type Notifier } from '../notify/index.js';
-import { Journal } from '../orders/journal.js';
+import { OrderJournal } from '../orders/journal.js';
 import { OrderManager } from '../orders/manager.js';
-import { BUILTIN_ATTRIBUTES, BUILTIN_TASK_KINDS } from '../tasks/registry.js';
-import { loadModule, splitKindSpec } from './module-registry.js';
+import { BUILTIN_TASK_KINDS } from '../tasks/registry.js';
+import { configContext } from './config-context.js';
+import { loadModule, loadTaskKind } from './module-registry.js';
 import { StalenessWatch } from './staleness.js';
 import { StateStore } from './state.js';
 import { buildSnapshot, toPublicStatus } from './status.js';
@@ -62,6 +63,7 @@ interface TaskEntry {
 }
 
 const NOT_SERIALISED = new Set(['aftx', 'exchange', 'pending_orders']);
+const DEFAULT_STORAGE_PATH = './misso.db';
 
 /** Events an updater emits. */
 export interface UpdaterEvents {
@@ -89,7 +91,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   readonly #staleness: StalenessWatch;
   #phase: UpdaterPhase = 'created';
   #session: ExchangeSession | null = null;
-  #journal: Journal | null = null;
+  #journal: OrderJournal | null = null;
   #orders: OrderManager | null = null;
   #notifier: Notifier | null = null;
   #loops: Promise<void>[] = [];
@@ -106,7 +108,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   /** Builds an updater from a YAML file (validated; throws `ConfigError` listing every problem). */
   static async fromFile(path: string, options: UpdaterOptions = {}): Promise<Updater> {
     const kinds = Updater.#kindTable(options);
-    const config = await loadConfigFile(resolve(path), Updater.#configContext(kinds, options));
+    const config = await loadConfigFile(path, Updater.#configContext(kinds, options));
     return new Updater(config, options, kinds);
   }
 
@@ -125,13 +127,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   }
 
   static #configContext(kinds: Map<string, TaskKind>, options: UpdaterOptions) {
-    return {
-      taskKinds: new Set(kinds.keys()),
-      builtinAttributes: BUILTIN_ATTRIBUTES,
-      loadModule,
-      loadTaskKind: (spec: string, baseDir: string) => loadTaskKind(spec, baseDir),
-      ...(options.env ? { env: options.env } : {}),
-    };
+    return configContext(kinds, options.env);
   }
 
   private constructor(config: MissoConfig, options: UpdaterOptions, kinds: Map<string, TaskKind>) {
@@ -256,7 +252,12 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     this.state.define('aftx', this.#session.exchange);
     this.state.define('exchange', this.#session.exchange);
 
-    this.#journal = Journal.open(this.#storagePath(), { logger: this.logger });
+    const subaccount = this.config.classAttributes['subaccount'];
+    this.#journal = OrderJournal.open({
+      path: this.#storagePath(),
+      clock: this.clock,
+      name: typeof subaccount === 'string' && subaccount ? subaccount : 'misso',
+    });
     this.#readiness['journal'] = true;
     this.#orders = new OrderManager({
       session: this.#session,
@@ -320,6 +321,10 @@ export class Updater extends EventEmitter<UpdaterEvents> {
 
   #storagePath(): string {
     if (this.#options.storagePath) return this.#options.storagePath;
+    // The in-process simulator's account lives and dies with the process, so a journal kept
+    // across processes would describe orders no simulator knows: keep it in memory unless the
+    // user asked for a file explicitly.
+    if (this.config.exchange.id === 'sim' && this.config.storage.path === DEFAULT_STORAGE_PATH) return ':memory:';
     return this.config.storage.path;
   }
 
@@ -617,16 +622,6 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   get baseDir(): string {
     return this.config.file ? dirname(this.config.file) : this.config.baseDir;
   }
-}
-
-/** Loads a user task kind `./file.ts#t_name`. */
-export async function loadTaskKind(spec: string, baseDir: string): Promise<unknown> {
-  const parts = splitKindSpec(spec);
-  if (!parts) throw new Error(`'${spec}' is not a known task kind; a user kind reads ./file.ts#export_name`);
-  const mod = await loadModule(parts.modul, baseDir);
-  const value = mod[parts.exportName];
-  if (value === undefined) throw new Error(`${parts.modul} has no export '${parts.exportName}'`);
-  return value;
 }
 
 /** Plain JSON for a state value (orders via their toJSON, candles as arrays). */

@@ -5,6 +5,7 @@ import { outAttr } from './attr.js';
 /** `t_get_open_positions`: `{symbol: position}` for every position with contracts > 0. */
 export const getOpenPositions: TaskKind = {
   mode: 'periodic',
+  options: [],
   describe: 'open positions by symbol',
   defaultFreqSecs: 30,
   feeds: (config) => [outAttr(config, 'positions')],

@@ -7,6 +7,7 @@ import type { TaskKind } from '../engine/task-kind.js';
  */
 export const executeOrders: TaskKind = {
   mode: 'service',
+  options: [],
   describe: 'sends queued orders as soon as the budget allows',
   defaultFreqSecs: 5,
   gated: false,
@@ -28,6 +29,7 @@ export const executeOrders: TaskKind = {
  */
 export const updateOpenOrders: TaskKind = {
   mode: 'periodic',
+  options: [],
   describe: "status of our orders missing from the exchange's open list",
   defaultFreqSecs: 30,
   feeds: () => ['open_orders'],
@@ -40,6 +42,7 @@ export const updateOpenOrders: TaskKind = {
 /** `t_get_open_orders`: every open order on the account, as `{symbol: {buys, sells}}`. */
 export const getOpenOrders: TaskKind = {
   mode: 'periodic',
+  options: [],
   describe: 'all open orders on the account, by symbol and side',
   defaultFreqSecs: 30,
   feeds: () => ['is_open_orders'],

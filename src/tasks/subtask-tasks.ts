@@ -11,6 +11,7 @@ function subtaskTargets(config: TaskConfig): string[] {
  */
 export const initUpdate: TaskKind = {
   mode: 'once',
+  options: [],
   describe: 'runs its subtasks once, in order, before every other task',
   waitForInit: false,
   feeds: () => [],
@@ -22,6 +23,7 @@ export const initUpdate: TaskKind = {
 /** `t_update_template`: the subtasks in order, every `freq` seconds. Entirely defined by config. */
 export const updateTemplate: TaskKind = {
   mode: 'periodic',
+  options: [],
   describe: 'runs its subtasks in order every freq seconds',
   feeds: subtaskTargets,
   async run(rt) {

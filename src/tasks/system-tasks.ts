@@ -8,6 +8,7 @@ import { renderTemplate } from './template.js';
 export const restartExchange: TaskKind = {
   mode: 'periodic',
   describe: 'rebuilds the exchange session every freq seconds',
+  options: [],
   defaultFreqSecs: 300,
   delayFirstRun: true,
   gated: false,
@@ -23,9 +24,11 @@ export const restartExchange: TaskKind = {
 export const shutdown: TaskKind = {
   mode: 'service',
   describe: 'stops everything once stop_updates is set',
+  options: [],
   waitForInit: false,
   gated: false,
   async run(rt) {
+    rt.heartbeat();
     if (rt.state.get('stop_updates') === true) {
       rt.engine.requestStop('stop_updates was set');
       return;
@@ -52,32 +55,34 @@ export const shutdown: TaskKind = {
 export const DEFAULT_STATUS_MESSAGE =
   'Total Capital: {total_capital} | Free Capital: {free_capital} | Watch list: {watch_list} | Open orders: {open_orders}';
 
+const windows = new WeakMap<object, { startedAt: number }>();
+
 /**
- * `t_system_status`, as the seed did it: send a summary built from state, reset every task's
- * `system_status` to None, wait `freq`, then evaluate — a task that failed or did not report in
- * the window is down, and the operator is told which.
+ * `t_system_status`, as the seed did it, without sleeping inside a pass: each pass first judges
+ * the window that just ended — a task that failed or did not report in it is down, and the
+ * operator is told which — then sends the summary built from state and resets every task's
+ * `system_status` to None, opening the next window. The period is `freq`.
  */
 export const systemStatus: TaskKind = {
   mode: 'periodic',
   describe: 'summary to the operator, then which tasks did not report',
+  options: ['message'],
   defaultFreqSecs: 300,
   gated: false,
-  selfPaced: true,
   async run(rt) {
-    const template = typeof rt.config.options['message'] === 'string' ? (rt.config.options['message'] as string) : DEFAULT_STATUS_MESSAGE;
-    rt.notify(renderTemplate(template, rt.state), 'info', `${rt.name}:summary`);
-    const status = rt.state.get<Record<string, boolean | null>>('system_status');
     const own = rt.name;
-    for (const key of Object.keys(status)) if (key !== own) status[key] = null;
-    rt.state.touch('system_status', rt.name);
-    const completed = await rt.clock.sleep((rt.config.freqSecs ?? 300) * 1000, rt.signal);
-    if (!completed) return;
-    const down = Object.entries(status)
-      .filter(([name, ok]) => name !== own && ok !== true)
-      .map(([name]) => name);
-    if (down.length > 0) {
-      rt.notify(`${down.length} modules down: ${down.join(', ')}`, 'error', `${rt.name}:down:${down.join(',')}`);
+    const status = rt.state.get<Record<string, boolean | null>>('system_status');
+    if (windows.has(rt.config)) {
+      const down = Object.entries(status)
+        .filter(([name, ok]) => name !== own && ok !== true)
+        .map(([name]) => name);
+      if (down.length > 0) rt.notify(`${down.length} modules down: ${down.join(', ')}`, 'error', `${own}:down:${down.join(',')}`);
+      rt.state.set('system_health', { up: Object.keys(status).filter((n) => n !== own).length - down.length, down }, own);
     }
-    rt.state.set('system_health', { up: Object.keys(status).length - down.length - 1, down }, rt.name);
+    const template = typeof rt.config.options['message'] === 'string' ? (rt.config.options['message'] as string) : DEFAULT_STATUS_MESSAGE;
+    rt.notify(renderTemplate(template, rt.state), 'info', `${own}:summary`);
+    for (const key of Object.keys(status)) if (key !== own) status[key] = null;
+    rt.state.touch('system_status', own);
+    windows.set(rt.config, { startedAt: rt.clock.now() });
   },
 };

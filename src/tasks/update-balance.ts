@@ -7,6 +7,7 @@ import { stringOption } from './attr.js';
  */
 export const updateBalance: TaskKind = {
   mode: 'periodic',
+  options: ['currency'],
   describe: 'total and free capital',
   defaultFreqSecs: 30,
   feeds: () => ['total_capital', 'free_capital'],
