@@ -4,7 +4,8 @@ import { UserError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ExchangeConfig } from '../config/types.js';
 import { editDistance } from '../config/suggest.js';
-import { createSimExchange } from '../sim/sim-exchange.js';
+import { createSimExchange, type SimExchange } from '../sim/sim-exchange.js';
+import type { SimVenue } from '../sim/venue.js';
 import { instrumentHttpErrors } from './http-error-info.js';
 import { applyUrlOverrides } from './urls.js';
 
@@ -26,14 +27,30 @@ type ExchangeClass = new (config: Record<string, unknown>) => Exchange;
  * @throws UserError for an id that is neither `sim` nor a ccxt exchange, naming the closest ids.
  */
 export async function createExchange(cfg: ExchangeConfig, deps: ExchangeFactoryDeps): Promise<Exchange> {
-  const exchange = cfg.id === 'sim' ? await buildSim(cfg, deps) : buildCcxt(cfg, deps);
+  const exchange = cfg.id === 'sim' ? buildSim(cfg, deps) : buildCcxt(cfg, deps);
   instrumentHttpErrors(exchange, () => deps.clock.now());
   return exchange;
 }
 
-async function buildSim(cfg: ExchangeConfig, deps: ExchangeFactoryDeps): Promise<Exchange> {
+/**
+ * A factory for one account's session: each call builds a fresh instance with
+ * {@link createExchange}. For `sim` every instance after the first trades on the first one's
+ * venue, so a restart rebuilds the client, not the exchange (orders, balances and prices stay).
+ */
+export function createExchangeFactory(cfg: ExchangeConfig, deps: ExchangeFactoryDeps): () => Promise<Exchange> {
+  let venue: SimVenue | undefined;
+  return async () => {
+    if (cfg.id !== 'sim') return createExchange(cfg, deps);
+    const exchange = buildSim(cfg, deps, venue);
+    venue ??= exchange.getVenue();
+    instrumentHttpErrors(exchange, () => deps.clock.now());
+    return exchange;
+  };
+}
+
+function buildSim(cfg: ExchangeConfig, deps: ExchangeFactoryDeps, venue?: SimVenue): SimExchange {
   const knobs = { ...cfg.options, ...cfg.sim };
-  const exchange = await createSimExchange(knobs, { clock: deps.clock });
+  const exchange = createSimExchange(knobs, venue ? { clock: deps.clock, venue } : { clock: deps.clock });
   if (cfg.urls) exchange.urls = applyUrlOverrides(exchange.urls, cfg.urls) as Exchange['urls'];
   return exchange;
 }

@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import type { ExchangeConfig } from '../config/types.js';
 import { RateBudget, type RateBudgetStats } from './budget.js';
 import { attachKind, classifyError } from './classify.js';
-import { createExchange } from './factory.js';
+import { createExchangeFactory } from './factory.js';
 import { Gate } from './gate.js';
 import { isGatedMethod } from './gated-methods.js';
 import { priorityOf, weightOf } from './priority.js';
@@ -18,7 +18,7 @@ export interface ExchangeSessionOptions {
   config: ExchangeConfig;
   clock: Clock;
   logger: Logger;
-  /** Builds a fresh instance (at start and on every restart). @defaultValue createExchange(config) */
+  /** Builds a fresh instance (at start and on every restart). @defaultValue createExchangeFactory(config) */
   factory?: () => Promise<Exchange>;
   /** Load markets when the session opens and after every rebuild. @defaultValue true */
   loadMarkets?: boolean;
@@ -72,7 +72,7 @@ const ERROR_KINDS: readonly ErrorKind[] = [
  */
 export async function createExchangeSession(options: ExchangeSessionOptions): Promise<ManagedExchangeSession> {
   const { config, clock, logger } = options;
-  const factory = options.factory ?? (() => createExchange(config, { clock, logger }));
+  const factory = options.factory ?? createExchangeFactory(config, { clock, logger });
   const first = await factory();
   const budget = RateBudget.fromConfig(config.rateBudget, first.rateLimit, clock);
   const session = new Session(options, factory, first, budget);
