@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { simServerCommand } from '../../src/cli/sim-server.js';
+import type { SimServer } from '../../src/sim/http/binance-server.js';
+import { simClient } from './fixtures/sim-client.js';
+
+const RUNNER = fileURLToPath(new URL('./fixtures/run-sim-server.ts', import.meta.url));
+
+function capture(): { io: { stdout: { write(t: string): boolean }; stderr: { write(t: string): boolean } }; out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    io: {
+      stdout: { write: (t: string) => ((out += t), true) },
+      stderr: { write: (t: string) => ((err += t), true) },
+    },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+describe('simServerCommand', () => {
+  it.each([
+    [['--port', 'abc'], '--port "abc" must be a whole number'],
+    [['--port', '70000'], '--port 70000 is above 65535'],
+    [['--seed=-1'], '--seed "-1" must be a whole number'],
+    [['--seed', '-1'], "Option '--seed' argument is ambiguous"],
+    [['--faults', 'explode'], 'unknown fault kind "explode"'],
+    [['--frobnicate'], "Unknown option '--frobnicate'"],
+    [['extra'], 'unexpected argument "extra"'],
+    [['--log-level', 'loud'], '--log-level "loud"'],
+  ])('refuses %j with exit 2 and a one-line reason, no stack trace', async (argv, message) => {
+    const c = capture();
+    expect(await simServerCommand(argv, c.io)).toBe(2);
+    expect(c.err()).toContain(message);
+    expect(c.err()).toContain('--help');
+    expect(c.err()).not.toMatch(/\n\s+at /);
+    expect(c.out()).toBe('');
+  });
+
+  it('--help prints usage and the fault syntax, exit 0', async () => {
+    const c = capture();
+    expect(await simServerCommand(['--help'], c.io)).toBe(0);
+    expect(c.out()).toContain('Usage: misso sim-server');
+    expect(c.out()).toContain('misso-sim-key');
+    expect(c.out()).toContain('visibility:MS');
+  });
+
+  it('serves until aborted, printing its address, with the flags applied', async () => {
+    const c = capture();
+    const abort = new AbortController();
+    let server: SimServer | undefined;
+    const done = simServerCommand(
+      ['--port', '0', '--seed', '9', '--api-key', 'k1', '--secret', 's1', '--faults', 'visibility:100', '--log-level', 'silent'],
+      { ...c.io, signal: abort.signal, onListening: (s) => (server = s) },
+    );
+    await vi_waitFor(() => server !== undefined);
+    expect(c.out()).toMatch(/^misso sim-server listening on http:\/\/127\.0\.0\.1:\d+ \(seed 9, custom key, faults visibility:100\)\n/);
+    expect(server!.venue.seed).toBe(9);
+    expect(server!.venue.visibilityDelayMs).toBe(100);
+    const ex = simClient(server!.url, { apiKey: 'k1', secret: 's1' });
+    await expect(ex.fetchBalance()).resolves.toHaveProperty('USD');
+    abort.abort();
+    expect(await done).toBe(0);
+    expect(c.out()).toContain('misso sim-server stopped');
+  });
+
+  it('a port already in use → exit 1 with what to do', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    const c = capture();
+    expect(await simServerCommand(['--port', String(port), '--log-level', 'silent'], c.io)).toBe(1);
+    expect(c.err()).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    await new Promise((r) => blocker.close(r));
+  });
+});
+
+describe('misso sim-server as a process', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('prints its address, serves ccxt, and exits 0 on %s', async (signal) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', RUNNER, '--port', '0', '--seed', '4'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await vi_waitFor(() => /listening on (\S+)/.test(out), 15_000);
+      const url = /listening on (\S+)/.exec(out)![1]!;
+      expect(out).toContain('(seed 4, key misso-sim-key)');
+      const ex = simClient(url);
+      await expect(ex.fetchTicker('ETH/USD:USD')).resolves.toMatchObject({ symbol: 'ETH/USD:USD' });
+      child.kill(signal);
+      expect(await exited).toBe(0);
+      expect(out).toContain('misso sim-server stopped');
+      expect(err).toContain(signal);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
+
+async function vi_waitFor(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

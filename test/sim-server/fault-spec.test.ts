@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/core/errors.js';
+import { FaultController } from '../../src/sim/http/fault-controller.js';
+import { describeFaultSyntax, formatFaultSpec, parseFaultSpec } from '../../src/sim/http/fault-spec.js';
+import { ServerCounters } from '../../src/sim/http/server-counters.js';
+
+describe('parseFaultSpec', () => {
+  it('parses the documented example', () => {
+    const spec = parseFaultSpec('5xx:0.1,429:0.05:retry=2,418:calls=10-20,hang:0.02,reset:0.02,html:0.01,lost:0.2:path=order,visibility:2000');
+    expect(spec.visibilityMs).toBe(2000);
+    expect(spec.rules).toEqual([
+      { kind: '5xx', rate: 0.1 },
+      { kind: '429', rate: 0.05, retryAfterSecs: 2 },
+      { kind: '418', rate: 1, calls: { from: 10, to: 20 } },
+      { kind: 'hang', rate: 0.02 },
+      { kind: 'reset', rate: 0.02 },
+      { kind: 'html', rate: 0.01 },
+      { kind: 'lost', rate: 0.2, paths: ['order'] },
+    ]);
+  });
+
+  it('reads status shorthands, method and path lists, lost modes and single call numbers', () => {
+    expect(parseFaultSpec('502').rules).toEqual([{ kind: '5xx', rate: 1, status: 502 }]);
+    expect(parseFaultSpec('lost:path=order|/fapi/v1/openOrders:method=post|delete:as=5xx:status=500:calls=3').rules).toEqual([
+      { kind: 'lost', rate: 1, paths: ['order', '/fapi/v1/openOrders'], methods: ['POST', 'DELETE'], lostAs: '5xx', status: 500, calls: { from: 3, to: 3 } },
+    ]);
+    expect(parseFaultSpec('').rules).toEqual([]);
+    expect(parseFaultSpec(' none ').rules).toEqual([]);
+  });
+
+  it.each([
+    ['boom', 'unknown fault kind "boom"'],
+    ['5xx:1.5', 'rate "1.5" must be a number from 0 to 1'],
+    ['429:calls=5-2', 'calls "5-2"'],
+    ['hang:retry=2', 'retry only applies to 429 and 418'],
+    ['reset:as=5xx', 'as only applies to lost'],
+    ['lost:as=never', 'as "never" must be reset, 5xx or hang'],
+    ['5xx:status=404', 'status "404" must be 500..599'],
+    ['visibility:soon', 'visibility takes one whole number of milliseconds'],
+    ['5xx:colour=red', 'unknown option "colour"'],
+  ])('refuses %s with a message naming the problem', (spec, message) => {
+    expect(() => parseFaultSpec(spec)).toThrow(UserError);
+    expect(() => parseFaultSpec(spec)).toThrow(message);
+  });
+
+  it('formats back to a spec that parses to the same rules', () => {
+    const text = '5xx:0.25:path=klines:status=502,418:calls=2-4:retry=9,lost:as=hang:method=POST,visibility:150';
+    const parsed = parseFaultSpec(text);
+    expect(parseFaultSpec(formatFaultSpec(parsed))).toEqual(parsed);
+    expect(formatFaultSpec(parseFaultSpec(''))).toBe('none');
+  });
+
+  it('the help text documents every kind and option the parser knows', () => {
+    const help = describeFaultSyntax();
+    for (const word of ['5xx', '429', '418', 'hang', 'reset', 'html', 'lost', 'visibility', 'calls=', 'path=', 'method=', 'retry=', 'status=', 'as=']) {
+      expect(help).toContain(word);
+    }
+  });
+});
+
+describe('FaultController', () => {
+  const decisions = (seed: number, spec: string, n: number): (string | undefined)[] => {
+    const controller = new FaultController({ seed, counters: new ServerCounters(), applyVisibility: () => undefined });
+    controller.set(spec);
+    return Array.from({ length: n }, () => controller.decide('GET', '/fapi/v1/ticker/24hr')?.rule.kind);
+  };
+
+  it('repeats the same draws for the same seed and differs for another', () => {
+    const a = decisions(42, '5xx:0.3,reset:0.3', 200);
+    expect(decisions(42, '5xx:0.3,reset:0.3', 200)).toEqual(a);
+    expect(decisions(43, '5xx:0.3,reset:0.3', 200)).not.toEqual(a);
+    const fivexx = a.filter((k) => k === '5xx').length;
+    expect(fivexx).toBeGreaterThan(35);
+    expect(fivexx).toBeLessThan(85);
+  });
+
+  it('numbers calls per rule among matching requests only, and passes the visibility delay on', () => {
+    const seen: (number | undefined)[] = [];
+    const counters = new ServerCounters();
+    const controller = new FaultController({ seed: 1, counters, applyVisibility: (ms) => seen.push(ms) });
+    controller.set('429:calls=2:method=POST,visibility:500');
+    const kinds = [
+      controller.decide('GET', '/fapi/v1/order'),
+      controller.decide('POST', '/fapi/v1/order'),
+      controller.decide('GET', '/fapi/v1/order'),
+      controller.decide('POST', '/fapi/v1/order'),
+      controller.decide('POST', '/fapi/v1/order'),
+    ].map((d) => d?.rule.kind);
+    expect(kinds).toEqual([undefined, undefined, undefined, '429', undefined]);
+    controller.clear();
+    expect(seen).toEqual([500, undefined]);
+    expect(counters.snapshot().faults).toEqual({ '429': 1, visibility: 1 });
+  });
+});
