@@ -88,6 +88,12 @@ describe('dashboard in Chromium', () => {
     expect(await page.locator('tr[data-attribute="total_capital"]').getAttribute('class')).toBe('stale');
     expect(await page.locator('tr[data-attribute="last_price"]').getAttribute('class')).toBeNull();
     expect(await page.locator('tr[data-attribute="watch_list"] td').nth(1).textContent()).toBe('27 symbols');
+    expect(await page.locator('tr[data-attribute="watch_list"] .badge').textContent()).toBe('no limit');
+    expect(await page.locator('tr[data-attribute="last_price"] .badge').textContent()).toBe('fresh');
+    expect(await page.locator('tr[data-attribute="total_capital"] .badge').textContent()).toBe('stale');
+    expect(await page.locator('#log li').allTextContents()).toEqual([
+      'nothing yet: failures, recoveries, orders and notifications show up here',
+    ]);
 
     expect(await page.locator('#capital-total').textContent()).toBe('10,234.5');
     expect(await page.locator('tr[data-symbol="BTC/USD:USD"] td.num').textContent()).toBe('43,125.5');
@@ -122,6 +128,7 @@ describe('dashboard in Chromium', () => {
     expect(await page.locator('#ready').textContent()).toBe('not ready');
     expect(await page.locator('tr[data-attribute="last_price"]').getAttribute('class')).toBe('stale');
     const log = await page.locator('#log li').allTextContents();
+    expect(log).toHaveLength(2);
     expect(log.some((l) => l.includes('task update_balance failed: ExchangeNotAvailable'))).toBe(true);
     expect(log.some((l) => l.includes('last_price is stale'))).toBe(true);
 
