@@ -161,7 +161,8 @@ export function createBinanceRoutes(venue: SimVenue, clock: Clock): Map<string, 
     const ref = orderRef(params);
     let order: SimOrder;
     try {
-      if (venue.getOrder(ref).symbol !== m.symbol) throw BINANCE_ERRORS.unknownOrderCancel();
+      // Like the in-process face: an order still inside the visibility delay can be cancelled.
+      if (venue.orderIgnoringDelay(ref).symbol !== m.symbol) throw BINANCE_ERRORS.unknownOrderCancel();
       order = venue.cancelOrder(ref);
     } catch (error: unknown) {
       // Binance answers every failed cancel (unknown, finished, not yet visible) with -2011.
