@@ -1,0 +1,156 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLIENT_ID_PATTERN } from '../../src/orders/intent.js';
+import { drive, market, rig, type Rig } from './setup.js';
+
+const rigs: Rig[] = [];
+async function make(options: Parameters<typeof rig>[0] = {}): Promise<Rig> {
+  const r = await rig(options);
+  rigs.push(r);
+  return r;
+}
+afterEach(async () => {
+  for (const r of rigs.splice(0)) {
+    await drive(r.clock, r.manager.stop({ onStop: 'leave' }));
+    r.journal.close();
+  }
+});
+
+describe('order executor', () => {
+  it('sends queued orders event-driven and tracks them in open_orders', async () => {
+    const r = await make();
+    const { symbol, amount, restingBuy } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    const ac = new AbortController();
+    const run = r.manager.runExecutor(ac.signal);
+    const a = r.manager.queue.put([null, amount, restingBuy, 'buy', symbol]);
+    const b = r.manager.queue.push({ symbol, side: 'buy', amount, price: restingBuy });
+    expect(a.clientOrderId).toMatch(CLIENT_ID_PATTERN);
+    await r.clock.advanceUntil(() => a.status !== 'pending' && b.status !== 'pending', 1_000, 10);
+    expect([a.status, b.status]).toEqual(['open', 'open']);
+    expect(r.manager.openOrders[symbol]).toEqual([a, b]);
+    const onSim = r.sim.getVenue().listOrders();
+    expect(onSim.map((o) => [o.clientOrderId, o.id])).toEqual([[a.clientOrderId, a.id], [b.clientOrderId, b.id]]);
+    expect(r.manager.queue.empty()).toBe(true);
+    ac.abort();
+    await run;
+  });
+
+  it('writes the intent and the attempt to the journal before the request reaches the exchange', async () => {
+    const r = await make({ knobs: { latency_ms: 1_000 } });
+    const { symbol, amount, restingBuy } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    const ac = new AbortController();
+    const run = r.manager.runExecutor(ac.signal);
+    const order = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    const row = () =>
+      r.journal.db.prepare('SELECT status, attempts, submitted_at FROM orders WHERE client_order_id = ?').get(order.clientOrderId) as
+        | { status: string; attempts: number; submitted_at: number | null }
+        | undefined;
+    expect(row()).toMatchObject({ status: 'pending', attempts: 0 });
+    await r.clock.advance(100);
+    // createOrder is now in flight (1 s latency): the venue has nothing yet, the journal has the attempt.
+    expect(r.sim.getVenue().listOrders()).toHaveLength(0);
+    expect(row()).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(r.journal.events(order.clientOrderId).map((e) => e.kind)).toEqual(['queued', 'sending']);
+    await r.clock.advanceUntil(() => order.status === 'open', 5_000, 100);
+    expect(r.journal.events(order.clientOrderId).map((e) => e.kind)).toEqual(['queued', 'sending', 'sent:open']);
+    ac.abort();
+    await run;
+  });
+
+  it('fails an order the exchange refuses for funds, keeping the reason and telling the strategy', async () => {
+    const r = await make();
+    const { symbol, restingBuy } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    const ac = new AbortController();
+    const run = r.manager.runExecutor(ac.signal);
+    const max = r.sim.market(symbol).limits.amount?.max ?? 1;
+    const huge = Number(r.sim.amountToPrecision(symbol, Math.min(max, 1_000_000 / restingBuy)));
+    const order = r.manager.queue.push({ symbol, side: 'buy', amount: huge, price: restingBuy });
+    await r.clock.advanceUntil(() => order.status !== 'pending', 1_000, 10);
+    expect(order.status).toBe('failed');
+    expect(order.reason).toMatch(/InsufficientFunds/);
+    expect(r.events).toContainEqual({ name: 'failed', clientOrderId: order.clientOrderId });
+    expect(r.journal.get(order.clientOrderId)?.reason).toBe(order.reason);
+    expect(r.sim.getVenue().listOrders()).toHaveLength(0);
+    expect(r.manager.openOrders[symbol]).toBeUndefined();
+    ac.abort();
+    await run;
+  });
+
+  it('rejects orders without a fresh price when require_fresh_price is on', async () => {
+    const r = await make({ isPriceFresh: () => false });
+    const { symbol, amount, restingBuy } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    const ac = new AbortController();
+    const run = r.manager.runExecutor(ac.signal);
+    const order = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    await r.clock.advanceUntil(() => order.status !== 'pending', 1_000, 10);
+    expect(order.status).toBe('rejected');
+    expect(order.reason).toMatch(/no fresh price/);
+    expect(r.sim.getVenue().listOrders()).toHaveLength(0);
+    ac.abort();
+    await run;
+  });
+
+  it('resolves a lost createOrder response by client id instead of sending again', async () => {
+    const r = await make({
+      knobs: { visibility_delay_ms: 2_000, faults: [{ kind: 'timeout_after', methods: ['createOrder'], calls: [1, 1] }] },
+    });
+    const { symbol, amount, restingBuy } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    const ac = new AbortController();
+    const run = r.manager.runExecutor(ac.signal);
+    const order = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    await r.clock.advanceUntil(() => order.status !== 'pending', 30_000, 100);
+    expect(order.status).toBe('open');
+    expect(order.attempts).toBe(1);
+    expect(r.sim.getVenue().listOrders()).toHaveLength(1);
+    expect(r.sim.counters().calls['createOrder']).toBe(1);
+    expect(r.journal.events(order.clientOrderId).some((e) => e.kind.startsWith('resolved:'))).toBe(true);
+    ac.abort();
+    await run;
+  });
+
+  it('sends again, with the same client id, only an order proven absent after the visibility window', async () => {
+    const r = await make({
+      knobs: { visibility_delay_ms: 2_000, faults: [{ kind: 'timeout_before', methods: ['createOrder'], calls: [1, 1] }] },
+    });
+    const { symbol, amount, restingBuy } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    const ac = new AbortController();
+    const run = r.manager.runExecutor(ac.signal);
+    const t0 = r.clock.now();
+    const order = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    await r.clock.advanceUntil(() => order.status !== 'pending', 30_000, 100);
+    expect(order.status).toBe('open');
+    expect(order.attempts).toBe(2);
+    const resend = r.journal.events(order.clientOrderId).find((e) => e.kind === 'resending');
+    expect(resend?.at).toBeGreaterThanOrEqual(t0 + 3_000);
+    await r.clock.advance(2_500);
+    expect(r.sim.getVenue().listOrders().map((o) => o.clientOrderId)).toEqual([order.clientOrderId]);
+    ac.abort();
+    await run;
+  });
+
+  it('finishes the submission under way when aborted, then resolves', async () => {
+    const r = await make({ knobs: { latency_ms: 500 } });
+    const { symbol, amount, restingBuy } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    const ac = new AbortController();
+    let done = false;
+    const run = r.manager.runExecutor(ac.signal).then(() => (done = true));
+    const a = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    const b = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    await r.clock.advance(100);
+    ac.abort();
+    await r.clock.advance(0);
+    expect(done).toBe(false);
+    await r.clock.advanceUntil(() => done, 5_000, 100);
+    await run;
+    expect(a.status).toBe('open');
+    expect(b.status).toBe('pending');
+    expect(b.attempts).toBe(0);
+    expect(r.manager.queue.size).toBe(1);
+  });
+});

@@ -1,0 +1,113 @@
+import type { Exchange } from 'ccxt';
+import { VirtualClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import type { ExchangeConfig, OrdersConfig } from '../../src/config/types.js';
+import { createExchangeSession, type ManagedExchangeSession } from '../../src/exchange/session.js';
+import type { OrderTiming } from '../../src/orders/context.js';
+import { OrderJournal } from '../../src/orders/journal.js';
+import { OrderManager } from '../../src/orders/manager.js';
+import type { OrderManagerEvents } from '../../src/orders/order-book.js';
+import { createSimExchange, type SimExchange } from '../../src/sim/sim-exchange.js';
+
+/** The `orders:` defaults of the config schema. */
+export const ORDERS_DEFAULTS: OrdersConfig = {
+  onStop: 'leave',
+  unknownOrders: 'adopt',
+  requireFreshPrice: true,
+  lostAfterNotFound: 5,
+  recentlyClosedSecs: 30,
+};
+
+/** Short windows so virtual time stays small; the visibility window still exceeds the sim's delay. */
+export const FAST_TIMING: Partial<OrderTiming> = {
+  visibilityWindowMs: 3_000,
+  resolveBackoffMs: 200,
+  resolveMaxBackoffMs: 1_000,
+  lostPollIntervalMs: 5_000,
+  stopResolveTimeoutMs: 10_000,
+};
+
+export function simConfig(): ExchangeConfig {
+  return {
+    id: 'sim',
+    options: {},
+    urls: null,
+    apiKey: null,
+    secret: null,
+    password: null,
+    sim: {},
+    rateBudget: { capacity: null, windowMs: 1000, enabled: false },
+    timeoutMs: 10_000,
+  };
+}
+
+export interface Rig {
+  clock: VirtualClock;
+  sim: SimExchange;
+  session: ManagedExchangeSession;
+  journal: OrderJournal;
+  manager: OrderManager;
+  notes: { text: string; level: string }[];
+  events: { name: keyof OrderManagerEvents; clientOrderId: string }[];
+}
+
+/** A manager on a sim exchange through the real session, in virtual time. */
+export async function rig(options: {
+  knobs?: Record<string, unknown>;
+  config?: Partial<OrdersConfig>;
+  timing?: Partial<OrderTiming>;
+  journalPath?: string;
+  name?: string;
+  clock?: VirtualClock;
+  sim?: SimExchange;
+  isPriceFresh?: (symbol: string) => boolean;
+} = {}): Promise<Rig> {
+  const clock = options.clock ?? new VirtualClock();
+  const sim = options.sim ?? createSimExchange({ seed: 7 }, { clock });
+  // Markets load before the realism knobs apply: their latency runs on the virtual clock.
+  const session = await createExchangeSession({
+    config: simConfig(),
+    clock,
+    logger: silentLogger(),
+    factory: async () => sim as unknown as Exchange,
+  });
+  if (options.knobs) sim.setKnobs(options.knobs);
+  const journal = OrderJournal.open({ path: options.journalPath ?? ':memory:', clock, name: options.name ?? 'test' });
+  const notes: Rig['notes'] = [];
+  const manager = new OrderManager({
+    session,
+    journal,
+    clock,
+    config: { ...ORDERS_DEFAULTS, ...(options.config ?? {}) },
+    timing: { ...FAST_TIMING, ...(options.timing ?? {}) },
+    notify: (text, level) => notes.push({ text, level }),
+    ...(options.isPriceFresh ? { isPriceFresh: options.isPriceFresh } : {}),
+  });
+  const events: Rig['events'] = [];
+  for (const name of ['filled', 'failed', 'adopted', 'lost'] as const) {
+    manager.on(name, (order) => events.push({ name, clientOrderId: order.clientOrderId }));
+  }
+  return { clock, sim, session, journal, manager, notes, events };
+}
+
+/** A swap symbol with its last price and a resting (far from the market) buy price. */
+export async function market(sim: SimExchange, index = 0): Promise<{ symbol: string; amount: number; restingBuy: number; last: number }> {
+  await sim.loadMarkets();
+  const symbols = Object.keys(sim.markets).filter((s) => s.endsWith('/USD:USD')).sort();
+  const symbol = symbols[index];
+  if (!symbol) throw new Error('no sim market');
+  const m = sim.market(symbol);
+  const last = sim.getVenue().ticker(symbol).last;
+  const restingBuy = Number(sim.priceToPrecision(symbol, last * 0.8));
+  const minNotional = Number(m.limits.cost?.min ?? 5);
+  const amount = Number(sim.amountToPrecision(symbol, Math.max(m.limits.amount?.min ?? 0, (minNotional * 2) / restingBuy)));
+  return { symbol, amount, restingBuy, last };
+}
+
+/** Awaits `p` while moving virtual time (the sim's latency and the resolver sleep on it). */
+export async function drive<T>(clock: VirtualClock, p: Promise<T>, stepMs = 50, maxMs = 120_000): Promise<T> {
+  let done = false;
+  const tracked = p.finally(() => (done = true));
+  await clock.advanceUntil(() => done, maxMs, stepMs);
+  return tracked;
+}
