@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
@@ -104,6 +104,8 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       requireFreshPrice: options.config.requireFreshPrice,
       isPriceFresh: options.isPriceFresh,
     };
+    // Every resolution sleeping on the lifetime signal adds a listener; hundreds are normal.
+    setMaxListeners(0, this.#lifetime.signal);
     this.#resolver = new Resolver(this.#ctx);
     this.#tracker = new OrderTracker(this.#ctx);
     this.#executor = new OrderExecutor(this.#ctx, this.#resolver, this.#lifetime.signal);
@@ -151,6 +153,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
   /** `t_execute_orders`: sends queued orders until `signal` aborts (or the manager stops). */
   runExecutor(signal: AbortSignal): Promise<void> {
     const combined = AbortSignal.any([signal, this.#lifetime.signal]);
+    setMaxListeners(0, combined);
     const run = this.#executor.run(combined).finally(() => this.#runs.delete(run));
     this.#runs.add(run);
     return run;
