@@ -44,7 +44,7 @@ export async function get_filtered_watch_list(
   const blocked = new Set(restricted ?? []);
   const markets = await exchange.loadMarkets();
   return Object.values(markets)
-    .filter((m): m is Market & object => !!m && m.swap === true && m.linear === true && m.settle === settle)
+    .filter((m): m is NonNullable<Market> => !!m && m.swap === true && m.linear === true && m.settle === settle)
     .filter((m) => m.active !== false && !blocked.has(m.symbol) && passesRules(m, rules))
     .map((m) => m.symbol)
     .sort();
@@ -192,6 +192,9 @@ export async function create_limit_order_from_list(
   order: OrderList,
   params: Record<string, unknown> = {},
 ): Promise<PlacedOrderList> {
+  if (!Array.isArray(order)) {
+    throw new TypeError('create_limit_order_from_list: the order must be the list [id, size, price, side, symbol]');
+  }
   const [, size, price, side] = order;
   if (!(side === 'buy' || side === 'sell') || !(Number(size) > 0) || !(Number(price) > 0)) {
     return ['failed', size, price, 'InvalidOrder', symbol];

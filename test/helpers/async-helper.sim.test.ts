@@ -169,6 +169,9 @@ describe('async_helper on the simulated exchange (orders and positions)', () => 
       'InvalidOrder',
       symbol,
     ]);
+    await expect(create_limit_order_from_list(ex, symbol, { size: 1 } as never)).rejects.toThrow(
+      'create_limit_order_from_list: the order must be the list [id, size, price, side, symbol]',
+    );
     expect(await ex.fetchOpenOrders()).toEqual([]);
   });
 
