@@ -38,13 +38,15 @@ describe('parseFaultSpec', () => {
     ['5xx:status=404', 'status "404" must be 500..599'],
     ['visibility:soon', 'visibility takes one whole number of milliseconds'],
     ['5xx:colour=red', 'unknown option "colour"'],
+    ['429:ban=5', 'ban only applies to 418'],
+    ['418:ban=0', 'ban "0" must be a whole number of seconds'],
   ])('refuses %s with a message naming the problem', (spec, message) => {
     expect(() => parseFaultSpec(spec)).toThrow(UserError);
     expect(() => parseFaultSpec(spec)).toThrow(message);
   });
 
   it('formats back to a spec that parses to the same rules', () => {
-    const text = '5xx:0.25:path=klines:status=502,418:calls=2-4:retry=9,lost:as=hang:method=POST,visibility:150';
+    const text = '5xx:0.25:path=klines:status=502,418:calls=2-4:retry=9:ban=3,lost:as=hang:method=POST,visibility:150';
     const parsed = parseFaultSpec(text);
     expect(parseFaultSpec(formatFaultSpec(parsed))).toEqual(parsed);
     expect(formatFaultSpec(parseFaultSpec(''))).toBe('none');
@@ -52,7 +54,7 @@ describe('parseFaultSpec', () => {
 
   it('the help text documents every kind and option the parser knows', () => {
     const help = describeFaultSyntax();
-    for (const word of ['5xx', '429', '418', 'hang', 'reset', 'html', 'lost', 'visibility', 'calls=', 'path=', 'method=', 'retry=', 'status=', 'as=']) {
+    for (const word of ['5xx', '429', '418', 'hang', 'reset', 'html', 'lost', 'visibility', 'calls=', 'path=', 'method=', 'retry=', 'ban=', 'status=', 'as=']) {
       expect(help).toContain(word);
     }
   });
@@ -62,7 +64,7 @@ describe('FaultController', () => {
   const decisions = (seed: number, spec: string, n: number): (string | undefined)[] => {
     const controller = new FaultController({ seed, counters: new ServerCounters(), applyVisibility: () => undefined });
     controller.set(spec);
-    return Array.from({ length: n }, () => controller.decide('GET', '/fapi/v1/ticker/24hr')?.rule.kind);
+    return Array.from({ length: n }, () => controller.decide('GET', '/fapi/v1/ticker/24hr', 0)?.rule.kind);
   };
 
   it('repeats the same draws for the same seed and differs for another', () => {
@@ -80,15 +82,26 @@ describe('FaultController', () => {
     const controller = new FaultController({ seed: 1, counters, applyVisibility: (ms) => seen.push(ms) });
     controller.set('429:calls=2:method=POST,visibility:500');
     const kinds = [
-      controller.decide('GET', '/fapi/v1/order'),
-      controller.decide('POST', '/fapi/v1/order'),
-      controller.decide('GET', '/fapi/v1/order'),
-      controller.decide('POST', '/fapi/v1/order'),
-      controller.decide('POST', '/fapi/v1/order'),
+      controller.decide('GET', '/fapi/v1/order', 0),
+      controller.decide('POST', '/fapi/v1/order', 0),
+      controller.decide('GET', '/fapi/v1/order', 0),
+      controller.decide('POST', '/fapi/v1/order', 0),
+      controller.decide('POST', '/fapi/v1/order', 0),
     ].map((d) => d?.rule.kind);
     expect(kinds).toEqual([undefined, undefined, undefined, '429', undefined]);
     controller.clear();
     expect(seen).toEqual([500, undefined]);
     expect(counters.snapshot().faults).toEqual({ '429': 1, visibility: 1 });
+  });
+
+  it('a 418 with ban=SECS refuses every request until the ban ends, with the seconds left', () => {
+    const counters = new ServerCounters();
+    const controller = new FaultController({ seed: 1, counters, applyVisibility: () => undefined });
+    controller.set('418:calls=2:ban=10:path=klines');
+    expect(controller.decide('GET', '/fapi/v1/klines', 1_000)).toBeUndefined();
+    expect(controller.decide('GET', '/fapi/v1/klines', 2_000)).toMatchObject({ rule: { kind: '418' }, retryAfterSecs: 10 });
+    expect(controller.decide('GET', '/fapi/v1/time', 8_500)).toMatchObject({ rule: { kind: '418' }, retryAfterSecs: 4 });
+    expect(controller.decide('GET', '/fapi/v1/time', 12_000)).toBeUndefined();
+    expect(counters.faultCount('418')).toBe(2);
   });
 });

@@ -82,6 +82,25 @@ describe('each fault kind → the ccxt error class a caller sees', () => {
     expect(raw.headers.get('retry-after')).toBe('30');
   });
 
+  it('418 with ban=SECS keeps refusing every path until the ban has run out', async () => {
+    const banClock = new ShiftedClock();
+    const banned = await startSimServer({ port: 0, clock: banClock, faults: '418:ban=30:path=klines' });
+    try {
+      expect((await rawRequest(`${banned.url}/fapi/v1/ping`)).status).toBe(200);
+      const first = await rawRequest(`${banned.url}/fapi/v1/klines?symbol=BTCUSD&interval=1m`);
+      expect(first.status).toBe(418);
+      banClock.shiftMs += 20_000;
+      const during = await rawRequest(`${banned.url}/fapi/v1/ping`);
+      expect(during.status).toBe(418);
+      expect(Number(during.headers.get('retry-after'))).toBeLessThanOrEqual(10);
+      banClock.shiftMs += 10_000;
+      expect((await rawRequest(`${banned.url}/fapi/v1/ping`)).status).toBe(200);
+      expect(banned.counters.faultCount('418')).toBe(2);
+    } finally {
+      await banned.close();
+    }
+  });
+
   it('hang → RequestTimeout after the client timeout', async () => {
     server.faults.set('hang');
     const started = Date.now();

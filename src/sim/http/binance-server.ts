@@ -21,7 +21,7 @@
  * ```
  * RULE    = KIND[:RATE][:OPTION=VALUE]...        (rules separated by commas; "none" = no faults)
  * KIND    = 5xx | 500 | 502 | 503 | 504 | 429 | 418 | hang | reset | html | lost | visibility:MS
- * OPTIONS = calls=N|A-B  path=P[|P]  method=M[|M]  retry=SECS  status=N  as=reset|5xx|hang
+ * OPTIONS = calls=N|A-B  path=P[|P]  method=M[|M]  retry=SECS  ban=SECS  status=N  as=reset|5xx|hang
  * e.g.      5xx:0.1,429:0.05:retry=2,418:calls=10-20,hang:0.02,reset:0.02,html:0.01,lost:0.2:path=order,visibility:2000
  * ```
  * `lost` applies the request and then loses the answer; every other request fault answers before
@@ -39,7 +39,7 @@ import { SimVenue } from '../venue.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, verifySignedRequest } from './binance-auth.js';
 import { BinanceApiError, BINANCE_ERRORS } from './binance-error.js';
 import { createBinanceRoutes, type Route } from './binance-routes.js';
-import { FaultController } from './fault-controller.js';
+import { FaultController, type FaultDecision } from './fault-controller.js';
 import { describeFaultSyntax, type FaultRule } from './fault-spec.js';
 import { ServerCounters } from './server-counters.js';
 
@@ -120,10 +120,10 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       return;
     }
     counters.request(method, path);
-    const decision = faults.decide(method, path);
+    const decision = faults.decide(method, path, clock.now());
     if (decision && decision.rule.kind !== 'lost') {
       logger.debug({ method, path, fault: decision.rule.kind }, 'sim-server: fault injected');
-      injectFault(decision.rule, req, res, clock);
+      injectFault(decision, req, res, clock);
       return;
     }
     const rawQuery = url.search.startsWith('?') ? url.search.slice(1) : url.search;
@@ -252,7 +252,8 @@ function adminSpec(rawBody: string): string {
   return text;
 }
 
-function injectFault(rule: FaultRule, req: IncomingMessage, res: ServerResponse, clock: Clock): void {
+function injectFault(decision: FaultDecision, req: IncomingMessage, res: ServerResponse, clock: Clock): void {
+  const rule = decision.rule;
   switch (rule.kind) {
     case '5xx':
       return sendHtml(res, rule.status ?? 503);
@@ -261,7 +262,7 @@ function injectFault(rule: FaultRule, req: IncomingMessage, res: ServerResponse,
       return send(res, e.status, e.body(), { ...e.headers });
     }
     case '418': {
-      const secs = rule.retryAfterSecs ?? 1;
+      const secs = decision.retryAfterSecs ?? rule.retryAfterSecs ?? 1;
       const e = BINANCE_ERRORS.banned(clock.now() + secs * 1000, secs);
       return send(res, e.status, e.body(), { ...e.headers });
     }

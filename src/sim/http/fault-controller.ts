@@ -4,6 +4,8 @@ import type { ServerCounters } from './server-counters.js';
 /** What the server must do with one request. */
 export interface FaultDecision {
   readonly rule: FaultRule;
+  /** Overrides the rule's `Retry-After` (seconds left of a running ban). */
+  readonly retryAfterSecs?: number;
 }
 
 /** Options for {@link FaultController}. */
@@ -23,6 +25,7 @@ export interface FaultControllerOptions {
 export class FaultController {
   #spec: FaultSpec = { rules: [] };
   #calls: number[] = [];
+  #ban: { rule: FaultRule; untilMs: number } | undefined;
   #random: () => number;
   #counters: ServerCounters;
   #applyVisibility: (ms: number | undefined) => void;
@@ -38,6 +41,7 @@ export class FaultController {
     const parsed = typeof spec === 'string' ? parseFaultSpec(spec) : spec;
     this.#spec = parsed;
     this.#calls = parsed.rules.map(() => 0);
+    this.#ban = undefined;
     this.#applyVisibility(parsed.visibilityMs);
     if (parsed.visibilityMs !== undefined) this.#counters.fault('visibility');
   }
@@ -58,10 +62,15 @@ export class FaultController {
   }
 
   /**
-   * Picks the fault for a request, counting it, or returns `undefined`. Each rule whose filters
-   * match numbers the request; the first rule that fires wins and later rules are not consulted.
+   * Picks the fault for a request, counting it, or returns `undefined`. While a 418 ban runs
+   * every request gets it. Otherwise each rule whose filters match numbers the request; the
+   * first rule that fires wins and later rules are not consulted.
    */
-  decide(method: string, path: string): FaultDecision | undefined {
+  decide(method: string, path: string, nowMs: number): FaultDecision | undefined {
+    if (this.#ban && nowMs < this.#ban.untilMs) {
+      this.#counters.fault('418');
+      return { rule: this.#ban.rule, retryAfterSecs: Math.ceil((this.#ban.untilMs - nowMs) / 1000) };
+    }
     const rules = this.#spec.rules;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i];
@@ -71,6 +80,10 @@ export class FaultController {
       if (rule.calls && (call < rule.calls.from || call > rule.calls.to)) continue;
       if (rule.rate < 1 && this.#random() >= rule.rate) continue;
       this.#counters.fault(rule.kind);
+      if (rule.banSecs !== undefined) {
+        this.#ban = { rule, untilMs: nowMs + rule.banSecs * 1000 };
+        return { rule, retryAfterSecs: rule.banSecs };
+      }
       return { rule };
     }
     return undefined;

@@ -22,6 +22,8 @@ export interface FaultRule {
   readonly methods?: readonly string[];
   /** 429 / 418: the `Retry-After` header in seconds. */
   readonly retryAfterSecs?: number;
+  /** 418 only: once it fires, every request is refused with 418 for this many seconds. */
+  readonly banSecs?: number;
   /** 5xx (and `lost` with `as=5xx`): the status code sent. */
   readonly status?: number;
   /** `lost` only: how the response is lost. */
@@ -54,6 +56,7 @@ export function describeFaultSyntax(): string {
     '          path=P[|P...]         only these paths: full (/fapi/v1/order) or last segment (order)',
     '          method=M[|M...]       only these HTTP methods (GET, POST, DELETE)',
     '          retry=SECS            Retry-After seconds for 429/418 (default 1)',
+    '          ban=SECS              418 only: once fired, every request gets 418 for SECS (an IP ban)',
     '          status=N              status for 5xx and lost:as=5xx (default 503)',
     '          as=reset|5xx|hang     how a lost answer is lost',
     '  The first rule that fires answers the request. Admin paths (/__misso/...) never fault.',
@@ -101,6 +104,7 @@ interface MutableRule {
   paths?: string[];
   methods?: string[];
   retryAfterSecs?: number;
+  banSecs?: number;
   status?: number;
   lostAs?: LostMode;
 }
@@ -149,6 +153,13 @@ function parseRule(ruleText: string, kindText: string, parts: string[]): FaultRu
         rule.retryAfterSecs = secs;
         break;
       }
+      case 'ban': {
+        const secs = Number(value);
+        if (!Number.isInteger(secs) || secs < 1) fail(`ban "${value}" must be a whole number of seconds, at least 1`);
+        if (rule.kind !== '418') fail('ban only applies to 418');
+        rule.banSecs = secs;
+        break;
+      }
       case 'status': {
         const status = Number(value);
         if (!Number.isInteger(status) || status < 500 || status > 599) fail(`status "${value}" must be 500..599`);
@@ -162,7 +173,7 @@ function parseRule(ruleText: string, kindText: string, parts: string[]): FaultRu
         rule.lostAs = value as LostMode;
         break;
       default:
-        fail(`unknown option "${key}" (known: calls, path, method, retry, status, as)`);
+        fail(`unknown option "${key}" (known: calls, path, method, retry, ban, status, as)`);
     }
   });
   return rule;
@@ -180,6 +191,7 @@ export function formatFaultSpec(spec: FaultSpec): string {
     if (r.paths) bits.push(`path=${r.paths.join('|')}`);
     if (r.methods) bits.push(`method=${r.methods.join('|')}`);
     if (r.retryAfterSecs !== undefined) bits.push(`retry=${r.retryAfterSecs}`);
+    if (r.banSecs !== undefined) bits.push(`ban=${r.banSecs}`);
     if (r.status !== undefined) bits.push(`status=${r.status}`);
     if (r.lostAs !== undefined) bits.push(`as=${r.lostAs}`);
     return bits.join(':');
