@@ -6,6 +6,7 @@ import { createExchangeSession, type ManagedExchangeSession } from '../../src/ex
 import type { OrderTiming } from '../../src/orders/context.js';
 import { OrderJournal } from '../../src/orders/journal.js';
 import { OrderManager } from '../../src/orders/manager.js';
+import type { Order } from '../../src/orders/order.js';
 import type { OrderManagerEvents } from '../../src/orders/order-book.js';
 import { createSimExchange, type SimExchange } from '../../src/sim/sim-exchange.js';
 
@@ -85,7 +86,7 @@ export async function rig(options: {
   });
   const events: Rig['events'] = [];
   for (const name of ['filled', 'failed', 'adopted', 'lost'] as const) {
-    manager.on(name, (order) => events.push({ name, clientOrderId: order.clientOrderId }));
+    manager.on(name as 'failed', (order: Order) => events.push({ name, clientOrderId: order.clientOrderId }));
   }
   return { clock, sim, session, journal, manager, notes, events };
 }
@@ -93,7 +94,7 @@ export async function rig(options: {
 /** A swap symbol with its last price and a resting (far from the market) buy price. */
 export async function market(sim: SimExchange, index = 0): Promise<{ symbol: string; amount: number; restingBuy: number; last: number }> {
   await sim.loadMarkets();
-  const symbols = Object.keys(sim.markets).filter((s) => s.endsWith('/USD:USD')).sort();
+  const symbols = Object.keys(sim.markets ?? {}).filter((s) => s.endsWith('/USD:USD')).sort();
   const symbol = symbols[index];
   if (!symbol) throw new Error('no sim market');
   const m = sim.market(symbol);
