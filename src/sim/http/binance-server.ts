@@ -1,6 +1,7 @@
 /**
  * `misso sim-server`: the simulated venue behind a Binance USD-M futures REST face, so that an
- * unmodified `ccxt.binanceusdm` whose `urls.api` point here (see {@link rewriteApiUrls}) can load
+ * unmodified `ccxt.binanceusdm` whose `urls.api` origins point here (paths kept, e.g.
+ * `http://127.0.0.1:8555/fapi/v1`; the engine's `exchange.urls: {api: URL}` config does it) can load
  * markets, read tickers, candles, balance and positions, and place, query and cancel orders.
  *
  * ## Endpoints
@@ -45,7 +46,6 @@ import { ServerCounters } from './server-counters.js';
 
 export { describeFaultSyntax } from './fault-spec.js';
 export { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET } from './binance-auth.js';
-export { rewriteApiUrls } from './ccxt-urls.js';
 
 /** The port `misso sim-server` listens on unless told otherwise. */
 export const DEFAULT_SIM_PORT = 8555;
