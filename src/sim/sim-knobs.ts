@@ -76,15 +76,18 @@ export const SIM_KNOBS_SCHEMA = z.strictObject({
 /** Validated knobs, snake_case as in the config. */
 export type SimKnobs = z.output<typeof SIM_KNOBS_SCHEMA>;
 
-/** The knobs that can change while running (see `SimExchange.setKnobs`). */
-export const SIM_RUNTIME_KNOBS_SCHEMA = SIM_KNOBS_SCHEMA.pick({
-  liquidity_per_step_usd: true,
-  visibility_delay_ms: true,
-  latency_ms: true,
-  rate_limit: true,
-  faults: true,
-  timeout_delay_ms: true,
-}).partial();
+/**
+ * The knobs that can change while running (see `SimExchange.setKnobs`). No defaults: a knob left
+ * out keeps its current value.
+ */
+export const SIM_RUNTIME_KNOBS_SCHEMA = z.strictObject({
+  liquidity_per_step_usd: nonNegative.optional(),
+  visibility_delay_ms: nonNegative.optional(),
+  latency_ms: latencySchema.optional(),
+  rate_limit: rateLimitSchema.nullable().optional(),
+  faults: z.array(faultSchema).optional(),
+  timeout_delay_ms: nonNegative.optional(),
+});
 
 /** One fault rule, validated. */
 export type FaultRule = z.output<typeof faultSchema>;
