@@ -123,6 +123,18 @@ describe('each fault kind → the ccxt error class a caller sees', () => {
     expect(e).not.toBeInstanceOf(NetworkError);
   });
 
+  it('html on other calls → ccxt does not throw at all: OHLCV rows of nulls, orders made of characters', async () => {
+    // Documented hazard for the engine: a 200 HTML page is "success" for these calls.
+    server.faults.set('html');
+    const rows = await ex.fetchOHLCV(SYMBOL, '1m', undefined, 2);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.every((v) => v === undefined || v === null))).toBe(true);
+    const orders = await ex.fetchOpenOrders(SYMBOL);
+    expect(orders.length).toBeGreaterThan(1);
+    expect(orders.every((o) => o.symbol === undefined || o.symbol === SYMBOL)).toBe(true);
+    expect(orders.some((o) => o.clientOrderId !== undefined)).toBe(false);
+  });
+
   it('lost → the order is applied, the caller sees NetworkError, and finds the order by client id afterwards', async () => {
     server.faults.set('lost:path=order:method=POST');
     const e = await thrown(() => ex.createOrder(SYMBOL, 'market', 'buy', 0.001, undefined, { clientOrderId: 'lost-1' }));
