@@ -32,10 +32,12 @@ describe('an unmodified ccxt.binanceusdm against misso sim-server', () => {
   });
 
   it('fetches one ticker and all tickers with the venue prices', async () => {
+    // The price moves every 10 s step: the answer must be the venue's last on either side of the call.
+    const before = server.venue.ticker(SYMBOL).last;
     const t = await ex.fetchTicker(SYMBOL);
-    const sim = server.venue.ticker(SYMBOL);
+    const after = server.venue.ticker(SYMBOL).last;
     expect(t.symbol).toBe(SYMBOL);
-    expect(t.last).toBeCloseTo(sim.last, 6);
+    expect([before, after]).toContain(t.last);
     expect(t.high).toBeGreaterThanOrEqual(t.low!);
     expect(typeof t.timestamp).toBe('number');
     const all = await ex.fetchTickers();
@@ -45,10 +47,11 @@ describe('an unmodified ccxt.binanceusdm against misso sim-server', () => {
   });
 
   it('fetches OHLCV: latest rows without since, rows from since with a limit', async () => {
+    const started = Date.now();
     const latest = await ex.fetchOHLCV(SYMBOL, '1m', undefined, 5);
-    expect(latest).toHaveLength(5);
     const now = Date.now();
-    expect(latest[4]![0]).toBe(Math.floor(now / 60_000) * 60_000);
+    expect(latest).toHaveLength(5);
+    expect([started, now].map((ms) => Math.floor(ms / 60_000) * 60_000)).toContain(latest[4]![0]);
     for (let i = 1; i < latest.length; i++) expect(latest[i]![0]! - latest[i - 1]![0]!).toBe(60_000);
 
     const since = Math.floor(now / 3_600_000) * 3_600_000 - 10 * 3_600_000 + 1;

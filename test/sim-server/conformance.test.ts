@@ -175,9 +175,11 @@ describe.each(FACES)('$name', ({ name, make }) => {
   });
 
   it('gives a ticker with the venue last price', async () => {
+    // The price moves every 10 s step: the answer must be the venue's last on either side of the call.
+    const before = face.venue.ticker(SYMBOL).last;
     const t = await ex.fetchTicker(SYMBOL);
     expect(t.symbol).toBe(SYMBOL);
-    expect(t.last).toBeCloseTo(face.venue.ticker(SYMBOL).last, 6);
+    expect([before, face.venue.ticker(SYMBOL).last]).toContain(t.last);
     record(name, 'ticker', t);
     const all = await ex.fetchTickers([SYMBOL, 'ETH/USD:USD']);
     expect(Object.keys(all).sort()).toEqual([SYMBOL, 'ETH/USD:USD']);
@@ -185,9 +187,10 @@ describe.each(FACES)('$name', ({ name, make }) => {
   });
 
   it('gives OHLCV rows with the same since/limit semantics', async () => {
+    const started = Date.now();
     const latest = await ex.fetchOHLCV(SYMBOL, '5m', undefined, 4);
     expect(latest).toHaveLength(4);
-    expect(latest[3]![0]).toBe(Math.floor(Date.now() / 300_000) * 300_000);
+    expect([started, Date.now()].map((ms) => Math.floor(ms / 300_000) * 300_000)).toContain(latest[3]![0]);
     const since = latest[0]![0]! - 20 * 300_000 + 1;
     const rows: OHLCV[] = await ex.fetchOHLCV(SYMBOL, '5m', since, 3);
     expect(rows.map((r) => r[0])).toEqual([1, 2, 3].map((k) => since - 1 + k * 300_000));
@@ -224,13 +227,16 @@ describe.each(FACES)('$name', ({ name, make }) => {
     record(name, 'order', await ex.fetchOrder(order.id!, SYMBOL));
     const all = await ex.fetchOrders(SYMBOL);
     expect(all.map((o) => o.clientOrderId)).toEqual(['conf-limit-1', 'conf-mkt-1']);
+    const simBefore = face.venue.positions()[0]!;
     const positions = await ex.fetchPositions();
     expect(positions).toHaveLength(1);
     const p = positions[0]!;
     const sim = face.venue.positions()[0]!;
     expect(p).toMatchObject({ symbol: SYMBOL, side: 'long', contracts: 0.02, marginMode: 'cross', hedged: false });
     expect(p.entryPrice).toBeCloseTo(sim.entryPrice, 6);
-    expect(p.notional).toBeCloseTo(sim.notional, 6);
+    // The mark moves every 10 s step: the notional must match one side of the call.
+    const near = (x: number): boolean => Math.abs((p.notional ?? NaN) - x) < 1e-6;
+    expect(near(simBefore.notional) || near(sim.notional)).toBe(true);
     record(name, 'position', p);
   });
 
