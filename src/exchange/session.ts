@@ -76,7 +76,12 @@ export async function createExchangeSession(options: ExchangeSessionOptions): Pr
   const first = await factory();
   const budget = RateBudget.fromConfig(config.rateBudget, first.rateLimit, clock);
   const session = new Session(options, factory, first, budget);
-  if (options.loadMarkets ?? true) await session.exchange.loadMarkets();
+  try {
+    if (options.loadMarkets ?? true) await session.exchange.loadMarkets();
+  } catch (err: unknown) {
+    await session.close();
+    throw err;
+  }
   return session;
 }
 
@@ -226,20 +231,38 @@ class Session implements ManagedExchangeSession {
     if (c.kind === 'rate_limit') {
       const kind = c.ban ? 'ban' : 'rate_limit';
       this.budget.penalize(c.retryAfterMs === undefined ? { kind } : { kind, retryAfterMs: c.retryAfterMs });
-      this.#logger.warn({ method, error: c.name, retryAfterMs: c.retryAfterMs, ban: c.ban === true }, 'exchange pushed back: pausing');
+      this.#logger.warn(
+        { method, error: c.name, retryAfterMs: c.retryAfterMs, ban: c.ban === true },
+        c.ban
+          ? 'exchange banned this IP: every call waits until the ban ends; lower rate_budget.capacity or stop other bots on this IP'
+          : 'exchange rate limit hit: status, account and market calls pause; orders still go out',
+      );
     } else if (c.kind === 'nonce') {
       await this.#resync(instance);
     } else if (c.kind === 'auth') {
-      this.#logger.error({ method, error: c.name, msg: c.message }, 'exchange refused our credentials');
+      this.#logger.error(
+        { method, error: c.name, detail: c.message },
+        'exchange refused our credentials: check the apiKey/secret environment variables, the key permissions and its IP whitelist',
+      );
     }
   }
 
   #resync(instance: Exchange): Promise<void> {
     this.#resyncing ??= (async () => {
+      try {
+        await this.budget.acquire('account');
+      } catch {
+        return; // closing
+      }
       this.#resyncs.attempted++;
       const result = await resyncClock(instance);
       if (result.ok) this.#resyncs.ok++;
-      this.#logger.warn({ ...result }, 'InvalidNonce: resynced the clock offset');
+      this.#logger.warn(
+        { ...result },
+        result.ok
+          ? 'InvalidNonce: resynced the clock offset with the exchange'
+          : 'InvalidNonce: could not resync the clock offset; check this machine\'s time sync (NTP)',
+      );
     })().finally(() => {
       this.#resyncing = undefined;
     });
@@ -284,7 +307,10 @@ class Session implements ManagedExchangeSession {
         if (built) await this.#closeInstance(built);
         if (signal.aborted) throw new StoppedError('exchange restart aborted');
         const c = classifyError(err, this.#clock.now());
-        this.#logger.warn({ attempt, error: c.name, kind: c.kind, msg: c.message, retryInMs: delay }, 'restart: rebuild failed');
+        this.#logger.warn(
+          { attempt, error: c.name, kind: c.kind, detail: c.message, retryInMs: delay },
+          'restart: rebuilding the exchange failed, retrying; calls wait at the gate meanwhile',
+        );
         if (!(await this.#clock.sleep(delay, signal))) throw new StoppedError('exchange restart aborted');
         delay = Math.min(delay * 2, this.#rebuildMaxDelayMs);
       }

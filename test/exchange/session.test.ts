@@ -81,6 +81,13 @@ describe('ExchangeSession proxy', () => {
     // loadMarkets answered from memory costs nothing.
     await session.exchange.loadMarkets();
     expect(session.budget.used()).toBe(42);
+    // Synchronous helpers are not calls; implicit endpoint methods are.
+    expect(session.exchange.amountToPrecision(SYMBOL, 0.01234)).toBe('0.012');
+    const implicit = session.exchange as unknown as { fapiPrivatePostOrder: (p: object) => Promise<unknown> };
+    await implicit.fapiPrivatePostOrder({ symbol: 'BTCUSDT', side: 'BUY', type: 'MARKET', quantity: '0.01' });
+    const after = session.stats();
+    expect(Object.keys(after.calls).sort()).toEqual(['fapiPrivatePostOrder', 'fetchTicker', 'fetchTickers', 'loadMarkets']);
+    expect(after.budget.byPriority.order.granted).toBe(1);
   });
 
   it('makes callers wait for the budget in virtual time', async () => {
