@@ -26,7 +26,10 @@ const USAGE = `Usage: misso sim-server [--host 127.0.0.1] [--port ${DEFAULT_SIM_
                         [--api-key KEY] [--secret SECRET] [--log-level LEVEL] [--help]
 
 Serves the simulated market over the Binance USD-M futures REST dialect, so that an unmodified
-ccxt.binanceusdm can trade against it once every URL in its urls.api points at this server.
+ccxt.binanceusdm can trade against it once every URL in its urls.api has this server as origin,
+paths kept (https://fapi.binance.com/fapi/v1 -> http://127.0.0.1:8555/fapi/v1; the engine config
+exchange.urls: {api: http://127.0.0.1:8555} does that). Give ccxt the options
+fetchCurrencies: false and fetchOpenOrders: {warnWithoutSymbol: false}.
 
   --host HOST        address to listen on (default 127.0.0.1)
   --port PORT        port to listen on, 0 for any free port (default ${DEFAULT_SIM_PORT})
