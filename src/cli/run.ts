@@ -96,11 +96,12 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
   };
   try {
     io.stderr.write(`misso: starting ${configPath} on ${updater.config.exchange.id}\n`);
-    await updater.start();
+    // The status server comes up first, so /readyz can say "starting" during the init update.
     if (httpPortToUse !== null) {
       server = await startStatusServer({ source: updater.statusSource(), host: updater.config.http.host, port: httpPortToUse, logger: updater.logger });
       io.stderr.write(`misso: status on ${server.url} (dashboard), ${server.url}/metrics\n`);
     }
+    await updater.start();
     draw();
     ticker = setInterval(draw, live ? 1000 : 5000);
     const stopTimer = forSecs === null ? null : setTimeout(() => void updater.stop(), forSecs * 1000);

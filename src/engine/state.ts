@@ -37,6 +37,7 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
   readonly #values = new Map<string, unknown>();
   readonly #meta = new Map<string, AttributeMeta>();
   readonly #keyTimes = new Map<string, Map<string, number>>();
+  readonly #watchedSince = new Map<string, number>();
 
   constructor(initial: Readonly<Record<string, unknown>>, clock: Clock) {
     super();
@@ -119,9 +120,14 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
     return m ? { ...m } : undefined;
   }
 
+  /**
+   * Gives `name` a maximum age. A value never written goes stale `maxAgeMs` after this call: its
+   * feeding task gets one full period of grace to produce it.
+   */
   setMaxAge(name: string, maxAgeMs: number | null): void {
     const m = this.#meta.get(name) ?? { updatedAt: null, source: null, maxAgeMs: null };
     this.#meta.set(name, { ...m, maxAgeMs });
+    this.#watchedSince.set(name, this.#clock.now());
   }
 
   /** Milliseconds since the last write, or null if never written. */
@@ -130,12 +136,12 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
     return at === null || at === undefined ? null : this.#clock.now() - at;
   }
 
-  /** Stale: it has a max age and was never written or was written longer ago than that. */
+  /** Stale: it has a max age and was last written (or, never written, first watched) longer ago than that. */
   isStale(name: string): boolean {
     const m = this.#meta.get(name);
     if (!m || m.maxAgeMs === null) return false;
-    if (m.updatedAt === null) return true;
-    return this.#clock.now() - m.updatedAt > m.maxAgeMs;
+    const since = m.updatedAt ?? this.#watchedSince.get(name) ?? 0;
+    return this.#clock.now() - since > m.maxAgeMs;
   }
 
   /** When `key` of dict attribute `name` was last written, or null. */

@@ -1,6 +1,7 @@
+import type { RateBudget } from '../exchange/budget.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { AttributeStatus, Phase, StatusSnapshot, TaskStatus as PublicTaskStatus } from '../http/types.js';
-import type { OrderManager } from '../orders/manager.js';
+import type { OrderStats } from '../orders/manager.js';
 import type { StateStore } from './state.js';
 import type { TaskStatus } from './task-kind.js';
 
@@ -14,7 +15,7 @@ export interface SnapshotInput {
   readiness: Record<string, boolean>;
   tasks: Record<string, TaskStatus>;
   state: StateStore;
-  orders: OrderManager | null;
+  orderStats: OrderStats | null;
   session: ExchangeSession | null;
   restarts: number;
 }
@@ -53,8 +54,8 @@ export function buildSnapshot(input: SnapshotInput): StatusSnapshot {
   for (const [name, s] of Object.entries(input.tasks)) tasks[name] = toPublicStatus(s);
   const lastPrice = state.get<Record<string, number> | null>('last_price') ?? {};
   const prices = Object.fromEntries(Object.entries(lastPrice).slice(0, PRICES_SHOWN));
-  const orderStats = input.orders?.stats();
-  const budget = sessionBudget(input.session);
+  const orderStats = input.orderStats;
+  const budget = sessionBudget(input.session, now);
   const allUp = Object.values(tasks).every((t) => t.ok !== false);
   return {
     name: input.name,
@@ -67,12 +68,12 @@ export function buildSnapshot(input: SnapshotInput): StatusSnapshot {
     tasks,
     attributes,
     orders: {
-      pending: orderStats?.pending ?? 0,
+      pending: (orderStats?.queued ?? 0) + (orderStats?.resolving ?? 0),
       open: orderStats?.open ?? 0,
       recentlyClosed: orderStats?.recentlyClosed ?? 0,
       lost: orderStats?.lost ?? 0,
-      failed: orderStats?.failed ?? 0,
-      submitted: orderStats?.submitted ?? 0,
+      failed: orderStats?.byStatus.failed ?? 0,
+      submitted: orderStats?.sent ?? 0,
     },
     exchange: {
       restarting: input.session?.restarting ?? false,
@@ -92,11 +93,20 @@ function numberOrNull(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-function sessionBudget(session: ExchangeSession | null): StatusSnapshot['exchange']['budget'] {
-  const budget = (session as { budget?: { snapshot?: () => StatusSnapshot['exchange']['budget'] } } | null)?.budget;
-  return (
-    budget?.snapshot?.() ?? { capacity: 0, windowMs: 0, usedInWindow: 0, waiting: {}, pausedUntil: null }
-  );
+function sessionBudget(session: ExchangeSession | null, now: number): StatusSnapshot['exchange']['budget'] {
+  const budget = (session as { budget?: RateBudget } | null)?.budget;
+  if (!budget) return { capacity: 0, windowMs: 0, usedInWindow: 0, waiting: {}, pausedUntil: null };
+  const stats = budget.stats();
+  const waiting: Record<string, number> = {};
+  for (const [priority, s] of Object.entries(stats.byPriority)) waiting[priority] = s.waiting;
+  const pausedUntil = Math.max(stats.pausedUntil, stats.bannedUntil);
+  return {
+    capacity: stats.capacity,
+    windowMs: stats.windowMs,
+    usedInWindow: stats.used,
+    waiting,
+    pausedUntil: pausedUntil > now ? pausedUntil : null,
+  };
 }
 
 /** A task's status as the status server shows it: a task feeding stale data counts as down. */

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { basename, dirname } from 'node:path';
 import type { Exchange } from 'ccxt';
 import { SystemClock, type Clock } from '../core/clock.js';
@@ -9,9 +9,9 @@ import type { MissoConfig, TaskConfig } from '../config/types.js';
 import { createExchangeSession } from '../exchange/session.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { StatusEvent, StatusSnapshot, StatusSource } from '../http/types.js';
-import { createNotifier, type Notifier } from '../notify/index.js';
+import { createNotifier, setDefaultNotifier, type Notifier } from '../notify/index.js';
 import { OrderJournal } from '../orders/journal.js';
-import { OrderManager } from '../orders/manager.js';
+import { OrderManager, type OrderStats } from '../orders/manager.js';
 import { BUILTIN_TASK_KINDS } from '../tasks/registry.js';
 import { configContext } from './config-context.js';
 import { loadModule, loadTaskKind } from './module-registry.js';
@@ -93,6 +93,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   #session: ExchangeSession | null = null;
   #journal: OrderJournal | null = null;
   #orders: OrderManager | null = null;
+  #finalOrderStats: OrderStats | null = null;
   #notifier: Notifier | null = null;
   #loops: Promise<void>[] = [];
   #startPromise: Promise<void> | null = null;
@@ -145,6 +146,8 @@ export class Updater extends EventEmitter<UpdaterEvents> {
       if (this.listenerCount('status') > 0) this.#emitAttribute(change.name);
     });
     this.#staleness = new StalenessWatch(this.state);
+    // Every task loop listens on the one stop signal.
+    setMaxListeners(0, this.#stop.signal);
     this.#startedAt = this.clock.now();
     this.#initPromise = new Promise((resolveInit) => (this.#initDone = resolveInit));
   }
@@ -241,6 +244,8 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   async #start(): Promise<void> {
     this.#setPhase('starting');
     this.#notifier = this.#options.notifier ?? createNotifier(this.config.notify, { clock: this.clock, logger: this.logger });
+    // `telegram_notify_msg` called from a config reaches the operator through this notifier.
+    setDefaultNotifier(this.#notifier);
     const sessionOptions = {
       config: this.config.exchange,
       clock: this.clock,
@@ -440,7 +445,11 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     this.emit('task', { name, status, error });
     this.#emitStatus({ type: 'task', at: this.clock.now(), task: name, status: toPublicStatus(status) });
     if (entry.kind.mode === 'once') {
-      if (status.ok) this.#markInitDone();
+      // A run-once task reports once: it must not count as down in every later status window.
+      if (status.ok) {
+        delete systemStatus[name];
+        this.#markInitDone();
+      }
       else if (error && status.consecutiveFailures >= (this.#options.initAttempts ?? 5)) {
         this.#initFailed(new Error(`init update failed ${status.consecutiveFailures} times; last error: ${error.message}`));
       }
@@ -531,8 +540,8 @@ export class Updater extends EventEmitter<UpdaterEvents> {
 
   async #doStop(): Promise<void> {
     if (this.#phase !== 'faulted') this.#setPhase('stopping');
-    this.state.set('stop_updates', true, 'engine');
     this.#stop.abort(new Error('stopping'));
+    this.state.set('stop_updates', true, 'engine');
     const errors: Error[] = [];
     const step = async (label: string, fn: () => Promise<unknown> | unknown): Promise<void> => {
       try {
@@ -547,10 +556,21 @@ export class Updater extends EventEmitter<UpdaterEvents> {
       await Promise.all([...this.#tasks.values()].map((t) => t.supervisor?.settle()));
       await Promise.race([Promise.all(this.#loops), new Promise((r) => setTimeout(r, 2000).unref())]);
     });
-    await step('orders', () => this.#orders?.stop({ onStop: this.config.orders.onStop }));
+    await step('orders', async () => {
+      if (!this.#orders) return;
+      const report = await this.#orders.stop({ onStop: this.config.orders.onStop });
+      this.logger.info({ report }, 'orders stopped');
+      // The journal closes next; keep the last figures for status views.
+      this.#finalOrderStats = this.#orders.stats();
+    });
     await step('exchange', () => this.#session?.close());
     await step('journal', () => this.#journal?.close());
-    await step('notifier', () => this.#notifier?.close());
+    await step('notifier', async () => {
+      if (this.#notifier) {
+        setDefaultNotifier(null);
+        await this.#notifier.close();
+      }
+    });
     if (this.#phase !== 'faulted') this.#setPhase('stopped');
     this.logger.info({ errors: errors.length }, 'updater stopped');
   }
@@ -580,7 +600,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
       readiness: { ...this.#readiness },
       tasks: this.taskStatuses(),
       state: this.state,
-      orders: this.#orders,
+      orderStats: this.#finalOrderStats ?? this.#orders?.stats() ?? null,
       session: this.#session,
       restarts: this.#restarts,
     });

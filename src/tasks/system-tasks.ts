@@ -1,4 +1,5 @@
 import type { TaskKind } from '../engine/task-kind.js';
+import { evaluate_system_status } from '../helpers/helper.js';
 import { renderTemplate } from './template.js';
 
 /**
@@ -28,26 +29,24 @@ export const shutdown: TaskKind = {
   waitForInit: false,
   gated: false,
   async run(rt) {
-    rt.heartbeat();
-    if (rt.state.get('stop_updates') === true) {
-      rt.engine.requestStop('stop_updates was set');
-      return;
+    // Wakes on the change itself; the periodic wake-up is only its heartbeat.
+    let requested = rt.state.get('stop_updates') === true;
+    const onChange = (change: { name: string; value: unknown }): void => {
+      if (change.name === 'stop_updates' && change.value === true) requested = true;
+      if (requested) wake.abort();
+    };
+    let wake = new AbortController();
+    rt.state.on('change', onChange);
+    try {
+      while (!rt.signal.aborted && !requested) {
+        rt.heartbeat();
+        wake = new AbortController();
+        await rt.clock.sleep(5000, AbortSignal.any([rt.signal, wake.signal]));
+      }
+    } finally {
+      rt.state.off('change', onChange);
     }
-    await new Promise<void>((resolve) => {
-      const onChange = (change: { name: string; value: unknown }): void => {
-        if (change.name === 'stop_updates' && change.value === true) {
-          done();
-          rt.engine.requestStop('stop_updates was set');
-        }
-      };
-      const done = (): void => {
-        rt.state.off('change', onChange);
-        rt.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      rt.state.on('change', onChange);
-      rt.signal.addEventListener('abort', done, { once: true });
-    });
+    if (requested && !rt.signal.aborted) rt.engine.requestStop('stop_updates was set');
   },
 };
 
@@ -73,11 +72,10 @@ export const systemStatus: TaskKind = {
     const own = rt.name;
     const status = rt.state.get<Record<string, boolean | null>>('system_status');
     if (windows.has(rt.config)) {
-      const down = Object.entries(status)
-        .filter(([name, ok]) => name !== own && ok !== true)
-        .map(([name]) => name);
-      if (down.length > 0) rt.notify(`${down.length} modules down: ${down.join(', ')}`, 'error', `${own}:down:${down.join(',')}`);
-      rt.state.set('system_health', { up: Object.keys(status).filter((n) => n !== own).length - down.length, down }, own);
+      const others = Object.fromEntries(Object.entries(status).filter(([name]) => name !== own));
+      const verdict = evaluate_system_status(others);
+      if (verdict.down.length > 0) rt.notify(verdict.message, 'error', `${own}:down:${verdict.down.join(',')}`);
+      rt.state.set('system_health', { up: verdict.up, down: verdict.down }, own);
     }
     const template = typeof rt.config.options['message'] === 'string' ? (rt.config.options['message'] as string) : DEFAULT_STATUS_MESSAGE;
     rt.notify(renderTemplate(template, rt.state), 'info', `${own}:summary`);

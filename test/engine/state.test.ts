@@ -75,11 +75,14 @@ describe('staleness as data', () => {
     const clock = new VirtualClock(1_000_000);
     const state = new StateStore({ last_price: {} }, clock);
     state.setMaxAge('last_price', 3000);
+    expect(state.isStale('last_price')).toBe(false); // one period of grace to produce it
+    await clock.advance(3001);
     expect(state.isStale('last_price')).toBe(true);
     state.merge('last_price', { A: 1 }, 'tickers');
+    expect(state.isStale('last_price')).toBe(false);
     await clock.advance(2000);
     state.merge('last_price', { B: 2 }, 'tickers');
-    expect(state.meta('last_price')).toMatchObject({ updatedAt: 1_002_000, source: 'tickers', maxAgeMs: 3000 });
+    expect(state.meta('last_price')).toMatchObject({ updatedAt: 1_005_001, source: 'tickers', maxAgeMs: 3000 });
     await clock.advance(1500);
     expect(state.isKeyFresh('last_price', 'A')).toBe(false);
     expect(state.isKeyFresh('last_price', 'B')).toBe(true);
