@@ -119,6 +119,13 @@ describe('an unmodified ccxt.binanceusdm against misso sim-server', () => {
     expect((await ex.fetchOpenOrders(SYMBOL)).map((o) => o.id)).not.toContain(target.id);
   });
 
+  it('cancels an order by its client order id', async () => {
+    const price = Number(ex.priceToPrecision(SYMBOL, server.venue.ticker(SYMBOL).last * 0.8));
+    const order = await ex.createOrder(SYMBOL, 'limit', 'sell', 0.001, price * 2, { clientOrderId: 'calls-cancel-cid' });
+    const canceled = await ex.cancelOrder('', SYMBOL, { clientOrderId: 'calls-cancel-cid' });
+    expect(canceled).toMatchObject({ id: order.id, clientOrderId: 'calls-cancel-cid', status: 'canceled' });
+  });
+
   it('fetches positions with size, side, entry price and margin mode', async () => {
     const positions = await ex.fetchPositions();
     const sim = server.venue.positions();
