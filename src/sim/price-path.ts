@@ -63,7 +63,8 @@ export function levelOf(durationMs: number): number {
   return level;
 }
 
-const CACHE_LIMIT = 200_000;
+/** About 20 MB of generated bars at most; enough for 1000 candles of every timeframe of ~40 markets. */
+const CACHE_LIMIT = 50_000;
 
 /** The deterministic price path of all markets of one venue. */
 export class PricePath {

@@ -22,6 +22,8 @@ const faultSchema = z.strictObject({
     .optional(),
   /** ccxt method names (`createOrder`, `fetchOrder`, …); every method when absent. */
   methods: z.array(z.string().min(1)).nonempty().optional(),
+}).refine((rule) => rule.probability !== undefined || rule.calls !== undefined, {
+  message: 'a fault needs `probability` or `calls` (or both)',
 });
 
 const latencySchema = z.union([

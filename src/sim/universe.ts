@@ -15,12 +15,6 @@ export interface MarketSpec {
   maxLeverage?: number;
 }
 
-/** Universe options of {@link SimVenue}. */
-export interface UniverseOptions {
-  /** Replaces the default list entirely. */
-  markets?: readonly MarketSpec[];
-}
-
 /** [base, reference price, daily volatility] of the default perpetuals, largest first. */
 const PERPETUALS: readonly (readonly [string, number, number])[] = [
   ['BTC', 64_000, 0.03],

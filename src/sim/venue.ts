@@ -63,6 +63,7 @@ const MAX_CANDLE_LIMIT = 1500;
  * access. Everything returned is a copy. Refusals throw {@link SimError}.
  */
 export class SimVenue {
+  /** The seed the venue was built with. */
   readonly seed: number;
   readonly #clock: Clock;
   readonly #markets: SimMarket[];
@@ -412,6 +413,7 @@ export class SimVenue {
       execute(order, market, this.#account, execPrice, amount, false, now, () => this.#fillId());
       // A marketable order never rests: what the touch could not take (reduce-only caps) expires.
       this.#orders.settle(order, order.remaining <= 0 ? 'closed' : 'expired', now);
+      this.#expireIdleReduceOnly(market.symbol, now);
     }
     return order;
   }
@@ -458,6 +460,7 @@ export class SimVenue {
         const end = start + STEP_MS;
         const touched = matchStep(orders, market, bar, this.#liquidityPerStepUsd, this.#account, end, () => this.#fillId());
         for (const o of touched) this.#afterExecution(o, end);
+        if (touched.length > 0) this.#expireIdleReduceOnly(symbol, end);
       }
       if (!this.#orders.hasOpen) break;
     }
@@ -465,15 +468,15 @@ export class SimVenue {
   }
 
   #afterExecution(order: SimOrder, now: number): void {
-    if (order.remaining <= 0) {
-      this.#orders.settle(order, 'closed', now);
-      return;
-    }
-    if (order.reduceOnly) {
-      const pos = this.#account.signedContracts(order.symbol);
-      const reducible = order.side === 'buy' ? -pos : pos;
-      // Binance expires a reduce-only order once there is nothing left for it to reduce.
-      if (reducible <= 0) this.#orders.settle(order, 'expired', now);
+    if (order.remaining <= 0) this.#orders.settle(order, 'closed', now);
+  }
+
+  /** Binance expires reduce-only orders as soon as there is nothing left for them to reduce. */
+  #expireIdleReduceOnly(symbol: string, now: number): void {
+    const pos = this.#account.signedContracts(symbol);
+    for (const o of this.#orders.open()) {
+      if (o.symbol !== symbol || !o.reduceOnly) continue;
+      if ((o.side === 'buy' ? -pos : pos) <= 0) this.#orders.settle(o, 'expired', now);
     }
   }
 

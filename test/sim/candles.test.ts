@@ -117,6 +117,15 @@ describe('SimVenue candles', () => {
     expect(() => venue.candles('SOL/USD:USD', '1m', undefined, 5000)).toThrow(/limit/);
   });
 
+  it('gives the same bars whatever order they are asked in (random access, cache-independent)', () => {
+    const clock = new VirtualClock(START + 99_000);
+    const a = new SimVenue({ seed: 9, clock });
+    const b = new SimVenue({ seed: 9, clock });
+    for (const tf of ['1d', '4h', '1h', '15m', '5m']) b.candles('LINK/USD:USD', tf, undefined, 1000);
+    expect(b.candles('LINK/USD:USD', '1m', undefined, 300)).toEqual(a.candles('LINK/USD:USD', '1m', undefined, 300));
+    expect(a.candles('LINK/USD:USD', '1d', undefined, 30)).toEqual(b.candles('LINK/USD:USD', '1d', undefined, 30));
+  });
+
   it('walks 1000 daily candles back', () => {
     const venue = new SimVenue({ seed: 7, clock: new VirtualClock(START) });
     const rows = venue.candles('BTC/USD:USD', '1d', undefined, 1000);

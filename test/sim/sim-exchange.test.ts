@@ -148,6 +148,7 @@ describe('SimExchange (ccxt face)', () => {
     expect(() => createSimExchange({ rate_limit: { capacity: 0, refill_per_sec: 1 } }, { clock })).toThrow(/rate_limit\.capacity/);
     expect(() => createSimExchange({ faults: [{ kind: 'timeout_after', calls: [5, 2] }] }, { clock })).toThrow(/faults\.0\.calls/);
     expect(() => createSimExchange({ seed: 1.5 }, { clock })).toThrow(/seed/);
+    expect(() => createSimExchange({ faults: [{ kind: 'timeout_before' }] }, { clock })).toThrow(/faults\.0: a fault needs/);
     expect(SIM_KNOBS_SCHEMA.parse({ id: 'sim' }).seed).toBe(7);
   });
 });

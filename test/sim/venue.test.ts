@@ -166,11 +166,15 @@ describe('SimVenue matching', () => {
     expect(flip.fills[0]!.realizedPnl).toBeCloseTo(realised, 9);
     expect(v.balance().wallet).toBeCloseTo(10_000 - open.fee - flip.fee + realised, 9);
 
+    // A resting reduce-only order expires once the position it reduces is gone.
+    const takeProfit = v.placeOrder({ symbol, side: 'sell', type: 'limit', amount: 1, price: 9_000, reduceOnly: true });
+    expect(v.balance().used).toBeCloseTo(v.positions()[0]!.initialMargin, 9);
     // Reduce-only sell larger than the position is capped and the rest expires.
     const close = v.placeOrder({ symbol, side: 'sell', type: 'market', amount: 5, reduceOnly: true });
     expect(close.filled).toBe(1);
     expect(close.status).toBe('expired');
     expect(v.positions()).toEqual([]);
+    expect(v.getOrder({ id: takeProfit.id })).toMatchObject({ status: 'expired', filled: 0 });
     const b2 = v.balance();
     expect(b2.used).toBe(0);
     expect(b2.total).toBeCloseTo(b2.wallet, 9);
