@@ -79,6 +79,7 @@ export class OrderJournal {
   readonly #insert: (order: Order, kind: string, detail: unknown) => void;
   readonly #save: (order: Order, kind: string, from: OrderStatus | null, detail: unknown) => void;
   readonly #allocate: () => number;
+  readonly #createIntent: (intent: OrderIntent) => Order;
 
   private constructor(opened: OpenedDatabase, clock: Clock, name: string) {
     this.#opened = opened;
@@ -113,6 +114,25 @@ export class OrderJournal {
     this.#insert = db.transaction((order: Order, kind: string, detail: unknown) => {
       insertRow.run(toRow(order));
       appendEvent.run(order.clientOrderId, order.updatedAt, kind, null, order.status, json(detail));
+    });
+    // Sequence and row in one transaction: a crash never burns a number without its intent.
+    this.#createIntent = db.transaction((intent: OrderIntent) => {
+      const now = this.#clock.now();
+      const seq = this.#allocate();
+      const order = Order.intent({
+        clientOrderId: makeClientOrderId(this.prefix, this.tag, seq),
+        seq,
+        tag: intent.tag,
+        symbol: intent.symbol,
+        side: intent.side,
+        type: intent.type,
+        price: intent.price,
+        amount: intent.amount,
+        params: intent.params,
+        now,
+      });
+      this.#insert(order, 'queued', null);
+      return order;
     });
     this.#save = db.transaction((order: Order, kind: string, from: OrderStatus | null, detail: unknown) => {
       const r = updateRow.run(toRow(order));
@@ -150,22 +170,12 @@ export class OrderJournal {
    * transaction, before anything can be sent.
    */
   createIntent(intent: OrderIntent): Order {
-    const now = this.#clock.now();
-    const seq = this.#allocate();
-    const order = Order.intent({
-      clientOrderId: makeClientOrderId(this.prefix, this.tag, seq),
-      seq,
-      tag: intent.tag,
-      symbol: intent.symbol,
-      side: intent.side,
-      type: intent.type,
-      price: intent.price,
-      amount: intent.amount,
-      params: intent.params,
-      now,
-    });
-    this.#insert(order, 'queued', null);
-    return order;
+    return this.#createIntent(intent);
+  }
+
+  /** Intents ever queued in this journal (adopted orders not counted). */
+  intentCount(): number {
+    return (this.#db.prepare('SELECT COUNT(*) AS n FROM orders WHERE seq > 0').get() as { n: number }).n;
   }
 
   /** Writes an order not created through an intent (an adopted one). */
