@@ -7,6 +7,7 @@ import {
   ChecksumError,
   DDoSProtection,
   DuplicateOrderId,
+  ExchangeError,
   InsufficientFunds,
   InvalidNonce,
   InvalidOrder,
@@ -72,6 +73,11 @@ export function classifyError(err: unknown, now: number = Date.now()): ErrorClas
   const name = errorName(err);
   const message = err instanceof Error ? err.message : String(err);
   const result: ErrorClassification = { kind: kindOf(err), name, message };
+  // ccxt maps Binance's -4116 only on Binance's own hosts; elsewhere (a local sim-server, a proxy)
+  // it is a bare ExchangeError, and the text is all that says what happened.
+  if (result.kind === 'unknown' && err instanceof ExchangeError && DUPLICATE_TEXT.test(message)) {
+    result.kind = 'invalid_order';
+  }
   const status = numericProp(err, HTTP_STATUS_PROP);
   if (status !== undefined) result.httpStatus = status;
   if (result.kind === 'rate_limit') {
@@ -126,8 +132,12 @@ function kindOf(err: unknown): ErrorKind {
  * before execution (429/418, bad nonce, auth, validation) are not ambiguous.
  */
 export function isAmbiguous(err: unknown): boolean {
-  const kind = kindOf(err);
-  return kind === 'retryable' || kind === 'unknown';
+  const kind = classifyError(err).kind;
+  if (kind === 'retryable') return true;
+  if (kind !== 'unknown') return false;
+  // The exchange answered with a 4xx: it refused the request, so nothing was applied.
+  const status = numericProp(err, HTTP_STATUS_PROP);
+  return status === undefined || status < 400 || status >= 500;
 }
 
 /** The kind the session attached to an error it rethrew, or a fresh classification. */
@@ -136,7 +146,7 @@ export function errorKind(err: unknown): ErrorKind {
     const attached = (err as Record<string, unknown>)[KIND_PROP];
     if (typeof attached === 'string') return attached as ErrorKind;
   }
-  return kindOf(err);
+  return classifyError(err).kind;
 }
 
 /** Attaches the kind to the original error without changing how it prints or serialises. */

@@ -146,6 +146,8 @@ class Session implements ManagedExchangeSession {
   }
 
   waitOpen(signal?: AbortSignal): Promise<void> {
+    // Reopen hooks (reconciliation) run while the gate is closed; waiting for it there would deadlock.
+    if (this.#hookContext.getStore()) return Promise.resolve();
     return this.#gate.wait(signal).catch(() => undefined);
   }
 

@@ -91,8 +91,13 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 }
 
-/** Builds a fixture; `serverTime()` answers /fapi/v1/time and exchangeInfo. */
-export function binanceFixture(options: { serverTime?: () => number; timeoutMs?: number } = {}): BinanceFixture {
+/**
+ * Builds a fixture; `serverTime()` answers /fapi/v1/time and exchangeInfo. With `origin` the api
+ * URLs point there first, as for `misso sim-server` (requests still go to `handle`).
+ */
+export function binanceFixture(
+  options: { serverTime?: () => number; timeoutMs?: number; origin?: string } = {},
+): BinanceFixture {
   const serverTime = options.serverTime ?? (() => Date.now());
   const exchange = new ccxt.binanceusdm({
     apiKey: 'test-key',
@@ -101,6 +106,11 @@ export function binanceFixture(options: { serverTime?: () => number; timeoutMs?:
     timeout: options.timeoutMs ?? 10_000,
     options: { fetchCurrencies: false, warnOnFetchOpenOrdersWithoutSymbol: false },
   });
+  if (options.origin) {
+    // As with `exchange.urls.api: <origin>`: ccxt then only knows Binance's host-independent error table.
+    const api = exchange.urls['api'] as Record<string, string>;
+    for (const key of Object.keys(api)) api[key] = (api[key] ?? '').replace(/^https:\/\/[^/]+/, options.origin);
+  }
   const fixture: BinanceFixture = {
     exchange,
     requests: [],

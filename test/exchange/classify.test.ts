@@ -96,8 +96,11 @@ describe('isAmbiguous', () => {
   });
 });
 
-describe('classifyError on real errors from ccxt.binanceusdm', () => {
-  const fixture = binanceFixture({ timeoutMs: 200 });
+describe.each([
+  ['on the Binance hosts', undefined],
+  ['pointed at a local server', 'http://127.0.0.1:8555'],
+])('classifyError on real errors from ccxt.binanceusdm %s', (_where, origin) => {
+  const fixture = binanceFixture(origin ? { timeoutMs: 200, origin } : { timeoutMs: 200 });
   instrumentHttpErrors(fixture.exchange, () => NOW);
   const loaded = fixture.exchange.loadMarkets();
 
@@ -120,12 +123,16 @@ describe('classifyError on real errors from ccxt.binanceusdm', () => {
     kind: ErrorKind;
     extra?: Record<string, unknown>;
     ambiguous: boolean;
+    /** ccxt maps some codes only on Binance's own hosts; elsewhere they arrive as ExchangeError. */
+    elsewhere?: { ccxtClass: new (m: string) => Error; kind: ErrorKind };
   }[] = [
     { name: '-2013 unknown order', response: () => json({ code: -2013, msg: 'Order does not exist.' }, 400), ccxtClass: ccxt.OrderNotFound, kind: 'not_found', ambiguous: false },
     { name: '-2010 rejected for balance', response: () => json({ code: -2010, msg: 'Account has insufficient balance for requested action.' }, 400), ccxtClass: ccxt.InsufficientFunds, kind: 'insufficient_funds', ambiguous: false },
     { name: '-1003 too many requests', response: () => json({ code: -1003, msg: 'Too many requests.' }, 400), ccxtClass: ccxt.RateLimitExceeded, kind: 'rate_limit', ambiguous: false },
     { name: '-1021 timestamp outside recvWindow', response: () => json({ code: -1021, msg: 'Timestamp for this request is outside of the recvWindow.' }, 400), ccxtClass: ccxt.InvalidNonce, kind: 'nonce', ambiguous: false },
-    { name: '-4116 duplicate client id', response: () => json({ code: -4116, msg: 'ClientOrderId is duplicated.' }, 400), ccxtClass: ccxt.InvalidOrder, kind: 'invalid_order', extra: { duplicate: true }, ambiguous: false },
+    { name: '-4116 duplicate client id', response: () => json({ code: -4116, msg: 'ClientOrderId is duplicated.' }, 400), ccxtClass: ccxt.InvalidOrder, kind: 'invalid_order', extra: { duplicate: true }, ambiguous: false, elsewhere: { ccxtClass: ccxt.ExchangeError, kind: 'invalid_order' } },
+    { name: '-2010 "ClientOrderId is duplicated." (as misso sim-server says it)', response: () => json({ code: -2010, msg: 'ClientOrderId is duplicated.' }, 400), ccxtClass: ccxt.InvalidOrder, kind: 'invalid_order', extra: { duplicate: true }, ambiguous: false },
+    { name: '-2019 margin is insufficient', response: () => json({ code: -2019, msg: 'Margin is insufficient.' }, 400), ccxtClass: ccxt.InsufficientFunds, kind: 'insufficient_funds', ambiguous: false, elsewhere: { ccxtClass: ccxt.ExchangeError, kind: 'unknown' } },
     { name: '429 with Retry-After', response: () => json({ code: -1003, msg: 'Too many requests' }, 429, { 'Retry-After': '7' }), ccxtClass: ccxt.DDoSProtection, kind: 'rate_limit', extra: { retryAfterMs: 7000, httpStatus: 429 }, ambiguous: false },
     { name: '418 ban', response: () => json({ code: -1003, msg: 'Way too many requests; IP banned until 1700000120000.' }, 418, { 'Retry-After': '120' }), ccxtClass: ccxt.DDoSProtection, kind: 'rate_limit', extra: { ban: true, retryAfterMs: 120_000, httpStatus: 418 }, ambiguous: false },
     { name: '500 -1000 unknown error', response: () => json({ code: -1000, msg: 'An unknown error occured while processing the request.' }, 500), ccxtClass: ccxt.OperationFailed, kind: 'retryable', extra: { httpStatus: 500 }, ambiguous: true },
@@ -136,11 +143,12 @@ describe('classifyError on real errors from ccxt.binanceusdm', () => {
     { name: '200 with an HTML body', response: () => new Response('<html><body>maintenance</body></html>', { status: 200, headers: { 'content-type': 'text/html' } }), ccxtClass: TypeError, kind: 'retryable', ambiguous: true },
   ];
 
-  it.each(cases)('$name', async ({ response, ccxtClass, kind, extra, ambiguous }) => {
+  it.each(cases)('$name', async ({ response, ccxtClass, kind, extra, ambiguous, elsewhere }) => {
     const err = await failWith(response);
-    expect(err).toBeInstanceOf(ccxtClass);
+    const expected = origin && elsewhere ? elsewhere : { ccxtClass, kind };
+    expect(err).toBeInstanceOf(expected.ccxtClass);
     const c = classifyError(err, NOW);
-    expect(c.kind).toBe(kind);
+    expect(c.kind).toBe(expected.kind);
     if (extra) expect(c).toMatchObject(extra);
     expect(isAmbiguous(err)).toBe(ambiguous);
   });
