@@ -1,0 +1,66 @@
+import ccxt from 'ccxt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SystemClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { errorKind, isAmbiguous } from '../../src/exchange/classify.js';
+import { createExchangeSession, type ManagedExchangeSession } from '../../src/exchange/session.js';
+import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { exchangeConfig } from './helpers.js';
+
+// The session's whole path over real HTTP: factory → ccxt.binanceusdm → misso sim-server.
+describe('ExchangeSession against misso sim-server', () => {
+  let server: SimServer;
+  let session: ManagedExchangeSession;
+  let symbol = '';
+
+  beforeAll(async () => {
+    server = await startSimServer({ port: 0 });
+    session = await createExchangeSession({
+      config: exchangeConfig({
+        id: 'binanceusdm',
+        urls: { api: server.url },
+        apiKey: DEFAULT_SIM_API_KEY,
+        secret: DEFAULT_SIM_SECRET,
+        timeoutMs: 2000,
+        options: { options: { fetchCurrencies: false } },
+        rateBudget: { capacity: null, windowMs: 1000, enabled: true },
+      }),
+      clock: new SystemClock(),
+      logger: silentLogger(),
+    });
+    symbol = session.exchange.symbols.find((s) => s.endsWith(':USDT') || s.endsWith(':USD')) ?? '';
+  });
+  afterAll(async () => {
+    await session?.close();
+    await server?.close();
+  });
+
+  it('derives the budget from ccxt rateLimit and spends it per call', async () => {
+    expect(session.budget.capacity).toBe(Math.floor(1000 / session.instance.rateLimit));
+    const ticker = await session.exchange.fetchTicker(symbol);
+    expect(ticker.last).toBeGreaterThan(0);
+    expect(session.stats().calls['fetchTicker']).toBe(1);
+  });
+
+  it('pauses market data on a 429 with Retry-After while an order call still goes out', async () => {
+    server.faults.set('429:retry=30:path=/fapi/v1/ticker/24hr');
+    const error = await session.exchange.fetchTicker(symbol).catch((err: unknown) => err);
+    server.faults.clear();
+    expect(error).toBeInstanceOf(ccxt.DDoSProtection);
+    expect(errorKind(error)).toBe('rate_limit');
+    const paused = session.budget.stats().pausedUntil - Date.now();
+    expect(paused).toBeGreaterThan(25_000);
+    expect(paused).toBeLessThanOrEqual(30_000);
+    const cancel = await session.exchange.cancelOrder('123456', symbol).catch((err: unknown) => err);
+    expect(cancel).toBeInstanceOf(ccxt.OrderNotFound);
+    expect(errorKind(cancel)).toBe('not_found');
+  });
+
+  it('classifies a 5xx on a write as retryable and ambiguous', async () => {
+    server.faults.set('503:path=order');
+    const error = await session.exchange.cancelOrder('123456', symbol).catch((err: unknown) => err);
+    server.faults.clear();
+    expect(errorKind(error)).toBe('retryable');
+    expect(isAmbiguous(error)).toBe(true);
+  });
+});
