@@ -36,7 +36,7 @@ describe('ExchangeSession against misso sim-server', () => {
   });
 
   it('derives the budget from ccxt rateLimit and spends it per call', async () => {
-    expect(session.budget.capacity).toBe(Math.floor(1000 / session.instance.rateLimit));
+    expect(session.budget.capacity).toBe(Math.floor(1000 / (session.instance.rateLimit ?? 0)));
     const ticker = await session.exchange.fetchTicker(symbol);
     expect(ticker.last).toBeGreaterThan(0);
     expect(session.stats().calls['fetchTicker']).toBe(1);
