@@ -1,12 +1,7 @@
 import {
   ArgumentsRequired,
-  BadRequest,
-  BadSymbol,
-  DuplicateOrderId,
   Exchange,
-  InsufficientFunds,
   InvalidOrder,
-  OrderNotFound,
   type Balances,
   type Dict,
   type Int,
@@ -23,12 +18,13 @@ import {
   type Tickers,
   type Trade,
 } from 'ccxt';
+import { ccxtError, ccxtMarket, ccxtOrder, ccxtPosition, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
 import type { Clock } from '../core/clock.js';
 import { Realism, type RealismCounters, type RealismSettings } from './realism.js';
 import { SimError } from './sim-error.js';
 import { parseSimKnobs, SIM_KNOBS_SCHEMA, SIM_RUNTIME_KNOBS_SCHEMA, type SimKnobs } from './sim-knobs.js';
 import { SimVenue, type SimVenueCounters, type SimVenueOptions } from './venue.js';
-import { SIM_TIMEFRAMES, type OrderRef, type SimFill, type SimMarket, type SimOrder, type SimTicker } from './venue-types.js';
+import { SIM_TIMEFRAMES, type OrderRef, type SimOrder } from './venue-types.js';
 
 export { SIM_KNOBS_SCHEMA, SIM_RUNTIME_KNOBS_SCHEMA, type SimKnobs } from './sim-knobs.js';
 
@@ -80,7 +76,9 @@ export class SimExchange extends Exchange {
       name: 'misso simulated exchange',
       countries: [],
       version: 'v1',
-      rateLimit: 50,
+      // The engine's budget defaults to ccxt's figure; the sim's own `rate_limit` knob is where
+      // a tight limit is simulated, so the default budget here should not be the bottleneck.
+      rateLimit: 5,
       certified: false,
       pro: false,
       precisionMode: TICK_SIZE,
@@ -155,13 +153,13 @@ export class SimExchange extends Exchange {
   }
 
   override async fetchMarkets(_params: Dict = {}): Promise<Market[]> {
-    return this.#call('fetchMarkets', () => this.#venue.listMarkets().map((m) => this.#market(m)));
+    return this.#call('fetchMarkets', () => this.#venue.listMarkets().map((m) => ccxtMarket(this, m)));
   }
 
   override async fetchTicker(symbol: string, _params: Dict = {}): Promise<Ticker> {
     await this.loadMarkets();
     const market = this.market(symbol);
-    return this.#call('fetchTicker', () => this.#ticker(this.#venue.ticker(market.symbol)));
+    return this.#call('fetchTicker', () => ccxtTicker(this, this.#venue.ticker(market.symbol)));
   }
 
   override async fetchTickers(symbols?: Strings, _params: Dict = {}): Promise<Tickers> {
@@ -169,7 +167,7 @@ export class SimExchange extends Exchange {
     const wanted = symbols ? this.marketSymbols(symbols) : undefined;
     return this.#call('fetchTickers', () => {
       const result: Tickers = {};
-      for (const t of this.#venue.tickers(wanted ?? undefined)) result[t.symbol] = this.#ticker(t);
+      for (const t of this.#venue.tickers(wanted ?? undefined)) result[t.symbol] = ccxtTicker(this, t);
       return result;
     });
   }
@@ -195,38 +193,7 @@ export class SimExchange extends Exchange {
     await this.loadMarkets();
     const wanted = symbols ? this.marketSymbols(symbols) : undefined;
     return this.#call('fetchPositions', () =>
-      this.#venue.positions(wanted ?? undefined).map((p) =>
-        this.safePosition({
-          info: p,
-          id: undefined,
-          symbol: p.symbol,
-          timestamp: p.timestamp,
-          datetime: this.iso8601(p.timestamp),
-          lastUpdateTimestamp: p.timestamp,
-          initialMargin: p.initialMargin,
-          initialMarginPercentage: 1 / p.leverage,
-          maintenanceMargin: p.notional * 0.004,
-          maintenanceMarginPercentage: 0.004,
-          entryPrice: p.entryPrice,
-          notional: p.notional,
-          leverage: p.leverage,
-          unrealizedPnl: p.unrealizedPnl,
-          realizedPnl: undefined,
-          contracts: p.contracts,
-          contractSize: p.contractSize,
-          marginRatio: undefined,
-          liquidationPrice: undefined,
-          markPrice: p.markPrice,
-          lastPrice: p.markPrice,
-          collateral: p.initialMargin,
-          marginMode: p.marginMode,
-          side: p.side,
-          hedged: false,
-          percentage: (p.unrealizedPnl / p.initialMargin) * 100,
-          stopLossPrice: undefined,
-          takeProfitPrice: undefined,
-        }),
-      ),
+      this.#venue.positions(wanted ?? undefined).map((p) => ccxtPosition(this, p)),
     );
   }
 
@@ -265,7 +232,7 @@ export class SimExchange extends Exchange {
         ...(limitPrice !== undefined ? { price: limitPrice } : {}),
         ...(clientOrderId !== undefined ? { clientOrderId } : {}),
       });
-      return this.#order(o);
+      return ccxtOrder(this, o);
     });
   }
 
@@ -276,14 +243,14 @@ export class SimExchange extends Exchange {
     const only = symbol ? this.market(symbol).symbol : undefined;
     return this.#call('cancelOrder', () => {
       if (only !== undefined) this.#checkSymbol(this.#venue.orderIgnoringDelay(ref), only, ref);
-      return this.#order(this.#venue.cancelOrder(ref));
+      return ccxtOrder(this, this.#venue.cancelOrder(ref));
     });
   }
 
   override async cancelAllOrders(symbol?: Str, _params: Dict = {}): Promise<Order[]> {
     await this.loadMarkets();
     const only = symbol ? this.market(symbol).symbol : undefined;
-    return this.#call('cancelAllOrders', () => this.#venue.cancelAllOrders(only).map((o) => this.#order(o)));
+    return this.#call('cancelAllOrders', () => this.#venue.cancelAllOrders(only).map((o) => ccxtOrder(this, o)));
   }
 
   /** One order by id, or by `params.clientOrderId` / `params.origClientOrderId`. */
@@ -294,7 +261,7 @@ export class SimExchange extends Exchange {
     return this.#call('fetchOrder', () => {
       const o = this.#venue.getOrder(ref);
       if (only !== undefined) this.#checkSymbol(o, only, ref);
-      return this.#order(o);
+      return ccxtOrder(this, o);
     });
   }
 
@@ -326,7 +293,7 @@ export class SimExchange extends Exchange {
           ...(since !== undefined && since !== null ? { since } : {}),
           ...(limit !== undefined && limit !== null ? { limit } : {}),
         })
-        .map((f) => this.#trade(f)),
+        .map((f) => ccxtTrade(this, f)),
     );
   }
 
@@ -341,7 +308,7 @@ export class SimExchange extends Exchange {
           ...(since !== undefined && since !== null ? { since } : {}),
           ...(limit !== undefined && limit !== null ? { limit } : {}),
         })
-        .map((o) => this.#order(o)),
+        .map((o) => ccxtOrder(this, o)),
     );
   }
 
@@ -351,28 +318,9 @@ export class SimExchange extends Exchange {
       try {
         return request();
       } catch (error: unknown) {
-        throw error instanceof SimError ? this.#ccxtError(error) : error;
+        throw error instanceof SimError ? ccxtError(this, error) : error;
       }
     });
-  }
-
-  #ccxtError(error: SimError): Error {
-    const message = `${this.id} ${error.message}`;
-    switch (error.code) {
-      case 'insufficient_funds':
-        return new InsufficientFunds(message);
-      case 'bad_symbol':
-        return new BadSymbol(message);
-      case 'invalid_order':
-        return new InvalidOrder(message);
-      case 'duplicate_client_order_id':
-        return new DuplicateOrderId(message);
-      case 'order_not_found':
-      case 'order_not_open':
-        return new OrderNotFound(message);
-      case 'bad_request':
-        return new BadRequest(message);
-    }
   }
 
   #ref(id: string | undefined, params: Dict, method: string): OrderRef {
@@ -391,128 +339,6 @@ export class SimExchange extends Exchange {
     }
   }
 
-  #market(m: SimMarket): Market {
-    const swap = m.type === 'swap';
-    return this.safeMarketStructure({
-      id: m.id,
-      symbol: m.symbol,
-      base: m.base,
-      quote: m.quote,
-      settle: m.settle,
-      baseId: m.base,
-      quoteId: m.quote,
-      settleId: m.settle,
-      type: m.type,
-      spot: !swap,
-      margin: false,
-      swap,
-      future: false,
-      option: false,
-      index: false,
-      active: true,
-      contract: swap,
-      linear: swap ? true : undefined,
-      inverse: swap ? false : undefined,
-      contractSize: swap ? m.contractSize : undefined,
-      expiry: undefined,
-      expiryDatetime: undefined,
-      strike: undefined,
-      optionType: undefined,
-      taker: m.takerFee,
-      maker: m.makerFee,
-      precision: { amount: m.lotSize, price: m.tickSize },
-      limits: {
-        leverage: { min: 1, max: m.maxLeverage },
-        amount: { min: m.minAmount, max: m.maxAmount },
-        price: { min: m.minPrice, max: m.maxPrice },
-        cost: { min: m.minNotional, max: undefined },
-      },
-      created: undefined,
-      info: { ...m },
-    }) as Market;
-  }
-
-  #ticker(t: SimTicker): Ticker {
-    return this.safeTicker(
-      {
-        symbol: t.symbol,
-        info: t,
-        timestamp: t.timestamp,
-        datetime: this.iso8601(t.timestamp),
-        high: t.high,
-        low: t.low,
-        bid: t.bid,
-        bidVolume: t.bidVolume,
-        ask: t.ask,
-        askVolume: t.askVolume,
-        vwap: t.baseVolume > 0 ? t.quoteVolume / t.baseVolume : undefined,
-        open: t.open,
-        close: t.last,
-        last: t.last,
-        previousClose: undefined,
-        change: undefined,
-        percentage: undefined,
-        average: undefined,
-        baseVolume: t.baseVolume,
-        quoteVolume: t.quoteVolume,
-        markPrice: t.markPrice,
-        indexPrice: undefined,
-      },
-      this.markets?.[t.symbol],
-    );
-  }
-
-  #trade(f: SimFill): Trade {
-    return this.safeTrade(
-      {
-        info: f,
-        id: f.id,
-        order: f.orderId,
-        timestamp: f.timestamp,
-        datetime: this.iso8601(f.timestamp),
-        symbol: f.symbol,
-        type: undefined,
-        side: f.side,
-        takerOrMaker: f.maker ? 'maker' : 'taker',
-        price: f.price,
-        amount: f.amount,
-        cost: f.price * f.amount,
-        fee: { cost: f.fee, currency: 'USD' },
-      },
-      this.markets?.[f.symbol],
-    );
-  }
-
-  #order(o: SimOrder): Order {
-    return this.safeOrder(
-      {
-        info: o,
-        id: o.id,
-        clientOrderId: o.clientOrderId,
-        timestamp: o.timestamp,
-        datetime: this.iso8601(o.timestamp),
-        lastTradeTimestamp: o.lastTradeTimestamp,
-        lastUpdateTimestamp: o.lastUpdateTimestamp,
-        symbol: o.symbol,
-        type: o.type,
-        timeInForce: o.type === 'limit' ? 'GTC' : 'IOC',
-        postOnly: false,
-        reduceOnly: o.reduceOnly,
-        side: o.side,
-        price: o.price,
-        triggerPrice: undefined,
-        amount: o.amount,
-        cost: o.cost,
-        average: o.average,
-        filled: o.filled,
-        remaining: o.remaining,
-        status: o.status,
-        fee: { cost: o.fee, currency: 'USD' },
-        trades: o.fills.map((f) => this.#trade(f)),
-      },
-      this.markets?.[o.symbol],
-    );
-  }
 }
 
 /** Turns validated snake_case knobs into realism settings (only the ones given). */

@@ -5,6 +5,8 @@ import { copyOrder, OrderStore } from './order-store.js';
 import { hashUniform } from './prng.js';
 import { PricePath, STEP_MS } from './price-path.js';
 import { SimError } from './sim-error.js';
+import { checkOrderShape } from './order-rules.js';
+import { tickerOf, touchOf, type Touch } from './ticker.js';
 import { buildMarkets, cleanNumber, defaultUniverse, type MarketSpec } from './universe.js';
 import {
   SIM_TIMEFRAMES,
@@ -309,54 +311,13 @@ export class SimVenue {
     return this.#account.balance(this.#bySymbol, this.#orders.open(), (s) => this.#last(s), this.#clock.now());
   }
 
-  #touch(market: SimMarket): { last: number; bid: number; ask: number } {
-    const last = this.#last(market.symbol);
-    const tick = market.tickSize;
-    const lastTicks = Math.round(last / tick);
-    const half = Math.max(1, Math.ceil((last * this.#spreadBps) / 20_000 / tick));
-    return {
-      last,
-      bid: cleanNumber(Math.max(1, lastTicks - half) * tick),
-      ask: cleanNumber((lastTicks + half) * tick),
-    };
+  #touch(market: SimMarket): Touch {
+    return touchOf(market, this.#last(market.symbol), this.#spreadBps);
   }
 
   #ticker(market: SimMarket): SimTicker {
-    const now = this.#clock.now();
-    const { last, bid, ask } = this.#touch(market);
-    const m = this.#index.get(market.symbol)!;
-    const hour = SIM_TIMEFRAMES['1h'];
-    const current = Math.floor(now / hour);
-    const upto = Math.floor(now / STEP_MS);
-    let open = 0;
-    let high = -Infinity;
-    let low = Infinity;
-    let baseVolume = 0;
-    let quoteVolume = 0;
-    for (let i = current - 23; i <= current; i++) {
-      const b = i < current ? this.#path.bar(m, hour, i) : this.#path.partialBar(m, hour, i, upto);
-      if (i === current - 23) open = b.open;
-      high = Math.max(high, b.high);
-      low = Math.min(low, b.low);
-      baseVolume += b.volume;
-      quoteVolume += (b.volume * (b.high + b.low + b.close)) / 3;
-    }
-    const depth = cleanNumber(Math.max(market.lotSize, Math.floor(this.#liquidityPerStepUsd / last / market.lotSize) * market.lotSize));
-    return {
-      symbol: market.symbol,
-      timestamp: now,
-      last,
-      bid,
-      ask,
-      bidVolume: depth,
-      askVolume: depth,
-      open,
-      high,
-      low,
-      baseVolume,
-      quoteVolume,
-      markPrice: last,
-    };
+    const touch = this.#touch(market);
+    return tickerOf(this.#path, this.#index.get(market.symbol)!, market, touch, this.#clock.now(), this.#liquidityPerStepUsd);
   }
 
   #place(request: PlaceOrderRequest): SimOrder {
@@ -484,40 +445,6 @@ export class SimVenue {
     this.#counters.fills++;
     return String(this.#nextFillId++);
   }
-}
-
-/** Checks side, type, amount and price against the market's rules. */
-function checkOrderShape(market: SimMarket, request: PlaceOrderRequest, reduceOnly: boolean): void {
-  const { side, type, amount, price } = request;
-  if (side !== 'buy' && side !== 'sell') throw new SimError('invalid_order', `side must be buy or sell, got ${String(side)}`);
-  if (type !== 'limit' && type !== 'market') {
-    throw new SimError('invalid_order', `type must be limit or market, got ${String(type)}`);
-  }
-  if (reduceOnly && market.type !== 'swap') throw new SimError('invalid_order', `reduce-only is for swaps, not ${market.symbol}`);
-  if (!Number.isFinite(amount) || amount < market.minAmount || amount > market.maxAmount) {
-    throw new SimError('invalid_order', `amount ${amount} is outside ${market.minAmount}..${market.maxAmount} for ${market.symbol}`);
-  }
-  if (!onGrid(amount, market.lotSize)) {
-    throw new SimError('invalid_order', `amount ${amount} is not a multiple of the lot size ${market.lotSize}`);
-  }
-  if (type === 'market') {
-    if (price !== undefined && !Number.isFinite(price)) throw new SimError('invalid_order', `price ${price} is not a number`);
-    return;
-  }
-  if (price === undefined || !Number.isFinite(price) || price < market.minPrice || price > market.maxPrice) {
-    throw new SimError('invalid_order', `limit price ${price} is outside ${market.minPrice}..${market.maxPrice} for ${market.symbol}`);
-  }
-  if (!onGrid(price, market.tickSize)) {
-    throw new SimError('invalid_order', `price ${price} is not a multiple of the tick size ${market.tickSize}`);
-  }
-  if (!reduceOnly && amount * price < market.minNotional) {
-    throw new SimError('invalid_order', `order value ${amount * price} USD is below the minimum ${market.minNotional} USD`);
-  }
-}
-
-function onGrid(x: number, step: number): boolean {
-  const units = x / step;
-  return Math.abs(units - Math.round(units)) < 1e-6;
 }
 
 function describeRef(ref: OrderRef): string {

@@ -1,0 +1,202 @@
+import {
+  BadRequest,
+  BadSymbol,
+  DuplicateOrderId,
+  InsufficientFunds,
+  InvalidOrder,
+  OrderNotFound,
+  type Exchange,
+  type Market,
+  type Order,
+  type Position,
+  type Ticker,
+  type Trade,
+} from 'ccxt';
+import type { SimError } from './sim-error.js';
+import type { SimFill, SimMarket, SimOrder, SimPosition, SimTicker } from './venue-types.js';
+
+/*
+ * Venue data to ccxt unified structures, always through ccxt's own safe* builders so the shapes
+ * (derived fields, defaults, precision) are exactly those of a real exchange.
+ */
+
+/** The ccxt error class a venue refusal maps to. */
+export function ccxtError(ex: Exchange, error: SimError): Error {
+  const message = `${ex.id} ${error.message}`;
+  switch (error.code) {
+    case 'insufficient_funds':
+      return new InsufficientFunds(message);
+    case 'bad_symbol':
+      return new BadSymbol(message);
+    case 'invalid_order':
+      return new InvalidOrder(message);
+    case 'duplicate_client_order_id':
+      return new DuplicateOrderId(message);
+    case 'order_not_found':
+    case 'order_not_open':
+      return new OrderNotFound(message);
+    case 'bad_request':
+      return new BadRequest(message);
+  }
+}
+
+/** A listed market as a ccxt market (TICK_SIZE precision). */
+export function ccxtMarket(ex: Exchange, m: SimMarket): Market {
+  const swap = m.type === 'swap';
+  return ex.safeMarketStructure({
+    id: m.id,
+    symbol: m.symbol,
+    base: m.base,
+    quote: m.quote,
+    settle: m.settle,
+    baseId: m.base,
+    quoteId: m.quote,
+    settleId: m.settle,
+    type: m.type,
+    spot: !swap,
+    margin: false,
+    swap,
+    future: false,
+    option: false,
+    index: false,
+    active: true,
+    contract: swap,
+    linear: swap ? true : undefined,
+    inverse: swap ? false : undefined,
+    contractSize: swap ? m.contractSize : undefined,
+    expiry: undefined,
+    expiryDatetime: undefined,
+    strike: undefined,
+    optionType: undefined,
+    taker: m.takerFee,
+    maker: m.makerFee,
+    precision: { amount: m.lotSize, price: m.tickSize },
+    limits: {
+      leverage: { min: 1, max: m.maxLeverage },
+      amount: { min: m.minAmount, max: m.maxAmount },
+      price: { min: m.minPrice, max: m.maxPrice },
+      cost: { min: m.minNotional, max: undefined },
+    },
+    created: undefined,
+    info: { ...m },
+  }) as Market;
+}
+
+/** A venue ticker as a ccxt ticker. */
+export function ccxtTicker(ex: Exchange, t: SimTicker): Ticker {
+  return ex.safeTicker(
+    {
+      symbol: t.symbol,
+      info: t,
+      timestamp: t.timestamp,
+      datetime: ex.iso8601(t.timestamp),
+      high: t.high,
+      low: t.low,
+      bid: t.bid,
+      bidVolume: t.bidVolume,
+      ask: t.ask,
+      askVolume: t.askVolume,
+      vwap: t.baseVolume > 0 ? t.quoteVolume / t.baseVolume : undefined,
+      open: t.open,
+      close: t.last,
+      last: t.last,
+      previousClose: undefined,
+      change: undefined,
+      percentage: undefined,
+      average: undefined,
+      baseVolume: t.baseVolume,
+      quoteVolume: t.quoteVolume,
+      markPrice: t.markPrice,
+      indexPrice: undefined,
+    },
+    ex.markets?.[t.symbol],
+  );
+}
+
+/** A fill as a ccxt trade. */
+export function ccxtTrade(ex: Exchange, f: SimFill): Trade {
+  return ex.safeTrade(
+    {
+      info: f,
+      id: f.id,
+      order: f.orderId,
+      timestamp: f.timestamp,
+      datetime: ex.iso8601(f.timestamp),
+      symbol: f.symbol,
+      type: undefined,
+      side: f.side,
+      takerOrMaker: f.maker ? 'maker' : 'taker',
+      price: f.price,
+      amount: f.amount,
+      cost: f.price * f.amount,
+      fee: { cost: f.fee, currency: 'USD' },
+    },
+    ex.markets?.[f.symbol],
+  );
+}
+
+/** A venue order, fills included, as a ccxt order. */
+export function ccxtOrder(ex: Exchange, o: SimOrder): Order {
+  return ex.safeOrder(
+    {
+      info: o,
+      id: o.id,
+      clientOrderId: o.clientOrderId,
+      timestamp: o.timestamp,
+      datetime: ex.iso8601(o.timestamp),
+      lastTradeTimestamp: o.lastTradeTimestamp,
+      lastUpdateTimestamp: o.lastUpdateTimestamp,
+      symbol: o.symbol,
+      type: o.type,
+      timeInForce: o.type === 'limit' ? 'GTC' : 'IOC',
+      postOnly: false,
+      reduceOnly: o.reduceOnly,
+      side: o.side,
+      price: o.price,
+      triggerPrice: undefined,
+      amount: o.amount,
+      cost: o.cost,
+      average: o.average,
+      filled: o.filled,
+      remaining: o.remaining,
+      status: o.status,
+      fee: { cost: o.fee, currency: 'USD' },
+      trades: o.fills.map((f) => ccxtTrade(ex, f)),
+    },
+    ex.markets?.[o.symbol],
+  );
+}
+
+/** A swap position as a ccxt position (one-way, cross margin). */
+export function ccxtPosition(ex: Exchange, p: SimPosition): Position {
+  return ex.safePosition({
+    info: p,
+    id: undefined,
+    symbol: p.symbol,
+    timestamp: p.timestamp,
+    datetime: ex.iso8601(p.timestamp),
+    lastUpdateTimestamp: p.timestamp,
+    initialMargin: p.initialMargin,
+    initialMarginPercentage: 1 / p.leverage,
+    maintenanceMargin: p.notional * 0.004,
+    maintenanceMarginPercentage: 0.004,
+    entryPrice: p.entryPrice,
+    notional: p.notional,
+    leverage: p.leverage,
+    unrealizedPnl: p.unrealizedPnl,
+    realizedPnl: undefined,
+    contracts: p.contracts,
+    contractSize: p.contractSize,
+    marginRatio: undefined,
+    liquidationPrice: undefined,
+    markPrice: p.markPrice,
+    lastPrice: p.markPrice,
+    collateral: p.initialMargin,
+    marginMode: p.marginMode,
+    side: p.side,
+    hedged: false,
+    percentage: (p.unrealizedPnl / p.initialMargin) * 100,
+    stopLossPrice: undefined,
+    takeProfitPrice: undefined,
+  });
+}

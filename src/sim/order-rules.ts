@@ -1,0 +1,37 @@
+import { SimError } from './sim-error.js';
+import type { PlaceOrderRequest, SimMarket } from './venue-types.js';
+
+/** Checks side, type, amount and price against the market's rules. */
+export function checkOrderShape(market: SimMarket, request: PlaceOrderRequest, reduceOnly: boolean): void {
+  const { side, type, amount, price } = request;
+  if (side !== 'buy' && side !== 'sell') throw new SimError('invalid_order', `side must be buy or sell, got ${String(side)}`);
+  if (type !== 'limit' && type !== 'market') {
+    throw new SimError('invalid_order', `type must be limit or market, got ${String(type)}`);
+  }
+  if (reduceOnly && market.type !== 'swap') throw new SimError('invalid_order', `reduce-only is for swaps, not ${market.symbol}`);
+  if (!Number.isFinite(amount) || amount < market.minAmount || amount > market.maxAmount) {
+    throw new SimError('invalid_order', `amount ${amount} is outside ${market.minAmount}..${market.maxAmount} for ${market.symbol}`);
+  }
+  if (!onGrid(amount, market.lotSize)) {
+    throw new SimError('invalid_order', `amount ${amount} is not a multiple of the lot size ${market.lotSize}`);
+  }
+  if (type === 'market') {
+    if (price !== undefined && !Number.isFinite(price)) throw new SimError('invalid_order', `price ${price} is not a number`);
+    return;
+  }
+  if (price === undefined || !Number.isFinite(price) || price < market.minPrice || price > market.maxPrice) {
+    throw new SimError('invalid_order', `limit price ${price} is outside ${market.minPrice}..${market.maxPrice} for ${market.symbol}`);
+  }
+  if (!onGrid(price, market.tickSize)) {
+    throw new SimError('invalid_order', `price ${price} is not a multiple of the tick size ${market.tickSize}`);
+  }
+  if (!reduceOnly && amount * price < market.minNotional) {
+    throw new SimError('invalid_order', `order value ${amount * price} USD is below the minimum ${market.minNotional} USD`);
+  }
+}
+
+/** Whether `x` is a whole multiple of `step` (within float noise). */
+export function onGrid(x: number, step: number): boolean {
+  const units = x / step;
+  return Math.abs(units - Math.round(units)) < 1e-6;
+}
