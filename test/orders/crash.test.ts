@@ -8,8 +8,11 @@ import { OrderJournal } from '../../src/orders/journal.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 
 const TOTAL = 60;
-/** Kill points: ms after the updater reported "started" (fixed, so a failure can be replayed). */
-const KILL_AFTER_MS = [300, 900, 150, 1_400, 600];
+/**
+ * Kill points: ms after the updater reported "started". The updater queues one order per ~50 ms,
+ * so all five land while orders are being queued, sent and resolved.
+ */
+const KILL_AFTER_MS = [300, 700, 150, 500, 400];
 const FAULTS = 'lost:0.2:path=order:method=POST,reset:0.1:path=order:method=POST,5xx:0.1:path=order,visibility:2000';
 
 const dir = mkdtempSync(join(tmpdir(), 'misso-crash-'));
