@@ -103,7 +103,7 @@ class Session implements ManagedExchangeSession {
   #hookContext = new AsyncLocalStorage<true>();
   #hooks: (() => Promise<void>)[] = [];
   #wrappers = new Map<string, AnyFn>();
-  #bound = new Map<string, AnyFn>();
+  #bound = new Map<string, { fn: unknown; bound: AnyFn }>();
   #inFlight = 0;
   #drainWaiters = new Set<() => void>();
   #restarting: Promise<void> | undefined;
@@ -192,12 +192,12 @@ class Session implements ManagedExchangeSession {
       this.#wrappers.set(prop, made);
       return made;
     }
-    // Synchronous helpers (market(), amountToPrecision, …) run on the current instance.
-    let bound = this.#bound.get(prop);
-    if (!bound) {
-      bound = (value as AnyFn).bind(current);
-      this.#bound.set(prop, bound);
-    }
+    // Synchronous helpers (market(), amountToPrecision, …) run on the current instance. The cache
+    // is checked against the function itself, so a reassigned property is never served stale.
+    const cached = this.#bound.get(prop);
+    if (cached?.fn === value) return cached.bound;
+    const bound = (value as AnyFn).bind(current);
+    this.#bound.set(prop, { fn: value, bound });
     return bound;
   }
 

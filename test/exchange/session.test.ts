@@ -67,6 +67,30 @@ describe('ExchangeSession proxy', () => {
     expect(ex.fetchTicker).toBe(ex.fetchTicker);
   });
 
+  it('serves a reassigned helper, not a stale binding', async () => {
+    const { session } = await rig();
+    const first = session.exchange.amountToPrecision;
+    expect(session.exchange.amountToPrecision).toBe(first);
+    session.exchange.amountToPrecision = () => 'patched';
+    expect(session.exchange.amountToPrecision(SYMBOL, 1)).toBe('patched');
+  });
+
+  it('fails to open, closing what it built, when markets cannot be loaded', async () => {
+    const fixture = binanceFixture();
+    const error = await createExchangeSession({
+      config: exchangeConfig({ id: 'binanceusdm' }),
+      clock: new VirtualClock(),
+      logger: silentLogger(),
+      factory: () => {
+        const ex = fixture.exchange;
+        (ex as unknown as { fetchImplementation: unknown }).fetchImplementation = () => Promise.resolve(new Response('', { status: 503 }));
+        return Promise.resolve(ex);
+      },
+    }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ccxt.ExchangeNotAvailable);
+    expect(errorKind(error)).toBe('retryable');
+  });
+
   it('sends calls through the budget with their priority and weight', async () => {
     const r = await rig({ capacity: 100 });
     const { session } = r;
