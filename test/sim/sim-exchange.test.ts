@@ -141,6 +141,21 @@ describe('SimExchange (ccxt face)', () => {
     expect((await b.fetchOrder(o.id!)).status).toBe('open');
   });
 
+  it('applies the venue knobs: balance, leverage, spread, slippage, start', async () => {
+    const { ex } = make({ starting_balance_usd: 2_500, leverage: 5, spread_bps: 20, slippage_bps: 0, seed: 3 });
+    const t = await ex.fetchTicker('ETH/USD:USD');
+    expect((t.ask! - t.bid!) / t.last!).toBeCloseTo(0.002, 4);
+    const o = await ex.createOrder('ETH/USD:USD', 'market', 'buy', 0.2);
+    expect(o.average).toBe(t.ask);
+    const [pos] = await ex.fetchPositions();
+    expect(pos!.leverage).toBe(5);
+    const bal = await ex.fetchBalance();
+    expect(bal['USD']!.used).toBeCloseTo((0.2 * t.last!) / 5, 6);
+    expect(bal['USD']!.total).toBeCloseTo(2_500 - o.fee!.cost! + pos!.unrealizedPnl!, 6);
+    const { ex: other } = make({ seed: 3, start_ms: START - 86_400_000 });
+    expect((await other.fetchTicker('ETH/USD:USD')).last).not.toBe(t.last);
+  });
+
   it('validates knobs and names the bad one', () => {
     const clock = new VirtualClock();
     expect(() => createSimExchange({ latencyMs: 5 }, { clock })).toThrow(/latencyMs: unknown knob/);
