@@ -176,6 +176,8 @@ export class TaskSupervisor {
     } else {
       this.status.ok = true;
       this.status.consecutiveFailures = 0;
+      this.status.lastError = null;
+      this.status.lastErrorKind = null;
       this.status.lastSuccessAt = clock.now();
     }
     this.#o.onResult?.(this.status, error);

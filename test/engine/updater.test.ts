@@ -1,0 +1,220 @@
+import { ExchangeNotAvailable } from 'ccxt';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SimExchange } from '../../src/sim/sim-exchange.js';
+import type { Updater } from '../../src/engine/updater.js';
+import { advanceWithIo, startVirtual, virtualUpdater } from './support.js';
+
+const WATCH = ['BTC/USD:USD', 'ETH/USD:USD', 'SOL/USD:USD'];
+
+/** A small config in the seed's format: tickers, balance, orders, status, shutdown. */
+function config(extra: Record<string, unknown> = {}, tasks: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    class_attributes: { watch_list: WATCH, last_price: {}, total_capital: 0, free_capital: 0, open_orders: {}, stop_updates: false },
+    shared_attributes: { pending_orders: { modul: 'queue', function: 'Queue' } },
+    tasks: {
+      t_update_tickers: { name: 'update_tickers', freq: 10 },
+      t_update_balance: { name: 'update_balance', freq: 30 },
+      t_execute_orders: { name: 'execute_orders', freq: 5 },
+      t_get_open_orders: { name: 'get_open_orders', freq: 5 },
+      t_update_open_orders: { name: 'update_open_orders', freq: 5 },
+      t_shutdown: { name: 'shutdown_tasks' },
+      ...tasks,
+    },
+    ...extra,
+  };
+}
+
+function sim(updater: Updater): SimExchange {
+  return (updater.session as unknown as { instance: SimExchange }).instance;
+}
+
+let current: Updater | null = null;
+afterEach(async () => {
+  await current?.stop();
+  current = null;
+});
+
+describe('Updater', () => {
+  it('start() resolves after the init update and sets first_update', async () => {
+    const { updater, clock } = await virtualUpdater(
+      config({}, {
+        t_update_tickers: { name: 'update_tickers', freq: 10, max_age_secs: 3600 },
+        t_init_update: {
+          name: 'init',
+          subtasks: {
+            subtask_0: { type: 'async', modul: 'Misso.services.async_helper', method: 'get_last_prices_from_watch_list', input_args: ['self.aftx', 'self.watch_list'], target_attr: 'last_price' },
+          },
+        },
+      }),
+    );
+    current = updater;
+    const writes: string[] = [];
+    updater.on('change', (c) => {
+      if (c.name === 'last_price' || c.name === 'first_update') writes.push(`${c.name}:${c.source}`);
+    });
+    expect(updater.state.get('first_update')).toBe(false);
+    await startVirtual(updater, clock);
+    expect(updater.state.get('first_update')).toBe(true);
+    expect(Object.keys(updater.state.get<Record<string, number>>('last_price')).sort()).toEqual([...WATCH].sort());
+    // The init wrote the prices, then first_update was set, and only then did periodic tasks run.
+    expect(writes.slice(0, 3)).toEqual(['last_price:init', 'first_update:engine', 'last_price:update_tickers']);
+  });
+
+  it('executes a queued order in the seed list form and tracks it to the end', async () => {
+    const { updater, clock } = await virtualUpdater(config());
+    current = updater;
+    await startVirtual(updater, clock);
+    await clock.advance(1000);
+    const price = updater.state.get<Record<string, number>>('last_price')['BTC/USD:USD']!;
+    const seen: string[] = [];
+    updater.orders.on('order', (o) => seen.push(o.status));
+    // Marketable: a buy above the price fills at once.
+    const order = updater.pendingOrders.push([null, 0.01, Math.round(price * 1.01), 'buy', 'BTC/USD:USD']);
+    expect(order.clientOrderId).toMatch(/^[A-Za-z0-9_-]{1,36}$/);
+    await advanceWithIo(clock, () => order.status === 'closed', 30_000);
+    expect(order.filled).toBeCloseTo(0.01, 10);
+    const onExchange = await sim(updater).fetchOrder(order.id!);
+    expect(onExchange.clientOrderId).toBe(order.clientOrderId);
+    expect(onExchange.status).toBe('closed');
+    expect(seen).toContain('closed');
+  });
+
+  it('a resting order shows in open_orders and is_open_orders', async () => {
+    const { updater, clock } = await virtualUpdater(config());
+    current = updater;
+    await startVirtual(updater, clock);
+    await clock.advance(1000);
+    const price = updater.state.get<Record<string, number>>('last_price')['ETH/USD:USD']!;
+    const order = updater.pendingOrders.push({ symbol: 'ETH/USD:USD', side: 'buy', amount: 0.1, price: Math.round(price * 0.8) });
+    await advanceWithIo(clock, () => order.status === 'open', 30_000);
+    await clock.advance(6000);
+    const open = updater.state.get<Record<string, { clientOrderId: string }[]>>('open_orders');
+    expect(open['ETH/USD:USD']!.map((o) => o.clientOrderId)).toContain(order.clientOrderId);
+    const isOpen = updater.state.get<Record<string, { buys: { clientOrderId?: string; id?: string }[] }>>('is_open_orders');
+    expect(isOpen['ETH/USD:USD']!.buys.length).toBe(1);
+  });
+
+  it('an order it cannot afford ends failed with the reason, and the strategy hears of it', async () => {
+    const { updater, clock } = await virtualUpdater(config());
+    current = updater;
+    await startVirtual(updater, clock);
+    await clock.advance(1000);
+    const price = updater.state.get<Record<string, number>>('last_price')['BTC/USD:USD']!;
+    const failed: string[] = [];
+    updater.orders.on('failed', (o) => failed.push(o.reason ?? ''));
+    // Twice what 10,000 USD at the market's leverage can carry, within the market's amount limits.
+    const market = updater.exchange.market('BTC/USD:USD');
+    const leverage = Number(market.limits.leverage?.max ?? 20);
+    const amount = Number(updater.exchange.amountToPrecision('BTC/USD:USD', (2 * 10_000 * leverage) / price));
+    expect(amount).toBeLessThanOrEqual(market.limits.amount?.max ?? Infinity);
+    const order = updater.pendingOrders.push([null, amount, Math.round(price * 0.9), 'buy', 'BTC/USD:USD']);
+    await advanceWithIo(clock, () => order.status === 'failed', 30_000);
+    expect(order.reason).toMatch(/InsufficientFunds|insufficient/i);
+    expect(failed).toHaveLength(1);
+  });
+
+  it('stop() ends every task promptly, is idempotent, and stop_updates does the same', async () => {
+    const { updater, clock } = await virtualUpdater(config());
+    await startVirtual(updater, clock);
+    await clock.advance(5000);
+    const started = Date.now();
+    updater.state.set('stop_updates', true, 'strategy');
+    await advanceWithIo(clock, () => updater.phase === 'stopped', 5000, 50);
+    expect(Date.now() - started).toBeLessThan(3000);
+    for (const status of Object.values(updater.taskStatuses())) expect(status.state).toBe('stopped');
+    const again = updater.stop();
+    expect(again).toBe(updater.stop());
+    await again;
+  });
+
+  it('marks a task down when what it feeds goes stale, notifies once, and once on recovery', async () => {
+    const { updater, clock, notifier } = await virtualUpdater(config());
+    current = updater;
+    await startVirtual(updater, clock);
+    await clock.advance(15_000);
+    // An unknown symbol makes every ticker pass fail with BadSymbol: not a network fault, so the
+    // session is not rebuilt and the data simply ages.
+    updater.state.set('watch_list', [...WATCH, 'NOPE/USD:USD'], 'test');
+    await clock.advance(45_000);
+    expect(updater.state.isStale('last_price')).toBe(true);
+    expect(updater.taskStatuses()['update_tickers']!.staleAttributes).toEqual(['last_price']);
+    expect(updater.state.get<Record<string, boolean>>('system_status')['update_tickers']).toBe(false);
+    expect(updater.taskStatuses()['update_tickers']!.lastErrorKind).toBe('invalid_order');
+    await clock.advance(30_000);
+    expect(notifier.texts().filter((t) => t.startsWith('last_price is stale'))).toHaveLength(1);
+    updater.state.set('watch_list', WATCH, 'test');
+    await advanceWithIo(clock, () => !updater.state.isStale('last_price'), 60_000, 1000);
+    await clock.advance(2000);
+    expect(notifier.texts().filter((t) => t.startsWith('last_price is fresh again'))).toHaveLength(1);
+    expect(updater.state.get<Record<string, boolean>>('system_status')['update_tickers']).toBe(true);
+  });
+
+  it('refuses an order on a symbol without a fresh price', async () => {
+    const { updater, clock } = await virtualUpdater(config());
+    current = updater;
+    await startVirtual(updater, clock);
+    await clock.advance(1000);
+    // ADA is not in the watch list, so no task keeps its price fresh.
+    const order = updater.pendingOrders.push([null, 10, 0.3, 'buy', 'ADA/USD:USD']);
+    await advanceWithIo(clock, () => order.status !== 'pending', 10_000);
+    expect(order.status).toBe('rejected');
+    expect(order.reason).toMatch(/price/i);
+  });
+
+  it('t_system_status reports the tasks that did not report in the window', async () => {
+    const { updater, clock, notifier } = await virtualUpdater(
+      config({}, { t_system_status: { name: 'status', freq: 60, message: 'capital {total_capital} on {watch_list} symbols, {nope}' } }),
+    );
+    current = updater;
+    let failing = false;
+    updater.registerTask('flaky', async () => {
+      if (failing) throw new Error('flaky is failing');
+    }, { freqSecs: 10 });
+    await startVirtual(updater, clock);
+    await clock.advance(1000);
+    expect(notifier.texts().find((t) => t.startsWith('capital'))).toMatch(/^capital \d+ on 3 symbols, \{nope\?\}$/);
+    await clock.advance(60_000);
+    expect(notifier.texts().filter((t) => /modules down/.test(t))).toEqual([]);
+    failing = true;
+    await clock.advance(60_000);
+    const down = notifier.texts().filter((t) => /modules down/.test(t));
+    expect(down).toEqual(['1 modules down: flaky']);
+    expect(updater.state.get('system_health')).toMatchObject({ down: ['flaky'] });
+  });
+
+  it('rebuilds the exchange session when a task keeps failing with network errors', async () => {
+    const { updater, clock } = await virtualUpdater(config());
+    current = updater;
+    await startVirtual(updater, clock);
+    const first = sim(updater);
+    first.setKnobs({ faults: [{ kind: 'exchange_not_available', probability: 1 }] });
+    await advanceWithIo(clock, () => sim(updater) !== first && !updater.session.restarting, 120_000, 500);
+    expect(updater.snapshotStatus().exchange.restarts).toBe(1);
+    // The new session has no faults: tasks recover.
+    const runs = updater.taskStatuses()['update_tickers']!.runs;
+    await clock.advance(30_000);
+    expect(updater.taskStatuses()['update_tickers']).toMatchObject({ ok: true });
+    expect(updater.taskStatuses()['update_tickers']!.runs).toBeGreaterThan(runs);
+  });
+
+  it('runs user tasks registered from code under the same supervisor', async () => {
+    const { updater, clock } = await virtualUpdater(config());
+    current = updater;
+    let calls = 0;
+    updater.registerTask(
+      'count',
+      async (rt) => {
+        calls += 1;
+        rt.state.set('counted', calls, rt.name);
+        if (calls === 2) throw new Error('second pass fails');
+      },
+      { freqSecs: 10 },
+    );
+    await startVirtual(updater, clock);
+    await clock.advance(35_000);
+    expect(updater.taskStatuses()['count']).toMatchObject({ failures: 1, ok: true });
+    expect(updater.state.get('counted')).toBe(calls);
+    expect(calls).toBeGreaterThanOrEqual(4);
+    expect(() => updater.registerTask('late', async () => undefined)).toThrow(/before start/);
+  });
+});
