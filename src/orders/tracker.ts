@@ -21,19 +21,18 @@ export class OrderTracker {
 
   /**
    * `t_update_open_orders`: polls the open orders missing from `is_open_orders`, then drops
-   * processed orders and expired cache entries. Errors on one order don't stop the pass.
+   * processed orders and expired cache entries. Errors on one order don't stop the pass. With
+   * no `t_get_open_orders` task (the seed's own config has none) `is_open_orders` stays as the
+   * last reconcile left it, so every open order placed since is polled, as in the seed.
    */
   async updateOpenOrders(signal?: AbortSignal): Promise<{ polled: number; updated: number }> {
     const { book, clock, timing } = this.#ctx;
     let polled = 0;
     let updated = 0;
-    const snapshotAt = book.isOpenOrdersAt;
     for (const order of Object.values(book.openOrders).flat()) {
       if (signal?.aborted) break;
       if (order.status !== 'open' || order.id === null) continue;
       if (book.inIsOpenOrders(order)) continue;
-      // An order placed after the snapshot was taken cannot be in it; that is no reason to poll.
-      if (snapshotAt !== null && (order.submittedAt ?? order.createdAt) >= snapshotAt) continue;
       if (order.lost && clock.now() - (this.#lastPolled.get(order.clientOrderId) ?? 0) < timing.lostPollIntervalMs) continue;
       const r = await this.poll(order, signal);
       if (r === 'skipped') break;

@@ -98,7 +98,42 @@ describe('reconciliation', () => {
   });
 });
 
+describe('reconciliation of finished orders', () => {
+  it('updates journal-open orders that finished on the exchange while the updater was down', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'misso-down-'));
+    dirs.push(dir);
+    const path = join(dir, 'journal.db');
+    const clock = new VirtualClock();
+    const sim = createSimExchange({ seed: 7 }, { clock });
+    const first = await rig({ clock, sim, journalPath: path });
+    await drive(clock, first.manager.start());
+    await sendAll(first, 2);
+    const [a, b] = Object.values(first.manager.openOrders).flat();
+    first.journal.close();
+    await sim.cancelOrder(a!.id!, a!.symbol);
+    await clock.advance(10_000);
+    const second = await rig({ clock, sim, journalPath: path });
+    rigs.push(second);
+    const report = await drive(clock, second.manager.start());
+    expect(report).toMatchObject({ updated: 1, adopted: 0 });
+    const [a2, b2] = second.manager.openOrders[a!.symbol] ?? [];
+    expect([a2?.clientOrderId, a2?.status, b2?.clientOrderId, b2?.status]).toEqual([a!.clientOrderId, 'canceled', b!.clientOrderId, 'open']);
+    expect(second.journal.get(a!.clientOrderId)?.status).toBe('canceled');
+  });
+});
+
 describe('tracking', () => {
+  it('without an open-orders refresh, polls every open order (the seed config has no t_get_open_orders)', async () => {
+    const r = await make();
+    await drive(r.clock, r.manager.start());
+    await sendAll(r, 2);
+    const [a, b] = Object.values(r.manager.openOrders).flat();
+    await r.sim.cancelOrder(a!.id!, a!.symbol);
+    await r.clock.advance(5_000);
+    expect(await r.manager.updateOpenOrders()).toEqual({ polled: 2, updated: 1 });
+    expect([a!.status, b!.status]).toEqual(['canceled', 'open']);
+  });
+
   it('polls only orders missing from is_open_orders, and drops processed ones', async () => {
     const r = await make();
     await drive(r.clock, r.manager.start());
