@@ -57,7 +57,9 @@ function buildSim(cfg: ExchangeConfig, deps: ExchangeFactoryDeps, venue?: SimVen
 
 function buildCcxt(cfg: ExchangeConfig, deps: ExchangeFactoryDeps): Exchange {
   const ExchangeCtor = ccxtClass(cfg.id);
-  const options: Record<string, unknown> = { ...cfg.options };
+  // The config's `options:` is ccxt's exchange-specific `options` object (fetchCurrencies,
+  // defaultType, …), not the constructor's top level, where a key would shadow a method.
+  const options: Record<string, unknown> = { options: { ...cfg.options } };
   if (cfg.apiKey !== null) options['apiKey'] = cfg.apiKey;
   if (cfg.secret !== null) options['secret'] = cfg.secret;
   if (cfg.password !== null) options['password'] = cfg.password;
