@@ -51,7 +51,7 @@ export class OrderExecutor {
   }
 
   async #submit(order: Order): Promise<void> {
-    const { ctx } = { ctx: this.#ctx };
+    const ctx = this.#ctx;
     if (order.status !== 'pending') return;
     try {
       if (order.attempts === 0 && ctx.requireFreshPrice && ctx.isPriceFresh && !ctx.isPriceFresh(order.symbol)) {
