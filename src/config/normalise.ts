@@ -53,6 +53,8 @@ export function normaliseConfig(raw: RawConfig, source: NormaliseSource): MissoC
       requireFreshPrice: orders.require_fresh_price ?? true,
       lostAfterNotFound: orders.lost_after_not_found ?? 5,
       recentlyClosedSecs: orders.recently_closed_secs ?? 30,
+      visibilityWindowSecs: orders.visibility_window_secs ?? 65,
+      submitConcurrency: orders.submit_concurrency ?? 1,
     },
     notify: {
       telegram: telegram

@@ -106,6 +106,8 @@ const ordersSchema = z.strictObject({
   require_fresh_price: z.boolean().optional(),
   lost_after_not_found: z.number().int().positive().optional(),
   recently_closed_secs: z.number().nonnegative().optional(),
+  visibility_window_secs: z.number().nonnegative().optional(),
+  submit_concurrency: z.number().int().positive().max(16).optional(),
 });
 
 const notifySchema = z.strictObject({

@@ -109,6 +109,14 @@ export interface OrdersConfig {
   lostAfterNotFound: number;
   /** How long finished orders stay in the recently-closed cache. @defaultValue 30 */
   recentlyClosedSecs: number;
+  /**
+   * How long after a send an order may still be invisible to lookups; only after it may an
+   * order be declared absent and sent again (Binance hides new orders for up to about 60 s).
+   * @defaultValue 65
+   */
+  visibilityWindowSecs: number;
+  /** `createOrder` calls in flight at once; 1 keeps the queue's order on the exchange. @defaultValue 1 */
+  submitConcurrency: number;
 }
 
 /** The `notify:` section. */

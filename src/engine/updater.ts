@@ -185,6 +185,11 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     return this.#require(this.#session, 'session');
   }
 
+  /** The order journal (every intent and status change). Available after `start()`. */
+  get journal(): OrderJournal {
+    return this.#require(this.#journal, 'journal');
+  }
+
   /** The order manager (open orders, events). Available after `start()`. */
   get orders(): OrderManager {
     return this.#require(this.#orders, 'orders');
@@ -270,6 +275,10 @@ export class Updater extends EventEmitter<UpdaterEvents> {
       clock: this.clock,
       logger: this.logger,
       config: this.config.orders,
+      timing: {
+        visibilityWindowMs: this.config.orders.visibilityWindowSecs * 1000,
+        submitConcurrency: this.config.orders.submitConcurrency,
+      },
       isPriceFresh: (symbol: string) => this.state.isKeyFresh('last_price', symbol),
       notify: (text: string, level: NotifyLevel = 'warn') => this.#notify(text, level),
     });

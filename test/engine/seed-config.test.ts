@@ -27,7 +27,7 @@ describe('the seed config on the simulator', () => {
     const restricted = updater.state.get<string[]>('wl_restricted');
     expect(watchList.length).toBeGreaterThan(3);
     for (const symbol of restricted) expect(watchList).not.toContain(symbol);
-    const markets = updater.exchange.markets;
+    const markets = updater.exchange.markets ?? {};
     for (const symbol of watchList) {
       expect(Number(markets[symbol]!.info['volumeUsd24h'])).toBeGreaterThanOrEqual(2_000_000);
       expect(symbol).toMatch(/\/USD:USD$/);

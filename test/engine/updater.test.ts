@@ -1,4 +1,3 @@
-import { ExchangeNotAvailable } from 'ccxt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimExchange } from '../../src/sim/sim-exchange.js';
 import type { Updater } from '../../src/engine/updater.js';

@@ -17,6 +17,8 @@ export const ORDERS_DEFAULTS: OrdersConfig = {
   requireFreshPrice: true,
   lostAfterNotFound: 5,
   recentlyClosedSecs: 30,
+  visibilityWindowSecs: 65,
+  submitConcurrency: 1,
 };
 
 /** Short windows so virtual time stays small; the visibility window still exceeds the sim's delay. */
