@@ -1,0 +1,136 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/misso.js');
+const dir = mkdtempSync(join(tmpdir(), 'misso-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `misso` in-process with captured output. */
+async function inProcess(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) } });
+  return { code, out, err };
+}
+
+interface Spawned {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+  err: string;
+}
+
+/** Runs the real executable as a user would; `onOutput` may send signals. */
+function spawnMisso(args: string[], onOutput?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Spawned> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    onOutput?.(out + err, child);
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+    onOutput?.(out + err, child);
+  });
+  return new Promise((r) => child.on('exit', (code, signal) => r({ code, signal, out, err })));
+}
+
+describe('misso check', () => {
+  it('accepts the seed config and prints its tasks', async () => {
+    const r = await inProcess(['check', join(ROOT, 'examples/seed-config.yaml')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/update_ohlcv\s+t_update_template\s+every 60s/);
+    expect(r.out).toContain('get_ohlcv_data(self.aftx, self.watch_list, 1m, 1000) → ohlcs');
+  });
+
+  it('lists every problem with file:line:col, exits 2, and prints no stack trace', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      ['class_attributes:', '  watch_list: None', 'tasks:', '  t_get_open_position:', '    freq: 10', '  t_update_tickers:', '    freq: fast', ''].join('\n'),
+    );
+    const r = await inProcess(['check', file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${file}:4:3: tasks.t_get_open_position: unknown task kind`);
+    expect(r.err).toContain('t_get_open_positions');
+    expect(r.err).toContain(`${file}:7:11: tasks.t_update_tickers.freq:`);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('needs exactly one file', async () => {
+    expect((await inProcess(['check'])).code).toBe(2);
+  });
+});
+
+describe('misso (usage)', () => {
+  it('rejects an unknown command and an unknown flag with exit 2 and no stack', async () => {
+    const a = await inProcess(['frobnicate']);
+    expect(a.code).toBe(2);
+    expect(a.err).toContain("unknown command 'frobnicate'");
+    const b = await inProcess(['run', '--bogus']);
+    expect(b.code).toBe(2);
+    expect(b.err).toContain('--help');
+    expect(b.err).not.toMatch(/\n\s+at /);
+    const c = await inProcess(['run', '--for', '0']);
+    expect(c.code).toBe(2);
+    expect(c.err).toContain("--for takes a positive number of seconds, not '0'");
+  });
+
+  it('a missing config file is a user error', async () => {
+    const r = await inProcess(['run', join(dir, 'nope.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('nope.yaml');
+  });
+});
+
+describe('misso run', () => {
+  it('runs the seed config for a while, stops with exit 0 and writes the state', async () => {
+    const out = join(dir, 's.json');
+    const r = await spawnMisso(['run', join(ROOT, 'examples/seed-config.yaml'), '--for', '4', '--state-out', out]);
+    expect(r.err).not.toMatch(/internal error/);
+    expect(r.code).toBe(0);
+    const snap = JSON.parse(readFileSync(out, 'utf8')) as {
+      state: Record<string, unknown>;
+      tasks: Record<string, { ok: boolean | null; runs: number; failures: number; lastError: string | null; lastSuccessAt: number | null }>;
+    };
+    const watchList = snap.state['watch_list'] as string[];
+    expect(watchList.length).toBeGreaterThan(0);
+    expect(watchList).not.toContain('BNB/USD:USD');
+    expect(Object.keys(snap.state['last_price'] as object).sort()).toEqual([...watchList].sort());
+    const ohlcs = snap.state['ohlcs'] as Record<string, number[][]>;
+    expect(ohlcs[watchList[0]!]).toHaveLength(1000);
+    expect(ohlcs[watchList[0]!]![0]).toHaveLength(6);
+    expect(snap.state['total_capital']).toBeGreaterThan(0);
+    for (const [name, t] of Object.entries(snap.tasks)) expect({ name, ok: t.ok }).toEqual({ name, ok: true });
+    expect(snap.tasks['update_tickers']).toHaveProperty('lastSuccessAt');
+  }, 60_000);
+
+  it('stops gracefully on SIGINT with exit 0, and a second signal forces exit 130', async () => {
+    let sent = 0;
+    const graceful = await spawnMisso(['run', join(ROOT, 'examples/seed-config.yaml')], (text, child) => {
+      if (sent === 0 && text.includes('status: running')) {
+        sent = 1;
+        child.kill('SIGINT');
+      }
+    });
+    expect(graceful.code).toBe(0);
+    expect(graceful.err).toContain('SIGINT received, stopping');
+
+    let phase = 0;
+    const forced = await spawnMisso(['run', join(ROOT, 'examples/seed-config.yaml')], (text, child) => {
+      if (phase === 0 && text.includes('misso: starting')) {
+        phase = 1;
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGTERM'), 20);
+      }
+    });
+    expect(forced.err).toContain('second SIGTERM, forcing exit');
+    expect(forced.code).toBe(130);
+  }, 60_000);
+});
