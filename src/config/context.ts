@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { EnvMap } from './env.js';
 
 /**
@@ -23,4 +24,6 @@ export interface ConfigContext {
   taskOptionKeys?(kind: string): ReadonlySet<string> | undefined;
   /** Accepted `exchange.id` values (`sim` plus ccxt's ids). When absent, any id is accepted. */
   exchangeIds?: ReadonlySet<string>;
+  /** The simulator's knobs (keys beside `id: sim`): their schema and names. When absent, not checked. */
+  simKnobs?: { schema: z.ZodType; keys: readonly string[] };
 }

@@ -48,7 +48,10 @@ export function checkExchange(raw: unknown, ctx: ConfigContext, report: ReportPr
   if (exchange.apiKey != null && exchange.api_key != null) {
     report(['exchange', 'api_key'], 'give the API key once', 'keep either `apiKey` or `api_key`');
   }
-  if (id === 'sim') return;
+  if (id === 'sim') {
+    checkSimKnobs(exchange, ctx, report, reportKey);
+    return;
+  }
   const known: readonly string[] = EXCHANGE_KEYS;
   for (const key of Object.keys(exchange)) {
     if (known.includes(key)) continue;
@@ -57,5 +60,24 @@ export function checkExchange(raw: unknown, ctx: ConfigContext, report: ReportPr
       `unknown key \`${key}\``,
       didYouMean(key, known) ?? 'keys beside `id` are simulator knobs and need `id: sim`; ccxt options go under `options:`',
     );
+  }
+}
+
+/** The simulator's knobs, checked against its own schema so a typo is caught before anything runs. */
+function checkSimKnobs(exchange: Record<string, unknown>, ctx: ConfigContext, report: ReportProblem, reportKey: ReportUnknownKey): void {
+  if (!ctx.simKnobs) return;
+  const exchangeKeys: readonly string[] = EXCHANGE_KEYS;
+  const knobs = Object.fromEntries(Object.entries(exchange).filter(([key]) => key === 'id' || !exchangeKeys.includes(key)));
+  const result = ctx.simKnobs.schema.safeParse(knobs);
+  if (result.success) return;
+  for (const issue of result.error.issues) {
+    const path = ['exchange', ...issue.path.map(String)];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        reportKey([...path, key], `unknown simulator knob \`${key}\``, didYouMean(key, [...ctx.simKnobs.keys, ...exchangeKeys]) ?? `knobs: ${ctx.simKnobs.keys.join(', ')}`);
+      }
+    } else {
+      report(path, issue.message);
+    }
   }
 }

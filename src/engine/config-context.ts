@@ -1,5 +1,6 @@
 import ccxt from 'ccxt';
 import type { ConfigContext } from '../config/context.js';
+import { SIM_KNOBS_SCHEMA } from '../sim/sim-knobs.js';
 import { BUILTIN_ATTRIBUTES } from '../tasks/registry.js';
 import { loadModule, loadTaskKind } from './module-registry.js';
 import type { TaskKind } from './task-kind.js';
@@ -19,6 +20,7 @@ export function configContext(kinds: ReadonlyMap<string, TaskKind>, env?: Readon
       return options ? new Set(options) : undefined;
     },
     exchangeIds: new Set(['sim', ...(ccxt.exchanges as string[])]),
+    simKnobs: { schema: SIM_KNOBS_SCHEMA, keys: Object.keys(SIM_KNOBS_SCHEMA.shape) },
     ...(env ? { env } : {}),
   };
 }
