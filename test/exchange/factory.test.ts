@@ -21,7 +21,7 @@ describe('createExchange for ccxt ids', () => {
         apiKey: 'k',
         secret: 's',
         timeoutMs: 1234,
-        options: { options: { fetchCurrencies: false } },
+        options: { fetchCurrencies: false },
         urls: { api: 'http://127.0.0.1:8555' },
       }),
       deps,

@@ -22,7 +22,7 @@ describe('ExchangeSession against misso sim-server', () => {
         apiKey: DEFAULT_SIM_API_KEY,
         secret: DEFAULT_SIM_SECRET,
         timeoutMs: 2000,
-        options: { options: { fetchCurrencies: false } },
+        options: { fetchCurrencies: false },
         rateBudget: { capacity: null, windowMs: 1000, enabled: true },
       }),
       clock: new SystemClock(),
