@@ -58,8 +58,8 @@ export interface RunMode {
   maxOps: number;
 }
 
-/** Full run: 7 reps of ~150 ms batches per arm. */
-export const FULL_MODE: RunMode = { smoke: false, reps: 7, warmupReps: 2, targetMs: 150, maxOps: 1_000_000 };
+/** Full run: 9 reps of ~200 ms batches per arm. */
+export const FULL_MODE: RunMode = { smoke: false, reps: 9, warmupReps: 2, targetMs: 200, maxOps: 1_000_000 };
 /** Smoke run: just enough to prove the scenarios work. */
 export const SMOKE_MODE: RunMode = { smoke: true, reps: 3, warmupReps: 0, targetMs: 2, maxOps: 20 };
 
