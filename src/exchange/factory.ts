@@ -59,7 +59,12 @@ function buildCcxt(cfg: ExchangeConfig, deps: ExchangeFactoryDeps): Exchange {
   const ExchangeCtor = ccxtClass(cfg.id);
   // The config's `options:` is ccxt's exchange-specific `options` object (fetchCurrencies,
   // defaultType, …), not the constructor's top level, where a key would shadow a method.
-  const options: Record<string, unknown> = { options: { ...cfg.options } };
+  // Reconciliation lists the account's open orders without a symbol on purpose (to adopt orders
+  // the journal does not know); ccxt's binance classes refuse that unless told it is intended.
+  const userFetchOpenOrders = (cfg.options['fetchOpenOrders'] ?? {}) as Record<string, unknown>;
+  const options: Record<string, unknown> = {
+    options: { ...cfg.options, fetchOpenOrders: { warnWithoutSymbol: false, ...userFetchOpenOrders } },
+  };
   if (cfg.apiKey !== null) options['apiKey'] = cfg.apiKey;
   if (cfg.secret !== null) options['secret'] = cfg.secret;
   if (cfg.password !== null) options['password'] = cfg.password;

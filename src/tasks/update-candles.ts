@@ -27,6 +27,13 @@ async function refreshSymbol(rt: TaskRuntime, symbol: string, timeframe: string,
   // Only what changed since the last candle we hold (inclusive: it may still have been forming).
   const rows = (await rt.exchange.fetchOHLCV(symbol, timeframe, last ? last[0] : undefined, last ? undefined : limit)) as OHLCV[];
   const fresh = rows.map((r) => r.map(Number) as CandleRow);
+  // A junk answer (an HTML page parsed as rows) yields NaN; keep the candles we have instead.
+  if (!Array.isArray(rows) || fresh.some((r) => r.length !== 6 || !r.every(Number.isFinite))) {
+    throw new Error(`malformed candles for ${symbol}`);
+  }
+  // Asked from the last candle we hold, the answer always includes that candle: an empty one is
+  // not "nothing new" but a broken answer, and must not refresh the data's timestamp.
+  if (last && fresh.length === 0) throw new Error(`malformed candles for ${symbol}: nothing returned since ${last[0]}`);
   rt.state.merge(attr, { [symbol]: mergeCandles(have, fresh, limit) }, rt.name);
 }
 

@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SystemClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { Updater } from '../../src/engine/updater.js';
+import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import type { SimExchange } from '../../src/sim/sim-exchange.js';
+import { mergeCandles, type CandleRow } from '../../src/tasks/update-candles.js';
+import { advanceWithIo, startVirtual, virtualUpdater } from '../engine/support.js';
+
+const row = (t: number, c: number): CandleRow => [t, c, c + 1, c - 1, c, 1];
+
+let current: Updater | null = null;
+let server: SimServer | null = null;
+afterEach(async () => {
+  await current?.stop();
+  await server?.close();
+  current = null;
+  server = null;
+});
+
+describe('mergeCandles', () => {
+  it('replaces the forming candle, appends new ones and keeps the latest `limit`', () => {
+    const have = [row(0, 1), row(60, 2), row(120, 3)];
+    expect(mergeCandles(have, [row(120, 4), row(180, 5)], 3)).toEqual([row(60, 2), row(120, 4), row(180, 5)]);
+    expect(mergeCandles(have, [], 2)).toEqual([row(60, 2), row(120, 3)]);
+    expect(mergeCandles([], [row(60, 2), row(0, 1)], 5)).toEqual([row(0, 1), row(60, 2)]);
+  });
+});
+
+describe('t_update_candles', () => {
+  it('fills the window once, then fetches only what is new', async () => {
+    const { updater, clock } = await virtualUpdater({
+      class_attributes: { watch_list: ['BTC/USD:USD', 'ETH/USD:USD'], ohlcs: {} },
+      tasks: { t_update_candles: { name: 'candles', freq: 60, timeframe: '1m', limit: 300 } },
+    });
+    current = updater;
+    await startVirtual(updater, clock);
+    await clock.advance(10);
+    const sim = (updater.session as unknown as { instance: SimExchange }).instance;
+    const first = updater.state.get<Record<string, CandleRow[]>>('ohlcs');
+    expect(first['BTC/USD:USD']).toHaveLength(300);
+    const callsBefore = sim.counters().calls['fetchOHLCV'] ?? 0;
+    await clock.advance(180_000);
+    const after = updater.state.get<Record<string, CandleRow[]>>('ohlcs')['BTC/USD:USD']!;
+    expect(after).toHaveLength(300);
+    // Three passes (at 60, 120 and 180 s), one call per symbol each.
+    expect((sim.counters().calls['fetchOHLCV'] ?? 0) - callsBefore).toBe(6);
+    // The window moved by three minutes and matches a fresh fetch exactly.
+    const fresh = (await sim.fetchOHLCV('BTC/USD:USD', '1m', undefined, 300)).map((r) => r.map(Number));
+    expect(after).toEqual(fresh);
+  });
+});
+
+describe('t_get_open_positions and t_update_open_orders_dict', () => {
+  it('shows a position once an order filled, and the dict kind tracks our orders', async () => {
+    const { updater, clock } = await virtualUpdater({
+      class_attributes: { watch_list: ['ETH/USD:USD'], last_price: {}, positions: {} },
+      shared_attributes: { pending_orders: { modul: 'queue', function: 'Queue' } },
+      tasks: {
+        t_update_tickers: { freq: 5 },
+        t_execute_orders: { freq: 5 },
+        t_get_open_positions: { name: 'positions', freq: 5 },
+        t_update_open_orders_dict: { name: 'orders_dict', freq: 5 },
+      },
+    });
+    current = updater;
+    await startVirtual(updater, clock);
+    await clock.advance(100);
+    expect(updater.state.get('positions')).toEqual({});
+    const price = updater.state.get<Record<string, number>>('last_price')['ETH/USD:USD']!;
+    const order = updater.pendingOrders.push({ symbol: 'ETH/USD:USD', side: 'buy', amount: 0.5, type: 'market' });
+    await advanceWithIo(clock, () => order.status === 'closed', 20_000);
+    await clock.advance(6000);
+    const positions = updater.state.get<Record<string, { contracts: number; side: string; entryPrice: number }>>('positions');
+    expect(positions['ETH/USD:USD']).toMatchObject({ contracts: 0.5, side: 'long' });
+    expect(positions['ETH/USD:USD']!.entryPrice).toBeGreaterThan(price * 0.99);
+    expect(updater.taskStatuses()['orders_dict']).toMatchObject({ ok: true });
+    expect(updater.taskStatuses()['orders_dict']!.runs).toBeGreaterThan(0);
+  });
+});
+
+describe('malformed answers (a 200 with an HTML page)', () => {
+  it('leave capital and candles as they were and mark the tasks down', async () => {
+    server = await startSimServer({ port: 0, seed: 5, clock: new SystemClock() });
+    const updater = await Updater.fromConfig(
+      {
+        exchange: {
+          id: 'binanceusdm',
+          apiKey: '${K}',
+          secret: '${S}',
+          urls: { api: server.url },
+          options: { fetchCurrencies: false },
+          timeout_ms: 1000,
+        },
+        class_attributes: { watch_list: ['BTC/USD:USD'], ohlcs: {}, total_capital: 0 },
+        tasks: { t_update_balance: { name: 'balance', freq: 1 }, t_update_candles: { name: 'candles', freq: 1, limit: 50 } },
+      },
+      { env: { K: 'misso-sim-key', S: 'misso-sim-secret' }, logger: silentLogger(), storagePath: ':memory:' },
+    );
+    current = updater;
+    await updater.start();
+    const until = async (p: () => boolean): Promise<void> => {
+      for (let i = 0; i < 100 && !p(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(p()).toBe(true);
+    };
+    await until(() => updater.state.get<number>('total_capital') > 0 && Object.keys(updater.state.get<object>('ohlcs')).length === 1);
+    const capital = updater.state.get<number>('total_capital');
+    const candles = JSON.stringify(updater.state.get('ohlcs'));
+    server.faults.set('html:1:path=account|balance|klines');
+    await until(() => updater.taskStatuses()['balance']!.ok === false && updater.taskStatuses()['candles']!.ok === false);
+    expect(updater.taskStatuses()['balance']!.lastError).toMatch(/malformed balance/);
+    expect(updater.taskStatuses()['candles']!.lastError).toMatch(/malformed candles/);
+    expect(updater.state.get('total_capital')).toBe(capital);
+    expect(JSON.stringify(updater.state.get('ohlcs'))).toBe(candles);
+  });
+});
