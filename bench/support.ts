@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Exchange } from 'ccxt';
 import type { Clock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
+import { exchangeConfig } from '../src/config/defaults.js';
 import type { ExchangeConfig, OrdersConfig } from '../src/config/types.js';
 import { createExchangeSession, type ManagedExchangeSession } from '../src/exchange/session.js';
 import { createSimExchange, type SimExchange } from '../src/sim/sim-exchange.js';
@@ -31,17 +32,7 @@ export function swapSymbols(sim: SimExchange): string[] {
 
 /** A normalised `exchange:` config for the sim with the given budget. */
 export function simExchangeConfig(rateBudget: ExchangeConfig['rateBudget']): ExchangeConfig {
-  return {
-    id: 'sim',
-    options: {},
-    urls: null,
-    apiKey: null,
-    secret: null,
-    password: null,
-    sim: {},
-    rateBudget,
-    timeoutMs: 10_000,
-  };
+  return exchangeConfig({ rateBudget });
 }
 
 /** The engine's real session over an existing sim instance, with a budget that never binds. */

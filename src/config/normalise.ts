@@ -1,4 +1,5 @@
 import { isPlainObject } from './env.js';
+import { DEFAULT_EXCHANGE_CONFIG } from './defaults.js';
 import type { PositionIndex } from './positions.js';
 import type { RawConfig, RawExchange, RawSubtask, RawTask } from './schema.js';
 import { EXCHANGE_KEYS, TASK_KEYS } from './schema.js';
@@ -112,8 +113,9 @@ function normaliseSubtask(key: string, sub: RawSubtask, pos: SourcePos | undefin
 function normaliseExchange(ex: RawExchange): ExchangeConfig {
   const known: readonly string[] = EXCHANGE_KEYS;
   const sim = Object.fromEntries(Object.entries(ex).filter(([k]) => !known.includes(k)));
+  const d = DEFAULT_EXCHANGE_CONFIG;
   return {
-    id: ex.id ?? 'sim',
+    id: ex.id ?? d.id,
     options: ex.options ?? {},
     urls: ex.urls ?? null,
     apiKey: ex.apiKey ?? ex.api_key ?? null,
@@ -121,11 +123,11 @@ function normaliseExchange(ex: RawExchange): ExchangeConfig {
     password: ex.password ?? null,
     sim,
     rateBudget: {
-      capacity: ex.rate_budget?.capacity ?? null,
-      windowMs: ex.rate_budget?.window_ms ?? 1000,
-      enabled: ex.rate_budget?.enabled ?? true,
+      capacity: ex.rate_budget?.capacity ?? d.rateBudget.capacity,
+      windowMs: ex.rate_budget?.window_ms ?? d.rateBudget.windowMs,
+      enabled: ex.rate_budget?.enabled ?? d.rateBudget.enabled,
     },
-    timeoutMs: ex.timeout_ms ?? 10_000,
+    timeoutMs: ex.timeout_ms ?? d.timeoutMs,
   };
 }
 

@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { TaskConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
+import type { TaskStatus as PublicTaskStatus } from '../http/types.js';
 import type { OrderManager } from '../orders/manager.js';
 import type { StateStore } from './state.js';
 import type { BoundSubtask } from './subtask.js';
@@ -79,22 +80,14 @@ export interface TaskKind {
 export type TaskFunction = (rt: TaskRuntime) => Promise<void> | void;
 
 /** Where a supervised task is in its loop. */
-export type TaskPhase = 'waiting' | 'running' | 'sleeping' | 'backoff' | 'stopped';
+export type TaskPhase = PublicTaskStatus['state'];
 
-/** A task's health record. */
-export interface TaskStatus {
-  kind: string;
-  ok: boolean | null;
-  runs: number;
-  failures: number;
-  consecutiveFailures: number;
-  lastError: string | null;
+/**
+ * A task's health record: what the status API shows, plus the class of the last error and the
+ * attributes it feeds that are stale right now (the status API folds those into `ok`).
+ */
+export interface TaskStatus extends PublicTaskStatus {
   lastErrorKind: string | null;
-  lastSuccessAt: number | null;
-  lastDurationMs: number | null;
-  freqSecs: number | null;
-  state: TaskPhase;
-  /** Attributes this task feeds that are stale right now. */
   staleAttributes: string[];
 }
 

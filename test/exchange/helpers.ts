@@ -1,19 +1,9 @@
+import { exchangeConfig as defaults } from '../../src/config/defaults.js';
 import type { ExchangeConfig } from '../../src/config/types.js';
 
 /** A normalised `exchange:` config as the config loader would produce it. */
 export function exchangeConfig(overrides: Partial<ExchangeConfig> = {}): ExchangeConfig {
-  return {
-    id: 'sim',
-    options: {},
-    urls: null,
-    apiKey: null,
-    secret: null,
-    password: null,
-    sim: {},
-    rateBudget: { capacity: null, windowMs: 1000, enabled: true },
-    timeoutMs: 10_000,
-    ...overrides,
-  };
+  return defaults(overrides);
 }
 
 /** Lets promise chains (ccxt's included) run until `predicate` holds; fails after `maxTurns`. */

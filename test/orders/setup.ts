@@ -1,6 +1,7 @@
 import type { Exchange } from 'ccxt';
 import { VirtualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
+import { exchangeConfig } from '../../src/config/defaults.js';
 import type { ExchangeConfig, OrdersConfig } from '../../src/config/types.js';
 import { createExchangeSession, type ManagedExchangeSession } from '../../src/exchange/session.js';
 import type { OrderTiming } from '../../src/orders/context.js';
@@ -31,17 +32,7 @@ export const FAST_TIMING: Partial<OrderTiming> = {
 };
 
 export function simConfig(): ExchangeConfig {
-  return {
-    id: 'sim',
-    options: {},
-    urls: null,
-    apiKey: null,
-    secret: null,
-    password: null,
-    sim: {},
-    rateBudget: { capacity: null, windowMs: 1000, enabled: false },
-    timeoutMs: 10_000,
-  };
+  return exchangeConfig({ rateBudget: { capacity: null, windowMs: 1000, enabled: false } });
 }
 
 export interface Rig {
