@@ -17,14 +17,11 @@ function aggregate(rows: SimCandle[]): [number, number, number, number, number] 
 }
 
 describe('SimVenue candles', () => {
-  it('serves 1000 1m candles per market for 40 markets in well under a second', () => {
+  it('serves 1000 1m candles per market for all 40 perpetuals (the seed start-up load; its speed is in bench/)', () => {
     const venue = new SimVenue({ seed: 7, clock: new VirtualClock(START + 12_345) });
     const symbols = venue.listMarkets().filter((m) => m.type === 'swap').map((m) => m.symbol);
     expect(symbols).toHaveLength(40);
-    const t0 = performance.now();
     for (const s of symbols) expect(venue.candles(s, '1m', undefined, 1000)).toHaveLength(1000);
-    // Shared 2-core CI machines: the bound is loose, typical runs take ~0.1-0.2 s.
-    expect(performance.now() - t0).toBeLessThan(1500);
   });
 
   it('ends with the current candle, consistent with the ticker', async () => {
