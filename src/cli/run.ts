@@ -86,7 +86,8 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
   const draw = (): void => {
     const snap = updater.snapshotStatus();
     if (live) {
-      const lines = renderStatus(snap, true);
+      const width = (io.stdout as { columns?: number }).columns ?? 100;
+      const lines = renderStatus(snap, true, width);
       const clear = drawn > 0 ? `\x1b[${drawn}A\x1b[0J` : '';
       io.stdout.write(`${clear}${lines.join('\n')}\n`);
       drawn = lines.length;

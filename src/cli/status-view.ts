@@ -15,7 +15,7 @@ function money(v: number | null): string {
  * The compact live status `misso run` shows on a terminal: tasks up or down, the watch list's
  * size, a few prices, capital and orders. `colour` adds ANSI colours.
  */
-export function renderStatus(s: StatusSnapshot, colour: boolean): string[] {
+export function renderStatus(s: StatusSnapshot, colour: boolean, width = 100): string[] {
   const paint = (code: string, text: string): string => (colour ? `\x1b[${code}m${text}\x1b[0m` : text);
   const tasks = Object.entries(s.tasks);
   const up = tasks.filter(([, t]) => t.ok === true).length;
@@ -23,11 +23,23 @@ export function renderStatus(s: StatusSnapshot, colour: boolean): string[] {
   const lines: string[] = [];
   const head = `misso · ${s.exchangeId} · ${s.phase} · up ${age(s.now - s.startedAt)}`;
   lines.push(paint('1', head));
-  const taskLine = tasks
-    .map(([name, t]) => (t.ok === true ? paint('32', `✔ ${name}`) : t.ok === false ? paint('31', `✘ ${name}`) : paint('90', `… ${name}`)))
-    .join('  ');
   lines.push(`tasks ${up}/${tasks.length} up${down.length ? ` (down: ${down.join(', ')})` : ''}`);
-  lines.push(`  ${taskLine}`);
+  // Wrapped by hand to the terminal's width: the redraw moves the cursor up by line count, so a
+  // line the terminal wraps itself would leave stale lines behind.
+  let line = ' ';
+  let visible = 1;
+  for (const [name, t] of tasks) {
+    const mark = t.ok === true ? '✔' : t.ok === false ? '✘' : '…';
+    const text = `${mark} ${name}`;
+    if (visible + 2 + text.length > width && visible > 1) {
+      lines.push(line);
+      line = ' ';
+      visible = 1;
+    }
+    line += ` ${t.ok === true ? paint('32', text) : t.ok === false ? paint('31', text) : paint('90', text)}`;
+    visible += 1 + text.length;
+  }
+  if (visible > 1) lines.push(line);
   const wl = s.attributes['watch_list'];
   const stale = Object.entries(s.attributes).filter(([, a]) => a.stale).map(([n]) => n);
   lines.push(`watch list ${wl?.summary ?? '-'}${stale.length ? paint('33', `  stale: ${stale.join(', ')}`) : ''}`);
@@ -36,8 +48,9 @@ export function renderStatus(s: StatusSnapshot, colour: boolean): string[] {
     .map(([sym, p]) => `${sym.split('/')[0]} ${p}`)
     .join('  ');
   lines.push(`prices ${prices || '-'}`);
+  lines.push(`capital total ${money(s.capital.total)}  free ${money(s.capital.free)}`);
   lines.push(
-    `capital total ${money(s.capital.total)}  free ${money(s.capital.free)}  ·  orders open ${s.orders.open} pending ${s.orders.pending} failed ${s.orders.failed}` +
+    `orders open ${s.orders.open} pending ${s.orders.pending} failed ${s.orders.failed}` +
       `  ·  budget ${s.exchange.budget.usedInWindow}/${s.exchange.budget.capacity}${s.exchange.restarting ? paint('33', '  restarting exchange') : ''}`,
   );
   return lines;

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { renderStatus, statusLine } from '../../src/cli/status-view.js';
+import type { StatusSnapshot, TaskStatus } from '../../src/http/types.js';
+
+function task(ok: boolean | null): TaskStatus {
+  return { kind: 't_x', ok, runs: 1, failures: 0, consecutiveFailures: 0, lastError: null, lastSuccessAt: 1, lastDurationMs: 1, freqSecs: 10, state: 'sleeping' };
+}
+
+const snap: StatusSnapshot = {
+  name: 'x',
+  exchangeId: 'sim',
+  startedAt: 0,
+  now: 65_000,
+  phase: 'running',
+  ready: true,
+  readiness: {},
+  tasks: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`task_number_${i}`, task(i === 3 ? false : true)])),
+  attributes: { watch_list: { updatedAt: 1, ageMs: 1, maxAgeMs: null, stale: false, source: 'init', summary: '9 items' } },
+  orders: { pending: 1, open: 2, recentlyClosed: 0, lost: 0, failed: 0, submitted: 3 },
+  exchange: { restarting: false, inFlight: 0, restarts: 0, budget: { capacity: 200, windowMs: 1000, usedInWindow: 40, waiting: {}, pausedUntil: null } },
+  prices: { 'BTC/USD:USD': 63000.5 },
+  capital: { total: 10000, free: 9000 },
+};
+
+describe('the terminal status', () => {
+  it('fits every line in the terminal width, so the redraw never leaves wrapped lines behind', () => {
+    for (const width of [40, 80, 120]) {
+      for (const line of renderStatus(snap, false, width)) expect(line.length).toBeLessThanOrEqual(Math.max(width, 60));
+    }
+  });
+
+  it('shows tasks up and down, watch list, prices, capital and orders', () => {
+    const text = renderStatus(snap, false, 80).join('\n');
+    expect(text).toContain('tasks 11/12 up (down: task_number_3)');
+    expect(text).toContain('✘ task_number_3');
+    expect(text).toContain('watch list 9 items');
+    expect(text).toContain('BTC 63000.5');
+    expect(text).toContain('capital total 10,000  free 9,000');
+    expect(text).toContain('orders open 2 pending 1');
+    expect(statusLine(snap)).toBe('status: running tasks 11/12 up, watch list 9 items, capital 10,000, orders open 2');
+  });
+});
