@@ -20,7 +20,6 @@ export interface PhaseBaseline {
   errors: Record<ErrorKind, number>;
   penalties: { rate_limit: number; ban: number };
   faults: Record<string, number>;
-  requests: number;
 }
 
 /** One fault class of the soak: how it is switched on, when it has bitten, what it may cause. */
@@ -102,9 +101,9 @@ function banPhase(): FaultPhase {
       if (budget.penalties.ban === base.penalties.ban) return false;
       const now = Date.now();
       seenAt ||= now;
-      // Requests already on the wire when the 418 came back still land; give them 150 ms.
+      // Requests already on the wire when the 418 came back still land; give them 300 ms.
       if (requestsAtBan < 0) {
-        if (now - seenAt < 150) return false;
+        if (now - seenAt < 300) return false;
         requestsAtBan = serverRequests(ctx.server);
       }
       // Stop counting just before the client's ban ends, while the server still refuses all.

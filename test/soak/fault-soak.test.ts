@@ -111,9 +111,10 @@ describe('fault soak against misso sim-server', () => {
     expect(report.stopMs).toBeLessThan(5000);
   });
 
-  // Known defect (reported): update_candles gathers its per-symbol failures into a plain Error, so
-  // its status says 'unknown' for a 5xx, a 429 or a timeout, and the auto-restart on network
-  // errors never counts it. Turn this into a plain `it` once the task keeps the kind.
+  // Known defect (reported to the lead): update_candles gathers its per-symbol failures into a
+  // plain Error, and the tasks' own "malformed answer" errors are plain Errors too, so a 5xx, a 429,
+  // a timeout or an HTML page shows as 'unknown' in their status, and the auto-restart on network
+  // errors never counts them. When this test starts failing, the defect is fixed: make it an `it`.
   it.fails('a failed pass is reported with the kind of the fault that failed it', () => {
     const wrong: string[] = [];
     for (const p of report.phases) {
@@ -127,9 +128,10 @@ describe('fault soak against misso sim-server', () => {
     expect(wrong).toEqual([]);
   });
 
-  // Known defect (reported): ccxt parses a 200 HTML page into junk for fetchBalance,
-  // fetchPositions and fetchOpenOrders without throwing, and the engine stores it. Turn this into
-  // a plain `it` once the exchange boundary rejects a body that is not the JSON asked for.
+  // Known defect (reported to the lead): ccxt parses a 200 HTML page into junk without throwing
+  // (fetchPositions, fetchOpenOrders), and the engine stores it: `positions` loses the position
+  // the venue holds, `is_open_orders` gets orders under the symbol ''. When this test starts
+  // failing, the exchange boundary rejects such bodies: make it an `it`.
   it.fails('an HTML page answered with 200 never becomes state', () => {
     const html = phase('html');
     const junk = report.writes.filter((w) => w.phase === 'html').flatMap((w) => junkIn(w.name, w.value, html.truth));
@@ -181,6 +183,7 @@ function describeReport(r: SoakReport): string {
   const junk = r.writes.filter((w) => w.phase === 'html').flatMap((w) => junkIn(w.name, w.value, r.phases.find((p) => p.name === 'html')!.truth));
   lines.push(`html junk: ${JSON.stringify([...new Set(junk)])}`);
   const wrongKinds = r.passes.filter((p) => !p.ok && p.kind === 'unknown').map((p) => `${p.phase}:${p.task}: ${(p.error ?? '').slice(0, 160)}`);
+  lines.push(`notifications: ${JSON.stringify(r.notifications.map((n) => `${n.level}: ${n.text.slice(0, 80)}`))}`);
   lines.push(`passes reported 'unknown': ${JSON.stringify([...new Set(wrongKinds)])}`);
   return lines.join('\n');
 }

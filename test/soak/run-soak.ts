@@ -5,7 +5,7 @@ import type { RateBudgetStats } from '../../src/exchange/budget.js';
 import type { ErrorKind } from '../../src/exchange/types.js';
 import { startSimServer } from '../../src/sim/http/binance-server.js';
 import type { Notifier, NotifyMessage } from '../../src/notify/index.js';
-import { faultPhases, serverRequests, type FaultPhase, type PhaseBaseline, type SoakContext } from './fault-phases.js';
+import { faultPhases, type FaultPhase, type PhaseBaseline, type SoakContext } from './fault-phases.js';
 import {
   SOAK_API_KEY,
   SOAK_PERIODIC,
@@ -183,7 +183,6 @@ async function runPhase(ctx: SoakContext, phase: FaultPhase, queued: string[]): 
     errors: session.stats().errors,
     penalties: session.budget.stats().penalties,
     faults: server.counters.snapshot().faults,
-    requests: serverRequests(server),
   };
   recorder.phase = phase.name;
   recorder.captureWrites(phase.captureWrites);
