@@ -1,7 +1,10 @@
 import type { ErrorKind } from '../exchange/types.js';
-import { classifyError } from '../exchange/classify.js';
+import { errorKind } from '../exchange/classify.js';
 
-/** The exchange-boundary classification of any error a task saw ('unknown' for our own bugs). */
+/**
+ * The exchange-boundary classification of any error a task saw ('unknown' for our own bugs). A
+ * kind already attached (by the session, or by a task summarising several failures) wins.
+ */
 export function errorKindOf(error: unknown): ErrorKind {
-  return classifyError(error).kind;
+  return errorKind(error);
 }

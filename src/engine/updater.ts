@@ -251,10 +251,14 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     this.#notifier = this.#options.notifier ?? createNotifier(this.config.notify, { clock: this.clock, logger: this.logger });
     // `telegram_notify_msg` called from a config reaches the operator through this notifier.
     setDefaultNotifier(this.#notifier);
+    // A rebuild that keeps failing retries with backoff; capping it at the shortest task period
+    // keeps recovery after an outage within a couple of periods instead of up to 30 s.
+    const periods = this.config.tasks.flatMap((t) => (t.freqSecs === null ? [] : [t.freqSecs * 1000]));
     const sessionOptions = {
       config: this.config.exchange,
       clock: this.clock,
       logger: this.logger,
+      rebuildMaxDelayMs: Math.max(1000, Math.min(30_000, ...periods)),
       ...(this.#options.exchangeFactory ? { factory: this.#options.exchangeFactory } : {}),
     };
     this.#session = await createExchangeSession(sessionOptions);

@@ -1,4 +1,4 @@
-import type { Exchange } from 'ccxt';
+import { BadResponse, type Exchange } from 'ccxt';
 import { HTTP_STATUS_PROP, RETRY_AFTER_PROP, parseRetryAfter } from './classify.js';
 
 type RestResponseHandler = (response: unknown, ...rest: unknown[]) => Promise<unknown>;
@@ -11,7 +11,8 @@ const INSTRUMENTED = Symbol.for('misso.httpErrorInfo');
 
 /**
  * Makes every error a ccxt REST call throws carry the HTTP status and the `Retry-After` of the
- * response that caused it, as non-enumerable `httpStatus` / `retryAfterMs` properties.
+ * response that caused it, as non-enumerable `httpStatus` / `retryAfterMs` properties, and turns
+ * an HTML page where JSON was expected into ccxt's `BadResponse` (classified retryable).
  *
  * ccxt parses the response and throws from inside `handleRestResponse`, but only keeps headers in
  * `last_response_headers`, which concurrent calls overwrite. Wrapping `handleRestResponse` on the
@@ -32,10 +33,23 @@ export function instrumentHttpErrors(exchange: Exchange, now: () => number): voi
       annotate(this, err, response, now);
       throw err;
     }
-    return result.catch((err: unknown) => {
-      annotate(this, err, response, now);
-      throw err;
-    });
+    return result.then(
+      (parsed) => {
+        // ccxt hands back the raw text when the body is not JSON. An HTML page (a proxy's or a
+        // maintenance page, answered with 200) then parses into empty balances, null candles or
+        // one "order" per character; refusing it here keeps junk out of every caller's state.
+        if (typeof parsed === 'string' && parsed.trimStart().startsWith('<')) {
+          const err = new BadResponse(`${this.id} answered with an HTML page instead of JSON`);
+          annotate(this, err, response, now);
+          throw err;
+        }
+        return parsed;
+      },
+      (err: unknown) => {
+        annotate(this, err, response, now);
+        throw err;
+      },
+    );
   };
   Object.defineProperty(target, 'handleRestResponse', { value: wrapped, configurable: true, writable: true });
   Object.defineProperty(target, INSTRUMENTED, { value: true });

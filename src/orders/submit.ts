@@ -8,7 +8,7 @@ import type { CcxtOrderLike, Order } from './order.js';
  * - `done`: the exchange answered (the order is open or finished) or it failed for good
  * - `ambiguous`: the request may or may not have been applied: resolve by client id
  * - `exists`: the exchange refused the client id as taken, so the order exists: resolve it
- * - `not_sent`: refused before execution (bad nonce): safe to send again at once
+ * - `not_sent`: refused before execution (bad nonce, rate limit): safe to send again once allowed
  */
 export type SubmitOutcome = 'done' | 'ambiguous' | 'exists' | 'not_sent';
 
@@ -73,6 +73,12 @@ function onError(ctx: OrdersContext, order: Order, error: unknown): SubmitOutcom
     }
     case 'nonce':
       ctx.logger.warn(log, 'createOrder refused for clock skew; sending again');
+      return 'not_sent';
+    case 'rate_limit':
+      // A 429/418 is a refusal at the door (Binance: -1003, nothing executed), not a lost answer:
+      // waiting out a visibility window for an order that was never accepted would only delay it.
+      // The session has paused the budget, so the resend goes out once the exchange allows it.
+      ctx.logger.warn(log, 'createOrder refused by the rate limit; sending again when the budget allows');
       return 'not_sent';
     default:
       // Timeouts, dropped connections, 5xx, rate limits hit mid-flight, anything unknown: the

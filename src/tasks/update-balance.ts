@@ -1,3 +1,4 @@
+import { BadResponse } from 'ccxt';
 import type { TaskKind } from '../engine/task-kind.js';
 import { stringOption } from './attr.js';
 
@@ -17,11 +18,11 @@ export const updateBalance: TaskKind = {
     // A 200 answer with an HTML page parses into an "empty" balance instead of an error; storing
     // it would report zero capital. Only a balance parsed from a JSON object is believed.
     if (balance.info === null || typeof balance.info !== 'object') {
-      throw new Error('malformed balance response (not a JSON object); capital left unchanged');
+      throw new BadResponse('malformed balance response (not a JSON object); capital left unchanged');
     }
     const total = Number((balance.total as unknown as Record<string, unknown> | undefined)?.[currency] ?? 0);
     const free = Number((balance.free as unknown as Record<string, unknown> | undefined)?.[currency] ?? 0);
-    if (!Number.isFinite(total) || !Number.isFinite(free)) throw new Error(`malformed ${currency} balance: total ${total}, free ${free}`);
+    if (!Number.isFinite(total) || !Number.isFinite(free)) throw new BadResponse(`malformed ${currency} balance: total ${total}, free ${free}`);
     rt.state.set('total_capital', total, rt.name);
     rt.state.set('free_capital', free, rt.name);
     const initial = rt.state.has('initial_capital') ? rt.state.get<unknown>('initial_capital') : 0;

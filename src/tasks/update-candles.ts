@@ -1,4 +1,5 @@
-import type { OHLCV } from 'ccxt';
+import { BadResponse, type OHLCV } from 'ccxt';
+import { attachKind, errorKind } from '../exchange/classify.js';
 import type { TaskKind, TaskRuntime } from '../engine/task-kind.js';
 import { numberOption, outAttr, stringOption, watchList } from './attr.js';
 
@@ -29,11 +30,11 @@ async function refreshSymbol(rt: TaskRuntime, symbol: string, timeframe: string,
   const fresh = rows.map((r) => r.map(Number) as CandleRow);
   // A junk answer (an HTML page parsed as rows) yields NaN; keep the candles we have instead.
   if (!Array.isArray(rows) || fresh.some((r) => r.length !== 6 || !r.every(Number.isFinite))) {
-    throw new Error(`malformed candles for ${symbol}`);
+    throw new BadResponse(`malformed candles for ${symbol}`);
   }
   // Asked from the last candle we hold, the answer always includes that candle: an empty one is
   // not "nothing new" but a broken answer, and must not refresh the data's timestamp.
-  if (last && fresh.length === 0) throw new Error(`malformed candles for ${symbol}: nothing returned since ${last[0]}`);
+  if (last && fresh.length === 0) throw new BadResponse(`malformed candles for ${symbol}: nothing returned since ${last[0]}`);
   rt.state.merge(attr, { [symbol]: mergeCandles(have, fresh, limit) }, rt.name);
 }
 
@@ -54,17 +55,23 @@ export const updateCandles: TaskKind = {
     const attr = outAttr(rt.config, 'ohlcs');
     if (rt.state.get(attr) === null || rt.state.get(attr) === undefined) rt.state.set(attr, {}, rt.name);
     const queue = watchList(rt.state.get('watch_list'));
-    const failures: string[] = [];
+    const failures: { symbol: string; err: unknown }[] = [];
     const worker = async (): Promise<void> => {
       for (let symbol = queue.shift(); symbol !== undefined && !rt.signal.aborted; symbol = queue.shift()) {
         try {
           await refreshSymbol(rt, symbol, timeframe, limit, attr);
         } catch (err: unknown) {
-          failures.push(`${symbol}: ${(err as Error).message}`);
+          failures.push({ symbol, err });
         }
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
-    if (failures.length > 0) throw new Error(`candles failed for ${failures.length} symbol(s): ${failures.slice(0, 3).join('; ')}`);
+    if (failures.length > 0) {
+      const detail = failures.slice(0, 3).map((f) => `${f.symbol}: ${(f.err as Error).message}`);
+      const summary = new Error(`candles failed for ${failures.length} symbol(s): ${detail.join('; ')}`, { cause: failures[0]!.err });
+      // The pass failed the way its first symbol did: keep that kind for backoff and restarts.
+      attachKind(summary, errorKind(failures[0]!.err));
+      throw summary;
+    }
   },
 };

@@ -93,6 +93,26 @@ describe('order executor', () => {
     await run;
   });
 
+  it('sends again once the budget allows after a rate-limit refusal, without waiting out the visibility window', async () => {
+    const r = await make({ timing: { visibilityWindowMs: 65_000 } });
+    const { symbol, amount, restingBuy } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    const ac = new AbortController();
+    const run = r.manager.runExecutor(ac.signal);
+    // One call per second, and the one token there is now spent: createOrder meets a 429.
+    r.sim.setKnobs({ rate_limit: { capacity: 1, refill_per_sec: 1 } });
+    await r.sim.fetchTicker(symbol);
+    const started = r.clock.now();
+    const order = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    await r.clock.advanceUntil(() => order.status !== 'pending', 10_000, 50);
+    expect(order.status).toBe('open');
+    expect(r.clock.now() - started).toBeLessThan(5_000);
+    expect(r.sim.counters().rateLimited).toBeGreaterThanOrEqual(1);
+    expect(r.sim.getVenue().listOrders()).toHaveLength(1);
+    ac.abort();
+    await run;
+  });
+
   it('resolves a lost createOrder response by client id instead of sending again', async () => {
     const r = await make({
       knobs: { visibility_delay_ms: 2_000, faults: [{ kind: 'timeout_after', methods: ['createOrder'], calls: [1, 1] }] },

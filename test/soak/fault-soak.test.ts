@@ -111,11 +111,9 @@ describe('fault soak against misso sim-server', () => {
     expect(report.stopMs).toBeLessThan(5000);
   });
 
-  // Known defect (reported to the lead): update_candles gathers its per-symbol failures into a
-  // plain Error, and the tasks' own "malformed answer" errors are plain Errors too, so a 5xx, a 429,
-  // a timeout or an HTML page shows as 'unknown' in their status, and the auto-restart on network
-  // errors never counts them. When this test starts failing, the defect is fixed: make it an `it`.
-  it.fails('a failed pass is reported with the kind of the fault that failed it', () => {
+  // update_candles summarises per-symbol failures with the first one's kind, and malformed
+  // answers are ccxt BadResponse errors, so each failed pass carries the fault's own kind.
+  it('a failed pass is reported with the kind of the fault that failed it', () => {
     const wrong: string[] = [];
     for (const p of report.phases) {
       const def = report.phaseDefs.find((d) => d.name === p.name)!;
@@ -128,11 +126,9 @@ describe('fault soak against misso sim-server', () => {
     expect(wrong).toEqual([]);
   });
 
-  // Known defect (reported to the lead): ccxt parses a 200 HTML page into junk without throwing
-  // (fetchPositions, fetchOpenOrders), and the engine stores it: `positions` loses the position
-  // the venue holds, `is_open_orders` gets orders under the symbol ''. When this test starts
-  // failing, the exchange boundary rejects such bodies: make it an `it`.
-  it.fails('an HTML page answered with 200 never becomes state', () => {
+  // ccxt parses a 200 HTML page into junk without throwing (fetchPositions, fetchOpenOrders); the
+  // exchange boundary (src/exchange/http-error-info.ts) turns such bodies into BadResponse.
+  it('an HTML page answered with 200 never becomes state', () => {
     const html = phase('html');
     const junk = report.writes.filter((w) => w.phase === 'html').flatMap((w) => junkIn(w.name, w.value, html.truth));
     expect(junk).toEqual([]);
