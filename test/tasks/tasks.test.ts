@@ -108,8 +108,11 @@ describe('malformed answers (a 200 with an HTML page)', () => {
     const candles = JSON.stringify(updater.state.get('ohlcs'));
     server.faults.set('html:1:path=account|balance|klines');
     await until(() => updater.taskStatuses()['balance']!.ok === false && updater.taskStatuses()['candles']!.ok === false);
-    expect(updater.taskStatuses()['balance']!.lastError).toMatch(/malformed balance/);
-    expect(updater.taskStatuses()['candles']!.lastError).toMatch(/malformed candles/);
+    // Refused at the exchange boundary as ccxt's BadResponse, a retryable fault.
+    expect(updater.taskStatuses()['balance']!.lastError).toMatch(/HTML page instead of JSON/);
+    expect(updater.taskStatuses()['candles']!.lastError).toMatch(/HTML page instead of JSON/);
+    expect(updater.taskStatuses()['balance']!.lastErrorKind).toBe('retryable');
+    expect(updater.taskStatuses()['candles']!.lastErrorKind).toBe('retryable');
     expect(updater.state.get('total_capital')).toBe(capital);
     expect(JSON.stringify(updater.state.get('ohlcs'))).toBe(candles);
   });

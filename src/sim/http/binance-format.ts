@@ -26,6 +26,13 @@ export function dec(value: number, places: number): string {
   return /^-0(\.0*)?$/.test(text) ? text.slice(1) : text;
 }
 
+/** The shortest decimal string that reads back as exactly `value` (never exponent notation). */
+export function exact(value: number): string {
+  const text = String(value);
+  if (!/e/i.test(text)) return text;
+  return value.toFixed(20).replace(/\.?0+$/, '');
+}
+
 /** One `symbols[]` entry of `GET /fapi/v1/exchangeInfo` for a USD-settled perpetual. */
 export function formatExchangeInfoSymbol(m: SimMarket, listedAtMs: number): Record<string, unknown> {
   const pricePlaces = decimalsOf(m.tickSize);
@@ -128,8 +135,8 @@ export function formatBookTicker(m: SimMarket, t: SimTicker): Record<string, unk
 export function formatKline(m: SimMarket, c: SimCandle, timeframeMs: number): unknown[] {
   const pp = decimalsOf(m.tickSize);
   const [t, o, h, l, close, v] = c;
-  // Volumes keep 8 decimals: the venue's are not on the lot grid and nothing should be lost.
-  return [t, dec(o, pp), dec(h, pp), dec(l, pp), dec(close, pp), dec(v, 8), t + timeframeMs - 1,
+  // Volumes are not on the lot grid: send the shortest exact decimal, so nothing is lost.
+  return [t, dec(o, pp), dec(h, pp), dec(l, pp), dec(close, pp), exact(v), t + timeframeMs - 1,
     dec(v * close, 4), 1, '0', '0', '0'];
 }
 
