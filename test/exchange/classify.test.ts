@@ -140,7 +140,7 @@ describe.each([
     { name: '504 gateway timeout', response: () => new Response('', { status: 504 }), ccxtClass: ccxt.RequestTimeout, kind: 'retryable', ambiguous: true },
     { name: '401 unauthorised', response: () => new Response('', { status: 401 }), ccxtClass: ccxt.AuthenticationError, kind: 'auth', ambiguous: false },
     { name: '-2015 bad key', response: () => json({ code: -2015, msg: 'Invalid API-key, IP, or permissions for action.' }, 401), ccxtClass: ccxt.AuthenticationError, kind: 'auth', ambiguous: false },
-    { name: '200 with an HTML body', response: () => new Response('<html><body>maintenance</body></html>', { status: 200, headers: { 'content-type': 'text/html' } }), ccxtClass: TypeError, kind: 'retryable', ambiguous: true },
+    { name: '200 with an HTML body (refused at the boundary as BadResponse)', response: () => new Response('<html><body>maintenance</body></html>', { status: 200, headers: { 'content-type': 'text/html' } }), ccxtClass: ccxt.BadResponse, kind: 'retryable', ambiguous: true },
   ];
 
   it.each(cases)('$name', async ({ response, ccxtClass, kind, extra, ambiguous, elsewhere }) => {
