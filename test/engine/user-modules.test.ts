@@ -1,0 +1,28 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Updater } from '../../src/engine/updater.js';
+import { startVirtual, virtualUpdater } from './support.js';
+
+let current: Updater | null = null;
+afterEach(async () => {
+  await current?.stop();
+  current = null;
+});
+
+describe('user helper modules and task kinds (examples/user-helper)', () => {
+  it('runs helpers from ./my-helpers.ts and the kind ./my-tasks.ts#t_count_updates', async () => {
+    const { updater, clock } = await virtualUpdater(null, { file: 'examples/user-helper/config.yaml' });
+    current = updater;
+    await startVirtual(updater, clock);
+    await clock.advance(10_500);
+    const spreads = updater.state.get<Record<string, number>>('spreads');
+    expect(Object.keys(spreads).sort()).toEqual(['BTC/USD:USD', 'ETH/USD:USD', 'SOL/USD:USD']);
+    for (const bps of Object.values(spreads)) expect(bps).toBeGreaterThan(0);
+    // The standard (plain) helper ran on the async one's result.
+    const widest = updater.state.get<string[]>('widest_symbols');
+    expect(widest).toHaveLength(2);
+    expect(spreads[widest[0]!]).toBeGreaterThanOrEqual(spreads[widest[1]!]!);
+    // The user kind ran every second under the supervisor.
+    expect(updater.state.get<number>('update_count')).toBeGreaterThanOrEqual(10);
+    expect(updater.taskStatuses()['count_updates']).toMatchObject({ kind: './my-tasks.ts#t_count_updates', ok: true });
+  });
+});
