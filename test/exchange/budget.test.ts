@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { SeededRandom } from '../../src/sim/prng.js';
 import { VirtualClock } from '../../src/core/clock.js';
 import { StoppedError } from '../../src/core/errors.js';
 import { RateBudget, defaultCapacity } from '../../src/exchange/budget.js';
 import { PRIORITIES, type Priority } from '../../src/exchange/types.js';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Tracks whether a promise settled, without awaiting it. */
 function track<T>(p: Promise<T>): { done: boolean; error: unknown } {
@@ -51,7 +42,8 @@ function heaviestWindow(grants: Grant[], windowMs: number): number {
 
 describe('RateBudget', () => {
   it.each([1, 2, 3, 42, 1234])('never exceeds its capacity under a storm of mixed callers (seed %i)', async (seed) => {
-    const rand = mulberry32(seed);
+    const prng = new SeededRandom(seed);
+    const rand = (): number => prng.next();
     const clock = new VirtualClock();
     const capacity = 10;
     const windowMs = 1000;

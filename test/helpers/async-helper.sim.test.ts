@@ -188,7 +188,7 @@ describe('async_helper on the simulated exchange (orders and positions)', () => 
     expect(open[0]).toMatchObject({ price, amount: 0.01 });
   });
 
-  it('get_order_by_id answers the seed\'s failed stub for an unknown id and lets network errors through', async () => {
+  it('get_order_by_id answers the seed\'s failed placeholder for an unknown id and lets network errors through', async () => {
     const { ex } = sim();
     expect(await get_order_by_id(ex, 'no-such-order', 'BTC/USD:USD')).toEqual({
       id: 'no-such-order',

@@ -1,4 +1,5 @@
 import { formatFaultSpec, parseFaultSpec, type FaultRule, type FaultSpec } from './fault-spec.js';
+import { SeededRandom } from '../prng.js';
 import type { ServerCounters } from './server-counters.js';
 
 /** What the server must do with one request. */
@@ -31,7 +32,8 @@ export class FaultController {
   #applyVisibility: (ms: number | undefined) => void;
 
   constructor(options: FaultControllerOptions) {
-    this.#random = mulberry32(options.seed);
+    const random = new SeededRandom(options.seed);
+    this.#random = () => random.next();
     this.#counters = options.counters;
     this.#applyVisibility = options.applyVisibility;
   }
@@ -99,14 +101,3 @@ function matches(rule: FaultRule, method: string, path: string): boolean {
   return true;
 }
 
-/** A small seeded PRNG (mulberry32): enough for fault draws, and repeatable. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
