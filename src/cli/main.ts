@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { coerceError, UserError } from '../core/errors.js';
+import { coerceError, StartupError, UserError } from '../core/errors.js';
 import { checkCommand } from './check.js';
 import { processIo, type CliIo } from './io.js';
 import { PACKAGE_ROOT } from './paths.js';
@@ -50,6 +50,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   } catch (err: unknown) {
     if (err instanceof UserError) {
       io.stderr.write(`${err.message}\n`);
+      return err.exitCode;
+    }
+    if (err instanceof StartupError) {
+      io.stderr.write(`misso: could not start: ${err.message}\n`);
       return err.exitCode;
     }
     const e = coerceError(err);

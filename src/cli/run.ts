@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { UserError } from '../core/errors.js';
+import { StoppedError, UserError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { Updater } from '../engine/updater.js';
 import { startStatusServer } from '../http/status-server.js';
@@ -95,6 +95,8 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
       io.stdout.write(`${statusLine(snap)}\n`);
     }
   };
+  // --for counts from now: it also bounds a start that waits for an unreachable exchange.
+  const stopTimer = forSecs === null ? null : setTimeout(() => void updater.stop(), forSecs * 1000);
   try {
     io.stderr.write(`misso: starting ${configPath} on ${updater.config.exchange.id}\n`);
     // The status server comes up first, so /readyz can say "starting" during the init update.
@@ -102,16 +104,20 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
       server = await startStatusServer({ source: updater.statusSource(), host: updater.config.http.host, port: httpPortToUse, logger: updater.logger });
       io.stderr.write(`misso: status on ${server.url} (dashboard), ${server.url}/metrics\n`);
     }
-    await updater.start();
+    try {
+      await updater.start();
+    } catch (err: unknown) {
+      // A stop requested while starting (Ctrl-C while the exchange is unreachable) is a clean stop.
+      if (!(err instanceof StoppedError)) throw err;
+    }
     draw();
     ticker = setInterval(draw, live ? 1000 : 5000);
-    const stopTimer = forSecs === null ? null : setTimeout(() => void updater.stop(), forSecs * 1000);
     await new Promise<void>((resolveStopped) => {
       if (updater.phase === 'stopped' || updater.phase === 'faulted') resolveStopped();
       updater.on('phase', (p) => (p === 'stopped' || p === 'faulted' ? resolveStopped() : undefined));
     });
-    if (stopTimer) clearTimeout(stopTimer);
   } finally {
+    if (stopTimer) clearTimeout(stopTimer);
     if (ticker) clearInterval(ticker);
     await updater.stop();
     await server?.close();

@@ -30,3 +30,12 @@ export class StoppedError extends Error {
     super(message);
   }
 }
+
+/**
+ * The updater could not start for a reason outside misso (the exchange refused the credentials,
+ * the init update kept failing). The CLI prints its message without a stack trace and exits 1.
+ */
+export class StartupError extends Error {
+  override name = 'StartupError';
+  readonly exitCode = 1;
+}

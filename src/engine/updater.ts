@@ -2,7 +2,7 @@ import { EventEmitter, setMaxListeners } from 'node:events';
 import { basename, dirname } from 'node:path';
 import type { Exchange } from 'ccxt';
 import { SystemClock, type Clock } from '../core/clock.js';
-import { coerceError, UserError } from '../core/errors.js';
+import { coerceError, StartupError, StoppedError, UserError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { loadConfigFile, loadConfigObject } from '../config/load.js';
 import type { MissoConfig, TaskConfig } from '../config/types.js';
@@ -14,6 +14,7 @@ import { OrderJournal } from '../orders/journal.js';
 import { OrderManager, type OrderStats } from '../orders/manager.js';
 import { BUILTIN_TASK_KINDS } from '../tasks/registry.js';
 import { configContext } from './config-context.js';
+import { errorKindOf } from './error-kind.js';
 import { loadModule, loadTaskKind } from './module-registry.js';
 import { StalenessWatch } from './staleness.js';
 import { StateStore } from './state.js';
@@ -239,7 +240,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   /** Starts everything; resolves once the init update is done. Repeat calls return the same promise. */
   start(): Promise<void> {
     this.#startPromise ??= this.#start().catch(async (err: unknown) => {
-      this.#setPhase('faulted');
+      if (!(err instanceof StoppedError)) this.#setPhase('faulted');
       await this.stop();
       throw err;
     });
@@ -261,7 +262,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
       rebuildMaxDelayMs: Math.max(1000, Math.min(30_000, ...periods)),
       ...(this.#options.exchangeFactory ? { factory: this.#options.exchangeFactory } : {}),
     };
-    this.#session = await createExchangeSession(sessionOptions);
+    this.#session = await this.#openSession(sessionOptions);
     this.#readiness['exchange'] = true;
     this.state.define('aftx', this.#session.exchange);
     this.state.define('exchange', this.#session.exchange);
@@ -327,6 +328,32 @@ export class Updater extends EventEmitter<UpdaterEvents> {
         this.#initFailed = reject;
       }),
     ]);
+  }
+
+  /**
+   * Opens the exchange session. An exchange that cannot be reached is expected weather: it is
+   * retried with backoff (1 s doubling to 30 s) until it answers or the updater is stopped, with
+   * one notification. Refused credentials, or a config mistake, end the start at once.
+   */
+  async #openSession(options: Parameters<typeof createExchangeSession>[0]): Promise<ExchangeSession> {
+    let delay = 1000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await createExchangeSession(options);
+      } catch (err: unknown) {
+        if (err instanceof UserError) throw err;
+        const e = coerceError(err);
+        const kind = errorKindOf(err);
+        if (kind === 'auth') {
+          throw new StartupError(`the exchange refused the credentials (${e.message}); check exchange.apiKey and exchange.secret`);
+        }
+        if (kind === 'not_supported') throw new StartupError(`the exchange cannot be used: ${e.message}`);
+        this.logger.warn({ attempt, kind, err: e.message, retryInMs: delay }, 'exchange unreachable at start; retrying');
+        if (attempt === 1) this.#notify(`exchange ${this.config.exchange.id} unreachable at start (${e.message}); retrying`, 'warn', 'start:unreachable');
+        if (!(await this.clock.sleep(delay, this.#stop.signal))) throw new StoppedError('stopped while connecting to the exchange');
+        delay = Math.min(delay * 2, 30_000);
+      }
+    }
   }
 
   #initFailed: (err: Error) => void = () => undefined;
@@ -464,7 +491,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
         this.#markInitDone();
       }
       else if (error && status.consecutiveFailures >= (this.#options.initAttempts ?? 5)) {
-        this.#initFailed(new Error(`init update failed ${status.consecutiveFailures} times; last error: ${error.message}`));
+        this.#initFailed(new StartupError(`the init update failed ${status.consecutiveFailures} times; last error: ${error.message}`));
       }
       return;
     }

@@ -134,3 +134,36 @@ describe('misso run', () => {
     expect(forced.code).toBe(130);
   }, 60_000);
 });
+
+describe('misso run against an exchange that is not there', () => {
+  it('keeps retrying instead of crashing, and a stop during that is a clean exit 0', async () => {
+    const file = join(dir, 'unreachable.yaml');
+    // Port 9 (discard) on loopback: nothing listens, connections are refused at once.
+    writeFileSync(
+      file,
+      [
+        'exchange:',
+        '  id: binanceusdm',
+        '  apiKey: ${K}',
+        '  secret: ${S}',
+        '  urls: {api: "http://127.0.0.1:9"}',
+        '  timeout_ms: 500',
+        'class_attributes: {watch_list: ["BTC/USD:USD"]}',
+        'tasks:',
+        '  t_update_tickers: {freq: 5}',
+        '',
+      ].join('\n'),
+    );
+    const child = spawn(process.execPath, [BIN, 'run', file, '--for', '3'], {
+      cwd: dir,
+      env: { ...process.env, K: 'k', S: 's' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(err).toContain('exchange unreachable at start; retrying');
+    expect(err).not.toMatch(/internal error|\n\s+at /);
+    expect(code).toBe(0);
+  }, 30_000);
+});
