@@ -173,14 +173,22 @@ export class RateBudget {
   penalize(penalty: Penalty): void {
     if (!this.enabled || this.#closed) return;
     const now = this.#clock.now();
+    // Several requests in flight meet the same 429/418: they extend one pause, and only a
+    // penalty that starts a new pause counts as one.
     if (penalty.kind === 'ban') {
+      const fresh = this.#bannedUntil <= now;
       this.#bannedUntil = Math.max(this.#bannedUntil, now + (penalty.retryAfterMs ?? this.#defaultBanMs));
-      this.#penalties.ban++;
-      for (const p of PRIORITIES) this.#stats[p].penalties++;
+      if (fresh) {
+        this.#penalties.ban++;
+        for (const p of PRIORITIES) this.#stats[p].penalties++;
+      }
     } else {
+      const fresh = this.#pausedUntil <= now;
       this.#pausedUntil = Math.max(this.#pausedUntil, now + (penalty.retryAfterMs ?? this.#defaultPauseMs));
-      this.#penalties.rate_limit++;
-      for (const p of PRIORITIES) if (p !== 'order') this.#stats[p].penalties++;
+      if (fresh) {
+        this.#penalties.rate_limit++;
+        for (const p of PRIORITIES) if (p !== 'order') this.#stats[p].penalties++;
+      }
     }
     this.#pump();
   }

@@ -52,6 +52,8 @@ describe('RateBudget', () => {
     const pending: Promise<void>[] = [];
     const start = clock.now();
     let penalties = 0;
+    let bannedUntil = 0;
+    let pausedUntil = 0;
     for (let step = 0; step < 200; step++) {
       const arrivals = Math.floor(rand() * 4);
       for (let i = 0; i < arrivals; i++) {
@@ -65,8 +67,18 @@ describe('RateBudget', () => {
         );
       }
       if (rand() < 0.02) {
-        budget.penalize({ kind: rand() < 0.3 ? 'ban' : 'rate_limit', retryAfterMs: Math.floor(rand() * 2000) });
-        penalties++;
+        const kind = rand() < 0.3 ? 'ban' : 'rate_limit';
+        const retryAfterMs = Math.floor(rand() * 2000);
+        budget.penalize({ kind, retryAfterMs });
+        // Only a penalty that starts a new pause counts; one that lands inside a pause extends it.
+        const now = clock.now();
+        if (kind === 'ban') {
+          if (bannedUntil <= now) penalties++;
+          bannedUntil = Math.max(bannedUntil, now + retryAfterMs);
+        } else {
+          if (pausedUntil <= now) penalties++;
+          pausedUntil = Math.max(pausedUntil, now + retryAfterMs);
+        }
       }
       await clock.advance(Math.floor(rand() * 150));
     }
@@ -180,6 +192,18 @@ describe('RateBudget', () => {
     await clock.advance(1);
     expect(order.done).toBe(true);
     expect(budget.stats().byPriority.order.penalties).toBe(1);
+  });
+
+  it('counts one ban when several requests in flight meet the same 418, and a later one again', async () => {
+    const clock = new VirtualClock();
+    const budget = new RateBudget({ clock, capacity: 5, windowMs: 1000 });
+    for (let i = 0; i < 6; i++) budget.penalize({ kind: 'ban', retryAfterMs: 2000 });
+    await clock.advance(1000);
+    budget.penalize({ kind: 'ban', retryAfterMs: 2000 }); // inside the ban: extends it
+    expect(budget.stats().penalties.ban).toBe(1);
+    await clock.advance(3001);
+    budget.penalize({ kind: 'ban', retryAfterMs: 2000 }); // after it ended: a new ban
+    expect(budget.stats().penalties.ban).toBe(2);
   });
 
   it('uses a default pause when the exchange gave no Retry-After', async () => {
