@@ -1,19 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLIENT_ID_PATTERN } from '../../src/orders/intent.js';
-import { drive, market, rig, type Rig } from './setup.js';
+import { drive, market, trackedRigs } from './setup.js';
 
-const rigs: Rig[] = [];
-async function make(options: Parameters<typeof rig>[0] = {}): Promise<Rig> {
-  const r = await rig(options);
-  rigs.push(r);
-  return r;
-}
-afterEach(async () => {
-  for (const r of rigs.splice(0)) {
-    await drive(r.clock, r.manager.stop({ onStop: 'leave' }));
-    r.journal.close();
-  }
-});
+const { make, cleanup } = trackedRigs();
+afterEach(cleanup);
 
 describe('order executor', () => {
   it('sends queued orders event-driven and tracks them in open_orders', async () => {

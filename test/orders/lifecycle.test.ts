@@ -4,22 +4,21 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { createSimExchange } from '../../src/sim/sim-exchange.js';
-import { drive, market, rig, type Rig } from './setup.js';
+import { drive, market, rig, trackedRigs, type Rig } from './setup.js';
 
-const rigs: Rig[] = [];
+const { make, track, cleanup } = trackedRigs();
 const dirs: string[] = [];
-async function make(options: Parameters<typeof rig>[0] = {}): Promise<Rig> {
-  const r = await rig(options);
-  rigs.push(r);
-  return r;
-}
 afterEach(async () => {
-  for (const r of rigs.splice(0)) {
-    await drive(r.clock, r.manager.stop({ onStop: 'leave' }));
-    r.journal.close();
-  }
+  await cleanup();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+
+/** A journal file in a fresh directory removed after the test. */
+function tempJournal(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return join(dir, 'journal.db');
+}
 
 async function sendAll(r: Rig, count: number, index = 0): Promise<void> {
   const { symbol, amount, restingBuy } = await market(r.sim, index);
@@ -62,9 +61,7 @@ describe('reconciliation', () => {
   });
 
   it('after a crash, resumes from the journal alone: resolves the sent intent, sends the queued one, doubles nothing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'misso-crash-'));
-    dirs.push(dir);
-    const path = join(dir, 'journal.db');
+    const path = tempJournal('misso-crash-');
     const clock = new VirtualClock();
     const sim = createSimExchange({ seed: 7 }, { clock });
     const first = await rig({ clock, sim, journalPath: path });
@@ -83,7 +80,7 @@ describe('reconciliation', () => {
     expect(queued.attempts).toBe(0);
 
     const second = await rig({ clock, sim, journalPath: path });
-    rigs.push(second);
+    track(second);
     await drive(clock, second.manager.start());
     const ac2 = new AbortController();
     const run2 = second.manager.runExecutor(ac2.signal);
@@ -100,9 +97,7 @@ describe('reconciliation', () => {
 
 describe('reconciliation of finished orders', () => {
   it('updates journal-open orders that finished on the exchange while the updater was down', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'misso-down-'));
-    dirs.push(dir);
-    const path = join(dir, 'journal.db');
+    const path = tempJournal('misso-down-');
     const clock = new VirtualClock();
     const sim = createSimExchange({ seed: 7 }, { clock });
     const first = await rig({ clock, sim, journalPath: path });
@@ -113,7 +108,7 @@ describe('reconciliation of finished orders', () => {
     await sim.cancelOrder(a!.id!, a!.symbol);
     await clock.advance(10_000);
     const second = await rig({ clock, sim, journalPath: path });
-    rigs.push(second);
+    track(second);
     const report = await drive(clock, second.manager.start());
     expect(report).toMatchObject({ updated: 1, adopted: 0 });
     const [a2, b2] = second.manager.openOrders[a!.symbol] ?? [];

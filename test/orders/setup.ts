@@ -105,3 +105,28 @@ export async function drive<T>(clock: VirtualClock, p: Promise<T>, stepMs = 50, 
   await clock.advanceUntil(() => done, maxMs, stepMs);
   return tracked;
 }
+
+/**
+ * Rigs made through `make` are stopped and their journals closed by `cleanup` (call it in
+ * `afterEach`), so each test file does not repeat the bookkeeping.
+ */
+export function trackedRigs(): { make: (options?: Parameters<typeof rig>[0]) => Promise<Rig>; track: (r: Rig) => Rig; cleanup: () => Promise<void> } {
+  const rigs: Rig[] = [];
+  return {
+    make: async (options = {}) => {
+      const r = await rig(options);
+      rigs.push(r);
+      return r;
+    },
+    track: (r) => {
+      rigs.push(r);
+      return r;
+    },
+    cleanup: async () => {
+      for (const r of rigs.splice(0)) {
+        await drive(r.clock, r.manager.stop({ onStop: 'leave' }));
+        r.journal.close();
+      }
+    },
+  };
+}

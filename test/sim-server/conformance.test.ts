@@ -19,6 +19,7 @@ import { startSimServer } from '../../src/sim/http/binance-server.js';
 import { SimExchange } from '../../src/sim/sim-exchange.js';
 import type { SimVenue } from '../../src/sim/venue.js';
 import { simClient } from './fixtures/sim-client.js';
+import { thrown } from '../support/thrown.js';
 
 const SEED = 21;
 const SYMBOL = 'BTC/USD:USD';
@@ -135,14 +136,6 @@ function record(face: string, kind: string, value: unknown): void {
   byKind.set(kind, earlier ? { ...shape, ...earlier } : shape);
 }
 
-async function thrown(call: () => Promise<unknown>): Promise<Error> {
-  try {
-    await call();
-  } catch (error: unknown) {
-    return error as Error;
-  }
-  throw new Error('expected the call to throw');
-}
 
 describe.each(FACES)('$name', ({ name, make }) => {
   let face: Face;

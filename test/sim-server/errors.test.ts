@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signQuery } from '../../src/sim/http/binance-auth.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import { rawRequest, simClient } from './fixtures/sim-client.js';
+import { thrown } from '../support/thrown.js';
 
 const SYMBOL = 'BTC/USD:USD';
 let server: SimServer;
@@ -28,15 +29,6 @@ afterAll(async () => {
   await server.close();
 });
 
-/** Runs `call` and returns what it threw (failing when it did not throw). */
-async function thrown(call: () => Promise<unknown>): Promise<Error> {
-  try {
-    await call();
-  } catch (error: unknown) {
-    return error as Error;
-  }
-  throw new Error('expected the call to throw');
-}
 
 /** A client sharing the loaded markets (so only the signed request is sent). */
 function variant(options: { apiKey?: string; secret?: string }): binanceusdm {

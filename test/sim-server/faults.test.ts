@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/core/clock.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import { rawRequest, simClient } from './fixtures/sim-client.js';
+import { thrown } from '../support/thrown.js';
 
 const SYMBOL = 'BTC/USD:USD';
 
@@ -43,14 +44,6 @@ afterAll(async () => {
   await server.close();
 });
 
-async function thrown(call: () => Promise<unknown>): Promise<Error> {
-  try {
-    await call();
-  } catch (error: unknown) {
-    return error as Error;
-  }
-  throw new Error('expected the call to throw');
-}
 
 describe('each fault kind → the ccxt error class a caller sees', () => {
   it('5xx → ExchangeNotAvailable; 504 → RequestTimeout', async () => {

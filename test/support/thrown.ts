@@ -1,0 +1,9 @@
+/** Runs `call` and returns what it threw, failing the test when it did not throw. */
+export async function thrown(call: () => Promise<unknown>): Promise<Error> {
+  try {
+    await call();
+  } catch (error: unknown) {
+    return error as Error;
+  }
+  throw new Error('expected the call to throw');
+}
