@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/load.js';
 import { summarizeConfig } from '../config/summary.js';
-import { configContext } from '../engine/config-context.js';
-import { BUILTIN_TASK_KINDS } from '../tasks/registry.js';
 import type { CliIo } from './io.js';
 
 /** Usage of `misso check`. */
@@ -24,7 +22,14 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`misso check: expected one CONFIG file\n\n${CHECK_USAGE}\n`);
     return 2;
   }
-  const config = await loadConfigFile(file, configContext(new Map(Object.entries(BUILTIN_TASK_KINDS))));
+  // The engine (and ccxt with it) is loaded only once the YAML itself has passed.
+  const config = await loadConfigFile(file, async () => {
+    const [{ configContext }, { BUILTIN_TASK_KINDS }] = await Promise.all([
+      import('../engine/config-context.js'),
+      import('../tasks/registry.js'),
+    ]);
+    return configContext(new Map(Object.entries(BUILTIN_TASK_KINDS)));
+  });
   io.stdout.write(`${summarizeConfig(config)}\n`);
   return 0;
 }

@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { coerceError, StartupError, UserError } from '../core/errors.js';
-import { checkCommand } from './check.js';
 import { processIo, type CliIo } from './io.js';
 import { PACKAGE_ROOT } from './paths.js';
-import { runCommand } from './run.js';
-import { simServerCommand } from './sim-server.js';
 
 const USAGE = `usage: misso <command> [options]
 
@@ -25,12 +22,13 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      // Each command is loaded on demand: `check` refuses a bad file before ccxt (≈250 MB) loads.
       case 'run':
-        return await runCommand(rest, io);
+        return await (await import('./run.js')).runCommand(rest, io);
       case 'check':
-        return await checkCommand(rest, io);
+        return await (await import('./check.js')).checkCommand(rest, io);
       case 'sim-server':
-        return await simServerCommand(rest, io);
+        return await (await import('./sim-server.js')).simServerCommand(rest, io);
       case '--version':
       case '-v': {
         const pkg = JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };

@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { coerceError } from '../core/errors.js';
 import { ConfigError, NEXT_STEP_FOR_OBJECT, nextStepForFile, type ConfigProblem } from './config-error.js';
 import type { ConfigContext } from './context.js';
 import { isPlainObject } from './env.js';
+import { CONFIG_LIMITS } from './limits.js';
 import { deepFreeze, normaliseConfig } from './normalise.js';
 import { PositionIndex, formatPath, type ConfigPath } from './positions.js';
 import { rawConfigSchema } from './schema.js';
@@ -32,30 +33,64 @@ const OBJECT_FILE = '<config object>';
  * is thrown: a {@link ConfigError} (exit code 2) lists them all as `FILE:LINE:COL: path: message`.
  * The result is deeply frozen; copy `classAttributes` values before mutating them as state.
  */
-export async function loadConfigFile(path: string, ctx: ConfigContext): Promise<MissoConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error: unknown) {
-    const code = (error as { code?: unknown }).code;
-    const message = code === 'ENOENT' ? 'no such file' : coerceError(error).message;
-    throw new ConfigError([{ file: path, line: 0, col: 0, path: '', message: `cannot read the config: ${message}` }], 'check the path and try again');
-  }
+export async function loadConfigFile(path: string, ctx: ConfigContext | (() => Promise<ConfigContext>)): Promise<MissoConfig> {
+  const text = await readConfigText(path);
   return loadConfigText(text, path, ctx);
+}
+
+/**
+ * Reads a config file, refusing one over {@link CONFIG_LIMITS.maxBytes} without reading the rest
+ * (a config is a few kilobytes; a device or a log file named by mistake is not).
+ */
+export async function readConfigText(path: string): Promise<string> {
+  const fail = (message: string, next: string): ConfigError =>
+    new ConfigError([{ file: path, line: 0, col: 0, path: '', message }], next);
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const buffer = Buffer.alloc(CONFIG_LIMITS.maxBytes + 1);
+      let filled = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+        if (filled > CONFIG_LIMITS.maxBytes) {
+          throw fail(`the config is larger than ${CONFIG_LIMITS.maxBytes} bytes`, 'a config is a few kilobytes: check that this is the right file');
+        }
+      }
+      return buffer.toString('utf8', 0, filled);
+    } finally {
+      await handle.close();
+    }
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) throw error;
+    const code = (error as { code?: unknown }).code;
+    const message = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : coerceError(error).message;
+    throw fail(`cannot read the config: ${message}`, 'check the path and try again');
+  }
 }
 
 /**
  * Validates and normalises YAML text as if read from `file` (which names it in errors and is the
  * base for relative `modul` paths unless `baseDir` is given).
  */
-export async function loadConfigText(text: string, file: string, ctx: ConfigContext, options: LoadTextOptions = {}): Promise<MissoConfig> {
+export async function loadConfigText(
+  text: string,
+  file: string,
+  ctx: ConfigContext | (() => Promise<ConfigContext>),
+  options: LoadTextOptions = {},
+): Promise<MissoConfig> {
+  if (Buffer.byteLength(text, 'utf8') > CONFIG_LIMITS.maxBytes) {
+    throw new ConfigError([{ file, line: 0, col: 0, path: '', message: `the config is larger than ${CONFIG_LIMITS.maxBytes} bytes` }], nextStepForFile(file));
+  }
   const parsed = parseYamlWithPositions(text, file);
   if (parsed.problems.length > 0) throw new ConfigError(parsed.problems, nextStepForFile(file));
   return check(parsed.value, parsed.positions, {
     displayFile: file,
     file: resolve(file),
     baseDir: options.baseDir ?? dirname(resolve(file)),
-    ctx,
+    // The context may be built lazily: it loads ccxt, which a file refused by its syntax never needs.
+    ctx: typeof ctx === 'function' ? await ctx() : ctx,
     nextStep: nextStepForFile(file),
   });
 }

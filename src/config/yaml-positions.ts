@@ -1,5 +1,6 @@
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, type Document, type Node } from 'yaml';
 import type { ConfigProblem } from './config-error.js';
+import { CONFIG_LIMITS } from './limits.js';
 import { PositionIndex, formatPath, type ConfigPath, type LineCol } from './positions.js';
 
 /** A YAML file turned into plain values, with the position of every node kept aside. */
@@ -11,11 +12,21 @@ export interface ParsedYaml {
   problems: ConfigProblem[];
 }
 
+/** Bounds of {@link parseYamlWithPositions}. */
+export interface YamlLimits {
+  /** @defaultValue CONFIG_LIMITS.maxAliasCount */
+  maxAliasCount?: number;
+  /** @defaultValue CONFIG_LIMITS.maxNodes */
+  maxNodes?: number;
+}
+
 /**
  * Parses YAML keeping positions. A plain (unquoted) `None` becomes null, because the seed's config
- * was written for Python; a quoted `"None"` stays a string.
+ * was written for Python; a quoted `"None"` stays a string. Aliases are expanded by this walker
+ * (not by the yaml library's `toJS`), so the walker itself enforces the alias and node limits:
+ * past either, it stops expanding and reports one problem.
  */
-export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
+export function parseYamlWithPositions(text: string, file: string, limits: YamlLimits = {}): ParsedYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const positions = new PositionIndex();
@@ -27,7 +38,10 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
     problems.push({ file, ...at, path: '', message: `YAML: ${issue.message}` });
   }
 
-  const walker = new Walker(doc, file, positions, problems, pos);
+  const walker = new Walker(doc, file, positions, problems, pos, {
+    maxAliasCount: limits.maxAliasCount ?? CONFIG_LIMITS.maxAliasCount,
+    maxNodes: limits.maxNodes ?? CONFIG_LIMITS.maxNodes,
+  });
   positions.set([], { value: { line: 1, col: 1 } });
   const value = doc.contents ? walker.walk(doc.contents, [], undefined) : null;
   return { value, positions, problems };
@@ -35,6 +49,9 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
 
 class Walker {
   readonly #active = new Set<Node>();
+  #aliases = 0;
+  #nodes = 0;
+  #exhausted = false;
 
   constructor(
     readonly doc: Document,
@@ -42,15 +59,25 @@ class Walker {
     readonly positions: PositionIndex,
     readonly problems: ConfigProblem[],
     readonly pos: (offset: number) => LineCol,
+    readonly limits: Required<YamlLimits>,
   ) {}
 
   walk(node: Node, path: ConfigPath, keyPos: LineCol | undefined): unknown {
+    if (this.#exhausted) return null;
     const start = node.range?.[0];
     const emptyScalar = isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1];
     const valuePos = start === undefined || (emptyScalar && keyPos) ? (keyPos ?? { line: 1, col: 1 }) : this.pos(start);
+    if (++this.#nodes > this.limits.maxNodes) {
+      this.#exhaust(valuePos, path, `the document expands to more than ${this.limits.maxNodes} values`);
+      return null;
+    }
     if (path.length > 0) this.positions.set(path, keyPos ? { key: keyPos, value: valuePos } : { value: valuePos });
 
     if (isAlias(node)) {
+      if (++this.#aliases > this.limits.maxAliasCount) {
+        this.#exhaust(valuePos, path, `more than ${this.limits.maxAliasCount} alias expansions`);
+        return null;
+      }
       const target = node.resolve(this.doc);
       if (!target) return null;
       if (this.#active.has(target)) {
@@ -107,6 +134,12 @@ class Walker {
     } finally {
       this.#active.delete(node);
     }
+  }
+
+  /** One problem, then nothing more is expanded: an alias bomb must cost milliseconds. */
+  #exhaust(at: LineCol, path: ConfigPath, reason: string): void {
+    this.#exhausted = true;
+    this.#problem(at, path, `YAML: ${reason}; a config needs far fewer (is this an alias bomb?)`);
   }
 
   #problem(at: LineCol, path: ConfigPath, message: string): void {
