@@ -3,6 +3,7 @@ import type { ConfigContext } from './context.js';
 import { isPlainObject, type ReportProblem } from './env.js';
 import type { ConfigPath } from './positions.js';
 import { isUserTaskKind, parseSelfRef, parseTaskKindSpec } from './references.js';
+import { reservedAttributeReason } from './reserved-attributes.js';
 import { TASK_KEYS } from './schema.js';
 import { closest, didYouMean } from './suggest.js';
 import { describe, type ReportUnknownKey } from './zod-issues.js';
@@ -73,7 +74,11 @@ export async function checkReferences(raw: unknown, ctx: ConfigContext, baseDir:
       names.set(name, key);
     }
 
-    if (typeof body.out === 'string') checkSelfRef(checker, body.out.startsWith('self.') ? body.out : `self.${body.out}`, [...path, 'out']);
+    if (typeof body.out === 'string') {
+      const out = body.out.startsWith('self.') ? body.out : `self.${body.out}`;
+      checkWritable(checker, parseSelfRef(out)?.[0], [...path, 'out']);
+      checkSelfRef(checker, out, [...path, 'out']);
+    }
     checkArgs(checker, body.input_args, [...path, 'input_args']);
     for (const [subKey, sub] of subtasksOf(task)) {
       if (isPlainObject(sub)) jobs.push(checkSubtask(checker, sub, [...path, 'subtasks', subKey]));
@@ -127,6 +132,8 @@ async function checkSubtask(c: Checker, sub: Record<string, unknown>, path: Conf
   const target = sub.target_attr;
   if (typeof target === 'string' && target.startsWith('self.')) {
     c.report([...path, 'target_attr'], 'target_attr is an attribute name', `write \`${target.slice('self.'.length)}\`, without \`self.\``);
+  } else if (typeof target === 'string') {
+    checkWritable(c, target, [...path, 'target_attr']);
   }
   if (sub.target_save_update === true) {
     if (typeof target !== 'string') {
@@ -166,6 +173,13 @@ async function checkCallable(c: Checker, path: ConfigPath, modul: unknown, membe
   } else {
     c.report([...path, memberKey], `\`${modul}.${member}\` is not a function (it is ${describe(value, true)})`);
   }
+}
+
+/** A task may write any attribute but the engine's own and JavaScript's object machinery. */
+function checkWritable(c: Checker, attribute: string | undefined, path: ConfigPath): void {
+  if (attribute === undefined) return;
+  const reason = reservedAttributeReason(attribute);
+  if (reason) c.report(path, reason, 'store the result under a name of your own, e.g. `my_' + attribute.replace(/^_+/, '') + '`');
 }
 
 function checkArgs(c: Checker, args: unknown, path: ConfigPath): void {
