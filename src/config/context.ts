@@ -2,6 +2,12 @@ import type { z } from 'zod';
 import type { EnvMap } from './env.js';
 
 /**
+ * The type of a built-in task option, checked by `misso check`: `timeframe` is a string the
+ * configured exchange lists among its timeframes, `attribute` the name of a state attribute.
+ */
+export type TaskOptionType = 'string' | 'positive_integer' | 'timeframe' | 'attribute';
+
+/**
  * What the validator needs from the layers above it, injected so that config never imports the
  * engine: the names the engine knows, and how it loads modules and user task kinds.
  */
@@ -22,6 +28,13 @@ export interface ConfigContext {
    * undefined, other keys pass through as options and only near-misses of common keys are errors.
    */
   taskOptionKeys?(kind: string): ReadonlySet<string> | undefined;
+  /** The type of each option a built-in task kind takes. When absent or undefined, not checked. */
+  taskOptionTypes?(kind: string): Readonly<Record<string, TaskOptionType>> | undefined;
+  /**
+   * The candle timeframes `exchangeId` offers (the simulator's, or the ccxt class's `timeframes`,
+   * read without any network call). Undefined when unknown: timeframes are then not checked.
+   */
+  timeframesOf?(exchangeId: string): readonly string[] | undefined;
   /** Accepted `exchange.id` values (`sim` plus ccxt's ids). When absent, any id is accepted. */
   exchangeIds?: ReadonlySet<string>;
   /** The simulator's knobs (keys beside `id: sim`): their schema and names. When absent, not checked. */

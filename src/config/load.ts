@@ -10,6 +10,7 @@ import { PositionIndex, formatPath, type ConfigPath } from './positions.js';
 import { rawConfigSchema } from './schema.js';
 import type { MissoConfig } from './types.js';
 import { checkExchange, resolveSecrets } from './validate-sections.js';
+import { checkTaskOptionValues } from './validate-options.js';
 import { checkReferences } from './validate-tasks.js';
 import { parseYamlWithPositions } from './yaml-positions.js';
 import { reportZodIssues } from './zod-issues.js';
@@ -150,6 +151,7 @@ async function check(raw: unknown, positions: PositionIndex, source: CheckSource
     reportZodIssues(result.error.issues, rawConfigSchema, resolved, reportShape, reportKey);
   }
   checkExchange(resolved, source.ctx, report, reportKey);
+  checkTaskOptionValues(resolved, source.ctx, report);
   await checkReferences(resolved, source.ctx, source.baseDir, report, reportKey);
 
   if (problems.length > 0 || !result.success) throw new ConfigError(problems, source.nextStep);

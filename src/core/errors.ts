@@ -1,12 +1,40 @@
-/** Turns anything thrown into an `Error`, so callers can rely on `.message` and `.name`. */
+/**
+ * Turns anything thrown into an `Error` whose `message` and `name` are readable strings, so
+ * callers can rely on them. Nothing a helper throws may break the code that handles it: an
+ * Error whose `message` getter throws, `undefined`, a Symbol, a Proxy that traps every read.
+ */
 export function coerceError(value: unknown): Error {
-  if (value instanceof Error) return value;
-  if (typeof value === 'string') return new Error(value);
   try {
-    return new Error(JSON.stringify(value));
+    if (value instanceof Error) {
+      const { message, name } = value;
+      if (typeof message === 'string' && typeof name === 'string') return value;
+      return new Error(`${typeof name === 'string' && name ? name : 'Error'}: ${typeof message === 'string' ? message : describeThrown(message)}`);
+    }
   } catch {
-    return new Error(String(value));
+    return new Error('an error was thrown whose message cannot be read');
   }
+  return new Error(describeThrown(value));
+}
+
+/** Text for a thrown value that is not an Error; never throws. */
+function describeThrown(value: unknown): string {
+  if (typeof value === 'string') return value === '' ? 'an empty string was thrown' : value;
+  if (value === undefined || value === null || typeof value === 'symbol' || typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') {
+    return `${String(value)} was thrown`;
+  }
+  try {
+    const json = JSON.stringify(value);
+    if (typeof json === 'string') return json;
+  } catch {
+    // A cycle, a BigInt inside, or a getter that throws: try the plain string form.
+  }
+  try {
+    const text = String(value);
+    if (text !== '') return text;
+  } catch {
+    // No usable toString (Object.create(null), a hostile Proxy).
+  }
+  return `a value of type ${typeof value} was thrown`;
 }
 
 /**

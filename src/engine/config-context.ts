@@ -1,6 +1,7 @@
 import ccxt from 'ccxt';
 import type { ConfigContext } from '../config/context.js';
 import { SIM_KNOBS_SCHEMA } from '../sim/sim-knobs.js';
+import { SIM_TIMEFRAMES } from '../sim/venue-types.js';
 import { BUILTIN_ATTRIBUTES } from '../tasks/registry.js';
 import { loadModule, loadTaskKind } from './module-registry.js';
 import type { TaskKind } from './task-kind.js';
@@ -19,8 +20,24 @@ export function configContext(kinds: ReadonlyMap<string, TaskKind>, env?: Readon
       const options = kinds.get(kind)?.options;
       return options ? new Set(options) : undefined;
     },
+    taskOptionTypes: (kind) => kinds.get(kind)?.optionTypes,
+    timeframesOf,
     exchangeIds: new Set(['sim', ...(ccxt.exchanges as string[])]),
     simKnobs: { schema: SIM_KNOBS_SCHEMA, keys: Object.keys(SIM_KNOBS_SCHEMA.shape) },
     ...(env ? { env } : {}),
   };
+}
+
+/** The simulator's timeframes, or a ccxt class's own `timeframes` (its constructor makes no call). */
+function timeframesOf(exchangeId: string): readonly string[] | undefined {
+  if (exchangeId === 'sim') return Object.keys(SIM_TIMEFRAMES);
+  const ExchangeClass = (ccxt as unknown as Record<string, unknown>)[exchangeId];
+  if (typeof ExchangeClass !== 'function' || !(ccxt.exchanges as string[]).includes(exchangeId)) return undefined;
+  try {
+    const instance = new (ExchangeClass as new () => { timeframes?: Record<string, unknown> })();
+    const list = Object.keys(instance.timeframes ?? {});
+    return list.length > 0 ? list : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -22,6 +22,7 @@ export interface SupervisorOptions {
   /** How long stop waits for a pass under way. @defaultValue 1000 */
   stopGraceMs?: number;
   clock: Clock;
+  /** Scoped to the task already (`logger.child({ task })`): the supervisor adds no `task` key of its own. */
   logger: Logger;
   /** Uniform [0,1) source for jitter; injectable for deterministic tests. @defaultValue Math.random */
   random?: () => number;
@@ -93,7 +94,7 @@ export class TaskSupervisor {
       if (stop.aborted) break;
       if (error) {
         if (errorKindOf(error) === 'auth') {
-          this.#o.logger.error({ task: this.#o.name, err: error.message }, 'authentication failed: task stopped');
+          this.#o.logger.error({ err: error.message }, 'authentication failed: task stopped');
           break;
         }
         const cap = this.#o.maxConsecutiveFailures;
@@ -170,7 +171,7 @@ export class TaskSupervisor {
       this.status.lastError = error.message;
       this.status.lastErrorKind = errorKindOf(error);
       this.#o.logger.warn(
-        { task: this.#o.name, err: error.message, kind: this.status.lastErrorKind, attempt: this.status.consecutiveFailures },
+        { err: error.message, kind: this.status.lastErrorKind, attempt: this.status.consecutiveFailures },
         'task failed',
       );
     } else {

@@ -1,6 +1,7 @@
 import type { Exchange } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { TaskOptionType } from '../config/context.js';
 import type { TaskConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { TaskStatus as PublicTaskStatus } from '../http/types.js';
@@ -61,6 +62,8 @@ export interface TaskKind {
   mode: TaskMode;
   /** Kind-specific config keys it accepts (`message`, `timeframe`, …); undefined accepts any. */
   options?: readonly string[];
+  /** The type of each built-in option, checked by `misso check` (a `timeframe` against the exchange's list). */
+  optionTypes?: Readonly<Record<string, TaskOptionType>>;
   /** One-line description for `misso check`. */
   describe?: string;
   /** Wait for the init update before the first run. @defaultValue true (false for `once`) */

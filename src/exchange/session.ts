@@ -60,6 +60,7 @@ const ERROR_KINDS: readonly ErrorKind[] = [
   'insufficient_funds',
   'not_found',
   'not_supported',
+  'usage',
   'unknown',
 ];
 

@@ -30,6 +30,11 @@ export type ErrorKind =
   | 'not_found'
   /** The exchange does not support the call. */
   | 'not_supported'
+  /**
+   * A config or usage mistake inside a task (a timeframe the exchange does not offer, arguments
+   * it refuses): retrying cannot help until the config changes. Set by the engine for tasks.
+   */
+  | 'usage'
   /** Anything else: treated as retryable by loops, but logged with its class. */
   | 'unknown';
 

@@ -66,6 +66,7 @@ export const systemStatus: TaskKind = {
   mode: 'periodic',
   describe: 'summary to the operator, then which tasks did not report',
   options: ['message'],
+  optionTypes: { message: 'string' },
   defaultFreqSecs: 300,
   gated: false,
   async run(rt) {

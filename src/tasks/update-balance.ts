@@ -9,6 +9,7 @@ import { stringOption } from './attr.js';
 export const updateBalance: TaskKind = {
   mode: 'periodic',
   options: ['currency'],
+  optionTypes: { currency: 'string' },
   describe: 'total and free capital',
   defaultFreqSecs: 30,
   feeds: () => ['total_capital', 'free_capital'],

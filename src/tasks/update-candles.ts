@@ -45,6 +45,7 @@ async function refreshSymbol(rt: TaskRuntime, symbol: string, timeframe: string,
 export const updateCandles: TaskKind = {
   mode: 'periodic',
   options: ['timeframe', 'limit', 'concurrency'],
+  optionTypes: { timeframe: 'timeframe', limit: 'positive_integer', concurrency: 'positive_integer' },
   describe: 'incremental candles for every watch-list symbol',
   defaultFreqSecs: 60,
   feeds: (config) => [outAttr(config, 'ohlcs')],

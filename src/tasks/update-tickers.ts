@@ -10,6 +10,7 @@ import { outAttr, stringOption, watchList } from './attr.js';
 export const updateTickers: TaskKind = {
   mode: 'periodic',
   options: ['watch_list'],
+  optionTypes: { watch_list: 'attribute' },
   describe: 'last price of every watch-list symbol',
   defaultFreqSecs: 10,
   feeds: (config) => [outAttr(config, 'last_price')],

@@ -139,7 +139,7 @@ describe('Updater', () => {
     expect(updater.state.isStale('last_price')).toBe(true);
     expect(updater.taskStatuses()['update_tickers']!.staleAttributes).toEqual(['last_price']);
     expect(updater.state.get<Record<string, boolean>>('system_status')['update_tickers']).toBe(false);
-    expect(updater.taskStatuses()['update_tickers']!.lastErrorKind).toBe('invalid_order');
+    expect(updater.taskStatuses()['update_tickers']!.lastErrorKind).toBe('usage');
     await clock.advance(30_000);
     expect(notifier.texts().filter((t) => t.startsWith('last_price is stale'))).toHaveLength(1);
     updater.state.set('watch_list', WATCH, 'test');
