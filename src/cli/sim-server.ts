@@ -7,6 +7,8 @@ import {
   DEFAULT_SIM_SECRET,
   DEFAULT_SIM_SEED,
   describeFaultSyntax,
+  isLoopbackHost,
+  NON_LOOPBACK_WARNING,
   startSimServer,
   type SimServer,
 } from '../sim/http/binance-server.js';
@@ -40,8 +42,9 @@ fetchCurrencies: false and fetchOpenOrders: {warnWithoutSymbol: false}.
   --log-level LEVEL  log level on stderr: debug, info, warn, error (default warn)
   --help             print this help
 
-Admin endpoints (no auth): GET /__misso/counters, POST /__misso/counters/reset,
-GET /__misso/faults, POST /__misso/faults (body: a fault spec) switches faults at run time.
+Admin endpoints (no auth; same origin only, POSTs as application/json): GET /__misso/counters,
+POST /__misso/counters/reset, GET /__misso/faults, POST /__misso/faults with {"spec": "..."}
+switches faults at run time. Binding beyond loopback prints a warning.
 SIGINT or SIGTERM stops the server (exit 0); a second signal stops it at once.
 
 `;
@@ -100,6 +103,7 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
   const keyNote = flags.apiKey === DEFAULT_SIM_API_KEY ? `key ${flags.apiKey}` : 'custom key';
   const faultNote = server.faults.spec === 'none' ? '' : `, faults ${server.faults.spec}`;
   io.stdout.write(`misso sim-server listening on ${server.url} (seed ${flags.seed}, ${keyNote}${faultNote})\n`);
+  if (!isLoopbackHost(flags.host)) io.stderr.write(`misso sim-server: warning: ${NON_LOOPBACK_WARNING}\n`);
   io.onListening?.(server);
 
   return await new Promise<number>((resolve) => {

@@ -195,17 +195,18 @@ describe('fault selection', () => {
 
 describe('switching faults at run time over HTTP (server in another process)', () => {
   it('POST /__misso/faults switches, GET /__misso/counters reports, a bad spec is a 400', async () => {
-    const set = await rawRequest(`${server.url}/__misso/faults`, { method: 'POST', body: '429:retry=2' });
+    const json = (spec: string) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ spec }) });
+    const set = await rawRequest(`${server.url}/__misso/faults`, json('429:retry=2'));
     expect(set).toMatchObject({ status: 200, body: { spec: '429:1:retry=2' } });
     expect(await thrown(() => ex.fetchTicker(SYMBOL))).toBeInstanceOf(DDoSProtection);
     const counters = await rawRequest(`${server.url}/__misso/counters`);
     expect((counters.body as { faults: Record<string, number> }).faults['429']).toBeGreaterThanOrEqual(1);
 
-    const json = await rawRequest(`${server.url}/__misso/faults`, { method: 'POST', body: JSON.stringify({ spec: 'none' }) });
-    expect(json.body).toEqual({ spec: 'none' });
+    const none = await rawRequest(`${server.url}/__misso/faults`, json('none'));
+    expect(none.body).toEqual({ spec: 'none' });
     await expect(ex.fetchTicker(SYMBOL)).resolves.toMatchObject({ symbol: SYMBOL });
 
-    const bad = await rawRequest(`${server.url}/__misso/faults`, { method: 'POST', body: 'explode:0.5' });
+    const bad = await rawRequest(`${server.url}/__misso/faults`, json('explode:0.5'));
     expect(bad.status).toBe(400);
     expect((bad.body as { error: string }).error).toContain('unknown fault kind "explode"');
     const current = await rawRequest(`${server.url}/__misso/faults`);

@@ -17,7 +17,7 @@
  *
  * ## Faults
  * Chosen with `faults` / `--faults SPEC` and switchable at run time with `server.faults.set(spec)`
- * or `POST /__misso/faults` (body: the spec as text). The syntax, from
+ * or `POST /__misso/faults` (JSON body `{"spec": "..."}`). The syntax, from
  * {@link describeFaultSyntax}:
  * ```
  * RULE    = KIND[:RATE][:OPTION=VALUE]...        (rules separated by commas; "none" = no faults)
@@ -29,7 +29,10 @@
  * the request reaches the venue. `visibility:MS` keeps new orders invisible to queries for MS ms.
  *
  * ## Admin (never faulted, no auth; loopback test hooks)
- * `GET /__misso/counters`, `POST /__misso/counters/reset`, `GET|POST /__misso/faults`.
+ * `GET /__misso/counters`, `POST /__misso/counters/reset`, `GET|POST /__misso/faults`. A web page
+ * must not be able to switch faults from a browser: requests from another origin are refused
+ * (403), and a POST must be `Content-Type: application/json` (415 otherwise), which a browser
+ * cannot send cross-origin without a preflight this server never grants.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -38,6 +41,7 @@ import { coerceError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { SimVenue } from '../venue.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, verifySignedRequest } from './binance-auth.js';
+import { adminRefusal, isLoopbackHost, NON_LOOPBACK_WARNING } from './admin-guard.js';
 import { BinanceApiError, BINANCE_ERRORS } from './binance-error.js';
 import { createBinanceRoutes, type Route } from './binance-routes.js';
 import { FaultController, type FaultDecision } from './fault-controller.js';
@@ -46,6 +50,7 @@ import { ServerCounters } from './server-counters.js';
 
 export { describeFaultSyntax } from './fault-spec.js';
 export { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET } from './binance-auth.js';
+export { isLoopbackHost, NON_LOOPBACK_WARNING } from './admin-guard.js';
 
 /** The port `misso sim-server` listens on unless told otherwise. */
 export const DEFAULT_SIM_PORT = 8555;
@@ -116,6 +121,12 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     const path = url.pathname;
     const rawBody = await readBody(req);
     if (path.startsWith(ADMIN_PREFIX)) {
+      const refusal = adminRefusal(req, method, url);
+      if (refusal) {
+        logger.warn({ method, path, origin: req.headers.origin ?? null, reason: refusal.error }, 'sim-server: admin request refused');
+        sendJson(res, refusal.status, { error: refusal.error });
+        return;
+      }
       admin(method, path, rawBody, res);
       return;
     }
@@ -221,6 +232,9 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? DEFAULT_SIM_PORT);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info({ url, seed, faults: faults.spec }, 'sim-server: listening');
+  if (!isLoopbackHost(host)) {
+    logger.warn({ url }, `sim-server: ${NON_LOOPBACK_WARNING}`);
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -240,16 +254,17 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   };
 }
 
-/** The admin body is the spec itself, or JSON `{"spec": "..."}`. */
+/** The admin body is JSON `{"spec": "..."}`. */
 function adminSpec(rawBody: string): string {
-  const text = rawBody.trim();
-  if (text.startsWith('{')) {
-    const parsed: unknown = JSON.parse(text);
-    const spec = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)['spec'] : undefined;
-    if (typeof spec !== 'string') throw new Error('admin body must be a fault spec or {"spec": "..."}');
-    return spec;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(rawBody);
+  } catch {
+    throw new Error('admin body must be JSON: {"spec": "..."}');
   }
-  return text;
+  const spec = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)['spec'] : undefined;
+  if (typeof spec !== 'string') throw new Error('admin body must be JSON: {"spec": "..."}');
+  return spec;
 }
 
 function injectFault(decision: FaultDecision, req: IncomingMessage, res: ServerResponse, clock: Clock): void {
