@@ -41,6 +41,8 @@ export class EventStreamHub {
   #loopAbort: AbortController | null = null;
   #snapshotDue = false;
   #seq = 0;
+  /** Slow clients dropped since the last summary: one log line per interval, not one per client. */
+  #dropped = 0;
   #closed = false;
 
   constructor(options: EventStreamHubOptions) {
@@ -95,6 +97,7 @@ export class EventStreamHub {
   }
 
   #deactivate(): void {
+    this.#reportDrops();
     const unsubscribe = this.#unsubscribe;
     this.#unsubscribe = null;
     this.#loopAbort?.abort();
@@ -108,7 +111,10 @@ export class EventStreamHub {
   }
 
   async #loop(signal: AbortSignal): Promise<void> {
-    while (await this.#clock.sleep(this.#intervalMs, signal)) this.#broadcastSnapshot();
+    while (await this.#clock.sleep(this.#intervalMs, signal)) {
+      this.#reportDrops();
+      this.#broadcastSnapshot();
+    }
   }
 
   #onEvent(event: StatusEvent): void {
@@ -158,11 +164,20 @@ export class EventStreamHub {
 
   #write(res: ServerResponse, frame: string): void {
     if (res.writableLength > this.#maxBuffered) {
-      this.#logger.warn('dropping a status stream client that stopped reading');
+      // Counted and summarised by #reportDrops: a stampede of stuck clients must not flood the log.
+      this.#dropped += 1;
       res.destroy();
+      this.#drop(res);
       return;
     }
     res.write(frame);
+  }
+
+  #reportDrops(): void {
+    if (this.#dropped === 0) return;
+    const dropped = this.#dropped;
+    this.#dropped = 0;
+    this.#logger.warn({ dropped, maxBufferedBytes: this.#maxBuffered }, `dropped ${dropped} status stream client(s) that stopped reading`);
   }
 
   #drop(res: ServerResponse): void {
