@@ -3,6 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StoppedError, UserError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
+import { Redactor } from '../core/redact.js';
+import { configSecrets } from '../config/secrets.js';
 import { Updater } from '../engine/updater.js';
 import { startStatusServer } from '../http/status-server.js';
 import type { CliIo } from './io.js';
@@ -60,6 +62,7 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
         file: config.logging.file ?? (live ? 'logs/misso.log' : null),
         // A live status screen owns the terminal: only warnings and errors are printed beside it.
         terminalLevel: live ? 'warn' : (values['log-level'] ?? config.logging.level),
+        redactor: new Redactor(configSecrets(config)),
       }),
   });
 

@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { Redactor } from './redact.js';
 
 export type { Logger } from 'pino';
 
@@ -33,15 +34,23 @@ export interface LogOptions {
   terminalLevel?: string;
   /** Write nothing to the terminal (tests). @defaultValue false */
   silent?: boolean;
+  /**
+   * Scrubs the config's secrets, by value, from every serialised line (whatever field or message
+   * they hide in), after the path-based redaction. @defaultValue signed query strings only
+   */
+  redactor?: Redactor;
 }
 
 /** Builds the process logger: JSON lines to a file and/or readable lines on the terminal. */
 export function createLogger(options: LogOptions = {}): Logger {
   const level = options.level ?? 'info';
+  const redactor = options.redactor ?? Redactor.none();
   const base: LoggerOptions = {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { app: 'misso' },
+    // The last step before a line leaves the process: nothing gets past it, whatever its shape.
+    hooks: { streamWrite: (line: string) => redactor.text(line) },
   };
   const targets: { target: string; level: string; options: Record<string, unknown> }[] = [];
   if (options.file) {

@@ -4,6 +4,8 @@ import type { Exchange } from 'ccxt';
 import { SystemClock, type Clock } from '../core/clock.js';
 import { coerceError, StartupError, StoppedError, UserError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/logger.js';
+import { Redactor } from '../core/redact.js';
+import { configSecrets } from '../config/secrets.js';
 import { loadConfigFile, loadConfigObject } from '../config/load.js';
 import type { MissoConfig, TaskConfig } from '../config/types.js';
 import { createExchangeSession } from '../exchange/session.js';
@@ -85,6 +87,8 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   readonly state: StateStore;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Scrubs the config's secrets from logs, notifications, status views and `snapshot()`. */
+  readonly redactor: Redactor;
   readonly #options: UpdaterOptions;
   readonly #kinds = new Map<string, TaskKind>();
   readonly #tasks = new Map<string, TaskEntry>();
@@ -137,9 +141,12 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     this.config = config;
     this.#options = options;
     this.clock = options.clock ?? new SystemClock();
+    this.redactor = new Redactor(configSecrets(config));
     const logger = options.logger;
     this.logger =
-      typeof logger === 'function' ? logger(config) : (logger ?? createLogger({ level: config.logging.level, file: config.logging.file }));
+      typeof logger === 'function'
+        ? logger(config)
+        : (logger ?? createLogger({ level: config.logging.level, file: config.logging.file, redactor: this.redactor }));
     for (const [name, kind] of kinds) this.#kinds.set(name, kind);
     this.state = new StateStore(this.#initialState(config), this.clock);
     this.state.on('change', (change) => {
@@ -242,14 +249,15 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     this.#startPromise ??= this.#start().catch(async (err: unknown) => {
       if (!(err instanceof StoppedError)) this.#setPhase('faulted');
       await this.stop();
-      throw err;
+      // The CLI prints this message: an exchange's error text may quote a signed URL or a key.
+      throw err instanceof Error ? this.redactor.error(err) : err;
     });
     return this.#startPromise;
   }
 
   async #start(): Promise<void> {
     this.#setPhase('starting');
-    this.#notifier = this.#options.notifier ?? createNotifier(this.config.notify, { clock: this.clock, logger: this.logger });
+    this.#notifier = this.#options.notifier ?? createNotifier(this.config.notify, { clock: this.clock, logger: this.logger, redactor: this.redactor });
     // `telegram_notify_msg` called from a config reaches the operator through this notifier.
     setDefaultNotifier(this.#notifier);
     // A rebuild that keeps failing retries with backoff; capping it at the shortest task period
@@ -626,12 +634,12 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     for (const [name, s] of Object.entries(this.taskStatuses())) {
       tasks[name] = { ok: s.ok === true && s.staleAttributes.length === 0 ? true : s.ok === null ? null : false, runs: s.runs, failures: s.failures, lastError: s.lastError, lastSuccessAt: s.lastSuccessAt };
     }
-    return { state, tasks };
+    return this.redactor.value({ state, tasks });
   }
 
   /** The status server's view (see src/http/types.ts). */
   snapshotStatus(): StatusSnapshot {
-    return buildSnapshot({
+    const snapshot = buildSnapshot({
       name: this.config.file ? basename(this.config.file) : 'misso',
       exchangeId: this.config.exchange.id,
       startedAt: this.#startedAt,
@@ -644,6 +652,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
       session: this.#session,
       restarts: this.#restarts,
     });
+    return this.redactor.value(snapshot);
   }
 
   /** The view the status server reads: snapshots and live events. */
@@ -665,7 +674,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   }
 
   #emitStatus(event: StatusEvent): void {
-    if (this.listenerCount('status') > 0) this.emit('status', event);
+    if (this.listenerCount('status') > 0) this.emit('status', this.redactor.value(event));
   }
 
   #emitAttribute(name: string): void {

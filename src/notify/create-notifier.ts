@@ -1,9 +1,11 @@
 import type { NotifyConfig } from '../config/types.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import { Redactor } from '../core/redact.js';
 import { combineNotifiers } from './combine-notifiers.js';
 import { LogSink } from './log-sink.js';
 import { NotifierQueue, type NotifierQueueOptions } from './notifier-queue.js';
+import { redactingSink } from './redacting-sink.js';
 import { TelegramSink } from './telegram-sink.js';
 import type { Notifier } from './types.js';
 
@@ -11,6 +13,8 @@ import type { Notifier } from './types.js';
 export interface NotifierDeps {
   clock: Clock;
   logger: Logger;
+  /** Scrubs the config's secrets from every message and delivery error. @defaultValue one built from the Telegram token */
+  redactor?: Redactor;
   /** Extra queue settings (tests shorten the close deadline or backoff). */
   queue?: Omit<NotifierQueueOptions, 'sink' | 'clock' | 'logger' | 'dedupeSecs' | 'maxPerMinute'>;
 }
@@ -29,9 +33,10 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     dedupeSecs: config.dedupeSecs,
     maxPerMinute: config.maxPerMinute,
   };
-  const channels: Notifier[] = [new NotifierQueue({ ...common, sink: new LogSink(logger) })];
+  const redactor = deps.redactor ?? new Redactor([config.telegram?.token]);
+  const channels: Notifier[] = [new NotifierQueue({ ...common, sink: redactingSink(new LogSink(logger), redactor) })];
   if (config.telegram) {
-    channels.push(new NotifierQueue({ ...common, sink: new TelegramSink(config.telegram) }));
+    channels.push(new NotifierQueue({ ...common, sink: redactingSink(new TelegramSink(config.telegram), redactor) }));
   }
   return channels.length === 1 && channels[0] ? channels[0] : combineNotifiers(channels);
 }

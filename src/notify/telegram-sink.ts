@@ -26,6 +26,7 @@ const PREFIX: Record<NotifyMessage['level'], string> = { info: '', warn: '[warn]
 export class TelegramSink implements NotifySink {
   readonly name = 'telegram';
   #url: string;
+  #token: string;
   #chatId: string;
   #timeoutMs: number;
 
@@ -36,6 +37,7 @@ export class TelegramSink implements NotifySink {
     if (!(timeoutMs > 0)) throw new TypeError(`TelegramSink: \`timeoutMs\` must be > 0, got ${timeoutMs}`);
     const apiUrl = (options.apiUrl ?? 'https://api.telegram.org').replace(/\/+$/, '');
     this.#url = `${apiUrl}/bot${options.token}/sendMessage`;
+    this.#token = options.token;
     this.#chatId = options.chatId;
     this.#timeoutMs = timeoutMs;
   }
@@ -57,7 +59,9 @@ export class TelegramSink implements NotifySink {
     }
     const body = await readBody(res);
     if (res.ok && body.ok !== false) return;
-    const what = `telegram sendMessage: HTTP ${res.status}${body.description ? ` ${body.description}` : ''}`;
+    // The Bot API may echo the request path (and with it the token) in its description.
+    const description = typeof body.description === 'string' && body.description ? ` ${body.description.split(this.#token).join('[redacted]')}` : '';
+    const what = `telegram sendMessage: HTTP ${res.status}${description}`;
     if (res.status === 429) {
       const retryAfterSecs = body.parameters?.retry_after ?? Number(res.headers.get('retry-after'));
       const retryAfterMs = Number.isFinite(retryAfterSecs) && retryAfterSecs > 0 ? retryAfterSecs * 1000 : null;
