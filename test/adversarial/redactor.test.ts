@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { Redactor } from '../../src/core/redact.js';
+
+describe('Redactor', () => {
+  const token = '123456:AbC-dEf/gh"i';
+  const r = new Redactor([token, 'apikey-0001', null, undefined, 'abc']);
+
+  it('scrubs a secret as written, URL-encoded and JSON-escaped', () => {
+    expect(r.text(`POST /bot${token}/sendMessage`)).toBe('POST /bot[redacted]/sendMessage');
+    expect(r.text(`GET /bot${encodeURIComponent(token)}/getMe`)).toBe('GET /bot[redacted]/getMe');
+    expect(r.text(JSON.stringify({ msg: `token ${token}` }))).toBe('{"msg":"token [redacted]"}');
+    expect(r.text('header X-MBX-APIKEY: apikey-0001')).toBe('header X-MBX-APIKEY: [redacted]');
+  });
+
+  it('drops signed query strings and signature fields, and leaves short non-secrets alone', () => {
+    expect(r.text('binanceusdm GET http://h/fapi/v2/account?timestamp=1&recvWindow=5000&signature=ab12 503')).toBe(
+      'binanceusdm GET http://h/fapi/v2/account?[redacted] 503',
+    );
+    expect(r.text('body timestamp=1&signature=ff00')).toBe('body timestamp=1&signature=[redacted]');
+    expect(r.text('abc stays')).toBe('abc stays');
+  });
+
+  it('copies plain data with every string scrubbed, cycles included, and scrubs errors in place', () => {
+    const data: Record<string, unknown> = { a: [`x${token}`], n: 1, when: new Date(0) };
+    data['self'] = data;
+    expect(r.value(data)).toEqual({ a: ['x[redacted]'], n: 1, when: '1970-01-01T00:00:00.000Z', self: '[circular]' });
+    const error = new TypeError(`failed for apikey-0001`);
+    expect(r.error(error)).toBe(error);
+    expect(error.message).toBe('failed for [redacted]');
+    expect(error.stack).not.toContain('apikey-0001');
+  });
+});
