@@ -90,6 +90,37 @@ describe('at run time', () => {
     expect(status.lastErrorKind).toBe('usage');
     const failed = lines.filter((l) => l.includes('"task failed"'));
     expect(failed.length).toBeGreaterThan(0);
-    for (const line of lines) expect(line.match(/"task":/g)?.length ?? 0, line).toBeLessThanOrEqual(1);
+    for (const line of lines) expect(duplicateKeys(line), line).toEqual([]);
+    expect(failed.every((l) => duplicateKeys(l).length === 0 && l.match(/"task":/g)?.length === 1)).toBe(true);
   });
 });
+
+/** Keys that occur more than once at the top level of one JSON log line (JSON.parse would hide them). */
+function duplicateKeys(line: string): string[] {
+  const seen = new Set<string>();
+  const dupes: string[] = [];
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < line.length && line[j] !== '"') j += line[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        const key = JSON.parse(line.slice(i, j + 1)) as string;
+        if (seen.has(key)) dupes.push(key);
+        seen.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth += 1;
+      expectKey = c === '{' && depth === 1;
+    } else if (c === '}' || c === ']') {
+      depth -= 1;
+    } else if (c === ',' && depth === 1) {
+      expectKey = true;
+    }
+  }
+  return dupes;
+}
