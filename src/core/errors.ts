@@ -16,8 +16,16 @@ export function coerceError(value: unknown): Error {
   return new Error(describeThrown(value));
 }
 
+/** A thrown object is described by its JSON, cut to this length (a status line, not a dump). */
+const MAX_DESCRIBED = 1000;
+
 /** Text for a thrown value that is not an Error; never throws. */
 function describeThrown(value: unknown): string {
+  const text = describeUncut(value);
+  return text.length > MAX_DESCRIBED ? `${text.slice(0, MAX_DESCRIBED)}…` : text;
+}
+
+function describeUncut(value: unknown): string {
   if (typeof value === 'string') return value === '' ? 'an empty string was thrown' : value;
   if (value === undefined || value === null || typeof value === 'symbol' || typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') {
     return `${String(value)} was thrown`;

@@ -168,7 +168,8 @@ export class TaskSupervisor {
       this.status.ok = false;
       this.status.failures += 1;
       this.status.consecutiveFailures += 1;
-      this.status.lastError = error.message;
+      // Always text an operator can read, even for `throw new Error('')`.
+      this.status.lastError = error.message || `${error.name || 'Error'} (without a message)`;
       this.status.lastErrorKind = errorKindOf(error);
       this.#o.logger.warn(
         { err: error.message, kind: this.status.lastErrorKind, attempt: this.status.consecutiveFailures },

@@ -6,7 +6,7 @@ import type { Updater } from '../../src/engine/updater.js';
 import { startVirtual, virtualUpdater } from '../engine/support.js';
 
 const FIXTURES = resolve(import.meta.dirname, 'fixtures');
-const HOSTILE = ['unreadableMessage', 'throwsUndefined', 'throwsSymbol', 'throwsNullPrototype', 'throwsProxy'] as const;
+const HOSTILE = ['unreadableMessage', 'throwsUndefined', 'throwsSymbol', 'throwsNullPrototype', 'throwsProxy', 'throwsEmptyError', 'throwsHugeObject'] as const;
 
 let current: Updater | null = null;
 afterEach(async () => {
@@ -42,6 +42,8 @@ describe('nothing a helper throws ends its task loop', () => {
     }
     expect(updater.taskStatuses()['throwsSymbol']!.lastError).toContain('Symbol(boom)');
     expect(updater.taskStatuses()['throwsUndefined']!.lastError).toContain('undefined');
+    expect(updater.taskStatuses()['throwsEmptyError']!.lastError).toBe('Error (without a message)');
+    expect(updater.taskStatuses()['throwsHugeObject']!.lastError!.length).toBeLessThanOrEqual(1001);
     // The state-out and status views serialise without tripping over any of them.
     expect(() => JSON.stringify(updater.snapshot())).not.toThrow();
     expect(() => JSON.stringify(updater.snapshotStatus())).not.toThrow();
