@@ -97,8 +97,11 @@ describe('every configured secret is scrubbed from every output', () => {
     // Signed requests now fail with 5xx: ccxt's error text quotes the signed URL.
     sim.faults.set('5xx:path=balance|account|positionRisk');
     await until(() => sentToTelegram.length >= 2 && /telegram sendMessage: HTTP 404/.test(readFileSync(join(dir, 'misso.log'), 'utf8')), 'a refused notification');
-    await until(async () => JSON.stringify(await fetch(`${base}/status`).then((r) => r.json())).includes('5'), 'failures in /status');
-    await new Promise((r) => setTimeout(r, 3000));
+    const positionsFailed = async (): Promise<boolean> => {
+      const snap = (await fetch(`${base}/status`).then((r) => r.json())) as { tasks: Record<string, { ok: boolean | null; failures: number }> };
+      return snap.tasks['update_positions']?.ok === false && (snap.tasks['update_positions']?.failures ?? 0) >= 2;
+    };
+    await until(positionsFailed, 'the failures in /status');
 
     const status = await fetch(`${base}/status`).then((r) => r.text());
     const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
