@@ -1,5 +1,6 @@
 import { coerceError } from '../core/errors.js';
 import { gate, type OrdersContext } from './context.js';
+import { isListed } from './intent-market.js';
 import type { Order } from './order.js';
 import type { Resolver } from './resolver.js';
 import { submitOnce } from './submit.js';
@@ -54,6 +55,13 @@ export class OrderExecutor {
     const ctx = this.#ctx;
     if (order.status !== 'pending') return;
     try {
+      // An intent recovered from the journal may name a market the exchange has since dropped.
+      if (order.attempts === 0 && !isListed(ctx.session.exchange, order.symbol)) {
+        const reason = `unknown symbol ${order.symbol}`;
+        ctx.book.finish(order, 'rejected', reason, 'rejected:market');
+        ctx.notify(`order ${order.clientOrderId} ${order.side} ${order.amount} ${order.symbol} rejected: ${reason}`, 'warn');
+        return;
+      }
       if (order.attempts === 0 && ctx.requireFreshPrice && ctx.isPriceFresh && !ctx.isPriceFresh(order.symbol)) {
         const reason = `no fresh price for ${order.symbol}: refused (orders.require_fresh_price)`;
         ctx.book.finish(order, 'rejected', reason, 'rejected:stale_price');

@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import { checkIntentParams, type ClientIdKeys } from './intent-params.js';
 import type { OrderSide, OrderType } from './order.js';
+
+/** Longest `tag` (the strategy's own reference) kept with an order. */
+export const MAX_TAG_LENGTH = 64;
 
 /** A validated order request from the strategy, before it gets a client id. */
 export interface OrderIntent {
@@ -11,7 +15,7 @@ export interface OrderIntent {
   /** Required for limit orders, null for market orders. */
   price: number | null;
   amount: number;
-  /** Extra ccxt params (reduceOnly, timeInForce, …). `clientOrderId` is ours and refused. */
+  /** Extra ccxt params (reduceOnly, timeInForce, …): plain JSON; client-id names are refused. */
   params: Record<string, unknown>;
 }
 
@@ -30,6 +34,10 @@ const sideSchema = z
 
 const symbolSchema = z.string({ error: 'symbol must be a string like "BTC/USD:USD"' }).min(1, 'symbol is empty');
 
+const tagSchema = z
+  .union([z.string(), z.number()], { error: 'tag must be a string or a number' })
+  .refine((t) => String(t).length <= MAX_TAG_LENGTH, `tag is longer than ${MAX_TAG_LENGTH} characters`);
+
 const objectSchema = z
   .strictObject(
     {
@@ -39,9 +47,10 @@ const objectSchema = z
       size: positive('size').optional(),
       price: positive('price').nullable().optional(),
       type: z.enum(['limit', 'market'], { error: 'type must be "limit" or "market"' }).optional(),
-      params: z.record(z.string(), z.unknown()).optional(),
-      tag: z.union([z.string(), z.number()]).nullable().optional(),
-      id: z.union([z.string(), z.number()]).nullable().optional(),
+      // Checked by checkIntentParams: zod would walk a hostile depth recursively.
+      params: z.unknown().optional(),
+      tag: tagSchema.nullable().optional(),
+      id: tagSchema.nullable().optional(),
     },
     { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown key(s): ${iss.keys.join(', ')}` : undefined) },
   )
@@ -52,14 +61,11 @@ const objectSchema = z
     }
     const type = v.type ?? (v.price == null ? 'market' : 'limit');
     if (type === 'limit' && v.price == null) ctx.addIssue({ code: 'custom', message: 'a limit order needs a price' });
-    if (v.params && 'clientOrderId' in v.params) {
-      ctx.addIssue({ code: 'custom', message: 'params.clientOrderId is assigned by misso; remove it' });
-    }
   });
 
 const listSchema = z.tuple(
   [
-    z.union([z.string(), z.number(), z.null(), z.undefined()]),
+    z.union([tagSchema, z.null(), z.undefined()], { error: `id (element 0) must be null or a tag of at most ${MAX_TAG_LENGTH} characters` }),
     positive('size (element 1)'),
     positive('price (element 2)'),
     sideSchema,
@@ -68,12 +74,24 @@ const listSchema = z.tuple(
   { error: 'the list form is [id, size, price, side, symbol]' },
 );
 
+/** What {@link parseIntent} needs to know about the exchange in use. */
+export interface IntentRules {
+  /**
+   * Normalised `params` names the exchange in use reads a client order id from (see
+   * `clientIdKeysOf`), refused beside the names every exchange shares. @defaultValue none
+   */
+  clientIdKeys?: ClientIdKeys;
+}
+
 /**
  * Parses one `pending_orders` entry: the seed's list `[id, size, price, side, symbol]` (a limit
  * order) or an object `{symbol, side, amount, price?, type?, params?, tag?}`. Throws
- * {@link IntentError} naming every problem.
+ * {@link IntentError} naming every problem: the shape, `params` that are not plain JSON within
+ * `PARAMS_LIMITS` or that would set the client order id under any name, a `tag` over
+ * {@link MAX_TAG_LENGTH}. This is the one place an entry's own validity is decided; what the
+ * market makes of it (precision, unknown symbols) is `fitIntentToMarket`'s.
  */
-export function parseIntent(entry: unknown): OrderIntent {
+export function parseIntent(entry: unknown, rules: IntentRules = {}): OrderIntent {
   if (Array.isArray(entry)) {
     if (entry.length !== 5) {
       throw new IntentError(
@@ -90,11 +108,23 @@ export function parseIntent(entry: unknown): OrderIntent {
       `invalid order ${preview(entry)}: expected [id, size, price, side, symbol] or {symbol, side, amount, price}`,
     );
   }
-  const r = objectSchema.safeParse(entry);
+  let r: ReturnType<typeof objectSchema.safeParse>;
+  try {
+    r = objectSchema.safeParse(entry);
+  } catch (error: unknown) {
+    // A getter that throws, a Proxy: the entry cannot even be read.
+    throw new IntentError(`invalid order ${preview(entry)}: unreadable (${error instanceof Error ? error.message : typeof error})`);
+  }
   if (!r.success) throw new IntentError(`invalid order ${preview(entry)}: ${issues(r.error)}`);
   const v = r.data;
   const type: OrderType = v.type ?? (v.price == null ? 'market' : 'limit');
   const tag = v.tag ?? v.id;
+  let params: Record<string, unknown> = {};
+  if (v.params !== undefined) {
+    const checked = checkIntentParams(v.params, rules.clientIdKeys);
+    if ('reason' in checked) throw new IntentError(`invalid order ${preview(entry)}: ${checked.reason}`);
+    params = checked.params;
+  }
   return {
     tag: tag == null ? null : String(tag),
     symbol: v.symbol,
@@ -102,7 +132,7 @@ export function parseIntent(entry: unknown): OrderIntent {
     type,
     price: v.price ?? null,
     amount: (v.amount ?? v.size) as number,
-    params: v.params ?? {},
+    params,
   };
 }
 
@@ -112,14 +142,27 @@ function issues(error: z.ZodError): string {
     .join('; ');
 }
 
+/**
+ * A short, safe rendering of what the strategy queued: one level deep, so a hostile entry (deep,
+ * huge, cyclic, with throwing getters) cannot hang or crash the error path.
+ */
 function preview(v: unknown): string {
-  let s: string;
-  try {
-    s = JSON.stringify(v) ?? String(v);
-  } catch {
-    s = String(v);
-  }
+  const s = shallow(v, 1);
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+function shallow(v: unknown, depth: number): string {
+  try {
+    if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
+    if (v === null || typeof v !== 'object') return typeof v === 'symbol' ? v.toString() : String(v);
+    if (Array.isArray(v)) return depth <= 0 ? '[…]' : `[${v.slice(0, 8).map((x) => shallow(x, depth - 1)).join(',')}${v.length > 8 ? ',…' : ''}]`;
+    if (depth <= 0) return '{…}';
+    const keys = Object.keys(v);
+    const parts = keys.slice(0, 8).map((k) => `${JSON.stringify(k)}:${shallow((v as Record<string, unknown>)[k], depth - 1)}`);
+    return `{${parts.join(',')}${keys.length > 8 ? ',…' : ''}}`;
+  } catch {
+    return '(unreadable)';
+  }
 }
 
 const ALLOWED = /[^A-Za-z0-9]/g;

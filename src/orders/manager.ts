@@ -7,6 +7,7 @@ import type { ExchangeSession } from '../exchange/types.js';
 import { cancelAll, type CancelReport } from './cancel-all.js';
 import { DEFAULT_ORDER_TIMING, type OrdersContext, type OrderTiming } from './context.js';
 import { OrderExecutor } from './executor.js';
+import { prepareIntent } from './intent-market.js';
 import type { OrderJournal } from './journal.js';
 import type { Order } from './order.js';
 import { OrderBook, type IsOpenOrders, type NotifyFn, type OrderManagerEvents } from './order-book.js';
@@ -87,8 +88,13 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       notify,
       recentlyClosedMs: options.config.recentlyClosedSecs * 1000,
     });
-    this.queue = new PendingOrderQueue(options.journal);
+    this.queue = new PendingOrderQueue(options.journal, (entry) => prepareIntent(entry, options.session.exchange));
     this.queue.on('push', (order) => this.#book.track(order));
+    this.queue.on('rejected', (order, reason) => {
+      this.#book.track(order);
+      this.#book.finish(order, 'rejected', reason, 'rejected:market');
+      notify(`order ${order.clientOrderId} ${order.side} ${order.amount} ${order.symbol} rejected: ${reason}`, 'warn');
+    });
     this.#onStop = options.config.onStop;
     this.#ctx = {
       session: options.session,

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { parseIntent } from './intent.js';
+import type { FittedIntent } from './intent-market.js';
 import type { OrderJournal } from './journal.js';
 import type { Order } from './order.js';
 
@@ -8,24 +9,36 @@ import type { Order } from './order.js';
  * journal it before returning, so an order the strategy queued survives a crash even if it was
  * never sent. The executor is woken by an event, not by polling.
  */
-export class PendingOrderQueue extends EventEmitter<{ push: [Order] }> {
+export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [Order, string] }> {
   readonly #journal: OrderJournal;
+  readonly #prepare: (entry: unknown) => FittedIntent;
   #items: Order[] = [];
   #waiters = new Set<() => void>();
 
-  constructor(journal: OrderJournal) {
+  /**
+   * @param prepare - validates an entry and fits it to the market (`prepareIntent` on the
+   * session's exchange). @defaultValue `parseIntent` alone, nothing rejected
+   */
+  constructor(journal: OrderJournal, prepare: (entry: unknown) => FittedIntent = (entry) => ({ intent: parseIntent(entry), rejected: null })) {
     super();
     this.#journal = journal;
+    this.#prepare = prepare;
   }
 
   /**
    * Queues `[id, size, price, side, symbol]` or `{symbol, side, amount, price?, type?, params?}`.
-   * Returns the pending order (its `clientOrderId` is already journaled). Throws `IntentError`
-   * for an invalid entry, with nothing written.
+   * Returns the order (its `clientOrderId` is already journaled, with the price and amount as the
+   * market rounds them). Throws `IntentError` for an invalid entry, with nothing written. An
+   * intent the market cannot take (an unknown symbol) is journaled and announced `rejected`
+   * instead of queued, so the strategy sees it end like any other order.
    */
   push(entry: unknown): Order {
-    const intent = parseIntent(entry);
+    const { intent, rejected } = this.#prepare(entry);
     const order = this.#journal.createIntent(intent);
+    if (rejected !== null) {
+      this.emit('rejected', order, rejected);
+      return order;
+    }
     this.#enqueue(order);
     return order;
   }
