@@ -18,6 +18,11 @@ export interface OrderTiming {
   resolveBackoffMs: number;
   /** @defaultValue 10000 */
   resolveMaxBackoffMs: number;
+  /**
+   * Times one resolution sends an order again after proving it absent; then the order ends
+   * `failed` with a notification instead of being sent in a loop. @defaultValue 5
+   */
+  maxResends: number;
   /** createOrder calls in flight at once (1 keeps the queue's order on the exchange). @defaultValue 1 */
   submitConcurrency: number;
   /** Lost orders are polled at most this often. @defaultValue 60000 */
@@ -33,6 +38,7 @@ export const DEFAULT_ORDER_TIMING: Readonly<OrderTiming> = Object.freeze({
   visibilityWindowMs: 65_000,
   resolveBackoffMs: 500,
   resolveMaxBackoffMs: 10_000,
+  maxResends: 5,
   submitConcurrency: 1,
   lostPollIntervalMs: 60_000,
   cancelRounds: 3,

@@ -80,7 +80,7 @@ export class OrderExecutor {
         outcome = await submitOnce(ctx, order);
       }
       if (outcome !== 'done' && order.status === 'pending') {
-        void this.#resolver.resolve(order, this.#resolverSignal);
+        void this.#resolver.resolve(order, this.#resolverSignal, { taken: outcome === 'exists' });
       }
     } catch (error: unknown) {
       // A journal failure (disk full) must not kill the loop silently: log and leave the intent

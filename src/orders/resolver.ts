@@ -38,12 +38,13 @@ export class Resolver {
 
   /**
    * Starts (or joins) the resolution of `order`. With `resend: false` an order proven absent is
-   * left pending (used at stop) instead of being sent again.
+   * left pending (used at stop) instead of being sent again. `taken: true` says the exchange has
+   * just refused the order's client id as already used.
    */
-  resolve(order: Order, signal: AbortSignal, options: { resend?: boolean } = {}): Promise<Resolution> {
+  resolve(order: Order, signal: AbortSignal, options: { resend?: boolean; taken?: boolean } = {}): Promise<Resolution> {
     const running = this.#active.get(order.clientOrderId);
     if (running) return running;
-    const p = this.#run(order, signal, options.resend ?? true)
+    const p = this.#run(order, signal, options.resend ?? true, options.taken ?? false)
       .catch((error: unknown) => {
         this.#ctx.logger.error({ err: coerceError(error), clientOrderId: order.clientOrderId }, 'order resolution crashed');
         return 'aborted' as const;
@@ -58,19 +59,32 @@ export class Resolver {
     while (this.#active.size > 0) await Promise.allSettled([...this.#active.values()]);
   }
 
-  async #run(order: Order, signal: AbortSignal, resend: boolean): Promise<Resolution> {
+  async #run(order: Order, signal: AbortSignal, resend: boolean, taken: boolean): Promise<Resolution> {
     const { clock, timing, logger } = this.#ctx;
     let delay = timing.resolveBackoffMs;
+    // A "client order id already taken" answer proves an order with our id exists, so sending
+    // again can only be refused again: from then on the order is only looked up.
+    let takenAt = taken ? clock.now() : null;
+    let resends = 0;
     while (true) {
       if (order.status !== 'pending') return settledAs(order);
       if (!(await gate(this.#ctx, signal))) return 'aborted';
       const found = await this.#lookup(order);
       if (!stillPending(order) || found === 'found') return settledAs(order);
       if (signal.aborted) return 'aborted';
-      const sentAt = order.submittedAt ?? 0;
-      const windowEnd = sentAt + timing.visibilityWindowMs;
+      const windowEnd = Math.max(order.submittedAt ?? 0, takenAt ?? 0) + timing.visibilityWindowMs;
       if (found === 'absent' && clock.now() >= windowEnd) {
+        if (takenAt !== null) {
+          return this.#giveUp(
+            order,
+            `client order id ${order.clientOrderId} is taken on the exchange, but no order with it can be found on ${order.symbol}; not sent again`,
+          );
+        }
         if (!resend) return 'absent';
+        if (resends >= timing.maxResends) {
+          return this.#giveUp(order, `sent ${order.attempts} times and never found on the exchange; not sent again`);
+        }
+        resends += 1;
         logger.info({ clientOrderId: order.clientOrderId, attempts: order.attempts }, 'order proven absent; sending it again');
         let outcome = await submitOnce(this.#ctx, order);
         for (let i = 0; outcome === 'not_sent' && i < 5 && !signal.aborted; i++) {
@@ -78,6 +92,7 @@ export class Resolver {
           outcome = await submitOnce(this.#ctx, order);
         }
         if (!stillPending(order)) return settledAs(order);
+        if (outcome === 'exists') takenAt = clock.now();
         delay = timing.resolveBackoffMs;
         continue;
       }
@@ -87,6 +102,13 @@ export class Resolver {
       if (!(await clock.sleep(Math.max(1, wait), signal))) return 'aborted';
       delay = Math.min(delay * 2, timing.resolveMaxBackoffMs);
     }
+  }
+
+  #giveUp(order: Order, reason: string): Resolution {
+    this.#ctx.logger.error({ clientOrderId: order.clientOrderId, symbol: order.symbol, attempts: order.attempts }, reason);
+    this.#ctx.book.finish(order, 'failed', reason, 'failed:unresolved');
+    this.#ctx.notify(`order ${order.clientOrderId} ${order.side} ${order.amount} ${order.symbol} failed: ${reason}; check the exchange by hand`, 'error');
+    return 'failed';
   }
 
   /** One round of the three lookups. Any inconclusive answer makes the round `unknown`. */
