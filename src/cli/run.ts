@@ -12,13 +12,14 @@ import { DEFAULT_CONFIG } from './paths.js';
 import { renderStatus, statusLine } from './status-view.js';
 
 /** Usage of `misso run`. */
-export const RUN_USAGE = `usage: misso run [CONFIG] [--for SECONDS] [--state-out FILE] [--http-port PORT] [--log-level LEVEL]
+export const RUN_USAGE = `usage: misso run [CONFIG] [--for SECONDS] [--state-out FILE] [--http-port PORT] [--log-level LEVEL] [--new-journal]
 
 Runs the updater. Without CONFIG it runs the bundled example on the simulated exchange.
   --for SECONDS     stop gracefully after SECONDS and exit 0
   --state-out FILE  write {"state": ..., "tasks": ...} as JSON when stopping
   --http-port PORT  serve /status, /metrics, /readyz and the live dashboard on 127.0.0.1:PORT
   --log-level LEVEL trace, debug, info, warn or error (default: the config's, else info)
+  --new-journal     start a new order journal where storage.path is an empty file (refused otherwise)
 Ctrl-C (SIGINT) or SIGTERM stops gracefully; a second signal forces the exit.`;
 
 function positiveNumber(flag: string, raw: string | undefined): number | null {
@@ -38,6 +39,7 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
       'state-out': { type: 'string' },
       'http-port': { type: 'string' },
       'log-level': { type: 'string' },
+      'new-journal': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -56,6 +58,7 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
 
   // The logger is built from the validated config so its `logging` section applies.
   const updater = await Updater.fromFile(configPath, {
+    newJournal: values['new-journal'] ?? false,
     logger: (config) =>
       createLogger({
         level: values['log-level'] ?? config.logging.level,

@@ -42,6 +42,11 @@ export interface UpdaterOptions {
   exchangeFactory?: () => Promise<Exchange>;
   /** Override `storage.path` (e.g. `:memory:`). */
   storagePath?: string;
+  /**
+   * Start a new journal where the file exists but is empty (`misso run --new-journal`); without
+   * it such a file is refused. @defaultValue false
+   */
+  newJournal?: boolean;
   /** Override the notifier. */
   notifier?: Notifier;
   /** Directory relative `modul:` paths resolve against when building from an object. @defaultValue cwd */
@@ -270,18 +275,20 @@ export class Updater extends EventEmitter<UpdaterEvents> {
       rebuildMaxDelayMs: Math.max(1000, Math.min(30_000, ...periods)),
       ...(this.#options.exchangeFactory ? { factory: this.#options.exchangeFactory } : {}),
     };
-    this.#session = await this.#openSession(sessionOptions);
-    this.#readiness['exchange'] = true;
-    this.state.define('aftx', this.#session.exchange);
-    this.state.define('exchange', this.#session.exchange);
-
+    // The journal first: a problem with the local file is the user's to fix, and is reported
+    // before any exchange is contacted (or waited for).
     const subaccount = this.config.classAttributes['subaccount'];
     this.#journal = OrderJournal.open({
       path: this.#storagePath(),
       clock: this.clock,
       name: typeof subaccount === 'string' && subaccount ? subaccount : 'misso',
+      newJournal: this.#options.newJournal ?? false,
     });
     this.#readiness['journal'] = true;
+    this.#session = await this.#openSession(sessionOptions);
+    this.#readiness['exchange'] = true;
+    this.state.define('aftx', this.#session.exchange);
+    this.state.define('exchange', this.#session.exchange);
     this.#orders = new OrderManager({
       session: this.#session,
       journal: this.#journal,

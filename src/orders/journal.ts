@@ -1,6 +1,8 @@
 import type { Clock } from '../core/clock.js';
+import { UserError } from '../core/errors.js';
 import { openDatabase, type OpenedDatabase, type SqliteDatabase } from '../storage/database.js';
 import { JOURNAL_MIGRATIONS } from '../storage/migrations.js';
+import { storageUserError } from '../storage/storage-error.js';
 import { clientIdPrefix, makeClientOrderId, type OrderIntent } from './intent.js';
 import { Order, type OrderData, type OrderFee } from './order.js';
 import type { OrderStatus } from './transitions.js';
@@ -12,6 +14,14 @@ export interface JournalOptions {
   clock: Clock;
   /** Account or updater name; the client-id prefix is made from it. @defaultValue 'misso' */
   name?: string;
+  /**
+   * Start a new journal in a file that exists but is empty or emptied (`misso run
+   * --new-journal`); without it such a file is refused, since its history is gone. A missing
+   * file is always created. @defaultValue false
+   */
+  newJournal?: boolean;
+  /** SQLite `max_page_count`, to simulate a full disk in tests. @defaultValue SQLite's own */
+  maxPageCount?: number;
 }
 
 /** One appended line of an order's history. */
@@ -81,7 +91,7 @@ export class OrderJournal {
   readonly #allocate: () => number;
   readonly #createIntent: (intent: OrderIntent) => Order;
 
-  private constructor(opened: OpenedDatabase, clock: Clock, name: string) {
+  private constructor(opened: OpenedDatabase, clock: Clock, name: string, newJournal: boolean) {
     this.#opened = opened;
     this.#db = opened.db;
     this.#clock = clock;
@@ -90,6 +100,13 @@ export class OrderJournal {
     const getMeta = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
     const setMeta = db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     let tag = getMeta.get('tag')?.value;
+    if (tag === undefined && opened.previousVersion > 0 && !newJournal) {
+      // The schema is there but the journal's identity is not: its rows were deleted.
+      throw new UserError(
+        `journal ${opened.path} has been emptied (no journal tag, ${(db.prepare('SELECT COUNT(*) AS n FROM orders').get() as { n: number }).n} orders): ` +
+          'its history and queued intents are gone. Restore it from a backup, or start a new journal there with `misso run --new-journal`',
+      );
+    }
     if (tag === undefined) {
       tag = clock.now().toString(36);
       setMeta.run('tag', tag);
@@ -146,8 +163,15 @@ export class OrderJournal {
     const opened = openDatabase({
       path: options.path ?? './misso.db',
       migrations: JOURNAL_MIGRATIONS,
+      emptyFile: options.newJournal ? 'start' : 'refuse',
+      ...(options.maxPageCount !== undefined ? { maxPageCount: options.maxPageCount } : {}),
     });
-    return new OrderJournal(opened, options.clock, options.name ?? 'misso');
+    try {
+      return new OrderJournal(opened, options.clock, options.name ?? 'misso', options.newJournal ?? false);
+    } catch (error: unknown) {
+      opened.close();
+      throw error instanceof UserError ? error : storageUserError(error, 'journal', opened.path);
+    }
   }
 
   /** Absolute file path or `:memory:`. */

@@ -1,9 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { UserError, coerceError } from '../core/errors.js';
 import { acquireFileLock, type FileLock } from './lock.js';
 import type { Migration } from './migrations.js';
+import { describeStorageError, realTarget, storageUserError } from './storage-error.js';
 
 /** A better-sqlite3 connection. */
 export type SqliteDatabase = Sqlite.Database;
@@ -18,6 +19,17 @@ export interface OpenDatabaseOptions {
   targetVersion?: number;
   /** What the file is, in error messages. @defaultValue 'journal' */
   what?: string;
+  /**
+   * What to do with a file that exists but holds nothing (zero bytes, or no schema): `refuse`
+   * it, since history was lost, or `start` a new database in it. A missing file is always
+   * created. @defaultValue 'refuse'
+   */
+  emptyFile?: 'refuse' | 'start';
+  /**
+   * SQLite's `max_page_count` for this connection: writes beyond it fail as on a full disk.
+   * For tests that need a full disk without filling one. @defaultValue SQLite's own
+   */
+  maxPageCount?: number;
 }
 
 /** An open database with its process lock. `close()` is idempotent. */
@@ -35,28 +47,53 @@ export interface OpenedDatabase {
  * Opens (or creates) a SQLite file in WAL mode with `synchronous=FULL`, so a committed write
  * survives a power cut as well as a kill -9, after taking the file's process lock and running
  * the pending migrations. A file written by a newer misso is refused rather than guessed at.
+ *
+ * One writer per file, twice over: the lock file is keyed by the real path (a symlink or `..`
+ * spelling leads to the same lock, with a message naming the holder), and the connection holds
+ * SQLite's own exclusive lock for its life, which no other path to the same inode gets past.
+ * A file that is garbage, unwritable, on a full disk or empty is refused with a UserError
+ * naming it and the next step.
  */
 export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   const what = options.what ?? 'journal';
   const memory = options.path === ':memory:';
-  const path = memory ? ':memory:' : resolve(options.path);
+  let path = memory ? ':memory:' : resolve(options.path);
   let lock: FileLock | null = null;
+  let existed = false;
   if (!memory) {
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      mkdirSync(dirname(realTarget(path)), { recursive: true });
     } catch (error: unknown) {
-      throw new UserError(`cannot create the directory of ${what} ${path}: ${coerceError(error).message}`);
+      throw new UserError(`cannot create the directory of ${what} ${path}: ${describeStorageError(error, what).problem}; point storage.path elsewhere`);
     }
-    lock = acquireFileLock(path, what);
+    path = realTarget(path);
+    try {
+      lock = acquireFileLock(path, what);
+    } catch (error: unknown) {
+      if (error instanceof UserError) throw error;
+      throw storageUserError(error, what, path);
+    }
+    existed = existsSync(path);
   }
   let db: SqliteDatabase;
   try {
-    db = new Sqlite(path, { timeout: 5000 });
+    db = new Sqlite(path, { timeout: 1000 });
   } catch (error: unknown) {
     lock?.release();
-    throw new UserError(`cannot open ${what} ${path}: ${coerceError(error).message}; check storage.path`);
+    throw storageUserError(error, what, path);
   }
   try {
+    if (!memory) db.pragma('locking_mode = EXCLUSIVE');
+    if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxPageCount))}`);
+    // The first read: takes SQLite's lock and tells garbage from a database.
+    const tables = (db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
+    const found = db.pragma('user_version', { simple: true }) as number;
+    if (existed && tables === 0 && found === 0 && (options.emptyFile ?? 'refuse') === 'refuse') {
+      throw new UserError(
+        `${what} ${path} exists but is empty (${statSync(path).size} bytes): its history and queued intents are gone. ` +
+          'Restore it from a backup, or start a new journal there with `misso run --new-journal`',
+      );
+    }
     if (!memory) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
@@ -81,7 +118,8 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   } catch (error: unknown) {
     db.close();
     lock?.release();
-    throw error;
+    if (error instanceof UserError) throw error;
+    throw storageUserError(error, what, path);
   }
 }
 
@@ -114,6 +152,8 @@ export function migrate(
     try {
       step();
     } catch (error: unknown) {
+      const p = describeStorageError(error, 'database');
+      if (p.kind !== 'other') throw new UserError(`${label} ${p.problem}; ${p.hint}`);
       throw new UserError(
         `${label}: migration to version ${m.version} (${m.description}) failed: ${coerceError(error).message}`,
       );

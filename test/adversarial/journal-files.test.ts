@@ -1,0 +1,145 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { VirtualClock } from '../../src/core/clock.js';
+import { UserError } from '../../src/core/errors.js';
+import { OrderJournal } from '../../src/orders/journal.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const dir = mkdtempSync(join(tmpdir(), 'misso-journal-files-'));
+// Readable by an unprivileged child (see the read-only test).
+chmodSync(dir, 0o755);
+afterAll(() => {
+  chmodSync(dir, 0o755);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let n = 0;
+/** A config on the simulated exchange whose journal is `dbPath`. */
+function configFor(dbPath: string): string {
+  const file = join(dir, `config-${++n}.yaml`);
+  writeFileSync(
+    file,
+    [
+      `storage: {path: ${JSON.stringify(dbPath)}}`,
+      'class_attributes: {watch_list: ["BTC/USD:USD"]}',
+      'tasks:',
+      '  t_update_tickers: {freq: 5}',
+      '',
+    ].join('\n'),
+  );
+  chmodSync(file, 0o644);
+  return file;
+}
+
+async function run(argv: string[]): Promise<{ code: number; err: string }> {
+  let err = '';
+  const sink = { write: (t: string) => (err += t) };
+  const code = await main(argv, { stdout: { write: () => true }, stderr: sink });
+  return { code, err };
+}
+
+const NO_STACK = /internal error|\n\s+at /;
+const intent = { tag: null, symbol: 'BTC/USD:USD', side: 'buy', type: 'limit', price: 100, amount: 1, params: {} } as const;
+
+describe('journal files (issue 8 item 13)', () => {
+  it('refuses a garbage file with a clear message naming it, exit 2, no stack, and leaves it alone', async () => {
+    const db = join(dir, 'garbage.db');
+    const junk = 'this is not a database\n'.repeat(200);
+    writeFileSync(db, junk);
+    const r = await run(['run', configFor(db), '--for', '1', '--log-level', 'error']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(db);
+    expect(r.err).toMatch(/is not a readable SQLite journal/);
+    expect(r.err).toMatch(/backup|move it aside/);
+    expect(r.err).not.toMatch(NO_STACK);
+    expect(readFileSync(db, 'utf8')).toBe(junk);
+    expect(existsSync(`${db}.lock`)).toBe(false);
+  });
+
+  it('refuses a journal in a read-only location with a clear message naming it, exit 2, no stack', async () => {
+    const ro = join(dir, 'read-only');
+    mkdirSync(ro);
+    chmodSync(ro, 0o555);
+    const db = join(ro, 'misso.db');
+    const config = configFor(db);
+    // root writes anywhere: run the CLI as an unprivileged user then, so the directory is read-only for it.
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const child = spawn(process.execPath, [join(ROOT, 'bin/misso.js'), 'run', config, '--for', '1'], {
+      cwd: dir,
+      env: { ...process.env, HOME: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...asNobody,
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(err).toContain(db);
+    expect(err).toMatch(/cannot be written/);
+    expect(err).not.toMatch(NO_STACK);
+    expect(code).toBe(2);
+  }, 30_000);
+
+  it('refuses a journal on a full disk with a clear message naming it (a full disk simulated by SQLite max_page_count)', () => {
+    const db = join(dir, 'full.db');
+    let error: unknown;
+    try {
+      OrderJournal.open({ path: db, clock: new VirtualClock(), maxPageCount: 2 });
+    } catch (e: unknown) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).exitCode).toBe(2);
+    expect((error as UserError).message).toContain(db);
+    expect((error as UserError).message).toMatch(/disk is full/);
+    expect(existsSync(`${db}.lock`)).toBe(false);
+  });
+});
+
+describe('empty journals (issue 8 item 14)', () => {
+  it('creates the journal on a first-ever run', async () => {
+    const db = join(dir, 'first', 'misso.db');
+    const r = await run(['run', configFor(db), '--for', '1', '--log-level', 'error']);
+    expect(r.code).toBe(0);
+    const j = OrderJournal.open({ path: db, clock: new VirtualClock() });
+    expect(j.tag).toMatch(/^[0-9a-z]+$/);
+    j.close();
+  });
+
+  it('refuses a zero-length file, and starts one only with --new-journal', async () => {
+    const db = join(dir, 'zero.db');
+    writeFileSync(db, '');
+    const config = configFor(db);
+    const refused = await run(['run', config, '--for', '1', '--log-level', 'error']);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain(db);
+    expect(refused.err).toMatch(/exists but is empty \(0 bytes\)/);
+    expect(refused.err).toContain('--new-journal');
+    expect(refused.err).not.toMatch(NO_STACK);
+    expect(statSync(db).size).toBe(0);
+    const started = await run(['run', config, '--for', '1', '--log-level', 'error', '--new-journal']);
+    expect(started.code).toBe(0);
+    expect(statSync(db).size).toBeGreaterThan(0);
+    // From now on it is a journal like any other: no flag needed.
+    expect((await run(['run', config, '--for', '1', '--log-level', 'error'])).code).toBe(0);
+  });
+
+  it('refuses a journal whose rows were deleted', () => {
+    const db = join(dir, 'emptied.db');
+    const j = OrderJournal.open({ path: db, clock: new VirtualClock() });
+    j.createIntent(intent);
+    j.close();
+    const raw = new Sqlite(db);
+    raw.exec('DELETE FROM orders; DELETE FROM order_events; DELETE FROM meta;');
+    raw.close();
+    expect(() => OrderJournal.open({ path: db, clock: new VirtualClock() })).toThrow(/has been emptied.*--new-journal/);
+    expect(existsSync(`${db}.lock`)).toBe(false);
+    const fresh = OrderJournal.open({ path: db, clock: new VirtualClock(), newJournal: true });
+    expect(fresh.createIntent(intent).seq).toBe(1);
+    fresh.close();
+  });
+});
