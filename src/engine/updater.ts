@@ -302,6 +302,8 @@ export class Updater extends EventEmitter<UpdaterEvents> {
       isPriceFresh: (symbol: string) => this.state.isKeyFresh('last_price', symbol),
       notify: (text: string, level: NotifyLevel = 'warn') => this.#notify(text, level),
     });
+    // A journal that cannot be written (a full disk) makes the updater not ready until it can.
+    this.#orders.on('journal', (problem) => (this.#readiness['journal'] = problem === null));
     this.state.define('open_orders', this.#orders.openOrders);
     this.state.define('is_open_orders', this.#orders.isOpenOrders);
     this.#orders.on('order', (order) => {

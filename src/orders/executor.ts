@@ -1,5 +1,6 @@
 import { coerceError } from '../core/errors.js';
 import { gate, type OrdersContext } from './context.js';
+import { StorageWriteError } from '../storage/storage-error.js';
 import { isListed } from './intent-market.js';
 import type { Order } from './order.js';
 import type { Resolver } from './resolver.js';
@@ -15,6 +16,7 @@ export class OrderExecutor {
   readonly #resolver: Resolver;
   readonly #resolverSignal: AbortSignal;
   #sent = 0;
+  #halted: StorageWriteError | null = null;
 
   constructor(ctx: OrdersContext, resolver: Resolver, resolverSignal: AbortSignal) {
     this.#ctx = ctx;
@@ -34,7 +36,8 @@ export class OrderExecutor {
   async run(signal: AbortSignal): Promise<void> {
     const limit = Math.max(1, this.#ctx.timing.submitConcurrency);
     const inFlight = new Set<Promise<void>>();
-    while (!signal.aborted) {
+    this.#halted = null;
+    while (!signal.aborted && !this.#halted) {
       if (inFlight.size >= limit) {
         await Promise.race(inFlight);
         continue;
@@ -49,6 +52,9 @@ export class OrderExecutor {
       if (limit === 1) await p;
     }
     await Promise.allSettled([...inFlight]);
+    // The journal cannot be written: the pass fails (the task reports down with the reason) and
+    // its supervisor runs it again with backoff; the held orders go out once writes succeed.
+    if (this.#halted) throw this.#halted;
   }
 
   async #submit(order: Order): Promise<void> {
@@ -83,8 +89,15 @@ export class OrderExecutor {
         void this.#resolver.resolve(order, this.#resolverSignal, { taken: outcome === 'exists' });
       }
     } catch (error: unknown) {
-      // A journal failure (disk full) must not kill the loop silently: log and leave the intent
-      // as journaled; reconcile picks it up.
+      if (error instanceof StorageWriteError && order.status === 'pending' && order.attempts === 0) {
+        // Nothing was sent: hold the order, first in line, until the journal takes writes again.
+        ctx.queue.unshift(order);
+        this.#sent--;
+        this.#halted = error;
+        return;
+      }
+      // Any other failure must not kill the loop silently: log and leave the intent as
+      // journaled; reconcile picks it up.
       ctx.logger.error({ err: coerceError(error), clientOrderId: order.clientOrderId }, 'order submission failed');
       ctx.notify(`order ${order.clientOrderId}: submission error ${coerceError(error).message}`, 'error');
     }

@@ -60,7 +60,7 @@ export interface OrderStats {
  * it exactly once, the tracker behind `open_orders` / `is_open_orders`, reconciliation with the
  * exchange, and shutdown. Everything durable is in the journal; see docs in each part.
  *
- * Events: `order` (any change), `filled`, `failed`, `adopted`, `lost`.
+ * Events: `order` (any change), `filled`, `failed`, `adopted`, `lost`, `journal` (writes fail or work again).
  */
 export class OrderManager extends EventEmitter<OrderManagerEvents> {
   readonly queue: PendingOrderQueue;
@@ -110,6 +110,16 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       requireFreshPrice: options.config.requireFreshPrice,
       isPriceFresh: options.isPriceFresh,
     };
+    options.journal.onHealth((problem) => {
+      this.emit('journal', problem);
+      if (problem !== null) {
+        logger.error({ problem }, 'journal writes fail: orders are held');
+        notify(`orders held: ${problem}`, 'error');
+      } else {
+        logger.info('journal writes work again: sending resumes');
+        notify(`journal ${options.journal.path} takes writes again: sending resumes`, 'info');
+      }
+    });
     // Every resolution sleeping on the lifetime signal adds a listener; hundreds are normal.
     setMaxListeners(0, this.#lifetime.signal);
     this.#resolver = new Resolver(this.#ctx);
@@ -191,6 +201,11 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       await this.#resolver.idle();
       if (this.queue.size > 0) await new Promise((r) => setImmediate(r));
     }
+  }
+
+  /** Why journal writes fail (a full disk, …), or null while they work. */
+  get journalProblem(): string | null {
+    return this.#ctx.journal.problem;
   }
 
   /** Counters for the status API and metrics. */

@@ -18,6 +18,8 @@ export interface OrderManagerEvents {
   adopted: [order: Order];
   /** The order was not found `lostAfterNotFound` times in a row. */
   lost: [order: Order];
+  /** Journal writes started failing (`problem` says why: a full disk, …) or work again (null). */
+  journal: [problem: string | null];
 }
 
 /** Where notifications go: `(text, level)`. */

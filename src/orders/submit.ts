@@ -15,13 +15,21 @@ export type SubmitOutcome = 'done' | 'ambiguous' | 'exists' | 'not_sent';
 /**
  * Sends one order. The attempt is journaled (attempts + 1, submittedAt) BEFORE the request
  * leaves, so after a crash at any point the intent is known to possibly exist and is resolved
- * by its client id rather than sent blind.
+ * by its client id rather than sent blind. When that write fails (a full disk) nothing is sent
+ * and the error is thrown.
  */
 export async function submitOnce(ctx: OrdersContext, order: Order): Promise<SubmitOutcome> {
   const now = ctx.clock.now();
+  const before = { attempts: order.attempts, submittedAt: order.submittedAt, updatedAt: order.updatedAt };
   order.attempts += 1;
   order.submittedAt = now;
-  ctx.book.save(order, order.attempts === 1 ? 'sending' : 'resending', { attempt: order.attempts });
+  try {
+    ctx.book.save(order, order.attempts === 1 ? 'sending' : 'resending', { attempt: order.attempts });
+  } catch (error: unknown) {
+    // Not journaled, so not sent: memory goes back to what the journal holds.
+    Object.assign(order, before);
+    throw error;
+  }
   let raw: CcxtOrderLike;
   try {
     raw = (await ctx.session.exchange.createOrder(

@@ -78,3 +78,25 @@ export function realTarget(path: string): string {
   }
   return current;
 }
+
+/**
+ * A write to a storage file that failed for a reason outside the program (full disk, read-only,
+ * I/O error, corruption): the change was not stored, and nothing that depended on it happened.
+ */
+export class StorageWriteError extends Error {
+  override name = 'StorageWriteError';
+  constructor(
+    readonly problem: StorageProblem,
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${path} ${problem.problem}; ${problem.hint}`, options);
+  }
+}
+
+/** The StorageWriteError for `error`, or null when it is not a storage fault (a bug, a constraint). */
+export function storageWriteError(error: unknown, what: string, path: string): StorageWriteError | null {
+  if (error instanceof StorageWriteError) return error;
+  const problem = describeStorageError(error, what);
+  return problem.kind === 'other' ? null : new StorageWriteError(problem, `${what} ${path}`, { cause: error });
+}

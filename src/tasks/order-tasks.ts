@@ -14,12 +14,23 @@ export const executeOrders: TaskKind = {
   feeds: () => [],
   async run(rt) {
     const everyMs = (rt.config.freqSecs ?? 5) * 1000;
+    // The heartbeat ends with the executor: a pass that failed (the journal cannot be written)
+    // must not be reported alive by a beat left running.
+    const ended = new AbortController();
+    const signal = AbortSignal.any([rt.signal, ended.signal]);
+    const beatIfWell = (): void => {
+      if (rt.orders.journalProblem === null) rt.heartbeat();
+    };
     const beat = (async () => {
-      rt.heartbeat();
-      while (await rt.clock.sleep(everyMs, rt.signal)) rt.heartbeat();
+      beatIfWell();
+      while (await rt.clock.sleep(everyMs, signal)) beatIfWell();
     })();
-    await rt.orders.runExecutor(rt.signal);
-    await beat;
+    try {
+      await rt.orders.runExecutor(rt.signal);
+    } finally {
+      ended.abort();
+      await beat;
+    }
   },
 };
 
