@@ -17,11 +17,11 @@ const cache = new WeakMap<object, ClientIdKeys>();
  * table to keep. Returned normalised (see {@link normaliseKey}).
  */
 export function clientIdKeysOf(exchange: object): ClientIdKeys {
-  const ctor = (exchange as { constructor?: object }).constructor ?? exchange;
-  const hit = cache.get(ctor);
+  const top = (Object.getPrototypeOf(exchange) as object | null) ?? exchange;
+  const hit = cache.get(top);
   if (hit) return hit;
   const keys = new Set<string>();
-  for (let proto = Object.getPrototypeOf(exchange) as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+  for (let proto: object | null = top; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
     for (const name of Object.getOwnPropertyNames(proto)) {
       if (!ORDER_METHOD.test(name)) continue;
       const fn = Object.getOwnPropertyDescriptor(proto, name)?.value as unknown;
@@ -32,6 +32,6 @@ export function clientIdKeysOf(exchange: object): ClientIdKeys {
       }
     }
   }
-  cache.set(ctor, keys);
+  cache.set(top, keys);
   return keys;
 }
