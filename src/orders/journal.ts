@@ -2,7 +2,8 @@ import type { Clock } from '../core/clock.js';
 import { UserError } from '../core/errors.js';
 import { openDatabase, type OpenedDatabase, type SqliteDatabase } from '../storage/database.js';
 import { JOURNAL_MIGRATIONS } from '../storage/migrations.js';
-import { storageUserError, storageWriteError } from '../storage/storage-error.js';
+import { storageUserError } from '../storage/storage-error.js';
+import { JournalHealth } from './journal-health.js';
 import { clientIdPrefix, makeClientOrderId, type OrderIntent } from './intent.js';
 import { Order, type OrderData, type OrderFee } from './order.js';
 import type { OrderStatus } from './transitions.js';
@@ -90,14 +91,14 @@ export class OrderJournal {
   readonly #save: (order: Order, kind: string, from: OrderStatus | null, detail: unknown) => void;
   readonly #allocate: () => number;
   readonly #createIntent: (intent: OrderIntent) => Order;
-  #problem: string | null = null;
-  readonly #healthListeners = new Set<(problem: string | null) => void>();
+  readonly #health: JournalHealth;
 
   private constructor(opened: OpenedDatabase, clock: Clock, name: string, newJournal: boolean) {
     this.#opened = opened;
     this.#db = opened.db;
     this.#clock = clock;
     this.prefix = clientIdPrefix(name);
+    this.#health = new JournalHealth(opened.path);
     const db = this.#db;
     const getMeta = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
     const setMeta = db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
@@ -196,7 +197,7 @@ export class OrderJournal {
    * transaction, before anything can be sent.
    */
   createIntent(intent: OrderIntent): Order {
-    return this.#write(() => this.#createIntent(intent));
+    return this.#health.write(() => this.#createIntent(intent));
   }
 
   /** Intents ever queued in this journal (adopted orders not counted). */
@@ -206,17 +207,17 @@ export class OrderJournal {
 
   /** Writes an order not created through an intent (an adopted one). */
   insert(order: Order, kind: string, detail: unknown = null): void {
-    this.#write(() => this.#insert(order, kind, detail));
+    this.#health.write(() => this.#insert(order, kind, detail));
   }
 
   /** Writes the order's current state and appends one history line, atomically. */
   save(order: Order, kind: string, from: OrderStatus | null = null, detail: unknown = null): void {
-    this.#write(() => this.#save(order, kind, from, detail));
+    this.#health.write(() => this.#save(order, kind, from, detail));
   }
 
   /** Why the last write failed (full disk, read-only, I/O), or null while writes succeed. */
   get problem(): string | null {
-    return this.#problem;
+    return this.#health.problem;
   }
 
   /**
@@ -224,32 +225,7 @@ export class OrderJournal {
    * when they succeed again (with null). Returns the unsubscribe function.
    */
   onHealth(listener: (problem: string | null) => void): () => void {
-    this.#healthListeners.add(listener);
-    return () => this.#healthListeners.delete(listener);
-  }
-
-  /**
-   * Runs one write. A storage fault becomes a `StorageWriteError` (nothing was stored: every
-   * write is one transaction) and marks the journal unhealthy until a write succeeds again.
-   */
-  #write<T>(fn: () => T): T {
-    let result: T;
-    try {
-      result = fn();
-    } catch (error: unknown) {
-      const fault = storageWriteError(error, 'journal', this.path);
-      if (!fault) throw error;
-      this.#setProblem(fault.message);
-      throw fault;
-    }
-    this.#setProblem(null);
-    return result;
-  }
-
-  #setProblem(problem: string | null): void {
-    if (problem === this.#problem) return;
-    this.#problem = problem;
-    for (const listener of this.#healthListeners) listener(problem);
+    return this.#health.onChange(listener);
   }
 
   /** One order by client id. */

@@ -1,0 +1,48 @@
+import { storageWriteError } from '../storage/storage-error.js';
+
+/**
+ * Whether a journal's writes succeed. Every write runs through {@link JournalHealth.write}: a
+ * storage fault (full disk, read-only, I/O) becomes a `StorageWriteError` and marks the journal
+ * unhealthy until a write succeeds again; listeners hear of both changes.
+ */
+export class JournalHealth {
+  readonly #path: string;
+  #problem: string | null = null;
+  readonly #listeners = new Set<(problem: string | null) => void>();
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  /** Why the last write failed, or null while writes succeed. */
+  get problem(): string | null {
+    return this.#problem;
+  }
+
+  /** Calls `listener` with the problem when writes start failing and with null when they work again. */
+  onChange(listener: (problem: string | null) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Runs one write (one transaction: a failed one stored nothing). Errors that are not storage faults pass unchanged. */
+  write<T>(fn: () => T): T {
+    let result: T;
+    try {
+      result = fn();
+    } catch (error: unknown) {
+      const fault = storageWriteError(error, 'journal', this.#path);
+      if (!fault) throw error;
+      this.#set(fault.message);
+      throw fault;
+    }
+    this.#set(null);
+    return result;
+  }
+
+  #set(problem: string | null): void {
+    if (problem === this.#problem) return;
+    this.#problem = problem;
+    for (const listener of this.#listeners) listener(problem);
+  }
+}
