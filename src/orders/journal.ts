@@ -103,12 +103,18 @@ export class OrderJournal {
     const getMeta = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
     const setMeta = db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     let tag = getMeta.get('tag')?.value;
-    if (tag === undefined && opened.previousVersion > 0 && !newJournal) {
-      // The schema is there but the journal's identity is not: its rows were deleted.
-      throw new UserError(
-        `journal ${opened.path} has been emptied (no journal tag, ${(db.prepare('SELECT COUNT(*) AS n FROM orders').get() as { n: number }).n} orders): ` +
-          'its history and queued intents are gone. Restore it from a backup, or start a new journal there with `misso run --new-journal`',
-      );
+    if (opened.previousVersion > 0 && !newJournal) {
+      // The schema is there but the journal's identity or its intents are not: rows were deleted
+      // (misso itself never deletes any).
+      const issued = Number(getMeta.get('seq')?.value ?? '0');
+      const intents = (db.prepare('SELECT COUNT(*) AS n FROM orders WHERE seq > 0').get() as { n: number }).n;
+      const why = tag === undefined ? 'no journal tag' : issued > 0 && intents === 0 ? `${issued} intents issued, none left` : null;
+      if (why !== null) {
+        throw new UserError(
+          `journal ${opened.path} has been emptied (${why}): its history and queued intents are gone. ` +
+            'Restore it from a backup, or start a new journal there with `misso run --new-journal`',
+        );
+      }
     }
     if (tag === undefined) {
       tag = clock.now().toString(36);

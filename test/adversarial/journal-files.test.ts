@@ -142,4 +142,22 @@ describe('empty journals (issue 8 item 14)', () => {
     expect(fresh.createIntent(intent).seq).toBe(1);
     fresh.close();
   });
+
+  it('refuses a journal whose orders were deleted though its sequence remains', () => {
+    const db = join(dir, 'orders-deleted.db');
+    const j = OrderJournal.open({ path: db, clock: new VirtualClock() });
+    j.createIntent(intent);
+    j.createIntent(intent);
+    const tag = j.tag;
+    j.close();
+    const raw = new Sqlite(db);
+    raw.exec('DELETE FROM orders; DELETE FROM order_events;');
+    raw.close();
+    expect(() => OrderJournal.open({ path: db, clock: new VirtualClock() })).toThrow(/has been emptied \(2 intents issued, none left\)/);
+    // Started again on purpose, it keeps its tag and sequence, so no client id is ever reused.
+    const again = OrderJournal.open({ path: db, clock: new VirtualClock(), newJournal: true });
+    expect(again.tag).toBe(tag);
+    expect(again.createIntent(intent).seq).toBe(3);
+    again.close();
+  });
 });
