@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**', 'logs/**'] },
+  { ignores: ['node_modules/**', 'coverage/**', 'logs/**', 'dist/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

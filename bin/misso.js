@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The published entry point: registers tsx so the TypeScript sources run as they are.
-import { register } from 'tsx/esm/api';
+// The published entry point: runs the compiled CLI from dist/ (built by `npm run build`, which
+// `npm ci` and `npm pack` run through `prepare`).
+import { runCli } from '../dist/cli/main.js';
 
-register();
-await import('../src/cli/main.ts');
+await runCli();

@@ -1,23 +1,35 @@
 /**
- * misso's library API. Start with {@link Updater}: `Updater.fromFile(path)` or
+ * `misso`: what a strategy author needs. Start with {@link Updater}: `Updater.fromFile(path)` or
  * `Updater.fromConfig(obj)`, then `start()`, read `state`, push to `pendingOrders`, `stop()`.
+ * The simulator is in `misso/sim`, the status server in `misso/http`, test helpers in
+ * `misso/testing`.
  */
 export { Updater, type UpdaterOptions, type UpdaterSnapshot, type UpdaterPhase, type UpdaterEvents } from './engine/updater.js';
-export { StateStore, type AttributeMeta, type StateChange } from './engine/state.js';
+export type { StateStore, AttributeMeta, StateChange } from './engine/state.js';
 export type { TaskKind, TaskRuntime, TaskStatus, TaskMode, EngineControl } from './engine/task-kind.js';
-export { SystemClock, VirtualClock, type Clock } from './core/clock.js';
-export { UserError, StoppedError, coerceError } from './core/errors.js';
+export { SystemClock, type Clock } from './core/clock.js';
+export { UserError, StoppedError, StartupError } from './core/errors.js';
 export { ConfigError, type ConfigProblem } from './config/config-error.js';
-export type { MissoConfig, TaskConfig, SubtaskConfig, ExchangeConfig, OrdersConfig } from './config/types.js';
-export { Order } from './orders/order.js';
+export type {
+  MissoConfig,
+  TaskConfig,
+  SubtaskConfig,
+  SharedAttributeConfig,
+  ExchangeConfig,
+  RateBudgetConfig,
+  OrdersConfig,
+  StorageConfig,
+  LoggingConfig,
+  NotifyConfig,
+  HttpConfig,
+} from './config/types.js';
+export { Order, type OrderData, type OrderSide, type OrderType, type OrderFee } from './orders/order.js';
+export { IntentError, type OrderIntent } from './orders/intent.js';
 export type { OrderStatus } from './orders/transitions.js';
-export { OrderManager } from './orders/manager.js';
-export { PendingOrderQueue } from './orders/queue.js';
-export { classifyError, isAmbiguous, errorKind } from './exchange/classify.js';
-export type { ErrorKind, Priority, ExchangeSession } from './exchange/types.js';
-export { RateBudget } from './exchange/budget.js';
-export { SimExchange, createSimExchange } from './sim/sim-exchange.js';
-export { SimVenue } from './sim/venue.js';
-export { startSimServer, type SimServer } from './sim/http/binance-server.js';
-export { startStatusServer } from './http/status-server.js';
-export type { StatusSnapshot, StatusEvent, StatusSource } from './http/types.js';
+export type { OrderManager, OrderStats, StopReport } from './orders/manager.js';
+export type { OrderManagerEvents, IsOpenOrders } from './orders/order-book.js';
+export type { PendingOrderQueue } from './orders/queue.js';
+export type { OrderJournal, JournalEvent } from './orders/journal.js';
+export type { ExchangeSession, ErrorKind, Priority } from './exchange/types.js';
+export type { Notifier, NotifyLevel, NotifyMessage } from './notify/types.js';
+export type { Logger } from './core/logger.js';

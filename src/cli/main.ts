@@ -64,10 +64,17 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   }
 }
 
-const isEntry = process.argv[1] !== undefined && /(?:src[\\/]cli[\\/]main\.ts|bin[\\/]misso(?:\.js)?)$/.test(process.argv[1]);
-if (isEntry || process.env['MISSO_CLI'] === '1') {
-  const code = await main(process.argv.slice(2));
+/**
+ * Runs the CLI for this process: the exit code becomes the process's, and the process exits
+ * shortly after even if a library left a handle open after a clean stop.
+ */
+export async function runCli(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const code = await main(argv);
   process.exitCode = code;
-  // Exit promptly even if a library left a handle open after a clean stop.
   setTimeout(() => process.exit(code), 500).unref();
 }
+
+// `tsx src/cli/main.ts` (npm run misso) and `node dist/cli/main.js` run it directly; bin/misso.js
+// calls runCli() itself.
+const isEntry = process.argv[1] !== undefined && /[\\/]cli[\\/]main\.[jt]s$/.test(process.argv[1]);
+if (isEntry) await runCli();

@@ -12,6 +12,19 @@ export const BUILTIN_MODULES: Readonly<Record<string, Readonly<Record<string, un
 
 const LOCAL_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 
+// When misso itself runs from TypeScript sources (tsx, vitest), a loader for .ts is active
+// already; the compiled package registers tsx the first time a config names a .ts module, so
+// plain JavaScript users never load it.
+const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
+let tsLoader: Promise<void> | null = null;
+
+function ensureTypeScriptLoader(): Promise<void> {
+  tsLoader ??= import('tsx/esm/api').then(({ register }) => {
+    register();
+  });
+  return tsLoader;
+}
+
 /** A `modul:` that names a file rather than a package. */
 function isPathLike(modul: string): boolean {
   return modul.startsWith('./') || modul.startsWith('../') || isAbsolute(modul) || /\.(m?[jt]s)$/.test(modul);
@@ -30,6 +43,7 @@ export async function loadModule(modul: string, baseDir: string): Promise<Record
     const candidates = /\.(m?[jt]s)$/.test(base) ? [base] : LOCAL_EXTENSIONS.map((ext) => base + ext);
     const found = candidates.find((c) => existsSync(c));
     if (!found) throw new Error(`no file ${candidates.join(' or ')}`);
+    if (/\.m?ts$/.test(found) && !RUNNING_FROM_SOURCE) await ensureTypeScriptLoader();
     return (await import(pathToFileURL(found).href)) as Record<string, unknown>;
   }
   try {

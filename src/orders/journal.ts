@@ -193,7 +193,11 @@ export class OrderJournal {
     return this.#opened.previousVersion;
   }
 
-  /** The raw connection, for inspection in tests and the status API (read only, please). */
+  /**
+   * The raw connection, for inspection in tests (read only, please). Internal: its type comes
+   * from a dev-only package, so it stays out of the published types.
+   * @internal
+   */
   get db(): SqliteDatabase {
     return this.#db;
   }

@@ -1,0 +1,17 @@
+/**
+ * `misso/sim`: the simulated exchange (in process, ccxt's unified API) and `misso sim-server`,
+ * which serves it over the Binance USD-M REST dialect.
+ */
+export { SimExchange, createSimExchange, type SimExchangeOptions, type SimExchangeCounters, type SimKnobs } from './sim-exchange.js';
+export { SimVenue, type SimVenueOptions, type SimVenueCounters } from './venue.js';
+export { SimError, type SimErrorCode } from './sim-error.js';
+export {
+  startSimServer,
+  describeFaultSyntax,
+  DEFAULT_SIM_API_KEY,
+  DEFAULT_SIM_SECRET,
+  DEFAULT_SIM_PORT,
+  DEFAULT_SIM_SEED,
+  type SimServer,
+  type SimServerOptions,
+} from './http/binance-server.js';
