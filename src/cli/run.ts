@@ -6,7 +6,6 @@ import { createLogger } from '../core/logger.js';
 import { Redactor } from '../core/redact.js';
 import { configSecrets } from '../config/secrets.js';
 import { Updater } from '../engine/updater.js';
-import { startStatusServer } from '../http/status-server.js';
 import type { CliIo } from './io.js';
 import { DEFAULT_CONFIG } from './paths.js';
 import { renderStatus, statusLine } from './status-view.js';
@@ -59,6 +58,7 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
   // The logger is built from the validated config so its `logging` section applies.
   const updater = await Updater.fromFile(configPath, {
     newJournal: values['new-journal'] ?? false,
+    ...(httpPort === null ? {} : { httpPort }),
     logger: (config) =>
       createLogger({
         level: values['log-level'] ?? config.logging.level,
@@ -85,8 +85,6 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
   signals.on('SIGINT', onInt);
   signals.on('SIGTERM', onTerm);
 
-  const httpPortToUse = httpPort ?? updater.config.http.port;
-  let server: Awaited<ReturnType<typeof startStatusServer>> | null = null;
   let ticker: NodeJS.Timeout | null = null;
   let drawn = 0;
   const draw = (): void => {
@@ -105,11 +103,8 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
   const stopTimer = forSecs === null ? null : setTimeout(() => void updater.stop(), forSecs * 1000);
   try {
     io.stderr.write(`misso: starting ${configPath} on ${updater.config.exchange.id}\n`);
-    // The status server comes up first, so /readyz can say "starting" during the init update.
-    if (httpPortToUse !== null) {
-      server = await startStatusServer({ source: updater.statusSource(), host: updater.config.http.host, port: httpPortToUse, logger: updater.logger });
-      io.stderr.write(`misso: status on ${server.url} (dashboard), ${server.url}/metrics\n`);
-    }
+    // The updater starts the status server (config `http:` or --http-port) before anything else.
+    updater.once('listening', (url) => io.stderr.write(`misso: status on ${url} (dashboard), ${url}/metrics\n`));
     try {
       await updater.start();
     } catch (err: unknown) {
@@ -126,7 +121,6 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
     if (stopTimer) clearTimeout(stopTimer);
     if (ticker) clearInterval(ticker);
     await updater.stop();
-    await server?.close();
     signals.off('SIGINT', onInt);
     signals.off('SIGTERM', onTerm);
     if (values['state-out']) {

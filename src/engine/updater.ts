@@ -16,10 +16,12 @@ import { OrderJournal } from '../orders/journal.js';
 import { OrderManager, type OrderStats } from '../orders/manager.js';
 import { BUILTIN_TASK_KINDS } from '../tasks/registry.js';
 import { configContext } from './config-context.js';
+import { LateOrderManager } from './late-order-manager.js';
 import { errorKindOf } from './error-kind.js';
 import { loadModule, loadTaskKind } from './module-registry.js';
 import { StalenessWatch } from './staleness.js';
 import { StateStore } from './state.js';
+import { startConfiguredStatusServer, type RunningStatusServer } from './status-hosting.js';
 import { buildSnapshot, toPublicStatus } from './status.js';
 import { runSubtask, type BoundSubtask } from './subtask.js';
 import { TaskSupervisor } from './supervisor.js';
@@ -55,6 +57,8 @@ export interface UpdaterOptions {
   random?: () => number;
   /** How many times the init update is tried before `start()` fails. @defaultValue 5 */
   initAttempts?: number;
+  /** Override `http.port`: a port (0: any free one) for the status server, or null for none. @defaultValue the config's `http.port` */
+  httpPort?: number | null;
 }
 
 /** What `--state-out` writes and {@link Updater.snapshot} returns. */
@@ -79,6 +83,8 @@ export interface UpdaterEvents {
   task: [{ name: string; status: TaskStatus; error: Error | null }];
   phase: [UpdaterPhase];
   status: [StatusEvent];
+  /** The status server (config `http:`) is listening at this URL. */
+  listening: [url: string];
 }
 
 /**
@@ -103,6 +109,8 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   #session: ExchangeSession | null = null;
   #journal: OrderJournal | null = null;
   #orders: OrderManager | null = null;
+  readonly #ordersView = new LateOrderManager();
+  #statusServer: RunningStatusServer | null = null;
   #finalOrderStats: OrderStats | null = null;
   #notifier: Notifier | null = null;
   #loops: Promise<void>[] = [];
@@ -203,14 +211,22 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     return this.#require(this.#journal, 'journal');
   }
 
-  /** The order manager (open orders, events). Available after `start()`. */
+  /**
+   * The order manager (open orders, events). Subscribe (`on('order', ...)`) any time, before
+   * `start()` too, so the start's reconciliation events arrive; the rest is available after `start()`.
+   */
   get orders(): OrderManager {
-    return this.#require(this.#orders, 'orders');
+    return this.#ordersView.view;
   }
 
-  /** The strategy's order queue (`self.pending_orders`): `push([id, size, price, side, symbol])`. */
+  /** The strategy's order queue (`self.pending_orders`): `push([id, size, price, side, symbol])`. Available after `start()`. */
   get pendingOrders(): OrderManager['queue'] {
-    return this.orders.queue;
+    return this.#require(this.#orders, 'pendingOrders').queue;
+  }
+
+  /** The status server's URL while it runs (config `http.port` or the `httpPort` option), else null. */
+  get statusUrl(): string | null {
+    return this.#statusServer?.url ?? null;
   }
 
   /** Every task's health. */
@@ -262,6 +278,10 @@ export class Updater extends EventEmitter<UpdaterEvents> {
 
   async #start(): Promise<void> {
     this.#setPhase('starting');
+    // The status server comes up first, so /readyz can say "starting" during the init update.
+    const httpPort = this.#options.httpPort === undefined ? this.config.http.port : this.#options.httpPort;
+    this.#statusServer = await startConfiguredStatusServer(this.statusSource(), { port: httpPort, host: this.config.http.host }, { logger: this.logger, clock: this.clock });
+    if (this.#statusServer) this.emit('listening', this.#statusServer.url);
     this.#notifier = this.#options.notifier ?? createNotifier(this.config.notify, { clock: this.clock, logger: this.logger, redactor: this.redactor });
     // `telegram_notify_msg` called from a config reaches the operator through this notifier.
     setDefaultNotifier(this.#notifier);
@@ -304,6 +324,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     });
     // A journal that cannot be written (a full disk) makes the updater not ready until it can.
     this.#orders.on('journal', (problem) => (this.#readiness['journal'] = problem === null));
+    this.#ordersView.attach(this.#orders);
     this.state.define('open_orders', this.#orders.openOrders);
     this.state.define('is_open_orders', this.#orders.isOpenOrders);
     this.#orders.on('order', (order) => {
@@ -629,6 +650,8 @@ export class Updater extends EventEmitter<UpdaterEvents> {
       }
     });
     if (this.#phase !== 'faulted') this.#setPhase('stopped');
+    // Last, so status clients see the final phase.
+    await step('http', () => this.#statusServer?.close());
     this.logger.info({ errors: errors.length }, 'updater stopped');
   }
 

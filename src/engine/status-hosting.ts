@@ -1,0 +1,31 @@
+import type { Clock } from '../core/clock.js';
+import { coerceError, StartupError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { StatusServer } from '../http/status-server.js';
+import type { StatusSource } from '../http/types.js';
+
+/** The status server an updater runs for its config's `http:` section. */
+export type RunningStatusServer = StatusServer;
+
+/**
+ * Starts the status server when a port is configured (the library and the CLI alike), or
+ * returns null. The HTTP stack is loaded only then, so an updater without `http:` never pays
+ * for it. A port that cannot be bound is a StartupError naming the key to change.
+ */
+export async function startConfiguredStatusServer(
+  source: StatusSource,
+  http: { port: number | null; host: string },
+  deps: { logger: Logger; clock: Clock },
+): Promise<RunningStatusServer | null> {
+  if (http.port === null) return null;
+  const { startStatusServer } = await import('../http/status-server.js');
+  try {
+    return await startStatusServer({ source, host: http.host, port: http.port, logger: deps.logger, clock: deps.clock });
+  } catch (err: unknown) {
+    // A port that cannot be bound (in use, not permitted) is the user's to fix, not a crash;
+    // the server's message says which port and what to do.
+    const e = coerceError(err);
+    if (typeof (e.cause as { code?: unknown } | undefined)?.code === 'string') throw new StartupError(e.message, { cause: e });
+    throw e;
+  }
+}

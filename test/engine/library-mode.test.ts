@@ -1,0 +1,113 @@
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { StartupError } from '../../src/core/errors.js';
+import { createSimExchange } from '../../src/sim/sim-exchange.js';
+import type { Order } from '../../src/orders/order.js';
+import { market } from '../orders/setup.js';
+import type { VirtualClock } from '../../src/core/clock.js';
+import type { Updater } from '../../src/engine/updater.js';
+import { advanceWithIo, startVirtual, virtualUpdater } from './support.js';
+
+/** Starts the updater on virtual time while letting real I/O (the HTTP server binding) run. */
+async function startWithIo(updater: Updater, clock: VirtualClock): Promise<void> {
+  let settled = false;
+  const started = updater.start().finally(() => (settled = true));
+  started.catch(() => undefined);
+  await advanceWithIo(clock, () => settled, 60_000, 50);
+  await started;
+}
+
+const CONFIG = {
+  exchange: { id: 'sim', seed: 7 },
+  class_attributes: { watch_list: ['BTC/USD:USD'], last_price: {} },
+  tasks: { t_update_tickers: { freq: 5 } },
+};
+
+describe('library mode behaves like the CLI', () => {
+  it('starts the status server of the config’s http: section, and stops it with the updater', async () => {
+    const { updater, clock } = await virtualUpdater({ ...CONFIG, http: { port: 0 } });
+    const urls: string[] = [];
+    updater.on('listening', (url) => urls.push(url));
+    expect(updater.statusUrl).toBeNull();
+    await startWithIo(updater, clock);
+    const url = updater.statusUrl;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(urls).toEqual([url]);
+    const status = (await (await fetch(`${url}/status`)).json()) as { phase: string; tasks: Record<string, unknown> };
+    expect(status.phase).toBe('running');
+    expect(Object.keys(status.tasks)).toEqual(['t_update_tickers']);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    await updater.stop();
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+
+  it('starts no server without http:, and the httpPort option overrides the config', async () => {
+    const plain = await virtualUpdater(CONFIG);
+    await startVirtual(plain.updater, plain.clock);
+    expect(plain.updater.statusUrl).toBeNull();
+    await plain.updater.stop();
+
+    const overridden = await virtualUpdater({ ...CONFIG, http: { port: 1 } }, { httpPort: 0 });
+    await startWithIo(overridden.updater, overridden.clock);
+    expect(overridden.updater.statusUrl).toMatch(/:\d+$/);
+    expect(overridden.updater.statusUrl).not.toMatch(/:1$/);
+    await overridden.updater.stop();
+  });
+
+  it('a port in use fails the start with a StartupError naming the key to change', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const { updater, clock } = await virtualUpdater({ ...CONFIG, http: { port } });
+      const err = await startWithIo(updater, clock).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(StartupError);
+      expect((err as Error).message).toContain(`127.0.0.1:${port}`);
+      expect((err as Error).message).toContain('http.port');
+      expect((err as Error).message).toContain('in use');
+      expect(updater.phase).toBe('faulted');
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+
+  it('updater.orders takes subscribers before start(), so the start’s reconciliation events reach them', async () => {
+    // The foreign order's symbol has no price task here: let orders on it through.
+    const withExecutor = { ...CONFIG, orders: { require_fresh_price: false }, tasks: { ...CONFIG.tasks, t_execute_orders: {} } };
+    const { updater, clock } = await virtualUpdater(withExecutor, {
+      exchangeFactory: async () => sim,
+    });
+    const sim = createSimExchange({ seed: 7 }, { clock });
+    const { symbol, amount, restingBuy } = await market(sim);
+    // Open on the account before the updater starts, unknown to its journal: adopted at start.
+    const foreign = await sim.createOrder(symbol, 'limit', 'buy', amount, restingBuy, { clientOrderId: 'by-hand-1' });
+
+    const adopted: Order[] = [];
+    const changes: string[] = [];
+    const removed: Order[] = [];
+    const dropped = (order: Order): void => void removed.push(order);
+    updater.orders.on('adopted', (order) => adopted.push(order));
+    updater.orders.on('order', (order, change) => changes.push(`${order.clientOrderId}:${change.kind}`));
+    updater.orders.on('adopted', dropped);
+    updater.orders.off('adopted', dropped);
+    // Only subscribing works before start(); reading the manager's state says when it can.
+    expect(() => updater.orders.openOrders).toThrow(/available after start\(\)/);
+    expect(() => updater.pendingOrders).toThrow(/pendingOrders is available after start\(\)/);
+
+    await startVirtual(updater, clock);
+    expect(adopted.map((o) => [o.id, o.clientOrderId, o.adopted])).toEqual([[foreign.id, 'by-hand-1', true]]);
+    expect(changes).toContain('by-hand-1:adopted');
+    expect(removed).toEqual([]);
+    // After start() the same object is the manager itself.
+    expect(updater.orders.openOrders[symbol]?.map((o) => o.clientOrderId)).toEqual(['by-hand-1']);
+    const before = changes.length;
+    const mine = updater.pendingOrders.push({ symbol, side: 'buy', amount, price: restingBuy });
+    await clock.advanceUntil(() => mine.status !== 'pending', 30_000, 50);
+    expect([mine.status, mine.reason]).toEqual(['open', null]);
+    expect(changes.slice(before)).toContain(`${mine.clientOrderId}:sending`);
+    await updater.stop();
+  });
+});
