@@ -1,0 +1,47 @@
+// A strategy as a plain JavaScript user writes it: `node strategy.mjs`, no TypeScript loader.
+// It prints only its own lines on stdout; misso's log goes to stderr.
+import { Updater } from 'misso';
+
+const SYMBOL = 'BTC/USD:USD';
+const updater = await Updater.fromConfig({
+  exchange: { id: 'sim', seed: 7 },
+  http: { port: 0 },
+  class_attributes: { watch_list: [SYMBOL], last_price: {} },
+  tasks: {
+    t_update_tickers: { freq: 1 },
+    t_execute_orders: { freq: 1 },
+    t_update_open_orders: { freq: 1 },
+  },
+});
+
+const seen = [];
+// Subscribed before start(): the start's reconciliation events would arrive here too.
+updater.orders.on('order', (order) => seen.push(`${order.clientOrderId}:${order.status}`));
+
+async function until(what, predicate, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+await updater.start();
+await until('a price', () => updater.state.get('last_price')[SYMBOL] > 0);
+const last = updater.state.get('last_price')[SYMBOL];
+console.log('price ok');
+
+const exchange = updater.exchange;
+const resting = updater.pendingOrders.push([null, 0.01, Number(exchange.priceToPrecision(SYMBOL, last * 0.8)), 'buy', SYMBOL]);
+const crossing = updater.pendingOrders.push({ symbol: SYMBOL, side: 'buy', amount: 0.01, price: Number(exchange.priceToPrecision(SYMBOL, last * 1.02)) });
+await until('the resting order open', () => seen.includes(`${resting.clientOrderId}:open`));
+console.log('resting open');
+await until('the crossing order filled', () => seen.includes(`${crossing.clientOrderId}:closed`));
+console.log(`crossing closed, filled ${crossing.filled}`);
+
+const status = await (await fetch(`${updater.statusUrl}/status`)).json();
+const dashboard = await fetch(`${updater.statusUrl}/`);
+console.log(`status ${status.phase}, dashboard ${dashboard.status}`);
+
+await updater.stop();
+console.log(`stopped: ${updater.phase}`);
