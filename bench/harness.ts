@@ -42,6 +42,8 @@ export interface Scenario {
   /** What one operation is, for the table. */
   op: string;
   prepare(mode: RunMode): Promise<Bench>;
+  /** Measured reps in smoke mode, for scenarios whose single op is slow (a whole process). @defaultValue the mode's reps */
+  smokeReps?: number;
 }
 
 /** How hard to measure. */
@@ -106,7 +108,8 @@ export async function runScenario(scenario: Scenario, mode: RunMode): Promise<Sc
       for (const [i, arm] of arms.entries()) await batch(arm, sizes[i]!);
     }
     const samples: number[][] = arms.map(() => []);
-    for (let rep = 0; rep < mode.reps; rep++) {
+    const reps = mode.smoke ? (scenario.smokeReps ?? mode.reps) : mode.reps;
+    for (let rep = 0; rep < reps; rep++) {
       // Rotate who goes first so no arm always inherits the other's garbage or cold cache.
       for (let k = 0; k < arms.length; k++) {
         const i = (k + rep) % arms.length;
