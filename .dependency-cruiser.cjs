@@ -1,0 +1,48 @@
+// `npm run depcheck`: the layer order of src/, type-only imports included, and no cycles.
+//   cli → engine → tasks/orders/http/notify/helpers → exchange/sim/storage → config → core
+// A module may import its own layer and the layers below it, never one above. The package
+// entries (src/index.ts, src/*/index.ts re-export lists, src/testing/) sit on top.
+// Back-edges that exist today are listed in .dependency-cruiser-known-violations.json and
+// tolerated (--ignore-known) until they are removed; any new one fails CI.
+
+const LAYERS = [
+  ['core'],
+  ['config'],
+  ['exchange', 'sim', 'storage'],
+  ['tasks', 'orders', 'http', 'notify', 'helpers'],
+  ['engine'],
+  ['cli'],
+];
+
+const under = (dirs) => `^src/(${dirs.join('|')})/`;
+
+const layerRules = LAYERS.slice(0, -1).map((layer, i) => {
+  const above = LAYERS.slice(i + 1).flat();
+  return {
+    name: `layer-${layer.join('-')}`,
+    comment: `${layer.join(', ')} must not import ${above.join(', ')} (a higher layer)`,
+    severity: 'error',
+    from: { path: under(layer) },
+    to: { path: under(above) },
+  };
+});
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    ...layerRules,
+    {
+      name: 'no-circular',
+      comment: 'import cycles make load order and responsibilities unclear',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    // Type-only imports are dependencies too: they tie a layer to the shapes of the one above.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+  },
+};
