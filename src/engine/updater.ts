@@ -16,8 +16,8 @@ import { OrderJournal } from '../orders/journal.js';
 import { OrderManager, type OrderStats } from '../orders/manager.js';
 import { BUILTIN_TASK_KINDS } from '../tasks/registry.js';
 import { configContext } from './config-context.js';
-import { LateOrderManager } from './late-order-manager.js';
 import { errorKindOf } from './error-kind.js';
+import { LateOrderManager } from './late-order-manager.js';
 import { loadModule, loadTaskKind } from './module-registry.js';
 import { StalenessWatch } from './staleness.js';
 import { StateStore } from './state.js';
@@ -651,7 +651,10 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     });
     if (this.#phase !== 'faulted') this.#setPhase('stopped');
     // Last, so status clients see the final phase.
-    await step('http', () => this.#statusServer?.close());
+    await step('http', async () => {
+      await this.#statusServer?.close();
+      this.#statusServer = null;
+    });
     this.logger.info({ errors: errors.length }, 'updater stopped');
   }
 

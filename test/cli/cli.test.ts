@@ -137,6 +137,20 @@ describe('misso run', () => {
     expect(forced.err).toContain('second SIGTERM, forcing exit');
     expect(forced.code).toBe(130);
   }, 60_000);
+
+  it('--http-port serves the status while it runs, through the updater’s own status server', async () => {
+    const file = join(dir, 'http.yaml');
+    writeFileSync(file, ['storage: {path: ":memory:"}', 'class_attributes: {watch_list: ["BTC/USD:USD"]}', 'tasks:', '  t_update_tickers: {freq: 5}', ''].join('\n'));
+    let readyz: Promise<number> | null = null;
+    const r = await spawnMisso(['run', file, '--http-port', '0'], (text, child) => {
+      const url = /misso: status on (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
+      if (url && readyz === null && text.includes('status: running')) {
+        readyz = fetch(`${url}/readyz`).then((res) => res.status).finally(() => child.kill('SIGINT'));
+      }
+    });
+    expect(r.code).toBe(0);
+    expect(await readyz).toBe(200);
+  }, 60_000);
 });
 
 describe('misso run against an exchange that is not there', () => {

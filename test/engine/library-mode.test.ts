@@ -38,6 +38,7 @@ describe('library mode behaves like the CLI', () => {
     expect(Object.keys(status.tasks)).toEqual(['t_update_tickers']);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     await updater.stop();
+    expect(updater.statusUrl).toBeNull();
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
 
