@@ -3,12 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { CLI_FROM_SOURCE } from '../support/cli.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/misso.js');
 const dir = mkdtempSync(join(tmpdir(), 'misso-secrets-'));
 
 const API_KEY = `key${randomBytes(12).toString('hex')}`;
@@ -73,7 +72,7 @@ describe('every configured secret is scrubbed from every output', () => {
     const file = join(dir, 'secrets.yaml');
     writeFileSync(file, config());
     const stateOut = join(dir, 'state.json');
-    const child = spawn(process.execPath, [BIN, 'run', file, '--for', '40', '--state-out', stateOut, '--http-port', '0', '--log-level', 'debug'], {
+    const child = spawn(process.execPath, [...CLI_FROM_SOURCE, 'run', file, '--for', '40', '--state-out', stateOut, '--http-port', '0', '--log-level', 'debug'], {
       cwd: dir,
       env: { ...process.env, K: API_KEY, S: SECRET, TG: TELEGRAM_TOKEN },
       stdio: ['ignore', 'pipe', 'pipe'],

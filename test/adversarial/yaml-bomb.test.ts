@@ -1,15 +1,14 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { CONFIG_LIMITS } from '../../src/config/limits.js';
 import { parseYamlWithPositions } from '../../src/config/yaml-positions.js';
+import { CLI_FROM_SOURCE } from '../support/cli.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/misso.js');
 const dir = mkdtempSync(join(tmpdir(), 'misso-bomb-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -27,7 +26,7 @@ function aliasBomb(levels: number): string {
  */
 function check(file: string): Promise<{ code: number | null; err: string; ms: number }> {
   const started = Date.now();
-  const child = spawn(process.execPath, ['--max-old-space-size=150', BIN, 'check', file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--max-old-space-size=150', ...CLI_FROM_SOURCE, 'check', file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   child.stdout.resume();

@@ -1,16 +1,12 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { CLI_FROM_SOURCE } from '../support/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-// The CLI from its TypeScript sources, as `npm run misso` runs it: these tests follow the code as
-// edited. The compiled bin/misso.js is exercised from the packed tarball in test/package/.
-const CLI = ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, join(ROOT, 'src/cli/main.ts')];
 const dir = mkdtempSync(join(tmpdir(), 'misso-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -31,7 +27,7 @@ interface Spawned {
 
 /** Runs the real executable as a user would; `onOutput` may send signals. */
 function spawnMisso(args: string[], onOutput?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Spawned> {
-  const child = spawn(process.execPath, [...CLI, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI_FROM_SOURCE, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -172,7 +168,7 @@ describe('misso run against an exchange that is not there', () => {
         '',
       ].join('\n'),
     );
-    const child = spawn(process.execPath, [...CLI, 'run', file, '--for', '3'], {
+    const child = spawn(process.execPath, [...CLI_FROM_SOURCE, 'run', file, '--for', '3'], {
       cwd: dir,
       env: { ...process.env, K: 'k', S: 's' },
       stdio: ['ignore', 'pipe', 'pipe'],
