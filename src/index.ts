@@ -25,6 +25,7 @@ export type {
 } from './config/types.js';
 export { Order, type OrderData, type OrderSide, type OrderType, type OrderFee } from './orders/order.js';
 export { IntentError, type OrderIntent } from './orders/intent.js';
+export { StorageWriteError, type StorageProblem } from './storage/storage-error.js';
 export type { OrderStatus } from './orders/transitions.js';
 export type { OrderManager, OrderStats, StopReport } from './orders/manager.js';
 export type { OrderManagerEvents, IsOpenOrders } from './orders/order-book.js';

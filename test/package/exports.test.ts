@@ -25,7 +25,8 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     'MissoConfig', 'Notifier', 'NotifyConfig', 'NotifyLevel', 'NotifyMessage', 'Order', 'OrderData', 'OrderFee',
     'OrderIntent', 'OrderJournal', 'OrderManager', 'OrderManagerEvents', 'OrderSide', 'OrderStats', 'OrderStatus',
     'OrderType', 'OrdersConfig', 'PendingOrderQueue', 'Priority', 'RateBudgetConfig', 'SharedAttributeConfig',
-    'StartupError', 'StateChange', 'StateStore', 'StopReport', 'StoppedError', 'StorageConfig', 'SubtaskConfig',
+    'StartupError', 'StateChange', 'StateStore', 'StopReport', 'StoppedError', 'StorageConfig', 'StorageProblem',
+    'StorageWriteError', 'SubtaskConfig',
     'SystemClock', 'TaskConfig', 'TaskKind', 'TaskMode', 'TaskRuntime', 'TaskStatus', 'Updater', 'UpdaterEvents',
     'UpdaterOptions', 'UpdaterPhase', 'UpdaterSnapshot', 'UserError',
   ],
@@ -44,7 +45,7 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
 
 /** The runtime values among them (classes, functions, constants). */
 const RUNTIME_EXPORTS: Record<string, string[]> = {
-  '.': ['ConfigError', 'IntentError', 'Order', 'StartupError', 'StoppedError', 'SystemClock', 'Updater', 'UserError'],
+  '.': ['ConfigError', 'IntentError', 'Order', 'StartupError', 'StoppedError', 'StorageWriteError', 'SystemClock', 'Updater', 'UserError'],
   './sim': [
     'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimExchange',
     'SimVenue', 'createSimExchange', 'describeFaultSyntax', 'startSimServer',

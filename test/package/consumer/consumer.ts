@@ -5,6 +5,7 @@ import {
   IntentError,
   StartupError,
   StoppedError,
+  StorageWriteError,
   SystemClock,
   Updater,
   UserError,
@@ -50,7 +51,7 @@ export async function run(): Promise<string[]> {
   const server: SimServer = await startSimServer({ port: 0 });
   const status: StatusServer = await startStatusServer({ source: updater.statusSource(), port: 0 });
   const snapshot: StatusSnapshot = updater.snapshotStatus();
-  const errors = [ConfigError, IntentError, StartupError, StoppedError, UserError].map((E) => E.name);
+  const errors = [ConfigError, IntentError, StartupError, StoppedError, StorageWriteError, UserError].map((E) => E.name);
   await Promise.all([server.close(), status.close(), sim.close()]);
   return [config.exchange.id, String(phase), snapshot.phase, ...errors];
 }
