@@ -5,8 +5,9 @@
  * `misso/testing`.
  */
 export { Updater, type UpdaterOptions, type UpdaterSnapshot, type UpdaterPhase, type UpdaterEvents } from './engine/updater.js';
-export type { StateStore, AttributeMeta, StateChange } from './engine/state.js';
-export type { TaskKind, TaskRuntime, TaskStatus, TaskMode, EngineControl } from './engine/task-kind.js';
+export type { StateStore, AttributeMeta, StateChange } from './state/state-store.js';
+export type { TaskKind, TaskRuntime, TaskMode, EngineControl } from './tasks/contract.js';
+export type { TaskStatus, TaskHealth } from './core/task-status.js';
 export { SystemClock, type Clock } from './core/clock.js';
 export { UserError, StoppedError, StartupError } from './core/errors.js';
 export { ConfigError, type ConfigProblem } from './config/config-error.js';

@@ -24,11 +24,8 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
   }
   // The engine (and ccxt with it) is loaded only once the YAML itself has passed.
   const config = await loadConfigFile(file, async () => {
-    const [{ configContext }, { BUILTIN_TASK_KINDS }] = await Promise.all([
-      import('../engine/config-context.js'),
-      import('../tasks/registry.js'),
-    ]);
-    return configContext(new Map(Object.entries(BUILTIN_TASK_KINDS)));
+    const [{ configContext }, { taskKindTable }] = await Promise.all([import('../engine/config-context.js'), import('../engine/task-kinds.js')]);
+    return configContext(taskKindTable());
   });
   io.stdout.write(`${summarizeConfig(config)}\n`);
   return 0;

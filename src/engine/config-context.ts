@@ -2,9 +2,9 @@ import ccxt from 'ccxt';
 import type { ConfigContext } from '../config/context.js';
 import { SIM_KNOBS_SCHEMA } from '../sim/sim-knobs.js';
 import { SIM_TIMEFRAMES } from '../sim/venue-types.js';
-import { BUILTIN_ATTRIBUTES } from '../tasks/registry.js';
+import { BUILTIN_ATTRIBUTES } from '../state/builtin-attributes.js';
 import { loadModule, loadTaskKind } from './module-registry.js';
-import type { TaskKind } from './task-kind.js';
+import type { TaskKind } from '../tasks/contract.js';
 
 /**
  * The validator's view of the engine: the task kinds it knows (with the options each accepts),

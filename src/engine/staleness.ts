@@ -1,4 +1,4 @@
-import type { StateStore } from './state.js';
+import type { StateStore } from '../state/state-store.js';
 
 /** One attribute going stale or fresh again. */
 export interface StalenessChange {
@@ -29,16 +29,6 @@ export class StalenessWatch {
     if (existing && existing.maxAgeMs <= maxAgeMs) return;
     this.#feeds.set(attribute, { task, maxAgeMs });
     this.#state.setMaxAge(attribute, maxAgeMs);
-  }
-
-  /** The attributes a task feeds. */
-  attributesOf(task: string): string[] {
-    return [...this.#feeds].filter(([, f]) => f.task === task).map(([a]) => a);
-  }
-
-  /** Attributes stale right now. */
-  staleAttributes(): string[] {
-    return [...this.#stale];
   }
 
   /** Compares every fed attribute's age with its limit and returns what changed since the last check. */

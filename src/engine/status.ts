@@ -1,9 +1,10 @@
 import type { RateBudget } from '../exchange/budget.js';
 import type { ExchangeSession } from '../exchange/types.js';
-import type { AttributeStatus, Phase, StatusSnapshot, TaskStatus as PublicTaskStatus } from '../http/types.js';
+import { toTaskStatus, type TaskHealth } from '../core/task-status.js';
+import type { AttributeStatus, Phase, StatusSnapshot } from '../http/types.js';
 import type { OrderStats } from '../orders/manager.js';
-import type { StateStore } from './state.js';
-import type { TaskStatus } from './task-kind.js';
+import type { StateStore } from '../state/state-store.js';
+import { HIDDEN_ATTRIBUTES } from '../state/builtin-attributes.js';
 
 /** What {@link buildSnapshot} reads. */
 export interface SnapshotInput {
@@ -13,14 +14,13 @@ export interface SnapshotInput {
   now: number;
   phase: Phase;
   readiness: Record<string, boolean>;
-  tasks: Record<string, TaskStatus>;
+  tasks: Record<string, TaskHealth>;
   state: StateStore;
   orderStats: OrderStats | null;
   session: ExchangeSession | null;
   restarts: number;
 }
 
-const HIDDEN = new Set(['aftx', 'exchange', 'pending_orders']);
 const PRICES_SHOWN = 8;
 
 /** A short human summary of a value: never the value itself (it may be large). */
@@ -34,24 +34,30 @@ export function summarize(value: unknown): string {
   return typeof value;
 }
 
+/** One attribute's freshness as the status API shows it; null for a hidden or unknown attribute. */
+export function attributeStatus(state: StateStore, name: string): AttributeStatus | null {
+  if (HIDDEN_ATTRIBUTES.has(name) || !state.has(name)) return null;
+  const meta = state.meta(name);
+  return {
+    updatedAt: meta?.updatedAt ?? null,
+    ageMs: state.ageMs(name),
+    maxAgeMs: meta?.maxAgeMs ?? null,
+    stale: state.isStale(name),
+    source: meta?.source ?? null,
+    summary: summarize(state.get(name)),
+  };
+}
+
 /** Builds the status server's snapshot from the engine's parts. */
 export function buildSnapshot(input: SnapshotInput): StatusSnapshot {
   const { state, now } = input;
   const attributes: Record<string, AttributeStatus> = {};
   for (const name of state.names()) {
-    if (HIDDEN.has(name)) continue;
-    const meta = state.meta(name);
-    attributes[name] = {
-      updatedAt: meta?.updatedAt ?? null,
-      ageMs: state.ageMs(name),
-      maxAgeMs: meta?.maxAgeMs ?? null,
-      stale: state.isStale(name),
-      source: meta?.source ?? null,
-      summary: summarize(state.get(name)),
-    };
+    const status = attributeStatus(state, name);
+    if (status) attributes[name] = status;
   }
   const tasks: StatusSnapshot['tasks'] = {};
-  for (const [name, s] of Object.entries(input.tasks)) tasks[name] = toPublicStatus(s);
+  for (const [name, s] of Object.entries(input.tasks)) tasks[name] = toTaskStatus(s);
   const lastPrice = state.get<Record<string, number> | null>('last_price') ?? {};
   const prices = Object.fromEntries(Object.entries(lastPrice).slice(0, PRICES_SHOWN));
   const orderStats = input.orderStats;
@@ -108,20 +114,3 @@ function sessionBudget(session: ExchangeSession | null, now: number): StatusSnap
     pausedUntil: pausedUntil > now ? pausedUntil : null,
   };
 }
-
-/** A task's status as the status server shows it: a task feeding stale data counts as down. */
-export function toPublicStatus(s: TaskStatus): PublicTaskStatus {
-  return {
-    kind: s.kind,
-    ok: s.ok === null ? null : s.ok && s.staleAttributes.length === 0,
-    runs: s.runs,
-    failures: s.failures,
-    consecutiveFailures: s.consecutiveFailures,
-    lastError: s.staleAttributes.length > 0 ? `stale: ${s.staleAttributes.join(', ')}` : s.lastError,
-    lastSuccessAt: s.lastSuccessAt,
-    lastDurationMs: s.lastDurationMs,
-    freqSecs: s.freqSecs,
-    state: s.state,
-  };
-}
-

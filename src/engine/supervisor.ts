@@ -1,8 +1,9 @@
 import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { errorKindOf } from './error-kind.js';
-import type { TaskKind, TaskStatus } from './task-kind.js';
+import type { TaskHealth } from '../core/task-status.js';
+import { taskErrorKind } from '../exchange/classify.js';
+import type { TaskKind } from '../tasks/contract.js';
 
 /** Options of a {@link TaskSupervisor}. */
 export interface SupervisorOptions {
@@ -33,7 +34,7 @@ export interface SupervisorOptions {
   /** One pass (or the whole service), with a signal that aborts on stop or timeout. */
   run: (signal: AbortSignal) => Promise<void>;
   /** Called after every pass with its outcome. */
-  onResult?: (status: TaskStatus, error: Error | null) => void;
+  onResult?: (status: TaskHealth, error: Error | null) => void;
 }
 
 /**
@@ -43,7 +44,7 @@ export interface SupervisorOptions {
  * error and never spins. Authentication errors stop the task instead of hammering.
  */
 export class TaskSupervisor {
-  readonly status: TaskStatus;
+  readonly status: TaskHealth;
   readonly #o: SupervisorOptions;
   readonly #random: () => number;
   #current: Promise<void> | null = null;
@@ -93,7 +94,7 @@ export class TaskSupervisor {
       const error = await this.#pass(stop);
       if (stop.aborted) break;
       if (error) {
-        if (errorKindOf(error) === 'auth') {
+        if (taskErrorKind(error) === 'auth') {
           this.#o.logger.error({ err: error.message }, 'authentication failed: task stopped');
           break;
         }
@@ -170,7 +171,7 @@ export class TaskSupervisor {
       this.status.consecutiveFailures += 1;
       // Always text an operator can read, even for `throw new Error('')`.
       this.status.lastError = error.message || `${error.name || 'Error'} (without a message)`;
-      this.status.lastErrorKind = errorKindOf(error);
+      this.status.lastErrorKind = taskErrorKind(error);
       this.#o.logger.warn(
         { err: error.message, kind: this.status.lastErrorKind, attempt: this.status.consecutiveFailures },
         'task failed',

@@ -149,6 +149,17 @@ export function errorKind(err: unknown): ErrorKind {
   return classifyError(err).kind;
 }
 
+/**
+ * The kind of an error a task saw. A task places no orders (the executor settles those itself),
+ * so a request the exchange refused for its arguments (`BadRequest`, `BadSymbol`,
+ * `ArgumentsRequired`: a timeframe it does not offer, an unknown symbol) is the config's or the
+ * helper's mistake: `usage`, not `invalid_order`.
+ */
+export function taskErrorKind(err: unknown): ErrorKind {
+  const kind = errorKind(err);
+  return kind === 'invalid_order' ? 'usage' : kind;
+}
+
 /** Attaches the kind to the original error without changing how it prints or serialises. */
 export function attachKind(err: unknown, kind: ErrorKind): void {
   if (typeof err !== 'object' || err === null || !Object.isExtensible(err)) return;

@@ -1,3 +1,6 @@
+import type { NotifyLevel } from '../core/notify-level.js';
+import type { TaskStatus } from '../core/task-status.js';
+
 /**
  * The contract between the engine and the status server: the engine implements
  * {@link StatusSource}; the HTTP layer only reads it. Everything here is plain JSON (no Dates,
@@ -7,31 +10,7 @@
 /** Lifecycle of the whole updater. */
 export type Phase = 'starting' | 'running' | 'stopping' | 'stopped' | 'faulted';
 
-/** What a task's loop is doing right now. */
-export type TaskState = 'waiting' | 'running' | 'sleeping' | 'backoff' | 'stopped';
-
-/** Health of one named task (the seed's `system_status[name]` plus counters). */
-export interface TaskStatus {
-  /** The task kind, e.g. `t_update_tickers`. */
-  kind: string;
-  /** Result of the last run: true when it succeeded, false when it failed, null before the first run. */
-  ok: boolean | null;
-  /** Runs finished since the process started (successful or not). Never decreases. */
-  runs: number;
-  /** Failed runs since the process started. Never decreases. */
-  failures: number;
-  /** Failures since the last success; 0 when the last run succeeded. */
-  consecutiveFailures: number;
-  /** Message of the latest failure, null when the task has never failed or has recovered. */
-  lastError: string | null;
-  /** Epoch ms of the latest successful run. */
-  lastSuccessAt: number | null;
-  /** Wall time of the latest run. */
-  lastDurationMs: number | null;
-  /** The task's period; null for run-once or event-driven tasks. */
-  freqSecs: number | null;
-  state: TaskState;
-}
+export type { TaskState, TaskStatus } from '../core/task-status.js';
 
 /** Freshness of one state attribute (`watch_list`, `last_price`, …). */
 export interface AttributeStatus {
@@ -131,7 +110,7 @@ export type StatusEvent =
       reason: string | null;
     }
   /** A notification the engine sent (stale data, recovery, system status summary, …). */
-  | { type: 'notification'; at: number; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'notification'; at: number; level: NotifyLevel; message: string }
   /** The updater changed phase. */
   | { type: 'phase'; at: number; phase: Phase }
   /** The exchange session started or finished a restart. */

@@ -1,5 +1,7 @@
+import type { NotifyLevel } from '../core/notify-level.js';
+
 /** How loud a notification is. Sinks may render levels differently (a prefix, a log level). */
-export type NotifyLevel = 'info' | 'warn' | 'error';
+export type { NotifyLevel } from '../core/notify-level.js';
 
 /** One notification for the operator. */
 export interface NotifyMessage {

@@ -1,5 +1,5 @@
 import { get_open_positions } from '../helpers/async-helper.js';
-import type { TaskKind } from '../engine/task-kind.js';
+import type { TaskKind } from './contract.js';
 import { outAttr } from './attr.js';
 
 /** `t_get_open_positions`: `{symbol: position}` for every position with contracts > 0. */

@@ -1,4 +1,4 @@
-import type { TaskKind } from '../engine/task-kind.js';
+import type { TaskKind } from './contract.js';
 
 /**
  * `t_execute_orders`: sends what the strategy queues in `pending_orders` as soon as the rate

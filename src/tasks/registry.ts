@@ -1,4 +1,4 @@
-import type { TaskKind } from '../engine/task-kind.js';
+import type { TaskKind } from './contract.js';
 import { getOpenPositions } from './get-open-positions.js';
 import { executeOrders, getOpenOrders, updateOpenOrders } from './order-tasks.js';
 import { initUpdate, updateTemplate } from './subtask-tasks.js';
@@ -23,27 +23,3 @@ export const BUILTIN_TASK_KINDS: Readonly<Record<string, TaskKind>> = Object.fre
   t_shutdown: shutdown,
   t_system_status: systemStatus,
 });
-
-/**
- * Attributes every updater has even when `class_attributes` does not list them, so `self.x`
- * references to them are valid.
- */
-export const BUILTIN_ATTRIBUTES: ReadonlySet<string> = new Set([
-  'aftx',
-  'exchange',
-  'pending_orders',
-  'first_update',
-  'system_status',
-  'system_health',
-  'open_orders',
-  'is_open_orders',
-  'positions',
-  'last_price',
-  'ohlcs',
-  'watch_list',
-  'total_capital',
-  'free_capital',
-  'initial_capital',
-  'stop_updates',
-  'restart_exchange',
-]);

@@ -1,5 +1,5 @@
 import type { TaskConfig } from '../config/types.js';
-import type { TaskKind } from '../engine/task-kind.js';
+import type { TaskKind } from './contract.js';
 
 function subtaskTargets(config: TaskConfig): string[] {
   return config.subtasks.flatMap((s) => (s.targetAttr === null ? [] : [s.targetAttr]));

@@ -1,4 +1,4 @@
-import type { TaskKind } from '../engine/task-kind.js';
+import type { TaskKind } from './contract.js';
 import { evaluate_system_status } from '../helpers/helper.js';
 import { renderTemplate } from './template.js';
 

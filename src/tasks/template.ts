@@ -1,4 +1,4 @@
-import type { StateStore } from '../engine/state.js';
+import type { StateStore } from '../state/state-store.js';
 
 function formatValue(value: unknown): string {
   if (value === null || value === undefined) return '-';

@@ -1,5 +1,5 @@
 import { BadResponse } from 'ccxt';
-import type { TaskKind } from '../engine/task-kind.js';
+import type { TaskKind } from './contract.js';
 import { stringOption } from './attr.js';
 
 /**

@@ -1,6 +1,6 @@
 import { BadResponse, type OHLCV } from 'ccxt';
 import { attachKind, errorKind } from '../exchange/classify.js';
-import type { TaskKind, TaskRuntime } from '../engine/task-kind.js';
+import type { TaskKind, TaskRuntime } from './contract.js';
 import { numberOption, outAttr, stringOption, watchList } from './attr.js';
 
 /** Candle rows `[t, o, h, l, c, v]`. */

@@ -1,5 +1,5 @@
 import type { Ticker } from 'ccxt';
-import type { TaskKind } from '../engine/task-kind.js';
+import type { TaskKind } from './contract.js';
 import { outAttr, stringOption, watchList } from './attr.js';
 
 /**

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
-import { resolveArgs } from '../../src/engine/args.js';
-import { StateStore } from '../../src/engine/state.js';
-import { runSubtask } from '../../src/engine/subtask.js';
+import { resolveArgs } from '../../src/tasks/args.js';
+import { StateStore } from '../../src/state/state-store.js';
+import { runSubtask } from '../../src/tasks/subtask.js';
 import type { SubtaskConfig } from '../../src/config/types.js';
 
 function sub(partial: Partial<SubtaskConfig>): SubtaskConfig {

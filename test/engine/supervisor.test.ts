@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { TaskSupervisor, type SupervisorOptions } from '../../src/engine/supervisor.js';
-import type { TaskKind } from '../../src/engine/task-kind.js';
+import type { TaskKind } from '../../src/tasks/contract.js';
 
 function make(clock: VirtualClock, kind: TaskKind, run: (signal: AbortSignal) => Promise<void>, extra: Partial<SupervisorOptions> = {}) {
   return new TaskSupervisor({

@@ -1,6 +1,6 @@
 import type { SubtaskConfig } from '../config/types.js';
 import { resolveArgs } from './args.js';
-import type { StateStore } from './state.js';
+import type { StateStore } from '../state/state-store.js';
 
 /** A loaded subtask: its config and the function it calls. */
 export interface BoundSubtask {

@@ -1,4 +1,4 @@
-import type { StateStore } from './state.js';
+import type { StateStore } from '../state/state-store.js';
 
 /** The prefix that makes a subtask argument a reference into the updater's state. */
 export const SELF_PREFIX = 'self.';

@@ -1,12 +1,13 @@
 import type { Exchange } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { NotifyLevel } from '../core/notify-level.js';
+import type { TaskHealth } from '../core/task-status.js';
 import type { TaskOptionType } from '../config/context.js';
 import type { TaskConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
-import type { TaskStatus as PublicTaskStatus } from '../http/types.js';
 import type { OrderManager } from '../orders/manager.js';
-import type { StateStore } from './state.js';
+import type { StateStore } from '../state/state-store.js';
 import type { BoundSubtask } from './subtask.js';
 
 /** How the supervisor drives a task kind. */
@@ -17,9 +18,6 @@ export type TaskMode =
   | 'once'
   /** Runs until stop; restarted with backoff if it throws (`t_execute_orders`). */
   | 'service';
-
-/** Severity of an operator notification. */
-export type NotifyLevel = 'info' | 'warn' | 'error';
 
 /** What one run of a task gets to work with. */
 export interface TaskRuntime {
@@ -50,7 +48,7 @@ export interface TaskRuntime {
 /** The few engine operations system tasks need. */
 export interface EngineControl {
   /** Every task's status, by name. */
-  taskStatuses(): Readonly<Record<string, TaskStatus>>;
+  taskStatuses(): Readonly<Record<string, TaskHealth>>;
   /** Stops the updater (as `stop_updates` does). */
   requestStop(reason: string): void;
   /** Rebuilds the exchange session and reconciles orders. */
@@ -77,21 +75,6 @@ export interface TaskKind {
   /** The attributes this task keeps fresh (for staleness). */
   feeds?(config: TaskConfig): string[];
   run(rt: TaskRuntime): Promise<void>;
-}
-
-/** A user task written as a plain async function: one periodic pass. */
-export type TaskFunction = (rt: TaskRuntime) => Promise<void> | void;
-
-/** Where a supervised task is in its loop. */
-export type TaskPhase = PublicTaskStatus['state'];
-
-/**
- * A task's health record: what the status API shows, plus the class of the last error and the
- * attributes it feeds that are stale right now (the status API folds those into `ok`).
- */
-export interface TaskStatus extends PublicTaskStatus {
-  lastErrorKind: string | null;
-  staleAttributes: string[];
 }
 
 /** Accepts a kind object or a plain function (treated as a periodic pass). */

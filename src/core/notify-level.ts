@@ -1,0 +1,2 @@
+/** Severity of an operator notification. */
+export type NotifyLevel = 'info' | 'warn' | 'error';

@@ -1,0 +1,80 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { NotifyLevel } from '../core/notify-level.js';
+import type { MissoConfig } from '../config/types.js';
+import type { ExchangeSession } from '../exchange/types.js';
+import { OrderJournal } from '../orders/journal.js';
+import { OrderManager, type OrderStats } from '../orders/manager.js';
+import type { StateStore } from '../state/state-store.js';
+import type { StatusReporter } from './status-reporter.js';
+
+/** The updater's parts the order manager is wired to. */
+export interface OrderWiring {
+  config: MissoConfig;
+  state: StateStore;
+  clock: Clock;
+  logger: Logger;
+  reporter: StatusReporter;
+}
+
+/**
+ * Builds the order manager and connects it to the rest: `open_orders` and `is_open_orders` in
+ * state, order events to status, journal health to readiness, and prices' freshness as the
+ * executor's guard.
+ */
+export function wireOrderManager(
+  w: OrderWiring,
+  session: ExchangeSession,
+  journal: OrderJournal,
+  notify: (text: string, level: NotifyLevel) => void,
+): OrderManager {
+  const { config, state, reporter } = w;
+  const orders = new OrderManager({
+    session,
+    journal,
+    clock: w.clock,
+    logger: w.logger,
+    config: config.orders,
+    timing: { visibilityWindowMs: config.orders.visibilityWindowSecs * 1000, submitConcurrency: config.orders.submitConcurrency },
+    isPriceFresh: (symbol: string) => state.isKeyFresh('last_price', symbol),
+    notify: (text: string, level: NotifyLevel = 'warn') => notify(text, level),
+  });
+  // A journal that cannot be written (a full disk) makes the updater not ready until it can.
+  orders.on('journal', (problem) => (reporter.readiness.journal = problem === null));
+  state.define('open_orders', orders.openOrders);
+  state.define('is_open_orders', orders.isOpenOrders);
+  orders.on('order', (order) => {
+    state.touch('open_orders', 'orders');
+    reporter.orderChanged(order);
+  });
+  return orders;
+}
+
+const DEFAULT_STORAGE_PATH = './misso.db';
+
+/** Opens the order journal the config (or an override) names, named after the subaccount. */
+export function openJournal(config: MissoConfig, clock: Clock, options: { storagePath?: string; newJournal?: boolean }): OrderJournal {
+  const subaccount = config.classAttributes['subaccount'];
+  return OrderJournal.open({
+    path: journalPath(config, options.storagePath),
+    clock,
+    name: typeof subaccount === 'string' && subaccount ? subaccount : 'misso',
+    newJournal: options.newJournal ?? false,
+  });
+}
+
+function journalPath(config: MissoConfig, override: string | undefined): string {
+  if (override) return override;
+  // The in-process simulator's account lives and dies with the process, so a journal kept
+  // across processes would describe orders no simulator knows: keep it in memory unless the
+  // user asked for a file explicitly.
+  if (config.exchange.id === 'sim' && config.storage.path === DEFAULT_STORAGE_PATH) return ':memory:';
+  return config.storage.path;
+}
+
+/** Stops the order manager (applying `orders.on_stop`) and returns its last figures. */
+export async function stopOrders(orders: OrderManager, config: MissoConfig, logger: Logger): Promise<OrderStats> {
+  const report = await orders.stop({ onStop: config.orders.onStop });
+  logger.info({ report }, 'orders stopped');
+  return orders.stats();
+}

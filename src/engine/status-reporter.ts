@@ -1,0 +1,212 @@
+import { EventEmitter } from 'node:events';
+import { basename } from 'node:path';
+import type { Clock } from '../core/clock.js';
+import { coerceError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { NotifyLevel } from '../core/notify-level.js';
+import type { Redactor } from '../core/redact.js';
+import { isTaskUp, toTaskStatus, type TaskHealth } from '../core/task-status.js';
+import type { MissoConfig } from '../config/types.js';
+import type { ExchangeSession } from '../exchange/types.js';
+import type { Phase, StatusEvent, StatusSnapshot, StatusSource } from '../http/types.js';
+import type { OrderStats } from '../orders/manager.js';
+import type { Order } from '../orders/order.js';
+import { HIDDEN_ATTRIBUTES } from '../state/builtin-attributes.js';
+import type { StateStore } from '../state/state-store.js';
+import type { UpdaterPhase } from './lifecycle.js';
+import { startConfiguredStatusServer, type RunningStatusServer } from './status-hosting.js';
+import { attributeStatus, buildSnapshot } from './status.js';
+
+/** The updater's named readiness flags; `/readyz` wants every one true. */
+export type Readiness = {
+  /** The config passed validation (always true once an updater exists). */
+  config: boolean;
+  /** The exchange session is open. */
+  exchange: boolean;
+  /** The journal is open and writable. */
+  journal: boolean;
+  /** The init update has finished. */
+  init_update: boolean;
+};
+
+/** What `--state-out` writes and `Updater.snapshot()` returns. */
+export interface UpdaterSnapshot {
+  state: Record<string, unknown>;
+  tasks: Record<string, { ok: boolean | null; runs: number; failures: number; lastError: string | null; lastSuccessAt: number | null }>;
+}
+
+/** The live parts of the engine a snapshot reads, asked for when one is taken. */
+export interface StatusInputs {
+  phase(): UpdaterPhase;
+  tasks(): Record<string, TaskHealth>;
+  orderStats(): OrderStats | null;
+  session(): ExchangeSession | null;
+  restarts(): number;
+}
+
+/** What a {@link StatusReporter} is built from. */
+export interface StatusReporterOptions {
+  /** Names the updater (its file) and the exchange. */
+  config: MissoConfig;
+  state: StateStore;
+  clock: Clock;
+  logger: Logger;
+  redactor: Redactor;
+  inputs: StatusInputs;
+  /** Listeners outside the reporter (the updater's own `status` event). */
+  external: { count(): number; emit(event: StatusEvent): void };
+}
+
+/**
+ * Status reporting: full snapshots on request, and live events to subscribers. An event is
+ * built only when someone listens, and one attribute's change builds that attribute's status,
+ * never the whole snapshot. Everything leaving here is redacted.
+ */
+export class StatusReporter {
+  /** Named readiness flags, set by the parts they describe. */
+  readonly readiness: Readiness = { config: true, exchange: false, journal: false, init_update: false };
+  readonly #o: StatusReporterOptions;
+  readonly #events = new EventEmitter<{ status: [StatusEvent] }>();
+  readonly #startedAt: number;
+  #server: RunningStatusServer | null = null;
+
+  constructor(options: StatusReporterOptions) {
+    this.#o = options;
+    this.#startedAt = options.clock.now();
+    this.#events.setMaxListeners(0);
+  }
+
+  /** Whether anyone listens for live events. */
+  get listening(): boolean {
+    return this.#events.listenerCount('status') > 0 || this.#o.external.count() > 0;
+  }
+
+  /** Sends one event to every listener (redacted). */
+  publish(event: StatusEvent): void {
+    if (!this.listening) return;
+    const safe = this.#o.redactor.value(event);
+    this.#events.emit('status', safe);
+    if (this.#o.external.count() > 0) this.#o.external.emit(safe);
+  }
+
+  /** An attribute was written or went stale or fresh. */
+  attributeChanged(name: string): void {
+    if (!this.listening) return;
+    const status = attributeStatus(this.#o.state, name);
+    if (status) this.publish({ type: 'attribute', at: this.#o.clock.now(), attribute: name, status });
+  }
+
+  /** A task's health changed. */
+  taskChanged(task: string, health: TaskHealth): void {
+    this.publish({ type: 'task', at: this.#o.clock.now(), task, status: toTaskStatus(health) });
+  }
+
+  /** An order changed status. */
+  orderChanged(order: Order): void {
+    this.publish({
+      type: 'order',
+      at: this.#o.clock.now(),
+      clientOrderId: order.clientOrderId,
+      id: order.id ?? null,
+      symbol: order.symbol,
+      side: order.side,
+      status: order.status,
+      reason: order.reason ?? null,
+    });
+  }
+
+  /** The engine sent a notification. */
+  notified(level: NotifyLevel, message: string): void {
+    this.publish({ type: 'notification', at: this.#o.clock.now(), level, message });
+  }
+
+  /** The exchange session started or finished a restart. */
+  exchangeRestart(restarting: boolean): void {
+    this.publish({ type: 'exchange', at: this.#o.clock.now(), restarting, restarts: this.#o.inputs.restarts() });
+  }
+
+  /** The updater changed phase. */
+  phaseChanged(phase: UpdaterPhase): void {
+    this.publish({ type: 'phase', at: this.#o.clock.now(), phase: publicPhase(phase) });
+  }
+
+  /** The status server's view (see src/http/types.ts). */
+  snapshot(): StatusSnapshot {
+    const { inputs } = this.#o;
+    const snapshot = buildSnapshot({
+      name: this.#o.config.file ? basename(this.#o.config.file) : 'misso',
+      exchangeId: this.#o.config.exchange.id,
+      startedAt: this.#startedAt,
+      now: this.#o.clock.now(),
+      phase: publicPhase(inputs.phase()),
+      readiness: { ...this.readiness },
+      tasks: inputs.tasks(),
+      state: this.#o.state,
+      orderStats: inputs.orderStats(),
+      session: inputs.session(),
+      restarts: inputs.restarts(),
+    });
+    return this.#o.redactor.value(snapshot);
+  }
+
+  /** Attributes and task results as plain JSON (what `--state-out` writes). */
+  stateSnapshot(): UpdaterSnapshot {
+    const { state } = this.#o;
+    const values: Record<string, unknown> = {};
+    for (const name of state.names()) {
+      if (HIDDEN_ATTRIBUTES.has(name)) continue;
+      values[name] = toJson(state.get(name));
+    }
+    const tasks: UpdaterSnapshot['tasks'] = {};
+    for (const [name, s] of Object.entries(this.#o.inputs.tasks())) {
+      tasks[name] = { ok: isTaskUp(s) ? true : s.ok === null ? null : false, runs: s.runs, failures: s.failures, lastError: s.lastError, lastSuccessAt: s.lastSuccessAt };
+    }
+    return this.#o.redactor.value({ state: values, tasks });
+  }
+
+  /** Live status events until the returned function is called; a throwing listener cannot hurt the engine. */
+  subscribe(listener: (event: StatusEvent) => void): () => void {
+    const safe = (event: StatusEvent): void => {
+      try {
+        listener(event);
+      } catch (err: unknown) {
+        this.#o.logger.warn({ err: coerceError(err).message }, 'status listener threw');
+      }
+    };
+    this.#events.on('status', safe);
+    return () => this.#events.off('status', safe);
+  }
+
+  /** The view the status server reads: snapshots and live events. */
+  source(): StatusSource {
+    return { snapshot: () => this.snapshot(), subscribe: (listener) => this.subscribe(listener) };
+  }
+
+  /** The status server's URL while it runs, else null. */
+  get url(): string | null {
+    return this.#server?.url ?? null;
+  }
+
+  /** Starts the status server when `port` is not null; returns its URL (or null). */
+  async serve(http: { port: number | null; host: string }): Promise<string | null> {
+    this.#server = await startConfiguredStatusServer(this.source(), http, { logger: this.#o.logger, clock: this.#o.clock });
+    return this.url;
+  }
+
+  /** Stops the status server, if it runs. */
+  async close(): Promise<void> {
+    const server = this.#server;
+    this.#server = null;
+    await server?.close();
+  }
+}
+
+/** Plain JSON for a state value (orders via their toJSON, candles as arrays). */
+export function toJson(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value ?? null)) as unknown;
+}
+
+/** The status API has no `created`: an updater not started yet counts as starting. */
+function publicPhase(phase: UpdaterPhase): Phase {
+  return phase === 'created' ? 'starting' : phase;
+}

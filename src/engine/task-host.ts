@@ -1,0 +1,277 @@
+import type { Exchange } from 'ccxt';
+import type { Clock } from '../core/clock.js';
+import { coerceError, StartupError, UserError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { NotifyLevel } from '../core/notify-level.js';
+import { isTaskUp, type TaskHealth } from '../core/task-status.js';
+import type { MissoConfig, TaskConfig } from '../config/types.js';
+import type { ExchangeSession } from '../exchange/types.js';
+import type { OrderManager } from '../orders/manager.js';
+import type { StateStore } from '../state/state-store.js';
+import { toTaskKind, type EngineControl, type TaskKind, type TaskRuntime } from '../tasks/contract.js';
+import { runSubtask, type BoundSubtask } from '../tasks/subtask.js';
+import { InitGate } from './init-gate.js';
+import { loadModule, loadTaskKind } from './module-registry.js';
+import { StalenessWatch } from './staleness.js';
+import type { StatusReporter } from './status-reporter.js';
+import { TaskSupervisor } from './supervisor.js';
+
+/** The updater as its tasks see it. */
+export interface HostedEngine {
+  readonly session: ExchangeSession;
+  readonly exchange: Exchange;
+  readonly orders: OrderManager;
+  stop(): Promise<void>;
+  restartExchange(reason: string): Promise<void>;
+}
+
+/** What a {@link TaskHost} needs from the engine around it. */
+export interface TaskHostOptions {
+  /** Every task kind known by name (built in, the caller's, and those loaded from configs). */
+  kinds: Map<string, TaskKind>;
+  state: StateStore;
+  clock: Clock;
+  logger: Logger;
+  /** Relative `modul:` paths resolve against its `baseDir`. */
+  config: MissoConfig;
+  /** Backoff jitter (`random`) and how often the init update is tried (`initAttempts`, default 5). */
+  tuning: { random?: () => number; initAttempts?: number };
+  /** The updater: what each run works with, and what system tasks may ask of it. */
+  engine: HostedEngine;
+  notify: (text: string, level: NotifyLevel, key?: string) => void;
+  /** Hears of every task result, staleness change and the init update's end. */
+  reporter: StatusReporter;
+  /** After every pass of a task (the updater's `task` event). */
+  onTask: (name: string, health: TaskHealth, error: Error | null) => void;
+  /** Whether an exchange restart is under way (no automatic one is started then). */
+  restartInFlight: () => boolean;
+}
+
+interface TaskEntry {
+  config: TaskConfig;
+  kind: TaskKind;
+  subtasks: BoundSubtask[];
+  supervisor: TaskSupervisor;
+}
+
+/** How often the staleness watch looks at the fed attributes. */
+const STALENESS_CHECK_MS = 1000;
+
+/**
+ * Hosts the configured tasks: builds them (kind, subtasks, supervisor), gives each run its
+ * runtime, handles results (system_status, the init update, refused credentials, a session that
+ * keeps failing), and runs the staleness watch as one more supervised task.
+ */
+export class TaskHost {
+  /** Resolves once the init update has finished (at once when there is none). */
+  readonly init = new InitGate();
+  readonly #o: TaskHostOptions;
+  readonly #tasks = new Map<string, TaskEntry>();
+  readonly #staleness: StalenessWatch;
+  #stalenessSupervisor: TaskSupervisor | null = null;
+  #loops: Promise<void>[] = [];
+  #lastAutoRestartAt = 0;
+
+  readonly #control: EngineControl;
+
+  constructor(options: TaskHostOptions) {
+    this.#o = options;
+    this.#staleness = new StalenessWatch(options.state);
+    const { engine, logger } = options;
+    this.#control = {
+      taskStatuses: () => this.statuses(),
+      requestStop: (reason) => {
+        logger.info({ reason }, 'stop requested');
+        void engine.stop();
+      },
+      restartExchange: (reason) => engine.restartExchange(reason),
+    };
+  }
+
+  /** Every task's health, by name. */
+  statuses(): Record<string, TaskHealth> {
+    const out: Record<string, TaskHealth> = {};
+    for (const [name, entry] of this.#tasks) out[name] = entry.supervisor.status;
+    return out;
+  }
+
+  /** Loads every task's kind and subtasks and builds its supervisor. */
+  async build(tasks: readonly TaskConfig[]): Promise<void> {
+    for (const config of tasks) {
+      const kind = await this.#resolveKind(config.kind);
+      const subtasks: BoundSubtask[] = [];
+      for (const sub of config.subtasks) {
+        const mod = await loadModule(sub.modul, this.#o.config.baseDir);
+        const fn = mod[sub.method];
+        if (typeof fn !== 'function') throw new UserError(`tasks.${config.key}.subtasks.${sub.key}.method: ${sub.modul} has no function '${sub.method}'`);
+        subtasks.push({ config: sub, fn: fn as (...args: unknown[]) => unknown });
+      }
+      const freqSecs = config.freqSecs ?? kind.defaultFreqSecs ?? null;
+      const freqMs = kind.mode === 'once' || freqSecs === null ? null : freqSecs * 1000;
+      if (freqSecs !== null && kind.mode === 'periodic') {
+        const maxAgeMs = (config.maxAgeSecs ?? 3 * freqSecs) * 1000;
+        for (const attr of kind.feeds?.(config) ?? []) this.#staleness.feed(attr, config.name, maxAgeMs);
+      }
+      this.#systemStatus()[config.name] = null;
+      const supervisor = this.#supervisor(config.name, config.kind, kind, {
+        freqMs: kind.mode === 'service' ? null : freqMs,
+        timeoutMs: (config.timeoutSecs ?? Math.max(30, 2 * (freqSecs ?? 15))) * 1000,
+        run: (signal) => kind.run(this.#runtime(entry, signal)),
+        onResult: (s, error) => this.#onResult(entry, s, error),
+      });
+      const entry: TaskEntry = { config, kind, subtasks, supervisor };
+      this.#tasks.set(config.name, entry);
+    }
+    const check = async (): Promise<void> => this.#checkStaleness();
+    const watch: TaskKind = { mode: 'periodic', gated: false, run: check };
+    this.#stalenessSupervisor = this.#supervisor('staleness', 'staleness', watch, { freqMs: STALENESS_CHECK_MS, timeoutMs: 30_000, run: check });
+  }
+
+  /** Starts every task's loop (and the staleness watch) until `stop` aborts. */
+  run(stop: AbortSignal): void {
+    const supervisors: [string, TaskSupervisor][] = [...this.#tasks].map(([name, t]) => [name, t.supervisor]);
+    if (this.#stalenessSupervisor) supervisors.push(['staleness', this.#stalenessSupervisor]);
+    for (const [name, supervisor] of supervisors) {
+      this.#loops.push(
+        supervisor.run(stop).catch((err: unknown) => {
+          this.#o.logger.error({ task: name, err: coerceError(err).message }, 'task loop ended');
+        }),
+      );
+    }
+    if (![...this.#tasks.values()].some((t) => t.kind.mode === 'once')) this.#initDone();
+  }
+
+  /** Waits for passes under way (each up to its grace), then for the loops, at most `graceMs`. */
+  async settle(graceMs: number): Promise<void> {
+    await Promise.all([...this.#tasks.values()].map((t) => t.supervisor.settle()));
+    await Promise.race([Promise.all(this.#loops), new Promise((r) => setTimeout(r, graceMs).unref())]);
+  }
+
+  #supervisor(
+    name: string,
+    kindName: string,
+    kind: TaskKind,
+    o: { freqMs: number | null; timeoutMs: number; run: (signal: AbortSignal) => Promise<void>; onResult?: (s: TaskHealth, e: Error | null) => void },
+  ): TaskSupervisor {
+    return new TaskSupervisor({
+      name,
+      kindName,
+      kind,
+      freqMs: o.freqMs,
+      timeoutMs: o.timeoutMs,
+      clock: this.#o.clock,
+      logger: this.#o.logger.child({ task: name }),
+      ...(this.#o.tuning.random ? { random: this.#o.tuning.random } : {}),
+      ...(kind.mode === 'once' ? { maxConsecutiveFailures: this.#o.tuning.initAttempts ?? 5 } : {}),
+      initDone: this.init.done,
+      waitOpen: (signal) => this.#o.engine.session.waitOpen(signal),
+      run: o.run,
+      ...(o.onResult ? { onResult: o.onResult } : {}),
+    });
+  }
+
+  async #resolveKind(spec: string): Promise<TaskKind> {
+    const known = this.#o.kinds.get(spec);
+    if (known) return known;
+    const kind = toTaskKind(await loadTaskKind(spec, this.#o.config.baseDir), spec);
+    this.#o.kinds.set(spec, kind);
+    return kind;
+  }
+
+  #runtime(entry: TaskEntry, signal: AbortSignal): TaskRuntime {
+    const name = entry.config.name;
+    const { engine, state } = this.#o;
+    const session = engine.session;
+    return {
+      name,
+      config: entry.config,
+      state,
+      exchange: engine.exchange,
+      session,
+      orders: engine.orders,
+      clock: this.#o.clock,
+      logger: this.#o.logger.child({ task: name }),
+      signal,
+      subtasks: entry.subtasks,
+      runSubtasks: async () => {
+        const out: Record<string, unknown> = {};
+        for (const sub of entry.subtasks) {
+          if (signal.aborted) break;
+          if (entry.kind.gated ?? true) await session.waitOpen(signal);
+          const value = await runSubtask(sub, state, name);
+          if (sub.config.returnValue) out[sub.config.key] = value;
+        }
+        return out;
+      },
+      notify: (text, level = 'info', key) => this.#o.notify(text, level, key),
+      heartbeat: () => entry.supervisor.heartbeat(),
+      engine: this.#control,
+    };
+  }
+
+  #systemStatus(): Record<string, boolean | null> {
+    return this.#o.state.get<Record<string, boolean | null>>('system_status');
+  }
+
+  #initDone(): void {
+    if (this.init.settled) return;
+    this.#o.state.set('first_update', true, 'engine');
+    this.#o.reporter.readiness.init_update = true;
+    this.init.resolve();
+  }
+
+  #onResult(entry: TaskEntry, health: TaskHealth, error: Error | null): void {
+    const name = entry.config.name;
+    const systemStatus = this.#systemStatus();
+    systemStatus[name] = isTaskUp(health);
+    this.#o.onTask(name, health, error);
+    this.#o.reporter.taskChanged(name, health);
+    if (entry.kind.mode === 'once') {
+      // A run-once task reports once: it must not count as down in every later status window.
+      if (health.ok) {
+        delete systemStatus[name];
+        this.#initDone();
+      } else if (error && health.consecutiveFailures >= (this.#o.tuning.initAttempts ?? 5)) {
+        this.init.reject(new StartupError(`the init update failed ${health.consecutiveFailures} times; last error: ${error.message}`));
+      }
+      return;
+    }
+    if (error && health.lastErrorKind === 'auth') {
+      this.#o.notify(`${name} stopped: the exchange refused the credentials (${error.message}). Check the API key and secret.`, 'error', `${name}:auth`);
+    }
+    if (error) this.#maybeRestartOnFailure(health);
+  }
+
+  /**
+   * The session counts as failed when a task keeps failing with network-class errors; it is then
+   * rebuilt (at most once a minute), as `t_restart_exchange` would.
+   */
+  #maybeRestartOnFailure(health: TaskHealth): void {
+    const networkish = health.lastErrorKind === 'retryable' || health.lastErrorKind === 'nonce';
+    if (!networkish || health.consecutiveFailures < 5) return;
+    const now = this.#o.clock.now();
+    if (now - this.#lastAutoRestartAt < 60_000 || this.#o.restartInFlight()) return;
+    this.#lastAutoRestartAt = now;
+    void this.#control.restartExchange('tasks failing with network errors').catch(() => undefined);
+  }
+
+  #checkStaleness(): void {
+    for (const change of this.#staleness.check()) {
+      const entry = this.#tasks.get(change.task);
+      if (entry) {
+        const health = entry.supervisor.status;
+        health.staleAttributes = change.stale
+          ? [...new Set([...health.staleAttributes, change.attribute])]
+          : health.staleAttributes.filter((a) => a !== change.attribute);
+        this.#systemStatus()[change.task] = isTaskUp(health);
+      }
+      const secs = (change.maxAgeMs / 1000).toFixed(0);
+      if (change.stale) {
+        this.#o.notify(`${change.attribute} is stale (older than ${secs}s); task ${change.task} marked down`, 'warn', `stale:${change.attribute}`);
+      } else {
+        this.#o.notify(`${change.attribute} is fresh again; task ${change.task} recovered`, 'info', `fresh:${change.attribute}`);
+      }
+      this.#o.reporter.attributeChanged(change.attribute);
+    }
+  }
+}
