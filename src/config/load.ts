@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { coerceError } from '../core/errors.js';
@@ -59,6 +60,13 @@ export async function readConfigText(path: string): Promise<string> {
           throw fail(`the config is larger than ${CONFIG_LIMITS.maxBytes} bytes`, 'a config is a few kilobytes: check that this is the right file');
         }
       }
+      const bad = firstNonUtf8Line(buffer.subarray(0, filled));
+      if (bad !== undefined) {
+        throw new ConfigError(
+          [{ file: path, line: bad, col: 1, path: '', message: 'this line is not UTF-8 text' }],
+          'save the config as UTF-8 (a binary file or another encoding was given)',
+        );
+      }
       return buffer.toString('utf8', 0, filled);
     } finally {
       await handle.close();
@@ -69,6 +77,22 @@ export async function readConfigText(path: string): Promise<string> {
     const message = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : coerceError(error).message;
     throw fail(`cannot read the config: ${message}`, 'check the path and try again');
   }
+}
+
+/**
+ * The 1-based line of the first bytes that are not UTF-8, or undefined when all are: decoding would
+ * silently turn them into U+FFFD and run a config that differs from the file.
+ */
+function firstNonUtf8Line(bytes: Buffer): number | undefined {
+  if (isUtf8(bytes)) return undefined;
+  let line = 1;
+  for (let start = 0; start < bytes.length; line++) {
+    const end = bytes.indexOf(0x0a, start);
+    const stop = end === -1 ? bytes.length : end;
+    if (!isUtf8(bytes.subarray(start, stop))) return line;
+    start = stop + 1;
+  }
+  return line;
 }
 
 /**

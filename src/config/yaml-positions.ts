@@ -1,4 +1,4 @@
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, type Document, type Node } from 'yaml';
+import { Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, type Document, type Node } from 'yaml';
 import type { ConfigProblem } from './config-error.js';
 import { CONFIG_LIMITS } from './limits.js';
 import { PositionIndex, formatPath, type ConfigPath, type LineCol } from './positions.js';
@@ -27,10 +27,20 @@ export interface YamlLimits {
  * past either, it stops expanding and reports one problem.
  */
 export function parseYamlWithPositions(text: string, file: string, limits: YamlLimits = {}): ParsedYaml {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const maxNodes = limits.maxNodes ?? CONFIG_LIMITS.maxNodes;
   const positions = new PositionIndex();
   const problems: ConfigProblem[] = [];
+  // The yaml library's tree costs about 1 KB per value: a 1 MiB flat list would take 400 MB before
+  // the walker could count it, so the values written are counted on the lexer's tokens first.
+  const overflow = writtenValuesOverflow(text, maxNodes);
+  if (overflow !== undefined) {
+    problems.push({ file, ...lineColAt(text, overflow), path: '', message: `YAML: the file holds more than ${maxNodes} keys and values; a config needs far fewer` });
+    return { value: null, positions, problems };
+  }
+  const lineCounter = new LineCounter();
+  // Duplicate keys are found by the walker: the library's own check compares every key with every
+  // other, and a map of 60,000 keys took minutes.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const pos = (offset: number): LineCol => lineCounter.linePos(offset);
 
   for (const issue of [...doc.errors, ...doc.warnings]) {
@@ -40,11 +50,38 @@ export function parseYamlWithPositions(text: string, file: string, limits: YamlL
 
   const walker = new Walker(doc, file, positions, problems, pos, {
     maxAliasCount: limits.maxAliasCount ?? CONFIG_LIMITS.maxAliasCount,
-    maxNodes: limits.maxNodes ?? CONFIG_LIMITS.maxNodes,
+    maxNodes,
   });
   positions.set([], { value: { line: 1, col: 1 } });
   const value = doc.contents ? walker.walk(doc.contents, [], undefined) : null;
   return { value, positions, problems };
+}
+
+/** The lexer's markers that stand for no character of the source. */
+const SYNTHETIC_TOKENS = new Set(['\x02', '\x18', '\x1f']);
+/** The first character of a token that starts a written value (after the scalar marker \x1f). */
+const VALUE_STARTS = new Set(['"', "'", '[', '{', '*', '|', '>']);
+
+/**
+ * Counts the scalars, flow collections and aliases written in `text` without building a tree,
+ * and returns the source offset where the count passes `max` (undefined when it never does).
+ */
+function writtenValuesOverflow(text: string, max: number): number | undefined {
+  let offset = 0;
+  let count = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (token === '\x1f' || VALUE_STARTS.has(token[0] ?? '')) {
+      if (++count > max) return offset;
+    }
+    if (!SYNTHETIC_TOKENS.has(token)) offset += token.length;
+  }
+  return undefined;
+}
+
+function lineColAt(text: string, offset: number): LineCol {
+  const before = text.slice(0, offset);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return { line: before.split('\n').length, col: offset - lineStart + 1 };
 }
 
 class Walker {
@@ -111,6 +148,10 @@ class Walker {
           const key = String(keyNode.value);
           if (key === '__proto__') {
             this.#problem(kPos, [...path, key], 'this key is not allowed');
+            continue;
+          }
+          if (Object.hasOwn(out, key)) {
+            this.#problem(kPos, [...path, key], 'YAML: map keys must be unique');
             continue;
           }
           const valueNode = pair.value as Node | null;
