@@ -46,6 +46,8 @@ export async function checkReferences(raw: unknown, ctx: ConfigContext, baseDir:
   const jobs: Promise<void>[] = [];
   for (const [name, entry] of Object.entries(shared)) {
     if (!isPlainObject(entry)) continue;
+    // A shared attribute is built once at start and would replace the engine's own object.
+    if (!(name === 'pending_orders' && entry.modul === 'queue')) checkWritable(checker, name, ['shared_attributes', name], 'key');
     // The seed's Python `queue.Queue` stands for the engine's own order queue: nothing to load.
     if (entry.modul === 'queue') {
       if (typeof entry.function === 'string' && entry.function !== 'Queue') {
@@ -76,8 +78,7 @@ export async function checkReferences(raw: unknown, ctx: ConfigContext, baseDir:
 
     if (typeof body.out === 'string') {
       const out = body.out.startsWith('self.') ? body.out : `self.${body.out}`;
-      checkWritable(checker, parseSelfRef(out)?.[0], [...path, 'out']);
-      checkSelfRef(checker, out, [...path, 'out']);
+      if (checkWritable(checker, out.slice('self.'.length), [...path, 'out'])) checkSelfRef(checker, out, [...path, 'out']);
     }
     checkArgs(checker, body.input_args, [...path, 'input_args']);
     for (const [subKey, sub] of subtasksOf(task)) {
@@ -175,12 +176,23 @@ async function checkCallable(c: Checker, path: ConfigPath, modul: unknown, membe
   }
 }
 
-/** A task may write any attribute but the engine's own and JavaScript's object machinery. */
-function checkWritable(c: Checker, attribute: string | undefined, path: ConfigPath): void {
-  if (attribute === undefined) return;
+/**
+ * A task may write any attribute but the engine's own and JavaScript's object machinery, and it
+ * writes one attribute: `self.a.b` reads key `b` of `a`, so a target `a.b` could never be read back.
+ * Returns whether the name may be written.
+ */
+function checkWritable(c: Checker, attribute: string, path: ConfigPath, at: 'key' | 'value' = 'value'): boolean {
+  const report = at === 'key' ? c.reportKey : c.report;
+  if (!ATTRIBUTE_NAME.test(attribute)) {
+    report(path, `\`${attribute}\` is not an attribute name`, 'an attribute name is letters, digits and `_`, not starting with a digit');
+    return false;
+  }
   const reason = reservedAttributeReason(attribute);
-  if (reason) c.report(path, reason, 'store the result under a name of your own, e.g. `my_' + attribute.replace(/^_+/, '') + '`');
+  if (reason) report(path, reason, 'store the result under a name of your own, e.g. `my_' + attribute.replace(/^_+/, '') + '`');
+  return reason === undefined;
 }
+
+const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function checkArgs(c: Checker, args: unknown, path: ConfigPath): void {
   if (!Array.isArray(args)) return;

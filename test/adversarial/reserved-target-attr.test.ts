@@ -50,6 +50,35 @@ describe('a target_attr may not name a reserved attribute', () => {
     expect(r.err).toContain(`${r.file}:2:37: tasks.t_update_tickers.out: \`aftx\` is owned by the engine`);
   });
 
+  it.each(['aftx.fetchBalance', ' aftx', 'SELF.aftx', 'last_price.BTC', '1x'])('target_attr: "%s" is not one attribute name and is refused', async (target) => {
+    const r = await check(withTarget(target), `dotted-${target.replace(/\W/g, '_')}`);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${r.file}:10:22: tasks.t_update_template.subtasks.subtask_0.target_attr: \`${target}\` is not an attribute name`);
+  });
+
+  it('an `out` with a dotted path is refused, since `self.a.b` reads a key of `a`', async () => {
+    const r = await check('tasks:\n  t_update_tickers: {freq: 10, out: self.aftx.x}\n  t_get_open_positions: {freq: 10, out: "self."}\n', 'out-dotted');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${r.file}:2:37: tasks.t_update_tickers.out: \`aftx.x\` is not an attribute name`);
+    expect(r.err).toContain(`${r.file}:3:41: tasks.t_get_open_positions.out: \`\` is not an attribute name`);
+  });
+
+  it('a shared attribute may not replace the exchange or the order books; pending_orders stays the queue', async () => {
+    const yaml = [
+      'shared_attributes:',
+      '  aftx: {modul: queue, function: Queue}',
+      '  open_orders: {modul: ./nowhere.ts, function: make}',
+      '  pending_orders: {modul: queue, function: Queue}',
+      'tasks: {t_update_balance: {freq: 30}}',
+      '',
+    ].join('\n');
+    const r = await check(yaml, 'shared');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${r.file}:2:3: shared_attributes.aftx: \`aftx\` is owned by the engine`);
+    expect(r.err).toContain(`${r.file}:3:3: shared_attributes.open_orders: \`open_orders\` is owned by the engine`);
+    expect(r.err).not.toContain('shared_attributes.pending_orders');
+  });
+
   it('an ordinary attribute of the seed is still a valid target', async () => {
     const r = await check(withTarget('total_capital'), 'ok');
     expect(r.err).toBe('');

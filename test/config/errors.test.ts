@@ -25,7 +25,7 @@ describe('YAML syntax', () => {
 
   it('reports a duplicated key at the second occurrence', async () => {
     const problems = await problemsOf(lines('tasks:', '  t_update_tickers:', '    freq: 10', '  t_update_tickers:', '    freq: 20'));
-    expect(where(problems)).toEqual(['4:3 ']);
+    expect(where(problems)).toEqual(['4:3 tasks.t_update_tickers']);
     expect(problems[0]?.message).toMatch(/unique/);
   });
 
