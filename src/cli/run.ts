@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SystemClock } from '../core/clock.js';
 import { StoppedError, UserError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { Redactor } from '../core/redact.js';
@@ -100,7 +101,9 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
     }
   };
   // --for counts from now: it also bounds a start that waits for an unreachable exchange.
-  const stopTimer = forSecs === null ? null : setTimeout(() => void updater.stop(), forSecs * 1000);
+  // The clock's sleep, not setTimeout: `--for` past 24.8 days would overflow setTimeout and stop at once.
+  const stopTimer = new AbortController();
+  if (forSecs !== null) void new SystemClock().sleep(forSecs * 1000, stopTimer.signal).then((done) => (done ? updater.stop() : undefined));
   try {
     io.stderr.write(`misso: starting ${configPath} on ${updater.config.exchange.id}\n`);
     // The updater starts the status server (config `http:` or --http-port) before anything else.
@@ -118,7 +121,7 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
       updater.on('phase', (p) => (p === 'stopped' || p === 'faulted' ? resolveStopped() : undefined));
     });
   } finally {
-    if (stopTimer) clearTimeout(stopTimer);
+    stopTimer.abort();
     if (ticker) clearInterval(ticker);
     await updater.stop();
     signals.off('SIGINT', onInt);

@@ -20,18 +20,31 @@ export class SystemClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     if (signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
+      let remaining = Math.max(0, ms);
+      let timer: NodeJS.Timeout | undefined;
       const onAbort = (): void => {
         clearTimeout(timer);
         resolve(false);
       };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(true);
-      }, Math.max(0, ms));
+      // setTimeout fires after 1 ms when given more than 2^31-1 ms (about 24.8 days): a task
+      // with a longer freq would spin, so a long sleep is made of steps that fit.
+      const arm = (): void => {
+        const step = Math.min(remaining, MAX_TIMER_MS);
+        remaining -= step;
+        timer = setTimeout(() => {
+          if (remaining > 0) return arm();
+          signal?.removeEventListener('abort', onAbort);
+          resolve(true);
+        }, step);
+      };
+      arm();
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 }
+
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Timer {
   at: number;
