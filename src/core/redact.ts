@@ -27,9 +27,16 @@ export class Redactor {
     const needles = new Set<string>();
     for (const secret of secrets) {
       if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) continue;
+      const json = JSON.stringify(secret).slice(1, -1);
+      const encoded = encodeURIComponent(secret);
       needles.add(secret);
-      needles.add(encodeURIComponent(secret));
-      needles.add(JSON.stringify(secret).slice(1, -1));
+      needles.add(encoded);
+      needles.add(encoded.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()));
+      // A form body or URLSearchParams: space as `+`, and `!'()~` escaped too.
+      needles.add(new URLSearchParams({ s: secret }).toString().slice(2));
+      needles.add(json);
+      // A JSON text quoted inside another (an exchange's error body inside a log line).
+      needles.add(JSON.stringify(json).slice(1, -1));
     }
     // Longest first, so a secret that contains another is replaced whole.
     this.#needles = [...needles].sort((a, b) => b.length - a.length);
@@ -44,6 +51,7 @@ export class Redactor {
   text(text: string): string {
     let out = text;
     for (const needle of this.#needles) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
+    if (out.includes('…') || out.includes('...')) out = this.#truncated(out);
     if (out.includes('signature=') || out.includes('sign=')) {
       out = out.replace(SIGNED_QUERY, `?${REDACTED}`).replace(SIGNATURE_FIELD, `$1=${REDACTED}`);
     }
@@ -68,6 +76,30 @@ export class Redactor {
       // A frozen or exotic error keeps its text; the logger's own pass still scrubs it.
     }
     return error;
+  }
+
+  /**
+   * Text cut to a length ends in an ellipsis, and the cut may fall inside a secret: the part of
+   * it before the ellipsis is scrubbed too (from {@link MIN_SECRET_LENGTH} characters on).
+   */
+  #truncated(text: string): string {
+    let out = '';
+    let from = 0;
+    for (const match of text.matchAll(/…|\.\.\./g)) {
+      const at = match.index;
+      let cut = 0;
+      for (const needle of this.#needles) {
+        for (let k = Math.min(needle.length - 1, at - from); k >= MIN_SECRET_LENGTH && k > cut; k--) {
+          if (text.startsWith(needle.slice(0, k), at - k)) {
+            cut = k;
+            break;
+          }
+        }
+      }
+      out += text.slice(from, at - cut) + (cut > 0 ? REDACTED : '');
+      from = at;
+    }
+    return out + text.slice(from);
   }
 
   #copy(value: unknown, seen: WeakSet<object>): unknown {

@@ -30,3 +30,24 @@ describe('Redactor', () => {
     expect(error.stack).not.toContain('apikey-0001');
   });
 });
+
+describe('Redactor: encoded and partial forms', () => {
+  const password = 'pa ss"w\\rd!(x)~';
+  const key = 'kAAAABBBBCCCCDDDDEEEE';
+  const r = new Redactor([password, key]);
+
+  it('scrubs a secret form-encoded, percent-encoded in lower case, and JSON-escaped twice', () => {
+    expect(r.text(`body=${new URLSearchParams({ p: password }).toString()}`)).toBe('body=p=[redacted]');
+    expect(r.text(`u=${encodeURIComponent(password).toLowerCase()}`)).toBe('u=[redacted]');
+    const nested = JSON.stringify({ msg: `exchange said ${JSON.stringify({ passphrase: password })}` });
+    expect(r.text(nested)).not.toContain('w\\\\\\\\rd');
+    expect(r.text(nested)).toContain('[redacted]');
+  });
+
+  it('scrubs the head of a secret cut short by an ellipsis', () => {
+    expect(r.text(`{"url":"https://x/?apikey=${key.slice(0, 12)}…`)).toBe('{"url":"https://x/?apikey=[redacted]…');
+    expect(r.text(`value ${key.slice(0, 9)}...`)).toBe('value [redacted]...');
+    // Text that merely ends like a short head of a secret, or has an ellipsis elsewhere, is kept.
+    expect(r.text('kAA… and more...')).toBe('kAA… and more...');
+  });
+});
