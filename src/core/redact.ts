@@ -12,6 +12,9 @@ const MIN_SECRET_LENGTH = 4;
 const SIGNED_QUERY = /\?[^\s"'\\#<>]*\bsignature=[^\s"'\\#<>]*/gi;
 // A signature outside a URL (a signed form body, a header dump).
 const SIGNATURE_FIELD = /\b(signature|sign)=[^\s"'\\&<>]+/gi;
+// Credentials in a URL (`http://user:password@proxy`): written in `urls:` they are no configured
+// secret, yet every connection error would quote them.
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'\\<>]+@/gi;
 
 /**
  * Scrubs configured secrets from text by value, wherever they appear: as written, URL-encoded
@@ -52,6 +55,7 @@ export class Redactor {
     let out = text;
     for (const needle of this.#needles) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
     if (out.includes('…') || out.includes('...')) out = this.#truncated(out);
+    if (out.includes('@')) out = out.replace(URL_USERINFO, `$1${REDACTED}@`);
     if (out.includes('signature=') || out.includes('sign=')) {
       out = out.replace(SIGNED_QUERY, `?${REDACTED}`).replace(SIGNATURE_FIELD, `$1=${REDACTED}`);
     }

@@ -51,3 +51,12 @@ describe('Redactor: encoded and partial forms', () => {
     expect(r.text('kAA… and more...')).toBe('kAA… and more...');
   });
 });
+
+describe('Redactor: credentials inside URLs', () => {
+  it('scrubs the user and password of any URL, configured secret or not', () => {
+    const r = Redactor.none();
+    expect(r.text('binanceusdm GET http://user:PROXYPASS99@127.0.0.1:9/fapi/v1/time')).toBe('binanceusdm GET http://[redacted]@127.0.0.1:9/fapi/v1/time');
+    expect(r.text('"url":"socks5h://u%40x:p%3Aw@proxy:1080"')).toBe('"url":"socks5h://[redacted]@proxy:1080"');
+    expect(r.text('mail ops@example.com, see https://example.com/a@b')).toBe('mail ops@example.com, see https://example.com/a@b');
+  });
+});
