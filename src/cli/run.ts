@@ -1,10 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SystemClock } from '../core/clock.js';
-import { StoppedError, UserError } from '../core/errors.js';
+import { coerceError, StoppedError, UserError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { Redactor } from '../core/redact.js';
+import { ensureWritableFile } from '../core/writable-file.js';
+import { LOG_LEVELS } from '../config/schema.js';
 import { configSecrets } from '../config/secrets.js';
 import { Updater } from '../engine/updater.js';
 import type { CliIo } from './io.js';
@@ -53,6 +54,11 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
   if (httpPort !== null && (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535)) {
     throw new UserError(`misso run: --http-port takes a port number, not '${values['http-port']}'`);
   }
+  const logLevel = values['log-level'];
+  if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new UserError(`misso run: --log-level takes one of ${LOG_LEVELS.join(', ')}, not '${logLevel}'`);
+  }
+  const stateOut = values['state-out'] === undefined ? null : ensureWritableFile(values['state-out'], 'misso run: --state-out');
   const configPath = positionals[0] ?? DEFAULT_CONFIG;
   const live = Boolean(io.stdout.isTTY);
 
@@ -70,6 +76,7 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
       }),
   });
 
+  let stateLost = false;
   let signalled = 0;
   const onSignal = (sig: string): void => {
     signalled += 1;
@@ -126,13 +133,16 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
     await updater.stop();
     signals.off('SIGINT', onInt);
     signals.off('SIGTERM', onTerm);
-    if (values['state-out']) {
-      const out = resolve(values['state-out']);
-      mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, `${JSON.stringify(updater.snapshot(), null, 2)}\n`);
-      io.stderr.write(`misso: state written to ${out}\n`);
+    if (stateOut !== null) {
+      try {
+        writeFileSync(stateOut, `${JSON.stringify(updater.snapshot(), null, 2)}\n`);
+        io.stderr.write(`misso: state written to ${stateOut}\n`);
+      } catch (error: unknown) {
+        io.stderr.write(`misso: could not write the state to ${stateOut}: ${updater.redactor.text(coerceError(error).message)}\n`);
+        stateLost = true;
+      }
     }
   }
   draw();
-  return updater.phase === 'faulted' ? 1 : 0;
+  return updater.phase === 'faulted' || stateLost ? 1 : 0;
 }

@@ -1,5 +1,7 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { coerceError } from './errors.js';
 import { Redactor } from './redact.js';
+import { ensureWritableFile } from './writable-file.js';
 
 export type { Logger } from 'pino';
 
@@ -54,7 +56,7 @@ export function createLogger(options: LogOptions = {}): Logger {
   };
   const targets: { target: string; level: string; options: Record<string, unknown> }[] = [];
   if (options.file) {
-    targets.push({ target: 'pino/file', level, options: { destination: options.file, mkdir: true } });
+    targets.push({ target: 'pino/file', level, options: { destination: ensureWritableFile(options.file, 'logging.file'), mkdir: true } });
   }
   if (!options.silent) {
     const terminalLevel = options.terminalLevel ?? level;
@@ -71,7 +73,15 @@ export function createLogger(options: LogOptions = {}): Logger {
   if (targets.length === 0) return pino({ ...base, enabled: false });
   // The root level must let through what the most verbose target wants.
   base.level = lowestLevel(targets.map((t) => t.level));
-  return pino(base, pino.transport({ targets }));
+  const transport = pino.transport({ targets });
+  // A log that can no longer be written (disk full, file removed) must not end the run: say so once.
+  let reported = false;
+  transport.on('error', (error: unknown) => {
+    if (reported) return;
+    reported = true;
+    process.stderr.write(`misso: the log cannot be written (${redactor.text(coerceError(error).message)}); running on without it\n`);
+  });
+  return pino(base, transport);
 }
 
 /** A logger that writes nothing, for tests and library users who bring none. */

@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/misso.js');
+const dir = mkdtempSync(join(tmpdir(), 'misso-outfiles-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(args: string[]): Promise<{ code: number | null; err: string }> {
+  const child = spawn(process.execPath, [BIN, 'run', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((r) => child.on('exit', (code) => r({ code, err })));
+}
+
+function config(name: string, logging = ''): string {
+  const file = join(dir, name);
+  writeFileSync(file, `${logging}tasks:\n  t_update_balance: {freq: 1}\n`);
+  return file;
+}
+
+const NO_STACK = /\n\s+at /;
+
+describe('the files misso run writes, and its flags, fail at start with exit 2 and no stack', () => {
+  it('an unknown --log-level is a usage error, not an internal one', async () => {
+    const r = await run([config('level.yaml'), '--log-level', 'loud', '--for', '1']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--log-level takes one of trace, debug, info, warn, error, fatal, silent, not 'loud'");
+    expect(r.err).not.toMatch(NO_STACK);
+  }, 30_000);
+
+  it('--state-out naming a directory is refused before the run, not after it', async () => {
+    const target = join(dir, 'a-directory');
+    mkdirSync(target);
+    const r = await run([config('state.yaml'), '--state-out', target, '--for', '1']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`--state-out: '${target}' is a directory; name a file`);
+    expect(r.err).not.toContain('starting');
+    expect(r.err).not.toMatch(NO_STACK);
+  }, 30_000);
+
+  it('--state-out in a directory that does not exist yet creates it', async () => {
+    const target = join(dir, 'new', 'deeper', 'state.json');
+    const r = await run([config('state-new.yaml'), '--state-out', target, '--for', '1']);
+    expect(r.code).toBe(0);
+    expect(existsSync(target)).toBe(true);
+  }, 30_000);
+
+  it('a logging.file that is a directory is refused with the key, not a crash of the logger thread', async () => {
+    const r = await run([config('logdir.yaml', `logging: {file: ${dir}}\n`), '--for', '1']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`logging.file: '${dir}' is a directory; name a file`);
+    expect(r.err).not.toMatch(NO_STACK);
+  }, 30_000);
+
+  it('a log file that fills up is reported once and the run goes on', async () => {
+    const stateOut = join(dir, 'full-state.json');
+    const r = await run([config('full.yaml', 'logging: {file: /dev/full}\n'), '--for', '2', '--state-out', stateOut]);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('misso: the log cannot be written (ENOSPC');
+    expect(r.err).not.toMatch(NO_STACK);
+    expect(existsSync(stateOut)).toBe(true);
+  }, 30_000);
+});
