@@ -121,7 +121,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     const path = url.pathname;
     const rawBody = await readBody(req);
     if (path.startsWith(ADMIN_PREFIX)) {
-      const refusal = adminRefusal(req, method, url);
+      const refusal = adminRefusal(req, method, url, host);
       if (refusal) {
         logger.warn({ method, path, origin: req.headers.origin ?? null, reason: refusal.error }, 'sim-server: admin request refused');
         sendJson(res, refusal.status, { error: refusal.error });
