@@ -108,18 +108,36 @@ export class Redactor {
 
   #copy(value: unknown, seen: WeakSet<object>): unknown {
     if (typeof value === 'string') return this.text(value);
+    // JSON.stringify cannot write a BigInt, and a helper's result may hold one.
+    if (typeof value === 'bigint') return String(value);
     if (typeof value !== 'object' || value === null) return value;
-    const json = (value as { toJSON?: unknown }).toJSON;
-    if (typeof json === 'function') return this.#copy((json as () => unknown).call(value), seen);
-    if (seen.has(value)) return '[circular]';
-    seen.add(value);
+    // A helper's result may be hostile (a getter or a Proxy trap that throws): what cannot be
+    // read is written as such, and the rest of the snapshot is kept.
     try {
-      if (Array.isArray(value)) return value.map((item) => this.#copy(item, seen));
-      const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value)) out[this.text(key)] = this.#copy(item, seen);
-      return out;
-    } finally {
-      seen.delete(value);
+      const json = (value as { toJSON?: unknown }).toJSON;
+      if (typeof json === 'function') return this.#copy((json as () => unknown).call(value), seen);
+      if (seen.has(value)) return '[circular]';
+      seen.add(value);
+      try {
+        if (Array.isArray(value)) return value.map((item) => this.#copy(item, seen));
+        const out: Record<string, unknown> = {};
+        for (const key of Object.keys(value)) out[this.text(key)] = this.#copy(readProperty(value, key), seen);
+        return out;
+      } finally {
+        seen.delete(value);
+      }
+    } catch {
+      return UNREADABLE;
     }
+  }
+}
+
+const UNREADABLE = '[unreadable]';
+
+function readProperty(value: object, key: string): unknown {
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch {
+    return UNREADABLE;
   }
 }

@@ -203,7 +203,12 @@ export class StatusReporter {
 
 /** Plain JSON for a state value (orders via their toJSON, candles as arrays). */
 export function toJson(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value ?? null)) as unknown;
+  try {
+    return JSON.parse(JSON.stringify(value ?? null)) as unknown;
+  } catch (error: unknown) {
+    // A helper's result with a BigInt or a getter that throws: the rest of the snapshot is kept.
+    return `[not serialisable: ${coerceError(error).message}]`;
+  }
 }
 
 /** The status API has no `created`: an updater not started yet counts as starting. */

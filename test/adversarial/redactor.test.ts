@@ -60,3 +60,18 @@ describe('Redactor: credentials inside URLs', () => {
     expect(r.text('mail ops@example.com, see https://example.com/a@b')).toBe('mail ops@example.com, see https://example.com/a@b');
   });
 });
+
+describe('Redactor: hostile values', () => {
+  it('copies what it can read: a throwing getter or Proxy becomes [unreadable], a BigInt a string', () => {
+    const r = Redactor.none();
+    const value = {
+      a: 1,
+      n: 5n,
+      get boom(): never {
+        throw new Error('getter exploded');
+      },
+      p: new Proxy({}, { ownKeys: () => { throw new Error('trap'); } }),
+    };
+    expect(r.value(value)).toEqual({ a: 1, n: '5', boom: '[unreadable]', p: '[unreadable]' });
+  });
+});
