@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { CLI_FROM_SOURCE } from '../support/cli.js';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { SystemClock } from '../../src/core/clock.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/misso.js');
 const dir = mkdtempSync(join(tmpdir(), 'misso-long-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => vi.useRealTimers());
@@ -37,7 +36,7 @@ describe('periods longer than setTimeout can hold (2^31-1 ms, about 24.8 days)',
     const file = join(dir, 'long.yaml');
     const out = join(dir, 'state.json');
     writeFileSync(file, 'tasks:\n  t_update_balance: {freq: 2500000}\n');
-    const child = spawn(process.execPath, [BIN, 'run', file, '--for', '3', '--state-out', out], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...CLI_FROM_SOURCE, 'run', file, '--for', '3', '--state-out', out], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout.resume();

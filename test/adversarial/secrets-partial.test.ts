@@ -2,11 +2,10 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { CLI_FROM_SOURCE } from '../support/cli.js';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/misso.js');
 const FIXTURE = join(import.meta.dirname, 'fixtures/leaky-helper.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'misso-partial-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,7 +29,7 @@ describe('a secret cut short is still a secret', () => {
         '',
       ].join('\n'),
     );
-    const child = spawn(process.execPath, [BIN, 'run', file, '--for', '3', '--state-out', stateOut], {
+    const child = spawn(process.execPath, [...CLI_FROM_SOURCE, 'run', file, '--for', '3', '--state-out', stateOut], {
       cwd: dir,
       env: { ...process.env, MISSO_TEST_KEY: key, MISSO_TEST_SECRET: `sec${randomBytes(16).toString('hex')}` },
       stdio: ['ignore', 'pipe', 'pipe'],

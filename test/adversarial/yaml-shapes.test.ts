@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { CLI_FROM_SOURCE } from '../support/cli.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CONFIG_LIMITS } from '../../src/config/limits.js';
 import { parseYamlWithPositions } from '../../src/config/yaml-positions.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/misso.js');
 const dir = mkdtempSync(join(tmpdir(), 'misso-shapes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -15,7 +14,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function check(name: string, content: string | Buffer): Promise<{ code: number | null; err: string }> {
   const file = join(dir, name);
   writeFileSync(file, content);
-  const child = spawn(process.execPath, ['--max-old-space-size=150', BIN, 'check', file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--max-old-space-size=150', ...CLI_FROM_SOURCE, 'check', file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   child.stdout.resume();
