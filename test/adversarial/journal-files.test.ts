@@ -1,15 +1,15 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { VirtualClock } from '../../src/core/clock.js';
 import { UserError } from '../../src/core/errors.js';
 import { OrderJournal } from '../../src/orders/journal.js';
+import { CLI_FROM_SOURCE } from '../support/cli.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'misso-journal-files-'));
 // Readable by an unprivileged child (see the read-only test).
 chmodSync(dir, 0o755);
@@ -69,7 +69,7 @@ describe('journal files (issue 8 item 13)', () => {
     const config = configFor(db);
     // root writes anywhere: run the CLI as an unprivileged user then, so the directory is read-only for it.
     const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const child = spawn(process.execPath, [join(ROOT, 'bin/misso.js'), 'run', config, '--for', '1'], {
+    const child = spawn(process.execPath, [...CLI_FROM_SOURCE, 'run', config, '--for', '1'], {
       cwd: dir,
       env: { ...process.env, HOME: dir },
       stdio: ['ignore', 'pipe', 'pipe'],
