@@ -1,5 +1,6 @@
 import { SimError } from './sim-error.js';
-import type { PlaceOrderRequest, SimMarket } from './venue-types.js';
+import type { Account } from './account.js';
+import type { PlaceOrderRequest, SimBalance, SimMarket, SimOrderSide } from './venue-types.js';
 
 /** Checks side, type, amount and price against the market's rules. */
 export function checkOrderShape(market: SimMarket, request: PlaceOrderRequest, reduceOnly: boolean): void {
@@ -34,4 +35,35 @@ export function checkOrderShape(market: SimMarket, request: PlaceOrderRequest, r
 export function onGrid(x: number, step: number): boolean {
   const units = x / step;
   return Math.abs(units - Math.round(units)) < 1e-6;
+}
+
+/** The margin question of a new order: what it reserves and whether it pays a taker fee now. */
+export interface FundsCheck {
+  side: SimOrderSide;
+  amount: number;
+  price: number;
+  reduceOnly: boolean;
+  taker: boolean;
+}
+
+/** Refuses (`insufficient_funds`) an order the account cannot carry. */
+export function checkFunds(account: Account, market: SimMarket, order: FundsCheck, balance: () => SimBalance): void {
+  const { side, amount, price, reduceOnly, taker } = order;
+  if (market.type === 'spot' && side === 'sell') {
+    const free = balance().assets[market.base]?.free ?? 0;
+    if (amount > free + 1e-12) {
+      throw new SimError('insufficient_funds', `selling ${amount} ${market.base} needs that much free, have ${free}`);
+    }
+    return;
+  }
+  const needed = account.newOrderMargin(market, side, amount, price, reduceOnly);
+  if (needed <= 0) return;
+  const fee = taker && market.type === 'swap' ? amount * price * market.takerFee : 0;
+  const free = balance().free;
+  if (needed + fee > free + 1e-9) {
+    throw new SimError(
+      'insufficient_funds',
+      `order needs ${(needed + fee).toFixed(2)} USD of margin, ${Math.max(0, free).toFixed(2)} USD free`,
+    );
+  }
 }

@@ -2,6 +2,9 @@ import { SimError } from './sim-error.js';
 import type { ListOrdersQuery, OrderRef, SimOrder, SimOrderStatus } from './venue-types.js';
 
 /** Binance's rule for client order ids; the in-process face keeps it so both faces agree. */
+/** Told of an order's creation, cancel or expiry. */
+export type OrderChangeListener = (execution: 'NEW' | 'CANCELED' | 'EXPIRED', order: SimOrder, at: number) => void;
+
 const CLIENT_ID_PATTERN = /^[.A-Z:/a-z0-9_-]{1,36}$/;
 
 /**
@@ -16,8 +19,12 @@ export class OrderStore {
   #nextId: number;
 
   /** @param firstId - the first numeric id handed out. */
-  constructor(firstId: number) {
+  readonly #onChange: OrderChangeListener | undefined;
+
+  /** @param onChange - told of every new, canceled and expired order (fills are the venue's to report) */
+  constructor(firstId: number, onChange?: OrderChangeListener) {
     this.#nextId = firstId;
+    this.#onChange = onChange;
   }
 
   /** The next order id, without taking it. */
@@ -41,6 +48,7 @@ export class OrderStore {
     this.#byId.set(stored.id, stored);
     this.#byClientId.set(stored.clientOrderId, stored);
     if (stored.status === 'open') this.#open.add(stored);
+    this.#onChange?.('NEW', stored, stored.timestamp);
     return stored;
   }
 
@@ -49,6 +57,8 @@ export class OrderStore {
     order.status = status;
     order.lastUpdateTimestamp = now;
     if (status !== 'open') this.#open.delete(order);
+    if (status === 'canceled') this.#onChange?.('CANCELED', order, now);
+    if (status === 'expired') this.#onChange?.('EXPIRED', order, now);
   }
 
   /** The live order (not a copy), or undefined. */

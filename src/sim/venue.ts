@@ -5,11 +5,13 @@ import { copyOrder, OrderStore } from './order-store.js';
 import { hashUniform } from './prng.js';
 import { PricePath, STEP_MS } from './price-path.js';
 import { SimError } from './sim-error.js';
-import { checkOrderShape } from './order-rules.js';
+import { checkFunds, checkOrderShape } from './order-rules.js';
+import { candleRows } from './candle-window.js';
 import { tickerOf, touchOf, type Touch } from './ticker.js';
-import { buildMarkets, cleanNumber, defaultUniverse, type MarketSpec } from './universe.js';
+import { buildMarkets, cleanNumber, defaultUniverse } from './universe.js';
+import { VenueFeed } from './venue-feed.js';
+import type { SimVenueCounters, SimVenueOptions } from './venue-options.js';
 import {
-  SIM_TIMEFRAMES,
   type ListOrdersQuery,
   type OrderRef,
   type PlaceOrderRequest,
@@ -20,44 +22,9 @@ import {
   type SimOrder,
   type SimPosition,
   type SimTicker,
-  type SimTimeframe,
 } from './venue-types.js';
 
-/** Options of {@link SimVenue}. */
-export interface SimVenueOptions {
-  /** Fixes markets, volumes, prices and ids. */
-  seed: number;
-  /** Drives the price path and matching; read on every access. */
-  clock: Clock;
-  /** Replaces the default universe (40 perpetuals, 4 spot markets). @defaultValue defaultUniverse() */
-  markets?: readonly MarketSpec[];
-  /** USD in the wallet at start. @defaultValue 10_000 */
-  startingBalanceUsd?: number;
-  /** Leverage of every swap market, capped by each market's maximum. @defaultValue 20 */
-  leverage?: number;
-  /** USD value a market can fill per 10 s price step, per side, shared by crossed orders. @defaultValue 100_000 */
-  liquidityPerStepUsd?: number;
-  /** Base slippage of market orders beyond the touch, grown by size/liquidity. @defaultValue 2 */
-  slippageBps?: number;
-  /** Quoted spread around `last` (at least one tick each side). @defaultValue 2 */
-  spreadBps?: number;
-  /** A new order stays unknown to `getOrder`/`listOrders` for this long. @defaultValue 0 */
-  visibilityDelayMs?: number;
-  /** Anchor of the price path (the day containing it opens at reference prices). @defaultValue clock.now() */
-  startMs?: number;
-}
-
-/** What the venue counted, for tests and the `/metrics` of its faces. */
-export interface SimVenueCounters {
-  ordersPlaced: number;
-  ordersRejected: number;
-  fills: number;
-  /** `getOrder`/`listOrders` answers that hid an order because of the visibility delay. */
-  hiddenByVisibilityDelay: number;
-}
-
-const DEFAULT_CANDLE_LIMIT = 500;
-const MAX_CANDLE_LIMIT = 1500;
+export type { SimVenueCounters, SimVenueOptions } from './venue-options.js';
 
 /**
  * The simulated market and its single account, independent of any exchange dialect. Every public
@@ -81,6 +48,8 @@ export class SimVenue {
   #slippageBps: number;
   #spreadBps: number;
   #visibilityDelayMs: number;
+  /** Every order change, pushed to the venue's streaming faces. */
+  readonly feed = new VenueFeed();
   readonly #counters: SimVenueCounters = { ordersPlaced: 0, ordersRejected: 0, fills: 0, hiddenByVisibilityDelay: 0 };
 
   constructor(options: SimVenueOptions) {
@@ -101,7 +70,7 @@ export class SimVenue {
     );
     this.#account = new Account(options.startingBalanceUsd ?? 10_000, options.leverage ?? 20);
     const idBase = 4_000_000_000 + Math.floor(hashUniform(options.seed, 9, 0, 0, 0) * 1e9);
-    this.#orders = new OrderStore(idBase);
+    this.#orders = new OrderStore(idBase, (execution, order, at) => this.feed.emit(execution, order, at));
     this.#nextFillId = idBase;
     this.#nextStep = Math.floor(options.clock.now() / STEP_MS);
     this.#liquidityPerStepUsd = options.liquidityPerStepUsd ?? 100_000;
@@ -113,6 +82,11 @@ export class SimVenue {
   /** The venue's clock time. */
   now(): number {
     return this.#clock.now();
+  }
+
+  /** Walks matching up to `clock.now()`, so a pushing face sees fills without being asked. */
+  advance(): void {
+    this.#sync();
   }
 
   /** Copies of the venue's counters. */
@@ -171,26 +145,7 @@ export class SimVenue {
   candles(symbol: string, timeframe: string, since?: number, limit?: number): SimCandle[] {
     this.#sync();
     const market = this.#market(symbol);
-    const tf = SIM_TIMEFRAMES[timeframe as SimTimeframe];
-    if (tf === undefined) {
-      throw new SimError('bad_request', `timeframe ${timeframe} is not one of ${Object.keys(SIM_TIMEFRAMES).join(', ')}`);
-    }
-    const count = limit ?? DEFAULT_CANDLE_LIMIT;
-    if (!Number.isInteger(count) || count < 1 || count > MAX_CANDLE_LIMIT) {
-      throw new SimError('bad_request', `limit must be an integer from 1 to ${MAX_CANDLE_LIMIT}, got ${limit}`);
-    }
-    const now = this.#clock.now();
-    const current = Math.floor(now / tf);
-    const first = since === undefined ? current - count + 1 : Math.ceil(since / tf);
-    const last = Math.min(current, first + count - 1);
-    const m = this.#index.get(market.symbol)!;
-    const upto = Math.floor(now / STEP_MS);
-    const rows: SimCandle[] = [];
-    for (let i = Math.max(0, first); i <= last; i++) {
-      const b = i < current ? this.#path.bar(m, tf, i) : this.#path.partialBar(m, tf, i, upto);
-      rows.push([i * tf, b.open, b.high, b.low, b.close, b.volume]);
-    }
-    return rows;
+    return candleRows(this.#path, this.#index.get(market.symbol)!, timeframe, this.#clock.now(), since, limit);
   }
 
   /** The account balance in USD (plus spot holdings). */
@@ -347,7 +302,7 @@ export class SimVenue {
       throw new SimError('invalid_order', `order value ${amount * touch.last} USD is below the minimum ${market.minNotional} USD`);
     }
     const reservePrice = marketable ? execPrice : request.price!;
-    this.#checkFunds(market, side, amount, reservePrice, reduceOnly, marketable);
+    checkFunds(this.#account, market, { side, amount, price: reservePrice, reduceOnly, taker: marketable }, () => this.#balance());
 
     const now = this.#clock.now();
     const order = this.#orders.add({
@@ -371,32 +326,13 @@ export class SimVenue {
     });
     this.#counters.ordersPlaced++;
     if (marketable) {
-      execute(order, market, this.#account, execPrice, amount, false, now, () => this.#fillId());
+      const fill = execute(order, market, this.#account, execPrice, amount, false, now, () => this.#fillId());
+      if (fill) this.feed.emit('TRADE', order, now, fill);
       // A marketable order never rests: what the touch could not take (reduce-only caps) expires.
       this.#orders.settle(order, order.remaining <= 0 ? 'closed' : 'expired', now);
       this.#expireIdleReduceOnly(market.symbol, now);
     }
     return order;
-  }
-
-  #checkFunds(market: SimMarket, side: SimOrder['side'], amount: number, price: number, reduceOnly: boolean, taker: boolean): void {
-    if (market.type === 'spot' && side === 'sell') {
-      const free = this.#balance().assets[market.base]?.free ?? 0;
-      if (amount > free + 1e-12) {
-        throw new SimError('insufficient_funds', `selling ${amount} ${market.base} needs that much free, have ${free}`);
-      }
-      return;
-    }
-    const needed = this.#account.newOrderMargin(market, side, amount, price, reduceOnly);
-    if (needed <= 0) return;
-    const fee = taker && market.type === 'swap' ? amount * price * market.takerFee : 0;
-    const free = this.#balance().free;
-    if (needed + fee > free + 1e-9) {
-      throw new SimError(
-        'insufficient_funds',
-        `order needs ${(needed + fee).toFixed(2)} USD of margin, ${Math.max(0, free).toFixed(2)} USD free`,
-      );
-    }
   }
 
   /** Walks the price steps finished since the last access through the resting orders. */
@@ -419,8 +355,13 @@ export class SimVenue {
         const market = this.#bySymbol.get(symbol)!;
         const bar = this.#path.bar(this.#index.get(symbol)!, STEP_MS, step);
         const end = start + STEP_MS;
+        const before = new Map(orders.map((o) => [o, o.fills.length]));
         const touched = matchStep(orders, market, bar, this.#liquidityPerStepUsd, this.#account, end, () => this.#fillId());
-        for (const o of touched) this.#afterExecution(o, end);
+        for (const o of touched) {
+          const fill = o.fills.length > (before.get(o) ?? 0) ? o.fills.at(-1) : undefined;
+          if (fill) this.feed.emit('TRADE', o, end, fill);
+          this.#afterExecution(o, end);
+        }
         if (touched.length > 0) this.#expireIdleReduceOnly(symbol, end);
       }
       if (!this.#orders.hasOpen) break;

@@ -1,0 +1,32 @@
+import { STEP_MS, type PricePath } from './price-path.js';
+import { SimError } from './sim-error.js';
+import { SIM_TIMEFRAMES, type SimCandle, type SimTimeframe } from './venue-types.js';
+
+const DEFAULT_CANDLE_LIMIT = 500;
+const MAX_CANDLE_LIMIT = 1500;
+
+/**
+ * OHLCV rows of market number `m` at time `now`, oldest first, ending with the current unfinished
+ * candle. With `since`, the candles opening at or after it; without, the latest ones.
+ * @param limit - @defaultValue 500, at most 1500
+ */
+export function candleRows(path: PricePath, m: number, timeframe: string, now: number, since?: number, limit?: number): SimCandle[] {
+  const tf = SIM_TIMEFRAMES[timeframe as SimTimeframe];
+  if (tf === undefined) {
+    throw new SimError('bad_request', `timeframe ${timeframe} is not one of ${Object.keys(SIM_TIMEFRAMES).join(', ')}`);
+  }
+  const count = limit ?? DEFAULT_CANDLE_LIMIT;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_CANDLE_LIMIT) {
+    throw new SimError('bad_request', `limit must be an integer from 1 to ${MAX_CANDLE_LIMIT}, got ${limit}`);
+  }
+  const current = Math.floor(now / tf);
+  const first = since === undefined ? current - count + 1 : Math.ceil(since / tf);
+  const last = Math.min(current, first + count - 1);
+  const upto = Math.floor(now / STEP_MS);
+  const rows: SimCandle[] = [];
+  for (let i = Math.max(0, first); i <= last; i++) {
+    const b = i < current ? path.bar(m, tf, i) : path.partialBar(m, tf, i, upto);
+    rows.push([i * tf, b.open, b.high, b.low, b.close, b.volume]);
+  }
+  return rows;
+}
