@@ -37,8 +37,7 @@ export interface AuthContext {
  * (the `signature` parameter removed), then `timestamp` against `recvWindow`.
  */
 export function verifySignedRequest(request: SignedRequest, auth: AuthContext): void {
-  if (request.apiKey === undefined || request.apiKey === '') throw BINANCE_ERRORS.missingApiKey();
-  if (!sameText(request.apiKey, auth.apiKey)) throw BINANCE_ERRORS.unknownApiKey();
+  verifyApiKey(request.apiKey, auth.apiKey);
 
   const signature = request.params.get('signature');
   if (signature === null || signature === '') throw BINANCE_ERRORS.missingParam('signature');
@@ -57,6 +56,12 @@ export function verifySignedRequest(request: SignedRequest, auth: AuthContext): 
   }
   if (timestamp > auth.nowMs + MAX_AHEAD_MS) throw BINANCE_ERRORS.timestampAhead();
   if (auth.nowMs - timestamp > recvWindow) throw BINANCE_ERRORS.timestampOutsideWindow();
+}
+
+/** Checks the `X-MBX-APIKEY` header alone (USER_STREAM endpoints such as the listenKey). */
+export function verifyApiKey(given: string | undefined, expected: string): void {
+  if (given === undefined || given === '') throw BINANCE_ERRORS.missingApiKey();
+  if (!sameText(given, expected)) throw BINANCE_ERRORS.unknownApiKey();
 }
 
 /** Signs a query the way a Binance client does (for tests and raw callers). */

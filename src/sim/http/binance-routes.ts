@@ -35,6 +35,8 @@ export interface RouteRequest {
 export interface Route {
   /** USER_DATA / TRADE endpoints need a key and a signature. */
   signed: boolean;
+  /** USER_STREAM endpoints need the API key but no signature. @defaultValue false */
+  apiKeyOnly?: boolean;
   handle(request: RouteRequest): unknown;
 }
 

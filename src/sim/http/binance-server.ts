@@ -40,13 +40,16 @@ import { SystemClock, type Clock } from '../../core/clock.js';
 import { coerceError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { SimVenue } from '../venue.js';
-import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, verifySignedRequest } from './binance-auth.js';
+import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, verifyApiKey, verifySignedRequest } from './binance-auth.js';
 import { adminRefusal, isLoopbackHost, NON_LOOPBACK_WARNING } from './admin-guard.js';
 import { BinanceApiError, BINANCE_ERRORS } from './binance-error.js';
 import { createBinanceRoutes, type Route } from './binance-routes.js';
 import { FaultController, type FaultDecision } from './fault-controller.js';
 import { describeFaultSyntax, type FaultRule } from './fault-spec.js';
 import { ServerCounters } from './server-counters.js';
+import { BinanceWsFace } from './ws/binance-ws-face.js';
+import { listenKeyRoutes } from './ws/listen-key-routes.js';
+import { ListenKeys, LISTEN_KEY_VALIDITY_MS } from './ws/listen-keys.js';
 
 export { describeFaultSyntax } from './fault-spec.js';
 export { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET } from './binance-auth.js';
@@ -79,6 +82,10 @@ export interface SimServerOptions {
   faults?: string;
   /** @defaultValue silentLogger() */
   logger?: Logger;
+  /** Websocket market data is pushed every this many ms. @defaultValue 1000 */
+  wsPushMs?: number;
+  /** A listenKey not kept alive expires after this many ms. @defaultValue 3_600_000 (Binance's hour) */
+  listenKeyValidityMs?: number;
 }
 
 /** A running sim server. */
@@ -89,6 +96,10 @@ export interface SimServer {
   readonly venue: SimVenue;
   readonly faults: FaultController;
   readonly counters: ServerCounters;
+  /** The websocket face (streams, user data), with its counters. */
+  readonly ws: BinanceWsFace;
+  /** The account's user-data listenKey. */
+  readonly listenKeys: ListenKeys;
   /** Stops listening and drops every connection (hung ones included). Idempotent. */
   close(): Promise<void>;
 }
@@ -112,7 +123,8 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     },
   });
   if (options.faults !== undefined) faults.set(options.faults);
-  const routes = createBinanceRoutes(venue, clock);
+  const listenKeys = new ListenKeys(options.listenKeyValidityMs ?? LISTEN_KEY_VALIDITY_MS);
+  const routes = new Map([...createBinanceRoutes(venue, clock), ...listenKeyRoutes(listenKeys, clock)]);
   const sockets = new Set<Socket>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -165,6 +177,15 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       if (rawBody !== '' && method !== 'GET') {
         for (const [k, v] of new URLSearchParams(rawBody)) params.append(k, v);
       }
+      if (route.apiKeyOnly) {
+        const header = req.headers['x-mbx-apikey'];
+        try {
+          verifyApiKey(Array.isArray(header) ? header[0] : header, apiKey);
+        } catch (error: unknown) {
+          counters.authFailure();
+          throw error;
+        }
+      }
       if (route.signed) {
         try {
           const header = req.headers['x-mbx-apikey'];
@@ -189,7 +210,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
 
   const admin = (method: string, path: string, rawBody: string, res: ServerResponse): void => {
     const key = `${method} ${path}`;
-    if (key === `GET ${ADMIN_PREFIX}counters`) return sendJson(res, 200, counters.snapshot());
+    if (key === `GET ${ADMIN_PREFIX}counters`) return sendJson(res, 200, { ...counters.snapshot(), ws: ws.counters });
     if (key === `POST ${ADMIN_PREFIX}counters/reset`) {
       counters.reset();
       return sendJson(res, 200, counters.snapshot());
@@ -218,6 +239,14 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+  const ws = new BinanceWsFace(server, {
+    venue,
+    clock,
+    keys: listenKeys,
+    faults,
+    logger,
+    ...(options.wsPushMs === undefined ? {} : { pushMs: options.wsPushMs }),
+  });
   // A destroyed client socket mid-request is normal under fault injection.
   server.on('clientError', (_error, socket) => socket.destroy());
 
@@ -243,8 +272,11 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     venue,
     faults,
     counters,
+    ws,
+    listenKeys,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        ws.close();
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
         server.closeAllConnections();

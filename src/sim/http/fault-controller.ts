@@ -1,4 +1,4 @@
-import { formatFaultSpec, parseFaultSpec, type FaultRule, type FaultSpec } from './fault-spec.js';
+import { formatFaultSpec, isWsRule, parseFaultSpec, type FaultRule, type FaultSpec, type WsFaultKind } from './fault-spec.js';
 import { SeededRandom } from '../prng.js';
 import type { ServerCounters } from './server-counters.js';
 
@@ -46,6 +46,31 @@ export class FaultController {
     this.#ban = undefined;
     this.#applyVisibility(parsed.visibilityMs);
     if (parsed.visibilityMs !== undefined) this.#counters.fault('visibility');
+    if (parsed.wsDelayMs !== undefined) this.#counters.fault('wsdelay');
+  }
+
+  /** The websocket message delay in force, ms (0 when none). */
+  get wsDelayMs(): number {
+    return this.#spec.wsDelayMs ?? 0;
+  }
+
+  /**
+   * Whether a websocket fault of `kind` fires now for a connection on `path` (one draw per
+   * connection and push tick, or per subscribe). Counted like request faults.
+   */
+  decideWs(kind: WsFaultKind, path: string): boolean {
+    const rules = this.#spec.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i];
+      if (!rule || rule.kind !== kind || !wsPathMatches(rule, path)) continue;
+      const call = (this.#calls[i] ?? 0) + 1;
+      this.#calls[i] = call;
+      if (rule.calls && (call < rule.calls.from || call > rule.calls.to)) continue;
+      if (rule.rate < 1 && this.#random() >= rule.rate) continue;
+      this.#counters.fault(rule.kind);
+      return true;
+    }
+    return false;
   }
 
   /** Removes every fault. */
@@ -76,7 +101,7 @@ export class FaultController {
     const rules = this.#spec.rules;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i];
-      if (!rule || !matches(rule, method, path)) continue;
+      if (!rule || isWsRule(rule) || !matches(rule, method, path)) continue;
       const call = (this.#calls[i] ?? 0) + 1;
       this.#calls[i] = call;
       if (rule.calls && (call < rule.calls.from || call > rule.calls.to)) continue;
@@ -101,3 +126,9 @@ function matches(rule: FaultRule, method: string, path: string): boolean {
   return true;
 }
 
+
+function wsPathMatches(rule: FaultRule, path: string): boolean {
+  if (!rule.paths) return true;
+  const segments = path.split('?')[0]!.split('/');
+  return rule.paths.some((p) => p === path || segments.includes(p));
+}

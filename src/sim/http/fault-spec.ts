@@ -1,17 +1,35 @@
 import { UserError } from '../../core/errors.js';
 
-/** The kinds of HTTP-level fault the sim server can inject. */
-export type FaultKind = '5xx' | '429' | '418' | 'hang' | 'reset' | 'html' | 'lost' | 'visibility';
+/** The kinds of fault the sim server can inject: HTTP-level, then websocket-level. */
+export type FaultKind =
+  | '5xx'
+  | '429'
+  | '418'
+  | 'hang'
+  | 'reset'
+  | 'html'
+  | 'lost'
+  | 'visibility'
+  | WsFaultKind
+  | 'wsdelay';
+
+/** Websocket fault kinds that fire as events (drawn per connection and push, or per subscribe). */
+export type WsFaultKind = 'wsdrop' | 'wsstall' | 'wsrefuse' | 'listenkey_expire';
+
+/** The websocket event kinds. */
+export const WS_FAULT_KINDS: readonly WsFaultKind[] = ['wsdrop', 'wsstall', 'wsrefuse', 'listenkey_expire'];
 
 /** Every fault kind, in the order they are documented. */
-export const FAULT_KINDS: readonly FaultKind[] = ['5xx', '429', '418', 'hang', 'reset', 'html', 'lost', 'visibility'];
+export const FAULT_KINDS: readonly FaultKind[] = [
+  '5xx', '429', '418', 'hang', 'reset', 'html', 'lost', 'visibility', ...WS_FAULT_KINDS, 'wsdelay',
+];
 
 /** How a `lost` fault throws the response away after the request was applied. */
 export type LostMode = 'reset' | '5xx' | 'hang';
 
 /** One parsed rule of a `--faults` spec. */
 export interface FaultRule {
-  readonly kind: Exclude<FaultKind, 'visibility'>;
+  readonly kind: Exclude<FaultKind, 'visibility' | 'wsdelay'>;
   /** Chance (0..1) that a matching request gets the fault. */
   readonly rate: number;
   /** Only matching calls numbered in this inclusive 1-based range can get the fault. */
@@ -35,6 +53,13 @@ export interface FaultSpec {
   readonly rules: readonly FaultRule[];
   /** Order-visibility delay in ms when the spec sets one; `undefined` leaves the venue's own. */
   readonly visibilityMs?: number;
+  /** Delay of every websocket data message, in ms, when the spec sets one. */
+  readonly wsDelayMs?: number;
+}
+
+/** Whether a rule is a websocket event rule (never applied to HTTP requests). */
+export function isWsRule(rule: FaultRule): rule is FaultRule & { kind: WsFaultKind } {
+  return (WS_FAULT_KINDS as readonly string[]).includes(rule.kind);
 }
 
 /** The `--faults` syntax, printed by `misso sim-server --help` and kept in sync with the parser. */
@@ -52,8 +77,15 @@ export function describeFaultSyntax(): string {
     '            html    answer 200 with an HTML page instead of JSON, request not applied',
     '            lost    apply the request, then lose the answer (as=reset default, as=5xx, as=hang)',
     '            visibility:MS  new orders stay invisible to order queries for MS milliseconds',
+    '  Websocket kinds (RATE per connection and push tick; wsrefuse per SUBSCRIBE or private dial):',
+    '            wsdrop  close the connection abnormally (the client sees code 1006)',
+    '            wsstall the connection stops sending data; pings are still answered',
+    '            wsrefuse  refuse the subscription (error -1003) or the private dial (HTTP 403)',
+    '            listenkey_expire  expire the user-data listenKey (listenKeyExpired, then close)',
+    '            wsdelay:MS  every websocket data message is sent MS milliseconds late',
     '  OPTIONS calls=N | calls=A-B   only the Nth / Ath..Bth matching request (1-based, per rule)',
-    '          path=P[|P...]         only these paths: full (/fapi/v1/order) or last segment (order)',
+    '          path=P[|P...]         only these paths: full (/fapi/v1/order) or last segment (order);',
+    '                                for websocket kinds any segment (market, public, private)',
     '          method=M[|M...]       only these HTTP methods (GET, POST, DELETE)',
     '          retry=SECS            Retry-After seconds for 429/418 (default 1)',
     '          ban=SECS              418 only: once fired, every request gets 418 for SECS (an IP ban)',
@@ -75,24 +107,31 @@ export function parseFaultSpec(spec: string): FaultSpec {
   if (text === '' || text === 'none') return { rules: [] };
   const rules: FaultRule[] = [];
   let visibilityMs: number | undefined;
+  let wsDelayMs: number | undefined;
   for (const raw of text.split(',')) {
     const ruleText = raw.trim();
     if (ruleText === '') continue;
     const [head = '', ...rest] = ruleText.split(':');
     const kindText = head.trim().toLowerCase();
-    if (kindText === 'visibility') {
-      visibilityMs = parseVisibility(ruleText, rest);
+    if (kindText === 'visibility' || kindText === 'wsdelay') {
+      const ms = parseMillis(ruleText, kindText, rest);
+      if (kindText === 'visibility') visibilityMs = ms;
+      else wsDelayMs = ms;
       continue;
     }
     rules.push(parseRule(ruleText, kindText, rest));
   }
-  return visibilityMs === undefined ? { rules } : { rules, visibilityMs };
+  return {
+    rules,
+    ...(visibilityMs === undefined ? {} : { visibilityMs }),
+    ...(wsDelayMs === undefined ? {} : { wsDelayMs }),
+  };
 }
 
-function parseVisibility(ruleText: string, rest: string[]): number {
+function parseMillis(ruleText: string, kind: string, rest: string[]): number {
   const value = rest[0];
   if (rest.length !== 1 || value === undefined || !/^\d+$/.test(value.trim())) {
-    throw new UserError(`fault rule "${ruleText}": visibility takes one whole number of milliseconds, e.g. visibility:2000`);
+    throw new UserError(`fault rule "${ruleText}": ${kind} takes one whole number of milliseconds, e.g. ${kind}:2000`);
   }
   return Number(value.trim());
 }
@@ -180,7 +219,7 @@ function parseRule(ruleText: string, kindText: string, parts: string[]): FaultRu
 }
 
 function isRuleKind(text: string): text is FaultRule['kind'] {
-  return text !== 'visibility' && (FAULT_KINDS as readonly string[]).includes(text);
+  return text !== 'visibility' && text !== 'wsdelay' && (FAULT_KINDS as readonly string[]).includes(text);
 }
 
 /** Renders a parsed spec back to the canonical text form (for logs and the admin endpoint). */
@@ -197,5 +236,6 @@ export function formatFaultSpec(spec: FaultSpec): string {
     return bits.join(':');
   });
   if (spec.visibilityMs !== undefined) parts.push(`visibility:${spec.visibilityMs}`);
+  if (spec.wsDelayMs !== undefined) parts.push(`wsdelay:${spec.wsDelayMs}`);
   return parts.length === 0 ? 'none' : parts.join(',');
 }

@@ -1,0 +1,251 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import type { Clock } from '../../../core/clock.js';
+import type { Logger } from '../../../core/logger.js';
+import type { SimOrderEvent } from '../../venue-feed.js';
+import type { SimVenue } from '../../venue.js';
+import type { SimMarket } from '../../venue-types.js';
+import type { FaultController } from '../fault-controller.js';
+import type { ListenKeys } from './listen-keys.js';
+import { MarketSnapshot, parseStream, type MarketStream } from './ws-streams.js';
+import { accountUpdate, listenKeyExpired, orderTradeUpdate } from './ws-user-format.js';
+
+/** What the websocket face counted, for tests and the admin endpoint. */
+export interface WsFaceCounters {
+  connections: number;
+  /** Connections open now. */
+  open: number;
+  messagesSent: number;
+  subscriptions: number;
+  refused: number;
+  drops: number;
+  stalls: number;
+  listenKeysExpired: number;
+}
+
+/** Options of {@link BinanceWsFace}. */
+export interface WsFaceOptions {
+  venue: SimVenue;
+  clock: Clock;
+  keys: ListenKeys;
+  faults: FaultController;
+  logger: Logger;
+  /** Market data is pushed every this many ms of wall time. @defaultValue 1000 */
+  pushMs?: number;
+}
+
+interface Connection {
+  readonly ws: WebSocket;
+  readonly path: string;
+  readonly listenKey: string | undefined;
+  readonly streams: Map<string, { stream: MarketStream; lastOpen?: number }>;
+  stalled: boolean;
+}
+
+const MARKET_PATH = /^\/(?:(?:market|public)\/)?ws(?:\/[^/]*)?$/;
+const PRIVATE_PATH = /^\/private\/ws$/;
+
+/**
+ * Binance USD-M's websocket dialect on the sim server's port: `/market/ws/N`, `/public/ws/N`
+ * and `/ws` take `SUBSCRIBE` / `UNSUBSCRIBE` / `LIST_SUBSCRIPTIONS` and push market streams;
+ * `/private/ws?listenKey=K` (or `/ws/K`) pushes the account's `ORDER_TRADE_UPDATE` and
+ * `ACCOUNT_UPDATE` as the venue produces them, and `listenKeyExpired` when the key dies.
+ * Websocket faults (wsdrop, wsstall, wsrefuse, listenkey_expire, wsdelay) come from the
+ * server's {@link FaultController}.
+ */
+export class BinanceWsFace {
+  readonly #wss = new WebSocketServer({ noServer: true });
+  readonly #opts: WsFaceOptions;
+  readonly #connections = new Set<Connection>();
+  readonly #marketsByLowerId: Map<string, SimMarket>;
+  readonly #swaps: SimMarket[];
+  readonly #timer: NodeJS.Timeout;
+  readonly #unsubscribeFeed: () => void;
+  readonly #counters: WsFaceCounters = {
+    connections: 0, open: 0, messagesSent: 0, subscriptions: 0, refused: 0, drops: 0, stalls: 0, listenKeysExpired: 0,
+  };
+
+  constructor(server: Server, options: WsFaceOptions) {
+    this.#opts = options;
+    this.#swaps = options.venue.listMarkets().filter((m) => m.type === 'swap');
+    this.#marketsByLowerId = new Map(this.#swaps.map((m) => [m.id.toLowerCase(), m]));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
+    this.#timer = setInterval(() => this.#push(), options.pushMs ?? 1000);
+    this.#timer.unref();
+    this.#unsubscribeFeed = options.venue.feed.subscribe((events) => this.#userEvents(events));
+  }
+
+  /** Copies of the counters. */
+  get counters(): WsFaceCounters {
+    return { ...this.#counters, open: this.#connections.size };
+  }
+
+  /** Stops pushing and drops every connection. */
+  close(): void {
+    clearInterval(this.#timer);
+    this.#unsubscribeFeed();
+    for (const c of this.#connections) c.ws.terminate();
+    this.#wss.close();
+  }
+
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://sim.invalid');
+    const path = url.pathname;
+    const now = this.#opts.clock.now();
+    let listenKey: string | undefined;
+    if (PRIVATE_PATH.test(path)) listenKey = url.searchParams.get('listenKey') ?? '';
+    else if (!MARKET_PATH.test(path)) return refuse(socket, 404, 'Not Found');
+    else {
+      const tail = /^\/ws\/([0-9a-zA-Z]{20,})$/.exec(path)?.[1];
+      if (tail !== undefined) listenKey = tail;
+    }
+    if (listenKey !== undefined) {
+      if (!this.#opts.keys.isValid(listenKey, now)) return refuse(socket, 400, 'Bad Request');
+      if (this.#opts.faults.decideWs('wsrefuse', path)) {
+        this.#counters.refused++;
+        return refuse(socket, 403, 'Forbidden');
+      }
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, path, listenKey));
+  }
+
+  #accept(ws: WebSocket, path: string, listenKey: string | undefined): void {
+    const conn: Connection = { ws, path, listenKey, streams: new Map(), stalled: false };
+    this.#connections.add(conn);
+    this.#counters.connections++;
+    ws.on('message', (data: RawData) => this.#request(conn, data));
+    ws.on('close', () => this.#connections.delete(conn));
+    ws.on('error', () => ws.terminate());
+  }
+
+  #request(conn: Connection, data: RawData): void {
+    let message: { method?: unknown; params?: unknown; id?: unknown };
+    try {
+      message = JSON.parse(rawText(data)) as typeof message;
+    } catch {
+      return this.#reply(conn, { error: { code: 3, msg: 'Invalid JSON' }, id: null });
+    }
+    const id = message.id ?? null;
+    const params = Array.isArray(message.params) ? message.params.filter((p): p is string => typeof p === 'string') : [];
+    switch (message.method) {
+      case 'SUBSCRIBE': {
+        if (this.#opts.faults.decideWs('wsrefuse', conn.path)) {
+          this.#counters.refused++;
+          return this.#reply(conn, { error: { code: -1003, msg: 'Too many subscriptions (misso sim-server: wsrefuse).' }, id });
+        }
+        const parsed = params.map((name) => [name, parseStream(name, this.#marketsByLowerId)] as const);
+        const bad = parsed.find(([, s]) => s === undefined);
+        if (bad) return this.#reply(conn, { error: { code: 2, msg: `Invalid request: unknown stream ${bad[0]}` }, id });
+        this.#reply(conn, { result: null, id });
+        const fresh: string[] = [];
+        for (const [name, stream] of parsed) {
+          if (!conn.streams.has(name)) fresh.push(name);
+          conn.streams.set(name, { stream: stream! });
+          this.#counters.subscriptions++;
+        }
+        // The first message goes out at once, so a watcher does not wait a whole push period.
+        if (fresh.length > 0) this.#pushTo(conn, this.#snapshot(), fresh);
+        return;
+      }
+      case 'UNSUBSCRIBE':
+        for (const name of params) conn.streams.delete(name);
+        return this.#reply(conn, { result: null, id });
+      case 'LIST_SUBSCRIPTIONS':
+        return this.#reply(conn, { result: [...conn.streams.keys()], id });
+      case 'SET_PROPERTY':
+        return this.#reply(conn, { result: null, id });
+      case 'GET_PROPERTY':
+        return this.#reply(conn, { result: false, id });
+      default:
+        return this.#reply(conn, { error: { code: 1, msg: 'Invalid request: unknown method' }, id });
+    }
+  }
+
+  #snapshot(): MarketSnapshot {
+    return new MarketSnapshot(this.#opts.venue, this.#swaps, this.#opts.clock.now());
+  }
+
+  /** One push tick: faults, listenKey expiry, then market data to every live market connection. */
+  #push(): void {
+    const { venue, clock, keys, faults } = this.#opts;
+    const now = clock.now();
+    venue.advance();
+    if (keys.current(now) !== undefined && faults.decideWs('listenkey_expire', '/private/ws')) keys.expire(now);
+    const snapshot = this.#snapshot();
+    for (const conn of [...this.#connections]) {
+      if (faults.decideWs('wsdrop', conn.path)) {
+        this.#counters.drops++;
+        conn.ws.terminate();
+        continue;
+      }
+      if (!conn.stalled && faults.decideWs('wsstall', conn.path)) {
+        this.#counters.stalls++;
+        conn.stalled = true;
+      }
+      if (conn.listenKey !== undefined) {
+        if (!keys.isValid(conn.listenKey, now)) this.#expire(conn, now);
+        continue;
+      }
+      this.#pushTo(conn, snapshot, [...conn.streams.keys()]);
+    }
+  }
+
+  #pushTo(conn: Connection, snapshot: MarketSnapshot, names: readonly string[]): void {
+    for (const name of names) {
+      const entry = conn.streams.get(name);
+      if (!entry) continue;
+      const { messages, open } = snapshot.messages(entry.stream, entry.lastOpen);
+      if (open !== undefined) entry.lastOpen = open;
+      for (const m of messages) this.#send(conn, m);
+    }
+  }
+
+  #expire(conn: Connection, now: number): void {
+    this.#counters.listenKeysExpired++;
+    this.#send(conn, listenKeyExpired(conn.listenKey!, now), true);
+    const ws = conn.ws;
+    this.#connections.delete(conn);
+    setTimeout(() => ws.close(1000, 'listenKey expired'), this.#opts.faults.wsDelayMs + 10).unref();
+  }
+
+  #userEvents(events: readonly SimOrderEvent[]): void {
+    const { venue, clock, keys } = this.#opts;
+    const now = clock.now();
+    const privates = [...this.#connections].filter((c) => c.listenKey !== undefined && keys.isValid(c.listenKey, now));
+    if (privates.length === 0) return;
+    const messages: unknown[] = events.map((e) => orderTradeUpdate(venue.market(e.order.symbol), e, now));
+    const traded = [...new Set(events.filter((e) => e.execution === 'TRADE').map((e) => e.order.symbol))];
+    if (traded.length > 0) {
+      messages.push(accountUpdate(venue.balance(), traded.map((s) => venue.market(s)), venue.positions(traded), now));
+    }
+    for (const conn of privates) for (const m of messages) this.#send(conn, m);
+  }
+
+  #reply(conn: Connection, body: unknown): void {
+    this.#send(conn, body, true);
+  }
+
+  /** Sends one message unless the connection stalled (replies to requests still go out). */
+  #send(conn: Connection, body: unknown, control = false): void {
+    if (conn.stalled && !control) return;
+    const text = JSON.stringify(body);
+    const delay = this.#opts.faults.wsDelayMs;
+    const write = (): void => {
+      if (conn.ws.readyState !== WebSocket.OPEN) return;
+      conn.ws.send(text);
+      this.#counters.messagesSent++;
+    };
+    if (delay > 0) setTimeout(write, delay).unref();
+    else write();
+  }
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}

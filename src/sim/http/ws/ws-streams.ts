@@ -1,0 +1,101 @@
+import type { SimVenue } from '../../venue.js';
+import { SIM_TIMEFRAMES, type SimMarket, type SimTimeframe } from '../../venue-types.js';
+import { bookTickerEvent, klineEvent, markPriceEvent, miniTickerEvent, tickerEvent } from './ws-market-format.js';
+
+/** One market stream a client can subscribe to. */
+export type MarketStream =
+  | { kind: 'kline'; market: SimMarket; interval: SimTimeframe }
+  | { kind: 'ticker' | 'miniTicker' | 'bookTicker' | 'markPrice'; market: SimMarket }
+  | { kind: 'allTickers' | 'allMiniTickers' | 'allMarkPrices' };
+
+const SINGLE = /^([a-z0-9_]+)@(kline_([0-9a-zA-Z]+)|ticker|miniTicker|bookTicker|markPrice(?:@1s)?)$/;
+
+/**
+ * Parses a Binance stream name (`btcusd@kline_1m`, `!miniTicker@arr`, …) against the venue's
+ * perpetuals; `undefined` for a name the sim does not serve.
+ */
+export function parseStream(name: string, marketsByLowerId: ReadonlyMap<string, SimMarket>): MarketStream | undefined {
+  if (name === '!ticker@arr') return { kind: 'allTickers' };
+  if (name === '!miniTicker@arr') return { kind: 'allMiniTickers' };
+  if (name === '!markPrice@arr' || name === '!markPrice@arr@1s') return { kind: 'allMarkPrices' };
+  const match = SINGLE.exec(name);
+  const market = match ? marketsByLowerId.get(match[1]!) : undefined;
+  if (!match || !market) return undefined;
+  const channel = match[2]!;
+  if (channel.startsWith('kline_')) {
+    const interval = match[3]!;
+    return interval in SIM_TIMEFRAMES ? { kind: 'kline', market, interval: interval as SimTimeframe } : undefined;
+  }
+  if (channel.startsWith('markPrice')) return { kind: 'markPrice', market };
+  return { kind: channel as 'ticker' | 'miniTicker' | 'bookTicker', market };
+}
+
+/**
+ * Builds the payloads of one push of market data, sharing work between connections: each
+ * ticker is computed at most once per push.
+ */
+export class MarketSnapshot {
+  readonly #venue: SimVenue;
+  readonly #now: number;
+  readonly #tickers = new Map<string, ReturnType<SimVenue['ticker']>>();
+  #all: ReturnType<SimVenue['tickers']> | undefined;
+  readonly #swaps: readonly SimMarket[];
+  #bookUpdateId: number;
+
+  constructor(venue: SimVenue, swaps: readonly SimMarket[], nowMs: number) {
+    this.#venue = venue;
+    this.#now = nowMs;
+    this.#swaps = swaps;
+    this.#bookUpdateId = nowMs;
+  }
+
+  /**
+   * The messages of `stream`. A kline stream whose candle rolled over since `lastOpen` first
+   * repeats the finished candle (closed, `x: true`), so a client never misses a candle's end.
+   */
+  messages(stream: MarketStream, lastOpen?: number): { messages: unknown[]; open?: number } {
+    switch (stream.kind) {
+      case 'kline': {
+        const tf = SIM_TIMEFRAMES[stream.interval];
+        const rows = this.#venue.candles(stream.market.symbol, stream.interval, undefined, 2);
+        const current = rows.at(-1)!;
+        const out: unknown[] = [];
+        const previous = rows.at(-2);
+        if (previous && lastOpen !== undefined && lastOpen < current[0]) {
+          out.push(klineEvent(stream.market, previous, stream.interval, tf, this.#now));
+        }
+        out.push(klineEvent(stream.market, current, stream.interval, tf, this.#now));
+        return { messages: out, open: current[0] };
+      }
+      case 'ticker':
+        return { messages: [tickerEvent(stream.market, this.#ticker(stream.market))] };
+      case 'miniTicker':
+        return { messages: [miniTickerEvent(stream.market, this.#ticker(stream.market))] };
+      case 'bookTicker':
+        return { messages: [bookTickerEvent(stream.market, this.#ticker(stream.market), ++this.#bookUpdateId)] };
+      case 'markPrice':
+        return { messages: [markPriceEvent(stream.market, this.#ticker(stream.market))] };
+      case 'allTickers':
+        return { messages: [this.#everyTicker().map(([m, t]) => tickerEvent(m, t))] };
+      case 'allMiniTickers':
+        return { messages: [this.#everyTicker().map(([m, t]) => miniTickerEvent(m, t))] };
+      case 'allMarkPrices':
+        return { messages: [this.#everyTicker().map(([m, t]) => markPriceEvent(m, t))] };
+    }
+  }
+
+  #ticker(market: SimMarket): ReturnType<SimVenue['ticker']> {
+    let t = this.#tickers.get(market.symbol);
+    if (!t) {
+      t = this.#venue.ticker(market.symbol);
+      this.#tickers.set(market.symbol, t);
+    }
+    return t;
+  }
+
+  #everyTicker(): [SimMarket, ReturnType<SimVenue['ticker']>][] {
+    this.#all ??= this.#venue.tickers(this.#swaps.map((m) => m.symbol));
+    const all = this.#all;
+    return this.#swaps.map((m, i) => [m, all[i]!]);
+  }
+}
