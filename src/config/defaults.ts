@@ -11,6 +11,7 @@ export const DEFAULT_EXCHANGE_CONFIG: Readonly<ExchangeConfig> = Object.freeze({
   sim: {},
   rateBudget: Object.freeze({ capacity: null, windowMs: 1000, enabled: true }),
   timeoutMs: 10_000,
+  stream: 'auto',
 });
 
 /** A normalised `exchange:` config: the defaults with `overrides` on top (tests, benchmarks, code). */

@@ -88,6 +88,8 @@ function normaliseTask(key: string, task: RawTask, posAt: PosAt): TaskConfig {
         normaliseSubtask(subKey, sub, posAt(['tasks', key, 'subtasks', subKey])),
       ),
       maxAgeSecs: task.max_age_secs ?? (freq === null ? null : 3 * freq),
+      stallAfterSecs: task.stall_after_secs ?? null,
+      reconcileSecs: task.reconcile_secs ?? null,
       options,
     },
     posAt(['tasks', key]),
@@ -128,6 +130,7 @@ function normaliseExchange(ex: RawExchange): ExchangeConfig {
       enabled: ex.rate_budget?.enabled ?? d.rateBudget.enabled,
     },
     timeoutMs: ex.timeout_ms ?? d.timeoutMs,
+    stream: ex.stream ?? d.stream ?? 'auto',
   };
 }
 

@@ -32,6 +32,8 @@ export const TASK_KEYS = [
   'subtasks',
   'timeout_secs',
   'max_age_secs',
+  'stall_after_secs',
+  'reconcile_secs',
 ] as const;
 
 /** One entry under `tasks:`; extra keys pass through as options. An empty entry means all defaults. */
@@ -45,6 +47,8 @@ export const taskSchema = z
     subtasks: z.record(z.string(), subtaskSchema).nullable().optional(),
     timeout_secs: positive.nullable().optional(),
     max_age_secs: positive.nullable().optional(),
+    stall_after_secs: positive.nullable().optional(),
+    reconcile_secs: positive.nullable().optional(),
   })
   .nullable();
 
@@ -66,6 +70,7 @@ export const EXCHANGE_KEYS = [
   'password',
   'rate_budget',
   'timeout_ms',
+  'stream',
 ] as const;
 
 /** `exchange:`; with `id: sim` (or no id) any other key is a sim knob, checked in validate.ts otherwise. */
@@ -86,6 +91,7 @@ export const exchangeSchema = z.looseObject({
     .nullable()
     .optional(),
   timeout_ms: z.number().int().positive().optional(),
+  stream: z.enum(['auto', 'on', 'off']).optional(),
 });
 
 /** pino's level names. */

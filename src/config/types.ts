@@ -49,6 +49,13 @@ export interface TaskConfig {
   subtasks: SubtaskConfig[];
   /** Maximum age of the attributes this task feeds. @defaultValue 3 × freq */
   maxAgeSecs: number | null;
+  /**
+   * With streaming: a stream this task's state comes from that is silent this long is torn down
+   * and resubscribed. @defaultValue derived from the stream's cadence (see src/streams)
+   */
+  stallAfterSecs?: number | null;
+  /** With a healthy stream: REST reconciles this often instead of every `freq`. @defaultValue 10 × freq */
+  reconcileSecs?: number | null;
   /** Every other key of the task, for kind-specific options (`message`, `timeframe`, …). */
   options: Readonly<Record<string, unknown>>;
   pos?: SourcePos;
@@ -81,6 +88,8 @@ export interface ExchangeConfig {
   rateBudget: RateBudgetConfig;
   /** Per-call timeout. @defaultValue 10000 */
   timeoutMs: number;
+  /** `auto` streams wherever the exchange class has the `watch*` method; `on` requires it; `off` polls. @defaultValue 'auto' */
+  stream?: 'auto' | 'on' | 'off';
 }
 
 /** The `logging:` section. */

@@ -88,6 +88,7 @@ describe('the seed config (examples/seed-config.yaml)', () => {
       sim: {},
       rateBudget: { capacity: null, windowMs: 1000, enabled: true },
       timeoutMs: 10000,
+      stream: 'auto',
     });
     expect(cfg.logging).toEqual({ level: 'info', file: null });
     expect(cfg.storage).toEqual({ path: './misso.db' });
