@@ -29,7 +29,14 @@ type ExchangeClass = new (config: Record<string, unknown>) => Exchange;
 export async function createExchange(cfg: ExchangeConfig, deps: ExchangeFactoryDeps): Promise<Exchange> {
   const exchange = cfg.id === 'sim' ? buildSim(cfg, deps) : buildCcxt(cfg, deps);
   instrumentHttpErrors(exchange, () => deps.clock.now());
+  if (cfg.id !== 'sim') await prepareWebsockets(exchange);
   return exchange;
+}
+
+/** ccxt dials `ws://` URLs (a local sim-server) only after loading its proxy agent. */
+async function prepareWebsockets(exchange: Exchange): Promise<void> {
+  const ws = (exchange.urls as { api?: { ws?: unknown } } | undefined)?.api?.ws;
+  if (ws !== undefined && /"ws:\/\//.test(JSON.stringify(ws))) await exchange.loadHttpProxyAgent();
 }
 
 /**
@@ -56,7 +63,8 @@ function buildSim(cfg: ExchangeConfig, deps: ExchangeFactoryDeps, venue?: SimVen
 }
 
 function buildCcxt(cfg: ExchangeConfig, deps: ExchangeFactoryDeps): Exchange {
-  const ExchangeCtor = ccxtClass(cfg.id);
+  // ccxt.pro's class of an id is its REST class plus the watch* methods; streaming needs it.
+  const ExchangeCtor = (cfg.stream ?? 'auto') === 'off' ? ccxtClass(cfg.id) : (ccxtProClass(cfg.id) ?? ccxtClass(cfg.id));
   // The config's `options:` is ccxt's exchange-specific `options` object (fetchCurrencies,
   // defaultType, …), not the constructor's top level, where a key would shadow a method.
   // Reconciliation lists the account's open orders without a symbol on purpose (to adopt orders
@@ -78,6 +86,13 @@ function buildCcxt(cfg: ExchangeConfig, deps: ExchangeFactoryDeps): Exchange {
     'built ccxt exchange',
   );
   return exchange;
+}
+
+/** The ccxt.pro (websocket) class for `id`, if ccxt has one. */
+export function ccxtProClass(id: string): ExchangeClass | undefined {
+  const registry = ccxt.pro as unknown as Record<string, unknown>;
+  const ctor = Object.hasOwn(registry, id) ? registry[id] : undefined;
+  return typeof ctor === 'function' ? (ctor as ExchangeClass) : undefined;
 }
 
 /** The ccxt class for `id`, or a UserError that lists the closest ccxt ids. */

@@ -26,7 +26,8 @@ describe('createExchange for ccxt ids', () => {
       }),
       deps,
     );
-    expect(ex).toBeInstanceOf(ccxt.binanceusdm);
+    // Streaming is on by default: the ccxt.pro class (REST plus watch*).
+    expect(ex).toBeInstanceOf(ccxt.pro.binanceusdm);
     expect(ex.apiKey).toBe('k');
     expect(ex.timeout).toBe(1234);
     expect(ex.enableRateLimit).toBe(false);
@@ -34,9 +35,19 @@ describe('createExchange for ccxt ids', () => {
     const api = ex.urls['api'] as Record<string, string>;
     expect(api['fapiPublic']).toBe('http://127.0.0.1:8555/fapi/v1');
     expect(api['fapiPrivateV3']).toBe('http://127.0.0.1:8555/fapi/v3');
-    expect(Object.values(api).every((u) => u.startsWith('http://127.0.0.1:8555/'))).toBe(true);
+    const { ws, ...rest } = api as Record<string, unknown>;
+    expect(Object.values(rest).every((u) => typeof u === 'string' && u.startsWith('http://127.0.0.1:8555/'))).toBe(true);
+    // Websocket URLs follow the origin with ws://, keeping their paths.
+    expect((ws as Record<string, unknown>)['future']).toBe('ws://127.0.0.1:8555/ws');
     // Only `api` moved.
     expect(ex.urls['www']).toBe(new ccxt.binanceusdm().urls['www']);
+  });
+
+  it('builds the plain REST class with stream: off', async () => {
+    const ex = await createExchange(exchangeConfig({ id: 'binanceusdm', stream: 'off' }), deps);
+    expect(ex).toBeInstanceOf(ccxt.binanceusdm);
+    expect(ex).not.toBeInstanceOf(ccxt.pro.binanceusdm);
+    expect(ex.has['watchTickers']).toBeFalsy();
   });
 
   it('deep-merges an object `urls` into the class URLs', async () => {
