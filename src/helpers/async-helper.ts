@@ -21,6 +21,7 @@ import {
 import { mapLimit } from './map-limit.js';
 import { range_from_ohlcv } from './pivots.js';
 import { parseWatchListFilter, passesRules } from './watch-list-filter.js';
+import { streamCacheOf } from '../streams/stream-cache.js';
 
 /** Timeframes `get_current_ranges` tries, shortest first. */
 const RANGE_TIMEFRAMES: readonly string[] = ['1m', '5m', '15m', '1h', '4h', '1d'];
@@ -95,6 +96,9 @@ export async function get_last_prices_from_watch_list(
 ): Promise<Record<string, number>> {
   const symbols = [...(wl ?? [])];
   if (symbols.length === 0) return {};
+  // A healthy ticker stream already holds every price: no request.
+  const streamed = streamCacheOf(exchange)?.prices(symbols);
+  if (streamed) return streamed;
   const tickers =
     exchange.has['fetchTickers'] === false
       ? await mapLimit(symbols, DEFAULT_CONCURRENCY, (s) => exchange.fetchTicker(s))
@@ -144,7 +148,16 @@ export async function get_ohlcv_data(
   const symbols = [...(wl ?? [])];
   const count = Number(limit);
   if (!Number.isInteger(count) || count < 1) throw new TypeError(`get_ohlcv_data: limit must be a positive integer, got ${String(limit)}`);
-  const rows = await mapLimit(symbols, concurrency, (s) => exchange.fetchOHLCV(s, timeframe, undefined, count));
+  const cache = streamCacheOf(exchange);
+  // Windows the candle stream keeps answer without a request; the others are fetched once and
+  // handed to the stream, which keeps them up to date from then on.
+  const rows = await mapLimit(symbols, concurrency, async (s) => {
+    const streamed = cache?.candles(s, timeframe, count);
+    if (streamed) return streamed as OHLCV[];
+    const fetched = await exchange.fetchOHLCV(s, timeframe, undefined, count);
+    cache?.seedCandles(s, timeframe, fetched as number[][], count);
+    return fetched;
+  });
   const result: Record<string, OHLCV[]> = {};
   symbols.forEach((symbol, i) => {
     result[symbol] = rows[i] ?? [];

@@ -9,11 +9,12 @@ import { DEFAULT_ORDER_TIMING, type OrdersContext, type OrderTiming } from './co
 import { OrderExecutor } from './executor.js';
 import { prepareIntent } from './intent-market.js';
 import type { OrderJournal } from './journal.js';
-import type { Order } from './order.js';
+import type { CcxtOrderLike, Order } from './order.js';
 import { OrderBook, type IsOpenOrders, type NotifyFn, type OrderManagerEvents } from './order-book.js';
 import { PendingOrderQueue } from './queue.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { Resolver } from './resolver.js';
+import { applyStreamOrder } from './stream-apply.js';
 import { OrderTracker } from './tracker.js';
 import type { OrderStatus } from './transitions.js';
 
@@ -183,6 +184,14 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
   /** `t_get_open_orders`: rebuilds `is_open_orders` from the exchange. */
   refreshIsOpenOrders(signal?: AbortSignal): Promise<number> {
     return this.#tracker.refreshIsOpenOrders(signal);
+  }
+
+  /**
+   * Applies one order update from the user stream (ccxt `watchOrders`), through the same
+   * transitions and journal as a polled answer; keeps `is_open_orders` in step.
+   */
+  applyStreamOrder(raw: CcxtOrderLike): boolean {
+    return applyStreamOrder(this.#ctx, raw);
   }
 
   /** Reconciles memory and journal with the exchange (start, and after every restart). */

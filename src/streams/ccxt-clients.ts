@@ -1,0 +1,53 @@
+import { NetworkError, type Exchange } from 'ccxt';
+
+/** The parts of a ccxt websocket client this module touches. */
+interface WsClientLike {
+  url: string;
+  subscriptions?: Record<string, unknown>;
+  error?: unknown;
+  connection?: { terminate?: () => void; close?: () => void };
+  reset?: (error: unknown) => void;
+  isOpen?: () => boolean;
+}
+
+function clientsOf(exchange: Exchange): Record<string, WsClientLike> {
+  const clients = (exchange as unknown as { clients?: Record<string, WsClientLike> }).clients;
+  return clients ?? {};
+}
+
+/** Every websocket client of `exchange` for which `owns(url, subscriptionKeys)` holds. */
+export function findClients(exchange: Exchange, owns: (url: string, subscriptions: readonly string[]) => boolean): WsClientLike[] {
+  return Object.values(clientsOf(exchange)).filter((c) => owns(c.url, Object.keys(c.subscriptions ?? {})));
+}
+
+/** Whether some client that `owns` matches is connected. */
+export function hasOpenClient(exchange: Exchange, owns: (url: string, subscriptions: readonly string[]) => boolean): boolean {
+  return findClients(exchange, owns).some((c) => c.isOpen?.() === true);
+}
+
+/**
+ * Drops the matching clients the hard way: forgotten by the exchange (so the next watch call
+ * dials afresh), pending watches rejected with a NetworkError, and the socket terminated, not
+ * closed politely (a stalled server may never answer the close handshake).
+ */
+export function dropClients(
+  exchange: Exchange,
+  owns: (url: string, subscriptions: readonly string[]) => boolean,
+  reason: string,
+): number {
+  const all = clientsOf(exchange);
+  const matching = findClients(exchange, owns);
+  for (const client of matching) {
+    delete all[client.url];
+    const error = new NetworkError(reason);
+    client.error = error;
+    client.reset?.(error);
+    try {
+      if (client.connection?.terminate) client.connection.terminate();
+      else client.connection?.close?.();
+    } catch {
+      // Already closed: nothing to drop.
+    }
+  }
+  return matching.length;
+}

@@ -1,0 +1,41 @@
+import type { Exchange } from 'ccxt';
+import type { MissoConfig } from '../config/types.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { StateStore } from '../engine/state.js';
+import type { ExchangeSession } from '../exchange/types.js';
+import type { OrderManager } from '../orders/manager.js';
+import { StreamManager } from './stream-manager.js';
+
+/** What the updater hands over to start streaming. */
+export interface EngineStreamParts {
+  config: MissoConfig;
+  session: ExchangeSession;
+  state: StateStore;
+  orders: OrderManager;
+  clock: Clock;
+  logger: Logger;
+  notify: (text: string, level: 'info' | 'warn', key?: string) => void;
+  runTask: (name: string) => Promise<void>;
+}
+
+/**
+ * The updater's stream manager for its config, or null when nothing streams. Watch calls go to
+ * the session's current instance directly: they are not REST requests, so neither the restart
+ * gate nor the rate budget applies.
+ */
+export function createEngineStreams(parts: EngineStreamParts): StreamManager | null {
+  const session = parts.session as ExchangeSession & { instance?: Exchange };
+  return StreamManager.create({
+    mode: parts.config.exchange.stream ?? 'auto',
+    tasks: parts.config.tasks,
+    exchange: session.exchange,
+    instance: () => session.instance ?? session.exchange,
+    state: parts.state,
+    orders: parts.orders,
+    clock: parts.clock,
+    logger: parts.logger.child({ part: 'streams' }),
+    notify: parts.notify,
+    runTask: parts.runTask,
+  });
+}

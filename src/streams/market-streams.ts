@@ -1,0 +1,105 @@
+import type { Exchange, OHLCV, Tickers } from 'ccxt';
+import type { TaskConfig } from '../config/types.js';
+import { mergeCandles, type CandleRow } from '../tasks/update-candles.js';
+import { numberOption, outAttr, stringOption, watchList } from '../tasks/attr.js';
+import type { StreamSpec } from './stream-loop.js';
+import { WS_SOURCE, type StreamContext } from './stream-context.js';
+
+/**
+ * The tickers stream: ccxt's `watchTickers()` with no symbols, which is the venue's one
+ * all-market stream (`!miniTicker@arr` on Binance). Every price goes to the helpers' cache; the
+ * watch list's go to `last_price` (or the task's `out`).
+ */
+export function tickersStream(ctx: StreamContext, task: TaskConfig | undefined): StreamSpec<Tickers> {
+  const attr = task ? outAttr(task, 'last_price') : 'last_price';
+  const wlAttr = task ? stringOption(task, 'watch_list', 'watch_list') : 'watch_list';
+  return {
+    name: 'tickers',
+    watch: (ex: Exchange) => ex.watchTickers(),
+    apply: (tickers) => {
+      const now = ctx.clock.now();
+      for (const t of Object.values(tickers)) {
+        const last = t.last ?? t.close;
+        if (typeof t.symbol === 'string' && typeof last === 'number' && Number.isFinite(last)) ctx.cache.setPrice(t.symbol, last, now);
+      }
+      if (!task) return;
+      const prices: Record<string, number> = {};
+      for (const symbol of watchList(ctx.state.get(wlAttr))) {
+        const last = tickers[symbol]?.last ?? tickers[symbol]?.close;
+        if (typeof last === 'number' && Number.isFinite(last)) prices[symbol] = last;
+      }
+      if (Object.keys(prices).length > 0) ctx.state.merge(attr, prices, WS_SOURCE);
+    },
+    ...(task ? { gapFill: () => ctx.runTask(task.name) } : {}),
+    ownsClient: (_url, subs) => subs.some((s) => s.startsWith('tickers:') || s.startsWith('ticker:')),
+  };
+}
+
+/** One symbol × timeframe window the candle stream keeps. */
+export interface CandleWindow {
+  timeframe: string;
+  limit: number;
+  /** The state attribute (a `t_update_candles` task's `out`), or null for a helper's cache only. */
+  attr: string | null;
+}
+
+/** The candle windows a config asks for: `t_update_candles` tasks and `get_ohlcv_data` subtasks. */
+export function candleWindows(tasks: readonly TaskConfig[], kindOf: (t: TaskConfig) => string): CandleWindow[] {
+  const out: CandleWindow[] = [];
+  for (const t of tasks) {
+    if (kindOf(t) === 't_update_candles') {
+      out.push({ timeframe: stringOption(t, 'timeframe', '1m'), limit: numberOption(t, 'limit', 1000), attr: outAttr(t, 'ohlcs') });
+    }
+    for (const sub of t.subtasks) {
+      if (sub.method !== 'get_ohlcv_data') continue;
+      const [, , tf, limit] = sub.inputArgs;
+      out.push({ timeframe: typeof tf === 'string' ? tf : '1m', limit: Number(limit ?? 1000) || 1000, attr: null });
+    }
+  }
+  return out;
+}
+
+/**
+ * The candles stream: ccxt's `watchOHLCVForSymbols` over the watch list and every timeframe a
+ * window needs, merged into the same windows `t_update_candles` keeps (state) and into the
+ * helpers' cache. After a gap the windows are refilled by REST.
+ */
+export function candlesStream(ctx: StreamContext, windows: readonly CandleWindow[], candleTask: TaskConfig | undefined): StreamSpec<Record<string, Record<string, OHLCV[]>>> {
+  const timeframes = [...new Set(windows.map((w) => w.timeframe))];
+  ctx.cache.followsCandles = (_symbol, timeframe) => timeframes.includes(timeframe);
+  return {
+    name: 'candles',
+    watch: async (ex: Exchange) => {
+      const symbols = watchList(ctx.state.get('watch_list'));
+      if (symbols.length === 0) {
+        await ctx.idle();
+        return {};
+      }
+      const pairs = symbols.flatMap((s) => timeframes.map((tf) => [s, tf]));
+      return (await ex.watchOHLCVForSymbols(pairs)) as unknown as Record<string, Record<string, OHLCV[]>>;
+    },
+    apply: (bySymbol) => {
+      for (const [symbol, byTf] of Object.entries(bySymbol)) {
+        for (const [timeframe, raw] of Object.entries(byTf)) {
+          const rows = raw.map((r) => r.map(Number) as CandleRow);
+          for (const w of windows) {
+            if (w.timeframe !== timeframe) continue;
+            if (w.attr === null) {
+              ctx.cache.mergeCandles(symbol, timeframe, rows, w.limit);
+              continue;
+            }
+            const all = ctx.state.get<Record<string, CandleRow[]> | null>(w.attr) ?? {};
+            // Only windows REST filled once: a stream delivery alone is not 1000 candles.
+            const have = all[symbol];
+            if (have) ctx.state.merge(w.attr, { [symbol]: mergeCandles(have, rows, w.limit) }, WS_SOURCE);
+          }
+        }
+      }
+    },
+    gapFill: async () => {
+      ctx.cache.clearCandles();
+      if (candleTask) await ctx.runTask(candleTask.name);
+    },
+    ownsClient: (_url, subs) => subs.some((s) => s.startsWith('ohlcv::')),
+  };
+}

@@ -1,0 +1,79 @@
+import { mergeCandles, type CandleRow } from '../tasks/update-candles.js';
+
+/**
+ * The latest streamed market data, for the seed's helpers (`get_last_prices_from_watch_list`,
+ * `get_ohlcv_data`): they answer from here, in the same shapes, while the stream is healthy.
+ * Found by the exchange object the helper is given (`self.aftx`).
+ */
+export class StreamCache {
+  readonly #prices = new Map<string, { last: number; at: number }>();
+  readonly #candles = new Map<string, number[][]>();
+  /** Whether the tickers stream is healthy now. */
+  tickersHealthy: () => boolean = () => false;
+  /** Whether the candles stream is healthy now. */
+  candlesHealthy: () => boolean = () => false;
+
+  /** Records a streamed last price. */
+  setPrice(symbol: string, last: number, at: number): void {
+    this.#prices.set(symbol, { last, at });
+  }
+
+  /** `{symbol: last}` for every symbol of `symbols`, or undefined unless all are streamed and the stream is healthy. */
+  prices(symbols: readonly string[]): Record<string, number> | undefined {
+    if (!this.tickersHealthy()) return undefined;
+    const out: Record<string, number> = {};
+    for (const s of symbols) {
+      const p = this.#prices.get(s);
+      if (!p) return undefined;
+      out[s] = p.last;
+    }
+    return out;
+  }
+
+  /**
+   * A window fetched by REST for a helper: kept (at most `limit` rows) only if the candle stream
+   * follows this symbol and timeframe, so later helper calls answer from the stream.
+   */
+  seedCandles(symbol: string, timeframe: string, rows: readonly number[][], limit: number): void {
+    const key = `${symbol}|${timeframe}`;
+    if (!this.followsCandles(symbol, timeframe)) return;
+    const have = this.#candles.get(key) ?? [];
+    this.#candles.set(key, mergeCandles(rows as CandleRow[], have as CandleRow[], Math.max(limit, have.length)));
+  }
+
+  /** Forgets every candle window (after a gap, they are fetched again). */
+  clearCandles(): void {
+    this.#candles.clear();
+  }
+
+  /** Whether the candle stream follows `symbol` on `timeframe`. */
+  followsCandles: (symbol: string, timeframe: string) => boolean = () => false;
+
+  /** Merges streamed rows into the window of `symbol`/`timeframe` (at most `limit` rows). */
+  mergeCandles(symbol: string, timeframe: string, rows: readonly number[][], limit: number): void {
+    const key = `${symbol}|${timeframe}`;
+    const have = this.#candles.get(key);
+    if (!have) return;
+    this.#candles.set(key, mergeCandles(have as CandleRow[], rows as CandleRow[], Math.max(limit, have.length)));
+  }
+
+  /** The latest `limit` candles, or undefined unless the stream is healthy and holds that many. */
+  candles(symbol: string, timeframe: string, limit: number): number[][] | undefined {
+    if (!this.candlesHealthy()) return undefined;
+    const rows = this.#candles.get(`${symbol}|${timeframe}`);
+    if (!rows || rows.length < limit) return undefined;
+    return rows.slice(-limit).map((r) => [...r]);
+  }
+}
+
+const caches = new WeakMap<object, StreamCache>();
+
+/** Registers the cache of the exchange object the helpers receive. */
+export function registerStreamCache(exchange: object, cache: StreamCache): void {
+  caches.set(exchange, cache);
+}
+
+/** The stream cache of `exchange`, if the engine streams for it. */
+export function streamCacheOf(exchange: unknown): StreamCache | undefined {
+  return typeof exchange === 'object' && exchange !== null ? caches.get(exchange) : undefined;
+}

@@ -1,0 +1,25 @@
+import type { Exchange } from 'ccxt';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { StateStore } from '../engine/state.js';
+import type { OrderManager } from '../orders/manager.js';
+import type { StreamCache } from './stream-cache.js';
+
+/** What the stream sources need from the engine. */
+export interface StreamContext {
+  readonly state: StateStore;
+  readonly orders: OrderManager;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly cache: StreamCache;
+  /** Runs one REST pass of the named task now (gap fills, pushed account changes). */
+  runTask(name: string): Promise<void>;
+  /** Waits for the next stream delivery opportunity when there is nothing to watch yet. */
+  idle(signal?: AbortSignal): Promise<void>;
+}
+
+/** The watch* methods the engine uses, as optional members (an exchange may lack any). */
+export type WatchingExchange = Exchange & Partial<Record<'watchTickers' | 'watchOHLCVForSymbols' | 'watchOrders' | 'watchBalance' | 'watchPositions', unknown>>;
+
+/** Where a value came from, in state meta: a stream delivery. */
+export const WS_SOURCE = 'ws';

@@ -1,0 +1,239 @@
+import type { Exchange } from 'ccxt';
+import type { Clock } from '../core/clock.js';
+import { coerceError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+
+/** Where a stream is: dialling, delivering, silent past its limit, or failed and backing off. */
+export type StreamPhase = 'connecting' | 'up' | 'stalled' | 'down';
+
+/** What one stream does: its watch call, what it does with the data, and how it recovers. */
+export interface StreamSpec<T> {
+  /** `tickers`, `candles`, `orders`, … */
+  readonly name: string;
+  /** One ccxt.pro watch call; resolves with what arrived since the previous call. */
+  watch(exchange: Exchange): Promise<T>;
+  /** Applies a delivery to state. */
+  apply(data: T): void;
+  /**
+   * Fills what may have been missed while the stream was away, by REST, before the stream
+   * counts as fresh again. Called after every (re)connection's first delivery.
+   */
+  gapFill?(exchange: Exchange): Promise<void>;
+  /** Whether a ccxt websocket client (by URL and subscription keys) carries this stream. */
+  ownsClient(url: string, subscriptions: readonly string[]): boolean;
+  /**
+   * When the stream counts as stalled. Market streams: silent longer than `stallAfterMs`.
+   * A user stream has no heartbeat, so it decides itself (see the orders stream).
+   */
+  isStalled?(lastMessageAt: number, now: number, stallAfterMs: number): boolean;
+  /**
+   * A user stream may stay silent for hours: it counts as up (and is gap filled) once its
+   * connection is open, without waiting for a first delivery.
+   */
+  readyWithoutData?: boolean;
+  /** Called after the stream failed, before it reconnects (e.g. to drop a dead listenKey). */
+  onError?(exchange: Exchange): void;
+}
+
+/** The metrics of one stream. */
+export interface StreamStats {
+  name: string;
+  phase: StreamPhase;
+  /** Up and past its gap fill: its data can be trusted. */
+  fresh: boolean;
+  lastMessageAt: number | null;
+  messages: number;
+  reconnects: number;
+  stalls: number;
+  stallAfterMs: number;
+  lastError: string | null;
+}
+
+/** Hooks of a {@link StreamLoop} into the engine. */
+export interface StreamLoopDeps {
+  clock: Clock;
+  logger: Logger;
+  /** The exchange instance to watch on now (it changes when the session is rebuilt). */
+  exchange: () => Exchange;
+  notify: (text: string, level: 'info' | 'warn') => void;
+  /** Called when the loop tears a stalled stream down, before it resubscribes. */
+  teardown: (exchange: Exchange, spec: StreamSpec<unknown>) => Promise<void>;
+  /** Whether the stream's connection is open (for streams that are ready without data). */
+  isConnected: (exchange: Exchange, spec: StreamSpec<unknown>) => boolean;
+  /** @defaultValue 500 */
+  baseBackoffMs?: number;
+  /** @defaultValue 30_000 */
+  maxBackoffMs?: number;
+}
+
+/**
+ * Runs one stream for the application, since ccxt resubscribes nothing by itself: calls the
+ * watch method in a loop, applies each delivery, and on failure backs off and calls again. A
+ * watchdog declares the stream stalled when it is silent past `stallAfterMs` (ccxt answers
+ * pings, so a silent server goes unnoticed otherwise), tears its connection down and
+ * resubscribes. After every reconnection the gap is filled by REST before the stream is fresh.
+ */
+export class StreamLoop<T> {
+  readonly spec: StreamSpec<T>;
+  readonly #deps: StreamLoopDeps;
+  readonly #stats: StreamStats;
+  #lastCheckAt = 0;
+
+  constructor(spec: StreamSpec<T>, stallAfterMs: number, deps: StreamLoopDeps) {
+    this.spec = spec;
+    this.#deps = deps;
+    this.#stats = {
+      name: spec.name, phase: 'connecting', fresh: false, lastMessageAt: null, messages: 0, reconnects: 0, stalls: 0, stallAfterMs, lastError: null,
+    };
+  }
+
+  /** A copy of the stream's metrics. */
+  get stats(): StreamStats {
+    return { ...this.#stats };
+  }
+
+  /** Up, gap filled, and not silent past its limit. */
+  get healthy(): boolean {
+    const s = this.#stats;
+    return s.phase === 'up' && s.fresh && !this.#silent(this.#deps.clock.now());
+  }
+
+  /** Notes that the stream is alive without data (a user stream after its gap fill). */
+  markAlive(): void {
+    this.#stats.lastMessageAt = this.#deps.clock.now();
+  }
+
+  /** Runs until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { clock, logger } = this.#deps;
+    const base = this.#deps.baseBackoffMs ?? 500;
+    let backoff = base;
+    let needGapFill = true;
+    while (!signal.aborted) {
+      const exchange = this.#deps.exchange();
+      try {
+        const watching = this.spec.watch(exchange);
+        // Abandoned on a stall; its late rejection is expected.
+        watching.catch(() => undefined);
+        if (needGapFill && this.spec.readyWithoutData && (await this.#opened(exchange, watching, signal))) {
+          await this.spec.gapFill?.(exchange);
+          needGapFill = false;
+          this.markAlive();
+          this.#up();
+        }
+        const data = await this.#watchOnce(exchange, signal, watching);
+        if (data === STALLED || signal.aborted) {
+          needGapFill = true;
+          this.#stats.fresh = false;
+          if (!(await clock.sleep(backoff, signal))) break;
+          backoff = Math.min(backoff * 2, this.#deps.maxBackoffMs ?? 30_000);
+          this.#stats.reconnects++;
+          continue;
+        }
+        this.#stats.lastMessageAt = clock.now();
+        this.#stats.messages++;
+        if (needGapFill) {
+          await this.spec.gapFill?.(exchange);
+          needGapFill = false;
+        }
+        this.spec.apply(data);
+        this.#up();
+        backoff = base;
+      } catch (error: unknown) {
+        if (signal.aborted) break;
+        const e = coerceError(error);
+        this.spec.onError?.(exchange);
+        this.#stats.lastError = e.message;
+        this.#stats.fresh = false;
+        needGapFill = true;
+        if (this.#stats.phase !== 'down') {
+          logger.warn({ stream: this.spec.name, err: e.message, retryInMs: backoff }, 'stream failed; REST keeps the state fresh while it reconnects');
+        }
+        this.#stats.phase = 'down';
+        if (!(await clock.sleep(backoff, signal))) break;
+        backoff = Math.min(backoff * 2, this.#deps.maxBackoffMs ?? 30_000);
+        this.#stats.reconnects++;
+      }
+    }
+  }
+
+  #up(): void {
+    const s = this.#stats;
+    const was = s.phase;
+    s.phase = 'up';
+    s.fresh = true;
+    if (was === 'stalled' || was === 'down') {
+      this.#deps.logger.info({ stream: s.name }, 'stream recovered');
+      this.#deps.notify(`stream ${s.name} recovered`, 'info');
+    }
+  }
+
+  #silent(now: number): boolean {
+    const s = this.#stats;
+    const last = s.lastMessageAt ?? this.#lastCheckAt;
+    if (this.spec.isStalled) return this.spec.isStalled(last, now, s.stallAfterMs);
+    return now - last > s.stallAfterMs;
+  }
+
+  /**
+   * One watch call raced against the watchdog, which checks every quarter of the limit (at
+   * most a second), so a stall is caught within the limit plus that interval.
+   */
+  async #watchOnce(exchange: Exchange, signal: AbortSignal, watching: Promise<T>): Promise<T | typeof STALLED> {
+    const { clock } = this.#deps;
+    this.#lastCheckAt = clock.now();
+    if (this.#stats.lastMessageAt === null) this.#stats.lastMessageAt = clock.now();
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const tick = Math.max(50, Math.min(1000, this.#stats.stallAfterMs / 4));
+    const watchdog = (async (): Promise<typeof STALLED | undefined> => {
+      while (await clock.sleep(tick, stop.signal)) {
+        if (this.#silent(clock.now())) return STALLED;
+      }
+      return undefined;
+    })();
+    try {
+      const winner = await Promise.race([watching, watchdog.then((r) => r ?? NEVER)]);
+      if (winner === STALLED) {
+        watching.catch(() => undefined);
+        await this.#stall(exchange);
+        return STALLED;
+      }
+      return winner as T;
+    } finally {
+      stop.abort();
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Waits until the connection is open (true) or the watch settled first (false). */
+  async #opened(exchange: Exchange, watching: Promise<T>, signal: AbortSignal): Promise<boolean> {
+    let settled = false;
+    void watching.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    while (!signal.aborted) {
+      if (this.#deps.isConnected(exchange, this.spec as StreamSpec<unknown>)) return true;
+      if (settled) return false;
+      if (!(await this.#deps.clock.sleep(50, signal))) return false;
+    }
+    return false;
+  }
+
+  async #stall(exchange: Exchange): Promise<void> {
+    const s = this.#stats;
+    s.stalls++;
+    s.phase = 'stalled';
+    s.fresh = false;
+    const secs = (s.stallAfterMs / 1000).toFixed(1);
+    this.#deps.logger.warn({ stream: s.name, stallAfterMs: s.stallAfterMs }, 'stream stalled: connected but silent; resubscribing');
+    this.#deps.notify(`stream ${s.name} stalled (silent for ${secs}s while connected); resubscribing, REST covers meanwhile`, 'warn');
+    await this.#deps.teardown(exchange, this.spec as StreamSpec<unknown>);
+    s.lastMessageAt = null;
+  }
+}
+
+const STALLED = Symbol('stalled');
+const NEVER = new Promise<never>(() => undefined);

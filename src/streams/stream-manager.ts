@@ -1,0 +1,190 @@
+import type { Exchange } from 'ccxt';
+import type { Clock } from '../core/clock.js';
+import { UserError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { TaskConfig } from '../config/types.js';
+import type { StateStore } from '../engine/state.js';
+import type { OrderManager } from '../orders/manager.js';
+import { accountPushStream, forgetListenKey, isPrivateClient, ordersStream } from './account-streams.js';
+import { dropClients, hasOpenClient } from './ccxt-clients.js';
+import { candlesStream, candleWindows, tickersStream } from './market-streams.js';
+import { registerStreamCache, StreamCache } from './stream-cache.js';
+import { WS_SOURCE, type StreamContext } from './stream-context.js';
+import { StreamLoop, type StreamSpec, type StreamStats } from './stream-loop.js';
+
+/** Options of {@link StreamManager.create}. */
+export interface StreamManagerOptions {
+  /** `exchange.stream`. */
+  mode: 'auto' | 'on' | 'off';
+  /** The config's tasks. */
+  tasks: readonly TaskConfig[];
+  /** The exchange object tasks and helpers see (`self.aftx`); the helpers' cache is keyed by it. */
+  exchange: Exchange;
+  /** The instance to watch on now (under the session's proxy; changes on a restart). */
+  instance: () => Exchange;
+  state: StateStore;
+  orders: OrderManager;
+  clock: Clock;
+  logger: Logger;
+  notify: (text: string, level: 'info' | 'warn', key?: string) => void;
+  /** Runs one REST pass of the named task now. */
+  runTask: (name: string) => Promise<void>;
+}
+
+/** Default `stall_after_secs` per stream, from its cadence: Binance pushes all-market tickers every second and klines every 250 ms. */
+export const DEFAULT_STALL_SECS: Readonly<Record<string, number>> = { tickers: 10, candles: 10, orders: 30, balance: 30, positions: 30 };
+
+const WATCH_METHOD: Readonly<Record<string, string>> = {
+  tickers: 'watchTickers',
+  candles: 'watchOHLCVForSymbols',
+  orders: 'watchOrders',
+  balance: 'watchBalance',
+  positions: 'watchPositions',
+};
+
+/**
+ * Runs the engine's streams (one {@link StreamLoop} each) for the tasks the config has, and
+ * tells each task whether its REST pass is needed: while every stream feeding a task is
+ * healthy, REST only reconciles every `reconcile_secs` (default 10 × freq); when a stream is
+ * stale or down, the task polls at its `freq` again.
+ */
+export class StreamManager {
+  readonly cache = new StreamCache();
+  readonly #o: StreamManagerOptions;
+  readonly #loops: StreamLoop<unknown>[] = [];
+  readonly #byTask = new Map<string, StreamLoop<unknown>[]>();
+  readonly #lastRest = new Map<string, number>();
+  readonly #hooked = new WeakSet<object>();
+  listenKeysExpired = 0;
+
+  /** The manager for a config, or null when nothing streams (mode off, or no watch method). */
+  static create(options: StreamManagerOptions): StreamManager | null {
+    if (options.mode === 'off') return null;
+    const manager = new StreamManager(options);
+    return manager.#loops.length > 0 ? manager : null;
+  }
+
+  private constructor(o: StreamManagerOptions) {
+    this.#o = o;
+    registerStreamCache(o.exchange, this.cache);
+    const ctx: StreamContext = {
+      state: o.state,
+      orders: o.orders,
+      clock: o.clock,
+      logger: o.logger,
+      cache: this.cache,
+      runTask: o.runTask,
+      idle: (signal) => o.clock.sleep(1000, signal).then(() => undefined),
+    };
+    const kinds = (kind: string): TaskConfig[] => o.tasks.filter((t) => t.kind === kind);
+    const first = (kind: string): TaskConfig | undefined => kinds(kind)[0];
+    const usesHelper = (method: string): boolean => o.tasks.some((t) => t.subtasks.some((s) => s.method === method));
+
+    const tickerTasks = kinds('t_update_tickers');
+    if (tickerTasks.length > 0 || usesHelper('get_last_prices_from_watch_list')) {
+      const loop = this.#add(tickersStream(ctx, first('t_update_tickers')), tickerTasks);
+      if (loop) this.cache.tickersHealthy = () => loop.healthy;
+    }
+    const windows = candleWindows(o.tasks, (t) => t.kind);
+    if (windows.length > 0) {
+      const loop = this.#add(candlesStream(ctx, windows, first('t_update_candles')), kinds('t_update_candles'));
+      if (loop) this.cache.candlesHealthy = () => loop.healthy;
+    }
+    const orderTasks = [...kinds('t_update_open_orders'), ...kinds('t_update_open_orders_dict'), ...kinds('t_get_open_orders')];
+    if (orderTasks.length > 0) {
+      const names = { updateOpen: [...kinds('t_update_open_orders'), ...kinds('t_update_open_orders_dict')][0]?.name, getOpen: first('t_get_open_orders')?.name };
+      this.#add(ordersStream(ctx, withoutUndefined(names)), orderTasks);
+    }
+    const balance = first('t_update_balance');
+    if (balance) this.#add(accountPushStream(ctx, 'balance', balance.name), kinds('t_update_balance'));
+    const positions = first('t_get_open_positions');
+    if (positions) this.#add(accountPushStream(ctx, 'positions', positions.name), kinds('t_get_open_positions'));
+  }
+
+  #add<T>(spec: StreamSpec<T>, tasks: readonly TaskConfig[]): StreamLoop<T> | undefined {
+    const o = this.#o;
+    const method = WATCH_METHOD[spec.name]!;
+    if (!o.exchange.has[method]) {
+      if (o.mode === 'on') {
+        throw new UserError(`exchange.stream is on, but ${o.exchange.id} has no ${method} (needed by ${spec.name}); use stream: auto to poll what cannot stream`);
+      }
+      return undefined;
+    }
+    const configured = tasks.map((t) => t.stallAfterSecs).filter((s): s is number => typeof s === 'number');
+    const stallSecs = configured.length > 0 ? Math.min(...configured) : (DEFAULT_STALL_SECS[spec.name] ?? 30);
+    const loop = new StreamLoop<T>(spec, stallSecs * 1000, {
+      clock: o.clock,
+      logger: o.logger,
+      exchange: () => this.#instance(),
+      notify: (text, level) => o.notify(text, level, `stream:${spec.name}:${level}`),
+      teardown: async (exchange, s) => {
+        dropClients(exchange, s.ownsClient, `stream ${s.name} stalled`);
+      },
+      // A ccxt.pro class has websocket clients to look at; an in-process exchange is always connected.
+      isConnected: (exchange, s) => exchange.has['ws'] !== true || hasOpenClient(exchange, s.ownsClient),
+    });
+    this.#loops.push(loop as StreamLoop<unknown>);
+    for (const t of tasks) this.#byTask.set(t.name, [...(this.#byTask.get(t.name) ?? []), loop as StreamLoop<unknown>]);
+    return loop;
+  }
+
+  /** The current instance, with the listenKeyExpired hook installed once per instance. */
+  #instance(): Exchange {
+    const instance = this.#o.instance();
+    if (!this.#hooked.has(instance)) {
+      this.#hooked.add(instance);
+      const target = instance as unknown as { handleMessage?: (client: unknown, message: unknown) => unknown };
+      const original = target.handleMessage;
+      if (typeof original === 'function') {
+        // ccxt has no handler for listenKeyExpired: without this the user stream dies silently.
+        target.handleMessage = (client: unknown, message: unknown) => {
+          if (typeof message === 'object' && message !== null && (message as Record<string, unknown>)['e'] === 'listenKeyExpired') {
+            this.#listenKeyExpired(instance);
+          }
+          return original.call(instance, client, message);
+        };
+      }
+    }
+    return instance;
+  }
+
+  #listenKeyExpired(instance: Exchange): void {
+    this.listenKeysExpired++;
+    this.#o.logger.warn('listenKey expired: getting a new one; the user stream reconnects and fills the gap by REST');
+    this.#o.notify('user stream listenKey expired; renewing it and filling the gap by REST', 'warn', 'stream:listenKeyExpired');
+    forgetListenKey(instance);
+    dropClients(instance, (url) => isPrivateClient(url), 'listenKey expired');
+  }
+
+  /** Runs every stream until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    await Promise.all(this.#loops.map((l) => l.run(signal)));
+  }
+
+  /**
+   * Whether a task's REST pass can be skipped now: every stream feeding it is healthy and its
+   * last REST pass is more recent than its reconcile period. A skipped pass vouches for the
+   * task's attributes (their meta source becomes `ws`).
+   */
+  skipRest(task: TaskConfig, feeds: readonly string[]): boolean {
+    const loops = this.#byTask.get(task.name);
+    const now = this.#o.clock.now();
+    const last = this.#lastRest.get(task.name);
+    const reconcileMs = (task.reconcileSecs ?? 10 * (task.freqSecs ?? 30)) * 1000;
+    if (loops && loops.every((l) => l.healthy) && last !== undefined && now - last < reconcileMs) {
+      for (const attr of feeds) this.#o.state.touch(attr, WS_SOURCE);
+      return true;
+    }
+    this.#lastRest.set(task.name, now);
+    return false;
+  }
+
+  /** Metrics of every stream. */
+  stats(): StreamStats[] {
+    return this.#loops.map((l) => l.stats);
+  }
+}
+
+function withoutUndefined<T extends Record<string, string | undefined>>(value: T): { [K in keyof T]?: string } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: string };
+}

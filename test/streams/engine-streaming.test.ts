@@ -1,0 +1,120 @@
+/**
+ * The engine streams through an unmodified ccxt.pro binanceusdm against misso sim-server:
+ * prices and order changes arrive by websocket while REST only reconciles, a silent stream is
+ * caught by the watchdog and resubscribed, and an expired listenKey is renewed.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SystemClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { Updater } from '../../src/engine/updater.js';
+import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+
+const BTC = 'BTC/USD:USD';
+const ETH = 'ETH/USD:USD';
+
+async function until(predicate: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function streamingUpdater(server: SimServer, tasks: Record<string, unknown>): Promise<Updater> {
+  const updater = await Updater.fromConfig(
+    {
+      exchange: {
+        id: 'binanceusdm',
+        apiKey: '${SIM_KEY}',
+        secret: '${SIM_SECRET}',
+        urls: { api: server.url },
+        options: { fetchCurrencies: false },
+        stream: 'on',
+      },
+      class_attributes: { watch_list: [BTC, ETH], last_price: {} },
+      orders: { require_fresh_price: false },
+      tasks,
+    },
+    {
+      env: { SIM_KEY: DEFAULT_SIM_API_KEY, SIM_SECRET: DEFAULT_SIM_SECRET },
+      clock: new SystemClock(),
+      logger: silentLogger(),
+      storagePath: ':memory:',
+    },
+  );
+  await updater.start();
+  return updater;
+}
+
+describe('engine streaming against sim-server', () => {
+  let server: SimServer | undefined;
+  let updater: Updater | undefined;
+
+  afterEach(async () => {
+    await updater?.stop();
+    await server?.close();
+    updater = undefined;
+    server = undefined;
+  });
+
+  it('prices and fills arrive by stream while REST only reconciles (freq 120)', async () => {
+    server = await startSimServer({ port: 0, seed: 31, wsPushMs: 100 });
+    updater = await streamingUpdater(server, {
+      t_update_tickers: { freq: 120 },
+      t_execute_orders: {},
+      t_update_open_orders: { freq: 120 },
+      t_get_open_orders: { freq: 120 },
+    });
+    const u = updater;
+    await until(() => u.state.meta('last_price')?.source === 'ws', 5_000, 'a streamed price');
+    const streamed = u.state.get<Record<string, number>>('last_price');
+    expect(Object.keys(streamed).sort()).toEqual([BTC, ETH]);
+    await until(() => u.streamStats().every((s) => s.fresh), 5_000, 'every stream fresh');
+
+    const ticker = server.venue.ticker(BTC);
+    u.pendingOrders.push(['rest-1', 0.01, Number((ticker.last * 0.5).toFixed(1)), 'buy', BTC]);
+    u.pendingOrders.push({ symbol: ETH, side: 'buy', amount: 0.1, tag: 'taker-1' });
+    await until(() => u.orders.orders.some((o) => o.symbol === ETH && o.status === 'closed'), 5_000, 'the market order closed');
+    const taker = u.orders.orders.find((o) => o.symbol === ETH)!;
+    expect(taker.filled).toBe(0.1);
+    // The exchange's view follows by stream: the resting order is listed, nothing else.
+    await until(() => (u.orders.isOpenOrders[BTC]?.buys.length ?? 0) === 1, 5_000, 'the resting order in is_open_orders');
+    expect(Object.keys(u.orders.isOpenOrders)).toEqual([BTC]);
+    const resting = u.orders.isOpenOrders[BTC]!.buys[0]!;
+    server.venue.cancelOrder({ id: resting.id! });
+    await until(() => u.orders.isOpenOrders[BTC] === undefined, 5_000, 'the canceled order leaves is_open_orders');
+    expect(u.orders.orders.find((o) => o.id === resting.id)?.status).toBe('canceled');
+    expect(u.journal.counts()).toMatchObject({ closed: 1, canceled: 1 });
+  });
+
+  it('a connected but silent stream is caught by the watchdog, resubscribed, and recovers', async () => {
+    server = await startSimServer({ port: 0, seed: 32, wsPushMs: 100 });
+    updater = await streamingUpdater(server, { t_update_tickers: { freq: 120, stall_after_secs: 1 } });
+    const u = updater;
+    await until(() => u.streamStats()[0]?.fresh === true, 5_000, 'tickers fresh');
+    server.faults.set('wsstall:calls=1:path=market');
+    const stalledAt = Date.now();
+    await until(() => (u.streamStats()[0]?.stalls ?? 0) === 1, 5_000, 'the stall detected');
+    expect(Date.now() - stalledAt).toBeLessThan(1_000 + 1_000 + 500);
+    await until(() => u.streamStats()[0]?.fresh === true, 10_000, 'recovered');
+    expect(server.ws.counters.stalls).toBe(1);
+  });
+
+  it('an expired listenKey is renewed and the user stream keeps delivering', async () => {
+    server = await startSimServer({ port: 0, seed: 33, wsPushMs: 100 });
+    updater = await streamingUpdater(server, { t_update_open_orders: { freq: 120 } });
+    const u = updater;
+    await until(() => u.streamStats()[0]?.fresh === true, 5_000, 'orders stream fresh');
+    const firstKey = server.listenKeys.current(Date.now());
+    server.faults.set('listenkey_expire:calls=1');
+    await until(() => server!.ws.counters.listenKeysExpired === 1, 5_000, 'the key expired');
+    await until(() => server!.listenKeys.current(Date.now()) !== undefined && server!.listenKeys.current(Date.now()) !== firstKey, 10_000, 'a new key');
+    await until(() => u.streamStats()[0]?.fresh === true, 10_000, 'orders stream fresh again');
+    // An order placed behind the engine's back (no REST task lists open orders here) can only
+    // reach is_open_orders through the renewed user stream.
+    const price = Number((server.venue.ticker(ETH).last * 0.5).toFixed(2));
+    const foreign = server.venue.placeOrder({ symbol: ETH, side: 'buy', type: 'limit', price, amount: 0.1, clientOrderId: 'foreign-1' });
+    await until(() => u.orders.isOpenOrders[ETH]?.buys.some((o) => o.id === foreign.id) === true, 5_000, 'the foreign order by stream');
+    expect(u.streamStats()[0]?.reconnects).toBeGreaterThan(0);
+  });
+});
