@@ -91,6 +91,8 @@ describe('malformed answers (a 200 with an HTML page)', () => {
           urls: { api: server.url },
           options: { fetchCurrencies: false },
           timeout_ms: 1000,
+          // Malformed REST answers are the subject: streams would keep the values fresh instead.
+          stream: 'off',
         },
         class_attributes: { watch_list: ['BTC/USD:USD'], ohlcs: {}, total_capital: 0 },
         tasks: { t_update_balance: { name: 'balance', freq: 1 }, t_update_candles: { name: 'candles', freq: 1, limit: 50 } },
