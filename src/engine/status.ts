@@ -5,6 +5,7 @@ import type { AttributeStatus, Phase, StatusSnapshot } from '../http/types.js';
 import type { OrderStats } from '../orders/manager.js';
 import type { StateStore } from '../state/state-store.js';
 import { HIDDEN_ATTRIBUTES } from '../state/builtin-attributes.js';
+import type { StreamStats } from '../streams/stream-loop.js';
 
 /** What {@link buildSnapshot} reads. */
 export interface SnapshotInput {
@@ -19,6 +20,8 @@ export interface SnapshotInput {
   orderStats: OrderStats | null;
   session: ExchangeSession | null;
   restarts: number;
+  /** The streams' metrics. @defaultValue [] */
+  streams?: readonly StreamStats[];
 }
 
 const PRICES_SHOWN = 8;
@@ -92,6 +95,16 @@ export function buildSnapshot(input: SnapshotInput): StatusSnapshot {
       total: numberOrNull(state.get('total_capital')),
       free: numberOrNull(state.get('free_capital')),
     },
+    streams: (input.streams ?? []).map((st) => ({
+      name: st.name,
+      up: st.phase === 'up' && st.fresh,
+      phase: st.phase,
+      lastMessageAgeMs: st.lastMessageAt === null ? null : Math.max(0, now - st.lastMessageAt),
+      messages: st.messages,
+      reconnects: st.reconnects,
+      stalls: st.stalls,
+      stallAfterMs: st.stallAfterMs,
+    })),
   };
 }
 

@@ -37,9 +37,19 @@ type GaugeName =
   | 'budgetPaused'
   | 'budgetPausedUntil'
   | 'capital'
-  | 'price';
+  | 'price'
+  | 'streamUp'
+  | 'streamLastMessageAge';
 
-type CounterName = 'taskRuns' | 'taskFailures' | 'ordersSubmitted' | 'ordersFailed' | 'exchangeRestarts';
+type CounterName =
+  | 'taskRuns'
+  | 'taskFailures'
+  | 'ordersSubmitted'
+  | 'ordersFailed'
+  | 'exchangeRestarts'
+  | 'streamReconnects'
+  | 'streamStalls'
+  | 'streamMessages';
 
 /**
  * Prometheus metrics derived from {@link StatusSnapshot}s, in a registry of its own so that
@@ -99,6 +109,8 @@ export class StatusMetrics {
       budgetPausedUntil: gauge('budget_paused_until_timestamp_seconds', 'End of the current pause, epoch seconds.'),
       capital: gauge('capital', 'Account capital in the quote currency.', ['kind']),
       price: gauge('last_price', 'Last price of a watched symbol.', ['symbol']),
+      streamUp: gauge('stream_up', '1 while the websocket stream is connected, gap filled and not silent.', ['stream']),
+      streamLastMessageAge: gauge('stream_last_message_age_seconds', 'Time since the stream last delivered.', ['stream']),
     };
     this.#counters = {
       taskRuns: counter('task_runs_total', 'Finished runs of the task.', ['task']),
@@ -106,6 +118,9 @@ export class StatusMetrics {
       ordersSubmitted: counter('orders_submitted_total', 'Orders sent to the exchange.'),
       ordersFailed: counter('orders_failed_total', 'Orders that ended failed.'),
       exchangeRestarts: counter('exchange_restarts_total', 'Completed exchange session restarts.'),
+      streamReconnects: counter('stream_reconnects_total', 'Times the stream was dialled again after a failure or stall.', ['stream']),
+      streamStalls: counter('stream_stalls_total', 'Times the watchdog found the stream connected but silent.', ['stream']),
+      streamMessages: counter('stream_messages_total', 'Deliveries of the stream.', ['stream']),
     };
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: p });
   }
@@ -161,6 +176,14 @@ export class StatusMetrics {
     if (snapshot.capital.free !== null) g.capital.set({ kind: 'free' }, snapshot.capital.free);
     for (const [symbol, price] of Object.entries(snapshot.prices)) {
       if (Number.isFinite(price)) g.price.set({ symbol }, price);
+    }
+    for (const st of snapshot.streams ?? []) {
+      const labels = { stream: st.name };
+      g.streamUp.set(labels, st.up ? 1 : 0);
+      if (st.lastMessageAgeMs !== null) g.streamLastMessageAge.set(labels, st.lastMessageAgeMs / 1000);
+      this.#advance(this.#counters.streamReconnects, `stream:reconnects:${st.name}`, st.reconnects, labels);
+      this.#advance(this.#counters.streamStalls, `stream:stalls:${st.name}`, st.stalls, labels);
+      this.#advance(this.#counters.streamMessages, `stream:messages:${st.name}`, st.messages, labels);
     }
   }
 

@@ -90,6 +90,23 @@ export interface StatusSnapshot {
   /** A few last prices for display, by symbol. */
   prices: Record<string, number>;
   capital: { total: number | null; free: number | null };
+  /** The engine's websocket streams (absent or empty when nothing streams). */
+  streams?: StreamStatus[];
+}
+
+/** One websocket stream of the engine. */
+export interface StreamStatus {
+  /** `tickers`, `candles`, `orders`, `balance`, `positions`. */
+  name: string;
+  /** Connected, past its gap fill and not silent past its limit. */
+  up: boolean;
+  phase: 'connecting' | 'up' | 'stalled' | 'down';
+  /** Time since the last delivery; null before the first. */
+  lastMessageAgeMs: number | null;
+  messages: number;
+  reconnects: number;
+  stalls: number;
+  stallAfterMs: number;
 }
 
 /** Something that happened, pushed to live clients as it happens. */

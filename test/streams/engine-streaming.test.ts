@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { Updater } from '../../src/engine/updater.js';
+import { StatusMetrics } from '../../src/http/status-metrics.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 
 const BTC = 'BTC/USD:USD';
@@ -98,6 +99,17 @@ describe('engine streaming against sim-server', () => {
     expect(Date.now() - stalledAt).toBeLessThan(1_000 + 1_000 + 500);
     await until(() => u.streamStats()[0]?.fresh === true, 10_000, 'recovered');
     expect(server.ws.counters.stalls).toBe(1);
+    const status = u.snapshotStatus().streams!;
+    expect(status).toEqual([expect.objectContaining({ name: 'tickers', up: true, stalls: 1, stallAfterMs: 1000 })]);
+    expect(status[0]!.reconnects).toBeGreaterThan(0);
+    const metrics = new StatusMetrics({ processMetrics: false });
+    metrics.update(u.snapshotStatus(), true);
+    const text = await metrics.render();
+    expect(text).toContain('misso_stream_stalls_total{stream="tickers"} 1');
+    expect(text).toContain('misso_stream_up{stream="tickers"} 1');
+    expect(text).toMatch(/misso_stream_last_message_age_seconds\{stream="tickers"\} \d/);
+    // The price came from the stream, and says so.
+    expect(u.state.meta('last_price')?.source).toBe('ws');
   });
 
   it('an expired listenKey is renewed and the user stream keeps delivering', async () => {
