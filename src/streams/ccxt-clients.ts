@@ -22,7 +22,14 @@ export function findClients(exchange: Exchange, owns: (url: string, subscription
 
 /** Whether some client that `owns` matches is connected. */
 export function hasOpenClient(exchange: Exchange, owns: (url: string, subscriptions: readonly string[]) => boolean): boolean {
-  return findClients(exchange, owns).some((c) => c.isOpen?.() === true);
+  return findClients(exchange, owns).some((c) => {
+    try {
+      return c.isOpen?.() === true;
+    } catch {
+      // A client that never dialled has no connection to ask.
+      return false;
+    }
+  });
 }
 
 /**

@@ -8,7 +8,8 @@ import { WS_SOURCE, type StreamContext } from './stream-context.js';
 /**
  * The tickers stream: ccxt's `watchTickers()` with no symbols, which is the venue's one
  * all-market stream (`!miniTicker@arr` on Binance). Every price goes to the helpers' cache; the
- * watch list's go to `last_price` (or the task's `out`).
+ * watch list's go to `last_price` (or the task's `out`). Each delivery holds every market's
+ * current price, so a reconnection needs no REST gap fill.
  */
 export function tickersStream(ctx: StreamContext, task: TaskConfig | undefined): StreamSpec<Tickers> {
   const attr = task ? outAttr(task, 'last_price') : 'last_price';
@@ -30,7 +31,6 @@ export function tickersStream(ctx: StreamContext, task: TaskConfig | undefined):
       }
       if (Object.keys(prices).length > 0) ctx.state.merge(attr, prices, WS_SOURCE);
     },
-    ...(task ? { gapFill: () => ctx.runTask(task.name) } : {}),
     ownsClient: (_url, subs) => subs.some((s) => s.startsWith('tickers:') || s.startsWith('ticker:')),
   };
 }

@@ -135,6 +135,8 @@ export class StreamLoop<T> {
         if (needGapFill) {
           await this.spec.gapFill?.(exchange);
           needGapFill = false;
+          // The fill took its time (REST, budget); silence is counted from its end.
+          this.markAlive();
         }
         this.spec.apply(data);
         this.#up();

@@ -133,6 +133,12 @@ export class StreamManager {
     const instance = this.#o.instance();
     if (!this.#hooked.has(instance)) {
       this.#hooked.add(instance);
+      // The stream loops own reconnection and its backoff. ccxt's own per-URL backoff (1 s
+      // doubling to 60 s, reset only after 30 s of calm) would stack on top, and a watchdog
+      // would take its silent waits for stalls.
+      const options = instance.options as Record<string, unknown>;
+      const ws = (options['ws'] ?? {}) as Record<string, unknown>;
+      options['ws'] = { ...ws, backoff: { base: 0, factor: 1, max: 0 } };
       const target = instance as unknown as { handleMessage?: (client: unknown, message: unknown) => unknown };
       const original = target.handleMessage;
       if (typeof original === 'function') {
