@@ -24,7 +24,7 @@ export interface SimServerCommandIo {
   onListening?: (server: SimServer) => void;
 }
 
-const USAGE = `Usage: misso sim-server [--host 127.0.0.1] [--port ${DEFAULT_SIM_PORT}] [--seed N] [--faults SPEC]
+const USAGE = `Usage: misso sim-server [--host 127.0.0.1] [--port ${DEFAULT_SIM_PORT}] [--seed N] [--markets N] [--faults SPEC]
                         [--api-key KEY] [--secret SECRET] [--log-level LEVEL] [--help]
 
 Serves the simulated market over the Binance USD-M futures REST dialect, so that an unmodified
@@ -36,6 +36,7 @@ fetchCurrencies: false and fetchOpenOrders: {warnWithoutSymbol: false}.
   --host HOST        address to listen on (default 127.0.0.1)
   --port PORT        port to listen on, 0 for any free port (default ${DEFAULT_SIM_PORT})
   --seed N           seed of the markets, prices and fault draws (default ${DEFAULT_SIM_SEED})
+  --markets N        number of perpetuals, 1 to 5000 (default 40)
   --faults SPEC      HTTP faults to inject (default none; syntax below)
   --api-key KEY      the only API key accepted (default $MISSO_SIM_API_KEY or ${DEFAULT_SIM_API_KEY})
   --secret SECRET    its HMAC secret (default $MISSO_SIM_SECRET or ${DEFAULT_SIM_SECRET})
@@ -53,6 +54,7 @@ interface ParsedFlags {
   host: string;
   port: number;
   seed: number;
+  markets: number;
   faults: string | undefined;
   apiKey: string;
   secret: string;
@@ -85,6 +87,7 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
       host: flags.host,
       port: flags.port,
       seed: flags.seed,
+      markets: flags.markets,
       apiKey: flags.apiKey,
       secret: flags.secret,
       logger,
@@ -154,6 +157,7 @@ function parseFlags(argv: string[]): ParsedFlags {
       host: { type: 'string' },
       port: { type: 'string' },
       seed: { type: 'string' },
+      markets: { type: 'string' },
       faults: { type: 'string' },
       'api-key': { type: 'string' },
       secret: { type: 'string' },
@@ -167,6 +171,8 @@ function parseFlags(argv: string[]): ParsedFlags {
   const port = wholeNumber('--port', values.port, DEFAULT_SIM_PORT);
   if (port > 65_535) throw new UserError(`--port ${port} is above 65535`);
   const seed = wholeNumber('--seed', values.seed, DEFAULT_SIM_SEED);
+  const markets = wholeNumber('--markets', values.markets, 40);
+  if (markets < 1 || markets > 5000) throw new UserError(`--markets ${markets} must be from 1 to 5000`);
   if (values.faults !== undefined) parseFaultSpec(values.faults);
   const apiKey = values['api-key'] ?? process.env['MISSO_SIM_API_KEY'] ?? DEFAULT_SIM_API_KEY;
   const secret = values.secret ?? process.env['MISSO_SIM_SECRET'] ?? DEFAULT_SIM_SECRET;
@@ -179,6 +185,7 @@ function parseFlags(argv: string[]): ParsedFlags {
     host,
     port,
     seed,
+    markets,
     faults: values.faults,
     apiKey,
     secret,

@@ -23,6 +23,7 @@ import type { Clock } from '../core/clock.js';
 import { Realism, type RealismCounters, type RealismSettings } from './realism.js';
 import { SimError } from './sim-error.js';
 import { parseSimKnobs, SIM_KNOBS_SCHEMA, SIM_RUNTIME_KNOBS_SCHEMA, type SimKnobs } from './sim-knobs.js';
+import { universeOf } from './universe.js';
 import { SimVenue, type SimVenueCounters, type SimVenueOptions } from './venue.js';
 import { SIM_TIMEFRAMES, type OrderRef, type SimOrder } from './venue-types.js';
 
@@ -375,6 +376,7 @@ export function createSimExchange(knobs: Record<string, unknown>, deps: { clock:
       slippageBps: k.slippage_bps,
       spreadBps: k.spread_bps,
       visibilityDelayMs: k.visibility_delay_ms,
+      markets: universeOf(k.markets, k.seed),
       ...(k.start_ms !== undefined ? { startMs: k.start_ms } : {}),
     });
   if (deps.venue) {

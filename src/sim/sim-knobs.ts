@@ -73,6 +73,8 @@ export const SIM_KNOBS_SCHEMA = z.strictObject({
   rate_limit: rateLimitSchema.nullable().default(null),
   faults: z.array(faultSchema).default([]),
   timeout_delay_ms: nonNegative.default(0),
+  /** Number of perpetuals (the default 40, then synthetic ones), up to 5000. */
+  markets: z.number().int().min(1).max(5000).default(40),
 });
 
 /** Validated knobs, snake_case as in the config. */

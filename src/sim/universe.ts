@@ -77,6 +77,30 @@ export function defaultUniverse(): MarketSpec[] {
 }
 
 /** The largest power of ten not above `x`. */
+/** The largest universe {@link universeOf} builds. */
+export const MAX_PERPETUALS = 5000;
+
+/**
+ * A universe of `perpetuals` linear USD perpetuals (plus the default spot markets): the default
+ * 40 first, then synthetic ones (`S0041`, …) whose reference prices spread log-uniformly from
+ * 0.0001 to 100,000 and daily volatilities from 3 % to 9 %, drawn from `seed`. Volumes spread
+ * from 1e9 down to 1e4 by rank, as for the default universe.
+ */
+export function universeOf(perpetuals: number, seed: number): MarketSpec[] {
+  if (!Number.isInteger(perpetuals) || perpetuals < 1 || perpetuals > MAX_PERPETUALS) {
+    throw new RangeError(`markets must be a whole number from 1 to ${MAX_PERPETUALS}, got ${perpetuals}`);
+  }
+  const base = defaultUniverse();
+  const swaps = base.filter((s) => s.type === 'swap').slice(0, perpetuals);
+  for (let i = swaps.length; i < perpetuals; i++) {
+    const logPrice = -4 + 9 * hashUniform(seed, 11, i, 0, 0);
+    const referencePrice = Number((10 ** logPrice).toPrecision(3));
+    swaps.push({ base: `S${String(i + 1).padStart(4, '0')}`, type: 'swap', referencePrice, dailyVolatility: 0.03 + 0.06 * hashUniform(seed, 12, i, 0, 0) });
+  }
+  const kept = new Set(swaps.map((s) => s.base));
+  return [...swaps, ...base.filter((s) => s.type === 'spot' && kept.has(s.base))];
+}
+
 function powerOfTenBelow(x: number): number {
   return 10 ** Math.floor(Math.log10(x));
 }

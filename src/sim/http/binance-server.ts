@@ -39,6 +39,7 @@ import type { Socket } from 'node:net';
 import { SystemClock, type Clock } from '../../core/clock.js';
 import { coerceError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
+import { universeOf } from '../universe.js';
 import { SimVenue } from '../venue.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, verifyApiKey, verifySignedRequest } from './binance-auth.js';
 import { adminRefusal, isLoopbackHost, NON_LOOPBACK_WARNING } from './admin-guard.js';
@@ -70,8 +71,10 @@ export interface SimServerOptions {
   port?: number;
   /** Seed of the venue (when none is given) and of the fault draws. @defaultValue 7 */
   seed?: number;
-  /** The market to serve. @defaultValue a new `SimVenue({ seed, clock })` */
+  /** The market to serve. @defaultValue a new `SimVenue({ seed, clock })` with `markets` perpetuals */
   venue?: SimVenue;
+  /** Perpetuals in the default venue (ignored with `venue`). @defaultValue 40 */
+  markets?: number;
   /** Server time (`/fapi/v1/time`, timestamp checks) and the default venue's clock. @defaultValue SystemClock */
   clock?: Clock;
   /** @defaultValue DEFAULT_SIM_API_KEY ('misso-sim-key') */
@@ -109,7 +112,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const host = options.host ?? '127.0.0.1';
   const seed = options.seed ?? DEFAULT_SIM_SEED;
   const clock = options.clock ?? new SystemClock();
-  const venue = options.venue ?? new SimVenue({ seed, clock });
+  const venue = options.venue ?? new SimVenue({ seed, clock, markets: universeOf(options.markets ?? 40, seed) });
   const apiKey = options.apiKey ?? DEFAULT_SIM_API_KEY;
   const secret = options.secret ?? DEFAULT_SIM_SECRET;
   const logger = options.logger ?? silentLogger();
