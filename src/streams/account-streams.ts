@@ -71,8 +71,8 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
 }
 
 /**
- * A pushed account value (balance, positions): each push triggers the task's REST read at
- * once, so the value keeps its REST shape (Binance pushes only the wallet balance, not equity
+ * A pushed account value (balance, positions): a push triggers the task's REST read at once
+ * (pushes arriving meanwhile are coalesced, at most one read a second), so the value keeps its REST shape (Binance pushes only the wallet balance, not equity
  * or free margin) while it follows the account within a round trip instead of a period.
  */
 export function accountPushStream(ctx: StreamContext, name: 'balance' | 'positions', taskName: string): StreamSpec<Balances | Position[]> {
@@ -91,6 +91,8 @@ export function accountPushStream(ctx: StreamContext, name: 'balance' | 'positio
         } catch (error: unknown) {
           ctx.logger.warn({ stream: name, err: (error as Error).message }, 'pushed account change: REST read failed; the task retries at its period');
         }
+        // A burst of fills costs one read per second, not one per fill.
+        if (again) await ctx.clock.sleep(1000);
       } while (again);
     })().finally(() => {
       running = null;
