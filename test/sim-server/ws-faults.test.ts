@@ -110,7 +110,11 @@ describe('sim-server websocket dialect and faults', () => {
     const p = await open('/market/ws/1');
     p.send({ method: 'SUBSCRIBE', params: ['btcusd@miniTicker'], id: 1 });
     await p.next((m) => m['e'] === '24hrMiniTicker');
-    const admin = await rawRequest(`${server.url}/__misso/faults`, { method: 'POST', body: 'wsstall' });
+    const admin = await rawRequest(`${server.url}/__misso/faults`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ spec: 'wsstall' }),
+    });
     expect(admin.status).toBe(200);
     while (server.ws.counters.stalls === 0) await sleep(20);
     const count = p.messages.length;
