@@ -65,6 +65,9 @@ export function soakConfig(url: string): Record<string, unknown> {
       options: { fetchCurrencies: false, fetchOpenOrders: { warnWithoutSymbol: false } },
       timeout_ms: SOAK_TIMEOUT_MS,
       rate_budget: { capacity: SOAK_BUDGET.capacity, window_ms: SOAK_BUDGET.windowMs },
+      // HTTP faults are this soak's subject, so every task polls; websocket faults are soaked in
+      // test/e2e/streaming-faults.test.ts.
+      stream: 'off',
     },
     orders: { on_stop: 'leave' },
     class_attributes: {
