@@ -16,6 +16,7 @@ import type { StateStore } from '../state/state-store.js';
 import type { UpdaterPhase } from './lifecycle.js';
 import { startConfiguredStatusServer, type RunningStatusServer } from './status-hosting.js';
 import { attributeStatus, buildSnapshot } from './status.js';
+import type { StreamStats } from '../streams/stream-loop.js';
 
 /** The updater's named readiness flags; `/readyz` wants every one true. */
 export type Readiness = {
@@ -42,6 +43,8 @@ export interface StatusInputs {
   orderStats(): OrderStats | null;
   session(): ExchangeSession | null;
   restarts(): number;
+  /** The websocket streams' metrics (absent: nothing streams). */
+  streams?(): readonly StreamStats[];
 }
 
 /** What a {@link StatusReporter} is built from. */
@@ -145,6 +148,7 @@ export class StatusReporter {
       orderStats: inputs.orderStats(),
       session: inputs.session(),
       restarts: inputs.restarts(),
+      streams: inputs.streams?.() ?? [],
     });
     return this.#o.redactor.value(snapshot);
   }

@@ -45,6 +45,11 @@ export interface TaskHostOptions {
   onTask: (name: string, health: TaskHealth, error: Error | null) => void;
   /** Whether an exchange restart is under way (no automatic one is started then). */
   restartInFlight: () => boolean;
+  /**
+   * Whether a task's REST pass can be skipped now because healthy streams keep what it feeds
+   * fresh (see src/streams/stream-manager.ts). @defaultValue never
+   */
+  skipRest?: (config: TaskConfig, feeds: readonly string[]) => boolean;
 }
 
 interface TaskEntry {
@@ -71,6 +76,7 @@ export class TaskHost {
   #stalenessSupervisor: TaskSupervisor | null = null;
   #loops: Promise<void>[] = [];
   #lastAutoRestartAt = 0;
+  #stop: AbortSignal | undefined;
 
   readonly #control: EngineControl;
 
@@ -116,7 +122,7 @@ export class TaskHost {
       const supervisor = this.#supervisor(config.name, config.kind, kind, {
         freqMs: kind.mode === 'service' ? null : freqMs,
         timeoutMs: (config.timeoutSecs ?? Math.max(30, 2 * (freqSecs ?? 15))) * 1000,
-        run: (signal) => kind.run(this.#runtime(entry, signal)),
+        run: (signal) => (this.#o.skipRest?.(config, kind.feeds?.(config) ?? []) ? Promise.resolve() : kind.run(this.#runtime(entry, signal))),
         onResult: (s, error) => this.#onResult(entry, s, error),
       });
       const entry: TaskEntry = { config, kind, subtasks, supervisor };
@@ -129,6 +135,7 @@ export class TaskHost {
 
   /** Starts every task's loop (and the staleness watch) until `stop` aborts. */
   run(stop: AbortSignal): void {
+    this.#stop = stop;
     const supervisors: [string, TaskSupervisor][] = [...this.#tasks].map(([name, t]) => [name, t.supervisor]);
     if (this.#stalenessSupervisor) supervisors.push(['staleness', this.#stalenessSupervisor]);
     for (const [name, supervisor] of supervisors) {
@@ -139,6 +146,12 @@ export class TaskHost {
       );
     }
     if (![...this.#tasks.values()].some((t) => t.kind.mode === 'once')) this.#initDone();
+  }
+
+  /** One pass of a task now, outside its schedule (a stream's gap fill or a pushed change). */
+  async runNow(name: string): Promise<void> {
+    const entry = this.#tasks.get(name);
+    if (entry) await entry.kind.run(this.#runtime(entry, this.#stop ?? new AbortController().signal));
   }
 
   /** Waits for passes under way (each up to its grace), then for the loops, at most `graceMs`. */

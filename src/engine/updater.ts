@@ -27,6 +27,9 @@ import { openJournal, stopOrders, wireOrderManager } from './order-wiring.js';
 import { buildSharedAttributes } from './shared-attributes.js';
 import { StatusReporter, type UpdaterSnapshot } from './status-reporter.js';
 import { TaskHost } from './task-host.js';
+import { createEngineStreams } from '../streams/engine-streams.js';
+import type { StreamManager } from '../streams/stream-manager.js';
+import type { StreamStats } from '../streams/stream-loop.js';
 import { registeredTaskConfig, taskKindTable, type RegisteredTaskOptions } from './task-kinds.js';
 import { loggerFor, type UpdaterEvents, type UpdaterOptions } from './updater-options.js';
 
@@ -53,6 +56,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   readonly #lifecycle: Lifecycle;
   readonly #reporter: StatusReporter;
   readonly #host: TaskHost;
+  #streams: StreamManager | null = null;
   readonly #restarts: ExchangeRestarts;
   #session: ExchangeSession | null = null;
   #journal: OrderJournal | null = null;
@@ -97,6 +101,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
         orderStats: () => this.#finalOrderStats ?? this.#orders?.stats() ?? null,
         session: () => this.#session,
         restarts: () => this.#restarts.count,
+        streams: () => this.streamStats(),
       },
       external: { count: () => this.listenerCount('status'), emit: (event) => this.emit('status', event) },
     });
@@ -114,6 +119,8 @@ export class Updater extends EventEmitter<UpdaterEvents> {
       reporter: this.#reporter,
       onTask: (name, status, error) => this.emit('task', { name, status, error }),
       restartInFlight: () => this.#restarts.inFlight,
+      // With a healthy stream a task's REST pass only reconciles (src/streams/stream-manager.ts).
+      skipRest: (config, feeds) => this.#streams?.skipRest(config, feeds) ?? false,
     });
     this.#restarts = new ExchangeRestarts({ state: this.state, logger: this.logger, signal: this.#stop.signal, onChange: (on) => this.#reporter.exchangeRestart(on) });
     this.state.on('change', (change) => {
@@ -229,9 +236,24 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     this.#restarts.track(this.#session, () => orders.reconcile());
     await orders.start();
     await this.#host.build([...this.config.tasks, ...this.#extraTasks]);
+    this.#streams = createEngineStreams({
+      ...this.#parts,
+      session: this.#session,
+      orders,
+      notify: (text, level, key) => this.#notifier.notify(text, level, key),
+      runTask: (name) => this.#host.runNow(name),
+    });
     this.#lifecycle.to('running', () => new StoppedError('stopped while starting'));
     this.#host.run(this.#stop.signal);
+    // Streams start once the init update has set the watch list; they end with the stop signal.
+    const streams = this.#streams;
+    if (streams) void this.#host.init.wait().then(() => streams.run(this.#stop.signal), () => undefined);
     await this.#host.init.wait();
+  }
+
+  /** The websocket streams' metrics (empty when nothing streams). */
+  streamStats(): StreamStats[] {
+    return this.#streams?.stats() ?? [];
   }
 
   /** Rebuilds the exchange session (drain, close, reconnect, reconcile). Concurrent calls share one restart. */

@@ -2,7 +2,7 @@ import type { Exchange } from 'ccxt';
 import type { MissoConfig } from '../config/types.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { StateStore } from '../engine/state.js';
+import type { StateStore } from '../state/state-store.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { OrderManager } from '../orders/manager.js';
 import { StreamManager } from './stream-manager.js';

@@ -1,7 +1,7 @@
 import type { Exchange } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { StateStore } from '../engine/state.js';
+import type { StateStore } from '../state/state-store.js';
 import type { OrderManager } from '../orders/manager.js';
 import type { StreamCache } from './stream-cache.js';
 

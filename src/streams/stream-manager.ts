@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { UserError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { TaskConfig } from '../config/types.js';
-import type { StateStore } from '../engine/state.js';
+import type { StateStore } from '../state/state-store.js';
 import type { OrderManager } from '../orders/manager.js';
 import { accountPushStream, forgetListenKey, isPrivateClient, ordersStream } from './account-streams.js';
 import { dropClients, hasOpenClient } from './ccxt-clients.js';
