@@ -11,6 +11,11 @@
  * `GET /fapi/v1/leverageBracket`, `POST|GET|DELETE /fapi/v1/order`, `GET /fapi/v1/openOrders`,
  * `GET /fapi/v1/allOrders`. Anything else answers 404 `{code:-5000}` and is counted.
  *
+ * ## Websockets
+ * Binance USD-M's stream dialect on the same host and port (see `ws/binance-ws-face.ts`):
+ * `/market/ws/N`, `/public/ws/N`, `/ws` for market streams and `/private/ws?listenKey=K` for user
+ * data; `POST|PUT|DELETE /fapi/v1/listenKey` (API key only) manage the key.
+ *
  * ## Credentials
  * Only the configured key and secret are accepted; the defaults are {@link DEFAULT_SIM_API_KEY}
  * and {@link DEFAULT_SIM_SECRET}. Error answers follow Binance (see `binance-error.ts`).
