@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { REPO_ROOT } from './local-example.js';
+import { CLI_FROM_SOURCE } from '../../support/cli.js';
 
 /** What a `misso` process did. */
 export interface MissoRun {
@@ -12,14 +11,14 @@ export interface MissoRun {
 }
 
 /**
- * Runs the real `bin/misso.js` as a user would, in `cwd` with `env` added. `onOutput` sees all
+ * Runs the `misso` CLI (from its sources) as a user would, in `cwd` with `env` added. `onOutput` sees all
  * output so far (stdout then stderr) and may signal the child.
  */
 export function spawnMisso(
   args: string[],
   options: { cwd: string; env?: Record<string, string>; onOutput?: (text: string, child: ChildProcess) => void },
 ): Promise<MissoRun> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/misso.js'), ...args], {
+  const child = spawn(process.execPath, [...CLI_FROM_SOURCE, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
