@@ -135,7 +135,12 @@ export class TaskSupervisor {
   async #pass(stop: AbortSignal): Promise<Error | null> {
     const { clock } = this.#o;
     const controller = new AbortController();
-    const onStop = (): void => controller.abort(stop.reason);
+    let stopped: () => void = () => undefined;
+    const stoppedWhileRunning = new Promise<'done'>((resolve) => (stopped = () => resolve('done')));
+    const onStop = (): void => {
+      controller.abort(stop.reason);
+      stopped();
+    };
     stop.addEventListener('abort', onStop, { once: true });
     const started = clock.now();
     this.status.state = 'running';
@@ -161,7 +166,7 @@ export class TaskSupervisor {
         const outcome = await Promise.race([
           runPromise.then(() => 'done' as const),
           timedOut.then((t) => (t ? 'timeout' : 'done')),
-          abortPromise(stop).then(() => 'done' as const),
+          stoppedWhileRunning,
         ]);
         timer.abort();
         if (outcome === 'timeout') {
