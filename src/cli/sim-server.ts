@@ -25,7 +25,7 @@ export interface SimServerCommandIo {
 }
 
 const USAGE = `Usage: misso sim-server [--host 127.0.0.1] [--port ${DEFAULT_SIM_PORT}] [--seed N] [--markets N] [--faults SPEC]
-                        [--api-key KEY] [--secret SECRET] [--log-level LEVEL] [--help]
+                        [--api-key KEY] [--secret SECRET] [--clock-offset-ms N] [--log-level LEVEL] [--help]
 
 Serves the simulated market over the Binance USD-M futures REST dialect, so that an unmodified
 ccxt.binanceusdm can trade against it once every URL in its urls.api has this server as origin,
@@ -40,6 +40,8 @@ fetchCurrencies: false and fetchOpenOrders: {warnWithoutSymbol: false}.
   --faults SPEC      HTTP faults to inject (default none; syntax below)
   --api-key KEY      the only API key accepted (default $MISSO_SIM_API_KEY or ${DEFAULT_SIM_API_KEY})
   --secret SECRET    its HMAC secret (default $MISSO_SIM_SECRET or ${DEFAULT_SIM_SECRET})
+  --clock-offset-ms N run the server's clock N ms ahead of this machine's (behind: --clock-offset-ms=-N);
+                     server time, timestamps and the recvWindow check all use it (default 0)
   --log-level LEVEL  log level on stderr: debug, info, warn, error (default warn)
   --help             print this help
 
@@ -58,6 +60,7 @@ interface ParsedFlags {
   faults: string | undefined;
   apiKey: string;
   secret: string;
+  clockOffsetMs: number;
   logLevel: string;
   help: boolean;
 }
@@ -90,6 +93,7 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
       markets: flags.markets,
       apiKey: flags.apiKey,
       secret: flags.secret,
+      clockOffsetMs: flags.clockOffsetMs,
       logger,
       ...(flags.faults === undefined ? {} : { faults: flags.faults }),
     });
@@ -105,7 +109,8 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
 
   const keyNote = flags.apiKey === DEFAULT_SIM_API_KEY ? `key ${flags.apiKey}` : 'custom key';
   const faultNote = server.faults.spec === 'none' ? '' : `, faults ${server.faults.spec}`;
-  io.stdout.write(`misso sim-server listening on ${server.url} (seed ${flags.seed}, ${keyNote}${faultNote})\n`);
+  const clockNote = flags.clockOffsetMs === 0 ? '' : `, clock ${flags.clockOffsetMs > 0 ? '+' : ''}${flags.clockOffsetMs} ms`;
+  io.stdout.write(`misso sim-server listening on ${server.url} (seed ${flags.seed}, ${keyNote}${faultNote}${clockNote})\n`);
   if (!isLoopbackHost(flags.host)) io.stderr.write(`misso sim-server: warning: ${NON_LOOPBACK_WARNING}\n`);
   io.onListening?.(server);
 
@@ -161,6 +166,7 @@ function parseFlags(argv: string[]): ParsedFlags {
       faults: { type: 'string' },
       'api-key': { type: 'string' },
       secret: { type: 'string' },
+      'clock-offset-ms': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -177,6 +183,7 @@ function parseFlags(argv: string[]): ParsedFlags {
   const apiKey = values['api-key'] ?? process.env['MISSO_SIM_API_KEY'] ?? DEFAULT_SIM_API_KEY;
   const secret = values.secret ?? process.env['MISSO_SIM_SECRET'] ?? DEFAULT_SIM_SECRET;
   if (apiKey === '' || secret === '') throw new UserError('--api-key and --secret must not be empty');
+  const clockOffsetMs = integer('--clock-offset-ms', values['clock-offset-ms'], 0);
   const logLevel = values['log-level'] ?? 'warn';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
     throw new UserError(`--log-level "${logLevel}" must be one of debug, info, warn, error, silent`);
@@ -189,6 +196,7 @@ function parseFlags(argv: string[]): ParsedFlags {
     faults: values.faults,
     apiKey,
     secret,
+    clockOffsetMs,
     logLevel,
     help: values.help ?? false,
   };
@@ -197,5 +205,11 @@ function parseFlags(argv: string[]): ParsedFlags {
 function wholeNumber(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   if (!/^\d+$/.test(text.trim())) throw new UserError(`${flag} "${text}" must be a whole number`);
+  return Number(text.trim());
+}
+
+function integer(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^[+-]?\d+$/.test(text.trim())) throw new UserError(`${flag} "${text}" must be a whole number of milliseconds (negative: behind)`);
   return Number(text.trim());
 }

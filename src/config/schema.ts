@@ -110,6 +110,7 @@ const ordersSchema = z.strictObject({
   on_stop: z.enum(['leave', 'cancel_all']).optional(),
   unknown_orders: z.enum(['adopt', 'ignore']).optional(),
   require_fresh_price: z.boolean().optional(),
+  fresh_price_wait_secs: z.number().nonnegative().nullable().optional(),
   lost_after_not_found: z.number().int().positive().optional(),
   recently_closed_secs: z.number().nonnegative().optional(),
   visibility_window_secs: z.number().nonnegative().optional(),

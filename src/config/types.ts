@@ -114,6 +114,13 @@ export interface OrdersConfig {
   unknownOrders: 'adopt' | 'ignore';
   /** Refuse orders whose symbol has no fresh price in `last_price`. @defaultValue true */
   requireFreshPrice: boolean;
+  /**
+   * How long an order whose symbol has no fresh price yet waits for one before it is rejected
+   * (after a restart the first ticker pass may still be under way). `null`: twice the ticker
+   * task's `freq` (20 s without a ticker task).
+   * @defaultValue null
+   */
+  freshPriceWaitSecs?: number | null;
   /** After this many "not found" answers an order is marked lost. @defaultValue 5 */
   lostAfterNotFound: number;
   /** How long finished orders stay in the recently-closed cache. @defaultValue 30 */

@@ -34,7 +34,7 @@ export function wireOrderManager(
     journal,
     clock: w.clock,
     logger: w.logger,
-    config: config.orders,
+    config: { ...config.orders, freshPriceWaitSecs: freshPriceWaitSecs(config) },
     timing: { visibilityWindowMs: config.orders.visibilityWindowSecs * 1000, submitConcurrency: config.orders.submitConcurrency },
     isPriceFresh: (symbol: string) => state.isKeyFresh('last_price', symbol),
     notify: (text: string, level: NotifyLevel = 'warn') => notify(text, level),
@@ -78,3 +78,14 @@ export async function stopOrders(orders: OrderManager, config: MissoConfig, logg
   logger.info({ report }, 'orders stopped');
   return orders.stats();
 }
+
+/** `orders.fresh_price_wait_secs`, or twice the ticker task's period (20 s without a ticker task). */
+export function freshPriceWaitSecs(config: MissoConfig): number {
+  const explicit = config.orders.freshPriceWaitSecs;
+  if (explicit !== undefined && explicit !== null) return explicit;
+  const ticker = config.tasks.find((t) => t.kind === 't_update_tickers');
+  return 2 * (ticker?.freqSecs ?? DEFAULT_TICKER_FREQ_SECS);
+}
+
+// t_update_tickers' default period.
+const DEFAULT_TICKER_FREQ_SECS = 10;

@@ -135,20 +135,39 @@ export class TaskSupervisor {
   async #pass(stop: AbortSignal): Promise<Error | null> {
     const { clock } = this.#o;
     const controller = new AbortController();
-    const onStop = (): void => controller.abort(stop.reason);
+    let stopped: () => void = () => undefined;
+    const stoppedWhileRunning = new Promise<'done'>((resolve) => (stopped = () => resolve('done')));
+    const onStop = (): void => {
+      controller.abort(stop.reason);
+      stopped();
+    };
     stop.addEventListener('abort', onStop, { once: true });
     const started = clock.now();
     this.status.state = 'running';
     let error: Error | null = null;
     const runPromise = this.#o.run(controller.signal);
-    this.#current = runPromise.catch(() => undefined);
+    // Tracked until the pass itself ends (not when the loop stops waiting), for settle().
+    const tracked = runPromise.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#current = tracked;
+    void tracked.then(() => {
+      if (this.#current === tracked) this.#current = null;
+    });
     try {
       if (this.#o.kind.mode === 'service') {
         await runPromise;
       } else {
         const timer = new AbortController();
         const timedOut = clock.sleep(this.#o.timeoutMs, timer.signal).then((done) => done);
-        const outcome = await Promise.race([runPromise.then(() => 'done' as const), timedOut.then((t) => (t ? 'timeout' : 'done'))]);
+        // A stop ends the wait at once: a pass hung on the network must not hold the loop (the
+        // stop itself waits for the pass, up to its grace, in settle()).
+        const outcome = await Promise.race([
+          runPromise.then(() => 'done' as const),
+          timedOut.then((t) => (t ? 'timeout' : 'done')),
+          stoppedWhileRunning,
+        ]);
         timer.abort();
         if (outcome === 'timeout') {
           controller.abort(new Error('timeout'));
@@ -160,7 +179,6 @@ export class TaskSupervisor {
       error = coerceError(err);
     } finally {
       stop.removeEventListener('abort', onStop);
-      this.#current = null;
     }
     if (stop.aborted) return null;
     this.status.runs += 1;

@@ -5,6 +5,9 @@ import type { Logger } from '../core/logger.js';
 import type { NotifyLevel } from '../core/notify-level.js';
 import { isTaskUp, type TaskHealth } from '../core/task-status.js';
 import type { MissoConfig, TaskConfig } from '../config/types.js';
+import { errorKind } from '../exchange/classify.js';
+import { startFailure } from '../exchange/open-session.js';
+import { withReadRetries, type ReadRetryScope } from '../exchange/read-retries.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { OrderManager } from '../orders/manager.js';
 import type { StateStore } from '../state/state-store.js';
@@ -34,8 +37,11 @@ export interface TaskHostOptions {
   logger: Logger;
   /** Relative `modul:` paths resolve against its `baseDir`. */
   config: MissoConfig;
-  /** Backoff jitter (`random`) and how often the init update is tried (`initAttempts`, default 5). */
-  tuning: { random?: () => number; initAttempts?: number };
+  /**
+   * Backoff jitter (`random`), how often the init update is tried (`initAttempts`, default 5)
+   * and the backoff of its retried reads (`startRetry`, 0.25 s doubling to 2 s).
+   */
+  tuning: { random?: () => number; initAttempts?: number; startRetry?: { baseMs?: number; maxMs?: number } };
   /** The updater: what each run works with, and what system tasks may ask of it. */
   engine: HostedEngine;
   notify: (text: string, level: NotifyLevel, key?: string) => void;
@@ -121,8 +127,13 @@ export class TaskHost {
       this.#systemStatus()[config.name] = null;
       const supervisor = this.#supervisor(config.name, config.kind, kind, {
         freqMs: kind.mode === 'service' ? null : freqMs,
-        timeoutMs: (config.timeoutSecs ?? Math.max(30, 2 * (freqSecs ?? 15))) * 1000,
-        run: (signal) => (this.#o.skipRest?.(config, kind.feeds?.(config) ?? []) ? Promise.resolve() : kind.run(this.#runtime(entry, signal))),
+        // The init update retries its reads until they work (each bounded by the request
+        // timeout), so its pass gets longer before it counts as hung; later passes are not retried.
+        timeoutMs: (config.timeoutSecs ?? Math.max(kind.mode === 'once' ? 120 : 30, 2 * (freqSecs ?? 15))) * 1000,
+        run: (signal) => {
+          if (kind.mode === 'once') return withReadRetries(this.#startRetryScope(signal), () => Promise.resolve(kind.run(this.#runtime(entry, signal))));
+          return this.#o.skipRest?.(config, kind.feeds?.(config) ?? []) ? Promise.resolve() : kind.run(this.#runtime(entry, signal));
+        },
         onResult: (s, error) => this.#onResult(entry, s, error),
       });
       const entry: TaskEntry = { config, kind, subtasks, supervisor };
@@ -155,8 +166,25 @@ export class TaskHost {
   }
 
   /** Waits for passes under way (each up to its grace), then for the loops, at most `graceMs`. */
-  async settle(graceMs: number): Promise<void> {
-    await Promise.all([...this.#tasks.values()].map((t) => t.supervisor.settle()));
+  /** The init update's reads, retried with backoff until they work or `signal` aborts. */
+  #startRetryScope(signal: AbortSignal): ReadRetryScope {
+    const { startRetry, random } = this.#o.tuning;
+    return {
+      clock: this.#o.clock,
+      logger: this.#o.logger,
+      signal,
+      baseMs: startRetry?.baseMs ?? 250,
+      maxMs: startRetry?.maxMs ?? 2000,
+      ...(random ? { random } : {}),
+    };
+  }
+
+  /**
+   * Waits for the passes under way (unless `passes` is false: a stop while starting has nothing
+   * worth waiting for), then for the loops to end, up to `graceMs`.
+   */
+  async settle(graceMs: number, passes = true): Promise<void> {
+    if (passes) await Promise.all([...this.#tasks.values()].map((t) => t.supervisor.settle()));
     await Promise.race([Promise.all(this.#loops), new Promise((r) => setTimeout(r, graceMs).unref())]);
   }
 
@@ -244,6 +272,9 @@ export class TaskHost {
       if (health.ok) {
         delete systemStatus[name];
         this.#initDone();
+      } else if (error && errorKind(error) === 'auth') {
+        // The supervisor stops a task on refused credentials; the start must not wait for it.
+        this.init.reject(coerceError(startFailure(error)));
       } else if (error && health.consecutiveFailures >= (this.#o.tuning.initAttempts ?? 5)) {
         this.init.reject(new StartupError(`the init update failed ${health.consecutiveFailures} times; last error: ${error.message}`));
       }

@@ -38,6 +38,12 @@ export interface UpdaterOptions {
   initAttempts?: number;
   /** Override `http.port`: a port (0: any free one) for the status server, or null for none. @defaultValue the config's `http.port` */
   httpPort?: number | null;
+  /**
+   * Backoff of the exchange calls made while starting (opening the session, the first
+   * reconciliation, the init update), which are retried until they work or the updater stops.
+   * @defaultValue {baseMs: 250, maxMs: 2000}
+   */
+  startRetry?: { baseMs?: number; maxMs?: number };
 }
 
 /** Events an updater emits. */

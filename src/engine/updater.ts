@@ -10,7 +10,8 @@ import type { TaskHealth } from '../core/task-status.js';
 import { configSecrets } from '../config/secrets.js';
 import { loadConfigFile, loadConfigObject } from '../config/load.js';
 import type { MissoConfig, TaskConfig } from '../config/types.js';
-import { openSessionWithRetry, sessionOptionsFor } from '../exchange/open-session.js';
+import { openSessionWithRetry, sessionOptionsFor, startFailure } from '../exchange/open-session.js';
+import { withReadRetries } from '../exchange/read-retries.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { StatusEvent, StatusSnapshot, StatusSource } from '../http/types.js';
 import type { OrderJournal } from '../orders/journal.js';
@@ -203,13 +204,32 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     if (this.#stopPromise) {
       return Promise.reject(new StoppedError(`start() after stop(): this updater is ${this.phase}; build a new one`));
     }
-    this.#startPromise ??= this.#start().catch(async (err: unknown) => {
-      if (!(err instanceof StoppedError) && this.#lifecycle.can('faulted')) this.#lifecycle.to('faulted');
+    if (this.#startPromise) return this.#startPromise;
+    // A stop while starting ends the start at once, even while a request hangs: what the start
+    // still had in flight finishes (or times out) in the background and is discarded.
+    const started = this.#start();
+    started.catch(() => undefined);
+    this.#startPromise = Promise.race([started, this.#stoppedWhileStarting()]).catch(async (err: unknown) => {
+      const failure = startFailure(err);
+      if (!(failure instanceof StoppedError) && this.#lifecycle.can('faulted')) this.#lifecycle.to('faulted');
       await this.stop();
       // The CLI prints this message: an exchange's error text may quote a signed URL or a key.
-      throw err instanceof Error ? this.redactor.error(err) : err;
+      throw failure instanceof Error ? this.redactor.error(failure) : failure;
     });
     return this.#startPromise;
+  }
+
+  #stoppedWhileStarting(): Promise<never> {
+    const signal = this.#stop.signal;
+    return new Promise<never>((_resolve, reject) => {
+      const stopped = (): void => reject(new StoppedError('stopped while starting'));
+      if (signal.aborted) stopped();
+      else signal.addEventListener('abort', stopped, { once: true });
+    });
+  }
+
+  #throwIfStopped(): void {
+    if (this.#stop.signal.aborted) throw new StoppedError('stopped while starting');
   }
 
   async #start(): Promise<void> {
@@ -223,18 +243,29 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     this.#journal = openJournal(this.config, this.clock, this.#options);
     this.#reporter.readiness.journal = true;
     const factory = this.#options.exchangeFactory;
-    this.#session = await openSessionWithRetry(sessionOptionsFor(this.config, { clock: this.clock, logger: this.logger, ...(factory ? { factory } : {}) }), {
+    const retry = { ...this.#options.startRetry, ...(this.#options.random ? { random: this.#options.random } : {}) };
+    const session = await openSessionWithRetry(sessionOptionsFor(this.config, { clock: this.clock, logger: this.logger, ...(factory ? { factory } : {}) }), {
+      ...retry,
       signal: this.#stop.signal,
       onFirstFailure: (e) => this.#notifier.notify(`exchange ${this.config.exchange.id} unreachable at start (${e.message}); retrying`, 'warn', 'start:unreachable'),
     });
+    if (this.#stop.signal.aborted) {
+      // stop() ran while the session was being opened and found none to close.
+      await session.close({ drainTimeoutMs: 0 });
+      this.#throwIfStopped();
+    }
+    this.#session = session;
     this.#reporter.readiness.exchange = true;
     this.state.define('aftx', this.#session.exchange);
     this.state.define('exchange', this.#session.exchange);
     const orders = (this.#orders = wireOrderManager({ ...this.#parts, reporter: this.#reporter }, this.#session, this.#journal, (text, level) => this.#notifier.notify(text, level)));
     this.#ordersView.attach(orders);
     await buildSharedAttributes(this.config, this.state, orders.queue);
+    this.#throwIfStopped();
     this.#restarts.track(this.#session, () => orders.reconcile());
-    await orders.start();
+    // The first reconciliation's reads are retried like the rest of the start.
+    const scope = { clock: this.clock, logger: this.logger, signal: this.#stop.signal, baseMs: retry.baseMs ?? 250, maxMs: retry.maxMs ?? 2000, ...(retry.random ? { random: retry.random } : {}) };
+    await withReadRetries(scope, () => orders.start());
     await this.#host.build([...this.config.tasks, ...this.#extraTasks]);
     this.#streams = createEngineStreams({
       ...this.#parts,
@@ -243,6 +274,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
       notify: (text, level, key) => this.#notifier.notify(text, level, key),
       runTask: (name) => this.#host.runNow(name),
     });
+    this.#throwIfStopped();
     this.#lifecycle.to('running', () => new StoppedError('stopped while starting'));
     this.#host.run(this.#stop.signal);
     // Streams start once the init update has set the watch list; they end with the stop signal.
@@ -272,14 +304,17 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   }
 
   async #doStop(): Promise<void> {
+    // Nothing sent while starting (up to the end of the init update) is worth waiting for: no
+    // order goes out before then, and a request hung for its whole timeout must not hold the stop.
+    const whileStarting = !this.#reporter.readiness.init_update;
     if (this.#lifecycle.can('stopping')) this.#lifecycle.to('stopping');
     this.#stop.abort(new Error('stopping'));
     this.state.set('stop_updates', true, 'engine');
     const failed = await runSteps(
       [
-        ['tasks', () => this.#host.settle(2000)],
+        ['tasks', () => this.#host.settle(2000, !whileStarting)],
         ['orders', async () => this.#orders && (this.#finalOrderStats = await stopOrders(this.#orders, this.config, this.logger))],
-        ['exchange', () => this.#session?.close()],
+        ['exchange', () => this.#session?.close(whileStarting ? { drainTimeoutMs: 0 } : {})],
         ['journal', () => this.#journal?.close()],
         ['notifier', () => this.#notifier.close()],
         ['phase', () => this.#lifecycle.can('stopped') && this.#lifecycle.to('stopped')],

@@ -80,6 +80,12 @@ function buildCcxt(cfg: ExchangeConfig, deps: ExchangeFactoryDeps): Exchange {
   // ccxt's limiter is per instance and FIFO; the session's budget is per account and by priority.
   options['enableRateLimit'] = false;
   const exchange = new ExchangeCtor(options);
+  // A venue clock that disagrees with ours makes every signed call fail (InvalidNonce). Classes
+  // that can sign with the venue's time (Binance's family) learn the offset in loadMarkets,
+  // before the first signed call, unless the config decides otherwise.
+  if ('adjustForTimeDifference' in exchange.options && cfg.options['adjustForTimeDifference'] === undefined) {
+    exchange.options['adjustForTimeDifference'] = true;
+  }
   if (cfg.urls) exchange.urls = applyUrlOverrides(exchange.urls, cfg.urls) as Exchange['urls'];
   deps.logger.debug(
     { exchange: cfg.id, urls: cfg.urls ? Object.keys(cfg.urls) : [], timeoutMs: cfg.timeoutMs },

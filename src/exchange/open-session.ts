@@ -5,43 +5,57 @@ import type { Logger } from '../core/logger.js';
 import type { MissoConfig } from '../config/types.js';
 import type { Exchange } from 'ccxt';
 import { errorKind } from './classify.js';
+import { withReadRetries, type ReadRetryScope } from './read-retries.js';
 import { createExchangeSession, type ExchangeSessionOptions, type ManagedExchangeSession } from './session.js';
 
 /** How {@link openSessionWithRetry} waits, and whom it tells. */
 export interface OpenSessionRetry {
   /** Ends the retries (the updater stopping): the open then fails with a `StoppedError`. */
   signal: AbortSignal;
-  /** First delay between tries; it doubles up to `maxMs`. @defaultValue 1000 */
+  /** First delay between tries; it doubles up to `maxMs`. @defaultValue 250 */
   baseMs?: number;
-  /** @defaultValue 30000 */
+  /** @defaultValue 2000 */
   maxMs?: number;
+  /** Uniform [0,1) source for jitter. @defaultValue Math.random */
+  random?: () => number;
   /** Called once, on the first failure that will be retried (the operator's one notification). */
   onFirstFailure?: (err: Error) => void;
 }
 
 /**
  * Opens the exchange session. An exchange that cannot be reached is expected weather: it is
- * retried with backoff (1 s doubling to 30 s) until it answers or `signal` aborts. Refused
+ * retried with backoff (0.25 s doubling to 2 s) until it answers or `signal` aborts. Refused
  * credentials, an exchange that cannot be used, or a config mistake end the open at once with a
  * `StartupError` (or the `UserError`) naming the next step.
  */
 export async function openSessionWithRetry(options: ExchangeSessionOptions, retry: OpenSessionRetry): Promise<ManagedExchangeSession> {
   const { clock, logger } = options;
-  const backoff = new Backoff({ baseMs: retry.baseMs ?? 1000, maxMs: retry.maxMs ?? 30_000 });
+  const baseMs = retry.baseMs ?? 250;
+  const maxMs = retry.maxMs ?? 2000;
+  const random = retry.random ?? Math.random;
+  const backoff = new Backoff({ baseMs, maxMs, random });
+  let told = false;
+  const tell = (err: unknown): void => {
+    if (told) return;
+    told = true;
+    retry.onFirstFailure?.(coerceError(err));
+  };
+  // Loading markets is retried call by call (with a reload: ccxt keeps a failed promise); this
+  // loop covers the rest, such as building the client.
+  const scope: ReadRetryScope = { clock, logger, signal: retry.signal, baseMs, maxMs, random, message: 'exchange unreachable at start; retrying', onFirstRetry: tell };
   for (;;) {
     try {
-      return await createExchangeSession(options);
+      return await withReadRetries(scope, () => createExchangeSession(options));
     } catch (err: unknown) {
-      if (err instanceof UserError) throw err;
+      if (err instanceof UserError || err instanceof StoppedError) throw err;
       const e = coerceError(err);
       const kind = errorKind(err);
-      if (kind === 'auth') {
-        throw new StartupError(`the exchange refused the credentials (${e.message}); check exchange.apiKey and exchange.secret`);
-      }
-      if (kind === 'not_supported') throw new StartupError(`the exchange cannot be used: ${e.message}`);
+      if (kind === 'auth' || kind === 'not_supported') throw startFailure(err);
+      // The answer (or its timeout) came after a stop: nothing more to say or try.
+      if (retry.signal.aborted) throw new StoppedError('stopped while connecting to the exchange');
       const delay = backoff.next();
       logger.warn({ attempt: backoff.attempt, kind, err: e.message, retryInMs: delay }, 'exchange unreachable at start; retrying');
-      if (backoff.attempt === 1) retry.onFirstFailure?.(e);
+      tell(e);
       if (!(await clock.sleep(delay, retry.signal))) throw new StoppedError('stopped while connecting to the exchange');
     }
   }
@@ -53,4 +67,22 @@ export function sessionOptionsFor(config: MissoConfig, deps: { clock: Clock; log
   // keeps recovery after an outage within a couple of periods instead of up to 30 s.
   const periods = config.tasks.flatMap((t) => (t.freqSecs === null ? [] : [t.freqSecs * 1000]));
   return { config: config.exchange, ...deps, rebuildMaxDelayMs: Math.max(1000, Math.min(30_000, ...periods)) };
+}
+
+/**
+ * What a failed start reports: refused credentials and an unusable exchange become a
+ * `StartupError` with the operator's next step (the CLI prints it without a stack); anything
+ * else is returned as it is.
+ */
+export function startFailure(err: unknown): unknown {
+  if (err instanceof StartupError || err instanceof StoppedError || err instanceof UserError) return err;
+  const kind = errorKind(err);
+  const message = coerceError(err).message;
+  if (kind === 'auth') {
+    return new StartupError(
+      `the exchange refused the credentials (${message}); check exchange.apiKey and exchange.secret, the key's permissions and its IP whitelist`,
+    );
+  }
+  if (kind === 'not_supported') return new StartupError(`the exchange cannot be used: ${message}`);
+  return err;
 }

@@ -10,6 +10,7 @@ import { createExchangeFactory } from './factory.js';
 import { Gate } from './gate.js';
 import { isGatedMethod } from './gated-methods.js';
 import { priorityOf, weightOf } from './priority.js';
+import { sendWithReadRetries } from './read-retries.js';
 import { resyncClock } from './resync-clock.js';
 import type { ErrorKind, ExchangeSession, Priority } from './types.js';
 
@@ -164,8 +165,8 @@ class Session implements ManagedExchangeSession {
     return this.#restarting;
   }
 
-  close(): Promise<void> {
-    this.#closing ??= this.#close();
+  close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
+    this.#closing ??= this.#close(options.drainTimeoutMs ?? this.#drainTimeoutMs);
     return this.#closing;
   }
 
@@ -189,7 +190,8 @@ class Session implements ManagedExchangeSession {
     if (typeof value !== 'function') return value;
     if (isGatedMethod(current, prop)) {
       const priority = priorityOf(prop);
-      const made: AnyFn = (...args) => this.#call(prop, priority, args);
+      // Inside a withReadRetries scope (the start), reads are tried again on expected weather.
+      const made: AnyFn = (...args) => sendWithReadRetries(prop, args, (sent) => this.#call(prop, priority, sent));
       this.#wrappers.set(prop, made);
       return made;
     }
@@ -358,13 +360,13 @@ class Session implements ManagedExchangeSession {
     }
   }
 
-  async #close(): Promise<void> {
+  async #close(drainTimeoutMs: number): Promise<void> {
     this.#restartAbort.abort();
     this.#gate.fail(new StoppedError('exchange session closed'));
     // Calls still queued in the budget were never sent: they fail now. Sent ones may finish.
     this.budget.close();
     await this.#restarting?.catch(() => undefined);
-    const drained = await this.#drain(this.#drainTimeoutMs, new AbortController().signal);
+    const drained = await this.#drain(drainTimeoutMs, new AbortController().signal);
     if (!drained) this.#logger.warn({ inFlight: this.#inFlight }, 'close: calls still in flight, closing anyway');
     await this.#closeInstance(this.#current);
   }

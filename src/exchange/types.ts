@@ -62,6 +62,9 @@ export interface ExchangeSession {
   restart(options?: { drainTimeoutMs?: number; signal?: AbortSignal }): Promise<void>;
   /** Hooks run after a rebuild, before the gate opens again. */
   onReopen(hook: () => Promise<void>): void;
-  /** Closes the exchange. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Closes the exchange, letting calls already sent finish for up to `drainTimeoutMs` (a stop
+   * while starting passes 0: nothing it sent is worth waiting for). Idempotent.
+   */
+  close(options?: { drainTimeoutMs?: number }): Promise<void>;
 }

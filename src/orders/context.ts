@@ -59,6 +59,8 @@ export interface OrdersContext {
   unknownOrders: 'adopt' | 'ignore';
   requireFreshPrice: boolean;
   isPriceFresh: ((symbol: string) => boolean) | undefined;
+  /** How long an order waits for a fresh price before it is rejected. */
+  freshPriceWaitMs: number;
 }
 
 /** Waits for the session's restart gate; false when `signal` aborted meanwhile. */

@@ -6,6 +6,9 @@ import type { Order } from './order.js';
 import type { Resolver } from './resolver.js';
 import { submitOnce } from './submit.js';
 
+// A stale price is rechecked this often while an order waits for a fresh one.
+const FRESH_PRICE_RECHECK_MS = 250;
+
 /**
  * Sends queued orders as soon as the session lets them out: woken by the queue, no polling
  * period, no sleep between orders (the rate budget paces requests). An order whose outcome is
@@ -46,7 +49,7 @@ export class OrderExecutor {
       if (!(await gate(this.#ctx, signal))) break;
       const order = this.#ctx.queue.shift();
       if (!order) continue;
-      const p = this.#submit(order).finally(() => inFlight.delete(p));
+      const p = this.#submit(order, signal).finally(() => inFlight.delete(p));
       inFlight.add(p);
       // Let a concurrency of 1 keep the queue's order on the exchange.
       if (limit === 1) await p;
@@ -57,7 +60,7 @@ export class OrderExecutor {
     if (this.#halted) throw this.#halted;
   }
 
-  async #submit(order: Order): Promise<void> {
+  async #submit(order: Order, signal: AbortSignal): Promise<void> {
     const ctx = this.#ctx;
     if (order.status !== 'pending') return;
     try {
@@ -68,8 +71,14 @@ export class OrderExecutor {
         ctx.notify(`order ${order.clientOrderId} ${order.side} ${order.amount} ${order.symbol} rejected: ${reason}`, 'warn');
         return;
       }
-      if (order.attempts === 0 && ctx.requireFreshPrice && ctx.isPriceFresh && !ctx.isPriceFresh(order.symbol)) {
-        const reason = `no fresh price for ${order.symbol}: refused (orders.require_fresh_price)`;
+      if (order.attempts === 0 && ctx.requireFreshPrice && ctx.isPriceFresh && !(await this.#freshPrice(order.symbol, signal))) {
+        if (signal.aborted) {
+          // Stopped while waiting: never sent, so it stays queued (and journaled) for later.
+          ctx.queue.unshift(order);
+          return;
+        }
+        const waited = (ctx.freshPriceWaitMs / 1000).toFixed(0);
+        const reason = `no fresh price for ${order.symbol} after waiting ${waited}s: refused (orders.require_fresh_price)`;
         ctx.book.finish(order, 'rejected', reason, 'rejected:stale_price');
         ctx.notify(`order ${order.clientOrderId} ${order.side} ${order.amount} ${order.symbol} rejected: ${reason}`, 'warn');
         return;
@@ -101,5 +110,21 @@ export class OrderExecutor {
       ctx.logger.error({ err: coerceError(error), clientOrderId: order.clientOrderId }, 'order submission failed');
       ctx.notify(`order ${order.clientOrderId}: submission error ${coerceError(error).message}`, 'error');
     }
+  }
+
+  /**
+   * Whether `symbol` has a fresh price, waiting up to `freshPriceWaitMs` for one: after a start
+   * the executor may see a recovered intent before the first ticker pass has written prices.
+   */
+  async #freshPrice(symbol: string, signal: AbortSignal): Promise<boolean> {
+    const ctx = this.#ctx;
+    const isFresh = ctx.isPriceFresh;
+    if (!isFresh || isFresh(symbol)) return true;
+    const deadline = ctx.clock.now() + ctx.freshPriceWaitMs;
+    for (let left = deadline - ctx.clock.now(); left > 0; left = deadline - ctx.clock.now()) {
+      if (!(await ctx.clock.sleep(Math.min(FRESH_PRICE_RECHECK_MS, left), signal))) return false;
+      if (isFresh(symbol)) return true;
+    }
+    return false;
   }
 }

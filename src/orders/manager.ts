@@ -18,6 +18,9 @@ import { applyStreamOrder } from './stream-apply.js';
 import { OrderTracker } from './tracker.js';
 import type { OrderStatus } from './transitions.js';
 
+/** How long an order waits for a fresh price when the config does not say. */
+const DEFAULT_FRESH_PRICE_WAIT_SECS = 20;
+
 /** Options for {@link OrderManager}. */
 export interface OrderManagerOptions {
   session: ExchangeSession;
@@ -110,6 +113,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       unknownOrders: options.config.unknownOrders,
       requireFreshPrice: options.config.requireFreshPrice,
       isPriceFresh: options.isPriceFresh,
+      freshPriceWaitMs: (options.config.freshPriceWaitSecs ?? DEFAULT_FRESH_PRICE_WAIT_SECS) * 1000,
     };
     options.journal.onHealth((problem) => {
       this.emit('journal', problem);

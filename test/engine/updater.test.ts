@@ -156,9 +156,13 @@ describe('Updater', () => {
     await clock.advance(1000);
     // ADA is not in the watch list, so no task keeps its price fresh.
     const order = updater.pendingOrders.push([null, 10, 0.3, 'buy', 'ADA/USD:USD']);
-    await advanceWithIo(clock, () => order.status !== 'pending', 10_000);
+    const queuedAt = clock.now();
+    await advanceWithIo(clock, () => order.status !== 'pending', 60_000);
     expect(order.status).toBe('rejected');
-    expect(order.reason).toMatch(/price/i);
+    // It first waited orders.fresh_price_wait_secs (by default twice the ticker task's freq).
+    expect(order.reason).toMatch(/no fresh price for ADA\/USD:USD after waiting \d+s/);
+    const waitedSecs = Number(/after waiting (\d+)s/.exec(order.reason ?? '')?.[1]);
+    expect(clock.now() - queuedAt).toBeGreaterThanOrEqual(waitedSecs * 1000);
   });
 
   it('t_system_status reports the tasks that did not report in the window', async () => {

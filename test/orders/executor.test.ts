@@ -68,16 +68,18 @@ describe('order executor', () => {
     await run;
   });
 
-  it('rejects orders without a fresh price when require_fresh_price is on', async () => {
-    const r = await make({ isPriceFresh: () => false });
+  it('rejects orders without a fresh price when require_fresh_price is on, after waiting fresh_price_wait_secs for one', async () => {
+    const r = await make({ isPriceFresh: () => false, config: { freshPriceWaitSecs: 5 } });
     const { symbol, amount, restingBuy } = await market(r.sim);
     await drive(r.clock, r.manager.start());
     const ac = new AbortController();
     const run = r.manager.runExecutor(ac.signal);
     const order = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    await r.clock.advance(4_900);
+    expect(order.status).toBe('pending');
     await r.clock.advanceUntil(() => order.status !== 'pending', 1_000, 10);
     expect(order.status).toBe('rejected');
-    expect(order.reason).toMatch(/no fresh price/);
+    expect(order.reason).toMatch(/no fresh price for .* after waiting 5s/);
     expect(r.sim.getVenue().listOrders()).toHaveLength(0);
     ac.abort();
     await run;

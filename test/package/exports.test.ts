@@ -27,7 +27,7 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     'OrderType', 'OrdersConfig', 'PendingOrderQueue', 'Priority', 'RateBudgetConfig', 'SharedAttributeConfig',
     'StartupError', 'StateChange', 'StateStore', 'StopReport', 'StoppedError', 'StorageConfig', 'StorageProblem',
     'StorageWriteError', 'SubtaskConfig',
-    'SystemClock', 'TaskConfig', 'TaskKind', 'TaskMode', 'TaskRuntime', 'TaskStatus', 'Updater', 'UpdaterEvents',
+    'SystemClock', 'TaskConfig', 'TaskHealth', 'TaskKind', 'TaskMode', 'TaskRuntime', 'TaskStatus', 'Updater', 'UpdaterEvents',
     'UpdaterOptions', 'UpdaterPhase', 'UpdaterSnapshot', 'UserError',
   ],
   './sim': [

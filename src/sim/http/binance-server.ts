@@ -43,6 +43,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { SystemClock, type Clock } from '../../core/clock.js';
 import { coerceError } from '../../core/errors.js';
+import { OffsetClock } from '../../core/offset-clock.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { universeOf } from '../universe.js';
 import { SimVenue } from '../venue.js';
@@ -82,6 +83,12 @@ export interface SimServerOptions {
   markets?: number;
   /** Server time (`/fapi/v1/time`, timestamp checks) and the default venue's clock. @defaultValue SystemClock */
   clock?: Clock;
+  /**
+   * Runs the server's clock this far ahead of `clock` (negative: behind), as a venue whose clock
+   * disagrees with the client's: server time, every timestamp it serves and the `recvWindow`
+   * check all use it. @defaultValue 0
+   */
+  clockOffsetMs?: number;
   /** @defaultValue DEFAULT_SIM_API_KEY ('misso-sim-key') */
   apiKey?: string;
   /** @defaultValue DEFAULT_SIM_SECRET ('misso-sim-secret') */
@@ -116,7 +123,8 @@ export interface SimServer {
 export async function startSimServer(options: SimServerOptions = {}): Promise<SimServer> {
   const host = options.host ?? '127.0.0.1';
   const seed = options.seed ?? DEFAULT_SIM_SEED;
-  const clock = options.clock ?? new SystemClock();
+  const baseClock = options.clock ?? new SystemClock();
+  const clock = options.clockOffsetMs ? new OffsetClock(baseClock, options.clockOffsetMs) : baseClock;
   const venue = options.venue ?? new SimVenue({ seed, clock, markets: universeOf(options.markets ?? 40, seed) });
   const apiKey = options.apiKey ?? DEFAULT_SIM_API_KEY;
   const secret = options.secret ?? DEFAULT_SIM_SECRET;
@@ -268,7 +276,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? DEFAULT_SIM_PORT);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ url, seed, faults: faults.spec }, 'sim-server: listening');
+  logger.info({ url, seed, faults: faults.spec, clockOffsetMs: options.clockOffsetMs ?? 0 }, 'sim-server: listening');
   if (!isLoopbackHost(host)) {
     logger.warn({ url }, `sim-server: ${NON_LOOPBACK_WARNING}`);
   }

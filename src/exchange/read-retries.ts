@@ -1,0 +1,96 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Backoff } from '../core/backoff.js';
+import type { Clock } from '../core/clock.js';
+import { StoppedError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { errorKind } from './classify.js';
+import { camelName } from './gated-methods.js';
+import type { ErrorKind } from './types.js';
+
+/**
+ * Where read calls are retried: everything the code inside {@link withReadRetries} sends to the
+ * exchange, through the session, is tried again on expected weather until it works or `signal`
+ * aborts.
+ */
+export interface ReadRetryScope {
+  clock: Clock;
+  logger: Logger;
+  /** Ends the retries (the updater stopping): the call then fails with a `StoppedError`. */
+  signal: AbortSignal;
+  /** First delay between tries. @defaultValue 500 */
+  baseMs?: number;
+  /** @defaultValue 5000 */
+  maxMs?: number;
+  /** Uniform [0,1) source for jitter. @defaultValue Math.random */
+  random?: () => number;
+  /** The log line of each retry. @defaultValue 'start: exchange call failed; retrying' */
+  message?: string;
+  /** Called once, at the first retry of the scope (to notify the operator). */
+  onFirstRetry?: (err: unknown) => void;
+}
+
+interface ActiveScope {
+  scope: ReadRetryScope;
+  active: boolean;
+  retried: boolean;
+}
+
+const storage = new AsyncLocalStorage<ActiveScope>();
+
+// Timeouts, 5xx, dropped connections, 429/418 (the budget waits out the pause) and a clock that
+// was just resynced: each says "try again", none says the request itself was wrong.
+const RETRIED: ReadonlySet<ErrorKind> = new Set(['retryable', 'rate_limit', 'nonce']);
+const READ_NAME = /^(fetch|load)|Get([A-Z0-9]|$)|_get(_|$)/;
+
+/**
+ * Runs `fn` so that every exchange read it makes through the session (`fetch*`, `load*` and
+ * implicit GET endpoints) is retried with backoff on retryable errors. Writes (`createOrder`,
+ * `cancelOrder`, …) are never retried here. Work that `fn` leaves running in the background
+ * (resolutions it started) stops being retried once `fn` settles.
+ */
+export async function withReadRetries<T>(scope: ReadRetryScope, fn: () => Promise<T>): Promise<T> {
+  const entry: ActiveScope = { scope, active: true, retried: false };
+  try {
+    return await storage.run(entry, fn);
+  } finally {
+    entry.active = false;
+  }
+}
+
+/** Whether `method` is a read that {@link withReadRetries} may repeat. */
+export function isRetriedRead(method: string): boolean {
+  return READ_NAME.test(method) || READ_NAME.test(camelName(method));
+}
+
+/**
+ * The session's hook: sends `call(args)` once, or, inside an active {@link withReadRetries} scope and
+ * for a read, until it works, the error is not weather, or the scope's signal aborts.
+ */
+export async function sendWithReadRetries<T>(method: string, args: unknown[], call: (args: unknown[]) => Promise<T>): Promise<T> {
+  const entry = storage.getStore();
+  if (!entry?.active || !isRetriedRead(method)) return call(args);
+  const { scope } = entry;
+  const backoff = new Backoff({ baseMs: scope.baseMs ?? 500, maxMs: scope.maxMs ?? 5000, random: scope.random ?? Math.random });
+  for (;;) {
+    if (scope.signal.aborted) throw new StoppedError(`stopped: ${method} not sent`);
+    try {
+      // ccxt keeps a failed loadMarkets() promise and hands it out again: a retry must reload.
+      return await call(backoff.attempt > 0 && camelName(method) === 'loadMarkets' ? [true, ...args.slice(1)] : args);
+    } catch (err: unknown) {
+      const kind = errorKind(err);
+      if (!entry.active || !RETRIED.has(kind)) throw err;
+      // A stop while the call was out: say nothing more, the updater is gone.
+      if (scope.signal.aborted) throw new StoppedError(`stopped: ${method} abandoned`);
+      const delay = backoff.next();
+      scope.logger.warn(
+        { method, kind, attempt: backoff.attempt, retryInMs: delay, err: err instanceof Error ? err.message : String(err) },
+        scope.message ?? 'start: exchange call failed; retrying',
+      );
+      if (!entry.retried) {
+        entry.retried = true;
+        scope.onFirstRetry?.(err);
+      }
+      if (!(await scope.clock.sleep(delay, scope.signal))) throw new StoppedError(`stopped: ${method} not retried`);
+    }
+  }
+}
