@@ -12,6 +12,7 @@ import { rawConfigSchema } from './schema.js';
 import type { MissoConfig } from './types.js';
 import { checkExchange, resolveSecrets } from './validate-sections.js';
 import { checkTaskOptionValues } from './validate-options.js';
+import { checkHttpExposure, resolveHttpToken } from './validate-http.js';
 import { checkReferences } from './validate-tasks.js';
 import { parseYamlWithPositions } from './yaml-positions.js';
 import { reportZodIssues } from './zod-issues.js';
@@ -164,7 +165,7 @@ async function check(raw: unknown, positions: PositionIndex, source: CheckSource
     report([], 'the config is empty', 'a config needs at least a `tasks:` section');
     throw new ConfigError(problems, source.nextStep);
   }
-  const resolved = resolveSecrets(raw, source.ctx.env ?? process.env, report);
+  const resolved = resolveHttpToken(resolveSecrets(raw, source.ctx.env ?? process.env, report), source.ctx.env ?? process.env, report);
   const result = rawConfigSchema.safeParse(resolved);
   if (!result.success) {
     // A value already refused (a literal secret, an unset variable) needs no second complaint about its type.
@@ -176,6 +177,7 @@ async function check(raw: unknown, positions: PositionIndex, source: CheckSource
   }
   checkExchange(resolved, source.ctx, report, reportKey);
   checkTaskOptionValues(resolved, source.ctx, report);
+  checkHttpExposure(resolved, report);
   await checkReferences(resolved, source.ctx, source.baseDir, report, reportKey);
 
   if (problems.length > 0 || !result.success) throw new ConfigError(problems, source.nextStep);

@@ -65,7 +65,7 @@ export function normaliseConfig(raw: RawConfig, source: NormaliseSource): MissoC
       dedupeSecs: notify.dedupe_secs ?? 300,
       maxPerMinute: notify.max_per_minute ?? 20,
     },
-    http: { port: http.port ?? null, host: http.host ?? '127.0.0.1' },
+    http: { port: http.port ?? null, host: http.host ?? '127.0.0.1', token: http.token ?? null, allowedHosts: http.allowed_hosts ?? [] },
   };
 }
 

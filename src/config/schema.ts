@@ -133,6 +133,8 @@ const notifySchema = z.strictObject({
 const httpSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).nullable().optional(),
   host: name.optional(),
+  token: name.nullable().optional(),
+  allowed_hosts: z.array(name).nullable().optional(),
 });
 
 /** The whole file. Every section but `tasks` may be left out (or be `None`). */

@@ -150,6 +150,13 @@ export interface HttpConfig {
   port: number | null;
   /** @defaultValue '127.0.0.1' */
   host: string;
+  /**
+   * From `${VAR}` only. Every route but `/healthz` then needs `Authorization: Bearer <token>`;
+   * required for a non-loopback `host`. @defaultValue null
+   */
+  token: string | null;
+  /** Host header names accepted besides loopback and `host` (a reverse proxy's name). @defaultValue [] */
+  allowedHosts: readonly string[];
 }
 
 /** `shared_attributes` entry: `{modul: queue, function: Queue}` builds the order queue. */

@@ -14,13 +14,21 @@ export type RunningStatusServer = StatusServer;
  */
 export async function startConfiguredStatusServer(
   source: StatusSource,
-  http: { port: number | null; host: string },
+  http: { port: number | null; host: string; token?: string | null; allowedHosts?: readonly string[] },
   deps: { logger: Logger; clock: Clock },
 ): Promise<RunningStatusServer | null> {
   if (http.port === null) return null;
   const { startStatusServer } = await import('../http/status-server.js');
   try {
-    return await startStatusServer({ source, host: http.host, port: http.port, logger: deps.logger, clock: deps.clock });
+    return await startStatusServer({
+      source,
+      host: http.host,
+      port: http.port,
+      token: http.token ?? null,
+      allowedHosts: http.allowedHosts ?? [],
+      logger: deps.logger,
+      clock: deps.clock,
+    });
   } catch (err: unknown) {
     // A port that cannot be bound (in use, not permitted) is the user's to fix, not a crash;
     // the server's message says which port and what to do.

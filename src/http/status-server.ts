@@ -1,10 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { SystemClock, type Clock } from '../core/clock.js';
-import { coerceError } from '../core/errors.js';
+import { coerceError, UserError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { DASHBOARD_CSP, renderDashboard } from './dashboard.js';
 import { EventStreamHub } from './event-stream-hub.js';
+import { guardRequests, type RequestGuardOptions } from './request-guard.js';
+import { exposureProblem } from '../config/http-exposure.js';
+import { HostAllowList } from './exposure.js';
 import { evaluateReadiness } from './readiness.js';
 import { toSafeJson } from './safe-json.js';
 import { StatusMetrics } from './status-metrics.js';
@@ -26,6 +29,14 @@ export interface StatusServerOptions {
   snapshotIntervalMs?: number;
   /** Export Node process metrics on `/metrics` as well. @defaultValue true */
   processMetrics?: boolean;
+  /**
+   * `http.token`. When set, every route but `/healthz` needs `Authorization: Bearer <token>`
+   * (or, for browsers opening the dashboard, HTTP Basic with the token as password). Required
+   * for any bind address that is not loopback. @defaultValue null
+   */
+  token?: string | null;
+  /** Host header names accepted besides loopback and the bound address (`http.allowed_hosts`). @defaultValue [] */
+  allowedHosts?: readonly string[];
 }
 
 /** A running status server. */
@@ -49,6 +60,9 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`status server port must be an integer from 0 to 65535, got ${port}`);
   }
+  const token = options.token ?? null;
+  const problem = exposureProblem(host, token);
+  if (problem !== null) throw new UserError(`http.host: ${problem}`);
   const logger = options.logger ?? silentLogger();
   const { source } = options;
   const metrics = new StatusMetrics({ processMetrics: options.processMetrics ?? true });
@@ -59,7 +73,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     ...(options.snapshotIntervalMs !== undefined ? { snapshotIntervalMs: options.snapshotIntervalMs } : {}),
   });
 
-  const app = buildApp({ source, metrics, hub, logger });
+  const app = buildApp({ source, metrics, hub, logger, guard: { token, hosts: new HostAllowList(host, options.allowedHosts ?? []), logger } });
   try {
     await app.listen({ host, port });
   } catch (error: unknown) {
@@ -101,9 +115,10 @@ interface AppParts {
   metrics: StatusMetrics;
   hub: EventStreamHub;
   logger: Logger;
+  guard: RequestGuardOptions;
 }
 
-function buildApp({ source, metrics, hub, logger }: AppParts): FastifyInstance {
+function buildApp({ source, metrics, hub, logger, guard }: AppParts): FastifyInstance {
   // Our pino logger is a different major than Fastify's; errors are logged in the handler below.
   const app = Fastify({ logger: false, forceCloseConnections: true });
 
@@ -115,6 +130,8 @@ function buildApp({ source, metrics, hub, logger }: AppParts): FastifyInstance {
       .type(JSON_TYPE)
       .send(toSafeJson({ error: `status unavailable: ${err.message}` }));
   });
+
+  guardRequests(app, guard);
 
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store');

@@ -1,0 +1,28 @@
+import { isIP } from 'node:net';
+
+/** True for names and addresses that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = stripBrackets(host.trim().toLowerCase());
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1' || h.startsWith('::ffff:127.');
+  return false;
+}
+
+/**
+ * Why binding `host` without a token is refused, or null when it is fine. A wildcard or any
+ * non-loopback interface without a token would hand the account to whoever can reach the port.
+ */
+export function exposureProblem(host: string, token: string | null): string | null {
+  if (token !== null && token !== '') return null;
+  if (isLoopbackHost(host)) return null;
+  return (
+    `binding the status server to ${host} exposes balances, positions and order control beyond this machine, ` +
+    'so it needs a token: set `http.token: ${MISSO_HTTP_TOKEN}` (and export MISSO_HTTP_TOKEN), or bind 127.0.0.1'
+  );
+}
+
+/** `[::1]` → `::1`; anything else unchanged. */
+export function stripBrackets(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
