@@ -5,8 +5,8 @@ import { VirtualClock } from '../../src/core/clock.js';
 import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
 import { FakeStatusSource } from './fake-status-source.js';
 
-/** Where Chromium is; CI installs Debian's package. Missing Chromium fails the suite on purpose. */
-const CHROMIUM = process.env.MISSO_CHROMIUM ?? '/usr/bin/chromium';
+import { browserTestsEnabled, CHROMIUM, CHROMIUM_ARGS, missingChromium } from './chromium.js';
+
 const SCREENSHOT = process.env.MISSO_DASHBOARD_SCREENSHOT ?? '/tmp/dashboard.png';
 
 let browser: Browser;
@@ -16,44 +16,6 @@ let page: Page;
 const offOrigin: string[] = [];
 const pageErrors: string[] = [];
 
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: the dashboard test needs a real browser. ` +
-        'Install it (apt-get update && apt-get install -y chromium) or set MISSO_CHROMIUM to its path.',
-    );
-  }
-  source = new FakeStatusSource();
-  // Virtual time: the page only changes when the test pushes something, never by a timer.
-  server = await startStatusServer({ source, clock: new VirtualClock(), processMetrics: false });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
-  page.on('request', (req) => {
-    if (!req.url().startsWith(server.url)) offOrigin.push(req.url());
-  });
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(msg.text());
-  });
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
 async function waitForSubscription(): Promise<void> {
   const deadline = Date.now() + 5000;
   while (source.listenerCount === 0) {
@@ -62,7 +24,31 @@ async function waitForSubscription(): Promise<void> {
   }
 }
 
-describe('dashboard in Chromium', () => {
+describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chromium', () => {
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw missingChromium();
+    source = new FakeStatusSource();
+    // Virtual time: the page only changes when the test pushes something, never by a timer.
+    server = await startStatusServer({ source, clock: new VirtualClock(), processMetrics: false });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+    page.on('request', (req) => {
+      if (!req.url().startsWith(server.url)) offOrigin.push(req.url());
+    });
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') pageErrors.push(msg.text());
+    });
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+  }, 60_000);
+  
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
   it('renders the tasks with their status from the live stream', async () => {
     await page.goto(`${server.url}/`);
     await waitForSubscription();
