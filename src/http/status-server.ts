@@ -1,15 +1,14 @@
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import { SystemClock, type Clock } from '../core/clock.js';
 import { coerceError, UserError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { DASHBOARD_CSP, renderDashboard } from './dashboard.js';
 import { EventStreamHub } from './event-stream-hub.js';
-import { guardRequests, type RequestGuardOptions } from './request-guard.js';
 import { exposureProblem } from '../config/http-exposure.js';
 import { HostAllowList } from './exposure.js';
-import { evaluateReadiness } from './readiness.js';
-import { toSafeJson } from './safe-json.js';
+import { EventHistory } from './event-history.js';
+import { OperatorMetrics } from './operator-metrics.js';
+import { buildStatusApp } from './status-app.js';
 import { StatusMetrics } from './status-metrics.js';
 import type { StatusSource } from './types.js';
 
@@ -37,6 +36,10 @@ export interface StatusServerOptions {
   token?: string | null;
   /** Host header names accepted besides loopback and the bound address (`http.allowed_hosts`). @defaultValue [] */
   allowedHosts?: readonly string[];
+  /** Rate limit of the control routes. @defaultValue 60 requests per 60000 ms */
+  controlRateLimit?: { max: number; windowMs: number };
+  /** Shown in the OpenAPI document. @defaultValue '0.0.0' */
+  version?: string;
 }
 
 /** A running status server. */
@@ -44,11 +47,16 @@ export interface StatusServer {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
   readonly port: number;
+  /** The bearer token of the control routes: `http.token`, or one made up for this run when none is set. */
+  readonly controlToken: string;
+  /** The dashboard's address to print; with a made-up token it carries it in the fragment (`#token=`). */
+  readonly dashboardUrl: string;
+  /** Where the operator surface (interactor, order latencies) records its metrics. */
+  readonly operatorMetrics: OperatorMetrics;
   /** Ends the event streams and stops listening. Repeat calls return the same promise. */
   close(): Promise<void>;
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * Starts the HTTP face of an updater: `/healthz`, `/readyz`, `/status`, `/events` (SSE),
@@ -66,18 +74,34 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   const logger = options.logger ?? silentLogger();
   const { source } = options;
   const metrics = new StatusMetrics({ processMetrics: options.processMetrics ?? true });
+  const operatorMetrics = new OperatorMetrics(metrics.registry);
+  // The history listens from now on, so a page opened later still sees what happened.
+  const history = new EventHistory(source);
   const hub = new EventStreamHub({
-    source,
+    source: history.asSource(),
     logger,
     clock: options.clock ?? new SystemClock(),
     ...(options.snapshotIntervalMs !== undefined ? { snapshotIntervalMs: options.snapshotIntervalMs } : {}),
   });
 
-  const app = buildApp({ source, metrics, hub, logger, guard: { token, hosts: new HostAllowList(host, options.allowedHosts ?? []), logger } });
+  const controlToken = token ?? randomBytes(18).toString('base64url');
+  const app = await buildStatusApp({
+    source: history.asSource(),
+    metrics,
+    operatorMetrics,
+    hub,
+    history,
+    logger,
+    guard: { token, hosts: new HostAllowList(host, options.allowedHosts ?? []), logger },
+    controlToken,
+    version: options.version ?? '0.0.0',
+    ...(options.controlRateLimit ? { controlRateLimit: options.controlRateLimit } : {}),
+  });
   try {
     await app.listen({ host, port });
   } catch (error: unknown) {
     hub.close();
+    history.close();
     await app.close().catch(() => undefined);
     const err = coerceError(error);
     throw new Error(
@@ -94,11 +118,16 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   return {
     url,
     port: bound,
+    controlToken,
+    // The token rides in the fragment: browsers never send it to the server or put it in logs.
+    dashboardUrl: token === null ? `${url}/#token=${controlToken}` : `${url}/`,
+    operatorMetrics,
     close(): Promise<void> {
       closing ??= (async () => {
         // Streams first: Fastify's close waits for open connections, and an SSE stream never ends by itself.
         try {
           hub.close();
+          history.close();
         } catch (error: unknown) {
           logger.warn({ err: coerceError(error) }, 'closing status event streams failed');
         }
@@ -110,78 +139,3 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   };
 }
 
-interface AppParts {
-  source: StatusSource;
-  metrics: StatusMetrics;
-  hub: EventStreamHub;
-  logger: Logger;
-  guard: RequestGuardOptions;
-}
-
-function buildApp({ source, metrics, hub, logger, guard }: AppParts): FastifyInstance {
-  // Our pino logger is a different major than Fastify's; errors are logged in the handler below.
-  const app = Fastify({ logger: false, forceCloseConnections: true });
-
-  app.setErrorHandler((error, _request, reply) => {
-    const err = coerceError(error);
-    logger.warn({ err }, 'status request failed');
-    void reply
-      .code(500)
-      .type(JSON_TYPE)
-      .send(toSafeJson({ error: `status unavailable: ${err.message}` }));
-  });
-
-  guardRequests(app, guard);
-
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('cache-control', 'no-store');
-    reply.header('x-content-type-options', 'nosniff');
-  });
-
-  app.get('/healthz', async (_request, reply) => reply.type(JSON_TYPE).send('{"status":"ok"}'));
-
-  app.get('/readyz', async (_request, reply) => {
-    const verdict = evaluateReadiness(source.snapshot());
-    return reply
-      .code(verdict.ready ? 200 : 503)
-      .type(JSON_TYPE)
-      .send(toSafeJson(verdict));
-  });
-
-  app.get('/status', async (_request, reply) => reply.type(JSON_TYPE).send(toSafeJson(source.snapshot())));
-
-  app.get('/metrics', async (_request, reply) => {
-    try {
-      const snapshot = source.snapshot();
-      metrics.update(snapshot, evaluateReadiness(snapshot).ready);
-    } catch (error: unknown) {
-      // Still answer: a scrape that shows misso_up 0 is more useful than a failed scrape.
-      logger.warn({ err: coerceError(error) }, 'status snapshot failed during a metrics scrape');
-      metrics.markDown();
-    }
-    return reply.type(metrics.contentType).send(await metrics.render());
-  });
-
-  // No automatic HEAD twin: it would run this handler and open a stream nobody reads.
-  app.get('/events', { exposeHeadRoute: false }, (request, reply) => {
-    reply.hijack();
-    hub.attach(reply.raw);
-    // Fastify does not watch hijacked requests; a client abort only shows up on the raw objects.
-    request.raw.on('error', () => reply.raw.destroy());
-  });
-
-  app.get('/', async (_request, reply) => {
-    let name = 'misso';
-    try {
-      name = source.snapshot().name;
-    } catch {
-      // The page fills itself in from /events; a title is not worth a 500.
-    }
-    return reply
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', DASHBOARD_CSP)
-      .send(renderDashboard({ title: name }));
-  });
-
-  return app;
-}

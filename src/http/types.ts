@@ -115,7 +115,7 @@ export type StatusEvent =
   | { type: 'task'; at: number; task: string; status: TaskStatus }
   /** An attribute was written or went stale. */
   | { type: 'attribute'; at: number; attribute: string; status: AttributeStatus }
-  /** An order changed status. `reason` explains `failed`/`rejected`/`lost`. */
+  /** An order changed status or filled. `reason` explains `failed`/`rejected`/`lost`. */
   | {
       type: 'order';
       at: number;
@@ -125,7 +125,16 @@ export type StatusEvent =
       side: string;
       status: string;
       reason: string | null;
+      /** The limit price; null for market orders. Absent from older engines. */
+      price?: number | null;
+      amount?: number;
+      /** Filled so far; a change of it is a fill. */
+      filled?: number;
+      /** Average fill price. */
+      average?: number | null;
     }
+  /** New last prices (`last_price` written), for live charts. Not kept in the event history. */
+  | { type: 'prices'; at: number; prices: Record<string, number> }
   /** A notification the engine sent (stale data, recovery, system status summary, …). */
   | { type: 'notification'; at: number; level: NotifyLevel; message: string }
   /** The updater changed phase. */
@@ -145,4 +154,82 @@ export interface StatusSource {
    * be able to break the engine: the engine should catch what they throw.
    */
   subscribe(listener: (event: StatusEvent) => void): () => void;
+  /** Reading orders, state, candles and positions, and acting on them: the `/api` routes. Absent: no `/api`. */
+  operator?: OperatorSource;
+}
+
+/** One order as the control API shows it. */
+export interface OrderView {
+  clientOrderId: string;
+  /** The exchange's id; null before it acknowledged the order. */
+  id: string | null;
+  symbol: string;
+  side: string;
+  type: string;
+  price: number | null;
+  amount: number;
+  filled: number;
+  remaining: number;
+  average: number | null;
+  status: string;
+  /** Why it failed, was rejected or is lost; null otherwise. */
+  reason: string | null;
+  tag: string | null;
+  createdAt: number;
+  updatedAt: number;
+  closedAt: number | null;
+}
+
+/** `GET /api/orders?status=`: open (queued, in flight, resting), recent (finished lately), failed (failed, rejected, lost). */
+export type OrderListKind = 'open' | 'recent' | 'failed';
+
+/** One open position. */
+export interface PositionView {
+  symbol: string;
+  side: 'long' | 'short' | null;
+  /** Contracts held (always ≥ 0; `side` gives the direction). */
+  size: number;
+  entryPrice: number | null;
+  markPrice: number | null;
+  unrealizedPnl: number | null;
+  notional: number | null;
+  leverage: number | null;
+}
+
+/** A point of the capital curve. */
+export interface CapitalPoint {
+  at: number;
+  total: number;
+}
+
+/** What `PATCH /api/orders/:clientOrderId` may change. */
+export interface OrderChanges {
+  price?: number;
+  amount?: number;
+}
+
+/**
+ * What the control API reads and does. The engine implements it; the HTTP layer knows nothing
+ * of orders' internals. Refusals are thrown as `ControlRefusal` (control-refusal.ts), which
+ * carries the HTTP status; anything else thrown is a 500.
+ */
+export interface OperatorSource {
+  orders(kind: OrderListKind): OrderView[];
+  /** Plain-JSON values of the named state attributes; names that do not exist are refused. */
+  state(keys: readonly string[]): Record<string, unknown>;
+  /** `[t, o, h, l, c, v]` rows, oldest first. */
+  candles(symbol: string, timeframe: string, limit: number): Promise<number[][]>;
+  positions(): PositionView[];
+  /** Total capital over time since start, oldest first. */
+  capital(): CapitalPoint[];
+  /** Queues an order (`pending_orders.push`); returns it with its client id. */
+  placeOrder(intent: Record<string, unknown>): OrderView;
+  /** Resolves once the exchange confirmed the cancel. */
+  cancelOrder(clientOrderId: string): Promise<OrderView>;
+  /** Resolves once the exchange confirmed the change. */
+  amendOrder(clientOrderId: string, changes: OrderChanges): Promise<OrderView>;
+  /** Stops the updater (gracefully, as SIGTERM does). */
+  stop(reason: string): void;
+  /** Rebuilds the exchange session; resolves when it is open again. */
+  restartExchange(reason: string): Promise<void>;
 }

@@ -152,7 +152,7 @@ describe('status server: /events', () => {
     const first = await client.next();
     expect(first.event).toBe('snapshot');
     expect((JSON.parse(first.data) as StatusSnapshot).tasks.update_tickers?.runs).toBe(57);
-    await until(() => source.listenerCount === 1, 'the hub to subscribe');
+    await until(() => source.listenerCount === 2, 'the hub to subscribe beside the event history');
 
     const event: StatusEvent = {
       type: 'order',
@@ -166,14 +166,15 @@ describe('status server: /events', () => {
     };
     source.emit(event);
     const got = await client.next((f) => f.event === 'status');
-    expect(JSON.parse(got.data)).toEqual(event);
+    // Kept in the history, so it carries the history's sequence number.
+    expect(JSON.parse(got.data)).toEqual({ ...event, seq: 1 });
   });
 
   it('follows events with a snapshot and repeats snapshots on the clock', async () => {
     const { server, source, clock } = await start();
     const client = await openEvents(server.url);
     await client.next((f) => f.event === 'snapshot');
-    await until(() => source.listenerCount === 1, 'the hub to subscribe');
+    await until(() => source.listenerCount === 2, 'the hub to subscribe beside the event history');
 
     source.snap.orders.open = 6;
     source.emit({ type: 'notification', at: source.snap.now, level: 'info', message: 'order filled' });
@@ -192,7 +193,7 @@ describe('status server: /events', () => {
     const { server, source, clock } = await start();
     const client = await openEvents(server.url);
     await client.next((f) => f.event === 'snapshot');
-    await until(() => source.listenerCount === 1, 'the hub to subscribe');
+    await until(() => source.listenerCount === 2, 'the hub to subscribe beside the event history');
     const before = source.snapshots;
     for (let i = 0; i < 5; i++) source.emit({ type: 'notification', at: i, level: 'info', message: `n${i}` });
     await clock.advance(250);
@@ -206,26 +207,27 @@ describe('status server: /events', () => {
     const b = await openEvents(server.url);
     await a.next();
     await b.next();
-    await until(() => source.listenerCount === 1, 'one shared subscription');
+    // The event history listens for the server's whole life; the streams share one more subscription.
+    await until(() => source.listenerCount === 2, 'one shared subscription');
     a.close();
     await new Promise((r) => setTimeout(r, 50));
-    expect(source.listenerCount).toBe(1);
+    expect(source.listenerCount).toBe(2);
     b.close();
-    await until(() => source.listenerCount === 0, 'the subscription to be dropped');
+    await until(() => source.listenerCount === 1, 'the subscription to be dropped');
   });
 
   it('does not open a stream for HEAD', async () => {
     const { server, source } = await start();
     const res = await fetch(`${server.url}/events`, { method: 'HEAD' });
     expect(res.status).toBe(404);
-    expect(source.listenerCount).toBe(0);
+    expect(source.listenerCount).toBe(1);
   });
 
   it('close() ends open streams, is idempotent, and stops listening', async () => {
     const { server, source } = await start();
     const client = await openEvents(server.url);
     await client.next();
-    await until(() => source.listenerCount === 1, 'the hub to subscribe');
+    await until(() => source.listenerCount === 2, 'the hub to subscribe beside the event history');
     const first = server.close();
     expect(server.close()).toBe(first);
     await first;

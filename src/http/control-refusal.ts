@@ -1,0 +1,20 @@
+/** HTTP statuses an operator action can be refused with. */
+export type RefusalStatus = 400 | 404 | 409 | 501 | 503;
+
+/**
+ * An operator request the engine will not carry out, with the HTTP status that says why: 400
+ * for a bad field (named in `field`), 404 for an unknown order or attribute, 409 when the order
+ * is in a state that does not allow it or the exchange refused, 503 while the engine cannot act.
+ */
+export class ControlRefusal extends Error {
+  override name = 'ControlRefusal';
+
+  constructor(
+    message: string,
+    readonly status: RefusalStatus,
+    /** The request field at fault, for 400s. */
+    readonly field: string | null = null,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,148 @@
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { coerceError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { registerReadRoutes } from './api-routes.js';
+import { registerControlRoutes } from './control-routes.js';
+import { DASHBOARD_CSP, renderDashboard } from './dashboard.js';
+import type { EventHistory } from './event-history.js';
+import type { EventStreamHub } from './event-stream-hub.js';
+import type { OperatorMetrics } from './operator-metrics.js';
+import { evaluateReadiness } from './readiness.js';
+import { guardRequests, type RequestGuardOptions } from './request-guard.js';
+import { toSafeJson } from './safe-json.js';
+import type { StatusMetrics } from './status-metrics.js';
+import type { StatusSource } from './types.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** What {@link buildStatusApp} wires together. */
+export interface StatusAppParts {
+  source: StatusSource;
+  metrics: StatusMetrics;
+  operatorMetrics: OperatorMetrics;
+  hub: EventStreamHub;
+  history: EventHistory;
+  logger: Logger;
+  guard: RequestGuardOptions;
+  /** The bearer token of the control routes. */
+  controlToken: string;
+  controlRateLimit?: { max: number; windowMs: number };
+  version: string;
+}
+
+/** The status server's Fastify app, every route registered, not yet listening. */
+export async function buildStatusApp(parts: StatusAppParts): Promise<FastifyInstance> {
+  const { source, metrics, hub, logger, guard } = parts;
+  // Our pino logger is a different major than Fastify's; errors are logged in the handler below.
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+
+  app.setErrorHandler((error, _request, reply) => {
+    const err = coerceError(error);
+    const refused = clientFault(error);
+    if (refused) return reply.code(refused.status).type(JSON_TYPE).send(toSafeJson({ error: refused.message, field: refused.field }));
+    logger.warn({ err }, 'status request failed');
+    void reply
+      .code(500)
+      .type(JSON_TYPE)
+      .send(toSafeJson({ error: `status unavailable: ${err.message}` }));
+  });
+
+  guardRequests(app, guard);
+  await registerApi(app, parts);
+
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+  });
+
+  app.get('/healthz', async (_request, reply) => reply.type(JSON_TYPE).send('{"status":"ok"}'));
+
+  app.get('/readyz', async (_request, reply) => {
+    const verdict = evaluateReadiness(source.snapshot());
+    return reply
+      .code(verdict.ready ? 200 : 503)
+      .type(JSON_TYPE)
+      .send(toSafeJson(verdict));
+  });
+
+  app.get('/status', async (_request, reply) => reply.type(JSON_TYPE).send(toSafeJson(source.snapshot())));
+
+  app.get('/metrics', async (_request, reply) => {
+    try {
+      const snapshot = source.snapshot();
+      metrics.update(snapshot, evaluateReadiness(snapshot).ready);
+    } catch (error: unknown) {
+      // Still answer: a scrape that shows misso_up 0 is more useful than a failed scrape.
+      logger.warn({ err: coerceError(error) }, 'status snapshot failed during a metrics scrape');
+      metrics.markDown();
+    }
+    return reply.type(metrics.contentType).send(await metrics.render());
+  });
+
+  // No automatic HEAD twin: it would run this handler and open a stream nobody reads.
+  app.get('/events', { exposeHeadRoute: false }, (request, reply) => {
+    reply.hijack();
+    hub.attach(reply.raw);
+    // Fastify does not watch hijacked requests; a client abort only shows up on the raw objects.
+    request.raw.on('error', () => reply.raw.destroy());
+  });
+
+  app.get('/', async (_request, reply) => {
+    let name = 'misso';
+    try {
+      name = source.snapshot().name;
+    } catch {
+      // The page fills itself in from /events; a title is not worth a 500.
+    }
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', DASHBOARD_CSP)
+      .send(renderDashboard({ title: name }));
+  });
+
+  return app;
+}
+
+async function registerApi(app: FastifyInstance, parts: StatusAppParts): Promise<void> {
+  const operator = parts.source.operator;
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'misso control API', version: parts.version, description: 'Orders, state, candles, positions and control of one misso updater.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'http.token' } } },
+    },
+  });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type(JSON_TYPE).send(JSON.stringify(app.swagger())));
+  if (!operator) return;
+  registerReadRoutes(app, operator, parts.history);
+  await registerControlRoutes(app, {
+    operator,
+    token: parts.controlToken,
+    logger: parts.logger,
+    metrics: parts.operatorMetrics,
+    ...(parts.controlRateLimit ? { rateLimitMax: parts.controlRateLimit.max, rateLimitWindowMs: parts.controlRateLimit.windowMs } : {}),
+  });
+}
+
+/**
+ * A request the client got wrong: a failed schema check (400, naming the field), a body type
+ * other than JSON (415), too many control requests (429). Null for our own faults.
+ */
+function clientFault(error: unknown): { status: number; message: string; field: string | null } | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const e = error as { statusCode?: unknown; message?: unknown; validation?: unknown; validationContext?: unknown };
+  if (Array.isArray(e.validation) && e.validation.length > 0) {
+    const first = e.validation[0] as { instancePath?: string; params?: Record<string, unknown>; message?: string };
+    const missing = first.params?.['missingProperty'] ?? first.params?.['additionalProperty'];
+    const path = [first.instancePath?.replace(/^\//, '').replaceAll('/', '.'), typeof missing === 'string' ? missing : '']
+      .filter((p) => p)
+      .join('.');
+    const where = typeof e.validationContext === 'string' ? e.validationContext : 'request';
+    const field = path === '' ? where : path;
+    const extra = first.params?.['additionalProperty'] ? ` (${String(first.params['additionalProperty'])} is not a known field)` : '';
+    return { status: 400, message: `${field}: ${first.message ?? 'is invalid'}${extra}`, field };
+  }
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
+  if (status >= 400 && status < 500) return { status, message: typeof e.message === 'string' ? e.message : 'bad request', field: null };
+  return null;
+}
