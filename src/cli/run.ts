@@ -114,7 +114,12 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
   try {
     io.stderr.write(`misso: starting ${configPath} on ${updater.config.exchange.id}\n`);
     // The updater starts the status server (config `http:` or --http-port) before anything else.
-    updater.once('listening', (url) => io.stderr.write(`misso: status on ${url} (dashboard), ${url}/metrics\n`));
+    updater.once('listening', (url) =>
+      io.stderr.write(
+        `misso: status on ${url} (dashboard: ${updater.dashboardUrl ?? `${url}/`})\n` +
+          `misso: control API ${url}/api (OpenAPI at /api/openapi.json), metrics ${url}/metrics\n`,
+      ),
+    );
     try {
       await updater.start();
     } catch (err: unknown) {

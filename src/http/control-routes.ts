@@ -37,7 +37,7 @@ export async function registerControlRoutes(app: FastifyInstance, options: Contr
     await reply.code(401).send({ error: 'control routes need Authorization: Bearer <http.token>', field: null });
   };
   const config = { rateLimit: limit };
-  const preHandler = requireBearer;
+  const onRequest = requireBearer;
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url;
@@ -45,7 +45,7 @@ export async function registerControlRoutes(app: FastifyInstance, options: Contr
     metrics.controlRequest(`${request.method} ${route}`, reply.statusCode);
   });
 
-  app.post<{ Body: Record<string, unknown> }>('/api/orders', { schema: placeOrderSchema, config, preHandler }, async (request, reply) => {
+  app.post<{ Body: Record<string, unknown> }>('/api/orders', { schema: placeOrderSchema, config, onRequest }, async (request, reply) => {
     try {
       const order = operator.placeOrder(request.body);
       logger.info({ clientOrderId: order.clientOrderId, symbol: order.symbol, side: order.side }, 'order queued through the control API');
@@ -57,7 +57,7 @@ export async function registerControlRoutes(app: FastifyInstance, options: Contr
 
   app.delete<{ Params: { clientOrderId: string } }>(
     '/api/orders/:clientOrderId',
-    { schema: cancelOrderSchema, config, preHandler },
+    { schema: cancelOrderSchema, config, onRequest },
     async (request, reply) => {
       try {
         return { order: await operator.cancelOrder(request.params.clientOrderId) };
@@ -69,7 +69,7 @@ export async function registerControlRoutes(app: FastifyInstance, options: Contr
 
   app.patch<{ Params: { clientOrderId: string }; Body: OrderChanges }>(
     '/api/orders/:clientOrderId',
-    { schema: amendOrderSchema, config, preHandler },
+    { schema: amendOrderSchema, config, onRequest },
     async (request, reply) => {
       try {
         return { order: await operator.amendOrder(request.params.clientOrderId, request.body) };
@@ -79,7 +79,7 @@ export async function registerControlRoutes(app: FastifyInstance, options: Contr
     },
   );
 
-  app.post('/api/control/stop', { schema: controlSchema('Stop the updater gracefully'), config, preHandler }, async (_request, reply) => {
+  app.post('/api/control/stop', { schema: controlSchema('Stop the updater gracefully'), config, onRequest }, async (_request, reply) => {
     logger.warn('stop requested through the control API');
     // Answer first: stopping closes this server.
     setImmediate(() => operator.stop('control API'));
@@ -88,7 +88,7 @@ export async function registerControlRoutes(app: FastifyInstance, options: Contr
 
   app.post(
     '/api/control/restart-exchange',
-    { schema: controlSchema('Rebuild the exchange session (drain, reconnect, reconcile)'), config, preHandler },
+    { schema: controlSchema('Rebuild the exchange session (drain, reconnect, reconcile)'), config, onRequest },
     async (_request, reply) => {
       logger.warn('exchange restart requested through the control API');
       operator.restartExchange('control API').catch((error: unknown) => {

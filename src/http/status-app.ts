@@ -35,7 +35,8 @@ export interface StatusAppParts {
 export async function buildStatusApp(parts: StatusAppParts): Promise<FastifyInstance> {
   const { source, metrics, hub, logger, guard } = parts;
   // Our pino logger is a different major than Fastify's; errors are logged in the handler below.
-  const app = Fastify({ logger: false, forceCloseConnections: true });
+  // removeAdditional off: an unknown field is a 400 naming it, not silently dropped.
+  const app = Fastify({ logger: false, forceCloseConnections: true, ajv: { customOptions: { removeAdditional: false } } });
 
   app.setErrorHandler((error, _request, reply) => {
     const err = coerceError(error);
@@ -48,6 +49,8 @@ export async function buildStatusApp(parts: StatusAppParts): Promise<FastifyInst
       .send(toSafeJson({ error: `status unavailable: ${err.message}` }));
   });
 
+  // JSON only: a plain-text body is what a cross-site form can send without a preflight.
+  app.removeContentTypeParser('text/plain');
   guardRequests(app, guard);
   await registerApi(app, parts);
 

@@ -1,0 +1,190 @@
+import type { Exchange } from 'ccxt';
+import type { Clock } from '../core/clock.js';
+import { coerceError } from '../core/errors.js';
+import { ControlRefusal } from '../http/control-refusal.js';
+import type { CapitalPoint, OperatorSource, OrderChanges, OrderListKind, OrderView, PositionView } from '../http/types.js';
+import { IntentError } from '../orders/intent.js';
+import type { OrderJournal } from '../orders/journal.js';
+import type { OrderManager } from '../orders/manager.js';
+import type { Order } from '../orders/order.js';
+import { isFinalStatus } from '../orders/transitions.js';
+import { CapitalCurve } from './capital-curve.js';
+import type { StateStore } from './state.js';
+
+/**
+ * Cancel and amend as the order manager offers them: promises that settle once the exchange
+ * confirmed or refused. `ref` is the client order id.
+ */
+export interface OrderAmendPort {
+  cancel(ref: string): Promise<unknown>;
+  amend(ref: string, changes: { price?: number; amount?: number }): Promise<unknown>;
+}
+
+/** What {@link createOperatorSource} reads from the updater; getters, because most parts exist only after start. */
+export interface OperatorDeps {
+  state: StateStore;
+  clock: Clock;
+  orders: () => (OrderManager & Partial<OrderAmendPort>) | null;
+  journal: () => OrderJournal | null;
+  exchange: () => Exchange | null;
+  stop: (reason: string) => void;
+  restartExchange: (reason: string) => Promise<void>;
+  /** State attributes never shown (the exchange object, the queue). */
+  hidden: ReadonlySet<string>;
+}
+
+/** Orders listed per kind. */
+const LIST_LIMIT = 200;
+const INTENT_FIELDS = ['symbol', 'side', 'amount', 'price', 'type', 'params', 'tag'];
+
+/** The engine's side of the control API (see `OperatorSource` in src/http/types.ts). */
+export function createOperatorSource(deps: OperatorDeps): OperatorSource & { close(): void } {
+  const capital = new CapitalCurve(deps.state, deps.clock);
+  const manager = (): OrderManager & Partial<OrderAmendPort> => {
+    const m = deps.orders();
+    if (!m) throw new ControlRefusal('orders are not available yet: the updater is still starting', 503);
+    return m;
+  };
+  const find = (clientOrderId: string): Order => {
+    const order = manager().orders.find((o) => o.clientOrderId === clientOrderId) ?? deps.journal()?.get(clientOrderId) ?? null;
+    if (!order) throw new ControlRefusal(`no order with client id ${clientOrderId}`, 404, 'clientOrderId');
+    if (isFinalStatus(order.status)) throw new ControlRefusal(`order ${clientOrderId} is already ${order.status}`, 409, 'clientOrderId');
+    return order;
+  };
+  const port = (name: keyof OrderAmendPort): OrderAmendPort[typeof name] => {
+    const m = manager();
+    const fn = m[name];
+    if (typeof fn !== 'function') throw new ControlRefusal(`this engine cannot ${name} orders yet`, 501);
+    return fn.bind(m) as OrderAmendPort[typeof name];
+  };
+  const settle = async (clientOrderId: string, action: () => Promise<unknown>): Promise<OrderView> => {
+    try {
+      await action();
+    } catch (error: unknown) {
+      if (error instanceof ControlRefusal) throw error;
+      throw new ControlRefusal(`the exchange refused: ${coerceError(error).message}`, 409);
+    }
+    const order = manager().orders.find((o) => o.clientOrderId === clientOrderId) ?? deps.journal()?.get(clientOrderId);
+    if (!order) throw new ControlRefusal(`order ${clientOrderId} is gone`, 404, 'clientOrderId');
+    return orderView(order);
+  };
+
+  return {
+    orders: (kind: OrderListKind) => listOrders(kind, deps),
+    state: (keys) => {
+      const out: Record<string, unknown> = {};
+      for (const key of keys) {
+        if (deps.hidden.has(key) || !deps.state.has(key)) throw new ControlRefusal(`no state attribute named '${key}'`, 404, 'keys');
+        out[key] = JSON.parse(JSON.stringify(deps.state.get(key) ?? null)) as unknown;
+      }
+      return out;
+    },
+    candles: async (symbol, timeframe, limit) => {
+      const exchange = deps.exchange();
+      if (!exchange) throw new ControlRefusal('the exchange is not connected yet', 503);
+      if (!exchange.markets?.[symbol]) throw new ControlRefusal(`unknown symbol ${symbol}`, 404, 'symbol');
+      const timeframes = exchange.timeframes as Record<string, unknown> | undefined;
+      if (timeframes && !(timeframe in timeframes)) {
+        throw new ControlRefusal(`timeframe ${timeframe} is not offered; use one of ${Object.keys(timeframes).join(', ')}`, 400, 'timeframe');
+      }
+      const rows = await exchange.fetchOHLCV(symbol, timeframe, undefined, limit);
+      return rows.map((r) => r.map((v) => Number(v)));
+    },
+    positions: () => positionViews(deps.state.get('positions')),
+    capital: () => capital.points(),
+    placeOrder: (intent) => {
+      const exchange = deps.exchange();
+      if (exchange?.markets && typeof intent['symbol'] === 'string' && !exchange.markets[intent['symbol']]) {
+        throw new ControlRefusal(`unknown symbol ${intent['symbol']}`, 400, 'symbol');
+      }
+      try {
+        return orderView(manager().queue.push(intent));
+      } catch (error: unknown) {
+        if (!(error instanceof IntentError)) throw error;
+        const field = INTENT_FIELDS.find((f) => new RegExp(`\\b${f}\\b`).test(error.message.split(': ').slice(1).join(': '))) ?? null;
+        throw new ControlRefusal(error.message, 400, field);
+      }
+    },
+    cancelOrder: (clientOrderId) => {
+      find(clientOrderId);
+      const cancel = port('cancel') as OrderAmendPort['cancel'];
+      return settle(clientOrderId, () => cancel(clientOrderId));
+    },
+    amendOrder: (clientOrderId, changes: OrderChanges) => {
+      find(clientOrderId);
+      const amend = port('amend') as OrderAmendPort['amend'];
+      return settle(clientOrderId, () => amend(clientOrderId, changes));
+    },
+    stop: (reason) => deps.stop(reason),
+    restartExchange: (reason) => deps.restartExchange(reason),
+    close: () => capital.close(),
+  };
+}
+
+function listOrders(kind: OrderListKind, deps: OperatorDeps): OrderView[] {
+  const live = deps.orders()?.orders ?? [];
+  if (kind === 'open') {
+    return live.filter((o) => !isFinalStatus(o.status)).sort((a, b) => a.seq - b.seq).map(orderView);
+  }
+  // Finished orders leave memory after a while; the journal keeps them all.
+  let all: Order[];
+  try {
+    all = deps.journal()?.all() ?? live;
+  } catch {
+    all = live;
+  }
+  const wanted = all.filter((o) =>
+    kind === 'failed' ? o.status === 'failed' || o.status === 'rejected' || o.lost : isFinalStatus(o.status),
+  );
+  wanted.sort((a, b) => (b.closedAt ?? b.updatedAt) - (a.closedAt ?? a.updatedAt));
+  return wanted.slice(0, LIST_LIMIT).map(orderView);
+}
+
+/** The plain view of an order. */
+export function orderView(o: Order): OrderView {
+  return {
+    clientOrderId: o.clientOrderId,
+    id: o.id,
+    symbol: o.symbol,
+    side: o.side,
+    type: o.type,
+    price: o.price,
+    amount: o.amount,
+    filled: o.filled,
+    remaining: o.remaining,
+    average: o.average,
+    status: o.status,
+    reason: o.reason ?? (o.lost ? 'lost: not found on the exchange' : null),
+    tag: o.tag,
+    createdAt: o.createdAt,
+    updatedAt: o.updatedAt,
+    closedAt: o.closedAt,
+  };
+}
+
+function num(v: unknown): number | null {
+  const n = typeof v === 'string' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? n : null;
+}
+
+/** `positions` as the tasks store it (`{symbol: ccxt position}`) → views. */
+function positionViews(value: unknown): PositionView[] {
+  if (value === null || typeof value !== 'object') return [];
+  const out: PositionView[] = [];
+  for (const [symbol, raw] of Object.entries(value as Record<string, unknown>)) {
+    if (raw === null || typeof raw !== 'object') continue;
+    const p = raw as Record<string, unknown>;
+    const side = p['side'] === 'long' || p['side'] === 'short' ? p['side'] : null;
+    out.push({
+      symbol,
+      side,
+      size: Math.abs(num(p['contracts']) ?? 0),
+      entryPrice: num(p['entryPrice']),
+      markPrice: num(p['markPrice']),
+      unrealizedPnl: num(p['unrealizedPnl']),
+      notional: num(p['notional']),
+      leverage: num(p['leverage']),
+    });
+  }
+  return out.sort((a, b) => a.symbol.localeCompare(b.symbol));
+}

@@ -1,0 +1,41 @@
+import type { Updater } from '../../src/engine/updater.js';
+
+/** A call the double received. */
+export interface AmendCall {
+  ref: string;
+  changes: { price?: number; amount?: number };
+}
+
+/**
+ * TEST DOUBLE for the two order-management methods the control API calls but this branch's
+ * OrderManager does not have yet: `cancel(ref)` and `amend(ref, changes)` (being built on the
+ * order-management branch, with promises settling on the exchange's confirm or refusal). Only
+ * these two methods are doubled; everything else is the real engine on the simulator.
+ *
+ * `cancel` cancels the order on the (simulated) exchange for real; `amend` records the call and
+ * refuses when `refuseAmend` is set. Installing is refused once the manager has real methods.
+ */
+export function installOrderControlDouble(updater: Updater): { amends: AmendCall[]; refuseAmend: string | null } {
+  const manager = updater.orders as unknown as Record<string, unknown>;
+  if (typeof manager['cancel'] === 'function' || typeof manager['amend'] === 'function') {
+    throw new Error('OrderManager has cancel/amend now: drop installOrderControlDouble and use the real ones');
+  }
+  const record = { amends: [] as AmendCall[], refuseAmend: null as string | null };
+  const orderOf = (ref: string) => {
+    const order = updater.orders.orders.find((o) => o.clientOrderId === ref);
+    if (!order) throw new Error(`unknown order ${ref}`);
+    return order;
+  };
+  manager['cancel'] = async (ref: string) => {
+    const order = orderOf(ref);
+    if (order.id === null) throw new Error(`order ${ref} has no exchange id yet`);
+    return updater.exchange.cancelOrder(order.id, order.symbol);
+  };
+  manager['amend'] = async (ref: string, changes: AmendCall['changes']) => {
+    orderOf(ref);
+    record.amends.push({ ref, changes });
+    if (record.refuseAmend !== null) throw new Error(record.refuseAmend);
+    return null;
+  };
+  return record;
+}
