@@ -2,7 +2,7 @@ import type { Exchange } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
 import { ControlRefusal } from '../http/control-refusal.js';
-import type { CapitalPoint, OperatorSource, OrderChanges, OrderListKind, OrderView, PositionView } from '../http/types.js';
+import type { OperatorSource, OrderChanges, OrderListKind, OrderView, PositionView } from '../http/types.js';
 import { IntentError } from '../orders/intent.js';
 import type { OrderJournal } from '../orders/journal.js';
 import type { OrderManager } from '../orders/manager.js';
