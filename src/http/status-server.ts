@@ -8,6 +8,7 @@ import { exposureProblem } from '../config/http-exposure.js';
 import { HostAllowList } from './exposure.js';
 import { EventHistory } from './event-history.js';
 import { OperatorMetrics } from './operator-metrics.js';
+import { OrderLatencyRecorder } from './order-latency.js';
 import { buildStatusApp } from './status-app.js';
 import { StatusMetrics } from './status-metrics.js';
 import type { StatusSource } from './types.js';
@@ -77,6 +78,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   const operatorMetrics = new OperatorMetrics(metrics.registry);
   // The history listens from now on, so a page opened later still sees what happened.
   const history = new EventHistory(source);
+  const latency = new OrderLatencyRecorder(source, operatorMetrics);
   const hub = new EventStreamHub({
     source: history.asSource(),
     logger,
@@ -102,6 +104,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   } catch (error: unknown) {
     hub.close();
     history.close();
+    latency.close();
     await app.close().catch(() => undefined);
     const err = coerceError(error);
     throw new Error(
@@ -128,6 +131,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
         try {
           hub.close();
           history.close();
+          latency.close();
         } catch (error: unknown) {
           logger.warn({ err: coerceError(error) }, 'closing status event streams failed');
         }

@@ -132,6 +132,10 @@ export type StatusEvent =
       filled?: number;
       /** Average fill price. */
       average?: number | null;
+      /** When it was queued (engine clock, epoch ms). */
+      createdAt?: number;
+      /** When it was last sent to the exchange; null before. */
+      submittedAt?: number | null;
     }
   /** New last prices (`last_price` written), for live charts. Not kept in the event history. */
   | { type: 'prices'; at: number; prices: Record<string, number> }

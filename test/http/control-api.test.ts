@@ -229,7 +229,7 @@ describe('control API: read routes', () => {
     expect((await call(s, 'GET', `/api/candles/${encodeURIComponent('BTC/USD:USD')}?limit=0`)).status).toBe(400);
   });
 
-  it('GET /api/positions shows entry, mark, size and unrealised PnL', async () => {
+  it('GET /api/positions shows entry, mark, size and unrealised PnL; /metrics has the order latencies', async () => {
     const { updater: u, clock, server: s } = await rig();
     const price = u.state.get<Record<string, number>>('last_price')['ETH/USD:USD']!;
     const order = u.pendingOrders.push({ symbol: 'ETH/USD:USD', side: 'buy', amount: 1, price: Math.round(price * 1.02) });
@@ -239,6 +239,11 @@ describe('control API: read routes', () => {
     expect(positions).toEqual([
       expect.objectContaining({ symbol: 'ETH/USD:USD', side: 'long', size: 1, entryPrice: expect.any(Number), markPrice: expect.any(Number), unrealizedPnl: expect.any(Number) }),
     ]);
+    // The order went queued → sent → acknowledged → filled: one observation per stage.
+    const metrics = await (await call(s, 'GET', '/metrics')).text();
+    for (const stage of ['queued_to_sent', 'sent_to_acked', 'acked_to_first_fill']) {
+      expect(metrics).toMatch(new RegExp(`misso_order_latency_seconds_count\\{stage="${stage}"\\} 1\\b`));
+    }
   });
 
   it('GET /api/events returns history a late client missed, after a given seq', async () => {
