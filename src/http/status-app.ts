@@ -4,7 +4,7 @@ import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { registerReadRoutes } from './api-routes.js';
 import { registerControlRoutes } from './control-routes.js';
-import { DASHBOARD_CSP, renderDashboard } from './dashboard.js';
+import { DASHBOARD_CSP, dashboardAsset, renderDashboard } from './dashboard.js';
 import type { EventHistory } from './event-history.js';
 import type { EventStreamHub } from './event-stream-hub.js';
 import type { OperatorMetrics } from './operator-metrics.js';
@@ -89,6 +89,12 @@ export async function buildStatusApp(parts: StatusAppParts): Promise<FastifyInst
     hub.attach(reply.raw);
     // Fastify does not watch hijacked requests; a client abort only shows up on the raw objects.
     request.raw.on('error', () => reply.raw.destroy());
+  });
+
+  app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
+    const asset = dashboardAsset(request.params.name);
+    if (!asset) return reply.code(404).type(JSON_TYPE).send('{"error":"no such asset"}');
+    return reply.type(asset.type).header('content-security-policy', DASHBOARD_CSP).send(asset.body);
   });
 
   app.get('/', async (_request, reply) => {

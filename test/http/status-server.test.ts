@@ -152,7 +152,7 @@ describe('status server: /events', () => {
     const first = await client.next();
     expect(first.event).toBe('snapshot');
     expect((JSON.parse(first.data) as StatusSnapshot).tasks.update_tickers?.runs).toBe(57);
-    await until(() => source.listenerCount === 2, 'the hub to subscribe beside the event history');
+    await until(() => source.listenerCount === 3, 'the hub to subscribe beside the event history and the latency recorder');
 
     const event: StatusEvent = {
       type: 'order',
@@ -174,7 +174,7 @@ describe('status server: /events', () => {
     const { server, source, clock } = await start();
     const client = await openEvents(server.url);
     await client.next((f) => f.event === 'snapshot');
-    await until(() => source.listenerCount === 2, 'the hub to subscribe beside the event history');
+    await until(() => source.listenerCount === 3, 'the hub to subscribe beside the event history and the latency recorder');
 
     source.snap.orders.open = 6;
     source.emit({ type: 'notification', at: source.snap.now, level: 'info', message: 'order filled' });
@@ -193,7 +193,7 @@ describe('status server: /events', () => {
     const { server, source, clock } = await start();
     const client = await openEvents(server.url);
     await client.next((f) => f.event === 'snapshot');
-    await until(() => source.listenerCount === 2, 'the hub to subscribe beside the event history');
+    await until(() => source.listenerCount === 3, 'the hub to subscribe beside the event history and the latency recorder');
     const before = source.snapshots;
     for (let i = 0; i < 5; i++) source.emit({ type: 'notification', at: i, level: 'info', message: `n${i}` });
     await clock.advance(250);
@@ -207,27 +207,28 @@ describe('status server: /events', () => {
     const b = await openEvents(server.url);
     await a.next();
     await b.next();
-    // The event history listens for the server's whole life; the streams share one more subscription.
-    await until(() => source.listenerCount === 2, 'one shared subscription');
+    // The event history and the latency recorder listen for the server's whole life; the
+    // streams share one more subscription.
+    await until(() => source.listenerCount === 3, 'one shared subscription');
     a.close();
     await new Promise((r) => setTimeout(r, 50));
-    expect(source.listenerCount).toBe(2);
+    expect(source.listenerCount).toBe(3);
     b.close();
-    await until(() => source.listenerCount === 1, 'the subscription to be dropped');
+    await until(() => source.listenerCount === 2, 'the subscription to be dropped');
   });
 
   it('does not open a stream for HEAD', async () => {
     const { server, source } = await start();
     const res = await fetch(`${server.url}/events`, { method: 'HEAD' });
     expect(res.status).toBe(404);
-    expect(source.listenerCount).toBe(1);
+    expect(source.listenerCount).toBe(2);
   });
 
   it('close() ends open streams, is idempotent, and stops listening', async () => {
     const { server, source } = await start();
     const client = await openEvents(server.url);
     await client.next();
-    await until(() => source.listenerCount === 2, 'the hub to subscribe beside the event history');
+    await until(() => source.listenerCount === 3, 'the hub to subscribe beside the event history and the latency recorder');
     const first = server.close();
     expect(server.close()).toBe(first);
     await first;
@@ -247,11 +248,21 @@ describe('status server: dashboard', () => {
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const csp = res.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("default-src 'none'");
-    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).not.toContain('unsafe');
     expect(csp).toContain("connect-src 'self'");
     const html = await res.text();
     expect(html).toContain('&#60;b&#62;bot&#60;/b&#62;');
     expect(html).not.toContain('<b>bot</b>');
+    // No inline code: every script and style is a file of this server.
+    expect(html).not.toMatch(/<script>|<style>|\son[a-z]+=/);
+    for (const src of [...html.matchAll(/(?:src|href)="(assets\/[^"]+)"/g)].map((m) => m[1])) {
+      const asset = await fetch(`${server.url}/${src}`);
+      expect(asset.status, src).toBe(200);
+      expect(asset.headers.get('content-type'), src).toMatch(/^text\/(javascript|css)/);
+    }
+    expect((await fetch(`${server.url}/assets/..%2Fstatus-app.ts`)).status).toBe(404);
     expect(html).not.toMatch(/(src|href)="https?:/);
   });
 });
