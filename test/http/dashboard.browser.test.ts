@@ -1,151 +1,167 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { Updater } from '../../src/engine/updater.js';
 import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
-import { FakeStatusSource } from './fake-status-source.js';
-
+import type { Order } from '../../src/orders/order.js';
 import { browserTestsEnabled, CHROMIUM, CHROMIUM_ARGS, missingChromium } from './chromium.js';
+import { installOrderControlDouble, type AmendCall } from './order-control-double.js';
 
-const SCREENSHOT = process.env.MISSO_DASHBOARD_SCREENSHOT ?? '/tmp/dashboard.png';
+const ROOT = resolve(import.meta.dirname, '../..');
+const SCREENSHOT = process.env['MISSO_DASHBOARD_SCREENSHOT'] ?? resolve(ROOT, 'docs/dashboard.png');
+const WATCH = ['BTC/USD:USD', 'ETH/USD:USD', 'SOL/USD:USD'];
 
-let browser: Browser;
-let server: StatusServer;
-let source: FakeStatusSource;
-let page: Page;
-const offOrigin: string[] = [];
-const pageErrors: string[] = [];
+/** misso on the simulator, on the wall clock (a browser runs on it too), with fast tasks. */
+function config(): Record<string, unknown> {
+  return {
+    exchange: { id: 'sim', seed: 7 },
+    class_attributes: { watch_list: WATCH, last_price: {}, wl_ranges: null, positions: {}, total_capital: 0, free_capital: 0, open_orders: {} },
+    shared_attributes: { pending_orders: { modul: 'queue', function: 'Queue' } },
+    tasks: {
+      t_init_update: {
+        name: 'init_update',
+        subtasks: {
+          subtask_0: { type: 'async', modul: 'Misso.services.async_helper', method: 'get_current_ranges', input_args: ['self.aftx', 'self.watch_list'], target_attr: 'wl_ranges' },
+          subtask_1: { type: 'async', modul: 'Misso.services.async_helper', method: 'get_last_prices_from_watch_list', input_args: ['self.aftx', 'self.watch_list'], target_attr: 'last_price' },
+        },
+      },
+      t_update_tickers: { name: 'update_tickers', freq: 1 },
+      t_update_balance: { name: 'update_balance', freq: 1 },
+      t_get_open_positions: { name: 'update_positions', freq: 1 },
+      t_execute_orders: { name: 'execute_orders', freq: 1 },
+      t_update_open_orders: { name: 'update_open_orders', freq: 1 },
+    },
+  };
+}
 
-async function waitForSubscription(): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (source.listenerCount === 0) {
-    if (Date.now() > deadline) throw new Error('the dashboard never opened /events');
-    await new Promise((r) => setTimeout(r, 20));
+async function until(predicate: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chromium', () => {
+describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chromium, on misso running the simulator', () => {
+  let browser: Browser;
+  let updater: Updater;
+  let server: StatusServer;
+  let page: Page;
+  let amends: AmendCall[];
+  let resting: Order;
+  const offOrigin: string[] = [];
+  const pageErrors: string[] = [];
+  const tokenPrompts: string[] = [];
+
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw missingChromium();
-    source = new FakeStatusSource();
-    // Virtual time: the page only changes when the test pushes something, never by a timer.
-    server = await startStatusServer({ source, clock: new VirtualClock(), processMetrics: false });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+    updater = await Updater.fromConfig(config(), { logger: silentLogger(), storagePath: ':memory:' });
+    server = await startStatusServer({ source: updater.statusSource(), logger: silentLogger(), processMetrics: false });
+    await updater.start();
+    amends = installOrderControlDouble(updater).amends;
+    const btc = (): number => updater.state.get<Record<string, number>>('last_price')['BTC/USD:USD']!;
+    // Before the page opens: a resting buy (a price line and a row to cancel), and a fill (a marker, a position).
+    resting = updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price: Math.round(btc() * 0.97) });
+    const fill = updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.02, price: Math.round(btc() * 1.01) });
+    await until(() => resting.status === 'open' && fill.status === 'closed', 'the orders to rest and fill');
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('request', (req) => {
-      if (!req.url().startsWith(server.url)) offOrigin.push(req.url());
+      if (!req.url().startsWith(`${server.url}/`)) offOrigin.push(req.url());
     });
     page.on('console', (msg) => {
       if (msg.type() === 'error') pageErrors.push(msg.text());
     });
     page.on('pageerror', (err) => pageErrors.push(err.message));
-  }, 60_000);
-  
+    page.on('dialog', (dialog) => {
+      if (dialog.message().startsWith('Control token')) {
+        tokenPrompts.push(dialog.message());
+        void dialog.accept(server.controlToken);
+      } else {
+        void dialog.accept(String(Math.round(resting.price! - 5)));
+      }
+    });
+    // Opened without the #token= part: the first action has to ask for it.
+    await page.goto(`${server.url}/`);
+  }, 90_000);
+
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await updater?.stop();
   });
 
-  it('renders the tasks with their status from the live stream', async () => {
-    await page.goto(`${server.url}/`);
-    await waitForSubscription();
-    const rows = page.locator('#tasks tbody tr[data-task]');
-    await expect.poll(() => rows.count()).toBe(4);
-    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-task')))).toEqual([
-      'execute_orders',
-      'update_balance',
-      'update_ohlcv',
-      'update_tickers',
-    ]);
-    for (const name of ['execute_orders', 'update_balance', 'update_ohlcv', 'update_tickers']) {
-      expect(await page.locator(`tr[data-task="${name}"] .badge`).textContent()).toBe('up');
-    }
-    expect(await page.locator('tr[data-task="update_tickers"] td.runs').textContent()).toBe('57');
-    expect(await page.locator('tr[data-task="update_tickers"] td.age').textContent()).toMatch(/^\d(\.\d)? s ago$/);
-    expect(await page.locator('#conn').textContent()).toBe('live');
-    expect(await page.locator('#ready').textContent()).toBe('ready');
-    expect(await page.locator('#phase').textContent()).toBe('running');
-    expect(await page.locator('#name').textContent()).toBe('seed-updater');
-
-    // Attributes: the stale one is highlighted, the fresh ones are not.
-    expect(await page.locator('tr[data-attribute="total_capital"]').getAttribute('class')).toBe('stale');
-    expect(await page.locator('tr[data-attribute="last_price"]').getAttribute('class')).toBeNull();
-    expect(await page.locator('tr[data-attribute="watch_list"] td').nth(1).textContent()).toBe('27 symbols');
-    expect(await page.locator('tr[data-attribute="watch_list"] .badge').textContent()).toBe('no limit');
-    expect(await page.locator('tr[data-attribute="last_price"] .badge').textContent()).toBe('fresh');
-    expect(await page.locator('tr[data-attribute="total_capital"] .badge').textContent()).toBe('stale');
-    expect(await page.locator('#log li').allTextContents()).toEqual([
-      'nothing yet: failures, recoveries, orders and notifications show up here',
-    ]);
-
-    expect(await page.locator('#capital-total').textContent()).toBe('10,234.5');
-    expect(await page.locator('tr[data-symbol="BTC/USD:USD"] td.num').textContent()).toBe('43,125.5');
-    expect(await page.locator('#orders').textContent()).toContain('Open5');
-    expect(await page.locator('#budget-text').textContent()).toBe('340 / 1,200 per 1 m');
+  it('draws the candle chart of the selected market on its canvas', async () => {
+    await expect.poll(() => page.evaluate(() => window.Misso.Chart.drawn().symbol), { timeout: 15_000 }).toBe('BTC/USD:USD');
+    // Candles are green or red: count such pixels over every canvas of the chart.
+    const coloured = async (): Promise<number> =>
+      page.evaluate(() => {
+        let n = 0;
+        for (const canvas of document.querySelectorAll<HTMLCanvasElement>('#chart canvas')) {
+          const ctx = canvas.getContext('2d');
+          if (!ctx || canvas.width === 0 || canvas.height === 0) continue;
+          const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+          for (let i = 0; i < data.length; i += 4) {
+            const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+            if ((r > 150 && g < 90 && b < 90) || (g > 100 && r < 60 && b < 110)) n++;
+          }
+        }
+        return n;
+      });
+    await expect.poll(coloured, { timeout: 15_000 }).toBeGreaterThan(500);
   });
 
-  it('updates live when an event marks a task down and an attribute stale', async () => {
-    const now = source.snap.now;
-    const down = source.setTask('update_balance', {
-      ok: false,
-      failures: 2,
-      consecutiveFailures: 1,
-      state: 'backoff',
-      lastError: 'ExchangeNotAvailable: sim outage (calls 10-20)',
-    });
-    source.emit({ type: 'task', at: now, task: 'update_balance', status: down });
-    source.emit({
-      type: 'attribute',
-      at: now,
-      attribute: 'last_price',
-      status: { updatedAt: now - 9000, ageMs: 9000, maxAgeMs: 3000, stale: true, source: 'update_tickers', summary: '27 prices' },
-    });
-    source.emit({ type: 'notification', at: now, level: 'warn', message: 'last_price is stale (9 s > 3 s)' });
+  it("shows the market's ranges, our open order as a line and the fill as a marker", async () => {
+    const ranges = updater.state.get<Record<string, [number, number]>>('wl_ranges')['BTC/USD:USD']!;
+    await expect.poll(() => page.evaluate(() => window.Misso.Chart.drawn().ranges), { timeout: 15_000 }).toEqual(ranges);
+    await expect.poll(() => page.evaluate(() => window.Misso.Chart.drawn().orders), { timeout: 15_000 }).toEqual([resting.price]);
+    expect(await page.evaluate(() => window.Misso.Chart.drawn().markers)).toBeGreaterThanOrEqual(1);
+  });
 
-    const row = page.locator('tr[data-task="update_balance"]');
-    await expect.poll(() => row.locator('.badge').textContent(), { timeout: 5000 }).toBe('down');
-    expect(await row.getAttribute('class')).toBe('down');
-    expect(await row.locator('td.err').textContent()).toBe('ExchangeNotAvailable: sim outage (calls 10-20)');
-    expect(await row.locator('td.state').textContent()).toBe('backoff');
-    expect(await page.locator('tr[data-task="update_tickers"] .badge').textContent()).toBe('up');
-    expect(await page.locator('#ready').textContent()).toBe('not ready');
-    expect(await page.locator('tr[data-attribute="last_price"]').getAttribute('class')).toBe('stale');
+  it('updates the price live from the stream', async () => {
+    const first = await page.locator('#chart-price').textContent();
+    const row = page.locator('tr[data-symbol="BTC/USD:USD"] td.num');
+    await expect.poll(() => row.textContent(), { timeout: 30_000 }).not.toBe('–');
+    await expect.poll(() => page.locator('#chart-price').textContent(), { timeout: 30_000 }).not.toBe(first);
+    expect(await page.locator('tr[data-symbol="ETH/USD:USD"] svg.spark').count()).toBe(1);
+  });
+
+  it('replays what happened before the page opened, and shows positions, capital and tasks', async () => {
     const log = await page.locator('#log li').allTextContents();
-    expect(log).toHaveLength(2);
-    expect(log.some((l) => l.includes('task update_balance failed: ExchangeNotAvailable'))).toBe(true);
-    expect(log.some((l) => l.includes('last_price is stale'))).toBe(true);
-
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(log.some((l) => l.includes(`order ${resting.clientOrderId} buy BTC/USD:USD: open`))).toBe(true);
+    expect(log.some((l) => l.includes('updater running'))).toBe(true);
+    await expect.poll(() => page.locator('tr[data-position="BTC/USD:USD"] td').nth(2).textContent(), { timeout: 15_000 }).toBe('0.02');
+    await expect.poll(() => page.locator('#capital-curve polyline').count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => page.locator('#tasks tr[data-task="update_tickers"] .badge').textContent(), { timeout: 15_000 }).toBe('up');
   });
 
-  it('shows recovery, order events and an exchange restart as they arrive', async () => {
-    const now = source.snap.now + 5000;
-    const up = source.setTask('update_balance', { ok: true, consecutiveFailures: 0, lastError: null, state: 'sleeping' });
-    source.emit({ type: 'task', at: now, task: 'update_balance', status: up });
-    source.emit({
-      type: 'order',
-      at: now,
-      clientOrderId: 'misso-7-0003',
-      id: null,
-      symbol: 'ETH/USD:USD',
-      side: 'sell',
-      status: 'failed',
-      reason: 'InsufficientFunds',
-    });
-    source.emit({ type: 'exchange', at: now, restarting: true, restarts: 2 });
+  it('fits 1280x800 (screenshot) and a phone', async () => {
+    const chart = await page.locator('#chart').boundingBox();
+    expect(chart!.y + chart!.height).toBeLessThan(800);
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth), { timeout: 5000 }).toBeLessThanOrEqual(390);
+    const phoneChart = await page.locator('#chart').boundingBox();
+    expect(phoneChart!.width).toBeGreaterThan(300);
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
 
-    const row = page.locator('tr[data-task="update_balance"]');
-    await expect.poll(() => row.locator('.badge').textContent(), { timeout: 5000 }).toBe('up');
-    expect(await row.getAttribute('class')).toBeNull();
-    expect(await row.locator('td.err').textContent()).toBe('');
-    await expect.poll(() => page.locator('#exchange').textContent(), { timeout: 5000 }).toContain('Sessionrestarting…');
-    const log = await page.locator('#log li').allTextContents();
-    expect(log[0]).toContain('exchange session restarting');
-    expect(log[1]).toContain('order misso-7-0003 sell ETH/USD:USD: failed (InsufficientFunds)');
-    expect(log[2]).toContain('task update_balance recovered');
+  it('amends and cancels from the orders table, asking for the token once', async () => {
+    const row = page.locator(`#order-list tr[data-order="${resting.clientOrderId}"]`);
+    await expect.poll(() => row.getAttribute('data-status'), { timeout: 15_000 }).toBe('open');
+    await row.locator('button[data-action="amend"]').click();
+    await expect.poll(() => amends.length, { timeout: 15_000 }).toBe(1);
+    expect(amends[0]).toEqual({ ref: resting.clientOrderId, changes: { price: Math.round(resting.price! - 5) } });
+
+    await row.locator('button[data-action="cancel"]').click();
+    await until(async () => (await updater.exchange.fetchOrder(resting.id!, 'BTC/USD:USD')).status === 'canceled', 'the exchange to cancel the order');
+    await until(() => resting.status === 'canceled', 'the engine to see the cancel');
+    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(0);
+    expect(tokenPrompts).toHaveLength(1);
   });
 
   it('loaded nothing from outside the server and logged no errors', () => {
@@ -153,3 +169,9 @@ describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chro
     expect(pageErrors).toEqual([]);
   });
 });
+
+declare global {
+  interface Window {
+    Misso: { Chart: { drawn(): { symbol: string | null; ranges: number[]; orders: number[]; markers: number; bars: number | null } } };
+  }
+}

@@ -14,6 +14,7 @@
   var orderLines = [];
   var rangeLines = [];
   var loadSeq = 0;
+  var markerCount = 0;
 
   function bucket(atMs) {
     var secs = TF_SECS[timeframe] || 60;
@@ -32,6 +33,17 @@
     });
     series = chart.addSeries(LWC.CandlestickSeries, {
       upColor: '#17804a', downColor: '#c62828', borderVisible: false, wickUpColor: '#17804a', wickDownColor: '#c62828',
+    });
+    // Keep the ranges and our orders in view, not only the candles.
+    series.applyOptions({
+      autoscaleInfoProvider: function (original) {
+        var res = original();
+        var extra = rangeLines.concat(orderLines).map(function (l) { return l.options().price; });
+        if (!res || !res.priceRange || extra.length === 0) return res;
+        res.priceRange.minValue = Math.min.apply(null, [res.priceRange.minValue].concat(extra));
+        res.priceRange.maxValue = Math.max.apply(null, [res.priceRange.maxValue].concat(extra));
+        return res;
+      },
     });
     markers = LWC.createSeriesMarkers(series, []);
     M.$('timeframe').addEventListener('change', function (e) {
@@ -127,9 +139,16 @@
         };
       }).sort(function (a, b) { return a.time - b.time; });
       markers.setMarkers(list);
+      markerCount = list.length;
     }).catch(function (err) { note('orders unavailable: ' + err.message); });
   }
 
+  /** What is drawn, for checks that cannot read a canvas: the lines' prices and the markers. */
+  function drawn() {
+    var price = function (l) { return l.options().price; };
+    return { symbol: symbol, ranges: rangeLines.map(price), orders: orderLines.map(price), markers: markerCount, bars: lastBar ? lastBar.time : null };
+  }
+
   M.Chart = { init: init, select: select, onPrice: onPrice, refreshOrders: refreshOrders, refreshRanges: refreshRanges,
-    get symbol() { return symbol; } };
+    drawn: drawn, get symbol() { return symbol; } };
 })();
