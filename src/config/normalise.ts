@@ -10,6 +10,7 @@ import type {
   SourcePos,
   SubtaskConfig,
   TaskConfig,
+  TelegramConfig,
 } from './types.js';
 
 /** Where the config came from, for `file`, `baseDir` and the `pos` fields. */
@@ -59,14 +60,18 @@ export function normaliseConfig(raw: RawConfig, source: NormaliseSource): MissoC
       submitConcurrency: orders.submit_concurrency ?? 1,
     },
     notify: {
-      telegram: telegram
-        ? { token: telegram.token, chatId: String(telegram.chat_id), apiUrl: telegram.api_url ?? 'https://api.telegram.org' }
-        : null,
+      telegram: telegram ? normaliseTelegram(telegram) : null,
+      webhook: notify.webhook ? { url: notify.webhook.url, headers: notify.webhook.headers ?? {} } : null,
       dedupeSecs: notify.dedupe_secs ?? 300,
       maxPerMinute: notify.max_per_minute ?? 20,
     },
     http: { port: http.port ?? null, host: http.host ?? '127.0.0.1', token: http.token ?? null, allowedHosts: http.allowed_hosts ?? [] },
   };
+}
+
+function normaliseTelegram(t: NonNullable<NonNullable<RawConfig['notify']>['telegram']>): TelegramConfig {
+  const chatIds = (Array.isArray(t.chat_id) ? t.chat_id : [t.chat_id]).map(String);
+  return { token: t.token, chatId: chatIds[0] ?? '', chatIds, apiUrl: t.api_url ?? 'https://api.telegram.org', settable: t.settable ?? [] };
 }
 
 type PosAt = (path: (string | number)[]) => SourcePos | undefined;

@@ -121,8 +121,16 @@ const notifySchema = z.strictObject({
   telegram: z
     .strictObject({
       token: z.string(),
-      chat_id: z.union([z.string().min(1), z.number().int()]),
+      chat_id: z.union([z.string().min(1), z.number().int(), z.array(z.union([z.string().min(1), z.number().int()])).min(1)]),
       api_url: z.url().optional(),
+      settable: z.array(name).nullable().optional(),
+    })
+    .nullable()
+    .optional(),
+  webhook: z
+    .strictObject({
+      url: z.url(),
+      headers: z.record(z.string(), z.string()).nullable().optional(),
     })
     .nullable()
     .optional(),

@@ -135,9 +135,24 @@ export interface OrdersConfig {
   submitConcurrency: number;
 }
 
+/** `notify.telegram`. */
+export interface TelegramConfig {
+  token: string;
+  /** The first of {@link chatIds}. */
+  chatId: string;
+  /** Chats that get notifications and may command the interactor (`chat_id`: one or a list). */
+  chatIds: readonly string[];
+  /** @defaultValue 'https://api.telegram.org' */
+  apiUrl: string;
+  /** Attributes the interactor's `/set` may change. @defaultValue [] */
+  settable: readonly string[];
+}
+
 /** The `notify:` section. */
 export interface NotifyConfig {
-  telegram: { token: string; chatId: string; apiUrl: string } | null;
+  telegram: TelegramConfig | null;
+  /** `notify.webhook`: every notification is also POSTed there as JSON. */
+  webhook: { url: string; headers: Readonly<Record<string, string>> } | null;
   /** The same message is not sent again within this window. @defaultValue 300 */
   dedupeSecs: number;
   /** At most this many messages per minute; more are summarised. @defaultValue 20 */

@@ -7,6 +7,7 @@ import { LogSink } from './log-sink.js';
 import { NotifierQueue, type NotifierQueueOptions } from './notifier-queue.js';
 import { redactingSink } from './redacting-sink.js';
 import { TelegramSink } from './telegram-sink.js';
+import { WebhookSink } from './webhook-sink.js';
 import type { Notifier } from './types.js';
 
 /** What {@link createNotifier} needs from the composition root. */
@@ -21,7 +22,7 @@ export interface NotifierDeps {
 
 /**
  * Builds the engine's notifier from the `notify:` section: always the console channel (log
- * lines through `logger`), plus a Telegram chat when `telegram` is configured. Each channel
+ * lines through `logger`), plus every Telegram chat of `telegram` and the `webhook`. Each channel
  * has its own queue with the section's dedupe window and per-minute limit.
  */
 export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifier {
@@ -35,8 +36,15 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   };
   const redactor = deps.redactor ?? new Redactor([config.telegram?.token]);
   const channels: Notifier[] = [new NotifierQueue({ ...common, sink: redactingSink(new LogSink(logger), redactor) })];
-  if (config.telegram) {
-    channels.push(new NotifierQueue({ ...common, sink: redactingSink(new TelegramSink(config.telegram), redactor) }));
+  const telegram = config.telegram;
+  for (const chatId of telegram?.chatIds ?? []) {
+    if (!telegram) break;
+    const sink = new TelegramSink({ token: telegram.token, chatId, apiUrl: telegram.apiUrl });
+    channels.push(new NotifierQueue({ ...common, sink: redactingSink(sink, redactor) }));
+  }
+  if (config.webhook) {
+    const sink = new WebhookSink({ url: config.webhook.url, headers: config.webhook.headers, now: () => deps.clock.now() });
+    channels.push(new NotifierQueue({ ...common, sink: redactingSink(sink, redactor) }));
   }
   return channels.length === 1 && channels[0] ? channels[0] : combineNotifiers(channels);
 }

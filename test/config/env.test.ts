@@ -40,7 +40,7 @@ describe('${ENV} references', () => {
       rateBudget: { capacity: 2400, windowMs: 60000, enabled: true },
       timeoutMs: 5000,
     });
-    expect(cfg.notify.telegram).toEqual({ token: 't-3', chatId: '12345', apiUrl: 'https://api.telegram.org' });
+    expect(cfg.notify.telegram).toEqual({ token: 't-3', chatId: '12345', chatIds: ['12345'], apiUrl: 'https://api.telegram.org', settable: [] });
     expect(summarizeConfig(cfg)).toContain('exchange: binanceusdm (credentials from env: apiKey, secret)');
     expect(summarizeConfig(cfg)).not.toContain('s-2');
   });

@@ -20,7 +20,7 @@ function memoryLogger() {
 describe('createNotifier', () => {
   it('without telegram writes notifications to the log at their level, deduplicated', async () => {
     const { logger, records } = memoryLogger();
-    const notifier = createNotifier({ telegram: null, dedupeSecs: 300, maxPerMinute: 20 }, { clock: new VirtualClock(), logger });
+    const notifier = createNotifier({ telegram: null, webhook: null, dedupeSecs: 300, maxPerMinute: 20 }, { clock: new VirtualClock(), logger });
     notifier.notify({ text: '2 modules down: a, b', level: 'warn', key: 'status' });
     notifier.notify({ text: '3 modules down: a, b, c', level: 'warn', key: 'status' });
     notifier.notify({ text: 'order failed', level: 'error' });

@@ -143,7 +143,7 @@ describe('NotifierQueue over Telegram', () => {
     const clock = new VirtualClock();
     const { logger, lines } = memoryLogger();
     const notifier = createNotifier(
-      { telegram: { token: TOKEN, chatId: '9', apiUrl }, dedupeSecs: 300, maxPerMinute: 2 },
+      { telegram: { token: TOKEN, chatId: '9', chatIds: ['9'], apiUrl, settable: [] }, webhook: null, dedupeSecs: 300, maxPerMinute: 2 },
       { clock, logger, queue: { backoffBaseMs: 100, maxAttempts: 2 } },
     );
     notifier.notify({ text: 'module down: tickers', level: 'warn' });
