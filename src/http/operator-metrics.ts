@@ -9,6 +9,8 @@ function outcomeOf(status: number): string {
   return 'error';
 }
 
+const KNOWN_COMMANDS = new Set(['status', 'get', 'set', 'orders', 'cancel', 'stop', 'help', 'start']);
+
 /** Seconds buckets for order latencies: exchange round trips, up to fills that take minutes. */
 const LATENCY_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800];
 
@@ -51,8 +53,9 @@ export class OperatorMetrics {
   }
 
   /** Counts one interactor command. */
-  command(command: string, outcome: 'ok' | 'refused' | 'unauthorized' | 'error'): void {
-    this.#commands.inc({ command, outcome });
+  command(command: string, outcome: string): void {
+    // Anyone can type anything at a bot: only known commands become label values.
+    this.#commands.inc({ command: KNOWN_COMMANDS.has(command) ? command : 'other', outcome });
   }
 
   /** Observes one order latency. */

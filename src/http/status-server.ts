@@ -8,7 +8,7 @@ import { exposureProblem } from '../config/http-exposure.js';
 import { HostAllowList } from './exposure.js';
 import { EventHistory } from './event-history.js';
 import { OperatorMetrics } from './operator-metrics.js';
-import { OrderLatencyRecorder } from './order-latency.js';
+import { EventMetricsRecorder } from './event-metrics.js';
 import { buildStatusApp } from './status-app.js';
 import { StatusMetrics } from './status-metrics.js';
 import type { StatusSource } from './types.js';
@@ -78,7 +78,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   const operatorMetrics = new OperatorMetrics(metrics.registry);
   // The history listens from now on, so a page opened later still sees what happened.
   const history = new EventHistory(source);
-  const latency = new OrderLatencyRecorder(source, operatorMetrics);
+  const latency = new EventMetricsRecorder(source, operatorMetrics);
   const hub = new EventStreamHub({
     source: history.asSource(),
     logger,

@@ -137,6 +137,8 @@ export type StatusEvent =
       /** When it was last sent to the exchange; null before. */
       submittedAt?: number | null;
     }
+  /** A chat command reached the interactor; `outcome` is ok, refused, unauthorized or error. */
+  | { type: 'command'; at: number; command: string; outcome: string }
   /** New last prices (`last_price` written), for live charts. Not kept in the event history. */
   | { type: 'prices'; at: number; prices: Record<string, number> }
   /** A notification the engine sent (stale data, recovery, system status summary, …). */

@@ -234,6 +234,8 @@
       addLog(ev.at, ev.status === 'failed' || ev.status === 'rejected' ? 'warn' : 'info',
         'order ' + ev.clientOrderId + ' ' + ev.side + ' ' + ev.symbol + ': ' + ev.status + (ev.reason ? ' (' + ev.reason + ')' : ''));
       if (!replay) M.Orders.refreshSoon();
+    } else if (ev.type === 'command') {
+      addLog(ev.at, ev.outcome === 'ok' ? 'info' : 'warn', 'telegram /' + ev.command + ': ' + ev.outcome);
     } else if (ev.type === 'notification') {
       addLog(ev.at, ev.level, ev.message);
     } else if (ev.type === 'phase') {

@@ -11,11 +11,12 @@ interface Progress {
 const MAX_TRACKED = 10_000;
 
 /**
- * Derives the order latency histograms from the engine's order events: queued → sent (the
+ * Counts interactor commands, and derives the order latency histograms from the engine's order
+ * events: queued → sent (the
  * executor's wait, budget included), sent → acknowledged (the exchange's answer carrying its
  * id) and acknowledged → first fill. Each stage is observed once per order.
  */
-export class OrderLatencyRecorder {
+export class EventMetricsRecorder {
   readonly #metrics: OperatorMetrics;
   readonly #orders = new Map<string, Progress>();
   readonly #unsubscribe: () => void;
@@ -30,6 +31,10 @@ export class OrderLatencyRecorder {
   }
 
   #onEvent(event: StatusEvent): void {
+    if (event.type === 'command') {
+      this.#metrics.command(event.command, event.outcome);
+      return;
+    }
     if (event.type !== 'order') return;
     let p = this.#orders.get(event.clientOrderId);
     if (!p) {

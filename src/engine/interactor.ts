@@ -1,0 +1,96 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { TelegramConfig } from '../config/types.js';
+import type { OperatorSource, StatusSnapshot } from '../http/types.js';
+import type { CommandOutcome, InteractorPort } from '../notify/interactor-commands.js';
+import { NotifierQueue } from '../notify/notifier-queue.js';
+import { TelegramInteractor } from '../notify/telegram-interactor.js';
+import { TelegramSink } from '../notify/telegram-sink.js';
+import type { StateStore } from './state.js';
+
+/** What {@link startInteractor} needs from the updater. */
+export interface InteractorDeps {
+  telegram: TelegramConfig;
+  maxPerMinute: number;
+  state: StateStore;
+  hidden: ReadonlySet<string>;
+  snapshot: () => StatusSnapshot;
+  operator: OperatorSource;
+  stop: (reason: string) => void;
+  clock: Clock;
+  logger: Logger;
+  onCommand: (command: string, outcome: CommandOutcome) => void;
+}
+
+/** A running interactor: {@link close} stops polling and delivers the last replies. */
+export interface RunningInteractor {
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the Telegram interactor (`activate_interactor: True` with `notify.telegram`). Replies
+ * go through a queue per chat with the notifications' per-minute limit and no dedupe (the same
+ * `/status` twice deserves two answers).
+ */
+export function startInteractor(deps: InteractorDeps): RunningInteractor {
+  const logger = deps.logger.child({ component: 'interactor' });
+  const queues = new Map<string, NotifierQueue>();
+  const replies = (chatId: string): NotifierQueue => {
+    let queue = queues.get(chatId);
+    if (!queue) {
+      const sink = new TelegramSink({ token: deps.telegram.token, chatId, apiUrl: deps.telegram.apiUrl });
+      queue = new NotifierQueue({ sink, clock: deps.clock, logger, dedupeSecs: 0, maxPerMinute: deps.maxPerMinute });
+      queues.set(chatId, queue);
+    }
+    return queue;
+  };
+  const interactor = new TelegramInteractor({
+    token: deps.telegram.token,
+    apiUrl: deps.telegram.apiUrl,
+    chatIds: deps.telegram.chatIds,
+    settable: deps.telegram.settable,
+    port: interactorPort(deps),
+    clock: deps.clock,
+    logger,
+    replies,
+    onCommand: deps.onCommand,
+  });
+  interactor.start();
+  logger.info({ chats: deps.telegram.chatIds.length, settable: deps.telegram.settable }, 'telegram interactor listening');
+  let closing: Promise<void> | null = null;
+  return {
+    close: () =>
+      (closing ??= (async () => {
+        await interactor.close();
+        await Promise.allSettled([...queues.values()].map((q) => q.close()));
+      })()),
+  };
+}
+
+function interactorPort(deps: InteractorDeps): InteractorPort {
+  const fmt = (n: number | null): string => (n === null ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: 2 }));
+  return {
+    status: () => {
+      const s = deps.snapshot();
+      const tasks = Object.entries(s.tasks);
+      const down = tasks.filter(([, t]) => t.ok === false).map(([name]) => name);
+      return [
+        `${s.name} on ${s.exchangeId}: ${s.phase}${s.ready ? ', ready' : ', not ready'}`,
+        `tasks ${tasks.length - down.length}/${tasks.length} up${down.length ? ` (down: ${down.join(', ')})` : ''}`,
+        `capital ${fmt(s.capital.total)} (free ${fmt(s.capital.free)})`,
+        `orders: open ${s.orders.open}, pending ${s.orders.pending}, failed ${s.orders.failed}, lost ${s.orders.lost}`,
+      ].join('\n');
+    },
+    get: (attr) => (deps.hidden.has(attr) || !deps.state.has(attr) ? { found: false } : { found: true, value: deps.state.get(attr) }),
+    set: (attr, value) => deps.state.set(attr, value, 'telegram'),
+    openOrders: () =>
+      deps.operator
+        .orders('open')
+        .map((o) => `${o.clientOrderId} ${o.side} ${o.amount} ${o.symbol} @ ${o.price ?? 'market'} (${o.status}, filled ${o.filled})`),
+    cancel: async (id) => {
+      const order = await deps.operator.cancelOrder(id);
+      return `cancelled ${order.clientOrderId} (${order.side} ${order.amount} ${order.symbol})`;
+    },
+    stop: (reason) => deps.stop(reason),
+  };
+}

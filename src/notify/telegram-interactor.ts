@@ -1,0 +1,147 @@
+import type { Clock } from '../core/clock.js';
+import { coerceError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { runCommand, type CommandOutcome, type InteractorPort } from './interactor-commands.js';
+import type { Notifier } from './types.js';
+
+/** Options for {@link TelegramInteractor}. */
+export interface TelegramInteractorOptions {
+  token: string;
+  /** @defaultValue 'https://api.telegram.org' */
+  apiUrl?: string;
+  /** Chats that may command; everyone else is ignored. */
+  chatIds: readonly string[];
+  /** Attributes `/set` may change. */
+  settable: readonly string[];
+  port: InteractorPort;
+  clock: Clock;
+  logger: Logger;
+  /** Where replies to a chat go: a queue with the notifier's rate limit. */
+  replies: (chatId: string) => Notifier;
+  /** Told about every command, for metrics. */
+  onCommand?: (command: string, outcome: CommandOutcome) => void;
+  /** Long-poll wait per getUpdates call. @defaultValue 25 */
+  pollTimeoutSecs?: number;
+}
+
+interface Update {
+  update_id: number;
+  message?: { chat?: { id?: number | string }; text?: string };
+}
+
+/**
+ * The seed's Telegram interactor: long-polls `getUpdates` and answers commands from the
+ * configured chats. Commands sent while misso was not running are skipped at start (an old
+ * `/stop` must not stop a fresh run). Network trouble is retried with backoff; it never ends
+ * the loop and never logs the bot token (it is in the URL, and only error codes are logged).
+ */
+export class TelegramInteractor {
+  readonly #o: TelegramInteractorOptions;
+  readonly #base: string;
+  readonly #stop = new AbortController();
+  readonly #ignoredChats = new Set<string>();
+  readonly #allowed: Set<string>;
+  #offset = 0;
+  #loop: Promise<void> | null = null;
+
+  constructor(options: TelegramInteractorOptions) {
+    this.#o = options;
+    this.#base = `${(options.apiUrl ?? 'https://api.telegram.org').replace(/\/+$/, '')}/bot${options.token}`;
+    this.#allowed = new Set(options.chatIds.map(String));
+  }
+
+  /** Starts polling in the background. */
+  start(): void {
+    this.#loop ??= this.#run().catch((error: unknown) => {
+      this.#o.logger.error({ err: coerceError(error).message }, 'telegram interactor stopped unexpectedly');
+    });
+  }
+
+  /** Stops polling and waits for the loop to end. Idempotent. */
+  async close(): Promise<void> {
+    this.#stop.abort();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#stop.signal;
+    let delay = 1000;
+    let skipped = false;
+    while (!signal.aborted) {
+      try {
+        if (!skipped) {
+          await this.#skipBacklog(signal);
+          skipped = true;
+        }
+        const updates = await this.#getUpdates(this.#o.pollTimeoutSecs ?? 25, signal);
+        delay = 1000;
+        for (const update of updates) {
+          this.#offset = Math.max(this.#offset, update.update_id + 1);
+          await this.#handle(update);
+        }
+      } catch (error: unknown) {
+        if (signal.aborted) return;
+        this.#o.logger.warn({ err: describe(error), retryInMs: delay }, 'telegram getUpdates failed; retrying');
+        if (!(await this.#o.clock.sleep(delay, signal))) return;
+        delay = Math.min(delay * 2, 30_000);
+      }
+    }
+  }
+
+  async #skipBacklog(signal: AbortSignal): Promise<void> {
+    const backlog = await this.#getUpdates(0, signal);
+    const last = backlog.at(-1);
+    if (!last) return;
+    this.#offset = last.update_id + 1;
+    this.#o.logger.info({ skipped: backlog.length }, 'telegram commands sent while misso was not running were skipped');
+  }
+
+  async #getUpdates(timeoutSecs: number, signal: AbortSignal): Promise<Update[]> {
+    const url = `${this.#base}/getUpdates?timeout=${timeoutSecs}&offset=${this.#offset}&allowed_updates=%5B%22message%22%5D`;
+    const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout((timeoutSecs + 10) * 1000)]) });
+    const body = (await res.json().catch(() => null)) as { ok?: boolean; result?: Update[]; description?: string } | null;
+    if (!res.ok || !body?.ok || !Array.isArray(body.result)) {
+      throw new Error(`HTTP ${res.status}${body?.description ? ` ${body.description}` : ''}`);
+    }
+    return body.result;
+  }
+
+  async #handle(update: Update): Promise<void> {
+    const text = update.message?.text;
+    const chat = update.message?.chat?.id;
+    if (typeof text !== 'string' || chat === undefined) return;
+    const match = /^\/([A-Za-z_]+)(?:@\S+)?\s*([\s\S]*)$/.exec(text.trim());
+    if (!match) return;
+    const [, rawCommand = '', args = ''] = match;
+    const command = rawCommand.toLowerCase();
+    const chatId = String(chat);
+    if (!this.#allowed.has(chatId)) {
+      // Once per chat: a stranger who keeps typing must not flood the log.
+      if (!this.#ignoredChats.has(chatId)) {
+        this.#ignoredChats.add(chatId);
+        this.#o.logger.warn({ chat: chatId, command }, 'telegram command from a chat not in notify.telegram.chat_id ignored');
+      }
+      this.#o.onCommand?.(command, 'unauthorized');
+      return;
+    }
+    let reply: string;
+    let outcome: CommandOutcome;
+    try {
+      ({ reply, outcome } = await runCommand(this.#o.port, this.#o.settable, command, args));
+    } catch (error: unknown) {
+      reply = `/${command} failed: ${coerceError(error).message}`;
+      outcome = 'error';
+    }
+    this.#o.logger.info({ chat: chatId, command, outcome }, 'telegram command');
+    this.#o.onCommand?.(command, outcome);
+    this.#o.replies(chatId).notify({ text: reply, level: 'info' });
+  }
+}
+
+function describe(error: unknown): string {
+  const e = coerceError(error);
+  if (e.name === 'TimeoutError') return 'request timed out';
+  const code = (e.cause as { code?: unknown } | undefined)?.code;
+  // fetch's own messages are generic; the cause's code says what happened without the URL.
+  return typeof code === 'string' ? `network error (${code})` : e.message;
+}

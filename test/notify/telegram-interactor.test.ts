@@ -1,0 +1,206 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/core/clock.js';
+import type { Updater } from '../../src/engine/updater.js';
+import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
+import { createNotifier } from '../../src/notify/create-notifier.js';
+import { advanceWithIo, startVirtual, virtualUpdater } from '../engine/support.js';
+import { installOrderControlDouble } from '../http/order-control-double.js';
+import { FakeBotApi } from './fake-bot-api.js';
+
+const TOKEN = '4242:interactor-SECRET';
+const OPERATOR = 1111;
+const STRANGER = 9999;
+
+let bot: FakeBotApi | null = null;
+let updater: Updater | null = null;
+let server: StatusServer | null = null;
+afterEach(async () => {
+  await server?.close();
+  await updater?.stop();
+  await bot?.close();
+  server = updater = bot = null;
+});
+
+function memoryLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { logger: pino({ level: 'info' }, stream), lines };
+}
+
+async function waitFor(predicate: () => boolean, what: string, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function rig(options: { activate?: boolean; backlog?: string[] } = {}) {
+  bot = await new FakeBotApi().start();
+  for (const text of options.backlog ?? []) bot.say(OPERATOR, text);
+  const { logger, lines } = memoryLogger();
+  const built = await virtualUpdater(
+    {
+      class_attributes: {
+        activate_interactor: options.activate ?? true,
+        watch_list: ['BTC/USD:USD'],
+        last_price: {},
+        risk: 0.5,
+        paused: false,
+        note: 'plain',
+        open_orders: {},
+      },
+      shared_attributes: { pending_orders: { modul: 'queue', function: 'Queue' } },
+      tasks: {
+        t_update_tickers: { name: 'update_tickers', freq: 10, max_age_secs: 3600 },
+        t_execute_orders: { name: 'execute_orders', freq: 5 },
+        t_update_open_orders: { name: 'update_open_orders', freq: 5 },
+      },
+      notify: { telegram: { token: '${TG}', chat_id: [OPERATOR, '2222'], api_url: bot.url, settable: ['risk', 'paused', 'note'] } },
+    },
+    { env: { TG: TOKEN }, logger },
+  );
+  updater = built.updater;
+  server = await startStatusServer({ source: updater.statusSource(), clock: built.clock, processMetrics: false });
+  await startVirtual(updater, built.clock);
+  // Commands typed before the interactor's first poll are skipped as backlog: wait for that poll.
+  const b = bot;
+  if (options.activate ?? true) await waitFor(() => b.offsets.length >= 2, 'the interactor to start polling');
+  return { bot, updater, clock: built.clock, lines, server };
+}
+
+/** Sends a command and waits for the bot's next reply to that chat. */
+async function ask(b: FakeBotApi, text: string, chat = OPERATOR): Promise<string> {
+  const before = b.to(chat).length;
+  b.say(chat, text);
+  await waitFor(() => b.to(chat).length > before, `a reply to ${text}`);
+  return b.to(chat).at(-1)!;
+}
+
+describe('Telegram interactor (activate_interactor: True)', () => {
+  it('/get and /set: parses to the current type, refuses a wrong type and attributes off the list', async () => {
+    const { bot: b, updater: u, server: s } = await rig();
+    expect(await ask(b, '/get risk')).toBe('risk = 0.5');
+    expect(await ask(b, '/set risk 0.75')).toBe('risk = 0.75 (was 0.5)');
+    expect(u.state.get('risk')).toBe(0.75);
+    expect(await ask(b, '/set risk lots')).toBe("risk not changed: it holds a number; 'lots' is not one");
+    expect(u.state.get('risk')).toBe(0.75);
+    expect(await ask(b, '/set paused yes')).toContain('paused not changed: it holds true or false');
+    expect(await ask(b, '/set paused true')).toBe('paused = true (was false)');
+    expect(u.state.get('paused')).toBe(true);
+    expect(await ask(b, '/set watch_list ["ETH/USD:USD"]')).toBe('watch_list may not be set from chat; settable: risk, paused, note');
+    expect(u.state.get('watch_list')).toEqual(['BTC/USD:USD']);
+    expect(await ask(b, '/get aftx')).toBe('no attribute named aftx');
+    // Plain text, escaped once (that is: not at all, nothing is interpreted): it arrives as typed.
+    expect(await ask(b, '/set note a_b *c* [d](e) `f` \\g')).toBe('note = a_b *c* [d](e) `f` \\g (was plain)');
+    expect(await ask(b, '/get@misso_bot note')).toBe('note = a_b *c* [d](e) `f` \\g');
+    expect(b.sent.every((m) => m.token === TOKEN)).toBe(true);
+
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toMatch(/misso_interactor_commands_total\{command="set",outcome="ok"\} 3/);
+    expect(metrics).toMatch(/misso_interactor_commands_total\{command="set",outcome="refused"\} 3/);
+    expect(metrics).toMatch(/misso_interactor_commands_total\{command="get",outcome="refused"\} 1/);
+  });
+
+  it('/status, /help, /orders and /cancel', async () => {
+    const { bot: b, updater: u, clock } = await rig();
+    installOrderControlDouble(u);
+    await clock.advance(1000);
+    expect(await ask(b, '/status')).toMatch(/^misso on sim: running[\s\S]*tasks \d+\/\d+ up[\s\S]*capital [\d,.]+ \(free/);
+    expect(await ask(b, '/help')).toContain('/set <attr> <value>: change one of: risk, paused, note');
+    expect(await ask(b, '/orders')).toBe('no open orders');
+    const price = u.state.get<Record<string, number>>('last_price')['BTC/USD:USD']!;
+    const order = u.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price: Math.round(price * 0.8) });
+    await advanceWithIo(clock, () => order.status === 'open', 30_000);
+    expect(await ask(b, '/orders')).toBe(`1 open order(s):\n${order.clientOrderId} buy 0.01 BTC/USD:USD @ ${order.price} (open, filled 0)`);
+    expect(await ask(b, `/cancel ${order.clientOrderId}`)).toBe(`cancelled ${order.clientOrderId} (buy 0.01 BTC/USD:USD)`);
+    expect((await u.exchange.fetchOrder(order.id!, 'BTC/USD:USD')).status).toBe('canceled');
+    expect(await ask(b, '/cancel nope-1')).toBe('nope-1 not cancelled: no order with client id nope-1');
+    expect(await ask(b, '/frobnicate')).toBe('unknown command /frobnicate; /help lists them');
+  });
+
+  it('a chat not in chat_id has no effect and is logged once', async () => {
+    const { bot: b, updater: u, lines } = await rig();
+    b.say(STRANGER, '/set risk 9');
+    b.say(STRANGER, '/stop');
+    // The operator's command after them proves both were read.
+    expect(await ask(b, '/get risk')).toBe('risk = 0.5');
+    expect(b.to(STRANGER)).toEqual([]);
+    expect(u.state.get('risk')).toBe(0.5);
+    expect(u.phase).toBe('running');
+    const warnings = lines.filter((l) => l['msg'] === 'telegram command from a chat not in notify.telegram.chat_id ignored');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ chat: String(STRANGER) });
+    // A second chat of the list may command too.
+    expect(await ask(b, '/get paused', 2222)).toBe('paused = false');
+    expect(JSON.stringify(lines)).not.toContain(TOKEN);
+  });
+
+  it('/stop stops the updater, after replying', async () => {
+    const { bot: b, updater: u } = await rig();
+    expect(await ask(b, '/stop')).toBe('stopping misso');
+    await waitFor(() => u.phase === 'stopped', 'the updater to stop');
+  });
+
+  it('skips commands sent while misso was not running', async () => {
+    const { bot: b, updater: u } = await rig({ backlog: ['/stop', '/set risk 3'] });
+    expect(await ask(b, '/get risk')).toBe('risk = 0.5');
+    expect(u.phase).toBe('running');
+    expect(b.to(OPERATOR)).toEqual(['risk = 0.5']);
+  });
+
+  it('does not poll without activate_interactor', async () => {
+    const { bot: b } = await rig({ activate: false });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(b.offsets).toEqual([]);
+  });
+});
+
+describe('webhook sink (notify.webhook)', () => {
+  it('posts each notification as JSON with the configured headers, retrying a 5xx', async () => {
+    const got: { headers: IncomingMessage['headers']; body: unknown }[] = [];
+    let failFirst = true;
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        if (failFirst) {
+          failFirst = false;
+          res.writeHead(503).end();
+          return;
+        }
+        got.push({ headers: req.headers, body: JSON.parse(body) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+    const clock = new VirtualClock(1_700_000_000_000);
+    const notifier = createNotifier(
+      { telegram: null, webhook: { url, headers: { authorization: 'Bearer hook-secret' } }, dedupeSecs: 300, maxPerMinute: 20 },
+      { clock, logger: pino({ level: 'silent' }), queue: { backoffBaseMs: 1000 } },
+    );
+    try {
+      notifier.notify({ text: 'BTC/USD:USD order failed', level: 'error', key: 'order:1' });
+      await waitFor(() => clock.pending > 0, 'the retry to be scheduled');
+      await clock.advance(1000);
+      await waitFor(() => got.length === 1, 'the webhook to receive the notification');
+      // `at` is when it was sent: after the one-second retry, in virtual time.
+      expect(got[0]!.body).toEqual({ text: 'BTC/USD:USD order failed', level: 'error', key: 'order:1', at: 1_700_000_001_000, source: 'misso' });
+      expect(got[0]!.headers['content-type']).toBe('application/json');
+      expect(got[0]!.headers['authorization']).toBe('Bearer hook-secret');
+    } finally {
+      await notifier.close();
+      hook.close();
+    }
+  });
+});
