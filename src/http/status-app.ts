@@ -10,7 +10,7 @@ import type { EventStreamHub } from './event-stream-hub.js';
 import type { OperatorMetrics } from './operator-metrics.js';
 import { evaluateReadiness } from './readiness.js';
 import { guardRequests, type RequestGuardOptions } from './request-guard.js';
-import { toSafeJson } from './safe-json.js';
+import { redactSecrets, toSafeJson } from './safe-json.js';
 import type { StatusMetrics } from './status-metrics.js';
 import type { StatusSource } from './types.js';
 
@@ -54,9 +54,11 @@ export async function buildStatusApp(parts: StatusAppParts): Promise<FastifyInst
   guardRequests(app, guard);
   await registerApi(app, parts);
 
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     reply.header('cache-control', 'no-store');
     reply.header('x-content-type-options', 'nosniff');
+    // /api answers are serialised from their schemas, not by toSafeJson: scrub them here.
+    return typeof payload === 'string' && request.url.startsWith('/api/') ? redactSecrets(payload) : payload;
   });
 
   app.get('/healthz', async (_request, reply) => reply.type(JSON_TYPE).send('{"status":"ok"}'));

@@ -291,3 +291,13 @@ describe('control API: read routes', () => {
     expect(doc.paths['/api/candles/{symbol}']!['get']!.parameters!.map((p) => p.name).sort()).toEqual(['limit', 'symbol', 'timeframe']);
   });
 });
+
+describe('control API: secrets', () => {
+  it('scrubs credentials that reach a state value out of /api answers', async () => {
+    const { updater: u, server: s } = await rig();
+    u.state.set('wl_ranges', { note: 'GET /fapi/v1/order?symbol=BTCUSDT&signature=abcdef0123456789 failed' }, 'test');
+    const body = await (await call(s, 'GET', '/api/state?keys=wl_ranges')).text();
+    expect(body).not.toContain('abcdef0123456789');
+    expect(body).toContain('signature=[redacted]');
+  });
+});
