@@ -1,6 +1,7 @@
 import type { Exchange } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
+import type { Redactor } from '../core/redact.js';
 import { ControlRefusal } from '../http/control-refusal.js';
 import type { OperatorSource, OrderChanges, OrderListKind, OrderView, PositionView } from '../http/types.js';
 import { IntentError } from '../orders/intent.js';
@@ -187,4 +188,37 @@ function positionViews(value: unknown): PositionView[] {
     });
   }
   return out.sort((a, b) => a.symbol.localeCompare(b.symbol));
+}
+
+/**
+ * The operator source with every answer and refusal scrubbed of the config's secrets (an
+ * exchange error echoing a signed URL in an order's reason, a state value holding a key).
+ */
+export function redactedOperator<T extends OperatorSource>(source: T, redactor: Redactor): T {
+  const scrub = <R>(call: () => R): R => {
+    try {
+      const out = call();
+      if (out instanceof Promise) {
+        return out.then(
+          (v: unknown) => redactor.value(v),
+          (e: unknown) => {
+            throw e instanceof Error ? redactor.error(e) : e;
+          },
+        ) as R;
+      }
+      return redactor.value(out);
+    } catch (error: unknown) {
+      throw error instanceof Error ? redactor.error(error) : error;
+    }
+  };
+  return {
+    ...source,
+    orders: (kind) => scrub(() => source.orders(kind)),
+    state: (keys) => scrub(() => source.state(keys)),
+    candles: (symbol, timeframe, limit) => scrub(() => source.candles(symbol, timeframe, limit)),
+    positions: () => scrub(() => source.positions()),
+    placeOrder: (intent) => scrub(() => source.placeOrder(intent)),
+    cancelOrder: (id) => scrub(() => source.cancelOrder(id)),
+    amendOrder: (id, changes) => scrub(() => source.amendOrder(id, changes)),
+  };
 }
