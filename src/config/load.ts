@@ -13,6 +13,7 @@ import type { MissoConfig } from './types.js';
 import { checkExchange, resolveSecrets } from './validate-sections.js';
 import { checkTaskOptionValues } from './validate-options.js';
 import { checkHttpExposure, resolveHttpToken } from './validate-http.js';
+import { checkInteractor } from './validate-notify.js';
 import { checkReferences } from './validate-tasks.js';
 import { parseYamlWithPositions } from './yaml-positions.js';
 import { reportZodIssues } from './zod-issues.js';
@@ -178,6 +179,7 @@ async function check(raw: unknown, positions: PositionIndex, source: CheckSource
   checkExchange(resolved, source.ctx, report, reportKey);
   checkTaskOptionValues(resolved, source.ctx, report);
   checkHttpExposure(resolved, report);
+  checkInteractor(resolved, report);
   await checkReferences(resolved, source.ctx, source.baseDir, report, reportKey);
 
   if (problems.length > 0 || !result.success) throw new ConfigError(problems, source.nextStep);

@@ -204,3 +204,25 @@ describe('webhook sink (notify.webhook)', () => {
     }
   });
 });
+
+describe('interactor config', () => {
+  it('refuses settable attributes that do not exist or belong to the engine, and an interactor without telegram', async () => {
+    const { loadConfigObject } = await import('../../src/config/load.js');
+    const { configContext } = await import('../../src/engine/config-context.js');
+    const { BUILTIN_TASK_KINDS } = await import('../../src/tasks/registry.js');
+    const ctx = configContext(new Map(Object.entries(BUILTIN_TASK_KINDS)), { TG: TOKEN });
+    const bad = {
+      class_attributes: { activate_interactor: true, risk: 1 },
+      tasks: { t_update_tickers: { freq: 5 } },
+      notify: { telegram: { token: '${TG}', chat_id: 1, settable: ['risk', 'rsik', 'pending_orders'] } },
+    };
+    const err = await loadConfigObject(bad, ctx).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(Error);
+    expect(err!.message).toContain("notify.telegram.settable[1]: no class attribute named `rsik`");
+    expect(err!.message).toContain('did you mean');
+    expect(err!.message).toContain('notify.telegram.settable[2]: `pending_orders` is owned by the engine and cannot be set from chat');
+    const lonely = { class_attributes: { activate_interactor: true }, tasks: { t_update_tickers: { freq: 5 } } };
+    const err2 = await loadConfigObject(lonely, ctx).catch((e: unknown) => e as Error);
+    expect(err2!.message).toContain('class_attributes.activate_interactor: the interactor needs `notify.telegram`');
+  });
+});
