@@ -4,17 +4,13 @@ import { didYouMean } from './suggest.js';
 
 /**
  * `notify.telegram.settable` may only name attributes of `class_attributes` that the engine
- * does not own (a chat must not be able to replace the exchange or the order queue), and the
- * seed's `activate_interactor: True` needs `notify.telegram` to have anything to listen to.
+ * does not own (a chat must not be able to replace the exchange or the order queue).
  */
 export function checkInteractor(raw: unknown, report: ReportProblem): void {
   if (!isPlainObject(raw)) return;
   const attrs = isPlainObject(raw.class_attributes) ? raw.class_attributes : {};
   const notify = isPlainObject(raw.notify) ? raw.notify : {};
   const telegram = isPlainObject(notify.telegram) ? notify.telegram : null;
-  if (attrs.activate_interactor === true && !telegram) {
-    report(['class_attributes', 'activate_interactor'], 'the interactor needs `notify.telegram` (token and chat_id)', 'add a `notify: {telegram: …}` section or set activate_interactor: False');
-  }
   const settable = telegram?.settable;
   if (!Array.isArray(settable)) return;
   settable.forEach((name, i) => {
