@@ -53,6 +53,7 @@ describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chro
   let page: Page;
   let amends: AmendCall[];
   let resting: Order;
+  let refused: Order;
   const offOrigin: string[] = [];
   const pageErrors: string[] = [];
   const tokenPrompts: string[] = [];
@@ -67,7 +68,9 @@ describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chro
     // Before the page opens: a resting buy (a price line and a row to cancel), and a fill (a marker, a position).
     resting = updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price: Math.round(btc() * 0.97) });
     const fill = updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.02, price: Math.round(btc() * 1.01) });
-    await until(() => resting.status === 'open' && fill.status === 'closed', 'the orders to rest and fill');
+    // More than the account can pay for: the exchange refuses it, and the Failed tab shows why.
+    refused = updater.pendingOrders.push({ symbol: 'ETH/USD:USD', side: 'buy', amount: 100000, price: 1000 });
+    await until(() => resting.status === 'open' && fill.status === 'closed' && refused.isFinal, 'the orders to rest, fill and fail');
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -150,6 +153,15 @@ describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chro
     const phoneChart = await page.locator('#chart').boundingBox();
     expect(phoneChart!.width).toBeGreaterThan(300);
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('lists failed orders with their reason', async () => {
+    await page.locator('.tabs button[data-kind="failed"]').click();
+    const row = page.locator(`#order-list tr[data-order="${refused.clientOrderId}"]`);
+    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1);
+    expect(refused.reason).toBeTruthy();
+    expect(await row.locator('td.err').textContent()).toBe(refused.reason);
+    await page.locator('.tabs button[data-kind="open"]').click();
   });
 
   it('amends and cancels from the orders table, asking for the token once', async () => {
