@@ -14,12 +14,18 @@ import type { StateStore } from './state.js';
 
 /**
  * Cancel and amend as the order manager offers them: promises that settle once the exchange
- * confirmed or refused. `ref` is the client order id.
+ * confirmed or refused. `ref` is the client order id. A cancel settles with `{outcome, reason}`
+ * (never rejecting for exchange faults), an amend with `{order, amended, reason}` where `order`
+ * may be a replacement; unknown refs and impossible changes reject (`OrderRefError`,
+ * `AmendError`).
  */
 export interface OrderAmendPort {
-  cancel(ref: string): Promise<unknown>;
-  amend(ref: string, changes: { price?: number; amount?: number }): Promise<unknown>;
+  cancel(ref: string): Promise<{ outcome?: string; reason?: string | null } | unknown>;
+  amend(ref: string, changes: { price?: number; amount?: number }): Promise<{ order?: Order; amended?: boolean; reason?: string | null } | unknown>;
 }
+
+/** Outcomes of a cancel that mean it did not happen. */
+const CANCEL_FAILED = new Set(['failed', 'aborted']);
 
 /** What {@link createOperatorSource} reads from the updater; getters, because most parts exist only after start. */
 export interface OperatorDeps {
@@ -59,13 +65,24 @@ export function createOperatorSource(deps: OperatorDeps): OperatorSource & { clo
     return fn.bind(m) as OrderAmendPort[typeof name];
   };
   const settle = async (clientOrderId: string, action: () => Promise<unknown>): Promise<OrderView> => {
+    let result: unknown;
     try {
-      await action();
+      result = await action();
     } catch (error: unknown) {
       if (error instanceof ControlRefusal) throw error;
-      throw new ControlRefusal(`the exchange refused: ${coerceError(error).message}`, 409);
+      const e = coerceError(error);
+      if (e.name === 'OrderRefError') throw new ControlRefusal(e.message, 404, 'clientOrderId');
+      if (e.name === 'AmendError' || e.name === 'IntentError') throw new ControlRefusal(e.message, 400);
+      throw new ControlRefusal(`the exchange refused: ${e.message}`, 409);
     }
-    const order = manager().orders.find((o) => o.clientOrderId === clientOrderId) ?? deps.journal()?.get(clientOrderId);
+    const r = (typeof result === 'object' && result !== null ? result : {}) as { outcome?: unknown; amended?: unknown; reason?: unknown; order?: unknown };
+    const reason = typeof r.reason === 'string' && r.reason ? r.reason : 'no reason given';
+    if ((typeof r.outcome === 'string' && CANCEL_FAILED.has(r.outcome)) || r.amended === false) {
+      throw new ControlRefusal(`not done: ${reason}`, 409);
+    }
+    // An amend may replace the order: answer with the live one.
+    const live = r.order instanceof Object && 'clientOrderId' in r.order ? (r.order as Order) : null;
+    const order = live ?? manager().orders.find((o) => o.clientOrderId === clientOrderId) ?? deps.journal()?.get(clientOrderId);
     if (!order) throw new ControlRefusal(`order ${clientOrderId} is gone`, 404, 'clientOrderId');
     return orderView(order);
   };

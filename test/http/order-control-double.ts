@@ -13,7 +13,8 @@ export interface AmendCall {
  * these two methods are doubled; everything else is the real engine on the simulator.
  *
  * `cancel` cancels the order on the (simulated) exchange for real; `amend` records the call and
- * refuses when `refuseAmend` is set. Installing is refused once the manager has real methods.
+ * settles as not amended (with `refuseAmend` as the reason) when that is set. Installing is
+ * refused once the manager has real methods.
  */
 export function installOrderControlDouble(updater: Updater): { amends: AmendCall[]; refuseAmend: string | null } {
   const manager = updater.orders as unknown as Record<string, unknown>;
@@ -26,16 +27,19 @@ export function installOrderControlDouble(updater: Updater): { amends: AmendCall
     if (!order) throw new Error(`unknown order ${ref}`);
     return order;
   };
+  // Settling values follow the order-management branch: a cancel never rejects for the
+  // exchange's refusal, it settles with an outcome; an amend settles with `amended` and `reason`.
   manager['cancel'] = async (ref: string) => {
     const order = orderOf(ref);
-    if (order.id === null) throw new Error(`order ${ref} has no exchange id yet`);
-    return updater.exchange.cancelOrder(order.id, order.symbol);
+    if (order.id === null) return { order, outcome: 'failed', status: order.status, reason: 'no exchange id yet' };
+    await updater.exchange.cancelOrder(order.id, order.symbol);
+    return { order, outcome: 'canceled', status: 'canceled', reason: null };
   };
   manager['amend'] = async (ref: string, changes: AmendCall['changes']) => {
-    orderOf(ref);
+    const order = orderOf(ref);
     record.amends.push({ ref, changes });
-    if (record.refuseAmend !== null) throw new Error(record.refuseAmend);
-    return null;
+    const refused = record.refuseAmend;
+    return { order, original: order, amended: refused === null, method: refused === null ? 'edit' : 'none', reason: refused };
   };
   return record;
 }
