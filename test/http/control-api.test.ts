@@ -150,7 +150,7 @@ describe('control API: orders', () => {
   it('lists failed orders with their reason', async () => {
     const { updater: u, clock, server: s } = await rig();
     // More than the account can pay for: the exchange refuses it.
-    const order = u.pendingOrders.push({ symbol: 'ETH/USD:USD', side: 'buy', amount: 100000, price: 1000 });
+    const order = u.pendingOrders.push({ symbol: 'ETH/USD:USD', side: 'buy', amount: 1000, price: 1000 });
     await advanceWithIo(clock, () => order.isFinal, 30_000);
     const failed = await json<{ orders: { clientOrderId: string; reason: string | null }[] }>(await call(s, 'GET', '/api/orders?status=failed'));
     const row = failed.orders.find((o) => o.clientOrderId === order.clientOrderId);
@@ -250,7 +250,7 @@ describe('control API: read routes', () => {
 
   it('GET /api/events returns history a late client missed, after a given seq', async () => {
     const { updater: u, clock, server: s } = await rig();
-    const order = u.pendingOrders.push({ symbol: 'ETH/USD:USD', side: 'buy', amount: 100000, price: 1000 });
+    const order = u.pendingOrders.push({ symbol: 'ETH/USD:USD', side: 'buy', amount: 1000, price: 1000 });
     await advanceWithIo(clock, () => order.isFinal, 30_000);
     const all = await json<{ lastSeq: number; events: { seq: number; type: string; clientOrderId?: string }[] }>(await call(s, 'GET', '/api/events'));
     expect(all.events.some((e) => e.type === 'order' && e.clientOrderId === order.clientOrderId)).toBe(true);

@@ -69,7 +69,7 @@ describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chro
     resting = updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price: Math.round(btc() * 0.97) });
     const fill = updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.02, price: Math.round(btc() * 1.01) });
     // More than the account can pay for: the exchange refuses it, and the Failed tab shows why.
-    refused = updater.pendingOrders.push({ symbol: 'ETH/USD:USD', side: 'buy', amount: 100000, price: 1000 });
+    refused = updater.pendingOrders.push({ symbol: 'ETH/USD:USD', side: 'buy', amount: 1000, price: 1000 });
     await until(() => resting.status === 'open' && fill.status === 'closed' && refused.isFinal, 'the orders to rest, fill and fail');
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
