@@ -54,6 +54,7 @@ describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chro
   let amends: AmendCall[] | null;
   let resting: Order;
   let refused: Order;
+  let amendTo = 0;
   const offOrigin: string[] = [];
   const pageErrors: string[] = [];
   const tokenPrompts: string[] = [];
@@ -86,7 +87,7 @@ describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chro
         tokenPrompts.push(dialog.message());
         void dialog.accept(server.controlToken);
       } else {
-        void dialog.accept(String(Math.round(resting.price! - 5)));
+        void dialog.accept(String(amendTo));
       }
     });
     // Opened without the #token= part: the first action has to ask for it.
@@ -164,23 +165,30 @@ describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chro
     await page.locator('.tabs button[data-kind="open"]').click();
   });
 
-  it('amends and cancels from the orders table, asking for the token once', async () => {
+  it('amends and cancels from the orders table, asking for the token once', { timeout: 90_000 }, async () => {
     const row = page.locator(`#order-list tr[data-order="${resting.clientOrderId}"]`);
     await expect.poll(() => row.getAttribute('data-status'), { timeout: 15_000 }).toBe('open');
+    amendTo = Math.round(resting.price! - 5);
     await row.locator('button[data-action="amend"]').click();
-    const newPrice = Math.round(resting.price! - 5);
+    const newPrice = amendTo;
+    let target: Order = resting;
     if (amends) {
       await expect.poll(() => amends!.length, { timeout: 15_000 }).toBe(1);
       expect(amends[0]).toEqual({ ref: resting.clientOrderId, changes: { price: newPrice } });
     } else {
-      // The real order manager: the order moves on the exchange.
-      await until(async () => (await updater.exchange.fetchOrder(resting.id!, 'BTC/USD:USD')).price === newPrice, 'the amend to reach the exchange');
+      // The real order manager: edited in place, or replaced by a linked order at the new price.
+      const live = (): Order | undefined => updater.orders.orders.find((o) => o.status === 'open' && o.symbol === 'BTC/USD:USD' && o.price === newPrice);
+      await until(() => live() !== undefined, 'the amended order to be open at its new price', 20_000);
+      target = live()!;
+      expect((await updater.exchange.fetchOrder(target.id!, 'BTC/USD:USD')).price).toBe(newPrice);
     }
 
-    await row.locator('button[data-action="cancel"]').click();
-    await until(async () => (await updater.exchange.fetchOrder(resting.id!, 'BTC/USD:USD')).status === 'canceled', 'the exchange to cancel the order');
-    await until(() => resting.status === 'canceled', 'the engine to see the cancel');
-    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(0);
+    const targetRow = page.locator(`#order-list tr[data-order="${target.clientOrderId}"]`);
+    await expect.poll(() => targetRow.getAttribute('data-status'), { timeout: 15_000 }).toBe('open');
+    await targetRow.locator('button[data-action="cancel"]').click();
+    await until(async () => (await updater.exchange.fetchOrder(target.id!, 'BTC/USD:USD')).status === 'canceled', 'the exchange to cancel the order', 20_000);
+    await until(() => target.status === 'canceled', 'the engine to see the cancel', 20_000);
+    await expect.poll(() => targetRow.count(), { timeout: 15_000 }).toBe(0);
     expect(tokenPrompts).toHaveLength(1);
   });
 
