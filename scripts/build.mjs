@@ -12,6 +12,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
 const dist = join(root, 'dist');
 const ASSET = /\.(html|css|json)$/;
+// The dashboard's browser scripts are plain files served as they are, not TypeScript.
+const BROWSER_SCRIPT = /[\\/]http[\\/]dashboard[\\/][^\\/]+\.js$/;
 
 rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -20,8 +22,8 @@ if (built.status !== 0) process.exit(built.status ?? 1);
 
 let copied = 0;
 for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
-  if (!entry.isFile() || !ASSET.test(entry.name)) continue;
   const from = join(entry.parentPath, entry.name);
+  if (!entry.isFile() || !(ASSET.test(entry.name) || BROWSER_SCRIPT.test(from))) continue;
   cpSync(from, join(dist, relative(src, from)));
   copied += 1;
 }
