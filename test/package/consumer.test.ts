@@ -86,7 +86,7 @@ describe('the packed package', () => {
     const allowed = /^(dist\/|bin\/misso\.js$|examples\/|package\.json$|README\.md$|LICENSE$)/;
     expect(paths.filter((p) => !allowed.test(p))).toEqual([]);
     expect(paths.filter((p) => /(^|\/)(test|bench|\.ci|src|scripts)\//.test(p) || /tsconfig|eslint|vitest/.test(p))).toEqual([]);
-    for (const entry of ['dist/index.js', 'dist/index.d.ts', 'dist/index.js.map', 'dist/sim/index.d.ts', 'dist/http/index.d.ts', 'dist/testing/index.d.ts', 'dist/http/dashboard.html', 'dist/cli/main.js']) {
+    for (const entry of ['dist/index.js', 'dist/index.d.ts', 'dist/index.js.map', 'dist/sim/index.d.ts', 'dist/http/index.d.ts', 'dist/testing/index.d.ts', 'dist/http/dashboard/index.html', 'dist/http/dashboard/app.js', 'dist/http/dashboard/dashboard.css', 'dist/cli/main.js']) {
       expect(paths).toContain(entry);
     }
   });
@@ -128,7 +128,7 @@ describe('a project that installed the tarball', () => {
       'price ok',
       'resting open',
       'crossing closed, filled 0.01',
-      'status running, dashboard 200',
+      'status running, dashboard 200, assets 200 200',
       'stopped: stopped',
     ]);
     expect(child.stderr).toContain('"msg":"updater stopped"');

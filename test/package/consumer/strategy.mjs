@@ -41,7 +41,9 @@ console.log(`crossing closed, filled ${crossing.filled}`);
 
 const status = await (await fetch(`${updater.statusUrl}/status`)).json();
 const dashboard = await fetch(`${updater.statusUrl}/`);
-console.log(`status ${status.phase}, dashboard ${dashboard.status}`);
+// The page's scripts come from the package (dist/http/dashboard/) and its charts dependency.
+const assets = await Promise.all(['app.js', 'lightweight-charts.js'].map((a) => fetch(`${updater.statusUrl}/assets/${a}`).then((r) => r.status)));
+console.log(`status ${status.phase}, dashboard ${dashboard.status}, assets ${assets.join(' ')}`);
 
 await updater.stop();
 console.log(`stopped: ${updater.phase}`);
