@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { CapitalPoint } from '../http/types.js';
-import type { StateStore } from './state.js';
+import type { StateStore } from '../state/state-store.js';
 
 /**
  * Total capital over time, from every write of `total_capital`. Bounded: when full, every other

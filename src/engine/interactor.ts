@@ -1,12 +1,13 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { TelegramConfig } from '../config/types.js';
+import type { MissoConfig, TelegramConfig } from '../config/types.js';
+import { HIDDEN_ATTRIBUTES } from '../state/builtin-attributes.js';
 import type { OperatorSource, StatusSnapshot } from '../http/types.js';
 import type { CommandOutcome, InteractorPort } from '../notify/interactor-commands.js';
 import { NotifierQueue } from '../notify/notifier-queue.js';
 import { TelegramInteractor } from '../notify/telegram-interactor.js';
 import { TelegramSink } from '../notify/telegram-sink.js';
-import type { StateStore } from './state.js';
+import type { StateStore } from '../state/state-store.js';
 
 /** What {@link startInteractor} needs from the updater. */
 export interface InteractorDeps {
@@ -20,6 +21,32 @@ export interface InteractorDeps {
   clock: Clock;
   logger: Logger;
   onCommand: (command: string, outcome: CommandOutcome) => void;
+}
+
+/** What {@link maybeStartInteractor} takes from the updater. */
+export type InteractorParts = Omit<InteractorDeps, 'telegram' | 'maxPerMinute' | 'hidden' | 'stop'> & { stop: () => void };
+
+/**
+ * The seed's `activate_interactor: True` (a class attribute), with `notify.telegram`, starts the
+ * interactor; without Telegram settings it only warns (the seed's own config sets it that way).
+ */
+export function maybeStartInteractor(config: MissoConfig, parts: InteractorParts): RunningInteractor | null {
+  if (parts.state.get('activate_interactor') !== true) return null;
+  const telegram = config.notify.telegram;
+  if (!telegram) {
+    parts.logger.warn('activate_interactor is set but notify.telegram is not: no interactor');
+    return null;
+  }
+  return startInteractor({
+    ...parts,
+    telegram,
+    maxPerMinute: config.notify.maxPerMinute,
+    hidden: HIDDEN_ATTRIBUTES,
+    stop: (reason) => {
+      parts.logger.info({ reason }, 'stop requested');
+      parts.stop();
+    },
+  });
 }
 
 /** A running interactor: {@link close} stops polling and delivers the last replies. */

@@ -10,7 +10,7 @@ import type { OrderManager } from '../orders/manager.js';
 import type { Order } from '../orders/order.js';
 import { isFinalStatus } from '../orders/transitions.js';
 import { CapitalCurve } from './capital-curve.js';
-import type { StateStore } from './state.js';
+import type { StateStore } from '../state/state-store.js';
 
 /**
  * Cancel and amend as the order manager offers them: promises that settle once the exchange

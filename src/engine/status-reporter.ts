@@ -8,7 +8,7 @@ import type { Redactor } from '../core/redact.js';
 import { isTaskUp, toTaskStatus, type TaskHealth } from '../core/task-status.js';
 import type { MissoConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
-import type { Phase, StatusEvent, StatusSnapshot, StatusSource } from '../http/types.js';
+import type { OperatorSource, Phase, StatusEvent, StatusSnapshot, StatusSource } from '../http/types.js';
 import type { OrderStats } from '../orders/manager.js';
 import type { Order } from '../orders/order.js';
 import { HIDDEN_ATTRIBUTES } from '../state/builtin-attributes.js';
@@ -97,6 +97,15 @@ export class StatusReporter {
     if (!this.listening) return;
     const status = attributeStatus(this.#o.state, name);
     if (status) this.publish({ type: 'attribute', at: this.#o.clock.now(), attribute: name, status });
+    if (name === 'last_price') this.#pricesChanged(this.#o.state.get('last_price'));
+  }
+
+  /** New last prices, for live charts. */
+  #pricesChanged(value: unknown): void {
+    if (value === null || typeof value !== 'object') return;
+    const prices: Record<string, number> = {};
+    for (const [symbol, price] of Object.entries(value)) if (typeof price === 'number' && Number.isFinite(price)) prices[symbol] = price;
+    this.publish({ type: 'prices', at: this.#o.clock.now(), prices });
   }
 
   /** A task's health changed. */
@@ -115,6 +124,12 @@ export class StatusReporter {
       side: order.side,
       status: order.status,
       reason: order.reason ?? null,
+      price: order.price,
+      amount: order.amount,
+      filled: order.filled,
+      average: order.average,
+      createdAt: order.createdAt,
+      submittedAt: order.submittedAt,
     });
   }
 
@@ -183,7 +198,16 @@ export class StatusReporter {
 
   /** The view the status server reads: snapshots and live events. */
   source(): StatusSource {
-    return { snapshot: () => this.snapshot(), subscribe: (listener) => this.subscribe(listener) };
+    const source: StatusSource = { snapshot: () => this.snapshot(), subscribe: (listener) => this.subscribe(listener) };
+    if (this.#operator) source.operator = this.#operator;
+    return source;
+  }
+
+  #operator: OperatorSource | null = null;
+
+  /** What the control API reads and does (`/api`); set once by the updater. */
+  set operator(operator: OperatorSource) {
+    this.#operator = operator;
   }
 
   /** The status server's URL while it runs, else null. */
@@ -191,8 +215,13 @@ export class StatusReporter {
     return this.#server?.url ?? null;
   }
 
+  /** The dashboard's address (with the run's control token in the fragment when no `http.token` is set), else null. */
+  get dashboardUrl(): string | null {
+    return this.#server?.dashboardUrl ?? null;
+  }
+
   /** Starts the status server when `port` is not null; returns its URL (or null). */
-  async serve(http: { port: number | null; host: string }): Promise<string | null> {
+  async serve(http: { port: number | null; host: string; token?: string | null; allowedHosts?: readonly string[] }): Promise<string | null> {
     this.#server = await startConfiguredStatusServer(this.source(), http, { logger: this.#o.logger, clock: this.#o.clock });
     return this.url;
   }

@@ -13,17 +13,19 @@ import type { MissoConfig, TaskConfig } from '../config/types.js';
 import { openSessionWithRetry, sessionOptionsFor, startFailure } from '../exchange/open-session.js';
 import { withReadRetries } from '../exchange/read-retries.js';
 import type { ExchangeSession } from '../exchange/types.js';
-import type { StatusEvent, StatusSnapshot, StatusSource } from '../http/types.js';
+import type { OperatorSource, StatusEvent, StatusSnapshot, StatusSource } from '../http/types.js';
 import type { OrderJournal } from '../orders/journal.js';
 import type { OrderManager, OrderStats } from '../orders/manager.js';
-import { builtinAttributeDefaults, engineAttributeDefaults } from '../state/builtin-attributes.js';
+import { builtinAttributeDefaults, engineAttributeDefaults, HIDDEN_ATTRIBUTES } from '../state/builtin-attributes.js';
 import { StateStore } from '../state/state-store.js';
 import { toTaskKind, type TaskKind, type TaskRuntime } from '../tasks/contract.js';
 import { configContext } from './config-context.js';
 import { ExchangeRestarts } from './exchange-restarts.js';
+import { maybeStartInteractor, type RunningInteractor } from './interactor.js';
 import { LateOrderManager } from './late-order-manager.js';
 import { Lifecycle, type UpdaterPhase } from './lifecycle.js';
 import { OperatorNotifier } from './operator-notifier.js';
+import { createOperatorSource, redactedOperator } from './operator-source.js';
 import { openJournal, stopOrders, wireOrderManager } from './order-wiring.js';
 import { buildSharedAttributes } from './shared-attributes.js';
 import { StatusReporter, type UpdaterSnapshot } from './status-reporter.js';
@@ -63,6 +65,8 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   #journal: OrderJournal | null = null;
   #orders: OrderManager | null = null;
   readonly #ordersView = new LateOrderManager();
+  readonly #operator: OperatorSource & { close(): void };
+  #interactor: RunningInteractor | null = null;
   #finalOrderStats: OrderStats | null = null;
   readonly #notifier: OperatorNotifier;
   readonly #parts: { config: MissoConfig; state: StateStore; clock: Clock; logger: Logger };
@@ -111,6 +115,24 @@ export class Updater extends EventEmitter<UpdaterEvents> {
       this.#reporter.phaseChanged(phase);
     });
     this.#notifier = new OperatorNotifier(this.#reporter);
+    this.#operator = redactedOperator(
+      createOperatorSource({
+        state: this.state,
+        clock: this.clock,
+        // The public view: what a strategy (or a test) sees as updater.orders.
+        orders: () => (this.#orders ? this.orders : null),
+        journal: () => this.#journal,
+        exchange: () => this.#session?.exchange ?? null,
+        stop: (reason) => {
+          this.logger.info({ reason }, 'stop requested');
+          void this.stop();
+        },
+        restartExchange: (reason) => this.restartExchange(reason),
+        hidden: HIDDEN_ATTRIBUTES,
+      }),
+      this.redactor,
+    );
+    this.#reporter.operator = this.#operator;
     this.#host = new TaskHost({
       ...this.#parts,
       kinds,
@@ -163,6 +185,14 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   /** The strategy's order queue (`self.pending_orders`): `push([id, size, price, side, symbol])`. Available after `start()`. */
   get pendingOrders(): OrderManager['queue'] {
     return afterStart(this.#orders, 'pendingOrders').queue;
+  }
+
+  /**
+   * The dashboard's address while the status server runs; with no `http.token` it carries the
+   * run's control token in the fragment (`#token=…`), so print it only to the operator.
+   */
+  get dashboardUrl(): string | null {
+    return this.#reporter.dashboardUrl;
   }
 
   /** The status server's URL while it runs (config `http.port` or the `httpPort` option), else null. */
@@ -235,7 +265,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   async #start(): Promise<void> {
     this.#lifecycle.to('starting');
     // The status server comes up first, so /readyz can say "starting" during the init update.
-    const url = await this.#reporter.serve({ port: this.#options.httpPort === undefined ? this.config.http.port : this.#options.httpPort, host: this.config.http.host });
+    const url = await this.#reporter.serve({ ...this.config.http, port: this.#options.httpPort === undefined ? this.config.http.port : this.#options.httpPort });
     if (url) this.emit('listening', url);
     this.#notifier.open(this.config.notify, this.#options.notifier, { clock: this.clock, logger: this.logger, redactor: this.redactor });
     // The journal first: a problem with the local file is the user's to fix, and is reported
@@ -275,6 +305,15 @@ export class Updater extends EventEmitter<UpdaterEvents> {
       runTask: (name) => this.#host.runNow(name),
     });
     this.#throwIfStopped();
+    this.#interactor = maybeStartInteractor(this.config, {
+      state: this.state,
+      clock: this.clock,
+      logger: this.logger,
+      operator: this.#operator,
+      snapshot: () => this.snapshotStatus(),
+      stop: () => void this.stop(),
+      onCommand: (command, outcome) => this.#reporter.publish({ type: 'command', at: this.clock.now(), command, outcome }),
+    });
     this.#lifecycle.to('running', () => new StoppedError('stopped while starting'));
     this.#host.run(this.#stop.signal);
     // Streams start once the init update has set the watch list; they end with the stop signal.
@@ -313,10 +352,13 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     const failed = await runSteps(
       [
         ['tasks', () => this.#host.settle(2000, !whileStarting)],
+        ['interactor', () => this.#interactor?.close()],
+        ['tasks', () => this.#host.settle(2000)],
         ['orders', async () => this.#orders && (this.#finalOrderStats = await stopOrders(this.#orders, this.config, this.logger))],
         ['exchange', () => this.#session?.close(whileStarting ? { drainTimeoutMs: 0 } : {})],
         ['journal', () => this.#journal?.close()],
         ['notifier', () => this.#notifier.close()],
+        ['operator', () => this.#operator.close()],
         ['phase', () => this.#lifecycle.can('stopped') && this.#lifecycle.to('stopped')],
         // Last, so status clients see the final phase.
         ['http', () => this.#reporter.close()],
