@@ -19,6 +19,7 @@ export type {
   ExchangeConfig,
   RateBudgetConfig,
   OrdersConfig,
+  RiskConfig,
   StorageConfig,
   LoggingConfig,
   NotifyConfig,
@@ -29,6 +30,11 @@ export { IntentError, type OrderIntent } from './orders/intent.js';
 export { StorageWriteError, type StorageProblem } from './storage/storage-error.js';
 export type { OrderStatus } from './orders/transitions.js';
 export type { OrderManager, OrderStats, StopReport } from './orders/manager.js';
+export type { CancelResult, CancelOutcome } from './orders/cancel.js';
+export { AmendError, type AmendChanges, type AmendResult, type AmendMethod } from './orders/amend.js';
+export { OrderRefError } from './orders/order-ref.js';
+export type { Fill } from './orders/fill-store.js';
+export type { ClosedTrade, ApplyFillResult, CcxtTradeLike } from './orders/fills.js';
 export type { OrderManagerEvents, IsOpenOrders } from './orders/order-book.js';
 export type { PendingOrderQueue } from './orders/queue.js';
 export type { OrderJournal, JournalEvent } from './orders/journal.js';

@@ -58,6 +58,16 @@ export function normaliseConfig(raw: RawConfig, source: NormaliseSource): MissoC
       recentlyClosedSecs: orders.recently_closed_secs ?? 30,
       visibilityWindowSecs: orders.visibility_window_secs ?? 65,
       submitConcurrency: orders.submit_concurrency ?? 1,
+      ...(orders.risk
+        ? {
+            risk: {
+              maxNotionalUsd: orders.risk.max_notional_usd ?? null,
+              maxOpenOrders: orders.risk.max_open_orders ?? null,
+              maxOrdersPerSec: orders.risk.max_orders_per_sec ?? null,
+              pricePct: orders.risk.price_band_pct ?? null,
+            },
+          }
+        : {}),
     },
     notify: {
       telegram: telegram ? normaliseTelegram(telegram) : null,

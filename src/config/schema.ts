@@ -115,6 +115,14 @@ const ordersSchema = z.strictObject({
   recently_closed_secs: z.number().nonnegative().optional(),
   visibility_window_secs: z.number().nonnegative().optional(),
   submit_concurrency: z.number().int().positive().max(16).optional(),
+  risk: z
+    .strictObject({
+      max_notional_usd: z.number().positive().optional(),
+      max_open_orders: z.number().int().positive().optional(),
+      max_orders_per_sec: z.number().positive().optional(),
+      price_band_pct: z.number().positive().optional(),
+    })
+    .optional(),
 });
 
 const notifySchema = z.strictObject({

@@ -106,6 +106,18 @@ export interface StorageConfig {
   path: string;
 }
 
+/** `orders.risk`: optional pre-trade limits; each null (absent) is off. */
+export interface RiskConfig {
+  /** Largest order value in USD (amount × price × contract size). @defaultValue null */
+  maxNotionalUsd: number | null;
+  /** Most orders of ours open (or possibly open) per symbol. @defaultValue null */
+  maxOpenOrders: number | null;
+  /** Most orders sent in any one second. @defaultValue null */
+  maxOrdersPerSec: number | null;
+  /** Largest distance of a limit price from the fresh last price, in percent. @defaultValue null */
+  pricePct: number | null;
+}
+
 /** The `orders:` section. */
 export interface OrdersConfig {
   /** What to do with resting orders on stop. @defaultValue 'leave' */
@@ -133,6 +145,8 @@ export interface OrdersConfig {
   visibilityWindowSecs: number;
   /** `createOrder` calls in flight at once; 1 keeps the queue's order on the exchange. @defaultValue 1 */
   submitConcurrency: number;
+  /** Pre-trade risk limits (`orders.risk`); absent: no limits. */
+  risk?: RiskConfig;
 }
 
 /** `notify.telegram`. */

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { OrderManager } from '../orders/manager.js';
 import type { OrderManagerEvents } from '../orders/order-book.js';
 
-const ORDER_EVENTS = ['order', 'filled', 'failed', 'adopted', 'lost', 'journal'] as const satisfies readonly (keyof OrderManagerEvents)[];
+const ORDER_EVENTS = ['order', 'filled', 'failed', 'adopted', 'lost', 'journal', 'fill'] as const satisfies readonly (keyof OrderManagerEvents)[];
 // Fails to compile when OrderManagerEvents gains an event this list does not forward.
 const EVERY_EVENT_FORWARDED: Exclude<keyof OrderManagerEvents, (typeof ORDER_EVENTS)[number]> extends never ? true : never = true;
 void EVERY_EVENT_FORWARDED;

@@ -18,7 +18,8 @@ export interface OrderWiring {
 }
 
 /**
- * Builds the order manager and connects it to the rest: `open_orders` and `is_open_orders` in
+ * Builds the order manager and connects it to the rest: `open_orders`, `is_open_orders` and
+ * `closed_trades` in
  * state, order events to status, journal health to readiness, and prices' freshness as the
  * executor's guard.
  */
@@ -37,12 +38,17 @@ export function wireOrderManager(
     config: { ...config.orders, freshPriceWaitSecs: freshPriceWaitSecs(config) },
     timing: { visibilityWindowMs: config.orders.visibilityWindowSecs * 1000, submitConcurrency: config.orders.submitConcurrency },
     isPriceFresh: (symbol: string) => state.isKeyFresh('last_price', symbol),
+    lastPrice: (symbol: string) => {
+      const last = state.get<Record<string, unknown>>('last_price')?.[symbol];
+      return typeof last === 'number' && state.isKeyFresh('last_price', symbol) ? last : undefined;
+    },
     notify: (text: string, level: NotifyLevel = 'warn') => notify(text, level),
   });
   // A journal that cannot be written (a full disk) makes the updater not ready until it can.
   orders.on('journal', (problem) => (reporter.readiness.journal = problem === null));
   state.define('open_orders', orders.openOrders);
   state.define('is_open_orders', orders.isOpenOrders);
+  state.define('closed_trades', orders.closedTrades);
   orders.on('order', (order) => {
     state.touch('open_orders', 'orders');
     reporter.orderChanged(order);

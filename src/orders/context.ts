@@ -1,9 +1,12 @@
+import type { EventEmitter } from 'node:events';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { OrderJournal } from './journal.js';
-import type { NotifyFn, OrderBook } from './order-book.js';
+import type { Order } from './order.js';
+import type { NotifyFn, OrderBook, OrderManagerEvents } from './order-book.js';
 import type { PendingOrderQueue } from './queue.js';
+import type { RiskGuard } from './risk.js';
 
 /** Tuning of the order machinery beyond the `orders:` config section. */
 export interface OrderTiming {
@@ -61,6 +64,37 @@ export interface OrdersContext {
   isPriceFresh: ((symbol: string) => boolean) | undefined;
   /** How long an order waits for a fresh price before it is rejected. */
   freshPriceWaitMs: number;
+  /** Where order events go (the manager). */
+  events: EventEmitter<OrderManagerEvents>;
+  /** Pre-trade limits (`orders.risk`), null when none are configured. */
+  risk: RiskGuard | null;
+  /** The strategy's fresh last price of a symbol, when it has one. */
+  lastPrice: ((symbol: string) => number | undefined) | undefined;
+  /** A cancel is under way for this order: an unsent or proven-absent placement is not sent. */
+  wantsCancel: (order: Order) => boolean;
+}
+
+/**
+ * Resolves when `order` changes (any journaled change) or after `maxMs`, whichever is first;
+ * false when `signal` aborted. Waiting on events keeps a cancel that follows an unresolved
+ * placement as quick as the resolution itself.
+ */
+export function orderChange(ctx: OrdersContext, order: Order, maxMs: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const wake = new AbortController();
+    const onOrder = (o: Order): void => {
+      if (o === order || o.clientOrderId === order.clientOrderId) wake.abort();
+    };
+    const onAbort = (): void => wake.abort();
+    ctx.events.on('order', onOrder);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void ctx.clock.sleep(maxMs, wake.signal).then(() => {
+      ctx.events.off('order', onOrder);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(!signal?.aborted);
+    });
+  });
 }
 
 /** Waits for the session's restart gate; false when `signal` aborted meanwhile. */

@@ -4,6 +4,7 @@ import { StorageWriteError } from '../storage/storage-error.js';
 import { isListed } from './intent-market.js';
 import type { Order } from './order.js';
 import type { Resolver } from './resolver.js';
+import { riskRefusal } from './risk-check.js';
 import { submitOnce } from './submit.js';
 
 // A stale price is rechecked this often while an order waits for a fresh one.
@@ -83,6 +84,15 @@ export class OrderExecutor {
         ctx.notify(`order ${order.clientOrderId} ${order.side} ${order.amount} ${order.symbol} rejected: ${reason}`, 'warn');
         return;
       }
+      if (order.attempts === 0) {
+        const refusal = await riskRefusal(ctx, order);
+        if (refusal !== null && order.status === 'pending' && order.attempts === 0) {
+          ctx.book.finish(order, 'rejected', refusal, 'rejected:risk');
+          ctx.notify(`order ${order.clientOrderId} ${order.side} ${order.amount} ${order.symbol} rejected: ${refusal}`, 'warn');
+          return;
+        }
+        if (order.status !== 'pending') return;
+      }
       if (order.attempts > 0) {
         // A journaled attempt may exist on the exchange: never send it blind.
         void this.#resolver.resolve(order, this.#resolverSignal);
@@ -91,6 +101,11 @@ export class OrderExecutor {
       this.#sent++;
       let outcome = await submitOnce(ctx, order);
       for (let i = 0; outcome === 'not_sent' && i < 5; i++) {
+        if (ctx.wantsCancel(order)) {
+          // Refused at the door, so never on the exchange: the cancel needs no request.
+          ctx.book.finish(order, 'canceled', 'canceled: it never reached the exchange', 'canceled:unsent');
+          return;
+        }
         await ctx.clock.sleep(ctx.timing.resolveBackoffMs);
         outcome = await submitOnce(ctx, order);
       }

@@ -3,7 +3,9 @@ import { UserError } from '../core/errors.js';
 import { openDatabase, type OpenedDatabase, type SqliteDatabase } from '../storage/database.js';
 import { JOURNAL_MIGRATIONS } from '../storage/migrations.js';
 import { storageUserError } from '../storage/storage-error.js';
+import { ActionStore } from './action-store.js';
 import { JournalHealth } from './journal-health.js';
+import { FillStore } from './fill-store.js';
 import { clientIdPrefix, makeClientOrderId, type OrderIntent } from './intent.js';
 import { Order, type OrderData, type OrderFee } from './order.js';
 import type { OrderStatus } from './transitions.js';
@@ -64,12 +66,13 @@ interface Row {
   adopted: number;
   lost: number;
   not_found_count: number;
+  replaces: string | null;
 }
 
 const COLUMNS = [
   'client_order_id', 'seq', 'exchange_id', 'tag', 'symbol', 'side', 'type', 'price', 'amount', 'filled',
   'remaining', 'average', 'fee', 'status', 'reason', 'params', 'attempts', 'created_at', 'submitted_at',
-  'opened_at', 'closed_at', 'updated_at', 'processed', 'adopted', 'lost', 'not_found_count',
+  'opened_at', 'closed_at', 'updated_at', 'processed', 'adopted', 'lost', 'not_found_count', 'replaces',
 ] as const;
 
 /**
@@ -87,10 +90,14 @@ export class OrderJournal {
   readonly prefix: string;
   /** A tag fixed when the journal file was created, part of every client id. */
   readonly tag: string;
+  /** Journaled cancels and amends (same file). */
+  readonly actions: ActionStore;
+  /** Fills of our orders, one row per trade id (same file). */
+  readonly fills: FillStore;
   readonly #insert: (order: Order, kind: string, detail: unknown) => void;
   readonly #save: (order: Order, kind: string, from: OrderStatus | null, detail: unknown) => void;
   readonly #allocate: () => number;
-  readonly #createIntent: (intent: OrderIntent) => Order;
+  readonly #createIntent: (intent: OrderIntent, replaces: string | null) => Order;
   readonly #health: JournalHealth;
 
   private constructor(opened: OpenedDatabase, clock: Clock, name: string, newJournal: boolean) {
@@ -100,6 +107,8 @@ export class OrderJournal {
     this.prefix = clientIdPrefix(name);
     this.#health = new JournalHealth(opened.path);
     const db = this.#db;
+    this.actions = new ActionStore(db, clock, (fn) => this.#health.write(fn));
+    this.fills = new FillStore(db);
     const getMeta = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
     const setMeta = db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     let tag = getMeta.get('tag')?.value;
@@ -142,7 +151,7 @@ export class OrderJournal {
       appendEvent.run(order.clientOrderId, order.updatedAt, kind, null, order.status, json(detail));
     });
     // Sequence and row in one transaction: a crash never burns a number without its intent.
-    this.#createIntent = db.transaction((intent: OrderIntent) => {
+    this.#createIntent = db.transaction((intent: OrderIntent, replaces: string | null) => {
       const now = this.#clock.now();
       const seq = this.#allocate();
       const order = Order.intent({
@@ -155,9 +164,10 @@ export class OrderJournal {
         price: intent.price,
         amount: intent.amount,
         params: intent.params,
+        replaces,
         now,
       });
-      this.#insert(order, 'queued', null);
+      this.#insert(order, 'queued', replaces === null ? null : { replaces });
       return order;
     });
     this.#save = db.transaction((order: Order, kind: string, from: OrderStatus | null, detail: unknown) => {
@@ -204,10 +214,17 @@ export class OrderJournal {
 
   /**
    * Gives the intent its client id from the journal's monotonic sequence and writes it, in one
-   * transaction, before anything can be sent.
+   * transaction, before anything can be sent. `replaces` links an amend's replacement to the
+   * order it replaces.
    */
-  createIntent(intent: OrderIntent): Order {
-    return this.#health.write(() => this.#createIntent(intent));
+  createIntent(intent: OrderIntent, replaces: string | null = null): Order {
+    return this.#health.write(() => this.#createIntent(intent, replaces));
+  }
+
+  /** One order by exchange id. */
+  getByExchangeId(id: string): Order | null {
+    const row = this.#db.prepare<[string], Row>('SELECT * FROM orders WHERE exchange_id = ?').get(id);
+    return row ? fromRow(row) : null;
   }
 
   /** Intents ever queued in this journal (adopted orders not counted). */
@@ -340,6 +357,7 @@ function toRow(o: Order): Row {
     adopted: o.adopted ? 1 : 0,
     lost: o.lost ? 1 : 0,
     not_found_count: o.notFoundCount,
+    replaces: o.replaces,
   };
 }
 
@@ -371,6 +389,7 @@ function fromRow(r: Row): Order {
     adopted: r.adopted === 1,
     lost: r.lost === 1,
     notFoundCount: r.not_found_count,
+    replaces: r.replaces,
   };
   return new Order(data);
 }

@@ -4,17 +4,25 @@ import { coerceError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { OrdersConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
-import { cancelAll, type CancelReport } from './cancel-all.js';
+import { Amender, type AmendChanges, type AmendResult } from './amend.js';
+import { Canceller, type CancelResult } from './cancel.js';
+import { cancelAll as cancelAllOnStop, type CancelReport } from './cancel-all.js';
 import { DEFAULT_ORDER_TIMING, type OrdersContext, type OrderTiming } from './context.js';
 import { OrderExecutor } from './executor.js';
 import { prepareIntent } from './intent-market.js';
+import type { Fill } from './fill-store.js';
+import { FillTracker, type ApplyFillResult, type CcxtTradeLike, type ClosedTrade } from './fills.js';
 import type { OrderJournal } from './journal.js';
-import type { CcxtOrderLike, Order } from './order.js';
+import type { CcxtOrderLike, Order, OrderSide } from './order.js';
+import { checkOrderKind, type KindsExchange } from './order-kinds.js';
+import { resumeActions, runQueueAction } from './order-actions.js';
+import { findOrder, OrderRefError } from './order-ref.js';
 import { OrderBook, type IsOpenOrders, type NotifyFn, type OrderManagerEvents } from './order-book.js';
 import { PendingOrderQueue } from './queue.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { Resolver } from './resolver.js';
 import { applyStreamOrder } from './stream-apply.js';
+import { RiskGuard } from './risk.js';
 import { OrderTracker } from './tracker.js';
 import type { OrderStatus } from './transitions.js';
 
@@ -35,6 +43,8 @@ export interface OrderManagerOptions {
   isPriceFresh?: (symbol: string) => boolean;
   /** @defaultValue drop notifications */
   notify?: NotifyFn;
+  /** The strategy's fresh last price of a symbol (for `orders.risk`); else a ticker is fetched. */
+  lastPrice?: (symbol: string) => number | undefined;
 }
 
 /** What {@link OrderManager.stop} did. */
@@ -73,6 +83,9 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
   readonly #resolver: Resolver;
   readonly #tracker: OrderTracker;
   readonly #executor: OrderExecutor;
+  readonly #canceller: Canceller;
+  readonly #amender: Amender;
+  readonly #fills: FillTracker;
   readonly #lifetime = new AbortController();
   readonly #onStop: 'leave' | 'cancel_all';
   readonly #runs = new Set<Promise<void>>();
@@ -92,7 +105,12 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       notify,
       recentlyClosedMs: options.config.recentlyClosedSecs * 1000,
     });
-    this.queue = new PendingOrderQueue(options.journal, (entry) => prepareIntent(entry, options.session.exchange));
+    this.queue = new PendingOrderQueue(options.journal, (entry) => {
+      const fitted = prepareIntent(entry, options.session.exchange);
+      // Order kinds are checked on the rounded intent, before anything is journaled.
+      if (fitted.rejected === null) checkOrderKind(fitted.intent, options.session.exchange as unknown as KindsExchange);
+      return fitted;
+    });
     this.queue.on('push', (order) => this.#book.track(order));
     this.queue.on('rejected', (order, reason) => {
       this.#book.track(order);
@@ -114,6 +132,10 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       requireFreshPrice: options.config.requireFreshPrice,
       isPriceFresh: options.isPriceFresh,
       freshPriceWaitMs: (options.config.freshPriceWaitSecs ?? DEFAULT_FRESH_PRICE_WAIT_SECS) * 1000,
+      events: this,
+      risk: options.config.risk ? new RiskGuard(options.config.risk) : null,
+      lastPrice: options.lastPrice,
+      wantsCancel: (order) => this.#canceller.wants(order),
     };
     options.journal.onHealth((problem) => {
       this.emit('journal', problem);
@@ -130,6 +152,81 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     this.#resolver = new Resolver(this.#ctx);
     this.#tracker = new OrderTracker(this.#ctx);
     this.#executor = new OrderExecutor(this.#ctx, this.#resolver, this.#lifetime.signal);
+    this.#canceller = new Canceller(this.#ctx, this.#lifetime.signal);
+    this.#amender = new Amender(this.#ctx, this.#canceller, this.#lifetime.signal);
+    this.queue.handleActions((action) => runQueueAction(this.#ctx, this.#canceller, this.#amender, action));
+    this.#fills = new FillTracker(this.#ctx);
+  }
+
+  /**
+   * The one way fills come in: a ccxt trade from `fetchMyTrades` or a user stream. Stored once
+   * per trade id; advances the order's `filled` when the fills say more.
+   */
+  applyFill(trade: CcxtTradeLike): ApplyFillResult {
+    return this.#fills.applyFill(trade);
+  }
+
+  /** The stored fills of an order (Order or client id), oldest first. */
+  fillsOf(order: Order | string): Fill[] {
+    return this.#fills.fillsOf(order);
+  }
+
+  /** Fetches (`fetchMyTrades`) the fills of orders whose `filled` is ahead of their stored fills. */
+  syncFills(signal?: AbortSignal): Promise<number> {
+    return this.#fills.sync(signal);
+  }
+
+  /** Cross-checks positions derived from fills with the exchange's; returns the symbols that disagreed. */
+  checkPositions(signal?: AbortSignal): Promise<string[]> {
+    return this.#fills.checkPositions(signal);
+  }
+
+  /** The seed's `closed_trades`: finished orders with fills (same array for the manager's life). */
+  get closedTrades(): ClosedTrade[] {
+    return this.#fills.closedTrades;
+  }
+
+  /** Signed positions per symbol derived from fills (the exchange's figure after a cross-check). */
+  get derivedPositions(): Record<string, number> {
+    return this.#fills.positions;
+  }
+
+  /**
+   * Cancels one order: `ref` is the Order, its client order id or its exchange id. Settles when
+   * the exchange confirmed (or refused) the cancel; never rejects for exchange faults. A queued
+   * order is dropped without a request, an order whose placement is unresolved is cancelled once
+   * resolved (or dropped if it proves absent), a finished order settles at once. Two cancels of
+   * one order share one request. Rejects with `OrderRefError` for an unknown ref.
+   */
+  cancel(ref: Order | string): Promise<CancelResult> {
+    const order = findOrder(this.#ctx, ref);
+    if (!order) return Promise.reject(new OrderRefError(ref));
+    return this.#canceller.cancel(order);
+  }
+
+  /** Cancels every order of ours not yet finished (queued ones too), optionally of one symbol / side. */
+  cancelAll(filter: { symbol?: string; side?: OrderSide } = {}): Promise<CancelResult[]> {
+    const targets = this.#book
+      .all()
+      .filter((o) => !o.isFinal && (filter.symbol === undefined || o.symbol === filter.symbol) && (filter.side === undefined || o.side === filter.side));
+    return Promise.all(targets.map((o) => this.#canceller.cancel(o)));
+  }
+
+  /**
+   * Changes an order's price and/or total amount: `editOrder` where the exchange has it, else a
+   * tracked cancel-then-replace (the replacement, linked by `replaces`, goes out only after the
+   * cancel is confirmed, never when the original filled). Settles with the live order; when it
+   * could not be done, `amended` is false and `reason` says why. Rejects with `OrderRefError` or
+   * `AmendError` for an unknown ref or impossible changes.
+   */
+  amend(ref: Order | string, changes: AmendChanges): Promise<AmendResult> {
+    const order = findOrder(this.#ctx, ref);
+    if (!order) return Promise.reject(new OrderRefError(ref));
+    try {
+      return this.#amender.amend(order, this.#amender.normalise(order, changes));
+    } catch (error: unknown) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /** The strategy's `open_orders`: `{symbol: Order[]}`, same object for the manager's life. */
@@ -164,9 +261,14 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
   start(): Promise<ReconcileReport> {
     this.#started ??= (async () => {
       const active = this.#ctx.journal.loadActive();
-      for (const order of active) this.#book.track(order);
+      for (const order of active) {
+        this.#book.track(order);
+        this.#fills.summarise(order);
+      }
       this.queue.restore(active.filter((o) => o.status === 'pending' && o.attempts === 0));
-      return this.reconcile();
+      const report = await this.reconcile();
+      resumeActions(this.#ctx, this.#canceller, this.#amender);
+      return report;
     })();
     return this.#started;
   }
@@ -210,8 +312,10 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
 
   /** Resolves when nothing is queued, being sent or being resolved (tests, draining). */
   async settled(): Promise<void> {
-    while (this.queue.size > 0 || this.#resolver.size > 0) {
+    while (this.queue.size > 0 || this.#resolver.size > 0 || this.#canceller.size > 0 || this.#amender.size > 0) {
       await this.#resolver.idle();
+      await this.#canceller.idle();
+      await this.#amender.idle();
       if (this.queue.size > 0) await new Promise((r) => setImmediate(r));
     }
   }
@@ -256,6 +360,8 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     this.#lifetime.abort();
     await Promise.allSettled([...this.#runs]);
     await this.#resolver.idle();
+    await this.#canceller.idle();
+    await this.#amender.idle();
     let cancel: CancelReport | null = null;
     if (onStop === 'cancel_all') {
       const deadline = new AbortController();
@@ -267,7 +373,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       deadline.abort();
       await timer;
       try {
-        cancel = await cancelAll(this.#ctx, this.#tracker);
+        cancel = await cancelAllOnStop(this.#ctx, this.#tracker);
       } catch (error: unknown) {
         this.#ctx.logger.error({ err: coerceError(error) }, 'cancel_all failed');
         this.#ctx.notify(`cancel_all on stop failed: ${coerceError(error).message}; check the exchange by hand`, 'error');

@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { OrderJournal } from './journal.js';
+import type { Fill } from './fill-store.js';
 import type { CcxtOrderLike, Order } from './order.js';
 import { IllegalTransitionError, type OrderStatus } from './transitions.js';
 
@@ -20,6 +21,8 @@ export interface OrderManagerEvents {
   lost: [order: Order];
   /** Journal writes started failing (`problem` says why: a full disk, …) or work again (null). */
   journal: [problem: string | null];
+  /** A new fill (trade) of the order was stored. */
+  fill: [order: Order, fill: Fill];
 }
 
 /** Where notifications go: `(text, level)`. */

@@ -56,6 +56,8 @@ export interface OrderData {
   /** Not found `lostAfterNotFound` times in a row. */
   lost: boolean;
   notFoundCount: number;
+  /** For a replacement made by an amend (cancel-then-replace): the original's client id. */
+  replaces: string | null;
 }
 
 /** What {@link Order.parseUpdate} changed. */
@@ -121,6 +123,7 @@ export class Order {
   adopted: boolean;
   lost: boolean;
   notFoundCount: number;
+  readonly replaces: string | null;
 
   constructor(data: OrderData) {
     this.id = data.id;
@@ -149,6 +152,7 @@ export class Order {
     this.adopted = data.adopted;
     this.lost = data.lost;
     this.notFoundCount = data.notFoundCount;
+    this.replaces = data.replaces ?? null;
   }
 
   /** A fresh intent that nothing has been sent for yet. */
@@ -162,6 +166,7 @@ export class Order {
     price: number | null;
     amount: number;
     params?: Record<string, unknown>;
+    replaces?: string | null;
     now: number;
   }): Order {
     return new Order({
@@ -191,6 +196,7 @@ export class Order {
       adopted: false,
       lost: false,
       notFoundCount: 0,
+      replaces: init.replaces ?? null,
     });
   }
 
@@ -225,6 +231,7 @@ export class Order {
       adopted: true,
       lost: false,
       notFoundCount: 0,
+      replaces: null,
     });
     order.parseUpdate(raw, now);
     return order;
@@ -362,6 +369,7 @@ export class Order {
       adopted: this.adopted,
       lost: this.lost,
       notFoundCount: this.notFoundCount,
+      replaces: this.replaces,
     };
   }
 }

@@ -3,6 +3,10 @@ import { parseIntent } from './intent.js';
 import type { FittedIntent } from './intent-market.js';
 import type { OrderJournal } from './journal.js';
 import type { Order } from './order.js';
+import { parseQueueAction, type QueueAction } from './queue-action.js';
+
+/** Runs a queued cancel or amend and returns the order it is about (the order manager). */
+export type QueueActionHandler = (action: QueueAction) => Order;
 
 /**
  * The shared `pending_orders` queue. `push`/`put` validate the entry, give it its client id and
@@ -14,6 +18,7 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
   readonly #prepare: (entry: unknown) => FittedIntent;
   #items: Order[] = [];
   #waiters = new Set<() => void>();
+  #onAction: QueueActionHandler | null = null;
 
   /**
    * @param prepare - validates an entry and fits it to the market (`prepareIntent` on the
@@ -33,6 +38,11 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
    * instead of queued, so the strategy sees it end like any other order.
    */
   push(entry: unknown): Order {
+    const action = parseQueueAction(entry);
+    if (action) {
+      if (!this.#onAction) throw new Error('pending_orders: cancels and amends need a started order manager');
+      return this.#onAction(action);
+    }
     const { intent, rejected } = this.#prepare(entry);
     const order = this.#journal.createIntent(intent);
     if (rejected !== null) {
@@ -41,6 +51,16 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
     }
     this.#enqueue(order);
     return order;
+  }
+
+  /** Where `['cancel', id]` and `['amend', id, size, price]` entries go (set by the manager). */
+  handleActions(handler: QueueActionHandler): void {
+    this.#onAction = handler;
+  }
+
+  /** Queues an order already journaled (an amend's replacement). */
+  enqueue(order: Order): void {
+    this.#enqueue(order);
   }
 
   /** Python's `Queue.put`, as the seed's strategy calls it. */

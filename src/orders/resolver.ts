@@ -80,6 +80,11 @@ export class Resolver {
             `client order id ${order.clientOrderId} is taken on the exchange, but no order with it can be found on ${order.symbol}; not sent again`,
           );
         }
+        if (this.#ctx.wantsCancel(order)) {
+          // Proven never to have reached the exchange, and the strategy cancelled it: drop it.
+          this.#ctx.book.finish(order, 'canceled', 'canceled: it never reached the exchange', 'canceled:absent');
+          return 'absent';
+        }
         if (!resend) return 'absent';
         if (resends >= timing.maxResends) {
           return this.#giveUp(order, `sent ${order.attempts} times and never found on the exchange; not sent again`);

@@ -4,6 +4,7 @@ import {
   DuplicateOrderId,
   InsufficientFunds,
   InvalidOrder,
+  OrderImmediatelyFillable,
   OrderNotFound,
   type Exchange,
   type Market,
@@ -37,6 +38,9 @@ export function ccxtError(ex: Exchange, error: SimError): Error {
       return new OrderNotFound(message);
     case 'bad_request':
       return new BadRequest(message);
+    case 'post_only_would_take':
+    case 'would_trigger_now':
+      return new OrderImmediatelyFillable(message);
   }
 }
 
@@ -148,12 +152,14 @@ export function ccxtOrder(ex: Exchange, o: SimOrder): Order {
       lastUpdateTimestamp: o.lastUpdateTimestamp,
       symbol: o.symbol,
       type: o.type,
-      timeInForce: o.type === 'limit' ? 'GTC' : 'IOC',
-      postOnly: false,
+      timeInForce: o.type === 'limit' ? o.timeInForce : 'IOC',
+      postOnly: o.timeInForce === 'PO',
       reduceOnly: o.reduceOnly,
       side: o.side,
       price: o.price,
-      triggerPrice: undefined,
+      triggerPrice: o.triggerPrice,
+      stopLossPrice: o.triggerKind === 'stop' ? o.triggerPrice : undefined,
+      takeProfitPrice: o.triggerKind === 'take_profit' ? o.triggerPrice : undefined,
       amount: o.amount,
       cost: o.cost,
       average: o.average,

@@ -1,7 +1,7 @@
 import { ExchangeNotAvailable, RateLimitExceeded, RequestTimeout } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import { SeededRandom } from './prng.js';
-import { FAULT_KINDS, type FaultKind, type FaultRule } from './sim-knobs.js';
+import { FAULT_KINDS, type FaultKind, type FaultRule, type SimKnobs } from './sim-knobs.js';
 
 /** The realism knobs in force, camelCase. */
 export interface RealismSettings {
@@ -156,3 +156,18 @@ function emptyCounters(): RealismCounters {
   const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   return { calls: {}, totalCalls: 0, faults, faultsByMethod: {}, rateLimited: 0, delayedCalls: 0, latencyMsTotal: 0 };
 }
+
+/** Turns validated snake_case knobs into realism settings (only the ones given). */
+export function realismOf(k: { [K in keyof SimKnobs]?: SimKnobs[K] | undefined }): Partial<RealismSettings> {
+  const out: Partial<RealismSettings> = {};
+  if (k.latency_ms !== undefined) {
+    out.latency = typeof k.latency_ms === 'number' ? { fixed: k.latency_ms, jitter: 0 } : k.latency_ms;
+  }
+  if (k.rate_limit !== undefined) {
+    out.rateLimit = k.rate_limit ? { capacity: k.rate_limit.capacity, refillPerSec: k.rate_limit.refill_per_sec } : null;
+  }
+  if (k.faults !== undefined) out.faults = k.faults;
+  if (k.timeout_delay_ms !== undefined) out.timeoutDelayMs = k.timeout_delay_ms;
+  return out;
+}
+

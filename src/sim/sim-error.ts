@@ -15,6 +15,10 @@ export type SimErrorCode =
   | 'order_not_found'
   /** Cancel of an order that is already closed, canceled or expired. Binance -2011. */
   | 'order_not_open'
+  /** A post-only order would have taken liquidity. Binance -5022; ccxt `OrderImmediatelyFillable` in process. */
+  | 'post_only_would_take'
+  /** A stop or take-profit whose trigger is already reached. Binance -2021. */
+  | 'would_trigger_now'
   /** A request argument is malformed (bad timeframe, negative limit, …). Binance -1100/-1120. */
   | 'bad_request';
 

@@ -20,9 +20,10 @@ import {
 } from 'ccxt';
 import { ccxtError, ccxtMarket, ccxtOrder, ccxtPosition, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
 import type { Clock } from '../core/clock.js';
-import { Realism, type RealismCounters, type RealismSettings } from './realism.js';
+import { orderKindParams } from './order-params.js';
+import { Realism, realismOf, type RealismCounters, type RealismSettings } from './realism.js';
 import { SimError } from './sim-error.js';
-import { parseSimKnobs, SIM_KNOBS_SCHEMA, SIM_RUNTIME_KNOBS_SCHEMA, type SimKnobs } from './sim-knobs.js';
+import { parseSimKnobs, SIM_KNOBS_SCHEMA, SIM_RUNTIME_KNOBS_SCHEMA } from './sim-knobs.js';
 import { universeOf } from './universe.js';
 import { SimVenue, type SimVenueCounters, type SimVenueOptions } from './venue.js';
 import { SIM_TIMEFRAMES, type OrderRef, type SimOrder } from './venue-types.js';
@@ -101,6 +102,14 @@ export class SimExchange extends Exchange {
         createMarketOrder: true,
         createOrder: true,
         createReduceOnlyOrder: true,
+        createPostOnlyOrder: true,
+        createStopOrder: true,
+        createStopMarketOrder: true,
+        createStopLimitOrder: true,
+        createStopLossOrder: true,
+        createTakeProfitOrder: true,
+        createTriggerOrder: true,
+        editOrder: true,
         fetchBalance: true,
         fetchCanceledOrders: true,
         fetchClosedOrders: true,
@@ -199,9 +208,9 @@ export class SimExchange extends Exchange {
   }
 
   /**
-   * Places a limit or market order. `params.clientOrderId` (or Binance's `newClientOrderId`)
-   * sets the client id, `params.reduceOnly` only reduces a position. Amount and price are
-   * rounded to the market's precision first, as ccxt's real exchanges do.
+   * Places a limit or market order. `params.clientOrderId` (or Binance's `newClientOrderId`) sets
+   * the client id, `params.reduceOnly` only reduces a position; `timeInForce`, `postOnly` and the
+   * trigger prices as in {@link orderKindParams}. Amount and prices are rounded to precision.
    */
   override async createOrder(
     symbol: string,
@@ -223,6 +232,7 @@ export class SimExchange extends Exchange {
     }
     const clientOrderId = this.safeString2(params, 'clientOrderId', 'newClientOrderId');
     const reduceOnly = this.safeBool(params, 'reduceOnly', false) ?? false;
+    const kind = orderKindParams(this.id, params, (p) => Number(this.priceToPrecision(market.symbol, p)));
     return this.#call('createOrder', () => {
       const o = this.#venue.placeOrder({
         symbol: market.symbol,
@@ -230,6 +240,7 @@ export class SimExchange extends Exchange {
         type,
         amount: qty,
         reduceOnly,
+        ...kind,
         ...(limitPrice !== undefined ? { price: limitPrice } : {}),
         ...(clientOrderId !== undefined ? { clientOrderId } : {}),
       });
@@ -245,6 +256,23 @@ export class SimExchange extends Exchange {
     return this.#call('cancelOrder', () => {
       if (only !== undefined) this.#checkSymbol(this.#venue.orderIgnoringDelay(ref), only, ref);
       return ccxtOrder(this, this.#venue.cancelOrder(ref));
+    });
+  }
+
+  /**
+   * Modifies an open limit order in place (Binance's modify): new price and/or total amount,
+   * same id and client id. By id, or `params.clientOrderId` / `params.origClientOrderId`.
+   */
+  override async editOrder(id: string, symbol: string, _type: OrderType, _side: OrderSide, amount?: Num, price?: Num, params: Dict = {}): Promise<Order> {
+    await this.loadMarkets();
+    const market = this.market(symbol);
+    const ref = this.#ref(id, params, 'editOrder');
+    const qty = amount === undefined || amount === null ? undefined : Number(this.amountToPrecision(market.symbol, amount));
+    const limit = price === undefined || price === null ? undefined : Number(this.priceToPrecision(market.symbol, price));
+    return this.#call('editOrder', () => {
+      this.#checkSymbol(this.#venue.orderIgnoringDelay(ref), market.symbol, ref);
+      const o = this.#venue.amendOrder(ref, { ...(qty !== undefined ? { amount: qty } : {}), ...(limit !== undefined ? { price: limit } : {}) });
+      return ccxtOrder(this, o);
     });
   }
 
@@ -339,21 +367,6 @@ export class SimExchange extends Exchange {
       throw new SimError('order_not_found', `order ${what} not found on ${symbol}`);
     }
   }
-
-}
-
-/** Turns validated snake_case knobs into realism settings (only the ones given). */
-function realismOf(k: { [K in keyof SimKnobs]?: SimKnobs[K] | undefined }): Partial<RealismSettings> {
-  const out: Partial<RealismSettings> = {};
-  if (k.latency_ms !== undefined) {
-    out.latency = typeof k.latency_ms === 'number' ? { fixed: k.latency_ms, jitter: 0 } : k.latency_ms;
-  }
-  if (k.rate_limit !== undefined) {
-    out.rateLimit = k.rate_limit ? { capacity: k.rate_limit.capacity, refillPerSec: k.rate_limit.refill_per_sec } : null;
-  }
-  if (k.faults !== undefined) out.faults = k.faults;
-  if (k.timeout_delay_ms !== undefined) out.timeoutDelayMs = k.timeout_delay_ms;
-  return out;
 }
 
 /**

@@ -125,6 +125,13 @@ export interface SimOrder {
   fee: number;
   status: SimOrderStatus;
   reduceOnly: boolean;
+  /** GTC rests, IOC takes what it can and expires the rest, FOK fills whole or expires, PO only rests. */
+  timeInForce: SimTimeInForce;
+  /** Stop or take-profit trigger; the order does nothing until the price reaches it. */
+  triggerPrice: number | undefined;
+  triggerKind: SimTriggerKind | undefined;
+  /** A trigger order whose trigger was reached (then it acts as its plain type). */
+  triggered: boolean;
   /** When the venue accepted the order. */
   timestamp: number;
   /** Last change (fill, cancel, expiry). */
@@ -133,6 +140,15 @@ export interface SimOrder {
   lastTradeTimestamp: number | undefined;
   fills: SimFill[];
 }
+
+/** How long an order may rest; `PO` is post-only (Binance's GTX). */
+export type SimTimeInForce = 'GTC' | 'IOC' | 'FOK' | 'PO';
+
+/**
+ * `stop` fires when the price moves against the side (a buy at or above the trigger, a sell at
+ * or below); `take_profit` when it moves in favour (a buy at or below, a sell at or above).
+ */
+export type SimTriggerKind = 'stop' | 'take_profit';
 
 /** A new order. */
 export interface PlaceOrderRequest {
@@ -146,6 +162,11 @@ export interface PlaceOrderRequest {
   reduceOnly?: boolean;
   /** Must be unused within the account; generated when absent. */
   clientOrderId?: string;
+  /** @defaultValue 'GTC' */
+  timeInForce?: SimTimeInForce;
+  /** With `triggerKind`: a stop or take-profit order. */
+  triggerPrice?: number;
+  triggerKind?: SimTriggerKind;
 }
 
 /** Identifies an order by its venue id or by its client order id. */

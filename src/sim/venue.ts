@@ -1,14 +1,15 @@
 import type { Clock } from '../core/clock.js';
 import { Account } from './account.js';
-import { execute, matchStep } from './matching.js';
+import { matchStep } from './matching.js';
+import { amendOrder, placeOrder, type OrderEntryDeps } from './order-entry.js';
+import { fireTriggers } from './triggers.js';
 import { copyOrder, OrderStore } from './order-store.js';
 import { hashUniform } from './prng.js';
 import { PricePath, STEP_MS } from './price-path.js';
 import { SimError } from './sim-error.js';
-import { checkFunds, checkOrderShape } from './order-rules.js';
 import { candleRows } from './candle-window.js';
 import { tickerOf, touchOf, type Touch } from './ticker.js';
-import { buildMarkets, cleanNumber, defaultUniverse } from './universe.js';
+import { buildMarkets, defaultUniverse } from './universe.js';
 import { VenueFeed } from './venue-feed.js';
 import type { SimVenueCounters, SimVenueOptions } from './venue-options.js';
 import {
@@ -171,7 +172,9 @@ export class SimVenue {
   placeOrder(request: PlaceOrderRequest): SimOrder {
     this.#sync();
     try {
-      return copyOrder(this.#place(request));
+      const placed = placeOrder(this.#entry(), this.#market(request.symbol), request);
+      this.#counters.ordersPlaced++;
+      return copyOrder(placed);
     } catch (error: unknown) {
       this.#counters.ordersRejected++;
       throw error;
@@ -186,6 +189,17 @@ export class SimVenue {
     if (order.status !== 'open') throw new SimError('order_not_open', `order ${order.id} is already ${order.status}`);
     this.#orders.settle(order, 'canceled', this.#clock.now());
     return copyOrder(order);
+  }
+
+  /**
+   * Modifies an open limit order in place (Binance's modify): new price and/or total amount,
+   * same ids. `order_not_found`, `order_not_open`, `invalid_order`.
+   */
+  amendOrder(ref: OrderRef, change: { price?: number; amount?: number }): SimOrder {
+    this.#sync();
+    const order = this.#orders.find(ref);
+    if (!order) throw new SimError('order_not_found', `order ${describeRef(ref)} not found`);
+    return copyOrder(amendOrder(this.#entry(), this.#market(order.symbol), order, change));
   }
 
   /** Cancels every open order, optionally of one symbol; returns what was canceled. */
@@ -275,64 +289,20 @@ export class SimVenue {
     return tickerOf(this.#path, this.#index.get(market.symbol)!, market, touch, this.#clock.now(), this.#liquidityPerStepUsd);
   }
 
-  #place(request: PlaceOrderRequest): SimOrder {
-    const market = this.#market(request.symbol);
-    const { side, type, amount } = request;
-    const reduceOnly = request.reduceOnly ?? false;
-    checkOrderShape(market, request, reduceOnly);
-    if (request.clientOrderId !== undefined) this.#orders.checkClientId(request.clientOrderId);
-    if (reduceOnly) {
-      const pos = this.#account.signedContracts(market.symbol);
-      if ((side === 'buy' ? -pos : pos) <= 0) {
-        throw new SimError('invalid_order', `reduce-only ${side} on ${market.symbol} has no position to reduce`);
-      }
-    }
-
-    const touch = this.#touch(market);
-    const marketable =
-      type === 'market' || (side === 'buy' ? request.price! >= touch.ask : request.price! <= touch.bid);
-    let execPrice = side === 'buy' ? touch.ask : touch.bid;
-    if (type === 'market') {
-      const impact = (this.#slippageBps / 10_000) * (1 + (amount * touch.last) / Math.max(1, this.#liquidityPerStepUsd));
-      const raw = side === 'buy' ? touch.ask * (1 + impact) : touch.bid * (1 - impact);
-      const ticks = side === 'buy' ? Math.ceil(raw / market.tickSize - 1e-9) : Math.floor(raw / market.tickSize + 1e-9);
-      execPrice = cleanNumber(Math.max(1, ticks) * market.tickSize);
-    }
-    if (type === 'market' && !reduceOnly && amount * touch.last < market.minNotional) {
-      throw new SimError('invalid_order', `order value ${amount * touch.last} USD is below the minimum ${market.minNotional} USD`);
-    }
-    const reservePrice = marketable ? execPrice : request.price!;
-    checkFunds(this.#account, market, { side, amount, price: reservePrice, reduceOnly, taker: marketable }, () => this.#balance());
-
+  #entry(): OrderEntryDeps {
     const now = this.#clock.now();
-    const order = this.#orders.add({
-      clientOrderId: request.clientOrderId ?? `sim-${this.#orders.peekId()}`,
-      symbol: market.symbol,
-      side,
-      type,
-      price: type === 'limit' ? request.price : undefined,
-      amount,
-      filled: 0,
-      remaining: amount,
-      average: undefined,
-      cost: 0,
-      fee: 0,
-      status: 'open',
-      reduceOnly,
-      timestamp: now,
-      lastUpdateTimestamp: now,
-      lastTradeTimestamp: undefined,
-      fills: [],
-    });
-    this.#counters.ordersPlaced++;
-    if (marketable) {
-      const fill = execute(order, market, this.#account, execPrice, amount, false, now, () => this.#fillId());
-      if (fill) this.feed.emit('TRADE', order, now, fill);
-      // A marketable order never rests: what the touch could not take (reduce-only caps) expires.
-      this.#orders.settle(order, order.remaining <= 0 ? 'closed' : 'expired', now);
-      this.#expireIdleReduceOnly(market.symbol, now);
-    }
-    return order;
+    return {
+      account: this.#account,
+      orders: this.#orders,
+      now,
+      touch: (m) => this.#touch(m),
+      balance: () => this.#balance(),
+      slippageBps: this.#slippageBps,
+      liquidityPerStepUsd: this.#liquidityPerStepUsd,
+      nextFillId: () => this.#fillId(),
+      onFill: (order, fill) => this.feed.emit('TRADE', order, now, fill),
+      expireIdleReduceOnly: (symbol) => this.#expireIdleReduceOnly(symbol, now),
+    };
   }
 
   /** Walks the price steps finished since the last access through the resting orders. */
@@ -346,7 +316,7 @@ export class SimVenue {
       const start = step * STEP_MS;
       const bySymbol = new Map<string, SimOrder[]>();
       for (const o of this.#orders.open()) {
-        if (o.type !== 'limit' || o.timestamp > start) continue;
+        if (o.timestamp > start) continue;
         const list = bySymbol.get(o.symbol);
         if (list) list.push(o);
         else bySymbol.set(o.symbol, [o]);
@@ -356,7 +326,9 @@ export class SimVenue {
         const bar = this.#path.bar(this.#index.get(symbol)!, STEP_MS, step);
         const end = start + STEP_MS;
         const before = new Map(orders.map((o) => [o, o.fills.length]));
-        const touched = matchStep(orders, market, bar, this.#liquidityPerStepUsd, this.#account, end, () => this.#fillId());
+        const fired = fireTriggers(orders, market, bar, this.#account, end, () => this.#fillId(), (o, st) => this.#orders.settle(o, st, end));
+        const resting = orders.filter((o) => o.status === 'open' && o.type === 'limit' && (o.triggerPrice === undefined || o.triggered));
+        const touched = [...fired, ...matchStep(resting, market, bar, this.#liquidityPerStepUsd, this.#account, end, () => this.#fillId())];
         for (const o of touched) {
           const fill = o.fills.length > (before.get(o) ?? 0) ? o.fills.at(-1) : undefined;
           if (fill) this.feed.emit('TRADE', o, end, fill);

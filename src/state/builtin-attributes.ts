@@ -10,6 +10,7 @@ export function builtinAttributeDefaults(): Record<string, unknown> {
     last_price: {},
     ohlcs: {},
     positions: {},
+    closed_trades: [],
     total_capital: 0,
     free_capital: 0,
     initial_capital: 0,

@@ -73,4 +73,43 @@ export const JOURNAL_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'cancel/amend actions, replacement links, fills',
+    up(db) {
+      db.exec(`
+        ALTER TABLE orders ADD COLUMN replaces TEXT;
+        CREATE TABLE order_actions (
+          id              INTEGER PRIMARY KEY AUTOINCREMENT,
+          client_order_id TEXT NOT NULL,
+          kind            TEXT NOT NULL,
+          status          TEXT NOT NULL,
+          price           REAL,
+          amount          REAL,
+          replacement_id  TEXT,
+          attempts        INTEGER NOT NULL DEFAULT 0,
+          reason          TEXT,
+          created_at      INTEGER NOT NULL,
+          updated_at      INTEGER NOT NULL
+        );
+        CREATE INDEX order_actions_order ON order_actions(client_order_id);
+        CREATE INDEX order_actions_status ON order_actions(status);
+        CREATE TABLE fills (
+          trade_id        TEXT PRIMARY KEY,
+          client_order_id TEXT NOT NULL,
+          order_id        TEXT,
+          symbol          TEXT NOT NULL,
+          side            TEXT NOT NULL,
+          price           REAL NOT NULL,
+          amount          REAL NOT NULL,
+          fee_cost        REAL,
+          fee_currency    TEXT,
+          taker_or_maker  TEXT,
+          realized_pnl    REAL,
+          timestamp       INTEGER NOT NULL
+        );
+        CREATE INDEX fills_order ON fills(client_order_id);
+      `);
+    },
+  },
 ];

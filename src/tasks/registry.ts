@@ -1,6 +1,6 @@
 import type { TaskKind } from './contract.js';
 import { getOpenPositions } from './get-open-positions.js';
-import { executeOrders, getOpenOrders, updateOpenOrders } from './order-tasks.js';
+import { executeOrders, getOpenOrders, updateFills, updateOpenOrders } from './order-tasks.js';
 import { initUpdate, updateTemplate } from './subtask-tasks.js';
 import { restartExchange, shutdown, systemStatus } from './system-tasks.js';
 import { updateBalance } from './update-balance.js';
@@ -17,6 +17,7 @@ export const BUILTIN_TASK_KINDS: Readonly<Record<string, TaskKind>> = Object.fre
   t_update_open_orders: updateOpenOrders,
   t_update_open_orders_dict: updateOpenOrders,
   t_get_open_orders: getOpenOrders,
+  t_update_fills: updateFills,
   t_get_open_positions: getOpenPositions,
   t_update_candles: updateCandles,
   t_restart_exchange: restartExchange,

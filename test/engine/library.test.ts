@@ -14,7 +14,7 @@ describe('the library entry point', () => {
     await updater.start();
     await clock.advance(10);
     expect(updater.state.get<Record<string, number>>('last_price')['BTC/USD:USD']).toBeGreaterThan(0);
-    const order = updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price: 1 });
+    const order = updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 10, price: 1 });
     expect(order).toBeInstanceOf(misso.Order);
     expect(() => updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'hold' })).toThrow(misso.IntentError);
     await updater.stop();

@@ -155,7 +155,7 @@ describe('Updater', () => {
     await startVirtual(updater, clock);
     await clock.advance(1000);
     // ADA is not in the watch list, so no task keeps its price fresh.
-    const order = updater.pendingOrders.push([null, 10, 0.3, 'buy', 'ADA/USD:USD']);
+    const order = updater.pendingOrders.push([null, 20, 0.3, 'buy', 'ADA/USD:USD']);
     const queuedAt = clock.now();
     await advanceWithIo(clock, () => order.status !== 'pending', 60_000);
     expect(order.status).toBe('rejected');

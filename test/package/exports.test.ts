@@ -29,6 +29,9 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     'StorageWriteError', 'SubtaskConfig',
     'SystemClock', 'TaskConfig', 'TaskHealth', 'TaskKind', 'TaskMode', 'TaskRuntime', 'TaskStatus', 'Updater', 'UpdaterEvents',
     'UpdaterOptions', 'UpdaterPhase', 'UpdaterSnapshot', 'UserError',
+    // Cancel, amend, fills and risk (issue 11).
+    'AmendChanges', 'AmendError', 'AmendMethod', 'AmendResult', 'ApplyFillResult', 'CancelOutcome', 'CancelResult',
+    'CcxtTradeLike', 'ClosedTrade', 'Fill', 'OrderRefError', 'RiskConfig',
   ],
   './sim': [
     'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimErrorCode',
@@ -45,7 +48,7 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
 
 /** The runtime values among them (classes, functions, constants). */
 const RUNTIME_EXPORTS: Record<string, string[]> = {
-  '.': ['ConfigError', 'IntentError', 'Order', 'StartupError', 'StoppedError', 'StorageWriteError', 'SystemClock', 'Updater', 'UserError'],
+  '.': ['AmendError', 'ConfigError', 'IntentError', 'Order', 'OrderRefError', 'StartupError', 'StoppedError', 'StorageWriteError', 'SystemClock', 'Updater', 'UserError'],
   './sim': [
     'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimExchange',
     'SimVenue', 'createSimExchange', 'describeFaultSyntax', 'startSimServer',

@@ -1,4 +1,4 @@
-import type { SimBalance, SimCandle, SimMarket, SimOrder, SimPosition, SimTicker } from '../venue-types.js';
+import type { SimBalance, SimCandle, SimFill, SimMarket, SimOrder, SimPosition, SimTicker } from '../venue-types.js';
 
 /**
  * Venue data → Binance USD-M futures JSON. Numbers go out as decimal strings with the market's
@@ -68,7 +68,7 @@ export function formatExchangeInfoSymbol(m: SimMarket, listedAtMs: number): Reco
     ],
     // Only what the sim venue fills; ccxt refuses other order types before sending them.
     orderTypes: ['LIMIT', 'MARKET'],
-    timeInForce: ['GTC'],
+    timeInForce: ['GTC', 'IOC', 'FOK', 'GTX'],
     // Not a Binance field: the seed's watch-list filter reads `market.info.volumeUsd24h`.
     volumeUsd24h: m.volumeUsd24h,
     maxLeverage: m.maxLeverage,
@@ -172,7 +172,7 @@ export function formatOrder(m: SimMarket, o: SimOrder, withTime: boolean): Recor
     executedQty: dec(o.filled, qp),
     cumQty: dec(o.filled, qp),
     cumQuote: dec(o.cost, USD_DECIMALS),
-    timeInForce: 'GTC',
+    timeInForce: o.type === 'market' ? 'GTC' : o.timeInForce === 'PO' ? 'GTX' : o.timeInForce,
     type,
     reduceOnly: o.reduceOnly,
     closePosition: false,
@@ -189,6 +189,28 @@ export function formatOrder(m: SimMarket, o: SimOrder, withTime: boolean): Recor
   };
   if (withTime) out['time'] = o.timestamp;
   return out;
+}
+
+/** One entry of `GET /fapi/v1/userTrades`; the commission is positive, in USD. */
+export function formatTrade(m: SimMarket, f: SimFill): Record<string, unknown> {
+  const pp = decimalsOf(m.tickSize);
+  const qp = decimalsOf(m.lotSize);
+  return {
+    buyer: f.side === 'buy',
+    commission: dec(f.fee, USD_DECIMALS),
+    commissionAsset: 'USD',
+    id: orderIdJson(f.id),
+    maker: f.maker,
+    orderId: orderIdJson(f.orderId),
+    price: dec(f.price, pp),
+    qty: dec(f.amount, qp),
+    quoteQty: dec(f.price * f.amount, USD_DECIMALS),
+    realizedPnl: dec(f.realizedPnl, USD_DECIMALS),
+    side: f.side === 'buy' ? 'BUY' : 'SELL',
+    positionSide: 'BOTH',
+    symbol: m.id,
+    time: f.timestamp,
+  };
 }
 
 /** Binance order ids are JSON numbers; ids that are not safe integers go out as strings. */

@@ -22,6 +22,7 @@ import {
   formatOrder,
   formatPositionRisk,
   formatTicker24h,
+  formatTrade,
 } from './binance-format.js';
 
 /** A request that passed the auth check (when its route needs one). */
@@ -175,6 +176,41 @@ export function createBinanceRoutes(venue: SimVenue, clock: Clock): Map<string, 
     }
     return formatOrder(m, order, false);
   });
+  add('PUT /fapi/v1/order', true, ({ params }) => {
+    const m = marketById(params.get('symbol'));
+    if (!m) throw BINANCE_ERRORS.missingParam('symbol');
+    const side = params.get('side');
+    if (side === null) throw BINANCE_ERRORS.missingParam('side');
+    const ref = orderRef(params);
+    const amount = decimalParam(params, 'quantity');
+    checkStep('LOT_SIZE', amount, m.lotSize, m.minAmount, m.maxAmount, 'quantity');
+    const price = decimalParam(params, 'price');
+    checkStep('PRICE_FILTER', price, m.tickSize, m.minPrice, m.maxPrice, 'price');
+    let current: SimOrder;
+    try {
+      current = venue.orderIgnoringDelay(ref);
+    } catch {
+      throw BINANCE_ERRORS.orderNotFound();
+    }
+    if (current.symbol !== m.symbol) throw BINANCE_ERRORS.orderNotFound();
+    if ((side === 'BUY' ? 'buy' : 'sell') !== current.side) throw BINANCE_ERRORS.orderRejected('Side does not match the order.');
+    if (current.status !== 'open') throw BINANCE_ERRORS.orderRejected('Order can not be modified: it is not open.');
+    return formatOrder(m, venue.amendOrder(ref, { amount, price }), false);
+  });
+  add('GET /fapi/v1/userTrades', true, ({ params }) => {
+    const m = marketById(params.get('symbol'));
+    if (!m) throw BINANCE_ERRORS.missingParam('symbol');
+    const limit = intParam(params, 'limit', 500, 1, 1000);
+    const since = optionalIntParam(params, 'startTime');
+    const until = optionalIntParam(params, 'endTime');
+    const fromId = optionalIntParam(params, 'fromId');
+    const orderId = params.get('orderId');
+    const fills = venue
+      .listFills({ symbol: m.symbol, ...(since !== undefined ? { since } : {}) })
+      .filter((f) => (until === undefined || f.timestamp <= until) && (fromId === undefined || Number(f.id) >= fromId) && (orderId === null || f.orderId === orderId));
+    const chosen = since === undefined && fromId === undefined ? fills.slice(-limit) : fills.slice(0, limit);
+    return chosen.map((f) => formatTrade(m, f));
+  });
   add('GET /fapi/v1/openOrders', true, ({ params }) => {
     const m = marketById(params.get('symbol'), false);
     const query: ListOrdersQuery = m ? { symbol: m.symbol, status: 'open' } : { status: 'open' };
@@ -215,8 +251,8 @@ function parseNewOrder(m: SimMarket, params: URLSearchParams): PlaceOrderRequest
     throw BINANCE_ERRORS.orderRejected("Order's position side does not match user's setting.");
   }
   const tif = params.get('timeInForce');
-  if (typeText === 'LIMIT' && tif !== null && tif !== 'GTC') {
-    throw BINANCE_ERRORS.orderRejected(`timeInForce ${tif} is not supported by misso sim-server (GTC is).`);
+  if (typeText === 'LIMIT' && tif !== null && !['GTC', 'IOC', 'FOK', 'GTX'].includes(tif)) {
+    throw BINANCE_ERRORS.orderRejected(`timeInForce ${tif} is not supported by misso sim-server (GTC, IOC, FOK and GTX are).`);
   }
   const amount = decimalParam(params, 'quantity');
   checkStep('LOT_SIZE', amount, m.lotSize, m.minAmount, m.maxAmount, 'quantity');
@@ -236,6 +272,7 @@ function parseNewOrder(m: SimMarket, params: URLSearchParams): PlaceOrderRequest
     if (reduceOnly !== 'true' && reduceOnly !== 'false') throw BINANCE_ERRORS.badParam('reduceOnly');
     request.reduceOnly = reduceOnly === 'true';
   }
+  if (typeText === 'LIMIT' && tif !== null && tif !== 'GTC') request.timeInForce = tif === 'GTX' ? 'PO' : (tif as 'IOC' | 'FOK');
   const clientOrderId = params.get('newClientOrderId');
   if (clientOrderId !== null) {
     if (!CLIENT_ORDER_ID.test(clientOrderId)) throw new BinanceApiError(400, -4015, 'Client order id is not valid.');
@@ -309,5 +346,9 @@ export function fromSimError(error: SimError): BinanceApiError {
       return BINANCE_ERRORS.unknownOrderCancel();
     case 'bad_request':
       return new BinanceApiError(400, -1100, error.message);
+    case 'post_only_would_take':
+      return new BinanceApiError(400, -5022, 'Due to the order could not be executed as maker, the Post Only order will be rejected.');
+    case 'would_trigger_now':
+      return new BinanceApiError(400, -2021, 'Order would immediately trigger.');
   }
 }

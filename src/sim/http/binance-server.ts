@@ -8,8 +8,8 @@
  * Public: `GET /fapi/v1/{ping,time,exchangeInfo,klines,ticker/24hr,ticker/bookTicker,ticker/price}`
  * (and `/api/v3/{ping,time}`). Signed (HMAC-SHA256 of query + body, `X-MBX-APIKEY`):
  * `GET /fapi/v{2,3}/account`, `GET /fapi/v{2,3}/balance`, `GET /fapi/v{2,3}/positionRisk`,
- * `GET /fapi/v1/leverageBracket`, `POST|GET|DELETE /fapi/v1/order`, `GET /fapi/v1/openOrders`,
- * `GET /fapi/v1/allOrders`. Anything else answers 404 `{code:-5000}` and is counted.
+ * `GET /fapi/v1/leverageBracket`, `POST|GET|PUT|DELETE /fapi/v1/order` (PUT: modify), `GET /fapi/v1/openOrders`,
+ * `GET /fapi/v1/allOrders`, `GET /fapi/v1/userTrades`. Anything else answers 404 `{code:-5000}` and is counted.
  *
  * ## Websockets
  * Binance USD-M's stream dialect on the same host and port (see `ws/binance-ws-face.ts`):

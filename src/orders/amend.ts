@@ -1,0 +1,278 @@
+import { coerceError } from '../core/errors.js';
+import { errorKind } from '../exchange/classify.js';
+import type { OrderAction } from './action-store.js';
+import type { Canceller } from './cancel.js';
+import { gate, orderChange, type OrdersContext } from './context.js';
+import type { CcxtOrderLike, Order } from './order.js';
+
+/** What to change: the new limit price and/or the new total amount. */
+export interface AmendChanges {
+  price?: number;
+  amount?: number;
+}
+
+/** How an amend was carried out. */
+export type AmendMethod = 'edit' | 'replace' | 'local' | 'none';
+
+/** What `orders.amend` settles with. */
+export interface AmendResult {
+  /** The live order after the amend: the same order (edited in place) or its replacement. */
+  order: Order;
+  /** The order the amend was asked for. */
+  original: Order;
+  amended: boolean;
+  method: AmendMethod;
+  /** Why it was not amended (or null). */
+  reason: string | null;
+}
+
+/** Thrown for amend arguments that can never work (no change, not a number, a market order). */
+export class AmendError extends Error {
+  override name = 'AmendError';
+}
+
+const EPS = 1e-12;
+
+/**
+ * Amends orders: with the exchange's `editOrder` where it has one, else by a tracked
+ * cancel-then-replace whose replacement (its own client id, linked by `replaces`) is journaled
+ * and queued only after the cancel is confirmed, and never when the original filled meanwhile.
+ * Amends of one order run one after another.
+ */
+export class Amender {
+  readonly #ctx: OrdersContext;
+  readonly #canceller: Canceller;
+  readonly #signal: AbortSignal;
+  readonly #running = new Map<string, Promise<AmendResult>>();
+  /** Exchange edit requests sent (for stats and benchmarks). */
+  requests = 0;
+
+  constructor(ctx: OrdersContext, canceller: Canceller, signal: AbortSignal) {
+    this.#ctx = ctx;
+    this.#canceller = canceller;
+    this.#signal = signal;
+  }
+
+  /** Amends under way. */
+  get size(): number {
+    return this.#running.size;
+  }
+
+  /** Settles when every amend under way has settled. */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running.values()]);
+  }
+
+  /** Checks and rounds the changes; throws {@link AmendError} for impossible ones. */
+  normalise(order: Order, changes: AmendChanges): { price: number | null; amount: number | null } {
+    const ex = this.#ctx.session.exchange;
+    const check = (what: string, v: number | undefined): number | null => {
+      if (v === undefined) return null;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new AmendError(`${what} must be a number > 0, got ${String(v)}`);
+      try {
+        return Number(what === 'price' ? ex.priceToPrecision(order.symbol, v) : ex.amountToPrecision(order.symbol, v));
+      } catch {
+        return v;
+      }
+    };
+    const price = check('price', changes.price);
+    const amount = check('amount', changes.amount);
+    if (price === null && amount === null) throw new AmendError('amend needs a price or an amount');
+    if (price !== null && order.type === 'market') throw new AmendError(`order ${order.clientOrderId} is a market order; it has no price to amend`);
+    return { price, amount };
+  }
+
+  /** Starts an amend (after any amend of the same order under way); `resume` continues a journaled one. */
+  amend(order: Order, target: { price: number | null; amount: number | null }, resume?: OrderAction): Promise<AmendResult> {
+    const before = this.#running.get(order.clientOrderId) ?? Promise.resolve(undefined);
+    const p = before
+      .then(() => this.#start(order, target, resume))
+      .catch((error: unknown): AmendResult => {
+        this.#ctx.logger.error({ err: coerceError(error), clientOrderId: order.clientOrderId }, 'amend crashed');
+        return refused(order, order, coerceError(error).message, 'none');
+      });
+    const tracked = p.finally(() => {
+      if (this.#running.get(order.clientOrderId) === tracked) this.#running.delete(order.clientOrderId);
+    });
+    this.#running.set(order.clientOrderId, tracked);
+    return tracked;
+  }
+
+  async #start(order: Order, target: { price: number | null; amount: number | null }, resume?: OrderAction): Promise<AmendResult> {
+    const { book, journal, timing } = this.#ctx;
+    if (!resume && order.isFinal) return refused(order, order, `order already ${order.status}`, 'none');
+    if (!resume && this.#canceller.wants(order)) return refused(order, order, 'a cancel of this order is under way', 'none');
+    if (!resume && order.status === 'pending' && order.attempts === 0) {
+      // Still queued: the intent itself is changed before it goes out.
+      if (target.price !== null) order.price = target.price;
+      if (target.amount !== null) {
+        order.amount = target.amount;
+        order.remaining = target.amount;
+      }
+      book.save(order, 'amended:unsent', target);
+      return { order, original: order, amended: true, method: 'local', reason: null };
+    }
+    const action = resume ?? journal.actions.create(order.clientOrderId, 'amend', target);
+    while (order.status === 'pending') {
+      if (!(await orderChange(this.#ctx, order, timing.resolveBackoffMs, this.#signal))) return aborted(order);
+    }
+    const r = this.#ctx.session.exchange.has['editOrder'] === true && action.replacementId === null
+      ? await this.#edit(order, action)
+      : await this.#replace(order, action);
+    if (r.reason !== 'stopped') {
+      journal.actions.finish(action, r.amended ? 'done' : 'failed', r.reason);
+      if (!r.amended) {
+        this.#ctx.notify(`amend of ${order.clientOrderId} (${order.symbol}) not done: ${r.reason ?? 'unknown'}`, 'warn');
+        book.save(order, 'amend:refused', { reason: r.reason });
+      }
+    }
+    return r;
+  }
+
+  async #edit(order: Order, action: OrderAction): Promise<AmendResult> {
+    const { clock, timing, journal, session, book, logger } = this.#ctx;
+    let delay = timing.resolveBackoffMs;
+    for (;;) {
+      if (!(await gate(this.#ctx, this.#signal))) return aborted(order);
+      if (action.attempts > 0) {
+        // An edit went out and its answer may be lost: look before sending it again (also when
+        // the order finished meanwhile: the edit may have landed before that).
+        const seen = await this.#look(order);
+        if (seen && matches(seen, action)) {
+          applyEdit(order, seen, action);
+          book.save(order, 'amend:edited', { price: order.price, amount: order.amount });
+          return { order, original: order, amended: true, method: 'edit', reason: null };
+        }
+        // Only a fresh look tells whether the edit landed before the order finished.
+        if (seen && order.isFinal) return refused(order, order, `order ${order.status} before the amend reached it`, 'edit');
+        if (!seen) {
+          if (!(await clock.sleep(delay, this.#signal))) return aborted(order);
+          delay = Math.min(delay * 2, timing.resolveMaxBackoffMs);
+          continue;
+        }
+      } else if (order.isFinal) {
+        return refused(order, order, `order ${order.status} before the amend reached it`, 'edit');
+      }
+      action.attempts += 1;
+      action.status = 'sent';
+      journal.actions.save(action);
+      const amount = action.amount ?? order.amount;
+      const price = action.price ?? order.price ?? undefined;
+      this.requests++;
+      try {
+        const raw = (await session.exchange.editOrder(order.id ?? '', order.symbol, order.type, order.side, amount, price, {})) as CcxtOrderLike;
+        applyEdit(order, raw, action);
+        book.save(order, 'amend:edited', { price: order.price, amount: order.amount });
+        book.apply(order, { ...raw, clientOrderId: order.clientOrderId }, 'amend');
+        return { order, original: order, amended: true, method: 'edit', reason: null };
+      } catch (error: unknown) {
+        const kind = errorKind(error);
+        const message = coerceError(error).message;
+        if (kind === 'invalid_order' || kind === 'insufficient_funds' || kind === 'auth' || kind === 'not_supported') {
+          // The exchange answered and refused; the order stays as it was. A refusal because it
+          // finished meanwhile is told as such after a look.
+          const seen = action.attempts > 1 ? await this.#look(order) : undefined;
+          if (seen && matches(seen, action)) continue;
+          if (!seen) await this.#look(order);
+          const reason = order.isFinal ? `order ${order.status} before the amend reached it` : `amend refused: ${message}`;
+          return refused(order, order, reason, 'edit');
+        }
+        logger.warn({ clientOrderId: order.clientOrderId, err: message, kind }, 'amend outcome unknown; looking before anything else');
+      }
+      if (!(await clock.sleep(delay, this.#signal))) return aborted(order);
+      delay = Math.min(delay * 2, timing.resolveMaxBackoffMs);
+    }
+  }
+
+  async #replace(order: Order, action: OrderAction): Promise<AmendResult> {
+    const { journal, book, queue, timing } = this.#ctx;
+    let replacement = action.replacementId === null ? undefined : book.get(action.replacementId) ?? journal.get(action.replacementId) ?? undefined;
+    if (!replacement) {
+      const c = await this.#canceller.cancel(order);
+      if (c.outcome === 'aborted') return aborted(order);
+      if (order.status !== 'canceled') {
+        const reason = order.status === 'closed'
+          ? 'the order filled before the cancel reached it; no replacement was sent'
+          : `the order is ${order.status} (${c.reason ?? 'cancel not confirmed'}); no replacement was sent`;
+        return refused(order, order, reason, 'replace');
+      }
+      const left = (action.amount ?? order.amount) - order.filled;
+      if (left <= EPS) {
+        return refused(order, order, `the order filled ${order.filled} of ${order.amount} before the cancel; nothing left to replace`, 'replace');
+      }
+      // A crash between journaling the replacement and the action must not make a second one.
+      const existing = journal.db.prepare<[string], { client_order_id: string }>('SELECT client_order_id FROM orders WHERE replaces = ?').get(order.clientOrderId);
+      replacement = existing ? journal.get(existing.client_order_id) ?? undefined : undefined;
+      if (!replacement) {
+        replacement = journal.createIntent(
+          {
+            tag: order.tag,
+            symbol: order.symbol,
+            side: order.side,
+            type: order.type,
+            price: action.price ?? order.price,
+            amount: Number(this.#round(order.symbol, left)),
+            params: order.params,
+          },
+          order.clientOrderId,
+        );
+      }
+      action.replacementId = replacement.clientOrderId;
+      journal.actions.save(action);
+      if (replacement.status === 'pending' && replacement.attempts === 0) queue.enqueue(replacement);
+      else book.track(replacement);
+    } else if (!book.get(replacement.clientOrderId)) {
+      book.track(replacement);
+    }
+    while (replacement.status === 'pending') {
+      if (!(await orderChange(this.#ctx, replacement, timing.resolveBackoffMs, this.#signal))) return aborted(order);
+    }
+    if (replacement.status === 'failed' || replacement.status === 'rejected') {
+      return refused(replacement, order, `the replacement ${replacement.clientOrderId} was ${replacement.status}: ${replacement.reason ?? ''}`, 'replace');
+    }
+    return { order: replacement, original: order, amended: true, method: 'replace', reason: null };
+  }
+
+  #round(symbol: string, amount: number): number {
+    try {
+      return Number(this.#ctx.session.exchange.amountToPrecision(symbol, amount));
+    } catch {
+      return amount;
+    }
+  }
+
+  async #look(order: Order): Promise<CcxtOrderLike | undefined> {
+    if (order.id === null) return undefined;
+    try {
+      const raw = (await this.#ctx.session.exchange.fetchOrder(order.id, order.symbol)) as CcxtOrderLike;
+      this.#ctx.book.apply(order, { ...raw, clientOrderId: order.clientOrderId }, 'amend:look');
+      return raw;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** The exchange shows the amend's targets (an edit sent earlier landed). */
+function matches(raw: CcxtOrderLike, action: OrderAction): boolean {
+  const near = (a: number | undefined, b: number | null): boolean => b === null || (a !== undefined && Math.abs(a - b) <= Math.abs(b) * 1e-9);
+  return near(raw.price, action.price) && near(raw.amount, action.amount);
+}
+
+function applyEdit(order: Order, raw: CcxtOrderLike, action: OrderAction): void {
+  const price = typeof raw.price === 'number' && raw.price > 0 ? raw.price : action.price;
+  const amount = typeof raw.amount === 'number' && raw.amount > 0 ? raw.amount : action.amount;
+  if (price !== null) order.price = price;
+  if (amount !== null) {
+    order.amount = amount;
+    order.remaining = Math.max(0, amount - order.filled);
+  }
+}
+
+function refused(order: Order, original: Order, reason: string, method: AmendMethod): AmendResult {
+  return { order, original, amended: false, method, reason };
+}
+
+function aborted(order: Order): AmendResult {
+  return { order, original: order, amended: false, method: 'none', reason: 'stopped' };
+}

@@ -1,0 +1,191 @@
+import { coerceError } from '../core/errors.js';
+import { errorKind } from '../exchange/classify.js';
+import type { OrderAction } from './action-store.js';
+import { gate, orderChange, type OrdersContext } from './context.js';
+import type { CcxtOrderLike, Order } from './order.js';
+import type { OrderStatus } from './transitions.js';
+
+/**
+ * How a cancel ended:
+ * - `canceled`: the exchange confirmed it (or a fresh look found the order canceled)
+ * - `unsent`: the order was still queued (or proven never to have reached the exchange) and
+ *   was dropped without touching the exchange
+ * - `final`: the order had already finished (filled, expired, …) before the cancel reached it
+ * - `failed`: the exchange refused the cancel for good (`reason` says why)
+ * - `aborted`: the manager stopped first; the journaled cancel resumes at the next start
+ */
+export type CancelOutcome = 'canceled' | 'unsent' | 'final' | 'failed' | 'aborted';
+
+/** What `orders.cancel` settles with. */
+export interface CancelResult {
+  order: Order;
+  outcome: CancelOutcome;
+  /** The order's status when the cancel settled. */
+  status: OrderStatus;
+  reason: string | null;
+}
+
+/**
+ * Cancels orders exactly once. A cancel is journaled before anything is sent and before every
+ * later request; a request whose answer is lost is resolved by fetching the order, and only an
+ * order seen still open gets another cancel. Concurrent cancels of one order share one run.
+ */
+export class Canceller {
+  readonly #ctx: OrdersContext;
+  readonly #signal: AbortSignal;
+  readonly #running = new Map<string, Promise<CancelResult>>();
+  /** Exchange cancel requests sent (for stats and benchmarks). */
+  requests = 0;
+
+  constructor(ctx: OrdersContext, signal: AbortSignal) {
+    this.#ctx = ctx;
+    this.#signal = signal;
+  }
+
+  /** True while a cancel of `order` is under way. */
+  wants(order: Order): boolean {
+    return this.#running.has(order.clientOrderId);
+  }
+
+  /** Cancels runs under way. */
+  get size(): number {
+    return this.#running.size;
+  }
+
+  /** Settles when every cancel under way has settled. */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running.values()]);
+  }
+
+  /** Starts (or joins) the cancel of `order`; `resume` continues a journaled action after a restart. */
+  cancel(order: Order, resume?: OrderAction): Promise<CancelResult> {
+    const running = this.#running.get(order.clientOrderId);
+    if (running) return running;
+    if (order.isFinal) {
+      if (resume) this.#ctx.journal.actions.finish(resume, 'done', `order already ${order.status}`);
+      return Promise.resolve(result(order, 'final', `order already ${order.status}`));
+    }
+    if (order.status === 'pending' && order.attempts === 0) {
+      // Never sent: dropping it from the queue is the whole cancel.
+      this.#ctx.queue.remove(order);
+      this.#ctx.book.finish(order, 'canceled', 'canceled before it was sent', 'canceled:unsent');
+      if (resume) this.#ctx.journal.actions.finish(resume, 'done', 'canceled before it was sent');
+      return Promise.resolve(result(order, 'unsent', 'canceled before it was sent'));
+    }
+    const actions = this.#ctx.journal.actions;
+    // An open order gets its request at once: the action is journaled as sent in one commit.
+    const fresh = !resume && order.status === 'open' && order.id !== null && !this.#ctx.session.restarting;
+    const action = resume ?? actions.unfinished(order.clientOrderId, 'cancel') ?? actions.create(order.clientOrderId, 'cancel', {}, fresh);
+    const p = this.#run(order, action, fresh && action.attempts === 1 && action.status === 'sent')
+      .catch((error: unknown): CancelResult => {
+        const reason = coerceError(error).message;
+        this.#ctx.logger.error({ err: coerceError(error), clientOrderId: order.clientOrderId }, 'cancel crashed');
+        return result(order, 'failed', reason);
+      })
+      .finally(() => this.#running.delete(order.clientOrderId));
+    this.#running.set(order.clientOrderId, p);
+    return p;
+  }
+
+  async #run(order: Order, action: OrderAction, journaledAsSent: boolean): Promise<CancelResult> {
+    const { clock, timing, journal } = this.#ctx;
+    const signal = this.#signal;
+    // A placement whose outcome is unknown is resolved first; the resolver drops it instead of
+    // sending it again if it proves absent while this cancel waits.
+    while (order.status === 'pending') {
+      if (!(await orderChange(this.#ctx, order, timing.resolveBackoffMs, signal))) return result(order, 'aborted', 'stopped');
+    }
+    let delay = timing.resolveBackoffMs;
+    let first = journaledAsSent;
+    while (true) {
+      if (order.isFinal) return this.#settle(order, action);
+      if (!(await gate(this.#ctx, signal))) return result(order, 'aborted', 'stopped');
+      if (first) {
+        first = false;
+        const sent = await this.#send(order, action);
+        if (sent === 'failed') return result(order, 'failed', action.reason);
+        if (order.isFinal) return this.#settle(order, action);
+        if (!(await clock.sleep(delay, signal))) return result(order, 'aborted', 'stopped');
+        delay = Math.min(delay * 2, timing.resolveMaxBackoffMs);
+        continue;
+      }
+      if (action.attempts > 0) {
+        // A cancel went out before and its answer may be lost: look, never repeat blindly.
+        const seen = await this.#look(order);
+        if (order.isFinal) return this.#settle(order, action);
+        if (seen === 'unknown') {
+          if (!(await clock.sleep(delay, signal))) return result(order, 'aborted', 'stopped');
+          delay = Math.min(delay * 2, timing.resolveMaxBackoffMs);
+          continue;
+        }
+      }
+      action.attempts += 1;
+      action.status = 'sent';
+      journal.actions.save(action);
+      const sent = await this.#send(order, action);
+      if (sent === 'failed') return result(order, 'failed', action.reason);
+      if (order.isFinal) return this.#settle(order, action);
+      if (!(await clock.sleep(delay, signal))) return result(order, 'aborted', 'stopped');
+      delay = Math.min(delay * 2, timing.resolveMaxBackoffMs);
+    }
+  }
+
+  /** One cancel request. `retry` means look and try again; `failed` is final. */
+  async #send(order: Order, action: OrderAction): Promise<'ok' | 'retry' | 'failed'> {
+    const { book, journal, logger, notify, session } = this.#ctx;
+    if (order.id === null) return 'retry';
+    this.requests++;
+    try {
+      const raw = (await session.exchange.cancelOrder(order.id, order.symbol)) as CcxtOrderLike | undefined;
+      const status = raw && typeof raw === 'object' && raw.status ? raw.status : 'canceled';
+      book.apply(order, { ...(raw ?? {}), clientOrderId: order.clientOrderId, status }, 'cancel');
+      return 'ok';
+    } catch (error: unknown) {
+      const kind = errorKind(error);
+      const message = coerceError(error).message;
+      switch (kind) {
+        case 'not_found':
+        case 'invalid_order':
+          // Unknown or no longer open: it finished meanwhile (or is not visible yet); the next
+          // round looks before anything else is sent.
+          return 'retry';
+        case 'auth':
+        case 'not_supported':
+        case 'insufficient_funds': {
+          const reason = `cancel refused: ${message}`;
+          journal.actions.finish(action, 'failed', reason);
+          logger.warn({ clientOrderId: order.clientOrderId, err: message }, 'cancel refused');
+          notify(`cancel of ${order.clientOrderId} (${order.symbol}) refused: ${message}`, 'warn');
+          return 'failed';
+        }
+        default:
+          logger.warn({ clientOrderId: order.clientOrderId, err: message, kind }, 'cancel outcome unknown; looking before anything else');
+          return 'retry';
+      }
+    }
+  }
+
+  /** Fetches the order and applies the answer. */
+  async #look(order: Order): Promise<'seen' | 'unknown'> {
+    if (order.id === null) return 'unknown';
+    try {
+      const raw = (await this.#ctx.session.exchange.fetchOrder(order.id, order.symbol)) as CcxtOrderLike;
+      this.#ctx.book.apply(order, { ...raw, clientOrderId: order.clientOrderId }, 'cancel:look');
+      return 'seen';
+    } catch (error: unknown) {
+      this.#ctx.logger.debug({ clientOrderId: order.clientOrderId, err: coerceError(error).message }, 'cancel lookup inconclusive');
+      return 'unknown';
+    }
+  }
+
+  #settle(order: Order, action: OrderAction): CancelResult {
+    const canceled = order.status === 'canceled';
+    const reason = canceled ? null : `order ${order.status} before the cancel reached it`;
+    this.#ctx.journal.actions.finish(action, 'done', reason);
+    return result(order, canceled ? 'canceled' : 'final', reason);
+  }
+}
+
+function result(order: Order, outcome: CancelOutcome, reason: string | null): CancelResult {
+  return { order, outcome, status: order.status, reason };
+}

@@ -1,0 +1,105 @@
+import type { SqliteDatabase } from '../storage/database.js';
+
+/** One execution of one of our orders. */
+export interface Fill {
+  /** The exchange's trade id; fills are deduplicated by it. */
+  tradeId: string;
+  clientOrderId: string;
+  /** The exchange's order id. */
+  orderId: string | null;
+  symbol: string;
+  side: 'buy' | 'sell';
+  price: number;
+  amount: number;
+  fee: { cost: number; currency: string | null } | null;
+  takerOrMaker: 'maker' | 'taker' | null;
+  /** Realised PnL the exchange reported for this fill (Binance futures), null when unknown. */
+  realizedPnl: number | null;
+  timestamp: number;
+}
+
+interface Row {
+  trade_id: string;
+  client_order_id: string;
+  order_id: string | null;
+  symbol: string;
+  side: string;
+  price: number;
+  amount: number;
+  fee_cost: number | null;
+  fee_currency: string | null;
+  taker_or_maker: string | null;
+  realized_pnl: number | null;
+  timestamp: number;
+}
+
+/** The fills table of the journal: insert-once by trade id, read per order or per symbol. */
+export class FillStore {
+  readonly #db: SqliteDatabase;
+
+  /**
+   * Built by the journal on its connection. Internal: the connection's type comes from a
+   * dev-only package, so it stays out of the published types.
+   * @internal
+   */
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+  }
+
+  /** Stores a fill; false when its trade id was already stored (a duplicate). */
+  insert(f: Fill): boolean {
+    const r = this.#db
+      .prepare(
+        `INSERT OR IGNORE INTO fills(trade_id, client_order_id, order_id, symbol, side, price, amount, fee_cost, fee_currency,
+           taker_or_maker, realized_pnl, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(f.tradeId, f.clientOrderId, f.orderId, f.symbol, f.side, f.price, f.amount, f.fee?.cost ?? null, f.fee?.currency ?? null,
+        f.takerOrMaker, f.realizedPnl, f.timestamp);
+    return r.changes > 0;
+  }
+
+  /** The fills of one order, oldest first. */
+  of(clientOrderId: string): Fill[] {
+    return this.#db
+      .prepare<[string], Row>('SELECT * FROM fills WHERE client_order_id = ? ORDER BY timestamp, trade_id')
+      .all(clientOrderId)
+      .map(fromRow);
+  }
+
+  /** Sum of the fill amounts of one order. */
+  filledOf(clientOrderId: string): number {
+    const r = this.#db.prepare<[string], { s: number | null }>('SELECT SUM(amount) AS s FROM fills WHERE client_order_id = ?').get(clientOrderId);
+    return r?.s ?? 0;
+  }
+
+  /** Signed position per symbol from every stored fill (buys add, sells subtract). */
+  netBySymbol(): Map<string, number> {
+    const rows = this.#db
+      .prepare<[], { symbol: string; net: number }>(
+        "SELECT symbol, SUM(CASE WHEN side = 'buy' THEN amount ELSE -amount END) AS net FROM fills GROUP BY symbol",
+      )
+      .all();
+    return new Map(rows.map((r) => [r.symbol, r.net]));
+  }
+
+  /** Every fill, oldest first. */
+  all(): Fill[] {
+    return this.#db.prepare<[], Row>('SELECT * FROM fills ORDER BY timestamp, trade_id').all().map(fromRow);
+  }
+}
+
+function fromRow(r: Row): Fill {
+  return {
+    tradeId: r.trade_id,
+    clientOrderId: r.client_order_id,
+    orderId: r.order_id,
+    symbol: r.symbol,
+    side: r.side === 'sell' ? 'sell' : 'buy',
+    price: r.price,
+    amount: r.amount,
+    fee: r.fee_cost === null ? null : { cost: r.fee_cost, currency: r.fee_currency },
+    takerOrMaker: r.taker_or_maker === 'maker' || r.taker_or_maker === 'taker' ? r.taker_or_maker : null,
+    realizedPnl: r.realized_pnl,
+    timestamp: r.timestamp,
+  };
+}

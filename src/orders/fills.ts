@@ -1,0 +1,224 @@
+import { coerceError } from '../core/errors.js';
+import { gate, type OrdersContext } from './context.js';
+import type { Fill } from './fill-store.js';
+import type { Order } from './order.js';
+
+/** A loose view of a ccxt trade (from `fetchMyTrades` or `watchMyTrades`). */
+export interface CcxtTradeLike {
+  id?: string | undefined;
+  order?: string | undefined;
+  symbol?: string | undefined;
+  side?: string | undefined;
+  price?: number | undefined;
+  amount?: number | undefined;
+  timestamp?: number | undefined;
+  takerOrMaker?: string | undefined;
+  fee?: { cost?: number | undefined; currency?: string | undefined } | undefined;
+  info?: unknown;
+}
+
+/** What {@link FillTracker.applyFill} did with a trade. */
+export type ApplyFillResult = 'new' | 'duplicate' | 'unmatched' | 'invalid';
+
+/** A finished order as the seed's `closed_trades` lists it. */
+export interface ClosedTrade {
+  clientOrderId: string;
+  id: string | null;
+  symbol: string;
+  side: 'buy' | 'sell';
+  status: string;
+  amount: number;
+  filled: number;
+  /** Average fill price. */
+  average: number | null;
+  /** Fees per currency. */
+  fees: Record<string, number>;
+  /** Sum of the fills' realised PnL where the exchange reports it, else null. */
+  realizedPnl: number | null;
+  closedAt: number | null;
+}
+
+const EPS = 1e-9;
+const PAGE = 500;
+
+/**
+ * Fills of our orders, one way in: {@link applyFill} takes a ccxt trade from any source (the
+ * `fetchMyTrades` sync here, or a user stream) and stores it once per trade id. Keeps the
+ * seed's `closed_trades` and positions derived from fills, cross-checked against the exchange.
+ */
+export class FillTracker {
+  readonly #ctx: OrdersContext;
+  /** `closed_trades`: finished orders with fills (same array for the manager's life). */
+  readonly closedTrades: ClosedTrade[] = [];
+  /** Signed position per symbol (same object); the exchange's figure after each cross-check. */
+  readonly positions: Record<string, number> = {};
+  readonly #adjust = new Map<string, number>();
+
+  constructor(ctx: OrdersContext) {
+    this.#ctx = ctx;
+    ctx.events.on('order', (order) => {
+      this.summarise(order);
+    });
+    for (const [symbol, net] of ctx.journal.fills.netBySymbol()) this.positions[symbol] = net;
+  }
+
+  /**
+   * The one entry point for fills. Matches the trade to our order by exchange order id; stores
+   * it unless its trade id is known; advances the order's `filled` if the fills say more.
+   */
+  applyFill(trade: CcxtTradeLike): ApplyFillResult {
+    const { book, journal, events } = this.#ctx;
+    if (!trade.id || !trade.order || !isNum(trade.price) || !isNum(trade.amount)) return 'invalid';
+    let order = book.find({ id: String(trade.order) });
+    if (!order) {
+      const stored = journal.getByExchangeId(String(trade.order));
+      if (!stored) return 'unmatched';
+      book.track(stored);
+      order = stored;
+    }
+    const fill: Fill = {
+      tradeId: String(trade.id),
+      clientOrderId: order.clientOrderId,
+      orderId: String(trade.order),
+      symbol: order.symbol,
+      side: trade.side === 'sell' ? 'sell' : trade.side === 'buy' ? 'buy' : order.side,
+      price: trade.price,
+      amount: trade.amount,
+      fee: trade.fee && isNum(trade.fee.cost) ? { cost: trade.fee.cost, currency: trade.fee.currency ?? null } : null,
+      takerOrMaker: trade.takerOrMaker === 'maker' || trade.takerOrMaker === 'taker' ? trade.takerOrMaker : null,
+      realizedPnl: realizedPnlOf(trade.info),
+      timestamp: trade.timestamp ?? this.#ctx.clock.now(),
+    };
+    if (!journal.fills.insert(fill)) return 'duplicate';
+    const signed = fill.side === 'buy' ? fill.amount : -fill.amount;
+    this.positions[fill.symbol] = (this.positions[fill.symbol] ?? 0) + signed;
+    events.emit('fill', order, fill);
+    const total = journal.fills.filledOf(order.clientOrderId);
+    if (total > order.filled + EPS) book.apply(order, { filled: total }, 'fill');
+    this.summarise(order);
+    return 'new';
+  }
+
+  /** The stored fills of an order, oldest first. */
+  fillsOf(order: Order | string): Fill[] {
+    return this.#ctx.journal.fills.of(typeof order === 'string' ? order : order.clientOrderId);
+  }
+
+  /**
+   * Fetches the trades of every order whose `filled` is ahead of its stored fills, per symbol
+   * from the oldest such order on, and applies them. Returns the number of new fills.
+   */
+  async sync(signal?: AbortSignal): Promise<number> {
+    const { book, journal, session, logger } = this.#ctx;
+    const since = new Map<string, number>();
+    for (const o of book.all()) {
+      if (o.id === null || o.filled <= journal.fills.filledOf(o.clientOrderId) + EPS) continue;
+      const from = (o.openedAt ?? o.submittedAt ?? o.createdAt) - 1000;
+      since.set(o.symbol, Math.min(since.get(o.symbol) ?? from, from));
+    }
+    let added = 0;
+    for (const [symbol, from] of since) {
+      let cursor = from;
+      for (let page = 0; page < 20; page++) {
+        if (!(await gate(this.#ctx, signal))) return added;
+        let trades: CcxtTradeLike[];
+        try {
+          trades = (await session.exchange.fetchMyTrades(symbol, cursor, PAGE)) as CcxtTradeLike[];
+        } catch (error: unknown) {
+          logger.warn({ symbol, err: coerceError(error).message }, 'fetchMyTrades failed; fills sync again next pass');
+          break;
+        }
+        for (const t of trades) if (this.applyFill(t) === 'new') added++;
+        if (trades.length < PAGE) break;
+        const last = trades.at(-1)?.timestamp;
+        if (last === undefined || last <= cursor) break;
+        cursor = last;
+      }
+    }
+    return added;
+  }
+
+  /**
+   * Compares the positions derived from fills with the exchange's. A difference beyond the
+   * market's lot size is notified and the exchange's figure wins (kept as an adjustment).
+   * Returns the symbols that disagreed.
+   */
+  async checkPositions(signal?: AbortSignal): Promise<string[]> {
+    const { session, notify, logger } = this.#ctx;
+    if (!(await gate(this.#ctx, signal))) return [];
+    const raw = (await session.exchange.fetchPositions()) as { symbol?: string; contracts?: number; side?: string }[];
+    const exchange = new Map<string, number>();
+    for (const p of raw) {
+      if (!p.symbol || !isNum(p.contracts)) continue;
+      exchange.set(p.symbol, p.side === 'short' ? -p.contracts : p.contracts);
+    }
+    const derived = this.#ctx.journal.fills.netBySymbol();
+    const mismatched: string[] = [];
+    for (const symbol of new Set([...derived.keys(), ...exchange.keys(), ...Object.keys(this.positions)])) {
+      const fromFills = (derived.get(symbol) ?? 0) + (this.#adjust.get(symbol) ?? 0);
+      const truth = exchange.get(symbol) ?? 0;
+      const lot = lotSize(session.exchange, symbol);
+      if (Math.abs(fromFills - truth) > lot + EPS) {
+        mismatched.push(symbol);
+        logger.warn({ symbol, fromFills, exchange: truth }, 'position from fills disagrees with the exchange');
+        notify(`position ${symbol}: fills say ${fromFills}, the exchange says ${truth}; using the exchange's figure`, 'warn');
+        this.#adjust.set(symbol, truth - (derived.get(symbol) ?? 0));
+      }
+      if (Math.abs(truth) > EPS) this.positions[symbol] = truth;
+      else delete this.positions[symbol];
+    }
+    return mismatched;
+  }
+
+  /** Adds (or refreshes) the `closed_trades` entry of a finished order with fills. */
+  summarise(order: Order): void {
+    if (!order.isFinal || order.filled <= EPS) return;
+    const fills = this.fillsOf(order);
+    const fees: Record<string, number> = {};
+    let pnl: number | null = null;
+    let cost = 0;
+    let qty = 0;
+    for (const f of fills) {
+      cost += f.price * f.amount;
+      qty += f.amount;
+      if (f.fee) fees[f.fee.currency ?? '?'] = (fees[f.fee.currency ?? '?'] ?? 0) + f.fee.cost;
+      if (f.realizedPnl !== null) pnl = (pnl ?? 0) + f.realizedPnl;
+    }
+    if (fills.length === 0 && order.fee) fees[order.fee.currency ?? '?'] = order.fee.cost;
+    const summary: ClosedTrade = {
+      clientOrderId: order.clientOrderId,
+      id: order.id,
+      symbol: order.symbol,
+      side: order.side,
+      status: order.status,
+      amount: order.amount,
+      filled: order.filled,
+      average: qty > EPS ? cost / qty : order.average,
+      fees,
+      realizedPnl: pnl,
+      closedAt: order.closedAt,
+    };
+    const i = this.closedTrades.findIndex((t) => t.clientOrderId === order.clientOrderId);
+    if (i >= 0) this.closedTrades[i] = summary;
+    else this.closedTrades.push(summary);
+  }
+}
+
+function isNum(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function realizedPnlOf(info: unknown): number | null {
+  if (typeof info !== 'object' || info === null) return null;
+  const v = (info as Record<string, unknown>)['realizedPnl'];
+  const n = typeof v === 'string' ? Number(v) : v;
+  return isNum(n) ? n : null;
+}
+
+function lotSize(exchange: { market(symbol: string): { precision?: { amount?: number | undefined } } }, symbol: string): number {
+  try {
+    return exchange.market(symbol).precision?.amount ?? 0;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,51 @@
+import { coerceError } from '../core/errors.js';
+import type { Amender, AmendResult } from './amend.js';
+import type { Canceller, CancelResult } from './cancel.js';
+import type { OrdersContext } from './context.js';
+import { IntentError } from './intent.js';
+import type { Order } from './order.js';
+import { findOrder } from './order-ref.js';
+import type { QueueAction } from './queue-action.js';
+
+/**
+ * Runs a seed-style `['cancel', id]` / `['amend', id, size, price]` queue entry: checks it
+ * names one of our orders (else `IntentError` naming element 1), starts the cancel or amend and
+ * returns the order. Its outcome arrives as order events; a failure is notified.
+ */
+export function runQueueAction(ctx: OrdersContext, canceller: Canceller, amender: Amender, action: QueueAction): Order {
+  const order = findOrder(ctx, action.ref);
+  if (!order) {
+    throw new IntentError(`invalid ${action.kind} ${JSON.stringify(action.ref)}: element 1 names no order of ours (client or exchange id)`);
+  }
+  const report = (p: Promise<CancelResult | AmendResult>): void => {
+    void p.catch((error: unknown) => ctx.notify(`queued ${action.kind} of ${order.clientOrderId} failed: ${coerceError(error).message}`, 'warn'));
+  };
+  if (action.kind === 'cancel') {
+    report(canceller.cancel(order));
+    return order;
+  }
+  let target;
+  try {
+    target = amender.normalise(order, {
+      ...(action.amount !== null ? { amount: action.amount } : {}),
+      ...(action.price !== null ? { price: action.price } : {}),
+    });
+  } catch (error: unknown) {
+    throw new IntentError(`invalid amend of ${order.clientOrderId}: ${coerceError(error).message}`);
+  }
+  report(amender.amend(order, target));
+  return order;
+}
+
+/** Continues the cancels and amends a previous run journaled but did not finish. */
+export function resumeActions(ctx: OrdersContext, canceller: Canceller, amender: Amender): void {
+  for (const action of ctx.journal.actions.loadUnfinished()) {
+    const order = findOrder(ctx, action.clientOrderId);
+    if (!order) {
+      ctx.journal.actions.finish(action, 'failed', 'order not in the journal');
+      continue;
+    }
+    if (action.kind === 'cancel') void canceller.cancel(order, action);
+    else void amender.amend(order, { price: action.price, amount: action.amount }, action);
+  }
+}

@@ -1,0 +1,86 @@
+import { IntentError, type OrderIntent } from './intent.js';
+
+/** The part of a ccxt exchange the order-kind checks read. */
+export interface KindsExchange {
+  id: string;
+  has: Record<string, unknown>;
+  markets?: Record<string, unknown> | undefined;
+  market(symbol: string): {
+    limits?: {
+      amount?: { min?: number | undefined; max?: number | undefined } | undefined;
+      price?: { min?: number | undefined; max?: number | undefined } | undefined;
+      cost?: { min?: number | undefined; max?: number | undefined } | undefined;
+    } | undefined;
+  };
+}
+
+const TIME_IN_FORCE = ['GTC', 'IOC', 'FOK', 'PO'] as const;
+const TRIGGERS = ['triggerPrice', 'stopLossPrice', 'takeProfitPrice'] as const;
+
+/**
+ * Checks an intent's order kind against what the exchange says it supports (`has`) and the
+ * market's limits, before anything is journaled: post-only (limit orders only, not with IOC or
+ * FOK), reduce-only, stop-market / stop-limit / take-profit (ccxt's unified `triggerPrice`,
+ * `stopLossPrice`, `takeProfitPrice`; one of them), `timeInForce` GTC / IOC / FOK / PO.
+ * Throws {@link IntentError} naming the parameter and what to do.
+ */
+export function checkOrderKind(intent: OrderIntent, ex: KindsExchange): void {
+  const p = intent.params;
+  const fail = (msg: string): never => {
+    throw new IntentError(`invalid order ${intent.side} ${intent.amount} ${intent.symbol}: ${msg}`);
+  };
+  const unsupported = (what: string, flag: string): void => {
+    if (ex.has[flag] === false || ex.has[flag] === undefined) fail(`${ex.id} does not support ${what} (has.${flag} is not true)`);
+  };
+  for (const key of ['postOnly', 'reduceOnly'] as const) {
+    if (p[key] !== undefined && typeof p[key] !== 'boolean') fail(`params.${key} must be true or false`);
+  }
+  const tif = p['timeInForce'];
+  if (tif !== undefined && (typeof tif !== 'string' || !(TIME_IN_FORCE as readonly string[]).includes(tif))) {
+    fail(`params.timeInForce must be one of ${TIME_IN_FORCE.join(', ')}, got ${JSON.stringify(tif)}`);
+  }
+  if (tif !== undefined && intent.type !== 'limit') fail(`params.timeInForce is for limit orders; remove it from the ${intent.type} order`);
+  const postOnly = p['postOnly'] === true || tif === 'PO';
+  if (postOnly) {
+    if (intent.type !== 'limit') fail('a post-only order must be a limit order (give a price)');
+    if (tif === 'IOC' || tif === 'FOK') fail(`post-only cannot be combined with timeInForce ${String(tif)}`);
+    unsupported('post-only orders', 'createPostOnlyOrder');
+  }
+  if (p['reduceOnly'] === true) unsupported('reduce-only orders', 'createReduceOnlyOrder');
+  const given = TRIGGERS.filter((k) => p[k] !== undefined);
+  if (given.length > 1) fail(`give one of params.${TRIGGERS.join(', params.')}, not ${given.join(' and ')}`);
+  const trigger = given[0];
+  if (trigger !== undefined) {
+    const v = p[trigger];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(`params.${trigger} must be a number > 0`);
+    if (postOnly) fail(`a trigger order (params.${trigger}) cannot be post-only`);
+    if (ex.id.startsWith('binance')) {
+      // ccxt sends these to Binance's separate algo-order API, whose orders the order lookups
+      // (fetchOrder / openOrders by client id) do not see: they could not be tracked exactly once.
+      fail(`trigger orders on ${ex.id} go through its algo-order API, which misso does not track; place a plain order instead`);
+    }
+    if (trigger === 'takeProfitPrice') unsupported('take-profit orders', 'createTakeProfitOrder');
+    else if (intent.type === 'market') unsupported('stop-market orders', 'createStopMarketOrder');
+    else unsupported('stop-limit orders', 'createStopLimitOrder');
+  }
+  checkLimits(intent, ex, trigger === undefined ? undefined : (p[trigger] as number), fail);
+}
+
+function checkLimits(intent: OrderIntent, ex: KindsExchange, trigger: number | undefined, fail: (msg: string) => never): void {
+  if (!ex.markets || !(intent.symbol in ex.markets)) return;
+  const limits = ex.market(intent.symbol).limits ?? {};
+  const { min: aMin, max: aMax } = limits.amount ?? {};
+  if (aMin !== undefined && intent.amount < aMin) fail(`amount ${intent.amount} is below the market minimum ${aMin}`);
+  if (aMax !== undefined && intent.amount > aMax) fail(`amount ${intent.amount} is above the market maximum ${aMax}`);
+  const { min: pMin, max: pMax } = limits.price ?? {};
+  for (const [name, v] of [['price', intent.price], ['trigger price', trigger]] as const) {
+    if (v === null || v === undefined) continue;
+    if (pMin !== undefined && v < pMin) fail(`${name} ${v} is below the market minimum ${pMin}`);
+    if (pMax !== undefined && v > pMax) fail(`${name} ${v} is above the market maximum ${pMax}`);
+  }
+  const costMin = limits.cost?.min;
+  const price = intent.price ?? trigger;
+  if (costMin !== undefined && price !== undefined && intent.params['reduceOnly'] !== true && intent.amount * price < costMin) {
+    fail(`order value ${intent.amount * price} is below the market minimum ${costMin} (reduce-only orders are exempt)`);
+  }
+}

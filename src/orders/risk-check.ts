@@ -1,0 +1,32 @@
+import { coerceError } from '../core/errors.js';
+import { gate, type OrdersContext } from './context.js';
+import type { Order } from './order.js';
+
+/**
+ * Runs the risk guard on an order about to be sent for the first time; the reason when it is
+ * refused, null when it passes (or there is no guard). The last price is the strategy's fresh
+ * `last_price` when known, else one ticker request.
+ */
+export async function riskRefusal(ctx: OrdersContext, order: Order): Promise<string | null> {
+  const guard = ctx.risk;
+  if (!guard) return null;
+  let last = ctx.lastPrice?.(order.symbol);
+  if (last === undefined && guard.needsPrice(order) && (await gate(ctx))) {
+    try {
+      const t = (await ctx.session.exchange.fetchTicker(order.symbol)) as { last?: number };
+      last = typeof t.last === 'number' ? t.last : undefined;
+    } catch (error: unknown) {
+      ctx.logger.warn({ symbol: order.symbol, err: coerceError(error).message }, 'no last price for the risk checks');
+    }
+  }
+  let contractSize = 1;
+  try {
+    contractSize = ctx.session.exchange.market(order.symbol).contractSize ?? 1;
+  } catch {
+    // Unknown market: the exchange refuses the order itself.
+  }
+  const liveOnSymbol = ctx.book
+    .all()
+    .filter((o) => o !== order && o.symbol === order.symbol && (o.status === 'open' || (o.status === 'pending' && o.attempts > 0))).length;
+  return guard.check(order, { last, contractSize, liveOnSymbol }, ctx.clock.now());
+}

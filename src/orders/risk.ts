@@ -1,0 +1,65 @@
+import type { RiskConfig } from '../config/types.js';
+import type { Order } from './order.js';
+
+/** What a risk check needs to know about the market right now. */
+export interface RiskView {
+  /** The fresh last price, or undefined when there is none. */
+  last: number | undefined;
+  contractSize: number;
+  /** Our orders of the symbol that are open or may be (sent, unresolved). */
+  liveOnSymbol: number;
+}
+
+/**
+ * Pre-trade checks in the manner of NautilusTrader's risk engine: an order over a limit is
+ * refused before it is sent, with the limit named. The per-second count covers orders that
+ * passed, in a sliding one-second window.
+ */
+export class RiskGuard {
+  readonly #config: RiskConfig;
+  #sent: number[] = [];
+
+  constructor(config: RiskConfig) {
+    this.#config = config;
+  }
+
+  /** Whether any check needs a last price (for a market order's value or the price band). */
+  needsPrice(order: Order): boolean {
+    return this.#config.pricePct !== null || (this.#config.maxNotionalUsd !== null && order.price === null);
+  }
+
+  /** Null when the order passes; else the reason, naming the limit. Passing counts towards the rate. */
+  check(order: Order, view: RiskView, now: number): string | null {
+    const c = this.#config;
+    const price = order.price ?? view.last;
+    if (c.maxNotionalUsd !== null) {
+      if (price === undefined) return `no fresh price to value the order against orders.risk.max_notional_usd`;
+      const notional = order.amount * price * view.contractSize;
+      if (notional > c.maxNotionalUsd) {
+        return `order value ${round(notional)} USD is over orders.risk.max_notional_usd (${c.maxNotionalUsd})`;
+      }
+    }
+    if (c.maxOpenOrders !== null && view.liveOnSymbol >= c.maxOpenOrders) {
+      return `${view.liveOnSymbol} orders already open on ${order.symbol}: orders.risk.max_open_orders is ${c.maxOpenOrders}`;
+    }
+    if (c.pricePct !== null && order.price !== null) {
+      if (view.last === undefined) return `no fresh last price for ${order.symbol} to check orders.risk.price_band_pct`;
+      const off = (Math.abs(order.price - view.last) / view.last) * 100;
+      if (off > c.pricePct) {
+        return `price ${order.price} is ${round(off)}% from the last price ${view.last}: over orders.risk.price_band_pct (${c.pricePct})`;
+      }
+    }
+    if (c.maxOrdersPerSec !== null) {
+      this.#sent = this.#sent.filter((t) => t > now - 1000);
+      if (this.#sent.length >= c.maxOrdersPerSec) {
+        return `${this.#sent.length} orders sent in the last second: orders.risk.max_orders_per_sec is ${c.maxOrdersPerSec}`;
+      }
+      this.#sent.push(now);
+    }
+    return null;
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}

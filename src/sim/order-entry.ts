@@ -1,0 +1,156 @@
+import type { Account } from './account.js';
+import { execute, type NextFillId } from './matching.js';
+import { checkFunds, checkOrderShape, onGrid } from './order-rules.js';
+import { triggerReached } from './triggers.js';
+import type { OrderStore } from './order-store.js';
+import { SimError } from './sim-error.js';
+import type { Touch } from './ticker.js';
+import { cleanNumber } from './universe.js';
+import type { PlaceOrderRequest, SimBalance, SimFill, SimMarket, SimOrder } from './venue-types.js';
+
+/** What placing and amending orders needs from the venue. */
+export interface OrderEntryDeps {
+  account: Account;
+  orders: OrderStore;
+  now: number;
+  touch: (market: SimMarket) => Touch;
+  balance: () => SimBalance;
+  slippageBps: number;
+  liquidityPerStepUsd: number;
+  nextFillId: NextFillId;
+  /** Told every fill (the venue's event feed). */
+  onFill: (order: SimOrder, fill: SimFill) => void;
+  /** Expires reduce-only orders left with nothing to reduce. */
+  expireIdleReduceOnly: (symbol: string) => void;
+}
+
+/**
+ * Places an order. Market orders and limit orders at or through the touch fill at once as
+ * taker (market orders with slippage); other limit orders rest until the price path crosses
+ * them. Throws `invalid_order`, `duplicate_client_order_id` or `insufficient_funds`.
+ */
+export function placeOrder(deps: OrderEntryDeps, market: SimMarket, request: PlaceOrderRequest): SimOrder {
+  const { side, type, amount } = request;
+  const reduceOnly = request.reduceOnly ?? false;
+  checkOrderShape(market, request, reduceOnly);
+  if (request.clientOrderId !== undefined) deps.orders.checkClientId(request.clientOrderId);
+  if (reduceOnly) {
+    const pos = deps.account.signedContracts(market.symbol);
+    if ((side === 'buy' ? -pos : pos) <= 0) {
+      throw new SimError('invalid_order', `reduce-only ${side} on ${market.symbol} has no position to reduce`);
+    }
+  }
+  const touch = deps.touch(market);
+  const tif = request.timeInForce ?? 'GTC';
+  const trigger = checkTrigger(market, request, touch.last);
+  const crosses = type === 'market' || (side === 'buy' ? request.price! >= touch.ask : request.price! <= touch.bid);
+  // A trigger order does nothing until its trigger is reached.
+  const marketable = crosses && trigger === undefined;
+  if (tif === 'PO' && marketable) {
+    throw new SimError('post_only_would_take', `post-only ${side} at ${request.price} would take liquidity (touch ${touch.bid}/${touch.ask})`);
+  }
+  let execPrice = side === 'buy' ? touch.ask : touch.bid;
+  if (type === 'market') {
+    const impact = (deps.slippageBps / 10_000) * (1 + (amount * touch.last) / Math.max(1, deps.liquidityPerStepUsd));
+    const raw = side === 'buy' ? touch.ask * (1 + impact) : touch.bid * (1 - impact);
+    const ticks = side === 'buy' ? Math.ceil(raw / market.tickSize - 1e-9) : Math.floor(raw / market.tickSize + 1e-9);
+    execPrice = cleanNumber(Math.max(1, ticks) * market.tickSize);
+  }
+  if (type === 'market' && !reduceOnly && amount * touch.last < market.minNotional) {
+    throw new SimError('invalid_order', `order value ${amount * touch.last} USD is below the minimum ${market.minNotional} USD`);
+  }
+  const reservePrice = marketable ? execPrice : (request.price ?? trigger ?? execPrice);
+  checkFunds(deps.account, market, { side, amount, price: reservePrice, reduceOnly, taker: marketable }, deps.balance);
+
+  const now = deps.now;
+  const order = deps.orders.add({
+    clientOrderId: request.clientOrderId ?? `sim-${deps.orders.peekId()}`,
+    symbol: market.symbol,
+    side,
+    type,
+    price: type === 'limit' ? request.price : undefined,
+    amount,
+    filled: 0,
+    remaining: amount,
+    average: undefined,
+    cost: 0,
+    fee: 0,
+    status: 'open',
+    reduceOnly,
+    timeInForce: tif,
+    triggerPrice: trigger,
+    triggerKind: trigger === undefined ? undefined : request.triggerKind,
+    triggered: false,
+    timestamp: now,
+    lastUpdateTimestamp: now,
+    lastTradeTimestamp: undefined,
+    fills: [],
+  });
+  if (trigger !== undefined) return order;
+  if (!marketable) {
+    // IOC and FOK never rest: nothing to take now means expired at once.
+    if (tif === 'IOC' || tif === 'FOK') deps.orders.settle(order, 'expired', now);
+    return order;
+  }
+  if (tif === 'FOK' && reduceOnly && reducibleBy(deps, market.symbol, side) + 1e-12 < amount) {
+    deps.orders.settle(order, 'expired', now);
+    return order;
+  }
+  const fill = execute(order, market, deps.account, execPrice, amount, false, now, deps.nextFillId);
+  if (fill) deps.onFill(order, fill);
+  // A marketable order never rests: what the touch could not take (reduce-only caps) expires.
+  deps.orders.settle(order, order.remaining <= 0 ? 'closed' : 'expired', now);
+  deps.expireIdleReduceOnly(market.symbol);
+  return order;
+}
+
+/**
+ * Modifies an open limit order in place, as Binance's `PUT /fapi/v1/order` does: same id and
+ * client id, new price and/or total amount. A new amount at or below what already filled
+ * cancels the order; a new price at or through the touch takes what it can at once as taker and
+ * the rest keeps resting. Throws `order_not_open` or `invalid_order`.
+ */
+export function amendOrder(deps: OrderEntryDeps, market: SimMarket, order: SimOrder, change: { price?: number; amount?: number }): SimOrder {
+  if (order.status !== 'open') throw new SimError('order_not_open', `order ${order.id} is already ${order.status}`);
+  if (order.type !== 'limit') throw new SimError('invalid_order', `order ${order.id} is a ${order.type} order; only limit orders can be modified`);
+  const price = change.price ?? order.price!;
+  const amount = change.amount ?? order.amount;
+  checkOrderShape(market, { symbol: market.symbol, side: order.side, type: 'limit', amount, price }, order.reduceOnly);
+  const now = deps.now;
+  if (amount <= order.filled + 1e-12) {
+    deps.orders.settle(order, 'canceled', now);
+    return order;
+  }
+  order.price = price;
+  order.amount = amount;
+  order.remaining = cleanNumber(amount - order.filled);
+  order.lastUpdateTimestamp = now;
+  const touch = deps.touch(market);
+  const crossing = order.side === 'buy' ? price >= touch.ask : price <= touch.bid;
+  if (crossing) {
+    const fill = execute(order, market, deps.account, order.side === 'buy' ? touch.ask : touch.bid, order.remaining, false, now, deps.nextFillId);
+    if (fill) deps.onFill(order, fill);
+    if (order.remaining <= 0) deps.orders.settle(order, 'closed', now);
+    deps.expireIdleReduceOnly(market.symbol);
+  }
+  return order;
+}
+
+function reducibleBy(deps: OrderEntryDeps, symbol: string, side: SimOrder['side']): number {
+  const pos = deps.account.signedContracts(symbol);
+  return side === 'buy' ? Math.max(0, -pos) : Math.max(0, pos);
+}
+
+/** Checks a trigger price: on the tick grid, and not already reached (Binance -2021). */
+function checkTrigger(market: SimMarket, request: PlaceOrderRequest, last: number): number | undefined {
+  const { triggerPrice, triggerKind, side } = request;
+  if (triggerPrice === undefined) return undefined;
+  if (triggerKind === undefined) throw new SimError('invalid_order', 'a trigger price needs a trigger kind (stop or take_profit)');
+  if (!Number.isFinite(triggerPrice) || triggerPrice < market.minPrice || triggerPrice > market.maxPrice || !onGrid(triggerPrice, market.tickSize)) {
+    throw new SimError('invalid_order', `trigger price ${triggerPrice} is off the price grid of ${market.symbol}`);
+  }
+  if (triggerReached(side, triggerKind, triggerPrice, last, last)) {
+    throw new SimError('would_trigger_now', `${triggerKind} ${side} at ${triggerPrice} would trigger at once (last ${last})`);
+  }
+  return triggerPrice;
+}

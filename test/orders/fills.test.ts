@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { drive, market, trackedRigs } from './setup.js';
+
+const { make, cleanup } = trackedRigs();
+afterEach(cleanup);
+
+describe('fills, closed_trades and positions', () => {
+  it('keeps each order\'s fills (deduplicated by trade id) summing to its filled, over partial fills', async () => {
+    // Little liquidity per 10 s step: big orders fill over many steps.
+    const r = await make({ knobs: { liquidity_per_step_usd: 200 } });
+    const { symbol, last } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    void r.manager.runExecutor(new AbortController().signal);
+    const amount = Number(r.sim.amountToPrecision(symbol, 3000 / last));
+    const buy = r.manager.queue.push({ symbol, side: 'buy', amount, price: Number(r.sim.priceToPrecision(symbol, last * 0.9995)) });
+    const sell = r.manager.queue.push({ symbol, side: 'sell', amount: Number(r.sim.amountToPrecision(symbol, amount / 3)), price: Number(r.sim.priceToPrecision(symbol, last * 1.0005)) });
+    const market1 = r.manager.queue.push({ symbol, side: 'sell', amount: Number(r.sim.amountToPrecision(symbol, amount / 5)), type: 'market' });
+    const orders = [buy, sell, market1];
+    await r.clock.advanceUntil(() => orders.every((o) => o.status !== 'pending'), 30_000, 50);
+    // Let the resting ones fill part by part, syncing fills on the way.
+    let sawPartial = false;
+    for (let i = 0; i < 720 && !orders.every((o) => o.isFinal); i++) {
+      await r.clock.advance(10_000);
+      await drive(r.clock, r.manager.updateOpenOrders());
+      await drive(r.clock, r.manager.syncFills());
+      if (orders.some((o) => o.isPartiallyFilled && r.manager.fillsOf(o).length > 0)) sawPartial = true;
+    }
+    await drive(r.clock, r.manager.updateOpenOrders());
+    await drive(r.clock, r.manager.syncFills());
+    expect(sawPartial).toBe(true);
+    for (const o of orders) {
+      const fills = r.manager.fillsOf(o);
+      expect(fills.length).toBeGreaterThan(0);
+      expect(fills.reduce((s, f) => s + f.amount, 0)).toBeCloseTo(o.filled, 9);
+      const venue = r.sim.getVenue().getOrder({ clientOrderId: o.clientOrderId });
+      expect(fills.map((f) => f.tradeId)).toEqual(venue.fills.map((f) => f.id));
+      expect(fills[0]).toMatchObject({ symbol, side: o.side, fee: { currency: 'USD' } });
+      expect(['maker', 'taker']).toContain(fills[0]!.takerOrMaker);
+    }
+    // Applying the same trades again stores nothing.
+    const trades = await drive(r.clock, r.sim.fetchMyTrades(symbol));
+    expect(trades.map((t) => r.manager.applyFill(t))).toEqual(trades.map(() => 'duplicate'));
+    // Positions from fills equal the exchange's.
+    expect(await drive(r.clock, r.manager.checkPositions())).toEqual([]);
+    const pos = r.sim.getVenue().positions([symbol])[0]!;
+    expect(r.manager.derivedPositions[symbol]).toBeCloseTo(pos.side === 'short' ? -pos.contracts : pos.contracts, 9);
+    // closed_trades summarises finished orders with fills.
+    const closed = r.manager.closedTrades.find((t) => t.clientOrderId === market1.clientOrderId)!;
+    expect(closed).toMatchObject({ symbol, side: 'sell', filled: market1.filled, status: 'closed' });
+    expect(closed.average).toBeCloseTo(market1.average!, 6);
+    expect(closed.fees['USD']).toBeGreaterThan(0);
+    expect(closed.realizedPnl).not.toBeNull();
+  });
+
+  it('notifies a position mismatch beyond the lot size and takes the exchange figure', async () => {
+    const r = await make();
+    const { symbol, last } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    // A trade made around misso: the exchange has a position the fills do not know.
+    const amount = Number(r.sim.amountToPrecision(symbol, 100 / last));
+    await drive(r.clock, r.sim.createOrder(symbol, 'market', 'buy', amount));
+    expect(await drive(r.clock, r.manager.checkPositions())).toEqual([symbol]);
+    expect(r.notes.some((n) => n.text.includes(`position ${symbol}: fills say 0, the exchange says ${amount}`))).toBe(true);
+    expect(r.manager.derivedPositions[symbol]).toBe(amount);
+    // The exchange's figure stays the reference: no second notification.
+    expect(await drive(r.clock, r.manager.checkPositions())).toEqual([]);
+  });
+});

@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RiskConfig } from '../../src/config/types.js';
+import { loadConfigObject } from '../../src/config/load.js';
+import { FIXTURES, testContext } from '../config/context.js';
+import { drive, market, trackedRigs } from './setup.js';
+
+const { make, cleanup } = trackedRigs();
+afterEach(cleanup);
+
+const OFF: RiskConfig = { maxNotionalUsd: null, maxOpenOrders: null, maxOrdersPerSec: null, pricePct: null };
+
+async function started(risk: Partial<RiskConfig>) {
+  const r = await make({ config: { risk: { ...OFF, ...risk } } });
+  const m = await market(r.sim);
+  await drive(r.clock, r.manager.start());
+  void r.manager.runExecutor(new AbortController().signal);
+  return { r, ...m };
+}
+
+describe('orders.risk guards', () => {
+  it('max_notional_usd: refuses an order worth more, before anything is journaled as sent', async () => {
+    const { r, symbol, restingBuy, last } = await started({ maxNotionalUsd: 100 });
+    const small = r.manager.queue.push([null, Number(r.sim.amountToPrecision(symbol, 50 / restingBuy)), restingBuy, 'buy', symbol]);
+    const big = r.manager.queue.push([null, Number(r.sim.amountToPrecision(symbol, 500 / restingBuy)), restingBuy, 'buy', symbol]);
+    const bigMarket = r.manager.queue.push({ symbol, side: 'buy', amount: Number(r.sim.amountToPrecision(symbol, 500 / last)), type: 'market' });
+    await r.clock.advanceUntil(() => [small, big, bigMarket].every((o) => o.status !== 'pending'), 10_000, 50);
+    expect(small.status).toBe('open');
+    expect(big).toMatchObject({ status: 'rejected', attempts: 0 });
+    expect(big.reason).toMatch(/over orders\.risk\.max_notional_usd \(100\)/);
+    expect(bigMarket.reason).toMatch(/max_notional_usd/);
+    expect(r.journal.events(big.clientOrderId).map((e) => e.kind)).toEqual(['queued', 'rejected:risk']);
+    expect(r.sim.getVenue().listOrders().map((o) => o.clientOrderId)).toEqual([small.clientOrderId]);
+    expect(r.events).toContainEqual({ name: 'failed', clientOrderId: big.clientOrderId });
+  });
+
+  it('max_open_orders: refuses the order over the per-symbol count', async () => {
+    const { r, symbol, amount, restingBuy } = await started({ maxOpenOrders: 2 });
+    const orders = [0, 1, 2].map(() => r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]));
+    await r.clock.advanceUntil(() => orders.every((o) => o.status !== 'pending'), 10_000, 50);
+    expect(orders.map((o) => o.status)).toEqual(['open', 'open', 'rejected']);
+    expect(orders[2]!.reason).toMatch(/2 orders already open on .*orders\.risk\.max_open_orders is 2/);
+  });
+
+  it('max_orders_per_sec: refuses what exceeds the rate in a one-second window', async () => {
+    const { r, symbol, amount, restingBuy } = await started({ maxOrdersPerSec: 3 });
+    const orders = [0, 1, 2, 3, 4].map(() => r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]));
+    await r.clock.advanceUntil(() => orders.every((o) => o.status !== 'pending'), 10_000, 1);
+    expect(orders.filter((o) => o.status === 'rejected').length).toBeGreaterThanOrEqual(1);
+    expect(orders.find((o) => o.status === 'rejected')!.reason).toMatch(/orders\.risk\.max_orders_per_sec is 3/);
+    // A second later the rate allows orders again.
+    await r.clock.advance(1_100);
+    const later = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    await r.clock.advanceUntil(() => later.status !== 'pending', 10_000, 50);
+    expect(later.status).toBe('open');
+  });
+
+  it('price_band_pct: refuses a limit price too far from the fresh last price', async () => {
+    const { r, symbol, amount, restingBuy, last } = await started({ pricePct: 5 });
+    const far = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    const near = r.manager.queue.push([null, amount, Number(r.sim.priceToPrecision(symbol, last * 0.97)), 'buy', symbol]);
+    await r.clock.advanceUntil(() => far.status !== 'pending' && near.status !== 'pending', 10_000, 50);
+    expect(far.status).toBe('rejected');
+    expect(far.reason).toMatch(/% from the last price .*over orders\.risk\.price_band_pct \(5\)/);
+    expect(near.status).toBe('open');
+  });
+
+  it('reads orders.risk from the config and refuses unknown or bad keys', async () => {
+    const cfg = await loadConfigObject({ tasks: { t_update_tickers: { freq: 5 } }, orders: { risk: { max_notional_usd: 1000, price_band_pct: 2 } } }, testContext(), { baseDir: FIXTURES });
+    expect(cfg.orders.risk).toEqual({ maxNotionalUsd: 1000, maxOpenOrders: null, maxOrdersPerSec: null, pricePct: 2 });
+    await expect(loadConfigObject({ tasks: { t_update_tickers: { freq: 5 } }, orders: { risk: { max_notionl_usd: 1 } } }, testContext(), { baseDir: FIXTURES })).rejects.toThrow(/max_notionl_usd/);
+    await expect(loadConfigObject({ tasks: { t_update_tickers: { freq: 5 } }, orders: { risk: { max_open_orders: 0 } } }, testContext(), { baseDir: FIXTURES })).rejects.toThrow(/max_open_orders/);
+  });
+});
