@@ -42,4 +42,22 @@ describe('the layer rule', () => {
     expect(r.code).not.toBe(0);
     expect(r.out).toContain('layer-core: src/core/clock.ts → src/engine/updater.ts');
   }, 60_000);
+
+  it('fails when a task imports the engine (the task contract lives in tasks/)', () => {
+    const r = cruise({
+      'src/engine/task-kind.ts': 'export interface TaskKind { name: string }\n',
+      'src/tasks/update-tickers.ts': "import type { TaskKind } from '../engine/task-kind.js';\nexport const kind: TaskKind = { name: 'x' };\n",
+    });
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain('src/tasks/update-tickers.ts → src/engine/task-kind.ts');
+  }, 60_000);
+
+  it('fails on an import cycle inside one layer', () => {
+    const r = cruise({
+      'src/orders/a.ts': "import { b } from './b.js';\nexport const a = (): number => b();\n",
+      'src/orders/b.ts': "import { a } from './a.js';\nexport const b = (): number => a();\n",
+    });
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain('no-circular');
+  }, 60_000);
 });
