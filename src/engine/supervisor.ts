@@ -1,3 +1,4 @@
+import { Backoff } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -70,9 +71,8 @@ export class TaskSupervisor {
 
   /** The backoff before retry number `attempt` (1-based), before jitter. */
   backoffMs(attempt: number): number {
-    const base = this.#o.baseBackoffMs ?? 1000;
     const cap = this.#o.freqMs ?? this.#o.maxBackoffMs ?? 30_000;
-    return Math.min(cap, base * 2 ** Math.min(attempt - 1, 30));
+    return new Backoff({ baseMs: Math.min(this.#o.baseBackoffMs ?? 1000, cap), maxMs: cap }).nominalMs(attempt);
   }
 
   /** Runs until `stop` aborts. Resolves once the loop has ended. */

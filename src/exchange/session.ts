@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Exchange } from 'ccxt';
+import { Backoff } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { StoppedError, coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -297,8 +298,9 @@ class Session implements ManagedExchangeSession {
   }
 
   async #build(signal: AbortSignal): Promise<Exchange> {
-    let delay = this.#rebuildDelayMs;
+    const backoff = new Backoff({ baseMs: this.#rebuildDelayMs, maxMs: this.#rebuildMaxDelayMs });
     for (let attempt = 1; ; attempt++) {
+      const delay = backoff.nominalMs(attempt);
       if (signal.aborted) throw new StoppedError('exchange restart aborted');
       let built: Exchange | undefined;
       try {
@@ -317,7 +319,6 @@ class Session implements ManagedExchangeSession {
           'restart: rebuilding the exchange failed, retrying; calls wait at the gate meanwhile',
         );
         if (!(await this.#clock.sleep(delay, signal))) throw new StoppedError('exchange restart aborted');
-        delay = Math.min(delay * 2, this.#rebuildMaxDelayMs);
       }
     }
   }

@@ -1,3 +1,4 @@
+import { Backoff } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -44,8 +45,7 @@ export class NotifierQueue implements Notifier {
   #maxPerMinute: number;
   #maxQueue: number;
   #maxAttempts: number;
-  #backoffBaseMs: number;
-  #backoffMaxMs: number;
+  #backoff: Backoff;
   #closeTimeoutMs: number;
 
   #queue: NotifyMessage[] = [];
@@ -73,8 +73,8 @@ export class NotifierQueue implements Notifier {
     this.#maxPerMinute = positiveInt('maxPerMinute', options.maxPerMinute ?? 20);
     this.#maxQueue = positiveInt('maxQueue', options.maxQueue ?? 100);
     this.#maxAttempts = positiveInt('maxAttempts', options.maxAttempts ?? 5);
-    this.#backoffBaseMs = nonNegative('backoffBaseMs', options.backoffBaseMs ?? 1000);
-    this.#backoffMaxMs = nonNegative('backoffMaxMs', options.backoffMaxMs ?? 60_000);
+    const backoffMaxMs = nonNegative('backoffMaxMs', options.backoffMaxMs ?? 60_000);
+    this.#backoff = new Backoff({ baseMs: Math.min(nonNegative('backoffBaseMs', options.backoffBaseMs ?? 1000), backoffMaxMs), maxMs: backoffMaxMs });
     this.#closeTimeoutMs = nonNegative('closeTimeoutMs', options.closeTimeoutMs ?? 5000);
     this.#loop = this.#run().catch((err: unknown) => {
       this.#logger?.error({ sink: this.#sink.name, err: coerceError(err).message }, 'notifier sender crashed');
@@ -210,7 +210,7 @@ export class NotifierQueue implements Notifier {
           );
           return;
         }
-        const backoff = Math.min(this.#backoffMaxMs, this.#backoffBaseMs * 2 ** (attempt - 1));
+        const backoff = this.#backoff.nominalMs(attempt);
         const retryAfter = err instanceof NotifySendError ? err.retryAfterMs : null;
         const delay = retryAfter ?? backoff;
         this.#logger?.debug({ sink: this.#sink.name, attempt, delayMs: delay, err: error.message }, 'notification retry');

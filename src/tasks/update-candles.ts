@@ -1,4 +1,4 @@
-import { BadResponse, type OHLCV } from 'ccxt';
+import { BadResponse } from 'ccxt';
 import { attachKind, errorKind } from '../exchange/classify.js';
 import type { TaskKind, TaskRuntime } from './contract.js';
 import { numberOption, outAttr, stringOption, watchList } from './attr.js';
@@ -26,10 +26,10 @@ async function refreshSymbol(rt: TaskRuntime, symbol: string, timeframe: string,
   const have = all[symbol] ?? [];
   const last = have.at(-1);
   // Only what changed since the last candle we hold (inclusive: it may still have been forming).
-  const rows = (await rt.exchange.fetchOHLCV(symbol, timeframe, last ? last[0] : undefined, last ? undefined : limit)) as OHLCV[];
-  const fresh = rows.map((r) => r.map(Number) as CandleRow);
-  // A junk answer (an HTML page parsed as rows) yields NaN; keep the candles we have instead.
-  if (!Array.isArray(rows) || fresh.some((r) => r.length !== 6 || !r.every(Number.isFinite))) {
+  const rows: unknown = await rt.exchange.fetchOHLCV(symbol, timeframe, last ? last[0] : undefined, last ? undefined : limit);
+  // A junk answer (an HTML page parsed as rows) is no list, or yields NaN; keep the candles we have instead.
+  const fresh = Array.isArray(rows) ? (rows as unknown[]).map((r) => (Array.isArray(r) ? r.map(Number) : [NaN]) as CandleRow) : null;
+  if (!fresh || fresh.some((r) => r.length !== 6 || !r.every(Number.isFinite))) {
     throw new BadResponse(`malformed candles for ${symbol}`);
   }
   // Asked from the last candle we hold, the answer always includes that candle: an empty one is
