@@ -1,10 +1,13 @@
 import type { TaskKind } from './contract.js';
 import { getOpenPositions } from './get-open-positions.js';
+import { initUpdate } from './init-update.js';
 import { executeOrders, getOpenOrders, updateFills, updateOpenOrders } from './order-tasks.js';
-import { initUpdate, updateTemplate } from './subtask-tasks.js';
-import { restartExchange, shutdown, systemStatus } from './system-tasks.js';
+import { restartExchange } from './restart-exchange.js';
+import { shutdown } from './shutdown.js';
+import { systemStatus } from './system-status.js';
 import { updateBalance } from './update-balance.js';
 import { updateCandles } from './update-candles.js';
+import { updateTemplate } from './update-template.js';
 import { updateTickers } from './update-tickers.js';
 
 /** Every built-in task kind, by the name the seed's config uses as its key. */
