@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { SystemClock } from '../../src/core/clock.js';
+import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer } from '../../src/sim/http/binance-server.js';
 import { CLI_FROM_SOURCE } from '../support/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -26,8 +28,12 @@ interface Spawned {
 }
 
 /** Runs the real executable as a user would; `onOutput` may send signals. */
-function spawnMisso(args: string[], onOutput?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Spawned> {
-  const child = spawn(process.execPath, [...CLI_FROM_SOURCE, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnMisso(
+  args: string[],
+  onOutput?: (text: string, child: ReturnType<typeof spawn>) => void,
+  env: Record<string, string> = {},
+): Promise<Spawned> {
+  const child = spawn(process.execPath, [...CLI_FROM_SOURCE, ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -111,7 +117,7 @@ describe('misso run', () => {
     expect(snap.tasks['update_tickers']).toHaveProperty('lastSuccessAt');
   }, 60_000);
 
-  it('stops gracefully on SIGINT with exit 0, and a second signal forces exit 130', async () => {
+  it('stops gracefully on SIGINT with exit 0', async () => {
     let sent = 0;
     const graceful = await spawnMisso(['run', join(ROOT, 'examples/seed-config.yaml')], (text, child) => {
       if (sent === 0 && text.includes('status: running')) {
@@ -122,16 +128,55 @@ describe('misso run', () => {
     expect(graceful.code).toBe(0);
     expect(graceful.err).toContain('SIGINT received, stopping');
 
-    let phase = 0;
-    const forced = await spawnMisso(['run', join(ROOT, 'examples/seed-config.yaml')], (text, child) => {
-      if (phase === 0 && text.includes('misso: starting')) {
-        phase = 1;
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGTERM'), 20);
-      }
-    });
-    expect(forced.err).toContain('second SIGTERM, forcing exit');
-    expect(forced.code).toBe(130);
+  }, 60_000);
+
+  it('a second signal forces exit 130 while the graceful stop waits for a request that hangs', async () => {
+    // Ticker requests never get an answer: the graceful stop waits for the one in flight (up to
+    // twice the 20 s timeout), so the second signal always meets a stop under way.
+    const server = await startSimServer({ port: 0, seed: 3, faults: 'hang:1:path=24hr|bookTicker|price', clock: new SystemClock() });
+    try {
+      const file = join(dir, 'hanging.yaml');
+      writeFileSync(
+        file,
+        [
+          'exchange:',
+          '  id: binanceusdm',
+          '  apiKey: ${SIM_KEY}',
+          '  secret: ${SIM_SECRET}',
+          `  urls: {api: "${server.url}"}`,
+          '  options: {fetchCurrencies: false}',
+          '  timeout_ms: 20000',
+          'storage: {path: ":memory:"}',
+          'class_attributes: {watch_list: ["BTC/USD:USD"]}',
+          'tasks:',
+          '  t_update_tickers: {freq: 5}',
+          '',
+        ].join('\n'),
+      );
+      let first = false;
+      let second = false;
+      const forced = await spawnMisso(['run', file], (text, child) => {
+        if (!second && text.includes('SIGTERM received, stopping')) {
+          second = true;
+          child.kill('SIGTERM');
+        }
+        if (!first && text.includes('status: running')) {
+          first = true;
+          // The signal goes once a ticker request is known to hang, whatever the machine's speed.
+          const poll = setInterval(() => {
+            if (server.counters.faultCount('hang') > 0) {
+              clearInterval(poll);
+              child.kill('SIGTERM');
+            }
+          }, 20);
+          child.once('exit', () => clearInterval(poll));
+        }
+      }, { SIM_KEY: DEFAULT_SIM_API_KEY, SIM_SECRET: DEFAULT_SIM_SECRET });
+      expect(forced.err).toContain('second SIGTERM, forcing exit');
+      expect(forced.code).toBe(130);
+    } finally {
+      await server.close();
+    }
   }, 60_000);
 
   it('--http-port serves the status while it runs, through the updater’s own status server', async () => {

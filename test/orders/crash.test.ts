@@ -9,10 +9,11 @@ import { startSimServer, type SimServer } from '../../src/sim/http/binance-serve
 
 const TOTAL = 60;
 /**
- * Kill points: ms after the updater reported "started". The updater queues one order per ~50 ms,
- * so all five land while orders are being queued, sent and resolved.
+ * Kill points: how many intents the journal holds when the updater is killed. Each run queues up
+ * to its point, says "paused" while its orders are still being sent and resolved, and is killed
+ * then: the kills are counted by what the process said, never by how fast it got there.
  */
-const KILL_AFTER_MS = [300, 700, 150, 500, 400];
+const KILL_AT_INTENTS = [9, 21, 28, 40, 51];
 const FAULTS = 'lost:0.2:path=order:method=POST,reset:0.1:path=order:method=POST,5xx:0.1:path=order,visibility:2000';
 
 const dir = mkdtempSync(join(tmpdir(), 'misso-crash-'));
@@ -28,20 +29,17 @@ interface RunResult {
   output: string;
 }
 
-function runUpdater(url: string, path: string, killAfterMs: number | null): Promise<RunResult> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'fixtures/crash-updater.ts'), url, path, String(TOTAL)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+function runUpdater(url: string, path: string, killAt: number | null): Promise<RunResult> {
+  const args = [join(import.meta.dirname, 'fixtures/crash-updater.ts'), url, path, String(TOTAL), ...(killAt === null ? [] : [String(killAt)])];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let killed = false;
   return new Promise((resolve) => {
     const onData = (d: Buffer): void => {
       output += d.toString();
-      if (killAfterMs !== null && output.includes('started') && !killed) {
+      if (killAt !== null && output.includes('paused') && !killed) {
         killed = true;
-        setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+        child.kill('SIGKILL');
       }
     };
     child.stdout.on('data', onData);
@@ -51,19 +49,19 @@ function runUpdater(url: string, path: string, killAfterMs: number | null): Prom
 }
 
 describe('crash safety', () => {
-  it(`${TOTAL} orders over HTTP with faults, the updater killed with SIGKILL ${KILL_AFTER_MS.length} times: nothing lost or doubled`, async () => {
+  it(`${TOTAL} orders over HTTP with faults, the updater killed with SIGKILL ${KILL_AT_INTENTS.length} times: nothing lost or doubled`, async () => {
     server = await startSimServer({ port: 0, seed: 7, faults: FAULTS, clock: new SystemClock() });
     const path = join(dir, 'journal.db');
     let kills = 0;
-    for (const ms of KILL_AFTER_MS) {
-      const r = await runUpdater(server.url, path, ms);
+    for (const at of KILL_AT_INTENTS) {
+      const r = await runUpdater(server.url, path, at);
       expect(r.output).not.toMatch(/Error/);
+      expect(r.output).toContain(`paused ${at}`);
       if (r.killed && !r.done) kills++;
-      if (r.done) break;
     }
     const last = await runUpdater(server.url, path, null);
     expect(last.output).toContain('done');
-    expect(kills).toBe(KILL_AFTER_MS.length);
+    expect(kills).toBe(KILL_AT_INTENTS.length);
 
     server.faults.set('none');
     const onExchange = server.venue.listOrders();
