@@ -16,10 +16,9 @@ import {
   type Market,
   type OHLCV,
   type Order,
-  type Position,
 } from 'ccxt';
 import { mapLimit } from './map-limit.js';
-import { range_from_ohlcv } from './pivots.js';
+import { rangeFromOhlcv } from './pivots.js';
 import { parseWatchListFilter, passesRules } from './watch-list-filter.js';
 import { streamCacheOf } from '../streams/stream-cache.js';
 
@@ -73,7 +72,7 @@ export async function get_current_ranges(
       const candles = await exchange.fetchOHLCV(symbol, timeframe, undefined, 1000);
       const last = prices[symbol] ?? candles.at(-1)?.[4];
       if (last === undefined) continue;
-      const range = range_from_ohlcv(candles, last);
+      const range = rangeFromOhlcv(candles, last);
       if (range) return range;
     }
     return null;
@@ -165,21 +164,8 @@ export async function get_ohlcv_data(
   return result;
 }
 
-/**
- * `{symbol: position}` for the positions with contracts > 0. In hedge mode, where a symbol can
- * hold a long and a short, the larger one is kept.
- */
-export async function get_open_positions(exchange: Exchange): Promise<Record<string, Position>> {
-  const result: Record<string, Position> = {};
-  for (const position of await exchange.fetchPositions()) {
-    const contracts = position.contracts ?? 0;
-    const symbol = position.symbol;
-    if (!(contracts > 0) || typeof symbol !== 'string') continue;
-    const held = result[symbol];
-    if (!held || contracts > (held.contracts ?? 0)) result[symbol] = position;
-  }
-  return result;
-}
+/** The seed's `get_open_positions(exchange)`. */
+export { openPositions as get_open_positions } from './open-positions.js';
 
 /** The seed's order list form: `[id, size, price, side, symbol]`. */
 export type OrderList = readonly [id: unknown, size: number, price: number, side: string, symbol: string];

@@ -6,9 +6,14 @@ import type { Logger } from '../core/logger.js';
 import { getDefaultNotifier } from '../notify/default-notifier.js';
 import type { Notifier, NotifyLevel } from '../notify/types.js';
 
-export { pivots, pivots_of_pivots, range_from_ohlcv } from './pivots.js';
-export { evaluate_system_status } from './system-status.js';
-export { find_orders_by_status, find_processed_orders, order_in_is_open_orders, parse_is_open_orders } from './order-filters.js';
+export { pivots, pivotsOfPivots as pivots_of_pivots, rangeFromOhlcv as range_from_ohlcv } from './pivots.js';
+export { evaluateSystemStatus as evaluate_system_status } from './system-status.js';
+export {
+  findOrdersByStatus as find_orders_by_status,
+  findProcessedOrders as find_processed_orders,
+  orderInIsOpenOrders as order_in_is_open_orders,
+  parseIsOpenOrders as parse_is_open_orders,
+} from './order-filters.js';
 
 /**
  * The symbols of `ranges` (the `{symbol: [high, low]}` of `get_current_ranges`) that are not

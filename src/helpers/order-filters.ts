@@ -25,7 +25,7 @@ export const FINISHED_STATUSES: readonly string[] = ['closed', 'canceled', 'canc
  * Groups orders (usually `fetchOpenOrders()`) as `{symbol: {buys, sells}}`. Every symbol seen
  * gets both lists; an order whose side is neither buy nor sell is left out.
  */
-export function parse_is_open_orders<T extends Pick<OrderLike, 'symbol' | 'side'>>(
+export function parseIsOpenOrders<T extends Pick<OrderLike, 'symbol' | 'side'>>(
   orders: readonly T[] | null | undefined,
 ): IsOpenOrders<T> {
   const result: IsOpenOrders<T> = {};
@@ -42,7 +42,7 @@ export function parse_is_open_orders<T extends Pick<OrderLike, 'symbol' | 'side'
  * Every order in `open_orders` whose status is `status` (or one of them), flattened in symbol
  * order. Entries that are not order objects (the seed's early list form) are skipped.
  */
-export function find_orders_by_status<T extends OrderLike>(
+export function findOrdersByStatus<T extends OrderLike>(
   open_orders: OpenOrders<T> | null | undefined,
   status: string | readonly string[],
 ): T[] {
@@ -54,7 +54,7 @@ export function find_orders_by_status<T extends OrderLike>(
  * Whether the exchange's open-order list still shows `order`: same symbol, and the same
  * exchange id or the same client order id. Searches both sides, since a side may be missing.
  */
-export function order_in_is_open_orders(
+export function orderInIsOpenOrders(
   order: OrderLike,
   is_open_orders: Readonly<Record<string, { buys: readonly OrderLike[]; sells: readonly OrderLike[] } | undefined>> | null | undefined,
 ): boolean {
@@ -70,7 +70,7 @@ export function order_in_is_open_orders(
  * and marked processed (`processed` or the seed's `is_processed`). The updater drops these
  * from `open_orders`.
  */
-export function find_processed_orders<T extends OrderLike>(open_orders: OpenOrders<T> | null | undefined): T[] {
+export function findProcessedOrders<T extends OrderLike>(open_orders: OpenOrders<T> | null | undefined): T[] {
   return allOrders(open_orders).filter(
     (o) =>
       typeof o.status === 'string' &&

@@ -47,7 +47,7 @@ export function pivots(values: readonly number[]): Pivots {
  * every wiggle; the second keeps the turns that stand out from their neighbours. Indices refer
  * to the input series. With one series, `lows` defaults to `highs`.
  */
-export function pivots_of_pivots(highs: readonly number[], lows: readonly number[] = highs): Pivots {
+export function pivotsOfPivots(highs: readonly number[], lows: readonly number[] = highs): Pivots {
   const firstHighs = pivots(highs).highs;
   const firstLows = pivots(lows).lows;
   const major = (points: PivotPoint[], side: 'highs' | 'lows'): PivotPoint[] =>
@@ -61,10 +61,10 @@ export function pivots_of_pivots(highs: readonly number[], lows: readonly number
  * `last × (1 − band)`, as `[high, low]`; null when either side has none.
  * @param band - relative distance a pivot must keep from the price. @defaultValue 0.005
  */
-export function range_from_ohlcv(ohlcv: readonly OhlcvRow[], last: number, band = 0.005): [number, number] | null {
+export function rangeFromOhlcv(ohlcv: readonly OhlcvRow[], last: number, band = 0.005): [number, number] | null {
   if (!Number.isFinite(last) || last <= 0) return null;
   const column = (i: number): number[] => ohlcv.map((row) => row[i] ?? Number.NaN);
-  const major = pivots_of_pivots(column(2), column(3));
+  const major = pivotsOfPivots(column(2), column(3));
   const above = last * (1 + band);
   const below = last * (1 - band);
   let high: number | undefined;

@@ -1,6 +1,6 @@
 import type { Logger } from '../core/logger.js';
 
-/** The verdict of {@link evaluate_system_status}. */
+/** The verdict of {@link evaluateSystemStatus}. */
 export interface SystemStatusReport {
   /** Tasks that reported success in the window. */
   up: string[];
@@ -15,7 +15,7 @@ export interface SystemStatusReport {
  * (no report since the last reset) are down. When a logger is given (the seed passed its error
  * logger) the message is logged too, at warn level when something is down.
  */
-export function evaluate_system_status(
+export function evaluateSystemStatus(
   status: Readonly<Record<string, boolean | null | undefined>> | null | undefined,
   logger?: Pick<Logger, 'info' | 'warn'> | null,
 ): SystemStatusReport {

@@ -1,4 +1,4 @@
-import { get_open_positions } from '../helpers/async-helper.js';
+import { openPositions } from '../helpers/open-positions.js';
 import type { TaskKind } from './contract.js';
 import { outAttr } from './attr.js';
 
@@ -10,7 +10,7 @@ export const getOpenPositions: TaskKind = {
   defaultFreqSecs: 30,
   feeds: (config) => [outAttr(config, 'positions')],
   async run(rt) {
-    const positions = await get_open_positions(rt.exchange);
+    const positions = await openPositions(rt.exchange);
     rt.state.set(outAttr(rt.config, 'positions'), positions, rt.name);
   },
 };

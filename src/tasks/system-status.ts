@@ -1,4 +1,4 @@
-import { evaluate_system_status } from '../helpers/helper.js';
+import { evaluateSystemStatus } from '../helpers/system-status.js';
 import type { TaskKind } from './contract.js';
 import { renderTemplate } from './template.js';
 
@@ -26,7 +26,7 @@ export const systemStatus: TaskKind = {
     const status = rt.state.get<Record<string, boolean | null>>('system_status');
     if (windows.has(rt.config)) {
       const others = Object.fromEntries(Object.entries(status).filter(([name]) => name !== own));
-      const verdict = evaluate_system_status(others);
+      const verdict = evaluateSystemStatus(others);
       if (verdict.down.length > 0) rt.notify(verdict.message, 'error', `${own}:down:${verdict.down.join(',')}`);
       rt.state.set('system_health', { up: verdict.up, down: verdict.down }, own);
     }

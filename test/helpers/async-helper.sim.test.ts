@@ -12,7 +12,7 @@ import {
   get_order_by_id,
   get_total_balance,
 } from '../../src/helpers/async-helper.js';
-import { range_from_ohlcv } from '../../src/helpers/pivots.js';
+import { rangeFromOhlcv } from '../../src/helpers/pivots.js';
 import { createSimExchange, type SimExchange } from '../../src/sim/sim-exchange.js';
 
 const RESTRICTED = ['BNB/USD:USD', 'USDT/USD:USD'];
@@ -108,7 +108,7 @@ describe('async_helper on the simulated exchange (read-only)', () => {
     for (const s of symbols) {
       let expected: [number, number] | null = null;
       for (const tf of ['1m', '5m', '15m', '1h', '4h', '1d']) {
-        expected = range_from_ohlcv(await ex.fetchOHLCV(s, tf, undefined, 1000), prices[s] ?? Number.NaN);
+        expected = rangeFromOhlcv(await ex.fetchOHLCV(s, tf, undefined, 1000), prices[s] ?? Number.NaN);
         if (expected) break;
       }
       if (expected === null) {

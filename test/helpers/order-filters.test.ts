@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  find_orders_by_status,
-  find_processed_orders,
-  order_in_is_open_orders,
-  parse_is_open_orders,
+  findOrdersByStatus,
+  findProcessedOrders,
+  orderInIsOpenOrders,
+  parseIsOpenOrders,
 } from '../../src/helpers/order-filters.js';
 
 /** A class with private state and extra fields, standing in for the engine's Order. */
@@ -25,7 +25,7 @@ class TestOrder {
 const o = (id: string, symbol: string, side: 'buy' | 'sell', status: TestOrder['status'], processed = false) =>
   new TestOrder(id, symbol, side, status, processed);
 
-describe('parse_is_open_orders', () => {
+describe('parseIsOpenOrders', () => {
   it('groups by symbol into buys and sells, keeping order', () => {
     const orders = [
       { id: '1', symbol: 'BTC/USD:USD', side: 'buy' },
@@ -34,7 +34,7 @@ describe('parse_is_open_orders', () => {
       { id: '4', symbol: 'BTC/USD:USD', side: 'buy' },
       { id: '5', symbol: 'SOL/USD:USD', side: undefined },
     ];
-    const parsed = parse_is_open_orders(orders);
+    const parsed = parseIsOpenOrders(orders);
     expect(Object.keys(parsed)).toEqual(['BTC/USD:USD', 'ETH/USD:USD', 'SOL/USD:USD']);
     expect(parsed['BTC/USD:USD']?.buys.map((x) => x.id)).toEqual(['1', '4']);
     expect(parsed['BTC/USD:USD']?.sells.map((x) => x.id)).toEqual(['3']);
@@ -43,12 +43,12 @@ describe('parse_is_open_orders', () => {
   });
 
   it('accepts nothing', () => {
-    expect(parse_is_open_orders(null)).toEqual({});
-    expect(parse_is_open_orders([])).toEqual({});
+    expect(parseIsOpenOrders(null)).toEqual({});
+    expect(parseIsOpenOrders([])).toEqual({});
   });
 });
 
-describe('find_orders_by_status', () => {
+describe('findOrdersByStatus', () => {
   const books = {
     'BTC/USD:USD': [o('1', 'BTC/USD:USD', 'buy', 'open'), o('2', 'BTC/USD:USD', 'sell', 'closed')],
     'ETH/USD:USD': [o('3', 'ETH/USD:USD', 'buy', 'open')],
@@ -56,45 +56,45 @@ describe('find_orders_by_status', () => {
   };
 
   it('flattens the orders with the status, class instances included', () => {
-    const open = find_orders_by_status(books, 'open');
+    const open = findOrdersByStatus(books, 'open');
     expect(open.map((x) => x.id)).toEqual(['1', '3']);
     expect(open[0]).toBeInstanceOf(TestOrder);
-    expect(find_orders_by_status(books, ['closed', 'open']).map((x) => x.id)).toEqual(['1', '2', '3']);
-    expect(find_orders_by_status(books, 'canceled')).toEqual([]);
+    expect(findOrdersByStatus(books, ['closed', 'open']).map((x) => x.id)).toEqual(['1', '2', '3']);
+    expect(findOrdersByStatus(books, 'canceled')).toEqual([]);
   });
 
   it("skips the seed's list entries and tolerates empty books", () => {
     const mixed = { 'BTC/USD:USD': [['9', 1, 100, 'buy', 'BTC/USD:USD'], { id: '8', symbol: 'BTC/USD:USD', status: 'open' }] };
-    expect(find_orders_by_status(mixed as never, 'open')).toEqual([{ id: '8', symbol: 'BTC/USD:USD', status: 'open' }]);
-    expect(find_orders_by_status(null, 'open')).toEqual([]);
+    expect(findOrdersByStatus(mixed as never, 'open')).toEqual([{ id: '8', symbol: 'BTC/USD:USD', status: 'open' }]);
+    expect(findOrdersByStatus(null, 'open')).toEqual([]);
   });
 });
 
-describe('order_in_is_open_orders', () => {
-  const isOpen = parse_is_open_orders([
+describe('orderInIsOpenOrders', () => {
+  const isOpen = parseIsOpenOrders([
     { id: 'a', symbol: 'BTC/USD:USD', side: 'buy', clientOrderId: 'c-a' },
     { id: 'b', symbol: 'BTC/USD:USD', side: 'sell' },
   ]);
 
   it('finds an order by exchange id on either side', () => {
-    expect(order_in_is_open_orders({ id: 'a', symbol: 'BTC/USD:USD' }, isOpen)).toBe(true);
-    expect(order_in_is_open_orders({ id: 'b', symbol: 'BTC/USD:USD', side: 'buy' }, isOpen)).toBe(true);
+    expect(orderInIsOpenOrders({ id: 'a', symbol: 'BTC/USD:USD' }, isOpen)).toBe(true);
+    expect(orderInIsOpenOrders({ id: 'b', symbol: 'BTC/USD:USD', side: 'buy' }, isOpen)).toBe(true);
   });
 
   it('finds it by client order id when the exchange id is not known yet', () => {
-    expect(order_in_is_open_orders({ id: null, clientOrderId: 'c-a', symbol: 'BTC/USD:USD' }, isOpen)).toBe(true);
-    expect(order_in_is_open_orders({ id: null, clientOrderId: 'c-x', symbol: 'BTC/USD:USD' }, isOpen)).toBe(false);
+    expect(orderInIsOpenOrders({ id: null, clientOrderId: 'c-a', symbol: 'BTC/USD:USD' }, isOpen)).toBe(true);
+    expect(orderInIsOpenOrders({ id: null, clientOrderId: 'c-x', symbol: 'BTC/USD:USD' }, isOpen)).toBe(false);
   });
 
   it('does not match across symbols, missing ids, or missing books', () => {
-    expect(order_in_is_open_orders({ id: 'a', symbol: 'ETH/USD:USD' }, isOpen)).toBe(false);
-    expect(order_in_is_open_orders({ id: 'z', symbol: 'BTC/USD:USD' }, isOpen)).toBe(false);
-    expect(order_in_is_open_orders({ id: '', symbol: 'BTC/USD:USD' }, { 'BTC/USD:USD': { buys: [{ id: '', symbol: 'BTC/USD:USD' }], sells: [] } })).toBe(false);
-    expect(order_in_is_open_orders({ id: 'a', symbol: 'BTC/USD:USD' }, null)).toBe(false);
+    expect(orderInIsOpenOrders({ id: 'a', symbol: 'ETH/USD:USD' }, isOpen)).toBe(false);
+    expect(orderInIsOpenOrders({ id: 'z', symbol: 'BTC/USD:USD' }, isOpen)).toBe(false);
+    expect(orderInIsOpenOrders({ id: '', symbol: 'BTC/USD:USD' }, { 'BTC/USD:USD': { buys: [{ id: '', symbol: 'BTC/USD:USD' }], sells: [] } })).toBe(false);
+    expect(orderInIsOpenOrders({ id: 'a', symbol: 'BTC/USD:USD' }, null)).toBe(false);
   });
 });
 
-describe('find_processed_orders', () => {
+describe('findProcessedOrders', () => {
   it('returns finished orders that are marked processed, in either spelling', () => {
     const books = {
       'BTC/USD:USD': [
@@ -110,8 +110,8 @@ describe('find_processed_orders', () => {
         o('8', 'ETH/USD:USD', 'buy', 'pending', true),
       ],
     };
-    expect(find_processed_orders(books).map((x) => x.id)).toEqual(['1', '4', '5', '6', '7']);
+    expect(findProcessedOrders(books).map((x) => x.id)).toEqual(['1', '4', '5', '6', '7']);
     const seedStyle = { 'X/USD:USD': [{ id: '9', symbol: 'X/USD:USD', status: 'closed', is_processed: true }] };
-    expect(find_processed_orders(seedStyle).map((x) => x.id)).toEqual(['9']);
+    expect(findProcessedOrders(seedStyle).map((x) => x.id)).toEqual(['9']);
   });
 });

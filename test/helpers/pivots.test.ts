@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pivots, pivots_of_pivots, range_from_ohlcv } from '../../src/helpers/pivots.js';
+import { pivots, pivotsOfPivots, rangeFromOhlcv } from '../../src/helpers/pivots.js';
 
 const values = (points: { value: number }[]): number[] => points.map((p) => p.value);
 const indices = (points: { index: number }[]): number[] => points.map((p) => p.index);
@@ -33,9 +33,9 @@ describe('pivots', () => {
   });
 });
 
-describe('pivots_of_pivots', () => {
+describe('pivotsOfPivots', () => {
   it('keeps the turns among the turns, with input indices', () => {
-    const p = pivots_of_pivots(HIGHS, LOWS);
+    const p = pivotsOfPivots(HIGHS, LOWS);
     expect(values(p.highs)).toEqual([7, 9]);
     expect(indices(p.highs)).toEqual([3, 7]);
     expect(values(p.lows)).toEqual([2, 1]);
@@ -43,28 +43,28 @@ describe('pivots_of_pivots', () => {
   });
 
   it('reads one series for both sides when lows are not given', () => {
-    const p = pivots_of_pivots(HIGHS);
+    const p = pivotsOfPivots(HIGHS);
     expect(values(p.highs)).toEqual([7, 9]);
-    expect(values(pivots_of_pivots(LOWS).lows)).toEqual([2, 1]);
+    expect(values(pivotsOfPivots(LOWS).lows)).toEqual([2, 1]);
   });
 });
 
-describe('range_from_ohlcv', () => {
+describe('rangeFromOhlcv', () => {
   it('picks the nearest major high above and major low below the price', () => {
-    expect(range_from_ohlcv(candles, 5)).toEqual([7, 2]);
-    expect(range_from_ohlcv(candles, 8)).toEqual([9, 2]);
+    expect(rangeFromOhlcv(candles, 5)).toEqual([7, 2]);
+    expect(rangeFromOhlcv(candles, 8)).toEqual([9, 2]);
   });
 
   it('keeps pivots inside the band away from the price out', () => {
-    expect(range_from_ohlcv(candles, 6.97)).toEqual([9, 2]);
-    expect(range_from_ohlcv(candles, 6.9, 0.02)).toEqual([9, 2]);
-    expect(range_from_ohlcv(candles, 6.9, 0.01)).toEqual([7, 2]);
+    expect(rangeFromOhlcv(candles, 6.97)).toEqual([9, 2]);
+    expect(rangeFromOhlcv(candles, 6.9, 0.02)).toEqual([9, 2]);
+    expect(rangeFromOhlcv(candles, 6.9, 0.01)).toEqual([7, 2]);
   });
 
   it('gives null when either side is missing or the price is unusable', () => {
-    expect(range_from_ohlcv(candles, 10)).toBeNull();
-    expect(range_from_ohlcv(candles, 1.001)).toBeNull();
-    expect(range_from_ohlcv(candles, 0)).toBeNull();
-    expect(range_from_ohlcv([], 5)).toBeNull();
+    expect(rangeFromOhlcv(candles, 10)).toBeNull();
+    expect(rangeFromOhlcv(candles, 1.001)).toBeNull();
+    expect(rangeFromOhlcv(candles, 0)).toBeNull();
+    expect(rangeFromOhlcv([], 5)).toBeNull();
   });
 });
