@@ -14,10 +14,14 @@ const INTEGRATION = [
   'test/orders/crash.test.ts',
   'test/cli/cli.test.ts',
   'test/sim-server/cli.test.ts',
+  'test/adversarial/cli-output-files.test.ts',
   'test/adversarial/journal-files.test.ts',
   'test/adversarial/journal-lock.test.ts',
+  'test/adversarial/long-periods.test.ts',
+  'test/adversarial/secrets-partial.test.ts',
   'test/adversarial/secrets-redacted.test.ts',
   'test/adversarial/yaml-bomb.test.ts',
+  'test/adversarial/yaml-shapes.test.ts',
   'test/storage/journal.test.ts',
 ];
 
