@@ -1,3 +1,5 @@
+import { FINAL_STATUSES } from '../orders/transitions.js';
+
 /**
  * The least the order filters need, so they work with the engine's `Order` class and with
  * plain objects (ccxt orders, the seed's dicts). `is_processed` is the seed's spelling.
@@ -18,8 +20,8 @@ export type OpenOrders<T> = Readonly<Record<string, readonly T[] | null | undefi
 /** The exchange's open orders by symbol and side (the seed's `is_open_orders`). */
 export type IsOpenOrders<T> = Record<string, { buys: T[]; sells: T[] }>;
 
-/** Statuses after which an order can no longer change. */
-export const FINISHED_STATUSES: readonly string[] = ['closed', 'canceled', 'cancelled', 'rejected', 'expired', 'failed'];
+/** Statuses after which an order can no longer change: the order model's final ones, plus ccxt's `cancelled` spelling. */
+export const FINISHED_STATUSES: readonly string[] = [...FINAL_STATUSES, 'cancelled'];
 
 /**
  * Groups orders (usually `fetchOpenOrders()`) as `{symbol: {buys, sells}}`. Every symbol seen
