@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
 import type { SqliteDatabase } from '../../src/storage/database.js';
 import { StorageWriteError } from '../../src/storage/storage-error.js';
-import { advanceWithIo, startVirtual, virtualUpdater } from '../engine/support.js';
+import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { EventStreamHub } from '../../src/http/event-stream-hub.js';
-import { FakeStatusSource } from '../http/fake-status-source.js';
+import { FakeStatusSource } from '../support/fake-status-source.js';
 
 let server: Server | null = null;
 const sockets: Socket[] = [];

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Updater } from '../../src/engine/updater.js';
-import { startVirtual, virtualUpdater } from '../engine/support.js';
+import { startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 const FIXTURES = resolve(import.meta.dirname, 'fixtures');
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { clientIdKeysOf } from '../../src/orders/client-id-keys.js';
 import { IntentError, MAX_TAG_LENGTH, parseIntent } from '../../src/orders/intent.js';
 import { PARAMS_LIMITS } from '../../src/orders/intent-params.js';
-import { drive, market, trackedRigs } from '../orders/setup.js';
+import { drive, market, trackedRigs } from '../support/order-rig.js';
 
 const { make, cleanup } = trackedRigs();
 afterEach(cleanup);

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { coerceError } from '../../src/core/errors.js';
 import type { Updater } from '../../src/engine/updater.js';
-import { startVirtual, virtualUpdater } from '../engine/support.js';
+import { startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 const FIXTURES = resolve(import.meta.dirname, 'fixtures');
 const HOSTILE = ['unreadableMessage', 'throwsUndefined', 'throwsSymbol', 'throwsNullPrototype', 'throwsProxy', 'throwsEmptyError', 'throwsHugeObject'] as const;

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { Updater } from '../../src/engine/updater.js';
-import { startVirtual, virtualUpdater } from '../engine/support.js';
+import { startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'misso-options-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

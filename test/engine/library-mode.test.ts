@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { StartupError } from '../../src/core/errors.js';
 import { createSimExchange } from '../../src/sim/sim-exchange.js';
 import type { Order } from '../../src/orders/order.js';
-import { market } from '../orders/setup.js';
+import { market } from '../support/order-rig.js';
 import type { VirtualClock } from '../../src/core/clock.js';
 import type { Updater } from '../../src/engine/updater.js';
-import { advanceWithIo, startVirtual, virtualUpdater } from './support.js';
+import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 /** Starts the updater on virtual time while letting real I/O (the HTTP server binding) run. */
 async function startWithIo(updater: Updater, clock: VirtualClock): Promise<void> {

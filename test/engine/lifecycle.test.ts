@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { StoppedError } from '../../src/core/errors.js';
 import type { Updater } from '../../src/engine/updater.js';
-import { startVirtual, virtualUpdater } from './support.js';
+import { startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'misso-lifecycle-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VirtualClock } from '../../src/core/clock.js';
 import type { Updater } from '../../src/engine/updater.js';
-import { advanceWithIo, startVirtual, virtualUpdater, type CollectingNotifier } from './support.js';
+import { advanceWithIo, startVirtual, virtualUpdater, type CollectingNotifier } from '../support/virtual-updater.js';
 
 /**
  * The seed's own config, unchanged, on the simulated exchange and virtual time: what the issue's

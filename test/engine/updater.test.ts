@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimExchange } from '../../src/sim/sim-exchange.js';
 import type { Updater } from '../../src/engine/updater.js';
-import { advanceWithIo, startVirtual, virtualUpdater } from './support.js';
+import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 const WATCH = ['BTC/USD:USD', 'ETH/USD:USD', 'SOL/USD:USD'];
 

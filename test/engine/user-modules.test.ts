@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Updater } from '../../src/engine/updater.js';
-import { startVirtual, virtualUpdater } from './support.js';
+import { startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 let current: Updater | null = null;
 afterEach(async () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { EventStreamHub } from '../../src/http/event-stream-hub.js';
-import { FakeStatusSource } from './fake-status-source.js';
+import { FakeStatusSource } from '../support/fake-status-source.js';
 
 let server: Server | null = null;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
-import { FakeStatusSource } from './fake-status-source.js';
+import { FakeStatusSource } from '../support/fake-status-source.js';
 
 interface Exposition {
   types: Map<string, string>;

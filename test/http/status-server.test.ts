@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
 import type { StatusEvent, StatusSnapshot } from '../../src/http/types.js';
-import { FakeStatusSource } from './fake-status-source.js';
+import { FakeStatusSource } from '../support/fake-status-source.js';
 import { SseClient } from './sse-client.js';
 
 // Real loopback HTTP rather than app.inject: light-my-request's cookie dependency wants Node 22.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Order } from '../../src/orders/order.js';
-import { drive, market, rig } from './setup.js';
+import { drive, market, rig } from '../support/order-rig.js';
 
 const N = 200;
 

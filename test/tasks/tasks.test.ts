@@ -5,7 +5,7 @@ import { Updater } from '../../src/engine/updater.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import type { SimExchange } from '../../src/sim/sim-exchange.js';
 import { mergeCandles, type CandleRow } from '../../src/tasks/update-candles.js';
-import { advanceWithIo, startVirtual, virtualUpdater } from '../engine/support.js';
+import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 const row = (t: number, c: number): CandleRow => [t, c, c + 1, c - 1, c, 1];
 
