@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { VirtualClock } from '../../src/core/clock.js';
 import { startStatusServer, type StatusServer, type StatusServerOptions } from '../../src/http/status-server.js';
-import { FakeStatusSource } from '../http/fake-status-source.js';
+import { FakeStatusSource } from '../support/fake-status-source.js';
 
 const TOKEN = 'tok-3f9a1c77e2';
 const servers: StatusServer[] = [];

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { VirtualClock } from '../../src/core/clock.js';
 import type { Updater } from '../../src/engine/updater.js';
 import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
-import { advanceWithIo, startVirtual, virtualUpdater } from '../engine/support.js';
+import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 import { installOrderControlDouble } from './order-control-double.js';
 
 const WATCH = ['BTC/USD:USD', 'ETH/USD:USD'];

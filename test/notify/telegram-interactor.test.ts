@@ -7,7 +7,7 @@ import { VirtualClock } from '../../src/core/clock.js';
 import type { Updater } from '../../src/engine/updater.js';
 import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
 import { createNotifier } from '../../src/notify/create-notifier.js';
-import { advanceWithIo, startVirtual, virtualUpdater } from '../engine/support.js';
+import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 import { installOrderControlDouble } from '../http/order-control-double.js';
 import { FakeBotApi } from './fake-bot-api.js';
 
