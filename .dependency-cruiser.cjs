@@ -1,5 +1,5 @@
 // `npm run depcheck`: the layer order of src/, type-only imports included, and no cycles.
-//   cli → engine → tasks/orders/http/notify/helpers → exchange/sim/state/storage → config → core
+//   cli → engine → tasks/orders/streams/http/notify/helpers → exchange/sim/state/storage → config → core
 // A module may import its own layer and the layers below it, never one above. The package
 // entries (src/index.ts, src/*/index.ts re-export lists, src/testing/) sit on top.
 // Any back-edge fails CI (test/package/layers.test.ts shows it does, a type-only one too).
@@ -8,7 +8,7 @@ const LAYERS = [
   ['core'],
   ['config'],
   ['exchange', 'sim', 'state', 'storage'],
-  ['tasks', 'orders', 'http', 'notify', 'helpers'],
+  ['tasks', 'orders', 'streams', 'http', 'notify', 'helpers'],
   ['engine'],
   ['cli'],
 ];
