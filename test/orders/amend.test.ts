@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AmendError } from '../../src/orders/amend.js';
-import { drive, market, trackedRigs, type Rig } from './setup.js';
+import { drive, market, trackedRigs, type Rig } from '../support/order-rig.js';
 
 const { make, cleanup } = trackedRigs();
 afterEach(cleanup);

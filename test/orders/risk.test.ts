@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RiskConfig } from '../../src/config/types.js';
 import { loadConfigObject } from '../../src/config/load.js';
 import { FIXTURES, testContext } from '../config/context.js';
-import { drive, market, trackedRigs } from './setup.js';
+import { drive, market, trackedRigs } from '../support/order-rig.js';
 
 const { make, cleanup } = trackedRigs();
 afterEach(cleanup);
