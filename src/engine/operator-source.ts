@@ -2,36 +2,24 @@ import type { Exchange } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
 import type { Redactor } from '../core/redact.js';
-import { ControlRefusal } from '../http/control-refusal.js';
+import { ControlRefusal, type RefusalStatus } from '../http/control-refusal.js';
 import type { OperatorSource, OrderChanges, OrderListKind, OrderView, PositionView } from '../http/types.js';
+import { AmendError } from '../orders/amend.js';
+import type { CancelResult } from '../orders/cancel.js';
 import { IntentError } from '../orders/intent.js';
 import type { OrderJournal } from '../orders/journal.js';
 import type { OrderManager } from '../orders/manager.js';
 import type { Order } from '../orders/order.js';
+import { OrderRefError } from '../orders/order-ref.js';
 import { isFinalStatus } from '../orders/transitions.js';
 import { CapitalCurve } from './capital-curve.js';
 import type { StateStore } from '../state/state-store.js';
-
-/**
- * Cancel and amend as the order manager offers them: promises that settle once the exchange
- * confirmed or refused. `ref` is the client order id. A cancel settles with `{outcome, reason}`
- * (never rejecting for exchange faults), an amend with `{order, amended, reason}` where `order`
- * may be a replacement; unknown refs and impossible changes reject (`OrderRefError`,
- * `AmendError`).
- */
-export interface OrderAmendPort {
-  cancel(ref: string): Promise<{ outcome?: string; reason?: string | null } | unknown>;
-  amend(ref: string, changes: { price?: number; amount?: number }): Promise<{ order?: Order; amended?: boolean; reason?: string | null } | unknown>;
-}
-
-/** Outcomes of a cancel that mean it did not happen. */
-const CANCEL_FAILED = new Set(['failed', 'aborted']);
 
 /** What {@link createOperatorSource} reads from the updater; getters, because most parts exist only after start. */
 export interface OperatorDeps {
   state: StateStore;
   clock: Clock;
-  orders: () => (OrderManager & Partial<OrderAmendPort>) | null;
+  orders: () => OrderManager | null;
   journal: () => OrderJournal | null;
   exchange: () => Exchange | null;
   stop: (reason: string) => void;
@@ -47,44 +35,10 @@ const INTENT_FIELDS = ['symbol', 'side', 'amount', 'price', 'type', 'params', 't
 /** The engine's side of the control API (see `OperatorSource` in src/http/types.ts). */
 export function createOperatorSource(deps: OperatorDeps): OperatorSource & { close(): void } {
   const capital = new CapitalCurve(deps.state, deps.clock);
-  const manager = (): OrderManager & Partial<OrderAmendPort> => {
+  const manager = (): OrderManager => {
     const m = deps.orders();
     if (!m) throw new ControlRefusal('orders are not available yet: the updater is still starting', 503);
     return m;
-  };
-  const find = (clientOrderId: string): Order => {
-    const order = manager().orders.find((o) => o.clientOrderId === clientOrderId) ?? deps.journal()?.get(clientOrderId) ?? null;
-    if (!order) throw new ControlRefusal(`no order with client id ${clientOrderId}`, 404, 'clientOrderId');
-    if (isFinalStatus(order.status)) throw new ControlRefusal(`order ${clientOrderId} is already ${order.status}`, 409, 'clientOrderId');
-    return order;
-  };
-  const port = (name: keyof OrderAmendPort): OrderAmendPort[typeof name] => {
-    const m = manager();
-    const fn = m[name];
-    if (typeof fn !== 'function') throw new ControlRefusal(`this engine cannot ${name} orders yet`, 501);
-    return fn.bind(m) as OrderAmendPort[typeof name];
-  };
-  const settle = async (clientOrderId: string, action: () => Promise<unknown>): Promise<OrderView> => {
-    let result: unknown;
-    try {
-      result = await action();
-    } catch (error: unknown) {
-      if (error instanceof ControlRefusal) throw error;
-      const e = coerceError(error);
-      if (e.name === 'OrderRefError') throw new ControlRefusal(e.message, 404, 'clientOrderId');
-      if (e.name === 'AmendError' || e.name === 'IntentError') throw new ControlRefusal(e.message, 400);
-      throw new ControlRefusal(`the exchange refused: ${e.message}`, 409);
-    }
-    const r = (typeof result === 'object' && result !== null ? result : {}) as { outcome?: unknown; amended?: unknown; reason?: unknown; order?: unknown };
-    const reason = typeof r.reason === 'string' && r.reason ? r.reason : 'no reason given';
-    if ((typeof r.outcome === 'string' && CANCEL_FAILED.has(r.outcome)) || r.amended === false) {
-      throw new ControlRefusal(`not done: ${reason}`, 409);
-    }
-    // An amend may replace the order: answer with the live one.
-    const live = r.order instanceof Object && 'clientOrderId' in r.order ? (r.order as Order) : null;
-    const order = live ?? manager().orders.find((o) => o.clientOrderId === clientOrderId) ?? deps.journal()?.get(clientOrderId);
-    if (!order) throw new ControlRefusal(`order ${clientOrderId} is gone`, 404, 'clientOrderId');
-    return orderView(order);
   };
 
   return {
@@ -123,20 +77,56 @@ export function createOperatorSource(deps: OperatorDeps): OperatorSource & { clo
         throw new ControlRefusal(error.message, 400, field);
       }
     },
-    cancelOrder: (clientOrderId) => {
-      find(clientOrderId);
-      const cancel = port('cancel') as OrderAmendPort['cancel'];
-      return settle(clientOrderId, () => cancel(clientOrderId));
+    cancelOrder: async (clientOrderId) => orderView(cancelled(await refusing(() => manager().cancel(clientOrderId)))),
+    cancelOrders: async (filter) => {
+      const results = await refusing(() => manager().cancelAll(filter));
+      return results.map((r) => ({ order: orderView(r.order), outcome: r.outcome, reason: r.reason }));
     },
-    amendOrder: (clientOrderId, changes: OrderChanges) => {
-      find(clientOrderId);
-      const amend = port('amend') as OrderAmendPort['amend'];
-      return settle(clientOrderId, () => amend(clientOrderId, changes));
+    amendOrder: async (clientOrderId, changes: OrderChanges) => {
+      const r = await refusing(() => manager().amend(clientOrderId, changes));
+      if (!r.amended) throw new ControlRefusal(`not amended: ${r.reason ?? 'no reason given'}`, r.reason === 'stopped' ? 503 : 409);
+      // An amend by cancel-then-replace answers with the replacement: the live order.
+      return orderView(r.order);
     },
     stop: (reason) => deps.stop(reason),
     restartExchange: (reason) => deps.restartExchange(reason),
     close: () => capital.close(),
   };
+}
+
+/**
+ * Runs an order-manager call, turning what it rejects with into refusals: an unknown order is a
+ * 404, impossible changes a 400, and anything else (the exchange unreachable, a crash) a 502
+ * with its message, since the engine could not get an answer from the exchange.
+ */
+async function refusing<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error: unknown) {
+    if (error instanceof ControlRefusal) throw error;
+    if (error instanceof OrderRefError) throw new ControlRefusal(error.message, 404, 'clientOrderId');
+    if (error instanceof AmendError) throw new ControlRefusal(error.message, 400);
+    throw new ControlRefusal(`no answer from the exchange: ${coerceError(error).message}`, 502);
+  }
+}
+
+/** A settled cancel that did not cancel becomes a refusal saying why. */
+function cancelled(r: CancelResult): Order {
+  switch (r.outcome) {
+    case 'canceled':
+    case 'unsent':
+      return r.order;
+    case 'final':
+      return refuse(`order ${r.order.clientOrderId} is already ${r.status}`, 409);
+    case 'aborted':
+      return refuse(`not cancelled: the updater is stopping (${r.reason ?? 'stopped'}); the cancel resumes at the next start`, 503);
+    case 'failed':
+      return refuse(`the exchange refused the cancel: ${r.reason ?? 'no reason given'}`, 409);
+  }
+}
+
+function refuse(message: string, status: RefusalStatus): never {
+  throw new ControlRefusal(message, status);
 }
 
 function listOrders(kind: OrderListKind, deps: OperatorDeps): OrderView[] {
@@ -236,6 +226,7 @@ export function redactedOperator<T extends OperatorSource>(source: T, redactor: 
     positions: () => scrub(() => source.positions()),
     placeOrder: (intent) => scrub(() => source.placeOrder(intent)),
     cancelOrder: (id) => scrub(() => source.cancelOrder(id)),
+    cancelOrders: (filter) => scrub(() => source.cancelOrders(filter)),
     amendOrder: (id, changes) => scrub(() => source.amendOrder(id, changes)),
   };
 }

@@ -182,7 +182,8 @@ const orderAnswer = {
   400: errorSchema,
   404: errorSchema,
   409: errorSchema,
-  501: errorSchema,
+  502: errorSchema,
+  503: errorSchema,
 } as const;
 
 /** `DELETE /api/orders/:clientOrderId` */
@@ -191,6 +192,38 @@ export const cancelOrderSchema = {
   security: bearer,
   params: orderParams,
   response: orderAnswer,
+} as const;
+
+/** `DELETE /api/orders` */
+export const cancelAllSchema = {
+  summary: 'Cancel every order of ours not finished (queued ones too), optionally of one symbol and/or side; answers once each cancel settled',
+  security: bearer,
+  querystring: {
+    type: 'object',
+    properties: { symbol: { type: 'string', minLength: 1 }, side: { type: 'string', enum: ['buy', 'sell'] } },
+    additionalProperties: false,
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        results: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              order: orderSchema,
+              outcome: { type: 'string', enum: ['canceled', 'unsent', 'final', 'failed', 'aborted'] },
+              reason: nullableString,
+            },
+          },
+        },
+      },
+    },
+    400: errorSchema,
+    502: errorSchema,
+    503: errorSchema,
+  },
 } as const;
 
 /** `PATCH /api/orders/:clientOrderId` */

@@ -1,10 +1,11 @@
 /** HTTP statuses an operator action can be refused with. */
-export type RefusalStatus = 400 | 404 | 409 | 501 | 503;
+export type RefusalStatus = 400 | 404 | 409 | 502 | 503;
 
 /**
  * An operator request the engine will not carry out, with the HTTP status that says why: 400
  * for a bad field (named in `field`), 404 for an unknown order or attribute, 409 when the order
- * is in a state that does not allow it or the exchange refused, 503 while the engine cannot act.
+ * is in a state that does not allow it or the exchange refused, 502 when no answer came from the
+ * exchange, 503 while the engine cannot act (still starting, or stopping).
  */
 export class ControlRefusal extends Error {
   override name = 'ControlRefusal';

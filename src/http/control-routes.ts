@@ -3,10 +3,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { sendRefusal } from './api-routes.js';
-import { amendOrderSchema, cancelOrderSchema, controlSchema, placeOrderSchema } from './api-schemas.js';
+import { amendOrderSchema, cancelAllSchema, cancelOrderSchema, controlSchema, placeOrderSchema } from './api-schemas.js';
 import { credentialOf } from './exposure.js';
 import type { OperatorMetrics } from './operator-metrics.js';
-import type { OperatorSource, OrderChanges } from './types.js';
+import type { CancelFilter, OperatorSource, OrderChanges } from './types.js';
 
 /** Options for {@link registerControlRoutes}. */
 export interface ControlRoutesOptions {
@@ -67,6 +67,16 @@ export async function registerControlRoutes(app: FastifyInstance, options: Contr
     },
   );
 
+  app.delete<{ Querystring: CancelFilter }>('/api/orders', { schema: cancelAllSchema, config, onRequest }, async (request, reply) => {
+    try {
+      const results = await operator.cancelOrders(request.query);
+      logger.info({ ...request.query, orders: results.length }, 'cancel-all through the control API');
+      return { results };
+    } catch (error: unknown) {
+      return sendRefusal(reply, error);
+    }
+  });
+
   app.patch<{ Params: { clientOrderId: string }; Body: OrderChanges }>(
     '/api/orders/:clientOrderId',
     { schema: amendOrderSchema, config, onRequest },
@@ -100,6 +110,6 @@ export async function registerControlRoutes(app: FastifyInstance, options: Contr
 }
 
 function isControl(method: string, url: string): boolean {
-  if (url === '/api/orders') return method === 'POST';
+  if (url === '/api/orders') return method !== 'GET';
   return url === '/api/orders/:clientOrderId' || url.startsWith('/api/control/');
 }

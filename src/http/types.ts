@@ -214,6 +214,19 @@ export interface OrderChanges {
   amount?: number;
 }
 
+/** Which orders `DELETE /api/orders` cancels: all of ours not finished, narrowed by symbol and side. */
+export interface CancelFilter {
+  symbol?: string;
+  side?: 'buy' | 'sell';
+}
+
+/** How the cancel of one order of a `DELETE /api/orders` ended (the outcomes of `orders.cancel`). */
+export interface CancelOutcomeView {
+  order: OrderView;
+  outcome: 'canceled' | 'unsent' | 'final' | 'failed' | 'aborted';
+  reason: string | null;
+}
+
 /**
  * What the control API reads and does. The engine implements it; the HTTP layer knows nothing
  * of orders' internals. Refusals are thrown as `ControlRefusal` (control-refusal.ts), which
@@ -232,6 +245,8 @@ export interface OperatorSource {
   placeOrder(intent: Record<string, unknown>): OrderView;
   /** Resolves once the exchange confirmed the cancel. */
   cancelOrder(clientOrderId: string): Promise<OrderView>;
+  /** Cancels every matching order; resolves once each cancel settled, with its outcome. */
+  cancelOrders(filter: CancelFilter): Promise<CancelOutcomeView[]>;
   /** Resolves once the exchange confirmed the change. */
   amendOrder(clientOrderId: string, changes: OrderChanges): Promise<OrderView>;
   /** Stops the updater (gracefully, as SIGTERM does). */

@@ -3,7 +3,6 @@ import type { VirtualClock } from '../../src/core/clock.js';
 import type { Updater } from '../../src/engine/updater.js';
 import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
 import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
-import { installOrderControlDouble } from './order-control-double.js';
 
 const WATCH = ['BTC/USD:USD', 'ETH/USD:USD'];
 const TOKEN = 'ctl-token-5d1e';
@@ -46,6 +45,14 @@ async function rig(options: { token?: string | null; rate?: { max: number; windo
   await startVirtual(updater, built.clock);
   await built.clock.advance(1000);
   return { updater, clock: built.clock, server };
+}
+
+/** A buy resting well below the market, open on the exchange. */
+async function resting(u: Updater, clock: VirtualClock) {
+  const price = Math.round(u.state.get<Record<string, number>>('last_price')['BTC/USD:USD']! * 0.8);
+  const order = u.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price });
+  await advanceWithIo(clock, () => order.status === 'open', 30_000);
+  return order;
 }
 
 function call(s: StatusServer, method: string, path: string, body?: unknown, token: string | null = TOKEN): Promise<Response> {
@@ -97,18 +104,18 @@ describe('control API: orders', () => {
 
   it('DELETE /api/orders/:id cancels on the exchange; 404 for an unknown id, 409 for a finished one', async () => {
     const { updater: u, clock, server: s } = await rig();
-    installOrderControlDouble(u);
-    const price = Math.round(u.state.get<Record<string, number>>('last_price')['BTC/USD:USD']! * 0.8);
-    const order = u.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price });
-    await advanceWithIo(clock, () => order.status === 'open', 30_000);
+    const order = await resting(u, clock);
 
     const res = await call(s, 'DELETE', `/api/orders/${order.clientOrderId}`);
     expect(res.status).toBe(200);
-    expect((await json<{ order: { clientOrderId: string } }>(res)).order.clientOrderId).toBe(order.clientOrderId);
+    expect((await json<{ order: { clientOrderId: string; status: string } }>(res)).order).toMatchObject({ clientOrderId: order.clientOrderId, status: 'canceled' });
+    // The simulated venue itself holds the order as canceled, not just the engine's view.
     expect((await u.exchange.fetchOrder(order.id!, 'BTC/USD:USD')).status).toBe('canceled');
-    await advanceWithIo(clock, () => order.status === 'canceled', 30_000);
+    expect(order.status).toBe('canceled');
 
-    expect((await call(s, 'DELETE', '/api/orders/nope-1')).status).toBe(404);
+    const unknown = await call(s, 'DELETE', '/api/orders/nope-1');
+    expect(unknown.status).toBe(404);
+    expect(await json(unknown)).toMatchObject({ field: 'clientOrderId', error: expect.stringContaining('nope-1') });
     const again = await call(s, 'DELETE', `/api/orders/${order.clientOrderId}`);
     expect(again.status).toBe(409);
     expect((await json<{ error: string }>(again)).error).toContain('already canceled');
@@ -116,42 +123,75 @@ describe('control API: orders', () => {
     expect(recent.orders[0]).toMatchObject({ clientOrderId: order.clientOrderId, status: 'canceled' });
   });
 
-  it('PATCH /api/orders/:id amends through the order manager; a refusal is a 409, an empty change a 400', async () => {
+  it('PATCH /api/orders/:id changes the price on the exchange; refusals are 409, bad changes 400, unknown ids 404', async () => {
     const { updater: u, clock, server: s } = await rig();
-    const double = installOrderControlDouble(u);
-    const price = Math.round(u.state.get<Record<string, number>>('last_price')['BTC/USD:USD']! * 0.8);
-    const order = u.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price });
-    await advanceWithIo(clock, () => order.status === 'open', 30_000);
+    const order = await resting(u, clock);
+    const price = order.price!;
 
     const res = await call(s, 'PATCH', `/api/orders/${order.clientOrderId}`, { price: price - 10 });
     expect(res.status).toBe(200);
-    if (double) {
-      expect(double.amends).toEqual([{ ref: order.clientOrderId, changes: { price: price - 10 } }]);
-      double.refuseAmend = 'InvalidOrder: price outside the band';
-      const refused = await call(s, 'PATCH', `/api/orders/${order.clientOrderId}`, { amount: 0.02 });
-      expect(refused.status).toBe(409);
-      expect((await json<{ error: string }>(refused)).error).toContain('price outside the band');
-    } else {
-      // The real order manager: the answer is the live order, at its new price on the exchange.
-      const live = (await json<{ order: { clientOrderId: string; id: string; price: number } }>(res)).order;
-      expect(live.price).toBe(price - 10);
-      expect((await u.exchange.fetchOrder(live.id, 'BTC/USD:USD')).price).toBe(price - 10);
-    }
-    const empty = await call(s, 'PATCH', `/api/orders/${order.clientOrderId}`, {});
+    // The answer is the live order (edited in place, or its replacement), at its new price on the exchange.
+    const live = (await json<{ order: { clientOrderId: string; id: string; price: number; status: string } }>(res)).order;
+    expect(live).toMatchObject({ price: price - 10, status: 'open' });
+    const onExchange = await u.exchange.fetchOrder(live.id, 'BTC/USD:USD');
+    expect(onExchange).toMatchObject({ price: price - 10, status: 'open' });
+
+    // Beyond the market's amount limit: the exchange refuses the edit and the order stays as it was.
+    const refused = await call(s, 'PATCH', `/api/orders/${live.clientOrderId}`, { amount: 1000 });
+    expect(refused.status).toBe(409);
+    expect((await json<{ error: string }>(refused)).error).toMatch(/^not amended: amend refused: .*amount 1000 is outside/);
+    expect(await u.exchange.fetchOrder(live.id, 'BTC/USD:USD')).toMatchObject({ price: price - 10, amount: 0.01, status: 'open' });
+
+    const empty = await call(s, 'PATCH', `/api/orders/${live.clientOrderId}`, {});
     expect(empty.status).toBe(400);
-    const bad = await call(s, 'PATCH', `/api/orders/${order.clientOrderId}`, { price: 'low' });
+    const bad = await call(s, 'PATCH', `/api/orders/${live.clientOrderId}`, { price: 'low' });
     expect(bad.status).toBe(400);
     expect((await json<{ field: string }>(bad)).field).toBe('price');
+    expect((await call(s, 'PATCH', '/api/orders/nope-1', { price: 10 })).status).toBe(404);
+
+    expect((await call(s, 'DELETE', `/api/orders/${live.clientOrderId}`)).status).toBe(200);
+    const finished = await call(s, 'PATCH', `/api/orders/${live.clientOrderId}`, { price: price - 20 });
+    expect(finished.status).toBe(409);
+    expect((await json<{ error: string }>(finished)).error).toBe('not amended: order already canceled');
   });
 
-  it('without the cancel/amend methods the routes say so (501), never crash', async () => {
+  it('DELETE /api/orders cancels every matching order on the exchange, narrowed by symbol and side', async () => {
     const { updater: u, clock, server: s } = await rig();
-    const price = Math.round(u.state.get<Record<string, number>>('last_price')['BTC/USD:USD']! * 0.8);
-    const order = u.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price });
-    await advanceWithIo(clock, () => order.status === 'open', 30_000);
-    const manager = u.orders as unknown as Record<string, unknown>;
-    if (typeof manager['cancel'] === 'function') return; // the real methods have landed: nothing to refuse
-    expect((await call(s, 'DELETE', `/api/orders/${order.clientOrderId}`)).status).toBe(501);
+    const btcBuy = await resting(u, clock);
+    const btcBuy2 = await resting(u, clock);
+    const eth = u.state.get<Record<string, number>>('last_price')['ETH/USD:USD']!;
+    const ethBuy = u.pendingOrders.push({ symbol: 'ETH/USD:USD', side: 'buy', amount: 0.1, price: Math.round(eth * 0.8) });
+    await advanceWithIo(clock, () => ethBuy.status === 'open', 30_000);
+
+    const none = await json<{ results: unknown[] }>(await call(s, 'DELETE', `/api/orders?symbol=${encodeURIComponent('BTC/USD:USD')}&side=sell`));
+    expect(none.results).toEqual([]);
+    const res = await call(s, 'DELETE', `/api/orders?symbol=${encodeURIComponent('BTC/USD:USD')}&side=buy`);
+    expect(res.status).toBe(200);
+    const { results } = await json<{ results: { order: { clientOrderId: string }; outcome: string; reason: string | null }[] }>(res);
+    expect(results.map((r) => [r.order.clientOrderId, r.outcome]).sort()).toEqual([[btcBuy.clientOrderId, 'canceled'], [btcBuy2.clientOrderId, 'canceled']].sort());
+    for (const o of [btcBuy, btcBuy2]) expect((await u.exchange.fetchOrder(o.id!, 'BTC/USD:USD')).status).toBe('canceled');
+    expect((await u.exchange.fetchOrder(ethBuy.id!, 'ETH/USD:USD')).status).toBe('open');
+
+    expect((await call(s, 'DELETE', '/api/orders?side=hold')).status).toBe(400);
+    expect((await call(s, 'DELETE', '/api/orders', undefined, null)).status).toBe(401);
+    const all = await json<{ results: { order: { clientOrderId: string }; outcome: string }[] }>(await call(s, 'DELETE', '/api/orders'));
+    expect(all.results).toEqual([expect.objectContaining({ order: expect.objectContaining({ clientOrderId: ethBuy.clientOrderId }), outcome: 'canceled' })]);
+    expect((await u.exchange.fetchOrder(ethBuy.id!, 'ETH/USD:USD')).status).toBe('canceled');
+  });
+
+  it('refuses cancel and amend with 503 before the updater has started its orders', async () => {
+    const built = await virtualUpdater(config(), { env: { MISSO_HTTP_TOKEN: TOKEN } });
+    updater = built.updater;
+    server = await startStatusServer({ source: updater.statusSource(), clock: built.clock, processMetrics: false, token: TOKEN });
+    for (const [method, path, body] of [
+      ['DELETE', '/api/orders/abc', undefined],
+      ['PATCH', '/api/orders/abc', { price: 10 }],
+      ['DELETE', '/api/orders', undefined],
+    ] as const) {
+      const res = await call(server, method, path, body);
+      expect(res.status, `${method} ${path}`).toBe(503);
+      expect((await json<{ error: string }>(res)).error).toContain('still starting');
+    }
   });
 
   it('lists failed orders with their reason', async () => {
@@ -173,6 +213,7 @@ describe('control API: auth and limits', () => {
     for (const [method, path] of [
       ['POST', '/api/orders'],
       ['DELETE', '/api/orders/abc'],
+      ['DELETE', '/api/orders'],
       ['PATCH', '/api/orders/abc'],
       ['POST', '/api/control/stop'],
       ['POST', '/api/control/restart-exchange'],
@@ -294,7 +335,8 @@ describe('control API: read routes', () => {
       '/api/positions',
       '/api/state',
     ]);
-    expect(Object.keys(doc.paths['/api/orders']!).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/api/orders']!).sort()).toEqual(['delete', 'get', 'post']);
+    expect(doc.paths['/api/orders']!['delete']!.parameters!.map((p) => p.name).sort()).toEqual(['side', 'symbol']);
     expect(Object.keys(doc.paths['/api/orders/{clientOrderId}']!).sort()).toEqual(['delete', 'patch']);
     expect(JSON.stringify(doc.paths['/api/orders']!['post']!.requestBody)).toContain('"symbol"');
     expect(doc.paths['/api/candles/{symbol}']!['get']!.parameters!.map((p) => p.name).sort()).toEqual(['limit', 'symbol', 'timeframe']);

@@ -9,7 +9,6 @@ import { Updater } from '../../src/engine/updater.js';
 import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
 import type { Order } from '../../src/orders/order.js';
 import { browserTestsEnabled, CHROMIUM, CHROMIUM_ARGS, missingChromium } from './chromium.js';
-import { installOrderControlDouble, type AmendCall } from './order-control-double.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SCREENSHOT = process.env['MISSO_DASHBOARD_SCREENSHOT'] ?? resolve(ROOT, 'docs/dashboard.png');
@@ -51,7 +50,6 @@ describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chro
   let updater: Updater;
   let server: StatusServer;
   let page: Page;
-  let amends: AmendCall[] | null;
   let resting: Order;
   let refused: Order;
   let amendTo = 0;
@@ -64,7 +62,6 @@ describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chro
     updater = await Updater.fromConfig(config(), { logger: silentLogger(), storagePath: ':memory:' });
     server = await startStatusServer({ source: updater.statusSource(), logger: silentLogger(), processMetrics: false });
     await updater.start();
-    amends = installOrderControlDouble(updater)?.amends ?? null;
     const btc = (): number => updater.state.get<Record<string, number>>('last_price')['BTC/USD:USD']!;
     // Before the page opens: a resting buy (a price line and a row to cancel), and a fill (a marker, a position).
     resting = updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price: Math.round(btc() * 0.97) });
@@ -171,17 +168,11 @@ describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chro
     amendTo = Math.round(resting.price! - 5);
     await row.locator('button[data-action="amend"]').click();
     const newPrice = amendTo;
-    let target: Order = resting;
-    if (amends) {
-      await expect.poll(() => amends!.length, { timeout: 15_000 }).toBe(1);
-      expect(amends[0]).toEqual({ ref: resting.clientOrderId, changes: { price: newPrice } });
-    } else {
-      // The real order manager: edited in place, or replaced by a linked order at the new price.
-      const live = (): Order | undefined => updater.orders.orders.find((o) => o.status === 'open' && o.symbol === 'BTC/USD:USD' && o.price === newPrice);
-      await until(() => live() !== undefined, 'the amended order to be open at its new price', 20_000);
-      target = live()!;
-      expect((await updater.exchange.fetchOrder(target.id!, 'BTC/USD:USD')).price).toBe(newPrice);
-    }
+    // Edited in place, or replaced by a linked order at the new price: the exchange holds it there.
+    const live = (): Order | undefined => updater.orders.orders.find((o) => o.status === 'open' && o.symbol === 'BTC/USD:USD' && o.price === newPrice);
+    await until(() => live() !== undefined, 'the amended order to be open at its new price', 20_000);
+    const target = live()!;
+    expect(await updater.exchange.fetchOrder(target.id!, 'BTC/USD:USD')).toMatchObject({ price: newPrice, status: 'open' });
 
     const targetRow = page.locator(`#order-list tr[data-order="${target.clientOrderId}"]`);
     await expect.poll(() => targetRow.getAttribute('data-status'), { timeout: 15_000 }).toBe('open');

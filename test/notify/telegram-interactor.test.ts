@@ -8,7 +8,6 @@ import type { Updater } from '../../src/engine/updater.js';
 import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
 import { createNotifier } from '../../src/notify/create-notifier.js';
 import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
-import { installOrderControlDouble } from '../http/order-control-double.js';
 import { FakeBotApi } from './fake-bot-api.js';
 
 const TOKEN = '4242:interactor-SECRET';
@@ -113,7 +112,6 @@ describe('Telegram interactor (activate_interactor: True)', () => {
 
   it('/status, /help, /orders and /cancel', async () => {
     const { bot: b, updater: u, clock } = await rig();
-    installOrderControlDouble(u);
     await clock.advance(1000);
     expect(await ask(b, '/status')).toMatch(/^misso on sim: running[\s\S]*tasks \d+\/\d+ up[\s\S]*capital [\d,.]+ \(free/);
     expect(await ask(b, '/help')).toContain('/set <attr> <value>: change one of: risk, paused, note');
@@ -123,8 +121,12 @@ describe('Telegram interactor (activate_interactor: True)', () => {
     await advanceWithIo(clock, () => order.status === 'open', 30_000);
     expect(await ask(b, '/orders')).toBe(`1 open order(s):\n${order.clientOrderId} buy 0.01 BTC/USD:USD @ ${order.price} (open, filled 0)`);
     expect(await ask(b, `/cancel ${order.clientOrderId}`)).toBe(`cancelled ${order.clientOrderId} (buy 0.01 BTC/USD:USD)`);
+    // Cancelled on the simulated exchange itself, not just in the engine's view.
     expect((await u.exchange.fetchOrder(order.id!, 'BTC/USD:USD')).status).toBe('canceled');
-    expect(await ask(b, '/cancel nope-1')).toBe('nope-1 not cancelled: no order with client id nope-1');
+    expect(order.status).toBe('canceled');
+    expect(await ask(b, '/orders')).toBe('no open orders');
+    expect(await ask(b, `/cancel ${order.clientOrderId}`)).toBe(`${order.clientOrderId} not cancelled: order ${order.clientOrderId} is already canceled`);
+    expect(await ask(b, '/cancel nope-1')).toBe('nope-1 not cancelled: no order of ours with client or exchange id "nope-1"');
     expect(await ask(b, '/frobnicate')).toBe('unknown command /frobnicate; /help lists them');
   });
 
