@@ -6,6 +6,8 @@ import {
   InvalidOrder,
   OrderImmediatelyFillable,
   OrderNotFound,
+  type Balances,
+  type Dict,
   type Exchange,
   type Market,
   type Order,
@@ -14,7 +16,7 @@ import {
   type Trade,
 } from 'ccxt';
 import type { SimError } from './sim-error.js';
-import type { SimFill, SimMarket, SimOrder, SimPosition, SimTicker } from './venue-types.js';
+import type { SimBalance, SimFill, SimMarket, SimOrder, SimPosition, SimTicker } from './venue-types.js';
 
 /*
  * Venue data to ccxt unified structures, always through ccxt's own safe* builders so the shapes
@@ -115,6 +117,14 @@ export function ccxtTicker(ex: Exchange, t: SimTicker): Ticker {
     },
     ex.markets?.[t.symbol],
   );
+}
+
+/** The venue's balance as ccxt's (USD plus spot holdings). */
+export function ccxtBalance(ex: Exchange, b: SimBalance): Balances {
+  const result: Dict = { info: b, timestamp: b.timestamp, datetime: ex.iso8601(b.timestamp) };
+  result['USD'] = { free: b.free, used: b.used, total: b.total };
+  for (const [asset, a] of Object.entries(b.assets)) result[asset] = { ...a };
+  return ex.safeBalance(result);
 }
 
 /** A fill as a ccxt trade. */

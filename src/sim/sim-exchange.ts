@@ -18,7 +18,9 @@ import {
   type Tickers,
   type Trade,
 } from 'ccxt';
-import { ccxtError, ccxtMarket, ccxtOrder, ccxtPosition, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
+import { ccxtBalance, ccxtError, ccxtMarket, ccxtOrder, ccxtPosition, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
+import { SIM_DESCRIPTION } from './sim-describe.js';
+import { SimStreams, type SimStreamName } from './sim-streams.js';
 import type { Clock } from '../core/clock.js';
 import { orderKindParams } from './order-params.js';
 import { Realism, realismOf, type RealismCounters, type RealismSettings } from './realism.js';
@@ -26,12 +28,9 @@ import { SimError } from './sim-error.js';
 import { parseSimKnobs, SIM_KNOBS_SCHEMA, SIM_RUNTIME_KNOBS_SCHEMA } from './sim-knobs.js';
 import { universeOf } from './universe.js';
 import { SimVenue, type SimVenueCounters, type SimVenueOptions } from './venue.js';
-import { SIM_TIMEFRAMES, type OrderRef, type SimOrder } from './venue-types.js';
+import type { OrderRef, SimOrder } from './venue-types.js';
 
 export { SIM_KNOBS_SCHEMA, SIM_RUNTIME_KNOBS_SCHEMA, type SimKnobs } from './sim-knobs.js';
-
-/** ccxt's TICK_SIZE precision mode (not exported as a named constant). */
-const TICK_SIZE = 4;
 
 /** Options of {@link SimExchange}. */
 export interface SimExchangeOptions {
@@ -47,6 +46,10 @@ export interface SimExchangeOptions {
   realism?: Partial<RealismSettings>;
   /** Extra ccxt constructor options. @defaultValue `{ enableRateLimit: false }` */
   ccxt?: Dict;
+  /** Market data is pushed to watchers every this many ms of clock time. @defaultValue 1000 */
+  streamPushMs?: number;
+  /** Streams that are silent from the start (connected, no data). @defaultValue none */
+  silentStreams?: readonly SimStreamName[];
 }
 
 /** Realism counters plus the venue's. */
@@ -63,6 +66,7 @@ export interface SimExchangeCounters extends RealismCounters {
 export class SimExchange extends Exchange {
   readonly #venue: SimVenue;
   readonly #realism: Realism;
+  readonly #streams: SimStreams;
 
   constructor(options: SimExchangeOptions) {
     super({ enableRateLimit: false, ...(options.ccxt ?? {}) });
@@ -70,61 +74,12 @@ export class SimExchange extends Exchange {
     this.#venue = options.venue ?? new SimVenue({ ...(options.venueOptions ?? {}), seed, clock: options.clock });
     this.#realism = new Realism(options.clock, seed, 'sim');
     if (options.realism) this.#realism.configure(options.realism);
+    this.#streams = new SimStreams(this, this.#venue, options.clock, options.streamPushMs ?? 1000);
+    this.#streams.setSilent(options.silentStreams ?? []);
   }
 
   override describe(): Dict {
-    return this.deepExtend(super.describe(), {
-      id: 'sim',
-      name: 'misso simulated exchange',
-      countries: [],
-      version: 'v1',
-      // The engine's budget defaults to ccxt's figure; the sim's own `rate_limit` knob is where
-      // a tight limit is simulated, so the default budget here should not be the bottleneck.
-      rateLimit: 5,
-      certified: false,
-      pro: false,
-      precisionMode: TICK_SIZE,
-      requiredCredentials: { apiKey: false, secret: false },
-      urls: { api: {}, www: 'https://github.com/misso', doc: [] },
-      timeframes: Object.fromEntries(Object.keys(SIM_TIMEFRAMES).map((tf) => [tf, tf])),
-      fees: { trading: { percentage: true, tierBased: false, maker: 0.0002, taker: 0.0005 } },
-      options: { defaultType: 'swap' },
-      has: {
-        CORS: undefined,
-        spot: true,
-        margin: false,
-        swap: true,
-        future: false,
-        option: false,
-        cancelAllOrders: true,
-        cancelOrder: true,
-        createLimitOrder: true,
-        createMarketOrder: true,
-        createOrder: true,
-        createReduceOnlyOrder: true,
-        createPostOnlyOrder: true,
-        createStopOrder: true,
-        createStopMarketOrder: true,
-        createStopLimitOrder: true,
-        createStopLossOrder: true,
-        createTakeProfitOrder: true,
-        createTriggerOrder: true,
-        editOrder: true,
-        fetchBalance: true,
-        fetchCanceledOrders: true,
-        fetchClosedOrders: true,
-        fetchCurrencies: false,
-        fetchMarkets: true,
-        fetchMyTrades: true,
-        fetchOHLCV: true,
-        fetchOpenOrders: true,
-        fetchOrder: true,
-        fetchOrders: true,
-        fetchPositions: true,
-        fetchTicker: true,
-        fetchTickers: true,
-      },
-    });
+    return this.deepExtend(super.describe(), SIM_DESCRIPTION);
   }
 
   // Plain methods, not getters: ccxt's constructor reads and re-assigns every property name of the
@@ -147,7 +102,8 @@ export class SimExchange extends Exchange {
 
   /**
    * Changes knobs at run time, with the config's snake_case names: `latency_ms`, `rate_limit`,
-   * `faults`, `timeout_delay_ms`, `visibility_delay_ms`, `liquidity_per_step_usd`. Throws an
+   * `faults`, `timeout_delay_ms`, `visibility_delay_ms`, `liquidity_per_step_usd`,
+   * `silent_streams`. Throws an
    * Error naming a bad knob. Giving `faults` restarts the rules' call counts.
    */
   setKnobs(knobs: Record<string, unknown>): void {
@@ -155,6 +111,7 @@ export class SimExchange extends Exchange {
     this.#realism.configure(realismOf(k));
     if (k.visibility_delay_ms !== undefined) this.#venue.visibilityDelayMs = k.visibility_delay_ms;
     if (k.liquidity_per_step_usd !== undefined) this.#venue.liquidityPerStepUsd = k.liquidity_per_step_usd;
+    if (k.silent_streams !== undefined) this.#streams.setSilent(k.silent_streams);
   }
 
   /** Zeroes the realism counters (the venue's keep counting). */
@@ -190,13 +147,7 @@ export class SimExchange extends Exchange {
 
   override async fetchBalance(_params: Dict = {}): Promise<Balances> {
     await this.loadMarkets();
-    return this.#call('fetchBalance', () => {
-      const b = this.#venue.balance();
-      const result: Dict = { info: b, timestamp: b.timestamp, datetime: this.iso8601(b.timestamp) };
-      result['USD'] = { free: b.free, used: b.used, total: b.total };
-      for (const [asset, a] of Object.entries(b.assets)) result[asset] = { ...a };
-      return this.safeBalance(result);
-    });
+    return this.#call('fetchBalance', () => ccxtBalance(this, this.#venue.balance()));
   }
 
   override async fetchPositions(symbols?: Strings, _params: Dict = {}): Promise<Position[]> {
@@ -326,6 +277,34 @@ export class SimExchange extends Exchange {
     );
   }
 
+  // The watch* methods: the venue's pushes in the clock's time, no latency or faults (those are
+  // the REST face's knobs; `silent_streams` silences a stream). Each resolves with what arrived
+  // since the previous call; closing the exchange rejects pending calls.
+
+  override async watchTickers(symbols?: Strings, _params: Dict = {}): Promise<Tickers> {
+    return this.#streams.tickers(symbols ?? undefined);
+  }
+
+  override async watchOHLCVForSymbols(symbolsAndTimeframes: string[][], _since?: Int, _limit?: Int, _params: Dict = {}): Promise<Record<string, Record<string, OHLCV[]>>> {
+    return this.#streams.ohlcv(symbolsAndTimeframes);
+  }
+
+  override async watchOrders(symbol?: Str, _since?: Int, _limit?: Int, _params: Dict = {}): Promise<Order[]> {
+    return this.#streams.orders(symbol ?? undefined);
+  }
+
+  override async watchMyTrades(symbol?: Str, _since?: Int, _limit?: Int, _params: Dict = {}): Promise<Trade[]> {
+    return this.#streams.myTrades(symbol ?? undefined);
+  }
+
+  override async watchBalance(_params: Dict = {}): Promise<Balances> {
+    return this.#streams.balance();
+  }
+
+  override async watchPositions(symbols?: Strings, _since?: Int, _limit?: Int, _params: Dict = {}): Promise<Position[]> {
+    return this.#streams.positions(symbols ?? undefined);
+  }
+
   async #listOrders(method: string, status: SimOrder['status'] | SimOrder['status'][] | undefined, symbol?: Str, since?: Int, limit?: Int): Promise<Order[]> {
     await this.loadMarkets();
     const only = symbol ? this.market(symbol).symbol : undefined;
@@ -396,5 +375,7 @@ export function createSimExchange(knobs: Record<string, unknown>, deps: { clock:
     if ('visibility_delay_ms' in knobs) venue.visibilityDelayMs = k.visibility_delay_ms;
     if ('liquidity_per_step_usd' in knobs) venue.liquidityPerStepUsd = k.liquidity_per_step_usd;
   }
-  return new SimExchange({ clock: deps.clock, venue, seed: k.seed, realism: realismOf(k) });
+  return new SimExchange({
+    clock: deps.clock, venue, seed: k.seed, realism: realismOf(k), streamPushMs: k.stream_push_ms, silentStreams: k.silent_streams,
+  });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SIM_STREAM_NAMES } from './sim-streams.js';
 
 /** Kinds of injected faults. */
 export const FAULT_KINDS = ['exchange_not_available', 'timeout_before', 'timeout_after'] as const;
@@ -31,6 +32,9 @@ const latencySchema = z.union([
   z.strictObject({ fixed: nonNegative.default(0), jitter: nonNegative.default(0) }),
 ]);
 
+/** Streams a test silences: connected, ccxt answers pings, but no data (a stall). */
+const silentStreamsSchema = z.array(z.enum(SIM_STREAM_NAMES));
+
 const rateLimitSchema = z.strictObject({
   capacity: z.number().int().positive(),
   refill_per_sec: z.number().finite().positive(),
@@ -54,6 +58,8 @@ const rateLimitSchema = z.strictObject({
  * | `rate_limit` | token bucket `{capacity, refill_per_sec}`; empty → `RateLimitExceeded` | off |
  * | `faults` | list of `{kind, probability?, calls?: [from, to], methods?}` | [] |
  * | `timeout_delay_ms` | how long a `timeout_*` fault waits before raising | 0 |
+ * | `stream_push_ms` | market data goes to `watch*` callers every this many ms of clock time | 1000 |
+ * | `silent_streams` | streams kept connected but silent (`tickers`, `candles`, `orders`, `trades`, `balance`, `positions`) | [] |
  *
  * Fault `kind` is `exchange_not_available`, `timeout_before` or `timeout_after`. `calls` counts
  * the calls the rule applies to (its `methods`, or all), from 1.
@@ -75,6 +81,8 @@ export const SIM_KNOBS_SCHEMA = z.strictObject({
   timeout_delay_ms: nonNegative.default(0),
   /** Number of perpetuals (the default 40, then synthetic ones), up to 5000. */
   markets: z.number().int().min(1).max(5000).default(40),
+  stream_push_ms: z.number().int().min(10).default(1000),
+  silent_streams: silentStreamsSchema.default([]),
 });
 
 /** Validated knobs, snake_case as in the config. */
@@ -91,6 +99,7 @@ export const SIM_RUNTIME_KNOBS_SCHEMA = z.strictObject({
   rate_limit: rateLimitSchema.nullable().optional(),
   faults: z.array(faultSchema).optional(),
   timeout_delay_ms: nonNegative.optional(),
+  silent_streams: silentStreamsSchema.optional(),
 });
 
 /** One fault rule, validated. */
