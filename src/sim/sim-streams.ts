@@ -197,24 +197,27 @@ export class SimStreams {
     if (!(client instanceof SimWsClient)) return;
     const traded = new Set<string>();
     for (const e of events) {
-      const order = ccxtOrder(this.#ex, e.order);
-      client.push('orders', order);
-      client.push(`orders:${e.order.symbol}`, order);
+      // The venue settles a filled order right after the fill's event: the push says FILLED, as Binance's does.
+      const filled = e.execution === 'TRADE' && e.order.remaining <= 0 && e.order.status === 'open';
+      const order = ccxtOrder(this.#ex, filled ? { ...e.order, status: 'closed' } : e.order);
+      client.push('orders', order, true);
+      client.push(`orders:${e.order.symbol}`, order, true);
       if (e.fill) {
         traded.add(e.order.symbol);
         const trade = ccxtTrade(this.#ex, e.fill);
-        client.push('myTrades', trade);
-        client.push(`myTrades:${e.order.symbol}`, trade);
+        client.push('myTrades', trade, true);
+        client.push(`myTrades:${e.order.symbol}`, trade, true);
       }
     }
-    if (traded.size === 0) return;
-    client.push('balance', ccxtBalance(this.#ex, this.#venue.balance()));
+    if (traded.size === 0) return client.flush();
+    client.push('balance', ccxtBalance(this.#ex, this.#venue.balance()), true);
     const open = new Map(this.#venue.positions([...traded]).map((p) => [p.symbol, p]));
     const now = this.#clock.now();
     for (const symbol of traded) {
       const p = open.get(symbol);
       // A closed position goes out with 0 contracts, as Binance's ACCOUNT_UPDATE sends it.
-      client.push('positions', p ? ccxtPosition(this.#ex, p) : this.#ex.safePosition({ symbol, contracts: 0, timestamp: now, datetime: this.#ex.iso8601(now), hedged: false }));
+      client.push('positions', p ? ccxtPosition(this.#ex, p) : this.#ex.safePosition({ symbol, contracts: 0, timestamp: now, datetime: this.#ex.iso8601(now), hedged: false }), true);
     }
+    client.flush();
   }
 }

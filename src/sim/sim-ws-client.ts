@@ -62,17 +62,20 @@ export class SimWsClient {
     });
   }
 
-  /** Queues an item for `hash`, if subscribed, and wakes its watchers. */
-  push(hash: string, item: unknown): void {
+  /**
+   * Queues an item for `hash`, if subscribed, and wakes its watchers unless `later` (one venue
+   * operation's events go out as one message: then {@link flush} wakes them).
+   */
+  push(hash: string, item: unknown, later = false): void {
     if (!this.#open || !this.subscriptions[hash]) return;
     const buffer = this.#buffers.get(hash) ?? [];
     buffer.push(item);
     if (buffer.length > BUFFER_LIMIT) buffer.splice(0, buffer.length - BUFFER_LIMIT);
     this.#buffers.set(hash, buffer);
-    this.#deliver();
+    if (!later) this.#deliver();
   }
 
-  /** Re-offers every buffered item (after a stream was un-silenced). */
+  /** Offers every buffered item to the waiting watchers. */
   flush(): void {
     this.#deliver();
   }
