@@ -1,0 +1,111 @@
+/**
+ * The engine streams from the in-process sim by default (`exchange.stream: auto`), in virtual
+ * time: prices, candles and order changes arrive by the sim's watch* methods while REST only
+ * reconciles, a silenced stream is caught by the watchdog within its limit, REST takes over
+ * at the task's freq, and the stream comes back when the sim speaks again.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { VirtualClock } from '../../src/core/clock.js';
+import type { Updater } from '../../src/engine/updater.js';
+import type { SimExchange } from '../../src/sim/sim-exchange.js';
+import { startVirtual, virtualUpdater } from '../engine/support.js';
+
+const BTC = 'BTC/USD:USD';
+const ETH = 'ETH/USD:USD';
+
+function sim(u: Updater): SimExchange {
+  return (u.session as unknown as { instance: SimExchange }).instance;
+}
+
+function restCalls(u: Updater, method: string): number {
+  return sim(u).counters().calls[method] ?? 0;
+}
+
+describe('engine streaming from the in-process sim (virtual time)', () => {
+  let updater: Updater | undefined;
+
+  afterEach(async () => {
+    await updater?.stop();
+    updater = undefined;
+  });
+
+  async function start(tasks: Record<string, unknown>, exchange: Record<string, unknown> = {}): Promise<{ u: Updater; clock: VirtualClock }> {
+    const built = await virtualUpdater({
+      exchange: { id: 'sim', seed: 11, ...exchange },
+      class_attributes: { watch_list: [BTC, ETH], last_price: {} },
+      orders: { require_fresh_price: false },
+      tasks,
+    });
+    updater = built.updater;
+    await startVirtual(built.updater, built.clock);
+    return { u: built.updater, clock: built.clock };
+  }
+
+  it('streams prices, candles and fills while REST only reconciles', async () => {
+    const { u, clock } = await start({
+      t_update_tickers: { freq: 10 },
+      t_update_candles: { freq: 60, timeframe: '1m', limit: 50 },
+      t_execute_orders: {},
+      t_update_open_orders: { freq: 120 },
+      t_get_open_orders: { freq: 120 },
+      t_update_balance: { freq: 30 },
+      t_get_open_positions: { freq: 30 },
+    });
+    await clock.advanceUntil(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 30_000);
+    expect(u.streamStats().map((s) => s.name).sort()).toEqual(['balance', 'candles', 'orders', 'positions', 'tickers']);
+    await clock.advanceUntil(() => u.state.meta('last_price')?.source === 'ws', 30_000);
+    expect(Object.keys(u.state.get<Record<string, number>>('last_price')).sort()).toEqual([BTC, ETH]);
+
+    // Ten minutes of healthy streams: tickers polled at their reconcile period (10 × freq), not every 10 s.
+    const tickersBefore = restCalls(u, 'fetchTickers') + restCalls(u, 'fetchTicker');
+    await clock.advance(600_000);
+    const tickerReads = restCalls(u, 'fetchTickers') + restCalls(u, 'fetchTicker') - tickersBefore;
+    expect(tickerReads).toBeGreaterThan(0);
+    expect(tickerReads).toBeLessThanOrEqual(7);
+    expect(u.state.get<Record<string, number>>('last_price')[BTC]).toBe((await sim(u).fetchTicker(BTC)).last);
+    // The candle window follows the stream: its last row is the sim's current candle.
+    const candles = u.state.get<Record<string, number[][]>>('ohlcs');
+    expect(candles[BTC]!.at(-1)).toEqual((await sim(u).fetchOHLCV(BTC, '1m', undefined, 1)).at(-1));
+    expect(u.state.meta('ohlcs')?.source).toBe('ws');
+
+    // A market order's fill reaches the order book by the user stream, not by a REST pass (freq 120).
+    const fetchOrderBefore = restCalls(u, 'fetchOrder') + restCalls(u, 'fetchOpenOrders');
+    u.pendingOrders.push({ symbol: ETH, side: 'buy', amount: 0.1, tag: 'taker-1' });
+    await clock.advanceUntil(() => u.orders.orders.some((o) => o.symbol === ETH && o.status === 'closed'), 5_000, 10);
+    expect(u.orders.orders.find((o) => o.symbol === ETH)?.filled).toBe(0.1);
+    expect(restCalls(u, 'fetchOrder') + restCalls(u, 'fetchOpenOrders')).toBe(fetchOrderBefore);
+    expect(u.journal.counts()).toMatchObject({ closed: 1 });
+  });
+
+  it('a silenced stream is caught within stall_after_secs + 1 s, REST takes over at freq, and the stream recovers', async () => {
+    const { u, clock } = await start({ t_update_tickers: { freq: 5, stall_after_secs: 3 } });
+    await clock.advanceUntil(() => u.streamStats()[0]?.fresh === true && u.state.meta('last_price')?.source === 'ws', 30_000);
+    sim(u).setKnobs({ silent_streams: ['tickers'] });
+    const silencedAt = clock.now();
+    await clock.advanceUntil(() => (u.streamStats()[0]?.stalls ?? 0) === 1, 10_000, 50);
+    // Silence counts from the last message (at most a push period before the knob), checks every 750 ms.
+    expect(clock.now() - silencedAt).toBeLessThanOrEqual(3_000 + 1_000);
+    expect(u.streamStats()[0]?.fresh).toBe(false);
+
+    // While the sim stays silent, REST keeps the price fresh at the task's freq.
+    const before = restCalls(u, 'fetchTickers') + restCalls(u, 'fetchTicker');
+    await clock.advance(30_000);
+    const polled = restCalls(u, 'fetchTickers') + restCalls(u, 'fetchTicker') - before;
+    expect(polled).toBeGreaterThanOrEqual(5);
+    expect(u.state.meta('last_price')?.source).not.toBe('ws');
+    expect(u.streamStats()[0]!.stalls).toBeGreaterThanOrEqual(1);
+
+    sim(u).setKnobs({ silent_streams: [] });
+    await clock.advanceUntil(() => u.streamStats()[0]?.fresh === true, 60_000);
+    await clock.advanceUntil(() => u.state.meta('last_price')?.source === 'ws', 30_000);
+    expect(u.streamStats()[0]!.reconnects).toBeGreaterThan(0);
+  });
+
+  it('stream: off polls the sim as before', async () => {
+    const { u, clock } = await start({ t_update_tickers: { freq: 10 } }, { stream: 'off' });
+    await clock.advance(60_000);
+    expect(u.streamStats()).toEqual([]);
+    expect(u.state.meta('last_price')?.source).not.toBe('ws');
+    expect(restCalls(u, 'fetchTickers') + restCalls(u, 'fetchTicker')).toBeGreaterThanOrEqual(6);
+  });
+});
