@@ -1,4 +1,6 @@
 import type { Balances, Exchange, Order, Position } from 'ccxt';
+import type { TaskConfig } from '../config/types.js';
+import { outAttr, stringOption } from '../tasks/attr.js';
 import type { CcxtOrderLike } from '../orders/order.js';
 import type { StreamSpec } from './stream-loop.js';
 import { WS_SOURCE, type StreamContext } from './stream-context.js';
@@ -71,11 +73,16 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
 }
 
 /**
- * A pushed account value (balance, positions): a push triggers the task's REST read at once
- * (pushes arriving meanwhile are coalesced, at most one read a second), so the value keeps its REST shape (Binance pushes only the wallet balance, not equity
- * or free margin) while it follows the account within a round trip instead of a period.
+ * A pushed account value (balance, positions). Positions are applied from the push itself (a
+ * closed one leaves, an open one updates its contracts, side, entry and PnL over the REST
+ * shape it had), so a fill costs no REST read; REST only reconciles at the task's period. A
+ * balance is applied directly when the push is complete (free and total of the task's
+ * currency); Binance pushes only the wallet balance, so there a push triggers the task's REST
+ * read at once (pushes arriving meanwhile are coalesced, at most one read a second), which keeps
+ * the REST shape (equity, free margin) while following the account within a round trip.
  */
-export function accountPushStream(ctx: StreamContext, name: 'balance' | 'positions', taskName: string): StreamSpec<Balances | Position[]> {
+export function accountPushStream(ctx: StreamContext, name: 'balance' | 'positions', task: TaskConfig): StreamSpec<Balances | Position[]> {
+  const taskName = task.name;
   let running: Promise<void> | null = null;
   let again = false;
   const refresh = (): void => {
@@ -98,14 +105,45 @@ export function accountPushStream(ctx: StreamContext, name: 'balance' | 'positio
       running = null;
     });
   };
+  const apply = name === 'positions'
+    ? (data: Balances | Position[]) => applyPositions(ctx, outAttr(task, 'positions'), data as Position[])
+    : (data: Balances | Position[]) => {
+      if (!applyBalance(ctx, stringOption(task, 'currency', 'USD'), data as Balances)) refresh();
+    };
   return {
     name,
     watch: (ex: Exchange) => (name === 'balance' ? ex.watchBalance() : ex.watchPositions()),
-    apply: () => refresh(),
+    apply,
     gapFill: () => ctx.runTask(taskName),
     ownsClient: (url) => isPrivateClient(url),
     isStalled: () => false,
     readyWithoutData: true,
     onError: (ex) => forgetListenKey(ex),
   };
+}
+
+/** Merges pushed positions into `{symbol: position}` (what `t_get_open_positions` keeps). */
+function applyPositions(ctx: StreamContext, attr: string, pushed: readonly Position[]): void {
+  const held = { ...(ctx.state.get<Record<string, Position> | null>(attr) ?? {}) };
+  for (const p of pushed) {
+    if (typeof p.symbol !== 'string') continue;
+    const contracts = Math.abs(p.contracts ?? 0);
+    if (!(contracts > 0)) {
+      delete held[p.symbol];
+      continue;
+    }
+    const defined = Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined && v !== null)) as Partial<Position>;
+    held[p.symbol] = { ...(held[p.symbol] ?? {}), ...defined, contracts } as Position;
+  }
+  ctx.state.set(attr, held, WS_SOURCE);
+}
+
+/** Applies a complete pushed balance (`t_update_balance`'s attributes); false when it is not complete. */
+function applyBalance(ctx: StreamContext, currency: string, b: Balances): boolean {
+  const total = (b.total as unknown as Record<string, unknown> | undefined)?.[currency];
+  const free = (b.free as unknown as Record<string, unknown> | undefined)?.[currency];
+  if (typeof total !== 'number' || typeof free !== 'number' || !Number.isFinite(total) || !Number.isFinite(free)) return false;
+  ctx.state.set('total_capital', total, WS_SOURCE);
+  ctx.state.set('free_capital', free, WS_SOURCE);
+  return true;
 }

@@ -96,9 +96,9 @@ export class StreamManager {
       this.#add(ordersStream(ctx, withoutUndefined(names)), orderTasks);
     }
     const balance = first('t_update_balance');
-    if (balance) this.#add(accountPushStream(ctx, 'balance', balance.name), kinds('t_update_balance'));
+    if (balance) this.#add(accountPushStream(ctx, 'balance', balance), kinds('t_update_balance'));
     const positions = first('t_get_open_positions');
-    if (positions) this.#add(accountPushStream(ctx, 'positions', positions.name), kinds('t_get_open_positions'));
+    if (positions) this.#add(accountPushStream(ctx, 'positions', positions), kinds('t_get_open_positions'));
   }
 
   #add<T>(spec: StreamSpec<T>, tasks: readonly TaskConfig[]): StreamLoop<T> | undefined {

@@ -69,12 +69,23 @@ describe('engine streaming from the in-process sim (virtual time)', () => {
     expect(u.state.meta('ohlcs')?.source).toBe('ws');
 
     // A market order's fill reaches the order book by the user stream, not by a REST pass (freq 120).
+    // (Away from the account tasks' reconcile passes, due every 300 s.)
+    await clock.advance(15_000);
     const fetchOrderBefore = restCalls(u, 'fetchOrder') + restCalls(u, 'fetchOpenOrders');
+    const accountReadsBefore = restCalls(u, 'fetchBalance') + restCalls(u, 'fetchPositions');
     u.pendingOrders.push({ symbol: ETH, side: 'buy', amount: 0.1, tag: 'taker-1' });
     await clock.advanceUntil(() => u.orders.orders.some((o) => o.symbol === ETH && o.status === 'closed'), 5_000, 10);
     expect(u.orders.orders.find((o) => o.symbol === ETH)?.filled).toBe(0.1);
     expect(restCalls(u, 'fetchOrder') + restCalls(u, 'fetchOpenOrders')).toBe(fetchOrderBefore);
     expect(u.journal.counts()).toMatchObject({ closed: 1 });
+    // Positions and balance come from the push itself: the fill cost no account REST read.
+    await clock.advanceUntil(() => u.state.get<Record<string, { contracts: number }>>('positions')[ETH]?.contracts === 0.1, 5_000, 10);
+    expect(u.state.meta('positions')?.source).toBe('ws');
+    const accountReads = restCalls(u, 'fetchBalance') + restCalls(u, 'fetchPositions');
+    const balance = await sim(u).fetchBalance();
+    expect(u.state.get<number>('free_capital')).toBe(balance['USD']!.free);
+    expect(u.state.meta('free_capital')?.source).toBe('ws');
+    expect(accountReads).toBe(accountReadsBefore);
   });
 
   it('a silenced stream is caught within stall_after_secs + 1 s, REST takes over at freq, and the stream recovers', async () => {
