@@ -1,14 +1,16 @@
 /**
  * `npm run bench:streaming`: streaming against polling, measured in the same run.
  *
- *   tsx bench/streaming.ts [--secs 60] [--smoke]
+ *   tsx bench/streaming.ts [--secs 60] [--warmup 70] [--smoke]
  *
  * 1. Latency and REST weight at 40 and 500 markets: two sim-servers with the same seed, one
  *    Updater streaming (`stream: on`) and one polling (`stream: off`), both with the seed's
  *    periods (tickers 10 s, candles 60 s × 1000, balance/positions/open orders 30 s), side by
  *    side for `--secs`. Event → state latency of a price change (from the 10 s step at which the
  *    venue's price changes to the state write) and of a fill (from the venue's fill event to the
- *    order manager's `filled`); REST weight per minute from each session's rate budget.
+ *    order manager's `filled`); REST weight per minute from each session's rate budget. Both are
+ *    measured after `--warmup` seconds (default 70: past every task's first pass and the first
+ *    candle period), so the window is the steady state, not the start-up.
  * 2. Memory and CPU per minute of a streaming Updater at 40, 500 and 2000 markets (server and
  *    engine share the process, so the figures cover both).
  *
@@ -64,7 +66,7 @@ function seedLikeConfig(server: SimServer, stream: 'on' | 'off', watchList: stri
   };
 }
 
-async function runArm(mode: 'stream' | 'poll', markets: number, secs: number): Promise<ArmResult> {
+async function runArm(mode: 'stream' | 'poll', markets: number, secs: number, warmupSecs: number): Promise<ArmResult> {
   const server = await startSimServer({ port: 0, seed: 77, markets, clock: new SystemClock() });
   const swaps = server.venue.listMarkets().filter((m) => m.type === 'swap');
   // The seed's filter: 24 h volume of at least 2 M USD.
@@ -85,13 +87,34 @@ async function runArm(mode: 'stream' | 'poll', markets: number, secs: number): P
     await updater.start();
     const session = updater.session as ManagedExchangeSession;
     const weight = (): number => Object.values(session.budget.stats().byPriority).reduce((n, p) => n + p.grantedWeight, 0);
-    // Warm-up: first REST passes, streams subscribed.
-    await sleep(3_000);
+    // The strategy: every 2 s, a buy just under the touch on four symbols; most fill at the
+    // next price step, when the venue's matching reaches them. It runs through the warm-up too,
+    // so the measured window starts in the steady state, not with a first burst of fills.
+    let i = 0;
+    let measuring = false;
+    let stop = false;
+    const strategy = (async () => {
+      while (!stop) {
+        for (let k = 0; k < 4; k++) {
+          const symbol = watchList[(i * 4 + k) % watchList.length]!;
+          const m = server.venue.market(symbol);
+          const last = server.venue.ticker(symbol).last;
+          const price = Number((Math.floor((last * 0.9998) / m.tickSize) * m.tickSize).toFixed(10));
+          const amount = Math.max(m.minAmount, Math.ceil(8 / price / m.lotSize) * m.lotSize);
+          updater.pendingOrders.push([`b${mode}${i}-${k}`, Number(amount.toFixed(10)), price, 'buy', symbol]);
+        }
+        i++;
+        await sleep(2_000);
+      }
+    })();
+    // Warm-up: first REST passes and the first candle period, streams subscribed.
+    await sleep(warmupSecs * 1000);
+    measuring = true;
     const startWeight = weight();
     const startedAt = Date.now();
     const lastSeen = new Map<string, number>();
     updater.state.on('change', (change) => {
-      if (change.name !== 'last_price') return;
+      if (!measuring || change.name !== 'last_price') return;
       const prices = change.value as Record<string, number>;
       const now = Date.now();
       for (const [symbol, price] of Object.entries(prices)) {
@@ -101,27 +124,16 @@ async function runArm(mode: 'stream' | 'poll', markets: number, secs: number): P
       }
     });
     updater.orders.on('filled', (order) => {
+      if (!measuring) return;
       const at = order.id === null ? undefined : fillEvents.get(order.id);
       if (at !== undefined) {
         fillMs.push(Date.now() - at);
         fillEvents.delete(order.id!);
       }
     });
-    // The strategy: every 2 s, a buy just under the touch on four symbols; most fill at the
-    // next price step, when the venue's matching reaches them.
-    let i = 0;
-    while (Date.now() - startedAt < secs * 1000) {
-      for (let k = 0; k < 4; k++) {
-        const symbol = watchList[(i * 4 + k) % watchList.length]!;
-        const m = server.venue.market(symbol);
-        const last = server.venue.ticker(symbol).last;
-        const price = Number((Math.floor((last * 0.9998) / m.tickSize) * m.tickSize).toFixed(10));
-        const amount = Math.max(m.minAmount, Math.ceil(8 / price / m.lotSize) * m.lotSize);
-        updater.pendingOrders.push([`b${mode}${i}-${k}`, Number(amount.toFixed(10)), price, 'buy', symbol]);
-      }
-      i++;
-      await sleep(2_000);
-    }
+    await sleep(secs * 1000);
+    stop = true;
+    await strategy;
     const minutes = (Date.now() - startedAt) / 60_000;
     return { mode, markets, watchList: watchList.length, priceMs, fillMs, weightPerMin: (weight() - startWeight) / minutes };
   } finally {
@@ -159,15 +171,16 @@ async function resources(markets: number, secs: number): Promise<{ markets: numb
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { secs: { type: 'string' }, smoke: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { secs: { type: 'string' }, warmup: { type: 'string' }, smoke: { type: 'boolean', default: false } } });
   const secs = values.smoke ? 8 : Number(values.secs ?? 60);
+  const warmup = values.smoke ? 3 : Number(values.warmup ?? 70);
   const lines: string[] = [];
-  lines.push(`Streaming vs polling, ${secs} s per arm, seed periods (tickers 10 s, candles 60 s × 1000, account 30 s).`, '');
+  lines.push(`Streaming vs polling, ${secs} s per arm measured after a ${warmup} s warm-up, seed periods (tickers 10 s, candles 60 s × 1000, account 30 s).`, '');
   lines.push('| markets | watch list | mode | price p50 ms | price p99 ms | fill p50 ms | fill p99 ms | fills | REST weight/min |');
   lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const ratios: string[] = [];
   for (const markets of [40, 500]) {
-    const [stream, poll] = await Promise.all([runArm('stream', markets, secs), runArm('poll', markets, secs)]);
+    const [stream, poll] = await Promise.all([runArm('stream', markets, secs, warmup), runArm('poll', markets, secs, warmup)]);
     for (const r of [stream, poll]) {
       lines.push(`| ${r.markets} | ${r.watchList} | ${r.mode} | ${fmt(pct(r.priceMs, 50))} | ${fmt(pct(r.priceMs, 99))} | ${fmt(pct(r.fillMs, 50))} | ${fmt(pct(r.fillMs, 99))} | ${r.fillMs.length} | ${fmt(r.weightPerMin)} |`);
     }
