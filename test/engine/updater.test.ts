@@ -36,7 +36,8 @@ afterEach(async () => {
 describe('Updater', () => {
   it('start() resolves after the init update and sets first_update', async () => {
     const { updater, clock } = await virtualUpdater(
-      config({}, {
+      // The periodic REST pass's write is the subject (a stream's could come first).
+      config({ exchange: { id: 'sim', stream: 'off' } }, {
         t_update_tickers: { name: 'update_tickers', freq: 10, max_age_secs: 3600 },
         t_init_update: {
           name: 'init',
@@ -128,7 +129,8 @@ describe('Updater', () => {
   });
 
   it('marks a task down when what it feeds goes stale, notifies once, and once on recovery', async () => {
-    const { updater, clock, notifier } = await virtualUpdater(config());
+    // Failing REST passes are the subject: a healthy ticker stream would keep the prices fresh.
+    const { updater, clock, notifier } = await virtualUpdater(config({ exchange: { id: 'sim', stream: 'off' } }));
     current = updater;
     await startVirtual(updater, clock);
     await clock.advance(15_000);
@@ -187,7 +189,8 @@ describe('Updater', () => {
   });
 
   it('rebuilds the exchange session when a task keeps failing with network errors', async () => {
-    const { updater, clock } = await virtualUpdater(config());
+    // REST faults are the subject: while streams are healthy, REST passes are skipped.
+    const { updater, clock } = await virtualUpdater(config({ exchange: { id: 'sim', stream: 'off' } }));
     current = updater;
     await startVirtual(updater, clock);
     const first = sim(updater);

@@ -30,6 +30,8 @@ describe('mergeCandles', () => {
 describe('t_update_candles', () => {
   it('fills the window once, then fetches only what is new', async () => {
     const { updater, clock } = await virtualUpdater({
+      // The REST pass is the subject: with the candle stream healthy, REST would only reconcile.
+      exchange: { id: 'sim', stream: 'off' },
       class_attributes: { watch_list: ['BTC/USD:USD', 'ETH/USD:USD'], ohlcs: {} },
       tasks: { t_update_candles: { name: 'candles', freq: 60, timeframe: '1m', limit: 300 } },
     });
