@@ -3,6 +3,8 @@ import type { StatusEvent, StatusSource } from './types.js';
 
 interface Progress {
   sentAt: number | null;
+  /** Finished: later events of the order are ignored. */
+  done: boolean;
   ackedAt: number | null;
   filled: boolean;
 }
@@ -37,9 +39,11 @@ export class EventMetricsRecorder {
     }
     if (event.type !== 'order') return;
     let p = this.#orders.get(event.clientOrderId);
+    // A finished order's late news (a REST answer after the stream's fill, or the reverse) is not a second order.
+    if (p?.done) return;
     if (!p) {
       if (event.id !== null && event.submittedAt == null) return; // adopted: never queued by us
-      p = { sentAt: null, ackedAt: null, filled: false };
+      p = { sentAt: null, ackedAt: null, filled: false, done: false };
       this.#orders.set(event.clientOrderId, p);
       if (this.#orders.size > MAX_TRACKED) this.#orders.delete(this.#orders.keys().next().value as string);
     }
@@ -55,6 +59,7 @@ export class EventMetricsRecorder {
       p.filled = true;
       this.#metrics.latency('acked_to_first_fill', event.at - p.ackedAt);
     }
-    if (['closed', 'canceled', 'rejected', 'expired', 'failed'].includes(event.status)) this.#orders.delete(event.clientOrderId);
+    // Kept (bounded by MAX_TRACKED) rather than forgotten, so later news of it is recognised.
+    if (['closed', 'canceled', 'rejected', 'expired', 'failed'].includes(event.status)) p.done = true;
   }
 }
