@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { VirtualClock } from '../../src/core/clock.js';
 import type { Updater } from '../../src/engine/updater.js';
 import type { SimExchange } from '../../src/sim/sim-exchange.js';
-import { startVirtual, virtualUpdater } from '../engine/support.js';
+import { startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 const BTC = 'BTC/USD:USD';
 const ETH = 'ETH/USD:USD';
