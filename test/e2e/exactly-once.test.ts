@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/core/clock.js';
 import { OrderJournal } from '../../src/orders/journal.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { runStrategyProcess, type StrategyRun } from '../support/strategy-process.js';
 
 /**
  * Issue 5's proof: 500 orders queued by a strategy process (the real Updater) against a separate
@@ -22,32 +22,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  killed: boolean;
-  done: { open: string[]; isOpen: string[]; stats: Record<string, unknown> } | null;
-  output: string;
-}
+type Run = StrategyRun<{ open: string[]; isOpen: string[]; stats: Record<string, unknown> }>;
 
 function runStrategy(url: string, journal: string, killAfterMs: number | null): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/strategy.ts'), url, journal, String(TOTAL)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  let armed = false;
-  return new Promise((resolve) => {
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-      if (killAfterMs !== null && !armed && output.includes('started')) {
-        armed = true;
-        setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('exit', (_code, signal) => {
-      const line = output.split('\n').find((l) => l.startsWith('done '));
-      resolve({ killed: signal === 'SIGKILL', done: line ? (JSON.parse(line.slice(5)) as Run['done']) : null, output });
-    });
-  });
+  return runStrategyProcess(join(import.meta.dirname, 'fixtures/strategy.ts'), [url, journal, String(TOTAL)], killAfterMs);
 }
 
 /** Deterministic "random" kill points: a small LCG over a fixed seed. */
