@@ -27,6 +27,8 @@ export class Account {
   #wallet: number;
   readonly #positions = new Map<string, Holding>();
   readonly #assets = new Map<string, number>();
+  /** Realised PnL (before fees) per swap symbol since the start, as Binance's `cr`. */
+  readonly #realized = new Map<string, number>();
   readonly #leverage: number;
 
   /** @param leverage - applied to every swap market, capped by the market's maximum. */
@@ -99,9 +101,20 @@ export class Account {
       else if (Math.sign(h.contracts) === Math.sign(signed)) h.entryPrice = price;
     }
     this.#wallet += realizedPnl;
+    this.#realized.set(market.symbol, (this.#realized.get(market.symbol) ?? 0) + realizedPnl);
     if (h.contracts === 0) this.#positions.delete(market.symbol);
     else this.#positions.set(market.symbol, h);
     return { fee, realizedPnl };
+  }
+
+  /** Realised PnL (before fees) of a swap symbol since the start; 0 if it never closed any. */
+  realizedPnlOf(symbol: string): number {
+    return this.#realized.get(symbol) ?? 0;
+  }
+
+  /** Moves the wallet by `delta` USD without any order (funding, a transfer). */
+  adjustWallet(delta: number): void {
+    this.#wallet += delta;
   }
 
   /** Open positions valued at the current marks. */

@@ -106,7 +106,7 @@ export function placeOrder(deps: OrderEntryDeps, market: SimMarket, request: Pla
 
 /**
  * Modifies an open limit order in place, as Binance's `PUT /fapi/v1/order` does: same id and
- * client id, new price and/or total amount. A new amount at or below what already filled
+ * client id, new price and/or total amount, reported as an `AMENDMENT` order event. A new amount at or below what already filled
  * cancels the order; a new price at or through the touch takes what it can at once as taker and
  * the rest keeps resting. Throws `order_not_open` or `invalid_order`.
  */
@@ -124,7 +124,8 @@ export function amendOrder(deps: OrderEntryDeps, market: SimMarket, order: SimOr
   order.price = price;
   order.amount = amount;
   order.remaining = cleanNumber(amount - order.filled);
-  order.lastUpdateTimestamp = now;
+  // Binance pushes the modification (execution type AMENDMENT) before any fill it causes.
+  deps.orders.amended(order, now);
   const touch = deps.touch(market);
   const crossing = order.side === 'buy' ? price >= touch.ask : price <= touch.bid;
   if (crossing) {

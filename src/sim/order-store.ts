@@ -1,10 +1,10 @@
 import { SimError } from './sim-error.js';
 import type { ListOrdersQuery, OrderRef, SimOrder, SimOrderStatus } from './venue-types.js';
 
-/** Binance's rule for client order ids; the in-process face keeps it so both faces agree. */
-/** Told of an order's creation, cancel or expiry. */
-export type OrderChangeListener = (execution: 'NEW' | 'CANCELED' | 'EXPIRED', order: SimOrder, at: number) => void;
+/** Told of an order's creation, amendment, cancel or expiry. */
+export type OrderChangeListener = (execution: 'NEW' | 'AMENDMENT' | 'CANCELED' | 'EXPIRED', order: SimOrder, at: number) => void;
 
+/** Binance's rule for client order ids; the in-process face keeps it so both faces agree. */
 const CLIENT_ID_PATTERN = /^[.A-Z:/a-z0-9_-]{1,36}$/;
 
 /**
@@ -21,7 +21,7 @@ export class OrderStore {
   /** @param firstId - the first numeric id handed out. */
   readonly #onChange: OrderChangeListener | undefined;
 
-  /** @param onChange - told of every new, canceled and expired order (fills are the venue's to report) */
+  /** @param onChange - told of every new, amended, canceled and expired order (fills are the venue's to report) */
   constructor(firstId: number, onChange?: OrderChangeListener) {
     this.#nextId = firstId;
     this.#onChange = onChange;
@@ -59,6 +59,12 @@ export class OrderStore {
     if (status !== 'open') this.#open.delete(order);
     if (status === 'canceled') this.#onChange?.('CANCELED', order, now);
     if (status === 'expired') this.#onChange?.('EXPIRED', order, now);
+  }
+
+  /** Records that the caller modified an open order in place (new price and/or amount). */
+  amended(order: SimOrder, now: number): void {
+    order.lastUpdateTimestamp = now;
+    this.#onChange?.('AMENDMENT', order, now);
   }
 
   /** The live order (not a copy), or undefined. */

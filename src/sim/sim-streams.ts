@@ -120,7 +120,14 @@ export class SimStreams {
   async #user(hash: string): Promise<unknown[]> {
     await this.#ex.loadMarkets();
     const client = this.#client(PRIVATE_URL);
-    this.#unsubscribeFeed ??= this.#venue.feed.subscribe((events) => this.#userEvents(events));
+    if (!this.#unsubscribeFeed) {
+      const offOrders = this.#venue.feed.subscribe((events) => this.#userEvents(events));
+      const offWallet = this.#venue.feed.subscribeWallet(() => this.#walletEvent());
+      this.#unsubscribeFeed = () => {
+        offOrders();
+        offWallet();
+      };
+    }
     return client.watch(hash);
   }
 
@@ -190,6 +197,12 @@ export class SimStreams {
     // The finished candle too, so a watcher never misses a candle's end across a rollover.
     const rows = this.#venue.candles(symbol, timeframe, undefined, 2) as OHLCV[];
     client.push(hash, { symbol, timeframe, rows } satisfies CandleItem);
+  }
+
+  /** A wallet change no order made (funding, a transfer): a balance push, positions untouched. */
+  #walletEvent(): void {
+    const client = this.#ex.clients[PRIVATE_URL] as unknown;
+    if (client instanceof SimWsClient) client.push('balance', ccxtBalance(this.#ex, this.#venue.balance()));
   }
 
   #userEvents(events: readonly SimOrderEvent[]): void {

@@ -1,8 +1,8 @@
 import { copyOrder } from './order-store.js';
 import type { SimFill, SimOrder } from './venue-types.js';
 
-/** What happened to an order, in Binance's execution-type words. */
-export type SimExecution = 'NEW' | 'TRADE' | 'CANCELED' | 'EXPIRED';
+/** What happened to an order, in Binance's execution-type words (`AMENDMENT`: modified in place). */
+export type SimExecution = 'NEW' | 'TRADE' | 'CANCELED' | 'EXPIRED' | 'AMENDMENT';
 
 /** One change of one order, with the order as it was right after the change. */
 export interface SimOrderEvent {
@@ -15,26 +15,52 @@ export interface SimOrderEvent {
   readonly at: number;
 }
 
+/** Why the wallet moved without an order, in Binance's `ACCOUNT_UPDATE` reason words (`a.m`). */
+export const SIM_WALLET_REASONS = ['FUNDING_FEE', 'DEPOSIT', 'WITHDRAW', 'ADJUSTMENT', 'ADMIN_DEPOSIT', 'ADMIN_WITHDRAW'] as const;
+/** One of {@link SIM_WALLET_REASONS}. */
+export type SimWalletReason = (typeof SIM_WALLET_REASONS)[number];
+
+/** A wallet change that no order made (a funding fee, a transfer): positions are untouched. */
+export interface SimWalletEvent {
+  readonly reason: SimWalletReason;
+  /** The change in USD (negative: paid out). */
+  readonly delta: number;
+  /** The USD wallet balance right after the change. */
+  readonly wallet: number;
+  /** Venue time of the change. */
+  readonly at: number;
+}
+
 /** Receives a batch of order events, oldest first. */
 export type SimOrderListener = (events: readonly SimOrderEvent[]) => void;
+/** Receives one wallet change. */
+export type SimWalletListener = (event: SimWalletEvent) => void;
 
 /**
- * The venue's push side: every order change (new, fill, cancel, expiry) in the order it happened.
- * Listeners get the events of one venue operation as a batch, a microtask later, so a listener
- * may call the venue again (the venue is never re-entered while it walks its price steps).
+ * The venue's push side: every order change (new, amendment, fill, cancel, expiry) in the order
+ * it happened, and wallet changes no order made. Listeners get the events of one venue operation
+ * as a batch, a microtask later, so a listener may call the venue again (the venue is never
+ * re-entered while it walks its price steps).
  */
 export class VenueFeed {
   readonly #listeners = new Set<SimOrderListener>();
+  readonly #walletListeners = new Set<SimWalletListener>();
   #pending: SimOrderEvent[] = [];
   #scheduled = false;
 
-  /** Adds a listener; the returned function removes it. */
+  /** Adds a listener of order events; the returned function removes it. */
   subscribe(listener: SimOrderListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
-  /** How many listeners are attached. */
+  /** Adds a listener of wallet changes; the returned function removes it. */
+  subscribeWallet(listener: SimWalletListener): () => void {
+    this.#walletListeners.add(listener);
+    return () => this.#walletListeners.delete(listener);
+  }
+
+  /** How many order listeners are attached. */
   get listenerCount(): number {
     return this.#listeners.size;
   }
@@ -46,6 +72,15 @@ export class VenueFeed {
     if (this.#scheduled) return;
     this.#scheduled = true;
     queueMicrotask(() => this.#flush());
+  }
+
+  /** Records one wallet change; listeners hear of it a microtask later. */
+  emitWallet(event: SimWalletEvent): void {
+    if (this.#walletListeners.size === 0) return;
+    const copy = { ...event };
+    queueMicrotask(() => {
+      for (const listener of this.#walletListeners) listener(copy);
+    });
   }
 
   #flush(): void {

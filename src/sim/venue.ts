@@ -10,7 +10,7 @@ import { SimError } from './sim-error.js';
 import { candleRows } from './candle-window.js';
 import { tickerOf, touchOf, type Touch } from './ticker.js';
 import { buildMarkets, defaultUniverse } from './universe.js';
-import { VenueFeed } from './venue-feed.js';
+import { VenueFeed, type SimWalletReason } from './venue-feed.js';
 import type { SimVenueCounters, SimVenueOptions } from './venue-options.js';
 import {
   type ListOrdersQuery,
@@ -162,6 +162,24 @@ export class SimVenue {
     if (!symbols) return all;
     const wanted = new Set(symbols.map((s) => this.#market(s).symbol));
     return all.filter((p) => wanted.has(p.symbol));
+  }
+
+  /** Realised PnL (before fees) of a swap symbol since the venue started: Binance's `cr`. */
+  realizedPnl(symbol: string): number {
+    return this.#account.realizedPnlOf(this.#market(symbol).symbol);
+  }
+
+  /**
+   * Moves the wallet by `deltaUsd` without any order, as a funding fee or a transfer does, and
+   * pushes the change (a wallet-only `ACCOUNT_UPDATE` on Binance). Returns the new balance.
+   */
+  adjustWallet(deltaUsd: number, reason: SimWalletReason): SimBalance {
+    if (!Number.isFinite(deltaUsd)) throw new SimError('bad_request', `wallet change must be a finite number, not ${deltaUsd}`);
+    this.#sync();
+    this.#account.adjustWallet(deltaUsd);
+    const balance = this.#balance();
+    this.feed.emitWallet({ reason, delta: deltaUsd, wallet: balance.wallet, at: this.#clock.now() });
+    return balance;
   }
 
   /**

@@ -3,65 +3,10 @@
  * its websocket faults, switched at run time through the admin route.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { VirtualClock } from '../../src/core/clock.js';
 import { DEFAULT_SIM_API_KEY, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import { rawRequest } from './fixtures/sim-client.js';
-
-/** A raw websocket client that records every message. */
-class Probe {
-  readonly messages: unknown[] = [];
-  readonly ws: WebSocket;
-  closeCode: number | undefined;
-
-  private constructor(ws: WebSocket) {
-    this.ws = ws;
-    ws.on('message', (data) => this.messages.push(JSON.parse(String(data))));
-    ws.on('close', (code) => {
-      this.closeCode = code;
-    });
-  }
-
-  static open(url: string): Promise<Probe> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
-      const probe = new Probe(ws);
-      ws.once('open', () => resolve(probe));
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-      ws.once('error', reject);
-    });
-  }
-
-  send(body: unknown): void {
-    this.ws.send(JSON.stringify(body));
-  }
-
-  /** Waits for the first recorded message matching `test` (up to `ms`). */
-  async next(test: (m: Record<string, unknown>) => boolean, ms = 3_000): Promise<Record<string, unknown>> {
-    const until = Date.now() + ms;
-    for (;;) {
-      const found = this.messages.find((m) => typeof m === 'object' && m !== null && test(m as Record<string, unknown>));
-      if (found) return found as Record<string, unknown>;
-      if (Date.now() > until) throw new Error(`no matching message within ${ms} ms`);
-      await sleep(20);
-    }
-  }
-
-  closed(ms = 3_000): Promise<number> {
-    if (this.closeCode !== undefined) return Promise.resolve(this.closeCode);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('still open')), ms);
-      this.ws.once('close', (code) => {
-        clearTimeout(timer);
-        resolve(code);
-      });
-    });
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+import { Probe, sleep } from './fixtures/ws-probe.js';
 
 describe('sim-server websocket dialect and faults', () => {
   let server: SimServer;

@@ -109,6 +109,34 @@ describe('SimExchange watch* methods', () => {
     await ex.close();
   });
 
+  it('watchOrders reflects an amend (editOrder): the order with its new price and amount, still open', async () => {
+    const { clock, ex } = make();
+    await ex.loadMarkets();
+    const last = (await ex.fetchTicker(ETH)).last!;
+    const price = Number(ex.priceToPrecision(ETH, last * 0.8));
+    const placed = await ex.createOrder(ETH, 'limit', 'buy', 0.1, price, { clientOrderId: 'a-1' });
+    const watching = ex.watchOrders(ETH);
+    await clock.advance(10);
+    const lower = Number(ex.priceToPrecision(ETH, price * 0.99));
+    await ex.editOrder(placed.id!, ETH, 'limit', 'buy', 0.2, lower);
+    const seen = (await settle(clock, watching)).filter((o) => o.id === placed.id);
+    expect(seen.at(-1)).toMatchObject({ clientOrderId: 'a-1', price: lower, amount: 0.2, remaining: 0.2, status: 'open' });
+    await ex.close();
+  });
+
+  it('watchBalance gets a wallet change no order made (a funding fee), equal to fetchBalance', async () => {
+    const { clock, ex } = make();
+    await ex.loadMarkets();
+    const before = (await ex.fetchBalance())['USD']!.total!;
+    const balance = ex.watchBalance();
+    await clock.advance(10);
+    ex.getVenue().adjustWallet(-2.5, 'FUNDING_FEE');
+    const pushed = await settle(clock, balance);
+    expect(pushed['USD']!.total).toBeCloseTo(before - 2.5, 8);
+    expect(pushed['USD']).toEqual((await ex.fetchBalance())['USD']);
+    await ex.close();
+  });
+
   it('silent_streams keeps a stream connected but silent, and un-silencing delivers what was held', async () => {
     const { clock, ex } = make({ silent_streams: ['tickers'] });
     let got = false;

@@ -34,7 +34,8 @@
  * the request reaches the venue. `visibility:MS` keeps new orders invisible to queries for MS ms.
  *
  * ## Admin (never faulted, no auth; loopback test hooks)
- * `GET /__misso/counters`, `POST /__misso/counters/reset`, `GET|POST /__misso/faults`. A web page
+ * `GET /__misso/counters`, `POST /__misso/counters/reset`, `GET|POST /__misso/faults`,
+ * `POST /__misso/wallet` (a wallet change without an order, see `admin-wallet.ts`). A web page
  * must not be able to switch faults from a browser: requests from another origin are refused
  * (403), and a POST must be `Content-Type: application/json` (415 otherwise), which a browser
  * cannot send cross-origin without a preflight this server never grants.
@@ -49,6 +50,7 @@ import { universeOf } from '../universe.js';
 import { SimVenue } from '../venue.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, verifyApiKey, verifySignedRequest } from './binance-auth.js';
 import { adminRefusal, isLoopbackHost, NON_LOOPBACK_WARNING } from './admin-guard.js';
+import { adminWallet } from './admin-wallet.js';
 import { BinanceApiError, BINANCE_ERRORS } from './binance-error.js';
 import { createBinanceRoutes, type Route } from './binance-routes.js';
 import { FaultController, type FaultDecision } from './fault-controller.js';
@@ -231,6 +233,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       counters.reset();
       return sendJson(res, 200, counters.snapshot());
     }
+    if (key === `POST ${ADMIN_PREFIX}wallet`) return sendJson(res, ...adminWallet(venue, rawBody));
     if (key === `GET ${ADMIN_PREFIX}faults`) return sendJson(res, 200, { spec: faults.spec, syntax: describeFaultSyntax() });
     if (key === `POST ${ADMIN_PREFIX}faults`) {
       try {

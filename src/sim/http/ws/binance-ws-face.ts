@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Clock } from '../../../core/clock.js';
 import type { Logger } from '../../../core/logger.js';
-import type { SimOrderEvent } from '../../venue-feed.js';
+import type { SimOrderEvent, SimWalletEvent } from '../../venue-feed.js';
 import type { SimVenue } from '../../venue.js';
 import type { SimMarket } from '../../venue-types.js';
 import type { FaultController } from '../fault-controller.js';
@@ -73,7 +73,12 @@ export class BinanceWsFace {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
     this.#timer = setInterval(() => this.#push(), options.pushMs ?? 1000);
     this.#timer.unref();
-    this.#unsubscribeFeed = options.venue.feed.subscribe((events) => this.#userEvents(events));
+    const offOrders = options.venue.feed.subscribe((events) => this.#userEvents(events));
+    const offWallet = options.venue.feed.subscribeWallet((event) => this.#walletEvent(event));
+    this.#unsubscribeFeed = () => {
+      offOrders();
+      offWallet();
+    };
   }
 
   /** Copies of the counters. */
@@ -209,17 +214,32 @@ export class BinanceWsFace {
     setTimeout(() => ws.close(1000, 'listenKey expired'), this.#opts.faults.wsDelayMs + 10).unref();
   }
 
+  #privates(now: number): Connection[] {
+    const keys = this.#opts.keys;
+    return [...this.#connections].filter((c) => c.listenKey !== undefined && keys.isValid(c.listenKey, now));
+  }
+
+  /** Order changes → `ORDER_TRADE_UPDATE`s, then one `ACCOUNT_UPDATE` (reason ORDER) for the traded symbols. */
   #userEvents(events: readonly SimOrderEvent[]): void {
-    const { venue, clock, keys } = this.#opts;
+    const { venue, clock } = this.#opts;
     const now = clock.now();
-    const privates = [...this.#connections].filter((c) => c.listenKey !== undefined && keys.isValid(c.listenKey, now));
+    const privates = this.#privates(now);
     if (privates.length === 0) return;
     const messages: unknown[] = events.map((e) => orderTradeUpdate(venue.market(e.order.symbol), e, now));
     const traded = [...new Set(events.filter((e) => e.execution === 'TRADE').map((e) => e.order.symbol))];
     if (traded.length > 0) {
-      messages.push(accountUpdate(venue.balance(), traded.map((s) => venue.market(s)), venue.positions(traded), now));
+      const open = new Map(venue.positions(traded).map((p) => [p.symbol, p]));
+      const positions = traded.map((s) => ({ market: venue.market(s), position: open.get(s), realizedPnl: venue.realizedPnl(s) }));
+      messages.push(accountUpdate('ORDER', venue.balance(), positions, now));
     }
     for (const conn of privates) for (const m of messages) this.#send(conn, m);
+  }
+
+  /** A wallet change no order made → a wallet-only `ACCOUNT_UPDATE` (`P: []`), as Binance sends for funding. */
+  #walletEvent(event: SimWalletEvent): void {
+    const now = this.#opts.clock.now();
+    const message = accountUpdate(event.reason, event, [], now, event.delta);
+    for (const conn of this.#privates(now)) this.#send(conn, message);
   }
 
   #reply(conn: Connection, body: unknown): void {

@@ -3,8 +3,8 @@ import type { SimOrderEvent } from '../../venue-feed.js';
 import type { SimBalance, SimMarket, SimOrder, SimPosition } from '../../venue-types.js';
 
 /**
- * Venue data → Binance USD-M user-data events: `ORDER_TRADE_UPDATE`, `ACCOUNT_UPDATE` and
- * `listenKeyExpired`.
+ * Venue data → Binance USD-M user-data events: `ORDER_TRADE_UPDATE` (execution types NEW,
+ * TRADE, AMENDMENT, CANCELED, EXPIRED), `ACCOUNT_UPDATE` and `listenKeyExpired`.
  */
 
 const USD_DECIMALS = 8;
@@ -66,31 +66,49 @@ export function orderTradeUpdate(m: SimMarket, event: SimOrderEvent, nowMs: numb
       V: 'EXPIRE_MAKER',
       pm: 'NONE',
       gtd: 0,
+      er: '0',
     },
   };
 }
 
+/** One position of an `ACCOUNT_UPDATE` (`a.P[]`); a flat one goes out with amount 0. */
+export interface AccountUpdatePosition {
+  market: SimMarket;
+  /** The open position, or undefined when flat. */
+  position: SimPosition | undefined;
+  /** Realised PnL (before fees) of the symbol since the start (`cr`). */
+  realizedPnl: number;
+}
+
 /**
- * One `ACCOUNT_UPDATE` after fills: the USD wallet balance (without unrealised PnL, as Binance
- * sends it) and the positions of `markets` (a closed position goes out with amount 0).
+ * One `ACCOUNT_UPDATE`, as Binance USD-M sends it:
+ * ```
+ * {e: 'ACCOUNT_UPDATE', E, T, a: {
+ *   m: reason,                                  // ORDER after fills; FUNDING_FEE, DEPOSIT, … otherwise
+ *   B: [{a: 'USD', wb, cw, bc}],                // wallet balance (no unrealised PnL), cross wallet, change
+ *   P: [{s, pa, ep, bep, cr, up, mt, iw, ps, ma}]  // only the changed symbols; [] for a wallet-only change
+ * }}
+ * ```
+ * `bc` is the balance change other than realised PnL and fees: 0 after fills, the amount of a
+ * funding fee or transfer otherwise. A wallet-only update (`P: []`) carries everything a
+ * client needs to set its wallet balance without a REST read: `wb` is the new wallet balance.
  */
 export function accountUpdate(
-  b: SimBalance,
-  markets: readonly SimMarket[],
-  positions: readonly SimPosition[],
+  reason: string,
+  b: Pick<SimBalance, 'wallet'>,
+  positions: readonly AccountUpdatePosition[],
   nowMs: number,
+  balanceChange = 0,
 ): Record<string, unknown> {
   const u = (x: number): string => dec(x, USD_DECIMALS);
-  const bySymbol = new Map(positions.map((p) => [p.symbol, p]));
   return {
     e: 'ACCOUNT_UPDATE',
     E: nowMs,
     T: nowMs,
     a: {
-      m: 'ORDER',
-      B: [{ a: 'USD', wb: u(b.wallet), cw: u(b.wallet), bc: '0' }],
-      P: markets.map((m) => {
-        const p = bySymbol.get(m.symbol);
+      m: reason,
+      B: [{ a: 'USD', wb: u(b.wallet), cw: u(b.wallet), bc: balanceChange === 0 ? '0' : u(balanceChange) }],
+      P: positions.map(({ market: m, position: p, realizedPnl }) => {
         const qp = decimalsOf(m.lotSize);
         const pp = Math.max(decimalsOf(m.tickSize), 8);
         return {
@@ -98,11 +116,12 @@ export function accountUpdate(
           pa: dec(p ? (p.side === 'short' ? -p.contracts : p.contracts) : 0, qp),
           ep: dec(p?.entryPrice ?? 0, pp),
           bep: dec(p?.entryPrice ?? 0, pp),
-          cr: '0',
+          cr: u(realizedPnl),
           up: u(p?.unrealizedPnl ?? 0),
           mt: 'cross',
           iw: '0',
           ps: 'BOTH',
+          ma: 'USD',
         };
       }),
     },

@@ -1,0 +1,31 @@
+import { coerceError } from '../../core/errors.js';
+import { SIM_WALLET_REASONS, type SimWalletReason } from '../venue-feed.js';
+import type { SimVenue } from '../venue.js';
+
+/**
+ * `POST /__misso/wallet` with `{"deltaUsd": -1.25, "reason": "FUNDING_FEE"}`: moves the wallet
+ * without an order (reason one of {@link SIM_WALLET_REASONS}, default `FUNDING_FEE`), so the user
+ * stream pushes a wallet-only `ACCOUNT_UPDATE` as Binance does for a funding fee or a transfer.
+ * Returns the status and JSON body to answer with.
+ */
+export function adminWallet(venue: SimVenue, rawBody: string): [number, unknown] {
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody);
+  } catch {
+    return [400, { error: 'admin body must be JSON: {"deltaUsd": N, "reason": "FUNDING_FEE"}' }];
+  }
+  const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const delta = record['deltaUsd'];
+  const reason = record['reason'] ?? 'FUNDING_FEE';
+  if (typeof delta !== 'number' || !Number.isFinite(delta)) return [400, { error: 'deltaUsd must be a finite number (USD; negative pays out)' }];
+  if (typeof reason !== 'string' || !(SIM_WALLET_REASONS as readonly string[]).includes(reason)) {
+    return [400, { error: `reason must be one of ${SIM_WALLET_REASONS.join(', ')}` }];
+  }
+  try {
+    const balance = venue.adjustWallet(delta, reason as SimWalletReason);
+    return [200, { wallet: balance.wallet, total: balance.total, free: balance.free }];
+  } catch (error: unknown) {
+    return [400, { error: coerceError(error).message }];
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The sim server's user-data events as Binance USD-M sends them: a modified order
+ * (`PUT /fapi/v1/order`) is pushed as `ORDER_TRADE_UPDATE` with execution type `AMENDMENT`,
+ * fills bring an `ACCOUNT_UPDATE` (reason ORDER) with the wallet and the changed positions, and
+ * a wallet change without an order (a funding fee) brings a wallet-only `ACCOUNT_UPDATE`.
+ */
+import type { binanceusdm } from 'ccxt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SIM_API_KEY, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { rawRequest, simClient, simProClient } from './fixtures/sim-client.js';
+import { Probe, sleep } from './fixtures/ws-probe.js';
+
+const ETH = 'ETH/USD:USD';
+
+describe('sim-server user-data events', () => {
+  let server: SimServer;
+  let rest: binanceusdm;
+  let pro: binanceusdm;
+  let probe: Probe;
+
+  beforeAll(async () => {
+    server = await startSimServer({ port: 0, seed: 31, wsPushMs: 100 });
+    rest = simClient(server.url);
+    pro = await simProClient(server.url);
+    await Promise.all([rest.loadMarkets(), pro.loadMarkets()]);
+    const key = await rawRequest(`${server.url}/fapi/v1/listenKey`, { method: 'POST', headers: { 'X-MBX-APIKEY': DEFAULT_SIM_API_KEY } });
+    const listenKey = (key.body as { listenKey: string }).listenKey;
+    probe = await Probe.open(`${server.url.replace('http://', 'ws://')}/private/ws?listenKey=${listenKey}`);
+  });
+
+  afterAll(async () => {
+    probe.ws.close();
+    await pro.close();
+    await server.close();
+  });
+
+  it('editOrder pushes ORDER_TRADE_UPDATE x=AMENDMENT, and ccxt.pro watchOrders sees the new price and amount', async () => {
+    const last = server.venue.ticker(ETH).last;
+    const price = Number(rest.priceToPrecision(ETH, last * 0.8));
+    const amount = Number(rest.amountToPrecision(ETH, 40 / price));
+    // The first watchOrders dials the user stream; place once it is listening.
+    const firstWatch = pro.watchOrders(ETH);
+    await sleep(200);
+    const placed = await rest.createOrder(ETH, 'limit', 'buy', amount, price, { clientOrderId: 'amend-ws-1' });
+    expect((await firstWatch).map((o) => o.id)).toContain(placed.id);
+
+    const lower = Number(rest.priceToPrecision(ETH, price * 0.99));
+    const bigger = Number(rest.amountToPrecision(ETH, amount * 2));
+    const watching = pro.watchOrders(ETH);
+    await rest.editOrder(placed.id!, ETH, 'limit', 'buy', bigger, lower);
+    const seen = (await watching).filter((o) => o.id === placed.id).at(-1)!;
+    expect(seen).toMatchObject({ clientOrderId: 'amend-ws-1', price: lower, amount: bigger, status: 'open', filled: 0 });
+    expect((seen.info as Record<string, unknown>)['x']).toBe('AMENDMENT');
+
+    const wire = await probe.next((m) => m['e'] === 'ORDER_TRADE_UPDATE' && (m['o'] as Record<string, unknown>)['x'] === 'AMENDMENT');
+    const o = wire['o'] as Record<string, string>;
+    expect(o).toMatchObject({ c: 'amend-ws-1', X: 'NEW' });
+    expect([Number(o['p']), Number(o['q']), Number(o['z'])]).toEqual([lower, bigger, 0]);
+    // An amendment changes no balance or position: no ACCOUNT_UPDATE follows it.
+    expect(probe.messages.filter((m) => (m as Record<string, unknown>)['e'] === 'ACCOUNT_UPDATE')).toEqual([]);
+    await rest.cancelOrder(placed.id!, ETH);
+  });
+
+  it('fills push ACCOUNT_UPDATE (m=ORDER) with the wallet (wb, cw, bc 0) and the changed position (pa, ep, cr, up, ma)', async () => {
+    const amount = Number(rest.amountToPrecision(ETH, 100 / server.venue.ticker(ETH).last));
+    await rest.createOrder(ETH, 'market', 'buy', amount);
+    await rest.createOrder(ETH, 'market', 'sell', amount);
+    await sleep(100);
+    const updates = probe.messages.filter((m) => (m as Record<string, unknown>)['e'] === 'ACCOUNT_UPDATE') as Record<string, any>[];
+    expect(updates.length).toBeGreaterThanOrEqual(2);
+    const opened = updates.at(-2)!['a'];
+    const closed = updates.at(-1)!['a'];
+    expect(opened.m).toBe('ORDER');
+    expect(opened.P).toHaveLength(1);
+    expect(opened.P[0]).toMatchObject({ s: 'ETHUSD', mt: 'cross', ps: 'BOTH', ma: 'USD' });
+    expect(Number(opened.P[0].pa)).toBe(amount);
+    // Closing: amount 0, and `cr` is the symbol's realised PnL, as the venue's fills add it up.
+    const realized = server.venue.listFills({ symbol: ETH }).reduce((s, f) => s + f.realizedPnl, 0);
+    expect(Number(closed.P[0].pa)).toBe(0);
+    expect(Number(closed.P[0].cr)).toBeCloseTo(realized, 6);
+    expect(closed.B).toEqual([{ a: 'USD', wb: expect.any(String), cw: expect.any(String), bc: '0' }]);
+    expect(Number(closed.B[0].wb)).toBeCloseTo(server.venue.balance().wallet, 6);
+  });
+
+  it('a funding fee pushes a wallet-only ACCOUNT_UPDATE (m=FUNDING_FEE, bc = the fee, P empty) that ccxt.pro watchBalance applies', async () => {
+    const before = server.venue.balance().wallet;
+    const balance = pro.watchBalance();
+    await sleep(100);
+    const answer = await rawRequest(`${server.url}/__misso/wallet`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ deltaUsd: -1.25, reason: 'FUNDING_FEE' }),
+    });
+    expect(answer.status).toBe(200);
+    expect((answer.body as { wallet: number }).wallet).toBeCloseTo(before - 1.25, 8);
+    const wire = await probe.next((m) => m['e'] === 'ACCOUNT_UPDATE' && (m['a'] as Record<string, unknown>)['m'] === 'FUNDING_FEE');
+    expect(wire['a']).toEqual({
+      m: 'FUNDING_FEE',
+      B: [{ a: 'USD', wb: (before - 1.25).toFixed(8), cw: (before - 1.25).toFixed(8), bc: '-1.25000000' }],
+      P: [],
+    });
+    expect((await balance)['USD']?.total).toBeCloseTo(before - 1.25, 6);
+  });
+
+  it('refuses a bad wallet change with a clear message and changes nothing', async () => {
+    const before = server.venue.balance().wallet;
+    const bad = await rawRequest(`${server.url}/__misso/wallet`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ deltaUsd: 5, reason: 'LOTTERY' }),
+    });
+    expect(bad.status).toBe(400);
+    expect((bad.body as { error: string }).error).toMatch(/reason must be one of FUNDING_FEE/);
+    expect(server.venue.balance().wallet).toBe(before);
+  });
+});
