@@ -5,7 +5,7 @@
  * markets, read tickers, candles, balance and positions, and place, query and cancel orders.
  *
  * ## Endpoints
- * Public: `GET /fapi/v1/{ping,time,exchangeInfo,klines,ticker/24hr,ticker/bookTicker,ticker/price}`
+ * Public: `GET /fapi/v1/{ping,time,exchangeInfo,klines,depth,ticker/24hr,ticker/bookTicker,ticker/price}`
  * (and `/api/v3/{ping,time}`). Signed (HMAC-SHA256 of query + body, `X-MBX-APIKEY`):
  * `GET /fapi/v{2,3}/account`, `GET /fapi/v{2,3}/balance`, `GET /fapi/v{2,3}/positionRisk`,
  * `GET /fapi/v1/leverageBracket`, `POST|GET|PUT|DELETE /fapi/v1/order` (PUT: modify), `GET /fapi/v1/openOrders`,
@@ -53,6 +53,7 @@ import { adminRefusal, isLoopbackHost, NON_LOOPBACK_WARNING } from './admin-guar
 import { adminWallet } from './admin-wallet.js';
 import { BinanceApiError, BINANCE_ERRORS } from './binance-error.js';
 import { createBinanceRoutes, type Route } from './binance-routes.js';
+import { depthRoutes } from './depth-route.js';
 import { FaultController, type FaultDecision } from './fault-controller.js';
 import { describeFaultSyntax, type FaultRule } from './fault-spec.js';
 import { ServerCounters } from './server-counters.js';
@@ -142,7 +143,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   });
   if (options.faults !== undefined) faults.set(options.faults);
   const listenKeys = new ListenKeys(options.listenKeyValidityMs ?? LISTEN_KEY_VALIDITY_MS);
-  const routes = new Map([...createBinanceRoutes(venue, clock), ...listenKeyRoutes(listenKeys, clock)]);
+  const routes = new Map([...createBinanceRoutes(venue, clock), ...listenKeyRoutes(listenKeys, clock), ...depthRoutes(venue)]);
   const sockets = new Set<Socket>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

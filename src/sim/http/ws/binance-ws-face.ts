@@ -3,7 +3,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Clock } from '../../../core/clock.js';
 import type { Logger } from '../../../core/logger.js';
+import { depthBooksOf, type SimDepthUpdate } from '../../depth-book.js';
 import type { SimOrderEvent, SimWalletEvent } from '../../venue-feed.js';
+import { depthUpdateEvent } from '../depth-format.js';
 import type { SimVenue } from '../../venue.js';
 import type { SimMarket } from '../../venue-types.js';
 import type { FaultController } from '../fault-controller.js';
@@ -48,7 +50,8 @@ const PRIVATE_PATH = /^\/private\/ws$/;
 
 /**
  * Binance USD-M's websocket dialect on the sim server's port: `/market/ws/N`, `/public/ws/N`
- * and `/ws` take `SUBSCRIBE` / `UNSUBSCRIBE` / `LIST_SUBSCRIPTIONS` and push market streams;
+ * and `/ws` take `SUBSCRIBE` / `UNSUBSCRIBE` / `LIST_SUBSCRIPTIONS` and push market streams
+ * (`<s>@depth` diff events as the venue's book changes, in step with `GET /fapi/v1/depth`);
  * `/private/ws?listenKey=K` (or `/ws/K`) pushes the account's `ORDER_TRADE_UPDATE` and
  * `ACCOUNT_UPDATE` as the venue produces them, and `listenKeyExpired` when the key dies.
  * Websocket faults (wsdrop, wsstall, wsrefuse, listenkey_expire, wsdelay) come from the
@@ -59,6 +62,7 @@ export class BinanceWsFace {
   readonly #opts: WsFaceOptions;
   readonly #connections = new Set<Connection>();
   readonly #marketsByLowerId: Map<string, SimMarket>;
+  readonly #marketsBySymbol: Map<string, SimMarket>;
   readonly #swaps: SimMarket[];
   readonly #timer: NodeJS.Timeout;
   readonly #unsubscribeFeed: () => void;
@@ -70,14 +74,17 @@ export class BinanceWsFace {
     this.#opts = options;
     this.#swaps = options.venue.listMarkets().filter((m) => m.type === 'swap');
     this.#marketsByLowerId = new Map(this.#swaps.map((m) => [m.id.toLowerCase(), m]));
+    this.#marketsBySymbol = new Map(this.#swaps.map((m) => [m.symbol, m]));
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
     this.#timer = setInterval(() => this.#push(), options.pushMs ?? 1000);
     this.#timer.unref();
     const offOrders = options.venue.feed.subscribe((events) => this.#userEvents(events));
     const offWallet = options.venue.feed.subscribeWallet((event) => this.#walletEvent(event));
+    const offBooks = depthBooksOf(options.venue).subscribe((update) => this.#depthUpdate(update));
     this.#unsubscribeFeed = () => {
       offOrders();
       offWallet();
+      offBooks();
     };
   }
 
@@ -212,6 +219,21 @@ export class BinanceWsFace {
     const ws = conn.ws;
     this.#connections.delete(conn);
     setTimeout(() => ws.close(1000, 'listenKey expired'), this.#opts.faults.wsDelayMs + 10).unref();
+  }
+
+  /** A book change → one `depthUpdate` to every `<s>@depth` subscriber of its market. */
+  #depthUpdate(update: SimDepthUpdate): void {
+    const market = this.#marketsBySymbol.get(update.symbol);
+    if (!market) return;
+    let event: unknown;
+    for (const conn of this.#connections) {
+      if (conn.listenKey !== undefined) continue;
+      for (const { stream } of conn.streams.values()) {
+        if (stream.kind !== 'depth' || stream.market.symbol !== update.symbol) continue;
+        event ??= depthUpdateEvent(market, update, this.#opts.clock.now());
+        this.#send(conn, event);
+      }
+    }
   }
 
   #privates(now: number): Connection[] {

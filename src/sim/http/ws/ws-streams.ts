@@ -1,4 +1,6 @@
+import { depthBooksOf, type DepthBooks, type SimOrderBook } from '../../depth-book.js';
 import type { SimVenue } from '../../venue.js';
+import { partialDepthEvent } from '../depth-format.js';
 import { SIM_TIMEFRAMES, type SimMarket, type SimTimeframe } from '../../venue-types.js';
 import { bookTickerEvent, klineEvent, markPriceEvent, miniTickerEvent, tickerEvent } from './ws-market-format.js';
 
@@ -6,9 +8,15 @@ import { bookTickerEvent, klineEvent, markPriceEvent, miniTickerEvent, tickerEve
 export type MarketStream =
   | { kind: 'kline'; market: SimMarket; interval: SimTimeframe }
   | { kind: 'ticker' | 'miniTicker' | 'bookTicker' | 'markPrice'; market: SimMarket }
+  /** `<s>@depth[@100ms|@500ms]`: diff events, sent as the book changes (see `DepthBooks`). */
+  | { kind: 'depth'; market: SimMarket }
+  /** `<s>@depth<5|10|20>[@100ms|@500ms]`: the top levels, every push. */
+  | { kind: 'partialDepth'; market: SimMarket; levels: number }
   | { kind: 'allTickers' | 'allMiniTickers' | 'allMarkPrices' };
 
 const SINGLE = /^([a-z0-9_]+)@(kline_([0-9a-zA-Z]+)|ticker|miniTicker|bookTicker|markPrice(?:@1s)?)$/;
+// Binance's update speeds are accepted; the sim sends at its own push period.
+const DEPTH = /^([a-z0-9_]+)@depth(5|10|20)?(?:@(?:100|250|500)ms)?$/;
 
 /**
  * Parses a Binance stream name (`btcusd@kline_1m`, `!miniTicker@arr`, …) against the venue's
@@ -18,6 +26,9 @@ export function parseStream(name: string, marketsByLowerId: ReadonlyMap<string, 
   if (name === '!ticker@arr') return { kind: 'allTickers' };
   if (name === '!miniTicker@arr') return { kind: 'allMiniTickers' };
   if (name === '!markPrice@arr' || name === '!markPrice@arr@1s') return { kind: 'allMarkPrices' };
+  const depth = DEPTH.exec(name);
+  const depthMarket = depth ? marketsByLowerId.get(depth[1]!) : undefined;
+  if (depth && depthMarket) return depth[2] ? { kind: 'partialDepth', market: depthMarket, levels: Number(depth[2]) } : { kind: 'depth', market: depthMarket };
   const match = SINGLE.exec(name);
   const market = match ? marketsByLowerId.get(match[1]!) : undefined;
   if (!match || !market) return undefined;
@@ -40,6 +51,8 @@ export class MarketSnapshot {
   readonly #tickers = new Map<string, ReturnType<SimVenue['ticker']>>();
   #all: ReturnType<SimVenue['tickers']> | undefined;
   readonly #swaps: readonly SimMarket[];
+  readonly #books: DepthBooks;
+  readonly #bookCache = new Map<string, SimOrderBook>();
   #bookUpdateId: number;
 
   constructor(venue: SimVenue, swaps: readonly SimMarket[], nowMs: number) {
@@ -47,6 +60,7 @@ export class MarketSnapshot {
     this.#now = nowMs;
     this.#swaps = swaps;
     this.#bookUpdateId = nowMs;
+    this.#books = depthBooksOf(venue);
   }
 
   /**
@@ -75,6 +89,15 @@ export class MarketSnapshot {
         return { messages: [bookTickerEvent(stream.market, this.#ticker(stream.market), ++this.#bookUpdateId)] };
       case 'markPrice':
         return { messages: [markPriceEvent(stream.market, this.#ticker(stream.market))] };
+      case 'depth':
+        // Looking publishes the book's change: the diff event leaves through the face's book listener.
+        this.#book(stream.market);
+        return { messages: [] };
+      case 'partialDepth': {
+        const book = this.#book(stream.market);
+        const top = { ...book, bids: book.bids.slice(0, stream.levels), asks: book.asks.slice(0, stream.levels) };
+        return { messages: [partialDepthEvent(stream.market, top, this.#now)] };
+      }
       case 'allTickers':
         return { messages: [this.#everyTicker().map(([m, t]) => tickerEvent(m, t))] };
       case 'allMiniTickers':
@@ -82,6 +105,16 @@ export class MarketSnapshot {
       case 'allMarkPrices':
         return { messages: [this.#everyTicker().map(([m, t]) => markPriceEvent(m, t))] };
     }
+  }
+
+  /** The market's book, looked at once per push. */
+  #book(market: SimMarket): SimOrderBook {
+    let book = this.#bookCache.get(market.symbol);
+    if (!book) {
+      book = this.#books.book(market.symbol);
+      this.#bookCache.set(market.symbol, book);
+    }
+    return book;
   }
 
   #ticker(market: SimMarket): ReturnType<SimVenue['ticker']> {

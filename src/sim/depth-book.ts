@@ -1,0 +1,202 @@
+import { hashUniform } from './prng.js';
+import { cleanNumber } from './universe.js';
+import type { SimMarket, SimTicker } from './venue-types.js';
+
+/** What the order books are derived from (a {@link SimVenue} is one). */
+export interface DepthSource {
+  readonly seed: number;
+  now(): number;
+  market(symbolOrId: string): SimMarket;
+  ticker(symbol: string): SimTicker;
+}
+
+/** One price level: `[price, amount]`. */
+export type SimBookLevel = [price: number, amount: number];
+
+/** A market's order book at one moment, best prices first. */
+export interface SimOrderBook {
+  symbol: string;
+  /** Binance's `lastUpdateId`: the id of the last change the book includes. */
+  lastUpdateId: number;
+  /** `U` and `pu` of that last change (a partial-depth event carries them). */
+  firstUpdateId: number;
+  previousUpdateId: number;
+  timestamp: number;
+  bids: SimBookLevel[];
+  asks: SimBookLevel[];
+}
+
+/**
+ * The changes between two published states of one book, as Binance's diff-depth event carries
+ * them: update ids `firstUpdateId..lastUpdateId` (`U..u`), following `previousUpdateId` (`pu`,
+ * the previous event's `u`). A level with amount 0 is removed.
+ */
+export interface SimDepthUpdate {
+  symbol: string;
+  firstUpdateId: number;
+  lastUpdateId: number;
+  previousUpdateId: number;
+  timestamp: number;
+  bids: SimBookLevel[];
+  asks: SimBookLevel[];
+}
+
+/** Levels are drawn this many ticks deep on each side of the touch (some ticks stay empty). */
+export const DEPTH_WINDOW_TICKS = 100;
+/** A level's size can change every this many ms of venue time. */
+export const DEPTH_BUCKET_MS = 100;
+/** A level keeps its size for this many buckets (about 5 s), each level on its own phase. */
+const REFRESH_BUCKETS = 50;
+/** Share of ticks behind the touch that hold no order. */
+const EMPTY_SHARE = 0.2;
+
+type Side = Map<number, number>;
+
+interface Published {
+  id: number;
+  first: number;
+  previous: number;
+  bids: Side;
+  asks: Side;
+}
+
+/**
+ * The venue's order books, derived deterministically from its price path: the touch (best bid
+ * and ask, with the ticker's size) moves with each 10 s price step, and the levels behind it,
+ * up to {@link DEPTH_WINDOW_TICKS} ticks deep, hold sizes that change every few seconds, each
+ * drawn from the venue's seed, the market and the tick. The same moment always gives the same
+ * book.
+ *
+ * Update ids are assigned when a book is looked at ({@link book}): a change since the last look
+ * gets the next ids (one per changed level) and goes to the listeners as a
+ * {@link SimDepthUpdate} before `book` returns, so a snapshot's `lastUpdateId` always equals the
+ * `u` of the last update sent, as Binance's REST snapshot and diff stream agree.
+ */
+export class DepthBooks {
+  readonly #source: DepthSource;
+  readonly #published = new Map<string, Published>();
+  readonly #listeners = new Set<(update: SimDepthUpdate) => void>();
+  readonly #marketKeys = new Map<string, number>();
+
+  constructor(source: DepthSource) {
+    this.#source = source;
+  }
+
+  /** Adds a listener of book changes (called synchronously); the returned function removes it. */
+  subscribe(listener: (update: SimDepthUpdate) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * The book of `symbol` now, publishing its change since the last look first.
+   * @param limit - levels per side. @defaultValue all
+   */
+  book(symbol: string, limit?: number): SimOrderBook {
+    const market = this.#source.market(symbol);
+    const now = this.#source.now();
+    const fresh = this.#levels(market, this.#source.ticker(market.symbol), now);
+    let state = this.#published.get(market.symbol);
+    if (!state) {
+      // Ids only need to grow; starting at the clock keeps them far from 0, as Binance's are.
+      state = { id: now, first: now, previous: now - 1, ...fresh };
+      this.#published.set(market.symbol, state);
+    } else {
+      const bids = changes(state.bids, fresh.bids);
+      const asks = changes(state.asks, fresh.asks);
+      const count = bids.length + asks.length;
+      if (count > 0) {
+        const update: SimDepthUpdate = {
+          symbol: market.symbol,
+          firstUpdateId: state.id + 1,
+          lastUpdateId: state.id + count,
+          previousUpdateId: state.id,
+          timestamp: now,
+          bids: bids.map(([t, lots]) => level(market, t, lots)),
+          asks: asks.map(([t, lots]) => level(market, t, lots)),
+        };
+        state.id = update.lastUpdateId;
+        state.first = update.firstUpdateId;
+        state.previous = update.previousUpdateId;
+        state.bids = fresh.bids;
+        state.asks = fresh.asks;
+        for (const listener of this.#listeners) listener(update);
+      }
+    }
+    return {
+      symbol: market.symbol,
+      lastUpdateId: state.id,
+      firstUpdateId: state.first,
+      previousUpdateId: state.previous,
+      timestamp: now,
+      bids: sorted(state.bids, -1, limit).map(([t, lots]) => level(market, t, lots)),
+      asks: sorted(state.asks, 1, limit).map(([t, lots]) => level(market, t, lots)),
+    };
+  }
+
+  /** Sizes in lots by tick, each side from the touch outwards. */
+  #levels(market: SimMarket, ticker: SimTicker, now: number): { bids: Side; asks: Side } {
+    const key = this.#marketKey(market.id);
+    const bucket = Math.floor(now / DEPTH_BUCKET_MS);
+    const touchLots = Math.max(1, Math.round(ticker.bidVolume / market.lotSize));
+    const side = (touchTick: number, direction: 1 | -1, salt: number): Side => {
+      const out: Side = new Map([[touchTick, touchLots]]);
+      for (let j = 1; j < DEPTH_WINDOW_TICKS; j++) {
+        const tick = touchTick + direction * j;
+        if (tick <= 0) break;
+        const seed = this.#source.seed;
+        const phase = Math.floor(hashUniform(seed, key, tick, 0, salt) * REFRESH_BUCKETS);
+        const epoch = Math.floor((bucket + phase) / REFRESH_BUCKETS);
+        if (hashUniform(seed, key, tick, epoch, salt + 1) < EMPTY_SHARE) continue;
+        // Deeper levels hold more, as on a real book.
+        const size = (0.3 + 1.7 * hashUniform(seed, key, tick, epoch, salt + 2)) * (1 + j / 25);
+        out.set(tick, Math.max(1, Math.round(touchLots * size)));
+      }
+      return out;
+    };
+    return {
+      bids: side(Math.round(ticker.bid / market.tickSize), -1, 10),
+      asks: side(Math.round(ticker.ask / market.tickSize), 1, 20),
+    };
+  }
+
+  #marketKey(id: string): number {
+    let key = this.#marketKeys.get(id);
+    if (key === undefined) {
+      // FNV-1a of the market id: stable across universes, unlike an index.
+      key = 0x811c9dc5;
+      for (let i = 0; i < id.length; i++) key = Math.imul(key ^ id.charCodeAt(i), 0x01000193) >>> 0;
+      this.#marketKeys.set(id, key);
+    }
+    return key;
+  }
+}
+
+const BOOKS = new WeakMap<DepthSource, DepthBooks>();
+
+/** The one {@link DepthBooks} of a venue, shared by every face that serves its books. */
+export function depthBooksOf(source: DepthSource): DepthBooks {
+  let books = BOOKS.get(source);
+  if (!books) {
+    books = new DepthBooks(source);
+    BOOKS.set(source, books);
+  }
+  return books;
+}
+
+/** `[tick, lots]` entries that differ from `before` (lots 0: removed). */
+function changes(before: Side, after: Side): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [tick, lots] of after) if (before.get(tick) !== lots) out.push([tick, lots]);
+  for (const tick of before.keys()) if (!after.has(tick)) out.push([tick, 0]);
+  return out;
+}
+
+function sorted(side: Side, direction: 1 | -1, limit: number | undefined): [number, number][] {
+  const rows = [...side].sort((a, b) => direction * (a[0] - b[0]));
+  return limit === undefined ? rows : rows.slice(0, limit);
+}
+
+function level(market: SimMarket, tick: number, lots: number): SimBookLevel {
+  return [cleanNumber(tick * market.tickSize), cleanNumber(lots * market.lotSize)];
+}
