@@ -10,11 +10,13 @@ import {
   type Dict,
   type Exchange,
   type Market,
+  type OrderBook,
   type Order,
   type Position,
   type Ticker,
   type Trade,
 } from 'ccxt';
+import type { SimOrderBook } from './depth-book.js';
 import type { SimError } from './sim-error.js';
 import type { SimBalance, SimFill, SimMarket, SimOrder, SimPosition, SimTicker } from './venue-types.js';
 
@@ -86,6 +88,11 @@ export function ccxtMarket(ex: Exchange, m: SimMarket): Market {
     created: undefined,
     info: { ...m },
   }) as Market;
+}
+
+/** A venue order book as ccxt's, with the update id as `nonce`. */
+export function ccxtOrderBook(ex: Exchange, book: SimOrderBook): OrderBook {
+  return { ...ex.parseOrderBook({ bids: book.bids, asks: book.asks }, book.symbol, book.timestamp), nonce: book.lastUpdateId };
 }
 
 /** A venue ticker as a ccxt ticker. */

@@ -1,24 +1,9 @@
 import {
-  ArgumentsRequired,
-  Exchange,
-  InvalidOrder,
-  type Balances,
-  type Dict,
-  type Int,
-  type Market,
-  type Num,
-  type OHLCV,
-  type Order,
-  type OrderSide,
-  type OrderType,
-  type Position,
-  type Str,
-  type Strings,
-  type Ticker,
-  type Tickers,
-  type Trade,
+  ArgumentsRequired, Exchange, InvalidOrder, type Balances, type Dict, type Int, type Market, type Num, type OHLCV, type Order,
+  type OrderBook, type OrderSide, type OrderType, type Position, type Str, type Strings, type Ticker, type Tickers, type Trade,
 } from 'ccxt';
-import { ccxtBalance, ccxtError, ccxtMarket, ccxtOrder, ccxtPosition, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
+import { ccxtBalance, ccxtError, ccxtMarket, ccxtOrder, ccxtOrderBook, ccxtPosition, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
+import { depthBooksOf } from './depth-book.js';
 import { SIM_DESCRIPTION } from './sim-describe.js';
 import { SimStreams, type SimStreamName } from './sim-streams.js';
 import type { Clock } from '../core/clock.js';
@@ -137,6 +122,13 @@ export class SimExchange extends Exchange {
       for (const t of this.#venue.tickers(wanted ?? undefined)) result[t.symbol] = ccxtTicker(this, t);
       return result;
     });
+  }
+
+  /** The venue's book (see `DepthBooks`), `nonce` its update id. */
+  override async fetchOrderBook(symbol: string, limit?: Int, _params: Dict = {}): Promise<OrderBook> {
+    await this.loadMarkets();
+    const market = this.market(symbol);
+    return this.#call('fetchOrderBook', () => ccxtOrderBook(this, depthBooksOf(this.#venue).book(market.symbol, limit ?? undefined)));
   }
 
   override async fetchOHLCV(symbol: string, timeframe = '1m', since?: Int, limit?: Int, _params: Dict = {}): Promise<OHLCV[]> {
@@ -287,6 +279,10 @@ export class SimExchange extends Exchange {
 
   override async watchOHLCVForSymbols(symbolsAndTimeframes: string[][], _since?: Int, _limit?: Int, _params: Dict = {}): Promise<Record<string, Record<string, OHLCV[]>>> {
     return this.#streams.ohlcv(symbolsAndTimeframes);
+  }
+
+  override async watchOrderBook(symbol: string, limit?: Int, _params: Dict = {}): Promise<OrderBook> {
+    return this.#streams.orderBook(symbol, limit ?? undefined);
   }
 
   override async watchOrders(symbol?: Str, _since?: Int, _limit?: Int, _params: Dict = {}): Promise<Order[]> {

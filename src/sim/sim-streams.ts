@@ -1,23 +1,25 @@
-import type { Balances, Exchange, OHLCV, Order, Position, Ticker, Tickers, Trade } from 'ccxt';
+import type { Balances, Exchange, OHLCV, Order, OrderBook, Position, Ticker, Tickers, Trade } from 'ccxt';
 import type { Clock } from '../core/clock.js';
-import { ccxtBalance, ccxtOrder, ccxtPosition, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
+import { ccxtBalance, ccxtOrder, ccxtOrderBook, ccxtPosition, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
+import { depthBooksOf } from './depth-book.js';
 import { STEP_MS } from './price-path.js';
 import { SimWsClient } from './sim-ws-client.js';
 import type { SimOrderEvent } from './venue-feed.js';
 import type { SimVenue } from './venue.js';
 
 /** The sim's stream names, as the engine names its streams (and the `silent_streams` knob takes them). */
-export const SIM_STREAM_NAMES = ['tickers', 'candles', 'orders', 'trades', 'balance', 'positions'] as const;
+export const SIM_STREAM_NAMES = ['tickers', 'candles', 'orders', 'trades', 'balance', 'positions', 'orderbook'] as const;
 /** One of {@link SIM_STREAM_NAMES}. */
 export type SimStreamName = (typeof SIM_STREAM_NAMES)[number];
 
 const TICKERS_URL = 'sim://market/tickers';
 const OHLCV_URL = 'sim://market/ohlcv';
 const PRIVATE_URL = 'sim://private/ws';
+const BOOK_URL = 'sim://public/depth';
 
 /** Hash prefix → stream name. */
 const STREAM_OF: Readonly<Record<string, SimStreamName>> = {
-  tickers: 'tickers', ohlcv: 'candles', orders: 'orders', myTrades: 'trades', balance: 'balance', positions: 'positions',
+  tickers: 'tickers', ohlcv: 'candles', orders: 'orders', myTrades: 'trades', balance: 'balance', positions: 'positions', orderbook: 'orderbook',
 };
 
 interface CandleItem {
@@ -27,8 +29,8 @@ interface CandleItem {
 }
 
 /**
- * The in-process sim's websocket side, in virtual time: market data (every market's ticker and
- * the subscribed candles) is pushed every `pushMs` of clock time while a connection is open,
+ * The in-process sim's websocket side, in virtual time: market data (every market's ticker, the
+ * subscribed candles and order books) is pushed every `pushMs` of clock time while a connection is open,
  * and the account's order changes, fills, balance and positions as the venue makes them (its
  * {@link VenueFeed}). Each push first walks the venue to now, so resting orders fill without
  * anybody polling. Connections live in the exchange's `clients`, as ccxt.pro's do.
@@ -42,6 +44,8 @@ export class SimStreams {
   #loop: AbortController | null = null;
   #unsubscribeFeed: (() => void) | null = null;
   #tickerCache: { step: number; tickers: Tickers } | null = null;
+  /** The update id last pushed per order-book subscription: a book goes out only when it changed. */
+  readonly #bookIds = new Map<string, number>();
 
   constructor(exchange: Exchange, venue: SimVenue, clock: Clock, pushMs: number) {
     this.#ex = exchange;
@@ -87,6 +91,17 @@ export class SimStreams {
       out[symbol] = { ...out[symbol], [timeframe]: [...byTs.values()].sort((a, b) => Number(a[0]) - Number(b[0])) };
     }
     return out;
+  }
+
+  /** The venue's book (the sim-server's `<s>@depth` book), pushed when it changes; `nonce` is its update id. */
+  async orderBook(symbol: string, limit?: number): Promise<OrderBook> {
+    const hash = `orderbook:${await this.#symbol(symbol)}`;
+    const client = this.#client(BOOK_URL);
+    const fresh = !client.subscriptions[hash];
+    const watching = client.watch(hash);
+    if (fresh) this.#pushBook(client, hash, true);
+    const book = ((await watching) as OrderBook[]).at(-1)!;
+    return limit === undefined ? book : { ...book, bids: book.bids.slice(0, limit), asks: book.asks.slice(0, limit) };
   }
 
   async orders(symbol?: string): Promise<Order[]> {
@@ -172,6 +187,7 @@ export class SimStreams {
     for (const client of this.#clients()) {
       if (client.url === TICKERS_URL) for (const hash of Object.keys(client.subscriptions)) this.#pushTickers(client, hash);
       if (client.url === OHLCV_URL) for (const hash of Object.keys(client.subscriptions)) this.#pushCandles(client, hash);
+      if (client.url === BOOK_URL) for (const hash of Object.keys(client.subscriptions)) this.#pushBook(client, hash);
     }
   }
 
@@ -186,6 +202,13 @@ export class SimStreams {
     const all = this.#tickerCache.tickers;
     const symbols = hash.slice('tickers:'.length);
     client.push(hash, symbols === '' ? all : Object.fromEntries(symbols.split(',').map((s) => [s, all[s] as Ticker])));
+  }
+
+  #pushBook(client: SimWsClient, hash: string, always = false): void {
+    const book = depthBooksOf(this.#venue).book(hash.slice('orderbook:'.length));
+    if (!always && this.#bookIds.get(hash) === book.lastUpdateId) return;
+    this.#bookIds.set(hash, book.lastUpdateId);
+    client.push(hash, ccxtOrderBook(this.#ex, book));
   }
 
   #pushCandles(client: SimWsClient, hash: string): void {

@@ -35,7 +35,7 @@ async function settle<T>(clock: VirtualClock, p: Promise<T>, maxMs = 60_000): Pr
 describe('SimExchange watch* methods', () => {
   it('says it has them', () => {
     const { ex } = make();
-    for (const m of ['watchTickers', 'watchOHLCVForSymbols', 'watchOrders', 'watchMyTrades', 'watchBalance', 'watchPositions']) expect(ex.has[m]).toBe(true);
+    for (const m of ['watchTickers', 'watchOHLCVForSymbols', 'watchOrders', 'watchMyTrades', 'watchBalance', 'watchPositions', 'watchOrderBook']) expect(ex.has[m]).toBe(true);
   });
 
   it('watchTickers: every market at subscription, then a push per second of clock time following the price', async () => {
@@ -106,6 +106,25 @@ describe('SimExchange watch* methods', () => {
     expect(ex.counters().calls).toEqual(calls);
     const closing = await settle(clock, ex.watchPositions());
     expect(closing.map((p) => [p.symbol, p.contracts])).toEqual([[BTC, 0]]);
+    await ex.close();
+  });
+
+  it('watchOrderBook: the venue book at subscription, then a push when it changes, equal to fetchOrderBook at the same update id', async () => {
+    const { clock, ex } = make();
+    // The first book goes out at subscription, with no clock time passing.
+    const first = await ex.watchOrderBook(BTC);
+    const rest = await ex.fetchOrderBook(BTC);
+    expect([first.nonce, first.bids, first.asks]).toEqual([rest.nonce, rest.bids, rest.asks]);
+    const ticker = await ex.fetchTicker(BTC);
+    expect([first.bids[0]![0], first.asks[0]![0]]).toEqual([ticker.bid, ticker.ask]);
+    // The sizes behind the touch change within seconds, the touch with each price step.
+    for (let i = 0; i < 3; i++) {
+      const next = await settle(clock, ex.watchOrderBook(BTC, 10));
+      expect(next.nonce).toBeGreaterThan(Number(first.nonce));
+      expect(next.bids).toHaveLength(10);
+      const now = await ex.fetchOrderBook(BTC, 10);
+      expect([next.nonce, next.bids, next.asks]).toEqual([now.nonce, now.bids, now.asks]);
+    }
     await ex.close();
   });
 
