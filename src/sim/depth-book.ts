@@ -1,6 +1,6 @@
 import { hashUniform } from './prng.js';
 import { cleanNumber } from './universe.js';
-import type { SimMarket, SimTicker } from './venue-types.js';
+import type { SimMarket, SimOrder, SimTicker } from './venue-types.js';
 
 /** What the order books are derived from (a {@link SimVenue} is one). */
 export interface DepthSource {
@@ -8,6 +8,8 @@ export interface DepthSource {
   now(): number;
   market(symbolOrId: string): SimMarket;
   ticker(symbol: string): SimTicker;
+  /** The account's own resting limit orders, which sit on the book too. */
+  restingOrders(symbol: string): readonly Pick<SimOrder, 'side' | 'price' | 'remaining'>[];
 }
 
 /** One price level: `[price, amount]`. */
@@ -64,8 +66,8 @@ interface Published {
  * The venue's order books, derived deterministically from its price path: the touch (best bid
  * and ask, with the ticker's size) moves with each 10 s price step, and the levels behind it,
  * up to {@link DEPTH_WINDOW_TICKS} ticks deep, hold sizes that change every few seconds, each
- * drawn from the venue's seed, the market and the tick. The same moment always gives the same
- * book.
+ * drawn from the venue's seed, the market and the tick. The account's own resting limit orders
+ * are added at their prices. The same moment and orders always give the same book.
  *
  * Update ids are assigned when a book is looked at ({@link book}): a change since the last look
  * gets the next ids (one per changed level) and goes to the listeners as a
@@ -154,10 +156,19 @@ export class DepthBooks {
       }
       return out;
     };
-    return {
-      bids: side(Math.round(ticker.bid / market.tickSize), -1, 10),
-      asks: side(Math.round(ticker.ask / market.tickSize), 1, 20),
-    };
+    const bidTick = Math.round(ticker.bid / market.tickSize);
+    const askTick = Math.round(ticker.ask / market.tickSize);
+    const bids = side(bidTick, -1, 10);
+    const asks = side(askTick, 1, 20);
+    for (const o of this.#source.restingOrders(market.symbol)) {
+      if (o.price === undefined || o.remaining <= 0) continue;
+      const tick = Math.round(o.price / market.tickSize);
+      // An order the path has crossed but not yet filled in full would cross the book: left out.
+      if (o.side === 'buy' ? tick >= askTick : tick <= bidTick) continue;
+      const book = o.side === 'buy' ? bids : asks;
+      book.set(tick, (book.get(tick) ?? 0) + Math.round(o.remaining / market.lotSize));
+    }
+    return { bids, asks };
   }
 
   #marketKey(id: string): number {

@@ -164,6 +164,13 @@ export class SimVenue {
     return all.filter((p) => wanted.has(p.symbol));
   }
 
+  /** The account's limit orders resting on `symbol`'s book now (visible or not; untriggered stops are not on it). */
+  restingOrders(symbol: string): SimOrder[] {
+    this.#sync();
+    const only = this.#market(symbol).symbol;
+    return this.#orders.open().filter((o) => o.symbol === only && o.type === 'limit' && (o.triggerPrice === undefined || o.triggered)).map(copyOrder);
+  }
+
   /** Realised PnL (before fees) of a swap symbol since the venue started: Binance's `cr`. */
   realizedPnl(symbol: string): number {
     return this.#account.realizedPnlOf(this.#market(symbol).symbol);

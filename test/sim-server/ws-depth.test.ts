@@ -87,6 +87,19 @@ describe('ccxt.pro watchOrderBook → misso sim-server <s>@depth + /fapi/v1/dept
     expect(previous.bids[0]![0]).toBe(server.venue.ticker(BTC).bid);
   });
 
+  it("our own resting orders sit on the book at their price, and leave it when canceled", async () => {
+    const before = await expectInSync(BTC);
+    const [price, size] = before.bids[3]!;
+    const placed = server.venue.placeOrder({ symbol: BTC, side: 'buy', type: 'limit', price: price!, amount: 0.5 });
+    await watchUntil(BTC, before.nonce + 1);
+    const withOrder = await expectInSync(BTC);
+    expect(withOrder.bids[3]![0]).toBe(price);
+    expect(withOrder.bids[3]![1]).toBeCloseTo(size! + 0.5, 9);
+    server.venue.cancelOrder({ id: placed.id });
+    await watchUntil(BTC, withOrder.nonce + 1);
+    expect((await expectInSync(BTC)).bids[3]).toEqual([price, size]);
+  });
+
   it('resyncs after a wsdrop: the watch fails with NetworkError, the next one fetches a new snapshot', async () => {
     const before = await expectInSync(ETH);
     const depthCalls = server.counters.snapshot().requests['GET /fapi/v1/depth'] ?? 0;
