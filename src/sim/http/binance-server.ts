@@ -35,7 +35,7 @@
  *
  * ## Admin (never faulted, no auth; loopback test hooks)
  * `GET /__misso/counters`, `POST /__misso/counters/reset`, `GET|POST /__misso/faults`,
- * `POST /__misso/wallet` (a wallet change without an order, see `admin-wallet.ts`). A web page
+ * `POST /__misso/wallet` (a wallet change without an order, see `admin-bodies.ts`). A web page
  * must not be able to switch faults from a browser: requests from another origin are refused
  * (403), and a POST must be `Content-Type: application/json` (415 otherwise), which a browser
  * cannot send cross-origin without a preflight this server never grants.
@@ -50,7 +50,7 @@ import { universeOf } from '../universe.js';
 import { SimVenue } from '../venue.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, verifyApiKey, verifySignedRequest } from './binance-auth.js';
 import { adminRefusal, isLoopbackHost, NON_LOOPBACK_WARNING } from './admin-guard.js';
-import { adminWallet } from './admin-wallet.js';
+import { adminSpec, adminWallet } from './admin-bodies.js';
 import { BinanceApiError, BINANCE_ERRORS } from './binance-error.js';
 import { createBinanceRoutes, type Route } from './binance-routes.js';
 import { depthRoutes } from './depth-route.js';
@@ -304,19 +304,6 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       return closing;
     },
   };
-}
-
-/** The admin body is JSON `{"spec": "..."}`. */
-function adminSpec(rawBody: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(rawBody);
-  } catch {
-    throw new Error('admin body must be JSON: {"spec": "..."}');
-  }
-  const spec = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)['spec'] : undefined;
-  if (typeof spec !== 'string') throw new Error('admin body must be JSON: {"spec": "..."}');
-  return spec;
 }
 
 function injectFault(decision: FaultDecision, req: IncomingMessage, res: ServerResponse, clock: Clock): void {

@@ -2,6 +2,19 @@ import { coerceError } from '../../core/errors.js';
 import { SIM_WALLET_REASONS, type SimWalletReason } from '../venue-feed.js';
 import type { SimVenue } from '../venue.js';
 
+/** The body of `POST /__misso/faults`: JSON `{"spec": "..."}`; throws naming the expected shape. */
+export function adminSpec(rawBody: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(rawBody);
+  } catch {
+    throw new Error('admin body must be JSON: {"spec": "..."}');
+  }
+  const spec = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)['spec'] : undefined;
+  if (typeof spec !== 'string') throw new Error('admin body must be JSON: {"spec": "..."}');
+  return spec;
+}
+
 /**
  * `POST /__misso/wallet` with `{"deltaUsd": -1.25, "reason": "FUNDING_FEE"}`: moves the wallet
  * without an order (reason one of {@link SIM_WALLET_REASONS}, default `FUNDING_FEE`), so the user
