@@ -1,3 +1,4 @@
+import { Backoff } from '../core/backoff.js';
 import { coerceError } from '../core/errors.js';
 import { errorKind } from '../exchange/classify.js';
 import type { OrderAction } from './action-store.js';
@@ -131,7 +132,7 @@ export class Amender {
 
   async #edit(order: Order, action: OrderAction): Promise<AmendResult> {
     const { clock, timing, journal, session, book, logger } = this.#ctx;
-    let delay = timing.resolveBackoffMs;
+    const backoff = new Backoff({ baseMs: timing.resolveBackoffMs, maxMs: timing.resolveMaxBackoffMs });
     for (;;) {
       if (!(await gate(this.#ctx, this.#signal))) return aborted(order);
       if (action.attempts > 0) {
@@ -146,8 +147,7 @@ export class Amender {
         // Only a fresh look tells whether the edit landed before the order finished.
         if (seen && order.isFinal) return refused(order, order, `order ${order.status} before the amend reached it`, 'edit');
         if (!seen) {
-          if (!(await clock.sleep(delay, this.#signal))) return aborted(order);
-          delay = Math.min(delay * 2, timing.resolveMaxBackoffMs);
+          if (!(await clock.sleep(backoff.next(), this.#signal))) return aborted(order);
           continue;
         }
       } else if (order.isFinal) {
@@ -179,8 +179,7 @@ export class Amender {
         }
         logger.warn({ clientOrderId: order.clientOrderId, err: message, kind }, 'amend outcome unknown; looking before anything else');
       }
-      if (!(await clock.sleep(delay, this.#signal))) return aborted(order);
-      delay = Math.min(delay * 2, timing.resolveMaxBackoffMs);
+      if (!(await clock.sleep(backoff.next(), this.#signal))) return aborted(order);
     }
   }
 

@@ -1,3 +1,4 @@
+import { Backoff } from '../core/backoff.js';
 import { coerceError } from '../core/errors.js';
 import { errorKind } from '../exchange/classify.js';
 import type { OrderAction } from './action-store.js';
@@ -95,7 +96,7 @@ export class Canceller {
     while (order.status === 'pending') {
       if (!(await orderChange(this.#ctx, order, timing.resolveBackoffMs, signal))) return result(order, 'aborted', 'stopped');
     }
-    let delay = timing.resolveBackoffMs;
+    const backoff = new Backoff({ baseMs: timing.resolveBackoffMs, maxMs: timing.resolveMaxBackoffMs });
     let first = journaledAsSent;
     while (true) {
       if (order.isFinal) return this.#settle(order, action);
@@ -105,8 +106,7 @@ export class Canceller {
         const sent = await this.#send(order, action);
         if (sent === 'failed') return result(order, 'failed', action.reason);
         if (order.isFinal) return this.#settle(order, action);
-        if (!(await clock.sleep(delay, signal))) return result(order, 'aborted', 'stopped');
-        delay = Math.min(delay * 2, timing.resolveMaxBackoffMs);
+        if (!(await clock.sleep(backoff.next(), signal))) return result(order, 'aborted', 'stopped');
         continue;
       }
       if (action.attempts > 0) {
@@ -114,8 +114,7 @@ export class Canceller {
         const seen = await this.#look(order);
         if (order.isFinal) return this.#settle(order, action);
         if (seen === 'unknown') {
-          if (!(await clock.sleep(delay, signal))) return result(order, 'aborted', 'stopped');
-          delay = Math.min(delay * 2, timing.resolveMaxBackoffMs);
+          if (!(await clock.sleep(backoff.next(), signal))) return result(order, 'aborted', 'stopped');
           continue;
         }
       }
@@ -125,8 +124,7 @@ export class Canceller {
       const sent = await this.#send(order, action);
       if (sent === 'failed') return result(order, 'failed', action.reason);
       if (order.isFinal) return this.#settle(order, action);
-      if (!(await clock.sleep(delay, signal))) return result(order, 'aborted', 'stopped');
-      delay = Math.min(delay * 2, timing.resolveMaxBackoffMs);
+      if (!(await clock.sleep(backoff.next(), signal))) return result(order, 'aborted', 'stopped');
     }
   }
 

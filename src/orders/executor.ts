@@ -5,7 +5,7 @@ import { isListed } from './intent-market.js';
 import type { Order } from './order.js';
 import type { Resolver } from './resolver.js';
 import { riskRefusal } from './risk-check.js';
-import { submitOnce } from './submit.js';
+import { submitUntilSent } from './submit.js';
 
 // A stale price is rechecked this often while an order waits for a fresh one.
 const FRESH_PRICE_RECHECK_MS = 250;
@@ -99,16 +99,7 @@ export class OrderExecutor {
         return;
       }
       this.#sent++;
-      let outcome = await submitOnce(ctx, order);
-      for (let i = 0; outcome === 'not_sent' && i < 5; i++) {
-        if (ctx.wantsCancel(order)) {
-          // Refused at the door, so never on the exchange: the cancel needs no request.
-          ctx.book.finish(order, 'canceled', 'canceled: it never reached the exchange', 'canceled:unsent');
-          return;
-        }
-        await ctx.clock.sleep(ctx.timing.resolveBackoffMs);
-        outcome = await submitOnce(ctx, order);
-      }
+      const outcome = await submitUntilSent(ctx, order, signal);
       if (outcome !== 'done' && order.status === 'pending') {
         void this.#resolver.resolve(order, this.#resolverSignal, { taken: outcome === 'exists' });
       }

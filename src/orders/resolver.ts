@@ -1,9 +1,10 @@
 import { NotSupported } from 'ccxt';
+import { Backoff } from '../core/backoff.js';
 import { coerceError } from '../core/errors.js';
 import { errorKind } from '../exchange/classify.js';
 import { gate, type OrdersContext } from './context.js';
 import type { CcxtOrderLike, Order } from './order.js';
-import { submitOnce } from './submit.js';
+import { submitUntilSent } from './submit.js';
 
 /** How a resolution ended. */
 export type Resolution = 'found' | 'failed' | 'absent' | 'aborted';
@@ -61,7 +62,7 @@ export class Resolver {
 
   async #run(order: Order, signal: AbortSignal, resend: boolean, taken: boolean): Promise<Resolution> {
     const { clock, timing, logger } = this.#ctx;
-    let delay = timing.resolveBackoffMs;
+    const backoff = new Backoff({ baseMs: timing.resolveBackoffMs, maxMs: timing.resolveMaxBackoffMs });
     // A "client order id already taken" answer proves an order with our id exists, so sending
     // again can only be refused again: from then on the order is only looked up.
     let takenAt = taken ? clock.now() : null;
@@ -91,21 +92,17 @@ export class Resolver {
         }
         resends += 1;
         logger.info({ clientOrderId: order.clientOrderId, attempts: order.attempts }, 'order proven absent; sending it again');
-        let outcome = await submitOnce(this.#ctx, order);
-        for (let i = 0; outcome === 'not_sent' && i < 5 && !signal.aborted; i++) {
-          await clock.sleep(timing.resolveBackoffMs, signal);
-          outcome = await submitOnce(this.#ctx, order);
-        }
+        const outcome = await submitUntilSent(this.#ctx, order, signal);
         if (!stillPending(order)) return settledAs(order);
         if (outcome === 'exists') takenAt = clock.now();
-        delay = timing.resolveBackoffMs;
+        backoff.reset();
         continue;
       }
       // Inside the window "absent" proves nothing: look again, but never sleep past its end.
       const untilWindow = windowEnd - clock.now();
+      const delay = backoff.next();
       const wait = found === 'absent' && untilWindow > 0 ? Math.min(delay, untilWindow) : delay;
       if (!(await clock.sleep(Math.max(1, wait), signal))) return 'aborted';
-      delay = Math.min(delay * 2, timing.resolveMaxBackoffMs);
     }
   }
 

@@ -55,6 +55,30 @@ export async function submitOnce(ctx: OrdersContext, order: Order): Promise<Subm
   return 'done';
 }
 
+// Refusals at the door (rate limit, clock skew) in a row before the order is handed to the resolver.
+const NOT_SENT_RETRIES = 5;
+
+/**
+ * The one submit-until-sent loop (the executor's first send and the resolver's resends share
+ * it): sends once, and while the exchange refuses at the door (`not_sent`: nothing executed)
+ * waits `resolveBackoffMs` and sends again, up to {@link NOT_SENT_RETRIES} times. An order the
+ * strategy cancelled meanwhile is dropped instead, since a refusal at the door proves it never
+ * reached the exchange. An abort ends the wait at once and returns the last outcome: the
+ * attempt is journaled, so whoever resolves the order next looks before sending.
+ */
+export async function submitUntilSent(ctx: OrdersContext, order: Order, signal: AbortSignal): Promise<SubmitOutcome> {
+  let outcome = await submitOnce(ctx, order);
+  for (let retry = 0; outcome === 'not_sent' && retry < NOT_SENT_RETRIES; retry++) {
+    if (ctx.wantsCancel(order)) {
+      ctx.book.finish(order, 'canceled', 'canceled: it never reached the exchange', 'canceled:unsent');
+      return 'done';
+    }
+    if (!(await ctx.clock.sleep(ctx.timing.resolveBackoffMs, signal))) return outcome;
+    outcome = await submitOnce(ctx, order);
+  }
+  return outcome;
+}
+
 function onError(ctx: OrdersContext, order: Order, error: unknown): SubmitOutcome {
   const info = classifyError(error, ctx.clock.now());
   const kind = errorKind(error);

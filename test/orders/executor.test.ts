@@ -165,4 +165,31 @@ describe('order executor', () => {
     expect(b.attempts).toBe(0);
     expect(r.manager.queue.size).toBe(1);
   });
+
+  it('stops waiting between refusals at the door as soon as it is stopped: no request after the stop (virtual time)', async () => {
+    // A long wait between sends, and a visibility window the test never reaches: any createOrder
+    // after the stop could only come from a wait that ignored it.
+    const r = await make({ timing: { resolveBackoffMs: 5_000, visibilityWindowMs: 600_000 } });
+    const { symbol, amount, restingBuy } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    const ac = new AbortController();
+    let done = false;
+    const run = r.manager.runExecutor(ac.signal).then(() => (done = true));
+    // Every createOrder meets a 429: the token is spent and hardly refills.
+    r.sim.setKnobs({ rate_limit: { capacity: 1, refill_per_sec: 0.0001 } });
+    await r.sim.fetchTicker(symbol);
+    const order = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    await r.clock.advanceUntil(() => (r.sim.counters().calls['createOrder'] ?? 0) === 1 && r.sim.counters().rateLimited === 1, 2_000, 10);
+    await r.clock.advance(100);
+    expect(r.clock.pending).toBeGreaterThan(0);
+    ac.abort();
+    // Stopped mid-wait: the run ends without virtual time moving.
+    await r.clock.advance(0);
+    expect(done).toBe(true);
+    await run;
+    await r.clock.advance(60_000);
+    expect(r.sim.counters().calls['createOrder']).toBe(1);
+    // The attempt is journaled, so the order waits for a lookup, never a blind resend.
+    expect(order).toMatchObject({ status: 'pending', attempts: 1 });
+  });
 });
