@@ -22,28 +22,14 @@ export interface CancelReport {
  * an order whose createOrder answer was lost is not left behind.
  */
 export async function cancelAll(ctx: OrdersContext, tracker: OrderTracker): Promise<CancelReport> {
-  const { book, journal, logger, notify } = ctx;
+  const { book, logger, notify } = ctx;
   const report: CancelReport = { canceled: 0, closed: 0, remaining: [], rounds: 0 };
-  const ours = (raw: CcxtOrderLike): Order | undefined => {
-    const known = book.find(raw);
-    if (known) return known;
-    if (raw.clientOrderId && journal.hasClientId(raw.clientOrderId)) {
-      const stored = journal.get(raw.clientOrderId);
-      if (stored) book.track(stored);
-      return stored ?? undefined;
-    }
-    return undefined;
-  };
   let targets = new Map<string, Order>();
   for (const o of book.all()) if (o.status === 'open' && o.id !== null) targets.set(o.clientOrderId, o);
   for (let round = 1; round <= Math.max(1, ctx.timing.cancelRounds); round++) {
     report.rounds = round;
-    await gate(ctx);
-    const listed = (await ctx.session.exchange.fetchOpenOrders()) as CcxtOrderLike[];
-    for (const raw of listed) {
-      const o = ours(raw);
-      if (!o) continue;
-      book.apply(o, { ...raw, clientOrderId: o.clientOrderId }, 'cancel_all:listed');
+    const listed = await tracker.refresh(undefined, { kind: 'cancel_all:listed', adopt: false });
+    for (const o of listed?.ours ?? []) {
       if (o.id !== null && !o.isFinal) targets.set(o.clientOrderId, o);
     }
     if (targets.size === 0) break;
@@ -68,9 +54,8 @@ export async function cancelAll(ctx: OrdersContext, tracker: OrderTracker): Prom
     targets = next;
   }
   // Final verification against the exchange's own list.
-  await gate(ctx);
-  const still = ((await ctx.session.exchange.fetchOpenOrders()) as CcxtOrderLike[]).filter((raw) => ours(raw));
-  const remaining = new Set([...targets.keys(), ...still.map((r) => ours(r)?.clientOrderId ?? String(r.id))]);
+  const still = (await tracker.refresh(undefined, { kind: 'cancel_all:verify', adopt: false }))?.ours ?? [];
+  const remaining = new Set([...targets.keys(), ...still.map((o) => o.clientOrderId)]);
   report.remaining = [...remaining];
   for (const o of book.all()) {
     if (o.status === 'canceled') report.canceled++;

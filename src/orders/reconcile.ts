@@ -1,5 +1,4 @@
-import { gate, type OrdersContext } from './context.js';
-import { Order, type CcxtOrderLike } from './order.js';
+import type { OrdersContext } from './context.js';
 import type { Resolver } from './resolver.js';
 import type { OrderTracker } from './tracker.js';
 
@@ -19,9 +18,10 @@ export interface ReconcileReport {
 
 /**
  * Brings memory and journal in line with the exchange, at start and after every restart:
- * 1. every open order of the account is fetched; ours are updated, unknown ones adopted or
- *    ignored per `unknown_orders` (this also rebuilds `is_open_orders`);
- * 2. our open orders the exchange no longer lists are fetched one by one (finished meanwhile);
+ * 1. the open-orders refresh (`tracker.refresh`): ours are updated, unknown ones adopted or
+ *    ignored per `unknown_orders`, `is_open_orders` rebuilt;
+ * 2. our open orders the exchange no longer lists are polled one by one (finished meanwhile),
+ *    lost ones included;
  * 3. intents that may have reached the exchange are resolved by client id, then sent or failed.
  */
 export async function reconcile(
@@ -32,60 +32,23 @@ export async function reconcile(
   signal?: AbortSignal,
 ): Promise<ReconcileReport> {
   const report: ReconcileReport = { updated: 0, adopted: 0, ignored: 0, resolving: 0, notFound: 0 };
-  const { book, journal, clock, logger, notify } = ctx;
-  if (!(await gate(ctx, signal))) return report;
-  const requestedAt = clock.now();
-  const raws = (await ctx.session.exchange.fetchOpenOrders()) as CcxtOrderLike[];
-  const seen: Order[] = [];
-  for (const raw of raws) {
-    let order = book.find(raw);
-    if (!order && raw.clientOrderId && journal.hasClientId(raw.clientOrderId)) {
-      // Ours but no longer in memory (processed long ago, or an older run): reload, don't adopt.
-      const stored = journal.get(raw.clientOrderId);
-      if (stored) {
-        book.track(stored);
-        order = stored;
-      }
-    }
-    if (order) {
-      if (book.apply(order, { ...raw, clientOrderId: order.clientOrderId }, 'reconcile')) report.updated++;
-      seen.push(order);
-      continue;
-    }
-    if (ctx.unknownOrders === 'ignore') {
-      report.ignored++;
-      seen.push(Order.adopt(raw, clock.now()));
-      continue;
-    }
-    const adopted = Order.adopt(raw, clock.now());
-    journal.insert(adopted, 'adopted', { id: adopted.id });
-    book.track(adopted);
-    seen.push(adopted);
-    report.adopted++;
-    ctx.book.emitAdopted(adopted);
-    logger.warn({ clientOrderId: adopted.clientOrderId, id: adopted.id, symbol: adopted.symbol }, 'adopted an unknown open order');
-    notify(
-      `adopted unknown open order ${adopted.id} (${adopted.side} ${adopted.amount} ${adopted.symbol} @ ${adopted.price ?? 'market'})`,
-      'warn',
-    );
-  }
-  book.setIsOpenOrders(seen, requestedAt);
+  const refreshed = await tracker.refresh(signal, { kind: 'reconcile', adopt: ctx.unknownOrders === 'adopt' });
+  if (!refreshed) return report;
+  report.updated = refreshed.updated;
+  report.adopted = refreshed.adopted;
+  report.ignored = refreshed.foreign;
 
-  for (const order of Object.values(book.openOrders).flat()) {
-    if (signal?.aborted) break;
-    if (order.status !== 'open' || book.inIsOpenOrders(order)) continue;
-    const r = await tracker.poll(order, signal);
-    if (r === 'updated') report.updated++;
-    if (r === 'not_found') report.notFound++;
-  }
+  const polled = await tracker.pollMissing(signal, { throttleLost: false });
+  report.updated += polled.updated;
+  report.notFound = polled.notFound;
 
-  for (const order of book.all()) {
+  for (const order of ctx.book.all()) {
     if (order.status !== 'pending' || order.attempts === 0 || resolver.has(order)) continue;
     report.resolving++;
     void resolver.resolve(order, resolverSignal);
   }
   if (report.adopted + report.updated + report.resolving + report.notFound > 0) {
-    logger.info(report, 'reconciled orders with the exchange');
+    ctx.logger.info(report, 'reconciled orders with the exchange');
   }
   return report;
 }

@@ -6,10 +6,33 @@ import { Order, type CcxtOrderLike } from './order.js';
 /** What one status poll found. */
 export type PollResult = 'updated' | 'unchanged' | 'not_found' | 'error' | 'skipped';
 
+/** What one open-orders refresh saw. */
+export interface RefreshReport {
+  /** Orders the exchange listed as open (ours and foreign). */
+  listed: number;
+  /** Our orders whose state changed to match the exchange. */
+  updated: number;
+  /** Foreign open orders adopted (journaled and tracked). */
+  adopted: number;
+  /** Foreign open orders listed in `is_open_orders` only. */
+  foreign: number;
+  /** Our orders the exchange listed as open. */
+  ours: Order[];
+}
+
+/** What one pass over our open orders missing from `is_open_orders` did. */
+export interface PollReport {
+  polled: number;
+  updated: number;
+  notFound: number;
+}
+
 /**
- * Keeps `open_orders` and `is_open_orders` in step with the exchange: the seed's rule of
- * polling only our open orders that the exchange's open list no longer shows, with a not-found
- * counter that marks an order lost after N misses, and lost orders polled at a lower rate.
+ * Keeps `open_orders` and `is_open_orders` in step with the exchange, in two steps that
+ * `t_get_open_orders`, `t_update_open_orders`, reconciliation and the streams' gap fill share:
+ * {@link refresh} (the account's open list) and {@link pollMissing} (the seed's rule of polling
+ * only our open orders that list no longer shows, with a not-found counter that marks an order
+ * lost after N misses, and lost orders polled at a lower rate).
  */
 export class OrderTracker {
   readonly #ctx: OrdersContext;
@@ -26,21 +49,84 @@ export class OrderTracker {
    * last reconcile left it, so every open order placed since is polled, as in the seed.
    */
   async updateOpenOrders(signal?: AbortSignal): Promise<{ polled: number; updated: number }> {
+    const { polled, updated } = await this.pollMissing(signal, { throttleLost: true });
+    this.#ctx.book.prune();
+    return { polled, updated };
+  }
+
+  /** `t_get_open_orders`: {@link refresh} without adopting; returns how many orders are open. */
+  async refreshIsOpenOrders(signal?: AbortSignal): Promise<number> {
+    return (await this.refresh(signal, { kind: 'open_orders', adopt: false }))?.listed ?? 0;
+  }
+
+  /**
+   * The one open-orders refresh: fetches every open order of the account and rebuilds
+   * `is_open_orders` (same object) as `{symbol: {buys, sells}}`. Answers about our orders are
+   * applied on the way (journal event `<kind>:<status>`), which also resolves orders whose
+   * createOrder answer was lost; ours that left memory are reloaded from the journal, never
+   * adopted. Foreign orders are adopted with `adopt`, else listed detached. Null when `signal`
+   * aborted before the request.
+   */
+  async refresh(signal: AbortSignal | undefined, options: { kind: string; adopt: boolean }): Promise<RefreshReport | null> {
+    const { book, clock } = this.#ctx;
+    if (!(await gate(this.#ctx, signal))) return null;
+    const requestedAt = clock.now();
+    const raws = (await this.#ctx.session.exchange.fetchOpenOrders()) as CcxtOrderLike[];
+    const report: RefreshReport = { listed: raws.length, updated: 0, adopted: 0, foreign: 0, ours: [] };
+    const seen: Order[] = [];
+    for (const raw of raws) {
+      const ours = this.ours(raw);
+      if (ours) {
+        if (book.apply(ours, { ...raw, clientOrderId: ours.clientOrderId }, options.kind)) report.updated++;
+        seen.push(ours);
+        report.ours.push(ours);
+      } else if (options.adopt) {
+        seen.push(this.#adopt(raw));
+        report.adopted++;
+      } else {
+        seen.push(Order.adopt(raw, clock.now()));
+        report.foreign++;
+      }
+    }
+    book.setIsOpenOrders(seen, requestedAt);
+    return report;
+  }
+
+  /**
+   * Our order an exchange answer is about: from memory, else reloaded from the journal (one
+   * processed long ago, or of an older run) and tracked again.
+   */
+  ours(raw: CcxtOrderLike): Order | undefined {
+    const { book, journal } = this.#ctx;
+    const known = book.find(raw);
+    if (known || !raw.clientOrderId || !journal.hasClientId(raw.clientOrderId)) return known;
+    const stored = journal.get(raw.clientOrderId);
+    if (!stored) return undefined;
+    book.track(stored);
+    return stored;
+  }
+
+  /**
+   * Polls our open orders that the last `is_open_orders` snapshot does not list (they finished
+   * meanwhile, or are not visible yet). `throttleLost` polls lost orders only every
+   * `lostPollIntervalMs`.
+   */
+  async pollMissing(signal: AbortSignal | undefined, options: { throttleLost: boolean }): Promise<PollReport> {
     const { book, clock, timing } = this.#ctx;
-    let polled = 0;
-    let updated = 0;
+    const report: PollReport = { polled: 0, updated: 0, notFound: 0 };
     for (const order of Object.values(book.openOrders).flat()) {
       if (signal?.aborted) break;
       if (order.status !== 'open' || order.id === null) continue;
       if (book.inIsOpenOrders(order)) continue;
-      if (order.lost && clock.now() - (this.#lastPolled.get(order.clientOrderId) ?? 0) < timing.lostPollIntervalMs) continue;
+      const last = this.#lastPolled.get(order.clientOrderId) ?? 0;
+      if (options.throttleLost && order.lost && clock.now() - last < timing.lostPollIntervalMs) continue;
       const r = await this.poll(order, signal);
       if (r === 'skipped') break;
-      polled++;
-      if (r === 'updated') updated++;
+      report.polled++;
+      if (r === 'updated') report.updated++;
+      if (r === 'not_found') report.notFound++;
     }
-    book.prune();
-    return { polled, updated };
+    return report;
   }
 
   /** Fetches one order by exchange id and applies the answer; counts "not found". */
@@ -66,28 +152,18 @@ export class OrderTracker {
     }
   }
 
-  /**
-   * `t_get_open_orders`: fetches every open order of the account and rebuilds `is_open_orders`
-   * (same object) as `{symbol: {buys, sells}}`. Answers about our orders are applied on the way,
-   * which also resolves orders whose createOrder answer was lost.
-   */
-  async refreshIsOpenOrders(signal?: AbortSignal): Promise<number> {
-    const { book, clock } = this.#ctx;
-    if (!(await gate(this.#ctx, signal))) return 0;
-    const requestedAt = clock.now();
-    const raws = (await this.#ctx.session.exchange.fetchOpenOrders()) as CcxtOrderLike[];
-    const list = raws.map((raw) => this.#match(raw, 'open_orders'));
-    book.setIsOpenOrders(list, requestedAt);
-    return list.length;
-  }
-
-  /** Our Order for an exchange answer (updated), or a detached one for a foreign order. */
-  #match(raw: CcxtOrderLike, kind: string): Order {
-    const known = this.#ctx.book.find(raw);
-    if (known) {
-      this.#ctx.book.apply(known, { ...raw, clientOrderId: known.clientOrderId }, kind);
-      return known;
-    }
-    return Order.adopt(raw, this.#ctx.clock.now());
+  /** Journals, tracks and announces a foreign open order as ours from now on. */
+  #adopt(raw: CcxtOrderLike): Order {
+    const { book, journal, clock, logger, notify } = this.#ctx;
+    const adopted = Order.adopt(raw, clock.now());
+    journal.insert(adopted, 'adopted', { id: adopted.id });
+    book.track(adopted);
+    book.emitAdopted(adopted);
+    logger.warn({ clientOrderId: adopted.clientOrderId, id: adopted.id, symbol: adopted.symbol }, 'adopted an unknown open order');
+    notify(
+      `adopted unknown open order ${adopted.id} (${adopted.side} ${adopted.amount} ${adopted.symbol} @ ${adopted.price ?? 'market'})`,
+      'warn',
+    );
+    return adopted;
   }
 }
