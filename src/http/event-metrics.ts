@@ -1,3 +1,4 @@
+import { isFinalStatus } from '../orders/transitions.js';
 import type { OperatorMetrics } from './operator-metrics.js';
 import type { StatusEvent, StatusSource } from './types.js';
 
@@ -60,6 +61,6 @@ export class EventMetricsRecorder {
       this.#metrics.latency('acked_to_first_fill', event.at - p.ackedAt);
     }
     // Kept (bounded by MAX_TRACKED) rather than forgotten, so later news of it is recognised.
-    if (['closed', 'canceled', 'rejected', 'expired', 'failed'].includes(event.status)) p.done = true;
+    if (isFinalStatus(event.status)) p.done = true;
   }
 }

@@ -8,7 +8,7 @@ import { JournalHealth } from './journal-health.js';
 import { FillStore } from './fill-store.js';
 import { clientIdPrefix, makeClientOrderId, type OrderIntent } from './intent.js';
 import { Order, type OrderData, type OrderFee } from './order.js';
-import type { OrderStatus } from './transitions.js';
+import { FINAL_STATUSES, type OrderStatus } from './transitions.js';
 
 /** Options for {@link OrderJournal.open}. */
 export interface JournalOptions {
@@ -269,7 +269,7 @@ export class OrderJournal {
     return this.#db
       .prepare<[], Row>(
         `SELECT * FROM orders WHERE status IN ('pending', 'open')
-           OR (processed = 0 AND exchange_id IS NOT NULL AND status IN ('closed', 'canceled', 'expired', 'rejected'))
+           OR (processed = 0 AND exchange_id IS NOT NULL AND status IN (${FINAL_IN_SQL}))
          ORDER BY seq, created_at`,
       )
       .all()
@@ -324,6 +324,8 @@ export class OrderJournal {
     this.#opened.close();
   }
 }
+
+const FINAL_IN_SQL = [...FINAL_STATUSES].map((s) => `'${s}'`).join(', ');
 
 function json(v: unknown): string | null {
   return v === null || v === undefined ? null : JSON.stringify(v);

@@ -15,7 +15,7 @@ export const ORDER_STATUSES: readonly OrderStatus[] = [
   'failed',
 ];
 
-/** Statuses an order never leaves. */
+/** Statuses an order never leaves: the one list every part of misso uses. */
 export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set<OrderStatus>([
   'closed',
   'canceled',
@@ -39,9 +39,9 @@ const TABLE: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   failed: [],
 };
 
-/** True when `status` is final. */
-export function isFinalStatus(status: OrderStatus): boolean {
-  return FINAL_STATUSES.has(status);
+/** True when `status` is final (a status name from an event or a query may be any string). */
+export function isFinalStatus(status: string): boolean {
+  return (FINAL_STATUSES as ReadonlySet<string>).has(status);
 }
 
 /** True when moving from `from` to `to` is allowed (including staying put). */
