@@ -36,25 +36,33 @@ interface Row {
 /** The fills table of the journal: insert-once by trade id, read per order or per symbol. */
 export class FillStore {
   readonly #db: SqliteDatabase;
+  readonly #write: <T>(fn: () => T) => T;
 
   /**
    * Built by the journal on its connection. Internal: the connection's type comes from a
    * dev-only package, so it stays out of the published types.
+   * @param write - runs each write (the journal's health guard). @defaultValue runs it as is
    * @internal
    */
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, write: <T>(fn: () => T) => T = (fn) => fn()) {
     this.#db = db;
+    this.#write = write;
   }
 
-  /** Stores a fill; false when its trade id was already stored (a duplicate). */
+  /**
+   * Stores a fill; false when its trade id was already stored (a duplicate). A storage fault
+   * throws `StorageWriteError` (through the journal's health guard) with nothing stored.
+   */
   insert(f: Fill): boolean {
-    const r = this.#db
-      .prepare(
-        `INSERT OR IGNORE INTO fills(trade_id, client_order_id, order_id, symbol, side, price, amount, fee_cost, fee_currency,
-           taker_or_maker, realized_pnl, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(f.tradeId, f.clientOrderId, f.orderId, f.symbol, f.side, f.price, f.amount, f.fee?.cost ?? null, f.fee?.currency ?? null,
-        f.takerOrMaker, f.realizedPnl, f.timestamp);
+    const r = this.#write(() =>
+      this.#db
+        .prepare(
+          `INSERT OR IGNORE INTO fills(trade_id, client_order_id, order_id, symbol, side, price, amount, fee_cost, fee_currency,
+             taker_or_maker, realized_pnl, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(f.tradeId, f.clientOrderId, f.orderId, f.symbol, f.side, f.price, f.amount, f.fee?.cost ?? null, f.fee?.currency ?? null,
+          f.takerOrMaker, f.realizedPnl, f.timestamp),
+    );
     return r.changes > 0;
   }
 

@@ -64,7 +64,11 @@ export class FillTracker {
 
   /**
    * The one entry point for fills. Matches the trade to our order by exchange order id; stores
-   * it unless its trade id is known; advances the order's `filled` if the fills say more.
+   * it unless its trade id is known; advances the order's `filled` if the fills say more. The
+   * fill and that advance are one journal transaction through the health guard: when the
+   * journal cannot be written (a full disk) this throws `StorageWriteError` with nothing
+   * stored, announced or changed in memory, the journal is reported unhealthy, and the same
+   * trade is taken as new once writes work again.
    */
   applyFill(trade: CcxtTradeLike): ApplyFillResult {
     const { book, journal, events } = this.#ctx;
@@ -89,12 +93,20 @@ export class FillTracker {
       realizedPnl: realizedPnlOf(trade.info),
       timestamp: trade.timestamp ?? this.#ctx.clock.now(),
     };
-    if (!journal.fills.insert(fill)) return 'duplicate';
-    const signed = fill.side === 'buy' ? fill.amount : -fill.amount;
-    this.positions[fill.symbol] = (this.positions[fill.symbol] ?? 0) + signed;
-    events.emit('fill', order, fill);
-    const total = journal.fills.filledOf(order.clientOrderId);
-    if (total > order.filled + EPS) book.apply(order, { filled: total }, 'fill');
+    const known = order;
+    // The fill and the order's `filled` it advances are one state change: both stored or neither.
+    const stored = book.atomically(() => {
+      if (!journal.fills.insert(fill)) return false;
+      book.announce(() => {
+        const signed = fill.side === 'buy' ? fill.amount : -fill.amount;
+        this.positions[fill.symbol] = (this.positions[fill.symbol] ?? 0) + signed;
+        events.emit('fill', known, fill);
+      });
+      const total = journal.fills.filledOf(known.clientOrderId);
+      if (total > known.filled + EPS) book.apply(known, { filled: total }, 'fill');
+      return true;
+    }, [order]);
+    if (!stored) return 'duplicate';
     this.summarise(order);
     return 'new';
   }

@@ -8,6 +8,8 @@ import { storageWriteError } from '../storage/storage-error.js';
 export class JournalHealth {
   readonly #path: string;
   #problem: string | null = null;
+  /** Writes under way: one inside another is part of it and reports nothing of its own. */
+  #depth = 0;
   readonly #listeners = new Set<(problem: string | null) => void>();
 
   constructor(path: string) {
@@ -25,18 +27,25 @@ export class JournalHealth {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Runs one write (one transaction: a failed one stored nothing). Errors that are not storage faults pass unchanged. */
+  /**
+   * Runs one write (one transaction: a failed one stored nothing). Errors that are not storage
+   * faults pass unchanged. A write inside another (a step of a larger transaction) is judged by
+   * the outer one, which alone says whether anything was stored.
+   */
   write<T>(fn: () => T): T {
     let result: T;
+    this.#depth += 1;
     try {
       result = fn();
     } catch (error: unknown) {
       const fault = storageWriteError(error, 'journal', this.#path);
       if (!fault) throw error;
-      this.#set(fault.message);
+      if (this.#depth === 1) this.#set(fault.message);
       throw fault;
+    } finally {
+      this.#depth -= 1;
     }
-    this.#set(null);
+    if (this.#depth === 0) this.#set(null);
     return result;
   }
 

@@ -7,7 +7,8 @@ import { ActionStore } from './action-store.js';
 import { JournalHealth } from './journal-health.js';
 import { FillStore } from './fill-store.js';
 import { clientIdPrefix, makeClientOrderId, type OrderIntent } from './intent.js';
-import { Order, type OrderData, type OrderFee } from './order.js';
+import { Order } from './order.js';
+import { COLUMNS, fromRow, json, toRow, type OrderRow } from './order-row.js';
 import { FINAL_STATUSES, type OrderStatus } from './transitions.js';
 
 /** Options for {@link OrderJournal.open}. */
@@ -39,42 +40,6 @@ export interface JournalEvent {
   detail: unknown;
 }
 
-interface Row {
-  client_order_id: string;
-  seq: number;
-  exchange_id: string | null;
-  tag: string | null;
-  symbol: string;
-  side: string;
-  type: string;
-  price: number | null;
-  amount: number;
-  filled: number;
-  remaining: number;
-  average: number | null;
-  fee: string | null;
-  status: string;
-  reason: string | null;
-  params: string;
-  attempts: number;
-  created_at: number;
-  submitted_at: number | null;
-  opened_at: number | null;
-  closed_at: number | null;
-  updated_at: number;
-  processed: number;
-  adopted: number;
-  lost: number;
-  not_found_count: number;
-  replaces: string | null;
-}
-
-const COLUMNS = [
-  'client_order_id', 'seq', 'exchange_id', 'tag', 'symbol', 'side', 'type', 'price', 'amount', 'filled',
-  'remaining', 'average', 'fee', 'status', 'reason', 'params', 'attempts', 'created_at', 'submitted_at',
-  'opened_at', 'closed_at', 'updated_at', 'processed', 'adopted', 'lost', 'not_found_count', 'replaces',
-] as const;
-
 /**
  * The durable record of every order: intents with their client ids (written before anything
  * is sent), the current state of each order, and an append-only history of changes. All writes
@@ -99,6 +64,7 @@ export class OrderJournal {
   readonly #allocate: () => number;
   readonly #createIntent: (intent: OrderIntent, replaces: string | null) => Order;
   readonly #health: JournalHealth;
+  readonly #transaction: (fn: () => unknown) => unknown;
 
   private constructor(opened: OpenedDatabase, clock: Clock, name: string, newJournal: boolean) {
     this.#opened = opened;
@@ -108,7 +74,8 @@ export class OrderJournal {
     this.#health = new JournalHealth(opened.path);
     const db = this.#db;
     this.actions = new ActionStore(db, clock, (fn) => this.#health.write(fn));
-    this.fills = new FillStore(db);
+    this.fills = new FillStore(db, (fn) => this.#health.write(fn));
+    this.#transaction = db.transaction((fn: () => unknown) => fn());
     const getMeta = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
     const setMeta = db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     let tag = getMeta.get('tag')?.value;
@@ -221,9 +188,25 @@ export class OrderJournal {
     return this.#health.write(() => this.#createIntent(intent, replaces));
   }
 
+  /**
+   * Runs `fn`, whose journal writes (orders, history, actions, fills) belong together, as one
+   * transaction through the health guard: either all of them are stored or none is (a
+   * `StorageWriteError` for a full disk and the like), so a crash or a fault never leaves half
+   * of one state change behind.
+   */
+  atomically<T>(fn: () => T): T {
+    return this.#health.write(() => this.#transaction(fn) as T);
+  }
+
+  /** The replacement an amend journaled for `clientOrderId` (cancel-then-replace), if any. */
+  replacementOf(clientOrderId: string): Order | null {
+    const row = this.#db.prepare<[string], OrderRow>('SELECT * FROM orders WHERE replaces = ? ORDER BY seq LIMIT 1').get(clientOrderId);
+    return row ? fromRow(row) : null;
+  }
+
   /** One order by exchange id. */
   getByExchangeId(id: string): Order | null {
-    const row = this.#db.prepare<[string], Row>('SELECT * FROM orders WHERE exchange_id = ?').get(id);
+    const row = this.#db.prepare<[string], OrderRow>('SELECT * FROM orders WHERE exchange_id = ?').get(id);
     return row ? fromRow(row) : null;
   }
 
@@ -257,7 +240,7 @@ export class OrderJournal {
 
   /** One order by client id. */
   get(clientOrderId: string): Order | null {
-    const row = this.#db.prepare<[string], Row>('SELECT * FROM orders WHERE client_order_id = ?').get(clientOrderId);
+    const row = this.#db.prepare<[string], OrderRow>('SELECT * FROM orders WHERE client_order_id = ?').get(clientOrderId);
     return row ? fromRow(row) : null;
   }
 
@@ -267,7 +250,7 @@ export class OrderJournal {
    */
   loadActive(): Order[] {
     return this.#db
-      .prepare<[], Row>(
+      .prepare<[], OrderRow>(
         `SELECT * FROM orders WHERE status IN ('pending', 'open')
            OR (processed = 0 AND exchange_id IS NOT NULL AND status IN (${FINAL_IN_SQL}))
          ORDER BY seq, created_at`,
@@ -278,7 +261,7 @@ export class OrderJournal {
 
   /** Every order, oldest first. */
   all(): Order[] {
-    return this.#db.prepare<[], Row>('SELECT * FROM orders ORDER BY seq, created_at').all().map(fromRow);
+    return this.#db.prepare<[], OrderRow>('SELECT * FROM orders ORDER BY seq, created_at').all().map(fromRow);
   }
 
   /** Every client id this journal ever issued or adopted. */
@@ -326,72 +309,3 @@ export class OrderJournal {
 }
 
 const FINAL_IN_SQL = [...FINAL_STATUSES].map((s) => `'${s}'`).join(', ');
-
-function json(v: unknown): string | null {
-  return v === null || v === undefined ? null : JSON.stringify(v);
-}
-
-function toRow(o: Order): Row {
-  return {
-    client_order_id: o.clientOrderId,
-    seq: o.seq,
-    exchange_id: o.id,
-    tag: o.tag,
-    symbol: o.symbol,
-    side: o.side,
-    type: o.type,
-    price: o.price,
-    amount: o.amount,
-    filled: o.filled,
-    remaining: o.remaining,
-    average: o.average,
-    fee: o.fee ? JSON.stringify(o.fee) : null,
-    status: o.status,
-    reason: o.reason,
-    params: JSON.stringify(o.params),
-    attempts: o.attempts,
-    created_at: o.createdAt,
-    submitted_at: o.submittedAt,
-    opened_at: o.openedAt,
-    closed_at: o.closedAt,
-    updated_at: o.updatedAt,
-    processed: o.processed ? 1 : 0,
-    adopted: o.adopted ? 1 : 0,
-    lost: o.lost ? 1 : 0,
-    not_found_count: o.notFoundCount,
-    replaces: o.replaces,
-  };
-}
-
-function fromRow(r: Row): Order {
-  const data: OrderData = {
-    id: r.exchange_id,
-    clientOrderId: r.client_order_id,
-    seq: r.seq,
-    tag: r.tag,
-    symbol: r.symbol,
-    side: r.side === 'sell' ? 'sell' : 'buy',
-    type: r.type === 'market' ? 'market' : 'limit',
-    price: r.price,
-    amount: r.amount,
-    filled: r.filled,
-    remaining: r.remaining,
-    average: r.average,
-    fee: r.fee === null ? null : (JSON.parse(r.fee) as OrderFee),
-    status: r.status as OrderStatus,
-    reason: r.reason,
-    params: JSON.parse(r.params) as Record<string, unknown>,
-    attempts: r.attempts,
-    createdAt: r.created_at,
-    submittedAt: r.submitted_at,
-    openedAt: r.opened_at,
-    closedAt: r.closed_at,
-    updatedAt: r.updated_at,
-    processed: r.processed === 1,
-    adopted: r.adopted === 1,
-    lost: r.lost === 1,
-    notFoundCount: r.not_found_count,
-    replaces: r.replaces,
-  };
-  return new Order(data);
-}

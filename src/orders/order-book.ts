@@ -4,7 +4,7 @@ import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { OrderJournal } from './journal.js';
 import type { Fill } from './fill-store.js';
-import type { CcxtOrderLike, Order } from './order.js';
+import type { CcxtOrderLike, Order, OrderData } from './order.js';
 import { IllegalTransitionError, type OrderStatus } from './transitions.js';
 
 /** Events of the order manager (see manager.ts). */
@@ -53,6 +53,8 @@ export class OrderBook {
   readonly #notify: NotifyFn;
   readonly #recentlyClosedMs: number;
   #illegal = 0;
+  /** The state change under way in {@link atomically}: what it announces once stored, what it undoes if not. */
+  #unit: { announce: (() => void)[]; before: Map<Order, OrderData> } | null = null;
 
   constructor(deps: {
     journal: OrderJournal;
@@ -108,6 +110,7 @@ export class OrderBook {
    */
   apply(order: Order, raw: CcxtOrderLike, kind: string): boolean {
     const now = this.#clock.now();
+    const before = order.toJSON();
     let result;
     try {
       result = order.parseUpdate(raw, now);
@@ -119,37 +122,81 @@ export class OrderBook {
       return false;
     }
     if (!result.changed) return false;
-    if (order.id !== null) this.#byExchangeId.set(order.id, order);
     const statusKind = result.to !== result.from ? result.to : result.filledDelta > 0 ? 'fill' : 'update';
-    this.#journal.save(order, `${kind}:${statusKind}`, result.from, {
-      filled: order.filled,
-      ...(order.id !== null ? { id: order.id } : {}),
-    });
-    this.#place(order);
-    this.#events.emit('order', order, { kind: `${kind}:${statusKind}`, from: result.from });
-    if (result.filledDelta > 0) this.#events.emit('filled', order, result.filledDelta);
     if (result.to !== result.from && (result.to === 'rejected' || result.to === 'expired') && !order.reason) {
       order.reason = `exchange reported ${result.to}`;
     }
-    if (result.to !== result.from && result.to === 'rejected') this.#events.emit('failed', order);
+    this.#write(order, before, () =>
+      this.#journal.save(order, `${kind}:${statusKind}`, result.from, {
+        filled: order.filled,
+        ...(order.id !== null ? { id: order.id } : {}),
+      }),
+    );
+    this.announce(() => {
+      if (order.id !== null) this.#byExchangeId.set(order.id, order);
+      this.#place(order);
+      this.#events.emit('order', order, { kind: `${kind}:${statusKind}`, from: result.from });
+      if (result.filledDelta > 0) this.#events.emit('filled', order, result.filledDelta);
+      if (result.to !== result.from && result.to === 'rejected') this.#events.emit('failed', order);
+    });
     return true;
   }
 
   /** Local status change (failed, rejected, canceled before sending) with a reason. */
   finish(order: Order, to: 'failed' | 'rejected' | 'canceled', reason: string, kind: string): void {
     const from = order.status;
+    const before = order.toJSON();
     order.transition(to, this.#clock.now(), reason);
-    this.#journal.save(order, kind, from, { reason });
-    this.#place(order);
-    this.#events.emit('order', order, { kind, from });
-    if (to !== 'canceled') this.#events.emit('failed', order);
+    this.#write(order, before, () => this.#journal.save(order, kind, from, { reason }));
+    this.announce(() => {
+      this.#place(order);
+      this.#events.emit('order', order, { kind, from });
+      if (to !== 'canceled') this.#events.emit('failed', order);
+    });
   }
 
-  /** Journals a change of bookkeeping fields (attempts, flags) without a status change. */
+  /**
+   * Journals a change of bookkeeping fields (attempts, flags, an amend's new price) without a
+   * status change. Inside {@link atomically}, fields changed before the call are undone with the
+   * rest when the write fails (name the order there).
+   */
   save(order: Order, kind: string, detail: unknown = null): void {
+    const before = order.toJSON();
     order.updatedAt = this.#clock.now();
-    this.#journal.save(order, kind, order.status, detail);
-    this.#events.emit('order', order, { kind, from: order.status });
+    this.#write(order, before, () => this.#journal.save(order, kind, order.status, detail));
+    this.announce(() => this.#events.emit('order', order, { kind, from: order.status }));
+  }
+
+  /**
+   * Runs `fn` as one state change: its journal writes are one transaction
+   * (`journal.atomically`), its announcements (events, `open_orders`) go out only once that is
+   * stored, and when it fails (a full disk) nothing is announced and `orders`, plus every order
+   * `fn` changed through the book, are put back as they were. Nested calls join the outer one.
+   */
+  atomically<T>(fn: () => T, orders: readonly Order[] = []): T {
+    if (this.#unit) {
+      for (const o of orders) if (!this.#unit.before.has(o)) this.#unit.before.set(o, o.toJSON());
+      return fn();
+    }
+    const unit = { announce: [] as (() => void)[], before: new Map(orders.map((o) => [o, o.toJSON()] as const)) };
+    this.#unit = unit;
+    let result: T;
+    try {
+      result = this.#journal.atomically(fn);
+    } catch (error: unknown) {
+      for (const [o, data] of unit.before) o.restore(data);
+      throw error;
+    } finally {
+      this.#unit = null;
+    }
+    for (const announce of unit.announce) announce();
+    return result;
+  }
+
+  /** Runs `announce` now, or once the state change under way is stored (see {@link atomically}). */
+  announce(announce: () => void): void {
+    if (this.#unit) this.#unit.announce.push(announce);
+    else announce();
   }
 
   /** Announces an adopted order (already journaled and tracked). */
@@ -160,20 +207,26 @@ export class OrderBook {
 
   /** Marks an order lost and says so once. */
   markLost(order: Order): void {
-    order.lost = true;
-    this.save(order, 'lost', { notFoundCount: order.notFoundCount });
-    this.#events.emit('lost', order);
-    this.#notify(
-      `order ${order.clientOrderId} (${order.side} ${order.amount} ${order.symbol}) not found ${order.notFoundCount} times: marked lost, still polled`,
-      'warn',
-    );
+    this.atomically(() => {
+      order.lost = true;
+      this.save(order, 'lost', { notFoundCount: order.notFoundCount });
+      this.announce(() => {
+        this.#events.emit('lost', order);
+        this.#notify(
+          `order ${order.clientOrderId} (${order.side} ${order.amount} ${order.symbol}) not found ${order.notFoundCount} times: marked lost, still polled`,
+          'warn',
+        );
+      });
+    }, [order]);
   }
 
   /** Marks a finished order handled by the strategy; it leaves `open_orders` at the next pass. */
   markProcessed(order: Order): void {
     if (order.processed) return;
-    order.processed = true;
-    this.save(order, 'processed');
+    this.atomically(() => {
+      order.processed = true;
+      this.save(order, 'processed');
+    }, [order]);
   }
 
   /** Drops processed finished orders from `open_orders` and expired ones from the cache. */
@@ -216,6 +269,21 @@ export class OrderBook {
   /** Our orders the exchange may hold: everything reached or possibly reached the exchange. */
   live(): Order[] {
     return this.all().filter((o) => o.status === 'open' || (o.status === 'pending' && o.attempts > 0));
+  }
+
+  /** Journals one change of `order`; a failed write puts memory back to `before`. */
+  #write(order: Order, before: OrderData, write: () => void): void {
+    if (this.#unit) {
+      if (!this.#unit.before.has(order)) this.#unit.before.set(order, before);
+      write();
+      return;
+    }
+    try {
+      write();
+    } catch (error: unknown) {
+      order.restore(before);
+      throw error;
+    }
   }
 
   #place(order: Order): void {

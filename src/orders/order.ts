@@ -338,6 +338,31 @@ export class Order {
     return { changed, from, to: this.#status, filledDelta: filledDelta > EPS ? filledDelta : 0, stale };
   }
 
+  /**
+   * Puts back what {@link toJSON} took (the fields that change over a life cycle): a change
+   * whose journal write failed is undone in memory too, so memory never runs ahead of the journal.
+   */
+  restore(data: OrderData): void {
+    this.id = data.id;
+    this.price = data.price;
+    this.amount = data.amount;
+    this.filled = data.filled;
+    this.remaining = data.remaining;
+    this.average = data.average;
+    this.fee = data.fee;
+    this.#status = data.status;
+    this.reason = data.reason;
+    this.attempts = data.attempts;
+    this.submittedAt = data.submittedAt;
+    this.openedAt = data.openedAt;
+    this.closedAt = data.closedAt;
+    this.updatedAt = data.updatedAt;
+    this.processed = data.processed;
+    this.adopted = data.adopted;
+    this.lost = data.lost;
+    this.notFoundCount = data.notFoundCount;
+  }
+
   /** Plain data for the journal and the state snapshot. */
   toJSON(): OrderData & { size: number; value: number } {
     return {

@@ -145,9 +145,11 @@ export class OrderTracker {
       }
       // Just-placed orders may be invisible for a while (Binance: up to ~60 s); not a miss yet.
       if (clock.now() - (order.submittedAt ?? order.createdAt) < timing.visibilityWindowMs) return 'not_found';
-      order.notFoundCount += 1;
-      if (order.notFoundCount >= lostAfterNotFound && !order.lost) book.markLost(order);
-      else book.save(order, 'not_found', { notFoundCount: order.notFoundCount });
+      book.atomically(() => {
+        order.notFoundCount += 1;
+        if (order.notFoundCount >= lostAfterNotFound && !order.lost) book.markLost(order);
+        else book.save(order, 'not_found', { notFoundCount: order.notFoundCount });
+      }, [order]);
       return 'not_found';
     }
   }

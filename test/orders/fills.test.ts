@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Order } from '../../src/orders/order.js';
+import { StorageWriteError } from '../../src/storage/storage-error.js';
+import { fillDisk } from '../support/full-disk.js';
 import { drive, market, trackedRigs } from '../support/order-rig.js';
 
 const { make, cleanup } = trackedRigs();
@@ -64,5 +67,47 @@ describe('fills, closed_trades and positions', () => {
     expect(r.manager.derivedPositions[symbol]).toBe(amount);
     // The exchange's figure stays the reference: no second notification.
     expect(await drive(r.clock, r.manager.checkPositions())).toEqual([]);
+  });
+
+  it('a fill the journal cannot store (full disk) is neither stored nor half-applied; it is reported and taken once space returns', async () => {
+    const r = await make({ knobs: { liquidity_per_step_usd: 200 } });
+    const { symbol, last } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    void r.manager.runExecutor(new AbortController().signal);
+    const amount = Number(r.sim.amountToPrecision(symbol, 3000 / last));
+    const buy = r.manager.queue.push({ symbol, side: 'buy', amount, price: Number(r.sim.priceToPrecision(symbol, last * 0.9995)) });
+    await r.clock.advanceUntil(() => buy.status !== 'pending', 30_000, 50);
+    // The venue fills it while we neither poll nor sync: the trade arrives before the order's
+    // update, as from a user stream, so applying it must also advance the order's `filled`.
+    const venueFilled = (): number => r.sim.getVenue().getOrder({ clientOrderId: buy.clientOrderId }).filled;
+    await r.clock.advanceUntil(() => venueFilled() > buy.filled, 6 * 3_600_000, 10_000);
+    const trades = (await drive(r.clock, r.sim.fetchMyTrades(symbol))).filter((t) => t.order === buy.id);
+    expect(trades.length).toBeGreaterThan(0);
+    const before = { filled: buy.filled, journaled: r.journal.get(buy.clientOrderId)?.filled, position: r.manager.derivedPositions[symbol] ?? 0 };
+    const heard: string[] = [];
+    for (const name of ['fill', 'filled', 'order', 'journal'] as const) {
+      r.manager.on(name as 'order', (o: Order | string | null) => heard.push(`${name}:${typeof o === 'string' ? o : (o?.clientOrderId ?? 'ok')}`));
+    }
+
+    const disk = fillDisk(r.journal.db);
+    expect(() => r.manager.applyFill(trades[0]!)).toThrow(StorageWriteError);
+    // Nothing stored, nothing changed in memory, nothing announced but the journal's health.
+    expect(r.manager.fillsOf(buy)).toEqual([]);
+    expect(buy.filled).toBe(before.filled);
+    expect(r.journal.get(buy.clientOrderId)?.filled).toBe(before.journaled);
+    expect(r.manager.derivedPositions[symbol] ?? 0).toBe(before.position);
+    expect(heard.filter((h) => !h.startsWith('journal:'))).toEqual([]);
+    expect(heard.some((h) => /^journal:.*disk is full/.test(h))).toBe(true);
+    expect(r.manager.journalProblem).toMatch(/disk is full/);
+    expect(r.notes.some((n) => n.level === 'error' && /orders held: .*disk is full/.test(n.text))).toBe(true);
+
+    disk.release();
+    expect(trades.map((t) => r.manager.applyFill(t))).toEqual(trades.map(() => 'new'));
+    expect(r.manager.journalProblem).toBeNull();
+    const sum = trades.reduce((s, t) => s + (t.amount ?? 0), 0);
+    expect(buy.filled).toBeCloseTo(Math.max(before.filled, sum), 9);
+    expect(r.journal.get(buy.clientOrderId)?.filled).toBeCloseTo(buy.filled, 9);
+    expect(r.manager.fillsOf(buy).map((f) => f.tradeId)).toEqual(trades.map((t) => t.id));
+    expect(heard.filter((h) => h.startsWith('fill:'))).toHaveLength(trades.length);
   });
 });
