@@ -105,66 +105,84 @@ export class Amender {
     if (!resume && this.#canceller.wants(order)) return refused(order, order, 'a cancel of this order is under way', 'none');
     if (!resume && order.status === 'pending' && order.attempts === 0) {
       // Still queued: the intent itself is changed before it goes out.
-      if (target.price !== null) order.price = target.price;
-      if (target.amount !== null) {
-        order.amount = target.amount;
-        order.remaining = target.amount;
-      }
-      book.save(order, 'amended:unsent', target);
+      book.atomically(() => {
+        if (target.price !== null) order.price = target.price;
+        if (target.amount !== null) {
+          order.amount = target.amount;
+          order.remaining = target.amount;
+        }
+        book.save(order, 'amended:unsent', target);
+      }, [order]);
       return { order, original: order, amended: true, method: 'local', reason: null };
     }
-    const action = resume ?? journal.actions.create(order.clientOrderId, 'amend', target);
+    const canEdit = this.#ctx.session.exchange.has['editOrder'] === true;
+    // An open order's edit goes out at once: the action is journaled as sent in one commit.
+    const fresh = !resume && canEdit && order.status === 'open' && order.id !== null && !this.#ctx.session.restarting;
+    const action = resume ?? journal.actions.create(order.clientOrderId, 'amend', target, fresh);
     while (order.status === 'pending') {
       if (!(await orderChange(this.#ctx, order, timing.resolveBackoffMs, this.#signal))) return aborted(order);
     }
-    const r = this.#ctx.session.exchange.has['editOrder'] === true && action.replacementId === null
-      ? await this.#edit(order, action)
-      : await this.#replace(order, action);
-    if (r.reason !== 'stopped') {
+    const r = canEdit && action.replacementId === null ? await this.#edit(order, action, fresh) : await this.#replace(order, action);
+    return action.status === 'done' || action.status === 'failed' ? r : this.#settle(order, action, r);
+  }
+
+  /**
+   * Journals how the amend ended in one transaction with what it did to the order (`changes`:
+   * the edit's new price and amount), so no restart sees one without the other. A refusal is
+   * noted on the order and notified. A stop settles nothing: the action resumes at the next start.
+   */
+  #settle(order: Order, action: OrderAction, r: AmendResult, changes?: () => void): AmendResult {
+    if (r.reason === 'stopped') return r;
+    const { book, journal } = this.#ctx;
+    book.atomically(() => {
+      changes?.();
       journal.actions.finish(action, r.amended ? 'done' : 'failed', r.reason);
-      if (!r.amended) {
-        this.#ctx.notify(`amend of ${order.clientOrderId} (${order.symbol}) not done: ${r.reason ?? 'unknown'}`, 'warn');
-        book.save(order, 'amend:refused', { reason: r.reason });
-      }
-    }
+      if (!r.amended) book.save(order, 'amend:refused', { reason: r.reason });
+    }, [order]);
+    if (!r.amended) this.#ctx.notify(`amend of ${order.clientOrderId} (${order.symbol}) not done: ${r.reason ?? 'unknown'}`, 'warn');
     return r;
   }
 
-  async #edit(order: Order, action: OrderAction): Promise<AmendResult> {
+  /** `sendFirst`: the action was journaled as sent, so its first request goes out without a look. */
+  async #edit(order: Order, action: OrderAction, sendFirst: boolean): Promise<AmendResult> {
     const { clock, timing, journal, session, book, logger } = this.#ctx;
     const backoff = new Backoff({ baseMs: timing.resolveBackoffMs, maxMs: timing.resolveMaxBackoffMs });
+    const edited = (raw: CcxtOrderLike | undefined, seen: CcxtOrderLike): AmendResult =>
+      this.#settle(order, action, { order, original: order, amended: true, method: 'edit', reason: null }, () => {
+        applyEdit(order, seen, action);
+        book.save(order, 'amend:edited', { price: order.price, amount: order.amount });
+        if (raw) book.apply(order, { ...raw, clientOrderId: order.clientOrderId }, 'amend');
+      });
+    let first = sendFirst;
     for (;;) {
       if (!(await gate(this.#ctx, this.#signal))) return aborted(order);
-      if (action.attempts > 0) {
-        // An edit went out and its answer may be lost: look before sending it again (also when
-        // the order finished meanwhile: the edit may have landed before that).
-        const seen = await this.#look(order);
-        if (seen && matches(seen, action)) {
-          applyEdit(order, seen, action);
-          book.save(order, 'amend:edited', { price: order.price, amount: order.amount });
-          return { order, original: order, amended: true, method: 'edit', reason: null };
+      if (first) {
+        first = false;
+      } else {
+        if (action.attempts > 0) {
+          // An edit went out and its answer may be lost: look before sending it again (also when
+          // the order finished meanwhile: the edit may have landed before that).
+          const seen = await this.#look(order);
+          if (seen && matches(seen, action)) return edited(undefined, seen);
+          // Only a fresh look tells whether the edit landed before the order finished.
+          if (seen && order.isFinal) return refused(order, order, `order ${order.status} before the amend reached it`, 'edit');
+          if (!seen) {
+            if (!(await clock.sleep(backoff.next(), this.#signal))) return aborted(order);
+            continue;
+          }
+        } else if (order.isFinal) {
+          return refused(order, order, `order ${order.status} before the amend reached it`, 'edit');
         }
-        // Only a fresh look tells whether the edit landed before the order finished.
-        if (seen && order.isFinal) return refused(order, order, `order ${order.status} before the amend reached it`, 'edit');
-        if (!seen) {
-          if (!(await clock.sleep(backoff.next(), this.#signal))) return aborted(order);
-          continue;
-        }
-      } else if (order.isFinal) {
-        return refused(order, order, `order ${order.status} before the amend reached it`, 'edit');
+        action.attempts += 1;
+        action.status = 'sent';
+        journal.actions.save(action);
       }
-      action.attempts += 1;
-      action.status = 'sent';
-      journal.actions.save(action);
       const amount = action.amount ?? order.amount;
       const price = action.price ?? order.price ?? undefined;
       this.requests++;
       try {
         const raw = (await session.exchange.editOrder(order.id ?? '', order.symbol, order.type, order.side, amount, price, {})) as CcxtOrderLike;
-        applyEdit(order, raw, action);
-        book.save(order, 'amend:edited', { price: order.price, amount: order.amount });
-        book.apply(order, { ...raw, clientOrderId: order.clientOrderId }, 'amend');
-        return { order, original: order, amended: true, method: 'edit', reason: null };
+        return edited(raw, raw);
       } catch (error: unknown) {
         const kind = errorKind(error);
         const message = coerceError(error).message;
@@ -199,27 +217,30 @@ export class Amender {
       if (left <= EPS) {
         return refused(order, order, `the order filled ${order.filled} of ${order.amount} before the cancel; nothing left to replace`, 'replace');
       }
-      // A crash between journaling the replacement and the action must not make a second one.
-      const existing = journal.db.prepare<[string], { client_order_id: string }>('SELECT client_order_id FROM orders WHERE replaces = ?').get(order.clientOrderId);
-      replacement = existing ? journal.get(existing.client_order_id) ?? undefined : undefined;
-      if (!replacement) {
-        replacement = journal.createIntent(
-          {
-            tag: order.tag,
-            symbol: order.symbol,
-            side: order.side,
-            type: order.type,
-            price: action.price ?? order.price,
-            amount: Number(this.#round(order.symbol, left)),
-            params: order.params,
-          },
-          order.clientOrderId,
-        );
-      }
-      action.replacementId = replacement.clientOrderId;
-      journal.actions.save(action);
-      if (replacement.status === 'pending' && replacement.attempts === 0) queue.enqueue(replacement);
-      else book.track(replacement);
+      // The replacement and its link from the action are one transaction, so a restart finds
+      // both or neither; a journal written before that may hold a replacement without the link.
+      const made = journal.atomically(() => {
+        const created =
+          journal.replacementOf(order.clientOrderId) ??
+          journal.createIntent(
+            {
+              tag: order.tag,
+              symbol: order.symbol,
+              side: order.side,
+              type: order.type,
+              price: action.price ?? order.price,
+              amount: Number(this.#round(order.symbol, left)),
+              params: order.params,
+            },
+            order.clientOrderId,
+          );
+        action.replacementId = created.clientOrderId;
+        journal.actions.save(action);
+        return created;
+      });
+      replacement = made;
+      if (made.status === 'pending' && made.attempts === 0) queue.enqueue(made);
+      else book.track(made);
     } else if (!book.get(replacement.clientOrderId)) {
       book.track(replacement);
     }

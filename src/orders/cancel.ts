@@ -111,7 +111,7 @@ export class Canceller {
       }
       if (action.attempts > 0) {
         // A cancel went out before and its answer may be lost: look, never repeat blindly.
-        const seen = await this.#look(order);
+        const seen = await this.#look(order, action);
         if (order.isFinal) return this.#settle(order, action);
         if (seen === 'unknown') {
           if (!(await clock.sleep(backoff.next(), signal))) return result(order, 'aborted', 'stopped');
@@ -130,13 +130,13 @@ export class Canceller {
 
   /** One cancel request. `retry` means look and try again; `failed` is final. */
   async #send(order: Order, action: OrderAction): Promise<'ok' | 'retry' | 'failed'> {
-    const { book, journal, logger, notify, session } = this.#ctx;
+    const { journal, logger, notify, session } = this.#ctx;
     if (order.id === null) return 'retry';
     this.requests++;
     try {
       const raw = (await session.exchange.cancelOrder(order.id, order.symbol)) as CcxtOrderLike | undefined;
       const status = raw && typeof raw === 'object' && raw.status ? raw.status : 'canceled';
-      book.apply(order, { ...(raw ?? {}), clientOrderId: order.clientOrderId, status }, 'cancel');
+      this.#apply(order, action, { ...(raw ?? {}), clientOrderId: order.clientOrderId, status }, 'cancel');
       return 'ok';
     } catch (error: unknown) {
       const kind = errorKind(error);
@@ -163,12 +163,24 @@ export class Canceller {
     }
   }
 
+  /**
+   * Applies an answer about the order; when it finished, the cancel action is settled in the
+   * same transaction, so a restart never sees the order canceled and its cancel still running.
+   */
+  #apply(order: Order, action: OrderAction, raw: CcxtOrderLike, kind: string): void {
+    const { book } = this.#ctx;
+    book.atomically(() => {
+      book.apply(order, raw, kind);
+      if (order.isFinal) this.#settle(order, action);
+    }, [order]);
+  }
+
   /** Fetches the order and applies the answer. */
-  async #look(order: Order): Promise<'seen' | 'unknown'> {
+  async #look(order: Order, action: OrderAction): Promise<'seen' | 'unknown'> {
     if (order.id === null) return 'unknown';
     try {
       const raw = (await this.#ctx.session.exchange.fetchOrder(order.id, order.symbol)) as CcxtOrderLike;
-      this.#ctx.book.apply(order, { ...raw, clientOrderId: order.clientOrderId }, 'cancel:look');
+      this.#apply(order, action, { ...raw, clientOrderId: order.clientOrderId }, 'cancel:look');
       return 'seen';
     } catch (error: unknown) {
       this.#ctx.logger.debug({ clientOrderId: order.clientOrderId, err: coerceError(error).message }, 'cancel lookup inconclusive');
@@ -179,7 +191,7 @@ export class Canceller {
   #settle(order: Order, action: OrderAction): CancelResult {
     const canceled = order.status === 'canceled';
     const reason = canceled ? null : `order ${order.status} before the cancel reached it`;
-    this.#ctx.journal.actions.finish(action, 'done', reason);
+    if (action.status !== 'done') this.#ctx.journal.actions.finish(action, 'done', reason);
     return result(order, canceled ? 'canceled' : 'final', reason);
   }
 }
