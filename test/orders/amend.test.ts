@@ -1,9 +1,18 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/core/clock.js';
 import { AmendError } from '../../src/orders/amend.js';
-import { drive, market, trackedRigs, type Rig } from '../support/order-rig.js';
+import { createSimExchange } from '../../src/sim/sim-exchange.js';
+import { drive, market, rig, trackedRigs, type Rig } from '../support/order-rig.js';
 
-const { make, cleanup } = trackedRigs();
-afterEach(cleanup);
+const { make, track, cleanup } = trackedRigs();
+const dirs: string[] = [];
+afterEach(async () => {
+  await cleanup();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 async function started(options: Parameters<typeof make>[0] = {}): Promise<{ r: Rig; symbol: string; amount: number; restingBuy: number; last: number }> {
   const r = await make(options);
@@ -119,5 +128,95 @@ describe('orders.amend', () => {
     await expect(r.manager.amend(o, { price: -1 })).rejects.toThrow(/price must be a number > 0/);
     await drive(r.clock, r.manager.cancel(o));
     expect(await r.manager.amend(o, { price: restingBuy })).toMatchObject({ amended: false, reason: 'order already canceled' });
+  });
+});
+
+describe('orders.amend across a crash', () => {
+  /** A rig on a journal file with one resting buy open; `crash()` is kill -9 (the journal stays as it is). */
+  async function beforeCrash(editOrder: boolean) {
+    const dir = mkdtempSync(join(tmpdir(), 'misso-amend-'));
+    dirs.push(dir);
+    const path = join(dir, 'journal.db');
+    const clock = new VirtualClock();
+    const sim = createSimExchange({ seed: 7 }, { clock });
+    sim.has['editOrder'] = editOrder;
+    const first = await rig({ clock, sim, journalPath: path });
+    const m = await market(sim);
+    await drive(clock, first.manager.start());
+    void first.manager.runExecutor(new AbortController().signal);
+    const order = await place(first, m.symbol, m.amount, m.restingBuy);
+    const price = Number(sim.priceToPrecision(m.symbol, m.restingBuy * 0.97));
+    const crash = (): void => {
+      first.journal.close();
+      void first.manager.stop({ onStop: 'leave' });
+    };
+    /** The next start on the same journal and exchange, run until nothing is left to do. */
+    const restart = async (): Promise<Rig> => {
+      sim.setKnobs({ latency_ms: 0, faults: [] });
+      const second = track(await rig({ clock, sim, journalPath: path }));
+      await drive(clock, second.manager.start());
+      void second.manager.runExecutor(new AbortController().signal);
+      await drive(clock, second.manager.settled());
+      return second;
+    };
+    return { clock, sim, first, order, price, crash, restart, ...m };
+  }
+
+  it('an edit sent (journaled with its action in one commit) whose answer the crash lost is resolved by looking, not sent again', async () => {
+    const { clock, sim, first, order, price, crash, restart } = await beforeCrash(true);
+    sim.setKnobs({ latency_ms: 500, faults: [{ kind: 'timeout_after', methods: ['editOrder'], calls: [1, 1] }] });
+    void first.manager.amend(order, { price });
+    // The edit reached the exchange; its answer is on the way when the process dies.
+    await clock.advanceUntil(() => sim.counters().faults.timeout_after === 1, 5_000, 10);
+    // The action went to the journal as sent with its first request: there is no moment at
+    // which the edit is on its way and the journal does not know it.
+    expect(first.journal.actions.forOrder(order.clientOrderId)).toMatchObject([{ kind: 'amend', status: 'sent', attempts: 1, price }]);
+    crash();
+    const second = await restart();
+    expect(second.journal.actions.forOrder(order.clientOrderId)).toMatchObject([{ kind: 'amend', status: 'done', attempts: 1 }]);
+    expect(second.journal.get(order.clientOrderId)).toMatchObject({ price, status: 'open' });
+    expect(sim.getVenue().getOrder({ clientOrderId: order.clientOrderId })).toMatchObject({ price, status: 'open' });
+    expect(sim.counters().calls['editOrder']).toBe(1);
+  });
+
+  it('cancel-then-replace killed while its cancel is in flight: the next start confirms the cancel and sends one replacement', async () => {
+    const { clock, sim, first, order, price, crash, restart } = await beforeCrash(false);
+    sim.setKnobs({ latency_ms: 500, faults: [{ kind: 'timeout_after', methods: ['cancelOrder'], calls: [1, 1] }] });
+    void first.manager.amend(order, { price });
+    await clock.advanceUntil(() => sim.counters().faults.timeout_after === 1, 5_000, 10);
+    crash();
+    const second = await restart();
+    const replacement = second.journal.all().find((o) => o.replaces === order.clientOrderId);
+    expect(replacement).toMatchObject({ status: 'open', price });
+    expect(sim.getVenue().listOrders().map((o) => [o.clientOrderId, o.status])).toEqual([
+      [order.clientOrderId, 'canceled'],
+      [replacement!.clientOrderId, 'open'],
+    ]);
+    expect(second.journal.actions.forOrder(order.clientOrderId).map((a) => [a.kind, a.status, a.replacementId])).toEqual([
+      ['amend', 'done', replacement!.clientOrderId],
+      ['cancel', 'done', null],
+    ]);
+    expect(sim.counters().calls['cancelOrder']).toBe(1);
+  });
+
+  it('cancel-then-replace killed while the replacement is being sent: the next start finds it by client id, never a second one', async () => {
+    const { clock, sim, first, order, price, crash, restart } = await beforeCrash(false);
+    // The replacement is the next createOrder, and its answer is lost.
+    sim.setKnobs({ latency_ms: 500, faults: [{ kind: 'timeout_after', methods: ['createOrder'], calls: [1, 1] }] });
+    void first.manager.amend(order, { price });
+    await clock.advanceUntil(() => sim.counters().faults.timeout_after === 1, 5_000, 10);
+    // The replacement and the action's link to it were stored together before it was sent.
+    const sent = first.journal.all().find((o) => o.replaces === order.clientOrderId);
+    expect(sent).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(first.journal.actions.forOrder(order.clientOrderId)[0]).toMatchObject({ kind: 'amend', status: 'pending', replacementId: sent!.clientOrderId });
+    crash();
+    const second = await restart();
+    expect(second.journal.get(sent!.clientOrderId)).toMatchObject({ status: 'open', price, attempts: 1 });
+    expect(sim.getVenue().listOrders().map((o) => [o.clientOrderId, o.status])).toEqual([
+      [order.clientOrderId, 'canceled'],
+      [sent!.clientOrderId, 'open'],
+    ]);
+    expect(second.journal.actions.forOrder(order.clientOrderId)[0]).toMatchObject({ kind: 'amend', status: 'done' });
+    expect(sim.counters().calls['createOrder']).toBe(2);
   });
 });
