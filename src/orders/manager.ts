@@ -1,12 +1,10 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { Clock } from '../core/clock.js';
-import { coerceError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { OrdersConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import { Amender, type AmendChanges, type AmendResult } from './amend.js';
 import { Canceller, type CancelResult } from './cancel.js';
-import { cancelAll as cancelAllOnStop, type CancelReport } from './cancel-all.js';
 import { DEFAULT_ORDER_TIMING, type OrdersContext, type OrderTiming } from './context.js';
 import { OrderExecutor } from './executor.js';
 import { prepareIntent } from './intent-market.js';
@@ -23,8 +21,11 @@ import { reconcile, type ReconcileReport } from './reconcile.js';
 import { Resolver } from './resolver.js';
 import { applyStreamOrder } from './stream-apply.js';
 import { RiskGuard } from './risk.js';
+import { shutDown, type StopReport } from './shutdown.js';
 import { OrderTracker } from './tracker.js';
 import type { OrderStatus } from './transitions.js';
+
+export type { StopReport } from './shutdown.js';
 
 /** How long an order waits for a fresh price when the config does not say. */
 const DEFAULT_FRESH_PRICE_WAIT_SECS = 20;
@@ -45,16 +46,6 @@ export interface OrderManagerOptions {
   notify?: NotifyFn;
   /** The strategy's fresh last price of a symbol (for `orders.risk`); else a ticker is fetched. */
   lastPrice?: (symbol: string) => number | undefined;
-}
-
-/** What {@link OrderManager.stop} did. */
-export interface StopReport {
-  onStop: 'leave' | 'cancel_all';
-  /** Never-sent intents kept in the journal; they are sent at the next start. */
-  queuedKept: number;
-  /** Intents still unresolved (maybe on the exchange), kept for the next start's reconcile. */
-  unresolved: number;
-  cancel: CancelReport | null;
 }
 
 /** Counters for status pages and metrics. */
@@ -354,34 +345,11 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
    * Idempotent: later calls return the first call's promise. The journal is not closed here.
    */
   stop(options: { onStop?: 'leave' | 'cancel_all' } = {}): Promise<StopReport> {
-    this.#stopping ??= this.#stop(options.onStop ?? this.#onStop);
+    this.#stopping ??= (async () => {
+      this.#lifetime.abort();
+      await Promise.allSettled([...this.#runs]);
+      return shutDown(this.#ctx, { resolver: this.#resolver, canceller: this.#canceller, amender: this.#amender, tracker: this.#tracker }, options.onStop ?? this.#onStop);
+    })();
     return this.#stopping;
-  }
-
-  async #stop(onStop: 'leave' | 'cancel_all'): Promise<StopReport> {
-    this.#lifetime.abort();
-    await Promise.allSettled([...this.#runs]);
-    await this.#resolver.idle();
-    await this.#canceller.idle();
-    await this.#amender.idle();
-    let cancel: CancelReport | null = null;
-    if (onStop === 'cancel_all') {
-      const deadline = new AbortController();
-      const timer = this.#ctx.clock.sleep(this.#ctx.timing.stopResolveTimeoutMs, deadline.signal).then((full) => {
-        if (full) deadline.abort();
-      });
-      const unknown = this.#book.all().filter((o) => o.status === 'pending' && o.attempts > 0);
-      await Promise.allSettled(unknown.map((o) => this.#resolver.resolve(o, deadline.signal, { resend: false })));
-      deadline.abort();
-      await timer;
-      try {
-        cancel = await cancelAllOnStop(this.#ctx, this.#tracker);
-      } catch (error: unknown) {
-        this.#ctx.logger.error({ err: coerceError(error) }, 'cancel_all failed');
-        this.#ctx.notify(`cancel_all on stop failed: ${coerceError(error).message}; check the exchange by hand`, 'error');
-      }
-    }
-    const unresolved = this.#book.all().filter((o) => o.status === 'pending' && o.attempts > 0).length;
-    return { onStop, queuedKept: this.queue.size, unresolved, cancel };
   }
 }

@@ -1,0 +1,53 @@
+import { coerceError } from '../core/errors.js';
+import type { Amender } from './amend.js';
+import type { Canceller } from './cancel.js';
+import { cancelAll, type CancelReport } from './cancel-all.js';
+import type { OrdersContext } from './context.js';
+import type { Resolver } from './resolver.js';
+import type { OrderTracker } from './tracker.js';
+
+/** What `OrderManager.stop` did. */
+export interface StopReport {
+  onStop: 'leave' | 'cancel_all';
+  /** Never-sent intents kept in the journal; they are sent at the next start. */
+  queuedKept: number;
+  /** Intents still unresolved (maybe on the exchange), kept for the next start's reconcile. */
+  unresolved: number;
+  cancel: CancelReport | null;
+}
+
+/**
+ * The end of an order manager's life, once its lifetime signal aborted and the executor ended:
+ * waits for resolutions, cancels and amends under way to settle, then, with `cancel_all`,
+ * resolves unknown outcomes without sending again for up to `stopResolveTimeoutMs` and cancels
+ * (and verifies) every open order of ours. Never throws: a failed `cancel_all` is notified.
+ */
+export async function shutDown(
+  ctx: OrdersContext,
+  parts: { resolver: Resolver; canceller: Canceller; amender: Amender; tracker: OrderTracker },
+  onStop: 'leave' | 'cancel_all',
+): Promise<StopReport> {
+  const { book, clock, timing, logger, notify } = ctx;
+  await parts.resolver.idle();
+  await parts.canceller.idle();
+  await parts.amender.idle();
+  const unresolved = (): number => book.all().filter((o) => o.status === 'pending' && o.attempts > 0).length;
+  let cancel: CancelReport | null = null;
+  if (onStop === 'cancel_all') {
+    const deadline = new AbortController();
+    const timer = clock.sleep(timing.stopResolveTimeoutMs, deadline.signal).then((full) => {
+      if (full) deadline.abort();
+    });
+    const unknown = book.all().filter((o) => o.status === 'pending' && o.attempts > 0);
+    await Promise.allSettled(unknown.map((o) => parts.resolver.resolve(o, deadline.signal, { resend: false })));
+    deadline.abort();
+    await timer;
+    try {
+      cancel = await cancelAll(ctx, parts.tracker);
+    } catch (error: unknown) {
+      logger.error({ err: coerceError(error) }, 'cancel_all failed');
+      notify(`cancel_all on stop failed: ${coerceError(error).message}; check the exchange by hand`, 'error');
+    }
+  }
+  return { onStop, queuedKept: ctx.queue.size, unresolved: unresolved(), cancel };
+}
