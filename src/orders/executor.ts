@@ -104,10 +104,15 @@ export class OrderExecutor {
         void this.#resolver.resolve(order, this.#resolverSignal, { taken: outcome === 'exists' });
       }
     } catch (error: unknown) {
-      if (error instanceof StorageWriteError && order.status === 'pending' && order.attempts === 0) {
-        // Nothing was sent: hold the order, first in line, until the journal takes writes again.
-        ctx.queue.unshift(order);
-        this.#sent--;
+      if (error instanceof StorageWriteError && order.status === 'pending') {
+        if (order.attempts === 0) {
+          // Nothing was sent: hold the order, first in line, until the journal takes writes again.
+          ctx.queue.unshift(order);
+          this.#sent--;
+        } else {
+          // An earlier attempt is journaled and may exist: it is looked up, never sent blind.
+          void this.#resolver.resolve(order, this.#resolverSignal);
+        }
         this.#halted = error;
         return;
       }
