@@ -59,6 +59,18 @@ const RETRY_AFTER_TEXT = /retry[- ]after[:\s]+(\d+(?:\.\d+)?)\s*(ms|milliseconds
 // Binance -4116 is raised as a plain InvalidOrder on USD-M futures, other venues use BadRequest.
 const DUPLICATE_TEXT = /duplicat|-4116\b/i;
 const BAN_STATUS_TEXT = /\b418\b/;
+/**
+ * Binance futures refusals that ccxt names only on Binance's own hosts (its futures table is keyed
+ * on `https://fapi.binance.com`); elsewhere (a sim-server, a proxy) they arrive as bare
+ * `ExchangeError`s carrying the `{code, msg}` body. On the real host ccxt calls -5022 (post-only
+ * would take) `OrderNotFillable`; misso reports a crossing post-only order as
+ * `OrderImmediatelyFillable` on every host, the class ccxt gives the same refusal elsewhere.
+ */
+const BINANCE_REFUSALS: readonly { code: RegExp; name: string }[] = [
+  { code: /"code":\s*-5022\b/, name: 'OrderImmediatelyFillable' },
+  { code: /"code":\s*-2021\b/, name: 'OrderImmediatelyFillable' },
+  { code: /"code":\s*-5021\b/, name: 'OrderNotFillable' },
+];
 
 /**
  * Classifies anything thrown by an exchange call into one {@link ErrorKind}. This is the ONE place
@@ -77,6 +89,11 @@ export function classifyError(err: unknown, now: number = Date.now()): ErrorClas
   // it is a bare ExchangeError, and the text is all that says what happened.
   if (result.kind === 'unknown' && err instanceof ExchangeError && DUPLICATE_TEXT.test(message)) {
     result.kind = 'invalid_order';
+  }
+  const refusal = err instanceof ExchangeError ? BINANCE_REFUSALS.find((r) => r.code.test(message)) : undefined;
+  if (refusal && (result.kind === 'unknown' || result.kind === 'invalid_order')) {
+    result.kind = 'invalid_order';
+    result.name = refusal.name;
   }
   const status = numericProp(err, HTTP_STATUS_PROP);
   if (status !== undefined) result.httpStatus = status;

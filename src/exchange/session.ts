@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.js';
 import { StoppedError, coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ExchangeConfig } from '../config/types.js';
+import { foldAlgoOrders } from './algo-orders.js';
 import { RateBudget, type RateBudgetStats } from './budget.js';
 import { attachKind, classifyError } from './classify.js';
 import { createExchangeFactory } from './factory.js';
@@ -128,12 +129,15 @@ class Session implements ManagedExchangeSession {
     this.#drainTimeoutMs = options.drainTimeoutMs ?? 2 * options.config.timeoutMs;
     this.#rebuildDelayMs = options.rebuildDelayMs ?? 500;
     this.#rebuildMaxDelayMs = options.rebuildMaxDelayMs ?? 30_000;
-    this.exchange = new Proxy({} as Exchange, {
-      get: (_target, prop) => this.#get(prop),
-      set: (_target, prop, value) => Reflect.set(this.#current, prop, value),
-      has: (_target, prop) => prop in this.#current,
-      getPrototypeOf: () => Object.getPrototypeOf(this.#current) as object | null,
-    });
+    // Binance's algo orders are folded in over the gate, so each of their requests is budgeted.
+    this.exchange = foldAlgoOrders(
+      new Proxy({} as Exchange, {
+        get: (_target, prop) => this.#get(prop),
+        set: (_target, prop, value) => Reflect.set(this.#current, prop, value),
+        has: (_target, prop) => prop in this.#current,
+        getPrototypeOf: () => Object.getPrototypeOf(this.#current) as object | null,
+      }),
+    );
   }
 
   get restarting(): boolean {

@@ -54,11 +54,6 @@ export function checkOrderKind(intent: OrderIntent, ex: KindsExchange): void {
     const v = p[trigger];
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(`params.${trigger} must be a number > 0`);
     if (postOnly) fail(`a trigger order (params.${trigger}) cannot be post-only`);
-    if (ex.id.startsWith('binance')) {
-      // ccxt sends these to Binance's separate algo-order API, whose orders the order lookups
-      // (fetchOrder / openOrders by client id) do not see: they could not be tracked exactly once.
-      fail(`trigger orders on ${ex.id} go through its algo-order API, which misso does not track; place a plain order instead`);
-    }
     if (trigger === 'takeProfitPrice') unsupported('take-profit orders', 'createTakeProfitOrder');
     else if (intent.type === 'market') unsupported('stop-market orders', 'createStopMarketOrder');
     else unsupported('stop-limit orders', 'createStopLimitOrder');

@@ -1,3 +1,4 @@
+import { foldAlgoStreamOrder } from '../exchange/algo-orders.js';
 import type { OrdersContext } from './context.js';
 import { Order, type CcxtOrderLike } from './order.js';
 
@@ -7,8 +8,10 @@ import { Order, type CcxtOrderLike } from './order.js';
  * `is_open_orders` (the exchange's view) gains or loses the order as it opens or finishes, so
  * it stays equal to the exchange between REST refreshes. Returns whether anything changed.
  */
-export function applyStreamOrder(ctx: OrdersContext, raw: CcxtOrderLike): boolean {
+export function applyStreamOrder(ctx: OrdersContext, pushed: CcxtOrderLike): boolean {
   const { book, clock } = ctx;
+  const raw = foldAlgoStreamOrder(pushed);
+  if (!raw) return false;
   const known = book.find(raw);
   let changed = false;
   let order: Order | undefined = known;

@@ -61,6 +61,9 @@ export const BINANCE_ERRORS = {
   priceFilter: (why: string) => new BinanceApiError(400, -1013, `Filter failure: PRICE_FILTER (${why})`),
   /** → `InvalidOrder` (ccxt matches `LOT_SIZE` in any 4xx body) */
   lotSize: (why: string) => new BinanceApiError(400, -1013, `Filter failure: LOT_SIZE (${why})`),
+  /** → `ExchangeError`: a conditional type sent to `POST /fapi/v1/order` instead of the algo-order API */
+  algoOnlyType: () =>
+    new BinanceApiError(400, -4120, 'Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.'),
   /** → `InvalidOrder` */
   orderRejected: (why: string) => new BinanceApiError(400, -2010, why),
   /** → `RateLimitExceeded` on the code alone; ccxt's binance raises `DDoSProtection` on the 429 status first */

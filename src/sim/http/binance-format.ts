@@ -67,7 +67,7 @@ export function formatExchangeInfoSymbol(m: SimMarket, listedAtMs: number): Reco
       { filterType: 'MIN_NOTIONAL', notional: String(m.minNotional) },
     ],
     // Only what the sim venue fills; ccxt refuses other order types before sending them.
-    orderTypes: ['LIMIT', 'MARKET'],
+    orderTypes: ['LIMIT', 'MARKET', 'STOP', 'STOP_MARKET', 'TAKE_PROFIT', 'TAKE_PROFIT_MARKET'],
     timeInForce: ['GTC', 'IOC', 'FOK', 'GTX'],
     // Not a Binance field: the seed's watch-list filter reads `market.info.volumeUsd24h`.
     volumeUsd24h: m.volumeUsd24h,

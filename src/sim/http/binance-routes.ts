@@ -11,6 +11,7 @@ import {
   type SimOrder,
   type SimTimeframe,
 } from '../venue-types.js';
+import { isUntriggeredAlgo } from './binance-algo-format.js';
 import { BinanceApiError, BINANCE_ERRORS } from './binance-error.js';
 import {
   formatAccount,
@@ -41,8 +42,11 @@ export interface Route {
   handle(request: RouteRequest): unknown;
 }
 
-const CLIENT_ORDER_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
+/** Binance's pattern for client order ids (and client algo ids). */
+export const CLIENT_ORDER_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
 const DECIMAL = /^\d+(\.\d+)?$/;
+/** Conditional types Binance takes only through the algo-order API (`POST /fapi/v1/algoOrder`). */
+export const ALGO_TYPES: readonly string[] = ['STOP', 'STOP_MARKET', 'TAKE_PROFIT', 'TAKE_PROFIT_MARKET', 'TRAILING_STOP_MARKET'];
 
 /**
  * Builds the route table, keyed `METHOD /path`. Only USD-settled perpetuals are listed: a USD-M
@@ -155,7 +159,8 @@ export function createBinanceRoutes(venue: SimVenue, clock: Clock): Map<string, 
     const m = marketById(params.get('symbol'));
     if (!m) throw BINANCE_ERRORS.missingParam('symbol');
     const order = venue.getOrder(orderRef(params));
-    if (order.symbol !== m.symbol) throw BINANCE_ERRORS.orderNotFound();
+    // An algo order is not in the matching engine until it triggers.
+    if (order.symbol !== m.symbol || isUntriggeredAlgo(order)) throw BINANCE_ERRORS.orderNotFound();
     return formatOrder(m, order, true);
   });
   add('DELETE /fapi/v1/order', true, ({ params }) => {
@@ -165,7 +170,8 @@ export function createBinanceRoutes(venue: SimVenue, clock: Clock): Map<string, 
     let order: SimOrder;
     try {
       // Like the in-process face: an order still inside the visibility delay can be cancelled.
-      if (venue.orderIgnoringDelay(ref).symbol !== m.symbol) throw BINANCE_ERRORS.unknownOrderCancel();
+      const found = venue.orderIgnoringDelay(ref);
+      if (found.symbol !== m.symbol || isUntriggeredAlgo(found)) throw BINANCE_ERRORS.unknownOrderCancel();
       order = venue.cancelOrder(ref);
     } catch (error: unknown) {
       // Binance answers every failed cancel (unknown, finished, not yet visible) with -2011.
@@ -192,7 +198,7 @@ export function createBinanceRoutes(venue: SimVenue, clock: Clock): Map<string, 
     } catch {
       throw BINANCE_ERRORS.orderNotFound();
     }
-    if (current.symbol !== m.symbol) throw BINANCE_ERRORS.orderNotFound();
+    if (current.symbol !== m.symbol || isUntriggeredAlgo(current)) throw BINANCE_ERRORS.orderNotFound();
     if ((side === 'BUY' ? 'buy' : 'sell') !== current.side) throw BINANCE_ERRORS.orderRejected('Side does not match the order.');
     if (current.status !== 'open') throw BINANCE_ERRORS.orderRejected('Order can not be modified: it is not open.');
     return formatOrder(m, venue.amendOrder(ref, { amount, price }), false);
@@ -214,7 +220,10 @@ export function createBinanceRoutes(venue: SimVenue, clock: Clock): Map<string, 
   add('GET /fapi/v1/openOrders', true, ({ params }) => {
     const m = marketById(params.get('symbol'), false);
     const query: ListOrdersQuery = m ? { symbol: m.symbol, status: 'open' } : { status: 'open' };
-    return venue.listOrders(query).map((o) => formatOrder(marketBySymbol(o.symbol), o, true));
+    return venue
+      .listOrders(query)
+      .filter((o) => !isUntriggeredAlgo(o))
+      .map((o) => formatOrder(marketBySymbol(o.symbol), o, true));
   });
   add('GET /fapi/v1/allOrders', true, ({ params }) => {
     const m = marketById(params.get('symbol'));
@@ -232,7 +241,7 @@ export function createBinanceRoutes(venue: SimVenue, clock: Clock): Map<string, 
         .filter((o) => (until === undefined || o.timestamp <= until) && (fromId === undefined || Number(o.id) >= fromId));
       orders = since === undefined && fromId === undefined ? orders.slice(-limit) : orders.slice(0, limit);
     }
-    return orders.map((o) => formatOrder(m, o, true));
+    return orders.filter((o) => !isUntriggeredAlgo(o)).map((o) => formatOrder(m, o, true));
   });
   return routes;
 }
@@ -243,6 +252,7 @@ function parseNewOrder(m: SimMarket, params: URLSearchParams): PlaceOrderRequest
   if (sideText !== 'BUY' && sideText !== 'SELL') throw new BinanceApiError(400, -1117, 'Invalid side.');
   const typeText = params.get('type');
   if (typeText === null) throw BINANCE_ERRORS.missingParam('type');
+  if (ALGO_TYPES.includes(typeText)) throw BINANCE_ERRORS.algoOnlyType();
   if (typeText !== 'LIMIT' && typeText !== 'MARKET') {
     throw BINANCE_ERRORS.orderRejected(`Order type ${typeText} is not supported by misso sim-server (LIMIT and MARKET are).`);
   }
@@ -281,7 +291,8 @@ function parseNewOrder(m: SimMarket, params: URLSearchParams): PlaceOrderRequest
   return request;
 }
 
-function checkStep(filter: 'LOT_SIZE' | 'PRICE_FILTER', value: number, step: number, min: number, max: number, name: string): void {
+/** Refuses (-1013 LOT_SIZE / PRICE_FILTER) a value off the market's step or outside its bounds. */
+export function checkStep(filter: 'LOT_SIZE' | 'PRICE_FILTER', value: number, step: number, min: number, max: number, name: string): void {
   const steps = value / step;
   const fail = filter === 'LOT_SIZE' ? BINANCE_ERRORS.lotSize : BINANCE_ERRORS.priceFilter;
   if (Math.abs(steps - Math.round(steps)) > 1e-6) throw fail(`${name} ${value} is not a multiple of ${step}`);
@@ -289,21 +300,24 @@ function checkStep(filter: 'LOT_SIZE' | 'PRICE_FILTER', value: number, step: num
   if (value > max + step / 2) throw fail(`${name} ${value} is above the maximum ${max}`);
 }
 
-function decimalParam(params: URLSearchParams, name: string): number {
+/** A required decimal parameter (-1102 when missing, -1100 when malformed). */
+export function decimalParam(params: URLSearchParams, name: string): number {
   const text = params.get(name);
   if (text === null || text === '') throw BINANCE_ERRORS.missingParam(name);
   if (!DECIMAL.test(text)) throw BINANCE_ERRORS.badParam(name);
   return Number(text);
 }
 
-function optionalIntParam(params: URLSearchParams, name: string): number | undefined {
+/** An optional whole-number parameter (-1100 when malformed). */
+export function optionalIntParam(params: URLSearchParams, name: string): number | undefined {
   const text = params.get(name);
   if (text === null || text === '') return undefined;
   if (!/^\d+$/.test(text)) throw BINANCE_ERRORS.badParam(name);
   return Number(text);
 }
 
-function intParam(params: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
+/** A whole-number parameter with a default, capped at `max` (-1100 below `min`). */
+export function intParam(params: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
   const value = optionalIntParam(params, name) ?? fallback;
   if (value < min) throw BINANCE_ERRORS.badParam(name);
   return Math.min(value, max);
@@ -318,7 +332,7 @@ function orderRef(params: URLSearchParams): OrderRef {
 }
 
 /** Runs a handler, turning the venue's typed refusals into Binance answers. */
-function callVenue(run: () => unknown, route: string): unknown {
+export function callVenue(run: () => unknown, route: string): unknown {
   try {
     return run();
   } catch (error: unknown) {

@@ -9,7 +9,10 @@
  * (and `/api/v3/{ping,time}`). Signed (HMAC-SHA256 of query + body, `X-MBX-APIKEY`):
  * `GET /fapi/v{2,3}/account`, `GET /fapi/v{2,3}/balance`, `GET /fapi/v{2,3}/positionRisk`,
  * `GET /fapi/v1/leverageBracket`, `POST|GET|PUT|DELETE /fapi/v1/order` (PUT: modify), `GET /fapi/v1/openOrders`,
- * `GET /fapi/v1/allOrders`, `GET /fapi/v1/userTrades`. Anything else answers 404 `{code:-5000}` and is counted.
+ * `GET /fapi/v1/allOrders`, `GET /fapi/v1/userTrades`; conditional orders through the algo-order API:
+ * `POST|GET|DELETE /fapi/v1/algoOrder`, `GET /fapi/v1/{openAlgoOrders,allAlgoOrders}`,
+ * `DELETE /fapi/v1/algoOpenOrders` (see `binance-algo-routes.ts`). Anything else answers 404
+ * `{code:-5000}` and is counted.
  *
  * ## Websockets
  * Binance USD-M's stream dialect on the same host and port (see `ws/binance-ws-face.ts`):
@@ -52,6 +55,7 @@ import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, verifyApiKey, verifySignedRequ
 import { adminRefusal, isLoopbackHost, NON_LOOPBACK_WARNING } from './admin-guard.js';
 import { adminSpec, adminWallet } from './admin-bodies.js';
 import { BinanceApiError, BINANCE_ERRORS } from './binance-error.js';
+import { createAlgoRoutes } from './binance-algo-routes.js';
 import { createBinanceRoutes, type Route } from './binance-routes.js';
 import { depthRoutes } from './depth-route.js';
 import { FaultController, type FaultDecision } from './fault-controller.js';
@@ -143,7 +147,12 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   });
   if (options.faults !== undefined) faults.set(options.faults);
   const listenKeys = new ListenKeys(options.listenKeyValidityMs ?? LISTEN_KEY_VALIDITY_MS);
-  const routes = new Map([...createBinanceRoutes(venue, clock), ...listenKeyRoutes(listenKeys, clock), ...depthRoutes(venue)]);
+  const routes = new Map([
+    ...createBinanceRoutes(venue, clock),
+    ...createAlgoRoutes(venue),
+    ...listenKeyRoutes(listenKeys, clock),
+    ...depthRoutes(venue),
+  ]);
   const sockets = new Set<Socket>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
