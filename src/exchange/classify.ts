@@ -60,11 +60,12 @@ const RETRY_AFTER_TEXT = /retry[- ]after[:\s]+(\d+(?:\.\d+)?)\s*(ms|milliseconds
 const DUPLICATE_TEXT = /duplicat|-4116\b/i;
 const BAN_STATUS_TEXT = /\b418\b/;
 /**
- * Binance futures refusals that ccxt names only on Binance's own hosts (its futures table is keyed
- * on `https://fapi.binance.com`); elsewhere (a sim-server, a proxy) they arrive as bare
- * `ExchangeError`s carrying the `{code, msg}` body. On the real host ccxt calls -5022 (post-only
- * would take) `OrderNotFillable`; misso reports a crossing post-only order as
- * `OrderImmediatelyFillable` on every host, the class ccxt gives the same refusal elsewhere.
+ * Binance futures refusals whose ccxt class depends on the host: ccxt's futures table is keyed on
+ * `https://fapi.binance.com`, so elsewhere (a sim-server, a proxy) only its generic table applies.
+ * -5022 (post-only would take) is `OrderNotFillable` on Binance's host and a plain `InvalidOrder`
+ * elsewhere; -2021 (trigger already reached) is `OrderImmediatelyFillable` there and a bare
+ * `ExchangeError` elsewhere. misso names them the same on every host, a crossing post-only order
+ * being `OrderImmediatelyFillable` as ccxt's unified API calls that refusal.
  */
 const BINANCE_REFUSALS: readonly { code: RegExp; name: string }[] = [
   { code: /"code":\s*-5022\b/, name: 'OrderImmediatelyFillable' },

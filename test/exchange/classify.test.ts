@@ -52,6 +52,23 @@ describe('classifyError on ccxt classes', () => {
     expect(classifyError(err).name).toBe('RateLimitExceeded');
   });
 
+  it("names Binance's post-only and trigger refusals the same on every host", () => {
+    const postOnly = 'binanceusdm {"code":-5022,"msg":"Due to the order could not be executed as maker, the Post Only order will be rejected."}';
+    // On fapi.binance.com ccxt raises OrderNotFillable; on any other host its generic table says InvalidOrder.
+    for (const err of [new ccxt.OrderNotFillable(postOnly), new ccxt.InvalidOrder(postOnly)]) {
+      expect(classifyError(err)).toMatchObject({ kind: 'invalid_order', name: 'OrderImmediatelyFillable' });
+      expect(isAmbiguous(err)).toBe(false);
+    }
+    const trigger = new ccxt.ExchangeError('binanceusdm {"code":-2021,"msg":"Order would immediately trigger."}');
+    expect(classifyError(trigger)).toMatchObject({ kind: 'invalid_order', name: 'OrderImmediatelyFillable' });
+    expect(isAmbiguous(trigger)).toBe(false);
+    const fok = new ccxt.InvalidOrder('binanceusdm {"code":-5021,"msg":"Due to the order could not be filled immediately, the FOK order has been rejected."}');
+    expect(classifyError(fok).name).toBe('OrderNotFillable');
+    expect(classifyError(new ccxt.InvalidOrder('binanceusdm {"code":-1013,"msg":"Filter failure: PRICE_FILTER"}')).name).toBe('InvalidOrder');
+    // Text that only mentions a code in prose is no Binance body.
+    expect(classifyError(new ccxt.ExchangeError('code -5022 somewhere')).kind).toBe('unknown');
+  });
+
   it('marks DuplicateOrderId, and an InvalidOrder that says "duplicated", as duplicate', () => {
     expect(classifyError(new ccxt.DuplicateOrderId('x')).duplicate).toBe(true);
     expect(classifyError(new ccxt.InvalidOrder('binanceusdm {"code":-4116,"msg":"ClientOrderId is duplicated."}')).duplicate).toBe(true);
