@@ -10,7 +10,8 @@ import { classifyError } from '../../src/exchange/classify.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import { ALGO_ID_OFFSET } from '../../src/sim/http/binance-algo-format.js';
 import { jumpUntil, jumpVenue, type JumpClock } from './fixtures/jump-clock.js';
-import { simClient } from './fixtures/sim-client.js';
+import { simClient, simProClient } from './fixtures/sim-client.js';
+import { ALGO_ID_PREFIX, foldAlgoStreamOrder } from '../../src/exchange/algo-orders.js';
 import { thrown } from '../support/thrown.js';
 
 const SYMBOL = 'BTC/USD:USD';
@@ -129,5 +130,34 @@ describe('post-only refusal through ccxt.binanceusdm', () => {
     expect(() => server.venue.getOrder({ clientOrderId: 'po-cross-1' })).toThrow();
     const resting = await ex.createOrder(SYMBOL, 'limit', 'buy', amount, px(0.95), { postOnly: true });
     expect(resting).toMatchObject({ status: 'open', postOnly: true, timeInForce: 'PO' });
+  });
+});
+
+describe('the user stream of an algo order (ccxt.pro watchOrders)', () => {
+  it('pushes ALGO_UPDATE, not ORDER_TRADE_UPDATE, while it waits; misso keeps it open under its algo id, then canceled', async () => {
+    const pro = await simProClient(server.url);
+    try {
+      await pro.loadMarkets();
+      const { amount, px } = prices();
+      const news = pro.watchOrders(SYMBOL);
+      await new Promise((r) => setTimeout(r, 200));
+      const placed = await ex.createOrder(SYMBOL, 'market', 'buy', amount, undefined, { triggerPrice: px(1.2), clientOrderId: 'algo-ws-1' });
+      const [pushed] = (await news).filter((o) => o.clientOrderId === 'algo-ws-1');
+      expect(pushed).toMatchObject({ id: placed.id, status: 'open', type: 'market', triggerPrice: px(1.2) });
+      expect(pushed!.info).toMatchObject({ aid: Number(placed.id), caid: 'algo-ws-1', X: 'NEW', ai: '' });
+      expect(foldAlgoStreamOrder(pushed!)).toMatchObject({ id: `${ALGO_ID_PREFIX}${placed.id}`, status: 'open' });
+
+      const next = pro.watchOrders(SYMBOL);
+      await ex.cancelOrder(placed.id!, SYMBOL, { trigger: true });
+      const [canceled] = (await next).filter((o) => o.clientOrderId === 'algo-ws-1');
+      expect(canceled!.info['X']).toBe('CANCELED');
+      expect(foldAlgoStreamOrder(canceled!)).toMatchObject({ id: `${ALGO_ID_PREFIX}${placed.id}`, status: 'canceled' });
+      // A handed-over algo order says TRIGGERED or FINISHED, which ccxt reads as closed: misso drops it.
+      expect(foldAlgoStreamOrder({ ...canceled!, status: 'closed', info: { ...canceled!.info, X: 'TRIGGERED' } })).toBeNull();
+      const regular = { id: '7', status: 'closed', info: { i: 7, c: 'x' } };
+      expect(foldAlgoStreamOrder(regular)).toBe(regular);
+    } finally {
+      await pro.close();
+    }
   });
 });
