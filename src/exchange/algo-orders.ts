@@ -43,8 +43,8 @@ export function isTriggerParams(params: Params | undefined): boolean {
  *   `actualOrderId`), and every lookup answers with that order: its status, fills and id;
  * - a lookup by client id tries the regular order first, then the algo order.
  * Open algo orders are listed with the open orders (one more request) at the first listing, after
- * a trigger order was placed, and while the last listing found some. Other exchanges and calls
- * pass through untouched.
+ * a trigger order was placed, and while the last account-wide listing found some. Other
+ * exchanges and calls pass through untouched.
  */
 export function foldAlgoOrders(inner: Exchange): Exchange {
   const fold = new AlgoFold(inner);
@@ -115,9 +115,9 @@ class AlgoFold {
     const regular = await ex.fetchOpenOrders(symbol, since, limit, params);
     if (hasTriggerFlag(params)) return regular.map(marked);
     if (!usesAlgoOrders(ex, symbol) || !this.#listAlgo) return regular;
-    this.#listAlgo = false;
     const algo = await ex.fetchOpenOrders(symbol, since, limit, { ...params, trigger: true });
-    if (algo.length > 0) this.#listAlgo = true;
+    // Only an account-wide listing can tell that no algo order is left to list.
+    if (symbol === undefined || algo.length > 0) this.#listAlgo = algo.length > 0;
     return [...regular, ...algo.map(marked)];
   }
 
