@@ -11,7 +11,7 @@ import { startSimServer, type SimServer } from '../../src/sim/http/binance-serve
 import { ALGO_ID_OFFSET } from '../../src/sim/http/binance-algo-format.js';
 import { jumpUntil, jumpVenue, type JumpClock } from './fixtures/jump-clock.js';
 import { simClient, simProClient } from './fixtures/sim-client.js';
-import { ALGO_ID_PREFIX, foldAlgoStreamOrder } from '../../src/exchange/algo-orders.js';
+import { ALGO_ID_PREFIX, foldAlgoOrders, foldAlgoStreamOrder } from '../../src/exchange/algo-orders.js';
 import { thrown } from '../support/thrown.js';
 
 const SYMBOL = 'BTC/USD:USD';
@@ -159,5 +159,30 @@ describe('the user stream of an algo order (ccxt.pro watchOrders)', () => {
     } finally {
       await pro.close();
     }
+  });
+});
+
+describe('foldAlgoOrders over an unmodified ccxt.binanceusdm', () => {
+  it('places, finds, lists and cancels a trigger order like any order, and lists algo orders only while there may be some', async () => {
+    const fold = foldAlgoOrders(simClient(server.url));
+    await fold.loadMarkets();
+    await fold.cancelAllOrders(SYMBOL, { trigger: true });
+    const { amount, px } = prices();
+    const listings = (): number => requests('GET /fapi/v1/openAlgoOrders');
+    const placed = await fold.createOrder(SYMBOL, 'limit', 'buy', amount, px(1.3), { triggerPrice: px(1.25), clientOrderId: 'fold-1' });
+    expect(placed.id).toBe(`${ALGO_ID_PREFIX}${Number(placed.info['algoId'])}`);
+    expect(await fold.fetchOrder('', SYMBOL, { clientOrderId: 'fold-1' })).toMatchObject({ id: placed.id, status: 'open' });
+    expect(await fold.fetchOrder(placed.id!, SYMBOL)).toMatchObject({ id: placed.id, status: 'open' });
+    expect((await fold.fetchOrders(SYMBOL)).filter((o) => o.clientOrderId === 'fold-1').map((o) => o.id)).toEqual([placed.id]);
+    await expect(fold.editOrder(placed.id!, SYMBOL, 'limit', 'buy', amount, px(1.31))).rejects.toThrow(/cannot modify a conditional order before it triggers/);
+    const before = listings();
+    expect((await fold.fetchOpenOrders()).map((o) => o.id)).toContain(placed.id);
+    expect(listings()).toBe(before + 1);
+    expect(await fold.cancelOrder(placed.id!, SYMBOL)).toMatchObject({ id: placed.id, status: 'canceled' });
+    expect(await fold.fetchOrder(placed.id!, SYMBOL)).toMatchObject({ status: 'canceled' });
+    // One more account-wide listing finds none left; after it the algo endpoint is not asked again.
+    await fold.fetchOpenOrders();
+    await fold.fetchOpenOrders();
+    expect(listings()).toBe(before + 2);
   });
 });
