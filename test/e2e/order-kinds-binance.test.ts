@@ -105,6 +105,8 @@ describe('order kinds on binanceusdm through the Updater', () => {
       }
       expect(server.counters.snapshot().requests['POST /fapi/v1/algoOrder']).toBe(3);
       expect(server.counters.snapshot().requests['POST /fapi/v1/order'] ?? 0).toBe(0);
+      // The user stream ran alongside (its ALGO_UPDATEs folded like the polled answers).
+      expect(server.counters.snapshot().requests['POST /fapi/v1/listenKey']).toBeGreaterThan(0);
     } finally {
       await updater.stop();
     }
