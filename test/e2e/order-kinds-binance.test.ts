@@ -188,4 +188,28 @@ describe('order kinds on binanceusdm through the Updater', () => {
       await updater.stop();
     }
   }, 30_000);
+
+  it('a triggered stop-limit order that rests is cancelled as the regular order it became', async () => {
+    const { server, venue, venueClock } = await startServer();
+    const updater = await makeUpdater(server, 'cancel-triggered');
+    try {
+      await updater.start();
+      const last = venue.ticker(SYMBOL).last;
+      const px = (f: number): number => Number(updater.exchange.priceToPrecision(SYMBOL, last * f));
+      const qty = Number(updater.exchange.amountToPrecision(SYMBOL, 300 / last));
+      // Triggers on the way up, then rests below the market.
+      const order = updater.pendingOrders.push({ symbol: SYMBOL, side: 'buy', amount: qty, price: px(0.99), params: { stopLossPrice: px(1.003) } });
+      await waitFor(() => order.status === 'open', 10_000);
+      const onVenue = (): ReturnType<SimVenue['getOrder']> => venue.getOrder({ clientOrderId: order.clientOrderId });
+      for (let i = 0; i < 8640 && !onVenue().triggered; i++) await venueClock.advance(10_000);
+      expect(onVenue()).toMatchObject({ triggered: true, status: 'open', filled: 0 });
+      const result = await updater.orders.cancel(order);
+      expect(result).toMatchObject({ outcome: 'canceled', status: 'canceled' });
+      expect(onVenue().status).toBe('canceled');
+      expect(order.id).toBe(onVenue().id);
+      expect(server.counters.snapshot().requests['DELETE /fapi/v1/order']).toBe(1);
+    } finally {
+      await updater.stop();
+    }
+  }, 60_000);
 });
