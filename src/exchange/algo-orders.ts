@@ -97,7 +97,9 @@ class AlgoFold {
 
   async fetchOrder(id: string, symbol?: string, params: Params = {}): Promise<Order> {
     const ex = this.#inner;
-    if (symbol === undefined || hasTriggerFlag(params) || !usesAlgoOrders(ex, symbol)) return ex.fetchOrder(id, symbol, params);
+    if (symbol === undefined || !usesAlgoOrders(ex, symbol)) return ex.fetchOrder(id, symbol, params);
+    // Asked in ccxt's own words (`trigger: true`), the algo order itself is the answer.
+    if (hasTriggerFlag(params)) return marked(await ex.fetchOrder(isAlgoId(id) ? algoIdOf(id) : id, symbol, params));
     if (isAlgoId(id)) return this.#handedOver(await ex.fetchOrder(algoIdOf(id), symbol, { ...params, trigger: true }), symbol);
     const byClientId = !id && params['clientOrderId'] !== undefined;
     if (!byClientId) return ex.fetchOrder(id, symbol, params);

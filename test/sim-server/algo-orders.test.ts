@@ -173,6 +173,7 @@ describe('foldAlgoOrders over an unmodified ccxt.binanceusdm', () => {
     expect(placed.id).toBe(`${ALGO_ID_PREFIX}${Number(placed.info['algoId'])}`);
     expect(await fold.fetchOrder('', SYMBOL, { clientOrderId: 'fold-1' })).toMatchObject({ id: placed.id, status: 'open' });
     expect(await fold.fetchOrder(placed.id!, SYMBOL)).toMatchObject({ id: placed.id, status: 'open' });
+    expect(await fold.fetchOrder(placed.id!, SYMBOL, { trigger: true })).toMatchObject({ id: placed.id, status: 'open' });
     expect((await fold.fetchOrders(SYMBOL)).filter((o) => o.clientOrderId === 'fold-1').map((o) => o.id)).toEqual([placed.id]);
     await expect(fold.editOrder(placed.id!, SYMBOL, 'limit', 'buy', amount, px(1.31))).rejects.toThrow(/cannot modify a conditional order before it triggers/);
     const before = listings();
