@@ -17,7 +17,8 @@ export function triggerReached(side: SimOrderSide, kind: SimTriggerKind, trigger
  * Fires the triggers of one market's untriggered orders reached by a price step. A triggered
  * market order fills at once at its trigger price as taker (a reduce-only one capped at the
  * position, the rest expires); a triggered limit order then rests (or matches) as a plain limit.
- * Returns the orders whose state changed; `settle` records a final status.
+ * Returns the orders whose state changed; `settle` records a final status, `onTrigger` is told of
+ * each trigger before anything executes (the order as placed in the matching engine).
  */
 export function fireTriggers(
   orders: readonly SimOrder[],
@@ -27,6 +28,7 @@ export function fireTriggers(
   timestamp: number,
   nextFillId: NextFillId,
   settle: (order: SimOrder, status: 'closed' | 'expired') => void,
+  onTrigger?: (order: SimOrder) => void,
 ): SimOrder[] {
   const fired: SimOrder[] = [];
   for (const o of orders) {
@@ -35,6 +37,7 @@ export function fireTriggers(
     o.triggered = true;
     o.lastUpdateTimestamp = timestamp;
     fired.push(o);
+    onTrigger?.(o);
     if (o.type === 'market') {
       execute(o, market, account, o.triggerPrice, o.remaining, false, timestamp, nextFillId);
       settle(o, o.remaining <= 0 ? 'closed' : 'expired');

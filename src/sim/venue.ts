@@ -351,7 +351,9 @@ export class SimVenue {
         const bar = this.#path.bar(this.#index.get(symbol)!, STEP_MS, step);
         const end = start + STEP_MS;
         const before = new Map(orders.map((o) => [o, o.fills.length]));
-        const fired = fireTriggers(orders, market, bar, this.#account, end, () => this.#fillId(), (o, st) => this.#orders.settle(o, st, end));
+        const settle = (o: SimOrder, st: 'closed' | 'expired'): void => this.#orders.settle(o, st, end);
+        // A triggered order enters the matching engine: a NEW event, like Binance's new regular order.
+        const fired = fireTriggers(orders, market, bar, this.#account, end, () => this.#fillId(), settle, (o) => this.feed.emit('NEW', o, end));
         const resting = orders.filter((o) => o.status === 'open' && o.type === 'limit' && (o.triggerPrice === undefined || o.triggered));
         const touched = [...fired, ...matchStep(resting, market, bar, this.#liquidityPerStepUsd, this.#account, end, () => this.#fillId())];
         for (const o of touched) {

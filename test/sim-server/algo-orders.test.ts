@@ -7,10 +7,11 @@ import { ExchangeError, InvalidOrder, OrderNotFound, type binanceusdm } from 'cc
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/core/clock.js';
 import { classifyError } from '../../src/exchange/classify.js';
-import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { DEFAULT_SIM_API_KEY, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import { ALGO_ID_OFFSET } from '../../src/sim/http/binance-algo-format.js';
 import { jumpUntil, jumpVenue, type JumpClock } from './fixtures/jump-clock.js';
-import { simClient, simProClient } from './fixtures/sim-client.js';
+import { rawRequest, simClient, simProClient } from './fixtures/sim-client.js';
+import { Probe } from './fixtures/ws-probe.js';
 import { ALGO_ID_PREFIX, foldAlgoOrders, foldAlgoStreamOrder } from '../../src/exchange/algo-orders.js';
 import { thrown } from '../support/thrown.js';
 
@@ -158,6 +159,41 @@ describe('the user stream of an algo order (ccxt.pro watchOrders)', () => {
       expect(foldAlgoStreamOrder(regular)).toBe(regular);
     } finally {
       await pro.close();
+    }
+  });
+});
+
+describe('the user stream of an algo order that triggers (wire level)', () => {
+  it('ALGO_UPDATE NEW, then TRIGGERED naming the new order, its ORDER_TRADE_UPDATEs (same client id), then FINISHED', async () => {
+    const key = await rawRequest(`${server.url}/fapi/v1/listenKey`, { method: 'POST', headers: { 'X-MBX-APIKEY': DEFAULT_SIM_API_KEY } });
+    const probe = await Probe.open(`${server.url.replace('http', 'ws')}/private/ws?listenKey=${(key.body as { listenKey: string }).listenKey}`);
+    try {
+      const { amount, px } = prices();
+      await ex.createOrder(SYMBOL, 'market', 'buy', amount, undefined, { triggerPrice: px(1.004), clientOrderId: 'algo-ws-2' });
+      jumpUntil(server.venue, venueClock, () => server.venue.getOrder({ clientOrderId: 'algo-ws-2' }).status === 'closed');
+      const venueId = server.venue.getOrder({ clientOrderId: 'algo-ws-2' }).id;
+      const ours = (m: Record<string, unknown>): Record<string, unknown> | undefined => {
+        const o = m['o'] as Record<string, unknown> | undefined;
+        return o && (o['caid'] === 'algo-ws-2' || o['c'] === 'algo-ws-2') ? o : undefined;
+      };
+      await probe.next((m) => ours(m)?.['X'] === 'FINISHED');
+      const seen = (probe.messages as Record<string, unknown>[]).flatMap((m) => {
+        const o = ours(m);
+        return o ? [{ e: m['e'], o }] : [];
+      });
+      expect(seen.map(({ e, o }) => (e === 'ALGO_UPDATE' ? `algo ${String(o['X'])}` : `order ${String(o['x'])} ${String(o['X'])}`))).toEqual([
+        'algo NEW',
+        'algo TRIGGERED',
+        'order NEW NEW',
+        'order TRADE FILLED',
+        'algo FINISHED',
+      ]);
+      expect(seen[1]!.o).toMatchObject({ ai: venueId, caid: 'algo-ws-2', aid: Number(venueId) + ALGO_ID_OFFSET });
+      expect(seen[2]!.o).toMatchObject({ i: Number(venueId), c: 'algo-ws-2', o: 'MARKET' });
+      // misso keeps the algo order open while it waits and drops the hand-over news.
+      expect(seen.map(({ o }) => foldAlgoStreamOrder({ status: 'x', info: o })?.status ?? null)).toEqual(['open', null, 'x', 'x', null]);
+    } finally {
+      probe.ws.close();
     }
   });
 });

@@ -11,8 +11,8 @@ import type { SimMarket } from '../../venue-types.js';
 import type { FaultController } from '../fault-controller.js';
 import type { ListenKeys } from './listen-keys.js';
 import { MarketSnapshot, parseStream, type MarketStream } from './ws-streams.js';
-import { algoUpdate, isUntriggeredAlgo } from '../binance-algo-format.js';
-import { accountUpdate, listenKeyExpired, orderTradeUpdate } from './ws-user-format.js';
+import { orderEventMessages } from './ws-order-events.js';
+import { accountUpdate, listenKeyExpired } from './ws-user-format.js';
 
 /** What the websocket face counted, for tests and the admin endpoint. */
 export interface WsFaceCounters {
@@ -248,10 +248,7 @@ export class BinanceWsFace {
     const now = clock.now();
     const privates = this.#privates(now);
     if (privates.length === 0) return;
-    // An algo order waiting for its trigger is not in the matching engine: its news is an ALGO_UPDATE.
-    const messages: unknown[] = events.map((e) =>
-      isUntriggeredAlgo(e.order) ? algoUpdate(venue.market(e.order.symbol), e.order, e.at, now) : orderTradeUpdate(venue.market(e.order.symbol), e, now),
-    );
+    const messages: unknown[] = events.flatMap((e) => orderEventMessages(venue.market(e.order.symbol), e, now));
     const traded = [...new Set(events.filter((e) => e.execution === 'TRADE').map((e) => e.order.symbol))];
     if (traded.length > 0) {
       const open = new Map(venue.positions(traded).map((p) => [p.symbol, p]));
