@@ -1,12 +1,15 @@
 import type { TaskKind } from './contract.js';
+import { executeOrders } from './execute-orders.js';
+import { getOpenOrders } from './get-open-orders.js';
 import { getOpenPositions } from './get-open-positions.js';
 import { initUpdate } from './init-update.js';
-import { executeOrders, getOpenOrders, updateFills, updateOpenOrders } from './order-tasks.js';
 import { restartExchange } from './restart-exchange.js';
 import { shutdown } from './shutdown.js';
 import { systemStatus } from './system-status.js';
 import { updateBalance } from './update-balance.js';
 import { updateCandles } from './update-candles.js';
+import { updateFills } from './update-fills.js';
+import { updateOpenOrders } from './update-open-orders.js';
 import { updateTemplate } from './update-template.js';
 import { updateTickers } from './update-tickers.js';
 
