@@ -8,6 +8,7 @@ import { NotifierQueue } from '../notify/notifier-queue.js';
 import { TelegramInteractor } from '../notify/telegram-interactor.js';
 import { TelegramSink } from '../notify/telegram-sink.js';
 import type { StateStore } from '../state/state-store.js';
+import type { StatusReporter } from './status-reporter.js';
 
 /** What {@link startInteractor} needs from the updater. */
 export interface InteractorDeps {
@@ -24,21 +25,36 @@ export interface InteractorDeps {
 }
 
 /** What {@link maybeStartInteractor} takes from the updater. */
-export type InteractorParts = Omit<InteractorDeps, 'telegram' | 'maxPerMinute' | 'hidden' | 'stop'> & { stop: () => void };
+export interface InteractorParts {
+  config: MissoConfig;
+  state: StateStore;
+  clock: Clock;
+  logger: Logger;
+  operator: OperatorSource;
+  /** `/status` reads its snapshot; every command is published to status clients. */
+  reporter: StatusReporter;
+  stop: () => void;
+}
 
 /**
  * The seed's `activate_interactor: True` (a class attribute), with `notify.telegram`, starts the
  * interactor; without Telegram settings it only warns (the seed's own config sets it that way).
  */
-export function maybeStartInteractor(config: MissoConfig, parts: InteractorParts): RunningInteractor | null {
-  if (parts.state.get('activate_interactor') !== true) return null;
+export function maybeStartInteractor(parts: InteractorParts): RunningInteractor | null {
+  const { config, state, clock, logger, operator, reporter } = parts;
+  if (state.get('activate_interactor') !== true) return null;
   const telegram = config.notify.telegram;
   if (!telegram) {
-    parts.logger.warn('activate_interactor is set but notify.telegram is not: no interactor');
+    logger.warn('activate_interactor is set but notify.telegram is not: no interactor');
     return null;
   }
   return startInteractor({
-    ...parts,
+    state,
+    clock,
+    logger,
+    operator,
+    snapshot: () => reporter.snapshot(),
+    onCommand: (command, outcome) => reporter.publish({ type: 'command', at: clock.now(), command, outcome }),
     telegram,
     maxPerMinute: config.notify.maxPerMinute,
     hidden: HIDDEN_ATTRIBUTES,

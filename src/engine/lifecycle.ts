@@ -1,3 +1,6 @@
+import { setMaxListeners } from 'node:events';
+import { StoppedError } from '../core/errors.js';
+
 /** Lifecycle of an updater, as a small state machine. */
 export type UpdaterPhase = 'created' | 'starting' | 'running' | 'stopping' | 'stopped' | 'faulted';
 
@@ -14,17 +17,31 @@ const TRANSITIONS: Readonly<Record<UpdaterPhase, readonly UpdaterPhase[]>> = {
   faulted: [],
 };
 
-/** The updater's phase, moved only along {@link TRANSITIONS}. */
+/**
+ * The updater's phase, moved only along {@link TRANSITIONS}, and its start and stop as promises:
+ * each runs at most once (repeat calls share the promise), a stop ends a start under way at once,
+ * and a start after a stop is refused.
+ */
 export class Lifecycle {
   #phase: UpdaterPhase = 'created';
   readonly #onChange: (phase: UpdaterPhase) => void;
+  readonly #stop = new AbortController();
+  #startPromise: Promise<void> | null = null;
+  #stopPromise: Promise<void> | null = null;
 
   constructor(onChange: (phase: UpdaterPhase) => void) {
     this.#onChange = onChange;
+    // Every task loop listens on the one stop signal.
+    setMaxListeners(0, this.#stop.signal);
   }
 
   get phase(): UpdaterPhase {
     return this.#phase;
+  }
+
+  /** Aborted when the stop begins; everything the start and the tasks wait on listens to it. */
+  get signal(): AbortSignal {
+    return this.#stop.signal;
   }
 
   /** Whether the table allows moving to `next` now. */
@@ -37,5 +54,54 @@ export class Lifecycle {
     if (!this.can(next)) throw refused(this.#phase);
     this.#phase = next;
     this.#onChange(next);
+  }
+
+  /**
+   * Runs `run` once; repeat calls return the same promise. A stop while it runs rejects the
+   * start at once with a `StoppedError`, even while a request hangs: what the start still had in
+   * flight finishes (or times out) in the background and is discarded. A failed start moves to
+   * `faulted` (unless the failure is the stop), stops, and rejects with `failed.failure(err)`.
+   */
+  start(run: () => Promise<void>, failed: { failure: (err: unknown) => unknown; stop: () => Promise<void> }): Promise<void> {
+    if (this.#stopPromise) {
+      return Promise.reject(new StoppedError(`start() after stop(): this updater is ${this.phase}; build a new one`));
+    }
+    if (this.#startPromise) return this.#startPromise;
+    const started = run();
+    started.catch(() => undefined);
+    this.#startPromise = Promise.race([started, this.#stoppedWhileStarting()]).catch(async (err: unknown) => {
+      const failure = failed.failure(err);
+      if (!(failure instanceof StoppedError) && this.can('faulted')) this.to('faulted');
+      await failed.stop();
+      throw failure;
+    });
+    return this.#startPromise;
+  }
+
+  /** Throws a `StoppedError` once the stop has begun (between the start's steps). */
+  throwIfStopped(): void {
+    if (this.#stop.signal.aborted) throw new StoppedError('stopped while starting');
+  }
+
+  /**
+   * Moves to `stopping`, aborts {@link signal} and runs `run` once; repeat calls return the same
+   * promise. `run` moves to `stopped` itself, at the point its listeners should see it.
+   */
+  stop(run: () => Promise<void>): Promise<void> {
+    this.#stopPromise ??= (async () => {
+      if (this.can('stopping')) this.to('stopping');
+      this.#stop.abort(new Error('stopping'));
+      await run();
+    })();
+    return this.#stopPromise;
+  }
+
+  #stoppedWhileStarting(): Promise<never> {
+    const signal = this.#stop.signal;
+    return new Promise<never>((_resolve, reject) => {
+      const stopped = (): void => reject(new StoppedError('stopped while starting'));
+      if (signal.aborted) stopped();
+      else signal.addEventListener('abort', stopped, { once: true });
+    });
   }
 }

@@ -24,8 +24,25 @@ export interface RegisteredTaskOptions {
   options?: Record<string, unknown>;
 }
 
+/**
+ * Adds a task in code (`updater.registerTask`): its kind to `kinds`, its config to `tasks`, as if
+ * the config had declared it. Throws when a task of that name exists already.
+ */
+export function addRegisteredTask(
+  kinds: Map<string, TaskKind>,
+  tasks: TaskConfig[],
+  name: string,
+  kind: TaskKind | ((rt: TaskRuntime) => Promise<void> | void),
+  options: RegisteredTaskOptions,
+): void {
+  if (tasks.some((t) => t.name === name)) throw new Error(`a task named '${name}' exists already`);
+  const k = toTaskKind(kind, name);
+  kinds.set(name, k);
+  tasks.push(registeredTaskConfig(name, k, options));
+}
+
 /** The task config of a task added in code, as if a config had declared it. */
-export function registeredTaskConfig(name: string, kind: TaskKind, options: RegisteredTaskOptions): TaskConfig {
+function registeredTaskConfig(name: string, kind: TaskKind, options: RegisteredTaskOptions): TaskConfig {
   return {
     key: name,
     kind: name,

@@ -61,3 +61,9 @@ export function loggerFor(config: MissoConfig, option: UpdaterOptions['logger'],
   if (typeof option === 'function') return option(config);
   return option ?? createLogger({ level: config.logging.level, file: config.logging.file, redactor });
 }
+
+/** The backoff of the calls made while starting: the `startRetry` option with its defaults, and `random`. */
+export function startRetryOf(options: UpdaterOptions): { baseMs: number; maxMs: number; random?: () => number } {
+  const { baseMs = 250, maxMs = 2000 } = options.startRetry ?? {};
+  return { baseMs, maxMs, ...(options.random ? { random: options.random } : {}) };
+}

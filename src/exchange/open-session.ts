@@ -26,7 +26,8 @@ export interface OpenSessionRetry {
  * Opens the exchange session. An exchange that cannot be reached is expected weather: it is
  * retried with backoff (0.25 s doubling to 2 s) until it answers or `signal` aborts. Refused
  * credentials, an exchange that cannot be used, or a config mistake end the open at once with a
- * `StartupError` (or the `UserError`) naming the next step.
+ * `StartupError` (or the `UserError`) naming the next step. A session that opens after the stop
+ * is closed at once.
  */
 export async function openSessionWithRetry(options: ExchangeSessionOptions, retry: OpenSessionRetry): Promise<ManagedExchangeSession> {
   const { clock, logger } = options;
@@ -44,8 +45,9 @@ export async function openSessionWithRetry(options: ExchangeSessionOptions, retr
   // loop covers the rest, such as building the client.
   const scope: ReadRetryScope = { clock, logger, signal: retry.signal, baseMs, maxMs, random, message: 'exchange unreachable at start; retrying', onFirstRetry: tell };
   for (;;) {
+    let session: ManagedExchangeSession;
     try {
-      return await withReadRetries(scope, () => createExchangeSession(options));
+      session = await withReadRetries(scope, () => createExchangeSession(options));
     } catch (err: unknown) {
       if (err instanceof UserError || err instanceof StoppedError) throw err;
       const e = coerceError(err);
@@ -57,16 +59,27 @@ export async function openSessionWithRetry(options: ExchangeSessionOptions, retr
       logger.warn({ attempt: backoff.attempt, kind, err: e.message, retryInMs: delay }, 'exchange unreachable at start; retrying');
       tell(e);
       if (!(await clock.sleep(delay, retry.signal))) throw new StoppedError('stopped while connecting to the exchange');
+      continue;
     }
+    // The stop came while the session was being opened, and found none to close.
+    if (retry.signal.aborted) {
+      await session.close({ drainTimeoutMs: 0 });
+      throw new StoppedError('stopped while connecting to the exchange');
+    }
+    return session;
   }
 }
 
 /** The session options for a config: its exchange, and rebuild backoff capped by its shortest task period. */
-export function sessionOptionsFor(config: MissoConfig, deps: { clock: Clock; logger: Logger; factory?: () => Promise<Exchange> }): ExchangeSessionOptions {
+export function sessionOptionsFor(
+  config: MissoConfig,
+  deps: { clock: Clock; logger: Logger; factory?: (() => Promise<Exchange>) | undefined },
+): ExchangeSessionOptions {
   // A rebuild that keeps failing retries with backoff; capping it at the shortest task period
   // keeps recovery after an outage within a couple of periods instead of up to 30 s.
   const periods = config.tasks.flatMap((t) => (t.freqSecs === null ? [] : [t.freqSecs * 1000]));
-  return { config: config.exchange, ...deps, rebuildMaxDelayMs: Math.max(1000, Math.min(30_000, ...periods)) };
+  const { factory, ...rest } = deps;
+  return { config: config.exchange, ...rest, ...(factory ? { factory } : {}), rebuildMaxDelayMs: Math.max(1000, Math.min(30_000, ...periods)) };
 }
 
 /**

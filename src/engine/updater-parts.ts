@@ -1,0 +1,110 @@
+import type { EventEmitter } from 'node:events';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Redactor } from '../core/redact.js';
+import type { MissoConfig } from '../config/types.js';
+import type { OperatorSource } from '../http/types.js';
+import { HIDDEN_ATTRIBUTES } from '../state/builtin-attributes.js';
+import type { StateStore } from '../state/state-store.js';
+import type { StreamManager } from '../streams/stream-manager.js';
+import type { TaskKind } from '../tasks/contract.js';
+import { Lifecycle } from './lifecycle.js';
+import { OperatorNotifier } from './operator-notifier.js';
+import { createOperatorSource, redactedOperator } from './operator-source.js';
+import { StatusReporter } from './status-reporter.js';
+import { TaskHost, type HostedEngine } from './task-host.js';
+import type { UpdaterEvents, UpdaterOptions } from './updater-options.js';
+import { UpdaterOrders } from './updater-orders.js';
+import { UpdaterSession } from './updater-session.js';
+
+/** What every part is built on: the updater's config, state, clock, logger and redactor. */
+export interface UpdaterBase {
+  config: MissoConfig;
+  state: StateStore;
+  clock: Clock;
+  logger: Logger;
+  redactor: Redactor;
+}
+
+/** The updater itself, as its parts see it: its events, its public views and its stop. */
+export type PartsOwner = HostedEngine & Pick<EventEmitter<UpdaterEvents>, 'emit' | 'listenerCount'>;
+
+/**
+ * The parts an updater is built with, wired to one another and to the updater's events. The
+ * journal, the session and the order manager inside `orders` and `session` are opened by
+ * `start()`; so are the streams.
+ */
+export interface UpdaterParts {
+  readonly lifecycle: Lifecycle;
+  readonly reporter: StatusReporter;
+  readonly notifier: OperatorNotifier;
+  readonly orders: UpdaterOrders;
+  readonly session: UpdaterSession;
+  /** The control API's view of the engine (also the Telegram interactor's). */
+  readonly operator: OperatorSource & { close(): void };
+  readonly host: TaskHost;
+  /** The websocket streams, built by `start()`; null before, and when nothing streams. */
+  streams: StreamManager | null;
+}
+
+/** Builds an updater's parts (see {@link UpdaterParts}); `owner` is the updater being built. */
+export function buildUpdaterParts(
+  base: UpdaterBase,
+  setup: { kinds: Map<string, TaskKind>; tuning: UpdaterOptions },
+  owner: PartsOwner,
+): UpdaterParts {
+  const { redactor, ...parts } = base;
+  const reporter = new StatusReporter({
+    ...base,
+    inputs: {
+      phase: () => p.lifecycle.phase,
+      tasks: () => p.host.statuses(),
+      orderStats: () => p.orders.stats(),
+      session: () => p.session.current,
+      restarts: () => p.session.count,
+      streams: () => p.streams?.stats() ?? [],
+    },
+    external: { count: () => owner.listenerCount('status'), emit: (event) => owner.emit('status', event) },
+  });
+  const lifecycle = new Lifecycle((phase) => {
+    owner.emit('phase', phase);
+    reporter.phaseChanged(phase);
+  });
+  const notifier = new OperatorNotifier(reporter);
+  const orders = new UpdaterOrders({ ...parts, reporter });
+  const session = new UpdaterSession({ ...parts, signal: lifecycle.signal, onRestart: (on) => reporter.exchangeRestart(on) });
+  const operator = redactedOperator(
+    createOperatorSource({
+      ...parts,
+      // The public view: what a strategy (or a test) sees as updater.orders.
+      orders: () => (orders.manager ? owner.orders : null),
+      journal: () => orders.journal,
+      exchange: () => session.current?.exchange ?? null,
+      stop: (reason) => {
+        base.logger.info({ reason }, 'stop requested');
+        void owner.stop();
+      },
+      restartExchange: (reason) => owner.restartExchange(reason),
+      hidden: HIDDEN_ATTRIBUTES,
+    }),
+    redactor,
+  );
+  reporter.operator = operator;
+  const host = new TaskHost({
+    ...parts,
+    ...setup,
+    engine: owner,
+    notify: (text, level, key) => notifier.notify(text, level, key),
+    reporter,
+    onTask: (name, status, error) => owner.emit('task', { name, status, error }),
+    restartInFlight: () => session.inFlight,
+    // With a healthy stream a task's REST pass only reconciles (src/streams/stream-manager.ts).
+    skipRest: (config, feeds) => p.streams?.skipRest(config, feeds) ?? false,
+  });
+  base.state.on('change', (change) => {
+    owner.emit('change', change);
+    reporter.attributeChanged(change.name);
+  });
+  const p: UpdaterParts = { lifecycle, reporter, notifier, orders, session, operator, host, streams: null };
+  return p;
+}
