@@ -2,9 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Two projects. `unit` is everything that runs in this process on virtual time or local servers
- * (`npm run test:unit`, well under 30 s); `integration` spawns processes, packs the package,
- * drives a browser or runs for minutes: the soak, crash, e2e, browser, package and CLI-process
- * tests (`npm run test:integration`). `npm test` runs both.
+ * (`npm run test:unit`, under 30 s); `integration` spawns processes, packs the package, drives a
+ * browser, or runs on the wall clock for long against real servers: the soak, crash, e2e,
+ * browser, package and CLI-process tests, and the slow adversarial runs
+ * (`npm run test:integration`). `npm test` runs both.
  */
 const INTEGRATION = [
   'test/soak/**/*.test.ts',
@@ -22,7 +23,14 @@ const INTEGRATION = [
   'test/adversarial/secrets-redacted.test.ts',
   'test/adversarial/yaml-bomb.test.ts',
   'test/adversarial/yaml-shapes.test.ts',
+  'test/adversarial/stop-while-starting-cli.test.ts',
+  'test/adversarial/refused-credentials-cli.test.ts',
+  'test/adversarial/fresh-price-wait.test.ts',
+  'test/adversarial/browser-test-without-chromium.test.ts',
   'test/storage/journal.test.ts',
+  // Wall-clock runs against real servers: ten starts under faults, ccxt.pro streams on sockets.
+  'test/adversarial/start-faults.test.ts',
+  'test/streams/engine-streaming.test.ts',
 ];
 
 const shared = { testTimeout: 30_000, hookTimeout: 30_000, pool: 'forks' as const };
@@ -31,7 +39,12 @@ export default defineConfig({
   test: {
     reporters: ['default'],
     projects: [
-      { test: { ...shared, name: 'unit', include: ['test/**/*.test.ts'], exclude: INTEGRATION } },
+      // Unit files share their workers' module cache (isolate: false): each file would otherwise
+      // import ccxt and the engine afresh, about a second of CPU per file, which was most of the
+      // project's time. The engine's module-level state is caches, plus registries an updater
+      // releases when it stops (the default notifier, journal locks): a file that stops what it
+      // starts leaves nothing behind for the next.
+      { test: { ...shared, name: 'unit', include: ['test/**/*.test.ts'], exclude: INTEGRATION, isolate: false } },
       { test: { ...shared, name: 'integration', include: INTEGRATION } },
     ],
   },
