@@ -7,13 +7,13 @@ import type { Logger } from '../core/logger.js';
 import type { ExchangeConfig } from '../config/types.js';
 import { foldAlgoOrders } from './algo-orders.js';
 import { RateBudget, type RateBudgetStats } from './budget.js';
-import { attachKind, classifyError } from './classify.js';
+import { CallFailures } from './call-failures.js';
+import { classifyError } from './classify.js';
 import { createExchangeFactory } from './factory.js';
 import { Gate } from './gate.js';
 import { isGatedMethod } from './gated-methods.js';
 import { priorityOf, weightOf } from './priority.js';
 import { sendWithReadRetries } from './read-retries.js';
-import { resyncClock } from './resync-clock.js';
 import type { ErrorKind, ExchangeSession, Priority } from './types.js';
 
 /** Options for {@link createExchangeSession}. */
@@ -53,19 +53,6 @@ export interface ManagedExchangeSession extends ExchangeSession {
   readonly instance: Exchange;
   stats(): ExchangeSessionStats;
 }
-
-const ERROR_KINDS: readonly ErrorKind[] = [
-  'retryable',
-  'rate_limit',
-  'nonce',
-  'auth',
-  'invalid_order',
-  'insufficient_funds',
-  'not_found',
-  'not_supported',
-  'usage',
-  'unknown',
-];
 
 /**
  * Opens one exchange account: builds the instance (and loads its markets), and returns a session
@@ -113,11 +100,9 @@ class Session implements ManagedExchangeSession {
   #restarting: Promise<void> | undefined;
   #restartAbort = new AbortController();
   #closing: Promise<void> | undefined;
-  #resyncing: Promise<void> | undefined;
   #calls = new Map<string, number>();
-  #errors = Object.fromEntries(ERROR_KINDS.map((k) => [k, 0])) as Record<ErrorKind, number>;
+  #failures: CallFailures;
   #restarts = 0;
-  #resyncs = { attempted: 0, ok: 0 };
 
   constructor(options: ExchangeSessionOptions, factory: () => Promise<Exchange>, first: Exchange, budget: RateBudget) {
     this.#clock = options.clock;
@@ -125,6 +110,7 @@ class Session implements ManagedExchangeSession {
     this.#factory = factory;
     this.#current = first;
     this.budget = budget;
+    this.#failures = new CallFailures({ clock: options.clock, logger: options.logger, budget });
     this.#loadMarkets = options.loadMarkets ?? true;
     this.#drainTimeoutMs = options.drainTimeoutMs ?? 2 * options.config.timeoutMs;
     this.#rebuildDelayMs = options.rebuildDelayMs ?? 500;
@@ -178,10 +164,10 @@ class Session implements ManagedExchangeSession {
   stats(): ExchangeSessionStats {
     return {
       calls: Object.fromEntries(this.#calls),
-      errors: { ...this.#errors },
+      errors: { ...this.#failures.counts },
       inFlight: this.#inFlight,
       restarts: this.#restarts,
-      resyncs: { ...this.#resyncs },
+      resyncs: { ...this.#failures.resyncs },
       budget: this.budget.stats(),
     };
   }
@@ -226,57 +212,12 @@ class Session implements ManagedExchangeSession {
       return await fn.apply(instance, args);
     } catch (err: unknown) {
       // Errors before the request went out (budget closed or aborted) are ours, not the exchange's.
-      if (instance) await this.#onError(err, method, instance);
+      if (instance) await this.#failures.handle(err, method, instance);
       throw err;
     } finally {
       this.#inFlight--;
       if (this.#inFlight === 0) for (const resolve of this.#drainWaiters) resolve();
     }
-  }
-
-  async #onError(err: unknown, method: string, instance: Exchange): Promise<void> {
-    const c = classifyError(err, this.#clock.now());
-    attachKind(err, c.kind);
-    this.#errors[c.kind]++;
-    if (c.kind === 'rate_limit') {
-      const kind = c.ban ? 'ban' : 'rate_limit';
-      this.budget.penalize(c.retryAfterMs === undefined ? { kind } : { kind, retryAfterMs: c.retryAfterMs });
-      this.#logger.warn(
-        { method, error: c.name, retryAfterMs: c.retryAfterMs, ban: c.ban === true },
-        c.ban
-          ? 'exchange banned this IP: every call waits until the ban ends; lower rate_budget.capacity or stop other bots on this IP'
-          : 'exchange rate limit hit: status, account and market calls pause; orders still go out',
-      );
-    } else if (c.kind === 'nonce') {
-      await this.#resync(instance);
-    } else if (c.kind === 'auth') {
-      this.#logger.error(
-        { method, error: c.name, detail: c.message },
-        'exchange refused our credentials: check the apiKey/secret environment variables, the key permissions and its IP whitelist',
-      );
-    }
-  }
-
-  #resync(instance: Exchange): Promise<void> {
-    this.#resyncing ??= (async () => {
-      try {
-        await this.budget.acquire('account');
-      } catch {
-        return; // closing
-      }
-      this.#resyncs.attempted++;
-      const result = await resyncClock(instance);
-      if (result.ok) this.#resyncs.ok++;
-      this.#logger.warn(
-        { ...result },
-        result.ok
-          ? 'InvalidNonce: resynced the clock offset with the exchange'
-          : 'InvalidNonce: could not resync the clock offset; check this machine\'s time sync (NTP)',
-      );
-    })().finally(() => {
-      this.#resyncing = undefined;
-    });
-    return this.#resyncing;
   }
 
   async #restart(drainTimeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
