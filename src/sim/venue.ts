@@ -1,12 +1,11 @@
 import type { Clock } from '../core/clock.js';
 import { Account } from './account.js';
-import { matchStep } from './matching.js';
 import { amendOrder, placeOrder, type OrderEntryDeps } from './order-entry.js';
-import { fireTriggers } from './triggers.js';
 import { copyOrder, OrderStore } from './order-store.js';
 import { hashUniform } from './prng.js';
 import { PricePath, STEP_MS } from './price-path.js';
 import { SimError } from './sim-error.js';
+import { sweepSteps, type SweepParts } from './step-sweep.js';
 import { candleRows } from './candle-window.js';
 import { tickerOf, touchOf, type Touch } from './ticker.js';
 import { buildMarkets, defaultUniverse } from './universe.js';
@@ -52,6 +51,7 @@ export class SimVenue {
   /** Every order change, pushed to the venue's streaming faces. */
   readonly feed = new VenueFeed();
   readonly #counters: SimVenueCounters = { ordersPlaced: 0, ordersRejected: 0, fills: 0, hiddenByVisibilityDelay: 0 };
+  readonly #sweep: SweepParts;
 
   constructor(options: SimVenueOptions) {
     this.seed = options.seed;
@@ -78,6 +78,17 @@ export class SimVenue {
     this.#slippageBps = options.slippageBps ?? 2;
     this.#spreadBps = options.spreadBps ?? 2;
     this.#visibilityDelayMs = options.visibilityDelayMs ?? 0;
+    this.#sweep = {
+      path: this.#path,
+      orders: this.#orders,
+      account: this.#account,
+      bySymbol: this.#bySymbol,
+      index: this.#index,
+      liquidityPerStepUsd: () => this.#liquidityPerStepUsd,
+      feed: this.feed,
+      fillId: () => this.#fillId(),
+      expireIdleReduceOnly: (symbol, at) => this.#expireIdleReduceOnly(symbol, at),
+    };
   }
 
   /** The venue's clock time. */
@@ -333,43 +344,8 @@ export class SimVenue {
   /** Walks the price steps finished since the last access through the resting orders. */
   #sync(): void {
     const upto = Math.floor(this.#clock.now() / STEP_MS);
-    if (!this.#orders.hasOpen) {
-      this.#nextStep = Math.max(this.#nextStep, upto);
-      return;
-    }
-    for (let step = this.#nextStep; step < upto; step++) {
-      const start = step * STEP_MS;
-      const bySymbol = new Map<string, SimOrder[]>();
-      for (const o of this.#orders.open()) {
-        if (o.timestamp > start) continue;
-        const list = bySymbol.get(o.symbol);
-        if (list) list.push(o);
-        else bySymbol.set(o.symbol, [o]);
-      }
-      for (const [symbol, orders] of bySymbol) {
-        const market = this.#bySymbol.get(symbol)!;
-        const bar = this.#path.bar(this.#index.get(symbol)!, STEP_MS, step);
-        const end = start + STEP_MS;
-        const before = new Map(orders.map((o) => [o, o.fills.length]));
-        const settle = (o: SimOrder, st: 'closed' | 'expired'): void => this.#orders.settle(o, st, end);
-        // A triggered order enters the matching engine: a NEW event, like Binance's new regular order.
-        const fired = fireTriggers(orders, market, bar, this.#account, end, () => this.#fillId(), settle, (o) => this.feed.emit('NEW', o, end));
-        const resting = orders.filter((o) => o.status === 'open' && o.type === 'limit' && (o.triggerPrice === undefined || o.triggered));
-        const touched = [...fired, ...matchStep(resting, market, bar, this.#liquidityPerStepUsd, this.#account, end, () => this.#fillId())];
-        for (const o of touched) {
-          const fill = o.fills.length > (before.get(o) ?? 0) ? o.fills.at(-1) : undefined;
-          if (fill) this.feed.emit('TRADE', o, end, fill);
-          this.#afterExecution(o, end);
-        }
-        if (touched.length > 0) this.#expireIdleReduceOnly(symbol, end);
-      }
-      if (!this.#orders.hasOpen) break;
-    }
+    if (this.#orders.hasOpen) sweepSteps(this.#sweep, this.#nextStep, upto);
     this.#nextStep = Math.max(this.#nextStep, upto);
-  }
-
-  #afterExecution(order: SimOrder, now: number): void {
-    if (order.remaining <= 0) this.#orders.settle(order, 'closed', now);
   }
 
   /** Binance expires reduce-only orders as soon as there is nothing left for them to reduce. */
