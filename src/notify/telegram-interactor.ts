@@ -1,3 +1,4 @@
+import { Backoff } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -65,7 +66,8 @@ export class TelegramInteractor {
 
   async #run(): Promise<void> {
     const signal = this.#stop.signal;
-    let delay = 1000;
+    // A failed poll waits 1 s, doubling to 30 s; one that works starts over.
+    const backoff = new Backoff({ baseMs: 1000, maxMs: 30_000 });
     let skipped = false;
     while (!signal.aborted) {
       try {
@@ -74,16 +76,16 @@ export class TelegramInteractor {
           skipped = true;
         }
         const updates = await this.#getUpdates(this.#o.pollTimeoutSecs ?? 25, signal);
-        delay = 1000;
+        backoff.reset();
         for (const update of updates) {
           this.#offset = Math.max(this.#offset, update.update_id + 1);
           await this.#handle(update);
         }
       } catch (error: unknown) {
         if (signal.aborted) return;
+        const delay = backoff.next();
         this.#o.logger.warn({ err: describe(error), retryInMs: delay }, 'telegram getUpdates failed; retrying');
         if (!(await this.#o.clock.sleep(delay, signal))) return;
-        delay = Math.min(delay * 2, 30_000);
       }
     }
   }

@@ -17,15 +17,20 @@ export class FakeBotApi {
   readonly offsets: number[] = [];
   #updates: { update_id: number; message: { message_id: number; chat: { id: number }; text: string } }[] = [];
   #nextId = 1;
+  #failPolls = 0;
   #app: FastifyInstance | null = null;
   url = '';
 
   async start(): Promise<this> {
     // A long poll may be open when the test ends: close it rather than wait for it.
     const app = Fastify({ forceCloseConnections: true });
-    app.get<{ Params: { token: string }; Querystring: { offset?: string; timeout?: string } }>('/bot:token/getUpdates', async (req) => {
+    app.get<{ Params: { token: string }; Querystring: { offset?: string; timeout?: string } }>('/bot:token/getUpdates', async (req, reply) => {
       const offset = Number(req.query.offset ?? 0);
       this.offsets.push(offset);
+      if (this.#failPolls > 0) {
+        this.#failPolls--;
+        return reply.code(502).send({ ok: false, description: 'Bad Gateway' });
+      }
       const waitUntil = Date.now() + Math.min(Number(req.query.timeout ?? 0), 1) * 1000;
       while (this.#pending(offset).length === 0 && Date.now() < waitUntil && !req.raw.destroyed) await new Promise((r) => setTimeout(r, 20));
       return { ok: true, result: this.#pending(offset) };
@@ -43,6 +48,11 @@ export class FakeBotApi {
   say(chatId: number, text: string): void {
     const id = this.#nextId++;
     this.#updates.push({ update_id: 1000 + id, message: { message_id: id, chat: { id: chatId }, text } });
+  }
+
+  /** The next `count` getUpdates calls answer 502, as Telegram does during an outage. */
+  failPolls(count: number): void {
+    this.#failPolls = count;
   }
 
   /** What the bot said to a chat. */

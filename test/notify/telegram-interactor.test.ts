@@ -160,6 +160,26 @@ describe('Telegram interactor (activate_interactor: True)', () => {
     expect(b.to(OPERATOR)).toEqual(['risk = 0.5']);
   });
 
+  it('retries a failed poll after 1 s, doubling, and starts over once a poll works', async () => {
+    const { bot, clock, lines } = await rig();
+    const retries = (): unknown[] => lines.filter((l) => l['msg'] === 'telegram getUpdates failed; retrying').map((l) => l['retryInMs']);
+    bot.failPolls(3);
+    await waitFor(() => retries().length === 1, 'the first failed poll');
+    // Each retry waits on the clock: none comes before its delay has passed.
+    await clock.advance(999);
+    expect(retries()).toHaveLength(1);
+    await clock.advance(1);
+    await waitFor(() => retries().length === 2, 'the second failed poll');
+    await clock.advance(2000);
+    await waitFor(() => retries().length === 3, 'the third failed poll');
+    const polls = bot.offsets.length;
+    await clock.advance(4000);
+    await waitFor(() => bot.offsets.length >= polls + 2, 'a poll that works, and the next one');
+    bot.failPolls(1);
+    await waitFor(() => retries().length === 4, 'a failure after a poll that worked');
+    expect(retries()).toEqual([1000, 2000, 4000, 1000]);
+  });
+
   it('does not poll without activate_interactor', async () => {
     const { bot: b } = await rig({ activate: false });
     await new Promise((r) => setTimeout(r, 200));
