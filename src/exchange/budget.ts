@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { StoppedError, coerceError } from '../core/errors.js';
 import type { RateBudgetConfig } from '../config/types.js';
+import { SlidingWindow } from './sliding-window.js';
 import { PRIORITIES, type Priority } from './types.js';
 
 /** Options for {@link RateBudget}. */
@@ -84,12 +85,7 @@ export class RateBudget {
   #defaultPauseMs: number;
   #defaultBanMs: number;
   #queues: Record<Priority, Waiter[]> = { order: [], status: [], account: [], market: [] };
-  // Grants still inside the window, oldest first; #head skips expired entries without shifting.
-  #grantAt: number[] = [];
-  #grantWeight: number[] = [];
-  #head = 0;
-  #used = 0;
-  #maxObserved = 0;
+  #window: SlidingWindow;
   #pausedUntil = 0;
   #bannedUntil = 0;
   #timer: AbortController | undefined;
@@ -108,6 +104,7 @@ export class RateBudget {
     }
     this.capacity = options.capacity;
     this.windowMs = windowMs;
+    this.#window = new SlidingWindow(windowMs);
     this.enabled = options.enabled ?? true;
     this.#clock = options.clock;
     this.#defaultPauseMs = options.defaultPauseMs ?? windowMs;
@@ -145,8 +142,7 @@ export class RateBudget {
       return Promise.resolve();
     }
     if (this.#nobodyAhead(priority) && !this.#isPaused(priority, now)) {
-      this.#prune(now);
-      if (this.#used + w <= this.capacity) {
+      if (this.#window.used(now) + w <= this.capacity) {
         this.#grant(priority, w, now, now);
         return Promise.resolve();
       }
@@ -195,13 +191,12 @@ export class RateBudget {
 
   /** Weight granted within the current window. */
   used(): number {
-    this.#prune(this.#clock.now());
-    return this.#used;
+    return this.#window.used(this.#clock.now());
   }
 
   /** The most weight ever granted within one window. */
   get maxObservedInWindow(): number {
-    return this.#maxObserved;
+    return this.#window.maxObserved;
   }
 
   /** Waiters queued right now, all classes together. */
@@ -220,7 +215,7 @@ export class RateBudget {
       capacity: this.capacity,
       windowMs: this.windowMs,
       used: this.used(),
-      maxObservedInWindow: this.#maxObserved,
+      maxObservedInWindow: this.#window.maxObserved,
       pausedUntil: this.#pausedUntil,
       bannedUntil: this.#bannedUntil,
       penalties: { ...this.#penalties },
@@ -257,7 +252,6 @@ export class RateBudget {
   #pump(): void {
     if (this.#closed) return;
     const now = this.#clock.now();
-    this.#prune(now);
     let wakeAt = Number.POSITIVE_INFINITY;
     for (const p of PRIORITIES) {
       const queue = this.#queues[p];
@@ -268,7 +262,7 @@ export class RateBudget {
         break;
       }
       let head = queue[0];
-      while (head && this.#used + head.weight <= this.capacity) {
+      while (head && this.#window.used(now) + head.weight <= this.capacity) {
         queue.shift();
         head.detach();
         this.#grant(p, head.weight, now, head.enqueuedAt);
@@ -277,21 +271,11 @@ export class RateBudget {
       }
       if (head) {
         // Strict priority: a blocked head holds back every lower class too.
-        wakeAt = this.#freeAt(head.weight);
+        wakeAt = this.#window.freeAt(head.weight, this.capacity, now);
         break;
       }
     }
     this.#arm(wakeAt, now);
-  }
-
-  // When enough of the oldest grants leave the window for `weight` more units to fit.
-  #freeAt(weight: number): number {
-    let remaining = this.#used;
-    for (let i = this.#head; i < this.#grantAt.length; i++) {
-      remaining -= this.#grantWeight[i] ?? 0;
-      if (remaining + weight <= this.capacity) return (this.#grantAt[i] ?? 0) + this.windowMs;
-    }
-    return this.#clock.now();
   }
 
   #arm(at: number, now: number): void {
@@ -316,12 +300,7 @@ export class RateBudget {
   }
 
   #grant(priority: Priority, weight: number, now: number, enqueuedAt: number): void {
-    if (weight > 0) {
-      this.#grantAt.push(now);
-      this.#grantWeight.push(weight);
-      this.#used += weight;
-      if (this.#used > this.#maxObserved) this.#maxObserved = this.#used;
-    }
+    if (weight > 0) this.#window.add(now, weight);
     this.#count(priority, weight, now - enqueuedAt);
   }
 
@@ -330,20 +309,6 @@ export class RateBudget {
     s.granted++;
     s.grantedWeight += weight;
     s.waitedMs += waitedMs;
-  }
-
-  // A grant at time t counts against every window (t - windowMs, t]; it leaves at t + windowMs.
-  #prune(now: number): void {
-    const cutoff = now - this.windowMs;
-    while (this.#head < this.#grantAt.length && (this.#grantAt[this.#head] ?? 0) <= cutoff) {
-      this.#used -= this.#grantWeight[this.#head] ?? 0;
-      this.#head++;
-    }
-    if (this.#head > 1024 && this.#head * 2 > this.#grantAt.length) {
-      this.#grantAt = this.#grantAt.slice(this.#head);
-      this.#grantWeight = this.#grantWeight.slice(this.#head);
-      this.#head = 0;
-    }
   }
 }
 
