@@ -29,6 +29,7 @@ export class SlidingWindow {
 
   /** Records a grant of `weight` at `at` (not before the last one). */
   add(at: number, weight: number): void {
+    this.#prune(at);
     this.#at.push(at);
     this.#weight.push(weight);
     this.#used += weight;
