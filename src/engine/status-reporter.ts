@@ -8,7 +8,7 @@ import type { Redactor } from '../core/redact.js';
 import { isTaskUp, toTaskStatus, type TaskHealth } from '../core/task-status.js';
 import type { MissoConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
-import type { OperatorSource, Phase, StatusEvent, StatusSnapshot, StatusSource } from '../http/types.js';
+import type { OperatorSource, Phase, ReadinessFlags, StatusEvent, StatusSnapshot, StatusSource } from '../http/types.js';
 import type { OrderStats } from '../orders/manager.js';
 import type { Order } from '../orders/order.js';
 import { HIDDEN_ATTRIBUTES } from '../state/builtin-attributes.js';
@@ -18,17 +18,6 @@ import { startConfiguredStatusServer, type RunningStatusServer } from './status-
 import { attributeStatus, buildSnapshot } from './status.js';
 import type { StreamStats } from '../streams/stream-loop.js';
 
-/** The updater's named readiness flags; `/readyz` wants every one true. */
-export type Readiness = {
-  /** The config passed validation (always true once an updater exists). */
-  config: boolean;
-  /** The exchange session is open. */
-  exchange: boolean;
-  /** The journal is open and writable. */
-  journal: boolean;
-  /** The init update has finished. */
-  init_update: boolean;
-};
 
 /** What `--state-out` writes and `Updater.snapshot()` returns. */
 export interface UpdaterSnapshot {
@@ -67,7 +56,7 @@ export interface StatusReporterOptions {
  */
 export class StatusReporter {
   /** Named readiness flags, set by the parts they describe. */
-  readonly readiness: Readiness = { config: true, exchange: false, journal: false, init_update: false };
+  readonly readiness: ReadinessFlags = { config: true, exchange: false, journal: false, init_update: false };
   readonly #o: StatusReporterOptions;
   readonly #events = new EventEmitter<{ status: [StatusEvent] }>();
   readonly #startedAt: number;

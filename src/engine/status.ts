@@ -1,7 +1,7 @@
 import type { RateBudget } from '../exchange/budget.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import { toTaskStatus, type TaskHealth } from '../core/task-status.js';
-import type { AttributeStatus, Phase, StatusSnapshot } from '../http/types.js';
+import type { AttributeStatus, Phase, ReadinessFlags, StatusSnapshot } from '../http/types.js';
 import type { OrderStats } from '../orders/manager.js';
 import type { StateStore } from '../state/state-store.js';
 import { HIDDEN_ATTRIBUTES } from '../state/builtin-attributes.js';
@@ -14,7 +14,7 @@ export interface SnapshotInput {
   startedAt: number;
   now: number;
   phase: Phase;
-  readiness: Record<string, boolean>;
+  readiness: ReadinessFlags;
   tasks: Record<string, TaskHealth>;
   state: StateStore;
   orderStats: OrderStats | null;

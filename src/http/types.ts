@@ -68,6 +68,18 @@ export interface ExchangeStatus {
   budget: BudgetStatus;
 }
 
+/** The engine's named readiness flags, each set by the part it describes. */
+export interface ReadinessFlags {
+  /** The config passed validation (always true once an updater exists). */
+  config: boolean;
+  /** The exchange session is open. */
+  exchange: boolean;
+  /** The journal is open and writable. */
+  journal: boolean;
+  /** The init update has finished. */
+  init_update: boolean;
+}
+
 /** Everything the status server shows, taken at one instant. */
 export interface StatusSnapshot {
   /** The updater's name (config file name or library-given). */
@@ -81,8 +93,8 @@ export interface StatusSnapshot {
   phase: Phase;
   /** The engine's overall verdict. `/readyz` also requires every task to be up. */
   ready: boolean;
-  /** Named readiness flags: `init_update`, `exchange`, `journal`, … */
-  readiness: Record<string, boolean>;
+  /** Named readiness flags; `/readyz` wants every one true. */
+  readiness: ReadinessFlags;
   tasks: Record<string, TaskStatus>;
   attributes: Record<string, AttributeStatus>;
   orders: OrderCounts;

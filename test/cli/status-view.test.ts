@@ -13,7 +13,7 @@ const snap: StatusSnapshot = {
   now: 65_000,
   phase: 'running',
   ready: true,
-  readiness: {},
+  readiness: { config: true, exchange: true, journal: true, init_update: true },
   tasks: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`task_number_${i}`, task(i === 3 ? false : true)])),
   attributes: { watch_list: { updatedAt: 1, ageMs: 1, maxAgeMs: null, stale: false, source: 'init', summary: '9 items' } },
   orders: { pending: 1, open: 2, recentlyClosed: 0, lost: 0, failed: 0, submitted: 3 },

@@ -73,7 +73,7 @@ function baseSnapshot(now: number): StatusSnapshot {
     now,
     phase: 'running',
     ready: true,
-    readiness: { init_update: true, exchange: true, journal: true },
+    readiness: { config: true, init_update: true, exchange: true, journal: true },
     tasks: {
       update_tickers: task('t_update_tickers', 1, { runs: 57, lastDurationMs: 12 }),
       update_balance: task('t_update_balance', 5, { runs: 12, failures: 1 }),
