@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -33,19 +34,24 @@ const INTEGRATION = [
   'test/streams/engine-streaming.test.ts',
 ];
 
-const shared = { testTimeout: 30_000, hookTimeout: 30_000, pool: 'forks' as const };
+const shared = { testTimeout: 30_000, hookTimeout: 30_000 };
 
 export default defineConfig({
   test: {
     reporters: ['default'],
+    // The pools are shared by the projects, so isolation is set here, per pool (vitest 3): the
+    // unit project's threads share their module cache, the integration project's forks do not.
+    // Unit files wait on local servers more than they compute: one thread per core (vitest
+    // would leave one core to itself, a single thread on a 2-core machine).
+    poolOptions: { threads: { isolate: false, maxThreads: Math.max(2, availableParallelism()) }, forks: { isolate: true } },
     projects: [
-      // Unit files share their workers' module cache (isolate: false): each file would otherwise
-      // import ccxt and the engine afresh, about a second of CPU per file, which was most of the
-      // project's time. The engine's module-level state is caches, plus registries an updater
-      // releases when it stops (the default notifier, journal locks): a file that stops what it
-      // starts leaves nothing behind for the next.
-      { test: { ...shared, name: 'unit', include: ['test/**/*.test.ts'], exclude: INTEGRATION, isolate: false } },
-      { test: { ...shared, name: 'integration', include: INTEGRATION } },
+      // Unit files run without per-file isolation: each file would otherwise import ccxt and the
+      // engine afresh, about a second of CPU per file, which was most of the project's time. The
+      // engine's module-level state is caches, plus registries an updater releases when it stops
+      // (the default notifier, journal locks): a file that stops what it starts leaves nothing
+      // behind for the next.
+      { test: { ...shared, name: 'unit', include: ['test/**/*.test.ts'], exclude: INTEGRATION, pool: 'threads' } },
+      { test: { ...shared, name: 'integration', include: INTEGRATION, pool: 'forks' } },
     ],
   },
 });
