@@ -45,7 +45,9 @@ export async function startVirtual(updater: Updater, clock: VirtualClock, maxMs 
       done = true;
     },
   );
-  await clock.advanceUntil(() => done, maxMs, 50);
+  // Real I/O runs between the steps too: a start also loads modules and opens files, which a
+  // busy machine may finish only after many steps of virtual time.
+  await advanceWithIo(clock, () => done, maxMs, 50);
   if (failure) throw failure;
 }
 
