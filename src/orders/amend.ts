@@ -280,6 +280,10 @@ function matches(raw: CcxtOrderLike, action: OrderAction): boolean {
 }
 
 function applyEdit(order: Order, raw: CcxtOrderLike, action: OrderAction): void {
+  // The stream already brought a newer change (another amend after ours): it stands. An answer
+  // without a time is our own edit's and is taken.
+  const at = raw.lastUpdateTimestamp;
+  if (typeof at === 'number' && order.exchangeUpdatedAt !== null && at < order.exchangeUpdatedAt) return;
   const price = typeof raw.price === 'number' && raw.price > 0 ? raw.price : action.price;
   const amount = typeof raw.amount === 'number' && raw.amount > 0 ? raw.amount : action.amount;
   if (price !== null) order.price = price;

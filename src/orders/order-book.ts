@@ -122,7 +122,9 @@ export class OrderBook {
       return false;
     }
     if (!result.changed) return false;
-    const statusKind = result.to !== result.from ? result.to : result.filledDelta > 0 ? 'fill' : 'update';
+    // An amend is named like misso's own (`amend:edited`): `ws:edited`, `poll:edited`, …; the
+    // fills it came with still emit `filled`.
+    const statusKind = result.to !== result.from ? result.to : result.edited ? 'edited' : result.filledDelta > 0 ? 'fill' : 'update';
     if (result.to !== result.from && (result.to === 'rejected' || result.to === 'expired') && !order.reason) {
       order.reason = `exchange reported ${result.to}`;
     }
@@ -130,6 +132,7 @@ export class OrderBook {
       this.#journal.save(order, `${kind}:${statusKind}`, result.from, {
         filled: order.filled,
         ...(order.id !== null ? { id: order.id } : {}),
+        ...(result.edited ? { price: order.price, amount: order.amount } : {}),
       }),
     );
     this.announce(() => {

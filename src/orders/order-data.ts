@@ -52,6 +52,8 @@ export interface OrderData {
   notFoundCount: number;
   /** For a replacement made by an amend (cancel-then-replace): the original's client id. */
   replaces: string | null;
+  /** The exchange's `lastUpdateTimestamp` of the newest answer applied (not journaled). */
+  exchangeUpdatedAt?: number | null;
 }
 
 /** What {@link Order.parseUpdate} changed. */
@@ -63,6 +65,8 @@ export interface UpdateResult {
   filledDelta: number;
   /** The answer carried an older status than ours (ignored, fills still applied). */
   stale: boolean;
+  /** The answer changed the price or amount (an amend, ours or made outside misso). */
+  edited: boolean;
 }
 
 /** A loose view of a ccxt order: only what we read, every field optional. */

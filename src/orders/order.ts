@@ -43,6 +43,11 @@ export class Order {
   lost: boolean;
   notFoundCount: number;
   readonly replaces: string | null;
+  /**
+   * The exchange's `lastUpdateTimestamp` of the newest answer applied (in memory only: after a
+   * restart the first answer sets it again); older answers cannot change price or amount.
+   */
+  exchangeUpdatedAt: number | null;
 
   constructor(data: OrderData) {
     this.id = data.id;
@@ -72,6 +77,7 @@ export class Order {
     this.lost = data.lost;
     this.notFoundCount = data.notFoundCount;
     this.replaces = data.replaces ?? null;
+    this.exchangeUpdatedAt = data.exchangeUpdatedAt ?? null;
   }
 
   /** A fresh intent that nothing has been sent for yet. */
@@ -190,9 +196,11 @@ export class Order {
   }
 
   /**
-   * Applies every change an exchange answer carries, status and fills together. Fills never go
-   * backwards; an answer older than what we know (open after closed) keeps our status. A
-   * contradiction between two final statuses throws `IllegalTransitionError`.
+   * Applies every change an exchange answer carries: status, fills, and an amend's price and
+   * amount (made by us or outside misso). Fills never go backwards; an answer older than what we
+   * know (open after closed) keeps our status, and one older than the newest applied (by the
+   * exchange's `lastUpdateTimestamp`) keeps our price and amount. A contradiction between two
+   * final statuses throws `IllegalTransitionError`.
    */
   parseUpdate(raw: CcxtOrderLike, now: number): UpdateResult {
     const from = this.#status;
@@ -208,10 +216,8 @@ export class Order {
       this.id = String(raw.id);
       changed = true;
     }
-    if (this.amount <= EPS && isNum(raw.amount) && raw.amount > 0) {
-      this.amount = raw.amount;
-      changed = true;
-    }
+    const edited = this.#takeTerms(raw);
+    if (edited) changed = true;
     if (target !== undefined && from === 'pending' && target !== 'pending') {
       this.openedAt ??= raw.timestamp ?? now;
     }
@@ -254,7 +260,33 @@ export class Order {
       changed = true;
     }
     if (changed) this.updatedAt = now;
-    return { changed, from, to: this.#status, filledDelta: filledDelta > EPS ? filledDelta : 0, stale };
+    return { changed, from, to: this.#status, filledDelta: filledDelta > EPS ? filledDelta : 0, stale, edited };
+  }
+
+  /** The answer is not older than the newest one applied (see {@link exchangeUpdatedAt}). */
+  isCurrent(raw: CcxtOrderLike): boolean {
+    const at = raw.lastUpdateTimestamp;
+    // Without a time, an answer cannot prove it is newer than a timed one already applied.
+    if (!isNum(at)) return this.exchangeUpdatedAt === null;
+    return this.exchangeUpdatedAt === null || at >= this.exchangeUpdatedAt;
+  }
+
+  /** Takes the answer's price and amount when it is current; returns whether either changed. */
+  #takeTerms(raw: CcxtOrderLike): boolean {
+    const current = this.isCurrent(raw);
+    const at = raw.lastUpdateTimestamp;
+    if (isNum(at) && (this.exchangeUpdatedAt === null || at > this.exchangeUpdatedAt)) this.exchangeUpdatedAt = at;
+    let changed = false;
+    if (isNum(raw.amount) && raw.amount > 0 && (this.amount <= EPS || (current && differs(raw.amount, this.amount)))) {
+      this.amount = raw.amount;
+      changed = true;
+    }
+    // A market order's price is its average fill price, not a term an amend changes.
+    if (current && this.type === 'limit' && this.price !== null && isNum(raw.price) && raw.price > 0 && differs(raw.price, this.price)) {
+      this.price = raw.price;
+      changed = true;
+    }
+    return changed;
   }
 
   /**
@@ -280,6 +312,7 @@ export class Order {
     this.adopted = data.adopted;
     this.lost = data.lost;
     this.notFoundCount = data.notFoundCount;
+    this.exchangeUpdatedAt = data.exchangeUpdatedAt ?? null;
   }
 
   /** Plain data for the journal and the state snapshot. */
@@ -314,8 +347,13 @@ export class Order {
       lost: this.lost,
       notFoundCount: this.notFoundCount,
       replaces: this.replaces,
+      exchangeUpdatedAt: this.exchangeUpdatedAt,
     };
   }
+}
+
+function differs(a: number, b: number): boolean {
+  return Math.abs(a - b) > Math.max(Math.abs(a), Math.abs(b)) * 1e-9;
 }
 
 function isNum(v: unknown): v is number {
