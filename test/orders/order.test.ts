@@ -106,3 +106,31 @@ describe('Order.parseUpdate', () => {
     expect(o).toMatchObject({ adopted: true, status: 'open', filled: 1, remaining: 3, clientOrderId: 'adopted-9' });
   });
 });
+
+describe('Order.parseUpdate: amends', () => {
+  it('takes a newer answer’s price and amount and keeps them against an older one', () => {
+    const o = intent(2, 100);
+    o.parseUpdate({ id: '9', status: 'open', price: 100, amount: 2, filled: 0, lastUpdateTimestamp: T0 + 10 }, T0 + 11);
+    const r = o.parseUpdate({ id: '9', status: 'open', price: 95, amount: 3, filled: 1, lastUpdateTimestamp: T0 + 20 }, T0 + 21);
+    expect(r).toMatchObject({ changed: true, edited: true, filledDelta: 1 });
+    expect(o).toMatchObject({ price: 95, amount: 3, filled: 1, remaining: 2, exchangeUpdatedAt: T0 + 20 });
+    // An answer read before the amend keeps neither its price and amount nor its time; its fills still count.
+    const stale = o.parseUpdate({ id: '9', status: 'open', price: 100, amount: 2, filled: 1.5, lastUpdateTimestamp: T0 + 15 }, T0 + 22);
+    expect(stale).toMatchObject({ edited: false, filledDelta: 0.5 });
+    expect(o).toMatchObject({ price: 95, amount: 3, filled: 1.5, exchangeUpdatedAt: T0 + 20 });
+    // Without a time an answer cannot prove it is newer than a timed one.
+    expect(o.parseUpdate({ id: '9', status: 'open', price: 90, amount: 4 }, T0 + 23).edited).toBe(false);
+    expect(o).toMatchObject({ price: 95, amount: 3 });
+  });
+
+  it('without any times, the last answer wins; a market order’s price is never taken as an amend', () => {
+    const o = intent(2, 100);
+    o.parseUpdate({ id: '9', status: 'open', price: 100, amount: 2 }, T0 + 1);
+    expect(o.parseUpdate({ id: '9', status: 'open', price: 98, amount: 2 }, T0 + 2)).toMatchObject({ edited: true });
+    expect(o.price).toBe(98);
+    const m = Order.intent({ clientOrderId: 'acct-x-2', seq: 2, symbol: 'BTC/USD:USD', side: 'buy', type: 'market', price: null, amount: 1, now: T0 });
+    m.parseUpdate({ id: '10', status: 'closed', price: 101, average: 101, amount: 1, filled: 1, lastUpdateTimestamp: T0 + 1 }, T0 + 1);
+    expect(m.parseUpdate({ id: '10', status: 'closed', price: 102, average: 101, amount: 1, filled: 1, lastUpdateTimestamp: T0 + 2 }, T0 + 2).edited).toBe(false);
+    expect(m.price).toBe(101);
+  });
+});
