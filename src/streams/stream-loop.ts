@@ -1,4 +1,5 @@
 import type { Exchange } from 'ccxt';
+import { Backoff } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -106,8 +107,7 @@ export class StreamLoop<T> {
   /** Runs until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     const { clock, logger } = this.#deps;
-    const base = this.#deps.baseBackoffMs ?? 500;
-    let backoff = base;
+    const backoff = new Backoff({ baseMs: this.#deps.baseBackoffMs ?? 500, maxMs: this.#deps.maxBackoffMs ?? 30_000 });
     let needGapFill = true;
     while (!signal.aborted) {
       const exchange = this.#deps.exchange();
@@ -125,8 +125,7 @@ export class StreamLoop<T> {
         if (data === STALLED || signal.aborted) {
           needGapFill = true;
           this.#stats.fresh = false;
-          if (!(await clock.sleep(backoff, signal))) break;
-          backoff = Math.min(backoff * 2, this.#deps.maxBackoffMs ?? 30_000);
+          if (!(await clock.sleep(backoff.next(), signal))) break;
           this.#stats.reconnects++;
           continue;
         }
@@ -140,7 +139,7 @@ export class StreamLoop<T> {
         }
         this.spec.apply(data);
         this.#up();
-        backoff = base;
+        backoff.reset();
       } catch (error: unknown) {
         if (signal.aborted) break;
         const e = coerceError(error);
@@ -148,12 +147,12 @@ export class StreamLoop<T> {
         this.#stats.lastError = e.message;
         this.#stats.fresh = false;
         needGapFill = true;
+        const delay = backoff.next();
         if (this.#stats.phase !== 'down') {
-          logger.warn({ stream: this.spec.name, err: e.message, retryInMs: backoff }, 'stream failed; REST keeps the state fresh while it reconnects');
+          logger.warn({ stream: this.spec.name, err: e.message, retryInMs: delay }, 'stream failed; REST keeps the state fresh while it reconnects');
         }
         this.#stats.phase = 'down';
-        if (!(await clock.sleep(backoff, signal))) break;
-        backoff = Math.min(backoff * 2, this.#deps.maxBackoffMs ?? 30_000);
+        if (!(await clock.sleep(delay, signal))) break;
         this.#stats.reconnects++;
       }
     }

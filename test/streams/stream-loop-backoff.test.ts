@@ -1,0 +1,59 @@
+/**
+ * A failing stream reconnects after the shared backoff's delays (base doubling to the cap, the
+ * `core/backoff.ts` helper) and starts over from the base once a delivery arrived. Virtual time;
+ * the watch call stands in for an exchange whose websocket keeps failing.
+ */
+import type { Exchange } from 'ccxt';
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { StreamLoop } from '../../src/streams/stream-loop.js';
+
+describe('stream loop backoff', () => {
+  it('waits 500, 1000, 2000, 4000, 4000 ms between failing watches and 500 again after a delivery', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const start = clock.now();
+    const calls: number[] = [];
+    // Calls 1–5 fail, 6 delivers, 7 fails, 8 delivers, then the stream stays quiet.
+    const outcome = (n: number): 'fail' | 'data' | 'quiet' => (n <= 5 || n === 7 ? 'fail' : n === 6 || n === 8 ? 'data' : 'quiet');
+    const applied: number[] = [];
+    const stop = new AbortController();
+    const loop = new StreamLoop<number>(
+      {
+        name: 'test',
+        watch: () => {
+          calls.push(clock.now() - start);
+          const kind = outcome(calls.length);
+          if (kind === 'fail') return Promise.reject(new Error('socket closed'));
+          if (kind === 'data') return Promise.resolve(calls.length);
+          // Quiet until the engine closes the exchange, which rejects pending watches.
+          return new Promise<number>((_, reject) => stop.signal.addEventListener('abort', () => reject(new Error('closed'))));
+        },
+        apply: (n) => applied.push(n),
+        ownsClient: () => false,
+      },
+      3_600_000,
+      {
+        clock,
+        logger: silentLogger(),
+        exchange: () => ({}) as Exchange,
+        notify: () => undefined,
+        teardown: async () => undefined,
+        isConnected: () => false,
+        baseBackoffMs: 500,
+        maxBackoffMs: 4_000,
+      },
+    );
+    const running = loop.run(stop.signal);
+    await clock.advanceUntil(() => calls.length >= 9, 60_000, 50);
+    const gaps = calls.slice(1).map((t, i) => t - calls[i]!);
+    expect(gaps.slice(0, 5)).toEqual([500, 1_000, 2_000, 4_000, 4_000]);
+    // The delivery (call 6) reset the backoff: call 7 follows at once, its failure waits the base.
+    expect(gaps[5]).toBe(0);
+    expect(gaps[6]).toBe(500);
+    expect(applied).toEqual([6, 8]);
+    expect(loop.stats.reconnects).toBe(6);
+    stop.abort();
+    await running;
+  });
+});
