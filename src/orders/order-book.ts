@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { NotifyLevel } from '../core/notify-level.js';
 import type { OrderJournal } from './journal.js';
 import type { Fill } from './fill-store.js';
 import type { CcxtOrderLike, Order, OrderData } from './order.js';
@@ -26,7 +27,7 @@ export interface OrderManagerEvents {
 }
 
 /** Where notifications go: `(text, level)`. */
-export type NotifyFn = (text: string, level: 'info' | 'warn' | 'error') => void;
+export type NotifyFn = (text: string, level: NotifyLevel) => void;
 
 /** The open-orders view the seed's `is_open_orders` holds. */
 export type IsOpenOrders = Record<string, { buys: Order[]; sells: Order[] }>;
