@@ -5,6 +5,7 @@ import type { OrderAction } from './action-store.js';
 import type { Canceller } from './cancel.js';
 import { gate, orderChange, type OrdersContext } from './context.js';
 import type { CcxtOrderLike, Order } from './order.js';
+import { riskRefusal } from './risk-check.js';
 
 /** What to change: the new limit price and/or the new total amount. */
 export interface AmendChanges {
@@ -101,6 +102,16 @@ export class Amender {
 
   async #start(order: Order, target: { price: number | null; amount: number | null }, resume?: OrderAction): Promise<AmendResult> {
     const { book, journal, timing } = this.#ctx;
+    if (!resume && !order.isFinal && !(order.status === 'pending' && order.attempts === 0)) {
+      // A fat finger arriving as an amend is refused like one arriving as a placement (a queued
+      // order is checked when it is sent). First, so the checks below see the state after it.
+      const amended = { symbol: order.symbol, price: target.price ?? order.price, amount: target.amount ?? order.amount };
+      const refusal = await riskRefusal(this.#ctx, order, amended);
+      if (refusal !== null) {
+        this.#ctx.notify(`amend of ${order.clientOrderId} (${order.symbol}) refused: ${refusal}`, 'warn');
+        return refused(order, order, refusal, 'none');
+      }
+    }
     if (!resume && order.isFinal) return refused(order, order, `order already ${order.status}`, 'none');
     if (!resume && this.#canceller.wants(order)) return refused(order, order, 'a cancel of this order is under way', 'none');
     if (!resume && order.status === 'pending' && order.attempts === 0) {

@@ -1,17 +1,19 @@
 import { coerceError } from '../core/errors.js';
 import { gate, type OrdersContext } from './context.js';
 import type { Order } from './order.js';
+import type { RiskProbe } from './risk.js';
 
 /**
- * Runs the risk guard on an order about to be sent for the first time; the reason when it is
- * refused, null when it passes (or there is no guard). The last price is the strategy's fresh
+ * Runs the risk guard on an order about to be sent for the first time, or (with `amended`: the
+ * order as an amend would leave it) on an amend about to go out; the reason when it is refused,
+ * null when it passes (or there is no guard). The last price is the strategy's fresh
  * `last_price` when known, else one ticker request.
  */
-export async function riskRefusal(ctx: OrdersContext, order: Order): Promise<string | null> {
+export async function riskRefusal(ctx: OrdersContext, order: Order, amended?: RiskProbe): Promise<string | null> {
   const guard = ctx.risk;
   if (!guard) return null;
   let last = ctx.lastPrice?.(order.symbol);
-  if (last === undefined && guard.needsPrice(order) && (await gate(ctx))) {
+  if (last === undefined && guard.needsPrice(amended ?? order) && (await gate(ctx))) {
     try {
       const t = (await ctx.session.exchange.fetchTicker(order.symbol)) as { last?: number };
       last = typeof t.last === 'number' ? t.last : undefined;
@@ -25,6 +27,7 @@ export async function riskRefusal(ctx: OrdersContext, order: Order): Promise<str
   } catch {
     // Unknown market: the exchange refuses the order itself.
   }
+  if (amended) return guard.limits(amended, { last, contractSize, liveOnSymbol: 0 });
   const liveOnSymbol = ctx.book
     .all()
     .filter((o) => o !== order && o.symbol === order.symbol && (o.status === 'open' || (o.status === 'pending' && o.attempts > 0))).length;

@@ -10,6 +10,9 @@ export interface RiskView {
   liveOnSymbol: number;
 }
 
+/** What the checks read of an order: an amend checks the order as it would be after it. */
+export type RiskProbe = Pick<Order, 'symbol' | 'price' | 'amount'>;
+
 /**
  * Pre-trade checks in the manner of NautilusTrader's risk engine: an order over a limit is
  * refused before it is sent, with the limit named. The per-second count covers orders that
@@ -24,12 +27,33 @@ export class RiskGuard {
   }
 
   /** Whether any check needs a last price (for a market order's value or the price band). */
-  needsPrice(order: Order): boolean {
+  needsPrice(order: RiskProbe): boolean {
     return this.#config.pricePct !== null || (this.#config.maxNotionalUsd !== null && order.price === null);
   }
 
   /** Null when the order passes; else the reason, naming the limit. Passing counts towards the rate. */
-  check(order: Order, view: RiskView, now: number): string | null {
+  check(order: RiskProbe, view: RiskView, now: number): string | null {
+    const c = this.#config;
+    const limit = this.limits(order, view);
+    if (limit !== null) return limit;
+    if (c.maxOpenOrders !== null && view.liveOnSymbol >= c.maxOpenOrders) {
+      return `${view.liveOnSymbol} orders already open on ${order.symbol}: orders.risk.max_open_orders is ${c.maxOpenOrders}`;
+    }
+    if (c.maxOrdersPerSec !== null) {
+      this.#sent = this.#sent.filter((t) => t > now - 1000);
+      if (this.#sent.length >= c.maxOrdersPerSec) {
+        return `${this.#sent.length} orders sent in the last second: orders.risk.max_orders_per_sec is ${c.maxOrdersPerSec}`;
+      }
+      this.#sent.push(now);
+    }
+    return null;
+  }
+
+  /**
+   * The order's value and price alone: what an amend must pass, since it changes an order
+   * without adding one (the open count and the order rate stay as they are).
+   */
+  limits(order: RiskProbe, view: RiskView): string | null {
     const c = this.#config;
     const price = order.price ?? view.last;
     if (c.maxNotionalUsd !== null) {
@@ -39,22 +63,12 @@ export class RiskGuard {
         return `order value ${round(notional)} USD is over orders.risk.max_notional_usd (${c.maxNotionalUsd})`;
       }
     }
-    if (c.maxOpenOrders !== null && view.liveOnSymbol >= c.maxOpenOrders) {
-      return `${view.liveOnSymbol} orders already open on ${order.symbol}: orders.risk.max_open_orders is ${c.maxOpenOrders}`;
-    }
     if (c.pricePct !== null && order.price !== null) {
       if (view.last === undefined) return `no fresh last price for ${order.symbol} to check orders.risk.price_band_pct`;
       const off = (Math.abs(order.price - view.last) / view.last) * 100;
       if (off > c.pricePct) {
         return `price ${order.price} is ${round(off)}% from the last price ${view.last}: over orders.risk.price_band_pct (${c.pricePct})`;
       }
-    }
-    if (c.maxOrdersPerSec !== null) {
-      this.#sent = this.#sent.filter((t) => t > now - 1000);
-      if (this.#sent.length >= c.maxOrdersPerSec) {
-        return `${this.#sent.length} orders sent in the last second: orders.risk.max_orders_per_sec is ${c.maxOrdersPerSec}`;
-      }
-      this.#sent.push(now);
     }
     return null;
   }
