@@ -34,6 +34,7 @@ export class AmendError extends Error {
 }
 
 const EPS = 1e-12;
+const WITHDRAWN = 'the strategy cancelled the order while it was being amended; no replacement was sent';
 
 /**
  * Amends orders: with the exchange's `editOrder` where it has one, else by a tracked
@@ -46,6 +47,10 @@ export class Amender {
   readonly #canceller: Canceller;
   readonly #signal: AbortSignal;
   readonly #running = new Map<string, Promise<AmendResult>>();
+  /** Cancel-then-replace amends under way, by the original's client id. */
+  readonly #replacing = new Map<string, OrderAction>();
+  /** Originals the strategy cancelled while their amend was under way. */
+  readonly #withdrawn = new Set<string>();
   /** Exchange edit requests sent (for stats and benchmarks). */
   requests = 0;
 
@@ -94,10 +99,27 @@ export class Amender {
         return refused(order, order, coerceError(error).message, 'none');
       });
     const tracked = p.finally(() => {
-      if (this.#running.get(order.clientOrderId) === tracked) this.#running.delete(order.clientOrderId);
+      if (this.#running.get(order.clientOrderId) !== tracked) return;
+      this.#running.delete(order.clientOrderId);
+      this.#replacing.delete(order.clientOrderId);
+      this.#withdrawn.delete(order.clientOrderId);
     });
     this.#running.set(order.clientOrderId, tracked);
     return tracked;
+  }
+
+  /**
+   * The strategy cancelled `order`: a cancel-then-replace amend under way sends no replacement,
+   * since the cancel the strategy is told succeeded means no order there. Journaled at once when
+   * no replacement exists yet, so a restart does not send one either.
+   */
+  withdraw(order: Order): void {
+    if (!this.#running.has(order.clientOrderId)) return;
+    this.#withdrawn.add(order.clientOrderId);
+    const action = this.#replacing.get(order.clientOrderId);
+    if (action && action.replacementId === null && (action.status === 'pending' || action.status === 'sent')) {
+      this.#ctx.journal.actions.finish(action, 'failed', WITHDRAWN);
+    }
   }
 
   async #start(order: Order, target: { price: number | null; amount: number | null }, resume?: OrderAction): Promise<AmendResult> {
@@ -216,8 +238,11 @@ export class Amender {
     const { journal, book, queue, timing } = this.#ctx;
     let replacement = action.replacementId === null ? undefined : book.get(action.replacementId) ?? journal.get(action.replacementId) ?? undefined;
     if (!replacement) {
+      this.#replacing.set(order.clientOrderId, action);
+      if (this.#withdrawn.has(order.clientOrderId)) this.withdraw(order);
       const c = await this.#canceller.cancel(order);
       if (c.outcome === 'aborted') return aborted(order);
+      if (this.#withdrawn.has(order.clientOrderId)) return refused(order, order, WITHDRAWN, 'replace');
       if (order.status !== 'canceled') {
         const reason = order.status === 'closed'
           ? 'the order filled before the cancel reached it; no replacement was sent'

@@ -194,6 +194,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
   cancel(ref: Order | string): Promise<CancelResult> {
     const order = findOrder(this.#ctx, ref);
     if (!order) return Promise.reject(new OrderRefError(ref));
+    this.#amender.withdraw(order);
     return this.#canceller.cancel(order);
   }
 
@@ -202,6 +203,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     const targets = this.#book
       .all()
       .filter((o) => !o.isFinal && (filter.symbol === undefined || o.symbol === filter.symbol) && (filter.side === undefined || o.side === filter.side));
+    for (const o of targets) this.#amender.withdraw(o);
     return Promise.all(targets.map((o) => this.#canceller.cancel(o)));
   }
 

@@ -21,6 +21,7 @@ export function runQueueAction(ctx: OrdersContext, canceller: Canceller, amender
     void p.catch((error: unknown) => ctx.notify(`queued ${action.kind} of ${order.clientOrderId} failed: ${coerceError(error).message}`, 'warn'));
   };
   if (action.kind === 'cancel') {
+    amender.withdraw(order);
     report(canceller.cancel(order));
     return order;
   }
