@@ -85,6 +85,10 @@ export class Amender {
     const price = check('price', changes.price);
     const amount = check('amount', changes.amount);
     if (price === null && amount === null) throw new AmendError('amend needs a price or an amount');
+    if (amount !== null && amount <= order.filled + EPS) {
+      // Binance cancels an order modified to a total at or below its filled amount.
+      throw new AmendError(`amount ${amount} is at or below the ${order.filled} already filled (amount is the new total); cancel the order to stop it`);
+    }
     if (price !== null && order.type === 'market') throw new AmendError(`order ${order.clientOrderId} is a market order; it has no price to amend`);
     return { price, amount };
   }
@@ -180,12 +184,19 @@ export class Amender {
   async #edit(order: Order, action: OrderAction, sendFirst: boolean): Promise<AmendResult> {
     const { clock, timing, journal, session, book, logger } = this.#ctx;
     const backoff = new Backoff({ baseMs: timing.resolveBackoffMs, maxMs: timing.resolveMaxBackoffMs });
-    const edited = (raw: CcxtOrderLike | undefined, seen: CcxtOrderLike): AmendResult =>
-      this.#settle(order, action, { order, original: order, amended: true, method: 'edit', reason: null }, () => {
+    const edited = (raw: CcxtOrderLike | undefined, seen: CcxtOrderLike): AmendResult => {
+      // The exchange may answer an edit by ending the order (Binance cancels one modified to a
+      // total it has already filled): that is no amend.
+      const ended = raw && (raw.status === 'canceled' || raw.status === 'expired' || raw.status === 'rejected') ? raw.status : null;
+      const r: AmendResult = ended
+        ? refused(order, order, `the exchange ${ended} the order on the amend (filled ${String(raw?.filled ?? order.filled)} of the new total ${String(action.amount ?? order.amount)})`, 'edit')
+        : { order, original: order, amended: true, method: 'edit', reason: null };
+      return this.#settle(order, action, r, () => {
         applyEdit(order, seen, action);
         book.save(order, 'amend:edited', { price: order.price, amount: order.amount });
         if (raw) book.apply(order, { ...raw, clientOrderId: order.clientOrderId }, 'amend');
       });
+    };
     let first = sendFirst;
     for (;;) {
       if (!(await gate(this.#ctx, this.#signal))) return aborted(order);
