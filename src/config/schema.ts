@@ -119,7 +119,7 @@ const ordersSchema = z.strictObject({
     .strictObject({
       max_notional_usd: z.number().positive().optional(),
       max_open_orders: z.number().int().positive().optional(),
-      max_orders_per_sec: z.number().positive().optional(),
+      max_orders_per_sec: z.number().int().positive().optional(),
       price_band_pct: z.number().positive().optional(),
     })
     .optional(),
