@@ -4,6 +4,7 @@ import { errorKind } from '../exchange/classify.js';
 import type { OrderAction } from './action-store.js';
 import { gate, orderChange, type OrdersContext } from './context.js';
 import type { CcxtOrderLike, Order } from './order.js';
+import { noteNotFound } from './tracker.js';
 import type { OrderStatus } from './transitions.js';
 
 /**
@@ -113,7 +114,8 @@ export class Canceller {
         // A cancel went out before and its answer may be lost: look, never repeat blindly.
         const seen = await this.#look(order, action);
         if (order.isFinal) return this.#settle(order, action);
-        if (seen === 'unknown') {
+        if (seen === 'absent' && order.lost) return this.#unknown(order, action);
+        if (seen !== 'seen') {
           if (!(await clock.sleep(backoff.next(), signal))) return result(order, 'aborted', 'stopped');
           continue;
         }
@@ -175,8 +177,8 @@ export class Canceller {
     }, [order]);
   }
 
-  /** Fetches the order and applies the answer. */
-  async #look(order: Order, action: OrderAction): Promise<'seen' | 'unknown'> {
+  /** Fetches the order and applies the answer; a "not found" counts towards marking it lost. */
+  async #look(order: Order, action: OrderAction): Promise<'seen' | 'absent' | 'unknown'> {
     if (order.id === null) return 'unknown';
     try {
       const raw = (await this.#ctx.session.exchange.fetchOrder(order.id, order.symbol)) as CcxtOrderLike;
@@ -184,8 +186,22 @@ export class Canceller {
       return 'seen';
     } catch (error: unknown) {
       this.#ctx.logger.debug({ clientOrderId: order.clientOrderId, err: coerceError(error).message }, 'cancel lookup inconclusive');
-      return 'unknown';
+      if (errorKind(error) !== 'not_found') return 'unknown';
+      noteNotFound(this.#ctx, order);
+      return 'absent';
     }
+  }
+
+  /**
+   * The exchange does not know the order (not found past the visibility window, so often it is
+   * marked lost): the cancel cannot be carried out. It settles failed instead of asking for
+   * ever; the order stays tracked as lost and a later cancel may try again.
+   */
+  #unknown(order: Order, action: OrderAction): CancelResult {
+    const reason = `the exchange does not know order ${order.id ?? ''} (not found ${order.notFoundCount} times); it is tracked as lost`;
+    this.#ctx.journal.actions.finish(action, 'failed', reason);
+    this.#ctx.notify(`cancel of ${order.clientOrderId} (${order.symbol}) not done: ${reason}`, 'warn');
+    return result(order, 'failed', reason);
   }
 
   #settle(order: Order, action: OrderAction): CancelResult {

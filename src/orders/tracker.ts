@@ -131,7 +131,7 @@ export class OrderTracker {
 
   /** Fetches one order by exchange id and applies the answer; counts "not found". */
   async poll(order: Order, signal?: AbortSignal): Promise<PollResult> {
-    const { book, clock, timing, lostAfterNotFound, logger } = this.#ctx;
+    const { book, clock, logger } = this.#ctx;
     if (order.id === null) return 'unchanged';
     if (!(await gate(this.#ctx, signal))) return 'skipped';
     this.#lastPolled.set(order.clientOrderId, clock.now());
@@ -143,13 +143,7 @@ export class OrderTracker {
         logger.warn({ clientOrderId: order.clientOrderId, err: coerceError(error).message }, 'order status poll failed');
         return 'error';
       }
-      // Just-placed orders may be invisible for a while (Binance: up to ~60 s); not a miss yet.
-      if (clock.now() - (order.submittedAt ?? order.createdAt) < timing.visibilityWindowMs) return 'not_found';
-      book.atomically(() => {
-        order.notFoundCount += 1;
-        if (order.notFoundCount >= lostAfterNotFound && !order.lost) book.markLost(order);
-        else book.save(order, 'not_found', { notFoundCount: order.notFoundCount });
-      }, [order]);
+      noteNotFound(this.#ctx, order);
       return 'not_found';
     }
   }
@@ -168,4 +162,19 @@ export class OrderTracker {
     );
     return adopted;
   }
+}
+
+/**
+ * Counts a "not found" answer about an order of ours: past the visibility window (a just-placed
+ * order may be invisible for a while, Binance up to ~60 s), `lostAfterNotFound` misses mark it
+ * lost (and notify).
+ */
+export function noteNotFound(ctx: OrdersContext, order: Order): void {
+  const { book, clock, timing, lostAfterNotFound } = ctx;
+  if (clock.now() - (order.submittedAt ?? order.createdAt) < timing.visibilityWindowMs) return;
+  book.atomically(() => {
+    order.notFoundCount += 1;
+    if (order.notFoundCount >= lostAfterNotFound && !order.lost) book.markLost(order);
+    else book.save(order, 'not_found', { notFoundCount: order.notFoundCount });
+  }, [order]);
 }
