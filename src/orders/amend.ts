@@ -6,6 +6,7 @@ import type { Canceller } from './cancel.js';
 import { gate, orderChange, type OrdersContext } from './context.js';
 import type { CcxtOrderLike, Order } from './order.js';
 import { riskRefusal } from './risk-check.js';
+import { noteNotFound } from './tracker.js';
 
 /** What to change: the new limit price and/or the new total amount. */
 export interface AmendChanges {
@@ -211,6 +212,10 @@ export class Amender {
           // Only a fresh look tells whether the edit landed before the order finished.
           if (seen && order.isFinal) return refused(order, order, `order ${order.status} before the amend reached it`, 'edit');
           if (!seen) {
+            if (order.lost) {
+              const reason = `the exchange does not know order ${order.id ?? ''} (not found ${order.notFoundCount} times); it is tracked as lost`;
+              return refused(order, order, reason, 'edit');
+            }
             if (!(await clock.sleep(backoff.next(), this.#signal))) return aborted(order);
             continue;
           }
@@ -314,7 +319,9 @@ export class Amender {
       const raw = (await this.#ctx.session.exchange.fetchOrder(order.id, order.symbol)) as CcxtOrderLike;
       this.#ctx.book.apply(order, { ...raw, clientOrderId: order.clientOrderId }, 'amend:look');
       return raw;
-    } catch {
+    } catch (error: unknown) {
+      // Misses count towards marking the order lost, which ends an amend that cannot land.
+      if (errorKind(error) === 'not_found') noteNotFound(this.#ctx, order);
       return undefined;
     }
   }
