@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { OrdersConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
+import { checkCancelAllFilter, type CancelAllFilter } from './cancel-filter.js';
 import { Amender, type AmendChanges, type AmendResult } from './amend.js';
 import { Canceller, type CancelResult } from './cancel.js';
 import { DEFAULT_ORDER_TIMING, type OrdersContext, type OrderTiming } from './context.js';
@@ -11,7 +12,7 @@ import { prepareIntent } from './intent-market.js';
 import type { Fill } from './fill-store.js';
 import { FillTracker, type ApplyFillResult, type CcxtTradeLike, type ClosedTrade } from './fills.js';
 import type { OrderJournal } from './journal.js';
-import type { CcxtOrderLike, Order, OrderSide } from './order.js';
+import type { CcxtOrderLike, Order } from './order.js';
 import { checkOrderKind, type KindsExchange } from './order-kinds.js';
 import { resumeActions, runQueueAction } from './order-actions.js';
 import { findOrder, OrderRefError } from './order-ref.js';
@@ -198,8 +199,16 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     return this.#canceller.cancel(order);
   }
 
-  /** Cancels every order of ours not yet finished (queued ones too), optionally of one symbol / side. */
-  cancelAll(filter: { symbol?: string; side?: OrderSide } = {}): Promise<CancelResult[]> {
+  /**
+   * Cancels every order of ours not yet finished (queued ones too), optionally of one symbol /
+   * side. Rejects with a TypeError for a filter it cannot read, cancelling nothing.
+   */
+  cancelAll(filter?: CancelAllFilter): Promise<CancelResult[]> {
+    try {
+      filter = checkCancelAllFilter(filter);
+    } catch (error: unknown) {
+      return Promise.reject(error as Error);
+    }
     const targets = this.#book
       .all()
       .filter((o) => !o.isFinal && (filter.symbol === undefined || o.symbol === filter.symbol) && (filter.side === undefined || o.side === filter.side));
