@@ -192,7 +192,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
    * resolved (or dropped if it proves absent), a finished order settles at once. Two cancels of
    * one order share one request. Rejects with `OrderRefError` for an unknown ref.
    */
-  cancel(ref: Order | string): Promise<CancelResult> {
+  cancel(ref: Order | string | number): Promise<CancelResult> {
     const order = findOrder(this.#ctx, ref);
     if (!order) return Promise.reject(new OrderRefError(ref));
     this.#amender.withdraw(order);
@@ -223,7 +223,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
    * could not be done, `amended` is false and `reason` says why. Rejects with `OrderRefError` or
    * `AmendError` for an unknown ref or impossible changes.
    */
-  amend(ref: Order | string, changes: AmendChanges): Promise<AmendResult> {
+  amend(ref: Order | string | number, changes: AmendChanges): Promise<AmendResult> {
     const order = findOrder(this.#ctx, ref);
     if (!order) return Promise.reject(new OrderRefError(ref));
     try {
