@@ -146,7 +146,7 @@ function issues(error: z.ZodError): string {
  * A short, safe rendering of what the strategy queued: one level deep, so a hostile entry (deep,
  * huge, cyclic, with throwing getters) cannot hang or crash the error path.
  */
-function preview(v: unknown): string {
+export function preview(v: unknown): string {
   const s = shallow(v, 1);
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }

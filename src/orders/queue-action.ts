@@ -1,4 +1,4 @@
-import { IntentError } from './intent.js';
+import { IntentError, preview } from './intent.js';
 
 /** A cancel or amend queued in the seed's list style. */
 export type QueueAction =
@@ -36,9 +36,4 @@ export function parseQueueAction(entry: unknown): QueueAction | undefined {
     throw new IntentError(`invalid amend ${preview(entry)}: elements 2 (size) and 3 (price) are both null; give at least one`);
   }
   return { kind: 'amend', ref, amount, price };
-}
-
-function preview(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
