@@ -134,13 +134,10 @@ export class Amender {
       // order is checked when it is sent). First, so the checks below see the state after it.
       const amended = { symbol: order.symbol, price: target.price ?? order.price, amount: target.amount ?? order.amount };
       const refusal = await riskRefusal(this.#ctx, order, amended);
-      if (refusal !== null) {
-        this.#ctx.notify(`amend of ${order.clientOrderId} (${order.symbol}) refused: ${refusal}`, 'warn');
-        return refused(order, order, refusal, 'none');
-      }
+      if (refusal !== null) return this.#refuse(order, refusal);
     }
-    if (!resume && order.isFinal) return refused(order, order, `order already ${order.status}`, 'none');
-    if (!resume && this.#canceller.wants(order)) return refused(order, order, 'a cancel of this order is under way', 'none');
+    if (!resume && order.isFinal) return this.#refuse(order, `order already ${order.status}`);
+    if (!resume && this.#canceller.wants(order)) return this.#refuse(order, 'a cancel of this order is under way');
     if (!resume && order.status === 'pending' && order.attempts === 0) {
       // Still queued: the intent itself is changed before it goes out.
       book.atomically(() => {
@@ -162,6 +159,17 @@ export class Amender {
     }
     const r = canEdit && action.replacementId === null ? await this.#edit(order, action, fresh) : await this.#replace(order, action);
     return action.status === 'done' || action.status === 'failed' ? r : this.#settle(order, action, r);
+  }
+
+  /**
+   * An amend refused before anything was journaled or sent. Told like every other refusal (an
+   * `amend:refused` order event with the reason, and a notification), since a strategy that queued
+   * it as `['amend', …]` has no promise to read the reason from.
+   */
+  #refuse(order: Order, reason: string): AmendResult {
+    this.#ctx.book.save(order, 'amend:refused', { reason });
+    this.#ctx.notify(`amend of ${order.clientOrderId} (${order.symbol}) not done: ${reason}`, 'warn');
+    return refused(order, order, reason, 'none');
   }
 
   /**

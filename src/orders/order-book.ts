@@ -10,8 +10,11 @@ import { IllegalTransitionError, type OrderStatus } from './transitions.js';
 
 /** Events of the order manager (see manager.ts). */
 export interface OrderManagerEvents {
-  /** Any change of any order, with the journal event kind. */
-  order: [order: Order, change: { kind: string; from: OrderStatus | null }];
+  /**
+   * Any change of any order, with the journal event kind; `reason` says why when the change is
+   * a refusal or a failure (`amend:refused`, `rejected:…`, …).
+   */
+  order: [order: Order, change: { kind: string; from: OrderStatus | null; reason?: string }];
   /** New fills: `delta` more of the amount is filled. */
   filled: [order: Order, delta: number];
   /** The order failed or was rejected; `order.reason` says why. */
@@ -154,7 +157,7 @@ export class OrderBook {
     this.#write(order, before, () => this.#journal.save(order, kind, from, { reason }));
     this.announce(() => {
       this.#place(order);
-      this.#events.emit('order', order, { kind, from });
+      this.#events.emit('order', order, { kind, from, reason });
       if (to !== 'canceled') this.#events.emit('failed', order);
     });
   }
@@ -168,7 +171,8 @@ export class OrderBook {
     const before = order.toJSON();
     order.updatedAt = this.#clock.now();
     this.#write(order, before, () => this.#journal.save(order, kind, order.status, detail));
-    this.announce(() => this.#events.emit('order', order, { kind, from: order.status }));
+    const reason = reasonOf(detail);
+    this.announce(() => this.#events.emit('order', order, { kind, from: order.status, ...(reason === undefined ? {} : { reason }) }));
   }
 
   /**
@@ -310,4 +314,10 @@ export class OrderBook {
       if (order.id !== null) this.#byExchangeId.delete(order.id);
     }
   }
+}
+
+/** The `reason` a journaled detail carries (a refusal's), if any. */
+function reasonOf(detail: unknown): string | undefined {
+  const reason: unknown = typeof detail === 'object' && detail !== null ? (detail as { reason?: unknown }).reason : undefined;
+  return typeof reason === 'string' ? reason : undefined;
 }
