@@ -132,7 +132,7 @@ export class Amender {
     if (!resume && !order.isFinal && !(order.status === 'pending' && order.attempts === 0)) {
       // A fat finger arriving as an amend is refused like one arriving as a placement (a queued
       // order is checked when it is sent). First, so the checks below see the state after it.
-      const amended = { symbol: order.symbol, price: target.price ?? order.price, amount: target.amount ?? order.amount };
+      const amended = { symbol: order.symbol, price: target.price ?? order.price, amount: target.amount ?? order.amount, params: order.params };
       const refusal = await riskRefusal(this.#ctx, order, amended);
       if (refusal !== null) return this.#refuse(order, refusal);
     }

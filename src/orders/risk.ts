@@ -11,7 +11,16 @@ export interface RiskView {
 }
 
 /** What the checks read of an order: an amend checks the order as it would be after it. */
-export type RiskProbe = Pick<Order, 'symbol' | 'price' | 'amount'>;
+export type RiskProbe = Pick<Order, 'symbol' | 'price' | 'amount' | 'params'>;
+
+/**
+ * A reduce-only order can only shrink a position: the exposure limits (`max_notional_usd`,
+ * `max_open_orders`) must never stop a strategy closing one, as NautilusTrader's risk engine lets
+ * reducing orders through. The fat-finger band and the order rate still apply to it.
+ */
+function reducesOnly(order: RiskProbe): boolean {
+  return order.params['reduceOnly'] === true;
+}
 
 /**
  * Pre-trade checks in the manner of NautilusTrader's risk engine: an order over a limit is
@@ -28,7 +37,7 @@ export class RiskGuard {
 
   /** Whether any check needs a last price (for a market order's value or the price band). */
   needsPrice(order: RiskProbe): boolean {
-    return this.#config.pricePct !== null || (this.#config.maxNotionalUsd !== null && order.price === null);
+    return this.#config.pricePct !== null || (this.#config.maxNotionalUsd !== null && order.price === null && !reducesOnly(order));
   }
 
   /** Null when the order passes; else the reason, naming the limit. Passing counts towards the rate. */
@@ -36,7 +45,7 @@ export class RiskGuard {
     const c = this.#config;
     const limit = this.limits(order, view);
     if (limit !== null) return limit;
-    if (c.maxOpenOrders !== null && view.liveOnSymbol >= c.maxOpenOrders) {
+    if (c.maxOpenOrders !== null && !reducesOnly(order) && view.liveOnSymbol >= c.maxOpenOrders) {
       return `${view.liveOnSymbol} orders already open on ${order.symbol}: orders.risk.max_open_orders is ${c.maxOpenOrders}`;
     }
     if (c.maxOrdersPerSec !== null) {
@@ -50,13 +59,13 @@ export class RiskGuard {
   }
 
   /**
-   * The order's value and price alone: what an amend must pass, since it changes an order
+   * The order's value and price alone (a reduce-only order's value is not limited): what an amend must pass, since it changes an order
    * without adding one (the open count and the order rate stay as they are).
    */
   limits(order: RiskProbe, view: RiskView): string | null {
     const c = this.#config;
     const price = order.price ?? view.last;
-    if (c.maxNotionalUsd !== null) {
+    if (c.maxNotionalUsd !== null && !reducesOnly(order)) {
       if (price === undefined) return `no fresh price to value the order against orders.risk.max_notional_usd`;
       const notional = order.amount * price * view.contractSize;
       if (notional > c.maxNotionalUsd) {
