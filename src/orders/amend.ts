@@ -4,6 +4,7 @@ import { errorKind } from '../exchange/classify.js';
 import type { OrderAction } from './action-store.js';
 import type { Canceller } from './cancel.js';
 import { gate, orderChange, type OrdersContext } from './context.js';
+import { checkIntentForMarket } from './intent-market.js';
 import type { CcxtOrderLike, Order } from './order.js';
 import { riskRefusal } from './risk-check.js';
 import { noteNotFound } from './tracker.js';
@@ -71,26 +72,37 @@ export class Amender {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running.values()]);
   }
 
-  /** Checks and rounds the changes; throws {@link AmendError} for impossible ones. */
+  /**
+   * Checks and rounds the changes: the order as the amend leaves it must pass the market's
+   * checks a new intent passes (precision, amount, price and cost limits). Throws
+   * {@link AmendError} for impossible changes, before anything is journaled or sent.
+   */
   normalise(order: Order, changes: AmendChanges): { price: number | null; amount: number | null } {
-    const ex = this.#ctx.session.exchange;
     const check = (what: string, v: number | undefined): number | null => {
       if (v === undefined) return null;
       if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new AmendError(`${what} must be a number > 0, got ${String(v)}`);
-      try {
-        return Number(what === 'price' ? ex.priceToPrecision(order.symbol, v) : ex.amountToPrecision(order.symbol, v));
-      } catch {
-        return v;
-      }
+      return v;
     };
-    const price = check('price', changes.price);
-    const amount = check('amount', changes.amount);
+    let price = check('price', changes.price);
+    let amount = check('amount', changes.amount);
     if (price === null && amount === null) throw new AmendError('amend needs a price or an amount');
+    if (price !== null && order.type === 'market') throw new AmendError(`order ${order.clientOrderId} is a market order; it has no price to amend`);
+    let fitted;
+    try {
+      fitted = checkIntentForMarket(
+        { tag: order.tag, symbol: order.symbol, side: order.side, type: order.type, price: price ?? order.price, amount: amount ?? order.amount, params: order.params },
+        this.#ctx.session.exchange,
+      );
+    } catch (error: unknown) {
+      throw new AmendError(`amend of ${order.clientOrderId}: ${coerceError(error).message.replace(/^invalid order /, 'order ')}`);
+    }
+    if (fitted.rejected !== null) throw new AmendError(`amend of ${order.clientOrderId}: ${fitted.rejected}`);
+    if (price !== null) price = fitted.intent.price;
+    if (amount !== null) amount = fitted.intent.amount;
     if (amount !== null && amount <= order.filled + EPS) {
       // Binance cancels an order modified to a total at or below its filled amount.
       throw new AmendError(`amount ${amount} is at or below the ${order.filled} already filled (amount is the new total); cancel the order to stop it`);
     }
-    if (price !== null && order.type === 'market') throw new AmendError(`order ${order.clientOrderId} is a market order; it has no price to amend`);
     return { price, amount };
   }
 

@@ -1,6 +1,7 @@
 import { coerceError } from '../core/errors.js';
 import { clientIdKeysOf } from './client-id-keys.js';
 import { parseIntent, type OrderIntent } from './intent.js';
+import { checkOrderKind, type KindsExchange } from './order-kinds.js';
 
 /** The synchronous market helpers of a ccxt exchange that fitting an intent needs. */
 export interface MarketView {
@@ -55,11 +56,23 @@ export function isListed(exchange: MarketView, symbol: string): boolean {
 }
 
 /**
+ * The market's checks of an order as it will go out, one copy for new intents and amends:
+ * {@link fitIntentToMarket} (precision, unknown symbols), then `checkOrderKind` on the rounded
+ * intent (the exchange's `has`, the market's amount, price and cost limits). Throws
+ * `IntentError` for what the market can never take.
+ */
+export function checkIntentForMarket(intent: OrderIntent, exchange: MarketView): FittedIntent {
+  const fitted = fitIntentToMarket(intent, exchange);
+  if (fitted.rejected === null) checkOrderKind(fitted.intent, exchange as unknown as KindsExchange);
+  return fitted;
+}
+
+/**
  * Everything that stands between a `pending_orders` entry and the journal, in one place:
- * {@link parseIntent} with the exchange's own client-id names, then {@link fitIntentToMarket}.
+ * {@link parseIntent} with the exchange's own client-id names, then {@link checkIntentForMarket}.
  * Throws `IntentError` for an entry that is not a valid order.
  */
 export function prepareIntent(entry: unknown, exchange: MarketView): FittedIntent {
   const intent = parseIntent(entry, { clientIdKeys: clientIdKeysOf(exchange) });
-  return fitIntentToMarket(intent, exchange);
+  return checkIntentForMarket(intent, exchange);
 }

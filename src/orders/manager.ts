@@ -13,7 +13,6 @@ import type { Fill } from './fill-store.js';
 import { FillTracker, type ApplyFillResult, type CcxtTradeLike, type ClosedTrade } from './fills.js';
 import type { OrderJournal } from './journal.js';
 import type { CcxtOrderLike, Order } from './order.js';
-import { checkOrderKind, type KindsExchange } from './order-kinds.js';
 import { resumeActions, runQueueAction } from './order-actions.js';
 import { findOrder, OrderRefError } from './order-ref.js';
 import { OrderBook, type IsOpenOrders, type NotifyFn, type OrderManagerEvents } from './order-book.js';
@@ -97,12 +96,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       notify,
       recentlyClosedMs: options.config.recentlyClosedSecs * 1000,
     });
-    this.queue = new PendingOrderQueue(options.journal, (entry) => {
-      const fitted = prepareIntent(entry, options.session.exchange);
-      // Order kinds are checked on the rounded intent, before anything is journaled.
-      if (fitted.rejected === null) checkOrderKind(fitted.intent, options.session.exchange as unknown as KindsExchange);
-      return fitted;
-    });
+    this.queue = new PendingOrderQueue(options.journal, (entry) => prepareIntent(entry, options.session.exchange));
     this.queue.on('push', (order) => this.#book.track(order));
     this.queue.on('rejected', (order, reason) => {
       this.#book.track(order);

@@ -136,10 +136,11 @@ describe('control API: orders', () => {
     const onExchange = await u.exchange.fetchOrder(live.id, 'BTC/USD:USD');
     expect(onExchange).toMatchObject({ price: price - 10, status: 'open' });
 
-    // Beyond the market's amount limit: the exchange refuses the edit and the order stays as it was.
+    // Beyond the market's amount limit: refused before it is sent, as a new intent would be
+    // (a bad change, 400), and the order stays as it was.
     const refused = await call(s, 'PATCH', `/api/orders/${live.clientOrderId}`, { amount: 1000 });
-    expect(refused.status).toBe(409);
-    expect((await json<{ error: string }>(refused)).error).toMatch(/^not amended: amend refused: .*amount 1000 is outside/);
+    expect(refused.status).toBe(400);
+    expect((await json<{ error: string }>(refused)).error).toMatch(/amount 1000 is above the market maximum/);
     expect(await u.exchange.fetchOrder(live.id, 'BTC/USD:USD')).toMatchObject({ price: price - 10, amount: 0.01, status: 'open' });
 
     const empty = await call(s, 'PATCH', `/api/orders/${live.clientOrderId}`, {});
