@@ -117,7 +117,7 @@ function cancelled(r: CancelResult): Order {
     case 'unsent':
       return r.order;
     case 'final':
-      return refuse(`order ${r.order.clientOrderId} is already ${r.status}`, 409);
+      return refuse(r.replacedBy === null ? `order ${r.order.clientOrderId} is already ${r.status}` : `order ${r.order.clientOrderId} is ${r.reason ?? r.status}`, 409);
     case 'aborted':
       return refuse(`not cancelled: the updater is stopping (${r.reason ?? 'stopped'}); the cancel resumes at the next start`, 503);
     case 'failed':

@@ -25,6 +25,12 @@ export interface CancelResult {
   /** The order's status when the cancel settled. */
   status: OrderStatus;
   reason: string | null;
+  /**
+   * For an order a cancel-then-replace amend already replaced (`final`): the client id of the
+   * order that replaced it, the newest of a chain of amends. That order is not cancelled for
+   * the strategy; cancel it by this id. Null otherwise.
+   */
+  replacedBy: string | null;
 }
 
 /**
@@ -65,7 +71,7 @@ export class Canceller {
     if (running) return running;
     if (order.isFinal) {
       if (resume) this.#ctx.journal.actions.finish(resume, 'done', `order already ${order.status}`);
-      return Promise.resolve(result(order, 'final', `order already ${order.status}`));
+      return Promise.resolve(this.#finished(order, !resume));
     }
     if (order.status === 'pending' && order.attempts === 0) {
       // Never sent: dropping it from the queue is the whole cancel.
@@ -87,6 +93,19 @@ export class Canceller {
       .finally(() => this.#running.delete(order.clientOrderId));
     this.#running.set(order.clientOrderId, p);
     return p;
+  }
+
+  /**
+   * The cancel of an order already finished. One an amend replaced is named with its live
+   * replacement (and, for a strategy's own cancel, notified): the strategy likely meant that
+   * order, and a replacement left open by mistake is an exposure it must be told of.
+   */
+  #finished(order: Order, tell: boolean): CancelResult {
+    const replacement = newestReplacement(this.#ctx, order.clientOrderId);
+    if (!replacement) return result(order, 'final', `order already ${order.status}`);
+    const reason = `order already ${order.status}: an amend replaced it with ${replacement.clientOrderId} (${replacement.status}); cancel that order to stop it`;
+    if (tell) this.#ctx.notify(`cancel of ${order.clientOrderId} (${order.symbol}) not done: ${reason}`, 'warn');
+    return { ...result(order, 'final', reason), replacedBy: replacement.clientOrderId };
   }
 
   async #run(order: Order, action: OrderAction, journaledAsSent: boolean): Promise<CancelResult> {
@@ -213,5 +232,18 @@ export class Canceller {
 }
 
 function result(order: Order, outcome: CancelOutcome, reason: string | null): CancelResult {
-  return { order, outcome, status: order.status, reason };
+  return { order, outcome, status: order.status, reason, replacedBy: null };
+}
+
+/** The last order of the chain of replacements of `clientOrderId`, or null when none replaced it. */
+function newestReplacement(ctx: OrdersContext, clientOrderId: string): Order | null {
+  let newest: Order | null = null;
+  // Bounded: a chain is one replacement per amend, and a corrupt journal must not loop.
+  for (let id = clientOrderId, n = 0; n < 1000; n++) {
+    const next = ctx.journal.replacementOf(id);
+    if (!next) break;
+    newest = ctx.book.get(next.clientOrderId) ?? next;
+    id = next.clientOrderId;
+  }
+  return newest;
 }
