@@ -174,13 +174,13 @@ async function check(raw: unknown, positions: PositionIndex, source: CheckSource
     const reportShape = (path: ConfigPath, message: string, hint?: string): void => {
       if (!refused.has(formatPath(path))) report(path, message, hint);
     };
-    reportZodIssues(result.error.issues, rawConfigSchema, resolved, reportShape, reportKey);
+    reportZodIssues(result.error.issues, rawConfigSchema, resolved, reportShape, reportKey, (path) => positions.wroteNone(path));
   }
   checkExchange(resolved, source.ctx, report, reportKey);
   checkTaskOptionValues(resolved, source.ctx, report);
   checkHttpExposure(resolved, report);
   checkInteractor(resolved, report);
-  await checkReferences(resolved, source.ctx, source.baseDir, report, reportKey);
+  await checkReferences(resolved, source.ctx, source.baseDir, report, reportKey, (path) => positions.wroteNone(path));
 
   if (problems.length > 0 || !result.success) throw new ConfigError(problems, source.nextStep);
   const config = normaliseConfig(result.data, {

@@ -31,6 +31,18 @@ const UNKNOWN: LineCol = Object.freeze({ line: 0, col: 0 });
  */
 export class PositionIndex {
   readonly #entries = new Map<string, PositionEntry>();
+  /** Paths whose null the file wrote as a plain `None` (not `null`, `~` or nothing). */
+  readonly #writtenNone = new Set<string>();
+
+  /** Records that the null at `path` was written `None`, so messages can say what the file says. */
+  markNone(path: ConfigPath): void {
+    this.#writtenNone.add(JSON.stringify(path));
+  }
+
+  /** Whether the file wrote the null at `path` as `None`. */
+  wroteNone(path: ConfigPath): boolean {
+    return this.#writtenNone.has(JSON.stringify(path));
+  }
 
   /** Records where the node at `path` is. */
   set(path: ConfigPath, entry: PositionEntry): void {

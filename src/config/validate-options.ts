@@ -2,7 +2,7 @@ import type { ConfigContext, TaskOptionType } from './context.js';
 import { isPlainObject, type ReportProblem } from './env.js';
 import type { ConfigPath } from './positions.js';
 import { closest } from './suggest.js';
-import { describe } from './zod-issues.js';
+import { describeValue } from './zod-issues.js';
 
 /** The built-in helper whose third argument is a timeframe: `get_ohlcv_data(exchange, wl, timeframe, limit)`. */
 const OHLCV_HELPER = { modul: 'Misso.services.async_helper', method: 'get_ohlcv_data', timeframeArg: 2 } as const;
@@ -48,11 +48,11 @@ export function checkTaskOptionValues(raw: unknown, ctx: ConfigContext, report: 
 function typeProblem(value: unknown, type: TaskOptionType): string | undefined {
   switch (type) {
     case 'positive_integer':
-      return typeof value === 'number' && Number.isInteger(value) && value > 0 ? undefined : `expected a whole number above 0, got ${describe(value, false)}`;
+      return typeof value === 'number' && Number.isInteger(value) && value > 0 ? undefined : `expected a whole number above 0, got ${describeValue(value, false)}`;
     case 'string':
     case 'timeframe':
-      return typeof value === 'string' && value !== '' ? undefined : `expected a non-empty string, got ${describe(value, false)}`;
+      return typeof value === 'string' && value !== '' ? undefined : `expected a non-empty string, got ${describeValue(value, false)}`;
     case 'attribute':
-      return typeof value === 'string' && /^(self\.)?[A-Za-z_][A-Za-z0-9_]*$/.test(value) ? undefined : `expected an attribute name, got ${describe(value, false)}`;
+      return typeof value === 'string' && /^(self\.)?[A-Za-z_][A-Za-z0-9_]*$/.test(value) ? undefined : `expected an attribute name, got ${describeValue(value, false)}`;
   }
 }

@@ -6,7 +6,7 @@ import { isUserTaskKind, parseSelfRef, parseTaskKindSpec } from './references.js
 import { reservedAttributeReason } from './reserved-attributes.js';
 import { TASK_KEYS } from './schema.js';
 import { closest, didYouMean } from './suggest.js';
-import { describe, type ReportUnknownKey } from './zod-issues.js';
+import { describeValue, type ReportUnknownKey } from './zod-issues.js';
 
 /** The `modul` names of the built-in helper modules, for did-you-mean on a mistyped one. */
 export const BUILTIN_MODULES = ['Misso.services.async_helper', 'Misso.services.helper'] as const;
@@ -18,6 +18,8 @@ interface Checker {
   report: ReportProblem;
   reportKey: ReportUnknownKey;
   classAttributes: Record<string, unknown>;
+  /** Whether the file wrote the null at a path as `None`. */
+  wroteNone: (path: ConfigPath) => boolean;
   /** Names a `self.` reference may start with. */
   attributes: Set<string>;
   modules: Map<string, Promise<Record<string, unknown> | Error>>;
@@ -27,8 +29,17 @@ interface Checker {
  * Checks what a schema cannot: task kinds exist, modules load and export the methods named,
  * `self.` references name attributes, merge targets hold dicts, and task names are unique.
  * Works on the raw tree so that it can run, and report, even where the shape check failed.
+ * `wroteNone` tells whether the file wrote a null as `None`, so messages say what it says.
+ * @defaultValue `wroteNone`: never (a config given as an object)
  */
-export async function checkReferences(raw: unknown, ctx: ConfigContext, baseDir: string, report: ReportProblem, reportKey: ReportUnknownKey): Promise<void> {
+export async function checkReferences(
+  raw: unknown,
+  ctx: ConfigContext,
+  baseDir: string,
+  report: ReportProblem,
+  reportKey: ReportUnknownKey,
+  wroteNone: (path: ConfigPath) => boolean = () => false,
+): Promise<void> {
   const root = isPlainObject(raw) ? raw : {};
   const classAttributes = isPlainObject(root.class_attributes) ? root.class_attributes : {};
   const shared = isPlainObject(root.shared_attributes) ? root.shared_attributes : {};
@@ -41,7 +52,7 @@ export async function checkReferences(raw: unknown, ctx: ConfigContext, baseDir:
       if (typeof target === 'string' && !target.startsWith('self.')) attributes.add(target);
     }
   }
-  const checker: Checker = { ctx, baseDir, report, reportKey, classAttributes, attributes, modules: new Map() };
+  const checker: Checker = { ctx, baseDir, report, reportKey, classAttributes, wroteNone, attributes, modules: new Map() };
 
   const jobs: Promise<void>[] = [];
   for (const [name, entry] of Object.entries(shared)) {
@@ -142,7 +153,7 @@ async function checkSubtask(c: Checker, sub: Record<string, unknown>, path: Conf
     } else if (Object.hasOwn(c.classAttributes, target) && !isPlainObject(c.classAttributes[target])) {
       c.report(
         [...path, 'target_save_update'],
-        `\`target_save_update: True\` merges into a dict, but \`${target}\` starts as ${describe(c.classAttributes[target], false)}`,
+        `\`target_save_update: True\` merges into a dict, but \`${target}\` starts as ${describeValue(c.classAttributes[target], false, c.wroteNone(['class_attributes', target]))}`,
         `initialise \`${target}: {}\` under class_attributes, or set \`target_save_update: False\``,
       );
     }
@@ -172,7 +183,7 @@ async function checkCallable(c: Checker, path: ConfigPath, modul: unknown, membe
     const functions = Object.keys(loaded).filter((k) => typeof loaded[k] === 'function');
     c.report([...path, memberKey], `module \`${modul}\` has no export \`${member}\``, didYouMean(member, functions));
   } else {
-    c.report([...path, memberKey], `\`${modul}.${member}\` is not a function (it is ${describe(value, true)})`);
+    c.report([...path, memberKey], `\`${modul}.${member}\` is not a function (it is ${describeValue(value, true)})`);
   }
 }
 

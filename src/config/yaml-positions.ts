@@ -127,7 +127,10 @@ class Walker {
       return value;
     }
     if (isScalar(node)) {
-      if (node.type === Scalar.PLAIN && node.value === 'None') return null;
+      if (node.type === Scalar.PLAIN && node.value === 'None') {
+        this.positions.markNone(path);
+        return null;
+      }
       return node.value;
     }
     if (isSeq(node)) {

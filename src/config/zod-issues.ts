@@ -12,6 +12,8 @@ const QUIET_SECTIONS = new Set(['exchange', 'notify']);
 /**
  * Turns zod's issues into the user's language: what was expected, what the file has (quoted
  * only outside secret-bearing sections), and a did-you-mean for unknown keys and enum values.
+ * `wroteNone` tells whether the file wrote a null as `None` (the position index knows).
+ * @defaultValue `wroteNone`: never (a config given as an object)
  */
 export function reportZodIssues(
   issues: readonly z.core.$ZodIssue[],
@@ -19,11 +21,13 @@ export function reportZodIssues(
   raw: unknown,
   report: ReportProblem,
   reportKey: ReportUnknownKey,
+  wroteNone: (path: ConfigPath) => boolean = () => false,
 ): void {
   for (const issue of issues) {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
     const actual = valueAt(raw, path);
     const quiet = QUIET_SECTIONS.has(String(path[0]));
+    const describe = (value: unknown, hide: boolean): string => describeValue(value, hide, wroteNone(path));
     switch (issue.code) {
       case 'unrecognized_keys': {
         const known = knownKeysAt(schema, path);
@@ -101,9 +105,13 @@ function expectedName(expected: string): string {
   }
 }
 
-/** How a value reads in a message; `quiet` hides the value itself (it may be a secret). */
-export function describe(value: unknown, quiet: boolean): string {
-  if (value === null) return 'None';
+/**
+ * How a value reads in a message; `quiet` hides the value itself (it may be a secret). A null
+ * reads as the file wrote it: `None` where it says `None` (`wroteNone`), else `null` (YAML's
+ * `null`, `~` or nothing, and a config object's null).
+ */
+export function describeValue(value: unknown, quiet: boolean, wroteNone = false): string {
+  if (value === null) return wroteNone ? 'None' : 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';
   if (quiet) return `a ${typeof value}`;

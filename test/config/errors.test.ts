@@ -173,6 +173,14 @@ describe('wrong types', () => {
     expect(problems[0]?.message).toBe('expected a number, got "sixty"');
   });
 
+  it('says null for a YAML null, and None only where the file says None', async () => {
+    for (const [written, shown] of [['null', 'null'], ['~', 'null'], ['', 'null'], ['None', 'None']] as const) {
+      const problems = await problemsOf(broken('type: async', `type: ${written}`));
+      expect(where(problems)).toEqual([`11:${written === '' ? 9 : 15} ${SUB}.type`]);
+      expect(problems[0]?.message).toBe(`expected one of \`async\`, \`standard\`, got ${shown}`);
+    }
+  });
+
   it('hints at quotes around a number', async () => {
     const problems = await problemsOf(broken('freq: 60', 'freq: "60"'));
     expect(problems[0]?.hint).toBe('write the number without quotes');
@@ -209,6 +217,14 @@ describe('target_save_update', () => {
     expect(where(problems)).toEqual([`20:29 ${SUB}.target_save_update`]);
     expect(problems[0]?.message).toBe('`target_save_update: True` merges into a dict, but `closed_trades` starts as a list');
     expect(problems[0]?.hint).toMatch(/initialise `closed_trades: \{\}`/);
+  });
+
+  it('says what the file wrote for an attribute initialised to nothing: None as None, ~ as null', async () => {
+    const merge = (text: string): string => text.replace('target_attr: ohlcs', 'target_attr: watch_list').replace('target_save_update: False', 'target_save_update: True');
+    const none = await problemsOf(merge(BASE));
+    expect(none[0]?.message).toBe('`target_save_update: True` merges into a dict, but `watch_list` starts as None');
+    const tilde = await problemsOf(merge(broken('watch_list: None', 'watch_list: ~')));
+    expect(tilde[0]?.message).toBe('`target_save_update: True` merges into a dict, but `watch_list` starts as null');
   });
 
   it('accepts a merge into a dict', async () => {
