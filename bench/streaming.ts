@@ -33,6 +33,8 @@ interface ArmResult {
   priceMs: number[];
   fillMs: number[];
   weightPerMin: number;
+  /** Weight per minute per ccxt method in the window. */
+  byMethod: Record<string, number>;
 }
 
 function pct(values: readonly number[], p: number): number {
@@ -111,6 +113,7 @@ async function runArm(mode: 'stream' | 'poll', markets: number, secs: number, wa
     await sleep(warmupSecs * 1000);
     measuring = true;
     const startWeight = weight();
+    const startByMethod = session.stats().weights;
     const startedAt = Date.now();
     const lastSeen = new Map<string, number>();
     updater.state.on('change', (change) => {
@@ -135,7 +138,12 @@ async function runArm(mode: 'stream' | 'poll', markets: number, secs: number, wa
     stop = true;
     await strategy;
     const minutes = (Date.now() - startedAt) / 60_000;
-    return { mode, markets, watchList: watchList.length, priceMs, fillMs, weightPerMin: (weight() - startWeight) / minutes };
+    const byMethod: Record<string, number> = {};
+    for (const [method, w] of Object.entries(session.stats().weights)) {
+      const d = w - (startByMethod[method] ?? 0);
+      if (d > 0) byMethod[method] = d / minutes;
+    }
+    return { mode, markets, watchList: watchList.length, priceMs, fillMs, weightPerMin: (weight() - startWeight) / minutes, byMethod };
   } finally {
     await updater.stop();
     await server.close();
@@ -171,7 +179,8 @@ async function resources(markets: number, secs: number): Promise<{ markets: numb
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { secs: { type: 'string' }, warmup: { type: 'string' }, smoke: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { secs: { type: 'string' }, warmup: { type: 'string' }, smoke: { type: 'boolean', default: false }, markets: { type: 'string' }, resources: { type: 'boolean', default: true } }, allowNegative: true });
+  const sizes = values.markets ? values.markets.split(',').map(Number) : [40, 500];
   const secs = values.smoke ? 8 : Number(values.secs ?? 60);
   const warmup = values.smoke ? 3 : Number(values.warmup ?? 70);
   const lines: string[] = [];
@@ -179,10 +188,15 @@ async function main(): Promise<void> {
   lines.push('| markets | watch list | mode | price p50 ms | price p99 ms | fill p50 ms | fill p99 ms | fills | REST weight/min |');
   lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const ratios: string[] = [];
-  for (const markets of [40, 500]) {
+  const methods: string[] = [];
+  for (const markets of sizes) {
     const [stream, poll] = await Promise.all([runArm('stream', markets, secs, warmup), runArm('poll', markets, secs, warmup)]);
     for (const r of [stream, poll]) {
       lines.push(`| ${r.markets} | ${r.watchList} | ${r.mode} | ${fmt(pct(r.priceMs, 50))} | ${fmt(pct(r.priceMs, 99))} | ${fmt(pct(r.fillMs, 50))} | ${fmt(pct(r.fillMs, 99))} | ${r.fillMs.length} | ${fmt(r.weightPerMin)} |`);
+    }
+    for (const r of [stream, poll]) {
+      const parts = Object.entries(r.byMethod).sort((a, b) => b[1] - a[1]).map(([m, w]) => `${m} ${fmt(w, 1)}`);
+      methods.push(`- ${r.markets} markets, ${r.mode}: ${parts.join(', ')}`);
     }
     ratios.push(
       `- ${markets} markets: streaming's REST weight is ${fmt((100 * stream.weightPerMin) / poll.weightPerMin, 1)} % of polling's; ` +
@@ -190,8 +204,8 @@ async function main(): Promise<void> {
     );
     if (values.smoke && ![stream.weightPerMin, poll.weightPerMin].every(Number.isFinite)) throw new Error('non-finite weight');
   }
-  lines.push('', ...ratios, '', '| markets (streaming) | RSS MB | heap MB | CPU s per minute |', '| --- | --- | --- | --- |');
-  for (const markets of [40, 500, 2000]) {
+  lines.push('', ...ratios, '', 'REST weight per minute by method:', '', ...methods, '', '| markets (streaming) | RSS MB | heap MB | CPU s per minute |', '| --- | --- | --- | --- |');
+  for (const markets of values.resources ? [40, 500, 2000] : []) {
     const r = await resources(markets, values.smoke ? 5 : Math.min(secs, 60));
     lines.push(`| ${r.markets} | ${fmt(r.rssMb)} | ${fmt(r.heapMb)} | ${fmt(r.cpuSecPerMin, 2)} |`);
   }

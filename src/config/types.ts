@@ -54,7 +54,7 @@ export interface TaskConfig {
    * and resubscribed. @defaultValue derived from the stream's cadence (see src/streams)
    */
   stallAfterSecs?: number | null;
-  /** With a healthy stream: REST reconciles this often instead of every `freq`. @defaultValue 10 × freq */
+  /** With a healthy stream: REST reconciles this often instead of every `freq`. @defaultValue max(10 × freq, 300 s) */
   reconcileSecs?: number | null;
   /** Every other key of the task, for kind-specific options (`message`, `timeframe`, …). */
   options: Readonly<Record<string, unknown>>;

@@ -37,6 +37,8 @@ export interface ExchangeSessionOptions {
 export interface ExchangeSessionStats {
   /** Calls that passed the gate, per method name. */
   calls: Record<string, number>;
+  /** Rate-budget weight granted per method name (see src/exchange/priority.ts). */
+  weights: Record<string, number>;
   /** Failed calls per classified kind. */
   errors: Record<ErrorKind, number>;
   inFlight: number;
@@ -102,6 +104,7 @@ class Session implements ManagedExchangeSession {
   #closing: Promise<void> | undefined;
   #calls = new Map<string, number>();
   #failures: CallFailures;
+  #weights = new Map<string, number>();
   #restarts = 0;
 
   constructor(options: ExchangeSessionOptions, factory: () => Promise<Exchange>, first: Exchange, budget: RateBudget) {
@@ -164,6 +167,7 @@ class Session implements ManagedExchangeSession {
   stats(): ExchangeSessionStats {
     return {
       calls: Object.fromEntries(this.#calls),
+      weights: Object.fromEntries(this.#weights),
       errors: { ...this.#failures.counts },
       inFlight: this.#inFlight,
       restarts: this.#restarts,
@@ -204,7 +208,9 @@ class Session implements ManagedExchangeSession {
     try {
       // loadMarkets() without reload answers from memory once markets are there: no request.
       if (!(method === 'loadMarkets' && this.#current.markets && args[0] !== true)) {
-        await this.budget.acquire(priority, weightOf(method, args));
+        const weight = weightOf(method, args);
+        await this.budget.acquire(priority, weight);
+        this.#weights.set(method, (this.#weights.get(method) ?? 0) + weight);
       }
       instance = this.#current;
       const fn = (instance as unknown as Record<string, AnyFn>)[method];

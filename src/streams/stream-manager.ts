@@ -8,6 +8,7 @@ import type { OrderManager } from '../orders/manager.js';
 import { accountPushStream, forgetListenKey, isPrivateClient, ordersStream } from './account-streams.js';
 import { dropClients, hasOpenClient } from './ccxt-clients.js';
 import { candlesStream, candleWindows, tickersStream } from './market-streams.js';
+import { tradesStream } from './trades-stream.js';
 import { registerStreamCache, StreamCache } from './stream-cache.js';
 import { WS_SOURCE, type StreamContext } from './stream-context.js';
 import { StreamLoop, type StreamSpec, type StreamStats } from './stream-loop.js';
@@ -32,12 +33,13 @@ export interface StreamManagerOptions {
 }
 
 /** Default `stall_after_secs` per stream, from its cadence: Binance pushes all-market tickers every second and klines every 250 ms. */
-export const DEFAULT_STALL_SECS: Readonly<Record<string, number>> = { tickers: 10, candles: 10, orders: 30, balance: 30, positions: 30 };
+export const DEFAULT_STALL_SECS: Readonly<Record<string, number>> = { tickers: 10, candles: 10, orders: 30, trades: 30, balance: 30, positions: 30 };
 
 const WATCH_METHOD: Readonly<Record<string, string>> = {
   tickers: 'watchTickers',
   candles: 'watchOHLCVForSymbols',
   orders: 'watchOrders',
+  trades: 'watchMyTrades',
   balance: 'watchBalance',
   positions: 'watchPositions',
 };
@@ -45,7 +47,7 @@ const WATCH_METHOD: Readonly<Record<string, string>> = {
 /**
  * Runs the engine's streams (one {@link StreamLoop} each) for the tasks the config has, and
  * tells each task whether its REST pass is needed: while every stream feeding a task is
- * healthy, REST only reconciles every `reconcile_secs` (default 10 × freq); when a stream is
+ * healthy, REST only reconciles every `reconcile_secs` (see {@link reconcileSecsOf}); when a stream is
  * stale or down, the task polls at its `freq` again.
  */
 export class StreamManager {
@@ -94,6 +96,11 @@ export class StreamManager {
     if (orderTasks.length > 0) {
       const names = { updateOpen: [...kinds('t_update_open_orders'), ...kinds('t_update_open_orders_dict')][0]?.name, getOpen: first('t_get_open_orders')?.name };
       this.#add(ordersStream(ctx, withoutUndefined(names)), orderTasks);
+    }
+    const fillTasks = kinds('t_update_fills');
+    // Fills by trade where the venue pushes them; without it fills still come with each order's update.
+    if ((orderTasks.length > 0 || fillTasks.length > 0) && o.exchange.has['watchMyTrades']) {
+      this.#add(tradesStream(ctx, fillTasks.length > 0 ? 'closed_trades' : undefined), fillTasks);
     }
     const balance = first('t_update_balance');
     if (balance) this.#add(accountPushStream(ctx, 'balance', balance), kinds('t_update_balance'));
@@ -176,7 +183,7 @@ export class StreamManager {
     const loops = this.#byTask.get(task.name);
     const now = this.#o.clock.now();
     const last = this.#lastRest.get(task.name);
-    const reconcileMs = (task.reconcileSecs ?? 10 * (task.freqSecs ?? 30)) * 1000;
+    const reconcileMs = reconcileSecsOf(task) * 1000;
     if (loops && loops.every((l) => l.healthy) && last !== undefined && now - last < reconcileMs) {
       for (const attr of feeds) this.#o.state.touch(attr, WS_SOURCE);
       return true;
@@ -189,6 +196,18 @@ export class StreamManager {
   stats(): StreamStats[] {
     return this.#loops.map((l) => l.stats);
   }
+}
+
+/** The floor of the default reconcile period, s: a healthy stream already carries the data. */
+export const MIN_RECONCILE_SECS = 300;
+
+/**
+ * A task's REST period while its streams are healthy: `reconcile_secs`, by default 10 × `freq`
+ * and at least {@link MIN_RECONCILE_SECS}. The streams carry every change, so REST only catches
+ * what a stream might have lost; polling at `freq` resumes as soon as a stream is stale or down.
+ */
+export function reconcileSecsOf(task: TaskConfig): number {
+  return task.reconcileSecs ?? Math.max(10 * (task.freqSecs ?? 30), MIN_RECONCILE_SECS);
 }
 
 function withoutUndefined<T extends Record<string, string | undefined>>(value: T): { [K in keyof T]?: string } {

@@ -78,6 +78,11 @@ describe('engine streaming against sim-server', () => {
     await until(() => u.orders.orders.some((o) => o.symbol === ETH && o.status === 'closed'), 5_000, 'the market order closed');
     const taker = u.orders.orders.find((o) => o.symbol === ETH)!;
     expect(taker.filled).toBe(0.1);
+    // Its trade came by watchMyTrades as well as in the order's update: stored once, no REST read.
+    await until(() => u.orders.fillsOf(taker).length > 0, 5_000, 'the taker fill by watchMyTrades');
+    expect(u.orders.fillsOf(taker).reduce((n, f) => n + f.amount, 0)).toBeCloseTo(taker.filled, 9);
+    expect(u.streamStats().map((s) => s.name)).toContain('trades');
+    expect(server.counters.snapshot().requests['GET /fapi/v1/userTrades'] ?? 0).toBe(0);
     // The exchange's view follows by stream: the resting order is listed, nothing else.
     await until(() => (u.orders.isOpenOrders[BTC]?.buys.length ?? 0) === 1, 5_000, 'the resting order in is_open_orders');
     expect(Object.keys(u.orders.isOpenOrders)).toEqual([BTC]);

@@ -52,16 +52,16 @@ describe('engine streaming from the in-process sim (virtual time)', () => {
       t_get_open_positions: { freq: 30 },
     });
     await clock.advanceUntil(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 30_000);
-    expect(u.streamStats().map((s) => s.name).sort()).toEqual(['balance', 'candles', 'orders', 'positions', 'tickers']);
+    expect(u.streamStats().map((s) => s.name).sort()).toEqual(['balance', 'candles', 'orders', 'positions', 'tickers', 'trades']);
     await clock.advanceUntil(() => u.state.meta('last_price')?.source === 'ws', 30_000);
     expect(Object.keys(u.state.get<Record<string, number>>('last_price')).sort()).toEqual([BTC, ETH]);
 
-    // Ten minutes of healthy streams: tickers polled at their reconcile period (10 × freq), not every 10 s.
+    // Ten minutes of healthy streams: tickers polled at their reconcile period (max(10 × freq, 300 s)), not every 10 s.
     const tickersBefore = restCalls(u, 'fetchTickers') + restCalls(u, 'fetchTicker');
     await clock.advance(600_000);
     const tickerReads = restCalls(u, 'fetchTickers') + restCalls(u, 'fetchTicker') - tickersBefore;
     expect(tickerReads).toBeGreaterThan(0);
-    expect(tickerReads).toBeLessThanOrEqual(7);
+    expect(tickerReads).toBeLessThanOrEqual(3);
     expect(u.state.get<Record<string, number>>('last_price')[BTC]).toBe((await sim(u).fetchTicker(BTC)).last);
     // The candle window follows the stream: its last row is the sim's current candle.
     const candles = u.state.get<Record<string, number[][]>>('ohlcs');
@@ -110,6 +110,16 @@ describe('engine streaming from the in-process sim (virtual time)', () => {
     await clock.advanceUntil(() => u.streamStats()[0]?.fresh === true, 60_000);
     await clock.advanceUntil(() => u.state.meta('last_price')?.source === 'ws', 30_000);
     expect(u.streamStats()[0]!.reconnects).toBeGreaterThan(0);
+  });
+
+  it('reconcile_secs sets the REST period while the stream is healthy', async () => {
+    const { u, clock } = await start({ t_update_tickers: { freq: 10, reconcile_secs: 60 } });
+    await clock.advanceUntil(() => u.streamStats()[0]?.fresh === true && u.state.meta('last_price')?.source === 'ws', 30_000);
+    const before = restCalls(u, 'fetchTickers') + restCalls(u, 'fetchTicker');
+    await clock.advance(600_000);
+    const reads = restCalls(u, 'fetchTickers') + restCalls(u, 'fetchTicker') - before;
+    expect(reads).toBeGreaterThanOrEqual(9);
+    expect(reads).toBeLessThanOrEqual(11);
   });
 
   it('stream: off polls the sim as before', async () => {

@@ -1,0 +1,70 @@
+import type { Exchange, Trade } from 'ccxt';
+import type { CcxtTradeLike } from '../orders/fills.js';
+import { forgetListenKey, isPrivateClient } from './account-streams.js';
+import type { StreamSpec } from './stream-loop.js';
+import { WS_SOURCE, type StreamContext } from './stream-context.js';
+
+/** How long a trade of an order we do not know yet is held, waiting for the order's id. */
+const PENDING_MS = 10 * 60_000;
+const PENDING_MAX = 10_000;
+
+/**
+ * The own-trades stream: ccxt's `watchMyTrades`, each trade fed to the order manager's one fill
+ * entry (`applyFill`), which stores it once per trade id, so a trade seen here, in the orders
+ * stream's fill and by a REST `fetchMyTrades` sync counts once. Binance sends a trade before the
+ * order update of the same event, and a fill can come before `createOrder`'s answer: a trade whose
+ * order is not known yet is held and applied as soon as an order with that exchange id appears.
+ * After a reconnection the gap is filled by REST (`fetchMyTrades` for orders whose `filled` is
+ * ahead of their stored fills).
+ */
+export function tradesStream(ctx: StreamContext, closedTradesAttr: string | undefined): StreamSpec<Trade[]> {
+  /** exchange order id → trades waiting for it, with when they arrived. */
+  const pending = new Map<string, { at: number; trades: CcxtTradeLike[] }>();
+  let held = 0;
+  const touch = (): void => {
+    if (closedTradesAttr) ctx.state.touch(closedTradesAttr, WS_SOURCE);
+  };
+  const hold = (trade: CcxtTradeLike): void => {
+    const key = String(trade.order);
+    const now = ctx.clock.now();
+    for (const [id, entry] of pending) {
+      if (now - entry.at <= PENDING_MS && held < PENDING_MAX) break;
+      pending.delete(id);
+      held -= entry.trades.length;
+      ctx.logger.debug({ order: id, trades: entry.trades.length }, 'streamed trades of an order never seen (not ours) dropped');
+    }
+    const entry = pending.get(key) ?? { at: now, trades: [] };
+    entry.trades.push(trade);
+    pending.set(key, entry);
+    held++;
+  };
+  ctx.orders.on('order', (order) => {
+    if (order.id === null || pending.size === 0) return;
+    const entry = pending.get(order.id);
+    if (!entry) return;
+    pending.delete(order.id);
+    held -= entry.trades.length;
+    for (const trade of entry.trades) ctx.orders.applyFill(trade);
+    touch();
+  });
+  return {
+    name: 'trades',
+    watch: (ex: Exchange) => ex.watchMyTrades(),
+    apply: (trades) => {
+      for (const raw of trades) {
+        const trade = raw as unknown as CcxtTradeLike;
+        if (ctx.orders.applyFill(trade) === 'unmatched') hold(trade);
+      }
+      touch();
+    },
+    gapFill: async () => {
+      await ctx.orders.syncFills();
+      touch();
+    },
+    ownsClient: (url) => isPrivateClient(url),
+    // A user stream has no heartbeat: silence is normal; the orders stream watches the connection.
+    isStalled: () => false,
+    readyWithoutData: true,
+    onError: (ex) => forgetListenKey(ex),
+  };
+}
