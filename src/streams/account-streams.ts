@@ -2,6 +2,7 @@ import type { Balances, Exchange, Order, Position } from 'ccxt';
 import type { TaskConfig } from '../config/types.js';
 import { outAttr, stringOption } from '../tasks/attr.js';
 import type { CcxtOrderLike } from '../orders/order.js';
+import { applyPushedBalance } from './pushed-balance.js';
 import type { StreamSpec } from './stream-loop.js';
 import { WS_SOURCE, type StreamContext } from './stream-context.js';
 
@@ -73,48 +74,29 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
 }
 
 /**
- * A pushed account value (balance, positions). Positions are applied from the push itself (a
- * closed one leaves, an open one updates its contracts, side, entry and PnL over the REST
- * shape it had), so a fill costs no REST read; REST only reconciles at the task's period. A
- * balance is applied directly when the push is complete (free and total of the task's
- * currency); Binance pushes only the wallet balance, so there a push triggers the task's REST
- * read at once (pushes arriving meanwhile are coalesced, at most one read a second), which keeps
- * the REST shape (equity, free margin) while following the account within a round trip.
+ * A pushed account value (balance, positions), applied from the push itself so a fill costs no
+ * REST read; REST reconciles at the task's period. Positions: a closed one leaves, an open one
+ * updates its contracts, side, entry and PnL over the REST shape it had. Balance: see
+ * {@link applyPushedBalance}; what a push cannot carry (Binance's margin moves) is read by REST
+ * at the task's next `freq` tick, not once per fill.
  */
-export function accountPushStream(ctx: StreamContext, name: 'balance' | 'positions', task: TaskConfig): StreamSpec<Balances | Position[]> {
-  const taskName = task.name;
-  let running: Promise<void> | null = null;
-  let again = false;
-  const refresh = (): void => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        try {
-          await ctx.runTask(taskName);
-        } catch (error: unknown) {
-          ctx.logger.warn({ stream: name, err: (error as Error).message }, 'pushed account change: REST read failed; the task retries at its period');
-        }
-        // A burst of fills costs one read per second, not one per fill.
-        if (again) await ctx.clock.sleep(1000);
-      } while (again);
-    })().finally(() => {
-      running = null;
-    });
-  };
+export function accountPushStream(
+  ctx: StreamContext,
+  name: 'balance' | 'positions',
+  task: TaskConfig,
+  positionsAttr?: string,
+): StreamSpec<Balances | Position[]> {
   const apply = name === 'positions'
     ? (data: Balances | Position[]) => applyPositions(ctx, outAttr(task, 'positions'), data as Position[])
     : (data: Balances | Position[]) => {
-      if (!applyBalance(ctx, stringOption(task, 'currency', 'USD'), data as Balances)) refresh();
+      const how = applyPushedBalance(ctx, stringOption(task, 'currency', 'USD'), data as Balances, positionsAttr);
+      if (how !== 'complete') ctx.restSoon(task.name);
     };
   return {
     name,
     watch: (ex: Exchange) => (name === 'balance' ? ex.watchBalance() : ex.watchPositions()),
     apply,
-    gapFill: () => ctx.runTask(taskName),
+    gapFill: () => ctx.runTask(task.name),
     ownsClient: (url) => isPrivateClient(url),
     isStalled: () => false,
     readyWithoutData: true,
@@ -136,14 +118,4 @@ function applyPositions(ctx: StreamContext, attr: string, pushed: readonly Posit
     held[p.symbol] = { ...(held[p.symbol] ?? {}), ...defined, contracts } as Position;
   }
   ctx.state.set(attr, held, WS_SOURCE);
-}
-
-/** Applies a complete pushed balance (`t_update_balance`'s attributes); false when it is not complete. */
-function applyBalance(ctx: StreamContext, currency: string, b: Balances): boolean {
-  const total = (b.total as unknown as Record<string, unknown> | undefined)?.[currency];
-  const free = (b.free as unknown as Record<string, unknown> | undefined)?.[currency];
-  if (typeof total !== 'number' || typeof free !== 'number' || !Number.isFinite(total) || !Number.isFinite(free)) return false;
-  ctx.state.set('total_capital', total, WS_SOURCE);
-  ctx.state.set('free_capital', free, WS_SOURCE);
-  return true;
 }

@@ -12,8 +12,13 @@ export interface StreamContext {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly cache: StreamCache;
-  /** Runs one REST pass of the named task now (gap fills, pushed account changes). */
+  /** Runs one REST pass of the named task now (gap fills). */
   runTask(name: string): Promise<void>;
+  /**
+   * Asks for the named task's REST pass at its next `freq` tick even while its streams are
+   * healthy: a push said something changed that it could not carry in full.
+   */
+  restSoon(name: string): void;
   /** Waits for the next stream delivery opportunity when there is nothing to watch yet. */
   idle(signal?: AbortSignal): Promise<void>;
 }

@@ -12,6 +12,7 @@ import { tradesStream } from './trades-stream.js';
 import { registerStreamCache, StreamCache } from './stream-cache.js';
 import { WS_SOURCE, type StreamContext } from './stream-context.js';
 import { StreamLoop, type StreamSpec, type StreamStats } from './stream-loop.js';
+import { outAttr } from '../tasks/attr.js';
 
 /** Options of {@link StreamManager.create}. */
 export interface StreamManagerOptions {
@@ -56,6 +57,7 @@ export class StreamManager {
   readonly #loops: StreamLoop<unknown>[] = [];
   readonly #byTask = new Map<string, StreamLoop<unknown>[]>();
   readonly #lastRest = new Map<string, number>();
+  readonly #restSoon = new Set<string>();
   readonly #hooked = new WeakSet<object>();
   listenKeysExpired = 0;
 
@@ -76,6 +78,7 @@ export class StreamManager {
       logger: o.logger,
       cache: this.cache,
       runTask: o.runTask,
+      restSoon: (name) => this.#restSoon.add(name),
       idle: (signal) => o.clock.sleep(1000, signal).then(() => undefined),
     };
     const kinds = (kind: string): TaskConfig[] => o.tasks.filter((t) => t.kind === kind);
@@ -103,8 +106,8 @@ export class StreamManager {
       this.#add(tradesStream(ctx, fillTasks.length > 0 ? 'closed_trades' : undefined), fillTasks);
     }
     const balance = first('t_update_balance');
-    if (balance) this.#add(accountPushStream(ctx, 'balance', balance), kinds('t_update_balance'));
     const positions = first('t_get_open_positions');
+    if (balance) this.#add(accountPushStream(ctx, 'balance', balance, positions ? outAttr(positions, 'positions') : undefined), kinds('t_update_balance'));
     if (positions) this.#add(accountPushStream(ctx, 'positions', positions), kinds('t_get_open_positions'));
   }
 
@@ -175,8 +178,8 @@ export class StreamManager {
   }
 
   /**
-   * Whether a task's REST pass can be skipped now: every stream feeding it is healthy and its
-   * last REST pass is more recent than its reconcile period. A skipped pass vouches for the
+   * Whether a task's REST pass can be skipped now: every stream feeding it is healthy, its
+   * last REST pass is more recent than its reconcile period, and no push asked for a read. A skipped pass vouches for the
    * task's attributes (their meta source becomes `ws`).
    */
   skipRest(task: TaskConfig, feeds: readonly string[]): boolean {
@@ -184,7 +187,8 @@ export class StreamManager {
     const now = this.#o.clock.now();
     const last = this.#lastRest.get(task.name);
     const reconcileMs = reconcileSecsOf(task) * 1000;
-    if (loops && loops.every((l) => l.healthy) && last !== undefined && now - last < reconcileMs) {
+    const asked = this.#restSoon.delete(task.name);
+    if (!asked && loops && loops.every((l) => l.healthy) && last !== undefined && now - last < reconcileMs) {
       for (const attr of feeds) this.#o.state.touch(attr, WS_SOURCE);
       return true;
     }

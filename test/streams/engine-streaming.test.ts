@@ -93,6 +93,42 @@ describe('engine streaming against sim-server', () => {
     expect(u.journal.counts()).toMatchObject({ closed: 1, canceled: 1 });
   });
 
+  it("Binance's wallet-only ACCOUNT_UPDATE sets the equity from the push; the free margin follows by REST at freq, not per fill", async () => {
+    server = await startSimServer({ port: 0, seed: 34, wsPushMs: 100 });
+    updater = await streamingUpdater(server, {
+      t_execute_orders: {},
+      t_update_open_orders: { freq: 120 },
+      t_update_balance: { freq: 3 },
+      t_get_open_positions: { freq: 120 },
+    });
+    const u = updater;
+    const srv = server;
+    await until(() => u.streamStats().length === 4 && u.streamStats().every((s) => s.fresh), 5_000, 'streams fresh');
+    const accountReads = (): number =>
+      Object.entries(srv.counters.snapshot().requests).filter(([k]) => /\/account$/.test(k)).reduce((n, [, c]) => n + c, 0);
+    let equityAtFill: number | undefined;
+    let readsAtFill = 0;
+    srv.venue.feed.subscribe((events) => {
+      if (equityAtFill !== undefined || !events.some((e) => e.execution === 'TRADE')) return;
+      equityAtFill = srv.venue.balance().total;
+      readsAtFill = accountReads();
+    });
+    const changes: { name: string; value: unknown; source: string; reads: number }[] = [];
+    u.state.on('change', (c) => {
+      if (equityAtFill !== undefined && (c.name === 'total_capital' || c.name === 'free_capital')) changes.push({ ...c, reads: accountReads() });
+    });
+    u.pendingOrders.push({ symbol: ETH, side: 'buy', amount: 0.1, tag: 'taker' });
+    await until(() => changes.some((c) => c.name === 'total_capital'), 5_000, 'the equity after the fill');
+    const pushed = changes.find((c) => c.name === 'total_capital')!;
+    // Wallet plus the position's unrealised PnL, from the push: no REST read behind it.
+    expect(pushed.source).toBe('ws');
+    expect(pushed.value as number).toBeCloseTo(equityAtFill!, 4);
+    expect(pushed.reads).toBe(readsAtFill);
+    // The margin the position now uses is not in the push: one REST read at the task's next tick.
+    await until(() => accountReads() > readsAtFill && u.state.meta('free_capital')?.source === 't_update_balance', 8_000, 'the REST read of the margin');
+    expect(u.state.get<number>('free_capital')).toBeCloseTo(srv.venue.balance().free, 0);
+  });
+
   it('a connected but silent stream is caught by the watchdog, resubscribed, and recovers', async () => {
     server = await startSimServer({ port: 0, seed: 32, wsPushMs: 100 });
     updater = await streamingUpdater(server, { t_update_tickers: { freq: 120, stall_after_secs: 1 } });
