@@ -1,40 +1,41 @@
 /**
  * `npm run bench:streaming`: streaming against polling, measured in the same run.
  *
- *   tsx bench/streaming.ts [--secs 60] [--warmup 70] [--smoke]
+ *   tsx bench/streaming.ts [--secs 600] [--warmup 70] [--markets 40,500] [--no-resources] [--smoke]
+ *
+ * Every sim-server and every engine is its own process (bench/streaming-child.ts), as in use:
+ * the exchange's work never runs on misso's event loop, and neither arm's on the other's.
  *
  * 1. Latency and REST weight at 40 and 500 markets: two sim-servers with the same seed, one
  *    Updater streaming (`stream: on`) and one polling (`stream: off`), both with the seed's
  *    periods (tickers 10 s, candles 60 s × 1000, balance/positions/open orders 30 s), side by
- *    side for `--secs`. Event → state latency of a price change (from the 10 s step at which the
- *    venue's price changes to the state write) and of a fill (from the venue's fill event to the
- *    order manager's `filled`); REST weight per minute from each session's rate budget. Both are
- *    measured after `--warmup` seconds (default 70: past every task's first pass and the first
- *    candle period), so the window is the steady state, not the start-up.
- * 2. Memory and CPU per minute of a streaming Updater at 40, 500 and 2000 markets (server and
- *    engine share the process, so the figures cover both).
+ *    side for `--secs` (default 600: one whole cycle of every task's default reconcile period,
+ *    so the weight is the steady state's average, not the luck of which passes fell in the
+ *    window). Event → state latency of a price change (from the 10 s step at which the venue's
+ *    price changes to the state write) and of a fill (from the venue's fill event in the server
+ *    process to the order manager's `filled` in the engine process); REST weight per minute from
+ *    each session's rate budget, with the strategy's own order entry (budget priority `order`)
+ *    apart from the seed config's reads. Measured after `--warmup` seconds (default 70: past
+ *    every task's first pass and the first candle period).
+ * 2. Memory and CPU per minute of a streaming engine at 40, 500 and 2000 markets, and the
+ *    sim-server's CPU beside it.
  *
  * `--smoke` runs 8 s per arm and checks that every figure is finite; timing is not judged.
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SystemClock } from '../src/core/clock.js';
-import { silentLogger } from '../src/core/logger.js';
-import { Updater } from '../src/engine/updater.js';
-import type { ManagedExchangeSession } from '../src/exchange/session.js';
-import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../src/sim/http/binance-server.js';
+import type { EngineReport, PlannedOrder } from './streaming-child.js';
 
-const STEP_MS = 10_000;
+const CHILD = resolve(import.meta.dirname, 'streaming-child.ts');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-interface ArmResult {
+interface ArmResult extends EngineReport {
   mode: 'stream' | 'poll';
   markets: number;
   watchList: number;
-  priceMs: number[];
   fillMs: number[];
-  weightPerMin: number;
-  /** Weight per minute per ccxt method in the window. */
-  byMethod: Record<string, number>;
+  serverCpuSecPerMin: number;
 }
 
 function pct(values: readonly number[], p: number): number {
@@ -43,176 +44,147 @@ function pct(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function seedLikeConfig(server: SimServer, stream: 'on' | 'off', watchList: string[]): Record<string, unknown> {
-  return {
-    exchange: {
-      id: 'binanceusdm',
-      apiKey: '${K}',
-      secret: '${S}',
-      urls: { api: server.url },
-      options: { fetchCurrencies: false },
-      stream,
-      rate_budget: { capacity: 200 },
-    },
-    class_attributes: { watch_list: watchList, last_price: {}, ohlcs: {} },
-    orders: { require_fresh_price: false },
-    tasks: {
-      t_update_tickers: { freq: 10 },
-      t_update_candles: { freq: 60, timeframe: '1m', limit: 1000 },
-      t_update_balance: { freq: 30 },
-      t_get_open_positions: { freq: 30 },
-      t_get_open_orders: { freq: 30 },
-      t_update_open_orders: { freq: 30 },
-      t_execute_orders: {},
-    },
-  };
+type Message = { type: string } & Record<string, unknown>;
+
+/** A child process of the bench and the messages it sends. */
+class Child {
+  readonly proc: ChildProcess;
+  readonly #waiting = new Map<string, (m: Message) => void>();
+  readonly #handlers = new Map<string, (m: Message) => void>();
+
+  constructor(args: string[]) {
+    this.proc = fork(CHILD, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.proc.on('message', (m: Message) => {
+      const waiter = this.#waiting.get(m.type);
+      if (waiter) {
+        this.#waiting.delete(m.type);
+        waiter(m);
+      }
+      this.#handlers.get(m.type)?.(m);
+    });
+  }
+
+  next<T extends Message>(type: string): Promise<T> {
+    return new Promise((resolveNext, reject) => {
+      this.#waiting.set(type, resolveNext as (m: Message) => void);
+      this.proc.once('exit', (code) => reject(new Error(`child exited (${code}) before '${type}'`)));
+    });
+  }
+
+  on(type: string, handler: (m: Message) => void): void {
+    this.#handlers.set(type, handler);
+  }
+
+  send(message: Message): void {
+    this.proc.send(message);
+  }
 }
 
-async function runArm(mode: 'stream' | 'poll', markets: number, secs: number, warmupSecs: number): Promise<ArmResult> {
-  const server = await startSimServer({ port: 0, seed: 77, markets, clock: new SystemClock() });
-  const swaps = server.venue.listMarkets().filter((m) => m.type === 'swap');
-  // The seed's filter: 24 h volume of at least 2 M USD.
-  const watchList = swaps.filter((m) => m.volumeUsd24h >= 2_000_000).map((m) => m.symbol);
-  const updater = await Updater.fromConfig(seedLikeConfig(server, mode === 'stream' ? 'on' : 'off', watchList), {
-    env: { K: DEFAULT_SIM_API_KEY, S: DEFAULT_SIM_SECRET },
-    clock: new SystemClock(),
-    logger: silentLogger(),
-    storagePath: ':memory:',
-  });
-  const priceMs: number[] = [];
+/** A sim-server process and an engine process on it. */
+async function startArm(mode: 'stream' | 'poll', markets: number, seed: number): Promise<{ server: Child; engine: Child; watchList: string[]; fillMs: number[] }> {
+  const server = new Child(['server', String(markets), String(seed)]);
+  const ready = await server.next<Message & { url: string; watchList: string[] }>('ready');
+  const engine = new Child(['engine', ready.url, mode, ready.watchList.join(',')]);
+  await engine.next('ready');
   const fillMs: number[] = [];
-  const fillEvents = new Map<string, number>();
-  server.venue.feed.subscribe((events) => {
-    for (const e of events) if (e.execution === 'TRADE') fillEvents.set(e.order.id, Date.now());
-  });
-  try {
-    await updater.start();
-    const session = updater.session as ManagedExchangeSession;
-    const weight = (): number => Object.values(session.budget.stats().byPriority).reduce((n, p) => n + p.grantedWeight, 0);
-    // The strategy: every 2 s, a buy just under the touch on four symbols; most fill at the
-    // next price step, when the venue's matching reaches them. It runs through the warm-up too,
-    // so the measured window starts in the steady state, not with a first burst of fills.
-    let i = 0;
-    let measuring = false;
-    let stop = false;
-    const strategy = (async () => {
-      while (!stop) {
-        for (let k = 0; k < 4; k++) {
-          const symbol = watchList[(i * 4 + k) % watchList.length]!;
-          const m = server.venue.market(symbol);
-          const last = server.venue.ticker(symbol).last;
-          const price = Number((Math.floor((last * 0.9998) / m.tickSize) * m.tickSize).toFixed(10));
-          const amount = Math.max(m.minAmount, Math.ceil(8 / price / m.lotSize) * m.lotSize);
-          updater.pendingOrders.push([`b${mode}${i}-${k}`, Number(amount.toFixed(10)), price, 'buy', symbol]);
-        }
-        i++;
-        await sleep(2_000);
-      }
-    })();
-    // Warm-up: first REST passes and the first candle period, streams subscribed.
-    await sleep(warmupSecs * 1000);
-    measuring = true;
-    const startWeight = weight();
-    const startByMethod = session.stats().weights;
-    const startedAt = Date.now();
-    const lastSeen = new Map<string, number>();
-    updater.state.on('change', (change) => {
-      if (!measuring || change.name !== 'last_price') return;
-      const prices = change.value as Record<string, number>;
-      const now = Date.now();
-      for (const [symbol, price] of Object.entries(prices)) {
-        if (lastSeen.get(symbol) === price) continue;
-        if (lastSeen.has(symbol)) priceMs.push(now - Math.floor(now / STEP_MS) * STEP_MS);
-        lastSeen.set(symbol, price);
-      }
-    });
-    updater.orders.on('filled', (order) => {
-      if (!measuring) return;
-      const at = order.id === null ? undefined : fillEvents.get(order.id);
-      if (at !== undefined) {
-        fillMs.push(Date.now() - at);
-        fillEvents.delete(order.id!);
-      }
-    });
-    await sleep(secs * 1000);
-    stop = true;
-    await strategy;
-    const minutes = (Date.now() - startedAt) / 60_000;
-    const byMethod: Record<string, number> = {};
-    for (const [method, w] of Object.entries(session.stats().weights)) {
-      const d = w - (startByMethod[method] ?? 0);
-      if (d > 0) byMethod[method] = d / minutes;
+  const fillAt = new Map<string, number>();
+  const filledAt = new Map<string, number>();
+  server.on('orders', (m) => engine.send({ type: 'orders', orders: m['orders'] as PlannedOrder[] }));
+  // The order's last venue fill to the engine's `filled`; the two arrive on separate channels.
+  server.on('fill', (m) => {
+    const id = String(m['id']);
+    fillAt.set(id, m['at'] as number);
+    const done = filledAt.get(id);
+    if (done !== undefined) {
+      fillMs.push(done - (m['at'] as number));
+      filledAt.delete(id);
     }
-    return { mode, markets, watchList: watchList.length, priceMs, fillMs, weightPerMin: (weight() - startWeight) / minutes, byMethod };
-  } finally {
-    await updater.stop();
-    await server.close();
-  }
+  });
+  engine.on('filled', (m) => {
+    const id = String(m['id']);
+    const at = fillAt.get(id);
+    if (at === undefined) filledAt.set(id, m['at'] as number);
+    else fillMs.push((m['at'] as number) - at);
+    fillAt.delete(id);
+  });
+  return { server, engine, watchList: ready.watchList, fillMs };
 }
 
-async function resources(markets: number, secs: number): Promise<{ markets: number; rssMb: number; heapMb: number; cpuSecPerMin: number }> {
-  const server = await startSimServer({ port: 0, seed: 78, markets, clock: new SystemClock() });
-  const swaps = server.venue.listMarkets().filter((m) => m.type === 'swap');
-  const watchList = swaps.filter((m) => m.volumeUsd24h >= 2_000_000).map((m) => m.symbol);
-  const updater = await Updater.fromConfig(seedLikeConfig(server, 'on', watchList), {
-    env: { K: DEFAULT_SIM_API_KEY, S: DEFAULT_SIM_SECRET },
-    clock: new SystemClock(),
-    logger: silentLogger(),
-    storagePath: ':memory:',
-  });
-  try {
-    await updater.start();
-    await sleep(3_000);
-    const cpu0 = process.cpuUsage();
-    const t0 = Date.now();
-    await sleep(secs * 1000);
-    const cpu = process.cpuUsage(cpu0);
-    const minutes = (Date.now() - t0) / 60_000;
-    const mem = process.memoryUsage();
-    return { markets, rssMb: mem.rss / 2 ** 20, heapMb: mem.heapUsed / 2 ** 20, cpuSecPerMin: (cpu.user + cpu.system) / 1e6 / minutes };
-  } finally {
-    await updater.stop();
-    await server.close();
+async function finishArm(arm: Awaited<ReturnType<typeof startArm>>, mode: 'stream' | 'poll', markets: number): Promise<ArmResult> {
+  const reported = arm.engine.next<EngineReport & Message>('report');
+  arm.engine.send({ type: 'report' });
+  const report = await reported;
+  const stopped = arm.server.next<Message & { cpuSecPerMin: number }>('stopped');
+  arm.server.send({ type: 'stop' });
+  const serverCpu = (await stopped).cpuSecPerMin;
+  return { ...report, mode, markets, watchList: arm.watchList.length, fillMs: arm.fillMs, serverCpuSecPerMin: serverCpu };
+}
+
+async function runSize(markets: number, secs: number, warmupSecs: number): Promise<[ArmResult, ArmResult]> {
+  const [stream, poll] = await Promise.all([startArm('stream', markets, 77), startArm('poll', markets, 77)]);
+  // Warm-up: first REST passes and the first candle period, streams subscribed, orders flowing.
+  await sleep(warmupSecs * 1000);
+  for (const arm of [stream, poll]) {
+    arm.fillMs.length = 0;
+    arm.engine.send({ type: 'measure' });
   }
+  await sleep(secs * 1000);
+  return Promise.all([finishArm(stream, 'stream', markets), finishArm(poll, 'poll', markets)]);
 }
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { secs: { type: 'string' }, warmup: { type: 'string' }, smoke: { type: 'boolean', default: false }, markets: { type: 'string' }, resources: { type: 'boolean', default: true } }, allowNegative: true });
+  const { values } = parseArgs({
+    options: {
+      secs: { type: 'string' }, warmup: { type: 'string' }, smoke: { type: 'boolean', default: false },
+      markets: { type: 'string' }, resources: { type: 'boolean', default: true },
+    },
+    allowNegative: true,
+  });
   const sizes = values.markets ? values.markets.split(',').map(Number) : [40, 500];
-  const secs = values.smoke ? 8 : Number(values.secs ?? 60);
+  const secs = values.smoke ? 8 : Number(values.secs ?? 600);
   const warmup = values.smoke ? 3 : Number(values.warmup ?? 70);
   const lines: string[] = [];
   lines.push(`Streaming vs polling, ${secs} s per arm measured after a ${warmup} s warm-up, seed periods (tickers 10 s, candles 60 s × 1000, account 30 s).`, '');
-  lines.push('| markets | watch list | mode | price p50 ms | price p99 ms | fill p50 ms | fill p99 ms | fills | REST weight/min |');
-  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  lines.push('| markets | watch list | mode | price p50 ms | price p99 ms | fill p50 ms | fill p99 ms | fills | seed config REST weight/min | order entry weight/min | engine loop delay p99 / max ms |');
+  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const ratios: string[] = [];
   const methods: string[] = [];
+  const seedWeight = (r: ArmResult): number => r.weightPerMin - (r.byPriority['order'] ?? 0);
   for (const markets of sizes) {
-    const [stream, poll] = await Promise.all([runArm('stream', markets, secs, warmup), runArm('poll', markets, secs, warmup)]);
+    const [stream, poll] = await runSize(markets, secs, warmup);
     for (const r of [stream, poll]) {
-      lines.push(`| ${r.markets} | ${r.watchList} | ${r.mode} | ${fmt(pct(r.priceMs, 50))} | ${fmt(pct(r.priceMs, 99))} | ${fmt(pct(r.fillMs, 50))} | ${fmt(pct(r.fillMs, 99))} | ${r.fillMs.length} | ${fmt(r.weightPerMin)} |`);
-    }
-    for (const r of [stream, poll]) {
-      const parts = Object.entries(r.byMethod).sort((a, b) => b[1] - a[1]).map(([m, w]) => `${m} ${fmt(w, 1)}`);
+      lines.push(
+        `| ${r.markets} | ${r.watchList} | ${r.mode} | ${fmt(pct(r.priceMs, 50))} | ${fmt(pct(r.priceMs, 99))} | ${fmt(pct(r.fillMs, 50), 1)} | ` +
+          `${fmt(pct(r.fillMs, 99), 1)} | ${r.fillMs.length} | ${fmt(seedWeight(r), 1)} | ${fmt(r.byPriority['order'] ?? 0, 1)} | ` +
+          `${fmt(r.loopDelayP99Ms, 1)} / ${fmt(r.loopDelayMaxMs, 1)} |`,
+      );
+      const parts = Object.entries(r.byMethod).sort((x, y) => y[1] - x[1]).map(([m, w]) => `${m} ${fmt(w, 1)}`);
       methods.push(`- ${r.markets} markets, ${r.mode}: ${parts.join(', ')}`);
     }
     ratios.push(
-      `- ${markets} markets: streaming's REST weight is ${fmt((100 * stream.weightPerMin) / poll.weightPerMin, 1)} % of polling's; ` +
-        `price p50 ${fmt(pct(poll.priceMs, 50) / pct(stream.priceMs, 50), 1)}× faster, fill p50 ${fmt(pct(poll.fillMs, 50) / pct(stream.fillMs, 50), 1)}× faster.`,
+      `- ${markets} markets: streaming's REST weight for the seed's config is ${fmt((100 * seedWeight(stream)) / seedWeight(poll), 1)} % of polling's ` +
+        `(${fmt((100 * stream.weightPerMin) / poll.weightPerMin, 1)} % with the order entry); price p50 ${fmt(pct(poll.priceMs, 50) / pct(stream.priceMs, 50), 1)}× faster, ` +
+        `fill p50 ${fmt(pct(poll.fillMs, 50) / pct(stream.fillMs, 50), 1)}× faster.`,
     );
     if (values.smoke && ![stream.weightPerMin, poll.weightPerMin].every(Number.isFinite)) throw new Error('non-finite weight');
   }
-  lines.push('', ...ratios, '', 'REST weight per minute by method:', '', ...methods, '', '| markets (streaming) | RSS MB | heap MB | CPU s per minute |', '| --- | --- | --- | --- |');
-  for (const markets of values.resources ? [40, 500, 2000] : []) {
-    const r = await resources(markets, values.smoke ? 5 : Math.min(secs, 60));
-    lines.push(`| ${r.markets} | ${fmt(r.rssMb)} | ${fmt(r.heapMb)} | ${fmt(r.cpuSecPerMin, 2)} |`);
+  lines.push('', ...ratios, '', 'REST weight per minute by method:', '', ...methods, '');
+  if (values.resources) {
+    lines.push('| markets (streaming) | engine RSS MB | engine heap MB | engine CPU s per minute | sim-server CPU s per minute |', '| --- | --- | --- | --- | --- |');
+    for (const markets of [40, 500, 2000]) {
+      const arm = await startArm('stream', markets, 78);
+      await sleep(values.smoke ? 2_000 : 10_000);
+      arm.engine.send({ type: 'measure' });
+      await sleep(values.smoke ? 5_000 : 60_000);
+      const r = await finishArm(arm, 'stream', markets);
+      lines.push(`| ${r.markets} | ${fmt(r.rssMb)} | ${fmt(r.heapMb)} | ${fmt(r.cpuSecPerMin, 2)} | ${fmt(r.serverCpuSecPerMin, 2)} |`);
+    }
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-// ccxt.pro schedules listenKey keep-alives 20 minutes ahead; they would hold the process open.
 main().then(
   () => process.exit(0),
   (error: unknown) => {

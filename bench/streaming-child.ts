@@ -1,0 +1,182 @@
+/**
+ * One process of `bench/streaming.ts`, so the exchange and each engine have their own event
+ * loop, as they would in use (misso never shares its process with the exchange):
+ *
+ *   node --import tsx bench/streaming-child.ts server <markets> <seed>
+ *   node --import tsx bench/streaming-child.ts engine <url> <stream|poll> <watch list, comma separated>
+ *
+ * Both talk to the parent over IPC. Times are epoch milliseconds with sub-millisecond precision
+ * (`performance.timeOrigin + performance.now()`), comparable across processes of one machine.
+ * The server reports every venue fill event and proposes the strategy's orders every 2 s; the
+ * engine reports every order it sees filled, price-change latencies and, when asked, its REST
+ * weight (per method and per budget priority), event-loop delay, memory and CPU.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { SystemClock } from '../src/core/clock.js';
+import { silentLogger } from '../src/core/logger.js';
+import { Updater } from '../src/engine/updater.js';
+import type { ManagedExchangeSession } from '../src/exchange/session.js';
+import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer } from '../src/sim/http/binance-server.js';
+
+const STEP_MS = 10_000;
+const now = (): number => performance.timeOrigin + performance.now();
+const send = (message: unknown): void => {
+  process.send?.(message);
+};
+
+/** What an engine reports at the end of its window. */
+export interface EngineReport {
+  type: 'report';
+  priceMs: number[];
+  weightPerMin: number;
+  /** Weight per minute per budget priority (`order` is the strategy's own order entry). */
+  byPriority: Record<string, number>;
+  byMethod: Record<string, number>;
+  loopDelayP50Ms: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  rssMb: number;
+  heapMb: number;
+  cpuSecPerMin: number;
+}
+
+/** One order the strategy places: `[tag, amount, price, side, symbol]`. */
+export type PlannedOrder = [string, number, number, 'buy', string];
+
+async function server(markets: number, seed: number): Promise<void> {
+  const srv = await startSimServer({ port: 0, seed, markets, clock: new SystemClock() });
+  const swaps = srv.venue.listMarkets().filter((m) => m.type === 'swap');
+  // The seed's filter: 24 h volume of at least 2 M USD.
+  const watchList = swaps.filter((m) => m.volumeUsd24h >= 2_000_000).map((m) => m.symbol);
+  srv.venue.feed.subscribe((events) => {
+    const at = now();
+    for (const e of events) if (e.execution === 'TRADE') send({ type: 'fill', id: e.order.id, at });
+  });
+  let i = 0;
+  // The strategy: every 2 s, a buy just under the touch on four symbols; most fill at the next
+  // price step, when the venue's matching reaches them.
+  const timer = setInterval(() => {
+    const orders: PlannedOrder[] = [];
+    for (let k = 0; k < 4; k++) {
+      const symbol = watchList[(i * 4 + k) % watchList.length]!;
+      const m = srv.venue.market(symbol);
+      const last = srv.venue.ticker(symbol).last;
+      const price = Number((Math.floor((last * 0.9998) / m.tickSize) * m.tickSize).toFixed(10));
+      const amount = Math.max(m.minAmount, Math.ceil(8 / price / m.lotSize) * m.lotSize);
+      orders.push([`b${i}-${k}`, Number(amount.toFixed(10)), price, 'buy', symbol]);
+    }
+    i++;
+    send({ type: 'orders', orders });
+  }, 2_000);
+  const cpu0 = process.cpuUsage();
+  const t0 = Date.now();
+  process.on('message', (m: { type: string }) => {
+    if (m.type !== 'stop') return;
+    clearInterval(timer);
+    const cpu = process.cpuUsage(cpu0);
+    send({ type: 'stopped', cpuSecPerMin: (cpu.user + cpu.system) / 1e6 / ((Date.now() - t0) / 60_000) });
+    void srv.close().finally(() => process.exit(0));
+  });
+  send({ type: 'ready', url: srv.url, watchList });
+}
+
+function seedLikeConfig(url: string, stream: 'on' | 'off', watchList: string[]): Record<string, unknown> {
+  return {
+    exchange: {
+      id: 'binanceusdm',
+      apiKey: '${K}',
+      secret: '${S}',
+      urls: { api: url },
+      options: { fetchCurrencies: false },
+      stream,
+      rate_budget: { capacity: 200 },
+    },
+    class_attributes: { watch_list: watchList, last_price: {}, ohlcs: {} },
+    orders: { require_fresh_price: false },
+    tasks: {
+      t_update_tickers: { freq: 10 },
+      t_update_candles: { freq: 60, timeframe: '1m', limit: 1000 },
+      t_update_balance: { freq: 30 },
+      t_get_open_positions: { freq: 30 },
+      t_get_open_orders: { freq: 30 },
+      t_update_open_orders: { freq: 30 },
+      t_execute_orders: {},
+    },
+  };
+}
+
+async function engine(url: string, mode: 'stream' | 'poll', watchList: string[]): Promise<void> {
+  const updater = await Updater.fromConfig(seedLikeConfig(url, mode === 'stream' ? 'on' : 'off', watchList), {
+    env: { K: DEFAULT_SIM_API_KEY, S: DEFAULT_SIM_SECRET },
+    clock: new SystemClock(),
+    logger: silentLogger(),
+    storagePath: ':memory:',
+  });
+  await updater.start();
+  const session = updater.session as ManagedExchangeSession;
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  let measuring = false;
+  let startedAt = 0;
+  let cpu0 = process.cpuUsage();
+  let start = session.stats();
+  const priceMs: number[] = [];
+  const lastSeen = new Map<string, number>();
+  updater.state.on('change', (change) => {
+    if (!measuring || change.name !== 'last_price') return;
+    const t = now();
+    for (const [symbol, price] of Object.entries(change.value as Record<string, number>)) {
+      if (lastSeen.get(symbol) === price) continue;
+      if (lastSeen.has(symbol)) priceMs.push(t - Math.floor(t / STEP_MS) * STEP_MS);
+      lastSeen.set(symbol, price);
+    }
+  });
+  updater.orders.on('filled', (order) => {
+    if (measuring && order.id !== null) send({ type: 'filled', id: order.id, at: now() });
+  });
+  process.on('message', (m: { type: string; orders?: PlannedOrder[] }) => {
+    if (m.type === 'orders') {
+      for (const o of m.orders ?? []) updater.pendingOrders.push([`${mode}-${o[0]}`, o[1], o[2], o[3], o[4]]);
+    } else if (m.type === 'measure') {
+      measuring = true;
+      startedAt = Date.now();
+      cpu0 = process.cpuUsage();
+      start = session.stats();
+      loop.enable();
+    } else if (m.type === 'report') {
+      loop.disable();
+      const minutes = (Date.now() - startedAt) / 60_000;
+      const end = session.stats();
+      const perMin = (a: Record<string, number>, b: Record<string, number>): Record<string, number> =>
+        Object.fromEntries(Object.entries(a).map(([k, v]) => [k, (v - (b[k] ?? 0)) / minutes]).filter(([, v]) => (v as number) > 0));
+      const granted = (s: typeof end): Record<string, number> =>
+        Object.fromEntries(Object.entries(s.budget.byPriority).map(([p, st]) => [p, st.grantedWeight]));
+      const byPriority = perMin(granted(end), granted(start));
+      const cpu = process.cpuUsage(cpu0);
+      const mem = process.memoryUsage();
+      const report: EngineReport = {
+        type: 'report',
+        priceMs,
+        weightPerMin: Object.values(byPriority).reduce((n, w) => n + w, 0),
+        byPriority,
+        byMethod: perMin(end.weights, start.weights),
+        loopDelayP50Ms: loop.percentile(50) / 1e6,
+        loopDelayP99Ms: loop.percentile(99) / 1e6,
+        loopDelayMaxMs: loop.max / 1e6,
+        rssMb: mem.rss / 2 ** 20,
+        heapMb: mem.heapUsed / 2 ** 20,
+        cpuSecPerMin: (cpu.user + cpu.system) / 1e6 / minutes,
+      };
+      send(report);
+      // ccxt.pro schedules listenKey keep-alives 20 minutes ahead; they would hold the process open.
+      void updater.stop().finally(() => process.exit(0));
+    }
+  });
+  send({ type: 'ready' });
+}
+
+const [role, a, b, c] = process.argv.slice(2);
+const main = role === 'server' ? server(Number(a), Number(b)) : engine(a!, b as 'stream' | 'poll', (c ?? '').split(',').filter(Boolean));
+main.catch((error: unknown) => {
+  process.stderr.write(`streaming-child ${role} failed: ${String(error)}\n`);
+  process.exit(1);
+});
