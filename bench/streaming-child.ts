@@ -3,15 +3,20 @@
  * loop, as they would in use (misso never shares its process with the exchange):
  *
  *   node --import tsx bench/streaming-child.ts server <markets> <seed>
- *   node --import tsx bench/streaming-child.ts engine <url> <stream|poll> <watch list, comma separated>
+ *   node --import tsx bench/streaming-child.ts engine <url> <probe url> <stream|poll> <watch list, comma separated>
  *
  * Both talk to the parent over IPC. Times are epoch milliseconds with sub-millisecond precision
  * (`performance.timeOrigin + performance.now()`), comparable across processes of one machine.
  * The server reports every venue fill event and proposes the strategy's orders every 2 s; the
  * engine reports every order it sees filled, price-change latencies and, when asked, its REST
- * weight (per method and per budget priority), event-loop delay, memory and CPU.
+ * weight (per method and per budget priority), event-loop delay, memory and CPU. The server also
+ * sends a bare timestamped websocket frame every ~100 ms: the floor any fill latency sits on.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { WebSocket, WebSocketServer } from 'ws';
 import { SystemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
 import { Updater } from '../src/engine/updater.js';
@@ -28,6 +33,8 @@ const send = (message: unknown): void => {
 export interface EngineReport {
   type: 'report';
   priceMs: number[];
+  /** The floor: a bare websocket frame from the server process to this one, ms. */
+  floorMs: number[];
   weightPerMin: number;
   /** Weight per minute per budget priority (`order` is the strategy's own order entry). */
   byPriority: Record<string, number>;
@@ -52,6 +59,13 @@ async function server(markets: number, seed: number): Promise<void> {
     const at = now();
     for (const e of events) if (e.execution === 'TRADE') send({ type: 'fill', id: e.order.id, at });
   });
+  // The floor: a bare websocket frame every ~100 ms to the engine process, timed like a fill.
+  const probe = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise((r) => probe.once('listening', r));
+  const probeTimer = setInterval(() => {
+    const text = JSON.stringify({ t: now() });
+    for (const c of probe.clients) c.send(text);
+  }, 97);
   let i = 0;
   // The strategy: every 2 s, a buy just under the touch on four symbols; most fill at the next
   // price step, when the venue's matching reaches them.
@@ -73,11 +87,14 @@ async function server(markets: number, seed: number): Promise<void> {
   process.on('message', (m: { type: string }) => {
     if (m.type !== 'stop') return;
     clearInterval(timer);
+    clearInterval(probeTimer);
+    probe.close();
     const cpu = process.cpuUsage(cpu0);
     send({ type: 'stopped', cpuSecPerMin: (cpu.user + cpu.system) / 1e6 / ((Date.now() - t0) / 60_000) });
     void srv.close().finally(() => process.exit(0));
   });
-  send({ type: 'ready', url: srv.url, watchList });
+  const address = probe.address() as { port: number };
+  send({ type: 'ready', url: srv.url, watchList, probeUrl: `ws://127.0.0.1:${address.port}` });
 }
 
 function seedLikeConfig(url: string, stream: 'on' | 'off', watchList: string[]): Record<string, unknown> {
@@ -105,21 +122,40 @@ function seedLikeConfig(url: string, stream: 'on' | 'off', watchList: string[]):
   };
 }
 
-async function engine(url: string, mode: 'stream' | 'poll', watchList: string[]): Promise<void> {
+async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', watchList: string[]): Promise<void> {
+  // A journal file, as in use: every fill and transition is synced to disk before it counts.
+  const dir = mkdtempSync(join(tmpdir(), 'misso-bench-'));
   const updater = await Updater.fromConfig(seedLikeConfig(url, mode === 'stream' ? 'on' : 'off', watchList), {
     env: { K: DEFAULT_SIM_API_KEY, S: DEFAULT_SIM_SECRET },
     clock: new SystemClock(),
     logger: silentLogger(),
-    storagePath: ':memory:',
+    storagePath: join(dir, 'journal.db'),
+    newJournal: true,
   });
   await updater.start();
   const session = updater.session as ManagedExchangeSession;
+  // When each order's final ORDER_TRADE_UPDATE reached the engine (ccxt has parsed the frame):
+  // splits a fill's latency into the way there (server, loopback, waking this process) and the
+  // engine's own part (ccxt's handling, the order book, the journal).
+  const arrivedAt = new Map<string, number>();
+  const target = session.instance as unknown as { handleMessage: (client: unknown, message: unknown) => unknown };
+  const handle = target.handleMessage;
+  target.handleMessage = (client: unknown, message: unknown) => {
+    const m = message as { e?: unknown; o?: { i?: unknown; X?: unknown } } | null;
+    if (m?.e === 'ORDER_TRADE_UPDATE' && m.o?.X === 'FILLED') arrivedAt.set(String(m.o.i), now());
+    return handle.call(target, client, message);
+  };
   const loop = monitorEventLoopDelay({ resolution: 5 });
   let measuring = false;
   let startedAt = 0;
   let cpu0 = process.cpuUsage();
   let start = session.stats();
   const priceMs: number[] = [];
+  const floorMs: number[] = [];
+  const probe = new WebSocket(probeUrl);
+  probe.on('message', (data) => {
+    if (measuring) floorMs.push(now() - (JSON.parse(String(data)) as { t: number }).t);
+  });
   const lastSeen = new Map<string, number>();
   updater.state.on('change', (change) => {
     if (!measuring || change.name !== 'last_price') return;
@@ -131,7 +167,9 @@ async function engine(url: string, mode: 'stream' | 'poll', watchList: string[])
     }
   });
   updater.orders.on('filled', (order) => {
-    if (measuring && order.id !== null) send({ type: 'filled', id: order.id, at: now() });
+    if (!measuring || order.id === null) return;
+    send({ type: 'filled', id: order.id, at: now(), arrivedAt: arrivedAt.get(order.id) });
+    arrivedAt.delete(order.id);
   });
   process.on('message', (m: { type: string; orders?: PlannedOrder[] }) => {
     if (m.type === 'orders') {
@@ -144,6 +182,7 @@ async function engine(url: string, mode: 'stream' | 'poll', watchList: string[])
       loop.enable();
     } else if (m.type === 'report') {
       loop.disable();
+      probe.close();
       const minutes = (Date.now() - startedAt) / 60_000;
       const end = session.stats();
       const perMin = (a: Record<string, number>, b: Record<string, number>): Record<string, number> =>
@@ -156,6 +195,7 @@ async function engine(url: string, mode: 'stream' | 'poll', watchList: string[])
       const report: EngineReport = {
         type: 'report',
         priceMs,
+        floorMs,
         weightPerMin: Object.values(byPriority).reduce((n, w) => n + w, 0),
         byPriority,
         byMethod: perMin(end.weights, start.weights),
@@ -168,14 +208,17 @@ async function engine(url: string, mode: 'stream' | 'poll', watchList: string[])
       };
       send(report);
       // ccxt.pro schedules listenKey keep-alives 20 minutes ahead; they would hold the process open.
-      void updater.stop().finally(() => process.exit(0));
+      void updater.stop().finally(() => {
+        rmSync(dir, { recursive: true, force: true });
+        process.exit(0);
+      });
     }
   });
   send({ type: 'ready' });
 }
 
-const [role, a, b, c] = process.argv.slice(2);
-const main = role === 'server' ? server(Number(a), Number(b)) : engine(a!, b as 'stream' | 'poll', (c ?? '').split(',').filter(Boolean));
+const [role, a, b, c, d] = process.argv.slice(2);
+const main = role === 'server' ? server(Number(a), Number(b)) : engine(a!, b!, c as 'stream' | 'poll', (d ?? '').split(',').filter(Boolean));
 main.catch((error: unknown) => {
   process.stderr.write(`streaming-child ${role} failed: ${String(error)}\n`);
   process.exit(1);

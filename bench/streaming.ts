@@ -35,6 +35,10 @@ interface ArmResult extends EngineReport {
   markets: number;
   watchList: number;
   fillMs: number[];
+  /** Venue fill → the final order update reached the engine (server, loopback, scheduling). */
+  wayMs: number[];
+  /** That arrival → the order manager's `filled` (the engine's own part). */
+  engineMs: number[];
   serverCpuSecPerMin: number;
 }
 
@@ -81,14 +85,24 @@ class Child {
 }
 
 /** A sim-server process and an engine process on it. */
-async function startArm(mode: 'stream' | 'poll', markets: number, seed: number): Promise<{ server: Child; engine: Child; watchList: string[]; fillMs: number[] }> {
+async function startArm(mode: 'stream' | 'poll', markets: number, seed: number): Promise<{ server: Child; engine: Child; watchList: string[]; fillMs: number[]; wayMs: number[]; engineMs: number[] }> {
   const server = new Child(['server', String(markets), String(seed)]);
-  const ready = await server.next<Message & { url: string; watchList: string[] }>('ready');
-  const engine = new Child(['engine', ready.url, mode, ready.watchList.join(',')]);
+  const ready = await server.next<Message & { url: string; probeUrl: string; watchList: string[] }>('ready');
+  const engine = new Child(['engine', ready.url, ready.probeUrl, mode, ready.watchList.join(',')]);
   await engine.next('ready');
   const fillMs: number[] = [];
+  const wayMs: number[] = [];
+  const engineMs: number[] = [];
   const fillAt = new Map<string, number>();
-  const filledAt = new Map<string, number>();
+  const filledAt = new Map<string, Message>();
+  const record = (fill: number, filled: Message): void => {
+    fillMs.push((filled['at'] as number) - fill);
+    const arrived = filled['arrivedAt'];
+    if (typeof arrived === 'number') {
+      wayMs.push(arrived - fill);
+      engineMs.push((filled['at'] as number) - arrived);
+    }
+  };
   server.on('orders', (m) => engine.send({ type: 'orders', orders: m['orders'] as PlannedOrder[] }));
   // The order's last venue fill to the engine's `filled`; the two arrive on separate channels.
   server.on('fill', (m) => {
@@ -96,18 +110,18 @@ async function startArm(mode: 'stream' | 'poll', markets: number, seed: number):
     fillAt.set(id, m['at'] as number);
     const done = filledAt.get(id);
     if (done !== undefined) {
-      fillMs.push(done - (m['at'] as number));
+      record(m['at'] as number, done);
       filledAt.delete(id);
     }
   });
   engine.on('filled', (m) => {
     const id = String(m['id']);
     const at = fillAt.get(id);
-    if (at === undefined) filledAt.set(id, m['at'] as number);
-    else fillMs.push((m['at'] as number) - at);
+    if (at === undefined) filledAt.set(id, m);
+    else record(at, m);
     fillAt.delete(id);
   });
-  return { server, engine, watchList: ready.watchList, fillMs };
+  return { server, engine, watchList: ready.watchList, fillMs, wayMs, engineMs };
 }
 
 async function finishArm(arm: Awaited<ReturnType<typeof startArm>>, mode: 'stream' | 'poll', markets: number): Promise<ArmResult> {
@@ -117,7 +131,7 @@ async function finishArm(arm: Awaited<ReturnType<typeof startArm>>, mode: 'strea
   const stopped = arm.server.next<Message & { cpuSecPerMin: number }>('stopped');
   arm.server.send({ type: 'stop' });
   const serverCpu = (await stopped).cpuSecPerMin;
-  return { ...report, mode, markets, watchList: arm.watchList.length, fillMs: arm.fillMs, serverCpuSecPerMin: serverCpu };
+  return { ...report, mode, markets, watchList: arm.watchList.length, fillMs: arm.fillMs, wayMs: arm.wayMs, engineMs: arm.engineMs, serverCpuSecPerMin: serverCpu };
 }
 
 async function runSize(markets: number, secs: number, warmupSecs: number): Promise<[ArmResult, ArmResult]> {
@@ -126,6 +140,8 @@ async function runSize(markets: number, secs: number, warmupSecs: number): Promi
   await sleep(warmupSecs * 1000);
   for (const arm of [stream, poll]) {
     arm.fillMs.length = 0;
+    arm.wayMs.length = 0;
+    arm.engineMs.length = 0;
     arm.engine.send({ type: 'measure' });
   }
   await sleep(secs * 1000);
@@ -147,8 +163,15 @@ async function main(): Promise<void> {
   const warmup = values.smoke ? 3 : Number(values.warmup ?? 70);
   const lines: string[] = [];
   lines.push(`Streaming vs polling, ${secs} s per arm measured after a ${warmup} s warm-up, seed periods (tickers 10 s, candles 60 s × 1000, account 30 s).`, '');
-  lines.push('| markets | watch list | mode | price p50 ms | price p99 ms | fill p50 ms | fill p99 ms | fills | seed config REST weight/min | order entry weight/min | engine loop delay p99 / max ms |');
-  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  lines.push('| markets | watch list | mode | price p50 ms | price p99 ms | fill p50 ms | fill p99 ms | fills | seed config REST weight/min | order entry weight/min |');
+  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const fillLines = [
+    'Where a streamed fill\'s time goes (ms, p50 / p99): venue fill → its order update reached the engine; that → the order manager\'s `filled`; a bare websocket frame between the same two processes (the floor); the engine\'s event-loop delay.',
+    '',
+    '| markets | fills | venue → engine | engine → state | loopback floor | engine loop delay p99 / max |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  const p5099 = (v: readonly number[]): string => `${fmt(pct(v, 50), 1)} / ${fmt(pct(v, 99), 1)}`;
   const ratios: string[] = [];
   const methods: string[] = [];
   const seedWeight = (r: ArmResult): number => r.weightPerMin - (r.byPriority['order'] ?? 0);
@@ -157,12 +180,15 @@ async function main(): Promise<void> {
     for (const r of [stream, poll]) {
       lines.push(
         `| ${r.markets} | ${r.watchList} | ${r.mode} | ${fmt(pct(r.priceMs, 50))} | ${fmt(pct(r.priceMs, 99))} | ${fmt(pct(r.fillMs, 50), 1)} | ` +
-          `${fmt(pct(r.fillMs, 99), 1)} | ${r.fillMs.length} | ${fmt(seedWeight(r), 1)} | ${fmt(r.byPriority['order'] ?? 0, 1)} | ` +
-          `${fmt(r.loopDelayP99Ms, 1)} / ${fmt(r.loopDelayMaxMs, 1)} |`,
+          `${fmt(pct(r.fillMs, 99), 1)} | ${r.fillMs.length} | ${fmt(seedWeight(r), 1)} | ${fmt(r.byPriority['order'] ?? 0, 1)} |`,
       );
       const parts = Object.entries(r.byMethod).sort((x, y) => y[1] - x[1]).map(([m, w]) => `${m} ${fmt(w, 1)}`);
       methods.push(`- ${r.markets} markets, ${r.mode}: ${parts.join(', ')}`);
     }
+    fillLines.push(
+      `| ${markets} | ${stream.engineMs.length} | ${p5099(stream.wayMs)} | ${p5099(stream.engineMs)} | ${p5099(stream.floorMs)} | ` +
+        `${fmt(stream.loopDelayP99Ms, 1)} / ${fmt(stream.loopDelayMaxMs, 1)} |`,
+    );
     ratios.push(
       `- ${markets} markets: streaming's REST weight for the seed's config is ${fmt((100 * seedWeight(stream)) / seedWeight(poll), 1)} % of polling's ` +
         `(${fmt((100 * stream.weightPerMin) / poll.weightPerMin, 1)} % with the order entry); price p50 ${fmt(pct(poll.priceMs, 50) / pct(stream.priceMs, 50), 1)}× faster, ` +
@@ -170,7 +196,7 @@ async function main(): Promise<void> {
     );
     if (values.smoke && ![stream.weightPerMin, poll.weightPerMin].every(Number.isFinite)) throw new Error('non-finite weight');
   }
-  lines.push('', ...ratios, '', 'REST weight per minute by method:', '', ...methods, '');
+  lines.push('', ...ratios, '', ...fillLines, '', 'REST weight per minute by method:', '', ...methods, '');
   if (values.resources) {
     lines.push('| markets (streaming) | engine RSS MB | engine heap MB | engine CPU s per minute | sim-server CPU s per minute |', '| --- | --- | --- | --- | --- |');
     for (const markets of [40, 500, 2000]) {
