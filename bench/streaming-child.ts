@@ -26,7 +26,7 @@ import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer } from '../src/
 const STEP_MS = 10_000;
 const now = (): number => performance.timeOrigin + performance.now();
 const send = (message: unknown): void => {
-  process.send?.(message);
+  if (process.connected) process.send?.(message);
 };
 
 /** What an engine reports at the end of its window. */

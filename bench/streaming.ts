@@ -53,7 +53,7 @@ type Message = { type: string } & Record<string, unknown>;
 /** A child process of the bench and the messages it sends. */
 class Child {
   readonly proc: ChildProcess;
-  readonly #waiting = new Map<string, (m: Message) => void>();
+  readonly #waiting = new Map<string, { resolve: (m: Message) => void; reject: (e: Error) => void }>();
   readonly #handlers = new Map<string, (m: Message) => void>();
 
   constructor(args: string[]) {
@@ -62,16 +62,22 @@ class Child {
       const waiter = this.#waiting.get(m.type);
       if (waiter) {
         this.#waiting.delete(m.type);
-        waiter(m);
+        waiter.resolve(m);
       }
       this.#handlers.get(m.type)?.(m);
+    });
+    // 'exit' can come before the last messages are read from the channel: give them a moment.
+    this.proc.on('exit', (code) => {
+      setTimeout(() => {
+        for (const [type, waiter] of this.#waiting) waiter.reject(new Error(`child exited (${code}) before '${type}'`));
+        this.#waiting.clear();
+      }, 2_000);
     });
   }
 
   next<T extends Message>(type: string): Promise<T> {
-    return new Promise((resolveNext, reject) => {
-      this.#waiting.set(type, resolveNext as (m: Message) => void);
-      this.proc.once('exit', (code) => reject(new Error(`child exited (${code}) before '${type}'`)));
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(type, { resolve: resolve as (m: Message) => void, reject });
     });
   }
 
@@ -80,7 +86,7 @@ class Child {
   }
 
   send(message: Message): void {
-    this.proc.send(message);
+    if (this.proc.connected) this.proc.send(message);
   }
 }
 
