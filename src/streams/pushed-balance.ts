@@ -1,7 +1,7 @@
 import type { Balances, Position } from 'ccxt';
 import { WS_SOURCE, type StreamContext } from './stream-context.js';
 
-/** What a balance push could set: both figures, the equity from a wallet-only push, or nothing. */
+/** What a balance push set: both figures exactly, the equity only (the margin in use may have moved), or nothing. */
 export type PushedBalanceResult = 'complete' | 'wallet' | 'none';
 
 /**
@@ -13,7 +13,8 @@ export type PushedBalanceResult = 'complete' | 'wallet' | 'none';
  *   and leaves `free` empty), with the unrealised PnL of the positions the event touched. The
  *   equity is the wallet plus the unrealised PnL of every position: the pushed ones from the
  *   push, the others as the positions state holds them. The margin in use is not in the push, so
- *   it is carried over (free = equity − the margin the last reading showed) until REST reads it.
+ *   it is carried over (free = equity − the margin the last reading showed): exact for a push
+ *   that touched no position (a funding fee, a transfer), else until REST reads it.
  * - Without what that needs (a positions state with each position's PnL, a previous reading),
  *   nothing is applied.
  */
@@ -45,7 +46,10 @@ export function applyPushedBalance(ctx: StreamContext, currency: string, b: Bala
   const equity = wallet + unrealized;
   ctx.state.set('total_capital', equity, WS_SOURCE);
   ctx.state.set('free_capital', equity - (lastTotal - lastFree), WS_SOURCE);
-  return 'wallet';
+  // A funding fee or a transfer moves the wallet and no position: the margin in use is unchanged,
+  // so both figures are exact. After an order's fill the margin moved, which the push does not say.
+  const reason = (b.info as { a?: { m?: unknown } } | null | undefined)?.a?.m;
+  return pushed.size === 0 && reason !== 'ORDER' ? 'complete' : 'wallet';
 }
 
 /** `{market id: unrealised PnL}` of the positions in a Binance `ACCOUNT_UPDATE` (`a.P[].s`, `up`). */

@@ -129,6 +129,32 @@ describe('engine streaming against sim-server', () => {
     expect(u.state.get<number>('free_capital')).toBeCloseTo(srv.venue.balance().free, 0);
   });
 
+  it('a funding fee (wallet-only ACCOUNT_UPDATE, no position) moves equity and free margin from the push alone', async () => {
+    server = await startSimServer({ port: 0, seed: 35, wsPushMs: 100 });
+    updater = await streamingUpdater(server, {
+      t_execute_orders: {},
+      t_update_open_orders: { freq: 120 },
+      t_update_balance: { freq: 1 },
+      t_get_open_positions: { freq: 120 },
+    });
+    const u = updater;
+    const srv = server;
+    await until(() => u.streamStats().length === 4 && u.streamStats().every((s) => s.fresh), 5_000, 'streams fresh');
+    await until(() => typeof u.state.get('free_capital') === 'number', 5_000, 'a first balance');
+    const before = { total: u.state.get<number>('total_capital'), free: u.state.get<number>('free_capital') };
+    const accountReads = (): number =>
+      Object.entries(srv.counters.snapshot().requests).filter(([k]) => /\/account$/.test(k)).reduce((n, [, c]) => n + c, 0);
+    const reads = accountReads();
+    srv.venue.adjustWallet(-1.25, 'FUNDING_FEE');
+    await until(() => u.state.get<number>('total_capital') !== before.total, 5_000, 'the pushed funding fee');
+    expect(u.state.get<number>('total_capital')).toBeCloseTo(before.total - 1.25, 6);
+    expect(u.state.get<number>('free_capital')).toBeCloseTo(before.free - 1.25, 6);
+    expect(u.state.meta('free_capital')?.source).toBe('ws');
+    // Nothing was left for REST: three more freq ticks read nothing (the reconcile period is 300 s).
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(accountReads()).toBe(reads);
+  });
+
   it('a connected but silent stream is caught by the watchdog, resubscribed, and recovers', async () => {
     server = await startSimServer({ port: 0, seed: 32, wsPushMs: 100 });
     updater = await streamingUpdater(server, { t_update_tickers: { freq: 120, stall_after_secs: 1 } });
