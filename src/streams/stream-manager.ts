@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.js';
 import type { TaskConfig } from '../config/types.js';
 import type { StateStore } from '../state/state-store.js';
 import type { OrderManager } from '../orders/manager.js';
+import { outAttr } from '../tasks/attr.js';
 import { accountPushStream, forgetListenKey, isPrivateClient, ordersStream } from './account-streams.js';
 import { dropClients, hasOpenClient } from './ccxt-clients.js';
 import { candlesStream, candleWindows, tickersStream } from './market-streams.js';
@@ -12,7 +13,6 @@ import { tradesStream } from './trades-stream.js';
 import { registerStreamCache, StreamCache } from './stream-cache.js';
 import { WS_SOURCE, type StreamContext } from './stream-context.js';
 import { StreamLoop, type StreamSpec, type StreamStats } from './stream-loop.js';
-import { outAttr } from '../tasks/attr.js';
 
 /** Options of {@link StreamManager.create}. */
 export interface StreamManagerOptions {
@@ -179,8 +179,8 @@ export class StreamManager {
 
   /**
    * Whether a task's REST pass can be skipped now: every stream feeding it is healthy, its
-   * last REST pass is more recent than its reconcile period, and no push asked for a read. A skipped pass vouches for the
-   * task's attributes (their meta source becomes `ws`).
+   * last REST pass is more recent than its reconcile period, and no push asked for a read. A
+   * skipped pass vouches for the task's attributes (their meta source becomes `ws`).
    */
   skipRest(task: TaskConfig, feeds: readonly string[]): boolean {
     const loops = this.#byTask.get(task.name);
