@@ -52,7 +52,7 @@ export function tradesStream(ctx: StreamContext, closedTradesAttr: string | unde
     watch: (ex: Exchange) => ex.watchMyTrades(),
     apply: (trades) => {
       for (const raw of trades) {
-        const trade = raw as unknown as CcxtTradeLike;
+        const trade = withRealizedPnl(raw as unknown as CcxtTradeLike);
         if (ctx.orders.applyFill(trade) === 'unmatched') hold(trade);
       }
       touch();
@@ -67,4 +67,14 @@ export function tradesStream(ctx: StreamContext, closedTradesAttr: string | unde
     readyWithoutData: true,
     onError: (ex) => forgetListenKey(ex),
   };
+}
+
+/**
+ * Binance's user stream names a fill's realised PnL `rp` where its REST trades say
+ * `realizedPnl` (what the fill store reads): the same figure, under the REST name.
+ */
+function withRealizedPnl(trade: CcxtTradeLike): CcxtTradeLike {
+  const info = trade.info as Record<string, unknown> | null | undefined;
+  if (!info || typeof info !== 'object' || info['realizedPnl'] !== undefined || info['rp'] === undefined) return trade;
+  return { ...trade, info: { ...info, realizedPnl: info['rp'] } };
 }
