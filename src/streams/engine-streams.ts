@@ -2,6 +2,7 @@ import type { Exchange } from 'ccxt';
 import type { MissoConfig } from '../config/types.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { NotifyLevel } from '../core/notify-level.js';
 import type { StateStore } from '../state/state-store.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { OrderManager } from '../orders/manager.js';
@@ -15,7 +16,7 @@ export interface EngineStreamParts {
   orders: OrderManager;
   clock: Clock;
   logger: Logger;
-  notify: (text: string, level: 'info' | 'warn', key?: string) => void;
+  notify: (text: string, level: NotifyLevel, key?: string) => void;
   runTask: (name: string) => Promise<void>;
 }
 

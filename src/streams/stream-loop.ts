@@ -3,6 +3,7 @@ import { Backoff } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { NotifyLevel } from '../core/notify-level.js';
 
 /** Where a stream is: dialling, delivering, silent past its limit, or failed and backing off. */
 export type StreamPhase = 'connecting' | 'up' | 'stalled' | 'down';
@@ -56,7 +57,7 @@ export interface StreamLoopDeps {
   logger: Logger;
   /** The exchange instance to watch on now (it changes when the session is rebuilt). */
   exchange: () => Exchange;
-  notify: (text: string, level: 'info' | 'warn') => void;
+  notify: (text: string, level: NotifyLevel) => void;
   /** Called when the loop tears a stalled stream down, before it resubscribes. */
   teardown: (exchange: Exchange, spec: StreamSpec<unknown>) => Promise<void>;
   /** Whether the stream's connection is open (for streams that are ready without data). */

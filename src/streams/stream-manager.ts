@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { UserError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { TaskConfig } from '../config/types.js';
+import type { NotifyLevel } from '../core/notify-level.js';
 import type { StateStore } from '../state/state-store.js';
 import type { OrderManager } from '../orders/manager.js';
 import { outAttr } from '../tasks/attr.js';
@@ -28,7 +29,7 @@ export interface StreamManagerOptions {
   orders: OrderManager;
   clock: Clock;
   logger: Logger;
-  notify: (text: string, level: 'info' | 'warn', key?: string) => void;
+  notify: (text: string, level: NotifyLevel, key?: string) => void;
   /** Runs one REST pass of the named task now. */
   runTask: (name: string) => Promise<void>;
 }
