@@ -28,13 +28,14 @@ function actionScenario(action: Action): Scenario {
       const batchSize = mode.smoke ? 5 : 200;
       let files = 0;
       const raw = new RawArm(action, clock, batchSize);
-      const managed = new ManagedArm(`orders.${action}`, action, clock, batchSize, () => join(tmp.dir, `journal-${files++}.db`));
-      const inMemory = new ManagedArm('same, journal :memory:', action, clock, batchSize, () => ':memory:');
+      const commitsPerAction: number[] = [];
+      const managed = new ManagedArm(`orders.${action}`, action, clock, batchSize, () => join(tmp.dir, `journal-${files++}.db`), commitsPerAction);
+      const inMemory = new ManagedArm('same, journal :memory:', action, clock, batchSize, () => ':memory:', commitsPerAction);
       return {
         baseline: raw,
         subjects: [managed, inMemory],
         notes: () => [`${batchSize} ${action}s per batch, one at a time, each batch on a fresh venue; journal files on ${fileSystemType(tmp.dir)}; ` +
-            `${action === 'cancel' ? 3 : 4} journal commits per ${action}`],
+            `${Math.max(...commitsPerAction)} journal commits per ${action} (counted)`],
         async close() {
           await managed.teardown();
           await inMemory.teardown();
@@ -115,10 +116,13 @@ class ManagedArm implements Arm {
   readonly #action: Action;
   readonly #clock: Clock;
   readonly #journalPath: () => string;
+  readonly #commitsPerAction: number[];
   #rig: Rig | undefined;
+  #commitsBefore = 0;
 
-  constructor(label: string, action: Action, clock: Clock, batchSize: number, journalPath: () => string) {
+  constructor(label: string, action: Action, clock: Clock, batchSize: number, journalPath: () => string, commitsPerAction: number[]) {
     this.#action = action;
+    this.#commitsPerAction = commitsPerAction;
     this.label = label;
     this.#clock = clock;
     this.fixedOps = batchSize;
@@ -141,6 +145,7 @@ class ManagedArm implements Arm {
     await manager.settled();
     ensure(orders.every((o) => o.status === 'open'), 'the orders to act on did not all open');
     this.#rig = { sim, session, journal, manager, stop, run, orders };
+    this.#commitsBefore = journal.commits;
   }
 
   async run(n: number): Promise<void> {
@@ -166,6 +171,7 @@ class ManagedArm implements Arm {
     });
     ensure(agree.length === n, `${agree.length} of ${n} orders agree with the exchange after the ${this.#action}s`);
     ensure(journal.actions.all().filter((a) => a.status === 'done').length === n, 'not every action is journaled done');
+    this.#commitsPerAction.push((journal.commits - this.#commitsBefore) / n);
   }
 
   async teardown(): Promise<void> {

@@ -59,7 +59,7 @@ export const orderExecutorScenario: Scenario = {
       subjects: [onDisk, inMemory],
       notes: () => [
         `${batchSize} orders per batch, each batch on a fresh venue; journal files on ${fileSystemType(tmp.dir)}; ` +
-          `${Math.max(...eventsPerOrder)} journal history lines (one committed transaction each) per order`,
+          `${Math.max(...eventsPerOrder)} journal commits per order (counted)`,
       ],
       async close() {
         await onDisk.teardown();
@@ -148,7 +148,7 @@ class ManagerArm implements Arm {
     );
     ensure(manager.stats().sent === n && manager.queue.size === 0, `executor sent ${manager.stats().sent} of ${n}`);
     ensure(journal.counts().open === n, `journal holds ${journal.counts().open ?? 0} open orders, not ${n}`);
-    this.#eventsPerOrder.push(journal.events().length / n);
+    this.#eventsPerOrder.push(journal.commits / n);
   }
 
   /** Stops the executor and closes the manager, session and journal of the last batch. */

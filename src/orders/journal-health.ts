@@ -10,6 +10,7 @@ export class JournalHealth {
   #problem: string | null = null;
   /** Writes under way: one inside another is part of it and reports nothing of its own. */
   #depth = 0;
+  #commits = 0;
   readonly #listeners = new Set<(problem: string | null) => void>();
 
   constructor(path: string) {
@@ -19,6 +20,11 @@ export class JournalHealth {
   /** Why the last write failed, or null while writes succeed. */
   get problem(): string | null {
     return this.#problem;
+  }
+
+  /** Outermost writes that succeeded: the transactions committed since the journal opened. */
+  get commits(): number {
+    return this.#commits;
   }
 
   /** Calls `listener` with the problem when writes start failing and with null when they work again. */
@@ -45,7 +51,10 @@ export class JournalHealth {
     } finally {
       this.#depth -= 1;
     }
-    if (this.#depth === 0) this.#set(null);
+    if (this.#depth === 0) {
+      this.#commits += 1;
+      this.#set(null);
+    }
     return result;
   }
 

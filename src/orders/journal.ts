@@ -225,6 +225,11 @@ export class OrderJournal {
     this.#health.write(() => this.#save(order, kind, from, detail));
   }
 
+  /** Write transactions committed since the journal opened (each one is a synced write). */
+  get commits(): number {
+    return this.#health.commits;
+  }
+
   /** Why the last write failed (full disk, read-only, I/O), or null while writes succeed. */
   get problem(): string | null {
     return this.#health.problem;
