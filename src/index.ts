@@ -7,6 +7,11 @@
 export { Updater, type UpdaterOptions, type UpdaterSnapshot, type UpdaterPhase, type UpdaterEvents } from './engine/updater.js';
 export type { StateStore, AttributeMeta, StateChange } from './state/state-store.js';
 export type { TaskKind, TaskRuntime, TaskMode, EngineControl } from './tasks/contract.js';
+export type { BoundSubtask } from './tasks/subtask.js';
+export type { TaskOptionType } from './config/context.js';
+export type { RegisteredTaskOptions } from './engine/task-kinds.js';
+export type { StreamStats, StreamPhase } from './streams/stream-loop.js';
+export type { Redactor } from './core/redact.js';
 export type { TaskStatus, TaskHealth } from './core/task-status.js';
 export { SystemClock, type Clock } from './core/clock.js';
 export { UserError, StoppedError, StartupError } from './core/errors.js';
@@ -23,14 +28,19 @@ export type {
   StorageConfig,
   LoggingConfig,
   NotifyConfig,
+  TelegramConfig,
   HttpConfig,
+  SourcePos,
 } from './config/types.js';
-export { Order, type OrderData, type OrderSide, type OrderType, type OrderFee } from './orders/order.js';
+export { Order, type OrderData, type OrderSide, type OrderType, type OrderFee, type CcxtOrderLike, type UpdateResult } from './orders/order.js';
 export { IntentError, type OrderIntent } from './orders/intent.js';
 export { StorageWriteError, type StorageProblem } from './storage/storage-error.js';
 export type { OrderStatus } from './orders/transitions.js';
 export type { OrderManager, OrderStats, StopReport } from './orders/manager.js';
 export type { CancelResult, CancelOutcome } from './orders/cancel.js';
+export type { CancelAllFilter } from './orders/cancel-filter.js';
+export type { CancelReport } from './orders/cancel-all.js';
+export type { ReconcileReport } from './orders/reconcile.js';
 export { AmendError, type AmendChanges, type AmendResult, type AmendMethod } from './orders/amend.js';
 export { OrderRefError } from './orders/order-ref.js';
 export type { Fill } from './orders/fill-store.js';

@@ -52,7 +52,7 @@ export interface StatusServer {
   readonly controlToken: string;
   /** The dashboard's address to print; with a made-up token it carries it in the fragment (`#token=`). */
   readonly dashboardUrl: string;
-  /** Where the operator surface (interactor, order latencies) records its metrics. */
+  /** Where the operator surface (interactor, order latencies) records its metrics. @internal */
   readonly operatorMetrics: OperatorMetrics;
   /** Ends the event streams and stops listening. Repeat calls return the same promise. */
   close(): Promise<void>;

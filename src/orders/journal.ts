@@ -55,9 +55,9 @@ export class OrderJournal {
   readonly prefix: string;
   /** A tag fixed when the journal file was created, part of every client id. */
   readonly tag: string;
-  /** Journaled cancels and amends (same file). */
+  /** Journaled cancels and amends (same file). @internal */
   readonly actions: ActionStore;
-  /** Fills of our orders, one row per trade id (same file). */
+  /** Fills of our orders, one row per trade id (same file). @internal */
   readonly fills: FillStore;
   readonly #insert: (order: Order, kind: string, detail: unknown) => void;
   readonly #save: (order: Order, kind: string, from: OrderStatus | null, detail: unknown) => void;
@@ -144,7 +144,7 @@ export class OrderJournal {
     });
   }
 
-  /** Opens the journal, locking the file against other processes and migrating its schema. */
+  /** Opens the journal, locking the file against other processes and migrating its schema. @internal */
   static open(options: JournalOptions): OrderJournal {
     const opened = openDatabase({
       path: options.path ?? './misso.db',

@@ -83,6 +83,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
   #started: Promise<ReconcileReport> | null = null;
   #stopping: Promise<StopReport> | null = null;
 
+  /** @internal the updater builds it */
   constructor(options: OrderManagerOptions) {
     super();
     const logger = options.logger ?? silentLogger();

@@ -23,6 +23,7 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
   /**
    * @param prepare - validates an entry and fits it to the market (`prepareIntent` on the
    * session's exchange). @defaultValue `parseIntent` alone, nothing rejected
+   * @internal
    */
   constructor(journal: OrderJournal, prepare: (entry: unknown) => FittedIntent = (entry) => ({ intent: parseIntent(entry), rejected: null })) {
     super();
@@ -53,7 +54,7 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
     return order;
   }
 
-  /** Where `['cancel', id]` and `['amend', id, size, price]` entries go (set by the manager). */
+  /** Where `['cancel', id]` and `['amend', id, size, price]` entries go (set by the manager). @internal */
   handleActions(handler: QueueActionHandler): void {
     this.#onAction = handler;
   }

@@ -32,6 +32,9 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     // Cancel, amend, fills and risk (issue 11).
     'AmendChanges', 'AmendError', 'AmendMethod', 'AmendResult', 'ApplyFillResult', 'CancelOutcome', 'CancelResult',
     'CcxtTradeLike', 'ClosedTrade', 'Fill', 'OrderRefError', 'RiskConfig',
+    // Types the public signatures above use (issue 9 review): every one is nameable.
+    'BoundSubtask', 'CancelAllFilter', 'CancelReport', 'CcxtOrderLike', 'ReconcileReport', 'Redactor',
+    'RegisteredTaskOptions', 'SourcePos', 'StreamPhase', 'StreamStats', 'TaskOptionType', 'TelegramConfig', 'UpdateResult',
   ],
   './sim': [
     'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimErrorCode',
@@ -42,6 +45,8 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     'AttributeStatus', 'BudgetStatus', 'DashboardOptions', 'ExchangeStatus', 'OrderCounts', 'Phase', 'StatusEvent',
     'StatusEventType', 'StatusServer', 'StatusServerOptions', 'StatusSnapshot', 'StatusSource', 'TaskState',
     'TaskStatus', 'renderDashboard', 'startStatusServer',
+    'CancelFilter', 'CancelOutcomeView', 'CapitalPoint', 'OperatorSource', 'OrderChanges', 'OrderListKind', 'OrderView',
+    'PositionView', 'ReadinessFlags', 'StreamStatus',
   ],
   './testing': ['VirtualClock', 'silentLogger'],
 };
@@ -98,4 +103,71 @@ describe('the public export list', () => {
       expect({ entry, names: Object.keys(mod).sort() }).toEqual({ entry, names: [...RUNTIME_EXPORTS[entry]!].sort() });
     }
   });
+});
+
+/**
+ * The types declared in src/ that a public export's signature uses, followed through members,
+ * parameters and results (not bodies, private or `@internal` members, which the build strips),
+ * with the export that reaches each.
+ */
+function typesReachedFrom(entries: string[], roots?: string[]): Map<ts.Symbol, string> {
+  const files = entries.map((e) => join(ROOT, ENTRIES[e]!));
+  const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined })!;
+  const program = ts.createProgram(files, { ...config.options, noEmit: true });
+  const checker = program.getTypeChecker();
+  const real = (s: ts.Symbol): ts.Symbol => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s);
+  const reached = new Map<ts.Symbol, string>();
+  const queue = files
+    .flatMap((f) => checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(f)!)!))
+    .filter((s) => roots === undefined || roots.includes(s.name))
+    .map(real);
+  for (const s of queue) reached.set(s, s.name);
+  const hidden = (n: ts.Node): boolean => {
+    const text = n.getSourceFile().text;
+    const internal = (ts.getLeadingCommentRanges(text, n.getFullStart()) ?? []).some((c) => text.slice(c.pos, c.end).includes('@internal'));
+    const modifiers = ts.canHaveModifiers(n) ? (ts.getModifiers(n) ?? []) : [];
+    return internal || modifiers.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword) || ('name' in n && n.name !== undefined && ts.isPrivateIdentifier(n.name as ts.Node));
+  };
+  const visit = (node: ts.Node, from: string): void => {
+    if (hidden(node) || ts.isBlock(node)) return;
+    if ((ts.isPropertyDeclaration(node) || ts.isVariableDeclaration(node) || ts.isParameter(node)) && !node.type) return;
+    const target = ts.isTypeReferenceNode(node) ? node.typeName : ts.isTypeQueryNode(node) ? node.exprName : ts.isExpressionWithTypeArguments(node) ? node.expression : null;
+    const found = target && checker.getSymbolAtLocation(target);
+    if (found) {
+      const s = real(found);
+      const decl = s.declarations?.[0];
+      if (decl && !ts.isTypeParameterDeclaration(decl) && decl.getSourceFile().fileName.startsWith(join(ROOT, 'src')) && !reached.has(s)) {
+        reached.set(s, from);
+        queue.push(s);
+      }
+    }
+    if (ts.isPropertyDeclaration(node) || ts.isVariableDeclaration(node)) visit(node.type!, from);
+    else ts.forEachChild(node, (c) => visit(c, from));
+  };
+  while (queue.length > 0) {
+    const s = queue.pop()!;
+    for (const d of s.declarations ?? []) {
+      if (d.getSourceFile().isDeclarationFile) continue;
+      if (ts.isClassDeclaration(d)) {
+        for (const h of d.heritageClauses ?? []) visit(h, s.name);
+        for (const m of d.members) visit(m, `${s.name}.${m.name?.getText() ?? 'constructor'}`);
+      } else visit(d, s.name);
+    }
+  }
+  return reached;
+}
+
+describe('the published signatures', () => {
+  it('use only types a caller can name: every src type they reach is exported by an entry', () => {
+    const entries = ['.', './http', './testing'];
+    const exported = new Set(entries.flatMap((e) => exportedNames(join(ROOT, ENTRIES[e]!))));
+    // The walk reaches types through members, parameters and results: from the Updater alone it
+    // finds the status snapshot's readiness flags and the filter of `orders.cancelAll`.
+    const fromUpdater = new Map([...typesReachedFrom(['.'], ['Updater'])].map(([s, from]) => [s.name, from]));
+    expect(fromUpdater.get('ReadinessFlags')).toBe('StatusSnapshot');
+    expect(fromUpdater.get('CancelAllFilter')).toBe('OrderManager.cancelAll');
+    const reached = typesReachedFrom(entries);
+    const unnamed = [...reached].filter(([s]) => !exported.has(s.name)).map(([s, from]) => `${s.name} (used by ${from})`);
+    expect(unnamed).toEqual([]);
+  }, 60_000);
 });
