@@ -5,11 +5,6 @@ import { isIP } from 'node:net';
 export const NON_LOOPBACK_WARNING =
   'listening beyond loopback: anyone who can reach this address can trade on the simulated account and switch faults (the admin routes have no auth)';
 
-/** True for addresses only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
-}
 
 /**
  * Why an admin request is refused, or null. A browser page on another origin may send a "simple"

@@ -214,7 +214,7 @@ export function formatTrade(m: SimMarket, f: SimFill): Record<string, unknown> {
 }
 
 /** Binance order ids are JSON numbers; ids that are not safe integers go out as strings. */
-function orderIdJson(id: string): number | string {
+export function orderIdJson(id: string): number | string {
   const n = Number(id);
   return Number.isSafeInteger(n) && String(n) === id ? n : id;
 }

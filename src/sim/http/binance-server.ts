@@ -52,7 +52,8 @@ import { silentLogger, type Logger } from '../../core/logger.js';
 import { universeOf } from '../universe.js';
 import { SimVenue } from '../venue.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, verifyApiKey, verifySignedRequest } from './binance-auth.js';
-import { adminRefusal, isLoopbackHost, NON_LOOPBACK_WARNING } from './admin-guard.js';
+import { isLoopbackHost } from '../../config/http-exposure.js';
+import { adminRefusal, NON_LOOPBACK_WARNING } from './admin-guard.js';
 import { adminSpec, adminWallet } from './admin-bodies.js';
 import { BinanceApiError, BINANCE_ERRORS } from './binance-error.js';
 import { createAlgoRoutes } from './binance-algo-routes.js';
@@ -67,7 +68,8 @@ import { ListenKeys, LISTEN_KEY_VALIDITY_MS } from './ws/listen-keys.js';
 
 export { describeFaultSyntax } from './fault-spec.js';
 export { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET } from './binance-auth.js';
-export { isLoopbackHost, NON_LOOPBACK_WARNING } from './admin-guard.js';
+export { isLoopbackHost } from '../../config/http-exposure.js';
+export { NON_LOOPBACK_WARNING } from './admin-guard.js';
 
 /** The port `misso sim-server` listens on unless told otherwise. */
 export const DEFAULT_SIM_PORT = 8555;

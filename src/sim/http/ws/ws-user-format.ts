@@ -1,4 +1,4 @@
-import { dec, decimalsOf } from '../binance-format.js';
+import { dec, decimalsOf, orderIdJson } from '../binance-format.js';
 import type { SimOrderEvent } from '../../venue-feed.js';
 import type { SimBalance, SimMarket, SimOrder, SimPosition } from '../../venue-types.js';
 
@@ -14,11 +14,6 @@ function orderStatus(o: SimOrder, execution: SimOrderEvent['execution']): string
   if (execution === 'EXPIRED') return 'EXPIRED';
   if (o.remaining <= 0 && o.filled > 0) return 'FILLED';
   return o.filled > 0 ? 'PARTIALLY_FILLED' : 'NEW';
-}
-
-function orderIdJson(id: string): number | string {
-  const n = Number(id);
-  return Number.isSafeInteger(n) && String(n) === id ? n : id;
 }
 
 /** One `ORDER_TRADE_UPDATE` for one order change. */
