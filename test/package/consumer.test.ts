@@ -128,6 +128,10 @@ describe('a project that installed the tarball', () => {
       'price ok',
       'resting open',
       'crossing closed, filled 0.01',
+      'amended true by edit, price new',
+      'cancel canceled, status canceled, replacedBy null',
+      'late amend false: order already canceled; event amend:refused: order already canceled',
+      'mistakes: OrderRefError AmendError',
       'status running, dashboard 200, assets 200 200',
       'stopped: stopped',
     ]);
@@ -140,6 +144,14 @@ describe('a project that installed the tarball', () => {
     const result = spawnSync(process.execPath, [tsc, '-p', join(project, 'tsconfig.json')], { cwd: project, encoding: 'utf8' });
     expect({ code: result.status, out: result.stdout }).toEqual({ code: 0, out: '' });
   }, 120_000);
+
+  it('runs `npx misso run --for` on the bundled example and stops it with exit 0', async () => {
+    const r = spawnSync('npx', ['--no-install', 'misso', 'run', '--for', '2', '--http-port', '0'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+    expect({ code: r.status, stack: /\n\s+at /.test(r.stderr) }).toEqual({ code: 0, stack: false });
+    expect(r.stdout).toMatch(/status: running tasks \d+\/12 up/);
+    expect(r.stdout).toMatch(/status: stopped tasks \d+\/12 up, watch list 9 items/);
+    expect(r.stderr).toContain('"msg":"updater stopped"');
+  }, 60_000);
 
   it('runs `npx misso check`, loading the project’s own TypeScript helper', async () => {
     const ok = spawnSync('npx', ['--no-install', 'misso', 'check', 'config.yaml'], { cwd: project, encoding: 'utf8' });

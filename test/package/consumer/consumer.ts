@@ -1,14 +1,19 @@
 // A TypeScript strategy under strict settings: it must compile against the published types
 // alone. The @ts-expect-error lines fail the compile if a type silently became `any`.
 import {
+  AmendError,
   ConfigError,
   IntentError,
+  OrderRefError,
   StartupError,
   StoppedError,
   StorageWriteError,
   SystemClock,
   Updater,
   UserError,
+  type AmendResult,
+  type CancelAllFilter,
+  type CancelResult,
   type Clock,
   type Logger,
   type MissoConfig,
@@ -19,7 +24,7 @@ import {
   type UpdaterOptions,
 } from 'misso';
 import { createSimExchange, startSimServer, type SimServer } from 'misso/sim';
-import { startStatusServer, type StatusSnapshot, type StatusServer } from 'misso/http';
+import { startStatusServer, type ReadinessFlags, type StatusSnapshot, type StatusServer } from 'misso/http';
 import { silentLogger, VirtualClock } from 'misso/testing';
 
 const notifier: Notifier = { notify: () => undefined, close: async () => undefined };
@@ -38,6 +43,21 @@ export async function run(): Promise<string[]> {
     void [status, delta];
   });
   updater.on('listening', (url: string) => void url);
+  updater.orders.on('order', (order: Order, change) => {
+    // A refusal's reason, typed: the event's `reason` is an optional string.
+    const reason: string | undefined = change.reason;
+    // @ts-expect-error the reason is a string, not a number
+    const wrong: number | undefined = change.reason;
+    void [order, reason, wrong];
+  });
+  const filter: CancelAllFilter = { symbol: 'BTC/USD:USD', side: 'buy' };
+  const cancelled: CancelResult[] = await updater.orders.cancelAll(filter);
+  const replacedBy: (string | null)[] = cancelled.map((r) => r.replacedBy);
+  const amended: AmendResult = await updater.orders.amend('x', { price: 1 }).catch((e: unknown) => {
+    if (e instanceof OrderRefError || e instanceof AmendError) throw e;
+    throw new Error('unexpected');
+  });
+  const method: 'edit' | 'replace' | 'local' | 'none' = amended.method;
   // @ts-expect-error an event the order manager does not emit
   updater.orders.on('no-such-event', () => undefined);
   // @ts-expect-error the phase is a string union
@@ -51,7 +71,9 @@ export async function run(): Promise<string[]> {
   const server: SimServer = await startSimServer({ port: 0 });
   const status: StatusServer = await startStatusServer({ source: updater.statusSource(), port: 0 });
   const snapshot: StatusSnapshot = updater.snapshotStatus();
-  const errors = [ConfigError, IntentError, StartupError, StoppedError, StorageWriteError, UserError].map((E) => E.name);
+  const readiness: ReadinessFlags = snapshot.readiness;
+  const ready: boolean = readiness.exchange && readiness.journal;
+  const errors = [AmendError, ConfigError, IntentError, OrderRefError, StartupError, StoppedError, StorageWriteError, UserError].map((E) => E.name);
   await Promise.all([server.close(), status.close(), sim.close()]);
-  return [config.exchange.id, String(phase), snapshot.phase, ...errors];
+  return [config.exchange.id, String(phase), snapshot.phase, String(ready), method, ...replacedBy.map(String), ...errors];
 }

@@ -16,7 +16,11 @@ const updater = await Updater.fromConfig({
 
 const seen = [];
 // Subscribed before start(): the start's reconciliation events would arrive here too.
-updater.orders.on('order', (order) => seen.push(`${order.clientOrderId}:${order.status}`));
+const reasons = [];
+updater.orders.on('order', (order, change) => {
+  seen.push(`${order.clientOrderId}:${order.status}`);
+  if (change.reason) reasons.push(`${change.kind}: ${change.reason}`);
+});
 
 async function until(what, predicate, ms = 20_000) {
   const deadline = Date.now() + ms;
@@ -38,6 +42,23 @@ await until('the resting order open', () => seen.includes(`${resting.clientOrder
 console.log('resting open');
 await until('the crossing order filled', () => seen.includes(`${crossing.clientOrderId}:closed`));
 console.log(`crossing closed, filled ${crossing.filled}`);
+
+// Amend the resting order's price (the simulator edits in place), then cancel it by client id.
+const newPrice = Number(exchange.priceToPrecision(SYMBOL, last * 0.79));
+const amended = await updater.orders.amend(resting, { price: newPrice });
+console.log(`amended ${amended.amended} by ${amended.method}, price ${amended.order.price === newPrice ? 'new' : amended.order.price}`);
+const cancelled = await updater.orders.cancel(resting.clientOrderId);
+await until('the resting order canceled', () => seen.includes(`${resting.clientOrderId}:canceled`));
+console.log(`cancel ${cancelled.outcome}, status ${cancelled.status}, replacedBy ${cancelled.replacedBy}`);
+// Amending a finished order is refused with the reason on the result, not by a throw.
+const late = await updater.orders.amend(resting, { price: newPrice });
+console.log(`late amend ${late.amended}: ${late.reason}; event ${reasons.at(-1)}`);
+// Caller mistakes are typed errors.
+const { AmendError, OrderRefError } = await import('misso');
+const mistakes = [];
+try { await updater.orders.cancel('no-such-order'); } catch (e) { mistakes.push(e instanceof OrderRefError ? 'OrderRefError' : String(e)); }
+try { await updater.orders.amend(crossing, {}); } catch (e) { mistakes.push(e instanceof AmendError ? 'AmendError' : String(e)); }
+console.log(`mistakes: ${mistakes.join(' ')}`);
 
 const status = await (await fetch(`${updater.statusUrl}/status`)).json();
 const dashboard = await fetch(`${updater.statusUrl}/`);
