@@ -5,6 +5,29 @@
 export { SimExchange, createSimExchange, type SimExchangeOptions, type SimExchangeCounters, type SimKnobs } from './sim-exchange.js';
 export { SimVenue, type SimVenueOptions, type SimVenueCounters } from './venue.js';
 export { SimError, type SimErrorCode } from './sim-error.js';
+export type {
+  SimMarket,
+  SimMarketType,
+  SimTicker,
+  SimCandle,
+  SimBalance,
+  SimPosition,
+  SimOrder,
+  SimOrderSide,
+  SimOrderType,
+  SimOrderStatus,
+  SimTimeInForce,
+  SimTriggerKind,
+  SimFill,
+  PlaceOrderRequest,
+  ListOrdersQuery,
+  OrderRef as SimOrderRef,
+} from './venue-types.js';
+export type { SimWalletReason } from './venue-feed.js';
+export type { MarketSpec } from './universe.js';
+export type { SimStreamName } from './sim-streams.js';
+export type { RealismCounters, RealismSettings } from './realism.js';
+export type { FaultKind as SimFaultKind, FaultRule as SimFaultRule } from './sim-knobs.js';
 export {
   startSimServer,
   describeFaultSyntax,

@@ -118,11 +118,13 @@ export interface SimServer {
   readonly url: string;
   readonly port: number;
   readonly venue: SimVenue;
+  /** The fault rules in force (set them with `faults` or the admin routes). @internal */
   readonly faults: FaultController;
+  /** @internal */
   readonly counters: ServerCounters;
-  /** The websocket face (streams, user data), with its counters. */
+  /** The websocket face (streams, user data), with its counters. @internal */
   readonly ws: BinanceWsFace;
-  /** The account's user-data listenKey. */
+  /** The account's user-data listenKey. @internal */
   readonly listenKeys: ListenKeys;
   /** Stops listening and drops every connection (hung ones included). Idempotent. */
   close(): Promise<void>;
