@@ -24,7 +24,7 @@ export interface SimServerCommandIo {
   onListening?: (server: SimServer) => void;
 }
 
-const USAGE = `Usage: misso sim-server [--host 127.0.0.1] [--port ${DEFAULT_SIM_PORT}] [--seed N] [--markets N] [--faults SPEC]
+export const SIM_SERVER_USAGE = `Usage: misso sim-server [--host 127.0.0.1] [--port ${DEFAULT_SIM_PORT}] [--seed N] [--markets N] [--faults SPEC]
                         [--api-key KEY] [--secret SECRET] [--clock-offset-ms N] [--log-level LEVEL] [--help]
 
 Serves the simulated market over the Binance USD-M futures REST dialect, so that an unmodified
@@ -79,7 +79,7 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
     return 2;
   }
   if (flags.help) {
-    io.stdout.write(`${USAGE}${describeFaultSyntax()}\n`);
+    io.stdout.write(`${SIM_SERVER_USAGE}${describeFaultSyntax()}\n`);
     return 0;
   }
 
