@@ -1,0 +1,67 @@
+/**
+ * A refused subscription (wsrefuse: SUBSCRIBE answered -1003, private dial HTTP 403) through an
+ * unmodified ccxt.pro binanceusdm: the engine falls back to REST at freq, keeps retrying with
+ * backoff (not a tight loop), notes the stream down, and recovers once the refusal ends.
+ */
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { SystemClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { Updater } from '../../src/engine/updater.js';
+import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+
+const BTC = 'BTC/USD:USD';
+
+async function until(predicate: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('a refused stream', () => {
+  let server: SimServer | undefined;
+  let updater: Updater | undefined;
+  afterEach(async () => {
+    await updater?.stop();
+    await server?.close();
+    updater = undefined;
+    server = undefined;
+  });
+
+  it('wsrefuse on every path: no crash, REST polls at freq, retries back off, and the streams recover when it ends', async () => {
+    // ccxt's user-stream watches start a positions snapshot no one awaits without watchPositions;
+    // a refused dial rejects it, which would end the process (Node's default for an unhandled rejection).
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    onTestFinished(() => void process.off('unhandledRejection', onUnhandled));
+    server = await startSimServer({ port: 0, seed: 41, wsPushMs: 100 });
+    server.faults.set('wsrefuse');
+    updater = await Updater.fromConfig(
+      {
+        exchange: { id: 'binanceusdm', apiKey: '${K}', secret: '${S}', urls: { api: server.url }, options: { fetchCurrencies: false }, stream: 'on' },
+        class_attributes: { watch_list: [BTC], last_price: {} },
+        orders: { require_fresh_price: false },
+        tasks: { t_update_tickers: { freq: 1 }, t_update_open_orders: { freq: 1 } },
+      },
+      { env: { K: DEFAULT_SIM_API_KEY, S: DEFAULT_SIM_SECRET }, clock: new SystemClock(), logger: silentLogger(), storagePath: ':memory:' },
+    );
+    await updater.start();
+    const u = updater;
+    const refusedAt = server.ws.counters.refused;
+    await new Promise((r) => setTimeout(r, 3000));
+    const refusedIn3s = server.ws.counters.refused - refusedAt;
+    // Backoff 500 ms doubling: a handful of refusals per stream in 3 s, not hundreds.
+    expect(refusedIn3s).toBeGreaterThan(0);
+    expect(refusedIn3s).toBeLessThan(20);
+    for (const s of u.streamStats()) expect(s.fresh).toBe(false);
+    // REST carries the prices at freq meanwhile.
+    expect(u.state.meta('last_price')?.source).toMatch(/update_tickers/);
+    expect(Date.now() - (u.state.meta('last_price')?.updatedAt ?? 0)).toBeLessThan(2500);
+    server.faults.clear();
+    await until(() => u.streamStats().every((s) => s.fresh), 40_000, 'every stream fresh after the refusal ends');
+    await until(() => u.state.meta('last_price')?.source === 'ws', 5_000, 'prices by stream again');
+    expect(unhandled).toEqual([]);
+  }, 60_000);
+});
