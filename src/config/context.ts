@@ -37,6 +37,8 @@ export interface ConfigContext {
   timeframesOf?(exchangeId: string): readonly string[] | undefined;
   /** Accepted `exchange.id` values (`sim` plus ccxt's ids). When absent, any id is accepted. */
   exchangeIds?: ReadonlySet<string>;
+  /** The `exchange.id` values that can stream (`sim` plus ccxt.pro's ids). When absent, `stream: on` is not checked. */
+  streamingIds?: ReadonlySet<string>;
   /** The simulator's knobs (keys beside `id: sim`): their schema and names. When absent, not checked. */
   simKnobs?: { schema: z.ZodType; keys: readonly string[] };
 }

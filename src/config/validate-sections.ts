@@ -45,6 +45,9 @@ export function checkExchange(raw: unknown, ctx: ConfigContext, report: ReportPr
   if (ctx.exchangeIds && !ctx.exchangeIds.has(id)) {
     report(['exchange', 'id'], `unknown exchange id \`${id}\``, didYouMean(id, ctx.exchangeIds) ?? 'use `sim` or one of ccxt\'s exchange ids');
   }
+  if (exchange.stream === 'on' && ctx.streamingIds && ctx.exchangeIds?.has(id) !== false && !ctx.streamingIds.has(id)) {
+    report(['exchange', 'stream'], `${id} cannot stream (ccxt has no websocket class for it)`, 'use `stream: auto` (polls what cannot stream) or `stream: off`');
+  }
   if (exchange.apiKey != null && exchange.api_key != null) {
     report(['exchange', 'api_key'], 'give the API key once', 'keep either `apiKey` or `api_key`');
   }
