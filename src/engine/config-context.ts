@@ -23,7 +23,7 @@ export function configContext(kinds: ReadonlyMap<string, TaskKind>, env?: Readon
     taskOptionTypes: (kind) => kinds.get(kind)?.optionTypes,
     timeframesOf,
     exchangeIds: new Set(['sim', ...(ccxt.exchanges as string[])]),
-    streamingIds: new Set(['sim', ...(ccxt.pro.exchanges as string[])]),
+    streamingIds: new Set(['sim', ...(ccxt.pro as unknown as { exchanges: string[] }).exchanges]),
     simKnobs: { schema: SIM_KNOBS_SCHEMA, keys: Object.keys(SIM_KNOBS_SCHEMA.shape) },
     ...(env ? { env } : {}),
   };
