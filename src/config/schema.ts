@@ -47,7 +47,8 @@ export const taskSchema = z
     subtasks: z.record(z.string(), subtaskSchema).nullable().optional(),
     timeout_secs: positive.nullable().optional(),
     max_age_secs: positive.nullable().optional(),
-    stall_after_secs: positive.nullable().optional(),
+    // Streams push about every second: a shorter limit would count every pause as a stall.
+    stall_after_secs: z.number().min(1).nullable().optional(),
     reconcile_secs: positive.nullable().optional(),
   })
   .nullable();

@@ -43,4 +43,12 @@ describe('exchange.stream', () => {
       expect({ name, err: r.err, code: r.code }).toEqual({ name, err: '', code: 0 });
     }
   });
+
+  it('stall_after_secs below 1 s is refused at its line: a 1 s push cadence would count as stalls forever', async () => {
+    const r = await cli('check', 'stall-tiny', ['tasks:', '  t_update_tickers: {freq: 5, stall_after_secs: 0.2}']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${r.file}:2:49: tasks.t_update_tickers.stall_after_secs: must be at least 1`);
+    const ok = await cli('check', 'stall-one', ['tasks:', '  t_update_tickers: {freq: 5, stall_after_secs: 1}']);
+    expect({ err: ok.err, code: ok.code }).toEqual({ err: '', code: 0 });
+  });
 });
