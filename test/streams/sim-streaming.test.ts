@@ -110,6 +110,12 @@ describe('engine streaming from the in-process sim (virtual time)', () => {
     await clock.advanceUntil(() => u.streamStats()[0]?.fresh === true, 60_000);
     await clock.advanceUntil(() => u.state.meta('last_price')?.source === 'ws', 30_000);
     expect(u.streamStats()[0]!.reconnects).toBeGreaterThan(0);
+
+    // Healthy again: REST drops back to the reconcile period (max(10 × 5 s, 300 s)).
+    const healthyFrom = restCalls(u, 'fetchTickers') + restCalls(u, 'fetchTicker');
+    await clock.advance(250_000);
+    expect(restCalls(u, 'fetchTickers') + restCalls(u, 'fetchTicker') - healthyFrom).toBeLessThanOrEqual(1);
+    expect(u.streamStats()[0]!.fresh).toBe(true);
   });
 
   it('reconcile_secs sets the REST period while the stream is healthy', async () => {
