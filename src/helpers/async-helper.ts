@@ -21,6 +21,7 @@ import { mapLimit } from './map-limit.js';
 import { rangeFromOhlcv } from './pivots.js';
 import { parseWatchListFilter, passesRules } from './watch-list-filter.js';
 import { streamCacheOf } from '../streams/stream-cache.js';
+import { markStreamed } from '../state/streamed-mark.js';
 
 /** Timeframes `get_current_ranges` tries, shortest first. */
 const RANGE_TIMEFRAMES: readonly string[] = ['1m', '5m', '15m', '1h', '4h', '1d'];
@@ -97,7 +98,7 @@ export async function get_last_prices_from_watch_list(
   if (symbols.length === 0) return {};
   // A healthy ticker stream already holds every price: no request.
   const streamed = streamCacheOf(exchange)?.prices(symbols);
-  if (streamed) return streamed;
+  if (streamed) return markStreamed(streamed);
   const tickers =
     exchange.has['fetchTickers'] === false
       ? await mapLimit(symbols, DEFAULT_CONCURRENCY, (s) => exchange.fetchTicker(s))
@@ -150,9 +151,11 @@ export async function get_ohlcv_data(
   const cache = streamCacheOf(exchange);
   // Windows the candle stream keeps answer without a request; the others are fetched once and
   // handed to the stream, which keeps them up to date from then on.
+  let allStreamed = symbols.length > 0;
   const rows = await mapLimit(symbols, concurrency, async (s) => {
     const streamed = cache?.candles(s, timeframe, count);
     if (streamed) return streamed as OHLCV[];
+    allStreamed = false;
     const fetched = await exchange.fetchOHLCV(s, timeframe, undefined, count);
     cache?.seedCandles(s, timeframe, fetched as number[][], count);
     return fetched;
@@ -161,7 +164,7 @@ export async function get_ohlcv_data(
   symbols.forEach((symbol, i) => {
     result[symbol] = rows[i] ?? [];
   });
-  return result;
+  return allStreamed ? markStreamed(result) : result;
 }
 
 /** The seed's `get_open_positions(exchange)`. */

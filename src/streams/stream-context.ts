@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { StateStore } from '../state/state-store.js';
 import type { OrderManager } from '../orders/manager.js';
 import type { StreamCache } from './stream-cache.js';
+import { STREAM_SOURCE } from '../state/streamed-mark.js';
 
 /** What the stream sources need from the engine. */
 export interface StreamContext {
@@ -27,4 +28,4 @@ export interface StreamContext {
 export type WatchingExchange = Exchange & Partial<Record<'watchTickers' | 'watchOHLCVForSymbols' | 'watchOrders' | 'watchBalance' | 'watchPositions', unknown>>;
 
 /** Where a value came from, in state meta: a stream delivery. */
-export const WS_SOURCE = 'ws';
+export const WS_SOURCE = STREAM_SOURCE;

@@ -1,6 +1,7 @@
 import type { SubtaskConfig } from '../config/types.js';
 import { resolveArgs } from './args.js';
 import type { StateStore } from '../state/state-store.js';
+import { isStreamed, STREAM_SOURCE } from '../state/streamed-mark.js';
 
 /** A loaded subtask: its config and the function it calls. */
 export interface BoundSubtask {
@@ -25,8 +26,9 @@ export async function runSubtask(
     throw new TypeError(`${config.modul}.${config.method} returned a promise: set 'type: async' on ${config.key}`);
   }
   if (config.targetAttr !== null) {
-    if (config.targetSaveUpdate) state.merge(config.targetAttr, result, source);
-    else state.set(config.targetAttr, result, source);
+    const from = isStreamed(result) ? STREAM_SOURCE : source;
+    if (config.targetSaveUpdate) state.merge(config.targetAttr, result, from);
+    else state.set(config.targetAttr, result, from);
   }
   return config.returnValue ? result : undefined;
 }
