@@ -51,6 +51,11 @@ export const taskSchema = z
     stall_after_secs: z.number().min(1).nullable().optional(),
     reconcile_secs: positive.nullable().optional(),
   })
+  // The reconcile period replaces freq while the streams are healthy: a shorter one saves nothing.
+  .refine((t) => typeof t.reconcile_secs !== 'number' || typeof t.freq !== 'number' || t.reconcile_secs >= t.freq, {
+    path: ['reconcile_secs'],
+    error: (issue) => `must be at least the task's freq (${String((issue.input as { freq?: unknown }).freq)})`,
+  })
   .nullable();
 
 /** `shared_attributes.<name>`: `{modul: queue, function: Queue}` and the like. */

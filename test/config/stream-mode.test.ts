@@ -51,4 +51,12 @@ describe('exchange.stream', () => {
     const ok = await cli('check', 'stall-one', ['tasks:', '  t_update_tickers: {freq: 5, stall_after_secs: 1}']);
     expect({ err: ok.err, code: ok.code }).toEqual({ err: '', code: 0 });
   });
+
+  it('reconcile_secs below the task\'s freq is refused at its line: REST would still run at every freq tick', async () => {
+    const r = await cli('check', 'reconcile-short', ['tasks:', '  t_update_tickers: {freq: 30, reconcile_secs: 10}']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${r.file}:2:48: tasks.t_update_tickers.reconcile_secs: must be at least the task's freq (30)`);
+    const ok = await cli('check', 'reconcile-long', ['tasks:', '  t_update_tickers: {freq: 30, reconcile_secs: 30}']);
+    expect({ err: ok.err, code: ok.code }).toEqual({ err: '', code: 0 });
+  });
 });
