@@ -80,6 +80,11 @@ export class StreamLoop<T> {
   readonly #deps: StreamLoopDeps;
   readonly #stats: StreamStats;
   #lastCheckAt = 0;
+  /**
+   * Where the watchdog counts silence from: the last delivery, or the (re)subscription since.
+   * Kept apart from `lastMessageAt`, which a resubscription must not reset: its age is a metric.
+   */
+  #quietSince: number | null = null;
 
   constructor(spec: StreamSpec<T>, stallAfterMs: number, deps: StreamLoopDeps) {
     this.spec = spec;
@@ -102,7 +107,9 @@ export class StreamLoop<T> {
 
   /** Notes that the stream is alive without data (a user stream after its gap fill). */
   markAlive(): void {
-    this.#stats.lastMessageAt = this.#deps.clock.now();
+    const now = this.#deps.clock.now();
+    this.#stats.lastMessageAt = now;
+    this.#quietSince = now;
   }
 
   /** Runs until `signal` aborts. */
@@ -131,6 +138,7 @@ export class StreamLoop<T> {
           continue;
         }
         this.#stats.lastMessageAt = clock.now();
+        this.#quietSince = this.#stats.lastMessageAt;
         this.#stats.messages++;
         if (needGapFill) {
           await this.spec.gapFill?.(exchange);
@@ -147,6 +155,9 @@ export class StreamLoop<T> {
         this.spec.onError?.(exchange);
         this.#stats.lastError = e.message;
         this.#stats.fresh = false;
+        // Silence is counted from the next subscription: a backoff longer than the limit must
+        // not make the first check after it a stall.
+        this.#quietSince = null;
         needGapFill = true;
         const delay = backoff.next();
         if (this.#stats.phase !== 'down') {
@@ -172,7 +183,7 @@ export class StreamLoop<T> {
 
   #silent(now: number): boolean {
     const s = this.#stats;
-    const last = s.lastMessageAt ?? this.#lastCheckAt;
+    const last = this.#quietSince ?? this.#lastCheckAt;
     if (this.spec.isStalled) return this.spec.isStalled(last, now, s.stallAfterMs);
     return now - last > s.stallAfterMs;
   }
@@ -184,7 +195,7 @@ export class StreamLoop<T> {
   async #watchOnce(exchange: Exchange, signal: AbortSignal, watching: Promise<T>): Promise<T | typeof STALLED> {
     const { clock } = this.#deps;
     this.#lastCheckAt = clock.now();
-    if (this.#stats.lastMessageAt === null) this.#stats.lastMessageAt = clock.now();
+    if (this.#quietSince === null) this.#quietSince = clock.now();
     const stop = new AbortController();
     const onAbort = (): void => stop.abort();
     signal.addEventListener('abort', onAbort, { once: true });
@@ -233,7 +244,7 @@ export class StreamLoop<T> {
     this.#deps.logger.warn({ stream: s.name, stallAfterMs: s.stallAfterMs }, 'stream stalled: connected but silent; resubscribing');
     this.#deps.notify(`stream ${s.name} stalled (silent for ${secs}s while connected); resubscribing, REST covers meanwhile`, 'warn');
     await this.#deps.teardown(exchange, this.spec as StreamSpec<unknown>);
-    s.lastMessageAt = null;
+    this.#quietSince = null;
   }
 }
 
