@@ -311,9 +311,9 @@ export class TaskHost {
       }
       const secs = (change.maxAgeMs / 1000).toFixed(0);
       if (change.stale) {
-        this.#o.notify(`${change.attribute} is stale (older than ${secs}s); task ${change.task} marked down`, 'warn', `stale:${change.attribute}`);
+        this.#o.notify(`${change.attribute} is stale (older than ${secs}s); task ${change.task} marked down`, 'warn', `freshness:${change.attribute}`);
       } else {
-        this.#o.notify(`${change.attribute} is fresh again; task ${change.task} recovered`, 'info', `fresh:${change.attribute}`);
+        this.#o.notify(`${change.attribute} is fresh again; task ${change.task} recovered`, 'info', `freshness:${change.attribute}`);
       }
       this.#o.reporter.attributeChanged(change.attribute);
     }

@@ -11,7 +11,10 @@ export interface NotifierQueueOptions {
   clock: Clock;
   /** Where delivery problems are reported (never the message bodies' secrets: sinks redact). */
   logger?: Logger;
-  /** The same key (or text) is not sent again within this window; 0 disables. @defaultValue 300 */
+  /**
+   * The same key (or text) at the same level is not sent again within this window; a change of
+   * level under a key (a stall, then its recovery) is always sent. 0 disables. @defaultValue 300
+   */
   dedupeSecs?: number;
   /** At most this many deliveries per rolling minute; the excess becomes one summary. @defaultValue 20 */
   maxPerMinute?: number;
@@ -49,7 +52,8 @@ export class NotifierQueue implements Notifier {
   #closeTimeoutMs: number;
 
   #queue: NotifyMessage[] = [];
-  #lastSeen = new Map<string, number>();
+  /** Per key: when it was last let through, and at which level (the condition it reported). */
+  #lastSeen = new Map<string, { at: number; level: NotifyLevel }>();
   /** Times of the deliveries in the current rolling minute, oldest first. */
   #window: number[] = [];
   #pendingSuppressed: NotifyMessage[] = [];
@@ -90,11 +94,13 @@ export class NotifierQueue implements Notifier {
     if (this.#dedupeMs > 0) {
       const key = msg.key ?? `text:${msg.text}`;
       const seen = this.#lastSeen.get(key);
-      if (seen !== undefined && now - seen < this.#dedupeMs) {
+      // Only a repeat of the same condition is a duplicate: a recovery right after its stall (or
+      // a stall again after the recovery) is news, or the last word could be a stale "stalled".
+      if (seen !== undefined && seen.level === msg.level && now - seen.at < this.#dedupeMs) {
         this.#stats.deduped++;
         return;
       }
-      this.#lastSeen.set(key, now);
+      this.#lastSeen.set(key, { at: now, level: msg.level });
       if (this.#lastSeen.size > 512) this.#pruneSeen(now);
     }
     if (this.#queue.length >= this.#maxQueue) {
@@ -269,7 +275,7 @@ export class NotifierQueue implements Notifier {
   }
 
   #pruneSeen(now: number): void {
-    for (const [key, at] of this.#lastSeen) if (now - at >= this.#dedupeMs) this.#lastSeen.delete(key);
+    for (const [key, seen] of this.#lastSeen) if (now - seen.at >= this.#dedupeMs) this.#lastSeen.delete(key);
   }
 }
 

@@ -8,8 +8,10 @@ export interface NotifyMessage {
   text: string;
   level: NotifyLevel;
   /**
-   * Messages with the same key are deduplicated within the notifier's window even when their
-   * texts differ (e.g. a price in the text). Without a key the text itself is the key.
+   * Messages with the same key and level are deduplicated within the notifier's window even when
+   * their texts differ (e.g. a price in the text). One key for a condition's two sides (a warn
+   * when it goes wrong, an info when it recovers) makes each change of side go out. Without a key
+   * the text itself is the key.
    */
   key?: string;
 }

@@ -127,7 +127,7 @@ export class StreamManager {
       clock: o.clock,
       logger: o.logger,
       exchange: () => this.#instance(),
-      notify: (text, level) => o.notify(text, level, `stream:${spec.name}:${level}`),
+      notify: (text, level) => o.notify(text, level, `stream:${spec.name}`),
       teardown: async (exchange, s) => {
         dropClients(exchange, s.ownsClient, `stream ${s.name} stalled`);
       },

@@ -58,6 +58,31 @@ describe('NotifierQueue', () => {
     expect(texts(sink)).toEqual(['exchange down', 'price 1', 'exchange down', 'price 3']);
   });
 
+  it('sends each change of level under one key (stall, recovery), so the last word is never a stale one', async () => {
+    const { sink, queue, clock } = setup({ dedupeSecs: 300 });
+    const stalled = { text: 'stream tickers stalled', level: 'warn' as const, key: 'stream:tickers' };
+    const recovered = { text: 'stream tickers recovered', level: 'info' as const, key: 'stream:tickers' };
+    queue.notify(stalled); // t = 0
+    await clock.advance(5_000);
+    queue.notify(recovered); // t = 5 s
+    queue.notify(recovered); // a repeat of the same condition: deduplicated
+    await clock.advance(295_000);
+    queue.notify(stalled); // t = 300 s
+    await clock.advance(500);
+    queue.notify(recovered); // t = 300.5 s: 295.5 s after the last recovery notice, still sent
+    queue.notify(stalled);
+    queue.notify(stalled); // the same condition twice in a row: the second is a duplicate
+    await queue.onIdle();
+    expect(texts(sink)).toEqual([
+      'stream tickers stalled',
+      'stream tickers recovered',
+      'stream tickers stalled',
+      'stream tickers recovered',
+      'stream tickers stalled',
+    ]);
+    expect(queue.stats().deduped).toBe(2);
+  });
+
   it('does not deduplicate when dedupeSecs is 0', async () => {
     const { sink, queue } = setup({ dedupeSecs: 0 });
     queue.notify({ text: 'same', level: 'info' });
