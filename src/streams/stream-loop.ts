@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { NotifyLevel } from '../core/notify-level.js';
+import { WatchPump } from './watch-pump.js';
 
 /** Where a stream is: dialling, delivering, silent past its limit, or failed and backing off. */
 export type StreamPhase = 'connecting' | 'up' | 'stalled' | 'down';
@@ -117,39 +118,55 @@ export class StreamLoop<T> {
     const { clock, logger } = this.#deps;
     const backoff = new Backoff({ baseMs: this.#deps.baseBackoffMs ?? 500, maxMs: this.#deps.maxBackoffMs ?? 30_000 });
     let needGapFill = true;
+    // Always one watch call waiting on the current exchange (see WatchPump): deliveries that land
+    // while this loop does other work (a gap fill's REST, applying a batch) are queued, not left
+    // in ccxt's cache until some later message.
+    let pumping = null as { exchange: Exchange; pump: WatchPump<T> } | null;
+    const drop = (): void => {
+      pumping?.pump.stop();
+      pumping = null;
+    };
     while (!signal.aborted) {
       const exchange = this.#deps.exchange();
       try {
-        const watching = this.spec.watch(exchange);
-        // Abandoned on a stall; its late rejection is expected.
-        watching.catch(() => undefined);
-        if (needGapFill && this.spec.readyWithoutData && (await this.#opened(exchange, watching, signal))) {
+        if (pumping !== null && pumping.exchange !== exchange) drop();
+        pumping ??= { exchange, pump: new WatchPump(() => this.spec.watch(exchange)) };
+        const { pump } = pumping;
+        const first = pump.ready();
+        // Abandoned on a stall or a stop; its late rejection is expected.
+        first.catch(() => undefined);
+        if (needGapFill && this.spec.readyWithoutData && (await this.#opened(exchange, first, signal))) {
           await this.spec.gapFill?.(exchange);
           needGapFill = false;
           this.markAlive();
           this.#up();
         }
-        const data = await this.#watchOnce(exchange, signal, watching);
-        if (data === STALLED || signal.aborted) {
+        const got = await this.#watchOnce(exchange, signal, pump.ready());
+        if (got === STALLED || signal.aborted) {
+          drop();
           needGapFill = true;
           this.#stats.fresh = false;
           if (!(await clock.sleep(backoff.next(), signal))) break;
           this.#stats.reconnects++;
           continue;
         }
+        const batches = pump.take();
+        if (batches.length === 0) continue;
         this.#stats.lastMessageAt = clock.now();
         this.#quietSince = this.#stats.lastMessageAt;
-        this.#stats.messages++;
+        this.#stats.messages += batches.length;
         if (needGapFill) {
           await this.spec.gapFill?.(exchange);
           needGapFill = false;
           // The fill took its time (REST, budget); silence is counted from its end.
           this.markAlive();
         }
-        this.spec.apply(data);
+        // What landed during the gap fill is applied after it, in order: the stream is newer.
+        for (const data of [...batches, ...pump.take()]) this.spec.apply(data);
         this.#up();
         backoff.reset();
       } catch (error: unknown) {
+        drop();
         if (signal.aborted) break;
         const e = coerceError(error);
         this.spec.onError?.(exchange);
@@ -192,7 +209,7 @@ export class StreamLoop<T> {
    * One watch call raced against the watchdog, which checks every quarter of the limit (at
    * most a second), so a stall is caught within the limit plus that interval.
    */
-  async #watchOnce(exchange: Exchange, signal: AbortSignal, watching: Promise<T>): Promise<T | typeof STALLED> {
+  async #watchOnce(exchange: Exchange, signal: AbortSignal, watching: Promise<void>): Promise<'data' | typeof STALLED> {
     const { clock } = this.#deps;
     this.#lastCheckAt = clock.now();
     if (this.#quietSince === null) this.#quietSince = clock.now();
@@ -213,7 +230,7 @@ export class StreamLoop<T> {
         await this.#stall(exchange);
         return STALLED;
       }
-      return winner as T;
+      return 'data';
     } finally {
       stop.abort();
       signal.removeEventListener('abort', onAbort);
@@ -221,7 +238,7 @@ export class StreamLoop<T> {
   }
 
   /** Waits until the connection is open (true) or the watch settled first (false). */
-  async #opened(exchange: Exchange, watching: Promise<T>, signal: AbortSignal): Promise<boolean> {
+  async #opened(exchange: Exchange, watching: Promise<void>, signal: AbortSignal): Promise<boolean> {
     let settled = false;
     void watching.then(
       () => (settled = true),

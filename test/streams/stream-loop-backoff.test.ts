@@ -18,6 +18,7 @@ describe('stream loop backoff', () => {
     const outcome = (n: number): 'fail' | 'data' | 'quiet' => (n <= 5 || n === 7 ? 'fail' : n === 6 || n === 8 ? 'data' : 'quiet');
     const applied: number[] = [];
     const stop = new AbortController();
+    const exchange = {} as Exchange;
     const loop = new StreamLoop<number>(
       {
         name: 'test',
@@ -36,7 +37,8 @@ describe('stream loop backoff', () => {
       {
         clock,
         logger: silentLogger(),
-        exchange: () => ({}) as Exchange,
+        // One session throughout: the same exchange object on every call, as the engine's.
+        exchange: () => exchange,
         notify: () => undefined,
         teardown: async () => undefined,
         isConnected: () => false,

@@ -1,0 +1,85 @@
+/**
+ * Keeps one ccxt.pro watch call waiting at all times and queues what each one answers.
+ *
+ * ccxt resolves a delivery only for a watch call already waiting (`client.resolve` drops it
+ * otherwise) and keeps the update in its cache until some later message wakes a later call. A
+ * consumer that calls `watch*` again only after doing its own work (a gap fill's REST, applying
+ * a batch) would leave a burst that landed meanwhile unseen until the next message, which on a
+ * quiet user stream may be many minutes away. The pump re-arms in the answer's own continuation,
+ * a microtask, so no websocket message (a macrotask) can land between two calls.
+ */
+export class WatchPump<T> {
+  readonly #watch: () => Promise<T>;
+  #queue: T[] = [];
+  #failure: { error: unknown } | null = null;
+  #stopped = false;
+  #wake: (() => void) | null = null;
+  #ready: Promise<void> | null = null;
+
+  constructor(watch: () => Promise<T>) {
+    this.#watch = watch;
+    this.#arm();
+  }
+
+  /**
+   * Settles once something can be taken: resolves when a delivery is queued, rejects with the
+   * watch's failure once every delivery before it was taken. The same promise until it settles.
+   */
+  ready(): Promise<void> {
+    if (this.#queue.length > 0) return Promise.resolve();
+    if (this.#failure) return Promise.reject(this.#failure.error);
+    this.#ready ??= new Promise<void>((resolve) => {
+      this.#wake = resolve;
+    }).then(() => {
+      this.#ready = null;
+      if (this.#queue.length === 0 && this.#failure) throw this.#failure.error;
+    });
+    return this.#ready;
+  }
+
+  /** Every delivery queued so far, oldest first, leaving the queue empty. */
+  take(): T[] {
+    const batch = this.#queue;
+    this.#queue = [];
+    return batch;
+  }
+
+  /** Stops re-arming; a watch call still waiting is abandoned (its late answer is dropped). */
+  stop(): void {
+    this.#stopped = true;
+    this.#wake?.();
+  }
+
+  #arm(): void {
+    if (this.#stopped) return;
+    let watching: Promise<T>;
+    try {
+      watching = this.#watch();
+    } catch (error: unknown) {
+      this.#fail(error);
+      return;
+    }
+    watching.then(
+      (delivery) => {
+        if (this.#stopped) return;
+        this.#queue.push(delivery);
+        this.#arm();
+        this.#notify();
+      },
+      (error: unknown) => {
+        if (!this.#stopped) this.#fail(error);
+      },
+    );
+  }
+
+  #fail(error: unknown): void {
+    this.#failure = { error };
+    this.#notify();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Deliveries that land while the loop is busy (a slow gap fill's REST, applying a batch) are not
+ * left waiting for some later message. The source keeps ccxt.pro's contract: a message resolves
+ * only a watch call already waiting (ccxt's `client.resolve` drops it otherwise), and the next
+ * call answers with every update cached since the last answer (`newUpdates`). Virtual time.
+ */
+import type { Exchange } from 'ccxt';
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { StreamLoop } from '../../src/streams/stream-loop.js';
+
+/** A user stream with ccxt.pro's delivery rules. */
+class CcxtLikeSource {
+  #cache: string[] = [];
+  #waiting: ((batch: string[]) => void) | null = null;
+
+  watch(): Promise<string[]> {
+    return new Promise((resolve) => {
+      this.#waiting = resolve;
+    });
+  }
+
+  push(update: string): void {
+    this.#cache.push(update);
+    const waiting = this.#waiting;
+    if (!waiting) return; // nobody waits: the update stays cached, nothing is resolved
+    this.#waiting = null;
+    const batch = this.#cache;
+    this.#cache = [];
+    waiting(batch);
+  }
+}
+
+/** Two websocket messages are two macrotasks: the promise jobs of the first all run before the second. */
+async function nextMessage(): Promise<void> {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+}
+
+describe('stream loop: deliveries during a gap fill', () => {
+  it('applies a burst that landed during a slow gap fill at once, without waiting for another message', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const source = new CcxtLikeSource();
+    const exchange = {} as Exchange;
+    const applied: string[] = [];
+    let gapFills = 0;
+    const stop = new AbortController();
+    const loop = new StreamLoop<string[]>(
+      {
+        name: 'orders',
+        watch: () => source.watch(),
+        apply: (batch) => applied.push(...batch),
+        // The REST gap fill takes 10 s (a busy budget); the exchange keeps pushing meanwhile.
+        gapFill: async () => {
+          gapFills++;
+          source.push('NEW a');
+          await clock.sleep(5_000);
+          source.push('TRADE a');
+          await nextMessage();
+          source.push('FILLED a');
+          await clock.sleep(5_000);
+        },
+        ownsClient: () => false,
+        readyWithoutData: true,
+      },
+      3_600_000,
+      {
+        clock,
+        logger: silentLogger(),
+        exchange: () => exchange,
+        notify: () => undefined,
+        teardown: async () => undefined,
+        isConnected: () => true,
+      },
+    );
+    const running = loop.run(stop.signal);
+    await clock.advanceUntil(() => gapFills === 1, 1_000, 10);
+    await clock.advance(10_000);
+    // No further message arrives: what came during the fill must already be applied.
+    await clock.advanceUntil(() => applied.length === 3, 1_000, 10);
+    expect(applied).toEqual(['NEW a', 'TRADE a', 'FILLED a']);
+    expect(loop.stats.phase).toBe('up');
+    stop.abort();
+    source.push('closed');
+    await running;
+  });
+});
