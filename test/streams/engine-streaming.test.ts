@@ -9,17 +9,10 @@ import { silentLogger } from '../../src/core/logger.js';
 import { Updater } from '../../src/engine/updater.js';
 import { StatusMetrics } from '../../src/http/status-metrics.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { until } from '../support/wait.js';
 
 const BTC = 'BTC/USD:USD';
 const ETH = 'ETH/USD:USD';
-
-async function until(predicate: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function streamingUpdater(server: SimServer, tasks: Record<string, unknown>): Promise<Updater> {
   const updater = await Updater.fromConfig(

@@ -14,6 +14,7 @@ import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer
 import type { SimExchange } from '../../src/sim/sim-exchange.js';
 import { simClient } from '../sim-server/fixtures/sim-client.js';
 import { startVirtual, virtualUpdater } from '../support/virtual-updater.js';
+import { until } from '../support/wait.js';
 
 const BTC = 'BTC/USD:USD';
 
@@ -21,14 +22,6 @@ function collectKinds(u: Updater): { kind: string; clientOrderId: string }[] {
   const kinds: { kind: string; clientOrderId: string }[] = [];
   u.orders.on('order', (order: Order, change) => kinds.push({ kind: change.kind, clientOrderId: order.clientOrderId }));
   return kinds;
-}
-
-async function until(predicate: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('an amend made outside misso is learned from the user stream', () => {
