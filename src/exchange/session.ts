@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Exchange } from 'ccxt';
+import { ExchangeClosedByUser, type Exchange } from 'ccxt';
 import { Backoff } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { StoppedError, coerceError } from '../core/errors.js';
@@ -305,6 +305,7 @@ class Session implements ManagedExchangeSession {
   }
 
   async #closeInstance(instance: Exchange): Promise<void> {
+    refuseNewConnections(instance);
     try {
       await instance.close();
     } catch (err: unknown) {
@@ -322,4 +323,21 @@ class Session implements ManagedExchangeSession {
     if (!drained) this.#logger.warn({ inFlight: this.#inFlight }, 'close: calls still in flight, closing anyway');
     await this.#closeInstance(this.#current);
   }
+}
+
+/**
+ * Makes a closing instance refuse to open websocket connections. ccxt's `close()` closes the
+ * clients it has, but a watch call already under way (awaiting its markets or a listenKey) opens
+ * its connection afterwards, and that socket and its keep-alive timer then hold the process open
+ * after the stop. A closed instance is never used again (a restart builds a new one), so every
+ * later `client()` fails, and the watch call with it.
+ */
+function refuseNewConnections(instance: Exchange): void {
+  const closed = new ExchangeClosedByUser(`${instance.id} closed: this instance opens no new connection`);
+  Object.defineProperty(instance, 'client', {
+    configurable: true,
+    value: () => {
+      throw closed;
+    },
+  });
 }

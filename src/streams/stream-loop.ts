@@ -185,6 +185,8 @@ export class StreamLoop<T> {
         this.#stats.reconnects++;
       }
     }
+    // Stopped: the pump must not arm another watch call after a delivery still on its way.
+    drop();
   }
 
   #up(): void {

@@ -1,0 +1,82 @@
+/**
+ * A closed session's exchange instance opens no websocket: a watch call that was still on its
+ * way when the session closed (awaiting its listenKey) must not connect afterwards, or its socket
+ * and ccxt's keep-alive timer hold the stopped process open for good.
+ */
+import { ExchangeClosedByUser } from 'ccxt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SystemClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { createExchangeSession, type ManagedExchangeSession } from '../../src/exchange/session.js';
+import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { deferred, exchangeConfig } from './helpers.js';
+
+const BTC = 'BTC/USD:USD';
+
+describe('closing a session while a watch call is under way', () => {
+  let server: SimServer;
+
+  beforeAll(async () => {
+    server = await startSimServer({ port: 0, seed: 3 });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  async function open(): Promise<ManagedExchangeSession> {
+    return createExchangeSession({
+      config: exchangeConfig({
+        id: 'binanceusdm',
+        urls: { api: server.url },
+        apiKey: DEFAULT_SIM_API_KEY,
+        secret: DEFAULT_SIM_SECRET,
+        timeoutMs: 2000,
+        options: { fetchCurrencies: false },
+      }),
+      clock: new SystemClock(),
+      logger: silentLogger(),
+    });
+  }
+
+  /** Settles with what the watch call did, or 'pending' if it did nothing within `ms`. */
+  function outcome(watching: Promise<unknown>, ms: number): Promise<unknown> {
+    return Promise.race([
+      watching.then(() => 'delivered', (error: unknown) => error),
+      new Promise((resolve) => setTimeout(() => resolve('pending'), ms)),
+    ]);
+  }
+
+  it('a watch call that reaches its connection after close() fails, and no socket is left open', async () => {
+    const session = await open();
+    const instance = session.instance;
+    // The user stream's watch call waits on its listenKey (a REST call) before it connects, as it
+    // does at every start and restart: the session closes meanwhile.
+    const listenKey = deferred();
+    const authenticate = instance.authenticate.bind(instance);
+    instance.authenticate = (async (params: object) => {
+      await listenKey.promise;
+      return authenticate(params);
+    }) as typeof instance.authenticate;
+    const watching = instance.watchOrders();
+    expect(Object.keys(instance.clients ?? {})).toEqual([]);
+
+    await session.close();
+    listenKey.resolve();
+
+    expect(await outcome(watching, 3000)).toBeInstanceOf(ExchangeClosedByUser);
+    expect(Object.keys(instance.clients ?? {})).toEqual([]);
+    expect(server.ws.counters.open).toBe(0);
+  });
+
+  it('a watch call made on the instance after close() is refused at once', async () => {
+    const session = await open();
+    const instance = session.instance;
+    const before = server.ws.counters.open;
+    expect(await outcome(instance.watchTickers([BTC]), 3000)).toBe('delivered');
+    expect(server.ws.counters.open).toBe(before + 1);
+
+    await session.close();
+    expect(await outcome(instance.watchTicker(BTC), 3000)).toBeInstanceOf(ExchangeClosedByUser);
+    expect(Object.keys(instance.clients ?? {})).toEqual([]);
+  });
+});
