@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { UserError, coerceError } from '../core/errors.js';
-import { acquireFileLock, type FileLock } from './lock.js';
+import { acquireFileLock, acquireIdentityLock, type FileLock } from './lock.js';
 import type { Migration } from './migrations.js';
 import { describeStorageError, realTarget, storageUserError } from './storage-error.js';
 
@@ -82,7 +82,14 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
     lock?.release();
     throw storageUserError(error, what, path);
   }
+  // Two names can reach one file (a hard link): the file is locked by its identity as well.
+  let identity: FileLock | null = null;
+  const release = (): void => {
+    identity?.release();
+    lock?.release();
+  };
   try {
+    if (!memory) identity = acquireIdentityLock(path, what);
     if (!memory) db.pragma('locking_mode = EXCLUSIVE');
     if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxPageCount))}`);
     // The first read: takes SQLite's lock and tells garbage from a database.
@@ -111,13 +118,13 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
         try {
           db.close();
         } finally {
-          lock?.release();
+          release();
         }
       },
     };
   } catch (error: unknown) {
     db.close();
-    lock?.release();
+    release();
     if (error instanceof UserError) throw error;
     throw storageUserError(error, what, path);
   }

@@ -1,5 +1,6 @@
-import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 
 /** What a lock file holds. */
@@ -28,8 +29,8 @@ const held = new Set<string>();
  * so nobody ever reads a half-written lock. A lock whose owner is gone (kill -9, reboot, a
  * reused pid) is stale and taken over. Throws a UserError naming the live owner otherwise.
  */
-export function acquireFileLock(target: string, what = 'journal'): FileLock {
-  const path = `${target}.lock`;
+export function acquireFileLock(target: string, what = 'journal', lockPath = `${target}.lock`): FileLock {
+  const path = lockPath;
   if (held.has(path)) {
     throw new UserError(
       `${what} ${target} is already open in this process (pid ${process.pid}); close it first or point storage.path elsewhere`,
@@ -70,6 +71,30 @@ export function acquireFileLock(target: string, what = 'journal'): FileLock {
     }
   }
   throw new UserError(`could not take the lock ${path}; remove it by hand if no updater is running`);
+}
+
+/**
+ * Locks the file at `target` by its identity (device and inode) rather than its name, so a hard
+ * link to a held file, which no name-based lock sees, is refused too, naming the holder. The lock
+ * lives in `<tmpdir>/misso-locks`. Best effort: null when that directory cannot be written (the
+ * storage's own exclusive SQLite lock still stands behind it).
+ */
+export function acquireIdentityLock(target: string, what = 'journal'): FileLock | null {
+  let path: string;
+  try {
+    const { dev, ino } = statSync(target);
+    const dir = join(tmpdir(), 'misso-locks');
+    mkdirSync(dir, { recursive: true, mode: 0o1777 });
+    path = join(dir, `${dev}-${ino}.lock`);
+  } catch {
+    return null;
+  }
+  try {
+    return acquireFileLock(target, what, path);
+  } catch (error: unknown) {
+    if (error instanceof UserError) throw error;
+    return null;
+  }
 }
 
 function tryCreate(path: string, info: LockInfo): boolean {

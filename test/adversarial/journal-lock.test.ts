@@ -65,14 +65,28 @@ describe('one journal, one writer (issue 8 item 16)', () => {
     expect(refusal(join(d, 'early.db')).message).toContain(`pid ${holder.pid}`);
   }, 20_000);
 
-  it('refuses a hard link to a held journal: SQLite\'s own exclusive lock', async () => {
+  it('refuses a hard link to a held journal, naming the holder (the file is locked by its identity, not only its name)', async () => {
     const d = tmp();
     const real = join(d, 'misso.db');
     const holder = await holdInChild(real);
     const hard = join(d, 'hard.db');
     linkSync(real, hard);
     expect(holder.exitCode).toBeNull();
-    expect(refusal(hard).message).toMatch(/hard\.db is locked by another process/);
+    expect(refusal(hard).message).toMatch(new RegExp(`hard\\.db is in use by pid ${holder.pid}`));
+  }, 20_000);
+
+  it('opens the journal again once its holder is killed (its stale name and identity locks are taken over)', async () => {
+    const d = tmp();
+    const real = join(d, 'misso.db');
+    const holder = await holdInChild(real);
+    const hard = join(d, 'hard.db');
+    linkSync(real, hard);
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder.once('exit', r));
+    // The intent is in the holder's WAL, which belongs to the name it opened.
+    const journal = OrderJournal.open({ path: real, clock: new VirtualClock() });
+    expect(journal.all().map((o) => o.symbol)).toEqual(['BTC/USD:USD']);
+    journal.close();
   }, 20_000);
 
   it('refuses a second open in the same process through a symlink', () => {
