@@ -104,11 +104,11 @@ export class FillTracker {
       });
       const total = journal.fills.filledOf(known.clientOrderId);
       if (total > known.filled + EPS) book.apply(known, { filled: total }, 'fill');
+      // Inside a caller's larger transaction (a streamed delivery) the summary waits for it too.
+      book.announce(() => this.summarise(known));
       return true;
     }, [order]);
-    if (!stored) return 'duplicate';
-    this.summarise(order);
-    return 'new';
+    return stored ? 'new' : 'duplicate';
   }
 
   /** The stored fills of an order, oldest first. */

@@ -155,6 +155,16 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     return this.#fills.applyFill(trade);
   }
 
+  /**
+   * {@link applyFill} for every trade of one delivery, as one journal transaction: one synced
+   * write for the lot instead of one per trade, so a burst of fills is announced together as
+   * soon as it is stored rather than each behind the syncs of the ones before it. When the write
+   * fails none is stored, changed or announced.
+   */
+  applyFills(trades: readonly CcxtTradeLike[]): ApplyFillResult[] {
+    return this.#ctx.book.atomically(() => trades.map((t) => this.#fills.applyFill(t)));
+  }
+
   /** The stored fills of an order (Order or client id), oldest first. */
   fillsOf(order: Order | string): Fill[] {
     return this.#fills.fillsOf(order);
@@ -297,6 +307,14 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
    */
   applyStreamOrder(raw: CcxtOrderLike): boolean {
     return applyStreamOrder(this.#ctx, raw);
+  }
+
+  /**
+   * {@link applyStreamOrder} for every update of one delivery, as one journal transaction (one
+   * synced write, see {@link applyFills}). Returns whether each changed anything.
+   */
+  applyStreamOrders(raws: readonly CcxtOrderLike[]): boolean[] {
+    return this.#ctx.book.atomically(() => raws.map((raw) => applyStreamOrder(this.#ctx, raw)));
   }
 
   /** Reconciles memory and journal with the exchange (start, and after every restart). */

@@ -51,8 +51,9 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
           echoed.add(cid);
           if (echoed.size > 10_000) echoed.delete(echoed.values().next().value!);
         }
-        ctx.orders.applyStreamOrder(raw as CcxtOrderLike);
       }
+      // One journal transaction per delivery: a burst of updates costs one synced write, not one each.
+      ctx.orders.applyStreamOrders(orders as CcxtOrderLike[]);
       ctx.state.touch('open_orders', WS_SOURCE);
       ctx.state.touch('is_open_orders', WS_SOURCE);
     },

@@ -44,17 +44,19 @@ export function tradesStream(ctx: StreamContext, closedTradesAttr: string | unde
     if (!entry) return;
     pending.delete(order.id);
     held -= entry.trades.length;
-    for (const trade of entry.trades) ctx.orders.applyFill(trade);
+    ctx.orders.applyFills(entry.trades);
     touch();
   });
   return {
     name: 'trades',
     watch: (ex: Exchange) => ex.watchMyTrades(),
     apply: (trades) => {
-      for (const raw of trades) {
-        const trade = withRealizedPnl(raw as unknown as CcxtTradeLike);
-        if (ctx.orders.applyFill(trade) === 'unmatched') hold(trade);
-      }
+      // One journal transaction per delivery: a burst of fills costs one synced write, not one each.
+      const mine = trades.map((raw) => withRealizedPnl(raw as unknown as CcxtTradeLike));
+      const results = ctx.orders.applyFills(mine);
+      mine.forEach((trade, i) => {
+        if (results[i] === 'unmatched') hold(trade);
+      });
       touch();
     },
     gapFill: async () => {

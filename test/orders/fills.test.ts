@@ -110,4 +110,38 @@ describe('fills, closed_trades and positions', () => {
     expect(r.manager.fillsOf(buy).map((f) => f.tradeId)).toEqual(trades.map((t) => t.id));
     expect(heard.filter((h) => h.startsWith('fill:'))).toHaveLength(trades.length);
   });
+  it('a delivery of several fills is one journal commit, announced only once stored, and all or nothing on a full disk', async () => {
+    const r = await make();
+    const { symbol, last } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    void r.manager.runExecutor(new AbortController().signal);
+    const amount = Number(r.sim.amountToPrecision(symbol, 100 / last));
+    const buys = [0.9995, 0.9994, 0.9993].map((f) => r.manager.queue.push({ symbol, side: 'buy', amount, price: Number(r.sim.priceToPrecision(symbol, last * f)) }));
+    await r.clock.advanceUntil(() => buys.every((o) => o.status !== 'pending'), 30_000, 50);
+    // The venue fills them while we neither poll nor sync, as a burst a user stream delivers at once.
+    const venueFilled = (o: Order): number => r.sim.getVenue().getOrder({ clientOrderId: o.clientOrderId }).filled;
+    await r.clock.advanceUntil(() => buys.every((o) => venueFilled(o) > o.filled), 6 * 3_600_000, 10_000);
+    const ids = new Set(buys.map((o) => o.id));
+    const trades = (await drive(r.clock, r.sim.fetchMyTrades(symbol))).filter((t) => ids.has(t.order ?? null));
+    expect(new Set(trades.map((t) => t.order)).size).toBe(buys.length);
+    const heard: string[] = [];
+    r.manager.on('filled', (o) => {
+      // Announced after the one transaction committed, with every fill of the delivery stored.
+      expect(r.journal.db.inTransaction).toBe(false);
+      expect(buys.every((b) => r.manager.fillsOf(b).length > 0)).toBe(true);
+      heard.push(o.clientOrderId);
+    });
+
+    const disk = fillDisk(r.journal.db);
+    const commits = r.journal.commits;
+    expect(() => r.manager.applyFills(trades)).toThrow(StorageWriteError);
+    expect(buys.map((b) => r.manager.fillsOf(b).length)).toEqual([0, 0, 0]);
+    expect(heard).toEqual([]);
+    disk.release();
+
+    expect(r.manager.applyFills(trades)).toEqual(trades.map(() => 'new'));
+    expect(r.journal.commits).toBe(commits + 1);
+    expect(heard.sort()).toEqual(buys.map((b) => b.clientOrderId).sort());
+    for (const b of buys) expect(r.journal.get(b.clientOrderId)?.filled).toBeCloseTo(b.filled, 9);
+  });
 });
