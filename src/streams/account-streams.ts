@@ -43,6 +43,7 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
   return {
     name: 'orders',
     watch: (ex: Exchange) => ex.watchOrders(),
+    merge: (deliveries) => deliveries.flat(),
     apply: (orders) => {
       for (const raw of orders) {
         const cid = raw.clientOrderId;

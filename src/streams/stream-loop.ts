@@ -18,6 +18,12 @@ export interface StreamSpec<T> {
   /** Applies a delivery to state. */
   apply(data: T): void;
   /**
+   * Folds several deliveries that were queued while the loop was busy into one, oldest first,
+   * so they are applied together (for a user stream: one journal transaction for the lot).
+   * Without it each is applied in turn.
+   */
+  merge?(deliveries: readonly T[]): T;
+  /**
    * Fills what may have been missed while the stream was away, by REST, before the stream
    * counts as fresh again. Called after every (re)connection's first delivery.
    */
@@ -162,7 +168,9 @@ export class StreamLoop<T> {
           this.markAlive();
         }
         // What landed during the gap fill is applied after it, in order: the stream is newer.
-        for (const data of [...batches, ...pump.take()]) this.spec.apply(data);
+        const deliveries = [...batches, ...pump.take()];
+        if (this.spec.merge && deliveries.length > 1) this.spec.apply(this.spec.merge(deliveries));
+        else for (const data of deliveries) this.spec.apply(data);
         this.#up();
         backoff.reset();
       } catch (error: unknown) {

@@ -50,6 +50,7 @@ export function tradesStream(ctx: StreamContext, closedTradesAttr: string | unde
   return {
     name: 'trades',
     watch: (ex: Exchange) => ex.watchMyTrades(),
+    merge: (deliveries) => deliveries.flat(),
     apply: (trades) => {
       // One journal transaction per delivery: a burst of fills costs one synced write, not one each.
       const mine = trades.map((raw) => withRealizedPnl(raw as unknown as CcxtTradeLike));

@@ -84,4 +84,42 @@ describe('stream loop: deliveries during a gap fill', () => {
     source.push('closed');
     await running;
   });
+
+  it('applies the deliveries queued meanwhile as one when the stream can merge them (one journal transaction for a burst)', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const source = new CcxtLikeSource();
+    const exchange = {} as Exchange;
+    const applied: string[][] = [];
+    let gapFills = 0;
+    const stop = new AbortController();
+    const loop = new StreamLoop<string[]>(
+      {
+        name: 'trades',
+        watch: () => source.watch(),
+        merge: (deliveries) => deliveries.flat(),
+        apply: (batch) => applied.push(batch),
+        gapFill: async () => {
+          gapFills++;
+          for (const update of ['TRADE 1', 'TRADE 2', 'TRADE 3']) {
+            source.push(update);
+            await nextMessage();
+          }
+          await clock.sleep(1_000);
+        },
+        ownsClient: () => false,
+        readyWithoutData: true,
+      },
+      3_600_000,
+      { clock, logger: silentLogger(), exchange: () => exchange, notify: () => undefined, teardown: async () => undefined, isConnected: () => true },
+    );
+    const running = loop.run(stop.signal);
+    await clock.advanceUntil(() => gapFills === 1, 1_000, 10);
+    await clock.advanceUntil(() => applied.length > 0, 1_000, 10);
+    // Three messages, three deliveries queued by the pump, one apply.
+    expect(loop.stats.messages).toBe(3);
+    expect(applied).toEqual([['TRADE 1', 'TRADE 2', 'TRADE 3']]);
+    stop.abort();
+    source.push('closed');
+    await running;
+  });
 });
