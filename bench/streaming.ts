@@ -1,7 +1,7 @@
 /**
  * `npm run bench:streaming`: streaming against polling, measured in the same run.
  *
- *   tsx bench/streaming.ts [--secs 600] [--warmup 70] [--markets 40,500] [--no-resources] [--smoke]
+ *   tsx bench/streaming.ts [--secs 600] [--warmup 70] [--markets 40,500] [--no-resources] [--no-alone] [--smoke]
  *
  * Every sim-server and every engine is its own process (bench/streaming-child.ts), as in use:
  * the exchange's work never runs on misso's event loop, and neither arm's on the other's.
@@ -17,6 +17,9 @@
  *    each session's rate budget, with the strategy's own order entry (budget priority `order`)
  *    apart from the seed config's reads. Measured after `--warmup` seconds (default 70: past
  *    every task's first pass and the first candle period).
+ *    Then (unless `--no-alone`) the streaming arm again by itself for `--secs`: on a 2-core machine
+ *    the side-by-side polling arm's engine and server wake at the same 10 s price step and take
+ *    the cores the fill path needs; alone is the latency of one strategy on its machine.
  * 2. Memory and CPU per minute of a streaming engine at 40, 500 and 2000 markets, and the
  *    sim-server's CPU beside it.
  *
@@ -154,13 +157,25 @@ async function runSize(markets: number, secs: number, warmupSecs: number): Promi
   return Promise.all([finishArm(stream, 'stream', markets), finishArm(poll, 'poll', markets)]);
 }
 
+/** A streaming engine and its server with nothing else running: the fill path's own latency. */
+async function runAlone(markets: number, secs: number, warmupSecs: number): Promise<ArmResult> {
+  const arm = await startArm('stream', markets, 77);
+  await sleep(warmupSecs * 1000);
+  arm.fillMs.length = 0;
+  arm.wayMs.length = 0;
+  arm.engineMs.length = 0;
+  arm.engine.send({ type: 'measure' });
+  await sleep(secs * 1000);
+  return finishArm(arm, 'stream', markets);
+}
+
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       secs: { type: 'string' }, warmup: { type: 'string' }, smoke: { type: 'boolean', default: false },
-      markets: { type: 'string' }, resources: { type: 'boolean', default: true },
+      markets: { type: 'string' }, resources: { type: 'boolean', default: true }, alone: { type: 'boolean', default: true },
     },
     allowNegative: true,
   });
@@ -174,9 +189,14 @@ async function main(): Promise<void> {
   const fillLines = [
     'Where a streamed fill\'s time goes (ms, p50 / p99): venue fill → its order update reached the engine; that → the order manager\'s `filled`; a bare websocket frame between the same two processes (the floor); the engine\'s event-loop delay.',
     '',
-    '| markets | fills | venue → engine | engine → state | loopback floor | engine loop delay p99 / max |',
-    '| --- | --- | --- | --- | --- | --- |',
+    'Side by side: the streaming arm while the polling arm (its own engine and server) runs on the same cores. Alone: a streaming arm by itself afterwards, as one strategy on its machine.',
+    '',
+    '| markets | run | fills | fill total | venue → engine | engine → state | loopback floor | engine loop delay p99 / max |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
+  const fillRow = (markets: number, run: string, r: ArmResult): string =>
+    `| ${markets} | ${run} | ${r.engineMs.length} | ${p5099(r.fillMs)} | ${p5099(r.wayMs)} | ${p5099(r.engineMs)} | ${p5099(r.floorMs)} | ` +
+    `${fmt(r.loopDelayP99Ms, 1)} / ${fmt(r.loopDelayMaxMs, 1)} |`;
   const p5099 = (v: readonly number[]): string => `${fmt(pct(v, 50), 1)} / ${fmt(pct(v, 99), 1)}`;
   const ratios: string[] = [];
   const methods: string[] = [];
@@ -191,10 +211,8 @@ async function main(): Promise<void> {
       const parts = Object.entries(r.byMethod).sort((x, y) => y[1] - x[1]).map(([m, w]) => `${m} ${fmt(w, 1)}`);
       methods.push(`- ${r.markets} markets, ${r.mode}: ${parts.join(', ')}`);
     }
-    fillLines.push(
-      `| ${markets} | ${stream.engineMs.length} | ${p5099(stream.wayMs)} | ${p5099(stream.engineMs)} | ${p5099(stream.floorMs)} | ` +
-        `${fmt(stream.loopDelayP99Ms, 1)} / ${fmt(stream.loopDelayMaxMs, 1)} |`,
-    );
+    fillLines.push(fillRow(markets, 'side by side', stream));
+    if (values.alone) fillLines.push(fillRow(markets, 'alone', await runAlone(markets, secs, warmup)));
     ratios.push(
       `- ${markets} markets: streaming's REST weight for the seed's config is ${fmt((100 * seedWeight(stream)) / seedWeight(poll), 1)} % of polling's ` +
         `(${fmt((100 * stream.weightPerMin) / poll.weightPerMin, 1)} % with the order entry); price p50 ${fmt(pct(poll.priceMs, 50) / pct(stream.priceMs, 50), 1)}× faster, ` +
