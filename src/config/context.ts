@@ -39,6 +39,12 @@ export interface ConfigContext {
   exchangeIds?: ReadonlySet<string>;
   /** The `exchange.id` values that can stream (`sim` plus ccxt.pro's ids). When absent, `stream: on` is not checked. */
   streamingIds?: ReadonlySet<string>;
+  /**
+   * The `watch*` methods `exchangeId`'s streaming class offers (its `has`, read without any
+   * network call), so that `stream: on` with a task needing a missing one fails `misso check`.
+   * Undefined when unknown: that is then found only when the streams start.
+   */
+  watchMethodsOf?(exchangeId: string): ReadonlySet<string> | undefined;
   /** The simulator's knobs (keys beside `id: sim`): their schema and names. When absent, not checked. */
   simKnobs?: { schema: z.ZodType; keys: readonly string[] };
 }

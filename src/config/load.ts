@@ -12,6 +12,7 @@ import { rawConfigSchema } from './schema.js';
 import type { MissoConfig } from './types.js';
 import { checkExchange, resolveSecrets } from './validate-sections.js';
 import { checkTaskOptionValues } from './validate-options.js';
+import { checkStreamMethods } from './validate-streams.js';
 import { checkHttpExposure, resolveHttpToken } from './validate-http.js';
 import { checkInteractor } from './validate-notify.js';
 import { checkReferences } from './validate-tasks.js';
@@ -178,6 +179,7 @@ async function check(raw: unknown, positions: PositionIndex, source: CheckSource
   }
   checkExchange(resolved, source.ctx, report, reportKey);
   checkTaskOptionValues(resolved, source.ctx, report);
+  checkStreamMethods(resolved, source.ctx, report, reportKey);
   checkHttpExposure(resolved, report);
   checkInteractor(resolved, report);
   await checkReferences(resolved, source.ctx, source.baseDir, report, reportKey, (path) => positions.wroteNone(path));

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 /*
- * The config as written: the seed's snake_case keys, every section checked for shape only.
+ * The config as written: the seed's snake_case keys, every section checked for shape only. An
+ * enum's description is the hint when a value matches none of its words (zod-issues.ts).
  * Cross-references (task kinds, modules, methods, `self.` names) are checked in validate.ts, and
  * defaults are filled in by normalise.ts, so this file stays a plain description of the format.
  */
@@ -13,7 +14,7 @@ const name = z.string().min(1);
 
 /** A subtask of `t_init_update` / `t_update_template`. */
 export const subtaskSchema = z.strictObject({
-  type: z.enum(['async', 'standard']),
+  type: z.enum(['async', 'standard']).describe('`async` awaits the method, `standard` is a plain call'),
   modul: name,
   method: name,
   input_args: list.nullable().optional(),
@@ -97,14 +98,17 @@ export const exchangeSchema = z.looseObject({
     .nullable()
     .optional(),
   timeout_ms: z.number().int().positive().optional(),
-  stream: z.enum(['auto', 'on', 'off']).optional(),
+  stream: z
+    .enum(['auto', 'on', 'off'])
+    .describe('`auto` (the default) streams what the exchange can and polls the rest, `on` insists on streaming, `off` polls everything')
+    .optional(),
 });
 
 /** pino's level names. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 const loggingSchema = z.strictObject({
-  level: z.enum(LOG_LEVELS).optional(),
+  level: z.enum(LOG_LEVELS).describe('`info` is the default; `silent` logs nothing').optional(),
   file: name.nullable().optional(),
 });
 
@@ -113,8 +117,8 @@ const storageSchema = z.strictObject({
 });
 
 const ordersSchema = z.strictObject({
-  on_stop: z.enum(['leave', 'cancel_all']).optional(),
-  unknown_orders: z.enum(['adopt', 'ignore']).optional(),
+  on_stop: z.enum(['leave', 'cancel_all']).describe('`leave` (the default) keeps open orders at stop, `cancel_all` cancels them').optional(),
+  unknown_orders: z.enum(['adopt', 'ignore']).describe('`adopt` (the default) tracks open orders the journal does not know, `ignore` leaves them alone').optional(),
   require_fresh_price: z.boolean().optional(),
   fresh_price_wait_secs: z.number().nonnegative().nullable().optional(),
   lost_after_not_found: z.number().int().positive().optional(),

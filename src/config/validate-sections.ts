@@ -2,7 +2,7 @@ import type { ConfigContext } from './context.js';
 import { checkCredential, isPlainObject, resolveEnvReferences, type EnvMap, type ReportProblem } from './env.js';
 import { EXCHANGE_KEYS } from './schema.js';
 import { didYouMean } from './suggest.js';
-import type { ReportUnknownKey } from './zod-issues.js';
+import { reportZodIssues, type ReportUnknownKey } from './zod-issues.js';
 
 /** The sections where `${NAME}` references are resolved. */
 const ENV_SECTIONS = ['exchange', 'notify'] as const;
@@ -73,14 +73,15 @@ function checkSimKnobs(exchange: Record<string, unknown>, ctx: ConfigContext, re
   const knobs = Object.fromEntries(Object.entries(exchange).filter(([key]) => key === 'id' || !exchangeKeys.includes(key)));
   const result = ctx.simKnobs.schema.safeParse(knobs);
   if (result.success) return;
+  const inExchange = (to: ReportProblem): ReportProblem => (path, message, hint) => to(['exchange', ...path], message, hint);
   for (const issue of result.error.issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
     const path = ['exchange', ...issue.path.map(String)];
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        reportKey([...path, key], `unknown simulator knob \`${key}\``, didYouMean(key, [...ctx.simKnobs.keys, ...exchangeKeys]) ?? `knobs: ${ctx.simKnobs.keys.join(', ')}`);
-      }
-    } else {
-      report(path, issue.message);
+    for (const key of issue.keys) {
+      reportKey([...path, key], `unknown simulator knob \`${key}\``, didYouMean(key, [...ctx.simKnobs.keys, ...exchangeKeys]) ?? `knobs: ${ctx.simKnobs.keys.join(', ')}`);
     }
   }
+  // Values in the same words as every other key: what is allowed, what the file has, at the element.
+  const values = result.error.issues.filter((issue) => issue.code !== 'unrecognized_keys');
+  reportZodIssues(values, ctx.simKnobs.schema, knobs, inExchange(report), inExchange(reportKey));
 }

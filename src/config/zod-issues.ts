@@ -9,6 +9,17 @@ export type ReportUnknownKey = (path: ConfigPath, message: string, hint?: string
 /** Sections whose values may hold secrets, so reports never quote them. */
 const QUIET_SECTIONS = new Set(['exchange', 'notify']);
 
+/** The longest value of an enum key quoted in a secret-bearing section (every allowed word is far shorter than a credential). */
+const MAX_SHOWN_WORD = 16;
+
+/** YAML reads a bare `true`/`false` as a boolean: the word among `values` that was probably meant. */
+function booleanWord(actual: unknown, values: readonly string[]): string | undefined {
+  if (typeof actual !== 'boolean') return undefined;
+  const words = actual ? ['on', 'yes', 'true', 'enabled'] : ['off', 'no', 'false', 'disabled'];
+  const word = words.find((w) => values.includes(w));
+  return word === undefined ? undefined : `did you mean \`${word}\`?`;
+}
+
 /**
  * Turns zod's issues into the user's language: what was expected, what the file has (quoted
  * only outside secret-bearing sections), and a did-you-mean for unknown keys and enum values.
@@ -50,8 +61,11 @@ export function reportZodIssues(
       }
       case 'invalid_value': {
         const values = issue.values.map(String);
-        const hint = typeof actual === 'string' ? didYouMean(actual, values) : undefined;
-        report(path, `expected one of ${values.map((v) => `\`${v}\``).join(', ')}, got ${describe(actual, quiet)}`, hint);
+        const hint = (typeof actual === 'string' ? didYouMean(actual, values) : booleanWord(actual, values)) ?? nodeAt(schema, path)?.description;
+        // A key with a fixed set of words holds no secret, even in a secret-bearing section: the value
+        // is shown unless it is long enough to be a credential pasted on the wrong line.
+        const hide = quiet && typeof actual === 'string' && actual.length > MAX_SHOWN_WORD;
+        report(path, `expected one of ${values.map((v) => `\`${v}\``).join(', ')}, got ${hide ? `a ${String(actual).length}-character string` : describe(actual, false)}`, hint);
         break;
       }
       case 'too_small':
@@ -129,26 +143,39 @@ function defOf(schema: unknown): Def | undefined {
   return (schema as { _zod?: { def?: Def } } | undefined)?._zod?.def;
 }
 
-/** Peels optional/nullable/default/pipe wrappers off a schema. */
-function unwrap(schema: unknown): Def | undefined {
-  let def = defOf(schema);
-  while (def) {
-    if ('innerType' in def) def = defOf(def.innerType);
-    else if (def.type === 'pipe') def = defOf(def.in);
-    else break;
+/** A schema node: its definition with optional/nullable/default/pipe wrappers peeled off, and the first description met. */
+interface SchemaNode {
+  def: Def | undefined;
+  description: string | undefined;
+}
+
+function peel(schema: unknown): SchemaNode {
+  let node = schema;
+  let description: string | undefined;
+  for (;;) {
+    description ??= (node as { description?: string } | undefined)?.description;
+    const def = defOf(node);
+    if (def && 'innerType' in def) node = def.innerType;
+    else if (def?.type === 'pipe') node = def.in;
+    else return { def, description };
   }
-  return def;
+}
+
+/** The schema node at `path`, or undefined where the schema has none. */
+function nodeAt(schema: z.ZodType, path: ConfigPath): SchemaNode | undefined {
+  let node = peel(schema);
+  for (const segment of path) {
+    const def = node.def;
+    if (def?.type === 'object') node = peel((def.shape as Record<string, unknown>)[String(segment)]);
+    else if (def?.type === 'record') node = peel(def.valueType);
+    else if (def?.type === 'array') node = peel(def.element);
+    else return undefined;
+  }
+  return node;
 }
 
 /** The keys an object schema accepts at `path`, for did-you-mean. */
 export function knownKeysAt(schema: z.ZodType, path: ConfigPath): string[] {
-  let def = unwrap(schema);
-  for (const segment of path) {
-    if (!def) return [];
-    if (def.type === 'object') def = unwrap((def.shape as Record<string, unknown>)[String(segment)]);
-    else if (def.type === 'record') def = unwrap(def.valueType);
-    else if (def.type === 'array') def = unwrap(def.element);
-    else return [];
-  }
+  const def = nodeAt(schema, path)?.def;
   return def?.type === 'object' ? Object.keys(def.shape as Record<string, unknown>) : [];
 }

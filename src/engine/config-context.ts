@@ -1,5 +1,6 @@
 import ccxt from 'ccxt';
 import type { ConfigContext } from '../config/context.js';
+import { SIM_DESCRIPTION } from '../sim/sim-describe.js';
 import { SIM_KNOBS_SCHEMA } from '../sim/sim-knobs.js';
 import { SIM_TIMEFRAMES } from '../sim/venue-types.js';
 import { BUILTIN_ATTRIBUTES } from '../state/builtin-attributes.js';
@@ -23,7 +24,8 @@ export function configContext(kinds: ReadonlyMap<string, TaskKind>, env?: Readon
     taskOptionTypes: (kind) => kinds.get(kind)?.optionTypes,
     timeframesOf,
     exchangeIds: new Set(['sim', ...(ccxt.exchanges as string[])]),
-    streamingIds: new Set(['sim', ...(ccxt.pro as unknown as { exchanges: string[] }).exchanges]),
+    streamingIds: new Set(['sim', ...proIds()]),
+    watchMethodsOf,
     simKnobs: { schema: SIM_KNOBS_SCHEMA, keys: Object.keys(SIM_KNOBS_SCHEMA.shape) },
     ...(env ? { env } : {}),
   };
@@ -41,4 +43,26 @@ function timeframesOf(exchangeId: string): readonly string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+function proIds(): string[] {
+  return (ccxt.pro as unknown as { exchanges: string[] }).exchanges;
+}
+
+/** The `watch*` methods the simulator or a ccxt.pro class has (`has`, set by its constructor without any call). */
+function watchMethodsOf(exchangeId: string): ReadonlySet<string> | undefined {
+  let has: Record<string, unknown> | undefined;
+  if (exchangeId === 'sim') {
+    has = SIM_DESCRIPTION.has;
+  } else {
+    const ProClass = (ccxt.pro as unknown as Record<string, unknown>)[exchangeId];
+    if (typeof ProClass !== 'function' || !proIds().includes(exchangeId)) return undefined;
+    try {
+      has = new (ProClass as new () => { has?: Record<string, unknown> })().has;
+    } catch {
+      return undefined;
+    }
+  }
+  if (!has) return undefined;
+  return new Set(Object.keys(has).filter((key) => key.startsWith('watch') && Boolean(has[key])));
 }

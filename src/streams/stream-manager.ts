@@ -2,6 +2,7 @@ import type { Exchange } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import { UserError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { startsFeed, STREAM_FEEDS, type StreamName } from '../config/stream-feeds.js';
 import type { TaskConfig } from '../config/types.js';
 import type { NotifyLevel } from '../core/notify-level.js';
 import type { StateStore } from '../state/state-store.js';
@@ -36,15 +37,6 @@ export interface StreamManagerOptions {
 
 /** Default `stall_after_secs` per stream, from its cadence: Binance pushes all-market tickers every second and klines every 250 ms. */
 export const DEFAULT_STALL_SECS: Readonly<Record<string, number>> = { tickers: 10, candles: 10, orders: 30, trades: 30, balance: 30, positions: 30 };
-
-const WATCH_METHOD: Readonly<Record<string, string>> = {
-  tickers: 'watchTickers',
-  candles: 'watchOHLCVForSymbols',
-  orders: 'watchOrders',
-  trades: 'watchMyTrades',
-  balance: 'watchBalance',
-  positions: 'watchPositions',
-};
 
 /**
  * Runs the engine's streams (one {@link StreamLoop} each) for the tasks the config has, and
@@ -84,40 +76,42 @@ export class StreamManager {
     };
     const kinds = (kind: string): TaskConfig[] => o.tasks.filter((t) => t.kind === kind);
     const first = (kind: string): TaskConfig | undefined => kinds(kind)[0];
-    const usesHelper = (method: string): boolean => o.tasks.some((t) => t.subtasks.some((s) => s.method === method));
+    const started = (name: StreamName): boolean =>
+      o.tasks.some((t) => startsFeed(STREAM_FEEDS[name], t.kind, t.subtasks.map((s) => s.method)));
 
-    const tickerTasks = kinds('t_update_tickers');
-    if (tickerTasks.length > 0 || usesHelper('get_last_prices_from_watch_list')) {
-      const loop = this.#add(tickersStream(ctx, first('t_update_tickers')), tickerTasks);
+    if (started('tickers')) {
+      const loop = this.#add(tickersStream(ctx, first('t_update_tickers')), kinds('t_update_tickers'));
       if (loop) this.cache.tickersHealthy = () => loop.healthy;
     }
-    const windows = candleWindows(o.tasks, (t) => t.kind);
-    if (windows.length > 0) {
-      const loop = this.#add(candlesStream(ctx, windows, first('t_update_candles')), kinds('t_update_candles'));
+    if (started('candles')) {
+      const loop = this.#add(candlesStream(ctx, candleWindows(o.tasks, (t) => t.kind), first('t_update_candles')), kinds('t_update_candles'));
       if (loop) this.cache.candlesHealthy = () => loop.healthy;
     }
-    const orderTasks = [...kinds('t_update_open_orders'), ...kinds('t_update_open_orders_dict'), ...kinds('t_get_open_orders')];
-    if (orderTasks.length > 0) {
+    if (started('orders')) {
+      const orderTasks = STREAM_FEEDS.orders.kinds.flatMap(kinds);
       const names = { updateOpen: [...kinds('t_update_open_orders'), ...kinds('t_update_open_orders_dict')][0]?.name, getOpen: first('t_get_open_orders')?.name };
       this.#add(ordersStream(ctx, withoutUndefined(names)), orderTasks);
     }
     const fillTasks = kinds('t_update_fills');
-    // Fills by trade where the venue pushes them; without it fills still come with each order's update.
-    if ((orderTasks.length > 0 || fillTasks.length > 0) && o.exchange.has['watchMyTrades']) {
+    // Optional: without it fills still come with each order's update, so it starts only where the venue has it.
+    if (started('trades') && o.exchange.has[STREAM_FEEDS.trades.method]) {
       this.#add(tradesStream(ctx, fillTasks.length > 0 ? 'closed_trades' : undefined), fillTasks);
     }
     const balance = first('t_update_balance');
     const positions = first('t_get_open_positions');
-    if (balance) this.#add(accountPushStream(ctx, 'balance', balance, positions ? outAttr(positions, 'positions') : undefined), kinds('t_update_balance'));
-    if (positions) this.#add(accountPushStream(ctx, 'positions', positions), kinds('t_get_open_positions'));
+    if (started('balance') && balance) {
+      this.#add(accountPushStream(ctx, 'balance', balance, positions ? outAttr(positions, 'positions') : undefined), kinds('t_update_balance'));
+    }
+    if (started('positions') && positions) this.#add(accountPushStream(ctx, 'positions', positions), kinds('t_get_open_positions'));
   }
 
   #add<T>(spec: StreamSpec<T>, tasks: readonly TaskConfig[]): StreamLoop<T> | undefined {
     const o = this.#o;
-    const method = WATCH_METHOD[spec.name]!;
+    const method = STREAM_FEEDS[spec.name as StreamName].method;
     if (!o.exchange.has[method]) {
+      // A backstop: `misso check` refuses this config already (config/validate-streams.ts).
       if (o.mode === 'on') {
-        throw new UserError(`exchange.stream is on, but ${o.exchange.id} has no ${method} (needed by ${spec.name}); use stream: auto to poll what cannot stream`);
+        throw new UserError(`exchange.stream is on, but ${o.exchange.id} has no ${method} (needed by the ${spec.name} stream); use \`stream: auto\` (polls what cannot stream) or \`stream: off\``);
       }
       return undefined;
     }
