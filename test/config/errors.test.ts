@@ -198,6 +198,31 @@ describe('wrong types', () => {
     expect(problems[0]?.hint).toBe('did you mean `async`?');
   });
 
+  it('quotes a wrong enum value in every section (exchange too) and gives the next step', async () => {
+    const problems = await problemsOf(`${BASE}exchange:\n  stream: yes\norders:\n  on_stop: yes\n`);
+    expect(where(problems)).toEqual(['23:11 exchange.stream', '25:12 orders.on_stop']);
+    expect(problems.map((p) => p.message)).toEqual(['expected one of `auto`, `on`, `off`, got "yes"', 'expected one of `leave`, `cancel_all`, got "yes"']);
+    expect(problems[0]?.hint).toBe('`auto` (the default) streams what the exchange can and polls the rest, `on` insists on streaming, `off` polls everything');
+    expect(problems[1]?.hint).toBe('`leave` (the default) keeps open orders at stop, `cancel_all` cancels them');
+  });
+
+  it('reads a bare true/false given for an enum as the word probably meant', async () => {
+    const problems = await problemsOf(`${BASE}exchange:\n  stream: true\norders:\n  on_stop: false\n`);
+    expect(where(problems)).toEqual(['23:11 exchange.stream', '25:12 orders.on_stop']);
+    expect(problems.map((p) => [p.message, p.hint])).toEqual([
+      ['expected one of `auto`, `on`, `off`, got true', 'did you mean `on`?'],
+      ['expected one of `leave`, `cancel_all`, got false', '`leave` (the default) keeps open orders at stop, `cancel_all` cancels them'],
+    ]);
+  });
+
+  it('does not quote a long value in a secret-bearing section, even for an enum key', async () => {
+    const pasted = 'k'.repeat(64);
+    const problems = await problemsOf(`${BASE}exchange:\n  stream: ${pasted}\n`);
+    expect(where(problems)).toEqual(['23:11 exchange.stream']);
+    expect(problems[0]?.message).toBe('expected one of `auto`, `on`, `off`, got a 64-character string');
+    expect(JSON.stringify(problems)).not.toContain(pasted.slice(0, 17));
+  });
+
   it('wants booleans and lists where the seed has them', async () => {
     const problems = await problemsOf(broken('target_save_update: False', 'target_save_update: no').replace('return_value: True', 'return_value: 1'));
     expect(where(problems)).toEqual([`20:29 ${SUB}.target_save_update`, `21:23 ${SUB}.return_value`]);

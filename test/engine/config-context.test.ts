@@ -36,6 +36,14 @@ describe("the engine's config context", () => {
     expect(out[1]).toMatch(/^4:\d+ exchange\.visibility_delay_ms: /);
   });
 
+  it("words a simulator knob's wrong value like any other key's, at the element", async () => {
+    const out = await problems('exchange:\n  silent_streams: [tickers, tickrs]\n  latency_ms: fast\ntasks: {}\n');
+    expect(out).toEqual([
+      '2:29 exchange.silent_streams[1]: expected one of `tickers`, `candles`, `orders`, `trades`, `balance`, `positions`, `orderbook`, got "tickrs" (did you mean `tickers`?)',
+      '3:15 exchange.latency_ms: expected a number or a map, got "fast"',
+    ]);
+  });
+
   it("knows ccxt's exchange ids and each task kind's options", async () => {
     const out = await problems('exchange: {id: binanceusdn}\ntasks:\n  t_update_candles: {freq: 60, timeframe: 1m, limt: 100}\n');
     expect(out.some((p) => /exchange\.id: .*binanceusdm/.test(p))).toBe(true);
