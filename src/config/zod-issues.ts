@@ -22,7 +22,8 @@ function booleanWord(actual: unknown, values: readonly string[]): string | undef
 
 /**
  * Turns zod's issues into the user's language: what was expected, what the file has (quoted
- * only outside secret-bearing sections), and a did-you-mean for unknown keys and enum values.
+ * outside secret-bearing sections, and for enum keys anywhere unless long), and the next step: a
+ * did-you-mean for unknown keys and enum values, else the enum's description.
  * `wroteNone` tells whether the file wrote a null as `None` (the position index knows).
  * @defaultValue `wroteNone`: never (a config given as an object)
  */
