@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../storage/database.js';
 
 /** One execution of one of our orders. */
@@ -49,19 +50,23 @@ export class FillStore {
     this.#write = write;
   }
 
+  // The statements of the fill path, compiled once: a burst of fills runs them many times a step.
+  #insertStmt: Statement<unknown[]> | null = null;
+  #filledStmt: Statement<[string], { s: number | null }> | null = null;
+
   /**
    * Stores a fill; false when its trade id was already stored (a duplicate). A storage fault
    * throws `StorageWriteError` (through the journal's health guard) with nothing stored.
    */
   insert(f: Fill): boolean {
+    this.#insertStmt ??= this.#db.prepare(
+      `INSERT OR IGNORE INTO fills(trade_id, client_order_id, order_id, symbol, side, price, amount, fee_cost, fee_currency,
+         taker_or_maker, realized_pnl, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insert = this.#insertStmt;
     const r = this.#write(() =>
-      this.#db
-        .prepare(
-          `INSERT OR IGNORE INTO fills(trade_id, client_order_id, order_id, symbol, side, price, amount, fee_cost, fee_currency,
-             taker_or_maker, realized_pnl, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(f.tradeId, f.clientOrderId, f.orderId, f.symbol, f.side, f.price, f.amount, f.fee?.cost ?? null, f.fee?.currency ?? null,
-          f.takerOrMaker, f.realizedPnl, f.timestamp),
+      insert.run(f.tradeId, f.clientOrderId, f.orderId, f.symbol, f.side, f.price, f.amount, f.fee?.cost ?? null, f.fee?.currency ?? null,
+        f.takerOrMaker, f.realizedPnl, f.timestamp),
     );
     return r.changes > 0;
   }
@@ -76,7 +81,8 @@ export class FillStore {
 
   /** Sum of the fill amounts of one order. */
   filledOf(clientOrderId: string): number {
-    const r = this.#db.prepare<[string], { s: number | null }>('SELECT SUM(amount) AS s FROM fills WHERE client_order_id = ?').get(clientOrderId);
+    this.#filledStmt ??= this.#db.prepare<[string], { s: number | null }>('SELECT SUM(amount) AS s FROM fills WHERE client_order_id = ?');
+    const r = this.#filledStmt.get(clientOrderId);
     return r?.s ?? 0;
   }
 
