@@ -67,6 +67,16 @@ export class SimExchange extends Exchange {
     return this.deepExtend(super.describe(), SIM_DESCRIPTION);
   }
 
+  /**
+   * Closes the streams for good: a watch call made or resumed afterwards opens no connection
+   * (a closed sim connection's push loop would otherwise run on, holding the process and the
+   * venue's feed), as the session's closed ccxt.pro instances refuse `client()`.
+   */
+  override async close(cleanInstanceCache?: boolean): Promise<void> {
+    this.#streams.close(`${this.id} closed: this instance opens no new connection`);
+    await super.close(cleanInstanceCache);
+  }
+
   // Plain methods, not getters: ccxt's constructor reads and re-assigns every property name of the
   // prototype chain (its snake_case aliasing), which throws on getters and runs before # fields exist.
 

@@ -1,4 +1,4 @@
-import type { Balances, Exchange, OHLCV, Order, OrderBook, Position, Ticker, Tickers, Trade } from 'ccxt';
+import { ExchangeClosedByUser, type Balances, type Exchange, type OHLCV, type Order, type OrderBook, type Position, type Ticker, type Tickers, type Trade } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import { ccxtBalance, ccxtOrder, ccxtOrderBook, ccxtPosition, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
 import { depthBooksOf } from './depth-book.js';
@@ -42,6 +42,7 @@ export class SimStreams {
   readonly #pushMs: number;
   readonly #silent = new Set<SimStreamName>();
   #loop: AbortController | null = null;
+  #refusal: ExchangeClosedByUser | null = null;
   #unsubscribeFeed: (() => void) | null = null;
   #tickerCache: { step: number; tickers: Tickers } | null = null;
   /** The update id last pushed per order-book subscription: a book goes out only when it changed. */
@@ -59,6 +60,11 @@ export class SimStreams {
     this.#silent.clear();
     for (const n of names) this.#silent.add(n);
     for (const c of this.#clients()) c.flush();
+  }
+
+  /** Refuses every later connection with `reason` (the exchange is closing for good). */
+  close(reason: string): void {
+    this.#refusal ??= new ExchangeClosedByUser(reason);
   }
 
   async tickers(symbols?: readonly string[]): Promise<Tickers> {
@@ -154,6 +160,7 @@ export class SimStreams {
     const all = this.#ex.clients as Record<string, unknown>;
     const have = all[url];
     if (have instanceof SimWsClient && have.isOpen()) return have;
+    if (this.#refusal) throw this.#refusal;
     const client = new SimWsClient(url, (hash) => this.#silent.has(STREAM_OF[hash.split(':')[0]!]!), (c) => this.#closed(c));
     all[url] = client;
     this.#startLoop();
