@@ -197,7 +197,17 @@ export class OrderBook {
     } finally {
       this.#unit = null;
     }
-    for (const announce of unit.announce) announce();
+    // Stored as one: every change is announced (placed, emitted) even when a listener of an
+    // earlier one throws, or memory would disagree with the journal; the first failure is rethrown.
+    let failure: { error: unknown } | null = null;
+    for (const announce of unit.announce) {
+      try {
+        announce();
+      } catch (error: unknown) {
+        failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
     return result;
   }
 
