@@ -1,4 +1,4 @@
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
@@ -84,7 +84,9 @@ export function acquireIdentityLock(target: string, what = 'journal'): FileLock 
   try {
     const { dev, ino } = statSync(target);
     const dir = join(tmpdir(), 'misso-locks');
-    mkdirSync(dir, { recursive: true, mode: 0o1777 });
+    // Not recursive: a missing temp directory is not ours to create. Every user's updater locks
+    // here, so the directory is sticky and world-writable whatever the umask made of the mode.
+    if (mkdirIfMissing(dir)) chmodSync(dir, 0o1777);
     path = join(dir, `${dev}-${ino}.lock`);
   } catch {
     return null;
@@ -94,6 +96,17 @@ export function acquireIdentityLock(target: string, what = 'journal'): FileLock 
   } catch (error: unknown) {
     if (error instanceof UserError) throw error;
     return null;
+  }
+}
+
+/** Creates `dir` (its parent must exist); false when it was there already. */
+function mkdirIfMissing(dir: string): boolean {
+  try {
+    mkdirSync(dir, { mode: 0o1777 });
+    return true;
+  } catch (error: unknown) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
   }
 }
 

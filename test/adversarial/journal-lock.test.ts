@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -97,5 +97,33 @@ describe('one journal, one writer (issue 8 item 16)', () => {
     expect(refusal(join(d, 'link.db')).message).toMatch(/already open in this process/);
     j.close();
     OrderJournal.open({ path: join(d, 'link.db'), clock: new VirtualClock() }).close();
+  });
+});
+
+describe('the identity locks directory (<tmpdir>/misso-locks)', () => {
+  const saved = process.env['TMPDIR'];
+  afterEach(() => {
+    if (saved === undefined) delete process.env['TMPDIR'];
+    else process.env['TMPDIR'] = saved;
+  });
+
+  it('is made shared by every user (sticky, world-writable) whatever the umask, or other users get no identity lock', () => {
+    process.env['TMPDIR'] = tmp();
+    const umask = process.umask(0o022);
+    try {
+      OrderJournal.open({ path: join(tmp(), 'misso.db'), clock: new VirtualClock() }).close();
+    } finally {
+      process.umask(umask);
+    }
+    expect(statSync(join(process.env['TMPDIR'], 'misso-locks')).mode & 0o7777).toBe(0o1777);
+  });
+
+  it('a missing tmpdir is not created (nor made world-writable): the journal opens on its name lock and reopens', () => {
+    const missing = join(tmp(), 'no-such-tmp');
+    const path = join(tmp(), 'misso.db');
+    process.env['TMPDIR'] = missing;
+    OrderJournal.open({ path, clock: new VirtualClock() }).close();
+    OrderJournal.open({ path, clock: new VirtualClock() }).close();
+    expect(existsSync(missing)).toBe(false);
   });
 });
