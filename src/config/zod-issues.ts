@@ -63,6 +63,10 @@ export function reportZodIssues(
       case 'invalid_value': {
         const values = issue.values.map(String);
         const hint = (typeof actual === 'string' ? didYouMean(actual, values) : booleanWord(actual, values)) ?? nodeAt(schema, path)?.description;
+        if (actual === undefined) {
+          report(path, 'missing: this key is required', hint ?? `one of ${values.map((v) => `\`${v}\``).join(', ')}`);
+          break;
+        }
         // A key with a fixed set of words holds no secret, even in a secret-bearing section: the value
         // is shown unless it is long enough to be a credential pasted on the wrong line.
         const hide = quiet && typeof actual === 'string' && actual.length > MAX_SHOWN_WORD;

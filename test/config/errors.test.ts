@@ -191,6 +191,13 @@ describe('wrong types', () => {
     expect(problems[0]?.message).toBe('must be greater than 0');
   });
 
+  it('says a required enum key is missing rather than "got undefined"', async () => {
+    const problems = await problemsOf(broken('type: async', 'typ: async'));
+    const missing = problems.find((p) => p.path === `${SUB}.type`);
+    expect(missing?.message).toBe('missing: this key is required');
+    expect(missing?.hint).toBe('`async` awaits the method, `standard` is a plain call');
+  });
+
   it('lists enum values and suggests the closest', async () => {
     const problems = await problemsOf(broken('type: async', 'type: asnyc'));
     expect(where(problems)).toEqual([`11:15 ${SUB}.type`]);
