@@ -19,7 +19,7 @@ import { OrderBook, type IsOpenOrders, type NotifyFn, type OrderManagerEvents } 
 import { PendingOrderQueue } from './queue.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { Resolver } from './resolver.js';
-import { applyStreamOrder } from './stream-apply.js';
+import { applyStreamOrder, applyStreamOrders } from './stream-apply.js';
 import { RiskGuard } from './risk.js';
 import { shutDown, type StopReport } from './shutdown.js';
 import { OrderTracker } from './tracker.js';
@@ -314,7 +314,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
    * synced write, see {@link applyFills}). Returns whether each changed anything.
    */
   applyStreamOrders(raws: readonly CcxtOrderLike[]): boolean[] {
-    return this.#ctx.book.atomically(() => raws.map((raw) => applyStreamOrder(this.#ctx, raw)));
+    return applyStreamOrders(this.#ctx, raws);
   }
 
   /** Reconciles memory and journal with the exchange (start, and after every restart). */

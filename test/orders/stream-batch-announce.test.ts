@@ -6,6 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CcxtOrderLike } from '../../src/orders/order.js';
+import { StorageWriteError } from '../../src/storage/storage-error.js';
+import { fillDisk } from '../support/full-disk.js';
 import { drive, market, trackedRigs } from '../support/order-rig.js';
 
 const { make, cleanup } = trackedRigs();
@@ -36,5 +38,55 @@ describe('one stored delivery of order updates, one announcement each', () => {
     // Stored as one transaction, so announced and placed as one too.
     for (const o of buys) expect(r.journal.get(o.clientOrderId)?.status).toBe('canceled');
     expect(heard).toEqual(buys.map((o) => o.clientOrderId));
+  });
+});
+
+describe('one delivery of order updates the journal cannot store', () => {
+  it('leaves is_open_orders as it was, wherever in the delivery the write fails', async () => {
+    const r = await make();
+    const { symbol, amount, restingBuy } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    void r.manager.runExecutor(new AbortController().signal);
+    const buys = [restingBuy, restingBuy * 0.99].map((p) =>
+      r.manager.queue.push({ symbol, side: 'buy', amount, price: Number(r.sim.priceToPrecision(symbol, p)) }));
+    await r.clock.advanceUntil(() => buys.every((o) => o.status === 'open'), 30_000, 50);
+    await drive(r.clock, r.manager.refreshIsOpenOrders());
+    const ids = (): string[] => (r.manager.isOpenOrders[symbol]?.buys ?? []).map((o) => o.clientOrderId).sort();
+    expect(ids()).toEqual(buys.map((o) => o.clientOrderId).sort());
+    const raws: CcxtOrderLike[] = [];
+    for (const o of buys) raws.push((await drive(r.clock, r.sim.cancelOrder(o.id!, symbol))) as unknown as CcxtOrderLike);
+
+    // Space returns a little at a time, so the write fails at every point of the delivery
+    // (its first update, a later one) until it fits: each failure must leave everything as it was.
+    const disk = fillDisk(r.journal.db);
+    const db = r.journal.db;
+    // Room comes back in the last page, then is taken again by small rows freed one by one.
+    db.prepare("DELETE FROM order_events WHERE rowid = (SELECT MAX(rowid) FROM order_events WHERE client_order_id = 'disk-filler')").run();
+    const small = db.prepare("INSERT INTO order_events (client_order_id, at, kind, to_status, detail) VALUES ('disk-filler', 0, 'filler', 'closed', 'x')");
+    for (;;) {
+      try {
+        small.run();
+      } catch {
+        break;
+      }
+    }
+    const freeSome = db.prepare("DELETE FROM order_events WHERE rowid = (SELECT MAX(rowid) FROM order_events WHERE client_order_id = 'disk-filler')");
+    let failures = 0;
+    for (;;) {
+      try {
+        r.manager.applyStreamOrders(raws);
+        break;
+      } catch (error: unknown) {
+        expect(error).toBeInstanceOf(StorageWriteError);
+      }
+      failures++;
+      expect(buys.map((o) => o.status)).toEqual(['open', 'open']);
+      expect(ids()).toEqual(buys.map((o) => o.clientOrderId).sort());
+      expect(freeSome.run().changes).toBe(1);
+    }
+    expect(failures).toBeGreaterThan(1);
+    expect(buys.map((o) => o.status)).toEqual(['canceled', 'canceled']);
+    expect(ids()).toEqual([]);
+    disk.release();
   });
 });
