@@ -90,3 +90,81 @@ describe('one delivery of order updates the journal cannot store', () => {
     disk.release();
   });
 });
+
+describe('one delivery of fills the journal cannot store', () => {
+  it('stores, changes and announces nothing, wherever in the delivery the write fails, then takes every fill once', async () => {
+    const r = await make();
+    const { symbol, last } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    void r.manager.runExecutor(new AbortController().signal);
+    const amount = Number(r.sim.amountToPrecision(symbol, 100 / last));
+    const buys = [0.9995, 0.9994, 0.9993].map((f) => r.manager.queue.push({ symbol, side: 'buy', amount, price: Number(r.sim.priceToPrecision(symbol, last * f)) }));
+    await r.clock.advanceUntil(() => buys.every((o) => o.status !== 'pending'), 30_000, 50);
+    const venueFilled = (o: (typeof buys)[number]): number => r.sim.getVenue().getOrder({ clientOrderId: o.clientOrderId }).filled;
+    await r.clock.advanceUntil(() => buys.every((o) => venueFilled(o) > o.filled), 6 * 3_600_000, 10_000);
+    const ids = new Set(buys.map((o) => o.id));
+    const trades = (await drive(r.clock, r.sim.fetchMyTrades(symbol))).filter((t) => ids.has(t.order ?? null));
+    // A merged delivery: every trade, one of them twice.
+    const delivery = [...trades, trades[0]!];
+    const before = { filled: buys.map((o) => o.filled), position: r.manager.derivedPositions[symbol] ?? 0 };
+    const heard: string[] = [];
+    r.manager.on('fill', (o) => heard.push(o.clientOrderId));
+
+    const disk = fillDisk(r.journal.db);
+    const db = r.journal.db;
+    db.prepare("DELETE FROM order_events WHERE rowid = (SELECT MAX(rowid) FROM order_events WHERE client_order_id = 'disk-filler')").run();
+    const small = db.prepare("INSERT INTO order_events (client_order_id, at, kind, to_status, detail) VALUES ('disk-filler', 0, 'filler', 'closed', 'x')");
+    for (;;) {
+      try {
+        small.run();
+      } catch {
+        break;
+      }
+    }
+    const freeSome = db.prepare("DELETE FROM order_events WHERE rowid = (SELECT MAX(rowid) FROM order_events WHERE client_order_id = 'disk-filler')");
+    let failures = 0;
+    let results: string[] = [];
+    for (;;) {
+      try {
+        results = r.manager.applyFills(delivery);
+        break;
+      } catch (error: unknown) {
+        expect(error).toBeInstanceOf(StorageWriteError);
+      }
+      failures++;
+      expect(buys.map((b) => r.manager.fillsOf(b).length)).toEqual([0, 0, 0]);
+      expect(buys.map((b) => b.filled)).toEqual(before.filled);
+      expect(r.manager.derivedPositions[symbol] ?? 0).toBe(before.position);
+      expect(heard).toEqual([]);
+      expect(freeSome.run().changes).toBe(1);
+    }
+    disk.release();
+    expect(failures).toBeGreaterThan(1);
+    expect(results).toEqual([...trades.map(() => 'new'), 'duplicate']);
+    expect(heard).toHaveLength(trades.length);
+    for (const b of buys) expect(r.journal.get(b.clientOrderId)?.filled).toBeCloseTo(b.filled, 9);
+  });
+});
+
+describe('one merged delivery holding several updates of one order', () => {
+  it('applies them in order: the newest state wins, in the journal, the order and is_open_orders', async () => {
+    const r = await make();
+    const { symbol, amount, restingBuy } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    void r.manager.runExecutor(new AbortController().signal);
+    const buy = r.manager.queue.push({ symbol, side: 'buy', amount, price: restingBuy });
+    await r.clock.advanceUntil(() => buy.status === 'open', 30_000, 50);
+    const opened = (await drive(r.clock, r.sim.fetchOrder(buy.id!, symbol))) as unknown as CcxtOrderLike;
+    const canceled = (await drive(r.clock, r.sim.cancelOrder(buy.id!, symbol))) as unknown as CcxtOrderLike;
+    const kinds: string[] = [];
+    r.manager.on('order', (o, info) => {
+      if (o === buy) kinds.push(info.kind);
+    });
+
+    r.manager.applyStreamOrders([opened, canceled]);
+    expect(buy.status).toBe('canceled');
+    expect(r.journal.get(buy.clientOrderId)?.status).toBe('canceled');
+    expect(r.manager.isOpenOrders[symbol]?.buys ?? []).not.toContain(buy);
+    expect(kinds).toEqual(['ws:canceled']);
+  });
+});
