@@ -67,6 +67,7 @@ export async function createExchangeSession(options: ExchangeSessionOptions): Pr
   const { config, clock, logger } = options;
   const factory = options.factory ?? createExchangeFactory(config, { clock, logger });
   const first = await factory();
+  allowNewConnections(first);
   const budget = RateBudget.fromConfig(config.rateBudget, first.rateLimit, clock);
   const session = new Session(options, factory, first, budget);
   try {
@@ -256,6 +257,7 @@ class Session implements ManagedExchangeSession {
       let built: Exchange | undefined;
       try {
         built = await this.#factory();
+        allowNewConnections(built);
         if (this.#loadMarkets) {
           await this.budget.acquire('market', 1, signal);
           await built.loadMarkets(true);
@@ -329,8 +331,8 @@ class Session implements ManagedExchangeSession {
  * Makes a closing instance refuse to open websocket connections. ccxt's `close()` closes the
  * clients it has, but a watch call already under way (awaiting its markets or a listenKey) opens
  * its connection afterwards, and that socket and its keep-alive timer then hold the process open
- * after the stop. A closed instance is never used again (a restart builds a new one), so every
- * later `client()` fails, and the watch call with it.
+ * after the stop. Every later `client()` fails, and the watch call with it, until a factory
+ * hands the instance back (see {@link allowNewConnections}).
  */
 function refuseNewConnections(instance: Exchange): void {
   const closed = new ExchangeClosedByUser(`${instance.id} closed: this instance opens no new connection`);
@@ -340,4 +342,16 @@ function refuseNewConnections(instance: Exchange): void {
       throw closed;
     },
   });
+  refusing.add(instance);
+}
+
+/** Instances {@link refuseNewConnections} closed. */
+const refusing = new WeakSet<Exchange>();
+
+/**
+ * Lets an instance a factory hands back again (a library's or test's fixed exchange, built
+ * once) connect again: it is in use once more, in this session or a new one.
+ */
+function allowNewConnections(instance: Exchange): void {
+  if (refusing.delete(instance)) Reflect.deleteProperty(instance, 'client');
 }

@@ -67,14 +67,9 @@ export class SimExchange extends Exchange {
     return this.deepExtend(super.describe(), SIM_DESCRIPTION);
   }
 
-  /**
-   * Closes the streams for good: a watch call made or resumed afterwards opens no connection
-   * (a closed sim connection's push loop would otherwise run on, holding the process and the
-   * venue's feed), as the session's closed ccxt.pro instances refuse `client()`.
-   */
-  override async close(cleanInstanceCache?: boolean): Promise<void> {
-    this.#streams.close(`${this.id} closed: this instance opens no new connection`);
-    await super.close(cleanInstanceCache);
+  /** The sim's connection to `url` (opened if needed), where ccxt.pro would dial a websocket. */
+  override client(url: Str): ReturnType<Exchange['client']> {
+    return this.#streams.connect(String(url)) as unknown as ReturnType<Exchange['client']>;
   }
 
   // Plain methods, not getters: ccxt's constructor reads and re-assigns every property name of the

@@ -1,4 +1,4 @@
-import { ExchangeClosedByUser, type Balances, type Exchange, type OHLCV, type Order, type OrderBook, type Position, type Ticker, type Tickers, type Trade } from 'ccxt';
+import type { Balances, Exchange, OHLCV, Order, OrderBook, Position, Ticker, Tickers, Trade } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import { ccxtBalance, ccxtOrder, ccxtOrderBook, ccxtPosition, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
 import { depthBooksOf } from './depth-book.js';
@@ -42,7 +42,6 @@ export class SimStreams {
   readonly #pushMs: number;
   readonly #silent = new Set<SimStreamName>();
   #loop: AbortController | null = null;
-  #refusal: ExchangeClosedByUser | null = null;
   #unsubscribeFeed: (() => void) | null = null;
   #tickerCache: { step: number; tickers: Tickers } | null = null;
   /** The update id last pushed per order-book subscription: a book goes out only when it changed. */
@@ -62,15 +61,10 @@ export class SimStreams {
     for (const c of this.#clients()) c.flush();
   }
 
-  /** Refuses every later connection with `reason` (the exchange is closing for good). */
-  close(reason: string): void {
-    this.#refusal ??= new ExchangeClosedByUser(reason);
-  }
-
   async tickers(symbols?: readonly string[]): Promise<Tickers> {
     await this.#ex.loadMarkets();
     const wanted = symbols && symbols.length > 0 ? this.#ex.marketSymbols([...symbols]) : undefined;
-    const client = this.#client(TICKERS_URL);
+    const client = this.#ex.client(TICKERS_URL) as unknown as SimWsClient;
     const hash = `tickers:${wanted?.join(',') ?? ''}`;
     const fresh = !client.subscriptions[hash];
     const watching = client.watch(hash);
@@ -84,7 +78,7 @@ export class SimStreams {
 
   async ohlcv(pairs: readonly (readonly string[])[]): Promise<Record<string, Record<string, OHLCV[]>>> {
     await this.#ex.loadMarkets();
-    const client = this.#client(OHLCV_URL);
+    const client = this.#ex.client(OHLCV_URL) as unknown as SimWsClient;
     const hashes = pairs.map(([symbol, tf]) => `ohlcv::${this.#ex.market(String(symbol)).symbol}::${tf ?? '1m'}`);
     const fresh = hashes.filter((h) => !client.subscriptions[h]);
     const watching = client.watch(...hashes);
@@ -102,7 +96,7 @@ export class SimStreams {
   /** The venue's book (the sim-server's `<s>@depth` book), pushed when it changes; `nonce` is its update id. */
   async orderBook(symbol: string, limit?: number): Promise<OrderBook> {
     const hash = `orderbook:${await this.#symbol(symbol)}`;
-    const client = this.#client(BOOK_URL);
+    const client = this.#ex.client(BOOK_URL) as unknown as SimWsClient;
     const fresh = !client.subscriptions[hash];
     const watching = client.watch(hash);
     if (fresh) this.#pushBook(client, hash, true);
@@ -140,7 +134,7 @@ export class SimStreams {
 
   async #user(hash: string): Promise<unknown[]> {
     await this.#ex.loadMarkets();
-    const client = this.#client(PRIVATE_URL);
+    const client = this.#ex.client(PRIVATE_URL) as unknown as SimWsClient;
     if (!this.#unsubscribeFeed) {
       const offOrders = this.#venue.feed.subscribe((events) => this.#userEvents(events));
       const offWallet = this.#venue.feed.subscribeWallet(() => this.#walletEvent());
@@ -156,11 +150,14 @@ export class SimStreams {
     return Object.values(this.#ex.clients as Record<string, unknown>).filter((c): c is SimWsClient => c instanceof SimWsClient);
   }
 
-  #client(url: string): SimWsClient {
+  /**
+   * The open connection to `url`, or a new one: the exchange's `client(url)`, as ccxt.pro's
+   * connections are (so a closed session's refusal of `client()` covers the sim too).
+   */
+  connect(url: string): SimWsClient {
     const all = this.#ex.clients as Record<string, unknown>;
     const have = all[url];
     if (have instanceof SimWsClient && have.isOpen()) return have;
-    if (this.#refusal) throw this.#refusal;
     const client = new SimWsClient(url, (hash) => this.#silent.has(STREAM_OF[hash.split(':')[0]!]!), (c) => this.#closed(c));
     all[url] = client;
     this.#startLoop();

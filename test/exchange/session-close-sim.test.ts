@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createExchangeSession } from '../../src/exchange/session.js';
+import { createSimExchange } from '../../src/sim/sim-exchange.js';
 import { exchangeConfig, settle } from './helpers.js';
 
 const BTC = 'BTC/USD:USD';
@@ -54,5 +55,25 @@ describe('sim: a closed instance refuses new stream connections', () => {
     expect(Object.keys(old.clients ?? {})).toEqual([]);
     expect(await outcome(clock, session.instance.watchTickers([BTC]), 2000)).toBe('delivered');
     await session.close();
+  });
+
+  it('an instance the factory hands back again (a library’s fixed exchange) streams again after a restart and in a new session', async () => {
+    const clock = new VirtualClock();
+    const sim = createSimExchange({ seed: 7 }, { clock });
+    const open = (): ReturnType<typeof createExchangeSession> =>
+      createExchangeSession({ config: exchangeConfig({ id: 'sim' }), clock, logger: silentLogger(), factory: async () => sim });
+    const session = await open();
+    expect(await outcome(clock, sim.watchTickers([BTC]), 2000)).toBe('delivered');
+    let restarted = false;
+    void session.restart().then(() => (restarted = true));
+    await clock.advanceUntil(() => restarted, 10_000);
+    expect(session.stats().restarts).toBe(1);
+    expect(session.instance).toBe(sim);
+    expect(await outcome(clock, session.instance.watchTickers([BTC]), 2000)).toBe('delivered');
+    await session.close();
+
+    const again = await open();
+    expect(await outcome(clock, again.instance.watchTickers([BTC]), 2000)).toBe('delivered');
+    await again.close();
   });
 });

@@ -79,4 +79,19 @@ describe('closing a session while a watch call is under way', () => {
     expect(await outcome(instance.watchTicker(BTC), 3000)).toBeInstanceOf(ExchangeClosedByUser);
     expect(Object.keys(instance.clients ?? {})).toEqual([]);
   });
+
+  it('an instance the factory hands back again (a library’s fixed exchange) connects again in the next session', async () => {
+    const first = await open();
+    const fixed = first.instance;
+    await first.close();
+    const again = await createExchangeSession({
+      config: exchangeConfig({ id: 'binanceusdm', urls: { api: server.url }, timeoutMs: 2000, options: { fetchCurrencies: false } }),
+      clock: new SystemClock(),
+      logger: silentLogger(),
+      factory: async () => fixed,
+    });
+    expect(again.instance).toBe(fixed);
+    expect(await outcome(again.instance.watchTickers([BTC]), 3000)).toBe('delivered');
+    await again.close();
+  });
 });
