@@ -11,6 +11,7 @@ import { CallFailures } from './call-failures.js';
 import { classifyError } from './classify.js';
 import { createExchangeFactory } from './factory.js';
 import { Gate } from './gate.js';
+import { clearInstanceTimers, trackInstanceTimers } from './instance-timers.js';
 import { isGatedMethod } from './gated-methods.js';
 import { priorityOf, weightOf } from './priority.js';
 import { sendWithReadRetries } from './read-retries.js';
@@ -68,6 +69,7 @@ export async function createExchangeSession(options: ExchangeSessionOptions): Pr
   const factory = options.factory ?? createExchangeFactory(config, { clock, logger });
   const first = await factory();
   allowNewConnections(first);
+  trackInstanceTimers(first);
   const budget = RateBudget.fromConfig(config.rateBudget, first.rateLimit, clock);
   const session = new Session(options, factory, first, budget);
   try {
@@ -258,6 +260,7 @@ class Session implements ManagedExchangeSession {
       try {
         built = await this.#factory();
         allowNewConnections(built);
+        trackInstanceTimers(built);
         if (this.#loadMarkets) {
           await this.budget.acquire('market', 1, signal);
           await built.loadMarkets(true);
@@ -313,6 +316,8 @@ class Session implements ManagedExchangeSession {
     } catch (err: unknown) {
       this.#logger.warn({ err: coerceError(err) }, 'closing the exchange instance failed');
     }
+    // After close(): a keep-alive armed meanwhile is dropped too.
+    clearInstanceTimers(instance);
   }
 
   async #close(drainTimeoutMs: number): Promise<void> {

@@ -9,7 +9,7 @@ import { SystemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createExchangeSession, type ManagedExchangeSession } from '../../src/exchange/session.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
-import { deferred, exchangeConfig } from './helpers.js';
+import { deferred, exchangeConfig, until } from './helpers.js';
 
 const BTC = 'BTC/USD:USD';
 
@@ -93,5 +93,35 @@ describe('closing a session while a watch call is under way', () => {
     expect(again.instance).toBe(fixed);
     expect(await outcome(again.instance.watchTickers([BTC]), 3000)).toBe('delivered');
     await again.close();
+  });
+
+  it('closing drops the listenKey keep-alive ccxt armed (its timer held a stopped process open for 20 minutes)', async () => {
+    const session = await createExchangeSession({
+      config: exchangeConfig({
+        id: 'binanceusdm',
+        urls: { api: server.url },
+        apiKey: DEFAULT_SIM_API_KEY,
+        secret: DEFAULT_SIM_SECRET,
+        timeoutMs: 2000,
+        options: { fetchCurrencies: false, listenKeyRefreshRate: 100 },
+      }),
+      clock: new SystemClock(),
+      logger: silentLogger(),
+    });
+    const instance = session.instance;
+    const watching = instance.watchOrders();
+    watching.catch(() => undefined);
+    // Authenticating once the private client exists; the keep-alive is armed when that ends,
+    // before or after the close.
+    await until(() => Object.keys(instance.clients ?? {}).length > 0, 2000);
+    await session.close();
+    const spawned: string[] = [];
+    const spawn = instance.spawn.bind(instance);
+    instance.spawn = ((method: { name?: string }, ...args: unknown[]) => {
+      spawned.push(method.name ?? '?');
+      return spawn(method, ...args);
+    }) as typeof instance.spawn;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(spawned).toEqual([]);
   });
 });
