@@ -23,7 +23,7 @@ describe('closing a session while a watch call is under way', () => {
     await server.close();
   });
 
-  async function open(): Promise<ManagedExchangeSession> {
+  async function open(ccxtOptions: Record<string, unknown> = {}): Promise<ManagedExchangeSession> {
     return createExchangeSession({
       config: exchangeConfig({
         id: 'binanceusdm',
@@ -31,7 +31,7 @@ describe('closing a session while a watch call is under way', () => {
         apiKey: DEFAULT_SIM_API_KEY,
         secret: DEFAULT_SIM_SECRET,
         timeoutMs: 2000,
-        options: { fetchCurrencies: false },
+        options: { fetchCurrencies: false, ...ccxtOptions },
       }),
       clock: new SystemClock(),
       logger: silentLogger(),
@@ -96,18 +96,7 @@ describe('closing a session while a watch call is under way', () => {
   });
 
   it('closing drops the listenKey keep-alive ccxt armed (its timer held a stopped process open for 20 minutes)', async () => {
-    const session = await createExchangeSession({
-      config: exchangeConfig({
-        id: 'binanceusdm',
-        urls: { api: server.url },
-        apiKey: DEFAULT_SIM_API_KEY,
-        secret: DEFAULT_SIM_SECRET,
-        timeoutMs: 2000,
-        options: { fetchCurrencies: false, listenKeyRefreshRate: 100 },
-      }),
-      clock: new SystemClock(),
-      logger: silentLogger(),
-    });
+    const session = await open({ listenKeyRefreshRate: 100 });
     const instance = session.instance;
     const watching = instance.watchOrders();
     watching.catch(() => undefined);
