@@ -311,6 +311,7 @@ class Session implements ManagedExchangeSession {
 
   async #closeInstance(instance: Exchange): Promise<void> {
     refuseNewConnections(instance);
+    settleQuietly(instance);
     try {
       await instance.close();
     } catch (err: unknown) {
@@ -348,6 +349,29 @@ function refuseNewConnections(instance: Exchange): void {
     },
   });
   refusing.add(instance);
+}
+
+/**
+ * Marks every future parked on the instance's websocket clients handled before `close()` rejects
+ * them all. Some have nobody waiting at that moment: Binance's listenKey flight, parked on a
+ * never-dialed client while its REST call runs, is awaited only after that call returns. A stop
+ * during a user stream's authentication would otherwise be an unhandled rejection, which ends a
+ * Node process. A caller that awaits a future still sees its rejection.
+ */
+function settleQuietly(instance: Exchange): void {
+  type Client = { futures?: Record<string, unknown>; future?: (hash: string) => unknown; reusableFuture?: (hash: string) => unknown };
+  const quiet = (future: unknown): unknown => {
+    if (future instanceof Promise) future.catch(() => undefined);
+    return future;
+  };
+  for (const client of Object.values((instance.clients ?? {}) as Record<string, Client>)) {
+    for (const future of Object.values(client.futures ?? {})) quiet(future);
+    // close() yields once before it rejects: a future parked meanwhile is marked too.
+    for (const name of ['future', 'reusableFuture'] as const) {
+      const park = client[name];
+      if (typeof park === 'function') client[name] = (hash: string) => quiet(park.call(client, hash));
+    }
+  }
 }
 
 /** Instances {@link refuseNewConnections} closed. */
