@@ -1,6 +1,5 @@
 import { foldAlgoStreamOrder } from '../exchange/algo-orders.js';
 import type { OrdersContext } from './context.js';
-import type { IsOpenOrders } from './order-book.js';
 import { Order, type CcxtOrderLike } from './order.js';
 
 /**
@@ -22,47 +21,32 @@ export function applyStreamOrder(ctx: OrdersContext, pushed: CcxtOrderLike): boo
     order = Order.adopt(raw, clock.now());
   }
   if (!order) return changed;
-  const entry = (book.isOpenOrders[order.symbol] ??= { buys: [], sells: [] });
-  const list = order.side === 'sell' ? entry.sells : entry.buys;
+  const found = order;
+  const open = (raw.status ?? found.status) === 'open' && !found.isFinal;
   const sameOrder = (o: Order): boolean =>
-    o === order || (order.id !== null && o.id === order.id) || o.clientOrderId === order.clientOrderId;
-  const at = list.findIndex(sameOrder);
-  const open = (raw.status ?? order.status) === 'open' && !order.isFinal;
-  if (open && at < 0) list.push(order);
-  if (open && at >= 0) list[at] = order;
-  if (!open && at >= 0) list.splice(at, 1);
-  if (entry.buys.length === 0 && entry.sells.length === 0) delete book.isOpenOrders[order.symbol];
+    o === found || (found.id !== null && o.id === found.id) || o.clientOrderId === found.clientOrderId;
+  const current = book.isOpenOrders[found.symbol];
+  const at = (found.side === 'sell' ? current?.sells : current?.buys)?.findIndex(sameOrder) ?? -1;
+  // Like every change of the book, `is_open_orders` moves once the change is stored: inside a
+  // delivery's transaction, when the whole delivery is; if it is not, nothing moved.
+  book.announce(() => {
+    const entry = (book.isOpenOrders[found.symbol] ??= { buys: [], sells: [] });
+    const list = found.side === 'sell' ? entry.sells : entry.buys;
+    const i = list.findIndex(sameOrder);
+    if (open && i < 0) list.push(found);
+    if (open && i >= 0) list[i] = found;
+    if (!open && i >= 0) list.splice(i, 1);
+    if (entry.buys.length === 0 && entry.sells.length === 0) delete book.isOpenOrders[found.symbol];
+  });
   return changed || (open ? at < 0 : at >= 0);
 }
 
 /**
  * {@link applyStreamOrder} for every update of one delivery, as one journal transaction. When
- * the write fails (a full disk) nothing of the delivery is applied: the orders are put back by
- * the book, and `is_open_orders`, which the updates change as they go, is put back here.
+ * the write fails (a full disk) nothing of the delivery is applied or announced, and
+ * `is_open_orders` is as it was. Each result is judged against `is_open_orders` as it stood
+ * before the delivery.
  */
 export function applyStreamOrders(ctx: OrdersContext, raws: readonly CcxtOrderLike[]): boolean[] {
-  const { book } = ctx;
-  const saved = snapshot(book.isOpenOrders);
-  try {
-    return book.atomically(() => raws.map((raw) => applyStreamOrder(ctx, raw)));
-  } catch (error: unknown) {
-    restore(book.isOpenOrders, saved);
-    throw error;
-  }
-}
-
-type Saved = Map<string, { entry: IsOpenOrders[string]; buys: Order[]; sells: Order[] }>;
-
-function snapshot(open: IsOpenOrders): Saved {
-  return new Map(Object.entries(open).map(([symbol, entry]) => [symbol, { entry, buys: [...entry.buys], sells: [...entry.sells] }]));
-}
-
-/** Puts `open` back as `saved` had it, in place (the strategy holds the same objects). */
-function restore(open: IsOpenOrders, saved: Saved): void {
-  for (const symbol of Object.keys(open)) if (!saved.has(symbol)) delete open[symbol];
-  for (const [symbol, { entry, buys, sells }] of saved) {
-    entry.buys.splice(0, entry.buys.length, ...buys);
-    entry.sells.splice(0, entry.sells.length, ...sells);
-    open[symbol] = entry;
-  }
+  return ctx.book.atomically(() => raws.map((raw) => applyStreamOrder(ctx, raw)));
 }
