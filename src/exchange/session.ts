@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { ExchangeClosedByUser, type Exchange } from 'ccxt';
+import type { Exchange } from 'ccxt';
 import { Backoff } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { StoppedError, coerceError } from '../core/errors.js';
@@ -11,7 +11,7 @@ import { CallFailures } from './call-failures.js';
 import { classifyError } from './classify.js';
 import { createExchangeFactory } from './factory.js';
 import { Gate } from './gate.js';
-import { clearInstanceTimers, trackInstanceTimers } from './instance-timers.js';
+import { adoptInstance, clearInstanceTimers, retireInstance } from './instance-guard.js';
 import { isGatedMethod } from './gated-methods.js';
 import { priorityOf, weightOf } from './priority.js';
 import { sendWithReadRetries } from './read-retries.js';
@@ -68,8 +68,7 @@ export async function createExchangeSession(options: ExchangeSessionOptions): Pr
   const { config, clock, logger } = options;
   const factory = options.factory ?? createExchangeFactory(config, { clock, logger });
   const first = await factory();
-  allowNewConnections(first);
-  trackInstanceTimers(first);
+  adoptInstance(first);
   const budget = RateBudget.fromConfig(config.rateBudget, first.rateLimit, clock);
   const session = new Session(options, factory, first, budget);
   try {
@@ -259,8 +258,7 @@ class Session implements ManagedExchangeSession {
       let built: Exchange | undefined;
       try {
         built = await this.#factory();
-        allowNewConnections(built);
-        trackInstanceTimers(built);
+        adoptInstance(built);
         if (this.#loadMarkets) {
           await this.budget.acquire('market', 1, signal);
           await built.loadMarkets(true);
@@ -310,8 +308,7 @@ class Session implements ManagedExchangeSession {
   }
 
   async #closeInstance(instance: Exchange): Promise<void> {
-    refuseNewConnections(instance);
-    settleQuietly(instance);
+    retireInstance(instance);
     try {
       await instance.close();
     } catch (err: unknown) {
@@ -331,56 +328,4 @@ class Session implements ManagedExchangeSession {
     if (!drained) this.#logger.warn({ inFlight: this.#inFlight }, 'close: calls still in flight, closing anyway');
     await this.#closeInstance(this.#current);
   }
-}
-
-/**
- * Makes a closing instance refuse to open websocket connections. ccxt's `close()` closes the
- * clients it has, but a watch call already under way (awaiting its markets or a listenKey) opens
- * its connection afterwards, and that socket and its keep-alive timer then hold the process open
- * after the stop. Every later `client()` fails, and the watch call with it, until a factory
- * hands the instance back (see {@link allowNewConnections}).
- */
-function refuseNewConnections(instance: Exchange): void {
-  const closed = new ExchangeClosedByUser(`${instance.id} closed: this instance opens no new connection`);
-  Object.defineProperty(instance, 'client', {
-    configurable: true,
-    value: () => {
-      throw closed;
-    },
-  });
-  refusing.add(instance);
-}
-
-/**
- * Marks every future parked on the instance's websocket clients handled before `close()` rejects
- * them all. Some have nobody waiting at that moment: Binance's listenKey flight, parked on a
- * never-dialed client while its REST call runs, is awaited only after that call returns. A stop
- * during a user stream's authentication would otherwise be an unhandled rejection, which ends a
- * Node process. A caller that awaits a future still sees its rejection.
- */
-function settleQuietly(instance: Exchange): void {
-  type Client = { futures?: Record<string, unknown>; future?: (hash: string) => unknown; reusableFuture?: (hash: string) => unknown };
-  const quiet = (future: unknown): unknown => {
-    if (future instanceof Promise) future.catch(() => undefined);
-    return future;
-  };
-  for (const client of Object.values((instance.clients ?? {}) as Record<string, Client>)) {
-    for (const future of Object.values(client.futures ?? {})) quiet(future);
-    // close() yields once before it rejects: a future parked meanwhile is marked too.
-    for (const name of ['future', 'reusableFuture'] as const) {
-      const park = client[name];
-      if (typeof park === 'function') client[name] = (hash: string) => quiet(park.call(client, hash));
-    }
-  }
-}
-
-/** Instances {@link refuseNewConnections} closed. */
-const refusing = new WeakSet<Exchange>();
-
-/**
- * Lets an instance a factory hands back again (a library's or test's fixed exchange, built
- * once) connect again: it is in use once more, in this session or a new one.
- */
-function allowNewConnections(instance: Exchange): void {
-  if (refusing.delete(instance)) Reflect.deleteProperty(instance, 'client');
 }

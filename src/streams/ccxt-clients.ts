@@ -58,26 +58,3 @@ export function dropClients(
   }
   return matching.length;
 }
-
-/**
- * ccxt.pro's binance user-stream watches (orders, trades, balance) start a REST snapshot of the
- * positions and park a future for it on the websocket client, which only `watchPositions`
- * awaits. When the dial fails before the snapshot lands (a refused or dropped user stream), the
- * client rejects that future with no one listening: an unhandled rejection, which ends a Node
- * process. This marks every such snapshot future handled as it is created; a watcher that
- * awaits it still sees the rejection.
- */
-export function guardSnapshotFutures(exchange: Exchange): void {
-  const target = exchange as unknown as Record<string, unknown>;
-  for (const method of ['setPositionsCache', 'setBalanceCache']) {
-    const original = target[method];
-    if (typeof original !== 'function') continue;
-    target[method] = function (this: unknown, client: { futures?: Record<string, unknown> }, ...rest: unknown[]): unknown {
-      const result: unknown = original.call(this, client, ...rest);
-      for (const [hash, future] of Object.entries(client?.futures ?? {})) {
-        if (hash.endsWith('Snapshot') && future instanceof Promise) future.catch(() => undefined);
-      }
-      return result;
-    };
-  }
-}

@@ -9,7 +9,7 @@ import type { StateStore } from '../state/state-store.js';
 import type { OrderManager } from '../orders/manager.js';
 import { outAttr } from '../tasks/attr.js';
 import { accountPushStream, forgetListenKey, isPrivateClient, ordersStream } from './account-streams.js';
-import { dropClients, guardSnapshotFutures, hasOpenClient } from './ccxt-clients.js';
+import { dropClients, hasOpenClient } from './ccxt-clients.js';
 import { candlesStream, candleWindows, tickersStream } from './market-streams.js';
 import { tradesStream } from './trades-stream.js';
 import { registerStreamCache, StreamCache } from './stream-cache.js';
@@ -144,7 +144,6 @@ export class StreamManager {
       const options = instance.options as Record<string, unknown>;
       const ws = (options['ws'] ?? {}) as Record<string, unknown>;
       options['ws'] = { ...ws, backoff: { base: 0, factor: 1, max: 0 } };
-      guardSnapshotFutures(instance);
       const target = instance as unknown as { handleMessage?: (client: unknown, message: unknown) => unknown };
       const original = target.handleMessage;
       if (typeof original === 'function') {

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createExchangeSession, type ManagedExchangeSession } from '../../src/exchange/session.js';
-import { guardSnapshotFutures } from '../../src/streams/ccxt-clients.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import { deferred, exchangeConfig, until } from './helpers.js';
 
@@ -25,7 +24,7 @@ describe('closing a session while a watch call is under way', () => {
   });
 
   async function open(ccxtOptions: Record<string, unknown> = {}): Promise<ManagedExchangeSession> {
-    const session = await createExchangeSession({
+    return createExchangeSession({
       config: exchangeConfig({
         id: 'binanceusdm',
         urls: { api: server.url },
@@ -37,10 +36,6 @@ describe('closing a session while a watch call is under way', () => {
       clock: new SystemClock(),
       logger: silentLogger(),
     });
-    // As the stream manager does: the positions snapshot ccxt parks on a user-stream client is
-    // rejected by the close with nobody awaiting it, an unhandled rejection otherwise.
-    guardSnapshotFutures(session.instance);
-    return session;
   }
 
   /** Settles with what the watch call did, or 'pending' if it did nothing within `ms`. */
