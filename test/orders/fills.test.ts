@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Order } from '../../src/orders/order.js';
 import { StorageWriteError } from '../../src/storage/storage-error.js';
 import { fillDisk } from '../support/full-disk.js';
-import { drive, market, trackedRigs } from '../support/order-rig.js';
+import { drive, market, trackedRigs, unseenFills } from '../support/order-rig.js';
 
 const { make, cleanup } = trackedRigs();
 afterEach(cleanup);
@@ -112,17 +112,7 @@ describe('fills, closed_trades and positions', () => {
   });
   it('a delivery of several fills is one journal commit, announced only once stored, and all or nothing on a full disk', async () => {
     const r = await make();
-    const { symbol, last } = await market(r.sim);
-    await drive(r.clock, r.manager.start());
-    void r.manager.runExecutor(new AbortController().signal);
-    const amount = Number(r.sim.amountToPrecision(symbol, 100 / last));
-    const buys = [0.9995, 0.9994, 0.9993].map((f) => r.manager.queue.push({ symbol, side: 'buy', amount, price: Number(r.sim.priceToPrecision(symbol, last * f)) }));
-    await r.clock.advanceUntil(() => buys.every((o) => o.status !== 'pending'), 30_000, 50);
-    // The venue fills them while we neither poll nor sync, as a burst a user stream delivers at once.
-    const venueFilled = (o: Order): number => r.sim.getVenue().getOrder({ clientOrderId: o.clientOrderId }).filled;
-    await r.clock.advanceUntil(() => buys.every((o) => venueFilled(o) > o.filled), 6 * 3_600_000, 10_000);
-    const ids = new Set(buys.map((o) => o.id));
-    const trades = (await drive(r.clock, r.sim.fetchMyTrades(symbol))).filter((t) => ids.has(t.order ?? null));
+    const { buys, trades } = await unseenFills(r);
     expect(new Set(trades.map((t) => t.order)).size).toBe(buys.length);
     const heard: string[] = [];
     r.manager.on('filled', (o) => {

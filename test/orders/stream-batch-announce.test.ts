@@ -7,8 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CcxtOrderLike } from '../../src/orders/order.js';
 import { StorageWriteError } from '../../src/storage/storage-error.js';
-import { fillDisk } from '../support/full-disk.js';
-import { drive, market, trackedRigs } from '../support/order-rig.js';
+import { fillDiskByRows } from '../support/full-disk.js';
+import { drive, market, trackedRigs, unseenFills } from '../support/order-rig.js';
 
 const { make, cleanup } = trackedRigs();
 afterEach(cleanup);
@@ -58,19 +58,7 @@ describe('one delivery of order updates the journal cannot store', () => {
 
     // Space returns a little at a time, so the write fails at every point of the delivery
     // (its first update, a later one) until it fits: each failure must leave everything as it was.
-    const disk = fillDisk(r.journal.db);
-    const db = r.journal.db;
-    // Room comes back in the last page, then is taken again by small rows freed one by one.
-    db.prepare("DELETE FROM order_events WHERE rowid = (SELECT MAX(rowid) FROM order_events WHERE client_order_id = 'disk-filler')").run();
-    const small = db.prepare("INSERT INTO order_events (client_order_id, at, kind, to_status, detail) VALUES ('disk-filler', 0, 'filler', 'closed', 'x')");
-    for (;;) {
-      try {
-        small.run();
-      } catch {
-        break;
-      }
-    }
-    const freeSome = db.prepare("DELETE FROM order_events WHERE rowid = (SELECT MAX(rowid) FROM order_events WHERE client_order_id = 'disk-filler')");
+    const disk = fillDiskByRows(r.journal.db);
     let failures = 0;
     for (;;) {
       try {
@@ -82,7 +70,7 @@ describe('one delivery of order updates the journal cannot store', () => {
       failures++;
       expect(buys.map((o) => o.status)).toEqual(['open', 'open']);
       expect(ids()).toEqual(buys.map((o) => o.clientOrderId).sort());
-      expect(freeSome.run().changes).toBe(1);
+      expect(disk.freeOne()).toBe(true);
     }
     expect(failures).toBeGreaterThan(1);
     expect(buys.map((o) => o.status)).toEqual(['canceled', 'canceled']);
@@ -94,34 +82,14 @@ describe('one delivery of order updates the journal cannot store', () => {
 describe('one delivery of fills the journal cannot store', () => {
   it('stores, changes and announces nothing, wherever in the delivery the write fails, then takes every fill once', async () => {
     const r = await make();
-    const { symbol, last } = await market(r.sim);
-    await drive(r.clock, r.manager.start());
-    void r.manager.runExecutor(new AbortController().signal);
-    const amount = Number(r.sim.amountToPrecision(symbol, 100 / last));
-    const buys = [0.9995, 0.9994, 0.9993].map((f) => r.manager.queue.push({ symbol, side: 'buy', amount, price: Number(r.sim.priceToPrecision(symbol, last * f)) }));
-    await r.clock.advanceUntil(() => buys.every((o) => o.status !== 'pending'), 30_000, 50);
-    const venueFilled = (o: (typeof buys)[number]): number => r.sim.getVenue().getOrder({ clientOrderId: o.clientOrderId }).filled;
-    await r.clock.advanceUntil(() => buys.every((o) => venueFilled(o) > o.filled), 6 * 3_600_000, 10_000);
-    const ids = new Set(buys.map((o) => o.id));
-    const trades = (await drive(r.clock, r.sim.fetchMyTrades(symbol))).filter((t) => ids.has(t.order ?? null));
+    const { symbol, buys, trades } = await unseenFills(r);
     // A merged delivery: every trade, one of them twice.
     const delivery = [...trades, trades[0]!];
     const before = { filled: buys.map((o) => o.filled), position: r.manager.derivedPositions[symbol] ?? 0 };
     const heard: string[] = [];
     r.manager.on('fill', (o) => heard.push(o.clientOrderId));
 
-    const disk = fillDisk(r.journal.db);
-    const db = r.journal.db;
-    db.prepare("DELETE FROM order_events WHERE rowid = (SELECT MAX(rowid) FROM order_events WHERE client_order_id = 'disk-filler')").run();
-    const small = db.prepare("INSERT INTO order_events (client_order_id, at, kind, to_status, detail) VALUES ('disk-filler', 0, 'filler', 'closed', 'x')");
-    for (;;) {
-      try {
-        small.run();
-      } catch {
-        break;
-      }
-    }
-    const freeSome = db.prepare("DELETE FROM order_events WHERE rowid = (SELECT MAX(rowid) FROM order_events WHERE client_order_id = 'disk-filler')");
+    const disk = fillDiskByRows(r.journal.db);
     let failures = 0;
     let results: string[] = [];
     for (;;) {
@@ -136,7 +104,7 @@ describe('one delivery of fills the journal cannot store', () => {
       expect(buys.map((b) => b.filled)).toEqual(before.filled);
       expect(r.manager.derivedPositions[symbol] ?? 0).toBe(before.position);
       expect(heard).toEqual([]);
-      expect(freeSome.run().changes).toBe(1);
+      expect(disk.freeOne()).toBe(true);
     }
     disk.release();
     expect(failures).toBeGreaterThan(1);

@@ -22,3 +22,23 @@ export function fillDisk(db: SqliteDatabase): { release: () => void } {
   }
   return { release: () => void db.pragma('max_page_count = 1073741823') };
 }
+
+/**
+ * {@link fillDisk}, with room handed back one small row at a time: `freeOne()` frees the last
+ * filler row, so a write that needs a little more space fails at each point until it fits.
+ */
+export function fillDiskByRows(db: SqliteDatabase): { release: () => void; freeOne: () => boolean } {
+  const disk = fillDisk(db);
+  const dropLast = db.prepare("DELETE FROM order_events WHERE rowid = (SELECT MAX(rowid) FROM order_events WHERE client_order_id = 'disk-filler')");
+  // Room comes back in the last page, then is taken again by small rows freed one by one.
+  dropLast.run();
+  const small = db.prepare("INSERT INTO order_events (client_order_id, at, kind, to_status, detail) VALUES ('disk-filler', 0, 'filler', 'closed', 'x')");
+  for (;;) {
+    try {
+      small.run();
+    } catch {
+      break;
+    }
+  }
+  return { release: disk.release, freeOne: () => dropLast.run().changes === 1 };
+}

@@ -1,4 +1,4 @@
-import type { Exchange } from 'ccxt';
+import type { Exchange, Trade } from 'ccxt';
 import { VirtualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { exchangeConfig } from '../../src/config/defaults.js';
@@ -104,6 +104,25 @@ export async function drive<T>(clock: VirtualClock, p: Promise<T>, stepMs = 50, 
   const tracked = p.finally(() => (done = true));
   await clock.advanceUntil(() => done, maxMs, stepMs);
   return tracked;
+}
+
+/**
+ * Starts the rig's manager, rests three small buys just under the touch, and lets the venue fill
+ * them while nothing polls or syncs: the burst a user stream would deliver at once. Returns the
+ * orders and the venue's trades of them, not yet applied.
+ */
+export async function unseenFills(r: Rig): Promise<{ symbol: string; buys: Order[]; trades: Trade[] }> {
+  const { symbol, last } = await market(r.sim);
+  await drive(r.clock, r.manager.start());
+  void r.manager.runExecutor(new AbortController().signal);
+  const amount = Number(r.sim.amountToPrecision(symbol, 100 / last));
+  const buys = [0.9995, 0.9994, 0.9993].map((f) => r.manager.queue.push({ symbol, side: 'buy', amount, price: Number(r.sim.priceToPrecision(symbol, last * f)) }));
+  await r.clock.advanceUntil(() => buys.every((o) => o.status !== 'pending'), 30_000, 50);
+  const venueFilled = (o: Order): number => r.sim.getVenue().getOrder({ clientOrderId: o.clientOrderId }).filled;
+  await r.clock.advanceUntil(() => buys.every((o) => venueFilled(o) > o.filled), 6 * 3_600_000, 10_000);
+  const ids = new Set(buys.map((o) => o.id));
+  const trades = (await drive(r.clock, r.sim.fetchMyTrades(symbol))).filter((t) => ids.has(t.order ?? null));
+  return { symbol, buys, trades };
 }
 
 /**
