@@ -3,11 +3,12 @@
  * ccxt.pro binanceusdm: the user stream is re-dialled with a key from POST, filled by REST, and
  * keeps delivering; no process-ending rejection on the way.
  */
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { Updater } from '../../src/engine/updater.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { collectUnhandledRejections } from '../support/unhandled.js';
 import { until } from '../support/wait.js';
 
 const ETH = 'ETH/USD:USD';
@@ -23,10 +24,7 @@ describe('listenKey keep-alive failure', () => {
   });
 
   it('a failed keep-alive leads to a re-dial with a key from POST, and the user stream delivers again', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
-    onTestFinished(() => void process.off('unhandledRejection', onUnhandled));
+    const unhandled = collectUnhandledRejections();
     server = await startSimServer({ port: 0, seed: 43, wsPushMs: 100 });
     updater = await Updater.fromConfig(
       {

@@ -3,11 +3,12 @@
  * unmodified ccxt.pro binanceusdm: the engine falls back to REST at freq, keeps retrying with
  * backoff (not a tight loop), notes the stream down, and recovers once the refusal ends.
  */
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { Updater } from '../../src/engine/updater.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { collectUnhandledRejections } from '../support/unhandled.js';
 import { until } from '../support/wait.js';
 
 const BTC = 'BTC/USD:USD';
@@ -25,10 +26,7 @@ describe('a refused stream', () => {
   it('wsrefuse on every path: no crash, REST polls at freq, retries back off, and the streams recover when it ends', async () => {
     // ccxt's user-stream watches start a positions snapshot no one awaits without watchPositions;
     // a refused dial rejects it, which would end the process (Node's default for an unhandled rejection).
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
-    onTestFinished(() => void process.off('unhandledRejection', onUnhandled));
+    const unhandled = collectUnhandledRejections();
     server = await startSimServer({ port: 0, seed: 41, wsPushMs: 100 });
     server.faults.set('wsrefuse');
     updater = await Updater.fromConfig(
