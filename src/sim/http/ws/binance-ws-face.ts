@@ -179,11 +179,20 @@ export class BinanceWsFace {
     return new MarketSnapshot(this.#opts.venue, this.#swaps, this.#opts.clock.now());
   }
 
-  /** One push tick: faults, listenKey expiry, then market data to every live market connection. */
+  /**
+   * One push tick: the venue walks to now, then faults, listenKey expiry and market data to every
+   * live market connection. The market part waits one microtask: the fills of the step just walked
+   * reach the feed's listeners a microtask after `advance()`, so the account's order updates go out
+   * before the step's market data, as a venue's user stream does not queue behind its public one.
+   */
   #push(): void {
-    const { venue, clock, keys, faults } = this.#opts;
+    this.#opts.venue.advance();
+    queueMicrotask(() => this.#pushMarket());
+  }
+
+  #pushMarket(): void {
+    const { clock, keys, faults } = this.#opts;
     const now = clock.now();
-    venue.advance();
     if (keys.current(now) !== undefined && faults.decideWs('listenkey_expire', '/private/ws')) keys.expire(now);
     const snapshot = this.#snapshot();
     for (const conn of [...this.#connections]) {

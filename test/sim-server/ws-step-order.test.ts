@@ -1,0 +1,69 @@
+/**
+ * At a price step the sim server sends the account's fills before the step's market data, as a
+ * venue's user stream does not queue behind its public one: a strategy hears of its fill first.
+ * Virtual venue time (the step is crossed at once), wall-time push ticks of 30 ms.
+ */
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/core/clock.js';
+import { DEFAULT_SIM_API_KEY, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { rawRequest } from './fixtures/sim-client.js';
+import { Probe, sleep } from './fixtures/ws-probe.js';
+
+type Frame = Record<string, unknown>;
+
+describe('sim-server: one push tick', () => {
+  const clock = new VirtualClock(Date.UTC(2026, 0, 5, 12, 0, 3));
+  let server: SimServer;
+  /** Every frame the server sent, on either connection, in the order it sent them. */
+  const sent: Frame[] = [];
+  const send = WebSocket.prototype.send;
+  let user: Probe;
+  let market: Probe;
+
+  beforeAll(async () => {
+    server = await startSimServer({ port: 0, seed: 5, clock, wsPushMs: 30 });
+    const key = await rawRequest(`${server.url}/fapi/v1/listenKey`, { method: 'POST', headers: { 'X-MBX-APIKEY': DEFAULT_SIM_API_KEY } });
+    const ws = server.url.replace('http://', 'ws://');
+    user = await Probe.open(`${ws}/private/ws?listenKey=${(key.body as { listenKey: string }).listenKey}`);
+    market = await Probe.open(`${ws}/market/ws`);
+    market.send({ method: 'SUBSCRIBE', params: ['!miniTicker@arr'], id: 1 });
+    await market.next((m) => m['id'] === 1);
+    // Two sockets: their order is the server's, seen where it sends (the probes send no more).
+    WebSocket.prototype.send = function (this: WebSocket, data: unknown, ...rest: unknown[]) {
+      if (typeof data === 'string') sent.push(...[JSON.parse(data) as Frame | Frame[]].flat());
+      return (send as (...a: unknown[]) => void).call(this, data, ...rest);
+    } as typeof send;
+  });
+
+  afterAll(async () => {
+    WebSocket.prototype.send = send;
+    user.ws.close();
+    market.ws.close();
+    await server.close();
+  });
+
+  it('sends the fills of a step and their ACCOUNT_UPDATE before that tick\'s market data', async () => {
+    // A buy a tick under and a sell a tick over the last price on every market: whichever way a
+    // market's next step goes, one of them is reached.
+    for (const m of server.venue.listMarkets().filter((x) => x.type === 'swap')) {
+      const last = server.venue.ticker(m.symbol).last;
+      const amount = Math.max(m.minAmount, Math.ceil(20 / last / m.lotSize) * m.lotSize);
+      const at = (ticks: number): number => Number(((Math.round(last / m.tickSize) + ticks) * m.tickSize).toFixed(10));
+      server.venue.placeOrder({ symbol: m.symbol, side: 'buy', type: 'limit', amount, price: at(-1) });
+      server.venue.placeOrder({ symbol: m.symbol, side: 'sell', type: 'limit', amount, price: at(1) });
+    }
+    await sleep(100);
+    sent.length = 0;
+    await clock.advance(30_000);
+    await user.next((m) => m['e'] === 'ACCOUNT_UPDATE');
+    await sleep(100);
+    const fills = sent.filter((f) => f['e'] === 'ORDER_TRADE_UPDATE' && (f['o'] as Frame)['x'] === 'TRADE');
+    expect(fills.length).toBeGreaterThan(0);
+    const tick = fills[0]!['E'];
+    const ofTick = sent.filter((f) => f['E'] === tick);
+    const lastUser = ofTick.findLastIndex((f) => f['e'] === 'ORDER_TRADE_UPDATE' || f['e'] === 'ACCOUNT_UPDATE');
+    const firstMarket = ofTick.findIndex((f) => f['e'] === '24hrMiniTicker');
+    expect(firstMarket).toBeGreaterThan(lastUser);
+  });
+});
