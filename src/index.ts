@@ -47,7 +47,7 @@ export type { Fill } from './orders/fill-store.js';
 export type { ClosedTrade, ApplyFillResult, CcxtTradeLike } from './orders/fills.js';
 export type { OrderManagerEvents, IsOpenOrders } from './orders/order-book.js';
 export type { PendingOrderQueue } from './orders/queue.js';
-export type { OrderJournal, JournalEvent } from './orders/journal.js';
+export type { Durability, OrderJournal, JournalEvent } from './orders/journal.js';
 export type { ExchangeSession, ErrorKind, Priority } from './exchange/types.js';
 export type { Notifier, NotifyLevel, NotifyMessage } from './notify/types.js';
 export type { Logger } from './core/logger.js';

@@ -53,6 +53,8 @@ export class FillStore {
   // The statements of the fill path, compiled once: a burst of fills runs them many times a step.
   #insertStmt: Statement<unknown[]> | null = null;
   #filledStmt: Statement<[string], { s: number | null }> | null = null;
+  /** An order's fills: read when it finishes, to summarise its trade (every order of a burst). */
+  #ofStmt: Statement<[string], Row> | null = null;
 
   /**
    * Stores a fill; false when its trade id was already stored (a duplicate). A storage fault
@@ -73,10 +75,8 @@ export class FillStore {
 
   /** The fills of one order, oldest first. */
   of(clientOrderId: string): Fill[] {
-    return this.#db
-      .prepare<[string], Row>('SELECT * FROM fills WHERE client_order_id = ? ORDER BY timestamp, trade_id')
-      .all(clientOrderId)
-      .map(fromRow);
+    this.#ofStmt ??= this.#db.prepare<[string], Row>('SELECT * FROM fills WHERE client_order_id = ? ORDER BY timestamp, trade_id');
+    return this.#ofStmt.all(clientOrderId).map(fromRow);
   }
 
   /** Sum of the fill amounts of one order. */

@@ -50,6 +50,8 @@ export class FillTracker {
   readonly #ctx: OrdersContext;
   /** `closed_trades`: finished orders with fills (same array for the manager's life). */
   readonly closedTrades: ClosedTrade[] = [];
+  /** clientOrderId → its place in {@link closedTrades}, so a burst of fills is not a scan each. */
+  readonly #closedAt = new Map<string, number>();
   /** Signed position per symbol (same object); the exchange's figure after each cross-check. */
   readonly positions: Record<string, number> = {};
   readonly #adjust = new Map<string, number>();
@@ -210,9 +212,13 @@ export class FillTracker {
       realizedPnl: pnl,
       closedAt: order.closedAt,
     };
-    const i = this.closedTrades.findIndex((t) => t.clientOrderId === order.clientOrderId);
-    if (i >= 0) this.closedTrades[i] = summary;
-    else this.closedTrades.push(summary);
+    const id = order.clientOrderId;
+    let i = this.#closedAt.get(id) ?? -1;
+    // The strategy may have taken entries out of the array (it is its `closed_trades`): look again.
+    if (i >= 0 && this.closedTrades[i]?.clientOrderId !== id) i = this.closedTrades.findIndex((t) => t.clientOrderId === id);
+    if (i < 0) i = this.closedTrades.push(summary) - 1;
+    else this.closedTrades[i] = summary;
+    this.#closedAt.set(id, i);
   }
 }
 

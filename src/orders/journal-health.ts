@@ -1,4 +1,4 @@
-import { storageWriteError } from '../storage/storage-error.js';
+import { describeStorageError, StorageWriteError, storageWriteError } from '../storage/storage-error.js';
 
 /**
  * Whether a journal's writes succeed. Every write runs through {@link JournalHealth.write}: a
@@ -56,6 +56,17 @@ export class JournalHealth {
       this.#set(null);
     }
     return result;
+  }
+
+  /**
+   * Reports a failure to make committed writes durable (the write-ahead log's fsync): whatever
+   * its code, the journal cannot be trusted with the next step. Returns the error to throw.
+   */
+  syncFailed(error: unknown): StorageWriteError {
+    const known = storageWriteError(error, 'journal', this.#path);
+    const fault = known ?? new StorageWriteError({ ...describeStorageError(error, 'journal'), kind: 'io', hint: 'check the disk and the file system' }, `journal ${this.#path}`, { cause: error });
+    this.#set(fault.message);
+    return fault;
   }
 
   #set(problem: string | null): void {

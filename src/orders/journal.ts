@@ -9,6 +9,7 @@ import { FillStore } from './fill-store.js';
 import { clientIdPrefix, makeClientOrderId, type OrderIntent } from './intent.js';
 import { Order } from './order.js';
 import { COLUMNS, fromRow, json, toRow, type OrderRow } from './order-row.js';
+import { WalFlush } from './wal-flush.js';
 import { FINAL_STATUSES, type OrderStatus } from './transitions.js';
 
 /** Options for {@link OrderJournal.open}. */
@@ -28,6 +29,22 @@ export interface JournalOptions {
   maxPageCount?: number;
 }
 
+/**
+ * How a journal transaction reaches the disk. Either way it is committed when the call returns
+ * and survives a kill -9; they differ only on an OS crash or a power cut.
+ * - `synced` (the default): fsynced before the call returns, on the event loop. A cancel's or an
+ *   amend's record before its request is written this way.
+ * - `relaxed`: committed to the write-ahead log without waiting for the disk; the next sync (a
+ *   synced commit, or {@link OrderJournal.flush}) covers it with everything before it. Used for
+ *   - what the exchange told us (a user stream's order updates and fills, a createOrder answer):
+ *     a record lost to a power cut is learnt again from the exchange by the start-up
+ *     reconciliation, which re-reads every order the journal holds open and the trades of every
+ *     order whose fills fall short;
+ *   - an intent and its attempt, which submit flushes before the request leaves: the request
+ *     waits for the disk, the event loop does not.
+ */
+export type Durability = 'synced' | 'relaxed';
+
 /** One appended line of an order's history. */
 export interface JournalEvent {
   id: number;
@@ -45,7 +62,8 @@ export interface JournalEvent {
  * is sent), the current state of each order, and an append-only history of changes. All writes
  * are synchronous and committed before the step they guard, so a kill -9 at any point leaves
  * enough to resume: an intent with `attempts > 0` may exist on the exchange and is resolved by
- * its client id; one with `attempts = 0` was never sent.
+ * its client id; one with `attempts = 0` was never sent. How each write reaches the disk: see
+ * {@link Durability} and {@link OrderJournal.flush}.
  */
 export class OrderJournal {
   readonly #opened: OpenedDatabase;
@@ -65,6 +83,10 @@ export class OrderJournal {
   readonly #createIntent: (intent: OrderIntent, replaces: string | null) => Order;
   readonly #health: JournalHealth;
   readonly #transaction: (fn: () => unknown) => unknown;
+  /** `PRAGMA synchronous` for {@link Durability}: FULL is the connection's standing setting. */
+  readonly #relax: () => void;
+  readonly #unrelax: () => void;
+  readonly #wal: WalFlush;
 
   private constructor(opened: OpenedDatabase, clock: Clock, name: string, newJournal: boolean) {
     this.#opened = opened;
@@ -72,10 +94,15 @@ export class OrderJournal {
     this.#clock = clock;
     this.prefix = clientIdPrefix(name);
     this.#health = new JournalHealth(opened.path);
+    this.#wal = new WalFlush(opened.path, (error) => this.#health.syncFailed(error));
     const db = this.#db;
     this.actions = new ActionStore(db, clock, (fn) => this.#health.write(fn));
     this.fills = new FillStore(db, (fn) => this.#health.write(fn));
     this.#transaction = db.transaction((fn: () => unknown) => fn());
+    // Not prepared statements: SQLite applies `synchronous` when the pragma is compiled, so a
+    // prepared one would take effect once, at prepare, and never again.
+    this.#relax = () => db.exec('PRAGMA synchronous = NORMAL');
+    this.#unrelax = () => db.exec('PRAGMA synchronous = FULL');
     const getMeta = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
     const setMeta = db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     let tag = getMeta.get('tag')?.value;
@@ -192,10 +219,44 @@ export class OrderJournal {
    * Runs `fn`, whose journal writes (orders, history, actions, fills) belong together, as one
    * transaction through the health guard: either all of them are stored or none is (a
    * `StorageWriteError` for a full disk and the like), so a crash or a fault never leaves half
-   * of one state change behind.
+   * of one state change behind. `durability` says whether it waits for the disk (see
+   * {@link Durability}); every other write of the journal is synced.
    */
-  atomically<T>(fn: () => T): T {
-    return this.#health.write(() => this.#transaction(fn) as T);
+  atomically<T>(fn: () => T, durability: Durability = 'synced'): T {
+    // Inside a transaction the outer one decides; a relaxed one puts FULL back whatever happens.
+    if (durability === 'synced' || this.#db.inTransaction) return this.#health.write(() => this.#transaction(fn) as T);
+    const result = this.#health.write(() => {
+      this.#relax();
+      try {
+        return this.#transaction(fn) as T;
+      } finally {
+        this.#unrelax();
+      }
+    });
+    this.#wal.committed();
+    return result;
+  }
+
+  /**
+   * Makes every commit so far durable without blocking the event loop: the write-ahead log is
+   * fsynced on libuv's thread pool, and callers that come while one sync runs share the next
+   * (a group commit). Await it between a relaxed write and the step it guards (a createOrder
+   * after its attempt is journaled): the step then waits for the disk as a synced write would,
+   * but fills and prices keep flowing meanwhile. Rejects with `StorageWriteError` (the journal is
+   * reported unhealthy) when the sync fails: do not take the step.
+   */
+  flush(): Promise<void> {
+    return this.#wal.flush();
+  }
+
+  /** Relaxed commits no finished {@link flush} has made durable yet (0 after one). */
+  get unflushed(): number {
+    return this.#wal.pending;
+  }
+
+  /** The write-ahead log fsyncs {@link flush} has done. */
+  get syncs(): number {
+    return this.#wal.syncs;
   }
 
   /** The replacement an amend journaled for `clientOrderId` (cancel-then-replace), if any. */
@@ -225,7 +286,7 @@ export class OrderJournal {
     this.#health.write(() => this.#save(order, kind, from, detail));
   }
 
-  /** Write transactions committed since the journal opened (each one is a synced write). */
+  /** Write transactions committed since the journal opened. */
   get commits(): number {
     return this.#health.commits;
   }
@@ -309,6 +370,7 @@ export class OrderJournal {
 
   /** Closes the file and releases the lock. Idempotent. */
   close(): void {
+    this.#wal.close();
     this.#opened.close();
   }
 }

@@ -11,7 +11,7 @@ import { OrderExecutor } from './executor.js';
 import { prepareIntent } from './intent-market.js';
 import type { Fill } from './fill-store.js';
 import { FillTracker, type ApplyFillResult, type CcxtTradeLike, type ClosedTrade } from './fills.js';
-import type { OrderJournal } from './journal.js';
+import type { Durability, OrderJournal } from './journal.js';
 import type { CcxtOrderLike, Order } from './order.js';
 import { resumeActions, runQueueAction } from './order-actions.js';
 import { findOrder, OrderRefError } from './order-ref.js';
@@ -159,10 +159,11 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
    * {@link applyFill} for every trade of one delivery, as one journal transaction: one synced
    * write for the lot instead of one per trade, so a burst of fills is announced together as
    * soon as it is stored rather than each behind the syncs of the ones before it. When the write
-   * fails none is stored, changed or announced.
+   * fails none is stored, changed or announced. `durability` (see {@link Durability}): the user
+   * stream's deliveries are `relaxed`, since the exchange can tell them again.
    */
-  applyFills(trades: readonly CcxtTradeLike[]): ApplyFillResult[] {
-    return this.#ctx.book.atomically(() => trades.map((t) => this.#fills.applyFill(t)));
+  applyFills(trades: readonly CcxtTradeLike[], durability: Durability = 'synced'): ApplyFillResult[] {
+    return this.#ctx.book.atomically(() => trades.map((t) => this.#fills.applyFill(t)), [], durability);
   }
 
   /** The stored fills of an order (Order or client id), oldest first. */
@@ -311,10 +312,10 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
 
   /**
    * {@link applyStreamOrder} for every update of one delivery, as one journal transaction (one
-   * synced write, see {@link applyFills}). Returns whether each changed anything.
+   * write, see {@link applyFills}). Returns whether each changed anything.
    */
-  applyStreamOrders(raws: readonly CcxtOrderLike[]): boolean[] {
-    return applyStreamOrders(this.#ctx, raws);
+  applyStreamOrders(raws: readonly CcxtOrderLike[], durability: Durability = 'synced'): boolean[] {
+    return applyStreamOrders(this.#ctx, raws, durability);
   }
 
   /** Reconciles memory and journal with the exchange (start, and after every restart). */

@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { NotifyLevel } from '../core/notify-level.js';
-import type { OrderJournal } from './journal.js';
+import type { Durability, OrderJournal } from './journal.js';
 import type { Fill } from './fill-store.js';
 import type { CcxtOrderLike, Order, OrderData } from './order.js';
 import { IllegalTransitionError, type OrderStatus } from './transitions.js';
@@ -180,8 +180,9 @@ export class OrderBook {
    * (`journal.atomically`), its announcements (events, `open_orders`) go out only once that is
    * stored, and when it fails (a full disk) nothing is announced and `orders`, plus every order
    * `fn` changed through the book, are put back as they were. Nested calls join the outer one.
+   * `durability`: whether the transaction waits for the disk (see {@link Durability}).
    */
-  atomically<T>(fn: () => T, orders: readonly Order[] = []): T {
+  atomically<T>(fn: () => T, orders: readonly Order[] = [], durability: Durability = 'synced'): T {
     if (this.#unit) {
       for (const o of orders) if (!this.#unit.before.has(o)) this.#unit.before.set(o, o.toJSON());
       return fn();
@@ -190,7 +191,7 @@ export class OrderBook {
     this.#unit = unit;
     let result: T;
     try {
-      result = this.#journal.atomically(fn);
+      result = this.#journal.atomically(fn, durability);
     } catch (error: unknown) {
       for (const [o, data] of unit.before) o.restore(data);
       throw error;

@@ -45,7 +45,8 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
       return this.#onAction(action);
     }
     const { intent, rejected } = this.#prepare(entry);
-    const order = this.#journal.createIntent(intent);
+    // Relaxed: the intent is on disk before it is sent (submit flushes), not before push returns.
+    const order = this.#journal.atomically(() => this.#journal.createIntent(intent), 'relaxed');
     if (rejected !== null) {
       this.emit('rejected', order, rejected);
       return order;

@@ -1,5 +1,6 @@
 import { foldAlgoStreamOrder } from '../exchange/algo-orders.js';
 import type { OrdersContext } from './context.js';
+import type { Durability } from './journal.js';
 import { Order, type CcxtOrderLike } from './order.js';
 
 /**
@@ -47,6 +48,6 @@ export function applyStreamOrder(ctx: OrdersContext, pushed: CcxtOrderLike): boo
  * `is_open_orders` is as it was. Each result is judged against `is_open_orders` as it stood
  * before the delivery.
  */
-export function applyStreamOrders(ctx: OrdersContext, raws: readonly CcxtOrderLike[]): boolean[] {
-  return ctx.book.atomically(() => raws.map((raw) => applyStreamOrder(ctx, raw)));
+export function applyStreamOrders(ctx: OrdersContext, raws: readonly CcxtOrderLike[], durability: Durability = 'synced'): boolean[] {
+  return ctx.book.atomically(() => raws.map((raw) => applyStreamOrder(ctx, raw)), [], durability);
 }

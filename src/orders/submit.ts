@@ -13,10 +13,12 @@ import type { CcxtOrderLike, Order } from './order.js';
 export type SubmitOutcome = 'done' | 'ambiguous' | 'exists' | 'not_sent';
 
 /**
- * Sends one order. The attempt is journaled (attempts + 1, submittedAt) BEFORE the request
- * leaves, so after a crash at any point the intent is known to possibly exist and is resolved
- * by its client id rather than sent blind. When that write fails (a full disk) nothing is sent
- * and the error is thrown.
+ * Sends one order. The attempt is journaled (attempts + 1, submittedAt) and on disk BEFORE the
+ * request leaves, so after a crash at any point the intent is known to possibly exist and is
+ * resolved by its client id rather than sent blind. The write is relaxed and then flushed (see
+ * `OrderJournal.flush`): the request waits for the disk, the event loop does not, so a burst of
+ * fills is not held up behind the fsyncs of the orders placed meanwhile. When that write or its
+ * flush fails (a full disk, an I/O error) nothing is sent and the error is thrown.
  */
 export async function submitOnce(ctx: OrdersContext, order: Order): Promise<SubmitOutcome> {
   const now = ctx.clock.now();
@@ -24,12 +26,15 @@ export async function submitOnce(ctx: OrdersContext, order: Order): Promise<Subm
   order.attempts += 1;
   order.submittedAt = now;
   try {
-    ctx.book.save(order, order.attempts === 1 ? 'sending' : 'resending', { attempt: order.attempts });
+    ctx.book.atomically(() => ctx.book.save(order, order.attempts === 1 ? 'sending' : 'resending', { attempt: order.attempts }), [], 'relaxed');
   } catch (error: unknown) {
     // Not journaled, so not sent: memory goes back to what the journal holds.
     Object.assign(order, before);
     throw error;
   }
+  // The intent and this attempt, on disk before the request leaves. A failed sync throws with the
+  // attempt journaled: the order is then looked up by its client id, never sent blind.
+  await ctx.journal.flush();
   let raw: CcxtOrderLike;
   try {
     raw = (await ctx.session.exchange.createOrder(
@@ -51,7 +56,8 @@ export async function submitOnce(ctx: OrdersContext, order: Order): Promise<Subm
     ctx.logger.warn({ clientOrderId: order.clientOrderId }, 'createOrder answered without an order id; resolving by client id');
     return 'ambiguous';
   }
-  ctx.book.apply(order, answer, 'sent');
+  // What the exchange answered: relaxed, since the exchange can tell it again (see Durability).
+  ctx.book.atomically(() => ctx.book.apply(order, answer, 'sent'), [], 'relaxed');
   return 'done';
 }
 

@@ -53,8 +53,8 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
           if (echoed.size > 10_000) echoed.delete(echoed.values().next().value!);
         }
       }
-      // One journal transaction per delivery: a burst of updates costs one synced write, not one each.
-      ctx.orders.applyStreamOrders(orders as CcxtOrderLike[]);
+      // One journal transaction per delivery, relaxed like the trades stream's (see Durability).
+      ctx.orders.applyStreamOrders(orders as CcxtOrderLike[], 'relaxed');
       ctx.state.touch('open_orders', WS_SOURCE);
       ctx.state.touch('is_open_orders', WS_SOURCE);
     },

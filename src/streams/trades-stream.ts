@@ -44,7 +44,7 @@ export function tradesStream(ctx: StreamContext, closedTradesAttr: string | unde
     if (!entry) return;
     pending.delete(order.id);
     held -= entry.trades.length;
-    ctx.orders.applyFills(entry.trades);
+    ctx.orders.applyFills(entry.trades, 'relaxed');
     touch();
   });
   return {
@@ -52,9 +52,10 @@ export function tradesStream(ctx: StreamContext, closedTradesAttr: string | unde
     watch: (ex: Exchange) => ex.watchMyTrades(),
     merge: (deliveries) => deliveries.flat(),
     apply: (trades) => {
-      // One journal transaction per delivery: a burst of fills costs one synced write, not one each.
+      // One journal transaction per delivery, not one per fill, and it does not wait for the
+      // disk: the exchange can tell a fill again (see Durability), a burst's latency is the point.
       const mine = trades.map((raw) => withRealizedPnl(raw as unknown as CcxtTradeLike));
-      const results = ctx.orders.applyFills(mine);
+      const results = ctx.orders.applyFills(mine, 'relaxed');
       mine.forEach((trade, i) => {
         if (results[i] === 'unmatched') hold(trade);
       });

@@ -55,6 +55,25 @@ describe('fills, closed_trades and positions', () => {
     expect(closed.realizedPnl).not.toBeNull();
   });
 
+  it('keeps one closed_trades entry per order when the strategy takes entries out of the list', async () => {
+    const r = await make();
+    const { symbol, last } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    void r.manager.runExecutor(new AbortController().signal);
+    const amount = Number(r.sim.amountToPrecision(symbol, 100 / last));
+    const orders = [0, 1, 2].map(() => r.manager.queue.push({ symbol, side: 'buy', amount, type: 'market' }));
+    await r.clock.advanceUntil(() => orders.every((o) => o.isFinal), 30_000, 50);
+    await drive(r.clock, r.manager.syncFills());
+    const ids = (): string[] => r.manager.closedTrades.map((t) => t.clientOrderId);
+    expect(ids()).toEqual(orders.map((o) => o.clientOrderId));
+    // The strategy handles the first and drops it; the others move up a place.
+    r.manager.closedTrades.splice(0, 1);
+    // Every later change of a finished order summarises it again, in place.
+    for (const o of [orders[2]!, orders[1]!, orders[2]!]) r.manager.markProcessed(o);
+    expect(ids()).toEqual([orders[1]!.clientOrderId, orders[2]!.clientOrderId]);
+    expect(r.manager.closedTrades[1]).toMatchObject({ clientOrderId: orders[2]!.clientOrderId, filled: orders[2]!.filled, status: 'closed' });
+  });
+
   it('notifies a position mismatch beyond the lot size and takes the exchange figure', async () => {
     const r = await make();
     const { symbol, last } = await market(r.sim);

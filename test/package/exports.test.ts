@@ -35,6 +35,8 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     // Types the public signatures above use (issue 9 review): every one is nameable.
     'BoundSubtask', 'CancelAllFilter', 'CancelReport', 'CcxtOrderLike', 'ReconcileReport', 'Redactor',
     'RegisteredTaskOptions', 'SourcePos', 'StreamPhase', 'StreamStats', 'TaskOptionType', 'TelegramConfig', 'UpdateResult',
+    // How a journal write reaches the disk (the fill path, issue 10).
+    'Durability',
   ],
   './sim': [
     'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimErrorCode',

@@ -122,4 +122,42 @@ describe('stream loop: deliveries during a gap fill', () => {
     source.push('closed');
     await running;
   });
+
+  it('applies a burst split over two socket reads as one, waiting for the next read before applying', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const source = new CcxtLikeSource();
+    const exchange = {} as Exchange;
+    const applied: string[][] = [];
+    const stop = new AbortController();
+    const loop = new StreamLoop<string[]>(
+      {
+        name: 'trades',
+        watch: () => source.watch(),
+        merge: (deliveries) => deliveries.flat(),
+        apply: (batch) => applied.push(batch),
+        ownsClient: () => false,
+      },
+      3_600_000,
+      { clock, logger: silentLogger(), exchange: () => exchange, notify: () => undefined, teardown: async () => undefined, isConnected: () => true },
+    );
+    const running = loop.run(stop.signal);
+    await clock.advance(10);
+    // One price step's fills: the first socket read carries one, the next loop turn's reads the
+    // rest (each message its own macrotask, as a websocket's are).
+    const nextTurn = (fn: () => void): void => void setImmediate(() => setImmediate(fn));
+    source.push('TRADE 1');
+    nextTurn(() => source.push('TRADE 2'));
+    nextTurn(() => source.push('TRADE 3'));
+    await clock.advanceUntil(() => applied.length > 0, 1_000, 10);
+    await clock.advance(10);
+    expect(loop.stats.messages).toBe(3);
+    expect(applied).toEqual([['TRADE 1', 'TRADE 2', 'TRADE 3']]);
+    // A lone message later is applied by itself, one loop turn after it came.
+    source.push('TRADE 4');
+    await clock.advanceUntil(() => applied.length > 1, 1_000, 10);
+    expect(applied).toEqual([['TRADE 1', 'TRADE 2', 'TRADE 3'], ['TRADE 4']]);
+    stop.abort();
+    source.push('closed');
+    await running;
+  });
 });
