@@ -15,7 +15,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { WebSocket, WebSocketServer } from 'ws';
 import { SystemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
@@ -42,6 +42,8 @@ export interface EngineReport {
   loopDelayP50Ms: number;
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /** The engine's garbage-collection pauses in the window: [start (epoch ms), duration ms]. */
+  gcPauses: [number, number][];
   rssMb: number;
   heapMb: number;
   cpuSecPerMin: number;
@@ -55,8 +57,18 @@ async function server(markets: number, seed: number): Promise<void> {
   const swaps = srv.venue.listMarkets().filter((m) => m.type === 'swap');
   // The seed's filter: 24 h volume of at least 2 M USD.
   const watchList = swaps.filter((m) => m.volumeUsd24h >= 2_000_000).map((m) => m.symbol);
+  // A fill's time is when the venue began the walk that matched it (the push timer's advance),
+  // not when its listeners heard of it: the server's own formatting and sending count too.
+  let walkStartedAt: number | undefined;
+  const advance = srv.venue.advance.bind(srv.venue);
+  srv.venue.advance = () => {
+    walkStartedAt = now();
+    advance();
+    // The feed delivers the walk's events a microtask after it; this one runs after that.
+    queueMicrotask(() => (walkStartedAt = undefined));
+  };
   srv.venue.feed.subscribe((events) => {
-    const at = now();
+    const at = walkStartedAt ?? now();
     for (const e of events) if (e.execution === 'TRADE') send({ type: 'fill', id: e.order.id, at });
   });
   // The floor: a bare websocket frame every ~100 ms to the engine process, timed like a fill.
@@ -152,6 +164,11 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
   let start = session.stats();
   const priceMs: number[] = [];
   const floorMs: number[] = [];
+  const gcPauses: [number, number][] = [];
+  const gc = new PerformanceObserver((list) => {
+    if (measuring) for (const e of list.getEntries()) gcPauses.push([performance.timeOrigin + e.startTime, e.duration]);
+  });
+  gc.observe({ entryTypes: ['gc'] });
   const probe = new WebSocket(probeUrl);
   probe.on('message', (data) => {
     if (measuring) floorMs.push(now() - (JSON.parse(String(data)) as { t: number }).t);
@@ -166,9 +183,18 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
       lastSeen.set(symbol, price);
     }
   });
+  // Stamped as each is announced, sent to the parent once the burst is through: an IPC send per
+  // fill would sit in the path of the burst's later fills and add to what is measured.
+  let filled: { type: 'filled'; id: string; at: number; arrivedAt: number | undefined }[] = [];
   updater.orders.on('filled', (order) => {
     if (!measuring || order.id === null) return;
-    send({ type: 'filled', id: order.id, at: now(), arrivedAt: arrivedAt.get(order.id) });
+    if (filled.length === 0) {
+      setImmediate(() => {
+        for (const m of filled) send(m);
+        filled = [];
+      });
+    }
+    filled.push({ type: 'filled', id: order.id, at: now(), arrivedAt: arrivedAt.get(order.id) });
     arrivedAt.delete(order.id);
   });
   process.on('message', (m: { type: string; orders?: PlannedOrder[] }) => {
@@ -182,6 +208,7 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
       loop.enable();
     } else if (m.type === 'report') {
       loop.disable();
+      gc.disconnect();
       probe.close();
       const minutes = (Date.now() - startedAt) / 60_000;
       const end = session.stats();
@@ -202,6 +229,7 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
         loopDelayP50Ms: loop.percentile(50) / 1e6,
         loopDelayP99Ms: loop.percentile(99) / 1e6,
         loopDelayMaxMs: loop.max / 1e6,
+        gcPauses,
         rssMb: mem.rss / 2 ** 20,
         heapMb: mem.heapUsed / 2 ** 20,
         cpuSecPerMin: (cpu.user + cpu.system) / 1e6 / minutes,

@@ -1,7 +1,8 @@
 /**
  * `npm run bench:streaming`: streaming against polling, measured in the same run.
  *
- *   tsx bench/streaming.ts [--secs 600] [--warmup 70] [--markets 40,500] [--no-resources] [--no-alone] [--smoke]
+ *   tsx bench/streaming.ts [--secs 600] [--warmup 70] [--markets 40,500] [--no-resources] [--no-alone]
+ *                          [--no-side-by-side] [--slow MS] [--profile DIR] [--smoke]
  *
  * Every sim-server and every engine is its own process (bench/streaming-child.ts), as in use:
  * the exchange's work never runs on misso's event loop, and neither arm's on the other's.
@@ -20,6 +21,9 @@
  *    Then (unless `--no-alone`) the streaming arm again by itself for `--secs`: on a 2-core machine
  *    the side-by-side polling arm's engine and server wake at the same 10 s price step and take
  *    the cores the fill path needs; alone is the latency of one strategy on its machine.
+ *    `--no-side-by-side` runs only that (the fill path's figures, quickly); `--slow MS` prints every
+ *    fill slower than MS with its split and where in the 10 s price step its venue event fell;
+ *    `--profile DIR` has each engine write a CPU profile there (open it in Chrome's DevTools).
  * 2. Memory and CPU per minute of a streaming engine at 40, 500 and 2000 markets, and the
  *    sim-server's CPU beside it.
  *
@@ -42,6 +46,8 @@ interface ArmResult extends EngineReport {
   wayMs: number[];
   /** That arrival → the order manager's `filled` (the engine's own part). */
   engineMs: number[];
+  /** Each measured fill's venue time and `filled` time (epoch ms), to match with GC pauses. */
+  spans: [number, number][];
   serverCpuSecPerMin: number;
 }
 
@@ -60,7 +66,8 @@ class Child {
   readonly #handlers = new Map<string, (m: Message) => void>();
 
   constructor(args: string[]) {
-    this.proc = fork(CHILD, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const profile = profileDir !== undefined && args[0] === 'engine' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=100'] : [];
+    this.proc = fork(CHILD, args, { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.proc.on('message', (m: Message) => {
       const waiter = this.#waiting.get(m.type);
       if (waiter) {
@@ -94,7 +101,11 @@ class Child {
 }
 
 /** A sim-server process and an engine process on it. */
-async function startArm(mode: 'stream' | 'poll', markets: number, seed: number): Promise<{ server: Child; engine: Child; watchList: string[]; fillMs: number[]; wayMs: number[]; engineMs: number[] }> {
+async function startArm(
+  mode: 'stream' | 'poll',
+  markets: number,
+  seed: number,
+): Promise<{ server: Child; engine: Child; watchList: string[]; fillMs: number[]; wayMs: number[]; engineMs: number[]; spans: [number, number][] }> {
   const server = new Child(['server', String(markets), String(seed)]);
   const ready = await server.next<Message & { url: string; probeUrl: string; watchList: string[] }>('ready');
   const engine = new Child(['engine', ready.url, ready.probeUrl, mode, ready.watchList.join(',')]);
@@ -104,8 +115,17 @@ async function startArm(mode: 'stream' | 'poll', markets: number, seed: number):
   const engineMs: number[] = [];
   const fillAt = new Map<string, number>();
   const filledAt = new Map<string, Message>();
+  const spans: [number, number][] = [];
   const record = (fill: number, filled: Message): void => {
     fillMs.push((filled['at'] as number) - fill);
+    spans.push([fill, filled['at'] as number]);
+    if (slowMs !== undefined && (filled['at'] as number) - fill > slowMs) {
+      const arrived = filled['arrivedAt'];
+      process.stderr.write(
+        `slow fill ${mode}: ${((filled['at'] as number) - fill).toFixed(1)} ms at ${(fill % 10_000).toFixed(0)} ms into the step` +
+          (typeof arrived === 'number' ? `, way ${(arrived - fill).toFixed(1)}, engine ${((filled['at'] as number) - arrived).toFixed(1)}\n` : '\n'),
+      );
+    }
     const arrived = filled['arrivedAt'];
     if (typeof arrived === 'number') {
       wayMs.push(arrived - fill);
@@ -130,7 +150,7 @@ async function startArm(mode: 'stream' | 'poll', markets: number, seed: number):
     else record(at, m);
     fillAt.delete(id);
   });
-  return { server, engine, watchList: ready.watchList, fillMs, wayMs, engineMs };
+  return { server, engine, watchList: ready.watchList, fillMs, wayMs, engineMs, spans };
 }
 
 async function finishArm(arm: Awaited<ReturnType<typeof startArm>>, mode: 'stream' | 'poll', markets: number): Promise<ArmResult> {
@@ -140,7 +160,10 @@ async function finishArm(arm: Awaited<ReturnType<typeof startArm>>, mode: 'strea
   const stopped = arm.server.next<Message & { cpuSecPerMin: number }>('stopped');
   arm.server.send({ type: 'stop' });
   const serverCpu = (await stopped).cpuSecPerMin;
-  return { ...report, mode, markets, watchList: arm.watchList.length, fillMs: arm.fillMs, wayMs: arm.wayMs, engineMs: arm.engineMs, serverCpuSecPerMin: serverCpu };
+  return {
+    ...report, mode, markets, watchList: arm.watchList.length, fillMs: arm.fillMs, wayMs: arm.wayMs, engineMs: arm.engineMs, spans: arm.spans,
+    serverCpuSecPerMin: serverCpu,
+  };
 }
 
 async function runSize(markets: number, secs: number, warmupSecs: number): Promise<[ArmResult, ArmResult]> {
@@ -151,6 +174,7 @@ async function runSize(markets: number, secs: number, warmupSecs: number): Promi
     arm.fillMs.length = 0;
     arm.wayMs.length = 0;
     arm.engineMs.length = 0;
+    arm.spans.length = 0;
     arm.engine.send({ type: 'measure' });
   }
   await sleep(secs * 1000);
@@ -164,10 +188,16 @@ async function runAlone(markets: number, secs: number, warmupSecs: number): Prom
   arm.fillMs.length = 0;
   arm.wayMs.length = 0;
   arm.engineMs.length = 0;
+  arm.spans.length = 0;
   arm.engine.send({ type: 'measure' });
   await sleep(secs * 1000);
   return finishArm(arm, 'stream', markets);
 }
+
+/** `--slow MS`: every fill slower than this is printed to stderr with its split. */
+let slowMs: number | undefined;
+/** `--profile DIR`: each engine process writes a V8 CPU profile there (100 µs sampling). */
+let profileDir: string | undefined;
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
@@ -176,12 +206,15 @@ async function main(): Promise<void> {
     options: {
       secs: { type: 'string' }, warmup: { type: 'string' }, smoke: { type: 'boolean', default: false },
       markets: { type: 'string' }, resources: { type: 'boolean', default: true }, alone: { type: 'boolean', default: true },
+      'side-by-side': { type: 'boolean', default: true }, slow: { type: 'string' }, profile: { type: 'string' },
     },
     allowNegative: true,
   });
   const sizes = values.markets ? values.markets.split(',').map(Number) : [40, 500];
   const secs = values.smoke ? 8 : Number(values.secs ?? 600);
   const warmup = values.smoke ? 3 : Number(values.warmup ?? 70);
+  if (values.slow !== undefined) slowMs = Number(values.slow);
+  profileDir = values.profile;
   const lines: string[] = [];
   lines.push(`Streaming vs polling, ${secs} s per arm measured after a ${warmup} s warm-up, seed periods (tickers 10 s, candles 60 s × 1000, account 30 s).`, '');
   lines.push('| markets | watch list | mode | price p50 ms | price p99 ms | fill p50 ms | fill p99 ms | fills | seed config REST weight/min | order entry weight/min |');
@@ -191,17 +224,30 @@ async function main(): Promise<void> {
     '',
     'Side by side: the streaming arm while the polling arm (its own engine and server) runs on the same cores. Alone: a streaming arm by itself afterwards, as one strategy on its machine.',
     '',
-    '| markets | run | fills | fill total | venue → engine | engine → state | loopback floor | engine loop delay p99 / max |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    'GC: the engine\'s garbage-collection pauses of 1 ms or more in the window (their longest), and how many fills one of them fell on, between the venue\'s event and the `filled` (and the fill p50 / p99 of the others).',
+    '',
+    '| markets | run | fills | fill total | venue → engine | engine → state | loopback floor | engine loop delay p99 / max | GC pauses (max ms) | fills a pause fell on (others p50 / p99) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  const fillRow = (markets: number, run: string, r: ArmResult): string =>
-    `| ${markets} | ${run} | ${r.engineMs.length} | ${p5099(r.fillMs)} | ${p5099(r.wayMs)} | ${p5099(r.engineMs)} | ${p5099(r.floorMs)} | ` +
-    `${fmt(r.loopDelayP99Ms, 1)} / ${fmt(r.loopDelayMaxMs, 1)} |`;
+  const fillRow = (markets: number, run: string, r: ArmResult): string => {
+    const pauses = r.gcPauses.filter(([, ms]) => ms >= 1);
+    const paused = r.spans.map(([from, to]) => pauses.some(([at, ms]) => at < to && at + ms > from));
+    const hit = paused.filter(Boolean).length;
+    const others = r.fillMs.filter((_, i) => !paused[i]);
+    return (
+      `| ${markets} | ${run} | ${r.engineMs.length} | ${p5099(r.fillMs)} | ${p5099(r.wayMs)} | ${p5099(r.engineMs)} | ${p5099(r.floorMs)} | ` +
+      `${fmt(r.loopDelayP99Ms, 1)} / ${fmt(r.loopDelayMaxMs, 1)} | ${pauses.length} (${fmt(Math.max(0, ...pauses.map(([, ms]) => ms)), 1)}) | ${hit} (${p5099(others)}) |`
+    );
+  };
   const p5099 = (v: readonly number[]): string => `${fmt(pct(v, 50), 1)} / ${fmt(pct(v, 99), 1)}`;
   const ratios: string[] = [];
   const methods: string[] = [];
   const seedWeight = (r: ArmResult): number => r.weightPerMin - (r.byPriority['order'] ?? 0);
   for (const markets of sizes) {
+    if (!values['side-by-side']) {
+      fillLines.push(fillRow(markets, 'alone', await runAlone(markets, secs, warmup)));
+      continue;
+    }
     const [stream, poll] = await runSize(markets, secs, warmup);
     for (const r of [stream, poll]) {
       lines.push(
