@@ -21,11 +21,23 @@ export class OrderExecutor {
   readonly #resolverSignal: AbortSignal;
   #sent = 0;
   #halted: StorageWriteError | null = null;
+  /** Submissions under way: journaled, then flushed to disk, then sent. */
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(ctx: OrdersContext, resolver: Resolver, resolverSignal: AbortSignal) {
     this.#ctx = ctx;
     this.#resolver = resolver;
     this.#resolverSignal = resolverSignal;
+  }
+
+  /** Submissions under way (taken from the queue, not yet answered). */
+  get size(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Settles when every submission under way has ended. */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
 
   /** createOrder calls made by the executor (first attempts). */
@@ -39,7 +51,7 @@ export class OrderExecutor {
    */
   async run(signal: AbortSignal): Promise<void> {
     const limit = Math.max(1, this.#ctx.timing.submitConcurrency);
-    const inFlight = new Set<Promise<void>>();
+    const inFlight = this.#inFlight;
     this.#halted = null;
     while (!signal.aborted && !this.#halted) {
       if (inFlight.size >= limit) {

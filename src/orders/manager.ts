@@ -330,7 +330,8 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
 
   /** Resolves when nothing is queued, being sent or being resolved (tests, draining). */
   async settled(): Promise<void> {
-    while (this.queue.size > 0 || this.#resolver.size > 0 || this.#canceller.size > 0 || this.#amender.size > 0) {
+    while (this.queue.size > 0 || this.#executor.size > 0 || this.#resolver.size > 0 || this.#canceller.size > 0 || this.#amender.size > 0) {
+      await this.#executor.idle();
       await this.#resolver.idle();
       await this.#canceller.idle();
       await this.#amender.idle();
