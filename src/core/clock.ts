@@ -9,6 +9,12 @@ export interface Clock {
    * `signal` aborts (it never rejects), so loops can simply check the result.
    */
   sleep(ms: number, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Real work that takes no time on this clock (a journal's fsync): a virtual clock lets it finish
+   * before it moves time on, so a test's budget of virtual time is not spent while the disk works.
+   * The wall clock has nothing to do.
+   */
+  track?(work: Promise<unknown>): void;
 }
 
 /** The wall clock, backed by `Date.now` and `setTimeout`. */
@@ -62,6 +68,8 @@ export class VirtualClock implements Clock {
   #now: number;
   #seq = 0;
   #timers: Timer[] = [];
+  /** Real work under way (see {@link Clock.track}): time does not move until it is done. */
+  readonly #work = new Set<Promise<unknown>>();
 
   /** @param startMs - the virtual epoch time to start at. @defaultValue 1_700_000_000_000 */
   constructor(startMs = 1_700_000_000_000) {
@@ -95,10 +103,19 @@ export class VirtualClock implements Clock {
     });
   }
 
+  track(work: Promise<unknown>): void {
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#work.add(settled);
+    void settled.then(() => this.#work.delete(settled));
+  }
+
   /** Moves time forward by `ms`, firing due sleepers in order and settling what they start. */
   async advance(ms: number): Promise<void> {
     const target = this.#now + ms;
-    await flush();
+    await this.#settle();
     for (;;) {
       const next = this.#nextDue(target);
       if (!next) break;
@@ -106,10 +123,19 @@ export class VirtualClock implements Clock {
       this.#now = Math.max(this.#now, next.at);
       next.cleanup();
       next.resolve(true);
-      await flush();
+      await this.#settle();
     }
     this.#now = target;
+    await this.#settle();
+  }
+
+  /** Lets pending promise and I/O callbacks run, and tracked real work finish. */
+  async #settle(): Promise<void> {
     await flush();
+    while (this.#work.size > 0) {
+      await Promise.all([...this.#work]);
+      await flush();
+    }
   }
 
   /**

@@ -17,4 +17,8 @@ export class OffsetClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     return this.base.sleep(ms, signal);
   }
+
+  track(work: Promise<unknown>): void {
+    this.base.track?.(work);
+  }
 }

@@ -246,7 +246,9 @@ export class OrderJournal {
    * reported unhealthy) when the sync fails: do not take the step.
    */
   flush(): Promise<void> {
-    return this.#wal.flush();
+    const flushed = this.#wal.flush();
+    this.#clock.track?.(flushed);
+    return flushed;
   }
 
   /** Relaxed commits no finished {@link flush} has made durable yet (0 after one). */

@@ -64,11 +64,7 @@ describe('reconciliation', () => {
     const path = tempJournal('misso-crash-');
     const clock = new VirtualClock();
     const sim = createSimExchange({ seed: 7 }, { clock });
-    // A file journal's attempt is fsynced (real time) before createOrder leaves, and virtual time
-    // runs on meanwhile: a window well past the sim's 2 s visibility delay keeps a slow disk from
-    // ending it before the order can be seen.
-    const timing = { visibilityWindowMs: 15_000 };
-    const first = await rig({ clock, sim, journalPath: path, timing });
+    const first = await rig({ clock, sim, journalPath: path });
     await drive(clock, first.manager.start());
     const { symbol, amount, restingBuy } = await market(sim);
     // The response of the first order is lost and the process dies before resolving it.
@@ -83,7 +79,7 @@ describe('reconciliation', () => {
     first.journal.close();
     expect(queued.attempts).toBe(0);
 
-    const second = await rig({ clock, sim, journalPath: path, timing });
+    const second = await rig({ clock, sim, journalPath: path });
     track(second);
     await drive(clock, second.manager.start());
     const ac2 = new AbortController();
@@ -104,18 +100,14 @@ describe('reconciliation of finished orders', () => {
     const path = tempJournal('misso-down-');
     const clock = new VirtualClock();
     const sim = createSimExchange({ seed: 7 }, { clock });
-    // A file journal's attempt is fsynced (real time) before createOrder leaves, and virtual time
-    // runs on meanwhile: a window well past the sim's 2 s visibility delay keeps a slow disk from
-    // ending it before the order can be seen.
-    const timing = { visibilityWindowMs: 15_000 };
-    const first = await rig({ clock, sim, journalPath: path, timing });
+    const first = await rig({ clock, sim, journalPath: path });
     await drive(clock, first.manager.start());
     await sendAll(first, 2);
     const [a, b] = Object.values(first.manager.openOrders).flat();
     first.journal.close();
     await sim.cancelOrder(a!.id!, a!.symbol);
     await clock.advance(10_000);
-    const second = await rig({ clock, sim, journalPath: path, timing });
+    const second = await rig({ clock, sim, journalPath: path });
     track(second);
     const report = await drive(clock, second.manager.start());
     expect(report).toMatchObject({ updated: 1, adopted: 0 });
