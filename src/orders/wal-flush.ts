@@ -19,6 +19,13 @@ export class WalFlush {
   #running: Promise<void> | null = null;
   #fd: number | null = null;
   #syncs = 0;
+  /**
+   * The error of a failed fsync. Linux reports a writeback error once and marks the pages it could
+   * not write clean, so a later fsync succeeds with those frames still missing on disk (and WAL
+   * recovery stops at the first missing frame, dropping every commit after it): no later flush
+   * may succeed until the journal is reopened.
+   */
+  #broken: unknown = null;
 
   /**
    * @param dbPath - the database file (`:memory:`: nothing to sync, every flush is done at once)
@@ -37,6 +44,7 @@ export class WalFlush {
   /** Resolves once every commit noted before the call is on disk; rejects when a sync fails. */
   async flush(): Promise<void> {
     if (this.#walPath === '') return;
+    if (this.#broken !== null) throw this.#failed(this.#brokenError(this.#broken));
     const target = this.#noted;
     while (this.#synced < target) {
       if (!this.#running) {
@@ -70,12 +78,25 @@ export class WalFlush {
     this.#fd = null;
   }
 
+  /** What a flush after a failed sync says: the disk may answer again, the journal needs a restart. */
+  #brokenError(cause: unknown): Error {
+    const { code, message } = cause as { code?: unknown; message?: unknown };
+    const error = new Error(`an earlier fsync of the write-ahead log failed (${String(message)}): writes before it may be missing from the disk until misso restarts`, { cause });
+    return Object.assign(error, { code: typeof code === 'string' ? code : 'EIO' });
+  }
+
   async #sync(): Promise<void> {
     try {
       this.#fd ??= openSync(this.#walPath, 'r');
+    } catch (error: unknown) {
+      // Nothing was synced, nothing was dropped: the next flush tries again.
+      throw this.#failed(error);
+    }
+    try {
       await fsyncAsync(this.#fd);
       this.#syncs++;
     } catch (error: unknown) {
+      this.#broken = error;
       throw this.#failed(error);
     }
   }

@@ -1,0 +1,79 @@
+/**
+ * A failed fsync of the write-ahead log. Linux reports a writeback error once and marks the pages
+ * it could not write clean: the next fsync succeeds although the frames before it never reached
+ * the disk, and WAL recovery after a power cut stops at the first missing frame, dropping every
+ * commit after it. So one failed sync must stop every later send until the journal is reopened.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { VirtualClock } from '../../src/core/clock.js';
+import { OrderJournal } from '../../src/orders/journal.js';
+import { StorageWriteError } from '../../src/storage/storage-error.js';
+import { drive, market, rig } from '../support/order-rig.js';
+
+/** How many of the next fsync calls fail with EIO (a disk's writeback error). */
+const fault = vi.hoisted(() => ({ fsyncs: 0 }));
+
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const fsync = (fd: number, callback: (error: NodeJS.ErrnoException | null) => void): void => {
+    if (fault.fsyncs > 0) {
+      fault.fsyncs--;
+      const error = Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', errno: -5, syscall: 'fsync' });
+      setImmediate(() => callback(error));
+      return;
+    }
+    fs.fsync(fd, callback);
+  };
+  return { ...fs, default: { ...fs, fsync }, fsync };
+});
+
+const intent = { tag: null, symbol: 'BTC/USD:USD', side: 'buy', type: 'limit', price: 100, amount: 1, params: {} } as const;
+
+const dirs: string[] = [];
+function journalPath(): string {
+  const d = mkdtempSync(join(tmpdir(), 'misso-wal-sync-'));
+  dirs.push(d);
+  return join(d, 'journal.db');
+}
+afterEach(() => {
+  fault.fsyncs = 0;
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('a failed write-ahead log sync', () => {
+  it('fails every later flush of the journal, though the next fsync would report success', async () => {
+    const j = OrderJournal.open({ path: journalPath(), clock: new VirtualClock() });
+    j.atomically(() => j.createIntent(intent), 'relaxed');
+    fault.fsyncs = 1;
+    await expect(j.flush()).rejects.toBeInstanceOf(StorageWriteError);
+    // A relaxed write succeeds (the page cache takes it) and the disk answers the next fsync.
+    j.atomically(() => j.createIntent(intent), 'relaxed');
+    expect(j.problem).toBeNull();
+    await expect(j.flush()).rejects.toBeInstanceOf(StorageWriteError);
+    expect(j.problem).toMatch(/journal\.db .*an earlier fsync of the write-ahead log failed.*until misso restarts/);
+    j.close();
+  });
+
+  it('sends no order after it, neither a new one nor a resend of the one whose sync failed', async () => {
+    const r = await rig({ journalPath: journalPath() });
+    const { symbol, amount, restingBuy } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    fault.fsyncs = 1;
+    const firstPass = r.manager.runExecutor(new AbortController().signal).then(() => null, (error: unknown) => error);
+    const a = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    expect(await drive(r.clock, firstPass)).toBeInstanceOf(StorageWriteError);
+    expect(a.attempts).toBe(1);
+    // The supervisor runs the executor again; the disk now answers fsync.
+    const secondPass = r.manager.runExecutor(new AbortController().signal).then(() => null, (error: unknown) => error);
+    const b = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    expect(await drive(r.clock, secondPass)).toBeInstanceOf(StorageWriteError);
+    // Past the visibility window the resolver proved `a` absent and tried to send it again.
+    await r.clock.advance(10_000);
+    expect(r.sim.getVenue().listOrders()).toHaveLength(0);
+    expect([a.status, b.status]).toEqual(['pending', 'pending']);
+    r.journal.close();
+  });
+});
