@@ -251,6 +251,15 @@ export class OrderJournal {
     return flushed;
   }
 
+  /**
+   * Throws the `StorageWriteError` every {@link flush} rejects with once a sync of the write-ahead
+   * log has failed (until the journal is reopened): checked before an attempt is journaled, so an
+   * order that cannot be sent keeps `attempts = 0` and waits first in line instead.
+   */
+  assertFlushable(): void {
+    this.#wal.assertSound();
+  }
+
   /** Relaxed commits no finished {@link flush} has made durable yet (0 after one). */
   get unflushed(): number {
     return this.#wal.pending;

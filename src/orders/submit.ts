@@ -21,6 +21,8 @@ export type SubmitOutcome = 'done' | 'ambiguous' | 'exists' | 'not_sent';
  * flush fails (a full disk, an I/O error) nothing is sent and the error is thrown.
  */
 export async function submitOnce(ctx: OrdersContext, order: Order): Promise<SubmitOutcome> {
+  // A failed sync fails every flush until a restart: throw before the attempt, which is then not journaled.
+  ctx.journal.assertFlushable();
   const now = ctx.clock.now();
   const before = { attempts: order.attempts, submittedAt: order.submittedAt, updatedAt: order.updatedAt };
   order.attempts += 1;

@@ -44,7 +44,7 @@ export class WalFlush {
   /** Resolves once every commit noted before the call is on disk; rejects when a sync fails. */
   async flush(): Promise<void> {
     if (this.#walPath === '') return;
-    if (this.#broken !== null) throw this.#failed(this.#brokenError(this.#broken));
+    this.assertSound();
     const target = this.#noted;
     while (this.#synced < target) {
       if (!this.#running) {
@@ -59,6 +59,11 @@ export class WalFlush {
       }
       await this.#running;
     }
+  }
+
+  /** Throws what a flush would reject with once a sync has failed (see `#broken`). */
+  assertSound(): void {
+    if (this.#broken !== null) throw this.#failed(this.#brokenError(this.#broken));
   }
 
   /** Relaxed commits no finished sync covers yet. */

@@ -74,6 +74,9 @@ describe('a failed write-ahead log sync', () => {
     await r.clock.advance(10_000);
     expect(r.sim.getVenue().listOrders()).toHaveLength(0);
     expect([a.status, b.status]).toEqual(['pending', 'pending']);
+    // `b` was never journaled as attempted: it waits first in line for the restart.
+    expect(b.attempts).toBe(0);
+    expect(r.manager.queue.size).toBe(1);
     r.journal.close();
   });
 });
