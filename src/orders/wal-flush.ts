@@ -86,7 +86,7 @@ export class WalFlush {
   /** What a flush after a failed sync says: the disk may answer again, the journal needs a restart. */
   #brokenError(cause: unknown): Error {
     const { code, message } = cause as { code?: unknown; message?: unknown };
-    const error = new Error(`an earlier fsync of the write-ahead log failed (${String(message)}): writes before it may be missing from the disk until misso restarts`, { cause });
+    const error = new Error(`an earlier fsync of the write-ahead log failed (${String(message)}): the writes it covered may never reach the disk, so nothing is sent until misso restarts and reopens the journal`, { cause });
     return Object.assign(error, { code: typeof code === 'string' ? code : 'EIO' });
   }
 

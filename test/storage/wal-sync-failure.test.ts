@@ -53,7 +53,7 @@ describe('a failed write-ahead log sync', () => {
     j.atomically(() => j.createIntent(intent), 'relaxed');
     expect(j.problem).toBeNull();
     await expect(j.flush()).rejects.toBeInstanceOf(StorageWriteError);
-    expect(j.problem).toMatch(/journal\.db .*an earlier fsync of the write-ahead log failed.*until misso restarts/);
+    expect(j.problem).toMatch(/journal\.db .*an earlier fsync of the write-ahead log failed.*until misso restarts and reopens the journal/);
     j.close();
   });
 
