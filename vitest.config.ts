@@ -29,6 +29,8 @@ const INTEGRATION = [
   'test/adversarial/fresh-price-wait.test.ts',
   'test/adversarial/browser-test-without-chromium.test.ts',
   'test/storage/journal.test.ts',
+  // Mocks node:fs (a failing fsync): it needs a module cache of its own.
+  'test/storage/wal-sync-failure.test.ts',
   // Wall-clock runs against real servers: ten starts under faults, ccxt.pro streams on sockets.
   'test/adversarial/start-faults.test.ts',
   'test/streams/engine-streaming.test.ts',
