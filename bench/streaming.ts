@@ -2,7 +2,7 @@
  * `npm run bench:streaming`: streaming against polling, measured in the same run.
  *
  *   tsx bench/streaming.ts [--secs 600] [--warmup 70] [--markets 40,500] [--no-resources] [--no-alone]
- *                          [--no-side-by-side] [--slow MS] [--profile DIR] [--engine-flags "…"] [--smoke]
+ *                          [--no-side-by-side] [--slow MS] [--profile DIR] [--engine-flags="…"] [--smoke]
  *
  * Every sim-server and every engine is its own process (bench/streaming-child.ts), as in use:
  * the exchange's work never runs on misso's event loop, and neither arm's on the other's.
@@ -24,7 +24,7 @@
  *    `--no-side-by-side` runs only that (the fill path's figures, quickly); `--slow MS` prints every
  *    fill slower than MS with its split and where in the 10 s price step its venue event fell;
  *    `--profile DIR` has each engine write a CPU profile there (open it in Chrome's DevTools);
- *    `--engine-flags "…"` starts the engines with those Node flags.
+ *    `--engine-flags="…"` starts the engines with those Node flags (with `=`: they start with a dash).
  * 2. Memory and CPU per minute of a streaming engine at 40, 500 and 2000 markets, and the
  *    sim-server's CPU beside it.
  *

@@ -92,7 +92,8 @@ export class WalFlush {
 
   async #sync(): Promise<void> {
     try {
-      this.#fd ??= openSync(this.#walPath, 'r');
+      // Read-write: Windows flushes a file only through a handle that may write it.
+      this.#fd ??= openSync(this.#walPath, 'r+');
     } catch (error: unknown) {
       // Nothing was synced, nothing was dropped: the next flush tries again.
       throw this.#failed(error);
