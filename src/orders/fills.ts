@@ -169,9 +169,12 @@ export class FillTracker {
     const derived = this.#ctx.journal.fills.netBySymbol();
     const mismatched: string[] = [];
     for (const symbol of new Set([...derived.keys(), ...exchange.keys(), ...Object.keys(this.positions)])) {
-      const fromFills = (derived.get(symbol) ?? 0) + (this.#adjust.get(symbol) ?? 0);
       const truth = exchange.get(symbol) ?? 0;
       const lot = lotSize(session.exchange, symbol);
+      // The fills alone explain the exchange's figure: an adjustment made when they lagged behind
+      // it (fills the exchange had and the journal had not yet) is dropped, not carried on.
+      if (Math.abs((derived.get(symbol) ?? 0) - truth) <= lot + EPS) this.#adjust.delete(symbol);
+      const fromFills = (derived.get(symbol) ?? 0) + (this.#adjust.get(symbol) ?? 0);
       if (Math.abs(fromFills - truth) > lot + EPS) {
         mismatched.push(symbol);
         logger.warn({ symbol, fromFills, exchange: truth }, 'position from fills disagrees with the exchange');

@@ -74,6 +74,19 @@ describe('fills, closed_trades and positions', () => {
     expect(r.manager.closedTrades[1]).toMatchObject({ clientOrderId: orders[2]!.clientOrderId, filled: orders[2]!.filled, status: 'closed' });
   });
 
+  it('does not carry a difference that was only fills lagging behind the exchange', async () => {
+    const r = await make();
+    const { symbol, trades } = await unseenFills(r);
+    // The exchange has the fills, the journal not yet: a difference, for now.
+    expect(await drive(r.clock, r.manager.checkPositions())).toEqual([symbol]);
+    r.manager.applyFills(trades);
+    // The fills came: they explain the exchange's figure by themselves, nothing more is reported.
+    expect(await drive(r.clock, r.manager.checkPositions())).toEqual([]);
+    expect(await drive(r.clock, r.manager.checkPositions())).toEqual([]);
+    const pos = r.sim.getVenue().positions([symbol])[0]!;
+    expect(r.manager.derivedPositions[symbol]).toBeCloseTo(pos.side === 'short' ? -pos.contracts : pos.contracts, 9);
+  });
+
   it('notifies a position mismatch beyond the lot size and takes the exchange figure', async () => {
     const r = await make();
     const { symbol, last } = await market(r.sim);
