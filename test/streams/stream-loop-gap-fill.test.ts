@@ -8,7 +8,7 @@ import type { Exchange } from 'ccxt';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { StreamLoop } from '../../src/streams/stream-loop.js';
+import { StreamLoop, type StreamSpec } from '../../src/streams/stream-loop.js';
 
 /** A user stream with ccxt.pro's delivery rules. */
 class CcxtLikeSource {
@@ -35,6 +35,25 @@ class CcxtLikeSource {
 /** Two websocket messages are two macrotasks: the promise jobs of the first all run before the second. */
 async function nextMessage(): Promise<void> {
   for (let i = 0; i < 5; i++) await Promise.resolve();
+}
+
+/** A merging user stream (the trades stream's shape) on `source`, recording each apply. */
+function mergingLoop(clock: VirtualClock, source: CcxtLikeSource, extra: Partial<StreamSpec<string[]>> = {}) {
+  const applied: string[][] = [];
+  const exchange = {} as Exchange;
+  const loop = new StreamLoop<string[]>(
+    {
+      name: 'trades',
+      watch: () => source.watch(),
+      merge: (deliveries) => deliveries.flat(),
+      apply: (batch) => applied.push(batch),
+      ownsClient: () => false,
+      ...extra,
+    },
+    3_600_000,
+    { clock, logger: silentLogger(), exchange: () => exchange, notify: () => undefined, teardown: async () => undefined, isConnected: () => true },
+  );
+  return { loop, applied };
 }
 
 describe('stream loop: deliveries during a gap fill', () => {
@@ -88,30 +107,19 @@ describe('stream loop: deliveries during a gap fill', () => {
   it('applies the deliveries queued meanwhile as one when the stream can merge them (one journal transaction for a burst)', async () => {
     const clock = new VirtualClock(1_700_000_000_000);
     const source = new CcxtLikeSource();
-    const exchange = {} as Exchange;
-    const applied: string[][] = [];
     let gapFills = 0;
     const stop = new AbortController();
-    const loop = new StreamLoop<string[]>(
-      {
-        name: 'trades',
-        watch: () => source.watch(),
-        merge: (deliveries) => deliveries.flat(),
-        apply: (batch) => applied.push(batch),
-        gapFill: async () => {
-          gapFills++;
-          for (const update of ['TRADE 1', 'TRADE 2', 'TRADE 3']) {
-            source.push(update);
-            await nextMessage();
-          }
-          await clock.sleep(1_000);
-        },
-        ownsClient: () => false,
-        readyWithoutData: true,
+    const { loop, applied } = mergingLoop(clock, source, {
+      gapFill: async () => {
+        gapFills++;
+        for (const update of ['TRADE 1', 'TRADE 2', 'TRADE 3']) {
+          source.push(update);
+          await nextMessage();
+        }
+        await clock.sleep(1_000);
       },
-      3_600_000,
-      { clock, logger: silentLogger(), exchange: () => exchange, notify: () => undefined, teardown: async () => undefined, isConnected: () => true },
-    );
+      readyWithoutData: true,
+    });
     const running = loop.run(stop.signal);
     await clock.advanceUntil(() => gapFills === 1, 1_000, 10);
     await clock.advanceUntil(() => applied.length > 0, 1_000, 10);
@@ -126,20 +134,8 @@ describe('stream loop: deliveries during a gap fill', () => {
   it('applies a burst split over two socket reads as one, waiting for the next read before applying', async () => {
     const clock = new VirtualClock(1_700_000_000_000);
     const source = new CcxtLikeSource();
-    const exchange = {} as Exchange;
-    const applied: string[][] = [];
     const stop = new AbortController();
-    const loop = new StreamLoop<string[]>(
-      {
-        name: 'trades',
-        watch: () => source.watch(),
-        merge: (deliveries) => deliveries.flat(),
-        apply: (batch) => applied.push(batch),
-        ownsClient: () => false,
-      },
-      3_600_000,
-      { clock, logger: silentLogger(), exchange: () => exchange, notify: () => undefined, teardown: async () => undefined, isConnected: () => true },
-    );
+    const { loop, applied } = mergingLoop(clock, source);
     const running = loop.run(stop.signal);
     await clock.advance(10);
     // One price step's fills: the first socket read carries one, the next loop turn's reads the
