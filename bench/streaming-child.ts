@@ -12,7 +12,7 @@
  * weight (per method and per budget priority), event-loop delay, memory and CPU. The server also
  * sends a bare timestamped websocket frame every ~100 ms: the floor any fill latency sits on.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -20,11 +20,26 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { SystemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
 import { Updater } from '../src/engine/updater.js';
+import { OrderManager } from '../src/orders/manager.js';
 import type { ManagedExchangeSession } from '../src/exchange/session.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer } from '../src/sim/http/binance-server.js';
 
 const STEP_MS = 10_000;
 const now = (): number => performance.timeOrigin + performance.now();
+/**
+ * `--trace DIR` of bench/streaming.ts: this process's fill path as `[epoch ms, what, …]` rows,
+ * written to DIR at the end as `server-<port>.json` / `engine-<port>-<mode>.json` (one arm's
+ * two share the port), for bench/streaming-trace.ts.
+ */
+const TRACE = process.env['MISSO_BENCH_TRACE'];
+const trace: unknown[][] = [];
+const mark = (...e: unknown[]): void => {
+  if (TRACE) trace.push([now(), ...e]);
+};
+const dumpTrace = (name: string): void => {
+  if (TRACE) writeFileSync(join(TRACE, `${name}.json`), JSON.stringify(trace));
+};
+const portOf = (url: string): string => new URL(url).port;
 const send = (message: unknown): void => {
   if (process.connected) process.send?.(message);
 };
@@ -63,12 +78,15 @@ async function server(markets: number, seed: number): Promise<void> {
   const advance = srv.venue.advance.bind(srv.venue);
   srv.venue.advance = () => {
     walkStartedAt = now();
+    mark('walk0');
     advance();
+    mark('walk1');
     // The feed delivers the walk's events a microtask after it; this one runs after that.
     queueMicrotask(() => (walkStartedAt = undefined));
   };
   srv.venue.feed.subscribe((events) => {
     const at = walkStartedAt ?? now();
+    mark('feed', events.length);
     for (const e of events) if (e.execution === 'TRADE') send({ type: 'fill', id: e.order.id, at });
   });
   // The floor: a bare websocket frame every ~100 ms to the engine process, timed like a fill.
@@ -103,6 +121,7 @@ async function server(markets: number, seed: number): Promise<void> {
     probe.close();
     const cpu = process.cpuUsage(cpu0);
     send({ type: 'stopped', cpuSecPerMin: (cpu.user + cpu.system) / 1e6 / ((Date.now() - t0) / 60_000) });
+    dumpTrace(`server-${portOf(srv.url)}`);
     void srv.close().finally(() => process.exit(0));
   });
   const address = probe.address() as { port: number };
@@ -155,8 +174,29 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
   target.handleMessage = (client: unknown, message: unknown) => {
     const m = message as { e?: unknown; o?: { i?: unknown; X?: unknown } } | null;
     if (m?.e === 'ORDER_TRADE_UPDATE' && m.o?.X === 'FILLED') arrivedAt.set(String(m.o.i), now());
-    return handle.call(target, client, message);
+    if (!TRACE || !measuring) return handle.call(target, client, message);
+    const t0 = now();
+    try {
+      return handle.call(target, client, message);
+    } finally {
+      trace.push([t0, 'msg', m?.e ?? '?', m?.o?.X ?? '', now() - t0]);
+    }
   };
+  // The order manager's two stream entries, timed (a burst's fills, then its order updates).
+  if (TRACE) {
+    const o = OrderManager.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+    for (const name of ['applyFills', 'applyStreamOrders']) {
+      const f = o[name]!;
+      o[name] = function (this: unknown, ...a: unknown[]) {
+        const t0 = now();
+        try {
+          return f.apply(this, a);
+        } finally {
+          if (measuring) trace.push([t0, name, (a[0] as unknown[]).length, now() - t0]);
+        }
+      };
+    }
+  }
   const loop = monitorEventLoopDelay({ resolution: 5 });
   let measuring = false;
   let startedAt = 0;
@@ -195,6 +235,7 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
       });
     }
     filled.push({ type: 'filled', id: order.id, at: now(), arrivedAt: arrivedAt.get(order.id) });
+    mark('filled', order.id);
     arrivedAt.delete(order.id);
   });
   process.on('message', (m: { type: string; orders?: PlannedOrder[] }) => {
@@ -235,6 +276,8 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
         cpuSecPerMin: (cpu.user + cpu.system) / 1e6 / minutes,
       };
       send(report);
+      for (const [t, d] of gcPauses) trace.push([t, 'gc', d]);
+      dumpTrace(`engine-${portOf(url)}-${mode}`);
       // ccxt.pro schedules listenKey keep-alives 20 minutes ahead; they would hold the process open.
       void updater.stop().finally(() => {
         rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,8 @@
  * `npm run bench:streaming`: streaming against polling, measured in the same run.
  *
  *   tsx bench/streaming.ts [--secs 600] [--warmup 70] [--markets 40,500] [--no-resources] [--no-alone]
- *                          [--no-side-by-side] [--slow MS] [--profile DIR] [--engine-flags="…"] [--smoke]
+ *                          [--no-side-by-side] [--slow MS] [--profile DIR] [--trace DIR]
+ *                          [--engine-flags="…"] [--smoke]
  *
  * Every sim-server and every engine is its own process (bench/streaming-child.ts), as in use:
  * the exchange's work never runs on misso's event loop, and neither arm's on the other's.
@@ -24,7 +25,9 @@
  *    `--no-side-by-side` runs only that (the fill path's figures, quickly); `--slow MS` prints every
  *    fill slower than MS with its split and where in the 10 s price step its venue event fell;
  *    `--profile DIR` has each engine write a CPU profile there (open it in Chrome's DevTools);
- *    `--engine-flags="…"` starts the engines with those Node flags (with `=`: they start with a dash).
+ *    `--engine-flags="…"` starts the engines with those Node flags (with `=`: they start with a dash);
+ *    `--trace DIR` has each process write the timeline of its fill path there, which
+ *    `tsx bench/streaming-trace.ts DIR` breaks down step by step (server walk, frames, applies).
  * 2. Memory and CPU per minute of a streaming engine at 40, 500 and 2000 markets, and the
  *    sim-server's CPU beside it.
  *
@@ -70,7 +73,8 @@ class Child {
     const engine = args[0] === 'engine';
     const profile = profileDir !== undefined && engine ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=100'] : [];
     const flags = engine ? engineFlags : [];
-    this.proc = fork(CHILD, args, { execArgv: ['--import', 'tsx', ...flags, ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const env = traceDir === undefined ? process.env : { ...process.env, MISSO_BENCH_TRACE: traceDir };
+    this.proc = fork(CHILD, args, { execArgv: ['--import', 'tsx', ...flags, ...profile], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.proc.on('message', (m: Message) => {
       const waiter = this.#waiting.get(m.type);
       if (waiter) {
@@ -201,6 +205,8 @@ async function runAlone(markets: number, secs: number, warmupSecs: number): Prom
 let slowMs: number | undefined;
 /** `--profile DIR`: each engine process writes a V8 CPU profile there (100 µs sampling). */
 let profileDir: string | undefined;
+/** `--trace DIR`: every process writes a timeline of its fill path there (see streaming-trace.ts). */
+let traceDir: string | undefined;
 /** `--engine-flags "…"`: Node/V8 flags for the engine processes (e.g. a GC setting to compare). */
 let engineFlags: string[] = [];
 
@@ -212,7 +218,7 @@ async function main(): Promise<void> {
       secs: { type: 'string' }, warmup: { type: 'string' }, smoke: { type: 'boolean', default: false },
       markets: { type: 'string' }, resources: { type: 'boolean', default: true }, alone: { type: 'boolean', default: true },
       'side-by-side': { type: 'boolean', default: true }, slow: { type: 'string' }, profile: { type: 'string' },
-      'engine-flags': { type: 'string' },
+      'engine-flags': { type: 'string' }, trace: { type: 'string' },
     },
     allowNegative: true,
   });
@@ -221,6 +227,7 @@ async function main(): Promise<void> {
   const warmup = values.smoke ? 3 : Number(values.warmup ?? 70);
   if (values.slow !== undefined) slowMs = Number(values.slow);
   profileDir = values.profile;
+  traceDir = values.trace === undefined ? undefined : resolve(values.trace);
   engineFlags = (values['engine-flags'] ?? '').split(' ').filter(Boolean);
   const lines: string[] = [];
   lines.push(`Streaming vs polling, ${secs} s per arm measured after a ${warmup} s warm-up, seed periods (tickers 10 s, candles 60 s × 1000, account 30 s).`, '');

@@ -156,9 +156,9 @@ export class StreamLoop<T> {
           this.#stats.reconnects++;
           continue;
         }
-        // A burst (one price step's fills) often lands in two socket reads: wait for the reads
-        // already under way, so the burst is one delivery and one transaction, not two.
-        if (this.spec.merge) await nextIoTurn();
+        // Applied at once, without waiting for the socket's next read: what one read carried is
+        // one delivery already (ccxt hands a waiting watch call everything it parsed from it), and
+        // the next turn's reads are often another connection's market data, which would go first.
         const batches = pump.take();
         if (batches.length === 0) continue;
         this.#stats.lastMessageAt = clock.now();
@@ -276,15 +276,6 @@ export class StreamLoop<T> {
     await this.#deps.teardown(exchange, this.spec as StreamSpec<unknown>);
     this.#quietSince = null;
   }
-}
-
-/**
- * Resolves after the event loop's next poll phase: the first immediate runs in this turn's check
- * phase, the second after the next turn polled (with a zero timeout, since it is pending) and ran
- * every socket read that was ready. Costs one loop turn, tens of microseconds when idle.
- */
-function nextIoTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 const STALLED = Symbol('stalled');

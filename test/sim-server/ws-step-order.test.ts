@@ -1,8 +1,11 @@
 /**
  * At a price step the sim server sends the account's fills before the step's market data, as a
- * venue's user stream does not queue behind its public one: a strategy hears of its fill first.
+ * venue's user stream does not queue behind its public one: a strategy hears of its fill first;
+ * and the order updates of one step leave in one socket write, not one write (and one read at
+ * the strategy's end) per frame.
  * Virtual venue time (the step is crossed at once), wall-time push ticks of 30 ms.
  */
+import { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
@@ -20,6 +23,12 @@ describe('sim-server: one push tick', () => {
   const send = WebSocket.prototype.send;
   let user: Probe;
   let market: Probe;
+  /** Every socket write the server made to the user stream's connection: the frames it carried. */
+  const userWrites: number[] = [];
+  type WriteFn = (this: Socket, ...a: unknown[]) => unknown;
+  const proto = Socket.prototype as unknown as Record<'_write' | '_writev', WriteFn>;
+  const write = proto._write;
+  const writev = proto._writev;
 
   beforeAll(async () => {
     server = await startSimServer({ port: 0, seed: 5, clock, wsPushMs: 30 });
@@ -34,16 +43,29 @@ describe('sim-server: one push tick', () => {
       if (typeof data === 'string') sent.push(...[JSON.parse(data) as Frame | Frame[]].flat());
       return (send as (...a: unknown[]) => void).call(this, data, ...rest);
     } as typeof send;
+    // Its far end is the user probe's socket; a frame is a header chunk and a payload chunk.
+    const userPort = (user.ws as unknown as { _socket: Socket })._socket.localPort;
+    const frames = (chunks: unknown[]): number => chunks.filter((c) => Buffer.isBuffer(c) ? c.length > 14 : typeof c === 'string').length;
+    proto._write = function (this: Socket, ...a: unknown[]) {
+      if (this.remotePort === userPort) userWrites.push(1);
+      return write.apply(this, a);
+    };
+    proto._writev = function (this: Socket, ...a: unknown[]) {
+      if (this.remotePort === userPort) userWrites.push(frames((a[0] as { chunk: unknown }[]).map((c) => c.chunk)));
+      return writev.apply(this, a);
+    };
   });
 
   afterAll(async () => {
     WebSocket.prototype.send = send;
+    proto._write = write;
+    proto._writev = writev;
     user.ws.close();
     market.ws.close();
     await server.close();
   });
 
-  it('sends the fills of a step and their ACCOUNT_UPDATE before that tick\'s market data', async () => {
+  it('sends the fills of a step in one socket write and their ACCOUNT_UPDATE, before that tick\'s market data', async () => {
     // A buy a tick under and a sell a tick over the last price on every market: whichever way a
     // market's next step goes, one of them is reached.
     for (const m of server.venue.listMarkets().filter((x) => x.type === 'swap')) {
@@ -55,6 +77,7 @@ describe('sim-server: one push tick', () => {
     }
     await sleep(100);
     sent.length = 0;
+    userWrites.length = 0;
     await clock.advance(30_000);
     await user.next((m) => m['e'] === 'ACCOUNT_UPDATE');
     await sleep(100);
@@ -65,5 +88,10 @@ describe('sim-server: one push tick', () => {
     const lastUser = ofTick.findLastIndex((f) => f['e'] === 'ORDER_TRADE_UPDATE' || f['e'] === 'ACCOUNT_UPDATE');
     const firstMarket = ofTick.findIndex((f) => f['e'] === '24hrMiniTicker');
     expect(firstMarket).toBeGreaterThan(lastUser);
+    // The step's order updates left in one socket write, its ACCOUNT_UPDATE in the next: one read
+    // at the other end, not a read (and a wake-up of the strategy) per frame.
+    const updates = sent.filter((f) => f['e'] === 'ORDER_TRADE_UPDATE' && f['E'] === tick).length;
+    expect(updates).toBeGreaterThan(2);
+    expect(userWrites).toEqual([updates, 1]);
   });
 });

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Clock } from '../../../core/clock.js';
@@ -40,6 +41,8 @@ export interface WsFaceOptions {
 
 interface Connection {
   readonly ws: WebSocket;
+  /** The upgraded TCP socket under `ws`: corked around a burst, so it leaves in one write. */
+  readonly socket: Duplex;
   readonly path: string;
   readonly listenKey: string | undefined;
   readonly streams: Map<string, { stream: MarketStream; lastOpen?: number }>;
@@ -120,11 +123,11 @@ export class BinanceWsFace {
         return refuse(socket, 403, 'Forbidden');
       }
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, path, listenKey));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, socket, path, listenKey));
   }
 
-  #accept(ws: WebSocket, path: string, listenKey: string | undefined): void {
-    const conn: Connection = { ws, path, listenKey, streams: new Map(), stalled: false };
+  #accept(ws: WebSocket, socket: Duplex, path: string, listenKey: string | undefined): void {
+    const conn: Connection = { ws, socket, path, listenKey, streams: new Map(), stalled: false };
     this.#connections.add(conn);
     this.#counters.connections++;
     ws.on('message', (data: RawData) => this.#request(conn, data));
@@ -214,13 +217,15 @@ export class BinanceWsFace {
   }
 
   #pushTo(conn: Connection, snapshot: MarketSnapshot, names: readonly string[]): void {
+    const messages: unknown[] = [];
     for (const name of names) {
       const entry = conn.streams.get(name);
       if (!entry) continue;
-      const { messages, open } = snapshot.messages(entry.stream, entry.lastOpen);
-      if (open !== undefined) entry.lastOpen = open;
-      for (const m of messages) this.#send(conn, m);
+      const built = snapshot.messages(entry.stream, entry.lastOpen);
+      if (built.open !== undefined) entry.lastOpen = built.open;
+      messages.push(...built.messages);
     }
+    this.#sendBurst(conn, messages);
   }
 
   #expire(conn: Connection, now: number): void {
@@ -257,14 +262,31 @@ export class BinanceWsFace {
     const now = clock.now();
     const privates = this.#privates(now);
     if (privates.length === 0) return;
+    // The order updates leave first, in one write per connection: the account's balance and
+    // positions take the venue longer to work out, and a venue does not hold a fill back for them.
     const messages: unknown[] = events.flatMap((e) => orderEventMessages(venue.market(e.order.symbol), e, now));
+    for (const conn of privates) this.#sendBurst(conn, messages);
     const traded = [...new Set(events.filter((e) => e.execution === 'TRADE').map((e) => e.order.symbol))];
-    if (traded.length > 0) {
-      const open = new Map(venue.positions(traded).map((p) => [p.symbol, p]));
-      const positions = traded.map((s) => ({ market: venue.market(s), position: open.get(s), realizedPnl: venue.realizedPnl(s) }));
-      messages.push(accountUpdate('ORDER', venue.balance(), positions, now));
+    if (traded.length === 0) return;
+    const open = new Map(venue.positions(traded).map((p) => [p.symbol, p]));
+    const positions = traded.map((s) => ({ market: venue.market(s), position: open.get(s), realizedPnl: venue.realizedPnl(s) }));
+    const update = accountUpdate('ORDER', venue.balance(), positions, now);
+    for (const conn of privates) this.#send(conn, update);
+  }
+
+  /**
+   * Sends the messages of one event as one socket write (the socket corked around them), as a
+   * server batching its writes does: each frame its own write would be a segment and a read of
+   * its own at the other end.
+   */
+  #sendBurst(conn: Connection, messages: readonly unknown[]): void {
+    const socket = conn.socket as Duplex & Partial<Pick<Socket, 'cork' | 'uncork'>>;
+    socket.cork?.();
+    try {
+      for (const m of messages) this.#send(conn, m);
+    } finally {
+      socket.uncork?.();
     }
-    for (const conn of privates) for (const m of messages) this.#send(conn, m);
   }
 
   /** A wallet change no order made → a wallet-only `ACCOUNT_UPDATE` (`P: []`), as Binance sends for funding. */
