@@ -72,8 +72,9 @@ async function server(markets: number, seed: number): Promise<void> {
   const swaps = srv.venue.listMarkets().filter((m) => m.type === 'swap');
   // The seed's filter: 24 h volume of at least 2 M USD.
   const watchList = swaps.filter((m) => m.volumeUsd24h >= 2_000_000).map((m) => m.symbol);
-  // A fill's time is when the venue began the walk that matched it (the push timer's advance),
-  // not when its listeners heard of it: the server's own formatting and sending count too.
+  // A fill is timed from the venue's work, not from when its listeners heard of it (the server's
+  // own formatting and sending count too): from the start of the walk that matched it (the push
+  // timer's advance) …
   let walkStartedAt: number | undefined;
   const advance = srv.venue.advance.bind(srv.venue);
   srv.venue.advance = () => {
@@ -84,10 +85,24 @@ async function server(markets: number, seed: number): Promise<void> {
     // The feed delivers the walk's events a microtask after it; this one runs after that.
     queueMicrotask(() => (walkStartedAt = undefined));
   };
+  // … and from the moment the venue's matching produced it: the walk matches markets one after another, where
+  // a venue matches each on its own engine, so a fill of the walk's last market is not charged
+  // with the others' matching (the parent reports both).
+  const matchedAt = new Map<string, number>();
+  const emit = srv.venue.feed.emit.bind(srv.venue.feed);
+  srv.venue.feed.emit = (...args: Parameters<typeof emit>) => {
+    if (args[0] === 'TRADE') matchedAt.set(args[1].id, now());
+    emit(...args);
+  };
   srv.venue.feed.subscribe((events) => {
-    const at = walkStartedAt ?? now();
+    const heard = now();
+    const walkAt = walkStartedAt ?? heard;
     mark('feed', events.length);
-    for (const e of events) if (e.execution === 'TRADE') send({ type: 'fill', id: e.order.id, at });
+    for (const e of events) {
+      if (e.execution !== 'TRADE') continue;
+      send({ type: 'fill', id: e.order.id, at: matchedAt.get(e.order.id) ?? walkAt, walkAt });
+      matchedAt.delete(e.order.id);
+    }
   });
   // The floor: a bare websocket frame every ~100 ms to the engine process, timed like a fill.
   const probe = new WebSocketServer({ port: 0, host: '127.0.0.1' });
@@ -164,6 +179,7 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
     newJournal: true,
   });
   await updater.start();
+  if (process.env['MISSO_BENCH_NOCKPT']) updater.journal.db.pragma('wal_autocheckpoint = 0');
   const session = updater.session as ManagedExchangeSession;
   // When each order's final ORDER_TRADE_UPDATE reached the engine (ccxt has parsed the frame):
   // splits a fill's latency into the way there (server, loopback, waking this process) and the

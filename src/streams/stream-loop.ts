@@ -92,6 +92,10 @@ export class StreamLoop<T> {
    * Kept apart from `lastMessageAt`, which a resubscription must not reset: its age is a metric.
    */
   #quietSince: number | null = null;
+  /** The loop waits for a delivery (the watchdog only judges silence then). */
+  #waiting = false;
+  /** The watchdog found the stream silent past its limit while the loop waited. */
+  #stallDue = false;
 
   constructor(spec: StreamSpec<T>, stallAfterMs: number, deps: StreamLoopDeps) {
     this.spec = spec;
@@ -132,6 +136,7 @@ export class StreamLoop<T> {
       pumping?.pump.stop();
       pumping = null;
     };
+    const watchdog = this.#watchdog(signal, () => pumping?.pump);
     while (!signal.aborted) {
       const exchange = this.#deps.exchange();
       try {
@@ -147,7 +152,7 @@ export class StreamLoop<T> {
           this.markAlive();
           this.#up();
         }
-        const got = await this.#watchOnce(exchange, signal, pump.ready());
+        const got = await this.#next(exchange, pump);
         if (got === STALLED || signal.aborted) {
           drop();
           needGapFill = true;
@@ -198,6 +203,7 @@ export class StreamLoop<T> {
     }
     // Stopped: the pump must not arm another watch call after a delivery still on its way.
     drop();
+    await watchdog;
   }
 
   #up(): void {
@@ -219,35 +225,43 @@ export class StreamLoop<T> {
   }
 
   /**
-   * One watch call raced against the watchdog, which checks every quarter of the limit (at
-   * most a second), so a stall is caught within the limit plus that interval.
+   * The watchdog, for the whole run: every quarter of the limit (at most a second) it checks the
+   * stream while the loop waits for data, and on silence past the limit wakes the pump, so a
+   * stall is caught within the limit plus that interval. One timer for the run, not one per
+   * delivery: a market stream delivers many times a second.
    */
-  async #watchOnce(exchange: Exchange, signal: AbortSignal, watching: Promise<void>): Promise<'data' | typeof STALLED> {
+  async #watchdog(signal: AbortSignal, pump: () => WatchPump<T> | undefined): Promise<void> {
+    const { clock } = this.#deps;
+    const tick = Math.max(50, Math.min(1000, this.#stats.stallAfterMs / 4));
+    while (await clock.sleep(tick, signal)) {
+      if (!this.#waiting || this.#stallDue) continue;
+      if (!this.#silent(clock.now())) continue;
+      this.#stallDue = true;
+      pump()?.wake();
+    }
+  }
+
+  /**
+   * Waits for the pump's next delivery, or for the watchdog to find the stream silent past its
+   * limit (then the stream is torn down: STALLED).
+   */
+  async #next(exchange: Exchange, pump: WatchPump<T>): Promise<'data' | typeof STALLED> {
     const { clock } = this.#deps;
     this.#lastCheckAt = clock.now();
     if (this.#quietSince === null) this.#quietSince = clock.now();
-    const stop = new AbortController();
-    const onAbort = (): void => stop.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    const tick = Math.max(50, Math.min(1000, this.#stats.stallAfterMs / 4));
-    const watchdog = (async (): Promise<typeof STALLED | undefined> => {
-      while (await clock.sleep(tick, stop.signal)) {
-        if (this.#silent(clock.now())) return STALLED;
-      }
-      return undefined;
-    })();
+    this.#waiting = true;
     try {
-      const winner = await Promise.race([watching, watchdog.then((r) => r ?? NEVER)]);
-      if (winner === STALLED) {
-        watching.catch(() => undefined);
-        await this.#stall(exchange);
-        return STALLED;
+      for (;;) {
+        await pump.ready();
+        if (pump.queued > 0) return 'data';
+        if (this.#stallDue) break;
       }
-      return 'data';
     } finally {
-      stop.abort();
-      signal.removeEventListener('abort', onAbort);
+      this.#waiting = false;
+      this.#stallDue = false;
     }
+    await this.#stall(exchange);
+    return STALLED;
   }
 
   /** Waits until the connection is open (true) or the watch settled first (false). */
@@ -279,4 +293,3 @@ export class StreamLoop<T> {
 }
 
 const STALLED = Symbol('stalled');
-const NEVER = new Promise<never>(() => undefined);

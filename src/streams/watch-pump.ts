@@ -37,6 +37,16 @@ export class WatchPump<T> {
     return this.#ready;
   }
 
+  /** How many deliveries are queued. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Settles a waiting {@link ready} now, with nothing queued (the watchdog's call). */
+  wake(): void {
+    this.#notify();
+  }
+
   /** Every delivery queued so far, oldest first, leaving the queue empty. */
   take(): T[] {
     const batch = this.#queue;
