@@ -25,6 +25,39 @@ describe('mergeCandles', () => {
     expect(mergeCandles(have, [], 2)).toEqual([row(60, 2), row(120, 3)]);
     expect(mergeCandles([], [row(60, 2), row(0, 1)], 5)).toEqual([row(0, 1), row(60, 2)]);
   });
+
+  it('gives what a union by open time (fresh rows winning), sorted and cut to `limit`, gives, for any input', () => {
+    // The stream's append (the forming candle again, the next one) and the general merge must
+    // agree with the plain definition on every shape: overlapping, older, unsorted, duplicated.
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    const reference = (have: CandleRow[], fresh: CandleRow[], limit: number): CandleRow[] => {
+      const byTime = new Map<number, CandleRow>();
+      for (const r of [...have, ...fresh]) byTime.set(r[0], r);
+      return [...byTime.values()].sort((a, b) => a[0] - b[0]).slice(-limit);
+    };
+    let appended = 0;
+    for (let k = 0; k < 2_000; k++) {
+      const start = rand(20);
+      const have = Array.from({ length: rand(12) }, (_, i) => row((start + i) * 60, 1));
+      // Half of them where a stream's rows fall: at the forming candle or just after it.
+      const from = rand(2) === 0 ? start + have.length - 1 + rand(3) : start + rand(16) - 2;
+      const fresh = Array.from({ length: rand(5) }, (_, i) => row((from + i) * 60, 100 + k));
+      if (rand(4) === 0) fresh.reverse();
+      if (rand(6) === 0 && fresh.length > 0) fresh.push(row(fresh[0]![0], 999));
+      const limit = 1 + rand(14);
+      const before = have.map((r) => [...r]);
+      const merged = mergeCandles(have, fresh, limit);
+      expect(merged).toEqual(reference(have, fresh, limit));
+      expect(have).toEqual(before);
+      if (merged !== have && fresh.length > 0 && have.length > 0 && fresh[0]![0] >= have.at(-1)![0]) appended++;
+    }
+    // Both paths were exercised.
+    expect(appended).toBeGreaterThan(200);
+  });
 });
 
 describe('t_update_candles', () => {
