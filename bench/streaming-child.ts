@@ -198,6 +198,18 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
       trace.push([t0, 'msg', m?.e ?? '?', m?.o?.X ?? '', now() - t0]);
     }
   };
+  // When ccxt answers the user stream's watch calls, and with how many updates.
+  if (TRACE) {
+    const ex = session.instance as unknown as Record<string, (...a: unknown[]) => Promise<unknown[]>>;
+    for (const name of ['watchMyTrades', 'watchOrders']) {
+      const f = ex[name]!;
+      ex[name] = function (this: unknown, ...a: unknown[]) {
+        const answer = f.apply(this, a);
+        void answer.then((got) => measuring && trace.push([now(), name, got.length]), () => undefined);
+        return answer;
+      };
+    }
+  }
   // The order manager's two stream entries, timed (a burst's fills, then its order updates).
   if (TRACE) {
     const o = OrderManager.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;

@@ -70,6 +70,7 @@ export class BinanceWsFace {
   readonly #swaps: SimMarket[];
   readonly #timer: NodeJS.Timeout;
   readonly #unsubscribeFeed: () => void;
+  #closed = false;
   readonly #counters: WsFaceCounters = {
     connections: 0, open: 0, messagesSent: 0, subscriptions: 0, refused: 0, drops: 0, stalls: 0, listenKeysExpired: 0,
   };
@@ -99,6 +100,7 @@ export class BinanceWsFace {
 
   /** Stops pushing and drops every connection. */
   close(): void {
+    this.#closed = true;
     clearInterval(this.#timer);
     this.#unsubscribeFeed();
     for (const c of this.#connections) c.ws.terminate();
@@ -184,16 +186,19 @@ export class BinanceWsFace {
 
   /**
    * One push tick: the venue walks to now, then faults, listenKey expiry and market data to every
-   * live market connection. The market part waits one microtask: the fills of the step just walked
-   * reach the feed's listeners a microtask after `advance()`, so the account's order updates go out
-   * before the step's market data, as a venue's user stream does not queue behind its public one.
+   * live market connection. The account's order updates go out before the step's market data, as
+   * a venue's user stream does not queue behind its public one: the fills of the step just walked
+   * reach the feed's listeners a microtask after `advance()`, and the market part waits for the
+   * event loop's next check phase, after its poll phase has written what of a large burst the
+   * socket could not take at once (serialising the market data takes milliseconds).
    */
   #push(): void {
     this.#opts.venue.advance();
-    queueMicrotask(() => this.#pushMarket());
+    setImmediate(() => this.#pushMarket());
   }
 
   #pushMarket(): void {
+    if (this.#closed) return;
     const { clock, keys, faults } = this.#opts;
     const now = clock.now();
     if (keys.current(now) !== undefined && faults.decideWs('listenkey_expire', '/private/ws')) keys.expire(now);
