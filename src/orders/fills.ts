@@ -160,6 +160,7 @@ export class FillTracker {
   async checkPositions(signal?: AbortSignal): Promise<string[]> {
     const { session, notify, logger } = this.#ctx;
     if (!(await gate(this.#ctx, signal))) return [];
+    const before = this.#ctx.journal.fills.netBySymbol();
     const raw = (await session.exchange.fetchPositions()) as { symbol?: string; contracts?: number; side?: string }[];
     const exchange = new Map<string, number>();
     for (const p of raw) {
@@ -169,6 +170,9 @@ export class FillTracker {
     const derived = this.#ctx.journal.fills.netBySymbol();
     const mismatched: string[] = [];
     for (const symbol of new Set([...derived.keys(), ...exchange.keys(), ...Object.keys(this.positions)])) {
+      // Fills stored while the answer was on its way (the user stream): it may predate them, so it
+      // neither judges this symbol nor replaces the running figure that has them; the next pass does.
+      if (Math.abs((derived.get(symbol) ?? 0) - (before.get(symbol) ?? 0)) > EPS) continue;
       const truth = exchange.get(symbol) ?? 0;
       const lot = lotSize(session.exchange, symbol);
       // The fills alone explain the exchange's figure: an adjustment made when they lagged behind

@@ -87,6 +87,28 @@ describe('fills, closed_trades and positions', () => {
     expect(r.manager.derivedPositions[symbol]).toBeCloseTo(pos.side === 'short' ? -pos.contracts : pos.contracts, 9);
   });
 
+  it('does not judge a symbol by an answer that may predate fills stored while it was on its way', async () => {
+    const r = await make();
+    // The account before this test's fills: an answer that left the exchange before them.
+    const early = await drive(r.clock, r.sim.fetchPositions());
+    const { symbol, trades } = await unseenFills(r);
+    const fetch = r.sim.fetchPositions.bind(r.sim);
+    // The fills reach the journal (the user stream) while that answer is on its way.
+    r.sim.fetchPositions = (async () => {
+      r.manager.applyFills(trades);
+      return early;
+    }) as typeof r.sim.fetchPositions;
+    expect(await drive(r.clock, r.manager.checkPositions())).toEqual([]);
+    expect(r.notes.some((n) => n.text.includes(`position ${symbol}`))).toBe(false);
+    const bought = trades.reduce((n, t) => n + t.amount!, 0);
+    expect(r.manager.derivedPositions[symbol]).toBeCloseTo(bought, 9);
+    // The next pass, with an answer that has them, agrees.
+    r.sim.fetchPositions = fetch;
+    expect(await drive(r.clock, r.manager.checkPositions())).toEqual([]);
+    const pos = r.sim.getVenue().positions([symbol])[0]!;
+    expect(r.manager.derivedPositions[symbol]).toBeCloseTo(pos.side === 'short' ? -pos.contracts : pos.contracts, 9);
+  });
+
   it('notifies a position mismatch beyond the lot size and takes the exchange figure', async () => {
     const r = await make();
     const { symbol, last } = await market(r.sim);
