@@ -65,9 +65,11 @@ describe('sim-server: one push tick', () => {
     await server.close();
   });
 
-  it('sends the fills of a step in one socket write and their ACCOUNT_UPDATE, before that tick\'s market data', async () => {
-    // A buy a tick under and a sell a tick over the last price on every market: whichever way a
-    // market's next step goes, one of them is reached.
+  /**
+   * A buy a tick under and a sell a tick over the last price on every market: whichever way a
+   * market's next step goes, one of them is reached.
+   */
+  function straddleEveryMarket(): void {
     for (const m of server.venue.listMarkets().filter((x) => x.type === 'swap')) {
       const last = server.venue.ticker(m.symbol).last;
       const amount = Math.max(m.minAmount, Math.ceil(20 / last / m.lotSize) * m.lotSize);
@@ -75,6 +77,10 @@ describe('sim-server: one push tick', () => {
       server.venue.placeOrder({ symbol: m.symbol, side: 'buy', type: 'limit', amount, price: at(-1) });
       server.venue.placeOrder({ symbol: m.symbol, side: 'sell', type: 'limit', amount, price: at(1) });
     }
+  }
+
+  it('sends the fills of a step in one socket write and their ACCOUNT_UPDATE, before that tick\'s market data', async () => {
+    straddleEveryMarket();
     await sleep(100);
     sent.length = 0;
     userWrites.length = 0;
@@ -90,6 +96,28 @@ describe('sim-server: one push tick', () => {
     expect(firstMarket).toBeGreaterThan(lastUser);
     // The step's order updates left in one socket write, its ACCOUNT_UPDATE in the next: one read
     // at the other end, not a read (and a wake-up of the strategy) per frame.
+    const updates = sent.filter((f) => f['e'] === 'ORDER_TRADE_UPDATE' && f['E'] === tick).length;
+    expect(updates).toBeGreaterThan(2);
+    expect(userWrites).toEqual([updates, 1]);
+  });
+
+  it('keeps a step\'s order updates in one socket write when wsdelay holds them back', async () => {
+    // Latency delays a burst as a whole; it does not split it into a write (and a read) per frame.
+    server.faults.set('wsdelay:50');
+    try {
+      straddleEveryMarket();
+      await sleep(200);
+      sent.length = 0;
+      userWrites.length = 0;
+      await clock.advance(30_000);
+      await user.next((m) => m['e'] === 'ACCOUNT_UPDATE' && (m['E'] as number) >= clock.now() - 1_000);
+      await sleep(200);
+    } finally {
+      server.faults.clear();
+    }
+    const fills = sent.filter((f) => f['e'] === 'ORDER_TRADE_UPDATE' && (f['o'] as Frame)['x'] === 'TRADE');
+    expect(fills.length).toBeGreaterThan(0);
+    const tick = fills[0]!['E'];
     const updates = sent.filter((f) => f['e'] === 'ORDER_TRADE_UPDATE' && f['E'] === tick).length;
     expect(updates).toBeGreaterThan(2);
     expect(userWrites).toEqual([updates, 1]);

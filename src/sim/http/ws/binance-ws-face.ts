@@ -282,16 +282,28 @@ export class BinanceWsFace {
   /**
    * Sends the messages of one event as one socket write (the socket corked around them), as a
    * server batching its writes does: each frame its own write would be a segment and a read of
-   * its own at the other end.
+   * its own at the other end. Under `wsdelay` the burst leaves late as a whole: latency delays a
+   * write, it does not split it into one per frame.
    */
-  #sendBurst(conn: Connection, messages: readonly unknown[]): void {
-    const socket = conn.socket as Duplex & Partial<Pick<Socket, 'cork' | 'uncork'>>;
-    socket.cork?.();
-    try {
-      for (const m of messages) this.#send(conn, m);
-    } finally {
-      socket.uncork?.();
-    }
+  #sendBurst(conn: Connection, messages: readonly unknown[], control = false): void {
+    if ((conn.stalled && !control) || messages.length === 0) return;
+    const texts = messages.map((m) => JSON.stringify(m));
+    const write = (): void => {
+      const socket = conn.socket as Duplex & Partial<Pick<Socket, 'cork' | 'uncork'>>;
+      socket.cork?.();
+      try {
+        for (const text of texts) {
+          if (conn.ws.readyState !== WebSocket.OPEN) return;
+          conn.ws.send(text);
+          this.#counters.messagesSent++;
+        }
+      } finally {
+        socket.uncork?.();
+      }
+    };
+    const delay = this.#opts.faults.wsDelayMs;
+    if (delay > 0) setTimeout(write, delay).unref();
+    else write();
   }
 
   /** A wallet change no order made → a wallet-only `ACCOUNT_UPDATE` (`P: []`), as Binance sends for funding. */
@@ -307,16 +319,7 @@ export class BinanceWsFace {
 
   /** Sends one message unless the connection stalled (replies to requests still go out). */
   #send(conn: Connection, body: unknown, control = false): void {
-    if (conn.stalled && !control) return;
-    const text = JSON.stringify(body);
-    const delay = this.#opts.faults.wsDelayMs;
-    const write = (): void => {
-      if (conn.ws.readyState !== WebSocket.OPEN) return;
-      conn.ws.send(text);
-      this.#counters.messagesSent++;
-    };
-    if (delay > 0) setTimeout(write, delay).unref();
-    else write();
+    this.#sendBurst(conn, [body], control);
   }
 }
 
