@@ -1,0 +1,190 @@
+/**
+ * The stream loop's watchdog (one timer for the whole run, waking the pump on silence): a silent
+ * stream is declared stalled within its limit plus one check (a second at most), once per
+ * silence, and counted afresh from each resubscription; a gap fill or a backoff is not silence;
+ * a rebuilt exchange is watched like the first; a stopped loop leaves no timer behind. Virtual
+ * time; the source keeps ccxt.pro's contract (a message resolves only a watch call already
+ * waiting, the next call answers with what was cached since).
+ */
+import type { Exchange } from 'ccxt';
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { StreamLoop, type StreamSpec } from '../../src/streams/stream-loop.js';
+
+/** One exchange instance's stream: `drop()` is a teardown (the waiting call fails), `close()` ends it. */
+class Feed {
+  readonly exchange = {} as Exchange;
+  watches = 0;
+  #cache: string[] = [];
+  #waiting: { resolve: (b: string[]) => void; reject: (e: Error) => void } | null = null;
+  #closed = false;
+
+  watch(): Promise<string[]> {
+    this.watches++;
+    if (this.#closed) return Promise.reject(new Error('exchange closed'));
+    return new Promise((resolve, reject) => {
+      this.#waiting = { resolve, reject };
+    });
+  }
+
+  push(update: string): void {
+    this.#cache.push(update);
+    const waiting = this.#waiting;
+    if (!waiting) return;
+    this.#waiting = null;
+    const batch = this.#cache;
+    this.#cache = [];
+    waiting.resolve(batch);
+  }
+
+  drop(): void {
+    const waiting = this.#waiting;
+    this.#waiting = null;
+    waiting?.reject(new Error('connection dropped'));
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.drop();
+  }
+}
+
+const LIMIT_MS = 4_000;
+
+function watchedLoop(clock: VirtualClock, feeds: { current: Feed }, spec: Partial<StreamSpec<string[]>> = {}) {
+  const applied: string[] = [];
+  const stalledAt: number[] = [];
+  const tornDown: Exchange[] = [];
+  const byExchange = new Map<Exchange, Feed>();
+  const feedOf = (ex: Exchange): Feed => byExchange.get(ex)!;
+  const loop = new StreamLoop<string[]>(
+    {
+      name: 'tickers',
+      watch: (ex) => feedOf(ex).watch(),
+      apply: (batch) => applied.push(...batch),
+      ownsClient: () => true,
+      ...spec,
+    },
+    LIMIT_MS,
+    {
+      clock,
+      logger: silentLogger(),
+      exchange: () => {
+        byExchange.set(feeds.current.exchange, feeds.current);
+        return feeds.current.exchange;
+      },
+      notify: (text) => {
+        if (text.includes('stalled')) stalledAt.push(clock.now());
+      },
+      teardown: async (ex) => {
+        tornDown.push(ex);
+        feedOf(ex).drop();
+      },
+      isConnected: () => true,
+      baseBackoffMs: 500,
+      maxBackoffMs: 500,
+    },
+  );
+  return { loop, applied, stalledAt, tornDown };
+}
+
+describe('stream loop watchdog', () => {
+  it('declares a silent stream stalled within its limit plus a second, once, and counts afresh from the resubscription', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const feed = new Feed();
+    const { loop, applied, stalledAt } = watchedLoop(clock, { current: feed });
+    const stop = new AbortController();
+    const running = loop.run(stop.signal);
+    // The first delivery 300 ms into the run, off the watchdog's one-second grid.
+    await clock.advance(300);
+    feed.push('a');
+    await clock.advance(0);
+    expect(applied).toEqual(['a']);
+    const last = clock.now();
+    await clock.advanceUntil(() => stalledAt.length > 0, 10_000, 10);
+    expect(stalledAt[0]! - last).toBeGreaterThan(LIMIT_MS);
+    expect(stalledAt[0]! - last).toBeLessThanOrEqual(LIMIT_MS + 1_000);
+    // Resubscribed after the 500 ms backoff; its silence is new: no stall before the limit again.
+    await clock.advanceUntil(() => feed.watches === 2, 2_000, 10);
+    const resubscribed = clock.now();
+    await clock.advance(LIMIT_MS);
+    expect(stalledAt).toHaveLength(1);
+    await clock.advanceUntil(() => stalledAt.length > 1, 2_000, 10);
+    expect(stalledAt[1]! - resubscribed).toBeLessThanOrEqual(LIMIT_MS + 1_000);
+    expect(loop.stats.stalls).toBe(2);
+    stop.abort();
+    feed.close();
+    await running;
+  });
+
+  it('takes neither a gap fill longer than the limit nor a backoff for silence', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const feed = new Feed();
+    const gapFilledAt: number[] = [];
+    const { loop, stalledAt } = watchedLoop(clock, { current: feed }, {
+      readyWithoutData: true,
+      gapFill: async () => {
+        await clock.sleep(3 * LIMIT_MS);
+        gapFilledAt.push(clock.now());
+      },
+    });
+    const stop = new AbortController();
+    const running = loop.run(stop.signal);
+    await clock.advanceUntil(() => gapFilledAt.length === 1, 20_000, 100);
+    expect(stalledAt).toEqual([]);
+    expect(loop.stats.phase).toBe('up');
+    // A failure, then silence from the resubscription: the backoff is not counted.
+    feed.drop();
+    await clock.advanceUntil(() => feed.watches === 2, 2_000, 10);
+    await clock.advanceUntil(() => gapFilledAt.length === 2, 20_000, 100);
+    const up = gapFilledAt[1]!;
+    await clock.advanceUntil(() => stalledAt.length > 0, 10_000, 10);
+    expect(stalledAt[0]! - up).toBeGreaterThan(LIMIT_MS);
+    expect(stalledAt[0]! - up).toBeLessThanOrEqual(LIMIT_MS + 1_000);
+    stop.abort();
+    feed.close();
+    await running;
+  });
+
+  it('watches the rebuilt exchange\'s stream after the old instance closed under the waiting loop', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const feeds = { current: new Feed() };
+    const old = feeds.current;
+    const { loop, applied, stalledAt, tornDown } = watchedLoop(clock, feeds);
+    const stop = new AbortController();
+    const running = loop.run(stop.signal);
+    await clock.advance(10);
+    old.push('old');
+    await clock.advance(1_000);
+    // A session restart: the new instance is in place, the old one closed while the loop waited.
+    const fresh = new Feed();
+    feeds.current = fresh;
+    old.close();
+    await clock.advanceUntil(() => fresh.watches === 1, 2_000, 10);
+    fresh.push('new');
+    await clock.advance(0);
+    expect(applied).toEqual(['old', 'new']);
+    const last = clock.now();
+    await clock.advanceUntil(() => stalledAt.length > 0, 10_000, 10);
+    expect(stalledAt[0]! - last).toBeLessThanOrEqual(LIMIT_MS + 1_000);
+    expect(tornDown).toEqual([fresh.exchange]);
+    stop.abort();
+    fresh.close();
+    await running;
+  });
+
+  it('leaves no timer behind once stopped', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const feed = new Feed();
+    const { loop } = watchedLoop(clock, { current: feed });
+    const stop = new AbortController();
+    const running = loop.run(stop.signal);
+    await clock.advance(2_500);
+    expect(clock.pending).toBeGreaterThan(0);
+    stop.abort();
+    feed.close();
+    await running;
+    expect(clock.pending).toBe(0);
+  });
+});
