@@ -101,8 +101,10 @@ async function server(markets: number, seed: number): Promise<void> {
     for (const e of events) {
       if (e.execution !== 'TRADE') continue;
       send({ type: 'fill', id: e.order.id, at: matchedAt.get(e.order.id) ?? walkAt, walkAt });
-      matchedAt.delete(e.order.id);
     }
+    // Dropped after the batch: an order filled twice in one walk has two TRADE events here, and
+    // the second must not fall back to the walk's start.
+    for (const e of events) matchedAt.delete(e.order.id);
   });
   // The floor: a bare websocket frame every ~100 ms to the engine process, timed like a fill.
   const probe = new WebSocketServer({ port: 0, host: '127.0.0.1' });

@@ -186,7 +186,6 @@ async function runSize(markets: number, secs: number, warmupSecs: number): Promi
   await sleep(warmupSecs * 1000);
   for (const arm of [stream, poll]) {
     arm.fillMs.length = 0;
-  arm.fromWalkMs.length = 0;
     arm.fromWalkMs.length = 0;
     arm.wayMs.length = 0;
     arm.engineMs.length = 0;
