@@ -89,14 +89,22 @@ async function server(markets: number, seed: number): Promise<void> {
   // a venue matches each on its own engine, so a fill of the walk's last market is not charged
   // with the others' matching (the parent reports both).
   const matchedAt = new Map<string, number>();
+  // The venue also walks inside any REST request that comes after a step ended, before the push
+  // timer: no walk start is stamped then, and the batch's first match stands in for it.
+  let firstMatchAt: number | undefined;
   const emit = srv.venue.feed.emit.bind(srv.venue.feed);
   srv.venue.feed.emit = (...args: Parameters<typeof emit>) => {
-    if (args[0] === 'TRADE') matchedAt.set(args[1].id, now());
+    if (args[0] === 'TRADE') {
+      const at = now();
+      matchedAt.set(args[1].id, at);
+      firstMatchAt ??= at;
+    }
     emit(...args);
   };
   srv.venue.feed.subscribe((events) => {
     const heard = now();
-    const walkAt = walkStartedAt ?? heard;
+    const walkAt = walkStartedAt ?? firstMatchAt ?? heard;
+    firstMatchAt = undefined;
     mark('feed', events.length);
     for (const e of events) {
       if (e.execution !== 'TRADE') continue;
