@@ -4,28 +4,24 @@
  * survive a kill -9, and must never leave the connection relaxed for the synced writes after it.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { OrderJournal } from '../../src/orders/journal.js';
 import { StorageWriteError } from '../../src/storage/storage-error.js';
 import { drive, market, rig } from '../support/order-rig.js';
+import { tempJournals } from '../support/temp-journals.js';
 
 const intent = { tag: null, symbol: 'BTC/USD:USD', side: 'buy', type: 'limit', price: 100, amount: 1, params: {} } as const;
 /** SQLite's `PRAGMA synchronous` values. */
 const FULL = 2;
 const NORMAL = 1;
 
-const dirs: string[] = [];
-function journalPath(): string {
-  const d = mkdtempSync(join(tmpdir(), 'misso-durability-'));
-  dirs.push(d);
-  return join(d, 'journal.db');
-}
+const journals = tempJournals('misso-durability');
+const journalPath = journals.path;
 afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  journals.cleanup();
 });
 
 const synchronous = (j: OrderJournal): number => j.db.pragma('synchronous', { simple: true }) as number;

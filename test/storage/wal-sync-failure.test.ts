@@ -4,14 +4,12 @@
  * the disk, and WAL recovery after a power cut stops at the first missing frame, dropping every
  * commit after it. So one failed sync must stop every later send until the journal is reopened.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { OrderJournal } from '../../src/orders/journal.js';
 import { StorageWriteError } from '../../src/storage/storage-error.js';
 import { drive, market, rig } from '../support/order-rig.js';
+import { tempJournals } from '../support/temp-journals.js';
 
 /** How many of the next fsync calls fail with EIO (a disk's writeback error). */
 const fault = vi.hoisted(() => ({ fsyncs: 0 }));
@@ -32,15 +30,11 @@ vi.mock('node:fs', async (importOriginal) => {
 
 const intent = { tag: null, symbol: 'BTC/USD:USD', side: 'buy', type: 'limit', price: 100, amount: 1, params: {} } as const;
 
-const dirs: string[] = [];
-function journalPath(): string {
-  const d = mkdtempSync(join(tmpdir(), 'misso-wal-sync-'));
-  dirs.push(d);
-  return join(d, 'journal.db');
-}
+const journals = tempJournals('misso-wal-sync');
+const journalPath = journals.path;
 afterEach(() => {
   fault.fsyncs = 0;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  journals.cleanup();
 });
 
 describe('a failed write-ahead log sync', () => {
