@@ -270,13 +270,14 @@ export class BinanceWsFace {
     // The order updates leave first, in one write per connection: the account's balance and
     // positions take the venue longer to work out, and a venue does not hold a fill back for them.
     const messages: unknown[] = events.flatMap((e) => orderEventMessages(venue.market(e.order.symbol), e, now));
-    for (const conn of privates) this.#sendBurst(conn, messages);
+    const texts = messages.map((m) => JSON.stringify(m));
+    for (const conn of privates) this.#sendTexts(conn, texts);
     const traded = [...new Set(events.filter((e) => e.execution === 'TRADE').map((e) => e.order.symbol))];
     if (traded.length === 0) return;
     const open = new Map(venue.positions(traded).map((p) => [p.symbol, p]));
     const positions = traded.map((s) => ({ market: venue.market(s), position: open.get(s), realizedPnl: venue.realizedPnl(s) }));
-    const update = accountUpdate('ORDER', venue.balance(), positions, now);
-    for (const conn of privates) this.#send(conn, update);
+    const update = [JSON.stringify(accountUpdate('ORDER', venue.balance(), positions, now))];
+    for (const conn of privates) this.#sendTexts(conn, update);
   }
 
   /**
@@ -286,8 +287,12 @@ export class BinanceWsFace {
    * write, it does not split it into one per frame.
    */
   #sendBurst(conn: Connection, messages: readonly unknown[], control = false): void {
-    if ((conn.stalled && !control) || messages.length === 0) return;
-    const texts = messages.map((m) => JSON.stringify(m));
+    this.#sendTexts(conn, messages.map((m) => JSON.stringify(m)), control);
+  }
+
+  /** {@link #sendBurst} of messages already serialised (once for every connection they go to). */
+  #sendTexts(conn: Connection, texts: readonly string[], control = false): void {
+    if ((conn.stalled && !control) || texts.length === 0) return;
     const write = (): void => {
       const socket = conn.socket as Duplex & Partial<Pick<Socket, 'cork' | 'uncork'>>;
       socket.cork?.();
