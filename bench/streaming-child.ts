@@ -12,7 +12,7 @@
  * weight (per method and per budget priority), event-loop delay, memory and CPU. The server also
  * sends a bare timestamped websocket frame every ~100 ms: the floor any fill latency sits on.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -37,7 +37,9 @@ const mark = (...e: unknown[]): void => {
   if (TRACE) trace.push([now(), ...e]);
 };
 const dumpTrace = (name: string): void => {
-  if (TRACE) writeFileSync(join(TRACE, `${name}.json`), JSON.stringify(trace));
+  if (!TRACE) return;
+  mkdirSync(TRACE, { recursive: true });
+  writeFileSync(join(TRACE, `${name}.json`), JSON.stringify(trace));
 };
 const portOf = (url: string): string => new URL(url).port;
 const send = (message: unknown): void => {
@@ -97,6 +99,8 @@ async function server(markets: number, seed: number): Promise<void> {
     if (args[0] === 'TRADE') {
       const at = now();
       matchedAt.set(args[1].id, at);
+      // A match outside the push timer's walk (inside a REST request) starts a step of its own.
+      if (firstMatchAt === undefined && walkStartedAt === undefined) mark('match0');
       firstMatchAt ??= at;
     }
     emit(...args);
@@ -243,8 +247,14 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
   const priceMs: number[] = [];
   const floorMs: number[] = [];
   const gcPauses: [number, number][] = [];
+  /** Each pause's kind (perf_hooks' `NODE_PERFORMANCE_GC_*`: 1 minor, 4 major, 8 incremental, 16 weak callbacks), for the trace. */
+  const gcKinds: number[] = [];
   const gc = new PerformanceObserver((list) => {
-    if (measuring) for (const e of list.getEntries()) gcPauses.push([performance.timeOrigin + e.startTime, e.duration]);
+    if (!measuring) return;
+    for (const e of list.getEntries()) {
+      gcPauses.push([performance.timeOrigin + e.startTime, e.duration]);
+      gcKinds.push(((e as PerformanceEntry & { detail?: { kind?: number } }).detail)?.kind ?? 0);
+    }
   });
   gc.observe({ entryTypes: ['gc'] });
   const probe = new WebSocket(probeUrl);
@@ -281,6 +291,8 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
       for (const o of m.orders ?? []) updater.pendingOrders.push([`${mode}-${o[0]}`, o[1], o[2], o[3], o[4]]);
     } else if (m.type === 'measure') {
       measuring = true;
+      // Lines a CPU profile's timestamps (µs, the monotonic clock) up with the trace's (epoch ms).
+      mark('clock', Number(process.hrtime.bigint() / 1000n));
       startedAt = Date.now();
       cpu0 = process.cpuUsage();
       start = session.stats();
@@ -314,7 +326,7 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
         cpuSecPerMin: (cpu.user + cpu.system) / 1e6 / minutes,
       };
       send(report);
-      for (const [t, d] of gcPauses) trace.push([t, 'gc', d]);
+      gcPauses.forEach(([t, d], i) => trace.push([t, 'gc', d, gcKinds[i]]));
       dumpTrace(`engine-${portOf(url)}-${mode}`);
       // ccxt.pro schedules listenKey keep-alives 20 minutes ahead; they would hold the process open.
       void updater.stop().finally(() => {

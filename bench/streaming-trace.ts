@@ -31,10 +31,11 @@ function steps(server: Row[], engine: Row[]): Step[] {
   const out: Step[] = [];
   for (let i = 0; i < server.length; i++) {
     const row = server[i]!;
-    if (row[1] !== 'walk0') continue;
+    // A step starts at the push timer's walk, or at the first match of a walk inside a REST request.
+    if (row[1] !== 'walk0' && row[1] !== 'match0') continue;
     const walkAt = row[0];
     const end = server[i + 1];
-    const next = server.findIndex((r, k) => k > i && r[1] === 'walk0');
+    const next = server.findIndex((r, k) => k > i && (r[1] === 'walk0' || r[1] === 'match0'));
     const feed = server
       .slice(i, next < 0 ? undefined : next)
       .filter((r) => r[1] === 'feed')

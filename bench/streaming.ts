@@ -3,7 +3,7 @@
  *
  *   tsx bench/streaming.ts [--secs 600] [--warmup 70] [--markets 40,500] [--no-resources] [--no-alone]
  *                          [--no-side-by-side] [--slow MS] [--profile DIR] [--trace DIR]
- *                          [--engine-flags="…"] [--smoke]
+ *                          [--engine-flags="…"] [--server-flags="…"] [--smoke]
  *
  * Every sim-server and every engine is its own process (bench/streaming-child.ts), as in use:
  * the exchange's work never runs on misso's event loop, and neither arm's on the other's.
@@ -25,7 +25,8 @@
  *    `--no-side-by-side` runs only that (the fill path's figures, quickly); `--slow MS` prints every
  *    fill slower than MS with its split and where in the 10 s price step its venue event fell;
  *    `--profile DIR` has each engine write a CPU profile there (open it in Chrome's DevTools);
- *    `--engine-flags="…"` starts the engines with those Node flags (with `=`: they start with a dash);
+ *    `--engine-flags="…"` starts the engines with those Node flags (with `=`: they start with a dash),
+ *    `--server-flags="…"` the sim-servers;
  *    `--trace DIR` has each process write the timeline of its fill path there, which
  *    `tsx bench/streaming-trace.ts DIR` breaks down step by step (server walk, frames, applies).
  * 2. Memory and CPU per minute of a streaming engine at 40, 500 and 2000 markets, and the
@@ -74,7 +75,7 @@ class Child {
   constructor(args: string[]) {
     const engine = args[0] === 'engine';
     const profile = profileDir !== undefined && engine ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=100'] : [];
-    const flags = engine ? engineFlags : [];
+    const flags = engine ? engineFlags : args[0] === 'server' ? serverFlags : [];
     const env = traceDir === undefined ? process.env : { ...process.env, MISSO_BENCH_TRACE: traceDir };
     this.proc = fork(CHILD, args, { execArgv: ['--import', 'tsx', ...flags, ...profile], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.proc.on('message', (m: Message) => {
@@ -218,6 +219,8 @@ let profileDir: string | undefined;
 let traceDir: string | undefined;
 /** `--engine-flags "…"`: Node/V8 flags for the engine processes (e.g. a GC setting to compare). */
 let engineFlags: string[] = [];
+/** `--server-flags "…"`: the same for the sim-server processes (e.g. a CPU profile of the venue's side). */
+let serverFlags: string[] = [];
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
@@ -227,7 +230,7 @@ async function main(): Promise<void> {
       secs: { type: 'string' }, warmup: { type: 'string' }, smoke: { type: 'boolean', default: false },
       markets: { type: 'string' }, resources: { type: 'boolean', default: true }, alone: { type: 'boolean', default: true },
       'side-by-side': { type: 'boolean', default: true }, slow: { type: 'string' }, profile: { type: 'string' },
-      'engine-flags': { type: 'string' }, trace: { type: 'string' },
+      'engine-flags': { type: 'string' }, 'server-flags': { type: 'string' }, trace: { type: 'string' },
     },
     allowNegative: true,
   });
@@ -238,6 +241,7 @@ async function main(): Promise<void> {
   profileDir = values.profile;
   traceDir = values.trace === undefined ? undefined : resolve(values.trace);
   engineFlags = (values['engine-flags'] ?? '').split(' ').filter(Boolean);
+  serverFlags = (values['server-flags'] ?? '').split(' ').filter(Boolean);
   const lines: string[] = [];
   lines.push(`Streaming vs polling, ${secs} s per arm measured after a ${warmup} s warm-up, seed periods (tickers 10 s, candles 60 s × 1000, account 30 s).`, '');
   lines.push('| markets | watch list | mode | price p50 ms | price p99 ms | fill p50 ms | fill p99 ms | fills | seed config REST weight/min | order entry weight/min |');

@@ -12,9 +12,12 @@ export class JournalHealth {
   #depth = 0;
   #commits = 0;
   readonly #listeners = new Set<(problem: string | null) => void>();
+  readonly #onCommit: () => void;
 
-  constructor(path: string) {
+  /** @param onCommit - called after each outermost write that succeeded (a committed transaction) */
+  constructor(path: string, onCommit: () => void = () => undefined) {
     this.#path = path;
+    this.#onCommit = onCommit;
   }
 
   /** Why the last write failed, or null while writes succeed. */
@@ -54,6 +57,7 @@ export class JournalHealth {
     if (this.#depth === 0) {
       this.#commits += 1;
       this.#set(null);
+      this.#onCommit();
     }
     return result;
   }

@@ -3,6 +3,7 @@ import { UserError } from '../core/errors.js';
 import { openDatabase, type OpenedDatabase, type SqliteDatabase } from '../storage/database.js';
 import { JOURNAL_MIGRATIONS } from '../storage/migrations.js';
 import { storageUserError } from '../storage/storage-error.js';
+import { WalCheckpointer } from '../storage/wal-checkpointer.js';
 import { ActionStore } from './action-store.js';
 import { JournalHealth } from './journal-health.js';
 import { FillStore } from './fill-store.js';
@@ -87,13 +88,18 @@ export class OrderJournal {
   readonly #relax: () => void;
   readonly #unrelax: () => void;
   readonly #wal: WalFlush;
+  /** The thread that checkpoints the write-ahead log (null in memory), for tests. @internal */
+  readonly checkpointer: WalCheckpointer | null;
 
   private constructor(opened: OpenedDatabase, clock: Clock, name: string, newJournal: boolean) {
     this.#opened = opened;
     this.#db = opened.db;
     this.#clock = clock;
     this.prefix = clientIdPrefix(name);
-    this.#health = new JournalHealth(opened.path);
+    // Checkpoints run on a thread of their own, never inside a commit on the event loop.
+    const checkpointer = opened.path === ':memory:' || opened.exclusive ? null : new WalCheckpointer(opened.db, opened.path);
+    this.checkpointer = checkpointer;
+    this.#health = new JournalHealth(opened.path, () => checkpointer?.committed());
     this.#wal = new WalFlush(opened.path, (error) => this.#health.syncFailed(error));
     const db = this.#db;
     this.actions = new ActionStore(db, clock, (fn) => this.#health.write(fn));
@@ -382,6 +388,7 @@ export class OrderJournal {
   /** Closes the file and releases the lock. Idempotent. */
   close(): void {
     this.#wal.close();
+    this.checkpointer?.close();
     this.#opened.close();
   }
 }

@@ -40,6 +40,8 @@ export interface OpenedDatabase {
   /** Schema version before this open ran migrations (0 for a new file). */
   readonly previousVersion: number;
   readonly version: number;
+  /** SQLite's lock is held exclusively for the connection's life (no other connection, no thread). */
+  readonly exclusive: boolean;
   close(): void;
 }
 
@@ -49,8 +51,11 @@ export interface OpenedDatabase {
  * the pending migrations. A file written by a newer misso is refused rather than guessed at.
  *
  * One writer per file, twice over: the lock file is keyed by the real path (a symlink or `..`
- * spelling leads to the same lock, with a message naming the holder), and the connection holds
- * SQLite's own exclusive lock for its life, which no other path to the same inode gets past.
+ * spelling leads to the same lock, with a message naming the holder), and a second lock keyed by
+ * the file's identity stops any other path to the same inode (a hard link). SQLite's own locking
+ * stays shared, so the journal's checkpointing thread (src/storage/wal-checkpointer.ts) can open
+ * a connection of its own, and an operator can read the file with `sqlite3` while misso runs;
+ * where the identity lock cannot be taken, SQLite's exclusive lock stands in for it.
  * A file that is garbage, unwritable, on a full disk or empty is refused with a UserError
  * naming it and the next step.
  */
@@ -90,7 +95,10 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   };
   try {
     if (!memory) identity = acquireIdentityLock(path, what);
-    if (!memory) db.pragma('locking_mode = EXCLUSIVE');
+    // Without the identity lock (its directory cannot be written) SQLite's exclusive lock is what
+    // stops a hard link: the file is then not shared, not even with the checkpointing thread.
+    const exclusive = !memory && identity === null;
+    if (exclusive) db.pragma('locking_mode = EXCLUSIVE');
     if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxPageCount))}`);
     // The first read: takes SQLite's lock and tells garbage from a database.
     const tables = (db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
@@ -112,6 +120,7 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
       path,
       previousVersion,
       version,
+      exclusive,
       close() {
         if (closed) return;
         closed = true;

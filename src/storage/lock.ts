@@ -77,7 +77,7 @@ export function acquireFileLock(target: string, what = 'journal', lockPath = `${
  * Locks the file at `target` by its identity (device and inode) rather than its name, so a hard
  * link to a held file, which no name-based lock sees, is refused too, naming the holder. The lock
  * lives in `<tmpdir>/misso-locks`. Best effort: null when that directory cannot be written (the
- * storage's own exclusive SQLite lock still stands behind it).
+ * storage then holds SQLite's lock exclusively instead).
  */
 export function acquireIdentityLock(target: string, what = 'journal'): FileLock | null {
   let path: string;
