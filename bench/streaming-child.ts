@@ -12,7 +12,7 @@
  * weight (per method and per budget priority), event-loop delay, memory and CPU. The server also
  * sends a bare timestamped websocket frame every ~100 ms: the floor any fill latency sits on.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -42,9 +42,40 @@ const dumpTrace = (name: string): void => {
   writeFileSync(join(TRACE, `${name}.json`), JSON.stringify(trace));
 };
 const portOf = (url: string): string => new URL(url).port;
+/** The main thread's involuntary context switches so far (Linux), or undefined. */
+const preemptions = (): number | undefined => {
+  try {
+    return Number(/nonvoluntary_ctxt_switches:\s*(\d+)/.exec(readFileSync('/proc/thread-self/status', 'utf8'))?.[1]);
+  } catch {
+    return undefined;
+  }
+};
 const send = (message: unknown): void => {
   if (process.connected) process.send?.(message);
 };
+
+/**
+ * Reports to the parent sent a while after a burst, not during it: a message per fill would wake
+ * the parent process while the engine still handles the burst, and on two cores a third busy
+ * process takes the engine's core (a 5 ms stall in the middle of ccxt's parsing was seen).
+ */
+function laterReports(delayMs = 250): { push: (message: unknown) => void; flush: () => void } {
+  let held: unknown[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  const flush = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    for (const m of held) send(m);
+    held = [];
+  };
+  return {
+    push: (message) => {
+      held.push(message);
+      timer ??= setTimeout(flush, delayMs);
+    },
+    flush,
+  };
+}
 
 /** What an engine reports at the end of its window. */
 export interface EngineReport {
@@ -105,6 +136,7 @@ async function server(markets: number, seed: number): Promise<void> {
     }
     emit(...args);
   };
+  const fillReports = laterReports();
   srv.venue.feed.subscribe((events) => {
     const heard = now();
     const walkAt = walkStartedAt ?? firstMatchAt ?? heard;
@@ -112,7 +144,7 @@ async function server(markets: number, seed: number): Promise<void> {
     mark('feed', events.length);
     for (const e of events) {
       if (e.execution !== 'TRADE') continue;
-      send({ type: 'fill', id: e.order.id, at: matchedAt.get(e.order.id) ?? walkAt, walkAt });
+      fillReports.push({ type: 'fill', id: e.order.id, at: matchedAt.get(e.order.id) ?? walkAt, walkAt });
     }
     // Dropped after the batch: an order filled twice in one walk has two TRADE events here, and
     // the second must not fall back to the walk's start.
@@ -145,6 +177,7 @@ async function server(markets: number, seed: number): Promise<void> {
   const t0 = Date.now();
   process.on('message', (m: { type: string }) => {
     if (m.type !== 'stop') return;
+    fillReports.flush();
     clearInterval(timer);
     clearInterval(probeTimer);
     probe.close();
@@ -209,7 +242,8 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
     try {
       return handle.call(target, client, message);
     } finally {
-      trace.push([t0, 'msg', m?.e ?? '?', m?.o?.X ?? '', now() - t0]);
+      // With the times the OS took the core from this thread so far (a user stream's frames only).
+      trace.push([t0, 'msg', m?.e ?? '?', m?.o?.X ?? '', now() - t0, m?.e === 'ORDER_TRADE_UPDATE' ? preemptions() : undefined]);
     }
   };
   // When ccxt answers the user stream's watch calls, and with how many updates.
@@ -273,16 +307,10 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
   });
   // Stamped as each is announced, sent to the parent once the burst is through: an IPC send per
   // fill would sit in the path of the burst's later fills and add to what is measured.
-  let filled: { type: 'filled'; id: string; at: number; arrivedAt: number | undefined }[] = [];
+  const filledReports = laterReports();
   updater.orders.on('filled', (order) => {
     if (!measuring || order.id === null) return;
-    if (filled.length === 0) {
-      setImmediate(() => {
-        for (const m of filled) send(m);
-        filled = [];
-      });
-    }
-    filled.push({ type: 'filled', id: order.id, at: now(), arrivedAt: arrivedAt.get(order.id) });
+    filledReports.push({ type: 'filled', id: order.id, at: now(), arrivedAt: arrivedAt.get(order.id) });
     mark('filled', order.id);
     arrivedAt.delete(order.id);
   });
@@ -298,6 +326,7 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
       start = session.stats();
       loop.enable();
     } else if (m.type === 'report') {
+      filledReports.flush();
       loop.disable();
       gc.disconnect();
       probe.close();
