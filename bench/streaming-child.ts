@@ -242,8 +242,8 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
     try {
       return handle.call(target, client, message);
     } finally {
-      // With the times the OS took the core from this thread so far (a user stream's frames only).
-      trace.push([t0, 'msg', m?.e ?? '?', m?.o?.X ?? '', now() - t0, m?.e === 'ORDER_TRADE_UPDATE' ? preemptions() : undefined]);
+      // With the times the OS took the core from this thread so far.
+      trace.push([t0, 'msg', m?.e ?? '?', m?.o?.X ?? '', now() - t0, preemptions()]);
     }
   };
   // When ccxt answers the user stream's watch calls, and with how many updates.
