@@ -55,7 +55,8 @@ export interface OpenedDatabase {
  * the file's identity stops any other path to the same inode (a hard link). SQLite's own locking
  * stays shared, so the journal's checkpointing thread (src/storage/wal-checkpointer.ts) can open
  * a connection of its own, and an operator can read the file with `sqlite3` while misso runs;
- * where the identity lock cannot be taken, SQLite's exclusive lock stands in for it.
+ * where the identity lock cannot be taken, or the file has more than one name, SQLite's
+ * exclusive lock stands in for it.
  * A file that is garbage, unwritable, on a full disk or empty is refused with a UserError
  * naming it and the next step.
  */
@@ -95,9 +96,11 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   };
   try {
     if (!memory) identity = acquireIdentityLock(path, what);
-    // Without the identity lock (its directory cannot be written) SQLite's exclusive lock is what
-    // stops a hard link: the file is then not shared, not even with the checkpointing thread.
-    const exclusive = !memory && identity === null;
+    // SQLite's exclusive lock stops a second name of the file where the identity lock cannot: when
+    // that lock could not be taken (its directory cannot be written), and when the file has
+    // another name already, whose holder may keep its identity lock in a temp directory of its
+    // own (another TMPDIR). The file is then not shared, not even with the checkpointing thread.
+    const exclusive = !memory && (identity === null || statSync(path).nlink > 1);
     if (exclusive) db.pragma('locking_mode = EXCLUSIVE');
     if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxPageCount))}`);
     // The first read: takes SQLite's lock and tells garbage from a database.

@@ -20,10 +20,10 @@ function tmp(): string {
   return d;
 }
 
-/** Another process that opens the journal at `path` and holds it. */
-function holdInChild(path: string): Promise<ChildProcess> {
+/** Another process that opens the journal at `path` and holds it (`env`: its environment, ours by default). */
+function holdInChild(path: string, env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess> {
   const fixture = join(import.meta.dirname, '../storage/fixtures/hold-journal.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, path], { stdio: ['ignore', 'pipe', 'pipe'], env });
   children.push(child);
   return new Promise((resolve, reject) => {
     let err = '';
@@ -73,6 +73,20 @@ describe('one journal, one writer (issue 8 item 16)', () => {
     linkSync(real, hard);
     expect(holder.exitCode).toBeNull();
     expect(refusal(hard).message).toMatch(new RegExp(`hard\\.db is in use by pid ${holder.pid}`));
+  }, 20_000);
+
+  it('refuses a hard link to a held journal when the holder\'s identity lock is in another temp directory (its own TMPDIR)', async () => {
+    const d = tmp();
+    const real = join(d, 'misso.db');
+    // A journal whose schema is in the file itself (closed once), not only in the holder's log.
+    OrderJournal.open({ path: real, clock: new VirtualClock() }).close();
+    // The holder locks the identity in <its TMPDIR>/misso-locks, where this process never looks:
+    // SQLite's own lock must stop the second name, or each name writes a log of its own.
+    const holder = await holdInChild(real, { ...process.env, TMPDIR: tmp() });
+    const hard = join(d, 'hard.db');
+    linkSync(real, hard);
+    expect(holder.exitCode).toBeNull();
+    expect(refusal(hard).message).toMatch(/hard\.db is locked by another process/);
   }, 20_000);
 
   it('opens the journal again once its holder is killed (its stale name and identity locks are taken over)', async () => {
