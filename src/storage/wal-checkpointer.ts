@@ -13,15 +13,25 @@ const SQLITE_AUTOCHECKPOINT = 1000;
  */
 const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
 const closed = new Int32Array(workerData.closed);
+const done = () => {
+  Atomics.store(closed, 0, 1);
+  Atomics.notify(closed, 0);
+};
+let Database;
+try {
+  Database = require(workerData.driver);
+} catch (error) {
+  // The thread dies of it (the opening thread hears why), and has no connection to wait for.
+  done();
+  throw error;
+}
 let db = null;
 parentPort.on('message', (message) => {
   if (message === 'close') {
     try { if (db) db.close(); } catch {}
     db = null;
-    Atomics.store(closed, 0, 1);
-    Atomics.notify(closed, 0);
+    done();
     parentPort.close();
     return;
   }

@@ -88,6 +88,18 @@ describe('a checkpointer', () => {
     opened.close();
   });
 
+  it('does not hold close up waiting for a thread that died loading its driver', () => {
+    const opened = database();
+    const c = new WalCheckpointer(opened.db, opened.path, { driver: '/nonexistent/better-sqlite3.js' });
+    // Closed at once: the thread is still starting and its death is not yet reported.
+    c.request();
+    const started = Date.now();
+    c.close(20_000);
+    // A thread that never closes would keep it waiting the whole 20 s.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    opened.close();
+  });
+
   it('catches a log that only grew up on the event loop, between two writes', async () => {
     const opened = database();
     const { db } = opened;
