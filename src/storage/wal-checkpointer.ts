@@ -56,7 +56,10 @@ export interface CheckpointStats {
   lastCheckpointed: number;
   /** Why the thread failed (the connection checkpoints inside commits again), or null. */
   failed: string | null;
-  /** The last checkpoint that did not finish (a full disk, say), or null. */
+  /**
+   * The last checkpoint that did not finish (a full disk, say), or null. While the thread's
+   * checkpoints fail the connection checkpoints inside its commits, as by default.
+   */
   lastError: string | null;
 }
 
@@ -83,7 +86,8 @@ export interface WalCheckpointerOptions {
  * `everyCommits` commits a thread with a connection of its own runs a passive checkpoint, which
  * copies what is committed without blocking the writer, so the log is reused from its start
  * and stays small. The thread starts at the first request (a journal that writes little never
- * starts one). If it cannot run, the connection checkpoints as SQLite does by default.
+ * starts one). If it cannot run, or while its checkpoints fail, the connection checkpoints as
+ * SQLite does by default.
  */
 export class WalCheckpointer {
   readonly #db: SqliteDatabase;
@@ -96,6 +100,8 @@ export class WalCheckpointer {
   #commits = 0;
   #inFlight = false;
   #stopped = false;
+  /** SQLite's own checkpoints are on (the thread's failed), not off. */
+  #sqliteCheckpoints = false;
   readonly #stats: CheckpointStats = { checkpoints: 0, catchUps: 0, lastLog: 0, lastCheckpointed: 0, failed: null, lastError: null };
   readonly #waiters: (() => void)[] = [];
 
@@ -170,9 +176,13 @@ export class WalCheckpointer {
         this.#stats.lastLog = m.log ?? 0;
         this.#stats.lastCheckpointed = m.checkpointed ?? 0;
         this.#stats.lastError = null;
+        this.#setSqliteCheckpoints(false);
         if (this.#stats.lastLog > this.#maxLogFrames) this.#catchUp();
       } else {
+        // A failure that lasts (the thread cannot open the file, say) would let the log grow
+        // without end: SQLite checkpoints in the commits until one of the thread's succeeds.
         this.#stats.lastError = m.error ?? 'checkpoint failed';
+        this.#setSqliteCheckpoints(true);
       }
       this.#wake();
     });
@@ -204,12 +214,19 @@ export class WalCheckpointer {
     this.#stats.failed = error instanceof Error ? error.message : String(error);
     this.#inFlight = false;
     this.#worker = null;
+    this.#setSqliteCheckpoints(true);
+    this.#wake();
+  }
+
+  /** Turns the connection's own checkpoints (inside its commits) on or off. */
+  #setSqliteCheckpoints(on: boolean): void {
+    if (this.#stopped || on === this.#sqliteCheckpoints) return;
     try {
-      this.#db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`);
+      this.#db.pragma(`wal_autocheckpoint = ${on ? SQLITE_AUTOCHECKPOINT : 0}`);
+      this.#sqliteCheckpoints = on;
     } catch {
       // The connection is closing or gone: nothing is left to checkpoint from here.
     }
-    this.#wake();
   }
 
   #wake(): void {

@@ -4,7 +4,8 @@
  * committed, most often a burst of fills). The log must still be reused, so it stays small;
  * closing must leave no log behind; and a thread that cannot run falls back to SQLite's own.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, renameSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import type { OrderIntent } from '../../src/orders/intent.js';
@@ -84,6 +85,27 @@ describe('a checkpointer', () => {
     await c.settled();
     expect(c.stats.failed).toMatch(/nonexistent/);
     expect(autocheckpoint(opened.db)).toBe(1000);
+    c.close();
+    opened.close();
+  });
+
+  it('puts SQLite\'s own checkpoints back while the thread\'s fail, and takes them off once one succeeds', async () => {
+    const opened = database();
+    const c = new WalCheckpointer(opened.db, opened.path);
+    // The journal's directory moved after the open: the thread's connection cannot open the file
+    // by its name, and without SQLite's own checkpoints the log would grow without end.
+    const dir = dirname(opened.path);
+    renameSync(dir, `${dir}-moved`);
+    c.request();
+    await c.settled();
+    expect(c.stats.lastError).toMatch(/directory does not exist/);
+    expect(c.stats.failed).toBeNull();
+    expect(autocheckpoint(opened.db)).toBe(1000);
+    renameSync(`${dir}-moved`, dir);
+    c.request();
+    await c.settled();
+    expect(c.stats).toMatchObject({ checkpoints: 1, lastError: null });
+    expect(autocheckpoint(opened.db)).toBe(0);
     c.close();
     opened.close();
   });
