@@ -6,6 +6,7 @@
  */
 import { existsSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import Sqlite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import type { OrderIntent } from '../../src/orders/intent.js';
@@ -128,10 +129,19 @@ describe('a checkpointer', () => {
     db.exec('CREATE TABLE t (x TEXT)');
     const c = new WalCheckpointer(db, opened.path, { everyCommits: 1_000_000, maxLogFrames: 20 });
     const insert = db.prepare('INSERT INTO t VALUES (?)');
-    for (let i = 0; i < 200; i++) insert.run('x'.repeat(2000));
+    for (let i = 0; i < 100; i++) insert.run('x'.repeat(2000));
+    // A reader's snapshot stands for the writes a live engine makes while the thread copies: the
+    // thread's passive checkpoint stops short of the end of the log.
+    const reader = new Sqlite(opened.path);
+    reader.exec('BEGIN');
+    reader.prepare('SELECT COUNT(*) FROM t').get();
+    for (let i = 0; i < 100; i++) insert.run('x'.repeat(2000));
     c.request();
     await c.settled();
     expect(c.stats.lastLog).toBeGreaterThan(20);
+    expect(c.stats.lastCheckpointed).toBeLessThan(c.stats.lastLog);
+    reader.exec('COMMIT');
+    reader.close();
     await until(() => c.stats.catchUps === 1, 5_000, 'a catch-up checkpoint');
     // Everything was copied: the next write starts the log again, from its first frames.
     insert.run('y');
