@@ -168,7 +168,6 @@ export class WalCheckpointer {
       this.#fail(error);
       return null;
     }
-    worker.unref();
     worker.on('message', (m: { ok: boolean; log?: number; checkpointed?: number; error?: string }) => {
       this.#inFlight = false;
       if (m.ok) {
@@ -187,6 +186,9 @@ export class WalCheckpointer {
       this.#wake();
     });
     worker.on('error', (error) => this.#fail(error));
+    // After the listeners: adding a 'message' listener refs the thread again, and a thread that
+    // keeps the process alive would stop it ending when the journal is left open.
+    worker.unref();
     this.#worker = worker;
     return worker;
   }

@@ -4,8 +4,9 @@
  * committed, most often a burst of fills). The log must still be reused, so it stays small;
  * closing must leave no log behind; and a thread that cannot run falls back to SQLite's own.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, renameSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
@@ -64,6 +65,21 @@ describe('the journal checkpoints on a thread of its own', () => {
     expect(again.intentCount()).toBe(11);
     again.close();
   });
+
+  it('lets the process end by itself with the journal left open: its thread does not keep it alive', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/leave-journal-open.ts'), journals.path()], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    // A live thread would keep it running for ever: it is stopped after a generous while instead.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+    clearTimeout(guard);
+    expect(out).toBe('checkpoints 1\n');
+    expect([code, signal]).toEqual([0, null]);
+  }, 30_000);
 
   it('starts no thread for a journal that has written little', () => {
     const path = journals.path();
