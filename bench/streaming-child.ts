@@ -42,7 +42,7 @@ const dumpTrace = (name: string): void => {
   writeFileSync(join(TRACE, `${name}.json`), JSON.stringify(trace));
 };
 const portOf = (url: string): string => new URL(url).port;
-/** The main thread's involuntary context switches so far (Linux), or undefined. */
+/** The main thread's involuntary context switches so far (Linux), or undefined elsewhere. */
 const preemptions = (): number | undefined => {
   try {
     return Number(/nonvoluntary_ctxt_switches:\s*(\d+)/.exec(readFileSync('/proc/thread-self/status', 'utf8'))?.[1]);
@@ -238,12 +238,17 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
     const m = message as { e?: unknown; o?: { i?: unknown; X?: unknown } } | null;
     if (m?.e === 'ORDER_TRADE_UPDATE' && m.o?.X === 'FILLED') arrivedAt.set(String(m.o.i), now());
     if (!TRACE || !measuring) return handle.call(target, client, message);
+    // A user-stream frame also counts the times the OS took this thread's core while it was
+    // handled (market frames not: a read of /proc for each would weigh on what is measured).
+    const user = m?.e === 'ORDER_TRADE_UPDATE' || m?.e === 'ACCOUNT_UPDATE';
+    const before = user ? preemptions() : undefined;
     const t0 = now();
     try {
       return handle.call(target, client, message);
     } finally {
-      // With the times the OS took the core from this thread so far.
-      trace.push([t0, 'msg', m?.e ?? '?', m?.o?.X ?? '', now() - t0, preemptions()]);
+      const t1 = now();
+      const taken = before === undefined ? undefined : (preemptions() ?? before) - before;
+      trace.push([t0, 'msg', m?.e ?? '?', m?.o?.X ?? '', t1 - t0, taken]);
     }
   };
   // When ccxt answers the user stream's watch calls, and with how many updates.

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { coerceError } from '../core/errors.js';
 import type { SqliteDatabase } from './database.js';
 
 /** SQLite's own threshold (pages in the write-ahead log), used again if the thread cannot run. */
@@ -205,7 +206,7 @@ export class WalCheckpointer {
         this.#db.pragma('wal_checkpoint(PASSIVE)');
         this.#stats.catchUps += 1;
       } catch (error: unknown) {
-        this.#stats.lastError = error instanceof Error ? error.message : String(error);
+        this.#stats.lastError = coerceError(error).message;
       }
     }).unref();
   }
@@ -213,7 +214,7 @@ export class WalCheckpointer {
   /** The thread cannot run: the connection checkpoints inside its commits again, as by default. */
   #fail(error: unknown): void {
     if (this.#stopped) return;
-    this.#stats.failed = error instanceof Error ? error.message : String(error);
+    this.#stats.failed = coerceError(error).message;
     this.#inFlight = false;
     this.#worker = null;
     this.#setSqliteCheckpoints(true);
