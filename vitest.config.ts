@@ -34,6 +34,8 @@ const INTEGRATION = [
   // Wall-clock runs against real servers: ten starts under faults, ccxt.pro streams on sockets.
   'test/adversarial/start-faults.test.ts',
   'test/streams/engine-streaming.test.ts',
+  // Asserts the process-wide promise hook: a process of its own.
+  'test/exchange/promise-hooks.test.ts',
 ];
 
 const shared = { testTimeout: 30_000, hookTimeout: 30_000 };

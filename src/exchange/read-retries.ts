@@ -1,8 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Backoff } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { StoppedError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { ScopedStore } from '../core/scoped-store.js';
 import { errorKind } from './classify.js';
 import { camelName } from './gated-methods.js';
 import type { ErrorKind } from './types.js';
@@ -35,7 +35,7 @@ interface ActiveScope {
   retried: boolean;
 }
 
-const storage = new AsyncLocalStorage<ActiveScope>();
+const storage = new ScopedStore<ActiveScope>();
 
 // Timeouts, 5xx, dropped connections, 429/418 (the budget waits out the pause) and a clock that
 // was just resynced: each says "try again", none says the request itself was wrong.

@@ -1,9 +1,9 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Exchange } from 'ccxt';
 import { Backoff } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { StoppedError, coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { ScopedStore } from '../core/scoped-store.js';
 import type { ExchangeConfig } from '../config/types.js';
 import { foldAlgoOrders } from './algo-orders.js';
 import { RateBudget, type RateBudgetStats } from './budget.js';
@@ -95,7 +95,7 @@ class Session implements ManagedExchangeSession {
   #rebuildMaxDelayMs: number;
   #gate = new Gate();
   // Calls made by onReopen hooks run while the gate is closed; they must not wait for it.
-  #hookContext = new AsyncLocalStorage<true>();
+  #hookContext = new ScopedStore<true>();
   #hooks: (() => Promise<void>)[] = [];
   #wrappers = new Map<string, AnyFn>();
   #bound = new Map<string, { fn: unknown; bound: AnyFn }>();

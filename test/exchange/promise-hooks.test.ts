@@ -1,0 +1,81 @@
+/**
+ * On Node 20 an enabled `AsyncLocalStorage` installs a promise hook that every promise of the
+ * process pays for (about 2.5× per resolved await), and a streaming engine resolves promises for
+ * every frame it reads. misso's two scopes, the start's read retries and a session restart's
+ * reconcile hooks, must leave none behind. The hook is process-wide, so this file runs in a
+ * process of its own (the integration project's forks).
+ */
+import ccxt from 'ccxt';
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { ScopedStore } from '../../src/core/scoped-store.js';
+import { sendWithReadRetries, withReadRetries } from '../../src/exchange/read-retries.js';
+import { createExchangeSession } from '../../src/exchange/session.js';
+import { promiseHooksOn } from '../support/promise-hooks.js';
+import { startVirtual, virtualUpdater } from '../support/virtual-updater.js';
+import { exchangeConfig } from './helpers.js';
+
+describe('promise hooks: on only while a scope runs', () => {
+  it('ScopedStore installs the hook for its scopes and removes it when the last one settles', async () => {
+    const store = new ScopedStore<number>();
+    expect(await promiseHooksOn()).toBe(false);
+    let release!: () => void;
+    const long = store.run(1, () => new Promise<void>((resolve) => (release = resolve)));
+    let during = false;
+    await store.run(2, async () => {
+      during = await promiseHooksOn();
+    });
+    expect(during).toBe(true);
+    // The first scope still runs: the hook stays.
+    expect(await promiseHooksOn()).toBe(true);
+    release();
+    await long;
+    expect(await promiseHooksOn()).toBe(false);
+    await expect(store.run(3, () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await promiseHooksOn()).toBe(false);
+  });
+
+  it('the start read retries leave none, and reads outside the scope are sent once', async () => {
+    const clock = new VirtualClock();
+    let calls = 0;
+    const read = (): Promise<string> =>
+      sendWithReadRetries('fetchTicker', [], async () => {
+        calls++;
+        if (calls <= 2) throw new ccxt.ExchangeNotAvailable('503 Service Unavailable');
+        return 'ok';
+      });
+    const scoped = withReadRetries({ clock, logger: silentLogger(), signal: new AbortController().signal, random: () => 0 }, read);
+    await clock.advanceUntil(() => calls === 3, 10_000);
+    await expect(scoped).resolves.toBe('ok');
+    expect(await promiseHooksOn()).toBe(false);
+    calls = 0;
+    await expect(read()).rejects.toThrow('503');
+    expect(calls).toBe(1);
+  });
+
+  it("a session restart's reconcile hooks leave none", async () => {
+    const clock = new VirtualClock();
+    const session = await createExchangeSession({ config: exchangeConfig({ id: 'sim' }), clock, logger: silentLogger() });
+    let during = false;
+    session.onReopen(async () => {
+      during = await promiseHooksOn();
+      await session.exchange.fetchTicker('BTC/USD:USD');
+    });
+    await session.restart();
+    await session.close();
+    expect(during).toBe(true);
+    expect(await promiseHooksOn()).toBe(false);
+  });
+
+  it('a running updater, streaming on the simulator after its start, has none', async () => {
+    const { updater, clock } = await virtualUpdater(null, { file: 'examples/example.yaml' });
+    try {
+      await startVirtual(updater, clock);
+      await clock.advance(5_000);
+      expect(await promiseHooksOn()).toBe(false);
+    } finally {
+      await updater.stop();
+    }
+  });
+});
