@@ -40,6 +40,8 @@ export interface ClosedTrade {
 
 const EPS = 1e-9;
 const PAGE = 500;
+/** Orders whose fills {@link FillTracker} keeps for their summaries. */
+const RECENT_FILLS_MAX = 2048;
 
 /**
  * Fills of our orders, one way in: {@link applyFill} takes a ccxt trade from any source (the
@@ -55,6 +57,14 @@ export class FillTracker {
   /** Signed position per symbol (same object); the exchange's figure after each cross-check. */
   readonly positions: Record<string, number> = {};
   readonly #adjust = new Map<string, number>();
+  /**
+   * clientOrderId → the order's stored fills by trade id, for orders summarised lately: a burst
+   * announces each finished order several times (its fill, its status), and each summary would
+   * otherwise read the order's fills from the journal again. A fill stored later joins its
+   * order's entry when announced; an order not here (evicted, or from before this process) is
+   * read from the journal once.
+   */
+  readonly #recentFills = new Map<string, Map<string, Fill>>();
 
   constructor(ctx: OrdersContext) {
     this.#ctx = ctx;
@@ -100,6 +110,7 @@ export class FillTracker {
     const stored = book.atomically(() => {
       if (!journal.fills.insert(fill)) return false;
       book.announce(() => {
+        this.#recentFills.get(fill.clientOrderId)?.set(fill.tradeId, fill);
         const signed = fill.side === 'buy' ? fill.amount : -fill.amount;
         this.positions[fill.symbol] = (this.positions[fill.symbol] ?? 0) + signed;
         events.emit('fill', known, fill);
@@ -194,7 +205,7 @@ export class FillTracker {
   /** Adds (or refreshes) the `closed_trades` entry of a finished order with fills. */
   summarise(order: Order): void {
     if (!order.isFinal || order.filled <= EPS) return;
-    const fills = this.fillsOf(order);
+    const fills = this.#fillsToSummarise(order.clientOrderId);
     const fees: Record<string, number> = {};
     let pnl: number | null = null;
     let cost = 0;
@@ -226,6 +237,19 @@ export class FillTracker {
     if (i < 0) i = this.closedTrades.push(summary) - 1;
     else this.closedTrades[i] = summary;
     this.#closedAt.set(id, i);
+  }
+
+  /** The order's stored fills, oldest first: from {@link #recentFills}, else from the journal. */
+  #fillsToSummarise(clientOrderId: string): Fill[] {
+    let byTrade = this.#recentFills.get(clientOrderId);
+    if (!byTrade) {
+      byTrade = new Map(this.fillsOf(clientOrderId).map((f) => [f.tradeId, f] as const));
+      if (this.#recentFills.size >= RECENT_FILLS_MAX) this.#recentFills.delete(this.#recentFills.keys().next().value!);
+      this.#recentFills.set(clientOrderId, byTrade);
+      return [...byTrade.values()];
+    }
+    // The journal's order (time, then trade id), so sums add up in the same order either way.
+    return [...byTrade.values()].sort((a, b) => a.timestamp - b.timestamp || (a.tradeId < b.tradeId ? -1 : a.tradeId > b.tradeId ? 1 : 0));
   }
 }
 

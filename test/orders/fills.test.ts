@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Order } from '../../src/orders/order.js';
 import { StorageWriteError } from '../../src/storage/storage-error.js';
 import { fillDisk } from '../support/full-disk.js';
@@ -164,6 +164,36 @@ describe('fills, closed_trades and positions', () => {
     expect(r.manager.fillsOf(buy).map((f) => f.tradeId)).toEqual(trades.map((t) => t.id));
     expect(heard.filter((h) => h.startsWith('fill:'))).toHaveLength(trades.length);
   });
+  it("summarises finished orders from the fills it has seen: the journal is read once per order, and fills stored later still count", async () => {
+    const r = await make();
+    const { buys, trades } = await unseenFills(r);
+    const [late, ...others] = buys;
+    const lateTrades = trades.filter((t) => t.order === late!.id);
+    expect(lateTrades.length).toBeGreaterThan(0);
+    r.manager.applyFills(trades.filter((t) => t.order !== late!.id));
+    const reads = vi.spyOn(r.journal.fills, 'of');
+    // The orders finish (a REST pass); every later change of them summarises them again.
+    await drive(r.clock, r.manager.updateOpenOrders());
+    expect(buys.every((b) => b.isFinal)).toBe(true);
+    for (const b of buys) r.manager.markProcessed(b);
+    expect(reads.mock.calls.map(([id]) => id).sort()).toEqual(buys.map((b) => b.clientOrderId).sort());
+    const summary = (o: Order) => r.manager.closedTrades.find((t) => t.clientOrderId === o.clientOrderId)!;
+    // The late order finished with no fill stored yet: its trades come after (a gap fill).
+    expect(summary(late!).fees).toEqual({ USD: late!.fee!.cost });
+    expect(r.manager.applyFills(lateTrades)).toEqual(lateTrades.map(() => 'new'));
+    expect(reads).toHaveBeenCalledTimes(buys.length);
+    reads.mockRestore();
+    // Each summary is what the journal's fills give, summed in the journal's order.
+    for (const o of [late!, ...others]) {
+      const fills = r.manager.fillsOf(o);
+      expect(fills.length).toBeGreaterThan(0);
+      const qty = fills.reduce((s, f) => s + f.amount, 0);
+      expect(summary(o).average).toBe(fills.reduce((s, f) => s + f.price * f.amount, 0) / qty);
+      expect(summary(o).fees).toEqual({ USD: fills.reduce((s, f) => s + f.fee!.cost, 0) });
+      expect(summary(o).realizedPnl).toBe(fills.reduce((s, f) => s + f.realizedPnl!, 0));
+    }
+  });
+
   it('a delivery of several fills is one journal commit, announced only once stored, and all or nothing on a full disk', async () => {
     const r = await make();
     const { buys, trades } = await unseenFills(r);
