@@ -20,6 +20,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { SystemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
 import { Updater } from '../src/engine/updater.js';
+import { OrderJournal } from '../src/orders/journal.js';
 import { OrderManager } from '../src/orders/manager.js';
 import type { ManagedExchangeSession } from '../src/exchange/session.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer } from '../src/sim/http/binance-server.js';
@@ -263,20 +264,34 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
       };
     }
   }
-  // The order manager's two stream entries, timed (a burst's fills, then its order updates).
+  // The order manager's two stream entries, timed (a burst's fills, then its order updates), with
+  // the times the OS took this thread's core while they ran; and the journal's transaction in
+  // them (the rest of an entry is its announcements).
   if (TRACE) {
     const o = OrderManager.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
     for (const name of ['applyFills', 'applyStreamOrders']) {
       const f = o[name]!;
       o[name] = function (this: unknown, ...a: unknown[]) {
+        const before = measuring ? preemptions() : undefined;
         const t0 = now();
         try {
           return f.apply(this, a);
         } finally {
-          if (measuring) trace.push([t0, name, (a[0] as unknown[]).length, now() - t0]);
+          const t1 = now();
+          if (measuring) trace.push([t0, name, (a[0] as unknown[]).length, t1 - t0, before === undefined ? undefined : (preemptions() ?? before) - before]);
         }
       };
     }
+    const j = OrderJournal.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const atomically = j['atomically']!;
+    j['atomically'] = function (this: unknown, ...a: unknown[]) {
+      const t0 = now();
+      try {
+        return atomically.apply(this, a);
+      } finally {
+        if (measuring) trace.push([t0, 'transaction', String(a[1] ?? 'synced'), now() - t0]);
+      }
+    };
   }
   const loop = monitorEventLoopDelay({ resolution: 5 });
   let measuring = false;

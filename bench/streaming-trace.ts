@@ -77,7 +77,7 @@ function sequence(step: Step): string[] {
     if (r[1] === 'msg') lines.push(`${at}  ${String(r[2])} ${String(r[3])} handled in ${ms(r[4] as number)}${typeof r[5] === 'number' && r[5] > 0 ? ` (preempted ${r[5]} times in it)` : ''}`);
     else if (r[1] === 'gc') lines.push(`${at}  GC pause ${ms(r[2] as number)}`);
     else if (r[1] === 'watchMyTrades' || r[1] === 'watchOrders') lines.push(`${at}  ${r[1]} answered with ${String(r[2])}`);
-    else lines.push(`${at}  ${r[1]}(${String(r[2])}) took ${ms(r[3] as number)}`);
+    else lines.push(`${at}  ${r[1]}(${String(r[2])}) took ${ms(r[3] as number)}${typeof r[4] === 'number' && r[4] > 0 ? ` (preempted ${r[4]} times in it)` : ''}`);
   }
   const filled = step.engine.filter((r) => r[1] === 'filled');
   lines.push(`${ms(filled[0]![0] - step.walkAt).padStart(8)}–${ms(step.lastFilledMs)}  ${filled.length} orders filled`);
