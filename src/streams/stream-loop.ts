@@ -220,8 +220,15 @@ export class StreamLoop<T> {
   #silent(now: number): boolean {
     const s = this.#stats;
     const last = this.#quietSince ?? this.#lastCheckAt;
-    if (this.spec.isStalled) return this.spec.isStalled(last, now, s.stallAfterMs);
-    return now - last > s.stallAfterMs;
+    if (!this.spec.isStalled) return now - last > s.stallAfterMs;
+    try {
+      return this.spec.isStalled(last, now, s.stallAfterMs);
+    } catch (error: unknown) {
+      // The watchdog runs beside the loop: a throw here would be a rejection nobody awaits yet
+      // (an unhandled one ends the process). The stream is judged by plain silence instead.
+      this.#deps.logger.error({ stream: s.name, err: coerceError(error).message }, 'stream stall check failed; judging the stream by its silence');
+      return now - last > s.stallAfterMs;
+    }
   }
 
   /**

@@ -118,6 +118,41 @@ describe('stream loop watchdog', () => {
     await running;
   });
 
+  it('judges a stream by its silence when its own stall check throws, without an unhandled rejection', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const feed = new Feed();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { loop, applied, stalledAt } = watchedLoop(clock, { current: feed }, {
+        isStalled: () => {
+          throw new Error('broken check');
+        },
+      });
+      const stop = new AbortController();
+      const running = loop.run(stop.signal);
+      await clock.advance(300);
+      feed.push('a');
+      await clock.advance(0);
+      const last = clock.now();
+      await clock.advanceUntil(() => stalledAt.length > 0, 10_000, 10);
+      expect(applied).toEqual(['a']);
+      expect(stalledAt[0]! - last).toBeGreaterThan(LIMIT_MS);
+      expect(stalledAt[0]! - last).toBeLessThanOrEqual(LIMIT_MS + 1_000);
+      await clock.advanceUntil(() => feed.watches === 2, 2_000, 10);
+      stop.abort();
+      feed.close();
+      await running;
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('takes neither a gap fill longer than the limit nor a backoff for silence', async () => {
     const clock = new VirtualClock(1_700_000_000_000);
     const feed = new Feed();
