@@ -110,7 +110,8 @@ export class FillTracker {
     const stored = book.atomically(() => {
       if (!journal.fills.insert(fill)) return false;
       book.announce(() => {
-        this.#recentFills.get(fill.clientOrderId)?.set(fill.tradeId, fill);
+        // A copy: listeners get `fill` itself, and what they do to it must not reach the summary.
+        this.#recentFills.get(fill.clientOrderId)?.set(fill.tradeId, { ...fill, fee: fill.fee && { ...fill.fee } });
         const signed = fill.side === 'buy' ? fill.amount : -fill.amount;
         this.positions[fill.symbol] = (this.positions[fill.symbol] ?? 0) + signed;
         events.emit('fill', known, fill);

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ClosedTrade } from '../../src/orders/fills.js';
 import type { Order } from '../../src/orders/order.js';
 import { StorageWriteError } from '../../src/storage/storage-error.js';
 import { fillDisk } from '../support/full-disk.js';
@@ -192,6 +193,81 @@ describe('fills, closed_trades and positions', () => {
       expect(summary(o).fees).toEqual({ USD: fills.reduce((s, f) => s + f.fee!.cost, 0) });
       expect(summary(o).realizedPnl).toBe(fills.reduce((s, f) => s + f.realizedPnl!, 0));
     }
+  });
+
+  /** A finished order whose summary is made (from no stored fill) before any of its trades is applied. */
+  async function finishedWithoutFills(): Promise<{ r: Awaited<ReturnType<typeof make>>; order: Order; summary: () => ClosedTrade }> {
+    const r = await make();
+    const { buys } = await unseenFills(r);
+    await drive(r.clock, r.manager.updateOpenOrders());
+    const order = buys[0]!;
+    expect(order.isFinal).toBe(true);
+    expect(r.manager.fillsOf(order)).toEqual([]);
+    const summary = (): ClosedTrade => r.manager.closedTrades.find((t) => t.clientOrderId === order.clientOrderId)!;
+    expect(summary()).toBeDefined();
+    return { r, order, summary };
+  }
+
+  /** What `closed_trades` should say of `order`: its stored fills, summed in the journal's order. */
+  function fromJournal(r: Awaited<ReturnType<typeof make>>, order: Order): Pick<ClosedTrade, 'average' | 'fees' | 'realizedPnl'> {
+    const fills = r.manager.fillsOf(order);
+    const fees: Record<string, number> = {};
+    for (const f of fills) fees[f.fee!.currency!] = (fees[f.fee!.currency!] ?? 0) + f.fee!.cost;
+    return {
+      average: fills.reduce((s, f) => s + f.price * f.amount, 0) / fills.reduce((s, f) => s + f.amount, 0),
+      fees,
+      realizedPnl: fills.reduce((s, f) => s + f.realizedPnl!, 0),
+    };
+  }
+
+  it("sums an order's fills in the journal's order even when they arrive in another (a late REST page after the stream)", async () => {
+    const { r, order, summary } = await finishedWithoutFills();
+    const at = order.closedAt!;
+    // Three parts of the order, told newest first. Float sums depend on their order: these
+    // figures add up differently backwards than forwards.
+    const parts = [0.5, 0.3, 0.2].map((share, i) => ({
+      id: `${order.id}-${3 - i}`,
+      order: order.id!,
+      symbol: order.symbol,
+      side: order.side,
+      price: order.average! * (1 + (3 - i) * 1e-4),
+      amount: order.filled * share,
+      timestamp: at - i,
+      fee: { cost: [0.3, 0.2, 0.1][i]!, currency: 'USD' },
+      info: { realizedPnl: String([0.3, 0.2, 0.1][i]) },
+    }));
+    const arrivalFees = parts.reduce((s, t) => s + t.fee.cost, 0);
+    for (const t of parts) expect(r.manager.applyFill(t)).toBe('new');
+    const want = fromJournal(r, order);
+    expect(r.manager.fillsOf(order).map((f) => f.tradeId)).toEqual(parts.map((t) => t.id).reverse());
+    // The test means something only if the two orders give different sums.
+    expect(want.fees['USD']).not.toBe(arrivalFees);
+    expect(summary()).toMatchObject(want);
+  });
+
+  it("keeps closed_trades to the journal's fills when a 'fill' listener changes the fill it is handed", async () => {
+    const { r, order, summary } = await finishedWithoutFills();
+    // A strategy's listener that books fees as negative cash flow, in place.
+    r.manager.on('fill', (_o, fill) => {
+      if (fill.fee) fill.fee.cost = -fill.fee.cost;
+      fill.amount = 0;
+    });
+    const trade = {
+      id: `${order.id}-late`,
+      order: order.id!,
+      symbol: order.symbol,
+      side: order.side,
+      price: order.average!,
+      amount: order.filled,
+      timestamp: order.closedAt!,
+      fee: { cost: 0.25, currency: 'USD' },
+      info: { realizedPnl: '1.5' },
+    };
+    expect(r.manager.applyFill(trade)).toBe('new');
+    // Any later change of the order summarises it again.
+    r.manager.markProcessed(order);
+    expect(summary()).toMatchObject(fromJournal(r, order));
+    expect(summary().fees).toEqual({ USD: 0.25 });
   });
 
   it('a delivery of several fills is one journal commit, announced only once stored, and all or nothing on a full disk', async () => {
