@@ -1,5 +1,6 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { Clock } from '../core/clock.js';
+import { coerceError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { OrdersConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
@@ -125,7 +126,13 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       wantsCancel: (order) => this.#canceller.wants(order),
     };
     options.journal.onHealth((problem) => {
-      this.emit('journal', problem);
+      // Heard inside the write that changed the health: a listener's throw would fail a write
+      // that was stored (a fill committed but never announced, memory put back behind the journal).
+      try {
+        this.emit('journal', problem);
+      } catch (error: unknown) {
+        logger.error({ err: coerceError(error) }, "a 'journal' listener failed");
+      }
       if (problem !== null) {
         logger.error({ problem }, 'journal writes fail: orders are held');
         notify(`orders held: ${problem}`, 'error');

@@ -270,6 +270,36 @@ describe('fills, closed_trades and positions', () => {
     expect(summary().fees).toEqual({ USD: 0.25 });
   });
 
+  it("a 'journal' listener that throws when writes work again does not undo the fill that was stored", async () => {
+    const { r, order, summary } = await finishedWithoutFills();
+    const trade = {
+      id: `${order.id}-after-full-disk`,
+      order: order.id!,
+      symbol: order.symbol,
+      side: order.side,
+      price: order.average!,
+      amount: order.filled,
+      timestamp: order.closedAt!,
+      fee: { cost: 0.25, currency: 'USD' },
+      info: { realizedPnl: '1.5' },
+    };
+    // A write fails on a full disk (the journal is unhealthy), then space returns.
+    const disk = fillDisk(r.journal.db);
+    expect(() => r.manager.markProcessed(order)).toThrow(StorageWriteError);
+    expect(r.manager.journalProblem).toMatch(/disk is full/);
+    disk.release();
+    r.manager.on('journal', (problem) => {
+      if (problem === null) throw new Error('strategy listener failed');
+    });
+    // The write itself works: the fill is stored, and memory must say what the journal says.
+    expect(r.manager.applyFill(trade)).toBe('new');
+    expect(r.manager.journalProblem).toBeNull();
+    expect(r.manager.fillsOf(order).map((f) => f.tradeId)).toEqual([trade.id]);
+    expect(order.filled).toBe(r.journal.get(order.clientOrderId)!.filled);
+    expect(r.manager.derivedPositions[order.symbol]).toBeCloseTo(r.journal.fills.netBySymbol().get(order.symbol)!, 9);
+    expect(summary()).toMatchObject(fromJournal(r, order));
+  });
+
   it('a delivery of several fills is one journal commit, announced only once stored, and all or nothing on a full disk', async () => {
     const r = await make();
     const { buys, trades } = await unseenFills(r);
