@@ -1,5 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
+/** One scope's store, and whether the scope still runs. */
+interface Scope<T> {
+  store: T;
+  open: boolean;
+}
+
 /**
  * An `AsyncLocalStorage` that is switched off whenever none of its scopes is running.
  *
@@ -9,27 +15,44 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * hooks), while a streaming engine resolves promises for every frame it reads; so the hook is on
  * only while a scope runs.
  *
- * The difference from a bare `AsyncLocalStorage`: once the last running scope has settled, work
- * it left behind (a promise chain still going) no longer sees the store. The callers here treat
- * that work as outside the scope anyway.
+ * The difference from a bare `AsyncLocalStorage`: once a scope has ended, work it left behind (a
+ * promise chain still going) no longer sees its store, also while later scopes run (the storage
+ * is on again then, and promises made inside the ended scope still carry it). The callers here
+ * treat that work as outside the scope anyway.
  */
 export class ScopedStore<T> {
-  readonly #storage = new AsyncLocalStorage<T>();
+  readonly #storage = new AsyncLocalStorage<Scope<T>>();
   #running = 0;
 
-  /** Runs `fn` with `store` visible to everything it awaits, until it settles. */
-  async run<R>(store: T, fn: () => Promise<R>): Promise<R> {
+  /**
+   * Runs `fn` with `store` visible to everything it awaits, until it settles or `until` aborts
+   * (work that ignores the abort must not keep the promise hook on for good).
+   */
+  async run<R>(store: T, fn: () => Promise<R>, until?: AbortSignal): Promise<R> {
+    const scope: Scope<T> = { store, open: true };
     this.#running++;
-    try {
-      return await this.#storage.run(store, fn);
-    } finally {
+    const end = (): void => {
+      if (!scope.open) return;
+      scope.open = false;
       if (--this.#running === 0) this.#storage.disable();
+    };
+    until?.addEventListener('abort', end, { once: true });
+    try {
+      const settled = this.#storage.run(scope, fn);
+      // Aborted already: after `run`, which switches the storage on, so it is switched off again.
+      if (until?.aborted) end();
+      return await settled;
+    } finally {
+      until?.removeEventListener('abort', end);
+      end();
     }
   }
 
   /** The store of the scope the caller runs in, if a scope is running and the caller is in it. */
   getStore(): T | undefined {
-    return this.#running > 0 ? this.#storage.getStore() : undefined;
+    if (this.#running === 0) return undefined;
+    const scope = this.#storage.getStore();
+    return scope?.open ? scope.store : undefined;
   }
 
   /** How many scopes are running. */

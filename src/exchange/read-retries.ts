@@ -51,7 +51,8 @@ const READ_NAME = /^(fetch|load)|Get([A-Z0-9]|$)|_get(_|$)/;
 export async function withReadRetries<T>(scope: ReadRetryScope, fn: () => Promise<T>): Promise<T> {
   const entry: ActiveScope = { scope, active: true, retried: false };
   try {
-    return await storage.run(entry, fn);
+    // A pass abandoned on its signal (a hung init task timed out) ends the scope, hook and all.
+    return await storage.run(entry, fn, scope.signal);
   } finally {
     entry.active = false;
   }

@@ -38,4 +38,50 @@ describe('ScopedStore', () => {
     });
     expect(await later).toBeUndefined();
   });
+
+  it('does not show a settled scope its store again while a later scope runs', async () => {
+    const store = new ScopedStore<string>();
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    let later!: Promise<string | undefined>;
+    // The first scope leaves work behind, waiting on a promise chained inside the scope.
+    await store.run('first', async () => {
+      later = resumed.then(() => store.getStore());
+    });
+    expect(store.running).toBe(0);
+    let inSecond: string | undefined;
+    await store.run('second', async () => {
+      resume();
+      await tick();
+      inSecond = store.getStore();
+    });
+    expect(inSecond).toBe('second');
+    expect(await later).toBeUndefined();
+  });
+
+  it('ends a scope when its signal aborts, even if its work never settles', async () => {
+    const store = new ScopedStore<string>();
+    const stop = new AbortController();
+    let seen: Promise<string | undefined> | undefined;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const hung = store.run(
+      'hung',
+      () => {
+        seen = released.then(() => store.getStore());
+        return new Promise<never>(() => undefined);
+      },
+      stop.signal,
+    );
+    expect(store.running).toBe(1);
+    stop.abort();
+    expect(store.running).toBe(0);
+    // Another scope runs meanwhile: the abandoned one's work does not see its store.
+    await store.run('next', async () => {
+      release();
+      await tick();
+    });
+    expect(await seen).toBeUndefined();
+    void hung;
+  });
 });

@@ -78,4 +78,17 @@ describe('promise hooks: on only while a scope runs', () => {
       await updater.stop();
     }
   });
+
+  // Last: should it fail, the scope it leaves open would keep the hook on for the tests after it.
+  it('a start read scope whose work never settles leaves none once its signal aborts (a hung init task timed out)', async () => {
+    const clock = new VirtualClock();
+    const timedOut = new AbortController();
+    void withReadRetries({ clock, logger: silentLogger(), signal: timedOut.signal }, () => new Promise<never>(() => undefined));
+    expect(await promiseHooksOn()).toBe(true);
+    timedOut.abort(new Error('timeout'));
+    expect(await promiseHooksOn()).toBe(false);
+    // Started after its stop: none either.
+    void withReadRetries({ clock, logger: silentLogger(), signal: timedOut.signal }, () => new Promise<never>(() => undefined));
+    expect(await promiseHooksOn()).toBe(false);
+  });
 });
