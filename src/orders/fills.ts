@@ -40,8 +40,8 @@ export interface ClosedTrade {
 
 const EPS = 1e-9;
 const PAGE = 500;
-/** Orders whose fills {@link FillTracker} keeps for their summaries. */
-const RECENT_FILLS_MAX = 2048;
+/** Orders whose fills {@link FillTracker} keeps for their summaries. @internal */
+export const RECENT_FILLS_MAX = 2048;
 
 /**
  * Fills of our orders, one way in: {@link applyFill} takes a ccxt trade from any source (the

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ClosedTrade } from '../../src/orders/fills.js';
-import type { Order } from '../../src/orders/order.js';
+import { RECENT_FILLS_MAX, type ClosedTrade } from '../../src/orders/fills.js';
+import { Order } from '../../src/orders/order.js';
 import { StorageWriteError } from '../../src/storage/storage-error.js';
 import { fillDisk } from '../support/full-disk.js';
 import { drive, market, trackedRigs, unseenFills } from '../support/order-rig.js';
@@ -297,6 +297,34 @@ describe('fills, closed_trades and positions', () => {
     expect(r.manager.fillsOf(order).map((f) => f.tradeId)).toEqual([trade.id]);
     expect(order.filled).toBe(r.journal.get(order.clientOrderId)!.filled);
     expect(r.manager.derivedPositions[order.symbol]).toBeCloseTo(r.journal.fills.netBySymbol().get(order.symbol)!, 9);
+    expect(summary()).toMatchObject(fromJournal(r, order));
+  });
+
+  it('keeps the fills of the orders summarised last only: an order pushed out is read from the journal again, late fill included', async () => {
+    const { r, order, summary } = await finishedWithoutFills();
+    const reads = vi.spyOn(r.journal.fills, 'of');
+    // As many other finished orders are summarised after it as the cache holds.
+    const others = Array.from({ length: RECENT_FILLS_MAX }, (_, i) => new Order({ ...order.toJSON(), clientOrderId: `other-${i}` }));
+    for (const o of others) r.manager.emit('order', o, { kind: 'poll:closed', from: 'open' });
+    expect(reads).toHaveBeenCalledTimes(others.length);
+    reads.mockClear();
+    const trade = {
+      id: `${order.id}-after-eviction`,
+      order: order.id!,
+      symbol: order.symbol,
+      side: order.side,
+      price: order.average!,
+      amount: order.filled,
+      timestamp: order.closedAt!,
+      fee: { cost: 0.25, currency: 'USD' },
+      info: { realizedPnl: '1.5' },
+    };
+    expect(r.manager.applyFill(trade)).toBe('new');
+    expect(reads.mock.calls.map(([id]) => id)).toEqual([order.clientOrderId]);
+    // The ones summarised last are still kept: summarised again without a read.
+    r.manager.emit('order', others.at(-1)!, { kind: 'processed', from: 'closed' });
+    expect(reads).toHaveBeenCalledTimes(1);
+    reads.mockRestore();
     expect(summary()).toMatchObject(fromJournal(r, order));
   });
 
