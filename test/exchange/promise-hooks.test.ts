@@ -5,12 +5,13 @@
  * reconcile hooks, must leave none behind. The hook is process-wide, so this file runs in a
  * process of its own (the integration project's forks).
  */
-import ccxt from 'ccxt';
+import ccxt, { type Exchange } from 'ccxt';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { ScopedStore } from '../../src/core/scoped-store.js';
 import { sendWithReadRetries, withReadRetries } from '../../src/exchange/read-retries.js';
+import { createExchangeFactory } from '../../src/exchange/factory.js';
 import { createExchangeSession } from '../../src/exchange/session.js';
 import { promiseHooksOn } from '../support/promise-hooks.js';
 import { startVirtual, virtualUpdater } from '../support/virtual-updater.js';
@@ -66,6 +67,54 @@ describe('promise hooks: on only while a scope runs', () => {
     await session.close();
     expect(during).toBe(true);
     expect(await promiseHooksOn()).toBe(false);
+  });
+
+  it('a restart inside a start read scope: its reconcile reads are retried too, the gate does not hold them, and none is left', async () => {
+    const clock = new VirtualClock();
+    const config = exchangeConfig({ id: 'sim' });
+    const base = createExchangeFactory(config, { clock, logger: silentLogger() });
+    // Every instance, the rebuilt one too, answers its first reads with a 503.
+    let down = 0;
+    const sent: string[] = [];
+    const factory = async (): Promise<Exchange> => {
+      const ex = await base();
+      const fetchTicker = ex.fetchTicker.bind(ex);
+      ex.fetchTicker = async (symbol: string) => {
+        sent.push(session.restarting ? 'hook' : 'task');
+        if (down > 0) {
+          down--;
+          throw new ccxt.ExchangeNotAvailable('503 Service Unavailable');
+        }
+        return fetchTicker(symbol);
+      };
+      return ex;
+    };
+    const session = await createExchangeSession({ config, clock, logger: silentLogger(), factory });
+    const symbol = Object.keys(session.instance.markets ?? {})[0]!;
+    let hookRead: unknown;
+    session.onReopen(async () => {
+      hookRead = await session.exchange.fetchTicker(symbol);
+    });
+    const stop = new AbortController();
+    const start = withReadRetries({ clock, logger: silentLogger(), signal: stop.signal, random: () => 0 }, async () => {
+      down = 2;
+      const first = await session.exchange.fetchTicker(symbol);
+      // The restart is made inside the scope (a once task's control call): its reconcile read
+      // fails twice and is retried while the gate is closed, not held there.
+      down = 2;
+      await session.restart();
+      return first;
+    });
+    await clock.advanceUntil(() => hookRead !== undefined, 60_000);
+    await expect(start).resolves.toMatchObject({ symbol });
+    expect(sent).toEqual(['task', 'task', 'task', 'hook', 'hook', 'hook']);
+    expect(hookRead).toMatchObject({ symbol });
+    expect(await promiseHooksOn()).toBe(false);
+    // After the scope: a read is sent once.
+    down = 1;
+    await expect(session.exchange.fetchTicker(symbol)).rejects.toThrow('503');
+    expect(sent).toHaveLength(7);
+    await session.close();
   });
 
   it('a running updater, streaming on the simulator after its start, has none', async () => {
