@@ -328,6 +328,32 @@ describe('fills, closed_trades and positions', () => {
     expect(summary()).toMatchObject(fromJournal(r, order));
   });
 
+  it('a delivery rolled back by a full disk leaves nothing in the summary of a finished order, then counts once stored', async () => {
+    const { r, order, summary } = await finishedWithoutFills();
+    const before = summary();
+    // Many small parts: the first fit in the journal's last page, a later one needs a new page.
+    const parts = Array.from({ length: 400 }, (_, i) => ({
+      id: `${order.id}-part-${i}`,
+      order: order.id!,
+      symbol: order.symbol,
+      side: order.side,
+      price: order.average!,
+      amount: order.filled / 400,
+      timestamp: order.closedAt! + i,
+      fee: { cost: 0.001, currency: 'USD' },
+      info: { realizedPnl: '0.01' },
+    }));
+    const disk = fillDisk(r.journal.db);
+    expect(() => r.manager.applyFills(parts)).toThrow(StorageWriteError);
+    expect(r.manager.fillsOf(order)).toEqual([]);
+    disk.release();
+    // A later change of the order summarises it again: still from no fill.
+    r.manager.markProcessed(order);
+    expect(summary()).toEqual({ ...before, status: order.status });
+    expect(r.manager.applyFills(parts)).toEqual(parts.map(() => 'new'));
+    expect(summary()).toMatchObject(fromJournal(r, order));
+  });
+
   it('a delivery of several fills is one journal commit, announced only once stored, and all or nothing on a full disk', async () => {
     const r = await make();
     const { buys, trades } = await unseenFills(r);
