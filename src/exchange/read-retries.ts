@@ -46,12 +46,14 @@ const READ_NAME = /^(fetch|load)|Get([A-Z0-9]|$)|_get(_|$)/;
  * Runs `fn` so that every exchange read it makes through the session (`fetch*`, `load*` and
  * implicit GET endpoints) is retried with backoff on retryable errors. Writes (`createOrder`,
  * `cancelOrder`, …) are never retried here. Work that `fn` leaves running in the background
- * (resolutions it started) stops being retried once `fn` settles.
+ * (resolutions it started) stops being retried once `fn` settles, and so does `fn` itself once
+ * `signal` aborts: what it sends after that is sent once, like any call outside a scope.
  */
 export async function withReadRetries<T>(scope: ReadRetryScope, fn: () => Promise<T>): Promise<T> {
   const entry: ActiveScope = { scope, active: true, retried: false };
   try {
-    // A pass abandoned on its signal (a hung init task timed out) ends the scope, hook and all.
+    // A pass abandoned on its signal (a hung init task timed out) ends the scope, and the process's
+    // promise hook with it; a read it still sends afterwards goes out once instead of being refused.
     return await storage.run(entry, fn, scope.signal);
   } finally {
     entry.active = false;
