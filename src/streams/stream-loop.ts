@@ -96,6 +96,8 @@ export class StreamLoop<T> {
   #waiting = false;
   /** The watchdog found the stream silent past its limit while the loop waited. */
   #stallDue = false;
+  /** The spec's stall check threw last time (said once, not at every check). */
+  #stallCheckFailing = false;
 
   constructor(spec: StreamSpec<T>, stallAfterMs: number, deps: StreamLoopDeps) {
     this.spec = spec;
@@ -222,11 +224,17 @@ export class StreamLoop<T> {
     const last = this.#quietSince ?? this.#lastCheckAt;
     if (!this.spec.isStalled) return now - last > s.stallAfterMs;
     try {
-      return this.spec.isStalled(last, now, s.stallAfterMs);
+      const stalled = this.spec.isStalled(last, now, s.stallAfterMs);
+      this.#stallCheckFailing = false;
+      return stalled;
     } catch (error: unknown) {
       // The watchdog runs beside the loop: a throw here would be a rejection nobody awaits yet
-      // (an unhandled one ends the process). The stream is judged by plain silence instead.
-      this.#deps.logger.error({ stream: s.name, err: coerceError(error).message }, 'stream stall check failed; judging the stream by its silence');
+      // (an unhandled one ends the process). The stream is judged by plain silence instead. Said
+      // once: the check runs every second and at every `healthy` read.
+      if (!this.#stallCheckFailing) {
+        this.#deps.logger.error({ stream: s.name, err: coerceError(error).message }, 'stream stall check failed; judging the stream by its silence');
+      }
+      this.#stallCheckFailing = true;
       return now - last > s.stallAfterMs;
     }
   }

@@ -9,7 +9,8 @@
 import type { Exchange } from 'ccxt';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
-import { silentLogger } from '../../src/core/logger.js';
+import { pino } from 'pino';
+import { silentLogger, type Logger } from '../../src/core/logger.js';
 import { StreamLoop, type StreamSpec } from '../../src/streams/stream-loop.js';
 
 /** One exchange instance's stream: `drop()` is a teardown (the waiting call fails), `close()` ends it. */
@@ -52,7 +53,7 @@ class Feed {
 
 const LIMIT_MS = 4_000;
 
-function watchedLoop(clock: VirtualClock, feeds: { current: Feed }, spec: Partial<StreamSpec<string[]>> = {}) {
+function watchedLoop(clock: VirtualClock, feeds: { current: Feed }, spec: Partial<StreamSpec<string[]>> = {}, logger: Logger = silentLogger()) {
   const applied: string[] = [];
   const stalledAt: number[] = [];
   const tornDown: Exchange[] = [];
@@ -69,7 +70,7 @@ function watchedLoop(clock: VirtualClock, feeds: { current: Feed }, spec: Partia
     LIMIT_MS,
     {
       clock,
-      logger: silentLogger(),
+      logger,
       exchange: () => {
         byExchange.set(feeds.current.exchange, feeds.current);
         return feeds.current.exchange;
@@ -151,6 +152,44 @@ describe('stream loop watchdog', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  it('says once that its stall check fails, not at every check, and again only after it worked', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const feed = new Feed();
+    const lines: { msg: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+    let broken = true;
+    const { loop } = watchedLoop(clock, { current: feed }, {
+      isStalled: (last, now, limit) => {
+        if (broken) throw new Error('broken check');
+        return now - last > limit;
+      },
+    }, logger);
+    const stop = new AbortController();
+    const running = loop.run(stop.signal);
+    const failures = (): number => lines.filter((l) => l.msg.includes('stall check failed')).length;
+    // A stream that talks every second: the watchdog checks it many times meanwhile.
+    for (let i = 0; i < 30; i++) {
+      await clock.advance(1_000);
+      feed.push(`m${i}`);
+      await clock.advance(0);
+      expect(loop.healthy).toBe(true);
+    }
+    expect(failures()).toBe(1);
+    broken = false;
+    for (let i = 0; i < 5; i++) {
+      await clock.advance(1_000);
+      feed.push(`n${i}`);
+    }
+    broken = true;
+    await clock.advance(1_000);
+    feed.push('again');
+    await clock.advance(1_000);
+    expect(failures()).toBe(2);
+    stop.abort();
+    feed.close();
+    await running;
   });
 
   it('takes neither a gap fill longer than the limit nor a backoff for silence', async () => {
