@@ -128,10 +128,13 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     options.journal.onHealth((problem) => {
       // Heard inside the write that changed the health: a listener's throw would fail a write
       // that was stored (a fill committed but never announced, memory put back behind the journal).
-      try {
-        this.emit('journal', problem);
-      } catch (error: unknown) {
-        logger.error({ err: coerceError(error) }, "a 'journal' listener failed");
+      // Each listener on its own: one that throws must not keep the next from hearing it.
+      for (const listener of this.rawListeners('journal') as ((p: string | null) => void)[]) {
+        try {
+          listener.call(this, problem);
+        } catch (error: unknown) {
+          logger.error({ err: coerceError(error) }, "a 'journal' listener failed");
+        }
       }
       if (problem !== null) {
         logger.error({ problem }, 'journal writes fail: orders are held');

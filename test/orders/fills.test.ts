@@ -291,9 +291,13 @@ describe('fills, closed_trades and positions', () => {
     r.manager.on('journal', (problem) => {
       if (problem === null) throw new Error('strategy listener failed');
     });
+    const heard: (string | null)[] = [];
+    r.manager.on('journal', (problem) => heard.push(problem));
     // The write itself works: the fill is stored, and memory must say what the journal says.
     expect(r.manager.applyFill(trade)).toBe('new');
     expect(r.manager.journalProblem).toBeNull();
+    // The listeners after the one that threw heard it too.
+    expect(heard).toEqual([null]);
     expect(r.manager.fillsOf(order).map((f) => f.tradeId)).toEqual([trade.id]);
     expect(order.filled).toBe(r.journal.get(order.clientOrderId)!.filled);
     expect(r.manager.derivedPositions[order.symbol]).toBeCloseTo(r.journal.fills.netBySymbol().get(order.symbol)!, 9);
