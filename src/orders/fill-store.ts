@@ -3,7 +3,7 @@ import type { SqliteDatabase } from '../storage/database.js';
 
 /** One execution of one of our orders. */
 export interface Fill {
-  /** The exchange's trade id; fills are deduplicated by it. */
+  /** The exchange's trade id; fills are deduplicated by it within their symbol (Binance numbers trades per market). */
   tradeId: string;
   clientOrderId: string;
   /** The exchange's order id. */
@@ -34,7 +34,7 @@ interface Row {
   timestamp: number;
 }
 
-/** The fills table of the journal: insert-once by trade id, read per order or per symbol. */
+/** The fills table of the journal: insert-once by symbol and trade id, read per order or per symbol. */
 export class FillStore {
   readonly #db: SqliteDatabase;
   readonly #write: <T>(fn: () => T) => T;
@@ -57,7 +57,7 @@ export class FillStore {
   #ofStmt: Statement<[string], Row> | null = null;
 
   /**
-   * Stores a fill; false when its trade id was already stored (a duplicate). A storage fault
+   * Stores a fill; false when its symbol's trade id was already stored (a duplicate). A storage fault
    * throws `StorageWriteError` (through the journal's health guard) with nothing stored.
    */
   insert(f: Fill): boolean {

@@ -45,7 +45,7 @@ export const RECENT_FILLS_MAX = 2048;
 
 /**
  * Fills of our orders, one way in: {@link applyFill} takes a ccxt trade from any source (the
- * `fetchMyTrades` sync here, or a user stream) and stores it once per trade id. Keeps the
+ * `fetchMyTrades` sync here, or a user stream) and stores it once per symbol and trade id. Keeps the
  * seed's `closed_trades` and positions derived from fills, cross-checked against the exchange.
  */
 export class FillTracker {
@@ -76,7 +76,7 @@ export class FillTracker {
 
   /**
    * The one entry point for fills. Matches the trade to our order by exchange order id; stores
-   * it unless its trade id is known; advances the order's `filled` if the fills say more. The
+   * it unless its symbol's trade id is known; advances the order's `filled` if the fills say more. The
    * fill and that advance are one journal transaction through the health guard: when the
    * journal cannot be written (a full disk) this throws `StorageWriteError` with nothing
    * stored, announced or changed in memory, the journal is reported unhealthy, and the same

@@ -76,7 +76,7 @@ export class OrderJournal {
   readonly tag: string;
   /** Journaled cancels and amends (same file). @internal */
   readonly actions: ActionStore;
-  /** Fills of our orders, one row per trade id (same file). @internal */
+  /** Fills of our orders, one row per symbol and trade id (same file). @internal */
   readonly fills: FillStore;
   readonly #insert: (order: Order, kind: string, detail: unknown) => void;
   readonly #save: (order: Order, kind: string, from: OrderStatus | null, detail: unknown) => void;

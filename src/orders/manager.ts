@@ -157,7 +157,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
 
   /**
    * The one way fills come in: a ccxt trade from `fetchMyTrades` or a user stream. Stored once
-   * per trade id; advances the order's `filled` when the fills say more, in the same journal
+   * per symbol and trade id; advances the order's `filled` when the fills say more, in the same journal
    * transaction. Throws `StorageWriteError` when the journal cannot be written (nothing stored
    * or changed; the journal is reported unhealthy): apply the trade again once it can.
    */

@@ -112,4 +112,34 @@ export const JOURNAL_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'fills keyed by symbol and trade id',
+    // Binance numbers trades per symbol: keyed by trade id alone, a fill of one market was
+    // dropped as a duplicate of another market's fill with the same id.
+    up(db) {
+      db.exec(`
+        CREATE TABLE fills_by_symbol (
+          trade_id        TEXT NOT NULL,
+          client_order_id TEXT NOT NULL,
+          order_id        TEXT,
+          symbol          TEXT NOT NULL,
+          side            TEXT NOT NULL,
+          price           REAL NOT NULL,
+          amount          REAL NOT NULL,
+          fee_cost        REAL,
+          fee_currency    TEXT,
+          taker_or_maker  TEXT,
+          realized_pnl    REAL,
+          timestamp       INTEGER NOT NULL,
+          PRIMARY KEY (symbol, trade_id)
+        );
+        INSERT INTO fills_by_symbol SELECT trade_id, client_order_id, order_id, symbol, side, price, amount, fee_cost,
+          fee_currency, taker_or_maker, realized_pnl, timestamp FROM fills;
+        DROP TABLE fills;
+        ALTER TABLE fills_by_symbol RENAME TO fills;
+        CREATE INDEX fills_order ON fills(client_order_id);
+      `);
+    },
+  },
 ];

@@ -10,7 +10,7 @@ const PENDING_MAX = 10_000;
 
 /**
  * The own-trades stream: ccxt's `watchMyTrades`, each trade fed to the order manager's one fill
- * entry (`applyFill`), which stores it once per trade id, so a trade seen here, in the orders
+ * entry (`applyFill`), which stores it once per symbol and trade id, so a trade seen here, in the orders
  * stream's fill and by a REST `fetchMyTrades` sync counts once. Binance sends a trade before the
  * order update of the same event, and a fill can come before `createOrder`'s answer: a trade whose
  * order is not known yet is held and applied as soon as an order with that exchange id appears.

@@ -56,6 +56,27 @@ describe('fills, closed_trades and positions', () => {
     expect(closed.realizedPnl).not.toBeNull();
   });
 
+  it('stores fills of two markets that share a trade id (Binance numbers trades per market), and each market\'s once', async () => {
+    const r = await make();
+    const a = await market(r.sim, 0);
+    const b = await market(r.sim, 1);
+    await drive(r.clock, r.manager.start());
+    void r.manager.runExecutor(new AbortController().signal);
+    const buyA = r.manager.queue.push({ symbol: a.symbol, side: 'buy', amount: a.amount, type: 'market' });
+    const buyB = r.manager.queue.push({ symbol: b.symbol, side: 'buy', amount: b.amount, type: 'market' });
+    await r.clock.advanceUntil(() => buyA.isFinal && buyB.isFinal, 30_000, 50);
+    const [tradeA] = (await drive(r.clock, r.sim.fetchMyTrades(a.symbol))).filter((t) => t.order === buyA.id);
+    const [tradeB] = (await drive(r.clock, r.sim.fetchMyTrades(b.symbol))).filter((t) => t.order === buyB.id);
+    expect(tradeA && tradeB).toBeTruthy();
+    // The other market's trade under the same number, as Binance would number it.
+    const sameId = { ...tradeB!, id: tradeA!.id };
+    expect(r.manager.applyFills([tradeA!, sameId])).toEqual(['new', 'new']);
+    expect(r.manager.applyFills([tradeA!, sameId])).toEqual(['duplicate', 'duplicate']);
+    expect(r.manager.fillsOf(buyA).map((f) => [f.symbol, f.tradeId])).toEqual([[a.symbol, tradeA!.id]]);
+    expect(r.manager.fillsOf(buyB).map((f) => [f.symbol, f.tradeId])).toEqual([[b.symbol, tradeA!.id]]);
+    expect(r.manager.derivedPositions[b.symbol]).toBeCloseTo(buyB.filled, 9);
+  });
+
   it('keeps one closed_trades entry per order when the strategy takes entries out of the list', async () => {
     const r = await make();
     const { symbol, last } = await market(r.sim);

@@ -102,6 +102,31 @@ describe('OrderJournal', () => {
     j.close();
   });
 
+  it('keeps the fills of a schema-3 journal, keyed from then on by symbol and trade id', () => {
+    const path = join(tmp(), 'v3.db');
+    const old = openDatabase({ path, migrations: JOURNAL_MIGRATIONS, targetVersion: 3 });
+    old.db.prepare("INSERT INTO meta(key, value) VALUES ('seq', '0'), ('tag', 'x')").run();
+    old.db
+      .prepare(
+        `INSERT INTO fills(trade_id, client_order_id, order_id, symbol, side, price, amount, fee_cost, fee_currency, taker_or_maker, realized_pnl, timestamp)
+         VALUES ('7', 'acct-x-1', '900', 'BTC/USD:USD', 'buy', 10, 2, 0.1, 'USD', 'maker', NULL, 5)`,
+      )
+      .run();
+    old.close();
+    const j = OrderJournal.open({ path, clock: new VirtualClock(), name: 'acct' });
+    expect(j.previousVersion).toBe(3);
+    expect(j.fills.of('acct-x-1')).toEqual([
+      { tradeId: '7', clientOrderId: 'acct-x-1', orderId: '900', symbol: 'BTC/USD:USD', side: 'buy', price: 10, amount: 2, fee: { cost: 0.1, currency: 'USD' }, takerOrMaker: 'maker', realizedPnl: null, timestamp: 5 },
+    ]);
+    const fill = { tradeId: '7', clientOrderId: 'acct-x-2', orderId: '901', side: 'sell', price: 3, amount: 1, fee: null, takerOrMaker: null, realizedPnl: null, timestamp: 6 } as const;
+    expect(j.fills.insert({ ...fill, symbol: 'ETH/USD:USD' })).toBe(true);
+    expect(j.fills.insert({ ...fill, symbol: 'ETH/USD:USD' })).toBe(false);
+    expect(j.fills.insert({ ...fill, clientOrderId: 'acct-x-1', symbol: 'BTC/USD:USD' })).toBe(false);
+    expect(j.fills.of('acct-x-2')).toHaveLength(1);
+    expect(j.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'fills' AND name = 'fills_order'").get()).toBeTruthy();
+    j.close();
+  });
+
   it('refuses a journal from a newer misso', () => {
     const path = join(tmp(), 'new.db');
     const d = openDatabase({ path, migrations: JOURNAL_MIGRATIONS });
