@@ -229,6 +229,21 @@ describe('fills, closed_trades and positions', () => {
     return { r, order, summary };
   }
 
+  /** A trade of the finished `order` told after it was summarised: its whole amount at its average. */
+  function lateTrade(order: Order, suffix: string) {
+    return {
+      id: `${order.id}-${suffix}`,
+      order: order.id!,
+      symbol: order.symbol,
+      side: order.side,
+      price: order.average!,
+      amount: order.filled,
+      timestamp: order.closedAt!,
+      fee: { cost: 0.25, currency: 'USD' },
+      info: { realizedPnl: '1.5' },
+    };
+  }
+
   /** What `closed_trades` should say of `order`: its stored fills, summed in the journal's order. */
   function fromJournal(r: Awaited<ReturnType<typeof make>>, order: Order): Pick<ClosedTrade, 'average' | 'fees' | 'realizedPnl'> {
     const fills = r.manager.fillsOf(order);
@@ -273,17 +288,7 @@ describe('fills, closed_trades and positions', () => {
       if (fill.fee) fill.fee.cost = -fill.fee.cost;
       fill.amount = 0;
     });
-    const trade = {
-      id: `${order.id}-late`,
-      order: order.id!,
-      symbol: order.symbol,
-      side: order.side,
-      price: order.average!,
-      amount: order.filled,
-      timestamp: order.closedAt!,
-      fee: { cost: 0.25, currency: 'USD' },
-      info: { realizedPnl: '1.5' },
-    };
+    const trade = lateTrade(order, 'late');
     expect(r.manager.applyFill(trade)).toBe('new');
     // Any later change of the order summarises it again.
     r.manager.markProcessed(order);
@@ -293,17 +298,7 @@ describe('fills, closed_trades and positions', () => {
 
   it("a 'journal' listener that throws when writes work again does not undo the fill that was stored", async () => {
     const { r, order, summary } = await finishedWithoutFills();
-    const trade = {
-      id: `${order.id}-after-full-disk`,
-      order: order.id!,
-      symbol: order.symbol,
-      side: order.side,
-      price: order.average!,
-      amount: order.filled,
-      timestamp: order.closedAt!,
-      fee: { cost: 0.25, currency: 'USD' },
-      info: { realizedPnl: '1.5' },
-    };
+    const trade = lateTrade(order, 'after-full-disk');
     // A write fails on a full disk (the journal is unhealthy), then space returns.
     const disk = fillDisk(r.journal.db);
     expect(() => r.manager.markProcessed(order)).toThrow(StorageWriteError);
@@ -333,17 +328,7 @@ describe('fills, closed_trades and positions', () => {
     for (const o of others) r.manager.emit('order', o, { kind: 'poll:closed', from: 'open' });
     expect(reads).toHaveBeenCalledTimes(others.length);
     reads.mockClear();
-    const trade = {
-      id: `${order.id}-after-eviction`,
-      order: order.id!,
-      symbol: order.symbol,
-      side: order.side,
-      price: order.average!,
-      amount: order.filled,
-      timestamp: order.closedAt!,
-      fee: { cost: 0.25, currency: 'USD' },
-      info: { realizedPnl: '1.5' },
-    };
+    const trade = lateTrade(order, 'after-eviction');
     expect(r.manager.applyFill(trade)).toBe('new');
     expect(reads.mock.calls.map(([id]) => id)).toEqual([order.clientOrderId]);
     // The ones summarised last are still kept: summarised again without a read.
