@@ -222,7 +222,8 @@ export class StreamLoop<T> {
   #silent(now: number): boolean {
     const s = this.#stats;
     const last = this.#quietSince ?? this.#lastCheckAt;
-    if (!this.spec.isStalled) return now - last > s.stallAfterMs;
+    const quiet = now - last > s.stallAfterMs;
+    if (!this.spec.isStalled) return quiet;
     try {
       const stalled = this.spec.isStalled(last, now, s.stallAfterMs);
       this.#stallCheckFailing = false;
@@ -235,7 +236,7 @@ export class StreamLoop<T> {
         this.#deps.logger.error({ stream: s.name, err: coerceError(error).message }, 'stream stall check failed; judging the stream by its silence');
       }
       this.#stallCheckFailing = true;
-      return now - last > s.stallAfterMs;
+      return quiet;
     }
   }
 
