@@ -9,6 +9,7 @@ import type { ClosedTrade } from '../../src/orders/fills.js';
 import type { Order } from '../../src/orders/order.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import { SimVenue } from '../../src/sim/venue.js';
+import { startMovingBy } from '../support/venue-start.js';
 
 /**
  * Issue 11's fills proof over the wire: the Updater with `t_update_fills` against `misso
@@ -26,7 +27,8 @@ afterAll(async () => {
 
 describe('fills and positions over ccxt.binanceusdm → misso sim-server', () => {
   it('each order\'s fills sum to its filled, and the positions from fills equal the exchange\'s', async () => {
-    const venueClock = new VirtualClock(Date.now());
+    // The resting orders 0.05 % either side of the start are reached within the day (with margin).
+    const venueClock = new VirtualClock(startMovingBy(41, SYMBOL, { down: 0.001, up: 0.001 }));
     const venue = new SimVenue({ seed: 41, clock: venueClock, liquidityPerStepUsd: 400 });
     const server = await startSimServer({ port: 0, venue, clock: new SystemClock() });
     servers.push(server);

@@ -8,6 +8,7 @@ import { Updater } from '../../src/engine/updater.js';
 import type { Order } from '../../src/orders/order.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import { SimVenue } from '../../src/sim/venue.js';
+import { startMovingBy } from '../support/venue-start.js';
 
 /**
  * Trigger orders end to end over `ccxt.binanceusdm` → misso sim-server, where ccxt places them
@@ -24,7 +25,8 @@ afterAll(async () => {
 });
 
 async function startServer(faults?: string): Promise<{ server: SimServer; venue: SimVenue; venueClock: VirtualClock }> {
-  const venueClock = new VirtualClock(Date.now());
+  // Triggers 0.4 % below and 0.4–0.5 % above the start are reached within the day (with margin).
+  const venueClock = new VirtualClock(startMovingBy(43, SYMBOL, { down: 0.005, up: 0.006 }));
   const venue = new SimVenue({ seed: 43, clock: venueClock });
   const server = await startSimServer({ port: 0, venue, clock: new SystemClock(), ...(faults ? { faults } : {}) });
   servers.push(server);
