@@ -42,6 +42,8 @@ const EPS = 1e-9;
 const PAGE = 500;
 /** Orders whose fills {@link FillTracker} keeps for their summaries. @internal */
 export const RECENT_FILLS_MAX = 2048;
+/** Index entries beyond twice the `closed_trades` list before the index is rebuilt. */
+const CLOSED_INDEX_SLACK = 1024;
 
 /**
  * Fills of our orders, one way in: {@link applyFill} takes a ccxt trade from any source (the
@@ -238,6 +240,20 @@ export class FillTracker {
     if (i < 0) i = this.closedTrades.push(summary) - 1;
     else this.closedTrades[i] = summary;
     this.#closedAt.set(id, i);
+    // A strategy that empties the list as it handles it leaves the index the places of entries
+    // that are gone: rebuilt from the list once it is twice as long (amortised, one pass per
+    // list's worth of new orders), so the index is bounded by the list, not by the process's life.
+    if (this.#closedAt.size > 2 * this.closedTrades.length + CLOSED_INDEX_SLACK) this.#indexClosed();
+  }
+
+  /** Entries in the `closed_trades` index. @internal for tests */
+  get closedIndexSize(): number {
+    return this.#closedAt.size;
+  }
+
+  #indexClosed(): void {
+    this.#closedAt.clear();
+    this.closedTrades.forEach((t, i) => this.#closedAt.set(t.clientOrderId, i));
   }
 
   /** The order's stored fills, oldest first: from {@link #recentFills}, else from the journal. */

@@ -196,6 +196,11 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     return this.#fills.closedTrades;
   }
 
+  /** Entries in the index of {@link closedTrades}. @internal for tests */
+  get closedTradesIndexSize(): number {
+    return this.#fills.closedIndexSize;
+  }
+
   /** Signed positions per symbol derived from fills (the exchange's figure after a cross-check). */
   get derivedPositions(): Record<string, number> {
     return this.#fills.positions;

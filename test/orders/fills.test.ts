@@ -338,6 +338,29 @@ describe('fills, closed_trades and positions', () => {
     expect(summary()).toMatchObject(fromJournal(r, order));
   });
 
+  it('forgets the places of closed_trades entries the strategy took out: the index stays bounded by the list', async () => {
+    const { r, order, summary } = await finishedWithoutFills();
+    const before = summary();
+    // A strategy that handles each finished order and empties its list, over 6000 orders.
+    const others = Array.from({ length: 6000 }, (_, i) => new Order({ ...order.toJSON(), clientOrderId: `handled-${i}` }));
+    r.manager.closedTrades.length = 0;
+    let most = 0;
+    for (const o of others) {
+      r.manager.emit('order', o, { kind: 'poll:closed', from: 'open' });
+      expect(r.manager.closedTrades.map((t) => t.clientOrderId)).toEqual([o.clientOrderId]);
+      r.manager.closedTrades.length = 0;
+      most = Math.max(most, r.manager.closedTradesIndexSize);
+    }
+    // Without forgetting, the index would hold all 6001 orders.
+    expect(most).toBeLessThan(2000);
+    // One the strategy keeps is still refreshed in place, not added again.
+    r.manager.emit('order', others[0]!, { kind: 'poll:closed', from: 'open' });
+    r.manager.emit('order', order, { kind: 'processed', from: 'closed' });
+    r.manager.emit('order', others[0]!, { kind: 'processed', from: 'closed' });
+    expect(r.manager.closedTrades.map((t) => t.clientOrderId)).toEqual([others[0]!.clientOrderId, order.clientOrderId]);
+    expect(summary()).toEqual(before);
+  });
+
   it('a delivery rolled back by a full disk leaves nothing in the summary of a finished order, then counts once stored', async () => {
     const { r, order, summary } = await finishedWithoutFills();
     const before = summary();
