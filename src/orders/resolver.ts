@@ -4,7 +4,8 @@ import { coerceError } from '../core/errors.js';
 import { errorKind } from '../exchange/classify.js';
 import { gate, type OrdersContext } from './context.js';
 import type { CcxtOrderLike, Order } from './order.js';
-import { submitUntilSent } from './submit.js';
+import { StorageWriteError } from '../storage/storage-error.js';
+import { submitUntilSent, type SubmitOutcome } from './submit.js';
 
 /** How a resolution ended. */
 export type Resolution = 'found' | 'failed' | 'absent' | 'aborted';
@@ -67,10 +68,30 @@ export class Resolver {
     // again can only be refused again: from then on the order is only looked up.
     let takenAt = taken ? clock.now() : null;
     let resends = 0;
+    // A write this resolution needs was refused (a full disk, an I/O error: the journal reports
+    // itself unhealthy and notifies). Nothing unjournaled went out; the order stays pending and
+    // is looked up again, with backoff, until the journal takes writes: no restart needed.
+    let journalRefused = false;
+    const refused = async (error: unknown): Promise<boolean> => {
+      if (!(error instanceof StorageWriteError)) throw error;
+      if (!journalRefused) {
+        const message = "the journal refused a write of this order's resolution; looking it up again until it takes writes";
+        logger.warn({ clientOrderId: order.clientOrderId, err: error.message }, message);
+      }
+      journalRefused = true;
+      return clock.sleep(backoff.next(), signal);
+    };
     while (true) {
       if (order.status !== 'pending') return settledAs(order);
       if (!(await gate(this.#ctx, signal))) return 'aborted';
-      const found = await this.#lookup(order);
+      let found: Lookup;
+      try {
+        found = await this.#lookup(order);
+      } catch (error: unknown) {
+        if (!(await refused(error))) return 'aborted';
+        continue;
+      }
+      journalRefused = false;
       if (!stillPending(order) || found === 'found') return settledAs(order);
       if (signal.aborted) return 'aborted';
       const windowEnd = Math.max(order.submittedAt ?? 0, takenAt ?? 0) + timing.visibilityWindowMs;
@@ -90,9 +111,16 @@ export class Resolver {
         if (resends >= timing.maxResends) {
           return this.#giveUp(order, `sent ${order.attempts} times and never found on the exchange; not sent again`);
         }
-        resends += 1;
         logger.info({ clientOrderId: order.clientOrderId, attempts: order.attempts }, 'order proven absent; sending it again');
-        const outcome = await submitUntilSent(this.#ctx, order, signal);
+        let outcome: SubmitOutcome;
+        try {
+          outcome = await submitUntilSent(this.#ctx, order, signal);
+        } catch (error: unknown) {
+          // Looked up again first: the refused write may be the answer of a request that went out.
+          if (!(await refused(error))) return 'aborted';
+          continue;
+        }
+        resends += 1;
         if (!stillPending(order)) return settledAs(order);
         if (outcome === 'exists') takenAt = clock.now();
         backoff.reset();
@@ -150,6 +178,8 @@ export class Resolver {
   }
 
   #inconclusive(order: Order, call: string, error: unknown): Lookup {
+    // The answer was there but could not be journaled: not a lookup's doubt (see `refused` in #run).
+    if (error instanceof StorageWriteError) throw error;
     this.#ctx.logger.debug({ clientOrderId: order.clientOrderId, call, err: coerceError(error).message }, 'lookup inconclusive');
     return 'unknown';
   }

@@ -1,9 +1,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLIENT_ID_PATTERN } from '../../src/orders/intent.js';
+import { fillDisk } from '../support/full-disk.js';
 import { drive, market, trackedRigs } from '../support/order-rig.js';
 
 const { make, cleanup } = trackedRigs();
 afterEach(cleanup);
+
+/** A started manager with its executor running and one resting buy queued. */
+async function oneRestingBuy(options: Parameters<typeof make>[0]) {
+  const r = await make(options);
+  const { symbol, amount, restingBuy } = await market(r.sim);
+  await drive(r.clock, r.manager.start());
+  const ac = new AbortController();
+  const run = r.manager.runExecutor(ac.signal);
+  const order = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+  return { r, order, ac, run };
+}
 
 describe('order executor', () => {
   it('sends queued orders event-driven and tracks them in open_orders', async () => {
@@ -26,12 +38,7 @@ describe('order executor', () => {
   });
 
   it('writes the intent and the attempt to the journal before the request reaches the exchange', async () => {
-    const r = await make({ knobs: { latency_ms: 1_000 } });
-    const { symbol, amount, restingBuy } = await market(r.sim);
-    await drive(r.clock, r.manager.start());
-    const ac = new AbortController();
-    const run = r.manager.runExecutor(ac.signal);
-    const order = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    const { r, order, ac, run } = await oneRestingBuy({ knobs: { latency_ms: 1_000 } });
     const row = () =>
       r.journal.db.prepare('SELECT status, attempts, submitted_at FROM orders WHERE client_order_id = ?').get(order.clientOrderId) as
         | { status: string; attempts: number; submitted_at: number | null }
@@ -69,12 +76,7 @@ describe('order executor', () => {
   });
 
   it('rejects orders without a fresh price when require_fresh_price is on, after waiting fresh_price_wait_secs for one', async () => {
-    const r = await make({ isPriceFresh: () => false, config: { freshPriceWaitSecs: 5 } });
-    const { symbol, amount, restingBuy } = await market(r.sim);
-    await drive(r.clock, r.manager.start());
-    const ac = new AbortController();
-    const run = r.manager.runExecutor(ac.signal);
-    const order = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    const { r, order, ac, run } = await oneRestingBuy({ isPriceFresh: () => false, config: { freshPriceWaitSecs: 5 } });
     await r.clock.advance(4_900);
     expect(order.status).toBe('pending');
     await r.clock.advanceUntil(() => order.status !== 'pending', 1_000, 10);
@@ -106,14 +108,9 @@ describe('order executor', () => {
   });
 
   it('resolves a lost createOrder response by client id instead of sending again', async () => {
-    const r = await make({
+    const { r, order, ac, run } = await oneRestingBuy({
       knobs: { visibility_delay_ms: 2_000, faults: [{ kind: 'timeout_after', methods: ['createOrder'], calls: [1, 1] }] },
     });
-    const { symbol, amount, restingBuy } = await market(r.sim);
-    await drive(r.clock, r.manager.start());
-    const ac = new AbortController();
-    const run = r.manager.runExecutor(ac.signal);
-    const order = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
     await r.clock.advanceUntil(() => order.status !== 'pending', 30_000, 100);
     expect(order.status).toBe('open');
     expect(order.attempts).toBe(1);
@@ -141,6 +138,44 @@ describe('order executor', () => {
     expect(resend?.at).toBeGreaterThanOrEqual(t0 + 3_000);
     await r.clock.advance(2_500);
     expect(r.sim.getVenue().listOrders().map((o) => o.clientOrderId)).toEqual([order.clientOrderId]);
+    ac.abort();
+    await run;
+  });
+
+  it('a resend the journal cannot take (a full disk) waits for space and then goes out once, without a restart', async () => {
+    const { r, order, ac, run } = await oneRestingBuy({
+      knobs: { visibility_delay_ms: 2_000, faults: [{ kind: 'timeout_before', methods: ['createOrder'], calls: [1, 1] }] },
+    });
+    await r.clock.advanceUntil(() => order.attempts === 1, 10_000, 50);
+    // The first attempt timed out before reaching the exchange; the disk fills before the resend.
+    const disk = fillDisk(r.journal.db);
+    await r.clock.advance(20_000);
+    // Proven absent, but its resend cannot be journaled: not sent, still pending.
+    expect(order).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(r.sim.getVenue().listOrders()).toEqual([]);
+    disk.release();
+    await r.clock.advanceUntil(() => order.status !== 'pending', 30_000, 100);
+    expect(order).toMatchObject({ status: 'open', attempts: 2 });
+    await r.clock.advance(2_500);
+    expect(r.sim.getVenue().listOrders().map((o) => o.clientOrderId)).toEqual([order.clientOrderId]);
+    expect(r.journal.events(order.clientOrderId).filter((e) => e.kind === 'resending')).toHaveLength(1);
+    ac.abort();
+    await run;
+  });
+
+  it('an order found by its lookup while the journal is full is recorded once space returns, never sent again', async () => {
+    const { r, order, ac, run } = await oneRestingBuy({ knobs: { latency_ms: 500, faults: [{ kind: 'timeout_after', methods: ['createOrder'], calls: [1, 1] }] } });
+    await r.clock.advanceUntil(() => order.attempts === 1, 10_000, 50);
+    // The request is on its way (it reaches the exchange, its answer is lost); the disk fills meanwhile.
+    const disk = fillDisk(r.journal.db);
+    await r.clock.advance(20_000);
+    expect(r.sim.getVenue().listOrders().map((o) => o.clientOrderId)).toEqual([order.clientOrderId]);
+    expect(order).toMatchObject({ status: 'pending', attempts: 1 });
+    disk.release();
+    await r.clock.advanceUntil(() => order.status !== 'pending', 30_000, 100);
+    expect(order).toMatchObject({ status: 'open', attempts: 1 });
+    expect(order.id).toBe(r.sim.getVenue().listOrders()[0]!.id);
+    expect(r.journal.get(order.clientOrderId)).toMatchObject({ status: 'open', id: order.id });
     ac.abort();
     await run;
   });
