@@ -1,6 +1,5 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { Clock } from '../core/clock.js';
-import { coerceError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { OrdersConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
@@ -8,6 +7,7 @@ import { checkCancelAllFilter, type CancelAllFilter } from './cancel-filter.js';
 import { Amender, type AmendChanges, type AmendResult } from './amend.js';
 import { Canceller, type CancelResult } from './cancel.js';
 import { DEFAULT_ORDER_TIMING, type OrdersContext, type OrderTiming } from './context.js';
+import { emitEach, reportListenerFailures } from './emit-each.js';
 import { OrderExecutor } from './executor.js';
 import { prepareIntent } from './intent-market.js';
 import type { Fill } from './fill-store.js';
@@ -83,6 +83,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
   readonly #runs = new Set<Promise<void>>();
   #started: Promise<ReconcileReport> | null = null;
   #stopping: Promise<StopReport> | null = null;
+  readonly #listenerFailed: (event: string, error: unknown) => void;
 
   /** @internal the updater builds it */
   constructor(options: OrderManagerOptions) {
@@ -90,6 +91,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     const logger = options.logger ?? silentLogger();
     const notify: NotifyFn = options.notify ?? (() => undefined);
     const timing: OrderTiming = { ...DEFAULT_ORDER_TIMING, ...options.timing };
+    this.#listenerFailed = reportListenerFailures('the order manager', logger, notify);
     this.#book = new OrderBook({
       journal: options.journal,
       clock: options.clock,
@@ -126,16 +128,8 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       wantsCancel: (order) => this.#canceller.wants(order),
     };
     options.journal.onHealth((problem) => {
-      // Heard inside the write that changed the health: a listener's throw would fail a write
-      // that was stored (a fill committed but never announced, memory put back behind the journal).
-      // Each listener on its own: one that throws must not keep the next from hearing it.
-      for (const listener of this.rawListeners('journal') as ((p: string | null) => void)[]) {
-        try {
-          listener.call(this, problem);
-        } catch (error: unknown) {
-          logger.error({ err: coerceError(error) }, "a 'journal' listener failed");
-        }
-      }
+      // Heard inside the write that changed the health; a listener cannot fail it (see emit).
+      this.emit('journal', problem);
       if (problem !== null) {
         logger.error({ problem }, 'journal writes fail: orders are held');
         notify(`orders held: ${problem}`, 'error');
@@ -189,6 +183,11 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
   /** Cross-checks positions derived from fills with the exchange's; returns the symbols that disagreed. */
   checkPositions(signal?: AbortSignal): Promise<string[]> {
     return this.#fills.checkPositions(signal);
+  }
+
+  /** Calls each listener on its own (see {@link emitEach}): a throw is logged, and the change stands. */
+  override emit<K>(event: K | keyof OrderManagerEvents, ...args: K extends keyof OrderManagerEvents ? OrderManagerEvents[K] : never): boolean {
+    return emitEach(this, event as keyof OrderManagerEvents, args, this.#listenerFailed);
   }
 
   /** The seed's `closed_trades`: finished orders with fills (same array for the manager's life). */

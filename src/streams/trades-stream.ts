@@ -1,4 +1,5 @@
 import type { Exchange, Trade } from 'ccxt';
+import { coerceError } from '../core/errors.js';
 import type { CcxtTradeLike } from '../orders/fills.js';
 import { forgetListenKey, isPrivateClient } from './account-streams.js';
 import type { StreamSpec } from './stream-loop.js';
@@ -44,7 +45,16 @@ export function tradesStream(ctx: StreamContext, closedTradesAttr: string | unde
     if (!entry) return;
     pending.delete(order.id);
     held -= entry.trades.length;
-    ctx.orders.applyFills(entry.trades, 'relaxed');
+    try {
+      ctx.orders.applyFills(entry.trades, 'relaxed');
+    } catch (error: unknown) {
+      // Not stored (a full disk; the journal reports it): held again, and the fills sync takes
+      // them too, since the order's filled is ahead of its stored fills.
+      pending.set(order.id, entry);
+      held += entry.trades.length;
+      ctx.logger.warn({ order: order.id, trades: entry.trades.length, err: coerceError(error).message }, 'held trades of an order could not be stored; held again');
+      return;
+    }
     touch();
   });
   return {

@@ -34,10 +34,15 @@ describe('one stored delivery of order updates, one announcement each', () => {
       if (o === buys[0]) throw failure;
     });
 
-    expect(() => r.manager.applyStreamOrders(raws)).toThrow(failure);
+    // The strategy's error stays its own: the delivery is applied, not failed (the stream goes on).
+    expect(r.manager.applyStreamOrders(raws)).toEqual([true, true]);
     // Stored as one transaction, so announced and placed as one too.
     for (const o of buys) expect(r.journal.get(o.clientOrderId)?.status).toBe('canceled');
     expect(heard).toEqual(buys.map((o) => o.clientOrderId));
+    // The operator hears of it once; every time is logged.
+    expect(r.notes.filter((n) => n.text.includes(failure.message))).toEqual([
+      { text: `a 'order' listener of the order manager threw: ${failure.message} (logged each time)`, level: 'error' },
+    ]);
   });
 });
 

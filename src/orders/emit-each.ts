@@ -1,0 +1,41 @@
+import type { EventEmitter } from 'node:events';
+import { coerceError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { NotifyFn } from './order-book.js';
+
+/**
+ * Emits `event` calling every listener on its own: one that throws does not keep the listeners
+ * after it from hearing the event, and its error goes to `failed` instead of the code that
+ * emitted. `once` listeners and removal during the call behave as with `emit` (the listeners are
+ * taken before the first call; a `once` wrapper removes itself). Returns whether any listened.
+ *
+ * The order manager's events announce changes that are already stored, and misso's own
+ * bookkeeping (summaries, streams, the status server) listens beside the strategy: a strategy's
+ * bug must neither skip that bookkeeping nor fail the write or stream delivery that made the change.
+ */
+export function emitEach<E extends string>(emitter: EventEmitter, event: E, args: readonly unknown[], failed: (event: E, error: unknown) => void): boolean {
+  const listeners = emitter.rawListeners(event) as ((...a: unknown[]) => unknown)[];
+  for (const listener of listeners) {
+    try {
+      listener.apply(emitter, args as unknown[]);
+    } catch (error: unknown) {
+      failed(event, error);
+    }
+  }
+  return listeners.length > 0;
+}
+
+/**
+ * What {@link emitEach} does with a listener's error, for `owner`'s events: logged each time,
+ * notified once per event (a strategy's listener that throws, throws at every change).
+ */
+export function reportListenerFailures(owner: string, logger: Logger, notify: NotifyFn): (event: string, error: unknown) => void {
+  const notified = new Set<string>();
+  return (event, error) => {
+    const err = coerceError(error);
+    logger.error({ err, event }, `a '${event}' listener of ${owner} threw; the change stands and the other listeners heard it`);
+    if (notified.has(event)) return;
+    notified.add(event);
+    notify(`a '${event}' listener of ${owner} threw: ${err.message} (logged each time)`, 'error');
+  };
+}
