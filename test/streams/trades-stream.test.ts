@@ -103,4 +103,30 @@ describe('fills by watchMyTrades', () => {
     expect(fillSum(u, order)).toBeCloseTo(0.2, 9);
     expect(restCalls(u, 'fetchMyTrades')).toBe(myTradesBefore);
   });
+
+  it('held trades that cannot be stored when their order becomes known (writes refused) are held again, not dropped', async () => {
+    const { u, clock } = await start();
+    sim(u).setKnobs({ silent_streams: ['orders'], faults: [{ kind: 'timeout_after', methods: ['createOrder'], calls: [1, 1] }] });
+    const myTradesBefore = restCalls(u, 'fetchMyTrades');
+    // The journal stops taking writes (as on a read-only volume) as the order becomes known:
+    // after its own write, before its held trades'.
+    const writes = (on: boolean): void => void u.journal.db.pragma(`query_only = ${on ? 0 : 1}`);
+    let refused = false;
+    u.orders.prependListener('order', (o) => {
+      if (o.symbol !== ETH || o.id === null || refused) return;
+      refused = true;
+      writes(false);
+    });
+    const order = u.pendingOrders.push({ symbol: ETH, side: 'buy', amount: 0.2, tag: 'lost-answer' });
+    await clock.advanceUntil(() => order.status === 'closed', 120_000, 50);
+    await clock.advance(1_000);
+    expect(order.filled).toBe(0.2);
+    expect(fillSum(u, order)).toBe(0);
+    writes(true);
+    // The next change of the order applies what was held again, with no REST read.
+    u.orders.markProcessed(order);
+    await clock.advanceUntil(() => fillSum(u, order) > 0, 10_000, 50);
+    expect(fillSum(u, order)).toBeCloseTo(0.2, 9);
+    expect(restCalls(u, 'fetchMyTrades')).toBe(myTradesBefore);
+  });
 });
