@@ -9,7 +9,7 @@ import type { ClosedTrade } from '../../src/orders/fills.js';
 import type { Order } from '../../src/orders/order.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import { SimVenue } from '../../src/sim/venue.js';
-import { startMovingBy } from '../support/venue-start.js';
+import { playDay, startWhere, type VenueTrial } from '../support/venue-start.js';
 
 /**
  * Issue 11's fills proof over the wire: the Updater with `t_update_fills` against `misso
@@ -25,11 +25,25 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * The test's orders on a twin venue: within a day both resting orders fill completely (over
+ * several steps: 4000 and 2500 USD at 400 USD a step), whatever day the test runs.
+ */
+async function ordersFillWithinADay({ venue, clock, px, qty }: VenueTrial): Promise<boolean> {
+  const placed = [
+    venue.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'limit', amount: qty(4000), price: px(0.9995) }),
+    venue.placeOrder({ symbol: SYMBOL, side: 'sell', type: 'limit', amount: qty(2500), price: px(1.0005) }),
+    venue.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amount: qty(600) }),
+  ];
+  const now = (): ReturnType<SimVenue['getOrder']>[] => placed.map((o) => venue.getOrder({ clientOrderId: o.clientOrderId }));
+  return (await playDay(clock, () => now().every((o) => o.status === 'closed'))) && now().some((o) => o.fills.length > 1);
+}
+
 describe('fills and positions over ccxt.binanceusdm → misso sim-server', () => {
   it('each order\'s fills sum to its filled, and the positions from fills equal the exchange\'s', async () => {
-    // The resting orders 0.05 % either side of the start are reached within the day (with margin).
-    const venueClock = new VirtualClock(startMovingBy(41, SYMBOL, { down: 0.001, up: 0.001 }));
-    const venue = new SimVenue({ seed: 41, clock: venueClock, liquidityPerStepUsd: 400 });
+    const options = { seed: 41, liquidityPerStepUsd: 400 };
+    const venueClock = new VirtualClock(await startWhere(options, SYMBOL, ordersFillWithinADay));
+    const venue = new SimVenue({ ...options, clock: venueClock });
     const server = await startSimServer({ port: 0, venue, clock: new SystemClock() });
     servers.push(server);
     const updater = await Updater.fromConfig(

@@ -8,7 +8,7 @@ import { Updater } from '../../src/engine/updater.js';
 import type { Order } from '../../src/orders/order.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import { SimVenue } from '../../src/sim/venue.js';
-import { startMovingBy } from '../support/venue-start.js';
+import { playDay, startWhere, type VenueTrial } from '../support/venue-start.js';
 
 /**
  * Trigger orders end to end over `ccxt.binanceusdm` → misso sim-server, where ccxt places them
@@ -24,9 +24,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function startServer(faults?: string): Promise<{ server: SimServer; venue: SimVenue; venueClock: VirtualClock }> {
-  // Triggers 0.4 % below and 0.4–0.5 % above the start are reached within the day (with margin).
-  const venueClock = new VirtualClock(startMovingBy(43, SYMBOL, { down: 0.005, up: 0.006 }));
+/**
+ * A server whose venue starts now, or, for a test that moves the market, at the first hour whose
+ * day does on a twin venue what the test waits for (see `startWhere`).
+ */
+async function startServer(
+  faults?: string,
+  trial?: (t: VenueTrial) => Promise<boolean>,
+): Promise<{ server: SimServer; venue: SimVenue; venueClock: VirtualClock }> {
+  const venueClock = new VirtualClock(trial ? await startWhere({ seed: 43 }, SYMBOL, trial) : Date.now());
   const venue = new SimVenue({ seed: 43, clock: venueClock });
   const server = await startSimServer({ port: 0, venue, clock: new SystemClock(), ...(faults ? { faults } : {}) });
   servers.push(server);
@@ -66,9 +72,34 @@ async function waitFor(done: () => boolean, ms: number): Promise<void> {
 
 const filledByFills = (u: Updater, o: Order): number => u.orders.fillsOf(o).reduce((s, f) => s + f.amount, 0);
 
+const onTwin = (t: VenueTrial, o: { clientOrderId: string }): ReturnType<SimVenue['getOrder']> => t.venue.getOrder(o);
+
+/** The first test's three trigger orders on a twin venue: each triggers and fills within a day. */
+async function triggersFillWithinADay(t: VenueTrial): Promise<boolean> {
+  const qty = t.qty(300);
+  const placed = [
+    t.venue.placeOrder({ symbol: SYMBOL, side: 'sell', type: 'market', amount: qty, triggerPrice: t.px(0.996), triggerKind: 'stop' }),
+    t.venue.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'limit', amount: qty, price: t.px(1.006), triggerPrice: t.px(1.004), triggerKind: 'stop' }),
+    t.venue.placeOrder({ symbol: SYMBOL, side: 'sell', type: 'market', amount: qty, triggerPrice: t.px(1.005), triggerKind: 'take_profit' }),
+  ];
+  return playDay(t.clock, () => placed.every((o) => onTwin(t, o).status === 'closed'));
+}
+
+/**
+ * The last test's stop-limit on a twin venue: it triggers within a day and then rests unfilled.
+ * A single 10 s step can reach the trigger and the limit 1.3 % below it at once (a step stretched
+ * to the day's high): on such a day the order fills as it triggers.
+ */
+async function stopLimitRestsAfterTrigger(t: VenueTrial): Promise<boolean> {
+  const placed = t.venue.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'limit', amount: t.qty(300), price: t.px(0.99), triggerPrice: t.px(1.003), triggerKind: 'stop' });
+  if (!(await playDay(t.clock, () => onTwin(t, placed).triggered))) return false;
+  const o = onTwin(t, placed);
+  return o.status === 'open' && o.filled === 0;
+}
+
 describe('order kinds on binanceusdm through the Updater', () => {
   it('stop-market, stop-limit and take-profit orders wait, trigger, become regular orders and fill, each exactly once', async () => {
-    const { server, venue, venueClock } = await startServer();
+    const { server, venue, venueClock } = await startServer(undefined, triggersFillWithinADay);
     const updater = await makeUpdater(server, 'triggers');
     try {
       await updater.start();
@@ -192,7 +223,7 @@ describe('order kinds on binanceusdm through the Updater', () => {
   }, 30_000);
 
   it('a triggered stop-limit order that rests is cancelled as the regular order it became', async () => {
-    const { server, venue, venueClock } = await startServer();
+    const { server, venue, venueClock } = await startServer(undefined, stopLimitRestsAfterTrigger);
     const updater = await makeUpdater(server, 'cancel-triggered');
     try {
       await updater.start();
