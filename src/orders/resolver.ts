@@ -91,7 +91,6 @@ export class Resolver {
         if (!(await refused(error))) return 'aborted';
         continue;
       }
-      journalRefused = false;
       if (!stillPending(order) || found === 'found') return settledAs(order);
       if (signal.aborted) return 'aborted';
       const windowEnd = Math.max(order.submittedAt ?? 0, takenAt ?? 0) + timing.visibilityWindowMs;
@@ -111,7 +110,9 @@ export class Resolver {
         if (resends >= timing.maxResends) {
           return this.#giveUp(order, `sent ${order.attempts} times and never found on the exchange; not sent again`);
         }
-        logger.info({ clientOrderId: order.clientOrderId, attempts: order.attempts }, 'order proven absent; sending it again');
+        // While the journal refuses (a sync that failed for good refuses until a restart) every
+        // round ends here: said once, by the warning, not at every round.
+        if (!journalRefused) logger.info({ clientOrderId: order.clientOrderId, attempts: order.attempts }, 'order proven absent; sending it again');
         let outcome: SubmitOutcome;
         try {
           outcome = await submitUntilSent(this.#ctx, order, signal);
@@ -121,6 +122,7 @@ export class Resolver {
           continue;
         }
         resends += 1;
+        journalRefused = false;
         if (!stillPending(order)) return settledAs(order);
         if (outcome === 'exists') takenAt = clock.now();
         backoff.reset();

@@ -4,6 +4,7 @@
  * the disk, and WAL recovery after a power cut stops at the first missing frame, dropping every
  * commit after it. So one failed sync must stop every later send until the journal is reopened.
  */
+import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { OrderJournal } from '../../src/orders/journal.js';
@@ -71,6 +72,24 @@ describe('a failed write-ahead log sync', () => {
     // `b` was never journaled as attempted: it waits first in line for the restart.
     expect(b.attempts).toBe(0);
     expect(r.manager.queue.size).toBe(1);
+    r.journal.close();
+  });
+  it('a resolution that can never resend until a restart says so once, not at every round of lookups', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const r = await rig({ journalPath: journalPath(), logger });
+    const { symbol, amount, restingBuy } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    fault.fsyncs = 1;
+    const pass = r.manager.runExecutor(new AbortController().signal).then(() => null, (error: unknown) => error);
+    const a = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    expect(await drive(r.clock, pass)).toBeInstanceOf(StorageWriteError);
+    // Ten minutes of proving `a` absent and finding its resend refused, round after round.
+    await r.clock.advance(600_000);
+    expect(r.sim.getVenue().listOrders()).toHaveLength(0);
+    expect(a).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(lines.filter((l) => l.includes('the journal refused a write')).length).toBe(1);
+    expect(lines.filter((l) => l.includes('sending it again')).length).toBe(1);
     r.journal.close();
   });
 });

@@ -1,6 +1,6 @@
 import type { Exchange, Trade } from 'ccxt';
 import { VirtualClock } from '../../src/core/clock.js';
-import { silentLogger } from '../../src/core/logger.js';
+import { silentLogger, type Logger } from '../../src/core/logger.js';
 import { exchangeConfig } from '../../src/config/defaults.js';
 import type { ExchangeConfig, OrdersConfig } from '../../src/config/types.js';
 import { createExchangeSession, type ManagedExchangeSession } from '../../src/exchange/session.js';
@@ -55,6 +55,8 @@ export async function rig(options: {
   clock?: VirtualClock;
   sim?: SimExchange;
   isPriceFresh?: (symbol: string) => boolean;
+  /** The manager's logger. @defaultValue a silent logger */
+  logger?: Logger;
 } = {}): Promise<Rig> {
   const clock = options.clock ?? new VirtualClock();
   const sim = options.sim ?? createSimExchange({ seed: 7 }, { clock });
@@ -75,6 +77,7 @@ export async function rig(options: {
     config: { ...ORDERS_DEFAULTS, ...(options.config ?? {}) },
     timing: { ...FAST_TIMING, ...(options.timing ?? {}) },
     notify: (text, level) => notes.push({ text, level }),
+    ...(options.logger ? { logger: options.logger } : {}),
     ...(options.isPriceFresh ? { isPriceFresh: options.isPriceFresh } : {}),
   });
   const events: Rig['events'] = [];
