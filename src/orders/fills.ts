@@ -253,7 +253,10 @@ export class FillTracker {
 
   #indexClosed(): void {
     this.#closedAt.clear();
-    this.closedTrades.forEach((t, i) => this.#closedAt.set(t.clientOrderId, i));
+    // The first entry of an order listed twice, the one the scan in `summarise` finds.
+    this.closedTrades.forEach((t, i) => {
+      if (!this.#closedAt.has(t.clientOrderId)) this.#closedAt.set(t.clientOrderId, i);
+    });
   }
 
   /** The order's stored fills, oldest first: from {@link #recentFills}, else from the journal. */

@@ -361,6 +361,30 @@ describe('fills, closed_trades and positions', () => {
     expect(summary()).toEqual(before);
   });
 
+  it('an entry the strategy copied into closed_trades: the first one is refreshed, before and after the index is rebuilt', async () => {
+    const { r, order, summary } = await finishedWithoutFills();
+    const before = summary();
+    const list = r.manager.closedTrades;
+    list.length = 0;
+    r.manager.emit('order', order, { kind: 'processed', from: 'closed' });
+    // The strategy keeps a marked copy of the entry after it (the same order twice in its list).
+    list.push({ ...before, filled: -1 });
+    const others = Array.from({ length: 3000 }, (_, i) => new Order({ ...order.toJSON(), clientOrderId: `handled-${i}` }));
+    const refreshed = (): number[] => {
+      r.manager.emit('order', order, { kind: 'processed', from: 'closed' });
+      return list.map((t) => t.filled);
+    };
+    expect(refreshed()).toEqual([before.filled, -1]);
+    // Others handled and taken out meanwhile: the index is rebuilt from the list on the way.
+    for (const o of others) {
+      r.manager.emit('order', o, { kind: 'poll:closed', from: 'open' });
+      list.length = 2;
+    }
+    expect(r.manager.closedTradesIndexSize).toBeLessThan(3000);
+    expect(refreshed()).toEqual([before.filled, -1]);
+    expect(summary()).toEqual(before);
+  });
+
   it('a delivery rolled back by a full disk leaves nothing in the summary of a finished order, then counts once stored', async () => {
     const { r, order, summary } = await finishedWithoutFills();
     const before = summary();
