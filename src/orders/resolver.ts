@@ -122,6 +122,7 @@ export class Resolver {
           continue;
         }
         resends += 1;
+        if (journalRefused) logger.info({ clientOrderId: order.clientOrderId, attempts: order.attempts }, 'the journal takes writes again; order sent again');
         journalRefused = false;
         if (!stillPending(order)) return settledAs(order);
         if (outcome === 'exists') takenAt = clock.now();

@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLIENT_ID_PATTERN } from '../../src/orders/intent.js';
 import { fillDisk } from '../support/full-disk.js';
@@ -143,8 +144,10 @@ describe('order executor', () => {
   });
 
   it('a resend the journal cannot take (a full disk) waits for space and then goes out once, without a restart', async () => {
+    const lines: string[] = [];
     const { r, order, ac, run } = await oneRestingBuy({
       knobs: { visibility_delay_ms: 2_000, faults: [{ kind: 'timeout_before', methods: ['createOrder'], calls: [1, 1] }] },
+      logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }),
     });
     await r.clock.advanceUntil(() => order.attempts === 1, 10_000, 50);
     // The first attempt timed out before reaching the exchange; the disk fills before the resend.
@@ -159,6 +162,9 @@ describe('order executor', () => {
     await r.clock.advance(2_500);
     expect(r.sim.getVenue().listOrders().map((o) => o.clientOrderId)).toEqual([order.clientOrderId]);
     expect(r.journal.events(order.clientOrderId).filter((e) => e.kind === 'resending')).toHaveLength(1);
+    // Said once each: the refusal, and the resend once the journal takes writes again.
+    expect(lines.filter((l) => l.includes('the journal refused a write')).length).toBe(1);
+    expect(lines.filter((l) => l.includes('the journal takes writes again')).length).toBe(1);
     ac.abort();
     await run;
   });
