@@ -95,21 +95,15 @@ export class Resolver {
       if (signal.aborted) return 'aborted';
       const windowEnd = Math.max(order.submittedAt ?? 0, takenAt ?? 0) + timing.visibilityWindowMs;
       if (found === 'absent' && clock.now() >= windowEnd) {
-        if (takenAt !== null) {
-          return this.#giveUp(
-            order,
-            `client order id ${order.clientOrderId} is taken on the exchange, but no order with it can be found on ${order.symbol}; not sent again`,
-          );
+        let ended: Resolution | null;
+        try {
+          ended = this.#provenAbsent(order, takenAt !== null, resend, resends);
+        } catch (error: unknown) {
+          // Dropping or failing it is a write too: the order stays pending until it is stored.
+          if (!(await refused(error))) return 'aborted';
+          continue;
         }
-        if (this.#ctx.wantsCancel(order)) {
-          // Proven never to have reached the exchange, and the strategy cancelled it: drop it.
-          this.#ctx.book.finish(order, 'canceled', 'canceled: it never reached the exchange', 'canceled:absent');
-          return 'absent';
-        }
-        if (!resend) return 'absent';
-        if (resends >= timing.maxResends) {
-          return this.#giveUp(order, `sent ${order.attempts} times and never found on the exchange; not sent again`);
-        }
+        if (ended) return ended;
         // While the journal refuses (a sync that failed for good refuses until a restart) every
         // round ends here: said once, by the warning, not at every round.
         if (!journalRefused) logger.info({ clientOrderId: order.clientOrderId, attempts: order.attempts }, 'order proven absent; sending it again');
@@ -137,9 +131,33 @@ export class Resolver {
     }
   }
 
+  /**
+   * What an order proven absent (past its visibility window) comes to, or null when it is to be
+   * sent again. Throws `StorageWriteError` when the journal refuses to store the outcome.
+   */
+  #provenAbsent(order: Order, taken: boolean, resend: boolean, resends: number): Resolution | null {
+    if (taken) {
+      return this.#giveUp(
+        order,
+        `client order id ${order.clientOrderId} is taken on the exchange, but no order with it can be found on ${order.symbol}; not sent again`,
+      );
+    }
+    if (this.#ctx.wantsCancel(order)) {
+      // Proven never to have reached the exchange, and the strategy cancelled it: drop it.
+      this.#ctx.book.finish(order, 'canceled', 'canceled: it never reached the exchange', 'canceled:absent');
+      return 'absent';
+    }
+    if (!resend) return 'absent';
+    if (resends >= this.#ctx.timing.maxResends) {
+      return this.#giveUp(order, `sent ${order.attempts} times and never found on the exchange; not sent again`);
+    }
+    return null;
+  }
+
   #giveUp(order: Order, reason: string): Resolution {
-    this.#ctx.logger.error({ clientOrderId: order.clientOrderId, symbol: order.symbol, attempts: order.attempts }, reason);
+    // Stored first: a refused write says nothing yet, the next round tries again.
     this.#ctx.book.finish(order, 'failed', reason, 'failed:unresolved');
+    this.#ctx.logger.error({ clientOrderId: order.clientOrderId, symbol: order.symbol, attempts: order.attempts }, reason);
     this.#ctx.notify(`order ${order.clientOrderId} ${order.side} ${order.amount} ${order.symbol} failed: ${reason}; check the exchange by hand`, 'error');
     return 'failed';
   }

@@ -169,6 +169,25 @@ describe('order executor', () => {
     await run;
   });
 
+  it('an order cancelled while its placement is unknown, proven absent while the journal is full, is dropped once space returns', async () => {
+    const { r, order, ac, run } = await oneRestingBuy({
+      knobs: { visibility_delay_ms: 2_000, faults: [{ kind: 'timeout_before', methods: ['createOrder'], calls: [1, 1] }] },
+    });
+    await r.clock.advanceUntil(() => order.attempts === 1, 10_000, 50);
+    // The strategy cancels it while it is being resolved; then the disk fills.
+    const cancelled = r.manager.cancel(order);
+    const disk = fillDisk(r.journal.db);
+    await r.clock.advance(20_000);
+    expect(order).toMatchObject({ status: 'pending', attempts: 1 });
+    disk.release();
+    await r.clock.advanceUntil(() => order.status !== 'pending', 30_000, 100);
+    expect(order.status).toBe('canceled');
+    expect(await drive(r.clock, cancelled)).toMatchObject({ status: 'canceled' });
+    expect(r.sim.getVenue().listOrders()).toEqual([]);
+    ac.abort();
+    await run;
+  });
+
   it('an order found by its lookup while the journal is full is recorded once space returns, never sent again', async () => {
     const { r, order, ac, run } = await oneRestingBuy({ knobs: { latency_ms: 500, faults: [{ kind: 'timeout_after', methods: ['createOrder'], calls: [1, 1] }] } });
     await r.clock.advanceUntil(() => order.attempts === 1, 10_000, 50);
