@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { emitEach } from '../orders/emit-each.js';
 import type { OrderManager } from '../orders/manager.js';
 import type { OrderManagerEvents } from '../orders/order-book.js';
 
@@ -49,7 +50,12 @@ export class LateOrderManager {
     this.#manager = manager;
     for (const name of ORDER_EVENTS) {
       manager.on(name, (...args: unknown[]) => {
-        (this.#events.emit as (event: string, ...a: unknown[]) => boolean)(name, ...args);
+        // Every listener hears it, as on the manager; what threw goes back to the manager, which
+        // reports it (see emitEach) without failing the change.
+        const errors: unknown[] = [];
+        emitEach(this.#events, name, args, (_event, error) => void errors.push(error));
+        if (errors.length === 1) throw errors[0];
+        if (errors.length > 1) throw new AggregateError(errors, `${errors.length} listeners threw`);
       });
     }
   }

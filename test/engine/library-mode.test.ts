@@ -111,4 +111,22 @@ describe('library mode behaves like the CLI', () => {
     expect(changes.slice(before)).toContain(`${mine.clientOrderId}:sending`);
     await updater.stop();
   });
+
+  it('a listener on updater.orders that throws keeps neither the strategy\'s other listeners nor misso from the change', async () => {
+    const withExecutor = { ...CONFIG, orders: { require_fresh_price: false }, tasks: { ...CONFIG.tasks, t_execute_orders: {}, t_update_open_orders: { freq: 5 } } };
+    const { updater, clock } = await virtualUpdater(withExecutor);
+    const heard: string[] = [];
+    // Subscribed before start(), on the view that forwards the manager's events.
+    updater.orders.on('order', () => {
+      throw new Error('the first listener tripped');
+    });
+    updater.orders.on('order', (order, change) => heard.push(`${order.clientOrderId}:${change.kind}`));
+    await startVirtual(updater, clock);
+    const order = updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01 });
+    await clock.advanceUntil(() => order.status === 'closed', 30_000, 50);
+    expect(heard).toContain(`${order.clientOrderId}:sending`);
+    expect(heard.filter((h) => h.startsWith(`${order.clientOrderId}:`)).length).toBeGreaterThanOrEqual(2);
+    expect(updater.state.get<{ clientOrderId: string }[]>('closed_trades').map((t) => t.clientOrderId)).toContain(order.clientOrderId);
+    await updater.stop();
+  });
 });
