@@ -8,6 +8,8 @@ import type { NotifyFn } from './order-book.js';
  * after it from hearing the event, and its error goes to `failed` instead of the code that
  * emitted. `once` listeners and removal during the call behave as with `emit` (the listeners are
  * taken before the first call; a `once` wrapper removes itself). Returns whether any listened.
+ * An async listener's rejection goes to `failed` too, later: left alone it would be an unhandled
+ * rejection, which ends a Node process.
  *
  * The order manager's events announce changes that are already stored, and misso's own
  * bookkeeping (summaries, streams, the status server) listens beside the strategy: a strategy's
@@ -17,12 +19,17 @@ export function emitEach<E extends string>(emitter: EventEmitter, event: E, args
   const listeners = emitter.rawListeners(event) as ((...a: unknown[]) => unknown)[];
   for (const listener of listeners) {
     try {
-      listener.apply(emitter, args as unknown[]);
+      const result: unknown = listener.apply(emitter, args as unknown[]);
+      if (isThenable(result)) result.then(undefined, (error: unknown) => failed(event, error));
     } catch (error: unknown) {
       failed(event, error);
     }
   }
   return listeners.length > 0;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /**

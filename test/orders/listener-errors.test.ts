@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Order } from '../../src/orders/order.js';
 import { drive, trackedRigs, unseenFills } from '../support/order-rig.js';
+import { collectUnhandledRejections } from '../support/unhandled.js';
 
 const { make, cleanup } = trackedRigs();
 afterEach(cleanup);
@@ -53,5 +54,28 @@ describe('listeners of the order manager that throw', () => {
     expect(r.manager.emit('journal', null)).toBe(false);
     expect(calls).toEqual(['once', 'always']);
     expect(r.manager.listenerCount('journal')).toBe(0);
+  });
+});
+
+describe('async listeners of the order manager that reject', () => {
+  it('are reported as a throw is, not left to end the process as an unhandled rejection', async () => {
+    const unhandled = collectUnhandledRejections();
+    const r = await make();
+    const failure = new Error('the async strategy tripped');
+    const heard: string[] = [];
+    r.manager.on('fill', async () => {
+      await Promise.resolve();
+      throw failure;
+    });
+    r.manager.on('fill', (_o, fill) => heard.push(fill.tradeId));
+    const { trades } = await unseenFills(r);
+    await drive(r.clock, r.manager.updateOpenOrders());
+    for (const t of trades) expect(r.manager.applyFill(t)).toBe('new');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(heard).toEqual(trades.map((t) => t.id));
+    expect(unhandled).toEqual([]);
+    expect(r.notes.filter((n) => n.text.includes(failure.message)).map((n) => n.text)).toEqual([
+      `a 'fill' listener of the order manager threw: ${failure.message} (logged each time)`,
+    ]);
   });
 });
