@@ -52,8 +52,11 @@ export class LateOrderManager {
       manager.on(name, (...args: unknown[]) => {
         // Every listener hears it, as on the manager; what threw goes back to the manager, which
         // reports it (see emitEach) without failing the change.
+        // An async listener's rejection comes after the forwarding returned: reported directly.
         const errors: unknown[] = [];
-        emitEach(this.#events, name, args, (_event, error) => void errors.push(error));
+        let returned = false;
+        emitEach(this.#events, name, args, (_event, error) => (returned ? manager.reportListenerFailure(name, error) : void errors.push(error)));
+        returned = true;
         if (errors.length === 1) throw errors[0];
         if (errors.length > 1) throw new AggregateError(errors, `${errors.length} listeners threw`);
       });

@@ -190,6 +190,11 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     return emitEach(this, event as keyof OrderManagerEvents, args, this.#listenerFailed);
   }
 
+  /** @internal reports as {@link emit} does: `updater.orders`' async listeners reject later */
+  reportListenerFailure(event: keyof OrderManagerEvents, error: unknown): void {
+    this.#listenerFailed(event, error);
+  }
+
   /** The seed's `closed_trades`: finished orders with fills (same array for the manager's life). */
   get closedTrades(): ClosedTrade[] {
     return this.#fills.closedTrades;

@@ -6,6 +6,7 @@ import type { Order } from '../../src/orders/order.js';
 import { market } from '../support/order-rig.js';
 import type { VirtualClock } from '../../src/core/clock.js';
 import type { Updater } from '../../src/engine/updater.js';
+import { collectUnhandledRejections } from '../support/unhandled.js';
 import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 /** Starts the updater on virtual time while letting real I/O (the HTTP server binding) run. */
@@ -127,6 +128,25 @@ describe('library mode behaves like the CLI', () => {
     expect(heard).toContain(`${order.clientOrderId}:sending`);
     expect(heard.filter((h) => h.startsWith(`${order.clientOrderId}:`)).length).toBeGreaterThanOrEqual(2);
     expect(updater.state.get<{ clientOrderId: string }[]>('closed_trades').map((t) => t.clientOrderId)).toContain(order.clientOrderId);
+    await updater.stop();
+  });
+
+  it('an async listener on updater.orders that rejects is reported as a throw is, and ends nothing', async () => {
+    const unhandled = collectUnhandledRejections();
+    const withExecutor = { ...CONFIG, orders: { require_fresh_price: false }, tasks: { ...CONFIG.tasks, t_execute_orders: {}, t_update_open_orders: { freq: 5 } } };
+    const { updater, clock, notifier } = await virtualUpdater(withExecutor);
+    updater.orders.on('order', async () => {
+      await Promise.resolve();
+      throw new Error('the async listener tripped');
+    });
+    await startVirtual(updater, clock);
+    const order = updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01 });
+    await clock.advanceUntil(() => order.status === 'closed', 30_000, 50);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(unhandled).toEqual([]);
+    expect(notifier.texts().filter((t) => t.includes('the async listener tripped'))).toEqual([
+      "a 'order' listener of the order manager threw: the async listener tripped (logged each time)",
+    ]);
     await updater.stop();
   });
 });
