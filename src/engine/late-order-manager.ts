@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { coerceError } from '../core/errors.js';
 import { emitEach } from '../orders/emit-each.js';
 import type { OrderManager } from '../orders/manager.js';
 import type { OrderManagerEvents } from '../orders/order-book.js';
@@ -58,7 +59,8 @@ export class LateOrderManager {
         emitEach(this.#events, name, args, (_event, error) => (returned ? manager.reportListenerFailure(name, error) : void errors.push(error)));
         returned = true;
         if (errors.length === 1) throw errors[0];
-        if (errors.length > 1) throw new AggregateError(errors, `${errors.length} listeners threw`);
+        // Named in the message too: the operator's notification carries only the message.
+        if (errors.length > 1) throw new AggregateError(errors, `${errors.length} listeners threw: ${errors.map((e) => coerceError(e).message).join('; ')}`);
       });
     }
   }

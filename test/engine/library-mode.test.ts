@@ -149,4 +149,22 @@ describe('library mode behaves like the CLI', () => {
     ]);
     await updater.stop();
   });
+
+  it('several listeners on updater.orders that throw at one event are all named, notified once', async () => {
+    const withExecutor = { ...CONFIG, orders: { require_fresh_price: false }, tasks: { ...CONFIG.tasks, t_execute_orders: {}, t_update_open_orders: { freq: 5 } } };
+    const { updater, clock, notifier } = await virtualUpdater(withExecutor);
+    updater.orders.on('order', () => {
+      throw new Error('first tripped');
+    });
+    updater.orders.on('order', () => {
+      throw new Error('second tripped');
+    });
+    await startVirtual(updater, clock);
+    const order = updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01 });
+    await clock.advanceUntil(() => order.status === 'closed', 30_000, 50);
+    expect(notifier.texts().filter((t) => t.includes("a 'order' listener"))).toEqual([
+      "a 'order' listener of the order manager threw: 2 listeners threw: first tripped; second tripped (logged each time)",
+    ]);
+    await updater.stop();
+  });
 });
