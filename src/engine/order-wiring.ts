@@ -50,8 +50,12 @@ export function wireOrderManager(
   state.define('is_open_orders', orders.isOpenOrders);
   state.define('closed_trades', orders.closedTrades);
   orders.on('order', (order) => {
-    state.touch('open_orders', 'orders');
-    reporter.orderChanged(order);
+    // A strategy's 'change' listener that throws (heard inside touch) must not cost the status events.
+    try {
+      state.touch('open_orders', 'orders');
+    } finally {
+      reporter.orderChanged(order);
+    }
   });
   return orders;
 }

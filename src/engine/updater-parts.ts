@@ -102,8 +102,12 @@ export function buildUpdaterParts(
     skipRest: (config, feeds) => p.streams?.skipRest(config, feeds) ?? false,
   });
   base.state.on('change', (change) => {
-    owner.emit('change', change);
-    reporter.attributeChanged(change.name);
+    // The strategy's listener that throws must not cost the status events either.
+    try {
+      owner.emit('change', change);
+    } finally {
+      reporter.attributeChanged(change.name);
+    }
   });
   const p: UpdaterParts = { lifecycle, reporter, notifier, orders, session, operator, host, streams: null };
   return p;

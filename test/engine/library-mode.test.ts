@@ -167,4 +167,26 @@ describe('library mode behaves like the CLI', () => {
     ]);
     await updater.stop();
   });
+
+  it("a strategy's 'change' listener that throws does not keep an order's change from the status events", async () => {
+    const withExecutor = { ...CONFIG, orders: { require_fresh_price: false }, tasks: { ...CONFIG.tasks, t_execute_orders: {}, t_update_open_orders: { freq: 5 } } };
+    const { updater, clock } = await virtualUpdater(withExecutor);
+    const statuses: string[] = [];
+    let attributes: string[] = [];
+    updater.on('status', (event) => {
+      if (event.type === 'order') statuses.push(`${event.clientOrderId}:${event.status}`);
+      if (event.type === 'attribute') attributes.push(event.attribute);
+    });
+    await startVirtual(updater, clock);
+    attributes = [];
+    updater.on('change', (change) => {
+      if (change.name === 'open_orders') throw new Error('the change listener tripped');
+    });
+    const order = updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01 });
+    await clock.advanceUntil(() => order.status === 'closed', 30_000, 50);
+    await clock.advance(1_000);
+    expect(statuses).toContain(`${order.clientOrderId}:closed`);
+    expect(attributes).toContain('open_orders');
+    await updater.stop();
+  });
 });
