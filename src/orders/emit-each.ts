@@ -15,7 +15,7 @@ import type { NotifyFn } from './order-book.js';
  * bookkeeping (summaries, streams, the status server) listens beside the strategy: a strategy's
  * bug must neither skip that bookkeeping nor fail the write or stream delivery that made the change.
  */
-export function emitEach<E extends string>(emitter: EventEmitter, event: E, args: readonly unknown[], failed: (event: E, error: unknown) => void): boolean {
+export function emitEach<E extends string>(emitter: Pick<EventEmitter, 'rawListeners'>, event: E, args: readonly unknown[], failed: (event: E, error: unknown) => void): boolean {
   const listeners = emitter.rawListeners(event) as ((...a: unknown[]) => unknown)[];
   for (const listener of listeners) {
     try {

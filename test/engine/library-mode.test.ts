@@ -189,4 +189,24 @@ describe('library mode behaves like the CLI', () => {
     expect(attributes).toContain('open_orders');
     await updater.stop();
   });
+
+  it("a strategy's 'status' listener that throws keeps neither the order manager's listeners nor its tasks from their work", async () => {
+    const withExecutor = { ...CONFIG, orders: { require_fresh_price: false }, tasks: { ...CONFIG.tasks, t_execute_orders: {}, t_update_open_orders: { freq: 5 } } };
+    const { updater, clock } = await virtualUpdater(withExecutor);
+    const heard: string[] = [];
+    updater.orders.on('order', () => {
+      throw new Error('the order listener tripped');
+    });
+    updater.orders.on('order', (order, change) => heard.push(`${order.clientOrderId}:${change.kind}`));
+    updater.on('status', () => {
+      throw new Error('the status listener tripped');
+    });
+    await startVirtual(updater, clock);
+    const order = updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01 });
+    await clock.advanceUntil(() => order.status === 'closed', 30_000, 50);
+    await clock.advance(1_000);
+    expect(heard).toContain(`${order.clientOrderId}:sending`);
+    expect(updater.state.get<{ clientOrderId: string }[]>('closed_trades').map((t) => t.clientOrderId)).toContain(order.clientOrderId);
+    await updater.stop();
+  });
 });
