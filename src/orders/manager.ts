@@ -83,7 +83,8 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
   readonly #runs = new Set<Promise<void>>();
   #started: Promise<ReconcileReport> | null = null;
   #stopping: Promise<StopReport> | null = null;
-  readonly #listenerFailed: (event: string, error: unknown) => void;
+  /** @internal reports a listener's failure as {@link emit} does (`updater.orders`' async listeners reject later) */
+  readonly reportListenerFailure: (event: string, error: unknown) => void;
 
   /** @internal the updater builds it */
   constructor(options: OrderManagerOptions) {
@@ -91,7 +92,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     const logger = options.logger ?? silentLogger();
     const notify: NotifyFn = options.notify ?? (() => undefined);
     const timing: OrderTiming = { ...DEFAULT_ORDER_TIMING, ...options.timing };
-    this.#listenerFailed = reportListenerFailures('the order manager', logger, notify);
+    this.reportListenerFailure = reportListenerFailures('the order manager', logger, notify);
     this.#book = new OrderBook({
       journal: options.journal,
       clock: options.clock,
@@ -187,12 +188,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
 
   /** Calls each listener on its own (see {@link emitEach}): a throw is logged, and the change stands. */
   override emit<K>(event: K | keyof OrderManagerEvents, ...args: K extends keyof OrderManagerEvents ? OrderManagerEvents[K] : never): boolean {
-    return emitEach(this, event as keyof OrderManagerEvents, args, this.#listenerFailed);
-  }
-
-  /** @internal reports as {@link emit} does: `updater.orders`' async listeners reject later */
-  reportListenerFailure(event: keyof OrderManagerEvents, error: unknown): void {
-    this.#listenerFailed(event, error);
+    return emitEach(this, event as keyof OrderManagerEvents, args, this.reportListenerFailure);
   }
 
   /** The seed's `closed_trades`: finished orders with fills (same array for the manager's life). */
