@@ -1,10 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import type { Clock } from '../core/clock.js';
-import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Redactor } from '../core/redact.js';
 import type { MissoConfig } from '../config/types.js';
-import { emitEach } from '../orders/emit-each.js';
 import type { OperatorSource } from '../http/types.js';
 import { HIDDEN_ATTRIBUTES } from '../state/builtin-attributes.js';
 import type { StateStore } from '../state/state-store.js';
@@ -29,7 +27,7 @@ export interface UpdaterBase {
 }
 
 /** The updater itself, as its parts see it: its events, its public views and its stop. */
-export type PartsOwner = HostedEngine & Pick<EventEmitter<UpdaterEvents>, 'emit' | 'listenerCount' | 'rawListeners'>;
+export type PartsOwner = HostedEngine & Pick<EventEmitter<UpdaterEvents>, 'emit' | 'listenerCount'>;
 
 /**
  * The parts an updater is built with, wired to one another and to the updater's events. The
@@ -66,12 +64,8 @@ export function buildUpdaterParts(
       restarts: () => p.session.count,
       streams: () => p.streams?.stats() ?? [],
     },
-    external: {
-      count: () => owner.listenerCount('status'),
-      // Published from inside the engine (a phase change, a task's status, a notification): a
-      // strategy's listener that throws must fail none of them. Logged only: a notification would publish again.
-      emit: (event) => void emitEach(owner, 'status', [event], (_e, error) => base.logger.error({ err: coerceError(error) }, "a 'status' listener of the updater threw")),
-    },
+    // The updater's emit calls each listener on its own: a strategy's that throws fails nothing here.
+    external: { count: () => owner.listenerCount('status'), emit: (event) => owner.emit('status', event) },
   });
   const lifecycle = new Lifecycle((phase) => {
     owner.emit('phase', phase);
@@ -109,12 +103,8 @@ export function buildUpdaterParts(
     skipRest: (config, feeds) => p.streams?.skipRest(config, feeds) ?? false,
   });
   base.state.on('change', (change) => {
-    // The strategy's listener that throws must not cost the status events either.
-    try {
-      owner.emit('change', change);
-    } finally {
-      reporter.attributeChanged(change.name);
-    }
+    owner.emit('change', change);
+    reporter.attributeChanged(change.name);
   });
   const p: UpdaterParts = { lifecycle, reporter, notifier, orders, session, operator, host, streams: null };
   return p;

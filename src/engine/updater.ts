@@ -4,7 +4,7 @@ import type { Exchange } from 'ccxt';
 import { SystemClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { Redactor } from '../core/redact.js';
-import { StoppedError } from '../core/errors.js';
+import { coerceError, StoppedError } from '../core/errors.js';
 import { runSteps } from '../core/run-steps.js';
 import type { TaskHealth } from '../core/task-status.js';
 import { configSecrets } from '../config/secrets.js';
@@ -14,6 +14,7 @@ import { startFailure } from '../exchange/open-session.js';
 import { withReadRetries } from '../exchange/read-retries.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { StatusEvent, StatusSnapshot, StatusSource } from '../http/types.js';
+import { emitEach } from '../orders/emit-each.js';
 import type { OrderJournal } from '../orders/journal.js';
 import type { OrderManager } from '../orders/manager.js';
 import { builtinAttributeDefaults, engineAttributeDefaults } from '../state/builtin-attributes.js';
@@ -51,6 +52,12 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   readonly #tasks: TaskConfig[];
   readonly #p: UpdaterParts;
   #interactor: RunningInteractor | null = null;
+
+  /** Calls each listener on its own (see {@link emitEach}): one that throws is logged, and fails nothing that published. */
+  override emit<K>(event: K | keyof UpdaterEvents, ...args: K extends keyof UpdaterEvents ? UpdaterEvents[K] : never): boolean {
+    // Logged only: a notification would publish a status event again.
+    return emitEach(this, event as keyof UpdaterEvents, args, (name, error) => this.logger.error({ err: coerceError(error), event: name }, `a '${name}' listener of the updater threw`));
+  }
 
   /** Builds an updater from a YAML file (validated; throws `ConfigError` listing every problem). */
   static async fromFile(path: string, options: UpdaterOptions = {}): Promise<Updater> {
