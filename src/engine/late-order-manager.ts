@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { coerceError } from '../core/errors.js';
-import { emitEach } from '../orders/emit-each.js';
+import { emitEach } from '../core/emit-each.js';
 import type { OrderManager } from '../orders/manager.js';
 import type { OrderManagerEvents } from '../orders/order-book.js';
 

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { Clock } from '../core/clock.js';
+import { reportListenerFailures } from '../core/emit-each.js';
 import type { Logger } from '../core/logger.js';
 import type { Redactor } from '../core/redact.js';
 import type { MissoConfig } from '../config/types.js';
@@ -72,6 +73,7 @@ export function buildUpdaterParts(
     reporter.phaseChanged(phase);
   });
   const notifier = new OperatorNotifier(reporter);
+  base.state.listenerFailed = reportListenerFailures('the state', base.logger, (text, level) => notifier.notify(text, level));
   const orders = new UpdaterOrders({ ...parts, reporter });
   const session = new UpdaterSession({ ...parts, signal: lifecycle.signal, onRestart: (on) => reporter.exchangeRestart(on) });
   const operator = redactedOperator(

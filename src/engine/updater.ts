@@ -14,7 +14,7 @@ import { startFailure } from '../exchange/open-session.js';
 import { withReadRetries } from '../exchange/read-retries.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { StatusEvent, StatusSnapshot, StatusSource } from '../http/types.js';
-import { emitEach } from '../orders/emit-each.js';
+import { emitEach } from '../core/emit-each.js';
 import type { OrderJournal } from '../orders/journal.js';
 import type { OrderManager } from '../orders/manager.js';
 import { builtinAttributeDefaults, engineAttributeDefaults } from '../state/builtin-attributes.js';

@@ -7,7 +7,7 @@ import { checkCancelAllFilter, type CancelAllFilter } from './cancel-filter.js';
 import { Amender, type AmendChanges, type AmendResult } from './amend.js';
 import { Canceller, type CancelResult } from './cancel.js';
 import { DEFAULT_ORDER_TIMING, type OrdersContext, type OrderTiming } from './context.js';
-import { emitEach, reportListenerFailures } from './emit-each.js';
+import { emitEach, reportListenerFailures } from '../core/emit-each.js';
 import { OrderExecutor } from './executor.js';
 import { prepareIntent } from './intent-market.js';
 import type { Fill } from './fill-store.js';

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../core/clock.js';
+import { emitEach } from '../core/emit-each.js';
 
 /** When and from where an attribute got its value, and how old it may get. */
 export interface AttributeMeta {
@@ -38,6 +39,20 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
   readonly #meta = new Map<string, AttributeMeta>();
   readonly #keyTimes = new Map<string, Map<string, number>>();
   readonly #watchedSince = new Map<string, number>();
+  /**
+   * What a `change` listener's error becomes (the updater logs it and notifies once). A write is
+   * stored before it is announced, so a listener that throws must neither fail the task or stream
+   * delivery that wrote nor keep the listeners after it (the status server's) from hearing it.
+   * @internal
+   */
+  listenerFailed: (event: 'change', error: unknown) => void = (event, error) => {
+    process.emitWarning(`a '${event}' listener of the state threw: ${String(error)}`);
+  };
+
+  /** Calls each listener on its own (see {@link emitEach}). */
+  override emit<K>(event: K | 'change', ...args: K extends 'change' ? [StateChange] : never): boolean {
+    return emitEach(this, event as 'change', args, this.listenerFailed);
+  }
 
   constructor(initial: Readonly<Record<string, unknown>>, clock: Clock) {
     super();

@@ -252,6 +252,13 @@ export class StreamLoop<T> {
     while (await clock.sleep(tick, signal)) {
       if (!this.#waiting || this.#stallDue) continue;
       if (!this.#silent(clock.now())) continue;
+      // Judged again once the process has read its sockets. After the event loop was held (a
+      // strategy's long computation, a huge parse), this timer runs before the reads of what
+      // arrived meanwhile, so a stream that kept talking would look silent: a false stall, a
+      // teardown, a gap fill and an alarm for nothing.
+      await afterPendingReads();
+      if (signal.aborted) break;
+      if (!this.#waiting || this.#stallDue || !this.#silent(clock.now())) continue;
       this.#stallDue = true;
       pump()?.wake();
     }
@@ -309,3 +316,8 @@ export class StreamLoop<T> {
 }
 
 const STALLED = Symbol('stalled');
+
+/** Resolves after the event loop's next poll phase: the socket reads that were ready have run. */
+function afterPendingReads(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -190,6 +190,32 @@ describe('library mode behaves like the CLI', () => {
     await updater.stop();
   });
 
+  it("a listener on updater.state that throws fails no task and keeps no later listener from the write", async () => {
+    const { updater, clock, notifier } = await virtualUpdater(CONFIG);
+    const heard: string[] = [];
+    let thrown = 0;
+    updater.state.on('change', (change) => {
+      if (change.name !== 'last_price') return;
+      thrown++;
+      throw new Error('the state listener tripped');
+    });
+    updater.state.on('change', (change) => heard.push(change.name));
+    updater.on('change', (change) => heard.push(`updater:${change.name}`));
+    await startVirtual(updater, clock);
+    await clock.advance(20_000);
+    expect(thrown).toBeGreaterThanOrEqual(3);
+    expect(heard.filter((h) => h === 'last_price').length).toBe(thrown);
+    expect(heard.filter((h) => h === 'updater:last_price').length).toBe(thrown);
+    expect(updater.state.get<Record<string, number>>('last_price')['BTC/USD:USD']).toBeGreaterThan(0);
+    const task = updater.taskStatuses().t_update_tickers!;
+    expect([task.ok, task.failures]).toEqual([true, 0]);
+    expect(task.runs).toBeGreaterThanOrEqual(3);
+    expect(notifier.texts().filter((t) => t.includes('the state listener tripped'))).toEqual([
+      "a 'change' listener of the state threw: the state listener tripped (logged each time)",
+    ]);
+    await updater.stop();
+  });
+
   it("a strategy's 'status' listener that throws keeps neither the order manager's listeners nor its tasks from their work", async () => {
     const withExecutor = { ...CONFIG, orders: { require_fresh_price: false }, tasks: { ...CONFIG.tasks, t_execute_orders: {}, t_update_open_orders: { freq: 5 } } };
     const { updater, clock } = await virtualUpdater(withExecutor);

@@ -8,7 +8,9 @@
  */
 import type { Exchange } from 'ccxt';
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/core/clock.js';
+import { once } from 'node:events';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { SystemClock, VirtualClock, type Clock } from '../../src/core/clock.js';
 import { pino } from 'pino';
 import { silentLogger, type Logger } from '../../src/core/logger.js';
 import { StreamLoop, type StreamSpec } from '../../src/streams/stream-loop.js';
@@ -53,7 +55,7 @@ class Feed {
 
 const LIMIT_MS = 4_000;
 
-function watchedLoop(clock: VirtualClock, feeds: { current: Feed }, spec: Partial<StreamSpec<string[]>> = {}, logger: Logger = silentLogger()) {
+function watchedLoop(clock: Clock, feeds: { current: Feed }, spec: Partial<StreamSpec<string[]>> = {}, logger: Logger = silentLogger(), limitMs = LIMIT_MS) {
   const applied: string[] = [];
   const stalledAt: number[] = [];
   const tornDown: Exchange[] = [];
@@ -67,7 +69,7 @@ function watchedLoop(clock: VirtualClock, feeds: { current: Feed }, spec: Partia
       ownsClient: () => true,
       ...spec,
     },
-    LIMIT_MS,
+    limitMs,
     {
       clock,
       logger,
@@ -246,6 +248,51 @@ describe('stream loop watchdog', () => {
     stop.abort();
     fresh.close();
     await running;
+  });
+
+  it('takes no stall from an event loop held past the limit while the stream kept sending (real sockets, real time)', async () => {
+    // A venue that sends every 20 ms over a real socket; the strategy then holds the event loop
+    // for 900 ms, three times the limit. What arrived meanwhile waits in the socket, and the
+    // watchdog's timer runs before it is read: the stream must be judged after the read.
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      const timer = setInterval(() => socket.write('x'), 20);
+      socket.on('close', () => clearInterval(timer));
+      socket.on('error', () => undefined);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    await once(client, 'connect');
+    const feed = new Feed();
+    client.on('data', () => feed.push('x'));
+    const { loop, applied, stalledAt } = watchedLoop(new SystemClock(), { current: feed }, {}, silentLogger(), 300);
+    const stop = new AbortController();
+    const running = loop.run(stop.signal);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    await sleep(400);
+    const before = applied.length;
+    expect(before).toBeGreaterThan(3);
+    await new Promise<void>((resolve) => {
+      setTimeout(() => {
+        const until = Date.now() + 900;
+        while (Date.now() < until) {
+          // held
+        }
+        resolve();
+      }, 10);
+    });
+    await sleep(400);
+    expect(stalledAt).toEqual([]);
+    expect(loop.stats.stalls).toBe(0);
+    expect(applied.length).toBeGreaterThan(before + 3);
+    stop.abort();
+    feed.close();
+    await running;
+    client.destroy();
+    for (const s of sockets) s.destroy();
+    server.close();
   });
 
   it('leaves no timer behind once stopped', async () => {
