@@ -76,11 +76,18 @@ export class WalFlush {
     return this.#syncs;
   }
 
-  /** Closes the log's descriptor (the connection closes the log itself). */
+  /**
+   * Closes the log's descriptor (the connection closes the log itself). A sync under way keeps it
+   * until it settles: closed under a queued fsync, the sync would fail (EBADF) and mark the journal
+   * broken at shutdown, or reach whatever file reused the number.
+   */
   close(): void {
-    if (this.#fd === null) return;
-    closeSync(this.#fd);
+    const fd = this.#fd;
+    if (fd === null) return;
     this.#fd = null;
+    const release = (): void => closeSync(fd);
+    if (this.#running) void this.#running.then(release, release);
+    else release();
   }
 
   /** What a flush after a failed sync says: the disk may answer again, the journal needs a restart. */
@@ -98,8 +105,9 @@ export class WalFlush {
       // Nothing was synced, nothing was dropped: the next flush tries again.
       throw this.#failed(error);
     }
+    const fd = this.#fd;
     try {
-      await fsyncAsync(this.#fd);
+      await fsyncAsync(fd);
       this.#syncs++;
     } catch (error: unknown) {
       this.#broken = error;
