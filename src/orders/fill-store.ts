@@ -86,6 +86,21 @@ export class FillStore {
     return r?.s ?? 0;
   }
 
+  /**
+   * Orders (in memory or not: marked processed, or from before this process) updated since
+   * `updatedSince` whose `filled` is ahead of their stored fills, with when each was sent or opened.
+   */
+  ordersAhead(updatedSince: number): { clientOrderId: string; symbol: string; from: number }[] {
+    return this.#db
+      .prepare<[number], { clientOrderId: string; symbol: string; from: number }>(
+        `SELECT o.client_order_id AS clientOrderId, o.symbol, COALESCE(o.opened_at, o.submitted_at, o.created_at) AS "from"
+           FROM orders o
+          WHERE o.updated_at >= ? AND o.exchange_id IS NOT NULL AND o.filled > 0
+            AND o.filled > COALESCE((SELECT SUM(f.amount) FROM fills f WHERE f.client_order_id = o.client_order_id), 0) + 1e-9`,
+      )
+      .all(updatedSince);
+  }
+
   /** Signed position per symbol from every stored fill (buys add, sells subtract). */
   netBySymbol(): Map<string, number> {
     const rows = this.#db

@@ -40,6 +40,8 @@ export interface ClosedTrade {
 
 const EPS = 1e-9;
 const PAGE = 500;
+/** How long after its last change an order whose fills are not all stored is still looked up. */
+const OWED_LOOKBACK_MS = 24 * 3_600_000;
 /** Orders whose fills {@link FillTracker} keeps for their summaries. @internal */
 export const RECENT_FILLS_MAX = 2048;
 /** Index entries beyond twice the `closed_trades` list before the index is rebuilt. */
@@ -139,11 +141,17 @@ export class FillTracker {
   async sync(signal?: AbortSignal): Promise<number> {
     const { book, journal, session, logger } = this.#ctx;
     const since = new Map<string, number>();
+    const owed = (symbol: string, sentAt: number): void => {
+      since.set(symbol, Math.min(since.get(symbol) ?? sentAt - 1000, sentAt - 1000));
+    };
     for (const o of book.all()) {
       if (o.id === null || o.filled <= journal.fills.filledOf(o.clientOrderId) + EPS) continue;
-      const from = (o.openedAt ?? o.submittedAt ?? o.createdAt) - 1000;
-      since.set(o.symbol, Math.min(since.get(o.symbol) ?? from, from));
+      owed(o.symbol, o.openedAt ?? o.submittedAt ?? o.createdAt);
     }
+    // And those that left memory before their fills were read: a finished order the strategy
+    // marked processed at once (a market order filled in its createOrder answer has no trade in
+    // it), or one a reconciliation at start found filled.
+    for (const o of journal.fills.ordersAhead(this.#ctx.clock.now() - OWED_LOOKBACK_MS)) owed(o.symbol, o.from);
     let added = 0;
     for (const [symbol, from] of since) {
       let cursor = from;

@@ -30,7 +30,8 @@ export function forgetListenKey(exchange: Exchange): void {
  * same transitions and journal as a polled answer. A user stream has no heartbeat, so it is
  * called stalled when an order we sent is not echoed within the limit. After every
  * (re)connection the gap is filled by REST: the account's open orders, then our open orders
- * missing from them (closed during the gap) polled one by one.
+ * missing from them (closed during the gap) polled one by one, then the trades of orders that
+ * filled meanwhile.
  */
 export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: string; getOpen?: string }): StreamSpec<Order[]> {
   /** clientOrderId → when we learnt of it by REST without the stream echoing it. */
@@ -62,6 +63,9 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
       expected.clear();
       await ctx.orders.refreshIsOpenOrders();
       await ctx.orders.updateOpenOrders();
+      // An order that filled while the stream was away has just had its `filled` advanced; the
+      // trades stream's own gap fill may have looked before that, and found nothing owed.
+      await ctx.orders.syncFills();
       ctx.state.touch('is_open_orders', taskNames.getOpen ?? 'stream-gap-fill');
       ctx.state.touch('open_orders', taskNames.updateOpen ?? 'stream-gap-fill');
     },
