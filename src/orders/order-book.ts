@@ -46,6 +46,13 @@ export class OrderBook {
   readonly isOpenOrders: IsOpenOrders = {};
   /** When the last `is_open_orders` snapshot was requested; null before the first. */
   isOpenOrdersAt: number | null = null;
+  /** Orders of ours the user stream has shown open (a REST answer may not list them yet). */
+  readonly streamedOpen = new WeakSet<Order>();
+  /**
+   * Orders the last snapshot keeps though the exchange's answer did not list them (it predates
+   * them, or hides them yet): listed, and polled like the unlisted ones until an answer says.
+   */
+  readonly keptUnlisted = new Set<Order>();
   /** Finished orders and when they leave the cache. */
   readonly recentlyClosed = new Map<string, { order: Order; until: number }>();
   readonly #byClientId = new Map<string, Order>();
@@ -275,6 +282,17 @@ export class OrderBook {
       (o.side === 'sell' ? entry.sells : entry.buys).push(o);
     }
     this.isOpenOrdersAt = requestedAt;
+  }
+
+  /** Takes a finished order out of `is_open_orders` (a poll learnt it finished). */
+  dropFromIsOpenOrders(order: Order): void {
+    this.keptUnlisted.delete(order);
+    const entry = this.isOpenOrders[order.symbol];
+    if (!entry) return;
+    const list = order.side === 'sell' ? entry.sells : entry.buys;
+    const i = list.indexOf(order);
+    if (i >= 0) list.splice(i, 1);
+    if (entry.buys.length === 0 && entry.sells.length === 0) delete this.isOpenOrders[order.symbol];
   }
 
   /** True when the last `is_open_orders` snapshot lists the order. */

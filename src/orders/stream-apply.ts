@@ -24,6 +24,7 @@ export function applyStreamOrder(ctx: OrdersContext, pushed: CcxtOrderLike): boo
   if (!order) return changed;
   const found = order;
   const open = (raw.status ?? found.status) === 'open' && !found.isFinal;
+  if (open && known) book.streamedOpen.add(found);
   const sameOrder = (o: Order): boolean =>
     o === found || (found.id !== null && o.id === found.id) || o.clientOrderId === found.clientOrderId;
   const current = book.isOpenOrders[found.symbol];

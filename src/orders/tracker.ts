@@ -61,7 +61,8 @@ export class OrderTracker {
 
   /**
    * The one open-orders refresh: fetches every open order of the account and rebuilds
-   * `is_open_orders` (same object) as `{symbol: {buys, sells}}`. Answers about our orders are
+   * `is_open_orders` (same object) as `{symbol: {buys, sells}}`, keeping what happened to our
+   * orders while the answer was on its way (a cancel or an opening the stream applied first). Answers about our orders are
    * applied on the way (journal event `<kind>:<status>`), which also resolves orders whose
    * createOrder answer was lost; ours that left memory are reloaded from the journal, never
    * adopted. Foreign orders are adopted with `adopt`, else listed detached. Null when `signal`
@@ -78,7 +79,8 @@ export class OrderTracker {
       const ours = this.ours(raw);
       if (ours) {
         if (book.apply(ours, { ...raw, clientOrderId: ours.clientOrderId }, options.kind)) report.updated++;
-        seen.push(ours);
+        // Finished since the exchange computed the answer (the stream told us first): not open.
+        if (!ours.isFinal) seen.push(ours);
         report.ours.push(ours);
       } else if (options.adopt) {
         seen.push(this.#adopt(raw));
@@ -88,7 +90,22 @@ export class OrderTracker {
         report.foreign++;
       }
     }
-    book.setIsOpenOrders(seen, requestedAt);
+    // Ours that opened or changed after the request left (the stream, or createOrder's answer,
+    // told us first): the answer predates them, so its silence about them says nothing.
+    // Same for one the user stream showed open and placed so lately that the exchange may not
+    // list it yet (Binance hides a new order from REST for a while). Without a stream it is
+    // dropped, so the next pass polls it: its createOrder answer alone proves nothing lasting.
+    // Either way the next pass polls them, as the ones dropped: the silence may also mean it finished.
+    const { timing } = this.#ctx;
+    const kept: Order[] = [];
+    for (const o of book.all()) {
+      if (o.status !== 'open' || seen.includes(o)) continue;
+      const hidden = book.streamedOpen.has(o) && requestedAt - (o.submittedAt ?? o.createdAt) < timing.visibilityWindowMs;
+      if (o.updatedAt >= requestedAt || hidden) kept.push(o);
+    }
+    book.setIsOpenOrders([...seen, ...kept], requestedAt);
+    book.keptUnlisted.clear();
+    for (const o of kept) book.keptUnlisted.add(o);
     return report;
   }
 
@@ -117,7 +134,7 @@ export class OrderTracker {
     for (const order of Object.values(book.openOrders).flat()) {
       if (signal?.aborted) break;
       if (order.status !== 'open' || order.id === null) continue;
-      if (book.inIsOpenOrders(order)) continue;
+      if (book.inIsOpenOrders(order) && !book.keptUnlisted.has(order)) continue;
       const last = this.#lastPolled.get(order.clientOrderId) ?? 0;
       if (options.throttleLost && order.lost && clock.now() - last < timing.lostPollIntervalMs) continue;
       const r = await this.poll(order, signal);
@@ -137,7 +154,11 @@ export class OrderTracker {
     this.#lastPolled.set(order.clientOrderId, clock.now());
     try {
       const raw = (await this.#ctx.session.exchange.fetchOrder(order.id, order.symbol)) as CcxtOrderLike;
-      return book.apply(order, { ...raw, clientOrderId: order.clientOrderId }, 'poll') ? 'updated' : 'unchanged';
+      const updated = book.apply(order, { ...raw, clientOrderId: order.clientOrderId }, 'poll');
+      // The answer settles an order the snapshot kept unlisted: listed while open, gone once finished.
+      if (order.isFinal) book.dropFromIsOpenOrders(order);
+      else book.keptUnlisted.delete(order);
+      return updated ? 'updated' : 'unchanged';
     } catch (error: unknown) {
       if (errorKind(error) !== 'not_found') {
         logger.warn({ clientOrderId: order.clientOrderId, err: coerceError(error).message }, 'order status poll failed');
