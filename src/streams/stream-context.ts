@@ -22,6 +22,8 @@ export interface StreamContext {
   restSoon(name: string): void;
   /** Waits for the next stream delivery opportunity when there is nothing to watch yet. */
   idle(signal?: AbortSignal): Promise<void>;
+  /** Sleeps `ms` while the streams run: false once they stopped (or before they started). */
+  sleep(ms: number): Promise<boolean>;
 }
 
 /** The watch* methods the engine uses, as optional members (an exchange may lack any). */

@@ -53,6 +53,7 @@ export class StreamManager {
   readonly #restSoon = new Set<string>();
   readonly #hooked = new WeakSet<object>();
   listenKeysExpired = 0;
+  #signal: AbortSignal | null = null;
 
   /** The manager for a config, or null when nothing streams (mode off, or no watch method). */
   static create(options: StreamManagerOptions): StreamManager | null {
@@ -73,6 +74,7 @@ export class StreamManager {
       runTask: o.runTask,
       restSoon: (name) => this.#restSoon.add(name),
       idle: (signal) => o.clock.sleep(1000, signal).then(() => undefined),
+      sleep: (ms) => (this.#signal ? o.clock.sleep(ms, this.#signal) : Promise.resolve(false)),
     };
     const kinds = (kind: string): TaskConfig[] => o.tasks.filter((t) => t.kind === kind);
     const first = (kind: string): TaskConfig | undefined => kinds(kind)[0];
@@ -169,6 +171,7 @@ export class StreamManager {
 
   /** Runs every stream until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
+    this.#signal = signal;
     await Promise.all(this.#loops.map((l) => l.run(signal)));
   }
 

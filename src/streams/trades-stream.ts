@@ -1,9 +1,19 @@
 import type { Exchange, Trade } from 'ccxt';
 import { coerceError } from '../core/errors.js';
 import type { CcxtTradeLike } from '../orders/fills.js';
+import type { Order } from '../orders/order.js';
 import { forgetListenKey, isPrivateClient } from './account-streams.js';
 import type { StreamSpec } from './stream-loop.js';
 import { WS_SOURCE, type StreamContext } from './stream-context.js';
+
+/**
+ * After a REST answer moved an order's `filled` ahead of its stored fills, the first look for its
+ * trades, and the longest wait between looks; REST may lag the matching engine for a while.
+ */
+const OWED_FIRST_MS = 1_000;
+const OWED_MAX_MS = 30_000;
+const OWED_TRIES = 8;
+const EPS = 1e-9;
 
 /** How long a trade of an order we do not know yet is held, waiting for the order's id. */
 const PENDING_MS = 10 * 60_000;
@@ -56,6 +66,42 @@ export function tradesStream(ctx: StreamContext, closedTradesAttr: string | unde
       return;
     }
     touch();
+  });
+  // Fills owed: an order whose `filled` a REST answer moved (a poll, a resolver's lookup after a
+  // lost createOrder answer, a gap fill) has trades the stream will never deliver, since they
+  // happened while it was away or before the order was known. While the streams are healthy the
+  // fills task only reconciles every `reconcile_secs`; so they are looked up here, with backoff,
+  // until they are stored (REST may show them late).
+  const owed = new Set<Order>();
+  let chasing = false;
+  // Trades held here for an order (their write was refused) are applied at its next change, not read again.
+  const stillOwed = (o: Order): boolean =>
+    !(o.id !== null && pending.has(o.id)) && o.filled > ctx.orders.fillsOf(o).reduce((sum, f) => sum + f.amount, 0) + EPS;
+  const chase = async (): Promise<void> => {
+    chasing = true;
+    try {
+      let wait = OWED_FIRST_MS;
+      for (let i = 0; i < OWED_TRIES && owed.size > 0; i++) {
+        if (!(await ctx.sleep(wait))) return;
+        for (const o of owed) if (!stillOwed(o)) owed.delete(o);
+        if (owed.size === 0) return;
+        await ctx.orders.syncFills().catch((error: unknown) => {
+          ctx.logger.warn({ err: coerceError(error).message }, 'fills sync for orders owed fills failed; trying again');
+        });
+        for (const o of owed) if (!stillOwed(o)) owed.delete(o);
+        touch();
+        wait = Math.min(wait * 2, OWED_MAX_MS);
+      }
+      // Left to the fills task's next pass.
+      owed.clear();
+    } finally {
+      chasing = false;
+    }
+  };
+  ctx.orders.on('order', (order, change) => {
+    if (change.kind.startsWith('ws') || change.kind.startsWith('fill') || order.filled <= EPS || !stillOwed(order)) return;
+    owed.add(order);
+    if (!chasing) void chase();
   });
   return {
     name: 'trades',
