@@ -50,7 +50,8 @@ export function execute(
   order.cost += price * qty;
   order.filled = cleanNumber(order.filled + qty);
   order.remaining = cleanNumber(order.amount - order.filled);
-  order.average = order.cost / order.filled;
+  // The mean of the fill prices, without the float noise of cost / filled (one fill: its price).
+  order.average = order.fills.every((f) => f.price === price) ? price : cleanNumber(order.cost / order.filled);
   order.fee += effect.fee;
   order.lastTradeTimestamp = timestamp;
   order.lastUpdateTimestamp = timestamp;

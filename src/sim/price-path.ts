@@ -200,7 +200,9 @@ export class PricePath {
     const walk = [0];
     for (let i = 1; i <= k; i++) walk.push(walk[i - 1]! + sigma * this.#n(market, childLevel, index, i));
     const drift = walk[k]! - (p.c - p.o);
-    const points = walk.map((w, i) => clamp(p.o + w - (i / k) * drift, p.l, p.h));
+    // Reflected into the parent's range, not clamped: a clamped walk piles up on the range's
+    // edge, and the price then sits at a high or low for minutes (flat 1m candles in a row).
+    const points = walk.map((w, i) => reflect(p.o + w - (i / k) * drift, p.l, p.h));
     points[0] = p.o;
     points[k] = p.c;
 
@@ -236,6 +238,15 @@ export class PricePath {
     if (this.#children.size >= CACHE_LIMIT) this.#children = new Map();
     this.#children.set(key, bars);
   }
+}
+
+/** `x` folded back into [lo, hi] at each edge it crosses (a mirror, as for a reflected walk). */
+function reflect(x: number, lo: number, hi: number): number {
+  const span = hi - lo;
+  if (!(span > 0)) return lo;
+  const period = 2 * span;
+  const t = (((x - lo) % period) + period) % period;
+  return lo + (t <= span ? t : period - t);
 }
 
 function clamp(x: number, lo: number, hi: number): number {
