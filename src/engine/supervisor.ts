@@ -163,12 +163,18 @@ export class TaskSupervisor {
         const timedOut = clock.sleep(this.#o.timeoutMs, timer.signal).then((done) => done);
         // A stop ends the wait at once: a pass hung on the network must not hold the loop (the
         // stop itself waits for the pass, up to its grace, in settle()).
-        const outcome = await Promise.race([
-          runPromise.then(() => 'done' as const),
-          timedOut.then((t) => (t ? 'timeout' : 'done')),
-          stoppedWhileRunning,
-        ]);
-        timer.abort();
+        let outcome: 'done' | 'timeout';
+        try {
+          outcome = await Promise.race([
+            runPromise.then(() => 'done' as const),
+            timedOut.then((t) => (t ? 'timeout' : 'done')),
+            stoppedWhileRunning,
+          ]);
+        } finally {
+          // Also when the pass rejected: an armed timeout sleep would keep the process alive
+          // for up to timeout_secs after stop().
+          timer.abort();
+        }
         if (outcome === 'timeout') {
           controller.abort(new Error('timeout'));
           runPromise.catch(() => undefined);
