@@ -55,6 +55,7 @@ export const SIM_DESCRIPTION = {
     fetchPositions: true,
     fetchTicker: true,
     fetchTickers: true,
+    fetchTime: true,
     watchBalance: true,
     watchMyTrades: true,
     watchOHLCVForSymbols: true,

@@ -109,6 +109,11 @@ export class SimExchange extends Exchange {
     this.#realism.resetCounters();
   }
 
+  /** The venue's clock, in ms since the epoch (ccxt's unified `fetchTime`). */
+  override async fetchTime(_params: Dict = {}): Promise<Int> {
+    return this.#call('fetchTime', () => this.#venue.now());
+  }
+
   override async fetchMarkets(_params: Dict = {}): Promise<Market[]> {
     return this.#call('fetchMarkets', () => this.#venue.listMarkets().map((m) => ccxtMarket(this, m)));
   }

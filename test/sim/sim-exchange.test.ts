@@ -54,6 +54,10 @@ describe('SimExchange (ccxt face)', () => {
     expect(t.ask!).toBeGreaterThan(t.last!);
     expect(rows[rows.length - 1]![4]).toBe(t.last);
     expect(t.datetime).toBe(new Date(clock.now()).toISOString());
+    expect(ex.has['fetchTime']).toBe(true);
+    expect(await ex.fetchTime()).toBe(clock.now());
+    await clock.advance(5_000);
+    expect(await ex.fetchTime()).toBe(START + 1_234 + 5_000);
     const some = await ex.fetchTickers(['ETH/USD:USD', 'SOL/USD:USD']);
     expect(Object.keys(some).sort()).toEqual(['ETH/USD:USD', 'SOL/USD:USD']);
     const all = await ex.fetchTickers();
