@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { ConfigContext } from '../config/context.js';
 import { loadConfigFile } from '../config/load.js';
 import { summarizeConfig } from '../config/summary.js';
 import type { CliIo } from './io.js';
@@ -23,10 +24,12 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   // The engine (and ccxt with it) is loaded only once the YAML itself has passed.
+  let context: ConfigContext | undefined;
   const config = await loadConfigFile(file, async () => {
     const [{ configContext }, { taskKindTable }] = await Promise.all([import('../engine/config-context.js'), import('../engine/task-kinds.js')]);
-    return configContext(taskKindTable());
+    context = configContext(taskKindTable());
+    return context;
   });
-  io.stdout.write(`${summarizeConfig(config)}\n`);
+  io.stdout.write(`${summarizeConfig(config, context)}\n`);
   return 0;
 }

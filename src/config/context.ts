@@ -8,6 +8,16 @@ import type { EnvMap } from './env.js';
 export type TaskOptionType = 'string' | 'positive_integer' | 'timeframe' | 'attribute';
 
 /**
+ * How a task kind is scheduled, for `misso check`'s summary: `periodic` kinds run every `freq`
+ * (or `defaultFreqSecs` without one), `once` kinds one pass, `service` kinds until stopped.
+ */
+export interface TaskSchedule {
+  mode: 'periodic' | 'once' | 'service';
+  /** The period without `freq`; null when the kind has none. */
+  defaultFreqSecs: number | null;
+}
+
+/**
  * What the validator needs from the layers above it, injected so that config never imports the
  * engine: the names the engine knows, and how it loads modules and user task kinds.
  */
@@ -35,6 +45,8 @@ export interface ConfigContext {
    * read without any network call). Undefined when unknown: timeframes are then not checked.
    */
   timeframesOf?(exchangeId: string): readonly string[] | undefined;
+  /** How a task kind is scheduled. When absent or undefined (a user kind), only `freq` is known. */
+  taskSchedule?(kind: string): TaskSchedule | undefined;
   /** Accepted `exchange.id` values (`sim` plus ccxt's ids). When absent, any id is accepted. */
   exchangeIds?: ReadonlySet<string>;
   /** The `exchange.id` values that can stream (`sim` plus ccxt.pro's ids). When absent, `stream: on` is not checked. */

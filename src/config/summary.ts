@@ -1,10 +1,12 @@
+import type { ConfigContext, TaskSchedule } from './context.js';
 import type { MissoConfig, SubtaskConfig, TaskConfig } from './types.js';
 
 /**
  * The human summary `misso check` prints for a valid config: the exchange, then every task with
- * its kind and period, and each subtask as `modul.method(args) → target`. Never shows secrets.
+ * its kind and the period it will run at (`freq`, else its kind's default, marked so), and each
+ * subtask as `modul.method(args) → target`. Never shows secrets.
  */
-export function summarizeConfig(cfg: MissoConfig): string {
+export function summarizeConfig(cfg: MissoConfig, ctx: Pick<ConfigContext, 'taskSchedule'> = {}): string {
   const lines: string[] = [];
   lines.push(`config: ${cfg.file ?? '<config object>'}`);
   lines.push(`exchange: ${describeExchange(cfg)}`);
@@ -16,7 +18,7 @@ export function summarizeConfig(cfg: MissoConfig): string {
   const nameWidth = Math.max(...cfg.tasks.map((t) => t.name.length), 4);
   const kindWidth = Math.max(...cfg.tasks.map((t) => t.kind.length), 4);
   for (const task of cfg.tasks) {
-    lines.push(`  ${task.name.padEnd(nameWidth)}  ${task.kind.padEnd(kindWidth)}  ${describeTask(task)}`);
+    lines.push(`  ${task.name.padEnd(nameWidth)}  ${task.kind.padEnd(kindWidth)}  ${describeTask(task, ctx.taskSchedule?.(task.kind))}`);
     for (const sub of task.subtasks) lines.push(`    ${describeSubtask(sub)}`);
   }
   return lines.join('\n');
@@ -32,11 +34,23 @@ function describeExchange(cfg: MissoConfig): string {
   return `${ex.id} (${credentials.length > 0 ? `credentials from env: ${credentials.join(', ')}` : 'no credentials: public calls only'})`;
 }
 
-function describeTask(task: TaskConfig): string {
-  const parts = [task.freqSecs === null ? 'once' : `every ${task.freqSecs}s`];
+function describeTask(task: TaskConfig, schedule: TaskSchedule | undefined): string {
+  const parts = [describePeriod(task, schedule)];
   if (task.out !== null) parts.push(`→ ${task.out}`);
   if (task.subtasks.length > 0) parts.push(`${task.subtasks.length} subtask${task.subtasks.length === 1 ? '' : 's'}`);
   return parts.join('  ');
+}
+
+/** As the supervisor runs it (src/engine/task-host.ts): `freq`, else the kind's default period. */
+function describePeriod(task: TaskConfig, schedule: TaskSchedule | undefined): string {
+  if (schedule?.mode === 'once') return 'once';
+  const defaultFreq = schedule?.defaultFreqSecs ?? null;
+  const period =
+    task.freqSecs !== null ? `every ${task.freqSecs}s` : defaultFreq !== null ? `every ${defaultFreq}s (default)` : null;
+  // A service reacts to events; its `freq`, if any, is only a heartbeat (`t_execute_orders`).
+  if (schedule?.mode === 'service') return period === null ? 'event-driven' : `event-driven, heartbeat ${period}`;
+  // null: a kind this summary cannot see into (a user kind), or one with no period of its own.
+  return period ?? 'no freq';
 }
 
 function describeSubtask(sub: SubtaskConfig): string {

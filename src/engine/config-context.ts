@@ -22,6 +22,10 @@ export function configContext(kinds: ReadonlyMap<string, TaskKind>, env?: Readon
       return options ? new Set(options) : undefined;
     },
     taskOptionTypes: (kind) => kinds.get(kind)?.optionTypes,
+    taskSchedule: (kind) => {
+      const k = kinds.get(kind);
+      return k ? { mode: k.mode, defaultFreqSecs: k.defaultFreqSecs ?? null } : undefined;
+    },
     timeframesOf,
     exchangeIds: new Set(['sim', ...(ccxt.exchanges as string[])]),
     streamingIds: new Set(['sim', ...proIds()]),

@@ -55,6 +55,15 @@ describe('misso check', () => {
     expect(r.out).toContain('get_ohlcv_data(self.aftx, self.watch_list, 1m, 1000) → ohlcs');
   });
 
+  it("prints a task without freq at its kind's default period, marked as the default", async () => {
+    const file = join(dir, 'defaults.yaml');
+    writeFileSync(file, 'tasks:\n  t_update_tickers: {}\n  t_init_update: {freq: None}\n');
+    const r = await inProcess(['check', file]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ {2}t_update_tickers +t_update_tickers +every 10s \(default\)$/m);
+    expect(r.out).toMatch(/^ {2}t_init_update +t_init_update +once$/m);
+  });
+
   it('lists every problem with file:line:col, exits 2, and prints no stack trace', async () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ConfigContext } from '../../src/config/context.js';
+import { BUILTIN_TASK_KINDS } from '../../src/tasks/registry.js';
 
 /** The directory holding the config test fixtures. */
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -53,6 +54,10 @@ export function testContext(overrides: Partial<ConfigContext> = {}): ConfigConte
       const kind = mod[spec.slice(hash + 1)];
       if (typeof kind !== 'function') throw new Error(`${spec.slice(0, hash)} has no export ${spec.slice(hash + 1)}`);
       return kind;
+    },
+    taskSchedule(kind) {
+      const k = BUILTIN_TASK_KINDS[kind];
+      return k ? { mode: k.mode, defaultFreqSecs: k.defaultFreqSecs ?? null } : undefined;
     },
     env: {},
     ...overrides,

@@ -109,7 +109,8 @@ describe('the seed config (examples/seed-config.yaml)', () => {
   });
 
   it('summarises every task and subtask for `misso check`', async () => {
-    const summary = summarizeConfig(await loadConfigFile(SEED, testContext()));
+    const ctx = testContext();
+    const summary = summarizeConfig(await loadConfigFile(SEED, ctx), ctx);
     const text = summary.split('\n');
     expect(text[1]).toBe('exchange: sim (simulated)');
     expect(text[2]).toBe('attributes: 22 declared, shared: pending_orders');
