@@ -1,6 +1,7 @@
 import { coerceError } from '../core/errors.js';
 import type { ConfigContext } from './context.js';
 import { isPlainObject, type ReportProblem } from './env.js';
+import { placeholderAttributes } from './placeholders.js';
 import type { ConfigPath } from './positions.js';
 import { isUserTaskKind, parseSelfRef, parseTaskKindSpec } from './references.js';
 import { reservedAttributeReason } from './reserved-attributes.js';
@@ -78,6 +79,7 @@ export async function checkReferences(
     if (kind === 't_init_update') initTasks.push(key);
     if (!('kind' in body) || typeof body.kind === 'string') jobs.push(checkKind(checker, kind, kindPath, 'kind' in body));
     checkTaskOptions(checker, body, path, kind);
+    if (kind === 't_system_status' && typeof body.message === 'string') checkPlaceholders(checker, body.message, [...path, 'message']);
 
     const name = typeof body.name === 'string' ? body.name : key;
     const previous = names.get(name);
@@ -208,6 +210,18 @@ const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 function checkArgs(c: Checker, args: unknown, path: ConfigPath): void {
   if (!Array.isArray(args)) return;
   args.forEach((arg, i) => checkSelfRef(c, arg, [...path, i]));
+}
+
+/** A `message:` placeholder must name an attribute, as a `self.` reference must. */
+function checkPlaceholders(c: Checker, message: string, path: ConfigPath): void {
+  for (const head of placeholderAttributes(message)) {
+    if (c.attributes.has(head)) continue;
+    c.report(
+      path,
+      `placeholder \`{${head}}\` is neither in class_attributes nor a built-in attribute`,
+      didYouMean(head, c.attributes) ?? `declare \`${head}\` under class_attributes`,
+    );
+  }
 }
 
 function checkSelfRef(c: Checker, arg: unknown, path: ConfigPath): void {

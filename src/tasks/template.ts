@@ -1,3 +1,4 @@
+import { PLACEHOLDER } from '../config/placeholders.js';
 import type { StateStore } from '../state/state-store.js';
 
 function formatValue(value: unknown): string {
@@ -15,10 +16,11 @@ function formatValue(value: unknown): string {
 /**
  * Fills `{attr}` and `{attr.path}` placeholders from state. Numbers print with two decimals,
  * lists and dicts print their size (a dict of lists, the total of its items), None prints `-`.
- * An unknown attribute prints as `{name?}` so a typo shows up in the message itself.
+ * `misso check` refuses a placeholder naming no attribute; one whose attribute is missing from
+ * state at run time all the same prints as `{name?}`, so the gap shows in the message itself.
  */
 export function renderTemplate(template: string, state: StateStore): string {
-  return template.replace(/\{([A-Za-z_][\w.]*)\}/g, (_m, path: string) => {
+  return template.replace(PLACEHOLDER, (_m, path: string) => {
     const head = path.split('.')[0]!;
     if (!state.has(head)) return `{${path}?}`;
     return formatValue(state.resolvePath(path));

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ConfigContext } from '../../src/config/context.js';
+import { BUILTIN_ATTRIBUTES } from '../../src/state/builtin-attributes.js';
 import { BUILTIN_TASK_KINDS } from '../../src/tasks/registry.js';
 
 /** The directory holding the config test fixtures. */
@@ -35,13 +36,14 @@ export const TASK_KINDS = new Set([
 ]);
 
 /**
- * A real context for the config tests: built-in module names map to fixture modules, other
- * `modul`s and user task kinds are imported from disk like the engine does.
+ * A real context for the config tests: the engine's built-in attributes and task schedules;
+ * built-in module names map to fixture modules, other `modul`s and user task kinds are imported
+ * from disk like the engine does.
  */
 export function testContext(overrides: Partial<ConfigContext> = {}): ConfigContext {
   return {
     taskKinds: TASK_KINDS,
-    builtinAttributes: new Set(['aftx', 'pending_orders', 'first_update', 'system_status', 'is_open_orders']),
+    builtinAttributes: BUILTIN_ATTRIBUTES,
     async loadModule(modul, baseDir) {
       const builtin = BUILTINS[modul];
       if (builtin) return importFile(builtin);

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfigText } from '../../src/config/load.js';
+import { FIXTURES, testContext } from './context.js';
+import { INLINE, lines, problemsOf } from './problems.js';
+
+// A `t_system_status` `message:` placeholder must name an attribute, as a `self.` reference must:
+// a typo is refused by `misso check` at its line, with a did-you-mean, instead of every summary
+// the operator gets reading "{total_capitl?}".
+describe('t_system_status message placeholders', () => {
+  it('refuses a placeholder naming no attribute, at its line', async () => {
+    const text = lines('class_attributes:', '  total_capital: 0', 'tasks:', '  t_system_status: {freq: 60, message: "cap {total_capitl}"}');
+    await expect(loadConfigText(text, INLINE, testContext(), { baseDir: FIXTURES })).rejects.toThrow(/:4:\d+: tasks\.t_system_status\.message: .*total_capitl.*did you mean `total_capital`/);
+  });
+
+  it('names the key and suggests the attribute meant, also under a free task name', async () => {
+    const text = lines(
+      'class_attributes:',
+      '  my_pnl: 0',
+      'tasks:',
+      '  status:',
+      '    kind: t_system_status',
+      '    message: "pnl {my_pnk.day} | free {free_capital} | {nothing_like_it}"',
+    );
+    const problems = await problemsOf(text, testContext());
+    expect(problems.map((p) => [p.line, p.path])).toEqual([
+      [6, 'tasks.status.message'],
+      [6, 'tasks.status.message'],
+    ]);
+    expect(problems[0]?.message).toContain('`{my_pnk}`');
+    expect(problems[0]?.hint).toBe('did you mean `my_pnl`?');
+    expect(problems[1]?.message).toContain('`{nothing_like_it}`');
+    expect(problems[1]?.hint).toBe('declare `nothing_like_it` under class_attributes');
+  });
+
+  it('accepts placeholders naming declared, built-in and subtask-written attributes', async () => {
+    const text = lines(
+      'class_attributes:',
+      '  my_pnl: {}',
+      'tasks:',
+      '  t_system_status: {message: "{my_pnl.day} {total_capital} {open_orders} {system_health} {spreads}"}',
+      '  t_update_template:',
+      '    freq: 60',
+      '    subtasks:',
+      '      subtask_0: {type: async, modul: Misso.services.async_helper, method: get_total_balance, input_args: [self.aftx], target_attr: spreads}',
+    );
+    const cfg = await loadConfigText(text, INLINE, testContext(), { baseDir: FIXTURES });
+    expect(cfg.tasks.map((t) => t.options['message'] ?? null)[0]).toBe('{my_pnl.day} {total_capital} {open_orders} {system_health} {spreads}');
+  });
+});
