@@ -1,5 +1,7 @@
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { coerceError, UserError } from '../core/errors.js';
+import { listenFault } from '../core/listen-fault.js';
 import { createLogger } from '../core/logger.js';
 import {
   DEFAULT_SIM_API_KEY,
@@ -48,7 +50,8 @@ fetchCurrencies: false and fetchOpenOrders: {warnWithoutSymbol: false}.
 Admin endpoints (no auth; same origin only, POSTs as application/json): GET /__misso/counters,
 POST /__misso/counters/reset, GET /__misso/faults, POST /__misso/faults with {"spec": "..."}
 switches faults at run time. Binding beyond loopback prints a warning.
-SIGINT or SIGTERM stops the server (exit 0); a second signal stops it at once.
+SIGINT or SIGTERM stops the server (exit 0); a second signal stops it at once. Bad flags, a port
+in use and a host that is not an address of this machine exit 2.
 
 `;
 
@@ -68,7 +71,8 @@ interface ParsedFlags {
 /**
  * `misso sim-server`: parses `argv` (the arguments after the command name), starts the server,
  * prints its address and runs until SIGINT/SIGTERM (or `io.signal`). Returns the exit code:
- * 0 after a clean stop, 2 for bad flags, 1 when the server cannot start.
+ * 0 after a clean stop, 2 for bad flags or an address that cannot be listened on (a port in
+ * use, a host not of this machine), 1 when the server cannot start for another reason.
  */
 export async function simServerCommand(argv: string[], io: SimServerCommandIo): Promise<number> {
   let flags: ParsedFlags;
@@ -99,12 +103,10 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
     });
   } catch (error: unknown) {
     const err = coerceError(error) as NodeJS.ErrnoException;
-    const why =
-      err.code === 'EADDRINUSE'
-        ? `port ${flags.port} on ${flags.host} is already in use; stop the other server or pick another --port`
-        : err.message;
-    io.stderr.write(`misso sim-server: cannot start: ${why}\n`);
-    return 1;
+    const fault = listenFault(err.code, { host: '--host', port: '--port' });
+    const why = err.code === 'EADDRINUSE' ? `port ${flags.port} on ${flags.host} is already in use` : err.message;
+    io.stderr.write(`misso sim-server: cannot start: ${why}. ${fault.hint}\n`);
+    return fault.inputMistake ? 2 : 1;
   }
 
   const keyNote = flags.apiKey === DEFAULT_SIM_API_KEY ? `key ${flags.apiKey}` : 'custom key';
@@ -174,6 +176,10 @@ function parseFlags(argv: string[]): ParsedFlags {
   if (positionals.length > 0) throw new UserError(`unexpected argument "${positionals[0]}"`);
   const host = values.host ?? '127.0.0.1';
   if (host.trim() === '') throw new UserError('--host must not be empty');
+  // Dotted digits are meant as an IPv4 address, never a name: say so rather than what DNS says.
+  if (/^\d+(\.\d+){3}$/.test(host) && isIP(host) === 0) {
+    throw new UserError(`--host ${host} is not an IPv4 address (four numbers from 0 to 255); 127.0.0.1 is loopback, 0.0.0.0 every interface`);
+  }
   const port = wholeNumber('--port', values.port, DEFAULT_SIM_PORT);
   if (port > 65_535) throw new UserError(`--port ${port} is above 65535`);
   const seed = wholeNumber('--seed', values.seed, DEFAULT_SIM_SEED);

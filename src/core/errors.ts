@@ -69,9 +69,16 @@ export class StoppedError extends Error {
 
 /**
  * The updater could not start for a reason outside misso (the exchange refused the credentials,
- * the init update kept failing). The CLI prints its message without a stack trace and exits 1.
+ * the init update kept failing, the status server's port is in use). The CLI prints its message
+ * without a stack trace and exits with `exitCode`: 2 when the input must change (a port in use),
+ * else 1.
  */
 export class StartupError extends Error {
   override name = 'StartupError';
-  readonly exitCode = 1;
+  readonly exitCode: number;
+  /** @param options.exitCode @defaultValue 1 */
+  constructor(message: string, options: ErrorOptions & { exitCode?: number } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.exitCode = options.exitCode ?? 1;
+  }
 }

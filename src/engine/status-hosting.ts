@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { coerceError, StartupError } from '../core/errors.js';
+import { listenFault } from '../core/listen-fault.js';
 import type { Logger } from '../core/logger.js';
 import type { StatusServer } from '../http/status-server.js';
 import type { StatusSource } from '../http/types.js';
@@ -33,7 +34,9 @@ export async function startConfiguredStatusServer(
     // A port that cannot be bound (in use, not permitted) is the user's to fix, not a crash;
     // the server's message says which port and what to do.
     const e = coerceError(err);
-    if (typeof (e.cause as { code?: unknown } | undefined)?.code === 'string') throw new StartupError(e.message, { cause: e });
-    throw e;
+    const code = (e.cause as { code?: unknown } | undefined)?.code;
+    if (typeof code !== 'string') throw e;
+    const { inputMistake } = listenFault(code, { host: 'http.host', port: 'http.port' });
+    throw new StartupError(e.message, { cause: e, exitCode: inputMistake ? 2 : 1 });
   }
 }

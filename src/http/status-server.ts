@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { SystemClock, type Clock } from '../core/clock.js';
 import { coerceError, UserError } from '../core/errors.js';
+import { listenFault } from '../core/listen-fault.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { EventStreamHub } from './event-stream-hub.js';
 import { exposureProblem } from '../config/http-exposure.js';
@@ -107,11 +108,8 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     latency.close();
     await app.close().catch(() => undefined);
     const err = coerceError(error);
-    throw new Error(
-      `status server could not listen on ${host}:${port}: ${err.message}. ` +
-        'Pick another http.port (0 picks a free one) or stop the process holding it.',
-      { cause: err },
-    );
+    const { hint } = listenFault((err as NodeJS.ErrnoException).code, { host: 'http.host', port: 'http.port' });
+    throw new Error(`status server could not listen on ${host}:${port}: ${err.message}. ${hint}`, { cause: err });
   }
   const bound = (app.server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;

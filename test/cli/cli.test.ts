@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -185,6 +186,23 @@ describe('misso run', () => {
       expect(forced.code).toBe(130);
     } finally {
       await server.close();
+    }
+  }, 60_000);
+
+  it('an http port in use is an input mistake: exit 2 naming the key to change, no stack', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const file = join(dir, 'busy-port.yaml');
+      writeFileSync(file, ['storage: {path: ":memory:"}', `http: {port: ${port}}`, 'class_attributes: {watch_list: ["BTC/USD:USD"]}', 'tasks:', '  t_update_tickers: {freq: 5}', ''].join('\n'));
+      const r = await inProcess(['run', file]);
+      expect(r.err).toContain(`misso: could not start: status server could not listen on 127.0.0.1:${port}`);
+      expect(r.err).toContain('Pick another http.port');
+      expect(r.err).not.toMatch(/internal error|\n\s+at /);
+      expect(r.code).toBe(2);
+    } finally {
+      await new Promise((r) => blocker.close(r));
     }
   }, 60_000);
 

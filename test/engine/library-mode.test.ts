@@ -70,6 +70,8 @@ describe('library mode behaves like the CLI', () => {
       expect((err as Error).message).toContain(`127.0.0.1:${port}`);
       expect((err as Error).message).toContain('http.port');
       expect((err as Error).message).toContain('in use');
+      // The input must change: the CLI exits 2 with it, as for any input mistake.
+      expect((err as StartupError).exitCode).toBe(2);
       expect(updater.phase).toBe('faulted');
     } finally {
       await new Promise((r) => blocker.close(r));

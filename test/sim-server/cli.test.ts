@@ -31,6 +31,7 @@ describe('simServerCommand', () => {
     [['--frobnicate'], "Unknown option '--frobnicate'"],
     [['extra'], 'unexpected argument "extra"'],
     [['--log-level', 'loud'], '--log-level "loud"'],
+    [['--host', '999.1.1.1'], '--host 999.1.1.1 is not an IPv4 address'],
   ])('refuses %j with exit 2 and a one-line reason, no stack trace', async (argv, message) => {
     const c = capture();
     expect(await simServerCommand(argv, c.io)).toBe(2);
@@ -67,14 +68,23 @@ describe('simServerCommand', () => {
     expect(c.out()).toContain('misso sim-server stopped');
   });
 
-  it('a port already in use → exit 1 with what to do', async () => {
+  it('a port already in use is an input mistake: exit 2 with what to do', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as { port: number }).port;
     const c = capture();
-    expect(await simServerCommand(['--port', String(port), '--log-level', 'silent'], c.io)).toBe(1);
-    expect(c.err()).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    expect(await simServerCommand(['--port', String(port), '--log-level', 'silent'], c.io)).toBe(2);
+    expect(c.err()).toContain(`port ${port} on 127.0.0.1 is already in use. Pick another --port (0 picks a free one)`);
+    expect(c.err()).not.toMatch(/\n\s+at /);
     await new Promise((r) => blocker.close(r));
+  });
+
+  it('a host name that does not resolve is an input mistake: exit 2 naming --host', async () => {
+    const c = capture();
+    // `.invalid` never resolves (RFC 2606); without any resolver the lookup fails all the same.
+    const code = await simServerCommand(['--host', 'no-such-host.invalid', '--port', '0', '--log-level', 'silent'], c.io);
+    expect(c.err()).toMatch(/^misso sim-server: cannot start: .*no-such-host\.invalid.*--host must be an address of this machine/);
+    expect(code).toBe(2);
   });
 });
 
