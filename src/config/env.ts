@@ -10,6 +10,24 @@ const NAME = '[A-Za-z_][A-Za-z0-9_]*';
 const REFERENCE = new RegExp(`\\$\\{(${NAME})\\}`, 'g');
 const WHOLE_REFERENCE = new RegExp(`^\\$\\{(${NAME})\\}$`);
 
+/** The sections whose values may be `${NAME}` references, besides `http.token`. */
+export const ENV_SECTIONS = ['exchange', 'notify'] as const;
+
+/** Whether `${NAME}` references are resolved at `path` (a section above, or `http.token`). */
+export function takesEnvReferences(path: ConfigPath): boolean {
+  const [head, next] = path;
+  return (ENV_SECTIONS as readonly unknown[]).includes(head) || (head === 'http' && next === 'token');
+}
+
+/**
+ * The next step for a value of the wrong type that holds a `${NAME}` reference where none is
+ * resolved (`http.port: ${PORT}`): the reference is not the number, it is text.
+ */
+export function envReferenceHint(path: ConfigPath, actual: unknown): string | undefined {
+  if (typeof actual !== 'string' || takesEnvReferences(path) || !new RegExp(REFERENCE.source).test(actual)) return undefined;
+  return '`${NAME}` environment references are read only in `exchange`, `notify` and `http.token`; write the value itself here';
+}
+
 /**
  * Replaces every `${NAME}` inside the strings of `value` (deeply) with the variable's value. An
  * unset variable, or a `${` that does not start a well-formed reference, is reported at its path.

@@ -1,11 +1,8 @@
 import type { ConfigContext } from './context.js';
-import { checkCredential, isPlainObject, resolveEnvReferences, type EnvMap, type ReportProblem } from './env.js';
+import { checkCredential, ENV_SECTIONS, isPlainObject, resolveEnvReferences, type EnvMap, type ReportProblem } from './env.js';
 import { EXCHANGE_KEYS } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { reportZodIssues, type ReportUnknownKey } from './zod-issues.js';
-
-/** The sections where `${NAME}` references are resolved. */
-const ENV_SECTIONS = ['exchange', 'notify'] as const;
 
 const CREDENTIAL_KEYS = ['apiKey', 'api_key', 'secret', 'password'] as const;
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { isPlainObject, type ReportProblem } from './env.js';
+import { envReferenceHint, isPlainObject, type ReportProblem } from './env.js';
 import type { ConfigPath } from './positions.js';
 import { didYouMean } from './suggest.js';
 
@@ -56,13 +56,16 @@ export function reportZodIssues(
         const hint =
           issue.expected === 'number' && typeof actual === 'string' && actual.trim() !== '' && !Number.isNaN(Number(actual))
             ? 'write the number without quotes'
-            : undefined;
+            : envReferenceHint(path, actual);
         report(path, `expected ${expectedName(issue.expected)}, got ${describe(actual, quiet)}`, hint);
         break;
       }
       case 'invalid_value': {
         const values = issue.values.map(String);
-        const hint = (typeof actual === 'string' ? didYouMean(actual, values) : booleanWord(actual, values)) ?? nodeAt(schema, path)?.description;
+        const hint =
+          envReferenceHint(path, actual) ??
+          (typeof actual === 'string' ? didYouMean(actual, values) : booleanWord(actual, values)) ??
+          nodeAt(schema, path)?.description;
         if (actual === undefined) {
           report(path, 'missing: this key is required', hint ?? `one of ${values.map((v) => `\`${v}\``).join(', ')}`);
           break;
@@ -86,7 +89,7 @@ export function reportZodIssues(
         const expected = issue.errors.flatMap((branch) =>
           branch.filter((b) => b.code === 'invalid_type' && b.path.length === 0).map((b) => expectedName(String((b as { expected: unknown }).expected))),
         );
-        report(path, expected.length > 0 ? `expected ${expected.join(' or ')}, got ${describe(actual, quiet)}` : issue.message);
+        report(path, expected.length > 0 ? `expected ${expected.join(' or ')}, got ${describe(actual, quiet)}` : issue.message, envReferenceHint(path, actual));
         break;
       }
       default:

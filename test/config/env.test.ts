@@ -71,6 +71,18 @@ describe('${ENV} references', () => {
     expect(cfg.classAttributes['note']).toBe('${NOT_RESOLVED}');
   });
 
+  it('where a number or a fixed word is expected outside those sections, are refused with where they work', async () => {
+    const text = TASKS + lines('http:', '  port: ${PORT}', 'orders:', '  on_stop: ${ON_STOP}', '  recently_closed_secs: "30"');
+    const problems = await problemsOf(text, testContext({ env: { PORT: '8080', ON_STOP: 'leave' } }));
+    expect(where(problems)).toEqual(['5:9 http.port', '7:12 orders.on_stop', '8:25 orders.recently_closed_secs']);
+    expect(problems[0]?.message).toBe('expected a number, got "${PORT}"');
+    const readOnlyIn = '`${NAME}` environment references are read only in `exchange`, `notify` and `http.token`; write the value itself here';
+    expect(problems[0]?.hint).toBe(readOnlyIn);
+    expect(problems[1]?.hint).toBe(readOnlyIn);
+    // A quoted number still gets its own hint.
+    expect(problems[2]?.hint).toBe('write the number without quotes');
+  });
+
   it('read process.env when the context gives no env', async () => {
     const name = `MISSO_CONFIG_TEST_${process.pid}`;
     process.env[name] = 'from-process';
