@@ -8,8 +8,9 @@ const SECRET_PATTERNS: readonly [RegExp, string][] = [
   [/\b(signature|apikey|api_key|secret|password|passphrase|token|access_token)=([^&\s"\\]+)/gi, '$1=[redacted]'],
   // Telegram bot tokens inside API URLs: /bot123456:AA.../sendMessage
   [/\bbot\d{5,}:[A-Za-z0-9_-]{20,}/g, 'bot[redacted]'],
-  // HTTP auth headers echoed in messages.
-  [/\b(X-MBX-APIKEY|Authorization)(\\?["']?\s*[:=]\s*\\?["']?(?:Bearer\s+)?)([^"'\s,}\\]+)/gi, '$1$2[redacted]'],
+  // HTTP auth headers echoed in messages. A `<placeholder>` is no value: misso's own hints
+  // ("send Authorization: Bearer <http.token>") stay readable.
+  [/\b(X-MBX-APIKEY|Authorization)(\\?["']?\s*[:=]\s*\\?["']?)(?!(?:Bearer\s+)?<[\w.-]+>(?:["'\s,}\\]|$))((?:Bearer\s+)?)([^"'\s,}\\]+)/gi, '$1$2$3[redacted]'],
 ];
 
 /** Replaces anything that looks like a credential in `text`. */

@@ -219,7 +219,10 @@ describe('control API: auth and limits', () => {
       ['POST', '/api/control/stop'],
       ['POST', '/api/control/restart-exchange'],
     ] as const) {
-      expect((await call(s, method, path, {}, null)).status, `${method} ${path}`).toBe(401);
+      const refused = await call(s, method, path, {}, null);
+      expect(refused.status, `${method} ${path}`).toBe(401);
+      // The hint reads as written: not mistaken for a credential by the body's redaction.
+      expect((await json<{ error: string }>(refused)).error, `${method} ${path}`).toBe('send Authorization: Bearer <http.token>');
       expect((await call(s, method, path, {}, 'wrong')).status, `${method} ${path}`).toBe(401);
       const res = await fetch(`${s.url}${path}`, { method, headers: { authorization: basic, 'content-type': 'application/json' }, body: '{}' });
       expect(res.status, `${method} ${path} with Basic`).toBe(401);
@@ -231,7 +234,9 @@ describe('control API: auth and limits', () => {
     expect(s.controlToken).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     expect(s.dashboardUrl).toBe(`${s.url}/#token=${s.controlToken}`);
     expect((await call(s, 'GET', '/api/positions', undefined, null)).status).toBe(200);
-    expect((await call(s, 'POST', '/api/control/restart-exchange', undefined, null)).status).toBe(401);
+    const refused = await call(s, 'POST', '/api/control/restart-exchange', undefined, null);
+    expect(refused.status).toBe(401);
+    expect(await json(refused)).toEqual({ error: 'control routes need Authorization: Bearer <http.token>', field: null });
     expect((await call(s, 'POST', '/api/control/restart-exchange', undefined, s.controlToken)).status).toBe(202);
   });
 

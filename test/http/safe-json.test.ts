@@ -22,6 +22,14 @@ describe('redactSecrets', () => {
     });
   });
 
+  it("keeps misso's own hints, whose <placeholder> is no value, and still hides a value that starts with <", () => {
+    for (const hint of ['control routes need Authorization: Bearer <http.token>', 'send Authorization: Bearer <http.token>']) {
+      expect(JSON.parse(toSafeJson({ error: hint }))).toEqual({ error: hint });
+    }
+    expect(redactSecrets('Authorization: Bearer <tok456')).toBe('Authorization: Bearer [redacted]');
+    expect(redactSecrets('Authorization: Bearer <a>tok456')).toBe('Authorization: Bearer [redacted]');
+  });
+
   it('leaves ordinary status text alone', () => {
     const snapshot = { tasks: { update_tickers: { lastError: 'RequestTimeout: fetchTickers timed out after 10000 ms' } } };
     expect(toSafeJson(snapshot)).toBe(JSON.stringify(snapshot));
