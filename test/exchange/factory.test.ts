@@ -153,8 +153,10 @@ describe('resyncClock', () => {
   });
 
   it('reports, without throwing, an exchange that cannot tell its time', async () => {
-    const ex = await createExchange(exchangeConfig(), deps);
-    const result = await resyncClock(ex);
+    // The simulator tells its time (fetchTime), except when that call fails.
+    expect(await resyncClock(await createExchange(exchangeConfig(), deps))).toMatchObject({ ok: true });
+    const failing = exchangeConfig({ sim: { faults: [{ kind: 'exchange_not_available', probability: 1, methods: ['fetchTime'] }] } });
+    const result = await resyncClock(await createExchange(failing, deps));
     expect(result.ok).toBe(false);
     expect(result.reason).toBeTruthy();
   });
