@@ -10,6 +10,7 @@ import { configSecrets } from '../config/secrets.js';
 import { Updater } from '../engine/updater.js';
 import type { CliIo } from './io.js';
 import { DEFAULT_CONFIG } from './paths.js';
+import { RUN_EXIT, runExitCode } from './run-exit-code.js';
 import { renderStatus, statusLine } from './status-view.js';
 
 /** Usage of `misso run`. */
@@ -46,7 +47,7 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
   });
   if (values.help) {
     io.stdout.write(`${RUN_USAGE}\n`);
-    return 0;
+    return RUN_EXIT.done;
   }
   if (positionals.length > 1) throw new UserError(`misso run: expected at most one CONFIG, got ${positionals.length}\n\n${RUN_USAGE}`);
   const forSecs = positiveNumber('--for', values.for);
@@ -85,7 +86,7 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
       void updater.stop();
     } else {
       io.stderr.write(`misso: second ${sig}, forcing exit\n`);
-      process.exit(130);
+      process.exit(RUN_EXIT.forced);
     }
   };
   const onInt = (): void => onSignal('SIGINT');
@@ -149,5 +150,7 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
     }
   }
   draw();
-  return updater.phase === 'faulted' || stateLost ? 1 : 0;
+  const code = runExitCode(updater, stateLost);
+  if (code === RUN_EXIT.ordersLeftOpen) io.stderr.write('misso: on_stop cancel_all could not confirm every order cancelled; check the exchange by hand\n');
+  return code;
 }

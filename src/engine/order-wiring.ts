@@ -4,7 +4,7 @@ import type { NotifyLevel } from '../core/notify-level.js';
 import type { MissoConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import { OrderJournal } from '../orders/journal.js';
-import { OrderManager, type OrderStats } from '../orders/manager.js';
+import { OrderManager, type OrderStats, type StopReport } from '../orders/manager.js';
 import type { StateStore } from '../state/state-store.js';
 import type { StatusReporter } from './status-reporter.js';
 
@@ -82,11 +82,11 @@ function journalPath(config: MissoConfig, override: string | undefined): string 
   return config.storage.path;
 }
 
-/** Stops the order manager (applying `orders.on_stop`) and returns its last figures. */
-export async function stopOrders(orders: OrderManager, config: MissoConfig, logger: Logger): Promise<OrderStats> {
+/** Stops the order manager (applying `orders.on_stop`) and returns its report and last figures. */
+export async function stopOrders(orders: OrderManager, config: MissoConfig, logger: Logger): Promise<{ report: StopReport; stats: OrderStats }> {
   const report = await orders.stop({ onStop: config.orders.onStop });
   logger.info({ report }, 'orders stopped');
-  return orders.stats();
+  return { report, stats: orders.stats() };
 }
 
 /** `orders.fresh_price_wait_secs`, or twice the ticker task's period (20 s without a ticker task). */

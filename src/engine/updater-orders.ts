@@ -1,7 +1,7 @@
 import type { NotifyLevel } from '../core/notify-level.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { OrderJournal } from '../orders/journal.js';
-import type { OrderManager, OrderStats } from '../orders/manager.js';
+import type { OrderManager, OrderStats, StopReport } from '../orders/manager.js';
 import { LateOrderManager } from './late-order-manager.js';
 import { openJournal, stopOrders, wireOrderManager, type OrderWiring } from './order-wiring.js';
 
@@ -16,6 +16,7 @@ export class UpdaterOrders {
   #journal: OrderJournal | null = null;
   #manager: OrderManager | null = null;
   #finalStats: OrderStats | null = null;
+  #stopReport: StopReport | null = null;
 
   constructor(wiring: OrderWiring) {
     this.#w = wiring;
@@ -41,6 +42,11 @@ export class UpdaterOrders {
     return this.#finalStats ?? this.#manager?.stats() ?? null;
   }
 
+  /** What the order manager's stop did (`orders.on_stop`), null before it stopped. */
+  get stopReport(): StopReport | null {
+    return this.#stopReport;
+  }
+
   /** Opens the journal the config (or an override) names; the updater is then journal-ready. */
   openJournal(options: { storagePath?: string; newJournal?: boolean }): void {
     this.#journal = openJournal(this.#w.config, this.#w.clock, options);
@@ -58,7 +64,10 @@ export class UpdaterOrders {
 
   /** Stops the order manager (applying `orders.on_stop`) and keeps its last figures. */
   async stop(): Promise<void> {
-    if (this.#manager) this.#finalStats = await stopOrders(this.#manager, this.#w.config, this.#w.logger);
+    if (!this.#manager) return;
+    const { report, stats } = await stopOrders(this.#manager, this.#w.config, this.#w.logger);
+    this.#finalStats = stats;
+    this.#stopReport = report;
   }
 
   /** Closes the journal, if one was opened. */

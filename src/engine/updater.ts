@@ -16,7 +16,7 @@ import type { ExchangeSession } from '../exchange/types.js';
 import type { StatusEvent, StatusSnapshot, StatusSource } from '../http/types.js';
 import { emitEach } from '../core/emit-each.js';
 import type { OrderJournal } from '../orders/journal.js';
-import type { OrderManager } from '../orders/manager.js';
+import type { OrderManager, StopReport } from '../orders/manager.js';
 import { builtinAttributeDefaults, engineAttributeDefaults } from '../state/builtin-attributes.js';
 import { StateStore } from '../state/state-store.js';
 import { createEngineStreams } from '../streams/engine-streams.js';
@@ -113,6 +113,14 @@ export class Updater extends EventEmitter<UpdaterEvents> {
    */
   get orders(): OrderManager {
     return this.#p.orders.view;
+  }
+
+  /**
+   * What the stop did with the orders (`orders.on_stop`; with `cancel_all`, what it cancelled and
+   * what it could not confirm cancelled), null until the updater stopped its order manager.
+   */
+  get stopReport(): StopReport | null {
+    return this.#p.orders.stopReport;
   }
 
   /** The strategy's order queue (`self.pending_orders`): `push([id, size, price, side, symbol])`. Available after `start()`. */

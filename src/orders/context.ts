@@ -34,6 +34,12 @@ export interface OrderTiming {
   cancelRounds: number;
   /** How long `stop` waits for ambiguous orders to resolve before cancel_all. @defaultValue 30000 */
   stopResolveTimeoutMs: number;
+  /**
+   * How long `stop({onStop: 'cancel_all'})` keeps retrying listings, cancels and checks that
+   * fail with expected weather (timeouts, 5xx, rate limits) before it reports what is still open.
+   * @defaultValue 60000
+   */
+  stopCancelTimeoutMs: number;
 }
 
 /** Defaults of {@link OrderTiming}. */
@@ -46,6 +52,7 @@ export const DEFAULT_ORDER_TIMING: Readonly<OrderTiming> = Object.freeze({
   lostPollIntervalMs: 60_000,
   cancelRounds: 3,
   stopResolveTimeoutMs: 30_000,
+  stopCancelTimeoutMs: 60_000,
 });
 
 /** What the executor, resolver, tracker and reconciler share. */

@@ -1,7 +1,7 @@
 import { coerceError } from '../core/errors.js';
 import type { Amender } from './amend.js';
 import type { Canceller } from './cancel.js';
-import { cancelAll, type CancelReport } from './cancel-all.js';
+import { cancelAll, cancelConfirmed, type CancelReport } from './cancel-all.js';
 import type { OrdersContext } from './context.js';
 import type { Resolver } from './resolver.js';
 import type { OrderTracker } from './tracker.js';
@@ -14,6 +14,14 @@ export interface StopReport {
   /** Intents still unresolved (maybe on the exchange), kept for the next start's reconcile. */
   unresolved: number;
   cancel: CancelReport | null;
+}
+
+/**
+ * True when `cancel_all` was asked for and could not confirm that every order of ours is
+ * cancelled (some still open, the exchange's list unreadable, or the cancel_all itself failed).
+ */
+export function stopLeftOrdersOpen(report: StopReport): boolean {
+  return report.onStop === 'cancel_all' && (report.cancel === null || !cancelConfirmed(report.cancel));
 }
 
 /**

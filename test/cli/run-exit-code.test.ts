@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { RUN_EXIT, runExitCode } from '../../src/cli/run-exit-code.js';
+import type { Updater } from '../../src/engine/updater.js';
+import { createSimExchange } from '../../src/sim/sim-exchange.js';
+import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
+
+// `misso run` exits 3 when `orders.on_stop: cancel_all` could not confirm every order of ours
+// cancelled (the exchange kept failing through the stop's budget), 0 when it could.
+let updater: Updater | null = null;
+afterEach(async () => {
+  await updater?.stop();
+  updater = null;
+});
+
+async function stopWithRestingOrder(failing: boolean): Promise<Updater> {
+  let sim: ReturnType<typeof createSimExchange> | null = null;
+  const built = await virtualUpdater(
+    {
+      class_attributes: { watch_list: ['BTC/USD:USD'], last_price: {} },
+      shared_attributes: { pending_orders: { modul: 'queue', function: 'Queue' } },
+      tasks: { t_update_tickers: { freq: 10, max_age_secs: 3600 }, t_execute_orders: { freq: 5 } },
+      orders: { on_stop: 'cancel_all' },
+    },
+    { exchangeFactory: () => Promise.resolve((sim ??= createSimExchange({ seed: 7 }, { clock: built.clock }))) },
+  );
+  const { clock } = built;
+  const u = (updater = built.updater);
+  await startVirtual(u, clock);
+  const price = Math.round(u.state.get<Record<string, number>>('last_price')['BTC/USD:USD']! * 0.8);
+  const order = u.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price });
+  await advanceWithIo(clock, () => order.status === 'open', 30_000);
+  if (failing) {
+    sim!.setKnobs({ faults: [{ kind: 'exchange_not_available', probability: 1, methods: ['cancelOrder', 'fetchOrder', 'fetchOpenOrders'] }] });
+  }
+  let stopped = false;
+  void u.stop().then(() => (stopped = true));
+  await advanceWithIo(clock, () => stopped, 600_000, 1_000);
+  return u;
+}
+
+describe('misso run exit code after an on_stop cancel_all', () => {
+  it('is 3 when the exchange kept failing and the order could not be confirmed cancelled', async () => {
+    const u = await stopWithRestingOrder(true);
+    expect(u.stopReport?.cancel?.remaining).toHaveLength(1);
+    expect(runExitCode(u, false)).toBe(RUN_EXIT.ordersLeftOpen);
+    expect(RUN_EXIT.ordersLeftOpen).toBe(3);
+  });
+
+  it('is 0 when every order was cancelled and confirmed', async () => {
+    const u = await stopWithRestingOrder(false);
+    expect(u.stopReport?.cancel).toMatchObject({ canceled: 1, remaining: [], unconfirmed: null });
+    expect(runExitCode(u, false)).toBe(RUN_EXIT.done);
+  });
+});
