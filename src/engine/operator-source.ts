@@ -12,6 +12,7 @@ import type { OrderManager } from '../orders/manager.js';
 import type { Order } from '../orders/order.js';
 import { OrderRefError } from '../orders/order-ref.js';
 import { isFinalStatus } from '../orders/transitions.js';
+import { boundedAnswer, controlAnswerMs } from './bounded-answer.js';
 import { CapitalCurve } from './capital-curve.js';
 import type { StateStore } from '../state/state-store.js';
 
@@ -24,12 +25,19 @@ export interface OperatorDeps {
   exchange: () => Exchange | null;
   stop: (reason: string) => void;
   restartExchange: (reason: string) => Promise<void>;
+  /**
+   * How long a cancel or an amend is awaited before the request is answered 502 while the work
+   * goes on. @defaultValue {@link controlAnswerMs} of the default exchange timeout (30 s)
+   */
+  answerMs?: number;
   /** State attributes never shown (the exchange object, the queue). */
   hidden: ReadonlySet<string>;
 }
 
 /** Orders listed per kind. */
 const LIST_LIMIT = 200;
+// exchange.timeout_ms's default.
+const DEFAULT_EXCHANGE_TIMEOUT_MS = 10_000;
 const INTENT_FIELDS = ['symbol', 'side', 'amount', 'price', 'type', 'params', 'tag'];
 
 /** The engine's side of the control API (see `OperatorSource` in src/http/types.ts). */
@@ -40,6 +48,8 @@ export function createOperatorSource(deps: OperatorDeps): OperatorSource & { clo
     if (!m) throw new ControlRefusal('orders are not available yet: the updater is still starting', 503);
     return m;
   };
+  const answerMs = deps.answerMs ?? controlAnswerMs(DEFAULT_EXCHANGE_TIMEOUT_MS);
+  const bounded = <T>(what: string, call: () => Promise<T>): Promise<T> => boundedAnswer(deps.clock, answerMs, what, refusing(call));
 
   return {
     orders: (kind: OrderListKind) => listOrders(kind, deps),
@@ -77,13 +87,13 @@ export function createOperatorSource(deps: OperatorDeps): OperatorSource & { clo
         throw new ControlRefusal(error.message, 400, field);
       }
     },
-    cancelOrder: async (clientOrderId) => orderView(cancelled(await refusing(() => manager().cancel(clientOrderId)))),
+    cancelOrder: async (clientOrderId) => orderView(cancelled(await bounded('cancel', () => manager().cancel(clientOrderId)))),
     cancelOrders: async (filter) => {
-      const results = await refusing(() => manager().cancelAll(filter));
+      const results = await bounded('cancel of these orders', () => manager().cancelAll(filter));
       return results.map((r) => ({ order: orderView(r.order), outcome: r.outcome, reason: r.reason }));
     },
     amendOrder: async (clientOrderId, changes: OrderChanges) => {
-      const r = await refusing(() => manager().amend(clientOrderId, changes));
+      const r = await bounded('amend', () => manager().amend(clientOrderId, changes));
       if (!r.amended) throw new ControlRefusal(`not amended: ${r.reason ?? 'no reason given'}`, r.reason === 'stopped' ? 503 : 409);
       // An amend by cancel-then-replace answers with the replacement: the live order.
       return orderView(r.order);

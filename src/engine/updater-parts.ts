@@ -16,6 +16,7 @@ import { StatusReporter } from './status-reporter.js';
 import { TaskHost, type HostedEngine } from './task-host.js';
 import type { UpdaterEvents, UpdaterOptions } from './updater-options.js';
 import { UpdaterOrders } from './updater-orders.js';
+import { controlAnswerMs } from './bounded-answer.js';
 import { UpdaterSession } from './updater-session.js';
 
 /** What every part is built on: the updater's config, state, clock, logger and redactor. */
@@ -89,6 +90,7 @@ export function buildUpdaterParts(
       },
       restartExchange: (reason) => owner.restartExchange(reason),
       hidden: HIDDEN_ATTRIBUTES,
+      answerMs: controlAnswerMs(base.config.exchange.timeoutMs),
     }),
     redactor,
   );
