@@ -38,7 +38,7 @@ export { StorageWriteError, type StorageProblem } from './storage/storage-error.
 export type { OrderStatus } from './orders/transitions.js';
 export type { OrderManager, OrderStats, StopReport } from './orders/manager.js';
 export type { CancelResult, CancelOutcome } from './orders/cancel.js';
-export type { CancelAllFilter } from './orders/cancel-filter.js';
+export { CancelFilterError, type CancelAllFilter } from './orders/cancel-filter.js';
 export type { CancelReport } from './orders/cancel-all.js';
 export type { ReconcileReport } from './orders/reconcile.js';
 export { AmendError, type AmendChanges, type AmendResult, type AmendMethod } from './orders/amend.js';

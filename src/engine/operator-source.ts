@@ -6,6 +6,7 @@ import { ControlRefusal, type RefusalStatus } from '../http/control-refusal.js';
 import type { OperatorSource, OrderChanges, OrderListKind, OrderView, PositionView } from '../http/types.js';
 import { AmendError } from '../orders/amend.js';
 import type { CancelResult } from '../orders/cancel.js';
+import { CancelFilterError } from '../orders/cancel-filter.js';
 import { IntentError } from '../orders/intent.js';
 import type { OrderJournal } from '../orders/journal.js';
 import type { OrderManager } from '../orders/manager.js';
@@ -116,6 +117,7 @@ async function refusing<T>(call: () => Promise<T>): Promise<T> {
     if (error instanceof ControlRefusal) throw error;
     if (error instanceof OrderRefError) throw new ControlRefusal(error.message, 404, 'clientOrderId');
     if (error instanceof AmendError) throw new ControlRefusal(error.message, 400);
+    if (error instanceof CancelFilterError) throw new ControlRefusal(error.message, 400, error.field);
     throw new ControlRefusal(`no answer from the exchange: ${coerceError(error).message}`, 502);
   }
 }

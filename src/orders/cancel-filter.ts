@@ -1,3 +1,5 @@
+import { closest } from '../config/suggest.js';
+import { isListed, type MarketView } from './intent-market.js';
 import type { OrderSide } from './order.js';
 
 /** Which unfinished orders `orders.cancelAll` cancels; an absent key matches every order. */
@@ -7,25 +9,73 @@ export interface CancelAllFilter {
 }
 
 /**
+ * A filter `orders.cancelAll` refuses, cancelling nothing: one it cannot read, or a symbol the
+ * exchange does not list. A `TypeError`, as every refusal of the filter has been.
+ */
+export class CancelFilterError extends TypeError {
+  override name = 'CancelFilterError';
+
+  constructor(
+    message: string,
+    /** The filter key at fault, null when the filter as a whole is. */
+    readonly field: 'symbol' | 'side' | null,
+  ) {
+    super(message);
+  }
+}
+
+/**
  * Checks `orders.cancelAll`'s argument. A filter it cannot read must neither widen a mass cancel
  * to every order (a symbol passed as a bare string has no `symbol` key) nor match none (a side
- * spelt `'BUY'`): it throws a TypeError saying what to write.
+ * spelt `'BUY'`): it throws a {@link CancelFilterError} saying what to write.
  */
 export function checkCancelAllFilter(filter: unknown): CancelAllFilter {
   if (filter === undefined) return {};
   const form = "give {symbol?: 'BTC/USDT:USDT', side?: 'buy' | 'sell'} or nothing";
   if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) {
-    throw new TypeError(`orders.cancelAll: the filter must be an object, got ${JSON.stringify(filter) ?? String(filter)}; ${form}`);
+    throw new CancelFilterError(`orders.cancelAll: the filter must be an object, got ${JSON.stringify(filter) ?? String(filter)}; ${form}`, null);
   }
   const f = filter as Record<string, unknown>;
   for (const key of Object.keys(f)) {
-    if (key !== 'symbol' && key !== 'side') throw new TypeError(`orders.cancelAll: unknown filter key ${JSON.stringify(key)}; ${form}`);
+    if (key !== 'symbol' && key !== 'side') throw new CancelFilterError(`orders.cancelAll: unknown filter key ${JSON.stringify(key)}; ${form}`, null);
   }
   if (f['symbol'] !== undefined && (typeof f['symbol'] !== 'string' || f['symbol'] === '')) {
-    throw new TypeError(`orders.cancelAll: symbol must be a non-empty string, got ${JSON.stringify(f['symbol'])}`);
+    throw new CancelFilterError(`orders.cancelAll: symbol must be a non-empty string, got ${JSON.stringify(f['symbol'])}`, 'symbol');
   }
   if (f['side'] !== undefined && f['side'] !== 'buy' && f['side'] !== 'sell') {
-    throw new TypeError(`orders.cancelAll: side must be 'buy' or 'sell', got ${JSON.stringify(f['side'])}`);
+    throw new CancelFilterError(`orders.cancelAll: side must be 'buy' or 'sell', got ${JSON.stringify(f['side'])}`, 'side');
   }
   return f as CancelAllFilter;
+}
+
+/**
+ * The unified symbol a cancel filter's `symbol` names (an exchange id such as `BTCUSDT` maps to
+ * its market, as in createOrder). A symbol the exchange does not list would match no order and
+ * look like a cancel that worked, so it is refused, with the nearest symbol (ours first) when
+ * one is close. With no markets loaded the symbol is taken as written.
+ */
+export function listedCancelSymbol(symbol: string, exchange: MarketView, ours: readonly string[]): string {
+  if (isListed(exchange, symbol)) return exchange.markets?.[symbol] ? symbol : (exchange.market(symbol).symbol ?? symbol);
+  const near = nearestSymbol(symbol, ours, exchange.markets ?? {}) ?? nearestSymbol(symbol, Object.keys(exchange.markets ?? {}), exchange.markets ?? {});
+  throw new CancelFilterError(
+    `orders.cancelAll: unknown symbol ${symbol}: the exchange does not list it${near === undefined ? '' : `; did you mean ${near}?`} Nothing was cancelled.`,
+    'symbol',
+  );
+}
+
+const compact = (s: string): string => s.replace(/[^a-z0-9]/gi, '').toUpperCase();
+
+/** The symbol `word` most plausibly meant, written as the symbol, its letters, or base + quote. */
+function nearestSymbol(word: string, symbols: readonly string[], markets: Record<string, unknown>): string | undefined {
+  const forms = new Map<string, string>();
+  for (const s of symbols) {
+    const m = markets[s] as { base?: unknown; quote?: unknown } | undefined;
+    for (const form of [s, compact(s), typeof m?.base === 'string' && typeof m.quote === 'string' ? compact(m.base + m.quote) : '']) {
+      if (form !== '' && !forms.has(form)) forms.set(form, s);
+    }
+  }
+  const exact = forms.get(compact(word));
+  if (exact !== undefined) return exact;
+  const near = closest(word, forms.keys()) ?? closest(compact(word), forms.keys());
+  return near === undefined ? undefined : forms.get(near);
 }

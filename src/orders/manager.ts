@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { OrdersConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
-import { checkCancelAllFilter, type CancelAllFilter } from './cancel-filter.js';
+import { checkCancelAllFilter, listedCancelSymbol, type CancelAllFilter } from './cancel-filter.js';
 import { Amender, type AmendChanges, type AmendResult } from './amend.js';
 import { Canceller, type CancelResult } from './cancel.js';
 import { DEFAULT_ORDER_TIMING, type OrdersContext, type OrderTiming } from './context.js';
@@ -222,11 +222,17 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
 
   /**
    * Cancels every order of ours not yet finished (queued ones too), optionally of one symbol /
-   * side. Rejects with a TypeError for a filter it cannot read, cancelling nothing.
+   * side (a unified symbol or the exchange's id of one). Rejects with a `CancelFilterError` (a
+   * TypeError) for a filter it cannot read or a symbol the exchange does not list, cancelling
+   * nothing.
    */
   cancelAll(filter?: CancelAllFilter): Promise<CancelResult[]> {
     try {
       filter = checkCancelAllFilter(filter);
+      if (filter.symbol !== undefined) {
+        const ours = [...new Set(this.#book.all().filter((o) => !o.isFinal).map((o) => o.symbol))];
+        filter = { ...filter, symbol: listedCancelSymbol(filter.symbol, this.#ctx.session.exchange, ours) };
+      }
     } catch (error: unknown) {
       return Promise.reject(error as Error);
     }

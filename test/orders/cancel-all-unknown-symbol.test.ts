@@ -1,31 +1,72 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { VirtualClock } from '../../src/core/clock.js';
 import type { Updater } from '../../src/engine/updater.js';
+import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
+import { CancelFilterError } from '../../src/index.js';
+import type { Order } from '../../src/orders/order.js';
 import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
-// Review (review-user): `orders.cancelAll({symbol: 'BTCUSDT'})` (and `DELETE
-// /api/orders?symbol=BTCUSDT`, which answers 200 `{results: []}`) cancels nothing and reports
-// success while a BTC/USD:USD order rests: an operator's mistyped panic button looks done.
-// `pendingOrders.push` and `GET /api/candles/:symbol` refuse a symbol the exchange does not list.
+// `orders.cancelAll({symbol})` and `DELETE /api/orders?symbol=…` refuse a symbol the exchange
+// does not list (CancelFilterError; HTTP 400 naming it, with the nearest symbol), cancelling
+// nothing: a mistyped panic button must not look done. An exchange id of a listed market is
+// taken as that market's symbol.
+const TOKEN = 'ctl-token-unknown-symbol';
 let updater: Updater | null = null;
+let server: StatusServer | null = null;
 afterEach(async () => {
+  await server?.close();
   await updater?.stop();
+  server = null;
   updater = null;
 });
 
-describe('cancelAll with a symbol the exchange does not list', () => {
-  it('refuses it instead of settling with nothing cancelled', async () => {
-    const built = await virtualUpdater({
+async function restingBuy(): Promise<{ u: Updater; clock: VirtualClock; order: Order }> {
+  const built = await virtualUpdater(
+    {
       class_attributes: { watch_list: ['BTC/USD:USD'], last_price: {} },
       shared_attributes: { pending_orders: { modul: 'queue', function: 'Queue' } },
       tasks: { t_update_tickers: { freq: 10, max_age_secs: 3600 }, t_execute_orders: { freq: 5 } },
-    });
-    updater = built.updater;
-    await startVirtual(updater, built.clock);
-    const u = updater;
-    await advanceWithIo(built.clock, () => u.state.get<Record<string, number>>('last_price')['BTC/USD:USD'] !== undefined);
-    const price = Math.round(u.state.get<Record<string, number>>('last_price')['BTC/USD:USD']! * 0.8);
-    const order = u.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price });
-    await advanceWithIo(built.clock, () => order.status === 'open', 30_000);
-    await expect(u.orders.cancelAll({ symbol: 'BTCUSDT' })).rejects.toThrow(/BTCUSDT/);
+      http: { token: '${MISSO_HTTP_TOKEN}' },
+    },
+    { env: { MISSO_HTTP_TOKEN: TOKEN } },
+  );
+  const u = (updater = built.updater);
+  await startVirtual(u, built.clock);
+  await advanceWithIo(built.clock, () => u.state.get<Record<string, number>>('last_price')['BTC/USD:USD'] !== undefined);
+  const price = Math.round(u.state.get<Record<string, number>>('last_price')['BTC/USD:USD']! * 0.8);
+  const order = u.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price });
+  await advanceWithIo(built.clock, () => order.status === 'open', 30_000);
+  return { u, clock: built.clock, order };
+}
+
+describe('cancelAll with a symbol the exchange does not list', () => {
+  it('refuses it with the nearest symbol of ours, cancelling nothing', async () => {
+    const { u, clock, order } = await restingBuy();
+    const refused = u.orders.cancelAll({ symbol: 'BTCUSDT' });
+    await expect(refused).rejects.toBeInstanceOf(CancelFilterError);
+    await expect(refused).rejects.toThrow(/unknown symbol BTCUSDT.*did you mean BTC\/USD:USD\?/);
+    await advanceWithIo(clock, () => false, 5_000).catch(() => undefined);
+    expect(order.status).toBe('open');
+  });
+
+  it('takes the exchange id of a listed market as that market', async () => {
+    const { u, clock, order } = await restingBuy();
+    let results: Awaited<ReturnType<Updater['orders']['cancelAll']>> | null = null;
+    void u.orders.cancelAll({ symbol: 'BTCUSD' }).then((r) => (results = r));
+    await advanceWithIo(clock, () => results !== null, 30_000);
+    // ccxt resolves the id BTCUSD to the swap (the sim's spot BTC/USD shares the id).
+    expect(u.exchange.market('BTCUSD').symbol).toBe('BTC/USD:USD');
+    expect(results!.map((r) => [r.order.clientOrderId, r.outcome])).toEqual([[order.clientOrderId, 'canceled']]);
+  });
+
+  it('DELETE /api/orders?symbol= answers 400 naming the symbol and leaves the order open', async () => {
+    const { u, clock, order } = await restingBuy();
+    server = await startStatusServer({ source: u.statusSource(), clock, processMetrics: false, token: TOKEN });
+    const res = await fetch(`${server.url}/api/orders?symbol=BTCUSDT`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
+    const body = (await res.json()) as { error: string; field: string | null };
+    expect(res.status).toBe(400);
+    expect(body.field).toBe('symbol');
+    expect(body.error).toMatch(/unknown symbol BTCUSDT.*did you mean BTC\/USD:USD\?/);
+    expect(order.status).toBe('open');
   });
 });
