@@ -1,5 +1,6 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import { coerceError } from './errors.js';
+import { FAULT_STACK_KEY, serializeLogError } from './log-error.js';
 import { Redactor } from './redact.js';
 import { ensureWritableFile } from './writable-file.js';
 
@@ -43,6 +44,17 @@ export interface LogOptions {
   redactor?: Redactor;
 }
 
+/** The logger's serializers: `err` as pino's, but exchange faults' stacks set apart (see `serializeLogError`). */
+export const LOG_SERIALIZERS = Object.freeze({ err: serializeLogError });
+
+/**
+ * pino-pretty's options for the terminal. An exchange fault's stack (see `serializeLogError`)
+ * is left out there: the line and the error's message say what happened; the JSON log keeps it.
+ */
+export function terminalPrettyOptions(): Record<string, unknown> {
+  return { destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: `pid,hostname,app,err.${FAULT_STACK_KEY}` };
+}
+
 /** Builds the process logger: JSON lines to a file and/or readable lines on the terminal. */
 export function createLogger(options: LogOptions = {}): Logger {
   const level = options.level ?? 'info';
@@ -51,6 +63,7 @@ export function createLogger(options: LogOptions = {}): Logger {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { app: 'misso' },
+    serializers: LOG_SERIALIZERS,
     // The last step before a line leaves the process: nothing gets past it, whatever its shape.
     hooks: { streamWrite: (line: string) => redactor.text(line) },
   };
@@ -64,7 +77,7 @@ export function createLogger(options: LogOptions = {}): Logger {
       targets.push({
         target: 'pino-pretty',
         level: terminalLevel,
-        options: { destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app' },
+        options: terminalPrettyOptions(),
       });
     } else {
       targets.push({ target: 'pino/file', level: terminalLevel, options: { destination: 2 } });

@@ -21,6 +21,7 @@ import {
   CancelPending,
   OperationFailed,
 } from 'ccxt';
+import { ERROR_KIND_PROP } from '../core/log-error.js';
 import type { ErrorKind } from './types.js';
 
 /** What {@link classifyError} found out about one error. */
@@ -49,8 +50,8 @@ export interface ErrorClassification {
 export const RETRY_AFTER_PROP = 'retryAfterMs';
 /** See {@link RETRY_AFTER_PROP}. */
 export const HTTP_STATUS_PROP = 'httpStatus';
-/** Where the session attaches the classification to the original error. */
-export const KIND_PROP = 'missoKind';
+/** Where the session attaches the classification to the original error (the logger reads it too). */
+export const KIND_PROP = ERROR_KIND_PROP;
 
 // Binance puts the end of an IP ban in the 418 body: "IP banned until 1659146400000".
 const BANNED_UNTIL = /banned until (\d{13})/i;

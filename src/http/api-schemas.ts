@@ -188,7 +188,7 @@ const orderAnswer = {
 
 /** `DELETE /api/orders/:clientOrderId` */
 export const cancelOrderSchema = {
-  summary: 'Cancel an order; answers once the exchange confirmed',
+  summary: 'Cancel an order; answers once the exchange confirmed, or 502 after the answer deadline while the cancel goes on',
   security: bearer,
   params: orderParams,
   response: orderAnswer,
@@ -228,7 +228,7 @@ export const cancelAllSchema = {
 
 /** `PATCH /api/orders/:clientOrderId` */
 export const amendOrderSchema = {
-  summary: "Change an order's price and/or amount; answers once the exchange confirmed",
+  summary: "Change an order's price and/or amount; answers once the exchange confirmed, or 502 after the answer deadline while the amend goes on",
   security: bearer,
   params: orderParams,
   body: {
