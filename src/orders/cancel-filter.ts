@@ -1,6 +1,6 @@
 import { closest } from '../config/suggest.js';
 import { isListed, type MarketView } from './intent-market.js';
-import type { OrderSide } from './order.js';
+import type { Order, OrderSide } from './order.js';
 
 /** Which unfinished orders `orders.cancelAll` cancels; an absent key matches every order. */
 export interface CancelAllFilter {
@@ -27,9 +27,10 @@ export class CancelFilterError extends TypeError {
 /**
  * Checks `orders.cancelAll`'s argument. A filter it cannot read must neither widen a mass cancel
  * to every order (a symbol passed as a bare string has no `symbol` key) nor match none (a side
- * spelt `'BUY'`): it throws a {@link CancelFilterError} saying what to write.
+ * spelt `'BUY'`): it throws a {@link CancelFilterError} saying what to write. With `market`, the
+ * symbol is also checked against the exchange's markets ({@link listedCancelSymbol}).
  */
-export function checkCancelAllFilter(filter: unknown): CancelAllFilter {
+export function checkCancelAllFilter(filter: unknown, market?: { exchange: MarketView; orders: readonly Order[] }): CancelAllFilter {
   if (filter === undefined) return {};
   const form = "give {symbol?: 'BTC/USDT:USDT', side?: 'buy' | 'sell'} or nothing";
   if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) {
@@ -45,7 +46,10 @@ export function checkCancelAllFilter(filter: unknown): CancelAllFilter {
   if (f['side'] !== undefined && f['side'] !== 'buy' && f['side'] !== 'sell') {
     throw new CancelFilterError(`orders.cancelAll: side must be 'buy' or 'sell', got ${JSON.stringify(f['side'])}`, 'side');
   }
-  return f as CancelAllFilter;
+  const checked = f as CancelAllFilter;
+  if (market === undefined || checked.symbol === undefined) return checked;
+  const ours = [...new Set(market.orders.filter((o) => !o.isFinal).map((o) => o.symbol))];
+  return { ...checked, symbol: listedCancelSymbol(checked.symbol, market.exchange, ours) };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { OrdersConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
-import { checkCancelAllFilter, listedCancelSymbol, type CancelAllFilter } from './cancel-filter.js';
+import { checkCancelAllFilter, type CancelAllFilter } from './cancel-filter.js';
 import { Amender, type AmendChanges, type AmendResult } from './amend.js';
 import { Canceller, type CancelResult } from './cancel.js';
 import { DEFAULT_ORDER_TIMING, type OrdersContext, type OrderTiming } from './context.js';
@@ -228,11 +228,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
    */
   cancelAll(filter?: CancelAllFilter): Promise<CancelResult[]> {
     try {
-      filter = checkCancelAllFilter(filter);
-      if (filter.symbol !== undefined) {
-        const ours = [...new Set(this.#book.all().filter((o) => !o.isFinal).map((o) => o.symbol))];
-        filter = { ...filter, symbol: listedCancelSymbol(filter.symbol, this.#ctx.session.exchange, ours) };
-      }
+      filter = checkCancelAllFilter(filter, { exchange: this.#ctx.session.exchange, orders: this.#book.all() });
     } catch (error: unknown) {
       return Promise.reject(error as Error);
     }
