@@ -384,7 +384,8 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
    * - `leave`: resting orders stay on the exchange.
    * - `cancel_all`: unknown outcomes are first resolved (without sending again) for up to
    *   `stopResolveTimeoutMs`, then every open order of ours is cancelled and each cancel is
-   *   verified by fetching the order again, for up to `cancelRounds` rounds.
+   *   verified by fetching the order again, for up to `cancelRounds` rounds; exchange weather is
+   *   retried for up to `stopCancelTimeoutMs` (see `stopLeftOrdersOpen` for the outcome).
    * Idempotent: later calls return the first call's promise. The journal is not closed here.
    */
   stop(options: { onStop?: 'leave' | 'cancel_all' } = {}): Promise<StopReport> {
