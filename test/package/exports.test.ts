@@ -37,6 +37,8 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     'RegisteredTaskOptions', 'SourcePos', 'StreamPhase', 'StreamStats', 'TaskOptionType', 'TelegramConfig', 'UpdateResult',
     // How a journal write reaches the disk (the fill path, issue 10).
     'Durability',
+    // cancelAll's refusal of a filter or a symbol the exchange does not list.
+    'CancelFilterError',
   ],
   './sim': [
     'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimErrorCode',
@@ -59,7 +61,7 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
 
 /** The runtime values among them (classes, functions, constants). */
 const RUNTIME_EXPORTS: Record<string, string[]> = {
-  '.': ['AmendError', 'ConfigError', 'IntentError', 'Order', 'OrderRefError', 'StartupError', 'StoppedError', 'StorageWriteError', 'SystemClock', 'Updater', 'UserError'],
+  '.': ['AmendError', 'CancelFilterError', 'ConfigError', 'IntentError', 'Order', 'OrderRefError', 'StartupError', 'StoppedError', 'StorageWriteError', 'SystemClock', 'Updater', 'UserError'],
   './sim': [
     'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimExchange',
     'SimVenue', 'createSimExchange', 'describeFaultSyntax', 'startSimServer',
