@@ -49,8 +49,9 @@ function describePeriod(task: TaskConfig, schedule: TaskSchedule | undefined): s
     task.freqSecs !== null ? `every ${task.freqSecs}s` : defaultFreq !== null ? `every ${defaultFreq}s (default)` : null;
   // A service reacts to events; its `freq`, if any, is only a heartbeat (`t_execute_orders`).
   if (schedule?.mode === 'service') return period === null ? 'event-driven' : `event-driven, heartbeat ${period}`;
-  // null: a kind this summary cannot see into (a user kind), or one with no period of its own.
-  return period ?? 'no freq';
+  // A periodic kind with no period of its own runs once; a kind this summary cannot see into (a
+  // user kind) may have a default it does not know.
+  return period ?? (schedule ? 'once (no freq)' : 'no freq');
 }
 
 function describeSubtask(sub: SubtaskConfig): string {

@@ -112,8 +112,11 @@ export class TaskSupervisor {
         await clock.sleep(this.backoffMs(1), stop);
         continue;
       }
+      // A periodic kind given no period (no `freq`, no default) runs once: it has nothing to
+      // wait for between passes, and without a wait its loop would spin.
+      if (this.#o.freqMs === null) break;
       this.status.state = 'sleeping';
-      await clock.sleep(this.#o.freqMs ?? 0, stop);
+      await clock.sleep(this.#o.freqMs, stop);
     }
     this.status.state = 'stopped';
   }

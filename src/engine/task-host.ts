@@ -124,7 +124,8 @@ export class TaskHost {
         const maxAgeMs = (config.maxAgeSecs ?? 3 * freqSecs) * 1000;
         for (const attr of kind.feeds?.(config) ?? []) this.#staleness.feed(attr, config.name, maxAgeMs);
       }
-      this.#systemStatus()[config.name] = null;
+      // A task that runs once reports once: it must not count as down in every later status window.
+      if (freqMs !== null || kind.mode !== 'periodic') this.#systemStatus()[config.name] = null;
       const supervisor = this.#supervisor(config.name, config.kind, kind, {
         freqMs: kind.mode === 'service' ? null : freqMs,
         // The init update retries its reads until they work (each bounded by the request
@@ -264,7 +265,7 @@ export class TaskHost {
   #onResult(entry: TaskEntry, health: TaskHealth, error: Error | null): void {
     const name = entry.config.name;
     const systemStatus = this.#systemStatus();
-    systemStatus[name] = isTaskUp(health);
+    if (entry.kind.mode === 'once' || name in systemStatus) systemStatus[name] = isTaskUp(health);
     this.#o.onTask(name, health, error);
     this.#o.reporter.taskChanged(name, health);
     if (entry.kind.mode === 'once') {

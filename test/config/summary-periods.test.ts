@@ -25,4 +25,16 @@ describe('misso check summary', () => {
     expect(summary).toMatch(/^ {2}t_execute_orders +t_execute_orders +event-driven, heartbeat every 5s \(default\)$/m);
     expect(summary).toMatch(/^ {2}t_shutdown +t_shutdown +event-driven$/m);
   });
+
+  it('says once for a periodic kind given no period (the supervisor runs it once)', async () => {
+    const ctx = testContext();
+    const text = lines(
+      'tasks:',
+      '  t_update_template:',
+      '    subtasks:',
+      '      s: {type: standard, modul: Misso.services.helper, method: parse_is_open_orders, target_attr: parsed}',
+    );
+    const summary = summarizeConfig(await loadConfigText(text, INLINE, ctx, { baseDir: FIXTURES }), ctx);
+    expect(summary).toMatch(/^ {2}t_update_template +t_update_template +once \(no freq\)  1 subtask$/m);
+  });
 });

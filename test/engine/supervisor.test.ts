@@ -35,6 +35,19 @@ describe('TaskSupervisor', () => {
     expect(sup.status).toMatchObject({ runs: 4, failures: 0, ok: true, lastSuccessAt: 30_000, state: 'stopped' });
   });
 
+  it('runs a periodic task with no period once, instead of spinning', async () => {
+    const clock = new VirtualClock(0);
+    let runs = 0;
+    const sup = make(clock, { mode: 'periodic', run: async () => undefined }, async () => void runs++, { freqMs: null });
+    const stop = new AbortController();
+    const loop = sup.run(stop.signal);
+    await clock.advance(60_000);
+    expect(runs).toBe(1);
+    expect(sup.status).toMatchObject({ runs: 1, ok: true, state: 'stopped' });
+    stop.abort();
+    await loop;
+  });
+
   it('backs off exponentially on errors, capped at freq, and never exits', async () => {
     const clock = new VirtualClock(0);
     const times: number[] = [];
