@@ -96,7 +96,7 @@ export class FillStore {
         `SELECT o.client_order_id AS clientOrderId, o.symbol, COALESCE(o.opened_at, o.submitted_at, o.created_at) AS "from"
            FROM orders o
           WHERE o.updated_at >= ? AND o.exchange_id IS NOT NULL AND o.filled > 0
-            AND o.filled > COALESCE((SELECT SUM(f.amount) FROM fills f WHERE f.client_order_id = o.client_order_id), 0) + 1e-9`,
+            AND o.filled > COALESCE((SELECT SUM(f.amount) FROM fills f WHERE f.client_order_id = o.client_order_id), 0) + MAX(1e-9, o.filled * 1e-9)`,
       )
       .all(updatedSince);
   }

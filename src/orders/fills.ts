@@ -40,6 +40,17 @@ export interface ClosedTrade {
 
 const EPS = 1e-9;
 const PAGE = 500;
+/**
+ * Whether an order's `filled` is ahead of the sum of its stored fills: by more than float noise,
+ * which grows with the size (fills of 0.1 summed to 1e7 miss by more than 1e-9).
+ */
+export function owesFills(filled: number, stored: number): boolean {
+  return filled > stored + Math.max(EPS, filled * 1e-9);
+}
+
+/** The longest span one `fetchMyTrades` answers from its `since` (Binance's `userTrades`: 7 days). */
+const TRADES_WINDOW_MS = 7 * 24 * 3_600_000;
+
 /** How long after its last change an order whose fills are not all stored is still looked up. */
 const OWED_LOOKBACK_MS = 24 * 3_600_000;
 /** Orders whose fills {@link FillTracker} keeps for their summaries. @internal */
@@ -145,7 +156,7 @@ export class FillTracker {
       since.set(symbol, Math.min(since.get(symbol) ?? sentAt - 1000, sentAt - 1000));
     };
     for (const o of book.all()) {
-      if (o.id === null || o.filled <= journal.fills.filledOf(o.clientOrderId) + EPS) continue;
+      if (o.id === null || !owesFills(o.filled, journal.fills.filledOf(o.clientOrderId))) continue;
       owed(o.symbol, o.openedAt ?? o.submittedAt ?? o.createdAt);
     }
     // And those that left memory before their fills were read: a finished order the strategy
@@ -165,10 +176,17 @@ export class FillTracker {
           break;
         }
         for (const t of trades) if (this.applyFill(t) === 'new') added++;
-        if (trades.length < PAGE) break;
         const last = trades.at(-1)?.timestamp;
-        if (last === undefined || last <= cursor) break;
-        cursor = last;
+        if (trades.length >= PAGE && last !== undefined && last > cursor) {
+          cursor = last;
+          continue;
+        }
+        // A short page ends the read, unless the exchange answered only a window from `since`
+        // (Binance: 7 days) and now is past it: an order owed fills since last month must not
+        // hide this week's trades of its symbol.
+        const now = this.#ctx.clock.now();
+        if (cursor + TRADES_WINDOW_MS >= now) break;
+        cursor = Math.max(cursor + TRADES_WINDOW_MS - 1000, last ?? cursor);
       }
     }
     return added;

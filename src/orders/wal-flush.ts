@@ -19,6 +19,7 @@ export class WalFlush {
   #running: Promise<void> | null = null;
   #fd: number | null = null;
   #syncs = 0;
+  #closed = false;
   /**
    * The error of a failed fsync. Linux reports a writeback error once and marks the pages it could
    * not write clean, so a later fsync succeeds with those frames still missing on disk (and WAL
@@ -41,12 +42,20 @@ export class WalFlush {
     this.#noted++;
   }
 
-  /** Resolves once every commit noted before the call is on disk; rejects when a sync fails. */
+  /**
+   * Resolves once every commit noted before the call is on disk; rejects when a sync fails. After
+   * {@link close} it resolves once the sync under way settles: closing the connection checkpoints
+   * the log into the database file (and removes it), so there is nothing left to sync.
+   */
   async flush(): Promise<void> {
     if (this.#walPath === '') return;
     this.assertSound();
     const target = this.#noted;
     while (this.#synced < target) {
+      if (this.#closed) {
+        await this.#running?.catch(() => undefined);
+        return;
+      }
       if (!this.#running) {
         const upTo = this.#noted;
         this.#running = this.#sync()
@@ -82,6 +91,7 @@ export class WalFlush {
    * broken at shutdown, or reach whatever file reused the number.
    */
   close(): void {
+    this.#closed = true;
     const fd = this.#fd;
     if (fd === null) return;
     this.#fd = null;

@@ -1,6 +1,6 @@
 import type { Exchange, Trade } from 'ccxt';
 import { coerceError } from '../core/errors.js';
-import type { CcxtTradeLike } from '../orders/fills.js';
+import { owesFills, type CcxtTradeLike } from '../orders/fills.js';
 import type { Order } from '../orders/order.js';
 import { forgetListenKey, isPrivateClient } from './account-streams.js';
 import type { StreamSpec } from './stream-loop.js';
@@ -76,7 +76,7 @@ export function tradesStream(ctx: StreamContext, closedTradesAttr: string | unde
   let chasing = false;
   // Trades held here for an order (their write was refused) are applied at its next change, not read again.
   const stillOwed = (o: Order): boolean =>
-    !(o.id !== null && pending.has(o.id)) && o.filled > ctx.orders.fillsOf(o).reduce((sum, f) => sum + f.amount, 0) + EPS;
+    !(o.id !== null && pending.has(o.id)) && owesFills(o.filled, ctx.orders.fillsOf(o).reduce((sum, f) => sum + f.amount, 0));
   const chase = async (): Promise<void> => {
     chasing = true;
     try {
