@@ -75,7 +75,8 @@ export async function cancelAll(ctx: OrdersContext, tracker: OrderTracker): Prom
     } catch (error: unknown) {
       report.unconfirmed = `the open orders could not be listed: ${coerceError(error).message}`;
     }
-    const remaining = new Set([...targets.keys(), ...still.map((o) => o.clientOrderId)]);
+    // An order we know final is never remaining, whatever a lagging open list still shows.
+    const remaining = new Set([...targets.values(), ...still].filter((o) => !o.isFinal).map((o) => o.clientOrderId));
     if (report.unconfirmed !== null) for (const o of aimed.values()) if (!o.isFinal) remaining.add(o.clientOrderId);
     report.remaining = [...remaining];
   } finally {
@@ -97,11 +98,14 @@ export async function cancelAll(ctx: OrdersContext, tracker: OrderTracker): Prom
   return report;
 }
 
-/** Our orders the account's open list shows; throws when the list could not be read in time. */
+/**
+ * Our orders the account's open list shows and we do not know finished (the list can lag the
+ * matching engine); throws when the list could not be read in time.
+ */
 async function listOurs(ctx: OrdersContext, tracker: OrderTracker, scope: WeatherRetryScope, kind: string, signal: AbortSignal | undefined): Promise<Order[]> {
   const listed = await retryWeather(scope, `${kind}: fetchOpenOrders`, () => tracker.refresh(signal, { kind, adopt: false }));
   if (listed === null) throw new Error('the stop deadline passed before the list was fetched');
-  return listed.ours;
+  return listed.ours.filter((o) => !o.isFinal);
 }
 
 /** Sends one cancel, again on weather; a refusal or a late failure is left to the checks. */
