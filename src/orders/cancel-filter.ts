@@ -56,9 +56,12 @@ export function checkCancelAllFilter(filter: unknown, market?: { exchange: Marke
  * The unified symbol a cancel filter's `symbol` names (an exchange id such as `BTCUSDT` maps to
  * its market, as in createOrder). A symbol the exchange does not list would match no order and
  * look like a cancel that worked, so it is refused, with the nearest symbol (ours first) when
- * one is close. With no markets loaded the symbol is taken as written.
+ * one is close. A symbol of one of `ours` (the symbols of our unfinished orders) is accepted even
+ * when the markets no longer list it: a delisting leaves orders resting there, and cancelling
+ * them is what matters most. With no markets loaded the symbol is taken as written.
  */
 export function listedCancelSymbol(symbol: string, exchange: MarketView, ours: readonly string[]): string {
+  if (ours.includes(symbol)) return symbol;
   if (isListed(exchange, symbol)) return exchange.markets?.[symbol] ? symbol : (exchange.market(symbol).symbol ?? symbol);
   const near = nearestSymbol(symbol, ours, exchange.markets ?? {}) ?? nearestSymbol(symbol, Object.keys(exchange.markets ?? {}), exchange.markets ?? {});
   throw new CancelFilterError(

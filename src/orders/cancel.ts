@@ -1,3 +1,4 @@
+import { BadSymbol } from 'ccxt';
 import { Backoff } from '../core/backoff.js';
 import { coerceError } from '../core/errors.js';
 import { errorKind } from '../exchange/classify.js';
@@ -151,7 +152,7 @@ export class Canceller {
 
   /** One cancel request. `retry` means look and try again; `failed` is final. */
   async #send(order: Order, action: OrderAction): Promise<'ok' | 'retry' | 'failed'> {
-    const { journal, logger, notify, session } = this.#ctx;
+    const { logger, session } = this.#ctx;
     if (order.id === null) return 'retry';
     this.requests++;
     try {
@@ -162,6 +163,8 @@ export class Canceller {
     } catch (error: unknown) {
       const kind = errorKind(error);
       const message = coerceError(error).message;
+      // The symbol left the exchange's markets (a delisting): no retry can build the request.
+      if (error instanceof BadSymbol) return this.#refuse(order, action, `the exchange no longer lists ${order.symbol}: ${message}; check the exchange by hand`);
       switch (kind) {
         case 'not_found':
         case 'invalid_order':
@@ -170,18 +173,22 @@ export class Canceller {
           return 'retry';
         case 'auth':
         case 'not_supported':
-        case 'insufficient_funds': {
-          const reason = `cancel refused: ${message}`;
-          journal.actions.finish(action, 'failed', reason);
-          logger.warn({ clientOrderId: order.clientOrderId, err: message }, 'cancel refused');
-          notify(`cancel of ${order.clientOrderId} (${order.symbol}) refused: ${message}`, 'warn');
-          return 'failed';
-        }
+        case 'insufficient_funds':
+          return this.#refuse(order, action, message);
         default:
           logger.warn({ clientOrderId: order.clientOrderId, err: message, kind }, 'cancel outcome unknown; looking before anything else');
           return 'retry';
       }
     }
+  }
+
+  /** Settles the cancel as refused for good, journaled and notified. */
+  #refuse(order: Order, action: OrderAction, message: string): 'failed' {
+    const { journal, logger, notify } = this.#ctx;
+    journal.actions.finish(action, 'failed', `cancel refused: ${message}`);
+    logger.warn({ clientOrderId: order.clientOrderId, err: message }, 'cancel refused');
+    notify(`cancel of ${order.clientOrderId} (${order.symbol}) refused: ${message}`, 'warn');
+    return 'failed';
   }
 
   /**
