@@ -125,6 +125,22 @@ async function cancelOne(ctx: OrdersContext, scope: WeatherRetryScope, o: Order,
   }
 }
 
+/**
+ * One cancel, by client id, of an order whose placement is unknown (its createOrder answer was
+ * lost and the exchange has not shown it yet): it may rest there unseen, and the exchange can
+ * cancel by client id (Binance's `origClientOrderId`) what it does not list yet. The answer is
+ * applied; any failure (not found: maybe never placed, maybe still hidden) leaves it unknown.
+ */
+export async function cancelByClientId(ctx: OrdersContext, o: Order, signal?: AbortSignal): Promise<void> {
+  if (!(await gate(ctx, signal)) || o.status !== 'pending') return;
+  try {
+    const raw = (await ctx.session.exchange.cancelOrder('', o.symbol, { clientOrderId: o.clientOrderId })) as CcxtOrderLike | undefined;
+    if (raw && typeof raw === 'object' && raw.status) ctx.book.apply(o, { ...raw, clientOrderId: o.clientOrderId }, 'cancel:client-id');
+  } catch (error: unknown) {
+    ctx.logger.debug({ clientOrderId: o.clientOrderId, err: coerceError(error).message }, 'cancel by client id inconclusive');
+  }
+}
+
 /** Fetches the order until the exchange answers (or the time is up), so its state is known. */
 async function pollUntilAnswered(ctx: OrdersContext, tracker: OrderTracker, scope: WeatherRetryScope, o: Order, signal: AbortSignal): Promise<void> {
   const backoff = new Backoff({ baseMs: 500, maxMs: 5000 });

@@ -1,8 +1,9 @@
 import { coerceError } from '../core/errors.js';
 import type { Amender } from './amend.js';
 import type { Canceller } from './cancel.js';
-import { cancelAll, cancelConfirmed, type CancelReport } from './cancel-all.js';
+import { cancelAll, cancelByClientId, cancelConfirmed, type CancelReport } from './cancel-all.js';
 import type { OrdersContext } from './context.js';
+import type { Order } from './order.js';
 import type { Resolver } from './resolver.js';
 import type { OrderTracker } from './tracker.js';
 
@@ -13,15 +14,18 @@ export interface StopReport {
   queuedKept: number;
   /** Intents still unresolved (maybe on the exchange), kept for the next start's reconcile. */
   unresolved: number;
+  /** Client ids of the `unresolved` intents. */
+  unresolvedIds: string[];
   cancel: CancelReport | null;
 }
 
 /**
  * True when `cancel_all` was asked for and could not confirm that every order of ours is
- * cancelled (some still open, the exchange's list unreadable, or the cancel_all itself failed).
+ * cancelled (some still open, the exchange's list unreadable, the cancel_all itself failed, or
+ * an order whose placement is still unknown, which may rest on the exchange unseen).
  */
 export function stopLeftOrdersOpen(report: StopReport): boolean {
-  return report.onStop === 'cancel_all' && (report.cancel === null || !cancelConfirmed(report.cancel));
+  return report.onStop === 'cancel_all' && (report.unresolved > 0 || report.cancel === null || !cancelConfirmed(report.cancel));
 }
 
 /**
@@ -39,15 +43,14 @@ export async function shutDown(
   await parts.resolver.idle();
   await parts.canceller.idle();
   await parts.amender.idle();
-  const unresolved = (): number => book.all().filter((o) => o.status === 'pending' && o.attempts > 0).length;
+  const unresolved = (): Order[] => book.all().filter((o) => o.status === 'pending' && o.attempts > 0);
   let cancel: CancelReport | null = null;
   if (onStop === 'cancel_all') {
     const deadline = new AbortController();
     const timer = clock.sleep(timing.stopResolveTimeoutMs, deadline.signal).then((full) => {
       if (full) deadline.abort();
     });
-    const unknown = book.all().filter((o) => o.status === 'pending' && o.attempts > 0);
-    await Promise.allSettled(unknown.map((o) => parts.resolver.resolve(o, deadline.signal, { resend: false })));
+    await Promise.allSettled(unresolved().map((o) => parts.resolver.resolve(o, deadline.signal, { resend: false })));
     deadline.abort();
     await timer;
     try {
@@ -56,6 +59,16 @@ export async function shutDown(
       logger.error({ err: coerceError(error) }, 'cancel_all failed');
       notify(`cancel_all on stop failed: ${coerceError(error).message}; check the exchange by hand`, 'error');
     }
+    // Neither found nor listed, so cancel_all could not aim at them: cancel by client id once.
+    for (const o of unresolved()) await cancelByClientId(ctx, o);
+    const unknown = unresolved().map((o) => `${o.clientOrderId} (${o.symbol})`);
+    if (unknown.length > 0) {
+      notify(
+        `cancel_all: ${unknown.length} order(s) whose placement is unknown (createOrder answer lost, not found on the exchange yet) may rest there: ${unknown.join(', ')}; check the exchange by hand`,
+        'error',
+      );
+    }
   }
-  return { onStop, queuedKept: ctx.queue.size, unresolved: unresolved(), cancel };
+  const left = unresolved();
+  return { onStop, queuedKept: ctx.queue.size, unresolved: left.length, unresolvedIds: left.map((o) => o.clientOrderId), cancel };
 }

@@ -5,14 +5,15 @@ import { createSimExchange } from '../../src/sim/sim-exchange.js';
 import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 // `misso run` exits 3 when `orders.on_stop: cancel_all` could not confirm every order of ours
-// cancelled (the exchange kept failing through the stop's budget), 0 when it could.
+// cancelled (the exchange kept failing through the stop's budget, or an order whose placement is
+// still unknown may rest there unseen), 0 when it could.
 let updater: Updater | null = null;
 afterEach(async () => {
   await updater?.stop();
   updater = null;
 });
 
-async function stopWithRestingOrder(failing: boolean): Promise<Updater> {
+async function stopWithRestingOrder(mode: 'ok' | 'failing' | 'lost'): Promise<Updater> {
   let sim: ReturnType<typeof createSimExchange> | null = null;
   const built = await virtualUpdater(
     {
@@ -27,9 +28,20 @@ async function stopWithRestingOrder(failing: boolean): Promise<Updater> {
   const u = (updater = built.updater);
   await startVirtual(u, clock);
   const price = Math.round(u.state.get<Record<string, number>>('last_price')['BTC/USD:USD']! * 0.8);
+  if (mode === 'lost') {
+    // createOrder's answer is lost, the exchange hides the order past the stop's resolve wait,
+    // and the cancel by client id fails too: the order may rest there.
+    sim!.setKnobs({
+      visibility_delay_ms: 600_000,
+      faults: [
+        { kind: 'timeout_after', methods: ['createOrder'], calls: [1, 1] },
+        { kind: 'exchange_not_available', probability: 1, methods: ['cancelOrder'] },
+      ],
+    });
+  }
   const order = u.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price });
-  await advanceWithIo(clock, () => order.status === 'open', 30_000);
-  if (failing) {
+  await advanceWithIo(clock, () => (mode === 'lost' ? order.attempts > 0 : order.status === 'open'), 30_000);
+  if (mode === 'failing') {
     sim!.setKnobs({ faults: [{ kind: 'exchange_not_available', probability: 1, methods: ['cancelOrder', 'fetchOrder', 'fetchOpenOrders'] }] });
   }
   let stopped = false;
@@ -40,14 +52,20 @@ async function stopWithRestingOrder(failing: boolean): Promise<Updater> {
 
 describe('misso run exit code after an on_stop cancel_all', () => {
   it('is 3 when the exchange kept failing and the order could not be confirmed cancelled', async () => {
-    const u = await stopWithRestingOrder(true);
+    const u = await stopWithRestingOrder('failing');
     expect(u.stopReport?.cancel?.remaining).toHaveLength(1);
     expect(runExitCode(u, false)).toBe(RUN_EXIT.ordersLeftOpen);
     expect(RUN_EXIT.ordersLeftOpen).toBe(3);
   });
 
+  it('is 3 when an order whose placement is unknown may rest on the exchange', async () => {
+    const u = await stopWithRestingOrder('lost');
+    expect(u.stopReport).toMatchObject({ unresolved: 1, cancel: { remaining: [], unconfirmed: null } });
+    expect(runExitCode(u, false)).toBe(RUN_EXIT.ordersLeftOpen);
+  });
+
   it('is 0 when every order was cancelled and confirmed', async () => {
-    const u = await stopWithRestingOrder(false);
+    const u = await stopWithRestingOrder('ok');
     expect(u.stopReport?.cancel).toMatchObject({ canceled: 1, remaining: [], unconfirmed: null });
     expect(runExitCode(u, false)).toBe(RUN_EXIT.done);
   });
