@@ -30,6 +30,19 @@ describe('redactSecrets', () => {
     expect(redactSecrets('Authorization: Bearer <a>tok456')).toBe('Authorization: Bearer [redacted]');
   });
 
+  it('hides the credential of an Authorization header in any scheme, keeping a known scheme name', () => {
+    expect(redactSecrets('Authorization: Basic dXNlcjpwYXNz')).toBe('Authorization: Basic [redacted]');
+    expect(redactSecrets('proxy-authorization: basic dXNlcjpwYXNz==')).toBe('proxy-authorization: basic [redacted]');
+    expect(redactSecrets('Authorization: Negotiate YIIabc123')).toBe('Authorization: Negotiate [redacted]');
+    expect(redactSecrets('Authorization: dXNlcjpwYXNz')).toBe('Authorization: [redacted]');
+    // A first word that is no known scheme may be the credential: both go.
+    expect(redactSecrets('Authorization: Sekrit dXNlcjpwYXNz failed')).toBe('Authorization: [redacted] failed');
+    const json = toSafeJson({ lastError: 'headers {"Authorization": "Basic dXNlcjpwYXNz", "Accept": "*/*"}' });
+    expect(json).not.toContain('dXNlcjpwYXNz');
+    expect(JSON.parse(json)).toEqual({ lastError: 'headers {"Authorization": "Basic [redacted]", "Accept": "*/*"}' });
+    expect(redactSecrets('send Authorization: Basic <http.token>')).toBe('send Authorization: Basic <http.token>');
+  });
+
   it('leaves ordinary status text alone', () => {
     const snapshot = { tasks: { update_tickers: { lastError: 'RequestTimeout: fetchTickers timed out after 10000 ms' } } };
     expect(toSafeJson(snapshot)).toBe(JSON.stringify(snapshot));
