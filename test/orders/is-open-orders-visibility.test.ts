@@ -6,34 +6,13 @@
  * stream is healthy). Against misso sim-server through ccxt.pro.
  */
 import { describe, expect, it } from 'vitest';
-import { SystemClock } from '../../src/core/clock.js';
-import { silentLogger } from '../../src/core/logger.js';
-import { Updater } from '../../src/engine/updater.js';
-import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer } from '../../src/sim/http/binance-server.js';
+import { STREAM_SYMBOL as SYMBOL, streamingRig } from '../support/streaming-rig.js';
 import { until } from '../support/wait.js';
-
-const SYMBOL = 'ETH/USD:USD';
 
 describe('is_open_orders after a REST refresh that does not list a new order yet', () => {
   it('keeps an order the stream showed open while REST does not list it yet (inside the visibility window)', async () => {
-    const server = await startSimServer({ port: 0, seed: 41, wsPushMs: 200, clock: new SystemClock(), faults: 'visibility:2000' });
-    const updater = await Updater.fromConfig(
-      {
-        exchange: {
-          id: 'binanceusdm', apiKey: '${SIM_KEY}', secret: '${SIM_SECRET}', urls: { api: server.url },
-          options: { fetchCurrencies: false }, stream: 'on', rate_budget: { capacity: 100 },
-        },
-        class_attributes: { watch_list: [SYMBOL], last_price: {} },
-        orders: { require_fresh_price: false, visibility_window_secs: 3 },
-        tasks: {
-          t_update_tickers: { freq: 120 },
-          t_execute_orders: {},
-          t_update_open_orders: { freq: 120 },
-          t_get_open_orders: { freq: 120 },
-        },
-      },
-      { env: { SIM_KEY: DEFAULT_SIM_API_KEY, SIM_SECRET: DEFAULT_SIM_SECRET }, clock: new SystemClock(), logger: silentLogger(), storagePath: ':memory:' },
-    );
+    const { server, updater, close } = await streamingRig({ orders: { visibility_window_secs: 3 } });
+    server.faults.set('visibility:2000');
     const listed = (cid: string): boolean =>
       Object.values(updater.orders.isOpenOrders).some((e) => [...e.buys, ...e.sells].some((o) => o.clientOrderId === cid));
     try {
@@ -55,8 +34,7 @@ describe('is_open_orders after a REST refresh that does not list a new order yet
       expect(order.status).toBe('open');
       expect(listed(order.clientOrderId)).toBe(true);
     } finally {
-      await updater.stop();
-      await server.close();
+      await close();
     }
   }, 60_000);
 });

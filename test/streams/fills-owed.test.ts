@@ -10,98 +10,55 @@
  * Otherwise `closed_trades` has no fee or PnL for the order and the positions from fills are short.
  */
 import { describe, expect, it } from 'vitest';
-import { SystemClock } from '../../src/core/clock.js';
-import { silentLogger } from '../../src/core/logger.js';
-import { Updater } from '../../src/engine/updater.js';
-import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer } from '../../src/sim/http/binance-server.js';
+import type { StreamStats } from '../../src/streams/stream-loop.js';
+import { STREAM_SYMBOL as SYMBOL, streamingRig } from '../support/streaming-rig.js';
 import { until } from '../support/wait.js';
-
-const SYMBOL = 'ETH/USD:USD';
 
 describe('fills during a user-stream outage, REST lagging', () => {
   it('a market order filled during the outage, whose trades REST shows only a moment later, has its fills journaled', async () => {
-    const server = await startSimServer({ port: 0, seed: 41, wsPushMs: 200, clock: new SystemClock() });
-    const updater = await Updater.fromConfig(
-      {
-        exchange: {
-          id: 'binanceusdm', apiKey: '${SIM_KEY}', secret: '${SIM_SECRET}', urls: { api: server.url },
-          options: { fetchCurrencies: false }, stream: 'on', rate_budget: { capacity: 100 },
-        },
-        class_attributes: { watch_list: [SYMBOL], last_price: {} },
-        orders: { require_fresh_price: false, visibility_window_secs: 3 },
-        tasks: {
-          t_update_tickers: { freq: 120 },
-          t_execute_orders: {},
-          t_update_open_orders: { freq: 120 },
-          t_get_open_orders: { freq: 120 },
-          t_update_fills: { freq: 120 },
-        },
-      },
-      { env: { SIM_KEY: DEFAULT_SIM_API_KEY, SIM_SECRET: DEFAULT_SIM_SECRET }, clock: new SystemClock(), logger: silentLogger(), storagePath: ':memory:' },
-    );
-    const stats = (): ReturnType<Updater['streamStats']> => updater.streamStats();
-    const byName = (n: string) => stats().find((s) => s.name === n)!;
+    const { server, updater, stream, close } = await streamingRig({ orders: { visibility_window_secs: 3 } });
+    const stats = (): StreamStats[] => updater.streamStats();
     try {
       await updater.start();
       await until(() => stats().every((s) => s.fresh), 10_000, 'fresh');
       const last = server.venue.ticker(SYMBOL).last;
       const qty = Number(updater.exchange.amountToPrecision(SYMBOL, 50 / last));
-      const reconnects = byName('trades').reconnects;
+      const reconnects = stream('trades').reconnects;
       // The user stream drops (reconnecting after its 0.5 s backoff); REST hides a new order and
       // its trades for 2 s, as Binance's REST can lag behind its matching engine.
       server.faults.set('wsdrop:calls=1:path=private,visibility:2000');
-      await until(() => byName('trades').phase === 'down', 10_000, 'trades down');
+      await until(() => stream('trades').phase === 'down', 10_000, 'trades down');
       const order = updater.pendingOrders.push({ symbol: SYMBOL, side: 'buy', amount: qty, type: 'market' });
       await until(() => order.status === 'closed', 10_000, 'market order closed (createOrder answer)');
-      await until(() => byName('trades').reconnects > reconnects && stats().every((s) => s.fresh && s.phase === 'up'), 20_000, 'back');
+      await until(() => stream('trades').reconnects > reconnects && stats().every((s) => s.fresh && s.phase === 'up'), 20_000, 'back');
       const venueOrder = server.venue.orderIgnoringDelay({ clientOrderId: order.clientOrderId });
       const stored = (): string[] => updater.orders.fillsOf(order).map((f) => f.tradeId);
       await until(() => stored().length >= venueOrder.fills.length, 10_000, 'its fills journaled');
       expect(stored()).toEqual(venueOrder.fills.map((f) => f.id));
     } finally {
-      await updater.stop();
-      await server.close();
+      await close();
     }
   }, 60_000);
 });
 
 describe('fills during a user-stream outage, the order resolved after the gap fill', () => {
   it('a market order whose createOrder answer was lost in the outage, resolved after the stream came back, has its fills journaled', async () => {
-    const server = await startSimServer({ port: 0, seed: 41, wsPushMs: 200, clock: new SystemClock() });
-    const updater = await Updater.fromConfig(
-      {
-        exchange: {
-          id: 'binanceusdm', apiKey: '${SIM_KEY}', secret: '${SIM_SECRET}', urls: { api: server.url },
-          options: { fetchCurrencies: false }, stream: 'on', rate_budget: { capacity: 100 }, timeout_ms: 3000,
-        },
-        class_attributes: { watch_list: [SYMBOL], last_price: {} },
-        orders: { require_fresh_price: false },
-        tasks: {
-          t_update_tickers: { freq: 120 },
-          t_execute_orders: {},
-          t_update_open_orders: { freq: 120 },
-          t_get_open_orders: { freq: 120 },
-          t_update_fills: { freq: 120 },
-        },
-      },
-      { env: { SIM_KEY: DEFAULT_SIM_API_KEY, SIM_SECRET: DEFAULT_SIM_SECRET }, clock: new SystemClock(), logger: silentLogger(), storagePath: ':memory:' },
-    );
-    const stats = (): ReturnType<Updater['streamStats']> => updater.streamStats();
-    const byName = (n: string) => stats().find((s) => s.name === n)!;
+    const { server, updater, stream, close } = await streamingRig({ exchange: { timeout_ms: 3000 } });
+    const stats = (): StreamStats[] => updater.streamStats();
     try {
       await updater.start();
       await until(() => stats().every((s) => s.fresh), 10_000, 'fresh');
       const last = server.venue.ticker(SYMBOL).last;
       const qty = Number(updater.exchange.amountToPrecision(SYMBOL, 50 / last));
-      const reconnects = byName('trades').reconnects;
+      const reconnects = stream('trades').reconnects;
       // The user stream is away, and the exchange executes the order but its answer never comes.
       server.faults.set('wsdrop:calls=1:path=private,wsrefuse:path=private,lost:calls=1:path=order:method=POST:as=hang');
-      await until(() => byName('trades').phase === 'down', 10_000, 'trades down');
+      await until(() => stream('trades').phase === 'down', 10_000, 'trades down');
       const order = updater.pendingOrders.push({ symbol: SYMBOL, side: 'buy', amount: qty, type: 'market' });
       await until(() => server.venue.listOrders({}).some((o) => o.clientOrderId === order.clientOrderId), 5_000, 'executed on the venue');
       // The stream comes back (and fills its gap) while the createOrder answer is still awaited.
       server.faults.set('lost:calls=1:path=order:method=POST:as=hang');
-      await until(() => byName('trades').reconnects > reconnects && stats().every((s) => s.fresh && s.phase === 'up'), 20_000, 'back');
+      await until(() => stream('trades').reconnects > reconnects && stats().every((s) => s.fresh && s.phase === 'up'), 20_000, 'back');
       expect(order.status).toBe('pending');
       // The request times out; the resolver finds the order filled.
       await until(() => order.status === 'closed', 20_000, 'resolved');
@@ -111,8 +68,7 @@ describe('fills during a user-stream outage, the order resolved after the gap fi
       await until(() => stored().length >= venueOrder.fills.length, 10_000, 'its fills journaled');
       expect(stored()).toEqual(venueOrder.fills.map((f) => f.id));
     } finally {
-      await updater.stop();
-      await server.close();
+      await close();
     }
   }, 60_000);
 });

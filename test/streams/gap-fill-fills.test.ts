@@ -7,37 +7,14 @@
  * reconciles at 120 s here, so it cannot hide a missed fill.
  */
 import { describe, expect, it } from 'vitest';
-import { SystemClock } from '../../src/core/clock.js';
-import { silentLogger } from '../../src/core/logger.js';
-import { Updater } from '../../src/engine/updater.js';
-import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer } from '../../src/sim/http/binance-server.js';
+import type { StreamStats } from '../../src/streams/stream-loop.js';
+import { STREAM_SYMBOL as SYMBOL, streamingRig } from '../support/streaming-rig.js';
 import { until } from '../support/wait.js';
-
-const SYMBOL = 'ETH/USD:USD';
 
 describe('fills during a user-stream outage', () => {
   it('an order filled while the private stream was down has its fills in the journal when the stream is fresh again', async () => {
-    const server = await startSimServer({ port: 0, seed: 41, wsPushMs: 200, clock: new SystemClock() });
-    const updater = await Updater.fromConfig(
-      {
-        exchange: {
-          id: 'binanceusdm', apiKey: '${SIM_KEY}', secret: '${SIM_SECRET}', urls: { api: server.url },
-          options: { fetchCurrencies: false }, stream: 'on', rate_budget: { capacity: 100 },
-        },
-        class_attributes: { watch_list: [SYMBOL], last_price: {} },
-        orders: { require_fresh_price: false },
-        tasks: {
-          t_update_tickers: { freq: 120 },
-          t_execute_orders: {},
-          t_update_open_orders: { freq: 120 },
-          t_get_open_orders: { freq: 120 },
-          t_update_fills: { freq: 120 },
-        },
-      },
-      { env: { SIM_KEY: DEFAULT_SIM_API_KEY, SIM_SECRET: DEFAULT_SIM_SECRET }, clock: new SystemClock(), logger: silentLogger(), storagePath: ':memory:' },
-    );
-    const stats = (): ReturnType<Updater['streamStats']> => updater.streamStats();
-    const byName = (n: string) => stats().find((s) => s.name === n)!;
+    const { server, updater, stream, close } = await streamingRig();
+    const stats = (): StreamStats[] => updater.streamStats();
     try {
       await updater.start();
       await until(() => stats().every((s) => s.fresh), 10_000, 'fresh');
@@ -47,23 +24,22 @@ describe('fills during a user-stream outage', () => {
       const order = updater.pendingOrders.push({ symbol: SYMBOL, side: 'buy', amount: qty, price: px });
       await until(() => order.status === 'open' && order.id !== null, 10_000, 'open');
       await new Promise((r) => setTimeout(r, 500));
-      const reconnects = byName('orders').reconnects;
+      const reconnects = stream('orders').reconnects;
       // The private stream drops and every redial is refused: the account stream is away.
       server.faults.set('wsdrop:calls=1:path=private,wsrefuse:path=private');
-      await until(() => byName('orders').phase === 'down', 10_000, 'orders down');
+      await until(() => stream('orders').phase === 'down', 10_000, 'orders down');
       // Meanwhile the order fills on the exchange (another client of the account moves it).
       server.venue.amendOrder({ clientOrderId: order.clientOrderId }, { price: Number(updater.exchange.priceToPrecision(SYMBOL, last * 1.05)) });
       await until(() => server.venue.getOrder({ clientOrderId: order.clientOrderId }).status === 'closed', 10_000, 'filled on the venue');
       server.faults.clear();
-      await until(() => byName('orders').reconnects > reconnects && stats().every((s) => s.fresh && s.phase === 'up'), 20_000, 'back');
+      await until(() => stream('orders').reconnects > reconnects && stats().every((s) => s.fresh && s.phase === 'up'), 20_000, 'back');
       await until(() => order.status === 'closed', 10_000, 'closed in misso');
       const venueOrder = server.venue.getOrder({ clientOrderId: order.clientOrderId });
       expect(order.filled).toBeCloseTo(venueOrder.filled, 9);
       // Every fill of the venue is in the journal.
       expect(updater.orders.fillsOf(order).map((f) => f.tradeId)).toEqual(venueOrder.fills.map((f) => f.id));
     } finally {
-      await updater.stop();
-      await server.close();
+      await close();
     }
   }, 60_000);
 });
