@@ -168,6 +168,15 @@ export function errorKind(err: unknown): ErrorKind {
   return classifyError(err).kind;
 }
 
+// Timeouts, 5xx, dropped connections, 429/418 and a clock just resynced: each says "try again",
+// none says the request itself was wrong (a refusal says the same thing on every try).
+const WEATHER: ReadonlySet<ErrorKind> = new Set(['retryable', 'rate_limit', 'nonce']);
+
+/** Whether an exchange error is expected weather, which a later try of the same call may not meet. */
+export function isWeather(err: unknown): boolean {
+  return WEATHER.has(errorKind(err));
+}
+
 /**
  * The kind of an error a task saw. A task places no orders (the executor settles those itself),
  * so a request the exchange refused for its arguments (`BadRequest`, `BadSymbol`,

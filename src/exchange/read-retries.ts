@@ -3,9 +3,8 @@ import type { Clock } from '../core/clock.js';
 import { StoppedError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { ScopedStore } from '../core/scoped-store.js';
-import { errorKind } from './classify.js';
+import { errorKind, isWeather } from './classify.js';
 import { camelName } from './gated-methods.js';
-import type { ErrorKind } from './types.js';
 
 /**
  * Where read calls are retried: everything the code inside {@link withReadRetries} sends to the
@@ -37,9 +36,6 @@ interface ActiveScope {
 
 const storage = new ScopedStore<ActiveScope>();
 
-// Timeouts, 5xx, dropped connections, 429/418 (the budget waits out the pause) and a clock that
-// was just resynced: each says "try again", none says the request itself was wrong.
-const RETRIED: ReadonlySet<ErrorKind> = new Set(['retryable', 'rate_limit', 'nonce']);
 const READ_NAME = /^(fetch|load)|Get([A-Z0-9]|$)|_get(_|$)/;
 
 /**
@@ -81,7 +77,8 @@ export async function sendWithReadRetries<T>(method: string, args: unknown[], ca
       return await call(backoff.attempt > 0 && camelName(method) === 'loadMarkets' ? [true, ...args.slice(1)] : args);
     } catch (err: unknown) {
       const kind = errorKind(err);
-      if (!entry.active || !RETRIED.has(kind)) throw err;
+      // Weather only (see isWeather); a 429/418's pause is waited out by the budget.
+      if (!entry.active || !isWeather(err)) throw err;
       // A stop while the call was out: say nothing more, the updater is gone.
       if (scope.signal.aborted) throw new StoppedError(`stopped: ${method} abandoned`);
       const delay = backoff.next();

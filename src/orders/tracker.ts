@@ -62,8 +62,8 @@ export class OrderTracker {
   /**
    * The one open-orders refresh: fetches every open order of the account and rebuilds
    * `is_open_orders` (same object) as `{symbol: {buys, sells}}`, keeping what happened to our
-   * orders while the answer was on its way (a cancel or an opening the stream applied first). Answers about our orders are
-   * applied on the way (journal event `<kind>:<status>`), which also resolves orders whose
+   * orders while the answer was on its way (a cancel or an opening the stream applied first).
+   * Answers about our orders are applied on the way (journal event `<kind>:<status>`), which also resolves orders whose
    * createOrder answer was lost; ours that left memory are reloaded from the journal, never
    * adopted. Foreign orders are adopted with `adopt`, else listed detached. Null when `signal`
    * aborted before the request.
@@ -90,16 +90,16 @@ export class OrderTracker {
         report.foreign++;
       }
     }
-    // Ours that opened or changed after the request left (the stream, or createOrder's answer,
-    // told us first): the answer predates them, so its silence about them says nothing.
-    // Same for one the user stream showed open and placed so lately that the exchange may not
-    // list it yet (Binance hides a new order from REST for a while). Without a stream it is
-    // dropped, so the next pass polls it: its createOrder answer alone proves nothing lasting.
-    // Either way the next pass polls them, as the ones dropped: the silence may also mean it finished.
+    // The answer's silence says nothing about ours that opened or changed after the request
+    // left (the stream or createOrder's answer told us first), nor about one the user stream
+    // showed open so lately that the exchange may not list it yet (Binance hides a new order
+    // from REST for a while). They stay listed, and the next pass polls them like the ones
+    // dropped: the silence may also mean they finished.
     const { timing } = this.#ctx;
+    const listed = new Set(seen);
     const kept: Order[] = [];
     for (const o of book.all()) {
-      if (o.status !== 'open' || seen.includes(o)) continue;
+      if (o.status !== 'open' || listed.has(o)) continue;
       const hidden = book.streamedOpen.has(o) && requestedAt - (o.submittedAt ?? o.createdAt) < timing.visibilityWindowMs;
       if (o.updatedAt >= requestedAt || hidden) kept.push(o);
     }

@@ -2,17 +2,7 @@ import { Backoff } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { classifyError, errorKind } from '../exchange/classify.js';
-import type { ErrorKind } from '../exchange/types.js';
-
-// Timeouts, 5xx, dropped connections, 429/418 and a clock just resynced say "try again"; a
-// refusal (bad symbol, unknown order, auth) would say the same thing on every try.
-const WEATHER: ReadonlySet<ErrorKind> = new Set(['retryable', 'rate_limit', 'nonce']);
-
-/** Whether an exchange error is expected weather that a later try may not meet. */
-export function isWeather(error: unknown): boolean {
-  return WEATHER.has(errorKind(error));
-}
+import { classifyError, isWeather } from '../exchange/classify.js';
 
 /** Where {@link retryWeather} runs. */
 export interface WeatherRetryScope {

@@ -13,7 +13,6 @@ import { WS_SOURCE, type StreamContext } from './stream-context.js';
 const OWED_FIRST_MS = 1_000;
 const OWED_MAX_MS = 30_000;
 const OWED_TRIES = 8;
-const EPS = 1e-9;
 
 /** How long a trade of an order we do not know yet is held, waiting for the order's id. */
 const PENDING_MS = 10 * 60_000;
@@ -99,7 +98,7 @@ export function tradesStream(ctx: StreamContext, closedTradesAttr: string | unde
     }
   };
   ctx.orders.on('order', (order, change) => {
-    if (change.kind.startsWith('ws') || change.kind.startsWith('fill') || order.filled <= EPS || !stillOwed(order)) return;
+    if (change.kind.startsWith('ws') || change.kind.startsWith('fill') || order.filled <= 0 || !stillOwed(order)) return;
     owed.add(order);
     if (!chasing) void chase();
   });
