@@ -12,6 +12,7 @@ export const DEFAULT_EXCHANGE_CONFIG: Readonly<ExchangeConfig> = Object.freeze({
   rateBudget: Object.freeze({ capacity: null, windowMs: 1000, enabled: true }),
   timeoutMs: 10_000,
   stream: 'auto',
+  marketDataThread: 'worker',
 });
 
 /** A normalised `exchange:` config: the defaults with `overrides` on top (tests, benchmarks, code). */

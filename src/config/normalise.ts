@@ -147,6 +147,7 @@ function normaliseExchange(ex: RawExchange): ExchangeConfig {
     },
     timeoutMs: ex.timeout_ms ?? d.timeoutMs,
     stream: ex.stream ?? d.stream ?? 'auto',
+    marketDataThread: ex.market_data_thread ?? d.marketDataThread ?? 'worker',
   };
 }
 

@@ -78,6 +78,7 @@ export const EXCHANGE_KEYS = [
   'rate_budget',
   'timeout_ms',
   'stream',
+  'market_data_thread',
 ] as const;
 
 /** `exchange:`; with `id: sim` (or no id) any other key is a sim knob, checked in validate.ts otherwise. */
@@ -101,6 +102,10 @@ export const exchangeSchema = z.looseObject({
   stream: z
     .enum(['auto', 'on', 'off'])
     .describe('`auto` (the default) streams what the exchange can and polls the rest, `on` insists on streaming, `off` polls everything')
+    .optional(),
+  market_data_thread: z
+    .enum(['worker', 'main'])
+    .describe('`worker` (the default) watches tickers and candles on a thread of their own, `main` on the engine\'s')
     .optional(),
 });
 

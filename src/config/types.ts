@@ -90,6 +90,12 @@ export interface ExchangeConfig {
   timeoutMs: number;
   /** `auto` streams wherever the exchange class has the `watch*` method; `on` requires it; `off` polls. @defaultValue 'auto' */
   stream?: 'auto' | 'on' | 'off';
+  /**
+   * Where a ccxt.pro exchange's market-data streams (tickers, candles) are parsed: `worker`, a
+   * thread of their own, keeps ccxt's parse of hundreds of tickers a second off the event loop
+   * that applies fills; `main` watches them on it. @defaultValue 'worker'
+   */
+  marketDataThread?: 'worker' | 'main';
 }
 
 /** The `logging:` section. */

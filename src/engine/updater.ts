@@ -240,6 +240,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
         ['tasks', () => host.settle(2000, !whileStarting)],
         ['interactor', () => this.#interactor?.close()],
         ['tasks', () => host.settle(2000)],
+        ['streams', () => this.#p.streams?.close()],
         ['orders', () => orders.stop()],
         ['exchange', () => session.close(whileStarting)],
         ['journal', () => orders.close()],

@@ -58,3 +58,14 @@ export function dropClients(
   }
   return matching.length;
 }
+
+/**
+ * Switches ccxt's own reconnection backoff off for `exchange`: the stream loops own
+ * reconnection and its backoff. ccxt's per-URL backoff (1 s doubling to 60 s, reset only after
+ * 30 s of calm) would stack on top, and a watchdog would take its silent waits for stalls.
+ */
+export function calmReconnects(exchange: Exchange): void {
+  const options = exchange.options as Record<string, unknown>;
+  const ws = (options['ws'] ?? {}) as Record<string, unknown>;
+  options['ws'] = { ...ws, backoff: { base: 0, factor: 1, max: 0 } };
+}

@@ -6,6 +6,7 @@ import type { NotifyLevel } from '../core/notify-level.js';
 import type { StateStore } from '../state/state-store.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { OrderManager } from '../orders/manager.js';
+import { MarketFeedThread } from './market-feed.js';
 import { StreamManager } from './stream-manager.js';
 
 /** What the updater hands over to start streaming. */
@@ -27,11 +28,27 @@ export interface EngineStreamParts {
  */
 export function createEngineStreams(parts: EngineStreamParts): StreamManager | null {
   const session = parts.session as ExchangeSession & { instance?: Exchange };
+  const instance = (): Exchange => session.instance ?? session.exchange;
+  const cfg = parts.config.exchange;
+  // Only a ccxt.pro class has websockets to move; the simulator's streams are in-process events.
+  const threaded = (cfg.stream ?? 'auto') !== 'off' && (cfg.marketDataThread ?? 'worker') === 'worker' && session.exchange.has['ws'] === true;
+  const marketFeed = threaded
+    ? new MarketFeedThread({
+      exchange: cfg,
+      markets: async () => {
+        const ex = instance();
+        await ex.loadMarkets();
+        return { markets: ex.markets, currencies: ex.currencies };
+      },
+      logger: parts.logger.child({ part: 'streams' }),
+    })
+    : null;
   return StreamManager.create({
     mode: parts.config.exchange.stream ?? 'auto',
     tasks: parts.config.tasks,
     exchange: session.exchange,
-    instance: () => session.instance ?? session.exchange,
+    instance,
+    marketFeed,
     state: parts.state,
     orders: parts.orders,
     clock: parts.clock,

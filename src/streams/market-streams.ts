@@ -4,6 +4,7 @@ import { mergeCandles, type CandleRow } from '../tasks/update-candles.js';
 import { numberOption, outAttr, stringOption, watchList } from '../tasks/attr.js';
 import type { StreamSpec } from './stream-loop.js';
 import { WS_SOURCE, type StreamContext } from './stream-context.js';
+import { carriesStream } from './market-feed-protocol.js';
 
 /**
  * The tickers stream: ccxt's `watchTickers()` with no symbols, which is the venue's one
@@ -31,7 +32,7 @@ export function tickersStream(ctx: StreamContext, task: TaskConfig | undefined):
       }
       if (Object.keys(prices).length > 0) ctx.state.merge(attr, prices, WS_SOURCE);
     },
-    ownsClient: (_url, subs) => subs.some((s) => s.startsWith('tickers:') || s.startsWith('ticker:')),
+    ownsClient: (_url, subs) => carriesStream('tickers', subs),
   };
 }
 
@@ -100,6 +101,6 @@ export function candlesStream(ctx: StreamContext, windows: readonly CandleWindow
       ctx.cache.clearCandles();
       if (candleTask) await ctx.runTask(candleTask.name);
     },
-    ownsClient: (_url, subs) => subs.some((s) => s.startsWith('ohlcv::')),
+    ownsClient: (_url, subs) => carriesStream('candles', subs),
   };
 }

@@ -69,6 +69,11 @@ export interface StreamLoopDeps {
   teardown: (exchange: Exchange, spec: StreamSpec<unknown>) => Promise<void>;
   /** Whether the stream's connection is open (for streams that are ready without data). */
   isConnected: (exchange: Exchange, spec: StreamSpec<unknown>) => boolean;
+  /**
+   * Whether the stream's source is still starting (a market-data thread loading): silence is
+   * counted from when it is up, not from the watch call, so a slow start is no stall.
+   */
+  starting?: () => boolean;
   /** @defaultValue 500 */
   baseBackoffMs?: number;
   /** @defaultValue 30_000 */
@@ -251,6 +256,10 @@ export class StreamLoop<T> {
     const tick = Math.max(50, Math.min(1000, this.#stats.stallAfterMs / 4));
     while (await clock.sleep(tick, signal)) {
       if (!this.#waiting || this.#stallDue) continue;
+      if (this.#deps.starting?.()) {
+        this.#quietSince = clock.now();
+        continue;
+      }
       if (!this.#silent(clock.now())) continue;
       // Judged again once the process has read its sockets. After the event loop was held (a
       // strategy's long computation, a huge parse), this timer runs before the reads of what

@@ -9,12 +9,14 @@ import type { StateStore } from '../state/state-store.js';
 import type { OrderManager } from '../orders/manager.js';
 import { outAttr } from '../tasks/attr.js';
 import { accountPushStream, forgetListenKey, isPrivateClient, ordersStream } from './account-streams.js';
-import { dropClients, hasOpenClient } from './ccxt-clients.js';
+import { calmReconnects, dropClients, hasOpenClient } from './ccxt-clients.js';
 import { candlesStream, candleWindows, tickersStream } from './market-streams.js';
 import { tradesStream } from './trades-stream.js';
 import { registerStreamCache, StreamCache } from './stream-cache.js';
 import { WS_SOURCE, type StreamContext } from './stream-context.js';
-import { StreamLoop, type StreamSpec, type StreamStats } from './stream-loop.js';
+import { StreamLoop, type StreamLoopDeps, type StreamSpec, type StreamStats } from './stream-loop.js';
+import type { MarketFeedThread } from './market-feed.js';
+import type { MarketStreamName } from './market-feed-protocol.js';
 
 /** Options of {@link StreamManager.create}. */
 export interface StreamManagerOptions {
@@ -33,6 +35,8 @@ export interface StreamManagerOptions {
   notify: (text: string, level: NotifyLevel, key?: string) => void;
   /** Runs one REST pass of the named task now. */
   runTask: (name: string) => Promise<void>;
+  /** Where the market-data streams (tickers, candles) watch, when not on `instance` (see {@link MarketFeedThread}). */
+  marketFeed?: MarketFeedThread | null;
 }
 
 /** Default `stall_after_secs` per stream, from its cadence: Binance pushes all-market tickers every second and klines every 250 ms. */
@@ -54,6 +58,7 @@ export class StreamManager {
   readonly #hooked = new WeakSet<object>();
   listenKeysExpired = 0;
   #signal: AbortSignal | null = null;
+  #feed: MarketFeedThread | null = null;
 
   /** The manager for a config, or null when nothing streams (mode off, or no watch method). */
   static create(options: StreamManagerOptions): StreamManager | null {
@@ -81,12 +86,14 @@ export class StreamManager {
     const started = (name: StreamName): boolean =>
       o.tasks.some((t) => startsFeed(STREAM_FEEDS[name], t.kind, t.subtasks.map((s) => s.method)));
 
+    const feed = o.marketFeed ?? null;
+    this.#feed = feed;
     if (started('tickers')) {
-      const loop = this.#add(tickersStream(ctx, first('t_update_tickers')), kinds('t_update_tickers'));
+      const loop = this.#add(tickersStream(ctx, first('t_update_tickers')), kinds('t_update_tickers'), feed);
       if (loop) this.cache.tickersHealthy = () => loop.healthy;
     }
     if (started('candles')) {
-      const loop = this.#add(candlesStream(ctx, candleWindows(o.tasks, (t) => t.kind), first('t_update_candles')), kinds('t_update_candles'));
+      const loop = this.#add(candlesStream(ctx, candleWindows(o.tasks, (t) => t.kind), first('t_update_candles')), kinds('t_update_candles'), feed);
       if (loop) this.cache.candlesHealthy = () => loop.healthy;
     }
     if (started('orders')) {
@@ -107,7 +114,11 @@ export class StreamManager {
     if (started('positions') && positions) this.#add(accountPushStream(ctx, 'positions', positions), kinds('t_get_open_positions'));
   }
 
-  #add<T>(spec: StreamSpec<T>, tasks: readonly TaskConfig[]): StreamLoop<T> | undefined {
+  /**
+   * A loop for `spec`, fed by the feed thread when one is given (a market-data stream), else by
+   * the session's instance.
+   */
+  #add<T>(spec: StreamSpec<T>, tasks: readonly TaskConfig[], feed: MarketFeedThread | null = null): StreamLoop<T> | undefined {
     const o = this.#o;
     const method = STREAM_FEEDS[spec.name as StreamName].method;
     if (!o.exchange.has[method]) {
@@ -119,16 +130,26 @@ export class StreamManager {
     }
     const configured = tasks.map((t) => t.stallAfterSecs).filter((s): s is number => typeof s === 'number');
     const stallSecs = configured.length > 0 ? Math.min(...configured) : (DEFAULT_STALL_SECS[spec.name] ?? 30);
+    const source: Pick<StreamLoopDeps, 'exchange' | 'teardown' | 'isConnected' | 'starting'> = feed
+      ? {
+        exchange: () => feed as unknown as Exchange,
+        teardown: async (_exchange, s) => feed.drop(s.name as MarketStreamName, `stream ${s.name} stalled`),
+        isConnected: () => true,
+        starting: () => feed.starting,
+      }
+      : {
+        exchange: () => this.#instance(),
+        teardown: async (exchange, s) => {
+          dropClients(exchange, s.ownsClient, `stream ${s.name} stalled`);
+        },
+        // A ccxt.pro class has websocket clients to look at; an in-process exchange is always connected.
+        isConnected: (exchange, s) => exchange.has['ws'] !== true || hasOpenClient(exchange, s.ownsClient),
+      };
     const loop = new StreamLoop<T>(spec, stallSecs * 1000, {
       clock: o.clock,
       logger: o.logger,
-      exchange: () => this.#instance(),
       notify: (text, level) => o.notify(text, level, `stream:${spec.name}`),
-      teardown: async (exchange, s) => {
-        dropClients(exchange, s.ownsClient, `stream ${s.name} stalled`);
-      },
-      // A ccxt.pro class has websocket clients to look at; an in-process exchange is always connected.
-      isConnected: (exchange, s) => exchange.has['ws'] !== true || hasOpenClient(exchange, s.ownsClient),
+      ...source,
     });
     this.#loops.push(loop as StreamLoop<unknown>);
     for (const t of tasks) this.#byTask.set(t.name, [...(this.#byTask.get(t.name) ?? []), loop as StreamLoop<unknown>]);
@@ -140,12 +161,7 @@ export class StreamManager {
     const instance = this.#o.instance();
     if (!this.#hooked.has(instance)) {
       this.#hooked.add(instance);
-      // The stream loops own reconnection and its backoff. ccxt's own per-URL backoff (1 s
-      // doubling to 60 s, reset only after 30 s of calm) would stack on top, and a watchdog
-      // would take its silent waits for stalls.
-      const options = instance.options as Record<string, unknown>;
-      const ws = (options['ws'] ?? {}) as Record<string, unknown>;
-      options['ws'] = { ...ws, backoff: { base: 0, factor: 1, max: 0 } };
+      calmReconnects(instance);
       const target = instance as unknown as { handleMessage?: (client: unknown, message: unknown) => unknown };
       const original = target.handleMessage;
       if (typeof original === 'function') {
@@ -172,7 +188,21 @@ export class StreamManager {
   /** Runs every stream until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     this.#signal = signal;
-    await Promise.all(this.#loops.map((l) => l.run(signal)));
+    try {
+      await Promise.all(this.#loops.map((l) => l.run(signal)));
+    } finally {
+      await this.#feed?.close();
+    }
+  }
+
+  /** Ends the market-data thread, if any (the loops end with the run's signal). */
+  close(): Promise<void> {
+    return this.#feed?.close() ?? Promise.resolve();
+  }
+
+  /** The market-data thread, when the market streams run on one. @internal for tests */
+  get marketFeed(): MarketFeedThread | null {
+    return this.#feed;
   }
 
   /**

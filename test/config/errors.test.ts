@@ -213,6 +213,13 @@ describe('wrong types', () => {
     expect(problems[1]?.hint).toBe('`leave` (the default) keeps open orders at stop, `cancel_all` cancels them');
   });
 
+  it('names the market data thread key and its two values', async () => {
+    const problems = await problemsOf(`${BASE}exchange:\n  market_data_thread: wroker\n`);
+    expect(where(problems)).toEqual(['23:23 exchange.market_data_thread']);
+    expect(problems[0]?.message).toBe('expected one of `worker`, `main`, got "wroker"');
+    expect(problems[0]?.hint).toBe('did you mean `worker`?');
+  });
+
   it('reads a bare true/false given for an enum as the word probably meant', async () => {
     const problems = await problemsOf(`${BASE}exchange:\n  stream: true\norders:\n  on_stop: false\n`);
     expect(where(problems)).toEqual(['23:11 exchange.stream', '25:12 orders.on_stop']);

@@ -89,6 +89,7 @@ describe('the seed config (examples/seed-config.yaml)', () => {
       rateBudget: { capacity: null, windowMs: 1000, enabled: true },
       timeoutMs: 10000,
       stream: 'auto',
+      marketDataThread: 'worker',
     });
     expect(cfg.logging).toEqual({ level: 'info', file: null });
     expect(cfg.storage).toEqual({ path: './misso.db' });

@@ -55,7 +55,7 @@ class Feed {
 
 const LIMIT_MS = 4_000;
 
-function watchedLoop(clock: Clock, feeds: { current: Feed }, spec: Partial<StreamSpec<string[]>> = {}, logger: Logger = silentLogger(), limitMs = LIMIT_MS) {
+function watchedLoop(clock: Clock, feeds: { current: Feed }, spec: Partial<StreamSpec<string[]>> = {}, logger: Logger = silentLogger(), limitMs = LIMIT_MS, starting?: () => boolean) {
   const applied: string[] = [];
   const stalledAt: number[] = [];
   const tornDown: Exchange[] = [];
@@ -85,6 +85,7 @@ function watchedLoop(clock: Clock, feeds: { current: Feed }, spec: Partial<Strea
         feedOf(ex).drop();
       },
       isConnected: () => true,
+      ...(starting ? { starting } : {}),
       baseBackoffMs: 500,
       maxBackoffMs: 500,
     },
@@ -116,6 +117,25 @@ describe('stream loop watchdog', () => {
     await clock.advanceUntil(() => stalledAt.length > 1, 2_000, 10);
     expect(stalledAt[1]! - resubscribed).toBeLessThanOrEqual(LIMIT_MS + 1_000);
     expect(loop.stats.stalls).toBe(2);
+    stop.abort();
+    feed.close();
+    await running;
+  });
+
+  it('counts no silence while its source is starting (a market-data thread loading), and from the moment it is up', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const feed = new Feed();
+    let starting = true;
+    const { loop, stalledAt } = watchedLoop(clock, { current: feed }, {}, silentLogger(), LIMIT_MS, () => starting);
+    const stop = new AbortController();
+    const running = loop.run(stop.signal);
+    await clock.advance(3 * LIMIT_MS);
+    expect(stalledAt).toEqual([]);
+    starting = false;
+    const up = clock.now();
+    await clock.advanceUntil(() => stalledAt.length > 0, 10_000, 10);
+    expect(stalledAt[0]! - up).toBeGreaterThan(LIMIT_MS - 1_000);
+    expect(stalledAt[0]! - up).toBeLessThanOrEqual(LIMIT_MS + 1_000);
     stop.abort();
     feed.close();
     await running;

@@ -1,0 +1,90 @@
+import ccxt, { NetworkError, type OHLCV, type Tickers } from 'ccxt';
+import type { ExchangeConfig } from '../config/types.js';
+
+/** The market-data streams that can run on their own thread. */
+export type MarketStreamName = 'tickers' | 'candles';
+
+/** `watchOHLCVForSymbols`' answer: symbol → timeframe → rows. */
+export type CandlesBySymbol = Record<string, Record<string, OHLCV[]>>;
+
+/** A ticker as the thread hands it over: what the engine keeps of one (its last price). */
+export interface LastPrice {
+  symbol: string;
+  last: number;
+}
+
+/** A failure, as it crosses the thread boundary (ccxt's class by name). */
+export interface FeedError {
+  name: string;
+  message: string;
+}
+
+/** The thread's start-up data. */
+export interface FeedWorkerData {
+  /** The `exchange:` config without its credentials: market data needs none. */
+  exchange: ExchangeConfig;
+  /** The engine's loaded markets and currencies (ccxt's `setMarkets`), or null to load them. */
+  markets: unknown;
+  currencies: unknown;
+}
+
+/** Engine → thread. `gen` numbers each subscription of a stream, so late answers of a dropped one are told apart. */
+export type FeedRequest =
+  | { op: 'watch'; stream: MarketStreamName; gen: number; pairs?: string[][] }
+  | { op: 'drop'; stream: MarketStreamName; gen: number; reason: string }
+  | { op: 'close' };
+
+/** Thread → engine. */
+export type FeedReply =
+  | { type: 'ready' }
+  | { type: 'failed'; error: FeedError }
+  | { type: 'data'; stream: MarketStreamName; gen: number; data: Record<string, LastPrice> | CandlesBySymbol }
+  | { type: 'error'; stream: MarketStreamName; gen: number; error: FeedError };
+
+/** Whether a ccxt websocket client carries `stream`, by its subscription keys. */
+export function carriesStream(stream: MarketStreamName, subscriptions: readonly string[]): boolean {
+  return stream === 'tickers'
+    ? subscriptions.some((s) => s.startsWith('tickers:') || s.startsWith('ticker:'))
+    : subscriptions.some((s) => s.startsWith('ohlcv::'));
+}
+
+/** `watchTickers`' answer reduced to each market's last price (or close), for the trip across. */
+export function lastPrices(tickers: Tickers): Record<string, LastPrice> {
+  const out: Record<string, LastPrice> = {};
+  for (const t of Object.values(tickers)) {
+    const last = t.last ?? t.close;
+    if (typeof t.symbol === 'string' && typeof last === 'number' && Number.isFinite(last)) out[t.symbol] = { symbol: t.symbol, last };
+  }
+  return out;
+}
+
+/** A failure as it crosses the boundary. */
+export function toFeedError(error: unknown): FeedError {
+  if (error instanceof Error) return { name: error.constructor.name, message: error.message };
+  return { name: 'Error', message: String(error) };
+}
+
+/** The failure back as the ccxt error class it was (a NetworkError for anything unknown). */
+export function fromFeedError(error: FeedError): Error {
+  const ctor = (ccxt as unknown as Record<string, unknown>)[error.name];
+  if (typeof ctor === 'function' && (ctor === ccxt.BaseError || ctor.prototype instanceof ccxt.BaseError)) {
+    return new (ctor as new (message: string) => Error)(error.message);
+  }
+  return new NetworkError(error.message);
+}
+
+/** A market-data delivery with a later one folded in: each market's newest price, every candle row (later ones last). */
+export function mergeDeliveries(
+  stream: MarketStreamName,
+  older: Record<string, LastPrice> | CandlesBySymbol,
+  newer: Record<string, LastPrice> | CandlesBySymbol,
+): Record<string, LastPrice> | CandlesBySymbol {
+  if (stream === 'tickers') return { ...(older as Record<string, LastPrice>), ...(newer as Record<string, LastPrice>) };
+  const into: CandlesBySymbol = { ...(older as CandlesBySymbol) };
+  for (const [symbol, byTf] of Object.entries(newer as CandlesBySymbol)) {
+    const have = { ...(into[symbol] ?? {}) };
+    for (const [tf, rows] of Object.entries(byTf)) have[tf] = [...(have[tf] ?? []), ...rows];
+    into[symbol] = have;
+  }
+  return into;
+}
