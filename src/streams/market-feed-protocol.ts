@@ -73,7 +73,17 @@ export function fromFeedError(error: FeedError): Error {
   return new NetworkError(error.message);
 }
 
-/** A market-data delivery with a later one folded in: each market's newest price, every candle row (later ones last). */
+/**
+ * Candle rows kept per symbol and timeframe while nobody takes them (ccxt's own cache keeps as
+ * many): the candles stream may not call for a long time (an empty watch list) while the thread
+ * keeps watching.
+ */
+const CANDLE_ROWS_KEPT = 1000;
+
+/**
+ * A market-data delivery with a later one folded in: each market's newest price, each candle's
+ * newest row (by open time, ascending; a forming candle is pushed many times a second).
+ */
 export function mergeDeliveries(
   stream: MarketStreamName,
   older: Record<string, LastPrice> | CandlesBySymbol,
@@ -83,8 +93,15 @@ export function mergeDeliveries(
   const into: CandlesBySymbol = { ...(older as CandlesBySymbol) };
   for (const [symbol, byTf] of Object.entries(newer as CandlesBySymbol)) {
     const have = { ...(into[symbol] ?? {}) };
-    for (const [tf, rows] of Object.entries(byTf)) have[tf] = [...(have[tf] ?? []), ...rows];
+    for (const [tf, rows] of Object.entries(byTf)) have[tf] = newestRows(have[tf] ?? [], rows);
     into[symbol] = have;
   }
   return into;
+}
+
+/** `older` and `newer` rows, one per open time (the later one), ascending, at most {@link CANDLE_ROWS_KEPT}. */
+function newestRows(older: readonly OHLCV[], newer: readonly OHLCV[]): OHLCV[] {
+  const byTime = new Map<number, OHLCV>();
+  for (const row of [...older, ...newer]) byTime.set(Number(row[0]), row);
+  return [...byTime.values()].sort((a, b) => Number(a[0]) - Number(b[0])).slice(-CANDLE_ROWS_KEPT);
 }
