@@ -57,6 +57,8 @@ export class MarketFeedThread {
   readonly #streams: Record<MarketStreamName, StreamState> = { tickers: newState(), candles: newState() };
   #worker: Worker | null = null;
   #starting: Promise<Worker> | null = null;
+  /** The thread being started (not ready yet): a close ends it without waiting for its start. */
+  #booting: Worker | null = null;
   #closed = false;
   #started = 0;
 
@@ -101,7 +103,11 @@ export class MarketFeedThread {
   async close(timeoutMs = 2000): Promise<void> {
     this.#closed = true;
     for (const s of Object.values(this.#streams)) this.#end(s, new NetworkError('market data thread closed'));
-    const worker = this.#worker ?? (await this.#starting?.catch(() => null)) ?? null;
+    // A start under way is not waited for (its markets, a slow or hung thread): ended here, it fails.
+    const booting = this.#booting;
+    this.#booting = null;
+    if (booting) await booting.terminate();
+    const worker = this.#worker;
     this.#worker = null;
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -149,6 +155,7 @@ export class MarketFeedThread {
 
   async #spawn(): Promise<Worker> {
     const { markets, currencies } = await this.#o.markets();
+    if (this.#closed) throw new NetworkError('market data thread closed');
     const exchange: ExchangeConfig = { ...this.#o.exchange, apiKey: null, secret: null, password: null };
     let worker: Worker;
     try {
@@ -158,7 +165,12 @@ export class MarketFeedThread {
       if (!(error instanceof Error && error.name === 'DataCloneError')) throw error;
       worker = startModuleWorker(WORKER_URL, import.meta.url, { workerData: { exchange, markets: null, currencies: null } satisfies FeedWorkerData });
     }
-    await this.#ready(worker);
+    this.#booting = worker;
+    try {
+      await this.#ready(worker);
+    } finally {
+      if (this.#booting === worker) this.#booting = null;
+    }
     if (this.#closed) {
       await worker.terminate();
       throw new NetworkError('market data thread closed');

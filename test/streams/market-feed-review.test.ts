@@ -1,5 +1,5 @@
 /**
- * The market-data thread under review: what piles up while nobody calls,.
+ * The market-data thread under review: what piles up while nobody calls, and a close while it starts.
  */
 import type { Exchange } from 'ccxt';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -54,4 +54,22 @@ describe('market data thread: review', () => {
     expect(rows.at(-1)![4]).toBe(server.venue.ticker(ETH).last);
   });
 
+  for (const [what, delayMs, waitMs] of [['its markets', 3_000, 100], ['its thread', 0, 300]] as const) {
+    it(`close while the thread starts (waiting for ${what}) returns at once and leaves no thread`, async () => {
+      server = await startSimServer({ port: 0, seed: 62, wsPushMs: 100 });
+      feed = await feedOn(server, delayMs);
+      await main!.loadMarkets();
+      const outcome = feed.watchTickers().then(() => 'answered', (e: Error) => e.message);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      expect(feed.starting).toBe(true);
+      const t0 = Date.now();
+      await feed.close();
+      expect(Date.now() - t0).toBeLessThan(500);
+      expect(await outcome).toBe('market data thread closed');
+      await new Promise((resolve) => setTimeout(resolve, delayMs + 500));
+      expect(feed.starting).toBe(false);
+      expect(feed.threadsStarted).toBe(0);
+      expect(server.ws.counters.connections).toBe(0);
+    });
+  }
 });
