@@ -34,6 +34,8 @@ const INTEGRATION = [
   // Wall-clock runs against real servers: ten starts under faults, ccxt.pro streams on sockets.
   'test/adversarial/start-faults.test.ts',
   'test/streams/engine-streaming.test.ts',
+  // Runs the sources with tsx from another working directory.
+  'test/core/module-worker.test.ts',
   // Asserts the process-wide promise hook: a process of its own.
   'test/exchange/promise-hooks.test.ts',
 ];
