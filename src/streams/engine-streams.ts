@@ -43,6 +43,8 @@ export function createEngineStreams(parts: EngineStreamParts): StreamManager | n
       logger: parts.logger.child({ part: 'streams' }),
     })
     : null;
+  // A rebuilt session reloaded its markets; the thread's copy would go stale (a market listed since unknown).
+  if (marketFeed) session.onReopen(async () => marketFeed.renew('exchange session rebuilt'));
   return StreamManager.create({
     mode: parts.config.exchange.stream ?? 'auto',
     tasks: parts.config.tasks,

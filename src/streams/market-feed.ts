@@ -99,6 +99,19 @@ export class MarketFeedThread {
     this.#worker?.postMessage({ op: 'drop', stream, gen: s.gen, reason } satisfies FeedRequest);
   }
 
+  /**
+   * Ends the running thread, because the engine's session was rebuilt (its markets reloaded: a
+   * thread keeps the markets it started with). Waiting calls fail; the next one starts a thread
+   * with the session's markets, as the streams move to a rebuilt session's instance on the main thread.
+   */
+  renew(reason: string): void {
+    const worker = this.#worker ?? this.#booting;
+    if (!worker) return;
+    this.#worker = null;
+    for (const s of Object.values(this.#streams)) this.#end(s, new NetworkError(`market data thread renewed: ${reason}`));
+    void worker.terminate();
+  }
+
   /** Ends the thread: its sockets closed, waiting calls failed. Idempotent. */
   async close(timeoutMs = 2000): Promise<void> {
     this.#closed = true;
@@ -179,8 +192,9 @@ export class MarketFeedThread {
     worker.on('message', (m: FeedReply) => this.#onReply(m));
     worker.on('error', (error) => this.#o.logger.warn({ err: error.message }, 'market data thread failed; the streams restart it'));
     worker.once('exit', (code) => {
-      if (this.#worker === worker) this.#worker = null;
-      if (this.#closed) return;
+      // A thread closed or renewed was let go: the streams it served have moved on.
+      if (this.#worker !== worker || this.#closed) return;
+      this.#worker = null;
       for (const s of Object.values(this.#streams)) this.#end(s, new NetworkError(`market data thread ended (exit code ${code})`));
     });
     // After the listeners (which ref it): the thread never keeps the process alive by itself.

@@ -9,7 +9,8 @@ import { silentLogger } from '../../src/core/logger.js';
 import { createExchange } from '../../src/exchange/factory.js';
 import { MarketFeedThread } from '../../src/streams/market-feed.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
-import { STREAM_SYMBOL } from '../support/streaming-rig.js';
+import { streamingRig, STREAM_SYMBOL } from '../support/streaming-rig.js';
+import { until } from '../support/wait.js';
 
 const ETH = STREAM_SYMBOL;
 let server: SimServer | undefined;
@@ -72,4 +73,47 @@ describe('market data thread: review', () => {
       expect(server.ws.counters.connections).toBe(0);
     });
   }
+
+  it('renew (the session rebuilt, its markets reloaded) starts a thread with the new markets; the old one ends', async () => {
+    server = await startSimServer({ port: 0, seed: 63, wsPushMs: 100 });
+    const cfg = exchangeConfig({ id: 'binanceusdm', urls: { api: server.url }, options: { fetchCurrencies: false } });
+    const ex = (main = await createExchange(cfg, { clock: new SystemClock(), logger: silentLogger() }));
+    let loads = 0;
+    feed = new MarketFeedThread({
+      exchange: cfg,
+      markets: async () => {
+        await ex.loadMarkets();
+        // The first load predates ETH's listing.
+        const markets = loads++ === 0 ? Object.fromEntries(Object.entries(ex.markets ?? {}).filter(([s]) => s !== ETH)) : ex.markets;
+        return { markets, currencies: ex.currencies };
+      },
+      logger: silentLogger(),
+    });
+    await expect(feed.watchOHLCVForSymbols([[ETH, '1m']])).rejects.toMatchObject({ name: 'BadSymbol' });
+    const old = feed.thread!;
+    const exited = new Promise<number>((resolve) => old.once('exit', resolve));
+    const waiting = feed.watchTickers().then(() => 'answered', (e: Error) => e.message);
+    feed.renew('exchange session rebuilt');
+    expect(await waiting).toBe('market data thread renewed: exchange session rebuilt');
+    // Called at once: the old thread's exit, which comes meanwhile, must not fail this call.
+    const rows = (await feed.watchOHLCVForSymbols([[ETH, '1m']]))[ETH]?.['1m'] ?? [];
+    await exited;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(feed.threadsStarted).toBe(2);
+    expect((await feed.watchTickers())[ETH]?.last).toBeGreaterThan(0);
+  });
+
+  it('a session rebuild renews the thread: the market streams resubscribe and are fresh again', async () => {
+    const rig = await streamingRig();
+    try {
+      await rig.updater.start();
+      await until(() => rig.stream('tickers')?.fresh === true, 10_000, 'fresh');
+      const before = rig.stream('tickers').reconnects;
+      await rig.updater.restartExchange('test');
+      await until(() => rig.stream('tickers').reconnects > before && rig.stream('tickers').fresh, 10_000, 'resubscribed and fresh');
+      expect(rig.stream('tickers').lastError).toBe('market data thread renewed: exchange session rebuilt');
+    } finally {
+      await rig.close();
+    }
+  });
 });
