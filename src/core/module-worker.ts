@@ -25,6 +25,9 @@ export function startModuleWorker(url: URL, fromModule: string, options: Omit<Wo
 function tsxEsmApi(fromModule: string): string {
   const require = createRequire(fromModule);
   const manifest = require.resolve('tsx/package.json');
-  const { exports } = require(manifest) as { exports: Record<string, { import: { default: string } }> };
-  return new URL(exports['./esm/api']!.import.default, pathToFileURL(manifest)).href;
+  const { exports } = require(manifest) as { exports?: Record<string, { import?: string | { default?: string } } | undefined> };
+  const entry = exports?.['./esm/api']?.import;
+  const file = typeof entry === 'string' ? entry : entry?.default;
+  // Another layout than tsx 4's: the bare name, resolved from the working directory.
+  return file ? new URL(file, pathToFileURL(manifest)).href : 'tsx/esm/api';
 }
