@@ -39,7 +39,9 @@ export type FeedReply =
   | { type: 'ready' }
   | { type: 'failed'; error: FeedError }
   | { type: 'data'; stream: MarketStreamName; gen: number; data: Record<string, LastPrice> | CandlesBySymbol }
-  | { type: 'error'; stream: MarketStreamName; gen: number; error: FeedError };
+  | { type: 'error'; stream: MarketStreamName; gen: number; error: FeedError }
+  /** A `drop` was carried out: the thread is alive and answering. */
+  | { type: 'dropped'; stream: MarketStreamName; gen: number };
 
 /** Whether a ccxt websocket client carries `stream`, by its subscription keys. */
 export function carriesStream(stream: MarketStreamName, subscriptions: readonly string[]): boolean {

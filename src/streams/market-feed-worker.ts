@@ -61,6 +61,7 @@ async function handle(m: FeedRequest): Promise<void> {
     run.running = false;
     outbox.delete(m.stream);
     dropClients(exchange, (_url, subs) => carriesStream(m.stream, subs), m.reason);
+    post({ type: 'dropped', stream: m.stream, gen: m.gen });
     return;
   }
   if (m.pairs) run.pairs = m.pairs;

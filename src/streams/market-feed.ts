@@ -16,6 +16,8 @@ export interface MarketFeedOptions {
   logger: Logger;
   /** How long the thread may take to start. @defaultValue 60_000 */
   startTimeoutMs?: number;
+  /** How long the thread may take to answer a teardown before it is taken for stuck and replaced. @defaultValue 5_000 */
+  dropAnswerMs?: number;
 }
 
 interface Waiter {
@@ -61,10 +63,14 @@ export class MarketFeedThread {
   #booting: Worker | null = null;
   #closed = false;
   #started = 0;
+  /** Set while a `drop` waits for the thread's answer. */
+  #dropAck: NodeJS.Timeout | null = null;
+  readonly #dropAckMs: number;
 
   constructor(options: MarketFeedOptions) {
     this.#o = options;
     this.id = options.exchange.id;
+    this.#dropAckMs = options.dropAnswerMs ?? 5_000;
   }
 
   /** How many threads were started (a restart after a failure counts). */
@@ -96,7 +102,17 @@ export class MarketFeedThread {
   drop(stream: MarketStreamName, reason: string): void {
     const s = this.#streams[stream];
     this.#end(s, new NetworkError(reason));
-    this.#worker?.postMessage({ op: 'drop', stream, gen: s.gen, reason } satisfies FeedRequest);
+    const worker = this.#worker;
+    if (!worker) return;
+    worker.postMessage({ op: 'drop', stream, gen: s.gen, reason } satisfies FeedRequest);
+    // A thread that does not answer within the limit is stuck (a drop reaches only a live one): it is replaced.
+    this.#dropAck ??= setTimeout(() => {
+      this.#dropAck = null;
+      if (this.#worker !== worker) return;
+      this.#o.logger.warn({ waitedMs: this.#dropAckMs }, 'market data thread did not answer a teardown; starting a new one');
+      this.renew('it did not answer a teardown');
+    }, this.#dropAckMs);
+    this.#dropAck.unref();
   }
 
   /**
@@ -108,6 +124,7 @@ export class MarketFeedThread {
     const worker = this.#worker ?? this.#booting;
     if (!worker) return;
     this.#worker = null;
+    this.#stopDropAck();
     for (const s of Object.values(this.#streams)) this.#end(s, new NetworkError(`market data thread renewed: ${reason}`));
     void worker.terminate();
   }
@@ -115,6 +132,7 @@ export class MarketFeedThread {
   /** Ends the thread: its sockets closed, waiting calls failed. Idempotent. */
   async close(timeoutMs = 2000): Promise<void> {
     this.#closed = true;
+    this.#stopDropAck();
     for (const s of Object.values(this.#streams)) this.#end(s, new NetworkError('market data thread closed'));
     // A start under way is not waited for (its markets, a slow or hung thread): ended here, it fails.
     const booting = this.#booting;
@@ -234,6 +252,8 @@ export class MarketFeedThread {
   }
 
   #onReply(m: FeedReply): void {
+    // Any answer shows the thread alive.
+    this.#stopDropAck();
     if (m.type !== 'data' && m.type !== 'error') return;
     const s = this.#streams[m.stream];
     if (m.gen !== s.gen) return;
@@ -248,6 +268,11 @@ export class MarketFeedThread {
       return;
     }
     s.pending = s.pending === null ? m.data : mergeDeliveries(m.stream, s.pending, m.data);
+  }
+
+  #stopDropAck(): void {
+    if (this.#dropAck) clearTimeout(this.#dropAck);
+    this.#dropAck = null;
   }
 
   /** Ends a stream's subscription: its waiting calls fail with `error`, later answers are stale. */

@@ -32,7 +32,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function feedOn(srv: SimServer): Promise<MarketFeedThread> {
+async function feedOn(srv: SimServer, options: { dropAnswerMs?: number } = {}): Promise<MarketFeedThread> {
   const cfg = exchangeConfig({ id: 'binanceusdm', urls: { api: srv.url }, options: { fetchCurrencies: false } });
   const ex = (main = await createExchange(cfg, { clock: new SystemClock(), logger: silentLogger() }));
   return new MarketFeedThread({
@@ -42,6 +42,7 @@ async function feedOn(srv: SimServer): Promise<MarketFeedThread> {
       return { markets: ex.markets, currencies: ex.currencies };
     },
     logger: silentLogger(),
+    ...options,
   });
 }
 
@@ -104,6 +105,36 @@ describe('market data on its own thread', () => {
     const prices = await feed.watchTickers();
     expect(prices[ETH]?.last).toBeGreaterThan(0);
     expect(feed.threadsStarted).toBe(2);
+  });
+
+  it('a thread that does not answer a teardown is taken for stuck: ended, and the next call starts a new one', async () => {
+    server = await startSimServer({ port: 0, seed: 57, wsPushMs: 100 });
+    feed = await feedOn(server, { dropAnswerMs: 300 });
+    await feed.watchTickers();
+    const stuck = feed.thread!;
+    const exited = new Promise<number>((resolve) => stuck.once('exit', resolve));
+    // What a stuck thread looks like from here: it hears nothing and says nothing.
+    stuck.removeAllListeners('message');
+    stuck.postMessage = () => undefined;
+    const outcome = feed.watchTickers().then(() => 'answered', (e: Error) => e.message);
+    feed.drop('tickers', 'stream tickers stalled');
+    expect(await outcome).toBe('stream tickers stalled');
+    await exited;
+    expect(feed.thread).toBeNull();
+    expect((await feed.watchTickers())[ETH]?.last).toBeGreaterThan(0);
+    expect(feed.threadsStarted).toBe(2);
+  });
+
+  it('a thread that answers a teardown is kept', async () => {
+    server = await startSimServer({ port: 0, seed: 58, wsPushMs: 100 });
+    feed = await feedOn(server, { dropAnswerMs: 300 });
+    await feed.watchTickers();
+    const thread = feed.thread!;
+    feed.drop('tickers', 'stream tickers stalled');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(feed.thread).toBe(thread);
+    expect((await feed.watchTickers())[ETH]?.last).toBeGreaterThan(0);
+    expect(feed.threadsStarted).toBe(1);
   });
 
   it('a failure on the thread reaches the caller as the ccxt error it was', async () => {
