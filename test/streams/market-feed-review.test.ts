@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { createExchange } from '../../src/exchange/factory.js';
 import { MarketFeedThread } from '../../src/streams/market-feed.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { feedOnServer } from '../support/market-feed.js';
 import { streamingRig, STREAM_SYMBOL } from '../support/streaming-rig.js';
 import { until } from '../support/wait.js';
 
@@ -30,20 +31,10 @@ afterEach(async () => {
 let served: Promise<void> = Promise.resolve();
 
 async function feedOn(srv: SimServer, delayMarketsMs = 0): Promise<MarketFeedThread> {
-  let serve = (): void => undefined;
-  served = new Promise<void>((resolve) => (serve = resolve));
-  const cfg = exchangeConfig({ id: 'binanceusdm', urls: { api: srv.url }, options: { fetchCurrencies: false } });
-  const ex = (main = await createExchange(cfg, { clock: new SystemClock(), logger: silentLogger() }));
-  return new MarketFeedThread({
-    exchange: cfg,
-    markets: async () => {
-      await ex.loadMarkets();
-      await new Promise((resolve) => setTimeout(resolve, delayMarketsMs));
-      serve();
-      return { markets: ex.markets, currencies: ex.currencies };
-    },
-    logger: silentLogger(),
-  });
+  const made = await feedOnServer(srv, { delayMarketsMs });
+  main = made.main;
+  served = made.served;
+  return made.feed;
 }
 
 describe('market data thread: review', () => {

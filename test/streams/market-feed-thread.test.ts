@@ -7,11 +7,10 @@
 import type { Exchange } from 'ccxt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exchangeConfig } from '../../src/config/defaults.js';
-import { SystemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { createExchange } from '../../src/exchange/factory.js';
 import { MarketFeedThread } from '../../src/streams/market-feed.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { feedOnServer } from '../support/market-feed.js';
 import { streamingRig, STREAM_SYMBOL } from '../support/streaming-rig.js';
 import { until } from '../support/wait.js';
 
@@ -33,17 +32,9 @@ afterEach(async () => {
 });
 
 async function feedOn(srv: SimServer, options: { dropAnswerMs?: number } = {}): Promise<MarketFeedThread> {
-  const cfg = exchangeConfig({ id: 'binanceusdm', urls: { api: srv.url }, options: { fetchCurrencies: false } });
-  const ex = (main = await createExchange(cfg, { clock: new SystemClock(), logger: silentLogger() }));
-  return new MarketFeedThread({
-    exchange: cfg,
-    markets: async () => {
-      await ex.loadMarkets();
-      return { markets: ex.markets, currencies: ex.currencies };
-    },
-    logger: silentLogger(),
-    ...options,
-  });
+  const made = await feedOnServer(srv, options);
+  main = made.main;
+  return made.feed;
 }
 
 /** Calls `watchTickers` until an answer satisfies `ok`, for up to 5 s. */
