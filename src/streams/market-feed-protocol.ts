@@ -54,10 +54,16 @@ export function carriesStream(stream: MarketStreamName, subscriptions: readonly 
 export function lastPrices(tickers: Tickers): Record<string, LastPrice> {
   const out: Record<string, LastPrice> = {};
   for (const t of Object.values(tickers)) {
-    const last = t.last ?? t.close;
-    if (typeof t.symbol === 'string' && typeof last === 'number' && Number.isFinite(last)) out[t.symbol] = { symbol: t.symbol, last };
+    const last = tickerPrice(t);
+    if (typeof t.symbol === 'string' && last !== undefined) out[t.symbol] = { symbol: t.symbol, last };
   }
   return out;
+}
+
+/** What misso takes as a ticker's price: its last, else its close, when a finite number. */
+export function tickerPrice(t: { last?: number | undefined; close?: number | undefined } | undefined): number | undefined {
+  const last = t?.last ?? t?.close;
+  return typeof last === 'number' && Number.isFinite(last) ? last : undefined;
 }
 
 /** A failure as it crosses the boundary. */
@@ -83,27 +89,46 @@ export function fromFeedError(error: FeedError): Error {
 const CANDLE_ROWS_KEPT = 1000;
 
 /**
- * A market-data delivery with a later one folded in: each market's newest price, each candle's
- * newest row (by open time, ascending; a forming candle is pushed many times a second).
+ * Folds a later market-data delivery into `into`, which must be the caller's own (it is changed
+ * in place; `newer` is not): each market's newest price, each candle's newest row (by open time,
+ * ascending). Returns `into`. Runs for every delivery that waits, many a second at hundreds of
+ * markets, so it copies nothing but the rows of a symbol and timeframe both deliveries carry.
  */
 export function mergeDeliveries(
   stream: MarketStreamName,
-  older: Record<string, LastPrice> | CandlesBySymbol,
+  into: Record<string, LastPrice> | CandlesBySymbol,
   newer: Record<string, LastPrice> | CandlesBySymbol,
 ): Record<string, LastPrice> | CandlesBySymbol {
-  if (stream === 'tickers') return { ...(older as Record<string, LastPrice>), ...(newer as Record<string, LastPrice>) };
-  const into: CandlesBySymbol = { ...(older as CandlesBySymbol) };
+  if (stream === 'tickers') return Object.assign(into, newer);
+  const candles = into as CandlesBySymbol;
   for (const [symbol, byTf] of Object.entries(newer as CandlesBySymbol)) {
-    const have = { ...(into[symbol] ?? {}) };
+    const have = candles[symbol];
+    if (!have) {
+      candles[symbol] = { ...byTf };
+      continue;
+    }
     for (const [tf, rows] of Object.entries(byTf)) have[tf] = newestRows(have[tf] ?? [], rows);
-    into[symbol] = have;
   }
   return into;
 }
 
 /** `older` and `newer` rows, one per open time (the later one), ascending, at most {@link CANDLE_ROWS_KEPT}. */
 function newestRows(older: readonly OHLCV[], newer: readonly OHLCV[]): OHLCV[] {
+  if (newer.length === 0) return older.slice(-CANDLE_ROWS_KEPT);
+  const last = older.at(-1);
+  const first = Number(newer[0]![0]);
+  // The common case: the forming candle again, perhaps the next one (ascending, as ccxt gives them).
+  if (last === undefined || (first >= Number(last[0]) && ascending(newer))) {
+    const kept = last !== undefined && first === Number(last[0]) ? older.slice(0, -1) : older.slice();
+    kept.push(...newer);
+    return kept.slice(-CANDLE_ROWS_KEPT);
+  }
   const byTime = new Map<number, OHLCV>();
   for (const row of [...older, ...newer]) byTime.set(Number(row[0]), row);
   return [...byTime.values()].sort((a, b) => Number(a[0]) - Number(b[0])).slice(-CANDLE_ROWS_KEPT);
+}
+
+function ascending(rows: readonly OHLCV[]): boolean {
+  for (let i = 1; i < rows.length; i++) if (!(Number(rows[i]![0]) > Number(rows[i - 1]![0]))) return false;
+  return true;
 }

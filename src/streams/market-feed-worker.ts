@@ -94,11 +94,9 @@ async function loop(stream: MarketStreamName, gen: number): Promise<void> {
 /** Adds a delivery to the outbox; what arrives in the same turn goes over in one message. */
 function queue(stream: MarketStreamName, gen: number, delivery: Record<string, LastPrice> | CandlesBySymbol): void {
   const waiting = outbox.get(stream);
-  if (waiting && waiting.gen === gen) {
-    waiting.data = mergeDeliveries(stream, waiting.data, delivery);
-  } else {
-    outbox.set(stream, { gen, data: delivery });
-  }
+  // Merged into an object of the outbox's own (ccxt's answers are left as they are).
+  if (waiting && waiting.gen === gen) mergeDeliveries(stream, waiting.data, delivery);
+  else outbox.set(stream, { gen, data: mergeDeliveries(stream, {}, delivery) });
   if (flushing) return;
   flushing = true;
   setImmediate(() => {

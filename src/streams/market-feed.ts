@@ -31,7 +31,7 @@ interface StreamState {
   /** The thread was asked to watch under `gen` and has not failed since. */
   running: boolean;
   waiters: Waiter[];
-  /** Deliveries that came while nobody waited, merged (newest price per market, every candle row). */
+  /** Deliveries that came while nobody waited, merged (newest price per market, newest row per candle). */
   pending: Record<string, LastPrice> | CandlesBySymbol | null;
   pairsKey: string;
 }
@@ -52,9 +52,6 @@ const WORKER_URL = new URL('./market-feed-worker.js', import.meta.url);
  * loop backs off and calls again, which starts a new thread.
  */
 export class MarketFeedThread {
-  readonly id: string;
-  /** What the stream manager checks before starting a stream. */
-  readonly has: Record<string, boolean> = { watchTickers: true, watchOHLCVForSymbols: true, ws: false };
   readonly #o: MarketFeedOptions;
   readonly #streams: Record<MarketStreamName, StreamState> = { tickers: newState(), candles: newState() };
   #worker: Worker | null = null;
@@ -69,7 +66,6 @@ export class MarketFeedThread {
 
   constructor(options: MarketFeedOptions) {
     this.#o = options;
-    this.id = options.exchange.id;
     this.#dropAckMs = options.dropAnswerMs ?? 5_000;
   }
 
@@ -267,6 +263,7 @@ export class MarketFeedThread {
       for (const w of waiters) w.resolve(m.data as never);
       return;
     }
+    // The clone the message made is this thread's own: merged into in place.
     s.pending = s.pending === null ? m.data : mergeDeliveries(m.stream, s.pending, m.data);
   }
 

@@ -4,7 +4,7 @@ import { mergeCandles, type CandleRow } from '../tasks/update-candles.js';
 import { numberOption, outAttr, stringOption, watchList } from '../tasks/attr.js';
 import type { StreamSpec } from './stream-loop.js';
 import { WS_SOURCE, type StreamContext } from './stream-context.js';
-import { carriesStream } from './market-feed-protocol.js';
+import { carriesStream, tickerPrice } from './market-feed-protocol.js';
 
 /**
  * The tickers stream: ccxt's `watchTickers()` with no symbols, which is the venue's one
@@ -21,14 +21,14 @@ export function tickersStream(ctx: StreamContext, task: TaskConfig | undefined):
     apply: (tickers) => {
       const now = ctx.clock.now();
       for (const t of Object.values(tickers)) {
-        const last = t.last ?? t.close;
-        if (typeof t.symbol === 'string' && typeof last === 'number' && Number.isFinite(last)) ctx.cache.setPrice(t.symbol, last, now);
+        const last = tickerPrice(t);
+        if (typeof t.symbol === 'string' && last !== undefined) ctx.cache.setPrice(t.symbol, last, now);
       }
       if (!task) return;
       const prices: Record<string, number> = {};
       for (const symbol of watchList(ctx.state.get(wlAttr))) {
-        const last = tickers[symbol]?.last ?? tickers[symbol]?.close;
-        if (typeof last === 'number' && Number.isFinite(last)) prices[symbol] = last;
+        const last = tickerPrice(tickers[symbol]);
+        if (last !== undefined) prices[symbol] = last;
       }
       if (Object.keys(prices).length > 0) ctx.state.merge(attr, prices, WS_SOURCE);
     },
