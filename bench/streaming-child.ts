@@ -16,6 +16,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
 import { WebSocket, WebSocketServer } from 'ws';
 import { SystemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
@@ -101,7 +102,7 @@ export interface EngineReport {
 /** One order the strategy places: `[tag, amount, price, side, symbol]`. */
 export type PlannedOrder = [string, number, number, 'buy', string];
 
-async function server(markets: number, seed: number): Promise<void> {
+async function server(markets: number, seed: number, orderOffsetMs: number): Promise<void> {
   const srv = await startSimServer({ port: 0, seed, markets, clock: new SystemClock() });
   const swaps = srv.venue.listMarkets().filter((m) => m.type === 'swap');
   // The seed's filter: 24 h volume of at least 2 M USD.
@@ -137,6 +138,19 @@ async function server(markets: number, seed: number): Promise<void> {
     }
     emit(...args);
   };
+  if (TRACE) {
+    // When the venue's face hands a burst's first order update to its socket.
+    const send = WebSocket.prototype.send;
+    let marked = false;
+    WebSocket.prototype.send = function (this: WebSocket, data: unknown, ...rest: unknown[]) {
+      if (!marked && typeof data === 'string' && data.startsWith('{"e":"ORDER_TRADE_UPDATE"')) {
+        marked = true;
+        mark('send');
+        queueMicrotask(() => (marked = false));
+      }
+      return (send as (...a: unknown[]) => void).call(this, data, ...rest);
+    } as typeof send;
+  }
   const fillReports = laterReports();
   srv.venue.feed.subscribe((events) => {
     const heard = now();
@@ -161,7 +175,7 @@ async function server(markets: number, seed: number): Promise<void> {
   let i = 0;
   // The strategy: every 2 s, a buy just under the touch on four symbols; most fill at the next
   // price step, when the venue's matching reaches them.
-  const timer = setInterval(() => {
+  const propose = (): void => {
     const orders: PlannedOrder[] = [];
     for (let k = 0; k < 4; k++) {
       const symbol = watchList[(i * 4 + k) % watchList.length]!;
@@ -173,13 +187,18 @@ async function server(markets: number, seed: number): Promise<void> {
     }
     i++;
     send({ type: 'orders', orders });
-  }, 2_000);
+  };
+  // In the push timer's phase (created in the same turn, so both fire in one timers phase), or
+  // `orderOffsetMs` after it.
+  let timer = orderOffsetMs > 0 ? undefined : setInterval(propose, 2_000);
+  const offset = orderOffsetMs > 0 ? setTimeout(() => (timer = setInterval(propose, 2_000)), orderOffsetMs) : undefined;
   const cpu0 = process.cpuUsage();
   const t0 = Date.now();
   process.on('message', (m: { type: string }) => {
     if (m.type !== 'stop') return;
     fillReports.flush();
     clearInterval(timer);
+    clearTimeout(offset);
     clearInterval(probeTimer);
     probe.close();
     const cpu = process.cpuUsage(cpu0);
@@ -233,6 +252,16 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
   // splits a fill's latency into the way there (server, loopback, waking this process) and the
   // engine's own part (ccxt's handling, the order book, the journal).
   const arrivedAt = new Map<string, number>();
+  if (TRACE) {
+    // When a chunk of websocket bytes reaches ws's frame parser (after the socket's read).
+    // ws's frame parser (untyped in @types/ws).
+    const Receiver = (createRequire(import.meta.url)('ws') as { Receiver: { prototype: { _write: (...a: unknown[]) => void } } }).Receiver;
+    const write = Receiver.prototype._write;
+    Receiver.prototype._write = function (this: unknown, chunk: Buffer, ...rest: unknown[]) {
+      if (measuring) trace.push([now(), 'chunk', chunk.length]);
+      return (write as (...a: unknown[]) => void).call(this, chunk, ...rest);
+    } as typeof write;
+  }
   const target = session.instance as unknown as { handleMessage: (client: unknown, message: unknown) => unknown };
   const handle = target.handleMessage;
   target.handleMessage = (client: unknown, message: unknown) => {
@@ -388,7 +417,7 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
 }
 
 const [role, a, b, c, d] = process.argv.slice(2);
-const main = role === 'server' ? server(Number(a), Number(b)) : engine(a!, b!, c as 'stream' | 'poll', (d ?? '').split(',').filter(Boolean));
+const main = role === 'server' ? server(Number(a), Number(b), Number(c ?? 0)) : engine(a!, b!, c as 'stream' | 'poll', (d ?? '').split(',').filter(Boolean));
 main.catch((error: unknown) => {
   process.stderr.write(`streaming-child ${role} failed: ${String(error)}\n`);
   process.exit(1);

@@ -19,6 +19,8 @@ interface Step {
   walkMs: number;
   /** Events the venue's feed delivered at the walk (NEW, TRADE, …), with when. */
   feed: { at: number; events: number }[];
+  /** When the server handed each burst's first order update to ws (ms after the walk began). */
+  sends: number[];
   engine: Row[];
   lastFilledMs: number;
 }
@@ -34,16 +36,20 @@ function steps(server: Row[], engine: Row[]): Step[] {
     // A step starts at the push timer's walk, or at the first match of a walk inside a REST request.
     if (row[1] !== 'walk0' && row[1] !== 'match0') continue;
     const walkAt = row[0];
-    const end = server[i + 1];
+    const end = server.find((r, k) => k > i && r[1] === 'walk1');
     const next = server.findIndex((r, k) => k > i && (r[1] === 'walk0' || r[1] === 'match0'));
     const feed = server
       .slice(i, next < 0 ? undefined : next)
       .filter((r) => r[1] === 'feed')
       .map((r) => ({ at: r[0] - walkAt, events: r[2] as number }));
+    const sends = server
+      .slice(i, next < 0 ? undefined : next)
+      .filter((r) => r[1] === 'send')
+      .map((r) => r[0] - walkAt);
     const near = engine.filter((r) => r[0] >= walkAt && r[0] < walkAt + 200);
     const filled = near.filter((r) => r[1] === 'filled');
     if (filled.length === 0) continue;
-    out.push({ walkAt, walkMs: end?.[1] === 'walk1' ? end[0] - walkAt : Number.NaN, feed, engine: near, lastFilledMs: filled.at(-1)![0] - walkAt });
+    out.push({ walkAt, walkMs: end && (next < 0 || server.indexOf(end) < next) ? end[0] - walkAt : Number.NaN, feed, sends, engine: near, lastFilledMs: filled.at(-1)![0] - walkAt });
   }
   return out;
 }
@@ -71,11 +77,13 @@ function summary(step: Step): string {
 function sequence(step: Step): string[] {
   const lines = [`step at ${new Date(step.walkAt).toISOString()}: walk ${ms(step.walkMs)} ms`];
   for (const f of step.feed) lines.push(`${ms(f.at).padStart(8)}  server: feed delivered ${f.events} events`);
+  for (const at of step.sends) lines.push(`${ms(at).padStart(8)}  server: first order update of a burst handed to ws`);
   for (const r of step.engine) {
     if (r[1] === 'filled') continue;
     const at = ms(r[0] - step.walkAt).padStart(8);
     if (r[1] === 'msg') lines.push(`${at}  ${String(r[2])} ${String(r[3])} handled in ${ms(r[4] as number)}${typeof r[5] === 'number' && r[5] > 0 ? ` (preempted ${r[5]} times in it)` : ''}`);
     else if (r[1] === 'gc') lines.push(`${at}  GC pause ${ms(r[2] as number)}`);
+    else if (r[1] === 'chunk') lines.push(`${at}  ${String(r[2])} bytes reached ws's frame parser`);
     else if (r[1] === 'watchMyTrades' || r[1] === 'watchOrders') lines.push(`${at}  ${r[1]} answered with ${String(r[2])}`);
     else lines.push(`${at}  ${r[1]}(${String(r[2])}) took ${ms(r[3] as number)}${typeof r[4] === 'number' && r[4] > 0 ? ` (preempted ${r[4]} times in it)` : ''}`);
   }

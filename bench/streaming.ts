@@ -3,7 +3,7 @@
  *
  *   tsx bench/streaming.ts [--secs 600] [--warmup 70] [--markets 40,500] [--no-resources] [--no-alone]
  *                          [--no-side-by-side] [--slow MS] [--profile DIR] [--trace DIR]
- *                          [--engine-flags="…"] [--server-flags="…"] [--smoke]
+ *                          [--engine-flags="…"] [--server-flags="…"] [--order-offset MS] [--smoke]
  *
  * Every sim-server and every engine is its own process (bench/streaming-child.ts), as in use:
  * the exchange's work never runs on misso's event loop, and neither arm's on the other's.
@@ -26,7 +26,8 @@
  *    fill slower than MS with its split and where in the 10 s price step its venue event fell;
  *    `--profile DIR` has each engine write a CPU profile there (open it in Chrome's DevTools);
  *    `--engine-flags="…"` starts the engines with those Node flags (with `=`: they start with a dash),
- *    `--server-flags="…"` the sim-servers;
+ *    `--server-flags="…"` the sim-servers; `--order-offset MS` has the strategy queue its orders MS
+ *    after each of the venue's push ticks instead of in the same instant;
  *    `--trace DIR` has each process write the timeline of its fill path there, which
  *    `tsx bench/streaming-trace.ts DIR` breaks down step by step (server walk, frames, applies).
  * 2. Memory and CPU per minute of a streaming engine at 40, 500 and 2000 markets, and the
@@ -118,7 +119,7 @@ async function startArm(
 ): Promise<{
   server: Child; engine: Child; watchList: string[]; fillMs: number[]; fromWalkMs: number[]; wayMs: number[]; engineMs: number[]; spans: [number, number][];
 }> {
-  const server = new Child(['server', String(markets), String(seed)]);
+  const server = new Child(['server', String(markets), String(seed), String(orderOffsetMs)]);
   const ready = await server.next<Message & { url: string; probeUrl: string; watchList: string[] }>('ready');
   const engine = new Child(['engine', ready.url, ready.probeUrl, mode, ready.watchList.join(',')]);
   await engine.next('ready');
@@ -221,6 +222,12 @@ let traceDir: string | undefined;
 let engineFlags: string[] = [];
 /** `--server-flags "…"`: the same for the sim-server processes (e.g. a CPU profile of the venue's side). */
 let serverFlags: string[] = [];
+/**
+ * `--order-offset MS`: the strategy's 2 s order timer starts this long after the venue's 1 s push
+ * timer. At 0 (the default, as before) the strategy queues its orders in the same instant the
+ * venue walks and sends the step's fills, every time.
+ */
+let orderOffsetMs = 0;
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
@@ -231,6 +238,7 @@ async function main(): Promise<void> {
       markets: { type: 'string' }, resources: { type: 'boolean', default: true }, alone: { type: 'boolean', default: true },
       'side-by-side': { type: 'boolean', default: true }, slow: { type: 'string' }, profile: { type: 'string' },
       'engine-flags': { type: 'string' }, 'server-flags': { type: 'string' }, trace: { type: 'string' },
+      'order-offset': { type: 'string' },
     },
     allowNegative: true,
   });
@@ -242,6 +250,7 @@ async function main(): Promise<void> {
   traceDir = values.trace === undefined ? undefined : resolve(values.trace);
   engineFlags = (values['engine-flags'] ?? '').split(' ').filter(Boolean);
   serverFlags = (values['server-flags'] ?? '').split(' ').filter(Boolean);
+  orderOffsetMs = Number(values['order-offset'] ?? 0);
   const lines: string[] = [];
   lines.push(`Streaming vs polling, ${secs} s per arm measured after a ${warmup} s warm-up, seed periods (tickers 10 s, candles 60 s × 1000, account 30 s).`, '');
   lines.push('| markets | watch list | mode | price p50 ms | price p99 ms | fill p50 ms | fill p99 ms | fills | seed config REST weight/min | order entry weight/min |');

@@ -51,6 +51,8 @@ interface Connection {
 
 const MARKET_PATH = /^\/(?:(?:market|public)\/)?ws(?:\/[^/]*)?$/;
 const PRIVATE_PATH = /^\/private\/ws$/;
+/** The pause between a push tick's user-data frames and its market data (see `#push`). */
+const MARKET_AFTER_USER_MS = 1;
 
 /**
  * Binance USD-M's websocket dialect on the sim server's port: `/market/ws/N`, `/public/ws/N`
@@ -188,13 +190,16 @@ export class BinanceWsFace {
    * One push tick: the venue walks to now, then faults, listenKey expiry and market data to every
    * live market connection. The account's order updates go out before the step's market data, as
    * a venue's user stream does not queue behind its public one: the fills of the step just walked
-   * reach the feed's listeners a microtask after `advance()`, and the market part waits for the
-   * event loop's next check phase, after its poll phase has written what of a large burst the
-   * socket could not take at once (serialising the market data takes milliseconds).
+   * reach the feed's listeners a microtask after `advance()`, and the market part follows
+   * {@link MARKET_AFTER_USER_MS} later. Serialising the market data takes milliseconds, and a
+   * venue sharing the machine with its client must not spend them at once: Linux wakes the
+   * reader of the user frames on the writer's core, where it waits until the writer's slice ends
+   * (a loopback frame took 1.8 ms at the p90 behind 3 ms of work, 0.6 ms behind a 1 ms pause;
+   * BENCHMARKS.md, ninth pass).
    */
   #push(): void {
     this.#opts.venue.advance();
-    setImmediate(() => this.#pushMarket());
+    setTimeout(() => this.#pushMarket(), MARKET_AFTER_USER_MS).unref();
   }
 
   #pushMarket(): void {
