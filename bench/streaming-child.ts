@@ -13,7 +13,7 @@
  * sends a bare timestamped websocket frame every ~100 ms: the floor any fill latency sits on.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
@@ -236,6 +236,9 @@ function seedLikeConfig(url: string, stream: 'on' | 'off', watchList: string[]):
 }
 
 async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', watchList: string[]): Promise<void> {
+  // `--engine-nice N`: this (main) thread's priority, before any thread of the engine starts.
+  const nice = process.env['MISSO_BENCH_ENGINE_NICE'];
+  if (nice !== undefined) setPriority(Number(nice));
   // A journal file, as in use: every fill and transition is synced to disk before it counts.
   const dir = mkdtempSync(join(tmpdir(), 'misso-bench-'));
   const updater = await Updater.fromConfig(seedLikeConfig(url, mode === 'stream' ? 'on' : 'off', watchList), {

@@ -3,7 +3,7 @@
  *
  *   tsx bench/streaming.ts [--secs 600] [--warmup 70] [--markets 40,500] [--no-resources] [--no-alone]
  *                          [--no-side-by-side] [--slow MS] [--profile DIR] [--trace DIR]
- *                          [--engine-flags="…"] [--server-flags="…"] [--order-offset MS] [--smoke]
+ *                          [--engine-flags="…"] [--server-flags="…"] [--order-offset MS] [--engine-nice N] [--smoke]
  *
  * Every sim-server and every engine is its own process (bench/streaming-child.ts), as in use:
  * the exchange's work never runs on misso's event loop, and neither arm's on the other's.
@@ -27,7 +27,8 @@
  *    `--profile DIR` has each engine write a CPU profile there (open it in Chrome's DevTools);
  *    `--engine-flags="…"` starts the engines with those Node flags (with `=`: they start with a dash),
  *    `--server-flags="…"` the sim-servers; `--order-offset MS` has the strategy queue its orders MS
- *    after each of the venue's push ticks instead of in the same instant;
+ *    after each of the venue's push ticks instead of in the same instant; `--engine-nice N` runs
+ *    the engine's main thread at nice N;
  *    `--trace DIR` has each process write the timeline of its fill path there, which
  *    `tsx bench/streaming-trace.ts DIR` breaks down step by step (server walk, frames, applies).
  * 2. Memory and CPU per minute of a streaming engine at 40, 500 and 2000 markets, and the
@@ -77,7 +78,11 @@ class Child {
     const engine = args[0] === 'engine';
     const profile = profileDir !== undefined && engine ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=100'] : [];
     const flags = engine ? engineFlags : args[0] === 'server' ? serverFlags : [];
-    const env = traceDir === undefined ? process.env : { ...process.env, MISSO_BENCH_TRACE: traceDir };
+    const env = {
+      ...process.env,
+      ...(traceDir === undefined ? {} : { MISSO_BENCH_TRACE: traceDir }),
+      ...(engine && engineNice !== undefined ? { MISSO_BENCH_ENGINE_NICE: String(engineNice) } : {}),
+    };
     this.proc = fork(CHILD, args, { execArgv: ['--import', 'tsx', ...flags, ...profile], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.proc.on('message', (m: Message) => {
       const waiter = this.#waiting.get(m.type);
@@ -228,6 +233,11 @@ let serverFlags: string[] = [];
  * venue walks and sends the step's fills, every time.
  */
 let orderOffsetMs = 0;
+/**
+ * `--engine-nice N`: the engine's main thread runs at nice N (below 0 needs CAP_SYS_NICE), as an
+ * operator would set it for the one process that matters on its machine (systemd's `Nice=`).
+ */
+let engineNice: number | undefined;
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
@@ -238,7 +248,7 @@ async function main(): Promise<void> {
       markets: { type: 'string' }, resources: { type: 'boolean', default: true }, alone: { type: 'boolean', default: true },
       'side-by-side': { type: 'boolean', default: true }, slow: { type: 'string' }, profile: { type: 'string' },
       'engine-flags': { type: 'string' }, 'server-flags': { type: 'string' }, trace: { type: 'string' },
-      'order-offset': { type: 'string' },
+      'order-offset': { type: 'string' }, 'engine-nice': { type: 'string' },
     },
     allowNegative: true,
   });
@@ -251,6 +261,7 @@ async function main(): Promise<void> {
   engineFlags = (values['engine-flags'] ?? '').split(' ').filter(Boolean);
   serverFlags = (values['server-flags'] ?? '').split(' ').filter(Boolean);
   orderOffsetMs = Number(values['order-offset'] ?? 0);
+  engineNice = values['engine-nice'] === undefined ? undefined : Number(values['engine-nice']);
   const lines: string[] = [];
   lines.push(`Streaming vs polling, ${secs} s per arm measured after a ${warmup} s warm-up, seed periods (tickers 10 s, candles 60 s × 1000, account 30 s).`, '');
   lines.push('| markets | watch list | mode | price p50 ms | price p99 ms | fill p50 ms | fill p99 ms | fills | seed config REST weight/min | order entry weight/min |');
