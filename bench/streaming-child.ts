@@ -261,7 +261,8 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
     const Receiver = (createRequire(import.meta.url)('ws') as { Receiver: { prototype: { _write: (...a: unknown[]) => void } } }).Receiver;
     const write = Receiver.prototype._write;
     Receiver.prototype._write = function (this: unknown, chunk: Buffer, ...rest: unknown[]) {
-      if (measuring) trace.push([now(), 'chunk', chunk.length]);
+      // Not the probe's frames (a few dozen bytes): a user-stream read is hundreds of bytes or more.
+      if (measuring && chunk.length >= 256) trace.push([now(), 'chunk', chunk.length]);
       return (write as (...a: unknown[]) => void).call(this, chunk, ...rest);
     } as typeof write;
   }

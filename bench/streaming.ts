@@ -234,8 +234,9 @@ let serverFlags: string[] = [];
  */
 let orderOffsetMs = 0;
 /**
- * `--engine-nice N`: the engine's main thread runs at nice N (below 0 needs CAP_SYS_NICE), as an
- * operator would set it for the one process that matters on its machine (systemd's `Nice=`).
+ * `--engine-nice N`: the engine's main thread runs at nice N (below 0 needs CAP_SYS_NICE). Only
+ * that thread: V8's helpers and libuv's pool, started before it, keep nice 0 (systemd's `Nice=`
+ * would set every thread).
  */
 let engineNice: number | undefined;
 

@@ -36,8 +36,7 @@ export type FeedRequest =
 
 /** Thread → engine. */
 export type FeedReply =
-  /** `thread`: the thread's kernel id where its priority was lowered (Linux), else null. */
-  | { type: 'ready'; thread: number | null }
+  | { type: 'ready' }
   | { type: 'failed'; error: FeedError }
   | { type: 'data'; stream: MarketStreamName; gen: number; data: Record<string, LastPrice> | CandlesBySymbol }
   | { type: 'error'; stream: MarketStreamName; gen: number; error: FeedError }

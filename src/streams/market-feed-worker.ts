@@ -12,7 +12,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Exchange } from 'ccxt';
 import { SystemClock } from '../core/clock.js';
 import { silentLogger } from '../core/logger.js';
-import { lowerThreadPriority } from '../core/thread-priority.js';
 import { createExchange } from '../exchange/factory.js';
 import { calmReconnects, dropClients } from './ccxt-clients.js';
 import {
@@ -36,9 +35,6 @@ let flushing = false;
 
 const post = (reply: FeedReply): void => port.postMessage(reply);
 
-// Market data waits for the engine's main thread on a contended core, not the other way round.
-const thread = lowerThreadPriority();
-
 let exchange: Exchange;
 try {
   exchange = await createExchange(data.exchange, { clock: new SystemClock(), logger: silentLogger() });
@@ -46,7 +42,7 @@ try {
   if (data.markets) exchange.setMarkets(data.markets as never, data.currencies as never);
   else await exchange.loadMarkets();
   port.on('message', (m: FeedRequest) => void handle(m));
-  post({ type: 'ready', thread });
+  post({ type: 'ready' });
 } catch (error: unknown) {
   post({ type: 'failed', error: toFeedError(error) });
   port.close();

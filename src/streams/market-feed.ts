@@ -60,7 +60,6 @@ export class MarketFeedThread {
   #booting: Worker | null = null;
   #closed = false;
   #started = 0;
-  #osThread: number | null = null;
   /** Set while a `drop` waits for the thread's answer. */
   #dropAck: NodeJS.Timeout | null = null;
   readonly #dropAckMs: number;
@@ -83,11 +82,6 @@ export class MarketFeedThread {
   /** The running thread, or null. @internal for tests */
   get thread(): Worker | null {
     return this.#worker;
-  }
-
-  /** The running thread's kernel id where it lowered its priority (Linux), else null. @internal for tests */
-  get osThreadId(): number | null {
-    return this.#worker ? this.#osThread : null;
   }
 
   /** Every market's last price that arrived since the previous call (as `{symbol, last}`). */
@@ -200,7 +194,7 @@ export class MarketFeedThread {
     }
     this.#booting = worker;
     try {
-      this.#osThread = await this.#ready(worker);
+      await this.#ready(worker);
     } finally {
       if (this.#booting === worker) this.#booting = null;
     }
@@ -223,12 +217,9 @@ export class MarketFeedThread {
     return worker;
   }
 
-  /**
-   * Resolves once the thread has its exchange, with its kernel id where it lowered its priority;
-   * rejects when it cannot start.
-   */
-  #ready(worker: Worker): Promise<number | null> {
-    return new Promise<number | null>((resolve, reject) => {
+  /** Resolves once the thread has its exchange; rejects when it cannot start. */
+  #ready(worker: Worker): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => fail(new NetworkError('market data thread did not start in time')), this.#o.startTimeoutMs ?? 60_000);
       const done = (): void => {
         clearTimeout(timer);
@@ -244,7 +235,7 @@ export class MarketFeedThread {
       const onMessage = (m: FeedReply): void => {
         if (m.type === 'ready') {
           done();
-          resolve(m.thread);
+          resolve();
         } else if (m.type === 'failed') {
           fail(fromFeedError(m.error));
         }

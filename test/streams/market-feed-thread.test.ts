@@ -5,11 +5,9 @@
  * socket of its own.
  */
 import type { Exchange } from 'ccxt';
-import { getPriority } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exchangeConfig } from '../../src/config/defaults.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { HELPER_THREAD_NICE, osThreadId } from '../../src/core/thread-priority.js';
 import { MarketFeedThread } from '../../src/streams/market-feed.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import { feedOnServer } from '../support/market-feed.js';
@@ -69,20 +67,6 @@ describe('market data on its own thread', () => {
     // One thread for both streams; the engine's own instance has no market-data socket.
     expect(feed.threadsStarted).toBe(1);
     expect(Object.keys((main as unknown as { clients: object }).clients)).toEqual([]);
-  });
-
-  it.runIf(process.platform === 'linux')('runs at 10 nice steps below the thread that started it, which keeps its own', async () => {
-    server = await startSimServer({ port: 0, seed: 51, wsPushMs: 100 });
-    feed = await feedOn(server);
-    await feed.watchTickers();
-    const tid = feed.osThreadId;
-    expect(tid).not.toBeNull();
-    expect(tid).not.toBe(osThreadId());
-    const before = getPriority(osThreadId()!);
-    expect(getPriority(tid!)).toBe(Math.min(19, before + HELPER_THREAD_NICE));
-    // Only that thread: the process's own thread is as it was.
-    expect(getPriority(osThreadId()!)).toBe(before);
-    expect(getPriority(process.pid)).toBe(before);
   });
 
   it('a drop fails the waiting call; the next call subscribes again on a new connection', async () => {
