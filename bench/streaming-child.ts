@@ -16,7 +16,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
-import { createRequire } from 'node:module';
 import { WebSocket, WebSocketServer } from 'ws';
 import { SystemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
@@ -25,6 +24,7 @@ import { OrderJournal } from '../src/orders/journal.js';
 import { OrderManager } from '../src/orders/manager.js';
 import type { ManagedExchangeSession } from '../src/exchange/session.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer } from '../src/sim/http/binance-server.js';
+import { onWsRead } from './support.js';
 
 const STEP_MS = 10_000;
 const now = (): number => performance.timeOrigin + performance.now();
@@ -255,16 +255,12 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
   // splits a fill's latency into the way there (server, loopback, waking this process) and the
   // engine's own part (ccxt's handling, the order book, the journal).
   const arrivedAt = new Map<string, number>();
+  // When a read's bytes reach ws's frame parser; not the probe's frames (a few dozen bytes): a
+  // user-stream read is hundreds of bytes or more.
   if (TRACE) {
-    // When a chunk of websocket bytes reaches ws's frame parser (after the socket's read).
-    // ws's frame parser (untyped in @types/ws).
-    const Receiver = (createRequire(import.meta.url)('ws') as { Receiver: { prototype: { _write: (...a: unknown[]) => void } } }).Receiver;
-    const write = Receiver.prototype._write;
-    Receiver.prototype._write = function (this: unknown, chunk: Buffer, ...rest: unknown[]) {
-      // Not the probe's frames (a few dozen bytes): a user-stream read is hundreds of bytes or more.
+    onWsRead((chunk) => {
       if (measuring && chunk.length >= 256) trace.push([now(), 'chunk', chunk.length]);
-      return (write as (...a: unknown[]) => void).call(this, chunk, ...rest);
-    } as typeof write;
+    });
   }
   const target = session.instance as unknown as { handleMessage: (client: unknown, message: unknown) => unknown };
   const handle = target.handleMessage;

@@ -38,18 +38,13 @@ function steps(server: Row[], engine: Row[]): Step[] {
     const walkAt = row[0];
     const end = server.find((r, k) => k > i && r[1] === 'walk1');
     const next = server.findIndex((r, k) => k > i && (r[1] === 'walk0' || r[1] === 'match0'));
-    const feed = server
-      .slice(i, next < 0 ? undefined : next)
-      .filter((r) => r[1] === 'feed')
-      .map((r) => ({ at: r[0] - walkAt, events: r[2] as number }));
-    const sends = server
-      .slice(i, next < 0 ? undefined : next)
-      .filter((r) => r[1] === 'send')
-      .map((r) => r[0] - walkAt);
+    const ofStep = server.slice(i, next < 0 ? undefined : next);
+    const feed = ofStep.filter((r) => r[1] === 'feed').map((r) => ({ at: r[0] - walkAt, events: r[2] as number }));
+    const sends = ofStep.filter((r) => r[1] === 'send').map((r) => r[0] - walkAt);
     const near = engine.filter((r) => r[0] >= walkAt && r[0] < walkAt + 200);
     const filled = near.filter((r) => r[1] === 'filled');
     if (filled.length === 0) continue;
-    out.push({ walkAt, walkMs: end && (next < 0 || server.indexOf(end) < next) ? end[0] - walkAt : Number.NaN, feed, sends, engine: near, lastFilledMs: filled.at(-1)![0] - walkAt });
+    out.push({ walkAt, walkMs: end && ofStep.includes(end) ? end[0] - walkAt : Number.NaN, feed, sends, engine: near, lastFilledMs: filled.at(-1)![0] - walkAt });
   }
   return out;
 }

@@ -3,7 +3,7 @@
  *
  *   tsx bench/streaming.ts [--secs 600] [--warmup 70] [--markets 40,500] [--no-resources] [--no-alone]
  *                          [--no-side-by-side] [--slow MS] [--profile DIR] [--trace DIR]
- *                          [--engine-flags="…"] [--server-flags="…"] [--order-offset MS] [--engine-nice N] [--smoke]
+ *                          [--engine-flags="…"] [--server-flags="…"] [--order-offset MS] [--engine-nice=N] [--smoke]
  *
  * Every sim-server and every engine is its own process (bench/streaming-child.ts), as in use:
  * the exchange's work never runs on misso's event loop, and neither arm's on the other's.
@@ -27,8 +27,8 @@
  *    `--profile DIR` has each engine write a CPU profile there (open it in Chrome's DevTools);
  *    `--engine-flags="…"` starts the engines with those Node flags (with `=`: they start with a dash),
  *    `--server-flags="…"` the sim-servers; `--order-offset MS` has the strategy queue its orders MS
- *    after each of the venue's push ticks instead of in the same instant; `--engine-nice N` runs
- *    the engine's main thread at nice N;
+ *    after each of the venue's push ticks instead of in the same instant; `--engine-nice=N` runs
+ *    the engine's main thread at nice N (with `=`: N may start with a dash);
  *    `--trace DIR` has each process write the timeline of its fill path there, which
  *    `tsx bench/streaming-trace.ts DIR` breaks down step by step (server walk, frames, applies).
  * 2. Memory and CPU per minute of a streaming engine at 40, 500 and 2000 markets, and the

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Exchange } from 'ccxt';
@@ -85,4 +86,18 @@ export function fileSystemType(dir: string): string {
     // stat -f is GNU coreutils; elsewhere the reader of the notes just doesn't learn the type.
     return 'unknown';
   }
+}
+
+/**
+ * Calls `onRead` with every chunk of bytes that reaches a `ws` frame parser in this process
+ * (after the socket's read, before the frames are parsed): when a read happened, and how much
+ * it carried. Patches ws's `Receiver`, which @types/ws does not describe.
+ */
+export function onWsRead(onRead: (chunk: Buffer) => void): void {
+  const { Receiver } = createRequire(import.meta.url)('ws') as { Receiver: { prototype: { _write: (chunk: Buffer, ...rest: unknown[]) => void } } };
+  const write = Receiver.prototype._write;
+  Receiver.prototype._write = function (this: unknown, chunk: Buffer, ...rest: unknown[]) {
+    onRead(chunk);
+    write.call(this, chunk, ...rest);
+  };
 }

@@ -13,10 +13,10 @@
  * parser. Prints p50 / p90 / p99 (ms) per case, all measured in one run.
  */
 import { fork } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
+import { onWsRead } from './support.js';
 
 const now = (): number => performance.timeOrigin + performance.now();
 const SELF = fileURLToPath(import.meta.url);
@@ -49,15 +49,11 @@ async function writer(after: After, burst: number): Promise<void> {
 
 function reader(port: number, secs: number): void {
   const latencies: number[] = [];
-  // ws's frame parser, where a read's bytes arrive (untyped in @types/ws).
-  const { Receiver } = createRequire(import.meta.url)('ws') as { Receiver: { prototype: { _write: (chunk: Buffer, ...rest: unknown[]) => void } } };
-  const write = Receiver.prototype._write;
-  Receiver.prototype._write = function (this: unknown, chunk: Buffer, ...rest: unknown[]) {
+  onWsRead((chunk) => {
     const at = now();
     const stamp = /"t":([0-9.]+)/.exec(chunk.subarray(0, 64).toString('latin1'));
     if (stamp) latencies.push(at - Number(stamp[1]));
-    write.call(this, chunk, ...rest);
-  };
+  });
   const ws = new WebSocket(`ws://127.0.0.1:${port}`);
   setTimeout(() => {
     ws.terminate();

@@ -194,8 +194,8 @@ export class BinanceWsFace {
    * {@link MARKET_AFTER_USER_MS} later. Serialising the market data takes milliseconds, and a
    * venue sharing the machine with its client must not spend them at once: Linux wakes the
    * reader of the user frames on the writer's core, where it waits until the writer's slice ends
-   * (a loopback frame took 1.8 ms at the p90 behind 3 ms of work, 0.6 ms behind a 1 ms pause;
-   * BENCHMARKS.md, ninth pass).
+   * (bench/wake-latency.ts: a loopback burst took 2.15 ms at the p90 behind 3 ms of work, 0.59 ms
+   * behind a 1 ms pause first; BENCHMARKS.md, ninth pass).
    */
   #push(): void {
     this.#opts.venue.advance();
