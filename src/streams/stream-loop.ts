@@ -103,6 +103,12 @@ export class StreamLoop<T> {
   #stallDue = false;
   /** The spec's stall check threw last time (said once, not at every check). */
   #stallCheckFailing = false;
+  /**
+   * Always one watch call waiting on the current exchange (see WatchPump): deliveries that land
+   * while this loop does other work (a gap fill's REST, applying a batch) are queued, not left
+   * in ccxt's cache until some later message.
+   */
+  #pumping: { exchange: Exchange; pump: WatchPump<T> } | null = null;
 
   constructor(spec: StreamSpec<T>, stallAfterMs: number, deps: StreamLoopDeps) {
     this.spec = spec;
@@ -130,26 +136,33 @@ export class StreamLoop<T> {
     this.#quietSince = now;
   }
 
+  /**
+   * Ends the current connection's run as failed, as if its watch call had rejected with `error`:
+   * what was delivered before is still applied, then the stream reconnects and fills the gap. For
+   * a connection dropped from outside between two watch calls (a `listenKeyExpired` read in the
+   * same chunk as the update before it), whose rejection no call was waiting to see: the next
+   * call would dial afresh and the gap would go unseen.
+   */
+  interrupt(error: Error): void {
+    this.#pumping?.pump.fail(error);
+  }
+
   /** Runs until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     const { clock, logger } = this.#deps;
     const backoff = new Backoff({ baseMs: this.#deps.baseBackoffMs ?? 500, maxMs: this.#deps.maxBackoffMs ?? 30_000 });
     let needGapFill = true;
-    // Always one watch call waiting on the current exchange (see WatchPump): deliveries that land
-    // while this loop does other work (a gap fill's REST, applying a batch) are queued, not left
-    // in ccxt's cache until some later message.
-    let pumping = null as { exchange: Exchange; pump: WatchPump<T> } | null;
     const drop = (): void => {
-      pumping?.pump.stop();
-      pumping = null;
+      this.#pumping?.pump.stop();
+      this.#pumping = null;
     };
-    const watchdog = this.#watchdog(signal, () => pumping?.pump);
+    const watchdog = this.#watchdog(signal, () => this.#pumping?.pump);
     while (!signal.aborted) {
       const exchange = this.#deps.exchange();
       try {
-        if (pumping !== null && pumping.exchange !== exchange) drop();
-        pumping ??= { exchange, pump: new WatchPump(() => this.spec.watch(exchange)) };
-        const { pump } = pumping;
+        if (this.#pumping !== null && this.#pumping.exchange !== exchange) drop();
+        this.#pumping ??= { exchange, pump: new WatchPump(() => this.spec.watch(exchange)) };
+        const { pump } = this.#pumping;
         const first = pump.ready();
         // Abandoned on a stall or a stop; its late rejection is expected.
         first.catch(() => undefined);

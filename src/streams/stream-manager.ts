@@ -1,4 +1,4 @@
-import type { Exchange } from 'ccxt';
+import { NetworkError, type Exchange } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import { UserError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -168,7 +168,7 @@ export class StreamManager {
         // ccxt has no handler for listenKeyExpired: without this the user stream dies silently.
         target.handleMessage = (client: unknown, message: unknown) => {
           if (typeof message === 'object' && message !== null && (message as Record<string, unknown>)['e'] === 'listenKeyExpired') {
-            this.#listenKeyExpired(instance);
+            this.#listenKeyExpired(instance, client);
           }
           return original.call(instance, client, message);
         };
@@ -177,12 +177,20 @@ export class StreamManager {
     return instance;
   }
 
-  #listenKeyExpired(instance: Exchange): void {
+  #listenKeyExpired(instance: Exchange, client: unknown): void {
     this.listenKeysExpired++;
     this.#o.logger.warn('listenKey expired: getting a new one; the user stream reconnects and fills the gap by REST');
     this.#o.notify('user stream listenKey expired; renewing it and filling the gap by REST', 'warn', 'stream:listenKeyExpired');
     forgetListenKey(instance);
     dropClients(instance, (url) => isPrivateClient(url), 'listenKey expired');
+    // Dropping the client rejects the watch calls waiting on it, but a stream whose call was just
+    // answered by the frame before this one (one socket read carries both; ws hands them over in
+    // one go) has none waiting yet: its next call would dial a new key, and the loop would never
+    // learn of the gap. Each loop on this client is told directly.
+    const { url, subscriptions } = client as { url?: unknown; subscriptions?: Record<string, unknown> };
+    if (typeof url !== 'string') return;
+    const subs = Object.keys(subscriptions ?? {});
+    for (const loop of this.#loops) if (loop.spec.ownsClient(url, subs)) loop.interrupt(new NetworkError('listenKey expired'));
   }
 
   /** Runs every stream until `signal` aborts. */

@@ -54,6 +54,14 @@ export class WatchPump<T> {
     return batch;
   }
 
+  /**
+   * Fails the pump from outside: {@link ready} rejects with `error` once the deliveries queued
+   * before it are taken (see `StreamLoop.interrupt`).
+   */
+  fail(error: unknown): void {
+    if (!this.#stopped) this.#fail(error);
+  }
+
   /** Stops re-arming; a watch call still waiting is abandoned (its late answer is dropped). */
   stop(): void {
     this.#stopped = true;

@@ -8,6 +8,7 @@ import { SystemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { Updater } from '../../src/engine/updater.js';
 import { StatusMetrics } from '../../src/http/status-metrics.js';
+import type { StreamStats } from '../../src/streams/stream-loop.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import { until } from '../support/wait.js';
 
@@ -188,5 +189,36 @@ describe('engine streaming against sim-server', () => {
     const foreign = server.venue.placeOrder({ symbol: ETH, side: 'buy', type: 'limit', price, amount: 0.1, clientOrderId: 'foreign-1' });
     await until(() => u.orders.isOpenOrders[ETH]?.buys.some((o) => o.id === foreign.id) === true, 5_000, 'the foreign order by stream');
     expect(u.streamStats()[0]?.reconnects).toBeGreaterThan(0);
+  });
+
+  it('a listenKey that dies in the same read as an order update still makes the user stream reconnect and fill the gap', async () => {
+    // No push tick draws the fault (wsPushMs a minute): it fires right behind the next order update.
+    server = await startSimServer({ port: 0, seed: 36, wsPushMs: 60_000 });
+    updater = await streamingUpdater(server, { t_execute_orders: {}, t_update_open_orders: { freq: 120 } });
+    const u = updater;
+    const srv = server;
+    await until(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 5_000, 'streams fresh');
+    const price = Number((srv.venue.ticker(BTC).last * 0.5).toFixed(1));
+    u.pendingOrders.push(['rest-a', 0.01, price, 'buy', BTC]);
+    u.pendingOrders.push(['rest-b', 0.01, price, 'buy', BTC]);
+    await until(() => (u.orders.isOpenOrders[BTC]?.buys.length ?? 0) === 2, 5_000, 'both orders open by stream');
+    const [a, b] = ['rest-a', 'rest-b'].map((tag) => u.orders.orders.find((o) => o.tag === tag)!);
+    const orders = (): StreamStats => u.streamStats().find((s) => s.name === 'orders')!;
+    const reconnects = orders().reconnects;
+
+    // A's cancel goes out, and the dying key's listenKeyExpired right behind it: the engine reads
+    // both in one chunk. B is canceled once the key is dead, so no stream carries it: only the gap
+    // fill after the reconnection can.
+    srv.faults.set('listenkey_expire:calls=1');
+    srv.venue.cancelOrder({ id: a!.id! });
+    for (let i = 0; i < 1_000 && srv.ws.counters.listenKeysExpired === 0; i++) await Promise.resolve();
+    expect(srv.ws.counters.listenKeysExpired).toBe(1);
+    srv.venue.cancelOrder({ id: b!.id! });
+
+    await until(() => orders().reconnects > reconnects, 5_000, 'the orders stream reconnects');
+    await until(() => u.orders.orders.find((o) => o.id === b!.id)?.status === 'canceled', 5_000, 'the cancel made in the gap');
+    expect(u.orders.orders.find((o) => o.id === a!.id)?.status).toBe('canceled');
+    expect(u.orders.isOpenOrders[BTC]).toBeUndefined();
+    expect(orders().lastError).toBe('listenKey expired');
   });
 });

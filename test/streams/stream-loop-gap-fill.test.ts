@@ -131,6 +131,31 @@ describe('stream loop: deliveries during a gap fill', () => {
     await running;
   });
 
+  it('interrupted between two watch calls (the connection dropped by the frame after an update): applies the update, then reconnects and fills the gap', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const source = new CcxtLikeSource();
+    let gapFills = 0;
+    const stop = new AbortController();
+    const { loop, applied } = mergingLoop(clock, source, {
+      gapFill: async () => {
+        gapFills++;
+      },
+      readyWithoutData: true,
+    });
+    const running = loop.run(stop.signal);
+    await clock.advanceUntil(() => gapFills === 1 && loop.stats.phase === 'up', 1_000, 10);
+    // One read: an update answers the waiting call, and the next frame drops the connection before
+    // the pump has armed its next call, so no rejection reaches the loop; the owner tells it.
+    source.push('CANCELED a');
+    loop.interrupt(new Error('listenKey expired'));
+    await clock.advanceUntil(() => gapFills === 2, 5_000, 10);
+    expect(applied).toEqual([['CANCELED a']]);
+    expect(loop.stats).toMatchObject({ reconnects: 1, lastError: 'listenKey expired', phase: 'up' });
+    stop.abort();
+    source.push('closed');
+    await running;
+  });
+
   it('applies what one socket read carried at once, without waiting for the next read', async () => {
     const clock = new VirtualClock(1_700_000_000_000);
     const source = new CcxtLikeSource();

@@ -56,7 +56,8 @@ export class FaultController {
 
   /**
    * Whether a websocket fault of `kind` fires now for a connection on `path` (one draw per
-   * connection and push tick, or per subscribe). Counted like request faults.
+   * connection and push tick, or per subscribe; `listenkey_expire` one per push tick and per batch
+   * of order updates). Counted like request faults.
    */
   decideWs(kind: WsFaultKind, path: string): boolean {
     const rules = this.#spec.rules;

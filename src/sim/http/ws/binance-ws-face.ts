@@ -206,7 +206,7 @@ export class BinanceWsFace {
     if (this.#closed) return;
     const { clock, keys, faults } = this.#opts;
     const now = clock.now();
-    if (keys.current(now) !== undefined && faults.decideWs('listenkey_expire', '/private/ws')) keys.expire(now);
+    this.#expireKeyByFault(now);
     const snapshot = this.#snapshot();
     for (const conn of [...this.#connections]) {
       if (faults.decideWs('wsdrop', conn.path)) {
@@ -236,6 +236,18 @@ export class BinanceWsFace {
       messages.push(...built.messages);
     }
     this.#sendBurst(conn, messages);
+  }
+
+  /**
+   * A `listenkey_expire` drawn now kills the key and tells every connection on it. Drawn at each
+   * push tick and right behind each batch of order updates: a key can die just after a fill went
+   * out, and the client then reads both frames in one go.
+   */
+  #expireKeyByFault(now: number): void {
+    const { keys, faults } = this.#opts;
+    if (keys.current(now) === undefined || !faults.decideWs('listenkey_expire', '/private/ws')) return;
+    keys.expire(now);
+    for (const conn of [...this.#connections]) if (conn.listenKey !== undefined) this.#expire(conn, now);
   }
 
   #expire(conn: Connection, now: number): void {
@@ -278,11 +290,13 @@ export class BinanceWsFace {
     const texts = messages.map((m) => JSON.stringify(m));
     for (const conn of privates) this.#sendTexts(conn, texts);
     const traded = [...new Set(events.filter((e) => e.execution === 'TRADE').map((e) => e.order.symbol))];
-    if (traded.length === 0) return;
-    const open = new Map(venue.positions(traded).map((p) => [p.symbol, p]));
-    const positions = traded.map((s) => ({ market: venue.market(s), position: open.get(s), realizedPnl: venue.realizedPnl(s) }));
-    const update = [JSON.stringify(accountUpdate('ORDER', venue.balance(), positions, now))];
-    for (const conn of privates) this.#sendTexts(conn, update);
+    if (traded.length > 0) {
+      const open = new Map(venue.positions(traded).map((p) => [p.symbol, p]));
+      const positions = traded.map((s) => ({ market: venue.market(s), position: open.get(s), realizedPnl: venue.realizedPnl(s) }));
+      const update = [JSON.stringify(accountUpdate('ORDER', venue.balance(), positions, now))];
+      for (const conn of privates) this.#sendTexts(conn, update);
+    }
+    this.#expireKeyByFault(now);
   }
 
   /**
