@@ -137,14 +137,15 @@ export class StreamLoop<T> {
   }
 
   /**
-   * Ends the current connection's run as failed, as if its watch call had rejected with `error`:
+   * Ends the run on `on`'s connection as failed, as if its watch call had rejected with `error`:
    * what was delivered before is still applied, then the stream reconnects and fills the gap. For
    * a connection dropped from outside between two watch calls (a `listenKeyExpired` read in the
    * same chunk as the update before it), whose rejection no call was waiting to see: the next
    * call would dial afresh and the gap would go unseen.
    */
-  interrupt(error: Error): void {
-    this.#pumping?.pump.fail(error);
+  interrupt(error: Error, on: Exchange): void {
+    // A frame from an instance this loop has left says nothing about its current connection.
+    if (this.#pumping?.exchange === on) this.#pumping.pump.fail(error);
   }
 
   /** Runs until `signal` aborts. */

@@ -190,7 +190,7 @@ export class StreamManager {
     const { url, subscriptions } = client as { url?: unknown; subscriptions?: Record<string, unknown> };
     if (typeof url !== 'string') return;
     const subs = Object.keys(subscriptions ?? {});
-    for (const loop of this.#loops) if (loop.spec.ownsClient(url, subs)) loop.interrupt(new NetworkError('listenKey expired'));
+    for (const loop of this.#loops) if (loop.spec.ownsClient(url, subs)) loop.interrupt(new NetworkError('listenKey expired'), instance);
   }
 
   /** Runs every stream until `signal` aborts. */

@@ -15,6 +15,8 @@ export class WatchPump<T> {
   #stopped = false;
   #wake: (() => void) | null = null;
   #ready: Promise<void> | null = null;
+  /** {@link fail} was called: nothing more is armed. */
+  #failing = false;
 
   constructor(watch: () => Promise<T>) {
     this.#watch = watch;
@@ -55,11 +57,18 @@ export class WatchPump<T> {
   }
 
   /**
-   * Fails the pump from outside: {@link ready} rejects with `error` once the deliveries queued
-   * before it are taken (see `StreamLoop.interrupt`).
+   * Fails the pump from outside (see `StreamLoop.interrupt`): no further watch call is armed, and
+   * {@link ready} rejects with `error` once the deliveries before it are taken. The failure is
+   * signalled a macrotask on: a watch call answered by the frame just before (the same socket
+   * read) hands its delivery over some promise jobs later (ccxt's watch methods await the answer),
+   * and that delivery must be queued first, not dropped with the connection.
    */
   fail(error: unknown): void {
-    if (!this.#stopped) this.#fail(error);
+    if (this.#stopped || this.#failing) return;
+    this.#failing = true;
+    setImmediate(() => {
+      if (!this.#stopped) this.#fail(error);
+    });
   }
 
   /** Stops re-arming; a watch call still waiting is abandoned (its late answer is dropped). */
@@ -69,7 +78,7 @@ export class WatchPump<T> {
   }
 
   #arm(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#failing) return;
     let watching: Promise<T>;
     try {
       watching = this.#watch();

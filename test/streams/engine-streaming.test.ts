@@ -191,7 +191,7 @@ describe('engine streaming against sim-server', () => {
     expect(u.streamStats()[0]?.reconnects).toBeGreaterThan(0);
   });
 
-  it('a listenKey that dies in the same read as an order update still makes the user stream reconnect and fill the gap', async () => {
+  it('a listenKey that dies in the same read as an order update: the update is applied, then the user stream reconnects and fills the gap', async () => {
     // No push tick draws the fault (wsPushMs a minute): it fires right behind the next order update.
     server = await startSimServer({ port: 0, seed: 36, wsPushMs: 60_000 });
     updater = await streamingUpdater(server, { t_execute_orders: {}, t_update_open_orders: { freq: 120 } });
@@ -205,6 +205,8 @@ describe('engine streaming against sim-server', () => {
     const [a, b] = ['rest-a', 'rest-b'].map((tag) => u.orders.orders.find((o) => o.tag === tag)!);
     const orders = (): StreamStats => u.streamStats().find((s) => s.name === 'orders')!;
     const reconnects = orders().reconnects;
+    const polls = (): number => srv.counters.snapshot().requests['GET /fapi/v1/order'] ?? 0;
+    const pollsBefore = polls();
 
     // A's cancel goes out, and the dying key's listenKeyExpired right behind it: the engine reads
     // both in one chunk. B is canceled once the key is dead, so no stream carries it: only the gap
@@ -220,5 +222,8 @@ describe('engine streaming against sim-server', () => {
     expect(u.orders.orders.find((o) => o.id === a!.id)?.status).toBe('canceled');
     expect(u.orders.isOpenOrders[BTC]).toBeUndefined();
     expect(orders().lastError).toBe('listenKey expired');
+    // A's cancel was applied from the stream, before the connection was given up: the gap fill
+    // had only B to look up one by one.
+    expect(polls() - pollsBefore).toBe(1);
   });
 });

@@ -15,8 +15,9 @@ class CcxtLikeSource {
   #cache: string[] = [];
   #waiting: ((batch: string[]) => void) | null = null;
 
-  watch(): Promise<string[]> {
-    return new Promise((resolve) => {
+  /** Async, as ccxt's watch methods are: the answer reaches the caller some promise jobs after `push`. */
+  async watch(): Promise<string[]> {
+    return await new Promise((resolve) => {
       this.#waiting = resolve;
     });
   }
@@ -53,7 +54,7 @@ function mergingLoop(clock: VirtualClock, source: CcxtLikeSource, extra: Partial
     3_600_000,
     { clock, logger: silentLogger(), exchange: () => exchange, notify: () => undefined, teardown: async () => undefined, isConnected: () => true },
   );
-  return { loop, applied };
+  return { loop, applied, exchange };
 }
 
 describe('stream loop: deliveries during a gap fill', () => {
@@ -136,7 +137,7 @@ describe('stream loop: deliveries during a gap fill', () => {
     const source = new CcxtLikeSource();
     let gapFills = 0;
     const stop = new AbortController();
-    const { loop, applied } = mergingLoop(clock, source, {
+    const { loop, applied, exchange } = mergingLoop(clock, source, {
       gapFill: async () => {
         gapFills++;
       },
@@ -146,8 +147,12 @@ describe('stream loop: deliveries during a gap fill', () => {
     await clock.advanceUntil(() => gapFills === 1 && loop.stats.phase === 'up', 1_000, 10);
     // One read: an update answers the waiting call, and the next frame drops the connection before
     // the pump has armed its next call, so no rejection reaches the loop; the owner tells it.
+    // A frame from an instance the loop has left is not about its connection.
+    loop.interrupt(new Error('old instance'), {} as Exchange);
+    await clock.advance(1_000);
+    expect(loop.stats).toMatchObject({ reconnects: 0, phase: 'up' });
     source.push('CANCELED a');
-    loop.interrupt(new Error('listenKey expired'));
+    loop.interrupt(new Error('listenKey expired'), exchange);
     await clock.advanceUntil(() => gapFills === 2, 5_000, 10);
     expect(applied).toEqual([['CANCELED a']]);
     expect(loop.stats).toMatchObject({ reconnects: 1, lastError: 'listenKey expired', phase: 'up' });
