@@ -33,6 +33,7 @@ const INTEGRATION = [
   'test/storage/wal-sync-failure.test.ts',
   // Wall-clock runs against real servers: ten starts under faults, ccxt.pro streams on sockets.
   'test/adversarial/start-faults.test.ts',
+  'test/adversarial/stop-with-hung-read.test.ts',
   'test/streams/engine-streaming.test.ts',
   // Runs the sources with tsx from another working directory.
   'test/core/module-worker.test.ts',

@@ -221,9 +221,10 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   }
 
   /**
-   * Stops every task (within about a second; an order submission under way completes first),
-   * applies `orders.on_stop`, closes the exchange, the journal and the notifier. Every step runs
-   * even if one fails. Repeat calls return the same promise.
+   * Stops every task (within about two seconds; an order submission under way completes first),
+   * applies `orders.on_stop`, closes the exchange (waiting for writes in flight, not reads), the
+   * journal and the notifier. Every step runs even if one fails. Repeat calls return the same
+   * promise.
    */
   stop(): Promise<void> {
     // Nothing sent while starting (up to the end of the init update) is worth waiting for: no

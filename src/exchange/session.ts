@@ -14,7 +14,7 @@ import { Gate } from './gate.js';
 import { adoptInstance, clearInstanceTimers, retireInstance } from './instance-guard.js';
 import { isGatedMethod } from './gated-methods.js';
 import { priorityOf, weightOf } from './priority.js';
-import { sendWithReadRetries } from './read-retries.js';
+import { isRetriedRead, sendWithReadRetries } from './read-retries.js';
 import type { ErrorKind, ExchangeSession, Priority } from './types.js';
 
 /** Options for {@link createExchangeSession}. */
@@ -26,7 +26,10 @@ export interface ExchangeSessionOptions {
   factory?: () => Promise<Exchange>;
   /** Load markets when the session opens and after every rebuild. @defaultValue true */
   loadMarkets?: boolean;
-  /** How long `restart()` and `close()` wait for calls in flight. @defaultValue 2 × config.timeoutMs */
+  /**
+   * How long `restart()` waits for the calls in flight, and `close()` for the writes in flight
+   * (orders, cancels: reads are not waited for at close). @defaultValue 2 × config.timeoutMs
+   */
   drainTimeoutMs?: number;
   /** First delay between failed rebuilds; it doubles up to `rebuildMaxDelayMs`. @defaultValue 500 */
   rebuildDelayMs?: number;
@@ -100,6 +103,8 @@ class Session implements ManagedExchangeSession {
   #wrappers = new Map<string, AnyFn>();
   #bound = new Map<string, { fn: unknown; bound: AnyFn }>();
   #inFlight = 0;
+  /** In-flight calls that change something on the exchange (not {@link isRetriedRead} reads). */
+  #writesInFlight = 0;
   #drainWaiters = new Set<() => void>();
   #restarting: Promise<void> | undefined;
   #restartAbort = new AbortController();
@@ -204,7 +209,9 @@ class Session implements ManagedExchangeSession {
   async #call(method: string, priority: Priority, args: unknown[]): Promise<unknown> {
     if (this.#closing) throw new StoppedError(`exchange session closed: ${method} not sent`);
     if (!this.#gate.isOpen && this.#hookContext.getStore() !== true) await this.#gate.wait();
+    const write = !isRetriedRead(method);
     this.#inFlight++;
+    if (write) this.#writesInFlight++;
     this.#calls.set(method, (this.#calls.get(method) ?? 0) + 1);
     let instance: Exchange | undefined;
     try {
@@ -224,7 +231,8 @@ class Session implements ManagedExchangeSession {
       throw err;
     } finally {
       this.#inFlight--;
-      if (this.#inFlight === 0) for (const resolve of this.#drainWaiters) resolve();
+      if (write) this.#writesInFlight--;
+      for (const resolve of this.#drainWaiters) resolve();
     }
   }
 
@@ -288,14 +296,18 @@ class Session implements ManagedExchangeSession {
     }
   }
 
-  async #drain(timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-    if (this.#inFlight === 0) return true;
+  /** Waits until no call is in flight (`writesOnly`: no write), up to `timeoutMs`; false when it timed out. */
+  async #drain(timeoutMs: number, signal: AbortSignal, writesOnly = false): Promise<boolean> {
+    const pending = (): number => (writesOnly ? this.#writesInFlight : this.#inFlight);
+    if (pending() === 0) return true;
     const stop = new AbortController();
     const onAbort = (): void => stop.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     let resolveDrained: () => void = () => undefined;
     const drained = new Promise<boolean>((resolve) => {
-      resolveDrained = () => resolve(true);
+      resolveDrained = () => {
+        if (pending() === 0) resolve(true);
+      };
       this.#drainWaiters.add(resolveDrained);
     });
     try {
@@ -324,8 +336,12 @@ class Session implements ManagedExchangeSession {
     // Calls still queued in the budget were never sent: they fail now. Sent ones may finish.
     this.budget.close();
     await this.#restarting?.catch(() => undefined);
-    const drained = await this.#drain(drainTimeoutMs, new AbortController().signal);
-    if (!drained) this.#logger.warn({ inFlight: this.#inFlight }, 'close: calls still in flight, closing anyway');
+    // Only writes are waited for: their answers are journaled (an order's id, a cancel's outcome).
+    // A read's answer is of no use once the engine stops, and a read hung on the network would
+    // hold the stop for up to twice its timeout.
+    const drained = await this.#drain(drainTimeoutMs, new AbortController().signal, true);
+    if (!drained) this.#logger.warn({ inFlight: this.#inFlight, writes: this.#writesInFlight }, 'close: calls still in flight, closing anyway');
+    else if (this.#inFlight > 0) this.#logger.debug({ reads: this.#inFlight }, 'close: reads still in flight are abandoned');
     await this.#closeInstance(this.#current);
   }
 }

@@ -63,8 +63,10 @@ export interface ExchangeSession {
   /** Hooks run after a rebuild, before the gate opens again. */
   onReopen(hook: () => Promise<void>): void;
   /**
-   * Closes the exchange, letting calls already sent finish for up to `drainTimeoutMs` (a stop
-   * while starting passes 0: nothing it sent is worth waiting for). Idempotent.
+   * Closes the exchange, letting writes already sent (orders, cancels: their answers are
+   * journaled) finish for up to `drainTimeoutMs`; reads in flight are abandoned, their answers of
+   * no use any more (a stop while starting passes 0: nothing it sent is worth waiting for).
+   * Idempotent.
    */
   close(options?: { drainTimeoutMs?: number }): Promise<void>;
 }

@@ -6,7 +6,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { errorKind } from '../../src/exchange/classify.js';
 import { instrumentHttpErrors } from '../../src/exchange/http-error-info.js';
 import { createExchangeSession, type ManagedExchangeSession } from '../../src/exchange/session.js';
-import { binanceFixture, json, SYMBOL, tickerBody, type BinanceFixture, type SeenRequest } from './binance-fixture.js';
+import { binanceFixture, hang, json, SYMBOL, tickerBody, type BinanceFixture, type SeenRequest } from './binance-fixture.js';
 import { deferred, exchangeConfig, settle, settleTimers, until } from './helpers.js';
 
 interface Rig {
@@ -318,6 +318,52 @@ describe('ExchangeSession close', () => {
     await expect(sent).resolves.toMatchObject({ last: 50000 });
     await closing;
     await expect(r.session.restart()).rejects.toBeInstanceOf(StoppedError);
+  });
+
+  it('waits for a write in flight, whose answer is journaled, but not for a read', async () => {
+    const r = await rig();
+    const release = deferred();
+    r.handle = async (req) => {
+      if (req.path !== '/fapi/v1/order') return hang(req);
+      await release.promise;
+      return json({ orderId: 7, symbol: 'BTCUSDT', status: 'NEW', clientOrderId: 'c7', price: '49000', origQty: '0.001', executedQty: '0', type: 'LIMIT', side: 'BUY', updateTime: r.clock.now() });
+    };
+    let readSettled = false;
+    void r.session.exchange.fetchTicker(SYMBOL).then(
+      () => (readSettled = true),
+      () => (readSettled = true),
+    );
+    const write = r.session.exchange.createOrder(SYMBOL, 'limit', 'buy', 0.001, 49000);
+    await until(() => r.fixtures[0]?.requests.filter((q) => q.path === '/fapi/v1/order' || q.path === '/fapi/v1/ticker/24hr').length === 2);
+    let closed = false;
+    const closing = r.session.close().then(() => (closed = true));
+    await r.clock.advance(1_000);
+    await settleTimers();
+    expect(closed).toBe(false);
+    release.resolve();
+    await expect(write).resolves.toMatchObject({ id: '7', status: 'open' });
+    await closing;
+    // The read hangs still: the close did not wait for it (ccxt's own timeout ends it later).
+    expect(r.session.inFlight).toBe(1);
+    expect(readSettled).toBe(false);
+  });
+
+  it('closes at once with only a read hung in flight', async () => {
+    const r = await rig({ drainTimeoutMs: 20_000 });
+    r.handle = hang;
+    let readSettled = false;
+    void r.session.exchange.fetchTicker(SYMBOL).then(
+      () => (readSettled = true),
+      () => (readSettled = true),
+    );
+    await until(() => r.fixtures[0]?.requests.some((q) => q.path === '/fapi/v1/ticker/24hr') === true);
+    let closed = false;
+    const closing = r.session.close().then(() => (closed = true));
+    await settleTimers();
+    expect(closed).toBe(true);
+    await closing;
+    expect(readSettled).toBe(false);
+    expect(r.session.inFlight).toBe(1);
   });
 
   it('rejects calls waiting at a closed gate', async () => {

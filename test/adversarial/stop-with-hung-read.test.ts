@@ -1,0 +1,71 @@
+/**
+ * A stop while running does not wait for a read hung on the network: its answer is of no use
+ * once the engine stops, and ccxt would give up on it only at its timeout (10 s here, 2 × that
+ * for the session's drain). Orders and cancels under way are still waited for (see
+ * test/exchange/session.test.ts). Wall clock, against misso sim-server.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SystemClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { Updater } from '../../src/engine/updater.js';
+import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { until } from '../support/wait.js';
+
+async function running(server: SimServer, stream: 'on' | 'off', tasks: Record<string, unknown>): Promise<Updater> {
+  const updater = await Updater.fromConfig(
+    {
+      exchange: {
+        id: 'binanceusdm',
+        apiKey: '${SIM_KEY}',
+        secret: '${SIM_SECRET}',
+        urls: { api: server.url },
+        options: { fetchCurrencies: false },
+        stream,
+      },
+      class_attributes: { watch_list: ['BTC/USD:USD'], last_price: {} },
+      orders: { require_fresh_price: false },
+      tasks,
+    },
+    { env: { SIM_KEY: DEFAULT_SIM_API_KEY, SIM_SECRET: DEFAULT_SIM_SECRET }, clock: new SystemClock(), logger: silentLogger(), storagePath: ':memory:' },
+  );
+  await updater.start();
+  return updater;
+}
+
+const hangs = (server: SimServer): number => server.counters.snapshot().faults['hang'] ?? 0;
+
+describe('stop with a read hung on the network', () => {
+  let server: SimServer | undefined;
+  let updater: Updater | undefined;
+  afterEach(async () => {
+    await updater?.stop();
+    await server?.close();
+    updater = server = undefined;
+  });
+
+  it("a user stream's gap fill hung on its open-orders read does not hold the stop", async () => {
+    server = await startSimServer({ port: 0, seed: 51, wsPushMs: 100 });
+    const u = (updater = await running(server, 'on', { t_update_open_orders: { freq: 120 } }));
+    await until(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 5_000, 'streams fresh');
+    const srv = server;
+    srv.faults.set('hang:path=openOrders,wsdrop:calls=1:path=private');
+    await until(() => hangs(srv) > 0, 8_000, 'the gap fill hung');
+    const started = Date.now();
+    await u.stop();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(u.phase).toBe('stopped');
+  });
+
+  it('a REST pass hung on its read holds the stop only for the tasks\' grace', async () => {
+    server = await startSimServer({ port: 0, seed: 52, wsPushMs: 100 });
+    const u = (updater = await running(server, 'off', { t_get_open_orders: { freq: 1 } }));
+    const srv = server;
+    srv.faults.set('hang:path=openOrders');
+    await until(() => hangs(srv) > 0, 8_000, 'a pass hung');
+    const started = Date.now();
+    await u.stop();
+    // The first settle's 2 s grace for the pass under way, not ccxt's 10 s timeout.
+    expect(Date.now() - started).toBeLessThan(3_500);
+    expect(u.phase).toBe('stopped');
+  });
+});
