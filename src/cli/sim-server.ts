@@ -50,7 +50,7 @@ fetchCurrencies: false and fetchOpenOrders: {warnWithoutSymbol: false}.
 Admin endpoints (no auth; same origin only, POSTs as application/json): GET /__misso/counters,
 POST /__misso/counters/reset, GET /__misso/faults, POST /__misso/faults with {"spec": "..."}
 switches faults at run time. Binding beyond loopback prints a warning.
-SIGINT or SIGTERM stops the server (exit 0); a second signal stops it at once. Bad flags, a port
+SIGINT or SIGTERM stops the server (exit 0); a second signal stops it at once (exit 130). Bad flags, a port
 in use and a host that is not an address of this machine exit 2.
 
 `;
@@ -128,7 +128,8 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
         // Second signal: do not wait for the graceful close any more.
         cleanup();
         io.stderr.write(`misso sim-server: ${reason} again, stopping now\n`);
-        resolve(1);
+        // 130 as misso run's forced exit: interrupted, not failed.
+        resolve(130);
         return;
       }
       stopping = true;

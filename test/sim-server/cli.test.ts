@@ -68,6 +68,22 @@ describe('simServerCommand', () => {
     expect(c.out()).toContain('misso sim-server stopped');
   });
 
+  it('a second signal while it stops ends it at once with 130, as misso run does', async () => {
+    const c = capture();
+    const abort = new AbortController();
+    let server: SimServer | undefined;
+    const done = simServerCommand(['--port', '0', '--log-level', 'silent'], { ...c.io, signal: abort.signal, onListening: (s) => (server = s) });
+    await vi_waitFor(() => server !== undefined);
+    // The first stop is under way (its close settles a turn later) when the signal comes.
+    abort.abort();
+    process.emit('SIGINT', 'SIGINT');
+    expect(await done).toBe(130);
+    expect(c.err()).toContain('misso sim-server: SIGINT again, stopping now');
+    expect(c.out()).not.toContain('misso sim-server stopped');
+    expect(process.listenerCount('SIGINT')).toBe(0);
+    await server!.close();
+  });
+
   it('a port already in use is an input mistake: exit 2 with what to do', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
