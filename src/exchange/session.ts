@@ -109,6 +109,8 @@ class Session implements ManagedExchangeSession {
   #restarting: Promise<void> | undefined;
   #restartAbort = new AbortController();
   #closing: Promise<void> | undefined;
+  /** Aborted by `close()` once the writes drained: the reads still out are answered StoppedError. */
+  #readsAbandoned = new AbortController();
   #calls = new Map<string, number>();
   #failures: CallFailures;
   #weights = new Map<string, number>();
@@ -224,16 +226,33 @@ class Session implements ManagedExchangeSession {
       instance = this.#current;
       const fn = (instance as unknown as Record<string, AnyFn>)[method];
       if (typeof fn !== 'function') throw new TypeError(`${instance.id} has no method ${method}`);
-      return await fn.apply(instance, args);
+      const sent = fn.apply(instance, args) as Promise<unknown>;
+      return await (write ? sent : this.#abandonable(method, sent));
     } catch (err: unknown) {
-      // Errors before the request went out (budget closed or aborted) are ours, not the exchange's.
-      if (instance) await this.#failures.handle(err, method, instance);
+      // Errors before the request went out (budget closed or aborted) are ours, not the exchange's;
+      // so is a read abandoned by the close.
+      if (instance && !(err instanceof StoppedError)) await this.#failures.handle(err, method, instance);
       throw err;
     } finally {
       this.#inFlight--;
       if (write) this.#writesInFlight--;
       for (const resolve of this.#drainWaiters) resolve();
     }
+  }
+
+  /**
+   * `sent`, or a StoppedError as soon as the close abandons the reads: the caller's follow-up runs
+   * then, while the engine's journal is still open, not at ccxt's timeout after everything closed.
+   * The request's own late answer or failure is dropped.
+   */
+  #abandonable(method: string, sent: Promise<unknown>): Promise<unknown> {
+    const signal = this.#readsAbandoned.signal;
+    return new Promise((resolve, reject) => {
+      const onAbandon = (): void => reject(new StoppedError(`exchange session closed: ${method} abandoned`));
+      if (signal.aborted) onAbandon();
+      else signal.addEventListener('abort', onAbandon, { once: true });
+      sent.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbandon));
+    });
   }
 
   async #restart(drainTimeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
@@ -342,6 +361,7 @@ class Session implements ManagedExchangeSession {
     const drained = await this.#drain(drainTimeoutMs, new AbortController().signal, true);
     if (!drained) this.#logger.warn({ inFlight: this.#inFlight, writes: this.#writesInFlight }, 'close: calls still in flight, closing anyway');
     else if (this.#inFlight > 0) this.#logger.debug({ reads: this.#inFlight }, 'close: reads still in flight are abandoned');
+    this.#readsAbandoned.abort();
     await this.#closeInstance(this.#current);
   }
 }

@@ -1,5 +1,5 @@
 import type { Exchange, Trade } from 'ccxt';
-import { coerceError } from '../core/errors.js';
+import { coerceError, StoppedError } from '../core/errors.js';
 import { owesFills, type CcxtTradeLike } from '../orders/fills.js';
 import type { Order } from '../orders/order.js';
 import { forgetListenKey, isPrivateClient } from './account-streams.js';
@@ -84,9 +84,16 @@ export function tradesStream(ctx: StreamContext, closedTradesAttr: string | unde
         if (!(await ctx.sleep(wait))) return;
         for (const o of owed) if (!stillOwed(o)) owed.delete(o);
         if (owed.size === 0) return;
-        await ctx.orders.syncFills().catch((error: unknown) => {
-          ctx.logger.warn({ err: coerceError(error).message }, 'fills sync for orders owed fills failed; trying again');
-        });
+        const synced = await ctx.orders.syncFills().then(
+          () => true,
+          (error: unknown) => {
+            // The engine stopping: its journal closes next, nothing more to look up.
+            if (error instanceof StoppedError) return false;
+            ctx.logger.warn({ err: coerceError(error).message }, 'fills sync for orders owed fills failed; trying again');
+            return true;
+          },
+        );
+        if (!synced) return;
         for (const o of owed) if (!stillOwed(o)) owed.delete(o);
         touch();
         wait = Math.min(wait * 2, OWED_MAX_MS);
@@ -100,7 +107,13 @@ export function tradesStream(ctx: StreamContext, closedTradesAttr: string | unde
   ctx.orders.on('order', (order, change) => {
     if (change.kind.startsWith('ws') || change.kind.startsWith('fill') || order.filled <= 0 || !stillOwed(order)) return;
     owed.add(order);
-    if (!chasing) void chase();
+    if (!chasing) {
+      chase().catch((error: unknown) => {
+        // Run beside the stream, awaited by nothing: a throw here must not end the process.
+        owed.clear();
+        ctx.logger.warn({ err: coerceError(error).message }, 'chasing the fills owed failed; the fills task reconciles them');
+      });
+    }
   });
   return {
     name: 'trades',

@@ -9,6 +9,8 @@ import { SystemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { Updater } from '../../src/engine/updater.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { STREAM_SYMBOL, streamingRig } from '../support/streaming-rig.js';
+import { collectUnhandledRejections } from '../support/unhandled.js';
 import { until } from '../support/wait.js';
 
 async function running(server: SimServer, stream: 'on' | 'off', tasks: Record<string, unknown>): Promise<Updater> {
@@ -56,6 +58,31 @@ describe('stop with a read hung on the network', () => {
     expect(u.phase).toBe('stopped');
   });
 
+  it('a fills lookup hung beside the streams is answered at the stop, and nothing runs on after the journal closed', async () => {
+    const unhandled = collectUnhandledRejections();
+    const rig = await streamingRig({ exchange: { timeout_ms: 3_000 } });
+    const { server: srv, updater: u } = rig;
+    try {
+      await u.start();
+      await until(() => u.streamStats().every((s) => s.fresh), 5_000, 'streams fresh');
+      // The user stream gone and refused: a market order's fill is learnt from its REST answer, so
+      // its trades are owed and looked up beside the streams; that lookup hangs.
+      srv.faults.set('wsdrop:calls=1:path=private,wsrefuse:path=private,hang:path=userTrades');
+      await until(() => rig.stream('orders').phase !== 'up', 5_000, 'the user stream down');
+      u.pendingOrders.push({ symbol: STREAM_SYMBOL, side: 'buy', amount: 0.1, tag: 'taker' });
+      await until(() => hangs(srv) > 0, 8_000, 'the fills lookup hung');
+      const started = Date.now();
+      await u.stop();
+      expect(Date.now() - started).toBeLessThan(3_000);
+      // Past ccxt's timeout for the abandoned lookup: its late failure reaches nothing.
+      await new Promise((r) => setTimeout(r, 3_500));
+      expect(unhandled).toEqual([]);
+      expect(u.orders.orders.find((o) => o.tag === 'taker')?.status).toBe('closed');
+    } finally {
+      await rig.close();
+    }
+  });
+
   it('a REST pass hung on its read holds the stop only for the tasks\' grace', async () => {
     server = await startSimServer({ port: 0, seed: 52, wsPushMs: 100 });
     const u = (updater = await running(server, 'off', { t_get_open_orders: { freq: 1 } }));
@@ -64,7 +91,7 @@ describe('stop with a read hung on the network', () => {
     await until(() => hangs(srv) > 0, 8_000, 'a pass hung');
     const started = Date.now();
     await u.stop();
-    // The first settle's 2 s grace for the pass under way, not ccxt's 10 s timeout.
+    // The two settles' 1 s graces for the pass under way, not ccxt's 10 s timeout.
     expect(Date.now() - started).toBeLessThan(3_500);
     expect(u.phase).toBe('stopped');
   });
