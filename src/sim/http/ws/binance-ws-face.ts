@@ -182,8 +182,8 @@ export class BinanceWsFace {
     }
   }
 
-  #snapshot(): MarketSnapshot {
-    return new MarketSnapshot(this.#opts.venue, this.#swaps, this.#opts.clock.now());
+  #snapshot(at = this.#opts.clock.now()): MarketSnapshot {
+    return new MarketSnapshot(this.#opts.venue, this.#swaps, at);
   }
 
   /**
@@ -202,12 +202,23 @@ export class BinanceWsFace {
     setTimeout(() => this.#pushMarket(), MARKET_AFTER_USER_MS).unref();
   }
 
+  /**
+   * The venue walks again first: a step that ended during the pause (or a clock that jumped) has
+   * its fills handed to the user stream a microtask on, by the venue's feed, and the market data,
+   * whose tickers would walk the venue themselves, follows them.
+   */
   #pushMarket(): void {
+    if (this.#closed) return;
+    this.#opts.venue.advance();
+    queueMicrotask(() => this.#sendMarket());
+  }
+
+  #sendMarket(): void {
     if (this.#closed) return;
     const { clock, keys, faults } = this.#opts;
     const now = clock.now();
     this.#expireKeyByFault(now);
-    const snapshot = this.#snapshot();
+    const snapshot = this.#snapshot(now);
     for (const conn of [...this.#connections]) {
       if (faults.decideWs('wsdrop', conn.path)) {
         this.#counters.drops++;
