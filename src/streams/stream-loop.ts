@@ -65,8 +65,11 @@ export interface StreamLoopDeps {
   /** The exchange instance to watch on now (it changes when the session is rebuilt). */
   exchange: () => Exchange;
   notify: (text: string, level: NotifyLevel) => void;
-  /** Called when the loop tears a stalled stream down, before it resubscribes. */
-  teardown: (exchange: Exchange, spec: StreamSpec<unknown>) => Promise<void>;
+  /**
+   * Drops the stream's connection, before it resubscribes: a stalled stream, or one whose watch
+   * call failed (the connection may live on with the failed subscription still registered).
+   */
+  teardown: (exchange: Exchange, spec: StreamSpec<unknown>, reason: string) => Promise<void>;
   /** Whether the stream's connection is open (for streams that are ready without data). */
   isConnected: (exchange: Exchange, spec: StreamSpec<unknown>) => boolean;
   /**
@@ -158,6 +161,8 @@ export class StreamLoop<T> {
       this.#pumping = null;
     };
     const watchdog = this.#watchdog(signal, () => this.#pumping?.pump);
+    /** The loop waits on the watch call (a failure now is the stream's, not a gap fill's). */
+    let watching = false;
     while (!signal.aborted) {
       const exchange = this.#deps.exchange();
       try {
@@ -173,7 +178,9 @@ export class StreamLoop<T> {
           this.markAlive();
           this.#up();
         }
+        watching = true;
         const got = await this.#next(exchange, pump);
+        watching = false;
         if (got === STALLED || signal.aborted) {
           drop();
           needGapFill = true;
@@ -207,6 +214,13 @@ export class StreamLoop<T> {
         if (signal.aborted) break;
         const e = coerceError(error);
         this.spec.onError?.(exchange);
+        // A watch call can fail with its connection still open: a refused subscription (Binance's
+        // -1003) leaves the subscription registered in ccxt, so the next call would send nothing
+        // and wait for a stall. The connection goes, and the next call subscribes afresh.
+        if (watching) {
+          watching = false;
+          await this.#deps.teardown(exchange, this.spec as StreamSpec<unknown>, `stream ${this.spec.name} failed`).catch(() => undefined);
+        }
         this.#stats.lastError = e.message;
         this.#stats.fresh = false;
         // Silence is counted from the next subscription: a backoff longer than the limit must
@@ -333,7 +347,7 @@ export class StreamLoop<T> {
     const secs = (s.stallAfterMs / 1000).toFixed(1);
     this.#deps.logger.warn({ stream: s.name, stallAfterMs: s.stallAfterMs }, 'stream stalled: connected but silent; resubscribing');
     this.#deps.notify(`stream ${s.name} stalled (silent for ${secs}s while connected); resubscribing, REST covers meanwhile`, 'warn');
-    await this.#deps.teardown(exchange, this.spec as StreamSpec<unknown>);
+    await this.#deps.teardown(exchange, this.spec as StreamSpec<unknown>, `stream ${s.name} stalled`);
     this.#quietSince = null;
   }
 }

@@ -133,14 +133,14 @@ export class StreamManager {
     const source: Pick<StreamLoopDeps, 'exchange' | 'teardown' | 'isConnected' | 'starting'> = feed
       ? {
         exchange: () => feed as unknown as Exchange,
-        teardown: async (_exchange, s) => feed.drop(s.name as MarketStreamName, `stream ${s.name} stalled`),
+        teardown: async (_exchange, s, reason) => feed.drop(s.name as MarketStreamName, reason),
         isConnected: () => true,
         starting: () => feed.starting,
       }
       : {
         exchange: () => this.#instance(),
-        teardown: async (exchange, s) => {
-          dropClients(exchange, s.ownsClient, `stream ${s.name} stalled`);
+        teardown: async (exchange, s, reason) => {
+          dropClients(exchange, s.ownsClient, reason);
         },
         // A ccxt.pro class has websocket clients to look at; an in-process exchange is always connected.
         isConnected: (exchange, s) => exchange.has['ws'] !== true || hasOpenClient(exchange, s.ownsClient),

@@ -264,9 +264,37 @@ describe('stream loop watchdog', () => {
     const last = clock.now();
     await clock.advanceUntil(() => stalledAt.length > 0, 10_000, 10);
     expect(stalledAt[0]! - last).toBeLessThanOrEqual(LIMIT_MS + 1_000);
-    expect(tornDown).toEqual([fresh.exchange]);
+    // The old instance's failed watch dropped its (closed) connection; the stall, the fresh one's.
+    expect(tornDown).toEqual([old.exchange, fresh.exchange]);
     stop.abort();
     fresh.close();
+    await running;
+  });
+
+  it("drops the connection after its watch call failed (ccxt may keep a refused subscription), not after a gap fill's failure", async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const feeds = { current: new Feed() };
+    let gapFills = 0;
+    const { loop, applied, tornDown } = watchedLoop(clock, feeds, {
+      readyWithoutData: true,
+      gapFill: async () => {
+        if (++gapFills === 1) throw new Error('a REST answer 503');
+      },
+    });
+    const stop = new AbortController();
+    const running = loop.run(stop.signal);
+    // The gap fill failed: its REST is the problem, the connection is left alone.
+    await clock.advanceUntil(() => gapFills === 2 && loop.stats.phase === 'up', 5_000, 10);
+    expect(tornDown).toEqual([]);
+    // The watch call fails (a subscription refused, the connection open): the connection goes.
+    feeds.current.drop();
+    await clock.advanceUntil(() => gapFills === 3, 5_000, 10);
+    expect(tornDown).toEqual([feeds.current.exchange]);
+    feeds.current.push('after');
+    await clock.advance(0);
+    expect(applied).toEqual(['after']);
+    stop.abort();
+    feeds.current.close();
     await running;
   });
 

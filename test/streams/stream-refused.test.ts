@@ -55,4 +55,35 @@ describe('a refused stream', () => {
     await until(() => u.state.meta('last_price')?.source === 'ws', 5_000, 'prices by stream again');
     expect(unhandled).toEqual([]);
   }, 60_000);
+
+  it.each(['worker', 'main'] as const)(
+    'one refused SUBSCRIBE (market data on the %s thread) is subscribed again after the backoff, not after a stall',
+    async (thread) => {
+      server = await startSimServer({ port: 0, seed: 42, wsPushMs: 100 });
+      const srv = server;
+      updater = await Updater.fromConfig(
+        {
+          exchange: {
+            id: 'binanceusdm', apiKey: '${K}', secret: '${S}', urls: { api: srv.url }, options: { fetchCurrencies: false },
+            stream: 'on', market_data_thread: thread,
+          },
+          class_attributes: { watch_list: [BTC], last_price: {} },
+          tasks: { t_update_tickers: { freq: 1, stall_after_secs: 10 } },
+        },
+        { env: { K: DEFAULT_SIM_API_KEY, S: DEFAULT_SIM_SECRET }, clock: new SystemClock(), logger: silentLogger(), storagePath: ':memory:' },
+      );
+      srv.faults.set('wsrefuse:calls=1:path=market');
+      const u = updater;
+      await u.start();
+      await until(() => srv.ws.counters.refused === 1, 10_000, 'the SUBSCRIBE refused');
+      const refusedAt = Date.now();
+      // ccxt keeps a refused subscription registered: on the same connection the next watch call
+      // would send nothing and wait for the stall (10 s here). The connection is dropped instead.
+      await until(() => u.streamStats()[0]?.fresh === true, 8_000, 'tickers fresh again');
+      expect(Date.now() - refusedAt).toBeLessThan(5_000);
+      expect(u.streamStats()[0]).toMatchObject({ stalls: 0, reconnects: 1 });
+      expect(u.streamStats()[0]?.lastError).toContain('-1003');
+    },
+    30_000,
+  );
 });
