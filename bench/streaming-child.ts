@@ -111,12 +111,16 @@ async function server(markets: number, seed: number, orderOffsetMs: number): Pro
   // own formatting and sending count too): from the start of the walk that matched it (the push
   // timer's advance) …
   let walkStartedAt: number | undefined;
+  /** The walk under way emitted events (the face walks twice a tick: the second one rarely matches). */
+  let walkEmitted = false;
   const advance = srv.venue.advance.bind(srv.venue);
   srv.venue.advance = () => {
-    walkStartedAt = now();
-    mark('walk0');
+    const startedAt = now();
+    walkStartedAt = startedAt;
+    walkEmitted = false;
     advance();
-    mark('walk1');
+    // Only walks that matched something are a step of the trace, stamped with their start.
+    if (TRACE && walkEmitted) trace.push([startedAt, 'walk0'], [now(), 'walk1']);
     // The feed delivers the walk's events a microtask after it; this one runs after that.
     queueMicrotask(() => (walkStartedAt = undefined));
   };
@@ -129,6 +133,7 @@ async function server(markets: number, seed: number, orderOffsetMs: number): Pro
   let firstMatchAt: number | undefined;
   const emit = srv.venue.feed.emit.bind(srv.venue.feed);
   srv.venue.feed.emit = (...args: Parameters<typeof emit>) => {
+    if (walkStartedAt !== undefined) walkEmitted = true;
     if (args[0] === 'TRADE') {
       const at = now();
       matchedAt.set(args[1].id, at);

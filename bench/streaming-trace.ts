@@ -38,7 +38,9 @@ function steps(server: Row[], engine: Row[]): Step[] {
     const walkAt = row[0];
     const end = server.find((r, k) => k > i && r[1] === 'walk1');
     const next = server.findIndex((r, k) => k > i && (r[1] === 'walk0' || r[1] === 'match0'));
-    const ofStep = server.slice(i, next < 0 ? undefined : next);
+    // Up to the next step, and within the 200 ms the engine's rows are looked at: walks that
+    // matched nothing leave no mark, so the next step may be seconds away.
+    const ofStep = server.slice(i, next < 0 ? undefined : next).filter((r) => r[0] < walkAt + 200);
     const feed = ofStep.filter((r) => r[1] === 'feed').map((r) => ({ at: r[0] - walkAt, events: r[2] as number }));
     const sends = ofStep.filter((r) => r[1] === 'send').map((r) => r[0] - walkAt);
     const near = engine.filter((r) => r[0] >= walkAt && r[0] < walkAt + 200);

@@ -33,6 +33,7 @@ export function tickersStream(ctx: StreamContext, task: TaskConfig | undefined):
       if (Object.keys(prices).length > 0) ctx.state.merge(attr, prices, WS_SOURCE);
     },
     ownsClient: (_url, subs) => carriesStream('tickers', subs),
+    dropConnectionOnFailure: true,
   };
 }
 
@@ -102,5 +103,6 @@ export function candlesStream(ctx: StreamContext, windows: readonly CandleWindow
       if (candleTask) await ctx.runTask(candleTask.name);
     },
     ownsClient: (_url, subs) => carriesStream('candles', subs),
+    dropConnectionOnFailure: true,
   };
 }

@@ -42,6 +42,13 @@ export interface StreamSpec<T> {
   readyWithoutData?: boolean;
   /** Called after the stream failed, before it reconnects (e.g. to drop a dead listenKey). */
   onError?(exchange: Exchange): void;
+  /**
+   * A failed watch call may leave its connection open with the subscription still registered in
+   * ccxt (a refused SUBSCRIBE: the next call would send nothing and wait for a stall): the loop
+   * then drops the connection before it resubscribes. For streams that subscribe on a connection
+   * of their own (market data); not the user streams, which share one and subscribe by its URL.
+   */
+  dropConnectionOnFailure?: boolean;
 }
 
 /** The metrics of one stream. */
@@ -214,13 +221,11 @@ export class StreamLoop<T> {
         if (signal.aborted) break;
         const e = coerceError(error);
         this.spec.onError?.(exchange);
-        // A watch call can fail with its connection still open: a refused subscription (Binance's
-        // -1003) leaves the subscription registered in ccxt, so the next call would send nothing
-        // and wait for a stall. The connection goes, and the next call subscribes afresh.
-        if (watching) {
-          watching = false;
+        // A refused subscription (Binance's -1003) stays registered in ccxt: see dropConnectionOnFailure.
+        if (watching && this.spec.dropConnectionOnFailure) {
           await this.#deps.teardown(exchange, this.spec as StreamSpec<unknown>, `stream ${this.spec.name} failed`).catch(() => undefined);
         }
+        watching = false;
         this.#stats.lastError = e.message;
         this.#stats.fresh = false;
         // Silence is counted from the next subscription: a backoff longer than the limit must

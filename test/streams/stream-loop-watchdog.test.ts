@@ -264,19 +264,19 @@ describe('stream loop watchdog', () => {
     const last = clock.now();
     await clock.advanceUntil(() => stalledAt.length > 0, 10_000, 10);
     expect(stalledAt[0]! - last).toBeLessThanOrEqual(LIMIT_MS + 1_000);
-    // The old instance's failed watch dropped its (closed) connection; the stall, the fresh one's.
-    expect(tornDown).toEqual([old.exchange, fresh.exchange]);
+    expect(tornDown).toEqual([fresh.exchange]);
     stop.abort();
     fresh.close();
     await running;
   });
 
-  it("drops the connection after its watch call failed (ccxt may keep a refused subscription), not after a gap fill's failure", async () => {
+  it.each([true, false])("dropConnectionOnFailure %s: drops the connection after its watch call failed (ccxt may keep a refused subscription), never after a gap fill's failure", async (drops) => {
     const clock = new VirtualClock(1_700_000_000_000);
     const feeds = { current: new Feed() };
     let gapFills = 0;
     const { loop, applied, tornDown } = watchedLoop(clock, feeds, {
       readyWithoutData: true,
+      dropConnectionOnFailure: drops,
       gapFill: async () => {
         if (++gapFills === 1) throw new Error('a REST answer 503');
       },
@@ -286,10 +286,11 @@ describe('stream loop watchdog', () => {
     // The gap fill failed: its REST is the problem, the connection is left alone.
     await clock.advanceUntil(() => gapFills === 2 && loop.stats.phase === 'up', 5_000, 10);
     expect(tornDown).toEqual([]);
-    // The watch call fails (a subscription refused, the connection open): the connection goes.
+    // The watch call fails (a subscription refused, the connection open): the connection goes,
+    // for a stream on a connection of its own (the user streams share theirs: left alone).
     feeds.current.drop();
     await clock.advanceUntil(() => gapFills === 3, 5_000, 10);
-    expect(tornDown).toEqual([feeds.current.exchange]);
+    expect(tornDown).toEqual(drops ? [feeds.current.exchange] : []);
     feeds.current.push('after');
     await clock.advance(0);
     expect(applied).toEqual(['after']);
