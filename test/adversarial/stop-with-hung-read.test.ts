@@ -5,33 +5,14 @@
  * test/exchange/session.test.ts). Wall clock, against misso sim-server.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SystemClock } from '../../src/core/clock.js';
-import { silentLogger } from '../../src/core/logger.js';
 import { Updater } from '../../src/engine/updater.js';
-import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
-import { STREAM_SYMBOL, streamingRig } from '../support/streaming-rig.js';
+import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { simServerUpdater, STREAM_SYMBOL, streamingRig } from '../support/streaming-rig.js';
 import { collectUnhandledRejections } from '../support/unhandled.js';
 import { until } from '../support/wait.js';
 
-async function running(server: SimServer, stream: 'on' | 'off', tasks: Record<string, unknown>): Promise<Updater> {
-  const updater = await Updater.fromConfig(
-    {
-      exchange: {
-        id: 'binanceusdm',
-        apiKey: '${SIM_KEY}',
-        secret: '${SIM_SECRET}',
-        urls: { api: server.url },
-        options: { fetchCurrencies: false },
-        stream,
-      },
-      class_attributes: { watch_list: ['BTC/USD:USD'], last_price: {} },
-      orders: { require_fresh_price: false },
-      tasks,
-    },
-    { env: { SIM_KEY: DEFAULT_SIM_API_KEY, SIM_SECRET: DEFAULT_SIM_SECRET }, clock: new SystemClock(), logger: silentLogger(), storagePath: ':memory:' },
-  );
-  await updater.start();
-  return updater;
+function running(server: SimServer, stream: 'on' | 'off', tasks: Record<string, unknown>): Promise<Updater> {
+  return simServerUpdater(server, { tasks, watchList: ['BTC/USD:USD'], exchange: { stream } });
 }
 
 const hangs = (server: SimServer): number => server.counters.snapshot().faults['hang'] ?? 0;

@@ -4,41 +4,18 @@
  * caught by the watchdog and resubscribed, and an expired listenKey is renewed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SystemClock } from '../../src/core/clock.js';
-import { silentLogger } from '../../src/core/logger.js';
 import { Updater } from '../../src/engine/updater.js';
 import { StatusMetrics } from '../../src/http/status-metrics.js';
 import type { StreamStats } from '../../src/streams/stream-loop.js';
-import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { simServerUpdater } from '../support/streaming-rig.js';
 import { until } from '../support/wait.js';
 
 const BTC = 'BTC/USD:USD';
 const ETH = 'ETH/USD:USD';
 
-async function streamingUpdater(server: SimServer, tasks: Record<string, unknown>): Promise<Updater> {
-  const updater = await Updater.fromConfig(
-    {
-      exchange: {
-        id: 'binanceusdm',
-        apiKey: '${SIM_KEY}',
-        secret: '${SIM_SECRET}',
-        urls: { api: server.url },
-        options: { fetchCurrencies: false },
-        stream: 'on',
-      },
-      class_attributes: { watch_list: [BTC, ETH], last_price: {} },
-      orders: { require_fresh_price: false },
-      tasks,
-    },
-    {
-      env: { SIM_KEY: DEFAULT_SIM_API_KEY, SIM_SECRET: DEFAULT_SIM_SECRET },
-      clock: new SystemClock(),
-      logger: silentLogger(),
-      storagePath: ':memory:',
-    },
-  );
-  await updater.start();
-  return updater;
+function streamingUpdater(server: SimServer, tasks: Record<string, unknown>): Promise<Updater> {
+  return simServerUpdater(server, { tasks, watchList: [BTC, ETH] });
 }
 
 describe('engine streaming against sim-server', () => {

@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { Updater } from '../../src/engine/updater.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import { collectUnhandledRejections } from '../support/unhandled.js';
+import { simServerUpdater } from '../support/streaming-rig.js';
 import { until } from '../support/wait.js';
 
 const BTC = 'BTC/USD:USD';
@@ -61,17 +62,12 @@ describe('a refused stream', () => {
     async (thread) => {
       server = await startSimServer({ port: 0, seed: 42, wsPushMs: 100 });
       const srv = server;
-      updater = await Updater.fromConfig(
-        {
-          exchange: {
-            id: 'binanceusdm', apiKey: '${K}', secret: '${S}', urls: { api: srv.url }, options: { fetchCurrencies: false },
-            stream: 'on', market_data_thread: thread,
-          },
-          class_attributes: { watch_list: [BTC], last_price: {} },
-          tasks: { t_update_tickers: { freq: 1, stall_after_secs: 10 } },
-        },
-        { env: { K: DEFAULT_SIM_API_KEY, S: DEFAULT_SIM_SECRET }, clock: new SystemClock(), logger: silentLogger(), storagePath: ':memory:' },
-      );
+      updater = await simServerUpdater(srv, {
+        tasks: { t_update_tickers: { freq: 1, stall_after_secs: 10 } },
+        watchList: [BTC],
+        exchange: { market_data_thread: thread },
+        start: false,
+      });
       srv.faults.set('wsrefuse:calls=1:path=market');
       const u = updater;
       await u.start();

@@ -47,3 +47,28 @@ export async function streamingRig(options: { orders?: Record<string, unknown>; 
     },
   };
 }
+
+/**
+ * An Updater on `server` (already started) through an unmodified ccxt.pro binanceusdm, with
+ * `tasks` as given. `exchange` extends the exchange section (`stream: 'on'` by default).
+ * Started unless `start: false`.
+ */
+export async function simServerUpdater(
+  server: SimServer,
+  options: { tasks: Record<string, unknown>; watchList?: string[]; exchange?: Record<string, unknown>; start?: boolean },
+): Promise<Updater> {
+  const updater = await Updater.fromConfig(
+    {
+      exchange: {
+        id: 'binanceusdm', apiKey: '${SIM_KEY}', secret: '${SIM_SECRET}', urls: { api: server.url },
+        options: { fetchCurrencies: false }, stream: 'on', ...options.exchange,
+      },
+      class_attributes: { watch_list: options.watchList ?? [STREAM_SYMBOL], last_price: {} },
+      orders: { require_fresh_price: false },
+      tasks: options.tasks,
+    },
+    { env: { SIM_KEY: DEFAULT_SIM_API_KEY, SIM_SECRET: DEFAULT_SIM_SECRET }, clock: new SystemClock(), logger: silentLogger(), storagePath: ':memory:' },
+  );
+  if (options.start !== false) await updater.start();
+  return updater;
+}
