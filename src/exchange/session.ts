@@ -1,4 +1,5 @@
 import type { Exchange } from 'ccxt';
+import { setMaxListeners } from 'node:events';
 import { Backoff } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { StoppedError, coerceError } from '../core/errors.js';
@@ -109,14 +110,16 @@ class Session implements ManagedExchangeSession {
   #restarting: Promise<void> | undefined;
   #restartAbort = new AbortController();
   #closing: Promise<void> | undefined;
-  /** Aborted by `close()` once the writes drained: the reads still out are answered StoppedError. */
-  #readsAbandoned = new AbortController();
+  /** Aborted by `close()`: the reads still out are answered StoppedError. */
+  readonly #readsAbandoned = new AbortController();
   #calls = new Map<string, number>();
   #failures: CallFailures;
   #weights = new Map<string, number>();
   #restarts = 0;
 
   constructor(options: ExchangeSessionOptions, factory: () => Promise<Exchange>, first: Exchange, budget: RateBudget) {
+    // One listener per read in flight: dozens at once are normal, not a leak.
+    setMaxListeners(0, this.#readsAbandoned.signal);
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#factory = factory;
@@ -246,13 +249,7 @@ class Session implements ManagedExchangeSession {
    * The request's own late answer or failure is dropped.
    */
   #abandonable(method: string, sent: Promise<unknown>): Promise<unknown> {
-    const signal = this.#readsAbandoned.signal;
-    return new Promise((resolve, reject) => {
-      const onAbandon = (): void => reject(new StoppedError(`exchange session closed: ${method} abandoned`));
-      if (signal.aborted) onAbandon();
-      else signal.addEventListener('abort', onAbandon, { once: true });
-      sent.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbandon));
-    });
+    return untilAborted(sent, this.#readsAbandoned.signal, () => new StoppedError(`exchange session closed: ${method} abandoned`));
   }
 
   async #restart(drainTimeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
@@ -288,7 +285,8 @@ class Session implements ManagedExchangeSession {
         adoptInstance(built);
         if (this.#loadMarkets) {
           await this.budget.acquire('market', 1, signal);
-          await built.loadMarkets(true);
+          // A close during the rebuild does not wait for this read either (see #close).
+          await untilAborted(built.loadMarkets(true), signal, () => new StoppedError('exchange restart aborted'));
         }
         return built;
       } catch (err: unknown) {
@@ -354,14 +352,28 @@ class Session implements ManagedExchangeSession {
     this.#gate.fail(new StoppedError('exchange session closed'));
     // Calls still queued in the budget were never sent: they fail now. Sent ones may finish.
     this.budget.close();
-    await this.#restarting?.catch(() => undefined);
     // Only writes are waited for: their answers are journaled (an order's id, a cancel's outcome).
     // A read's answer is of no use once the engine stops, and a read hung on the network would
-    // hold the stop for up to twice its timeout.
+    // hold the stop for up to twice its timeout: reads still out (a restart's reconciliation's
+    // too) are answered StoppedError now.
+    if (this.#inFlight > this.#writesInFlight) this.#logger.debug({ reads: this.#inFlight - this.#writesInFlight }, 'close: reads still in flight are abandoned');
+    this.#readsAbandoned.abort();
+    await this.#restarting?.catch(() => undefined);
     const drained = await this.#drain(drainTimeoutMs, new AbortController().signal, true);
     if (!drained) this.#logger.warn({ inFlight: this.#inFlight, writes: this.#writesInFlight }, 'close: calls still in flight, closing anyway');
-    else if (this.#inFlight > 0) this.#logger.debug({ reads: this.#inFlight }, 'close: reads still in flight are abandoned');
-    this.#readsAbandoned.abort();
     await this.#closeInstance(this.#current);
   }
+}
+
+/**
+ * `work`, or `error()` as soon as `signal` aborts (the work goes on; its late outcome is
+ * dropped). The listener is removed whichever comes first.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal, error: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(error());
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

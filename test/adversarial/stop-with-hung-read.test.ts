@@ -4,6 +4,7 @@
  * for the session's drain). Orders and cancels under way are still waited for (see
  * test/exchange/session.test.ts). Wall clock, against misso sim-server.
  */
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Updater } from '../../src/engine/updater.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
@@ -41,7 +42,9 @@ describe('stop with a read hung on the network', () => {
 
   it('a fills lookup hung beside the streams is answered at the stop, and nothing runs on after the journal closed', async () => {
     const unhandled = collectUnhandledRejections();
-    const rig = await streamingRig({ exchange: { timeout_ms: 3_000 } });
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+    const rig = await streamingRig({ exchange: { timeout_ms: 3_000 }, logger });
     const { server: srv, updater: u } = rig;
     try {
       await u.start();
@@ -55,9 +58,14 @@ describe('stop with a read hung on the network', () => {
       const started = Date.now();
       await u.stop();
       expect(Date.now() - started).toBeLessThan(3_000);
-      // Past ccxt's timeout for the abandoned lookup: its late failure reaches nothing.
+      // Past ccxt's timeout for the abandoned lookup: its late failure reaches nothing, and
+      // nothing of the engine runs on (nor logs) after it said it stopped.
       await new Promise((r) => setTimeout(r, 3_500));
       expect(unhandled).toEqual([]);
+      const messages = lines.map((l) => (JSON.parse(l) as { msg?: string }).msg ?? '');
+      const stoppedAt = messages.indexOf('updater stopped');
+      expect(stoppedAt).toBeGreaterThan(-1);
+      expect(messages.slice(stoppedAt + 1)).toEqual([]);
       expect(u.orders.orders.find((o) => o.tag === 'taker')?.status).toBe('closed');
     } finally {
       await rig.close();

@@ -1,5 +1,5 @@
 import { SystemClock } from '../../src/core/clock.js';
-import { silentLogger } from '../../src/core/logger.js';
+import { silentLogger, type Logger } from '../../src/core/logger.js';
 import { Updater } from '../../src/engine/updater.js';
 import type { StreamStats } from '../../src/streams/stream-loop.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
@@ -12,7 +12,7 @@ export const STREAM_SYMBOL = 'ETH/USD:USD';
  * ccxt.pro binanceusdm, with every order task at `freq: 120`, so REST cannot hide what the streams
  * miss. `orders` and `exchange` extend the defaults. Not started.
  */
-export async function streamingRig(options: { orders?: Record<string, unknown>; exchange?: Record<string, unknown> } = {}): Promise<{
+export async function streamingRig(options: { orders?: Record<string, unknown>; exchange?: Record<string, unknown>; logger?: Logger } = {}): Promise<{
   server: SimServer;
   updater: Updater;
   stream: (name: string) => StreamStats;
@@ -35,7 +35,7 @@ export async function streamingRig(options: { orders?: Record<string, unknown>; 
         t_update_fills: { freq: 120 },
       },
     },
-    { env: { SIM_KEY: DEFAULT_SIM_API_KEY, SIM_SECRET: DEFAULT_SIM_SECRET }, clock: new SystemClock(), logger: silentLogger(), storagePath: ':memory:' },
+    { env: { SIM_KEY: DEFAULT_SIM_API_KEY, SIM_SECRET: DEFAULT_SIM_SECRET }, clock: new SystemClock(), logger: options.logger ?? silentLogger(), storagePath: ':memory:' },
   );
   return {
     server,
