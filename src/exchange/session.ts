@@ -198,7 +198,9 @@ class Session implements ManagedExchangeSession {
     if (isGatedMethod(current, prop)) {
       const priority = priorityOf(prop);
       // Inside a withReadRetries scope (the start), reads are tried again on expected weather.
-      const made: AnyFn = (...args) => sendWithReadRetries(prop, args, (sent) => this.#call(prop, priority, sent));
+      // Whether it is a write (waited for at close), worked out once per method, not per call.
+      const write = !isRetriedRead(prop);
+      const made: AnyFn = (...args) => sendWithReadRetries(prop, args, (sent) => this.#call(prop, priority, write, sent));
       this.#wrappers.set(prop, made);
       return made;
     }
@@ -211,10 +213,9 @@ class Session implements ManagedExchangeSession {
     return bound;
   }
 
-  async #call(method: string, priority: Priority, args: unknown[]): Promise<unknown> {
+  async #call(method: string, priority: Priority, write: boolean, args: unknown[]): Promise<unknown> {
     if (this.#closing) throw new StoppedError(`exchange session closed: ${method} not sent`);
     if (!this.#gate.isOpen && this.#hookContext.getStore() !== true) await this.#gate.wait();
-    const write = !isRetriedRead(method);
     this.#inFlight++;
     if (write) this.#writesInFlight++;
     this.#calls.set(method, (this.#calls.get(method) ?? 0) + 1);

@@ -18,6 +18,14 @@ function running(server: SimServer, stream: 'on' | 'off', tasks: Record<string, 
 
 const hangs = (server: SimServer): number => server.counters.snapshot().faults['hang'] ?? 0;
 
+/** Stops `u`, checks it reached `stopped`, and returns how long the stop took, ms. */
+async function timedStop(u: Updater): Promise<number> {
+  const started = Date.now();
+  await u.stop();
+  expect(u.phase).toBe('stopped');
+  return Date.now() - started;
+}
+
 describe('stop with a read hung on the network', () => {
   let server: SimServer | undefined;
   let updater: Updater | undefined;
@@ -34,10 +42,7 @@ describe('stop with a read hung on the network', () => {
     const srv = server;
     srv.faults.set('hang:path=openOrders,wsdrop:calls=1:path=private');
     await until(() => hangs(srv) > 0, 8_000, 'the gap fill hung');
-    const started = Date.now();
-    await u.stop();
-    expect(Date.now() - started).toBeLessThan(1_000);
-    expect(u.phase).toBe('stopped');
+    expect(await timedStop(u)).toBeLessThan(1_000);
   });
 
   it('a fills lookup hung beside the streams is answered at the stop, and nothing runs on after the journal closed', async () => {
@@ -55,9 +60,7 @@ describe('stop with a read hung on the network', () => {
       await until(() => rig.stream('orders').phase !== 'up', 5_000, 'the user stream down');
       u.pendingOrders.push({ symbol: STREAM_SYMBOL, side: 'buy', amount: 0.1, tag: 'taker' });
       await until(() => hangs(srv) > 0, 8_000, 'the fills lookup hung');
-      const started = Date.now();
-      await u.stop();
-      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(await timedStop(u)).toBeLessThan(3_000);
       // Past ccxt's timeout for the abandoned lookup: its late failure reaches nothing, and
       // nothing of the engine runs on (nor logs) after it said it stopped.
       await new Promise((r) => setTimeout(r, 3_500));
@@ -78,10 +81,7 @@ describe('stop with a read hung on the network', () => {
     const srv = server;
     srv.faults.set('hang:path=openOrders');
     await until(() => hangs(srv) > 0, 8_000, 'a pass hung');
-    const started = Date.now();
-    await u.stop();
     // The two settles' 1 s graces for the pass under way, not ccxt's 10 s timeout.
-    expect(Date.now() - started).toBeLessThan(3_500);
-    expect(u.phase).toBe('stopped');
+    expect(await timedStop(u)).toBeLessThan(3_500);
   });
 });

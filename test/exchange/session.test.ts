@@ -64,6 +64,15 @@ async function rig(options: { capacity?: number; factoryFailures?: number; drain
 const requestsTo = (f: BinanceFixture | undefined, path: string): number =>
   f?.requests.filter((q) => q.path === path).length ?? 0;
 
+const TICKER = '/fapi/v1/ticker/24hr';
+
+/** Starts `session.close()`; `done()` says whether it has resolved by the time it is asked. */
+function closing(session: ManagedExchangeSession): { done: () => boolean; closed: Promise<void> } {
+  let done = false;
+  const closed = session.close().then(() => void (done = true));
+  return { done: () => done, closed };
+}
+
 describe('ExchangeSession proxy', () => {
   it('loads markets at open and reads properties through to the instance', async () => {
     const { session, fixtures } = await rig();
@@ -334,17 +343,16 @@ describe('ExchangeSession close', () => {
     let readError: unknown;
     const read = r.session.exchange.fetchTicker(SYMBOL).catch((err: unknown) => (readError = err));
     const write = r.session.exchange.createOrder(SYMBOL, 'limit', 'buy', 0.001, 49000);
-    await until(() => r.fixtures[0]?.requests.filter((q) => q.path === '/fapi/v1/order' || q.path === '/fapi/v1/ticker/24hr').length === 2);
-    let closed = false;
-    const closing = r.session.close().then(() => (closed = true));
+    await until(() => requestsTo(r.fixtures[0], '/fapi/v1/order') + requestsTo(r.fixtures[0], TICKER) === 2);
+    const close = closing(r.session);
     await r.clock.advance(1_000);
     await settleTimers();
-    expect(closed).toBe(false);
+    expect(close.done()).toBe(false);
     // The read is answered at once, while the write is still waited for.
     expect(readError).toBeInstanceOf(StoppedError);
     release.resolve();
     await expect(write).resolves.toMatchObject({ id: '7', status: 'open' });
-    await closing;
+    await close.closed;
     // The read, still hung, was not waited for: it is answered StoppedError at the close, not at
     // ccxt's timeout after everything closed.
     await read;
@@ -355,12 +363,11 @@ describe('ExchangeSession close', () => {
     const r = await rig({ drainTimeoutMs: 20_000 });
     r.handle = hang;
     const read = r.session.exchange.fetchTicker(SYMBOL).catch((err: unknown) => err);
-    await until(() => r.fixtures[0]?.requests.some((q) => q.path === '/fapi/v1/ticker/24hr') === true);
-    let closed = false;
-    const closing = r.session.close().then(() => (closed = true));
+    await until(() => requestsTo(r.fixtures[0], TICKER) > 0);
+    const close = closing(r.session);
     await settleTimers();
-    expect(closed).toBe(true);
-    await closing;
+    expect(close.done()).toBe(true);
+    await close.closed;
     expect(await read).toBeInstanceOf(StoppedError);
     // Not counted as the exchange's failure.
     expect(Object.values(r.session.stats().errors).reduce((a, b) => a + b, 0)).toBe(0);
@@ -377,12 +384,13 @@ describe('ExchangeSession close', () => {
       });
     });
     const restarted = r.session.restart().catch(() => undefined);
-    await until(() => r.fixtures[1]?.requests.some((q) => q.path === '/fapi/v1/ticker/24hr') === true);
-    let closed = false;
-    const closing = r.session.close().then(() => (closed = true));
+    // The restart closes the old instance first, and ccxt's close() waits on a real timer.
+    for (let i = 0; i < 100 && requestsTo(r.fixtures[1], TICKER) === 0; i++) await settleTimers();
+    expect(requestsTo(r.fixtures[1], TICKER)).toBe(1);
+    const close = closing(r.session);
     await settleTimers();
-    expect(closed).toBe(true);
-    await closing;
+    expect(close.done()).toBe(true);
+    await close.closed;
     await restarted;
     expect(hookError).toBeInstanceOf(StoppedError);
   });
@@ -395,7 +403,7 @@ describe('ExchangeSession close', () => {
     process.on('warning', onWarning);
     try {
       const reads = Array.from({ length: 30 }, () => r.session.exchange.fetchTicker(SYMBOL).catch((err: unknown) => err));
-      await until(() => (r.fixtures[0]?.requests.filter((q) => q.path === '/fapi/v1/ticker/24hr').length ?? 0) === 30);
+      await until(() => requestsTo(r.fixtures[0], TICKER) === 30);
       await r.session.close();
       for (const outcome of await Promise.all(reads)) expect(outcome).toBeInstanceOf(StoppedError);
       await settle();
