@@ -163,6 +163,17 @@ export class StreamLoop<T> {
     const { clock, logger } = this.#deps;
     const backoff = new Backoff({ baseMs: this.#deps.baseBackoffMs ?? 500, maxMs: this.#deps.maxBackoffMs ?? 30_000 });
     let needGapFill = true;
+    /**
+     * When a stream that is ready without data last came up. It may stay quiet for hours, so no
+     * delivery resets its backoff: a connection that lived longer than the longest delay counts
+     * as a success, or a user stream dropped once an hour would wait the longest delay each time.
+     */
+    let upAt: number | null = null;
+    const afterFailure = (): number => {
+      if (upAt !== null && clock.now() - upAt >= (this.#deps.maxBackoffMs ?? 30_000)) backoff.reset();
+      upAt = null;
+      return backoff.next();
+    };
     const drop = (): void => {
       this.#pumping?.pump.stop();
       this.#pumping = null;
@@ -184,6 +195,7 @@ export class StreamLoop<T> {
           needGapFill = false;
           this.markAlive();
           this.#up();
+          upAt = clock.now();
         }
         watching = true;
         const got = await this.#next(exchange, pump);
@@ -192,7 +204,7 @@ export class StreamLoop<T> {
           drop();
           needGapFill = true;
           this.#stats.fresh = false;
-          if (!(await clock.sleep(backoff.next(), signal))) break;
+          if (!(await clock.sleep(afterFailure(), signal))) break;
           this.#stats.reconnects++;
           continue;
         }
@@ -232,7 +244,7 @@ export class StreamLoop<T> {
         // not make the first check after it a stall.
         this.#quietSince = null;
         needGapFill = true;
-        const delay = backoff.next();
+        const delay = afterFailure();
         if (this.#stats.phase !== 'down') {
           logger.warn({ stream: this.spec.name, err: e.message, retryInMs: delay }, 'stream failed; REST keeps the state fresh while it reconnects');
         }

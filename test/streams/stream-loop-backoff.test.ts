@@ -1,7 +1,9 @@
 /**
  * A failing stream reconnects after the shared backoff's delays (base doubling to the cap, the
- * `core/backoff.ts` helper) and starts over from the base once a delivery arrived. Virtual time;
- * the watch call stands in for an exchange whose websocket keeps failing.
+ * `core/backoff.ts` helper) and starts over from the base once a delivery arrived, or, for a
+ * stream that is ready without data (a user stream, quiet for hours), once a connection outlived
+ * the longest delay. Virtual time; the watch call stands in for an exchange whose websocket keeps
+ * failing.
  */
 import type { Exchange } from 'ccxt';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +57,58 @@ describe('stream loop backoff', () => {
     expect(gaps[6]).toBe(500);
     expect(applied).toEqual([6, 8]);
     expect(loop.stats.reconnects).toBe(6);
+    stop.abort();
+    await running;
+  });
+
+  it('starts over from the base after a quiet user stream lived past the longest delay, not after a short-lived one', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const start = clock.now();
+    // How long each connection lives before its socket fails; none ever delivers.
+    const lives = [100, 100, 100, 100, 60_000, 100, 100];
+    const opened: number[] = [];
+    const failed: number[] = [];
+    let live = false;
+    const stop = new AbortController();
+    const exchange = {} as Exchange;
+    const loop = new StreamLoop<number>(
+      {
+        name: 'orders',
+        readyWithoutData: true,
+        watch: () => {
+          opened.push(clock.now() - start);
+          live = true;
+          const life = lives[opened.length - 1] ?? 3_600_000;
+          return new Promise<number>((_, reject) => {
+            void clock.sleep(life, stop.signal).then(() => {
+              live = false;
+              failed.push(clock.now() - start);
+              reject(new Error('socket closed'));
+            });
+          });
+        },
+        apply: () => undefined,
+        ownsClient: () => false,
+      },
+      3_600_000,
+      {
+        clock,
+        logger: silentLogger(),
+        exchange: () => exchange,
+        notify: () => undefined,
+        teardown: async () => undefined,
+        isConnected: () => live,
+        baseBackoffMs: 500,
+        maxBackoffMs: 4_000,
+      },
+    );
+    const running = loop.run(stop.signal);
+    await clock.advanceUntil(() => opened.length >= lives.length + 1, 600_000, 50);
+    const waits = opened.slice(1).map((t, i) => t - failed[i]!);
+    // Four short lives: the delay grows to the cap. The fifth lived 60 s (past the 4 s cap): the
+    // next wait is the base again, and the short ones after it grow from there.
+    expect(waits).toEqual([500, 1_000, 2_000, 4_000, 500, 1_000, 2_000]);
+    expect(loop.stats.reconnects).toBe(lives.length);
     stop.abort();
     await running;
   });
