@@ -246,7 +246,12 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
   if (nice !== undefined) setPriority(Number(nice));
   // A journal file, as in use: every fill and transition is synced to disk before it counts.
   const dir = mkdtempSync(join(tmpdir(), 'misso-bench-'));
-  const updater = await Updater.fromConfig(seedLikeConfig(url, mode === 'stream' ? 'on' : 'off', watchList), {
+  // `--pinned`: the event loop's thread on a CPU of its own (process.cpu_affinity), as
+  // MISSO_BENCH_PIN says (`main/others`, CPU lists); the parent keeps the venue off it.
+  const pin = process.env['MISSO_BENCH_PIN']?.split('/').map((list) => list.split(',').map(Number));
+  const config = seedLikeConfig(url, mode === 'stream' ? 'on' : 'off', watchList);
+  if (pin) config['process'] = { cpu_affinity: { main: pin[0], others: pin[1] } };
+  const updater = await Updater.fromConfig(config, {
     env: { K: DEFAULT_SIM_API_KEY, S: DEFAULT_SIM_SECRET },
     clock: new SystemClock(),
     logger: silentLogger(),

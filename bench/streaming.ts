@@ -3,7 +3,7 @@
  *
  *   tsx bench/streaming.ts [--secs 600] [--warmup 70] [--markets 40,500] [--no-resources] [--no-alone]
  *                          [--no-side-by-side] [--slow MS] [--profile DIR] [--trace DIR]
- *                          [--engine-flags="…"] [--server-flags="…"] [--order-offset MS] [--engine-nice=N] [--smoke]
+ *                          [--engine-flags="…"] [--server-flags="…"] [--order-offset MS] [--engine-nice=N] [--pinned] [--smoke]
  *
  * Every sim-server and every engine is its own process (bench/streaming-child.ts), as in use:
  * the exchange's work never runs on misso's event loop, and neither arm's on the other's.
@@ -28,7 +28,10 @@
  *    `--engine-flags="…"` starts the engines with those Node flags (with `=`: they start with a dash),
  *    `--server-flags="…"` the sim-servers; `--order-offset MS` has the strategy queue its orders MS
  *    after each of the venue's push ticks instead of in the same instant; `--engine-nice=N` runs
- *    the engine's main thread at nice N (with `=`: N may start with a dash);
+ *    the engine's main thread at nice N (with `=`: N may start with a dash); `--pinned` runs each
+ *    alone arm a second time with the engine's event loop on a CPU of its own
+ *    (`process.cpu_affinity`) and the venue and the bench off that CPU (`--no-alone --pinned`:
+ *    that arm only);
  *    `--trace DIR` has each process write the timeline of its fill path there, which
  *    `tsx bench/streaming-trace.ts DIR` breaks down step by step (server walk, frames, applies).
  * 2. Memory and CPU per minute of a streaming engine at 40, 500 and 2000 markets, and the
@@ -36,7 +39,8 @@
  *
  * `--smoke` runs 8 s per arm and checks that every figure is finite; timing is not judged.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { EngineReport, PlannedOrder } from './streaming-child.js';
@@ -74,7 +78,7 @@ class Child {
   readonly #waiting = new Map<string, { resolve: (m: Message) => void; reject: (e: Error) => void }>();
   readonly #handlers = new Map<string, (m: Message) => void>();
 
-  constructor(args: string[]) {
+  constructor(args: string[], extraEnv: Record<string, string> = {}) {
     const engine = args[0] === 'engine';
     const profile = profileDir !== undefined && engine ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=100'] : [];
     const flags = engine ? engineFlags : args[0] === 'server' ? serverFlags : [];
@@ -82,6 +86,7 @@ class Child {
       ...process.env,
       ...(traceDir === undefined ? {} : { MISSO_BENCH_TRACE: traceDir }),
       ...(engine && engineNice !== undefined ? { MISSO_BENCH_ENGINE_NICE: String(engineNice) } : {}),
+      ...extraEnv,
     };
     this.proc = fork(CHILD, args, { execArgv: ['--import', 'tsx', ...flags, ...profile], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.proc.on('message', (m: Message) => {
@@ -121,13 +126,21 @@ async function startArm(
   mode: 'stream' | 'poll',
   markets: number,
   seed: number,
+  pinned = false,
 ): Promise<{
   server: Child; engine: Child; watchList: string[]; fillMs: number[]; fromWalkMs: number[]; wayMs: number[]; engineMs: number[]; spans: [number, number][];
 }> {
   const server = new Child(['server', String(markets), String(seed), String(orderOffsetMs)]);
   const ready = await server.next<Message & { url: string; probeUrl: string; watchList: string[] }>('ready');
-  const engine = new Child(['engine', ready.url, ready.probeUrl, mode, ready.watchList.join(',')]);
+  const cpus = availableParallelism();
+  const main = String(cpus - 1);
+  const others = Array.from({ length: cpus - 1 }, (_, i) => i).join(',');
+  const engine = new Child(['engine', ready.url, ready.probeUrl, mode, ready.watchList.join(',')], pinned ? { MISSO_BENCH_PIN: `${main}/${others}` } : {});
   await engine.next('ready');
+  // `--pinned`: the engine's event loop alone on the last CPU (its own config did that), and the
+  // venue and this process off it, as a host keeps other work off a latency-bound thread's core.
+  // Set after the engine started: a child inherits the affinity of its parent.
+  if (pinned) for (const pid of [server.proc.pid!, process.pid]) execFileSync('taskset', ['-a', '-p', '-c', others, String(pid)], { stdio: 'ignore' });
   const fillMs: number[] = [];
   const fromWalkMs: number[] = [];
   const wayMs: number[] = [];
@@ -203,9 +216,12 @@ async function runSize(markets: number, secs: number, warmupSecs: number): Promi
   return Promise.all([finishArm(stream, 'stream', markets), finishArm(poll, 'poll', markets)]);
 }
 
-/** A streaming engine and its server with nothing else running: the fill path's own latency. */
-async function runAlone(markets: number, secs: number, warmupSecs: number): Promise<ArmResult> {
-  const arm = await startArm('stream', markets, 77);
+/**
+ * A streaming engine and its server with nothing else running: the fill path's own latency.
+ * `pinned`: with the engine's event loop on a CPU of its own (see startArm).
+ */
+async function runAlone(markets: number, secs: number, warmupSecs: number, pinned = false): Promise<ArmResult> {
+  const arm = await startArm('stream', markets, 77, pinned);
   await sleep(warmupSecs * 1000);
   arm.fillMs.length = 0;
   arm.fromWalkMs.length = 0;
@@ -214,7 +230,10 @@ async function runAlone(markets: number, secs: number, warmupSecs: number): Prom
   arm.spans.length = 0;
   arm.engine.send({ type: 'measure' });
   await sleep(secs * 1000);
-  return finishArm(arm, 'stream', markets);
+  const result = await finishArm(arm, 'stream', markets);
+  // This process back on every CPU for the next arm.
+  if (pinned) execFileSync('taskset', ['-a', '-p', '-c', `0-${availableParallelism() - 1}`, String(process.pid)], { stdio: 'ignore' });
+  return result;
 }
 
 /** `--slow MS`: every fill slower than this is printed to stderr with its split. */
@@ -249,7 +268,7 @@ async function main(): Promise<void> {
       markets: { type: 'string' }, resources: { type: 'boolean', default: true }, alone: { type: 'boolean', default: true },
       'side-by-side': { type: 'boolean', default: true }, slow: { type: 'string' }, profile: { type: 'string' },
       'engine-flags': { type: 'string' }, 'server-flags': { type: 'string' }, trace: { type: 'string' },
-      'order-offset': { type: 'string' }, 'engine-nice': { type: 'string' },
+      'order-offset': { type: 'string' }, 'engine-nice': { type: 'string' }, pinned: { type: 'boolean', default: false },
     },
     allowNegative: true,
   });
@@ -294,8 +313,12 @@ async function main(): Promise<void> {
   const methods: string[] = [];
   const seedWeight = (r: ArmResult): number => r.weightPerMin - (r.byPriority['order'] ?? 0);
   for (const markets of sizes) {
+    const alone = async (): Promise<void> => {
+      if (values.alone) fillLines.push(fillRow(markets, 'alone', await runAlone(markets, secs, warmup)));
+      if (values.pinned) fillLines.push(fillRow(markets, 'alone, pinned', await runAlone(markets, secs, warmup, true)));
+    };
     if (!values['side-by-side']) {
-      fillLines.push(fillRow(markets, 'alone', await runAlone(markets, secs, warmup)));
+      await alone();
       continue;
     }
     const [stream, poll] = await runSize(markets, secs, warmup);
@@ -308,7 +331,7 @@ async function main(): Promise<void> {
       methods.push(`- ${r.markets} markets, ${r.mode}: ${parts.join(', ')}`);
     }
     fillLines.push(fillRow(markets, 'side by side', stream));
-    if (values.alone) fillLines.push(fillRow(markets, 'alone', await runAlone(markets, secs, warmup)));
+    await alone();
     ratios.push(
       `- ${markets} markets: streaming's REST weight for the seed's config is ${fmt((100 * seedWeight(stream)) / seedWeight(poll), 1)} % of polling's ` +
         `(${fmt((100 * stream.weightPerMin) / poll.weightPerMin, 1)} % with the order entry); price p50 ${fmt(pct(poll.priceMs, 50) / pct(stream.priceMs, 50), 1)}× faster, ` +

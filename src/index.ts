@@ -30,6 +30,7 @@ export type {
   NotifyConfig,
   TelegramConfig,
   HttpConfig,
+  ProcessConfig,
   SourcePos,
 } from './config/types.js';
 export { Order, type OrderData, type OrderSide, type OrderType, type OrderFee, type CcxtOrderLike, type UpdateResult } from './orders/order.js';

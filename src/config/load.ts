@@ -10,7 +10,7 @@ import { deepFreeze, normaliseConfig } from './normalise.js';
 import { PositionIndex, formatPath, type ConfigPath } from './positions.js';
 import { rawConfigSchema } from './schema.js';
 import type { MissoConfig } from './types.js';
-import { checkExchange, resolveSecrets } from './validate-sections.js';
+import { checkExchange, checkProcess, resolveSecrets } from './validate-sections.js';
 import { checkTaskOptionValues } from './validate-options.js';
 import { checkStreamMethods } from './validate-streams.js';
 import { checkHttpExposure, resolveHttpToken } from './validate-http.js';
@@ -181,6 +181,7 @@ async function check(raw: unknown, positions: PositionIndex, source: CheckSource
   checkTaskOptionValues(resolved, source.ctx, report);
   checkStreamMethods(resolved, source.ctx, report, reportKey);
   checkHttpExposure(resolved, report);
+  checkProcess(resolved, report);
   checkInteractor(resolved, report);
   await checkReferences(resolved, source.ctx, source.baseDir, report, reportKey, (path) => positions.wroteNone(path));
 

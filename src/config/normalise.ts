@@ -35,6 +35,7 @@ export function normaliseConfig(raw: RawConfig, source: NormaliseSource): MissoC
   const notify = raw.notify ?? {};
   const http = raw.http ?? {};
   const telegram = notify.telegram;
+  const affinity = raw.process?.cpu_affinity;
   return {
     file: source.file,
     baseDir: source.baseDir,
@@ -76,6 +77,7 @@ export function normaliseConfig(raw: RawConfig, source: NormaliseSource): MissoC
       maxPerMinute: notify.max_per_minute ?? 20,
     },
     http: { port: http.port ?? null, host: http.host ?? '127.0.0.1', token: http.token ?? null, allowedHosts: http.allowed_hosts ?? [] },
+    process: { cpuAffinity: affinity ? withPos({ main: affinity.main, others: affinity.others ?? null }, posAt(['process', 'cpu_affinity'])) : null },
   };
 }
 

@@ -168,6 +168,18 @@ const httpSchema = z.strictObject({
   allowed_hosts: z.array(name).nullable().optional(),
 });
 
+const cpu = z.number().int().nonnegative();
+
+const processSchema = z.strictObject({
+  cpu_affinity: z
+    .strictObject({
+      main: z.array(cpu).min(1).describe('the CPUs of the event loop\'s thread'),
+      others: z.array(cpu).min(1).nullable().optional(),
+    })
+    .nullable()
+    .optional(),
+});
+
 /** The whole file. Every section but `tasks` may be left out (or be `None`). */
 export const rawConfigSchema = z.strictObject({
   class_attributes: map.nullable().optional(),
@@ -179,6 +191,7 @@ export const rawConfigSchema = z.strictObject({
   orders: ordersSchema.nullable().optional(),
   notify: notifySchema.nullable().optional(),
   http: httpSchema.nullable().optional(),
+  process: processSchema.nullable().optional(),
 });
 
 /** The config as written, once its shape is known to be right. */

@@ -194,6 +194,15 @@ export interface HttpConfig {
   allowedHosts: readonly string[];
 }
 
+/** The `process:` section: how the strategy's process itself runs. */
+export interface ProcessConfig {
+  /**
+   * The event loop's thread on `main`'s CPUs and every other thread on `others` (by default every
+   * other CPU the process may use). Linux only. @defaultValue null (the kernel places threads)
+   */
+  cpuAffinity: { main: readonly number[]; others: readonly number[] | null; pos?: SourcePos } | null;
+}
+
 /** `shared_attributes` entry: `{modul: queue, function: Queue}` builds the order queue. */
 export interface SharedAttributeConfig {
   modul: string;
@@ -219,4 +228,5 @@ export interface MissoConfig {
   orders: OrdersConfig;
   notify: NotifyConfig;
   http: HttpConfig;
+  process: ProcessConfig;
 }

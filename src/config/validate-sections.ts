@@ -82,3 +82,19 @@ function checkSimKnobs(exchange: Record<string, unknown>, ctx: ConfigContext, re
   const values = result.error.issues.filter((issue) => issue.code !== 'unrecognized_keys');
   reportZodIssues(values, ctx.simKnobs.schema, knobs, inExchange(report), inExchange(reportKey));
 }
+
+/** `process.cpu_affinity`: the main thread's CPUs are its own (what the machine has is checked at start). */
+export function checkProcess(raw: unknown, report: ReportProblem): void {
+  const section = isPlainObject(raw) && isPlainObject(raw.process) ? raw.process : undefined;
+  const affinity = section && isPlainObject(section.cpu_affinity) ? section.cpu_affinity : undefined;
+  if (!affinity || !Array.isArray(affinity.main) || !Array.isArray(affinity.others)) return;
+  const main = new Set(affinity.main);
+  const shared = affinity.others.filter((cpu) => main.has(cpu));
+  if (shared.length > 0) {
+    report(
+      ['process', 'cpu_affinity', 'others'],
+      `CPU ${shared.join(', ')} is in \`main\` too: the main thread's CPUs must be its own`,
+      'take it out of one list, or leave `others` out (every CPU not in `main`)',
+    );
+  }
+}

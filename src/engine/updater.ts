@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.js';
 import { Redactor } from '../core/redact.js';
 import { coerceError, StoppedError } from '../core/errors.js';
 import { runSteps } from '../core/run-steps.js';
+import { pinThreads } from './thread-pinning.js';
 import type { TaskHealth } from '../core/task-status.js';
 import { configSecrets } from '../config/secrets.js';
 import { loadConfigFile, loadConfigObject } from '../config/load.js';
@@ -181,6 +182,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     const { lifecycle, reporter, notifier, host } = this.#p;
     const { signal } = lifecycle;
     lifecycle.to('starting');
+    await pinThreads(this.config, { clock: this.clock, logger: this.logger, signal });
     // The status server comes up first, so /readyz can say "starting" during the init update.
     const url = await reporter.serve({ ...this.config.http, port: this.#options.httpPort === undefined ? this.config.http.port : this.#options.httpPort });
     if (url) this.emit('listening', url);

@@ -220,6 +220,18 @@ describe('wrong types', () => {
     expect(problems[0]?.hint).toBe('did you mean `worker`?');
   });
 
+  it('checks process.cpu_affinity: CPU numbers, a main list, and no CPU in both lists', async () => {
+    const problems = await problemsOf(`${BASE}process:\n  cpu_afinity: {main: [1]}\n`);
+    expect(where(problems)).toEqual(['23:3 process.cpu_afinity']);
+    expect(problems[0]?.hint).toBe('did you mean `cpu_affinity`?');
+    const values = await problemsOf(`${BASE}process:\n  cpu_affinity:\n    main: []\n    others: [-1]\n`);
+    expect(where(values)).toEqual(['24:11 process.cpu_affinity.main', '25:14 process.cpu_affinity.others[0]']);
+    const shared = await problemsOf(`${BASE}process:\n  cpu_affinity:\n    main: [1, 2]\n    others: [0, 2]\n`);
+    expect(where(shared)).toEqual(['25:13 process.cpu_affinity.others']);
+    expect(shared[0]?.message).toBe("CPU 2 is in `main` too: the main thread's CPUs must be its own");
+    expect(shared[0]?.hint).toBe('take it out of one list, or leave `others` out (every CPU not in `main`)');
+  });
+
   it('reads a bare true/false given for an enum as the word probably meant', async () => {
     const problems = await problemsOf(`${BASE}exchange:\n  stream: true\norders:\n  on_stop: false\n`);
     expect(where(problems)).toEqual(['23:11 exchange.stream', '25:12 orders.on_stop']);

@@ -39,6 +39,8 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     'Durability',
     // cancelAll's refusal of a filter or a symbol the exchange does not list.
     'CancelFilterError',
+    // `process.cpu_affinity`: the event loop's thread on CPUs of its own.
+    'ProcessConfig',
   ],
   './sim': [
     'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimErrorCode',

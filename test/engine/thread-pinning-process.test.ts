@@ -1,0 +1,47 @@
+/**
+ * `process.cpu_affinity` on a real process: after the updater's start its event loop's thread
+ * runs on `main`'s CPU alone, every other thread (V8's, libuv's, the journal's) on `others`, and
+ * a thread started afterwards is moved off within one rescan. It pins the test's own process,
+ * so it runs in a process of its own (the integration project's forks); it needs Linux and two
+ * CPUs, as CI's machine has.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseCpuList } from '../../src/core/thread-affinity.js';
+import type { Updater } from '../../src/engine/updater.js';
+import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
+
+const allowedOf = (tid: number | 'self'): string => /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`/proc/self/task/${tid}/status`, 'utf8'))?.[1] ?? '';
+const threads = (): number[] => readdirSync('/proc/self/task').map(Number);
+const usable = process.platform === 'linux' ? parseCpuList(allowedOf(process.pid)) : [];
+
+let updater: Updater | null = null;
+let worker: Worker | null = null;
+afterEach(async () => {
+  await worker?.terminate();
+  await updater?.stop();
+  worker = updater = null;
+});
+
+describe.skipIf(usable.length < 2)('thread pinning in a running updater', () => {
+  it('keeps the event loop alone on its CPU and moves a thread started later off it', async () => {
+    const [others, main] = [usable[0]!, usable[1]!];
+    const made = await virtualUpdater({ tasks: { t_update_tickers: { freq: 10 } }, process: { cpu_affinity: { main: [main], others: [others] } } });
+    updater = made.updater;
+    await startVirtual(made.updater, made.clock);
+    expect(allowedOf(process.pid)).toBe(String(main));
+    const rest = threads().filter((tid) => tid !== process.pid);
+    expect(rest.length).toBeGreaterThan(2);
+    expect(rest.map(allowedOf)).toEqual(rest.map(() => String(others)));
+    // A worker made by the event loop's thread inherits its CPU until the next rescan.
+    const before = new Set(threads());
+    worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
+    await new Promise((resolve) => worker!.once('online', resolve));
+    const born = threads().filter((tid) => !before.has(tid));
+    expect(born.length).toBeGreaterThan(0);
+    expect(born.some((tid) => allowedOf(tid) === String(main))).toBe(true);
+    await advanceWithIo(made.clock, () => born.every((tid) => allowedOf(tid) === String(others)), 10_000, 500);
+    expect(allowedOf(process.pid)).toBe(String(main));
+  });
+});
