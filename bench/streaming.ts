@@ -46,6 +46,8 @@ import { parseArgs } from 'node:util';
 import type { EngineReport, PlannedOrder } from './streaming-child.js';
 
 const CHILD = resolve(import.meta.dirname, 'streaming-child.ts');
+/** The CPUs of the machine, read before `--pinned` moves this process onto fewer. */
+const CPUS = availableParallelism();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface ArmResult extends EngineReport {
@@ -132,7 +134,7 @@ async function startArm(
 }> {
   const server = new Child(['server', String(markets), String(seed), String(orderOffsetMs)]);
   const ready = await server.next<Message & { url: string; probeUrl: string; watchList: string[] }>('ready');
-  const cpus = availableParallelism();
+  const cpus = CPUS;
   const main = String(cpus - 1);
   const others = Array.from({ length: cpus - 1 }, (_, i) => i).join(',');
   const engine = new Child(['engine', ready.url, ready.probeUrl, mode, ready.watchList.join(',')], pinned ? { MISSO_BENCH_PIN: `${main}/${others}` } : {});
@@ -232,7 +234,7 @@ async function runAlone(markets: number, secs: number, warmupSecs: number, pinne
   await sleep(secs * 1000);
   const result = await finishArm(arm, 'stream', markets);
   // This process back on every CPU for the next arm.
-  if (pinned) execFileSync('taskset', ['-a', '-p', '-c', `0-${availableParallelism() - 1}`, String(process.pid)], { stdio: 'ignore' });
+  if (pinned) execFileSync('taskset', ['-a', '-p', '-c', `0-${CPUS - 1}`, String(process.pid)], { stdio: 'ignore' });
   return result;
 }
 

@@ -92,7 +92,15 @@ export class ThreadPinning {
 
   /** Every thread of the process to `others`, then the main thread to `main`. */
   async apply(): Promise<void> {
-    await this.#host.pin(this.#pid, this.#affinity.others, true);
+    // taskset walks the threads one by one and fails on one that ends meanwhile: tried again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#host.pin(this.#pid, this.#affinity.others, true);
+        break;
+      } catch (error: unknown) {
+        if (attempt >= 3) throw error;
+      }
+    }
     await this.#host.pin(this.#pid, this.#affinity.main);
     this.#placed.clear();
     this.#placed.add(this.#pid);
@@ -113,12 +121,24 @@ export class ThreadPinning {
       // Ended between the listing and the read.
       if (allowed === null) continue;
       if (!sameCpus(parseCpuList(allowed), this.#affinity.others)) {
-        await this.#host.pin(tid, this.#affinity.others);
+        try {
+          await this.#host.pin(tid, this.#affinity.others);
+        } catch (error: unknown) {
+          // Ended between the read and the pin: nothing to move.
+          if ((await this.#host.allowed(tid)) === null) continue;
+          throw error;
+        }
         moved++;
       }
       this.#placed.add(tid);
     }
     return moved;
+  }
+
+  /** Every thread of the process back on `cpus` (what it had before {@link apply}). */
+  async restore(cpus: readonly number[]): Promise<void> {
+    await this.#host.pin(this.#pid, cpus, true);
+    this.#placed.clear();
   }
 
   /** Rescans every `rescanMs` until `signal` aborts; a failure is logged once, not thrown. */

@@ -7,6 +7,18 @@ import type { MissoConfig } from '../config/types.js';
 const NEXT_STEP = 'Fix `process.cpu_affinity` in the config, or take it out to let the kernel place the threads.';
 
 /**
+ * The CPUs the process had before its first pin: an updater started after another one stopped
+ * in the same process is checked against them, not against the main thread's CPUs it left.
+ */
+const processCpus = new WeakMap<AffinityHost, string | null>();
+
+/** Undoes {@link pinThreads} at the stop. */
+export interface PinnedThreads {
+  /** Waits for the rescans to end (the stop signal), then puts every thread back on the CPUs it had. */
+  restore(): Promise<void>;
+}
+
+/**
  * Applies `process.cpu_affinity` at the start (see {@link ThreadPinning}) and keeps new threads
  * off the main thread's CPUs until `signal` aborts. A setting this machine cannot honour (not
  * Linux, a CPU the process may not use, no `taskset`) stops the start with the config's
@@ -17,15 +29,16 @@ export async function pinThreads(
   deps: { clock: Clock; logger: Logger; signal: AbortSignal },
   host: AffinityHost = linuxAffinityHost,
   platform: string = process.platform,
-): Promise<void> {
+): Promise<PinnedThreads | null> {
   const wanted = config.process.cpuAffinity;
-  if (wanted === null) return;
+  if (wanted === null) return null;
   const refuse = (message: string, hint: string): ConfigError => {
     const at = wanted.pos ?? { file: config.file ?? '<config object>', line: 0, col: 0 };
     return new ConfigError([{ ...at, path: 'process.cpu_affinity', message, hint }], NEXT_STEP);
   };
   if (platform !== 'linux') throw refuse(`pinning threads needs Linux (this is ${platform})`, 'remove `process.cpu_affinity` here');
-  const allowedList = await host.allowed(process.pid);
+  if (!processCpus.has(host)) processCpus.set(host, await host.allowed(process.pid));
+  const allowedList = processCpus.get(host) ?? null;
   if (allowedList === null) throw refuse('this process\'s CPUs cannot be read from /proc', 'is /proc mounted?');
   const others = wanted.others ?? parseCpuList(allowedList).filter((cpu) => !wanted.main.includes(cpu));
   if (others.length === 0) throw refuse(`\`main\` takes every CPU this process may use (${allowedList})`, 'leave at least one CPU for the other threads');
@@ -43,5 +56,11 @@ export async function pinThreads(
     );
   }
   deps.logger.info({ main: affinity.main, others }, 'threads pinned: the event loop on its own CPUs, every other thread off them');
-  void pinning.watch(deps.clock, deps.logger, deps.signal);
+  const watching = pinning.watch(deps.clock, deps.logger, deps.signal);
+  return {
+    async restore() {
+      await watching;
+      await pinning.restore(parseCpuList(allowedList));
+    },
+  };
 }

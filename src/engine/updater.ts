@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import { Redactor } from '../core/redact.js';
 import { coerceError, StoppedError } from '../core/errors.js';
 import { runSteps } from '../core/run-steps.js';
-import { pinThreads } from './thread-pinning.js';
+import { pinThreads, type PinnedThreads } from './thread-pinning.js';
 import type { TaskHealth } from '../core/task-status.js';
 import { configSecrets } from '../config/secrets.js';
 import { loadConfigFile, loadConfigObject } from '../config/load.js';
@@ -53,6 +53,8 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   readonly #tasks: TaskConfig[];
   readonly #p: UpdaterParts;
   #interactor: RunningInteractor | null = null;
+  /** `process.cpu_affinity` applied (or being applied: a stop may come first), to undo at the stop. */
+  #pinned: Promise<PinnedThreads | null> | null = null;
 
   /** Calls each listener on its own (see {@link emitEach}): one that throws is logged, and fails nothing that published. */
   override emit<K>(event: K | keyof UpdaterEvents, ...args: K extends keyof UpdaterEvents ? UpdaterEvents[K] : never): boolean {
@@ -182,7 +184,8 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     const { lifecycle, reporter, notifier, host } = this.#p;
     const { signal } = lifecycle;
     lifecycle.to('starting');
-    await pinThreads(this.config, { clock: this.clock, logger: this.logger, signal });
+    await (this.#pinned = pinThreads(this.config, { clock: this.clock, logger: this.logger, signal }));
+    lifecycle.throwIfStopped();
     // The status server comes up first, so /readyz can say "starting" during the init update.
     const url = await reporter.serve({ ...this.config.http, port: this.#options.httpPort === undefined ? this.config.http.port : this.#options.httpPort });
     if (url) this.emit('listening', url);
@@ -249,6 +252,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
         ['journal', () => orders.close()],
         ['notifier', () => this.#p.notifier.close()],
         ['operator', () => this.#p.operator.close()],
+        ['threads', () => this.#pinned?.then((pinned) => pinned?.restore(), () => undefined)],
         ['phase', () => lifecycle.can('stopped') && lifecycle.to('stopped')],
         // Last, so status clients see the final phase.
         ['http', () => this.#p.reporter.close()],

@@ -13,6 +13,7 @@ import { pinThreads } from '../../src/engine/thread-pinning.js';
 import { testContext } from '../config/context.js';
 
 const PID = process.pid;
+const pin = (host: AffinityHost, tid: number, cpus: number[]): Promise<void> => host.pin(tid, cpus);
 
 /** Threads with their CPU lists, as `taskset` would leave them. */
 class FakeHost implements AffinityHost {
@@ -85,6 +86,28 @@ describe('ThreadPinning', () => {
     expect(host.calls).toHaveLength(3);
   });
 
+  it('skips a thread that ends before its pin, tries the whole-process pin again, and puts every thread back', async () => {
+    const host = new FakeHost([PID, PID + 1]);
+    const pin = host.pin.bind(host);
+    let wholeFailures = 1;
+    host.pin = async (tid, cpus, all) => {
+      // taskset walking the threads meets one that ended.
+      if (all && wholeFailures-- > 0) throw new Error(`taskset: failed to set pid ${PID + 9}'s affinity: No such process`);
+      if (tid === PID + 3) {
+        host.cpus.delete(tid);
+        throw new Error(`taskset: failed to get pid ${tid}'s affinity: No such process`);
+      }
+      await pin(tid, cpus, all);
+    };
+    const pinning = new ThreadPinning({ main: [1], others: [0] }, host);
+    await pinning.apply();
+    expect(host.cpus.get(PID)).toBe('1');
+    host.cpus.set(PID + 3, '1');
+    expect(await pinning.rescan()).toBe(0);
+    await pinning.restore([0, 1, 2, 3]);
+    expect([...host.cpus.values()]).toEqual(['0,1,2,3', '0,1,2,3']);
+  });
+
   it('compares CPU sets, not their spelling', async () => {
     const host = new FakeHost([PID]);
     const pinning = new ThreadPinning({ main: [3], others: [0, 1, 2] }, host);
@@ -143,6 +166,23 @@ describe('pinThreads (the updater\'s start)', () => {
     host.failWith = Object.assign(new Error('spawn taskset ENOENT'), { code: 'ENOENT' });
     const error = await pinThreads(await load('{main: [1]}'), deps(), host, 'linux').catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/needs `taskset`, which is not installed — install util-linux/);
+  });
+
+  it('checks a second start against the CPUs the process had, and the stop puts them back', async () => {
+    const host = new FakeHost([PID, PID + 1], '0-1');
+    const config = await load('{main: [1]}');
+    const stop = new AbortController();
+    const first = await pinThreads(config, { clock: new VirtualClock(0), logger: silentLogger(), signal: stop.signal }, host, 'linux');
+    expect(host.cpus.get(PID)).toBe('1');
+    stop.abort();
+    await first!.restore();
+    expect(host.cpus.get(PID)).toBe('0,1');
+    // Even had the stop not put them back, the check is against the process's own CPUs.
+    await pin(host, PID, [1]);
+    const second = await pinThreads(config, deps(), host, 'linux');
+    expect(second).not.toBeNull();
+    expect(host.cpus.get(PID)).toBe('1');
+    expect(host.cpus.get(PID + 1)).toBe('0');
   });
 
   it('does nothing without the setting', async () => {

@@ -1,7 +1,8 @@
 /**
  * `process.cpu_affinity` on a real process: after the updater's start its event loop's thread
  * runs on `main`'s CPU alone, every other thread (V8's, libuv's, the journal's) on `others`, and
- * a thread started afterwards is moved off within one rescan. It pins the test's own process,
+ * a thread started afterwards is moved off within one rescan; the stop puts them all back, and an
+ * updater started after it in the same process pins again. It pins the test's own process,
  * so it runs in a process of its own (the integration project's forks); it needs Linux and two
  * CPUs, as CI's machine has.
  */
@@ -14,7 +15,8 @@ import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-
 
 const allowedOf = (tid: number | 'self'): string => /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`/proc/self/task/${tid}/status`, 'utf8'))?.[1] ?? '';
 const threads = (): number[] => readdirSync('/proc/self/task').map(Number);
-const usable = process.platform === 'linux' ? parseCpuList(allowedOf(process.pid)) : [];
+const ALL = process.platform === 'linux' ? allowedOf(process.pid) : '';
+const usable = parseCpuList(ALL);
 
 let updater: Updater | null = null;
 let worker: Worker | null = null;
@@ -42,6 +44,13 @@ describe.skipIf(usable.length < 2)('thread pinning in a running updater', () => 
     expect(born.length).toBeGreaterThan(0);
     expect(born.some((tid) => allowedOf(tid) === String(main))).toBe(true);
     await advanceWithIo(made.clock, () => born.every((tid) => allowedOf(tid) === String(others)), 10_000, 500);
+    expect(allowedOf(process.pid)).toBe(String(main));
+    // The stop puts every thread back where it was; a new updater in this process pins again.
+    await made.updater.stop();
+    expect(threads().map(allowedOf)).toEqual(threads().map(() => ALL));
+    const again = await virtualUpdater({ tasks: { t_update_tickers: { freq: 10 } }, process: { cpu_affinity: { main: [main] } } });
+    updater = again.updater;
+    await startVirtual(again.updater, again.clock);
     expect(allowedOf(process.pid)).toBe(String(main));
   });
 });
