@@ -9,7 +9,16 @@ import type { Exchange } from 'ccxt';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { StreamLoop } from '../../src/streams/stream-loop.js';
+import { StreamLoop, type StreamLoopDeps } from '../../src/streams/stream-loop.js';
+
+/** The loop's hooks: one session throughout (the same exchange object on every call, as the engine's), 0.5 s doubling to 4 s. */
+function deps(clock: VirtualClock, isConnected: () => boolean): StreamLoopDeps {
+  const exchange = {} as Exchange;
+  return {
+    clock, logger: silentLogger(), exchange: () => exchange, notify: () => undefined, teardown: async () => undefined, isConnected,
+    baseBackoffMs: 500, maxBackoffMs: 4_000,
+  };
+}
 
 describe('stream loop backoff', () => {
   it('waits 500, 1000, 2000, 4000, 4000 ms between failing watches and 500 again after a delivery', async () => {
@@ -20,7 +29,6 @@ describe('stream loop backoff', () => {
     const outcome = (n: number): 'fail' | 'data' | 'quiet' => (n <= 5 || n === 7 ? 'fail' : n === 6 || n === 8 ? 'data' : 'quiet');
     const applied: number[] = [];
     const stop = new AbortController();
-    const exchange = {} as Exchange;
     const loop = new StreamLoop<number>(
       {
         name: 'test',
@@ -36,17 +44,7 @@ describe('stream loop backoff', () => {
         ownsClient: () => false,
       },
       3_600_000,
-      {
-        clock,
-        logger: silentLogger(),
-        // One session throughout: the same exchange object on every call, as the engine's.
-        exchange: () => exchange,
-        notify: () => undefined,
-        teardown: async () => undefined,
-        isConnected: () => false,
-        baseBackoffMs: 500,
-        maxBackoffMs: 4_000,
-      },
+      deps(clock, () => false),
     );
     const running = loop.run(stop.signal);
     await clock.advanceUntil(() => calls.length >= 9, 60_000, 50);
@@ -70,7 +68,6 @@ describe('stream loop backoff', () => {
     const failed: number[] = [];
     let live = false;
     const stop = new AbortController();
-    const exchange = {} as Exchange;
     const loop = new StreamLoop<number>(
       {
         name: 'orders',
@@ -91,16 +88,7 @@ describe('stream loop backoff', () => {
         ownsClient: () => false,
       },
       3_600_000,
-      {
-        clock,
-        logger: silentLogger(),
-        exchange: () => exchange,
-        notify: () => undefined,
-        teardown: async () => undefined,
-        isConnected: () => live,
-        baseBackoffMs: 500,
-        maxBackoffMs: 4_000,
-      },
+      deps(clock, () => live),
     );
     const running = loop.run(stop.signal);
     await clock.advanceUntil(() => opened.length >= lives.length + 1, 600_000, 50);
