@@ -37,6 +37,8 @@ const INTEGRATION = [
   'test/streams/engine-streaming.test.ts',
   // Runs the sources with tsx from another working directory.
   'test/core/module-worker.test.ts',
+  // Mocks the status server's start: a module cache of its own.
+  'test/engine/status-server-stop-race.test.ts',
   // Pins the process's threads to CPUs: a process of its own.
   'test/engine/thread-pinning-process.test.ts',
   // Asserts the process-wide promise hook: a process of its own.

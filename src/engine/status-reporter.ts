@@ -61,6 +61,9 @@ export class StatusReporter {
   readonly #events = new EventEmitter<{ status: [StatusEvent] }>();
   readonly #startedAt: number;
   #server: RunningStatusServer | null = null;
+  /** The server being started, and whether close() came (a stop may come while it starts). */
+  #starting: Promise<RunningStatusServer | null> | null = null;
+  #closed = false;
 
   constructor(options: StatusReporterOptions) {
     this.#o = options;
@@ -211,13 +214,20 @@ export class StatusReporter {
 
   /** Starts the status server when `port` is not null; returns its URL (or null). */
   async serve(http: { port: number | null; host: string; token?: string | null; allowedHosts?: readonly string[] }): Promise<string | null> {
-    this.#server = await startConfiguredStatusServer(this.source(), http, { logger: this.#o.logger, clock: this.#o.clock });
+    if (this.#closed) return null;
+    const starting = startConfiguredStatusServer(this.source(), http, { logger: this.#o.logger, clock: this.#o.clock });
+    this.#starting = starting;
+    const server = await starting;
+    // Closed while it started (a stop during the start): close() stops it, not this.
+    if (this.#closed) return null;
+    this.#server = server;
     return this.url;
   }
 
-  /** Stops the status server, if it runs. */
+  /** Stops the status server, if it runs, or once it is up if it is still starting. */
   async close(): Promise<void> {
-    const server = this.#server;
+    this.#closed = true;
+    const server = this.#server ?? (await this.#starting?.catch(() => null)) ?? null;
     this.#server = null;
     await server?.close();
   }
