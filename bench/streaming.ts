@@ -134,9 +134,8 @@ async function startArm(
 }> {
   const server = new Child(['server', String(markets), String(seed), String(orderOffsetMs)]);
   const ready = await server.next<Message & { url: string; probeUrl: string; watchList: string[] }>('ready');
-  const cpus = CPUS;
-  const main = String(cpus - 1);
-  const others = Array.from({ length: cpus - 1 }, (_, i) => i).join(',');
+  const main = String(CPUS - 1);
+  const others = Array.from({ length: CPUS - 1 }, (_, i) => i).join(',');
   const engine = new Child(['engine', ready.url, ready.probeUrl, mode, ready.watchList.join(',')], pinned ? { MISSO_BENCH_PIN: `${main}/${others}` } : {});
   await engine.next('ready');
   // `--pinned`: the engine's event loop alone on the last CPU (its own config did that), and the

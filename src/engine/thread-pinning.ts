@@ -40,7 +40,8 @@ export async function pinThreads(
   if (!processCpus.has(host)) processCpus.set(host, await host.allowed(process.pid));
   const allowedList = processCpus.get(host) ?? null;
   if (allowedList === null) throw refuse('this process\'s CPUs cannot be read from /proc', 'is /proc mounted?');
-  const others = wanted.others ?? parseCpuList(allowedList).filter((cpu) => !wanted.main.includes(cpu));
+  const processList = parseCpuList(allowedList);
+  const others = wanted.others ?? processList.filter((cpu) => !wanted.main.includes(cpu));
   if (others.length === 0) throw refuse(`\`main\` takes every CPU this process may use (${allowedList})`, 'leave at least one CPU for the other threads');
   const affinity = { main: wanted.main, others };
   const problem = affinityProblem(affinity, allowedList);
@@ -60,7 +61,7 @@ export async function pinThreads(
   return {
     async restore() {
       await watching;
-      await pinning.restore(parseCpuList(allowedList));
+      await pinning.restore(processList);
     },
   };
 }

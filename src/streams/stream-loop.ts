@@ -161,7 +161,8 @@ export class StreamLoop<T> {
   /** Runs until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     const { clock, logger } = this.#deps;
-    const backoff = new Backoff({ baseMs: this.#deps.baseBackoffMs ?? 500, maxMs: this.#deps.maxBackoffMs ?? 30_000 });
+    const maxBackoffMs = this.#deps.maxBackoffMs ?? 30_000;
+    const backoff = new Backoff({ baseMs: this.#deps.baseBackoffMs ?? 500, maxMs: maxBackoffMs });
     let needGapFill = true;
     /**
      * When a stream that is ready without data last came up. It may stay quiet for hours, so no
@@ -170,7 +171,7 @@ export class StreamLoop<T> {
      */
     let upAt: number | null = null;
     const afterFailure = (): number => {
-      if (upAt !== null && clock.now() - upAt >= (this.#deps.maxBackoffMs ?? 30_000)) backoff.reset();
+      if (upAt !== null && clock.now() - upAt >= maxBackoffMs) backoff.reset();
       upAt = null;
       return backoff.next();
     };
