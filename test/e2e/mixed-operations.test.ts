@@ -69,8 +69,12 @@ describe('cancels and amends exactly once against misso sim-server', () => {
     // as it was at that look, and only an order the venue filled after the look may differ.
     const lookedAt = last.done!.lookedAt;
     expect(lookedAt).not.toBeNull();
+    // From the same read as `truth`: another read would walk the venue again and could add fills.
     const lateFilled = new Map<string, number>();
-    for (const f of venue.listFills()) if (f.timestamp > lookedAt!) lateFilled.set(f.orderId, (lateFilled.get(f.orderId) ?? 0) + f.amount);
+    for (const o of onExchange) {
+      const late = o.fills.filter((f) => f.timestamp > lookedAt!).reduce((sum, f) => sum + f.amount, 0);
+      if (late > 0) lateFilled.set(o.id, late);
+    }
     const asOfLook = (t: SimOrder): { status: string; filled: number } =>
       lateFilled.has(t.id) ? { status: 'open', filled: t.filled - lateFilled.get(t.id)! } : t;
     const agrees = (o: { status: string; filled: number }, t: { status: string; filled: number }): boolean =>
