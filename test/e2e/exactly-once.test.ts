@@ -46,6 +46,10 @@ async function verify(server: SimServer, journalPath: string, done: NonNullable<
     const intents = journal.all().filter((o) => o.seq > 0);
     // Exactly TOTAL exchange orders, TOTAL distinct client ids, the same ones as the intents.
     expect(intents).toHaveLength(TOTAL);
+    // An intent the exchange lacks, with what the journal says happened to it.
+    const placed = new Set(onExchange.map((o) => o.clientOrderId));
+    const missing = intents.filter((o) => !placed.has(o.clientOrderId));
+    expect(missing.map((o) => `${o.clientOrderId}: ${o.status} ${JSON.stringify(journal.events(o.clientOrderId).map((e) => [e.kind, e.detail]))}`)).toEqual([]);
     expect(onExchange).toHaveLength(TOTAL);
     const exchangeIds = new Set(onExchange.map((o) => o.clientOrderId));
     expect(exchangeIds.size).toBe(TOTAL);
