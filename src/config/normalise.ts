@@ -58,6 +58,7 @@ export function normaliseConfig(raw: RawConfig, source: NormaliseSource): MissoC
       lostAfterNotFound: orders.lost_after_not_found ?? 5,
       recentlyClosedSecs: orders.recently_closed_secs ?? 30,
       visibilityWindowSecs: orders.visibility_window_secs ?? 65,
+      maxResends: orders.max_resends ?? 5,
       submitConcurrency: orders.submit_concurrency ?? 1,
       ...(orders.risk
         ? {

@@ -129,6 +129,7 @@ const ordersSchema = z.strictObject({
   lost_after_not_found: z.number().int().positive().optional(),
   recently_closed_secs: z.number().nonnegative().optional(),
   visibility_window_secs: z.number().nonnegative().optional(),
+  max_resends: z.number().int().nonnegative().max(1000).describe('how often one resolution sends an order proven absent again before it ends `failed`').optional(),
   submit_concurrency: z.number().int().positive().max(16).optional(),
   risk: z
     .strictObject({

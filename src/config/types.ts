@@ -149,6 +149,12 @@ export interface OrdersConfig {
    * @defaultValue 65
    */
   visibilityWindowSecs: number;
+  /**
+   * Times one resolution sends an order again after proving it absent past the visibility
+   * window; then the order ends `failed` with a notification instead of being sent in a loop.
+   * @defaultValue 5
+   */
+  maxResends?: number;
   /** `createOrder` calls in flight at once; 1 keeps the queue's order on the exchange. @defaultValue 1 */
   submitConcurrency: number;
   /** Pre-trade risk limits (`orders.risk`); absent: no limits. */
