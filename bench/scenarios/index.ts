@@ -1,5 +1,6 @@
 import type { Scenario } from '../harness.js';
 import { candlesScenario } from './candles.js';
+import { ccxtHeapScenario } from './ccxt-heap.js';
 import { cliStartScenario } from './cli-start.js';
 import { orderAmendScenario, orderCancelScenario } from './order-actions.js';
 import { orderExecutorScenario } from './order-executor.js';
@@ -19,4 +20,5 @@ export const SCENARIOS: readonly Scenario[] = [
   candlesScenario,
   wireScenario,
   cliStartScenario,
+  ccxtHeapScenario,
 ];

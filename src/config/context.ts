@@ -47,6 +47,11 @@ export interface ConfigContext {
   timeframesOf?(exchangeId: string): readonly string[] | undefined;
   /** How a task kind is scheduled. When absent or undefined (a user kind), only `freq` is known. */
   taskSchedule?(kind: string): TaskSchedule | undefined;
+  /**
+   * Called with the config's `exchange.id` before the checks that read its class
+   * ({@link timeframesOf}, {@link watchMethodsOf}), which may load it only then.
+   */
+  prepareExchange?(exchangeId: string): Promise<void>;
   /** Accepted `exchange.id` values (`sim` plus ccxt's ids). When absent, any id is accepted. */
   exchangeIds?: ReadonlySet<string>;
   /** The `exchange.id` values that can stream (`sim` plus ccxt.pro's ids). When absent, `stream: on` is not checked. */

@@ -1,5 +1,5 @@
-import ccxt from 'ccxt';
 import type { ConfigContext } from '../config/context.js';
+import { ccxtExchangeIds, ccxtProIds, loadExchangeClass, loadedExchangeClass } from '../exchange/ccxt-lib.js';
 import { SIM_DESCRIPTION } from '../sim/sim-describe.js';
 import { SIM_KNOBS_SCHEMA } from '../sim/sim-knobs.js';
 import { SIM_TIMEFRAMES } from '../sim/venue-types.js';
@@ -27,30 +27,33 @@ export function configContext(kinds: ReadonlyMap<string, TaskKind>, env?: Readon
       return k ? { mode: k.mode, defaultFreqSecs: k.defaultFreqSecs ?? null } : undefined;
     },
     timeframesOf,
-    exchangeIds: new Set(['sim', ...(ccxt.exchanges as string[])]),
-    streamingIds: new Set(['sim', ...proIds()]),
+    exchangeIds: new Set(['sim', ...ccxtExchangeIds()]),
+    streamingIds: new Set(['sim', ...ccxtProIds()]),
+    prepareExchange,
     watchMethodsOf,
     simKnobs: { schema: SIM_KNOBS_SCHEMA, keys: Object.keys(SIM_KNOBS_SCHEMA.shape) },
     ...(env ? { env } : {}),
   };
 }
 
+/** Loads the classes of a config's `exchange.id`, which the checks below read. */
+async function prepareExchange(exchangeId: string): Promise<void> {
+  if (exchangeId === 'sim') return;
+  await Promise.all([loadExchangeClass(exchangeId, false), loadExchangeClass(exchangeId, true)]);
+}
+
 /** The simulator's timeframes, or a ccxt class's own `timeframes` (its constructor makes no call). */
 function timeframesOf(exchangeId: string): readonly string[] | undefined {
   if (exchangeId === 'sim') return Object.keys(SIM_TIMEFRAMES);
-  const ExchangeClass = (ccxt as unknown as Record<string, unknown>)[exchangeId];
-  if (typeof ExchangeClass !== 'function' || !(ccxt.exchanges as string[]).includes(exchangeId)) return undefined;
+  const ExchangeClass = loadedExchangeClass(exchangeId, false);
+  if (!ExchangeClass) return undefined;
   try {
-    const instance = new (ExchangeClass as new () => { timeframes?: Record<string, unknown> })();
+    const instance = new ExchangeClass() as { timeframes?: Record<string, unknown> };
     const list = Object.keys(instance.timeframes ?? {});
     return list.length > 0 ? list : undefined;
   } catch {
     return undefined;
   }
-}
-
-function proIds(): string[] {
-  return (ccxt.pro as unknown as { exchanges: string[] }).exchanges;
 }
 
 /** The `watch*` methods the simulator or a ccxt.pro class has (`has`, set by its constructor without any call). */
@@ -59,10 +62,10 @@ function watchMethodsOf(exchangeId: string): ReadonlySet<string> | undefined {
   if (exchangeId === 'sim') {
     has = SIM_DESCRIPTION.has;
   } else {
-    const ProClass = (ccxt.pro as unknown as Record<string, unknown>)[exchangeId];
-    if (typeof ProClass !== 'function' || !proIds().includes(exchangeId)) return undefined;
+    const ProClass = loadedExchangeClass(exchangeId, true);
+    if (!ProClass) return undefined;
     try {
-      has = new (ProClass as new () => { has?: Record<string, unknown> })().has;
+      has = (new ProClass() as { has?: Record<string, unknown> }).has;
     } catch {
       return undefined;
     }

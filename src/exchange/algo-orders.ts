@@ -1,4 +1,5 @@
-import { InvalidOrder, OrderNotFound, type Exchange, type Order } from 'ccxt';
+import type { Exchange, Order } from 'ccxt';
+import { InvalidOrder, OrderNotFound } from './ccxt-lib.js';
 
 /**
  * Prefix of the id misso gives a Binance algo order (a conditional order not triggered yet):

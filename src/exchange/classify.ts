@@ -1,26 +1,4 @@
-import {
-  AccountSuspended,
-  AuthenticationError,
-  BadRequest,
-  BadResponse,
-  BadSymbol,
-  ChecksumError,
-  DDoSProtection,
-  DuplicateOrderId,
-  ExchangeError,
-  InsufficientFunds,
-  InvalidNonce,
-  InvalidOrder,
-  NetworkError,
-  NotSupported,
-  OperationRejected,
-  OrderNotFound,
-  PermissionDenied,
-  RateLimitExceeded,
-  ArgumentsRequired,
-  CancelPending,
-  OperationFailed,
-} from 'ccxt';
+import { AccountSuspended, AuthenticationError, BadRequest, BadResponse, BadSymbol, ChecksumError, DDoSProtection, DuplicateOrderId, ExchangeError, InsufficientFunds, InvalidNonce, InvalidOrder, NetworkError, NotSupported, OperationRejected, OrderNotFound, PermissionDenied, RateLimitExceeded, ArgumentsRequired, CancelPending, OperationFailed } from './ccxt-lib.js';
 import { ERROR_KIND_PROP } from '../core/log-error.js';
 import type { ErrorKind } from './types.js';
 

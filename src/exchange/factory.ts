@@ -1,4 +1,4 @@
-import ccxt, { type Exchange } from 'ccxt';
+import type { Exchange } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import { UserError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -6,6 +6,7 @@ import type { ExchangeConfig } from '../config/types.js';
 import { editDistance } from '../config/suggest.js';
 import { createSimExchange, type SimExchange } from '../sim/sim-exchange.js';
 import type { SimVenue } from '../sim/venue.js';
+import { ccxtExchangeIds, loadExchangeClass, type ExchangeClass } from './ccxt-lib.js';
 import { instrumentHttpErrors } from './http-error-info.js';
 import { applyUrlOverrides } from './urls.js';
 
@@ -14,8 +15,6 @@ export interface ExchangeFactoryDeps {
   clock: Clock;
   logger: Logger;
 }
-
-type ExchangeClass = new (config: Record<string, unknown>) => Exchange;
 
 /**
  * Builds one exchange instance from the `exchange:` config. `sim` is the built-in simulated
@@ -27,7 +26,7 @@ type ExchangeClass = new (config: Record<string, unknown>) => Exchange;
  * @throws UserError for an id that is neither `sim` nor a ccxt exchange, naming the closest ids.
  */
 export async function createExchange(cfg: ExchangeConfig, deps: ExchangeFactoryDeps): Promise<Exchange> {
-  const exchange = cfg.id === 'sim' ? buildSim(cfg, deps) : buildCcxt(cfg, deps);
+  const exchange = cfg.id === 'sim' ? buildSim(cfg, deps) : buildCcxt(cfg, deps, await classFor(cfg));
   instrumentHttpErrors(exchange, () => deps.clock.now());
   if (cfg.id !== 'sim') await prepareWebsockets(exchange);
   return exchange;
@@ -62,9 +61,12 @@ function buildSim(cfg: ExchangeConfig, deps: ExchangeFactoryDeps, venue?: SimVen
   return exchange;
 }
 
-function buildCcxt(cfg: ExchangeConfig, deps: ExchangeFactoryDeps): Exchange {
-  // ccxt.pro's class of an id is its REST class plus the watch* methods; streaming needs it.
-  const ExchangeCtor = (cfg.stream ?? 'auto') === 'off' ? ccxtClass(cfg.id) : (ccxtProClass(cfg.id) ?? ccxtClass(cfg.id));
+/** ccxt.pro's class of the id (its REST class plus the watch* methods, which streaming needs), else the REST class. */
+async function classFor(cfg: ExchangeConfig): Promise<ExchangeClass> {
+  return ((cfg.stream ?? 'auto') !== 'off' ? await ccxtProClass(cfg.id) : undefined) ?? ccxtClass(cfg.id);
+}
+
+function buildCcxt(cfg: ExchangeConfig, deps: ExchangeFactoryDeps, ExchangeCtor: ExchangeClass): Exchange {
   // The config's `options:` is ccxt's exchange-specific `options` object (fetchCurrencies,
   // defaultType, …), not the constructor's top level, where a key would shadow a method.
   // Reconciliation lists the account's open orders without a symbol on purpose (to adopt orders
@@ -95,21 +97,19 @@ function buildCcxt(cfg: ExchangeConfig, deps: ExchangeFactoryDeps): Exchange {
 }
 
 /** The ccxt.pro (websocket) class for `id`, if ccxt has one. */
-export function ccxtProClass(id: string): ExchangeClass | undefined {
-  const registry = ccxt.pro as unknown as Record<string, unknown>;
-  const ctor = Object.hasOwn(registry, id) ? registry[id] : undefined;
-  return typeof ctor === 'function' ? (ctor as ExchangeClass) : undefined;
+export function ccxtProClass(id: string): Promise<ExchangeClass | undefined> {
+  return loadExchangeClass(id, true);
 }
 
 /** The ccxt class for `id`, or a UserError that lists the closest ccxt ids. */
-export function ccxtClass(id: string): ExchangeClass {
-  const registry = ccxt as unknown as Record<string, unknown>;
-  const ctor = ccxt.exchanges.includes(id) ? registry[id] : undefined;
-  if (typeof ctor === 'function') return ctor as ExchangeClass;
-  const close = closestIds(id, ['sim', ...ccxt.exchanges], 3);
+export async function ccxtClass(id: string): Promise<ExchangeClass> {
+  const ctor = await loadExchangeClass(id, false);
+  if (ctor) return ctor;
+  const ids = ccxtExchangeIds();
+  const close = closestIds(id, ['sim', ...ids], 3);
   const hint = close.length > 0 ? ` Did you mean ${close.map((c) => `\`${c}\``).join(', ')}?` : '';
   throw new UserError(
-    `exchange.id: unknown exchange \`${id}\`.${hint} Use \`sim\` for the simulated exchange or one of ccxt's ${ccxt.exchanges.length} ids (ccxt.exchanges).`,
+    `exchange.id: unknown exchange \`${id}\`.${hint} Use \`sim\` for the simulated exchange or one of ccxt's ${ids.length} ids (ccxt.exchanges).`,
   );
 }
 

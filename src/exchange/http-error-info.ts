@@ -1,4 +1,5 @@
-import { BadResponse, type Exchange } from 'ccxt';
+import type { Exchange } from 'ccxt';
+import { BadResponse } from './ccxt-lib.js';
 import { HTTP_STATUS_PROP, RETRY_AFTER_PROP, parseRetryAfter } from './classify.js';
 
 type RestResponseHandler = (response: unknown, ...rest: unknown[]) => Promise<unknown>;

@@ -1,4 +1,5 @@
-import { ExchangeClosedByUser, type Exchange } from 'ccxt';
+import type { Exchange } from 'ccxt';
+import { ExchangeClosedByUser } from './ccxt-lib.js';
 
 /** What the session holds over one ccxt instance it put in use. */
 interface Guard {

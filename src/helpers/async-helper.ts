@@ -4,19 +4,8 @@
  * the exchange (`self.aftx`): the simulator or a real ccxt class, usually behind the engine's
  * session proxy. Network errors always propagate: the calling task decides about retries.
  */
-import {
-  BadRequest,
-  DuplicateOrderId,
-  InsufficientFunds,
-  InvalidOrder,
-  OperationRejected,
-  OrderNotFound,
-  type Balances,
-  type Exchange,
-  type Market,
-  type OHLCV,
-  type Order,
-} from 'ccxt';
+import type { Balances, Exchange, Market, OHLCV, Order } from 'ccxt';
+import { BadRequest, DuplicateOrderId, InsufficientFunds, InvalidOrder, OperationRejected, OrderNotFound } from '../exchange/ccxt-lib.js';
 import { mapLimit } from './map-limit.js';
 import { rangeFromOhlcv } from './pivots.js';
 import { parseWatchListFilter, passesRules } from './watch-list-filter.js';

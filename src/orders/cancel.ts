@@ -1,4 +1,4 @@
-import { BadSymbol } from 'ccxt';
+import { BadSymbol } from '../exchange/ccxt-lib.js';
 import { Backoff } from '../core/backoff.js';
 import { coerceError } from '../core/errors.js';
 import { errorKind } from '../exchange/classify.js';

@@ -1,21 +1,5 @@
-import {
-  BadRequest,
-  BadSymbol,
-  DuplicateOrderId,
-  InsufficientFunds,
-  InvalidOrder,
-  OrderImmediatelyFillable,
-  OrderNotFound,
-  type Balances,
-  type Dict,
-  type Exchange,
-  type Market,
-  type OrderBook,
-  type Order,
-  type Position,
-  type Ticker,
-  type Trade,
-} from 'ccxt';
+import type { Balances, Dict, Exchange, Market, OrderBook, Order, Position, Ticker, Trade } from 'ccxt';
+import { BadRequest, BadSymbol, DuplicateOrderId, InsufficientFunds, InvalidOrder, OrderImmediatelyFillable, OrderNotFound } from '../exchange/ccxt-lib.js';
 import type { SimOrderBook } from './depth-book.js';
 import type { SimError } from './sim-error.js';
 import type { SimBalance, SimFill, SimMarket, SimOrder, SimPosition, SimTicker } from './venue-types.js';

@@ -1,4 +1,4 @@
-import { InvalidOrder } from 'ccxt';
+import { InvalidOrder } from '../exchange/ccxt-lib.js';
 import type { SimTimeInForce, SimTriggerKind } from './venue-types.js';
 
 /** The order-kind part of a placement, read from ccxt's unified createOrder params. */

@@ -1,4 +1,4 @@
-import { ExchangeNotAvailable, RateLimitExceeded, RequestTimeout } from 'ccxt';
+import { ExchangeNotAvailable, RateLimitExceeded, RequestTimeout } from '../exchange/ccxt-lib.js';
 import type { Clock } from '../core/clock.js';
 import { SeededRandom } from './prng.js';
 import { FAULT_KINDS, type FaultKind, type FaultRule, type SimKnobs } from './sim-knobs.js';

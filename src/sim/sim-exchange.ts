@@ -1,7 +1,8 @@
-import {
-  ArgumentsRequired, Exchange, InvalidOrder, type Balances, type Dict, type Int, type Market, type Num, type OHLCV, type Order,
-  type OrderBook, type OrderSide, type OrderType, type Position, type Str, type Strings, type Ticker, type Tickers, type Trade,
-} from 'ccxt';
+import type { Exchange as CcxtExchange, Balances, Dict, Int, Market, Num, OHLCV, Order, OrderBook, OrderSide, OrderType, Position, Str, Strings, Ticker, Tickers, Trade } from 'ccxt';
+import { ArgumentsRequired, Exchange, InvalidOrder } from '../exchange/ccxt-lib.js';
+
+// ccxt's own base class (loaded by file, see ccxt-lib), named by ccxt's type in the published declarations.
+const ExchangeBase: typeof CcxtExchange = Exchange;
 import { ccxtBalance, ccxtError, ccxtMarket, ccxtOrder, ccxtOrderBook, ccxtPosition, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
 import { depthBooksOf } from './depth-book.js';
 import { SIM_DESCRIPTION } from './sim-describe.js';
@@ -48,7 +49,7 @@ export interface SimExchangeCounters extends RealismCounters {
  * ccxt's own error classes, so callers cannot tell it from a real exchange by its answers.
  * Methods it does not implement throw ccxt's `NotSupported`.
  */
-export class SimExchange extends Exchange {
+export class SimExchange extends ExchangeBase {
   readonly #venue: SimVenue;
   readonly #realism: Realism;
   readonly #streams: SimStreams;
@@ -68,8 +69,8 @@ export class SimExchange extends Exchange {
   }
 
   /** The sim's connection to `url` (opened if needed), where ccxt.pro would dial a websocket. */
-  override client(url: Str): ReturnType<Exchange['client']> {
-    return this.#streams.connect(String(url)) as unknown as ReturnType<Exchange['client']>;
+  override client(url: Str): ReturnType<CcxtExchange['client']> {
+    return this.#streams.connect(String(url)) as unknown as ReturnType<CcxtExchange['client']>;
   }
 
   // Plain methods, not getters: ccxt's constructor reads and re-assigns every property name of the

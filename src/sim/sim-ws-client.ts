@@ -1,4 +1,4 @@
-import { NetworkError } from 'ccxt';
+import { NetworkError } from '../exchange/ccxt-lib.js';
 
 /** At most this many undelivered items are kept per subscription (ccxt's cache limit). */
 const BUFFER_LIMIT = 1000;

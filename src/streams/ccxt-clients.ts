@@ -1,4 +1,5 @@
-import { NetworkError, type Exchange } from 'ccxt';
+import type { Exchange } from 'ccxt';
+import { NetworkError } from '../exchange/ccxt-lib.js';
 
 /** The parts of a ccxt websocket client this module touches. */
 interface WsClientLike {

@@ -1,4 +1,5 @@
-import ccxt, { NetworkError, type OHLCV, type Tickers } from 'ccxt';
+import type { OHLCV, Tickers } from 'ccxt';
+import { ccxtErrorClass, NetworkError } from '../exchange/ccxt-lib.js';
 import type { ExchangeConfig } from '../config/types.js';
 
 /** The market-data streams that can run on their own thread. */
@@ -74,11 +75,8 @@ export function toFeedError(error: unknown): FeedError {
 
 /** The failure back as the ccxt error class it was (a NetworkError for anything unknown). */
 export function fromFeedError(error: FeedError): Error {
-  const ctor = (ccxt as unknown as Record<string, unknown>)[error.name];
-  if (typeof ctor === 'function' && (ctor === ccxt.BaseError || ctor.prototype instanceof ccxt.BaseError)) {
-    return new (ctor as new (message: string) => Error)(error.message);
-  }
-  return new NetworkError(error.message);
+  const ctor = ccxtErrorClass(error.name);
+  return ctor ? new ctor(error.message) : new NetworkError(error.message);
 }
 
 /**

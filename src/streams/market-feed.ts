@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { NetworkError } from 'ccxt';
+import { NetworkError } from '../exchange/ccxt-lib.js';
 import type { ExchangeConfig } from '../config/types.js';
 import type { Logger } from '../core/logger.js';
 import { startModuleWorker } from '../core/module-worker.js';

@@ -1,4 +1,5 @@
-import { NetworkError, type Exchange } from 'ccxt';
+import type { Exchange } from 'ccxt';
+import { NetworkError } from '../exchange/ccxt-lib.js';
 import type { Clock } from '../core/clock.js';
 import { UserError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';

@@ -1,4 +1,4 @@
-import { BadResponse } from 'ccxt';
+import { BadResponse } from '../exchange/ccxt-lib.js';
 import type { TaskKind } from './contract.js';
 import { stringOption } from './attr.js';
 

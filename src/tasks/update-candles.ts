@@ -1,4 +1,4 @@
-import { BadResponse } from 'ccxt';
+import { BadResponse } from '../exchange/ccxt-lib.js';
 import { attachKind, errorKind } from '../exchange/classify.js';
 import type { TaskKind, TaskRuntime } from './contract.js';
 import { numberOption, outAttr, stringOption, watchList } from './attr.js';
