@@ -177,7 +177,7 @@ async function check(raw: unknown, positions: PositionIndex, source: CheckSource
     };
     reportZodIssues(result.error.issues, rawConfigSchema, resolved, reportShape, reportKey, (path) => positions.wroteNone(path));
   }
-  const exchangeId = isPlainObject(resolved) && isPlainObject(resolved['exchange']) ? resolved['exchange']['id'] : undefined;
+  const exchangeId = isPlainObject(resolved) && isPlainObject(resolved['exchange']) ? (resolved['exchange']['id'] ?? 'sim') : 'sim';
   if (typeof exchangeId === 'string' && source.ctx.exchangeIds?.has(exchangeId) !== false) await source.ctx.prepareExchange?.(exchangeId);
   checkExchange(resolved, source.ctx, report, reportKey);
   checkTaskOptionValues(resolved, source.ctx, report);

@@ -1,5 +1,5 @@
 import type { ConfigContext } from '../config/context.js';
-import { ccxtExchangeIds, ccxtProIds, loadExchangeClass, loadedExchangeClass } from '../exchange/ccxt-lib.js';
+import { ccxtExchangeIds, ccxtProIds, loadCcxtCore, loadExchangeClass, loadedExchangeClass } from '../exchange/ccxt-lib.js';
 import { SIM_DESCRIPTION } from '../sim/sim-describe.js';
 import { SIM_KNOBS_SCHEMA } from '../sim/sim-knobs.js';
 import { SIM_TIMEFRAMES } from '../sim/venue-types.js';
@@ -12,6 +12,8 @@ import type { TaskKind } from '../tasks/contract.js';
  * the built-in attributes, ccxt's exchange ids, and how modules and user kinds are loaded.
  */
 export function configContext(kinds: ReadonlyMap<string, TaskKind>, env?: Readonly<Record<string, string | undefined>>): ConfigContext {
+  const restIds = ccxtExchangeIds();
+  const proIds = ccxtProIds();
   return {
     taskKinds: new Set(kinds.keys()),
     builtinAttributes: BUILTIN_ATTRIBUTES,
@@ -27,8 +29,9 @@ export function configContext(kinds: ReadonlyMap<string, TaskKind>, env?: Readon
       return k ? { mode: k.mode, defaultFreqSecs: k.defaultFreqSecs ?? null } : undefined;
     },
     timeframesOf,
-    exchangeIds: new Set(['sim', ...ccxtExchangeIds()]),
-    streamingIds: new Set(['sim', ...ccxtProIds()]),
+    // Unknown only where ccxt's files are laid out otherwise: ids are then checked when the exchange is built.
+    ...(restIds ? { exchangeIds: new Set(['sim', ...restIds]) } : {}),
+    ...(proIds ? { streamingIds: new Set(['sim', ...proIds]) } : {}),
     prepareExchange,
     watchMethodsOf,
     simKnobs: { schema: SIM_KNOBS_SCHEMA, keys: Object.keys(SIM_KNOBS_SCHEMA.shape) },
@@ -38,7 +41,10 @@ export function configContext(kinds: ReadonlyMap<string, TaskKind>, env?: Readon
 
 /** Loads the classes of a config's `exchange.id`, which the checks below read. */
 async function prepareExchange(exchangeId: string): Promise<void> {
-  if (exchangeId === 'sim') return;
+  if (exchangeId === 'sim') {
+    await loadCcxtCore();
+    return;
+  }
   await Promise.all([loadExchangeClass(exchangeId, false), loadExchangeClass(exchangeId, true)]);
 }
 

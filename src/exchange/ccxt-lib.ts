@@ -11,6 +11,13 @@
  * They are the very files `import 'ccxt'` loads (ccxt's package entry re-exports them), so a
  * strategy that imports the whole package gets the same classes: `instanceof` holds either way.
  * Should a ccxt release lay its files out otherwise, this falls back to the whole package.
+ *
+ * Loading is asynchronous (`import()`), and nothing here awaits at the top level: a module with
+ * top-level await cannot be `require`d, and misso's entries stay loadable from CommonJS. So the
+ * error classes are exported as stand-ins: `instanceof` works at once (by the real class once
+ * loaded, and by ccxt's class names before that or for another copy of ccxt), and `new` builds
+ * the real class, which {@link loadCcxtCore} has loaded by then: every exchange misso builds, and
+ * every config it checks, awaits it first.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,15 +29,15 @@ import type * as Ccxt from 'ccxt';
 export type ExchangeClass = new (config?: Record<string, unknown>) => Ccxt.Exchange;
 
 type ErrorClasses = typeof Ccxt.errors;
+type ErrorName = keyof ErrorClasses;
 
 /** ccxt's ESM sources (`js/src`), found from its package entry (`dist/ccxt.cjs` for require). */
 function sourceDir(): string | null {
   try {
     const entry = createRequire(import.meta.url).resolve('ccxt');
     const dir = join(dirname(dirname(entry)), 'js', 'src');
-    return existsSync(join(dir, 'base', 'errors.js')) && existsSync(join(dir, 'base', 'Exchange.js')) && existsSync(join(dir, 'pro'))
-      ? dir
-      : null;
+    const laidOut = ['base/errors.js', 'base/Exchange.js', 'binance.js', 'pro/binance.js'].every((file) => existsSync(join(dir, file)));
+    return laidOut ? dir : null;
   } catch {
     return null;
   }
@@ -39,96 +46,145 @@ function sourceDir(): string | null {
 const SOURCES = sourceDir();
 const importSource = (...parts: string[]): Promise<unknown> => import(pathToFileURL(join(SOURCES ?? '', ...parts)).href);
 
+let whole: Promise<typeof Ccxt> | null = null;
 /** The whole package, loaded only where its files are not laid out as expected. */
-const WHOLE: typeof Ccxt | null = SOURCES === null ? await import('ccxt') : null;
+const wholePackage = (): Promise<typeof Ccxt> => (whole ??= import('ccxt'));
 
-const ERRORS: ErrorClasses = WHOLE ? WHOLE.errors : ((await importSource('base', 'errors.js')) as ErrorClasses);
+interface Core {
+  errors: ErrorClasses;
+  Exchange: typeof Ccxt.Exchange;
+}
 
-/** ccxt's `Exchange` base class (the simulator extends it). */
-export const Exchange: typeof Ccxt.Exchange = WHOLE
-  ? WHOLE.Exchange
-  : ((await importSource('base', 'Exchange.js')) as { Exchange: typeof Ccxt.Exchange }).Exchange;
+let core: Core | null = null;
+let coreLoading: Promise<Core> | null = null;
 
-export const {
-  AccountSuspended,
-  ArgumentsRequired,
-  AuthenticationError,
-  BadRequest,
-  BadResponse,
-  BadSymbol,
-  BaseError,
-  CancelPending,
-  ChecksumError,
-  DDoSProtection,
-  DuplicateOrderId,
-  ExchangeClosedByUser,
-  ExchangeError,
-  ExchangeNotAvailable,
-  InsufficientFunds,
-  InvalidNonce,
-  InvalidOrder,
-  NetworkError,
-  NotSupported,
-  OperationFailed,
-  OperationRejected,
-  OrderImmediatelyFillable,
-  OrderNotFound,
-  PermissionDenied,
-  RateLimitExceeded,
-  RequestTimeout,
-} = ERRORS;
+/** Loads ccxt's error classes and its `Exchange` base (once; later calls share the first). */
+export function loadCcxtCore(): Promise<Core> {
+  coreLoading ??= (async (): Promise<Core> => {
+    if (SOURCES === null) {
+      const ccxt = await wholePackage();
+      return (core = { errors: ccxt.errors, Exchange: ccxt.Exchange });
+    }
+    const [errors, base] = await Promise.all([importSource('base', 'errors.js'), importSource('base', 'Exchange.js')]);
+    return (core = { errors: errors as ErrorClasses, Exchange: (base as { Exchange: typeof Ccxt.Exchange }).Exchange });
+  })();
+  return coreLoading;
+}
 
-/** ccxt's error class named `name` (`OrderNotFound`, …), or undefined when it has none. */
+/** Whether `value` is an instance of ccxt's error class `name`, by its class names (`BaseError` at the root). */
+function namedCcxtError(value: unknown, name: string): boolean {
+  let named = false;
+  for (let proto = value !== null && typeof value === 'object' ? Object.getPrototypeOf(value) : null; proto; proto = Object.getPrototypeOf(proto)) {
+    const ctorName = (proto as { constructor?: { name?: unknown } }).constructor?.name;
+    if (ctorName === name) named = true;
+    if (ctorName === 'BaseError') return named;
+  }
+  return false;
+}
+
+/** The stand-in for ccxt's error class `name` (see the module's comment). */
+function errorClass<N extends ErrorName>(name: N): ErrorClasses[N] {
+  const standIn = function (...args: unknown[]): object {
+    if (!core) throw new Error(`ccxt's ${name} was built before ccxt was loaded: await loadCcxtCore() first`);
+    const Real = core.errors[name] as unknown as new (...a: unknown[]) => object;
+    return new Real(...args);
+  };
+  Object.defineProperty(standIn, 'name', { value: name });
+  Object.defineProperty(standIn, Symbol.hasInstance, {
+    value: (value: unknown): boolean =>
+      (core !== null && value instanceof (core.errors[name] as unknown as new (...a: never[]) => object)) || namedCcxtError(value, name),
+  });
+  return standIn as unknown as ErrorClasses[N];
+}
+
+export const AccountSuspended = errorClass('AccountSuspended');
+export const ArgumentsRequired = errorClass('ArgumentsRequired');
+export const AuthenticationError = errorClass('AuthenticationError');
+export const BadRequest = errorClass('BadRequest');
+export const BadResponse = errorClass('BadResponse');
+export const BadSymbol = errorClass('BadSymbol');
+export const BaseError = errorClass('BaseError');
+export const CancelPending = errorClass('CancelPending');
+export const ChecksumError = errorClass('ChecksumError');
+export const DDoSProtection = errorClass('DDoSProtection');
+export const DuplicateOrderId = errorClass('DuplicateOrderId');
+export const ExchangeClosedByUser = errorClass('ExchangeClosedByUser');
+export const ExchangeError = errorClass('ExchangeError');
+export const ExchangeNotAvailable = errorClass('ExchangeNotAvailable');
+export const InsufficientFunds = errorClass('InsufficientFunds');
+export const InvalidNonce = errorClass('InvalidNonce');
+export const InvalidOrder = errorClass('InvalidOrder');
+export const NetworkError = errorClass('NetworkError');
+export const NotSupported = errorClass('NotSupported');
+export const OperationFailed = errorClass('OperationFailed');
+export const OperationRejected = errorClass('OperationRejected');
+export const OrderImmediatelyFillable = errorClass('OrderImmediatelyFillable');
+export const OrderNotFound = errorClass('OrderNotFound');
+export const PermissionDenied = errorClass('PermissionDenied');
+export const RateLimitExceeded = errorClass('RateLimitExceeded');
+export const RequestTimeout = errorClass('RequestTimeout');
+
+/** ccxt's error class named `name` (`OrderNotFound`, …), or undefined when it has none or ccxt is not loaded. */
 export function ccxtErrorClass(name: string): (new (message: string) => Error) | undefined {
-  const ctor = Object.hasOwn(ERRORS, name) ? (ERRORS as unknown as Record<string, unknown>)[name] : undefined;
-  return typeof ctor === 'function' && (ctor === ERRORS.BaseError || ctor.prototype instanceof ERRORS.BaseError)
+  const errors = core?.errors;
+  const ctor = errors && Object.hasOwn(errors, name) ? (errors as unknown as Record<string, unknown>)[name] : undefined;
+  return typeof ctor === 'function' && errors && (ctor === errors.BaseError || ctor.prototype instanceof errors.BaseError)
     ? (ctor as new (message: string) => Error)
     : undefined;
 }
 
 const ID = /^[a-z][a-z0-9]*$/;
-const idLists = new Map<'rest' | 'pro', readonly string[]>();
+const idLists = new Map<'rest' | 'pro', readonly string[] | null>();
 
-/** Ids of one kind of class: one module file each, named by its id (what `ccxt.exchanges` lists). */
-function idsOf(kind: 'rest' | 'pro'): readonly string[] {
-  let ids = idLists.get(kind);
-  if (ids) return ids;
-  if (WHOLE) {
-    ids = kind === 'rest' ? Object.keys(WHOLE.exchanges) : (WHOLE.pro as unknown as { exchanges: string[] }).exchanges;
-  } else {
-    const dir = kind === 'rest' ? (SOURCES as string) : join(SOURCES as string, 'pro');
-    ids = readdirSync(dir)
-      .filter((file) => file.endsWith('.js'))
-      .map((file) => file.slice(0, -3))
-      .filter((id) => ID.test(id))
-      .sort();
-  }
+/**
+ * Ids of one kind of class: one module file each, named by its id (what `ccxt.exchanges` lists),
+ * or null where ccxt's files are laid out otherwise (see {@link exchangeIdList}).
+ */
+function idsOf(kind: 'rest' | 'pro'): readonly string[] | null {
+  if (idLists.has(kind)) return idLists.get(kind) ?? null;
+  const ids =
+    SOURCES === null
+      ? null
+      : readdirSync(kind === 'rest' ? SOURCES : join(SOURCES, 'pro'))
+          .filter((file) => file.endsWith('.js'))
+          .map((file) => file.slice(0, -3))
+          .filter((id) => ID.test(id))
+          .sort();
   idLists.set(kind, ids);
   return ids;
 }
 
-/** ccxt's exchange ids (as `ccxt.exchanges`). */
-export function ccxtExchangeIds(): readonly string[] {
+/** ccxt's exchange ids (as `ccxt.exchanges`); null when only loading the whole package would tell. */
+export function ccxtExchangeIds(): readonly string[] | null {
   return idsOf('rest');
 }
 
-/** The ids ccxt.pro has a websocket class for (as `ccxt.pro.exchanges`). */
-export function ccxtProIds(): readonly string[] {
+/** The ids ccxt.pro has a websocket class for (as `ccxt.pro.exchanges`); null as above. */
+export function ccxtProIds(): readonly string[] | null {
   return idsOf('pro');
+}
+
+/** ccxt's exchange ids, REST or ccxt.pro, from the whole package where its files do not tell. */
+export async function exchangeIdList(pro: boolean): Promise<readonly string[]> {
+  const ids = idsOf(pro ? 'pro' : 'rest');
+  if (ids) return ids;
+  const ccxt = await wholePackage();
+  return pro ? (ccxt.pro as unknown as { exchanges: string[] }).exchanges : Object.keys(ccxt.exchanges);
 }
 
 const loaded = new Map<string, ExchangeClass | null>();
 
 /**
- * Loads the class of `id` (its ccxt.pro class with `pro`), or undefined when ccxt has none.
- * Each module is evaluated once; {@link loadedExchangeClass} then answers without waiting.
+ * Loads the class of `id` (its ccxt.pro class with `pro`), or undefined when ccxt has none, with
+ * ccxt's core. Each module is evaluated once; {@link loadedExchangeClass} then answers at once.
  */
 export async function loadExchangeClass(id: string, pro: boolean): Promise<ExchangeClass | undefined> {
   const key = `${pro ? 'pro' : 'rest'}:${id}`;
+  await loadCcxtCore();
   if (!loaded.has(key)) {
     let ctor: unknown;
-    if (!(pro ? ccxtProIds() : ccxtExchangeIds()).includes(id)) ctor = undefined;
-    else if (WHOLE) ctor = ((pro ? WHOLE.pro : WHOLE) as unknown as Record<string, unknown>)[id];
+    if (!(await exchangeIdList(pro)).includes(id)) ctor = undefined;
+    else if (SOURCES === null) ctor = ((pro ? (await wholePackage()).pro : await wholePackage()) as unknown as Record<string, unknown>)[id];
     else ctor = ((await (pro ? importSource('pro', `${id}.js`) : importSource(`${id}.js`))) as { default?: unknown }).default;
     loaded.set(key, typeof ctor === 'function' ? (ctor as ExchangeClass) : null);
   }

@@ -4,9 +4,9 @@ import { UserError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ExchangeConfig } from '../config/types.js';
 import { editDistance } from '../config/suggest.js';
-import { createSimExchange, type SimExchange } from '../sim/sim-exchange.js';
+import type { SimExchange } from '../sim/sim-exchange.js';
 import type { SimVenue } from '../sim/venue.js';
-import { ccxtExchangeIds, loadExchangeClass, type ExchangeClass } from './ccxt-lib.js';
+import { exchangeIdList, loadCcxtCore, loadExchangeClass, type ExchangeClass } from './ccxt-lib.js';
 import { instrumentHttpErrors } from './http-error-info.js';
 import { applyUrlOverrides } from './urls.js';
 
@@ -26,7 +26,8 @@ export interface ExchangeFactoryDeps {
  * @throws UserError for an id that is neither `sim` nor a ccxt exchange, naming the closest ids.
  */
 export async function createExchange(cfg: ExchangeConfig, deps: ExchangeFactoryDeps): Promise<Exchange> {
-  const exchange = cfg.id === 'sim' ? buildSim(cfg, deps) : buildCcxt(cfg, deps, await classFor(cfg));
+  await loadCcxtCore();
+  const exchange = cfg.id === 'sim' ? await buildSim(cfg, deps) : buildCcxt(cfg, deps, await classFor(cfg));
   instrumentHttpErrors(exchange, () => deps.clock.now());
   if (cfg.id !== 'sim') await prepareWebsockets(exchange);
   return exchange;
@@ -47,14 +48,17 @@ export function createExchangeFactory(cfg: ExchangeConfig, deps: ExchangeFactory
   let venue: SimVenue | undefined;
   return async () => {
     if (cfg.id !== 'sim') return createExchange(cfg, deps);
-    const exchange = buildSim(cfg, deps, venue);
+    const exchange = await buildSim(cfg, deps, venue);
     venue ??= exchange.getVenue();
     instrumentHttpErrors(exchange, () => deps.clock.now());
     return exchange;
   };
 }
 
-function buildSim(cfg: ExchangeConfig, deps: ExchangeFactoryDeps, venue?: SimVenue): SimExchange {
+async function buildSim(cfg: ExchangeConfig, deps: ExchangeFactoryDeps, venue?: SimVenue): Promise<SimExchange> {
+  // Imported here, not at the top: the simulator's module waits for ccxt's base class as it
+  // loads (top-level await), which would keep misso's entry from being `require`d.
+  const { createSimExchange } = await import('../sim/sim-exchange.js');
   const knobs = { ...cfg.options, ...cfg.sim };
   const exchange = createSimExchange(knobs, venue ? { clock: deps.clock, venue } : { clock: deps.clock });
   if (cfg.urls) exchange.urls = applyUrlOverrides(exchange.urls, cfg.urls) as Exchange['urls'];
@@ -105,7 +109,7 @@ export function ccxtProClass(id: string): Promise<ExchangeClass | undefined> {
 export async function ccxtClass(id: string): Promise<ExchangeClass> {
   const ctor = await loadExchangeClass(id, false);
   if (ctor) return ctor;
-  const ids = ccxtExchangeIds();
+  const ids = await exchangeIdList(false);
   const close = closestIds(id, ['sim', ...ids], 3);
   const hint = close.length > 0 ? ` Did you mean ${close.map((c) => `\`${c}\``).join(', ')}?` : '';
   throw new UserError(

@@ -1,8 +1,9 @@
 import type { Exchange as CcxtExchange, Balances, Dict, Int, Market, Num, OHLCV, Order, OrderBook, OrderSide, OrderType, Position, Str, Strings, Ticker, Tickers, Trade } from 'ccxt';
-import { ArgumentsRequired, Exchange, InvalidOrder } from '../exchange/ccxt-lib.js';
+import { ArgumentsRequired, InvalidOrder, loadCcxtCore } from '../exchange/ccxt-lib.js';
 
-// ccxt's own base class (loaded by file, see ccxt-lib), named by ccxt's type in the published declarations.
-const ExchangeBase: typeof CcxtExchange = Exchange;
+// ccxt's own base class, loaded by file (see ccxt-lib). This module therefore cannot be
+// `require`d; misso's main entry imports it only when a simulated exchange is built.
+const ExchangeBase: typeof CcxtExchange = (await loadCcxtCore()).Exchange;
 import { ccxtBalance, ccxtError, ccxtMarket, ccxtOrder, ccxtOrderBook, ccxtPosition, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
 import { depthBooksOf } from './depth-book.js';
 import { SIM_DESCRIPTION } from './sim-describe.js';

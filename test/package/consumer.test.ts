@@ -139,6 +139,18 @@ describe('a project that installed the tarball', () => {
     expect(child.stderr).not.toMatch(/tsx|ERR_UNKNOWN_FILE_EXTENSION/);
   }, 120_000);
 
+  it('runs a CommonJS strategy that requires misso, misso/http and misso/testing (misso/sim by import)', () => {
+    const child = spawnSync(process.execPath, ['strategy.cjs'], { cwd: project, encoding: 'utf8', timeout: 90_000 });
+    expect({ code: child.status, stderr: child.status === 0 ? '' : child.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(child.stdout.trim().split('\n')).toEqual([
+      'required: function function function',
+      'imported misso/sim: function',
+      'price: true',
+      'stopped',
+    ]);
+    expect(child.stderr).not.toMatch(/ExperimentalWarning|ERR_REQUIRE/);
+  }, 120_000);
+
   it('compiles a strict TypeScript consumer (NodeNext, skipLibCheck) against the published types', async () => {
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
     const result = spawnSync(process.execPath, [tsc, '-p', join(project, 'tsconfig.json')], { cwd: project, encoding: 'utf8' });
