@@ -119,12 +119,18 @@ describe('the packed package', () => {
   });
 });
 
+/** Runs a strategy file of the consumer project with plain node: exit 0 expected; its stdout lines and stderr. */
+function runStrategyFile(file: string): { lines: string[]; stderr: string } {
+  const child = spawnSync(process.execPath, [file], { cwd: project, encoding: 'utf8', timeout: 90_000 });
+  expect({ code: child.status, stderr: child.status === 0 ? '' : child.stderr }).toEqual({ code: 0, stderr: '' });
+  return { lines: child.stdout.trim().split('\n'), stderr: child.stderr };
+}
+
 describe('a project that installed the tarball', () => {
   it('runs a plain node ESM strategy: prices, a resting and a crossing order, their events, a clean stop with exit 0', async () => {
-    const child = spawnSync(process.execPath, ['strategy.mjs'], { cwd: project, encoding: 'utf8', timeout: 90_000 });
-    expect({ code: child.status, stderr: child.status === 0 ? '' : child.stderr }).toEqual({ code: 0, stderr: '' });
+    const child = runStrategyFile('strategy.mjs');
     // Only the strategy's own lines on stdout: misso's JSON log goes to stderr.
-    expect(child.stdout.trim().split('\n')).toEqual([
+    expect(child.lines).toEqual([
       'price ok',
       'resting open',
       'crossing closed, filled 0.01',
@@ -140,9 +146,8 @@ describe('a project that installed the tarball', () => {
   }, 120_000);
 
   it('runs a CommonJS strategy that requires misso, misso/http and misso/testing (misso/sim by import)', () => {
-    const child = spawnSync(process.execPath, ['strategy.cjs'], { cwd: project, encoding: 'utf8', timeout: 90_000 });
-    expect({ code: child.status, stderr: child.status === 0 ? '' : child.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(child.stdout.trim().split('\n')).toEqual([
+    const child = runStrategyFile('strategy.cjs');
+    expect(child.lines).toEqual([
       'required: function function function',
       'imported misso/sim: function',
       'price: true',
