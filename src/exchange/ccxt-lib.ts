@@ -58,7 +58,7 @@ interface Core {
 let core: Core | null = null;
 let coreLoading: Promise<Core> | null = null;
 
-/** Loads ccxt's error classes and its `Exchange` base (once; later calls share the first). */
+/** Loads ccxt's error classes and its `Exchange` base (once; later calls share the first that did not fail). */
 export function loadCcxtCore(): Promise<Core> {
   coreLoading ??= (async (): Promise<Core> => {
     if (SOURCES === null) {
@@ -68,6 +68,8 @@ export function loadCcxtCore(): Promise<Core> {
     const [errors, base] = await Promise.all([importSource('base', 'errors.js'), importSource('base', 'Exchange.js')]);
     return (core = { errors: errors as ErrorClasses, Exchange: (base as { Exchange: typeof Ccxt.Exchange }).Exchange });
   })();
+  // A load that failed (a file unreadable for a moment) is tried again by the next caller.
+  coreLoading.catch(() => (coreLoading = null));
   return coreLoading;
 }
 
