@@ -36,11 +36,7 @@ export function wireOrderManager(
     clock: w.clock,
     logger: w.logger,
     config: { ...config.orders, freshPriceWaitSecs: freshPriceWaitSecs(config) },
-    timing: {
-      visibilityWindowMs: config.orders.visibilityWindowSecs * 1000,
-      submitConcurrency: config.orders.submitConcurrency,
-      ...(config.orders.maxResends === undefined ? {} : { maxResends: config.orders.maxResends }),
-    },
+    timing: { visibilityWindowMs: config.orders.visibilityWindowSecs * 1000, submitConcurrency: config.orders.submitConcurrency },
     isPriceFresh: (symbol: string) => state.isKeyFresh('last_price', symbol),
     lastPrice: (symbol: string) => {
       const last = state.get<Record<string, unknown>>('last_price')?.[symbol];

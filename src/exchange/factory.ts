@@ -67,7 +67,7 @@ async function buildSim(cfg: ExchangeConfig, deps: ExchangeFactoryDeps, venue?: 
 
 /** ccxt.pro's class of the id (its REST class plus the watch* methods, which streaming needs), else the REST class. */
 async function classFor(cfg: ExchangeConfig): Promise<ExchangeClass> {
-  return ((cfg.stream ?? 'auto') !== 'off' ? await ccxtProClass(cfg.id) : undefined) ?? ccxtClass(cfg.id);
+  return ((cfg.stream ?? 'auto') !== 'off' ? await loadExchangeClass(cfg.id, true) : undefined) ?? ccxtClass(cfg.id);
 }
 
 function buildCcxt(cfg: ExchangeConfig, deps: ExchangeFactoryDeps, ExchangeCtor: ExchangeClass): Exchange {
@@ -100,13 +100,8 @@ function buildCcxt(cfg: ExchangeConfig, deps: ExchangeFactoryDeps, ExchangeCtor:
   return exchange;
 }
 
-/** The ccxt.pro (websocket) class for `id`, if ccxt has one. */
-export function ccxtProClass(id: string): Promise<ExchangeClass | undefined> {
-  return loadExchangeClass(id, true);
-}
-
 /** The ccxt class for `id`, or a UserError that lists the closest ccxt ids. */
-export async function ccxtClass(id: string): Promise<ExchangeClass> {
+async function ccxtClass(id: string): Promise<ExchangeClass> {
   const ctor = await loadExchangeClass(id, false);
   if (ctor) return ctor;
   const ids = await exchangeIdList(false);

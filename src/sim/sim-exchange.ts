@@ -1,9 +1,5 @@
 import type { Exchange as CcxtExchange, Balances, Dict, Int, Market, Num, OHLCV, Order, OrderBook, OrderSide, OrderType, Position, Str, Strings, Ticker, Tickers, Trade } from 'ccxt';
 import { ArgumentsRequired, InvalidOrder, loadCcxtCore } from '../exchange/ccxt-lib.js';
-
-// ccxt's own base class, loaded by file (see ccxt-lib). This module therefore cannot be
-// `require`d; misso's main entry imports it only when a simulated exchange is built.
-const ExchangeBase: typeof CcxtExchange = (await loadCcxtCore()).Exchange;
 import { ccxtBalance, ccxtError, ccxtMarket, ccxtOrder, ccxtOrderBook, ccxtPosition, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
 import { depthBooksOf } from './depth-book.js';
 import { SIM_DESCRIPTION } from './sim-describe.js';
@@ -16,6 +12,10 @@ import { parseSimKnobs, SIM_KNOBS_SCHEMA, SIM_RUNTIME_KNOBS_SCHEMA } from './sim
 import { universeOf } from './universe.js';
 import { SimVenue, type SimVenueCounters, type SimVenueOptions } from './venue.js';
 import type { OrderRef, SimOrder } from './venue-types.js';
+
+// ccxt's own base class, loaded by file (see ccxt-lib). This module therefore cannot be
+// `require`d; misso's main entry imports it only when a simulated exchange is built.
+const ExchangeBase: typeof CcxtExchange = (await loadCcxtCore()).Exchange;
 
 export { SIM_KNOBS_SCHEMA, SIM_RUNTIME_KNOBS_SCHEMA, type SimKnobs } from './sim-knobs.js';
 
