@@ -91,8 +91,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     super();
     const logger = options.logger ?? silentLogger();
     const notify: NotifyFn = options.notify ?? (() => undefined);
-    const { maxResends } = options.config;
-    const timing: OrderTiming = { ...DEFAULT_ORDER_TIMING, ...(maxResends === undefined ? {} : { maxResends }), ...options.timing };
+    const timing: OrderTiming = { ...DEFAULT_ORDER_TIMING, ...(options.config.maxResends === undefined ? {} : { maxResends: options.config.maxResends }), ...options.timing };
     this.reportListenerFailure = reportListenerFailures('the order manager', logger, notify);
     this.#book = new OrderBook({
       journal: options.journal,
