@@ -30,8 +30,7 @@ describe('ccxt, a class at a time', () => {
   });
 
   it("loads the very classes the whole package exports, so instanceof holds for a strategy's own ccxt", async () => {
-    // bitflyer: a venue no other test of this process loads.
-    expect(loadedExchangeClass('bitflyer', false)).toBeUndefined();
+    // (Other tests of this process may have loaded it already: the unit project shares modules.)
     const rest = await loadExchangeClass('bitflyer', false);
     expect(rest).toBe(ccxt.bitflyer);
     expect(loadedExchangeClass('bitflyer', false)).toBe(rest);
