@@ -42,6 +42,7 @@ export type { CancelResult, CancelOutcome } from './orders/cancel.js';
 export { CancelFilterError, type CancelAllFilter } from './orders/cancel-filter.js';
 export type { CancelReport } from './orders/cancel-all.js';
 export type { ReconcileReport } from './orders/reconcile.js';
+export type { PollResult } from './orders/tracker.js';
 export { AmendError, type AmendChanges, type AmendResult, type AmendMethod } from './orders/amend.js';
 export { OrderRefError } from './orders/order-ref.js';
 export type { Fill } from './orders/fill-store.js';

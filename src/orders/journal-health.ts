@@ -1,3 +1,5 @@
+import type { Logger } from '../core/logger.js';
+import type { NotifyLevel } from '../core/notify-level.js';
 import { describeStorageError, StorageWriteError, storageWriteError } from '../storage/storage-error.js';
 
 /**
@@ -78,4 +80,27 @@ export class JournalHealth {
     this.#problem = problem;
     for (const listener of this.#listeners) listener(problem);
   }
+}
+
+/**
+ * Tells the order manager's listeners, the log and the operator when a journal's writes start
+ * failing (orders are held) and when they work again (sending resumes).
+ */
+export function announceJournalHealth(
+  journal: { readonly path: string; onHealth(listener: (problem: string | null) => void): () => void },
+  emit: (problem: string | null) => void,
+  logger: Logger,
+  notify: (text: string, level: NotifyLevel) => void,
+): void {
+  journal.onHealth((problem) => {
+    // Heard inside the write that changed the health; a listener cannot fail it (see emit).
+    emit(problem);
+    if (problem !== null) {
+      logger.error({ problem }, 'journal writes fail: orders are held');
+      notify(`orders held: ${problem}`, 'error');
+    } else {
+      logger.info('journal writes work again: sending resumes');
+      notify(`journal ${journal.path} takes writes again: sending resumes`, 'info');
+    }
+  });
 }

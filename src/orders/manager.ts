@@ -13,6 +13,7 @@ import { prepareIntent } from './intent-market.js';
 import type { Fill } from './fill-store.js';
 import { FillTracker, type ApplyFillResult, type CcxtTradeLike, type ClosedTrade } from './fills.js';
 import type { Durability, OrderJournal } from './journal.js';
+import { announceJournalHealth } from './journal-health.js';
 import type { CcxtOrderLike, Order } from './order.js';
 import { resumeActions, runQueueAction } from './order-actions.js';
 import { findOrder, OrderRefError } from './order-ref.js';
@@ -23,7 +24,7 @@ import { Resolver } from './resolver.js';
 import { applyStreamOrder, applyStreamOrders } from './stream-apply.js';
 import { RiskGuard } from './risk.js';
 import { shutDown, type StopReport } from './shutdown.js';
-import { OrderTracker } from './tracker.js';
+import { OrderTracker, type PollResult } from './tracker.js';
 import type { OrderStatus } from './transitions.js';
 
 export type { StopReport } from './shutdown.js';
@@ -128,17 +129,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       lastPrice: options.lastPrice,
       wantsCancel: (order) => this.#canceller.wants(order),
     };
-    options.journal.onHealth((problem) => {
-      // Heard inside the write that changed the health; a listener cannot fail it (see emit).
-      this.emit('journal', problem);
-      if (problem !== null) {
-        logger.error({ problem }, 'journal writes fail: orders are held');
-        notify(`orders held: ${problem}`, 'error');
-      } else {
-        logger.info('journal writes work again: sending resumes');
-        notify(`journal ${options.journal.path} takes writes again: sending resumes`, 'info');
-      }
-    });
+    announceJournalHealth(options.journal, (problem) => this.emit('journal', problem), logger, notify);
     // Every resolution sleeping on the lifetime signal adds a listener; hundreds are normal.
     setMaxListeners(0, this.#lifetime.signal);
     this.#resolver = new Resolver(this.#ctx);
@@ -312,6 +303,11 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
   /** `t_update_open_orders` / `t_update_open_orders_dict`: one status pass. */
   updateOpenOrders(signal?: AbortSignal): Promise<{ polled: number; updated: number }> {
     return this.#tracker.updateOpenOrders(signal);
+  }
+
+  /** Fetches one order by REST (`fetchOrder`) and applies the answer; says whether it changed it. */
+  pollOrder(order: Order, signal?: AbortSignal): Promise<PollResult> {
+    return this.#tracker.poll(order, signal);
   }
 
   /** `t_get_open_orders`: rebuilds `is_open_orders` from the exchange. */

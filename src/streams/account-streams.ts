@@ -2,6 +2,7 @@ import type { Balances, Exchange, Order, Position } from 'ccxt';
 import type { TaskConfig } from '../config/types.js';
 import { outAttr, stringOption } from '../tasks/attr.js';
 import type { CcxtOrderLike } from '../orders/order.js';
+import { OwedEvents } from './owed-events.js';
 import { applyPushedBalance } from './pushed-balance.js';
 import type { StreamSpec } from './stream-loop.js';
 import { WS_SOURCE, type StreamContext } from './stream-context.js';
@@ -28,7 +29,9 @@ export function forgetListenKey(exchange: Exchange): void {
 /**
  * The orders stream: ccxt's `watchOrders`, each update applied to the order book through the
  * same transitions and journal as a polled answer. A user stream has no heartbeat, so it is
- * called stalled when an order we sent is not echoed within the limit. After every
+ * called stalled when an order we sent is not echoed within the limit, or when the market traded
+ * through a resting order of ours and REST shows the change it never sent (see
+ * {@link OwedEvents}). After every
  * (re)connection the gap is filled by REST: the account's open orders, then our open orders
  * missing from them (closed during the gap) polled one by one, then the trades of orders that
  * filled meanwhile.
@@ -37,6 +40,7 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
   /** clientOrderId → when we learnt of it by REST without the stream echoing it. */
   const expected = new Map<string, number>();
   const echoed = new Set<string>();
+  const owed = new OwedEvents(ctx);
   ctx.orders.on('order', (order, info) => {
     if (!info.kind.startsWith('sent:') || echoed.has(order.clientOrderId)) return;
     expected.set(order.clientOrderId, ctx.clock.now());
@@ -46,6 +50,7 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
     watch: (ex: Exchange) => ex.watchOrders(),
     merge: (deliveries) => deliveries.flat(),
     apply: (orders) => {
+      owed.heard(ctx.clock.now());
       for (const raw of orders) {
         const cid = raw.clientOrderId;
         if (cid) {
@@ -61,6 +66,7 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
     },
     gapFill: async () => {
       expected.clear();
+      owed.reset(ctx.clock.now());
       await ctx.orders.refreshIsOpenOrders();
       await ctx.orders.updateOpenOrders();
       // An order that filled while the stream was away has just had its `filled` advanced; the
@@ -72,7 +78,7 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
     ownsClient: (url) => isPrivateClient(url),
     isStalled: (_last, now, limit) => {
       for (const at of expected.values()) if (now - at > limit) return true;
-      return false;
+      return owed.check(now, limit);
     },
     readyWithoutData: true,
     onError: (ex) => forgetListenKey(ex),

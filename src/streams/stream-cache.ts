@@ -6,7 +6,7 @@ import { mergeCandles, type CandleRow } from '../tasks/update-candles.js';
  * Found by the exchange object the helper is given (`self.aftx`).
  */
 export class StreamCache {
-  readonly #prices = new Map<string, { last: number; at: number }>();
+  readonly #prices = new Map<string, { last: number; at: number; changedAt: number }>();
   readonly #candles = new Map<string, number[][]>();
   /** Whether the tickers stream is healthy now. */
   tickersHealthy: () => boolean = () => false;
@@ -15,7 +15,14 @@ export class StreamCache {
 
   /** Records a streamed last price. */
   setPrice(symbol: string, last: number, at: number): void {
-    this.#prices.set(symbol, { last, at });
+    const had = this.#prices.get(symbol);
+    if (had && had.last === last) had.at = at;
+    else this.#prices.set(symbol, { last, at, changedAt: at });
+  }
+
+  /** The streamed last price of `symbol` and when it last moved, while the stream is healthy. */
+  price(symbol: string): { readonly last: number; readonly changedAt: number } | undefined {
+    return this.tickersHealthy() ? this.#prices.get(symbol) : undefined;
   }
 
   /** `{symbol: last}` for every symbol of `symbols`, or undefined unless all are streamed and the stream is healthy. */

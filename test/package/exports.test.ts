@@ -24,7 +24,7 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     'ExchangeSession', 'HttpConfig', 'IntentError', 'IsOpenOrders', 'JournalEvent', 'Logger', 'LoggingConfig',
     'MissoConfig', 'Notifier', 'NotifyConfig', 'NotifyLevel', 'NotifyMessage', 'Order', 'OrderData', 'OrderFee',
     'OrderIntent', 'OrderJournal', 'OrderManager', 'OrderManagerEvents', 'OrderSide', 'OrderStats', 'OrderStatus',
-    'OrderType', 'OrdersConfig', 'PendingOrderQueue', 'Priority', 'RateBudgetConfig', 'SharedAttributeConfig',
+    'OrderType', 'OrdersConfig', 'PendingOrderQueue', 'PollResult', 'Priority', 'RateBudgetConfig', 'SharedAttributeConfig',
     'StartupError', 'StateChange', 'StateStore', 'StopReport', 'StoppedError', 'StorageConfig', 'StorageProblem',
     'StorageWriteError', 'SubtaskConfig',
     'SystemClock', 'TaskConfig', 'TaskHealth', 'TaskKind', 'TaskMode', 'TaskRuntime', 'TaskStatus', 'Updater', 'UpdaterEvents',

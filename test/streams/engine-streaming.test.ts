@@ -1,14 +1,18 @@
 /**
  * The engine streams through an unmodified ccxt.pro binanceusdm against misso sim-server:
  * prices and order changes arrive by websocket while REST only reconciles, a silent stream is
- * caught by the watchdog and resubscribed, and an expired listenKey is renewed.
+ * caught by the watchdog and resubscribed (a silent user stream by the market going through a
+ * resting order of ours), and an expired listenKey is renewed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Updater } from '../../src/engine/updater.js';
 import { StatusMetrics } from '../../src/http/status-metrics.js';
 import type { StreamStats } from '../../src/streams/stream-loop.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { SystemClock, VirtualClock } from '../../src/core/clock.js';
+import { SimVenue } from '../../src/sim/venue.js';
 import { simServerUpdater } from '../support/streaming-rig.js';
+import { CollectingNotifier } from '../support/virtual-updater.js';
 import { until } from '../support/wait.js';
 
 const BTC = 'BTC/USD:USD';
@@ -202,5 +206,62 @@ describe('engine streaming against sim-server', () => {
     // A's cancel was applied from the stream, before the connection was given up: the gap fill
     // had only B to look up one by one.
     expect(polls() - pollsBefore).toBe(1);
+  });
+
+  it('a user stream silent with only resting orders: the price goes through one, the stream is caught within its limit and the fill reaches state (no REST reconcile)', async () => {
+    const venueClock = new VirtualClock(Date.now());
+    const venue = new SimVenue({ seed: 52, clock: venueClock, liquidityPerStepUsd: 1_000_000 });
+    server = await startSimServer({ port: 0, venue, wsPushMs: 100, clock: new SystemClock() });
+    const notifier = new CollectingNotifier();
+    updater = await simServerUpdater(server, {
+      tasks: {
+        t_update_tickers: { freq: 120 },
+        t_execute_orders: {},
+        t_update_open_orders: { freq: 120, stall_after_secs: 2 },
+        t_get_open_orders: { freq: 120 },
+        t_update_fills: { freq: 120 },
+      },
+      watchList: [ETH],
+      notifier,
+    });
+    const u = updater;
+    const srv = server;
+    const orders = (): ReturnType<Updater['streamStats']>[number] => u.streamStats().find((s) => s.name === 'orders')!;
+    await until(() => u.streamStats().every((s) => s.fresh), 5_000, 'every stream fresh');
+
+    const price = Number(u.exchange.priceToPrecision(ETH, venue.ticker(ETH).last * 0.999));
+    const buy = u.pendingOrders.push({ symbol: ETH, side: 'buy', amount: 0.05, price });
+    await until(() => buy.status === 'open' && u.orders.isOpenOrders[ETH]?.buys.length === 1, 5_000, 'the buy resting, echoed by the stream');
+    const streamedOpen = u.state.meta('open_orders')?.source;
+
+    srv.faults.set('wsstall:calls=1:path=private');
+    await until(() => srv.ws.counters.stalls === 1, 5_000, 'the private connection stalled');
+    const restBefore = { ...srv.counters.snapshot().requests };
+
+    // Move the market (10 s a step) until the venue filled the buy and its last price is below it.
+    for (let i = 0; i < 2_000; i++) {
+      const o = venue.getOrder({ clientOrderId: buy.clientOrderId });
+      if (o.status === 'closed' && venue.ticker(ETH).last < price) break;
+      await venueClock.advance(10_000);
+    }
+    expect(venue.getOrder({ clientOrderId: buy.clientOrderId }).status).toBe('closed');
+    const movedAt = Date.now();
+    // The stalled connection says nothing; the stream's detector sees the price and asks REST.
+    await until(() => orders().stalls === 1, 5_000, 'the silent user stream detected');
+    expect(Date.now() - movedAt).toBeLessThan(2_000 + 2_000);
+    await until(() => buy.status === 'closed', 5_000, 'the fill in state');
+    expect(buy.filled).toBe(0.05);
+    await until(() => u.orders.fillsOf(buy).reduce((n, f) => n + f.amount, 0) === 0.05, 5_000, 'the fill stored');
+    await until(() => orders().fresh, 10_000, 'the user stream back after its gap fill');
+    expect(orders().reconnects).toBeGreaterThan(0);
+    // Looked up by fetchOrder, then the reconnection's gap fill: not a REST reconcile at freq.
+    const rest = srv.counters.snapshot().requests;
+    expect((rest['GET /fapi/v1/order'] ?? 0) - (restBefore['GET /fapi/v1/order'] ?? 0)).toBeGreaterThanOrEqual(1);
+    expect(streamedOpen).toBe('ws');
+    expect(notifier.texts().some((t) => t.includes('stream orders stalled'))).toBe(true);
+    await until(() => notifier.texts().some((t) => t.includes('stream orders recovered')), 5_000, 'the recovery notified');
+    // After the reconnection the stream carries fills again: the next order's fill comes by stream.
+    const taker = u.pendingOrders.push({ symbol: ETH, side: 'sell', amount: 0.05, type: 'market' });
+    await until(() => taker.status === 'closed', 5_000, 'the next fill by stream');
   });
 });

@@ -1,6 +1,7 @@
 import { SystemClock } from '../../src/core/clock.js';
 import { silentLogger, type Logger } from '../../src/core/logger.js';
 import { Updater } from '../../src/engine/updater.js';
+import type { Notifier } from '../../src/notify/index.js';
 import type { StreamStats } from '../../src/streams/stream-loop.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 
@@ -55,7 +56,7 @@ export async function streamingRig(options: { orders?: Record<string, unknown>; 
  */
 export async function simServerUpdater(
   server: SimServer,
-  options: { tasks: Record<string, unknown>; watchList?: string[]; exchange?: Record<string, unknown>; start?: boolean },
+  options: { tasks: Record<string, unknown>; watchList?: string[]; exchange?: Record<string, unknown>; start?: boolean; notifier?: Notifier },
 ): Promise<Updater> {
   const updater = await Updater.fromConfig(
     {
@@ -67,7 +68,10 @@ export async function simServerUpdater(
       orders: { require_fresh_price: false },
       tasks: options.tasks,
     },
-    { env: { SIM_KEY: DEFAULT_SIM_API_KEY, SIM_SECRET: DEFAULT_SIM_SECRET }, clock: new SystemClock(), logger: silentLogger(), storagePath: ':memory:' },
+    {
+      env: { SIM_KEY: DEFAULT_SIM_API_KEY, SIM_SECRET: DEFAULT_SIM_SECRET }, clock: new SystemClock(), logger: silentLogger(), storagePath: ':memory:',
+      ...(options.notifier ? { notifier: options.notifier } : {}),
+    },
   );
   if (options.start !== false) await updater.start();
   return updater;
