@@ -9,7 +9,9 @@ import { Updater } from '../../src/engine/updater.js';
 import { StatusMetrics } from '../../src/http/status-metrics.js';
 import type { StreamStats } from '../../src/streams/stream-loop.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { pino } from 'pino';
 import { SystemClock, VirtualClock } from '../../src/core/clock.js';
+import type { Order } from '../../src/orders/order.js';
 import { SimVenue } from '../../src/sim/venue.js';
 import { simServerUpdater } from '../support/streaming-rig.js';
 import { CollectingNotifier } from '../support/virtual-updater.js';
@@ -213,6 +215,7 @@ describe('engine streaming against sim-server', () => {
     const venue = new SimVenue({ seed: 52, clock: venueClock, liquidityPerStepUsd: 1_000_000 });
     server = await startSimServer({ port: 0, venue, wsPushMs: 100, clock: new SystemClock() });
     const notifier = new CollectingNotifier();
+    const lines: string[] = [];
     updater = await simServerUpdater(server, {
       tasks: {
         t_update_tickers: { freq: 120 },
@@ -223,27 +226,40 @@ describe('engine streaming against sim-server', () => {
       },
       watchList: [ETH],
       notifier,
+      logger: pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) }),
     });
     const u = updater;
     const srv = server;
     const orders = (): ReturnType<Updater['streamStats']>[number] => u.streamStats().find((s) => s.name === 'orders')!;
     await until(() => u.streamStats().every((s) => s.fresh), 5_000, 'every stream fresh');
+    /** Moves the market (10 s a step) until the venue filled `o` and its last price is below `price`. */
+    const tradeThrough = async (o: Order, price: number): Promise<void> => {
+      for (let i = 0; i < 2_000; i++) {
+        if (venue.getOrder({ clientOrderId: o.clientOrderId }).status === 'closed' && venue.ticker(ETH).last < price) return;
+        await venueClock.advance(10_000);
+      }
+    };
+    const restingBuy = async (): Promise<{ buy: Order; price: number }> => {
+      const price = Number(u.exchange.priceToPrecision(ETH, venue.ticker(ETH).last * 0.999));
+      const buy = u.pendingOrders.push({ symbol: ETH, side: 'buy', amount: 0.05, price });
+      await until(() => buy.status === 'open' && u.orders.isOpenOrders[ETH]?.buys.length === 1, 5_000, 'the buy resting, echoed by the stream');
+      return { buy, price };
+    };
 
-    const price = Number(u.exchange.priceToPrecision(ETH, venue.ticker(ETH).last * 0.999));
-    const buy = u.pendingOrders.push({ symbol: ETH, side: 'buy', amount: 0.05, price });
-    await until(() => buy.status === 'open' && u.orders.isOpenOrders[ETH]?.buys.length === 1, 5_000, 'the buy resting, echoed by the stream');
+    // A healthy stream: the price goes through a resting buy, the fill comes by stream, no alarm.
+    const control = await restingBuy();
+    await tradeThrough(control.buy, control.price);
+    await until(() => control.buy.status === 'closed', 5_000, 'the control fill by stream');
+    await new Promise((r) => setTimeout(r, 2_000 + 1_000));
+    expect(orders().stalls).toBe(0);
+    expect(srv.counters.snapshot().requests['GET /fapi/v1/order'] ?? 0).toBe(0);
+
+    const { buy, price } = await restingBuy();
     const streamedOpen = u.state.meta('open_orders')?.source;
-
     srv.faults.set('wsstall:calls=1:path=private');
     await until(() => srv.ws.counters.stalls === 1, 5_000, 'the private connection stalled');
     const restBefore = { ...srv.counters.snapshot().requests };
-
-    // Move the market (10 s a step) until the venue filled the buy and its last price is below it.
-    for (let i = 0; i < 2_000; i++) {
-      const o = venue.getOrder({ clientOrderId: buy.clientOrderId });
-      if (o.status === 'closed' && venue.ticker(ETH).last < price) break;
-      await venueClock.advance(10_000);
-    }
+    await tradeThrough(buy, price);
     expect(venue.getOrder({ clientOrderId: buy.clientOrderId }).status).toBe('closed');
     const movedAt = Date.now();
     // The stalled connection says nothing; the stream's detector sees the price and asks REST.
@@ -254,7 +270,8 @@ describe('engine streaming against sim-server', () => {
     await until(() => u.orders.fillsOf(buy).reduce((n, f) => n + f.amount, 0) === 0.05, 5_000, 'the fill stored');
     await until(() => orders().fresh, 10_000, 'the user stream back after its gap fill');
     expect(orders().reconnects).toBeGreaterThan(0);
-    // Looked up by fetchOrder, then the reconnection's gap fill: not a REST reconcile at freq.
+    // Proven by the buy's look-up (fetchOrder), not by a REST reconcile at freq.
+    expect(lines.filter((l) => l.includes('user stream silent')).map((l) => (JSON.parse(l) as { clientOrderId: string }).clientOrderId)).toEqual([buy.clientOrderId]);
     const rest = srv.counters.snapshot().requests;
     expect((rest['GET /fapi/v1/order'] ?? 0) - (restBefore['GET /fapi/v1/order'] ?? 0)).toBeGreaterThanOrEqual(1);
     expect(streamedOpen).toBe('ws');

@@ -1,7 +1,8 @@
 /**
  * A silent user stream is caught by the market: when the streamed price moves through one of our
  * resting limit orders and the stream then says nothing past its limit, the order is looked up by
- * REST, and a change the stream never sent proves it stalled.
+ * REST, and a change of its status, fill, amount or price that the stream never sent proves it
+ * stalled. Look-ups are bounded: a few per check, one batch at a time, backoff after failures.
  */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
@@ -14,20 +15,33 @@ import type { StreamContext } from '../../src/streams/stream-context.js';
 
 const LIMIT = 5_000;
 const BTC = 'BTC/USD:USD';
+const START = 1_700_000_000_000;
 
-function resting(clock: VirtualClock, side: 'buy' | 'sell', price: number, params: Record<string, unknown> = {}): Order {
-  const o = Order.adopt({ id: `x-${side}-${price}`, clientOrderId: `c-${side}-${price}`, symbol: BTC, side, type: 'limit', price, amount: 1 }, clock.now());
-  o.transition('open', clock.now());
+function resting(side: 'buy' | 'sell', price: number, params: Record<string, unknown> = {}): Order {
+  const o = Order.adopt({ id: `x-${side}-${price}`, clientOrderId: `c-${side}-${price}`, symbol: BTC, side, type: 'limit', price, amount: 1 }, START);
+  o.transition('open', START);
   Object.assign(o.params, params);
   return o;
 }
 
-function rig(orders: Order[], answer: (o: Order) => PollResult = () => 'unchanged') {
-  const clock = new VirtualClock();
+/** What REST says: the order filled (a material change the stream owed). */
+function filled(o: Order): PollResult {
+  o.filled = o.amount;
+  o.remaining = 0;
+  o.transition('closed', START);
+  return 'updated';
+}
+
+type Answer = (o: Order) => PollResult | Promise<PollResult>;
+
+function rig(orders: Order[], answer: Answer = () => 'unchanged') {
+  const clock = new VirtualClock(START);
   const cache = new StreamCache();
   let healthy = true;
   cache.tickersHealthy = () => healthy;
   const polled: string[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
   const ctx = {
     clock,
     cache,
@@ -38,27 +52,39 @@ function rig(orders: Order[], answer: (o: Order) => PollResult = () => 'unchange
       },
       pollOrder: async (o: Order) => {
         polled.push(o.clientOrderId);
-        return answer(o);
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        try {
+          return await answer(o);
+        } finally {
+          inFlight--;
+        }
       },
     },
   } as unknown as StreamContext;
   const owed = new OwedEvents(ctx);
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+  };
   /** Runs one watchdog check `ms` later and lets a look-up it started finish. */
   const checkAfter = async (ms: number): Promise<boolean> => {
     await clock.advance(ms);
     const first = owed.check(clock.now(), LIMIT);
-    for (let i = 0; i < 5; i++) await Promise.resolve();
+    await settle();
     return first || owed.check(clock.now(), LIMIT);
   };
-  return { clock, cache, owed, polled, checkAfter, setHealthy: (h: boolean) => (healthy = h) };
+  /** The streamed last price moves to `last` now. */
+  const price = async (last: number): Promise<void> => {
+    await clock.advance(1);
+    cache.setPrice(BTC, last, clock.now());
+  };
+  return { clock, cache, owed, polled, checkAfter, price, settle, maxInFlight: () => maxInFlight, setHealthy: (h: boolean) => (healthy = h) };
 }
 
 describe('OwedEvents: the market proves a user stream silent', () => {
   it('a buy the price went through, the stream silent past its limit, and REST shows the fill: stalled', async () => {
-    const buy = resting(new VirtualClock(), 'buy', 100);
-    const s = rig([buy], () => 'updated');
-    await s.clock.advance(1);
-    s.cache.setPrice(BTC, 99.5, s.clock.now());
+    const buy = resting('buy', 100);
+    const s = rig([buy], filled);
+    await s.price(99.5);
     expect(await s.checkAfter(LIMIT - 100)).toBe(false);
     expect(s.polled).toEqual([]);
     expect(await s.checkAfter(200)).toBe(true);
@@ -69,78 +95,164 @@ describe('OwedEvents: the market proves a user stream silent', () => {
     expect(s.owed.check(s.clock.now(), LIMIT)).toBe(false);
   });
 
-  it('a sell the price went through above, REST unchanged: not stalled, and not looked up again until the price moves through anew', async () => {
-    const clock0 = new VirtualClock();
-    const sell = resting(clock0, 'sell', 100);
+  it('a sell the price went through above, REST unchanged: not stalled, and not looked up again until the price recrosses it', async () => {
+    const sell = resting('sell', 100);
     const s = rig([sell]);
-    await s.clock.advance(1);
-    s.cache.setPrice(BTC, 100.5, s.clock.now());
+    await s.price(100.5);
     expect(await s.checkAfter(LIMIT + 100)).toBe(false);
     expect(s.polled).toEqual([sell.clientOrderId]);
-    expect(await s.checkAfter(LIMIT * 3)).toBe(false);
-    // The same price again moves nothing; a new price through it is a new suspicion.
-    s.cache.setPrice(BTC, 100.5, s.clock.now());
+    // Still through it, at new prices: the order is not suspected again.
+    await s.price(100.7);
+    expect(await s.checkAfter(LIMIT * 2)).toBe(false);
+    await s.price(100.6);
     expect(await s.checkAfter(LIMIT * 2)).toBe(false);
     expect(s.polled).toHaveLength(1);
-    s.cache.setPrice(BTC, 100.7, s.clock.now());
+    // Back on its side, then through it again: a new suspicion.
+    await s.price(99.9);
+    expect(await s.checkAfter(100)).toBe(false);
+    await s.price(100.2);
     expect(await s.checkAfter(LIMIT + 100)).toBe(false);
     expect(s.polled).toHaveLength(2);
   });
 
-  it('nothing is owed: a price at the limit, a stream that spoke since, a price seen before the order changed, a trigger order, an unhealthy ticker stream', async () => {
-    const clock0 = new VirtualClock();
-    // At the limit, not through it.
-    const atLimit = rig([resting(clock0, 'buy', 100)], () => 'updated');
-    await atLimit.clock.advance(1);
-    atLimit.cache.setPrice(BTC, 100, atLimit.clock.now());
-    expect(await atLimit.checkAfter(LIMIT * 2)).toBe(false);
-    expect(atLimit.polled).toEqual([]);
-
-    // The stream delivered after the price went through: it is talking.
-    const spoke = rig([resting(clock0, 'buy', 100)], () => 'updated');
-    await spoke.clock.advance(1);
-    spoke.cache.setPrice(BTC, 99, spoke.clock.now());
-    await spoke.clock.advance(10);
-    spoke.owed.heard(spoke.clock.now());
-    expect(await spoke.checkAfter(LIMIT * 2)).toBe(false);
-    expect(spoke.polled).toEqual([]);
-
-    // The price moved through before the order's last change (the trade predates it).
-    const amended = resting(clock0, 'buy', 100);
-    const before = rig([amended], () => 'updated');
-    await before.clock.advance(1);
-    before.cache.setPrice(BTC, 99, before.clock.now());
-    amended.updatedAt = before.clock.now() + 1;
-    expect(await before.checkAfter(LIMIT * 2)).toBe(false);
-    expect(before.polled).toEqual([]);
-
-    // A stop-limit order waiting for its trigger is not on the book.
-    const trigger = rig([resting(clock0, 'buy', 100, { triggerPrice: 101 })], () => 'updated');
-    await trigger.clock.advance(1);
-    trigger.cache.setPrice(BTC, 99, trigger.clock.now());
-    expect(await trigger.checkAfter(LIMIT * 2)).toBe(false);
-    expect(trigger.polled).toEqual([]);
-
-    // A ticker stream that is not healthy says nothing about the market.
-    const stale = rig([resting(clock0, 'buy', 100)], () => 'updated');
-    stale.setHealthy(false);
-    await stale.clock.advance(1);
-    stale.cache.setPrice(BTC, 99, stale.clock.now());
-    expect(await stale.checkAfter(LIMIT * 2)).toBe(false);
-    expect(stale.polled).toEqual([]);
+  it('nothing is owed: a price at the limit, a stream that spoke since, a price seen before the order changed, a trigger order, a lost order, an unhealthy ticker stream', async () => {
+    const cases: { what: string; order: Order; before?: (s: ReturnType<typeof rig>, o: Order) => Promise<void>; last?: number }[] = [
+      { what: 'at the limit', order: resting('buy', 100), last: 100 },
+      {
+        what: 'the stream spoke after the price went through',
+        order: resting('buy', 100),
+        before: async (s) => {
+          await s.price(99);
+          await s.clock.advance(10);
+          s.owed.heard(s.clock.now());
+        },
+      },
+      {
+        what: 'the order changed after the price went through (the trade predates it)',
+        order: resting('buy', 100),
+        before: async (s, o) => {
+          await s.price(99);
+          o.updatedAt = s.clock.now() + 1;
+        },
+      },
+      { what: 'a stop-limit waiting for its trigger', order: resting('buy', 100, { triggerPrice: 101 }) },
+      {
+        what: 'a lost order',
+        order: resting('buy', 100),
+        before: async (s, o) => {
+          o.lost = true;
+          await s.price(99);
+        },
+      },
+      { what: 'an unhealthy ticker stream', order: resting('buy', 100), before: async (s) => void s.setHealthy(false) },
+    ];
+    for (const c of cases) {
+      const s = rig([c.order], filled);
+      if (c.before) await c.before(s, c.order);
+      else await s.price(c.last ?? 99);
+      if (c.what === 'an unhealthy ticker stream') await s.price(99);
+      expect({ what: c.what, stalled: await s.checkAfter(LIMIT * 2) }).toEqual({ what: c.what, stalled: false });
+      expect({ what: c.what, polled: s.polled }).toEqual({ what: c.what, polled: [] });
+    }
   });
 
-  it('a change REST shows after the stream spoke again is not a stall', async () => {
-    const clock0 = new VirtualClock();
-    const buy = resting(clock0, 'buy', 100);
-    const s = rig([buy], () => {
+  it('a change REST shows after the stream spoke again is not a stall; nor is one that touched only bookkeeping', async () => {
+    const buy = resting('buy', 100);
+    const s = rig([buy], (o) => {
       // The stream's own update lands while the look-up is on its way.
       s.owed.heard(s.clock.now());
-      return 'updated';
+      return filled(o);
     });
-    await s.clock.advance(1);
-    s.cache.setPrice(BTC, 99, s.clock.now());
+    await s.price(99);
     expect(await s.checkAfter(LIMIT + 100)).toBe(false);
     expect(s.polled).toEqual([buy.clientOrderId]);
+
+    // "updated" for a reset not-found count: status, fill, amount and price unchanged.
+    const other = resting('buy', 100);
+    const b = rig([other], () => 'updated');
+    await b.price(99);
+    expect(await b.checkAfter(LIMIT + 100)).toBe(false);
+    expect(await b.checkAfter(LIMIT * 4)).toBe(false);
+    expect(b.polled).toEqual([other.clientOrderId]);
+  });
+
+  it('look-ups that settle nothing back off and leave the others their turn; a rejected one is caught', async () => {
+    const orders = [100, 100.1, 100.2, 100.3].map((p) => resting('buy', p));
+    const s = rig(orders, (o) => {
+      if (o === orders[3]) return filled(o);
+      if (o === orders[2]) return Promise.reject(new Error('socket hang up'));
+      return o === orders[1] ? 'not_found' : 'error';
+    });
+    await s.price(99);
+    // At most three per check: the first three, which settle nothing.
+    await s.clock.advance(LIMIT + 100);
+    expect(s.owed.check(s.clock.now(), LIMIT)).toBe(false);
+    await s.settle();
+    expect(s.polled).toEqual(orders.slice(0, 3).map((o) => o.clientOrderId));
+    // The next check takes the one not tried yet, and its fill proves the stall.
+    expect(await s.checkAfter(0)).toBe(true);
+    expect(s.polled.at(-1)).toBe(orders[3]!.clientOrderId);
+    expect(s.polled).toHaveLength(4);
+  });
+
+  it('failed look-ups of one order are retried with doubling waits, not at every check', async () => {
+    const buy = resting('buy', 100);
+    const s = rig([buy], () => 'error');
+    await s.price(99);
+    await s.checkAfter(LIMIT + 100);
+    const at: number[] = [];
+    let seen = s.polled.length;
+    for (let t = 0; t < 40_000; t += 1_000) {
+      await s.checkAfter(1_000);
+      if (s.polled.length > seen) at.push(t + 1_000);
+      seen = s.polled.length;
+    }
+    // 5 s, then 10 s, then 20 s after the first.
+    expect(at).toEqual([5_000, 15_000, 35_000]);
+  });
+
+  it('one batch at a time, whatever the checks in between', async () => {
+    const orders = [100, 100.1].map((p) => resting('buy', p));
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const s = rig(orders, async (): Promise<PollResult> => {
+      await held;
+      return 'unchanged';
+    });
+    await s.price(99);
+    await s.checkAfter(LIMIT + 100);
+    for (let i = 0; i < 5; i++) await s.checkAfter(1_000);
+    expect(s.polled).toHaveLength(1);
+    release();
+    await s.settle();
+    expect(s.polled).toHaveLength(2);
+    expect(s.maxInFlight()).toBe(1);
+  });
+
+  it('a reconnection during a look-up makes its answers moot; a stream heard after the proof withdraws it', async () => {
+    const orders = [100, 100.1].map((p) => resting('buy', p));
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const s = rig(orders, async (o): Promise<PollResult> => {
+      if (o === orders[0]) {
+        await held;
+        return 'unchanged';
+      }
+      return filled(o);
+    });
+    await s.price(99);
+    expect(await s.checkAfter(LIMIT + 100)).toBe(false);
+    s.owed.reset(s.clock.now());
+    release();
+    await s.settle();
+    expect(s.owed.check(s.clock.now(), LIMIT)).toBe(false);
+    expect(s.polled).toEqual([orders[0]!.clientOrderId]);
+
+    const buy = resting('buy', 100);
+    const late = rig([buy], filled);
+    await late.price(99);
+    expect(await late.checkAfter(LIMIT + 100)).toBe(true);
+    late.owed.heard(late.clock.now());
+    expect(late.owed.check(late.clock.now(), LIMIT)).toBe(false);
   });
 });

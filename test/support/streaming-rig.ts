@@ -56,7 +56,7 @@ export async function streamingRig(options: { orders?: Record<string, unknown>; 
  */
 export async function simServerUpdater(
   server: SimServer,
-  options: { tasks: Record<string, unknown>; watchList?: string[]; exchange?: Record<string, unknown>; start?: boolean; notifier?: Notifier },
+  options: { tasks: Record<string, unknown>; watchList?: string[]; exchange?: Record<string, unknown>; start?: boolean; notifier?: Notifier; logger?: Logger },
 ): Promise<Updater> {
   const updater = await Updater.fromConfig(
     {
@@ -69,7 +69,7 @@ export async function simServerUpdater(
       tasks: options.tasks,
     },
     {
-      env: { SIM_KEY: DEFAULT_SIM_API_KEY, SIM_SECRET: DEFAULT_SIM_SECRET }, clock: new SystemClock(), logger: silentLogger(), storagePath: ':memory:',
+      env: { SIM_KEY: DEFAULT_SIM_API_KEY, SIM_SECRET: DEFAULT_SIM_SECRET }, clock: new SystemClock(), logger: options.logger ?? silentLogger(), storagePath: ':memory:',
       ...(options.notifier ? { notifier: options.notifier } : {}),
     },
   );
