@@ -45,7 +45,7 @@ export function createEngineStreams(parts: EngineStreamParts): StreamManager | n
     : null;
   // A rebuilt session reloaded its markets; the thread's copy would go stale (a market listed since unknown).
   if (marketFeed) session.onReopen(async () => marketFeed.renew('exchange session rebuilt'));
-  return StreamManager.create({
+  const manager = StreamManager.create({
     mode: parts.config.exchange.stream ?? 'auto',
     tasks: parts.config.tasks,
     exchange: session.exchange,
@@ -58,4 +58,7 @@ export function createEngineStreams(parts: EngineStreamParts): StreamManager | n
     notify: parts.notify,
     runTask: parts.runTask,
   });
+  // Streams backing off from the old session's failures try the new one at once.
+  if (manager) session.onReopen(async () => manager.wake());
+  return manager;
 }

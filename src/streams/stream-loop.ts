@@ -119,6 +119,8 @@ export class StreamLoop<T> {
    * in ccxt's cache until some later message.
    */
   #pumping: { exchange: Exchange; pump: WatchPump<T> } | null = null;
+  /** Ends the backoff the loop is sleeping out, if any (see {@link wake}). */
+  #wakeBackoff: (() => void) | null = null;
 
   constructor(spec: StreamSpec<T>, stallAfterMs: number, deps: StreamLoopDeps) {
     this.spec = spec;
@@ -158,6 +160,14 @@ export class StreamLoop<T> {
     if (this.#pumping?.exchange === on) this.#pumping.pump.fail(error);
   }
 
+  /**
+   * A rebuilt exchange session: a backoff under way ends now and starts over from its base. The
+   * failures it was waiting out were the old session's (often why it was rebuilt).
+   */
+  wake(): void {
+    this.#wakeBackoff?.();
+  }
+
   /** Runs until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     const { clock, logger } = this.#deps;
@@ -174,6 +184,14 @@ export class StreamLoop<T> {
       if (upAt !== null && clock.now() - upAt >= maxBackoffMs) backoff.reset();
       upAt = null;
       return backoff.next();
+    };
+    /** Sleeps out a backoff; false once `signal` aborted. {@link wake} ends it early. */
+    const pause = async (ms: number): Promise<boolean> => {
+      const woken = new AbortController();
+      this.#wakeBackoff = () => woken.abort();
+      await clock.sleep(ms, AbortSignal.any([signal, woken.signal])).finally(() => (this.#wakeBackoff = null));
+      if (woken.signal.aborted) backoff.reset();
+      return !signal.aborted;
     };
     const drop = (): void => {
       this.#pumping?.pump.stop();
@@ -205,7 +223,7 @@ export class StreamLoop<T> {
           drop();
           needGapFill = true;
           this.#stats.fresh = false;
-          if (!(await clock.sleep(afterFailure(), signal))) break;
+          if (!(await pause(afterFailure()))) break;
           this.#stats.reconnects++;
           continue;
         }
@@ -250,7 +268,7 @@ export class StreamLoop<T> {
           logger.warn({ stream: this.spec.name, err: e.message, retryInMs: delay }, 'stream failed; REST keeps the state fresh while it reconnects');
         }
         this.#stats.phase = 'down';
-        if (!(await clock.sleep(delay, signal))) break;
+        if (!(await pause(delay))) break;
         this.#stats.reconnects++;
       }
     }

@@ -204,6 +204,11 @@ export class StreamManager {
     }
   }
 
+  /** A rebuilt exchange session: every stream sleeping out a backoff tries again now. */
+  wake(): void {
+    for (const loop of this.#loops) loop.wake();
+  }
+
   /** Ends the market-data thread, if any (the loops end with the run's signal). */
   close(): Promise<void> {
     return this.#feed?.close() ?? Promise.resolve();

@@ -100,4 +100,40 @@ describe('stream loop backoff', () => {
     stop.abort();
     await running;
   });
+
+  it('a rebuilt session ends the backoff under way: the stream tries again at once, then from the base', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const start = clock.now();
+    const calls: number[] = [];
+    const stop = new AbortController();
+    const loop = new StreamLoop<number>(
+      {
+        name: 'test',
+        watch: () => {
+          calls.push(clock.now() - start);
+          return Promise.reject(new Error('socket closed'));
+        },
+        apply: () => undefined,
+        ownsClient: () => false,
+      },
+      3_600_000,
+      deps(clock, () => false),
+    );
+    const running = loop.run(stop.signal);
+    // Fails at 0, 500, 1500, 3500, 7500: then it sleeps out the 4 s cap.
+    await clock.advanceUntil(() => calls.length >= 5, 60_000, 50);
+    await clock.advance(1_000);
+    loop.wake();
+    await clock.advanceUntil(() => calls.length >= 7, 60_000, 50);
+    const gaps = calls.slice(1).map((t, i) => t - calls[i]!);
+    expect(gaps.slice(0, 4)).toEqual([500, 1_000, 2_000, 4_000]);
+    // Woken 1 s into the 4 s wait (within the 50 ms step it landed in), then the base again.
+    expect(gaps[4]).toBeGreaterThanOrEqual(1_000);
+    expect(gaps[4]).toBeLessThan(1_100);
+    expect(gaps[5]).toBe(500);
+    // A wake while nothing backs off changes nothing.
+    loop.wake();
+    stop.abort();
+    await running;
+  });
 });

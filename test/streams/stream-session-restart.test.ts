@@ -6,6 +6,8 @@
 import type { Exchange } from 'ccxt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Updater } from '../../src/engine/updater.js';
+import { NetworkError } from '../../src/exchange/ccxt-lib.js';
+import { SimExchange } from '../../src/sim/sim-exchange.js';
 import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 describe('streams across a session restart', () => {
@@ -47,5 +49,40 @@ describe('streams across a session restart', () => {
     expect(u.streamStats().find((s) => s.name === 'tickers')!.messages).toBeGreaterThan(before.get('tickers')!);
     expect(Object.keys(old.clients ?? {})).toEqual([]);
     expect(Object.keys(instance().clients ?? {}).length).toBeGreaterThan(0);
+  });
+
+  it('a stream backing off from the old session\'s failures tries the new session at once, not after its backoff', async () => {
+    const proto = SimExchange.prototype as unknown as { watchTickers: (...args: unknown[]) => Promise<unknown> };
+    const original = proto.watchTickers;
+    let failing = true;
+    proto.watchTickers = function (this: unknown, ...args: unknown[]) {
+      return failing ? Promise.reject(new NetworkError('socket closed')) : original.apply(this, args);
+    };
+    try {
+      const built = await virtualUpdater({
+        exchange: { id: 'sim', seed: 6 },
+        class_attributes: { watch_list: ['BTC/USD:USD'], last_price: {} },
+        tasks: { t_update_tickers: { freq: 5 } },
+      });
+      updater = built.updater;
+      const { clock } = built;
+      const u = built.updater;
+      const tickers = () => u.streamStats().find((s) => s.name === 'tickers')!;
+      await startVirtual(u, clock);
+      // Failing from the start: 0.5, 1, 2, 4, 8, 16 s between tries.
+      await advanceWithIo(clock, () => tickers().reconnects >= 6, 120_000);
+      const triesBefore = tickers().reconnects;
+      failing = false;
+      let restarted = false;
+      void u.restartExchange('test').then(() => (restarted = true));
+      await advanceWithIo(clock, () => restarted, 60_000);
+      const restartedAt = clock.now();
+      await advanceWithIo(clock, () => tickers().fresh, 60_000);
+      // Well inside the 16 s wait it was sleeping out.
+      expect(clock.now() - restartedAt).toBeLessThan(2_000);
+      expect(tickers().reconnects).toBe(triesBefore + 1);
+    } finally {
+      proto.watchTickers = original;
+    }
   });
 });
