@@ -81,9 +81,11 @@ export function candlesStream(ctx: StreamContext, windows: readonly CandleWindow
       return (await ex.watchOHLCVForSymbols(pairs)) as unknown as Record<string, Record<string, OHLCV[]>>;
     },
     apply: (bySymbol) => {
+      const now = ctx.clock.now();
       for (const [symbol, byTf] of Object.entries(bySymbol)) {
         for (const [timeframe, raw] of Object.entries(byTf)) {
           const rows = raw.map((r) => r.map(Number) as CandleRow);
+          for (const row of rows) ctx.cache.noteCandle(symbol, timeframe, row, now);
           for (const w of windows) {
             if (w.timeframe !== timeframe) continue;
             if (w.attr === null) {

@@ -4,7 +4,7 @@ import type { StreamContext } from './stream-context.js';
 
 /** At most this many owed orders are looked up by REST per check. */
 const LOOKUPS_PER_CHECK = 3;
-/** After a look-up that settled nothing (an error, "not found"), the next one waits this long, doubling. */
+/** After a look-up that proved nothing, the next one of the same order waits this long, doubling. */
 const RETRY_FIRST_MS = 5_000;
 const RETRY_MAX_MS = 5 * 60_000;
 const TRIGGER_PARAMS = ['triggerPrice', 'stopPrice', 'stopLossPrice', 'takeProfitPrice'];
@@ -18,30 +18,29 @@ type Material = Pick<Order, 'status' | 'filled' | 'amount' | 'price'>;
  *
  * A user stream has no heartbeat, and a server that stops sending while it answers pings looks
  * healthy to ccxt. Without orders of ours in flight nothing shows it; with a resting order, the
- * market does. When the streamed last price moves strictly through a resting limit order's price
- * (below a buy, above a sell) after the order's last change, a trade happened past our price
- * while we rested there: under price-time priority the venue owes us a fill (or the order was
- * cancelled or expired: an update too). If the user stream delivers nothing for `stall_after_secs`
- * after that, the order is looked up by REST: when the answer moves its status, fill, amount or
- * price (what the stream should have said), the stream counts as stalled (torn down,
- * resubscribed, gap filled, notified). When REST shows no such change (the last trade came
- * before the order rested; the venue's last price is not what matched), the order is not
- * suspected again until the price has been back on its side and crosses it anew. A look-up that
- * settles nothing (an error, "not found") is tried again with backoff, the others' turn first.
+ * market does: a trade strictly past a resting limit order's price (below a buy, above a sell)
+ * after the order's last change means the venue owes us an update (under price-time priority our
+ * order traded first, or it was cancelled or expired). The market streams show such a trade as
+ * the streamed last price moving through the order, or the forming candle's low or high moving
+ * through it (a wick between two ticker pushes). If the user stream delivers nothing for
+ * `stall_after_secs` after that, the order is looked up by REST: when the answer moves its
+ * status, fill, amount or price (what the stream should have said), the stream counts as stalled
+ * (torn down, resubscribed, gap filled, notified). Otherwise the order is suspected again only
+ * on market evidence newer than the look-up, and looked up again after a wait (5 s doubling to
+ * 5 min), the orders not yet looked up first. A trade that only touched the order's price proves
+ * nothing and is not seen: the REST reconcile covers it.
  */
 export class OwedEvents {
   readonly #ctx: StreamContext;
-  /** clientOrderId → when the price was first seen through it (since its last change). */
+  /** clientOrderId → when the market first showed a trade through it (since its last change or look-up). */
   readonly #through = new Map<string, number>();
-  /** Orders REST found unchanged while the price was through them: not suspected until it recrosses. */
-  readonly #cleared = new Set<string>();
-  /** clientOrderId → when a look-up that settled nothing may run again, and the wait after that. */
-  readonly #retry = new Map<string, { at: number; waitMs: number }>();
+  /** clientOrderId → when it was last looked up, when the next look-up may run, and the wait after that. */
+  readonly #looked = new Map<string, { at: number; next: number; waitMs: number }>();
   #heardAt = Number.NEGATIVE_INFINITY;
   #looking = false;
   /** Bumped by {@link reset}: a look-up started before it is moot. */
   #generation = 0;
-  /** The price-through time of the order whose look-up proved the stream silent, or null. */
+  /** The evidence time of the order whose look-up proved the stream silent, or null. */
   #confirmedFor: number | null = null;
 
   constructor(ctx: StreamContext) {
@@ -58,8 +57,7 @@ export class OwedEvents {
     this.#heardAt = now;
     this.#generation++;
     this.#through.clear();
-    this.#cleared.clear();
-    this.#retry.clear();
+    this.#looked.clear();
     this.#confirmedFor = null;
   }
 
@@ -81,37 +79,51 @@ export class OwedEvents {
   }
 
   /**
-   * Resting orders the price went through more than `limitMs` ago, with the stream silent since,
+   * Resting orders the market went through more than `limitMs` ago, with the stream silent since,
    * those never looked up first, then the longest waiting.
    */
   #owed(now: number, limitMs: number): { order: Order; since: number }[] {
-    const { cache, orders } = this.#ctx;
-    const owed: { order: Order; since: number; retryAt: number }[] = [];
+    const { orders } = this.#ctx;
+    const owed: { order: Order; since: number; next: number }[] = [];
     const seen = new Set<string>();
     for (const list of Object.values(orders.openOrders)) {
       for (const o of list) {
         if (!restsAtLimit(o)) continue;
         const cid = o.clientOrderId;
         seen.add(cid);
-        const p = cache.price(o.symbol);
-        if (p === undefined) continue;
-        const through = o.side === 'buy' ? p.last < o.price! : p.last > o.price!;
-        if (!through) {
+        const looked = this.#looked.get(cid);
+        const since = Math.max(o.updatedAt, looked?.at ?? Number.NEGATIVE_INFINITY);
+        const evidence = this.#evidence(o, since);
+        let first = this.#through.get(cid);
+        if (first !== undefined && first <= since) first = undefined;
+        if (evidence !== undefined && (first === undefined || evidence < first)) first = evidence;
+        if (first === undefined) {
           this.#through.delete(cid);
-          this.#cleared.delete(cid);
           continue;
         }
-        if (this.#cleared.has(cid) || p.changedAt <= o.updatedAt) continue;
-        let first = this.#through.get(cid);
-        if (first === undefined || first <= o.updatedAt) this.#through.set(cid, (first = p.changedAt));
-        const retryAt = this.#retry.get(cid)?.at ?? Number.NEGATIVE_INFINITY;
-        if (now - first > limitMs && this.#heardAt < first && retryAt <= now) owed.push({ order: o, since: first, retryAt });
+        this.#through.set(cid, first);
+        const next = looked?.next ?? Number.NEGATIVE_INFINITY;
+        if (now - first > limitMs && this.#heardAt < first && next <= now) owed.push({ order: o, since: first, next });
       }
     }
     for (const cid of this.#through.keys()) if (!seen.has(cid)) this.#through.delete(cid);
-    for (const cid of this.#cleared) if (!seen.has(cid)) this.#cleared.delete(cid);
-    for (const cid of this.#retry.keys()) if (!seen.has(cid)) this.#retry.delete(cid);
-    return owed.sort((a, b) => a.retryAt - b.retryAt);
+    for (const cid of this.#looked.keys()) if (!seen.has(cid)) this.#looked.delete(cid);
+    return owed.sort((a, b) => a.next - b.next);
+  }
+
+  /** When the market streams first showed a trade strictly through `o`'s price after `since`, if they did. */
+  #evidence(o: Order, since: number): number | undefined {
+    const { cache } = this.#ctx;
+    const limit = o.price!;
+    const past = (price: number): boolean => (o.side === 'buy' ? price < limit : price > limit);
+    let first: number | undefined;
+    const p = cache.price(o.symbol);
+    if (p !== undefined && p.changedAt > since && past(p.last)) first = p.changedAt;
+    for (const e of cache.extremes(o.symbol)) {
+      const move = o.side === 'buy' ? e.lowMove : e.highMove;
+      if (move && move.after >= since && past(move.price) && (first === undefined || move.at < first)) first = move.at;
+    }
+    return first;
   }
 
   async #lookUp(owed: readonly { order: Order; since: number }[]): Promise<void> {
@@ -136,13 +148,14 @@ export class OwedEvents {
           this.#confirmedFor = since;
           return;
         }
-        if (moved || result === 'updated' || result === 'unchanged') {
-          this.#retry.delete(o.clientOrderId);
-          if (!moved) this.#cleared.add(o.clientOrderId);
-        } else {
-          const waitMs = this.#retry.get(o.clientOrderId)?.waitMs ?? RETRY_FIRST_MS;
-          this.#retry.set(o.clientOrderId, { at: clock.now() + waitMs, waitMs: Math.min(waitMs * 2, RETRY_MAX_MS) });
-        }
+        // Not proven. An answer (the order unchanged) leaves only newer evidence to go on; a
+        // look-up that learnt nothing (an error, "not found") keeps the evidence. Either way, not
+        // before the wait.
+        const prev = this.#looked.get(o.clientOrderId);
+        const waitMs = prev?.waitMs ?? RETRY_FIRST_MS;
+        const learnt = result === 'updated' || result === 'unchanged';
+        const now = clock.now();
+        this.#looked.set(o.clientOrderId, { at: learnt ? now : (prev?.at ?? Number.NEGATIVE_INFINITY), next: now + waitMs, waitMs: Math.min(waitMs * 2, RETRY_MAX_MS) });
       }
     } finally {
       this.#looking = false;

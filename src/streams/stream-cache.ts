@@ -1,5 +1,22 @@
 import { mergeCandles, type CandleRow } from '../tasks/update-candles.js';
 
+/** A candle extreme that moved: a trade at `price`, received at `at`, made after `after`. */
+export interface PriceMove {
+  readonly at: number;
+  readonly after: number;
+  readonly price: number;
+}
+
+interface CandleExtremes {
+  open: number;
+  low: number;
+  high: number;
+  /** When the last delivery came. */
+  at: number;
+  lowMove: PriceMove | null;
+  highMove: PriceMove | null;
+}
+
 /**
  * The latest streamed market data, for the seed's helpers (`get_last_prices_from_watch_list`,
  * `get_ohlcv_data`): they answer from here, in the same shapes, while the stream is healthy.
@@ -8,6 +25,7 @@ import { mergeCandles, type CandleRow } from '../tasks/update-candles.js';
 export class StreamCache {
   readonly #prices = new Map<string, { last: number; at: number; changedAt: number }>();
   readonly #candles = new Map<string, number[][]>();
+  readonly #extremes = new Map<string, Map<string, CandleExtremes>>();
   /** Whether the tickers stream is healthy now. */
   tickersHealthy: () => boolean = () => false;
   /** Whether the candles stream is healthy now. */
@@ -23,6 +41,38 @@ export class StreamCache {
   /** The streamed last price of `symbol` and when it last moved, while the stream is healthy. */
   price(symbol: string): { readonly last: number; readonly changedAt: number } | undefined {
     return this.tickersHealthy() ? this.#prices.get(symbol) : undefined;
+  }
+
+  /**
+   * Records the forming candle of `symbol` on `timeframe` (`[open time, o, h, l, c, v]`), received
+   * at `at`: when its low falls or its high rises (or a new candle opens), a trade happened at
+   * that price after the previous delivery, which is what {@link extremes} tells.
+   */
+  noteCandle(symbol: string, timeframe: string, row: readonly number[], at: number): void {
+    const [open, , high, low] = row as [number, number, number, number];
+    if (!Number.isFinite(open) || !Number.isFinite(high) || !Number.isFinite(low)) return;
+    let bySymbol = this.#extremes.get(symbol);
+    if (!bySymbol) this.#extremes.set(symbol, (bySymbol = new Map()));
+    const had = bySymbol.get(timeframe);
+    if (!had) {
+      bySymbol.set(timeframe, { open, low, high, at, lowMove: null, highMove: null });
+      return;
+    }
+    if (open < had.open) return;
+    if (open > had.open || low < had.low) had.lowMove = { at, after: had.at, price: low };
+    if (open > had.open || high > had.high) had.highMove = { at, after: had.at, price: high };
+    if (open > had.open) Object.assign(had, { open, low, high });
+    else Object.assign(had, { low: Math.min(had.low, low), high: Math.max(had.high, high) });
+    had.at = at;
+  }
+
+  /**
+   * The latest moves of `symbol`'s candle extremes, one entry per streamed timeframe, while the
+   * candle stream is healthy: a trade at `price` happened between `after` and `at`.
+   */
+  extremes(symbol: string): { lowMove: PriceMove | null; highMove: PriceMove | null }[] {
+    if (!this.candlesHealthy()) return [];
+    return [...(this.#extremes.get(symbol)?.values() ?? [])];
   }
 
   /** `{symbol: last}` for every symbol of `symbols`, or undefined unless all are streamed and the stream is healthy. */

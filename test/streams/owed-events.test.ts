@@ -38,7 +38,9 @@ function rig(orders: Order[], answer: Answer = () => 'unchanged') {
   const clock = new VirtualClock(START);
   const cache = new StreamCache();
   let healthy = true;
+  let candlesHealthy = false;
   cache.tickersHealthy = () => healthy;
+  cache.candlesHealthy = () => candlesHealthy;
   const polled: string[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
@@ -77,7 +79,7 @@ function rig(orders: Order[], answer: Answer = () => 'unchanged') {
     await clock.advance(1);
     cache.setPrice(BTC, last, clock.now());
   };
-  return { clock, cache, owed, polled, checkAfter, price, settle, maxInFlight: () => maxInFlight, setHealthy: (h: boolean) => (healthy = h) };
+  return { clock, cache, owed, polled, checkAfter, price, settle, maxInFlight: () => maxInFlight, setHealthy: (h: boolean) => (healthy = h), setCandlesHealthy: (h: boolean) => (candlesHealthy = h) };
 }
 
 describe('OwedEvents: the market proves a user stream silent', () => {
@@ -95,24 +97,54 @@ describe('OwedEvents: the market proves a user stream silent', () => {
     expect(s.owed.check(s.clock.now(), LIMIT)).toBe(false);
   });
 
-  it('a sell the price went through above, REST unchanged: not stalled, and not looked up again until the price recrosses it', async () => {
+  it('a sell the price went through above, REST unchanged: not stalled; looked up again only on newer evidence, after a doubling wait', async () => {
     const sell = resting('sell', 100);
     const s = rig([sell]);
     await s.price(100.5);
     expect(await s.checkAfter(LIMIT + 100)).toBe(false);
-    expect(s.polled).toEqual([sell.clientOrderId]);
-    // Still through it, at new prices: the order is not suspected again.
-    await s.price(100.7);
-    expect(await s.checkAfter(LIMIT * 2)).toBe(false);
-    await s.price(100.6);
-    expect(await s.checkAfter(LIMIT * 2)).toBe(false);
     expect(s.polled).toHaveLength(1);
-    // Back on its side, then through it again: a new suspicion.
-    await s.price(99.9);
-    expect(await s.checkAfter(100)).toBe(false);
-    await s.price(100.2);
+    // Nothing newer from the market: not looked up again, however long.
+    expect(await s.checkAfter(LIMIT * 6)).toBe(false);
+    expect(s.polled).toHaveLength(1);
+    // A new trade through it: looked up again once the limit passed (the 5 s wait is over).
+    await s.price(100.7);
     expect(await s.checkAfter(LIMIT + 100)).toBe(false);
     expect(s.polled).toHaveLength(2);
+    // Another at once: the wait is 10 s now.
+    await s.price(100.6);
+    expect(await s.checkAfter(LIMIT + 100)).toBe(false);
+    expect(s.polled).toHaveLength(2);
+    expect(await s.checkAfter(5_000)).toBe(false);
+    expect(s.polled).toHaveLength(3);
+  });
+
+  it("a wick between two ticker pushes: the forming candle's low through a resting buy proves it, the ticker never did", async () => {
+    const buy = resting('buy', 100);
+    const s = rig([buy], filled);
+    s.setCandlesHealthy(true);
+    const open = START - 30_000;
+    await s.price(100.4);
+    s.cache.noteCandle(BTC, '1m', [open, 100.5, 100.6, 100.2, 100.4, 1], s.clock.now());
+    await s.clock.advance(250);
+    // The low falls to 99.8 and the close comes back: a trade at 99.8 since the last delivery.
+    s.cache.noteCandle(BTC, '1m', [open, 100.5, 100.6, 99.8, 100.3, 2], s.clock.now());
+    await s.price(100.3);
+    expect(await s.checkAfter(LIMIT + 100)).toBe(true);
+    expect(s.polled).toEqual([buy.clientOrderId]);
+
+    // A low made before the order's last change proves nothing.
+    const late = resting('buy', 100);
+    const t = rig([late], filled);
+    t.setCandlesHealthy(true);
+    t.cache.noteCandle(BTC, '1m', [open, 100.5, 100.6, 100.2, 100.4, 1], START - 500);
+    t.cache.noteCandle(BTC, '1m', [open, 100.5, 100.6, 99.8, 100.4, 2], START - 200);
+    expect(await t.checkAfter(LIMIT * 2)).toBe(false);
+    // Nor does a candle stream that is not healthy.
+    t.setCandlesHealthy(false);
+    await t.clock.advance(10);
+    t.cache.noteCandle(BTC, '1m', [open, 100.5, 100.6, 99.5, 100.4, 3], t.clock.now());
+    expect(await t.checkAfter(LIMIT * 2)).toBe(false);
+    expect(t.polled).toEqual([]);
   });
 
   it('nothing is owed: a price at the limit, a stream that spoke since, a price seen before the order changed, a trigger order, a lost order, an unhealthy ticker stream', async () => {
