@@ -104,6 +104,7 @@ export function buildSnapshot(input: SnapshotInput): StatusSnapshot {
       reconnects: st.reconnects,
       stalls: st.stalls,
       stallAfterMs: st.stallAfterMs,
+      lastError: st.phase === 'up' ? null : st.lastError,
     })),
   };
 }

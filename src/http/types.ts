@@ -119,6 +119,8 @@ export interface StreamStatus {
   reconnects: number;
   stalls: number;
   stallAfterMs: number;
+  /** Why the stream is not up (its last failure, or what showed its stall); null while up. */
+  lastError: string | null;
 }
 
 /** Something that happened, pushed to live clients as it happens. */

@@ -41,6 +41,7 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
   const expected = new Map<string, number>();
   const echoed = new Set<string>();
   const owed = new OwedEvents(ctx);
+  let cause: string | undefined;
   ctx.orders.on('order', (order, info) => {
     if (!info.kind.startsWith('sent:') || echoed.has(order.clientOrderId)) return;
     expected.set(order.clientOrderId, ctx.clock.now());
@@ -77,9 +78,16 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
     },
     ownsClient: (url) => isPrivateClient(url),
     isStalled: (_last, now, limit) => {
-      for (const at of expected.values()) if (now - at > limit) return true;
-      return owed.check(now, limit);
+      for (const at of expected.values()) {
+        if (now - at <= limit) continue;
+        cause = `an order we sent was not echoed within ${(limit / 1000).toFixed(1)}s`;
+        return true;
+      }
+      if (!owed.check(now, limit)) return false;
+      cause = 'the market traded through a resting order, and REST shows the change the stream never sent';
+      return true;
     },
+    stallCause: () => cause,
     readyWithoutData: true,
     onError: (ex) => forgetListenKey(ex),
   };

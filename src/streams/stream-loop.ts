@@ -1,5 +1,6 @@
 import type { Exchange } from 'ccxt';
 import { Backoff } from '../core/backoff.js';
+import { StreamNotices } from './stream-notices.js';
 import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -35,6 +36,8 @@ export interface StreamSpec<T> {
    * A user stream has no heartbeat, so it decides itself (see the orders stream).
    */
   isStalled?(lastMessageAt: number, now: number, stallAfterMs: number): boolean;
+  /** What made {@link isStalled} say so last, for the operator (default: the silence). */
+  stallCause?(): string | undefined;
   /**
    * A user stream may stay silent for hours: it counts as up (and is gap filled) once its
    * connection is open, without waiting for a first delivery.
@@ -121,6 +124,7 @@ export class StreamLoop<T> {
   #pumping: { exchange: Exchange; pump: WatchPump<T> } | null = null;
   /** Ends the backoff the loop is sleeping out, if any (see {@link wake}). */
   #wakeBackoff: (() => void) | null = null;
+  readonly #notices: StreamNotices;
 
   constructor(spec: StreamSpec<T>, stallAfterMs: number, deps: StreamLoopDeps) {
     this.spec = spec;
@@ -128,6 +132,7 @@ export class StreamLoop<T> {
     this.#stats = {
       name: spec.name, phase: 'connecting', fresh: false, lastMessageAt: null, messages: 0, reconnects: 0, stalls: 0, stallAfterMs, lastError: null,
     };
+    this.#notices = new StreamNotices(spec.name, stallAfterMs, deps);
   }
 
   /** A copy of the stream's metrics. */
@@ -170,7 +175,7 @@ export class StreamLoop<T> {
 
   /** Runs until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    const { clock, logger } = this.#deps;
+    const { clock } = this.#deps;
     const maxBackoffMs = this.#deps.maxBackoffMs ?? 30_000;
     const backoff = new Backoff({ baseMs: this.#deps.baseBackoffMs ?? 500, maxMs: maxBackoffMs });
     let needGapFill = true;
@@ -264,9 +269,7 @@ export class StreamLoop<T> {
         this.#quietSince = null;
         needGapFill = true;
         const delay = afterFailure();
-        if (this.#stats.phase !== 'down') {
-          logger.warn({ stream: this.spec.name, err: e.message, retryInMs: delay }, 'stream failed; REST keeps the state fresh while it reconnects');
-        }
+        this.#notices.failed(e.message, delay);
         this.#stats.phase = 'down';
         if (!(await pause(delay))) break;
         this.#stats.reconnects++;
@@ -278,14 +281,9 @@ export class StreamLoop<T> {
   }
 
   #up(): void {
-    const s = this.#stats;
-    const was = s.phase;
-    s.phase = 'up';
-    s.fresh = true;
-    if (was === 'stalled' || was === 'down') {
-      this.#deps.logger.info({ stream: s.name }, 'stream recovered');
-      this.#deps.notify(`stream ${s.name} recovered`, 'info');
-    }
+    this.#stats.phase = 'up';
+    this.#stats.fresh = true;
+    this.#notices.up();
   }
 
   #silent(now: number): boolean {
@@ -319,6 +317,7 @@ export class StreamLoop<T> {
     const { clock } = this.#deps;
     const tick = Math.max(50, Math.min(1000, this.#stats.stallAfterMs / 4));
     while (await clock.sleep(tick, signal)) {
+      this.#notices.tick(clock.now(), this.healthy);
       if (!this.#waiting || this.#stallDue) continue;
       if (this.#deps.starting?.()) {
         this.#quietSince = clock.now();
@@ -380,9 +379,9 @@ export class StreamLoop<T> {
     s.stalls++;
     s.phase = 'stalled';
     s.fresh = false;
-    const secs = (s.stallAfterMs / 1000).toFixed(1);
-    this.#deps.logger.warn({ stream: s.name, stallAfterMs: s.stallAfterMs }, 'stream stalled: connected but silent; resubscribing');
-    this.#deps.notify(`stream ${s.name} stalled (silent for ${secs}s while connected); resubscribing, REST covers meanwhile`, 'warn');
+    const cause = this.spec.stallCause?.() ?? `silent for ${(s.stallAfterMs / 1000).toFixed(1)}s while connected`;
+    s.lastError = `stalled: ${cause}`;
+    this.#notices.stalled(cause);
     await this.#deps.teardown(exchange, this.spec as StreamSpec<unknown>, `stream ${s.name} stalled`);
     this.#quietSince = null;
   }

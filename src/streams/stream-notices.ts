@@ -1,0 +1,86 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { NotifyLevel } from '../core/notify-level.js';
+
+/** What {@link StreamNotices} reports through. */
+export interface StreamNoticeDeps {
+  clock: Clock;
+  logger: Logger;
+  notify: (text: string, level: NotifyLevel) => void;
+}
+
+/**
+ * What the operator hears of one stream, and what its log says:
+ * - a stall, at once (with its cause);
+ * - a stream failing for longer than its limit, once, with the reason (each new reason is logged);
+ * - a recovery only once the stream stayed up for its limit after a notified problem.
+ *
+ * So a server that answers each resubscription with one message and then stalls again is one
+ * alarm (the notifier drops the repeats of a condition), not a stall and a recovery per minute,
+ * and a stream that keeps failing is not silent after its first log line.
+ */
+export class StreamNotices {
+  readonly #name: string;
+  readonly #settleMs: number;
+  readonly #deps: StreamNoticeDeps;
+  /** The operator was told of a problem no recovery notice has closed yet. */
+  #told = false;
+  #failingSince: number | null = null;
+  #failingTold = false;
+  #reason: string | null = null;
+  #upSince: number | null = null;
+  /** Stalled or failing since the stream was last up. */
+  #bad = false;
+
+  constructor(name: string, settleMs: number, deps: StreamNoticeDeps) {
+    this.#name = name;
+    this.#settleMs = settleMs;
+    this.#deps = deps;
+  }
+
+  /** The watchdog tore the stream down: `cause` says what showed it (silence, a missing echo). */
+  stalled(cause: string): void {
+    this.#upSince = null;
+    this.#bad = true;
+    this.#told = true;
+    this.#deps.logger.warn({ stream: this.#name, cause }, 'stream stalled; resubscribing');
+    this.#deps.notify(`stream ${this.#name} stalled (${cause}); resubscribing, REST covers meanwhile`, 'warn');
+  }
+
+  /** A watch call failed; the loop retries in `retryInMs`. */
+  failed(reason: string, retryInMs: number): void {
+    this.#upSince = null;
+    this.#bad = true;
+    this.#failingSince ??= this.#deps.clock.now();
+    if (reason !== this.#reason) {
+      this.#deps.logger.warn({ stream: this.#name, err: reason, retryInMs }, 'stream failed; REST keeps the state fresh while it reconnects');
+    }
+    this.#reason = reason;
+  }
+
+  /** The stream is up (gap filled, delivering). */
+  up(): void {
+    if (this.#bad) this.#deps.logger.info({ stream: this.#name }, 'stream recovered');
+    this.#bad = false;
+    this.#failingSince = null;
+    this.#failingTold = false;
+    this.#reason = null;
+    if (this.#told) this.#upSince ??= this.#deps.clock.now();
+  }
+
+  /** Called by the watchdog every tick, with whether the stream is healthy now. */
+  tick(now: number, healthy: boolean): void {
+    if (this.#failingSince !== null && !this.#failingTold && now - this.#failingSince >= this.#settleMs) {
+      this.#failingTold = true;
+      this.#told = true;
+      const secs = Math.round((now - this.#failingSince) / 1000);
+      this.#deps.notify(`stream ${this.#name} down for ${secs}s (${this.#reason ?? 'failing'}); REST keeps the state fresh, reconnecting with backoff`, 'warn');
+    }
+    if (this.#upSince !== null && !healthy) this.#upSince = null;
+    if (this.#upSince !== null && now - this.#upSince >= this.#settleMs) {
+      this.#upSince = null;
+      this.#told = false;
+      this.#deps.notify(`stream ${this.#name} recovered`, 'info');
+    }
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * What the operator hears of a stream (StreamLoop with StreamNotices, virtual time): a server
+ * that answers each resubscription with one message and stalls again is stall alarms and no
+ * recovery until the stream stays up for its limit; a stream failing past its limit is told once,
+ * with the reason, and each new reason is logged; a short failure is not worth a message.
+ */
+import type { Exchange } from 'ccxt';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/core/clock.js';
+import { StreamLoop } from '../../src/streams/stream-loop.js';
+
+const LIMIT = 4_000;
+
+function rig() {
+  const clock = new VirtualClock(1_700_000_000_000);
+  const notes: { at: number; text: string }[] = [];
+  const lines: { msg: string; err?: string }[] = [];
+  let mode: 'flap' | 'fail' | 'healthy' = 'flap';
+  let reason = 'connection closed (1006)';
+  let fresh = true;
+  let hanging: ((e: Error) => void) | null = null;
+  const exchange = {} as Exchange;
+  const loop = new StreamLoop<string[]>(
+    {
+      name: 'tickers',
+      watch: () => {
+        if (mode === 'fail') return Promise.reject(new Error(reason));
+        if (mode === 'healthy') return clock.sleep(500).then(() => ['tick']);
+        // A flapping server: one message after each (re)subscription, then silence.
+        if (fresh) {
+          fresh = false;
+          return Promise.resolve(['snapshot']);
+        }
+        return new Promise<string[]>((_, reject) => (hanging = reject));
+      },
+      apply: () => undefined,
+      ownsClient: () => true,
+    },
+    LIMIT,
+    {
+      clock,
+      logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) }),
+      exchange: () => exchange,
+      notify: (text) => notes.push({ at: clock.now(), text }),
+      teardown: async () => {
+        fresh = true;
+        const h = hanging;
+        hanging = null;
+        h?.(new Error('torn down'));
+      },
+      isConnected: () => true,
+      baseBackoffMs: 500,
+      maxBackoffMs: 2_000,
+    },
+  );
+  const stop = new AbortController();
+  const running = loop.run(stop.signal);
+  return {
+    clock, notes, lines, loop,
+    set: (m: typeof mode, r?: string) => {
+      mode = m;
+      if (r) reason = r;
+    },
+    /** Drops the connection the loop waits on (as a failing socket does). */
+    drop: () => hanging?.(new Error('socket closed')),
+    stop: async () => {
+      // As the engine closes the exchange at a stop: the waiting watch call fails.
+      stop.abort();
+      hanging?.(new Error('exchange closed'));
+      await clock.advance(1_000);
+      await running;
+    },
+  };
+}
+
+const count = (notes: { text: string }[], word: string): number => notes.filter((n) => n.text.includes(word)).length;
+
+describe('stream notices', () => {
+  it('a flapping server: stall alarms, no recovery while it flaps, one recovery once it stayed up for the limit', async () => {
+    const r = rig();
+    await r.clock.advance(60_000);
+    expect(r.loop.stats.stalls).toBeGreaterThanOrEqual(5);
+    // Each stall is told (the notifier keeps one per condition); none of the one-message "ups" is.
+    expect(count(r.notes, 'stalled')).toBe(r.loop.stats.stalls);
+    expect(count(r.notes, 'recovered')).toBe(0);
+    expect(r.notes[0]!.text).toBe('stream tickers stalled (silent for 4.0s while connected); resubscribing, REST covers meanwhile');
+    expect(r.loop.stats.lastError).toBe('stalled: silent for 4.0s while connected');
+
+    r.set('healthy');
+    await r.clock.advanceUntil(() => count(r.notes, 'recovered') === 1, 30_000, 100);
+    const upAt = r.notes.at(-1)!.at;
+    await r.clock.advance(30_000);
+    expect(count(r.notes, 'recovered')).toBe(1);
+    // Told only after the limit of steady data: the last stall came at least that long before.
+    const lastStall = r.notes.filter((n) => n.text.includes('stalled')).at(-1)!.at;
+    expect(upAt - lastStall).toBeGreaterThanOrEqual(LIMIT);
+    await r.stop();
+  });
+
+  it('a stream failing past its limit is told once with its reason; each new reason is logged; then one recovery', async () => {
+    const r = rig();
+    r.set('healthy');
+    await r.clock.advance(3_000);
+    r.set('fail');
+    r.drop();
+    await r.clock.advance(3_000);
+    r.set('fail', 'subscription refused (-1003)');
+    await r.clock.advance(12_000);
+    const down = r.notes.filter((n) => n.text.includes('down for'));
+    expect(down).toHaveLength(1);
+    expect(down[0]!.text).toMatch(/^stream tickers down for [45]s \((connection closed \(1006\)|subscription refused \(-1003\))\); REST keeps the state fresh/);
+    const failures = r.lines.filter((l) => l.msg.startsWith('stream failed')).map((l) => l.err);
+    expect(failures).toEqual(['connection closed (1006)', 'subscription refused (-1003)']);
+    r.set('healthy');
+    await r.clock.advance(20_000);
+    expect(count(r.notes, 'recovered')).toBe(1);
+    expect(r.lines.filter((l) => l.msg === 'stream recovered')).toHaveLength(1);
+    await r.stop();
+  });
+
+  it('a failure shorter than the limit is logged, not notified', async () => {
+    const r = rig();
+    r.set('healthy');
+    await r.clock.advance(3_000);
+    r.set('fail');
+    r.drop();
+    await r.clock.advance(1_500);
+    r.set('healthy');
+    await r.clock.advance(20_000);
+    expect(r.notes).toEqual([]);
+    expect(r.lines.filter((l) => l.msg.startsWith('stream failed'))).toHaveLength(1);
+    await r.stop();
+  });
+});
