@@ -73,6 +73,12 @@ export class FillStore {
     return r.changes > 0;
   }
 
+  /** The client order id the stored fill `tradeId` of `symbol` belongs to; null when none is stored. */
+  ownerOf(symbol: string, tradeId: string): string | null {
+    const row = this.#db.prepare<[string, string], { c: string }>('SELECT client_order_id AS c FROM fills WHERE symbol = ? AND trade_id = ?').get(symbol, tradeId);
+    return row?.c ?? null;
+  }
+
   /** The fills of one order, oldest first. */
   of(clientOrderId: string): Fill[] {
     this.#ofStmt ??= this.#db.prepare<[string], Row>('SELECT * FROM fills WHERE client_order_id = ? ORDER BY timestamp, trade_id');

@@ -137,7 +137,20 @@ export class FillTracker {
       book.announce(() => this.summarise(known));
       return true;
     }, [order]);
+    if (!stored) this.#checkOwner(fill);
     return stored ? 'new' : 'duplicate';
+  }
+
+  /**
+   * A trade id already stored for another order: the exchange numbered two trades alike (a venue
+   * reset, a bug). The first is kept (its row is the key); the clash is said, not swallowed.
+   */
+  #checkOwner(fill: Fill): void {
+    const owner = this.#ctx.journal.fills.ownerOf(fill.symbol, fill.tradeId);
+    if (owner === null || owner === fill.clientOrderId) return;
+    const text = `trade ${fill.tradeId} of ${fill.symbol} reported for order ${fill.clientOrderId} is already stored for order ${owner}: kept the first; the exchange reused a trade id, check its fills`;
+    this.#ctx.logger.error({ tradeId: fill.tradeId, symbol: fill.symbol, order: fill.clientOrderId, storedFor: owner }, 'trade id already stored for another order');
+    this.#ctx.notify(text, 'error');
   }
 
   /** The stored fills of an order, oldest first. */

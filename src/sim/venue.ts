@@ -70,7 +70,11 @@ export class SimVenue {
       startMs,
     );
     this.#account = new Account(options.startingBalanceUsd ?? 10_000, options.leverage ?? 20);
-    const idBase = 4_000_000_000 + Math.floor(hashUniform(options.seed, 9, 0, 0, 0) * 1e9);
+    // Ids from the start second (× 1000, plus a seed-drawn offset under 100): a venue started
+    // again a second or more later (a restarted sim-server) hands out no id an earlier one did,
+    // up to a thousand ids a second of the gap, as a real venue never reuses one. 13 digits: ccxt
+    // reads ids of 15 digits or more in websocket frames as strings, which no venue sends.
+    const idBase = Math.floor(options.clock.now() / 1000) * 1000 + Math.floor(hashUniform(options.seed, 9, 0, 0, 0) * 100);
     this.#orders = new OrderStore(idBase, (execution, order, at) => this.feed.emit(execution, order, at));
     this.#nextFillId = idBase;
     this.#nextStep = Math.floor(options.clock.now() / STEP_MS);

@@ -1,5 +1,6 @@
 import { evaluateSystemStatus } from '../helpers/system-status.js';
 import type { TaskKind } from './contract.js';
+import { isTaskUp, type TaskHealth } from '../core/task-status.js';
 import { renderTemplate } from './template.js';
 
 /** The seed's summary, used when the task has no `message:`. */
@@ -24,16 +25,35 @@ export const systemStatus: TaskKind = {
   async run(rt) {
     const own = rt.name;
     const status = rt.state.get<Record<string, boolean | null>>('system_status');
-    if (windows.has(rt.config)) {
-      const others = Object.fromEntries(Object.entries(status).filter(([name]) => name !== own));
+    const window = windows.get(rt.config);
+    if (window) {
+      const health = rt.engine.taskStatuses();
+      const now = rt.clock.now();
+      const others = Object.fromEntries(
+        Object.entries(status)
+          .filter(([name]) => name !== own)
+          .map(([name, value]) => [name, value === null && notDue(health[name], now - window.startedAt, now) ? true : value]),
+      );
       const verdict = evaluateSystemStatus(others);
       if (verdict.down.length > 0) rt.notify(verdict.message, 'error', `${own}:down:${verdict.down.join(',')}`);
       rt.state.set('system_health', { up: verdict.up, down: verdict.down }, own);
     }
     const template = typeof rt.config.options['message'] === 'string' ? (rt.config.options['message'] as string) : DEFAULT_STATUS_MESSAGE;
-    rt.notify(renderTemplate(template, rt.state), 'info', `${own}:summary`);
+    // The summary the operator asked for every `freq`: each one goes out, changed or not (a key
+    // of its own, so the notifier's repeat filter does not hold it back for its window).
+    rt.notify(renderTemplate(template, rt.state), 'info', `${own}:summary:${rt.clock.now()}`);
     for (const key of Object.keys(status)) if (key !== own) status[key] = null;
     rt.state.touch('system_status', own);
     windows.set(rt.config, { startedAt: rt.clock.now() });
   },
 };
+
+/**
+ * A task silent in the window only because its period is longer (`t_restart_exchange` every
+ * 300 s, the status every 60 s): up, and its last success no older than its period plus a grace.
+ */
+function notDue(health: TaskHealth | undefined, windowMs: number, now: number): boolean {
+  if (!health || health.freqSecs === null || health.lastSuccessAt === null || !isTaskUp(health)) return false;
+  const periodMs = health.freqSecs * 1000;
+  return periodMs > windowMs && now - health.lastSuccessAt <= periodMs + Math.max(windowMs, 30_000);
+}

@@ -188,6 +188,31 @@ describe('Updater', () => {
     expect(updater.state.get('system_health')).toMatchObject({ down: ['flaky'] });
   });
 
+  it('t_system_status: a task with a longer period is not down for missing a window, unless it failed; the summary goes out every freq', async () => {
+    const { updater, clock, notifier } = await virtualUpdater(
+      config({}, { t_system_status: { name: 'status', freq: 60, message: 'capital {total_capital}' } }),
+    );
+    current = updater;
+    let failing = false;
+    updater.registerTask('slow', async () => {
+      if (failing) throw new Error('slow is failing');
+    }, { freqSecs: 300 });
+    await startVirtual(updater, clock);
+    await clock.advance(1000);
+    // Five 60 s windows: 'slow' reports in one of them only, and is never called down.
+    await clock.advance(300_000);
+    expect(notifier.texts().filter((t) => /modules down/.test(t))).toEqual([]);
+    expect(updater.state.get('system_health')).toMatchObject({ down: [] });
+    // The same summary text each time, each under a key of its own: the notifier's repeat filter
+    // (same key and level within its window) holds none back.
+    const summaries = notifier.messages.filter((m) => m.text.startsWith('capital'));
+    expect(summaries.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(summaries.map((m) => m.key)).size).toBe(summaries.length);
+    failing = true;
+    await clock.advance(300_000);
+    expect(notifier.texts().filter((t) => /modules down/.test(t))).toContain('1 modules down: slow');
+  });
+
   it("t_system_status's summary marks an attribute the config names but state does not hold yet", async () => {
     const { updater, clock, notifier } = await virtualUpdater(
       config({}, {

@@ -77,6 +77,30 @@ describe('fills, closed_trades and positions', () => {
     expect(r.manager.derivedPositions[b.symbol]).toBeCloseTo(buyB.filled, 9);
   });
 
+  it('a trade id of one market reported for a second order of ours is kept for the first, and said (error, notification)', async () => {
+    const r = await make();
+    const a = await market(r.sim, 0);
+    await drive(r.clock, r.manager.start());
+    void r.manager.runExecutor(new AbortController().signal);
+    const first = r.manager.queue.push({ symbol: a.symbol, side: 'buy', amount: a.amount, type: 'market' });
+    const second = r.manager.queue.push({ symbol: a.symbol, side: 'buy', amount: a.amount, type: 'market' });
+    await r.clock.advanceUntil(() => first.isFinal && second.isFinal, 30_000, 50);
+    const trades = await drive(r.clock, r.sim.fetchMyTrades(a.symbol));
+    const t1 = trades.find((t) => t.order === first.id)!;
+    const t2 = trades.find((t) => t.order === second.id)!;
+    expect(r.manager.applyFill(t1)).toBe('new');
+    // The venue numbers the second order's trade like the first's (a venue reset).
+    expect(r.manager.applyFill({ ...t2, id: t1.id })).toBe('duplicate');
+    expect(r.manager.fillsOf(first).map((f) => f.tradeId)).toEqual([t1.id]);
+    expect(r.notes.filter((n) => n.level === 'error' && n.text.includes(`trade ${t1.id} of ${a.symbol}`))).toEqual([
+      { level: 'error', text: `trade ${t1.id} of ${a.symbol} reported for order ${second.clientOrderId} is already stored for order ${first.clientOrderId}: kept the first; the exchange reused a trade id, check its fills` },
+    ]);
+    // The same trade again for its own order is a plain duplicate: nothing said.
+    const before = r.notes.length;
+    expect(r.manager.applyFill(t1)).toBe('duplicate');
+    expect(r.notes.length).toBe(before);
+  });
+
   it('keeps one closed_trades entry per order when the strategy takes entries out of the list', async () => {
     const r = await make();
     const { symbol, last } = await market(r.sim);

@@ -6,6 +6,7 @@
 import { ExchangeError, InvalidOrder, OrderNotFound, type binanceusdm } from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/core/clock.js';
+import { loadCcxtCore } from '../../src/exchange/ccxt-lib.js';
 import { classifyError } from '../../src/exchange/classify.js';
 import { DEFAULT_SIM_API_KEY, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import { ALGO_ID_OFFSET } from '../../src/sim/http/binance-algo-format.js';
@@ -199,6 +200,10 @@ describe('the user stream of an algo order that triggers (wire level)', () => {
 });
 
 describe('foldAlgoOrders over an unmodified ccxt.binanceusdm', () => {
+  // misso's errors are ccxt's own classes, loaded with ccxt (an Updater or createExchange does
+  // it first); this file may run before any other loaded them.
+  beforeAll(() => loadCcxtCore());
+
   it('places, finds, lists and cancels a trigger order like any order, and lists algo orders only while there may be some', async () => {
     const fold = foldAlgoOrders(simClient(server.url));
     await fold.loadMarkets();

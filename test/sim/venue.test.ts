@@ -255,4 +255,20 @@ describe('SimVenue orders and errors', () => {
     expect(v.cancelAllOrders('SOL/USD:USD').map((o) => o.id)).toEqual([ids[1], ids[3]]);
     expect(v.listOrders({ status: 'open' }).map((o) => o.id)).toEqual([ids[2], ids[4]]);
   });
+
+  it('a venue started again later (a restarted sim-server, same seed) reuses no order or trade id of the earlier one', () => {
+    const trade = (v: SimVenue, n: number): { orders: string[]; trades: string[] } => {
+      const placed = Array.from({ length: n }, () => v.placeOrder({ symbol: 'ETH/USD:USD', side: 'buy', type: 'market', amount: 0.01 }));
+      return { orders: placed.map((o) => o.id), trades: placed.flatMap((o) => o.fills.map((f) => f.id)) };
+    };
+    const first = trade(new SimVenue({ seed: 7, clock: new VirtualClock(START) }), 500);
+    const again = trade(new SimVenue({ seed: 7, clock: new VirtualClock(START + 2_000) }), 500);
+    expect(first.trades.length).toBeGreaterThanOrEqual(500);
+    expect(again.orders.filter((id) => first.orders.includes(id))).toEqual([]);
+    expect(again.trades.filter((id) => first.trades.includes(id))).toEqual([]);
+    // The same start: the same ids (a seeded venue stays reproducible).
+    expect(trade(new SimVenue({ seed: 7, clock: new VirtualClock(START) }), 500)).toEqual(first);
+    // 13 digits, as ccxt reads a venue's ids from websocket frames (15 or more become strings).
+    expect(first.orders[0]).toMatch(/^\d{13}$/);
+  });
 });

@@ -8,8 +8,11 @@ import { dec, decimalsOf } from './binance-format.js';
  * venue id (the algo order's `actualOrderId`) and whose `clientOrderId` is the `clientAlgoId`.
  */
 
-/** Algo ids live in their own range, as on Binance, so they can never be mistaken for order ids. */
-export const ALGO_ID_OFFSET = 1_000_000_000_000;
+/**
+ * Algo ids live in their own range, as on Binance, so they can never be mistaken for order ids
+ * (the venue's order ids start at its start second × 1000: under this until the year 2286).
+ */
+export const ALGO_ID_OFFSET = 10_000_000_000_000;
 
 /** Binance's algo statuses (Event: Algo Order Update). */
 export type AlgoStatus = 'NEW' | 'TRIGGERED' | 'FINISHED' | 'CANCELED' | 'EXPIRED';
