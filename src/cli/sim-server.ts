@@ -156,9 +156,15 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
   });
 }
 
+/** The options that take a value: `--markets -1` reads as that value, not as an option. */
+const VALUED = ['--host', '--port', '--seed', '--markets', '--faults', '--api-key', '--secret', '--clock-offset-ms', '--log-level'];
+
 function parseFlags(argv: string[]): ParsedFlags {
+  // node's parseArgs refuses a value that starts with a dash ("ambiguous"): a negative number
+  // (`--clock-offset-ms -500`) is that option's value, joined as `--clock-offset-ms=-500`.
+  const args = argv.flatMap((a, i) => (VALUED.includes(argv[i - 1] ?? '') && /^-\d/.test(a) ? [] : VALUED.includes(a) && /^-\d/.test(argv[i + 1] ?? '') ? [`${a}=${argv[i + 1]}`] : [a]));
   const { values, positionals } = parseArgs({
-    args: argv,
+    args,
     allowPositionals: true,
     strict: true,
     options: {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { adminSpec } from '../../src/sim/http/admin-bodies.js';
 import { UserError } from '../../src/core/errors.js';
 import { FaultController } from '../../src/sim/http/fault-controller.js';
 import { describeFaultSyntax, formatFaultSpec, parseFaultSpec } from '../../src/sim/http/fault-spec.js';
@@ -40,6 +41,10 @@ describe('parseFaultSpec', () => {
     ['5xx:colour=red', 'unknown option "colour"'],
     ['429:ban=5', 'ban only applies to 418'],
     ['418:ban=0', 'ban "0" must be a whole number of seconds'],
+    // Websocket rules that could never fire.
+    ['wsstall:path=privat', 'path "privat" matches no websocket path of wsstall (market, public, private)'],
+    ['listenkey_expire:path=market', 'path "market" matches no websocket path of listenkey_expire (private)'],
+    ['wsstall:method=GET', 'method only applies to HTTP kinds, not wsstall'],
   ])('refuses %s with a message naming the problem', (spec, message) => {
     expect(() => parseFaultSpec(spec)).toThrow(UserError);
     expect(() => parseFaultSpec(spec)).toThrow(message);
@@ -103,5 +108,14 @@ describe('FaultController', () => {
     expect(controller.decide('GET', '/fapi/v1/time', 8_500)).toMatchObject({ rule: { kind: '418' }, retryAfterSecs: 4 });
     expect(controller.decide('GET', '/fapi/v1/time', 12_000)).toBeUndefined();
     expect(counters.faultCount('418')).toBe(2);
+  });
+
+  it('the admin body is {"spec": "..."} and nothing else', () => {
+    expect(adminSpec('{"spec": "wsstall:path=private"}')).toBe('wsstall:path=private');
+    expect(() => adminSpec('{"spec": "wsstall", "extra": 1}')).toThrow('admin body has unknown key "extra": it is {"spec": "..."} only');
+    expect(() => adminSpec('["wsstall"]')).toThrow('admin body must be JSON: {"spec": "..."}');
+    expect(() => adminSpec('wsstall')).toThrow('admin body must be JSON');
+    // Websocket rules on the paths they can fire on still parse.
+    expect(parseFaultSpec('wsstall:path=market|private,listenkey_expire:path=private,wsrefuse:path=public').rules).toHaveLength(3);
   });
 });

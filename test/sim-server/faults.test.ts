@@ -211,6 +211,11 @@ describe('switching faults at run time over HTTP (server in another process)', (
     expect((bad.body as { error: string }).error).toContain('unknown fault kind "explode"');
     const current = await rawRequest(`${server.url}/__misso/faults`);
     expect((current.body as { spec: string }).spec).toBe('none');
+    // A body over the server's limit gets 413 with a reason, not a reset connection.
+    const huge = await rawRequest(`${server.url}/__misso/faults`, json('x'.repeat(2_200_000)));
+    expect(huge.status).toBe(413);
+    expect((huge.body as { msg: string }).msg).toContain('request body over 1000000 bytes');
+    expect((await rawRequest(`${server.url}/__misso/faults`)).status).toBe(200);
   });
 
   it('admin paths are never faulted and not counted as requests', async () => {

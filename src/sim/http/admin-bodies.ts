@@ -10,8 +10,11 @@ export function adminSpec(rawBody: string): string {
   } catch {
     throw new Error('admin body must be JSON: {"spec": "..."}');
   }
-  const spec = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)['spec'] : undefined;
+  const record = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  const spec = record['spec'];
   if (typeof spec !== 'string') throw new Error('admin body must be JSON: {"spec": "..."}');
+  const extra = Object.keys(record).filter((k) => k !== 'spec');
+  if (extra.length > 0) throw new Error(`admin body has unknown key ${extra.map((k) => `"${k}"`).join(', ')}: it is {"spec": "..."} only`);
   return spec;
 }
 

@@ -264,7 +264,8 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       logger.error({ err: coerceError(error).message }, 'sim-server: request failed');
-      if (!res.headersSent) send(res, 500, BINANCE_ERRORS.internal(coerceError(error).message).body(), {});
+      const status = (error as { status?: unknown } | null)?.status === 413 ? 413 : 500;
+      if (!res.headersSent) send(res, status, BINANCE_ERRORS.internal(coerceError(error).message).body(), { Connection: 'close' });
       else res.destroy();
     });
   });
@@ -379,8 +380,9 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new Error(`request body over ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
+        // Answered 413 (see the server's handler); the rest of the body is read and dropped.
+        reject(Object.assign(new Error(`request body over ${MAX_BODY_BYTES} bytes`), { status: 413 }));
+        req.removeAllListeners('data').resume();
         return;
       }
       chunks.push(chunk);

@@ -86,7 +86,7 @@ export function describeFaultSyntax(): string {
     '            wsdelay:MS  every websocket data message is sent MS milliseconds late',
     '  OPTIONS calls=N | calls=A-B   only the Nth / Ath..Bth matching request (1-based, per rule)',
     '          path=P[|P...]         only these paths: full (/fapi/v1/order) or last segment (order);',
-    '                                for websocket kinds any segment (market, public, private)',
+    '                                for websocket kinds: market, public or private (listenkey_expire: private)',
     '          method=M[|M...]       only these HTTP methods (GET, POST, DELETE)',
     '          retry=SECS            Retry-After seconds for 429/418 (default 1)',
     '          ban=SECS              418 only: once fired, every request gets 418 for SECS (an IP ban)',
@@ -216,7 +216,20 @@ function parseRule(ruleText: string, kindText: string, parts: string[]): FaultRu
         fail(`unknown option "${key}" (known: calls, path, method, retry, ban, status, as)`);
     }
   });
+  if ((WS_FAULT_KINDS as readonly string[]).includes(rule.kind)) checkWsRule(rule, fail);
   return rule;
+}
+
+/** The segments a websocket rule's `path=` can name; `listenkey_expire` lives on the private one. */
+const WS_PATHS = ['market', 'public', 'private'];
+
+/** A websocket rule that could never fire is refused, not accepted and left inert. */
+function checkWsRule(rule: MutableRule, fail: (why: string) => never): void {
+  if (rule.methods) fail(`method only applies to HTTP kinds, not ${rule.kind}`);
+  const allowed = rule.kind === 'listenkey_expire' ? ['private'] : WS_PATHS;
+  for (const p of rule.paths ?? []) {
+    if (!allowed.includes(p)) fail(`path "${p}" matches no websocket path of ${rule.kind} (${allowed.join(', ')})`);
+  }
 }
 
 function isRuleKind(text: string): text is FaultRule['kind'] {
