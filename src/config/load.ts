@@ -12,7 +12,7 @@ import { rawConfigSchema } from './schema.js';
 import type { MissoConfig } from './types.js';
 import { checkExchange, checkProcess, resolveSecrets } from './validate-sections.js';
 import { checkTaskOptionValues } from './validate-options.js';
-import { checkStreamMethods } from './validate-streams.js';
+import { checkStreamMethods, checkStreamSettings } from './validate-streams.js';
 import { checkHttpExposure, resolveHttpToken } from './validate-http.js';
 import { checkInteractor } from './validate-notify.js';
 import { checkReferences } from './validate-tasks.js';
@@ -182,6 +182,7 @@ async function check(raw: unknown, positions: PositionIndex, source: CheckSource
   checkExchange(resolved, source.ctx, report, reportKey);
   checkTaskOptionValues(resolved, source.ctx, report);
   checkStreamMethods(resolved, source.ctx, report, reportKey);
+  checkStreamSettings(resolved, report);
   checkHttpExposure(resolved, report);
   checkProcess(resolved, report);
   checkInteractor(resolved, report);

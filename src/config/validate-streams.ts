@@ -1,7 +1,7 @@
 import type { ConfigContext } from './context.js';
 import { isPlainObject, type ReportProblem } from './env.js';
 import type { ConfigPath } from './positions.js';
-import { STREAM_FEEDS, type StreamFeed, type StreamName } from './stream-feeds.js';
+import { startsFeed, STREAM_FEEDS, type StreamFeed, type StreamName } from './stream-feeds.js';
 
 /**
  * With `exchange.stream: on`, refuses each task that starts a stream whose watch method the
@@ -33,6 +33,31 @@ export function checkStreamMethods(raw: unknown, ctx: ConfigContext, report: Rep
         if (typeof sub.method !== 'string' || !feed.helpers.includes(sub.method)) continue;
         report(['tasks', key, 'subtasks', subKey, 'method'], `${missing}, which \`${sub.method}\` answers from (the ${name} stream)`, hint);
       }
+    }
+  }
+}
+
+/** The stream settings of a task. */
+const STREAM_SETTINGS = ['stall_after_secs', 'reconcile_secs'] as const;
+
+/**
+ * Refuses `stall_after_secs` and `reconcile_secs` on a task that no stream feeds (a status
+ * task, the executor, a user's task): they would do nothing there, and a user who wrote one
+ * expects them to. (With `stream: off` they are kept: they apply again once it streams.)
+ */
+export function checkStreamSettings(raw: unknown, report: ReportProblem): void {
+  const root = isPlainObject(raw) ? raw : {};
+  if (!isPlainObject(root.tasks)) return;
+  const fed = Object.values(STREAM_FEEDS).flatMap((f) => [...f.kinds, ...f.helpers.map((h) => `a subtask's ${h}`)]);
+  for (const [key, task] of Object.entries(root.tasks)) {
+    if (!isPlainObject(task)) continue;
+    const kind = typeof task.kind === 'string' ? task.kind : key;
+    const subtasks = isPlainObject(task.subtasks) ? Object.values(task.subtasks).filter(isPlainObject) : [];
+    const methods = subtasks.map((sub) => sub.method).filter((m): m is string => typeof m === 'string');
+    if (Object.values(STREAM_FEEDS).some((feed) => startsFeed(feed, kind, methods))) continue;
+    for (const setting of STREAM_SETTINGS) {
+      if (task[setting] === undefined || task[setting] === null) continue;
+      report(['tasks', key, setting], `${setting} does nothing here: no stream feeds ${kind}`, `remove it; it applies to the tasks a stream feeds: ${[...new Set(fed)].join(', ')}`);
     }
   }
 }

@@ -68,6 +68,30 @@ describe('exchange.stream', () => {
     expect({ err: ok.err, code: ok.code }).toEqual({ err: '', code: 0 });
   });
 
+  it('stall_after_secs and reconcile_secs on a task no stream feeds are refused at their lines; on a helper\'s task they pass', async () => {
+    const r = await cli('check', 'stream-settings-idle', [
+      'tasks:',
+      '  t_system_status: {freq: 60, stall_after_secs: 5}',
+      '  t_execute_orders: {stall_after_secs: 7, reconcile_secs: 900}',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${r.file}:2:49: tasks.t_system_status.stall_after_secs: stall_after_secs does nothing here: no stream feeds t_system_status`);
+    expect(r.err).toContain(`${r.file}:3:40: tasks.t_execute_orders.stall_after_secs: stall_after_secs does nothing here`);
+    expect(r.err).toContain(`${r.file}:3:59: tasks.t_execute_orders.reconcile_secs: reconcile_secs does nothing here`);
+    expect(r.err).toContain("a subtask's get_ohlcv_data");
+    const ok = await cli('check', 'stream-settings-fed', [
+      'class_attributes: {watch_list: None, last_price: {}}',
+      'tasks:',
+      '  t_update_open_orders: {freq: 120, stall_after_secs: 5}',
+      '  prices:',
+      '    kind: t_update_template',
+      '    freq: 10',
+      '    stall_after_secs: 20',
+      '    subtasks: {s: {type: async, modul: Misso.services.async_helper, method: get_last_prices_from_watch_list, input_args: [self.aftx, self.watch_list], target_attr: last_price}}',
+    ]);
+    expect({ err: ok.err, code: ok.code }).toEqual({ err: '', code: 0 });
+  });
+
   // coinex's ccxt.pro class has watchTickers and watchBalance, but neither watchPositions nor watchOHLCVForSymbols.
   const COINEX = (stream: string): string[] => [
     'class_attributes: {watch_list: None, ohlcs: {}}', //                       1
