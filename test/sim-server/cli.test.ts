@@ -26,7 +26,11 @@ describe('simServerCommand', () => {
     [['--port', 'abc'], '--port "abc" must be a whole number'],
     [['--port', '70000'], '--port 70000 is above 65535'],
     [['--seed=-1'], '--seed "-1" must be a whole number'],
-    [['--seed', '-1'], "Option '--seed' argument is ambiguous"],
+    // A negative number after an option is its value (node's parseArgs alone calls it ambiguous).
+    [['--seed', '-1'], '--seed "-1" must be a whole number'],
+    [['--markets', '-1'], '--markets "-1" must be a whole number'],
+    [['--markets', '0'], '--markets 0 must be from 1 to 5000'],
+    [['--clock-offset-ms', '-500', '--markets', '99999'], '--markets 99999 must be from 1 to 5000'],
     [['--faults', 'explode'], 'unknown fault kind "explode"'],
     [['--frobnicate'], "Unknown option '--frobnicate'"],
     [['extra'], 'unexpected argument "extra"'],
