@@ -42,22 +42,23 @@ const STREAM_SETTINGS = ['stall_after_secs', 'reconcile_secs'] as const;
 
 /**
  * Refuses `stall_after_secs` and `reconcile_secs` on a task that no stream feeds (a status
- * task, the executor, a user's task): they would do nothing there, and a user who wrote one
- * expects them to. (With `stream: off` they are kept: they apply again once it streams.)
+ * task, the executor, a user's task, a template whose helpers answer from a stream's cache):
+ * they would do nothing there, and a user who wrote one expects them to. (With `stream: off`
+ * they are kept: they apply again once it streams.)
  */
 export function checkStreamSettings(raw: unknown, report: ReportProblem): void {
   const root = isPlainObject(raw) ? raw : {};
   if (!isPlainObject(root.tasks)) return;
-  const fed = Object.values(STREAM_FEEDS).flatMap((f) => [...f.kinds, ...f.helpers.map((h) => `a subtask's ${h}`)]);
+  const fed = [...new Set(Object.values(STREAM_FEEDS).flatMap((f) => f.kinds))];
   for (const [key, task] of Object.entries(root.tasks)) {
     if (!isPlainObject(task)) continue;
     const kind = typeof task.kind === 'string' ? task.kind : key;
-    const subtasks = isPlainObject(task.subtasks) ? Object.values(task.subtasks).filter(isPlainObject) : [];
-    const methods = subtasks.map((sub) => sub.method).filter((m): m is string => typeof m === 'string');
-    if (Object.values(STREAM_FEEDS).some((feed) => startsFeed(feed, kind, methods))) continue;
+    // A task whose subtasks answer from a stream's cache does not set that stream's limit or
+    // reconcile period (the stream's own tasks do): only the kinds count.
+    if (Object.values(STREAM_FEEDS).some((feed) => startsFeed(feed, kind, []))) continue;
     for (const setting of STREAM_SETTINGS) {
       if (task[setting] === undefined || task[setting] === null) continue;
-      report(['tasks', key, setting], `${setting} does nothing here: no stream feeds ${kind}`, `remove it; it applies to the tasks a stream feeds: ${[...new Set(fed)].join(', ')}`);
+      report(['tasks', key, setting], `${setting} does nothing here: no stream feeds ${kind}`, `remove it; it applies to the tasks a stream feeds: ${fed.join(', ')}`);
     }
   }
 }

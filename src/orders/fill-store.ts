@@ -55,6 +55,7 @@ export class FillStore {
   #filledStmt: Statement<[string], { s: number | null }> | null = null;
   /** An order's fills: read when it finishes, to summarise its trade (every order of a burst). */
   #ofStmt: Statement<[string], Row> | null = null;
+  #ownerStmt: Statement<[string, string], { c: string }> | null = null;
 
   /**
    * Stores a fill; false when its symbol's trade id was already stored (a duplicate). A storage fault
@@ -75,8 +76,8 @@ export class FillStore {
 
   /** The client order id the stored fill `tradeId` of `symbol` belongs to; null when none is stored. */
   ownerOf(symbol: string, tradeId: string): string | null {
-    const row = this.#db.prepare<[string, string], { c: string }>('SELECT client_order_id AS c FROM fills WHERE symbol = ? AND trade_id = ?').get(symbol, tradeId);
-    return row?.c ?? null;
+    this.#ownerStmt ??= this.#db.prepare<[string, string], { c: string }>('SELECT client_order_id AS c FROM fills WHERE symbol = ? AND trade_id = ?');
+    return this.#ownerStmt.get(symbol, tradeId)?.c ?? null;
   }
 
   /** The fills of one order, oldest first. */

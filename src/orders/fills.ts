@@ -80,6 +80,8 @@ export class FillTracker {
    * read from the journal once.
    */
   readonly #recentFills = new Map<string, Map<string, Fill>>();
+  /** Trade-id clashes already said (symbol, trade id, the second order). */
+  readonly #clashes = new Set<string>();
 
   constructor(ctx: OrdersContext) {
     this.#ctx = ctx;
@@ -148,6 +150,11 @@ export class FillTracker {
   #checkOwner(fill: Fill): void {
     const owner = this.#ctx.journal.fills.ownerOf(fill.symbol, fill.tradeId);
     if (owner === null || owner === fill.clientOrderId) return;
+    // Said once: every REST reconcile reads the same trades again.
+    const clash = `${fill.symbol}|${fill.tradeId}|${fill.clientOrderId}`;
+    if (this.#clashes.has(clash)) return;
+    this.#clashes.add(clash);
+    if (this.#clashes.size > 1000) this.#clashes.delete(this.#clashes.values().next().value!);
     const text = `trade ${fill.tradeId} of ${fill.symbol} reported for order ${fill.clientOrderId} is already stored for order ${owner}: kept the first; the exchange reused a trade id, check its fills`;
     this.#ctx.logger.error({ tradeId: fill.tradeId, symbol: fill.symbol, order: fill.clientOrderId, storedFor: owner }, 'trade id already stored for another order');
     this.#ctx.notify(text, 'error');

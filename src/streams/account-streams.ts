@@ -78,6 +78,7 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
     },
     ownsClient: (url) => isPrivateClient(url),
     isStalled: (_last, now, limit) => {
+      cause = undefined;
       for (const at of expected.values()) {
         if (now - at <= limit) continue;
         cause = `an order we sent was not echoed within ${(limit / 1000).toFixed(1)}s`;

@@ -34,8 +34,11 @@ export class OwedEvents {
   readonly #ctx: StreamContext;
   /** clientOrderId → when the market first showed a trade through it (since its last change or look-up). */
   readonly #through = new Map<string, number>();
-  /** clientOrderId → when it was last looked up, when the next look-up may run, and the wait after that. */
-  readonly #looked = new Map<string, { at: number; next: number; waitMs: number }>();
+  /**
+   * clientOrderId → when it was last looked up (and learnt something), when the next look-up may
+   * run, the wait after that, and the order's last change as the look-up left it.
+   */
+  readonly #looked = new Map<string, { at: number; next: number; waitMs: number; updatedAt: number }>();
   #heardAt = Number.NEGATIVE_INFINITY;
   #looking = false;
   /** Bumped by {@link reset}: a look-up started before it is moot. */
@@ -91,8 +94,15 @@ export class OwedEvents {
         if (!restsAtLimit(o)) continue;
         const cid = o.clientOrderId;
         seen.add(cid);
-        const looked = this.#looked.get(cid);
-        const since = Math.max(o.updatedAt, looked?.at ?? Number.NEGATIVE_INFINITY);
+        let looked = this.#looked.get(cid);
+        // The order changed since its last look-up: a fresh start, without the wait.
+        if (looked && o.updatedAt !== looked.updatedAt) {
+          this.#looked.delete(cid);
+          looked = undefined;
+        }
+        // Only evidence newer than the order's last change, its last look-up and the stream's
+        // last word counts: a stream that spoke after a trade was alive then.
+        const since = Math.max(o.updatedAt, looked?.at ?? Number.NEGATIVE_INFINITY, this.#heardAt);
         const evidence = this.#evidence(o, since);
         let first = this.#through.get(cid);
         if (first !== undefined && first <= since) first = undefined;
@@ -103,7 +113,7 @@ export class OwedEvents {
         }
         this.#through.set(cid, first);
         const next = looked?.next ?? Number.NEGATIVE_INFINITY;
-        if (now - first > limitMs && this.#heardAt < first && next <= now) owed.push({ order: o, since: first, next });
+        if (now - first > limitMs && next <= now) owed.push({ order: o, since: first, next });
       }
     }
     for (const cid of this.#through.keys()) if (!seen.has(cid)) this.#through.delete(cid);
@@ -155,7 +165,12 @@ export class OwedEvents {
         const waitMs = prev?.waitMs ?? RETRY_FIRST_MS;
         const learnt = result === 'updated' || result === 'unchanged';
         const now = clock.now();
-        this.#looked.set(o.clientOrderId, { at: learnt ? now : (prev?.at ?? Number.NEGATIVE_INFINITY), next: now + waitMs, waitMs: Math.min(waitMs * 2, RETRY_MAX_MS) });
+        this.#looked.set(o.clientOrderId, {
+          at: learnt ? now : (prev?.at ?? Number.NEGATIVE_INFINITY),
+          next: now + waitMs,
+          waitMs: Math.min(waitMs * 2, RETRY_MAX_MS),
+          updatedAt: o.updatedAt,
+        });
       }
     } finally {
       this.#looking = false;

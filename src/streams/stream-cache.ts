@@ -11,8 +11,9 @@ interface CandleExtremes {
   open: number;
   low: number;
   high: number;
-  /** When the last delivery came. */
+  /** When the last delivery came, and the one before it. */
   at: number;
+  before: number;
   lowMove: PriceMove | null;
   highMove: PriceMove | null;
 }
@@ -55,15 +56,21 @@ export class StreamCache {
     if (!bySymbol) this.#extremes.set(symbol, (bySymbol = new Map()));
     const had = bySymbol.get(timeframe);
     if (!had) {
-      bySymbol.set(timeframe, { open, low, high, at, lowMove: null, highMove: null });
+      // The first delivery: nothing says when its extremes traded (its rows may be minutes old).
+      bySymbol.set(timeframe, { open, low, high, at, before: Number.NEGATIVE_INFINITY, lowMove: null, highMove: null });
       return;
     }
+    // Rows of one delivery (or of deliveries applied together) share `at`: what moved among them
+    // traded after the delivery before them, not after a row of their own.
+    if (at !== had.at) {
+      had.before = had.at;
+      had.at = at;
+    }
     if (open < had.open) return;
-    if (open > had.open || low < had.low) had.lowMove = { at, after: had.at, price: low };
-    if (open > had.open || high > had.high) had.highMove = { at, after: had.at, price: high };
+    if (open > had.open || low < had.low) had.lowMove = { at, after: had.before, price: low };
+    if (open > had.open || high > had.high) had.highMove = { at, after: had.before, price: high };
     if (open > had.open) Object.assign(had, { open, low, high });
     else Object.assign(had, { low: Math.min(had.low, low), high: Math.max(had.high, high) });
-    had.at = at;
   }
 
   /**

@@ -74,10 +74,13 @@ export class StreamNotices {
       this.#failingTold = true;
       this.#told = true;
       const secs = Math.round((now - this.#failingSince) / 1000);
-      this.#deps.notify(`stream ${this.#name} down for ${secs}s (${this.#reason ?? 'failing'}); REST keeps the state fresh, reconnecting with backoff`, 'warn');
+      // An error, not a warning: the stall before it (a warning under the same key) must not
+      // hold it back as a repeat, and a stream that cannot even connect is the worse news.
+      this.#deps.notify(`stream ${this.#name} down for ${secs}s (${this.#reason ?? 'failing'}); REST keeps the state fresh, reconnecting with backoff`, 'error');
     }
     if (this.#upSince !== null && !healthy) this.#upSince = null;
-    if (this.#upSince !== null && now - this.#upSince >= this.#settleMs) {
+    // Strictly past the limit: at the limit itself the watchdog does not count it silent yet.
+    if (this.#upSince !== null && now - this.#upSince > this.#settleMs) {
       this.#upSince = null;
       this.#told = false;
       this.#deps.notify(`stream ${this.#name} recovered`, 'info');

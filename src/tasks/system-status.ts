@@ -50,10 +50,14 @@ export const systemStatus: TaskKind = {
 
 /**
  * A task silent in the window only because its period is longer (`t_restart_exchange` every
- * 300 s, the status every 60 s): up, and its last success no older than its period plus a grace.
+ * 300 s, the status every 60 s): up, and its last success no older than its period plus a grace,
+ * or not run yet.
  */
 function notDue(health: TaskHealth | undefined, windowMs: number, now: number): boolean {
-  if (!health || health.freqSecs === null || health.lastSuccessAt === null || !isTaskUp(health)) return false;
+  if (!health || health.freqSecs === null || !isTaskUp(health)) return false;
   const periodMs = health.freqSecs * 1000;
-  return periodMs > windowMs && now - health.lastSuccessAt <= periodMs + Math.max(windowMs, 30_000);
+  if (periodMs <= windowMs) return false;
+  // Not run yet and not failed: a task whose first run waits out its period (`t_restart_exchange`).
+  if (health.lastSuccessAt === null) return health.runs === 0;
+  return now - health.lastSuccessAt <= periodMs + Math.max(windowMs, 30_000);
 }

@@ -68,7 +68,7 @@ describe('exchange.stream', () => {
     expect({ err: ok.err, code: ok.code }).toEqual({ err: '', code: 0 });
   });
 
-  it('stall_after_secs and reconcile_secs on a task no stream feeds are refused at their lines; on a helper\'s task they pass', async () => {
+  it('stall_after_secs and reconcile_secs on a task no stream feeds are refused at their lines, a helper\'s template included; on an order task they pass', async () => {
     const r = await cli('check', 'stream-settings-idle', [
       'tasks:',
       '  t_system_status: {freq: 60, stall_after_secs: 5}',
@@ -78,8 +78,9 @@ describe('exchange.stream', () => {
     expect(r.err).toContain(`${r.file}:2:49: tasks.t_system_status.stall_after_secs: stall_after_secs does nothing here: no stream feeds t_system_status`);
     expect(r.err).toContain(`${r.file}:3:40: tasks.t_execute_orders.stall_after_secs: stall_after_secs does nothing here`);
     expect(r.err).toContain(`${r.file}:3:59: tasks.t_execute_orders.reconcile_secs: reconcile_secs does nothing here`);
-    expect(r.err).toContain("a subtask's get_ohlcv_data");
-    const ok = await cli('check', 'stream-settings-fed', [
+    expect(r.err).toContain('it applies to the tasks a stream feeds: t_update_tickers, t_update_candles,');
+    // A template whose helper answers from the tickers stream's cache does not set its limit.
+    const helper = await cli('check', 'stream-settings-helper', [
       'class_attributes: {watch_list: None, last_price: {}}',
       'tasks:',
       '  t_update_open_orders: {freq: 120, stall_after_secs: 5}',
@@ -89,7 +90,9 @@ describe('exchange.stream', () => {
       '    stall_after_secs: 20',
       '    subtasks: {s: {type: async, modul: Misso.services.async_helper, method: get_last_prices_from_watch_list, input_args: [self.aftx, self.watch_list], target_attr: last_price}}',
     ]);
-    expect({ err: ok.err, code: ok.code }).toEqual({ err: '', code: 0 });
+    expect(helper.code).toBe(2);
+    expect(helper.err).toContain(`${helper.file}:7:23: tasks.prices.stall_after_secs: stall_after_secs does nothing here: no stream feeds t_update_template`);
+    expect(helper.err).not.toContain('tasks.t_update_open_orders.stall_after_secs');
   });
 
   // coinex's ccxt.pro class has watchTickers and watchBalance, but neither watchPositions nor watchOHLCVForSymbols.

@@ -95,9 +95,11 @@ describe('fills, closed_trades and positions', () => {
     expect(r.notes.filter((n) => n.level === 'error' && n.text.includes(`trade ${t1.id} of ${a.symbol}`))).toEqual([
       { level: 'error', text: `trade ${t1.id} of ${a.symbol} reported for order ${second.clientOrderId} is already stored for order ${first.clientOrderId}: kept the first; the exchange reused a trade id, check its fills` },
     ]);
-    // The same trade again for its own order is a plain duplicate: nothing said.
+    // The same trade again for its own order is a plain duplicate, and the clash read again (the
+    // next REST reconcile) is not said twice.
     const before = r.notes.length;
     expect(r.manager.applyFill(t1)).toBe('duplicate');
+    expect(r.manager.applyFill({ ...t2, id: t1.id })).toBe('duplicate');
     expect(r.notes.length).toBe(before);
   });
 

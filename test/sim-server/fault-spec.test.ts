@@ -42,8 +42,9 @@ describe('parseFaultSpec', () => {
     ['429:ban=5', 'ban only applies to 418'],
     ['418:ban=0', 'ban "0" must be a whole number of seconds'],
     // Websocket rules that could never fire.
-    ['wsstall:path=privat', 'path "privat" matches no websocket path of wsstall (market, public, private)'],
-    ['listenkey_expire:path=market', 'path "market" matches no websocket path of listenkey_expire (private)'],
+    ['wsstall:path=privat', 'path "privat" matches no websocket path of wsstall (market, public, private, ws, or a whole path such as /private/ws)'],
+    ['wsdrop:path=/fapi/v1/order', 'path "/fapi/v1/order" matches no websocket path of wsdrop'],
+    ['listenkey_expire:path=market', 'path "market" matches no websocket path of listenkey_expire (private, /private/ws)'],
     ['wsstall:method=GET', 'method only applies to HTTP kinds, not wsstall'],
   ])('refuses %s with a message naming the problem', (spec, message) => {
     expect(() => parseFaultSpec(spec)).toThrow(UserError);
@@ -117,5 +118,6 @@ describe('FaultController', () => {
     expect(() => adminSpec('wsstall')).toThrow('admin body must be JSON');
     // Websocket rules on the paths they can fire on still parse.
     expect(parseFaultSpec('wsstall:path=market|private,listenkey_expire:path=private,wsrefuse:path=public').rules).toHaveLength(3);
+    expect(parseFaultSpec('listenkey_expire:path=/private/ws,wsstall:path=/private/ws,wsdrop:path=ws|/market/ws/1').rules).toHaveLength(3);
   });
 });

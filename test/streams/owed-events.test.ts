@@ -287,4 +287,59 @@ describe('OwedEvents: the market proves a user stream silent', () => {
     late.owed.heard(late.clock.now());
     expect(late.owed.check(late.clock.now(), LIMIT)).toBe(false);
   });
+
+  it('evidence the stream answered is spent: a later trade through the order, with the stream silent since, is owed again', async () => {
+    const buy = resting('buy', 100);
+    const s = rig([buy], filled);
+    await s.price(99.9);
+    expect(await s.checkAfter(500)).toBe(false);
+    // The stream speaks (about something else): it was alive after that trade.
+    await s.clock.advance(100);
+    s.owed.heard(s.clock.now());
+    await s.price(100.5);
+    expect(await s.checkAfter(500)).toBe(false);
+    // Then the market goes through the order again, and the stream says nothing.
+    await s.price(99);
+    await s.price(98);
+    let stalled = false;
+    for (let i = 0; i < 20 && !stalled; i++) stalled = await s.checkAfter(500);
+    expect(stalled).toBe(true);
+    expect(s.polled).toEqual([buy.clientOrderId]);
+  });
+
+  it('an order that changed since its last look-up is looked up without the wait', async () => {
+    const buy = resting('buy', 100);
+    let answers = 0;
+    const s = rig([buy], (o) => (++answers === 1 ? 'unchanged' : filled(o)));
+    await s.price(99.5);
+    expect(await s.checkAfter(LIMIT + 100)).toBe(false);
+    expect(s.polled).toHaveLength(1);
+    // A partial fill the stream told (the order changed), then the stream goes quiet and the
+    // market goes through it again: looked up after the limit, not after the 5 s wait.
+    await s.clock.advance(100);
+    buy.updatedAt = s.clock.now();
+    s.owed.heard(s.clock.now());
+    await s.price(99.2);
+    expect(await s.checkAfter(LIMIT + 100)).toBe(true);
+    expect(s.polled).toHaveLength(2);
+  });
+});
+
+describe('StreamCache candle extremes', () => {
+  it("a delivery's rows share its time: a move among them traded after the delivery before, and the first delivery proves nothing", () => {
+    const cache = new StreamCache();
+    cache.candlesHealthy = () => true;
+    const open = START - 60_000;
+    // The first delivery: the closed candle, then the forming one with a lower low.
+    cache.noteCandle(BTC, '1m', [open - 60_000, 100, 101, 99.5, 100, 1], START);
+    cache.noteCandle(BTC, '1m', [open, 100, 100.5, 98, 100, 1], START);
+    expect(cache.extremes(BTC)[0]!.lowMove?.after ?? Number.NEGATIVE_INFINITY).toBe(Number.NEGATIVE_INFINITY);
+    // The next delivery carries two rows of the forming candle; both moves date from after START.
+    cache.noteCandle(BTC, '1m', [open, 100, 100.5, 97.5, 100, 2], START + 250);
+    cache.noteCandle(BTC, '1m', [open, 100, 100.5, 97, 100, 3], START + 250);
+    expect(cache.extremes(BTC)[0]!.lowMove).toEqual({ at: START + 250, after: START, price: 97 });
+    // A late row of an older candle changes nothing.
+    cache.noteCandle(BTC, '1m', [open - 60_000, 100, 101, 90, 100, 1], START + 500);
+    expect(cache.extremes(BTC)[0]!.lowMove).toEqual({ at: START + 250, after: START, price: 97 });
+  });
 });

@@ -12,9 +12,9 @@ import { StreamLoop } from '../../src/streams/stream-loop.js';
 
 const LIMIT = 4_000;
 
-function rig() {
+function rig(backoffMs: [number, number] = [500, 2_000]) {
   const clock = new VirtualClock(1_700_000_000_000);
-  const notes: { at: number; text: string }[] = [];
+  const notes: { at: number; text: string; level: string }[] = [];
   const lines: { msg: string; err?: string }[] = [];
   let mode: 'flap' | 'fail' | 'healthy' = 'flap';
   let reason = 'connection closed (1006)';
@@ -42,7 +42,7 @@ function rig() {
       clock,
       logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) }),
       exchange: () => exchange,
-      notify: (text) => notes.push({ at: clock.now(), text }),
+      notify: (text, level) => notes.push({ at: clock.now(), text, level }),
       teardown: async () => {
         fresh = true;
         const h = hanging;
@@ -50,8 +50,8 @@ function rig() {
         h?.(new Error('torn down'));
       },
       isConnected: () => true,
-      baseBackoffMs: 500,
-      maxBackoffMs: 2_000,
+      baseBackoffMs: backoffMs[0],
+      maxBackoffMs: backoffMs[1],
     },
   );
   const stop = new AbortController();
@@ -109,6 +109,8 @@ describe('stream notices', () => {
     await r.clock.advance(12_000);
     const down = r.notes.filter((n) => n.text.includes('down for'));
     expect(down).toHaveLength(1);
+    // An error: a warning under the stream's key (a stall just before) would hold it back.
+    expect(down[0]!.level).toBe('error');
     expect(down[0]!.text).toMatch(/^stream tickers down for [45]s \((connection closed \(1006\)|subscription refused \(-1003\))\); REST keeps the state fresh/);
     const failures = r.lines.filter((l) => l.msg.startsWith('stream failed')).map((l) => l.err);
     expect(failures).toEqual(['connection closed (1006)', 'subscription refused (-1003)']);
@@ -130,6 +132,14 @@ describe('stream notices', () => {
     await r.clock.advance(20_000);
     expect(r.notes).toEqual([]);
     expect(r.lines.filter((l) => l.msg.startsWith('stream failed'))).toHaveLength(1);
+    await r.stop();
+  });
+
+  it('a flapping server whose resubscriptions line up with the watchdog\'s ticks: still no recovery told', async () => {
+    const r = rig([1_000, 1_000]);
+    await r.clock.advance(120_000);
+    expect(r.loop.stats.stalls).toBeGreaterThanOrEqual(10);
+    expect(count(r.notes, 'recovered')).toBe(0);
     await r.stop();
   });
 });

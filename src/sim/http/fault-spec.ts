@@ -86,7 +86,7 @@ export function describeFaultSyntax(): string {
     '            wsdelay:MS  every websocket data message is sent MS milliseconds late',
     '  OPTIONS calls=N | calls=A-B   only the Nth / Ath..Bth matching request (1-based, per rule)',
     '          path=P[|P...]         only these paths: full (/fapi/v1/order) or last segment (order);',
-    '                                for websocket kinds: market, public or private (listenkey_expire: private)',
+    '                                for websocket kinds: market, public, private, ws or a whole path (listenkey_expire: private)',
     '          method=M[|M...]       only these HTTP methods (GET, POST, DELETE)',
     '          retry=SECS            Retry-After seconds for 429/418 (default 1)',
     '          ban=SECS              418 only: once fired, every request gets 418 for SECS (an IP ban)',
@@ -220,15 +220,21 @@ function parseRule(ruleText: string, kindText: string, parts: string[]): FaultRu
   return rule;
 }
 
-/** The segments a websocket rule's `path=` can name; `listenkey_expire` lives on the private one. */
-const WS_PATHS = ['market', 'public', 'private'];
+/** The websocket paths a connection can have (`/market/ws/N`, `/public/ws/N`, `/private/ws`, `/ws/KEY`). */
+const WS_SEGMENTS = ['market', 'public', 'private', 'ws'];
 
-/** A websocket rule that could never fire is refused, not accepted and left inert. */
+/**
+ * A websocket rule that could never fire is refused, not accepted and left inert: a `path=`
+ * must be a segment of a websocket path or a whole one (`listenkey_expire` is drawn on
+ * `/private/ws` only), and `method=` is HTTP's.
+ */
 function checkWsRule(rule: MutableRule, fail: (why: string) => never): void {
   if (rule.methods) fail(`method only applies to HTTP kinds, not ${rule.kind}`);
-  const allowed = rule.kind === 'listenkey_expire' ? ['private'] : WS_PATHS;
+  const fits = rule.kind === 'listenkey_expire'
+    ? (p: string) => p === 'private' || p === 'ws' || p === '/private/ws'
+    : (p: string) => WS_SEGMENTS.includes(p) || (p.startsWith('/') && WS_SEGMENTS.includes(p.split('/')[1] ?? '') && p.split('/').includes('ws'));
   for (const p of rule.paths ?? []) {
-    if (!allowed.includes(p)) fail(`path "${p}" matches no websocket path of ${rule.kind} (${allowed.join(', ')})`);
+    if (!fits(p)) fail(`path "${p}" matches no websocket path of ${rule.kind} (${rule.kind === 'listenkey_expire' ? 'private, /private/ws' : 'market, public, private, ws, or a whole path such as /private/ws'})`);
   }
 }
 
