@@ -210,7 +210,10 @@ describe('engine streaming against sim-server', () => {
     expect(polls() - pollsBefore).toBe(1);
   });
 
-  it('a user stream silent with only resting orders: the price goes through one, the stream is caught within its limit and the fill reaches state (no REST reconcile)', async () => {
+  it.each([
+    ['the ticker stream', { t_update_tickers: { freq: 120 } }],
+    ['the candle stream alone (its low through the order)', { t_update_candles: { freq: 120, timeframe: '1m', limit: 50 } }],
+  ])('a user stream silent with only resting orders: the market goes through one (%s), the stream is caught within its limit and the fill reaches state (no REST reconcile)', async (_, market) => {
     const venueClock = new VirtualClock(Date.now());
     const venue = new SimVenue({ seed: 52, clock: venueClock, liquidityPerStepUsd: 1_000_000 });
     server = await startSimServer({ port: 0, venue, wsPushMs: 100, clock: new SystemClock() });
@@ -218,7 +221,7 @@ describe('engine streaming against sim-server', () => {
     const lines: string[] = [];
     updater = await simServerUpdater(server, {
       tasks: {
-        t_update_tickers: { freq: 120 },
+        ...market,
         t_execute_orders: {},
         t_update_open_orders: { freq: 120, stall_after_secs: 2 },
         t_get_open_orders: { freq: 120 },
