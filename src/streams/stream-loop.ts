@@ -317,7 +317,8 @@ export class StreamLoop<T> {
     const { clock } = this.#deps;
     const tick = Math.max(50, Math.min(1000, this.#stats.stallAfterMs / 4));
     while (await clock.sleep(tick, signal)) {
-      this.#notices.tick(clock.now(), this.healthy);
+      // Lazily: judging health runs the stream's stall check, which the tick below runs anyway.
+      this.#notices.tick(clock.now(), () => this.healthy);
       if (!this.#waiting || this.#stallDue) continue;
       if (this.#deps.starting?.()) {
         this.#quietSince = clock.now();

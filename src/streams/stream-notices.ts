@@ -68,8 +68,8 @@ export class StreamNotices {
     if (this.#told) this.#upSince ??= this.#deps.clock.now();
   }
 
-  /** Called by the watchdog every tick, with whether the stream is healthy now. */
-  tick(now: number, healthy: boolean): void {
+  /** Called by the watchdog every tick; `healthy` is asked only while a recovery waits to be told. */
+  tick(now: number, healthy: () => boolean): void {
     if (this.#failingSince !== null && !this.#failingTold && now - this.#failingSince >= this.#settleMs) {
       this.#failingTold = true;
       this.#told = true;
@@ -78,7 +78,7 @@ export class StreamNotices {
       // hold it back as a repeat, and a stream that cannot even connect is the worse news.
       this.#deps.notify(`stream ${this.#name} down for ${secs}s (${this.#reason ?? 'failing'}); REST keeps the state fresh, reconnecting with backoff`, 'error');
     }
-    if (this.#upSince !== null && !healthy) this.#upSince = null;
+    if (this.#upSince !== null && !healthy()) this.#upSince = null;
     // Strictly past the limit: at the limit itself the watchdog does not count it silent yet.
     if (this.#upSince !== null && now - this.#upSince > this.#settleMs) {
       this.#upSince = null;
