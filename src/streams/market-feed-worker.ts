@@ -13,6 +13,7 @@ import type { Exchange } from 'ccxt';
 import { SystemClock } from '../core/clock.js';
 import { silentLogger } from '../core/logger.js';
 import { createExchange } from '../exchange/factory.js';
+import { CandleSweep } from './candle-sweep.js';
 import { calmReconnects, dropClients } from './ccxt-clients.js';
 import {
   carriesStream, lastPrices, mergeDeliveries, toFeedError, type CandlesBySymbol, type FeedReply, type FeedRequest, type FeedWorkerData, type LastPrice, type MarketStreamName,
@@ -32,6 +33,8 @@ const runs: Record<MarketStreamName, Run> = { tickers: { gen: -1, running: false
 /** Deliveries gathered within one turn of the event loop, posted together. */
 const outbox = new Map<MarketStreamName, { gen: number; data: Record<string, LastPrice> | CandlesBySymbol }>();
 let flushing = false;
+/** ccxt answers a candle watch with one symbol of a socket read; the sweep adds the others. */
+const sweep = new CandleSweep();
 
 const post = (reply: FeedReply): void => port.postMessage(reply);
 
@@ -75,10 +78,11 @@ async function loop(stream: MarketStreamName, gen: number): Promise<void> {
   const run = runs[stream];
   while (run.gen === gen) {
     let delivery: Record<string, LastPrice> | CandlesBySymbol;
+    const pairs = run.pairs;
     try {
       delivery = stream === 'tickers'
         ? lastPrices(await exchange.watchTickers())
-        : ((await exchange.watchOHLCVForSymbols(run.pairs)) as unknown as CandlesBySymbol);
+        : sweep.collect(exchange, pairs, (await exchange.watchOHLCVForSymbols(pairs)) as unknown as CandlesBySymbol);
     } catch (error: unknown) {
       if (run.gen !== gen) return;
       run.running = false;

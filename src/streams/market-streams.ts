@@ -4,7 +4,8 @@ import { mergeCandles, type CandleRow } from '../tasks/update-candles.js';
 import { numberOption, outAttr, stringOption, watchList } from '../tasks/attr.js';
 import type { StreamSpec } from './stream-loop.js';
 import { WS_SOURCE, type StreamContext } from './stream-context.js';
-import { carriesStream, tickerPrice } from './market-feed-protocol.js';
+import { carriesStream, tickerPrice, type CandlesBySymbol } from './market-feed-protocol.js';
+import { CandleSweep } from './candle-sweep.js';
 
 /**
  * The tickers stream: ccxt's `watchTickers()` with no symbols, which is the venue's one
@@ -64,11 +65,13 @@ export function candleWindows(tasks: readonly TaskConfig[], kindOf: (t: TaskConf
 /**
  * The candles stream: ccxt's `watchOHLCVForSymbols` over the watch list and every timeframe a
  * window needs, merged into the same windows `t_update_candles` keeps (state) and into the
- * helpers' cache. After a gap the windows are refilled by REST.
+ * helpers' cache (every symbol of a socket read: see {@link CandleSweep}). After a gap the
+ * windows are refilled by REST.
  */
 export function candlesStream(ctx: StreamContext, windows: readonly CandleWindow[], candleTask: TaskConfig | undefined): StreamSpec<Record<string, Record<string, OHLCV[]>>> {
   const timeframes = [...new Set(windows.map((w) => w.timeframe))];
   ctx.cache.followsCandles = (_symbol, timeframe) => timeframes.includes(timeframe);
+  const sweep = new CandleSweep();
   return {
     name: 'candles',
     watch: async (ex: Exchange) => {
@@ -78,10 +81,12 @@ export function candlesStream(ctx: StreamContext, windows: readonly CandleWindow
         return {};
       }
       const pairs = symbols.flatMap((s) => timeframes.map((tf) => [s, tf]));
-      return (await ex.watchOHLCVForSymbols(pairs)) as unknown as Record<string, Record<string, OHLCV[]>>;
+      // ccxt answers with one symbol of a read; the sweep adds the others from ccxt's cache.
+      return sweep.collect(ex, pairs, (await ex.watchOHLCVForSymbols(pairs)) as unknown as CandlesBySymbol);
     },
     apply: (bySymbol) => {
       const now = ctx.clock.now();
+      ctx.cache.candlesDelivered(now);
       for (const [symbol, byTf] of Object.entries(bySymbol)) {
         for (const [timeframe, raw] of Object.entries(byTf)) {
           const rows = raw.map((r) => r.map(Number) as CandleRow);

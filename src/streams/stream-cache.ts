@@ -27,6 +27,8 @@ export class StreamCache {
   readonly #prices = new Map<string, { last: number; at: number; changedAt: number }>();
   readonly #candles = new Map<string, number[][]>();
   readonly #extremes = new Map<string, Map<string, CandleExtremes>>();
+  /** When the candles stream delivered last, and the time of the delivery before it. */
+  #candleDeliveries = { at: Number.NEGATIVE_INFINITY, before: Number.NEGATIVE_INFINITY };
   /** Whether the tickers stream is healthy now. */
   tickersHealthy: () => boolean = () => false;
   /** Whether the candles stream is healthy now. */
@@ -42,6 +44,20 @@ export class StreamCache {
   /** The streamed last price of `symbol` and when it last moved, while the stream is healthy. */
   price(symbol: string): { readonly last: number; readonly changedAt: number } | undefined {
     return this.tickersHealthy() ? this.#prices.get(symbol) : undefined;
+  }
+
+  /**
+   * Records that the candles stream delivered at `at` (before its rows are noted): every followed
+   * candle it does not carry was unchanged then.
+   */
+  candlesDelivered(at: number): void {
+    if (at !== this.#candleDeliveries.at) this.#candleDeliveries = { at, before: this.#candleDeliveries.at };
+  }
+
+  /** The last candle delivery before `at`. */
+  #deliveredBefore(at: number): number {
+    const d = this.#candleDeliveries;
+    return at === d.at ? d.before : at > d.at ? d.at : Number.NEGATIVE_INFINITY;
   }
 
   /**
@@ -61,9 +77,10 @@ export class StreamCache {
       return;
     }
     // Rows of one delivery (or of deliveries applied together) share `at`: what moved among them
-    // traded after the delivery before them, not after a row of their own.
+    // traded after the delivery before them, not after a row of their own. A delivery that did not
+    // carry this candle said it had not moved (unchanged rows are left out: see CandleSweep).
     if (at !== had.at) {
-      had.before = had.at;
+      had.before = Math.max(had.at, this.#deliveredBefore(at));
       had.at = at;
     }
     if (open < had.open) return;

@@ -9,6 +9,9 @@ import { silentLogger } from '../../src/core/logger.js';
 import { createExchange } from '../../src/exchange/factory.js';
 import { MarketFeedThread } from '../../src/streams/market-feed.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { SimVenue } from '../../src/sim/venue.js';
+import { STEP_MS } from '../../src/sim/price-path.js';
+import { jumpingClock } from '../support/jumping-clock.js';
 import { feedOnServer } from '../support/market-feed.js';
 import { streamingRig, STREAM_SYMBOL } from '../support/streaming-rig.js';
 import { until } from '../support/wait.js';
@@ -38,16 +41,21 @@ async function feedOn(srv: SimServer, delayMarketsMs = 0): Promise<MarketFeedThr
 }
 
 describe('market data thread: review', () => {
-  it('candle rows that arrive while nobody calls are kept one per candle (the newest), not every push', async () => {
-    server = await startSimServer({ port: 0, seed: 61, wsPushMs: 50 });
+  it('candle rows that change while nobody calls are kept one per candle (the newest), not every change', async () => {
+    const clock = jumpingClock();
+    server = await startSimServer({ port: 0, seed: 61, wsPushMs: 50, venue: new SimVenue({ seed: 61, clock }) });
     feed = await feedOn(server);
     await feed.watchOHLCVForSymbols([[ETH, '1m']]);
     await feed.watchOHLCVForSymbols([[ETH, '1m']]);
-    // Nobody calls (the watch list went empty: the candles stream idles without a watch call).
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Nobody calls (the watch list went empty: the candles stream idles without a watch call)
+    // while the price moves seven times, across at least one candle's end.
+    for (let i = 0; i < 7; i++) {
+      clock.jump(STEP_MS);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     const rows = (await feed.watchOHLCVForSymbols([[ETH, '1m']]))[ETH]?.['1m'] ?? [];
     const times = rows.map((r) => r[0]);
-    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeGreaterThanOrEqual(2);
     expect(new Set(times).size).toBe(times.length);
     expect(rows.at(-1)![4]).toBe(server.venue.ticker(ETH).last);
   });

@@ -15,6 +15,7 @@ import type { StreamContext } from '../../src/streams/stream-context.js';
 
 const LIMIT = 5_000;
 const BTC = 'BTC/USD:USD';
+const ETH = 'ETH/USD:USD';
 const START = 1_700_000_000_000;
 
 function resting(side: 'buy' | 'sell', price: number, params: Record<string, unknown> = {}): Order {
@@ -341,5 +342,23 @@ describe('StreamCache candle extremes', () => {
     // A late row of an older candle changes nothing.
     cache.noteCandle(BTC, '1m', [open - 60_000, 100, 101, 90, 100, 1], START + 500);
     expect(cache.extremes(BTC)[0]!.lowMove).toEqual({ at: START + 250, after: START, price: 97 });
+  });
+
+  it('a candle delivery that does not carry a symbol says its candle had not moved: the next move dates from that delivery', () => {
+    const cache = new StreamCache();
+    cache.candlesHealthy = () => true;
+    const open = START - 60_000;
+    cache.candlesDelivered(START);
+    cache.noteCandle(BTC, '1m', [open, 100, 100.5, 99, 100, 1], START);
+    cache.noteCandle(ETH, '1m', [open, 10, 10.5, 9.9, 10, 1], START);
+    // Deliveries of ETH alone: BTC's candle stayed where it was (unchanged rows are left out).
+    for (const t of [START + 250, START + 500, START + 750]) {
+      cache.candlesDelivered(t);
+      cache.noteCandle(ETH, '1m', [open, 10, 10.5, 9.9, 10, 1], t);
+    }
+    cache.candlesDelivered(START + 1_000);
+    cache.noteCandle(BTC, '1m', [open, 100, 100.5, 98, 99, 2], START + 1_000);
+    // Traded after the delivery at START + 750, not after BTC's own previous row (START).
+    expect(cache.extremes(BTC)[0]!.lowMove).toEqual({ at: START + 1_000, after: START + 750, price: 98 });
   });
 });
