@@ -2,6 +2,7 @@ import type { Balances, Exchange, Order, Position } from 'ccxt';
 import type { TaskConfig } from '../config/types.js';
 import { outAttr, stringOption } from '../tasks/attr.js';
 import type { CcxtOrderLike } from '../orders/order.js';
+import { isFinalStatus } from '../orders/transitions.js';
 import { OwedEvents } from './owed-events.js';
 import { applyPushedBalance } from './pushed-balance.js';
 import type { StreamSpec } from './stream-loop.js';
@@ -29,22 +30,31 @@ export function forgetListenKey(exchange: Exchange): void {
 /**
  * The orders stream: ccxt's `watchOrders`, each update applied to the order book through the
  * same transitions and journal as a polled answer. A user stream has no heartbeat, so it is
- * called stalled when an order we sent is not echoed within the limit, or when the market traded
- * through a resting order of ours and REST shows the change it never sent (see
- * {@link OwedEvents}). After every
- * (re)connection the gap is filled by REST: the account's open orders, then our open orders
- * missing from them (closed during the gap) polled one by one, then the trades of orders that
- * filled meanwhile.
+ * called stalled when an order we sent, or the end of a cancel we made, is not echoed within the
+ * limit, or when the market traded through a resting order of ours and REST shows the change it
+ * never sent (see {@link OwedEvents}). After every (re)connection the gap is filled by REST: the
+ * account's open orders, then our open orders missing from them (closed during the gap) polled
+ * one by one, then the trades of orders that filled meanwhile.
  */
 export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: string; getOpen?: string }): StreamSpec<Order[]> {
-  /** clientOrderId → when we learnt of it by REST without the stream echoing it. */
-  const expected = new Map<string, number>();
+  /**
+   * clientOrderId → what REST told us that the stream has not echoed: a send (any update of the
+   * order echoes it) or the end of a cancel (only an update that finishes the order echoes it).
+   */
+  const expected = new Map<string, { at: number; what: 'send' | 'cancel' }>();
   const echoed = new Set<string>();
   const owed = new OwedEvents(ctx);
   let cause: string | undefined;
   ctx.orders.on('order', (order, info) => {
-    if (!info.kind.startsWith('sent:') || echoed.has(order.clientOrderId)) return;
-    expected.set(order.clientOrderId, ctx.clock.now());
+    const cid = order.clientOrderId;
+    if (info.kind.startsWith('sent:')) {
+      if (!echoed.has(cid)) expected.set(cid, { at: ctx.clock.now(), what: 'send' });
+      return;
+    }
+    // A cancel's answer (or its look-up) finished the order: the venue pushed that too. (Pushed
+    // first, the stream finished the order already and this answer changed nothing.)
+    const finishedByCancel = info.kind.startsWith('cancel:') && order.isFinal && order.id !== null && info.from !== null && !isFinalStatus(info.from);
+    if (finishedByCancel) expected.set(cid, { at: ctx.clock.now(), what: 'cancel' });
   });
   return {
     name: 'orders',
@@ -54,11 +64,11 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
       owed.heard(ctx.clock.now());
       for (const raw of orders) {
         const cid = raw.clientOrderId;
-        if (cid) {
-          expected.delete(cid);
-          echoed.add(cid);
-          if (echoed.size > 10_000) echoed.delete(echoed.values().next().value!);
-        }
+        if (!cid) continue;
+        const finished = typeof raw.status === 'string' && isFinalStatus(raw.status);
+        if (expected.get(cid)?.what !== 'cancel' || finished) expected.delete(cid);
+        echoed.add(cid);
+        if (echoed.size > 10_000) echoed.delete(echoed.values().next().value!);
       }
       // One journal transaction per delivery, relaxed like the trades stream's (see Durability).
       ctx.orders.applyStreamOrders(orders as CcxtOrderLike[], 'relaxed');
@@ -79,9 +89,9 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
     ownsClient: (url) => isPrivateClient(url),
     isStalled: (_last, now, limit) => {
       cause = undefined;
-      for (const at of expected.values()) {
+      for (const { at, what } of expected.values()) {
         if (now - at <= limit) continue;
-        cause = `an order we sent was not echoed within ${(limit / 1000).toFixed(1)}s`;
+        cause = `${what === 'send' ? 'an order we sent' : 'an order we canceled'} was not echoed within ${(limit / 1000).toFixed(1)}s`;
         return true;
       }
       if (!owed.check(now, limit)) return false;

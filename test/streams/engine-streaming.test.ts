@@ -70,6 +70,23 @@ describe('engine streaming against sim-server', () => {
     expect(u.journal.counts()).toMatchObject({ closed: 1, canceled: 1 });
   });
 
+  it('cancels we make are echoed by the user stream (often before their REST answer): no stall', async () => {
+    server = await startSimServer({ port: 0, seed: 32, wsPushMs: 100 });
+    updater = await streamingUpdater(server, { t_execute_orders: {}, t_update_open_orders: { freq: 120, stall_after_secs: 1 } });
+    const u = updater;
+    await until(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 5_000, 'streams fresh');
+    const price = Number((server.venue.ticker(BTC).last * 0.5).toFixed(1));
+    const buys = [0, 1, 2].map(() => u.pendingOrders.push({ symbol: BTC, side: 'buy', amount: 0.01, price }));
+    await until(() => (u.orders.isOpenOrders[BTC]?.buys.length ?? 0) === 3, 5_000, 'the buys resting');
+    const results = await Promise.all(buys.map((b) => u.orders.cancel(b)));
+    expect(results.map((r) => r.status)).toEqual(['canceled', 'canceled', 'canceled']);
+    // Past the 1 s limit by a watchdog check and more.
+    await new Promise((r) => setTimeout(r, 2_500));
+    const orders = u.streamStats().find((s) => s.name === 'orders')!;
+    expect(orders.stalls).toBe(0);
+    expect(orders.phase).toBe('up');
+  });
+
   it("Binance's wallet-only ACCOUNT_UPDATE sets the equity from the push; the free margin follows by REST at freq, not per fill", async () => {
     server = await startSimServer({ port: 0, seed: 34, wsPushMs: 100 });
     updater = await streamingUpdater(server, {

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { VirtualClock } from '../../src/core/clock.js';
 import type { Updater } from '../../src/engine/updater.js';
 import type { SimExchange } from '../../src/sim/sim-exchange.js';
+import type { StreamStats } from '../../src/streams/stream-loop.js';
 import { startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 const BTC = 'BTC/USD:USD';
@@ -126,6 +127,41 @@ describe('engine streaming from the in-process sim (virtual time)', () => {
     const reads = restCalls(u, 'fetchTickers') + restCalls(u, 'fetchTicker') - before;
     expect(reads).toBeGreaterThanOrEqual(9);
     expect(reads).toBeLessThanOrEqual(11);
+  });
+
+  it.each([
+    ['echoed after its REST answer: no stall', false, 0],
+    ['echoed before its REST answer (400 ms REST latency): no stall', false, 400],
+    ['never echoed (the user stream silent): a stall within the limit', true, 0],
+  ])('a cancel of a resting order, %s', async (_, silent, latencyMs) => {
+    const { u, clock } = await start(
+      { t_execute_orders: {}, t_update_open_orders: { freq: 120, stall_after_secs: 3 }, t_update_tickers: { freq: 10 } },
+      { latency_ms: latencyMs },
+    );
+    await clock.advanceUntil(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh) && u.state.meta('last_price')?.source === 'ws', 30_000);
+    const price = Number((u.state.get<Record<string, number>>('last_price')[BTC]! * 0.8).toFixed(1));
+    const buy = u.pendingOrders.push({ symbol: BTC, side: 'buy', amount: 0.01, price });
+    await clock.advanceUntil(() => buy.status === 'open' && u.orders.isOpenOrders[BTC]?.buys.length === 1, 10_000, 10);
+    // Nothing else owed: the send was echoed long ago, the market is nowhere near the order.
+    await clock.advance(5_000);
+    const orders = (): StreamStats => u.streamStats().find((s) => s.name === 'orders')!;
+    expect(orders().stalls).toBe(0);
+    if (silent) sim(u).setKnobs({ silent_streams: ['orders', 'trades'] });
+    let answered: string | undefined;
+    void u.orders.cancel(buy).then((r) => (answered = r.status));
+    await clock.advanceUntil(() => answered !== undefined, 5_000, 10);
+    expect(answered).toBe('canceled');
+    const at = clock.now();
+    if (!silent) {
+      await clock.advance(3_000 + 2_000);
+      expect(orders().stalls).toBe(0);
+      return;
+    }
+    await clock.advanceUntil(() => orders().stalls === 1, 10_000, 50);
+    // Past the limit (the cancel's answer is when REST told us), within one watchdog check of it.
+    expect(clock.now() - at).toBeGreaterThan(3_000);
+    expect(clock.now() - at).toBeLessThanOrEqual(3_000 + 1_000);
+    expect(orders().lastError).toContain('an order we canceled was not echoed within 3.0s');
   });
 
   it('stream: off polls the sim as before', async () => {
