@@ -218,7 +218,7 @@ export class StreamLoop<T> {
           await this.spec.gapFill?.(exchange);
           needGapFill = false;
           this.markAlive();
-          this.#up();
+          this.#up(false);
           upAt = clock.now();
         }
         watching = true;
@@ -280,10 +280,11 @@ export class StreamLoop<T> {
     await watchdog;
   }
 
-  #up(): void {
+  /** Up; `delivered`: by a delivery, not only by an open connection (see readyWithoutData). */
+  #up(delivered = true): void {
     this.#stats.phase = 'up';
     this.#stats.fresh = true;
-    this.#notices.up();
+    this.#notices.up(delivered);
   }
 
   #silent(now: number): boolean {

@@ -13,7 +13,8 @@ export interface StreamNoticeDeps {
  * What the operator hears of one stream, and what its log says:
  * - a stall, at once (with its cause);
  * - a stream failing for longer than its limit, once, with the reason (each new reason is logged);
- * - a recovery only once the stream stayed up for its limit after a notified problem.
+ * - a recovery only once the stream stayed up for its limit after a notified problem (said as a
+ *   reconnection not yet proven when nothing came through it since).
  *
  * So a server that answers each resubscription with one message and then stalls again is one
  * alarm (the notifier drops the repeats of a condition), not a stall and a recovery per minute,
@@ -31,6 +32,8 @@ export class StreamNotices {
   #upSince: number | null = null;
   /** Stalled or failing since the stream was last up. */
   #bad = false;
+  /** Something came through since the last problem (not just a connection opened). */
+  #delivered = false;
 
   constructor(name: string, settleMs: number, deps: StreamNoticeDeps) {
     this.#name = name;
@@ -42,6 +45,7 @@ export class StreamNotices {
   stalled(cause: string): void {
     this.#upSince = null;
     this.#bad = true;
+    this.#delivered = false;
     this.#told = true;
     this.#deps.logger.warn({ stream: this.#name, cause }, 'stream stalled; resubscribing');
     this.#deps.notify(`stream ${this.#name} stalled (${cause}); resubscribing, REST covers meanwhile`, 'warn');
@@ -51,6 +55,7 @@ export class StreamNotices {
   failed(reason: string, retryInMs: number): void {
     this.#upSince = null;
     this.#bad = true;
+    this.#delivered = false;
     this.#failingSince ??= this.#deps.clock.now();
     if (reason !== this.#reason) {
       this.#deps.logger.warn({ stream: this.#name, err: reason, retryInMs }, 'stream failed; REST keeps the state fresh while it reconnects');
@@ -58,9 +63,14 @@ export class StreamNotices {
     this.#reason = reason;
   }
 
-  /** The stream is up (gap filled, delivering). */
-  up(): void {
-    if (this.#bad) this.#deps.logger.info({ stream: this.#name }, 'stream recovered');
+  /**
+   * The stream is up (gap filled): `delivered` by a delivery, or only by its connection opening
+   * (a user stream, which may stay silent for hours: a server that still does not send is not
+   * distinguishable from a quiet account until something comes through).
+   */
+  up(delivered = true): void {
+    if (delivered) this.#delivered = true;
+    if (this.#bad) this.#deps.logger.info({ stream: this.#name, delivered }, delivered ? 'stream recovered' : 'stream reconnected');
     this.#bad = false;
     this.#failingSince = null;
     this.#failingTold = false;
@@ -83,7 +93,14 @@ export class StreamNotices {
     if (this.#upSince !== null && now - this.#upSince > this.#settleMs) {
       this.#upSince = null;
       this.#told = false;
-      this.#deps.notify(`stream ${this.#name} recovered`, 'info');
+      // "Recovered" only once something came through: a reconnected user stream whose server still
+      // sends nothing would be called recovered while it stays as dead as before.
+      this.#deps.notify(
+        this.#delivered
+          ? `stream ${this.#name} recovered`
+          : `stream ${this.#name} reconnected and gap filled; nothing has come through it since, so it is not proven yet (a stall is told again)`,
+        'info',
+      );
     }
   }
 }

@@ -135,6 +135,56 @@ describe('stream notices', () => {
     await r.stop();
   });
 
+  it.each([
+    ['nothing comes through it after: told as reconnected, not proven, never as recovered', false],
+    ['an update comes through it after: told as recovered', true],
+  ])('a user stream (ready without data) stalled and reconnected, %s', async (_, speaks) => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const notes: string[] = [];
+    let missingEcho = false;
+    let pending: { resolve: (b: string[]) => void; reject: (e: Error) => void } | null = null;
+    const exchange = {} as Exchange;
+    const loop = new StreamLoop<string[]>(
+      {
+        name: 'orders',
+        watch: () => new Promise<string[]>((resolve, reject) => (pending = { resolve, reject })),
+        apply: () => undefined,
+        ownsClient: () => true,
+        readyWithoutData: true,
+        // An order we sent was not echoed: stalled until the reconnection's gap fill settles it.
+        isStalled: () => missingEcho,
+        gapFill: async () => {
+          missingEcho = false;
+        },
+      },
+      LIMIT,
+      {
+        clock, logger: pino({ level: 'silent' }), exchange: () => exchange, notify: (text) => notes.push(text),
+        teardown: async () => pending?.reject(new Error('torn down')),
+        isConnected: () => true,
+      },
+    );
+    const stop = new AbortController();
+    const running = loop.run(stop.signal);
+    await clock.advanceUntil(() => loop.stats.phase === 'up', 20_000, 100);
+    missingEcho = true;
+    await clock.advanceUntil(() => loop.stats.stalls === 1, 20_000, 100);
+    await clock.advanceUntil(() => loop.stats.phase === 'up', 20_000, 100);
+    if (speaks) pending!.resolve(['an update']);
+    await clock.advance(3 * LIMIT);
+    expect(loop.stats.stalls).toBe(1);
+    expect(notes[0]).toContain('stream orders stalled');
+    expect(notes.slice(1)).toEqual([
+      speaks
+        ? 'stream orders recovered'
+        : 'stream orders reconnected and gap filled; nothing has come through it since, so it is not proven yet (a stall is told again)',
+    ]);
+    stop.abort();
+    pending!.reject(new Error('exchange closed'));
+    await clock.advance(1_000);
+    await running;
+  });
+
   it('a flapping server whose resubscriptions line up with the watchdog\'s ticks: still no recovery told', async () => {
     const r = rig([1_000, 1_000]);
     await r.clock.advance(120_000);
