@@ -42,7 +42,7 @@ fetchCurrencies: false and fetchOpenOrders: {warnWithoutSymbol: false}.
   --faults SPEC      HTTP faults to inject (default none; syntax below)
   --api-key KEY      the only API key accepted (default $MISSO_SIM_API_KEY or ${DEFAULT_SIM_API_KEY})
   --secret SECRET    its HMAC secret (default $MISSO_SIM_SECRET or ${DEFAULT_SIM_SECRET})
-  --clock-offset-ms N run the server's clock N ms ahead of this machine's (behind: --clock-offset-ms=-N);
+  --clock-offset-ms N run the server's clock N ms ahead of this machine's (negative: behind, e.g. -500);
                      server time, timestamps and the recvWindow check all use it (default 0)
   --log-level LEVEL  log level on stderr: debug, info, warn, error (default warn)
   --help             print this help
@@ -102,6 +102,11 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
       ...(flags.faults === undefined ? {} : { faults: flags.faults }),
     });
   } catch (error: unknown) {
+    // A spec the server refuses (a fault path it does not serve) is a flag mistake like the others.
+    if (error instanceof UserError) {
+      io.stderr.write(`misso sim-server: ${error.message}\nRun misso sim-server --help for usage.\n`);
+      return 2;
+    }
     const err = coerceError(error) as NodeJS.ErrnoException;
     const fault = listenFault(err.code, { host: '--host', port: '--port' });
     const why = err.code === 'EADDRINUSE' ? `port ${flags.port} on ${flags.host} is already in use` : err.message;
@@ -159,10 +164,14 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
 /** The options that take a value: `--markets -1` reads as that value, not as an option. */
 const VALUED = ['--host', '--port', '--seed', '--markets', '--faults', '--api-key', '--secret', '--clock-offset-ms', '--log-level'];
 
+/** A word after a valued option that is its value though it starts with a dash (`-500`, `-abc`), not an option (`--port`, `-h`). */
+const dashValue = (word: string | undefined): boolean => word !== undefined && /^-[^-]/.test(word) && word !== '-h';
+
 function parseFlags(argv: string[]): ParsedFlags {
-  // node's parseArgs refuses a value that starts with a dash ("ambiguous"): a negative number
-  // (`--clock-offset-ms -500`) is that option's value, joined as `--clock-offset-ms=-500`.
-  const args = argv.flatMap((a, i) => (VALUED.includes(argv[i - 1] ?? '') && /^-\d/.test(a) ? [] : VALUED.includes(a) && /^-\d/.test(argv[i + 1] ?? '') ? [`${a}=${argv[i + 1]}`] : [a]));
+  // node's parseArgs refuses a value that starts with a dash ("ambiguous"): `--clock-offset-ms
+  // -500` is that option's value, joined as `--clock-offset-ms=-500` (and `-abc` is then told as
+  // a bad value, not as an ambiguous option).
+  const args = argv.flatMap((a, i) => (VALUED.includes(argv[i - 1] ?? '') && dashValue(a) ? [] : VALUED.includes(a) && dashValue(argv[i + 1]) ? [`${a}=${argv[i + 1]}`] : [a]));
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -190,7 +199,7 @@ function parseFlags(argv: string[]): ParsedFlags {
   const port = wholeNumber('--port', values.port, DEFAULT_SIM_PORT);
   if (port > 65_535) throw new UserError(`--port ${port} is above 65535`);
   const seed = wholeNumber('--seed', values.seed, DEFAULT_SIM_SEED);
-  const markets = wholeNumber('--markets', values.markets, 40);
+  const markets = integer('--markets', values.markets, 40, 'a whole number');
   if (markets < 1 || markets > 5000) throw new UserError(`--markets ${markets} must be from 1 to 5000`);
   if (values.faults !== undefined) parseFaultSpec(values.faults);
   const apiKey = values['api-key'] ?? process.env['MISSO_SIM_API_KEY'] ?? DEFAULT_SIM_API_KEY;
@@ -216,13 +225,13 @@ function parseFlags(argv: string[]): ParsedFlags {
 }
 
 function wholeNumber(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text.trim())) throw new UserError(`${flag} "${text}" must be a whole number`);
-  return Number(text.trim());
+  const n = integer(flag, text, fallback, 'a whole number');
+  if (n < 0) throw new UserError(`${flag} ${n} must not be negative`);
+  return n;
 }
 
-function integer(flag: string, text: string | undefined, fallback: number): number {
+function integer(flag: string, text: string | undefined, fallback: number, what = 'a whole number of milliseconds (negative: behind)'): number {
   if (text === undefined) return fallback;
-  if (!/^[+-]?\d+$/.test(text.trim())) throw new UserError(`${flag} "${text}" must be a whole number of milliseconds (negative: behind)`);
+  if (!/^[+-]?\d+$/.test(text.trim())) throw new UserError(`${flag} "${text}" must be ${what}`);
   return Number(text.trim());
 }

@@ -25,10 +25,16 @@ describe('simServerCommand', () => {
   it.each([
     [['--port', 'abc'], '--port "abc" must be a whole number'],
     [['--port', '70000'], '--port 70000 is above 65535'],
-    [['--seed=-1'], '--seed "-1" must be a whole number'],
+    [['--seed=-1'], '--seed -1 must not be negative'],
     // A negative number after an option is its value (node's parseArgs alone calls it ambiguous).
-    [['--seed', '-1'], '--seed "-1" must be a whole number'],
-    [['--markets', '-1'], '--markets "-1" must be a whole number'],
+    [['--seed', '-1'], '--seed -1 must not be negative'],
+    [['--port', '-5'], '--port -5 must not be negative'],
+    [['--markets', '-1'], '--markets -1 must be from 1 to 5000'],
+    [['--markets', '1.5'], '--markets "1.5" must be a whole number'],
+    // Any dashed word after a valued option is its value, told as a bad value, not as "ambiguous".
+    [['--clock-offset-ms', '-abc'], '--clock-offset-ms "-abc" must be a whole number of milliseconds'],
+    // An HTTP fault rule whose path the server does not serve could never fire.
+    [['--port', '0', '--faults', '5xx:path=private'], 'fault rule 5xx: path "private" matches no HTTP path the server serves'],
     [['--markets', '0'], '--markets 0 must be from 1 to 5000'],
     [['--clock-offset-ms', '-500', '--markets', '99999'], '--markets 99999 must be from 1 to 5000'],
     [['--faults', 'explode'], 'unknown fault kind "explode"'],
@@ -51,6 +57,8 @@ describe('simServerCommand', () => {
     expect(c.out()).toContain('Usage: misso sim-server');
     expect(c.out()).toContain('misso-sim-key');
     expect(c.out()).toContain('visibility:MS');
+    // The negative offset is written as it is accepted (after the option, not joined with "=").
+    expect(c.out()).toContain('(negative: behind, e.g. -500)');
   });
 
   it('serves until aborted, printing its address, with the flags applied', async () => {

@@ -209,12 +209,20 @@ describe('switching faults at run time over HTTP (server in another process)', (
     const bad = await rawRequest(`${server.url}/__misso/faults`, json('explode:0.5'));
     expect(bad.status).toBe(400);
     expect((bad.body as { error: string }).error).toContain('unknown fault kind "explode"');
+    // A rule that could never fire (no HTTP path of the server is "private") is refused too.
+    const inert = await rawRequest(`${server.url}/__misso/faults`, json('5xx:path=private'));
+    expect(inert.status).toBe(400);
+    expect((inert.body as { error: string }).error).toContain('path "private" matches no HTTP path the server serves');
     const current = await rawRequest(`${server.url}/__misso/faults`);
     expect((current.body as { spec: string }).spec).toBe('none');
-    // A body over the server's limit gets 413 with a reason, not a reset connection.
+    // A body over the server's limit gets 413 with a reason, not a reset connection: in the admin
+    // routes' own shape there, in Binance's on a Binance route.
     const huge = await rawRequest(`${server.url}/__misso/faults`, json('x'.repeat(2_200_000)));
     expect(huge.status).toBe(413);
-    expect((huge.body as { msg: string }).msg).toContain('request body over 1000000 bytes');
+    expect((huge.body as { error: string }).error).toContain('request body over 1000000 bytes');
+    const hugeOrder = await rawRequest(`${server.url}/fapi/v1/order`, json('x'.repeat(2_200_000)));
+    expect(hugeOrder.status).toBe(413);
+    expect((hugeOrder.body as { msg: string }).msg).toContain('request body over 1000000 bytes');
     expect((await rawRequest(`${server.url}/__misso/faults`)).status).toBe(200);
   });
 

@@ -142,14 +142,6 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const logger = options.logger ?? silentLogger();
   const counters = new ServerCounters();
   const baseVisibility = venue.visibilityDelayMs;
-  const faults = new FaultController({
-    seed,
-    counters,
-    applyVisibility: (ms) => {
-      venue.visibilityDelayMs = ms ?? baseVisibility;
-    },
-  });
-  if (options.faults !== undefined) faults.set(options.faults);
   const listenKeys = new ListenKeys(options.listenKeyValidityMs ?? LISTEN_KEY_VALIDITY_MS);
   const routes = new Map([
     ...createBinanceRoutes(venue, clock),
@@ -157,6 +149,15 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     ...listenKeyRoutes(listenKeys, clock),
     ...depthRoutes(venue),
   ]);
+  const faults = new FaultController({
+    seed,
+    counters,
+    applyVisibility: (ms) => {
+      venue.visibilityDelayMs = ms ?? baseVisibility;
+    },
+    httpPaths: [...routes.keys()].map((k) => k.slice(k.indexOf(' ') + 1)),
+  });
+  if (options.faults !== undefined) faults.set(options.faults);
   const sockets = new Set<Socket>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -265,7 +266,10 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     handle(req, res).catch((error: unknown) => {
       logger.error({ err: coerceError(error).message }, 'sim-server: request failed');
       const status = (error as { status?: unknown } | null)?.status === 413 ? 413 : 500;
-      if (!res.headersSent) send(res, status, BINANCE_ERRORS.internal(coerceError(error).message).body(), { Connection: 'close' });
+      const message = coerceError(error).message;
+      // Admin routes answer in their own shape (`{error}`), Binance's in Binance's.
+      const body = (req.url ?? '').startsWith(ADMIN_PREFIX) ? JSON.stringify({ error: message }) : BINANCE_ERRORS.internal(message).body();
+      if (!res.headersSent) send(res, status, body, { Connection: 'close' });
       else res.destroy();
     });
   });

@@ -1,4 +1,5 @@
 import { formatFaultSpec, isWsRule, parseFaultSpec, type FaultRule, type FaultSpec, type WsFaultKind } from './fault-spec.js';
+import { UserError } from '../../core/errors.js';
 import { SeededRandom } from '../prng.js';
 import type { ServerCounters } from './server-counters.js';
 
@@ -16,6 +17,11 @@ export interface FaultControllerOptions {
   counters: ServerCounters;
   /** Called with the spec's visibility delay, or `undefined` to restore the venue's own. */
   applyVisibility: (ms: number | undefined) => void;
+  /**
+   * The HTTP paths the server serves (`/fapi/v1/order`, …): an HTTP rule's `path=` must name one
+   * (whole, or its last segment), else it could never fire and is refused. Unchecked without it.
+   */
+  httpPaths?: readonly string[];
 }
 
 /**
@@ -30,17 +36,24 @@ export class FaultController {
   #random: () => number;
   #counters: ServerCounters;
   #applyVisibility: (ms: number | undefined) => void;
+  readonly #httpPaths: readonly string[] | undefined;
 
   constructor(options: FaultControllerOptions) {
     const random = new SeededRandom(options.seed);
     this.#random = () => random.next();
     this.#counters = options.counters;
     this.#applyVisibility = options.applyVisibility;
+    this.#httpPaths = options.httpPaths;
   }
 
-  /** Replaces the active faults with `spec` (text or parsed); `''` or `'none'` clears them. */
+  /**
+   * Replaces the active faults with `spec` (text or parsed); `''` or `'none'` clears them. A spec
+   * with a rule that could never fire (see {@link FaultControllerOptions.httpPaths}) is refused
+   * and the faults in force stay.
+   */
   set(spec: string | FaultSpec): void {
     const parsed = typeof spec === 'string' ? parseFaultSpec(spec) : spec;
+    if (this.#httpPaths) checkHttpPaths(parsed.rules, this.#httpPaths);
     this.#spec = parsed;
     this.#calls = parsed.rules.map(() => 0);
     this.#ban = undefined;
@@ -132,4 +145,18 @@ function wsPathMatches(rule: FaultRule, path: string): boolean {
   if (!rule.paths) return true;
   const segments = path.split('?')[0]!.split('/');
   return rule.paths.some((p) => p === path || segments.includes(p));
+}
+
+/** Refuses an HTTP rule whose `path=` names nothing the server serves. */
+function checkHttpPaths(rules: readonly FaultRule[], served: readonly string[]): void {
+  const lastSegments = new Set(served.map((p) => p.slice(p.lastIndexOf('/') + 1)));
+  for (const rule of rules) {
+    if (isWsRule(rule)) continue;
+    for (const p of rule.paths ?? []) {
+      if (served.includes(p) || lastSegments.has(p)) continue;
+      throw new UserError(
+        `fault rule ${rule.kind}: path "${p}" matches no HTTP path the server serves (a whole path such as /fapi/v1/order, or its last segment such as order)`,
+      );
+    }
+  }
 }
