@@ -14,7 +14,8 @@ export interface StreamNoticeDeps {
  * - a stall, at once (with its cause);
  * - a stream failing for longer than its limit, once, with the reason (each new reason is logged);
  * - a recovery only once the stream stayed up for its limit after a notified problem (said as a
- *   reconnection not yet proven when nothing came through it since).
+ *   reconnection not yet proven when nothing came through it since, and the recovery then told
+ *   at its first delivery).
  *
  * So a server that answers each resubscription with one message and then stalls again is one
  * alarm (the notifier drops the repeats of a condition), not a stall and a recovery per minute,
@@ -34,6 +35,8 @@ export class StreamNotices {
   #bad = false;
   /** Something came through since the last problem (not just a connection opened). */
   #delivered = false;
+  /** A reconnection was told as not proven yet: the first delivery after it is told as the recovery. */
+  #unproven = false;
 
   constructor(name: string, settleMs: number, deps: StreamNoticeDeps) {
     this.#name = name;
@@ -46,6 +49,7 @@ export class StreamNotices {
     this.#upSince = null;
     this.#bad = true;
     this.#delivered = false;
+    this.#unproven = false;
     this.#told = true;
     this.#deps.logger.warn({ stream: this.#name, cause }, 'stream stalled; resubscribing');
     this.#deps.notify(`stream ${this.#name} stalled (${cause}); resubscribing, REST covers meanwhile`, 'warn');
@@ -56,6 +60,7 @@ export class StreamNotices {
     this.#upSince = null;
     this.#bad = true;
     this.#delivered = false;
+    this.#unproven = false;
     this.#failingSince ??= this.#deps.clock.now();
     if (reason !== this.#reason) {
       this.#deps.logger.warn({ stream: this.#name, err: reason, retryInMs }, 'stream failed; REST keeps the state fresh while it reconnects');
@@ -70,6 +75,10 @@ export class StreamNotices {
    */
   up(delivered = true): void {
     if (delivered) this.#delivered = true;
+    if (delivered && this.#unproven) {
+      this.#unproven = false;
+      this.#deps.notify(`stream ${this.#name} recovered: an update came through it`, 'info');
+    }
     if (this.#bad) this.#deps.logger.info({ stream: this.#name, delivered }, delivered ? 'stream recovered' : 'stream reconnected');
     this.#bad = false;
     this.#failingSince = null;
@@ -95,6 +104,7 @@ export class StreamNotices {
       this.#told = false;
       // "Recovered" only once something came through: a reconnected user stream whose server still
       // sends nothing would be called recovered while it stays as dead as before.
+      this.#unproven = !this.#delivered;
       this.#deps.notify(
         this.#delivered
           ? `stream ${this.#name} recovered`

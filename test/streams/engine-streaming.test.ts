@@ -296,9 +296,13 @@ describe('engine streaming against sim-server', () => {
     expect((rest['GET /fapi/v1/order'] ?? 0) - (restBefore['GET /fapi/v1/order'] ?? 0)).toBeGreaterThanOrEqual(1);
     expect(streamedOpen).toBe('ws');
     expect(notifier.texts().some((t) => t.includes('stream orders stalled'))).toBe(true);
-    await until(() => notifier.texts().some((t) => t.includes('stream orders recovered')), 5_000, 'the recovery notified');
-    // After the reconnection the stream carries fills again: the next order's fill comes by stream.
+    // Nothing came through the new connection yet (the fill came by the gap fill): not called recovered.
+    await until(() => notifier.texts().some((t) => t.includes('stream orders reconnected and gap filled')), 5_000, 'the reconnection notified');
+    expect(notifier.texts().some((t) => t.includes('stream orders recovered'))).toBe(false);
+    // After the reconnection the stream carries fills again: the next order's fill comes by stream,
+    // and proves the stream.
     const taker = u.pendingOrders.push({ symbol: ETH, side: 'sell', amount: 0.05, type: 'market' });
     await until(() => taker.status === 'closed', 5_000, 'the next fill by stream');
+    await until(() => notifier.texts().some((t) => t.includes('stream orders recovered: an update came through it')), 5_000, 'the recovery notified');
   });
 });
