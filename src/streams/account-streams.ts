@@ -4,6 +4,7 @@ import { outAttr, stringOption } from '../tasks/attr.js';
 import type { CcxtOrderLike } from '../orders/order.js';
 import { isFinalStatus } from '../orders/transitions.js';
 import { OwedEvents } from './owed-events.js';
+import { PositionSweep } from './position-sweep.js';
 import { applyPushedBalance } from './pushed-balance.js';
 import type { StreamSpec } from './stream-loop.js';
 import { WS_SOURCE, type StreamContext } from './stream-context.js';
@@ -123,9 +124,11 @@ export function accountPushStream(
       const how = applyPushedBalance(ctx, stringOption(task, 'currency', 'USD'), data as Balances, positionsAttr);
       if (how !== 'complete') ctx.restSoon(task.name);
     };
+  // ccxt answers with the positions of one message of a read; the sweep adds the others.
+  const sweep = new PositionSweep();
   return {
     name,
-    watch: (ex: Exchange) => (name === 'balance' ? ex.watchBalance() : ex.watchPositions()),
+    watch: async (ex: Exchange) => (name === 'balance' ? ex.watchBalance() : sweep.collect(ex, await ex.watchPositions())),
     apply,
     gapFill: () => ctx.runTask(task.name),
     ownsClient: (url) => isPrivateClient(url),
