@@ -71,6 +71,8 @@ async function handle(m: FeedRequest): Promise<void> {
   if (run.running && run.gen === m.gen) return;
   run.gen = m.gen;
   run.running = true;
+  // A new subscription (after a drop or a failure): each pair starts from ccxt's cache as it stands.
+  if (m.stream === 'candles') sweep.forget();
   void loop(m.stream, m.gen);
 }
 
@@ -79,6 +81,7 @@ async function loop(stream: MarketStreamName, gen: number): Promise<void> {
   while (run.gen === gen) {
     let delivery: Record<string, LastPrice> | CandlesBySymbol;
     const pairs = run.pairs;
+    if (stream === 'candles') sweep.follow(exchange, pairs);
     try {
       delivery = stream === 'tickers'
         ? lastPrices(await exchange.watchTickers())

@@ -72,16 +72,20 @@ export function candlesStream(ctx: StreamContext, windows: readonly CandleWindow
   const timeframes = [...new Set(windows.map((w) => w.timeframe))];
   ctx.cache.followsCandles = (_symbol, timeframe) => timeframes.includes(timeframe);
   const sweep = new CandleSweep();
+  let pairsOf: { list: unknown; pairs: string[][] } = { list: undefined, pairs: [] };
   return {
     name: 'candles',
     watch: async (ex: Exchange) => {
-      const symbols = watchList(ctx.state.get('watch_list'));
-      if (symbols.length === 0) {
+      const list = ctx.state.get<unknown>('watch_list');
+      // The same array while the watch list stays (the sweep's bookkeeping is per array).
+      if (list !== pairsOf.list) pairsOf = { list, pairs: watchList(list).flatMap((s) => timeframes.map((tf) => [s, tf])) };
+      const { pairs } = pairsOf;
+      if (pairs.length === 0) {
         await ctx.idle();
         return {};
       }
-      const pairs = symbols.flatMap((s) => timeframes.map((tf) => [s, tf]));
       // ccxt answers with one symbol of a read; the sweep adds the others from ccxt's cache.
+      sweep.follow(ex, pairs);
       return sweep.collect(ex, pairs, (await ex.watchOHLCVForSymbols(pairs)) as unknown as CandlesBySymbol);
     },
     apply: (bySymbol) => {
@@ -105,6 +109,8 @@ export function candlesStream(ctx: StreamContext, windows: readonly CandleWindow
         }
       }
     },
+    // A new connection: each pair starts from ccxt's cache as it stands then.
+    onError: () => sweep.forget(),
     gapFill: async () => {
       ctx.cache.clearCandles();
       if (candleTask) await ctx.runTask(candleTask.name);
