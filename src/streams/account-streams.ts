@@ -1,8 +1,8 @@
 import type { Balances, Exchange, Order, Position } from 'ccxt';
 import type { TaskConfig } from '../config/types.js';
 import { outAttr, stringOption } from '../tasks/attr.js';
-import type { CcxtOrderLike } from '../orders/order.js';
-import { isFinalStatus } from '../orders/transitions.js';
+import type { CcxtOrderLike, Order as TrackedOrder } from '../orders/order.js';
+import { isFinalStatus, statusFromCcxt } from '../orders/transitions.js';
 import { OwedEvents } from './owed-events.js';
 import { PositionSweep } from './position-sweep.js';
 import { applyPushedBalance } from './pushed-balance.js';
@@ -42,20 +42,20 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
    * clientOrderId → what REST told us that the stream has not echoed: a send (any update of the
    * order echoes it) or the end of a cancel (only an update that finishes the order echoes it).
    */
-  const expected = new Map<string, { at: number; what: 'send' | 'cancel' }>();
+  const expected = new Map<string, { at: number; what: 'send' | 'cancel'; order: TrackedOrder }>();
   const echoed = new Set<string>();
   const owed = new OwedEvents(ctx);
   let cause: string | undefined;
   ctx.orders.on('order', (order, info) => {
     const cid = order.clientOrderId;
     if (info.kind.startsWith('sent:')) {
-      if (!echoed.has(cid)) expected.set(cid, { at: ctx.clock.now(), what: 'send' });
+      if (!echoed.has(cid)) expected.set(cid, { at: ctx.clock.now(), what: 'send', order });
       return;
     }
     // A cancel's answer (or its look-up) finished the order: the venue pushed that too. (Pushed
     // first, the stream finished the order already and this answer changed nothing.)
     const finishedByCancel = info.kind.startsWith('cancel:') && order.isFinal && order.id !== null && info.from !== null && !isFinalStatus(info.from);
-    if (finishedByCancel) expected.set(cid, { at: ctx.clock.now(), what: 'cancel' });
+    if (finishedByCancel) expected.set(cid, { at: ctx.clock.now(), what: 'cancel', order });
   });
   return {
     name: 'orders',
@@ -66,10 +66,14 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
       for (const raw of orders) {
         const cid = raw.clientOrderId;
         if (!cid) continue;
-        const finished = typeof raw.status === 'string' && isFinalStatus(raw.status);
-        if (expected.get(cid)?.what !== 'cancel' || finished) expected.delete(cid);
+        if (expected.get(cid)?.what === 'send') expected.delete(cid);
         echoed.add(cid);
         if (echoed.size > 10_000) echoed.delete(echoed.values().next().value!);
+      }
+      // A cancel is echoed by an update that finishes the order, found as the order book finds it
+      // (an adopted order's echo may carry no client id; ccxt spells statuses its own ways).
+      for (const [cid, e] of expected) {
+        if (e.what === 'cancel' && orders.some((raw) => refersTo(raw, e.order) && isFinalStatus(statusFromCcxt(raw.status) ?? 'open'))) expected.delete(cid);
       }
       // One journal transaction per delivery, relaxed like the trades stream's (see Durability).
       ctx.orders.applyStreamOrders(orders as CcxtOrderLike[], 'relaxed');
@@ -103,6 +107,12 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
     readyWithoutData: true,
     onError: (ex) => forgetListenKey(ex),
   };
+}
+
+/** Whether a pushed order update is about `order`: by client id, or by exchange id in its market. */
+function refersTo(raw: Order, order: TrackedOrder): boolean {
+  if (raw.clientOrderId && raw.clientOrderId === order.clientOrderId) return true;
+  return order.id !== null && raw.id !== undefined && raw.id !== null && String(raw.id) === order.id && (raw.symbol === undefined || raw.symbol === order.symbol);
 }
 
 /**
