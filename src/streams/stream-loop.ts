@@ -74,7 +74,7 @@ export interface StreamLoopDeps {
   logger: Logger;
   /** The exchange instance to watch on now (it changes when the session is rebuilt). */
   exchange: () => Exchange;
-  notify: (text: string, level: NotifyLevel) => void;
+  notify: (text: string, level: NotifyLevel, topic?: string) => void;
   /**
    * Drops the stream's connection, before it resubscribes: a stalled stream, or one whose watch
    * call failed (the connection may live on with the failed subscription still registered).

@@ -149,7 +149,7 @@ export class StreamManager {
     const loop = new StreamLoop<T>(spec, stallSecs * 1000, {
       clock: o.clock,
       logger: o.logger,
-      notify: (text, level) => o.notify(text, level, `stream:${spec.name}`),
+      notify: (text, level, topic) => o.notify(text, level, topic === undefined ? `stream:${spec.name}` : `stream:${spec.name}:${topic}`),
       ...source,
     });
     this.#loops.push(loop as StreamLoop<unknown>);

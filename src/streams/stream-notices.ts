@@ -6,7 +6,11 @@ import type { NotifyLevel } from '../core/notify-level.js';
 export interface StreamNoticeDeps {
   clock: Clock;
   logger: Logger;
-  notify: (text: string, level: NotifyLevel) => void;
+  /**
+   * `topic` sets a notice apart from the stream's problem notices for the notifier's repeat
+   * filter (which drops a repeat of a key and level within its window).
+   */
+  notify: (text: string, level: NotifyLevel, topic?: string) => void;
 }
 
 /**
@@ -35,6 +39,8 @@ export class StreamNotices {
   #bad = false;
   /** Something came through since the last problem (not just a connection opened). */
   #delivered = false;
+  /** Stalled since something last came through (a server that stopped sending, not a failing connection). */
+  #stalled = false;
   /** A reconnection was told as not proven yet: the first delivery after it is told as the recovery. */
   #unproven = false;
 
@@ -49,6 +55,7 @@ export class StreamNotices {
     this.#upSince = null;
     this.#bad = true;
     this.#delivered = false;
+    this.#stalled = true;
     this.#unproven = false;
     this.#told = true;
     this.#deps.logger.warn({ stream: this.#name, cause }, 'stream stalled; resubscribing');
@@ -60,7 +67,6 @@ export class StreamNotices {
     this.#upSince = null;
     this.#bad = true;
     this.#delivered = false;
-    this.#unproven = false;
     this.#failingSince ??= this.#deps.clock.now();
     if (reason !== this.#reason) {
       this.#deps.logger.warn({ stream: this.#name, err: reason, retryInMs }, 'stream failed; REST keeps the state fresh while it reconnects');
@@ -74,10 +80,13 @@ export class StreamNotices {
    * distinguishable from a quiet account until something comes through).
    */
   up(delivered = true): void {
-    if (delivered) this.#delivered = true;
+    if (delivered) {
+      this.#delivered = true;
+      this.#stalled = false;
+    }
     if (delivered && this.#unproven) {
       this.#unproven = false;
-      this.#deps.notify(`stream ${this.#name} recovered: an update came through it`, 'info');
+      this.#deps.notify(`stream ${this.#name} recovered: an update came through it`, 'info', 'proven');
     }
     if (this.#bad) this.#deps.logger.info({ stream: this.#name, delivered }, delivered ? 'stream recovered' : 'stream reconnected');
     this.#bad = false;
@@ -102,15 +111,16 @@ export class StreamNotices {
     if (this.#upSince !== null && now - this.#upSince > this.#settleMs) {
       this.#upSince = null;
       this.#told = false;
-      // "Recovered" only once something came through: a reconnected user stream whose server still
-      // sends nothing would be called recovered while it stays as dead as before.
-      this.#unproven = !this.#delivered;
-      this.#deps.notify(
-        this.#delivered
-          ? `stream ${this.#name} recovered`
-          : `stream ${this.#name} reconnected and gap filled; nothing has come through it since, so it is not proven yet (a stall is told again)`,
-        'info',
-      );
+      // "Recovered" only once something came through: a reconnected user stream whose server
+      // still sends nothing would be called recovered while it stays as dead as after its stall.
+      this.#unproven = this.#stalled && !this.#delivered;
+      if (this.#unproven) {
+        this.#deps.notify(
+          `stream ${this.#name} reconnected and gap filled; nothing has come through it since its stall, so it is not proven yet (a stall is told again)`,
+          'info',
+          'unproven',
+        );
+      } else this.#deps.notify(`stream ${this.#name} recovered`, 'info');
     }
   }
 }

@@ -135,19 +135,18 @@ describe('stream notices', () => {
     await r.stop();
   });
 
-  it.each([
-    ['nothing comes through it after: told as reconnected, not proven, never as recovered', false],
-    ['an update comes through it after: told as recovered', true],
-  ])('a user stream (ready without data) stalled and reconnected, %s', async (_, speaks) => {
+  /** A user stream (ready without data) on virtual time: `stall()` makes its detector fire, `fail(on)` its connection. */
+  function userStream() {
     const clock = new VirtualClock(1_700_000_000_000);
-    const notes: string[] = [];
+    const notes: { text: string; topic: string | undefined }[] = [];
     let missingEcho = false;
+    let failing = false;
     let pending: { resolve: (b: string[]) => void; reject: (e: Error) => void } | null = null;
     const exchange = {} as Exchange;
     const loop = new StreamLoop<string[]>(
       {
         name: 'orders',
-        watch: () => new Promise<string[]>((resolve, reject) => (pending = { resolve, reject })),
+        watch: () => (failing ? Promise.reject(new Error('connection refused')) : new Promise<string[]>((resolve, reject) => (pending = { resolve, reject }))),
         apply: () => undefined,
         ownsClient: () => true,
         readyWithoutData: true,
@@ -159,35 +158,79 @@ describe('stream notices', () => {
       },
       LIMIT,
       {
-        clock, logger: pino({ level: 'silent' }), exchange: () => exchange, notify: (text) => notes.push(text),
+        clock, logger: pino({ level: 'silent' }), exchange: () => exchange, notify: (text, _level, topic) => notes.push({ text, topic }),
         teardown: async () => pending?.reject(new Error('torn down')),
         isConnected: () => true,
       },
     );
     const stop = new AbortController();
     const running = loop.run(stop.signal);
-    await clock.advanceUntil(() => loop.stats.phase === 'up', 20_000, 100);
-    missingEcho = true;
-    await clock.advanceUntil(() => loop.stats.stalls === 1, 20_000, 100);
-    await clock.advanceUntil(() => loop.stats.phase === 'up', 20_000, 100);
-    if (speaks) pending!.resolve(['an update']);
-    await clock.advance(3 * LIMIT);
-    expect(loop.stats.stalls).toBe(1);
-    expect(notes[0]).toContain('stream orders stalled');
-    const unproven = 'stream orders reconnected and gap filled; nothing has come through it since, so it is not proven yet (a stall is told again)';
-    expect(notes.slice(1)).toEqual([speaks ? 'stream orders recovered' : unproven]);
-    if (!speaks) {
-      // The first update through it closes the matter, once.
-      pending!.resolve(['an update']);
-      await clock.advance(3 * LIMIT);
-      (pending as { resolve: (b: string[]) => void } | null)?.resolve(['another']);
-      await clock.advance(3 * LIMIT);
-      expect(notes.slice(1)).toEqual([unproven, 'stream orders recovered: an update came through it']);
+    return {
+      clock, loop, texts: () => notes.map((n) => n.text), notes,
+      stall: () => (missingEcho = true),
+      fail: (on: boolean) => {
+        failing = on;
+        if (on) pending?.reject(new Error('socket closed'));
+      },
+      speak: () => pending?.resolve(['an update']),
+      stop: async () => {
+        stop.abort();
+        pending?.reject(new Error('exchange closed'));
+        await clock.advance(1_000);
+        await running;
+      },
+    };
+  }
+  const UNPROVEN = 'stream orders reconnected and gap filled; nothing has come through it since its stall, so it is not proven yet (a stall is told again)';
+  const PROVEN = 'stream orders recovered: an update came through it';
+
+  it.each([
+    ['an update comes through it after: told as recovered', 'speaks'],
+    ['nothing comes through it: told as reconnected and not proven; the first update then as the recovery, once', 'silent'],
+    ['nothing comes through it, then a short drop (not told): the first update after it is still told as the recovery', 'drop'],
+  ])('a user stream (ready without data) stalled and reconnected, %s', async (_, how) => {
+    const r = userStream();
+    await r.clock.advanceUntil(() => r.loop.stats.phase === 'up', 20_000, 100);
+    r.stall();
+    await r.clock.advanceUntil(() => r.loop.stats.stalls === 1, 20_000, 100);
+    await r.clock.advanceUntil(() => r.loop.stats.phase === 'up', 20_000, 100);
+    if (how === 'speaks') r.speak();
+    await r.clock.advance(3 * LIMIT);
+    expect(r.loop.stats.stalls).toBe(1);
+    expect(r.texts()[0]).toContain('stream orders stalled');
+    if (how === 'speaks') {
+      expect(r.texts().slice(1)).toEqual(['stream orders recovered']);
+    } else {
+      // Under topics of their own: the notifier's repeat filter must not fold them into the stall
+      // or into each other (both are info).
+      expect(r.notes.slice(1)).toEqual([{ text: UNPROVEN, topic: 'unproven' }]);
+      if (how === 'drop') {
+        r.fail(true);
+        await r.clock.advance(1_000);
+        r.fail(false);
+        await r.clock.advanceUntil(() => r.loop.stats.phase === 'up', 20_000, 100);
+        expect(r.loop.stats.reconnects).toBeGreaterThan(1);
+      }
+      r.speak();
+      await r.clock.advance(3 * LIMIT);
+      r.speak();
+      await r.clock.advance(3 * LIMIT);
+      expect(r.notes.slice(1)).toEqual([{ text: UNPROVEN, topic: 'unproven' }, { text: PROVEN, topic: 'proven' }]);
     }
-    stop.abort();
-    pending!.reject(new Error('exchange closed'));
-    await clock.advance(1_000);
-    await running;
+    await r.stop();
+  });
+
+  it('a user stream that failed (no stall) and reconnected is told as recovered: connecting again is what was wrong', async () => {
+    const r = userStream();
+    await r.clock.advanceUntil(() => r.loop.stats.phase === 'up', 20_000, 100);
+    r.fail(true);
+    await r.clock.advance(2 * LIMIT);
+    r.fail(false);
+    await r.clock.advance(4 * LIMIT);
+    expect(r.texts()).toHaveLength(2);
+    expect(r.texts()[0]).toMatch(/^stream orders down for/);
+    expect(r.texts()[1]).toBe('stream orders recovered');
+    await r.stop();
   });
 
   it('a flapping server whose resubscriptions line up with the watchdog\'s ticks: still no recovery told', async () => {
