@@ -78,7 +78,14 @@ export function candlesStream(ctx: StreamContext, windows: readonly CandleWindow
     watch: async (ex: Exchange) => {
       const list = ctx.state.get<unknown>('watch_list');
       // The same array while the watch list stays (the sweep's bookkeeping is per array).
-      if (list !== pairsOf.list) pairsOf = { list, pairs: watchList(list).flatMap((s) => timeframes.map((tf) => [s, tf])) };
+      if (list !== pairsOf.list) {
+        // At the start every symbol is new, and the task's first pass fills them all.
+        const had = pairsOf.list === undefined ? null : new Set(pairsOf.pairs.map(([s]) => s));
+        pairsOf = { list, pairs: watchList(list).flatMap((s) => timeframes.map((tf) => [s, tf])) };
+        // A symbol new to the watch list has no window, and a delivery alone is not `limit`
+        // candles: REST fills it at the task's next tick, not at its reconcile minutes later.
+        if (candleTask && had && pairsOf.pairs.some(([s]) => !had.has(s))) ctx.restSoon(candleTask.name);
+      }
       const { pairs } = pairsOf;
       if (pairs.length === 0) {
         await ctx.idle();

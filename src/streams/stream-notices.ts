@@ -116,7 +116,7 @@ export class StreamNotices {
       this.#unproven = this.#stalled && !this.#delivered;
       if (this.#unproven) {
         this.#deps.notify(
-          `stream ${this.#name} reconnected and gap filled; nothing has come through it since its stall, so it is not proven yet (a stall is told again)`,
+          `stream ${this.#name} reconnected and gap filled; nothing has come through it since its stall, so it is not proven yet`,
           'info',
           'unproven',
         );

@@ -176,6 +176,20 @@ describe('engine streaming from the in-process sim (virtual time)', () => {
     expect(orders().lastError).toContain('an order we canceled was not echoed within 3.0s');
   });
 
+  it('a symbol added to the watch list gets its candle window by REST at the task\'s next tick, not at the reconcile', async () => {
+    const { u, clock } = await start({ t_update_candles: { freq: 60, timeframe: '1m', limit: 50 } });
+    await clock.advanceUntil(() => u.streamStats()[0]?.fresh === true && Object.keys(u.state.get<Record<string, unknown>>('ohlcs') ?? {}).length === 2, 30_000);
+    // Past the first passes: the stream is healthy, REST only reconciles (every 600 s at freq 60).
+    await clock.advance(120_000);
+    const SOL = 'SOL/USD:USD';
+    u.state.set('watch_list', [BTC, ETH, SOL], 'strategy');
+    await clock.advance(65_000);
+    const window = u.state.get<Record<string, number[][]>>('ohlcs')[SOL];
+    expect(window?.length).toBe(50);
+    // And it follows the stream from then on.
+    expect(window!.at(-1)).toEqual((await sim(u).fetchOHLCV(SOL, '1m', undefined, 1)).at(-1));
+  });
+
   it('stream: off polls the sim as before', async () => {
     const { u, clock } = await start({ t_update_tickers: { freq: 10 } }, { stream: 'off' });
     await clock.advance(60_000);

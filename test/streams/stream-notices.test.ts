@@ -181,7 +181,7 @@ describe('stream notices', () => {
       },
     };
   }
-  const UNPROVEN = 'stream orders reconnected and gap filled; nothing has come through it since its stall, so it is not proven yet (a stall is told again)';
+  const UNPROVEN = 'stream orders reconnected and gap filled; nothing has come through it since its stall, so it is not proven yet';
   const PROVEN = 'stream orders recovered: an update came through it';
 
   it.each([
