@@ -154,21 +154,17 @@ export class StreamLoop<T> {
   }
 
   /**
-   * Ends the run on `on`'s connection as failed, as if its watch call had rejected with `error`:
-   * what was delivered before is still applied, then the stream reconnects and fills the gap. For
-   * a connection dropped from outside between two watch calls (a `listenKeyExpired` read in the
-   * same chunk as the update before it), whose rejection no call was waiting to see: the next
-   * call would dial afresh and the gap would go unseen.
+   * Ends the run on `on`'s connection as failed, as if its watch call had rejected with `error`
+   * (what was delivered before is still applied): for a connection dropped from outside between
+   * two watch calls (a `listenKeyExpired` read with the update before it), whose rejection no
+   * call was waiting to see; the next call would dial afresh and the gap would go unseen.
    */
   interrupt(error: Error, on: Exchange): void {
     // A frame from an instance this loop has left says nothing about its current connection.
     if (this.#pumping?.exchange === on) this.#pumping.pump.fail(error);
   }
 
-  /**
-   * A rebuilt exchange session: a backoff under way ends now and starts over from its base. The
-   * failures it was waiting out were the old session's (often why it was rebuilt).
-   */
+  /** A rebuilt exchange session: a backoff under way ends now (its failures were the old session's). */
   wake(): void {
     this.#wakeBackoff?.();
   }
@@ -232,24 +228,25 @@ export class StreamLoop<T> {
           this.#stats.reconnects++;
           continue;
         }
-        // Applied at once, without waiting for the socket's next read: what one read carried is
-        // one delivery already (ccxt hands a waiting watch call everything it parsed from it), and
-        // the next turn's reads are often another connection's market data, which would go first.
+        // Applied at once, not at the socket's next read (often another connection's data): what
+        // one read carried is one delivery (with the candle and position sweeps).
         const batches = pump.take();
         if (batches.length === 0) continue;
         this.#stats.lastMessageAt = clock.now();
         this.#quietSince = this.#stats.lastMessageAt;
         this.#stats.messages += batches.length;
+        let deliveries = batches;
         if (needGapFill) {
+          // What came before the gap fill is older than its REST answers: applied first, they win.
+          this.#applyAll(batches);
           await this.spec.gapFill?.(exchange);
           needGapFill = false;
           // The fill took its time (REST, budget); silence is counted from its end.
           this.markAlive();
+          // What landed during the gap fill is applied after it, in order: the stream is newer.
+          deliveries = pump.take();
         }
-        // What landed during the gap fill is applied after it, in order: the stream is newer.
-        const deliveries = [...batches, ...pump.take()];
-        if (this.spec.merge && deliveries.length > 1) this.spec.apply(this.spec.merge(deliveries));
-        else for (const data of deliveries) this.spec.apply(data);
+        this.#applyAll(deliveries);
         this.#up();
         backoff.reset();
       } catch (error: unknown) {
@@ -278,6 +275,11 @@ export class StreamLoop<T> {
     // Stopped: the pump must not arm another watch call after a delivery still on its way.
     drop();
     await watchdog;
+  }
+
+  #applyAll(deliveries: T[]): void {
+    if (this.spec.merge && deliveries.length > 1) this.spec.apply(this.spec.merge(deliveries));
+    else for (const data of deliveries) this.spec.apply(data);
   }
 
   /** Up; `delivered`: by a delivery, not only by an open connection (see readyWithoutData). */

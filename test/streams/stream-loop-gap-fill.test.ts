@@ -58,6 +58,43 @@ function mergingLoop(clock: VirtualClock, source: CcxtLikeSource, extra: Partial
 }
 
 describe('stream loop: deliveries during a gap fill', () => {
+  it("a market stream's first delivery came before its gap fill's REST read: applied before it, so the newer REST answer stays; what lands during the fill goes after", async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const source = new CcxtLikeSource();
+    const exchange = {} as Exchange;
+    // One candle as state holds it: the stream's rows and the REST fill write the same place.
+    const writes: string[] = [];
+    let gapFills = 0;
+    const stop = new AbortController();
+    const loop = new StreamLoop<string[]>(
+      {
+        name: 'candles',
+        watch: () => source.watch(),
+        apply: (batch) => writes.push(...batch),
+        gapFill: async () => {
+          gapFills++;
+          await clock.sleep(2_000);
+          // The REST read, after the first delivery arrived: the candle as it stands now.
+          writes.push('rest: final');
+          source.push('ws: during the fill');
+          await nextMessage();
+        },
+        ownsClient: () => false,
+      },
+      3_600_000,
+      { clock, logger: silentLogger(), exchange: () => exchange, notify: () => undefined, teardown: async () => undefined, isConnected: () => true },
+    );
+    const running = loop.run(stop.signal);
+    await nextMessage();
+    source.push('ws: before the fill');
+    await clock.advanceUntil(() => gapFills === 1, 1_000, 10);
+    await clock.advance(3_000);
+    expect(writes).toEqual(['ws: before the fill', 'rest: final', 'ws: during the fill']);
+    stop.abort();
+    source.push('closed');
+    await running;
+  });
+
   it('applies a burst that landed during a slow gap fill at once, without waiting for another message', async () => {
     const clock = new VirtualClock(1_700_000_000_000);
     const source = new CcxtLikeSource();
