@@ -47,8 +47,11 @@ async function refreshSymbol(rt: TaskRuntime, symbol: string, timeframe: string,
   const all = rt.state.get<Record<string, CandleRow[]> | null>(attr) ?? {};
   const have = all[symbol] ?? [];
   const last = have.at(-1);
-  // Only what changed since the last candle we hold (inclusive: it may still have been forming).
-  const rows: unknown = await rt.exchange.fetchOHLCV(symbol, timeframe, last ? last[0] : undefined, last ? undefined : limit);
+  // Only what changed since the candle before the last we hold (inclusive): the last may still
+  // have been forming, and so may the one before it when the stream put the last one there (after
+  // a gap the stream's first row is the current candle, and the one before was cut off forming).
+  const from = have.at(-2) ?? last;
+  const rows: unknown = await rt.exchange.fetchOHLCV(symbol, timeframe, from ? from[0] : undefined, from ? undefined : limit);
   // A junk answer (an HTML page parsed as rows) is no list, or yields NaN; keep the candles we have instead.
   const fresh = Array.isArray(rows) ? (rows as unknown[]).map((r) => (Array.isArray(r) ? r.map(Number) : [NaN]) as CandleRow) : null;
   if (!fresh || fresh.some((r) => r.length !== 6 || !r.every(Number.isFinite))) {
@@ -56,7 +59,7 @@ async function refreshSymbol(rt: TaskRuntime, symbol: string, timeframe: string,
   }
   // Asked from the last candle we hold, the answer always includes that candle: an empty one is
   // not "nothing new" but a broken answer, and must not refresh the data's timestamp.
-  if (last && fresh.length === 0) throw new BadResponse(`malformed candles for ${symbol}: nothing returned since ${last[0]}`);
+  if (from && fresh.length === 0) throw new BadResponse(`malformed candles for ${symbol}: nothing returned since ${from[0]}`);
   rt.state.merge(attr, { [symbol]: mergeCandles(have, fresh, limit) }, rt.name);
 }
 

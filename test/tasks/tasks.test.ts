@@ -84,6 +84,27 @@ describe('t_update_candles', () => {
     const fresh = (await sim.fetchOHLCV('BTC/USD:USD', '1m', undefined, 300)).map((r) => r.map(Number));
     expect(after).toEqual(fresh);
   });
+
+  it('refetches the candle before the last: one the stream left forming before a gap is completed', async () => {
+    const { updater, clock } = await virtualUpdater({
+      exchange: { id: 'sim', stream: 'off' },
+      class_attributes: { watch_list: ['BTC/USD:USD'], ohlcs: {} },
+      tasks: { t_update_candles: { name: 'candles', freq: 60, timeframe: '1m', limit: 50 } },
+    });
+    current = updater;
+    await startVirtual(updater, clock);
+    await clock.advance(10);
+    // As after a stream's gap: the candle before the last was cut off forming (a wrong close),
+    // and the stream's first row after the gap is the current candle.
+    const window = updater.state.get<Record<string, CandleRow[]>>('ohlcs')['BTC/USD:USD']!;
+    const cut = window.map((r) => r.slice() as CandleRow);
+    cut.at(-2)![4] = cut.at(-2)![4] * 1.01;
+    updater.state.merge('ohlcs', { 'BTC/USD:USD': cut }, 'ws');
+    await clock.advance(60_000);
+    const sim = (updater.session as unknown as { instance: SimExchange }).instance;
+    const fresh = (await sim.fetchOHLCV('BTC/USD:USD', '1m', undefined, 50)).map((r) => r.map(Number));
+    expect(updater.state.get<Record<string, CandleRow[]>>('ohlcs')['BTC/USD:USD']).toEqual(fresh);
+  });
 });
 
 describe('t_get_open_positions and t_update_open_orders_dict', () => {
