@@ -24,6 +24,8 @@ export interface StreamContext {
   idle(signal?: AbortSignal): Promise<void>;
   /** Sleeps `ms` while the streams run: false once they stopped (or before they started). */
   sleep(ms: number): Promise<boolean>;
+  /** Whether the exchange lists `symbol` (true while its markets are not loaded). */
+  lists(symbol: string): boolean;
 }
 
 /** The watch* methods the engine uses, as optional members (an exchange may lack any). */

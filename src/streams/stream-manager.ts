@@ -81,6 +81,10 @@ export class StreamManager {
       restSoon: (name) => this.#restSoon.add(name),
       idle: (signal) => o.clock.sleep(1000, signal).then(() => undefined),
       sleep: (ms) => (this.#signal ? o.clock.sleep(ms, this.#signal) : Promise.resolve(false)),
+      lists: (symbol) => {
+        const markets = o.instance().markets as Record<string, unknown> | undefined;
+        return markets === undefined || Object.keys(markets).length === 0 || symbol in markets;
+      },
     };
     const kinds = (kind: string): TaskConfig[] => o.tasks.filter((t) => t.kind === kind);
     const first = (kind: string): TaskConfig | undefined => kinds(kind)[0];

@@ -190,6 +190,18 @@ describe('engine streaming from the in-process sim (virtual time)', () => {
     expect(window!.at(-1)).toEqual((await sim(u).fetchOHLCV(SOL, '1m', undefined, 1)).at(-1));
   });
 
+  it('a watch-list symbol the exchange does not list is left out of the candles stream; the others stream on', async () => {
+    const { u, clock } = await start({ t_update_candles: { freq: 60, timeframe: '1m', limit: 50 } });
+    await clock.advanceUntil(() => u.streamStats()[0]?.fresh === true && Object.keys(u.state.get<Record<string, unknown>>('ohlcs') ?? {}).length === 2, 30_000);
+    u.state.set('watch_list', [BTC, ETH, 'NOPE/USD:USD'], 'strategy');
+    await clock.advance(120_000);
+    const candles = u.streamStats().find((s) => s.name === 'candles')!;
+    expect(candles.phase).toBe('up');
+    expect(candles.lastError).toBeNull();
+    expect(u.state.get<Record<string, number[][]>>('ohlcs')[BTC]!.at(-1)).toEqual((await sim(u).fetchOHLCV(BTC, '1m', undefined, 1)).at(-1));
+    expect(u.state.meta('ohlcs')?.source).toBe('ws');
+  });
+
   it('stream: off polls the sim as before', async () => {
     const { u, clock } = await start({ t_update_tickers: { freq: 10 } }, { stream: 'off' });
     await clock.advance(60_000);
