@@ -43,7 +43,7 @@ fetchCurrencies: false and fetchOpenOrders: {warnWithoutSymbol: false}.
   --api-key KEY      the only API key accepted (default $MISSO_SIM_API_KEY or ${DEFAULT_SIM_API_KEY})
   --secret SECRET    its HMAC secret (default $MISSO_SIM_SECRET or ${DEFAULT_SIM_SECRET})
   --clock-offset-ms N run the server's clock N ms ahead of this machine's (negative: behind, e.g. -500);
-                     server time, timestamps and the recvWindow check all use it (default 0)
+                     at most a day either way; server time, timestamps and the recvWindow check all use it (default 0)
   --log-level LEVEL  log level on stderr: debug, info, warn, error (default warn)
   --help             print this help
 
@@ -206,6 +206,8 @@ function parseFlags(argv: string[]): ParsedFlags {
   const secret = values.secret ?? process.env['MISSO_SIM_SECRET'] ?? DEFAULT_SIM_SECRET;
   if (apiKey === '' || secret === '') throw new UserError('--api-key and --secret must not be empty');
   const clockOffsetMs = integer('--clock-offset-ms', values['clock-offset-ms'], 0);
+  // A skew past a day is a typo (no venue's clock is that far off), and past 2^53 not even a number.
+  if (Math.abs(clockOffsetMs) > 86_400_000) throw new UserError(`--clock-offset-ms ${values['clock-offset-ms'] ?? ''} is more than a day (86400000 ms) either way`);
   const logLevel = values['log-level'] ?? 'warn';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
     throw new UserError(`--log-level "${logLevel}" must be one of debug, info, warn, error, silent`);

@@ -33,6 +33,8 @@ describe('simServerCommand', () => {
     [['--markets', '1.5'], '--markets "1.5" must be a whole number'],
     // Any dashed word after a valued option is its value, told as a bad value, not as "ambiguous".
     [['--clock-offset-ms', '-abc'], '--clock-offset-ms "-abc" must be a whole number of milliseconds'],
+    [['--clock-offset-ms', '99999999999999999999'], '--clock-offset-ms 99999999999999999999 is more than a day'],
+    [['--clock-offset-ms', '-86400001'], '--clock-offset-ms -86400001 is more than a day'],
     // An HTTP fault rule whose path the server does not serve could never fire.
     [['--port', '0', '--faults', '5xx:path=private'], 'fault rule 5xx: path "private" matches no HTTP path the server serves'],
     [['--markets', '0'], '--markets 0 must be from 1 to 5000'],
