@@ -83,9 +83,12 @@ export function candlesStream(ctx: StreamContext, windows: readonly CandleWindow
         const had = pairsOf.list === undefined ? null : new Set(pairsOf.pairs.map(([s]) => s));
         // A symbol the exchange does not list would fail the whole call (every symbol's candles):
         // it is left out, and said once per watch list.
-        const unlisted = watchList(list).filter((s) => !ctx.lists(s));
-        if (unlisted.length > 0) ctx.logger.warn({ unlisted }, 'candles stream: watch-list symbols the exchange does not list are not streamed');
-        pairsOf = { list, pairs: watchList(list).filter((s) => ctx.lists(s)).flatMap((s) => timeframes.map((tf) => [s, tf])) };
+        const symbols = watchList(list);
+        const listed = symbols.filter((s) => ctx.lists(s));
+        if (listed.length < symbols.length) {
+          ctx.logger.warn({ unlisted: symbols.filter((s) => !listed.includes(s)) }, 'candles stream: watch-list symbols the exchange does not list are not streamed');
+        }
+        pairsOf = { list, pairs: listed.flatMap((s) => timeframes.map((tf) => [s, tf])) };
         // A symbol new to the watch list has no window, and a delivery alone is not `limit`
         // candles: REST fills it at the task's next tick, not at its reconcile minutes later.
         if (candleTask && had && pairsOf.pairs.some(([s]) => !had.has(s))) ctx.restSoon(candleTask.name);

@@ -24,7 +24,7 @@ export interface StreamContext {
   idle(signal?: AbortSignal): Promise<void>;
   /** Sleeps `ms` while the streams run: false once they stopped (or before they started). */
   sleep(ms: number): Promise<boolean>;
-  /** Whether the exchange lists `symbol` (true while its markets are not loaded). */
+  /** Whether the exchange lists `symbol` (true before its markets are loaded). */
   lists(symbol: string): boolean;
 }
 

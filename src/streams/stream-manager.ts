@@ -83,7 +83,7 @@ export class StreamManager {
       sleep: (ms) => (this.#signal ? o.clock.sleep(ms, this.#signal) : Promise.resolve(false)),
       lists: (symbol) => {
         const markets = o.instance().markets as Record<string, unknown> | undefined;
-        return markets === undefined || Object.keys(markets).length === 0 || symbol in markets;
+        return markets === undefined || symbol in markets;
       },
     };
     const kinds = (kind: string): TaskConfig[] => o.tasks.filter((t) => t.kind === kind);

@@ -5,44 +5,33 @@
  * after each answer. Against `misso sim-server` through an unmodified ccxt.pro binanceusdm, on
  * the market-data thread and on the engine's own.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OHLCV } from 'ccxt';
-import type { Updater } from '../../src/engine/updater.js';
-import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { startSimServer } from '../../src/sim/http/binance-server.js';
 import { STEP_MS } from '../../src/sim/price-path.js';
 import { universeOf } from '../../src/sim/universe.js';
 import { SimVenue } from '../../src/sim/venue.js';
 import { jumpingClock } from '../support/jumping-clock.js';
-import { simServerUpdater } from '../support/streaming-rig.js';
+import { simServerUpdater, stoppedAfterEach } from '../support/streaming-rig.js';
 import { until } from '../support/wait.js';
 
 const SEED = 23;
 const SYMBOLS = 24;
 
 describe('candles stream over many symbols (sim-server, ccxt.pro binanceusdm)', () => {
-  let server: SimServer | undefined;
-  let updater: Updater | undefined;
-
-  afterEach(async () => {
-    await updater?.stop();
-    await server?.close();
-    updater = undefined;
-    server = undefined;
-  });
+  const held = stoppedAfterEach();
 
   it.each(['worker', 'main'] as const)('every symbol of a %s-thread watch list follows a price step by stream, with no REST read', async (thread) => {
     const clock = jumpingClock();
     const venue = new SimVenue({ seed: SEED, clock, markets: universeOf(40, SEED) });
-    server = await startSimServer({ port: 0, seed: SEED, wsPushMs: 100, venue });
+    const srv = (held.server = await startSimServer({ port: 0, seed: SEED, wsPushMs: 100, venue }));
     const symbols = venue.listMarkets().filter((m) => m.type === 'swap').slice(0, SYMBOLS).map((m) => m.symbol);
     expect(symbols).toHaveLength(SYMBOLS);
-    updater = await simServerUpdater(server, {
+    const u = (held.updater = await simServerUpdater(srv, {
       watchList: symbols,
       exchange: { market_data_thread: thread },
       tasks: { t_update_candles: { freq: 120, timeframe: '1m', limit: 5 } },
-    });
-    const u = updater;
-    const srv = server;
+    }));
     const ohlcs = (): Record<string, OHLCV[]> => u.state.get<Record<string, OHLCV[]> | null>('ohlcs') ?? {};
     await until(() => symbols.every((s) => (ohlcs()[s]?.length ?? 0) > 0) && u.streamStats().every((s) => s.fresh), 10_000, 'windows filled and the stream fresh');
     const klineReads = (): number => srv.counters.snapshot().requests['GET /fapi/v1/klines'] ?? 0;

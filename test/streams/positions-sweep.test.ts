@@ -6,11 +6,10 @@
  * answer (see PositionSweep).
  */
 import type { Position } from 'ccxt';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Updater } from '../../src/engine/updater.js';
-import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { describe, expect, it } from 'vitest';
+import { startSimServer } from '../../src/sim/http/binance-server.js';
 import { PositionSweep } from '../../src/streams/position-sweep.js';
-import { simServerUpdater } from '../support/streaming-rig.js';
+import { simServerUpdater, stoppedAfterEach } from '../support/streaming-rig.js';
 import { until } from '../support/wait.js';
 
 describe('PositionSweep', () => {
@@ -58,25 +57,15 @@ describe('PositionSweep', () => {
 });
 
 describe('positions stream against sim-server (ccxt.pro binanceusdm)', () => {
-  let server: SimServer | undefined;
-  let updater: Updater | undefined;
-
-  afterEach(async () => {
-    await updater?.stop();
-    await server?.close();
-    updater = undefined;
-    server = undefined;
-  });
+  const rig = stoppedAfterEach();
 
   it('fills on three symbols whose ACCOUNT_UPDATEs arrive in one read all reach positions, by stream', async () => {
-    server = await startSimServer({ port: 0, seed: 44, wsPushMs: 100 });
-    const srv = server;
+    const srv = (rig.server = await startSimServer({ port: 0, seed: 44, wsPushMs: 100 }));
     const symbols = srv.venue.listMarkets().filter((m) => m.type === 'swap').slice(0, 3).map((m) => m.symbol);
-    updater = await simServerUpdater(server, {
+    const u = (rig.updater = await simServerUpdater(srv, {
       watchList: symbols,
       tasks: { t_execute_orders: {}, t_update_open_orders: { freq: 120 }, t_get_open_positions: { freq: 120 } },
-    });
-    const u = updater;
+    }));
     await until(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 5_000, 'streams fresh');
     const restReads = (): number => Object.entries(srv.counters.snapshot().requests).filter(([k]) => k.includes('positionRisk')).reduce((n, [, c]) => n + c, 0);
     const readsBefore = restReads();

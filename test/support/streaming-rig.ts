@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { SystemClock } from '../../src/core/clock.js';
 import { silentLogger, type Logger } from '../../src/core/logger.js';
 import { Updater } from '../../src/engine/updater.js';
@@ -75,4 +76,19 @@ export async function simServerUpdater(
   );
   if (options.start !== false) await updater.start();
   return updater;
+}
+
+/**
+ * The sim-server and Updater a test of the calling `describe` sets: both stopped (the updater
+ * first) after each test.
+ */
+export function stoppedAfterEach(): { server: SimServer | undefined; updater: Updater | undefined } {
+  const held: { server: SimServer | undefined; updater: Updater | undefined } = { server: undefined, updater: undefined };
+  afterEach(async () => {
+    await held.updater?.stop();
+    await held.server?.close();
+    held.updater = undefined;
+    held.server = undefined;
+  });
+  return held;
 }
