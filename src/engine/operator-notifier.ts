@@ -26,8 +26,8 @@ export class OperatorNotifier {
   }
 
   /** Sends a notification (never blocks). Before `open()` only status clients hear it. */
-  notify(text: string, level: NotifyLevel, key?: string): void {
-    this.#notifier?.notify({ text, level, ...(key ? { key } : {}) });
+  notify(text: string, level: NotifyLevel, key?: string, condition?: string): void {
+    this.#notifier?.notify({ text, level, ...(key ? { key } : {}), ...(condition ? { condition } : {}) });
     this.#reporter.notified(level, text);
   }
 

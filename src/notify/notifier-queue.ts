@@ -52,8 +52,8 @@ export class NotifierQueue implements Notifier {
   #closeTimeoutMs: number;
 
   #queue: NotifyMessage[] = [];
-  /** Per key: when it was last let through, and at which level (the condition it reported). */
-  #lastSeen = new Map<string, { at: number; level: NotifyLevel }>();
+  /** Per key: when it was last let through, and the condition it reported (by default its level). */
+  #lastSeen = new Map<string, { at: number; condition: string }>();
   /** Times of the deliveries in the current rolling minute, oldest first. */
   #window: number[] = [];
   #pendingSuppressed: NotifyMessage[] = [];
@@ -96,11 +96,12 @@ export class NotifierQueue implements Notifier {
       const seen = this.#lastSeen.get(key);
       // Only a repeat of the same condition is a duplicate: a recovery right after its stall (or
       // a stall again after the recovery) is news, or the last word could be a stale "stalled".
-      if (seen !== undefined && seen.level === msg.level && now - seen.at < this.#dedupeMs) {
+      const condition = msg.condition ?? msg.level;
+      if (seen !== undefined && seen.condition === condition && now - seen.at < this.#dedupeMs) {
         this.#stats.deduped++;
         return;
       }
-      this.#lastSeen.set(key, { at: now, level: msg.level });
+      this.#lastSeen.set(key, { at: now, condition });
       if (this.#lastSeen.size > 512) this.#pruneSeen(now);
     }
     if (this.#queue.length >= this.#maxQueue) {

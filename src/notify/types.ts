@@ -14,6 +14,12 @@ export interface NotifyMessage {
    * the text itself is the key.
    */
   key?: string;
+  /**
+   * Which side of its key's condition this message reports (`stalled`, `recovered`, …); the
+   * repeat filter drops only a repeat of the same key and condition. Defaults to the level, so a
+   * key whose sides differ in level needs none.
+   */
+  condition?: string;
 }
 
 /**

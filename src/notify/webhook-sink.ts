@@ -13,7 +13,8 @@ export interface WebhookSinkOptions {
 }
 
 /**
- * Posts each notification as JSON, `{text, level, key, at, source: "misso"}`, to a URL (Slack,
+ * Posts each notification as JSON, `{text, level, key, condition, at, source: "misso"}` (`condition`
+ * defaults to the level), to a URL (Slack,
  * Discord or a home-made receiver behind a small adapter). 429 and 5xx answers and network
  * trouble are retried by the queue; other refusals are permanent.
  */
@@ -32,7 +33,7 @@ export class WebhookSink implements NotifySink {
   }
 
   async send(msg: NotifyMessage, signal: AbortSignal): Promise<void> {
-    const body = JSON.stringify({ text: msg.text, level: msg.level, key: msg.key ?? null, at: this.#now(), source: 'misso' });
+    const body = JSON.stringify({ text: msg.text, level: msg.level, key: msg.key ?? null, condition: msg.condition ?? msg.level, at: this.#now(), source: 'misso' });
     let res: Response;
     try {
       res = await fetch(this.#url, { method: 'POST', headers: this.#headers, body, signal: AbortSignal.any([signal, AbortSignal.timeout(this.#timeoutMs)]) });

@@ -17,7 +17,8 @@ export interface EngineStreamParts {
   orders: OrderManager;
   clock: Clock;
   logger: Logger;
-  notify: (text: string, level: NotifyLevel, key?: string) => void;
+  /** `condition`: see NotifyMessage (the stream notices' sides share one key per stream). */
+  notify: (text: string, level: NotifyLevel, key?: string, condition?: string) => void;
   runTask: (name: string) => Promise<void>;
 }
 

@@ -1,10 +1,9 @@
 import type { Exchange } from 'ccxt';
 import { Backoff } from '../core/backoff.js';
-import { StreamNotices } from './stream-notices.js';
+import { StreamNotices, type StreamNoticeDeps } from './stream-notices.js';
 import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { NotifyLevel } from '../core/notify-level.js';
 import { WatchPump } from './watch-pump.js';
 
 /** Where a stream is: dialling, delivering, silent past its limit, or failed and backing off. */
@@ -74,7 +73,8 @@ export interface StreamLoopDeps {
   logger: Logger;
   /** The exchange instance to watch on now (it changes when the session is rebuilt). */
   exchange: () => Exchange;
-  notify: (text: string, level: NotifyLevel, topic?: string) => void;
+  /** See {@link StreamNoticeDeps}. */
+  notify: StreamNoticeDeps['notify'];
   /**
    * Drops the stream's connection, before it resubscribes: a stalled stream, or one whose watch
    * call failed (the connection may live on with the failed subscription still registered).

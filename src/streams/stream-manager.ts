@@ -33,7 +33,8 @@ export interface StreamManagerOptions {
   orders: OrderManager;
   clock: Clock;
   logger: Logger;
-  notify: (text: string, level: NotifyLevel, key?: string) => void;
+  /** `condition`: see NotifyMessage (a stream's notices share the key `stream:NAME`). */
+  notify: (text: string, level: NotifyLevel, key?: string, condition?: string) => void;
   /** Runs one REST pass of the named task now. */
   runTask: (name: string) => Promise<void>;
   /** Where the market-data streams (tickers, candles) watch, when not on `instance` (see {@link MarketFeedThread}). */
@@ -153,7 +154,7 @@ export class StreamManager {
     const loop = new StreamLoop<T>(spec, stallSecs * 1000, {
       clock: o.clock,
       logger: o.logger,
-      notify: (text, level, topic) => o.notify(text, level, topic === undefined ? `stream:${spec.name}` : `stream:${spec.name}:${topic}`),
+      notify: (text, level, condition) => o.notify(text, level, `stream:${spec.name}`, condition),
       ...source,
     });
     this.#loops.push(loop as StreamLoop<unknown>);

@@ -7,16 +7,22 @@ export interface StreamNoticeDeps {
   clock: Clock;
   logger: Logger;
   /**
-   * `topic` sets a notice apart from the stream's problem notices for the notifier's repeat
-   * filter (which drops a repeat of a key and level within its window).
+   * Every notice of a stream goes under one key; `condition` is the side it reports (`stalled`,
+   * `down`, `recovered`, `unproven`, `proven`), so the notifier's repeat filter drops only a
+   * repeat of the same side (see NotifyMessage), never a stall after a told recovery.
    */
-  notify: (text: string, level: NotifyLevel, topic?: string) => void;
+  notify: (text: string, level: NotifyLevel, condition: StreamCondition) => void;
 }
+
+/** The sides of a stream's condition the operator hears of. */
+export type StreamCondition = 'stalled' | 'down' | 'recovered' | 'unproven' | 'proven';
 
 /**
  * What the operator hears of one stream, and what its log says:
  * - a stall, at once (with its cause);
- * - a stream failing for longer than its limit, once, with the reason (each new reason is logged);
+ * - a stream failing for longer than its limit, once, with the reason (each new reason is logged).
+ *   Reconnections that do not hold for the limit do not end the failure: a connection dropped
+ *   every few seconds is told as failing since its first drop, with the number of reconnections;
  * - a recovery only once the stream stayed up for its limit after a notified problem (said as a
  *   reconnection not yet proven when nothing came through it since, and the recovery then told
  *   at its first delivery).
@@ -31,9 +37,13 @@ export class StreamNotices {
   readonly #deps: StreamNoticeDeps;
   /** The operator was told of a problem no recovery notice has closed yet. */
   #told = false;
+  /** The first failure since the stream last held up for the limit. */
   #failingSince: number | null = null;
   #failingTold = false;
+  /** Reconnections since `#failingSince` (none of which held). */
+  #reconnections = 0;
   #reason: string | null = null;
+  /** Up (and healthy) since; null while stalled, failing or unhealthy. */
   #upSince: number | null = null;
   /** Stalled or failing since the stream was last up. */
   #bad = false;
@@ -59,7 +69,7 @@ export class StreamNotices {
     this.#unproven = false;
     this.#told = true;
     this.#deps.logger.warn({ stream: this.#name, cause }, 'stream stalled; resubscribing');
-    this.#deps.notify(`stream ${this.#name} stalled (${cause}); resubscribing, REST covers meanwhile`, 'warn');
+    this.#deps.notify(`stream ${this.#name} stalled (${cause}); resubscribing, REST covers meanwhile`, 'warn', 'stalled');
   }
 
   /** A watch call failed; the loop retries in `retryInMs`. */
@@ -67,11 +77,14 @@ export class StreamNotices {
     this.#upSince = null;
     this.#bad = true;
     this.#delivered = false;
-    this.#failingSince ??= this.#deps.clock.now();
+    const now = this.#deps.clock.now();
+    this.#failingSince ??= now;
     if (reason !== this.#reason) {
       this.#deps.logger.warn({ stream: this.#name, err: reason, retryInMs }, 'stream failed; REST keeps the state fresh while it reconnects');
     }
     this.#reason = reason;
+    // Dropped again before a reconnection held: failing since the first drop, however brief the downs.
+    if (this.#reconnections > 0 && !this.#failingTold && now - this.#failingSince >= this.#settleMs) this.#tellFailing(now - this.#failingSince);
   }
 
   /**
@@ -88,39 +101,56 @@ export class StreamNotices {
       this.#unproven = false;
       this.#deps.notify(`stream ${this.#name} recovered: an update came through it`, 'info', 'proven');
     }
-    if (this.#bad) this.#deps.logger.info({ stream: this.#name, delivered }, delivered ? 'stream recovered' : 'stream reconnected');
+    if (this.#bad) {
+      this.#deps.logger.info({ stream: this.#name, delivered }, delivered ? 'stream recovered' : 'stream reconnected');
+      if (this.#failingSince !== null) this.#reconnections++;
+    }
     this.#bad = false;
-    this.#failingSince = null;
-    this.#failingTold = false;
-    this.#reason = null;
-    if (this.#told) this.#upSince ??= this.#deps.clock.now();
+    this.#upSince ??= this.#deps.clock.now();
   }
 
-  /** Called by the watchdog every tick; `healthy` is asked only while a recovery waits to be told. */
+  /** Called by the watchdog every tick; `healthy` is asked only while the stream is up. */
   tick(now: number, healthy: () => boolean): void {
-    if (this.#failingSince !== null && !this.#failingTold && now - this.#failingSince >= this.#settleMs) {
-      this.#failingTold = true;
-      this.#told = true;
-      const secs = Math.round((now - this.#failingSince) / 1000);
-      // An error, not a warning: the stall before it (a warning under the same key) must not
-      // hold it back as a repeat, and a stream that cannot even connect is the worse news.
-      this.#deps.notify(`stream ${this.#name} down for ${secs}s (${this.#reason ?? 'failing'}); REST keeps the state fresh, reconnecting with backoff`, 'error');
-    }
     if (this.#upSince !== null && !healthy()) this.#upSince = null;
     // Strictly past the limit: at the limit itself the watchdog does not count it silent yet.
-    if (this.#upSince !== null && now - this.#upSince > this.#settleMs) {
-      this.#upSince = null;
-      this.#told = false;
-      // "Recovered" only once something came through: a reconnected user stream whose server
-      // still sends nothing would be called recovered while it stays as dead as after its stall.
-      this.#unproven = this.#stalled && !this.#delivered;
-      if (this.#unproven) {
-        this.#deps.notify(
-          `stream ${this.#name} reconnected and gap filled; nothing has come through it since its stall, so it is not proven yet`,
-          'info',
-          'unproven',
-        );
-      } else this.#deps.notify(`stream ${this.#name} recovered`, 'info');
+    const held = this.#upSince !== null && now - this.#upSince > this.#settleMs;
+    if (held && this.#failingSince !== null) {
+      this.#failingSince = null;
+      this.#failingTold = false;
+      this.#reconnections = 0;
+      this.#reason = null;
     }
+    // Down all along (a stream that reconnected is judged at its next drop, in `failed`).
+    if (this.#bad && this.#failingSince !== null && !this.#failingTold && now - this.#failingSince >= this.#settleMs) this.#tellFailing(now - this.#failingSince);
+    if (held && this.#told) this.#tellRecovered();
+  }
+
+  #tellFailing(forMs: number): void {
+    this.#failingTold = true;
+    this.#told = true;
+    const secs = Math.round(forMs / 1000);
+    const reason = this.#reason ?? 'failing';
+    const settle = Math.round(this.#settleMs / 1000);
+    this.#deps.notify(
+      this.#reconnections === 0
+        ? `stream ${this.#name} down for ${secs}s (${reason}); REST keeps the state fresh, reconnecting with backoff`
+        : `stream ${this.#name} failing for ${secs}s: reconnected ${this.#reconnections} time${this.#reconnections === 1 ? '' : 's'}, none held for ${settle}s (last: ${reason}); REST keeps the state fresh, reconnecting with backoff`,
+      'error',
+      'down',
+    );
+  }
+
+  #tellRecovered(): void {
+    this.#told = false;
+    // "Recovered" only once something came through: a reconnected user stream whose server
+    // still sends nothing would be called recovered while it stays as dead as after its stall.
+    this.#unproven = this.#stalled && !this.#delivered;
+    if (this.#unproven) {
+      this.#deps.notify(
+        `stream ${this.#name} reconnected and gap filled; nothing has come through it since its stall, so it is not proven yet`,
+        'info',
+        'unproven',
+      );
+    } else this.#deps.notify(`stream ${this.#name} recovered`, 'info', 'recovered');
   }
 }

@@ -83,6 +83,20 @@ describe('NotifierQueue', () => {
     expect(queue.stats().deduped).toBe(2);
   });
 
+  it('tells conditions apart by `condition` when two sides share a level (unproven, then proven, then a stall again)', async () => {
+    const { sink, queue } = setup({ dedupeSecs: 300 });
+    const key = 'stream:orders';
+    queue.notify({ text: 'stalled', level: 'warn', key, condition: 'stalled' });
+    queue.notify({ text: 'not proven yet', level: 'info', key, condition: 'unproven' });
+    queue.notify({ text: 'recovered: an update came through', level: 'info', key, condition: 'proven' });
+    queue.notify({ text: 'stalled again', level: 'warn', key, condition: 'stalled' });
+    queue.notify({ text: 'stalled a third time', level: 'warn', key, condition: 'stalled' }); // no closure between: a repeat
+    queue.notify({ text: 'not proven yet', level: 'info', key, condition: 'unproven' });
+    await queue.onIdle();
+    expect(texts(sink)).toEqual(['stalled', 'not proven yet', 'recovered: an update came through', 'stalled again', 'not proven yet']);
+    expect(queue.stats().deduped).toBe(1);
+  });
+
   it('does not deduplicate when dedupeSecs is 0', async () => {
     const { sink, queue } = setup({ dedupeSecs: 0 });
     queue.notify({ text: 'same', level: 'info' });

@@ -218,7 +218,7 @@ describe('webhook sink (notify.webhook)', () => {
       await clock.advance(1000);
       await waitFor(() => got.length === 1, 'the webhook to receive the notification');
       // `at` is when it was sent: after the one-second retry, in virtual time.
-      expect(got[0]!.body).toEqual({ text: 'BTC/USD:USD order failed', level: 'error', key: 'order:1', at: 1_700_000_001_000, source: 'misso' });
+      expect(got[0]!.body).toEqual({ text: 'BTC/USD:USD order failed', level: 'error', key: 'order:1', condition: 'error', at: 1_700_000_001_000, source: 'misso' });
       expect(got[0]!.headers['content-type']).toBe('application/json');
       expect(got[0]!.headers['authorization']).toBe('Bearer hook-secret');
     } finally {

@@ -8,15 +8,18 @@ import type { Exchange } from 'ccxt';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
+import type { NotifyLevel } from '../../src/core/notify-level.js';
+import { NotifierQueue } from '../../src/notify/notifier-queue.js';
 import { StreamLoop } from '../../src/streams/stream-loop.js';
+import { RecordingSink } from '../notify/recording-sink.js';
 
 const LIMIT = 4_000;
 
 function rig(backoffMs: [number, number] = [500, 2_000]) {
   const clock = new VirtualClock(1_700_000_000_000);
-  const notes: { at: number; text: string; level: string }[] = [];
+  const notes: { at: number; text: string; level: string; condition: string }[] = [];
   const lines: { msg: string; err?: string }[] = [];
-  let mode: 'flap' | 'fail' | 'healthy' = 'flap';
+  let mode: 'flap' | 'fail' | 'healthy' | 'droppable' = 'flap';
   let reason = 'connection closed (1006)';
   let fresh = true;
   let hanging: ((e: Error) => void) | null = null;
@@ -27,6 +30,13 @@ function rig(backoffMs: [number, number] = [500, 2_000]) {
       watch: () => {
         if (mode === 'fail') return Promise.reject(new Error(reason));
         if (mode === 'healthy') return clock.sleep(500).then(() => ['tick']);
+        if (mode === 'droppable') {
+          // Data every 0.5 s, until the connection drops.
+          return new Promise<string[]>((resolve, reject) => {
+            hanging = reject;
+            void clock.sleep(500).then(() => resolve(['tick']));
+          });
+        }
         // A flapping server: one message after each (re)subscription, then silence.
         if (fresh) {
           fresh = false;
@@ -42,7 +52,7 @@ function rig(backoffMs: [number, number] = [500, 2_000]) {
       clock,
       logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) }),
       exchange: () => exchange,
-      notify: (text, level) => notes.push({ at: clock.now(), text, level }),
+      notify: (text, level, condition) => notes.push({ at: clock.now(), text, level, condition }),
       teardown: async () => {
         fresh = true;
         const h = hanging;
@@ -130,15 +140,15 @@ describe('stream notices', () => {
     await r.clock.advance(1_500);
     r.set('healthy');
     await r.clock.advance(20_000);
+    expect(r.loop.stats.reconnects).toBeGreaterThan(0);
     expect(r.notes).toEqual([]);
     expect(r.lines.filter((l) => l.msg.startsWith('stream failed'))).toHaveLength(1);
     await r.stop();
   });
 
   /** A user stream (ready without data) on virtual time: `stall()` makes its detector fire, `fail(on)` its connection. */
-  function userStream() {
-    const clock = new VirtualClock(1_700_000_000_000);
-    const notes: { text: string; topic: string | undefined }[] = [];
+  function userStream(clock = new VirtualClock(1_700_000_000_000), heard?: (text: string, level: NotifyLevel, condition: string) => void) {
+    const notes: { text: string; condition: string }[] = [];
     let missingEcho = false;
     let failing = false;
     let pending: { resolve: (b: string[]) => void; reject: (e: Error) => void } | null = null;
@@ -158,7 +168,13 @@ describe('stream notices', () => {
       },
       LIMIT,
       {
-        clock, logger: pino({ level: 'silent' }), exchange: () => exchange, notify: (text, _level, topic) => notes.push({ text, topic }),
+        clock,
+        logger: pino({ level: 'silent' }),
+        exchange: () => exchange,
+        notify: (text, level, condition) => {
+          notes.push({ text, condition });
+          heard?.(text, level, condition);
+        },
         teardown: async () => pending?.reject(new Error('torn down')),
         isConnected: () => true,
       },
@@ -201,9 +217,9 @@ describe('stream notices', () => {
     if (how === 'speaks') {
       expect(r.texts().slice(1)).toEqual(['stream orders recovered']);
     } else {
-      // Under topics of their own: the notifier's repeat filter must not fold them into the stall
+      // Conditions of their own: the notifier's repeat filter must not fold them into the stall
       // or into each other (both are info).
-      expect(r.notes.slice(1)).toEqual([{ text: UNPROVEN, topic: 'unproven' }]);
+      expect(r.notes.slice(1)).toEqual([{ text: UNPROVEN, condition: 'unproven' }]);
       if (how === 'drop') {
         r.fail(true);
         await r.clock.advance(1_000);
@@ -215,7 +231,7 @@ describe('stream notices', () => {
       await r.clock.advance(3 * LIMIT);
       r.speak();
       await r.clock.advance(3 * LIMIT);
-      expect(r.notes.slice(1)).toEqual([{ text: UNPROVEN, topic: 'unproven' }, { text: PROVEN, topic: 'proven' }]);
+      expect(r.notes.slice(1)).toEqual([{ text: UNPROVEN, condition: 'unproven' }, { text: PROVEN, condition: 'proven' }]);
     }
     await r.stop();
   });
@@ -228,7 +244,8 @@ describe('stream notices', () => {
     r.fail(false);
     await r.clock.advance(4 * LIMIT);
     expect(r.texts()).toHaveLength(2);
-    expect(r.texts()[0]).toMatch(/^stream orders down for/);
+    // Each attempt opened the connection (a user stream counts that as up) and then failed.
+    expect(r.texts()[0]).toMatch(/^stream orders failing for \d+s: reconnected \d+ times, none held for 4s \(last: connection refused\)/);
     expect(r.texts()[1]).toBe('stream orders recovered');
     await r.stop();
   });
@@ -239,5 +256,48 @@ describe('stream notices', () => {
     expect(r.loop.stats.stalls).toBeGreaterThanOrEqual(10);
     expect(count(r.notes, 'recovered')).toBe(0);
     await r.stop();
+  });
+
+  it('a connection dropped every 2 s (no reconnection holds for the limit) is told once as failing since its first drop; then one recovery', async () => {
+    const r = rig();
+    r.set('droppable');
+    await r.clock.advance(6_000);
+    const firstDrop = r.clock.now();
+    for (let i = 0; i < 8; i++) {
+      r.drop();
+      await r.clock.advance(2_000);
+    }
+    const failing = r.notes.filter((n) => n.condition === 'down');
+    expect(failing).toHaveLength(1);
+    expect(failing[0]!.level).toBe('error');
+    expect(failing[0]!.text).toMatch(/^stream tickers failing for [4-6]s: reconnected [23] times, none held for 4s \(last: socket closed\); REST keeps the state fresh/);
+    // Told at the first drop past the limit, counted from the first drop (not from the last reconnection).
+    expect(failing[0]!.at - firstDrop).toBeGreaterThanOrEqual(LIMIT);
+    expect(failing[0]!.at - firstDrop).toBeLessThanOrEqual(LIMIT + 2_000);
+    expect(count(r.notes, 'recovered')).toBe(0);
+    await r.clock.advance(20_000);
+    expect(r.notes.map((n) => n.condition)).toEqual(['down', 'recovered']);
+    await r.stop();
+  });
+
+  it('through the notifier (one key, 300 s repeat filter): a stall after a reconnection told as not proven is told again, and so is its closure', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const sink = new RecordingSink(() => clock.now());
+    const queue = new NotifierQueue({ sink, clock, dedupeSecs: 300 });
+    const r = userStream(clock, (text, level, condition) => queue.notify({ text, level, key: 'stream:orders', condition }));
+    for (let round = 0; round < 2; round++) {
+      await r.clock.advanceUntil(() => r.loop.stats.phase === 'up', 20_000, 100);
+      r.stall();
+      await r.clock.advanceUntil(() => r.loop.stats.stalls === round + 1, 20_000, 100);
+      await r.clock.advance(3 * LIMIT);
+    }
+    r.speak();
+    await r.clock.advance(3 * LIMIT);
+    await queue.onIdle();
+    const told = sink.delivered.map((m) => m.text.replace(/ \(.*?\);.*|;.*|:.*/, ''));
+    expect(told).toEqual(['stream orders stalled', 'stream orders reconnected and gap filled', 'stream orders stalled', 'stream orders reconnected and gap filled', 'stream orders recovered']);
+    expect(clock.now() - 1_700_000_000_000).toBeLessThan(300_000);
+    await r.stop();
+    await queue.close();
   });
 });
