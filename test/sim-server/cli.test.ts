@@ -36,7 +36,7 @@ describe('simServerCommand', () => {
     [['--clock-offset-ms', '99999999999999999999'], '--clock-offset-ms 99999999999999999999 is more than a day'],
     [['--clock-offset-ms', '-86400001'], '--clock-offset-ms -86400001 is more than a day'],
     // An HTTP fault rule whose path the server does not serve could never fire.
-    [['--port', '0', '--faults', '5xx:path=private'], 'fault rule 5xx: path "private" matches no HTTP path the server serves'],
+    [['--port', '0', '--faults', '5xx:path=private'], 'fault rule "5xx:1:path=private": path "private" matches no HTTP path the server serves'],
     [['--markets', '0'], '--markets 0 must be from 1 to 5000'],
     [['--clock-offset-ms', '-500', '--markets', '99999'], '--markets 99999 must be from 1 to 5000'],
     [['--faults', 'explode'], 'unknown fault kind "explode"'],

@@ -7,6 +7,7 @@ import {
   RequestTimeout,
   type binanceusdm,
 } from 'ccxt';
+import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/core/clock.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
@@ -224,6 +225,16 @@ describe('switching faults at run time over HTTP (server in another process)', (
     expect(hugeOrder.status).toBe(413);
     expect((hugeOrder.body as { msg: string }).msg).toContain('request body over 1000000 bytes');
     expect((await rawRequest(`${server.url}/__misso/faults`)).status).toBe(200);
+    // A declared length over the limit is answered at once, without waiting for a body that may never come.
+    const declared = await new Promise<number | undefined>((resolve, reject) => {
+      const req = request(`${server.url}/__misso/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': '5000000' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      req.write('{"spec":');
+    });
+    expect(declared).toBe(413);
   });
 
   it('admin paths are never faulted and not counted as requests', async () => {

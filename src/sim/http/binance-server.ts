@@ -381,14 +381,16 @@ function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // Answered 413 (see the server's handler), before the body when its declared length is over
+    // the limit (a client may never send it all); the rest is read and dropped.
+    const refuse = (): void => {
+      reject(Object.assign(new Error(`request body over ${MAX_BODY_BYTES} bytes`), { status: 413 }));
+      req.removeAllListeners('data').resume();
+    };
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return refuse();
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        // Answered 413 (see the server's handler); the rest of the body is read and dropped.
-        reject(Object.assign(new Error(`request body over ${MAX_BODY_BYTES} bytes`), { status: 413 }));
-        req.removeAllListeners('data').resume();
-        return;
-      }
+      if (size > MAX_BODY_BYTES) return refuse();
       chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));

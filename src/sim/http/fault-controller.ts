@@ -155,7 +155,7 @@ function checkHttpPaths(rules: readonly FaultRule[], served: readonly string[]):
     for (const p of rule.paths ?? []) {
       if (served.includes(p) || lastSegments.has(p)) continue;
       throw new UserError(
-        `fault rule ${rule.kind}: path "${p}" matches no HTTP path the server serves (a whole path such as /fapi/v1/order, or its last segment such as order)`,
+        `fault rule "${formatFaultSpec({ rules: [rule] })}": path "${p}" matches no HTTP path the server serves (a whole path such as /fapi/v1/order, or its last segment such as order)`,
       );
     }
   }
