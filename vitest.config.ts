@@ -54,7 +54,9 @@ export default defineConfig({
     // unit project's threads share their module cache, the integration project's forks do not.
     // Unit files wait on local servers more than they compute: one thread per core (vitest
     // would leave one core to itself, a single thread on a 2-core machine).
-    poolOptions: { threads: { isolate: false, maxThreads: Math.max(2, availableParallelism()) }, forks: { isolate: true } },
+    // The integration forks mostly wait on servers and child processes too: two at a time halves
+    // the suite (one fork, vitest's default on two cores, made them its critical path).
+    poolOptions: { threads: { isolate: false, maxThreads: Math.max(2, availableParallelism()) }, forks: { isolate: true, maxForks: Math.max(2, availableParallelism()) } },
     projects: [
       // Unit files run without per-file isolation: each file would otherwise import ccxt and the
       // engine afresh, about a second of CPU per file, which was most of the project's time. The
