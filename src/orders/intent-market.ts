@@ -45,8 +45,10 @@ export function fitIntentToMarket(intent: OrderIntent, exchange: MarketView): Fi
 /** True when the exchange lists `symbol` (a unified symbol, or an id ccxt maps to one). */
 export function isListed(exchange: MarketView, symbol: string): boolean {
   const markets = exchange.markets;
-  if (!markets || Object.keys(markets).length === 0) return true;
+  if (!markets) return true;
+  // The common case first: a listed unified symbol is a key (no count of the markets).
   if (Object.prototype.hasOwnProperty.call(markets, symbol)) return true;
+  if (Object.keys(markets).length === 0) return true;
   try {
     exchange.market(symbol);
     return true;

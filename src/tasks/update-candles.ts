@@ -1,5 +1,6 @@
 import { BadResponse } from '../exchange/ccxt-lib.js';
 import { attachKind, errorKind } from '../exchange/classify.js';
+import { isListed, type MarketView } from '../orders/intent-market.js';
 import type { TaskKind, TaskRuntime } from './contract.js';
 import { numberOption, outAttr, stringOption, watchList } from './attr.js';
 
@@ -63,6 +64,28 @@ async function refreshSymbol(rt: TaskRuntime, symbol: string, timeframe: string,
   rt.state.merge(attr, { [symbol]: mergeCandles(have, fresh, limit) }, rt.name);
 }
 
+/** Per state (one per updater): the unlisted watch-list symbols last logged, so each set is logged once. */
+const unlistedLogged = new WeakMap<object, string>();
+
+/**
+ * The watch list without the symbols the exchange does not list (a typo, a delisting): there is
+ * nothing to fetch for them, and failing the pass for them would leave every other symbol's
+ * candles reported down (and the candles stream's gap fill failing with it). Logged once per set.
+ */
+function listedOnly(rt: TaskRuntime, symbols: string[]): string[] {
+  const markets = rt.exchange.markets as Record<string, unknown> | undefined;
+  if (!markets || Object.keys(markets).length === 0) return symbols;
+  const listed: string[] = [];
+  const skipped: string[] = [];
+  for (const s of symbols) (isListed(rt.exchange as unknown as MarketView, s) ? listed : skipped).push(s);
+  const unlisted = skipped.join(', ');
+  if (unlisted !== '' && unlistedLogged.get(rt.state) !== unlisted) {
+    rt.logger.warn({ task: rt.name, symbols: unlisted }, 'candles: watch-list symbols the exchange does not list are skipped');
+  }
+  unlistedLogged.set(rt.state, unlisted);
+  return listed;
+}
+
 /**
  * `t_update_candles`: keeps `limit` candles of `timeframe` per watch-list symbol in `out`
  * (default `ohlcs`), fetching only new candles after the first pass, a few symbols at a time.
@@ -80,7 +103,7 @@ export const updateCandles: TaskKind = {
     const concurrency = numberOption(rt.config, 'concurrency', 8);
     const attr = outAttr(rt.config, 'ohlcs');
     if (rt.state.get(attr) === null || rt.state.get(attr) === undefined) rt.state.set(attr, {}, rt.name);
-    const queue = watchList(rt.state.get('watch_list'));
+    const queue = listedOnly(rt, watchList(rt.state.get('watch_list')));
     const failures: { symbol: string; err: unknown }[] = [];
     const worker = async (): Promise<void> => {
       for (let symbol = queue.shift(); symbol !== undefined && !rt.signal.aborted; symbol = queue.shift()) {

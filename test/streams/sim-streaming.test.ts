@@ -30,10 +30,10 @@ describe('engine streaming from the in-process sim (virtual time)', () => {
     updater = undefined;
   });
 
-  async function start(tasks: Record<string, unknown>, exchange: Record<string, unknown> = {}): Promise<{ u: Updater; clock: VirtualClock }> {
+  async function start(tasks: Record<string, unknown>, exchange: Record<string, unknown> = {}, watchList = [BTC, ETH]): Promise<{ u: Updater; clock: VirtualClock }> {
     const built = await virtualUpdater({
       exchange: { id: 'sim', seed: 11, ...exchange },
-      class_attributes: { watch_list: [BTC, ETH], last_price: {} },
+      class_attributes: { watch_list: watchList, last_price: {} },
       orders: { require_fresh_price: false },
       tasks,
     });
@@ -200,6 +200,18 @@ describe('engine streaming from the in-process sim (virtual time)', () => {
     expect(candles.lastError).toBeNull();
     expect(u.state.get<Record<string, number[][]>>('ohlcs')[BTC]!.at(-1)).toEqual((await sim(u).fetchOHLCV(BTC, '1m', undefined, 1)).at(-1));
     expect(u.state.meta('ohlcs')?.source).toBe('ws');
+  });
+
+  it('a watch list with an unlisted symbol from the start: the candles stream comes up (its gap fill skips the symbol), the candle task is up', async () => {
+    const { u, clock } = await start({ t_update_candles: { freq: 60, timeframe: '1m', limit: 50 } }, {}, ['NOPE/USD:USD', BTC]);
+    await clock.advance(130_000);
+    const candles = u.streamStats().find((s) => s.name === 'candles')!;
+    expect(candles).toMatchObject({ phase: 'up', fresh: true, lastError: null, reconnects: 0 });
+    const task = u.taskStatuses()['t_update_candles']!;
+    expect(task).toMatchObject({ ok: true, failures: 0, lastError: null });
+    expect(task.runs).toBeGreaterThanOrEqual(1);
+    expect(Object.keys(u.state.get<Record<string, unknown>>('ohlcs'))).toEqual([BTC]);
+    expect(u.state.get<Record<string, number[][]>>('ohlcs')[BTC]!.at(-1)).toEqual((await sim(u).fetchOHLCV(BTC, '1m', undefined, 1)).at(-1));
   });
 
   it('stream: off polls the sim as before', async () => {
