@@ -159,11 +159,19 @@ export function isWeather(err: unknown): boolean {
  * The kind of an error a task saw. A task places no orders (the executor settles those itself),
  * so a request the exchange refused for its arguments (`BadRequest`, `BadSymbol`,
  * `ArgumentsRequired`: a timeframe it does not offer, an unknown symbol) is the config's or the
- * helper's mistake: `usage`, not `invalid_order`.
+ * helper's mistake: `usage`, not `invalid_order`; so is a TypeError thrown outside any exchange call.
  */
 export function taskErrorKind(err: unknown): ErrorKind {
+  // Every exchange call's failure has its kind attached by the session. A TypeError without one
+  // came from the task's own code (a helper reading a property of null): a bug to fix, not an
+  // unreadable answer, and no reason to rebuild the exchange session.
+  if (err instanceof TypeError && !hasAttachedKind(err)) return 'usage';
   const kind = errorKind(err);
   return kind === 'invalid_order' ? 'usage' : kind;
+}
+
+function hasAttachedKind(err: object): boolean {
+  return typeof (err as Record<string, unknown>)[KIND_PROP] === 'string';
 }
 
 /** Attaches the kind to the original error without changing how it prints or serialises. */

@@ -249,6 +249,26 @@ describe('Updater', () => {
     expect(updater.taskStatuses()['update_tickers']!.runs).toBeGreaterThan(runs);
   });
 
+  it("a task's own bug (a TypeError outside any exchange call) is `usage`, and does not rebuild the session however often it fails", async () => {
+    const { updater, clock } = await virtualUpdater(config({ exchange: { id: 'sim', stream: 'off' } }));
+    current = updater;
+    updater.registerTask(
+      'buggy',
+      async (rt) => {
+        const wl = rt.state.get<string[] | null>('not_there') as string[];
+        rt.state.set('mapped', wl.map((s) => s.length), rt.name);
+      },
+      { freqSecs: 1 },
+    );
+    await startVirtual(updater, clock);
+    await clock.advance(180_000);
+    const status = updater.taskStatuses()['buggy']!;
+    expect(status.consecutiveFailures).toBeGreaterThanOrEqual(20);
+    expect(status.lastErrorKind).toBe('usage');
+    expect(status.lastError).toMatch(/Cannot read properties of (null|undefined)/);
+    expect(updater.snapshotStatus().exchange.restarts).toBe(0);
+  });
+
   it('runs user tasks registered from code under the same supervisor', async () => {
     const { updater, clock } = await virtualUpdater(config());
     current = updater;
