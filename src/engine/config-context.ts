@@ -5,7 +5,7 @@ import { SIM_KNOBS_SCHEMA } from '../sim/sim-knobs.js';
 import { SIM_TIMEFRAMES } from '../sim/venue-types.js';
 import { BUILTIN_ATTRIBUTES } from '../state/builtin-attributes.js';
 import { loadModule, loadTaskKind } from './module-registry.js';
-import type { TaskKind } from '../tasks/contract.js';
+import { toTaskKind, type TaskKind } from '../tasks/contract.js';
 
 /**
  * The validator's view of the engine: the task kinds it knows (with the options each accepts),
@@ -18,7 +18,8 @@ export function configContext(kinds: ReadonlyMap<string, TaskKind>, env?: Readon
     taskKinds: new Set(kinds.keys()),
     builtinAttributes: BUILTIN_ATTRIBUTES,
     loadModule,
-    loadTaskKind,
+    // Checked as the task host will take it: an export that is no task kind fails here, at its line.
+    loadTaskKind: async (spec, baseDir) => toTaskKind(await loadTaskKind(spec, baseDir), spec),
     taskOptionKeys: (kind) => {
       const options = kinds.get(kind)?.options;
       return options ? new Set(options) : undefined;

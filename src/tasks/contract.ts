@@ -79,6 +79,9 @@ export interface TaskKind {
 
 /** Accepts a kind object or a plain function (treated as a periodic pass). */
 export function toTaskKind(value: unknown, label: string): TaskKind {
+  if (typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value))) {
+    throw new TypeError(`${label}: a class is not a task kind; export an async function (one pass) or an object with mode and run()`);
+  }
   if (typeof value === 'function') return { mode: 'periodic', run: async (rt) => void (await value(rt)) };
   if (value && typeof value === 'object' && typeof (value as TaskKind).run === 'function') {
     const kind = value as TaskKind;

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfigText } from '../../src/config/load.js';
@@ -6,9 +9,9 @@ import { BUILTIN_TASK_KINDS } from '../../src/tasks/registry.js';
 
 const ctx = configContext(new Map(Object.entries(BUILTIN_TASK_KINDS)));
 
-async function problems(text: string): Promise<string[]> {
+async function problems(text: string, baseDir = process.cwd()): Promise<string[]> {
   try {
-    await loadConfigText(text, 'c.yaml', ctx, { baseDir: process.cwd() });
+    await loadConfigText(text, 'c.yaml', ctx, { baseDir });
     return [];
   } catch (err: unknown) {
     if (!(err instanceof ConfigError)) throw err;
@@ -17,6 +20,22 @@ async function problems(text: string): Promise<string[]> {
 }
 
 describe("the engine's config context", () => {
+  it('refuses a user task kind export that the task host could not run, at its line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'misso-kinds-'));
+    writeFileSync(
+      join(dir, 'k.mjs'),
+      'export const notfn = 1;\nexport const half = { mode: "periodic" };\nexport const badmode = { mode: "sometimes", run: async () => {} };\nexport class K {}\nexport async function good() {}\n',
+    );
+    const task = (name: string, i: number): string => `  t${i}: {kind: ./k.mjs#${name}, freq: 1}`;
+    const out = await problems(['tasks:', ...['notfn', 'half', 'badmode', 'K', 'good'].map(task)].join('\n') + '\n', dir);
+    expect(out).toEqual([
+      '2:14 tasks.t0.kind: cannot load task kind `./k.mjs#notfn`: ./k.mjs#notfn: a task kind is an async function or an object with mode and run()',
+      '3:14 tasks.t1.kind: cannot load task kind `./k.mjs#half`: ./k.mjs#half: a task kind is an async function or an object with mode and run()',
+      '4:14 tasks.t2.kind: cannot load task kind `./k.mjs#badmode`: ./k.mjs#badmode: mode must be periodic, once or service, not sometimes',
+      '5:14 tasks.t3.kind: cannot load task kind `./k.mjs#K`: ./k.mjs#K: a class is not a task kind; export an async function (one pass) or an object with mode and run()',
+    ]);
+  });
+
   it('resolves the built-in helper modules and knows their methods', async () => {
     const ok = await problems(
       'class_attributes: {watch_list: None}\ntasks:\n  t_update_template:\n    freq: 5\n    subtasks:\n      s0: {type: async, modul: Misso.services.async_helper, method: get_ohlcv_data, input_args: [self.aftx, self.watch_list, 1m, 10], target_attr: ohlcs}\n',
