@@ -103,6 +103,13 @@ export class Amender {
       // Binance cancels an order modified to a total at or below its filled amount.
       throw new AmendError(`amount ${amount} is at or below the ${order.filled} already filled (amount is the new total); cancel the order to stop it`);
     }
+    // Sent anyway, it costs a request (and, by cancel-then-replace, the order's place in the queue).
+    // With another amend under way the order's figures are not final yet: the change is not judged
+    // (nor for a finished order: the amend then says why it was not made).
+    const unchanged = (price === null || price === order.price) && (amount === null || amount === order.amount);
+    if (unchanged && !order.isFinal && !this.#running.has(order.clientOrderId)) {
+      throw new AmendError(`amend of ${order.clientOrderId} changes nothing: its price is ${String(order.price)} and its amount ${order.amount} already (after rounding)`);
+    }
     return { price, amount };
   }
 

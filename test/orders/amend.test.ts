@@ -126,6 +126,13 @@ describe('orders.amend', () => {
     const o = await place(r, symbol, amount, restingBuy);
     await expect(r.manager.amend(o, {})).rejects.toThrow(AmendError);
     await expect(r.manager.amend(o, { price: -1 })).rejects.toThrow(/price must be a number > 0/);
+    // A change that rounds to what the order holds is refused before anything is journaled or sent.
+    const callsBefore = r.sim.counters().totalCalls;
+    const actionsBefore = r.journal.all().length;
+    await expect(r.manager.amend(o, { price: o.price! })).rejects.toThrow(`amend of ${o.clientOrderId} changes nothing`);
+    await expect(r.manager.amend(o, { price: o.price! * (1 + 1e-12), amount: o.amount })).rejects.toThrow(/changes nothing: its price is .* and its amount .* already \(after rounding\)/);
+    expect(r.sim.counters().totalCalls).toBe(callsBefore);
+    expect(r.journal.all()).toHaveLength(actionsBefore);
     await drive(r.clock, r.manager.cancel(o));
     expect(await r.manager.amend(o, { price: restingBuy })).toMatchObject({ amended: false, reason: 'order already canceled' });
   });
