@@ -19,10 +19,24 @@ const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
 let tsLoader: Promise<void> | null = null;
 
 function ensureTypeScriptLoader(): Promise<void> {
-  tsLoader ??= import('tsx/esm/api').then(({ register }) => {
-    register();
+  // Both of tsx's hooks: in a project whose package.json says (or defaults to) CommonJS, node
+  // takes a `.ts` file for CommonJS and loads it through `require`, which the ESM hook alone does
+  // not compile (an ESM-syntax helper then fails as a "require() of ES Module in a cycle").
+  tsLoader ??= Promise.all([import('tsx/cjs/api'), import('tsx/esm/api')]).then(([cjs, esm]) => {
+    cjs.register();
+    esm.register();
   });
   return tsLoader;
+}
+
+/**
+ * A module's exports by name. A file node loaded as CommonJS (a `.js` helper, or a `.ts` one in
+ * a CommonJS project, compiled by tsx) has its `module.exports` as `default`, and only the names
+ * node could find by reading its source besides: those of `default` count too.
+ */
+function exportsOf(ns: Record<string, unknown>): Record<string, unknown> {
+  const d = ns['default'];
+  return d !== null && typeof d === 'object' && !Array.isArray(d) ? { ...(d as Record<string, unknown>), ...ns } : ns;
 }
 
 /** A `modul:` that names a file rather than a package. */
@@ -44,7 +58,7 @@ export async function loadModule(modul: string, baseDir: string): Promise<Record
     const found = candidates.find((c) => existsSync(c));
     if (!found) throw new Error(`no file ${candidates.join(' or ')}`);
     if (/\.m?ts$/.test(found) && !RUNNING_FROM_SOURCE) await ensureTypeScriptLoader();
-    return (await import(pathToFileURL(found).href)) as Record<string, unknown>;
+    return exportsOf((await import(pathToFileURL(found).href)) as Record<string, unknown>);
   }
   try {
     return (await import(modul)) as Record<string, unknown>;

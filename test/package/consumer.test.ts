@@ -182,4 +182,19 @@ describe('a project that installed the tarball', () => {
     expect(bad.stderr).toContain('bad.yaml:2:');
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
+
+  it('loads TypeScript and CommonJS helpers in a CommonJS project too (npm init\'s default type)', async () => {
+    const cjs = join(project, 'cjs-project');
+    mkdirSync(cjs);
+    writeFileSync(join(cjs, 'package.json'), '{"name": "a-cjs-strategy", "private": true, "type": "commonjs"}\n');
+    copyFileSync(join(FIXTURES, 'helpers.ts'), join(cjs, 'helpers.ts'));
+    writeFileSync(join(cjs, 'more.js'), 'module.exports = { twice: (x) => 2 * x };\n');
+    const config = readFileSync(join(FIXTURES, 'config.yaml'), 'utf8');
+    const extra = '      subtask_1:\n        type: standard\n        modul: ./more.js\n        method: twice\n        input_args: [2]\n        target_attr: four\n';
+    writeFileSync(join(cjs, 'config.yaml'), `${config.replace('  spreads: {}', '  spreads: {}\n  four: None')}${extra}`);
+    const ok = spawnSync(join(project, 'node_modules/.bin/misso'), ['check', 'config.yaml'], { cwd: cjs, encoding: 'utf8' });
+    expect({ code: ok.status, err: ok.stderr }).toEqual({ code: 0, err: '' });
+    expect(ok.stdout).toContain('spread_count(self.watch_list) → spreads');
+    expect(ok.stdout).toContain('./more.js.twice(2) → four');
+  }, 60_000);
 });
