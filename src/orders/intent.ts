@@ -117,6 +117,11 @@ export function parseIntent(entry: unknown, rules: IntentRules = {}): OrderInten
   }
   if (!r.success) throw new IntentError(`invalid order ${preview(entry)}: ${issues(r.error)}`);
   const v = r.data;
+  // A price key without a value (a look-up that missed) is a mistake, not a market order: a
+  // market order is asked for by `type: 'market'`, or by leaving the key out.
+  if (v.price == null && v.type === undefined && Object.prototype.hasOwnProperty.call(entry, 'price')) {
+    throw new IntentError(`invalid order ${preview(entry)}: price is ${String(v.price)}; give a price, or type: 'market' for a market order`);
+  }
   const type: OrderType = v.type ?? (v.price == null ? 'market' : 'limit');
   const tag = v.tag ?? v.id;
   let params: Record<string, unknown> = {};

@@ -11,6 +11,7 @@ describe('parseIntent', () => {
 
   it('reads the object form, defaulting the type from the price', () => {
     expect(parseIntent({ symbol: 'ETH/USD:USD', side: 'sell', amount: 2 })).toMatchObject({ type: 'market', price: null });
+    expect(parseIntent({ symbol: 'ETH/USD:USD', side: 'sell', amount: 2, price: null, type: 'market' })).toMatchObject({ type: 'market', price: null });
     expect(parseIntent({ symbol: 'ETH/USD:USD', side: 'buy', size: 2, price: 3, params: { reduceOnly: true } })).toMatchObject({
       type: 'limit', amount: 2, params: { reduceOnly: true },
     });
@@ -22,6 +23,9 @@ describe('parseIntent', () => {
     [[null, 1, 5, 'hold', 'X/USD'], /side must be "buy" or "sell"/],
     [{ symbol: 'X/USD', side: 'buy', amount: 1, type: 'limit' }, /a limit order needs a price/],
     [{ symbol: 'X/USD', side: 'buy' }, /amount is required/],
+    // A price look-up that missed is not a market order.
+    [{ symbol: 'X/USD', side: 'buy', amount: 1, price: undefined }, /price is undefined; give a price, or type: 'market' for a market order/],
+    [{ symbol: 'X/USD', side: 'buy', amount: 1, price: null }, /price is null; give a price, or type: 'market'/],
     [{ symbol: 'X/USD', side: 'buy', amount: 1, colour: 'red' }, /unknown key\(s\): colour/],
     [{ symbol: 'X/USD', side: 'buy', amount: 1, params: { clientOrderId: 'x' } }, /assigned by misso/],
     ['BTC', /expected \[id, size, price, side, symbol\] or \{symbol, side, amount, price\}/],
