@@ -1,3 +1,4 @@
+import { StoppedError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { NotifyLevel } from '../core/notify-level.js';
 import { describeStorageError, StorageWriteError, storageWriteError } from '../storage/storage-error.js';
@@ -13,6 +14,7 @@ export class JournalHealth {
   /** Writes under way: one inside another is part of it and reports nothing of its own. */
   #depth = 0;
   #commits = 0;
+  #closed = false;
   readonly #listeners = new Set<(problem: string | null) => void>();
   readonly #onCommit: () => void;
 
@@ -20,6 +22,11 @@ export class JournalHealth {
   constructor(path: string, onCommit: () => void = () => undefined) {
     this.#path = path;
     this.#onCommit = onCommit;
+  }
+
+  /** The journal closed: every write after it is refused (see {@link write}). */
+  close(): void {
+    this.#closed = true;
   }
 
   /** Why the last write failed, or null while writes succeed. */
@@ -44,6 +51,8 @@ export class JournalHealth {
    * the outer one, which alone says whether anything was stored.
    */
   write<T>(fn: () => T): T {
+    // better-sqlite3 would throw a bare TypeError ("The database connection is not open").
+    if (this.#closed) throw new StoppedError('the order journal is closed: this updater stopped; build a new Updater to trade again');
     let result: T;
     this.#depth += 1;
     try {

@@ -387,6 +387,7 @@ export class OrderJournal {
 
   /** Closes the file and releases the lock. Idempotent. */
   close(): void {
+    this.#health.close();
     this.#wal.close();
     this.checkpointer?.close();
     this.#opened.close();

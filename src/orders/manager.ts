@@ -1,5 +1,6 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { Clock } from '../core/clock.js';
+import { StoppedError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { OrdersConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
@@ -28,9 +29,9 @@ import { OrderTracker, type PollResult } from './tracker.js';
 import type { OrderStatus } from './transitions.js';
 
 export type { StopReport } from './shutdown.js';
-
 /** How long an order waits for a fresh price when the config does not say. */
 const DEFAULT_FRESH_PRICE_WAIT_SECS = 20;
+const stoppedError = (): StoppedError => new StoppedError('the order manager stopped: this updater stopped; build a new Updater to trade again');
 
 /** Options for {@link OrderManager}. */
 export interface OrderManagerOptions {
@@ -94,14 +95,8 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     const notify: NotifyFn = options.notify ?? (() => undefined);
     const timing: OrderTiming = { ...DEFAULT_ORDER_TIMING, ...(options.config.maxResends === undefined ? {} : { maxResends: options.config.maxResends }), ...options.timing };
     this.reportListenerFailure = reportListenerFailures('the order manager', logger, notify);
-    this.#book = new OrderBook({
-      journal: options.journal,
-      clock: options.clock,
-      logger,
-      events: this,
-      notify,
-      recentlyClosedMs: options.config.recentlyClosedSecs * 1000,
-    });
+    const recentlyClosedMs = options.config.recentlyClosedSecs * 1000;
+    this.#book = new OrderBook({ journal: options.journal, clock: options.clock, logger, events: this, notify, recentlyClosedMs });
     this.queue = new PendingOrderQueue(options.journal, (entry) => prepareIntent(entry, options.session.exchange));
     this.queue.on('push', (order) => this.#book.track(order));
     this.queue.on('rejected', (order, reason) => {
@@ -205,8 +200,8 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
    * one order share one request. Rejects with `OrderRefError` for an unknown ref.
    */
   cancel(ref: Order | string | number): Promise<CancelResult> {
-    const order = findOrder(this.#ctx, ref);
-    if (!order) return Promise.reject(new OrderRefError(ref));
+    const order = this.#target(ref);
+    if (order instanceof Error) return Promise.reject(order);
     this.#amender.withdraw(order);
     return this.#canceller.cancel(order);
   }
@@ -219,6 +214,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
    */
   cancelAll(filter?: CancelAllFilter): Promise<CancelResult[]> {
     try {
+      if (this.#stopping) throw stoppedError();
       filter = checkCancelAllFilter(filter, { exchange: this.#ctx.session.exchange, orders: this.#book.all() });
     } catch (error: unknown) {
       return Promise.reject(error as Error);
@@ -238,13 +234,18 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
    * `AmendError` for an unknown ref or impossible changes.
    */
   amend(ref: Order | string | number, changes: AmendChanges): Promise<AmendResult> {
-    const order = findOrder(this.#ctx, ref);
-    if (!order) return Promise.reject(new OrderRefError(ref));
+    const order = this.#target(ref);
+    if (order instanceof Error) return Promise.reject(order);
     try {
       return this.#amender.amend(order, this.#amender.normalise(order, changes));
     } catch (error: unknown) {
       return Promise.reject(error as Error);
     }
+  }
+
+  /** The order a cancel or amend names; after {@link stop} (the journal closes) a StoppedError. */
+  #target(ref: Order | string | number): Order | Error {
+    return this.#stopping ? stoppedError() : (findOrder(this.#ctx, ref) ?? new OrderRefError(ref));
   }
 
   /** The strategy's `open_orders`: `{symbol: Order[]}`, same object for the manager's life. */

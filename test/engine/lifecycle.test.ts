@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { StoppedError } from '../../src/core/errors.js';
 import type { Updater } from '../../src/engine/updater.js';
@@ -49,6 +50,25 @@ describe('the updater lifecycle', () => {
     await expect(again).rejects.toBeInstanceOf(StoppedError);
     await expect(again).rejects.toThrow(/start\(\) after stop\(\).*build a new one/);
     expect(updater.phase).toBe('stopped');
+  });
+
+  it('refuses orders, cancels and amends after stop() with a StoppedError, not the closed database\'s TypeError', async () => {
+    const lines: string[] = [];
+    const { updater, clock } = await virtualUpdater(
+      { ...config(), tasks: { t_update_tickers: { name: 'update_tickers', freq: 10 }, t_execute_orders: {} }, orders: { require_fresh_price: false } },
+      { logger: pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) }) },
+    );
+    current = updater;
+    await startVirtual(updater, clock);
+    const o = updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price: 1000 });
+    await clock.advanceUntil(() => o.status === 'open', 30_000, 100);
+    await updater.stop();
+    expect(() => updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price: 1000 })).toThrow(StoppedError);
+    expect(() => updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price: 1000 })).toThrow(/this updater stopped; build a new Updater/);
+    await expect(updater.orders.cancel(o)).rejects.toBeInstanceOf(StoppedError);
+    await expect(updater.orders.cancelAll()).rejects.toBeInstanceOf(StoppedError);
+    await expect(updater.orders.amend(o, { price: 999 })).rejects.toBeInstanceOf(StoppedError);
+    expect(lines.filter((l) => l.includes('crashed'))).toEqual([]);
   });
 
   it('refuses start() after a stop() that came before any start', async () => {
