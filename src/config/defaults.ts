@@ -8,6 +8,7 @@ export const DEFAULT_EXCHANGE_CONFIG: Readonly<ExchangeConfig> = Object.freeze({
   apiKey: null,
   secret: null,
   password: null,
+  credentials: {},
   sim: {},
   rateBudget: Object.freeze({ capacity: null, windowMs: 1000, enabled: true }),
   timeoutMs: 10_000,

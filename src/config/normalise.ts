@@ -2,7 +2,7 @@ import { isPlainObject } from './env.js';
 import { DEFAULT_EXCHANGE_CONFIG } from './defaults.js';
 import type { PositionIndex } from './positions.js';
 import type { RawConfig, RawExchange, RawSubtask, RawTask } from './schema.js';
-import { EXCHANGE_KEYS, TASK_KEYS } from './schema.js';
+import { EXCHANGE_KEYS, EXTRA_CREDENTIAL_KEYS, TASK_KEYS } from './schema.js';
 import type {
   ExchangeConfig,
   MissoConfig,
@@ -142,6 +142,7 @@ function normaliseExchange(ex: RawExchange): ExchangeConfig {
     apiKey: ex.apiKey ?? ex.api_key ?? null,
     secret: ex.secret ?? null,
     password: ex.password ?? null,
+    credentials: Object.fromEntries(EXTRA_CREDENTIAL_KEYS.flatMap((k) => (typeof ex[k] === 'string' ? [[k, ex[k]]] : []))),
     sim,
     rateBudget: {
       capacity: ex.rate_budget?.capacity ?? d.rateBudget.capacity,

@@ -66,6 +66,15 @@ export const sharedAttributeSchema = z.strictObject({
   args: list.nullable().optional(),
 });
 
+/**
+ * ccxt's credentials besides `apiKey`, `secret` and `password`, by ccxt's own names (an exchange
+ * lists those it needs in `requiredCredentials`: Hyperliquid a `privateKey` and `walletAddress`,
+ * some a `uid` or a `login`). The first three are secrets: never written in the config itself.
+ */
+export const EXTRA_CREDENTIAL_KEYS = ['privateKey', 'token', 'twofa', 'uid', 'accountId', 'login', 'walletAddress'] as const;
+/** Those of {@link EXTRA_CREDENTIAL_KEYS} that must come from the environment. */
+export const SECRET_EXTRA_CREDENTIALS: readonly string[] = ['privateKey', 'token', 'twofa'];
+
 /** Keys of `exchange:` that are not sim knobs. */
 export const EXCHANGE_KEYS = [
   'id',
@@ -75,6 +84,7 @@ export const EXCHANGE_KEYS = [
   'api_key',
   'secret',
   'password',
+  ...EXTRA_CREDENTIAL_KEYS,
   'rate_budget',
   'timeout_ms',
   'stream',
@@ -90,6 +100,7 @@ export const exchangeSchema = z.looseObject({
   api_key: z.string().nullable().optional(),
   secret: z.string().nullable().optional(),
   password: z.string().nullable().optional(),
+  ...Object.fromEntries(EXTRA_CREDENTIAL_KEYS.map((k) => [k, z.string().nullable().optional()])),
   rate_budget: z
     .strictObject({
       capacity: positive.nullable().optional(),

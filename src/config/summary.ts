@@ -30,7 +30,7 @@ function describeExchange(cfg: MissoConfig): string {
     const knobs = Object.keys(ex.sim);
     return knobs.length > 0 ? `sim (simulated; ${knobs.join(', ')})` : 'sim (simulated)';
   }
-  const credentials = (['apiKey', 'secret', 'password'] as const).filter((k) => ex[k] !== null);
+  const credentials = [...(['apiKey', 'secret', 'password'] as const).filter((k) => ex[k] !== null), ...Object.keys(ex.credentials ?? {})];
   return `${ex.id} (${credentials.length > 0 ? `credentials from env: ${credentials.join(', ')}` : 'no credentials: public calls only'})`;
 }
 

@@ -83,6 +83,8 @@ export interface ExchangeConfig {
   apiKey: string | null;
   secret: string | null;
   password: string | null;
+  /** ccxt's other credentials by its names (`privateKey`, `walletAddress`, `uid`, …); absent: none. */
+  credentials?: Readonly<Record<string, string>>;
   /** Sim-only knobs given beside `id` (`seed`, `latency_ms`, …). */
   sim: Readonly<Record<string, unknown>>;
   rateBudget: RateBudgetConfig;

@@ -1,10 +1,10 @@
 import type { ConfigContext } from './context.js';
 import { checkCredential, ENV_SECTIONS, isPlainObject, resolveEnvReferences, type EnvMap, type ReportProblem } from './env.js';
-import { EXCHANGE_KEYS } from './schema.js';
+import { EXCHANGE_KEYS, SECRET_EXTRA_CREDENTIALS } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { reportZodIssues, type ReportUnknownKey } from './zod-issues.js';
 
-const CREDENTIAL_KEYS = ['apiKey', 'api_key', 'secret', 'password'] as const;
+const CREDENTIAL_KEYS = ['apiKey', 'api_key', 'secret', 'password', ...SECRET_EXTRA_CREDENTIALS];
 
 /**
  * Refuses literal credentials, then resolves `${NAME}` references in `exchange` and `notify`.
@@ -16,7 +16,7 @@ export function resolveSecrets(raw: unknown, env: EnvMap, report: ReportProblem)
   if (isPlainObject(exchange)) {
     const prefix = typeof exchange.id === 'string' ? exchange.id.toUpperCase().replace(/[^A-Z0-9]+/g, '_') : 'EXCHANGE';
     for (const key of CREDENTIAL_KEYS) {
-      const suffix = key === 'api_key' || key === 'apiKey' ? 'API_KEY' : key.toUpperCase();
+      const suffix = key === 'api_key' || key === 'apiKey' ? 'API_KEY' : key.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
       checkCredential(exchange[key], ['exchange', key], `${prefix}_${suffix}`, env, report);
     }
   }

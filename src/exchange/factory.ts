@@ -82,6 +82,7 @@ function buildCcxt(cfg: ExchangeConfig, deps: ExchangeFactoryDeps, ExchangeCtor:
   if (cfg.apiKey !== null) options['apiKey'] = cfg.apiKey;
   if (cfg.secret !== null) options['secret'] = cfg.secret;
   if (cfg.password !== null) options['password'] = cfg.password;
+  Object.assign(options, cfg.credentials);
   options['timeout'] = cfg.timeoutMs;
   // ccxt's limiter is per instance and FIFO; the session's budget is per account and by priority.
   options['enableRateLimit'] = false;

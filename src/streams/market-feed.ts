@@ -183,7 +183,7 @@ export class MarketFeedThread {
   async #spawn(): Promise<Worker> {
     const { markets, currencies } = await this.#o.markets();
     if (this.#closed) throw new NetworkError('market data thread closed');
-    const exchange: ExchangeConfig = { ...this.#o.exchange, apiKey: null, secret: null, password: null };
+    const exchange: ExchangeConfig = { ...this.#o.exchange, apiKey: null, secret: null, password: null, credentials: {} };
     let worker: Worker;
     try {
       worker = startModuleWorker(WORKER_URL, import.meta.url, { workerData: { exchange, markets, currencies } satisfies FeedWorkerData });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfigText } from '../../src/config/load.js';
+import { configSecrets } from '../../src/config/secrets.js';
 import { summarizeConfig } from '../../src/config/summary.js';
 import { FIXTURES, testContext } from './context.js';
 import { INLINE, lines, problemsOf, where } from './problems.js';
@@ -43,6 +44,20 @@ describe('${ENV} references', () => {
     expect(cfg.notify.telegram).toEqual({ token: 't-3', chatId: '12345', chatIds: ['12345'], apiUrl: 'https://api.telegram.org', settable: [] });
     expect(summarizeConfig(cfg)).toContain('exchange: binanceusdm (credentials from env: apiKey, secret)');
     expect(summarizeConfig(cfg)).not.toContain('s-2');
+  });
+
+  it("resolve ccxt's other credentials (Hyperliquid's privateKey and walletAddress); a literal secret one is refused, a literal address is not", async () => {
+    const text = TASKS + lines('exchange:', '  id: hyperliquid', '  privateKey: ${HL_KEY}', '  walletAddress: "0x00000000000000000000000000000000000000aa"');
+    const cfg = await load(text, { HL_KEY: 'pk-1' });
+    expect(cfg.exchange.credentials).toEqual({ privateKey: 'pk-1', walletAddress: '0x00000000000000000000000000000000000000aa' });
+    expect(summarizeConfig(cfg)).toContain('exchange: hyperliquid (credentials from env: privateKey, walletAddress)');
+    expect(summarizeConfig(cfg)).not.toContain('pk-1');
+    // Scrubbed by value from everything misso writes, as the API key and secret are.
+    expect(configSecrets(cfg)).toContain('pk-1');
+    const problems = await problemsOf(TASKS + lines('exchange:', '  id: hyperliquid', '  privateKey: "0xdeadbeef"'), testContext({ env: {} }));
+    expect(where(problems)).toEqual(['6:15 exchange.privateKey']);
+    expect(problems[0]?.message).toBe('a secret must not be written in the config file');
+    expect(problems[0]?.hint).toBe('move it to an environment variable and write `privateKey: ${HYPERLIQUID_PRIVATE_KEY}`');
   });
 
   it('accept the snake_case api_key', async () => {

@@ -85,6 +85,7 @@ describe('the seed config (examples/seed-config.yaml)', () => {
       apiKey: null,
       secret: null,
       password: null,
+      credentials: {},
       sim: {},
       rateBudget: { capacity: null, windowMs: 1000, enabled: true },
       timeoutMs: 10000,

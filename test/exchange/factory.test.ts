@@ -14,6 +14,17 @@ import { exchangeConfig } from './helpers.js';
 const deps = { clock: new VirtualClock(), logger: silentLogger() };
 
 describe('createExchange for ccxt ids', () => {
+  it("hands ccxt's other credentials to the class under ccxt's names, so an exchange that requires them has them", async () => {
+    const ex = await createExchange(
+      exchangeConfig({ id: 'hyperliquid', credentials: { privateKey: '0x' + '1'.repeat(64), walletAddress: '0x' + 'a'.repeat(40) }, options: {} }),
+      deps,
+    );
+    expect(ex.privateKey).toBe('0x' + '1'.repeat(64));
+    expect(ex.walletAddress).toBe('0x' + 'a'.repeat(40));
+    // ccxt's own check of what the exchange needs.
+    expect(() => ex.checkRequiredCredentials()).not.toThrow();
+  });
+
   it('builds the ccxt class with credentials, timeout, no ccxt throttle, and api URLs moved to a local origin', async () => {
     const ex = await createExchange(
       exchangeConfig({
