@@ -1,5 +1,8 @@
-/** A `{attr}` or `{attr.path}` placeholder of a `t_system_status` `message:`. */
-export const PLACEHOLDER = /\{([A-Za-z_][\w.]*)\}/g;
+/**
+ * A `{attr}` or `{attr.path}` placeholder of a `t_system_status` `message:`; a key of the path
+ * may be a market symbol (`{last_price.BTC/USDT:USDT}`).
+ */
+export const PLACEHOLDER = /\{([A-Za-z_]\w*(?:\.[\w/:-]+)*)\}/g;
 
 /**
  * The attribute each placeholder of `template` starts with (`{a.b}` → `a`), in order, once each:

@@ -3,7 +3,11 @@ import type { StateStore } from '../state/state-store.js';
 
 function formatValue(value: unknown): string {
   if (value === null || value === undefined) return '-';
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(2);
+  if (typeof value === 'number') {
+    if (Number.isInteger(value)) return String(value);
+    // Two decimals, or four significant digits below 1 (a price of 0.000123 is not 0.00).
+    return Math.abs(value) >= 1 ? value.toFixed(2) : String(Number(value.toPrecision(4)));
+  }
   if (Array.isArray(value)) return `${value.length}`;
   if (typeof value === 'object') {
     const entries = Object.values(value as Record<string, unknown>);
@@ -14,7 +18,8 @@ function formatValue(value: unknown): string {
 }
 
 /**
- * Fills `{attr}` and `{attr.path}` placeholders from state. Numbers print with two decimals,
+ * Fills `{attr}` and `{attr.path}` placeholders from state. Numbers print with two decimals (four
+ * significant digits below 1),
  * lists and dicts print their size (a dict of lists, the total of its items), None prints `-`.
  * `misso check` refuses a placeholder naming no attribute; one whose attribute is missing from
  * state at run time all the same prints as `{name?}`, so the gap shows in the message itself.

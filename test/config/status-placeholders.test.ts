@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/core/clock.js';
 import { loadConfigText } from '../../src/config/load.js';
+import { placeholderAttributes } from '../../src/config/placeholders.js';
+import { StateStore } from '../../src/state/state-store.js';
+import { renderTemplate } from '../../src/tasks/template.js';
 import { FIXTURES, testContext } from './context.js';
 import { INLINE, lines, problemsOf } from './problems.js';
 
@@ -45,5 +49,13 @@ describe('t_system_status message placeholders', () => {
     );
     const cfg = await loadConfigText(text, INLINE, testContext(), { baseDir: FIXTURES });
     expect(cfg.tasks.map((t) => t.options['message'] ?? null)[0]).toBe('{my_pnl.day} {total_capital} {open_orders} {system_health} {spreads}');
+  });
+
+  it('renders a placeholder keyed by a market symbol, and a price below 1 with its significant digits', () => {
+    const state = new StateStore({ last_price: { 'BTC/USDT:USDT': 64123.456, '1000PEPE/USDT:USDT': 0.0123456 }, total_capital: 10000.5 }, new VirtualClock());
+    expect(renderTemplate('btc {last_price.BTC/USDT:USDT}, pepe {last_price.1000PEPE/USDT:USDT}, cap {total_capital}', state)).toBe(
+      'btc 64123.46, pepe 0.01235, cap 10000.50',
+    );
+    expect(placeholderAttributes('{last_price.BTC/USDT:USDT} {total_capital}')).toEqual(['last_price', 'total_capital']);
   });
 });
