@@ -42,7 +42,8 @@ export const taskSchema = z
   .looseObject({
     kind: name.optional(),
     name: name.nullable().optional(),
-    freq: positive.nullable().optional(),
+    // A pass every 0.1 s is already more than any exchange's rate limit allows for long.
+    freq: z.number().min(0.1).nullable().optional(),
     out: name.nullable().optional(),
     input_args: list.nullable().optional(),
     subtasks: z.record(z.string(), subtaskSchema).nullable().optional(),

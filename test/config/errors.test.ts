@@ -186,9 +186,11 @@ describe('wrong types', () => {
     expect(problems[0]?.hint).toBe('write the number without quotes');
   });
 
-  it('rejects a zero or negative period', async () => {
-    const problems = await problemsOf(broken('freq: 60', 'freq: 0'));
-    expect(problems[0]?.message).toBe('must be greater than 0');
+  it('rejects a zero, negative or sub-0.1 s period', async () => {
+    for (const freq of ['0', '-5', '0.0001']) {
+      const problems = await problemsOf(broken('freq: 60', `freq: ${freq}`));
+      expect(problems[0]?.message).toBe('must be at least 0.1');
+    }
   });
 
   it('says a required enum key is missing rather than "got undefined"', async () => {
