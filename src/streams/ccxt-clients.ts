@@ -70,3 +70,16 @@ export function calmReconnects(exchange: Exchange): void {
   const ws = (options['ws'] ?? {}) as Record<string, unknown>;
   options['ws'] = { ...ws, backoff: { base: 0, factor: 1, max: 0 } };
 }
+
+/**
+ * Stops ccxt.pro from taking its own REST snapshot when the positions or balance stream opens
+ * (Binance's `watchPositions` does by default): its watch call waits for that one request, and
+ * when it fails nothing ever asks again, so the stream hangs on an open socket with no error
+ * while pushes land unseen. misso's gap fill reads both by REST at every (re)connection anyway.
+ */
+export function ownSnapshots(exchange: Exchange): void {
+  const options = exchange.options as Record<string, unknown>;
+  for (const [method, key] of [['watchPositions', 'fetchPositionsSnapshot'], ['watchBalance', 'fetchBalanceSnapshot']] as const) {
+    options[method] = { ...((options[method] ?? {}) as Record<string, unknown>), [key]: false };
+  }
+}

@@ -10,7 +10,7 @@ import type { StateStore } from '../state/state-store.js';
 import type { OrderManager } from '../orders/manager.js';
 import { outAttr } from '../tasks/attr.js';
 import { accountPushStream, forgetListenKey, isPrivateClient, ordersStream } from './account-streams.js';
-import { calmReconnects, dropClients, hasOpenClient } from './ccxt-clients.js';
+import { calmReconnects, dropClients, hasOpenClient, ownSnapshots } from './ccxt-clients.js';
 import { candlesStream, candleWindows, tickersStream } from './market-streams.js';
 import { tradesStream } from './trades-stream.js';
 import { registerStreamCache, StreamCache } from './stream-cache.js';
@@ -168,6 +168,7 @@ export class StreamManager {
     if (!this.#hooked.has(instance)) {
       this.#hooked.add(instance);
       calmReconnects(instance);
+      ownSnapshots(instance);
       const target = instance as unknown as { handleMessage?: (client: unknown, message: unknown) => unknown };
       const original = target.handleMessage;
       if (typeof original === 'function') {

@@ -86,4 +86,32 @@ describe('positions stream against sim-server (ccxt.pro binanceusdm)', () => {
     expect(u.state.meta('positions')?.source).toBe('ws');
     expect(restReads()).toBe(readsBefore);
   });
+
+  it("a REST positions read failing as the stream opens (ccxt's own snapshot, before) does not leave the stream hung: the next fill still comes by stream", async () => {
+    const srv = (rig.server = await startSimServer({ port: 0, seed: 45, wsPushMs: 100 }));
+    const symbol = srv.venue.listMarkets().find((m) => m.type === 'swap')!.symbol;
+    const u = (rig.updater = await simServerUpdater(srv, {
+      watchList: [symbol],
+      tasks: { t_execute_orders: {}, t_update_open_orders: { freq: 120 }, t_get_open_positions: { freq: 120 } },
+    }));
+    await until(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 5_000, 'streams fresh');
+    // A new session whose first positions reads fail: the stream's gap fill fails and is retried;
+    // before, ccxt's own snapshot failed too and its watch call waited for it forever.
+    srv.faults.set('5xx:path=positionRisk');
+    const positionsStream = (): ReturnType<typeof u.streamStats>[number] => u.streamStats().find((s) => s.name === 'positions')!;
+    const reconnects = positionsStream().reconnects;
+    await u.restartExchange('test');
+    await until(() => positionsStream().reconnects > reconnects || positionsStream().lastError !== null, 10_000, 'the positions stream reconnecting into the fault');
+    await new Promise((r) => setTimeout(r, 1_500));
+    srv.faults.set('none');
+    await until(() => positionsStream().fresh, 15_000, 'the positions stream fresh again');
+    const readsBefore = Object.entries(srv.counters.snapshot().requests).filter(([k]) => k.includes('positionRisk')).reduce((n, [, c]) => n + c, 0);
+    srv.venue.placeOrder({ symbol, side: 'buy', type: 'market', amount: Number(u.exchange.amountToPrecision(symbol, 50 / srv.venue.ticker(symbol).last)) });
+    const venue = srv.venue.positions([symbol])[0]!.contracts;
+    const held = (): number | undefined => u.state.get<Record<string, { contracts: number }> | null>('positions')?.[symbol]?.contracts;
+    await until(() => held() === venue, 5_000, () => `the fill's position by stream (state ${String(held())}, venue ${venue})`);
+    expect(u.state.meta('positions')?.source).toBe('ws');
+    const reads = Object.entries(srv.counters.snapshot().requests).filter(([k]) => k.includes('positionRisk')).reduce((n, [, c]) => n + c, 0);
+    expect(reads).toBe(readsBefore);
+  }, 45_000);
 });
