@@ -98,6 +98,19 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
   }
 
   /**
+   * Assigns a dict in which only the keys `written` changed (a push of some symbols): they take
+   * this write's time, a written key the dict no longer holds included (its removal is news too);
+   * the others keep theirs. So a REST answer asked before the push can tell which keys are newer.
+   */
+  setKeys(name: string, value: Record<string, unknown>, written: readonly string[], source: string): void {
+    const before = this.#keyTimes.get(name);
+    this.set(name, value, source);
+    const times = this.#keyTimes.get(name)!;
+    for (const key of Object.keys(value)) times.set(key, before?.get(key) ?? times.get(key)!);
+    for (const key of written) times.set(key, this.#clock.now());
+  }
+
+  /**
    * Merges a dict into the dict already held in `name`, keeping the same object
    * (`target_save_update: true`). A non-dict on either side is an error, not a silent no-op.
    */
@@ -167,7 +180,8 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
   /** Fresh when `key` exists in dict `name` and was written within the attribute's max age. */
   isKeyFresh(name: string, key: string): boolean {
     const at = this.keyUpdatedAt(name, key);
-    if (at === null) return false;
+    const value = this.#values.get(name);
+    if (at === null || !isPlainDict(value) || !Object.prototype.hasOwnProperty.call(value, key)) return false;
     const maxAge = this.#meta.get(name)?.maxAgeMs ?? null;
     return maxAge === null || this.#clock.now() - at <= maxAge;
   }

@@ -161,5 +161,6 @@ function applyPositions(ctx: StreamContext, attr: string, pushed: readonly Posit
     const defined = Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined && v !== null)) as Partial<Position>;
     held[p.symbol] = { ...(held[p.symbol] ?? {}), ...defined, contracts } as Position;
   }
-  ctx.state.set(attr, held, WS_SOURCE);
+  // Only the pushed symbols are newer: a REST read asked before the push keeps the others.
+  ctx.state.setKeys(attr, held, pushed.flatMap((p) => (typeof p.symbol === 'string' ? [p.symbol] : [])), WS_SOURCE);
 }

@@ -214,6 +214,33 @@ describe('engine streaming from the in-process sim (virtual time)', () => {
     expect(u.state.get<Record<string, number[][]>>('ohlcs')[BTC]!.at(-1)).toEqual((await sim(u).fetchOHLCV(BTC, '1m', undefined, 1)).at(-1));
   });
 
+  it.each([
+    ['positions', { t_get_open_positions: { freq: 30, reconcile_secs: 30 } }, 'fetchPositions'],
+    ['the balance', { t_update_balance: { freq: 30, reconcile_secs: 30 }, t_get_open_positions: { freq: 30, reconcile_secs: 300 } }, 'fetchBalance'],
+  ])('a REST read of %s answered after a push that landed while it was on its way does not put the older answer over the push', async (_what, tasks, method) => {
+    const { u, clock } = await start({ ...tasks, t_execute_orders: {} });
+    await clock.advanceUntil(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 30_000);
+    const ex = sim(u);
+    // The sim answers a call half its latency after it is made, and the answer arrives after the other half.
+    ex.setKnobs({ latency_ms: 6_000 });
+    // After a REST read was answered, before the answer arrives: a fill on the venue, pushed by the user stream.
+    const calls = restCalls(u, method);
+    await clock.advanceUntil(() => restCalls(u, method) > calls, 120_000, 50);
+    await clock.advance(3_200);
+    const venue = ex.getVenue();
+    venue.placeOrder({ symbol: ETH, side: 'buy', type: 'market', amount: 0.5 });
+    const contracts = venue.positions([ETH])[0]!.contracts;
+    const positions = (): Record<string, { contracts: number }> => u.state.get<Record<string, { contracts: number }> | null>('positions') ?? {};
+    await clock.advanceUntil(() => positions()[ETH]?.contracts === contracts, 2_000, 50);
+    const capital = u.state.get<number>('total_capital');
+    // The older answer arrives: what the push said stands.
+    await clock.advance(4_000);
+    expect(restCalls(u, method)).toBe(calls + 1);
+    expect(positions()[ETH]?.contracts).toBe(contracts);
+    expect(u.state.isKeyFresh('positions', ETH)).toBe(true);
+    expect(u.state.get<number>('total_capital')).toBe(capital);
+  });
+
   it('stream: off polls the sim as before', async () => {
     const { u, clock } = await start({ t_update_tickers: { freq: 10 } }, { stream: 'off' });
     await clock.advance(60_000);
