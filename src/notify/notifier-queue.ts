@@ -58,6 +58,9 @@ export class NotifierQueue implements Notifier {
   #window: number[] = [];
   #pendingSuppressed: NotifyMessage[] = [];
   #pendingSuppressedCount = 0;
+  /** Per key: the condition last delivered, and the latest message the rate limit held back. */
+  #deliveredCondition = new Map<string, string>();
+  #heldByKey = new Map<string, NotifyMessage>();
   #stats: Omit<NotifierStats, 'queued'> = { sent: 0, deduped: 0, suppressed: 0, dropped: 0, failed: 0 };
 
   #wake = new AbortController();
@@ -168,6 +171,7 @@ export class NotifierQueue implements Notifier {
         this.#busy = true;
         await this.#deliver(summary);
         this.#busy = false;
+        this.#queueLastWords();
         continue;
       }
       if (head) {
@@ -203,6 +207,7 @@ export class NotifierQueue implements Notifier {
         await this.#sink.send(msg, this.#deadline.signal);
         this.#window.push(this.#clock.now());
         this.#stats.sent++;
+        if (msg.key !== undefined) this.#deliveredCondition.set(msg.key, msg.condition ?? msg.level);
         return;
       } catch (err: unknown) {
         const error = coerceError(err);
@@ -233,6 +238,10 @@ export class NotifierQueue implements Notifier {
   #suppress(msg: NotifyMessage): void {
     this.#stats.suppressed++;
     this.#pendingSuppressedCount++;
+    if (msg.key !== undefined) {
+      this.#heldByKey.delete(msg.key);
+      this.#heldByKey.set(msg.key, msg);
+    }
     if (this.#pendingSuppressed.length < 3) this.#pendingSuppressed.push(msg);
     else if (this.#pendingSuppressed.every((m) => LEVEL_RANK[m.level] < LEVEL_RANK[msg.level])) {
       this.#pendingSuppressed[2] = msg;
@@ -251,6 +260,18 @@ export class NotifierQueue implements Notifier {
       level,
       text: `${n} messages suppressed (limit ${this.#maxPerMinute} per minute), including:\n${shown}`,
     };
+  }
+
+  /**
+   * After a summary: each key's latest held-back message goes out again, ahead of the queue, when
+   * it reports another condition than the key's last delivered one, so the last word of every
+   * condition (a stream's recovery after its "down") is never lost in a summary.
+   */
+  #queueLastWords(): void {
+    const lastWords = [...this.#heldByKey].filter(([key, m]) => this.#deliveredCondition.get(key) !== (m.condition ?? m.level)).map(([, m]) => m);
+    this.#heldByKey.clear();
+    const queued = new Set(this.#queue.map((m) => m.key));
+    this.#queue.unshift(...lastWords.filter((m) => !queued.has(m.key)));
   }
 
   #freshWake(): AbortSignal {

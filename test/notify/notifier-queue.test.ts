@@ -135,6 +135,26 @@ describe('NotifierQueue', () => {
     expect(texts(sink)[3]).toBe('e');
   });
 
+  it("never leaves a key's last word in a summary: after it, each key's latest held-back condition goes out under its key", async () => {
+    const { sink, queue, clock } = setup({ maxPerMinute: 4 });
+    const note = (stream: string, condition: string, level: 'info' | 'error') =>
+      queue.notify({ text: `stream ${stream} ${condition}`, level, key: `stream:${stream}`, condition });
+    for (const s of ['trades', 'balance', 'positions', 'orders']) note(s, 'down', 'error');
+    // The window is full: the recoveries (and one stream's second fall) are held back.
+    for (const s of ['trades', 'balance', 'positions']) note(s, 'recovered', 'info');
+    note('orders', 'recovered', 'info');
+    note('orders', 'down', 'error');
+    await settle();
+    expect(texts(sink)).toEqual(['stream trades down', 'stream balance down', 'stream positions down', 'stream orders down']);
+    await clock.advance(60_000);
+    await queue.onIdle();
+    expect(texts(sink)[4]).toMatch(/^5 messages suppressed/);
+    // Orders' latest held word is "down" again, as delivered: nothing to correct.
+    expect(texts(sink).slice(5)).toEqual(['stream trades recovered', 'stream balance recovered', 'stream positions recovered']);
+    const last = new Map(sink.delivered.filter((m) => m.key).map((m) => [m.key, m.condition]));
+    expect(Object.fromEntries(last)).toEqual({ 'stream:trades': 'recovered', 'stream:balance': 'recovered', 'stream:positions': 'recovered', 'stream:orders': 'down' });
+  });
+
   it('retries transient failures with exponential backoff', async () => {
     const { sink, queue, clock } = setup({ backoffBaseMs: 1000 });
     sink.script.push(new Error('ECONNRESET'), new NotifySendError('HTTP 502', true));
