@@ -2,6 +2,11 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { NotifyLevel } from '../core/notify-level.js';
 
+/** A stall within this many limits of a told recovery counts as flapping. */
+const FLAP_WINDOW_LIMITS = 10;
+const MIN_FLAP_HOLD_MS = 60_000;
+const MAX_FLAP_HOLD_MS = 30 * 60_000;
+
 /** What {@link StreamNotices} reports through. */
 export interface StreamNoticeDeps {
   clock: Clock;
@@ -53,15 +58,27 @@ export class StreamNotices {
   #stalled = false;
   /** A reconnection was told as not proven yet: the first delivery after it is told as the recovery. */
   #unproven = false;
+  /** When a recovery (or reconnection) was last told, and how long the stream must hold before the next is. */
+  #recoveredAt: number | null = null;
+  #holdMs: number;
 
   constructor(name: string, settleMs: number, deps: StreamNoticeDeps) {
     this.#name = name;
     this.#settleMs = settleMs;
+    this.#holdMs = settleMs;
     this.#deps = deps;
   }
 
   /** The watchdog tore the stream down: `cause` says what showed it (silence, a missing echo). */
   stalled(cause: string): void {
+    // Stalled again soon after a told recovery: a flapping stream (a server that answers each
+    // resubscription once, then stalls again). Its next recovery must hold longer (a minute at
+    // least, four times longer at each flap, up to half an hour), so it is one alarm, not a
+    // stall and a recovery every few seconds.
+    const now = this.#deps.clock.now();
+    const flapping = this.#recoveredAt !== null && now - this.#recoveredAt <= FLAP_WINDOW_LIMITS * this.#settleMs;
+    // A stall before the last one's recovery was told is the same episode: its hold stands.
+    if (!this.#told) this.#holdMs = flapping ? Math.min(Math.max(this.#holdMs * 4, MIN_FLAP_HOLD_MS), MAX_FLAP_HOLD_MS) : this.#settleMs;
     this.#upSince = null;
     this.#bad = true;
     this.#delivered = false;
@@ -122,7 +139,7 @@ export class StreamNotices {
     }
     // Down all along (a stream that reconnected is judged at its next drop, in `failed`).
     if (this.#bad && this.#failingSince !== null && !this.#failingTold && now - this.#failingSince >= this.#settleMs) this.#tellFailing(now - this.#failingSince);
-    if (held && this.#told) this.#tellRecovered();
+    if (this.#told && this.#upSince !== null && now - this.#upSince > this.#holdMs) this.#tellRecovered(now);
   }
 
   #tellFailing(forMs: number): void {
@@ -140,8 +157,9 @@ export class StreamNotices {
     );
   }
 
-  #tellRecovered(): void {
+  #tellRecovered(now: number): void {
     this.#told = false;
+    this.#recoveredAt = now;
     // "Recovered" only once something came through: a reconnected user stream whose server
     // still sends nothing would be called recovered while it stays as dead as after its stall.
     this.#unproven = this.#stalled && !this.#delivered;

@@ -289,7 +289,9 @@ describe('stream notices', () => {
       await r.clock.advanceUntil(() => r.loop.stats.phase === 'up', 20_000, 100);
       r.stall();
       await r.clock.advanceUntil(() => r.loop.stats.stalls === round + 1, 20_000, 100);
-      await r.clock.advance(3 * LIMIT);
+      // The second stall came soon after the first reconnection was told: its reconnection is
+      // told once it held for a minute (see the flapping test).
+      await r.clock.advance(round === 0 ? 3 * LIMIT : 65_000);
     }
     r.speak();
     await r.clock.advance(3 * LIMIT);
@@ -299,5 +301,30 @@ describe('stream notices', () => {
     expect(clock.now() - 1_700_000_000_000).toBeLessThan(300_000);
     await r.stop();
     await queue.close();
+  });
+
+  it('a user stream that stalls again soon after each told recovery (a server answering each resubscription once) is one alarm: no recovery told while it flaps, one once it held', async () => {
+    const r = userStream();
+    await r.clock.advanceUntil(() => r.loop.stats.phase === 'up', 20_000, 100);
+    const flap = async (n: number): Promise<void> => {
+      r.stall();
+      await r.clock.advanceUntil(() => r.loop.stats.stalls === n, 20_000, 100);
+      await r.clock.advanceUntil(() => r.loop.stats.phase === 'up', 20_000, 100);
+      r.speak();
+      await r.clock.advance(1.5 * LIMIT);
+    };
+    await flap(1);
+    expect(r.texts().map((t) => t.replace(/ \(.*|:.*/, ''))).toEqual(['stream orders stalled', 'stream orders recovered']);
+    for (let n = 2; n <= 8; n++) await flap(n);
+    // Seven more stalls, each soon after the one before: told (the notifier keeps one per
+    // condition), and no recovery between them.
+    expect(r.notes.slice(2).map((n) => n.condition)).toEqual(Array(7).fill('stalled'));
+    // Steady for a minute and more: the recovery, once.
+    for (let i = 0; i < 16; i++) {
+      r.speak();
+      await r.clock.advance(5_000);
+    }
+    expect(r.notes.slice(9).map((n) => n.condition)).toEqual(['recovered']);
+    await r.stop();
   });
 });
