@@ -57,6 +57,8 @@ export class StreamManager {
   readonly #byTask = new Map<string, StreamLoop<unknown>[]>();
   readonly #lastRest = new Map<string, number>();
   readonly #restSoon = new Set<string>();
+  /** Tasks whose values move with the mark price while a position is open (see the constructor): REST at freq then. */
+  readonly #markToMarket = new Map<string, () => boolean>();
   readonly #hooked = new WeakSet<object>();
   listenKeysExpired = 0;
   #signal: AbortSignal | null = null;
@@ -118,6 +120,12 @@ export class StreamManager {
       this.#add(accountPushStream(ctx, 'balance', balance, positions ? outAttr(positions, 'positions') : undefined), kinds('t_update_balance'));
     }
     if (started('positions') && positions) this.#add(accountPushStream(ctx, 'positions', positions), kinds('t_get_open_positions'));
+    // A push tells what changed at an event (a fill, a funding fee); with a position open the
+    // equity and each position's unrealised PnL move with the mark price, which nothing pushes:
+    // those tasks then read by REST at their freq, as when polling.
+    const positionsAttr = positions ? outAttr(positions, 'positions') : 'positions';
+    const open = (): boolean => Object.keys(o.state.get<Record<string, unknown> | null>(positionsAttr) ?? {}).length > 0;
+    for (const t of [...kinds('t_update_balance'), ...kinds('t_get_open_positions')]) this.#markToMarket.set(t.name, open);
   }
 
   /**
@@ -227,7 +235,8 @@ export class StreamManager {
 
   /**
    * Whether a task's REST pass can be skipped now: every stream feeding it is healthy, its
-   * last REST pass is more recent than its reconcile period, and no push asked for a read. A
+   * last REST pass is more recent than its reconcile period, no push asked for a read, and (the
+   * balance and positions tasks) no position is open, whose value moves with the market. A
    * skipped pass vouches for the task's attributes (their meta source becomes `ws`).
    */
   skipRest(task: TaskConfig, feeds: readonly string[]): boolean {
@@ -236,7 +245,8 @@ export class StreamManager {
     const last = this.#lastRest.get(task.name);
     const reconcileMs = reconcileSecsOf(task) * 1000;
     const asked = this.#restSoon.delete(task.name);
-    if (!asked && loops && loops.every((l) => l.healthy) && last !== undefined && now - last < reconcileMs) {
+    const marked = this.#markToMarket.get(task.name)?.() ?? false;
+    if (!asked && !marked && loops && loops.every((l) => l.healthy) && last !== undefined && now - last < reconcileMs) {
       for (const attr of feeds) this.#o.state.touch(attr, WS_SOURCE);
       return true;
     }

@@ -241,6 +241,28 @@ describe('engine streaming from the in-process sim (virtual time)', () => {
     expect(u.state.get<number>('total_capital')).toBe(capital);
   });
 
+  it('with a position open the balance and positions read by REST at their freq (the mark price moves their values, and nothing pushes it); flat, only at the reconcile', async () => {
+    const { u, clock } = await start({ t_update_balance: { freq: 30 }, t_get_open_positions: { freq: 30 }, t_execute_orders: {} });
+    await clock.advanceUntil(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 30_000);
+    const reads = (): number => restCalls(u, 'fetchBalance') + restCalls(u, 'fetchPositions');
+    let before = reads();
+    await clock.advance(240_000);
+    expect(reads() - before).toBeLessThanOrEqual(2);
+    const venue = sim(u).getVenue();
+    venue.placeOrder({ symbol: ETH, side: 'buy', type: 'market', amount: 0.5 });
+    await clock.advanceUntil(() => Object.keys(u.state.get<Record<string, unknown>>('positions') ?? {}).length === 1, 5_000, 50);
+    before = reads();
+    await clock.advance(240_000);
+    // Every 30 s each: 8 passes of the two tasks in 240 s.
+    expect(reads() - before).toBeGreaterThanOrEqual(14);
+    venue.placeOrder({ symbol: ETH, side: 'sell', type: 'market', amount: 0.5 });
+    await clock.advanceUntil(() => Object.keys(u.state.get<Record<string, unknown>>('positions') ?? {}).length === 0, 5_000, 50);
+    await clock.advance(31_000);
+    before = reads();
+    await clock.advance(240_000);
+    expect(reads() - before).toBeLessThanOrEqual(2);
+  });
+
   it('stream: off polls the sim as before', async () => {
     const { u, clock } = await start({ t_update_tickers: { freq: 10 } }, { stream: 'off' });
     await clock.advance(60_000);
