@@ -97,7 +97,9 @@ export function buildSnapshot(input: SnapshotInput): StatusSnapshot {
     },
     streams: (input.streams ?? []).map((st) => ({
       name: st.name,
-      up: st.phase === 'up' && st.fresh,
+      // Not up again until its recovery is told: a stream that answers each resubscription once
+      // and stalls again is not up between its stalls.
+      up: st.phase === 'up' && st.fresh && st.held !== false,
       phase: st.phase,
       lastMessageAgeMs: st.lastMessageAt === null ? null : Math.max(0, now - st.lastMessageAt),
       messages: st.messages,

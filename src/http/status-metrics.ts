@@ -109,7 +109,7 @@ export class StatusMetrics {
       budgetPausedUntil: gauge('budget_paused_until_timestamp_seconds', 'End of the current pause, epoch seconds.'),
       capital: gauge('capital', 'Account capital in the quote currency.', ['kind']),
       price: gauge('last_price', 'Last price of a watched symbol.', ['symbol']),
-      streamUp: gauge('stream_up', '1 while the websocket stream is connected, gap filled and not silent.', ['stream']),
+      streamUp: gauge('stream_up', '1 while the websocket stream is connected and gap filled, and no stall or failure is open (its recovery told).', ['stream']),
       streamLastMessageAge: gauge('stream_last_message_age_seconds', 'Time since the stream last delivered.', ['stream']),
     };
     this.#counters = {

@@ -18,9 +18,8 @@ export interface StreamSpec<T> {
   /** Applies a delivery to state. */
   apply(data: T): void;
   /**
-   * Folds several deliveries that were queued while the loop was busy into one, oldest first,
-   * so they are applied together (for a user stream: one journal transaction for the lot).
-   * Without it each is applied in turn.
+   * Folds deliveries queued while the loop was busy into one, oldest first, applied together
+   * (a user stream: one journal transaction for the lot); without it each is applied in turn.
    */
   merge?(deliveries: readonly T[]): T;
   /**
@@ -46,9 +45,8 @@ export interface StreamSpec<T> {
   onError?(exchange: Exchange): void;
   /**
    * A failed watch call may leave its connection open with the subscription still registered in
-   * ccxt (a refused SUBSCRIBE: the next call would send nothing and wait for a stall): the loop
-   * then drops the connection before it resubscribes. For streams that subscribe on a connection
-   * of their own (market data); not the user streams, which share one and subscribe by its URL.
+   * ccxt (a refused SUBSCRIBE): the loop then drops the connection before it resubscribes. For
+   * streams on a connection of their own (market data); not the user streams, which share one.
    */
   dropConnectionOnFailure?: boolean;
 }
@@ -65,6 +63,8 @@ export interface StreamStats {
   stalls: number;
   stallAfterMs: number;
   lastError: string | null;
+  /** No problem the operator was told of is still open (its recovery was told, or there was none). */
+  held?: boolean;
 }
 
 /** Hooks of a {@link StreamLoop} into the engine. */
@@ -137,7 +137,7 @@ export class StreamLoop<T> {
 
   /** A copy of the stream's metrics. */
   get stats(): StreamStats {
-    return { ...this.#stats };
+    return { ...this.#stats, held: this.#notices.settled };
   }
 
   /** Up, gap filled, and not silent past its limit. */
@@ -146,11 +146,9 @@ export class StreamLoop<T> {
     return s.phase === 'up' && s.fresh && !this.#silent(this.#deps.clock.now());
   }
 
-  /** Notes that the stream is alive without data (a user stream after its gap fill). */
+  /** Notes that the stream is alive without data (a user stream after its gap fill): its silence counts from now; its last message stays when it came. */
   markAlive(): void {
-    const now = this.#deps.clock.now();
-    this.#stats.lastMessageAt = now;
-    this.#quietSince = now;
+    this.#quietSince = this.#deps.clock.now();
   }
 
   /**

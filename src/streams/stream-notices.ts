@@ -69,6 +69,11 @@ export class StreamNotices {
     this.#deps = deps;
   }
 
+  /** No problem told to the operator is open: a told stall or failure had its recovery told, or there was none. */
+  get settled(): boolean {
+    return !this.#told;
+  }
+
   /** The watchdog tore the stream down: `cause` says what showed it (silence, a missing echo). */
   stalled(cause: string): void {
     // Stalled again soon after a told recovery: a flapping stream (a server that answers each

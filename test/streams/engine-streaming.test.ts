@@ -160,6 +160,8 @@ describe('engine streaming against sim-server', () => {
     expect(Date.now() - stalledAt).toBeLessThan(1_000 + 1_000 + 500);
     await until(() => u.streamStats()[0]?.fresh === true, 10_000, 'recovered');
     expect(server.ws.counters.stalls).toBe(1);
+    // Up again once it held for its limit (its recovery told), not at its first message.
+    await until(() => u.snapshotStatus().streams![0]!.up, 5_000, 'up again');
     const status = u.snapshotStatus().streams!;
     expect(status).toEqual([expect.objectContaining({ name: 'tickers', up: true, stalls: 1, stallAfterMs: 1000 })]);
     expect(status[0]!.reconnects).toBeGreaterThan(0);

@@ -220,6 +220,9 @@ describe('stream notices', () => {
       // Conditions of their own: the notifier's repeat filter must not fold them into the stall
       // or into each other (both are info).
       expect(r.notes.slice(1)).toEqual([{ text: UNPROVEN, condition: 'unproven' }]);
+      // Reconnected and gap filled, but no message came: its last message's time says so (the
+      // status API's age is not reset by a reconnection).
+      expect(r.loop.stats).toMatchObject({ phase: 'up', lastMessageAt: null, messages: 0 });
       if (how === 'drop') {
         r.fail(true);
         await r.clock.advance(1_000);
@@ -319,12 +322,15 @@ describe('stream notices', () => {
     // Seven more stalls, each soon after the one before: told (the notifier keeps one per
     // condition), and no recovery between them.
     expect(r.notes.slice(2).map((n) => n.condition)).toEqual(Array(7).fill('stalled'));
+    // Not held (the status API's and misso_stream_up's "up") while it flaps, though connected.
+    expect(r.loop.stats).toMatchObject({ phase: 'up', held: false });
     // Steady for a minute and more: the recovery, once.
     for (let i = 0; i < 16; i++) {
       r.speak();
       await r.clock.advance(5_000);
     }
     expect(r.notes.slice(9).map((n) => n.condition)).toEqual(['recovered']);
+    expect(r.loop.stats.held).toBe(true);
     await r.stop();
   });
 });
