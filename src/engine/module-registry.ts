@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as asyncHelper from '../helpers/async-helper.js';
 import * as helper from '../helpers/helper.js';
@@ -61,12 +62,26 @@ export async function loadModule(modul: string, baseDir: string): Promise<Record
     return exportsOf((await import(pathToFileURL(found).href)) as Record<string, unknown>);
   }
   try {
-    return (await import(modul)) as Record<string, unknown>;
+    return exportsOf((await import(resolvePackage(modul, baseDir))) as Record<string, unknown>);
   } catch (err: unknown) {
     const known = Object.keys(BUILTIN_MODULES).join(', ');
-    throw new Error(`cannot import package '${modul}' (built-in modules: ${known}; files must start with ./)`, {
+    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new Error(`cannot import package '${modul}': ${why} (built-in modules: ${known}; files must start with ./)`, {
       cause: err,
     });
+  }
+}
+
+/**
+ * A package as the config's project would find it (its `node_modules`, upwards from the config's
+ * directory), not only where misso is installed (a global install, a checkout). A package that
+ * only the ESM resolver can find (exports for `import` only) is left to it, from misso's place.
+ */
+function resolvePackage(modul: string, baseDir: string): string {
+  try {
+    return pathToFileURL(createRequire(join(resolve(baseDir), 'package.json')).resolve(modul)).href;
+  } catch {
+    return modul;
   }
 }
 

@@ -195,7 +195,8 @@ export class StreamManager {
   #listenKeyExpired(instance: Exchange, client: unknown): void {
     this.listenKeysExpired++;
     this.#o.logger.warn('listenKey expired: getting a new one; the user stream reconnects and fills the gap by REST');
-    this.#o.notify('user stream listenKey expired; renewing it and filling the gap by REST', 'warn', 'stream:listenKeyExpired');
+    // An event, not a condition with two sides: no key (a key would stay at "warn" for good).
+    this.#o.notify('user stream listenKey expired; renewing it and filling the gap by REST', 'warn');
     forgetListenKey(instance);
     dropClients(instance, (url) => isPrivateClient(url), 'listenKey expired');
     // Dropping the client rejects the watch calls waiting on it, but a stream whose call was just

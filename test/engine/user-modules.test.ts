@@ -1,4 +1,8 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadModule } from '../../src/engine/module-registry.js';
 import type { Updater } from '../../src/engine/updater.js';
 import { startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
@@ -24,5 +28,20 @@ describe('user helper modules and task kinds (examples/user-helper)', () => {
     // The user kind ran every second under the supervisor.
     expect(updater.state.get<number>('update_count')).toBeGreaterThanOrEqual(10);
     expect(updater.taskStatuses()['count_updates']).toMatchObject({ kind: './my-tasks.ts#t_count_updates', ok: true });
+  });
+
+  it("finds a helper package in the config's project (its node_modules), and says why one fails to load", async () => {
+    const project = mkdtempSync(join(tmpdir(), 'misso-pkg-'));
+    const pkg = (name: string, main: string): void => {
+      mkdirSync(join(project, 'node_modules', name), { recursive: true });
+      writeFileSync(join(project, 'node_modules', name, 'package.json'), JSON.stringify({ name, main: 'index.js' }));
+      writeFileSync(join(project, 'node_modules', name, 'index.js'), main);
+    };
+    pkg('project-helpers', 'module.exports = { double: (x) => 2 * x };\n');
+    pkg('broken-helpers', 'throw new Error("DB_URL is not set");\n');
+    const mod = await loadModule('project-helpers', project);
+    expect((mod['double'] as (x: number) => number)(21)).toBe(42);
+    await expect(loadModule('broken-helpers', project)).rejects.toThrow(/^cannot import package 'broken-helpers': DB_URL is not set \(built-in modules/);
+    await expect(loadModule('not-installed-anywhere', project)).rejects.toThrow(/^cannot import package 'not-installed-anywhere': Cannot find package/);
   });
 });
