@@ -9,13 +9,23 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
+/** The shortest token accepted for a status server reachable beyond this machine. */
+export const MIN_EXPOSED_TOKEN_LENGTH = 16;
+
 /**
- * Why binding `host` without a token is refused, or null when it is fine. A wildcard or any
+ * Why binding `host` without a token (or with a short one) is refused, or null when it is fine. A wildcard or any
  * non-loopback interface without a token would hand the account to whoever can reach the port.
  */
 export function exposureProblem(host: string, token: string | null): string | null {
-  if (token !== null && token !== '') return null;
   if (isLoopbackHost(host)) return null;
+  if (token !== null && token !== '') {
+    // Guessable by trying: a token guarding order control from the network is a long random one.
+    if (token.length >= MIN_EXPOSED_TOKEN_LENGTH) return null;
+    return (
+      `binding the status server to ${host} needs a token of at least ${MIN_EXPOSED_TOKEN_LENGTH} characters (this one has ${token.length}); ` +
+      'make a random one, e.g. `openssl rand -hex 24`'
+    );
+  }
   return (
     `binding the status server to ${host} exposes balances, positions and order control beyond this machine, ` +
     'so it needs a token: set `http.token: ${MISSO_HTTP_TOKEN}` (and export MISSO_HTTP_TOKEN), or bind 127.0.0.1'

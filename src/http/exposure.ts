@@ -1,4 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 import { isLoopbackHost, stripBrackets } from '../config/http-exposure.js';
 
 /*
@@ -19,6 +20,9 @@ export class HostAllowList {
     this.#names = new Set(configured.map((n) => stripBrackets(n.trim().toLowerCase())));
     const bound = stripBrackets(bindHost.trim().toLowerCase());
     if (bound !== '0.0.0.0' && bound !== '::' && bound !== '') this.#names.add(bound);
+    // Bound to every interface: a request by one of the machine's own addresses names this
+    // server (DNS rebinding needs a name, which stays refused unless configured).
+    else for (const a of Object.values(networkInterfaces()).flat()) if (a) this.#names.add(a.address.toLowerCase());
   }
 
   /** Whether a request's Host header (with or without a port) names this server. */

@@ -112,7 +112,9 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     throw new Error(`status server could not listen on ${host}:${port}: ${err.message}. ${hint}`, { cause: err });
   }
   const bound = (app.server.address() as AddressInfo).port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  // A wildcard bind is reached here by loopback (0.0.0.0 is no address to give anyone).
+  const shown = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const url = `http://${shown.includes(':') ? `[${shown}]` : shown}:${bound}`;
   logger.info({ url }, 'status server listening');
 
   let closing: Promise<void> | null = null;

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -8,7 +8,7 @@ import { VirtualClock } from '../../src/core/clock.js';
 import { startStatusServer, type StatusServer, type StatusServerOptions } from '../../src/http/status-server.js';
 import { FakeStatusSource } from '../support/fake-status-source.js';
 
-const TOKEN = 'tok-3f9a1c77e2';
+const TOKEN = 'tok-3f9a1c77e2-5b0d9e41a8';
 const servers: StatusServer[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'misso-exposure-'));
 
@@ -86,7 +86,7 @@ describe('status server exposure (issue 8 item 18)', () => {
       const anon = await get(server, path);
       expect(anon.status, path).toBe(401);
       expect(anon.body, path).not.toContain('seed-updater');
-      const wrong = await get(server, path, { authorization: 'Bearer tok-3f9a1c77e3' });
+      const wrong = await get(server, path, { authorization: 'Bearer tok-3f9a1c77e2-5b0d9e41a9' });
       expect(wrong.status, path).toBe(401);
     }
     const ok = await get(server, '/status', { authorization: `Bearer ${TOKEN}` });
@@ -99,8 +99,31 @@ describe('status server exposure (issue 8 item 18)', () => {
 
   it('a wildcard bind with a token starts and still guards every route', async () => {
     const server = await start({ host: '0.0.0.0', token: TOKEN });
+    // The address it prints is one to use: loopback, not 0.0.0.0.
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
     expect((await get(server, '/status')).status).toBe(401);
     expect((await get(server, '/status', { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+    // Reached by one of the machine's own addresses (what a wildcard bind is for): the Host names it.
+    const own = Object.values(networkInterfaces()).flat().find((a) => a && !a.internal && a.family === 'IPv4');
+    if (own) expect((await get(server, '/status', { authorization: `Bearer ${TOKEN}`, host: `${own.address}:${server.port}` })).status).toBe(200);
+    expect((await get(server, '/status', { authorization: `Bearer ${TOKEN}`, host: `attacker.example:${server.port}` })).status).toBe(403);
+  });
+
+  it('a token shorter than 16 characters does not guard a server reachable beyond this machine', async () => {
+    await expect(start({ host: '0.0.0.0', token: 'a' })).rejects.toThrow(/needs a token of at least 16 characters \(this one has 1\)/);
+    const file = join(dir, 'short.yaml');
+    writeFileSync(file, [...TASKS, 'http: {port: 0, host: 0.0.0.0, token: "${SHORT_TOKEN}"}', ''].join('\n'));
+    process.env['SHORT_TOKEN'] = 'abc';
+    try {
+      const r = await cli(['check', file]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/short\.yaml:3:\d+: http\.host: binding the status server to 0\.0\.0\.0 needs a token of at least 16 characters/);
+      expect(r.err).not.toContain('abc');
+    } finally {
+      delete process.env['SHORT_TOKEN'];
+    }
+    // On loopback any token will do (the machine's own users are trusted with it).
+    expect((await start({ token: 'a' })).port).toBeGreaterThan(0);
   });
 
   it('refuses a Host header that is neither loopback nor configured (DNS rebinding)', async () => {
