@@ -40,6 +40,25 @@ function exportsOf(ns: Record<string, unknown>): Record<string, unknown> {
   return d !== null && typeof d === 'object' && !Array.isArray(d) ? { ...(d as Record<string, unknown>), ...ns } : ns;
 }
 
+/** How long a module may take to load (its top-level code, a top-level await). */
+const MODULE_LOAD_TIMEOUT_MS = 30_000;
+
+/**
+ * A module whose top level never finishes (an await on something that never comes) would leave
+ * the check hanging, or node ending it with exit 13 and no word: it fails instead, saying so.
+ */
+async function withinLoadTime<T>(loading: Promise<T>, modul: string, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${modul} did not finish loading within ${ms / 1000} s (a top-level await that never settles?)`)), ms);
+  });
+  try {
+    return await Promise.race([loading, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A `modul:` that names a file rather than a package. */
 function isPathLike(modul: string): boolean {
   return modul.startsWith('./') || modul.startsWith('../') || isAbsolute(modul) || /\.(m?[jt]s)$/.test(modul);
@@ -50,7 +69,8 @@ function isPathLike(modul: string): boolean {
  * (`.ts`, `.mts`, `.js`, `.mjs`; the extension may be left out), or an installed package.
  * Throws an Error whose message says what was tried.
  */
-export async function loadModule(modul: string, baseDir: string): Promise<Record<string, unknown>> {
+export async function loadModule(modul: string, baseDir: string, loadTimeoutMs = MODULE_LOAD_TIMEOUT_MS): Promise<Record<string, unknown>> {
+  const imported = (specifier: string): Promise<Record<string, unknown>> => withinLoadTime(import(specifier) as Promise<Record<string, unknown>>, modul, loadTimeoutMs);
   const builtin = BUILTIN_MODULES[modul];
   if (builtin) return builtin;
   if (isPathLike(modul)) {
@@ -59,10 +79,10 @@ export async function loadModule(modul: string, baseDir: string): Promise<Record
     const found = candidates.find((c) => existsSync(c));
     if (!found) throw new Error(`no file ${candidates.join(' or ')}`);
     if (/\.m?ts$/.test(found) && !RUNNING_FROM_SOURCE) await ensureTypeScriptLoader();
-    return exportsOf((await import(pathToFileURL(found).href)) as Record<string, unknown>);
+    return exportsOf(await imported(pathToFileURL(found).href));
   }
   try {
-    return exportsOf((await import(resolvePackage(modul, baseDir))) as Record<string, unknown>);
+    return exportsOf(await imported(resolvePackage(modul, baseDir)));
   } catch (err: unknown) {
     const known = Object.keys(BUILTIN_MODULES).join(', ');
     const why = err instanceof Error ? err.message.split('\n')[0] : String(err);

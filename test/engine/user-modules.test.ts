@@ -44,4 +44,10 @@ describe('user helper modules and task kinds (examples/user-helper)', () => {
     await expect(loadModule('broken-helpers', project)).rejects.toThrow(/^cannot import package 'broken-helpers': DB_URL is not set \(built-in modules/);
     await expect(loadModule('not-installed-anywhere', project)).rejects.toThrow(/^cannot import package 'not-installed-anywhere': Cannot find package/);
   });
+
+  it('a helper whose top level never finishes loading fails, saying so, instead of hanging the check', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'misso-hang-'));
+    writeFileSync(join(dir, 'stuck.mjs'), 'await new Promise(() => {});\nexport const f = 1;\n');
+    await expect(loadModule('./stuck.mjs', dir, 200)).rejects.toThrow('./stuck.mjs did not finish loading within 0.2 s (a top-level await that never settles?)');
+  });
 });
