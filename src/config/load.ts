@@ -199,17 +199,33 @@ async function check(raw: unknown, positions: PositionIndex, source: CheckSource
 }
 
 /** Copies plain objects and arrays (reading the string `'None'` as null); other values are kept as they are. */
-function copyPlain(value: unknown, path: ConfigPath, problems: ConfigProblem[]): unknown {
+function copyPlain(value: unknown, path: ConfigPath, problems: ConfigProblem[], within = new Set<object>()): unknown {
+  const refuse = (message: string): undefined => {
+    problems.push({ file: OBJECT_FILE, line: 0, col: 0, path: formatPath(path), message });
+    return undefined;
+  };
   if (value === 'None') return null;
-  if (Array.isArray(value)) return value.map((item, i) => copyPlain(item, [...path, i], problems));
+  // A config is data, as its YAML would be: a function or a symbol cannot be written in one.
+  if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
+    return refuse(`a ${typeof value} is not config data; give the updater such values in code once it is built (updater.state.set)`);
+  }
+  if (typeof value === 'object' && value !== null && within.has(value)) return refuse('this value contains itself (a circular reference); a config is a tree');
+  if (Array.isArray(value)) {
+    within.add(value);
+    const out = value.map((item, i) => copyPlain(item, [...path, i], problems, within));
+    within.delete(value);
+    return out;
+  }
   if (!isPlainObject(value)) return value;
+  within.add(value);
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     if (key === '__proto__') {
       problems.push({ file: OBJECT_FILE, line: 0, col: 0, path: formatPath([...path, key]), message: 'this key is not allowed' });
       continue;
     }
-    out[key] = copyPlain(item, [...path, key], problems);
+    out[key] = copyPlain(item, [...path, key], problems, within);
   }
+  within.delete(value);
   return out;
 }

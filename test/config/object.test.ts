@@ -37,6 +37,21 @@ describe('loadConfigObject', () => {
     ]);
   });
 
+  it('refuses a function, and a value that contains itself, at their paths (not a DOMException or a stack overflow)', async () => {
+    const loop: Record<string, unknown> = { a: 1 };
+    loop['self'] = loop;
+    const error = await loadConfigObject({ class_attributes: { make: () => 1, loop }, tasks: {} }, testContext()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message.split('\n')).toEqual([
+      '<config object>: class_attributes.loop.self: this value contains itself (a circular reference); a config is a tree',
+      '<config object>: class_attributes.make: a function is not config data; give the updater such values in code once it is built (updater.state.set)',
+      '2 problems: fix the entries above in the config object and try again',
+    ]);
+    // The same object twice (not inside itself) is a tree's two leaves, not a cycle.
+    const shared = { x: 1 };
+    await expect(loadConfigObject({ class_attributes: { a: shared, b: shared }, tasks: {} }, testContext())).resolves.toBeDefined();
+  });
+
   it('needs a tasks section', async () => {
     const error = (await loadConfigObject({}, testContext()).catch((e: unknown) => e)) as ConfigError;
     expect(error.problems.map((p) => `${p.path}: ${p.message}`)).toEqual(['tasks: missing: this key is required']);
