@@ -56,7 +56,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     }
     const e = coerceError(err);
     if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`misso ${command}: ${e.message}\nrun 'misso ${command} --help' for the options\n`);
+      // Node's own wording for an unknown option trails off in an unbalanced quote: said plainly.
+      const unknown = /^Unknown option '([^']+)'/.exec(e.message);
+      const message = unknown ? `unknown option ${unknown[1]}` : e.message;
+      io.stderr.write(`misso ${command}: ${message}\nrun 'misso ${command} --help' for the options\n`);
       return 2;
     }
     io.stderr.write(`misso: internal error: ${e.stack ?? e.message}\n`);

@@ -135,6 +135,9 @@ function expectedName(expected: string): string {
 export function describeValue(value: unknown, quiet: boolean, wroteNone = false): string {
   if (value === null) return wroteNone ? 'None' : 'null';
   if (Array.isArray(value)) return 'a list';
+  // YAML's !!binary, !!timestamp: values a config has no use for, not maps.
+  if (value instanceof Uint8Array) return 'binary data';
+  if (value instanceof Date) return 'a date';
   if (typeof value === 'object') return 'a map';
   if (quiet) return `a ${typeof value}`;
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);

@@ -65,7 +65,7 @@ export function listedCancelSymbol(symbol: string, exchange: MarketView, ours: r
   if (isListed(exchange, symbol)) return exchange.markets?.[symbol] ? symbol : (exchange.market(symbol).symbol ?? symbol);
   const near = nearestSymbol(symbol, ours, exchange.markets ?? {}) ?? nearestSymbol(symbol, Object.keys(exchange.markets ?? {}), exchange.markets ?? {});
   throw new CancelFilterError(
-    `orders.cancelAll: unknown symbol ${symbol}: the exchange does not list it${near === undefined ? '' : `; did you mean ${near}?`} Nothing was cancelled.`,
+    `orders.cancelAll: unknown symbol ${symbol}: the exchange does not list it${near === undefined ? '.' : `; did you mean ${near}?`} Nothing was cancelled.`,
     'symbol',
   );
 }
@@ -77,7 +77,9 @@ function nearestSymbol(word: string, symbols: readonly string[], markets: Record
   const forms = new Map<string, string>();
   for (const s of symbols) {
     const m = markets[s] as { base?: unknown; quote?: unknown } | undefined;
-    for (const form of [s, compact(s), typeof m?.base === 'string' && typeof m.quote === 'string' ? compact(m.base + m.quote) : '']) {
+    // A bare base currency (`BTC`) names its market too.
+    const base = typeof m?.base === 'string' ? compact(m.base) : '';
+    for (const form of [s, compact(s), typeof m?.base === 'string' && typeof m.quote === 'string' ? compact(m.base + m.quote) : '', base]) {
       if (form !== '' && !forms.has(form)) forms.set(form, s);
     }
   }

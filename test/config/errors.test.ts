@@ -181,6 +181,13 @@ describe('wrong types', () => {
     }
   });
 
+  it("names YAML's binary and timestamp values for what they are, not as maps", async () => {
+    const problems = await problemsOf(lines('class_attributes: !!binary aGVsbG8=', 'tasks: {}'));
+    expect(problems[0]?.message).toBe('expected a map, got binary data');
+    const dated = await problemsOf(lines('class_attributes: {x: 1}', 'tasks:', '  t_update_tickers: {freq: !!timestamp 2026-11-28}'));
+    expect(dated[0]?.message).toBe('expected a number, got a date');
+  });
+
   it('hints at quotes around a number', async () => {
     const problems = await problemsOf(broken('freq: 60', 'freq: "60"'));
     expect(problems[0]?.hint).toBe('write the number without quotes');

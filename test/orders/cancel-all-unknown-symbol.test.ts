@@ -45,6 +45,9 @@ describe('cancelAll with a symbol the exchange does not list', () => {
     const refused = u.orders.cancelAll({ symbol: 'BTCUSDT' });
     await expect(refused).rejects.toBeInstanceOf(CancelFilterError);
     await expect(refused).rejects.toThrow(/unknown symbol BTCUSDT.*did you mean BTC\/USD:USD\?/);
+    // A bare base currency finds its market too; with no near symbol the sentence still ends.
+    await expect(u.orders.cancelAll({ symbol: 'BTC' })).rejects.toThrow(/unknown symbol BTC: the exchange does not list it; did you mean BTC\/USD:USD\? Nothing was cancelled\./);
+    await expect(u.orders.cancelAll({ symbol: 'QQQQQQQQQQQQ' })).rejects.toThrow(/the exchange does not list it\. Nothing was cancelled\./);
     await advanceWithIo(clock, () => false, 5_000).catch(() => undefined);
     expect(order.status).toBe('open');
   });
