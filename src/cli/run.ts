@@ -20,7 +20,7 @@ Runs the updater. Without CONFIG it runs the bundled example on the simulated ex
   --for SECONDS     stop gracefully after SECONDS and exit 0
   --state-out FILE  write {"state": ..., "tasks": ...} as JSON when stopping
   --http-port PORT  serve /status, /metrics, /readyz and the live dashboard on 127.0.0.1:PORT
-  --log-level LEVEL trace, debug, info, warn or error (default: the config's, else info)
+  --log-level LEVEL trace, debug, info, warn, error, fatal or silent (default: the config's, else info)
   --new-journal     start a new order journal where storage.path is an empty file (refused otherwise)
 Ctrl-C (SIGINT) or SIGTERM stops gracefully; a second signal forces the exit.`;
 
