@@ -1,8 +1,9 @@
+import { SECRET_EXTRA_CREDENTIALS } from './schema.js';
 import type { MissoConfig } from './types.js';
 
 /**
  * Every secret the config holds, resolved from the environment: the exchange's API key, secret,
- * password and other credentials (a wallet address too, though it is public), the Telegram bot token, and the status server's token when the config has one.
+ * password and its other secret credentials (a private key, a token), the Telegram bot token, and the status server's token when the config has one.
  * The redactor scrubs each of them, by value, from everything misso writes.
  */
 export function configSecrets(config: MissoConfig): string[] {
@@ -11,7 +12,8 @@ export function configSecrets(config: MissoConfig): string[] {
     config.exchange.apiKey,
     config.exchange.secret,
     config.exchange.password,
-    ...Object.values(config.exchange.credentials ?? {}),
+    // Only the secret ones: a public `uid: 1001` scrubbed by value would blank every 1001 in a price.
+    ...SECRET_EXTRA_CREDENTIALS.map((k) => config.exchange.credentials?.[k]),
     config.notify.telegram?.token,
     http.token,
   ];

@@ -167,11 +167,11 @@ export class NotifierQueue implements Notifier {
         continue;
       }
       if (room && this.#pendingSuppressedCount > 0) {
-        const summary = this.#summary();
+        // A key's held-back last word first, one per free slot; the summary tells the rest.
+        const next = this.#takeLastWord() ?? this.#summary();
         this.#busy = true;
-        await this.#deliver(summary);
+        await this.#deliver(next);
         this.#busy = false;
-        this.#queueLastWords();
         continue;
       }
       if (head) {
@@ -249,6 +249,7 @@ export class NotifierQueue implements Notifier {
   }
 
   #summary(): NotifyMessage {
+    this.#heldByKey.clear();
     const n = this.#pendingSuppressedCount;
     const samples = this.#pendingSuppressed;
     let level: NotifyLevel = 'info';
@@ -263,15 +264,21 @@ export class NotifierQueue implements Notifier {
   }
 
   /**
-   * After a summary: each key's latest held-back message goes out again, ahead of the queue, when
-   * it reports another condition than the key's last delivered one, so the last word of every
-   * condition (a stream's recovery after its "down") is never lost in a summary.
+   * The latest held-back message of a key whose last delivered condition it changes (a stream's
+   * recovery after its "down"), taken out of what the summary will count: so the last word of
+   * every condition goes out under its key, never only inside a summary. Null when none is left
+   * (a newer message of the key already queued goes out by itself).
    */
-  #queueLastWords(): void {
-    const lastWords = [...this.#heldByKey].filter(([key, m]) => this.#deliveredCondition.get(key) !== (m.condition ?? m.level)).map(([, m]) => m);
-    this.#heldByKey.clear();
+  #takeLastWord(): NotifyMessage | null {
     const queued = new Set(this.#queue.map((m) => m.key));
-    this.#queue.unshift(...lastWords.filter((m) => !queued.has(m.key)));
+    for (const [key, m] of this.#heldByKey) {
+      this.#heldByKey.delete(key);
+      if (queued.has(key) || this.#deliveredCondition.get(key) === (m.condition ?? m.level)) continue;
+      this.#pendingSuppressedCount--;
+      this.#pendingSuppressed = this.#pendingSuppressed.filter((x) => x !== m);
+      return m;
+    }
+    return null;
   }
 
   #freshWake(): AbortSignal {

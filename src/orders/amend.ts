@@ -35,6 +35,9 @@ export class AmendError extends Error {
   override name = 'AmendError';
 }
 
+/** An amend whose price and amount are the order's already: nothing to send. */
+export class NothingToAmend extends AmendError {}
+
 const EPS = 1e-12;
 const WITHDRAWN = 'the strategy cancelled the order while it was being amended; no replacement was sent';
 
@@ -108,7 +111,7 @@ export class Amender {
     // (nor for a finished order: the amend then says why it was not made).
     const unchanged = (price === null || price === order.price) && (amount === null || amount === order.amount);
     if (unchanged && !order.isFinal && !this.#running.has(order.clientOrderId)) {
-      throw new AmendError(`amend of ${order.clientOrderId} changes nothing: its price is ${String(order.price)} and its amount ${order.amount} already (after rounding)`);
+      throw new NothingToAmend(`amend of ${order.clientOrderId} changes nothing: its price is ${String(order.price)} and its amount ${order.amount} already (after rounding)`);
     }
     return { price, amount };
   }

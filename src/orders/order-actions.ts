@@ -1,5 +1,5 @@
 import { coerceError } from '../core/errors.js';
-import type { Amender, AmendResult } from './amend.js';
+import { NothingToAmend, type Amender, type AmendResult } from './amend.js';
 import type { Canceller, CancelResult } from './cancel.js';
 import type { OrdersContext } from './context.js';
 import { IntentError } from './intent.js';
@@ -32,6 +32,8 @@ export function runQueueAction(ctx: OrdersContext, canceller: Canceller, amender
       ...(action.price !== null ? { price: action.price } : {}),
     });
   } catch (error: unknown) {
+    // A strategy that queues its target every cycle re-asserts it: that is no mistake.
+    if (error instanceof NothingToAmend) return order;
     throw new IntentError(`invalid amend of ${order.clientOrderId}: ${coerceError(error).message}`);
   }
   report(amender.amend(order, target));

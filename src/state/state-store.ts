@@ -106,7 +106,9 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
     const before = this.#keyTimes.get(name);
     this.set(name, value, source);
     const times = this.#keyTimes.get(name)!;
-    for (const key of Object.keys(value)) times.set(key, before?.get(key) ?? times.get(key)!);
+    // Every earlier time stays, a removed key's too (until a plain `set`), so a later push on
+    // another key does not erase when this one was removed.
+    for (const [key, at] of before ?? []) times.set(key, at);
     for (const key of written) times.set(key, this.#clock.now());
   }
 

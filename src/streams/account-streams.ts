@@ -129,7 +129,7 @@ export function accountPushStream(
   positionsAttr?: string,
 ): StreamSpec<Balances | Position[]> {
   const apply = name === 'positions'
-    ? (data: Balances | Position[]) => applyPositions(ctx, outAttr(task, 'positions'), data as Position[])
+    ? (data: Balances | Position[]) => applyPositions(ctx, outAttr(task, 'positions'), data as Position[], task.name)
     : (data: Balances | Position[]) => {
       const how = applyPushedBalance(ctx, stringOption(task, 'currency', 'USD'), data as Balances, positionsAttr);
       if (how !== 'complete') ctx.restSoon(task.name);
@@ -149,18 +149,29 @@ export function accountPushStream(
 }
 
 /** Merges pushed positions into `{symbol: position}` (what `t_get_open_positions` keeps). */
-function applyPositions(ctx: StreamContext, attr: string, pushed: readonly Position[]): void {
+function applyPositions(ctx: StreamContext, attr: string, pushed: readonly Position[], task: string): void {
   const held = { ...(ctx.state.get<Record<string, Position> | null>(attr) ?? {}) };
+  let closed = false;
   for (const p of pushed) {
     if (typeof p.symbol !== 'string') continue;
     const contracts = Math.abs(p.contracts ?? 0);
     if (!(contracts > 0)) {
-      delete held[p.symbol];
+      // Hedge mode: one side closing leaves the other (held as the symbol's position) open.
+      const kept = held[p.symbol];
+      if (!kept || kept.side === p.side || !kept.side || !p.side) {
+        delete held[p.symbol];
+        // In hedge mode the other side may still be open, which the symbol's entry did not hold.
+        if (p.side === 'long' || p.side === 'short') closed = true;
+      }
       continue;
     }
+    // Both sides open (hedge mode): the larger is the symbol's position, as the REST read keeps it.
+    const other = held[p.symbol];
+    if (other?.side && p.side && other.side !== p.side && Math.abs(other.contracts ?? 0) > contracts) continue;
     const defined = Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined && v !== null)) as Partial<Position>;
     held[p.symbol] = { ...(held[p.symbol] ?? {}), ...defined, contracts } as Position;
   }
   // Only the pushed symbols are newer: a REST read asked before the push keeps the others.
   ctx.state.setKeys(attr, held, pushed.flatMap((p) => (typeof p.symbol === 'string' ? [p.symbol] : [])), WS_SOURCE);
+  if (closed) ctx.restSoon(task);
 }

@@ -123,8 +123,9 @@ export class StreamManager {
     // A push tells what changed at an event (a fill, a funding fee); with a position open the
     // equity and each position's unrealised PnL move with the mark price, which nothing pushes:
     // those tasks then read by REST at their freq, as when polling.
-    const positionsAttr = positions ? outAttr(positions, 'positions') : 'positions';
-    const open = (): boolean => Object.keys(o.state.get<Record<string, unknown> | null>(positionsAttr) ?? {}).length > 0;
+    // Without a positions task nothing says whether one is open: the balance reads at its freq.
+    const positionsAttr = positions ? outAttr(positions, 'positions') : null;
+    const open = (): boolean => positionsAttr === null || Object.keys(o.state.get<Record<string, unknown> | null>(positionsAttr) ?? {}).length > 0;
     for (const t of [...kinds('t_update_balance'), ...kinds('t_get_open_positions')]) this.#markToMarket.set(t.name, open);
   }
 

@@ -80,10 +80,7 @@ export class StreamNotices {
     // resubscription once, then stalls again). Its next recovery must hold longer (a minute at
     // least, four times longer at each flap, up to half an hour), so it is one alarm, not a
     // stall and a recovery every few seconds.
-    const now = this.#deps.clock.now();
-    const flapping = this.#recoveredAt !== null && now - this.#recoveredAt <= FLAP_WINDOW_LIMITS * this.#settleMs;
-    // A stall before the last one's recovery was told is the same episode: its hold stands.
-    if (!this.#told) this.#holdMs = flapping ? Math.min(Math.max(this.#holdMs * 4, MIN_FLAP_HOLD_MS), MAX_FLAP_HOLD_MS) : this.#settleMs;
+    this.#problemStarts(this.#deps.clock.now());
     this.#upSince = null;
     this.#bad = true;
     this.#delivered = false;
@@ -100,6 +97,7 @@ export class StreamNotices {
     this.#bad = true;
     this.#delivered = false;
     const now = this.#deps.clock.now();
+    if (this.#failingSince === null) this.#problemStarts(now);
     this.#failingSince ??= now;
     if (reason !== this.#reason) {
       this.#deps.logger.warn({ stream: this.#name, err: reason, retryInMs }, 'stream failed; REST keeps the state fresh while it reconnects');
@@ -145,6 +143,17 @@ export class StreamNotices {
     // Down all along (a stream that reconnected is judged at its next drop, in `failed`).
     if (this.#bad && this.#failingSince !== null && !this.#failingTold && now - this.#failingSince >= this.#settleMs) this.#tellFailing(now - this.#failingSince);
     if (this.#told && this.#upSince !== null && now - this.#upSince > this.#holdMs) this.#tellRecovered(now);
+  }
+
+  /**
+   * A stall or a failure begins: a new problem soon after a told recovery (within ten limits) is
+   * a flap, and the next recovery must hold longer; a problem long after one starts afresh. A
+   * problem before the last one's recovery was told is the same episode: its hold stands.
+   */
+  #problemStarts(now: number): void {
+    if (this.#told) return;
+    const flapping = this.#recoveredAt !== null && now - this.#recoveredAt <= FLAP_WINDOW_LIMITS * this.#settleMs;
+    this.#holdMs = flapping ? Math.min(Math.max(this.#holdMs * 4, MIN_FLAP_HOLD_MS), MAX_FLAP_HOLD_MS) : this.#settleMs;
   }
 
   #tellFailing(forMs: number): void {

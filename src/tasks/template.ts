@@ -6,7 +6,10 @@ function formatValue(value: unknown): string {
   if (typeof value === 'number') {
     if (Number.isInteger(value)) return String(value);
     // Two decimals, or four significant digits below 1 (a price of 0.000123 is not 0.00).
-    return Math.abs(value) >= 1 ? value.toFixed(2) : String(Number(value.toPrecision(4)));
+    if (Math.abs(value) >= 1) return value.toFixed(2);
+    // Decimals enough for four significant digits, never exponent form (1.234e-7).
+    const decimals = Math.min(20, 3 - Math.floor(Math.log10(Math.abs(value))));
+    return value.toFixed(decimals).replace(/\.?0+$/, '') || '0';
   }
   if (Array.isArray(value)) return `${value.length}`;
   if (typeof value === 'object') {

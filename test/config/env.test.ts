@@ -54,6 +54,8 @@ describe('${ENV} references', () => {
     expect(summarizeConfig(cfg)).not.toContain('pk-1');
     // Scrubbed by value from everything misso writes, as the API key and secret are.
     expect(configSecrets(cfg)).toContain('pk-1');
+    // A public one is not scrubbed by value (a short uid would blank every price containing it).
+    expect(configSecrets(cfg)).not.toContain('0x00000000000000000000000000000000000000aa');
     const problems = await problemsOf(TASKS + lines('exchange:', '  id: hyperliquid', '  privateKey: "0xdeadbeef"'), testContext({ env: {} }));
     expect(where(problems)).toEqual(['6:15 exchange.privateKey']);
     expect(problems[0]?.message).toBe('a secret must not be written in the config file');

@@ -52,10 +52,12 @@ describe('t_system_status message placeholders', () => {
   });
 
   it('renders a placeholder keyed by a market symbol, and a price below 1 with its significant digits', () => {
-    const state = new StateStore({ last_price: { 'BTC/USDT:USDT': 64123.456, '1000PEPE/USDT:USDT': 0.0123456 }, total_capital: 10000.5 }, new VirtualClock());
+    const state = new StateStore({ last_price: { 'BTC/USDT:USDT': 64123.456, '1000PEPE/USDT:USDT': 0.0123456, 'TINY/USDT:USDT': 1.2345e-7 }, total_capital: 10000.5, r: 0.999999 }, new VirtualClock());
     expect(renderTemplate('btc {last_price.BTC/USDT:USDT}, pepe {last_price.1000PEPE/USDT:USDT}, cap {total_capital}', state)).toBe(
       'btc 64123.46, pepe 0.01235, cap 10000.50',
     );
+    // Never in exponent form, never with a dangling point.
+    expect(renderTemplate('{last_price.TINY/USDT:USDT} {r}', state)).toBe('0.0000001235 1');
     expect(placeholderAttributes('{last_price.BTC/USDT:USDT} {total_capital}')).toEqual(['last_price', 'total_capital']);
   });
 });

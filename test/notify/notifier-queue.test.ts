@@ -148,11 +148,27 @@ describe('NotifierQueue', () => {
     expect(texts(sink)).toEqual(['stream trades down', 'stream balance down', 'stream positions down', 'stream orders down']);
     await clock.advance(60_000);
     await queue.onIdle();
-    expect(texts(sink)[4]).toMatch(/^5 messages suppressed/);
-    // Orders' latest held word is "down" again, as delivered: nothing to correct.
-    expect(texts(sink).slice(5)).toEqual(['stream trades recovered', 'stream balance recovered', 'stream positions recovered']);
+    // The last words first, under their keys; orders' latest held word is "down" again, as
+    // delivered, so the summary counts it with the orders' recovery before it.
+    expect(texts(sink).slice(4, 7)).toEqual(['stream trades recovered', 'stream balance recovered', 'stream positions recovered']);
+    expect(texts(sink)[7]).toMatch(/^2 messages suppressed/);
+    expect(texts(sink)).toHaveLength(8);
     const last = new Map(sink.delivered.filter((m) => m.key).map((m) => [m.key, m.condition]));
     expect(Object.fromEntries(last)).toEqual({ 'stream:trades': 'recovered', 'stream:balance': 'recovered', 'stream:positions': 'recovered', 'stream:orders': 'down' });
+  });
+
+  it('a held-back last word goes out under its key when deliveries are spread over the minute (no summary loop)', async () => {
+    const { sink, queue, clock } = setup({ maxPerMinute: 2 });
+    queue.notify({ text: 'x down', level: 'error', key: 'x', condition: 'down' });
+    await settle();
+    await clock.advance(10_000);
+    queue.notify({ text: 'other', level: 'info' });
+    queue.notify({ text: 'x recovered', level: 'info', key: 'x', condition: 'recovered' });
+    await settle();
+    await clock.advance(200_000);
+    await queue.onIdle();
+    expect(texts(sink)).toEqual(['x down', 'other', 'x recovered']);
+    expect(queue.stats().suppressed).toBe(1);
   });
 
   it('retries transient failures with exponential backoff', async () => {

@@ -172,6 +172,11 @@ describe('pending_orders cancel and amend entries', () => {
     expect(a.status).toBe('canceled');
     expect(r.sim.getVenue().getOrder({ clientOrderId: b.clientOrderId }).price).toBe(lower);
     expect(b.price).toBe(lower);
+    // Queued again unchanged (a strategy re-asserting its target every cycle): a no-op, not an error.
+    const calls = r.sim.counters().totalCalls;
+    expect(r.manager.queue.push(['amend', b.clientOrderId, null, lower])).toBe(b);
+    await drive(r.clock, r.manager.settled());
+    expect(r.sim.counters().totalCalls).toBe(calls);
   });
 
   it.each([

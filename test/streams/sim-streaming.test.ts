@@ -263,6 +263,14 @@ describe('engine streaming from the in-process sim (virtual time)', () => {
     expect(reads() - before).toBeLessThanOrEqual(2);
   });
 
+  it('without a positions task nothing says whether a position is open: the balance reads by REST at its freq', async () => {
+    const { u, clock } = await start({ t_update_balance: { freq: 30 } });
+    await clock.advanceUntil(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 30_000);
+    const before = restCalls(u, 'fetchBalance');
+    await clock.advance(240_000);
+    expect(restCalls(u, 'fetchBalance') - before).toBeGreaterThanOrEqual(7);
+  });
+
   it('stream: off polls the sim as before', async () => {
     const { u, clock } = await start({ t_update_tickers: { freq: 10 } }, { stream: 'off' });
     await clock.advance(60_000);

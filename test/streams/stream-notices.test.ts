@@ -331,6 +331,16 @@ describe('stream notices', () => {
     }
     expect(r.notes.slice(9).map((n) => n.condition)).toEqual(['recovered']);
     expect(r.loop.stats.held).toBe(true);
+    // Hours later, an unrelated failure is judged afresh: its recovery waits the limit, not the flap's hold.
+    await r.clock.advance(3 * 3_600_000);
+    r.fail(true);
+    await r.clock.advance(20_000);
+    r.fail(false);
+    const back = r.clock.now();
+    await r.clock.advanceUntil(() => r.notes.length === 12, 60_000, 100);
+    expect(r.notes.slice(10).map((n) => n.condition)).toEqual(['down', 'recovered']);
+    // The retry backoff and the limit: well under the minute a flap's hold would take.
+    expect(r.clock.now() - back).toBeLessThan(30_000);
     await r.stop();
   });
 });
