@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as asyncHelper from '../helpers/async-helper.js';
 import * as helper from '../helpers/helper.js';
@@ -98,11 +98,45 @@ export async function loadModule(modul: string, baseDir: string, loadTimeoutMs =
  * only the ESM resolver can find (exports for `import` only) is left to it, from misso's place.
  */
 function resolvePackage(modul: string, baseDir: string): string {
+  const entry = esmEntry(modul, resolve(baseDir));
+  if (entry !== null) return pathToFileURL(entry).href;
   try {
     return pathToFileURL(createRequire(join(resolve(baseDir), 'package.json')).resolve(modul)).href;
   } catch {
     return modul;
   }
+}
+
+/**
+ * The file `import` would load for a bare package name from `dir`: the nearest
+ * `node_modules/<name>` upwards, its `exports` read with the `import`, `node` and `default`
+ * conditions, else `module`, `main` or index.js. Null for a subpath or what this does not read.
+ */
+function esmEntry(modul: string, dir: string): string | null {
+  const name = /^(@[^/]+\/[^/]+|[^@/][^/]*)$/.exec(modul)?.[1];
+  if (name === undefined) return null;
+  for (let at = dir; ; at = dirname(at)) {
+    const root = join(at, 'node_modules', name);
+    if (existsSync(join(root, 'package.json'))) {
+      const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports?: unknown; module?: unknown; main?: unknown };
+      const exp = pkg.exports !== null && typeof pkg.exports === 'object' && '.' in pkg.exports ? (pkg.exports as Record<string, unknown>)['.'] : pkg.exports;
+      const file = exp !== undefined ? conditional(exp) : [pkg.module, pkg.main, 'index.js'].find((f): f is string => typeof f === 'string');
+      return file === null || file === undefined ? null : join(root, file);
+    }
+    if (dirname(at) === at) return null;
+  }
+}
+
+/** An `exports` target under the `import`, `node` and `default` conditions, or null. */
+function conditional(target: unknown): string | null {
+  if (typeof target === 'string') return target;
+  if (target === null || typeof target !== 'object' || Array.isArray(target)) return null;
+  for (const [key, value] of Object.entries(target)) {
+    if (key !== 'import' && key !== 'node' && key !== 'default') continue;
+    const found = conditional(value);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 /** Splits `./my-tasks.ts#t_my_task` into the module and the export name. */

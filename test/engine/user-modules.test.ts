@@ -43,6 +43,18 @@ describe('user helper modules and task kinds (examples/user-helper)', () => {
     expect((mod['double'] as (x: number) => number)(21)).toBe(42);
     await expect(loadModule('broken-helpers', project)).rejects.toThrow(/^cannot import package 'broken-helpers': DB_URL is not set \(built-in modules/);
     await expect(loadModule('not-installed-anywhere', project)).rejects.toThrow(/^cannot import package 'not-installed-anywhere': Cannot find package/);
+    // An ESM-only package (exports for `import` only), and a dual one: its ES module build, as `import` would load.
+    const esm = (name: string, pkgJson: Record<string, unknown>, files: Record<string, string>): void => {
+      mkdirSync(join(project, 'node_modules', name), { recursive: true });
+      writeFileSync(join(project, 'node_modules', name, 'package.json'), JSON.stringify({ name, ...pkgJson }));
+      for (const [file, text] of Object.entries(files)) writeFileSync(join(project, 'node_modules', name, file), text);
+    };
+    esm('esm-only', { type: 'module', exports: { '.': { import: './index.js' } } }, { 'index.js': 'export const which = "esm-only";\n' });
+    esm('dual', { exports: { import: './esm.mjs', require: './cjs.cjs' } }, { 'esm.mjs': 'export const which = "esm";\n', 'cjs.cjs': 'exports.which = "cjs";\n' });
+    const sub = join(project, 'configs', 'deeper');
+    mkdirSync(sub, { recursive: true });
+    expect((await loadModule('esm-only', sub))['which']).toBe('esm-only');
+    expect((await loadModule('dual', sub))['which']).toBe('esm');
   });
 
   it('a helper whose top level never finishes loading fails, saying so, instead of hanging the check', async () => {
