@@ -88,6 +88,10 @@ export function toTaskKind(value: unknown, label: string): TaskKind {
     if (!['periodic', 'once', 'service'].includes(kind.mode)) {
       throw new TypeError(`${label}: mode must be periodic, once or service, not ${String(kind.mode)}`);
     }
+    // The same floor as a config's freq: a default period is a period too.
+    if (kind.defaultFreqSecs !== undefined && !(kind.defaultFreqSecs >= 0.1)) {
+      throw new TypeError(`${label}: defaultFreqSecs must be at least 0.1, not ${String(kind.defaultFreqSecs)}`);
+    }
     return kind;
   }
   throw new TypeError(`${label}: a task kind is an async function or an object with mode and run()`);

@@ -24,15 +24,16 @@ describe("the engine's config context", () => {
     const dir = mkdtempSync(join(tmpdir(), 'misso-kinds-'));
     writeFileSync(
       join(dir, 'k.mjs'),
-      'export const notfn = 1;\nexport const half = { mode: "periodic" };\nexport const badmode = { mode: "sometimes", run: async () => {} };\nexport class K {}\nexport async function good() {}\n',
+      'export const notfn = 1;\nexport const half = { mode: "periodic" };\nexport const badmode = { mode: "sometimes", run: async () => {} };\nexport class K {}\nexport async function good() {}\nexport const fast = { mode: "periodic", defaultFreqSecs: 0.0001, run: async () => {} };\n',
     );
     const task = (name: string, i: number): string => `  t${i}: {kind: ./k.mjs#${name}, freq: 1}`;
-    const out = await problems(['tasks:', ...['notfn', 'half', 'badmode', 'K', 'good'].map(task)].join('\n') + '\n', dir);
+    const out = await problems(['tasks:', ...['notfn', 'half', 'badmode', 'K', 'good', 'fast'].map(task)].join('\n') + '\n', dir);
     expect(out).toEqual([
       '2:14 tasks.t0.kind: cannot load task kind `./k.mjs#notfn`: ./k.mjs#notfn: a task kind is an async function or an object with mode and run()',
       '3:14 tasks.t1.kind: cannot load task kind `./k.mjs#half`: ./k.mjs#half: a task kind is an async function or an object with mode and run()',
       '4:14 tasks.t2.kind: cannot load task kind `./k.mjs#badmode`: ./k.mjs#badmode: mode must be periodic, once or service, not sometimes',
       '5:14 tasks.t3.kind: cannot load task kind `./k.mjs#K`: ./k.mjs#K: a class is not a task kind; export an async function (one pass) or an object with mode and run()',
+      '7:14 tasks.t5.kind: cannot load task kind `./k.mjs#fast`: ./k.mjs#fast: defaultFreqSecs must be at least 0.1, not 0.0001',
     ]);
   });
 
