@@ -67,7 +67,7 @@ export async function checkReferences(
       }
       continue;
     }
-    jobs.push(checkCallable(checker, ['shared_attributes', name], entry.modul, entry.function, 'function'));
+    jobs.push(checkCallable(checker, ['shared_attributes', name], entry.modul, entry.function, 'function').then(() => undefined));
   }
   const names = new Map<string, string>();
   const initTasks: string[] = [];
@@ -160,10 +160,19 @@ async function checkSubtask(c: Checker, sub: Record<string, unknown>, path: Conf
       );
     }
   }
-  await checkCallable(c, path, sub.modul, sub.method, 'method');
+  const fn = await checkCallable(c, path, sub.modul, sub.method, 'method');
+  // Fewer arguments than the function's leading parameters without defaults: each missing one
+  // would be undefined (Python would refuse the call; a helper here would quietly do nothing).
+  if (fn && Array.isArray(sub.input_args) && sub.input_args.length < fn.length) {
+    c.report(
+      [...path, 'input_args'],
+      `\`${String(sub.modul)}.${String(sub.method)}\` takes at least ${fn.length} argument${fn.length === 1 ? '' : 's'}, got ${sub.input_args.length}`,
+    );
+  }
 }
 
-async function checkCallable(c: Checker, path: ConfigPath, modul: unknown, member: unknown, memberKey: string): Promise<void> {
+/** Checks that `modul` loads and names `member` as a function; returns the function when it does. */
+async function checkCallable(c: Checker, path: ConfigPath, modul: unknown, member: unknown, memberKey: string): Promise<((...a: unknown[]) => unknown) | undefined> {
   if (typeof modul !== 'string' || modul === '') return;
   let loading = c.modules.get(modul);
   if (!loading) {
@@ -176,17 +185,18 @@ async function checkCallable(c: Checker, path: ConfigPath, modul: unknown, membe
       didYouMean(modul, BUILTIN_MODULES) ??
       'a modul is Misso.services.async_helper, Misso.services.helper, a path relative to the config file, or a package name';
     c.report([...path, 'modul'], `cannot load module \`${modul}\`: ${loaded.message}`, hint);
-    return;
+    return undefined;
   }
-  if (typeof member !== 'string' || member === '') return;
+  if (typeof member !== 'string' || member === '') return undefined;
   const value = loaded[member];
-  if (typeof value === 'function') return;
+  if (typeof value === 'function') return value as (...a: unknown[]) => unknown;
   if (value === undefined) {
     const functions = Object.keys(loaded).filter((k) => typeof loaded[k] === 'function');
     c.report([...path, memberKey], `module \`${modul}\` has no export \`${member}\``, didYouMean(member, functions));
   } else {
     c.report([...path, memberKey], `\`${modul}.${member}\` is not a function (it is ${describeValue(value, true)})`);
   }
+  return undefined;
 }
 
 /**

@@ -49,6 +49,13 @@ describe("the engine's config context", () => {
     expect(bad[0]).toMatch(/^5:\d+ tasks\.t_update_template\.subtasks\.s0\.method: .*parse_is_open_order.*parse_is_open_orders/);
   });
 
+  it("refuses fewer arguments than a helper's leading parameters without defaults", async () => {
+    const out = await problems(
+      'class_attributes: {ohlcs: {}}\ntasks:\n  t_update_template:\n    freq: 5\n    subtasks:\n      s0: {type: async, modul: Misso.services.async_helper, method: get_ohlcv_data, input_args: [self.aftx], target_attr: ohlcs}\n',
+    );
+    expect(out).toEqual([expect.stringMatching(/^6:\d+ tasks\.t_update_template\.subtasks\.s0\.input_args: `Misso\.services\.async_helper\.get_ohlcv_data` takes at least 2 arguments, got 1$/)]);
+  });
+
   it("checks the simulator's knobs and suggests the right spelling", async () => {
     const out = await problems('exchange:\n  seed: 3\n  latencyMs: 5\n  visibility_delay_ms: -1\ntasks: {}\n');
     expect(out).toHaveLength(2);
