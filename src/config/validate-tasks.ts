@@ -161,9 +161,11 @@ async function checkSubtask(c: Checker, sub: Record<string, unknown>, path: Conf
     }
   }
   const fn = await checkCallable(c, path, sub.modul, sub.method, 'method');
-  // Fewer arguments than the function's leading parameters without defaults: each missing one
-  // would be undefined (Python would refuse the call; a helper here would quietly do nothing).
-  if (fn && Array.isArray(sub.input_args) && sub.input_args.length < fn.length) {
+  // A built-in helper given fewer arguments than its parameters without defaults: each missing
+  // one would be undefined (Python would refuse the call; the helper would quietly do nothing).
+  // Only the built-ins: a TypeScript helper's optional `x?` parameter counts in its length.
+  const builtin = typeof sub.modul === 'string' && (BUILTIN_MODULES as readonly string[]).includes(sub.modul);
+  if (fn && builtin && Array.isArray(sub.input_args) && sub.input_args.length < fn.length) {
     c.report(
       [...path, 'input_args'],
       `\`${String(sub.modul)}.${String(sub.method)}\` takes at least ${fn.length} argument${fn.length === 1 ? '' : 's'}, got ${sub.input_args.length}`,

@@ -27,7 +27,7 @@ const DEFAULT_CONCURRENCY = 8;
 export async function get_filtered_watch_list(
   exchange: Exchange,
   filter: unknown,
-  restricted?: readonly string[] | null,
+  restricted: readonly string[] | null = null,
   settle = 'USD',
 ): Promise<string[]> {
   const rules = parseWatchListFilter(filter);
@@ -220,7 +220,7 @@ export interface NotFoundOrder {
 export async function get_order_by_id(
   exchange: Exchange,
   id: string,
-  symbol?: string | null,
+  symbol: string | null = null,
   params: Record<string, unknown> = {},
 ): Promise<Order | NotFoundOrder> {
   try {

@@ -21,7 +21,7 @@ export {
  */
 export function get_watch_list_from_wl_ranges(
   ranges: Readonly<Record<string, unknown>> | null | undefined,
-  restricted?: readonly string[] | null,
+  restricted: readonly string[] | null = null,
 ): string[] {
   const blocked = new Set(restricted ?? []);
   return Object.keys(ranges ?? {}).filter((symbol) => !blocked.has(symbol));
@@ -36,7 +36,7 @@ export function get_watch_list_from_wl_ranges(
  */
 export function telegram_notify_msg(
   msg: unknown,
-  target?: Notifier | Pick<Logger, 'info'> | null,
+  target: Notifier | Pick<Logger, 'info'> | null = null,
   level: NotifyLevel = 'info',
 ): boolean {
   const text = typeof msg === 'string' ? msg : JSON.stringify(msg) ?? String(msg);
