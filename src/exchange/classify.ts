@@ -139,11 +139,7 @@ export function isAmbiguous(err: unknown): boolean {
 
 /** The kind the session attached to an error it rethrew, or a fresh classification. */
 export function errorKind(err: unknown): ErrorKind {
-  if (typeof err === 'object' && err !== null) {
-    const attached = (err as Record<string, unknown>)[KIND_PROP];
-    if (typeof attached === 'string') return attached as ErrorKind;
-  }
-  return classifyError(err).kind;
+  return attachedKind(err) ?? classifyError(err).kind;
 }
 
 // Timeouts, 5xx, dropped connections, 429/418 and a clock just resynced: each says "try again",
@@ -165,13 +161,15 @@ export function taskErrorKind(err: unknown): ErrorKind {
   // Every exchange call's failure has its kind attached by the session. A TypeError without one
   // came from the task's own code (a helper reading a property of null): a bug to fix, not an
   // unreadable answer, and no reason to rebuild the exchange session.
-  if (err instanceof TypeError && !hasAttachedKind(err)) return 'usage';
+  if (err instanceof TypeError && attachedKind(err) === null) return 'usage';
   const kind = errorKind(err);
   return kind === 'invalid_order' ? 'usage' : kind;
 }
 
-function hasAttachedKind(err: object): boolean {
-  return typeof (err as Record<string, unknown>)[KIND_PROP] === 'string';
+/** The kind the session attached to an error of an exchange call (see {@link attachKind}), or null. */
+function attachedKind(err: unknown): ErrorKind | null {
+  const attached = typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[KIND_PROP] : undefined;
+  return typeof attached === 'string' ? (attached as ErrorKind) : null;
 }
 
 /** Attaches the kind to the original error without changing how it prints or serialises. */

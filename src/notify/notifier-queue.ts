@@ -207,7 +207,7 @@ export class NotifierQueue implements Notifier {
         await this.#sink.send(msg, this.#deadline.signal);
         this.#window.push(this.#clock.now());
         this.#stats.sent++;
-        if (msg.key !== undefined) this.#deliveredCondition.set(msg.key, msg.condition ?? msg.level);
+        if (msg.key !== undefined) this.#noteDelivered(msg.key, msg.condition ?? msg.level);
         return;
       } catch (err: unknown) {
         const error = coerceError(err);
@@ -279,6 +279,13 @@ export class NotifierQueue implements Notifier {
       return m;
     }
     return null;
+  }
+
+  /** Kept for the keys delivered last (some keys are one-off, a summary's time in them): at most 512. */
+  #noteDelivered(key: string, condition: string): void {
+    this.#deliveredCondition.delete(key);
+    this.#deliveredCondition.set(key, condition);
+    if (this.#deliveredCondition.size > 512) this.#deliveredCondition.delete(this.#deliveredCondition.keys().next().value!);
   }
 
   #freshWake(): AbortSignal {

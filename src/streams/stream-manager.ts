@@ -84,6 +84,8 @@ export class StreamManager {
       restSoon: (name) => this.#restSoon.add(name),
       idle: (signal) => o.clock.sleep(1000, signal).then(() => undefined),
       sleep: (ms) => (this.#signal ? o.clock.sleep(ms, this.#signal) : Promise.resolve(false)),
+      // Unified symbols only (not isListed, which also takes an exchange id): the candle sweep
+      // and ccxt's caches key by the unified symbol.
       lists: (symbol) => {
         const markets = o.instance().markets as Record<string, unknown> | undefined;
         return markets === undefined || symbol in markets;

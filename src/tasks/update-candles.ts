@@ -73,8 +73,6 @@ const unlistedLogged = new WeakMap<object, string>();
  * candles reported down (and the candles stream's gap fill failing with it). Logged once per set.
  */
 function listedOnly(rt: TaskRuntime, symbols: string[]): string[] {
-  const markets = rt.exchange.markets as Record<string, unknown> | undefined;
-  if (!markets || Object.keys(markets).length === 0) return symbols;
   const listed: string[] = [];
   const skipped: string[] = [];
   for (const s of symbols) (isListed(rt.exchange as unknown as MarketView, s) ? listed : skipped).push(s);
