@@ -15,6 +15,7 @@ import { checkTaskOptionValues } from './validate-options.js';
 import { checkStreamMethods, checkStreamSettings } from './validate-streams.js';
 import { checkHttpExposure, resolveHttpToken } from './validate-http.js';
 import { checkInteractor } from './validate-notify.js';
+import { checkLocalFiles } from './validate-files.js';
 import { checkReferences } from './validate-tasks.js';
 import { parseYamlWithPositions } from './yaml-positions.js';
 import { reportZodIssues } from './zod-issues.js';
@@ -186,6 +187,7 @@ async function check(raw: unknown, positions: PositionIndex, source: CheckSource
   checkHttpExposure(resolved, report);
   checkProcess(resolved, report);
   checkInteractor(resolved, report);
+  checkLocalFiles(resolved, report);
   await checkReferences(resolved, source.ctx, source.baseDir, report, reportKey, (path) => positions.wroteNone(path));
 
   if (problems.length > 0 || !result.success) throw new ConfigError(problems, source.nextStep);

@@ -112,6 +112,8 @@ export interface LoggingConfig {
 export interface StorageConfig {
   /** SQLite path, relative to the working directory, or `:memory:`. @defaultValue './misso.db' */
   path: string;
+  /** Where `storage.path` is written in the config file (absent for the default, or an object). */
+  pos?: SourcePos;
 }
 
 /** `orders.risk`: optional pre-trade limits; each null (absent) is off. */

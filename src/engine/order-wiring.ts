@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { UserError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { NotifyLevel } from '../core/notify-level.js';
 import type { MissoConfig } from '../config/types.js';
@@ -62,15 +63,24 @@ export function wireOrderManager(
 
 const DEFAULT_STORAGE_PATH = './misso.db';
 
-/** Opens the order journal the config (or an override) names, named after the subaccount. */
+/**
+ * Opens the order journal the config (or an override) names, named after the subaccount. A file
+ * that cannot be used is refused at the config's `storage.path` line when the config set it.
+ */
 export function openJournal(config: MissoConfig, clock: Clock, options: { storagePath?: string; newJournal?: boolean }): OrderJournal {
   const subaccount = config.classAttributes['subaccount'];
-  return OrderJournal.open({
-    path: journalPath(config, options.storagePath),
-    clock,
-    name: typeof subaccount === 'string' && subaccount ? subaccount : 'misso',
-    newJournal: options.newJournal ?? false,
-  });
+  try {
+    return OrderJournal.open({
+      path: journalPath(config, options.storagePath),
+      clock,
+      name: typeof subaccount === 'string' && subaccount ? subaccount : 'misso',
+      newJournal: options.newJournal ?? false,
+    });
+  } catch (error: unknown) {
+    const pos = config.storage.pos;
+    if (!(error instanceof UserError) || options.storagePath || !pos) throw error;
+    throw new UserError(`${pos.file}:${pos.line}:${pos.col}: storage.path: ${error.message}`, error.exitCode);
+  }
 }
 
 function journalPath(config: MissoConfig, override: string | undefined): string {

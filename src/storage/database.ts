@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { UserError, coerceError } from '../core/errors.js';
 import { acquireFileLock, acquireIdentityLock, type FileLock } from './lock.js';
@@ -67,6 +67,7 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   let lock: FileLock | null = null;
   let existed = false;
   if (!memory) {
+    refuseDirectory(path, what);
     try {
       mkdirSync(dirname(realTarget(path)), { recursive: true });
     } catch (error: unknown) {
@@ -140,6 +141,21 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
     if (error instanceof UserError) throw error;
     throw storageUserError(error, what, path);
   }
+}
+
+/**
+ * Refuses a path that names a directory (SQLite's own answer, "unable to open database file",
+ * would read as a permission problem): the path must name the file, inside the directory.
+ */
+function refuseDirectory(path: string, what: string): void {
+  let target: string;
+  try {
+    target = realTarget(path);
+    if (!statSync(target, { throwIfNoEntry: false })?.isDirectory()) return;
+  } catch {
+    return; // Whatever stops the stat stops the open too, which says what it is.
+  }
+  throw new UserError(`${what} ${path} is a directory: storage.path must name a file in it, e.g. ${join(path, 'misso.db')}`);
 }
 
 /** Runs every migration above the file's `user_version`; returns the version found. */

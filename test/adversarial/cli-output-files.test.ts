@@ -50,10 +50,10 @@ describe('the files misso run writes, and its flags, fail at start with exit 2 a
     expect(existsSync(target)).toBe(true);
   }, 30_000);
 
-  it('a logging.file that is a directory is refused with the key, not a crash of the logger thread', async () => {
+  it('a logging.file that is a directory is refused with the key and its line, not a crash of the logger thread', async () => {
     const r = await run([config('logdir.yaml', `logging: {file: ${dir}}\n`), '--for', '1']);
     expect(r.code).toBe(2);
-    expect(r.err).toContain(`logging.file: '${dir}' is a directory; name a file`);
+    expect(r.err).toMatch(/logdir\.yaml:\d+:\d+: logging\.file: `[^`]+` is a directory, not a file/);
     expect(r.err).not.toMatch(NO_STACK);
   }, 30_000);
 
