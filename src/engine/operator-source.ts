@@ -84,7 +84,7 @@ export function createOperatorSource(deps: OperatorDeps): OperatorSource & { clo
         return orderView(manager().queue.push(intent));
       } catch (error: unknown) {
         if (!(error instanceof IntentError)) throw error;
-        const field = INTENT_FIELDS.find((f) => new RegExp(`\\b${f}\\b`).test(error.message.split(': ').slice(1).join(': '))) ?? null;
+        const field = error.field ?? INTENT_FIELDS.find((f) => new RegExp(`\\b${f}\\b`).test(error.message.split(': ').slice(1).join(': '))) ?? null;
         throw new ControlRefusal(error.message, 400, field);
       }
     },
@@ -116,7 +116,7 @@ async function refusing<T>(call: () => Promise<T>): Promise<T> {
   } catch (error: unknown) {
     if (error instanceof ControlRefusal) throw error;
     if (error instanceof OrderRefError) throw new ControlRefusal(error.message, 404, 'clientOrderId');
-    if (error instanceof AmendError) throw new ControlRefusal(error.message, 400);
+    if (error instanceof AmendError) throw new ControlRefusal(error.message, 400, error.field);
     if (error instanceof CancelFilterError) throw new ControlRefusal(error.message, 400, error.field);
     throw new ControlRefusal(`no answer from the exchange: ${coerceError(error).message}`, 502);
   }

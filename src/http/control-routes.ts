@@ -4,6 +4,7 @@ import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { sendRefusal } from './api-routes.js';
 import { amendOrderSchema, cancelAllSchema, cancelOrderSchema, controlSchema, placeOrderSchema } from './api-schemas.js';
+import { amendBodyRefusal, orderBodyRefusal, refuseBodies } from './control-bodies.js';
 import { credentialOf } from './exposure.js';
 import type { OperatorMetrics } from './operator-metrics.js';
 import type { CancelFilter, OperatorSource, OrderChanges } from './types.js';
@@ -45,7 +46,10 @@ export async function registerControlRoutes(app: FastifyInstance, options: Contr
     metrics.controlRequest(`${request.method} ${route}`, reply.statusCode);
   });
 
-  app.post<{ Body: Record<string, unknown> }>('/api/orders', { schema: placeOrderSchema, config, onRequest }, async (request, reply) => {
+  // Bodies are judged by the library's own checks first: the schema's validator coerces types.
+  const preValidation = { order: refuseBodies(orderBodyRefusal), amend: refuseBodies(amendBodyRefusal) };
+
+  app.post<{ Body: Record<string, unknown> }>('/api/orders', { schema: placeOrderSchema, config, onRequest, preValidation: preValidation.order }, async (request, reply) => {
     try {
       const order = operator.placeOrder(request.body);
       logger.info({ clientOrderId: order.clientOrderId, symbol: order.symbol, side: order.side }, 'order queued through the control API');
@@ -79,7 +83,7 @@ export async function registerControlRoutes(app: FastifyInstance, options: Contr
 
   app.patch<{ Params: { clientOrderId: string }; Body: OrderChanges }>(
     '/api/orders/:clientOrderId',
-    { schema: amendOrderSchema, config, onRequest },
+    { schema: amendOrderSchema, config, onRequest, preValidation: preValidation.amend },
     async (request, reply) => {
       try {
         return { order: await operator.amendOrder(request.params.clientOrderId, request.body) };

@@ -1,5 +1,6 @@
 import { Backoff } from '../core/backoff.js';
 import { coerceError } from '../core/errors.js';
+import { AmendError, amendValue, type AmendChanges } from './amend-changes.js';
 import { errorKind } from '../exchange/classify.js';
 import type { OrderAction } from './action-store.js';
 import type { Canceller } from './cancel.js';
@@ -9,11 +10,7 @@ import type { CcxtOrderLike, Order } from './order.js';
 import { riskRefusal } from './risk-check.js';
 import { noteNotFound } from './tracker.js';
 
-/** What to change: the new limit price and/or the new total amount. */
-export interface AmendChanges {
-  price?: number;
-  amount?: number;
-}
+export { AmendError, amendValue, type AmendChanges } from './amend-changes.js';
 
 /** How an amend was carried out. */
 export type AmendMethod = 'edit' | 'replace' | 'local' | 'none';
@@ -28,11 +25,6 @@ export interface AmendResult {
   method: AmendMethod;
   /** Why it was not amended (or null). */
   reason: string | null;
-}
-
-/** Thrown for amend arguments that can never work (no change, not a number, a market order). */
-export class AmendError extends Error {
-  override name = 'AmendError';
 }
 
 /** An amend whose price and amount are the order's already: nothing to send. */
@@ -81,13 +73,8 @@ export class Amender {
    * {@link AmendError} for impossible changes, before anything is journaled or sent.
    */
   normalise(order: Order, changes: AmendChanges): { price: number | null; amount: number | null } {
-    const check = (what: string, v: number | undefined): number | null => {
-      if (v === undefined) return null;
-      if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new AmendError(`${what} must be a number > 0, got ${String(v)}`);
-      return v;
-    };
-    let price = check('price', changes.price);
-    let amount = check('amount', changes.amount);
+    let price = amendValue('price', changes.price);
+    let amount = amendValue('amount', changes.amount);
     if (price === null && amount === null) throw new AmendError('amend needs a price or an amount');
     if (price !== null && order.type === 'market') throw new AmendError(`order ${order.clientOrderId} is a market order; it has no price to amend`);
     let fitted;

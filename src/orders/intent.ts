@@ -22,6 +22,13 @@ export interface OrderIntent {
 /** Thrown for a queue entry that is not a valid order; the message says what to fix. */
 export class IntentError extends Error {
   override name = 'IntentError';
+  constructor(
+    message: string,
+    /** The entry's key at fault (`amount`, `params.triggerPrice`), when one is; null otherwise. */
+    readonly field: string | null = null,
+  ) {
+    super(message);
+  }
 }
 
 const positive = (what: string) =>
@@ -55,12 +62,12 @@ const objectSchema = z
     { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown key(s): ${iss.keys.join(', ')}` : undefined) },
   )
   .superRefine((v, ctx) => {
-    if (v.amount === undefined && v.size === undefined) ctx.addIssue({ code: 'custom', message: 'amount is required' });
+    if (v.amount === undefined && v.size === undefined) ctx.addIssue({ code: 'custom', message: 'amount is required', path: ['amount'] });
     if (v.amount !== undefined && v.size !== undefined && v.amount !== v.size) {
-      ctx.addIssue({ code: 'custom', message: 'amount and size disagree; give one of them' });
+      ctx.addIssue({ code: 'custom', message: 'amount and size disagree; give one of them', path: ['amount'] });
     }
     const type = v.type ?? (v.price == null ? 'market' : 'limit');
-    if (type === 'limit' && v.price == null) ctx.addIssue({ code: 'custom', message: 'a limit order needs a price' });
+    if (type === 'limit' && v.price == null) ctx.addIssue({ code: 'custom', message: 'a limit order needs a price', path: ['price'] });
   });
 
 const listSchema = z.tuple(
@@ -115,19 +122,19 @@ export function parseIntent(entry: unknown, rules: IntentRules = {}): OrderInten
     // A getter that throws, a Proxy: the entry cannot even be read.
     throw new IntentError(`invalid order ${preview(entry)}: unreadable (${error instanceof Error ? error.message : typeof error})`);
   }
-  if (!r.success) throw new IntentError(`invalid order ${preview(entry)}: ${issues(r.error)}`);
+  if (!r.success) throw new IntentError(`invalid order ${preview(entry)}: ${issues(r.error)}`, fieldOf(r.error));
   const v = r.data;
   // A price key without a value (a look-up that missed) is a mistake, not a market order: a
   // market order is asked for by `type: 'market'`, or by leaving the key out.
   if (v.price == null && v.type === undefined && Object.prototype.hasOwnProperty.call(entry, 'price')) {
-    throw new IntentError(`invalid order ${preview(entry)}: price is ${String(v.price)}; give a price, or type: 'market' for a market order`);
+    throw new IntentError(`invalid order ${preview(entry)}: price is ${String(v.price)}; give a price, or type: 'market' for a market order`, 'price');
   }
   const type: OrderType = v.type ?? (v.price == null ? 'market' : 'limit');
   const tag = v.tag ?? v.id;
   let params: Record<string, unknown> = {};
   if (v.params !== undefined) {
     const checked = checkIntentParams(v.params, rules.clientIdKeys);
-    if ('reason' in checked) throw new IntentError(`invalid order ${preview(entry)}: ${checked.reason}`);
+    if ('reason' in checked) throw new IntentError(`invalid order ${preview(entry)}: ${checked.reason}`, 'params');
     params = checked.params;
   }
   return {
@@ -139,6 +146,14 @@ export function parseIntent(entry: unknown, rules: IntentRules = {}): OrderInten
     amount: (v.amount ?? v.size) as number,
     params,
   };
+}
+
+/** The key of an object entry's first problem: the one its message starts with. */
+function fieldOf(error: z.ZodError): string | null {
+  const first = error.issues[0];
+  if (first?.code === 'unrecognized_keys') return first.keys[0] ?? null;
+  const key = first?.path[0];
+  return typeof key === 'string' ? key : null;
 }
 
 function issues(error: z.ZodError): string {

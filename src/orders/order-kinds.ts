@@ -27,7 +27,9 @@ const TRIGGERS = ['triggerPrice', 'stopLossPrice', 'takeProfitPrice'] as const;
 export function checkOrderKind(intent: OrderIntent, ex: KindsExchange): void {
   const p = intent.params;
   const fail = (msg: string): never => {
-    throw new IntentError(`invalid order ${intent.side} ${intent.amount} ${intent.symbol}: ${msg}`);
+    // The messages about one parameter start with its name.
+    const field = /^(params\.[A-Za-z]+|amount|price)\b/.exec(msg)?.[1] ?? null;
+    throw new IntentError(`invalid order ${intent.side} ${intent.amount} ${intent.symbol}: ${msg}`, field);
   };
   const unsupported = (what: string, flag: string): void => {
     if (ex.has[flag] === false || ex.has[flag] === undefined) fail(`${ex.id} does not support ${what} (has.${flag} is not true)`);

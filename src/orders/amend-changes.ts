@@ -1,0 +1,30 @@
+/** What to change: the new limit price and/or the new total amount. */
+export interface AmendChanges {
+  price?: number;
+  amount?: number;
+}
+
+/** Thrown for amend arguments that can never work (no change, not a number, a market order). */
+export class AmendError extends Error {
+  override name = 'AmendError';
+  constructor(
+    message: string,
+    /** The change at fault (`price`, `amount`), when one is; null otherwise. */
+    readonly field: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * One value of an amend: undefined (not changed) gives null, a finite number above 0 itself; any
+ * other value (a string of digits too) throws {@link AmendError} naming it. The one check of an
+ * amend's values, for `orders.amend` and `PATCH /api/orders/:id` alike.
+ */
+export function amendValue(field: 'price' | 'amount', value: unknown): number | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new AmendError(`${field} must be a number > 0, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`, field);
+  }
+  return value;
+}

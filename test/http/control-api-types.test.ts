@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { VirtualClock } from '../../src/core/clock.js';
+import type { Updater } from '../../src/engine/updater.js';
+import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
+import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
+
+// A user's attack: `POST /api/orders` took `"amount": "0.01"` (the schema validator coerced the
+// string to a number) while `pending_orders.push` refuses it. The control API's bodies are judged
+// by the library's own checks, before anything is coerced.
+const TOKEN = 'types-token-7c2a';
+const SYMBOL = 'BTC/USD:USD';
+
+function config(): Record<string, unknown> {
+  return {
+    class_attributes: { watch_list: [SYMBOL], last_price: {}, open_orders: {} },
+    shared_attributes: { pending_orders: { modul: 'queue', function: 'Queue' } },
+    tasks: {
+      t_update_tickers: { name: 'update_tickers', freq: 10, max_age_secs: 3600 },
+      t_execute_orders: { name: 'execute_orders', freq: 5 },
+      t_update_open_orders: { name: 'update_open_orders', freq: 5 },
+    },
+    http: { token: '${MISSO_HTTP_TOKEN}' },
+  };
+}
+
+let updater: Updater | null = null;
+let server: StatusServer | null = null;
+afterEach(async () => {
+  await server?.close();
+  await updater?.stop();
+  server = null;
+  updater = null;
+});
+
+async function rig(): Promise<{ u: Updater; clock: VirtualClock; s: StatusServer }> {
+  const built = await virtualUpdater(config(), { env: { MISSO_HTTP_TOKEN: TOKEN } });
+  updater = built.updater;
+  server = await startStatusServer({ source: updater.statusSource(), clock: built.clock, processMetrics: false, token: TOKEN });
+  await startVirtual(updater, built.clock);
+  await built.clock.advance(1000);
+  return { u: updater, clock: built.clock, s: server };
+}
+
+function post(s: StatusServer, method: string, path: string, body: unknown): Promise<Response> {
+  return fetch(`${s.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+/** What `pending_orders.push` says of `entry`, or null when it takes it. */
+function pushRefusal(u: Updater, entry: Record<string, unknown>): string | null {
+  try {
+    u.pendingOrders.push(entry);
+    return null;
+  } catch (error: unknown) {
+    return (error as Error).message;
+  }
+}
+
+describe('control API bodies are checked as the library checks them, not coerced', () => {
+  it('POST /api/orders refuses what push refuses (a string, a boolean or a list for a number; a number for the symbol) with 400 naming the field', async () => {
+    const { u, s } = await rig();
+    const price = Math.round(u.state.get<Record<string, number>>('last_price')[SYMBOL]! * 0.8);
+    const base = { symbol: SYMBOL, side: 'buy', amount: 0.01, price };
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ ...base, amount: '0.01' }, 'amount', /amount must be a number/],
+      [{ ...base, amount: true }, 'amount', /amount must be a number/],
+      [{ ...base, amount: [0.01] }, 'amount', /amount must be a number/],
+      [{ ...base, price: String(price) }, 'price', /price must be a number/],
+      [{ ...base, symbol: 7 }, 'symbol', /symbol must be a string/],
+      [{ ...base, params: { triggerPrice: String(price) } }, 'params.triggerPrice', /params\.triggerPrice must be a number > 0/],
+    ];
+    const before = u.orders.orders.length;
+    for (const [body, field, expects] of cases) {
+      const label = JSON.stringify(body);
+      expect(pushRefusal(u, body), label).toMatch(expects);
+      const res = await post(s, 'POST', '/api/orders', body);
+      expect(res.status, label).toBe(400);
+      const answer = (await res.json()) as { error: string; field: string | null };
+      expect(answer.field, label).toBe(field);
+      expect(answer.error, label).toMatch(expects);
+    }
+    expect(u.orders.orders.length).toBe(before);
+    // The documented form still works.
+    expect((await post(s, 'POST', '/api/orders', base)).status).toBe(201);
+  });
+
+  it('PATCH /api/orders/:id refuses a string price or amount as orders.amend does, and leaves the order alone', async () => {
+    const { u, clock, s } = await rig();
+    const price = Math.round(u.state.get<Record<string, number>>('last_price')[SYMBOL]! * 0.8);
+    const order = u.pendingOrders.push({ symbol: SYMBOL, side: 'buy', amount: 0.01, price });
+    await advanceWithIo(clock, () => order.status === 'open', 30_000);
+    for (const [body, field] of [
+      [{ price: String(price - 10) }, 'price'],
+      [{ amount: '0.02' }, 'amount'],
+      [{ price: price - 10, amount: true }, 'amount'],
+    ] as const) {
+      const label = JSON.stringify(body);
+      await expect(u.orders.amend(order.clientOrderId, body as never), label).rejects.toThrow(new RegExp(`${field} must be a number > 0`));
+      const res = await post(s, 'PATCH', `/api/orders/${order.clientOrderId}`, body);
+      expect(res.status, label).toBe(400);
+      const answer = (await res.json()) as { error: string; field: string | null };
+      expect(answer, label).toEqual({ error: expect.stringMatching(new RegExp(`${field} must be a number > 0`)) as unknown, field });
+    }
+    expect(await u.exchange.fetchOrder(order.id!, SYMBOL)).toMatchObject({ price, amount: 0.01, status: 'open' });
+  });
+});
