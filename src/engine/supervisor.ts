@@ -36,6 +36,8 @@ export interface SupervisorOptions {
   run: (signal: AbortSignal) => Promise<void>;
   /** Called after every pass with its outcome. */
   onResult?: (status: TaskHealth, error: Error | null) => void;
+  /** What the pass given `signal` is doing (the subtask under way), named in its timeout. */
+  underWay?: (signal: AbortSignal) => string | null;
 }
 
 /**
@@ -179,9 +181,11 @@ export class TaskSupervisor {
           timer.abort();
         }
         if (outcome === 'timeout') {
+          // Read before the abort lets the pass wind down: the subtask it was stuck in.
+          const under = this.#o.underWay?.(controller.signal) ?? null;
           controller.abort(new Error('timeout'));
           runPromise.catch(() => undefined);
-          throw new Error(`timed out after ${this.#o.timeoutMs / 1000}s`);
+          throw new Error(`${under === null ? '' : `${under} `}timed out after ${this.#o.timeoutMs / 1000}s`);
         }
       }
     } catch (err: unknown) {

@@ -12,7 +12,7 @@ import type { ExchangeSession } from '../exchange/types.js';
 import type { OrderManager } from '../orders/manager.js';
 import type { StateStore } from '../state/state-store.js';
 import { toTaskKind, type EngineControl, type TaskKind, type TaskRuntime } from '../tasks/contract.js';
-import { runSubtask, type BoundSubtask } from '../tasks/subtask.js';
+import { runNamedSubtask, subtaskLabel, type BoundSubtask } from '../tasks/subtask.js';
 import { InitGate } from './init-gate.js';
 import { loadModule, loadTaskKind } from './module-registry.js';
 import { StalenessWatch } from './staleness.js';
@@ -82,6 +82,8 @@ export class TaskHost {
   #stalenessSupervisor: TaskSupervisor | null = null;
   #loops: Promise<void>[] = [];
   #lastAutoRestartAt = 0;
+  /** The subtask each pass (by its signal) is running, for its timeout's message. */
+  readonly #underWay = new WeakMap<AbortSignal, string>();
   #stop: AbortSignal | undefined;
 
   readonly #control: EngineControl;
@@ -207,6 +209,7 @@ export class TaskHost {
       ...(kind.mode === 'once' ? { maxConsecutiveFailures: this.#o.tuning.initAttempts ?? 5 } : {}),
       initDone: this.init.done,
       waitOpen: (signal) => this.#o.engine.session.waitOpen(signal),
+      underWay: (signal) => this.#underWay.get(signal) ?? null,
       run: o.run,
       ...(o.onResult ? { onResult: o.onResult } : {}),
     });
@@ -237,11 +240,16 @@ export class TaskHost {
       subtasks: entry.subtasks,
       runSubtasks: async () => {
         const out: Record<string, unknown> = {};
-        for (const sub of entry.subtasks) {
-          if (signal.aborted) break;
-          if (entry.kind.gated ?? true) await session.waitOpen(signal);
-          const value = await runSubtask(sub, state, name);
-          if (sub.config.returnValue) out[sub.config.key] = value;
+        try {
+          for (const sub of entry.subtasks) {
+            if (signal.aborted) break;
+            if (entry.kind.gated ?? true) await session.waitOpen(signal);
+            this.#underWay.set(signal, subtaskLabel(entry.config.key, sub.config));
+            const value = await runNamedSubtask(entry.config.key, sub, state, name);
+            if (sub.config.returnValue) out[sub.config.key] = value;
+          }
+        } finally {
+          this.#underWay.delete(signal);
         }
         return out;
       },

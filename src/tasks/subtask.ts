@@ -1,4 +1,6 @@
 import type { SubtaskConfig } from '../config/types.js';
+import { coerceError, StoppedError } from '../core/errors.js';
+import { attachKind, taskErrorKind } from '../exchange/classify.js';
 import { resolveArgs } from './args.js';
 import type { StateStore } from '../state/state-store.js';
 import { isStreamed, STREAM_SOURCE } from '../state/streamed-mark.js';
@@ -31,4 +33,50 @@ export async function runSubtask(
     else state.set(config.targetAttr, result, from);
   }
   return config.returnValue ? result : undefined;
+}
+
+/**
+ * How errors name a subtask: `FILE:LINE:COL: tasks.<task>.subtasks.<key>: <modul>.<method>`, the
+ * position left out for a config given as an object.
+ */
+export function subtaskLabel(taskKey: string, subtask: SubtaskConfig): string {
+  const at = subtask.pos ? `${subtask.pos.file}:${subtask.pos.line}:${subtask.pos.col}: ` : '';
+  return `${at}tasks.${taskKey}.subtasks.${subtask.key}: ${subtask.modul}.${subtask.method}`;
+}
+
+/**
+ * A subtask's failure, named as a config problem is: `FILE:LINE:COL: tasks.<task>.subtasks.<key>:
+ * <modul>.<method> failed: <what it threw>` (without the position for a config given as an
+ * object). The init update's and a periodic task's subtasks fail alike, so the task's
+ * `lastError`, its log line and the start's failure all say which call to look at. The kind of
+ * what was thrown is kept (an exchange's refused credentials still stop the task).
+ */
+export class SubtaskError extends Error {
+  override name = 'SubtaskError';
+  /** The key of the task under `tasks:`. */
+  readonly taskKey: string;
+  /** The key of the subtask under its task's `subtasks:`. */
+  readonly subtaskKey: string;
+
+  constructor(taskKey: string, subtask: SubtaskConfig, cause: unknown) {
+    const error = coerceError(cause);
+    const what = error.message || `${error.name || 'Error'} (without a message)`;
+    super(`${subtaskLabel(taskKey, subtask)} failed: ${what}`, { cause });
+    this.taskKey = taskKey;
+    this.subtaskKey = subtask.key;
+    attachKind(this, taskErrorKind(cause));
+  }
+}
+
+/**
+ * {@link runSubtask}, with its failure named as a {@link SubtaskError} of task `taskKey`. A stop
+ * is passed on as it is: it is no fault of the subtask.
+ */
+export async function runNamedSubtask(taskKey: string, subtask: BoundSubtask, state: StateStore, source: string): Promise<unknown> {
+  try {
+    return await runSubtask(subtask, state, source);
+  } catch (error: unknown) {
+    if (error instanceof StoppedError || error instanceof SubtaskError) throw error;
+    throw new SubtaskError(taskKey, subtask.config, error);
+  }
 }
