@@ -7,7 +7,7 @@
 export { Updater, type UpdaterOptions, type UpdaterSnapshot, type UpdaterPhase, type UpdaterEvents } from './engine/updater.js';
 export type { StateStore, AttributeMeta, StateChange } from './state/state-store.js';
 export type { TaskKind, TaskRuntime, TaskMode, EngineControl } from './tasks/contract.js';
-export type { BoundSubtask } from './tasks/subtask.js';
+export { SubtaskError, type BoundSubtask } from './tasks/subtask.js';
 export type { TaskOptionType } from './config/context.js';
 export type { RegisteredTaskOptions } from './engine/task-kinds.js';
 export type { StreamStats, StreamPhase } from './streams/stream-loop.js';

@@ -41,6 +41,8 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     'CancelFilterError',
     // `process.cpu_affinity`: the event loop's thread on CPUs of its own.
     'ProcessConfig',
+    // A subtask's failure, naming the task, the subtask and its line.
+    'SubtaskError',
   ],
   './sim': [
     'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimErrorCode',
@@ -63,7 +65,7 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
 
 /** The runtime values among them (classes, functions, constants). */
 const RUNTIME_EXPORTS: Record<string, string[]> = {
-  '.': ['AmendError', 'CancelFilterError', 'ConfigError', 'IntentError', 'Order', 'OrderRefError', 'StartupError', 'StoppedError', 'StorageWriteError', 'SystemClock', 'Updater', 'UserError'],
+  '.': ['AmendError', 'CancelFilterError', 'ConfigError', 'IntentError', 'Order', 'OrderRefError', 'StartupError', 'StoppedError', 'StorageWriteError', 'SubtaskError', 'SystemClock', 'Updater', 'UserError'],
   './sim': [
     'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimExchange',
     'SimVenue', 'createSimExchange', 'describeFaultSyntax', 'startSimServer',
