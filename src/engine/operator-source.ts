@@ -1,6 +1,6 @@
 import type { Exchange } from 'ccxt';
 import type { Clock } from '../core/clock.js';
-import { coerceError } from '../core/errors.js';
+import { coerceError, StoppedError } from '../core/errors.js';
 import type { Redactor } from '../core/redact.js';
 import { ControlRefusal, type RefusalStatus } from '../http/control-refusal.js';
 import type { OperatorSource, OrderChanges, OrderListKind, OrderView, PositionView } from '../http/types.js';
@@ -83,6 +83,7 @@ export function createOperatorSource(deps: OperatorDeps): OperatorSource & { clo
       try {
         return orderView(manager().queue.push(intent));
       } catch (error: unknown) {
+        if (error instanceof StoppedError) throw new ControlRefusal(`${error.message}; the order was not taken`, 503);
         if (!(error instanceof IntentError)) throw error;
         const field = error.field ?? INTENT_FIELDS.find((f) => new RegExp(`\\b${f}\\b`).test(error.message.split(': ').slice(1).join(': '))) ?? null;
         throw new ControlRefusal(error.message, 400, field);
@@ -115,6 +116,8 @@ async function refusing<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (error: unknown) {
     if (error instanceof ControlRefusal) throw error;
+    // The updater is stopping (or stopped): nothing was asked of the exchange.
+    if (error instanceof StoppedError) throw new ControlRefusal(error.message, 503);
     if (error instanceof OrderRefError) throw new ControlRefusal(error.message, 404, 'clientOrderId');
     if (error instanceof AmendError) throw new ControlRefusal(error.message, 400, error.field);
     if (error instanceof CancelFilterError) throw new ControlRefusal(error.message, 400, error.field);

@@ -81,7 +81,8 @@ export function buildSnapshot(input: SnapshotInput): StatusSnapshot {
       open: orderStats?.open ?? 0,
       recentlyClosed: orderStats?.recentlyClosed ?? 0,
       lost: orderStats?.lost ?? 0,
-      failed: orderStats?.byStatus.failed ?? 0,
+      failed: orderStats?.ended.failed ?? 0,
+      rejected: orderStats?.ended.rejected ?? 0,
       submitted: orderStats?.sent ?? 0,
     },
     exchange: {

@@ -241,6 +241,8 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   async #stopParts(whileStarting: boolean): Promise<void> {
     const { lifecycle, host, orders, session } = this.#p;
     this.state.set('stop_updates', true, 'engine');
+    // An order taken now would be sent at the next start, at whatever price the market has then.
+    orders.manager?.queue.close('the updater is stopping');
     const failed = await runSteps(
       [
         ['tasks', () => host.settle(2000, !whileStarting)],

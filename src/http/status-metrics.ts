@@ -46,6 +46,7 @@ type CounterName =
   | 'taskFailures'
   | 'ordersSubmitted'
   | 'ordersFailed'
+  | 'ordersRejected'
   | 'exchangeRestarts'
   | 'streamReconnects'
   | 'streamStalls'
@@ -117,6 +118,7 @@ export class StatusMetrics {
       taskFailures: counter('task_failures_total', 'Failed runs of the task.', ['task']),
       ordersSubmitted: counter('orders_submitted_total', 'Orders sent to the exchange.'),
       ordersFailed: counter('orders_failed_total', 'Orders that ended failed.'),
+      ordersRejected: counter('orders_rejected_total', 'Orders that ended rejected: by the exchange, the market rules, the risk guard or a stale price.'),
       exchangeRestarts: counter('exchange_restarts_total', 'Completed exchange session restarts.'),
       streamReconnects: counter('stream_reconnects_total', 'Times the stream was dialled again after a failure or stall.', ['stream']),
       streamStalls: counter('stream_stalls_total', 'Times the watchdog found the stream connected but silent.', ['stream']),
@@ -159,6 +161,7 @@ export class StatusMetrics {
     g.orders.set({ status: 'lost' }, o.lost);
     this.#advance(this.#counters.ordersSubmitted, 'orders:submitted', o.submitted);
     this.#advance(this.#counters.ordersFailed, 'orders:failed', o.failed);
+    this.#advance(this.#counters.ordersRejected, 'orders:rejected', o.rejected);
 
     const x = snapshot.exchange;
     g.exchangeRestarting.set(x.restarting ? 1 : 0);

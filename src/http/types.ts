@@ -28,7 +28,7 @@ export interface AttributeStatus {
   summary: string;
 }
 
-/** Order counts. The first four are current sizes; `failed` and `submitted` count since start. */
+/** Order counts. The first four are current sizes; `failed`, `rejected` and `submitted` count since start. */
 export interface OrderCounts {
   /** Queued intents not yet acknowledged by the exchange. */
   pending: number;
@@ -40,6 +40,11 @@ export interface OrderCounts {
   lost: number;
   /** Orders that ended `failed` since start. Never decreases. */
   failed: number;
+  /**
+   * Orders that ended `rejected` since start (by the exchange, the market's rules, `orders.risk`
+   * or `orders.require_fresh_price`). Never decreases.
+   */
+  rejected: number;
   /** Orders sent to the exchange since start. Never decreases. */
   submitted: number;
 }

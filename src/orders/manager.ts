@@ -26,9 +26,10 @@ import { applyStreamOrder, applyStreamOrders } from './stream-apply.js';
 import { RiskGuard } from './risk.js';
 import { shutDown, type StopReport } from './shutdown.js';
 import { OrderTracker, type PollResult } from './tracker.js';
-import type { OrderStatus } from './transitions.js';
+import type { OrderStats } from './order-stats.js';
 
 export type { StopReport } from './shutdown.js';
+export type { OrderStats } from './order-stats.js';
 /** How long an order waits for a fresh price when the config does not say. */
 const DEFAULT_FRESH_PRICE_WAIT_SECS = 20;
 const stoppedError = (): StoppedError => new StoppedError('the order manager stopped: this updater stopped; build a new Updater to trade again');
@@ -49,18 +50,6 @@ export interface OrderManagerOptions {
   notify?: NotifyFn;
   /** The strategy's fresh last price of a symbol (for `orders.risk`); else a ticker is fetched. */
   lastPrice?: (symbol: string) => number | undefined;
-}
-
-/** Counters for status pages and metrics. */
-export interface OrderStats {
-  queued: number;
-  resolving: number;
-  open: number;
-  recentlyClosed: number;
-  lost: number;
-  sent: number;
-  illegalTransitions: number;
-  byStatus: Partial<Record<OrderStatus, number>>;
 }
 
 /**
@@ -369,15 +358,16 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       lost: all.filter((o) => o.lost).length,
       sent: this.#executor.sent,
       illegalTransitions: this.#book.illegalTransitions,
+      ended: { ...this.#book.endedSinceStart },
       byStatus: this.#ctx.journal.counts(),
     };
   }
 
   /**
-   * Stops sending and resolving. The submission under way finishes and is journaled. Queued
-   * intents that were never sent stay in the journal in both modes and go out at the next start
-   * (the strategy's wishes are not dropped silently); intents whose send outcome is unknown stay
-   * journaled and are resolved by the next start's reconcile.
+   * Stops sending and resolving; new intents are refused from now on (`StoppedError`). The
+   * submission under way finishes and is journaled. Queued intents that were never sent stay in
+   * the journal with `leave` and go out at the next start; `cancel_all` cancels them. Intents
+   * whose send outcome is unknown stay journaled and are resolved by the next start's reconcile.
    * - `leave`: resting orders stay on the exchange.
    * - `cancel_all`: unknown outcomes are first resolved (without sending again) for up to
    *   `stopResolveTimeoutMs`, then every open order of ours is cancelled and each cancel is
@@ -387,6 +377,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
    */
   stop(options: { onStop?: 'leave' | 'cancel_all' } = {}): Promise<StopReport> {
     this.#stopping ??= (async () => {
+      this.queue.close('the order manager stopped');
       this.#lifetime.abort();
       await Promise.allSettled([...this.#runs]);
       return shutDown(this.#ctx, { resolver: this.#resolver, canceller: this.#canceller, amender: this.#amender, tracker: this.#tracker }, options.onStop ?? this.#onStop);

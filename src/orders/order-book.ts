@@ -55,6 +55,8 @@ export class OrderBook {
   readonly keptUnlisted = new Set<Order>();
   /** Finished orders and when they leave the cache. */
   readonly recentlyClosed = new Map<string, { order: Order; until: number }>();
+  /** Orders that ended failed or rejected since this book was built (the journal holds every run's). */
+  readonly endedSinceStart = { failed: 0, rejected: 0 };
   readonly #byClientId = new Map<string, Order>();
   readonly #byExchangeId = new Map<string, Order>();
   readonly #journal: OrderJournal;
@@ -151,7 +153,7 @@ export class OrderBook {
       this.#place(order);
       this.#events.emit('order', order, { kind: `${kind}:${statusKind}`, from: result.from });
       if (result.filledDelta > 0) this.#events.emit('filled', order, result.filledDelta);
-      if (result.to !== result.from && result.to === 'rejected') this.#events.emit('failed', order);
+      if (result.to !== result.from && result.to === 'rejected') this.#ended(order, 'rejected');
     });
     return true;
   }
@@ -165,8 +167,14 @@ export class OrderBook {
     this.announce(() => {
       this.#place(order);
       this.#events.emit('order', order, { kind, from, reason });
-      if (to !== 'canceled') this.#events.emit('failed', order);
+      if (to !== 'canceled') this.#ended(order, to);
     });
+  }
+
+  /** An order that ended failed or rejected: counted (since this book's start) and announced. */
+  #ended(order: Order, as: 'failed' | 'rejected'): void {
+    this.endedSinceStart[as]++;
+    this.#events.emit('failed', order);
   }
 
   /**

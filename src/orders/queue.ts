@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { StoppedError } from '../core/errors.js';
 import { parseIntent } from './intent.js';
 import type { FittedIntent } from './intent-market.js';
 import type { OrderJournal } from './journal.js';
@@ -19,6 +20,8 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
   #items: Order[] = [];
   #waiters = new Set<() => void>();
   #onAction: QueueActionHandler | null = null;
+  /** Why new intents are refused (the updater is stopping), or null while they are taken. */
+  #closed: string | null = null;
 
   /**
    * @param prepare - validates an entry and fits it to the market (`prepareIntent` on the
@@ -36,7 +39,9 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
    * Returns the order (its `clientOrderId` is already journaled, with the price and amount as the
    * market rounds them). Throws `IntentError` for an invalid entry, with nothing written. An
    * intent the market cannot take (an unknown symbol) is journaled and announced `rejected`
-   * instead of queued, so the strategy sees it end like any other order.
+   * instead of queued, so the strategy sees it end like any other order. After {@link close}
+   * (the updater is stopping) a new intent throws `StoppedError`, with nothing written; cancels
+   * and amends still go to the order manager, which refuses them once it stops.
    */
   push(entry: unknown): Order {
     const action = parseQueueAction(entry);
@@ -44,6 +49,7 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
       if (!this.#onAction) throw new Error('pending_orders: cancels and amends need a started order manager');
       return this.#onAction(action);
     }
+    if (this.#closed !== null) throw new StoppedError(`pending_orders: no new orders are taken: ${this.#closed}`);
     const { intent, rejected } = this.#prepare(entry);
     // Relaxed: the intent is on disk before it is sent (submit flushes), not before push returns.
     const order = this.#journal.atomically(() => this.#journal.createIntent(intent), 'relaxed');
@@ -53,6 +59,20 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
     }
     this.#enqueue(order);
     return order;
+  }
+
+  /**
+   * Refuses new intents from now on (see {@link push}): an order taken while the updater stops
+   * would be sent at some later start, at whatever price the market has then. Idempotent; the
+   * first reason stays.
+   */
+  close(reason: string): void {
+    this.#closed ??= reason;
+  }
+
+  /** Whether {@link close} was called. */
+  get closed(): boolean {
+    return this.#closed !== null;
   }
 
   /** Where `['cancel', id]` and `['amend', id, size, price]` entries go (set by the manager). @internal */

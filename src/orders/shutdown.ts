@@ -10,8 +10,13 @@ import type { OrderTracker } from './tracker.js';
 /** What `OrderManager.stop` did. */
 export interface StopReport {
   onStop: 'leave' | 'cancel_all';
-  /** Never-sent intents kept in the journal; they are sent at the next start. */
+  /** Never-sent intents kept in the journal (`leave`); they are sent at the next start. */
   queuedKept: number;
+  /**
+   * Never-sent intents cancelled (`cancel_all`): nothing of ours is left to work, on the exchange
+   * or at the next start, at whatever price the market has then.
+   */
+  queuedCanceled: number;
   /** Intents still unresolved (maybe on the exchange), kept for the next start's reconcile. */
   unresolved: number;
   /** Client ids of the `unresolved` intents. */
@@ -45,7 +50,11 @@ export async function shutDown(
   await parts.amender.idle();
   const unresolved = (): Order[] => book.all().filter((o) => o.status === 'pending' && o.attempts > 0);
   let cancel: CancelReport | null = null;
+  let queuedCanceled = 0;
   if (onStop === 'cancel_all') {
+    for (const o of ctx.queue.toArray()) {
+      if ((await parts.canceller.cancel(o)).outcome === 'unsent') queuedCanceled++;
+    }
     const deadline = new AbortController();
     const timer = clock.sleep(timing.stopResolveTimeoutMs, deadline.signal).then((full) => {
       if (full) deadline.abort();
@@ -70,5 +79,5 @@ export async function shutDown(
     }
   }
   const left = unresolved();
-  return { onStop, queuedKept: ctx.queue.size, unresolved: left.length, unresolvedIds: left.map((o) => o.clientOrderId), cancel };
+  return { onStop, queuedKept: ctx.queue.size, queuedCanceled, unresolved: left.length, unresolvedIds: left.map((o) => o.clientOrderId), cancel };
 }

@@ -16,7 +16,7 @@ const snap: StatusSnapshot = {
   readiness: { config: true, exchange: true, journal: true, init_update: true },
   tasks: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`task_number_${i}`, task(i === 3 ? false : true)])),
   attributes: { watch_list: { updatedAt: 1, ageMs: 1, maxAgeMs: null, stale: false, source: 'init', summary: '9 items' } },
-  orders: { pending: 1, open: 2, recentlyClosed: 0, lost: 0, failed: 0, submitted: 3 },
+  orders: { pending: 1, open: 2, recentlyClosed: 0, lost: 0, failed: 0, rejected: 0, submitted: 3 },
   exchange: { restarting: false, inFlight: 0, restarts: 0, budget: { capacity: 200, windowMs: 1000, usedInWindow: 40, waiting: {}, pausedUntil: null } },
   prices: { 'BTC/USD:USD': 63000.5 },
   capital: { total: 10000, free: 9000 },

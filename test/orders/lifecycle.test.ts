@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { StoppedError } from '../../src/core/errors.js';
 import { VirtualClock } from '../../src/core/clock.js';
 import { createSimExchange } from '../../src/sim/sim-exchange.js';
 import { drive, market, rig, trackedRigs, type Rig } from '../support/order-rig.js';
@@ -195,6 +196,31 @@ describe('stop', () => {
     expect(venue.filter((o) => o.clientOrderId !== 'not-ours').map((o) => o.status)).toEqual(Array(4).fill('canceled'));
     expect(venue.find((o) => o.id === foreign.id)?.status).toBe('open');
     expect(Object.values(r.manager.openOrders).flat().every((o) => o.status === 'canceled')).toBe(true);
+  });
+
+  it('cancel_all cancels the never-sent queue too: nothing is left to go out at the next start', async () => {
+    const r = await make();
+    await drive(r.clock, r.manager.start());
+    const { symbol, amount, restingBuy } = await market(r.sim);
+    const queued = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    const report = await drive(r.clock, r.manager.stop({ onStop: 'cancel_all' }));
+    expect(report).toMatchObject({ onStop: 'cancel_all', queuedKept: 0, queuedCanceled: 1 });
+    expect(queued.status).toBe('canceled');
+    expect(r.sim.getVenue().listOrders()).toEqual([]);
+    expect(r.journal.loadActive().find((o) => o.clientOrderId === queued.clientOrderId)).toBeUndefined();
+  });
+
+  it('refuses new orders once its stop began, writing nothing', async () => {
+    const r = await make();
+    await drive(r.clock, r.manager.start());
+    const { symbol, amount, restingBuy } = await market(r.sim);
+    const before = r.journal.sequence;
+    const stopping = r.manager.stop({ onStop: 'leave' });
+    expect(() => r.manager.queue.push([null, amount, restingBuy, 'buy', symbol])).toThrow(StoppedError);
+    expect(() => r.manager.queue.push({ symbol, side: 'buy', amount, price: restingBuy })).toThrow(/no new orders are taken: the order manager stopped/);
+    expect(r.journal.sequence).toBe(before);
+    await drive(r.clock, stopping);
+    expect(r.sim.getVenue().listOrders()).toEqual([]);
   });
 
   it('leave keeps resting orders and the never-sent queue in the journal', async () => {

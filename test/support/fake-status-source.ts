@@ -106,7 +106,7 @@ function baseSnapshot(now: number): StatusSnapshot {
         summary: '10234.5',
       },
     },
-    orders: { pending: 2, open: 5, recentlyClosed: 1, lost: 0, failed: 1, submitted: 9 },
+    orders: { pending: 2, open: 5, recentlyClosed: 1, lost: 0, failed: 1, rejected: 2, submitted: 9 },
     exchange: {
       restarting: false,
       inFlight: 1,
