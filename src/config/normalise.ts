@@ -55,6 +55,7 @@ export function normaliseConfig(raw: RawConfig, source: NormaliseSource): MissoC
       unknownOrders: orders.unknown_orders ?? 'adopt',
       requireFreshPrice: orders.require_fresh_price ?? true,
       freshPriceWaitSecs: orders.fresh_price_wait_secs ?? null,
+      recoveredPriceWaitSecs: orders.recovered_price_wait_secs ?? 60,
       lostAfterNotFound: orders.lost_after_not_found ?? 5,
       recentlyClosedSecs: orders.recently_closed_secs ?? 30,
       visibilityWindowSecs: orders.visibility_window_secs ?? 65,

@@ -138,6 +138,11 @@ const ordersSchema = z.strictObject({
   unknown_orders: z.enum(['adopt', 'ignore']).describe('`adopt` (the default) tracks open orders the journal does not know, `ignore` leaves them alone').optional(),
   require_fresh_price: z.boolean().optional(),
   fresh_price_wait_secs: z.number().nonnegative().nullable().optional(),
+  recovered_price_wait_secs: z
+    .number()
+    .nonnegative()
+    .describe('how long intents recovered from the journal at a start may wait for a fresh price, from the executor\'s first run')
+    .optional(),
   lost_after_not_found: z.number().int().positive().optional(),
   recently_closed_secs: z.number().nonnegative().optional(),
   visibility_window_secs: z.number().nonnegative().optional(),

@@ -143,6 +143,15 @@ export interface OrdersConfig {
    * @defaultValue null
    */
   freshPriceWaitSecs?: number | null;
+  /**
+   * How long an intent recovered from the journal at a start (queued before a crash or stop,
+   * never sent) may wait for a fresh price, counted from the executor's first run: the restarted
+   * engine's price feeds need time to come up, and the recovered burst itself competes with them
+   * for the rate budget. Each recovered intent waits at least `freshPriceWaitSecs`. When no fresh
+   * price comes in time the intent ends `rejected`, never sent, and the operator is told.
+   * @defaultValue 60
+   */
+  recoveredPriceWaitSecs?: number;
   /** After this many "not found" answers an order is marked lost. @defaultValue 5 */
   lostAfterNotFound: number;
   /** How long finished orders stay in the recently-closed cache. @defaultValue 30 */

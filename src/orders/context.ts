@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { OrdersConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { OrderJournal } from './journal.js';
 import type { Order } from './order.js';
@@ -55,6 +56,19 @@ export const DEFAULT_ORDER_TIMING: Readonly<OrderTiming> = Object.freeze({
   stopCancelTimeoutMs: 60_000,
 });
 
+// How long an order waits for a fresh price when the config does not say.
+const DEFAULT_FRESH_PRICE_WAIT_SECS = 20;
+// How long intents recovered at a start may wait for one when the config does not say.
+const DEFAULT_RECOVERED_PRICE_WAIT_SECS = 60;
+
+/** The context's fresh-price waits from the `orders:` config, in ms, with their defaults. */
+export function priceWaits(config: Pick<OrdersConfig, 'freshPriceWaitSecs' | 'recoveredPriceWaitSecs'>): { freshPriceWaitMs: number; recoveredPriceWaitMs: number } {
+  return {
+    freshPriceWaitMs: (config.freshPriceWaitSecs ?? DEFAULT_FRESH_PRICE_WAIT_SECS) * 1000,
+    recoveredPriceWaitMs: (config.recoveredPriceWaitSecs ?? DEFAULT_RECOVERED_PRICE_WAIT_SECS) * 1000,
+  };
+}
+
 /** What the executor, resolver, tracker and reconciler share. */
 export interface OrdersContext {
   session: ExchangeSession;
@@ -71,6 +85,14 @@ export interface OrdersContext {
   isPriceFresh: ((symbol: string) => boolean) | undefined;
   /** How long an order waits for a fresh price before it is rejected. */
   freshPriceWaitMs: number;
+  /**
+   * How long, from the executor's first run, an intent recovered from the journal at the start
+   * may wait for a fresh price (`orders.recovered_price_wait_secs`); never less than
+   * `freshPriceWaitMs`.
+   */
+  recoveredPriceWaitMs: number;
+  /** Intents recovered from the journal at the start and never sent (queued again by `start`). */
+  recovered: WeakSet<Order>;
   /** Where order events go (the manager). */
   events: EventEmitter<OrderManagerEvents>;
   /** Pre-trade limits (`orders.risk`), null when none are configured. */

@@ -23,6 +23,8 @@ export class OrderExecutor {
   #halted: StorageWriteError | null = null;
   /** Submissions under way: journaled, then flushed to disk, then sent. */
   readonly #inFlight = new Set<Promise<void>>();
+  /** Until when intents recovered at the start may wait for a fresh price (set at the first run). */
+  #recoveredWaitUntil: number | null = null;
 
   constructor(ctx: OrdersContext, resolver: Resolver, resolverSignal: AbortSignal) {
     this.#ctx = ctx;
@@ -53,6 +55,9 @@ export class OrderExecutor {
     const limit = Math.max(1, this.#ctx.timing.submitConcurrency);
     const inFlight = this.#inFlight;
     this.#halted = null;
+    // The restart's allowance for recovered intents counts from the first run (after the init
+    // update), not from the journal's loading: a slow start must not use it up.
+    this.#recoveredWaitUntil ??= this.#ctx.clock.now() + this.#ctx.recoveredPriceWaitMs;
     while (!signal.aborted && !this.#halted) {
       if (inFlight.size >= limit) {
         await Promise.race(inFlight);
@@ -84,17 +89,21 @@ export class OrderExecutor {
         ctx.notify(`order ${order.clientOrderId} ${order.side} ${order.amount} ${order.symbol} rejected: ${reason}`, 'warn');
         return;
       }
-      if (order.attempts === 0 && ctx.requireFreshPrice && ctx.isPriceFresh && !(await this.#freshPrice(order.symbol, signal))) {
-        if (signal.aborted) {
-          // Stopped while waiting: never sent, so it stays queued (and journaled) for later.
-          ctx.queue.unshift(order);
+      if (order.attempts === 0 && ctx.requireFreshPrice && ctx.isPriceFresh) {
+        const recovered = ctx.recovered.has(order);
+        const waitMs = this.#priceWaitMs(recovered);
+        const fresh = await this.#freshPrice(order, waitMs, signal);
+        // Cancelled while it waited: the cancel has finished it.
+        if (order.status !== 'pending') return;
+        if (!fresh) {
+          if (signal.aborted) {
+            // Stopped while waiting: never sent, so it stays queued (and journaled) for later.
+            ctx.queue.unshift(order);
+            return;
+          }
+          this.#refuseStale(order, waitMs, recovered);
           return;
         }
-        const waited = (ctx.freshPriceWaitMs / 1000).toFixed(0);
-        const reason = `no fresh price for ${order.symbol} after waiting ${waited}s: refused (orders.require_fresh_price)`;
-        ctx.book.finish(order, 'rejected', reason, 'rejected:stale_price');
-        ctx.notify(`order ${order.clientOrderId} ${order.side} ${order.amount} ${order.symbol} rejected: ${reason}`, 'warn');
-        return;
       }
       if (order.attempts === 0) {
         const refusal = await riskRefusal(ctx, order);
@@ -136,17 +145,46 @@ export class OrderExecutor {
   }
 
   /**
-   * Whether `symbol` has a fresh price, waiting up to `freshPriceWaitMs` for one: after a start
-   * the executor may see a recovered intent before the first ticker pass has written prices.
+   * How long an order may wait for a fresh price: `freshPriceWaitMs`, and an intent recovered
+   * from the journal at the start at least until the restart's allowance ends
+   * (`recoveredPriceWaitMs` from the first run). After a restart the price feeds are still coming
+   * up (streams connecting, the ticker task's first passes), and the recovered burst itself takes
+   * the rate budget first (orders outrank market data), so the usual twice-the-ticker-freq wait
+   * can end before any price arrives, although nothing is wrong.
    */
-  async #freshPrice(symbol: string, signal: AbortSignal): Promise<boolean> {
+  #priceWaitMs(recovered: boolean): number {
+    const usual = this.#ctx.freshPriceWaitMs;
+    if (!recovered || this.#recoveredWaitUntil === null) return usual;
+    return Math.max(usual, this.#recoveredWaitUntil - this.#ctx.clock.now());
+  }
+
+  /** Ends an order that got no fresh price in `waitMs`: rejected, never sent, and said so. */
+  #refuseStale(order: Order, waitMs: number, recovered: boolean): void {
+    const ctx = this.#ctx;
+    const waited = (waitMs / 1000).toFixed(0);
+    const allowance = (ctx.recoveredPriceWaitMs / 1000).toFixed(0);
+    const reason =
+      `no fresh price for ${order.symbol} after waiting ${waited}s: refused (orders.require_fresh_price)` +
+      (recovered
+        ? `; recovered from the journal at the start and never sent, it had the restart's ${allowance}s for prices to come (orders.recovered_price_wait_secs)`
+        : '');
+    ctx.book.finish(order, 'rejected', reason, 'rejected:stale_price');
+    // A recovered intent is a wish from before the crash that is now dropped: the operator must look.
+    ctx.notify(`order ${order.clientOrderId} ${order.side} ${order.amount} ${order.symbol} rejected: ${reason}`, recovered ? 'error' : 'warn');
+  }
+
+  /**
+   * Whether the order's symbol has a fresh price, waiting up to `waitMs` for one (see
+   * {@link #priceWaitMs}); the wait also ends when the order stops pending (a cancel).
+   */
+  async #freshPrice(order: Order, waitMs: number, signal: AbortSignal): Promise<boolean> {
     const ctx = this.#ctx;
     const isFresh = ctx.isPriceFresh;
-    if (!isFresh || isFresh(symbol)) return true;
-    const deadline = ctx.clock.now() + ctx.freshPriceWaitMs;
-    for (let left = deadline - ctx.clock.now(); left > 0; left = deadline - ctx.clock.now()) {
+    if (!isFresh || isFresh(order.symbol)) return true;
+    const deadline = ctx.clock.now() + waitMs;
+    for (let left = deadline - ctx.clock.now(); left > 0 && order.status === 'pending'; left = deadline - ctx.clock.now()) {
       if (!(await ctx.clock.sleep(Math.min(FRESH_PRICE_RECHECK_MS, left), signal))) return false;
-      if (isFresh(symbol)) return true;
+      if (isFresh(order.symbol)) return true;
     }
     return false;
   }

@@ -7,7 +7,7 @@ import type { ExchangeSession } from '../exchange/types.js';
 import { checkCancelAllFilter, type CancelAllFilter } from './cancel-filter.js';
 import { Amender, type AmendChanges, type AmendResult } from './amend.js';
 import { Canceller, type CancelResult } from './cancel.js';
-import { DEFAULT_ORDER_TIMING, type OrdersContext, type OrderTiming } from './context.js';
+import { DEFAULT_ORDER_TIMING, priceWaits, type OrdersContext, type OrderTiming } from './context.js';
 import { emitEach, reportListenerFailures } from '../core/emit-each.js';
 import { OrderExecutor } from './executor.js';
 import { prepareIntent } from './intent-market.js';
@@ -30,8 +30,6 @@ import type { OrderStats } from './order-stats.js';
 
 export type { StopReport } from './shutdown.js';
 export type { OrderStats } from './order-stats.js';
-/** How long an order waits for a fresh price when the config does not say. */
-const DEFAULT_FRESH_PRICE_WAIT_SECS = 20;
 const stoppedError = (): StoppedError => new StoppedError('the order manager stopped: this updater stopped; build a new Updater to trade again');
 
 /** Options for {@link OrderManager}. */
@@ -107,7 +105,8 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       unknownOrders: options.config.unknownOrders,
       requireFreshPrice: options.config.requireFreshPrice,
       isPriceFresh: options.isPriceFresh,
-      freshPriceWaitMs: (options.config.freshPriceWaitSecs ?? DEFAULT_FRESH_PRICE_WAIT_SECS) * 1000,
+      ...priceWaits(options.config),
+      recovered: new WeakSet<Order>(),
       events: this,
       risk: options.config.risk ? new RiskGuard(options.config.risk) : null,
       lastPrice: options.lastPrice,
@@ -273,7 +272,11 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
         this.#book.track(order);
         this.#fills.summarise(order);
       }
-      this.queue.restore(active.filter((o) => o.status === 'pending' && o.attempts === 0));
+      // Never sent: queued again, with the restart's time for prices (the executor). Intents
+      // with an attempt are resolved by reconcile, never sent blind.
+      const unsent = active.filter((o) => o.status === 'pending' && o.attempts === 0);
+      for (const order of unsent) this.#ctx.recovered.add(order);
+      this.queue.restore(unsent);
       const report = await this.reconcile();
       resumeActions(this.#ctx, this.#canceller, this.#amender);
       return report;

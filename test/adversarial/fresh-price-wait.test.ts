@@ -20,16 +20,21 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the fixture; `killOn` SIGKILLs it as soon as that line is printed. */
-function run(args: string[], killOn?: string): Promise<{ out: string; killed: boolean }> {
+/** Runs the fixture; `killOn` SIGKILLs it as soon as that line is printed, `onStarted` hears "started". */
+function run(args: string[], killOn?: string, onStarted?: () => void): Promise<{ out: string; killed: boolean }> {
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let killed = false;
+  let started = false;
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
     if (killOn && !killed && out.includes(killOn)) {
       killed = true;
       child.kill('SIGKILL');
+    }
+    if (onStarted && !started && out.includes('started')) {
+      started = true;
+      onStarted();
     }
   });
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -42,12 +47,22 @@ interface Outcome {
   reason: string | null;
 }
 
-/** Queues COUNT intents in a process that is then killed, and restarts on the same journal. */
-async function killAndRestart(name: string, waitSecs?: number): Promise<Outcome[]> {
+/**
+ * Queues COUNT intents in a process that is then killed, and restarts on the same journal with
+ * the fixture's config changed by `overrides` (see the fixture). `hooks.beforeRestart` runs
+ * between the two, `hooks.onStarted` once the restarted process has started.
+ */
+async function killAndRestart(
+  name: string,
+  overrides: Record<string, unknown> = {},
+  hooks: { beforeRestart?: () => void; onStarted?: () => void } = {},
+): Promise<Outcome[]> {
   const journal = join(dir, `${name}.db`);
-  const first = await run([server.url, journal, 'queue', String(COUNT)], 'queued');
+  const json = JSON.stringify(overrides);
+  const first = await run([server.url, journal, 'queue', String(COUNT), json], 'queued');
   expect(first.killed).toBe(true);
-  const second = await run([server.url, journal, 'execute', String(COUNT), ...(waitSecs === undefined ? [] : [String(waitSecs)])]);
+  hooks.beforeRestart?.();
+  const second = await run([server.url, journal, 'execute', String(COUNT), json], undefined, hooks.onStarted);
   const line = second.out.split('\n').find((l) => l.startsWith('['));
   if (!line) throw new Error(`no result from the restarted process:\n${second.out}`);
   return JSON.parse(line) as Outcome[];
@@ -63,9 +78,31 @@ describe('intents recovered after a kill, before the first ticker pass', () => {
     for (const o of outcomes) expect(onExchange.has(o.clientOrderId)).toBe(true);
   }, 60_000);
 
-  it('without the wait (fresh_price_wait_secs: 0) the executor would have refused them all', async () => {
-    const outcomes = await killAndRestart('no-wait', 0);
+  it('a user\'s report: with freq-1 tickers, prices that come only seconds after the restart no longer cost recovered intents (the usual wait is 2 s)', async () => {
+    // REST only, and the ticker endpoint failing until 8 s after the restart: the restarted
+    // engine has no fresh price for longer than twice the ticker freq.
+    let cleared: NodeJS.Timeout | undefined;
+    const outcomes = await killAndRestart(
+      'late-prices',
+      { ticker_freq: 1, stream: 'off' },
+      {
+        beforeRestart: () => server.faults.set('5xx:1:path=24hr'),
+        onStarted: () => (cleared = setTimeout(() => server.faults.set('none'), 8_000)),
+      },
+    );
+    clearTimeout(cleared);
+    expect(server.counters.faultCount('5xx')).toBeGreaterThan(0);
+    expect(outcomes).toHaveLength(COUNT);
+    expect(outcomes.filter((o) => /fresh price/.test(o.reason ?? ''))).toEqual([]);
+    expect(outcomes.every((o) => o.status === 'open')).toBe(true);
+    const onExchange = server.venue.listOrders().map((o) => o.clientOrderId);
+    expect(onExchange.sort()).toEqual(outcomes.map((o) => o.clientOrderId).sort());
+  }, 90_000);
+
+  it('without the waits (fresh_price_wait_secs and recovered_price_wait_secs: 0) the executor would have refused them all', async () => {
+    const outcomes = await killAndRestart('no-wait', { orders: { fresh_price_wait_secs: 0, recovered_price_wait_secs: 0 } });
     expect(outcomes).toHaveLength(COUNT);
     expect(outcomes.every((o) => o.status === 'rejected' && /no fresh price/.test(o.reason ?? ''))).toBe(true);
+    expect(outcomes.every((o) => /recovered from the journal at the start and never sent/.test(o.reason ?? ''))).toBe(true);
   }, 60_000);
 });

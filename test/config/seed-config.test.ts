@@ -94,7 +94,7 @@ describe('the seed config (examples/seed-config.yaml)', () => {
     });
     expect(cfg.logging).toEqual({ level: 'info', file: null });
     expect(cfg.storage).toEqual({ path: './misso.db' });
-    expect(cfg.orders).toEqual({ onStop: 'leave', unknownOrders: 'adopt', requireFreshPrice: true, freshPriceWaitSecs: null, lostAfterNotFound: 5, recentlyClosedSecs: 30, visibilityWindowSecs: 65, maxResends: 5, submitConcurrency: 1 });
+    expect(cfg.orders).toEqual({ onStop: 'leave', unknownOrders: 'adopt', requireFreshPrice: true, freshPriceWaitSecs: null, recoveredPriceWaitSecs: 60, lostAfterNotFound: 5, recentlyClosedSecs: 30, visibilityWindowSecs: 65, maxResends: 5, submitConcurrency: 1 });
     expect(cfg.notify).toEqual({ telegram: null, webhook: null, dedupeSecs: 300, maxPerMinute: 20 });
     expect(cfg.http).toEqual({ port: null, host: '127.0.0.1', token: null, allowedHosts: [] });
   });
