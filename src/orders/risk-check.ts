@@ -13,11 +13,14 @@ export async function riskRefusal(ctx: OrdersContext, order: Order, amended?: Ri
   const guard = ctx.risk;
   if (!guard) return null;
   let last = ctx.lastPrice?.(order.symbol);
+  let noPriceWhy: string | undefined;
   if (last === undefined && guard.needsPrice(amended ?? order) && (await gate(ctx))) {
     try {
       const t = (await ctx.session.exchange.fetchTicker(order.symbol)) as { last?: number };
       last = typeof t.last === 'number' ? t.last : undefined;
+      if (last === undefined) noPriceWhy = 'the ticker has no last price';
     } catch (error: unknown) {
+      noPriceWhy = `the ticker request failed: ${coerceError(error).message}`;
       ctx.logger.warn({ symbol: order.symbol, err: coerceError(error).message }, 'no last price for the risk checks');
     }
   }
@@ -27,9 +30,10 @@ export async function riskRefusal(ctx: OrdersContext, order: Order, amended?: Ri
   } catch {
     // Unknown market: the exchange refuses the order itself.
   }
-  if (amended) return guard.limits(amended, { last, contractSize, liveOnSymbol: 0 });
+  const priced = noPriceWhy === undefined ? { last } : { last, noPriceWhy };
+  if (amended) return guard.limits(amended, { ...priced, contractSize, liveOnSymbol: 0 });
   const liveOnSymbol = ctx.book
     .all()
     .filter((o) => o !== order && o.symbol === order.symbol && (o.status === 'open' || (o.status === 'pending' && o.attempts > 0))).length;
-  return guard.check(order, { last, contractSize, liveOnSymbol }, ctx.clock.now());
+  return guard.check(order, { ...priced, contractSize, liveOnSymbol }, ctx.clock.now());
 }

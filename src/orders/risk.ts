@@ -5,6 +5,8 @@ import type { Order } from './order.js';
 export interface RiskView {
   /** The fresh last price, or undefined when there is none. */
   last: number | undefined;
+  /** Why there is no last price (a failed ticker request), said in the refusal. */
+  noPriceWhy?: string;
   contractSize: number;
   /** Our orders of the symbol that are open or may be (sent, unresolved). */
   liveOnSymbol: number;
@@ -66,14 +68,14 @@ export class RiskGuard {
     const c = this.#config;
     const price = order.price ?? view.last;
     if (c.maxNotionalUsd !== null && !reducesOnly(order)) {
-      if (price === undefined) return `no fresh price to value the order against orders.risk.max_notional_usd`;
+      if (price === undefined) return `no fresh price to value the order against orders.risk.max_notional_usd${refusedUnchecked(view)}`;
       const notional = order.amount * price * view.contractSize;
       if (notional > c.maxNotionalUsd) {
         return `order value ${round(notional)} USD is over orders.risk.max_notional_usd (${c.maxNotionalUsd})`;
       }
     }
     if (c.pricePct !== null && order.price !== null) {
-      if (view.last === undefined) return `no fresh last price for ${order.symbol} to check orders.risk.price_band_pct`;
+      if (view.last === undefined) return `no fresh last price for ${order.symbol} to check orders.risk.price_band_pct${refusedUnchecked(view)}`;
       const off = (Math.abs(order.price - view.last) / view.last) * 100;
       if (off > c.pricePct) {
         return `price ${order.price} is ${round(off)}% from the last price ${view.last}: over orders.risk.price_band_pct (${c.pricePct})`;
@@ -81,6 +83,14 @@ export class RiskGuard {
     }
     return null;
   }
+}
+
+/**
+ * The tail of a refusal for want of a price: an order the limits cannot check is refused, not
+ * sent unchecked (the guard fails closed), and the failed ticker request is named.
+ */
+function refusedUnchecked(view: RiskView): string {
+  return `${view.noPriceWhy ? ` (${view.noPriceWhy})` : ''}: refused rather than sent unchecked`;
 }
 
 function round(x: number): number {

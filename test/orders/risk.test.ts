@@ -64,6 +64,24 @@ describe('orders.risk guards', () => {
     expect(near.status).toBe('open');
   });
 
+  it('without a price to check against, refuses the order and says why (the ticker request failed), never sends it unchecked', async () => {
+    const { r, symbol, amount, restingBuy, last } = await started({ maxNotionalUsd: 1_000, pricePct: 50 });
+    r.sim.setKnobs({ faults: [{ kind: 'exchange_not_available', methods: ['fetchTicker'], calls: [1, 2] }] });
+    const marketBuy = r.manager.queue.push({ symbol, side: 'buy', amount, type: 'market' });
+    const limitBuy = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    await r.clock.advanceUntil(() => marketBuy.status !== 'pending' && limitBuy.status !== 'pending', 10_000, 50);
+    expect(marketBuy).toMatchObject({ status: 'rejected', attempts: 0 });
+    expect(marketBuy.reason).toMatch(
+      /^no fresh price to value the order against orders\.risk\.max_notional_usd \(the ticker request failed: .+\): refused rather than sent unchecked$/,
+    );
+    expect(limitBuy.reason).toMatch(new RegExp(`^no fresh last price for ${symbol.replace(/[/:]/g, '.')} to check orders\\.risk\\.price_band_pct \\(the ticker request failed: .+\\): refused rather than sent unchecked$`));
+    expect(r.sim.getVenue().listOrders()).toEqual([]);
+    // Once the ticker answers, the same orders pass.
+    const again = r.manager.queue.push({ symbol, side: 'buy', amount: Number(r.sim.amountToPrecision(symbol, 50 / last)), type: 'market' });
+    await r.clock.advanceUntil(() => again.status !== 'pending', 10_000, 50);
+    expect(again.status).not.toBe('rejected');
+  });
+
   it('reads orders.risk from the config and refuses unknown or bad keys', async () => {
     const cfg = await loadConfigObject({ tasks: { t_update_tickers: { freq: 5 } }, orders: { risk: { max_notional_usd: 1000, price_band_pct: 2 } } }, testContext(), { baseDir: FIXTURES });
     expect(cfg.orders.risk).toEqual({ maxNotionalUsd: 1000, maxOpenOrders: null, maxOrdersPerSec: null, pricePct: 2 });
