@@ -195,6 +195,21 @@ describe('control API: orders', () => {
     }
   });
 
+  it('refuses new orders with 503 from the moment a stop begins, and writes nothing', async () => {
+    const { updater: u, server: s } = await rig();
+    const price = Math.round(u.state.get<Record<string, number>>('last_price')['BTC/USD:USD']! * 0.8);
+    const before = u.orders.orders.length;
+    const stopping = u.stop();
+    const res = await call(s, 'POST', '/api/orders', { symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price });
+    expect(res.status).toBe(503);
+    expect((await json<{ error: string }>(res)).error).toMatch(/no new orders are taken: the updater is stopping; the order was not taken/);
+    expect(() => u.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price })).toThrow(/no new orders are taken/);
+    expect(u.orders.orders.length).toBe(before);
+    server = null;
+    await s.close();
+    await stopping;
+  });
+
   it('lists failed orders with their reason', async () => {
     const { updater: u, clock, server: s } = await rig();
     // More than the account can pay for: the exchange refuses it.
@@ -204,6 +219,11 @@ describe('control API: orders', () => {
     const row = failed.orders.find((o) => o.clientOrderId === order.clientOrderId);
     expect(row?.reason).toBeTruthy();
     expect(row?.reason).toBe(order.reason);
+    // Counted since start by how it ended, in /status and /metrics alike.
+    const counts = await json<{ orders: { failed: number; rejected: number } }>(await call(s, 'GET', '/status'));
+    expect(order.status === 'rejected' ? counts.orders.rejected : counts.orders.failed).toBe(1);
+    const metrics = await (await call(s, 'GET', '/metrics')).text();
+    expect(metrics).toMatch(new RegExp(`misso_orders_${order.status}_total 1\\b`));
   });
 });
 
