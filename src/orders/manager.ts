@@ -30,6 +30,8 @@ import type { OrderStats } from './order-stats.js';
 
 export type { StopReport } from './shutdown.js';
 export type { OrderStats } from './order-stats.js';
+// How often finished orders leave the recently-closed cache (and processed ones open_orders).
+const PRUNE_EVERY_MS = 5_000;
 const stoppedError = (): StoppedError => new StoppedError('the order manager stopped: this updater stopped; build a new Updater to trade again');
 
 /** Options for {@link OrderManager}. */
@@ -279,6 +281,8 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       this.queue.restore(unsent);
       const report = await this.reconcile();
       resumeActions(this.#ctx, this.#canceller, this.#amender);
+      const pruning = this.#book.pruneEvery(PRUNE_EVERY_MS, this.#lifetime.signal).finally(() => this.#runs.delete(pruning));
+      this.#runs.add(pruning);
       return report;
     })();
     return this.#started;

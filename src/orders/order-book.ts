@@ -263,6 +263,14 @@ export class OrderBook {
     }, [order]);
   }
 
+  /**
+   * {@link prune} every `everyMs` until `signal` aborts: with the streams healthy the tracker's
+   * REST pass (which prunes too) comes only at the reconcile period, minutes apart.
+   */
+  async pruneEvery(everyMs: number, signal: AbortSignal): Promise<void> {
+    while (await this.#clock.sleep(everyMs, signal)) this.prune();
+  }
+
   /** Drops processed finished orders from `open_orders` and expired ones from the cache. */
   prune(): void {
     const now = this.#clock.now();

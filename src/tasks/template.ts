@@ -1,6 +1,14 @@
 import { PLACEHOLDER } from '../config/placeholders.js';
 import type { StateStore } from '../state/state-store.js';
 
+/**
+ * Not a finished order: `open_orders` keeps a finished order until the strategy has processed it
+ * (the seed's rule), and "Open orders: 67" with one open would be a wrong summary.
+ */
+function unfinished(item: unknown): boolean {
+  return !(typeof item === 'object' && item !== null && (item as { isFinal?: unknown }).isFinal === true);
+}
+
 function formatValue(value: unknown): string {
   if (value === null || value === undefined) return '-';
   if (typeof value === 'number') {
@@ -15,7 +23,7 @@ function formatValue(value: unknown): string {
   if (typeof value === 'object') {
     const entries = Object.values(value as Record<string, unknown>);
     // A dict of lists (open_orders by symbol) counts the items; any other dict counts its keys.
-    return `${entries.every(Array.isArray) ? entries.reduce<number>((n, v) => n + (v as unknown[]).length, 0) : entries.length}`;
+    return `${entries.every(Array.isArray) ? entries.reduce<number>((n, v) => n + (v as unknown[]).filter(unfinished).length, 0) : entries.length}`;
   }
   return String(value);
 }
@@ -23,7 +31,8 @@ function formatValue(value: unknown): string {
 /**
  * Fills `{attr}` and `{attr.path}` placeholders from state. Numbers print with two decimals (four
  * significant digits below 1),
- * lists and dicts print their size (a dict of lists, the total of its items), None prints `-`.
+ * lists and dicts print their size (a dict of lists, the total of its items, finished orders left
+ * out), None prints `-`.
  * `misso check` refuses a placeholder naming no attribute; one whose attribute is missing from
  * state at run time all the same prints as `{name?}`, so the gap shows in the message itself.
  */

@@ -51,6 +51,13 @@ describe('t_system_status message placeholders', () => {
     expect(cfg.tasks.map((t) => t.options['message'] ?? null)[0]).toBe('{my_pnl.day} {total_capital} {open_orders} {system_health} {spreads}');
   });
 
+  it('counts the open orders of open_orders, not the finished ones the strategy has yet to process', () => {
+    const order = (isFinal: boolean): object => ({ isFinal, status: isFinal ? 'canceled' : 'open' });
+    const open_orders = { 'BTC/USD:USD': [order(false), order(true), order(true)], 'ETH/USD:USD': [order(true)] };
+    const state = new StateStore({ open_orders, watch_list: ['BTC/USD:USD', 'ETH/USD:USD'] }, new VirtualClock());
+    expect(renderTemplate('Open orders: {open_orders} | Watch list: {watch_list}', state)).toBe('Open orders: 1 | Watch list: 2');
+  });
+
   it('renders a placeholder keyed by a market symbol, and a price below 1 with its significant digits', () => {
     const state = new StateStore({ last_price: { 'BTC/USDT:USDT': 64123.456, '1000PEPE/USDT:USDT': 0.0123456, 'TINY/USDT:USDT': 1.2345e-7 }, total_capital: 10000.5, r: 0.999999 }, new VirtualClock());
     expect(renderTemplate('btc {last_price.BTC/USDT:USDT}, pepe {last_price.1000PEPE/USDT:USDT}, cap {total_capital}', state)).toBe(
