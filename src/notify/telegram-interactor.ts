@@ -33,8 +33,11 @@ interface Update {
 /**
  * The seed's Telegram interactor: long-polls `getUpdates` and answers commands from the
  * configured chats. Commands sent while misso was not running are skipped at start (an old
- * `/stop` must not stop a fresh run). Network trouble is retried with backoff; it never ends
- * the loop and never logs the bot token (it is in the URL, and only error codes are logged).
+ * `/stop` must not stop a fresh run). A command addressed to a bot (`/stop@name`, as Telegram
+ * writes them in a group with several bots) is obeyed only when `name` is this bot's username,
+ * asked once with `getMe` at start; if that fails, every addressed command is ignored (plain
+ * ones still work). Network trouble is retried with backoff; it never ends the loop and never
+ * logs the bot token (it is in the URL, and only error codes are logged).
  */
 export class TelegramInteractor {
   readonly #o: TelegramInteractorOptions;
@@ -43,6 +46,8 @@ export class TelegramInteractor {
   readonly #ignoredChats = new Set<string>();
   readonly #allowed: Set<string>;
   #offset = 0;
+  /** This bot's username (from `getMe`); null until known, and for good when `getMe` failed. */
+  #username: string | null = null;
   #loop: Promise<void> | null = null;
 
   constructor(options: TelegramInteractorOptions) {
@@ -69,6 +74,7 @@ export class TelegramInteractor {
     // A failed poll waits 1 s, doubling to 30 s; one that works starts over.
     const backoff = new Backoff({ baseMs: 1000, maxMs: 30_000 });
     let skipped = false;
+    await this.#whoAmI(signal);
     while (!signal.aborted) {
       try {
         if (!skipped) {
@@ -98,6 +104,31 @@ export class TelegramInteractor {
     this.#o.logger.info({ skipped: backlog.length }, 'telegram commands sent while misso was not running were skipped');
   }
 
+  /** Asks `getMe` once for this bot's username; a failure is logged once and leaves it unknown. */
+  async #whoAmI(signal: AbortSignal): Promise<void> {
+    try {
+      const res = await fetch(`${this.#base}/getMe`, { signal: AbortSignal.any([signal, AbortSignal.timeout(GET_ME_TIMEOUT_MS)]) });
+      const body = (await res.json().catch(() => null)) as { ok?: boolean; result?: { username?: unknown }; description?: string } | null;
+      const username = body?.result?.username;
+      if (!res.ok || !body?.ok || typeof username !== 'string' || username === '') {
+        throw new Error(`HTTP ${res.status}${body?.description ? ` ${body.description}` : ''}`);
+      }
+      this.#username = username;
+    } catch (error: unknown) {
+      if (signal.aborted) return;
+      this.#o.logger.warn(
+        { err: describe(error) },
+        "telegram getMe failed: this bot's username is unknown, so commands addressed to a bot (/command@name) are ignored; plain commands still work",
+      );
+    }
+  }
+
+  /** Whether a command addressed `@name` (or not addressed: `name` undefined) is for this bot. */
+  #forMe(name: string | undefined): boolean {
+    if (name === undefined) return true;
+    return this.#username !== null && name.toLowerCase() === this.#username.toLowerCase();
+  }
+
   async #getUpdates(timeoutSecs: number, signal: AbortSignal): Promise<Update[]> {
     const url = `${this.#base}/getUpdates?timeout=${timeoutSecs}&offset=${this.#offset}&allowed_updates=%5B%22message%22%5D`;
     const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout((timeoutSecs + 10) * 1000)]) });
@@ -112,11 +143,16 @@ export class TelegramInteractor {
     const text = update.message?.text;
     const chat = update.message?.chat?.id;
     if (typeof text !== 'string' || chat === undefined) return;
-    const match = /^\/([A-Za-z_]+)(?:@\S+)?\s*([\s\S]*)$/.exec(text.trim());
+    const match = /^\/([A-Za-z_]+)(?:@(\S*))?\s*([\s\S]*)$/.exec(text.trim());
     if (!match) return;
-    const [, rawCommand = '', args = ''] = match;
+    const [, rawCommand = '', addressee, args = ''] = match;
     const command = rawCommand.toLowerCase();
     const chatId = String(chat);
+    // Meant for another bot in the same group: not ours to obey, answer or count.
+    if (!this.#forMe(addressee)) {
+      this.#o.logger.debug({ chat: chatId, command, addressee }, 'telegram command addressed to another bot ignored');
+      return;
+    }
     if (!this.#allowed.has(chatId)) {
       // Once per chat: a stranger who keeps typing must not flood the log.
       if (!this.#ignoredChats.has(chatId)) {
@@ -139,6 +175,9 @@ export class TelegramInteractor {
     this.#o.replies(chatId).notify({ text: reply, level: 'info' });
   }
 }
+
+// getMe answers at once; a hung one must not hold the first poll for long.
+const GET_ME_TIMEOUT_MS = 10_000;
 
 function describe(error: unknown): string {
   const e = coerceError(error);

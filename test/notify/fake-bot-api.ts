@@ -8,7 +8,8 @@ export interface SentMessage {
 }
 
 /**
- * A local Telegram Bot API: `getUpdates` serves the updates the test queued (honouring
+ * A local Telegram Bot API: `getMe` names the bot (`username`, or a 401 after `failGetMe()`),
+ * `getUpdates` serves the updates the test queued (honouring
  * `offset`, holding the long poll briefly when there are none) and `sendMessage` records what
  * the bot said. Real HTTP on 127.0.0.1, port 0.
  */
@@ -18,8 +19,14 @@ export class FakeBotApi {
   #updates: { update_id: number; message: { message_id: number; chat: { id: number }; text: string } }[] = [];
   #nextId = 1;
   #failPolls = 0;
+  #failGetMe = false;
+  /** Calls of getMe so far. */
+  getMeCalls = 0;
   #app: FastifyInstance | null = null;
   url = '';
+
+  /** @param username - the bot's username, as `getMe` answers it. */
+  constructor(readonly username = 'misso_bot') {}
 
   async start(): Promise<this> {
     // A long poll may be open when the test ends: close it rather than wait for it.
@@ -34,6 +41,11 @@ export class FakeBotApi {
       const waitUntil = Date.now() + Math.min(Number(req.query.timeout ?? 0), 1) * 1000;
       while (this.#pending(offset).length === 0 && Date.now() < waitUntil && !req.raw.destroyed) await new Promise((r) => setTimeout(r, 20));
       return { ok: true, result: this.#pending(offset) };
+    });
+    app.get('/bot:token/getMe', async (_req, reply) => {
+      this.getMeCalls++;
+      if (this.#failGetMe) return reply.code(401).send({ ok: false, error_code: 401, description: 'Unauthorized' });
+      return { ok: true, result: { id: 4242, is_bot: true, first_name: 'misso', username: this.username } };
     });
     app.post<{ Params: { token: string }; Body: { chat_id: string; text: string } }>('/bot:token/sendMessage', async (req) => {
       this.sent.push({ token: req.params.token.replace(/^bot/, ''), chatId: String(req.body.chat_id), text: req.body.text });
@@ -53,6 +65,11 @@ export class FakeBotApi {
   /** The next `count` getUpdates calls answer 502, as Telegram does during an outage. */
   failPolls(count: number): void {
     this.#failPolls = count;
+  }
+
+  /** Every later getMe answers 401 (set before the interactor starts). */
+  failGetMe(): void {
+    this.#failGetMe = true;
   }
 
   /** What the bot said to a chat. */

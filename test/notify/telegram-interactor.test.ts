@@ -43,8 +43,9 @@ async function waitFor(predicate: () => boolean, what: string, ms = 5000): Promi
   }
 }
 
-async function rig(options: { activate?: boolean; backlog?: string[] } = {}) {
+async function rig(options: { activate?: boolean; backlog?: string[]; getMeFails?: boolean } = {}) {
   bot = await new FakeBotApi().start();
+  if (options.getMeFails) bot.failGetMe();
   for (const text of options.backlog ?? []) bot.say(OPERATOR, text);
   const { logger, lines } = memoryLogger();
   const built = await virtualUpdater(
@@ -151,6 +152,37 @@ describe('Telegram interactor (activate_interactor: True)', () => {
     const { bot: b, updater: u } = await rig();
     expect(await ask(b, '/stop')).toBe('stopping misso');
     await waitFor(() => u.phase === 'stopped', 'the updater to stop');
+  });
+
+  it('obeys a command addressed @name only when name is this bot (getMe), in any case', async () => {
+    const { bot: b, updater: u, lines } = await rig();
+    b.say(OPERATOR, '/stop@some_other_bot');
+    b.say(OPERATOR, '/status@otherbot');
+    b.say(OPERATOR, '/set@other_bot risk 9');
+    b.say(OPERATOR, '/stop@');
+    // The operator's command after them proves they were all read; addressed to us, any case.
+    expect(await ask(b, '/get@Misso_BOT risk')).toBe('risk = 0.5');
+    expect(b.to(OPERATOR)).toEqual(['risk = 0.5']);
+    expect(u.state.get('risk')).toBe(0.5);
+    expect(u.phase).toBe('running');
+    expect(await ask(b, '/status@misso_bot')).toMatch(/^misso on sim: running/);
+    expect(lines.filter((l) => String(l['msg']).startsWith('telegram getMe failed'))).toEqual([]);
+    // Asked once, at start.
+    expect(b.getMeCalls).toBe(1);
+  });
+
+  it('ignores every command addressed @name when getMe fails (logged once); plain commands still work', async () => {
+    const { bot: b, updater: u, lines } = await rig({ getMeFails: true });
+    b.say(OPERATOR, '/stop@misso_bot');
+    b.say(OPERATOR, '/stop@some_other_bot');
+    expect(await ask(b, '/get risk')).toBe('risk = 0.5');
+    expect(await ask(b, '/set risk 0.6')).toBe('risk = 0.6 (was 0.5)');
+    expect(b.to(OPERATOR)).toEqual(['risk = 0.5', 'risk = 0.6 (was 0.5)']);
+    expect(u.phase).toBe('running');
+    const warnings = lines.filter((l) => String(l['msg']).startsWith('telegram getMe failed'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!['err']).toBe('HTTP 401 Unauthorized');
+    expect(JSON.stringify(lines)).not.toContain(TOKEN);
   });
 
   it('skips commands sent while misso was not running', async () => {
