@@ -51,9 +51,12 @@ export function wireOrderManager(
   state.define('is_open_orders', orders.isOpenOrders);
   state.define('closed_trades', orders.closedTrades);
   orders.on('order', (order) => {
-    // A strategy's 'change' listener that throws (heard inside touch) must not cost the status events.
+    // Announced, not touched: the engine's own bookkeeping is not the exchange's word, so it must
+    // not make a stale open_orders fresh (nor its failed task recovered) while the exchange is
+    // down. The task's pass and the user stream touch it when the exchange confirms it.
+    // A strategy's 'change' listener that throws (heard inside announce) must not cost the status events.
     try {
-      state.touch('open_orders', 'orders');
+      state.announce('open_orders', 'orders');
     } finally {
       reporter.orderChanged(order);
     }

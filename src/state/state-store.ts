@@ -145,6 +145,17 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
     this.emit('change', { name, value: this.#values.get(name), source, at });
   }
 
+  /**
+   * Tells listeners that `name` changed in place, without counting the change as a fresh value:
+   * its write time and source (what staleness and the status read) stay those of the last write
+   * that confirmed it. For the engine's own bookkeeping of a value its feed confirms (an order
+   * queued or cancelled before it was sent changes `open_orders`, but only the exchange, through
+   * its task or stream, confirms what is open there).
+   */
+  announce(name: string, source: string): void {
+    this.emit('change', { name, value: this.#values.get(name), source, at: this.#clock.now() });
+  }
+
   meta(name: string): AttributeMeta | undefined {
     const m = this.#meta.get(name);
     return m ? { ...m } : undefined;

@@ -100,4 +100,19 @@ describe('staleness as data', () => {
     state.merge('b', { k: 1 }, 'y');
     expect(seen).toEqual(['a=2@x', 'b={"k":1}@y']);
   });
+
+  it('announce() tells listeners of an in-place change without making the value fresh', async () => {
+    const clock = new VirtualClock(1_000);
+    const state = new StateStore({ open_orders: {} }, clock);
+    state.setMaxAge('open_orders', 1000);
+    state.touch('open_orders', 'update_open_orders');
+    await clock.advance(1500);
+    expect(state.isStale('open_orders')).toBe(true);
+    const seen: string[] = [];
+    state.on('change', (c) => seen.push(`${c.name}@${c.source}:${c.at}`));
+    state.announce('open_orders', 'orders');
+    expect(seen).toEqual(['open_orders@orders:2500']);
+    expect(state.isStale('open_orders')).toBe(true);
+    expect(state.meta('open_orders')).toMatchObject({ updatedAt: 1000, source: 'update_open_orders' });
+  });
 });
