@@ -50,6 +50,6 @@ export type { ClosedTrade, ApplyFillResult, CcxtTradeLike } from './orders/fills
 export type { OrderManagerEvents, IsOpenOrders } from './orders/order-book.js';
 export type { PendingOrderQueue } from './orders/queue.js';
 export type { Durability, OrderJournal, JournalEvent } from './orders/journal.js';
-export type { ExchangeSession, ErrorKind, Priority } from './exchange/types.js';
+export type { ExchangeSession, ErrorKind, Priority, SessionHealth } from './exchange/types.js';
 export type { Notifier, NotifyLevel, NotifyMessage } from './notify/types.js';
 export type { Logger } from './core/logger.js';

@@ -9,14 +9,15 @@ import type { ExchangeConfig } from '../config/types.js';
 import { foldAlgoOrders } from './algo-orders.js';
 import { RateBudget, type RateBudgetStats } from './budget.js';
 import { CallFailures } from './call-failures.js';
-import { classifyError } from './classify.js';
+import { classifyError, errorKind } from './classify.js';
 import { createExchangeFactory } from './factory.js';
 import { Gate } from './gate.js';
 import { adoptInstance, clearInstanceTimers, retireInstance } from './instance-guard.js';
 import { isGatedMethod } from './gated-methods.js';
 import { priorityOf, weightOf } from './priority.js';
 import { isRetriedRead, sendWithReadRetries } from './read-retries.js';
-import type { ErrorKind, ExchangeSession, Priority } from './types.js';
+import { SessionHealthRecorder } from './session-health.js';
+import type { ErrorKind, ExchangeSession, Priority, SessionHealth } from './types.js';
 
 /** Options for {@link createExchangeSession}. */
 export interface ExchangeSessionOptions {
@@ -116,6 +117,7 @@ class Session implements ManagedExchangeSession {
   #failures: CallFailures;
   #weights = new Map<string, number>();
   #restarts = 0;
+  #health: SessionHealthRecorder;
 
   constructor(options: ExchangeSessionOptions, factory: () => Promise<Exchange>, first: Exchange, budget: RateBudget) {
     // One listener per read in flight: dozens at once are normal, not a leak.
@@ -126,6 +128,7 @@ class Session implements ManagedExchangeSession {
     this.#current = first;
     this.budget = budget;
     this.#failures = new CallFailures({ clock: options.clock, logger: options.logger, budget });
+    this.#health = new SessionHealthRecorder(options.clock);
     this.#loadMarkets = options.loadMarkets ?? true;
     this.#drainTimeoutMs = options.drainTimeoutMs ?? 2 * options.config.timeoutMs;
     this.#rebuildDelayMs = options.rebuildDelayMs ?? 500;
@@ -151,6 +154,10 @@ class Session implements ManagedExchangeSession {
 
   get instance(): Exchange {
     return this.#current;
+  }
+
+  health(): SessionHealth {
+    return this.#health.view();
   }
 
   waitOpen(signal?: AbortSignal): Promise<void> {
@@ -231,11 +238,16 @@ class Session implements ManagedExchangeSession {
       const fn = (instance as unknown as Record<string, AnyFn>)[method];
       if (typeof fn !== 'function') throw new TypeError(`${instance.id} has no method ${method}`);
       const sent = fn.apply(instance, args) as Promise<unknown>;
-      return await (write ? sent : this.#abandonable(method, sent));
+      const answer = await (write ? sent : this.#abandonable(method, sent));
+      this.#health.answered();
+      return answer;
     } catch (err: unknown) {
       // Errors before the request went out (budget closed or aborted) are ours, not the exchange's;
       // so is a read abandoned by the close.
-      if (instance && !(err instanceof StoppedError)) await this.#failures.handle(err, method, instance);
+      if (instance && !(err instanceof StoppedError)) {
+        await this.#failures.handle(err, method, instance);
+        this.#health.callFailed(errorKind(err), err);
+      }
       throw err;
     } finally {
       this.#inFlight--;
@@ -257,6 +269,7 @@ class Session implements ManagedExchangeSession {
     const abort = signal ? AbortSignal.any([signal, this.#restartAbort.signal]) : this.#restartAbort.signal;
     this.#gate.close();
     this.#restarts++;
+    this.#health.restartBegan();
     const started = this.#clock.now();
     try {
       const drained = await this.#drain(drainTimeoutMs, abort);
@@ -271,6 +284,7 @@ class Session implements ManagedExchangeSession {
       this.#logger.info({ ms: this.#clock.now() - started }, 'exchange session restarted');
     } finally {
       // Even an aborted restart reopens: callers queued at the gate would otherwise hang.
+      this.#health.restartEnded();
       if (!this.#closing) this.#gate.open();
     }
   }
@@ -289,10 +303,12 @@ class Session implements ManagedExchangeSession {
           // A close during the rebuild does not wait for this read either (see #close).
           await untilAborted(built.loadMarkets(true), signal, () => new StoppedError('exchange restart aborted'));
         }
+        this.#health.rebuilt();
         return built;
       } catch (err: unknown) {
         if (built) await this.#closeInstance(built);
         if (signal.aborted) throw new StoppedError('exchange restart aborted');
+        this.#health.rebuildFailed(err);
         const c = classifyError(err, this.#clock.now());
         this.#logger.warn(
           { attempt, error: c.name, kind: c.kind, detail: c.message, retryInMs: delay },

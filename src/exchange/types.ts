@@ -39,6 +39,29 @@ export type ErrorKind =
   | 'unknown';
 
 /**
+ * What an exchange session knows of its own health: a restart under way (and its failed
+ * rebuilds), and exchange calls failing in a row. Errors are named by class and HTTP status
+ * only, never by message (a message may quote a signed URL).
+ */
+export interface SessionHealth {
+  /** Epoch ms at which the restart under way began; null when none is. */
+  restartingSince: number | null;
+  /** Rebuild attempts of the restart under way that failed. */
+  failedRebuilds: number;
+  /** The last failed rebuild's error (`ExchangeNotAvailable (HTTP 503)`); null when none failed. */
+  lastRebuildError: string | null;
+  /**
+   * Exchange calls in a row that failed with network-class errors (network, 5xx, timeouts) since
+   * the exchange last answered one (a success, or a refusal of another kind), or was rebuilt.
+   */
+  failedCalls: number;
+  /** Epoch ms of the first of those failures; null when there are none. */
+  failingSince: number | null;
+  /** The last of those failures, named as {@link SessionHealth.lastRebuildError}; null when there are none. */
+  lastCallError: string | null;
+}
+
+/**
  * One exchange account as the engine sees it: a ccxt `Exchange` (the simulator or a real
  * class) behind the account's rate budget and the restart gate.
  */
@@ -53,6 +76,8 @@ export interface ExchangeSession {
   readonly restarting: boolean;
   /** Calls currently in flight through the proxy. */
   readonly inFlight: number;
+  /** A restart under way and its failed rebuilds, and exchange calls failing in a row (for readiness). */
+  health(): SessionHealth;
   /** Resolves when the gate is open (immediately when not restarting). Resolves early on abort. */
   waitOpen(signal?: AbortSignal): Promise<void>;
   /**

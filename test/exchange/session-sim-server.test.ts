@@ -63,4 +63,57 @@ describe('ExchangeSession against misso sim-server', () => {
     expect(errorKind(error)).toBe('retryable');
     expect(isAmbiguous(error)).toBe(true);
   });
+
+});
+
+// Its own server and session: the 429 above pauses market calls (a rebuild's loadMarkets too) for 30 s.
+describe('ExchangeSession health against misso sim-server', () => {
+  let server: SimServer;
+  let session: ManagedExchangeSession;
+  let symbol = '';
+
+  beforeAll(async () => {
+    server = await startSimServer({ port: 0 });
+    session = await createExchangeSession({
+      config: exchangeConfig({
+        id: 'binanceusdm',
+        urls: { api: server.url },
+        apiKey: DEFAULT_SIM_API_KEY,
+        secret: DEFAULT_SIM_SECRET,
+        timeoutMs: 2000,
+        options: { fetchCurrencies: false },
+        rateBudget: { capacity: null, windowMs: 1000, enabled: true },
+      }),
+      clock: new SystemClock(),
+      logger: silentLogger(),
+      rebuildDelayMs: 50,
+    });
+    symbol = session.exchange.symbols.find((s) => s.endsWith(':USDT') || s.endsWith(':USD')) ?? '';
+  });
+  afterAll(async () => {
+    await session?.close();
+    await server?.close();
+  });
+
+  it('under 5xx:1, its health counts the failed calls and the failed rebuilds, named by class and status', async () => {
+    server.faults.set('5xx:1');
+    try {
+      for (let i = 0; i < 3; i++) await session.exchange.fetchTicker(symbol).catch(() => undefined);
+      expect(session.health()).toMatchObject({ failedCalls: 3, restartingSince: null, lastCallError: 'ExchangeNotAvailable (HTTP 503)' });
+      const restart = session.restart().catch(() => undefined);
+      const until = Date.now() + 10_000;
+      while (session.health().failedRebuilds < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      expect(session.restarting).toBe(true);
+      expect(session.health().failedRebuilds).toBeGreaterThanOrEqual(2);
+      expect(session.health().lastRebuildError).toBe('ExchangeNotAvailable (HTTP 503)');
+      expect(session.health().restartingSince).toBeGreaterThan(0);
+      // Back before the next rebuild: it works, and the failures before it no longer count.
+      server.faults.clear();
+      await restart;
+      expect(session.restarting).toBe(false);
+      expect(session.health()).toEqual({ restartingSince: null, failedRebuilds: 0, lastRebuildError: null, failedCalls: 0, failingSince: null, lastCallError: null });
+    } finally {
+      server.faults.clear();
+    }
+  });
 });
