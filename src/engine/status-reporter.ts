@@ -15,6 +15,7 @@ import { HIDDEN_ATTRIBUTES } from '../state/builtin-attributes.js';
 import type { StateStore } from '../state/state-store.js';
 import type { UpdaterPhase } from './lifecycle.js';
 import { startConfiguredStatusServer, type RunningStatusServer } from './status-hosting.js';
+import { exchangeNotReady } from './exchange-readiness.js';
 import { attributeStatus, buildSnapshot } from './status.js';
 import type { StreamStats } from '../streams/stream-loop.js';
 
@@ -140,20 +141,27 @@ export class StatusReporter {
     this.publish({ type: 'phase', at: this.#o.clock.now(), phase: publicPhase(phase) });
   }
 
-  /** The status server's view (see src/http/types.ts). */
+  /**
+   * The status server's view (see src/http/types.ts). The `exchange` flag is the session's
+   * health at this instant (see exchange-readiness.ts), and says why when it is false.
+   */
   snapshot(): StatusSnapshot {
     const { inputs } = this.#o;
+    const now = this.#o.clock.now();
+    const session = inputs.session();
+    const exchangeWhy = exchangeNotReady(this.readiness.exchange ? (session?.health() ?? null) : null, now);
     const snapshot = buildSnapshot({
       name: this.#o.config.file ? basename(this.#o.config.file) : 'misso',
       exchangeId: this.#o.config.exchange.id,
       startedAt: this.#startedAt,
-      now: this.#o.clock.now(),
+      now,
       phase: publicPhase(inputs.phase()),
-      readiness: { ...this.readiness },
+      readiness: { ...this.readiness, exchange: exchangeWhy === null },
+      ...(exchangeWhy === null ? {} : { readinessReasons: { exchange: exchangeWhy } }),
       tasks: inputs.tasks(),
       state: this.#o.state,
       orderStats: inputs.orderStats(),
-      session: inputs.session(),
+      session,
       restarts: inputs.restarts(),
       streams: inputs.streams?.() ?? [],
     });

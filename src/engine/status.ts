@@ -15,6 +15,8 @@ export interface SnapshotInput {
   now: number;
   phase: Phase;
   readiness: ReadinessFlags;
+  /** Why a false flag is false, where known. @defaultValue none */
+  readinessReasons?: StatusSnapshot['readinessReasons'];
   tasks: Record<string, TaskHealth>;
   state: StateStore;
   orderStats: OrderStats | null;
@@ -74,6 +76,7 @@ export function buildSnapshot(input: SnapshotInput): StatusSnapshot {
     phase: input.phase,
     ready: input.phase === 'running' && Object.values(input.readiness).every(Boolean) && allUp,
     readiness: input.readiness,
+    ...(input.readinessReasons && Object.keys(input.readinessReasons).length > 0 ? { readinessReasons: input.readinessReasons } : {}),
     tasks,
     attributes,
     orders: {

@@ -23,8 +23,10 @@ export function evaluateReadiness(snapshot: StatusSnapshot): Readiness {
   const unmetFlags = Object.entries(snapshot.readiness)
     .filter(([, ok]) => !ok)
     .map(([flag]) => flag);
-  for (const flag of unmetFlags) reasons.push(`readiness flag ${flag} is false`);
-  if (!snapshot.ready && unmetFlags.length === 0) reasons.push('the engine reports not ready');
+  for (const flag of unmetFlags) {
+    const why = snapshot.readinessReasons?.[flag as keyof StatusSnapshot['readiness']];
+    reasons.push(`readiness flag ${flag} is false${why ? `: ${why}` : ''}`);
+  }
   const downTasks: string[] = [];
   for (const [name, task] of Object.entries(snapshot.tasks)) {
     if (task.ok !== false) continue;
@@ -32,5 +34,7 @@ export function evaluateReadiness(snapshot: StatusSnapshot): Readiness {
     const why = task.lastError ? `: ${task.lastError}` : '';
     reasons.push(`task ${name} is down (${task.consecutiveFailures} consecutive failures)${why}`);
   }
+  // Only when nothing above says why.
+  if (!snapshot.ready && reasons.length === 0) reasons.push('the engine reports not ready');
   return { ready: reasons.length === 0, reasons, downTasks, unmetFlags };
 }

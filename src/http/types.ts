@@ -100,6 +100,8 @@ export interface StatusSnapshot {
   ready: boolean;
   /** Named readiness flags; `/readyz` wants every one true. */
   readiness: ReadinessFlags;
+  /** Why a false flag is false, where the engine knows (`exchange: session restarting since …`). */
+  readinessReasons?: Partial<Record<keyof ReadinessFlags, string>>;
   tasks: Record<string, TaskStatus>;
   attributes: Record<string, AttributeStatus>;
   orders: OrderCounts;

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Exchange } from 'ccxt';
 import { ExchangeNotAvailable } from '../../src/exchange/ccxt-lib.js';
 import type { Updater } from '../../src/engine/updater.js';
+import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
 import { createSimExchange, type SimExchange } from '../../src/sim/sim-exchange.js';
 import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
@@ -49,9 +50,11 @@ async function exchangeDown() {
 }
 
 let current: Updater | null = null;
+let server: StatusServer | null = null;
 afterEach(async () => {
+  await server?.close();
   await current?.stop();
-  current = null;
+  current = server = null;
 });
 
 describe('the exchange down for good', () => {
@@ -82,5 +85,71 @@ describe('the exchange down for good', () => {
     await clock.advance(2_000);
     expect(notifier.texts().filter((t) => t.startsWith('open_orders is fresh again'))).toEqual(['open_orders is fresh again; task update_open_orders recovered']);
     expect(u.snapshotStatus().tasks['update_open_orders']).toMatchObject({ ok: true, lastError: null });
+  });
+});
+
+describe('the exchange readiness flag', () => {
+  it('goes false while the calls fail and the session restarts for good, and /readyz says why', async () => {
+    const { updater: u, clock, fail, recover } = await exchangeDown();
+    server = await startStatusServer({ source: u.statusSource(), clock, processMetrics: false });
+    const readyz = async (): Promise<{ status: number; reasons: string[] }> => {
+      const res = await fetch(`${server!.url}/readyz`);
+      return { status: res.status, reasons: ((await res.json()) as { reasons: string[] }).reasons };
+    };
+    const exchangeGauge = async (): Promise<string | undefined> => /misso_readiness\{flag="exchange"\} (\d)/.exec(await (await fetch(`${server!.url}/metrics`)).text())?.[1];
+    expect(u.snapshotStatus().readiness.exchange).toBe(true);
+    expect(await exchangeGauge()).toBe('1');
+    const failedAt = clock.now();
+    fail();
+    // Five network failures in a row, with no answer between them: not ready at once, not only
+    // once a restart has outlasted its grace.
+    await advanceWithIo(clock, () => !u.snapshotStatus().readiness.exchange, 30_000, 100);
+    const early = u.snapshotStatus();
+    expect(early.readinessReasons?.exchange).toMatch(/^the last \d+ exchange calls failed since 2023-11-14T22:\d\d:\d\dZ \(last: ExchangeNotAvailable\)$/);
+    expect(clock.now() - failedAt).toBeLessThan(30_000);
+    // The session restarts, and every rebuild fails: still not ready, now naming the restart.
+    await advanceWithIo(clock, () => u.session.restarting, 60_000, 100);
+    const restartAt = clock.now();
+    await advanceWithIo(clock, () => u.session.health().failedRebuilds >= 3 && clock.now() - restartAt >= 15_000, 120_000, 500);
+    const snap = u.snapshotStatus();
+    expect(snap.exchange.restarting).toBe(true);
+    expect(snap.readiness.exchange).toBe(false);
+    expect(snap.ready).toBe(false);
+    expect(snap.readinessReasons?.exchange).toMatch(
+      /^session restarting since 2023-11-14T22:\d\d:\d\dZ \(for \d+ s; \d+ rebuild attempts failed, last: ExchangeNotAvailable\); the last \d+ exchange calls failed since /,
+    );
+    const answer = await readyz();
+    expect(answer.status).toBe(503);
+    expect(answer.reasons[0]).toBe(`readiness flag exchange is false: ${snap.readinessReasons!.exchange!}`);
+    expect(answer.reasons).not.toContain('the engine reports not ready');
+    expect(await exchangeGauge()).toBe('0');
+
+    // Back: the rebuild works, the flag holds again and says nothing more.
+    recover();
+    await advanceWithIo(clock, () => !u.session.restarting, 120_000, 500);
+    const back = u.snapshotStatus();
+    expect(back.readiness.exchange).toBe(true);
+    expect(back.readinessReasons).toBeUndefined();
+    expect(await exchangeGauge()).toBe('1');
+  });
+
+  it('holds through a routine restart shorter than the grace', async () => {
+    const { updater: u, clock } = await exchangeDown();
+    let sawRestarting = false;
+    let flagDuringRestart = true;
+    const done = u.restartExchange('test');
+    while (u.session.restarting || !sawRestarting) {
+      if (u.session.restarting) {
+        sawRestarting = true;
+        flagDuringRestart &&= u.snapshotStatus().readiness.exchange;
+      }
+      await clock.advance(50);
+      await new Promise((r) => setTimeout(r, 1));
+      if (!u.session.restarting && sawRestarting) break;
+    }
+    await done;
+    expect(sawRestarting).toBe(true);
+    expect(flagDuringRestart).toBe(true);
+    expect(u.snapshotStatus().readiness.exchange).toBe(true);
   });
 });

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { exchangeNotReady, FAILED_CALLS_NOT_READY, RESTART_GRACE_MS } from '../../src/engine/exchange-readiness.js';
+import type { SessionHealth } from '../../src/exchange/types.js';
+
+const NOW = 1_700_000_000_000;
+const HEALTHY: SessionHealth = { restartingSince: null, failedRebuilds: 0, lastRebuildError: null, failedCalls: 0, failingSince: null, lastCallError: null };
+
+describe('exchangeNotReady', () => {
+  it('holds for a healthy session and through a restart shorter than the grace', () => {
+    expect(exchangeNotReady(HEALTHY, NOW)).toBeNull();
+    expect(exchangeNotReady({ ...HEALTHY, restartingSince: NOW - RESTART_GRACE_MS + 1 }, NOW)).toBeNull();
+    expect(exchangeNotReady({ ...HEALTHY, failedCalls: FAILED_CALLS_NOT_READY - 1, failingSince: NOW - 5000, lastCallError: 'RequestTimeout' }, NOW)).toBeNull();
+  });
+
+  it('fails before the session is open, past the grace of a restart, and after enough failed calls in a row', () => {
+    expect(exchangeNotReady(null, NOW)).toBe('the exchange session is not open yet');
+    expect(exchangeNotReady({ ...HEALTHY, restartingSince: NOW - RESTART_GRACE_MS }, NOW)).toBe(
+      'session restarting since 2023-11-14T22:13:10Z (for 10 s; no rebuild attempt failed yet)',
+    );
+    expect(exchangeNotReady({ ...HEALTHY, restartingSince: NOW - 65_000, failedRebuilds: 1, lastRebuildError: 'ExchangeNotAvailable (HTTP 503)' }, NOW)).toBe(
+      'session restarting since 2023-11-14T22:12:15Z (for 65 s; 1 rebuild attempt failed, last: ExchangeNotAvailable (HTTP 503))',
+    );
+    expect(exchangeNotReady({ ...HEALTHY, failedCalls: FAILED_CALLS_NOT_READY, failingSince: NOW - 7000, lastCallError: 'RequestTimeout' }, NOW)).toBe(
+      'the last 5 exchange calls failed since 2023-11-14T22:13:13Z (last: RequestTimeout)',
+    );
+  });
+});
