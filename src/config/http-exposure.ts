@@ -9,8 +9,20 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-/** The shortest token accepted for a status server reachable beyond this machine. */
+/** The shortest token accepted for a status server reachable beyond this machine, whitespace not counted. */
 export const MIN_EXPOSED_TOKEN_LENGTH = 16;
+
+/**
+ * Why `token` can guard no status server, whatever its bind, or null. A token that starts or ends
+ * with whitespace (a stray newline from the file it was read from) never matches: a client's
+ * `Authorization: Bearer` value is trimmed. The token itself is never echoed.
+ */
+export function tokenProblem(token: string): string | null {
+  if (token === token.trim()) return null;
+  const next = 'give the variable `http.token` names a long random value without spaces or newlines, e.g. `export MISSO_HTTP_TOKEN="$(openssl rand -hex 24)"`';
+  if (token.trim() === '') return `the token is only whitespace; ${next}`;
+  return `the token starts or ends with whitespace, so no \`Authorization: Bearer\` header can match it (its value is trimmed); ${next}`;
+}
 
 /**
  * Why binding `host` without a token (or with a short one) is refused, or null when it is fine. A wildcard or any
@@ -19,10 +31,13 @@ export const MIN_EXPOSED_TOKEN_LENGTH = 16;
 export function exposureProblem(host: string, token: string | null): string | null {
   if (isLoopbackHost(host)) return null;
   if (token !== null && token !== '') {
-    // Guessable by trying: a token guarding order control from the network is a long random one.
-    if (token.length >= MIN_EXPOSED_TOKEN_LENGTH) return null;
+    // Guessable by trying: a token guarding order control from the network is a long random one,
+    // and whitespace in it adds nothing to guess (20 spaces are one guess).
+    const counted = token.replace(/\s/g, '').length;
+    if (counted >= MIN_EXPOSED_TOKEN_LENGTH) return null;
+    const has = counted === token.length ? String(counted) : `${counted} besides whitespace, which does not count`;
     return (
-      `binding the status server to ${host} needs a token of at least ${MIN_EXPOSED_TOKEN_LENGTH} characters (this one has ${token.length}); ` +
+      `binding the status server to ${host} needs a token of at least ${MIN_EXPOSED_TOKEN_LENGTH} characters (this one has ${has}); ` +
       'make a random one, e.g. `openssl rand -hex 24`'
     );
   }

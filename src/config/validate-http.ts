@@ -1,4 +1,4 @@
-import { exposureProblem } from './http-exposure.js';
+import { exposureProblem, tokenProblem } from './http-exposure.js';
 import { checkCredential, isPlainObject, resolveEnvReferences, type EnvMap, type ReportProblem } from './env.js';
 
 /**
@@ -12,10 +12,19 @@ export function resolveHttpToken(raw: unknown, env: EnvMap, report: ReportProble
   return { ...raw, http: { ...raw.http, token } };
 }
 
-/** A status server bound beyond loopback without a token is refused before anything runs. */
+/**
+ * A token that can match no request (leading or trailing whitespace) is refused at `http.token`;
+ * a status server bound beyond loopback without a token (or with a short one, whitespace not
+ * counted) at `http.host`, before anything runs.
+ */
 export function checkHttpExposure(raw: unknown, report: ReportProblem): void {
   if (!isPlainObject(raw) || !isPlainObject(raw.http)) return;
   const { host, token } = raw.http;
+  const unusable = typeof token === 'string' && token !== '' ? tokenProblem(token) : null;
+  if (unusable !== null) {
+    report(['http', 'token'], unusable);
+    return;
+  }
   if (typeof host !== 'string') return;
   const problem = exposureProblem(host, typeof token === 'string' && token !== '' ? token : null);
   if (problem !== null) report(['http', 'host'], problem);

@@ -5,7 +5,7 @@ import { coerceError, UserError } from '../core/errors.js';
 import { listenFault } from '../core/listen-fault.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { EventStreamHub } from './event-stream-hub.js';
-import { exposureProblem } from '../config/http-exposure.js';
+import { exposureProblem, tokenProblem } from '../config/http-exposure.js';
 import { HostAllowList } from './exposure.js';
 import { EventHistory } from './event-history.js';
 import { OperatorMetrics } from './operator-metrics.js';
@@ -71,6 +71,8 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     throw new RangeError(`status server port must be an integer from 0 to 65535, got ${port}`);
   }
   const token = options.token ?? null;
+  const unusable = token ? tokenProblem(token) : null;
+  if (unusable !== null) throw new UserError(`http.token: ${unusable}`);
   const problem = exposureProblem(host, token);
   if (problem !== null) throw new UserError(`http.host: ${problem}`);
   const logger = options.logger ?? silentLogger();

@@ -126,6 +126,34 @@ describe('status server exposure (issue 8 item 18)', () => {
     expect((await start({ token: 'a' })).port).toBeGreaterThan(0);
   });
 
+  it('whitespace does not count toward the 16 characters, and a token that starts or ends with it is refused', async () => {
+    const file = join(dir, 'blank.yaml');
+    writeFileSync(file, [...TASKS, 'http:', '  port: 0', '  host: 0.0.0.0', '  token: "${BLANK_TOKEN}"', ''].join('\n'));
+    const check = async (token: string): Promise<{ code: number; err: string }> => {
+      process.env['BLANK_TOKEN'] = token;
+      try {
+        return await cli(['check', file]);
+      } finally {
+        delete process.env['BLANK_TOKEN'];
+      }
+    };
+    const blank = await check(' '.repeat(20));
+    expect(blank.code).toBe(2);
+    expect(blank.err).toMatch(/blank\.yaml:6:\d+: http\.token: the token is only whitespace; give the variable `http\.token` names a long random value/);
+    const padded = await check(`  ${TOKEN}\n`);
+    expect(padded.code).toBe(2);
+    expect(padded.err).toMatch(/blank\.yaml:6:\d+: http\.token: the token starts or ends with whitespace, so no `Authorization: Bearer` header can match it/);
+    expect(padded.err).not.toContain(TOKEN);
+    const spaced = await check('a b c d e f g h i j k l');
+    expect(spaced.code).toBe(2);
+    expect(spaced.err).toMatch(/blank\.yaml:5:\d+: http\.host: binding the status server to 0\.0\.0\.0 needs a token of at least 16 characters \(this one has 12 besides whitespace, which does not count\)/);
+    expect(spaced.err).not.toContain('a b c');
+    expect((await check(TOKEN)).code).toBe(0);
+    // The library refuses them too.
+    await expect(start({ host: '0.0.0.0', token: ' '.repeat(20) })).rejects.toThrow(/http\.token: the token is only whitespace/);
+    await expect(start({ host: '0.0.0.0', token: 'a b c d e f g h i j k l' })).rejects.toThrow(/this one has 12 besides whitespace/);
+  });
+
   it('refuses a Host header that is neither loopback nor configured (DNS rebinding)', async () => {
     const server = await start({ allowedHosts: ['misso.internal'] });
     const rebound = await get(server, '/status', { host: `attacker.example:${server.port}` });
