@@ -14,7 +14,7 @@ import { checkExchange, checkProcess, resolveSecrets } from './validate-sections
 import { checkTaskOptionValues } from './validate-options.js';
 import { checkStreamMethods, checkStreamSettings } from './validate-streams.js';
 import { checkHttpExposure, resolveHttpToken } from './validate-http.js';
-import { checkInteractor } from './validate-notify.js';
+import { checkInteractor, checkNotifyUrls } from './validate-notify.js';
 import { checkLocalFiles } from './validate-files.js';
 import { checkReferences } from './validate-tasks.js';
 import { parseYamlWithPositions } from './yaml-positions.js';
@@ -188,6 +188,7 @@ async function check(raw: unknown, positions: PositionIndex, source: CheckSource
   checkProcess(resolved, report);
   checkInteractor(resolved, report);
   checkLocalFiles(resolved, report);
+  checkNotifyUrls(resolved, report);
   await checkReferences(resolved, source.ctx, source.baseDir, report, reportKey, (path) => positions.wroteNone(path));
 
   if (problems.length > 0 || !result.success) throw new ConfigError(problems, source.nextStep);
