@@ -117,7 +117,7 @@ class Session implements ManagedExchangeSession {
   #failures: CallFailures;
   #weights = new Map<string, number>();
   #restarts = 0;
-  #health: SessionHealthRecorder;
+  readonly #health: SessionHealthRecorder;
 
   constructor(options: ExchangeSessionOptions, factory: () => Promise<Exchange>, first: Exchange, budget: RateBudget) {
     // One listener per read in flight: dozens at once are normal, not a leak.

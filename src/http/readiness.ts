@@ -13,9 +13,11 @@ export interface Readiness {
 
 /**
  * Decides readiness from a snapshot: the engine says it is ready, it is running, every named
- * flag holds, and no task is down. A task that has not run yet (`ok: null`) is not counted as
- * down here; the engine's `init_update` flag covers the start. A scheduled exchange restart is
- * not a reason either: it is routine and brief, and would make the probe flap.
+ * flag holds (a false one is named with the engine's reason, when it gives one), and no task is
+ * down. A task that has not run yet (`ok: null`) is not counted as down here; the engine's
+ * `init_update` flag covers the start. A routine exchange restart is not a reason either: it is
+ * brief, and would make the probe flap; the engine turns the `exchange` flag false only once a
+ * restart outlasts its grace or the exchange stops answering.
  */
 export function evaluateReadiness(snapshot: StatusSnapshot): Readiness {
   const reasons: string[] = [];
