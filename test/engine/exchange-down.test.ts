@@ -13,7 +13,6 @@ import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-
 async function exchangeDown() {
   let sim: SimExchange | null = null;
   let down = false;
-  let builds = 0;
   const built = await virtualUpdater(
     {
       class_attributes: { watch_list: ['BTC/USD:USD'], last_price: {}, open_orders: {} },
@@ -28,7 +27,6 @@ async function exchangeDown() {
     },
     {
       exchangeFactory: async (): Promise<Exchange> => {
-        builds++;
         if (down) throw new ExchangeNotAvailable('sim 503 Service Unavailable');
         return (sim ??= createSimExchange({ seed: 7 }, { clock: built.clock }));
       },
@@ -46,7 +44,7 @@ async function exchangeDown() {
     down = false;
     sim!.setKnobs({ faults: [] });
   };
-  return { updater, clock, notifier, fail, recover, builds: () => builds };
+  return { updater, clock, notifier, fail, recover };
 }
 
 let current: Updater | null = null;
