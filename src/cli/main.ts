@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { coerceError, StartupError, UserError } from '../core/errors.js';
+import { packageVersion } from '../core/package-info.js';
 import { processIo, type CliIo } from './io.js';
-import { PACKAGE_ROOT } from './paths.js';
 
 const USAGE = `usage: misso <command> [options]
 
@@ -30,11 +28,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       case 'sim-server':
         return await (await import('./sim-server.js')).simServerCommand(rest, io);
       case '--version':
-      case '-v': {
-        const pkg = JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
-        io.stdout.write(`${pkg.version}\n`);
+      case '-v':
+        io.stdout.write(`${packageVersion()}\n`);
         return 0;
-      }
       case undefined:
       case '--help':
       case '-h':

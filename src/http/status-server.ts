@@ -4,6 +4,7 @@ import { SystemClock, type Clock } from '../core/clock.js';
 import { coerceError, UserError } from '../core/errors.js';
 import { listenFault } from '../core/listen-fault.js';
 import { silentLogger, type Logger } from '../core/logger.js';
+import { packageVersion } from '../core/package-info.js';
 import { EventStreamHub } from './event-stream-hub.js';
 import { exposureProblem, tokenProblem } from '../config/http-exposure.js';
 import { HostAllowList } from './exposure.js';
@@ -40,7 +41,7 @@ export interface StatusServerOptions {
   allowedHosts?: readonly string[];
   /** Rate limit of the control routes. @defaultValue 60 requests per 60000 ms */
   controlRateLimit?: { max: number; windowMs: number };
-  /** Shown in the OpenAPI document. @defaultValue '0.0.0' */
+  /** Shown in the OpenAPI document. @defaultValue misso's version, from its package.json */
   version?: string;
 }
 
@@ -99,7 +100,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     logger,
     guard: { token, hosts: new HostAllowList(host, options.allowedHosts ?? []), logger },
     controlToken,
-    version: options.version ?? '0.0.0',
+    version: options.version ?? packageVersion(),
     ...(options.controlRateLimit ? { controlRateLimit: options.controlRateLimit } : {}),
   });
   try {

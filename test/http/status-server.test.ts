@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
@@ -125,6 +126,14 @@ describe('status server: probes and status', () => {
     expect(await res.json()).toEqual({ error: 'status unavailable: state store closed' });
     // The liveness probe does not depend on the engine.
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  it("/api/openapi.json gives misso's version, read from package.json", async () => {
+    const { server } = await start();
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const doc = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as { info: { version: string } };
+    expect(pkg.version).not.toBe('0.0.0');
+    expect(doc.info.version).toBe(pkg.version);
   });
 
   it('rejects an invalid port up front and explains a busy one', async () => {
