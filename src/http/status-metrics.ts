@@ -85,7 +85,12 @@ export class StatusMetrics {
       phase: gauge('phase', '1 for the current lifecycle phase, 0 for the others.', ['phase']),
       readiness: gauge('readiness', 'Named readiness flags (1 = met).', ['flag']),
       startTime: gauge('start_time_seconds', 'When the updater started, epoch seconds.'),
-      taskUp: gauge('task_up', '1 when the last run of the task succeeded, 0 when it failed or has not run.', ['task']),
+      taskUp: gauge(
+        'task_up',
+        '1 when the task is up: its last run succeeded, its service is alive, or its first run is not due yet (runs 0); ' +
+          '0 when its last run failed, data it feeds is stale, or it has not started (waiting for the init update).',
+        ['task'],
+      ),
       taskState: gauge('task_state', '1 for what the task loop is doing now, 0 for the other states.', [
         'task',
         'state',

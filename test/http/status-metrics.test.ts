@@ -5,6 +5,7 @@ import { FakeStatusSource } from '../support/fake-status-source.js';
 
 interface Exposition {
   types: Map<string, string>;
+  helps: Map<string, string>;
   /** `name{a="1",b="2"}` with labels sorted → value. */
   samples: Map<string, number>;
 }
@@ -12,10 +13,15 @@ interface Exposition {
 /** Parses the Prometheus text format strictly enough that a malformed line fails the test. */
 function parseExposition(text: string): Exposition {
   const types = new Map<string, string>();
+  const helps = new Map<string, string>();
   const samples = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (line === '') continue;
-    if (line.startsWith('# HELP ')) continue;
+    if (line.startsWith('# HELP ')) {
+      const [name, ...words] = line.slice(7).split(' ');
+      helps.set(name ?? '', words.join(' '));
+      continue;
+    }
     if (line.startsWith('# TYPE ')) {
       const [name, type] = line.slice(7).split(' ');
       if (!name || !type) throw new Error(`bad TYPE line: ${line}`);
@@ -41,7 +47,7 @@ function parseExposition(text: string): Exposition {
     if (Number.isNaN(value) && !/^nan$/i.test(rawValue ?? '')) throw new Error(`bad value: ${line}`);
     samples.set(`${name}{${labels.sort().join(',')}}`, value);
   }
-  return { types, samples };
+  return { types, helps, samples };
 }
 
 const servers: StatusServer[] = [];
@@ -134,6 +140,21 @@ describe('/metrics', () => {
     expect(value(e, 'misso_exchange_restarting{}')).toBe(1);
     expect(value(e, 'misso_budget_paused{}')).toBe(1);
     expect(value(e, 'misso_budget_paused_until_timestamp_seconds{}')).toBe(1_700_000_005);
+  });
+
+  it('task_up says what its values mean: a task whose first run is not due yet is up, one not started is not', async () => {
+    const { source, scrape } = await setup();
+    // t_restart_exchange sleeps its period before its first run; a service (execute_orders)
+    // never finishes a pass: both report ok with no runs.
+    source.setTask('restart_exchange', { kind: 't_restart_exchange', ok: true, runs: 0, lastSuccessAt: null, lastDurationMs: null });
+    source.setTask('update_fills', { ok: null, runs: 0, lastSuccessAt: null, lastDurationMs: null, state: 'waiting' });
+    const e = await scrape();
+    expect(value(e, 'misso_task_up{task="restart_exchange"}')).toBe(1);
+    expect(value(e, 'misso_task_up{task="update_fills"}')).toBe(0);
+    const help = e.helps.get('misso_task_up') ?? '';
+    expect(help).not.toMatch(/has not run/);
+    expect(help).toMatch(/first run is not due yet/);
+    expect(help).toMatch(/not started/);
   });
 
   it('keeps counters monotonic across snapshots, including a reset of the source totals', async () => {
