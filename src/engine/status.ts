@@ -1,7 +1,7 @@
 import type { RateBudget } from '../exchange/budget.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import { toTaskStatus, type TaskHealth } from '../core/task-status.js';
-import type { AttributeStatus, Phase, ReadinessFlags, StatusSnapshot } from '../http/types.js';
+import { PRICES_SHOWN, type AttributeStatus, type Phase, type ReadinessFlags, type StatusSnapshot } from '../http/types.js';
 import type { OrderStats } from '../orders/manager.js';
 import type { StateStore } from '../state/state-store.js';
 import { HIDDEN_ATTRIBUTES } from '../state/builtin-attributes.js';
@@ -25,8 +25,6 @@ export interface SnapshotInput {
   /** The streams' metrics. @defaultValue [] */
   streams?: readonly StreamStats[];
 }
-
-const PRICES_SHOWN = 8;
 
 /** A short human summary of a value: never the value itself (it may be large). */
 export function summarize(value: unknown): string {
@@ -63,8 +61,8 @@ export function buildSnapshot(input: SnapshotInput): StatusSnapshot {
   }
   const tasks: StatusSnapshot['tasks'] = {};
   for (const [name, s] of Object.entries(input.tasks)) tasks[name] = toTaskStatus(s);
-  const lastPrice = state.get<Record<string, number> | null>('last_price') ?? {};
-  const prices = Object.fromEntries(Object.entries(lastPrice).slice(0, PRICES_SHOWN));
+  const lastPrice = Object.entries(state.get<Record<string, number> | null>('last_price') ?? {});
+  const prices = Object.fromEntries(lastPrice.slice(0, PRICES_SHOWN));
   const orderStats = input.orderStats;
   const budget = sessionBudget(input.session, now);
   const allUp = Object.values(tasks).every((t) => t.ok !== false);
@@ -95,6 +93,7 @@ export function buildSnapshot(input: SnapshotInput): StatusSnapshot {
       budget,
     },
     prices,
+    pricesTotal: lastPrice.length,
     capital: {
       total: numberOrNull(state.get('total_capital')),
       free: numberOrNull(state.get('free_capital')),

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { StatusSnapshot, TaskState } from './types.js';
+import { PRICES_SHOWN, type StatusSnapshot, type TaskState } from './types.js';
 
 const TASK_STATES: readonly TaskState[] = ['waiting', 'running', 'sleeping', 'backoff', 'stopped'];
 const PHASES = ['starting', 'running', 'stopping', 'stopped', 'faulted'] as const;
@@ -38,6 +38,7 @@ type GaugeName =
   | 'budgetPausedUntil'
   | 'capital'
   | 'price'
+  | 'priceSymbols'
   | 'streamUp'
   | 'streamLastMessageAge';
 
@@ -114,7 +115,8 @@ export class StatusMetrics {
       budgetPaused: gauge('budget_paused', '1 while the lower priorities are paused after a 429/418.'),
       budgetPausedUntil: gauge('budget_paused_until_timestamp_seconds', 'End of the current pause, epoch seconds.'),
       capital: gauge('capital', 'Account capital in the quote currency.', ['kind']),
-      price: gauge('last_price', 'Last price of a watched symbol.', ['symbol']),
+      price: gauge('last_price', `Last price of a watched symbol: every symbol up to ${PRICES_SHOWN}, the rest left out (see misso_last_price_symbols).`, ['symbol']),
+      priceSymbols: gauge('last_price_symbols', `Symbols with a last price; more than the misso_last_price series when over the cap of ${PRICES_SHOWN}.`),
       streamUp: gauge('stream_up', '1 while the websocket stream is connected and gap filled, and no stall or failure is open (its recovery told).', ['stream']),
       streamLastMessageAge: gauge('stream_last_message_age_seconds', 'Time since the stream last delivered.', ['stream']),
     };
@@ -182,6 +184,7 @@ export class StatusMetrics {
 
     if (snapshot.capital.total !== null) g.capital.set({ kind: 'total' }, snapshot.capital.total);
     if (snapshot.capital.free !== null) g.capital.set({ kind: 'free' }, snapshot.capital.free);
+    g.priceSymbols.set(snapshot.pricesTotal ?? Object.keys(snapshot.prices).length);
     for (const [symbol, price] of Object.entries(snapshot.prices)) {
       if (Number.isFinite(price)) g.price.set({ symbol }, price);
     }

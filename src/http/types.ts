@@ -85,6 +85,14 @@ export interface ReadinessFlags {
   init_update: boolean;
 }
 
+/**
+ * At most this many last prices go into a snapshot (and so into `/status`, `/events` and
+ * `misso_last_price`): every symbol of any real watch list, while a runaway `last_price` of
+ * thousands of keys cannot bloat each snapshot. `pricesTotal` says how many there are, so a cut
+ * is never silent.
+ */
+export const PRICES_SHOWN = 500;
+
 /** Everything the status server shows, taken at one instant. */
 export interface StatusSnapshot {
   /** The updater's name (config file name or library-given). */
@@ -106,8 +114,13 @@ export interface StatusSnapshot {
   attributes: Record<string, AttributeStatus>;
   orders: OrderCounts;
   exchange: ExchangeStatus;
-  /** A few last prices for display, by symbol. */
+  /**
+   * Last prices by symbol: every one, up to {@link PRICES_SHOWN}; when
+   * {@link StatusSnapshot.pricesTotal} is larger, the rest are left out.
+   */
   prices: Record<string, number>;
+  /** How many last prices the engine holds; more than the keys of `prices` when they were cut. Absent from older engines. */
+  pricesTotal?: number;
   capital: { total: number | null; free: number | null };
   /** The engine's websocket streams (absent or empty when nothing streams). */
   streams?: StreamStatus[];

@@ -127,6 +127,16 @@ describe('/metrics', () => {
     expect(value(e, 'misso_last_price{symbol="BTC/USD:USD"}')).toBe(43125.5);
   });
 
+  it('exports a last price for every watched symbol, with their count', async () => {
+    const { source, scrape } = await setup();
+    source.snap.prices = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`S${i}/USD:USD`, 10 + i]));
+    source.snap.pricesTotal = 9;
+    const e = await scrape();
+    for (let i = 0; i < 9; i++) expect(value(e, `misso_last_price{symbol="S${i}/USD:USD"}`)).toBe(10 + i);
+    expect(value(e, 'misso_last_price_symbols{}')).toBe(9);
+    expect(e.helps.get('misso_last_price')).toContain('up to 500');
+  });
+
   it('follows changes: a down task, a pause, a restart in progress', async () => {
     const { source, scrape } = await setup();
     source.setTask('update_tickers', { ok: false, consecutiveFailures: 4, state: 'backoff' });
