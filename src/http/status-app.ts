@@ -9,6 +9,7 @@ import type { EventHistory } from './event-history.js';
 import type { EventStreamHub } from './event-stream-hub.js';
 import type { OperatorMetrics } from './operator-metrics.js';
 import { evaluateReadiness } from './readiness.js';
+import { frameworkError, MAX_PARAM_LENGTH, notFound, useJsonBodyParser } from './request-errors.js';
 import { guardRequests, type RequestGuardOptions } from './request-guard.js';
 import { redactSecrets, toSafeJson } from './safe-json.js';
 import type { StatusMetrics } from './status-metrics.js';
@@ -36,7 +37,13 @@ export async function buildStatusApp(parts: StatusAppParts): Promise<FastifyInst
   const { source, metrics, hub, logger, guard } = parts;
   // Our pino logger is a different major than Fastify's; errors are logged in the handler below.
   // removeAdditional off: an unknown field is a 400 naming it, not silently dropped.
-  const app = Fastify({ logger: false, forceCloseConnections: true, ajv: { customOptions: { removeAdditional: false } } });
+  const app = Fastify({
+    logger: false,
+    forceCloseConnections: true,
+    ajv: { customOptions: { removeAdditional: false } },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkError,
+  });
 
   app.setErrorHandler((error, _request, reply) => {
     const err = coerceError(error);
@@ -51,6 +58,8 @@ export async function buildStatusApp(parts: StatusAppParts): Promise<FastifyInst
 
   // JSON only: a plain-text body is what a cross-site form can send without a preflight.
   app.removeContentTypeParser('text/plain');
+  useJsonBodyParser(app);
+  app.setNotFoundHandler(notFound);
   guardRequests(app, guard);
   await registerApi(app, parts);
 
@@ -141,7 +150,7 @@ async function registerApi(app: FastifyInstance, parts: StatusAppParts): Promise
  */
 function clientFault(error: unknown): { status: number; message: string; field: string | null } | null {
   if (typeof error !== 'object' || error === null) return null;
-  const e = error as { statusCode?: unknown; message?: unknown; validation?: unknown; validationContext?: unknown };
+  const e = error as { statusCode?: unknown; message?: unknown; validation?: unknown; validationContext?: unknown; field?: unknown };
   if (Array.isArray(e.validation) && e.validation.length > 0) {
     const first = e.validation[0] as { instancePath?: string; params?: Record<string, unknown>; message?: string };
     const missing = first.params?.['missingProperty'] ?? first.params?.['additionalProperty'];
@@ -154,6 +163,8 @@ function clientFault(error: unknown): { status: number; message: string; field: 
     return { status: 400, message: `${field}: ${first.message ?? 'is invalid'}${extra}`, field };
   }
   const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
-  if (status >= 400 && status < 500) return { status, message: typeof e.message === 'string' ? e.message : 'bad request', field: null };
+  if (status >= 400 && status < 500) {
+    return { status, message: typeof e.message === 'string' ? e.message : 'bad request', field: typeof e.field === 'string' ? e.field : null };
+  }
   return null;
 }

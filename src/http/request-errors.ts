@@ -1,0 +1,103 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** The longest path parameter the router takes (Fastify's default): longer ones get a 414. */
+export const MAX_PARAM_LENGTH = 100;
+
+/** How much of a request's path an error answer quotes: enough to recognise it, never a flood. */
+const QUOTED_PATH = 80;
+
+/** Keys a JSON body may not have: they would reach object prototypes when the body is merged or copied. */
+const FORBIDDEN_KEYS = new Set(['__proto__']);
+
+/** A request the client got wrong, answered as `{error, field}` by the app's error handler. */
+export class RequestFault extends Error {
+  override name = 'RequestFault';
+  constructor(
+    message: string,
+    readonly statusCode: number,
+    readonly field: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The status server's JSON body parser, in place of Fastify's: the same refusals (an empty or
+ * invalid body, a `__proto__` key, a `constructor.prototype`), each saying which it is. Fastify's
+ * parser calls all of them "Body is not valid JSON", which is wrong for valid JSON with a
+ * forbidden key.
+ */
+export function parseJsonBody(text: string): unknown {
+  if (text.length === 0) throw new RequestFault('the body is empty; send a JSON object, or no content-type', 400, 'body');
+  let forbidden: string | null = null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text, function (this: unknown, key: string, value: unknown) {
+      if (FORBIDDEN_KEYS.has(key) || (key === 'constructor' && isObject(value) && Object.hasOwn(value, 'prototype'))) {
+        forbidden ??= key === 'constructor' ? 'constructor.prototype' : key;
+      }
+      return value;
+    });
+  } catch (error: unknown) {
+    const detail = error instanceof SyntaxError ? `: ${error.message}` : '';
+    throw new RequestFault(`the body is not valid JSON${detail.length > 160 ? `${detail.slice(0, 160)}…` : detail}`, 400, 'body');
+  }
+  if (forbidden !== null) throw new RequestFault(`the body's key ${forbidden} is not allowed (it could reach object prototypes); remove it`, 400, 'body');
+  return parsed;
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Registers {@link parseJsonBody} for `application/json` bodies. */
+export function useJsonBodyParser(app: FastifyInstance): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error: unknown) {
+      done(error as Error, undefined);
+    }
+  });
+}
+
+/** A path as an error answer quotes it: without its query, and cut short. */
+export function quotedPath(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  return path.length > QUOTED_PATH ? `${path.slice(0, QUOTED_PATH)}… (${path.length} characters)` : path;
+}
+
+/** Answers a request no route matches in the project's `{error}` shape, with where to look. */
+export function notFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const where = request.url.startsWith('/api/')
+    ? 'the API routes are listed at /api/openapi.json'
+    : 'the routes are / (the dashboard), /status, /events, /metrics, /healthz, /readyz and /api (listed at /api/openapi.json)';
+  return reply
+    .code(404)
+    .type(JSON_TYPE)
+    .send(JSON.stringify({ error: `no route ${request.method} ${quotedPath(request.url)}; ${where}`, field: null }));
+}
+
+/**
+ * Fastify's own refusals before routing (its `frameworkErrors`): a malformed percent-encoding, a
+ * path parameter past the length limit. Fastify answers them in its shape and quotes the whole
+ * path (10 KB of it, if that is what came); these answers use the project's `{error}` shape and
+ * say what is wrong without echoing the input.
+ */
+export function frameworkError(error: Error & { code?: string }, _request: FastifyRequest, reply: FastifyReply): void {
+  const [status, message] =
+    error.code === 'FST_ERR_BAD_URL'
+      ? [400, 'the path has a malformed percent-encoding (a % not followed by two hex digits of valid UTF-8)']
+      : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? [414, `a path parameter is too long (more than ${MAX_PARAM_LENGTH} characters); no order id or symbol is that long`]
+        : [500, 'the request could not be routed'];
+  void reply
+    .code(status)
+    .header('cache-control', 'no-store')
+    .header('x-content-type-options', 'nosniff')
+    .type(JSON_TYPE)
+    .send(JSON.stringify({ error: message, field: null }));
+}

@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/core/clock.js';
+import { parseJsonBody } from '../../src/http/request-errors.js';
+import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
+import type { OperatorSource } from '../../src/http/types.js';
+import { FakeStatusSource } from '../support/fake-status-source.js';
+
+// Every refusal answers in the project's shape, {error, field}, and none echoes a huge input.
+const TOKEN = 'err-bodies-token-1';
+const servers: StatusServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+/** An operator that queues nothing: these requests never get as far as it. */
+function operator(): OperatorSource {
+  const refuse = (): never => {
+    throw new Error('not reached');
+  };
+  return {
+    orders: () => [],
+    state: () => ({}),
+    candles: async () => [],
+    positions: () => [],
+    capital: () => [],
+    placeOrder: refuse,
+    cancelOrder: async () => refuse(),
+    cancelOrders: async () => [],
+    amendOrder: async () => refuse(),
+    stop: () => undefined,
+    restartExchange: async () => undefined,
+  };
+}
+
+async function start(): Promise<StatusServer> {
+  const fake = new FakeStatusSource();
+  const source = { snapshot: () => fake.snapshot(), subscribe: fake.subscribe.bind(fake), operator: operator() };
+  const server = await startStatusServer({ source, clock: new VirtualClock(), processMetrics: false, token: TOKEN });
+  servers.push(server);
+  return server;
+}
+
+async function answer(server: StatusServer, method: string, path: string, body?: string): Promise<{ status: number; text: string; json: Record<string, unknown> }> {
+  const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${server.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await res.text();
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  return { status: res.status, text, json: JSON.parse(text) as Record<string, unknown> };
+}
+
+describe('error bodies', () => {
+  it('a body with a __proto__ key is refused for that key, not called invalid JSON', async () => {
+    const s = await start();
+    const proto = await answer(s, 'POST', '/api/orders', '{"symbol":"BTC/USD:USD","__proto__":{"admin":true}}');
+    expect(proto.status).toBe(400);
+    expect(proto.json).toEqual({ error: expect.stringContaining('__proto__ is not allowed'), field: 'body' });
+    expect(proto.text).not.toMatch(/not valid JSON/);
+    const nested = await answer(s, 'PATCH', '/api/orders/abc', '{"price":1,"x":{"constructor":{"prototype":{}}}}');
+    expect(nested.json['error']).toContain('constructor.prototype is not allowed');
+    const broken = await answer(s, 'POST', '/api/orders', '{"symbol":');
+    expect(broken.status).toBe(400);
+    expect(broken.json['error']).toMatch(/^the body is not valid JSON/);
+  });
+
+  it('an unknown route answers {error} with where to look, not Fastify\'s {message, error, statusCode}', async () => {
+    const s = await start();
+    const api = await answer(s, 'GET', '/api/nope?token=abc');
+    expect(api.status).toBe(404);
+    expect(api.json).toEqual({ error: 'no route GET /api/nope; the API routes are listed at /api/openapi.json', field: null });
+    const other = await answer(s, 'PUT', '/status');
+    expect(other.status).toBe(404);
+    expect(Object.keys(other.json).sort()).toEqual(['error', 'field']);
+    expect(other.json['error']).toMatch(/^no route PUT \/status; the routes are \/ \(the dashboard\)/);
+    const long = await answer(s, 'GET', `/${'x'.repeat(5000)}`);
+    expect(long.text.length).toBeLessThan(400);
+  });
+
+  it('a 10 KB path parameter is a 414 in the project shape that does not echo the path', async () => {
+    const s = await start();
+    const r = await answer(s, 'DELETE', `/api/orders/${'a'.repeat(10_000)}`);
+    expect(r.status).toBe(414);
+    expect(Object.keys(r.json).sort()).toEqual(['error', 'field']);
+    expect(r.json['error']).toMatch(/path parameter is too long/);
+    expect(r.text).not.toContain('aaaaaaaaaa');
+    expect(r.text.length).toBeLessThan(300);
+  });
+
+  it('a malformed percent-encoding is a 400 in the project shape', async () => {
+    const s = await start();
+    for (const path of ['/api/orders/%E0%A4%A', '/api/candles/%ZZ', '/nope/%E0%A4%A']) {
+      const r = await answer(s, path.startsWith('/api/orders') ? 'DELETE' : 'GET', path);
+      expect(r.status, path).toBe(400);
+      expect(r.json, path).toEqual({ error: expect.stringContaining('malformed percent-encoding'), field: null });
+    }
+  });
+});
+
+describe('parseJsonBody', () => {
+  it('parses JSON, refuses forbidden keys at any depth and says what is wrong', () => {
+    expect(parseJsonBody('{"a":[1,{"b":null}]}')).toEqual({ a: [1, { b: null }] });
+    expect(parseJsonBody('{"constructor":"fine"}')).toEqual({ constructor: 'fine' });
+    expect(() => parseJsonBody('[{"a":{"__proto__":1}}]')).toThrow(/__proto__ is not allowed/);
+    expect(() => parseJsonBody('')).toThrow(/empty/);
+    expect(() => parseJsonBody('nope')).toThrow(/not valid JSON/);
+  });
+});
