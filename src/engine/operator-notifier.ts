@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { withoutHtml } from '../core/error-text.js';
 import type { Logger } from '../core/logger.js';
 import type { NotifyLevel } from '../core/notify-level.js';
 import type { Redactor } from '../core/redact.js';
@@ -25,10 +26,14 @@ export class OperatorNotifier {
     setDefaultNotifier(this.#notifier);
   }
 
-  /** Sends a notification (never blocks). Before `open()` only status clients hear it. */
+  /**
+   * Sends a notification (never blocks). Before `open()` only status clients hear it. Every
+   * notice passes here: an exchange's HTML error page quoted in one becomes its title.
+   */
   notify(text: string, level: NotifyLevel, key?: string, condition?: string): void {
-    this.#notifier?.notify({ text, level, ...(key ? { key } : {}), ...(condition ? { condition } : {}) });
-    this.#reporter.notified(level, text);
+    const shown = withoutHtml(text);
+    this.#notifier?.notify({ text: shown, level, ...(key ? { key } : {}), ...(condition ? { condition } : {}) });
+    this.#reporter.notified(level, shown);
   }
 
   /** Unregisters and closes the notifier (what is queued is sent first, as the notifier decides). */

@@ -1,6 +1,7 @@
 import { Backoff } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
+import { withoutHtml } from '../core/error-text.js';
 import type { Logger } from '../core/logger.js';
 import type { TaskHealth } from '../core/task-status.js';
 import { taskErrorKind } from '../exchange/classify.js';
@@ -201,7 +202,8 @@ export class TaskSupervisor {
       this.status.failures += 1;
       this.status.consecutiveFailures += 1;
       // Always text an operator can read, even for `throw new Error('')`.
-      this.status.lastError = error.message || `${error.name || 'Error'} (without a message)`;
+      // An exchange's HTML error page becomes its title: this text is shown to the operator.
+      this.status.lastError = withoutHtml(error.message) || `${error.name || 'Error'} (without a message)`;
       this.status.lastErrorKind = taskErrorKind(error);
       this.#o.logger.warn(
         { err: error.message, kind: this.status.lastErrorKind, attempt: this.status.consecutiveFailures },

@@ -3,6 +3,7 @@ import { Backoff } from '../core/backoff.js';
 import { StreamNotices, type StreamNoticeDeps } from './stream-notices.js';
 import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
+import { withoutHtml } from '../core/error-text.js';
 import type { Logger } from '../core/logger.js';
 import { WatchPump } from './watch-pump.js';
 
@@ -257,14 +258,15 @@ export class StreamLoop<T> {
           await this.#deps.teardown(exchange, this.spec as StreamSpec<unknown>, `stream ${this.spec.name} failed`).catch(() => undefined);
         }
         watching = false;
-        this.#stats.lastError = e.message;
+        const reason = withoutHtml(e.message); // operator text: an HTML error page becomes its title
+        this.#stats.lastError = reason;
         this.#stats.fresh = false;
         // Silence is counted from the next subscription: a backoff longer than the limit must
         // not make the first check after it a stall.
         this.#quietSince = null;
         needGapFill = true;
         const delay = afterFailure();
-        this.#notices.failed(e.message, delay);
+        this.#notices.failed(reason, delay);
         this.#stats.phase = 'down';
         if (!(await pause(delay))) break;
         this.#stats.reconnects++;

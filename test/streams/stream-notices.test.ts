@@ -131,6 +131,21 @@ describe('stream notices', () => {
     await r.stop();
   });
 
+  it("an exchange's HTML error page in the failure becomes its title, in the notice and in lastError", async () => {
+    const r = rig();
+    r.set('healthy');
+    await r.clock.advance(3_000);
+    const page = `<!DOCTYPE html><html><head><title>503 Service Temporarily Unavailable</title></head><body>${'<p>x</p>'.repeat(500)}</body></html>`;
+    r.set('fail', `binanceusdm GET https://fapi.binance.com/fapi/v1/klines 503 Service Unavailable ${page}`);
+    r.drop();
+    await r.clock.advance(12_000);
+    const down = r.notes.filter((n) => n.text.includes('down for'));
+    expect(down).toHaveLength(1);
+    expect(down[0]!.text).toMatch(/^stream tickers down for \d+s \(binanceusdm GET \S+ 503 Service Unavailable \(HTML page: 503 Service Temporarily Unavailable\)\); REST/);
+    expect(r.loop.stats.lastError).toBe('binanceusdm GET https://fapi.binance.com/fapi/v1/klines 503 Service Unavailable (HTML page: 503 Service Temporarily Unavailable)');
+    await r.stop();
+  });
+
   it('a failure shorter than the limit is logged, not notified', async () => {
     const r = rig();
     r.set('healthy');
