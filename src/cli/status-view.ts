@@ -11,32 +11,52 @@ function money(v: number | null): string {
   return v === null ? '-' : v.toLocaleString('en-US', { maximumFractionDigits: 2 });
 }
 
+/** Whether the tasks are running: after a stop (or a fault) none is up, whatever its last run did. */
+function tasksLive(s: StatusSnapshot): boolean {
+  return s.phase === 'running' || s.phase === 'starting';
+}
+
+/**
+ * The tasks in a few words: `11/12 up (down: x)` while running; once stopping, stopped or
+ * faulted, `12 tasks, none running`, naming those whose last run failed: none is up any more.
+ */
+function taskSummary(s: StatusSnapshot): string {
+  const tasks = Object.entries(s.tasks);
+  const down = tasks.filter(([, t]) => t.ok === false).map(([n]) => n);
+  if (!tasksLive(s)) {
+    const state = s.phase === 'stopping' ? 'stopping' : 'none running';
+    return `${tasks.length} task${tasks.length === 1 ? '' : 's'}, ${state}${down.length ? `; last run failed: ${down.join(', ')}` : ''}`;
+  }
+  const up = tasks.filter(([, t]) => t.ok === true).length;
+  return `${up}/${tasks.length} up${down.length ? ` (down: ${down.join(', ')})` : ''}`;
+}
+
 /**
  * The compact live status `misso run` shows on a terminal: tasks up or down, the watch list's
- * size, a few prices, capital and orders. `colour` adds ANSI colours.
+ * size, a few prices, capital and orders. `colour` adds ANSI colours. After a stop nothing is
+ * green: the tasks are listed grey (red for a last run that failed) and the time is how long it ran.
  */
 export function renderStatus(s: StatusSnapshot, colour: boolean, width = 100): string[] {
   const paint = (code: string, text: string): string => (colour ? `\x1b[${code}m${text}\x1b[0m` : text);
   const tasks = Object.entries(s.tasks);
-  const up = tasks.filter(([, t]) => t.ok === true).length;
-  const down = tasks.filter(([, t]) => t.ok === false).map(([n]) => n);
+  const live = tasksLive(s);
   const lines: string[] = [];
-  const head = `misso · ${s.exchangeId} · ${s.phase} · up ${age(s.now - s.startedAt)}`;
+  const head = `misso · ${s.exchangeId} · ${s.phase} · ${live ? 'up' : 'ran'} ${age(s.now - s.startedAt)}`;
   lines.push(paint('1', head));
-  lines.push(`tasks ${up}/${tasks.length} up${down.length ? ` (down: ${down.join(', ')})` : ''}`);
+  lines.push(live ? `tasks ${taskSummary(s)}` : `tasks: ${taskSummary(s)}`);
   // Wrapped by hand to the terminal's width: the redraw moves the cursor up by line count, so a
   // line the terminal wraps itself would leave stale lines behind.
   let line = ' ';
   let visible = 1;
   for (const [name, t] of tasks) {
-    const mark = t.ok === true ? '✔' : t.ok === false ? '✘' : '…';
+    const mark = t.ok === false ? '✘' : !live ? '■' : t.ok === true ? '✔' : '…';
     const text = `${mark} ${name}`;
     if (visible + 2 + text.length > width && visible > 1) {
       lines.push(line);
       line = ' ';
       visible = 1;
     }
-    line += ` ${t.ok === true ? paint('32', text) : t.ok === false ? paint('31', text) : paint('90', text)}`;
+    line += ` ${t.ok === false ? paint('31', text) : t.ok === true && live ? paint('32', text) : paint('90', text)}`;
     visible += 1 + text.length;
   }
   if (visible > 1) lines.push(line);
@@ -58,7 +78,7 @@ export function renderStatus(s: StatusSnapshot, colour: boolean, width = 100): s
 
 /** One line for logs and non-terminal output. */
 export function statusLine(s: StatusSnapshot): string {
-  const tasks = Object.values(s.tasks);
-  const up = tasks.filter((t) => t.ok === true).length;
-  return `status: ${s.phase} tasks ${up}/${tasks.length} up, watch list ${s.attributes['watch_list']?.summary ?? '-'}, capital ${money(s.capital.total)}, orders open ${s.orders.open}`;
+  const all = Object.values(s.tasks);
+  const tasks = tasksLive(s) ? ` tasks ${all.filter((t) => t.ok === true).length}/${all.length} up` : ` (${taskSummary(s)})`;
+  return `status: ${s.phase}${tasks}, watch list ${s.attributes['watch_list']?.summary ?? '-'}, capital ${money(s.capital.total)}, orders open ${s.orders.open}`;
 }

@@ -39,4 +39,21 @@ describe('the terminal status', () => {
     expect(text).toContain('orders open 2 pending 1');
     expect(statusLine(snap)).toBe('status: running tasks 11/12 up, watch list 9 items, capital 10,000, orders open 2');
   });
+
+  it('after a stop says no task is up, and paints none green', () => {
+    const stopped: StatusSnapshot = { ...snap, phase: 'stopped', ready: false, tasks: Object.fromEntries(Object.entries(snap.tasks).map(([n, t]) => [n, { ...t, ok: true, state: 'stopped' as const }])) };
+    expect(statusLine(stopped)).toBe('status: stopped (12 tasks, none running), watch list 9 items, capital 10,000, orders open 2');
+    const plain = renderStatus(stopped, false, 200).join('\n');
+    expect(plain).not.toMatch(/\bup\b/);
+    expect(plain).toContain('misso · sim · stopped · ran 65s');
+    expect(plain).toContain('tasks: 12 tasks, none running');
+    expect(plain).toContain('■ task_number_0');
+    // ANSI green is 32: nothing is green once stopped.
+    expect(renderStatus(stopped, true, 200).join('\n')).not.toContain('\x1b[32m');
+    expect(renderStatus(snap, true, 200).join('\n')).toContain('\x1b[32m');
+    // A task whose last run failed stays named, and red.
+    const failed = { ...stopped, tasks: { ...stopped.tasks, task_number_3: task(false) } };
+    expect(statusLine(failed)).toBe('status: stopped (12 tasks, none running; last run failed: task_number_3), watch list 9 items, capital 10,000, orders open 2');
+    expect(renderStatus({ ...snap, phase: 'stopping' }, false, 200)[1]).toBe('tasks: 12 tasks, stopping; last run failed: task_number_3');
+  });
 });
