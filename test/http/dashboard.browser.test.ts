@@ -142,6 +142,8 @@ describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chro
     await expect.poll(() => page.locator('tr[data-position="BTC/USD:USD"] td').nth(2).textContent(), { timeout: 15_000 }).toBe('0.02');
     await expect.poll(() => page.locator('#capital-curve polyline').count(), { timeout: 15_000 }).toBe(1);
     await expect.poll(() => page.locator('#tasks tr[data-task="update_tickers"] .badge').textContent(), { timeout: 15_000 }).toBe('up');
+    // The sim streams by default: its streams have a row each.
+    await expect.poll(() => page.locator('#streams tr[data-stream="tickers"] .badge').textContent(), { timeout: 15_000 }).toBe('up');
   });
 
   it('fits 1280x800 (screenshot) and a phone', async () => {
@@ -189,6 +191,16 @@ describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chro
   it('loaded nothing from outside the server and logged no errors', () => {
     expect(offOrigin).toEqual([]);
     expect(pageErrors).toEqual([]);
+  });
+
+  // Last: the page's own reconnection attempts fail from here on.
+  it('shows nothing green once the status server is gone mid-stream (as when the engine is killed)', async () => {
+    await expect.poll(() => page.locator('#ready').getAttribute('class'), { timeout: 15_000 }).toBe('badge up');
+    await server.close();
+    await expect.poll(() => page.locator('#uptime').textContent(), { timeout: 15_000 }).toMatch(/^connection lost since \d\d:\d\d:\d\d$/);
+    expect(await page.locator('#phase').textContent()).toBe('unknown');
+    expect(await page.locator('#ready').textContent()).toBe('unknown');
+    expect(await page.locator('header .badge.up, #tasks .badge.up, #streams .badge.up').count()).toBe(0);
   });
 });
 

@@ -1,5 +1,7 @@
 // The page's main loop: the live stream (/events), the event history replayed on load, and the
-// health, watch list, positions and capital panels. Chart and orders live in their own files.
+// health, streams, watch list, positions and capital panels. Chart and orders live in their own
+// files. When the stream is lost (the engine died or its server closed) nothing stays green:
+// health shows as unknown, greyed, with the time the connection was lost, until it is back.
 (function () {
   'use strict';
   var M = window.Misso;
@@ -13,6 +15,11 @@
   var watch = {};              // symbol → recent prices
   var capital = [];
   var positionsDue = null;
+  // Snapshots come every 2 s: this long without one is a lost connection too (a hung engine,
+  // a network that dropped without closing the socket).
+  var SILENT_AFTER_MS = 15000;
+  var lostAt = null;           // when the event stream failed; null while it is open
+  var streamId = 0;            // the last SSE id seen: a lower one comes from another server
 
   function badge(cls, label) { return make('span', 'badge ' + cls, label); }
   function setBadge(node, cls, label) { node.className = 'badge ' + cls; node.textContent = label; }
@@ -29,6 +36,14 @@
       : [Math.floor(s / 86400), 'd', Math.floor((s % 86400) / 3600), 'h'];
     return parts[0] + ' ' + parts[1] + (parts[2] > 0 ? ' ' + parts[2] + ' ' + parts[3] : '');
   }
+  // Null while the page hears the engine; else since when it has not (the stream's failure, or
+  // the last snapshot when they stopped coming).
+  function lostSince() {
+    if (lostAt !== null) return lostAt;
+    return snap && Date.now() - receivedAt > SILENT_AFTER_MS ? receivedAt : null;
+  }
+  // The engine has stopped (or faulted): nothing of it is running, whatever each part last said.
+  function ended() { return snap.phase === 'stopping' || snap.phase === 'stopped' || snap.phase === 'faulted'; }
   function ago(at) { return at === null || at === undefined ? 'never' : fmtDuration(engineNow() - at) + ' ago'; }
   function fillDl(node, rows) {
     node.replaceChildren();
@@ -45,21 +60,28 @@
     body.appendChild(tr);
   }
 
-  function renderTasks() {
+  function taskBadge(t, lost) {
+    if (lost) return badge('idle', 'unknown');
+    if (t.ok === false) return badge('down', 'down');
+    if (ended()) return badge('idle', 'stopped');
+    return t.ok === true ? badge('up', 'up') : badge('idle', 'pending');
+  }
+
+  function renderTasks(lost) {
     var body = $('tasks').tBodies[0];
     body.replaceChildren();
     var names = Object.keys(snap.tasks).sort();
     if (names.length === 0) return emptyRow(body, 9, 'no tasks');
     names.forEach(function (name) {
       var t = snap.tasks[name];
-      var tr = make('tr', t.ok === false ? 'down' : null);
+      var tr = make('tr', t.ok === false && !lost ? 'down' : null);
       tr.dataset.task = name;
       var nameCell = make('td');
       nameCell.appendChild(make('strong', null, name));
       nameCell.appendChild(make('div', 'muted', t.kind));
       tr.appendChild(nameCell);
       var st = make('td');
-      st.appendChild(t.ok === true ? badge('up', 'up') : t.ok === false ? badge('down', 'down') : badge('idle', 'pending'));
+      st.appendChild(taskBadge(t, lost));
       tr.appendChild(st);
       tr.appendChild(make('td', 'state', t.state));
       tr.appendChild(make('td', 'num runs', t.runs));
@@ -68,6 +90,37 @@
       tr.appendChild(make('td', 'num', fmtDuration(t.lastDurationMs)));
       tr.appendChild(make('td', 'num', t.freqSecs === null ? '–' : t.freqSecs + ' s'));
       tr.appendChild(make('td', 'err', t.lastError || ''));
+      body.appendChild(tr);
+    });
+  }
+
+  function streamBadge(st) {
+    if (st.up) return badge('up', 'up');
+    if (st.phase === 'down') return badge('down', 'down');
+    if (st.phase === 'stalled') return badge('warn', 'stalled');
+    // Connected but not proven yet (gap filling, or holding after a stall before it counts as up).
+    return st.phase === 'up' ? badge('warn', 'settling') : badge('idle', st.phase);
+  }
+
+  function renderStreams(lost) {
+    var streams = snap.streams || [];
+    var body = $('streams').tBodies[0];
+    body.replaceChildren();
+    if (streams.length === 0) return emptyRow(body, 6, 'no websocket streams: REST only');
+    var sinceSnapshot = engineNow() - snap.now;
+    streams.forEach(function (st) {
+      var tr = make('tr', lost || st.up || st.phase === 'connecting' ? null : st.phase === 'down' ? 'down' : 'stale');
+      tr.dataset.stream = st.name;
+      var nameCell = make('td');
+      nameCell.appendChild(make('strong', null, st.name));
+      tr.appendChild(nameCell);
+      var status = make('td');
+      status.appendChild(lost ? badge('idle', 'unknown') : ended() ? badge('idle', 'stopped') : streamBadge(st));
+      tr.appendChild(status);
+      tr.appendChild(make('td', 'num age', st.lastMessageAgeMs === null ? 'never' : fmtDuration(st.lastMessageAgeMs + sinceSnapshot)));
+      tr.appendChild(make('td', 'num', st.reconnects));
+      tr.appendChild(make('td', 'num', st.stalls));
+      tr.appendChild(make('td', 'err', st.lastError || ''));
       body.appendChild(tr);
     });
   }
@@ -154,20 +207,37 @@
     fillDl($('budget'), rows);
   }
 
-  function renderHeader() {
+  function renderHeader(lost) {
     text($('name'), snap.name);
     document.title = snap.name + ' · misso';
-    setBadge($('phase'), snap.phase === 'running' ? 'up' : snap.phase === 'faulted' ? 'down' : 'idle', snap.phase);
-    var ready = snap.ready && !Object.keys(snap.tasks).some(function (k) { return snap.tasks[k].ok === false; });
-    setBadge($('ready'), ready ? 'up' : 'down', ready ? 'ready' : 'not ready');
+    // Ready only while running: a phase event (stopping, stopped) can come without a snapshot after it.
+    var ready = snap.phase === 'running' && snap.ready && !Object.keys(snap.tasks).some(function (k) { return snap.tasks[k].ok === false; });
+    // The engine said it stopped: that much is known even once its server is gone.
+    var known = lost === null || snap.phase === 'stopped' || snap.phase === 'faulted';
+    if (known) {
+      setBadge($('phase'), snap.phase === 'running' ? 'up' : snap.phase === 'faulted' ? 'down' : 'idle', snap.phase);
+      setBadge($('ready'), ready ? 'up' : 'down', ready ? 'ready' : 'not ready');
+    } else {
+      setBadge($('phase'), 'idle', 'unknown');
+      setBadge($('ready'), 'idle', 'unknown');
+    }
+    $('phase').title = known ? '' : 'last known: ' + snap.phase;
+    $('ready').title = known ? '' : 'last known: ' + (ready ? 'ready' : 'not ready');
     text($('exchange-id'), 'exchange: ' + snap.exchangeId);
-    text($('uptime'), 'up ' + fmtDuration(engineNow() - snap.startedAt));
+    var uptime = $('uptime');
+    uptime.className = lost === null ? 'meta' : 'meta lost';
+    text(uptime, lost !== null ? 'connection lost since ' + M.clockTime(lost)
+      : ended() ? 'ran ' + fmtDuration(snap.now - snap.startedAt) : 'up ' + fmtDuration(engineNow() - snap.startedAt));
   }
 
   function render() {
     if (!snap) return;
-    renderHeader();
-    renderTasks();
+    var lost = lostSince();
+    document.body.classList.toggle('lost', lost !== null);
+    if (lostAt === null) setBadge($('conn'), lost === null ? 'up' : 'warn', lost === null ? 'live' : 'no updates');
+    renderHeader(lost);
+    renderTasks(lost !== null);
+    renderStreams(lost !== null);
     renderAttributes();
     renderSide();
   }
@@ -239,7 +309,10 @@
     } else if (ev.type === 'notification') {
       addLog(ev.at, ev.level, ev.message);
     } else if (ev.type === 'phase') {
-      if (snap) snap.phase = ev.phase;
+      if (snap) {
+        snap.phase = ev.phase;
+        if (ev.phase !== 'running') snap.ready = false;
+      }
       addLog(ev.at, ev.phase === 'faulted' ? 'error' : 'info', 'updater ' + ev.phase);
     } else if (ev.type === 'exchange') {
       if (snap) { snap.exchange.restarting = ev.restarting; snap.exchange.restarts = ev.restarts; }
@@ -247,7 +320,18 @@
     }
   }
 
-  function onSnapshot(next) {
+  // True when a message comes from another server than the last one (restarted behind the same
+  // address): its ids, and its history's seq, count from 1 again.
+  function fromNewServer(e) {
+    var id = Number(e.lastEventId);
+    var fresh = id > 0 && id <= streamId;
+    if (id > 0) streamId = id;
+    return fresh;
+  }
+
+  function onSnapshot(next, newServer) {
+    var restarted = snap !== null && (newServer || next.startedAt !== snap.startedAt);
+    if (restarted) lastSeq = 0;
     snap = next;
     receivedAt = Date.now();
     if (Object.keys(watch).length === 0 && Object.keys(snap.prices).length > 0) {
@@ -260,14 +344,32 @@
       renderCapital();
     }
     render();
+    if (restarted) {
+      addLog(Date.now(), 'info', 'reconnected to a restarted server (engine started ' + M.clockTime(snap.startedAt) + '); replaying its history');
+      replayHistory();
+    }
   }
 
   function connect() {
     var es = new EventSource('events');
-    es.onopen = function () { setBadge($('conn'), 'up', 'live'); };
-    es.onerror = function () { setBadge($('conn'), 'warn', 'reconnecting'); };
-    es.addEventListener('snapshot', function (e) { onSnapshot(JSON.parse(e.data)); });
+    es.onopen = function () {
+      lostAt = null;
+      setBadge($('conn'), 'up', 'live');
+    };
+    es.onerror = function () {
+      if (lostAt === null) {
+        lostAt = Date.now();
+        addLog(lostAt, 'error', 'connection to misso lost; retrying');
+      }
+      setBadge($('conn'), 'warn', 'reconnecting');
+      render();
+      // The browser retries by itself unless the answer was not an event stream (a proxy's error
+      // page): then it gives up, and the page tries again itself.
+      if (es.readyState === EventSource.CLOSED) setTimeout(connect, 3000);
+    };
+    es.addEventListener('snapshot', function (e) { onSnapshot(JSON.parse(e.data), fromNewServer(e)); });
     es.addEventListener('status', function (e) {
+      if (fromNewServer(e)) lastSeq = 0;
       var ev = JSON.parse(e.data);
       if (history) history.push(ev);
       else { applyEvent(ev, false); render(); }
