@@ -52,8 +52,19 @@ const preemptions = (): number | undefined => {
     return undefined;
   }
 };
+/** The last message's hand-over to the channel (the channel keeps their order). */
+let lastSend: Promise<void> = Promise.resolve();
 const send = (message: unknown): void => {
-  if (process.connected) process.send?.(message);
+  if (!process.connected) return;
+  lastSend = new Promise((resolve) => process.send?.(message, () => resolve()));
+};
+/**
+ * Exits once every message sent so far is through the channel: `process.exit` drops what is still
+ * queued, and a report of a 600 s run (its latency samples) is large; the parent then saw only the
+ * exit ("child exited (0) before 'report'") on a busy machine.
+ */
+const exitAfterSends = (): void => {
+  void lastSend.then(() => process.exit(0));
 };
 
 /**
@@ -209,7 +220,7 @@ async function server(markets: number, seed: number, orderOffsetMs: number): Pro
     const cpu = process.cpuUsage(cpu0);
     send({ type: 'stopped', cpuSecPerMin: (cpu.user + cpu.system) / 1e6 / ((Date.now() - t0) / 60_000) });
     dumpTrace(`server-${portOf(srv.url)}`);
-    void srv.close().finally(() => process.exit(0));
+    void srv.close().finally(exitAfterSends);
   });
   const address = probe.address() as { port: number };
   send({ type: 'ready', url: srv.url, watchList, probeUrl: `ws://127.0.0.1:${address.port}` });
@@ -419,7 +430,7 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
       // ccxt.pro schedules listenKey keep-alives 20 minutes ahead; they would hold the process open.
       void updater.stop().finally(() => {
         rmSync(dir, { recursive: true, force: true });
-        process.exit(0);
+        exitAfterSends();
       });
     }
   });
