@@ -75,9 +75,10 @@ export class Canceller {
       return Promise.resolve(this.#finished(order, !resume));
     }
     if (order.status === 'pending' && order.attempts === 0) {
-      // Never sent: dropping it from the queue is the whole cancel.
-      this.#ctx.queue.remove(order);
+      // Never sent: dropping it from the queue is the whole cancel, once journaled (a failed write
+      // throws with the order still queued, as the journal still has it).
       this.#ctx.book.finish(order, 'canceled', 'canceled before it was sent', 'canceled:unsent');
+      this.#ctx.queue.remove(order);
       if (resume) this.#ctx.journal.actions.finish(resume, 'done', 'canceled before it was sent');
       return Promise.resolve(result(order, 'unsent', 'canceled before it was sent'));
     }

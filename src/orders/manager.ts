@@ -74,6 +74,8 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
   readonly #runs = new Set<Promise<void>>();
   #started: Promise<ReconcileReport> | null = null;
   #stopping: Promise<StopReport> | null = null;
+  /** The executor ran: orders went out (see shutDown's `cancelQueued`). */
+  #sending = false;
   /** @internal reports a listener's failure as {@link emit} does (`updater.orders`' async listeners reject later) */
   readonly reportListenerFailure: (event: string, error: unknown) => void;
 
@@ -290,6 +292,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
 
   /** `t_execute_orders`: sends queued orders until `signal` aborts (or the manager stops). */
   runExecutor(signal: AbortSignal): Promise<void> {
+    this.#sending = true;
     const combined = AbortSignal.any([signal, this.#lifetime.signal]);
     setMaxListeners(0, combined);
     const run = this.#executor.run(combined).finally(() => this.#runs.delete(run));
@@ -387,7 +390,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       this.queue.close('the order manager stopped');
       this.#lifetime.abort();
       await Promise.allSettled([...this.#runs]);
-      return shutDown(this.#ctx, { resolver: this.#resolver, canceller: this.#canceller, amender: this.#amender, tracker: this.#tracker }, options.onStop ?? this.#onStop);
+      return shutDown(this.#ctx, { resolver: this.#resolver, canceller: this.#canceller, amender: this.#amender, tracker: this.#tracker }, options.onStop ?? this.#onStop, this.#sending);
     })();
     return this.#stopping;
   }

@@ -43,6 +43,11 @@ export async function shutDown(
   ctx: OrdersContext,
   parts: { resolver: Resolver; canceller: Canceller; amender: Amender; tracker: OrderTracker },
   onStop: 'leave' | 'cancel_all',
+  /**
+   * Whether the never-sent queue goes with `cancel_all`: not when orders never started going out
+   * (a start that failed), whose queue holds the intents recovered from the last run.
+   */
+  cancelQueued = true,
 ): Promise<StopReport> {
   const { book, clock, timing, logger, notify } = ctx;
   await parts.resolver.idle();
@@ -52,8 +57,15 @@ export async function shutDown(
   let cancel: CancelReport | null = null;
   let queuedCanceled = 0;
   if (onStop === 'cancel_all') {
-    for (const o of ctx.queue.toArray()) {
-      if ((await parts.canceller.cancel(o)).outcome === 'unsent') queuedCanceled++;
+    for (const o of cancelQueued ? ctx.queue.toArray() : []) {
+      try {
+        if ((await parts.canceller.cancel(o)).outcome === 'unsent') queuedCanceled++;
+      } catch (error: unknown) {
+        // Journal writes failing (a full disk): the intent stays queued in the journal, and the
+        // orders resting on the exchange still get their cancel below.
+        logger.error({ err: coerceError(error), clientOrderId: o.clientOrderId }, 'cancel_all: a queued intent could not be cancelled');
+        notify(`cancel_all: queued order ${o.clientOrderId} could not be cancelled (${coerceError(error).message}); it stays queued for the next start`, 'error');
+      }
     }
     const deadline = new AbortController();
     const timer = clock.sleep(timing.stopResolveTimeoutMs, deadline.signal).then((full) => {

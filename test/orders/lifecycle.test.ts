@@ -198,16 +198,55 @@ describe('stop', () => {
     expect(Object.values(r.manager.openOrders).flat().every((o) => o.status === 'canceled')).toBe(true);
   });
 
+  /** A resting buy sent by the executor, which then stops: what is pushed afterwards stays queued. */
+  async function sentThenHeld(r: Rig) {
+    const { symbol, amount, restingBuy } = await market(r.sim);
+    const resting = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    const executor = new AbortController();
+    const run = r.manager.runExecutor(executor.signal);
+    await drive(r.clock, (async () => {
+      while (resting.status !== 'open') await r.clock.sleep(50);
+    })());
+    executor.abort();
+    await drive(r.clock, run);
+    return { resting, queued: r.manager.queue.push([null, amount, restingBuy * 0.99, 'buy', symbol]) };
+  }
+
   it('cancel_all cancels the never-sent queue too: nothing is left to go out at the next start', async () => {
+    const r = await make();
+    await drive(r.clock, r.manager.start());
+    const { resting, queued } = await sentThenHeld(r);
+    const report = await drive(r.clock, r.manager.stop({ onStop: 'cancel_all' }));
+    expect(report).toMatchObject({ onStop: 'cancel_all', queuedKept: 0, queuedCanceled: 1 });
+    expect([resting.status, queued.status]).toEqual(['canceled', 'canceled']);
+    expect(r.sim.getVenue().listOrders().map((o) => o.status)).toEqual(['canceled']);
+    expect(r.journal.loadActive().find((o) => o.clientOrderId === queued.clientOrderId)).toBeUndefined();
+  });
+
+  it('cancel_all keeps the queue of a manager that never sent (a failed start): the intents recovered from the last run wait for the next', async () => {
     const r = await make();
     await drive(r.clock, r.manager.start());
     const { symbol, amount, restingBuy } = await market(r.sim);
     const queued = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
     const report = await drive(r.clock, r.manager.stop({ onStop: 'cancel_all' }));
-    expect(report).toMatchObject({ onStop: 'cancel_all', queuedKept: 0, queuedCanceled: 1 });
-    expect(queued.status).toBe('canceled');
-    expect(r.sim.getVenue().listOrders()).toEqual([]);
-    expect(r.journal.loadActive().find((o) => o.clientOrderId === queued.clientOrderId)).toBeUndefined();
+    expect(report).toMatchObject({ onStop: 'cancel_all', queuedKept: 1, queuedCanceled: 0 });
+    expect(r.journal.loadActive().find((o) => o.clientOrderId === queued.clientOrderId)).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
+  it('cancel_all still cancels what rests on the exchange when a queued intent cannot be journaled cancelled', async () => {
+    const r = await make();
+    await drive(r.clock, r.manager.start());
+    const { resting, queued } = await sentThenHeld(r);
+    const save = r.journal.save.bind(r.journal);
+    r.journal.save = (...args: Parameters<typeof save>) => {
+      if (args[1] === 'canceled:unsent') throw new Error('disk full (simulated)');
+      return save(...args);
+    };
+    const report = await drive(r.clock, r.manager.stop({ onStop: 'cancel_all' }));
+    expect(report).toMatchObject({ queuedKept: 1, queuedCanceled: 0, cancel: { remaining: [] } });
+    expect(resting.status).toBe('canceled');
+    expect(queued.status).toBe('pending');
+    expect(r.notes.some((n) => n.text.includes(`queued order ${queued.clientOrderId} could not be cancelled (disk full (simulated))`))).toBe(true);
   });
 
   it('refuses new orders once its stop began, writing nothing', async () => {
