@@ -2,9 +2,10 @@ import type { SessionHealth } from '../exchange/types.js';
 
 /**
  * How long a restart may be under way before the exchange counts as not ready: a routine rebuild
- * (drain, reconnect, reconcile) takes a few seconds, and must not make `/readyz` flap.
+ * (drain up to twice the timeout, reconnect, load the markets, reconcile) takes a few seconds to
+ * tens of seconds on a busy host, and must not make `/readyz` flap.
  */
-export const RESTART_GRACE_MS = 10_000;
+export const RESTART_GRACE_MS = 30_000;
 
 /**
  * Network-class failures in a row (network, 5xx, timeouts, with no answer between them) after
@@ -13,10 +14,17 @@ export const RESTART_GRACE_MS = 10_000;
 export const FAILED_CALLS_NOT_READY = 5;
 
 /**
+ * ... and for how long no call was answered: the tasks' calls run side by side, so a blip of a
+ * second fails five of them at once, and that is not an exchange that is down.
+ */
+export const FAILING_FOR_NOT_READY_MS = 10_000;
+
+/**
  * Why the `exchange` readiness flag is false, or null when it holds. The flag is false before
  * the session is open; while a restart has been under way for {@link RESTART_GRACE_MS} or more
  * (calls wait at its gate meanwhile); and while the last {@link FAILED_CALLS_NOT_READY} or more
- * exchange calls all failed with network-class errors.
+ * exchange calls all failed with network-class errors, none answered for
+ * {@link FAILING_FOR_NOT_READY_MS} or more.
  */
 export function exchangeNotReady(health: SessionHealth | null, now: number): string | null {
   if (health === null) return 'the exchange session is not open yet';
@@ -26,7 +34,8 @@ export function exchangeNotReady(health: SessionHealth | null, now: number): str
     const rebuilds = failedRebuilds === 0 ? 'no rebuild attempt failed yet' : `${attempts(failedRebuilds, 'rebuild attempt')} failed, last: ${lastRebuildError ?? 'unknown error'}`;
     why.push(`session restarting since ${clockTime(restartingSince)} (${secs(now - restartingSince)}; ${rebuilds})`);
   }
-  if (health.failedCalls >= FAILED_CALLS_NOT_READY) {
+  const failingFor = health.failingSince === null ? 0 : now - health.failingSince;
+  if (health.failedCalls >= FAILED_CALLS_NOT_READY && failingFor >= FAILING_FOR_NOT_READY_MS) {
     const since = health.failingSince === null ? '' : ` since ${clockTime(health.failingSince)}`;
     why.push(`the last ${health.failedCalls} exchange calls failed${since} (last: ${health.lastCallError ?? 'unknown error'})`);
   }

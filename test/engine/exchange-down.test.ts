@@ -108,7 +108,7 @@ describe('the exchange readiness flag', () => {
     // The session restarts, and every rebuild fails: still not ready, now naming the restart.
     await advanceWithIo(clock, () => u.session.restarting, 60_000, 100);
     const restartAt = clock.now();
-    await advanceWithIo(clock, () => u.session.health().failedRebuilds >= 3 && clock.now() - restartAt >= 15_000, 120_000, 500);
+    await advanceWithIo(clock, () => u.session.health().failedRebuilds >= 3 && clock.now() - restartAt >= 35_000, 180_000, 500);
     const snap = u.snapshotStatus();
     expect(snap.exchange.restarting).toBe(true);
     expect(snap.readiness.exchange).toBe(false);
