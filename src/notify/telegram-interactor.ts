@@ -35,8 +35,8 @@ interface Update {
  * configured chats. Commands sent while misso was not running are skipped at start (an old
  * `/stop` must not stop a fresh run). A command addressed to a bot (`/stop@name`, as Telegram
  * writes them in a group with several bots) is obeyed only when `name` is this bot's username,
- * asked once with `getMe` at start; if that fails, every addressed command is ignored (plain
- * ones still work). Network trouble is retried with backoff; it never ends the loop and never
+ * asked with `getMe` at start and, while that fails, again for each addressed command from an
+ * allowed chat; while it is unknown every addressed command is ignored (plain ones still work). Network trouble is retried with backoff; it never ends the loop and never
  * logs the bot token (it is in the URL, and only error codes are logged).
  */
 export class TelegramInteractor {
@@ -46,8 +46,9 @@ export class TelegramInteractor {
   readonly #ignoredChats = new Set<string>();
   readonly #allowed: Set<string>;
   #offset = 0;
-  /** This bot's username (from `getMe`); null until known, and for good when `getMe` failed. */
+  /** This bot's username (from `getMe`); null until known. */
   #username: string | null = null;
+  #whoAmIFailures = 0;
   #loop: Promise<void> | null = null;
 
   constructor(options: TelegramInteractorOptions) {
@@ -104,7 +105,10 @@ export class TelegramInteractor {
     this.#o.logger.info({ skipped: backlog.length }, 'telegram commands sent while misso was not running were skipped');
   }
 
-  /** Asks `getMe` once for this bot's username; a failure is logged once and leaves it unknown. */
+  /**
+   * Asks `getMe` for this bot's username: at start, and again for an addressed command while it is
+   * unknown. A failure leaves it unknown; it is logged as a warning the first time only.
+   */
   async #whoAmI(signal: AbortSignal): Promise<void> {
     try {
       const res = await fetch(`${this.#base}/getMe`, { signal: AbortSignal.any([signal, AbortSignal.timeout(GET_ME_TIMEOUT_MS)]) });
@@ -116,8 +120,9 @@ export class TelegramInteractor {
       this.#username = username;
     } catch (error: unknown) {
       if (signal.aborted) return;
-      this.#o.logger.warn(
-        { err: describe(error) },
+      this.#whoAmIFailures += 1;
+      this.#o.logger[this.#whoAmIFailures === 1 ? 'warn' : 'debug'](
+        { err: describe(error), failures: this.#whoAmIFailures },
         "telegram getMe failed: this bot's username is unknown, so commands addressed to a bot (/command@name) are ignored; plain commands still work",
       );
     }
@@ -148,6 +153,9 @@ export class TelegramInteractor {
     const [, rawCommand = '', addressee, args = ''] = match;
     const command = rawCommand.toLowerCase();
     const chatId = String(chat);
+    // getMe failed so far (the network was not up at start): asked again now, so an operator's
+    // `/stop@thisbot` is not ignored for the whole run because of one failed call at start.
+    if (addressee !== undefined && this.#username === null && this.#allowed.has(chatId)) await this.#whoAmI(this.#stop.signal);
     // Meant for another bot in the same group: not ours to obey, answer or count.
     if (!this.#forMe(addressee)) {
       this.#o.logger.debug({ chat: chatId, command, addressee }, 'telegram command addressed to another bot ignored');

@@ -72,6 +72,11 @@ export class FakeBotApi {
     this.#failGetMe = true;
   }
 
+  /** `getMe` answers again. */
+  healGetMe(): void {
+    this.#failGetMe = false;
+  }
+
   /** What the bot said to a chat. */
   to(chatId: number): string[] {
     return this.sent.filter((m) => m.chatId === String(chatId)).map((m) => m.text);

@@ -179,10 +179,20 @@ describe('Telegram interactor (activate_interactor: True)', () => {
     expect(await ask(b, '/set risk 0.6')).toBe('risk = 0.6 (was 0.5)');
     expect(b.to(OPERATOR)).toEqual(['risk = 0.5', 'risk = 0.6 (was 0.5)']);
     expect(u.phase).toBe('running');
-    const warnings = lines.filter((l) => String(l['msg']).startsWith('telegram getMe failed'));
+    // Asked again for each addressed command from the operator, and said once as a warning.
+    expect(b.getMeCalls).toBe(3);
+    const warnings = lines.filter((l) => String(l['msg']).startsWith('telegram getMe failed') && l['level'] === 40);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!['err']).toBe('HTTP 401 Unauthorized');
     expect(JSON.stringify(lines)).not.toContain(TOKEN);
+  });
+
+  it('asks getMe again for an addressed command while the username is unknown: a failed first getMe does not mute /stop@bot for the run', async () => {
+    const { bot: b, updater: u } = await rig({ getMeFails: true });
+    expect(await ask(b, '/get risk')).toBe('risk = 0.5');
+    b.healGetMe();
+    expect(await ask(b, '/stop@misso_bot')).toBe('stopping misso');
+    await waitFor(() => u.phase === 'stopped', 'the updater to stop');
   });
 
   it('skips commands sent while misso was not running', async () => {
