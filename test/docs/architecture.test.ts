@@ -70,11 +70,16 @@ describe('ARCHITECTURE.md', () => {
 });
 
 describe('the house', () => {
-  it('keeps every src file under 400 lines, and engine/updater.ts under 300', () => {
+  it('keeps every src file (the dashboard scripts too) under 400 lines, and engine/updater.ts under 300', () => {
     const lines = (file: string): number => readFileSync(join(SRC, file), 'utf8').split('\n').length - 1;
     const files = sourceFiles();
     expect(files.length).toBeGreaterThan(100);
-    expect(files.filter((f) => lines(f) >= 400).map((f) => `src/${f}: ${lines(f)} lines`)).toEqual([]);
+    // The dashboard's scripts too (plain JavaScript, served as files).
+    const scripts = readdirSync(SRC, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.js'))
+      .map((e) => relative(SRC, join(e.parentPath, e.name)));
+    expect(scripts.length).toBeGreaterThan(3);
+    expect([...files, ...scripts].filter((f) => lines(f) >= 400).map((f) => `src/${f}: ${lines(f)} lines`)).toEqual([]);
     expect(lines('engine/updater.ts')).toBeLessThan(300);
   });
 });

@@ -6,6 +6,7 @@
   'use strict';
   var M = window.Misso;
   var $ = M.$, text = M.text, make = M.make, fmtNum = M.fmtNum, fmtPrice = M.fmtPrice;
+  var fmtDuration = M.fmtDuration, fillDl = M.fillDl, emptyRow = M.emptyRow;
   var MAX_LOG = 200;
   var SPARK_POINTS = 90;
   var snap = null;
@@ -24,18 +25,6 @@
   function badge(cls, label) { return make('span', 'badge ' + cls, label); }
   function setBadge(node, cls, label) { node.className = 'badge ' + cls; node.textContent = label; }
   function engineNow() { return snap ? snap.now + (Date.now() - receivedAt) : Date.now(); }
-  function fmtDuration(ms) {
-    if (ms === null || ms === undefined || !isFinite(ms)) return '–';
-    if (ms < 0) ms = 0;
-    if (ms < 1000) return Math.round(ms) + ' ms';
-    var s = ms / 1000;
-    if (s < 10 && s % 1 !== 0) return s.toFixed(1) + ' s';
-    if (s < 60) return Math.round(s) + ' s';
-    var parts = s < 3600 ? [Math.floor(s / 60), 'm', Math.round(s % 60), 's']
-      : s < 86400 ? [Math.floor(s / 3600), 'h', Math.floor((s % 3600) / 60), 'm']
-      : [Math.floor(s / 86400), 'd', Math.floor((s % 86400) / 3600), 'h'];
-    return parts[0] + ' ' + parts[1] + (parts[2] > 0 ? ' ' + parts[2] + ' ' + parts[3] : '');
-  }
   // Null while the page hears the engine; else since when it has not (the stream's failure, or
   // the last snapshot when they stopped coming).
   function lostSince() {
@@ -45,20 +34,6 @@
   // The engine has stopped (or faulted): nothing of it is running, whatever each part last said.
   function ended() { return snap.phase === 'stopping' || snap.phase === 'stopped' || snap.phase === 'faulted'; }
   function ago(at) { return at === null || at === undefined ? 'never' : fmtDuration(engineNow() - at) + ' ago'; }
-  function fillDl(node, rows) {
-    node.replaceChildren();
-    rows.forEach(function (r) {
-      node.appendChild(make('dt', null, r[0]));
-      node.appendChild(make('dd', r[2] || null, r[1]));
-    });
-  }
-  function emptyRow(body, cols, message) {
-    var tr = make('tr');
-    var td = make('td', 'empty', message);
-    td.colSpan = cols;
-    tr.appendChild(td);
-    body.appendChild(tr);
-  }
 
   function taskBadge(t, lost) {
     if (lost) return badge('idle', 'unknown');

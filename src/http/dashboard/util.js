@@ -99,4 +99,33 @@
     M.drawLine(svg, values, up ? '#17804a' : '#c62828');
     return svg;
   };
+  // Durations as the panels show them: 850 ms, 4.2 s, 3 m 10 s, 2 h 5 m, 1 d 3 h.
+  M.fmtDuration = function (ms) {
+    if (ms === null || ms === undefined || !isFinite(ms)) return '–';
+    if (ms < 0) ms = 0;
+    if (ms < 1000) return Math.round(ms) + ' ms';
+    var s = ms / 1000;
+    if (s < 10 && s % 1 !== 0) return s.toFixed(1) + ' s';
+    if (s < 60) return Math.round(s) + ' s';
+    var parts = s < 3600 ? [Math.floor(s / 60), 'm', Math.round(s % 60), 's']
+      : s < 86400 ? [Math.floor(s / 3600), 'h', Math.floor((s % 3600) / 60), 'm']
+      : [Math.floor(s / 86400), 'd', Math.floor((s % 86400) / 3600), 'h'];
+    return parts[0] + ' ' + parts[1] + (parts[2] > 0 ? ' ' + parts[2] + ' ' + parts[3] : '');
+  };
+  // A definition list's rows: [term, value, class?].
+  M.fillDl = function (node, rows) {
+    node.replaceChildren();
+    rows.forEach(function (r) {
+      node.appendChild(M.make('dt', null, r[0]));
+      node.appendChild(M.make('dd', r[2] || null, r[1]));
+    });
+  };
+  // A table body's one row saying why it is empty.
+  M.emptyRow = function (body, cols, message) {
+    var tr = M.make('tr');
+    var td = M.make('td', 'empty', message);
+    td.colSpan = cols;
+    tr.appendChild(td);
+    body.appendChild(tr);
+  };
 })();
