@@ -242,7 +242,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     const { lifecycle, host, orders, session } = this.#p;
     this.state.set('stop_updates', true, 'engine');
     // An order taken now would be sent at the next start, at whatever price the market has then.
-    orders.manager?.queue.close('the updater is stopping');
+    orders.manager?.queue.close('the updater is stopping; once it stopped, build a new Updater to trade again');
     const failed = await runSteps(
       [
         ['tasks', () => host.settle(2000, !whileStarting)],

@@ -64,7 +64,7 @@ describe('the updater lifecycle', () => {
     await clock.advanceUntil(() => o.status === 'open', 30_000, 100);
     await updater.stop();
     expect(() => updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price: 1000 })).toThrow(StoppedError);
-    expect(() => updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price: 1000 })).toThrow(/this updater stopped; build a new Updater/);
+    expect(() => updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price: 1000 })).toThrow(/no new orders are taken: the updater is stopping; once it stopped, build a new Updater to trade again/);
     await expect(updater.orders.cancel(o)).rejects.toBeInstanceOf(StoppedError);
     await expect(updater.orders.cancelAll()).rejects.toBeInstanceOf(StoppedError);
     await expect(updater.orders.amend(o, { price: 999 })).rejects.toBeInstanceOf(StoppedError);
