@@ -43,6 +43,8 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     'ProcessConfig',
     // A subtask's failure, naming the task, the subtask and its line.
     'SubtaskError',
+    // What the exchange session knows of its health (the exchange readiness flag).
+    'SessionHealth',
   ],
   './sim': [
     'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimErrorCode',
