@@ -75,6 +75,9 @@ function pct(values: readonly number[], p: number): number {
 type Message = { type: string } & Record<string, unknown>;
 
 /** A child process of the bench and the messages it sends. */
+/** Every child started, so that a failed run leaves none behind (a sim-server would run on). */
+const CHILDREN = new Set<ChildProcess>();
+
 class Child {
   readonly proc: ChildProcess;
   readonly #waiting = new Map<string, { resolve: (m: Message) => void; reject: (e: Error) => void }>();
@@ -91,6 +94,8 @@ class Child {
       ...extraEnv,
     };
     this.proc = fork(CHILD, args, { execArgv: ['--import', 'tsx', ...flags, ...profile], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    CHILDREN.add(this.proc);
+    this.proc.on('exit', () => CHILDREN.delete(this.proc));
     this.proc.on('message', (m: Message) => {
       const waiter = this.#waiting.get(m.type);
       if (waiter) {
@@ -359,6 +364,7 @@ main().then(
   () => process.exit(0),
   (error: unknown) => {
     process.stderr.write(`bench:streaming failed: ${String(error)}\n`);
+    for (const child of CHILDREN) child.kill('SIGKILL');
     process.exit(1);
   },
 );
