@@ -1,98 +1,13 @@
 import type { Exchange } from 'ccxt';
 import { Backoff } from '../core/backoff.js';
-import { StreamNotices, type StreamNoticeDeps } from './stream-notices.js';
-import type { Clock } from '../core/clock.js';
+import { StreamNotices } from './stream-notices.js';
 import { coerceError } from '../core/errors.js';
 import { withoutHtml } from '../core/error-text.js';
-import type { Logger } from '../core/logger.js';
-import { WatchPump } from './watch-pump.js';
+import { StreamLag } from './stream-lag.js';
+import type { StreamLoopDeps, StreamSpec, StreamStats } from './stream-spec.js';
+import { WatchPump, type Arrival } from './watch-pump.js';
 
-/** Where a stream is: dialling, delivering, silent past its limit, or failed and backing off. */
-export type StreamPhase = 'connecting' | 'up' | 'stalled' | 'down';
-
-/** What one stream does: its watch call, what it does with the data, and how it recovers. */
-export interface StreamSpec<T> {
-  /** `tickers`, `candles`, `orders`, … */
-  readonly name: string;
-  /** One ccxt.pro watch call; resolves with what arrived since the previous call. */
-  watch(exchange: Exchange): Promise<T>;
-  /** Applies a delivery to state. */
-  apply(data: T): void;
-  /**
-   * Folds deliveries queued while the loop was busy into one, oldest first, applied together
-   * (a user stream: one journal transaction for the lot); without it each is applied in turn.
-   */
-  merge?(deliveries: readonly T[]): T;
-  /**
-   * Fills what may have been missed while the stream was away, by REST, before the stream
-   * counts as fresh again. Called after every (re)connection's first delivery.
-   */
-  gapFill?(exchange: Exchange): Promise<void>;
-  /** Whether a ccxt websocket client (by URL and subscription keys) carries this stream. */
-  ownsClient(url: string, subscriptions: readonly string[]): boolean;
-  /**
-   * When the stream counts as stalled. Market streams: silent longer than `stallAfterMs`.
-   * A user stream has no heartbeat, so it decides itself (see the orders stream).
-   */
-  isStalled?(lastMessageAt: number, now: number, stallAfterMs: number): boolean;
-  /** What made {@link isStalled} say so last, for the operator (default: the silence). */
-  stallCause?(): string | undefined;
-  /**
-   * A user stream may stay silent for hours: it counts as up (and is gap filled) once its
-   * connection is open, without waiting for a first delivery.
-   */
-  readyWithoutData?: boolean;
-  /** Called after the stream failed, before it reconnects (e.g. to drop a dead listenKey). */
-  onError?(exchange: Exchange): void;
-  /**
-   * A failed watch call may leave its connection open with the subscription still registered in
-   * ccxt (a refused SUBSCRIBE): the loop then drops the connection before it resubscribes. For
-   * streams on a connection of their own (market data); not the user streams, which share one.
-   */
-  dropConnectionOnFailure?: boolean;
-}
-
-/** The metrics of one stream. */
-export interface StreamStats {
-  name: string;
-  phase: StreamPhase;
-  /** Up and past its gap fill: its data can be trusted. */
-  fresh: boolean;
-  lastMessageAt: number | null;
-  messages: number;
-  reconnects: number;
-  stalls: number;
-  stallAfterMs: number;
-  lastError: string | null;
-  /** No problem the operator was told of is still open (its recovery was told, or there was none). */
-  held?: boolean;
-}
-
-/** Hooks of a {@link StreamLoop} into the engine. */
-export interface StreamLoopDeps {
-  clock: Clock;
-  logger: Logger;
-  /** The exchange instance to watch on now (it changes when the session is rebuilt). */
-  exchange: () => Exchange;
-  /** See {@link StreamNoticeDeps}. */
-  notify: StreamNoticeDeps['notify'];
-  /**
-   * Drops the stream's connection, before it resubscribes: a stalled stream, or one whose watch
-   * call failed (the connection may live on with the failed subscription still registered).
-   */
-  teardown: (exchange: Exchange, spec: StreamSpec<unknown>, reason: string) => Promise<void>;
-  /** Whether the stream's connection is open (for streams that are ready without data). */
-  isConnected: (exchange: Exchange, spec: StreamSpec<unknown>) => boolean;
-  /**
-   * Whether the stream's source is still starting (a market-data thread loading): silence is
-   * counted from when it is up, not from the watch call, so a slow start is no stall.
-   */
-  starting?: () => boolean;
-  /** @defaultValue 500 */
-  baseBackoffMs?: number;
-  /** @defaultValue 30_000 */
-  maxBackoffMs?: number;
-}
+export type { StreamPhase, StreamSpec, StreamStats, StreamLoopDeps } from './stream-spec.js';
 
 /**
  * Runs one stream for the application, since ccxt resubscribes nothing by itself: calls the
@@ -100,17 +15,27 @@ export interface StreamLoopDeps {
  * watchdog declares the stream stalled when it is silent past `stallAfterMs` (ccxt answers
  * pings, so a silent server goes unnoticed otherwise), tears its connection down and
  * resubscribes. After every reconnection the gap is filled by REST before the stream is fresh.
+ *
+ * Silence counts from the exchange's event time where the deliveries carry one (see
+ * {@link StreamSpec.eventTime}): a feed that keeps arriving but behind by more than the limit
+ * brings nothing newer than the limit, and is stalled like a silent one (a user stream, which may
+ * be quiet for hours, when a delivery arrives behind by more than the limit). Each delivery's lag
+ * is in the stats.
  */
 export class StreamLoop<T> {
   readonly spec: StreamSpec<T>;
   readonly #deps: StreamLoopDeps;
-  readonly #stats: StreamStats;
+  /** The metrics but the lag's, which {@link StreamLag} keeps. */
+  readonly #stats: Omit<StreamStats, 'lagMs' | 'maxLagMs'>;
   #lastCheckAt = 0;
   /**
-   * Where the watchdog counts silence from: the last delivery, or the (re)subscription since.
-   * Kept apart from `lastMessageAt`, which a resubscription must not reset: its age is a metric.
+   * Where the watchdog counts silence from: the newest event delivered (its exchange event time
+   * on this machine's clock, or its arrival for a delivery without one), the (re)subscription, or
+   * the end of a gap fill, whichever is latest. Kept apart from `lastMessageAt`, which a
+   * resubscription must not reset: its age is a metric.
    */
   #quietSince: number | null = null;
+  readonly #lag: StreamLag;
   /** The loop waits for a delivery (the watchdog only judges silence then). */
   #waiting = false;
   /** The watchdog found the stream silent past its limit while the loop waited. */
@@ -133,12 +58,13 @@ export class StreamLoop<T> {
     this.#stats = {
       name: spec.name, phase: 'connecting', fresh: false, lastMessageAt: null, messages: 0, reconnects: 0, stalls: 0, stallAfterMs, lastError: null,
     };
+    this.#lag = new StreamLag(stallAfterMs);
     this.#notices = new StreamNotices(spec.name, stallAfterMs, deps);
   }
 
   /** A copy of the stream's metrics. */
   get stats(): StreamStats {
-    return { ...this.#stats, held: this.#notices.settled };
+    return { ...this.#stats, lagMs: this.#lag.lastMs, maxLagMs: this.#lag.maxMs(this.#deps.clock.now()), held: this.#notices.settled };
   }
 
   /** Up, gap filled, and not silent past its limit. */
@@ -204,7 +130,7 @@ export class StreamLoop<T> {
       const exchange = this.#deps.exchange();
       try {
         if (this.#pumping !== null && this.#pumping.exchange !== exchange) drop();
-        this.#pumping ??= { exchange, pump: new WatchPump(() => this.spec.watch(exchange)) };
+        this.#pumping ??= { exchange, pump: new WatchPump(() => this.spec.watch(exchange), () => clock.now()) };
         const { pump } = this.#pumping;
         const first = pump.ready();
         // Abandoned on a stall or a stop; its late rejection is expected.
@@ -231,9 +157,7 @@ export class StreamLoop<T> {
         // one read carried is one delivery (with the candle and position sweeps).
         const batches = pump.take();
         if (batches.length === 0) continue;
-        this.#stats.lastMessageAt = clock.now();
-        this.#quietSince = this.#stats.lastMessageAt;
-        this.#stats.messages += batches.length;
+        this.#heard(batches);
         let deliveries = batches;
         if (needGapFill) {
           // What came before the gap fill is older than its REST answers: applied first, they win.
@@ -244,6 +168,7 @@ export class StreamLoop<T> {
           this.markAlive();
           // What landed during the gap fill is applied after it, in order: the stream is newer.
           deliveries = pump.take();
+          this.#heard(deliveries);
         }
         this.#applyAll(deliveries);
         this.#up();
@@ -264,6 +189,7 @@ export class StreamLoop<T> {
         // Silence is counted from the next subscription: a backoff longer than the limit must
         // not make the first check after it a stall.
         this.#quietSince = null;
+        this.#lag.clearBehind();
         needGapFill = true;
         const delay = afterFailure();
         this.#notices.failed(reason, delay);
@@ -277,9 +203,27 @@ export class StreamLoop<T> {
     await watchdog;
   }
 
-  #applyAll(deliveries: T[]): void {
+  #applyAll(arrivals: readonly Arrival<T>[]): void {
+    const deliveries = arrivals.map((a) => a.data);
     if (this.spec.merge && deliveries.length > 1) this.spec.apply(this.spec.merge(deliveries));
     else for (const data of deliveries) this.spec.apply(data);
+  }
+
+  /**
+   * Counts deliveries in: when the last arrived, their lag behind the exchange, and where the
+   * stream's silence counts from (see {@link #quietSince}: an event time never moves it back, so
+   * one late delivery among timely ones is no silence; a feed that keeps arriving late is).
+   */
+  #heard(arrivals: readonly Arrival<T>[]): void {
+    const s = this.#stats;
+    const offsetMs = this.#deps.clockOffsetMs?.() ?? 0;
+    for (const { data, at } of arrivals) {
+      s.messages++;
+      s.lastMessageAt = at;
+      const event = this.spec.eventTime?.(data);
+      const since = event !== undefined && Number.isFinite(event) ? this.#lag.note(at, event, offsetMs) : at;
+      this.#quietSince = Math.max(this.#quietSince ?? since, since);
+    }
   }
 
   /** Up; `delivered`: by a delivery, not only by an open connection (see readyWithoutData). */
@@ -297,7 +241,8 @@ export class StreamLoop<T> {
     try {
       const stalled = this.spec.isStalled(last, now, s.stallAfterMs);
       this.#stallCheckFailing = false;
-      return stalled;
+      // A user stream is not judged by its silence (it may be quiet for hours): by its last delivery's lag.
+      return stalled || this.#lag.behind;
     } catch (error: unknown) {
       // The watchdog runs beside the loop: a throw here would be a rejection nobody awaits yet
       // (an unhandled one ends the process). The stream is judged by plain silence instead. Said
@@ -383,11 +328,25 @@ export class StreamLoop<T> {
     s.stalls++;
     s.phase = 'stalled';
     s.fresh = false;
-    const cause = this.spec.stallCause?.() ?? `silent for ${(s.stallAfterMs / 1000).toFixed(1)}s while connected`;
+    const cause = this.spec.stallCause?.() ?? this.#lagCause() ?? `silent for ${(s.stallAfterMs / 1000).toFixed(1)}s while connected`;
     s.lastError = `stalled: ${cause}`;
     this.#notices.stalled(cause);
     await this.#deps.teardown(exchange, this.spec as StreamSpec<unknown>, `stream ${s.name} stalled`);
     this.#quietSince = null;
+    this.#lag.clearBehind();
+  }
+
+  /**
+   * The stall's cause when the stream's lag made it: its last delivery was behind by more than the
+   * limit, or (a stream judged by silence) deliveries kept arriving but none newer than the limit.
+   */
+  #lagCause(): string | undefined {
+    const s = this.#stats;
+    if (this.#lag.behind) return this.#lag.cause();
+    const now = this.#deps.clock.now();
+    const arriving = s.lastMessageAt !== null && now - s.lastMessageAt <= s.stallAfterMs;
+    if (this.spec.isStalled || this.#lag.lastMs === null || !arriving || this.#quietSince === null) return undefined;
+    return this.#lag.cause(now - this.#quietSince);
   }
 }
 

@@ -1,3 +1,9 @@
+/** A delivery and when it arrived (the pump queued it), epoch ms. */
+export interface Arrival<T> {
+  readonly data: T;
+  readonly at: number;
+}
+
 /**
  * Keeps one ccxt.pro watch call waiting at all times and queues what each one answers.
  *
@@ -10,7 +16,8 @@
  */
 export class WatchPump<T> {
   readonly #watch: () => Promise<T>;
-  #queue: T[] = [];
+  readonly #now: () => number;
+  #queue: Arrival<T>[] = [];
   #failure: { error: unknown } | null = null;
   #stopped = false;
   #wake: (() => void) | null = null;
@@ -18,8 +25,10 @@ export class WatchPump<T> {
   /** {@link fail} was called: nothing more is armed. */
   #failing = false;
 
-  constructor(watch: () => Promise<T>) {
+  /** @param now - the clock that stamps each delivery's arrival. */
+  constructor(watch: () => Promise<T>, now: () => number) {
     this.#watch = watch;
+    this.#now = now;
     this.#arm();
   }
 
@@ -49,8 +58,8 @@ export class WatchPump<T> {
     this.#notify();
   }
 
-  /** Every delivery queued so far, oldest first, leaving the queue empty. */
-  take(): T[] {
+  /** Every delivery queued so far, oldest first, with when it arrived, leaving the queue empty. */
+  take(): Arrival<T>[] {
     const batch = this.#queue;
     this.#queue = [];
     return batch;
@@ -89,7 +98,7 @@ export class WatchPump<T> {
     watching.then(
       (delivery) => {
         if (this.#stopped) return;
-        this.#queue.push(delivery);
+        this.#queue.push({ data: delivery, at: this.#now() });
         this.#arm();
         this.#notify();
       },
