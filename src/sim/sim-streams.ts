@@ -1,4 +1,4 @@
-import type { Balances, Exchange, OHLCV, Order, OrderBook, Position, Ticker, Tickers, Trade } from 'ccxt';
+import type { Balances, Exchange, OHLCV, Order, OrderBook, Position, Tickers, Trade } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import { ccxtBalance, ccxtOrder, ccxtOrderBook, ccxtPosition, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
 import { depthBooksOf } from './depth-book.js';
@@ -196,8 +196,10 @@ export class SimStreams {
   }
 
   #pushTickers(client: SimWsClient, hash: string): void {
-    const step = Math.floor(this.#clock.now() / STEP_MS);
-    // Prices move once a step: the tickers are built once a step and re-sent as the heartbeat.
+    const now = this.#clock.now();
+    const step = Math.floor(now / STEP_MS);
+    // Prices move once a step: the tickers are built once a step and re-sent as the heartbeat,
+    // each push stamped with its own time (a venue's event time: the stream's lag is measured by it).
     if (this.#tickerCache?.step !== step) {
       const tickers: Tickers = {};
       for (const t of this.#venue.tickers()) tickers[t.symbol] = ccxtTicker(this.#ex, t);
@@ -205,7 +207,9 @@ export class SimStreams {
     }
     const all = this.#tickerCache.tickers;
     const symbols = hash.slice('tickers:'.length);
-    client.push(hash, symbols === '' ? all : Object.fromEntries(symbols.split(',').map((s) => [s, all[s] as Ticker])));
+    const datetime = this.#ex.iso8601(now);
+    const pushed = symbols === '' ? Object.values(all) : symbols.split(',').flatMap((s) => (all[s] ? [all[s]] : []));
+    client.push(hash, Object.fromEntries(pushed.map((t) => [t.symbol, { ...t, timestamp: now, datetime }])));
   }
 
   #pushBook(client: SimWsClient, hash: string, always = false): void {

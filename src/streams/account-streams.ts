@@ -6,6 +6,7 @@ import { isFinalStatus, statusFromCcxt } from '../orders/transitions.js';
 import { OwedEvents } from './owed-events.js';
 import { PositionSweep } from './position-sweep.js';
 import { applyPushedBalance } from './pushed-balance.js';
+import { fieldOf, newestTime, timeOf } from './stream-lag.js';
 import type { StreamSpec } from './stream-loop.js';
 import { WS_SOURCE, type StreamContext } from './stream-context.js';
 
@@ -60,6 +61,9 @@ export function ordersStream(ctx: StreamContext, taskNames: { updateOpen?: strin
   return {
     name: 'orders',
     watch: (ex: Exchange) => ex.watchOrders(),
+    // The update's time (Binance's transaction time `T`). Not the order's `timestamp`: that is when
+    // it was placed, and the fill of an order resting for an hour is not an hour late.
+    eventTime: (orders) => newestTime(orders, (o) => o.lastUpdateTimestamp ?? fieldOf(o.info, 'T') ?? fieldOf(o.info, 'E')),
     merge: (deliveries) => deliveries.flat(),
     apply: (orders) => {
       owed.heard(ctx.clock.now());
@@ -139,6 +143,11 @@ export function accountPushStream(
   return {
     name,
     watch: async (ex: Exchange) => (name === 'balance' ? ex.watchBalance() : sweep.collect(ex, await ex.watchPositions())),
+    eventTime: name === 'positions'
+      ? (data) => newestTime(data as Position[], (p) => p.timestamp ?? p.lastUpdateTimestamp)
+      // ccxt's binanceusdm leaves a futures balance's `timestamp` empty (it reads `E` from the
+      // update's `a`, which has none): the frame's event time `E` is in `info`.
+      : (data) => timeOf((data as Balances).timestamp) ?? timeOf(fieldOf((data as Balances).info, 'E')),
     apply,
     gapFill: () => ctx.runTask(task.name),
     ownsClient: (url) => isPrivateClient(url),

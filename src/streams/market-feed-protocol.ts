@@ -8,10 +8,12 @@ export type MarketStreamName = 'tickers' | 'candles';
 /** `watchOHLCVForSymbols`' answer: symbol → timeframe → rows. */
 export type CandlesBySymbol = Record<string, Record<string, OHLCV[]>>;
 
-/** A ticker as the thread hands it over: what the engine keeps of one (its last price). */
+/** A ticker as the thread hands it over: what the engine keeps of one (its last price, and its event time for the stream's lag). */
 export interface LastPrice {
   symbol: string;
   last: number;
+  /** The ticker's time as ccxt gives it (the frame's event time), epoch ms on the exchange's clock. */
+  timestamp?: number;
 }
 
 /** A failure, as it crosses the thread boundary (ccxt's class by name). */
@@ -56,7 +58,8 @@ export function lastPrices(tickers: Tickers): Record<string, LastPrice> {
   const out: Record<string, LastPrice> = {};
   for (const t of Object.values(tickers)) {
     const last = tickerPrice(t);
-    if (typeof t.symbol === 'string' && last !== undefined) out[t.symbol] = { symbol: t.symbol, last };
+    if (typeof t.symbol !== 'string' || last === undefined) continue;
+    out[t.symbol] = typeof t.timestamp === 'number' && Number.isFinite(t.timestamp) ? { symbol: t.symbol, last, timestamp: t.timestamp } : { symbol: t.symbol, last };
   }
   return out;
 }

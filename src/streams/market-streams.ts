@@ -6,6 +6,7 @@ import type { StreamSpec } from './stream-loop.js';
 import { WS_SOURCE, type StreamContext } from './stream-context.js';
 import { carriesStream, tickerPrice, type CandlesBySymbol } from './market-feed-protocol.js';
 import { CandleSweep } from './candle-sweep.js';
+import { newestTime } from './stream-lag.js';
 
 /**
  * The tickers stream: ccxt's `watchTickers()` with no symbols, which is the venue's one
@@ -19,6 +20,8 @@ export function tickersStream(ctx: StreamContext, task: TaskConfig | undefined):
   return {
     name: 'tickers',
     watch: (ex: Exchange) => ex.watchTickers(),
+    // ccxt's ticker time is the frame's event time (Binance's `E`); the market-data thread hands it over with the price.
+    eventTime: (tickers) => newestTime(Object.values(tickers), (t) => t.timestamp),
     apply: (tickers) => {
       const now = ctx.clock.now();
       for (const t of Object.values(tickers)) {
@@ -123,6 +126,9 @@ export function candlesStream(ctx: StreamContext, windows: readonly CandleWindow
         }
       }
     },
+    // No eventTime: ccxt's candle rows carry their open time only (Binance's event time `E` and
+    // the kline's close time are dropped by its parse), and an open time says nothing of how late
+    // a row is (the forming candle is re-sent for its whole period). Its silence counts from arrival.
     // A new connection: each pair starts from ccxt's cache as it stands then.
     onError: () => sweep.forget(),
     gapFill: async () => {

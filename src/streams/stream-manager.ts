@@ -16,6 +16,7 @@ import { tradesStream } from './trades-stream.js';
 import { registerStreamCache, StreamCache } from './stream-cache.js';
 import { WS_SOURCE, type StreamContext } from './stream-context.js';
 import { StreamLoop, type StreamLoopDeps, type StreamSpec, type StreamStats } from './stream-loop.js';
+import { clockOffsetOf } from './stream-lag.js';
 import type { MarketFeedThread } from './market-feed.js';
 import type { MarketStreamName } from './market-feed-protocol.js';
 
@@ -166,6 +167,8 @@ export class StreamManager {
       clock: o.clock,
       logger: o.logger,
       notify: (text, level, condition) => o.notify(text, level, `stream:${spec.name}`, condition),
+      // The session's instance measures the offset (a market-data thread's loads no markets): one exchange, one clock.
+      clockOffsetMs: () => clockOffsetOf(o.instance()),
       ...source,
     });
     this.#loops.push(loop as StreamLoop<unknown>);

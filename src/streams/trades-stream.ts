@@ -3,6 +3,7 @@ import { coerceError, StoppedError } from '../core/errors.js';
 import { owesFills, type CcxtTradeLike } from '../orders/fills.js';
 import type { Order } from '../orders/order.js';
 import { forgetListenKey, isPrivateClient } from './account-streams.js';
+import { newestTime } from './stream-lag.js';
 import type { StreamSpec } from './stream-loop.js';
 import { WS_SOURCE, type StreamContext } from './stream-context.js';
 
@@ -118,6 +119,8 @@ export function tradesStream(ctx: StreamContext, closedTradesAttr: string | unde
   return {
     name: 'trades',
     watch: (ex: Exchange) => ex.watchMyTrades(),
+    // A fill's time (Binance's transaction time `T`).
+    eventTime: (trades) => newestTime(trades, (t) => t.timestamp),
     merge: (deliveries) => deliveries.flat(),
     apply: (trades) => {
       // One journal transaction per delivery, not one per fill, and it does not wait for the

@@ -229,14 +229,17 @@ describe('engine streaming against sim-server', () => {
     expect(polls() - pollsBefore).toBe(1);
   });
 
-  const VENUE_START = Date.UTC(2026, 10, 27, 12);
+  const VENUE_START = Date.UTC(2100, 10, 27, 12);
   it.each([
     ['the ticker stream', { t_update_tickers: { freq: 120 } }],
     ['the candle stream alone (its low through the order)', { t_update_candles: { freq: 120, timeframe: '1m', limit: 50 } }],
   ])('a user stream silent with only resting orders: the market goes through one (%s), the stream is caught within its limit and the fill reaches state (no REST reconcile)', async (_, market) => {
     // A fixed start: the venue's price path is a function of its time, and from some times of day
     // the buy below rests at the day's drawn low (it fills at the touch, and the price then never
-    // trades below it), so the market would show nothing through it and the run would fail.
+    // trades below it), so the market would show nothing through it and the run would fail. In the
+    // future, not the past: the venue stamps its events with its own clock (the server's is the
+    // wall's), and events from a day ago would arrive a day behind: streams stalled as behind.
+    // Events later than the wall are taken as arriving on time (an unknown clock offset).
     const venueClock = new VirtualClock(VENUE_START);
     const venue = new SimVenue({ seed: 52, clock: venueClock, liquidityPerStepUsd: 1_000_000 });
     server = await startSimServer({ port: 0, venue, wsPushMs: 100, clock: new SystemClock() });

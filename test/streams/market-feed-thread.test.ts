@@ -54,8 +54,9 @@ describe('market data on its own thread', () => {
     expect(Object.keys(prices).sort()).toEqual(server.venue.tickers().map((t) => t.symbol).filter((s) => known[s] !== undefined && known[s].active !== false).sort());
     const eth = prices[ETH]!;
     expect(eth.symbol).toBe(ETH);
-    // Only what the engine keeps crosses: the symbol and the last price.
-    expect(Object.keys(eth).sort()).toEqual(['last', 'symbol']);
+    // Only what the engine keeps crosses: the symbol, the last price, and the event time (the stream's lag is measured by it).
+    expect(Object.keys(eth).sort()).toEqual(['last', 'symbol', 'timestamp']);
+    expect(Math.abs(eth.timestamp! - Date.now())).toBeLessThan(5_000);
     await answered(feed, (p) => p[ETH]?.last === server!.venue.ticker(ETH).last, 'the venue price');
     const candles = await feed.watchOHLCVForSymbols([[ETH, '1m']]);
     const rows = candles[ETH]?.['1m'] ?? [];

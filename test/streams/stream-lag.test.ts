@@ -12,6 +12,8 @@ import { VirtualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { StreamLoop, type StreamSpec } from '../../src/streams/stream-loop.js';
 import { newestTime } from '../../src/streams/stream-lag.js';
+import type { SimExchange } from '../../src/sim/sim-exchange.js';
+import { startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 /** A delivery: the exchange's event time of each update in it (the exchange's clock). */
 type Batch = { event?: number }[];
@@ -242,5 +244,31 @@ describe('stream lag', () => {
       feed.drop();
       await running;
     });
+  });
+
+  it("an order's update is dated by the update, not by when the order was placed: a resting order canceled an hour on is no lag", async () => {
+    const built = await virtualUpdater({
+      exchange: { id: 'sim', seed: 11 },
+      class_attributes: { watch_list: ['BTC/USD:USD'], last_price: {} },
+      orders: { require_fresh_price: false },
+      tasks: { t_update_tickers: { freq: 10 }, t_execute_orders: {}, t_update_open_orders: { freq: 120, stall_after_secs: 5 }, t_get_open_orders: { freq: 120 } },
+    });
+    const { updater: u, clock } = built;
+    try {
+      await startVirtual(u, clock);
+      const orders = () => u.streamStats().find((st) => st.name === 'orders')!;
+      await clock.advanceUntil(() => u.streamStats().every((st) => st.fresh) && u.state.get<Record<string, number>>('last_price')['BTC/USD:USD'] !== undefined, 30_000);
+      const price = Math.round(u.state.get<Record<string, number>>('last_price')['BTC/USD:USD']! * 0.5);
+      const buy = u.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price });
+      await clock.advanceUntil(() => buy.status === 'open' && orders().lagMs !== null, 30_000);
+      await clock.advance(3_600_000);
+      const venue = (u.session as unknown as { instance: SimExchange }).instance.getVenue();
+      venue.cancelOrder({ clientOrderId: buy.clientOrderId });
+      await clock.advanceUntil(() => buy.status === 'canceled', 30_000);
+      await clock.advance(10_000);
+      expect(orders()).toMatchObject({ lagMs: 0, stalls: 0 });
+    } finally {
+      await u.stop();
+    }
   });
 });
