@@ -105,6 +105,8 @@ export function buildSnapshot(input: SnapshotInput): StatusSnapshot {
       up: st.phase === 'up' && st.fresh && st.held !== false,
       phase: st.phase,
       lastMessageAgeMs: st.lastMessageAt === null ? null : Math.max(0, now - st.lastMessageAt),
+      lagMs: st.lagMs,
+      maxLagMs: st.maxLagMs,
       messages: st.messages,
       reconnects: st.reconnects,
       stalls: st.stalls,

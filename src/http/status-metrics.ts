@@ -40,7 +40,9 @@ type GaugeName =
   | 'price'
   | 'priceSymbols'
   | 'streamUp'
-  | 'streamLastMessageAge';
+  | 'streamLastMessageAge'
+  | 'streamLag'
+  | 'streamLagMax';
 
 type CounterName =
   | 'taskRuns'
@@ -119,6 +121,8 @@ export class StatusMetrics {
       priceSymbols: gauge('last_price_symbols', `Symbols with a last price; more than the misso_last_price series when over the cap of ${PRICES_SHOWN}.`),
       streamUp: gauge('stream_up', '1 while the websocket stream is connected and gap filled, and no stall or failure is open (its recovery told).', ['stream']),
       streamLastMessageAge: gauge('stream_last_message_age_seconds', 'Time since the stream last delivered.', ['stream']),
+      streamLag: gauge('stream_lag_seconds', "How far behind the exchange's clock the stream's last delivery arrived (its event time, less the known clock offset); absent for a stream without event times.", ['stream']),
+      streamLagMax: gauge('stream_lag_max_seconds', 'The largest lag of the stream\'s deliveries of the last minute.', ['stream']),
     };
     this.#counters = {
       taskRuns: counter('task_runs_total', 'Finished runs of the task.', ['task']),
@@ -192,6 +196,8 @@ export class StatusMetrics {
       const labels = { stream: st.name };
       g.streamUp.set(labels, st.up ? 1 : 0);
       if (st.lastMessageAgeMs !== null) g.streamLastMessageAge.set(labels, st.lastMessageAgeMs / 1000);
+      if (st.lagMs !== null) g.streamLag.set(labels, st.lagMs / 1000);
+      if (st.maxLagMs !== null) g.streamLagMax.set(labels, st.maxLagMs / 1000);
       this.#advance(this.#counters.streamReconnects, `stream:reconnects:${st.name}`, st.reconnects, labels);
       this.#advance(this.#counters.streamStalls, `stream:stalls:${st.name}`, st.stalls, labels);
       this.#advance(this.#counters.streamMessages, `stream:messages:${st.name}`, st.messages, labels);

@@ -135,6 +135,14 @@ export interface StreamStatus {
   phase: 'connecting' | 'up' | 'stalled' | 'down';
   /** Time since the last delivery; null before the first. */
   lastMessageAgeMs: number | null;
+  /**
+   * How far behind the exchange's clock the last delivery arrived (its arrival less its event
+   * time and the known clock offset); null for a stream whose deliveries carry no event time
+   * (candles), or before the first.
+   */
+  lagMs: number | null;
+  /** The largest {@link lagMs} of the last minute's deliveries; null when none came. */
+  maxLagMs: number | null;
   messages: number;
   reconnects: number;
   stalls: number;

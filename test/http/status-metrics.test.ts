@@ -167,6 +167,22 @@ describe('/metrics', () => {
     expect(help).toMatch(/not started/);
   });
 
+  it("exports each stream's lag behind the exchange, and none for a stream without event times", async () => {
+    const { source, scrape } = await setup();
+    const stream = { up: true, phase: 'up' as const, lastMessageAgeMs: 200, messages: 40, reconnects: 0, stalls: 0, stallAfterMs: 10_000, lastError: null };
+    source.snap.streams = [
+      { ...stream, name: 'tickers', lagMs: 1_250, maxLagMs: 8_000 },
+      { ...stream, name: 'candles', lagMs: null, maxLagMs: null },
+    ];
+    const e = await scrape();
+    expect(e.types.get('misso_stream_lag_seconds')).toBe('gauge');
+    expect(value(e, 'misso_stream_lag_seconds{stream="tickers"}')).toBe(1.25);
+    expect(value(e, 'misso_stream_lag_max_seconds{stream="tickers"}')).toBe(8);
+    expect(e.samples.has('misso_stream_lag_seconds{stream="candles"}')).toBe(false);
+    expect(e.samples.has('misso_stream_lag_max_seconds{stream="candles"}')).toBe(false);
+    expect(value(e, 'misso_stream_up{stream="candles"}')).toBe(1);
+  });
+
   it('keeps counters monotonic across snapshots, including a reset of the source totals', async () => {
     const { source, scrape } = await setup();
     expect(value(await scrape(), 'misso_task_runs_total{task="update_tickers"}')).toBe(57);
