@@ -35,6 +35,7 @@ const INTEGRATION = [
   'test/adversarial/start-faults.test.ts',
   'test/adversarial/stop-with-hung-read.test.ts',
   'test/streams/engine-streaming.test.ts',
+  'test/streams/stream-lag-sim-server.test.ts',
   // Runs the sources with tsx from another working directory.
   'test/core/module-worker.test.ts',
   // Mocks the status server's start: a module cache of its own.
