@@ -115,12 +115,17 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
   /**
    * Merges a dict into the dict already held in `name`, keeping the same object
    * (`target_save_update: true`). A non-dict on either side is an error, not a silent no-op.
+   *
+   * `keyTimes`: when a key's value was true, if before this write (a streamed price's event
+   * time): its key time, so {@link isKeyFresh} reads the value's age, not the write's. Never
+   * later than now. The attribute's own time is the write's.
    */
-  merge(name: string, patch: unknown, source: string): void {
+  merge(name: string, patch: unknown, source: string, keyTimes?: Readonly<Record<string, number>>): void {
     const current = this.#values.get(name);
     if (current === null || current === undefined) {
       this.set(name, isPlainDict(patch) ? { ...patch } : patch, source);
       if (!isPlainDict(patch)) throw new TypeError(`cannot merge a ${describe(patch)} into '${name}': the result must be a dict`);
+      if (keyTimes) this.#stampKeys(name, patch, keyTimes);
       return;
     }
     if (!isPlainDict(current)) {
@@ -134,6 +139,7 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
     const times = this.#keyTimes.get(name) ?? new Map<string, number>();
     for (const key of Object.keys(patch)) times.set(key, at);
     this.#keyTimes.set(name, times);
+    if (keyTimes) this.#stampKeys(name, patch, keyTimes);
     this.#touch(name, source, at);
     this.emit('change', { name, value: current, source, at });
   }
@@ -211,6 +217,16 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
       value = (value as Record<string, unknown>)[key];
     }
     return value;
+  }
+
+  /** Dates the keys of `patch` just merged into `name` by when their values were true (see {@link merge}). */
+  #stampKeys(name: string, patch: Record<string, unknown>, keyTimes: Readonly<Record<string, number>>): void {
+    const times = this.#keyTimes.get(name);
+    if (!times) return;
+    const now = this.#clock.now();
+    for (const [key, at] of Object.entries(keyTimes)) {
+      if (Object.hasOwn(patch, key) && Number.isFinite(at)) times.set(key, Math.min(now, at));
+    }
   }
 
   #touch(name: string, source: string, at: number): void {

@@ -6,7 +6,7 @@ import type { StreamSpec } from './stream-loop.js';
 import { WS_SOURCE, type StreamContext } from './stream-context.js';
 import { carriesStream, tickerPrice, type CandlesBySymbol } from './market-feed-protocol.js';
 import { CandleSweep } from './candle-sweep.js';
-import { newestTime } from './stream-lag.js';
+import { newestTime, timeOf } from './stream-lag.js';
 
 /**
  * The tickers stream: ccxt's `watchTickers()` with no symbols, which is the venue's one
@@ -30,11 +30,18 @@ export function tickersStream(ctx: StreamContext, task: TaskConfig | undefined):
       }
       if (!task) return;
       const prices: Record<string, number> = {};
+      // Each price dated by its event (on this machine's clock): a price that arrived late is as old as it is.
+      const times: Record<string, number> = {};
+      const offsetMs = ctx.clockOffsetMs();
       for (const symbol of watchList(ctx.state.get(wlAttr))) {
-        const last = tickerPrice(tickers[symbol]);
-        if (last !== undefined) prices[symbol] = last;
+        const ticker = tickers[symbol];
+        const last = tickerPrice(ticker);
+        if (last === undefined) continue;
+        prices[symbol] = last;
+        const at = timeOf(ticker?.timestamp);
+        if (at !== undefined) times[symbol] = at + offsetMs;
       }
-      if (Object.keys(prices).length > 0) ctx.state.merge(attr, prices, WS_SOURCE);
+      if (Object.keys(prices).length > 0) ctx.state.merge(attr, prices, WS_SOURCE, times);
     },
     ownsClient: (_url, subs) => carriesStream('tickers', subs),
     dropConnectionOnFailure: true,

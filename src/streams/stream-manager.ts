@@ -91,6 +91,7 @@ export class StreamManager {
         const markets = o.instance().markets as Record<string, unknown> | undefined;
         return markets === undefined || symbol in markets;
       },
+      clockOffsetMs: () => clockOffsetOf(o.instance()),
     };
     const kinds = (kind: string): TaskConfig[] => o.tasks.filter((t) => t.kind === kind);
     const first = (kind: string): TaskConfig | undefined => kinds(kind)[0];

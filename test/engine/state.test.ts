@@ -92,6 +92,27 @@ describe('staleness as data', () => {
     expect(state.isStale('last_price')).toBe(true);
   });
 
+  it("dates a merged key by when its value was true (a streamed price's event time), never later than now", async () => {
+    const clock = new VirtualClock(1_000_000);
+    const state = new StateStore({ last_price: {} }, clock);
+    state.setMaxAge('last_price', 3000);
+    state.merge('last_price', { A: 1, B: 2 }, 'ws');
+    await clock.advance(1000);
+    // A arrived 2.5 s after its event; B's time says the future (a clock offset not known); C was not written.
+    state.merge('last_price', { A: 3, B: 4 }, 'ws', { A: 1_001_000 - 2500, B: 1_001_000 + 9000, C: 1_001_000 });
+    expect(state.keyUpdatedAt('last_price', 'A')).toBe(998_500);
+    expect(state.keyUpdatedAt('last_price', 'B')).toBe(1_001_000);
+    expect(state.keyUpdatedAt('last_price', 'C')).toBeNull();
+    // The attribute was written now.
+    expect(state.meta('last_price')?.updatedAt).toBe(1_001_000);
+    await clock.advance(1000);
+    expect(state.isKeyFresh('last_price', 'A')).toBe(false);
+    expect(state.isKeyFresh('last_price', 'B')).toBe(true);
+    // Into an attribute that holds nothing yet, the same.
+    state.merge('fresh', { X: 1 }, 'ws', { X: clock.now() - 700 });
+    expect(state.keyUpdatedAt('fresh', 'X')).toBe(clock.now() - 700);
+  });
+
   it('emits a change event for every write', () => {
     const state = new StateStore({ a: 1 }, new VirtualClock());
     const seen: string[] = [];

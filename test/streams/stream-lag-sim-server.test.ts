@@ -1,8 +1,8 @@
 /**
  * A stream's lag behind the exchange against misso sim-server through an unmodified ccxt.pro
  * binanceusdm, the tickers on the market-data thread (the default): under `wsdelay` below the
- * stall limit the lag shows the delay (in StreamStats, `/status` and `/metrics`) and the stream
- * stays up; raised past the limit while messages keep flowing (no gap as long as the limit), the
+ * stall limit the lag shows the delay (in StreamStats, `/status` and `/metrics`, and as the age of
+ * the streamed price in state) and the stream stays up; raised past the limit while messages keep flowing (no gap as long as the limit), the
  * stream is stalled as behind the exchange, which a stream judged by when its messages arrive
  * never noticed. Real time, a 3 s limit.
  */
@@ -62,6 +62,10 @@ describe('stream lag against sim-server (wsdelay)', () => {
     expect(Math.max(...lags)).toBeLessThan(BELOW_MS + 800);
     expect(stream('tickers')).toMatchObject({ stalls: 0, phase: 'up', fresh: true });
     expect(stream('tickers').maxLagMs).toBeGreaterThanOrEqual(stream('tickers').lagMs!);
+    // The streamed price is dated by its event: its age in state is the delay, not the time since it arrived.
+    const priceAge = Date.now() - u.state.keyUpdatedAt('last_price', ETH)!;
+    expect(priceAge).toBeGreaterThanOrEqual(BELOW_MS - 100);
+    expect(priceAge).toBeLessThan(BELOW_MS + 800);
 
     // A fill's order update, trade, balance and positions on the user stream arrive as late (each
     // by the event time ccxt's binanceusdm gives it: the balance's only in its raw frame).
