@@ -342,10 +342,10 @@ export class StreamLoop<T> {
    */
   #lagCause(): string | undefined {
     const s = this.#stats;
-    if (this.#lag.behind) return this.#lag.cause();
+    if (this.spec.isStalled) return this.#lag.behind ? this.#lag.cause() : undefined;
     const now = this.#deps.clock.now();
     const arriving = s.lastMessageAt !== null && now - s.lastMessageAt <= s.stallAfterMs;
-    if (this.spec.isStalled || this.#lag.lastMs === null || !arriving || this.#quietSince === null) return undefined;
+    if (this.#lag.lastMs === null || !arriving || this.#quietSince === null) return undefined;
     return this.#lag.cause(now - this.#quietSince);
   }
 }
