@@ -14,7 +14,7 @@ import { browserTestsEnabled, CHROMIUM, CHROMIUM_ARGS, missingChromium } from '.
 // engine is a fake source, so the test decides exactly which events and snapshots arrive.
 
 function stream(name: string, patch: Partial<StreamStatus>): StreamStatus {
-  return { name, up: true, phase: 'up', lastMessageAgeMs: 300, messages: 120, reconnects: 0, stalls: 0, stallAfterMs: 30_000, lastError: null, ...patch };
+  return { name, up: true, phase: 'up', lastMessageAgeMs: 300, messages: 120, reconnects: 0, stalls: 0, stallAfterMs: 30_000, lastError: null, lagMs: null, maxLagMs: null, ...patch };
 }
 
 const HEALTH = '#phase, #ready, #tasks .badge, #streams .badge';
