@@ -83,7 +83,8 @@ export function createOperatorSource(deps: OperatorDeps): OperatorSource & { clo
       try {
         return orderView(manager().queue.push(intent));
       } catch (error: unknown) {
-        if (error instanceof StoppedError) throw new ControlRefusal(`${error.message}; the order was not taken`, 503);
+        // The library's wording names an Updater; an operator over HTTP gets what it means for them.
+        if (error instanceof StoppedError) throw new ControlRefusal('misso is stopping: no new orders are taken, and this one was not (nothing was written); send it again once misso runs', 503);
         if (!(error instanceof IntentError)) throw error;
         const field = error.field ?? INTENT_FIELDS.find((f) => new RegExp(`\\b${f}\\b`).test(error.message.split(': ').slice(1).join(': '))) ?? null;
         throw new ControlRefusal(error.message, 400, field);
