@@ -7,6 +7,27 @@ import { createExchangeSession, type ManagedExchangeSession } from '../../src/ex
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import { exchangeConfig } from './helpers.js';
 
+/** A sim-server and a binanceusdm session on it, with a perpetual's symbol to call. */
+async function rig(extra: { rebuildDelayMs?: number } = {}): Promise<{ server: SimServer; session: ManagedExchangeSession; symbol: string }> {
+  const server = await startSimServer({ port: 0 });
+  const session = await createExchangeSession({
+    config: exchangeConfig({
+      id: 'binanceusdm',
+      urls: { api: server.url },
+      apiKey: DEFAULT_SIM_API_KEY,
+      secret: DEFAULT_SIM_SECRET,
+      timeoutMs: 2000,
+      options: { fetchCurrencies: false },
+      rateBudget: { capacity: null, windowMs: 1000, enabled: true },
+    }),
+    clock: new SystemClock(),
+    logger: silentLogger(),
+    ...extra,
+  });
+  const symbol = session.exchange.symbols.find((s) => s.endsWith(':USDT') || s.endsWith(':USD')) ?? '';
+  return { server, session, symbol };
+}
+
 // The session's whole path over real HTTP: factory → ccxt.binanceusdm → misso sim-server.
 describe('ExchangeSession against misso sim-server', () => {
   let server: SimServer;
@@ -14,21 +35,7 @@ describe('ExchangeSession against misso sim-server', () => {
   let symbol = '';
 
   beforeAll(async () => {
-    server = await startSimServer({ port: 0 });
-    session = await createExchangeSession({
-      config: exchangeConfig({
-        id: 'binanceusdm',
-        urls: { api: server.url },
-        apiKey: DEFAULT_SIM_API_KEY,
-        secret: DEFAULT_SIM_SECRET,
-        timeoutMs: 2000,
-        options: { fetchCurrencies: false },
-        rateBudget: { capacity: null, windowMs: 1000, enabled: true },
-      }),
-      clock: new SystemClock(),
-      logger: silentLogger(),
-    });
-    symbol = session.exchange.symbols.find((s) => s.endsWith(':USDT') || s.endsWith(':USD')) ?? '';
+    ({ server, session, symbol } = await rig());
   });
   afterAll(async () => {
     await session?.close();
@@ -73,22 +80,7 @@ describe('ExchangeSession health against misso sim-server', () => {
   let symbol = '';
 
   beforeAll(async () => {
-    server = await startSimServer({ port: 0 });
-    session = await createExchangeSession({
-      config: exchangeConfig({
-        id: 'binanceusdm',
-        urls: { api: server.url },
-        apiKey: DEFAULT_SIM_API_KEY,
-        secret: DEFAULT_SIM_SECRET,
-        timeoutMs: 2000,
-        options: { fetchCurrencies: false },
-        rateBudget: { capacity: null, windowMs: 1000, enabled: true },
-      }),
-      clock: new SystemClock(),
-      logger: silentLogger(),
-      rebuildDelayMs: 50,
-    });
-    symbol = session.exchange.symbols.find((s) => s.endsWith(':USDT') || s.endsWith(':USD')) ?? '';
+    ({ server, session, symbol } = await rig({ rebuildDelayMs: 50 }));
   });
   afterAll(async () => {
     await session?.close();
