@@ -36,9 +36,11 @@ describe.runIf(browserTestsEnabled('dashboard health browser test'))('dashboard 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw missingChromium();
     source.snap.streams = [
-      stream('tickers', {}),
+      stream('tickers', { lagMs: 240, maxLagMs: 1800 }),
+      // Candles carry no event time: their lag is not measured.
       stream('candles', { up: false, phase: 'stalled', stalls: 2, reconnects: 2, lastError: 'stalled: silent for 30.0s while connected' }),
-      stream('orders', { up: false, phase: 'down', reconnects: 5, lastError: 'binanceusdm GET … 503 Service Unavailable (HTML page: 503 Service Temporarily Unavailable)' }),
+      // Silent for over a minute: the last lag is known, the last minute has none.
+      stream('orders', { up: false, phase: 'down', reconnects: 5, lagMs: 12_400, maxLagMs: null, lastError: 'binanceusdm GET … 503 Service Unavailable (HTML page: 503 Service Temporarily Unavailable)' }),
     ];
     await serve();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -56,17 +58,30 @@ describe.runIf(browserTestsEnabled('dashboard health browser test'))('dashboard 
     await server?.close();
   });
 
-  it('shows each stream with its state, last message age, reconnects, stalls and last error', async () => {
+  it('shows each stream with its state, last message age, lag, reconnects, stalls and last error', async () => {
     await expect.poll(() => badge('#ready'), { timeout: 15_000 }).toEqual({ cls: 'badge up', text: 'ready' });
     const row = (name: string) => page.locator(`#streams tr[data-stream="${name}"]`);
     expect(await row('tickers').locator('.badge').textContent()).toBe('up');
     expect(await row('candles').locator('.badge').textContent()).toBe('stalled');
     expect(await row('orders').locator('.badge').textContent()).toBe('down');
-    expect(await row('orders').locator('td').nth(3).textContent()).toBe('5');
-    expect(await row('candles').locator('td').nth(4).textContent()).toBe('2');
+    expect(await row('orders').locator('td').nth(4).textContent()).toBe('5');
+    expect(await row('candles').locator('td').nth(5).textContent()).toBe('2');
     expect(await row('orders').locator('td.err').textContent()).toContain('503 Service Temporarily Unavailable');
     expect(await row('tickers').locator('td.err').textContent()).toBe('');
     expect(await row('tickers').locator('td.age').textContent()).toMatch(/^\d+(\.\d)? (ms|s)$/);
+    expect(await page.locator('#streams th').nth(3).textContent()).toBe('Lag');
+    expect(await row('tickers').locator('td').nth(3).textContent()).toBe('240 ms · max 1.8 s');
+    expect(await row('orders').locator('td.lag').textContent()).toBe('12 s');
+    expect(await row('candles').locator('td.lag').textContent()).toBe('–');
+  });
+
+  it("updates a stream's lag with each snapshot", async () => {
+    const lag = page.locator('#streams tr[data-stream="tickers"] td.lag');
+    const streams = source.snap.streams!;
+    streams[0] = { ...streams[0]!, lagMs: 3_200, maxLagMs: 4_600 };
+    await expect.poll(() => lag.textContent(), { timeout: 10_000 }).toBe('3.2 s · max 4.6 s');
+    streams[0] = { ...streams[0]!, lagMs: 90, maxLagMs: 4_600 };
+    await expect.poll(() => lag.textContent(), { timeout: 10_000 }).toBe('90 ms · max 4.6 s');
   });
 
   it('takes ready away when the phase becomes stopping, even with no snapshot saying so', async () => {

@@ -144,6 +144,9 @@ describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chro
     await expect.poll(() => page.locator('#tasks tr[data-task="update_tickers"] .badge').textContent(), { timeout: 15_000 }).toBe('up');
     // The sim streams by default: its streams have a row each.
     await expect.poll(() => page.locator('#streams tr[data-stream="tickers"] .badge').textContent(), { timeout: 15_000 }).toBe('up');
+    // Tickers carry their event time: the row shows the stream's lag and the minute's largest.
+    const lag = /^\d+(\.\d)? (ms|s) · max \d+(\.\d)? (ms|s)$/;
+    await expect.poll(() => page.locator('#streams tr[data-stream="tickers"] td.lag').textContent(), { timeout: 15_000 }).toMatch(lag);
   });
 
   it('fits 1280x800 (screenshot) and a phone', async () => {

@@ -77,11 +77,19 @@
     return st.phase === 'up' ? badge('warn', 'settling') : badge('idle', st.phase);
   }
 
+  // The last message's lag behind the exchange and the largest of the last minute; a dash for a
+  // stream whose messages carry no event time (candles).
+  function lagText(st) {
+    var last = fmtDuration(st.lagMs), max = fmtDuration(st.maxLagMs);
+    if (max === '–') return last;
+    return last + ' · max ' + max;
+  }
+
   function renderStreams(lost) {
     var streams = snap.streams || [];
     var body = $('streams').tBodies[0];
     body.replaceChildren();
-    if (streams.length === 0) return emptyRow(body, 6, 'no websocket streams: REST only');
+    if (streams.length === 0) return emptyRow(body, 7, 'no websocket streams: REST only');
     var sinceSnapshot = engineNow() - snap.now;
     streams.forEach(function (st) {
       var tr = make('tr', lost || st.up || st.phase === 'connecting' ? null : st.phase === 'down' ? 'down' : 'stale');
@@ -93,6 +101,7 @@
       status.appendChild(lost ? badge('idle', 'unknown') : ended() ? badge('idle', 'stopped') : streamBadge(st));
       tr.appendChild(status);
       tr.appendChild(make('td', 'num age', st.lastMessageAgeMs === null ? 'never' : fmtDuration(st.lastMessageAgeMs + sinceSnapshot)));
+      tr.appendChild(make('td', 'num lag', lagText(st)));
       tr.appendChild(make('td', 'num', st.reconnects));
       tr.appendChild(make('td', 'num', st.stalls));
       tr.appendChild(make('td', 'err', st.lastError || ''));
