@@ -1,6 +1,6 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import { coerceError } from './errors.js';
-import { FAULT_STACK_KEY, serializeLogError } from './log-error.js';
+import { FAULT_STACK_KEY, serializeLogError, serializeLogText } from './log-error.js';
 import { Redactor } from './redact.js';
 import { ensureWritableFile } from './writable-file.js';
 
@@ -45,8 +45,12 @@ export interface LogOptions {
   redactor?: Redactor;
 }
 
-/** The logger's serializers: `err` as pino's, but exchange faults' stacks set apart (see `serializeLogError`). */
-export const LOG_SERIALIZERS = Object.freeze({ err: serializeLogError });
+/**
+ * The logger's serializers: `err` as pino's, but exchange faults' stacks set apart and HTML error
+ * pages reduced to their title (see `serializeLogError`); `detail` (a classified failure's
+ * message) without its HTML page too.
+ */
+export const LOG_SERIALIZERS = Object.freeze({ err: serializeLogError, detail: serializeLogText });
 
 /**
  * pino-pretty's options for the terminal. An exchange fault's stack (see `serializeLogError`)

@@ -1,5 +1,5 @@
 import { AccountSuspended, AuthenticationError, BadRequest, BadResponse, BadSymbol, ChecksumError, DDoSProtection, DuplicateOrderId, ExchangeError, InsufficientFunds, InvalidNonce, InvalidOrder, NetworkError, NotSupported, OperationRejected, OrderNotFound, PermissionDenied, RateLimitExceeded, ArgumentsRequired, CancelPending, OperationFailed } from './ccxt-lib.js';
-import { ERROR_KIND_PROP } from '../core/log-error.js';
+import { ERROR_KIND_PROP, HTTP_STATUS_PROP, RETRY_AFTER_PROP } from '../core/log-error.js';
 import type { ErrorKind } from './types.js';
 
 /** What {@link classifyError} found out about one error. */
@@ -25,9 +25,7 @@ export interface ErrorClassification {
  * Property names that the HTTP instrumentation (see http-error-info.ts) and the simulated
  * exchange may set on a thrown error. Reading them here keeps one classification path for both.
  */
-export const RETRY_AFTER_PROP = 'retryAfterMs';
-/** See {@link RETRY_AFTER_PROP}. */
-export const HTTP_STATUS_PROP = 'httpStatus';
+export { HTTP_STATUS_PROP, RETRY_AFTER_PROP };
 /** Where the session attaches the classification to the original error (the logger reads it too). */
 export const KIND_PROP = ERROR_KIND_PROP;
 
