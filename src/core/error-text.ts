@@ -5,6 +5,7 @@
  * reason or a stream's `lastError`. {@link withoutHtml} keeps the words around the page and
  * replaces the page with its title (or its first text), bounded.
  */
+import { coerceError } from './errors.js';
 
 /** Where an HTML document starts inside a message. */
 const PAGE_START = /<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]/i;
@@ -58,4 +59,9 @@ function plain(text: string): string {
     .replace(/&(#39|[a-z]+);/gi, (entity: string, name: string) => ENTITIES[name.toLowerCase()] ?? entity)
     .replace(/\s+/g, ' ')
     .trim();
+}
+
+/** What was thrown, as operator text: its message (see `coerceError`) with any HTML page replaced by its gist ({@link withoutHtml}). */
+export function errorText(error: unknown): string {
+  return withoutHtml(coerceError(error).message);
 }

@@ -1,4 +1,5 @@
 import { Backoff } from '../core/backoff.js';
+import { errorText } from '../core/error-text.js';
 import { coerceError } from '../core/errors.js';
 import { AmendError, amendValue, type AmendChanges } from './amend-changes.js';
 import { errorKind } from '../exchange/classify.js';
@@ -110,7 +111,7 @@ export class Amender {
       .then(() => this.#start(order, target, resume))
       .catch((error: unknown): AmendResult => {
         this.#ctx.logger.error({ err: coerceError(error), clientOrderId: order.clientOrderId }, 'amend crashed');
-        return refused(order, order, coerceError(error).message, 'none');
+        return refused(order, order, errorText(error), 'none');
       });
     const tracked = p.finally(() => {
       if (this.#running.get(order.clientOrderId) !== tracked) return;
@@ -251,7 +252,7 @@ export class Amender {
         return edited(raw, raw);
       } catch (error: unknown) {
         const kind = errorKind(error);
-        const message = coerceError(error).message;
+        const message = errorText(error);
         if (kind === 'invalid_order' || kind === 'insufficient_funds' || kind === 'auth' || kind === 'not_supported') {
           // The exchange answered and refused; the order stays as it was. A refusal because it
           // finished meanwhile is told as such after a look.

@@ -1,4 +1,5 @@
 import { Backoff } from '../core/backoff.js';
+import { errorText } from '../core/error-text.js';
 import { coerceError } from '../core/errors.js';
 import { errorKind } from '../exchange/classify.js';
 import { gate, type OrdersContext } from './context.js';
@@ -73,7 +74,7 @@ export async function cancelAll(ctx: OrdersContext, tracker: OrderTracker): Prom
     try {
       still = await listOurs(ctx, tracker, scope, 'cancel_all:verify', undefined);
     } catch (error: unknown) {
-      report.unconfirmed = `the open orders could not be listed: ${coerceError(error).message}`;
+      report.unconfirmed = `the open orders could not be listed: ${errorText(error)}`;
     }
     // An order we know final is never remaining, whatever a lagging open list still shows.
     const remaining = new Set([...targets.values(), ...still].filter((o) => !o.isFinal).map((o) => o.clientOrderId));

@@ -1,5 +1,6 @@
 import { BadSymbol } from '../exchange/ccxt-lib.js';
 import { Backoff } from '../core/backoff.js';
+import { errorText } from '../core/error-text.js';
 import { coerceError } from '../core/errors.js';
 import { errorKind } from '../exchange/classify.js';
 import type { OrderAction } from './action-store.js';
@@ -88,7 +89,7 @@ export class Canceller {
     const action = resume ?? actions.unfinished(order.clientOrderId, 'cancel') ?? actions.create(order.clientOrderId, 'cancel', {}, fresh);
     const p = this.#run(order, action, fresh && action.attempts === 1 && action.status === 'sent')
       .catch((error: unknown): CancelResult => {
-        const reason = coerceError(error).message;
+        const reason = errorText(error);
         this.#ctx.logger.error({ err: coerceError(error), clientOrderId: order.clientOrderId }, 'cancel crashed');
         return result(order, 'failed', reason);
       })
@@ -163,7 +164,7 @@ export class Canceller {
       return 'ok';
     } catch (error: unknown) {
       const kind = errorKind(error);
-      const message = coerceError(error).message;
+      const message = errorText(error);
       // The symbol left the exchange's markets (a delisting): no retry can build the request.
       if (error instanceof BadSymbol) return this.#refuse(order, action, `the exchange no longer lists ${order.symbol}: ${message}; check the exchange by hand`);
       switch (kind) {

@@ -1,3 +1,4 @@
+import { errorText } from '../core/error-text.js';
 import { coerceError } from '../core/errors.js';
 import { gate, type OrdersContext } from './context.js';
 import type { Order } from './order.js';
@@ -20,7 +21,7 @@ export async function riskRefusal(ctx: OrdersContext, order: Order, amended?: Ri
       last = typeof t.last === 'number' ? t.last : undefined;
       if (last === undefined) noPriceWhy = 'the ticker has no last price';
     } catch (error: unknown) {
-      noPriceWhy = `the ticker request failed: ${coerceError(error).message}`;
+      noPriceWhy = `the ticker request failed: ${errorText(error)}`;
       ctx.logger.warn({ symbol: order.symbol, err: coerceError(error).message }, 'no last price for the risk checks');
     }
   }

@@ -1,4 +1,5 @@
 import { classifyError, errorKind } from '../exchange/classify.js';
+import { withoutHtml } from '../core/error-text.js';
 import { coerceError } from '../core/errors.js';
 import type { OrdersContext } from './context.js';
 import type { CcxtOrderLike, Order } from './order.js';
@@ -105,7 +106,7 @@ function onError(ctx: OrdersContext, order: Order, error: unknown): SubmitOutcom
     case 'invalid_order':
     case 'auth':
     case 'not_supported': {
-      const reason = `${info.name}: ${info.message}`;
+      const reason = `${info.name}: ${withoutHtml(info.message)}`;
       ctx.logger.warn(log, 'order refused');
       ctx.book.finish(order, 'failed', reason, 'failed');
       ctx.notify(`order ${order.clientOrderId} ${order.side} ${order.amount} ${order.symbol} failed: ${reason}`, 'warn');
