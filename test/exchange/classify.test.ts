@@ -1,6 +1,7 @@
 import * as ccxt from 'ccxt';
 import { describe, expect, it } from 'vitest';
 import { attachKind, classifyError, errorKind, isAmbiguous, parseRetryAfter } from '../../src/exchange/classify.js';
+import { loadCcxtCore } from '../../src/exchange/ccxt-lib.js';
 import { instrumentHttpErrors } from '../../src/exchange/http-error-info.js';
 import type { ErrorKind } from '../../src/exchange/types.js';
 import { binanceFixture, hang, json, SYMBOL, type SeenRequest } from './binance-fixture.js';
@@ -119,7 +120,9 @@ describe.each([
 ])('classifyError on real errors from ccxt.binanceusdm %s', (_where, origin) => {
   const fixture = binanceFixture(origin ? { timeoutMs: 200, origin } : { timeoutMs: 200 });
   instrumentHttpErrors(fixture.exchange, () => NOW);
-  const loaded = fixture.exchange.loadMarkets();
+  // As the factory does: ccxt's classes are loaded before any error of theirs is built (the
+  // HTML refusal builds a BadResponse), not left to whichever test file ran first in the thread.
+  const loaded = loadCcxtCore().then(() => fixture.exchange.loadMarkets());
 
   async function failWith(response: (req: SeenRequest) => Response | Promise<Response>, call: 'fetchOrder' | 'createOrder' = 'fetchOrder'): Promise<unknown> {
     await loaded;
