@@ -1,3 +1,5 @@
+import { describeNonNumber } from './intent.js';
+
 /** What to change: the new limit price and/or the new total amount. */
 export interface AmendChanges {
   price?: number;
@@ -24,7 +26,7 @@ export class AmendError extends Error {
 export function amendValue(field: 'price' | 'amount', value: unknown): number | null {
   if (value === undefined) return null;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new AmendError(`${field} must be a number > 0, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`, field);
+    throw new AmendError(`${field} must be a number > 0, got ${describeNonNumber(value)}`, field);
   }
   return value;
 }

@@ -32,7 +32,10 @@ export class IntentError extends Error {
 }
 
 const positive = (what: string) =>
-  z.number({ error: `${what} must be a number` }).finite(`${what} must be finite`).positive(`${what} must be > 0`);
+  z
+    .number({ error: (iss) => `${what} must be a number, got ${describeNonNumber(iss.input)}` })
+    .finite(`${what} must be finite`)
+    .positive(`${what} must be > 0`);
 
 const sideSchema = z
   .string({ error: 'side must be "buy" or "sell"' })
@@ -183,6 +186,18 @@ function shallow(v: unknown, depth: number): string {
   } catch {
     return '(unreadable)';
   }
+}
+
+/**
+ * A value given where a number belongs, as a refusal quotes it, with what to send instead when
+ * that is not plain: `the string "0.01" (send the number without quotes)`, `a list [5] (send one
+ * number, not a list)`, `-1`.
+ */
+export function describeNonNumber(v: unknown): string {
+  if (typeof v === 'string') return `the string ${preview(v)} (send the number without quotes)`;
+  if (Array.isArray(v)) return `a list ${preview(v)} (send one number, not a list)`;
+  if (v !== null && typeof v === 'object') return `an object ${preview(v)} (send one number, not an object)`;
+  return preview(v);
 }
 
 const ALLOWED = /[^A-Za-z0-9]/g;

@@ -1,4 +1,4 @@
-import { IntentError, type OrderIntent } from './intent.js';
+import { describeNonNumber, IntentError, type OrderIntent } from './intent.js';
 
 /** The part of a ccxt exchange the order-kind checks read. */
 export interface KindsExchange {
@@ -54,7 +54,7 @@ export function checkOrderKind(intent: OrderIntent, ex: KindsExchange): void {
   const trigger = given[0];
   if (trigger !== undefined) {
     const v = p[trigger];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(`params.${trigger} must be a number > 0`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(`params.${trigger} must be a number > 0, got ${describeNonNumber(v)}`);
     if (postOnly) fail(`a trigger order (params.${trigger}) cannot be post-only`);
     if (trigger === 'takeProfitPrice') unsupported('take-profit orders', 'createTakeProfitOrder');
     else if (intent.type === 'market') unsupported('stop-market orders', 'createStopMarketOrder');

@@ -106,4 +106,32 @@ describe('control API bodies are checked as the library checks them, not coerced
     }
     expect(await u.exchange.fetchOrder(order.id!, SYMBOL)).toMatchObject({ price, amount: 0.01, status: 'open' });
   });
+
+  it('a price (or amount) given as a list or an object is refused naming it, in words that say what to send', async () => {
+    const { u, clock, s } = await rig();
+    const price = Math.round(u.state.get<Record<string, number>>('last_price')[SYMBOL]! * 0.8);
+    const base = { symbol: SYMBOL, side: 'buy', amount: 0.01, price };
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ ...base, price: [price] }, 'price', new RegExp(`price must be a number, got a list \\[${price}\\] \\(send one number, not a list\\)`)],
+      [{ ...base, price: { value: price } }, 'price', /price must be a number, got an object \{"value":\d+\} \(send one number, not an object\)/],
+      [{ ...base, amount: [] }, 'amount', /amount must be a number, got a list \[\] \(send one number, not a list\)/],
+    ];
+    for (const [body, field, expects] of cases) {
+      const res = await post(s, 'POST', '/api/orders', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(await res.json(), JSON.stringify(body)).toEqual({ error: expect.stringMatching(expects) as unknown, field });
+    }
+    // PATCH said `got 51902` for [51902], which reads as a valid price.
+    const order = u.pendingOrders.push(base);
+    await advanceWithIo(clock, () => order.status === 'open', 30_000);
+    for (const [body, expects] of [
+      [{ price: [price - 10] }, new RegExp(`^price must be a number > 0, got a list \\[${price - 10}\\] \\(send one number, not a list\\)$`)],
+      [{ price: { value: price - 10 } }, /^price must be a number > 0, got an object \{"value":\d+\} \(send one number, not an object\)$/],
+    ] as const) {
+      const res = await post(s, 'PATCH', `/api/orders/${order.clientOrderId}`, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(await res.json(), JSON.stringify(body)).toEqual({ error: expect.stringMatching(expects) as unknown, field: 'price' });
+    }
+    expect(await u.exchange.fetchOrder(order.id!, SYMBOL)).toMatchObject({ price, amount: 0.01, status: 'open' });
+  });
 });
