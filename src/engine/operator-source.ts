@@ -76,12 +76,15 @@ export function createOperatorSource(deps: OperatorDeps): OperatorSource & { clo
     positions: () => positionViews(deps.state.get('positions')),
     capital: () => capital.points(),
     placeOrder: (intent) => {
+      // Judged by the markets once they are loaded: the symbol here, the amount and price by the
+      // queue's own fit. Before that (the exchange still connecting) the order is taken and
+      // judged when it is sent, a `rejected` order then, as for a strategy's push.
       const exchange = deps.exchange();
       if (exchange?.markets && typeof intent['symbol'] === 'string' && !exchange.markets[intent['symbol']]) {
         throw new ControlRefusal(`unknown symbol ${intent['symbol']}`, 400, 'symbol');
       }
       try {
-        return orderView(manager().queue.push(intent));
+        return orderView(manager().queue.pushOrRefuse(intent));
       } catch (error: unknown) {
         // The library's wording names an Updater; an operator over HTTP gets what it means for them.
         if (error instanceof StoppedError) throw new ControlRefusal('misso is stopping: no new orders are taken, and this one was not (nothing was written); send it again once misso runs', 503);

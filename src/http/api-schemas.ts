@@ -149,7 +149,7 @@ export const eventsSchema = {
 
 /** `POST /api/orders` */
 export const placeOrderSchema = {
-  summary: 'Queue an order (as pending_orders.push); answers with its client order id',
+  summary: 'Queue an order (as pending_orders.pushOrRefuse: what the market cannot take is a 400, nothing queued); answers with its client order id',
   security: bearer,
   body: {
     type: 'object',

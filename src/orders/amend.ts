@@ -6,6 +6,7 @@ import { errorKind } from '../exchange/classify.js';
 import type { OrderAction } from './action-store.js';
 import type { Canceller } from './cancel.js';
 import { gate, orderChange, type OrdersContext } from './context.js';
+import { IntentError } from './intent.js';
 import { checkIntentForMarket } from './intent-market.js';
 import type { CcxtOrderLike, Order } from './order.js';
 import { riskRefusal } from './risk-check.js';
@@ -26,6 +27,16 @@ export interface AmendResult {
   method: AmendMethod;
   /** Why it was not amended (or null). */
   reason: string | null;
+}
+
+/**
+ * The change a market check's refusal is about. The order value below the market's minimum is
+ * named for the amount; after a new price alone it is the price that made it (the amount the
+ * order has already passed its own limits).
+ */
+function amendField(error: unknown, amount: number | null): string | null {
+  const field = error instanceof IntentError ? error.field : null;
+  return field === 'amount' && amount === null ? 'price' : field;
 }
 
 /** An amend whose price and amount are the order's already: nothing to send. */
@@ -77,7 +88,7 @@ export class Amender {
     let price = amendValue('price', changes.price);
     let amount = amendValue('amount', changes.amount);
     if (price === null && amount === null) throw new AmendError('amend needs a price or an amount');
-    if (price !== null && order.type === 'market') throw new AmendError(`order ${order.clientOrderId} is a market order; it has no price to amend`);
+    if (price !== null && order.type === 'market') throw new AmendError(`order ${order.clientOrderId} is a market order; it has no price to amend`, 'price');
     let fitted;
     try {
       fitted = checkIntentForMarket(
@@ -85,14 +96,15 @@ export class Amender {
         this.#ctx.session.exchange,
       );
     } catch (error: unknown) {
-      throw new AmendError(`amend of ${order.clientOrderId}: ${coerceError(error).message.replace(/^invalid order /, 'order ')}`);
+      throw new AmendError(`amend of ${order.clientOrderId}: ${coerceError(error).message.replace(/^invalid order /, 'order ')}`, amendField(error, amount));
     }
-    if (fitted.rejected !== null) throw new AmendError(`amend of ${order.clientOrderId}: ${fitted.rejected}`);
+    // The order's own symbol gone from the markets is no field of the amend's.
+    if (fitted.rejected !== null) throw new AmendError(`amend of ${order.clientOrderId}: ${fitted.rejected}`, fitted.field === 'symbol' ? null : fitted.field);
     if (price !== null) price = fitted.intent.price;
     if (amount !== null) amount = fitted.intent.amount;
     if (amount !== null && amount <= order.filled + EPS) {
       // Binance cancels an order modified to a total at or below its filled amount.
-      throw new AmendError(`amount ${amount} is at or below the ${order.filled} already filled (amount is the new total); cancel the order to stop it`);
+      throw new AmendError(`amount ${amount} is at or below the ${order.filled} already filled (amount is the new total); cancel the order to stop it`, 'amount');
     }
     // Sent anyway, it costs a request (and, by cancel-then-replace, the order's place in the queue).
     // With another amend under way the order's figures are not final yet: the change is not judged

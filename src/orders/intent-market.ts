@@ -3,10 +3,12 @@ import { clientIdKeysOf } from './client-id-keys.js';
 import { parseIntent, type OrderIntent } from './intent.js';
 import { checkOrderKind, type KindsExchange } from './order-kinds.js';
 
+type MinMax = { min?: number | undefined } | undefined;
+
 /** The synchronous market helpers of a ccxt exchange that fitting an intent needs. */
 export interface MarketView {
   markets?: Record<string, unknown> | undefined;
-  market(symbol: string): { symbol?: string | undefined };
+  market(symbol: string): { symbol?: string | undefined; limits?: { amount?: MinMax; price?: MinMax } | undefined };
   priceToPrecision(symbol: string, price: number): string | undefined;
   amountToPrecision(symbol: string, amount: number): string | undefined;
 }
@@ -16,6 +18,8 @@ export interface FittedIntent {
   intent: OrderIntent;
   /** Why the intent is `rejected` before anything is sent; null when it can go out. */
   rejected: string | null;
+  /** The intent's key the rejection is about; null when it can go out. */
+  field: 'symbol' | 'amount' | 'price' | null;
 }
 
 /**
@@ -26,20 +30,35 @@ export interface FittedIntent {
  */
 export function fitIntentToMarket(intent: OrderIntent, exchange: MarketView): FittedIntent {
   const markets = exchange.markets;
-  if (!markets || Object.keys(markets).length === 0) return { intent, rejected: null };
-  if (!isListed(exchange, intent.symbol)) return { intent, rejected: `unknown symbol ${intent.symbol}` };
+  if (!markets || Object.keys(markets).length === 0) return { intent, rejected: null, field: null };
+  if (!isListed(exchange, intent.symbol)) return { intent, rejected: `unknown symbol ${intent.symbol}`, field: 'symbol' };
   const symbol = exchange.market(intent.symbol).symbol ?? intent.symbol;
-  let amount: number;
-  let price: number | null = intent.price;
+  const amount = toPrecision(exchange, symbol, 'amount', intent.amount);
+  if (typeof amount === 'string') return { intent, rejected: amount, field: 'amount' };
+  const price = intent.price === null ? null : toPrecision(exchange, symbol, 'price', intent.price);
+  if (typeof price === 'string') return { intent, rejected: price, field: 'price' };
+  return { intent: { ...intent, symbol, amount, price }, rejected: null, field: null };
+}
+
+/** `value` rounded as ccxt rounds it in createOrder, or why it cannot go out (a sentence ending with the next step). */
+function toPrecision(exchange: MarketView, symbol: string, field: 'amount' | 'price', value: number): number | string {
+  let rounded: number;
   try {
-    amount = Number(exchange.amountToPrecision(symbol, intent.amount));
-    if (price !== null) price = Number(exchange.priceToPrecision(symbol, price));
+    rounded = Number(field === 'amount' ? exchange.amountToPrecision(symbol, value) : exchange.priceToPrecision(symbol, value));
   } catch (error: unknown) {
-    return { intent, rejected: `${coerceError(error).message} (${symbol} precision)` };
+    const message = coerceError(error).message;
+    // ccxt throws for a value below one step of the precision ("must be greater than minimum amount precision of 0.001").
+    if (!/must be greater than minimum/.test(message)) return `${message} (${symbol} ${field} precision)`;
+    rounded = 0;
   }
-  if (!(amount > 0)) return { intent, rejected: `amount ${intent.amount} rounds to 0 at ${symbol}'s amount precision` };
-  if (price !== null && !(price > 0)) return { intent, rejected: `price ${intent.price} rounds to 0 at ${symbol}'s price precision` };
-  return { intent: { ...intent, symbol, amount, price }, rejected: null };
+  if (rounded > 0) return rounded;
+  let min: number | undefined;
+  try {
+    min = exchange.market(symbol).limits?.[field]?.min;
+  } catch {
+    // No limits to quote: the sentence says what to do without the figure.
+  }
+  return `${field} ${value} rounds to 0 at ${symbol}'s ${field} precision; give ${min === undefined ? `a larger ${field}` : `at least ${min}, the market's minimum ${field}`}`;
 }
 
 /** True when the exchange lists `symbol` (a unified symbol, or an id ccxt maps to one). */

@@ -26,10 +26,9 @@ const TRIGGERS = ['triggerPrice', 'stopLossPrice', 'takeProfitPrice'] as const;
  */
 export function checkOrderKind(intent: OrderIntent, ex: KindsExchange): void {
   const p = intent.params;
-  const fail = (msg: string): never => {
+  const fail = (msg: string, field?: string): never => {
     // The messages about one parameter start with its name.
-    const field = /^(params\.[A-Za-z]+|amount|price)\b/.exec(msg)?.[1] ?? null;
-    throw new IntentError(`invalid order ${intent.side} ${intent.amount} ${intent.symbol}: ${msg}`, field);
+    throw new IntentError(`invalid order ${intent.side} ${intent.amount} ${intent.symbol}: ${msg}`, field ?? /^(params\.[A-Za-z]+|amount|price)\b/.exec(msg)?.[1] ?? null);
   };
   const unsupported = (what: string, flag: string): void => {
     if (ex.has[flag] === false || ex.has[flag] === undefined) fail(`${ex.id} does not support ${what} (has.${flag} is not true)`);
@@ -60,24 +59,43 @@ export function checkOrderKind(intent: OrderIntent, ex: KindsExchange): void {
     else if (intent.type === 'market') unsupported('stop-market orders', 'createStopMarketOrder');
     else unsupported('stop-limit orders', 'createStopLimitOrder');
   }
-  checkLimits(intent, ex, trigger === undefined ? undefined : (p[trigger] as number), fail);
+  checkLimits(intent, ex, trigger === undefined ? undefined : { key: `params.${trigger}`, value: p[trigger] as number }, fail);
 }
 
-function checkLimits(intent: OrderIntent, ex: KindsExchange, trigger: number | undefined, fail: (msg: string) => never): void {
+function checkLimits(intent: OrderIntent, ex: KindsExchange, trigger: TriggerPrice | undefined, fail: (msg: string, field?: string) => never): void {
   if (!ex.markets || !(intent.symbol in ex.markets)) return;
   const limits = ex.market(intent.symbol).limits ?? {};
   const { min: aMin, max: aMax } = limits.amount ?? {};
   if (aMin !== undefined && intent.amount < aMin) fail(`amount ${intent.amount} is below the market minimum ${aMin}`);
   if (aMax !== undefined && intent.amount > aMax) fail(`amount ${intent.amount} is above the market maximum ${aMax}`);
   const { min: pMin, max: pMax } = limits.price ?? {};
-  for (const [name, v] of [['price', intent.price], ['trigger price', trigger]] as const) {
+  for (const [name, field, v] of [['price', 'price', intent.price], ['trigger price', trigger?.key, trigger?.value]] as const) {
     if (v === null || v === undefined) continue;
-    if (pMin !== undefined && v < pMin) fail(`${name} ${v} is below the market minimum ${pMin}`);
-    if (pMax !== undefined && v > pMax) fail(`${name} ${v} is above the market maximum ${pMax}`);
+    if (pMin !== undefined && v < pMin) fail(`${name} ${v} is below the market minimum ${pMin}`, field);
+    if (pMax !== undefined && v > pMax) fail(`${name} ${v} is above the market maximum ${pMax}`, field);
   }
   const costMin = limits.cost?.min;
-  const price = intent.price ?? trigger;
+  const price = intent.price ?? trigger?.value;
   if (costMin !== undefined && price !== undefined && intent.params['reduceOnly'] !== true && intent.amount * price < costMin) {
-    fail(`order value ${intent.amount * price} is below the market minimum ${costMin} (reduce-only orders are exempt)`);
+    // Named for the amount, what is usually to raise; the sentence gives both ways out, since a
+    // mistyped price makes a small value too.
+    const priceName = intent.price === null ? 'trigger price' : 'price';
+    fail(
+      `order value ${intent.amount * price} is below the market minimum ${costMin}: give an amount of at least ${ceilSignificant(costMin / price)} at ${priceName} ${price}, or a ${priceName} of at least ${ceilSignificant(costMin / intent.amount)} for amount ${intent.amount} (reduce-only orders are exempt)`,
+      'amount',
+    );
   }
+}
+
+/** A trigger order's price: the `params` key it was given under, and its value. */
+interface TriggerPrice {
+  key: `params.${(typeof TRIGGERS)[number]}`;
+  value: number;
+}
+
+/** `x` rounded up to three significant digits, so the figure quoted is enough. */
+function ceilSignificant(x: number): number {
+  if (!(x > 0) || !Number.isFinite(x)) return x;
+  const step = 10 ** (Math.floor(Math.log10(x)) - 2);
+  return Number((Math.ceil(x / step - 1e-9) * step).toPrecision(3));
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { StoppedError } from '../core/errors.js';
-import { parseIntent } from './intent.js';
+import { IntentError, parseIntent } from './intent.js';
 import type { FittedIntent } from './intent-market.js';
 import type { OrderJournal } from './journal.js';
 import type { Order } from './order.js';
@@ -28,7 +28,7 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
    * session's exchange). @defaultValue `parseIntent` alone, nothing rejected
    * @internal
    */
-  constructor(journal: OrderJournal, prepare: (entry: unknown) => FittedIntent = (entry) => ({ intent: parseIntent(entry), rejected: null })) {
+  constructor(journal: OrderJournal, prepare: (entry: unknown) => FittedIntent = (entry) => ({ intent: parseIntent(entry), rejected: null, field: null })) {
     super();
     this.#journal = journal;
     this.#prepare = prepare;
@@ -44,13 +44,29 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
    * and amends still go to the order manager, which refuses them once it stops.
    */
   push(entry: unknown): Order {
+    return this.#push(entry, false);
+  }
+
+  /**
+   * As {@link push}, but an intent the market cannot take (an unknown symbol, an amount or a price
+   * that rounds to 0 at the market's precision) throws `IntentError` naming the field, with
+   * nothing written, instead of being journaled as `rejected`: for a caller that answers at once,
+   * as the control API does. With no markets loaded yet nothing is judged here, as in push: the
+   * order is judged when it is sent.
+   */
+  pushOrRefuse(entry: unknown): Order {
+    return this.#push(entry, true);
+  }
+
+  #push(entry: unknown, refuseUnfit: boolean): Order {
     const action = parseQueueAction(entry);
     if (action) {
       if (!this.#onAction) throw new Error('pending_orders: cancels and amends need a started order manager');
       return this.#onAction(action);
     }
     if (this.#closed !== null) throw new StoppedError(`pending_orders: no new orders are taken: ${this.#closed}`);
-    const { intent, rejected } = this.#prepare(entry);
+    const { intent, rejected, field } = this.#prepare(entry);
+    if (rejected !== null && refuseUnfit) throw new IntentError(`invalid order ${intent.side} ${intent.amount} ${intent.symbol}: ${rejected}`, field);
     // Relaxed: the intent is on disk before it is sent (submit flushes), not before push returns.
     const order = this.#journal.atomically(() => this.#journal.createIntent(intent), 'relaxed');
     if (rejected !== null) {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { IntentError } from '../../src/orders/intent.js';
 import { drive, market, trackedRigs } from '../support/order-rig.js';
 
 const { make, cleanup } = trackedRigs();
@@ -72,5 +73,54 @@ describe('unknown symbols (issue 8 item 8)', () => {
     expect(r.journal.get(recovered.clientOrderId)).toMatchObject({ status: 'rejected', reason: 'unknown symbol GONE/USD:USD' });
     ac.abort();
     await run;
+  });
+});
+
+// The control API answers at once: what push would journal as `rejected` is refused up front,
+// naming the field, and leaves no trace.
+describe('queue.pushOrRefuse', () => {
+  it('refuses an amount or price that rounds to 0, or an unknown symbol, naming the field; nothing is journaled', async () => {
+    const r = await make();
+    const { symbol, amount, restingBuy } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    const m = r.sim.market(symbol);
+    const lot = Number(m.precision.amount);
+    const tick = Number(m.precision.price);
+    const before = r.journal.all().length;
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ amount: lot / 10 }, 'amount', new RegExp(`amount ${lot / 10} rounds to 0 at .*amount precision; give at least ${m.limits.amount?.min}`)],
+      [{ price: tick / 10 }, 'price', /price .* rounds to 0 at .*price precision; give at least/],
+      [{ symbol: 'NOPE/USD:USD' }, 'symbol', /unknown symbol NOPE\/USD:USD/],
+    ];
+    for (const [change, field, message] of cases) {
+      const entry = { symbol, side: 'buy', amount, price: restingBuy, ...change };
+      let refused: unknown;
+      try {
+        r.manager.queue.pushOrRefuse(entry);
+      } catch (error: unknown) {
+        refused = error;
+      }
+      expect(refused, field).toBeInstanceOf(IntentError);
+      expect((refused as IntentError).field, field).toBe(field);
+      expect((refused as IntentError).message, field).toMatch(message);
+    }
+    expect(r.journal.all().length).toBe(before);
+    expect(r.manager.queue.size).toBe(0);
+    // push itself still journals such an intent as rejected, for the strategy to see it end.
+    expect(r.manager.queue.push({ symbol, side: 'buy', amount: lot / 10, price: restingBuy }).status).toBe('rejected');
+  });
+
+  it('with no markets loaded judges nothing, as push does: the order is taken', async () => {
+    const r = await make();
+    const { symbol, restingBuy } = await market(r.sim);
+    const lot = Number(r.sim.market(symbol).precision.amount);
+    const markets = r.sim.markets;
+    (r.sim as { markets: unknown }).markets = undefined;
+    try {
+      const order = r.manager.queue.pushOrRefuse({ symbol, side: 'buy', amount: lot / 10, price: restingBuy });
+      expect(order.status).toBe('pending');
+    } finally {
+      (r.sim as { markets: unknown }).markets = markets;
+    }
   });
 });

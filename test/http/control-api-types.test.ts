@@ -135,3 +135,49 @@ describe('control API bodies are checked as the library checks them, not coerced
     expect(await u.exchange.fetchOrder(order.id!, SYMBOL)).toMatchObject({ price, amount: 0.01, status: 'open' });
   });
 });
+
+// A hostile review: `amount: 1e-12` answered 201 and the order was rejected a moment later, while
+// an unknown symbol was refused at once. What the market cannot take is refused up front too.
+describe('control API refuses what the market cannot take, naming the field', () => {
+  it('POST /api/orders: an amount or price that rounds to 0, or an order value below the minimum, is a 400 and nothing is written', async () => {
+    const { u, s } = await rig();
+    const price = Math.round(u.state.get<Record<string, number>>('last_price')[SYMBOL]! * 0.8);
+    const limits = u.exchange.market(SYMBOL).limits;
+    const base = { symbol: SYMBOL, side: 'buy', amount: 0.01, price };
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ ...base, amount: 1e-12 }, 'amount', new RegExp(`amount 1e-12 rounds to 0 at BTC/USD:USD's amount precision; give at least ${limits.amount!.min!}`)],
+      [{ ...base, amount: limits.amount!.min! * 0.6 }, 'amount', /rounds to 0 at .*amount precision/],
+      [{ ...base, price: 1e-12 }, 'price', new RegExp(`price 1e-12 rounds to 0 at .*price precision; give at least ${limits.price!.min!}`)],
+      // The value comes from the price: named for the amount, with both ways out.
+      [{ ...base, price: 1 }, 'amount', new RegExp(`order value 0.01 is below the market minimum ${limits.cost!.min!}: give an amount of at least \\d+ at price 1, or a price of at least \\d+ for amount 0.01`)],
+    ];
+    const before = u.orders.orders.length;
+    for (const [body, field, expects] of cases) {
+      const label = JSON.stringify(body);
+      const res = await post(s, 'POST', '/api/orders', body);
+      expect(res.status, label).toBe(400);
+      expect(await res.json(), label).toEqual({ error: expect.stringMatching(expects) as unknown, field });
+    }
+    expect(u.orders.orders.length).toBe(before);
+    const failed = await fetch(`${s.url}/api/orders?status=failed`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(((await failed.json()) as { orders: unknown[] }).orders).toEqual([]);
+  });
+
+  it('PATCH /api/orders/:id: an amount that rounds to 0, or a price that puts the value below the minimum, names that field', async () => {
+    const { u, clock, s } = await rig();
+    const price = Math.round(u.state.get<Record<string, number>>('last_price')[SYMBOL]! * 0.8);
+    const order = u.pendingOrders.push({ symbol: SYMBOL, side: 'buy', amount: 0.01, price });
+    await advanceWithIo(clock, () => order.status === 'open', 30_000);
+    for (const [body, field, expects] of [
+      [{ amount: 1e-12 }, 'amount', /amount 1e-12 rounds to 0 at .*amount precision; give at least/],
+      [{ price: 1e-12 }, 'price', /price 1e-12 rounds to 0 at .*price precision; give at least/],
+      // A new price alone made the value too small: the price is named.
+      [{ price: 1 }, 'price', /order value 0.01 is below the market minimum \d+: .*or a price of at least \d+ for amount 0.01/],
+    ] as const) {
+      const res = await post(s, 'PATCH', `/api/orders/${order.clientOrderId}`, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(await res.json(), JSON.stringify(body)).toEqual({ error: expect.stringMatching(expects) as unknown, field });
+    }
+    expect(await u.exchange.fetchOrder(order.id!, SYMBOL)).toMatchObject({ price, amount: 0.01, status: 'open' });
+  });
+});
