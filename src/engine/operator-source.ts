@@ -12,6 +12,7 @@ import type { OrderJournal } from '../orders/journal.js';
 import type { OrderManager } from '../orders/manager.js';
 import type { Order } from '../orders/order.js';
 import { OrderRefError } from '../orders/order-ref.js';
+import { symbolRefusal } from '../orders/symbol-hint.js';
 import { isFinalStatus } from '../orders/transitions.js';
 import { boundedAnswer, controlAnswerMs } from './bounded-answer.js';
 import { CapitalCurve } from './capital-curve.js';
@@ -79,10 +80,8 @@ export function createOperatorSource(deps: OperatorDeps): OperatorSource & { clo
       // Judged by the markets once they are loaded: the symbol here, the amount and price by the
       // queue's own fit. Before that (the exchange still connecting) the order is taken and
       // judged when it is sent, a `rejected` order then, as for a strategy's push.
-      const exchange = deps.exchange();
-      if (exchange?.markets && typeof intent['symbol'] === 'string' && !exchange.markets[intent['symbol']]) {
-        throw new ControlRefusal(`unknown symbol ${intent['symbol']}`, 400, 'symbol');
-      }
+      const refused = symbolRefusalOf(deps.exchange(), intent['symbol']);
+      if (refused !== null) throw new ControlRefusal(`${refused} Nothing was queued.`, 400, 'symbol');
       try {
         return orderView(manager().queue.pushOrRefuse(intent));
       } catch (error: unknown) {
@@ -95,6 +94,11 @@ export function createOperatorSource(deps: OperatorDeps): OperatorSource & { clo
     },
     cancelOrder: async (clientOrderId) => orderView(cancelled(await bounded('cancel', () => manager().cancel(clientOrderId)))),
     cancelOrders: async (filter) => {
+      // As for a new order: an exchange id is refused with the unified symbol to give (the
+      // library's cancelAll would take it), so both routes read a symbol alike.
+      const ours = deps.orders()?.orders.filter((o) => !o.isFinal).map((o) => o.symbol) ?? [];
+      const refused = symbolRefusalOf(deps.exchange(), filter.symbol, ours);
+      if (refused !== null) throw new ControlRefusal(`${refused} Nothing was cancelled.`, 400, 'symbol');
       const results = await bounded('cancel of these orders', () => manager().cancelAll(filter));
       return results.map((r) => ({ order: orderView(r.order), outcome: r.outcome, reason: r.reason }));
     },
@@ -108,6 +112,12 @@ export function createOperatorSource(deps: OperatorDeps): OperatorSource & { clo
     restartExchange: (reason) => deps.restartExchange(reason),
     close: () => capital.close(),
   };
+}
+
+/** Why `symbol` is refused ({@link symbolRefusal}); null for a symbol that is not a string (the body's checks say so) or with no exchange yet. */
+function symbolRefusalOf(exchange: Exchange | null, symbol: unknown, ours: readonly string[] = []): string | null {
+  if (exchange === null || typeof symbol !== 'string') return null;
+  return symbolRefusal(symbol, exchange, ours);
 }
 
 /**

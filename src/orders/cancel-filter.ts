@@ -1,6 +1,6 @@
-import { closest } from '../config/suggest.js';
 import { isListed, type MarketView } from './intent-market.js';
 import type { Order, OrderSide } from './order.js';
+import { nearestSymbol } from './symbol-hint.js';
 
 /** Which unfinished orders `orders.cancelAll` cancels; an absent key matches every order. */
 export interface CancelAllFilter {
@@ -68,23 +68,4 @@ export function listedCancelSymbol(symbol: string, exchange: MarketView, ours: r
     `orders.cancelAll: unknown symbol ${symbol}: the exchange does not list it${near === undefined ? '.' : `; did you mean ${near}?`} Nothing was cancelled.`,
     'symbol',
   );
-}
-
-const compact = (s: string): string => s.replace(/[^a-z0-9]/gi, '').toUpperCase();
-
-/** The symbol `word` most plausibly meant, written as the symbol, its letters, or base + quote. */
-function nearestSymbol(word: string, symbols: readonly string[], markets: Record<string, unknown>): string | undefined {
-  const forms = new Map<string, string>();
-  for (const s of symbols) {
-    const m = markets[s] as { base?: unknown; quote?: unknown } | undefined;
-    // A bare base currency (`BTC`) names its market too.
-    const base = typeof m?.base === 'string' ? compact(m.base) : '';
-    for (const form of [s, compact(s), typeof m?.base === 'string' && typeof m.quote === 'string' ? compact(m.base + m.quote) : '', base]) {
-      if (form !== '' && !forms.has(form)) forms.set(form, s);
-    }
-  }
-  const exact = forms.get(compact(word));
-  if (exact !== undefined) return exact;
-  const near = closest(word, forms.keys()) ?? closest(compact(word), forms.keys());
-  return near === undefined ? undefined : forms.get(near);
 }

@@ -9,7 +9,8 @@ import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-
 // `orders.cancelAll({symbol})` and `DELETE /api/orders?symbol=…` refuse a symbol the exchange
 // does not list (CancelFilterError; HTTP 400 naming it, with the nearest symbol), cancelling
 // nothing: a mistyped panic button must not look done. An exchange id of a listed market is
-// taken as that market's symbol.
+// taken as that market's symbol by the library; the control API takes unified symbols only, on
+// DELETE as on POST, and answers an exchange id with the symbol to give.
 const TOKEN = 'ctl-token-unknown-symbol';
 let updater: Updater | null = null;
 let server: StatusServer | null = null;
@@ -70,6 +71,27 @@ describe('cancelAll with a symbol the exchange does not list', () => {
     expect(res.status).toBe(400);
     expect(body.field).toBe('symbol');
     expect(body.error).toMatch(/unknown symbol BTCUSDT.*did you mean BTC\/USD:USD\?/);
+    expect(order.status).toBe('open');
+  });
+
+  it('DELETE and POST /api/orders refuse an exchange id alike: 400 naming the symbol and the unified one to give', async () => {
+    const { u, clock, order } = await restingBuy();
+    server = await startStatusServer({ source: u.statusSource(), clock, processMetrics: false, token: TOKEN });
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const said = "unknown symbol BTCUSD: that is the exchange's id of a market; give the unified symbol: did you mean BTC/USD:USD?";
+    const del = await fetch(`${server.url}/api/orders?symbol=BTCUSD`, { method: 'DELETE', headers: { authorization: headers.authorization } });
+    expect(del.status).toBe(400);
+    expect(await del.json()).toEqual({ error: `${said} Nothing was cancelled.`, field: 'symbol' });
+    const body = JSON.stringify({ symbol: 'BTCUSD', side: 'buy', amount: 0.01, price: order.price });
+    const before = u.orders.orders.length;
+    const post = await fetch(`${server.url}/api/orders`, { method: 'POST', headers, body });
+    expect(post.status).toBe(400);
+    expect(await post.json()).toEqual({ error: `${said} Nothing was queued.`, field: 'symbol' });
+    // An unknown symbol on POST has its nearest symbol too.
+    const unknown = await fetch(`${server.url}/api/orders`, { method: 'POST', headers, body: body.replace('BTCUSD', 'BTC/USDX:USD') });
+    expect(await unknown.json()).toEqual({ error: 'unknown symbol BTC/USDX:USD: the exchange does not list it; did you mean BTC/USD:USD? Nothing was queued.', field: 'symbol' });
+    expect(u.orders.orders.length).toBe(before);
+    await advanceWithIo(clock, () => false, 5_000).catch(() => undefined);
     expect(order.status).toBe('open');
   });
 });
