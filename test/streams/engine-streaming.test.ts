@@ -15,7 +15,7 @@ import type { Order } from '../../src/orders/order.js';
 import { SimVenue } from '../../src/sim/venue.js';
 import { simServerUpdater } from '../support/streaming-rig.js';
 import { CollectingNotifier } from '../support/virtual-updater.js';
-import { until } from '../support/wait.js';
+import { notFresh, until } from '../support/wait.js';
 
 const BTC = 'BTC/USD:USD';
 const ETH = 'ETH/USD:USD';
@@ -47,7 +47,7 @@ describe('engine streaming against sim-server', () => {
     await until(() => u.state.meta('last_price')?.source === 'ws', 5_000, 'a streamed price');
     const streamed = u.state.get<Record<string, number>>('last_price');
     expect(Object.keys(streamed).sort()).toEqual([BTC, ETH]);
-    await until(() => u.streamStats().every((s) => s.fresh), 5_000, 'every stream fresh');
+    await until(() => u.streamStats().every((s) => s.fresh), 15_000, () => `every stream fresh: ${notFresh(u)}`);
 
     const ticker = server.venue.ticker(BTC);
     u.pendingOrders.push(['rest-1', 0.01, Number((ticker.last * 0.5).toFixed(1)), 'buy', BTC]);
@@ -74,7 +74,7 @@ describe('engine streaming against sim-server', () => {
     server = await startSimServer({ port: 0, seed: 32, wsPushMs: 100 });
     updater = await streamingUpdater(server, { t_execute_orders: {}, t_update_open_orders: { freq: 120, stall_after_secs: 1 } });
     const u = updater;
-    await until(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 5_000, 'streams fresh');
+    await until(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 15_000, () => `streams fresh: ${notFresh(u)}`);
     const price = Number((server.venue.ticker(BTC).last * 0.5).toFixed(1));
     const buys = [0, 1, 2].map(() => u.pendingOrders.push({ symbol: BTC, side: 'buy', amount: 0.01, price }));
     await until(() => (u.orders.isOpenOrders[BTC]?.buys.length ?? 0) === 3, 5_000, 'the buys resting');
@@ -97,7 +97,7 @@ describe('engine streaming against sim-server', () => {
     });
     const u = updater;
     const srv = server;
-    await until(() => u.streamStats().length === 4 && u.streamStats().every((s) => s.fresh), 5_000, 'streams fresh');
+    await until(() => u.streamStats().length === 4 && u.streamStats().every((s) => s.fresh), 15_000, () => `streams fresh: ${notFresh(u)}`);
     const accountReads = (): number =>
       Object.entries(srv.counters.snapshot().requests).filter(([k]) => /\/account$/.test(k)).reduce((n, [, c]) => n + c, 0);
     let equityAtFill: number | undefined;
@@ -133,7 +133,7 @@ describe('engine streaming against sim-server', () => {
     });
     const u = updater;
     const srv = server;
-    await until(() => u.streamStats().length === 4 && u.streamStats().every((s) => s.fresh), 5_000, 'streams fresh');
+    await until(() => u.streamStats().length === 4 && u.streamStats().every((s) => s.fresh), 15_000, () => `streams fresh: ${notFresh(u)}`);
     await until(() => typeof u.state.get('free_capital') === 'number', 5_000, 'a first balance');
     const before = { total: u.state.get<number>('total_capital'), free: u.state.get<number>('free_capital') };
     const accountReads = (): number =>
@@ -199,7 +199,7 @@ describe('engine streaming against sim-server', () => {
     updater = await streamingUpdater(server, { t_execute_orders: {}, t_update_open_orders: { freq: 120 } });
     const u = updater;
     const srv = server;
-    await until(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 5_000, 'streams fresh');
+    await until(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 15_000, () => `streams fresh: ${notFresh(u)}`);
     const price = Number((srv.venue.ticker(BTC).last * 0.5).toFixed(1));
     u.pendingOrders.push(['rest-a', 0.01, price, 'buy', BTC]);
     u.pendingOrders.push(['rest-b', 0.01, price, 'buy', BTC]);
@@ -260,7 +260,7 @@ describe('engine streaming against sim-server', () => {
     const u = updater;
     const srv = server;
     const orders = (): ReturnType<Updater['streamStats']>[number] => u.streamStats().find((s) => s.name === 'orders')!;
-    await until(() => u.streamStats().every((s) => s.fresh), 5_000, 'every stream fresh');
+    await until(() => u.streamStats().every((s) => s.fresh), 15_000, () => `every stream fresh: ${notFresh(u)}`);
     /** Moves the market (10 s a step) until the venue filled `o` and its last price is below `price`. */
     const tradeThrough = async (o: Order, price: number): Promise<void> => {
       for (let i = 0; i < 2_000; i++) {

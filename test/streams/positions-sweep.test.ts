@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { startSimServer } from '../../src/sim/http/binance-server.js';
 import { PositionSweep } from '../../src/streams/position-sweep.js';
 import { simServerUpdater, stoppedAfterEach } from '../support/streaming-rig.js';
-import { until } from '../support/wait.js';
+import { notFresh, until } from '../support/wait.js';
 
 describe('PositionSweep', () => {
   /** ccxt's cache as Binance keeps it: one per account type, positions updated in place (a new `info` per message). */
@@ -66,7 +66,7 @@ describe('positions stream against sim-server (ccxt.pro binanceusdm)', () => {
       watchList: symbols,
       tasks: { t_execute_orders: {}, t_update_open_orders: { freq: 120 }, t_get_open_positions: { freq: 120 } },
     }));
-    await until(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 5_000, 'streams fresh');
+    await until(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 15_000, () => `streams fresh: ${notFresh(u)}`);
     const restReads = (): number => Object.entries(srv.counters.snapshot().requests).filter(([k]) => k.includes('positionRisk')).reduce((n, [, c]) => n + c, 0);
     const readsBefore = restReads();
     const pushesBefore = srv.ws.counters.messagesSent;
@@ -94,7 +94,7 @@ describe('positions stream against sim-server (ccxt.pro binanceusdm)', () => {
       watchList: [symbol],
       tasks: { t_execute_orders: {}, t_update_open_orders: { freq: 120 }, t_get_open_positions: { freq: 120 } },
     }));
-    await until(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 5_000, 'streams fresh');
+    await until(() => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 15_000, () => `streams fresh: ${notFresh(u)}`);
     // A new session whose first positions reads fail: the stream's gap fill fails and is retried;
     // before, ccxt's own snapshot failed too and its watch call waited for it forever.
     srv.faults.set('5xx:path=positionRisk');

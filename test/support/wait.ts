@@ -9,3 +9,10 @@ export async function until(predicate: () => boolean, ms: number, what: string |
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** The streams of `u` not fresh yet, with their phase and last error: what a start-up wait that timed out was missing. */
+export function notFresh(u: { streamStats(): readonly { name: string; fresh: boolean; phase?: string; lastError?: string | null }[] }): string {
+  const waiting = u.streamStats().filter((s) => !s.fresh);
+  if (u.streamStats().length === 0) return 'no stream started';
+  return waiting.map((s) => `${s.name} (${s.phase ?? '?'}${s.lastError ? `: ${s.lastError}` : ''})`).join(', ') || 'all fresh';
+}
