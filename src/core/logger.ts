@@ -53,6 +53,36 @@ export interface LogOptions {
 export const LOG_SERIALIZERS = Object.freeze({ err: serializeLogError, detail: serializeLogText });
 
 /**
+ * A logger the caller passed, as a child that logs misso's lines as misso's own logger would:
+ * the same paths redacted, errors serialised alike (HTML pages reduced to their title), and the
+ * config's secrets and request signatures scrubbed by value from an error's and a detail's text.
+ * What the child cannot reach is the rest of a line's text (misso's own logger scrubs every
+ * line as it leaves), so free text with a secret in it is only as safe as the caller's logger.
+ * A logger without pino's `child(bindings, options)` is used as it is.
+ */
+export function withMissoSerializers(logger: Logger, redactor: Redactor): Logger {
+  const scrub = (value: unknown): unknown => scrubStrings(value, redactor, 0);
+  try {
+    return logger.child({}, {
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { err: (e: unknown) => scrub(serializeLogError(e)), detail: (d: unknown) => scrub(serializeLogText(d)) },
+    });
+  } catch {
+    return logger;
+  }
+}
+
+/** `value` with `redactor` applied to every string in it (a serialised error: message, stack, cause). */
+function scrubStrings(value: unknown, redactor: Redactor, depth: number): unknown {
+  if (typeof value === 'string') return redactor.text(value);
+  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => scrubStrings(v, redactor, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubStrings(v, redactor, depth + 1);
+  return out;
+}
+
+/**
  * pino-pretty's options for the terminal. An exchange fault's stack (see `serializeLogError`)
  * is left out there: the line and the error's message say what happened; the JSON log keeps it.
  */

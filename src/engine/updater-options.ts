@@ -1,6 +1,6 @@
 import type { Exchange } from 'ccxt';
 import type { Clock } from '../core/clock.js';
-import { createLogger, type Logger } from '../core/logger.js';
+import { createLogger, withMissoSerializers, type Logger } from '../core/logger.js';
 import type { Redactor } from '../core/redact.js';
 import type { MissoConfig } from '../config/types.js';
 import type { TaskHealth } from '../core/task-status.js';
@@ -58,8 +58,8 @@ export interface UpdaterEvents {
 
 /** The logger an updater uses: the option's (or the one it builds), else pino from the config's `logging`. */
 export function loggerFor(config: MissoConfig, option: UpdaterOptions['logger'], redactor: Redactor): Logger {
-  if (typeof option === 'function') return option(config);
-  return option ?? createLogger({ level: config.logging.level, file: config.logging.file, redactor });
+  const given = typeof option === 'function' ? option(config) : option;
+  return given ? withMissoSerializers(given, redactor) : createLogger({ level: config.logging.level, file: config.logging.file, redactor });
 }
 
 /** The backoff of the calls made while starting: the `startRetry` option with its defaults, and `random`. */
