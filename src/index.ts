@@ -43,7 +43,7 @@ export { CancelFilterError, type CancelAllFilter } from './orders/cancel-filter.
 export type { CancelReport } from './orders/cancel-all.js';
 export type { ReconcileReport } from './orders/reconcile.js';
 export type { PollResult } from './orders/tracker.js';
-export { AmendError, type AmendChanges, type AmendResult, type AmendMethod } from './orders/amend.js';
+export { AmendError, type AmendChanges, type AmendOptions, type AmendResult, type AmendMethod } from './orders/amend.js';
 export { OrderRefError } from './orders/order-ref.js';
 export type { Fill } from './orders/fill-store.js';
 export type { ClosedTrade, ApplyFillResult, CcxtTradeLike } from './orders/fills.js';

@@ -103,7 +103,8 @@ export function createOperatorSource(deps: OperatorDeps): OperatorSource & { clo
       return results.map((r) => ({ order: orderView(r.order), outcome: r.outcome, reason: r.reason }));
     },
     amendOrder: async (clientOrderId, changes: OrderChanges) => {
-      const r = await bounded('amend', () => manager().amend(clientOrderId, changes));
+      // A change over a risk limit judged already is a 400 naming the field, with nothing journaled.
+      const r = await bounded('amend', () => manager().amend(clientOrderId, changes, { refuseOverLimits: true }));
       if (!r.amended) throw new ControlRefusal(`not amended: ${r.reason ?? 'no reason given'}`, r.reason === 'stopped' ? 503 : 409);
       // An amend by cancel-then-replace answers with the replacement: the live order.
       return orderView(r.order);

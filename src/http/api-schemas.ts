@@ -149,7 +149,7 @@ export const eventsSchema = {
 
 /** `POST /api/orders` */
 export const placeOrderSchema = {
-  summary: 'Queue an order (as pending_orders.pushOrRefuse: what the market cannot take is a 400, nothing queued); answers with its client order id',
+  summary: 'Queue an order (as pending_orders.pushOrRefuse: what the market cannot take, or an order over an orders.risk limit judged already, is a 400, nothing queued); answers with its client order id',
   security: bearer,
   body: {
     type: 'object',
@@ -228,7 +228,7 @@ export const cancelAllSchema = {
 
 /** `PATCH /api/orders/:clientOrderId` */
 export const amendOrderSchema = {
-  summary: "Change an order's price and/or amount; answers once the exchange confirmed, or 502 after the answer deadline while the amend goes on",
+  summary: "Change an order's price and/or amount (a change over an orders.risk limit judged already is a 400, nothing journaled); answers once the exchange confirmed, or 502 after the answer deadline while the amend goes on",
   security: bearer,
   params: orderParams,
   body: {

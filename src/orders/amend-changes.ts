@@ -6,6 +6,16 @@ export interface AmendChanges {
   amount?: number;
 }
 
+/** How `orders.amend` takes a change. */
+export interface AmendOptions {
+  /**
+   * Refuse (`AmendError` naming the field, nothing journaled) a change over a risk limit that can
+   * be judged when it is asked for, as the control API does; else such an amend settles
+   * `amended: false` once the send-time check refuses it. @defaultValue false
+   */
+  refuseOverLimits?: boolean;
+}
+
 /** Thrown for amend arguments that can never work (no change, not a number, a market order). */
 export class AmendError extends Error {
   override name = 'AmendError';

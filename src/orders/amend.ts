@@ -1,7 +1,7 @@
 import { Backoff } from '../core/backoff.js';
 import { errorText } from '../core/error-text.js';
 import { coerceError } from '../core/errors.js';
-import { AmendError, amendValue, type AmendChanges } from './amend-changes.js';
+import { AmendError, amendValue, type AmendChanges, type AmendOptions } from './amend-changes.js';
 import { errorKind } from '../exchange/classify.js';
 import type { OrderAction } from './action-store.js';
 import type { Canceller } from './cancel.js';
@@ -9,10 +9,10 @@ import { gate, orderChange, type OrdersContext } from './context.js';
 import { IntentError } from './intent.js';
 import { checkIntentForMarket } from './intent-market.js';
 import type { CcxtOrderLike, Order } from './order.js';
-import { riskRefusal } from './risk-check.js';
+import { intakeRiskRefusal, riskRefusal } from './risk-check.js';
 import { noteNotFound } from './tracker.js';
 
-export { AmendError, amendValue, type AmendChanges } from './amend-changes.js';
+export { AmendError, amendValue, type AmendChanges, type AmendOptions } from './amend-changes.js';
 
 /** How an amend was carried out. */
 export type AmendMethod = 'edit' | 'replace' | 'local' | 'none';
@@ -82,9 +82,11 @@ export class Amender {
   /**
    * Checks and rounds the changes: the order as the amend leaves it must pass the market's
    * checks a new intent passes (precision, amount, price and cost limits). Throws
-   * {@link AmendError} for impossible changes, before anything is journaled or sent.
+   * {@link AmendError} for impossible changes, before anything is journaled or sent; with
+   * `refuseOverLimits`, also for a risk limit the order as amended can be judged over already
+   * (`intakeRiskRefusal`; a finished order is left to say so when the amend runs).
    */
-  normalise(order: Order, changes: AmendChanges): { price: number | null; amount: number | null } {
+  normalise(order: Order, changes: AmendChanges, options: AmendOptions = {}): { price: number | null; amount: number | null } {
     let price = amendValue('price', changes.price);
     let amount = amendValue('amount', changes.amount);
     if (price === null && amount === null) throw new AmendError('amend needs a price or an amount');
@@ -112,6 +114,10 @@ export class Amender {
     const unchanged = (price === null || price === order.price) && (amount === null || amount === order.amount);
     if (unchanged && !order.isFinal && !this.#running.has(order.clientOrderId)) {
       throw new NothingToAmend(`amend of ${order.clientOrderId} changes nothing: its price is ${String(order.price)} and its amount ${order.amount} already (after rounding)`);
+    }
+    if (options.refuseOverLimits === true && !order.isFinal) {
+      const over = intakeRiskRefusal(this.#ctx, { symbol: order.symbol, price: price ?? order.price, amount: amount ?? order.amount, params: order.params }, amount === null);
+      if (over !== null) throw new AmendError(`amend of ${order.clientOrderId} not made: ${over.reason} (the order stays as it was)`, over.field);
     }
     return { price, amount };
   }

@@ -5,7 +5,7 @@ import { silentLogger, type Logger } from '../core/logger.js';
 import type { OrdersConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import { checkCancelAllFilter, type CancelAllFilter } from './cancel-filter.js';
-import { Amender, type AmendChanges, type AmendResult } from './amend.js';
+import { Amender, type AmendChanges, type AmendOptions, type AmendResult } from './amend.js';
 import { Canceller, type CancelResult } from './cancel.js';
 import { DEFAULT_ORDER_TIMING, priceWaits, type OrdersContext, type OrderTiming } from './context.js';
 import { emitEach, reportListenerFailures } from '../core/emit-each.js';
@@ -24,6 +24,7 @@ import { reconcile, type ReconcileReport } from './reconcile.js';
 import { Resolver } from './resolver.js';
 import { applyStreamOrder, applyStreamOrders } from './stream-apply.js';
 import { RiskGuard } from './risk.js';
+import { intakeRiskRefusal } from './risk-check.js';
 import { shutDown, type StopReport } from './shutdown.js';
 import { OrderTracker, type PollResult } from './tracker.js';
 import type { OrderStats } from './order-stats.js';
@@ -88,7 +89,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     this.reportListenerFailure = reportListenerFailures('the order manager', logger, notify);
     const recentlyClosedMs = options.config.recentlyClosedSecs * 1000;
     this.#book = new OrderBook({ journal: options.journal, clock: options.clock, logger, events: this, notify, recentlyClosedMs });
-    this.queue = new PendingOrderQueue(options.journal, (entry) => prepareIntent(entry, options.session.exchange));
+    this.queue = new PendingOrderQueue(options.journal, (entry) => prepareIntent(entry, options.session.exchange), (intent) => intakeRiskRefusal(this.#ctx, intent));
     this.queue.on('push', (order) => this.#book.track(order));
     this.queue.on('rejected', (order, reason) => {
       this.#book.track(order);
@@ -223,13 +224,14 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
    * tracked cancel-then-replace (the replacement, linked by `replaces`, goes out only after the
    * cancel is confirmed, never when the original filled). Settles with the live order; when it
    * could not be done, `amended` is false and `reason` says why. Rejects with `OrderRefError` or
-   * `AmendError` for an unknown ref or impossible changes.
+   * `AmendError` for an unknown ref or impossible changes; with `refuseOverLimits` (the control
+   * API) also for a risk limit the change can be judged over already (see `Amender.normalise`).
    */
-  amend(ref: Order | string | number, changes: AmendChanges): Promise<AmendResult> {
+  amend(ref: Order | string | number, changes: AmendChanges, options: AmendOptions = {}): Promise<AmendResult> {
     const order = this.#target(ref);
     if (order instanceof Error) return Promise.reject(order);
     try {
-      return this.#amender.amend(order, this.#amender.normalise(order, changes));
+      return this.#amender.amend(order, this.#amender.normalise(order, changes, options));
     } catch (error: unknown) {
       return Promise.reject(error as Error);
     }

@@ -1,4 +1,5 @@
 import { describeNonNumber, IntentError, type OrderIntent } from './intent.js';
+import { ceilSignificant } from './significant.js';
 
 /** The part of a ccxt exchange the order-kind checks read. */
 export interface KindsExchange {
@@ -91,11 +92,4 @@ function checkLimits(intent: OrderIntent, ex: KindsExchange, trigger: TriggerPri
 interface TriggerPrice {
   key: `params.${(typeof TRIGGERS)[number]}`;
   value: number;
-}
-
-/** `x` rounded up to three significant digits, so the figure quoted is enough. */
-function ceilSignificant(x: number): number {
-  if (!(x > 0) || !Number.isFinite(x)) return x;
-  const step = 10 ** (Math.floor(Math.log10(x)) - 2);
-  return Number((Math.ceil(x / step - 1e-9) * step).toPrecision(3));
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { StoppedError } from '../core/errors.js';
-import { IntentError, parseIntent } from './intent.js';
+import { IntentError, parseIntent, type OrderIntent } from './intent.js';
 import type { FittedIntent } from './intent-market.js';
 import type { OrderJournal } from './journal.js';
 import type { Order } from './order.js';
@@ -8,6 +8,9 @@ import { parseQueueAction, type QueueAction } from './queue-action.js';
 
 /** Runs a queued cancel or amend and returns the order it is about (the order manager). */
 export type QueueActionHandler = (action: QueueAction) => Order;
+
+/** Why an intent the market takes is refused when it is taken (a risk limit it is over), with the field at fault; null to take it. */
+export type IntakeScreen = (intent: OrderIntent) => { field: string; reason: string } | null;
 
 /**
  * The shared `pending_orders` queue. `push`/`put` validate the entry, give it its client id and
@@ -17,6 +20,7 @@ export type QueueActionHandler = (action: QueueAction) => Order;
 export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [Order, string] }> {
   readonly #journal: OrderJournal;
   readonly #prepare: (entry: unknown) => FittedIntent;
+  readonly #screen: IntakeScreen;
   #items: Order[] = [];
   #waiters = new Set<() => void>();
   #onAction: QueueActionHandler | null = null;
@@ -26,12 +30,19 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
   /**
    * @param prepare - validates an entry and fits it to the market (`prepareIntent` on the
    * session's exchange). @defaultValue `parseIntent` alone, nothing rejected
+   * @param screen - what {@link pushOrRefuse} also refuses (the risk limits that can be judged
+   * when the order is taken). @defaultValue nothing
    * @internal
    */
-  constructor(journal: OrderJournal, prepare: (entry: unknown) => FittedIntent = (entry) => ({ intent: parseIntent(entry), rejected: null, field: null })) {
+  constructor(
+    journal: OrderJournal,
+    prepare: (entry: unknown) => FittedIntent = (entry) => ({ intent: parseIntent(entry), rejected: null, field: null }),
+    screen: IntakeScreen = () => null,
+  ) {
     super();
     this.#journal = journal;
     this.#prepare = prepare;
+    this.#screen = screen;
   }
 
   /**
@@ -51,8 +62,10 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
    * As {@link push}, but an intent the market cannot take (an unknown symbol, an amount or a price
    * that rounds to 0 at the market's precision) throws `IntentError` naming the field, with
    * nothing written, instead of being journaled as `rejected`: for a caller that answers at once,
-   * as the control API does. With no markets loaded yet nothing is judged here, as in push: the
-   * order is judged when it is sent.
+   * as the control API does. So does one over a risk limit that can be judged already (a limit
+   * order's value over `orders.risk.max_notional_usd`, a price outside the band around a fresh
+   * last price held), which push takes and the send-time check rejects. With no markets loaded
+   * yet nothing is judged here, as in push: the order is judged when it is sent.
    */
   pushOrRefuse(entry: unknown): Order {
     return this.#push(entry, true);
@@ -66,7 +79,11 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
     }
     if (this.#closed !== null) throw new StoppedError(`pending_orders: no new orders are taken: ${this.#closed}`);
     const { intent, rejected, field } = this.#prepare(entry);
-    if (rejected !== null && refuseUnfit) throw new IntentError(`invalid order ${intent.side} ${intent.amount} ${intent.symbol}: ${rejected}`, field);
+    if (refuseUnfit) {
+      if (rejected !== null) throw new IntentError(`invalid order ${intent.side} ${intent.amount} ${intent.symbol}: ${rejected}`, field);
+      const over = this.#screen(intent);
+      if (over !== null) throw new IntentError(`order ${intent.side} ${intent.amount} ${intent.symbol} not queued: ${over.reason}`, over.field);
+    }
     // Relaxed: the intent is on disk before it is sent (submit flushes), not before push returns.
     const order = this.#journal.atomically(() => this.#journal.createIntent(intent), 'relaxed');
     if (rejected !== null) {

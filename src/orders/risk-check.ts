@@ -4,6 +4,12 @@ import { gate, type OrdersContext } from './context.js';
 import type { Order } from './order.js';
 import type { RiskProbe } from './risk.js';
 
+/** A risk limit an order is over when it is taken: the field to change, and the reason with the limit and the next step. */
+export interface IntakeRefusal {
+  field: 'amount' | 'price';
+  reason: string;
+}
+
 /**
  * Runs the risk guard on an order about to be sent for the first time, or (with `amended`: the
  * order as an amend would leave it) on an amend about to go out; the reason when it is refused,
@@ -25,16 +31,41 @@ export async function riskRefusal(ctx: OrdersContext, order: Order, amended?: Ri
       ctx.logger.warn({ symbol: order.symbol, err: coerceError(error).message }, 'no last price for the risk checks');
     }
   }
-  let contractSize = 1;
-  try {
-    contractSize = ctx.session.exchange.market(order.symbol).contractSize ?? 1;
-  } catch {
-    // Unknown market: the exchange refuses the order itself.
-  }
+  // Unknown market: the exchange refuses the order itself.
+  const contractSize = contractSizeOf(ctx, order.symbol) ?? 1;
   const priced = noPriceWhy === undefined ? { last } : { last, noPriceWhy };
   if (amended) return guard.limits(amended, { ...priced, contractSize, liveOnSymbol: 0 });
   const liveOnSymbol = ctx.book
     .all()
     .filter((o) => o !== order && o.symbol === order.symbol && (o.status === 'open' || (o.status === 'pending' && o.attempts > 0))).length;
   return guard.check(order, { ...priced, contractSize, liveOnSymbol }, ctx.clock.now());
+}
+
+/**
+ * The risk limits an order (or the order as an amend would leave it) can be judged against when
+ * it is taken, by the guard's own rules and figures (see
+ * `RiskGuard.judgeable`): a limit order's value, and the price band against a fresh last price
+ * misso already holds. Nothing is asked of the exchange; what cannot be judged now (no fresh price
+ * held, the markets not loaded yet) is left to the check when the order is sent, as are the
+ * open-order count and the order rate, which may differ by then. The send-time check stays the
+ * authority. `priceOnly`: an amend of the price alone, whose value over the limit is named for the
+ * price.
+ */
+export function intakeRiskRefusal(ctx: Pick<OrdersContext, 'risk' | 'lastPrice' | 'session'>, probe: RiskProbe, priceOnly = false): IntakeRefusal | null {
+  const guard = ctx.risk;
+  if (!guard) return null;
+  const contractSize = contractSizeOf(ctx, probe.symbol);
+  if (contractSize === undefined) return null;
+  const breach = guard.judgeable(probe, { last: ctx.lastPrice?.(probe.symbol), contractSize });
+  if (breach === null) return null;
+  return { field: breach.limit === 'price_band_pct' || priceOnly ? 'price' : 'amount', reason: breach.reason };
+}
+
+/** The market's contract size (1 when it gives none); undefined when the market is not known (not listed, or the markets not loaded yet). */
+function contractSizeOf(ctx: Pick<OrdersContext, 'session'>, symbol: string): number | undefined {
+  try {
+    return ctx.session.exchange.market(symbol).contractSize ?? 1;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,6 @@
 import type { RiskConfig } from '../config/types.js';
 import type { Order } from './order.js';
+import { ceilSignificant, floorSignificant } from './significant.js';
 
 /** What a risk check needs to know about the market right now. */
 export interface RiskView {
@@ -14,6 +15,12 @@ export interface RiskView {
 
 /** What the checks read of an order: an amend checks the order as it would be after it. */
 export type RiskProbe = Pick<Order, 'symbol' | 'price' | 'amount' | 'params'>;
+
+/** A limit an order is over: which one, and the reason naming it with the next step. */
+export interface RiskBreach {
+  limit: 'max_notional_usd' | 'price_band_pct';
+  reason: string;
+}
 
 /**
  * A reduce-only order can only shrink a position: the exposure limits (`max_notional_usd`,
@@ -65,31 +72,63 @@ export class RiskGuard {
    * without adding one (the open count and the order rate stay as they are).
    */
   limits(order: RiskProbe, view: RiskView): string | null {
+    return this.#limits(order, view, true)?.reason ?? null;
+  }
+
+  /**
+   * {@link limits} as far as `view` can judge them, for an order being taken (the control API):
+   * the value of a limit order, and the price band when `view` holds a last price. What needs a
+   * price `view` lacks (a market order's value at the price it goes out at, the band without a
+   * fresh last price) is left to {@link check} when the order is sent, which fetches one.
+   */
+  judgeable(order: RiskProbe, view: Pick<RiskView, 'last' | 'contractSize'>): RiskBreach | null {
+    return this.#limits(order, view, false);
+  }
+
+  /** `refuseUnpriced`: a check that needs a price `view` lacks refuses the order (fails closed); else it is passed over. */
+  #limits(order: RiskProbe, view: Pick<RiskView, 'last' | 'noPriceWhy' | 'contractSize'>, refuseUnpriced: boolean): RiskBreach | null {
     const c = this.#config;
-    const price = order.price ?? view.last;
+    const price = order.price ?? (refuseUnpriced ? view.last : undefined);
     if (c.maxNotionalUsd !== null && !reducesOnly(order)) {
-      if (price === undefined) return `no fresh price to value the order against orders.risk.max_notional_usd${refusedUnchecked(view)}`;
-      const notional = order.amount * price * view.contractSize;
-      if (notional > c.maxNotionalUsd) {
-        return `order value ${round(notional)} USD is over orders.risk.max_notional_usd (${c.maxNotionalUsd})`;
+      if (price === undefined) {
+        if (refuseUnpriced) return { limit: 'max_notional_usd', reason: `no fresh price to value the order against orders.risk.max_notional_usd${refusedUnchecked(view)}` };
+      } else {
+        const notional = order.amount * price * view.contractSize;
+        if (notional > c.maxNotionalUsd) {
+          const at = order.price === null ? 'the last price' : 'price';
+          const most = floorSignificant(c.maxNotionalUsd / (price * view.contractSize));
+          return { limit: 'max_notional_usd', reason: `order value ${round(notional)} USD is over orders.risk.max_notional_usd (${c.maxNotionalUsd}); give an amount of at most ${most} at ${at} ${price}` };
+        }
       }
     }
     if (c.pricePct !== null && order.price !== null) {
-      if (view.last === undefined) return `no fresh last price for ${order.symbol} to check orders.risk.price_band_pct${refusedUnchecked(view)}`;
+      if (view.last === undefined) {
+        return refuseUnpriced ? { limit: 'price_band_pct', reason: `no fresh last price for ${order.symbol} to check orders.risk.price_band_pct${refusedUnchecked(view)}` } : null;
+      }
       const off = (Math.abs(order.price - view.last) / view.last) * 100;
       if (off > c.pricePct) {
-        return `price ${order.price} is ${round(off)}% from the last price ${view.last}: over orders.risk.price_band_pct (${c.pricePct})`;
+        // Rounded inward, so any price quoted is inside the band.
+        const low = ceilSignificant(view.last * (1 - c.pricePct / 100), BAND_DIGITS);
+        const high = floorSignificant(view.last * (1 + c.pricePct / 100), BAND_DIGITS);
+        const within = low > 0 ? `between ${low} and ${high}` : `of at most ${high}`;
+        return {
+          limit: 'price_band_pct',
+          reason: `price ${order.price} is ${round(off)}% from the last price ${view.last}: over orders.risk.price_band_pct (${c.pricePct}); give a price ${within}`,
+        };
       }
     }
     return null;
   }
 }
 
+// Enough digits that the band's bounds quoted stay near the limit at any price.
+const BAND_DIGITS = 6;
+
 /**
  * The tail of a refusal for want of a price: an order the limits cannot check is refused, not
  * sent unchecked (the guard fails closed), and the failed ticker request is named.
  */
-function refusedUnchecked(view: RiskView): string {
+function refusedUnchecked(view: Pick<RiskView, 'noPriceWhy'>): string {
   return `${view.noPriceWhy ? ` (${view.noPriceWhy})` : ''}: refused rather than sent unchecked`;
 }
 

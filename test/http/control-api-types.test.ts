@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { VirtualClock } from '../../src/core/clock.js';
 import type { Updater } from '../../src/engine/updater.js';
 import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
+import type { SimExchange } from '../../src/sim/sim-exchange.js';
 import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 // A user's attack: `POST /api/orders` took `"amount": "0.01"` (the schema validator coerced the
@@ -10,8 +11,9 @@ import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-
 const TOKEN = 'types-token-7c2a';
 const SYMBOL = 'BTC/USD:USD';
 
-function config(): Record<string, unknown> {
+function config(risk?: Record<string, unknown>): Record<string, unknown> {
   return {
+    ...(risk ? { orders: { risk } } : {}),
     class_attributes: { watch_list: [SYMBOL], last_price: {}, open_orders: {} },
     shared_attributes: { pending_orders: { modul: 'queue', function: 'Queue' } },
     tasks: {
@@ -32,8 +34,8 @@ afterEach(async () => {
   updater = null;
 });
 
-async function rig(): Promise<{ u: Updater; clock: VirtualClock; s: StatusServer }> {
-  const built = await virtualUpdater(config(), { env: { MISSO_HTTP_TOKEN: TOKEN } });
+async function rig(risk?: Record<string, unknown>): Promise<{ u: Updater; clock: VirtualClock; s: StatusServer }> {
+  const built = await virtualUpdater(config(risk), { env: { MISSO_HTTP_TOKEN: TOKEN } });
   updater = built.updater;
   server = await startStatusServer({ source: updater.statusSource(), clock: built.clock, processMetrics: false, token: TOKEN });
   await startVirtual(updater, built.clock);
@@ -179,5 +181,108 @@ describe('control API refuses what the market cannot take, naming the field', ()
       expect(await res.json(), JSON.stringify(body)).toEqual({ error: expect.stringMatching(expects) as unknown, field });
     }
     expect(await u.exchange.fetchOrder(order.id!, SYMBOL)).toMatchObject({ price, amount: 0.01, status: 'open' });
+  });
+});
+
+// A demanding operator: a limit order over orders.risk.max_notional_usd answered 201 and ended
+// `rejected` a moment later. What the limits can judge when the order is taken is refused then, by
+// the send-time check's own rule and figures; the rest is left to the send, which stays the authority.
+describe('control API refuses at once what orders.risk can judge already, naming the field, the limit and the next step', () => {
+  const RISK = { max_notional_usd: 1000, price_band_pct: 30 };
+  const last = (u: Updater): number => u.state.get<Record<string, number>>('last_price')[SYMBOL]!;
+  const amountFor = (u: Updater, usd: number, price: number): number => Number(u.exchange.amountToPrecision(SYMBOL, usd / price));
+  const figure = (text: string, re: RegExp): number => Number(re.exec(text)?.[1]);
+
+  it('POST /api/orders: a limit order worth more than max_notional_usd, or priced outside the band, is a 400 and nothing is written; its next step is taken', async () => {
+    const { u, clock, s } = await rig(RISK);
+    const price = Math.round(last(u) * 0.8);
+    const big = { symbol: SYMBOL, side: 'buy', amount: amountFor(u, 3000, price), price };
+    const journaled = u.journal.all().length;
+
+    const over = await post(s, 'POST', '/api/orders', big);
+    expect(over.status).toBe(400);
+    const overBody = (await over.json()) as { error: string; field: string };
+    expect(overBody).toEqual({
+      error: expect.stringMatching(
+        new RegExp(`^order buy ${big.amount} BTC/USD:USD not queued: order value [\\d.]+ USD is over orders\\.risk\\.max_notional_usd \\(1000\\); give an amount of at most ([\\d.]+) at price ${price}$`),
+      ) as unknown,
+      field: 'amount',
+    });
+    const far = Math.round(last(u) * 0.5);
+    const band = await post(s, 'POST', '/api/orders', { ...big, amount: 0.01, price: far });
+    expect(band.status).toBe(400);
+    const bandBody = (await band.json()) as { error: string; field: string };
+    expect(bandBody.field).toBe('price');
+    expect(bandBody.error).toMatch(new RegExp(`^order buy 0.01 BTC/USD:USD not queued: price ${far} is [\\d.]+% from the last price ${last(u)}: over orders\\.risk\\.price_band_pct \\(30\\); give a price between ([\\d.]+) and ([\\d.]+)$`));
+    expect(u.journal.all().length).toBe(journaled);
+    const failed = await fetch(`${s.url}/api/orders?status=failed`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(((await failed.json()) as { orders: unknown[] }).orders).toEqual([]);
+
+    // The figures the refusals give pass: the largest amount at that price, the band's ends.
+    const most = figure(overBody.error, /at most ([\d.]+) at price/);
+    const [low, high] = [figure(bandBody.error, /between ([\d.]+) and/), figure(bandBody.error, /and ([\d.]+)$/)];
+    expect(low).toBeLessThan(high);
+    for (const body of [{ ...big, amount: Number(u.exchange.amountToPrecision(SYMBOL, most)) }, { ...big, amount: 0.01, price: low }, { ...big, amount: 0.01, price: high }]) {
+      expect((await post(s, 'POST', '/api/orders', body)).status, JSON.stringify(body)).toBe(201);
+    }
+
+    // A strategy's push keeps today's path: journaled, then rejected by the send-time check with the same limit.
+    const pushed = u.pendingOrders.push(big);
+    await advanceWithIo(clock, () => pushed.isFinal, 30_000);
+    expect(pushed.status).toBe('rejected');
+    expect(pushed.reason).toBe(overBody.error.replace(/^.*? not queued: /, ''));
+  });
+
+  it('PATCH /api/orders/:id: a change over max_notional_usd or outside the band is a 400 naming the field changed; nothing is journaled or sent', async () => {
+    const { u, clock, s } = await rig(RISK);
+    const price = Math.round(last(u) * 0.8);
+    // Worth a little under the limit, so a higher price inside the band puts it over.
+    const order = u.pendingOrders.push({ symbol: SYMBOL, side: 'buy', amount: amountFor(u, 900, price), price });
+    await advanceWithIo(clock, () => order.status === 'open', 30_000);
+    const events = u.journal.events(order.clientOrderId).length;
+    const dearer = Math.round(last(u) * 0.95);
+    for (const [body, field, expects] of [
+      [{ amount: order.amount * 4 }, 'amount', /max_notional_usd \(1000\); give an amount of at most [\d.]+ at price \d+ \(the order stays as it was\)$/],
+      // The new price alone put the value over the limit: the price is named.
+      [{ price: dearer }, 'price', new RegExp(`max_notional_usd \\(1000\\); give an amount of at most [\\d.]+ at price ${dearer} \\(the order stays as it was\\)$`)],
+      [{ price: Math.round(last(u) * 0.5) }, 'price', /% from the last price .*: over orders\.risk\.price_band_pct \(30\); give a price between [\d.]+ and [\d.]+ \(the order stays as it was\)$/],
+    ] as const) {
+      const res = await post(s, 'PATCH', `/api/orders/${order.clientOrderId}`, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(await res.json(), JSON.stringify(body)).toEqual({ error: expect.stringMatching(new RegExp(`^amend of ${order.clientOrderId} not made: .*${expects.source}`)) as unknown, field });
+    }
+    expect(u.journal.events(order.clientOrderId).length).toBe(events);
+    expect(await u.exchange.fetchOrder(order.id!, SYMBOL)).toMatchObject({ price, amount: order.amount, status: 'open' });
+    // A change inside the limits still goes out.
+    const near = Math.round(last(u) * 0.75);
+    expect((await post(s, 'PATCH', `/api/orders/${order.clientOrderId}`, { price: near })).status).toBe(200);
+    expect(await u.exchange.fetchOrder(order.id!, SYMBOL)).toMatchObject({ price: near, status: 'open' });
+  });
+
+  it('leaves to the send what intake cannot judge surely: the open-order count, and the band without a fresh price held (no ticker request)', async () => {
+    const { u, clock, s } = await rig({ ...RISK, max_open_orders: 1 });
+    const price = Math.round(last(u) * 0.8);
+    const first = u.pendingOrders.push({ symbol: SYMBOL, side: 'buy', amount: 0.01, price });
+    await advanceWithIo(clock, () => first.status === 'open', 30_000);
+    // One open already: taken (the count may be different when it is sent), then rejected by the send-time check.
+    const res = await post(s, 'POST', '/api/orders', { symbol: SYMBOL, side: 'buy', amount: 0.01, price });
+    expect(res.status).toBe(201);
+    const { clientOrderId } = (await res.json()) as { clientOrderId: string };
+    const second = u.orders.orders.find((o) => o.clientOrderId === clientOrderId)!;
+    await advanceWithIo(clock, () => second.isFinal, 30_000);
+    expect(second.status).toBe('rejected');
+    expect(second.reason).toMatch(/orders\.risk\.max_open_orders is 1/);
+
+    // A market outside the watch list has no fresh price held: its band is not judged at intake,
+    // and intake asks the exchange nothing; the send judges it.
+    const sim = u.exchange as unknown as SimExchange;
+    const other = Object.keys(u.exchange.markets ?? {}).find((m) => m !== SYMBOL && m.endsWith(':USD'))!;
+    expect(u.state.get<Record<string, number>>('last_price')[other]).toBeUndefined();
+    const otherLast = (await u.exchange.fetchTicker(other)).last!;
+    const farPrice = Number(u.exchange.priceToPrecision(other, otherLast * 0.5));
+    const tickers = sim.counters().calls['fetchTicker'] ?? 0;
+    const far = await post(s, 'POST', '/api/orders', { symbol: other, side: 'buy', amount: Number(u.exchange.amountToPrecision(other, 300 / farPrice)), price: farPrice });
+    expect(far.status).toBe(201);
+    expect(sim.counters().calls['fetchTicker'] ?? 0).toBe(tickers);
   });
 });

@@ -31,6 +31,8 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     'UpdaterOptions', 'UpdaterPhase', 'UpdaterSnapshot', 'UserError',
     // Cancel, amend, fills and risk (issue 11).
     'AmendChanges', 'AmendError', 'AmendMethod', 'AmendResult', 'ApplyFillResult', 'CancelOutcome', 'CancelResult',
+    // orders.amend's options (refuseOverLimits: the control API's intake check of orders.risk).
+    'AmendOptions',
     'CcxtTradeLike', 'ClosedTrade', 'Fill', 'OrderRefError', 'RiskConfig',
     // Types the public signatures above use (issue 9 review): every one is nameable.
     'BoundSubtask', 'CancelAllFilter', 'CancelReport', 'CcxtOrderLike', 'ReconcileReport', 'Redactor',
