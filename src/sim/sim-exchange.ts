@@ -4,7 +4,7 @@ import { ccxtBalance, ccxtError, ccxtMarket, ccxtOrder, ccxtOrderBook, ccxtPosit
 import { depthBooksOf } from './depth-book.js';
 import { SIM_DESCRIPTION } from './sim-describe.js';
 import { SimStreams, type SimStreamName } from './sim-streams.js';
-import type { Clock } from '../core/clock.js';
+import { SystemClock, type Clock } from '../core/clock.js';
 import { orderKindParams } from './order-params.js';
 import { Realism, realismOf, type RealismCounters, type RealismSettings } from './realism.js';
 import { SimError } from './sim-error.js';
@@ -361,9 +361,10 @@ export class SimExchange extends ExchangeBase {
  * {@link SIM_KNOBS_SCHEMA} for names and defaults). Throws an Error naming any bad knob.
  * With `deps.venue` the exchange trades on that venue and the venue knobs (`seed`, `start_ms`,
  * `starting_balance_usd`, `leverage`, `slippage_bps`, `spread_bps`) are the venue's own;
- * `visibility_delay_ms` and `liquidity_per_step_usd` are applied to it.
+ * `visibility_delay_ms` and `liquidity_per_step_usd` are applied to it. Called with nothing, it
+ * is the default sim on the wall clock (`createSimExchange()`, then `await ex.loadMarkets()`).
  */
-export function createSimExchange(knobs: Record<string, unknown>, deps: { clock: Clock; venue?: SimVenue }): SimExchange {
+export function createSimExchange(knobs: Record<string, unknown> = {}, deps: { clock: Clock; venue?: SimVenue } = { clock: new SystemClock() }): SimExchange {
   const k = parseSimKnobs(SIM_KNOBS_SCHEMA, knobs);
   const venue =
     deps.venue ??
