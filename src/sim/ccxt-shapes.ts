@@ -174,6 +174,19 @@ export function ccxtOrder(ex: Exchange, o: SimOrder): Order {
   );
 }
 
+/**
+ * Figures as an exchange prints them, without the binary float's tail: a price to 12 significant
+ * digits (an average entry of 64093.600000000006 is 64093.6), an amount of money to 8 decimals, as
+ * Binance prints a PnL (a difference of close prices keeps its noise in significant digits). The
+ * venue keeps its own floats.
+ */
+function tidyPrice(x: number): number {
+  return Number.isFinite(x) ? Number(x.toPrecision(12)) : x;
+}
+function tidy(x: number): number {
+  return Number.isFinite(x) ? Number(x.toFixed(8)) : x;
+}
+
 /** A swap position as a ccxt position (one-way, cross margin). */
 export function ccxtPosition(ex: Exchange, p: SimPosition): Position {
   return ex.safePosition({
@@ -183,14 +196,14 @@ export function ccxtPosition(ex: Exchange, p: SimPosition): Position {
     timestamp: p.timestamp,
     datetime: ex.iso8601(p.timestamp),
     lastUpdateTimestamp: p.timestamp,
-    initialMargin: p.initialMargin,
+    initialMargin: tidy(p.initialMargin),
     initialMarginPercentage: 1 / p.leverage,
-    maintenanceMargin: p.notional * 0.004,
+    maintenanceMargin: tidy(p.notional * 0.004),
     maintenanceMarginPercentage: 0.004,
-    entryPrice: p.entryPrice,
-    notional: p.notional,
+    entryPrice: tidyPrice(p.entryPrice),
+    notional: tidy(p.notional),
     leverage: p.leverage,
-    unrealizedPnl: p.unrealizedPnl,
+    unrealizedPnl: tidy(p.unrealizedPnl),
     realizedPnl: undefined,
     contracts: p.contracts,
     contractSize: p.contractSize,
@@ -198,11 +211,11 @@ export function ccxtPosition(ex: Exchange, p: SimPosition): Position {
     liquidationPrice: undefined,
     markPrice: p.markPrice,
     lastPrice: p.markPrice,
-    collateral: p.initialMargin,
+    collateral: tidy(p.initialMargin),
     marginMode: p.marginMode,
     side: p.side,
     hedged: false,
-    percentage: (p.unrealizedPnl / p.initialMargin) * 100,
+    percentage: tidy((p.unrealizedPnl / p.initialMargin) * 100),
     stopLossPrice: undefined,
     takeProfitPrice: undefined,
   });
