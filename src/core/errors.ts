@@ -59,6 +59,14 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * Thrown for a part of the updater used before `start()` built it (`pendingOrders`, `state`,
+ * `orders.cancel`, …): start first; `updater.orders.on(...)` works before.
+ */
+export class NotStartedError extends Error {
+  override name = 'NotStartedError';
+}
+
 /** Thrown when an operation is abandoned because the component is stopping. */
 export class StoppedError extends Error {
   override name = 'StoppedError';

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { coerceError } from '../core/errors.js';
+import { coerceError, NotStartedError } from '../core/errors.js';
 import { emitEach } from '../core/emit-each.js';
 import type { OrderManager } from '../orders/manager.js';
 import type { OrderManagerEvents } from '../orders/order-book.js';
@@ -40,7 +40,7 @@ export class LateOrderManager {
         }
         // Symbols and `then` are probed by await, inspection and test matchers: not a user's read.
         if (typeof prop === 'symbol' || prop === 'then') return undefined;
-        throw new Error(`updater.orders.${prop} is available after start(); updater.orders.on(...) works before`);
+        throw new NotStartedError(`updater.orders.${prop} is available after start(); updater.orders.on(...) works before`);
       },
     }) as unknown as OrderManager;
   }

@@ -4,7 +4,7 @@ import type { Exchange } from 'ccxt';
 import { SystemClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { Redactor } from '../core/redact.js';
-import { coerceError, StoppedError } from '../core/errors.js';
+import { coerceError, NotStartedError, StoppedError } from '../core/errors.js';
 import { runSteps } from '../core/run-steps.js';
 import type { TaskHealth } from '../core/task-status.js';
 import { configSecrets } from '../config/secrets.js';
@@ -286,6 +286,6 @@ export class Updater extends EventEmitter<UpdaterEvents> {
 }
 
 function afterStart<T>(value: T | null, what: string): T {
-  if (value === null) throw new Error(`updater.${what} is available after start()`);
+  if (value === null) throw new NotStartedError(`updater.${what} is available after start()`);
   return value;
 }

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { StartupError } from '../../src/core/errors.js';
+import { NotStartedError, StartupError } from '../../src/core/errors.js';
 import { createSimExchange } from '../../src/sim/sim-exchange.js';
 import type { Order } from '../../src/orders/order.js';
 import { market } from '../support/order-rig.js';
@@ -99,7 +99,9 @@ describe('library mode behaves like the CLI', () => {
     updater.orders.off('adopted', dropped);
     // Only subscribing works before start(); reading the manager's state says when it can.
     expect(() => updater.orders.openOrders).toThrow(/available after start\(\)/);
+    expect(() => updater.orders.openOrders).toThrow(NotStartedError);
     expect(() => updater.pendingOrders).toThrow(/pendingOrders is available after start\(\)/);
+    expect(() => updater.pendingOrders).toThrow(NotStartedError);
 
     await startVirtual(updater, clock);
     expect(adopted.map((o) => [o.id, o.clientOrderId, o.adopted])).toEqual([[foreign.id, 'by-hand-1', true]]);

@@ -22,7 +22,7 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
   '.': [
     'AttributeMeta', 'Clock', 'ConfigError', 'ConfigProblem', 'EngineControl', 'ErrorKind', 'ExchangeConfig',
     'ExchangeSession', 'HttpConfig', 'IntentError', 'IsOpenOrders', 'JournalEvent', 'Logger', 'LoggingConfig',
-    'MissoConfig', 'Notifier', 'NotifyConfig', 'NotifyLevel', 'NotifyMessage', 'Order', 'OrderData', 'OrderFee',
+    'MissoConfig', 'NotStartedError', 'Notifier', 'NotifyConfig', 'NotifyLevel', 'NotifyMessage', 'Order', 'OrderData', 'OrderFee',
     'OrderIntent', 'OrderJournal', 'OrderManager', 'OrderManagerEvents', 'OrderSide', 'OrderStats', 'OrderStatus',
     'OrderType', 'OrdersConfig', 'PendingOrderQueue', 'PollResult', 'Priority', 'RateBudgetConfig', 'SharedAttributeConfig',
     'StartupError', 'StateChange', 'StateStore', 'StopReport', 'StoppedError', 'StorageConfig', 'StorageProblem',
@@ -69,7 +69,7 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
 
 /** The runtime values among them (classes, functions, constants). */
 const RUNTIME_EXPORTS: Record<string, string[]> = {
-  '.': ['AmendError', 'CancelFilterError', 'ConfigError', 'IntentError', 'Order', 'OrderRefError', 'StartupError', 'StoppedError', 'StorageWriteError', 'SubtaskError', 'SystemClock', 'Updater', 'UserError'],
+  '.': ['AmendError', 'CancelFilterError', 'ConfigError', 'IntentError', 'NotStartedError', 'Order', 'OrderRefError', 'StartupError', 'StoppedError', 'StorageWriteError', 'SubtaskError', 'SystemClock', 'Updater', 'UserError'],
   './sim': [
     'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimExchange',
     'SimVenue', 'createSimExchange', 'describeFaultSyntax', 'startSimServer',
