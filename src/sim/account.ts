@@ -30,8 +30,10 @@ export class Account {
   /** Realised PnL (before fees) per swap symbol since the start, as Binance's `cr`. */
   readonly #realized = new Map<string, number>();
   readonly #leverage: number;
+  /** Leverage set per swap symbol (Binance's initial leverage); the others use `#leverage`. */
+  readonly #leverageOf = new Map<string, number>();
 
-  /** @param leverage - applied to every swap market, capped by the market's maximum. */
+  /** @param leverage - applied to every swap market, capped by the market's maximum, until set per symbol. */
   constructor(startingBalanceUsd: number, leverage: number) {
     this.#wallet = startingBalanceUsd;
     this.#leverage = leverage;
@@ -39,7 +41,13 @@ export class Account {
 
   /** The leverage used for `market`. */
   leverageOf(market: SimMarket): number {
-    return market.type === 'swap' ? Math.min(this.#leverage, market.maxLeverage) : 1;
+    if (market.type !== 'swap') return 1;
+    return this.#leverageOf.get(market.symbol) ?? Math.min(this.#leverage, market.maxLeverage);
+  }
+
+  /** Sets a swap symbol's leverage (checked by the caller against the market's maximum). */
+  setLeverage(symbol: string, leverage: number): void {
+    this.#leverageOf.set(symbol, leverage);
   }
 
   /** Signed position size of a swap symbol (positive long, negative short, 0 flat). */

@@ -242,18 +242,41 @@ export class SimVenue {
     return copyOrder(amendOrder(this.#entry(), this.#market(order.symbol), order, change));
   }
 
-  /** Cancels every open order, optionally of one symbol; returns what was canceled. */
-  cancelAllOrders(symbol?: string): SimOrder[] {
+  /**
+   * Cancels every open order (visible or not yet), optionally of one symbol and only those
+   * `which` keeps (a face whose conditional orders live apart); returns what was canceled.
+   */
+  cancelAllOrders(symbol?: string, which: (order: SimOrder) => boolean = () => true): SimOrder[] {
     this.#sync();
     const only = symbol === undefined ? undefined : this.#market(symbol).symbol;
     const now = this.#clock.now();
     return this.#orders
       .open()
-      .filter((o) => only === undefined || o.symbol === only)
+      .filter((o) => (only === undefined || o.symbol === only) && which(o))
       .map((o) => {
         this.#orders.settle(o, 'canceled', now);
         return copyOrder(o);
       });
+  }
+
+  /**
+   * Sets a perpetual's leverage (1 to its maximum, whole): its position and open orders are
+   * margined at it from now on. A lower leverage whose margin the account cannot cover is
+   * refused (`insufficient_funds`) and changes nothing; anything else is `bad_request`.
+   */
+  setLeverage(symbol: string, leverage: number): number {
+    this.#sync();
+    const market = this.#market(symbol);
+    if (market.type !== 'swap' || !Number.isInteger(leverage) || leverage < 1 || leverage > market.maxLeverage) {
+      throw new SimError('bad_request', `leverage ${leverage} is not valid for ${market.symbol} (a whole number from 1 to ${market.maxLeverage} on a perpetual)`);
+    }
+    const before = this.#account.leverageOf(market);
+    this.#account.setLeverage(market.symbol, leverage);
+    if (leverage < before && this.#balance().free < 0) {
+      this.#account.setLeverage(market.symbol, before);
+      throw new SimError('insufficient_funds', `leverage ${leverage} on ${market.symbol} needs more margin than the account has free`);
+    }
+    return leverage;
   }
 
   /** One order; `order_not_found` when unknown or still inside the visibility delay. */

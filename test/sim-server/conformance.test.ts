@@ -233,6 +233,19 @@ describe.each(FACES)('$name', ({ name, make }) => {
     record(name, 'position', p);
   });
 
+  it("cancels every open order of a symbol and no other symbol's (cancelAllOrders)", async () => {
+    const eth = 'ETH/USD:USD';
+    const at = (symbol: string, f: number): number => Number(ex.priceToPrecision(symbol, face.venue.ticker(symbol).last * f));
+    const mine = [await ex.createOrder(SYMBOL, 'limit', 'buy', 0.01, at(SYMBOL, 0.8)), await ex.createOrder(SYMBOL, 'limit', 'sell', 0.01, at(SYMBOL, 1.2))];
+    const other = await ex.createOrder(eth, 'limit', 'buy', 0.1, at(eth, 0.8));
+    await ex.cancelAllOrders(SYMBOL);
+    expect(mine.map((o) => face.venue.getOrder({ id: o.id! }).status)).toEqual(['canceled', 'canceled']);
+    expect(await ex.fetchOpenOrders(SYMBOL)).toEqual([]);
+    expect((await ex.fetchOpenOrders(eth)).map((o) => o.id)).toEqual([other.id]);
+    await ex.cancelAllOrders(eth);
+    expect(face.venue.getOrder({ id: other.id! }).status).toBe('canceled');
+  });
+
   it('refuses with the same ccxt error classes', async () => {
     const notFound = await thrown(() => ex.fetchOrder('999999', SYMBOL));
     expect(notFound).toBeInstanceOf(OrderNotFound);

@@ -64,6 +64,12 @@ export const BINANCE_ERRORS = {
   /** → `ExchangeError`: a conditional type sent to `POST /fapi/v1/order` instead of the algo-order API */
   algoOnlyType: () =>
     new BinanceApiError(400, -4120, 'Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.'),
+  /**
+   * → `ExchangeError` over loopback: a leverage above the market's maximum (ccxt itself refuses
+   * one outside 1–125 before sending). Binance's -4028 is `BadRequest` only in ccxt's futures
+   * table, which it keys on the real host.
+   */
+  invalidLeverage: (leverage: string) => new BinanceApiError(400, -4028, `Leverage ${leverage} is not valid`),
   /** → `InvalidOrder` */
   orderRejected: (why: string) => new BinanceApiError(400, -2010, why),
   /** → `RateLimitExceeded` on the code alone; ccxt's binance raises `DDoSProtection` on the 429 status first */

@@ -5,14 +5,14 @@
  * markets, read tickers, candles, balance and positions, and place, query and cancel orders.
  *
  * ## Endpoints
- * Public: `GET /fapi/v1/{ping,time,exchangeInfo,klines,depth,ticker/24hr,ticker/bookTicker,ticker/price}`
- * (and `/api/v3/{ping,time}`). Signed (HMAC-SHA256 of query + body, `X-MBX-APIKEY`):
- * `GET /fapi/v{2,3}/account`, `GET /fapi/v{2,3}/balance`, `GET /fapi/v{2,3}/positionRisk`,
- * `GET /fapi/v1/leverageBracket`, `POST|GET|PUT|DELETE /fapi/v1/order` (PUT: modify), `GET /fapi/v1/openOrders`,
- * `GET /fapi/v1/allOrders`, `GET /fapi/v1/userTrades`; conditional orders through the algo-order API:
- * `POST|GET|DELETE /fapi/v1/algoOrder`, `GET /fapi/v1/{openAlgoOrders,allAlgoOrders}`,
- * `DELETE /fapi/v1/algoOpenOrders` (see `binance-algo-routes.ts`). Anything else answers 404
- * `{code:-5000}` and is counted.
+ * Public: `GET /fapi/v1/{ping,time,exchangeInfo,klines,depth,premiumIndex,ticker/24hr,ticker/bookTicker,ticker/price}`
+ * (and `/api/v3/{ping,time}`). Signed (HMAC-SHA256 of query + body, `X-MBX-APIKEY`): `GET
+ * /fapi/v{2,3}/{account,balance,positionRisk}`, `GET /fapi/v1/leverageBracket`, `POST|GET|PUT|DELETE
+ * /fapi/v1/order` (PUT: modify), `GET /fapi/v1/{openOrders,allOrders,userTrades}`, `DELETE
+ * /fapi/v1/allOpenOrders`, `POST /fapi/v1/leverage` (see `binance-account-routes.ts`); conditional
+ * orders through the algo-order API: `POST|GET|DELETE /fapi/v1/algoOrder`, `GET
+ * /fapi/v1/{openAlgoOrders,allAlgoOrders}`, `DELETE /fapi/v1/algoOpenOrders`. Anything else
+ * answers 404 `{code:-5000}` and is counted.
  *
  * ## Websockets
  * Binance USD-M's stream dialect on the same host and port (see `ws/binance-ws-face.ts`):
@@ -56,9 +56,11 @@ import { isLoopbackHost } from '../../config/http-exposure.js';
 import { adminRefusal, NON_LOOPBACK_WARNING } from './admin-guard.js';
 import { adminSpec, adminWallet } from './admin-bodies.js';
 import { BinanceApiError, BINANCE_ERRORS } from './binance-error.js';
+import { createAccountRoutes } from './binance-account-routes.js';
 import { createAlgoRoutes } from './binance-algo-routes.js';
 import { createBinanceRoutes, type Route } from './binance-routes.js';
 import { depthRoutes } from './depth-route.js';
+import { premiumIndexRoutes } from './premium-index-route.js';
 import { FaultController, type FaultDecision } from './fault-controller.js';
 import { describeFaultSyntax, type FaultRule } from './fault-spec.js';
 import { ServerCounters } from './server-counters.js';
@@ -144,10 +146,8 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const baseVisibility = venue.visibilityDelayMs;
   const listenKeys = new ListenKeys(options.listenKeyValidityMs ?? LISTEN_KEY_VALIDITY_MS);
   const routes = new Map([
-    ...createBinanceRoutes(venue, clock),
-    ...createAlgoRoutes(venue),
-    ...listenKeyRoutes(listenKeys, clock),
-    ...depthRoutes(venue),
+    ...createBinanceRoutes(venue, clock), ...createAccountRoutes(venue), ...createAlgoRoutes(venue),
+    ...listenKeyRoutes(listenKeys, clock), ...depthRoutes(venue), ...premiumIndexRoutes(venue),
   ]);
   const faults = new FaultController({
     seed,

@@ -1,4 +1,5 @@
 import { dec, decimalsOf, exact } from '../binance-format.js';
+import { nextFundingTime, SIM_FUNDING_RATE } from '../funding.js';
 import type { SimCandle, SimMarket, SimTicker } from '../../venue-types.js';
 
 /**
@@ -97,7 +98,7 @@ export function bookTickerEvent(m: SimMarket, t: SimTicker, updateId: number): R
   };
 }
 
-/** A `<symbol>@markPrice` event; the sim has no separate index or funding. */
+/** A `<symbol>@markPrice` event; the sim has no separate index, and a constant funding rate (see `funding.ts`). */
 export function markPriceEvent(m: SimMarket, t: SimTicker): Record<string, unknown> {
   const pp = Math.max(decimalsOf(m.tickSize), 8);
   return {
@@ -107,7 +108,7 @@ export function markPriceEvent(m: SimMarket, t: SimTicker): Record<string, unkno
     p: dec(t.markPrice, pp),
     i: dec(t.markPrice, pp),
     P: dec(t.markPrice, pp),
-    r: '0.00000000',
-    T: Math.floor(t.timestamp / (8 * 3_600_000)) * 8 * 3_600_000 + 8 * 3_600_000,
+    r: dec(SIM_FUNDING_RATE, 8),
+    T: nextFundingTime(t.timestamp),
   };
 }
