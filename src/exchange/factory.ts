@@ -8,7 +8,7 @@ import type { SimExchange } from '../sim/sim-exchange.js';
 import type { SimVenue } from '../sim/venue.js';
 import { exchangeIdList, loadCcxtCore, loadExchangeClass, type ExchangeClass } from './ccxt-lib.js';
 import { instrumentHttpErrors } from './http-error-info.js';
-import { applyUrlOverrides } from './urls.js';
+import { applyUrlOverrides, hasPlainWsUrl } from './urls.js';
 
 /** What {@link createExchange} needs besides the config. */
 export interface ExchangeFactoryDeps {
@@ -35,8 +35,7 @@ export async function createExchange(cfg: ExchangeConfig, deps: ExchangeFactoryD
 
 /** ccxt dials `ws://` URLs (a local sim-server) only after loading its proxy agent. */
 async function prepareWebsockets(exchange: Exchange): Promise<void> {
-  const ws = (exchange.urls as { api?: { ws?: unknown } } | undefined)?.api?.ws;
-  if (ws !== undefined && /"ws:\/\//.test(JSON.stringify(ws))) await exchange.loadHttpProxyAgent();
+  if (hasPlainWsUrl((exchange.urls as { api?: unknown } | undefined)?.api)) await exchange.loadHttpProxyAgent();
 }
 
 /**

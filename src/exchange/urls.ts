@@ -36,6 +36,17 @@ export function rewriteOrigins(value: unknown, origin: string): unknown {
   return rewrite(value);
 }
 
+/**
+ * Whether a ccxt `urls.api` holds a plain `ws://` URL (a local sim-server's): ccxt dials one only
+ * after `await exchange.loadHttpProxyAgent()`, and refuses it before with `NotSupported: … to use
+ * proxy with non-ssl ws:// urls`.
+ */
+export function hasPlainWsUrl(api: unknown): boolean {
+  if (typeof api === 'string') return /^ws:\/\//i.test(api);
+  if (Array.isArray(api)) return api.some(hasPlainWsUrl);
+  return isPlainObject(api) && Object.values(api).some(hasPlainWsUrl);
+}
+
 function deepMerge(target: Record<string, unknown>, source: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...target };
   for (const [key, value] of Object.entries(source)) {

@@ -1,6 +1,7 @@
 /**
  * `misso/sim`: the simulated exchange (in process, ccxt's unified API) and `misso sim-server`,
- * which serves it over the Binance USD-M REST dialect.
+ * which serves it over the Binance USD-M REST and websocket dialects (`pointAtSimServer` moves
+ * an unmodified ccxt client onto it).
  */
 export { SimExchange, createSimExchange, type SimExchangeOptions, type SimExchangeCounters, type SimKnobs } from './sim-exchange.js';
 export { SimVenue, type SimVenueOptions, type SimVenueCounters } from './venue.js';
@@ -38,3 +39,4 @@ export {
   type SimServer,
   type SimServerOptions,
 } from './http/binance-server.js';
+export { pointAtSimServer } from './http/point-at-sim-server.js';

@@ -50,6 +50,9 @@ describe('createExchange for ccxt ids', () => {
     expect(Object.values(rest).every((u) => typeof u === 'string' && u.startsWith('http://127.0.0.1:8555/'))).toBe(true);
     // Websocket URLs follow the origin with ws://, keeping their paths.
     expect((ws as Record<string, unknown>)['future']).toBe('ws://127.0.0.1:8555/ws');
+    // ccxt dials a ws:// URL only with its proxy agent loaded; wss:// (the real host) needs none.
+    expect(ex.httpAgent).toBeDefined();
+    expect((await createExchange(exchangeConfig({ id: 'binanceusdm' }), deps)).httpAgent).toBeUndefined();
     // Only `api` moved.
     expect(ex.urls['www']).toBe(new ccxt.binanceusdm().urls['www']);
   });

@@ -56,6 +56,8 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     'SimFaultKind', 'SimFaultRule', 'SimFill', 'SimMarket', 'SimMarketType', 'SimOrder', 'SimOrderRef', 'SimOrderSide',
     'SimOrderStatus', 'SimOrderType', 'SimPosition', 'SimStreamName', 'SimTicker', 'SimTimeInForce', 'SimTriggerKind',
     'SimWalletReason',
+    // An unmodified ccxt client onto a running sim-server (URLs, currencies off, ws proxy agent).
+    'pointAtSimServer',
   ],
   './http': [
     'AttributeStatus', 'BudgetStatus', 'DashboardOptions', 'ExchangeStatus', 'OrderCounts', 'Phase', 'StatusEvent',
@@ -72,7 +74,7 @@ const RUNTIME_EXPORTS: Record<string, string[]> = {
   '.': ['AmendError', 'CancelFilterError', 'ConfigError', 'IntentError', 'NotStartedError', 'Order', 'OrderRefError', 'StartupError', 'StoppedError', 'StorageWriteError', 'SubtaskError', 'SystemClock', 'Updater', 'UserError'],
   './sim': [
     'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimExchange',
-    'SimVenue', 'createSimExchange', 'describeFaultSyntax', 'startSimServer',
+    'SimVenue', 'createSimExchange', 'describeFaultSyntax', 'startSimServer', 'pointAtSimServer',
   ],
   './http': ['renderDashboard', 'startStatusServer'],
   './testing': ['VirtualClock', 'silentLogger'],
