@@ -64,6 +64,14 @@ export function retireInstance(instance: Exchange): void {
   if (guard) guard.closed = true;
 }
 
+/**
+ * Whether the session closed `instance` for use ({@link retireInstance}): on a restart or a stop.
+ * A watch call that failed on it was ended by misso, not by the exchange.
+ */
+export function isRetired(instance: Exchange): boolean {
+  return guards.get(instance)?.closed ?? false;
+}
+
 /** Drops the timers a retired instance armed and that have not fired (after `close()`). */
 export function clearInstanceTimers(instance: Exchange): void {
   const guard = guards.get(instance);

@@ -45,7 +45,7 @@ export function createEngineStreams(parts: EngineStreamParts): StreamManager | n
     })
     : null;
   // A rebuilt session reloaded its markets; the thread's copy would go stale (a market listed since unknown).
-  if (marketFeed) session.onReopen(async () => marketFeed.renew('exchange session rebuilt'));
+  if (marketFeed) session.onReopen(async () => marketFeed.renew('exchange session rebuilt', true));
   const manager = StreamManager.create({
     mode: parts.config.exchange.stream ?? 'auto',
     tasks: parts.config.tasks,

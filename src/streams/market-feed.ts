@@ -63,6 +63,8 @@ export class MarketFeedThread {
   /** Set while a `drop` waits for the thread's answer. */
   #dropAck: NodeJS.Timeout | null = null;
   readonly #dropAckMs: number;
+  /** The errors a renewal for a session rebuild ended watch calls with. */
+  readonly #renewals = new WeakSet<object>();
 
   constructor(options: MarketFeedOptions) {
     this.#o = options;
@@ -113,16 +115,26 @@ export class MarketFeedThread {
 
   /**
    * Ends the running thread, because the engine's session was rebuilt (its markets reloaded: a
-   * thread keeps the markets it started with). Waiting calls fail; the next one starts a thread
-   * with the session's markets, as the streams move to a rebuilt session's instance on the main thread.
+   * thread keeps the markets it started with; `forRebuild`) or the thread is stuck. Waiting calls
+   * fail; the next one starts a thread with the session's markets, as the streams move to a
+   * rebuilt session's instance on the main thread.
    */
-  renew(reason: string): void {
+  renew(reason: string, forRebuild = false): void {
     const worker = this.#worker ?? this.#booting;
     if (!worker) return;
     this.#worker = null;
     this.#stopDropAck();
-    for (const s of Object.values(this.#streams)) this.#end(s, new NetworkError(`market data thread renewed: ${reason}`));
+    for (const s of Object.values(this.#streams)) {
+      const error = new NetworkError(`market data thread renewed: ${reason}`);
+      if (forRebuild) this.#renewals.add(error);
+      this.#end(s, error);
+    }
     void worker.terminate();
+  }
+
+  /** Whether `error` ended a watch call because the session was rebuilt ({@link renew} `forRebuild`). */
+  endedByRebuild(error: unknown): boolean {
+    return typeof error === 'object' && error !== null && this.#renewals.has(error);
   }
 
   /** Ends the thread: its sockets closed, waiting calls failed. Idempotent. */

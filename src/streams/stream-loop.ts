@@ -184,7 +184,8 @@ export class StreamLoop<T> {
         }
         watching = false;
         const reason = withoutHtml(e.message); // operator text: an HTML error page becomes its title
-        this.#stats.lastError = reason;
+        const rebuilt = this.#deps.endedByMisso?.(e, exchange) ?? false;
+        this.#stats.lastError = rebuilt ? `reconnecting: the exchange session was rebuilt (${reason})` : reason;
         this.#stats.fresh = false;
         // Silence is counted from the next subscription: a backoff longer than the limit must
         // not make the first check after it a stall.
@@ -192,7 +193,8 @@ export class StreamLoop<T> {
         this.#lag.clearBehind();
         needGapFill = true;
         const delay = afterFailure();
-        this.#notices.failed(reason, delay);
+        if (rebuilt) this.#notices.rebuilt(reason);
+        else this.#notices.failed(reason, delay);
         this.#stats.phase = 'down';
         if (!(await pause(delay))) break;
         this.#stats.reconnects++;

@@ -61,6 +61,8 @@ export class StreamNotices {
   /** When a recovery (or reconnection) was last told, and how long the stream must hold before the next is. */
   #recoveredAt: number | null = null;
   #holdMs: number;
+  /** Reconnecting after a session rebuild (said once, see {@link rebuilt}), until up again. */
+  #rebuilding = false;
 
   constructor(name: string, settleMs: number, deps: StreamNoticeDeps) {
     this.#name = name;
@@ -91,8 +93,22 @@ export class StreamNotices {
     this.#deps.notify(`stream ${this.#name} stalled (${cause}); resubscribing, REST covers meanwhile`, 'warn', 'stalled');
   }
 
+  /**
+   * The stream's connection was ended by misso itself (a session rebuild it started: a restart
+   * of the exchange, and the market-data thread renewed with it), so it reconnects to the new
+   * session. Said once, at info, until the stream is up again: not the stream's failure, so no
+   * failure begins and nothing is notified (one under way goes on).
+   */
+  rebuilt(reason: string): void {
+    this.#upSince = null;
+    if (this.#rebuilding) return;
+    this.#rebuilding = true;
+    this.#deps.logger.info({ stream: this.#name, reason }, 'stream reconnecting: the exchange session was rebuilt');
+  }
+
   /** A watch call failed; the loop retries in `retryInMs`. */
   failed(reason: string, retryInMs: number): void {
+    this.#rebuilding = false;
     this.#upSince = null;
     this.#bad = true;
     this.#delivered = false;
@@ -113,6 +129,7 @@ export class StreamNotices {
    * distinguishable from a quiet account until something comes through).
    */
   up(delivered = true): void {
+    this.#rebuilding = false;
     if (delivered) {
       this.#delivered = true;
       this.#stalled = false;

@@ -2,6 +2,7 @@
  * The market-data thread under review: what piles up while nobody calls, and a close while it starts.
  */
 import type { Exchange } from 'ccxt';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exchangeConfig } from '../../src/config/defaults.js';
 import { SystemClock } from '../../src/core/clock.js';
@@ -110,15 +111,22 @@ describe('market data thread: review', () => {
     expect((await feed.watchTickers())[ETH]?.last).toBeGreaterThan(0);
   });
 
-  it('a session rebuild renews the thread: the market streams resubscribe and are fresh again', async () => {
-    const rig = await streamingRig();
+  it('a session rebuild renews the thread: the market streams resubscribe and are fresh again, said at info (no stream warns)', async () => {
+    const lines: { level: number; msg: string; stream?: string }[] = [];
+    const rig = await streamingRig({ logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) }) });
     try {
       await rig.updater.start();
-      await until(() => rig.stream('tickers')?.fresh === true, 10_000, 'fresh');
+      await until(() => rig.updater.streamStats().every((s) => s.fresh), 15_000, 'fresh');
       const before = rig.stream('tickers').reconnects;
+      const from = lines.length;
       await rig.updater.restartExchange('test');
-      await until(() => rig.stream('tickers').reconnects > before && rig.stream('tickers').fresh, 10_000, 'resubscribed and fresh');
-      expect(rig.stream('tickers').lastError).toBe('market data thread renewed: exchange session rebuilt');
+      await until(() => rig.stream('tickers').reconnects > before && rig.updater.streamStats().every((s) => s.fresh), 15_000, 'resubscribed and fresh');
+      expect(rig.stream('tickers').lastError).toBe('reconnecting: the exchange session was rebuilt (market data thread renewed: exchange session rebuilt)');
+      const streamLines = lines.slice(from).filter((l) => l.stream !== undefined);
+      expect(streamLines.filter((l) => l.level >= 40)).toEqual([]);
+      // The market streams (the thread renewed) and the user streams (ccxt.pro's instance closed) alike.
+      const told = new Set(streamLines.filter((l) => l.msg === 'stream reconnecting: the exchange session was rebuilt').map((l) => l.stream));
+      expect([...told].sort()).toEqual(rig.updater.streamStats().map((s) => s.name).sort());
     } finally {
       await rig.close();
     }

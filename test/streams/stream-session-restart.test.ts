@@ -4,6 +4,7 @@
  * pushing on the old one.
  */
 import type { Exchange } from 'ccxt';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Updater } from '../../src/engine/updater.js';
 import { NetworkError } from '../../src/exchange/ccxt-lib.js';
@@ -84,5 +85,59 @@ describe('streams across a session restart', () => {
     } finally {
       proto.watchTickers = original;
     }
+  });
+});
+
+describe('what a session restart logs of the streams', () => {
+  let updater: Updater | undefined;
+  afterEach(async () => {
+    await updater?.stop();
+    updater = undefined;
+  });
+
+  interface Line { level: number; msg: string; stream?: string; err?: unknown }
+  const WARN = 40;
+
+  it('a restart misso started reconnects every stream with info lines, no warning; a real drop still warns', async () => {
+    const lines: Line[] = [];
+    const built = await virtualUpdater(
+      {
+        exchange: { id: 'sim', seed: 7 },
+        class_attributes: { watch_list: ['BTC/USD:USD'], last_price: {}, open_orders: {}, balance: {} },
+        tasks: { t_update_tickers: { freq: 5 }, t_update_open_orders: { freq: 30 }, t_update_balance: { freq: 30 } },
+      },
+      { logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Line) }) },
+    );
+    updater = built.updater;
+    const { clock } = built;
+    const u = built.updater;
+    const instance = (): Exchange => (u.session as unknown as { instance: Exchange }).instance;
+    const streamLines = (from: number): Line[] => lines.slice(from).filter((l) => l.stream !== undefined);
+    await startVirtual(u, clock);
+    await advanceWithIo(clock, () => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 60_000);
+    const names = u.streamStats().map((s) => s.name).sort();
+    expect(names.length).toBeGreaterThanOrEqual(3);
+
+    const beforeRestart = lines.length;
+    let restarted = false;
+    void u.restartExchange('t_restart_exchange').then(() => (restarted = true));
+    await advanceWithIo(clock, () => restarted, 60_000);
+    await advanceWithIo(clock, () => u.streamStats().every((s) => s.fresh && s.phase === 'up'), 60_000);
+    await clock.advance(60_000);
+    const duringRestart = streamLines(beforeRestart);
+    expect(duringRestart.filter((l) => l.level >= WARN)).toEqual([]);
+    // Each stream says at info that it reconnects because of the rebuild.
+    const told = duringRestart.filter((l) => l.msg.includes('exchange session was rebuilt'));
+    expect([...new Set(told.map((l) => l.stream))].sort()).toEqual(names);
+    // Nor is the operator told of a failure.
+    expect(built.notifier.texts().filter((t) => t.startsWith('stream '))).toEqual([]);
+
+    // A connection dropped from outside is the stream's failure: a warning, as before.
+    const beforeDrop = lines.length;
+    for (const client of Object.values(instance().clients ?? {})) (client as { reset(e: unknown): void }).reset(new NetworkError('connection reset by peer'));
+    await advanceWithIo(clock, () => streamLines(beforeDrop).some((l) => l.level >= WARN), 30_000);
+    const warned = streamLines(beforeDrop).filter((l) => l.level >= WARN);
+    expect(warned[0]).toMatchObject({ msg: 'stream failed; REST keeps the state fresh while it reconnects' });
+    expect(String(warned[0]!.err)).toContain('connection reset by peer');
   });
 });
