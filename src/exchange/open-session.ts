@@ -1,6 +1,7 @@
 import { Backoff } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { coerceError, StartupError, StoppedError, UserError } from '../core/errors.js';
+import { RetryLog } from '../core/retry-log.js';
 import type { Logger } from '../core/logger.js';
 import type { MissoConfig } from '../config/types.js';
 import type { Exchange } from 'ccxt';
@@ -42,8 +43,10 @@ export async function openSessionWithRetry(options: ExchangeSessionOptions, retr
     retry.onFirstFailure?.(coerceError(err));
   };
   // Loading markets is retried call by call (with a reload: ccxt keeps a failed promise); this
-  // loop covers the rest, such as building the client.
-  const scope: ReadRetryScope = { clock, logger, signal: retry.signal, baseMs, maxMs, random, message: 'exchange unreachable at start; retrying', onFirstRetry: tell };
+  // loop covers the rest, such as building the client. Both log their failed tries as one run,
+  // at a decaying rate (an exchange down for an hour is ~70 lines, not one every 2 s).
+  const log = new RetryLog({ clock, logger, failing: 'exchange unreachable at start; retrying', recovered: 'exchange reachable at start; connected' });
+  const scope: ReadRetryScope = { clock, logger, signal: retry.signal, baseMs, maxMs, random, log, onFirstRetry: tell };
   for (;;) {
     let session: ManagedExchangeSession;
     try {
@@ -56,7 +59,7 @@ export async function openSessionWithRetry(options: ExchangeSessionOptions, retr
       // The answer (or its timeout) came after a stop: nothing more to say or try.
       if (retry.signal.aborted) throw new StoppedError('stopped while connecting to the exchange');
       const delay = backoff.next();
-      logger.warn({ attempt: backoff.attempt, kind, err: e.message, retryInMs: delay }, 'exchange unreachable at start; retrying');
+      log.failed({ attempt: backoff.attempt, kind, err: e.message, retryInMs: delay });
       tell(e);
       if (!(await clock.sleep(delay, retry.signal))) throw new StoppedError('stopped while connecting to the exchange');
       continue;
@@ -66,6 +69,7 @@ export async function openSessionWithRetry(options: ExchangeSessionOptions, retr
       await session.close({ drainTimeoutMs: 0 });
       throw new StoppedError('stopped while connecting to the exchange');
     }
+    log.succeeded();
     return session;
   }
 }

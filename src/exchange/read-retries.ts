@@ -2,6 +2,7 @@ import { Backoff } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { StoppedError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { RetryLog } from '../core/retry-log.js';
 import { ScopedStore } from '../core/scoped-store.js';
 import { errorKind, isWeather } from './classify.js';
 import { camelName } from './gated-methods.js';
@@ -22,8 +23,15 @@ export interface ReadRetryScope {
   maxMs?: number;
   /** Uniform [0,1) source for jitter. @defaultValue Math.random */
   random?: () => number;
-  /** The log line of each retry. @defaultValue 'start: exchange call failed; retrying' */
+  /** The warning of a failed try (logged at a decaying rate, see RetryLog). @defaultValue 'start: exchange call failed; retrying' */
   message?: string;
+  /** The info line once a try works after failures. @defaultValue 'start: exchange calls work again' */
+  recovered?: string;
+  /**
+   * Where the scope's failed tries are logged: given by a caller that retries around the scope
+   * too (the session's open), so both count as one run of failures. @defaultValue one per scope
+   */
+  log?: RetryLog;
   /** Called once, at the first retry of the scope (to notify the operator). */
   onFirstRetry?: (err: unknown) => void;
 }
@@ -32,6 +40,7 @@ interface ActiveScope {
   scope: ReadRetryScope;
   active: boolean;
   retried: boolean;
+  log: RetryLog;
 }
 
 const storage = new ScopedStore<ActiveScope>();
@@ -46,7 +55,15 @@ const READ_NAME = /^(fetch|load)|Get([A-Z0-9]|$)|_get(_|$)/;
  * `signal` aborts: what it sends after that is sent once, like any call outside a scope.
  */
 export async function withReadRetries<T>(scope: ReadRetryScope, fn: () => Promise<T>): Promise<T> {
-  const entry: ActiveScope = { scope, active: true, retried: false };
+  const log =
+    scope.log ??
+    new RetryLog({
+      clock: scope.clock,
+      logger: scope.logger,
+      failing: scope.message ?? 'start: exchange call failed; retrying',
+      recovered: scope.recovered ?? 'start: exchange calls work again',
+    });
+  const entry: ActiveScope = { scope, active: true, retried: false, log };
   try {
     // A pass abandoned on its signal (a hung init task timed out) ends the scope, and the process's
     // promise hook with it; a read it still sends afterwards goes out once instead of being refused.
@@ -74,7 +91,9 @@ export async function sendWithReadRetries<T>(method: string, args: unknown[], ca
     if (scope.signal.aborted) throw new StoppedError(`stopped: ${method} not sent`);
     try {
       // ccxt keeps a failed loadMarkets() promise and hands it out again: a retry must reload.
-      return await call(backoff.attempt > 0 && camelName(method) === 'loadMarkets' ? [true, ...args.slice(1)] : args);
+      const answer = await call(backoff.attempt > 0 && camelName(method) === 'loadMarkets' ? [true, ...args.slice(1)] : args);
+      entry.log.succeeded({ method });
+      return answer;
     } catch (err: unknown) {
       const kind = errorKind(err);
       // Weather only (see isWeather); a 429/418's pause is waited out by the budget.
@@ -82,10 +101,7 @@ export async function sendWithReadRetries<T>(method: string, args: unknown[], ca
       // A stop while the call was out: say nothing more, the updater is gone.
       if (scope.signal.aborted) throw new StoppedError(`stopped: ${method} abandoned`);
       const delay = backoff.next();
-      scope.logger.warn(
-        { method, kind, attempt: backoff.attempt, retryInMs: delay, err: err instanceof Error ? err.message : String(err) },
-        scope.message ?? 'start: exchange call failed; retrying',
-      );
+      entry.log.failed({ method, kind, attempt: backoff.attempt, retryInMs: delay, err: err instanceof Error ? err.message : String(err) });
       if (!entry.retried) {
         entry.retried = true;
         scope.onFirstRetry?.(err);
