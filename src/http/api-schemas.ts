@@ -149,7 +149,7 @@ export const eventsSchema = {
 
 /** `POST /api/orders` */
 export const placeOrderSchema = {
-  summary: 'Queue an order (as pending_orders.pushOrRefuse: what the market cannot take, or an order over an orders.risk limit judged already, is a 400, nothing queued); answers with its client order id',
+  summary: 'Queue an order (as pending_orders.pushOrRefuse, which reads the body as push does: side in any case, size for amount, id for tag, or the list form [id, size, price, side, symbol]; what the market cannot take, or an order over an orders.risk limit judged already, is a 400, nothing queued); answers with its client order id',
   security: bearer,
   body: {
     type: 'object',
@@ -157,8 +157,8 @@ export const placeOrderSchema = {
     additionalProperties: false,
     properties: {
       symbol: { type: 'string', minLength: 1 },
-      side: { type: 'string', enum: ['buy', 'sell'] },
-      amount: { type: 'number', exclusiveMinimum: 0 },
+      side: { type: 'string', enum: ['buy', 'sell'], description: 'buy or sell, in any case' },
+      amount: { type: 'number', exclusiveMinimum: 0, description: 'or size' },
       price: { type: ['number', 'null'], exclusiveMinimum: 0 },
       type: { type: 'string', enum: ['limit', 'market'] },
       tag: { type: 'string', maxLength: 64 },

@@ -4,7 +4,7 @@ import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { sendRefusal } from './api-routes.js';
 import { amendOrderSchema, cancelAllSchema, cancelOrderSchema, controlSchema, placeOrderSchema } from './api-schemas.js';
-import { amendBodyRefusal, orderBodyRefusal, refuseBodies } from './control-bodies.js';
+import { judgeBodies, readAmendBody, readOrderBody } from './control-bodies.js';
 import { credentialOf } from './exposure.js';
 import type { OperatorMetrics } from './operator-metrics.js';
 import type { CancelFilter, OperatorSource, OrderChanges } from './types.js';
@@ -46,8 +46,9 @@ export async function registerControlRoutes(app: FastifyInstance, options: Contr
     metrics.controlRequest(`${request.method} ${route}`, reply.statusCode);
   });
 
-  // Bodies are judged by the library's own checks first: the schema's validator coerces types.
-  const preValidation = { order: refuseBodies(orderBodyRefusal), amend: refuseBodies(amendBodyRefusal) };
+  // Bodies are judged by the library's own checks first: the schema's validator coerces types,
+  // and a body push takes (`"side": "BUY"`) must not be refused for its spelling.
+  const preValidation = { order: judgeBodies(readOrderBody), amend: judgeBodies(readAmendBody) };
 
   app.post<{ Body: Record<string, unknown> }>('/api/orders', { schema: placeOrderSchema, config, onRequest, preValidation: preValidation.order }, async (request, reply) => {
     try {

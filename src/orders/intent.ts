@@ -37,10 +37,13 @@ const positive = (what: string) =>
     .finite(`${what} must be finite`)
     .positive(`${what} must be > 0`);
 
-const sideSchema = z
-  .string({ error: 'side must be "buy" or "sell"' })
-  .transform((s) => s.toLowerCase())
-  .pipe(z.enum(['buy', 'sell'], { error: 'side must be "buy" or "sell"' }));
+// Any case (`BUY`), as strategies write it; the refusal quotes what was given, not its lower case.
+const sideSchema = z.unknown().transform((v, ctx): OrderSide => {
+  const side = typeof v === 'string' ? v.toLowerCase() : v;
+  if (side === 'buy' || side === 'sell') return side;
+  ctx.addIssue({ code: 'custom', message: `side must be buy or sell, got ${preview(v)}` });
+  return z.NEVER;
+});
 
 const symbolSchema = z.string({ error: 'symbol must be a string like "BTC/USD:USD"' }).min(1, 'symbol is empty');
 
@@ -56,7 +59,7 @@ const objectSchema = z
       amount: positive('amount').optional(),
       size: positive('size').optional(),
       price: positive('price').nullable().optional(),
-      type: z.enum(['limit', 'market'], { error: 'type must be "limit" or "market"' }).optional(),
+      type: z.enum(['limit', 'market'], { error: (iss) => `type must be limit or market, got ${preview(iss.input)}` }).optional(),
       // Checked by checkIntentParams: zod would walk a hostile depth recursively.
       params: z.unknown().optional(),
       tag: tagSchema.nullable().optional(),

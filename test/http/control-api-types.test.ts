@@ -89,6 +89,31 @@ describe('control API bodies are checked as the library checks them, not coerced
     expect((await post(s, 'POST', '/api/orders', base)).status).toBe(201);
   });
 
+  // A user's complaint: `"side": "BUY"` was a 400 (`side: must be equal to one of the allowed
+  // values`) while push lowercases and takes it. The body is read by push's own parse.
+  it('POST /api/orders takes what push takes, read as push reads it: a side in any case, size for amount, id for tag, the list form', async () => {
+    const { u, s } = await rig();
+    const price = Math.round(u.state.get<Record<string, number>>('last_price')[SYMBOL]! * 0.8);
+    const cases: [unknown, { side: string; amount: number; tag: string | null }][] = [
+      [{ symbol: SYMBOL, side: 'BUY', amount: 0.01, price }, { side: 'buy', amount: 0.01, tag: null }],
+      [{ symbol: SYMBOL, side: 'Sell', size: 0.02, price: price * 2, id: 7 }, { side: 'sell', amount: 0.02, tag: '7' }],
+      [['t-1', 0.03, price, 'Buy', SYMBOL], { side: 'buy', amount: 0.03, tag: 't-1' }],
+    ];
+    for (const [body, expected] of cases) {
+      const label = JSON.stringify(body);
+      const pushed = u.pendingOrders.push(body);
+      expect(pushed, label).toMatchObject(expected);
+      const res = await post(s, 'POST', '/api/orders', body);
+      expect(res.status, label).toBe(201);
+      const { order } = (await res.json()) as { order: Record<string, unknown> };
+      expect(order, label).toMatchObject({ ...expected, symbol: SYMBOL, price: pushed.price, type: 'limit' });
+    }
+    // What push refuses is refused in its words, naming the allowed values and what came.
+    const bye = await post(s, 'POST', '/api/orders', { symbol: SYMBOL, side: 'bye', amount: 0.01, price });
+    expect(bye.status).toBe(400);
+    expect(await bye.json()).toEqual({ error: expect.stringMatching(/: side must be buy or sell, got "bye"$/) as unknown, field: 'side' });
+  });
+
   it('PATCH /api/orders/:id refuses a string price or amount as orders.amend does, and leaves the order alone', async () => {
     const { u, clock, s } = await rig();
     const price = Math.round(u.state.get<Record<string, number>>('last_price')[SYMBOL]! * 0.8);

@@ -20,8 +20,10 @@ describe('parseIntent', () => {
   it.each([
     [[1, 2, 3], /\[id, size, price, side, symbol\].*3 element/],
     [[null, -1, 5, 'buy', 'X/USD'], /size \(element 1\) must be > 0/],
-    [[null, 1, 5, 'hold', 'X/USD'], /side must be "buy" or "sell"/],
+    [[null, 1, 5, 'hold', 'X/USD'], /side must be buy or sell, got "hold"/],
     [{ symbol: 'X/USD', side: 'buy', amount: 1, type: 'limit' }, /a limit order needs a price/],
+    [{ symbol: 'X/USD', side: 'bye', amount: 1 }, /side must be buy or sell, got "bye"/],
+    [{ symbol: 'X/USD', side: 'buy', amount: 1, type: 'stop' }, /type must be limit or market, got "stop"/],
     [{ symbol: 'X/USD', side: 'buy' }, /amount is required/],
     // A price look-up that missed is not a market order.
     [{ symbol: 'X/USD', side: 'buy', amount: 1, price: undefined }, /price is undefined; give a price, or type: 'market' for a market order/],
