@@ -32,7 +32,7 @@ export function registerReadRoutes(app: FastifyInstance, operator: OperatorSourc
       .split(',')
       .map((k) => k.trim())
       .filter((k) => k !== '');
-    if (keys.length === 0) return reply.code(400).send({ error: 'keys names no attribute', field: 'keys' });
+    if (keys.length === 0) return reply.code(400).send({ error: 'keys names no attribute; ask as GET /api/state?keys=watch_list,last_price', field: 'keys' });
     try {
       return { state: operator.state(keys) };
     } catch (error: unknown) {

@@ -71,7 +71,7 @@ export const stateSchema = {
   querystring: {
     type: 'object',
     required: ['keys'],
-    properties: { keys: { type: 'string', minLength: 1, description: 'comma-separated attribute names' } },
+    properties: { keys: { type: 'string', minLength: 1, description: 'attribute names, comma-separated', examples: ['watch_list,last_price'] } },
     additionalProperties: false,
   },
   response: {
@@ -89,7 +89,7 @@ export const candlesSchema = {
   querystring: {
     type: 'object',
     properties: {
-      timeframe: { type: 'string', pattern: '^[0-9]{1,3}[smhdwM]$', default: '1m' },
+      timeframe: { type: 'string', pattern: '^[0-9]{1,3}[smhdwM]$', default: '1m', description: 'a count and a unit of s, m, h, d, w or M (1m, 15m, 1h, 1d)' },
       limit: { type: 'integer', minimum: 1, maximum: 1500, default: 500 },
     },
     additionalProperties: false,
@@ -235,7 +235,8 @@ export const amendOrderSchema = {
     type: 'object',
     minProperties: 1,
     additionalProperties: false,
-    properties: { price: { type: 'number', exclusiveMinimum: 0 }, amount: { type: 'number', exclusiveMinimum: 0 } },
+    properties: { price: { type: 'number', exclusiveMinimum: 0 }, amount: { type: 'number', exclusiveMinimum: 0, description: 'the new total amount' } },
+    examples: [{ price: 51000 }],
   },
   response: orderAnswer,
 } as const;

@@ -1,5 +1,5 @@
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { registerReadRoutes } from './api-routes.js';
@@ -14,6 +14,7 @@ import { guardRequests, type RequestGuardOptions } from './request-guard.js';
 import { redactSecrets, toSafeJson } from './safe-json.js';
 import type { StatusMetrics } from './status-metrics.js';
 import type { StatusSource } from './types.js';
+import { validationWords, type ValidatorError } from './validation-words.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -36,18 +37,19 @@ export interface StatusAppParts {
 export async function buildStatusApp(parts: StatusAppParts): Promise<FastifyInstance> {
   const { source, metrics, hub, logger, guard } = parts;
   // Our pino logger is a different major than Fastify's; errors are logged in the handler below.
-  // removeAdditional off: an unknown field is a 400 naming it, not silently dropped.
+  // removeAdditional off: an unknown field is a 400 naming it, not silently dropped. verbose: a
+  // refusal quotes the value refused and the schema's allowed keys (validationWords).
   const app = Fastify({
     logger: false,
     forceCloseConnections: true,
-    ajv: { customOptions: { removeAdditional: false } },
+    ajv: { customOptions: { removeAdditional: false, verbose: true } },
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkError,
   });
 
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((error, request, reply) => {
     const err = coerceError(error);
-    const refused = clientFault(error);
+    const refused = clientFault(error, request);
     if (refused) return reply.code(refused.status).type(JSON_TYPE).send(toSafeJson({ error: refused.message, field: refused.field }));
     logger.warn({ err }, 'status request failed');
     void reply
@@ -145,22 +147,17 @@ async function registerApi(app: FastifyInstance, parts: StatusAppParts): Promise
 }
 
 /**
- * A request the client got wrong: a failed schema check (400, naming the field), a body type
- * other than JSON (415), too many control requests (429). Null for our own faults.
+ * A request the client got wrong: a failed schema check (400, naming the field, in the words of
+ * {@link validationWords}), a body type other than JSON (415), too many control requests (429).
+ * Null for our own faults.
  */
-function clientFault(error: unknown): { status: number; message: string; field: string | null } | null {
+function clientFault(error: unknown, request: FastifyRequest): { status: number; message: string; field: string | null } | null {
   if (typeof error !== 'object' || error === null) return null;
   const e = error as { statusCode?: unknown; message?: unknown; validation?: unknown; validationContext?: unknown; field?: unknown };
   if (Array.isArray(e.validation) && e.validation.length > 0) {
-    const first = e.validation[0] as { instancePath?: string; params?: Record<string, unknown>; message?: string };
-    const missing = first.params?.['missingProperty'] ?? first.params?.['additionalProperty'];
-    const path = [first.instancePath?.replace(/^\//, '').replaceAll('/', '.'), typeof missing === 'string' ? missing : '']
-      .filter((p) => p)
-      .join('.');
-    const where = typeof e.validationContext === 'string' ? e.validationContext : 'request';
-    const field = path === '' ? where : path;
-    const extra = first.params?.['additionalProperty'] ? ` (${String(first.params['additionalProperty'])} is not a known field)` : '';
-    return { status: 400, message: `${field}: ${first.message ?? 'is invalid'}${extra}`, field };
+    const part = typeof e.validationContext === 'string' ? e.validationContext : 'request';
+    const words = validationWords(e.validation as ValidatorError[], { method: request.method, route: request.routeOptions.url ?? request.url, part });
+    return { status: 400, ...words };
   }
   const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
   if (status >= 400 && status < 500) {
