@@ -24,13 +24,15 @@ export class RequestFault extends Error {
 }
 
 /**
- * The status server's JSON body parser, in place of Fastify's: the same refusals (an empty or
- * invalid body, a `__proto__` key, a `constructor.prototype`), each saying which it is. Fastify's
- * parser calls all of them "Body is not valid JSON", which is wrong for valid JSON with a
- * forbidden key.
+ * The status server's JSON body parser, in place of Fastify's: the same refusals (an invalid
+ * body, a `__proto__` key, a `constructor.prototype`), each saying which it is. Fastify's parser
+ * calls all of them "Body is not valid JSON", which is wrong for valid JSON with a forbidden key.
+ * An empty body is no body (undefined), not a refusal: many HTTP clients send
+ * `content-type: application/json` on every request, a DELETE's too. A route that takes none
+ * goes on; one that needs a body says so (its schema: "the body is missing: … takes …").
  */
 export function parseJsonBody(text: string): unknown {
-  if (text.length === 0) throw new RequestFault('the body is empty; send a JSON object, or no content-type', 400, 'body');
+  if (text.trim().length === 0) return undefined;
   let forbidden: string | null = null;
   let parsed: unknown;
   try {

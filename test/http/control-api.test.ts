@@ -180,6 +180,31 @@ describe('control API: orders', () => {
     expect((await u.exchange.fetchOrder(ethBuy.id!, 'ETH/USD:USD')).status).toBe('canceled');
   });
 
+  // A user's client sends `content-type: application/json` on every request: a DELETE with an
+  // empty body was a 400 ("the body is empty"). An empty body is no body.
+  it('a bodiless route takes an empty body sent as application/json; a route that needs one says what it takes', async () => {
+    const { updater: u, clock, server: s } = await rig();
+    const order = await resting(u, clock);
+    const empty = (method: string, path: string): Promise<Response> =>
+      fetch(`${s.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '' });
+    const del = await empty('DELETE', `/api/orders/${order.clientOrderId}`);
+    expect(del.status).toBe(200);
+    expect((await json<{ order: { status: string } }>(del)).order.status).toBe('canceled');
+    expect((await u.exchange.fetchOrder(order.id!, 'BTC/USD:USD')).status).toBe('canceled');
+    const all = await empty('DELETE', '/api/orders');
+    expect(all.status).toBe(200);
+    expect(await json(all)).toEqual({ results: [] });
+    const restarts = u.snapshotStatus().exchange.restarts;
+    expect((await empty('POST', '/api/control/restart-exchange')).status).toBe(202);
+    await advanceWithIo(clock, () => u.snapshotStatus().exchange.restarts > restarts, 30_000);
+    const post = await empty('POST', '/api/orders');
+    expect(post.status).toBe(400);
+    expect(await json(post)).toEqual({ error: expect.stringMatching(/^the body is missing: POST \/api\/orders takes a JSON object with symbol, side, amount/) as unknown, field: 'body' });
+    const patch = await empty('PATCH', `/api/orders/${order.clientOrderId}`);
+    expect(patch.status).toBe(400);
+    expect((await json<{ error: string }>(patch)).error).toMatch(/^the body is missing: PATCH \/api\/orders\/:clientOrderId takes a JSON object with price and amount/);
+  });
+
   it('refuses cancel and amend with 503 before the updater has started its orders', async () => {
     const built = await virtualUpdater(config(), { env: { MISSO_HTTP_TOKEN: TOKEN } });
     updater = built.updater;
