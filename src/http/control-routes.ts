@@ -14,6 +14,8 @@ export interface ControlRoutesOptions {
   operator: OperatorSource;
   /** The bearer token control routes require (`http.token`, or one made up for this run). */
   token: string;
+  /** Whether {@link token} was made up for this run (no `http.token`): a 401 then says where it is. @defaultValue false */
+  tokenMadeUp?: boolean;
   logger: Logger;
   metrics: OperatorMetrics;
   /** Requests allowed per window on the control routes. @defaultValue 60 */
@@ -21,6 +23,11 @@ export interface ControlRoutesOptions {
   /** @defaultValue 60000 */
   rateLimitWindowMs?: number;
 }
+
+// With no http.token there is none to look up: the made-up one is only in the printed address.
+// (`<token>,` and `#token= ` stay out of the body's redaction: a placeholder, no value.)
+const MADE_UP_TOKEN =
+  "control routes need Authorization: Bearer <token>, and no http.token is set: this run's token was made up at start, it is the text after #token= in the dashboard address misso printed then (updater.dashboardUrl); open that address, or set http.token to choose one";
 
 /**
  * The acting half of `/api`: place, cancel and amend orders, stop, restart the exchange session.
@@ -33,9 +40,10 @@ export async function registerControlRoutes(app: FastifyInstance, options: Contr
   await app.register(rateLimit, { global: false });
   const limit = { max: options.rateLimitMax ?? 60, timeWindow: options.rateLimitWindowMs ?? 60_000 };
 
+  const refusal = options.tokenMadeUp === true ? MADE_UP_TOKEN : 'control routes need Authorization: Bearer <http.token>';
   const requireBearer = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (credentialOf(request.headers.authorization, token) === 'bearer') return;
-    await reply.code(401).send({ error: 'control routes need Authorization: Bearer <http.token>', field: null });
+    await reply.code(401).send({ error: refusal, field: null });
   };
   const config = { rateLimit: limit };
   const onRequest = requireBearer;

@@ -140,6 +140,7 @@ async function registerApi(app: FastifyInstance, parts: StatusAppParts): Promise
   await registerControlRoutes(app, {
     operator,
     token: parts.controlToken,
+    tokenMadeUp: parts.guard.token === null,
     logger: parts.logger,
     metrics: parts.operatorMetrics,
     ...(parts.controlRateLimit ? { rateLimitMax: parts.controlRateLimit.max, rateLimitWindowMs: parts.controlRateLimit.windowMs } : {}),

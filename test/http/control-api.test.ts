@@ -281,7 +281,12 @@ describe('control API: auth and limits', () => {
     expect((await call(s, 'GET', '/api/positions', undefined, null)).status).toBe(200);
     const refused = await call(s, 'POST', '/api/control/restart-exchange', undefined, null);
     expect(refused.status).toBe(401);
-    expect(await json(refused)).toEqual({ error: 'control routes need Authorization: Bearer <http.token>', field: null });
+    // There is no http.token to send: the answer says where this run's token is, as written (not redacted).
+    expect(await json(refused)).toEqual({
+      error:
+        "control routes need Authorization: Bearer <token>, and no http.token is set: this run's token was made up at start, it is the text after #token= in the dashboard address misso printed then (updater.dashboardUrl); open that address, or set http.token to choose one",
+      field: null,
+    });
     expect((await call(s, 'POST', '/api/control/restart-exchange', undefined, s.controlToken)).status).toBe(202);
   });
 
