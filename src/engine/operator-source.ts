@@ -12,11 +12,12 @@ import type { OrderJournal } from '../orders/journal.js';
 import type { OrderManager } from '../orders/manager.js';
 import type { Order } from '../orders/order.js';
 import { OrderRefError } from '../orders/order-ref.js';
-import { symbolRefusal } from '../orders/symbol-hint.js';
+import { symbolRefusal, type SymbolContext } from '../orders/symbol-hint.js';
 import { isFinalStatus } from '../orders/transitions.js';
 import { boundedAnswer, controlAnswerMs } from './bounded-answer.js';
 import { CapitalCurve } from './capital-curve.js';
 import type { StateStore } from '../state/state-store.js';
+import { watchList } from '../tasks/attr.js';
 
 /** What {@link createOperatorSource} reads from the updater; getters, because most parts exist only after start. */
 export interface OperatorDeps {
@@ -80,7 +81,7 @@ export function createOperatorSource(deps: OperatorDeps): OperatorSource & { clo
       // Judged by the markets once they are loaded: the symbol here, the amount and price by the
       // queue's own fit. Before that (the exchange still connecting) the order is taken and
       // judged when it is sent, a `rejected` order then, as for a strategy's push.
-      const refused = symbolRefusalOf(deps.exchange(), intent['symbol']);
+      const refused = symbolRefusalOf(deps.exchange(), intent['symbol'], { related: strategySymbols(deps) });
       if (refused !== null) throw new ControlRefusal(`${refused} Nothing was queued.`, 400, 'symbol');
       try {
         return orderView(manager().queue.pushOrRefuse(intent));
@@ -96,8 +97,8 @@ export function createOperatorSource(deps: OperatorDeps): OperatorSource & { clo
     cancelOrders: async (filter) => {
       // As for a new order: an exchange id is refused with the unified symbol to give (the
       // library's cancelAll would take it), so both routes read a symbol alike.
-      const ours = deps.orders()?.orders.filter((o) => !o.isFinal).map((o) => o.symbol) ?? [];
-      const refused = symbolRefusalOf(deps.exchange(), filter.symbol, ours);
+      const ours = unfinishedSymbols(deps);
+      const refused = symbolRefusalOf(deps.exchange(), filter.symbol, { ours, related: strategySymbols(deps) });
       if (refused !== null) throw new ControlRefusal(`${refused} Nothing was cancelled.`, 400, 'symbol');
       const results = await bounded('cancel of these orders', () => manager().cancelAll(filter));
       return results.map((r) => ({ order: orderView(r.order), outcome: r.outcome, reason: r.reason }));
@@ -116,9 +117,19 @@ export function createOperatorSource(deps: OperatorDeps): OperatorSource & { clo
 }
 
 /** Why `symbol` is refused ({@link symbolRefusal}); null for a symbol that is not a string (the body's checks say so) or with no exchange yet. */
-function symbolRefusalOf(exchange: Exchange | null, symbol: unknown, ours: readonly string[] = []): string | null {
+function symbolRefusalOf(exchange: Exchange | null, symbol: unknown, context: SymbolContext): string | null {
   if (exchange === null || typeof symbol !== 'string') return null;
-  return symbolRefusal(symbol, exchange, ours);
+  return symbolRefusal(symbol, exchange, context);
+}
+
+/** The symbols of our unfinished orders. */
+function unfinishedSymbols(deps: OperatorDeps): string[] {
+  return deps.orders()?.orders.filter((o) => !o.isFinal).map((o) => o.symbol) ?? [];
+}
+
+/** The strategy's markets, whose kind a suggestion prefers: its watch list and its unfinished orders'. */
+function strategySymbols(deps: OperatorDeps): string[] {
+  return [...watchList(deps.state.has('watch_list') ? deps.state.get('watch_list') : null), ...unfinishedSymbols(deps)];
 }
 
 /**

@@ -7,6 +7,7 @@ import type { ExchangeSession } from '../exchange/types.js';
 import { OrderJournal } from '../orders/journal.js';
 import { OrderManager, type OrderStats, type StopReport } from '../orders/manager.js';
 import type { StateStore } from '../state/state-store.js';
+import { watchList } from '../tasks/attr.js';
 import type { StatusReporter } from './status-reporter.js';
 
 /** The updater's parts the order manager is wired to. */
@@ -44,6 +45,7 @@ export function wireOrderManager(
       return typeof last === 'number' && state.isKeyFresh('last_price', symbol) ? last : undefined;
     },
     notify: (text: string, level: NotifyLevel = 'warn') => notify(text, level),
+    strategySymbols: () => watchList(state.has('watch_list') ? state.get('watch_list') : null),
   });
   // A journal that cannot be written (a full disk) makes the updater not ready until it can.
   orders.on('journal', (problem) => (reporter.readiness.journal = problem === null));

@@ -1,6 +1,6 @@
 import { isListed, type MarketView } from './intent-market.js';
 import type { Order, OrderSide } from './order.js';
-import { nearestSymbol } from './symbol-hint.js';
+import { unlistedSymbolWords } from './symbol-hint.js';
 
 /** Which unfinished orders `orders.cancelAll` cancels; an absent key matches every order. */
 export interface CancelAllFilter {
@@ -63,9 +63,5 @@ export function checkCancelAllFilter(filter: unknown, market?: { exchange: Marke
 export function listedCancelSymbol(symbol: string, exchange: MarketView, ours: readonly string[]): string {
   if (ours.includes(symbol)) return symbol;
   if (isListed(exchange, symbol)) return exchange.markets?.[symbol] ? symbol : (exchange.market(symbol).symbol ?? symbol);
-  const near = nearestSymbol(symbol, ours, exchange.markets ?? {}) ?? nearestSymbol(symbol, Object.keys(exchange.markets ?? {}), exchange.markets ?? {});
-  throw new CancelFilterError(
-    `orders.cancelAll: unknown symbol ${symbol}: the exchange does not list it${near === undefined ? '.' : `; did you mean ${near}?`} Nothing was cancelled.`,
-    'symbol',
-  );
+  throw new CancelFilterError(`orders.cancelAll: ${unlistedSymbolWords(symbol, exchange, { ours })} Nothing was cancelled.`, 'symbol');
 }

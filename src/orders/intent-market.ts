@@ -2,6 +2,7 @@ import { coerceError } from '../core/errors.js';
 import { clientIdKeysOf } from './client-id-keys.js';
 import { parseIntent, type OrderIntent } from './intent.js';
 import { checkOrderKind, type KindsExchange } from './order-kinds.js';
+import { unlistedSymbolWords, type SymbolContext } from './symbol-hint.js';
 
 type MinMax = { min?: number | undefined } | undefined;
 
@@ -11,6 +12,8 @@ export interface MarketView {
   market(symbol: string): { symbol?: string | undefined; limits?: { amount?: MinMax; price?: MinMax } | undefined };
   priceToPrecision(symbol: string, price: number): string | undefined;
   amountToPrecision(symbol: string, amount: number): string | undefined;
+  /** ccxt's options; `defaultType` steers a suggestion for an unknown symbol. */
+  options?: Record<string, unknown> | undefined;
 }
 
 /** An intent as the market will take it, or why the market cannot take it. */
@@ -26,12 +29,18 @@ export interface FittedIntent {
  * Fits a parsed intent to the exchange's market, so what is journaled is what the exchange will
  * hold: the unified symbol, the price and amount rounded as ccxt rounds them in createOrder. A
  * symbol the exchange does not list, or an amount or price that rounds to nothing, is a
- * rejection with its reason. With no markets loaded yet nothing is judged or changed.
+ * rejection with its reason. With no markets loaded yet nothing is judged or changed. With
+ * `suggest` (a refusal answered at once), an unknown symbol's reason carries the nearest listed
+ * one, chosen by that context (`unknown symbol BTCUSDT: the exchange does not list it; did you
+ * mean BTC/USD:USD?`); without, it is `unknown symbol BTCUSDT`, as journaled.
  */
-export function fitIntentToMarket(intent: OrderIntent, exchange: MarketView): FittedIntent {
+export function fitIntentToMarket(intent: OrderIntent, exchange: MarketView, suggest?: SymbolContext): FittedIntent {
   const markets = exchange.markets;
   if (!markets || Object.keys(markets).length === 0) return { intent, rejected: null, field: null };
-  if (!isListed(exchange, intent.symbol)) return { intent, rejected: `unknown symbol ${intent.symbol}`, field: 'symbol' };
+  if (!isListed(exchange, intent.symbol)) {
+    const rejected = suggest === undefined ? `unknown symbol ${intent.symbol}` : unlistedSymbolWords(intent.symbol, exchange, suggest);
+    return { intent, rejected, field: 'symbol' };
+  }
   const symbol = exchange.market(intent.symbol).symbol ?? intent.symbol;
   const amount = toPrecision(exchange, symbol, 'amount', intent.amount);
   if (typeof amount === 'string') return { intent, rejected: amount, field: 'amount' };
@@ -82,18 +91,19 @@ export function isListed(exchange: MarketView, symbol: string): boolean {
  * intent (the exchange's `has`, the market's amount, price and cost limits). Throws
  * `IntentError` for what the market can never take.
  */
-export function checkIntentForMarket(intent: OrderIntent, exchange: MarketView): FittedIntent {
-  const fitted = fitIntentToMarket(intent, exchange);
+export function checkIntentForMarket(intent: OrderIntent, exchange: MarketView, suggest?: SymbolContext): FittedIntent {
+  const fitted = fitIntentToMarket(intent, exchange, suggest);
   if (fitted.rejected === null) checkOrderKind(fitted.intent, exchange as unknown as KindsExchange);
   return fitted;
 }
 
 /**
  * Everything that stands between a `pending_orders` entry and the journal, in one place:
- * {@link parseIntent} with the exchange's own client-id names, then {@link checkIntentForMarket}.
- * Throws `IntentError` for an entry that is not a valid order.
+ * {@link parseIntent} with the exchange's own client-id names, then {@link checkIntentForMarket}
+ * (`suggest`: see {@link fitIntentToMarket}). Throws `IntentError` for an entry that is not a
+ * valid order.
  */
-export function prepareIntent(entry: unknown, exchange: MarketView): FittedIntent {
+export function prepareIntent(entry: unknown, exchange: MarketView, suggest?: SymbolContext): FittedIntent {
   const intent = parseIntent(entry, { clientIdKeys: clientIdKeysOf(exchange) });
-  return checkIntentForMarket(intent, exchange);
+  return checkIntentForMarket(intent, exchange, suggest);
 }

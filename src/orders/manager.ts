@@ -1,57 +1,39 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
-import type { Clock } from '../core/clock.js';
 import { StoppedError } from '../core/errors.js';
-import { silentLogger, type Logger } from '../core/logger.js';
-import type { OrdersConfig } from '../config/types.js';
-import type { ExchangeSession } from '../exchange/types.js';
+import { silentLogger } from '../core/logger.js';
 import { checkCancelAllFilter, type CancelAllFilter } from './cancel-filter.js';
 import { Amender, type AmendChanges, type AmendOptions, type AmendResult } from './amend.js';
 import { Canceller, type CancelResult } from './cancel.js';
 import { DEFAULT_ORDER_TIMING, priceWaits, type OrdersContext, type OrderTiming } from './context.js';
+import type { OrderManagerOptions } from './manager-options.js';
 import { emitEach, reportListenerFailures } from '../core/emit-each.js';
 import { OrderExecutor } from './executor.js';
 import { prepareIntent } from './intent-market.js';
 import type { Fill } from './fill-store.js';
 import { FillTracker, type ApplyFillResult, type CcxtTradeLike, type ClosedTrade } from './fills.js';
-import type { Durability, OrderJournal } from './journal.js';
+import type { Durability } from './journal.js';
 import { announceJournalHealth } from './journal-health.js';
 import type { CcxtOrderLike, Order } from './order.js';
 import { resumeActions, runQueueAction } from './order-actions.js';
 import { findOrder, OrderRefError } from './order-ref.js';
 import { OrderBook, type IsOpenOrders, type NotifyFn, type OrderManagerEvents } from './order-book.js';
-import { PendingOrderQueue } from './queue.js';
+import { PendingOrderQueue, type IntakePrepare } from './queue.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { Resolver } from './resolver.js';
 import { applyStreamOrder, applyStreamOrders } from './stream-apply.js';
 import { RiskGuard } from './risk.js';
+import type { SymbolContext } from './symbol-hint.js';
 import { intakeRiskRefusal } from './risk-check.js';
 import { shutDown, type StopReport } from './shutdown.js';
 import { OrderTracker, type PollResult } from './tracker.js';
 import type { OrderStats } from './order-stats.js';
 
+export type { OrderManagerOptions } from './manager-options.js';
 export type { StopReport } from './shutdown.js';
 export type { OrderStats } from './order-stats.js';
 // How often finished orders leave the recently-closed cache (and processed ones open_orders).
 const PRUNE_EVERY_MS = 5_000;
 const stoppedError = (): StoppedError => new StoppedError('the order manager stopped: this updater stopped; build a new Updater to trade again');
-
-/** Options for {@link OrderManager}. */
-export interface OrderManagerOptions {
-  session: ExchangeSession;
-  journal: OrderJournal;
-  clock: Clock;
-  /** @defaultValue a silent logger */
-  logger?: Logger;
-  config: OrdersConfig;
-  /** Fine tuning; see {@link OrderTiming} for each default. */
-  timing?: Partial<OrderTiming>;
-  /** Whether `last_price` holds a fresh price for a symbol; used when `requireFreshPrice`. */
-  isPriceFresh?: (symbol: string) => boolean;
-  /** @defaultValue drop notifications */
-  notify?: NotifyFn;
-  /** The strategy's fresh last price of a symbol (for `orders.risk`); else a ticker is fetched. */
-  lastPrice?: (symbol: string) => number | undefined;
-}
 
 /**
  * The one place orders live for an updater: the `pending_orders` queue, the executor that sends
@@ -89,7 +71,10 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     this.reportListenerFailure = reportListenerFailures('the order manager', logger, notify);
     const recentlyClosedMs = options.config.recentlyClosedSecs * 1000;
     this.#book = new OrderBook({ journal: options.journal, clock: options.clock, logger, events: this, notify, recentlyClosedMs });
-    this.queue = new PendingOrderQueue(options.journal, (entry) => prepareIntent(entry, options.session.exchange), (intent) => intakeRiskRefusal(this.#ctx, intent));
+    // A refusal answered at once suggests a symbol for an unknown one, of the strategy's kind of market.
+    const suggest = (): SymbolContext => ({ related: [...(options.strategySymbols?.() ?? []), ...this.#book.all().filter((o) => !o.isFinal).map((o) => o.symbol)] });
+    const prepare: IntakePrepare = (entry, refusing) => prepareIntent(entry, options.session.exchange, refusing ? suggest() : undefined);
+    this.queue = new PendingOrderQueue(options.journal, prepare, (intent) => intakeRiskRefusal(this.#ctx, intent));
     this.queue.on('push', (order) => this.#book.track(order));
     this.queue.on('rejected', (order, reason) => {
       this.#book.track(order);

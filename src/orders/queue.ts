@@ -9,6 +9,13 @@ import { parseQueueAction, type QueueAction } from './queue-action.js';
 /** Runs a queued cancel or amend and returns the order it is about (the order manager). */
 export type QueueActionHandler = (action: QueueAction) => Order;
 
+/**
+ * Validates an entry and fits it to the market. `refusing`: the caller answers at once
+ * ({@link PendingOrderQueue.pushOrRefuse}), so a rejection may take the time to say more (the
+ * symbol an unknown one most plausibly meant).
+ */
+export type IntakePrepare = (entry: unknown, refusing: boolean) => FittedIntent;
+
 /** Why an intent the market takes is refused when it is taken (a risk limit it is over), with the field at fault; null to take it. */
 export type IntakeScreen = (intent: OrderIntent) => { field: string; reason: string } | null;
 
@@ -19,7 +26,7 @@ export type IntakeScreen = (intent: OrderIntent) => { field: string; reason: str
  */
 export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [Order, string] }> {
   readonly #journal: OrderJournal;
-  readonly #prepare: (entry: unknown) => FittedIntent;
+  readonly #prepare: IntakePrepare;
   readonly #screen: IntakeScreen;
   #items: Order[] = [];
   #waiters = new Set<() => void>();
@@ -36,7 +43,7 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
    */
   constructor(
     journal: OrderJournal,
-    prepare: (entry: unknown) => FittedIntent = (entry) => ({ intent: parseIntent(entry), rejected: null, field: null }),
+    prepare: IntakePrepare = (entry) => ({ intent: parseIntent(entry), rejected: null, field: null }),
     screen: IntakeScreen = () => null,
   ) {
     super();
@@ -78,7 +85,7 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
       return this.#onAction(action);
     }
     if (this.#closed !== null) throw new StoppedError(`pending_orders: no new orders are taken: ${this.#closed}`);
-    const { intent, rejected, field } = this.#prepare(entry);
+    const { intent, rejected, field } = this.#prepare(entry, refuseUnfit);
     if (refuseUnfit) {
       if (rejected !== null) throw new IntentError(`invalid order ${intent.side} ${intent.amount} ${intent.symbol}: ${rejected}`, field);
       const over = this.#screen(intent);

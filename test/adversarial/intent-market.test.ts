@@ -91,6 +91,8 @@ describe('queue.pushOrRefuse', () => {
       [{ amount: lot / 10 }, 'amount', new RegExp(`amount ${lot / 10} rounds to 0 at .*amount precision; give at least ${m.limits.amount?.min}`)],
       [{ price: tick / 10 }, 'price', /price .* rounds to 0 at .*price precision; give at least/],
       [{ symbol: 'NOPE/USD:USD' }, 'symbol', /unknown symbol NOPE\/USD:USD/],
+      // With the suggestion the control API gives for it.
+      [{ symbol: 'BTCUSDT' }, 'symbol', /: unknown symbol BTCUSDT: the exchange does not list it; did you mean BTC\/USD:USD\?$/],
     ];
     for (const [change, field, message] of cases) {
       const entry = { symbol, side: 'buy', amount, price: restingBuy, ...change };
@@ -108,6 +110,7 @@ describe('queue.pushOrRefuse', () => {
     expect(r.manager.queue.size).toBe(0);
     // push itself still journals such an intent as rejected, for the strategy to see it end.
     expect(r.manager.queue.push({ symbol, side: 'buy', amount: lot / 10, price: restingBuy }).status).toBe('rejected');
+    expect(r.manager.queue.push({ symbol: 'BTCUSDT', side: 'buy', amount, price: restingBuy })).toMatchObject({ status: 'rejected', reason: 'unknown symbol BTCUSDT' });
   });
 
   it('with no markets loaded judges nothing, as push does: the order is taken', async () => {

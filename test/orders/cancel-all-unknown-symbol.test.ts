@@ -90,6 +90,9 @@ describe('cancelAll with a symbol the exchange does not list', () => {
     // An unknown symbol on POST has its nearest symbol too.
     const unknown = await fetch(`${server.url}/api/orders`, { method: 'POST', headers, body: body.replace('BTCUSD', 'BTC/USDX:USD') });
     expect(await unknown.json()).toEqual({ error: 'unknown symbol BTC/USDX:USD: the exchange does not list it; did you mean BTC/USD:USD? Nothing was queued.', field: 'symbol' });
+    // Binance's id of the perpetual is nearest the sim perpetual's id (BTCUSD), not the spot's (BTC_USD).
+    const binanceId = await fetch(`${server.url}/api/orders`, { method: 'POST', headers, body: body.replace('BTCUSD', 'BTCUSDT') });
+    expect(await binanceId.json()).toEqual({ error: 'unknown symbol BTCUSDT: the exchange does not list it; did you mean BTC/USD:USD? Nothing was queued.', field: 'symbol' });
     expect(u.orders.orders.length).toBe(before);
     await advanceWithIo(clock, () => false, 5_000).catch(() => undefined);
     expect(order.status).toBe('open');
