@@ -67,7 +67,10 @@ export function createOperatorSource(deps: OperatorDeps): OperatorSource & { clo
     candles: async (symbol, timeframe, limit) => {
       const exchange = deps.exchange();
       if (!exchange) throw new ControlRefusal('the exchange is not connected yet', 503);
-      if (!exchange.markets?.[symbol]) throw new ControlRefusal(`unknown symbol ${symbol}`, 404, 'symbol');
+      // Read as POST and DELETE /api/orders read a symbol, with the same suggestion.
+      const refused = symbolRefusalOf(exchange, symbol, { related: strategySymbols(deps) });
+      if (refused !== null) throw new ControlRefusal(refused, 404, 'symbol');
+      if (!exchange.markets?.[symbol]) throw new ControlRefusal('the markets are not loaded yet: ask again once the exchange is connected', 503);
       const timeframes = exchange.timeframes as Record<string, unknown> | undefined;
       if (timeframes && !(timeframe in timeframes)) {
         throw new ControlRefusal(`timeframe ${timeframe} is not offered; use one of ${Object.keys(timeframes).join(', ')}`, 400, 'timeframe');

@@ -105,6 +105,7 @@ export const candlesSchema = {
     },
     400: errorSchema,
     404: errorSchema,
+    503: errorSchema,
   },
 } as const;
 

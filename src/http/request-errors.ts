@@ -72,15 +72,36 @@ export function quotedPath(url: string): string {
   return path.length > QUOTED_PATH ? `${path.slice(0, QUOTED_PATH)}… (${path.length} characters)` : path;
 }
 
-/** Answers a request no route matches in the project's `{error}` shape, with where to look. */
+/** The path of a symbol's route, `/api/candles/`: a unified symbol's `/` must be encoded in it. */
+const SYMBOL_ROUTE = '/api/candles/';
+
+/**
+ * Answers a request no route matches in the project's `{error}` shape, with where to look. A
+ * symbol written into a path as it is (`/api/candles/BTC/USD:USD`) makes more path segments than
+ * the route has: the answer says to URL-encode it, and how it reads encoded.
+ */
 export function notFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const where = request.url.startsWith('/api/')
-    ? 'the API routes are listed at /api/openapi.json'
-    : 'the routes are / (the dashboard), /status, /events, /metrics, /healthz, /readyz and /api (listed at /api/openapi.json)';
+  const path = request.url.split('?')[0] ?? '';
+  const symbol = path.startsWith(SYMBOL_ROUTE) ? path.slice(SYMBOL_ROUTE.length) : '';
+  const where = symbol.includes('/')
+    ? `a symbol in the path must be URL-encoded (its / as %2F)${encodedSymbol(request.method, symbol)}`
+    : request.url.startsWith('/api/')
+      ? 'the API routes are listed at /api/openapi.json'
+      : 'the routes are / (the dashboard), /status, /events, /metrics, /healthz, /readyz and /api (listed at /api/openapi.json)';
   return reply
     .code(404)
     .type(JSON_TYPE)
     .send(JSON.stringify({ error: `no route ${request.method} ${quotedPath(request.url)}; ${where}`, field: null }));
+}
+
+/** `: GET /api/candles/BTC%2FUSD%3AUSD` for the symbol as it came, when it is short and decodes; else nothing. */
+function encodedSymbol(method: string, raw: string): string {
+  if (raw.length > MAX_PARAM_LENGTH) return '';
+  try {
+    return `: ${method} ${SYMBOL_ROUTE}${encodeURIComponent(decodeURIComponent(raw))}`;
+  } catch {
+    return '';
+  }
 }
 
 /**

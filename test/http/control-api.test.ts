@@ -331,6 +331,18 @@ describe('control API: read routes', () => {
     expect(res.candles).toHaveLength(50);
     expect(res.candles[1]![0]! - res.candles[0]![0]!).toBe(300_000);
     expect((await call(s, 'GET', `/api/candles/${encodeURIComponent('NOPE/USD:USD')}`)).status).toBe(404);
+    // The same suggestion as POST and DELETE /api/orders give: an exchange id, a near miss.
+    const id = await call(s, 'GET', '/api/candles/BTCUSD');
+    expect(id.status).toBe(404);
+    expect(await json(id)).toEqual({ error: "unknown symbol BTCUSD: that is the exchange's id of a market; give the unified symbol: did you mean BTC/USD:USD?", field: 'symbol' });
+    expect(await json(await call(s, 'GET', '/api/candles/BTCUSDT'))).toEqual({ error: 'unknown symbol BTCUSDT: the exchange does not list it; did you mean BTC/USD:USD?', field: 'symbol' });
+    // A symbol not URL-encoded makes a path no route has: the answer gives the encoded one, which works.
+    const raw = await call(s, 'GET', '/api/candles/BTC/USD:USD?limit=5');
+    expect(raw.status).toBe(404);
+    const said = await json<{ error: string }>(raw);
+    expect(said.error).toBe('no route GET /api/candles/BTC/USD:USD; a symbol in the path must be URL-encoded (its / as %2F): GET /api/candles/BTC%2FUSD%3AUSD');
+    const encoded = await call(s, 'GET', `${said.error.split(': GET ')[1]!}?limit=5`);
+    expect((await json<{ candles: unknown[] }>(encoded)).candles).toHaveLength(5);
     expect((await call(s, 'GET', `/api/candles/${encodeURIComponent('BTC/USD:USD')}?timeframe=7m`)).status).toBe(400);
     expect((await call(s, 'GET', `/api/candles/${encodeURIComponent('BTC/USD:USD')}?limit=0`)).status).toBe(400);
   });
