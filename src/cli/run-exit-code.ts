@@ -1,9 +1,12 @@
+import { isLoopbackHost } from '../config/http-exposure.js';
+import type { MissoConfig } from '../config/types.js';
 import type { Updater } from '../engine/updater.js';
 import { stopLeftOrdersOpen } from '../orders/shutdown.js';
 
 /** `misso run`'s exit codes, as the README's table lists them. */
 export const RUN_EXIT = Object.freeze({
   done: 0,
+  /** A fault, or `--for` ran out before misso reached running. */
   fault: 1,
   usage: 2,
   /** `orders.on_stop: cancel_all` could not confirm every order of ours cancelled. */
@@ -11,11 +14,72 @@ export const RUN_EXIT = Object.freeze({
   forced: 130,
 });
 
+/** How a `misso run` ended, besides what the updater knows. */
+export interface RunOutcome {
+  /** `--state-out` could not be written. */
+  stateLost: boolean;
+  /**
+   * `--for` ran out before the start was done (`updater.start()` had not resolved): the run did
+   * none of the work it was given the time for. A signal's stop is the operator's own choice.
+   */
+  forEndedStart: boolean;
+}
+
 /**
  * The exit code of a `misso run` whose updater has stopped. Orders possibly left resting after
- * a `cancel_all` stop outrank a fault: they are what the operator must act on first.
+ * a `cancel_all` stop outrank a fault: they are what the operator must act on first. A `--for`
+ * run that never reached running (an exchange unreachable all along) is not a success.
  */
-export function runExitCode(updater: Pick<Updater, 'phase' | 'stopReport'>, stateLost: boolean): number {
+export function runExitCode(updater: Pick<Updater, 'phase' | 'stopReport'>, outcome: RunOutcome): number {
   if (updater.stopReport !== null && stopLeftOrdersOpen(updater.stopReport)) return RUN_EXIT.ordersLeftOpen;
-  return updater.phase === 'faulted' || stateLost ? RUN_EXIT.fault : RUN_EXIT.done;
+  return updater.phase === 'faulted' || outcome.stateLost || outcome.forEndedStart ? RUN_EXIT.fault : RUN_EXIT.done;
+}
+
+/** What `misso run` knows of a start that a stop ended before it was done. */
+export interface NotStarted {
+  config: Pick<MissoConfig, 'exchange'>;
+  /** The config file as the user named it. */
+  configPath: string;
+  /** The last exchange error the start retried on (`updater.startRetryError`), or null. */
+  lastError: string | null;
+  /** What stopped it: `--for 10`, `SIGINT`. */
+  stoppedBy: string;
+}
+
+/**
+ * Why the run never reached running, in the operator's words, with the next step: with an
+ * error the start kept retrying, the server to check and the key that points at it; without
+ * one, what stopped it before the exchange had answered.
+ */
+export function notStartedMessage(n: NotStarted): string {
+  const { id } = n.config.exchange;
+  if (n.lastError === null) {
+    const more = n.stoppedBy.startsWith('--for') ? '; give --for more seconds if the exchange answers slowly' : '';
+    return `misso: never reached running: ${n.stoppedBy} stopped it before the start was done${more}`;
+  }
+  const head = `misso: never reached running: the exchange ${id} was unreachable (the start was still retrying when ${n.stoppedBy} stopped it; last error: ${n.lastError})`;
+  const url = firstUrl(n.config.exchange.urls);
+  if (url === null) {
+    return `${head}\nmisso: next: check that this machine reaches ${id} (network, proxy, the exchange's status page), then run again`;
+  }
+  const local = isLoopbackHost(url.hostname) ? ` (for the simulated exchange: misso sim-server --port ${url.port || (url.protocol === 'https:' ? '443' : '80')})` : '';
+  return `${head}\nmisso: next: is the server at ${url.origin} up${local}, and is exchange.urls in ${n.configPath} the right URL?`;
+}
+
+/** The first http(s) or ws(s) URL among a config's `exchange.urls` (a string or a map of them), or null. */
+function firstUrl(urls: unknown, depth = 0): URL | null {
+  if (typeof urls === 'string') {
+    try {
+      const url = new URL(urls);
+      return /^(http|ws)s?:$/.test(url.protocol) ? url : null;
+    } catch {
+      return null;
+    }
+  }
+  if (urls === null || typeof urls !== 'object' || depth > 3) return null;
+  for (const value of Object.values(urls)) {
+    const url = firstUrl(value, depth + 1);
+    if (url !== null) return url;
+  }
+  return null;
 }

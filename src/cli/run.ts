@@ -10,14 +10,14 @@ import { configSecrets } from '../config/secrets.js';
 import { Updater } from '../engine/updater.js';
 import type { CliIo } from './io.js';
 import { DEFAULT_CONFIG } from './paths.js';
-import { RUN_EXIT, runExitCode } from './run-exit-code.js';
+import { notStartedMessage, RUN_EXIT, runExitCode } from './run-exit-code.js';
 import { renderStatus, statusLine } from './status-view.js';
 
 /** Usage of `misso run`. */
 export const RUN_USAGE = `usage: misso run [CONFIG] [--for SECONDS] [--state-out FILE] [--http-port PORT] [--log-level LEVEL] [--new-journal]
 
 Runs the updater. Without CONFIG it runs the bundled example on the simulated exchange.
-  --for SECONDS     stop gracefully after SECONDS and exit 0
+  --for SECONDS     stop gracefully after SECONDS and exit 0 (1 if misso had not reached running)
   --state-out FILE  write {"state": ..., "tasks": ...} as JSON when stopping
   --http-port PORT  serve /status, /metrics, /readyz and the live dashboard on 127.0.0.1:PORT
   --log-level LEVEL trace, debug, info, warn, error, fatal or silent (default: the config's, else info)
@@ -78,10 +78,15 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
   });
 
   let stateLost = false;
+  let started = false;
+  // What ended the run (`--for 10`, `SIGINT`), for a start it ended before it was done.
+  const forLabel = `--for ${values.for ?? ''}`;
+  let stoppedBy: string | null = null;
   let signalled = 0;
   const onSignal = (sig: string): void => {
     signalled += 1;
     if (signalled === 1) {
+      stoppedBy ??= sig;
       io.stderr.write(`\nmisso: ${sig} received, stopping (send it again to force)\n`);
       void updater.stop();
     } else {
@@ -111,7 +116,13 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
   // --for counts from now: it also bounds a start that waits for an unreachable exchange.
   // The clock's sleep, not setTimeout: `--for` past 24.8 days would overflow setTimeout and stop at once.
   const stopTimer = new AbortController();
-  if (forSecs !== null) void new SystemClock().sleep(forSecs * 1000, stopTimer.signal).then((done) => (done ? updater.stop() : undefined));
+  if (forSecs !== null) {
+    void new SystemClock().sleep(forSecs * 1000, stopTimer.signal).then((done) => {
+      if (!done) return undefined;
+      stoppedBy ??= forLabel;
+      return updater.stop();
+    });
+  }
   try {
     io.stderr.write(`misso: starting ${configPath} on ${updater.config.exchange.id}\n`);
     // The updater starts the status server (config `http:` or --http-port) before anything else.
@@ -123,12 +134,16 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
     );
     try {
       await updater.start();
+      started = true;
     } catch (err: unknown) {
       // A stop requested while starting (Ctrl-C while the exchange is unreachable) is a clean stop.
       if (!(err instanceof StoppedError)) throw err;
     }
-    draw();
-    ticker = setInterval(draw, live ? 1000 : 5000);
+    // A start the stop ended has no status to show but the final one, drawn below.
+    if (started) {
+      draw();
+      ticker = setInterval(draw, live ? 1000 : 5000);
+    }
     await new Promise<void>((resolveStopped) => {
       if (updater.phase === 'stopped' || updater.phase === 'faulted') resolveStopped();
       updater.on('phase', (p) => (p === 'stopped' || p === 'faulted' ? resolveStopped() : undefined));
@@ -142,7 +157,8 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
     if (stateOut !== null) {
       try {
         writeFileSync(stateOut, `${JSON.stringify(updater.snapshot(), null, 2)}\n`);
-        io.stderr.write(`misso: state written to ${stateOut}\n`);
+        // Written all the same: a file left from an earlier run would pass for this one's.
+        io.stderr.write(`misso: state written to ${stateOut}${started ? '' : " (the config's initial values only: misso never reached running)"}\n`);
       } catch (error: unknown) {
         io.stderr.write(`misso: could not write the state to ${stateOut}: ${updater.redactor.text(coerceError(error).message)}\n`);
         stateLost = true;
@@ -150,7 +166,11 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
     }
   }
   draw();
-  const code = runExitCode(updater, stateLost);
+  const code = runExitCode(updater, { stateLost, forEndedStart: !started && stoppedBy === forLabel });
   if (code === RUN_EXIT.ordersLeftOpen) io.stderr.write('misso: on_stop cancel_all could not confirm every order cancelled; check the exchange by hand\n');
+  if (!started && updater.phase !== 'faulted') {
+    const lastError = updater.startRetryError;
+    io.stderr.write(`${notStartedMessage({ config: updater.config, configPath, lastError, stoppedBy: stoppedBy ?? 'a stop' })}\n`);
+  }
   return code;
 }

@@ -56,6 +56,8 @@ export interface TaskHostOptions {
    * fresh (see src/streams/stream-manager.ts). @defaultValue never
    */
   skipRest?: (config: TaskConfig, feeds: readonly string[]) => boolean;
+  /** Hears of every read the init update retried (the error it retried on). */
+  onStartRetry?: (err: unknown) => void;
 }
 
 interface TaskEntry {
@@ -179,6 +181,7 @@ export class TaskHost {
       baseMs: startRetry?.baseMs ?? 250,
       maxMs: startRetry?.maxMs ?? 2000,
       ...(random ? { random } : {}),
+      ...(this.#o.onStartRetry ? { onRetry: this.#o.onStartRetry } : {}),
     };
   }
 

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Clock } from '../core/clock.js';
 import { reportListenerFailures } from '../core/emit-each.js';
+import { errorText } from '../core/error-text.js';
 import type { Logger } from '../core/logger.js';
 import type { Redactor } from '../core/redact.js';
 import type { MissoConfig } from '../config/types.js';
@@ -47,6 +48,29 @@ export interface UpdaterParts {
   readonly host: TaskHost;
   /** The websocket streams, built by `start()`; null before, and when nothing streams. */
   streams: StreamManager | null;
+  /** The start's retried exchange calls (opening the session, the first reconciliation, the init update). */
+  readonly startRetries: StartRetries;
+}
+
+/**
+ * The last error an exchange call of the start was retried on (opening the session, the first
+ * reconciliation, the init update's reads). It stays after the stop, so a start that a stop
+ * ended before it was done can say why it never reached running (`misso run` prints it).
+ */
+export interface StartRetries {
+  /** The error as operator text (redacted, an HTML page told by its title), or null while none was retried. */
+  readonly text: string | null;
+  note(err: unknown): void;
+}
+
+function startRetries(redactor: Redactor): StartRetries {
+  let last: unknown = null;
+  return {
+    get text() {
+      return last === null ? null : redactor.text(errorText(last));
+    },
+    note: (err) => (last = err),
+  };
 }
 
 /** Builds an updater's parts (see {@link UpdaterParts}); `owner` is the updater being built. */
@@ -95,6 +119,7 @@ export function buildUpdaterParts(
     redactor,
   );
   reporter.operator = operator;
+  const retries = startRetries(redactor);
   const host = new TaskHost({
     ...parts,
     ...setup,
@@ -105,11 +130,12 @@ export function buildUpdaterParts(
     restartInFlight: () => session.inFlight,
     // With a healthy stream a task's REST pass only reconciles (src/streams/stream-manager.ts).
     skipRest: (config, feeds) => p.streams?.skipRest(config, feeds) ?? false,
+    onStartRetry: retries.note,
   });
   base.state.on('change', (change) => {
     owner.emit('change', change);
     reporter.attributeChanged(change.name);
   });
-  const p: UpdaterParts = { lifecycle, reporter, notifier, orders, session, operator, host, streams: null };
+  const p: UpdaterParts = { lifecycle, reporter, notifier, orders, session, operator, host, streams: null, startRetries: retries };
   return p;
 }

@@ -23,7 +23,8 @@ export interface UpdaterSessionOptions {
 export interface SessionOpening {
   /** Use this exchange instead of building one from the config. */
   factory?: (() => Promise<Exchange>) | undefined;
-  retry: { baseMs: number; maxMs: number; random?: () => number };
+  /** The backoff, and who hears of every failure retried while opening. */
+  retry: { baseMs: number; maxMs: number; random?: () => number; onRetry?: (err: Error) => void };
   /** Tells the operator (once) that the exchange does not answer yet. */
   notify: (text: string, level: NotifyLevel, key: string) => void;
 }

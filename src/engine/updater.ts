@@ -149,6 +149,11 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     return this.config.file ? dirname(this.config.file) : this.config.baseDir;
   }
 
+  /** The last exchange error the start retried on, as operator text; kept after the stop (see StartRetries in updater-parts.ts). */
+  get startRetryError(): string | null {
+    return this.#p.startRetries.text;
+  }
+
   /** Every task's health. */
   taskStatuses(): Record<string, TaskHealth> {
     return this.#p.host.statuses();
@@ -194,7 +199,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     // The journal first: a problem with the local file is the user's to fix, and is reported
     // before any exchange is contacted (or waited for).
     this.#p.orders.openJournal(this.#options);
-    const retry = startRetryOf(this.#options);
+    const retry = { ...startRetryOf(this.#options), onRetry: this.#p.startRetries.note };
     const session = await this.#p.session.open({ factory: this.#options.exchangeFactory, retry, notify });
     reporter.readiness.exchange = true;
     const orders = this.#p.orders.wire(session, notify);

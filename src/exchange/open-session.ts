@@ -21,6 +21,8 @@ export interface OpenSessionRetry {
   random?: () => number;
   /** Called once, on the first failure that will be retried (the operator's one notification). */
   onFirstFailure?: (err: Error) => void;
+  /** Called on every failure that will be retried, markets' loads included. */
+  onRetry?: (err: Error) => void;
 }
 
 /**
@@ -46,7 +48,8 @@ export async function openSessionWithRetry(options: ExchangeSessionOptions, retr
   // loop covers the rest, such as building the client. Both log their failed tries as one run,
   // at a decaying rate (an exchange down for an hour is ~70 lines, not one every 2 s).
   const log = new RetryLog({ clock, logger, failing: 'exchange unreachable at start; retrying', recovered: 'exchange reachable at start; connected' });
-  const scope: ReadRetryScope = { clock, logger, signal: retry.signal, baseMs, maxMs, random, log, onFirstRetry: tell };
+  const onRetry = (err: unknown): void => retry.onRetry?.(coerceError(err));
+  const scope: ReadRetryScope = { clock, logger, signal: retry.signal, baseMs, maxMs, random, log, onFirstRetry: tell, onRetry };
   for (;;) {
     let session: ManagedExchangeSession;
     try {
@@ -60,6 +63,7 @@ export async function openSessionWithRetry(options: ExchangeSessionOptions, retr
       if (retry.signal.aborted) throw new StoppedError('stopped while connecting to the exchange');
       const delay = backoff.next();
       log.failed({ attempt: backoff.attempt, kind, err: e.message, retryInMs: delay });
+      onRetry(e);
       tell(e);
       if (!(await clock.sleep(delay, retry.signal))) throw new StoppedError('stopped while connecting to the exchange');
       continue;

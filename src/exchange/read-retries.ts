@@ -34,6 +34,8 @@ export interface ReadRetryScope {
   log?: RetryLog;
   /** Called once, at the first retry of the scope (to notify the operator). */
   onFirstRetry?: (err: unknown) => void;
+  /** Called at every retry, with the error retried on (the caller may keep the last). */
+  onRetry?: (err: unknown) => void;
 }
 
 interface ActiveScope {
@@ -102,6 +104,7 @@ export async function sendWithReadRetries<T>(method: string, args: unknown[], ca
       if (scope.signal.aborted) throw new StoppedError(`stopped: ${method} abandoned`);
       const delay = backoff.next();
       entry.log.failed({ method, kind, attempt: backoff.attempt, retryInMs: delay, err: err instanceof Error ? err.message : String(err) });
+      scope.onRetry?.(err);
       if (!entry.retried) {
         entry.retried = true;
         scope.onFirstRetry?.(err);

@@ -53,10 +53,12 @@ describe('misso run stopped while starting, with a request hung (timeout_ms: 300
     expect(text).toContain('updater stopped');
     expect(text.slice(text.indexOf('updater stopped'))).not.toMatch(/retrying/);
     expect(text).not.toMatch(/internal error|\n\s+at /);
+    // The operator's own stop: exit 0, and the run says it never got going.
+    expect(result.err).toContain(`misso: never reached running: ${signal} stopped it before the start was done\n`);
     expect(result.code).toBe(0);
   });
 
-  it('--for ends a start hung in the init update on time', async () => {
+  it('--for ends a start hung in the init update on time, exit 1: misso never reached running', async () => {
     server.faults.set('hang:path=24hr');
     server.counters.reset();
     const config = join(dir, 'cli-for.yaml');
@@ -74,6 +76,8 @@ describe('misso run stopped while starting, with a request hung (timeout_ms: 300
     // --for counts from about when "misso: starting" is printed.
     expect(result.exitedAt - startingAt).toBeLessThan(4_000 + STOP_WITHIN_MS);
     expect(text.slice(text.indexOf('updater stopped'))).not.toMatch(/retrying/);
-    expect(result.code).toBe(0);
+    // Nothing failed (a request hangs), but the run did none of the work it was given the time for.
+    expect(result.err).toContain('misso: never reached running: --for 4 stopped it before the start was done; give --for more seconds');
+    expect(result.code).toBe(1);
   });
 });

@@ -222,8 +222,9 @@ describe('misso run', () => {
 });
 
 describe('misso run against an exchange that is not there', () => {
-  it('keeps retrying instead of crashing, and a stop during that is a clean exit 0', async () => {
+  it('keeps retrying instead of crashing; a --for that ends it first exits 1, saying it never reached running, why and what to check', async () => {
     const file = join(dir, 'unreachable.yaml');
+    const stateOut = join(dir, 'unreachable-state.json');
     // Port 9 (discard) on loopback: nothing listens, connections are refused at once.
     writeFileSync(
       file,
@@ -234,22 +235,37 @@ describe('misso run against an exchange that is not there', () => {
         '  secret: ${S}',
         '  urls: {api: "http://127.0.0.1:9"}',
         '  timeout_ms: 500',
+        'storage: {path: ":memory:"}',
         'class_attributes: {watch_list: ["BTC/USD:USD"]}',
         'tasks:',
         '  t_update_tickers: {freq: 5}',
         '',
       ].join('\n'),
     );
-    const child = spawn(process.execPath, [...CLI_FROM_SOURCE, 'run', file, '--for', '3'], {
-      cwd: dir,
-      env: { ...process.env, K: 'k', S: 's' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-    expect(err).toContain('exchange unreachable at start; retrying');
-    expect(err).not.toMatch(/internal error|\n\s+at /);
-    expect(code).toBe(0);
+    const r = await spawnMisso(['run', file, '--for', '3', '--state-out', stateOut], undefined, { K: 'k', S: 's' });
+    expect(r.err).toContain('exchange unreachable at start; retrying');
+    expect(r.err).not.toMatch(/internal error|\n\s+at /);
+    expect(r.err).toMatch(/misso: never reached running: the exchange binanceusdm was unreachable \(the start was still retrying when --for 3 stopped it; last error: [^\n]*127\.0\.0\.1:9/);
+    expect(r.err).toContain(`misso: next: is the server at http://127.0.0.1:9 up (for the simulated exchange: misso sim-server --port 9), and is exchange.urls in ${file} the right URL?`);
+    expect(r.err).toContain(`misso: state written to ${stateOut} (the config's initial values only: misso never reached running)`);
+    expect(JSON.parse(readFileSync(stateOut, 'utf8'))).toMatchObject({ tasks: {} });
+    expect(r.code).toBe(1);
+  }, 30_000);
+
+  it("a signal during those retries is the operator's own stop: exit 0, still saying why it never reached running", async () => {
+    const file = join(dir, 'unreachable-signal.yaml');
+    writeFileSync(
+      file,
+      ['exchange:', '  id: binanceusdm', '  apiKey: ${K}', '  secret: ${S}', '  urls: {api: "http://127.0.0.1:9"}', 'storage: {path: ":memory:"}', 'tasks:', '  t_update_tickers: {freq: 5}', ''].join('\n'),
+    );
+    let sent = false;
+    const r = await spawnMisso(['run', file], (text, child) => {
+      if (!sent && text.includes('exchange unreachable at start; retrying')) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    }, { K: 'k', S: 's' });
+    expect(r.err).toContain('misso: never reached running: the exchange binanceusdm was unreachable (the start was still retrying when SIGINT stopped it; last error: ');
+    expect(r.code).toBe(0);
   }, 30_000);
 });

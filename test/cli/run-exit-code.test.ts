@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RUN_EXIT, runExitCode } from '../../src/cli/run-exit-code.js';
+import { notStartedMessage, RUN_EXIT, runExitCode } from '../../src/cli/run-exit-code.js';
 import type { Updater } from '../../src/engine/updater.js';
 import { createSimExchange } from '../../src/sim/sim-exchange.js';
 import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
@@ -54,19 +54,63 @@ describe('misso run exit code after an on_stop cancel_all', () => {
   it('is 3 when the exchange kept failing and the order could not be confirmed cancelled', async () => {
     const u = await stopWithRestingOrder('failing');
     expect(u.stopReport?.cancel?.remaining).toHaveLength(1);
-    expect(runExitCode(u, false)).toBe(RUN_EXIT.ordersLeftOpen);
+    expect(runExitCode(u, { stateLost: false, forEndedStart: false })).toBe(RUN_EXIT.ordersLeftOpen);
     expect(RUN_EXIT.ordersLeftOpen).toBe(3);
   });
 
   it('is 3 when an order whose placement is unknown may rest on the exchange', async () => {
     const u = await stopWithRestingOrder('lost');
     expect(u.stopReport).toMatchObject({ unresolved: 1, cancel: { remaining: [], unconfirmed: null } });
-    expect(runExitCode(u, false)).toBe(RUN_EXIT.ordersLeftOpen);
+    expect(runExitCode(u, { stateLost: false, forEndedStart: false })).toBe(RUN_EXIT.ordersLeftOpen);
   });
 
   it('is 0 when every order was cancelled and confirmed', async () => {
     const u = await stopWithRestingOrder('ok');
     expect(u.stopReport?.cancel).toMatchObject({ canceled: 1, remaining: [], unconfirmed: null });
-    expect(runExitCode(u, false)).toBe(RUN_EXIT.done);
+    expect(runExitCode(u, { stateLost: false, forEndedStart: false })).toBe(RUN_EXIT.done);
+  });
+});
+
+describe('misso run exit code and words when the start was never done', () => {
+  const stopped = { phase: 'stopped' as const, stopReport: null };
+  const binance = (urls: Record<string, unknown> | null) => ({ exchange: { id: 'binanceusdm', urls } }) as unknown as Parameters<typeof notStartedMessage>[0]['config'];
+
+  it('is 1 when --for ran out before misso reached running, 0 for a run that reached it, 1 when the state was lost', () => {
+    expect(runExitCode(stopped, { stateLost: false, forEndedStart: true })).toBe(RUN_EXIT.fault);
+    expect(runExitCode(stopped, { stateLost: false, forEndedStart: false })).toBe(RUN_EXIT.done);
+    expect(runExitCode(stopped, { stateLost: true, forEndedStart: false })).toBe(RUN_EXIT.fault);
+  });
+
+  it('names the last error, the server to check and the key pointing at it', () => {
+    const text = notStartedMessage({
+      config: binance({ api: 'http://127.0.0.1:8555' }),
+      configPath: 'examples/binanceusdm-local.yaml',
+      lastError: 'binanceusdm GET http://127.0.0.1:8555/fapi/v1/exchangeInfo fetch failed: connect ECONNREFUSED 127.0.0.1:8555',
+      stoppedBy: '--for 10',
+    });
+    expect(text).toBe(
+      'misso: never reached running: the exchange binanceusdm was unreachable (the start was still retrying when --for 10 stopped it; ' +
+        'last error: binanceusdm GET http://127.0.0.1:8555/fapi/v1/exchangeInfo fetch failed: connect ECONNREFUSED 127.0.0.1:8555)\n' +
+        'misso: next: is the server at http://127.0.0.1:8555 up (for the simulated exchange: misso sim-server --port 8555), ' +
+        'and is exchange.urls in examples/binanceusdm-local.yaml the right URL?',
+    );
+  });
+
+  it('finds the URL inside a map of urls, and without urls points at the network', () => {
+    const nested = notStartedMessage({ config: binance({ api: { public: 'https://proxy.example:8443/x', private: 'https://proxy.example:8443/y' } }), configPath: 'c.yaml', lastError: 'ETIMEDOUT', stoppedBy: 'SIGINT' });
+    expect(nested).toContain('next: is the server at https://proxy.example:8443 up, and is exchange.urls in c.yaml the right URL?');
+    const real = notStartedMessage({ config: binance(null), configPath: 'c.yaml', lastError: 'ETIMEDOUT', stoppedBy: 'SIGINT' });
+    expect(real).toContain('(the start was still retrying when SIGINT stopped it; last error: ETIMEDOUT)');
+    expect(real).toContain('next: check that this machine reaches binanceusdm');
+  });
+
+  it('without an error, says what stopped the start (and --for that it may be too short)', () => {
+    const early = notStartedMessage({ config: binance(null), configPath: 'c.yaml', lastError: null, stoppedBy: '--for 1' });
+    expect(early).toBe(
+      'misso: never reached running: --for 1 stopped it before the start was done; give --for more seconds if the exchange answers slowly',
+    );
+    expect(notStartedMessage({ config: binance(null), configPath: 'c.yaml', lastError: null, stoppedBy: 'SIGINT' })).toBe(
+      'misso: never reached running: SIGINT stopped it before the start was done',
+    );
   });
 });
