@@ -2,6 +2,7 @@ import type { ConfigContext, TaskOptionType } from './context.js';
 import { isPlainObject, type ReportProblem } from './env.js';
 import type { ConfigPath } from './positions.js';
 import { closest } from './suggest.js';
+import { bracedTextHint } from './yaml-syntax.js';
 import { describeValue } from './zod-issues.js';
 
 /** The built-in helper whose third argument is a timeframe: `get_ohlcv_data(exchange, wl, timeframe, limit)`. */
@@ -33,7 +34,8 @@ export function checkTaskOptionValues(raw: unknown, ctx: ConfigContext, report: 
       if (!(option in task) || task[option] === null) continue;
       const path = ['tasks', key, option];
       const problem = typeProblem(task[option], type);
-      if (problem) report(path, problem);
+      // `message: {total_capital}` is a map to YAML: the quotes are what is missing.
+      if (problem) report(path, problem, type === 'string' ? bracedTextHint(task[option]) : undefined);
       else if (type === 'timeframe') checkTimeframe(task[option], path);
     }
     const subtasks = isPlainObject(task.subtasks) ? Object.entries(task.subtasks) : [];

@@ -2,13 +2,14 @@ import { Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, Sca
 import type { ConfigProblem } from './config-error.js';
 import { CONFIG_LIMITS } from './limits.js';
 import { PositionIndex, formatPath, type ConfigPath, type LineCol } from './positions.js';
+import { syntaxProblem } from './yaml-syntax.js';
 
 /** A YAML file turned into plain values, with the position of every node kept aside. */
 export interface ParsedYaml {
   /** Plain objects, arrays and scalars; a plain `None` is null as in the seed's Python. */
   value: unknown;
   positions: PositionIndex;
-  /** Syntax errors and warnings; when non-empty, `value` may be incomplete. */
+  /** The first syntax error (with how many followed) or the warnings; when non-empty, `value` may be incomplete. */
   problems: ConfigProblem[];
 }
 
@@ -43,10 +44,9 @@ export function parseYamlWithPositions(text: string, file: string, limits: YamlL
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const pos = (offset: number): LineCol => lineCounter.linePos(offset);
 
-  for (const issue of [...doc.errors, ...doc.warnings]) {
-    const at = pos(issue.pos[0]);
-    problems.push({ file, ...at, path: '', message: `YAML: ${issue.message}` });
-  }
+  // The first syntax error only (see syntaxProblem); warnings only when the syntax holds.
+  if (doc.errors.length > 0) problems.push(syntaxProblem(text, doc.errors, file, pos));
+  else for (const issue of doc.warnings) problems.push({ file, ...pos(issue.pos[0]), path: '', message: `YAML: ${issue.message}` });
 
   const walker = new Walker(doc, file, positions, problems, pos, {
     maxAliasCount: limits.maxAliasCount ?? CONFIG_LIMITS.maxAliasCount,

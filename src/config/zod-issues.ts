@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { envReferenceHint, isPlainObject, type ReportProblem } from './env.js';
 import type { ConfigPath } from './positions.js';
 import { didYouMean } from './suggest.js';
+import { bracedTextHint } from './yaml-syntax.js';
 
 /** Reports an unknown key: pointed at the key itself rather than its value. */
 export type ReportUnknownKey = (path: ConfigPath, message: string, hint?: string) => void;
@@ -56,7 +57,7 @@ export function reportZodIssues(
         const hint =
           issue.expected === 'number' && typeof actual === 'string' && actual.trim() !== '' && !Number.isNaN(Number(actual))
             ? 'write the number without quotes'
-            : envReferenceHint(path, actual);
+            : (envReferenceHint(path, actual) ?? (issue.expected === 'string' ? bracedTextHint(actual) : undefined));
         report(path, `expected ${expectedName(issue.expected)}, got ${describe(actual, quiet)}`, hint);
         break;
       }

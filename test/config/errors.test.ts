@@ -23,6 +23,42 @@ describe('YAML syntax', () => {
     expect(problems[0]?.line).toBeGreaterThanOrEqual(3);
   });
 
+  it('reports the first syntax error only, with how many followed, and says to quote an unquoted ${VAR} inside {…}', async () => {
+    // The parser loses its way at `${`: every later token of the file was an error of its own (32 lines).
+    const problems = await problemsOf(
+      lines('notify:', '  telegram: {token: ${TELEGRAM_TOKEN}, chat_id: 1}', 'class_attributes:', '  watch_list: None', 'tasks:', '  t_update_tickers: {freq: 10}'),
+    );
+    expect(problems).toHaveLength(1);
+    expect(where(problems)).toEqual(['2:22 ']);
+    expect(problems[0]?.message).toMatch(/^YAML: .+ \(\d+ more YAML errors after it, most likely caused by this one\)$/);
+    expect(problems[0]?.hint).toBe('a value starting with `{` or `${` opens a map in YAML; quote it: `token: "${TELEGRAM_TOKEN}"`');
+  });
+
+  it('says to quote a message that starts with a {placeholder}', async () => {
+    const problems = await problemsOf(lines('class_attributes: {total_capital: 0}', 'tasks:', '  t_system_status:', '    message: {total_capital} USD  # the summary', '    freq: 60'));
+    expect(problems).toHaveLength(1);
+    expect(where(problems)).toEqual(['4:30 ']);
+    expect(problems[0]?.message).toMatch(/^YAML: [^(]+$/);
+    expect(problems[0]?.hint).toBe('a value starting with `{` or `${` opens a map in YAML; quote it: `message: "{total_capital} USD"`');
+    // Written alone, `{total_capital}` is valid YAML, a map: the type error says what the quotes would change.
+    const alone = await problemsOf(
+      lines('class_attributes: {total_capital: 0}', 'tasks:', '  t_system_status:', '    message: {total_capital}', '    freq: 60'),
+      testContext({ taskOptionTypes: (kind) => (kind === 't_system_status' ? { message: 'string' } : undefined) }),
+    );
+    expect(alone[0]).toMatchObject({ path: 'tasks.t_system_status.message', message: 'expected a non-empty string, got a map' });
+    expect(alone[0]?.hint).toBe('a value starting with `{` opens a map in YAML; quote it to write text: `"{total_capital}"`');
+    const name = await problemsOf(lines('tasks:', '  t_update_tickers: {name: {tickers}}'));
+    expect(name[0]).toMatchObject({ path: 'tasks.t_update_tickers.name', message: 'expected a string, got a map', hint: 'a value starting with `{` opens a map in YAML; quote it to write text: `"{tickers}"`' });
+  });
+
+  it('gives no quoting hint for a syntax error elsewhere, nor for a map meant as one', async () => {
+    const unclosed = await problemsOf(lines('tasks:', '  t_shutdown:', '    input_args: [1, 2', 'x: 1'));
+    expect(unclosed[0]?.hint).toBeUndefined();
+    const comma = await problemsOf(lines('notify:', '  telegram: {token: "x" chat_id: 1}', 'tasks:', '  t_update_tickers: {freq: 10}'));
+    expect(comma).toHaveLength(1);
+    expect(comma[0]?.hint).toBeUndefined();
+  });
+
   it('reports a duplicated key at the second occurrence', async () => {
     const problems = await problemsOf(lines('tasks:', '  t_update_tickers:', '    freq: 10', '  t_update_tickers:', '    freq: 20'));
     expect(where(problems)).toEqual(['4:3 tasks.t_update_tickers']);

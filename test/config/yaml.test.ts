@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { editDistance, closest } from '../../src/config/suggest.js';
 import { parseYamlWithPositions } from '../../src/config/yaml-positions.js';
+import { braceHint } from '../../src/config/yaml-syntax.js';
 
 describe('parseYamlWithPositions', () => {
   it('reads a plain None as null but keeps a quoted one', () => {
@@ -25,6 +26,18 @@ describe('parseYamlWithPositions', () => {
     const { problems } = parseYamlWithPositions('a: !!python/tuple [1, 2]\n', 'f.yaml');
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ file: 'f.yaml', line: 1, path: '' });
+  });
+});
+
+describe('the quoting hint of a YAML syntax error', () => {
+  it('quotes the value that starts with { or ${ before the error, in the quotes it does not hold', () => {
+    expect(braceHint('    message: {total_capital} USD "net"', 30)).toBe('a value starting with `{` or `${` opens a map in YAML; quote it: `message: \'{total_capital} USD "net"\'`');
+    expect(braceHint('  telegram: {token: ${T}, chat: ${C}}', 22)).toContain('`token: "${T}"`');
+  });
+
+  it('says nothing for a flow map meant as one, or a brace after the error', () => {
+    expect(braceHint('  telegram: {token: "x" chat_id: 1}', 25)).toBeUndefined();
+    expect(braceHint('  a: [1, 2  b: ${X}', 10)).toBeUndefined();
   });
 });
 
