@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { durationHint } from './duration-hint.js';
 import { envReferenceHint, isPlainObject, type ReportProblem } from './env.js';
 import type { ConfigPath } from './positions.js';
 import { didYouMean } from './suggest.js';
@@ -57,7 +58,8 @@ export function reportZodIssues(
         const hint =
           issue.expected === 'number' && typeof actual === 'string' && actual.trim() !== '' && !Number.isNaN(Number(actual))
             ? 'write the number without quotes'
-            : (envReferenceHint(path, actual) ?? (issue.expected === 'string' ? bracedTextHint(actual) : undefined));
+            : (envReferenceHint(path, actual) ??
+              (issue.expected === 'string' ? bracedTextHint(actual) : issue.expected === 'number' ? durationHint(path, actual) : undefined));
         report(path, `expected ${expectedName(issue.expected)}, got ${describe(actual, quiet)}`, hint);
         break;
       }

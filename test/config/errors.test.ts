@@ -229,6 +229,26 @@ describe('wrong types', () => {
     expect(problems[0]?.hint).toBe('write the number without quotes');
   });
 
+  it('gives a period written with a unit in the key\'s own unit: seconds for freq and *_secs, milliseconds for *_ms', async () => {
+    for (const [written, hint] of [
+      ['"10s"', 'freq is in seconds: write 10'],
+      ['1m', 'freq is in seconds: write 60'],
+      ['1.5 min', 'freq is in seconds: write 90'],
+      ['500ms', 'freq is in seconds: write 0.5'],
+      ['2h', 'freq is in seconds: write 7200'],
+    ]) {
+      const problems = await problemsOf(broken('freq: 60', `freq: ${written}`));
+      expect(problems[0]).toMatchObject({ path: 'tasks.t_update_template.freq', message: expect.stringMatching(/^expected a number, got "/), hint });
+    }
+    const other = await problemsOf(lines('exchange: {id: sim, timeout_ms: 5s}', 'tasks:', '  t_update_tickers: {freq: 10, max_age_secs: 2m}'));
+    expect(other.map((p) => [p.path, p.hint])).toEqual([
+      ['exchange.timeout_ms', 'timeout_ms is in milliseconds: write 5000'],
+      ['tasks.t_update_tickers.max_age_secs', 'max_age_secs is in seconds: write 120'],
+    ]);
+    // A word that is no unit gets no guess.
+    expect((await problemsOf(broken('freq: 60', 'freq: 10x')))[0]?.hint).toBeUndefined();
+  });
+
   it('rejects a zero, negative or sub-0.1 s period', async () => {
     for (const freq of ['0', '-5', '0.0001']) {
       const problems = await problemsOf(broken('freq: 60', `freq: ${freq}`));
@@ -349,7 +369,7 @@ describe('the report', () => {
     const text = configError.message.split('\n');
     expect(text).toHaveLength(9);
     expect(text[3]).toBe(
-      `${fixture('many-errors.yaml')}:12:11: tasks.t_update_tickers.freq: expected a number, got "10s"`,
+      `${fixture('many-errors.yaml')}:12:11: tasks.t_update_tickers.freq: expected a number, got "10s" — freq is in seconds: write 10`,
     );
     expect(text[5]).toBe(
       `${fixture('many-errors.yaml')}:20:17: tasks.t_init_update.subtasks.subtask_0.method: module \`Misso.services.async_helper\` has no export \`get_filtered_watchlist\` — did you mean \`get_filtered_watch_list\`?`,
