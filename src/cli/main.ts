@@ -1,5 +1,6 @@
 import { coerceError, StartupError, UserError } from '../core/errors.js';
 import { packageVersion } from '../core/package-info.js';
+import { flagMistake, parseArgsMessage } from './flag-mistake.js';
 import { processIo, type CliIo } from './io.js';
 
 const USAGE = `usage: misso <command> [options]
@@ -50,14 +51,12 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       io.stderr.write(`misso: could not start: ${err.message}\n`);
       return err.exitCode;
     }
-    const e = coerceError(err);
-    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      // Node's own wording for an unknown option trails off in an unbalanced quote: said plainly.
-      const unknown = /^Unknown option '([^']+)'/.exec(e.message);
-      const message = unknown ? `unknown option ${unknown[1]}` : e.message;
-      io.stderr.write(`misso ${command}: ${message}\nrun 'misso ${command} --help' for the options\n`);
+    const flags = parseArgsMessage(err);
+    if (flags !== null) {
+      io.stderr.write(`${flagMistake(command ?? '', flags)}\n`);
       return 2;
     }
+    const e = coerceError(err);
     io.stderr.write(`misso: internal error: ${e.stack ?? e.message}\n`);
     return 1;
   }

@@ -8,6 +8,7 @@ import { ensureWritableFile } from '../core/writable-file.js';
 import { LOG_LEVELS } from '../config/schema.js';
 import { configSecrets } from '../config/secrets.js';
 import { Updater } from '../engine/updater.js';
+import { flagMistake, joinDashValues } from './flag-mistake.js';
 import type { CliIo } from './io.js';
 import { DEFAULT_CONFIG } from './paths.js';
 import { notStartedMessage, RUN_EXIT, runExitCode } from './run-exit-code.js';
@@ -24,17 +25,25 @@ Runs the updater. Without CONFIG it runs the bundled example on the simulated ex
   --new-journal     start a new order journal where storage.path is an empty file (refused otherwise)
 Ctrl-C (SIGINT) or SIGTERM stops gracefully; a second signal forces the exit.`;
 
+/** The options that take a value: `--for -1` is that value, refused in misso run's own words. */
+const VALUED = ['--for', '--state-out', '--http-port', '--log-level'];
+
+/** A mistake in `misso run`'s flags, told as every command tells one. */
+function flagError(message: string): UserError {
+  return new UserError(flagMistake('run', message));
+}
+
 function positiveNumber(flag: string, raw: string | undefined): number | null {
   if (raw === undefined) return null;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new UserError(`misso run: ${flag} takes a positive number of seconds, not '${raw}'`);
+  if (!Number.isFinite(n) || n <= 0) throw flagError(`${flag} takes a positive number of seconds, not '${raw}'`);
   return n;
 }
 
 /** `misso run`. Resolves with the exit code once the updater has stopped. */
 export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.EventEmitter = process): Promise<number> {
   const { positionals, values } = parseArgs({
-    args: argv,
+    args: joinDashValues(argv, VALUED),
     allowPositionals: true,
     options: {
       for: { type: 'string' },
@@ -53,11 +62,11 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
   const forSecs = positiveNumber('--for', values.for);
   const httpPort = values['http-port'] === undefined ? null : Number(values['http-port']);
   if (httpPort !== null && (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535)) {
-    throw new UserError(`misso run: --http-port takes a port number, not '${values['http-port']}'`);
+    throw flagError(`--http-port takes a port number, not '${values['http-port']}'`);
   }
   const logLevel = values['log-level'];
   if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new UserError(`misso run: --log-level takes one of ${LOG_LEVELS.join(', ')}, not '${logLevel}'`);
+    throw flagError(`--log-level takes one of ${LOG_LEVELS.join(', ')}, not '${logLevel}'`);
   }
   const stateOut = values['state-out'] === undefined ? null : ensureWritableFile(values['state-out'], 'misso run: --state-out');
   const configPath = positionals[0] ?? DEFAULT_CONFIG;

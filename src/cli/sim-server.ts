@@ -15,6 +15,7 @@ import {
   type SimServer,
 } from '../sim/http/binance-server.js';
 import { parseFaultSpec } from '../sim/http/fault-spec.js';
+import { flagMistake, joinDashValues, parseArgsMessage } from './flag-mistake.js';
 
 /** Where the command writes, and an optional way to stop it without a signal (tests). */
 export interface SimServerCommandIo {
@@ -79,7 +80,7 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
   try {
     flags = parseFlags(argv);
   } catch (error: unknown) {
-    io.stderr.write(`misso sim-server: ${coerceError(error).message}\nRun misso sim-server --help for usage.\n`);
+    io.stderr.write(`${flagMistake('sim-server', parseArgsMessage(error) ?? coerceError(error).message)}\n`);
     return 2;
   }
   if (flags.help) {
@@ -104,7 +105,7 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
   } catch (error: unknown) {
     // A spec the server refuses (a fault path it does not serve) is a flag mistake like the others.
     if (error instanceof UserError) {
-      io.stderr.write(`misso sim-server: ${error.message}\nRun misso sim-server --help for usage.\n`);
+      io.stderr.write(`${flagMistake('sim-server', error.message)}\n`);
       return 2;
     }
     const err = coerceError(error) as NodeJS.ErrnoException;
@@ -164,16 +165,11 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
 /** The options that take a value: `--markets -1` reads as that value, not as an option. */
 const VALUED = ['--host', '--port', '--seed', '--markets', '--faults', '--api-key', '--secret', '--clock-offset-ms', '--log-level'];
 
-/** A word after a valued option that is its value though it starts with a dash (`-500`, `-abc`), not an option (`--port`, `-h`). */
-const dashValue = (word: string | undefined): boolean => word !== undefined && /^-[^-]/.test(word) && word !== '-h';
-
 function parseFlags(argv: string[]): ParsedFlags {
-  // node's parseArgs refuses a value that starts with a dash ("ambiguous"): `--clock-offset-ms
-  // -500` is that option's value, joined as `--clock-offset-ms=-500` (and `-abc` is then told as
-  // a bad value, not as an ambiguous option).
-  const args = argv.flatMap((a, i) => (VALUED.includes(argv[i - 1] ?? '') && dashValue(a) ? [] : VALUED.includes(a) && dashValue(argv[i + 1]) ? [`${a}=${argv[i + 1]}`] : [a]));
+  // `--clock-offset-ms -500` is that option's value (and `-abc` is then told as a bad value,
+  // not as an ambiguous option).
   const { values, positionals } = parseArgs({
-    args,
+    args: joinDashValues(argv, VALUED),
     allowPositionals: true,
     strict: true,
     options: {

@@ -98,6 +98,22 @@ describe('misso (usage)', () => {
     expect(c.err).toContain("--for takes a positive number of seconds, not '0'");
   });
 
+  it('tells every flag mistake alike: the command, the reason in its words, where the options are', async () => {
+    const help = (command: string): string => `\nrun 'misso ${command} --help' for the options\n`;
+    for (const [argv, reason] of [
+      // A negative number is --for's value, refused as one (node's parseArgs called it ambiguous).
+      [['run', '--for', '-1'], "misso run: --for takes a positive number of seconds, not '-1'"],
+      [['run', '--for'], 'misso run: --for needs a value'],
+      [['run', '--http-port', '-5'], "misso run: --http-port takes a port number, not '-5'"],
+      [['run', '--log-level', 'loud'], "misso run: --log-level takes one of trace, debug, info, warn, error, fatal, silent, not 'loud'"],
+      [['check', '--bogus'], 'misso check: unknown option --bogus'],
+      [['sim-server', '--port'], 'misso sim-server: --port needs a value'],
+    ] as const) {
+      const r = await inProcess([...argv]);
+      expect({ argv, code: r.code, err: r.err }).toEqual({ argv, code: 2, err: `${reason}${help(argv[0])}` });
+    }
+  });
+
   it('a missing config file is a user error', async () => {
     const r = await inProcess(['run', join(dir, 'nope.yaml')]);
     expect(r.code).toBe(2);
