@@ -1,4 +1,4 @@
-import { coerceError } from '../core/errors.js';
+import { coerceError, ModuleLoadError } from '../core/errors.js';
 import type { ConfigContext } from './context.js';
 import { isPlainObject, type ReportProblem } from './env.js';
 import { placeholderAttributes } from './placeholders.js';
@@ -124,7 +124,7 @@ async function checkKind(c: Checker, kind: string, path: ConfigPath, explicit: b
   try {
     await c.ctx.loadTaskKind(kind, c.baseDir);
   } catch (error: unknown) {
-    c.report(path, `cannot load task kind \`${kind}\`: ${coerceError(error).message}`);
+    c.report(path, `cannot load task kind \`${kind}\`: ${coerceError(error).message}`, error instanceof ModuleLoadError ? error.hint : undefined);
   }
 }
 
@@ -183,9 +183,12 @@ async function checkCallable(c: Checker, path: ConfigPath, modul: unknown, membe
   }
   const loaded = await loading;
   if (loaded instanceof Error) {
+    // The loader's own hint fits its case (not installed there, its code threw); a name close to a built-in is likelier still.
     const hint =
       didYouMean(modul, BUILTIN_MODULES) ??
-      'a modul is Misso.services.async_helper, Misso.services.helper, a path relative to the config file, or a package name';
+      (loaded instanceof ModuleLoadError
+        ? loaded.hint
+        : 'a modul is Misso.services.async_helper, Misso.services.helper, a path relative to the config file, or a package name');
     c.report([...path, 'modul'], `cannot load module \`${modul}\`: ${loaded.message}`, hint);
     return undefined;
   }

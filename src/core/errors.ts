@@ -90,3 +90,17 @@ export class StartupError extends Error {
     this.exitCode = options.exitCode ?? 1;
   }
 }
+
+/**
+ * A `modul:` that could not be loaded: what went wrong (the module's own error when its code
+ * threw), and the `hint` for that case, which `misso check` prints beside it.
+ */
+export class ModuleLoadError extends Error {
+  override name = 'ModuleLoadError';
+  /** The next step for this failure (install the package there, fix the module's own code, …). */
+  readonly hint: string;
+  constructor(message: string, hint: string, options: ErrorOptions = {}) {
+    super(message, options);
+    this.hint = hint;
+  }
+}

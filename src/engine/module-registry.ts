@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { coerceError, ModuleLoadError } from '../core/errors.js';
 import * as asyncHelper from '../helpers/async-helper.js';
 import * as helper from '../helpers/helper.js';
 
@@ -17,6 +18,8 @@ const LOCAL_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 // already; the compiled package registers tsx the first time a config names a .ts module, so
 // plain JavaScript users never load it.
 const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
+/** This file: a stack frame here is misso's, not the module's. */
+const SELF = fileURLToPath(import.meta.url);
 let tsLoader: Promise<void> | null = null;
 
 function ensureTypeScriptLoader(): Promise<void> {
@@ -50,7 +53,8 @@ const MODULE_LOAD_TIMEOUT_MS = 30_000;
 async function withinLoadTime<T>(loading: Promise<T>, modul: string, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${modul} did not finish loading within ${ms / 1000} s (a top-level await that never settles?)`)), ms);
+    const hint = "its top-level code waits for something that never comes: fix the module's top-level await, then run misso check again";
+    timer = setTimeout(() => reject(new ModuleLoadError(`${modul} did not finish loading within ${ms / 1000} s (a top-level await that never settles?)`, hint)), ms);
   });
   try {
     return await Promise.race([loading, late]);
@@ -64,32 +68,99 @@ function isPathLike(modul: string): boolean {
   return modul.startsWith('./') || modul.startsWith('../') || isAbsolute(modul) || /\.(m?[jt]s)$/.test(modul);
 }
 
+/** What a `modul:` may be besides a package, for the hints. */
+const OTHER_MODULS = `${Object.keys(BUILTIN_MODULES).join(' or ')}, or a file from the config's folder (./my-helpers.ts)`;
+
 /**
  * Loads what a subtask's `modul:` names: a built-in helper module, a file relative to the config
- * (`.ts`, `.mts`, `.js`, `.mjs`; the extension may be left out), or an installed package.
- * Throws an Error whose message says what was tried.
+ * (`.ts`, `.mts`, `.js`, `.mjs`; the extension may be left out), or an installed package, looked
+ * up from `baseDir` (the config's folder). Throws a `ModuleLoadError` saying what was tried, or
+ * the module's own error when its code threw as it loaded, each with its hint.
  */
 export async function loadModule(modul: string, baseDir: string, loadTimeoutMs = MODULE_LOAD_TIMEOUT_MS): Promise<Record<string, unknown>> {
-  const imported = (specifier: string): Promise<Record<string, unknown>> => withinLoadTime(import(specifier) as Promise<Record<string, unknown>>, modul, loadTimeoutMs);
+  const imported = async (specifier: string): Promise<Record<string, unknown>> => {
+    try {
+      return exportsOf(await withinLoadTime(import(specifier) as Promise<Record<string, unknown>>, modul, loadTimeoutMs));
+    } catch (err: unknown) {
+      throw loadFailure(modul, err, { baseDir, specifier });
+    }
+  };
   const builtin = BUILTIN_MODULES[modul];
   if (builtin) return builtin;
   if (isPathLike(modul)) {
     const base = resolve(baseDir, modul);
     const candidates = /\.(m?[jt]s)$/.test(base) ? [base] : LOCAL_EXTENSIONS.map((ext) => base + ext);
     const found = candidates.find((c) => existsSync(c));
-    if (!found) throw new Error(`no file ${candidates.join(' or ')}`);
+    if (!found) throw new ModuleLoadError(`no file ${candidates.join(' or ')}`, `a path is read from the config's folder (${resolve(baseDir)}): check the name and where the file is`);
     if (/\.m?ts$/.test(found) && !RUNNING_FROM_SOURCE) await ensureTypeScriptLoader();
-    return exportsOf(await imported(pathToFileURL(found).href));
+    return imported(pathToFileURL(found).href);
   }
-  try {
-    return exportsOf(await imported(resolvePackage(modul, baseDir)));
-  } catch (err: unknown) {
-    const known = Object.keys(BUILTIN_MODULES).join(', ');
-    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new Error(`cannot import package '${modul}': ${why} (built-in modules: ${known}; files must start with ./)`, {
+  return imported(resolvePackage(modul, baseDir));
+}
+
+/** The package a bare `modul:` names: `pkg` of `pkg/sub`, `@scope/pkg` of `@scope/pkg/sub`. */
+function packageName(modul: string): string {
+  return /^(@[^/]+\/[^/]+|[^/]+)/.exec(modul)?.[1] ?? modul;
+}
+
+/**
+ * What a failed import of `modul` is reported as: a package not installed where the config is,
+ * a module that could not be loaded (a file or package it imports is missing), or the module's
+ * own error, thrown by its top-level code, with where it was thrown.
+ */
+function loadFailure(modul: string, err: unknown, from: { baseDir: string; specifier: string }): ModuleLoadError {
+  if (err instanceof ModuleLoadError) return err;
+  const { baseDir, specifier } = from;
+  const e = coerceError(err);
+  const first = e.message.split('\n')[0] ?? e.message;
+  const code = (e as { code?: unknown }).code;
+  const name = packageName(modul);
+  const dir = resolve(baseDir);
+  // node names the package (`'pkg'`), vitest's loader the whole specifier (`'pkg/sub'`).
+  if (code === 'ERR_MODULE_NOT_FOUND' && (first.startsWith(`Cannot find package '${name}'`) || first.startsWith(`Cannot find package '${name}/`)) && !isPathLike(modul)) {
+    return new ModuleLoadError(
+      `no package \`${name}\` in node_modules of the config's folder ${dir} or of a folder above it`,
+      `install it there (npm install ${name}), or name ${OTHER_MODULS}`,
+      { cause: err },
+    );
+  }
+  if (typeof code === 'string' && code.startsWith('ERR_')) {
+    return new ModuleLoadError(`it could not be loaded: ${first}`, `something \`${modul}\` needs is missing: install what it imports in the config's project (${dir}), or fix the import`, {
       cause: err,
     });
   }
+  const at = throwSite(e, dir);
+  // node's stack of a SyntaxError in an imported ES module names no file: the file imported is the one.
+  const file = at === null && e.name === 'SyntaxError' && specifier.startsWith('file:') ? shownPath(fileURLToPath(specifier), dir) : null;
+  const where = at !== null ? ` (at ${at})` : file !== null ? ` (in ${file})` : '';
+  if (e.name === 'SyntaxError') {
+    return new ModuleLoadError(`its source does not parse: ${e.name}: ${first}${where}`, 'fix the module there, then run misso check again', { cause: err });
+  }
+  const hint =
+    "the error is the module's own, thrown by its top-level code as it was imported: fix the module, or give it what it reads then (an environment variable, a file), then run misso check again";
+  return new ModuleLoadError(`it threw while loading: ${e.name}: ${first}${where}`, hint, { cause: err });
+}
+
+/** A file location in a stack trace: a file URL or an absolute path (not node's own, `node:internal/…`), a line and maybe a column. */
+const SITE = /(file:\/\/\/[^\s()]+?|(?<![\w:.])\/[^\s():]+):(\d+)(?::(\d+))?/g;
+
+/**
+ * Where the module's code threw: the first file location in the error's stack outside node and
+ * misso (a SyntaxError names it above its message), relative to `dir` when inside it.
+ */
+function throwSite(e: Error, dir: string): string | null {
+  const stack = typeof e.stack === 'string' ? e.stack.replace(e.message, '') : '';
+  for (const m of stack.matchAll(SITE)) {
+    const file = m[1]!.startsWith('file:') ? fileURLToPath(m[1]!) : m[1]!;
+    if (file === SELF || file.includes('/node_modules/tsx/')) continue;
+    return `${shownPath(file, dir)}:${m[2]}${m[3] === undefined ? '' : `:${m[3]}`}`;
+  }
+  return null;
+}
+
+/** `file` relative to `dir` when inside it (the config's folder), else as it is. */
+function shownPath(file: string, dir: string): string {
+  return file.startsWith(`${dir}/`) ? relative(dir, file) : file;
 }
 
 /**

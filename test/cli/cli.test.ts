@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -78,6 +78,28 @@ describe('misso check', () => {
     expect(r.err).toContain(`${file}:7:11: tasks.t_update_tickers.freq:`);
     expect(r.err).not.toMatch(/\n\s+at /);
   });
+
+  it("reports a modul by what went wrong, as node loads it: a package missing from the config's folder, a module's own error, a file that does not parse", async () => {
+    const project = join(dir, 'modules');
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, 'throws.mjs'), 'throw new Error("API_URL is not set");\n');
+    writeFileSync(join(project, 'syntax.mjs'), 'export const f = (;\n');
+    const sub = (modul: string): string => `{type: async, modul: ${modul}, method: f, target_attr: x}`;
+    const file = join(project, 'modules.yaml');
+    writeFileSync(
+      file,
+      ['class_attributes: {x: None}', 'tasks:', '  t_update_template:', '    subtasks:', ...['no-such-helpers', './throws.mjs', './syntax.mjs'].map((m, i) => `      s${i}: ${sub(m)}`), ''].join('\n'),
+    );
+    const r = await spawnMisso(['check', file]);
+    expect(r.code).toBe(2);
+    const line = (n: number): string => `${file}:${n}:32: tasks.t_update_template.subtasks.s${n - 5}.modul: cannot load module`;
+    expect(r.err).toContain(
+      `${line(5)} \`no-such-helpers\`: no package \`no-such-helpers\` in node_modules of the config's folder ${project} or of a folder above it — install it there (npm install no-such-helpers), or name`,
+    );
+    expect(r.err).toContain(`${line(6)} \`./throws.mjs\`: it threw while loading: Error: API_URL is not set (at throws.mjs:1:7) — the error is the module's own`);
+    expect(r.err).toContain(`${line(7)} \`./syntax.mjs\`: its source does not parse: SyntaxError: Unexpected token ';' (in syntax.mjs) — fix the module there`);
+    expect(r.err).not.toMatch(/imported from|module-registry|a modul is/);
+  }, 30_000);
 
   it('needs exactly one file', async () => {
     expect((await inProcess(['check'])).code).toBe(2);

@@ -2,7 +2,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/config-error.js';
+import { loadConfigText } from '../../src/config/load.js';
+import { ModuleLoadError } from '../../src/core/errors.js';
+import { configContext } from '../../src/engine/config-context.js';
 import { loadModule } from '../../src/engine/module-registry.js';
+import { taskKindTable } from '../../src/engine/task-kinds.js';
 import type { Updater } from '../../src/engine/updater.js';
 import { startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
@@ -41,8 +46,21 @@ describe('user helper modules and task kinds (examples/user-helper)', () => {
     pkg('broken-helpers', 'throw new Error("DB_URL is not set");\n');
     const mod = await loadModule('project-helpers', project);
     expect((mod['double'] as (x: number) => number)(21)).toBe(42);
-    await expect(loadModule('broken-helpers', project)).rejects.toThrow(/^cannot import package 'broken-helpers': DB_URL is not set \(built-in modules/);
-    await expect(loadModule('not-installed-anywhere', project)).rejects.toThrow(/^cannot import package 'not-installed-anywhere': Cannot find package/);
+    // The package's own error, where its code threw, and a hint about that (not about what a modul may be).
+    const broken = await loadModule('broken-helpers', project).catch((e: unknown) => e as ModuleLoadError);
+    expect(broken).toBeInstanceOf(ModuleLoadError);
+    expect(broken.message).toBe('it threw while loading: Error: DB_URL is not set (at node_modules/broken-helpers/index.js:1:7)');
+    expect(broken.hint).toMatch(/^the error is the module's own, thrown by its top-level code as it was imported: fix the module, or give it what it reads then \(an environment variable/);
+    // Not installed: said from where it was looked up (the config's folder), not from misso's own files.
+    const missing = await loadModule('not-installed-anywhere', project).catch((e: unknown) => e as ModuleLoadError);
+    expect(missing.message).toBe(`no package \`not-installed-anywhere\` in node_modules of the config's folder ${project} or of a folder above it`);
+    expect(missing.hint).toBe("install it there (npm install not-installed-anywhere), or name Misso.services.async_helper or Misso.services.helper, or a file from the config's folder (./my-helpers.ts)");
+    const scoped = await loadModule('@nobody/helpers/sub', project).catch((e: unknown) => e as ModuleLoadError);
+    expect(scoped.message).toBe(`no package \`@nobody/helpers\` in node_modules of the config's folder ${project} or of a folder above it`);
+    // A package it imports is missing: named, with what to install.
+    pkg('needs-dep', 'require("left-pad-not-here");\n');
+    const dep = await loadModule('needs-dep', project).catch((e: unknown) => e as ModuleLoadError);
+    expect(dep.message).toMatch(/^it (could not be loaded|threw while loading): .*left-pad-not-here/);
     // An ESM-only package (exports for `import` only), and a dual one: its ES module build, as `import` would load.
     const esm = (name: string, pkgJson: Record<string, unknown>, files: Record<string, string>): void => {
       mkdirSync(join(project, 'node_modules', name), { recursive: true });
@@ -55,6 +73,46 @@ describe('user helper modules and task kinds (examples/user-helper)', () => {
     mkdirSync(sub, { recursive: true });
     expect((await loadModule('esm-only', sub))['which']).toBe('esm-only');
     expect((await loadModule('dual', sub))['which']).toBe('esm');
+  });
+
+  // A file that does not parse: test/cli/cli.test.ts, through node's own loader (vitest's reads it first, in its own words).
+  it('a helper file that throws is reported by its own error, where it threw, with a hint for that', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'misso-throws-'));
+    writeFileSync(join(dir, 'throws.mjs'), '// reads its settings at import\nthrow new Error("API_URL is not set");\n');
+    const threw = await loadModule('./throws.mjs', dir).catch((e: unknown) => e as ModuleLoadError);
+    expect(threw.message).toBe('it threw while loading: Error: API_URL is not set (at throws.mjs:2:7)');
+    expect(threw.hint).toContain("the error is the module's own");
+    const none = await loadModule('./nope.mjs', dir).catch((e: unknown) => e as ModuleLoadError);
+    expect(none.message).toBe(`no file ${join(dir, 'nope.mjs')}`);
+    expect(none.hint).toBe(`a path is read from the config's folder (${dir}): check the name and where the file is`);
+  });
+
+  it("misso check prints the loader's hint beside its message", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'misso-check-modul-'));
+    writeFileSync(join(dir, 'throws.mjs'), 'throw new Error("API_URL is not set");\n');
+    const ctx = configContext(taskKindTable());
+    const sub = (modul: string): string => `{type: async, modul: ${modul}, method: f, target_attr: x}`;
+    const text = ['class_attributes: {x: None}', 'tasks:', '  t_update_template:', '    subtasks:', `      s0: ${sub('./throws.mjs')}`, `      s1: ${sub('no-such-helpers')}`, '  mine: {kind: ./throws.mjs#t_mine, freq: 1}', ''].join('\n');
+    const error = await loadConfigText(text, 'c.yaml', ctx, { baseDir: dir }).then(
+      () => null,
+      (e: unknown) => e as ConfigError,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.problems.map((p) => [p.path, p.message, p.hint])).toEqual([
+      [
+        'tasks.t_update_template.subtasks.s0.modul',
+        'cannot load module `./throws.mjs`: it threw while loading: Error: API_URL is not set (at throws.mjs:1:7)',
+        expect.stringMatching(/^the error is the module's own/),
+      ],
+      [
+        'tasks.t_update_template.subtasks.s1.modul',
+        `cannot load module \`no-such-helpers\`: no package \`no-such-helpers\` in node_modules of the config's folder ${dir} or of a folder above it`,
+        expect.stringMatching(/^install it there \(npm install no-such-helpers\)/),
+      ],
+      // A task kind's module alike.
+      ['tasks.mine.kind', 'cannot load task kind `./throws.mjs#t_mine`: it threw while loading: Error: API_URL is not set (at throws.mjs:1:7)', expect.stringMatching(/^the error is the module's own/)],
+    ]);
+    expect(error!.message).not.toMatch(/module-registry|imported from/);
   });
 
   it('a helper whose top level never finishes loading fails, saying so, instead of hanging the check', async () => {
