@@ -44,7 +44,7 @@ describe('engine streaming against sim-server', () => {
       t_get_open_orders: { freq: 120 },
     });
     const u = updater;
-    await until(() => u.state.meta('last_price')?.source === 'ws', 5_000, 'a streamed price');
+    await until(() => u.state.meta('last_price')?.source === 'ws', 15_000, () => `a streamed price: ${notFresh(u)}`);
     const streamed = u.state.get<Record<string, number>>('last_price');
     expect(Object.keys(streamed).sort()).toEqual([BTC, ETH]);
     await until(() => u.streamStats().every((s) => s.fresh), 15_000, () => `every stream fresh: ${notFresh(u)}`);
