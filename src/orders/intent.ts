@@ -45,7 +45,12 @@ const sideSchema = z.unknown().transform((v, ctx): OrderSide => {
   return z.NEVER;
 });
 
-const symbolSchema = z.string({ error: 'symbol must be a string like "BTC/USD:USD"' }).min(1, 'symbol is empty');
+const MAX_SYMBOL = 100;
+const symbolSchema = z
+  .string({ error: 'symbol must be a string like "BTC/USD:USD"' })
+  .min(1, 'symbol is empty')
+  // Longer than any market's symbol (the longest listed are a few dozen characters, an option's).
+  .max(MAX_SYMBOL, `symbol is longer than any market's (at most ${MAX_SYMBOL} characters): give a symbol like "BTC/USD:USD"`);
 
 const tagSchema = z
   .union([z.string(), z.number()], { error: 'tag must be a string or a number' })

@@ -74,7 +74,9 @@ export function preferredKind(exchange: SymbolView, related: readonly string[]):
  */
 export function nearestSymbol(word: string, symbols: readonly string[], markets: Record<string, unknown>, prefer: MarketKind | null = null): string | undefined {
   const target = compact(word);
-  if (target === '') return undefined;
+  // No market is written in more than a few dozen letters: a longer word is near none, and its
+  // distances (length × length per form, every market) would hold the event loop for seconds.
+  if (target === '' || target.length > MAX_WORD) return undefined;
   const limit = Math.min(4, Math.max(1, Math.floor(target.length / 3)));
   const upper = word.toUpperCase();
   // How near the word is as written, separators and all: to the symbol for a word written as one
@@ -89,7 +91,8 @@ export function nearestSymbol(word: string, symbols: readonly string[], markets:
   for (const symbol of symbols) {
     const m = (markets[symbol] ?? {}) as MarketFields;
     const forms = [compact(symbol), compact(text(m.id)), compact(text(m.base) + text(m.quote)), compact(text(m.base))].filter((f) => f !== '');
-    let distance = Math.min(...forms.map((f) => editDistance(target, f)));
+    // A form longer or shorter than the word by more than the limit is farther than the limit.
+    let distance = Math.min(...forms.map((f) => (Math.abs(f.length - target.length) > limit ? Infinity : editDistance(target, f))));
     // A truncated name (`BTCU` for BTCUSD) is a typo however many letters are missing.
     if (target.length >= 4 && forms.some((f) => f.startsWith(target))) distance = Math.min(distance, limit);
     if (distance > limit) continue;
@@ -98,6 +101,9 @@ export function nearestSymbol(word: string, symbols: readonly string[], markets:
   }
   return best?.symbol;
 }
+
+/** The longest word {@link nearestSymbol} looks for (letters and digits). */
+const MAX_WORD = 64;
 
 function before(a: readonly number[], b: readonly number[]): boolean {
   for (let i = 0; i < a.length; i++) {
@@ -121,7 +127,7 @@ export function suggestSymbol(word: string, exchange: SymbolView, context: Symbo
 /** `unknown symbol X: the exchange does not list it; did you mean Y?` (or `.` with nothing near): one sentence for every refusal of a symbol. */
 export function unlistedSymbolWords(symbol: string, exchange: SymbolView, context: SymbolContext = {}): string {
   const near = suggestSymbol(symbol, exchange, context);
-  return `unknown symbol ${symbol}: the exchange does not list it${near === undefined ? '.' : `; did you mean ${near}?`}`;
+  return `unknown symbol ${shown(symbol)}: the exchange does not list it${near === undefined ? '.' : `; did you mean ${near}?`}`;
 }
 
 /**
@@ -152,6 +158,11 @@ export function symbolRefusal(symbol: string, exchange: SymbolView, context: Sym
   if (!markets || Object.prototype.hasOwnProperty.call(markets, symbol) || (context.ours ?? []).includes(symbol)) return null;
   if (Object.keys(markets).length === 0) return null;
   const unified = unifiedSymbolOf(symbol, exchange);
-  if (unified !== undefined) return `unknown symbol ${symbol}: that is the exchange's id of a market; give the unified symbol: did you mean ${unified}?`;
+  if (unified !== undefined) return `unknown symbol ${shown(symbol)}: that is the exchange's id of a market; give the unified symbol: did you mean ${unified}?`;
   return unlistedSymbolWords(symbol, exchange, context);
+}
+
+/** A symbol as quoted back in a refusal: whole when it is of a symbol's length, else its start and length. */
+function shown(symbol: string): string {
+  return symbol.length <= 80 ? symbol : `${JSON.stringify(symbol.slice(0, 40))}… (${symbol.length} characters)`;
 }
