@@ -25,6 +25,9 @@ export function syntaxProblem(text: string, errors: readonly YamlSyntaxError[], 
   return problem;
 }
 
+/** Keys whose values are credentials (the config's and ccxt's names for them). */
+const SECRET_KEY = /key|secret|password|passphrase|token|uid|private|twofa|sign/i;
+
 /** `key: value` where the value starts with `${` or `{`, unquoted. */
 const BRACED_VALUE = /(?<=^|[\s{,[])([A-Za-z_][\w.-]*):[ \t]+(\$?\{)/g;
 /** A `{name}` placeholder as `t_system_status` messages use them (no blank, comma or brace inside), not a flow map. */
@@ -48,7 +51,9 @@ export function braceHint(line: string, col: number): string | undefined {
   // `${VAR}` ends at its brace; a text such as `{total_capital} USD` runs to the end of the line (or a comment).
   const value = rest.startsWith('${') ? rest.slice(0, rest.indexOf('}') + 1 || rest.length) : rest.replace(/\s+#.*$/, '').trimEnd();
   const quoted = !value.includes('"') ? `"${value}"` : !value.includes("'") ? `'${value}'` : null;
-  const example = quoted === null ? '' : `: \`${found.key}: ${quoted}\``;
+  // A credential's key quoted back would print the credential: only a `${VAR}` reference is shown there.
+  const shown = quoted !== null && (!SECRET_KEY.test(found.key) || /^\$\{[\w.-]*\}$/.test(value));
+  const example = shown ? `: \`${found.key}: ${quoted}\`` : '';
   return `a value starting with \`{\` or \`${'${'}\` opens a map in YAML; quote it${example}`;
 }
 
@@ -57,9 +62,11 @@ export function braceHint(line: string, col: number): string | undefined {
  * `message: {total_capital}` is the map `{total_capital: null}` to YAML. Undefined for any other
  * value (a map with values was meant as a map).
  */
-export function bracedTextHint(value: unknown): string | undefined {
+export function bracedTextHint(value: unknown, quiet = false): string | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.getPrototypeOf(value) !== Object.prototype) return undefined;
   const entries = Object.entries(value);
   if (entries.length === 0 || entries.some(([key, v]) => v !== null || /[\s"]/.test(key))) return undefined;
+  // In a section that holds secrets the text is not quoted back (it may be one).
+  if (quiet) return 'a value starting with `{` opens a map in YAML; quote the text to write it as text';
   return `a value starting with \`{\` opens a map in YAML; quote it to write text: \`"{${entries.map(([key]) => key).join(', ')}}"\``;
 }

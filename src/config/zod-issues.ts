@@ -59,7 +59,7 @@ export function reportZodIssues(
           issue.expected === 'number' && typeof actual === 'string' && actual.trim() !== '' && !Number.isNaN(Number(actual))
             ? 'write the number without quotes'
             : (envReferenceHint(path, actual) ??
-              (issue.expected === 'string' ? bracedTextHint(actual) : issue.expected === 'number' ? durationHint(path, actual) : undefined));
+              (issue.expected === 'string' ? bracedTextHint(actual, quiet) : issue.expected === 'number' ? durationHint(path, actual) : undefined));
         report(path, `expected ${expectedName(issue.expected)}, got ${describe(actual, quiet)}`, hint);
         break;
       }

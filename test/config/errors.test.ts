@@ -3,6 +3,7 @@ import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfigFile, loadConfigText } from '../../src/config/load.js';
 import { UserError } from '../../src/core/errors.js';
 import { FIXTURES, testContext } from './context.js';
+import { bracedTextHint } from '../../src/config/yaml-syntax.js';
 import { BASE, INLINE, broken, fixture, lines, problemsOf, where } from './problems.js';
 
 const SUB = 'tasks.t_update_template.subtasks.subtask_0';
@@ -49,6 +50,21 @@ describe('YAML syntax', () => {
     expect(alone[0]?.hint).toBe('a value starting with `{` opens a map in YAML; quote it to write text: `"{total_capital}"`');
     const name = await problemsOf(lines('tasks:', '  t_update_tickers: {name: {tickers}}'));
     expect(name[0]).toMatchObject({ path: 'tasks.t_update_tickers.name', message: 'expected a string, got a map', hint: 'a value starting with `{` opens a map in YAML; quote it to write text: `"{tickers}"`' });
+  });
+
+  it('never quotes a credential back in the hint (only a ${VAR} reference, which names no secret)', async () => {
+    const SECRET = 'Sup3rS3cretValue42';
+    const broken = await problemsOf(lines('exchange:', `  secret: {${SECRET}}xyz`, 'tasks:', '  t_update_tickers: {freq: 10}'));
+    expect(broken).toHaveLength(1);
+    expect(broken[0]?.hint).toBe('a value starting with `{` or `${` opens a map in YAML; quote it');
+    const asMap = await problemsOf(lines('exchange:', `  secret: {${SECRET}}`, 'tasks:', '  t_update_tickers: {freq: 10}'));
+    expect(asMap.map((p) => p.path)).toEqual(['exchange.secret']);
+    // In a section that may hold secrets, the type error's hint says to quote without quoting.
+    expect(bracedTextHint({ [SECRET]: null }, true)).toBe('a value starting with `{` opens a map in YAML; quote the text to write it as text');
+    expect(bracedTextHint({ [SECRET]: null })).toContain(SECRET);
+    for (const p of [...broken, ...asMap]) expect(JSON.stringify(p)).not.toContain(SECRET);
+    const reference = await problemsOf(lines('exchange: {id: sim, secret: ${MY_SECRET}, apiKey: x}', 'tasks:', '  t_update_tickers: {freq: 10}'));
+    expect(reference[0]?.hint).toContain('`secret: "${MY_SECRET}"`');
   });
 
   it('gives no quoting hint for a syntax error elsewhere, nor for a map meant as one', async () => {
