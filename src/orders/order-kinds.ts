@@ -12,7 +12,10 @@ export interface KindsExchange {
       price?: { min?: number | undefined; max?: number | undefined } | undefined;
       cost?: { min?: number | undefined; max?: number | undefined } | undefined;
     } | undefined;
+    precision?: { amount?: number | undefined } | undefined;
   };
+  /** ccxt's precision mode: 4 (TICK_SIZE) makes `precision.amount` a step; else a count of decimals. */
+  precisionMode?: number;
 }
 
 const TIME_IN_FORCE = ['GTC', 'IOC', 'FOK', 'PO'] as const;
@@ -82,10 +85,24 @@ function checkLimits(intent: OrderIntent, ex: KindsExchange, trigger: TriggerPri
     // mistyped price makes a small value too.
     const priceName = intent.price === null ? 'trigger price' : 'price';
     fail(
-      `order value ${intent.amount * price} is below the market minimum ${costMin}: give an amount of at least ${ceilSignificant(costMin / price)} at ${priceName} ${price}, or a ${priceName} of at least ${ceilSignificant(costMin / intent.amount)} for amount ${intent.amount} (reduce-only orders are exempt)`,
+      `order value ${intent.amount * price} is below the market minimum ${costMin}: give an amount of at least ${leastAmount(ex, intent.symbol, costMin / price, aMin)} at ${priceName} ${price}, or a ${priceName} of at least ${ceilSignificant(costMin / intent.amount)} for amount ${intent.amount} (reduce-only orders are exempt)`,
       'amount',
     );
   }
+}
+
+/**
+ * The least amount of at least `x` an order can carry: `x` rounded up to the market's amount step
+ * (ccxt truncates to it when sending, so a figure between steps would be refused again), and at
+ * least the market's minimum; three significant digits where the step is unknown.
+ */
+function leastAmount(ex: KindsExchange, symbol: string, x: number, min: number | undefined): number {
+  const precision = ex.market(symbol).precision?.amount;
+  const step = precision === undefined ? undefined : ex.precisionMode === 4 ? precision : 10 ** -precision;
+  if (step === undefined || !(step > 0) || !Number.isFinite(step)) return ceilSignificant(x);
+  const decimals = Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
+  const stepped = Number((Math.ceil(x / step - 1e-9) * step).toFixed(decimals));
+  return min !== undefined && stepped < min ? min : stepped;
 }
 
 /** A trigger order's price: the `params` key it was given under, and its value. */
