@@ -124,7 +124,7 @@ function loadFailure(modul: string, err: unknown, from: { baseDir: string; speci
       { cause: err },
     );
   }
-  if (typeof code === 'string' && code.startsWith('ERR_')) {
+  if (typeof code === 'string' && isLoaderCode(code)) {
     return new ModuleLoadError(`it could not be loaded: ${first}`, `something \`${modul}\` needs is missing: install what it imports in the config's project (${dir}), or fix the import`, {
       cause: err,
     });
@@ -139,6 +139,34 @@ function loadFailure(modul: string, err: unknown, from: { baseDir: string; speci
   const hint =
     "the error is the module's own, thrown by its top-level code as it was imported: fix the module, or give it what it reads then (an environment variable, a file), then run misso check again";
   return new ModuleLoadError(`it threw while loading: ${e.name}: ${first}${where}`, hint, { cause: err });
+}
+
+/**
+ * The codes of node's module loader: the module, or something it imports, could not be found or
+ * read as a module. Any other code (ERR_INVALID_URL of `new URL(process.env.X)`, ERR_ASSERTION,
+ * ERR_INVALID_ARG_TYPE) is an error the module's own code threw.
+ */
+const LOADER_CODES = new Set([
+  'ERR_MODULE_NOT_FOUND',
+  'MODULE_NOT_FOUND',
+  'ERR_UNSUPPORTED_DIR_IMPORT',
+  'ERR_PACKAGE_PATH_NOT_EXPORTED',
+  'ERR_PACKAGE_IMPORT_NOT_DEFINED',
+  'ERR_UNKNOWN_FILE_EXTENSION',
+  'ERR_UNKNOWN_MODULE_FORMAT',
+  'ERR_UNKNOWN_BUILTIN_MODULE',
+  'ERR_UNSUPPORTED_ESM_URL_SCHEME',
+  'ERR_INVALID_MODULE_SPECIFIER',
+  'ERR_INVALID_PACKAGE_CONFIG',
+  'ERR_INVALID_PACKAGE_TARGET',
+  'ERR_REQUIRE_ESM',
+  'ERR_REQUIRE_CYCLE_MODULE',
+  'ERR_REQUIRE_ASYNC_MODULE',
+  'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING',
+]);
+
+function isLoaderCode(code: string): boolean {
+  return LOADER_CODES.has(code) || code.startsWith('ERR_IMPORT_ATTRIBUTE_') || code.startsWith('ERR_IMPORT_ASSERTION_');
 }
 
 /** A file location in a stack trace: a file URL or an absolute path (not node's own, `node:internal/…`), a line and maybe a column. */
@@ -189,12 +217,22 @@ function esmEntry(modul: string, dir: string): string | null {
   for (let at = dir; ; at = dirname(at)) {
     const root = join(at, 'node_modules', name);
     if (existsSync(join(root, 'package.json'))) {
-      const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports?: unknown; module?: unknown; main?: unknown };
+      const pkg = packageJson(join(root, 'package.json'), name);
       const exp = pkg.exports !== null && typeof pkg.exports === 'object' && '.' in pkg.exports ? (pkg.exports as Record<string, unknown>)['.'] : pkg.exports;
       const file = exp !== undefined ? conditional(exp) : [pkg.module, pkg.main, 'index.js'].find((f): f is string => typeof f === 'string');
       return file === null || file === undefined ? null : join(root, file);
     }
     if (dirname(at) === at) return null;
+  }
+}
+
+/** A package's package.json, read; one that does not parse is a ModuleLoadError naming it. */
+function packageJson(file: string, name: string): { exports?: unknown; module?: unknown; main?: unknown } {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as { exports?: unknown; module?: unknown; main?: unknown };
+  } catch (err: unknown) {
+    const first = coerceError(err).message.split('\n')[0];
+    throw new ModuleLoadError(`it could not be loaded: its package.json (${file}) does not parse: ${first}`, `fix or reinstall the package \`${name}\` (npm install ${name}), then run misso check again`, { cause: err });
   }
 }
 

@@ -87,6 +87,34 @@ describe('user helper modules and task kinds (examples/user-helper)', () => {
     expect(none.hint).toBe(`a path is read from the config's folder (${dir}): check the name and where the file is`);
   });
 
+  it("a node error code thrown by the module's own code (ERR_INVALID_URL, ERR_ASSERTION, ERR_INVALID_ARG_TYPE) is the module's error, not a load failure", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'misso-codes-'));
+    writeFileSync(join(dir, 'url.mjs'), 'export const api = new URL(process.env.MISSO_TEST_UNSET_API_URL);\n');
+    writeFileSync(join(dir, 'assert.mjs'), 'import assert from "node:assert";\nassert.ok(process.env.MISSO_TEST_UNSET_TOKEN, "TOKEN is not set");\n');
+    writeFileSync(join(dir, 'argtype.mjs'), 'import { readFileSync } from "node:fs";\nexport const cfg = readFileSync(process.env.MISSO_TEST_UNSET_FILE);\n');
+    for (const [file, error] of [
+      ['url.mjs:1:', /^it threw while loading: TypeError: Invalid URL \(at url\.mjs:1:\d+\)$/],
+      ['assert.mjs:2:', /^it threw while loading: AssertionError: TOKEN is not set \(at assert\.mjs:2:\d+\)$/],
+      ['argtype.mjs:2:', /^it threw while loading: TypeError: The "path" argument must be .* \(at argtype\.mjs:2:\d+\)$/],
+    ] as const) {
+      const e = await loadModule(`./${file.split(':')[0]}`, dir).catch((err: unknown) => err as ModuleLoadError);
+      expect(e).toBeInstanceOf(ModuleLoadError);
+      expect(e.message).toMatch(error);
+      expect(e.hint).toContain("the error is the module's own");
+    }
+  });
+
+  it("a package whose package.json does not parse is a ModuleLoadError naming the file, with a hint", async () => {
+    const project = mkdtempSync(join(tmpdir(), 'misso-badpkg-'));
+    mkdirSync(join(project, 'node_modules', 'bad-json'), { recursive: true });
+    writeFileSync(join(project, 'node_modules', 'bad-json', 'package.json'), '{ "name": "bad-json", "main": "index.js", }\n');
+    writeFileSync(join(project, 'node_modules', 'bad-json', 'index.js'), 'exports.x = 1;\n');
+    const e = await loadModule('bad-json', project).catch((err: unknown) => err as ModuleLoadError);
+    expect(e).toBeInstanceOf(ModuleLoadError);
+    expect(e.message).toMatch(new RegExp(`^it could not be loaded: its package\\.json \\(${join(project, 'node_modules', 'bad-json', 'package.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) does not parse: `));
+    expect(e.hint).toBe('fix or reinstall the package `bad-json` (npm install bad-json), then run misso check again');
+  });
+
   it("misso check prints the loader's hint beside its message", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'misso-check-modul-'));
     writeFileSync(join(dir, 'throws.mjs'), 'throw new Error("API_URL is not set");\n');
