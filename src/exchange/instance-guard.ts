@@ -7,7 +7,14 @@ interface Guard {
   closed: boolean;
   /** The timers ccxt's `delay()` armed and that have not fired yet. */
   timers: Set<ReturnType<typeof setTimeout>>;
+  /** Which retirement closed it ({@link retirements} after it), while closed. */
+  retiredAs: number;
+  /** The rebuild that retired it failed at least once: the exchange is down, not only being replaced. */
+  rebuildFailed: boolean;
 }
+
+/** Retirements so far, across every instance: a watch call notes it as it begins. */
+let retired = 0;
 
 const guards = new WeakMap<Exchange, Guard>();
 
@@ -38,9 +45,10 @@ export function adoptInstance(instance: Exchange): void {
   const known = guards.get(instance);
   if (known) {
     known.closed = false;
+    known.rebuildFailed = false;
     return;
   }
-  const guard: Guard = { closed: false, timers: new Set() };
+  const guard: Guard = { closed: false, timers: new Set(), retiredAs: 0, rebuildFailed: false };
   guards.set(instance, guard);
   const connect = instance.client.bind(instance);
   define(instance, 'client', (url: string) => {
@@ -61,15 +69,34 @@ export function adoptInstance(instance: Exchange): void {
 /** Closes an adopted instance for use: no new connection or timer from now on (before `close()`). */
 export function retireInstance(instance: Exchange): void {
   const guard = guards.get(instance);
-  if (guard) guard.closed = true;
+  if (!guard || guard.closed) return;
+  guard.closed = true;
+  guard.retiredAs = ++retired;
+  guard.rebuildFailed = false;
+}
+
+/** How many retirements there were so far: a stream notes it as a watch call begins (see {@link endedByRetirement}). */
+export function retirements(): number {
+  return retired;
+}
+
+/** The rebuild that retired `instance` failed an attempt: the exchange is down (see {@link endedByRetirement}). */
+export function rebuildFailedAfter(instance: Exchange): void {
+  const guard = guards.get(instance);
+  if (guard?.closed) guard.rebuildFailed = true;
 }
 
 /**
- * Whether the session closed `instance` for use ({@link retireInstance}): on a restart or a stop.
- * A watch call that failed on it was ended by misso, not by the exchange.
+ * Whether a watch call on `instance` that began when {@link retirements} was `begunAt` and then
+ * failed was ended by misso's rebuild, not by the exchange: the session retired the instance
+ * after the call began, or the rebuild that retired it is still on its first attempt (a call
+ * retried on it meanwhile). Once that rebuild failed (the exchange is down), a call begun on the
+ * retired instance fails for the outage: the stream's failure, warned and notified.
  */
-export function isRetired(instance: Exchange): boolean {
-  return guards.get(instance)?.closed ?? false;
+export function endedByRetirement(instance: Exchange, begunAt: number): boolean {
+  const guard = guards.get(instance);
+  if (!guard?.closed) return false;
+  return guard.retiredAs > begunAt || !guard.rebuildFailed;
 }
 
 /** Drops the timers a retired instance armed and that have not fired (after `close()`). */

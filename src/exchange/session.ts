@@ -12,7 +12,7 @@ import { CallFailures } from './call-failures.js';
 import { classifyError, errorKind } from './classify.js';
 import { createExchangeFactory } from './factory.js';
 import { Gate } from './gate.js';
-import { adoptInstance, clearInstanceTimers, retireInstance } from './instance-guard.js';
+import { adoptInstance, clearInstanceTimers, rebuildFailedAfter, retireInstance } from './instance-guard.js';
 import { isGatedMethod } from './gated-methods.js';
 import { priorityOf, weightOf } from './priority.js';
 import { isRetriedRead, sendWithReadRetries } from './read-retries.js';
@@ -309,6 +309,7 @@ class Session implements ManagedExchangeSession {
         if (built) await this.#closeInstance(built);
         if (signal.aborted) throw new StoppedError('exchange restart aborted');
         this.#health.rebuildFailed(err);
+        rebuildFailedAfter(this.#current); // the retired one: its streams' failures are the outage's now
         const c = classifyError(err, this.#clock.now());
         this.#logger.warn(
           { attempt, error: c.name, kind: c.kind, detail: c.message, retryInMs: delay },

@@ -128,6 +128,7 @@ export class StreamLoop<T> {
     let watching = false;
     while (!signal.aborted) {
       const exchange = this.#deps.exchange();
+      const begunAt = this.#deps.retirements?.() ?? 0;
       try {
         if (this.#pumping !== null && this.#pumping.exchange !== exchange) drop();
         this.#pumping ??= { exchange, pump: new WatchPump(() => this.spec.watch(exchange), () => clock.now()) };
@@ -184,7 +185,7 @@ export class StreamLoop<T> {
         }
         watching = false;
         const reason = withoutHtml(e.message); // operator text: an HTML error page becomes its title
-        const rebuilt = this.#deps.endedByMisso?.(e, exchange) ?? false;
+        const rebuilt = this.#deps.endedByMisso?.(e, exchange, begunAt) ?? false;
         this.#stats.lastError = rebuilt ? `reconnecting: the exchange session was rebuilt (${reason})` : reason;
         this.#stats.fresh = false;
         // Silence is counted from the next subscription: a backoff longer than the limit must

@@ -1,6 +1,6 @@
 import type { Exchange } from 'ccxt';
 import { NetworkError } from '../exchange/ccxt-lib.js';
-import { isRetired } from '../exchange/instance-guard.js';
+import { endedByRetirement, retirements } from '../exchange/instance-guard.js';
 import type { Clock } from '../core/clock.js';
 import { UserError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -150,7 +150,7 @@ export class StreamManager {
     }
     const configured = tasks.map((t) => t.stallAfterSecs).filter((s): s is number => typeof s === 'number');
     const stallSecs = configured.length > 0 ? Math.min(...configured) : (DEFAULT_STALL_SECS[spec.name] ?? 30);
-    const source: Pick<StreamLoopDeps, 'exchange' | 'teardown' | 'isConnected' | 'starting' | 'endedByMisso'> = feed
+    const source: Pick<StreamLoopDeps, 'exchange' | 'teardown' | 'isConnected' | 'starting' | 'endedByMisso' | 'retirements'> = feed
       ? {
         exchange: () => feed as unknown as Exchange,
         teardown: async (_exchange, s, reason) => feed.drop(s.name as MarketStreamName, reason),
@@ -165,8 +165,10 @@ export class StreamManager {
         },
         // A ccxt.pro class has websocket clients to look at; an in-process exchange is always connected.
         isConnected: (exchange, s) => exchange.has['ws'] !== true || hasOpenClient(exchange, s.ownsClient),
-        // The session closed the instance (a restart): its watch calls end with `closedByUser`.
-        endedByMisso: (_error, exchange) => isRetired(exchange),
+        // The session closed the instance (a restart): its watch calls end with `closedByUser`;
+        // one begun on it after its rebuild failed fails for the outage (see endedByRetirement).
+        endedByMisso: (_error, exchange, begunAt) => endedByRetirement(exchange, begunAt),
+        retirements,
       };
     const loop = new StreamLoop<T>(spec, stallSecs * 1000, {
       clock: o.clock,

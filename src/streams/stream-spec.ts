@@ -103,9 +103,12 @@ export interface StreamLoopDeps {
   /**
    * Whether a failed watch call was ended by misso itself: the session rebuilt the instance the
    * stream ran on (a restart misso started), or renewed the market-data thread for it. The
-   * stream then reconnects with an info line instead of a failure. @defaultValue never
+   * stream then reconnects with an info line instead of a failure. `begunAt`: what
+   * `retirements()` said as the failed attempt began. @defaultValue never
    */
-  endedByMisso?: (error: Error, exchange: Exchange) => boolean;
+  endedByMisso?: (error: Error, exchange: Exchange, begunAt: number) => boolean;
+  /** A count of the session's instance retirements, noted as each watch attempt begins (see endedByMisso). */
+  retirements?: () => number;
   /**
    * This machine's clock minus the exchange's, ms, when known (ccxt's `options.timeDifference`),
    * else 0: taken off each lag, so a skewed clock is not reported as the stream being behind.

@@ -140,4 +140,61 @@ describe('what a session restart logs of the streams', () => {
     expect(warned[0]).toMatchObject({ msg: 'stream failed; REST keeps the state fresh while it reconnects' });
     expect(String(warned[0]!.err)).toContain('connection reset by peer');
   });
+
+  it('a rebuild that keeps failing while the exchange is down is the streams\' outage: a failure warned and notified, not one info line', async () => {
+    const proto = SimExchange.prototype as unknown as { loadMarkets: (...args: unknown[]) => Promise<unknown> };
+    const own = Object.prototype.hasOwnProperty.call(proto, 'loadMarkets');
+    const original = proto.loadMarkets;
+    let down = false;
+    // The rebuild's market reload fails while the exchange is down; the old instance is retired meanwhile.
+    proto.loadMarkets = function (this: unknown, ...args: unknown[]) {
+      return down && args[0] === true ? Promise.reject(new NetworkError('exchange down: connect ECONNREFUSED')) : original.apply(this, args);
+    };
+    try {
+      const lines: Line[] = [];
+      const built = await virtualUpdater(
+        {
+          exchange: { id: 'sim', seed: 8 },
+          class_attributes: { watch_list: ['BTC/USD:USD'], last_price: {}, open_orders: {}, balance: {} },
+          tasks: { t_update_tickers: { freq: 5 }, t_update_open_orders: { freq: 30 }, t_update_balance: { freq: 30 } },
+        },
+        { logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Line) }) },
+      );
+      updater = built.updater;
+      const { clock } = built;
+      const u = built.updater;
+      const streamLines = (from: number): Line[] => lines.slice(from).filter((l) => l.stream !== undefined);
+      await startVirtual(u, clock);
+      await advanceWithIo(clock, () => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 60_000);
+
+      const beforeRestart = lines.length;
+      down = true;
+      let restarted = false;
+      void u.restartExchange('t_restart_exchange').then(() => (restarted = true), () => (restarted = true));
+      await advanceWithIo(clock, () => lines.slice(beforeRestart).some((l) => l.msg.startsWith('restart: rebuilding the exchange failed')), 60_000);
+      // The outage goes on: every stream fails on the retired instance, warned as a failure.
+      // The outage goes on: the market streams fail on the retired instance, warned as a failure
+      // (the user streams wait at the session's gate for their listenKey meanwhile).
+      const market = ['tickers', 'trades'];
+      await advanceWithIo(clock, () => market.every((n) => streamLines(beforeRestart).some((l) => l.stream === n && l.level >= WARN)), 120_000);
+      await clock.advance(120_000);
+      expect(restarted).toBe(false);
+      const warned = streamLines(beforeRestart).filter((l) => l.level >= WARN);
+      expect(warned[0]).toMatchObject({ msg: 'stream failed; REST keeps the state fresh while it reconnects' });
+      expect([...new Set(warned.map((l) => l.stream))].sort()).toEqual(market);
+      expect(String(warned[0]!.err)).toContain('closed');
+      // The operator is told the streams are down (a failure episode), not left with info lines.
+      const told = built.notifier.texts().filter((t) => t.startsWith('stream '));
+      expect(told.some((t) => t.startsWith('stream tickers down for'))).toBe(true);
+      expect(told.some((t) => t.startsWith('stream trades fail'))).toBe(true);
+
+      // The exchange back: the rebuild succeeds and the streams come back up.
+      down = false;
+      await advanceWithIo(clock, () => restarted, 120_000);
+      await advanceWithIo(clock, () => u.streamStats().every((s) => s.fresh && s.phase === 'up'), 60_000);
+    } finally {
+      if (own) proto.loadMarkets = original;
+      else delete (proto as { loadMarkets?: unknown }).loadMarkets;
+    }
+  });
 });
