@@ -15,7 +15,7 @@ export interface KindsExchange {
     precision?: { amount?: number | undefined } | undefined;
   };
   /** ccxt's precision mode: 4 (TICK_SIZE) makes `precision.amount` a step; else a count of decimals. */
-  precisionMode?: number;
+  precisionMode?: number | undefined;
 }
 
 const TIME_IN_FORCE = ['GTC', 'IOC', 'FOK', 'PO'] as const;
