@@ -1,6 +1,7 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import { coerceError } from './errors.js';
 import { FAULT_STACK_KEY, serializeLogError, serializeLogText } from './log-error.js';
+import { redactPaths } from './redact-paths.js';
 import { Redactor } from './redact.js';
 import { ensureWritableFile } from './writable-file.js';
 
@@ -25,6 +26,8 @@ export const REDACT_PATHS = [
   'config.exchange.apiKey',
   'config.exchange.secret',
 ];
+
+const REDACT_CENSOR = '[redacted]';
 
 /** Options for {@link createLogger}. */
 export interface LogOptions {
@@ -56,30 +59,65 @@ export const LOG_SERIALIZERS = Object.freeze({ err: serializeLogError, detail: s
  * A logger the caller passed, as a child that logs misso's lines as misso's own logger would:
  * the same paths redacted, errors serialised alike (HTML pages reduced to their title), and the
  * config's secrets and request signatures scrubbed by value from an error's and a detail's text.
+ * The caller's own `redact` rules stay in force on misso's lines: pino's `child(…, { redact })`
+ * would replace them, so misso's paths are applied to each line's object (a `formatters.log`
+ * run before the caller's own, if any) and to what the `err` and `detail` serializers return.
  * What the child cannot reach is the rest of a line's text (misso's own logger scrubs every
  * line as it leaves), so free text with a secret in it is only as safe as the caller's logger.
  * A logger without pino's `child(bindings, options)` is used as it is.
  */
 export function withMissoSerializers(logger: Logger, redactor: Redactor): Logger {
   const scrub = (value: unknown): unknown => scrubStrings(value, redactor, 0);
+  const censorUnder = (key: string, value: unknown): unknown =>
+    (redactPaths({ [key]: value }, REDACT_PATHS, REDACT_CENSOR) as Record<string, unknown>)[key];
   try {
+    const callersLog = callersLogFormatter(logger);
+    const log = (object: object): Record<string, unknown> => {
+      const censored = redactPaths(object, REDACT_PATHS, REDACT_CENSOR) as Record<string, unknown>;
+      return callersLog ? callersLog(censored) : censored;
+    };
     return logger.child({}, {
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      serializers: { err: (e: unknown) => scrub(serializeLogError(e)), detail: (d: unknown) => scrub(serializeLogText(d)) },
+      formatters: { log },
+      serializers: {
+        err: (e: unknown) => censorUnder('err', scrub(serializeLogError(e))),
+        detail: (d: unknown) => censorUnder('detail', scrub(serializeLogText(d))),
+      },
     });
   } catch {
     return logger;
   }
 }
 
-/** `value` with `redactor` applied to every string in it (a serialised error: message, stack, cause). */
+type LogFormatter = (object: Record<string, unknown>) => Record<string, unknown>;
+
+/** The caller's `formatters.log`, which a child's own would otherwise replace. */
+function callersLogFormatter(logger: Logger): LogFormatter | undefined {
+  const formatters = (logger as unknown as Record<symbol, { log?: unknown } | undefined>)[pino.symbols.formattersSym];
+  const log = formatters?.log;
+  return typeof log === 'function' ? (log as LogFormatter).bind(formatters) : undefined;
+}
+
+/**
+ * `value` with `redactor` applied to every string in it (a serialised error: message, stack,
+ * cause). What lies deeper than the walk goes is written as its scrubbed JSON text, never raw.
+ */
 function scrubStrings(value: unknown, redactor: Redactor, depth: number): unknown {
   if (typeof value === 'string') return redactor.text(value);
-  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 4) return deepText(value, redactor);
   if (Array.isArray(value)) return value.map((v) => scrubStrings(v, redactor, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = scrubStrings(v, redactor, depth + 1);
   return out;
+}
+
+function deepText(value: object, redactor: Redactor): string {
+  try {
+    const json = JSON.stringify(value);
+    return typeof json === 'string' ? redactor.text(json) : '[deep]';
+  } catch {
+    return '[deep]';
+  }
 }
 
 /**
@@ -96,7 +134,7 @@ export function createLogger(options: LogOptions = {}): Logger {
   const redactor = options.redactor ?? Redactor.none();
   const base: LoggerOptions = {
     level,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    redact: { paths: REDACT_PATHS, censor: REDACT_CENSOR },
     base: { app: 'misso' },
     serializers: LOG_SERIALIZERS,
     // The last step before a line leaves the process: nothing gets past it, whatever its shape.

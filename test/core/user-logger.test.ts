@@ -35,6 +35,39 @@ describe('a logger the caller passes', () => {
     expect(lines().at(-1)!['apiKey']).toBe('mine');
   });
 
+  it("keeps the caller's own redact rules and log formatter in force on misso's lines, beside misso's paths", () => {
+    const out: string[] = [];
+    const logger = pino(
+      { level: 'debug', redact: ['*.passphrase', 'session'], formatters: { log: (o) => ({ ...o, callers: true }) } },
+      { write: (line: string) => void out.push(line) },
+    );
+    const log = withMissoSerializers(logger, new Redactor([SECRET])).child({ task: 't' });
+    log.warn({ exchange: { passphrase: 'pp-value', secret: 'nested-value' }, session: 'sess-value', apiKey: 'k-value' }, 'misso line');
+    const line = JSON.parse(out[0]!) as Record<string, unknown>;
+    expect(line['exchange']).toEqual({ passphrase: '[Redacted]', secret: '[redacted]' });
+    expect(line['session']).toBe('[Redacted]');
+    expect(line['apiKey']).toBe('[redacted]');
+    expect(line['callers']).toBe(true);
+    for (const leaked of ['pp-value', 'sess-value', 'nested-value', 'k-value']) expect(out.join('')).not.toContain(leaked);
+  });
+
+  it('does not change the object misso logs while it censors the line', () => {
+    const { logger } = callersLogger();
+    const fields = { apiKey: 'k-value', exchange: { secret: 'nested-value' } };
+    withMissoSerializers(logger, Redactor.none()).info(fields, 'line');
+    expect(fields).toEqual({ apiKey: 'k-value', exchange: { secret: 'nested-value' } });
+  });
+
+  it('lets no signature or secret through from deep inside an error', () => {
+    const { logger, raw, lines } = callersLogger();
+    const url = `https://fapi.example/fapi/v1/order?symbol=BTCUSDT&timestamp=1&signature=deadbeef99 key=${SECRET}`;
+    const err = Object.assign(new Error('request failed'), { request: { a: { b: { c: { d: { url }, e: [{ f: url }] } } } } });
+    withMissoSerializers(logger, new Redactor([SECRET])).error({ err }, 'deep');
+    expect(raw()).not.toContain('deadbeef99');
+    expect(raw()).not.toContain(SECRET);
+    expect(JSON.stringify(lines()[0]!['err'])).toContain('order?[redacted]');
+  });
+
   it('is what the Updater logs through, given as a logger or as a function of the config', () => {
     // loggerFor reads the config only to build its own logger, or to call the caller's function.
     const config = { logging: { level: 'info', file: null } } as unknown as MissoConfig;
