@@ -1,6 +1,7 @@
 import { isLoopbackHost } from '../config/http-exposure.js';
 import type { MissoConfig } from '../config/types.js';
 import type { Updater } from '../engine/updater.js';
+import type { ErrorKind } from '../exchange/types.js';
 import { stopLeftOrdersOpen } from '../orders/shutdown.js';
 
 /** `misso run`'s exit codes, as the README's table lists them. */
@@ -40,16 +41,18 @@ export interface NotStarted {
   config: Pick<MissoConfig, 'exchange'>;
   /** The config file as the user named it. */
   configPath: string;
-  /** The last exchange error the start retried on (`updater.startRetryError`), or null. */
+  /** The last exchange error the start was still retrying on (`updater.startRetryError`), or null. */
   lastError: string | null;
+  /** Its kind (`updater.startRetryErrorKind`): a rate limit or clock skew is no unreachable exchange. */
+  lastErrorKind?: ErrorKind | null;
   /** What stopped it: `--for 10`, `SIGINT`. */
   stoppedBy: string;
 }
 
 /**
  * Why the run never reached running, in the operator's words, with the next step: with an
- * error the start kept retrying, the server to check and the key that points at it; without
- * one, what stopped it before the exchange had answered.
+ * error the start was still retrying, what it says (unreachable: the server to check and the key
+ * that points at it; a rate limit; the clock); without one, what stopped it before it was done.
  */
 export function notStartedMessage(n: NotStarted): string {
   const { id } = n.config.exchange;
@@ -57,7 +60,21 @@ export function notStartedMessage(n: NotStarted): string {
     const more = n.stoppedBy.startsWith('--for') ? '; give --for more seconds if the exchange answers slowly' : '';
     return `misso: never reached running: ${n.stoppedBy} stopped it before the start was done${more}`;
   }
-  const head = `misso: never reached running: the exchange ${id} was unreachable (the start was still retrying when ${n.stoppedBy} stopped it; last error: ${n.lastError})`;
+  const retrying = `the start was still retrying when ${n.stoppedBy} stopped it; last error: ${n.lastError}`;
+  if (n.lastErrorKind === 'rate_limit') {
+    return (
+      `misso: never reached running: the exchange ${id} refused the start's requests as too many (rate limited; ${retrying})\n` +
+      `misso: next: wait until the exchange lifts the limit (a 418 ban can last hours), check that nothing else uses this API key or IP, then run again`
+    );
+  }
+  if (n.lastErrorKind === 'nonce') {
+    return (
+      `misso: never reached running: the exchange ${id} refused the requests' timestamps: this machine's clock is off (${retrying})\n` +
+      `misso: next: sync this machine's clock (NTP, e.g. timedatectl set-ntp true), then run again`
+    );
+  }
+  const what = n.lastErrorKind === 'unknown' ? 'could not be used: its calls kept failing' : 'was unreachable';
+  const head = `misso: never reached running: the exchange ${id} ${what} (${retrying})`;
   const url = firstUrl(n.config.exchange.urls);
   if (url === null) {
     return `${head}\nmisso: next: check that this machine reaches ${id} (network, proxy, the exchange's status page), then run again`;

@@ -179,7 +179,8 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
   if (code === RUN_EXIT.ordersLeftOpen) io.stderr.write('misso: on_stop cancel_all could not confirm every order cancelled; check the exchange by hand\n');
   if (!started && updater.phase !== 'faulted') {
     const lastError = updater.startRetryError;
-    io.stderr.write(`${notStartedMessage({ config: updater.config, configPath, lastError, stoppedBy: stoppedBy ?? 'a stop' })}\n`);
+    const lastErrorKind = updater.startRetryErrorKind;
+    io.stderr.write(`${notStartedMessage({ config: updater.config, configPath, lastError, lastErrorKind, stoppedBy: stoppedBy ?? 'a stop' })}\n`);
   }
   return code;
 }

@@ -56,8 +56,10 @@ export interface TaskHostOptions {
    * fresh (see src/streams/stream-manager.ts). @defaultValue never
    */
   skipRest?: (config: TaskConfig, feeds: readonly string[]) => boolean;
-  /** Hears of every read the init update retried (the error it retried on). */
-  onStartRetry?: (err: unknown) => void;
+  /** Hears of every read the init update retried (the error it retried on; see ReadRetryScope.onRetry). */
+  onStartRetry?: (err: unknown, call: object) => void;
+  /** Hears that such a read is retried no more (see ReadRetryScope.onRetryEnd). */
+  onStartRetryEnd?: (call: object) => void;
 }
 
 interface TaskEntry {
@@ -182,6 +184,7 @@ export class TaskHost {
       maxMs: startRetry?.maxMs ?? 2000,
       ...(random ? { random } : {}),
       ...(this.#o.onStartRetry ? { onRetry: this.#o.onStartRetry } : {}),
+      ...(this.#o.onStartRetryEnd ? { onRetryEnd: this.#o.onStartRetryEnd } : {}),
     };
   }
 

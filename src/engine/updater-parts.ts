@@ -5,6 +5,8 @@ import { errorText } from '../core/error-text.js';
 import type { Logger } from '../core/logger.js';
 import type { Redactor } from '../core/redact.js';
 import type { MissoConfig } from '../config/types.js';
+import { errorKind } from '../exchange/classify.js';
+import type { ErrorKind } from '../exchange/types.js';
 import type { OperatorSource } from '../http/types.js';
 import { HIDDEN_ATTRIBUTES } from '../state/builtin-attributes.js';
 import type { StateStore } from '../state/state-store.js';
@@ -53,23 +55,46 @@ export interface UpdaterParts {
 }
 
 /**
- * The last error an exchange call of the start was retried on (opening the session, the first
- * reconciliation, the init update's reads). It stays after the stop, so a start that a stop
- * ended before it was done can say why it never reached running (`misso run` prints it).
+ * The last error an exchange call of the start is being retried on (opening the session, the
+ * first reconciliation, the init update's reads). A call that worked after retries (or failed
+ * for good) takes its error with it: a hiccup the start got past is no reason it never reached
+ * running. What a stop finds still retrying stays after it, so a start that a stop ended before
+ * it was done can say why (`misso run` prints it).
  */
 export interface StartRetries {
-  /** The error as operator text (redacted, an HTML page told by its title), or null while none was retried. */
+  /** The error as operator text (redacted, an HTML page told by its title), or null while no call is being retried. */
   readonly text: string | null;
-  note(err: unknown): void;
+  /** That error's kind (`retryable`: unreachable; `rate_limit`; `nonce`: the clock), or null. */
+  readonly kind: ErrorKind | null;
+  /** `call` (one object per retried call) is retried on `err`. */
+  note(err: unknown, call?: object): void;
+  /** `call` is retried no more. */
+  settled(call?: object): void;
 }
 
 function startRetries(redactor: Redactor): StartRetries {
-  let last: unknown = null;
+  // The calls being retried, the one that failed last at the end (a Map keeps insertion order).
+  const retrying = new Map<object, unknown>();
+  const anyCall = {};
+  const last = (): { err: unknown } | null => {
+    let found: { err: unknown } | null = null;
+    for (const err of retrying.values()) found = { err };
+    return found;
+  };
   return {
     get text() {
-      return last === null ? null : redactor.text(errorText(last));
+      const l = last();
+      return l === null ? null : redactor.text(errorText(l.err));
     },
-    note: (err) => (last = err),
+    get kind() {
+      const l = last();
+      return l === null ? null : errorKind(l.err);
+    },
+    note: (err, call = anyCall) => {
+      retrying.delete(call);
+      retrying.set(call, err);
+    },
+    settled: (call = anyCall) => void retrying.delete(call),
   };
 }
 
@@ -131,6 +156,7 @@ export function buildUpdaterParts(
     // With a healthy stream a task's REST pass only reconciles (src/streams/stream-manager.ts).
     skipRest: (config, feeds) => p.streams?.skipRest(config, feeds) ?? false,
     onStartRetry: retries.note,
+    onStartRetryEnd: retries.settled,
   });
   base.state.on('change', (change) => {
     owner.emit('change', change);

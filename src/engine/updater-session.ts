@@ -24,7 +24,7 @@ export interface SessionOpening {
   /** Use this exchange instead of building one from the config. */
   factory?: (() => Promise<Exchange>) | undefined;
   /** The backoff, and who hears of every failure retried while opening. */
-  retry: { baseMs: number; maxMs: number; random?: () => number; onRetry?: (err: Error) => void };
+  retry: { baseMs: number; maxMs: number; random?: () => number; onRetry?: (err: Error, call: object) => void; onRetryEnd?: (call: object) => void };
   /** Tells the operator (once) that the exchange does not answer yet. */
   notify: (text: string, level: NotifyLevel, key: string) => void;
 }

@@ -12,7 +12,7 @@ import { loadConfigFile, loadConfigObject } from '../config/load.js';
 import type { MissoConfig, TaskConfig } from '../config/types.js';
 import { startFailure } from '../exchange/open-session.js';
 import { withReadRetries } from '../exchange/read-retries.js';
-import type { ExchangeSession } from '../exchange/types.js';
+import type { ErrorKind, ExchangeSession } from '../exchange/types.js';
 import type { StatusEvent, StatusSnapshot, StatusSource } from '../http/types.js';
 import { emitEach } from '../core/emit-each.js';
 import type { OrderJournal } from '../orders/journal.js';
@@ -154,6 +154,11 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     return this.#p.startRetries.text;
   }
 
+  /** The kind of {@link startRetryError} (`retryable`: unreachable, `rate_limit`, `nonce`: clock skew), or null. */
+  get startRetryErrorKind(): ErrorKind | null {
+    return this.#p.startRetries.kind;
+  }
+
   /** Every task's health. */
   taskStatuses(): Record<string, TaskHealth> {
     return this.#p.host.statuses();
@@ -199,7 +204,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     // The journal first: a problem with the local file is the user's to fix, and is reported
     // before any exchange is contacted (or waited for).
     this.#p.orders.openJournal(this.#options);
-    const retry = { ...startRetryOf(this.#options), onRetry: this.#p.startRetries.note };
+    const retry = { ...startRetryOf(this.#options), onRetry: this.#p.startRetries.note, onRetryEnd: this.#p.startRetries.settled };
     const session = await this.#p.session.open({ factory: this.#options.exchangeFactory, retry, notify });
     reporter.readiness.exchange = true;
     const orders = this.#p.orders.wire(session, notify);

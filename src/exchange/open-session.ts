@@ -21,8 +21,10 @@ export interface OpenSessionRetry {
   random?: () => number;
   /** Called once, on the first failure that will be retried (the operator's one notification). */
   onFirstFailure?: (err: Error) => void;
-  /** Called on every failure that will be retried, markets' loads included. */
-  onRetry?: (err: Error) => void;
+  /** Called on every failure that will be retried, markets' loads included (`call`: see ReadRetryScope.onRetry). */
+  onRetry?: (err: Error, call: object) => void;
+  /** Called once a call that was retried works (or fails for good); see ReadRetryScope.onRetryEnd. */
+  onRetryEnd?: (call: object) => void;
 }
 
 /**
@@ -48,8 +50,11 @@ export async function openSessionWithRetry(options: ExchangeSessionOptions, retr
   // loop covers the rest, such as building the client. Both log their failed tries as one run,
   // at a decaying rate (an exchange down for an hour is ~70 lines, not one every 2 s).
   const log = new RetryLog({ clock, logger, failing: 'exchange unreachable at start; retrying', recovered: 'exchange reachable at start; connected' });
-  const onRetry = (err: unknown): void => retry.onRetry?.(coerceError(err));
-  const scope: ReadRetryScope = { clock, logger, signal: retry.signal, baseMs, maxMs, random, log, onFirstRetry: tell, onRetry };
+  const onRetry = (err: unknown, call: object): void => retry.onRetry?.(coerceError(err), call);
+  const onRetryEnd = (call: object): void => retry.onRetryEnd?.(call);
+  const scope: ReadRetryScope = { clock, logger, signal: retry.signal, baseMs, maxMs, random, log, onFirstRetry: tell, onRetry, onRetryEnd };
+  // This loop's own tries (building the client), as one retried call.
+  const opening = {};
   for (;;) {
     let session: ManagedExchangeSession;
     try {
@@ -58,12 +63,15 @@ export async function openSessionWithRetry(options: ExchangeSessionOptions, retr
       if (err instanceof UserError || err instanceof StoppedError) throw err;
       const e = coerceError(err);
       const kind = errorKind(err);
-      if (kind === 'auth' || kind === 'not_supported') throw startFailure(err);
+      if (kind === 'auth' || kind === 'not_supported') {
+        onRetryEnd(opening);
+        throw startFailure(err);
+      }
       // The answer (or its timeout) came after a stop: nothing more to say or try.
       if (retry.signal.aborted) throw new StoppedError('stopped while connecting to the exchange');
       const delay = backoff.next();
       log.failed({ attempt: backoff.attempt, kind, err: e.message, retryInMs: delay });
-      onRetry(e);
+      onRetry(e, opening);
       tell(e);
       if (!(await clock.sleep(delay, retry.signal))) throw new StoppedError('stopped while connecting to the exchange');
       continue;
@@ -74,6 +82,7 @@ export async function openSessionWithRetry(options: ExchangeSessionOptions, retr
       throw new StoppedError('stopped while connecting to the exchange');
     }
     log.succeeded();
+    onRetryEnd(opening);
     return session;
   }
 }

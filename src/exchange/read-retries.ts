@@ -34,8 +34,16 @@ export interface ReadRetryScope {
   log?: RetryLog;
   /** Called once, at the first retry of the scope (to notify the operator). */
   onFirstRetry?: (err: unknown) => void;
-  /** Called at every retry, with the error retried on (the caller may keep the last). */
-  onRetry?: (err: unknown) => void;
+  /**
+   * Called at every retry, with the error retried on (the caller may keep the last) and the call
+   * retried: one object per call, the one {@link onRetryEnd} is given when it is retried no more.
+   */
+  onRetry?: (err: unknown, call: object) => void;
+  /**
+   * Called once a call that was retried is retried no more because it worked, or failed with
+   * what is not retried (or after its scope ended). Not when a stop ended it: it was still retrying.
+   */
+  onRetryEnd?: (call: object) => void;
 }
 
 interface ActiveScope {
@@ -89,22 +97,31 @@ export async function sendWithReadRetries<T>(method: string, args: unknown[], ca
   if (!entry?.active || !isRetriedRead(method)) return call(args);
   const { scope } = entry;
   const backoff = new Backoff({ baseMs: scope.baseMs ?? 500, maxMs: scope.maxMs ?? 5000, random: scope.random ?? Math.random });
+  // This call, as the scope's callbacks tell it from the others.
+  const retried = {};
+  const ended = (): void => {
+    if (backoff.attempt > 0) scope.onRetryEnd?.(retried);
+  };
   for (;;) {
     if (scope.signal.aborted) throw new StoppedError(`stopped: ${method} not sent`);
     try {
       // ccxt keeps a failed loadMarkets() promise and hands it out again: a retry must reload.
       const answer = await call(backoff.attempt > 0 && camelName(method) === 'loadMarkets' ? [true, ...args.slice(1)] : args);
       entry.log.succeeded({ method });
+      ended();
       return answer;
     } catch (err: unknown) {
       const kind = errorKind(err);
       // Weather only (see isWeather); a 429/418's pause is waited out by the budget.
-      if (!entry.active || !isWeather(err)) throw err;
+      if (!entry.active || !isWeather(err)) {
+        ended();
+        throw err;
+      }
       // A stop while the call was out: say nothing more, the updater is gone.
       if (scope.signal.aborted) throw new StoppedError(`stopped: ${method} abandoned`);
       const delay = backoff.next();
       entry.log.failed({ method, kind, attempt: backoff.attempt, retryInMs: delay, err: err instanceof Error ? err.message : String(err) });
-      scope.onRetry?.(err);
+      scope.onRetry?.(err, retried);
       if (!entry.retried) {
         entry.retried = true;
         scope.onFirstRetry?.(err);

@@ -104,6 +104,21 @@ describe('misso run exit code and words when the start was never done', () => {
     expect(real).toContain('next: check that this machine reaches binanceusdm');
   });
 
+  it('words the error by its kind: a rate limit or a clock off is no unreachable exchange', () => {
+    const n = { config: binance({ api: 'http://127.0.0.1:8555' }), configPath: 'c.yaml', stoppedBy: '--for 10' };
+    const limited = notStartedMessage({ ...n, lastError: 'binanceusdm 429 Too Many Requests', lastErrorKind: 'rate_limit' });
+    expect(limited).toBe(
+      "misso: never reached running: the exchange binanceusdm refused the start's requests as too many (rate limited; the start was still retrying when --for 10 stopped it; last error: binanceusdm 429 Too Many Requests)\n" +
+        'misso: next: wait until the exchange lifts the limit (a 418 ban can last hours), check that nothing else uses this API key or IP, then run again',
+    );
+    const skewed = notStartedMessage({ ...n, lastError: "Timestamp for this request is outside of the recvWindow", lastErrorKind: 'nonce' });
+    expect(skewed).toContain("the exchange binanceusdm refused the requests' timestamps: this machine's clock is off");
+    expect(skewed).toContain("next: sync this machine's clock");
+    for (const text of [limited, skewed]) expect(text).not.toContain('unreachable');
+    expect(notStartedMessage({ ...n, lastError: 'ECONNREFUSED', lastErrorKind: 'retryable' })).toContain('the exchange binanceusdm was unreachable');
+    expect(notStartedMessage({ ...n, lastError: 'TypeError: x', lastErrorKind: 'unknown' })).toContain('the exchange binanceusdm could not be used: its calls kept failing');
+  });
+
   it('without an error, says what stopped the start (and --for that it may be too short)', () => {
     const early = notStartedMessage({ config: binance(null), configPath: 'c.yaml', lastError: null, stoppedBy: '--for 1' });
     expect(early).toBe(

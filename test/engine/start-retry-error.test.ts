@@ -1,4 +1,5 @@
 import type { Exchange } from 'ccxt';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoppedError } from '../../src/core/errors.js';
 import type { Updater } from '../../src/engine/updater.js';
@@ -34,6 +35,7 @@ describe('updater.startRetryError', () => {
     expect(await start).toBeInstanceOf(StoppedError);
     expect(updater.phase).toBe('stopped');
     expect(updater.startRetryError).toBe(`sim GET http://127.0.0.1:9/markets 503 try ${tries} (HTML page: 503 Service Temporarily Unavailable)`);
+    expect(updater.startRetryErrorKind).toBe('retryable');
   });
 
   it("holds the init update's retried reads too: a stop during it leaves the start undone, and says why", async () => {
@@ -65,6 +67,48 @@ describe('updater.startRetryError', () => {
     await u.stop();
     expect(await start).toBeInstanceOf(StoppedError);
     expect(u.startRetryError).toMatch(/fetchTickers|not available/i);
+  });
+
+  it('forgets a retried read that worked: a stop during the slow init update after it names no error', async () => {
+    const logged: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(line) });
+    const built = await virtualUpdater(
+      {
+        ...CONFIG,
+        tasks: {
+          ...CONFIG.tasks,
+          t_init_update: {
+            subtasks: {
+              s0: { type: 'async', modul: 'Misso.services.async_helper', method: 'get_last_prices_from_watch_list', input_args: ['self.aftx', 'self.watch_list'], target_attr: 'last_price' },
+              s1: { type: 'async', modul: 'Misso.services.async_helper', method: 'get_total_balance', input_args: ['self.aftx'], target_attr: 'total' },
+            },
+          },
+        },
+      },
+      {
+        logger,
+        exchangeFactory: () => {
+          const sim = createSimExchange({ seed: 7 }, { clock: built.clock });
+          // Every answer takes 3 s (within the 10 s timeout); the first fetchTickers fails, its retry works.
+          sim.setKnobs({ latency_ms: 3000, faults: [{ kind: 'exchange_not_available', calls: [1, 1], methods: ['fetchTickers'] }] });
+          return Promise.resolve(sim);
+        },
+      },
+    );
+    const u = (current = built.updater);
+    let done = false;
+    const start = u.start().then(
+      () => null,
+      (err: unknown) => err,
+    ).finally(() => (done = true));
+    let retried = false;
+    await advanceWithIo(built.clock, () => (retried ||= u.startRetryError !== null) && logged.some((l) => l.includes('start: exchange calls work again')), 120_000, 50);
+    // The balance read after it is still on its way: the start is not done.
+    expect(done).toBe(false);
+    await u.stop();
+    expect(await start).toBeInstanceOf(StoppedError);
+    expect(u.startRetryError).toBeNull();
+    expect(u.startRetryErrorKind).toBeNull();
   });
 
   it('is null for a start the exchange answered at once', async () => {
