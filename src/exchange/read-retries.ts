@@ -25,7 +25,7 @@ export interface ReadRetryScope {
   random?: () => number;
   /** The warning of a failed try (logged at a decaying rate, see RetryLog). @defaultValue 'start: exchange call failed; retrying' */
   message?: string;
-  /** The info line once a try works after failures. @defaultValue 'start: exchange calls work again' */
+  /** The info line once a try works after failures and no other read of the scope is failing. @defaultValue 'start: exchange calls work again' */
   recovered?: string;
   /**
    * Where the scope's failed tries are logged: given by a caller that retries around the scope
@@ -51,6 +51,11 @@ interface ActiveScope {
   active: boolean;
   retried: boolean;
   log: RetryLog;
+  /**
+   * The scope's reads being retried now. The scope's reads share its log: one that works while
+   * another still fails must not say the calls work again (nor restart the log's decay).
+   */
+  failing: number;
 }
 
 const storage = new ScopedStore<ActiveScope>();
@@ -73,7 +78,7 @@ export async function withReadRetries<T>(scope: ReadRetryScope, fn: () => Promis
       failing: scope.message ?? 'start: exchange call failed; retrying',
       recovered: scope.recovered ?? 'start: exchange calls work again',
     });
-  const entry: ActiveScope = { scope, active: true, retried: false, log };
+  const entry: ActiveScope = { scope, active: true, retried: false, log, failing: 0 };
   try {
     // A pass abandoned on its signal (a hung init task timed out) ends the scope, and the process's
     // promise hook with it; a read it still sends afterwards goes out once instead of being refused.
@@ -100,15 +105,18 @@ export async function sendWithReadRetries<T>(method: string, args: unknown[], ca
   // This call, as the scope's callbacks tell it from the others.
   const retried = {};
   const ended = (): void => {
-    if (backoff.attempt > 0) scope.onRetryEnd?.(retried);
+    if (backoff.attempt === 0) return;
+    entry.failing--;
+    scope.onRetryEnd?.(retried);
   };
   for (;;) {
     if (scope.signal.aborted) throw new StoppedError(`stopped: ${method} not sent`);
     try {
       // ccxt keeps a failed loadMarkets() promise and hands it out again: a retry must reload.
       const answer = await call(backoff.attempt > 0 && camelName(method) === 'loadMarkets' ? [true, ...args.slice(1)] : args);
-      entry.log.succeeded({ method });
       ended();
+      // The calls work again once none of the scope's reads is failing.
+      if (entry.failing === 0) entry.log.succeeded({ method });
       return answer;
     } catch (err: unknown) {
       const kind = errorKind(err);
@@ -119,6 +127,7 @@ export async function sendWithReadRetries<T>(method: string, args: unknown[], ca
       }
       // A stop while the call was out: say nothing more, the updater is gone.
       if (scope.signal.aborted) throw new StoppedError(`stopped: ${method} abandoned`);
+      if (backoff.attempt === 0) entry.failing++;
       const delay = backoff.next();
       entry.log.failed({ method, kind, attempt: backoff.attempt, retryInMs: delay, err: err instanceof Error ? err.message : String(err) });
       scope.onRetry?.(err, retried);
