@@ -155,9 +155,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   }
 
   /** The kind of {@link startRetryError} (`retryable`: unreachable, `rate_limit`, `nonce`: clock skew), or null. */
-  get startRetryErrorKind(): ErrorKind | null {
-    return this.#p.startRetries.kind;
-  }
+  get startRetryErrorKind(): ErrorKind | null { return this.#p.startRetries.kind; }
 
   /** Every task's health. */
   taskStatuses(): Record<string, TaskHealth> {
