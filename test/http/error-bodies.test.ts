@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/core/clock.js';
 import { parseJsonBody } from '../../src/http/request-errors.js';
-import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
-import type { OperatorSource } from '../../src/http/types.js';
-import { FakeStatusSource } from '../support/fake-status-source.js';
+import type { StatusServer } from '../../src/http/status-server.js';
+import { startRefusingServer } from '../support/refusing-status-server.js';
 
 // Every refusal answers in the project's shape, {error, field}, and none echoes a huge input.
 const TOKEN = 'err-bodies-token-1';
@@ -12,32 +10,8 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-/** An operator that queues nothing: these requests never get as far as it. */
-function operator(): OperatorSource {
-  const refuse = (): never => {
-    throw new Error('not reached');
-  };
-  return {
-    orders: () => [],
-    state: () => ({}),
-    candles: async () => [],
-    positions: () => [],
-    capital: () => [],
-    placeOrder: refuse,
-    cancelOrder: async () => refuse(),
-    cancelOrders: async () => [],
-    amendOrder: async () => refuse(),
-    stop: () => undefined,
-    restartExchange: async () => undefined,
-  };
-}
-
-async function start(): Promise<StatusServer> {
-  const fake = new FakeStatusSource();
-  const source = { snapshot: () => fake.snapshot(), subscribe: fake.subscribe.bind(fake), operator: operator() };
-  const server = await startStatusServer({ source, clock: new VirtualClock(), processMetrics: false, token: TOKEN });
-  servers.push(server);
-  return server;
+function start(): Promise<StatusServer> {
+  return startRefusingServer(TOKEN, servers);
 }
 
 async function answer(server: StatusServer, method: string, path: string, body?: string): Promise<{ status: number; text: string; json: Record<string, unknown> }> {

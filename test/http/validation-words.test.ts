@@ -1,8 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/core/clock.js';
-import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
-import type { OperatorSource } from '../../src/http/types.js';
-import { FakeStatusSource } from '../support/fake-status-source.js';
+import type { StatusServer } from '../../src/http/status-server.js';
+import { startRefusingServer } from '../support/refusing-status-server.js';
 
 // A user's complaint: `?status=bogus`, `PATCH {}` or `GET /api/state` answered in the schema
 // validator's words (`must be equal to one of the allowed values`, `must NOT have fewer than 1
@@ -14,32 +12,8 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-/** An operator that is never asked: these requests are refused before any route runs. */
-function operator(): OperatorSource {
-  const refuse = (): never => {
-    throw new Error('not reached');
-  };
-  return {
-    orders: refuse,
-    state: refuse,
-    candles: async () => refuse(),
-    positions: () => [],
-    capital: () => [],
-    placeOrder: refuse,
-    cancelOrder: async () => refuse(),
-    cancelOrders: async () => refuse(),
-    amendOrder: async () => refuse(),
-    stop: () => undefined,
-    restartExchange: async () => undefined,
-  };
-}
-
-async function start(): Promise<StatusServer> {
-  const fake = new FakeStatusSource();
-  const source = { snapshot: () => fake.snapshot(), subscribe: fake.subscribe.bind(fake), operator: operator() };
-  const server = await startStatusServer({ source, clock: new VirtualClock(), processMetrics: false, token: TOKEN });
-  servers.push(server);
-  return server;
+function start(): Promise<StatusServer> {
+  return startRefusingServer(TOKEN, servers);
 }
 
 async function refusal(s: StatusServer, method: string, path: string, body?: string): Promise<{ error: string; field: string | null }> {

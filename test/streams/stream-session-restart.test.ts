@@ -98,23 +98,34 @@ describe('what a session restart logs of the streams', () => {
   interface Line { level: number; msg: string; stream?: string; err?: unknown }
   const WARN = 40;
 
-  it('a restart misso started reconnects every stream with info lines, no warning; a real drop still warns', async () => {
+  /**
+   * A streaming updater on the sim (tickers, open orders, balance) whose log lines are kept,
+   * started on virtual time with every stream fresh; `streamLines(from)` are the streams' lines
+   * logged since line `from`.
+   */
+  async function streamingRig(seed: number) {
     const lines: Line[] = [];
     const built = await virtualUpdater(
       {
-        exchange: { id: 'sim', seed: 7 },
+        exchange: { id: 'sim', seed },
         class_attributes: { watch_list: ['BTC/USD:USD'], last_price: {}, open_orders: {}, balance: {} },
         tasks: { t_update_tickers: { freq: 5 }, t_update_open_orders: { freq: 30 }, t_update_balance: { freq: 30 } },
       },
       { logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Line) }) },
     );
     updater = built.updater;
+    const u = built.updater;
+    const streamLines = (from: number): Line[] => lines.slice(from).filter((l) => l.stream !== undefined);
+    await startVirtual(u, built.clock);
+    await advanceWithIo(built.clock, () => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 60_000);
+    return { built, lines, streamLines };
+  }
+
+  it('a restart misso started reconnects every stream with info lines, no warning; a real drop still warns', async () => {
+    const { built, lines, streamLines } = await streamingRig(7);
     const { clock } = built;
     const u = built.updater;
     const instance = (): Exchange => (u.session as unknown as { instance: Exchange }).instance;
-    const streamLines = (from: number): Line[] => lines.slice(from).filter((l) => l.stream !== undefined);
-    await startVirtual(u, clock);
-    await advanceWithIo(clock, () => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 60_000);
     const names = u.streamStats().map((s) => s.name).sort();
     expect(names.length).toBeGreaterThanOrEqual(3);
 
@@ -151,21 +162,9 @@ describe('what a session restart logs of the streams', () => {
       return down && args[0] === true ? Promise.reject(new NetworkError('exchange down: connect ECONNREFUSED')) : original.apply(this, args);
     };
     try {
-      const lines: Line[] = [];
-      const built = await virtualUpdater(
-        {
-          exchange: { id: 'sim', seed: 8 },
-          class_attributes: { watch_list: ['BTC/USD:USD'], last_price: {}, open_orders: {}, balance: {} },
-          tasks: { t_update_tickers: { freq: 5 }, t_update_open_orders: { freq: 30 }, t_update_balance: { freq: 30 } },
-        },
-        { logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Line) }) },
-      );
-      updater = built.updater;
+      const { built, lines, streamLines } = await streamingRig(8);
       const { clock } = built;
       const u = built.updater;
-      const streamLines = (from: number): Line[] => lines.slice(from).filter((l) => l.stream !== undefined);
-      await startVirtual(u, clock);
-      await advanceWithIo(clock, () => u.streamStats().length > 0 && u.streamStats().every((s) => s.fresh), 60_000);
 
       const beforeRestart = lines.length;
       down = true;
