@@ -71,9 +71,9 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     this.reportListenerFailure = reportListenerFailures('the order manager', logger, notify);
     const recentlyClosedMs = options.config.recentlyClosedSecs * 1000;
     this.#book = new OrderBook({ journal: options.journal, clock: options.clock, logger, events: this, notify, recentlyClosedMs });
-    // A refusal answered at once suggests a symbol for an unknown one, of the strategy's kind of market.
+    // An unknown symbol's refusal or rejection suggests the nearest listed one, of the strategy's kind of market.
     const suggest = (): SymbolContext => ({ related: [...(options.strategySymbols?.() ?? []), ...this.#book.all().filter((o) => !o.isFinal).map((o) => o.symbol)] });
-    const prepare: IntakePrepare = (entry, refusing) => prepareIntent(entry, options.session.exchange, refusing ? suggest() : undefined);
+    const prepare: IntakePrepare = (entry) => prepareIntent(entry, options.session.exchange, suggest());
     this.queue = new PendingOrderQueue(options.journal, prepare, (intent) => intakeRiskRefusal(this.#ctx, intent));
     this.queue.on('push', (order) => this.#book.track(order));
     this.queue.on('rejected', (order, reason) => {

@@ -9,12 +9,8 @@ import { parseQueueAction, type QueueAction } from './queue-action.js';
 /** Runs a queued cancel or amend and returns the order it is about (the order manager). */
 export type QueueActionHandler = (action: QueueAction) => Order;
 
-/**
- * Validates an entry and fits it to the market. `refusing`: the caller answers at once
- * ({@link PendingOrderQueue.pushOrRefuse}), so a rejection may take the time to say more (the
- * symbol an unknown one most plausibly meant).
- */
-export type IntakePrepare = (entry: unknown, refusing: boolean) => FittedIntent;
+/** Validates an entry and fits it to the market (a rejection's reason is journaled as it says). */
+export type IntakePrepare = (entry: unknown) => FittedIntent;
 
 /** Why an intent the market takes is refused when it is taken (a risk limit it is over), with the field at fault; null to take it. */
 export type IntakeScreen = (intent: OrderIntent) => { field: string; reason: string } | null;
@@ -85,7 +81,7 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
       return this.#onAction(action);
     }
     if (this.#closed !== null) throw new StoppedError(`pending_orders: no new orders are taken: ${this.#closed}`);
-    const { intent, rejected, field } = this.#prepare(entry, refuseUnfit);
+    const { intent, rejected, field } = this.#prepare(entry);
     if (refuseUnfit) {
       if (rejected !== null) throw new IntentError(`invalid order ${intent.side} ${intent.amount} ${intent.symbol}: ${rejected}`, field);
       const over = this.#screen(intent);

@@ -54,8 +54,10 @@ describe('unknown symbols (issue 8 item 8)', () => {
     const order = r.manager.queue.push({ symbol: 'NOPE/USD:USD', side: 'buy', amount: 1, price: 10 });
     await r.clock.advanceUntil(() => order.status !== 'pending', 1_000, 10);
     expect(order.status).toBe('rejected');
-    expect(order.reason).toBe('unknown symbol NOPE/USD:USD');
-    expect(r.journal.get(order.clientOrderId)).toMatchObject({ status: 'rejected', reason: 'unknown symbol NOPE/USD:USD' });
+    // The reason names the nearest listed symbol, as a refusal at the control API does.
+    const said = 'unknown symbol NOPE/USD:USD: the exchange does not list it; did you mean DOGE/USD:USD?';
+    expect(order.reason).toBe(said);
+    expect(r.journal.get(order.clientOrderId)).toMatchObject({ status: 'rejected', reason: said });
     expect(r.events).toContainEqual({ name: 'failed', clientOrderId: order.clientOrderId });
     expect(r.notes.some((n) => n.text.includes('unknown symbol NOPE/USD:USD'))).toBe(true);
     ac.abort();
@@ -110,7 +112,7 @@ describe('queue.pushOrRefuse', () => {
     expect(r.manager.queue.size).toBe(0);
     // push itself still journals such an intent as rejected, for the strategy to see it end.
     expect(r.manager.queue.push({ symbol, side: 'buy', amount: lot / 10, price: restingBuy }).status).toBe('rejected');
-    expect(r.manager.queue.push({ symbol: 'BTCUSDT', side: 'buy', amount, price: restingBuy })).toMatchObject({ status: 'rejected', reason: 'unknown symbol BTCUSDT' });
+    expect(r.manager.queue.push({ symbol: 'BTCUSDT', side: 'buy', amount, price: restingBuy })).toMatchObject({ status: 'rejected', reason: 'unknown symbol BTCUSDT: the exchange does not list it; did you mean BTC/USD:USD?' });
   });
 
   it('with no markets loaded judges nothing, as push does: the order is taken', async () => {
