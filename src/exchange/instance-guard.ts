@@ -99,6 +99,11 @@ export function endedByRetirement(instance: Exchange, begunAt: number): boolean 
   return guard.retiredAs > begunAt || !guard.rebuildFailed;
 }
 
+/** The session retired `instance` ({@link retireInstance}): it opens no new connection, so nothing on it counts as connected. */
+export function isRetired(instance: Exchange): boolean {
+  return guards.get(instance)?.closed === true;
+}
+
 /** Drops the timers a retired instance armed and that have not fired (after `close()`). */
 export function clearInstanceTimers(instance: Exchange): void {
   const guard = guards.get(instance);

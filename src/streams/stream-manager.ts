@@ -1,6 +1,6 @@
 import type { Exchange } from 'ccxt';
 import { NetworkError } from '../exchange/ccxt-lib.js';
-import { endedByRetirement, retirements } from '../exchange/instance-guard.js';
+import { endedByRetirement, isRetired, retirements } from '../exchange/instance-guard.js';
 import type { Clock } from '../core/clock.js';
 import { UserError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -163,8 +163,9 @@ export class StreamManager {
         teardown: async (exchange, s, reason) => {
           dropClients(exchange, s.ownsClient, reason);
         },
-        // A ccxt.pro class has websocket clients to look at; an in-process exchange is always connected.
-        isConnected: (exchange, s) => exchange.has['ws'] !== true || hasOpenClient(exchange, s.ownsClient),
+        // A ccxt.pro class has websocket clients to look at; an in-process exchange is connected
+        // until the session retires it (a rebuild that fails leaves the streams on it down).
+        isConnected: (exchange, s) => !isRetired(exchange) && (exchange.has['ws'] !== true || hasOpenClient(exchange, s.ownsClient)),
         // The session closed the instance (a restart): its watch calls end with `closedByUser`;
         // one begun on it after its rebuild failed fails for the outage (see endedByRetirement).
         endedByMisso: (_error, exchange, begunAt) => endedByRetirement(exchange, begunAt),
