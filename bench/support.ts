@@ -9,7 +9,8 @@ import { silentLogger } from '../src/core/logger.js';
 import { exchangeConfig } from '../src/config/defaults.js';
 import type { ExchangeConfig, OrdersConfig } from '../src/config/types.js';
 import { createExchangeSession, type ManagedExchangeSession } from '../src/exchange/session.js';
-import { createSimExchange, type SimExchange } from '../src/sim/sim-exchange.js';
+import { type SimExchange } from '../src/sim/sim-exchange.js';
+import { createSimExchange } from '../src/sim/create-sim-exchange.js';
 
 /** The seed every scenario's simulated market is built from, so runs are comparable. */
 export const BENCH_SEED = 7;

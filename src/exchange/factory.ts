@@ -57,7 +57,7 @@ export function createExchangeFactory(cfg: ExchangeConfig, deps: ExchangeFactory
 async function buildSim(cfg: ExchangeConfig, deps: ExchangeFactoryDeps, venue?: SimVenue): Promise<SimExchange> {
   // Imported here, not at the top: the simulator's module waits for ccxt's base class as it
   // loads (top-level await), which would keep misso's entry from being `require`d.
-  const { createSimExchange } = await import('../sim/sim-exchange.js');
+  const { createSimExchange } = await import('../sim/create-sim-exchange.js');
   const knobs = { ...cfg.options, ...cfg.sim };
   const exchange = createSimExchange(knobs, venue ? { clock: deps.clock, venue } : { clock: deps.clock });
   if (cfg.urls) exchange.urls = applyUrlOverrides(exchange.urls, cfg.urls) as Exchange['urls'];

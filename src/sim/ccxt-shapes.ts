@@ -1,4 +1,5 @@
-import type { Balances, Dict, Exchange, Market, OrderBook, Order, Position, Ticker, Trade } from 'ccxt';
+import type { Balances, Dict, Exchange, FundingRate, Market, OrderBook, Order, Position, Ticker, Trade } from 'ccxt';
+import { FUNDING_INTERVAL_MS, nextFundingTime, SIM_FUNDING_RATE, SIM_INTEREST_RATE } from './funding.js';
 import { BadRequest, BadSymbol, DuplicateOrderId, InsufficientFunds, InvalidOrder, OrderImmediatelyFillable, OrderNotFound } from '../exchange/ccxt-lib.js';
 import type { SimOrderBook } from './depth-book.js';
 import type { SimError } from './sim-error.js';
@@ -219,4 +220,26 @@ export function ccxtPosition(ex: Exchange, p: SimPosition): Position {
     stopLossPrice: undefined,
     takeProfitPrice: undefined,
   });
+}
+
+/**
+ * A perpetual's funding as a ccxt funding rate: the mark price is the ticker's, the rate the
+ * venue's constant (see `funding.ts`), the next funding at Binance's next 8-hour boundary.
+ */
+export function ccxtFundingRate(ex: Exchange, t: SimTicker): FundingRate {
+  const next = nextFundingTime(t.timestamp);
+  return {
+    info: t,
+    symbol: t.symbol,
+    markPrice: t.markPrice,
+    indexPrice: t.markPrice,
+    interestRate: SIM_INTEREST_RATE,
+    estimatedSettlePrice: t.markPrice,
+    timestamp: t.timestamp,
+    datetime: ex.iso8601(t.timestamp) as string,
+    fundingRate: SIM_FUNDING_RATE,
+    fundingTimestamp: next,
+    fundingDatetime: ex.iso8601(next) as string,
+    interval: `${FUNDING_INTERVAL_MS / 3_600_000}h`,
+  };
 }

@@ -3,7 +3,8 @@
  * which serves it over the Binance USD-M REST and websocket dialects (`pointAtSimServer` moves
  * an unmodified ccxt client onto it).
  */
-export { SimExchange, createSimExchange, type SimExchangeOptions, type SimExchangeCounters, type SimKnobs } from './sim-exchange.js';
+export { SimExchange, type SimExchangeOptions, type SimExchangeCounters, type SimKnobs } from './sim-exchange.js';
+export { createSimExchange } from './create-sim-exchange.js';
 export { SimVenue, type SimVenueOptions, type SimVenueCounters } from './venue.js';
 export { SimError, type SimErrorCode } from './sim-error.js';
 export type {

@@ -1,6 +1,6 @@
-import type { Exchange as CcxtExchange, Balances, Dict, Int, Market, Num, OHLCV, Order, OrderBook, OrderSide, OrderType, Position, Str, Strings, Ticker, Tickers, Trade } from 'ccxt';
-import { ArgumentsRequired, InvalidOrder, loadCcxtCore } from '../exchange/ccxt-lib.js';
-import { ccxtBalance, ccxtError, ccxtMarket, ccxtOrder, ccxtOrderBook, ccxtPosition, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
+import type { Exchange as CcxtExchange, Balances, Dict, FundingRate, FundingRates, Int, Market, Num, OHLCV, Order, OrderBook, OrderSide, OrderType, Position, Str, Strings, Ticker, Tickers, Trade } from 'ccxt';
+import { ArgumentsRequired, BadSymbol, InvalidOrder, loadCcxtCore } from '../exchange/ccxt-lib.js';
+import { ccxtBalance, ccxtError, ccxtFundingRate, ccxtMarket, ccxtOrder, ccxtOrderBook, ccxtPosition, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
 import { depthBooksOf } from './depth-book.js';
 import { SIM_DESCRIPTION } from './sim-describe.js';
 import { SimStreams, type SimStreamName } from './sim-streams.js';
@@ -160,6 +160,33 @@ export class SimExchange extends ExchangeBase {
     return this.#call('fetchPositions', () =>
       this.#venue.positions(wanted ?? undefined).map((p) => ccxtPosition(this, p)),
     );
+  }
+
+  /** A perpetual's leverage (1 to its maximum, whole), margining its position and orders from now on; answers as Binance does. */
+  override async setLeverage(leverage: Int, symbol?: Str, _params: Dict = {}): Promise<Dict> {
+    if (symbol === undefined || symbol === null) throw new ArgumentsRequired(`${this.id} setLeverage() requires a symbol argument`);
+    await this.loadMarkets();
+    const market = this.market(symbol);
+    return this.#call('setLeverage', () => ({ symbol: market.symbol, leverage: this.#venue.setLeverage(market.symbol, Number(leverage)) }));
+  }
+
+  /** A perpetual's funding (see {@link ccxtFundingRate}): the venue charges none, so the rate is 0. */
+  override async fetchFundingRate(symbol: string, params: Dict = {}): Promise<FundingRate> {
+    const rates = await this.fetchFundingRates([symbol], params);
+    const rate = Object.values(rates)[0];
+    if (rate === undefined) throw new BadSymbol(`${this.id} fetchFundingRate() takes a perpetual; ${symbol} is not one`);
+    return rate;
+  }
+
+  override async fetchFundingRates(symbols?: Strings, _params: Dict = {}): Promise<FundingRates> {
+    await this.loadMarkets();
+    const wanted = symbols ? this.marketSymbols(symbols) : undefined;
+    return this.#call('fetchFundingRates', () => {
+      const swaps = new Set(Object.values(this.markets ?? {}).filter((m) => m.swap).map((m) => m.symbol));
+      const rates: FundingRates = {};
+      for (const t of this.#venue.tickers(wanted ?? undefined)) if (swaps.has(t.symbol)) rates[t.symbol] = ccxtFundingRate(this, t);
+      return rates;
+    });
   }
 
   /**
@@ -354,37 +381,4 @@ export class SimExchange extends ExchangeBase {
       throw new SimError('order_not_found', `order ${what} not found on ${symbol}`);
     }
   }
-}
-
-/**
- * Builds the sim exchange from the config's knobs (the keys beside `id: sim`; see
- * {@link SIM_KNOBS_SCHEMA} for names and defaults). Throws an Error naming any bad knob.
- * With `deps.venue` the exchange trades on that venue and the venue knobs (`seed`, `start_ms`,
- * `starting_balance_usd`, `leverage`, `slippage_bps`, `spread_bps`) are the venue's own;
- * `visibility_delay_ms` and `liquidity_per_step_usd` are applied to it. Called with nothing, it
- * is the default sim on the wall clock (`createSimExchange()`, then `await ex.loadMarkets()`).
- */
-export function createSimExchange(knobs: Record<string, unknown> = {}, deps: { clock: Clock; venue?: SimVenue } = { clock: new SystemClock() }): SimExchange {
-  const k = parseSimKnobs(SIM_KNOBS_SCHEMA, knobs);
-  const venue =
-    deps.venue ??
-    new SimVenue({
-      seed: k.seed,
-      clock: deps.clock,
-      startingBalanceUsd: k.starting_balance_usd,
-      leverage: k.leverage,
-      liquidityPerStepUsd: k.liquidity_per_step_usd,
-      slippageBps: k.slippage_bps,
-      spreadBps: k.spread_bps,
-      visibilityDelayMs: k.visibility_delay_ms,
-      markets: universeOf(k.markets, k.seed),
-      ...(k.start_ms !== undefined ? { startMs: k.start_ms } : {}),
-    });
-  if (deps.venue) {
-    if ('visibility_delay_ms' in knobs) venue.visibilityDelayMs = k.visibility_delay_ms;
-    if ('liquidity_per_step_usd' in knobs) venue.liquidityPerStepUsd = k.liquidity_per_step_usd;
-  }
-  return new SimExchange({
-    clock: deps.clock, venue, seed: k.seed, realism: realismOf(k), streamPushMs: k.stream_push_ms, silentStreams: k.silent_streams,
-  });
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { notStartedMessage, RUN_EXIT, runExitCode } from '../../src/cli/run-exit-code.js';
 import type { Updater } from '../../src/engine/updater.js';
-import { createSimExchange } from '../../src/sim/sim-exchange.js';
+import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 // `misso run` exits 3 when `orders.on_stop: cancel_all` could not confirm every order of ours

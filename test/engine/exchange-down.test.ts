@@ -3,7 +3,8 @@ import type { Exchange } from 'ccxt';
 import { ExchangeNotAvailable } from '../../src/exchange/ccxt-lib.js';
 import type { Updater } from '../../src/engine/updater.js';
 import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
-import { createSimExchange, type SimExchange } from '../../src/sim/sim-exchange.js';
+import { type SimExchange } from '../../src/sim/sim-exchange.js';
+import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 /**

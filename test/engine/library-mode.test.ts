@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { NotStartedError, StartupError } from '../../src/core/errors.js';
-import { createSimExchange } from '../../src/sim/sim-exchange.js';
+import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 import type { Order } from '../../src/orders/order.js';
 import { market } from '../support/order-rig.js';
 import type { VirtualClock } from '../../src/core/clock.js';

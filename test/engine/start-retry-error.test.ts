@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StoppedError } from '../../src/core/errors.js';
 import type { Updater } from '../../src/engine/updater.js';
 import { ExchangeNotAvailable } from '../../src/exchange/ccxt-lib.js';
-import { createSimExchange } from '../../src/sim/sim-exchange.js';
+import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 // updater.startRetryError: the last error the start retried on, kept after a stop that ended the

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createExchangeSession } from '../../src/exchange/session.js';
-import { createSimExchange } from '../../src/sim/sim-exchange.js';
+import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 import { exchangeConfig, settle } from './helpers.js';
 
 const BTC = 'BTC/USD:USD';

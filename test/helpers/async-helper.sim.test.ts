@@ -13,7 +13,8 @@ import {
   get_total_balance,
 } from '../../src/helpers/async-helper.js';
 import { rangeFromOhlcv } from '../../src/helpers/pivots.js';
-import { createSimExchange, type SimExchange } from '../../src/sim/sim-exchange.js';
+import { type SimExchange } from '../../src/sim/sim-exchange.js';
+import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 
 const RESTRICTED = ['BNB/USD:USD', 'USDT/USD:USD'];
 const SEED_FILTER = { 'info.volumeUsd24h': { value: 2000000, type: 'greater_or_equal', value_type: 'float' } };

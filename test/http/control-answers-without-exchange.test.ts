@@ -3,7 +3,7 @@ import type { VirtualClock } from '../../src/core/clock.js';
 import type { Updater } from '../../src/engine/updater.js';
 import type { Order } from '../../src/orders/order.js';
 import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
-import { createSimExchange } from '../../src/sim/sim-exchange.js';
+import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 // The control API answers a cancel or an amend within twice exchange.timeout_ms plus 10 s (30 s

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { IntentError } from '../../src/orders/intent.js';
 import { OrderRefError } from '../../src/orders/order-ref.js';
-import { createSimExchange } from '../../src/sim/sim-exchange.js';
+import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 import { drive, market, rig, trackedRigs, type Rig } from '../support/order-rig.js';
 
 const { make, track, cleanup } = trackedRigs();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoppedError } from '../../src/core/errors.js';
 import { VirtualClock } from '../../src/core/clock.js';
-import { createSimExchange } from '../../src/sim/sim-exchange.js';
+import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 import { drive, market, rig, trackedRigs, type Rig } from '../support/order-rig.js';
 
 const { make, track, cleanup } = trackedRigs();

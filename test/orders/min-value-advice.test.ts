@@ -3,7 +3,8 @@ import { VirtualClock } from '../../src/core/clock.js';
 import { fitIntentToMarket } from '../../src/orders/intent-market.js';
 import { parseIntent } from '../../src/orders/intent.js';
 import { checkOrderKind } from '../../src/orders/order-kinds.js';
-import { createSimExchange, type SimExchange } from '../../src/sim/sim-exchange.js';
+import { type SimExchange } from '../../src/sim/sim-exchange.js';
+import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 
 // The review: below the minimum order value, the advice said "give an amount of at least 0.000125"
 // on a market whose amount step is 0.0001; sent, that amount is truncated to 0.0001 and refused

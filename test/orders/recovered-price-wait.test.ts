@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import type { Order } from '../../src/orders/order.js';
-import { createSimExchange, type SimExchange } from '../../src/sim/sim-exchange.js';
+import { type SimExchange } from '../../src/sim/sim-exchange.js';
+import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 import { drive, market, rig, type Rig } from '../support/order-rig.js';
 import { tempJournals } from '../support/temp-journals.js';
 

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Order } from '../../src/orders/order.js';
-import { createSimExchange } from '../../src/sim/sim-exchange.js';
+import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 import { drive, market, trackedRigs } from '../support/order-rig.js';
 
 const { make, cleanup } = trackedRigs();

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { preferredKind, suggestSymbol, symbolRefusal } from '../../src/orders/symbol-hint.js';
-import { createSimExchange, type SimExchange } from '../../src/sim/sim-exchange.js';
+import { type SimExchange } from '../../src/sim/sim-exchange.js';
+import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 
 // A user on the sim typed `BTCUSDT` and was offered the spot market (`did you mean BTC/USD?`)
 // although it is the perpetual's id (BTCUSD) the text looks like; the spot's is BTC_USD. The

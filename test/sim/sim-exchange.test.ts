@@ -9,7 +9,8 @@ import {
 } from 'ccxt';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
-import { createSimExchange, SIM_KNOBS_SCHEMA, SimExchange } from '../../src/sim/sim-exchange.js';
+import { SIM_KNOBS_SCHEMA, SimExchange } from '../../src/sim/sim-exchange.js';
+import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 import { SimVenue } from '../../src/sim/venue.js';
 
 const START = 1_700_000_000_000;

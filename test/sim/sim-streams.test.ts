@@ -6,7 +6,8 @@
 import { NetworkError, type OHLCV, type Order } from 'ccxt';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
-import { createSimExchange, type SimExchange } from '../../src/sim/sim-exchange.js';
+import { type SimExchange } from '../../src/sim/sim-exchange.js';
+import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 
 const START = 1_700_000_000_000;
 const BTC = 'BTC/USD:USD';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SystemClock, VirtualClock } from '../../src/core/clock.js';
 import { startSimServer } from '../../src/sim/http/binance-server.js';
-import { createSimExchange } from '../../src/sim/sim-exchange.js';
+import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 import { buildMarkets, defaultUniverse, universeOf } from '../../src/sim/universe.js';
 import { simClient } from '../sim-server/fixtures/sim-client.js';
 

@@ -9,7 +9,8 @@ import { OrderJournal } from '../../src/orders/journal.js';
 import { OrderManager } from '../../src/orders/manager.js';
 import type { Order } from '../../src/orders/order.js';
 import type { OrderManagerEvents } from '../../src/orders/order-book.js';
-import { createSimExchange, type SimExchange } from '../../src/sim/sim-exchange.js';
+import { type SimExchange } from '../../src/sim/sim-exchange.js';
+import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 
 /** The `orders:` defaults of the config schema. */
 export const ORDERS_DEFAULTS: OrdersConfig = {

@@ -3,7 +3,7 @@ import type { SimMarket, SimTicker } from '../venue-types.js';
 import { BINANCE_ERRORS } from './binance-error.js';
 import { dec, decimalsOf } from './binance-format.js';
 import type { Route } from './binance-routes.js';
-import { nextFundingTime, SIM_FUNDING_RATE, SIM_INTEREST_RATE } from './funding.js';
+import { nextFundingTime, SIM_FUNDING_RATE, SIM_INTEREST_RATE } from '../funding.js';
 
 /**
  * `GET /fapi/v1/premiumIndex[?symbol=S]` (public; ccxt's `fetchFundingRate` and

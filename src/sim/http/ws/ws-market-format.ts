@@ -1,5 +1,5 @@
 import { dec, decimalsOf, exact } from '../binance-format.js';
-import { nextFundingTime, SIM_FUNDING_RATE } from '../funding.js';
+import { nextFundingTime, SIM_FUNDING_RATE } from '../../funding.js';
 import type { SimCandle, SimMarket, SimTicker } from '../../venue-types.js';
 
 /**
