@@ -1,5 +1,5 @@
 import { describeNonNumber, IntentError, type OrderIntent } from './intent.js';
-import { ceilSignificant } from './significant.js';
+import { ceilSignificant, marketStep, onStep } from './significant.js';
 
 /** The part of a ccxt exchange the order-kind checks read. */
 export interface KindsExchange {
@@ -12,9 +12,9 @@ export interface KindsExchange {
       price?: { min?: number | undefined; max?: number | undefined } | undefined;
       cost?: { min?: number | undefined; max?: number | undefined } | undefined;
     } | undefined;
-    precision?: { amount?: number | undefined } | undefined;
+    precision?: { amount?: number | undefined; price?: number | undefined } | undefined;
   };
-  /** ccxt's precision mode: 4 (TICK_SIZE) makes `precision.amount` a step; else a count of decimals. */
+  /** ccxt's precision mode (see `marketStep`). */
   precisionMode?: number | undefined;
 }
 
@@ -97,11 +97,9 @@ function checkLimits(intent: OrderIntent, ex: KindsExchange, trigger: TriggerPri
  * least the market's minimum; three significant digits where the step is unknown.
  */
 function leastAmount(ex: KindsExchange, symbol: string, x: number, min: number | undefined): number {
-  const precision = ex.market(symbol).precision?.amount;
-  const step = precision === undefined ? undefined : ex.precisionMode === 4 ? precision : 10 ** -precision;
-  if (step === undefined || !(step > 0) || !Number.isFinite(step)) return ceilSignificant(x);
-  const decimals = Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
-  const stepped = Number((Math.ceil(x / step - 1e-9) * step).toFixed(decimals));
+  const step = marketStep(ex, symbol, 'amount');
+  if (step === undefined) return ceilSignificant(x);
+  const stepped = onStep(x, step, 'up');
   return min !== undefined && stepped < min ? min : stepped;
 }
 

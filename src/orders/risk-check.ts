@@ -2,7 +2,8 @@ import { errorText } from '../core/error-text.js';
 import { coerceError } from '../core/errors.js';
 import { gate, type OrdersContext } from './context.js';
 import type { Order } from './order.js';
-import type { RiskProbe } from './risk.js';
+import type { RiskProbe, RiskView } from './risk.js';
+import { marketStep, type StepExchange } from './significant.js';
 
 /** A risk limit an order is over when it is taken: the field to change, and the reason with the limit and the next step. */
 export interface IntakeRefusal {
@@ -32,13 +33,13 @@ export async function riskRefusal(ctx: OrdersContext, order: Order, amended?: Ri
     }
   }
   // Unknown market: the exchange refuses the order itself.
-  const contractSize = contractSizeOf(ctx, order.symbol) ?? 1;
+  const market = marketOf(ctx, order.symbol) ?? { contractSize: 1 };
   const priced = noPriceWhy === undefined ? { last } : { last, noPriceWhy };
-  if (amended) return guard.limits(amended, { ...priced, contractSize, liveOnSymbol: 0 });
+  if (amended) return guard.limits(amended, { ...priced, ...market, liveOnSymbol: 0 });
   const liveOnSymbol = ctx.book
     .all()
     .filter((o) => o !== order && o.symbol === order.symbol && (o.status === 'open' || (o.status === 'pending' && o.attempts > 0))).length;
-  return guard.check(order, { ...priced, contractSize, liveOnSymbol }, ctx.clock.now());
+  return guard.check(order, { ...priced, ...market, liveOnSymbol }, ctx.clock.now());
 }
 
 /**
@@ -54,17 +55,25 @@ export async function riskRefusal(ctx: OrdersContext, order: Order, amended?: Ri
 export function intakeRiskRefusal(ctx: Pick<OrdersContext, 'risk' | 'lastPrice' | 'session'>, probe: RiskProbe, priceOnly = false): IntakeRefusal | null {
   const guard = ctx.risk;
   if (!guard) return null;
-  const contractSize = contractSizeOf(ctx, probe.symbol);
-  if (contractSize === undefined) return null;
-  const breach = guard.judgeable(probe, { last: ctx.lastPrice?.(probe.symbol), contractSize });
+  const market = marketOf(ctx, probe.symbol);
+  if (market === undefined) return null;
+  const breach = guard.judgeable(probe, { last: ctx.lastPrice?.(probe.symbol), ...market });
   if (breach === null) return null;
   return { field: breach.limit === 'price_band_pct' || priceOnly ? 'price' : 'amount', reason: breach.reason };
 }
 
-/** The market's contract size (1 when it gives none); undefined when the market is not known (not listed, or the markets not loaded yet). */
-function contractSizeOf(ctx: Pick<OrdersContext, 'session'>, symbol: string): number | undefined {
+/**
+ * The market's contract size (1 when it gives none) and its amount and price steps; undefined
+ * when the market is not known (not listed, or the markets not loaded yet).
+ */
+function marketOf(ctx: Pick<OrdersContext, 'session'>, symbol: string): Pick<RiskView, 'contractSize' | 'amountStep' | 'priceStep'> | undefined {
+  const exchange = ctx.session.exchange;
   try {
-    return ctx.session.exchange.market(symbol).contractSize ?? 1;
+    return {
+      contractSize: exchange.market(symbol).contractSize ?? 1,
+      amountStep: marketStep(exchange as unknown as StepExchange, symbol, 'amount'),
+      priceStep: marketStep(exchange as unknown as StepExchange, symbol, 'price'),
+    };
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 import type { RiskConfig } from '../config/types.js';
 import type { Order } from './order.js';
-import { ceilSignificant, floorSignificant } from './significant.js';
+import { ceilSignificant, floorSignificant, onStep } from './significant.js';
 
 /** What a risk check needs to know about the market right now. */
 export interface RiskView {
@@ -9,6 +9,9 @@ export interface RiskView {
   /** Why there is no last price (a failed ticker request), said in the refusal. */
   noPriceWhy?: string;
   contractSize: number;
+  /** The market's amount and price steps, so a figure a refusal quotes is one the market takes. @defaultValue figures to significant digits */
+  amountStep?: number | undefined;
+  priceStep?: number | undefined;
   /** Our orders of the symbol that are open or may be (sent, unresolved). */
   liveOnSymbol: number;
 }
@@ -81,12 +84,12 @@ export class RiskGuard {
    * price `view` lacks (a market order's value at the price it goes out at, the band without a
    * fresh last price) is left to {@link check} when the order is sent, which fetches one.
    */
-  judgeable(order: RiskProbe, view: Pick<RiskView, 'last' | 'contractSize'>): RiskBreach | null {
+  judgeable(order: RiskProbe, view: Pick<RiskView, 'last' | 'contractSize' | 'amountStep' | 'priceStep'>): RiskBreach | null {
     return this.#limits(order, view, false);
   }
 
   /** `refuseUnpriced`: a check that needs a price `view` lacks refuses the order (fails closed); else it is passed over. */
-  #limits(order: RiskProbe, view: Pick<RiskView, 'last' | 'noPriceWhy' | 'contractSize'>, refuseUnpriced: boolean): RiskBreach | null {
+  #limits(order: RiskProbe, view: Omit<RiskView, 'liveOnSymbol'>, refuseUnpriced: boolean): RiskBreach | null {
     const c = this.#config;
     const price = order.price ?? (refuseUnpriced ? view.last : undefined);
     if (c.maxNotionalUsd !== null && !reducesOnly(order)) {
@@ -96,7 +99,7 @@ export class RiskGuard {
         const notional = order.amount * price * view.contractSize;
         if (notional > c.maxNotionalUsd) {
           const at = order.price === null ? 'the last price' : 'price';
-          const most = floorSignificant(c.maxNotionalUsd / (price * view.contractSize));
+          const most = inward(c.maxNotionalUsd / (price * view.contractSize), 'down', view.amountStep);
           return { limit: 'max_notional_usd', reason: `order value ${round(notional)} USD is over orders.risk.max_notional_usd (${c.maxNotionalUsd}); give an amount of at most ${most} at ${at} ${price}` };
         }
       }
@@ -108,8 +111,8 @@ export class RiskGuard {
       const off = (Math.abs(order.price - view.last) / view.last) * 100;
       if (off > c.pricePct) {
         // Rounded inward, so any price quoted is inside the band.
-        const low = ceilSignificant(view.last * (1 - c.pricePct / 100), BAND_DIGITS);
-        const high = floorSignificant(view.last * (1 + c.pricePct / 100), BAND_DIGITS);
+        const low = inward(view.last * (1 - c.pricePct / 100), 'up', view.priceStep, BAND_DIGITS);
+        const high = inward(view.last * (1 + c.pricePct / 100), 'down', view.priceStep, BAND_DIGITS);
         const within = low > 0 ? `between ${low} and ${high}` : `of at most ${high}`;
         return {
           limit: 'price_band_pct',
@@ -123,6 +126,12 @@ export class RiskGuard {
 
 // Enough digits that the band's bounds quoted stay near the limit at any price.
 const BAND_DIGITS = 6;
+
+/** A bound quoted in a refusal, rounded inward: to the market's step when known (ccxt rounds to it when sending), else to `digits` significant digits. */
+function inward(x: number, dir: 'up' | 'down', step: number | undefined, digits = 3): number {
+  if (step !== undefined) return onStep(x, step, dir);
+  return dir === 'up' ? ceilSignificant(x, digits) : floorSignificant(x, digits);
+}
 
 /**
  * The tail of a refusal for want of a price: an order the limits cannot check is refused, not

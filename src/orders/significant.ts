@@ -21,3 +21,41 @@ function roundSignificant(x: number, digits: number, round: (v: number) => numbe
   const nudge = round === Math.ceil ? -1e-9 : 1e-9;
   return Number((round(x / step + nudge) * step).toPrecision(digits));
 }
+
+/**
+ * `x` on a multiple of `step`, rounded `up` or `down` (so a figure quoted as a bound stays inside
+ * it once the exchange's precision is applied), written with the step's decimals.
+ */
+export function onStep(x: number, step: number, dir: 'up' | 'down'): number {
+  const decimals = decimalsOf(step);
+  const round = dir === 'up' ? Math.ceil : Math.floor;
+  // The nudge keeps a float a hair off an exact step on that step.
+  return Number((round(x / step + (dir === 'up' ? -1e-9 : 1e-9)) * step).toFixed(decimals));
+}
+
+/** What {@link marketStep} reads of a ccxt exchange. */
+export interface StepExchange {
+  precisionMode?: number | undefined;
+  market(symbol: string): { precision?: { amount?: number | undefined; price?: number | undefined } | undefined };
+}
+
+/**
+ * A market's amount or price step: ccxt's precision as a step (TICK_SIZE mode) or as decimal
+ * places; undefined where ccxt counts significant digits, or the market gives none.
+ */
+export function marketStep(ex: StepExchange, symbol: string, field: 'amount' | 'price'): number | undefined {
+  const precision = ex.market(symbol).precision?.[field];
+  if (precision === undefined) return undefined;
+  // ccxt's modes: DECIMAL_PLACES 2, SIGNIFICANT_DIGITS 3, TICK_SIZE 4.
+  const step = ex.precisionMode === 4 ? precision : ex.precisionMode === 2 ? 10 ** -precision : undefined;
+  return step !== undefined && step > 0 && Number.isFinite(step) ? step : undefined;
+}
+
+/** How many decimals `step` is written with (0.25: 2, 0.001: 3, 5: 0). */
+function decimalsOf(step: number): number {
+  for (let d = 0; d < 20; d++) {
+    const scaled = step * 10 ** d;
+    if (Math.abs(Math.round(scaled) - scaled) < 1e-9 * Math.max(1, scaled)) return d;
+  }
+  return 20;
+}

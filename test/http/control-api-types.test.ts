@@ -247,7 +247,10 @@ describe('control API refuses at once what orders.risk can judge already, naming
     const most = figure(overBody.error, /at most ([\d.]+) at price/);
     const [low, high] = [figure(bandBody.error, /between ([\d.]+) and/), figure(bandBody.error, /and ([\d.]+)$/)];
     expect(low).toBeLessThan(high);
-    for (const body of [{ ...big, amount: Number(u.exchange.amountToPrecision(SYMBOL, most)) }, { ...big, amount: 0.01, price: low }, { ...big, amount: 0.01, price: high }]) {
+    // On the market's steps, so the exchange's rounding cannot carry them back over the limit.
+    expect(Number(u.exchange.amountToPrecision(SYMBOL, most))).toBe(most);
+    for (const p of [low, high]) expect(Number(u.exchange.priceToPrecision(SYMBOL, p))).toBe(p);
+    for (const body of [{ ...big, amount: most }, { ...big, amount: 0.01, price: low }, { ...big, amount: 0.01, price: high }]) {
       expect((await post(s, 'POST', '/api/orders', body)).status, JSON.stringify(body)).toBe(201);
     }
 

@@ -3,6 +3,7 @@ import type { RiskConfig } from '../../src/config/types.js';
 import { loadConfigObject } from '../../src/config/load.js';
 import { FIXTURES, testContext } from '../config/context.js';
 import { drive, market, trackedRigs } from '../support/order-rig.js';
+import { RiskGuard } from '../../src/orders/risk.js';
 
 const { make, cleanup } = trackedRigs();
 afterEach(cleanup);
@@ -87,5 +88,28 @@ describe('orders.risk guards', () => {
     expect(cfg.orders.risk).toEqual({ maxNotionalUsd: 1000, maxOpenOrders: null, maxOrdersPerSec: null, pricePct: 2 });
     await expect(loadConfigObject({ tasks: { t_update_tickers: { freq: 5 } }, orders: { risk: { max_notionl_usd: 1 } } }, testContext(), { baseDir: FIXTURES })).rejects.toThrow(/max_notionl_usd/);
     await expect(loadConfigObject({ tasks: { t_update_tickers: { freq: 5 } }, orders: { risk: { max_open_orders: 0 } } }, testContext(), { baseDir: FIXTURES })).rejects.toThrow(/max_open_orders/);
+  });
+});
+
+describe('the figures a risk refusal quotes', () => {
+  const probe = (amount: number, price: number) => ({ symbol: 'X/USD:USD', amount, price, params: {} });
+  const figures = (reason: string): number[] => [...reason.matchAll(/(?:at most|between|and) ([\d.]+)/g)].map((m) => Number(m[1]));
+
+  it("are on the market's amount and price steps, rounded inward, so the market's rounding keeps them inside the limit", () => {
+    const guard = new RiskGuard({ ...OFF, maxNotionalUsd: 1000, pricePct: 10 });
+    // 1000 / 101.3 = 9.8716…: three significant digits give 9.87, off a step of 0.05.
+    const value = guard.judgeable(probe(50, 101.3), { last: 101.3, contractSize: 1, amountStep: 0.05, priceStep: 0.25 });
+    expect(value?.reason).toMatch(/give an amount of at most 9\.85 at price 101\.3$/);
+    // 101.3 ± 10 %: 91.17 and 111.43, on a tick of 0.25: 91.25 and 111.25.
+    const band = guard.judgeable(probe(1, 80), { last: 101.3, contractSize: 1, amountStep: 0.05, priceStep: 0.25 });
+    expect(figures(band!.reason)).toEqual([91.25, 111.25]);
+    for (const p of figures(band!.reason)) expect(guard.judgeable(probe(1, p), { last: 101.3, contractSize: 1 })).toBeNull();
+    expect(guard.judgeable(probe(9.85, 101.3), { last: 101.3, contractSize: 1 })).toBeNull();
+  });
+
+  it('are to significant digits where the market gives no step', () => {
+    const guard = new RiskGuard({ ...OFF, maxNotionalUsd: 1000, pricePct: 10 });
+    expect(guard.judgeable(probe(50, 101.3), { last: 101.3, contractSize: 1 })?.reason).toMatch(/at most 9\.87 at price 101\.3$/);
+    expect(figures(guard.judgeable(probe(1, 80), { last: 101.3, contractSize: 1 })!.reason)).toEqual([91.17, 111.43]);
   });
 });
