@@ -2,6 +2,12 @@ import { evaluateSystemStatus } from '../helpers/system-status.js';
 import type { TaskKind } from './contract.js';
 import { isTaskUp, type TaskHealth } from '../core/task-status.js';
 import { renderTemplate } from './template.js';
+import { placeholderAttributes } from '../config/placeholders.js';
+import type { TaskRuntime } from './contract.js';
+import type { StateChange } from '../state/state-store.js';
+
+/** The first summary waits at most this long for the data it shows (see {@link firstData}). */
+const FIRST_SUMMARY_WAIT_MS = 20_000;
 
 /** The seed's summary, used when the task has no `message:`. */
 export const DEFAULT_STATUS_MESSAGE =
@@ -12,8 +18,9 @@ const windows = new WeakMap<object, { startedAt: number }>();
 /**
  * `t_system_status`, as the seed did it, without sleeping inside a pass: each pass first judges
  * the window that just ended — a task that failed or did not report in it is down, and the
- * operator is told which — then sends the summary built from state and resets every task's
- * `system_status` to None, opening the next window. The period is `freq`.
+ * operator is told which — then resets every task's `system_status` to None, opening the next
+ * window, and sends the summary built from state (the first one once its data is in: see
+ * {@link firstData}). The period is `freq`.
  */
 export const systemStatus: TaskKind = {
   mode: 'periodic',
@@ -39,12 +46,16 @@ export const systemStatus: TaskKind = {
       rt.state.set('system_health', { up: verdict.up, down: verdict.down }, own);
     }
     const template = typeof rt.config.options['message'] === 'string' ? (rt.config.options['message'] as string) : DEFAULT_STATUS_MESSAGE;
-    // The summary the operator asked for every `freq`: each one goes out, changed or not (a key
-    // of its own, so the notifier's repeat filter does not hold it back for its window).
-    rt.notify(renderTemplate(template, rt.state), 'info', `${own}:summary:${rt.clock.now()}`);
+    const sentAt = rt.clock.now();
+    // The next window opens now, before the first summary's wait for data (reports that come
+    // meanwhile count in it).
     for (const key of Object.keys(status)) if (key !== own) status[key] = null;
     rt.state.touch('system_status', own);
-    windows.set(rt.config, { startedAt: rt.clock.now() });
+    windows.set(rt.config, { startedAt: sentAt });
+    if (!window) await firstData(rt, template);
+    // The summary the operator asked for every `freq`: each one goes out, changed or not (a key
+    // of its own, so the notifier's repeat filter does not hold it back for its window).
+    rt.notify(renderTemplate(template, rt.state), 'info', `${own}:summary:${sentAt}`);
   },
 };
 
@@ -60,4 +71,26 @@ function notDue(health: TaskHealth | undefined, windowMs: number, now: number): 
   // Not run yet and not failed: a task whose first run waits out its period (`t_restart_exchange`).
   if (health.lastSuccessAt === null) return health.runs === 0;
   return now - health.lastSuccessAt <= periodMs + Math.max(windowMs, 30_000);
+}
+
+/**
+ * The first pass runs as the updater starts, often before the tasks that feed the summary
+ * (`total_capital` 0 and `watch_list` - in the first message the operator sees). It waits until
+ * every attribute the template names that still holds its configured initial value has been
+ * written, for at most 20 s (half the period, if shorter), then sends what there is.
+ */
+async function firstData(rt: TaskRuntime, template: string): Promise<void> {
+  // Fed by a task (it has a maximum age) and not written yet.
+  const waiting = new Set(placeholderAttributes(template).filter((name) => rt.state.meta(name)?.updatedAt === null && rt.state.meta(name)?.maxAgeMs !== null));
+  if (waiting.size === 0) return;
+  const written = new AbortController();
+  const onChange = (change: StateChange): void => {
+    if (waiting.delete(change.name) && waiting.size === 0) written.abort();
+  };
+  rt.state.on('change', onChange);
+  try {
+    await rt.clock.sleep(Math.min(FIRST_SUMMARY_WAIT_MS, (rt.config.freqSecs ?? 300) * 500), AbortSignal.any([rt.signal, written.signal]));
+  } finally {
+    rt.state.off('change', onChange);
+  }
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SimExchange } from '../../src/sim/sim-exchange.js';
+import { SimExchange } from '../../src/sim/sim-exchange.js';
 import type { Updater } from '../../src/engine/updater.js';
 import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
@@ -230,7 +230,39 @@ describe('Updater', () => {
     await startVirtual(updater, clock);
     await clock.advance(1000);
     expect(updater.taskStatuses()['never_written']?.ok).toBe(false);
-    expect(notifier.texts().find((t) => t.startsWith('capital'))).toMatch(/^capital \d+, \{not_yet\?\}$/);
+    // The first summary waits for the data a task feeds it, 20 s at most; then it goes out with the gap marked.
+    expect(notifier.texts().filter((t) => t.startsWith('capital'))).toEqual([]);
+    await clock.advance(20_000);
+    expect(notifier.texts().filter((t) => t.startsWith('capital'))).toEqual([expect.stringMatching(/^capital \d+, \{not_yet\?\}$/)]);
+  });
+
+  it("t_system_status's first summary waits for the data its tasks feed it, not the configured initial values", async () => {
+    const { updater, clock, notifier } = await virtualUpdater(
+      config({}, {
+        t_system_status: { name: 'status', freq: 60, message: 'capital {total_capital} of {free_capital} free' },
+        t_update_balance: { freq: 30 },
+      }),
+    );
+    current = updater;
+    // No balance answer for the first 5 s: the status's first pass comes before one.
+    const proto = SimExchange.prototype as unknown as { fetchBalance: (...args: unknown[]) => Promise<unknown> };
+    const fetchBalance = proto.fetchBalance;
+    const until = clock.now() + 5_000;
+    proto.fetchBalance = async function (this: unknown, ...args: unknown[]) {
+      if (clock.now() < until) await clock.sleep(until - clock.now());
+      return fetchBalance.apply(this, args);
+    };
+    try {
+      await startVirtual(updater, clock);
+      expect(updater.state.meta('total_capital')?.updatedAt).toBeNull();
+      expect(notifier.texts().filter((t) => t.startsWith('capital'))).toEqual([]);
+      await clock.advance(10_000);
+    } finally {
+      proto.fetchBalance = fetchBalance;
+    }
+    const capital = updater.state.get<number>('total_capital');
+    expect(capital).toBeGreaterThan(0);
+    expect(notifier.texts().filter((t) => t.startsWith('capital'))).toEqual([`capital ${capital} of ${updater.state.get<number>('free_capital')} free`]);
   });
 
   it('rebuilds the exchange session when a task keeps failing with network errors', async () => {
