@@ -53,6 +53,8 @@ export const systemStatus: TaskKind = {
     rt.state.touch('system_status', own);
     windows.set(rt.config, { startedAt: sentAt });
     if (!window) await firstData(rt, template);
+    // Stopped (or timed out) while it waited: no summary of a run that is ending.
+    if (rt.signal.aborted) return;
     // The summary the operator asked for every `freq`: each one goes out, changed or not (a key
     // of its own, so the notifier's repeat filter does not hold it back for its window).
     rt.notify(renderTemplate(template, rt.state), 'info', `${own}:summary:${sentAt}`);
