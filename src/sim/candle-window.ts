@@ -1,6 +1,6 @@
 import { STEP_MS, type PricePath } from './price-path.js';
 import { SimError } from './sim-error.js';
-import { SIM_TIMEFRAMES, type SimCandle, type SimTimeframe } from './venue-types.js';
+import { SIM_TIMEFRAMES, isSimTimeframe, type SimCandle } from './venue-types.js';
 
 const DEFAULT_CANDLE_LIMIT = 500;
 const MAX_CANDLE_LIMIT = 1500;
@@ -11,10 +11,10 @@ const MAX_CANDLE_LIMIT = 1500;
  * @param limit - @defaultValue 500, at most 1500
  */
 export function candleRows(path: PricePath, m: number, timeframe: string, now: number, since?: number, limit?: number): SimCandle[] {
-  const tf = SIM_TIMEFRAMES[timeframe as SimTimeframe];
-  if (tf === undefined) {
+  if (!isSimTimeframe(timeframe)) {
     throw new SimError('bad_request', `timeframe ${timeframe} is not one of ${Object.keys(SIM_TIMEFRAMES).join(', ')}`);
   }
+  const tf = SIM_TIMEFRAMES[timeframe];
   const count = limit ?? DEFAULT_CANDLE_LIMIT;
   if (!Number.isInteger(count) || count < 1 || count > MAX_CANDLE_LIMIT) {
     throw new SimError('bad_request', `limit must be an integer from 1 to ${MAX_CANDLE_LIMIT}, got ${limit}`);

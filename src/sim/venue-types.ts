@@ -19,6 +19,14 @@ export const SIM_TIMEFRAMES: Readonly<Record<SimTimeframe, number>> = {
   '1m': 60_000,
 };
 
+/**
+ * Whether `name` is one of {@link SIM_TIMEFRAMES}. Its own keys only: `in` also finds what every
+ * object inherits (`constructor`, `toString`), which a client can send as an interval.
+ */
+export function isSimTimeframe(name: string): name is SimTimeframe {
+  return Object.hasOwn(SIM_TIMEFRAMES, name);
+}
+
 /** One listed market. */
 export interface SimMarket {
   /** Exchange id without separators: `BTCUSD` (swap) or `BTC_USD` (spot). */

@@ -3,13 +3,13 @@ import { SimError } from '../sim-error.js';
 import type { SimVenue } from '../venue.js';
 import {
   SIM_TIMEFRAMES,
+  isSimTimeframe,
   type ListOrdersQuery,
   type OrderRef,
   type PlaceOrderRequest,
   type SimMarket,
   type SimCandle,
   type SimOrder,
-  type SimTimeframe,
 } from '../venue-types.js';
 import { isUntriggeredAlgo } from './binance-algo-format.js';
 import { BinanceApiError, BINANCE_ERRORS } from './binance-error.js';
@@ -107,8 +107,8 @@ export function createBinanceRoutes(venue: SimVenue, clock: Clock): Map<string, 
     if (!m) throw BINANCE_ERRORS.missingParam('symbol');
     const interval = params.get('interval');
     if (interval === null) throw BINANCE_ERRORS.missingParam('interval');
-    if (!(interval in SIM_TIMEFRAMES)) throw new BinanceApiError(400, -1120, 'Invalid interval.');
-    const tf = SIM_TIMEFRAMES[interval as SimTimeframe];
+    if (!isSimTimeframe(interval)) throw new BinanceApiError(400, -1120, 'Invalid interval.');
+    const tf = SIM_TIMEFRAMES[interval];
     const limit = intParam(params, 'limit', 500, 1, 1500);
     const since = optionalIntParam(params, 'startTime');
     const until = optionalIntParam(params, 'endTime');

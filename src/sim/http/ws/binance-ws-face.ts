@@ -140,12 +140,14 @@ export class BinanceWsFace {
   }
 
   #request(conn: Connection, data: RawData): void {
-    let message: { method?: unknown; params?: unknown; id?: unknown };
+    let parsed: unknown;
     try {
-      message = JSON.parse(rawText(data)) as typeof message;
+      parsed = JSON.parse(rawText(data));
     } catch {
       return this.#reply(conn, { error: { code: 3, msg: 'Invalid JSON' }, id: null });
     }
+    // `null`, a number or a string is valid JSON but no request (it has no fields to read).
+    const message: { method?: unknown; params?: unknown; id?: unknown } = typeof parsed === 'object' && parsed !== null ? parsed : {};
     const id = message.id ?? null;
     const params = Array.isArray(message.params) ? message.params.filter((p): p is string => typeof p === 'string') : [];
     switch (message.method) {

@@ -1,7 +1,7 @@
 import { depthBooksOf, type DepthBooks, type SimOrderBook } from '../../depth-book.js';
 import type { SimVenue } from '../../venue.js';
 import { partialDepthEvent } from '../depth-format.js';
-import { SIM_TIMEFRAMES, type SimMarket, type SimTimeframe } from '../../venue-types.js';
+import { SIM_TIMEFRAMES, isSimTimeframe, type SimMarket, type SimTimeframe } from '../../venue-types.js';
 import { bookTickerEvent, klineEvent, markPriceEvent, miniTickerEvent, tickerEvent } from './ws-market-format.js';
 
 /** One market stream a client can subscribe to. */
@@ -35,7 +35,7 @@ export function parseStream(name: string, marketsByLowerId: ReadonlyMap<string, 
   const channel = match[2]!;
   if (channel.startsWith('kline_')) {
     const interval = match[3]!;
-    return interval in SIM_TIMEFRAMES ? { kind: 'kline', market, interval: interval as SimTimeframe } : undefined;
+    return isSimTimeframe(interval) ? { kind: 'kline', market, interval } : undefined;
   }
   if (channel.startsWith('markPrice')) return { kind: 'markPrice', market };
   return { kind: channel as 'ticker' | 'miniTicker' | 'bookTicker', market };
