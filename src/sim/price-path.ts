@@ -65,6 +65,13 @@ export function levelOf(durationMs: number): number {
 
 /** About 20 MB of generated bars at most; enough for 1000 candles of every timeframe of ~40 markets. */
 const CACHE_LIMIT = 50_000;
+/**
+ * Bar sets one market's 24 h ticker needs (its day bars, the hours' parents and the current
+ * hour's partial chain down to the step); the cache grows past {@link CACHE_LIMIT} by this much a
+ * market, or with thousands of markets one pass over the tickers overflows it, drops it, and
+ * every pass regenerates every market's path.
+ */
+const BAR_SETS_PER_MARKET = 32;
 
 /** The deterministic price path of all markets of one venue. */
 export class PricePath {
@@ -75,13 +82,21 @@ export class PricePath {
   readonly #forward: number[][];
   readonly #backward: number[][];
   #children = new Map<number, LogBar[]>();
+  readonly #cacheLimit: number;
+  #generated = 0;
 
   constructor(seed: number, markets: readonly PathMarket[], startMs: number) {
     this.#seed = seed;
     this.#markets = markets;
+    this.#cacheLimit = CACHE_LIMIT + BAR_SETS_PER_MARKET * markets.length;
     this.#anchorDay = Math.floor(startMs / DAY_MS);
     this.#forward = markets.map((m) => [Math.log(m.referencePrice)]);
     this.#backward = markets.map(() => []);
+  }
+
+  /** How many bar sets the path has generated (each one a cache miss): for tests and diagnostics. */
+  get generatedBarSets(): number {
+    return this.#generated;
   }
 
   /** A full bar of `durationMs` (one of the path's levels) with index `floor(t / durationMs)`. */
@@ -235,7 +250,8 @@ export class PricePath {
   #remember(key: number, bars: LogBar[]): void {
     // A long run walks ever new steps; dropping the whole cache now and then bounds memory and
     // costs one regeneration of the recent parents.
-    if (this.#children.size >= CACHE_LIMIT) this.#children = new Map();
+    if (this.#children.size >= this.#cacheLimit) this.#children = new Map();
+    this.#generated++;
     this.#children.set(key, bars);
   }
 }
