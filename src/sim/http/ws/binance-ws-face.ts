@@ -14,6 +14,7 @@ import type { ListenKeys } from './listen-keys.js';
 import { MarketSnapshot, parseStream, type MarketStream } from './ws-streams.js';
 import { orderEventMessages } from './ws-order-events.js';
 import { accountUpdate, listenKeyExpired } from './ws-user-format.js';
+import { DelayedWrites } from './delayed-writes.js';
 
 /** What the websocket face counted, for tests and the admin endpoint. */
 export interface WsFaceCounters {
@@ -47,6 +48,8 @@ interface Connection {
   readonly listenKey: string | undefined;
   readonly streams: Map<string, { stream: MarketStream; lastOpen?: number }>;
   stalled: boolean;
+  /** Its writes under `wsdelay`, in order. */
+  readonly writes: DelayedWrites;
 }
 
 const MARKET_PATH = /^\/(?:(?:market|public)\/)?ws(?:\/[^/]*)?$/;
@@ -131,11 +134,14 @@ export class BinanceWsFace {
   }
 
   #accept(ws: WebSocket, socket: Duplex, path: string, listenKey: string | undefined): void {
-    const conn: Connection = { ws, socket, path, listenKey, streams: new Map(), stalled: false };
+    const conn: Connection = { ws, socket, path, listenKey, streams: new Map(), stalled: false, writes: new DelayedWrites() };
     this.#connections.add(conn);
     this.#counters.connections++;
     ws.on('message', (data: RawData) => this.#request(conn, data));
-    ws.on('close', () => this.#connections.delete(conn));
+    ws.on('close', () => {
+      this.#connections.delete(conn);
+      conn.writes.clear();
+    });
     ws.on('error', () => ws.terminate());
   }
 
@@ -268,7 +274,7 @@ export class BinanceWsFace {
     this.#send(conn, listenKeyExpired(conn.listenKey!, now), true);
     const ws = conn.ws;
     this.#connections.delete(conn);
-    setTimeout(() => ws.close(1000, 'listenKey expired'), this.#opts.faults.wsDelayMs + 10).unref();
+    conn.writes.schedule(this.#opts.faults.wsDelayMs + 10, () => ws.close(1000, 'listenKey expired'));
   }
 
   /** A book change → one `depthUpdate` to every `<s>@depth` subscriber of its market. */
@@ -338,9 +344,7 @@ export class BinanceWsFace {
         socket.uncork?.();
       }
     };
-    const delay = this.#opts.faults.wsDelayMs;
-    if (delay > 0) setTimeout(write, delay).unref();
-    else write();
+    conn.writes.schedule(this.#opts.faults.wsDelayMs, write);
   }
 
   /** A wallet change no order made → a wallet-only `ACCOUNT_UPDATE` (`P: []`), as Binance sends for funding. */
