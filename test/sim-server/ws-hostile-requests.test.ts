@@ -53,6 +53,15 @@ describe('sim-server: hostile websocket requests', () => {
     },
   );
 
+  it('closes a connection that sends a frame over 1 MB (1009) and serves the others', async () => {
+    const probe = await Probe.open(`${ws}/market/ws`);
+    const params = Array.from({ length: 100_000 }, () => 'btcusd@ticker');
+    probe.send({ method: 'SUBSCRIBE', params, id: 1 });
+    expect(await probe.closed()).toBe(1009);
+    expect(probe.messages).toEqual([]);
+    await stillServing();
+  });
+
   it.each(['constructor', 'toString', '__proto__'])('GET /fapi/v1/klines refuses the interval %s with -1120', async (interval) => {
     const res = await rawRequest(`${server.url}/fapi/v1/klines?symbol=BTCUSD&interval=${interval}&limit=2`);
     expect(res.status).toBe(400);

@@ -56,6 +56,12 @@ const MARKET_PATH = /^\/(?:(?:market|public)\/)?ws(?:\/[^/]*)?$/;
 const PRIVATE_PATH = /^\/private\/ws$/;
 /** The pause between a push tick's user-data frames and its market data (see `#push`). */
 const MARKET_AFTER_USER_MS = 1;
+/**
+ * The largest frame a client may send (a request of some thousand stream names fits in a few
+ * dozen kB). ws's own default is 100 MiB: one such SUBSCRIBE held the server's event loop, REST
+ * included, for seconds. A bigger frame closes its connection with 1009 (message too big).
+ */
+const MAX_FRAME_BYTES = 1_000_000;
 
 /**
  * Binance USD-M's websocket dialect on the sim server's port: `/market/ws/N`, `/public/ws/N`
@@ -67,7 +73,7 @@ const MARKET_AFTER_USER_MS = 1;
  * server's {@link FaultController}.
  */
 export class BinanceWsFace {
-  readonly #wss = new WebSocketServer({ noServer: true });
+  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   readonly #opts: WsFaceOptions;
   readonly #connections = new Set<Connection>();
   readonly #marketsByLowerId: Map<string, SimMarket>;
