@@ -17,8 +17,9 @@ type Lookup = 'found' | 'absent' | 'unknown';
  * Finds out whether an order whose createOrder outcome is unknown exists, by its client id:
  * fetchOrder, then the open orders, then recent orders. "Not found" only counts as proof of
  * absence once the visibility window after the last send has passed; then (and only then) the
- * order is sent again with the SAME client id, so an exchange that already has it refuses the
- * duplicate. One resolution runs per order at a time.
+ * order is sent again with the SAME client id, so an exchange that holds the first copy open
+ * refuses the duplicate. Binance requires uniqueness among open orders only, so that refusal is
+ * not relied on: the look-ups decide. One resolution runs per order at a time.
  */
 export class Resolver {
   readonly #ctx: OrdersContext;

@@ -8,9 +8,12 @@ export type OrderChangeListener = (execution: 'NEW' | 'AMENDMENT' | 'CANCELED' |
 const CLIENT_ID_PATTERN = /^[.A-Z:/a-z0-9_-]{1,36}$/;
 
 /**
- * Every order of the account, by id and by client order id, in creation order. Client order ids
- * stay reserved for the venue's lifetime, so a retry with the same id can never make a second
- * order.
+ * Every order of the account, by id and by client order id, in creation order. A client order id
+ * must be unique among the open orders only, as on Binance USD-M ("a unique id among open
+ * orders"): once its order is finished the id may be used again, and a look-up by it finds the
+ * newest order that carries it. So a retry with the same id is refused only while the first copy
+ * is open, and a client that resends after its first copy filled makes a second order, as on the
+ * real venue.
  */
 export class OrderStore {
   readonly #byId = new Map<string, SimOrder>();
@@ -37,7 +40,7 @@ export class OrderStore {
     if (!CLIENT_ID_PATTERN.test(clientOrderId)) {
       throw new SimError('invalid_order', `client order id ${JSON.stringify(clientOrderId)} must match ${CLIENT_ID_PATTERN.source}`);
     }
-    if (this.#byClientId.has(clientOrderId)) {
+    if (this.#byClientId.get(clientOrderId)?.status === 'open') {
       throw new SimError('duplicate_client_order_id', `client order id ${clientOrderId} is already used`);
     }
   }

@@ -268,9 +268,13 @@ describe.each(FACES)('$name', ({ name, make }) => {
     const tiny = await thrown(() => ex.createOrder(SYMBOL, 'limit', 'buy', 0.0001, 10_000));
     expect(tiny).toBeInstanceOf(InvalidOrder);
     noteError('belowMinNotional', tiny);
-    const dup = await thrown(() => ex.createOrder(SYMBOL, 'market', 'buy', 0.001, undefined, { clientOrderId: 'conf-mkt-1' }));
+    // A client id is unique among the open orders (as on Binance): an open order's is refused.
+    const resting = Number(ex.priceToPrecision(SYMBOL, face.venue.ticker(SYMBOL).last * 0.8));
+    const open = await ex.createOrder(SYMBOL, 'limit', 'buy', 0.01, resting, { clientOrderId: 'conf-dup-1' });
+    const dup = await thrown(() => ex.createOrder(SYMBOL, 'limit', 'buy', 0.01, resting, { clientOrderId: 'conf-dup-1' }));
     expect(dup).toBeInstanceOf(InvalidOrder);
     noteError('duplicateClientOrderId', dup);
+    await ex.cancelOrder(open.id!, SYMBOL);
   });
 });
 

@@ -121,11 +121,20 @@ describe('venue refusals as Binance codes, classified by ccxt', () => {
     expect(server.counters.snapshot().errors['-2019']).toBeGreaterThanOrEqual(1);
   });
 
-  it('a reused client order id → InvalidOrder', async () => {
-    await ex.createOrder(SYMBOL, 'market', 'buy', 0.001, undefined, { clientOrderId: 'dup-1' });
-    const e = await thrown(() => ex.createOrder(SYMBOL, 'market', 'buy', 0.001, undefined, { clientOrderId: 'dup-1' }));
+  it("an open order's client id → InvalidOrder; a finished order's may be used again, as on Binance (unique among open orders)", async () => {
+    const resting = Number(ex.priceToPrecision(SYMBOL, server.venue.ticker(SYMBOL).last * 0.8));
+    const first = await ex.createOrder(SYMBOL, 'limit', 'buy', 0.01, resting, { clientOrderId: 'dup-1' });
+    const e = await thrown(() => ex.createOrder(SYMBOL, 'limit', 'buy', 0.01, resting, { clientOrderId: 'dup-1' }));
     expect(e).toBeInstanceOf(InvalidOrder);
     expect(e.message).toContain('duplicated');
+    await ex.cancelOrder(first.id!, SYMBOL);
+    // Finished: the id is free again, and a look-up by it finds the newest order that carries it.
+    const second = await ex.createOrder(SYMBOL, 'market', 'buy', 0.001, undefined, { clientOrderId: 'dup-1' });
+    expect(second.id).not.toBe(first.id);
+    expect((await ex.fetchOrder('', SYMBOL, { clientOrderId: 'dup-1' })).id).toBe(second.id);
+    const third = await ex.createOrder(SYMBOL, 'market', 'buy', 0.001, undefined, { clientOrderId: 'dup-1' });
+    expect(third.id).not.toBe(second.id);
+    expect(server.venue.listOrders().filter((o) => o.clientOrderId === 'dup-1')).toHaveLength(3);
   });
 
   it('an unknown symbol sent to the server → -1121 → BadSymbol (ccxt refuses unknown unified symbols itself)', async () => {
