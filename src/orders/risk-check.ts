@@ -4,6 +4,8 @@ import { gate, type OrdersContext } from './context.js';
 import type { Order } from './order.js';
 import type { RiskProbe, RiskView } from './risk.js';
 import { marketStep, type StepExchange } from './significant.js';
+import { isListed } from './intent-market.js';
+import { usdRate } from './usd-value.js';
 
 /** A risk limit an order is over when it is taken: the field to change, and the reason with the limit and the next step. */
 export interface IntakeRefusal {
@@ -20,20 +22,30 @@ export interface IntakeRefusal {
 export async function riskRefusal(ctx: OrdersContext, order: Order, amended?: RiskProbe): Promise<string | null> {
   const guard = ctx.risk;
   if (!guard) return null;
-  let last = ctx.lastPrice?.(order.symbol);
   let noPriceWhy: string | undefined;
-  if (last === undefined && guard.needsPrice(amended ?? order) && (await gate(ctx))) {
+  /** The held fresh last price of `symbol`, else one ticker request's (a failure is said in the refusal). */
+  const lastOf = async (symbol: string): Promise<number | undefined> => {
+    const held = ctx.lastPrice?.(symbol);
+    if (held !== undefined || !(await gate(ctx))) return held;
+    const ticker = symbol === order.symbol ? 'the ticker' : `the ${symbol} ticker`;
     try {
-      const t = (await ctx.session.exchange.fetchTicker(order.symbol)) as { last?: number };
-      last = typeof t.last === 'number' ? t.last : undefined;
-      if (last === undefined) noPriceWhy = 'the ticker has no last price';
+      const t = (await ctx.session.exchange.fetchTicker(symbol)) as { last?: number };
+      if (typeof t.last === 'number') return t.last;
+      noPriceWhy = `${ticker} has no last price`;
     } catch (error: unknown) {
-      noPriceWhy = `the ticker request failed: ${errorText(error)}`;
-      ctx.logger.warn({ symbol: order.symbol, err: coerceError(error).message }, 'no last price for the risk checks');
+      noPriceWhy = `${ticker} request failed: ${errorText(error)}`;
+      ctx.logger.warn({ symbol, err: coerceError(error).message }, 'no last price for the risk checks');
     }
-  }
+    return undefined;
+  };
   // Unknown market: the exchange refuses the order itself.
-  const market = marketOf(ctx, order.symbol) ?? { contractSize: 1 };
+  let market = marketOf(ctx, order.symbol) ?? { contractSize: 1 };
+  const last = guard.needsPrice(amended ?? order, market.rate) ? await lastOf(order.symbol) : ctx.lastPrice?.(order.symbol);
+  // A quote that is no dollar is valued through its market against one, asked for if not held.
+  if (market.rate?.kind === 'unpriced' && market.rate.via !== undefined && guard.needsValue(amended ?? order)) {
+    const via = await lastOf(market.rate.via);
+    if (via !== undefined) market = marketOf(ctx, order.symbol, { [market.rate.via]: via }) ?? market;
+  }
   const priced = noPriceWhy === undefined ? { last } : { last, noPriceWhy };
   if (amended) return guard.limits(amended, { ...priced, ...market, liveOnSymbol: 0 });
   const liveOnSymbol = ctx.book
@@ -63,14 +75,17 @@ export function intakeRiskRefusal(ctx: Pick<OrdersContext, 'risk' | 'lastPrice' 
 }
 
 /**
- * The market's contract size (1 when it gives none) and its amount and price steps; undefined
- * when the market is not known (not listed, or the markets not loaded yet).
+ * The market's contract size (1 when it gives none), how its values become USD and its amount
+ * and price steps; undefined when the market is not known (not listed, or the markets not loaded
+ * yet). `prices`: last prices fetched for this check, beside the held ones.
  */
-function marketOf(ctx: Pick<OrdersContext, 'session'>, symbol: string): Pick<RiskView, 'contractSize' | 'amountStep' | 'priceStep'> | undefined {
+function marketOf(ctx: Pick<OrdersContext, 'session' | 'lastPrice'>, symbol: string, prices: Record<string, number> = {}): Pick<RiskView, 'contractSize' | 'rate' | 'amountStep' | 'priceStep'> | undefined {
   const exchange = ctx.session.exchange;
   try {
+    const market = exchange.market(symbol);
     return {
-      contractSize: exchange.market(symbol).contractSize ?? 1,
+      contractSize: market.contractSize ?? 1,
+      rate: usdRate(market, (s) => isListed(exchange, s), (s) => prices[s] ?? ctx.lastPrice?.(s)),
       amountStep: marketStep(exchange as unknown as StepExchange, symbol, 'amount'),
       priceStep: marketStep(exchange as unknown as StepExchange, symbol, 'price'),
     };

@@ -1,6 +1,7 @@
 import type { RiskConfig } from '../config/types.js';
 import type { Order } from './order.js';
 import { ceilSignificant, floorSignificant, onStep } from './significant.js';
+import { amountForUsd, unpricedWhy, usdValue, type UsdRate } from './usd-value.js';
 
 /** What a risk check needs to know about the market right now. */
 export interface RiskView {
@@ -9,6 +10,8 @@ export interface RiskView {
   /** Why there is no last price (a failed ticker request), said in the refusal. */
   noPriceWhy?: string;
   contractSize: number;
+  /** How the market's order values become USD (see `usdRate`). @defaultValue amount × price × contractSize, the quote taken as USD */
+  rate?: UsdRate | undefined;
   /** The market's amount and price steps, so a figure a refusal quotes is one the market takes. @defaultValue figures to significant digits */
   amountStep?: number | undefined;
   priceStep?: number | undefined;
@@ -48,8 +51,14 @@ export class RiskGuard {
   }
 
   /** Whether any check needs a last price (for a market order's value or the price band). */
-  needsPrice(order: RiskProbe): boolean {
-    return this.#config.pricePct !== null || (this.#config.maxNotionalUsd !== null && order.price === null && !reducesOnly(order));
+  needsPrice(order: RiskProbe, rate?: UsdRate): boolean {
+    // An inverse contract's value needs no price.
+    return this.#config.pricePct !== null || (this.needsValue(order) && order.price === null && rate?.kind !== 'inverse');
+  }
+
+  /** Whether the value limit applies to the order (`max_notional_usd` set, and not reduce-only). */
+  needsValue(order: RiskProbe): boolean {
+    return this.#config.maxNotionalUsd !== null && !reducesOnly(order);
   }
 
   /** Null when the order passes; else the reason, naming the limit. Passing counts towards the rate. */
@@ -84,7 +93,7 @@ export class RiskGuard {
    * price `view` lacks (a market order's value at the price it goes out at, the band without a
    * fresh last price) is left to {@link check} when the order is sent, which fetches one.
    */
-  judgeable(order: RiskProbe, view: Pick<RiskView, 'last' | 'contractSize' | 'amountStep' | 'priceStep'>): RiskBreach | null {
+  judgeable(order: RiskProbe, view: Pick<RiskView, 'last' | 'contractSize' | 'rate' | 'amountStep' | 'priceStep'>): RiskBreach | null {
     return this.#limits(order, view, false);
   }
 
@@ -92,15 +101,19 @@ export class RiskGuard {
   #limits(order: RiskProbe, view: Omit<RiskView, 'liveOnSymbol'>, refuseUnpriced: boolean): RiskBreach | null {
     const c = this.#config;
     const price = order.price ?? (refuseUnpriced ? view.last : undefined);
+    const rate: UsdRate = view.rate ?? { kind: 'linear', contractSize: view.contractSize, perQuote: 1 };
     if (c.maxNotionalUsd !== null && !reducesOnly(order)) {
-      if (price === undefined) {
+      if (rate.kind === 'unpriced') {
+        if (refuseUnpriced) return { limit: 'max_notional_usd', reason: `cannot value the order against orders.risk.max_notional_usd: ${unpricedWhy(rate)}${refusedUnchecked(view)}` };
+      } else if (price === undefined && rate.kind === 'linear') {
         if (refuseUnpriced) return { limit: 'max_notional_usd', reason: `no fresh price to value the order against orders.risk.max_notional_usd${refusedUnchecked(view)}` };
       } else {
-        const notional = order.amount * price * view.contractSize;
+        const notional = usdValue(rate, order.amount, price ?? 0);
         if (notional > c.maxNotionalUsd) {
-          const at = order.price === null ? 'the last price' : 'price';
-          const most = inward(c.maxNotionalUsd / (price * view.contractSize), 'down', view.amountStep);
-          return { limit: 'max_notional_usd', reason: `order value ${round(notional)} USD is over orders.risk.max_notional_usd (${c.maxNotionalUsd}); give an amount of at most ${most} at ${at} ${price}` };
+          const most = inward(amountForUsd(rate, c.maxNotionalUsd, price ?? 0), 'down', view.amountStep);
+          // An inverse contract's value does not depend on the price.
+          const at = rate.kind === 'inverse' ? '' : ` at ${order.price === null ? 'the last price' : 'price'} ${price}`;
+          return { limit: 'max_notional_usd', reason: `order value ${round(notional)} USD is over orders.risk.max_notional_usd (${c.maxNotionalUsd}); give an amount of at most ${most}${at}` };
         }
       }
     }
