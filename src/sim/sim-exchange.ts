@@ -4,12 +4,11 @@ import { ccxtBalance, ccxtError, ccxtFundingRate, ccxtMarket, ccxtOrder, ccxtOrd
 import { depthBooksOf } from './depth-book.js';
 import { SIM_DESCRIPTION } from './sim-describe.js';
 import { SimStreams, type SimStreamName } from './sim-streams.js';
-import { SystemClock, type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { orderKindParams } from './order-params.js';
 import { Realism, realismOf, type RealismCounters, type RealismSettings } from './realism.js';
 import { SimError } from './sim-error.js';
-import { parseSimKnobs, SIM_KNOBS_SCHEMA, SIM_RUNTIME_KNOBS_SCHEMA } from './sim-knobs.js';
-import { universeOf } from './universe.js';
+import { parseSimKnobs, SIM_RUNTIME_KNOBS_SCHEMA } from './sim-knobs.js';
 import { SimVenue, type SimVenueCounters, type SimVenueOptions } from './venue.js';
 import type { OrderRef, SimOrder } from './venue-types.js';
 
