@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { coerceError, ModuleLoadError } from '../core/errors.js';
 import * as asyncHelper from '../helpers/async-helper.js';
 import * as helper from '../helpers/helper.js';
+import { parseFailure } from './module-syntax.js';
 
 /** The seed's module names and the built-in modules they stand for. */
 export const BUILTIN_MODULES: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
@@ -130,9 +131,12 @@ function loadFailure(modul: string, err: unknown, from: { baseDir: string; speci
     });
   }
   const at = throwSite(e, dir);
-  // node's stack of a SyntaxError in an imported ES module names no file: the file imported is the one.
-  const file = at === null && e.name === 'SyntaxError' && specifier.startsWith('file:') ? shownPath(fileURLToPath(specifier), dir) : null;
-  const where = at !== null ? ` (at ${at})` : file !== null ? ` (in ${file})` : '';
+  const parse = parseFailure(e, specifier, dir, at !== null);
+  if (parse !== null) {
+    const where = parse.at !== null ? ` (at ${parse.at})` : '';
+    return new ModuleLoadError(`its source does not parse: ${parse.text}${where}`, 'fix the module there, then run misso check again', { cause: err });
+  }
+  const where = at !== null ? ` (at ${at})` : '';
   if (e.name === 'SyntaxError') {
     return new ModuleLoadError(`its source does not parse: ${e.name}: ${first}${where}`, 'fix the module there, then run misso check again', { cause: err });
   }

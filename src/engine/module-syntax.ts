@@ -1,0 +1,49 @@
+import { spawnSync } from 'node:child_process';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Where a module's source does not parse, and the parser's words for it. */
+export interface ParseFailure {
+  /** `SyntaxError: Unexpected token ';'` */
+  text: string;
+  /** `helpers.mjs:3:17`, relative to the config's folder when inside it. */
+  at: string | null;
+}
+
+/** The first error esbuild (tsx's compiler) reports: `/abs/file.ts:4:9: ERROR: Unexpected "="`. */
+const ESBUILD_ERROR = /^(.+?):(\d+):(\d+): ERROR: (.+)$/m;
+
+/**
+ * A module that failed to import because its source does not parse: a TypeScript file tsx could
+ * not compile (esbuild's `TransformError`, whose stack is esbuild's own, not the file's) or a
+ * JavaScript file node refused (a `SyntaxError` whose stack names no file). Null for any other
+ * error, which the module's own code threw.
+ */
+export function parseFailure(e: Error, specifier: string, dir: string, located: boolean): ParseFailure | null {
+  if (e.name === 'TransformError' || e.message.startsWith('Transform failed with')) {
+    const m = ESBUILD_ERROR.exec(e.message);
+    if (m === null) return { text: `SyntaxError: ${e.message.split('\n')[0] ?? e.message}`, at: null };
+    return { text: `SyntaxError: ${m[4]}`, at: `${shown(m[1]!, dir)}:${m[2]}:${m[3]}` };
+  }
+  if (e.name !== 'SyntaxError' || located || !specifier.startsWith('file:')) return null;
+  const file = fileURLToPath(specifier);
+  return { text: `SyntaxError: ${e.message.split('\n')[0] ?? e.message}`, at: nodeCheckSite(file, dir) ?? shown(file, dir) };
+}
+
+/**
+ * node's stack of a SyntaxError in an imported ES module names neither file nor line; `node
+ * --check` prints both (`/abs/file.mjs:3`, the line, a caret under the column). Run only on this
+ * failure path, so a module that loads costs nothing.
+ */
+function nodeCheckSite(file: string, dir: string): string | null {
+  const r = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8', timeout: 10_000 });
+  const lines = (r.stderr ?? '').split('\n');
+  const head = /^(.+):(\d+)$/.exec(lines[0] ?? '');
+  if (head === null || head[1] !== file) return null;
+  const caret = (lines[2] ?? '').indexOf('^');
+  return `${shown(file, dir)}:${head[2]}${caret >= 0 ? `:${caret + 1}` : ''}`;
+}
+
+function shown(file: string, dir: string): string {
+  return file.startsWith(`${dir}/`) ? relative(dir, file) : file;
+}
