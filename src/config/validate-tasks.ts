@@ -82,6 +82,9 @@ export async function checkReferences(
     if (kind === 't_system_status' && typeof body.message === 'string') checkPlaceholders(checker, body.message, [...path, 'message']);
 
     const name = typeof body.name === 'string' ? body.name : key;
+    // A blank key or name would be a task that status, logs and `N modules down: …` cannot show.
+    if (key.trim() === '') reportKey(path, 'a task key may not be empty or blank', 'write the task\'s kind as its key, or a name of your own with `kind:`');
+    else if (name.trim() === '') report([...path, 'name'], 'a task name may not be blank', 'give the task a name that status and notifications can show, or leave `name:` out');
     const previous = names.get(name);
     if (previous !== undefined) {
       ('name' in body ? report : reportKey)('name' in body ? [...path, 'name'] : path, `task name \`${name}\` is already used by tasks.${previous}`, 'give each task its own `name`: system_status is keyed by it');

@@ -19,7 +19,13 @@ export function syntaxProblem(text: string, errors: readonly YamlSyntaxError[], 
   const at = pos(first.pos[0]);
   const rest = errors.length - 1;
   const more = rest === 0 ? '' : ` (${rest} more YAML error${rest === 1 ? '' : 's'} after it, most likely caused by this one)`;
-  const problem: ConfigProblem = { file, ...at, path: '', message: `YAML: ${first.message}${more}` };
+  // The yaml library's own words name its API (`use YAML.parseAllDocuments()`): say what it means for a config.
+  const message = /multiple documents/i.test(first.message) ? 'a second YAML document starts here, and a config is one document' : first.message;
+  const problem: ConfigProblem = { file, ...at, path: '', message: `YAML: ${message}${more}` };
+  if (message !== first.message) {
+    problem.hint = 'remove this `---` line and merge what follows into the config above it, or move it to a config file of its own';
+    return problem;
+  }
   const hint = braceHint(text.split(/\r?\n/)[at.line - 1] ?? '', at.col);
   if (hint !== undefined) problem.hint = hint;
   return problem;

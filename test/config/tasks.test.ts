@@ -40,6 +40,15 @@ describe('task keys and kinds', () => {
     expect(problems[0]?.message).toBe('task name `prices` is already used by tasks.t_update_tickers');
   });
 
+  it('refuses a blank task key or name, which status and notifications could not show', async () => {
+    const problems = await problemsOf(lines('tasks:', '  "":', '    kind: t_update_tickers', '  " ":', '    kind: t_update_balance', '  t_get_open_positions:', '    name: "  "'));
+    expect(problems.map((p) => `${p.line}:${p.col} ${p.message}`)).toEqual([
+      '2:3 a task key may not be empty or blank',
+      '4:3 a task key may not be empty or blank',
+      '7:11 a task name may not be blank',
+    ]);
+  });
+
   it('refuses a second init task', async () => {
     const problems = await problemsOf(lines('tasks:', '  t_init_update:', '    freq: None', '  init_again:', '    kind: t_init_update'));
     expect(where(problems)).toEqual(['4:3 tasks.init_again']);

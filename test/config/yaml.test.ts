@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { editDistance, closest } from '../../src/config/suggest.js';
 import { parseYamlWithPositions } from '../../src/config/yaml-positions.js';
 import { braceHint } from '../../src/config/yaml-syntax.js';
+import { INLINE, lines, problemsOf } from './problems.js';
 
 describe('parseYamlWithPositions', () => {
   it('reads a plain None as null but keeps a quoted one', () => {
@@ -26,6 +27,16 @@ describe('parseYamlWithPositions', () => {
     const { problems } = parseYamlWithPositions('a: !!python/tuple [1, 2]\n', 'f.yaml');
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ file: 'f.yaml', line: 1, path: '' });
+  });
+});
+
+describe('a second YAML document', () => {
+  it("is named at its `---` in a config's words, not the yaml library's (which names its own API)", async () => {
+    const problems = await problemsOf(lines('tasks:', '  t_update_tickers: {freq: 5}', '---', 'tasks: {}'));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ file: INLINE, line: 3, col: 1, message: 'YAML: a second YAML document starts here, and a config is one document' });
+    expect(problems[0]?.hint).toContain('remove this `---` line');
+    expect(JSON.stringify(problems)).not.toContain('parseAllDocuments');
   });
 });
 
