@@ -66,7 +66,7 @@ async function withinLoadTime<T>(loading: Promise<T>, modul: string, ms: number)
 
 /** A `modul:` that names a file rather than a package. */
 function isPathLike(modul: string): boolean {
-  return modul.startsWith('./') || modul.startsWith('../') || isAbsolute(modul) || /\.(m?[jt]s)$/.test(modul);
+  return modul.startsWith('./') || modul.startsWith('../') || isAbsolute(modul) || /\.([cm]?[jt]s)$/.test(modul);
 }
 
 /** What a `modul:` may be besides a package, for the hints. */
@@ -74,7 +74,7 @@ const OTHER_MODULS = `${Object.keys(BUILTIN_MODULES).join(' or ')}, or a file fr
 
 /**
  * Loads what a subtask's `modul:` names: a built-in helper module, a file relative to the config
- * (`.ts`, `.mts`, `.js`, `.mjs`; the extension may be left out), or an installed package, looked
+ * (`.ts`, `.mts`, `.js`, `.mjs`, whose extension may be left out, or `.cts`, `.cjs`), or an installed package, looked
  * up from `baseDir` (the config's folder). Throws a `ModuleLoadError` saying what was tried, or
  * the module's own error when its code threw as it loaded, each with its hint.
  */
@@ -90,10 +90,10 @@ export async function loadModule(modul: string, baseDir: string, loadTimeoutMs =
   if (builtin) return builtin;
   if (isPathLike(modul)) {
     const base = resolve(baseDir, modul);
-    const candidates = /\.(m?[jt]s)$/.test(base) ? [base] : LOCAL_EXTENSIONS.map((ext) => base + ext);
+    const candidates = /\.([cm]?[jt]s)$/.test(base) ? [base] : LOCAL_EXTENSIONS.map((ext) => base + ext);
     const found = candidates.find((c) => existsSync(c));
     if (!found) throw new ModuleLoadError(`no file ${candidates.join(' or ')}`, `a path is read from the config's folder (${resolve(baseDir)}): check the name and where the file is`);
-    if (/\.m?ts$/.test(found) && !RUNNING_FROM_SOURCE) await ensureTypeScriptLoader();
+    if (/\.[cm]?ts$/.test(found) && !RUNNING_FROM_SOURCE) await ensureTypeScriptLoader();
     return imported(pathToFileURL(found).href);
   }
   return imported(resolvePackage(modul, baseDir));

@@ -85,12 +85,13 @@ describe('misso check', () => {
     writeFileSync(join(project, 'throws.mjs'), 'throw new Error("API_URL is not set");\n');
     writeFileSync(join(project, 'syntax.mjs'), 'export const f = (;\n');
     writeFileSync(join(project, 'url.mjs'), 'export const api = new URL(process.env.MISSO_TEST_UNSET_API_URL);\n');
+    writeFileSync(join(project, 'helpers.cts'), 'export function f(): number {\n  return 2;\n}\n');
     writeFileSync(join(project, 'syntax.ts'), 'export const a = 1;\nexport const f = (x: number) => {\n  const y: = x;\n};\n');
     const sub = (modul: string): string => `{type: async, modul: ${modul}, method: f, target_attr: x}`;
     const file = join(project, 'modules.yaml');
     writeFileSync(
       file,
-      ['class_attributes: {x: None}', 'tasks:', '  t_update_template:', '    subtasks:', ...['no-such-helpers', './throws.mjs', './syntax.mjs', './url.mjs', './syntax.ts'].map((m, i) => `      s${i}: ${sub(m)}`), ''].join('\n'),
+      ['class_attributes: {x: None}', 'tasks:', '  t_update_template:', '    subtasks:', ...['no-such-helpers', './throws.mjs', './syntax.mjs', './url.mjs', './syntax.ts', './helpers.cts'].map((m, i) => `      s${i}: ${sub(m)}`), ''].join('\n'),
     );
     const r = await spawnMisso(['check', file]);
     expect(r.code).toBe(2);
@@ -103,6 +104,8 @@ describe('misso check', () => {
     // tsx's compiler (esbuild) refuses a TypeScript file with its own error and stack: still the file's line, not esbuild's.
     expect(r.err).toContain(`${line(9)} \`./syntax.ts\`: its source does not parse: SyntaxError: Unexpected "=" (at syntax.ts:3:11) — fix the module there`);
     expect(r.err).not.toContain('esbuild');
+    // A helper named by its .cts (or .cjs) file loads: it was looked for as helpers.cts.ts.
+    expect(r.err).not.toContain('s5.modul');
     // node's own error code (ERR_INVALID_URL) thrown by the module's code is the module's error, not a load failure.
     expect(r.err).toContain(`${line(8)} \`./url.mjs\`: it threw while loading: TypeError: Invalid URL (at url.mjs:1:20) — the error is the module's own`);
     expect(r.err).not.toMatch(/imported from|module-registry|a modul is/);

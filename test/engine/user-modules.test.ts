@@ -87,6 +87,13 @@ describe('user helper modules and task kinds (examples/user-helper)', () => {
     expect(none.hint).toBe(`a path is read from the config's folder (${dir}): check the name and where the file is`);
   });
 
+  // A .cts file, which vitest's own loader does not compile: test/cli/cli.test.ts, through tsx.
+  it('loads a helper named by its .cjs file, which the extension check took for a missing .cjs.ts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'misso-cjs-'));
+    writeFileSync(join(dir, 'helpers.cjs'), 'module.exports = { f: () => 1 };\n');
+    expect((await loadModule('./helpers.cjs', dir))['f']).toBeTypeOf('function');
+  });
+
   it("a node error code thrown by the module's own code (ERR_INVALID_URL, ERR_ASSERTION, ERR_INVALID_ARG_TYPE) is the module's error, not a load failure", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'misso-codes-'));
     writeFileSync(join(dir, 'url.mjs'), 'export const api = new URL(process.env.MISSO_TEST_UNSET_API_URL);\n');
