@@ -25,6 +25,7 @@ const INTEGRATION = [
   'test/adversarial/yaml-bomb.test.ts',
   'test/adversarial/yaml-shapes.test.ts',
   'test/adversarial/stop-while-starting-cli.test.ts',
+  'test/adversarial/signal-while-loading-cli.test.ts',
   'test/adversarial/refused-credentials-cli.test.ts',
   'test/adversarial/fresh-price-wait.test.ts',
   'test/adversarial/browser-test-without-chromium.test.ts',

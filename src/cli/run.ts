@@ -12,6 +12,7 @@ import { flagMistake, joinDashValues } from './flag-mistake.js';
 import type { CliIo } from './io.js';
 import { DEFAULT_CONFIG } from './paths.js';
 import { notStartedMessage, RUN_EXIT, runExitCode } from './run-exit-code.js';
+import { loadUnlessSignalled } from './signal-while-loading.js';
 import { renderStatus, statusLine } from './status-view.js';
 
 /** Usage of `misso run`. */
@@ -73,7 +74,7 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
   const live = Boolean(io.stdout.isTTY);
 
   // The logger is built from the validated config so its `logging` section applies.
-  const updater = await Updater.fromFile(configPath, {
+  const loaded = await loadUnlessSignalled(Updater.fromFile(configPath, {
     newJournal: values['new-journal'] ?? false,
     ...(httpPort === null ? {} : { httpPort }),
     logger: (config) =>
@@ -84,7 +85,9 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
         terminalLevel: live ? 'warn' : (values['log-level'] ?? config.logging.level),
         redactor: new Redactor(configSecrets(config)),
       }),
-  });
+  }), io, signals);
+  if (loaded === null) return RUN_EXIT.done;
+  const updater = loaded;
 
   let stateLost = false;
   let started = false;

@@ -1,0 +1,40 @@
+import type { CliIo } from './io.js';
+import { RUN_EXIT } from './run-exit-code.js';
+
+/**
+ * Runs `load` (reading the config, importing its helper modules and ccxt: a module's top-level
+ * await may hold it up to its load timeout) with SIGINT and SIGTERM handled from the first moment:
+ * a first signal ends the wait at once, nothing having started, and a second forces the exit, as
+ * they do once the run is under way. Without this, node's default handling killed the process
+ * silently with 130 or 143 for a signal sent while the config loaded. Resolves with what `load`
+ * gave, or null when a signal ended the wait (the load is left to finish or fail unheard).
+ */
+export async function loadUnlessSignalled<T>(load: Promise<T>, io: CliIo, signals: NodeJS.EventEmitter): Promise<T | null> {
+  let signalled = false;
+  let wake: () => void = () => undefined;
+  const woken = new Promise<null>((resolve) => {
+    wake = () => resolve(null);
+  });
+  const onSignal = (sig: string): void => {
+    if (signalled) {
+      io.stderr.write(`misso: second ${sig}, forcing exit\n`);
+      process.exit(RUN_EXIT.forced);
+    }
+    signalled = true;
+    io.stderr.write(`\nmisso: ${sig} received while the config was loading, stopping: nothing was started\n`);
+    wake();
+  };
+  const onInt = (): void => onSignal('SIGINT');
+  const onTerm = (): void => onSignal('SIGTERM');
+  signals.on('SIGINT', onInt);
+  signals.on('SIGTERM', onTerm);
+  // A load the signal left behind may still fail: that is no longer anyone's to hear.
+  load.catch(() => undefined);
+  const first = await Promise.race([load, woken]);
+  // After a signal they stay: the process is on its way out, and a second one still forces it.
+  if (!signalled) {
+    signals.off('SIGINT', onInt);
+    signals.off('SIGTERM', onTerm);
+  }
+  return signalled ? null : first;
+}
