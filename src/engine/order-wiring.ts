@@ -5,6 +5,7 @@ import type { NotifyLevel } from '../core/notify-level.js';
 import type { MissoConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import { OrderJournal } from '../orders/journal.js';
+import { claimJournalExchange } from '../orders/journal-exchange.js';
 import { OrderManager, type OrderStats, type StopReport } from '../orders/manager.js';
 import type { StateStore } from '../state/state-store.js';
 import { watchList } from '../tasks/attr.js';
@@ -75,12 +76,19 @@ const DEFAULT_STORAGE_PATH = './misso.db';
 export function openJournal(config: MissoConfig, clock: Clock, options: { storagePath?: string; newJournal?: boolean }): OrderJournal {
   const subaccount = config.classAttributes['subaccount'];
   try {
-    return OrderJournal.open({
+    const journal = OrderJournal.open({
       path: journalPath(config, options.storagePath),
       clock,
       name: typeof subaccount === 'string' && subaccount ? subaccount : 'misso',
       newJournal: options.newJournal ?? false,
     });
+    try {
+      claimJournalExchange(journal.db, journal.path, config.exchange.id);
+    } catch (error: unknown) {
+      journal.close();
+      throw error;
+    }
+    return journal;
   } catch (error: unknown) {
     const pos = config.storage.pos;
     if (!(error instanceof UserError) || options.storagePath || !pos) throw error;

@@ -47,6 +47,39 @@ const NO_STACK = /internal error|\n\s+at /;
 const intent = { tag: null, symbol: 'BTC/USD:USD', side: 'buy', type: 'limit', price: 100, amount: 1, params: {} } as const;
 
 describe('journal files (issue 8 item 13)', () => {
+  it("refuses a journal of another exchange at its storage.path line, exit 2, before that exchange's orders are reconciled, adopted or cancelled on this one", async () => {
+    const db = join(dir, 'other-exchange.db');
+    const sim = configFor(db);
+    expect((await run(['run', sim, '--for', '3', '--log-level', 'error'])).code).toBe(0);
+    const binance = join(dir, 'binance.yaml');
+    writeFileSync(
+      binance,
+      [
+        'exchange: {id: binanceusdm, apiKey: "${MISSO_TEST_JOURNAL_KEY}", secret: "${MISSO_TEST_JOURNAL_SECRET}", urls: {api: "http://127.0.0.1:9"}, timeout_ms: 500}',
+        `storage: {path: ${JSON.stringify(db)}}`,
+        'orders: {on_stop: cancel_all}',
+        'class_attributes: {watch_list: ["BTC/USD:USD"]}',
+        'tasks:',
+        '  t_update_tickers: {freq: 5}',
+        '',
+      ].join('\n'),
+    );
+    process.env['MISSO_TEST_JOURNAL_KEY'] = 'k';
+    process.env['MISSO_TEST_JOURNAL_SECRET'] = 's';
+    try {
+      const r = await run(['run', binance, '--for', '2', '--log-level', 'error']);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`${binance}:2:11: storage.path: journal ${db} holds the orders of exchange sim, not binanceusdm (this config's exchange.id)`);
+      expect(r.err).toContain('Point storage.path at a journal of binanceusdm');
+      expect(r.err).not.toMatch(NO_STACK);
+    } finally {
+      delete process.env['MISSO_TEST_JOURNAL_KEY'];
+      delete process.env['MISSO_TEST_JOURNAL_SECRET'];
+    }
+    // The sim config's journal still opens for it.
+    expect((await run(['run', sim, '--for', '3', '--log-level', 'error'])).code).toBe(0);
+  }, 30_000);
+
   it('refuses a garbage file with a clear message naming it, exit 2, no stack, and leaves it alone', async () => {
     const db = join(dir, 'garbage.db');
     const junk = 'this is not a database\n'.repeat(200);
