@@ -78,7 +78,14 @@ export function normaliseConfig(raw: RawConfig, source: NormaliseSource): MissoC
       dedupeSecs: notify.dedupe_secs ?? 300,
       maxPerMinute: notify.max_per_minute ?? 20,
     },
-    http: { port: http.port ?? null, host: http.host ?? '127.0.0.1', token: http.token ?? null, allowedHosts: http.allowed_hosts ?? [] },
+    http: {
+      port: http.port ?? null,
+      host: http.host ?? '127.0.0.1',
+      token: http.token ?? null,
+      allowedHosts: http.allowed_hosts ?? [],
+      ...atKey('portPos', posAt(['http', 'port'])),
+      ...atKey('hostPos', posAt(['http', 'host'])),
+    },
     process: { cpuAffinity: affinity ? withPos({ main: affinity.main, others: affinity.others ?? null }, posAt(['process', 'cpu_affinity'])) : null },
   };
 }
@@ -154,6 +161,11 @@ function normaliseExchange(ex: RawExchange): ExchangeConfig {
     stream: ex.stream ?? d.stream ?? 'auto',
     marketDataThread: ex.market_data_thread ?? d.marketDataThread ?? 'worker',
   };
+}
+
+/** `{[key]: pos}` when the position is known, else nothing (`exactOptionalPropertyTypes`). */
+function atKey<K extends string>(key: K, pos: SourcePos | undefined): Partial<Record<K, SourcePos>> {
+  return pos ? ({ [key]: pos } as Record<K, SourcePos>) : {};
 }
 
 /** Adds `pos` only when known: `exactOptionalPropertyTypes` forbids an explicit undefined. */

@@ -211,6 +211,9 @@ export interface HttpConfig {
   token: string | null;
   /** Host header names accepted besides loopback and `host` (a reverse proxy's name). @defaultValue [] */
   allowedHosts: readonly string[];
+  /** Where `http.port` and `http.host` are written, for a server that cannot listen (absent when not written). */
+  portPos?: SourcePos;
+  hostPos?: SourcePos;
 }
 
 /** The `process:` section: how the strategy's process itself runs. */

@@ -14,7 +14,7 @@ import type { Order } from '../orders/order.js';
 import { HIDDEN_ATTRIBUTES } from '../state/builtin-attributes.js';
 import type { StateStore } from '../state/state-store.js';
 import type { UpdaterPhase } from './lifecycle.js';
-import { startConfiguredStatusServer, type RunningStatusServer } from './status-hosting.js';
+import { startConfiguredStatusServer, type RunningStatusServer, type ServedHttp } from './status-hosting.js';
 import { exchangeNotReady } from './exchange-readiness.js';
 import { attributeStatus, buildSnapshot } from './status.js';
 import type { StreamStats } from '../streams/stream-loop.js';
@@ -221,7 +221,7 @@ export class StatusReporter {
   }
 
   /** Starts the status server when `port` is not null; returns its URL (or null). */
-  async serve(http: { port: number | null; host: string; token?: string | null; allowedHosts?: readonly string[] }): Promise<string | null> {
+  async serve(http: ServedHttp): Promise<string | null> {
     if (this.#closed) return null;
     const starting = startConfiguredStatusServer(this.source(), http, { logger: this.#o.logger, clock: this.#o.clock });
     this.#starting = starting;

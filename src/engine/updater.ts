@@ -195,7 +195,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     await (this.#pinned = pinThreads(this.config, { clock: this.clock, logger: this.logger, signal }));
     lifecycle.throwIfStopped();
     // The status server comes up first, so /readyz can say "starting" during the init update.
-    const url = await reporter.serve({ ...this.config.http, port: this.#options.httpPort === undefined ? this.config.http.port : this.#options.httpPort });
+    const url = await reporter.serve({ ...this.config.http, configPort: this.config.http.port, port: this.#options.httpPort === undefined ? this.config.http.port : this.#options.httpPort });
     if (url) this.emit('listening', url);
     notifier.open(this.config.notify, this.#options.notifier, { clock: this.clock, logger: this.logger, redactor: this.redactor });
     const notify = notifier.notify.bind(notifier);

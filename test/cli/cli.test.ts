@@ -245,7 +245,7 @@ describe('misso run', () => {
       const file = join(dir, 'busy-port.yaml');
       writeFileSync(file, ['storage: {path: ":memory:"}', `http: {port: ${port}}`, 'class_attributes: {watch_list: ["BTC/USD:USD"]}', 'tasks:', '  t_update_tickers: {freq: 5}', ''].join('\n'));
       const r = await inProcess(['run', file]);
-      expect(r.err).toContain(`misso: could not start: status server could not listen on 127.0.0.1:${port}`);
+      expect(r.err).toContain(`misso: could not start: ${file}:2:8: http.port: status server could not listen on 127.0.0.1:${port}`);
       expect(r.err).toContain('Pick another http.port');
       expect(r.err).not.toMatch(/internal error|\n\s+at /);
       expect(r.code).toBe(2);

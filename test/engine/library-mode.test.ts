@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NotStartedError, StartupError } from '../../src/core/errors.js';
 import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
@@ -75,6 +78,37 @@ describe('library mode behaves like the CLI', () => {
       expect(updater.phase).toBe('faulted');
     } finally {
       await new Promise((r) => blocker.close(r));
+    }
+  });
+
+  it("a port in use, or a host not of this machine, is named at its line of the config file, as every other input mistake; an overriding httpPort is not the file's", async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    const dir = mkdtempSync(join(tmpdir(), 'misso-http-line-'));
+    const file = join(dir, 'http.yaml');
+    const failure = async (yaml: string, options: { httpPort?: number } = {}): Promise<StartupError> => {
+      writeFileSync(file, yaml);
+      const { updater, clock } = await virtualUpdater(null, { file, env: { MISSO_TEST_HTTP_LINE_TOKEN: 'a-token-of-24-characters' }, ...options });
+      return startWithIo(updater, clock).then(
+        () => {
+          throw new Error('started');
+        },
+        (e: unknown) => e as StartupError,
+      );
+    };
+    const tail = 'class_attributes: {watch_list: ["BTC/USD:USD"], last_price: {}}\ntasks: {t_update_tickers: {freq: 5}}\n';
+    try {
+      const busy = await failure(`http:\n  port: ${port}\n${tail}`);
+      expect(busy.message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:3: http\\.port: status server could not listen on 127\\.0\\.0\\.1:${port}: `));
+      expect(busy.exitCode).toBe(2);
+      const host = await failure(`http:\n  port: 0\n  host: 10.254.254.254\n  token: "\${MISSO_TEST_HTTP_LINE_TOKEN}"\n${tail}`);
+      expect(host.message).toContain(`${file}:3:3: http.host: status server could not listen on 10.254.254.254:0`);
+      const overridden = await failure(`http:\n  port: 1\n${tail}`, { httpPort: port });
+      expect(overridden.message).toMatch(/^status server could not listen/);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
