@@ -141,6 +141,7 @@ class Walker {
     if (isMap(node)) {
       return this.#nested(node, () => {
         const out: Record<string, unknown> = {};
+        const merges: { value: unknown; at: LineCol }[] = [];
         for (const pair of node.items) {
           const keyNode = pair.key as Node | null;
           const kPos = keyNode?.range ? this.pos(keyNode.range[0]) : valuePos;
@@ -149,6 +150,10 @@ class Walker {
             continue;
           }
           const key = String(keyNode.value);
+          if (key === '<<' && keyNode.type === Scalar.PLAIN && pair.value !== null) {
+            merges.push({ value: this.walk(pair.value as Node, [...path, key], kPos), at: kPos });
+            continue;
+          }
           if (key === '__proto__') {
             this.#problem(kPos, [...path, key], 'this key is not allowed');
             continue;
@@ -165,10 +170,33 @@ class Walker {
             out[key] = this.walk(valueNode, [...path, key], kPos);
           }
         }
+        for (const merge of merges) this.#merge(out, merge.value, path, merge.at);
         return out;
       });
     }
     return null;
+  }
+
+  /**
+   * A YAML 1.1 merge key (`<<: *defaults`, or `<<: [*a, *b]`), as the seed's Python loader
+   * (PyYAML) reads it: the keys of the map (or maps, the first winning) that this map does not
+   * write itself, which win wherever they are written. A merged key is placed at the `<<` line.
+   */
+  #merge(out: Record<string, unknown>, value: unknown, path: ConfigPath, at: LineCol): void {
+    // null: nothing to merge, or an alias already reported (one that contains itself).
+    if (value === null) return;
+    const sources = Array.isArray(value) ? value : [value];
+    if (sources.length === 0 || !sources.every((v) => v !== null && typeof v === 'object' && !Array.isArray(v))) {
+      this.#problem(at, [...path, '<<'], 'YAML: `<<` merges a map, or a list of maps, into this one (`<<: *defaults`)');
+      return;
+    }
+    for (const source of sources as Record<string, unknown>[]) {
+      for (const [key, v] of Object.entries(source)) {
+        if (Object.hasOwn(out, key)) continue;
+        out[key] = v;
+        this.positions.set([...path, key], { key: at, value: at });
+      }
+    }
   }
 
   #nested<T>(node: Node, run: () => T): T {

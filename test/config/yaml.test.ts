@@ -30,6 +30,32 @@ describe('parseYamlWithPositions', () => {
   });
 });
 
+describe('YAML merge keys (<<), as the seed\'s Python loader reads them', () => {
+  it('merges the keys a map does not write itself, the first source winning, each placed at its `<<` line', () => {
+    const { value, positions, problems } = parseYamlWithPositions(
+      lines('a: &a {freq: 5, timeout_secs: 9}', 'b:', '  freq: 7', '  <<: *a', 'c:', '  <<: [*a, {freq: 3, max_age_secs: 40}]', "  '<<': 1"),
+      'f.yaml',
+    );
+    expect(problems).toEqual([]);
+    expect(value).toEqual({
+      a: { freq: 5, timeout_secs: 9 },
+      b: { freq: 7, timeout_secs: 9 },
+      c: { freq: 5, timeout_secs: 9, max_age_secs: 40, '<<': 1 },
+    });
+    expect(positions.get(['b', 'timeout_secs'])?.key).toEqual({ line: 4, col: 3 });
+    expect(positions.get(['b', 'freq'])?.key).toEqual({ line: 3, col: 3 });
+  });
+
+  it('a config using them checks as the expanded one, a typo in a merged map named', async () => {
+    const problems = await problemsOf(lines('tasks:', '  t_update_tickers: &t', '    freq: 5', '  t_update_balance:', '    <<: [*t, {frq: 3}]', '  t_get_open_positions:', '    <<: 5'));
+    expect(problems.map((p) => `${p.line}:${p.col} ${p.path}: ${p.message}`)).toEqual([
+      '7:5 tasks.t_get_open_positions.<<: YAML: `<<` merges a map, or a list of maps, into this one (`<<: *defaults`)',
+    ]);
+    const typo = await problemsOf(lines('tasks:', '  t_update_tickers: &t', '    freq: 5', '  t_update_balance:', '    <<: [*t, {frq: 3}]'));
+    expect(typo.map((p) => `${p.line}:${p.col} ${p.path}`)).toEqual(['5:5 tasks.t_update_balance.frq']);
+  });
+});
+
 describe('a second YAML document', () => {
   it("is named at its `---` in a config's words, not the yaml library's (which names its own API)", async () => {
     const problems = await problemsOf(lines('tasks:', '  t_update_tickers: {freq: 5}', '---', 'tasks: {}'));
