@@ -6,6 +6,7 @@ import { createLogger } from '../core/logger.js';
 import { Redactor } from '../core/redact.js';
 import { ensureWritableFile } from '../core/writable-file.js';
 import { LOG_LEVELS } from '../config/schema.js';
+import { keyAt } from '../config/positions.js';
 import { configSecrets } from '../config/secrets.js';
 import { Updater } from '../engine/updater.js';
 import { flagMistake, joinDashValues } from './flag-mistake.js';
@@ -81,6 +82,7 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
       createLogger({
         level: values['log-level'] ?? config.logging.level,
         file: config.logging.file ?? (live ? 'logs/misso.log' : null),
+        fileKey: keyAt('logging.file', config.logging.filePos),
         // A live status screen owns the terminal: only warnings and errors are printed beside it.
         terminalLevel: live ? 'warn' : (values['log-level'] ?? config.logging.level),
         redactor: new Redactor(configSecrets(config)),

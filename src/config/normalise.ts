@@ -48,7 +48,7 @@ export function normaliseConfig(raw: RawConfig, source: NormaliseSource): MissoC
     ),
     tasks: Object.entries(raw.tasks).map(([key, task]) => normaliseTask(key, task ?? {}, posAt)),
     exchange: normaliseExchange(raw.exchange ?? {}),
-    logging: { level: logging.level ?? 'info', file: logging.file ?? null },
+    logging: { level: logging.level ?? 'info', file: logging.file ?? null, ...atKey('filePos', posAt(['logging', 'file'])) },
     storage: withPos({ path: raw.storage?.path ?? './misso.db' }, posAt(['storage', 'path'])),
     orders: {
       onStop: orders.on_stop ?? 'leave',

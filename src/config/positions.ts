@@ -68,3 +68,8 @@ export class PositionIndex {
     return UNKNOWN;
   }
 }
+
+/** `c.yaml:3:9: logging.file` for a key whose position in the file is known, else the key alone. */
+export function keyAt(key: string, pos: { file: string; line: number; col: number } | undefined): string {
+  return pos ? `${pos.file}:${pos.line}:${pos.col}: ${key}` : key;
+}

@@ -106,6 +106,8 @@ export interface LoggingConfig {
   level: string;
   /** JSON-lines log file, relative to the working directory; null for none. @defaultValue null */
   file: string | null;
+  /** Where `logging.file` is written, for a file that cannot be written at the start. */
+  filePos?: SourcePos;
 }
 
 /** The `storage:` section (order journal). */

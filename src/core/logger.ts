@@ -35,6 +35,8 @@ export interface LogOptions {
   level?: string;
   /** JSON lines are appended here when set. */
   file?: string | null;
+  /** How a file that cannot be written is named in the error (`c.yaml:3:9: logging.file`). @defaultValue 'logging.file' */
+  fileKey?: string;
   /** Human-readable lines on stderr. @defaultValue true when stderr is a TTY */
   pretty?: boolean;
   /** Minimum level shown on the terminal (the file still gets `level`). @defaultValue level */
@@ -142,7 +144,7 @@ export function createLogger(options: LogOptions = {}): Logger {
   };
   const targets: { target: string; level: string; options: Record<string, unknown> }[] = [];
   if (options.file) {
-    targets.push({ target: 'pino/file', level, options: { destination: ensureWritableFile(options.file, 'logging.file'), mkdir: true } });
+    targets.push({ target: 'pino/file', level, options: { destination: ensureWritableFile(options.file, options.fileKey ?? 'logging.file'), mkdir: true } });
   }
   if (!options.silent) {
     const terminalLevel = options.terminalLevel ?? level;

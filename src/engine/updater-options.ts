@@ -2,6 +2,7 @@ import type { Exchange } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import { createLogger, withMissoSerializers, type Logger } from '../core/logger.js';
 import type { Redactor } from '../core/redact.js';
+import { keyAt } from '../config/positions.js';
 import type { MissoConfig } from '../config/types.js';
 import type { TaskHealth } from '../core/task-status.js';
 import type { StatusEvent } from '../http/types.js';
@@ -59,7 +60,7 @@ export interface UpdaterEvents {
 /** The logger an updater uses: the option's (or the one it builds), else pino from the config's `logging`. */
 export function loggerFor(config: MissoConfig, option: UpdaterOptions['logger'], redactor: Redactor): Logger {
   const given = typeof option === 'function' ? option(config) : option;
-  return given ? withMissoSerializers(given, redactor) : createLogger({ level: config.logging.level, file: config.logging.file, redactor });
+  return given ? withMissoSerializers(given, redactor) : createLogger({ level: config.logging.level, file: config.logging.file, fileKey: keyAt('logging.file', config.logging.filePos), redactor });
 }
 
 /** The backoff of the calls made while starting: the `startRetry` option with its defaults, and `random`. */

@@ -57,6 +57,14 @@ describe('the files misso run writes, and its flags, fail at start with exit 2 a
     expect(r.err).not.toMatch(NO_STACK);
   }, 30_000);
 
+  it('a logging.file that cannot be created is refused at its line too, as the directory case is', async () => {
+    const file = config('logproc.yaml', 'logging:\n  file: /proc/misso-no-such-dir/x.log\n');
+    const r = await run([file, '--for', '1']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${file}:2:3: logging.file: cannot write '/proc/misso-no-such-dir/x.log': `);
+    expect(r.err).not.toMatch(NO_STACK);
+  }, 30_000);
+
   it('a log file that fills up is reported once on the terminal and the process goes on', async () => {
     const written: string[] = [];
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
