@@ -54,6 +54,7 @@ export async function checkReferences(
     }
   }
   const checker: Checker = { ctx, baseDir, report, reportKey, classAttributes, wroteNone, attributes, modules: new Map() };
+  checkWatchList(classAttributes['watch_list'], report);
 
   const jobs: Promise<void>[] = [];
   for (const [name, entry] of Object.entries(shared)) {
@@ -252,4 +253,20 @@ function checkSelfRef(c: Checker, arg: unknown, path: ConfigPath): void {
   const head = ref[0] ?? '';
   if (c.attributes.has(head)) return;
   c.report(path, `\`self.${head}\` is neither in class_attributes nor a built-in attribute`, didYouMean(head, c.attributes) ?? `declare \`${head}\` under class_attributes`);
+}
+
+/**
+ * The watch list every market-data task reads: None (the init update fills it), a list of symbols,
+ * or a map keyed by them. Anything else (`watch_list: BTC/USD:USD`, a number) the tasks would read
+ * as no symbol at all, and pass after pass would report ok having fetched nothing.
+ */
+function checkWatchList(value: unknown, report: ReportProblem): void {
+  if (value === undefined || value === null || isPlainObject(value)) return;
+  if (Array.isArray(value)) {
+    const i = value.findIndex((s) => typeof s !== 'string' || s === '');
+    if (i >= 0) report(['class_attributes', 'watch_list', i], `a symbol is text, got ${JSON.stringify(value[i])}`, 'write the market\'s unified symbol, e.g. "BTC/USD:USD"');
+    return;
+  }
+  const shown = typeof value === 'string' ? `["${value}"]` : '["BTC/USD:USD"]';
+  report(['class_attributes', 'watch_list'], `expected a list of symbols (or None), got ${JSON.stringify(value)}`, `write it as a list: \`watch_list: ${shown}\``);
 }

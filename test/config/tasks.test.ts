@@ -49,6 +49,19 @@ describe('task keys and kinds', () => {
     ]);
   });
 
+  it('refuses a watch_list that is not a list of symbols, which every market-data task read as none and reported ok', async () => {
+    const text = await problemsOf(lines('class_attributes:', '  watch_list: BTC/USD:USD', 'tasks:', '  t_update_tickers: {freq: 1}'));
+    expect(text.map((p) => `${p.line}:${p.col} ${p.path}: ${p.message} — ${p.hint}`)).toEqual([
+      '2:15 class_attributes.watch_list: expected a list of symbols (or None), got "BTC/USD:USD" — write it as a list: `watch_list: ["BTC/USD:USD"]`',
+    ]);
+    const item = await problemsOf(lines('class_attributes:', '  watch_list: ["BTC/USD:USD", 5]', 'tasks:', '  t_update_tickers: {freq: 1}'));
+    expect(where(item)).toEqual(['2:31 class_attributes.watch_list[1]']);
+    // None, a list and a map keyed by symbols stay valid.
+    for (const ok of ['None', '["BTC/USD:USD"]', '{BTC/USD:USD: 1}']) {
+      await loadConfigText(lines('class_attributes:', `  watch_list: ${ok}`, 'tasks:', '  t_update_tickers: {freq: 1}'), INLINE, testContext(), { baseDir: FIXTURES });
+    }
+  });
+
   it('refuses a second init task', async () => {
     const problems = await problemsOf(lines('tasks:', '  t_init_update:', '    freq: None', '  init_again:', '    kind: t_init_update'));
     expect(where(problems)).toEqual(['4:3 tasks.init_again']);
