@@ -67,6 +67,13 @@ describe('${ENV} references', () => {
     expect(cfg.exchange.apiKey).toBe('abc');
   });
 
+  it('are refused in storage.path and logging.file, where they are not read: the run made a directory named ${HOME} and kept the journal in it', async () => {
+    const problems = await problemsOf(lines('storage: {path: "${HOME}/misso.db"}', 'logging:', '  file: "${LOG_DIR}/misso.log"', 'tasks:', '  t_update_balance: {freq: 5}'));
+    expect(where(problems)).toEqual(['1:17 storage.path', '3:9 logging.file']);
+    expect(problems[0]?.message).toBe('`${HOME}/misso.db` holds a `${NAME}` reference, which is not read here: the path would be taken as written');
+    expect(problems[0]?.hint).toContain('read only in `exchange`, `notify` and `http.token`');
+  });
+
   it('report an unset variable at the value that names it', async () => {
     const problems = await problemsOf(
       TASKS + lines('exchange:', '  id: binanceusdm', '  apiKey: ${BINANCE_KEY}', '  urls: {api: "http://${NO_HOST}/x"}'),
