@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../core/clock.js';
 import { emitEach } from '../core/emit-each.js';
+import { HIDDEN_ATTRIBUTES } from './builtin-attributes.js';
 
 /** When and from where an attribute got its value, and how old it may get. */
 export interface AttributeMeta {
@@ -84,6 +85,7 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
 
   /** Assigns an attribute (the subtask's `target_attr`). */
   set(name: string, value: unknown, source: string): void {
+    refuseLiveObject(name, source);
     const at = this.#clock.now();
     this.#values.set(name, value);
     this.#touch(name, source, at);
@@ -121,6 +123,7 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
    * later than now. The attribute's own time is the write's.
    */
   merge(name: string, patch: unknown, source: string, keyTimes?: Readonly<Record<string, number>>): void {
+    refuseLiveObject(name, source);
     const current = this.#values.get(name);
     if (current === null || current === undefined) {
       this.set(name, isPlainDict(patch) ? { ...patch } : patch, source);
@@ -239,4 +242,14 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'list';
   return typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
+}
+
+/**
+ * The exchange (`aftx`, `exchange`) and the order queue are live objects the engine defines; a
+ * task's write would replace them for every subtask after it (`self.aftx` a number, and each
+ * call failing far from the cause: "exchange.fetchBalance is not a function"). The config refuses
+ * them as a `target_attr`; a task kind of the user's, writing through `rt.state`, is refused here.
+ */
+function refuseLiveObject(name: string, source: string): void {
+  if (HIDDEN_ATTRIBUTES.has(name)) throw new TypeError(`${source} cannot write '${name}': it is the engine's own live object (the exchange or the order queue), not state`);
 }

@@ -137,3 +137,20 @@ describe('staleness as data', () => {
     expect(state.meta('open_orders')).toMatchObject({ updatedAt: 1000, source: 'update_open_orders' });
   });
 });
+
+describe('the engine\'s live objects in state', () => {
+  it('a task cannot replace the exchange or the order queue through the state store, which left every self.aftx subtask failing far from the cause', () => {
+    const state = new StateStore({ total_capital: 0 }, new VirtualClock());
+    const exchange = { fetchBalance: () => ({}) };
+    state.define('aftx', exchange);
+    state.define('pending_orders', []);
+    expect(() => state.set('aftx', 5, 'my_task')).toThrow("my_task cannot write 'aftx': it is the engine's own live object");
+    expect(() => state.merge('pending_orders', { a: 1 }, 'my_task')).toThrow(/cannot write 'pending_orders'/);
+    expect(() => state.set('exchange', null, 'my_task')).toThrow(TypeError);
+    expect(state.get('aftx')).toBe(exchange);
+    // The engine still (re)defines them, as a session restart does, and state is still state.
+    state.define('aftx', { fetchBalance: () => ({}) });
+    state.set('total_capital', 5, 'my_task');
+    expect(state.get('total_capital')).toBe(5);
+  });
+});
