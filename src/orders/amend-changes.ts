@@ -1,4 +1,4 @@
-import { describeNonNumber } from './intent.js';
+import { describeNonNumber, preview } from './intent.js';
 
 /** What to change: the new limit price and/or the new total amount. */
 export interface AmendChanges {
@@ -39,4 +39,21 @@ export function amendValue(field: 'price' | 'amount', value: unknown): number | 
     throw new AmendError(`${field} must be a number > 0, got ${describeNonNumber(value)}`, field);
   }
   return value;
+}
+
+const AMEND_KEYS: ReadonlySet<string> = new Set(['price', 'amount']);
+
+/**
+ * The changes an `orders.amend` caller gave, read as `{price?, amount?}`: anything else (null, a
+ * number, a list) or a key beside those two throws {@link AmendError}, as a misspelt key must not
+ * leave the change it meant unmade while the other one goes out.
+ */
+export function readAmendChanges(changes: unknown): { price: unknown; amount: unknown } {
+  if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) {
+    throw new AmendError(`amend changes must be an object {price?, amount?}, got ${preview(changes)}`);
+  }
+  const unknown = Object.keys(changes).filter((k) => !AMEND_KEYS.has(k));
+  if (unknown.length > 0) throw new AmendError(`unknown key(s) in the amend changes: ${unknown.join(', ')}; give {price?, amount?}`);
+  const { price, amount } = changes as Record<string, unknown>;
+  return { price, amount };
 }

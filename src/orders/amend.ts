@@ -1,7 +1,7 @@
 import { Backoff } from '../core/backoff.js';
 import { errorText } from '../core/error-text.js';
 import { coerceError } from '../core/errors.js';
-import { AmendError, amendValue, type AmendChanges, type AmendOptions } from './amend-changes.js';
+import { AmendError, amendValue, readAmendChanges, type AmendChanges, type AmendOptions } from './amend-changes.js';
 import { errorKind } from '../exchange/classify.js';
 import type { OrderAction } from './action-store.js';
 import type { Canceller } from './cancel.js';
@@ -87,8 +87,9 @@ export class Amender {
    * (`intakeRiskRefusal`; a finished order is left to say so when the amend runs).
    */
   normalise(order: Order, changes: AmendChanges, options: AmendOptions = {}): { price: number | null; amount: number | null } {
-    let price = amendValue('price', changes.price);
-    let amount = amendValue('amount', changes.amount);
+    const given = readAmendChanges(changes);
+    let price = amendValue('price', given.price);
+    let amount = amendValue('amount', given.amount);
     if (price === null && amount === null) throw new AmendError('amend needs a price or an amount');
     if (price !== null && order.type === 'market') throw new AmendError(`order ${order.clientOrderId} is a market order; it has no price to amend`, 'price');
     let fitted;

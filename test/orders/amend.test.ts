@@ -136,6 +136,23 @@ describe('orders.amend', () => {
     await drive(r.clock, r.manager.cancel(o));
     expect(await r.manager.amend(o, { price: restingBuy })).toMatchObject({ amended: false, reason: 'order already canceled' });
   });
+
+  it('refuses changes that are not an object of price and amount with an AmendError naming what is wrong', async () => {
+    const { r, symbol, amount, restingBuy } = await started();
+    const o = await place(r, symbol, amount, restingBuy);
+    const callsBefore = r.sim.counters().totalCalls;
+    const actionsBefore = r.journal.all().length;
+    for (const bad of [null, undefined, 42, 'price', [restingBuy]]) {
+      const refusal = r.manager.amend(o, bad as never);
+      await expect(refusal).rejects.toThrow(AmendError);
+      await expect(refusal).rejects.toThrow(/amend changes must be an object \{price\?, amount\?\}, got /);
+    }
+    // A misspelt key is named, also beside a valid change (which would otherwise be made alone).
+    await expect(r.manager.amend(o, { pirce: restingBuy } as never)).rejects.toThrow(/unknown key\(s\) in the amend changes: pirce/);
+    await expect(r.manager.amend(o, { price: restingBuy * 0.99, amuont: amount * 2 } as never)).rejects.toThrow(/unknown key\(s\) in the amend changes: amuont/);
+    expect(r.sim.counters().totalCalls).toBe(callsBefore);
+    expect(r.journal.all()).toHaveLength(actionsBefore);
+  });
 });
 
 describe('orders.amend across a crash', () => {
