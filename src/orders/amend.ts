@@ -117,7 +117,7 @@ export class Amender {
       throw new NothingToAmend(`amend of ${order.clientOrderId} changes nothing: its price is ${String(order.price)} and its amount ${order.amount} already (after rounding)`);
     }
     if (options.refuseOverLimits === true && !order.isFinal) {
-      const over = intakeRiskRefusal(this.#ctx, { symbol: order.symbol, price: price ?? order.price, amount: amount ?? order.amount, params: order.params }, amount === null);
+      const over = intakeRiskRefusal(this.#ctx, { symbol: order.symbol, type: order.type, price: price ?? order.price, amount: amount ?? order.amount, params: order.params }, amount === null);
       if (over !== null) throw new AmendError(`amend of ${order.clientOrderId} not made: ${over.reason} (the order stays as it was)`, over.field);
     }
     return { price, amount };
@@ -161,7 +161,7 @@ export class Amender {
     if (!resume && !order.isFinal && !(order.status === 'pending' && order.attempts === 0)) {
       // A fat finger arriving as an amend is refused like one arriving as a placement (a queued
       // order is checked when it is sent). First, so the checks below see the state after it.
-      const amended = { symbol: order.symbol, price: target.price ?? order.price, amount: target.amount ?? order.amount, params: order.params };
+      const amended = { symbol: order.symbol, type: order.type, price: target.price ?? order.price, amount: target.amount ?? order.amount, params: order.params };
       const refusal = await riskRefusal(this.#ctx, order, amended);
       if (refusal !== null) return this.#refuse(order, refusal);
     }

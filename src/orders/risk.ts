@@ -20,7 +20,16 @@ export interface RiskView {
 }
 
 /** What the checks read of an order: an amend checks the order as it would be after it. */
-export type RiskProbe = Pick<Order, 'symbol' | 'price' | 'amount' | 'params'>;
+export type RiskProbe = Pick<Order, 'symbol' | 'type' | 'price' | 'amount' | 'params'>;
+
+/**
+ * The price the order trades at when it names one: a limit order's. A market order trades at the
+ * market's, whatever price it carries (ccxt passes one on for exchanges that want it to size a
+ * market buy): valued at that price, a token one would let any size past max_notional_usd.
+ */
+function limitPrice(order: RiskProbe): number | null {
+  return order.type === 'market' ? null : order.price;
+}
 
 /** A limit an order is over: which one, and the reason naming it with the next step. */
 export interface RiskBreach {
@@ -53,7 +62,7 @@ export class RiskGuard {
   /** Whether any check needs a last price (for a market order's value or the price band). */
   needsPrice(order: RiskProbe, rate?: UsdRate): boolean {
     // An inverse contract's value needs no price.
-    return this.#config.pricePct !== null || (this.needsValue(order) && order.price === null && rate?.kind !== 'inverse');
+    return this.#config.pricePct !== null || (this.needsValue(order) && limitPrice(order) === null && rate?.kind !== 'inverse');
   }
 
   /** Whether the value limit applies to the order (`max_notional_usd` set, and not reduce-only). */
@@ -100,7 +109,8 @@ export class RiskGuard {
   /** `refuseUnpriced`: a check that needs a price `view` lacks refuses the order (fails closed); else it is passed over. */
   #limits(order: RiskProbe, view: Omit<RiskView, 'liveOnSymbol'>, refuseUnpriced: boolean): RiskBreach | null {
     const c = this.#config;
-    const price = order.price ?? (refuseUnpriced ? view.last : undefined);
+    const own = limitPrice(order);
+    const price = own ?? (refuseUnpriced ? view.last : undefined);
     const rate: UsdRate = view.rate ?? { kind: 'linear', contractSize: view.contractSize, perQuote: 1 };
     if (c.maxNotionalUsd !== null && !reducesOnly(order)) {
       if (rate.kind === 'unpriced') {
@@ -112,16 +122,16 @@ export class RiskGuard {
         if (notional > c.maxNotionalUsd) {
           const most = inward(amountForUsd(rate, c.maxNotionalUsd, price ?? 0), 'down', view.amountStep);
           // An inverse contract's value does not depend on the price.
-          const at = rate.kind === 'inverse' ? '' : ` at ${order.price === null ? 'the last price' : 'price'} ${price}`;
+          const at = rate.kind === 'inverse' ? '' : ` at ${own === null ? 'the last price' : 'price'} ${price}`;
           return { limit: 'max_notional_usd', reason: `order value ${round(notional)} USD is over orders.risk.max_notional_usd (${c.maxNotionalUsd}); give an amount of at most ${most}${at}` };
         }
       }
     }
-    if (c.pricePct !== null && order.price !== null) {
+    if (c.pricePct !== null && own !== null) {
       if (view.last === undefined) {
         return refuseUnpriced ? { limit: 'price_band_pct', reason: `no fresh last price for ${order.symbol} to check orders.risk.price_band_pct${refusedUnchecked(view)}` } : null;
       }
-      const off = (Math.abs(order.price - view.last) / view.last) * 100;
+      const off = (Math.abs(own - view.last) / view.last) * 100;
       if (off > c.pricePct) {
         // Rounded inward, so any price quoted is inside the band.
         const low = inward(view.last * (1 - c.pricePct / 100), 'up', view.priceStep, BAND_DIGITS);
@@ -129,7 +139,7 @@ export class RiskGuard {
         const within = low > 0 ? `between ${low} and ${high}` : `of at most ${high}`;
         return {
           limit: 'price_band_pct',
-          reason: `price ${order.price} is ${round(off)}% from the last price ${view.last}: over orders.risk.price_band_pct (${c.pricePct}); give a price ${within}`,
+          reason: `price ${own} is ${round(off)}% from the last price ${view.last}: over orders.risk.price_band_pct (${c.pricePct}); give a price ${within}`,
         };
       }
     }

@@ -34,6 +34,21 @@ describe('orders.risk guards', () => {
     expect(r.events).toContainEqual({ name: 'failed', clientOrderId: big.clientOrderId });
   });
 
+  it('max_notional_usd: values a market order at the last price, not at a price it was given (which a market order does not trade at)', async () => {
+    const { r, symbol, last } = await started({ maxNotionalUsd: 100 });
+    const amount = Number(r.sim.amountToPrecision(symbol, 500 / last));
+    // Worth about 500 USD at the market; a token price (still above the market's minimum cost)
+    // made it look like 5 USD and it went out and filled.
+    const token = Number(r.sim.priceToPrecision(symbol, 5.5 / amount));
+    const entry = { symbol, side: 'buy', amount, type: 'market', price: token } as const;
+    expect(() => r.manager.queue.pushOrRefuse(entry)).not.toThrow(/max_notional_usd/);
+    const probe = r.manager.queue.push(entry);
+    await r.clock.advanceUntil(() => probe.status !== 'pending', 10_000, 50);
+    expect(probe).toMatchObject({ status: 'rejected', attempts: 0, filled: 0 });
+    expect(probe.reason).toMatch(new RegExp(`order value .* USD is over orders\\.risk\\.max_notional_usd \\(100\\); give an amount of at most .* at the last price`));
+    expect(r.sim.getVenue().listOrders()).toEqual([]);
+  });
+
   it('max_open_orders: refuses the order over the per-symbol count', async () => {
     const { r, symbol, amount, restingBuy } = await started({ maxOpenOrders: 2 });
     const orders = [0, 1, 2].map(() => r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]));
@@ -92,7 +107,7 @@ describe('orders.risk guards', () => {
 });
 
 describe('the figures a risk refusal quotes', () => {
-  const probe = (amount: number, price: number) => ({ symbol: 'X/USD:USD', amount, price, params: {} });
+  const probe = (amount: number, price: number) => ({ symbol: 'X/USD:USD', type: 'limit' as const, amount, price, params: {} });
   const figures = (reason: string): number[] => [...reason.matchAll(/(?:at most|between|and) ([\d.]+)/g)].map((m) => Number(m[1]));
 
   it("are on the market's amount and price steps, rounded inward, so the market's rounding keeps them inside the limit", () => {
