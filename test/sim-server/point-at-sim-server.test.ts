@@ -37,6 +37,16 @@ function strings(value: unknown): string[] {
 }
 
 describe('pointAtSimServer', () => {
+  it('refuses arguments in the wrong order or of the wrong kind with a TypeError saying what to give', async () => {
+    const usage = /pointAtSimServer\(exchange, url\): .*new ccxt\.pro\.binanceusdm/;
+    // A JavaScript caller who passed the url alone, or the two swapped.
+    await expect(pointAtSimServer(server.url as never, undefined as never)).rejects.toThrow(usage);
+    await expect(pointAtSimServer(server.url as never, plainClient() as never)).rejects.toThrow(usage);
+    await expect(pointAtSimServer(null as never, server.url)).rejects.toThrow(usage);
+    await expect(pointAtSimServer(plainClient(), 8555 as never)).rejects.toThrow(/url must be the sim-server's http\(s\) origin, such as http:\/\/127\.0\.0\.1:8555, got 8555/);
+    await expect(pointAtSimServer(plainClient(), 'localhost:8555')).rejects.toThrow(/got "localhost:8555"/);
+  });
+
   it('moves every API URL, the nested websocket map included, to the server and keeps the paths', async () => {
     const ex = plainClient();
     const before = strings(ex.urls.api);

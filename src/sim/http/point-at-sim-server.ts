@@ -18,13 +18,19 @@ import { hasPlainWsUrl, rewriteOrigins } from '../../exchange/urls.js';
  * with others).
  *
  * @param url - the server's origin, such as `http://127.0.0.1:8555` (`SimServer.url`)
- * @throws TypeError when `url` is not an http(s) origin
+ * @throws TypeError when `exchange` is not a ccxt exchange or `url` is not an http(s) origin
  */
 export async function pointAtSimServer<T extends Exchange>(exchange: T, url: string): Promise<T> {
-  if (!/^https?:\/\/[^/]+/i.test(url.trim())) {
-    throw new TypeError(`pointAtSimServer: url must be the sim-server's http(s) origin, such as http://127.0.0.1:8555, got "${url}"`);
+  // From JavaScript the url alone, or the two swapped, must say what to give, not fail inside.
+  const urls = (exchange as Partial<Exchange> | null)?.urls as Record<string, unknown> | undefined;
+  if (typeof exchange !== 'object' || urls === null || typeof urls !== 'object') {
+    throw new TypeError(
+      `pointAtSimServer(exchange, url): exchange must be a ccxt exchange such as new ccxt.pro.binanceusdm({apiKey, secret}), got ${typeof exchange === 'string' ? `"${exchange}"` : String(exchange)}`,
+    );
   }
-  const urls = exchange.urls as Record<string, unknown>;
+  if (typeof url !== 'string' || !/^https?:\/\/[^/]+/i.test(url.trim())) {
+    throw new TypeError(`pointAtSimServer: url must be the sim-server's http(s) origin, such as http://127.0.0.1:8555, got ${typeof url === 'string' ? `"${url}"` : String(url)}`);
+  }
   const api = rewriteOrigins(urls['api'], url);
   exchange.urls = { ...urls, api } as Exchange['urls'];
   exchange.options['fetchCurrencies'] = false;
