@@ -29,7 +29,7 @@ import { buildSharedAttributes } from './shared-attributes.js';
 import type { UpdaterSnapshot } from './status-reporter.js';
 import { pinThreads, type PinnedThreads } from './thread-pinning.js';
 import { addRegisteredTask, taskKindTable, type RegisteredTaskOptions } from './task-kinds.js';
-import { loggerFor, startRetryOf, type UpdaterEvents, type UpdaterOptions } from './updater-options.js';
+import { checkUpdaterOptions, loggerFor, startRetryOf, type UpdaterEvents, type UpdaterOptions } from './updater-options.js';
 import { buildUpdaterParts, type UpdaterParts } from './updater-parts.js';
 
 export type { UpdaterPhase } from './lifecycle.js';
@@ -63,17 +63,17 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   }
 
   /** Builds an updater from a YAML file (validated; throws `ConfigError` listing every problem). */
-  static async fromFile(path: string, options: UpdaterOptions = {}): Promise<Updater> {
-    const kinds = taskKindTable(options.taskKinds);
-    const config = await loadConfigFile(path, configContext(kinds, options.env));
-    return new Updater(config, options, kinds);
+  static async fromFile(path: string, options?: UpdaterOptions): Promise<Updater> {
+    const o = checkUpdaterOptions(options), kinds = taskKindTable(o.taskKinds);
+    const config = await loadConfigFile(path, configContext(kinds, o.env));
+    return new Updater(config, o, kinds);
   }
 
   /** Builds an updater from a config object in the YAML's shape. */
-  static async fromConfig(obj: unknown, options: UpdaterOptions = {}): Promise<Updater> {
-    const kinds = taskKindTable(options.taskKinds);
-    const config = await loadConfigObject(obj, configContext(kinds, options.env), { baseDir: options.baseDir ?? process.cwd() });
-    return new Updater(config, options, kinds);
+  static async fromConfig(obj: unknown, options?: UpdaterOptions): Promise<Updater> {
+    const o = checkUpdaterOptions(options), kinds = taskKindTable(o.taskKinds);
+    const config = await loadConfigObject(obj, configContext(kinds, o.env), { baseDir: o.baseDir ?? process.cwd() });
+    return new Updater(config, o, kinds);
   }
 
   private constructor(config: MissoConfig, options: UpdaterOptions, kinds: Map<string, TaskKind>) {

@@ -22,15 +22,16 @@ export async function virtualUpdater(
 ): Promise<{ updater: Updater; clock: VirtualClock; notifier: CollectingNotifier }> {
   const clock = new VirtualClock(1_700_000_000_000);
   const notifier = new CollectingNotifier();
+  const { file, ...given } = options;
   const opts: UpdaterOptions = {
     clock,
     logger: silentLogger(),
     storagePath: ':memory:',
     notifier,
     random: () => 1,
-    ...options,
+    ...given,
   };
-  const updater = options.file ? await Updater.fromFile(options.file, opts) : await Updater.fromConfig(config, opts);
+  const updater = file ? await Updater.fromFile(file, opts) : await Updater.fromConfig(config, opts);
   return { updater, clock, notifier };
 }
 
