@@ -11,6 +11,10 @@ export class OrderRefError extends Error {
 
 function describe(ref: unknown): string {
   if (typeof ref === 'object' && ref !== null && typeof (ref as Order).clientOrderId === 'string') return JSON.stringify((ref as Order).clientOrderId);
+  if (typeof ref === 'number' && !Number.isFinite(ref)) return `${ref} (give an Order, a client order id or an exchange id)`;
+  if (typeof ref === 'number' && !Number.isSafeInteger(ref) && Number.isInteger(ref)) {
+    return `${String(ref)} (a number above 2^53 has lost the id's last digits: give the id as a string)`;
+  }
   if (typeof ref === 'number' || typeof ref === 'string') return JSON.stringify(ref);
   if (ref === undefined) return 'undefined (give an Order, a client order id or an exchange id)';
   const s = JSON.stringify(ref) ?? String(ref);

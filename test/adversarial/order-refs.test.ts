@@ -24,6 +24,11 @@ describe('cancel and amend refs from a JavaScript strategy', () => {
       await expect(p).rejects.toThrow(OrderRefError);
     }
     await expect(r.manager.cancel({} as never)).rejects.toThrow(/\{\}/);
+    // A computed id that went wrong is named as it is, not as JSON's null.
+    await expect(r.manager.cancel(Number.NaN)).rejects.toThrow('no order of ours with client or exchange id NaN (give an Order, a client order id or an exchange id)');
+    await expect(r.manager.cancel(Number.POSITIVE_INFINITY)).rejects.toThrow('exchange id Infinity (give');
+    // Above 2^53 a number is no longer the exchange's id: say so, rather than name a rounded one.
+    await expect(r.manager.cancel(8389765512345678901)).rejects.toThrow(/exchange id 8389765512345679000 \(a number above 2\^53 has lost the id's last digits: give the id as a string\)/);
     const amended = await drive(r.clock, r.manager.amend(Number(o.id) as never, { price: Number(r.sim.priceToPrecision(symbol, restingBuy * 0.99)) }));
     expect(amended.amended).toBe(true);
     const res = await drive(r.clock, r.manager.cancel(Number(o.id) as never));
