@@ -185,6 +185,7 @@ export function preview(v: unknown): string {
 function shallow(v: unknown, depth: number): string {
   try {
     if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
+    if (typeof v === 'bigint') return `${v}n`;
     if (v === null || typeof v !== 'object') return typeof v === 'symbol' ? v.toString() : String(v);
     if (Array.isArray(v)) return depth <= 0 ? '[…]' : `[${v.slice(0, 8).map((x) => shallow(x, depth - 1)).join(',')}${v.length > 8 ? ',…' : ''}]`;
     if (depth <= 0) return '{…}';
@@ -203,6 +204,7 @@ function shallow(v: unknown, depth: number): string {
  */
 export function describeNonNumber(v: unknown): string {
   if (typeof v === 'string') return `the string ${preview(v)} (send the number without quotes)`;
+  if (typeof v === 'bigint') return `the bigint ${preview(v)}`;
   if (Array.isArray(v)) return `a list ${preview(v)} (send one number, not a list)`;
   if (v !== null && typeof v === 'object') return `an object ${preview(v)} (send one number, not an object)`;
   return preview(v);

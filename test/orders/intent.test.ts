@@ -31,7 +31,10 @@ describe('parseIntent', () => {
     [{ symbol: 'X/USD', side: 'buy', amount: 1, colour: 'red' }, /unknown key\(s\): colour/],
     [{ symbol: 'X/USD', side: 'buy', amount: 1, params: { clientOrderId: 'x' } }, /assigned by misso/],
     ['BTC', /expected \[id, size, price, side, symbol\] or \{symbol, side, amount, price\}/],
-  ])('refuses %j', (entry, message) => {
+    // A BigInt is named as one, not as the number it looks like ('must be a number, got 1').
+    [{ symbol: 'X/USD', side: 'buy', amount: 1n, price: 5 }, /\{"symbol":"X\/USD","side":"buy","amount":1n,"price":5\}: amount must be a number, got the bigint 1n/],
+    [[null, 2n, 5, 'buy', 'X/USD'], /size \(element 1\) must be a number, got the bigint 2n/],
+  ])('refuses %s', (entry, message) => {
     expect(() => parseIntent(entry)).toThrow(IntentError);
     expect(() => parseIntent(entry)).toThrow(message);
   });
