@@ -323,8 +323,13 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     return reconcile(this.#ctx, this.#tracker, this.#resolver, this.#lifetime.signal, signal);
   }
 
-  /** The strategy handled a finished order; it leaves `open_orders` at the next pass. */
-  markProcessed(order: Order): void {
+  /**
+   * The strategy handled a finished order (the `Order`, its client order id or its exchange id);
+   * it leaves `open_orders` at the next pass. Throws `OrderRefError` for a ref naming no order of ours.
+   */
+  markProcessed(ref: Order | string | number): void {
+    const order = findOrder(this.#ctx, ref);
+    if (order === undefined) throw new OrderRefError(ref);
     this.#book.markProcessed(order);
   }
 

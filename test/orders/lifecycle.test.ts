@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoppedError } from '../../src/core/errors.js';
+import { OrderRefError } from '../../src/orders/order-ref.js';
 import { VirtualClock } from '../../src/core/clock.js';
 import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 import { drive, market, rig, trackedRigs, type Rig } from '../support/order-rig.js';
@@ -152,6 +153,20 @@ describe('tracking', () => {
     await r.manager.updateOpenOrders();
     expect(r.manager.openOrders[a!.symbol]).toEqual([a, c]);
     expect(r.journal.get(b!.clientOrderId)?.processed).toBe(true);
+    // As cancel and amend, it takes the order's client or exchange id too; anything naming no
+    // order of ours is an OrderRefError, not a TypeError from inside ('o.toJSON is not a function').
+    await r.sim.cancelOrder(c!.id!, c!.symbol);
+    await r.clock.advance(1_000);
+    await r.manager.refreshIsOpenOrders();
+    await r.manager.updateOpenOrders();
+    r.manager.markProcessed(c!.clientOrderId);
+    await r.manager.updateOpenOrders();
+    expect(r.manager.openOrders[a!.symbol]).toEqual([a]);
+    for (const ref of ['nope', null, undefined, {}, Number.NaN]) {
+      expect(() => r.manager.markProcessed(ref as never)).toThrow(OrderRefError);
+    }
+    expect(() => r.manager.markProcessed('nope')).toThrow('no order of ours with client or exchange id "nope"');
+    expect(a!.processed).toBe(false);
   });
 
   it('marks an order lost after N not-found answers, notifies once and keeps polling it slowly', async () => {
