@@ -101,7 +101,8 @@ export class FillTracker {
    */
   applyFill(trade: CcxtTradeLike): ApplyFillResult {
     const { book, journal, events } = this.#ctx;
-    if (!trade.id || !trade.order || !isNum(trade.price) || !isNum(trade.amount)) return 'invalid';
+    // `?.`: a JavaScript caller's null or undefined is an invalid trade too, not a TypeError.
+    if (!trade?.id || !trade.order || !isNum(trade.price) || !isNum(trade.amount)) return 'invalid';
     let order = book.find({ id: String(trade.order) });
     if (!order) {
       const stored = journal.getByExchangeId(String(trade.order));

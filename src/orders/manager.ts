@@ -135,8 +135,10 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     return this.#ctx.book.atomically(() => trades.map((t) => this.#fills.applyFill(t)), [], durability);
   }
 
-  /** The stored fills of an order (Order or client id), oldest first. */
+  /** The stored fills of an order (Order or client id), oldest first; `OrderRefError` for a ref of neither kind. */
   fillsOf(order: Order | string): Fill[] {
+    const given: unknown = order;
+    if (typeof given !== 'string' && typeof (given as Partial<Order> | null)?.clientOrderId !== 'string') throw new OrderRefError(given);
     return this.#fills.fillsOf(order);
   }
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RECENT_FILLS_MAX, type ClosedTrade } from '../../src/orders/fills.js';
 import { Order } from '../../src/orders/order.js';
+import { OrderRefError } from '../../src/orders/order-ref.js';
 import { StorageWriteError } from '../../src/storage/storage-error.js';
 import { fillDisk } from '../support/full-disk.js';
 import { drive, market, trackedRigs, unseenFills } from '../support/order-rig.js';
@@ -195,6 +196,9 @@ describe('fills, closed_trades and positions', () => {
     expect(() => r.manager.applyFill(trades[0]!)).toThrow(StorageWriteError);
     // Nothing stored, nothing changed in memory, nothing announced but the journal's health.
     expect(r.manager.fillsOf(buy)).toEqual([]);
+    // From JavaScript: no ref, or no trade, is named, not a TypeError from inside.
+    for (const ref of [null, undefined, {}, 42]) expect(() => r.manager.fillsOf(ref as never)).toThrow(OrderRefError);
+    for (const trade of [null, undefined]) expect(r.manager.applyFill(trade as never)).toBe('invalid');
     expect(buy.filled).toBe(before.filled);
     expect(r.journal.get(buy.clientOrderId)?.filled).toBe(before.journaled);
     expect(r.manager.derivedPositions[symbol] ?? 0).toBe(before.position);
