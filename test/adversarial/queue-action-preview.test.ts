@@ -10,7 +10,7 @@ describe('seed-style queue actions: the refused entry is quoted as written', () 
       [['amend', 'c-1', Number.NaN, 100], 'NaN'],
       [['amend', 'c-1', 1, Number.POSITIVE_INFINITY], 'Infinity'],
       [['cancel', undefined], 'undefined'],
-      [['amend', 'c-1', BigInt(5), 100], '5'],
+      [['amend', 'c-1', BigInt(5), 100], '5n'],
     ] as const) {
       const run = (): unknown => parseQueueAction(entry);
       expect(run).toThrow(IntentError);
