@@ -73,8 +73,10 @@ describe('misso run stopped while starting, with a request hung (timeout_ms: 300
     });
     const text = result.out + result.err;
     expect(server.counters.snapshot().faults['hang'] ?? 0).toBeGreaterThan(0);
-    // --for counts from about when "misso: starting" is printed.
-    expect(result.exitedAt - startingAt).toBeLessThan(4_000 + STOP_WITHIN_MS);
+    // --for counts from about when "misso: starting" is printed; the hung request would hold it
+    // 30 s. The stop's own bound is tested above; here a loaded machine gets twice that (CI 88
+    // ended at 6011 ms with the suite and a review running beside it).
+    expect(result.exitedAt - startingAt).toBeLessThan(4_000 + 2 * STOP_WITHIN_MS);
     expect(text.slice(text.indexOf('updater stopped'))).not.toMatch(/retrying/);
     // Nothing failed (a request hangs), but the run did none of the work it was given the time for.
     expect(result.err).toContain('misso: never reached running: --for 4 stopped it before the start was done; give --for more seconds');
