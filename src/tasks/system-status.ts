@@ -79,7 +79,8 @@ function notDue(health: TaskHealth | undefined, windowMs: number, now: number): 
  * The first pass runs as the updater starts, often before the tasks that feed the summary
  * (`total_capital` 0 and `watch_list` - in the first message the operator sees). It waits until
  * every attribute the template names that still holds its configured initial value has been
- * written, for at most 20 s (half the period, if shorter), then sends what there is.
+ * written, for at most 20 s (half the period or half the task's `timeout_secs`, if shorter), then
+ * sends what there is.
  */
 async function firstData(rt: TaskRuntime, template: string): Promise<void> {
   // Fed by a task (it has a maximum age) and not written yet.
@@ -91,7 +92,10 @@ async function firstData(rt: TaskRuntime, template: string): Promise<void> {
   };
   rt.state.on('change', onChange);
   try {
-    await rt.clock.sleep(Math.min(FIRST_SUMMARY_WAIT_MS, (rt.config.freqSecs ?? 300) * 500), AbortSignal.any([rt.signal, written.signal]));
+    // Half the period, and half the pass's own timeout: a wait the timeout ended would lose the
+    // summary and count the pass as failed.
+    const halves = [rt.config.freqSecs ?? 300, rt.config.timeoutSecs ?? Infinity].map((secs) => secs * 500);
+    await rt.clock.sleep(Math.min(FIRST_SUMMARY_WAIT_MS, ...halves), AbortSignal.any([rt.signal, written.signal]));
   } finally {
     rt.state.off('change', onChange);
   }

@@ -236,6 +236,24 @@ describe('Updater', () => {
     expect(notifier.texts().filter((t) => t.startsWith('capital'))).toEqual([expect.stringMatching(/^capital \d+, \{not_yet\?\}$/)]);
   });
 
+  it("t_system_status's first summary goes out within the task's own timeout_secs, not timed out while it waits for data", async () => {
+    const { updater, clock, notifier } = await virtualUpdater(
+      config({}, {
+        t_system_status: { name: 'status', freq: 60, timeout_secs: 5, message: 'capital {total_capital}, {not_yet}' },
+        never_written: {
+          kind: 't_update_template',
+          freq: 600,
+          subtasks: { s: { type: 'async', modul: 'Misso.services.async_helper', method: 'get_filtered_watch_list', input_args: ['self.aftx', 5, []], target_attr: 'not_yet' } },
+        },
+      }),
+    );
+    current = updater;
+    await startVirtual(updater, clock);
+    await clock.advance(21_000);
+    expect(updater.taskStatuses()['status']).toMatchObject({ ok: true, failures: 0 });
+    expect(notifier.texts().filter((t) => t.startsWith('capital'))).toEqual([expect.stringMatching(/^capital \d+, \{not_yet\?\}$/)]);
+  });
+
   it("t_system_status's first summary waits for the data its tasks feed it, not the configured initial values", async () => {
     const { updater, clock, notifier } = await virtualUpdater(
       config({}, {
