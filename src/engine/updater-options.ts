@@ -68,7 +68,10 @@ export function loggerFor(config: MissoConfig, option: UpdaterOptions['logger'],
 
 /** The backoff of the calls made while starting: the `startRetry` option with its defaults, and `random`. */
 export function startRetryOf(options: UpdaterOptions): { baseMs: number; maxMs: number; random?: () => number } {
-  const { baseMs = 250, maxMs = 2000 } = options.startRetry ?? {};
+  const given = options.startRetry ?? {};
+  // One given alone moves the other's default: {baseMs: 5000} retries every 5 s, {maxMs: 100} starts at 100.
+  const baseMs = given.baseMs ?? Math.min(250, given.maxMs ?? 250);
+  const maxMs = given.maxMs ?? Math.max(2000, baseMs);
   return { baseMs, maxMs, ...(options.random ? { random: options.random } : {}) };
 }
 
@@ -117,8 +120,9 @@ export function checkUpdaterOptions(options: unknown): UpdaterOptions {
     if (extra.length > 0) throw new TypeError(`unknown key(s) in the Updater option startRetry: ${extra.join(', ')}; give {baseMs?, maxMs?}`);
     range(r, 'baseMs', 'a number of milliseconds above 0', (v) => Number.isFinite(v) && v > 0, 'startRetry.');
     range(r, 'maxMs', 'a number of milliseconds above 0', (v) => Number.isFinite(v) && v > 0, 'startRetry.');
-    const { baseMs = 250, maxMs = 2000 } = r as { baseMs?: number; maxMs?: number };
-    if (maxMs < baseMs) throw new RangeError(`the Updater option startRetry.maxMs (${maxMs}) is below startRetry.baseMs (${baseMs}); the backoff starts at baseMs and grows to maxMs`);
+    const { baseMs, maxMs } = r as { baseMs?: number; maxMs?: number };
+    // Only two given ones can disagree: a default gives way to the one given (startRetryOf).
+    if (baseMs !== undefined && maxMs !== undefined && maxMs < baseMs) throw new RangeError(`the Updater option startRetry.maxMs (${maxMs}) is below startRetry.baseMs (${baseMs}); the backoff starts at baseMs and grows to maxMs`);
   }
   return o as UpdaterOptions;
 }

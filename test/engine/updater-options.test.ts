@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
 import { Updater } from '../../src/engine/updater.js';
+import { startRetryOf } from '../../src/engine/updater-options.js';
 
 // The options of Updater.fromFile / fromConfig are checked before the config is read: from
 // JavaScript a mistake there failed deep inside start() (a level name as the logger: 'this.logger.info
@@ -22,7 +23,7 @@ describe('Updater options', () => {
     [{ initAttempts: Number.NaN }, RangeError, 'initAttempts must be an integer of at least 1, got NaN'],
     [{ startRetry: { baseMs: -5, maxMs: -1 } }, RangeError, 'the Updater option startRetry.baseMs must be a number of milliseconds above 0, got -5'],
     [{ startRetry: { baseMs: 'x' } }, TypeError, 'startRetry.baseMs must be a number of milliseconds above 0, got "x"'],
-    [{ startRetry: { baseMs: 5000 } }, RangeError, 'startRetry.maxMs (2000) is below startRetry.baseMs (5000)'],
+    [{ startRetry: { baseMs: 5000, maxMs: 2000 } }, RangeError, 'startRetry.maxMs (2000) is below startRetry.baseMs (5000)'],
     [{ startRetry: { base: 50 } }, TypeError, 'unknown key(s) in the Updater option startRetry: base'],
     [{ storagePath: 7 }, TypeError, 'the Updater option storagePath must be a path (string), got 7'],
     [{ newJournal: 'yes' }, TypeError, 'the Updater option newJournal must be true or false, got "yes"'],
@@ -45,5 +46,16 @@ describe('Updater options', () => {
       expect(updater.phase).toBe('created');
       await updater.stop();
     }
+  });
+
+  it('takes one startRetry bound given alone beyond the default of the other, as before the check (the default gives way)', async () => {
+    for (const startRetry of [{ baseMs: 5000 }, { maxMs: 100 }]) {
+      const updater = await build({ logger: silentLogger(), storagePath: ':memory:', startRetry });
+      expect(updater.phase).toBe('created');
+      await updater.stop();
+    }
+    expect(startRetryOf({ startRetry: { baseMs: 5000 } })).toEqual({ baseMs: 5000, maxMs: 5000 });
+    expect(startRetryOf({ startRetry: { maxMs: 100 } })).toEqual({ baseMs: 100, maxMs: 100 });
+    expect(startRetryOf({})).toEqual({ baseMs: 250, maxMs: 2000 });
   });
 });
