@@ -8,6 +8,7 @@ import type { MissoConfig, TaskConfig } from '../config/types.js';
 import { errorKind } from '../exchange/classify.js';
 import { startFailure } from '../exchange/open-session.js';
 import { withReadRetries, type ReadRetryScope } from '../exchange/read-retries.js';
+import { startRetryOf } from './updater-options.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { OrderManager } from '../orders/manager.js';
 import type { StateStore } from '../state/state-store.js';
@@ -180,8 +181,7 @@ export class TaskHost {
       clock: this.#o.clock,
       logger: this.#o.logger,
       signal,
-      baseMs: startRetry?.baseMs ?? 250,
-      maxMs: startRetry?.maxMs ?? 2000,
+      ...startRetryOf(startRetry ? { startRetry } : {}),
       ...(random ? { random } : {}),
       ...(this.#o.onStartRetry ? { onRetry: this.#o.onStartRetry } : {}),
       ...(this.#o.onStartRetryEnd ? { onRetryEnd: this.#o.onStartRetryEnd } : {}),
