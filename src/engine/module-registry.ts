@@ -137,7 +137,9 @@ function loadFailure(modul: string, err: unknown, from: { baseDir: string; speci
     return new ModuleLoadError(`its source does not parse: ${parse.text}${where}`, 'fix the module there, then run misso check again', { cause: err });
   }
   const where = at !== null ? ` (at ${at})` : '';
-  if (e.name === 'SyntaxError') {
+  // Placed by a frame of running code (JSON.parse of a file it read, a RegExp built at the top
+  // level), a SyntaxError is the module's own error, not its source's: that parsed.
+  if (e.name === 'SyntaxError' && throwSite(e, dir, true) === null) {
     return new ModuleLoadError(`its source does not parse: ${e.name}: ${first}${where}`, 'fix the module there, then run misso check again', { cause: err });
   }
   const hint =
@@ -180,8 +182,10 @@ const SITE = /(file:\/\/\/[^\s()]+?|(?<![\w:.])\/[^\s():]+):(\d+)(?::(\d+))?/g;
  * Where the module's code threw: the first file location in the error's stack outside node and
  * misso (a SyntaxError names it above its message), relative to `dir` when inside it.
  */
-function throwSite(e: Error, dir: string): string | null {
-  const stack = typeof e.stack === 'string' ? e.stack.replace(e.message, '') : '';
+function throwSite(e: Error, dir: string, framesOnly = false): string | null {
+  const whole = typeof e.stack === 'string' ? e.stack.replace(e.message, '') : '';
+  // A parse error's place heads the stack (`/abs/file.cjs:1`); running code's is in its `at` frames.
+  const stack = framesOnly ? whole.split('\n').filter((line) => /^\s+at /.test(line)).join('\n') : whole;
   for (const m of stack.matchAll(SITE)) {
     const file = m[1]!.startsWith('file:') ? fileURLToPath(m[1]!) : m[1]!;
     if (file === SELF || file.includes('/node_modules/tsx/')) continue;

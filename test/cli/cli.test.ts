@@ -87,11 +87,13 @@ describe('misso check', () => {
     writeFileSync(join(project, 'url.mjs'), 'export const api = new URL(process.env.MISSO_TEST_UNSET_API_URL);\n');
     writeFileSync(join(project, 'helpers.cts'), 'export function f(): number {\n  return 2;\n}\n');
     writeFileSync(join(project, 'syntax.ts'), 'export const a = 1;\nexport const f = (x: number) => {\n  const y: = x;\n};\n');
+    writeFileSync(join(project, 'bad-data.mjs'), 'export const cfg = JSON.parse("{bad");\n');
+    writeFileSync(join(project, 'syntax.cjs'), 'module.exports = { f: ( };\n');
     const sub = (modul: string): string => `{type: async, modul: ${modul}, method: f, target_attr: x}`;
     const file = join(project, 'modules.yaml');
     writeFileSync(
       file,
-      ['class_attributes: {x: None}', 'tasks:', '  t_update_template:', '    subtasks:', ...['no-such-helpers', './throws.mjs', './syntax.mjs', './url.mjs', './syntax.ts', './helpers.cts'].map((m, i) => `      s${i}: ${sub(m)}`), ''].join('\n'),
+      ['class_attributes: {x: None}', 'tasks:', '  t_update_template:', '    subtasks:', ...['no-such-helpers', './throws.mjs', './syntax.mjs', './url.mjs', './syntax.ts', './helpers.cts', './bad-data.mjs', './syntax.cjs'].map((m, i) => `      s${i}: ${sub(m)}`), ''].join('\n'),
     );
     const r = await spawnMisso(['check', file]);
     expect(r.code).toBe(2);
@@ -108,6 +110,10 @@ describe('misso check', () => {
     expect(r.err).not.toContain('s5.modul');
     // node's own error code (ERR_INVALID_URL) thrown by the module's code is the module's error, not a load failure.
     expect(r.err).toContain(`${line(8)} \`./url.mjs\`: it threw while loading: TypeError: Invalid URL (at url.mjs:1:20) — the error is the module's own`);
+    // A SyntaxError its running code threw (JSON.parse of data) is the module's own error: its source parsed.
+    expect(r.err).toContain(`${line(11)} \`./bad-data.mjs\`: it threw while loading: SyntaxError: `);
+    expect(r.err).toMatch(/bad-data\.mjs`: it threw while loading: SyntaxError: [^\n]* JSON[^\n]*\(at bad-data\.mjs:1:25\) — the error is the module's own/);
+    expect(r.err).toContain(`${line(12)} \`./syntax.cjs\`: its source does not parse: SyntaxError: Unexpected token '}' (at syntax.cjs:1) — fix the module there`);
     expect(r.err).not.toMatch(/imported from|module-registry|a modul is/);
   }, 30_000);
 
