@@ -123,6 +123,11 @@ export class RiskGuard {
           const most = inward(amountForUsd(rate, c.maxNotionalUsd, price ?? 0), 'down', view.amountStep);
           // An inverse contract's value does not depend on the price.
           const at = rate.kind === 'inverse' ? '' : ` at ${own === null ? 'the last price' : 'price'} ${price}`;
+          if (!(most > 0) && view.amountStep !== undefined) {
+            // Below one step: no amount the market takes passes, and "at most 0" is no advice.
+            const step = round(usdValue(rate, view.amountStep, price ?? 0));
+            return { limit: 'max_notional_usd', reason: `order value ${round(notional)} USD is over orders.risk.max_notional_usd (${c.maxNotionalUsd}), and one amount step (${view.amountStep}) is worth ${step} USD${at}: no amount passes; raise the limit` };
+          }
           return { limit: 'max_notional_usd', reason: `order value ${round(notional)} USD is over orders.risk.max_notional_usd (${c.maxNotionalUsd}); give an amount of at most ${most}${at}` };
         }
       }

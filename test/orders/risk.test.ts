@@ -122,6 +122,13 @@ describe('the figures a risk refusal quotes', () => {
     expect(guard.judgeable(probe(9.85, 101.3), { last: 101.3, contractSize: 1 })).toBeNull();
   });
 
+  it('say so when the limit is worth less than one amount step, instead of an amount of at most 0', () => {
+    const guard = new RiskGuard({ ...OFF, maxNotionalUsd: 10 });
+    const reason = guard.judgeable(probe(0.01, 64500), { last: 64500, contractSize: 1, amountStep: 0.001, priceStep: 0.1 })?.reason;
+    expect(reason).not.toMatch(/at most 0\b/);
+    expect(reason).toBe('order value 645 USD is over orders.risk.max_notional_usd (10), and one amount step (0.001) is worth 64.5 USD at price 64500: no amount passes; raise the limit');
+  });
+
   it('are to significant digits where the market gives no step', () => {
     const guard = new RiskGuard({ ...OFF, maxNotionalUsd: 1000, pricePct: 10 });
     expect(guard.judgeable(probe(50, 101.3), { last: 101.3, contractSize: 1 })?.reason).toMatch(/at most 9\.87 at price 101\.3$/);
