@@ -141,10 +141,11 @@ export class RiskGuard {
         // Rounded inward, so any price quoted is inside the band.
         const low = inward(view.last * (1 - c.pricePct / 100), 'up', view.priceStep, BAND_DIGITS);
         const high = inward(view.last * (1 + c.pricePct / 100), 'down', view.priceStep, BAND_DIGITS);
-        const within = low > 0 ? `between ${low} and ${high}` : `of at most ${high}`;
+        // A band narrower than a tick holds no price of the market: saying "between 105 and 100" is no advice.
+        const advice = low > high ? `no price on the market's tick (${view.priceStep}) is within it: widen the band` : `give a price ${low > 0 ? `between ${low} and ${high}` : `of at most ${high}`}`;
         return {
           limit: 'price_band_pct',
-          reason: `price ${own} is ${round(off)}% from the last price ${view.last}: over orders.risk.price_band_pct (${c.pricePct}); give a price ${within}`,
+          reason: `price ${own} is ${round(off)}% from the last price ${view.last}: over orders.risk.price_band_pct (${c.pricePct}); ${advice}`,
         };
       }
     }

@@ -129,6 +129,13 @@ describe('the figures a risk refusal quotes', () => {
     expect(reason).toBe('order value 645 USD is over orders.risk.max_notional_usd (10), and one amount step (0.001) is worth 64.5 USD at price 64500: no amount passes; raise the limit');
   });
 
+  it('say so when the price band holds no price on the tick, instead of a band whose ends cross', () => {
+    const guard = new RiskGuard({ ...OFF, pricePct: 0.1 });
+    // 102 ± 0.1 %: 101.898 to 102.102, and on a tick of 5 the band holds no price (105 > 100).
+    const reason = guard.judgeable(probe(1, 110), { last: 102, contractSize: 1, priceStep: 5 })?.reason;
+    expect(reason).toBe('price 110 is 7.84% from the last price 102: over orders.risk.price_band_pct (0.1); no price on the market\'s tick (5) is within it: widen the band');
+  });
+
   it('are to significant digits where the market gives no step', () => {
     const guard = new RiskGuard({ ...OFF, maxNotionalUsd: 1000, pricePct: 10 });
     expect(guard.judgeable(probe(50, 101.3), { last: 101.3, contractSize: 1 })?.reason).toMatch(/at most 9\.87 at price 101\.3$/);
