@@ -50,6 +50,7 @@ export function checkExchange(raw: unknown, ctx: ConfigContext, report: ReportPr
   }
   if (id === 'sim') {
     checkSimKnobs(exchange, ctx, report, reportKey);
+    checkSimVisibility(exchange, isPlainObject(raw) ? raw.orders : undefined, report);
     return;
   }
   const known: readonly string[] = EXCHANGE_KEYS;
@@ -81,6 +82,24 @@ function checkSimKnobs(exchange: Record<string, unknown>, ctx: ConfigContext, re
   // Values in the same words as every other key: what is allowed, what the file has, at the element.
   const values = result.error.issues.filter((issue) => issue.code !== 'unrecognized_keys');
   reportZodIssues(values, ctx.simKnobs.schema, knobs, inExchange(report), inExchange(reportKey));
+}
+
+/**
+ * The simulator hides a new order from look-ups for `visibility_delay_ms`; misso takes "not found"
+ * as proof of absence once `orders.visibility_window_secs` has passed. A delay that long or longer
+ * sends an order whose answer was lost a second time while the first copy is only hidden, and the
+ * venue takes a client id again once its first order is finished (Binance's rule): two orders.
+ */
+function checkSimVisibility(exchange: Record<string, unknown>, orders: unknown, report: ReportProblem): void {
+  const delayMs = exchange.visibility_delay_ms;
+  const given = isPlainObject(orders) ? orders.visibility_window_secs : undefined;
+  const windowSecs = given === undefined ? 65 : given;
+  if (typeof delayMs !== 'number' || typeof windowSecs !== 'number' || delayMs < windowSecs * 1000) return;
+  report(
+    ['exchange', 'visibility_delay_ms'],
+    `the simulator hides a new order for ${delayMs} ms, not less than orders.visibility_window_secs (${windowSecs} s): an order whose answer is lost would be proven absent while it is only hidden and sent again, making a second order`,
+    `keep visibility_delay_ms below ${windowSecs * 1000}, or raise orders.visibility_window_secs above ${delayMs / 1000}`,
+  );
 }
 
 /** `process.cpu_affinity`: the main thread's CPUs are its own (what the machine has is checked at start). */

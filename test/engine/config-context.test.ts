@@ -63,6 +63,15 @@ describe("the engine's config context", () => {
     expect(out[1]).toMatch(/^4:\d+ exchange\.visibility_delay_ms: /);
   });
 
+  it("refuses a simulator visibility_delay_ms not below orders.visibility_window_secs, which would make a lost order's resend a second order", async () => {
+    expect(await problems('exchange:\n  visibility_delay_ms: 64000\ntasks: {}\n')).toEqual([]);
+    expect(await problems('exchange:\n  visibility_delay_ms: 65000\ntasks: {}\n')).toEqual([
+      expect.stringMatching(/^2:\d+ exchange\.visibility_delay_ms: the simulator hides a new order for 65000 ms, not less than orders\.visibility_window_secs \(65 s\): .*second order \(keep visibility_delay_ms below 65000, or raise orders\.visibility_window_secs above 65\)$/),
+    ]);
+    const out = await problems('exchange:\n  visibility_delay_ms: 5000\norders: {visibility_window_secs: 3}\ntasks: {}\n');
+    expect(out).toEqual([expect.stringMatching(/^2:\d+ exchange\.visibility_delay_ms: .*\(3 s\)/)]);
+  });
+
   it("words a simulator knob's wrong value like any other key's, at the element", async () => {
     const out = await problems('exchange:\n  silent_streams: [tickers, tickrs]\n  latency_ms: fast\ntasks: {}\n');
     expect(out).toEqual([
