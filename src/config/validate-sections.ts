@@ -94,7 +94,7 @@ function checkSimVisibility(exchange: Record<string, unknown>, orders: unknown, 
   const delayMs = exchange.visibility_delay_ms;
   const given = isPlainObject(orders) ? orders.visibility_window_secs : undefined;
   const windowSecs = given === undefined ? 65 : given;
-  if (typeof delayMs !== 'number' || typeof windowSecs !== 'number' || delayMs < windowSecs * 1000) return;
+  if (typeof delayMs !== 'number' || typeof windowSecs !== 'number' || delayMs === 0 || delayMs < windowSecs * 1000) return;
   report(
     ['exchange', 'visibility_delay_ms'],
     `the simulator hides a new order for ${delayMs} ms, not less than orders.visibility_window_secs (${windowSecs} s): an order whose answer is lost would be proven absent while it is only hidden and sent again, making a second order`,

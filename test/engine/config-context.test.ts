@@ -65,6 +65,8 @@ describe("the engine's config context", () => {
 
   it("refuses a simulator visibility_delay_ms not below orders.visibility_window_secs, which would make a lost order's resend a second order", async () => {
     expect(await problems('exchange:\n  visibility_delay_ms: 64000\ntasks: {}\n')).toEqual([]);
+    // Never hidden: nothing to outwait, whatever the window.
+    expect(await problems('exchange:\n  visibility_delay_ms: 0\norders: {visibility_window_secs: 0}\ntasks: {}\n')).toEqual([]);
     expect(await problems('exchange:\n  visibility_delay_ms: 65000\ntasks: {}\n')).toEqual([
       expect.stringMatching(/^2:\d+ exchange\.visibility_delay_ms: the simulator hides a new order for 65000 ms, not less than orders\.visibility_window_secs \(65 s\): .*second order \(keep visibility_delay_ms below 65000, or raise orders\.visibility_window_secs above 65\)$/),
     ]);
