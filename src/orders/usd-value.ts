@@ -3,7 +3,7 @@
  * always USD: a linear market quoted in a dollar stablecoin is valued at par, an inverse contract
  * (BTC/USD:BTC) is worth its contracts times the contract size in USD whatever the price, and a
  * market quoted in anything else (ETH/BTC) is valued through a listed market of its quote against
- * a dollar (BTC/USDT), at that market's last price.
+ * a dollar (BTC/USDT), at that market's last price, or of a dollar against it (USDT/TRY).
  */
 
 /** Quote currencies counted as one US dollar. */
@@ -25,9 +25,17 @@ export type UsdRate =
   /** The quote's USD price is needed from `via` (a listed market of the quote against a dollar). */
   | { kind: 'unpriced'; quote: string; via: string | undefined };
 
-/** The markets to look a quote's dollar price up in, best first. */
-function dollarMarkets(quote: string): string[] {
-  return ['USDT', 'USD', 'USDC'].flatMap((usd) => [`${quote}/${usd}`, `${quote}/${usd}:${usd}`]);
+/**
+ * The markets to look a quote's dollar price up in, best first: the quote against a dollar
+ * (BTC/USDT), else a dollar against the quote (USDT/TRY: Binance lists a lira's market that way
+ * round), whose price is the quote's per dollar.
+ */
+function dollarMarkets(quote: string): { symbol: string; reversed: boolean }[] {
+  const usds = ['USDT', 'USD', 'USDC'];
+  return [
+    ...usds.flatMap((usd) => [`${quote}/${usd}`, `${quote}/${usd}:${usd}`].map((symbol) => ({ symbol, reversed: false }))),
+    ...usds.map((usd) => ({ symbol: `${usd}/${quote}`, reversed: true })),
+  ];
 }
 
 /**
@@ -39,9 +47,11 @@ export function usdRate(market: ValuedMarket, listed: (symbol: string) => boolea
   const quote = market.quote ?? 'USD';
   if (market.inverse === true && DOLLARS.has(quote)) return { kind: 'inverse', contractSize };
   if (DOLLARS.has(quote)) return { kind: 'linear', contractSize, perQuote: 1 };
-  const via = dollarMarkets(quote).find(listed);
+  const found = dollarMarkets(quote).find((m) => listed(m.symbol));
+  const via = found?.symbol;
   const price = via === undefined ? undefined : last(via);
-  return price !== undefined && price > 0 ? { kind: 'linear', contractSize, perQuote: price } : { kind: 'unpriced', quote, via };
+  if (price === undefined || !(price > 0)) return { kind: 'unpriced', quote, via };
+  return { kind: 'linear', contractSize, perQuote: found?.reversed === true ? 1 / price : price };
 }
 
 /** The USD value of `amount` at `price` (unused by an inverse contract). */

@@ -17,6 +17,8 @@ const MARKETS: Record<string, { symbol: string; quote: string; inverse?: boolean
   'ETH/BTC': { symbol: 'ETH/BTC', quote: 'BTC', precision: { amount: 0.001, price: 0.00001 } },
   'SOL/ETH': { symbol: 'SOL/ETH', quote: 'ETH', precision: { amount: 0.01, price: 0.00001 } },
   'DOGE/XYZ': { symbol: 'DOGE/XYZ', quote: 'XYZ', precision: { amount: 1, price: 0.0001 } },
+  'BTC/TRY': { symbol: 'BTC/TRY', quote: 'TRY', precision: { amount: 0.00001, price: 1 } },
+  'USDT/TRY': { symbol: 'USDT/TRY', quote: 'TRY', precision: { amount: 0.1, price: 0.01 } },
   'BTC/USD:BTC': { symbol: 'BTC/USD:BTC', quote: 'USD', inverse: true, contractSize: 100, precision: { amount: 1, price: 0.1 } },
 };
 
@@ -63,6 +65,21 @@ describe('usdRate', () => {
     expect(amountForUsd(cross as never, 3000, 0.05)).toBeCloseTo(1, 10);
     expect(usdRate(MARKETS['ETH/BTC']!, listed, () => undefined)).toEqual({ kind: 'unpriced', quote: 'BTC', via: 'BTC/USDT' });
     expect(usdRate(MARKETS['DOGE/XYZ']!, listed, () => undefined)).toEqual({ kind: 'unpriced', quote: 'XYZ', via: undefined });
+  });
+
+  it('values a quote listed only as the dollar against it (USDT/TRY, as Binance lists the lira) at one over that price', () => {
+    const listed = (s: string) => s in MARKETS;
+    const rate = usdRate(MARKETS['BTC/TRY']!, listed, (s) => (s === 'USDT/TRY' ? 40 : undefined));
+    expect(rate).toEqual({ kind: 'linear', contractSize: 1, perQuote: 1 / 40 });
+    // 0.1 BTC at 2,600,000 TRY is 260,000 TRY, 6500 USD at 40 TRY a dollar.
+    expect(usdValue(rate as never, 0.1, 2_600_000)).toBeCloseTo(6500, 6);
+    expect(usdRate(MARKETS['BTC/TRY']!, listed, () => undefined)).toEqual({ kind: 'unpriced', quote: 'TRY', via: 'USDT/TRY' });
+  });
+
+  it('refuses a lira order over the limit in dollars, asking the USDT/TRY ticker when no price is held', async () => {
+    const { ctx, asked } = context({}, { 'USDT/TRY': 40 });
+    expect(await riskRefusal(ctx, order('BTC/TRY', 0.1, 2_600_000))).toBe('order value 6500 USD is over orders.risk.max_notional_usd (1000); give an amount of at most 0.01538 at price 2600000');
+    expect(asked).toEqual(['USDT/TRY']);
   });
 });
 
