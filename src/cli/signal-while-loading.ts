@@ -30,11 +30,15 @@ export async function loadUnlessSignalled<T>(load: Promise<T>, io: CliIo, signal
   signals.on('SIGTERM', onTerm);
   // A load the signal left behind may still fail: that is no longer anyone's to hear.
   load.catch(() => undefined);
-  const first = await Promise.race([load, woken]);
-  // After a signal they stay: the process is on its way out, and a second one still forces it.
-  if (!signalled) {
-    signals.off('SIGINT', onInt);
-    signals.off('SIGTERM', onTerm);
+  try {
+    const first = await Promise.race([load, woken]);
+    return signalled ? null : first;
+  } finally {
+    // After a signal they stay: the process is on its way out, and a second one still forces it.
+    // A load that failed (a config refused) takes them off too: the caller reports it.
+    if (!signalled) {
+      signals.off('SIGINT', onInt);
+      signals.off('SIGTERM', onTerm);
+    }
   }
-  return signalled ? null : first;
 }
