@@ -21,6 +21,8 @@ const LOCAL_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
 /** This file: a stack frame here is misso's, not the module's. */
 const SELF = fileURLToPath(import.meta.url);
+/** misso's own code (src/ or dist/), whose frames sit below every import's. */
+const OWN_CODE = `${dirname(dirname(SELF))}/`;
 let tsLoader: Promise<void> | null = null;
 
 function ensureTypeScriptLoader(): Promise<void> {
@@ -132,6 +134,13 @@ function loadFailure(modul: string, err: unknown, from: { baseDir: string; speci
   }
   const at = throwSite(e, dir);
   const parse = parseFailure(e, specifier, dir, at !== null);
+  if (parse?.inImports === true) {
+    return new ModuleLoadError(
+      `what it imports does not load: ${parse.text} (${parse.at} itself parses: the error is in a module it imports, or in what it imports from one)`,
+      'fix that module or the import, then run misso check again',
+      { cause: err },
+    );
+  }
   if (parse !== null) {
     const where = parse.at !== null ? ` (at ${parse.at})` : '';
     return new ModuleLoadError(`its source does not parse: ${parse.text}${where}`, 'fix the module there, then run misso check again', { cause: err });
@@ -188,7 +197,7 @@ function throwSite(e: Error, dir: string, framesOnly = false): string | null {
   const stack = framesOnly ? whole.split('\n').filter((line) => /^\s+at /.test(line)).join('\n') : whole;
   for (const m of stack.matchAll(SITE)) {
     const file = m[1]!.startsWith('file:') ? fileURLToPath(m[1]!) : m[1]!;
-    if (file === SELF || file.includes('/node_modules/tsx/')) continue;
+    if (file === SELF || file.includes('/node_modules/tsx/') || (framesOnly && file.startsWith(OWN_CODE))) continue;
     return `${shownPath(file, dir)}:${m[2]}${m[3] === undefined ? '' : `:${m[3]}`}`;
   }
   return null;

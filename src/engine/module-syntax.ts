@@ -8,6 +8,11 @@ export interface ParseFailure {
   text: string;
   /** `helpers.mjs:3:17`, relative to the config's folder when inside it. */
   at: string | null;
+  /**
+   * The module itself parses (`node --check` passes): the error is in a module it imports, or in
+   * what it imports from one (`does not provide an export named …`). `at` is then the module.
+   */
+  inImports?: boolean;
 }
 
 /** The first error esbuild (tsx's compiler) reports: `/abs/file.ts:4:9: ERROR: Unexpected "="`. */
@@ -27,16 +32,20 @@ export function parseFailure(e: Error, specifier: string, dir: string, located: 
   }
   if (e.name !== 'SyntaxError' || located || !specifier.startsWith('file:')) return null;
   const file = fileURLToPath(specifier);
-  return { text: `SyntaxError: ${e.message.split('\n')[0] ?? e.message}`, at: nodeCheckSite(file, dir) ?? shown(file, dir) };
+  const text = `SyntaxError: ${e.message.split('\n')[0] ?? e.message}`;
+  const site = nodeCheckSite(file, dir);
+  return site === 'parses' ? { text, at: shown(file, dir), inImports: true } : { text, at: site ?? shown(file, dir) };
 }
 
 /**
  * node's stack of a SyntaxError in an imported ES module names neither file nor line; `node
- * --check` prints both (`/abs/file.mjs:3`, the line, a caret under the column). Run only on this
+ * --check` prints both (`/abs/file.mjs:3`, the line, a caret under the column), or passes
+ * (`parses`) when the error is not the file's own. Run only on this
  * failure path, so a module that loads costs nothing.
  */
-function nodeCheckSite(file: string, dir: string): string | null {
+function nodeCheckSite(file: string, dir: string): string | 'parses' | null {
   const r = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8', timeout: 10_000 });
+  if (r.status === 0) return 'parses';
   const lines = (r.stderr ?? '').split('\n');
   const head = /^(.+):(\d+)$/.exec(lines[0] ?? '');
   if (head === null || head[1] !== file) return null;

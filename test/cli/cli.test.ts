@@ -89,11 +89,14 @@ describe('misso check', () => {
     writeFileSync(join(project, 'syntax.ts'), 'export const a = 1;\nexport const f = (x: number) => {\n  const y: = x;\n};\n');
     writeFileSync(join(project, 'bad-data.mjs'), 'export const cfg = JSON.parse("{bad");\n');
     writeFileSync(join(project, 'syntax.cjs'), 'module.exports = { f: ( };\n');
+    writeFileSync(join(project, 'broken-dep.mjs'), 'export const g = (;\n');
+    writeFileSync(join(project, 'uses-broken.mjs'), 'import { g } from "./broken-dep.mjs";\nexport function f() { return g(); }\n');
+    writeFileSync(join(project, 'no-export.mjs'), 'import { h } from "./url.mjs";\nexport function f() { return h(); }\n');
     const sub = (modul: string): string => `{type: async, modul: ${modul}, method: f, target_attr: x}`;
     const file = join(project, 'modules.yaml');
     writeFileSync(
       file,
-      ['class_attributes: {x: None}', 'tasks:', '  t_update_template:', '    subtasks:', ...['no-such-helpers', './throws.mjs', './syntax.mjs', './url.mjs', './syntax.ts', './helpers.cts', './bad-data.mjs', './syntax.cjs'].map((m, i) => `      s${i}: ${sub(m)}`), ''].join('\n'),
+      ['class_attributes: {x: None}', 'tasks:', '  t_update_template:', '    subtasks:', ...['no-such-helpers', './throws.mjs', './syntax.mjs', './url.mjs', './syntax.ts', './helpers.cts', './bad-data.mjs', './syntax.cjs', './uses-broken.mjs', './no-export.mjs'].map((m, i) => `      s${i}: ${sub(m)}`), ''].join('\n'),
     );
     const r = await spawnMisso(['check', file]);
     expect(r.code).toBe(2);
@@ -114,6 +117,10 @@ describe('misso check', () => {
     expect(r.err).toContain(`${line(11)} \`./bad-data.mjs\`: it threw while loading: SyntaxError: `);
     expect(r.err).toMatch(/bad-data\.mjs`: it threw while loading: SyntaxError: [^\n]* JSON[^\n]*\(at bad-data\.mjs:1:25\) — the error is the module's own/);
     expect(r.err).toContain(`${line(12)} \`./syntax.cjs\`: its source does not parse: SyntaxError: Unexpected token '}' (at syntax.cjs:1) — fix the module there`);
+    // A module that parses, importing one that does not: the error is not put on the module's own source.
+    expect(r.err).toContain(`${line(13)} \`./uses-broken.mjs\`: what it imports does not load: SyntaxError: Unexpected token ';' (uses-broken.mjs itself parses: the error is in a module it imports, or in what it imports from one) — fix that module or the import`);
+    // A link error is placed above its message, at the import: misso's own frames below it do not make it a throw.
+    expect(r.err).toContain(`${line(14)} \`./no-export.mjs\`: its source does not parse: SyntaxError: The requested module './url.mjs' does not provide an export named 'h' (at no-export.mjs:1)`);
     expect(r.err).not.toMatch(/imported from|module-registry|a modul is/);
   }, 30_000);
 
