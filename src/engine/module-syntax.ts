@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,7 +29,7 @@ export function parseFailure(e: Error, specifier: string, dir: string, located: 
   if (e.name === 'TransformError' || e.message.startsWith('Transform failed with')) {
     const m = ESBUILD_ERROR.exec(e.message);
     if (m === null) return { text: `SyntaxError: ${e.message.split('\n')[0] ?? e.message}`, at: null };
-    return { text: `SyntaxError: ${m[4]}`, at: `${shown(m[1]!, dir)}:${m[2]}:${m[3]}` };
+    return { text: `SyntaxError: ${m[4]}`, at: `${shown(existingFile(m[1]!), dir)}:${m[2]}:${m[3]}` };
   }
   if (e.name !== 'SyntaxError' || located || !specifier.startsWith('file:')) return null;
   const file = fileURLToPath(specifier);
@@ -51,6 +52,18 @@ function nodeCheckSite(file: string, dir: string): string | 'parses' | null {
   if (head === null || head[1] !== file) return null;
   const caret = (lines[2] ?? '').indexOf('^');
   return `${shown(file, dir)}:${head[2]}${caret >= 0 ? `:${caret + 1}` : ''}`;
+}
+
+/**
+ * The file esbuild's error names, as it is on disk: tsx hands esbuild a `.mjs` or `.cjs` file
+ * under a `.js` name (and `.mts`/`.cts` under `.ts`), so `dep.js:1:18` is `dep.mjs` when only that
+ * exists.
+ */
+function existingFile(named: string): string {
+  if (existsSync(named)) return named;
+  const m = /^(.*)\.([jt])s$/.exec(named);
+  if (m === null) return named;
+  return [`${m[1]}.m${m[2]}s`, `${m[1]}.c${m[2]}s`].find((f) => existsSync(f)) ?? named;
 }
 
 function shown(file: string, dir: string): string {

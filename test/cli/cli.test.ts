@@ -92,11 +92,12 @@ describe('misso check', () => {
     writeFileSync(join(project, 'broken-dep.mjs'), 'export const g = (;\n');
     writeFileSync(join(project, 'uses-broken.mjs'), 'import { g } from "./broken-dep.mjs";\nexport function f() { return g(); }\n');
     writeFileSync(join(project, 'no-export.mjs'), 'import { h } from "./url.mjs";\nexport function f() { return h(); }\n');
+    writeFileSync(join(project, 'ts-uses-broken.ts'), 'import { g } from "./broken-dep.mjs";\nexport function f(x: number): number {\n  return g() + x;\n}\n');
     const sub = (modul: string): string => `{type: async, modul: ${modul}, method: f, target_attr: x}`;
     const file = join(project, 'modules.yaml');
     writeFileSync(
       file,
-      ['class_attributes: {x: None}', 'tasks:', '  t_update_template:', '    subtasks:', ...['no-such-helpers', './throws.mjs', './syntax.mjs', './url.mjs', './syntax.ts', './helpers.cts', './bad-data.mjs', './syntax.cjs', './uses-broken.mjs', './no-export.mjs'].map((m, i) => `      s${i}: ${sub(m)}`), ''].join('\n'),
+      ['class_attributes: {x: None}', 'tasks:', '  t_update_template:', '    subtasks:', ...['no-such-helpers', './throws.mjs', './syntax.mjs', './url.mjs', './syntax.ts', './helpers.cts', './bad-data.mjs', './syntax.cjs', './uses-broken.mjs', './no-export.mjs', './ts-uses-broken.ts'].map((m, i) => `      s${i}: ${sub(m)}`), ''].join('\n'),
     );
     const r = await spawnMisso(['check', file]);
     expect(r.code).toBe(2);
@@ -121,6 +122,8 @@ describe('misso check', () => {
     expect(r.err).toContain(`${line(13)} \`./uses-broken.mjs\`: what it imports does not load: SyntaxError: Unexpected token ';' (uses-broken.mjs itself parses: the error is in a module it imports, or in what it imports from one) — fix that module or the import`);
     // A link error is placed above its message, at the import: misso's own frames below it do not make it a throw.
     expect(r.err).toContain(`${line(14)} \`./no-export.mjs\`: its source does not parse: SyntaxError: The requested module './url.mjs' does not provide an export named 'h' (at no-export.mjs:1)`);
+    // Through tsx, esbuild names broken-dep.mjs 'broken-dep.js': the file is named as it is on disk.
+    expect(r.err).toContain(`${file}:15:33: tasks.t_update_template.subtasks.s10.modul: cannot load module \`./ts-uses-broken.ts\`: its source does not parse: SyntaxError: Unexpected ";" (at broken-dep.mjs:1:18)`);
     expect(r.err).not.toMatch(/imported from|module-registry|a modul is/);
   }, 30_000);
 
