@@ -168,7 +168,7 @@ async function check(raw: unknown, positions: PositionIndex, source: CheckSource
     report([], 'the config is empty', 'a config needs at least a `tasks:` section');
     throw new ConfigError(problems, source.nextStep);
   }
-  const resolved = resolveHttpToken(resolveSecrets(raw, source.ctx.env ?? process.env, report), source.ctx.env ?? process.env, report);
+  const resolved = resolveHttpToken(resolveSecrets(withoutExtensions(raw), source.ctx.env ?? process.env, report), source.ctx.env ?? process.env, report);
   const result = rawConfigSchema.safeParse(resolved);
   if (!result.success) {
     // A value already refused (a literal secret, an unset variable) needs no second complaint about its type.
@@ -231,4 +231,13 @@ function copyPlain(value: unknown, path: ConfigPath, problems: ConfigProblem[], 
   }
   within.delete(value);
   return out;
+}
+
+/**
+ * The config without its top-level `x-` keys: the file's own blocks (shared values kept for their
+ * anchors, `x-defaults: &d` merged with `<<: *d`, as in Compose files), which misso does not read.
+ */
+function withoutExtensions(raw: unknown): unknown {
+  if (!isPlainObject(raw)) return raw;
+  return Object.fromEntries(Object.entries(raw).filter(([key]) => !key.startsWith('x-')));
 }

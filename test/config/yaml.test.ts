@@ -3,6 +3,8 @@ import { editDistance, closest } from '../../src/config/suggest.js';
 import { parseYamlWithPositions } from '../../src/config/yaml-positions.js';
 import { braceHint } from '../../src/config/yaml-syntax.js';
 import { INLINE, lines, problemsOf } from './problems.js';
+import { loadConfigText } from '../../src/config/load.js';
+import { FIXTURES, testContext } from './context.js';
 
 describe('parseYamlWithPositions', () => {
   it('reads a plain None as null but keeps a quoted one', () => {
@@ -53,6 +55,17 @@ describe('YAML merge keys (<<), as the seed\'s Python loader reads them', () => 
     ]);
     const typo = await problemsOf(lines('tasks:', '  t_update_tickers: &t', '    freq: 5', '  t_update_balance:', '    <<: [*t, {frq: 3}]'));
     expect(typo.map((p) => `${p.line}:${p.col} ${p.path}`)).toEqual(['5:5 tasks.t_update_balance.frq']);
+  });
+});
+
+describe('a top-level block of shared values for merge keys', () => {
+  it('is kept under an `x-` key, which misso does not read; another unknown top-level key says where such a block goes', async () => {
+    const shared = (top: string) => lines(`${top}: &d`, '  freq: 7', '  timeout_secs: 20', 'tasks:', '  t_update_tickers:', '    <<: *d', '  t_update_balance:', '    <<: *d', '    freq: 30');
+    const config = await loadConfigText(shared('x-defaults'), INLINE, testContext(), { baseDir: FIXTURES });
+    expect(config.tasks.map((t) => [t.key, t.freqSecs, t.timeoutSecs])).toEqual([['t_update_tickers', 7, 20], ['t_update_balance', 30, 20]]);
+    const problems = await problemsOf(shared('defaults'));
+    expect(problems.map((p) => `${p.line}:${p.col} ${p.path}: ${p.message}`)).toEqual(['1:1 defaults: unknown key `defaults`']);
+    expect(problems[0]?.hint).toContain('a block of shared values for anchors goes under a key starting with `x-` (`x-defaults: &d`)');
   });
 });
 
