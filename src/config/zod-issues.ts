@@ -46,9 +46,9 @@ export function reportZodIssues(
       case 'unrecognized_keys': {
         const known = knownKeysAt(schema, path);
         for (const key of issue.keys) {
-          // A top-level block kept for its anchors (`defaults: &d`, merged with `<<: *d`) has a place of its own.
+          // A top-level block kept for its anchors (`defaults: &d`, merged with `<<: *d`) has a place of its own (said unless the key is a typo).
           const extension = path.length === 0 ? '; a block of shared values for anchors goes under a key starting with `x-` (`x-defaults: &d`), which misso does not read' : '';
-          reportKey([...path, key], `unknown key \`${key}\``, (didYouMean(key, known) ?? allowedKeys(known)) + extension);
+          reportKey([...path, key], `unknown key \`${key}\``, didYouMean(key, known) ?? allowedKeys(known) + extension);
         }
         break;
       }
