@@ -48,7 +48,13 @@ function resolveString(text: string, path: ConfigPath, env: EnvMap, report: Repo
   if (!text.includes('${')) return text;
   const withoutValid = text.replace(REFERENCE, '');
   if (withoutValid.includes('${')) {
-    report(path, 'malformed environment reference', 'write `${NAME}` with a name of letters, digits and `_`');
+    // A shell default (`${NAME:-value}`) is the likeliest: say so rather than only "malformed".
+    const withDefault = /\$\{([A-Za-z_]\w*)(:?[-=?+])/.exec(withoutValid);
+    if (withDefault) {
+      report(path, `environment reference with a shell default (\`\${${withDefault[1]}${withDefault[2]}…}\`)`, `misso reads \`\${${withDefault[1]}}\` only: write that, and export ${withDefault[1]} before starting misso`);
+    } else {
+      report(path, 'malformed environment reference', 'write `${NAME}` with a name of letters, digits and `_`');
+    }
     return text;
   }
   return text.replace(REFERENCE, (_match, name: string) => {
@@ -71,6 +77,8 @@ export function checkCredential(raw: unknown, path: ConfigPath, suggestedVar: st
   if (raw === null || raw === undefined) return;
   const match = typeof raw === 'string' ? WHOLE_REFERENCE.exec(raw) : null;
   const key = String(path[path.length - 1]);
+  // A reference misso cannot read (`${K:-default}`) is named by resolveEnvReferences, not called a literal.
+  if (!match && typeof raw === 'string' && raw.replace(REFERENCE, '').includes('${')) return;
   if (!match) {
     report(
       path,
@@ -81,7 +89,9 @@ export function checkCredential(raw: unknown, path: ConfigPath, suggestedVar: st
   }
   const name = match[1] ?? '';
   // An unset variable is reported by resolveEnvReferences; an empty one would log in as nobody.
-  if (env[name] === '') report(path, `environment variable ${name} is set but empty`, `give ${name} the credential's value`);
+  const value = env[name];
+  if (value === '') report(path, `environment variable ${name} is set but empty`, `give ${name} the credential's value`);
+  else if (value !== undefined && value.trim() === '') report(path, `environment variable ${name} holds only blanks`, `give ${name} the credential's value`);
 }
 
 /** True for `{...}` values (not arrays, not null, not class instances). */

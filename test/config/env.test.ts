@@ -135,6 +135,15 @@ describe('credentials', () => {
     expect((error as ConfigError).message).not.toContain('123456');
   });
 
+  it('refuse a reference to a variable of blanks, and name a shell default once, not as a literal secret', async () => {
+    const blank = await problemsOf(TASKS + lines('exchange:', '  id: binanceusdm', '  secret: ${BLANK}'), testContext({ env: { BLANK: '  \t' } }));
+    expect(blank.map((p) => p.message)).toEqual(['environment variable BLANK holds only blanks']);
+    const withDefault = await problemsOf(TASKS + lines('exchange:', '  id: binanceusdm', '  apiKey: "${K:-abc}"'), testContext({ env: {} }));
+    expect(withDefault.map((p) => `${p.path}: ${p.message}`)).toEqual(['exchange.apiKey: environment reference with a shell default (`${K:-…}`)']);
+    expect(withDefault[0]?.hint).toBe('misso reads `${K}` only: write that, and export K before starting misso');
+    expect(JSON.stringify(withDefault)).not.toContain('abc');
+  });
+
   it('refuse a reference to an empty variable', async () => {
     const problems = await problemsOf(TASKS + lines('exchange:', '  id: binanceusdm', '  secret: ${EMPTY}'), testContext({ env: { EMPTY: '' } }));
     expect(problems.map((p) => p.message)).toEqual(['environment variable EMPTY is set but empty']);
