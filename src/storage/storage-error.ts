@@ -46,8 +46,19 @@ export function describeStorageError(error: unknown, what: string): StorageProbl
   if (code.startsWith('SQLITE_IOERR') || code === 'EIO') {
     return { kind: 'io', problem: `could not be read or written (${message})`, hint: 'check the disk and the file system' };
   }
+  if (DRIVER_NOT_BUILT.test(message)) {
+    // Not the file's fault: the SQLite driver's native module is missing or built for another Node.
+    return {
+      kind: 'other',
+      problem: `cannot be opened: SQLite's driver (better-sqlite3) has no native module built for this Node ${process.version} (${message.split('\n')[0]?.trim()})`,
+      hint: 'its install script did not run, or ran under another Node: in the project that installed misso run `npm rebuild better-sqlite3` (npm 11 skips the install scripts of dependencies it is not told to allow: `npm install-scripts approve better-sqlite3` first)',
+    };
+  }
   return { kind: 'other', problem: `failed: ${message}`, hint: 'check storage.path' };
 }
+
+/** better-sqlite3's words when its native module is missing, or was built for another Node's ABI. */
+const DRIVER_NOT_BUILT = /Could not locate the bindings file|compiled against a different Node\.js version|NODE_MODULE_VERSION|invalid ELF header|wrong ELF class/;
 
 /** A UserError for a storage file: `<what> <path> <problem>; <hint>`. */
 export function storageUserError(error: unknown, what: string, path: string): UserError {
