@@ -153,7 +153,8 @@ describe('engine streaming against sim-server', () => {
     server = await startSimServer({ port: 0, seed: 32, wsPushMs: 100 });
     updater = await streamingUpdater(server, { t_update_tickers: { freq: 120, stall_after_secs: 1 } });
     const u = updater;
-    await until(() => u.streamStats()[0]?.fresh === true, 5_000, 'tickers fresh');
+    // The start-up wait of the other rigs here (a loaded machine takes longer than 5 s: CI 89 and 91).
+    await until(() => u.streamStats()[0]?.fresh === true, 15_000, () => `tickers fresh: ${notFresh(u)}`);
     server.faults.set('wsstall:calls=1:path=market');
     const stalledAt = Date.now();
     await until(() => (u.streamStats()[0]?.stalls ?? 0) === 1, 5_000, 'the stall detected');
