@@ -83,7 +83,7 @@ export function openJournal(config: MissoConfig, clock: Clock, options: { storag
       newJournal: options.newJournal ?? false,
     });
     try {
-      claimJournalExchange(journal.db, journal.path, config.exchange.id);
+      claimJournalExchange(journal.db, journal.path, config.exchange.id, config.exchange.urls);
     } catch (error: unknown) {
       journal.close();
       throw error;

@@ -2,7 +2,8 @@ import { UserError } from '../core/errors.js';
 import type { SqliteDatabase } from '../storage/database.js';
 
 /**
- * Ties a journal to the exchange its orders live on (`exchange.id`), the first time it is opened,
+ * Ties a journal to the exchange its orders live on (`exchange.id`, and the host of
+ * `exchange.urls` when the config moves them), the first time it is opened,
  * and refuses it to a config of another exchange. The start reconciles every order the journal
  * holds open with the exchange: opened by another exchange's config (a copied config, or two
  * configs run from one folder on the default `./misso.db`), it would look the other exchange's
@@ -10,16 +11,47 @@ import type { SqliteDatabase } from '../storage/database.js';
  * and adopt this exchange's orders into the other's history. A journal written before this check
  * is claimed by the first exchange that opens it.
  */
-export function claimJournalExchange(db: SqliteDatabase, path: string, exchangeId: string): void {
+export function claimJournalExchange(db: SqliteDatabase, path: string, exchangeId: string, urls: Readonly<Record<string, unknown>> | null = null): void {
+  const venue = venueOf(exchangeId, urls);
   const held = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'exchange'").get()?.value;
   if (held === undefined) {
-    db.prepare("INSERT INTO meta(key, value) VALUES ('exchange', ?)").run(exchangeId);
+    db.prepare("INSERT INTO meta(key, value) VALUES ('exchange', ?)").run(venue);
     return;
   }
-  if (held === exchangeId) return;
+  if (held === venue) return;
+  const local = venue === exchangeId ? '' : ` (its urls point at ${venue.slice(exchangeId.length + AT.length)})`;
   throw new UserError(
-    `journal ${path} holds the orders of exchange ${held}, not ${exchangeId} (this config's exchange.id): ` +
+    `journal ${path} holds the orders of exchange ${held}, not ${venue}, this config's exchange${local}: ` +
       `its open orders would be looked up, adopted or cancelled on the wrong exchange. ` +
-      `Point storage.path at a journal of ${exchangeId}'s own (e.g. ./misso-${exchangeId}.db), or run the ${held} config on this one`,
+      `Point storage.path at a journal of this exchange's own (e.g. ./misso-${exchangeId}${local ? '-local' : ''}.db), or run the config of ${held} on this one`,
   );
+}
+
+const AT = ' at ';
+
+/**
+ * Which venue a config trades on: its exchange id, and the host its `exchange.urls` point at when
+ * it moves them (a local `misso sim-server` speaks binanceusdm, but its orders are not the real
+ * venue's). The port is left out, so a local server restarted on another port keeps its journal.
+ */
+function venueOf(exchangeId: string, urls: Readonly<Record<string, unknown>> | null): string {
+  const host = urls === null ? undefined : firstHost(urls['api'] ?? urls);
+  return host === undefined ? exchangeId : `${exchangeId}${AT}${host}`;
+}
+
+/** The host of the first URL in `value` (a URL, or an object of them, nested as ccxt's `urls.api` is). */
+function firstHost(value: unknown, depth = 0): string | undefined {
+  if (typeof value === 'string') {
+    try {
+      return new URL(value).hostname || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  if (depth > 3 || typeof value !== 'object' || value === null) return undefined;
+  for (const item of Object.values(value)) {
+    const host = firstHost(item, depth + 1);
+    if (host !== undefined) return host;
+  }
+  return undefined;
 }

@@ -69,8 +69,8 @@ describe('journal files (issue 8 item 13)', () => {
     try {
       const r = await run(['run', binance, '--for', '2', '--log-level', 'error']);
       expect(r.code).toBe(2);
-      expect(r.err).toContain(`${binance}:2:11: storage.path: journal ${db} holds the orders of exchange sim, not binanceusdm (this config's exchange.id)`);
-      expect(r.err).toContain('Point storage.path at a journal of binanceusdm');
+      expect(r.err).toContain(`${binance}:2:11: storage.path: journal ${db} holds the orders of exchange sim, not binanceusdm at 127.0.0.1, this config's exchange (its urls point at 127.0.0.1)`);
+      expect(r.err).toContain("Point storage.path at a journal of this exchange's own (e.g. ./misso-binanceusdm-local.db)");
       expect(r.err).not.toMatch(NO_STACK);
     } finally {
       delete process.env['MISSO_TEST_JOURNAL_KEY'];

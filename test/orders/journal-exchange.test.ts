@@ -1,0 +1,38 @@
+import Sqlite from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/core/errors.js';
+import { claimJournalExchange } from '../../src/orders/journal-exchange.js';
+import type { SqliteDatabase } from '../../src/storage/database.js';
+
+function journal(): SqliteDatabase {
+  const db = new Sqlite(':memory:');
+  db.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  return db as unknown as SqliteDatabase;
+}
+
+const LOCAL = { api: { fapiPublic: 'http://127.0.0.1:8555/fapi/v1', fapiPrivate: 'http://127.0.0.1:8555/fapi/v1' } };
+
+describe('a journal tied to its venue', () => {
+  it("tells a local sim-server's binanceusdm from the real one, both ways; another port of the same host is the same venue", () => {
+    const local = journal();
+    claimJournalExchange(local, 'l.db', 'binanceusdm', LOCAL);
+    expect(() => claimJournalExchange(local, 'l.db', 'binanceusdm', { api: 'http://127.0.0.1:9000' })).not.toThrow();
+    expect(() => claimJournalExchange(local, 'l.db', 'binanceusdm', null)).toThrow(UserError);
+    expect(() => claimJournalExchange(local, 'l.db', 'binanceusdm', null)).toThrow(/holds the orders of exchange binanceusdm at 127\.0\.0\.1, not binanceusdm, this config's exchange:/);
+
+    const real = journal();
+    claimJournalExchange(real, 'r.db', 'binanceusdm', null);
+    expect(() => claimJournalExchange(real, 'r.db', 'binanceusdm', null)).not.toThrow();
+    expect(() => claimJournalExchange(real, 'r.db', 'binanceusdm', LOCAL)).toThrow(
+      "journal r.db holds the orders of exchange binanceusdm, not binanceusdm at 127.0.0.1, this config's exchange (its urls point at 127.0.0.1): " +
+        "its open orders would be looked up, adopted or cancelled on the wrong exchange. Point storage.path at a journal of this exchange's own (e.g. ./misso-binanceusdm-local.db), or run the config of binanceusdm on this one",
+    );
+  });
+
+  it('is claimed by the first config that opens it; urls without a URL count as none', () => {
+    const db = journal();
+    claimJournalExchange(db, 'j.db', 'sim', { doc: 42 });
+    expect(() => claimJournalExchange(db, 'j.db', 'sim', null)).not.toThrow();
+    expect(() => claimJournalExchange(db, 'j.db', 'binanceusdm', null)).toThrow(/holds the orders of exchange sim, not binanceusdm/);
+  });
+});
