@@ -214,16 +214,18 @@ describe('Updater', () => {
     expect(notifier.texts().filter((t) => /modules down/.test(t))).toContain('1 modules down: slow');
   });
 
+  /** A task that would write `not_yet`, but its subtask always fails (a filter that is no mapping). */
+  const NEVER_WRITTEN = {
+    kind: 't_update_template',
+    freq: 600,
+    subtasks: { s: { type: 'async', modul: 'Misso.services.async_helper', method: 'get_filtered_watch_list', input_args: ['self.aftx', 5, []], target_attr: 'not_yet' } },
+  };
+
   it("t_system_status's summary marks an attribute the config names but state does not hold yet", async () => {
     const { updater, clock, notifier } = await virtualUpdater(
       config({}, {
         t_system_status: { name: 'status', freq: 60, message: 'capital {total_capital}, {not_yet}' },
-        // Would write `not_yet`, but its subtask always fails (a filter that is no mapping).
-        never_written: {
-          kind: 't_update_template',
-          freq: 600,
-          subtasks: { s: { type: 'async', modul: 'Misso.services.async_helper', method: 'get_filtered_watch_list', input_args: ['self.aftx', 5, []], target_attr: 'not_yet' } },
-        },
+        never_written: NEVER_WRITTEN,
       }),
     );
     current = updater;
@@ -240,11 +242,7 @@ describe('Updater', () => {
     const { updater, clock, notifier } = await virtualUpdater(
       config({}, {
         t_system_status: { name: 'status', freq: 60, timeout_secs: 5, message: 'capital {total_capital}, {not_yet}' },
-        never_written: {
-          kind: 't_update_template',
-          freq: 600,
-          subtasks: { s: { type: 'async', modul: 'Misso.services.async_helper', method: 'get_filtered_watch_list', input_args: ['self.aftx', 5, []], target_attr: 'not_yet' } },
-        },
+        never_written: NEVER_WRITTEN,
       }),
     );
     current = updater;
