@@ -5,7 +5,7 @@ import type { Order } from './order.js';
 import type { RiskProbe, RiskView } from './risk.js';
 import { marketStep, type StepExchange } from './significant.js';
 import { isListed } from './intent-market.js';
-import { usdRate } from './usd-value.js';
+import { usdRate, type UsdRate } from './usd-value.js';
 
 /** A risk limit an order is over when it is taken: the field to change, and the reason with the limit and the next step. */
 export interface IntakeRefusal {
@@ -39,7 +39,7 @@ export async function riskRefusal(ctx: OrdersContext, order: Order, amended?: Ri
     return undefined;
   };
   // Unknown market: the exchange refuses the order itself.
-  let market = marketOf(ctx, order.symbol) ?? { contractSize: 1 };
+  let market = marketOf(ctx, order.symbol) ?? { rate: AT_PAR };
   const last = guard.needsPrice(amended ?? order, market.rate) ? await lastOf(order.symbol) : ctx.lastPrice?.(order.symbol);
   // A quote that is no dollar is valued through its market against one, asked for if not held.
   if (market.rate?.kind === 'unpriced' && market.rate.via !== undefined && guard.needsValue(amended ?? order)) {
@@ -74,17 +74,19 @@ export function intakeRiskRefusal(ctx: Pick<OrdersContext, 'risk' | 'lastPrice' 
   return { field: breach.limit === 'price_band_pct' || priceOnly ? 'price' : 'amount', reason: breach.reason };
 }
 
+/** An unknown market's valuation (the exchange refuses the order itself): one contract, quoted in USD. */
+const AT_PAR: UsdRate = { kind: 'linear', contractSize: 1, perQuote: 1 };
+
 /**
- * The market's contract size (1 when it gives none), how its values become USD and its amount
+ * How the market's values become USD (its contract size and quote) and its amount
  * and price steps; undefined when the market is not known (not listed, or the markets not loaded
  * yet). `prices`: last prices fetched for this check, beside the held ones.
  */
-function marketOf(ctx: Pick<OrdersContext, 'session' | 'lastPrice'>, symbol: string, prices: Record<string, number> = {}): Pick<RiskView, 'contractSize' | 'rate' | 'amountStep' | 'priceStep'> | undefined {
+function marketOf(ctx: Pick<OrdersContext, 'session' | 'lastPrice'>, symbol: string, prices: Record<string, number> = {}): Pick<RiskView, 'rate' | 'amountStep' | 'priceStep'> | undefined {
   const exchange = ctx.session.exchange;
   try {
     const market = exchange.market(symbol);
     return {
-      contractSize: market.contractSize ?? 1,
       rate: usdRate(market, (s) => isListed(exchange, s), (s) => prices[s] ?? ctx.lastPrice?.(s)),
       amountStep: marketStep(exchange as unknown as StepExchange, symbol, 'amount'),
       priceStep: marketStep(exchange as unknown as StepExchange, symbol, 'price'),

@@ -9,9 +9,8 @@ export interface RiskView {
   last: number | undefined;
   /** Why there is no last price (a failed ticker request), said in the refusal. */
   noPriceWhy?: string;
-  contractSize: number;
-  /** How the market's order values become USD (see `usdRate`). @defaultValue amount × price × contractSize, the quote taken as USD */
-  rate?: UsdRate | undefined;
+  /** How the market's order values become USD (see `usdRate`: contract size, quote currency). */
+  rate: UsdRate;
   /** The market's amount and price steps, so a figure a refusal quotes is one the market takes. @defaultValue figures to significant digits */
   amountStep?: number | undefined;
   priceStep?: number | undefined;
@@ -102,7 +101,7 @@ export class RiskGuard {
    * price `view` lacks (a market order's value at the price it goes out at, the band without a
    * fresh last price) is left to {@link check} when the order is sent, which fetches one.
    */
-  judgeable(order: RiskProbe, view: Pick<RiskView, 'last' | 'contractSize' | 'rate' | 'amountStep' | 'priceStep'>): RiskBreach | null {
+  judgeable(order: RiskProbe, view: Pick<RiskView, 'last' | 'rate' | 'amountStep' | 'priceStep'>): RiskBreach | null {
     return this.#limits(order, view, false);
   }
 
@@ -111,7 +110,7 @@ export class RiskGuard {
     const c = this.#config;
     const own = limitPrice(order);
     const price = own ?? (refuseUnpriced ? view.last : undefined);
-    const rate: UsdRate = view.rate ?? { kind: 'linear', contractSize: view.contractSize, perQuote: 1 };
+    const rate = view.rate;
     if (c.maxNotionalUsd !== null && !reducesOnly(order)) {
       if (rate.kind === 'unpriced') {
         if (refuseUnpriced) return { limit: 'max_notional_usd', reason: `cannot value the order against orders.risk.max_notional_usd: ${unpricedWhy(rate)}${refusedUnchecked(view)}` };

@@ -107,24 +107,25 @@ describe('orders.risk guards', () => {
 });
 
 describe('the figures a risk refusal quotes', () => {
+  const USD = { kind: 'linear', contractSize: 1, perQuote: 1 } as const;
   const probe = (amount: number, price: number) => ({ symbol: 'X/USD:USD', type: 'limit' as const, amount, price, params: {} });
   const figures = (reason: string): number[] => [...reason.matchAll(/(?:at most|between|and) ([\d.]+)/g)].map((m) => Number(m[1]));
 
   it("are on the market's amount and price steps, rounded inward, so the market's rounding keeps them inside the limit", () => {
     const guard = new RiskGuard({ ...OFF, maxNotionalUsd: 1000, pricePct: 10 });
     // 1000 / 101.3 = 9.8716…: three significant digits give 9.87, off a step of 0.05.
-    const value = guard.judgeable(probe(50, 101.3), { last: 101.3, contractSize: 1, amountStep: 0.05, priceStep: 0.25 });
+    const value = guard.judgeable(probe(50, 101.3), { last: 101.3, rate: USD, amountStep: 0.05, priceStep: 0.25 });
     expect(value?.reason).toMatch(/give an amount of at most 9\.85 at price 101\.3$/);
     // 101.3 ± 10 %: 91.17 and 111.43, on a tick of 0.25: 91.25 and 111.25.
-    const band = guard.judgeable(probe(1, 80), { last: 101.3, contractSize: 1, amountStep: 0.05, priceStep: 0.25 });
+    const band = guard.judgeable(probe(1, 80), { last: 101.3, rate: USD, amountStep: 0.05, priceStep: 0.25 });
     expect(figures(band!.reason)).toEqual([91.25, 111.25]);
-    for (const p of figures(band!.reason)) expect(guard.judgeable(probe(1, p), { last: 101.3, contractSize: 1 })).toBeNull();
-    expect(guard.judgeable(probe(9.85, 101.3), { last: 101.3, contractSize: 1 })).toBeNull();
+    for (const p of figures(band!.reason)) expect(guard.judgeable(probe(1, p), { last: 101.3, rate: USD })).toBeNull();
+    expect(guard.judgeable(probe(9.85, 101.3), { last: 101.3, rate: USD })).toBeNull();
   });
 
   it('say so when the limit is worth less than one amount step, instead of an amount of at most 0', () => {
     const guard = new RiskGuard({ ...OFF, maxNotionalUsd: 10 });
-    const reason = guard.judgeable(probe(0.01, 64500), { last: 64500, contractSize: 1, amountStep: 0.001, priceStep: 0.1 })?.reason;
+    const reason = guard.judgeable(probe(0.01, 64500), { last: 64500, rate: USD, amountStep: 0.001, priceStep: 0.1 })?.reason;
     expect(reason).not.toMatch(/at most 0\b/);
     expect(reason).toBe('order value 645 USD is over orders.risk.max_notional_usd (10), and one amount step (0.001) is worth 64.5 USD at price 64500: no amount passes; raise the limit');
   });
@@ -132,13 +133,13 @@ describe('the figures a risk refusal quotes', () => {
   it('say so when the price band holds no price on the tick, instead of a band whose ends cross', () => {
     const guard = new RiskGuard({ ...OFF, pricePct: 0.1 });
     // 102 ± 0.1 %: 101.898 to 102.102, and on a tick of 5 the band holds no price (105 > 100).
-    const reason = guard.judgeable(probe(1, 110), { last: 102, contractSize: 1, priceStep: 5 })?.reason;
+    const reason = guard.judgeable(probe(1, 110), { last: 102, rate: USD, priceStep: 5 })?.reason;
     expect(reason).toBe('price 110 is 7.84% from the last price 102: over orders.risk.price_band_pct (0.1); no price on the market\'s tick (5) is within it: widen the band');
   });
 
   it('are to significant digits where the market gives no step', () => {
     const guard = new RiskGuard({ ...OFF, maxNotionalUsd: 1000, pricePct: 10 });
-    expect(guard.judgeable(probe(50, 101.3), { last: 101.3, contractSize: 1 })?.reason).toMatch(/at most 9\.87 at price 101\.3$/);
-    expect(figures(guard.judgeable(probe(1, 80), { last: 101.3, contractSize: 1 })!.reason)).toEqual([91.17, 111.43]);
+    expect(guard.judgeable(probe(50, 101.3), { last: 101.3, rate: USD })?.reason).toMatch(/at most 9\.87 at price 101\.3$/);
+    expect(figures(guard.judgeable(probe(1, 80), { last: 101.3, rate: USD })!.reason)).toEqual([91.17, 111.43]);
   });
 });
