@@ -44,6 +44,31 @@ function ascending(rows: readonly CandleRow[]): boolean {
   return true;
 }
 
+/** Milliseconds of a ccxt timeframe (`1m`, `4h`, `1M` …; a month as 30 days, as ccxt counts it), or null. */
+export function timeframeMs(timeframe: string): number | null {
+  const match = /^(\d+)([smhdwMy])$/.exec(timeframe);
+  if (!match) return null;
+  const unit = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800, M: 2_592_000, y: 31_536_000 }[match[2] as 's'];
+  return Number(match[1]) * unit * 1000;
+}
+
+/**
+ * What to ask for a symbol's candles: the latest `limit` rows when nothing is held or the gap is
+ * wider than the window, else the rows from `from` to now with an explicit limit. The limit
+ * matters twice: the exchange answers a `since` without one with its default page (500 rows on
+ * Binance), so after a longer gap (a night's outage of 1m candles) one answer would end hours
+ * before now and be merged as fresh; and Binance weighs a request by its limit, so a
+ * reconcile of a few rows costs 1 instead of the default page's weight.
+ */
+function candleRequest(from: CandleRow | undefined, timeframe: string, limit: number, now: number): { since?: number; limit: number } {
+  const step = timeframeMs(timeframe);
+  if (!from) return { limit };
+  if (step === null) return { since: from[0], limit };
+  // From `from` through the forming candle, and one more for a clock behind the exchange's.
+  const rows = Math.max(0, Math.floor((now - from[0]) / step)) + 2;
+  return rows > limit ? { limit } : { since: from[0], limit: rows };
+}
+
 async function refreshSymbol(rt: TaskRuntime, symbol: string, timeframe: string, limit: number, attr: string): Promise<void> {
   const all = rt.state.get<Record<string, CandleRow[]> | null>(attr) ?? {};
   const have = all[symbol] ?? [];
@@ -52,7 +77,8 @@ async function refreshSymbol(rt: TaskRuntime, symbol: string, timeframe: string,
   // have been forming, and so may the one before it when the stream put the last one there (after
   // a gap the stream's first row is the current candle, and the one before was cut off forming).
   const from = have.at(-2) ?? last;
-  const rows: unknown = await rt.exchange.fetchOHLCV(symbol, timeframe, from ? from[0] : undefined, from ? undefined : limit);
+  const ask = candleRequest(from, timeframe, limit, rt.clock.now());
+  const rows: unknown = await rt.exchange.fetchOHLCV(symbol, timeframe, ask.since, ask.limit);
   // A junk answer (an HTML page parsed as rows) is no list, or yields NaN; keep the candles we have instead.
   const fresh = Array.isArray(rows) ? (rows as unknown[]).map((r) => (Array.isArray(r) ? r.map(Number) : [NaN]) as CandleRow) : null;
   if (!fresh || fresh.some((r) => r.length !== 6 || !r.every(Number.isFinite))) {
@@ -60,8 +86,10 @@ async function refreshSymbol(rt: TaskRuntime, symbol: string, timeframe: string,
   }
   // Asked from the last candle we hold, the answer always includes that candle: an empty one is
   // not "nothing new" but a broken answer, and must not refresh the data's timestamp.
-  if (from && fresh.length === 0) throw new BadResponse(`malformed candles for ${symbol}: nothing returned since ${from[0]}`);
-  rt.state.merge(attr, { [symbol]: mergeCandles(have, fresh, limit) }, rt.name);
+  if (ask.since !== undefined && fresh.length === 0) throw new BadResponse(`malformed candles for ${symbol}: nothing returned since ${ask.since}`);
+  // A gap wider than the window: the answer is the whole window, and what was held is older than
+  // all of it (merged, a young market's short answer would sit after a hole).
+  rt.state.merge(attr, { [symbol]: from && ask.since === undefined ? fresh.slice(-limit) : mergeCandles(have, fresh, limit) }, rt.name);
 }
 
 /** Per state (one per updater): the unlisted watch-list symbols last logged, so each set is logged once. */

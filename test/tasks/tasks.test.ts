@@ -107,6 +107,78 @@ describe('t_update_candles', () => {
   });
 });
 
+describe('t_update_candles after a gap', () => {
+  const ohlcvCalls = (sim: SimExchange): unknown[][] => {
+    const calls: unknown[][] = [];
+    const fetch = sim.fetchOHLCV.bind(sim);
+    sim.fetchOHLCV = (...args: Parameters<SimExchange['fetchOHLCV']>) => {
+      calls.push(args);
+      return fetch(...args);
+    };
+    return calls;
+  };
+
+  it('asks for the rows since the last it holds with an explicit limit (Binance weighs a request by it)', async () => {
+    const { updater, clock } = await virtualUpdater({
+      exchange: { id: 'sim', stream: 'off' },
+      class_attributes: { watch_list: ['BTC/USD:USD'], ohlcs: {} },
+      tasks: { t_update_candles: { name: 'candles', freq: 60, timeframe: '1m', limit: 1000 } },
+    });
+    current = updater;
+    await startVirtual(updater, clock);
+    await clock.advance(10);
+    const sim = (updater.session as unknown as { instance: SimExchange }).instance;
+    const calls = ohlcvCalls(sim);
+    await clock.advance(60_000);
+    expect(calls).toHaveLength(1);
+    const [, , since, limit] = calls[0]!;
+    expect(typeof since).toBe('number');
+    // From the candle before the last held to the forming one, a minute later: a handful of rows.
+    expect(limit).toBeGreaterThanOrEqual(3);
+    expect(limit).toBeLessThanOrEqual(5);
+  });
+
+  it('refills the whole window after a gap longer than the exchange\'s default page', async () => {
+    const { updater, clock } = await virtualUpdater({
+      exchange: { id: 'sim', stream: 'off' },
+      class_attributes: { watch_list: ['BTC/USD:USD'], ohlcs: {} },
+      tasks: { t_update_candles: { name: 'candles', freq: 60, timeframe: '1m', limit: 1000 } },
+    });
+    current = updater;
+    await startVirtual(updater, clock);
+    await clock.advance(10);
+    // As after a night's outage: the window ends 600 minutes ago, more than the 500 rows an
+    // answer to a `since` without a limit holds.
+    const held = updater.state.get<Record<string, CandleRow[]>>('ohlcs')['BTC/USD:USD']!;
+    updater.state.merge('ohlcs', { 'BTC/USD:USD': held.slice(0, -600) }, 'test');
+    await clock.advance(60_000);
+    const sim = (updater.session as unknown as { instance: SimExchange }).instance;
+    const fresh = (await sim.fetchOHLCV('BTC/USD:USD', '1m', undefined, 1000)).map((r) => r.map(Number));
+    const now = updater.state.get<Record<string, CandleRow[]>>('ohlcs')['BTC/USD:USD']!;
+    expect(now.at(-1)![0]).toBe(fresh.at(-1)![0]);
+    expect(now).toEqual(fresh);
+  });
+
+  it('a gap within the window is filled from the last candle held, none missing', async () => {
+    const { updater, clock } = await virtualUpdater({
+      exchange: { id: 'sim', stream: 'off' },
+      class_attributes: { watch_list: ['BTC/USD:USD'], ohlcs: {} },
+      tasks: { t_update_candles: { name: 'candles', freq: 60, timeframe: '1m', limit: 1000 } },
+    });
+    current = updater;
+    await startVirtual(updater, clock);
+    await clock.advance(10);
+    const held = updater.state.get<Record<string, CandleRow[]>>('ohlcs')['BTC/USD:USD']!;
+    updater.state.merge('ohlcs', { 'BTC/USD:USD': held.slice(0, -300) }, 'test');
+    const sim = (updater.session as unknown as { instance: SimExchange }).instance;
+    const calls = ohlcvCalls(sim);
+    await clock.advance(60_000);
+    expect(calls[0]![2]).toBe(held.at(-302)![0]);
+    const fresh = (await sim.fetchOHLCV('BTC/USD:USD', '1m', undefined, 1000)).map((r) => r.map(Number));
+    expect(updater.state.get<Record<string, CandleRow[]>>('ohlcs')['BTC/USD:USD']).toEqual(fresh);
+  });
+});
+
 describe('t_get_open_positions and t_update_open_orders_dict', () => {
   it('shows a position once an order filled, and the dict kind tracks our orders', async () => {
     const { updater, clock } = await virtualUpdater({
