@@ -17,7 +17,7 @@ import { loadUnlessSignalled } from './signal-while-loading.js';
 import { renderStatus, statusLine } from './status-view.js';
 
 /** Usage of `misso run`. */
-export const RUN_USAGE = `usage: misso run [CONFIG] [--for SECONDS] [--state-out FILE] [--http-port PORT] [--log-level LEVEL] [--new-journal]
+export const RUN_USAGE = `usage: misso run [CONFIG] [--for SECONDS] [--state-out FILE] [--http-port PORT] [--log-level LEVEL] [--new-journal] [--rekey-journal]
 
 Runs the updater. Without CONFIG it runs the bundled example on the simulated exchange.
   --for SECONDS     stop gracefully after SECONDS and exit 0 (1 if misso had not reached running)
@@ -25,6 +25,8 @@ Runs the updater. Without CONFIG it runs the bundled example on the simulated ex
   --http-port PORT  serve /status, /metrics, /readyz and the live dashboard on 127.0.0.1:PORT
   --log-level LEVEL trace, debug, info, warn, error, fatal or silent (default: the config's, else info)
   --new-journal     start a new order journal where storage.path is an empty file (refused otherwise)
+  --rekey-journal   take the journal over for this config's API key although its open orders were
+                    placed with another key: only when the new key is the same account's (rotated)
 Ctrl-C (SIGINT) or SIGTERM stops gracefully; a second signal forces the exit.`;
 
 /** The options that take a value: `--for -1` is that value, refused in misso run's own words. */
@@ -53,6 +55,7 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
       'http-port': { type: 'string' },
       'log-level': { type: 'string' },
       'new-journal': { type: 'boolean' },
+      'rekey-journal': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -77,6 +80,7 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
   // The logger is built from the validated config so its `logging` section applies.
   const loaded = await loadUnlessSignalled(Updater.fromFile(configPath, {
     newJournal: values['new-journal'] ?? false,
+    rekeyJournal: values['rekey-journal'] ?? false,
     ...(httpPort === null ? {} : { httpPort }),
     logger: (config) =>
       createLogger({

@@ -5,6 +5,7 @@ import type { NotifyLevel } from '../core/notify-level.js';
 import type { MissoConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import { OrderJournal } from '../orders/journal.js';
+import { claimJournalAccount } from '../orders/journal-account.js';
 import { claimJournalExchange } from '../orders/journal-exchange.js';
 import { OrderManager, type OrderStats, type StopReport } from '../orders/manager.js';
 import type { StateStore } from '../state/state-store.js';
@@ -69,11 +70,18 @@ export function wireOrderManager(
 
 const DEFAULT_STORAGE_PATH = './misso.db';
 
+/** How the journal is opened: the updater's `storagePath`, `newJournal` and `rekeyJournal` options. */
+export interface JournalOptions {
+  storagePath?: string;
+  newJournal?: boolean;
+  rekeyJournal?: boolean;
+}
+
 /**
  * Opens the order journal the config (or an override) names, named after the subaccount. A file
  * that cannot be used is refused at the config's `storage.path` line when the config set it.
  */
-export function openJournal(config: MissoConfig, clock: Clock, options: { storagePath?: string; newJournal?: boolean }): OrderJournal {
+export function openJournal(config: MissoConfig, clock: Clock, options: JournalOptions): OrderJournal {
   const subaccount = config.classAttributes['subaccount'];
   try {
     const journal = OrderJournal.open({
@@ -84,6 +92,7 @@ export function openJournal(config: MissoConfig, clock: Clock, options: { storag
     });
     try {
       claimJournalExchange(journal.db, journal.path, config.exchange.id, config.exchange.urls);
+      claimJournalAccount(journal.db, journal.path, config.exchange.apiKey, { rekey: options.rekeyJournal ?? false });
     } catch (error: unknown) {
       journal.close();
       throw error;

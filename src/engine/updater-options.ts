@@ -29,6 +29,12 @@ export interface UpdaterOptions {
    * it such a file is refused. @defaultValue false
    */
   newJournal?: boolean;
+  /**
+   * Take the journal over for this config's API key although its pending or open orders were
+   * placed with another key (`misso run --rekey-journal`): say so only when the new key belongs
+   * to the same account (a rotated key). Without it such a journal is refused. @defaultValue false
+   */
+  rekeyJournal?: boolean;
   /** Override the notifier. */
   notifier?: Notifier;
   /** Directory relative `modul:` paths resolve against when building from an object. @defaultValue cwd */
@@ -77,7 +83,7 @@ export function startRetryOf(options: UpdaterOptions): { baseMs: number; maxMs: 
 
 /** Every option `Updater.fromFile` / `fromConfig` takes; the type below fails to compile if one is missing. */
 const OPTION_KEYS = [
-  'clock', 'logger', 'env', 'taskKinds', 'exchangeFactory', 'storagePath', 'newJournal', 'notifier', 'baseDir', 'random',
+  'clock', 'logger', 'env', 'taskKinds', 'exchangeFactory', 'storagePath', 'newJournal', 'rekeyJournal', 'notifier', 'baseDir', 'random',
   'initAttempts', 'httpPort', 'startRetry',
 ] as const;
 type Unlisted = Exclude<keyof UpdaterOptions, (typeof OPTION_KEYS)[number]>;
@@ -107,6 +113,7 @@ export function checkUpdaterOptions(options: unknown): UpdaterOptions {
   kind(o, 'exchangeFactory', 'a function returning a ccxt exchange', (v) => typeof v === 'function');
   kind(o, 'storagePath', 'a path (string)', (v) => typeof v === 'string' && v.length > 0);
   kind(o, 'newJournal', 'true or false', (v) => typeof v === 'boolean');
+  kind(o, 'rekeyJournal', 'true or false', (v) => typeof v === 'boolean');
   kind(o, 'notifier', 'a Notifier ({notify(message), close()})', (v) => hasMethods(v, ['notify', 'close']));
   kind(o, 'baseDir', 'a directory (string)', (v) => typeof v === 'string' && v.length > 0);
   kind(o, 'random', 'a function returning a number in [0, 1)', (v) => typeof v === 'function');

@@ -3,7 +3,7 @@ import type { ExchangeSession } from '../exchange/types.js';
 import type { OrderJournal } from '../orders/journal.js';
 import type { OrderManager, OrderStats, StopReport } from '../orders/manager.js';
 import { LateOrderManager } from './late-order-manager.js';
-import { openJournal, stopOrders, wireOrderManager, type OrderWiring } from './order-wiring.js';
+import { openJournal, stopOrders, wireOrderManager, type JournalOptions, type OrderWiring } from './order-wiring.js';
 
 /**
  * The updater's order side. The journal and the order manager exist only once `start()` has
@@ -48,7 +48,7 @@ export class UpdaterOrders {
   }
 
   /** Opens the journal the config (or an override) names; the updater is then journal-ready. */
-  openJournal(options: { storagePath?: string; newJournal?: boolean }): void {
+  openJournal(options: JournalOptions): void {
     this.#journal = openJournal(this.#w.config, this.#w.clock, options);
     this.#w.reporter.readiness.journal = true;
   }

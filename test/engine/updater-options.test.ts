@@ -27,6 +27,7 @@ describe('Updater options', () => {
     [{ startRetry: { base: 50 } }, TypeError, 'unknown key(s) in the Updater option startRetry: base'],
     [{ storagePath: 7 }, TypeError, 'the Updater option storagePath must be a path (string), got 7'],
     [{ newJournal: 'yes' }, TypeError, 'the Updater option newJournal must be true or false, got "yes"'],
+    [{ rekeyJournal: 1 }, TypeError, 'the Updater option rekeyJournal must be true or false, got 1'],
   ])('refuses %j before anything is built', async (options, kind, message) => {
     const refusal = build(options);
     await expect(refusal).rejects.toThrow(kind);

@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import { UserError } from '../core/errors.js';
+import type { SqliteDatabase } from '../storage/database.js';
+
+/**
+ * A short one-way fingerprint of an API key: enough to tell two keys apart in a journal and in
+ * an error message, nothing anyone can sign with or search for.
+ */
+export function keyFingerprint(apiKey: string): string {
+  return createHash('sha256').update(apiKey).digest('hex').slice(0, 12);
+}
+
+/** What {@link claimJournalAccount} did. */
+export type AccountClaim = 'unkeyed' | 'claimed' | 'same' | 'rekeyed';
+
+/**
+ * Ties a journal to the API key its orders were placed with, beside its venue
+ * (`claimJournalExchange`). Two accounts on one venue are one venue to that check, so a config
+ * whose keys were switched to another account would open the first account's journal, look
+ * its open orders up on the second (where they never were), mark them lost, and adopt the
+ * second account's orders into the first's history, while the first account's orders stay on
+ * the exchange with nothing managing them.
+ *
+ * A key is recorded the first time a keyed config opens the journal. Another key is taken
+ * over silently when nothing is at stake (no order pending or open in the journal), and
+ * otherwise refused unless `rekey` says the new key is the same account's (a rotated key):
+ * misso cannot tell that from the key, so the operator says it once.
+ */
+export function claimJournalAccount(
+  db: SqliteDatabase,
+  path: string,
+  apiKey: string | null | undefined,
+  options: { rekey?: boolean } = {},
+): AccountClaim {
+  if (!apiKey) return 'unkeyed';
+  const key = keyFingerprint(apiKey);
+  const held = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'account_key'").get()?.value;
+  if (held === key) return 'same';
+  if (held === undefined) {
+    db.prepare("INSERT INTO meta(key, value) VALUES ('account_key', ?)").run(key);
+    return 'claimed';
+  }
+  const atStake = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM orders WHERE status IN ('pending', 'open')").get()?.n ?? 0;
+  if (atStake > 0 && options.rekey !== true) {
+    throw new UserError(
+      `journal ${path} holds ${atStake} pending or open order(s) placed with another API key ` +
+        `(sha256 ${held}…, this config's key is ${key}…): with this key they would be looked up on another account, ` +
+        `marked lost, and that account's orders adopted in their place. ` +
+        `If the new key belongs to the same account (a rotated key), start once with misso run --rekey-journal ` +
+        `(rekeyJournal: true in the library); if it is another account, point storage.path at a journal of its own`,
+    );
+  }
+  db.prepare("UPDATE meta SET value = ? WHERE key = 'account_key'").run(key);
+  return 'rekeyed';
+}
