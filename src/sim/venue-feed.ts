@@ -45,6 +45,7 @@ export type SimWalletListener = (event: SimWalletEvent) => void;
 export class VenueFeed {
   readonly #listeners = new Set<SimOrderListener>();
   readonly #walletListeners = new Set<SimWalletListener>();
+  readonly #fillTaps = new Set<(fill: SimFill) => void>();
   #pending: SimOrderEvent[] = [];
   #scheduled = false;
 
@@ -60,6 +61,15 @@ export class VenueFeed {
     return () => this.#walletListeners.delete(listener);
   }
 
+  /**
+   * Adds a tap told of every fill at once, listeners or not (the public tape records the
+   * account's prints through it); the returned function removes it.
+   */
+  tapFills(tap: (fill: SimFill) => void): () => void {
+    this.#fillTaps.add(tap);
+    return () => this.#fillTaps.delete(tap);
+  }
+
   /** How many order listeners are attached. */
   get listenerCount(): number {
     return this.#listeners.size;
@@ -67,6 +77,7 @@ export class VenueFeed {
 
   /** Records one change of `order` (copied now). */
   emit(execution: SimExecution, order: SimOrder, at: number, fill?: SimFill): void {
+    if (fill) for (const tap of this.#fillTaps) tap(fill);
     if (this.#listeners.size === 0) return;
     this.#pending.push(fill ? { execution, order: copyOrder(order), fill: { ...fill }, at } : { execution, order: copyOrder(order), at });
     if (this.#scheduled) return;

@@ -8,6 +8,7 @@ import { SimError } from './sim-error.js';
 import { sweepSteps, type SweepParts } from './step-sweep.js';
 import { candleRows } from './candle-window.js';
 import { tickerOf, touchOf, type Touch } from './ticker.js';
+import { TradeTape } from './trade-tape.js';
 import { buildMarkets, defaultUniverse } from './universe.js';
 import { VenueFeed, type SimWalletReason } from './venue-feed.js';
 import type { SimVenueCounters, SimVenueOptions } from './venue-options.js';
@@ -50,6 +51,8 @@ export class SimVenue {
   #visibilityDelayMs: number;
   /** Every order change, pushed to the venue's streaming faces. */
   readonly feed = new VenueFeed();
+  /** Every market's public trades: the account's fills among the other traders' (see `trade-tape.ts`). */
+  readonly tape: TradeTape;
   readonly #counters: SimVenueCounters = { ordersPlaced: 0, ordersRejected: 0, fills: 0, hiddenByVisibilityDelay: 0 };
   readonly #sweep: SweepParts;
 
@@ -69,6 +72,7 @@ export class SimVenue {
       this.#markets.map((m, i) => ({ ...m, referencePrice: specs[i]!.referencePrice })),
       startMs,
     );
+    this.tape = new TradeTape({ seed: this.seed, path: this.#path, markets: this.#markets, feed: this.feed, now: () => this.now(), sync: () => this.#sync() });
     this.#account = new Account(options.startingBalanceUsd ?? 10_000, options.leverage ?? 20);
     // Ids from the start second (× 1000, plus a seed-drawn offset under 100): a venue started
     // again a second or more later (a restarted sim-server) hands out no id an earlier one did,
