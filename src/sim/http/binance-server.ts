@@ -5,7 +5,7 @@
  * markets, read tickers, candles, balance and positions, and place, query and cancel orders.
  *
  * ## Endpoints
- * Public: `GET /fapi/v1/{ping,time,exchangeInfo,klines,depth,premiumIndex,ticker/24hr,ticker/bookTicker,ticker/price}`
+ * Public: `GET /fapi/v1/{ping,time,exchangeInfo,klines,depth,premiumIndex,aggTrades,trades,ticker/24hr,ticker/bookTicker,ticker/price}`
  * (and `/api/v3/{ping,time}`). Signed (HMAC-SHA256 of query + body, `X-MBX-APIKEY`): `GET
  * /fapi/v{2,3}/{account,balance,positionRisk}`, `GET /fapi/v1/leverageBracket`, `POST|GET|PUT|DELETE
  * /fapi/v1/order` (PUT: modify), `GET /fapi/v1/{openOrders,allOrders,userTrades}`, `DELETE
@@ -59,8 +59,7 @@ import { BinanceApiError, BINANCE_ERRORS } from './binance-error.js';
 import { createAccountRoutes } from './binance-account-routes.js';
 import { createAlgoRoutes } from './binance-algo-routes.js';
 import { createBinanceRoutes, type Route } from './binance-routes.js';
-import { depthRoutes } from './depth-route.js';
-import { premiumIndexRoutes } from './premium-index-route.js';
+import { marketDataRoutes } from './market-data-routes.js';
 import { FaultController, type FaultDecision } from './fault-controller.js';
 import { describeFaultSyntax, type FaultRule } from './fault-spec.js';
 import { ServerCounters } from './server-counters.js';
@@ -147,7 +146,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const listenKeys = new ListenKeys(options.listenKeyValidityMs ?? LISTEN_KEY_VALIDITY_MS);
   const routes = new Map([
     ...createBinanceRoutes(venue, clock), ...createAccountRoutes(venue), ...createAlgoRoutes(venue),
-    ...listenKeyRoutes(listenKeys, clock), ...depthRoutes(venue), ...premiumIndexRoutes(venue),
+    ...listenKeyRoutes(listenKeys, clock), ...marketDataRoutes(venue),
   ]);
   const faults = new FaultController({
     seed,
