@@ -46,7 +46,7 @@ interface Connection {
   readonly socket: Duplex;
   readonly path: string;
   readonly listenKey: string | undefined;
-  readonly streams: Map<string, { stream: MarketStream; lastOpen?: number }>;
+  readonly streams: Map<string, { stream: MarketStream; cursor?: number }>;
   stalled: boolean;
   /** Its writes under `wsdelay`, in order. */
   readonly writes: DelayedWrites;
@@ -253,14 +253,19 @@ export class BinanceWsFace {
 
   #pushTo(conn: Connection, snapshot: MarketSnapshot, names: readonly string[]): void {
     const messages: unknown[] = [];
+    const prints: { T: number }[] = [];
     for (const name of names) {
       const entry = conn.streams.get(name);
       if (!entry) continue;
-      const built = snapshot.messages(entry.stream, entry.lastOpen);
-      if (built.open !== undefined) entry.lastOpen = built.open;
-      messages.push(...built.messages);
+      const built = snapshot.messages(entry.stream, entry.cursor);
+      if (built.cursor !== undefined) entry.cursor = built.cursor;
+      if (entry.stream.kind === 'trade' || entry.stream.kind === 'aggTrade') prints.push(...(built.messages as { T: number }[]));
+      else messages.push(...built.messages);
     }
-    this.#sendBurst(conn, messages);
+    // A venue prints in time order across markets: one market's step of prints must not all go
+    // before another's (a client resolving one watch per burst would only ever see the first market).
+    prints.sort((a, b) => a.T - b.T);
+    this.#sendBurst(conn, [...messages, ...prints]);
   }
 
   /**

@@ -3,6 +3,7 @@ import type { SimVenue } from '../../venue.js';
 import { partialDepthEvent } from '../depth-format.js';
 import { SIM_TIMEFRAMES, isSimTimeframe, type SimMarket, type SimTimeframe } from '../../venue-types.js';
 import { bookTickerEvent, klineEvent, markPriceEvent, miniTickerEvent, tickerEvent } from './ws-market-format.js';
+import { aggTradeEvent, tradeEvent } from '../trade-format.js';
 
 /** One market stream a client can subscribe to. */
 export type MarketStream =
@@ -12,9 +13,11 @@ export type MarketStream =
   | { kind: 'depth'; market: SimMarket }
   /** `<s>@depth<5|10|20>[@100ms|@500ms]`: the top levels, every push. */
   | { kind: 'partialDepth'; market: SimMarket; levels: number }
+  /** `<s>@trade` / `<s>@aggTrade`: the tape's new prints, one event each, as its steps end (see `TradeTape`). */
+  | { kind: 'trade' | 'aggTrade'; market: SimMarket }
   | { kind: 'allTickers' | 'allMiniTickers' | 'allMarkPrices' };
 
-const SINGLE = /^([a-z0-9_]+)@(kline_([0-9a-zA-Z]+)|ticker|miniTicker|bookTicker|markPrice(?:@1s)?)$/;
+const SINGLE = /^([a-z0-9_]+)@(kline_([0-9a-zA-Z]+)|ticker|miniTicker|bookTicker|markPrice(?:@1s)?|trade|aggTrade)$/;
 // Binance's update speeds are accepted; the sim sends at its own push period.
 const DEPTH = /^([a-z0-9_]+)@depth(5|10|20)?(?:@(?:100|250|500)ms)?$/;
 
@@ -38,7 +41,7 @@ export function parseStream(name: string, marketsByLowerId: ReadonlyMap<string, 
     return isSimTimeframe(interval) ? { kind: 'kline', market, interval } : undefined;
   }
   if (channel.startsWith('markPrice')) return { kind: 'markPrice', market };
-  return { kind: channel as 'ticker' | 'miniTicker' | 'bookTicker', market };
+  return { kind: channel as 'ticker' | 'miniTicker' | 'bookTicker' | 'trade' | 'aggTrade', market };
 }
 
 /**
@@ -64,10 +67,12 @@ export class MarketSnapshot {
   }
 
   /**
-   * The messages of `stream`. A kline stream whose candle rolled over since `lastOpen` first
-   * repeats the finished candle (closed, `x: true`), so a client never misses a candle's end.
+   * The messages of `stream` and where the stream now stands (`cursor`, handed back next time).
+   * A kline stream's cursor is its candle's open: one whose candle rolled over since first
+   * repeats the finished candle (closed, `x: true`), so a client never misses a candle's end. A
+   * trade stream's is the last print sent: it sends the prints after it (none at the start).
    */
-  messages(stream: MarketStream, lastOpen?: number): { messages: unknown[]; open?: number } {
+  messages(stream: MarketStream, cursor?: number): { messages: unknown[]; cursor?: number } {
     switch (stream.kind) {
       case 'kline': {
         const tf = SIM_TIMEFRAMES[stream.interval];
@@ -75,11 +80,19 @@ export class MarketSnapshot {
         const current = rows.at(-1)!;
         const out: unknown[] = [];
         const previous = rows.at(-2);
-        if (previous && lastOpen !== undefined && lastOpen < current[0]) {
+        if (previous && cursor !== undefined && cursor < current[0]) {
           out.push(klineEvent(stream.market, previous, stream.interval, tf, this.#now));
         }
         out.push(klineEvent(stream.market, current, stream.interval, tf, this.#now));
-        return { messages: out, open: current[0] };
+        return { messages: out, cursor: current[0] };
+      }
+      case 'trade':
+      case 'aggTrade': {
+        const tape = this.#venue.tape;
+        if (cursor === undefined) return { messages: [], cursor: tape.lastId(stream.market.symbol) };
+        const prints = tape.after(stream.market.symbol, cursor);
+        const event = stream.kind === 'trade' ? tradeEvent : aggTradeEvent;
+        return { messages: prints.map((t) => event(stream.market, t, this.#now)), cursor: prints.at(-1)?.id ?? cursor };
       }
       case 'ticker':
         return { messages: [tickerEvent(stream.market, this.#ticker(stream.market))] };
