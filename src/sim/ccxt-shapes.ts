@@ -3,6 +3,7 @@ import { FUNDING_INTERVAL_MS, nextFundingTime, SIM_FUNDING_RATE, SIM_INTEREST_RA
 import { BadRequest, BadSymbol, DuplicateOrderId, InsufficientFunds, InvalidOrder, OrderImmediatelyFillable, OrderNotFound } from '../exchange/ccxt-lib.js';
 import type { SimOrderBook } from './depth-book.js';
 import type { SimError } from './sim-error.js';
+import type { SimPublicTrade, TradeQuery } from './trade-tape.js';
 import type { SimBalance, SimFill, SimMarket, SimOrder, SimPosition, SimTicker } from './venue-types.js';
 
 /*
@@ -139,6 +140,38 @@ export function ccxtTrade(ex: Exchange, f: SimFill): Trade {
     },
     ex.markets?.[f.symbol],
   );
+}
+
+/** A print of the public tape as a ccxt public trade (a public print names neither order nor fee). */
+export function ccxtPublicTrade(ex: Exchange, t: SimPublicTrade): Trade {
+  return ex.safeTrade(
+    {
+      info: t,
+      id: String(t.id),
+      timestamp: t.timestamp,
+      datetime: ex.iso8601(t.timestamp),
+      symbol: t.symbol,
+      side: t.side,
+      price: t.price,
+      amount: t.amount,
+      cost: t.price * t.amount,
+    },
+    ex.markets?.[t.symbol],
+  );
+}
+
+/**
+ * ccxt's `fetchTrades(symbol, since, limit, params)` as a tape query: from `since` (or
+ * `params.fromId`), up to `params.until`, else the latest; `limit` 500 by default, at most 1000.
+ */
+export function tapeQuery(since: number | undefined, limit: number | undefined, params: Dict): TradeQuery {
+  const query: TradeQuery = { limit: Math.min(1000, limit ?? 500) };
+  if (since !== undefined && since !== null) query.since = since;
+  const until = Number(params['until']);
+  if (Number.isFinite(until)) query.until = until;
+  const fromId = Number(params['fromId']);
+  if (Number.isFinite(fromId)) query.fromId = fromId;
+  return query;
 }
 
 /** A venue order, fills included, as a ccxt order. */

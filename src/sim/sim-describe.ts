@@ -58,6 +58,7 @@ export const SIM_DESCRIPTION = {
     fetchTicker: true,
     fetchTickers: true,
     fetchTime: true,
+    fetchTrades: true,
     setLeverage: true,
     watchBalance: true,
     watchMyTrades: true,
@@ -66,5 +67,7 @@ export const SIM_DESCRIPTION = {
     watchOrders: true,
     watchPositions: true,
     watchTickers: true,
+    watchTrades: true,
+    watchTradesForSymbols: true,
   },
 };

@@ -1,6 +1,6 @@
 import type { Exchange as CcxtExchange, Balances, Dict, FundingRate, FundingRates, Int, Market, Num, OHLCV, Order, OrderBook, OrderSide, OrderType, Position, Str, Strings, Ticker, Tickers, Trade } from 'ccxt';
 import { ArgumentsRequired, BadSymbol, InvalidOrder, loadCcxtCore } from '../exchange/ccxt-lib.js';
-import { ccxtBalance, ccxtError, ccxtFundingRate, ccxtMarket, ccxtOrder, ccxtOrderBook, ccxtPosition, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
+import { ccxtBalance, ccxtError, ccxtFundingRate, ccxtMarket, ccxtOrder, ccxtOrderBook, ccxtPosition, ccxtPublicTrade, ccxtTicker, ccxtTrade, tapeQuery } from './ccxt-shapes.js';
 import { depthBooksOf } from './depth-book.js';
 import { SIM_DESCRIPTION } from './sim-describe.js';
 import { SimStreams, type SimStreamName } from './sim-streams.js';
@@ -146,6 +146,13 @@ export class SimExchange extends ExchangeBase {
     await this.loadMarkets();
     const market = this.market(symbol);
     return this.#call('fetchOHLCV', () => this.#venue.candles(market.symbol, timeframe, since ?? undefined, limit ?? undefined));
+  }
+
+  /** The venue's public trade tape (see `TradeTape`), the account's fills among its prints. */
+  override async fetchTrades(symbol: string, since?: Int, limit?: Int, params: Dict = {}): Promise<Trade[]> {
+    await this.loadMarkets();
+    const market = this.market(symbol);
+    return this.#call('fetchTrades', () => this.#venue.tape.trades(market.symbol, tapeQuery(since ?? undefined, limit ?? undefined, params)).map((t) => ccxtPublicTrade(this, t)));
   }
 
   override async fetchBalance(_params: Dict = {}): Promise<Balances> {
@@ -317,6 +324,14 @@ export class SimExchange extends ExchangeBase {
 
   override async watchOHLCVForSymbols(symbolsAndTimeframes: string[][], _since?: Int, _limit?: Int, _params: Dict = {}): Promise<Record<string, Record<string, OHLCV[]>>> {
     return this.#streams.ohlcv(symbolsAndTimeframes);
+  }
+
+  override async watchTrades(symbol: string, _since?: Int, _limit?: Int, _params: Dict = {}): Promise<Trade[]> {
+    return this.#streams.trades([symbol]);
+  }
+
+  override async watchTradesForSymbols(symbols: string[], _since?: Int, _limit?: Int, _params: Dict = {}): Promise<Trade[]> {
+    return this.#streams.trades(symbols);
   }
 
   override async watchOrderBook(symbol: string, limit?: Int, _params: Dict = {}): Promise<OrderBook> {

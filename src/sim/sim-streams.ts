@@ -1,6 +1,6 @@
 import type { Balances, Exchange, OHLCV, Order, OrderBook, Position, Tickers, Trade } from 'ccxt';
 import type { Clock } from '../core/clock.js';
-import { ccxtBalance, ccxtOrder, ccxtOrderBook, ccxtPosition, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
+import { ccxtBalance, ccxtOrder, ccxtOrderBook, ccxtPosition, ccxtPublicTrade, ccxtTicker, ccxtTrade } from './ccxt-shapes.js';
 import { depthBooksOf } from './depth-book.js';
 import { STEP_MS } from './price-path.js';
 import { SimWsClient } from './sim-ws-client.js';
@@ -16,6 +16,7 @@ const TICKERS_URL = 'sim://market/tickers';
 const OHLCV_URL = 'sim://market/ohlcv';
 const PRIVATE_URL = 'sim://private/ws';
 const BOOK_URL = 'sim://public/depth';
+const TAPE_URL = 'sim://public/trades';
 
 /** Hash prefix → stream name. */
 const STREAM_OF: Readonly<Record<string, SimStreamName>> = {
@@ -46,6 +47,8 @@ export class SimStreams {
   #tickerCache: { step: number; tickers: Tickers } | null = null;
   /** The update id last pushed per order-book subscription: a book goes out only when it changed. */
   readonly #bookIds = new Map<string, number>();
+  /** The last print pushed per trade subscription (`tape:SYMBOL`). */
+  readonly #tapeIds = new Map<string, number>();
 
   constructor(exchange: Exchange, venue: SimVenue, clock: Clock, pushMs: number) {
     this.#ex = exchange;
@@ -102,6 +105,19 @@ export class SimStreams {
     if (fresh) this.#pushBook(client, hash, true);
     const book = ((await watching) as OrderBook[]).at(-1)!;
     return limit === undefined ? book : { ...book, bids: book.bids.slice(0, limit), asks: book.asks.slice(0, limit) };
+  }
+
+  /**
+   * The public tape's prints of `symbols` (see `TradeTape`) published since the previous call,
+   * oldest first per symbol. A new subscription starts after the latest print, as a venue's trade
+   * stream does: its first call resolves with the prints of the next step to end.
+   */
+  async trades(symbols: readonly string[]): Promise<Trade[]> {
+    await this.#ex.loadMarkets();
+    const client = this.#ex.client(TAPE_URL) as unknown as SimWsClient;
+    const hashes = symbols.map((s) => `tape:${this.#ex.market(s).symbol}`);
+    for (const h of hashes) if (!client.subscriptions[h]) this.#tapeIds.set(h, this.#venue.tape.lastId(h.slice('tape:'.length)));
+    return (await client.watch(...hashes)) as Trade[];
   }
 
   async orders(symbol?: string): Promise<Order[]> {
@@ -192,6 +208,7 @@ export class SimStreams {
       if (client.url === TICKERS_URL) for (const hash of Object.keys(client.subscriptions)) this.#pushTickers(client, hash);
       if (client.url === OHLCV_URL) for (const hash of Object.keys(client.subscriptions)) this.#pushCandles(client, hash);
       if (client.url === BOOK_URL) for (const hash of Object.keys(client.subscriptions)) this.#pushBook(client, hash);
+      if (client.url === TAPE_URL) this.#pushTrades(client);
     }
   }
 
@@ -217,6 +234,16 @@ export class SimStreams {
     if (!always && this.#bookIds.get(hash) === book.lastUpdateId) return;
     this.#bookIds.set(hash, book.lastUpdateId);
     client.push(hash, ccxtOrderBook(this.#ex, book));
+  }
+
+  /** Each trade subscription's new prints, as one message. */
+  #pushTrades(client: SimWsClient): void {
+    for (const hash of Object.keys(client.subscriptions)) {
+      const prints = this.#venue.tape.after(hash.slice('tape:'.length), this.#tapeIds.get(hash) ?? 0);
+      for (const t of prints) client.push(hash, ccxtPublicTrade(this.#ex, t), true);
+      if (prints.length > 0) this.#tapeIds.set(hash, prints.at(-1)!.id);
+    }
+    client.flush();
   }
 
   #pushCandles(client: SimWsClient, hash: string): void {
