@@ -117,6 +117,9 @@ export class TradeTape {
 
   /** The published trades of `symbol` with ids above `afterId`, oldest first (a stream's next push). */
   after(symbol: string, afterId: number): SimPublicTrade[] {
+    // A published step never changes (its fills were swept before it was), so a stream caught up
+    // with the last one has nothing new until the next step ends: no step is drawn for it.
+    if (Math.floor(afterId / IDS_PER_STEP) >= Math.floor(this.#src.now() / STEP_MS) - 1) return [];
     return this.trades(symbol, { fromId: afterId + 1, limit: Number.MAX_SAFE_INTEGER });
   }
 
