@@ -147,7 +147,9 @@ describe('public trades → misso sim-server /fapi/v1/aggTrades, /fapi/v1/trades
   it('a stalled connection gets no prints, a dropped one is closed, as for the other market streams', async () => {
     const probe = await Probe.open(`${server.url.replace('http', 'ws')}/public/ws`);
     probe.send({ method: 'SUBSCRIBE', params: ['btcusd@trade'], id: 1 });
-    await probe.next((m) => m['id'] === 1);
+    expect(await probe.next((m) => m['id'] === 1)).toEqual({ result: null, id: 1 });
+    await clock.advance(STEP_MS);
+    await probe.next((m) => m['e'] === 'trade');
     server.faults.set('wsstall:1');
     await sleep(100);
     const count = probe.messages.length;
