@@ -53,6 +53,7 @@ function classify(name: string): Priority {
  * | fetchOrderBook by limit: ≤ 50 → 2, ≤ 100 → 5, ≤ 500 → 10, more → 20; none (default 500) | 10 |
  * | fetchBalance, fetchPositions, fetchOrders, fetchClosedOrders, fetchMyTrades | 5 |
  * | fetchFundingRates | 10 |
+ * | fetchTrades: 20 (aggTrades, ccxt's default); 5 with `fetchTradesMethod` (or `method`) naming the recent-trades list (`…GetTrades`) | 20 |
  * | everything else | 1 |
  *
  * @param args - the call's arguments, positional as in ccxt's unified signatures.
@@ -75,6 +76,10 @@ export function weightOf(method: string, args: readonly unknown[] = []): number 
       return 5;
     case 'fetchFundingRates':
       return 10;
+    case 'fetchTrades': {
+      const params = (args[3] ?? {}) as { fetchTradesMethod?: unknown; method?: unknown };
+      return /GetTrades$/.test(String(params.fetchTradesMethod ?? params.method ?? '')) ? 5 : 20;
+    }
     default:
       return 1;
   }

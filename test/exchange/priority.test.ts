@@ -69,6 +69,10 @@ describe('weightOf', () => {
     expect(weightOf('fetchOrderBook', ['X'])).toBe(10);
     expect(weightOf('fetchBalance')).toBe(5);
     expect(weightOf('createOrder', ['X', 'limit', 'buy', 1, 1])).toBe(1);
+    expect(weightOf('fetchTrades', ['X'])).toBe(20);
+    expect(weightOf('fetchTrades', ['X', 1, 100, { fetchTradesMethod: 'fapiPublicGetAggTrades' }])).toBe(20);
+    expect(weightOf('fetchTrades', ['X', undefined, 20, { fetchTradesMethod: 'fapiPublicGetTrades' }])).toBe(5);
+    expect(weightOf('fetchTrades', ['X', undefined, 20, { method: 'fapiPublicGetHistoricalTrades' }])).toBe(20);
   });
 });
 
