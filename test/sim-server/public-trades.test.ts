@@ -159,4 +159,18 @@ describe('public trades → misso sim-server /fapi/v1/aggTrades, /fapi/v1/trades
     server.faults.set('wsdrop:1');
     expect(await probe.closed()).toBeDefined();
   });
+
+  it('under wsdelay the prints leave late, with the rest of the push', async () => {
+    const probe = await Probe.open(`${server.url.replace('http', 'ws')}/public/ws`);
+    probe.send({ method: 'SUBSCRIBE', params: ['solusd@aggTrade'], id: 1 });
+    await probe.next((m) => m['id'] === 1);
+    server.faults.set('wsdelay:400');
+    await sleep(100);
+    const count = probe.messages.length;
+    await clock.advance(STEP_MS);
+    const pushed = Date.now();
+    await probe.next((m) => m['e'] === 'aggTrade' && probe.messages.indexOf(m) >= count);
+    expect(Date.now() - pushed).toBeGreaterThanOrEqual(350);
+    probe.ws.close();
+  });
 });
