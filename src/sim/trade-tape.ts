@@ -1,4 +1,5 @@
 import { STEP_MS, type PricePath } from './price-path.js';
+import { SimError } from './sim-error.js';
 import { synthesizeStep, type SynthTrade } from './trade-synth.js';
 import type { VenueFeed } from './venue-feed.js';
 import type { SimFill, SimMarket, SimOrderSide } from './venue-types.js';
@@ -130,7 +131,7 @@ export class TradeTape {
 
   #market(symbol: string): SimMarket {
     const i = this.#index.get(symbol);
-    if (i === undefined) throw new Error(`trade tape: unknown symbol ${symbol}`);
+    if (i === undefined) throw new SimError('bad_symbol', `unknown symbol ${symbol}`);
     return this.#src.markets[i]!;
   }
 
