@@ -41,7 +41,10 @@ export interface TradeTapeSource {
 export const TAPE_HISTORY_MS = 86_400_000;
 /** Ids per step: a step's prints are numbered `step × this + rank`, so ids need no running count. */
 const IDS_PER_STEP = 100_000;
-/** Own prints kept per market, whatever their age: a bot trading in a loop cannot grow the tape without bound. */
+/**
+ * Own prints kept per market, whatever their age: a bot trading in a loop cannot grow the tape
+ * without bound. Past it the market's tape is served from the oldest step whose prints it kept.
+ */
 const MAX_OWN_PRINTS = 10_000;
 
 /**
@@ -61,6 +64,12 @@ export class TradeTape {
   readonly #index = new Map<string, number>();
   /** Per market: own prints (without ids), oldest first. */
   readonly #own = new Map<string, SynthTrade[]>();
+  /**
+   * Per market: the first step still served whole, after own prints were dropped for the count
+   * cap. A step missing some of its own prints would number its prints anew (ids seen before
+   * would name other prints), so it is no longer served at all.
+   */
+  readonly #servedFrom = new Map<string, number>();
 
   constructor(source: TradeTapeSource) {
     this.#src = source;
@@ -78,7 +87,9 @@ export class TradeTape {
     while (at > 0 && list[at - 1]!.timestamp > fill.timestamp) at--;
     list.splice(at, 0, { timestamp: fill.timestamp, price: fill.price, amount: fill.amount, side });
     const horizon = fill.timestamp - TAPE_HISTORY_MS;
-    let drop = Math.max(0, list.length - MAX_OWN_PRINTS);
+    const over = Math.max(0, list.length - MAX_OWN_PRINTS);
+    if (over > 0) this.#servedFrom.set(fill.symbol, Math.floor(list[over - 1]!.timestamp / STEP_MS) + 1);
+    let drop = over;
     while (drop < list.length && list[drop]!.timestamp < horizon) drop++;
     if (drop > 0) list.splice(0, drop);
   }
@@ -95,7 +106,7 @@ export class TradeTape {
     const market = this.#market(symbol);
     const now = this.#src.now();
     const last = Math.floor(now / STEP_MS) - 1;
-    const first = Math.floor((now - TAPE_HISTORY_MS) / STEP_MS);
+    const first = Math.max(Math.floor((now - TAPE_HISTORY_MS) / STEP_MS), this.#servedFrom.get(market.symbol) ?? -Infinity);
     const since = query.since ?? -Infinity;
     const until = query.until ?? Infinity;
     const keep = (t: SimPublicTrade): boolean => t.timestamp >= since && t.timestamp <= until && (query.fromId === undefined || t.id >= query.fromId);

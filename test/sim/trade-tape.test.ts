@@ -121,6 +121,32 @@ describe('TradeTape', () => {
     expect(venue.tape.trades(BTC, { since: clock.now() - 2 * TAPE_HISTORY_MS, limit: 1 })[0]!.timestamp).toBeGreaterThanOrEqual(clock.now() - TAPE_HISTORY_MS - STEP_MS);
   });
 
+  it('keeps 10,000 own prints a market; past them the tape starts where its prints are whole, ids unchanged', async () => {
+    const { clock, venue } = make();
+    await clock.advance(MIN);
+    // Three fills a step, alternating sides so the position stays flat.
+    for (let i = 0; i < 10_020; i++) {
+      venue.placeOrder({ symbol: ETH, side: i % 2 === 0 ? 'buy' : 'sell', type: 'market', amount: 0.01 });
+      if (i % 3 === 2) await clock.advance(STEP_MS);
+    }
+    await clock.advance(STEP_MS);
+    const served = venue.tape.trades(ETH, { since: START, limit: 1000 });
+    const ownIn = (t: SimPublicTrade): boolean => t.amount === 0.01;
+    // The first served step holds its three own prints; the earlier steps are not served.
+    const firstStep = Math.floor(served[0]!.timestamp / STEP_MS);
+    expect(served.filter((t) => Math.floor(t.timestamp / STEP_MS) === firstStep && ownIn(t))).toHaveLength(3);
+    expect(served[0]!.timestamp).toBeGreaterThan(START + MIN + STEP_MS);
+    const before = venue.tape.trades(ETH, { since: served[0]!.timestamp, limit: 50 });
+    for (const side of ['buy', 'sell', 'buy'] as const) venue.placeOrder({ symbol: ETH, side, type: 'market', amount: 0.01 });
+    await clock.advance(STEP_MS);
+    const after = venue.tape.trades(ETH, { since: served[0]!.timestamp, limit: 1000 });
+    // A step's worth more dropped the oldest served step's first prints: that step is no longer served; the rest keep their ids.
+    expect(after[0]!.timestamp).toBeGreaterThan(served[0]!.timestamp);
+    const byId = new Map(after.map((t) => [t.id, t]));
+    for (const t of before) if (byId.has(t.id)) expect(byId.get(t.id)).toEqual(t);
+    expect(before.some((t) => byId.has(t.id))).toBe(true);
+  });
+
   it('serves a market far down a 2000-market universe like the others', async () => {
     const { clock, venue } = make(7, 2000);
     await clock.advance(5 * MIN);
