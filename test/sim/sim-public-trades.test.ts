@@ -5,35 +5,18 @@
  */
 import type { Trade } from 'ccxt';
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/core/clock.js';
-import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
+import type { VirtualClock } from '../../src/core/clock.js';
 import { STEP_MS } from '../../src/sim/price-path.js';
 import type { SimExchange } from '../../src/sim/sim-exchange.js';
 
+import { settleVirtual, virtualSim } from './fixtures-virtual.js';
 const START = 1_700_000_000_000;
 const BTC = 'BTC/USD:USD';
 const ETH = 'ETH/USD:USD';
 const SOL = 'SOL/USD:USD';
 
-function make(): { clock: VirtualClock; ex: SimExchange } {
-  const clock = new VirtualClock(START + 500);
-  return { clock, ex: createSimExchange({}, { clock }) };
-}
-
-/** Settles `p` while virtual time moves on in small steps. */
-async function settle<T>(clock: VirtualClock, p: Promise<T>, maxMs = 60_000): Promise<T> {
-  let done = false;
-  let value: T | undefined;
-  let error: unknown;
-  let failed = false;
-  p.then(
-    (v) => ((done = true), (value = v)),
-    (e: unknown) => ((done = true), (failed = true), (error = e)),
-  );
-  await clock.advanceUntil(() => done, maxMs, 100);
-  if (failed) throw error;
-  return value as T;
-}
+const make = (): { clock: VirtualClock; ex: SimExchange } => virtualSim(START + 500);
+const settle = settleVirtual;
 
 describe('SimExchange public trades', () => {
   it('says it has them', () => {

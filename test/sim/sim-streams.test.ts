@@ -5,33 +5,16 @@
  */
 import { NetworkError, type OHLCV, type Order } from 'ccxt';
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/core/clock.js';
+import type { VirtualClock } from '../../src/core/clock.js';
 import { type SimExchange } from '../../src/sim/sim-exchange.js';
-import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 
+import { settleVirtual, virtualSim } from './fixtures-virtual.js';
 const START = 1_700_000_000_000;
 const BTC = 'BTC/USD:USD';
 const ETH = 'ETH/USD:USD';
 
-function make(knobs: Record<string, unknown> = {}): { clock: VirtualClock; ex: SimExchange } {
-  const clock = new VirtualClock(START + 500);
-  return { clock, ex: createSimExchange(knobs, { clock }) };
-}
-
-/** Settles `p` while virtual time moves on in small steps. */
-async function settle<T>(clock: VirtualClock, p: Promise<T>, maxMs = 60_000): Promise<T> {
-  let done = false;
-  let value: T | undefined;
-  let error: unknown;
-  let failed = false;
-  p.then(
-    (v) => ((done = true), (value = v)),
-    (e: unknown) => ((done = true), (failed = true), (error = e)),
-  );
-  await clock.advanceUntil(() => done, maxMs, 100);
-  if (failed) throw error;
-  return value as T;
-}
+const make = (knobs: Record<string, unknown> = {}): { clock: VirtualClock; ex: SimExchange } => virtualSim(START + 500, knobs);
+const settle = settleVirtual;
 
 describe('SimExchange watch* methods', () => {
   it('says it has them', () => {

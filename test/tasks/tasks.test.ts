@@ -108,6 +108,19 @@ describe('t_update_candles', () => {
 });
 
 describe('t_update_candles after a gap', () => {
+  /** The seed's candles (1m, 1000) of one symbol by REST, after the first pass. */
+  const seedCandles = async (): Promise<Awaited<ReturnType<typeof virtualUpdater>>> => {
+    const made = await virtualUpdater({
+      exchange: { id: 'sim', stream: 'off' },
+      class_attributes: { watch_list: ['BTC/USD:USD'], ohlcs: {} },
+      tasks: { t_update_candles: { name: 'candles', freq: 60, timeframe: '1m', limit: 1000 } },
+    });
+    current = made.updater;
+    await startVirtual(made.updater, made.clock);
+    await made.clock.advance(10);
+    return made;
+  };
+
   const ohlcvCalls = (sim: SimExchange): unknown[][] => {
     const calls: unknown[][] = [];
     const fetch = sim.fetchOHLCV.bind(sim);
@@ -119,14 +132,7 @@ describe('t_update_candles after a gap', () => {
   };
 
   it('asks for the rows since the last it holds with an explicit limit (Binance weighs a request by it)', async () => {
-    const { updater, clock } = await virtualUpdater({
-      exchange: { id: 'sim', stream: 'off' },
-      class_attributes: { watch_list: ['BTC/USD:USD'], ohlcs: {} },
-      tasks: { t_update_candles: { name: 'candles', freq: 60, timeframe: '1m', limit: 1000 } },
-    });
-    current = updater;
-    await startVirtual(updater, clock);
-    await clock.advance(10);
+    const { updater, clock } = await seedCandles();
     const sim = (updater.session as unknown as { instance: SimExchange }).instance;
     const calls = ohlcvCalls(sim);
     await clock.advance(60_000);
@@ -139,14 +145,7 @@ describe('t_update_candles after a gap', () => {
   });
 
   it('refills the whole window after a gap longer than the exchange\'s default page', async () => {
-    const { updater, clock } = await virtualUpdater({
-      exchange: { id: 'sim', stream: 'off' },
-      class_attributes: { watch_list: ['BTC/USD:USD'], ohlcs: {} },
-      tasks: { t_update_candles: { name: 'candles', freq: 60, timeframe: '1m', limit: 1000 } },
-    });
-    current = updater;
-    await startVirtual(updater, clock);
-    await clock.advance(10);
+    const { updater, clock } = await seedCandles();
     // As after a night's outage: the window ends 600 minutes ago, more than the 500 rows an
     // answer to a `since` without a limit holds.
     const held = updater.state.get<Record<string, CandleRow[]>>('ohlcs')['BTC/USD:USD']!;
@@ -160,14 +159,7 @@ describe('t_update_candles after a gap', () => {
   });
 
   it('a gap within the window is filled from the last candle held, none missing', async () => {
-    const { updater, clock } = await virtualUpdater({
-      exchange: { id: 'sim', stream: 'off' },
-      class_attributes: { watch_list: ['BTC/USD:USD'], ohlcs: {} },
-      tasks: { t_update_candles: { name: 'candles', freq: 60, timeframe: '1m', limit: 1000 } },
-    });
-    current = updater;
-    await startVirtual(updater, clock);
-    await clock.advance(10);
+    const { updater, clock } = await seedCandles();
     const held = updater.state.get<Record<string, CandleRow[]>>('ohlcs')['BTC/USD:USD']!;
     updater.state.merge('ohlcs', { 'BTC/USD:USD': held.slice(0, -300) }, 'test');
     const sim = (updater.session as unknown as { instance: SimExchange }).instance;
