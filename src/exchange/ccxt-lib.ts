@@ -13,16 +13,18 @@
  * Should a ccxt release lay its files out otherwise, this falls back to the whole package.
  *
  * Loading is asynchronous (`import()`), and nothing here awaits at the top level: a module with
- * top-level await cannot be `require`d, and misso's entries stay loadable from CommonJS. So the
- * error classes are exported as stand-ins: `instanceof` works at once (by the real class once
- * loaded, and by ccxt's class names before that or for another copy of ccxt), and `new` builds
- * the real class, which {@link loadCcxtCore} has loaded by then: every exchange misso builds, and
- * every config it checks, awaits it first.
+ * top-level await cannot be `require`d, and misso's entries stay loadable from CommonJS. The one
+ * class needed while a module is evaluated, the `Exchange` base the simulator extends, is loaded
+ * synchronously instead ({@link ccxtExchangeBase}). The error classes are exported as stand-ins:
+ * `instanceof` works at once (by the real class once loaded, and by ccxt's class names before
+ * that or for another copy of ccxt), and `new` builds the real class, which {@link loadCcxtCore}
+ * has loaded by then (every exchange misso builds, and every config it checks, awaits it first)
+ * or which is then loaded synchronously.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as Ccxt from 'ccxt';
 
 /** A ccxt exchange class (REST or ccxt.pro). */
@@ -73,6 +75,34 @@ export function loadCcxtCore(): Promise<Core> {
   return coreLoading;
 }
 
+/**
+ * ccxt's core loaded synchronously: `require` of its ES module files (Node 20.19 and later), which
+ * Node evaluates once for `require` and `import()` alike, so these are the very classes
+ * {@link loadCcxtCore} and `import 'ccxt'` give. Where ccxt's files are laid out otherwise it
+ * loads the package's ES module entry, the whole package, as that fallback does.
+ */
+function requireCcxtCore(): Core {
+  if (core) return core;
+  const load = createRequire(import.meta.url);
+  if (SOURCES === null) {
+    // The ES module entry, not `require('ccxt')`: that is ccxt's CommonJS build, another copy of its classes.
+    const ccxt = load(fileURLToPath(import.meta.resolve('ccxt'))) as typeof Ccxt;
+    return (core = { errors: ccxt.errors, Exchange: ccxt.Exchange });
+  }
+  const errors = load(join(SOURCES, 'base', 'errors.js')) as ErrorClasses;
+  const { Exchange } = load(join(SOURCES, 'base', 'Exchange.js')) as { Exchange: typeof Ccxt.Exchange };
+  return (core = { errors, Exchange });
+}
+
+/**
+ * ccxt's `Exchange` base class, at once: for a class that extends it while its module is evaluated
+ * (the simulator's), where awaiting {@link loadCcxtCore} at the top level would make that module,
+ * and every entry importing it, impossible to `require`.
+ */
+export function ccxtExchangeBase(): typeof Ccxt.Exchange {
+  return requireCcxtCore().Exchange;
+}
+
 /** Whether `value` is an instance of ccxt's error class `name`, by its class names (`BaseError` at the root). */
 function namedCcxtError(value: unknown, name: string): boolean {
   let named = false;
@@ -87,8 +117,8 @@ function namedCcxtError(value: unknown, name: string): boolean {
 /** The stand-in for ccxt's error class `name` (see the module's comment). */
 function errorClass<N extends ErrorName>(name: N): ErrorClasses[N] {
   const standIn = function (...args: unknown[]): object {
-    if (!core) throw new Error(`ccxt's ${name} was built before ccxt was loaded: await loadCcxtCore() first`);
-    const Real = core.errors[name] as unknown as new (...a: unknown[]) => object;
+    // Built before anything awaited the core (a simulator used straight from `require('misso/sim')`).
+    const Real = requireCcxtCore().errors[name] as unknown as new (...a: unknown[]) => object;
     return new Real(...args);
   };
   Object.defineProperty(standIn, 'name', { value: name });

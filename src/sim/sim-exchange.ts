@@ -1,5 +1,5 @@
 import type { Exchange as CcxtExchange, Balances, Dict, FundingRate, FundingRates, Int, Market, Num, OHLCV, Order, OrderBook, OrderSide, OrderType, Position, Str, Strings, Ticker, Tickers, Trade } from 'ccxt';
-import { ArgumentsRequired, BadSymbol, InvalidOrder, loadCcxtCore } from '../exchange/ccxt-lib.js';
+import { ArgumentsRequired, BadSymbol, ccxtExchangeBase, InvalidOrder } from '../exchange/ccxt-lib.js';
 import { ccxtBalance, ccxtError, ccxtFundingRate, ccxtMarket, ccxtOrder, ccxtOrderBook, ccxtPosition, ccxtPublicTrade, ccxtTicker, ccxtTrade, tapeQuery } from './ccxt-shapes.js';
 import { depthBooksOf } from './depth-book.js';
 import { SIM_DESCRIPTION } from './sim-describe.js';
@@ -12,9 +12,10 @@ import { parseSimKnobs, SIM_RUNTIME_KNOBS_SCHEMA } from './sim-knobs.js';
 import { SimVenue, type SimVenueCounters, type SimVenueOptions } from './venue.js';
 import type { OrderRef, SimOrder } from './venue-types.js';
 
-// ccxt's own base class, loaded by file (see ccxt-lib). This module therefore cannot be
-// `require`d; misso's main entry imports it only when a simulated exchange is built.
-const ExchangeBase: typeof CcxtExchange = (await loadCcxtCore()).Exchange;
+// ccxt's own base class, loaded by file and synchronously (see ccxt-lib): awaiting it here would
+// make misso/sim impossible to `require`. misso's main entry imports this module only when a
+// simulated exchange is built.
+const ExchangeBase: typeof CcxtExchange = ccxtExchangeBase();
 
 export { SIM_KNOBS_SCHEMA, SIM_RUNTIME_KNOBS_SCHEMA, type SimKnobs } from './sim-knobs.js';
 

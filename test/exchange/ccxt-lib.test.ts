@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   BadResponse,
   ccxtErrorClass,
+  ccxtExchangeBase,
   ccxtExchangeIds,
   ccxtProIds,
   ExchangeError,
@@ -36,6 +37,8 @@ describe('ccxt, a class at a time', () => {
     expect(loadedExchangeClass('bitflyer', false)).toBe(rest);
     expect(await loadExchangeClass('binanceusdm', true)).toBe(ccxt.pro.binanceusdm);
     expect((await loadCcxtCore()).Exchange).toBe(ccxt.Exchange);
+    // Loaded synchronously (the simulator extends it as its module is evaluated): the same class.
+    expect(ccxtExchangeBase()).toBe(ccxt.Exchange);
   });
 
   it("stands in for ccxt's error classes: new builds the real class, instanceof takes ccxt's and another copy's", async () => {

@@ -145,11 +145,24 @@ describe('a project that installed the tarball', () => {
     expect(child.stderr).not.toMatch(/tsx|ERR_UNKNOWN_FILE_EXTENSION/);
   }, 120_000);
 
-  it('runs a CommonJS strategy that requires misso, misso/http and misso/testing (misso/sim by import)', () => {
+  it('requires every entry of the exports map from CommonJS: none waits at the top level', () => {
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Manifest;
+    const entries = Object.keys(manifest.exports).filter((e) => e !== './package.json');
+    expect(entries).toEqual(['.', './sim', './http', './testing']);
+    const specs = entries.map((e) => (e === '.' ? 'misso' : `misso/${e.slice(2)}`));
+    // Each in a process of its own, so one entry's graph is not already loaded by another's.
+    for (const spec of specs) {
+      const script = `const m = require(${JSON.stringify(spec)}); console.log(Object.keys(m).length > 0 ? 'ok' : 'empty');`;
+      const child = spawnSync(process.execPath, ['--input-type=commonjs', '-e', script], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+      expect({ spec, code: child.status, out: child.stdout.trim(), err: child.stderr }).toEqual({ spec, code: 0, out: 'ok', err: '' });
+    }
+  }, 120_000);
+
+  it('runs a CommonJS strategy that requires misso, misso/sim, misso/http and misso/testing', () => {
     const child = runStrategyFile('strategy.cjs');
     expect(child.lines).toEqual([
       'required: function function function',
-      'imported misso/sim: function',
+      'required misso/sim: InvalidOrder',
       'price: true',
       'stopped',
     ]);

@@ -1,14 +1,17 @@
 // A strategy in a CommonJS project: `require('misso')`, as Node allows for an ES module package
 // whose modules do not wait at the top level. It prints only its own lines on stdout.
 const { Updater } = require('misso');
+const { createSimExchange } = require('misso/sim');
 const { startStatusServer } = require('misso/http');
 const { VirtualClock } = require('misso/testing');
 
 async function main() {
   console.log(`required: ${typeof Updater.fromConfig} ${typeof startStatusServer} ${typeof VirtualClock}`);
-  // The simulator's module waits for ccxt's base class as it loads: from CommonJS it is imported.
-  const sim = await import('misso/sim');
-  console.log(`imported misso/sim: ${typeof sim.createSimExchange}`);
+  // The simulator straight from `require`, before anything else loaded ccxt: a refusal is ccxt's own error.
+  const sim = createSimExchange({ seed: 7 });
+  const refusal = await sim.createOrder('BTC/USD:USD', 'stop', 'buy', 1).catch((error) => error);
+  await sim.close();
+  console.log(`required misso/sim: ${refusal.constructor.name}`);
   const updater = await Updater.fromConfig({
     exchange: { id: 'sim', seed: 7 },
     storage: { path: ':memory:' },
