@@ -19,6 +19,7 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { WebSocket, WebSocketServer } from 'ws';
 import { SystemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
+import type { MissoConfigInput } from '../src/config/schema.js';
 import { Updater } from '../src/engine/updater.js';
 import { OrderJournal } from '../src/orders/journal.js';
 import { OrderManager } from '../src/orders/manager.js';
@@ -226,7 +227,7 @@ async function server(markets: number, seed: number, orderOffsetMs: number): Pro
   send({ type: 'ready', url: srv.url, watchList, probeUrl: `ws://127.0.0.1:${address.port}` });
 }
 
-function seedLikeConfig(url: string, stream: 'on' | 'off', watchList: string[]): Record<string, unknown> {
+function seedLikeConfig(url: string, stream: 'on' | 'off', watchList: string[]): MissoConfigInput {
   return {
     exchange: {
       id: 'binanceusdm',
@@ -261,7 +262,7 @@ async function engine(url: string, probeUrl: string, mode: 'stream' | 'poll', wa
   // MISSO_BENCH_PIN says (`main/others`, CPU lists); the parent keeps the venue off it.
   const pin = process.env['MISSO_BENCH_PIN']?.split('/').map((list) => list.split(',').map(Number));
   const config = seedLikeConfig(url, mode === 'stream' ? 'on' : 'off', watchList);
-  if (pin) config['process'] = { cpu_affinity: { main: pin[0], others: pin[1] } };
+  if (pin) config['process'] = { cpu_affinity: { main: pin[0] ?? [], others: pin[1] } };
   const updater = await Updater.fromConfig(config, {
     env: { K: DEFAULT_SIM_API_KEY, S: DEFAULT_SIM_SECRET },
     clock: new SystemClock(),

@@ -220,3 +220,11 @@ export type RawTask = NonNullable<z.output<typeof taskSchema>>;
 export type RawSubtask = z.output<typeof subtaskSchema>;
 /** `exchange:` as written. */
 export type RawExchange = z.output<typeof exchangeSchema>;
+
+/**
+ * A config as `Updater.fromConfig` takes it: the YAML file's shape, keys as written (snake_case),
+ * plus the top-level `x-` blocks misso does not read. It is still checked at run time, with the
+ * same messages as for a file (and the seed's `'None'` is read as null there too; in code, null
+ * is the typed way to say it).
+ */
+export type MissoConfigInput = z.input<typeof rawConfigSchema> & { [key: `x-${string}`]: unknown };

@@ -10,6 +10,7 @@ import type { TaskHealth } from '../core/task-status.js';
 import { configSecrets } from '../config/secrets.js';
 import { loadConfigFile, loadConfigObject } from '../config/load.js';
 import type { MissoConfig, TaskConfig } from '../config/types.js';
+import type { MissoConfigInput } from '../config/schema.js';
 import { startFailure } from '../exchange/open-session.js';
 import { withReadRetries } from '../exchange/read-retries.js';
 import type { ErrorKind, ExchangeSession } from '../exchange/types.js';
@@ -69,8 +70,11 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     return new Updater(config, o, kinds);
   }
 
-  /** Builds an updater from a config object in the YAML's shape. */
-  static async fromConfig(obj: unknown, options?: UpdaterOptions): Promise<Updater> {
+  /**
+   * Builds an updater from a config object in the YAML's shape ({@link MissoConfigInput}: typed for
+   * completion, and still validated; throws `ConfigError` listing every problem, as for a file).
+   */
+  static async fromConfig(obj: MissoConfigInput, options?: UpdaterOptions): Promise<Updater> {
     const o = checkUpdaterOptions(options), kinds = taskKindTable(o.taskKinds);
     const config = await loadConfigObject(obj, configContext(kinds, o.env), { baseDir: o.baseDir ?? process.cwd() });
     return new Updater(config, o, kinds);

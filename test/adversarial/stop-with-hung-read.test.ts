@@ -11,8 +11,9 @@ import { startSimServer, type SimServer } from '../../src/sim/http/binance-serve
 import { simServerUpdater, STREAM_SYMBOL, streamingRig } from '../support/streaming-rig.js';
 import { collectUnhandledRejections } from '../support/unhandled.js';
 import { until } from '../support/wait.js';
+import type { MissoConfigInput } from '../../src/config/schema.js';
 
-function running(server: SimServer, stream: 'on' | 'off', tasks: Record<string, unknown>): Promise<Updater> {
+function running(server: SimServer, stream: 'on' | 'off', tasks: MissoConfigInput['tasks']): Promise<Updater> {
   return simServerUpdater(server, { tasks, watchList: ['BTC/USD:USD'], exchange: { stream } });
 }
 

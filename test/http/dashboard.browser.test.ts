@@ -10,6 +10,7 @@ import { Updater } from '../../src/engine/updater.js';
 import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
 import type { Order } from '../../src/orders/order.js';
 import { browserTestsEnabled, CHROMIUM, CHROMIUM_ARGS, missingChromium } from './chromium.js';
+import type { MissoConfigInput } from '../../src/config/schema.js';
 
 // The README's picture is written only on request (`npm run docs:screenshot`): a test run must
 // leave the working tree as it found it.
@@ -17,7 +18,7 @@ const SCREENSHOT = process.env['MISSO_DASHBOARD_SCREENSHOT'] ?? join(tmpdir(), '
 const WATCH = ['BTC/USD:USD', 'ETH/USD:USD', 'SOL/USD:USD'];
 
 /** misso on the simulator, on the wall clock (a browser runs on it too), with fast tasks. */
-function config(): Record<string, unknown> {
+function config(): MissoConfigInput {
   return {
     exchange: { id: 'sim', seed: 7 },
     class_attributes: { watch_list: WATCH, last_price: {}, wl_ranges: null, positions: {}, total_capital: 0, free_capital: 0, open_orders: {} },

@@ -25,9 +25,9 @@ const lines: string[] = [];
 
 beforeAll(async () => {
   server = await startSimServer({ port: 0, seed: 5, clock: new SystemClock() });
-  const config = localExample(server.url, journals.path(), 2_000) as { orders?: Record<string, unknown> };
+  const config = localExample(server.url, journals.path(), 2_000);
   // BNB is left out of the watch list (wl_restricted): no streamed price, so the risk check asks for a ticker.
-  config.orders = { ...config.orders, require_fresh_price: false, risk: { price_band_pct: 50 } };
+  config.orders = { ...(config.orders as object), require_fresh_price: false, risk: { price_band_pct: 50 } };
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       lines.push(...chunk.toString().split('\n').filter((l) => l !== ''));

@@ -24,8 +24,8 @@ const placements = (): number => server.counters.snapshot().requests['POST /fapi
 describe('orders.max_resends', () => {
   for (const maxResends of [0, 2]) {
     it(`max_resends: ${maxResends} sends an order refused every time ${maxResends + 1} times, then fails it`, async () => {
-      const config = localExample(server.url, journals.path(), 500) as { orders?: Record<string, unknown> };
-      config.orders = { ...config.orders, require_fresh_price: false, visibility_window_secs: 0.2, max_resends: maxResends };
+      const config = localExample(server.url, journals.path(), 500);
+      config.orders = { ...(config.orders as object), require_fresh_price: false, visibility_window_secs: 0.2, max_resends: maxResends };
       const updater = await Updater.fromConfig(config, { baseDir: REPO_ROOT, env: SIM_ENV, logger: silentLogger() });
       await updater.start();
       try {

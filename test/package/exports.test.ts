@@ -22,7 +22,7 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
   '.': [
     'AttributeMeta', 'Clock', 'ConfigError', 'ConfigProblem', 'EngineControl', 'ErrorKind', 'ExchangeConfig',
     'ExchangeSession', 'HttpConfig', 'IntentError', 'IsOpenOrders', 'JournalEvent', 'Logger', 'LoggingConfig',
-    'MissoConfig', 'NotStartedError', 'Notifier', 'NotifyConfig', 'NotifyLevel', 'NotifyMessage', 'Order', 'OrderData', 'OrderFee',
+    'MissoConfig', 'MissoConfigInput', 'NotStartedError', 'Notifier', 'NotifyConfig', 'NotifyLevel', 'NotifyMessage', 'Order', 'OrderData', 'OrderFee',
     'OrderIntent', 'OrderJournal', 'OrderManager', 'OrderManagerEvents', 'OrderSide', 'OrderStats', 'OrderStatus',
     'OrderType', 'OrdersConfig', 'PendingOrderQueue', 'PollResult', 'Priority', 'RateBudgetConfig', 'SharedAttributeConfig',
     'StartupError', 'StateChange', 'StateStore', 'StopReport', 'StoppedError', 'StorageConfig', 'StorageProblem',

@@ -4,6 +4,8 @@
  * exchange, on short periods so that a whole round of faults fits in well under a minute.
  */
 
+import type { MissoConfigInput } from '../../src/config/schema.js';
+
 /** The symbols every market-data task works on. */
 export const SOAK_WATCH_LIST: readonly string[] = ['BTC/USD:USD', 'ETH/USD:USD', 'SOL/USD:USD'];
 
@@ -54,7 +56,7 @@ export const SOAK_CALLING_TASKS: readonly string[] = [
 ];
 
 /** The config object, in the YAML's shape, for a server at `url`. */
-export function soakConfig(url: string): Record<string, unknown> {
+export function soakConfig(url: string): MissoConfigInput {
   const freq = SOAK_PERIODIC;
   return {
     exchange: {

@@ -16,11 +16,12 @@ import { SimVenue } from '../../src/sim/venue.js';
 import { simServerUpdater } from '../support/streaming-rig.js';
 import { CollectingNotifier } from '../support/virtual-updater.js';
 import { notFresh, until } from '../support/wait.js';
+import type { MissoConfigInput } from '../../src/config/schema.js';
 
 const BTC = 'BTC/USD:USD';
 const ETH = 'ETH/USD:USD';
 
-function streamingUpdater(server: SimServer, tasks: Record<string, unknown>): Promise<Updater> {
+function streamingUpdater(server: SimServer, tasks: MissoConfigInput['tasks']): Promise<Updater> {
   return simServerUpdater(server, { tasks, watchList: [BTC, ETH] });
 }
 

@@ -1,3 +1,4 @@
+import type { MissoConfigInput } from '../../src/config/schema.js';
 import { afterEach } from 'vitest';
 import { SystemClock } from '../../src/core/clock.js';
 import { silentLogger, type Logger } from '../../src/core/logger.js';
@@ -57,7 +58,7 @@ export async function streamingRig(options: { orders?: Record<string, unknown>; 
  */
 export async function simServerUpdater(
   server: SimServer,
-  options: { tasks: Record<string, unknown>; watchList?: string[]; exchange?: Record<string, unknown>; start?: boolean; notifier?: Notifier; logger?: Logger },
+  options: { tasks: MissoConfigInput['tasks']; watchList?: string[]; exchange?: Record<string, unknown>; start?: boolean; notifier?: Notifier; logger?: Logger },
 ): Promise<Updater> {
   const updater = await Updater.fromConfig(
     {

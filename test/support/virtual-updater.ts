@@ -1,3 +1,4 @@
+import type { MissoConfigInput } from '../../src/config/schema.js';
 import { VirtualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { Updater, type UpdaterOptions } from '../../src/engine/updater.js';
@@ -15,7 +16,7 @@ export class CollectingNotifier implements Notifier {
   async close(): Promise<void> {}
 }
 
-/** Builds an updater on virtual time with an in-memory journal and a collecting notifier. */
+/** Builds an updater on virtual time with an in-memory journal and a collecting notifier. `config` is any value, as a JavaScript caller's: tests hand it wrong configs on purpose. */
 export async function virtualUpdater(
   config: unknown,
   options: Partial<UpdaterOptions> & { file?: string } = {},
@@ -31,7 +32,7 @@ export async function virtualUpdater(
     random: () => 1,
     ...given,
   };
-  const updater = file ? await Updater.fromFile(file, opts) : await Updater.fromConfig(config, opts);
+  const updater = file ? await Updater.fromFile(file, opts) : await Updater.fromConfig(config as MissoConfigInput, opts);
   return { updater, clock, notifier };
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
+import type { MissoConfigInput } from '../../../src/config/schema.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -16,7 +17,7 @@ export const SIM_ENV = { MISSO_SIM_API_KEY: 'misso-sim-key', MISSO_SIM_SECRET: '
  * test little time). A local server takes more than Binance's 20 weight a second, so the budget
  * is raised to `capacity` to keep tests short. Everything else is the example as shipped.
  */
-export function localExample(url: string, journalPath: string, timeoutMs: number, capacity = 400): Record<string, unknown> {
+export function localExample(url: string, journalPath: string, timeoutMs: number, capacity = 400): MissoConfigInput {
   const config = parse(readFileSync(join(ROOT, 'examples/binanceusdm-local.yaml'), 'utf8')) as {
     exchange: { urls: { api: string }; timeout_ms: number; rate_budget?: { capacity: number } };
     storage: { path: string };
@@ -25,7 +26,7 @@ export function localExample(url: string, journalPath: string, timeoutMs: number
   config.exchange.timeout_ms = timeoutMs;
   config.exchange.rate_budget = { capacity };
   config.storage.path = journalPath;
-  return config as unknown as Record<string, unknown>;
+  return config as unknown as MissoConfigInput;
 }
 
 /** Writes {@link localExample} as a YAML file at `path`, for runs of the CLI. */

@@ -17,6 +17,7 @@ import {
   type Clock,
   type Logger,
   type MissoConfig,
+  type MissoConfigInput,
   type Notifier,
   type Order,
   type OrderStatus,
@@ -33,7 +34,16 @@ const clock: Clock = new VirtualClock(0);
 const options: UpdaterOptions = { clock, logger, notifier, storagePath: ':memory:', httpPort: null };
 
 export async function run(): Promise<string[]> {
-  const updater = await Updater.fromConfig({ tasks: { t_update_tickers: { freq: 5 } } }, options);
+  // The config object is typed in the YAML's shape: its mistakes are compile errors.
+  const input: MissoConfigInput = { exchange: { id: 'sim', seed: 7 }, orders: { on_stop: 'cancel_all' }, tasks: { t_update_tickers: { freq: 5 } } };
+  // @ts-expect-error on_stop is 'leave' or 'cancel_all'
+  const wrongWord: MissoConfigInput = { orders: { on_stop: 'cancel' }, tasks: {} };
+  // @ts-expect-error a task's freq is a number of seconds
+  await Updater.fromConfig({ tasks: { t_update_tickers: { freq: 'fast' } } }).catch(() => undefined);
+  // @ts-expect-error a misspelt section
+  await Updater.fromConfig({ taks: {} }).catch(() => undefined);
+  void wrongWord;
+  const updater = await Updater.fromConfig({ ...input, exchange: null }, options);
   const config: MissoConfig = updater.config;
   updater.registerTask('t_mine', async (rt: TaskRuntime) => {
     rt.state.set('mine', await rt.exchange.fetchTime(), rt.name);
@@ -65,7 +75,7 @@ export async function run(): Promise<string[]> {
   // @ts-expect-error the journal's raw connection is not public
   void updater.journal.db;
   // @ts-expect-error unknown option
-  await Updater.fromConfig({}, { clok: clock });
+  await Updater.fromConfig({ tasks: {} }, { clok: clock });
 
   const sim = createSimExchange({ seed: 7 }, { clock: new SystemClock() });
   const server: SimServer = await startSimServer({ port: 0 });
