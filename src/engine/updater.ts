@@ -220,11 +220,13 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     const streams = (this.#p.streams = createEngineStreams({ ...parts, session, orders, notify, runTask: (name) => host.runNow(name) }));
     lifecycle.throwIfStopped();
     this.#interactor = maybeStartInteractor({ ...parts, operator: this.#p.operator, reporter, stop: () => void this.stop() });
-    lifecycle.to('running', () => new StoppedError('stopped while starting'));
     host.run(signal);
     // Streams start once the init update has set the watch list; they end with the stop signal.
     if (streams) void host.init.wait().then(() => streams.run(signal), () => undefined);
     await host.init.wait();
+    // Running once the start's work is done (start() resolves with it): during the init update
+    // the phase says starting, as /readyz does; a stop meanwhile has already rejected the start.
+    lifecycle.to('running', () => new StoppedError('stopped while starting'));
   }
 
   /** The websocket streams' metrics (empty when nothing streams). */

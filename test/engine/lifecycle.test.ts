@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { StoppedError } from '../../src/core/errors.js';
 import type { Updater } from '../../src/engine/updater.js';
-import { startVirtual, virtualUpdater } from '../support/virtual-updater.js';
+import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'misso-lifecycle-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,6 +77,29 @@ describe('the updater lifecycle', () => {
     await updater.stop();
     expect(updater.phase).toBe('stopped');
     await expect(updater.start()).rejects.toBeInstanceOf(StoppedError);
+  });
+
+  it('reads running only once the start has done its work: never during the init update, while start() is pending', async () => {
+    const { updater, clock } = await virtualUpdater(config());
+    current = updater;
+    // What the status server and a strategy's listener see at the move to running.
+    const atRunning: unknown[] = [];
+    updater.on('phase', (phase) => {
+      if (phase === 'running') atRunning.push({ firstUpdate: updater.state.get('first_update'), ready: updater.snapshotStatus().readiness.init_update });
+    });
+    let resolved = false;
+    const seen: string[] = [];
+    const started = updater.start().then(() => void (resolved = true));
+    await advanceWithIo(clock, () => {
+      seen.push(`${updater.phase}${resolved ? ' (resolved)' : ''}`);
+      return resolved;
+    }, 60_000, 10);
+    await started;
+    expect(seen.filter((s) => s === 'running')).toEqual([]);
+    expect(seen).toContain('starting');
+    expect(seen.at(-1)).toBe('running (resolved)');
+    expect(atRunning).toEqual([{ firstUpdate: true, ready: true }]);
+    expect(updater.snapshotStatus()).toMatchObject({ phase: 'running', ready: true });
   });
 
   it('returns the same promise for repeated start() calls', async () => {

@@ -63,7 +63,8 @@ describe('updater.startRetryError', () => {
       (err: unknown) => err,
     );
     await advanceWithIo(built.clock, () => u.startRetryError !== null, 60_000, 50);
-    expect(u.phase).toBe('running');
+    // The init update is part of the start: the phase says so until start() resolves.
+    expect(u.phase).toBe('starting');
     await u.stop();
     expect(await start).toBeInstanceOf(StoppedError);
     expect(u.startRetryError).toMatch(/fetchTickers|not available/i);
