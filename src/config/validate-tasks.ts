@@ -78,8 +78,10 @@ export async function checkReferences(
     const kind = typeof body.kind === 'string' ? body.kind : key;
     const kindPath = 'kind' in body ? [...path, 'kind'] : path;
     if (kind === 't_init_update') initTasks.push(key);
-    if (!('kind' in body) || typeof body.kind === 'string') jobs.push(checkKind(checker, kind, kindPath, 'kind' in body));
-    checkTaskOptions(checker, body, path, kind);
+    // A user kind's own option list is known once it loaded: its keys are checked then.
+    const options = (): void => checkTaskOptions(checker, body, path, kind);
+    if (!('kind' in body) || typeof body.kind === 'string') jobs.push(checkKind(checker, kind, kindPath, 'kind' in body, options));
+    if (!isUserTaskKind(kind)) options();
     if (kind === 't_system_status' && typeof body.message === 'string') checkPlaceholders(checker, body.message, [...path, 'message']);
 
     const name = typeof body.name === 'string' ? body.name : key;
@@ -112,7 +114,7 @@ function subtasksOf(task: unknown): [string, unknown][] {
   return isPlainObject(task) && isPlainObject(task.subtasks) ? Object.entries(task.subtasks) : [];
 }
 
-async function checkKind(c: Checker, kind: string, path: ConfigPath, explicit: boolean): Promise<void> {
+async function checkKind(c: Checker, kind: string, path: ConfigPath, explicit: boolean, checkOptions: () => void): Promise<void> {
   if (!isUserTaskKind(kind)) {
     if (c.ctx.taskKinds.has(kind)) return;
     const hint =
@@ -129,7 +131,9 @@ async function checkKind(c: Checker, kind: string, path: ConfigPath, explicit: b
     await c.ctx.loadTaskKind(kind, c.baseDir);
   } catch (error: unknown) {
     c.report(path, `cannot load task kind \`${kind}\`: ${coerceError(error).message}`, error instanceof ModuleLoadError ? error.hint : undefined);
+    return;
   }
+  checkOptions();
 }
 
 function checkTaskOptions(c: Checker, body: Record<string, unknown>, path: ConfigPath, kind: string): void {

@@ -14,14 +14,21 @@ import { toTaskKind, type TaskKind } from '../tasks/contract.js';
 export function configContext(kinds: ReadonlyMap<string, TaskKind>, env?: Readonly<Record<string, string | undefined>>): ConfigContext {
   const restIds = ccxtExchangeIds();
   const proIds = ccxtProIds();
+  // User kinds (`./file.ts#t_name`) as loaded by the check, so their `options` are checked too.
+  const userKinds = new Map<string, TaskKind>();
+  const kindOf = (kind: string): TaskKind | undefined => kinds.get(kind) ?? userKinds.get(kind);
   return {
     taskKinds: new Set(kinds.keys()),
     builtinAttributes: BUILTIN_ATTRIBUTES,
     loadModule,
     // Checked as the task host will take it: an export that is no task kind fails here, at its line.
-    loadTaskKind: async (spec, baseDir) => toTaskKind(await loadTaskKind(spec, baseDir), spec),
+    loadTaskKind: async (spec, baseDir) => {
+      const kind = toTaskKind(await loadTaskKind(spec, baseDir), spec);
+      userKinds.set(spec, kind);
+      return kind;
+    },
     taskOptionKeys: (kind) => {
-      const options = kinds.get(kind)?.options;
+      const options = kindOf(kind)?.options;
       return options ? new Set(options) : undefined;
     },
     taskOptionTypes: (kind) => kinds.get(kind)?.optionTypes,

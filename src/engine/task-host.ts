@@ -1,6 +1,6 @@
 import type { Exchange } from 'ccxt';
 import type { Clock } from '../core/clock.js';
-import { coerceError, StartupError, UserError } from '../core/errors.js';
+import { coerceError, StartupError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { NotifyLevel } from '../core/notify-level.js';
 import { isTaskUp, type TaskHealth } from '../core/task-status.js';
@@ -12,11 +12,11 @@ import { startRetryOf } from './updater-options.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { OrderManager } from '../orders/manager.js';
 import type { StateStore } from '../state/state-store.js';
-import { toTaskKind, type EngineControl, type TaskKind, type TaskRuntime } from '../tasks/contract.js';
+import type { EngineControl, TaskKind, TaskRuntime } from '../tasks/contract.js';
 import { runNamedSubtask, subtaskLabel, type BoundSubtask } from '../tasks/subtask.js';
 import { InitGate } from './init-gate.js';
-import { loadModule, loadTaskKind } from './module-registry.js';
 import { StalenessWatch } from './staleness.js';
+import { bindTask } from './task-binding.js';
 import type { StatusReporter } from './status-reporter.js';
 import { TaskSupervisor } from './supervisor.js';
 
@@ -117,19 +117,12 @@ export class TaskHost {
   /** Loads every task's kind and subtasks and builds its supervisor. */
   async build(tasks: readonly TaskConfig[]): Promise<void> {
     for (const config of tasks) {
-      const kind = await this.#resolveKind(config.kind);
-      const subtasks: BoundSubtask[] = [];
-      for (const sub of config.subtasks) {
-        const mod = await loadModule(sub.modul, this.#o.config.baseDir);
-        const fn = mod[sub.method];
-        if (typeof fn !== 'function') throw new UserError(`tasks.${config.key}.subtasks.${sub.key}.method: ${sub.modul} has no function '${sub.method}'`);
-        subtasks.push({ config: sub, fn: fn as (...args: unknown[]) => unknown });
-      }
+      const { kind, subtasks, feeds } = await bindTask(config, this.#o.kinds, this.#o.config);
       const freqSecs = config.freqSecs ?? kind.defaultFreqSecs ?? null;
       const freqMs = kind.mode === 'once' || freqSecs === null ? null : freqSecs * 1000;
       if (freqSecs !== null && kind.mode === 'periodic') {
         const maxAgeMs = (config.maxAgeSecs ?? 3 * freqSecs) * 1000;
-        for (const attr of kind.feeds?.(config) ?? []) this.#staleness.feed(attr, config.name, maxAgeMs);
+        for (const attr of feeds) this.#staleness.feed(attr, config.name, maxAgeMs);
       }
       // A task that runs once reports once: it must not count as down in every later status window.
       if (freqMs !== null || kind.mode !== 'periodic') this.#systemStatus()[config.name] = null;
@@ -140,7 +133,7 @@ export class TaskHost {
         timeoutMs: (config.timeoutSecs ?? Math.max(kind.mode === 'once' ? 120 : 30, 2 * (freqSecs ?? 15))) * 1000,
         run: (signal) => {
           if (kind.mode === 'once') return withReadRetries(this.#startRetryScope(signal), () => Promise.resolve(kind.run(this.#runtime(entry, signal))));
-          return this.#o.skipRest?.(config, kind.feeds?.(config) ?? []) ? Promise.resolve() : kind.run(this.#runtime(entry, signal));
+          return this.#o.skipRest?.(config, feeds) ? Promise.resolve() : kind.run(this.#runtime(entry, signal));
         },
         onResult: (s, error) => this.#onResult(entry, s, error),
       });
@@ -219,14 +212,6 @@ export class TaskHost {
       run: o.run,
       ...(o.onResult ? { onResult: o.onResult } : {}),
     });
-  }
-
-  async #resolveKind(spec: string): Promise<TaskKind> {
-    const known = this.#o.kinds.get(spec);
-    if (known) return known;
-    const kind = toTaskKind(await loadTaskKind(spec, this.#o.config.baseDir), spec);
-    this.#o.kinds.set(spec, kind);
-    return kind;
   }
 
   #runtime(entry: TaskEntry, signal: AbortSignal): TaskRuntime {
