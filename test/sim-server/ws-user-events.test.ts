@@ -113,4 +113,40 @@ describe('sim-server user-data events', () => {
     expect((bad.body as { error: string }).error).toMatch(/reason must be one of FUNDING_FEE/);
     expect(server.venue.balance().wallet).toBe(before);
   });
+
+  it('refuses a change beyond what a wallet holds (1e12 USD either way), or one that would leave the wallet beyond it', async () => {
+    const before = server.venue.balance().wallet;
+    const post = (deltaUsd: number): Promise<{ status: number; body: unknown }> =>
+      rawRequest(`${server.url}/__misso/wallet`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ deltaUsd }) });
+    for (const deltaUsd of [-1e308, 1e308, -1e12 - 1, 2e12]) {
+      const bad = await post(deltaUsd);
+      expect({ deltaUsd, status: bad.status }).toEqual({ deltaUsd, status: 400 });
+      expect((bad.body as { error: string }).error).toBe(`deltaUsd must be between -1000000000000 and 1000000000000 (USD), not ${deltaUsd}: more than a wallet holds`);
+    }
+    // Each within the bound, the sum beyond it.
+    const first = await post(1e12 - before - 10);
+    expect(first.status).toBe(200);
+    const second = await post(20);
+    expect(second.status).toBe(400);
+    expect((second.body as { error: string }).error).toMatch(/^the wallet would hold 1000000000010 USD, beyond ±1000000000000: move it by less/);
+    expect(server.venue.balance().wallet).toBeCloseTo(1e12 - 10, 2);
+    expect((await post(-(1e12 - before - 10))).status).toBe(200);
+    expect(server.venue.balance().wallet).toBeCloseTo(before, 2);
+  });
+
+  it('lets the wallet go below zero, as a funding fee larger than it does: orders needing margin are then refused, a deposit restores them', async () => {
+    const before = server.venue.balance().wallet;
+    const post = (deltaUsd: number, reason: string): Promise<{ status: number; body: unknown }> =>
+      rawRequest(`${server.url}/__misso/wallet`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ deltaUsd, reason }) });
+    const negative = await post(-(before + 100), 'FUNDING_FEE');
+    expect(negative.status).toBe(200);
+    expect((negative.body as { wallet: number }).wallet).toBeCloseTo(-100, 6);
+    const price = Number(rest.priceToPrecision(ETH, server.venue.ticker(ETH).last * 0.8));
+    const amount = Number(rest.amountToPrecision(ETH, 40 / price));
+    await expect(rest.createOrder(ETH, 'limit', 'buy', amount, price)).rejects.toThrow(/insufficient|margin/i);
+    expect((await post(before + 100, 'DEPOSIT')).status).toBe(200);
+    const placed = await rest.createOrder(ETH, 'limit', 'buy', amount, price);
+    await rest.cancelOrder(placed.id!, ETH);
+    expect(server.venue.balance().wallet).toBeCloseTo(before, 6);
+  });
 });
