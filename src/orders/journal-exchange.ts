@@ -9,7 +9,9 @@ import type { SqliteDatabase } from '../storage/database.js';
  * configs run from one folder on the default `./misso.db`), it would look the other exchange's
  * orders up where they never were, mark them lost, cancel them there under `on_stop: cancel_all`,
  * and adopt this exchange's orders into the other's history. A journal written before this check
- * is claimed by the first exchange that opens it.
+ * is claimed by the first exchange that opens it. The id needs no canonical form: ccxt 4.5 has no
+ * alias classes (no `gateio`, `huobi` or `okex` module; none whose `describe()` says `alias`),
+ * which a test pins.
  */
 export function claimJournalExchange(db: SqliteDatabase, path: string, exchangeId: string, urls: Readonly<Record<string, unknown>> | null = null): void {
   const venue = venueOf(exchangeId, urls);

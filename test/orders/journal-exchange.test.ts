@@ -1,4 +1,5 @@
 import Sqlite from 'better-sqlite3';
+import ccxt from 'ccxt';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/core/errors.js';
 import { claimJournalExchange } from '../../src/orders/journal-exchange.js';
@@ -34,5 +35,17 @@ describe('a journal tied to its venue', () => {
     claimJournalExchange(db, 'j.db', 'sim', { doc: 42 });
     expect(() => claimJournalExchange(db, 'j.db', 'sim', null)).not.toThrow();
     expect(() => claimJournalExchange(db, 'j.db', 'binanceusdm', null)).toThrow(/holds the orders of exchange sim, not binanceusdm/);
+  });
+
+  it("has no alias to resolve: no ccxt class is another's alias, each one's id is its own name (a ccxt bump that brings aliases back fails here)", () => {
+    // The claim is by exchange.id: were `gateio` an alias of `gate` again, one venue would hold
+    // two names, and its journal would be refused to the other (claimJournalExchange would then
+    // need the class's canonical id). ccxt 4.5 ships no alias classes.
+    const aliases = ccxt.exchanges.flatMap((id) => {
+      const Exchange = (ccxt as unknown as Record<string, new () => { id: string; describe(): { alias?: boolean } }>)[id]!;
+      const instance = new Exchange();
+      return instance.describe().alias === true || instance.id !== id ? [`${id} (id ${instance.id})`] : [];
+    });
+    expect(aliases).toEqual([]);
   });
 });
