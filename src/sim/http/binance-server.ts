@@ -60,8 +60,9 @@ import { createAccountRoutes } from './binance-account-routes.js';
 import { createAlgoRoutes } from './binance-algo-routes.js';
 import { createBinanceRoutes, type Route } from './binance-routes.js';
 import { marketDataRoutes } from './market-data-routes.js';
-import { FaultController, type FaultDecision } from './fault-controller.js';
-import { describeFaultSyntax, type FaultRule } from './fault-spec.js';
+import { injectFault, loseAnswer, send, sendJson } from './fault-answers.js';
+import { FaultController } from './fault-controller.js';
+import { describeFaultSyntax } from './fault-spec.js';
 import { ServerCounters } from './server-counters.js';
 import { BinanceWsFace } from './ws/binance-ws-face.js';
 import { listenKeyRoutes } from './ws/listen-key-routes.js';
@@ -321,59 +322,6 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       return closing;
     },
   };
-}
-
-function injectFault(decision: FaultDecision, req: IncomingMessage, res: ServerResponse, clock: Clock): void {
-  const rule = decision.rule;
-  switch (rule.kind) {
-    case '5xx':
-      return sendHtml(res, rule.status ?? 503);
-    case '429': {
-      const e = BINANCE_ERRORS.rateLimited(rule.retryAfterSecs ?? 1);
-      return send(res, e.status, e.body(), { ...e.headers });
-    }
-    case '418': {
-      const secs = decision.retryAfterSecs ?? rule.retryAfterSecs ?? 1;
-      const e = BINANCE_ERRORS.banned(clock.now() + secs * 1000, secs);
-      return send(res, e.status, e.body(), { ...e.headers });
-    }
-    case 'hang':
-      // Never answer: the client's timeout fires; close() destroys the socket if it does not.
-      return;
-    case 'reset':
-      req.socket.destroy();
-      return;
-    case 'html':
-      return sendHtml(res, 200);
-    case 'lost':
-      return loseAnswer(rule, req, res);
-  }
-}
-
-function loseAnswer(rule: FaultRule, req: IncomingMessage, res: ServerResponse): void {
-  const mode = rule.lostAs ?? 'reset';
-  if (mode === 'reset') req.socket.destroy();
-  else if (mode === '5xx') sendHtml(res, rule.status ?? 503);
-}
-
-function sendHtml(res: ServerResponse, status: number): void {
-  const title = status === 200 ? 'Maintenance' : `${status} Service Unavailable`;
-  const body = `<!DOCTYPE html><html><head><title>${title}</title></head><body><h1>${title}</h1><p>misso sim-server injected fault</p></body></html>`;
-  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  send(res, status, JSON.stringify(value), {});
-}
-
-function send(res: ServerResponse, status: number, body: string, headers: Record<string, string>): void {
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(body),
-    ...headers,
-  });
-  res.end(body);
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
