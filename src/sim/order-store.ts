@@ -107,3 +107,8 @@ export class OrderStore {
 export function copyOrder(o: SimOrder): SimOrder {
   return { ...o, fills: o.fills.map((f) => ({ ...f })) };
 }
+
+/** An order reference as a refusal names it: its id, or its client id. */
+export function describeRef(ref: OrderRef): string {
+  return 'id' in ref ? String(ref.id) : `with client id ${ref.clientOrderId}`;
+}

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { Account } from './account.js';
 import { amendOrder, placeOrder, type OrderEntryDeps } from './order-entry.js';
-import { copyOrder, OrderStore } from './order-store.js';
+import { copyOrder, describeRef, OrderStore } from './order-store.js';
 import { hashUniform } from './prng.js';
 import { PricePath, STEP_MS } from './price-path.js';
 import { SimError } from './sim-error.js';
@@ -283,6 +283,11 @@ export class SimVenue {
     return leverage;
   }
 
+  /** A perpetual's leverage: the one {@link setLeverage} set, else the venue's default capped by the market's maximum. */
+  leverage(symbol: string): number {
+    return this.#account.leverageOf(this.#market(symbol));
+  }
+
   /** One order; `order_not_found` when unknown or still inside the visibility delay. */
   getOrder(ref: OrderRef): SimOrder {
     this.#sync();
@@ -392,8 +397,4 @@ export class SimVenue {
     this.#counters.fills++;
     return String(this.#nextFillId++);
   }
-}
-
-function describeRef(ref: OrderRef): string {
-  return 'id' in ref ? String(ref.id) : `with client id ${ref.clientOrderId}`;
 }

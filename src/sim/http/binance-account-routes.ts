@@ -2,10 +2,8 @@ import type { SimVenue } from '../venue.js';
 import type { SimMarket } from '../venue-types.js';
 import { isUntriggeredAlgo } from './binance-algo-format.js';
 import { BINANCE_ERRORS } from './binance-error.js';
+import { maxNotionalAt } from './binance-format.js';
 import { callVenue, type Route, type RouteRequest } from './binance-routes.js';
-
-/** What `POST /fapi/v1/leverage` answers as `maxNotionalValue`: the one bracket's cap (see `formatLeverageBracket`). */
-const MAX_NOTIONAL_VALUE = '1000000000';
 
 /**
  * Signed account routes beside the order routes:
@@ -21,12 +19,7 @@ const MAX_NOTIONAL_VALUE = '1000000000';
  *   `{leverage, maxNotionalValue, symbol}`.
  */
 export function createAccountRoutes(venue: SimVenue): Map<string, Route> {
-  const marketById = (id: string | null): SimMarket => {
-    if (id === null || id === '') throw BINANCE_ERRORS.missingParam('symbol');
-    const market = venue.listMarkets().find((m) => m.type === 'swap' && m.id === id);
-    if (!market) throw BINANCE_ERRORS.badSymbol();
-    return market;
-  };
+  const marketById = (id: string | null): SimMarket => perpetualById(venue, id);
   const routes = new Map<string, Route>();
   const add = (key: string, handle: (r: RouteRequest) => unknown): void => {
     routes.set(key, { signed: true, handle: (r) => callVenue(() => handle(r), key) });
@@ -44,7 +37,16 @@ export function createAccountRoutes(venue: SimVenue): Map<string, Route> {
     if (!/^\d+$/.test(text)) throw BINANCE_ERRORS.badParam('leverage');
     const leverage = Number(text);
     if (leverage < 1 || leverage > m.maxLeverage) throw BINANCE_ERRORS.invalidLeverage(text);
-    return { leverage: venue.setLeverage(m.symbol, leverage), maxNotionalValue: MAX_NOTIONAL_VALUE, symbol: m.id };
+    const set = venue.setLeverage(m.symbol, leverage);
+    return { leverage: set, maxNotionalValue: String(maxNotionalAt(m, set)), symbol: m.id };
   });
   return routes;
+}
+
+/** The perpetual a required `symbol` parameter names: -1102 when missing, -1121 when unknown. */
+export function perpetualById(venue: SimVenue, id: string | null): SimMarket {
+  if (id === null || id === '') throw BINANCE_ERRORS.missingParam('symbol');
+  const market = venue.listMarkets().find((m) => m.type === 'swap' && m.id === id);
+  if (!market) throw BINANCE_ERRORS.badSymbol();
+  return market;
 }

@@ -70,6 +70,20 @@ export const BINANCE_ERRORS = {
    * table, which it keys on the real host.
    */
   invalidLeverage: (leverage: string) => new BinanceApiError(400, -4028, `Leverage ${leverage} is not valid`),
+  /**
+   * → `MarginModeAlreadySet` (ccxt matches this exact message on any host; its `setMarginMode`
+   * throws it unless its `throwMarginModeAlreadySet` option is false)
+   */
+  marginTypeUnchanged: () => new BinanceApiError(400, -4046, 'No need to change margin type.'),
+  /** → `OperationRejected` (ccxt's generic table) */
+  positionSideUnchanged: () => new BinanceApiError(400, -4059, 'No need to change position side.'),
+  /**
+   * → `BadRequest` over loopback: an account setting the simulator does not model (isolated
+   * margin, hedge mode). Binance's -1020 "This operation is not supported." is in ccxt's generic
+   * table, where a venue-specific refusal such as -4168 would be a bare `ExchangeError`; the
+   * message names what the simulator models instead.
+   */
+  notSimulated: (why: string) => new BinanceApiError(400, -1020, `This operation is not supported: ${why}`),
   /** → `InvalidOrder` */
   orderRejected: (why: string) => new BinanceApiError(400, -2010, why),
   /** → `RateLimitExceeded` on the code alone; ccxt's binance raises `DDoSProtection` on the 429 status first */

@@ -75,9 +75,14 @@ export function formatExchangeInfoSymbol(m: SimMarket, listedAtMs: number): Reco
   };
 }
 
+/** When every perpetual was listed (`onboardDate`), as seen at `nowMs`: a year before that day's midnight, UTC. */
+export function listingTime(nowMs: number): number {
+  return Math.floor(nowMs / DAY_MS) * DAY_MS - 365 * DAY_MS;
+}
+
 /** The whole `GET /fapi/v1/exchangeInfo` answer. */
 export function formatExchangeInfo(markets: readonly SimMarket[], nowMs: number): Record<string, unknown> {
-  const listedAt = Math.floor(nowMs / DAY_MS) * DAY_MS - 365 * DAY_MS;
+  const listedAt = listingTime(nowMs);
   return {
     timezone: 'UTC',
     serverTime: nowMs,
@@ -341,20 +346,34 @@ export function formatPositionRisk(m: SimMarket, p: SimPosition, withLeverage: b
   return out;
 }
 
-/** One entry of `GET /fapi/v1/leverageBracket`: one bracket per market up to its max leverage. */
+/** The notional cap of the one leverage bracket every market has. */
+const NOTIONAL_CAP_USD = 1_000_000_000;
+
+/** One leverage bracket as `GET /fapi/v1/leverageBracket` lists it. */
+export interface LeverageBracket {
+  bracket: number;
+  initialLeverage: number;
+  notionalCap: number;
+  notionalFloor: number;
+  maintMarginRatio: number;
+  cum: number;
+}
+
+/** A market's leverage brackets: one, up to its maximum leverage (the venue has no tiers). */
+export function leverageBrackets(m: SimMarket): LeverageBracket[] {
+  const maintMarginRatio = Number((0.5 / m.maxLeverage).toFixed(6));
+  return [{ bracket: 1, initialLeverage: m.maxLeverage, notionalCap: NOTIONAL_CAP_USD, notionalFloor: 0, maintMarginRatio, cum: 0 }];
+}
+
+/**
+ * Binance's `maxNotionalValue` at `leverage`: the largest cap among the brackets that still
+ * allow that leverage, so `symbolConfig` and `POST /fapi/v1/leverage` agree with the brackets.
+ */
+export function maxNotionalAt(m: SimMarket, leverage: number): number {
+  return Math.max(0, ...leverageBrackets(m).filter((b) => b.initialLeverage >= leverage).map((b) => b.notionalCap));
+}
+
+/** One entry of `GET /fapi/v1/leverageBracket`. */
 export function formatLeverageBracket(m: SimMarket): Record<string, unknown> {
-  return {
-    symbol: m.id,
-    notionalCoef: 1,
-    brackets: [
-      {
-        bracket: 1,
-        initialLeverage: m.maxLeverage,
-        notionalCap: 1_000_000_000,
-        notionalFloor: 0,
-        maintMarginRatio: Number((0.5 / m.maxLeverage).toFixed(6)),
-        cum: 0,
-      },
-    ],
-  };
+  return { symbol: m.id, notionalCoef: 1, brackets: leverageBrackets(m) };
 }

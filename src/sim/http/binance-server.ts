@@ -9,7 +9,9 @@
  * (and `/api/v3/{ping,time}`). Signed (HMAC-SHA256 of query + body, `X-MBX-APIKEY`): `GET
  * /fapi/v{2,3}/{account,balance,positionRisk}`, `GET /fapi/v1/leverageBracket`, `POST|GET|PUT|DELETE
  * /fapi/v1/order` (PUT: modify), `GET /fapi/v1/{openOrders,allOrders,userTrades}`, `DELETE
- * /fapi/v1/allOpenOrders`, `POST /fapi/v1/leverage` (see `binance-account-routes.ts`); conditional
+ * /fapi/v1/allOpenOrders`, `POST /fapi/v1/leverage` (see `binance-account-routes.ts`); `GET
+ * /fapi/v1/{commissionRate,symbolConfig}`, `POST /fapi/v1/marginType`, `GET|POST
+ * /fapi/v1/positionSide/dual` (see `binance-config-routes.ts`); conditional
  * orders through the algo-order API: `POST|GET|DELETE /fapi/v1/algoOrder`, `GET
  * /fapi/v1/{openAlgoOrders,allAlgoOrders}`, `DELETE /fapi/v1/algoOpenOrders`. Anything else
  * answers 404 `{code:-5000}` and is counted.
@@ -58,6 +60,7 @@ import { adminSpec, adminWallet } from './admin-bodies.js';
 import { BinanceApiError, BINANCE_ERRORS } from './binance-error.js';
 import { createAccountRoutes } from './binance-account-routes.js';
 import { createAlgoRoutes } from './binance-algo-routes.js';
+import { configRoutes } from './binance-config-routes.js';
 import { createBinanceRoutes, type Route } from './binance-routes.js';
 import { marketDataRoutes } from './market-data-routes.js';
 import { injectFault, loseAnswer, send, sendJson } from './fault-answers.js';
@@ -147,7 +150,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const listenKeys = new ListenKeys(options.listenKeyValidityMs ?? LISTEN_KEY_VALIDITY_MS);
   const routes = new Map([
     ...createBinanceRoutes(venue, clock), ...createAccountRoutes(venue), ...createAlgoRoutes(venue),
-    ...listenKeyRoutes(listenKeys, clock), ...marketDataRoutes(venue),
+    ...listenKeyRoutes(listenKeys, clock), ...marketDataRoutes(venue), ...configRoutes(venue),
   ]);
   const faults = new FaultController({
     seed,
