@@ -1,9 +1,13 @@
+import type { SimVenue } from './venue.js';
+import { SIM_TIMEFRAMES } from './venue-types.js';
+
 /**
  * Funding as the sim-server reports it. The simulated venue charges no funding (its wallet moves
  * only with fills, and with `POST /__misso/wallet`, which simulates a funding fee), so the rate it
  * reports is a constant 0, the same in `GET /fapi/v1/premiumIndex` and the `<s>@markPrice`
  * stream, and the interest rate too; funding times follow Binance's 8-hour schedule (00:00,
- * 08:00 and 16:00 UTC).
+ * 08:00 and 16:00 UTC). Past fundings ({@link fundingsAt}) carry that rate and the market's price
+ * at their time, so `GET /fapi/v1/fundingRate` agrees with what `premiumIndex` said before each.
  */
 
 /** The funding rate of every perpetual: constant, since the venue charges none. */
@@ -16,4 +20,44 @@ export const FUNDING_INTERVAL_MS = 8 * 3_600_000;
 /** The next funding time after `nowMs` (an 8-hour boundary, UTC). */
 export function nextFundingTime(nowMs: number): number {
   return Math.floor(nowMs / FUNDING_INTERVAL_MS) * FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS;
+}
+
+/** One past funding of a perpetual. */
+export interface SimFunding {
+  symbol: string;
+  /** The funding time, an 8-hour boundary. */
+  time: number;
+  rate: number;
+  /** The market's price at `time`: the close of the last price step before it. */
+  markPrice: number;
+}
+
+/** The funding times after `afterMs` up to and including `uptoMs`, oldest first. */
+export function fundingTimesBetween(afterMs: number, uptoMs: number): number[] {
+  const times: number[] = [];
+  for (let t = nextFundingTime(afterMs); t <= uptoMs; t += FUNDING_INTERVAL_MS) times.push(t);
+  return times;
+}
+
+const FOUR_HOURS_MS = SIM_TIMEFRAMES['4h'];
+/** Funding times per candle request: 700 of them span 1399 four-hour candles, under the venue's 1500. */
+const TIMES_PER_REQUEST = 700;
+
+/**
+ * The fundings of `symbol` at past funding `times` (ascending, none after the venue's now), each
+ * priced at the close of the 4-hour candle that ends at it (funding times are 4-hour boundaries).
+ */
+export function fundingsAt(venue: SimVenue, symbol: string, times: readonly number[]): SimFunding[] {
+  const closes = new Map<number, number>();
+  for (let i = 0; i < times.length; i += TIMES_PER_REQUEST) {
+    const chunk = times.slice(i, i + TIMES_PER_REQUEST);
+    const from = chunk[0]! - FOUR_HOURS_MS;
+    const count = (chunk[chunk.length - 1]! - from) / FOUR_HOURS_MS;
+    for (const c of venue.candles(symbol, '4h', from, count)) closes.set(c[0] + FOUR_HOURS_MS, c[4]);
+  }
+  return times.map((time) => {
+    const markPrice = closes.get(time);
+    if (markPrice === undefined) throw new Error(`no price for ${symbol} at funding time ${time}: not a past 4-hour boundary`);
+    return { symbol, time, rate: SIM_FUNDING_RATE, markPrice };
+  });
 }

@@ -166,7 +166,7 @@ describe('venue refusals as Binance codes, classified by ccxt', () => {
 
   it('a path the server does not serve → 404 with a clear message, counted', async () => {
     const before = server.counters.snapshot().unhandled;
-    const e = await thrown(() => ex.fapiPublicGetOpenInterest({ symbol: 'BTCUSD' }));
+    const e = await thrown(() => ex.fapiPublicGetIndexInfo({}));
     expect(e).toBeInstanceOf(ExchangeError);
     expect(e.message).toContain('not served by misso sim-server');
     expect(server.counters.snapshot().unhandled).toBe(before + 1);

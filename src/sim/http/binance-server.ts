@@ -6,7 +6,8 @@
  *
  * ## Endpoints
  * Public: `GET /fapi/v1/{ping,time,exchangeInfo,klines,depth,premiumIndex,aggTrades,trades,ticker/24hr,ticker/bookTicker,ticker/price}`
- * (and `/api/v3/{ping,time}`). Signed (HMAC-SHA256 of query + body, `X-MBX-APIKEY`): `GET
+ * (and `/api/v3/{ping,time}`); `GET /fapi/v1/{openInterest,fundingRate}` and `GET
+ * /sapi/v1/system/status` (see `binance-market-info-routes.ts`). Signed (HMAC-SHA256 of query + body, `X-MBX-APIKEY`): `GET
  * /fapi/v{2,3}/{account,balance,positionRisk}`, `GET /fapi/v1/leverageBracket`, `POST|GET|PUT|DELETE
  * /fapi/v1/order` (PUT: modify), `GET /fapi/v1/{openOrders,allOrders,userTrades}`, `DELETE
  * /fapi/v1/allOpenOrders`, `POST /fapi/v1/leverage` (see `binance-account-routes.ts`); `GET
@@ -61,6 +62,7 @@ import { BinanceApiError, BINANCE_ERRORS } from './binance-error.js';
 import { createAccountRoutes } from './binance-account-routes.js';
 import { createAlgoRoutes } from './binance-algo-routes.js';
 import { configRoutes } from './binance-config-routes.js';
+import { marketInfoRoutes, SYSTEM_STATUS_PATH } from './binance-market-info-routes.js';
 import { createBinanceRoutes, type Route } from './binance-routes.js';
 import { marketDataRoutes } from './market-data-routes.js';
 import { injectFault, loseAnswer, send, sendJson } from './fault-answers.js';
@@ -148,9 +150,11 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const counters = new ServerCounters();
   const baseVisibility = venue.visibilityDelayMs;
   const listenKeys = new ListenKeys(options.listenKeyValidityMs ?? LISTEN_KEY_VALIDITY_MS);
-  const routes = new Map([
+  const routes = new Map<string, Route>([
     ...createBinanceRoutes(venue, clock), ...createAccountRoutes(venue), ...createAlgoRoutes(venue),
     ...listenKeyRoutes(listenKeys, clock), ...marketDataRoutes(venue), ...configRoutes(venue),
+    // The status route reads the faults in force, which are set up once every path is known.
+    ...marketInfoRoutes(venue, (): boolean => faults.maintenance),
   ]);
   const faults = new FaultController({
     seed,
@@ -159,6 +163,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       venue.visibilityDelayMs = ms ?? baseVisibility;
     },
     httpPaths: [...routes.keys()].map((k) => k.slice(k.indexOf(' ') + 1)),
+    statusPath: SYSTEM_STATUS_PATH,
   });
   if (options.faults !== undefined) faults.set(options.faults);
   const sockets = new Set<Socket>();

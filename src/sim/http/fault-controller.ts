@@ -22,6 +22,12 @@ export interface FaultControllerOptions {
    * (whole, or its last segment), else it could never fire and is refused. Unchecked without it.
    */
   httpPaths?: readonly string[];
+  /**
+   * The path that reports a maintenance (`/sapi/v1/system/status`): the rules that make one (see
+   * {@link FaultController.maintenance}) spare it, so a client can learn why everything else
+   * fails, as from Binance's own status endpoint; a rule that names it with `path=` still faults it.
+   */
+  statusPath?: string;
 }
 
 /**
@@ -37,6 +43,7 @@ export class FaultController {
   #counters: ServerCounters;
   #applyVisibility: (ms: number | undefined) => void;
   readonly #httpPaths: readonly string[] | undefined;
+  readonly #statusPath: string | undefined;
 
   constructor(options: FaultControllerOptions) {
     const random = new SeededRandom(options.seed);
@@ -44,6 +51,7 @@ export class FaultController {
     this.#counters = options.counters;
     this.#applyVisibility = options.applyVisibility;
     this.#httpPaths = options.httpPaths;
+    this.#statusPath = options.statusPath;
   }
 
   /**
@@ -87,6 +95,15 @@ export class FaultController {
     return false;
   }
 
+  /**
+   * Whether the spec in force takes the whole REST API down as a maintenance does: a rule on
+   * every path and method (no `path=`, `method=` or `calls=`) that answers the maintenance page
+   * (`html`) or 503 Service Unavailable (`5xx` with its default status, `503`), at a rate above 0.
+   */
+  get maintenance(): boolean {
+    return this.#spec.rules.some(isMaintenance);
+  }
+
   /** Removes every fault. */
   clear(): void {
     this.set('');
@@ -116,6 +133,7 @@ export class FaultController {
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i];
       if (!rule || isWsRule(rule) || !matches(rule, method, path)) continue;
+      if (path === this.#statusPath && isMaintenance(rule)) continue;
       const call = (this.#calls[i] ?? 0) + 1;
       this.#calls[i] = call;
       if (rule.calls && (call < rule.calls.from || call > rule.calls.to)) continue;
@@ -129,6 +147,11 @@ export class FaultController {
     }
     return undefined;
   }
+}
+
+function isMaintenance(rule: FaultRule): boolean {
+  const page = rule.kind === 'html' || (rule.kind === '5xx' && (rule.status ?? 503) === 503);
+  return page && rule.rate > 0 && !rule.paths && !rule.methods && !rule.calls;
 }
 
 function matches(rule: FaultRule, method: string, path: string): boolean {
