@@ -54,7 +54,10 @@ function classify(name: string): Priority {
  * | fetchBalance, fetchPositions, fetchOrders, fetchClosedOrders, fetchMyTrades | 5 |
  * | fetchFundingRates | 10 |
  * | fetchTrades: 20 (aggTrades, ccxt's default); 5 with `fetchTradesMethod` (or `method`) naming the recent-trades list (`…GetTrades`) | 20 |
- * | everything else | 1 |
+ * | fetchTradingFee (`commissionRate`) | 20 |
+ * | fetchLeverage(s), fetchMarginMode(s) (`symbolConfig`) | 5 |
+ * | fetchPositionMode (`GET positionSide/dual`) | 30 |
+ * | everything else (fetchOpenInterest, fetchFundingRateHistory, fetchStatus, setMarginMode, setPositionMode …) | 1 |
  *
  * @param args - the call's arguments, positional as in ccxt's unified signatures.
  */
@@ -80,6 +83,15 @@ export function weightOf(method: string, args: readonly unknown[] = []): number 
       const params = (args[3] ?? {}) as { fetchTradesMethod?: unknown; method?: unknown };
       return /GetTrades$/.test(String(params.fetchTradesMethod ?? params.method ?? '')) ? 5 : 20;
     }
+    case 'fetchTradingFee':
+      return 20;
+    case 'fetchLeverage':
+    case 'fetchLeverages':
+    case 'fetchMarginMode':
+    case 'fetchMarginModes':
+      return 5;
+    case 'fetchPositionMode':
+      return 30;
     default:
       return 1;
   }
