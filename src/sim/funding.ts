@@ -1,3 +1,4 @@
+import { listingTime } from './universe.js';
 import type { SimVenue } from './venue.js';
 import { SIM_TIMEFRAMES } from './venue-types.js';
 
@@ -60,4 +61,30 @@ export function fundingsAt(venue: SimVenue, symbol: string, times: readonly numb
     if (markPrice === undefined) throw new Error(`no price for ${symbol} at funding time ${time}: not a past 4-hour boundary`);
     return { symbol, time, rate: SIM_FUNDING_RATE, markPrice };
   });
+}
+
+/** Which fundings {@link fundingHistory} returns. */
+export interface FundingQuery {
+  /** The first `limit` fundings at or after this time; without it, the latest `limit`. */
+  startTime?: number;
+  /** No funding after this time. @defaultValue the venue's now */
+  endTime?: number;
+  limit: number;
+}
+
+/**
+ * The fundings of `symbols` since their listing ({@link listingTime}) up to the venue's now,
+ * ordered by time then symbol, chosen as Binance's `GET /fapi/v1/fundingRate` chooses them: the
+ * first `limit` from `startTime` when given, else the latest `limit` up to `endTime`.
+ */
+export function fundingHistory(venue: SimVenue, symbols: readonly string[], query: FundingQuery): SimFunding[] {
+  const now = venue.now();
+  const { startTime: start, limit } = query;
+  const times = fundingTimesBetween(listingTime(now), Math.min(query.endTime ?? now, now)).filter((t) => start === undefined || t >= start);
+  // Every market has a funding at each time: only the times the answer can reach are priced.
+  const reach = Math.ceil(limit / Math.max(1, symbols.length));
+  const chosen = start === undefined ? times.slice(-reach) : times.slice(0, reach);
+  const fundings = symbols.flatMap((symbol) => fundingsAt(venue, symbol, chosen));
+  fundings.sort((a, b) => a.time - b.time || a.symbol.localeCompare(b.symbol));
+  return start === undefined ? fundings.slice(-limit) : fundings.slice(0, limit);
 }

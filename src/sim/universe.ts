@@ -159,3 +159,9 @@ export function buildMarkets(seed: number, specs: readonly MarketSpec[]): SimMar
     };
   });
 }
+
+/** When every market was listed (`exchangeInfo`'s `onboardDate`), as seen at `nowMs`: a year before that day's midnight, UTC. */
+export function listingTime(nowMs: number): number {
+  const day = 86_400_000;
+  return Math.floor(nowMs / day) * day - 365 * day;
+}

@@ -1,3 +1,4 @@
+import { listingTime } from '../universe.js';
 import type { SimBalance, SimCandle, SimFill, SimMarket, SimOrder, SimPosition, SimTicker } from '../venue-types.js';
 
 /**
@@ -73,11 +74,6 @@ export function formatExchangeInfoSymbol(m: SimMarket, listedAtMs: number): Reco
     volumeUsd24h: m.volumeUsd24h,
     maxLeverage: m.maxLeverage,
   };
-}
-
-/** When every perpetual was listed (`onboardDate`), as seen at `nowMs`: a year before that day's midnight, UTC. */
-export function listingTime(nowMs: number): number {
-  return Math.floor(nowMs / DAY_MS) * DAY_MS - 365 * DAY_MS;
 }
 
 /** The whole `GET /fapi/v1/exchangeInfo` answer. */

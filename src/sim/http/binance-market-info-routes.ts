@@ -1,9 +1,9 @@
-import { fundingsAt, fundingTimesBetween, type SimFunding } from '../funding.js';
+import { fundingHistory, type SimFunding } from '../funding.js';
 import { openInterestOf } from '../open-interest.js';
 import type { SimVenue } from '../venue.js';
 import type { SimMarket } from '../venue-types.js';
 import { perpetualById } from './binance-account-routes.js';
-import { dec, decimalsOf, listingTime } from './binance-format.js';
+import { dec, decimalsOf } from './binance-format.js';
 import { callVenue, intParam, optionalIntParam, type Route, type RouteRequest } from './binance-routes.js';
 
 /** Where ccxt's `fetchStatus` asks (Binance's wallet API, reached once `urls.api` is moved here). */
@@ -38,18 +38,11 @@ export function marketInfoRoutes(venue: SimVenue, underMaintenance: () => boolea
   add('GET /fapi/v1/fundingRate', ({ params }) => {
     const id = params.get('symbol');
     const markets = id !== null && id !== '' ? [perpetualById(venue, id)] : venue.listMarkets().filter((m) => m.type === 'swap');
-    const limit = intParam(params, 'limit', 100, 1, 1000);
-    const start = optionalIntParam(params, 'startTime');
-    const now = venue.now();
-    const end = Math.min(optionalIntParam(params, 'endTime') ?? now, now);
-    const times = fundingTimesBetween(listingTime(now), end).filter((t) => start === undefined || t >= start);
-    // Every market has a funding at each time: only the times the answer can reach are priced.
-    const reach = Math.ceil(limit / markets.length);
-    const chosen = start === undefined ? times.slice(-reach) : times.slice(0, reach);
-    const fundings = markets.flatMap((m) => fundingsAt(venue, m.symbol, chosen).map((f) => [m, f] as const));
-    fundings.sort(([ma, a], [mb, b]) => a.time - b.time || ma.id.localeCompare(mb.id));
-    const kept = start === undefined ? fundings.slice(-limit) : fundings.slice(0, limit);
-    return kept.map(([m, f]) => formatFunding(m, f));
+    const startTime = optionalIntParam(params, 'startTime');
+    const endTime = optionalIntParam(params, 'endTime');
+    const query = { limit: intParam(params, 'limit', 100, 1, 1000), ...(startTime === undefined ? {} : { startTime }), ...(endTime === undefined ? {} : { endTime }) };
+    const bySymbol = new Map(markets.map((m) => [m.symbol, m]));
+    return fundingHistory(venue, [...bySymbol.keys()], query).map((f) => formatFunding(bySymbol.get(f.symbol)!, f));
   });
   add(`GET ${SYSTEM_STATUS_PATH}`, () => (underMaintenance() ? { status: 1, msg: 'system_maintenance' } : { status: 0, msg: 'normal' }));
   return routes;
