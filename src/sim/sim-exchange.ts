@@ -1,16 +1,18 @@
-import type { Exchange as CcxtExchange, Balances, Dict, FundingRate, FundingRates, Int, Market, Num, OHLCV, Order, OrderBook, OrderSide, OrderType, Position, Str, Strings, Ticker, Tickers, Trade } from 'ccxt';
+import type { Exchange as CcxtExchange, Balances, Dict, FundingRate, FundingRateHistory, FundingRates, Int, Leverages, MarginModes, Market, Num, OHLCV, OpenInterest, Order, OrderBook, OrderSide, OrderType, Position, PositionModeInfo, Str, Strings, Ticker, Tickers, Trade, TradingFeeInterface } from 'ccxt';
 import { ArgumentsRequired, BadSymbol, ccxtExchangeBase, InvalidOrder } from '../exchange/ccxt-lib.js';
 import { ccxtBalance, ccxtError, ccxtFundingRate, ccxtMarket, ccxtOrder, ccxtOrderBook, ccxtPosition, ccxtPublicTrade, ccxtTicker, ccxtTrade, tapeQuery } from './ccxt-shapes.js';
 import { depthBooksOf } from './depth-book.js';
 import { SIM_DESCRIPTION } from './sim-describe.js';
-import { SimStreams, type SimStreamName } from './sim-streams.js';
-import type { Clock } from '../core/clock.js';
+import { SimStreams } from './sim-streams.js';
 import { orderKindParams } from './order-params.js';
-import { Realism, realismOf, type RealismCounters, type RealismSettings } from './realism.js';
+import { Realism, realismOf, type RealismSettings } from './realism.js';
 import { SimError } from './sim-error.js';
+import { checkOrderSymbol, simOrderRef } from './sim-order-ref.js';
+import { simFundingRateHistory, simLeverages, simMarginModes, simOpenInterest, simTradingFee } from './sim-market-info.js';
 import { parseSimKnobs, SIM_RUNTIME_KNOBS_SCHEMA } from './sim-knobs.js';
-import { SimVenue, type SimVenueCounters, type SimVenueOptions } from './venue.js';
-import type { OrderRef, SimOrder } from './venue-types.js';
+import type { SimExchangeCounters, SimExchangeOptions } from './sim-exchange-options.js';
+import { SimVenue } from './venue.js';
+import type { SimOrder } from './venue-types.js';
 
 // ccxt's own base class, loaded by file and synchronously (see ccxt-lib): awaiting it here would
 // make misso/sim impossible to `require`. misso's main entry imports this module only when a
@@ -18,31 +20,7 @@ import type { OrderRef, SimOrder } from './venue-types.js';
 const ExchangeBase: typeof CcxtExchange = ccxtExchangeBase();
 
 export { SIM_KNOBS_SCHEMA, SIM_RUNTIME_KNOBS_SCHEMA, type SimKnobs } from './sim-knobs.js';
-
-/** Options of {@link SimExchange}. */
-export interface SimExchangeOptions {
-  /** Time source of the venue, latency and rate limit. */
-  clock: Clock;
-  /** The venue to trade on; shared with an HTTP face or a second instance when given. @defaultValue a new SimVenue */
-  venue?: SimVenue;
-  /** Seed of a new venue and of the fault/latency draws. @defaultValue the venue's seed, else 7 */
-  seed?: number;
-  /** Options of a new venue (ignored when `venue` is given). */
-  venueOptions?: Omit<SimVenueOptions, 'clock' | 'seed'>;
-  /** Realism knobs in force from the start. @defaultValue all off */
-  realism?: Partial<RealismSettings>;
-  /** Extra ccxt constructor options. @defaultValue `{ enableRateLimit: false }` */
-  ccxt?: Dict;
-  /** Market data is pushed to watchers every this many ms of clock time. @defaultValue 1000 */
-  streamPushMs?: number;
-  /** Streams that are silent from the start (connected, no data). @defaultValue none */
-  silentStreams?: readonly SimStreamName[];
-}
-
-/** Realism counters plus the venue's. */
-export interface SimExchangeCounters extends RealismCounters {
-  venue: SimVenueCounters;
-}
+export type { SimExchangeCounters, SimExchangeOptions } from './sim-exchange-options.js';
 
 /**
  * The simulated exchange as a ccxt `Exchange`: markets, tickers, candles, balance, orders and
@@ -196,6 +174,37 @@ export class SimExchange extends ExchangeBase {
     });
   }
 
+  /** The maker and taker rates the venue charges on the market's fills. */
+  override async fetchTradingFee(symbol: string, _params: Dict = {}): Promise<TradingFeeInterface> {
+    return this.#read('fetchTradingFee', () => simTradingFee(this.#venue, this.market(symbol).symbol));
+  }
+
+  /** Each perpetual's leverage (`setLeverage`'s, else the default), cross margin; ccxt's `fetchLeverage` asks this. */
+  override async fetchLeverages(symbols?: Strings, _params: Dict = {}): Promise<Leverages> {
+    return this.#read('fetchLeverages', () => simLeverages(this.#venue, symbols ? this.marketSymbols(symbols) : undefined));
+  }
+
+  /** Cross, the venue's only margin mode; ccxt's `fetchMarginMode` asks this. */
+  override async fetchMarginModes(symbols?: Strings, _params: Dict = {}): Promise<MarginModes> {
+    return this.#read('fetchMarginModes', () => simMarginModes(this.#venue, symbols ? this.marketSymbols(symbols) : undefined));
+  }
+
+  /** One-way: the venue nets each symbol into one position. */
+  override async fetchPositionMode(_symbol?: Str, _params: Dict = {}): Promise<PositionModeInfo> {
+    return this.#read('fetchPositionMode', () => ({ info: { dualSidePosition: false }, hedged: false }));
+  }
+
+  override async fetchOpenInterest(symbol: string, _params: Dict = {}): Promise<OpenInterest> {
+    return this.#read('fetchOpenInterest', () => simOpenInterest(this, this.#venue, this.market(symbol).symbol));
+  }
+
+  /** Past fundings as Binance chooses them: `since` keeps the first `limit` (100, at most 1000) from it, else the latest up to `params.until`. */
+  override async fetchFundingRateHistory(symbol?: Str, since?: Int, limit?: Int, params: Dict = {}): Promise<FundingRateHistory[]> {
+    const until = this.safeInteger(params, 'until');
+    const query = { limit: Math.min(Math.max(1, limit ?? 100), 1000), ...(since == null ? {} : { startTime: since }), ...(until === undefined ? {} : { endTime: until }) };
+    return this.#read('fetchFundingRateHistory', () => simFundingRateHistory(this, this.#venue, symbol ? this.market(symbol).symbol : undefined, query));
+  }
+
   /**
    * Places a limit or market order. `params.clientOrderId` (or Binance's `newClientOrderId`) sets
    * the client id, `params.reduceOnly` only reduces a position; `timeInForce`, `postOnly` and the
@@ -240,10 +249,10 @@ export class SimExchange extends ExchangeBase {
   /** Cancels by id, or by `params.clientOrderId` / `params.origClientOrderId`. */
   override async cancelOrder(id: string, symbol?: Str, params: Dict = {}): Promise<Order> {
     await this.loadMarkets();
-    const ref = this.#ref(id, params, 'cancelOrder');
+    const ref = simOrderRef(this.id, id, params, 'cancelOrder');
     const only = symbol ? this.market(symbol).symbol : undefined;
     return this.#call('cancelOrder', () => {
-      if (only !== undefined) this.#checkSymbol(this.#venue.orderIgnoringDelay(ref), only, ref);
+      if (only !== undefined) checkOrderSymbol(this.#venue.orderIgnoringDelay(ref), only, ref);
       return ccxtOrder(this, this.#venue.cancelOrder(ref));
     });
   }
@@ -255,11 +264,11 @@ export class SimExchange extends ExchangeBase {
   override async editOrder(id: string, symbol: string, _type: OrderType, _side: OrderSide, amount?: Num, price?: Num, params: Dict = {}): Promise<Order> {
     await this.loadMarkets();
     const market = this.market(symbol);
-    const ref = this.#ref(id, params, 'editOrder');
+    const ref = simOrderRef(this.id, id, params, 'editOrder');
     const qty = amount === undefined || amount === null ? undefined : Number(this.amountToPrecision(market.symbol, amount));
     const limit = price === undefined || price === null ? undefined : Number(this.priceToPrecision(market.symbol, price));
     return this.#call('editOrder', () => {
-      this.#checkSymbol(this.#venue.orderIgnoringDelay(ref), market.symbol, ref);
+      checkOrderSymbol(this.#venue.orderIgnoringDelay(ref), market.symbol, ref);
       const o = this.#venue.amendOrder(ref, { ...(qty !== undefined ? { amount: qty } : {}), ...(limit !== undefined ? { price: limit } : {}) });
       return ccxtOrder(this, o);
     });
@@ -274,11 +283,11 @@ export class SimExchange extends ExchangeBase {
   /** One order by id, or by `params.clientOrderId` / `params.origClientOrderId`. */
   override async fetchOrder(id: string, symbol?: Str, params: Dict = {}): Promise<Order> {
     await this.loadMarkets();
-    const ref = this.#ref(id, params, 'fetchOrder');
+    const ref = simOrderRef(this.id, id, params, 'fetchOrder');
     const only = symbol ? this.market(symbol).symbol : undefined;
     return this.#call('fetchOrder', () => {
       const o = this.#venue.getOrder(ref);
-      if (only !== undefined) this.#checkSymbol(o, only, ref);
+      if (only !== undefined) checkOrderSymbol(o, only, ref);
       return ccxtOrder(this, o);
     });
   }
@@ -370,6 +379,12 @@ export class SimExchange extends ExchangeBase {
     );
   }
 
+  /** {@link SimExchange.#call} once the markets are loaded (a read that names a symbol). */
+  async #read<T>(method: string, request: () => T): Promise<T> {
+    await this.loadMarkets();
+    return this.#call(method, request);
+  }
+
   /** Runs a venue request through the realism layer, turning venue refusals into ccxt errors. */
   #call<T>(method: string, request: () => T): Promise<T> {
     return this.#realism.run(method, () => {
@@ -379,21 +394,5 @@ export class SimExchange extends ExchangeBase {
         throw error instanceof SimError ? ccxtError(this, error) : error;
       }
     });
-  }
-
-  #ref(id: string | undefined, params: Dict, method: string): OrderRef {
-    const clientOrderId = this.safeString2(params, 'clientOrderId', 'origClientOrderId');
-    if (clientOrderId !== undefined) return { clientOrderId };
-    if (id === undefined || id === null || id === '') {
-      throw new ArgumentsRequired(`${this.id} ${method}() requires an id or params.clientOrderId`);
-    }
-    return { id: String(id) };
-  }
-
-  #checkSymbol(order: SimOrder, symbol: string, ref: OrderRef): void {
-    if (order.symbol !== symbol) {
-      const what = 'id' in ref ? ref.id : `with client id ${ref.clientOrderId}`;
-      throw new SimError('order_not_found', `order ${what} not found on ${symbol}`);
-    }
   }
 }
