@@ -7,8 +7,8 @@
  * ## Endpoints
  * Public: `GET /fapi/v1/{ping,time,exchangeInfo,klines,depth,premiumIndex,aggTrades,trades,ticker/24hr,ticker/bookTicker,ticker/price}`
  * (and `/api/v3/{ping,time}`); `GET /fapi/v1/{openInterest,fundingRate}` and `GET
- * /sapi/v1/system/status` (see `binance-market-info-routes.ts`). Signed (HMAC-SHA256 of query + body, `X-MBX-APIKEY`): `GET
- * /fapi/v{2,3}/{account,balance,positionRisk}`, `GET /fapi/v1/leverageBracket`, `POST|GET|PUT|DELETE
+ * /sapi/v1/system/status` (see `binance-market-info-routes.ts`). Signed (HMAC-SHA256 of query +
+ * body, `X-MBX-APIKEY`): `GET /fapi/v{2,3}/{account,balance,positionRisk}`, `GET /fapi/v1/leverageBracket`, `POST|GET|PUT|DELETE
  * /fapi/v1/order` (PUT: modify), `GET /fapi/v1/{openOrders,allOrders,userTrades}`, `DELETE
  * /fapi/v1/allOpenOrders`, `POST /fapi/v1/leverage` (see `binance-account-routes.ts`); `GET
  * /fapi/v1/{commissionRate,symbolConfig}`, `POST /fapi/v1/marginType`, `GET|POST
