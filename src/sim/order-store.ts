@@ -75,6 +75,13 @@ export class OrderStore {
     return 'id' in ref ? this.#byId.get(String(ref.id)) : this.#byClientId.get(ref.clientOrderId);
   }
 
+  /** {@link find}, refusing an unknown order as the venue does: `order_not_found`. */
+  get(ref: OrderRef): SimOrder {
+    const order = this.find(ref);
+    if (!order) throw new SimError('order_not_found', `order ${describeRef(ref)} not found`);
+    return order;
+  }
+
   /** Open orders in creation order (live objects). */
   open(): SimOrder[] {
     return [...this.#open];

@@ -1,4 +1,5 @@
 import { ArgumentsRequired } from '../exchange/ccxt-lib.js';
+import { describeRef } from './order-store.js';
 import { SimError } from './sim-error.js';
 import type { OrderRef, SimOrder } from './venue-types.js';
 
@@ -18,7 +19,6 @@ export function simOrderRef(exchangeId: string, id: string | undefined, params: 
 /** An order asked for on another symbol than its own is not found there, as on the venue. */
 export function checkOrderSymbol(order: SimOrder, symbol: string, ref: OrderRef): void {
   if (order.symbol !== symbol) {
-    const what = 'id' in ref ? ref.id : `with client id ${ref.clientOrderId}`;
-    throw new SimError('order_not_found', `order ${what} not found on ${symbol}`);
+    throw new SimError('order_not_found', `order ${describeRef(ref)} not found on ${symbol}`);
   }
 }

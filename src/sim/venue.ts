@@ -228,8 +228,7 @@ export class SimVenue {
   /** Cancels an open order (visible or not yet visible). `order_not_found` / `order_not_open`. */
   cancelOrder(ref: OrderRef): SimOrder {
     this.#sync();
-    const order = this.#orders.find(ref);
-    if (!order) throw new SimError('order_not_found', `order ${describeRef(ref)} not found`);
+    const order = this.#orders.get(ref);
     if (order.status !== 'open') throw new SimError('order_not_open', `order ${order.id} is already ${order.status}`);
     this.#orders.settle(order, 'canceled', this.#clock.now());
     return copyOrder(order);
@@ -241,8 +240,7 @@ export class SimVenue {
    */
   amendOrder(ref: OrderRef, change: { price?: number; amount?: number }): SimOrder {
     this.#sync();
-    const order = this.#orders.find(ref);
-    if (!order) throw new SimError('order_not_found', `order ${describeRef(ref)} not found`);
+    const order = this.#orders.get(ref);
     return copyOrder(amendOrder(this.#entry(), this.#market(order.symbol), order, change));
   }
 
@@ -291,8 +289,7 @@ export class SimVenue {
   /** One order; `order_not_found` when unknown or still inside the visibility delay. */
   getOrder(ref: OrderRef): SimOrder {
     this.#sync();
-    const order = this.#orders.find(ref);
-    if (!order) throw new SimError('order_not_found', `order ${describeRef(ref)} not found`);
+    const order = this.#orders.get(ref);
     if (!this.#visible(order)) {
       this.#counters.hiddenByVisibilityDelay++;
       throw new SimError('order_not_found', `order ${describeRef(ref)} not found`);
@@ -306,8 +303,7 @@ export class SimVenue {
    */
   orderIgnoringDelay(ref: OrderRef): SimOrder {
     this.#sync();
-    const order = this.#orders.find(ref);
-    if (!order) throw new SimError('order_not_found', `order ${describeRef(ref)} not found`);
+    const order = this.#orders.get(ref);
     return copyOrder(order);
   }
 
