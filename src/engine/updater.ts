@@ -70,10 +70,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     return new Updater(config, o, kinds);
   }
 
-  /**
-   * Builds an updater from a config object in the YAML's shape ({@link MissoConfigInput}: typed for
-   * completion, and still validated; throws `ConfigError` listing every problem, as for a file).
-   */
+  /** Builds an updater from a config object in the YAML's shape: typed, and validated as a file is (`ConfigError`). */
   static async fromConfig(obj: MissoConfigInput, options?: UpdaterOptions): Promise<Updater> {
     const o = checkUpdaterOptions(options), kinds = taskKindTable(o.taskKinds);
     const config = await loadConfigObject(obj, configContext(kinds, o.env), { baseDir: o.baseDir ?? process.cwd() });
@@ -203,8 +200,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     if (url) this.emit('listening', url);
     notifier.open(this.config.notify, this.#options.notifier, { clock: this.clock, logger: this.logger, redactor: this.redactor });
     const notify = notifier.notify.bind(notifier);
-    // The journal first: a problem with the local file is the user's to fix, and is reported
-    // before any exchange is contacted (or waited for).
+    // The journal first: a local file's problem (the user's to fix) is told before any exchange is contacted.
     this.#p.orders.openJournal(this.#options);
     const retry = { ...startRetryOf(this.#options), onRetry: this.#p.startRetries.note, onRetryEnd: this.#p.startRetries.settled };
     const session = await this.#p.session.open({ factory: this.#options.exchangeFactory, retry, notify });
@@ -224,8 +220,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     // Streams start once the init update has set the watch list; they end with the stop signal.
     if (streams) void host.init.wait().then(() => streams.run(signal), () => undefined);
     await host.init.wait();
-    // Running once the start's work is done (start() resolves with it): during the init update
-    // the phase says starting, as /readyz does; a stop meanwhile has already rejected the start.
+    // Running once the start's work is done, as start() resolves (a stop meanwhile rejected it).
     lifecycle.to('running', () => new StoppedError('stopped while starting'));
   }
 
@@ -242,8 +237,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   /**
    * Stops every task (within about two seconds; an order submission under way completes first),
    * applies `orders.on_stop`, closes the exchange (waiting for writes in flight, not reads), the
-   * journal and the notifier. Every step runs even if one fails. Repeat calls return the same
-   * promise.
+   * journal and the notifier. Every step runs even if one fails; repeat calls share one promise.
    */
   stop(): Promise<void> {
     // Nothing sent while starting (up to the end of the init update) is worth waiting for: no

@@ -26,6 +26,7 @@ export type {
   OrderRef as SimOrderRef,
 } from './venue-types.js';
 export type { SimWalletReason } from './venue-feed.js';
+export type { PublicTape as SimPublicTape, SimPublicTrade, TradeQuery as SimTradeQuery } from './trade-tape.js';
 export type { MarketSpec } from './universe.js';
 export type { SimStreamName } from './sim-streams.js';
 export type { RealismCounters, RealismSettings } from './realism.js';

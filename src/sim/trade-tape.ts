@@ -25,6 +25,16 @@ export interface TradeQuery {
   limit?: number;
 }
 
+/** The tape as a venue's readers see it (`SimVenue.tape`): the reads, not the recording. */
+export interface PublicTape {
+  /** The published trades of a market, as Binance's `aggTrades` picks them (see {@link TradeTape.trades}). */
+  trades(symbol: string, query?: TradeQuery): SimPublicTrade[];
+  /** The published trades with ids above `afterId`, oldest first (a stream's next push). */
+  after(symbol: string, afterId: number): SimPublicTrade[];
+  /** The id of the latest published trade (a new stream's starting point). */
+  lastId(symbol: string): number;
+}
+
 /** What the tape needs of its venue. */
 export interface TradeTapeSource {
   seed: number;
@@ -59,7 +69,7 @@ const MAX_OWN_PRINTS = 10_000;
  * and the candles show the previous step's close, and so does the tape's last print. An own fill
  * is numbered among its step's prints by time, so ids and times rise together.
  */
-export class TradeTape {
+export class TradeTape implements PublicTape {
   readonly #src: TradeTapeSource;
   readonly #index = new Map<string, number>();
   /** Per market: own prints (without ids), oldest first. */

@@ -8,7 +8,7 @@ import { SimError } from './sim-error.js';
 import { sweepSteps, type SweepParts } from './step-sweep.js';
 import { candleRows } from './candle-window.js';
 import { tickerOf, touchOf, type Touch } from './ticker.js';
-import { TradeTape } from './trade-tape.js';
+import { TradeTape, type PublicTape } from './trade-tape.js';
 import { buildMarkets, defaultUniverse } from './universe.js';
 import { VenueFeed, type SimWalletReason } from './venue-feed.js';
 import type { SimVenueCounters, SimVenueOptions } from './venue-options.js';
@@ -52,7 +52,7 @@ export class SimVenue {
   /** Every order change, pushed to the venue's streaming faces. */
   readonly feed = new VenueFeed();
   /** Every market's public trades: the account's fills among the other traders' (see `trade-tape.ts`). */
-  readonly tape: TradeTape;
+  readonly tape: PublicTape;
   readonly #counters: SimVenueCounters = { ordersPlaced: 0, ordersRejected: 0, fills: 0, hiddenByVisibilityDelay: 0 };
   readonly #sweep: SweepParts;
 

@@ -54,8 +54,8 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     'SimVenue', 'SimVenueCounters', 'SimVenueOptions', 'createSimExchange', 'describeFaultSyntax', 'startSimServer',
     'ListOrdersQuery', 'MarketSpec', 'PlaceOrderRequest', 'RealismCounters', 'RealismSettings', 'SimBalance', 'SimCandle',
     'SimFaultKind', 'SimFaultRule', 'SimFill', 'SimMarket', 'SimMarketType', 'SimOrder', 'SimOrderRef', 'SimOrderSide',
-    'SimOrderStatus', 'SimOrderType', 'SimPosition', 'SimStreamName', 'SimTicker', 'SimTimeInForce', 'SimTriggerKind',
-    'SimWalletReason',
+    'SimOrderStatus', 'SimOrderType', 'SimPosition', 'SimPublicTape', 'SimPublicTrade', 'SimStreamName', 'SimTicker', 'SimTimeInForce', 'SimTriggerKind',
+    'SimTradeQuery', 'SimWalletReason',
     // An unmodified ccxt client onto a running sim-server (URLs, currencies off, ws proxy agent).
     'pointAtSimServer',
   ],
