@@ -69,27 +69,43 @@ function candleRequest(from: CandleRow | undefined, timeframe: string, limit: nu
   return rows > limit ? { limit } : { since: from[0], limit: rows };
 }
 
+/** At most this many reads per symbol and pass, while each answer ends short of now (an exchange's page is smaller than the gap). */
+const MAX_PAGES = 10;
+
 async function refreshSymbol(rt: TaskRuntime, symbol: string, timeframe: string, limit: number, attr: string): Promise<void> {
   const all = rt.state.get<Record<string, CandleRow[]> | null>(attr) ?? {};
-  const have = all[symbol] ?? [];
-  const last = have.at(-1);
-  // Only what changed since the candle before the last we hold (inclusive): the last may still
-  // have been forming, and so may the one before it when the stream put the last one there (after
-  // a gap the stream's first row is the current candle, and the one before was cut off forming).
-  const from = have.at(-2) ?? last;
-  const ask = candleRequest(from, timeframe, limit, rt.clock.now());
-  const rows: unknown = await rt.exchange.fetchOHLCV(symbol, timeframe, ask.since, ask.limit);
-  // A junk answer (an HTML page parsed as rows) is no list, or yields NaN; keep the candles we have instead.
-  const fresh = Array.isArray(rows) ? (rows as unknown[]).map((r) => (Array.isArray(r) ? r.map(Number) : [NaN]) as CandleRow) : null;
-  if (!fresh || fresh.some((r) => r.length !== 6 || !r.every(Number.isFinite))) {
-    throw new BadResponse(`malformed candles for ${symbol}`);
+  const step = timeframeMs(timeframe);
+  let have = all[symbol] ?? [];
+  for (let page = 0; page < MAX_PAGES; page++) {
+    // Only what changed since the candle before the last we hold (inclusive): the last may still
+    // have been forming, and so may the one before it when the stream put the last one there
+    // (after a gap the stream's first row is the current candle, the one before cut off forming).
+    const from = have.at(-2) ?? have.at(-1);
+    const now = rt.clock.now();
+    const ask = candleRequest(from, timeframe, limit, now);
+    const fresh = checkedRows(await rt.exchange.fetchOHLCV(symbol, timeframe, ask.since, ask.limit), symbol);
+    // Asked from a candle we hold, or for the window after a gap, the answer is never empty: an
+    // empty one is not "nothing new" but a broken answer, and must neither wipe the candles held
+    // nor refresh the data's timestamp.
+    if (from && fresh.length === 0) throw new BadResponse(`malformed candles for ${symbol}: nothing returned since ${from[0]}`);
+    // A gap wider than the window: the answer is the whole window, and what was held is older than
+    // all of it (merged, a young market's short answer would sit after a hole).
+    const before = have.at(-1)?.[0] ?? -Infinity;
+    have = from && ask.since === undefined ? fresh.slice(-limit) : mergeCandles(have, fresh, limit);
+    // Caught up: the answer reaches the forming candle (or the one before, for a clock ahead of the
+    // exchange's). Otherwise the exchange's page was smaller than the gap (ccxt caps Binance's at
+    // 1000): read on from there, while answers still move forward.
+    const reached = have.at(-1)?.[0] ?? -Infinity;
+    if (!from || ask.since === undefined || step === null || reached >= now - 2 * step || reached <= before) break;
   }
-  // Asked from the last candle we hold, the answer always includes that candle: an empty one is
-  // not "nothing new" but a broken answer, and must not refresh the data's timestamp.
-  if (ask.since !== undefined && fresh.length === 0) throw new BadResponse(`malformed candles for ${symbol}: nothing returned since ${ask.since}`);
-  // A gap wider than the window: the answer is the whole window, and what was held is older than
-  // all of it (merged, a young market's short answer would sit after a hole).
-  rt.state.merge(attr, { [symbol]: from && ask.since === undefined ? fresh.slice(-limit) : mergeCandles(have, fresh, limit) }, rt.name);
+  rt.state.merge(attr, { [symbol]: have }, rt.name);
+}
+
+/** An answer's rows as numbers; a junk answer (an HTML page parsed as rows, NaN) is refused, keeping the candles held. */
+function checkedRows(rows: unknown, symbol: string): CandleRow[] {
+  const fresh = Array.isArray(rows) ? (rows as unknown[]).map((r) => (Array.isArray(r) ? r.map(Number) : [NaN]) as CandleRow) : null;
+  if (!fresh || fresh.some((r) => r.length !== 6 || !r.every(Number.isFinite))) throw new BadResponse(`malformed candles for ${symbol}`);
+  return fresh;
 }
 
 /** Per state (one per updater): the unlisted watch-list symbols last logged, so each set is logged once. */

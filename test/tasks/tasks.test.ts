@@ -1,3 +1,4 @@
+import type { OHLCV } from 'ccxt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -121,12 +122,14 @@ describe('t_update_candles after a gap', () => {
     return made;
   };
 
-  const ohlcvCalls = (sim: SimExchange): unknown[][] => {
+  /** Records the sim's fetchOHLCV calls; `answer` may change what it returns (a page cap, an empty answer). */
+  const ohlcvCalls = (sim: SimExchange, answer?: (rows: OHLCV[], args: unknown[]) => OHLCV[]): unknown[][] => {
     const calls: unknown[][] = [];
     const fetch = sim.fetchOHLCV.bind(sim);
-    sim.fetchOHLCV = (...args: Parameters<SimExchange['fetchOHLCV']>) => {
+    sim.fetchOHLCV = async (...args: Parameters<SimExchange['fetchOHLCV']>) => {
       calls.push(args);
-      return fetch(...args);
+      const rows = await fetch(...args);
+      return answer ? answer(rows, args) : rows;
     };
     return calls;
   };
@@ -144,18 +147,49 @@ describe('t_update_candles after a gap', () => {
     expect(limit).toBeLessThanOrEqual(5);
   });
 
-  it('refills the whole window after a gap longer than the exchange\'s default page', async () => {
+  it('fills a gap longer than the exchange\'s page to now, reading on while each answer ends short', async () => {
     const { updater, clock } = await seedCandles();
-    // As after a night's outage: the window ends 600 minutes ago, more than the 500 rows an
-    // answer to a `since` without a limit holds.
+    // As after a night's outage: the window ends 600 minutes ago, and the exchange answers at most
+    // 250 rows a read (ccxt caps Binance's at 1000; a `since` alone gets 500).
     const held = updater.state.get<Record<string, CandleRow[]>>('ohlcs')['BTC/USD:USD']!;
     updater.state.merge('ohlcs', { 'BTC/USD:USD': held.slice(0, -600) }, 'test');
-    await clock.advance(60_000);
     const sim = (updater.session as unknown as { instance: SimExchange }).instance;
-    const fresh = (await sim.fetchOHLCV('BTC/USD:USD', '1m', undefined, 1000)).map((r) => r.map(Number));
+    const latest = sim.fetchOHLCV.bind(sim);
+    const calls = ohlcvCalls(sim, (rows) => rows.slice(0, 250));
+    await clock.advance(60_000);
+    expect(calls.length).toBeGreaterThanOrEqual(3);
+    const fresh = (await latest('BTC/USD:USD', '1m', undefined, 1000)).map((r) => r.map(Number));
     const now = updater.state.get<Record<string, CandleRow[]>>('ohlcs')['BTC/USD:USD']!;
     expect(now.at(-1)![0]).toBe(fresh.at(-1)![0]);
     expect(now).toEqual(fresh);
+    expect(updater.taskStatuses()['candles']!.ok).toBe(true);
+  });
+
+  it('asks for the whole window, not the gap, after a gap wider than the window; an empty answer keeps what was held', async () => {
+    const { updater, clock } = await seedCandles();
+    const sim = (updater.session as unknown as { instance: SimExchange }).instance;
+    // The window ends 1500 minutes ago: wider than the 1000 candles kept.
+    const old = (await sim.fetchOHLCV('BTC/USD:USD', '1m', clock.now() - 2_500 * 60_000, 1000)).map((r) => r.map(Number) as CandleRow);
+    updater.state.merge('ohlcs', { 'BTC/USD:USD': old }, 'test');
+    let empty = true;
+    const calls = ohlcvCalls(sim, (rows) => (empty ? [] : rows));
+    await clock.advance(60_000);
+    expect(calls[0]!.slice(2)).toEqual([undefined, 1000]);
+    // An empty answer is broken, not "nothing": the pass fails and the candles held stay.
+    expect(updater.state.get<Record<string, CandleRow[]>>('ohlcs')['BTC/USD:USD']).toEqual(old);
+    expect(updater.taskStatuses()['candles']!.lastError).toMatch(/nothing returned since/);
+    empty = false;
+    await clock.advance(60_000);
+    // Refilled by the pass after (its retry may have read the forming candle earlier than this check).
+    const fresh = (await sim.fetchOHLCV('BTC/USD:USD', '1m', undefined, 1000)).map((r) => r.map(Number));
+    const refilled = updater.state.get<Record<string, CandleRow[]>>('ohlcs')['BTC/USD:USD']!;
+    expect(refilled).toHaveLength(1000);
+    expect(refilled.at(-1)![0]).toBeGreaterThanOrEqual(fresh.at(-1)![0] - 60_000);
+    // Its closed candles are the exchange's.
+    const byTime = new Map(fresh.map((r) => [r[0], r]));
+    const closed = refilled.slice(0, -1).filter((r) => byTime.has(r[0]));
+    expect(closed.length).toBeGreaterThanOrEqual(997);
+    expect(closed).toEqual(closed.map((r) => byTime.get(r[0])));
   });
 
   it('a gap within the window is filled from the last candle held, none missing', async () => {
