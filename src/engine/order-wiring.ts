@@ -5,7 +5,7 @@ import type { NotifyLevel } from '../core/notify-level.js';
 import type { MissoConfig } from '../config/types.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import { OrderJournal } from '../orders/journal.js';
-import { claimJournalAccount } from '../orders/journal-account.js';
+import { accountCredential, claimJournalAccount } from '../orders/journal-account.js';
 import { claimJournalExchange } from '../orders/journal-exchange.js';
 import { OrderManager, type OrderStats, type StopReport } from '../orders/manager.js';
 import type { StateStore } from '../state/state-store.js';
@@ -92,7 +92,7 @@ export function openJournal(config: MissoConfig, clock: Clock, options: JournalO
     });
     try {
       claimJournalExchange(journal.db, journal.path, config.exchange.id, config.exchange.urls);
-      claimJournalAccount(journal.db, journal.path, config.exchange.apiKey, { rekey: options.rekeyJournal ?? false });
+      claimJournalAccount(journal.db, journal.path, accountCredential(config.exchange), { rekey: options.rekeyJournal ?? false });
     } catch (error: unknown) {
       journal.close();
       throw error;

@@ -10,11 +10,31 @@ export function keyFingerprint(apiKey: string): string {
   return createHash('sha256').update(apiKey).digest('hex').slice(0, 12);
 }
 
+/** The credential that names the account a config trades on, by its ccxt name, or null (the simulator, public data only). */
+export interface AccountCredential {
+  name: string;
+  value: string;
+}
+
+/**
+ * Which credential names the account: the API key; for an exchange keyed without one, the
+ * wallet address (Hyperliquid), else the user or account id or login; else the private key
+ * (only ever fingerprinted).
+ */
+export function accountCredential(exchange: { apiKey: string | null; credentials?: Readonly<Record<string, string>> }): AccountCredential | null {
+  if (exchange.apiKey) return { name: 'API key', value: exchange.apiKey };
+  for (const name of ['walletAddress', 'uid', 'accountId', 'login', 'privateKey']) {
+    const value = exchange.credentials?.[name];
+    if (value) return { name, value: name === 'walletAddress' ? value.toLowerCase() : value };
+  }
+  return null;
+}
+
 /** What {@link claimJournalAccount} did. */
 export type AccountClaim = 'unkeyed' | 'claimed' | 'same' | 'rekeyed';
 
 /**
- * Ties a journal to the API key its orders were placed with, beside its venue
+ * Ties a journal to the API key (or, without one, the wallet address) its orders were placed with, beside its venue
  * (`claimJournalExchange`). Two accounts on one venue are one venue to that check, so a config
  * whose keys were switched to another account would open the first account's journal, look
  * its open orders up on the second (where they never were), mark them lost, and adopt the
@@ -29,11 +49,11 @@ export type AccountClaim = 'unkeyed' | 'claimed' | 'same' | 'rekeyed';
 export function claimJournalAccount(
   db: SqliteDatabase,
   path: string,
-  apiKey: string | null | undefined,
+  credential: AccountCredential | null,
   options: { rekey?: boolean } = {},
 ): AccountClaim {
-  if (!apiKey) return 'unkeyed';
-  const key = keyFingerprint(apiKey);
+  if (!credential) return 'unkeyed';
+  const key = keyFingerprint(credential.value);
   const held = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'account_key'").get()?.value;
   if (held === key) return 'same';
   if (held === undefined) {
@@ -43,10 +63,10 @@ export function claimJournalAccount(
   const atStake = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM orders WHERE status IN ('pending', 'open')").get()?.n ?? 0;
   if (atStake > 0 && options.rekey !== true) {
     throw new UserError(
-      `journal ${path} holds ${atStake} pending or open order(s) placed with another API key ` +
-        `(sha256 ${held}…, this config's key is ${key}…): with this key they would be looked up on another account, ` +
+      `journal ${path} holds ${atStake} pending or open order(s) placed with another ${credential.name} ` +
+        `(sha256 ${held}…, this config's is ${key}…): with it they would be looked up on another account, ` +
         `marked lost, and that account's orders adopted in their place. ` +
-        `If the new key belongs to the same account (a rotated key), start once with misso run --rekey-journal ` +
+        `If the new ${credential.name} belongs to the same account (a rotated key), start once with misso run --rekey-journal ` +
         `(rekeyJournal: true in the library); if it is another account, point storage.path at a journal of its own`,
     );
   }

@@ -10,7 +10,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { VirtualClock } from '../../src/core/clock.js';
 import { UserError } from '../../src/core/errors.js';
-import { claimJournalAccount, keyFingerprint } from '../../src/orders/journal-account.js';
+import { accountCredential, claimJournalAccount, keyFingerprint } from '../../src/orders/journal-account.js';
+
+const key = (value: string): { name: string; value: string } => ({ name: 'API key', value });
 import { OrderJournal } from '../../src/orders/journal.js';
 import { startSimServer } from '../../src/sim/http/binance-server.js';
 
@@ -30,25 +32,43 @@ describe('claimJournalAccount', () => {
     try {
       expect(claimJournalAccount(journal.db, 'j.db', null)).toBe('unkeyed');
       expect(accountKey(journal)).toBeUndefined();
-      expect(claimJournalAccount(journal.db, 'j.db', 'key-one')).toBe('claimed');
+      expect(claimJournalAccount(journal.db, 'j.db', key('key-one'))).toBe('claimed');
       expect(accountKey(journal)).toBe(keyFingerprint('key-one'));
-      expect(claimJournalAccount(journal.db, 'j.db', 'key-one')).toBe('same');
+      expect(claimJournalAccount(journal.db, 'j.db', key('key-one'))).toBe('same');
       // Nothing pending or open: a new key (another account, or a rotated one) simply takes it.
-      expect(claimJournalAccount(journal.db, 'j.db', 'key-two')).toBe('rekeyed');
+      expect(claimJournalAccount(journal.db, 'j.db', key('key-two'))).toBe('rekeyed');
       expect(accountKey(journal)).toBe(keyFingerprint('key-two'));
 
       journal.createIntent(intent);
-      expect(() => claimJournalAccount(journal.db, 'j.db', 'key-three')).toThrow(UserError);
-      expect(() => claimJournalAccount(journal.db, 'j.db', 'key-three')).toThrow(
+      expect(() => claimJournalAccount(journal.db, 'j.db', key('key-three'))).toThrow(UserError);
+      expect(() => claimJournalAccount(journal.db, 'j.db', key('key-three'))).toThrow(
         `journal j.db holds 1 pending or open order(s) placed with another API key (sha256 ${keyFingerprint('key-two')}…, ` +
-          `this config's key is ${keyFingerprint('key-three')}…)`,
+          `this config's is ${keyFingerprint('key-three')}…)`,
       );
       // The refusal changed nothing; an unkeyed config (the simulator) is not asked.
       expect(accountKey(journal)).toBe(keyFingerprint('key-two'));
-      expect(claimJournalAccount(journal.db, 'j.db', undefined)).toBe('unkeyed');
+      expect(claimJournalAccount(journal.db, 'j.db', null)).toBe('unkeyed');
       // The operator says the new key is the same account's.
-      expect(claimJournalAccount(journal.db, 'j.db', 'key-three', { rekey: true })).toBe('rekeyed');
-      expect(claimJournalAccount(journal.db, 'j.db', 'key-three')).toBe('same');
+      expect(claimJournalAccount(journal.db, 'j.db', key('key-three'), { rekey: true })).toBe('rekeyed');
+      expect(claimJournalAccount(journal.db, 'j.db', key('key-three'))).toBe('same');
+    } finally {
+      journal.close();
+    }
+  });
+
+  it('names the account by the wallet address where an exchange is keyed without an API key (Hyperliquid)', () => {
+    expect(accountCredential({ apiKey: 'k', credentials: { walletAddress: '0xAB' } })).toEqual({ name: 'API key', value: 'k' });
+    // An address is one account however its letters are cased.
+    expect(accountCredential({ apiKey: null, credentials: { walletAddress: '0xAbC', privateKey: 'p' } })).toEqual({ name: 'walletAddress', value: '0xabc' });
+    expect(accountCredential({ apiKey: null, credentials: { uid: '42' } })).toEqual({ name: 'uid', value: '42' });
+    expect(accountCredential({ apiKey: null })).toBeNull();
+    const journal = OrderJournal.open({ path: ':memory:', clock: new VirtualClock() });
+    try {
+      claimJournalAccount(journal.db, 'w.db', accountCredential({ apiKey: null, credentials: { walletAddress: '0xA' } }));
+      journal.createIntent(intent);
+      expect(() => claimJournalAccount(journal.db, 'w.db', accountCredential({ apiKey: null, credentials: { walletAddress: '0xB' } }))).toThrow(
+        /holds 1 pending or open order\(s\) placed with another walletAddress/,
+      );
     } finally {
       journal.close();
     }
@@ -68,7 +88,7 @@ describe('misso run with a journal of another API key', () => {
     const db = join(dir, 'keyed.db');
     // An earlier run with key-one left an order in the journal.
     const earlier = OrderJournal.open({ path: db, clock: new VirtualClock() });
-    claimJournalAccount(earlier.db, db, 'key-one');
+    claimJournalAccount(earlier.db, db, key('key-one'));
     earlier.createIntent(intent);
     earlier.close();
     const config = join(dir, 'keyed.yaml');

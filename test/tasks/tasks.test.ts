@@ -184,7 +184,7 @@ describe('t_update_candles after a gap', () => {
     const fresh = (await sim.fetchOHLCV('BTC/USD:USD', '1m', undefined, 1000)).map((r) => r.map(Number));
     const refilled = updater.state.get<Record<string, CandleRow[]>>('ohlcs')['BTC/USD:USD']!;
     expect(refilled).toHaveLength(1000);
-    expect(refilled.at(-1)![0]).toBeGreaterThanOrEqual(fresh.at(-1)![0] - 60_000);
+    expect(refilled.at(-1)![0]).toBeGreaterThanOrEqual(fresh.at(-1)![0]! - 60_000);
     // Its closed candles are the exchange's.
     const byTime = new Map(fresh.map((r) => [r[0], r]));
     const closed = refilled.slice(0, -1).filter((r) => byTime.has(r[0]));
