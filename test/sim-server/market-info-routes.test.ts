@@ -142,8 +142,16 @@ describe('fetchStatus → GET /sapi/v1/system/status', () => {
       server.faults.set('503');
       expect(await ex.fetchStatus()).toMatchObject({ status: 'maintenance', info: { status: 1, msg: 'system_maintenance' } });
       expect(await thrown(() => ex.fetchTicker(BTC))).toBeInstanceOf(ExchangeNotAvailable);
-      server.faults.set('html:0.5');
+      server.faults.set('html');
       expect((await ex.fetchStatus()).status).toBe('maintenance');
+      // Weather, not a maintenance: a rule that spares most calls (the fault help's own example).
+      // (the status call itself then faults at the rule's rate, as every other call does).
+      server.faults.set('html:0.5');
+      expect(server.faults.maintenance).toBe(false);
+      server.faults.set('5xx:0.1,429:0.05:retry=2,hang:0.02,reset:0.02,html:0.01');
+      expect(server.faults.maintenance).toBe(false);
+      server.faults.set('503');
+      expect(server.faults.maintenance).toBe(true);
       // A fault aimed at one path is not a maintenance.
       server.faults.set('503:path=order');
       expect((await ex.fetchStatus()).status).toBe('ok');

@@ -149,9 +149,14 @@ export class FaultController {
   }
 }
 
+/**
+ * A rule that answers every request with a maintenance page (an html page, or a 503): the whole
+ * API is down, which Binance's status route reports. A rule that fires at a rate below 1 is
+ * weather (most calls still succeed), not a maintenance a strategy should stand still for.
+ */
 function isMaintenance(rule: FaultRule): boolean {
   const page = rule.kind === 'html' || (rule.kind === '5xx' && (rule.status ?? 503) === 503);
-  return page && rule.rate > 0 && !rule.paths && !rule.methods && !rule.calls;
+  return page && rule.rate >= 1 && !rule.paths && !rule.methods && !rule.calls;
 }
 
 function matches(rule: FaultRule, method: string, path: string): boolean {

@@ -93,7 +93,7 @@ export function describeFaultSyntax(): string {
     '          status=N              status for 5xx and lost:as=5xx (default 503)',
     '          as=reset|5xx|hang     how a lost answer is lost',
     '  The first rule that fires answers the request. Admin paths (/__misso/...) never fault.',
-    '  An html or 503 rule for every request (no path=, method= or calls=) is a maintenance: GET',
+    '  An html or 503 rule at rate 1 for every request (no path=, method= or calls=) is a maintenance: GET',
     '  /sapi/v1/system/status (ccxt fetchStatus) then answers status 1 instead of failing.',
     '  Example: 5xx:0.1,429:0.05:retry=2,418:calls=10-20,hang:0.02,reset:0.02,html:0.01,lost:0.2:path=order,visibility:2000',
   ].join('\n');
