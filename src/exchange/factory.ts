@@ -55,8 +55,8 @@ export function createExchangeFactory(cfg: ExchangeConfig, deps: ExchangeFactory
 }
 
 async function buildSim(cfg: ExchangeConfig, deps: ExchangeFactoryDeps, venue?: SimVenue): Promise<SimExchange> {
-  // Imported here, not at the top: the simulator's module waits for ccxt's base class as it
-  // loads (top-level await), which would keep misso's entry from being `require`d.
+  // Imported here, not at the top: the simulator's module loads ccxt's base class as it loads,
+  // which an engine on a real exchange never needs.
   const { createSimExchange } = await import('../sim/create-sim-exchange.js');
   const knobs = { ...cfg.options, ...cfg.sim };
   const exchange = createSimExchange(knobs, venue ? { clock: deps.clock, venue } : { clock: deps.clock });

@@ -2,7 +2,7 @@ import type { Balances, Dict, Exchange, FundingRate, Market, OrderBook, Order, P
 import { FUNDING_INTERVAL_MS, nextFundingTime, SIM_FUNDING_RATE, SIM_INTEREST_RATE } from './funding.js';
 import { BadRequest, BadSymbol, DuplicateOrderId, InsufficientFunds, InvalidOrder, OrderImmediatelyFillable, OrderNotFound } from '../exchange/ccxt-lib.js';
 import type { SimOrderBook } from './depth-book.js';
-import type { SimError } from './sim-error.js';
+import { SimError } from './sim-error.js';
 import type { SimPublicTrade, TradeQuery } from './trade-tape.js';
 import type { SimBalance, SimFill, SimMarket, SimOrder, SimPosition, SimTicker } from './venue-types.js';
 
@@ -165,6 +165,10 @@ export function ccxtPublicTrade(ex: Exchange, t: SimPublicTrade): Trade {
  * `params.fromId`), up to `params.until`, else the latest; `limit` 500 by default, at most 1000.
  */
 export function tapeQuery(since: number | undefined, limit: number | undefined, params: Dict): TradeQuery {
+  // As the venue refuses it (-1100): a limit under 1, or no number, is a bad request, not an empty page.
+  if (limit !== undefined && limit !== null && !(Number.isInteger(limit) && limit >= 1)) {
+    throw new SimError('bad_request', `limit must be a whole number of at least 1, not ${limit}`);
+  }
   const query: TradeQuery = { limit: Math.min(1000, limit ?? 500) };
   if (since !== undefined && since !== null) query.since = since;
   const until = Number(params['until']);

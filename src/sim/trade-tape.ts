@@ -96,7 +96,8 @@ export class TradeTape implements PublicTape {
     let at = list.length;
     while (at > 0 && list[at - 1]!.timestamp > fill.timestamp) at--;
     list.splice(at, 0, { timestamp: fill.timestamp, price: fill.price, amount: fill.amount, side });
-    const horizon = fill.timestamp - TAPE_HISTORY_MS;
+    // Whole steps only: a step still served that lost one of its prints would number the rest anew.
+    const horizon = Math.floor((fill.timestamp - TAPE_HISTORY_MS) / STEP_MS) * STEP_MS;
     const over = Math.max(0, list.length - MAX_OWN_PRINTS);
     if (over > 0) this.#servedFrom.set(fill.symbol, Math.floor(list[over - 1]!.timestamp / STEP_MS) + 1);
     let drop = over;

@@ -4,7 +4,9 @@
  * the account's own market order among the prints.
  */
 import type { Trade } from 'ccxt';
+import { BadRequest } from 'ccxt';
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../support/thrown.js';
 import type { VirtualClock } from '../../src/core/clock.js';
 import { STEP_MS } from '../../src/sim/price-path.js';
 import type { SimExchange } from '../../src/sim/sim-exchange.js';
@@ -45,6 +47,8 @@ describe('SimExchange public trades', () => {
     const all = ex.getVenue().tape.trades(ETH, { since, limit: 1000 }).map((t) => String(t.id));
     const paged = [...first, ...next].map((t) => t.id);
     expect(all.slice(0, paged.length)).toEqual(paged);
+    // A limit under 1 is refused, as the sim-server (Binance's -1100) refuses it, not an empty page.
+    for (const bad of [0, -1, 2.5]) expect(await thrown(() => ex.fetchTrades(ETH, undefined, bad))).toBeInstanceOf(BadRequest);
   });
 
   it('watchTrades: nothing old, then the next step’s prints, the account’s market order among them', async () => {

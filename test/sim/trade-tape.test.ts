@@ -147,6 +147,23 @@ describe('TradeTape', () => {
     expect(before.some((t) => byId.has(t.id))).toBe(true);
   });
 
+  it('drops own prints a day old by whole steps: a step still served keeps every print and id', async () => {
+    const { clock, venue } = make();
+    await clock.advance(MIN + 5_000);
+    const own = venue.placeOrder({ symbol: ETH, side: 'buy', type: 'market', amount: 1 }).fills[0]!;
+    const step = Math.floor(own.timestamp / STEP_MS);
+    await clock.advance(STEP_MS);
+    const stepPrints = (): SimPublicTrade[] => venue.tape.trades(ETH, { since: step * STEP_MS, until: (step + 1) * STEP_MS - 1, limit: 1000 });
+    const before = stepPrints();
+    expect(before.some((t) => t.timestamp === own.timestamp)).toBe(true);
+    // A day and a second after the fill, inside the step a day later: a new fill moves the horizon
+    // into the middle of the old step, which the tape still serves.
+    await clock.advance(TAPE_HISTORY_MS - STEP_MS + 1_000);
+    venue.placeOrder({ symbol: ETH, side: 'sell', type: 'market', amount: 1 });
+    const after = stepPrints();
+    expect(after).toEqual(before);
+  });
+
   it('serves a market far down a 2000-market universe like the others', async () => {
     const { clock, venue } = make(7, 2000);
     await clock.advance(5 * MIN);
