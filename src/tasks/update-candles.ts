@@ -96,9 +96,29 @@ async function refreshSymbol(rt: TaskRuntime, symbol: string, timeframe: string,
     // exchange's). Otherwise the exchange's page was smaller than the gap (ccxt caps Binance's at
     // 1000): read on from there, while answers still move forward.
     const reached = have.at(-1)?.[0] ?? -Infinity;
+    if (ask.since === undefined && step !== null && fresh.length < ask.limit) have = await fillBackwards(rt, symbol, timeframe, limit, step, have, fresh.length);
     if (!from || ask.since === undefined || step === null || reached >= now - 2 * step || reached <= before) break;
   }
   rt.state.merge(attr, { [symbol]: have }, rt.name);
+}
+
+/**
+ * The window asked whole but answered short: the exchange's page is smaller than `limit` (ccxt
+ * caps Binance's at 1000 where Binance gives 1500), or the market is younger than the window.
+ * Reads the older rows a page at a time (`page` rows, the size the short answer showed, each
+ * ending where the held rows begin) until the window is full or an answer brings nothing older
+ * (the market's first candle): one read more for a young market, at the window's first fill.
+ */
+async function fillBackwards(rt: TaskRuntime, symbol: string, timeframe: string, limit: number, step: number, window: CandleRow[], page: number): Promise<CandleRow[]> {
+  let have = window;
+  for (let read = 0; read < MAX_PAGES && have.length > 0 && have.length < limit; read++) {
+    const chunk = Math.max(1, Math.min(limit - have.length, page));
+    const first = have[0]![0];
+    const older = checkedRows(await rt.exchange.fetchOHLCV(symbol, timeframe, first - chunk * step, chunk), symbol).filter((r) => r[0] < first);
+    if (older.length === 0) break;
+    have = [...older, ...have];
+  }
+  return have.slice(-limit);
 }
 
 /** An answer's rows as numbers; a junk answer (an HTML page parsed as rows, NaN) is refused, keeping the candles held. */

@@ -192,6 +192,29 @@ describe('t_update_candles after a gap', () => {
     expect(closed).toEqual(closed.map((r) => byTime.get(r[0])));
   });
 
+  it('fills the whole window from older pages when the exchange answers fewer rows than the window (ccxt caps Binance at 1000)', async () => {
+    const { updater, clock } = await seedCandles();
+    const sim = (updater.session as unknown as { instance: SimExchange }).instance;
+    const latest = sim.fetchOHLCV.bind(sim);
+    const old = (await latest('BTC/USD:USD', '1m', clock.now() - 2_500 * 60_000, 1000)).map((r) => r.map(Number) as CandleRow);
+    updater.state.merge('ohlcs', { 'BTC/USD:USD': old }, 'test');
+    // Pages of 250 rows: the latest ones without a `since`, the first ones from it.
+    const calls = ohlcvCalls(sim, (rows, args) => (args[2] === undefined ? rows.slice(-250) : rows.slice(0, 250)));
+    await clock.advance(60_000);
+    // The window asked whole (one read), then three older pages.
+    expect(calls.map((c) => c[2] === undefined)).toEqual([true, false, false, false]);
+    const fresh = (await latest('BTC/USD:USD', '1m', undefined, 1000)).map((r) => r.map(Number));
+    const filled = updater.state.get<Record<string, CandleRow[]>>('ohlcs')['BTC/USD:USD']!;
+    expect(filled).toHaveLength(1000);
+    // One row a minute, none missing, ending at the current candle (the pass may have run a candle earlier).
+    for (let i = 1; i < filled.length; i++) expect(filled[i]![0] - filled[i - 1]![0]).toBe(60_000);
+    expect(filled.at(-1)![0]).toBeGreaterThanOrEqual(fresh.at(-1)![0]! - 60_000);
+    const byTime = new Map(fresh.map((r) => [r[0], r]));
+    const closed = filled.slice(0, -1).filter((r) => byTime.has(r[0]));
+    expect(closed.length).toBeGreaterThanOrEqual(997);
+    expect(closed).toEqual(closed.map((r) => byTime.get(r[0])));
+  });
+
   it('a gap within the window is filled from the last candle held, none missing', async () => {
     const { updater, clock } = await seedCandles();
     const held = updater.state.get<Record<string, CandleRow[]>>('ohlcs')['BTC/USD:USD']!;
