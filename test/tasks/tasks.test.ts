@@ -122,6 +122,21 @@ describe('t_update_candles after a gap', () => {
     return made;
   };
 
+  /**
+   * A 1000-candle 1m window as the exchange has it now: one row a minute, none missing, its closed
+   * candles the exchange's, ending at the current candle (the pass may have run a candle before
+   * `fresh` was read, so the forming one may differ).
+   */
+  const expectExchangeWindow = (window: CandleRow[], fresh: number[][]): void => {
+    expect(window).toHaveLength(1000);
+    for (let i = 1; i < window.length; i++) expect(window[i]![0] - window[i - 1]![0]).toBe(60_000);
+    expect(window.at(-1)![0]).toBeGreaterThanOrEqual(fresh.at(-1)![0]! - 60_000);
+    const byTime = new Map(fresh.map((r) => [r[0], r]));
+    const closed = window.slice(0, -1).filter((r) => byTime.has(r[0]));
+    expect(closed.length).toBeGreaterThanOrEqual(997);
+    expect(closed).toEqual(closed.map((r) => byTime.get(r[0])));
+  };
+
   /** Records the sim's fetchOHLCV calls; `answer` may change what it returns (a page cap, an empty answer). */
   const ohlcvCalls = (sim: SimExchange, answer?: (rows: OHLCV[], args: unknown[]) => OHLCV[]): unknown[][] => {
     const calls: unknown[][] = [];
@@ -183,13 +198,7 @@ describe('t_update_candles after a gap', () => {
     // Refilled by the pass after (its retry may have read the forming candle earlier than this check).
     const fresh = (await sim.fetchOHLCV('BTC/USD:USD', '1m', undefined, 1000)).map((r) => r.map(Number));
     const refilled = updater.state.get<Record<string, CandleRow[]>>('ohlcs')['BTC/USD:USD']!;
-    expect(refilled).toHaveLength(1000);
-    expect(refilled.at(-1)![0]).toBeGreaterThanOrEqual(fresh.at(-1)![0]! - 60_000);
-    // Its closed candles are the exchange's.
-    const byTime = new Map(fresh.map((r) => [r[0], r]));
-    const closed = refilled.slice(0, -1).filter((r) => byTime.has(r[0]));
-    expect(closed.length).toBeGreaterThanOrEqual(997);
-    expect(closed).toEqual(closed.map((r) => byTime.get(r[0])));
+    expectExchangeWindow(refilled, fresh);
   });
 
   it('fills the whole window from older pages when the exchange answers fewer rows than the window (ccxt caps Binance at 1000)', async () => {
@@ -205,14 +214,7 @@ describe('t_update_candles after a gap', () => {
     expect(calls.map((c) => c[2] === undefined)).toEqual([true, false, false, false]);
     const fresh = (await latest('BTC/USD:USD', '1m', undefined, 1000)).map((r) => r.map(Number));
     const filled = updater.state.get<Record<string, CandleRow[]>>('ohlcs')['BTC/USD:USD']!;
-    expect(filled).toHaveLength(1000);
-    // One row a minute, none missing, ending at the current candle (the pass may have run a candle earlier).
-    for (let i = 1; i < filled.length; i++) expect(filled[i]![0] - filled[i - 1]![0]).toBe(60_000);
-    expect(filled.at(-1)![0]).toBeGreaterThanOrEqual(fresh.at(-1)![0]! - 60_000);
-    const byTime = new Map(fresh.map((r) => [r[0], r]));
-    const closed = filled.slice(0, -1).filter((r) => byTime.has(r[0]));
-    expect(closed.length).toBeGreaterThanOrEqual(997);
-    expect(closed).toEqual(closed.map((r) => byTime.get(r[0])));
+    expectExchangeWindow(filled, fresh);
   });
 
   it('a gap within the window is filled from the last candle held, none missing', async () => {
