@@ -46,7 +46,16 @@ export function createAccountRoutes(venue: SimVenue): Map<string, Route> {
 /** The perpetual a required `symbol` parameter names: -1102 when missing, -1121 when unknown. */
 export function perpetualById(venue: SimVenue, id: string | null): SimMarket {
   if (id === null || id === '') throw BINANCE_ERRORS.missingParam('symbol');
-  const market = venue.listMarkets().find((m) => m.type === 'swap' && m.id === id);
-  if (!market) throw BINANCE_ERRORS.badSymbol();
+  // By the venue's index, not a scan of copies of every market (thousands with `--markets`).
+  const market = knownMarket(venue, id);
+  if (market?.type !== 'swap' || market.id !== id) throw BINANCE_ERRORS.badSymbol();
   return market;
+}
+
+function knownMarket(venue: SimVenue, id: string): SimMarket | undefined {
+  try {
+    return venue.market(id);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,7 +1,8 @@
 import type { TradeQuery } from '../trade-tape.js';
 import type { SimVenue } from '../venue.js';
 import type { SimMarket } from '../venue-types.js';
-import { BinanceApiError, BINANCE_ERRORS } from './binance-error.js';
+import { perpetualById } from './binance-account-routes.js';
+import { BinanceApiError } from './binance-error.js';
 import { callVenue, intParam, optionalIntParam, type Route } from './binance-routes.js';
 import { formatAggTrade, formatRecentTrade } from './trade-format.js';
 
@@ -17,13 +18,7 @@ const HOUR_MS = 3_600_000;
  * `limit` defaults to 500, at most 1000.
  */
 export function tradeRoutes(venue: SimVenue): Map<string, Route> {
-  const marketOf = (params: URLSearchParams): SimMarket => {
-    const id = params.get('symbol');
-    if (id === null || id === '') throw BINANCE_ERRORS.missingParam('symbol');
-    const market = venue.listMarkets().find((m) => m.id === id && m.type === 'swap');
-    if (!market) throw BINANCE_ERRORS.badSymbol();
-    return market;
-  };
+  const marketOf = (params: URLSearchParams): SimMarket => perpetualById(venue, params.get('symbol'));
   const aggTrades = ({ params }: { params: URLSearchParams }): unknown => {
     const market = marketOf(params);
     const query: TradeQuery = { limit: intParam(params, 'limit', 500, 1, 1000) };
