@@ -60,8 +60,7 @@ export function timeframeMs(timeframe: string): number | null {
  * before now and be merged as fresh; and Binance weighs a request by its limit, so a
  * reconcile of a few rows costs 1 instead of the default page's weight.
  */
-function candleRequest(from: CandleRow | undefined, timeframe: string, limit: number, now: number): { since?: number; limit: number } {
-  const step = timeframeMs(timeframe);
+function candleRequest(from: CandleRow | undefined, step: number | null, limit: number, now: number): { since?: number; limit: number } {
   if (!from) return { limit };
   if (step === null) return { since: from[0], limit };
   // From `from` through the forming candle, and one more for a clock behind the exchange's.
@@ -82,7 +81,7 @@ async function refreshSymbol(rt: TaskRuntime, symbol: string, timeframe: string,
     // (after a gap the stream's first row is the current candle, the one before cut off forming).
     const from = have.at(-2) ?? have.at(-1);
     const now = rt.clock.now();
-    const ask = candleRequest(from, timeframe, limit, now);
+    const ask = candleRequest(from, step, limit, now);
     const fresh = checkedRows(await rt.exchange.fetchOHLCV(symbol, timeframe, ask.since, ask.limit), symbol);
     // Asked from a candle we hold, or for the window after a gap, the answer is never empty: an
     // empty one is not "nothing new" but a broken answer, and must neither wipe the candles held
