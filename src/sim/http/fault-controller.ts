@@ -98,7 +98,7 @@ export class FaultController {
   /**
    * Whether the spec in force takes the whole REST API down as a maintenance does: a rule on
    * every path and method (no `path=`, `method=` or `calls=`) that answers the maintenance page
-   * (`html`) or 503 Service Unavailable (`5xx` with its default status, `503`), at a rate above 0.
+   * (`html`) or 503 Service Unavailable (`5xx` with its default status, `503`), at rate 1.
    */
   get maintenance(): boolean {
     return this.#spec.rules.some(isMaintenance);
