@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { VirtualClock } from '../../src/core/clock.js';
 import { UserError } from '../../src/core/errors.js';
 import { accountCredential, claimJournalAccount, keyFingerprint } from '../../src/orders/journal-account.js';
@@ -15,6 +14,7 @@ import { accountCredential, claimJournalAccount, keyFingerprint } from '../../sr
 const key = (value: string): { name: string; value: string } => ({ name: 'API key', value });
 import { OrderJournal } from '../../src/orders/journal.js';
 import { startSimServer } from '../../src/sim/http/binance-server.js';
+import { runCli } from '../support/cli-in-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'misso-journal-account-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -106,13 +106,8 @@ describe('misso run with a journal of another API key', () => {
     );
     process.env['MISSO_TEST_ACCOUNT_KEY'] = 'key-two';
     process.env['MISSO_TEST_ACCOUNT_SECRET'] = 'secret-two';
-    const run = async (argv: string[]): Promise<{ code: number; err: string }> => {
-      let err = '';
-      const code = await main(argv, { stdout: { write: () => true }, stderr: { write: (t: string) => (err += t) } });
-      return { code, err };
-    };
     try {
-      const refused = await run(['run', config, '--for', '2', '--log-level', 'error']);
+      const refused = await runCli(['run', config, '--for', '2', '--log-level', 'error']);
       expect(refused.code).toBe(2);
       expect(refused.err).toContain(`${config}:2:11: storage.path: journal ${db} holds 1 pending or open order(s) placed with another API key`);
       expect(refused.err).toContain('--rekey-journal');
@@ -120,7 +115,7 @@ describe('misso run with a journal of another API key', () => {
       // Nothing was sent or looked up on the other account.
       expect(server.venue.listOrders()).toEqual([]);
 
-      const taken = await run(['run', config, '--for', '8', '--log-level', 'error', '--rekey-journal']);
+      const taken = await runCli(['run', config, '--for', '8', '--log-level', 'error', '--rekey-journal']);
       expect(taken.err).not.toContain('another API key');
       expect(taken.code).toBe(0);
       const after = OrderJournal.open({ path: db, clock: new VirtualClock() });

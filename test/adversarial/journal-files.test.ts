@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli as run } from '../support/cli-in-process.js';
 import { VirtualClock } from '../../src/core/clock.js';
 import { UserError } from '../../src/core/errors.js';
 import { OrderJournal } from '../../src/orders/journal.js';
@@ -34,13 +34,6 @@ function configFor(dbPath: string): string {
   );
   chmodSync(file, 0o644);
   return file;
-}
-
-async function run(argv: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  const sink = { write: (t: string) => (err += t) };
-  const code = await main(argv, { stdout: { write: () => true }, stderr: sink });
-  return { code, err };
 }
 
 const NO_STACK = /internal error|\n\s+at /;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli as cli } from '../support/cli-in-process.js';
 import { VirtualClock } from '../../src/core/clock.js';
 import { startStatusServer, type StatusServer, type StatusServerOptions } from '../../src/http/status-server.js';
 import { FakeStatusSource } from '../support/fake-status-source.js';
@@ -41,12 +41,6 @@ function get(server: StatusServer, path: string, headers: Record<string, string>
     req.on('error', reject);
     req.end();
   });
-}
-
-async function cli(argv: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  const code = await main(argv, { stdout: { write: () => true }, stderr: { write: (t: string) => (err += t) } });
-  return { code, err };
 }
 
 const TASKS = ['tasks:', '  t_update_tickers: {freq: 5}'];

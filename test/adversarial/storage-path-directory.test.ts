@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli as cli } from '../support/cli-in-process.js';
 import { UserError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { Updater } from '../../src/engine/updater.js';
@@ -22,12 +22,6 @@ function configFor(storagePath: string, logFile?: string): string {
   lines.push('class_attributes: {watch_list: ["BTC/USD:USD"]}', 'tasks:', '  t_update_tickers: {freq: 5}', '');
   writeFileSync(file, lines.join('\n'));
   return file;
-}
-
-async function cli(argv: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  const code = await main(argv, { stdout: { write: () => true }, stderr: { write: (t: string) => (err += t) } });
-  return { code, err };
 }
 
 const NO_STACK = /internal error|\n\s+at /;

@@ -4,7 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli as inProcess } from '../support/cli-in-process.js';
 import { SystemClock } from '../../src/core/clock.js';
 import { DEFAULT_SIM_API_KEY, DEFAULT_SIM_SECRET, startSimServer } from '../../src/sim/http/binance-server.js';
 import { CLI_FROM_SOURCE } from '../support/cli.js';
@@ -12,14 +12,6 @@ import { CLI_FROM_SOURCE } from '../support/cli.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'misso-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs `misso` in-process with captured output. */
-async function inProcess(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) } });
-  return { code, out, err };
-}
 
 interface Spawned {
   code: number | null;
