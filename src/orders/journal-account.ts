@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { UserError } from '../core/errors.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import { readMeta, writeMeta } from '../storage/meta.js';
 
 /**
  * A short one-way fingerprint of an API key: enough to tell two keys apart in a journal and in
@@ -54,10 +55,10 @@ export function claimJournalAccount(
 ): AccountClaim {
   if (!credential) return 'unkeyed';
   const key = keyFingerprint(credential.value);
-  const held = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'account_key'").get()?.value;
+  const held = readMeta(db, 'account_key');
   if (held === key) return 'same';
   if (held === undefined) {
-    db.prepare("INSERT INTO meta(key, value) VALUES ('account_key', ?)").run(key);
+    writeMeta(db, 'account_key', key);
     return 'claimed';
   }
   const atStake = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM orders WHERE status IN ('pending', 'open')").get()?.n ?? 0;
@@ -70,6 +71,6 @@ export function claimJournalAccount(
         `(rekeyJournal: true in the library); if it is another account, point storage.path at a journal of its own`,
     );
   }
-  db.prepare("UPDATE meta SET value = ? WHERE key = 'account_key'").run(key);
+  writeMeta(db, 'account_key', key);
   return 'rekeyed';
 }

@@ -1,5 +1,6 @@
 import { UserError } from '../core/errors.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import { readMeta, writeMeta } from '../storage/meta.js';
 
 /**
  * Ties a journal to the exchange its orders live on (`exchange.id`, and the host of
@@ -15,9 +16,9 @@ import type { SqliteDatabase } from '../storage/database.js';
  */
 export function claimJournalExchange(db: SqliteDatabase, path: string, exchangeId: string, urls: Readonly<Record<string, unknown>> | null = null): void {
   const venue = venueOf(exchangeId, urls);
-  const held = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'exchange'").get()?.value;
+  const held = readMeta(db, 'exchange');
   if (held === undefined) {
-    db.prepare("INSERT INTO meta(key, value) VALUES ('exchange', ?)").run(venue);
+    writeMeta(db, 'exchange', venue);
     return;
   }
   if (held === venue) return;

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { UserError } from '../core/errors.js';
 import { openDatabase, type OpenedDatabase, type SqliteDatabase } from '../storage/database.js';
+import { readMeta } from '../storage/meta.js';
 import { JOURNAL_MIGRATIONS } from '../storage/migrations.js';
 import { storageUserError } from '../storage/storage-error.js';
 import { WalCheckpointer } from '../storage/wal-checkpointer.js';
@@ -381,8 +382,7 @@ export class OrderJournal {
 
   /** The last sequence number handed out. */
   get sequence(): number {
-    const v = this.#db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'seq'").get();
-    return Number(v?.value ?? '0');
+    return Number(readMeta(this.#db, 'seq') ?? '0');
   }
 
   /** Closes the file and releases the lock. Idempotent. */
