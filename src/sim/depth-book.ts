@@ -1,4 +1,5 @@
 import { hashUniform } from './prng.js';
+import { STEP_MS } from './price-path.js';
 import { cleanNumber } from './universe.js';
 import type { SimMarket, SimOrder, SimTicker } from './venue-types.js';
 
@@ -54,6 +55,13 @@ const EMPTY_SHARE = 0.2;
 
 type Side = Map<number, number>;
 
+/** Lots takers took from one level, while the level keeps the size they took them from. */
+interface Taken {
+  lots: number;
+  /** The level's draw (`e<epoch>`; `t<step>` for the touch, whose size is the ticker's). */
+  draw: string;
+}
+
 interface Published {
   id: number;
   first: number;
@@ -67,7 +75,11 @@ interface Published {
  * and ask, with the ticker's size) moves with each 10 s price step, and the levels behind it,
  * up to {@link DEPTH_WINDOW_TICKS} ticks deep, hold sizes that change every few seconds, each
  * drawn from the venue's seed, the market and the tick. The account's own resting limit orders
- * are added at their prices. The same moment and orders always give the same book.
+ * are added at their prices. The same moment, orders and takes always give the same book.
+ *
+ * A taker order takes from the levels it walks ({@link levels}, {@link take}): a level stays that
+ * much thinner until its size is next drawn (the touch: until the next price step), and the
+ * published book shows it. The ticker's bid and ask stay the price path's.
  *
  * Update ids are assigned when a book is looked at ({@link book}): a change since the last look
  * gets the next ids (one per changed level) and goes to the listeners as a
@@ -79,6 +91,8 @@ export class DepthBooks {
   readonly #published = new Map<string, Published>();
   readonly #listeners = new Set<(update: SimDepthUpdate) => void>();
   readonly #marketKeys = new Map<string, number>();
+  /** By symbol, then `b<tick>` / `a<tick>`: what takers took ({@link take}). */
+  readonly #taken = new Map<string, Map<string, Taken>>();
 
   constructor(source: DepthSource) {
     this.#source = source;
@@ -136,8 +150,42 @@ export class DepthBooks {
     };
   }
 
-  /** Sizes in lots by tick, each side from the touch outwards. */
-  #levels(market: SimMarket, ticker: SimTicker, now: number): { bids: Side; asks: Side } {
+  /**
+   * The levels a taker order on `side` takes from now (a buy: the asks), best price first: what
+   * the book shows, without the account's own orders (it does not trade with itself).
+   */
+  levels(symbol: string, side: SimOrder['side']): SimBookLevel[] {
+    const market = this.#source.market(symbol);
+    const fresh = this.#levels(market, this.#source.ticker(market.symbol), this.#source.now(), false);
+    return side === 'buy' ? sorted(fresh.asks, 1, undefined).map(([t, lots]) => level(market, t, lots)) : sorted(fresh.bids, -1, undefined).map(([t, lots]) => level(market, t, lots));
+  }
+
+  /** A taker on `side` took `amount` at `price`: that level holds so much less until redrawn. */
+  take(symbol: string, side: SimOrder['side'], price: number, amount: number): void {
+    const market = this.#source.market(symbol);
+    const tick = Math.round(price / market.tickSize);
+    const now = this.#source.now();
+    const ticker = this.#source.ticker(market.symbol);
+    const book = side === 'buy' ? 'a' : 'b';
+    const touchTick = Math.round((side === 'buy' ? ticker.ask : ticker.bid) / market.tickSize);
+    const draw = this.#draw(market, book, tick, touchTick, now);
+    let taken = this.#taken.get(market.symbol);
+    if (!taken) this.#taken.set(market.symbol, (taken = new Map()));
+    const key = `${book}${tick}`;
+    const before = taken.get(key);
+    const lots = Math.round(amount / market.lotSize) + (before?.draw === draw ? before.lots : 0);
+    taken.set(key, { lots, draw });
+  }
+
+  /** Which draw of its size a level is on now (see {@link Taken}). */
+  #draw(market: SimMarket, book: 'a' | 'b', tick: number, touchTick: number, now: number): string {
+    if (tick === touchTick) return `t${Math.floor(now / STEP_MS)}`;
+    const phase = Math.floor(hashUniform(this.#source.seed, this.#marketKey(market.id), tick, 0, book === 'b' ? 10 : 20) * REFRESH_BUCKETS);
+    return `e${Math.floor((Math.floor(now / DEPTH_BUCKET_MS) + phase) / REFRESH_BUCKETS)}`;
+  }
+
+  /** Sizes in lots by tick, each side from the touch outwards, less what takers took. */
+  #levels(market: SimMarket, ticker: SimTicker, now: number, own = true): { bids: Side; asks: Side } {
     const key = this.#marketKey(market.id);
     const bucket = Math.floor(now / DEPTH_BUCKET_MS);
     const touchLots = Math.max(1, Math.round(ticker.bidVolume / market.lotSize));
@@ -160,6 +208,9 @@ export class DepthBooks {
     const askTick = Math.round(ticker.ask / market.tickSize);
     const bids = side(bidTick, -1, 10);
     const asks = side(askTick, 1, 20);
+    this.#lessTaken(market, bids, 'b', bidTick, now);
+    this.#lessTaken(market, asks, 'a', askTick, now);
+    if (!own) return { bids, asks };
     for (const o of this.#source.restingOrders(market.symbol)) {
       if (o.price === undefined || o.remaining <= 0) continue;
       const tick = Math.round(o.price / market.tickSize);
@@ -169,6 +220,24 @@ export class DepthBooks {
       book.set(tick, (book.get(tick) ?? 0) + Math.round(o.remaining / market.lotSize));
     }
     return { bids, asks };
+  }
+
+  /** Takes what takers took off `levels`; forgets takes from levels drawn anew since. */
+  #lessTaken(market: SimMarket, levels: Side, book: 'a' | 'b', touchTick: number, now: number): void {
+    const taken = this.#taken.get(market.symbol);
+    if (!taken) return;
+    for (const [key, t] of taken) {
+      if (key[0] !== book) continue;
+      const tick = Number(key.slice(1));
+      if (this.#draw(market, book, tick, touchTick, now) !== t.draw) {
+        taken.delete(key);
+        continue;
+      }
+      const left = (levels.get(tick) ?? 0) - t.lots;
+      if (left > 0) levels.set(tick, left);
+      else levels.delete(tick);
+    }
+    if (taken.size === 0) this.#taken.delete(market.symbol);
   }
 
   #marketKey(id: string): number {

@@ -1,33 +1,27 @@
-import type { Account } from './account.js';
-import { execute, type NextFillId } from './matching.js';
 import { checkFunds, checkOrderShape, onGrid } from './order-rules.js';
 import { triggerReached } from './triggers.js';
 import type { OrderStore } from './order-store.js';
 import { SimError } from './sim-error.js';
+import { plannedAmount, takeFromBook, takerPlan, type TakerDeps } from './taker.js';
 import type { Touch } from './ticker.js';
 import { cleanNumber } from './universe.js';
-import type { PlaceOrderRequest, SimBalance, SimFill, SimMarket, SimOrder } from './venue-types.js';
+import type { PlaceOrderRequest, SimBalance, SimMarket, SimOrder } from './venue-types.js';
 
 /** What placing and amending orders needs from the venue. */
-export interface OrderEntryDeps {
-  account: Account;
+export interface OrderEntryDeps extends TakerDeps {
   orders: OrderStore;
-  now: number;
   touch: (market: SimMarket) => Touch;
   balance: () => SimBalance;
-  slippageBps: number;
-  liquidityPerStepUsd: number;
-  nextFillId: NextFillId;
-  /** Told every fill (the venue's event feed). */
-  onFill: (order: SimOrder, fill: SimFill) => void;
   /** Expires reduce-only orders left with nothing to reduce. */
   expireIdleReduceOnly: (symbol: string) => void;
 }
 
 /**
- * Places an order. Market orders and limit orders at or through the touch fill at once as
- * taker (market orders with slippage); other limit orders rest until the price path crosses
- * them. Throws `invalid_order`, `duplicate_client_order_id` or `insufficient_funds`.
+ * Places an order. Market orders and limit orders at or through the touch take from the book
+ * at once as taker, level by level (a limit order no further than its price): what a market or
+ * IOC order cannot take expires, a FOK order that cannot be filled whole expires untouched, and
+ * the rest of a GTC limit order rests at its price. Other limit orders rest until the price path
+ * crosses them. Throws `invalid_order`, `duplicate_client_order_id` or `insufficient_funds`.
  */
 export function placeOrder(deps: OrderEntryDeps, market: SimMarket, request: PlaceOrderRequest): SimOrder {
   const { side, type, amount } = request;
@@ -49,17 +43,16 @@ export function placeOrder(deps: OrderEntryDeps, market: SimMarket, request: Pla
   if (tif === 'PO' && marketable) {
     throw new SimError('post_only_would_take', `post-only ${side} at ${request.price} would take liquidity (touch ${touch.bid}/${touch.ask})`);
   }
-  let execPrice = side === 'buy' ? touch.ask : touch.bid;
-  if (type === 'market') {
-    const impact = (deps.slippageBps / 10_000) * (1 + (amount * touch.last) / Math.max(1, deps.liquidityPerStepUsd));
-    const raw = side === 'buy' ? touch.ask * (1 + impact) : touch.bid * (1 - impact);
-    const ticks = side === 'buy' ? Math.ceil(raw / market.tickSize - 1e-9) : Math.floor(raw / market.tickSize + 1e-9);
-    execPrice = cleanNumber(Math.max(1, ticks) * market.tickSize);
-  }
   if (type === 'market' && !reduceOnly && amount * touch.last < market.minNotional) {
     throw new SimError('invalid_order', `order value ${amount * touch.last} USD is below the minimum ${market.minNotional} USD`);
   }
-  const reservePrice = marketable ? execPrice : (request.price ?? trigger ?? execPrice);
+  // What a taker order would take; a reduce-only one no more than the position it reduces.
+  const want = reduceOnly ? Math.min(amount, reducibleBy(deps, market.symbol, side)) : amount;
+  const plan = marketable ? takerPlan(deps.book.levels(market.symbol, side), side, want, market, type === 'market' ? undefined : request.price) : [];
+  const worst = plan.at(-1)?.[0] ?? (side === 'buy' ? touch.ask : touch.bid);
+  // Margin for what fills at the worst level it takes, and for a resting rest at its price.
+  const rests = marketable && type === 'limit' && tif === 'GTC' && plannedAmount(plan) < want;
+  const reservePrice = marketable && !rests ? worst : (request.price ?? trigger ?? worst);
   checkFunds(deps.account, market, { side, amount, price: reservePrice, reduceOnly, taker: marketable }, deps.balance);
 
   const now = deps.now;
@@ -92,14 +85,15 @@ export function placeOrder(deps: OrderEntryDeps, market: SimMarket, request: Pla
     if (tif === 'IOC' || tif === 'FOK') deps.orders.settle(order, 'expired', now);
     return order;
   }
-  if (tif === 'FOK' && reduceOnly && reducibleBy(deps, market.symbol, side) + 1e-12 < amount) {
+  if (tif === 'FOK' && plannedAmount(plan) + 1e-12 < amount) {
     deps.orders.settle(order, 'expired', now);
     return order;
   }
-  const fill = execute(order, market, deps.account, execPrice, amount, false, now, deps.nextFillId);
-  if (fill) deps.onFill(order, fill);
-  // A marketable order never rests: what the touch could not take (reduce-only caps) expires.
-  deps.orders.settle(order, order.remaining <= 0 ? 'closed' : 'expired', now);
+  takeFromBook(deps, market, order, plan);
+  // What the book could not take: a GTC limit order rests at its price; any other expires.
+  // (A reduce-only rest with nothing left to reduce expires just below.)
+  if (order.remaining <= 0) deps.orders.settle(order, 'closed', now);
+  else if (type !== 'limit' || tif !== 'GTC') deps.orders.settle(order, 'expired', now);
   deps.expireIdleReduceOnly(market.symbol);
   return order;
 }
@@ -107,8 +101,8 @@ export function placeOrder(deps: OrderEntryDeps, market: SimMarket, request: Pla
 /**
  * Modifies an open limit order in place, as Binance's `PUT /fapi/v1/order` does: same id and
  * client id, new price and/or total amount, reported as an `AMENDMENT` order event. A new amount at or below what already filled
- * cancels the order; a new price at or through the touch takes what it can at once as taker and
- * the rest keeps resting. Throws `order_not_open` or `invalid_order`.
+ * cancels the order; a new price at or through the touch takes what the book holds up to it at once as
+ * taker and the rest keeps resting. Throws `order_not_open` or `invalid_order`.
  */
 export function amendOrder(deps: OrderEntryDeps, market: SimMarket, order: SimOrder, change: { price?: number; amount?: number }): SimOrder {
   if (order.status !== 'open') throw new SimError('order_not_open', `order ${order.id} is already ${order.status}`);
@@ -129,8 +123,7 @@ export function amendOrder(deps: OrderEntryDeps, market: SimMarket, order: SimOr
   const touch = deps.touch(market);
   const crossing = order.side === 'buy' ? price >= touch.ask : price <= touch.bid;
   if (crossing) {
-    const fill = execute(order, market, deps.account, order.side === 'buy' ? touch.ask : touch.bid, order.remaining, false, now, deps.nextFillId);
-    if (fill) deps.onFill(order, fill);
+    takeFromBook(deps, market, order, takerPlan(deps.book.levels(market.symbol, order.side), order.side, order.remaining, market, price));
     if (order.remaining <= 0) deps.orders.settle(order, 'closed', now);
     deps.expireIdleReduceOnly(market.symbol);
   }

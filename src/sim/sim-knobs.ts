@@ -51,7 +51,7 @@ const rateLimitSchema = z.strictObject({
  * | `starting_balance_usd` | USD in the account at start | 10000 |
  * | `leverage` | leverage of every perpetual (capped per market) | 20 |
  * | `liquidity_per_step_usd` | USD a market fills per 10 s step and side (partial fills) | 100000 |
- * | `slippage_bps` | base slippage of market orders beyond the touch | 2 |
+ * | `slippage_bps` | market orders fill this much worse than each level of the book they take | 0 |
  * | `spread_bps` | quoted bid/ask spread around last | 2 |
  * | `visibility_delay_ms` | a new order stays "not found" this long | 0 |
  * | `latency_ms` | per call: a number, or `{fixed, jitter}` (uniform 0..jitter added) | 0 |
@@ -72,7 +72,7 @@ export const SIM_KNOBS_SCHEMA = z.strictObject({
   starting_balance_usd: z.number().finite().positive().default(10_000),
   leverage: z.number().finite().min(1).max(125).default(20),
   liquidity_per_step_usd: nonNegative.default(100_000),
-  slippage_bps: nonNegative.default(2),
+  slippage_bps: nonNegative.default(0),
   spread_bps: z.number().finite().positive().default(2),
   visibility_delay_ms: nonNegative.default(0),
   latency_ms: latencySchema.default(0),

@@ -15,7 +15,10 @@ export interface SimVenueOptions {
   leverage?: number;
   /** USD value a market can fill per 10 s price step, per side, shared by crossed orders. @defaultValue 100_000 */
   liquidityPerStepUsd?: number;
-  /** Base slippage of market orders beyond the touch, grown by size/liquidity. @defaultValue 2 */
+  /**
+   * Market orders fill this much worse than each level of the book they take (the book moved
+   * between sending and matching); the book's depth is their size's cost. @defaultValue 0
+   */
   slippageBps?: number;
   /** Quoted spread around `last` (at least one tick each side). @defaultValue 2 */
   spreadBps?: number;

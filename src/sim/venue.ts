@@ -7,6 +7,7 @@ import { PricePath, STEP_MS } from './price-path.js';
 import { SimError } from './sim-error.js';
 import { sweepSteps, type SweepParts } from './step-sweep.js';
 import { candleRows } from './candle-window.js';
+import { depthBooksOf } from './depth-book.js';
 import { tickerOf, touchOf, type Touch } from './ticker.js';
 import { TradeTape, type PublicTape } from './trade-tape.js';
 import { buildMarkets, defaultUniverse } from './universe.js';
@@ -83,7 +84,7 @@ export class SimVenue {
     this.#nextFillId = idBase;
     this.#nextStep = Math.floor(options.clock.now() / STEP_MS);
     this.#liquidityPerStepUsd = options.liquidityPerStepUsd ?? 100_000;
-    this.#slippageBps = options.slippageBps ?? 2;
+    this.#slippageBps = options.slippageBps ?? 0;
     this.#spreadBps = options.spreadBps ?? 2;
     this.#visibilityDelayMs = options.visibilityDelayMs ?? 0;
     this.#sweep = {
@@ -209,9 +210,9 @@ export class SimVenue {
   }
 
   /**
-   * Places an order. Market orders and limit orders at or through the touch fill at once as
-   * taker (market orders with slippage); other limit orders rest until the price path crosses
-   * them. Throws `bad_symbol`, `invalid_order`, `duplicate_client_order_id` or `insufficient_funds`.
+   * Places an order. Market orders and limit orders at or through the touch take from the book
+   * as taker (see the order entry's `placeOrder`); other limit orders rest until the price path
+   * crosses them. Throws `bad_symbol`, `invalid_order`, `duplicate_client_order_id` or `insufficient_funds`.
    */
   placeOrder(request: PlaceOrderRequest): SimOrder {
     this.#sync();
@@ -366,7 +367,7 @@ export class SimVenue {
       touch: (m) => this.#touch(m),
       balance: () => this.#balance(),
       slippageBps: this.#slippageBps,
-      liquidityPerStepUsd: this.#liquidityPerStepUsd,
+      book: depthBooksOf(this),
       nextFillId: () => this.#fillId(),
       onFill: (order, fill) => this.feed.emit('TRADE', order, now, fill),
       expireIdleReduceOnly: (symbol) => this.#expireIdleReduceOnly(symbol, now),
