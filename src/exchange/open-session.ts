@@ -60,7 +60,8 @@ export async function openSessionWithRetry(options: ExchangeSessionOptions, retr
     try {
       session = await withReadRetries(scope, () => createExchangeSession(options));
     } catch (err: unknown) {
-      if (err instanceof UserError || err instanceof StoppedError) throw err;
+      // A mistake (the config's, or a factory's that gave no exchange) is not weather.
+      if (err instanceof UserError || err instanceof StoppedError || err instanceof StartupError) throw err;
       const e = coerceError(err);
       const kind = errorKind(err);
       if (kind === 'auth' || kind === 'not_supported') {

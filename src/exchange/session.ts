@@ -11,6 +11,7 @@ import { RateBudget, type RateBudgetStats } from './budget.js';
 import { CallFailures } from './call-failures.js';
 import { classifyError, errorKind } from './classify.js';
 import { createExchangeFactory } from './factory.js';
+import { firstInstance } from './first-instance.js';
 import { Gate } from './gate.js';
 import { adoptInstance, clearInstanceTimers, rebuildFailedAfter, retireInstance } from './instance-guard.js';
 import { isGatedMethod } from './gated-methods.js';
@@ -72,8 +73,7 @@ export interface ManagedExchangeSession extends ExchangeSession {
 export async function createExchangeSession(options: ExchangeSessionOptions): Promise<ManagedExchangeSession> {
   const { config, clock, logger } = options;
   const factory = options.factory ?? createExchangeFactory(config, { clock, logger });
-  const first = await factory();
-  adoptInstance(first);
+  const first = await firstInstance(factory, options.factory !== undefined);
   const budget = RateBudget.fromConfig(config.rateBudget, first.rateLimit, clock);
   const session = new Session(options, factory, first, budget);
   try {

@@ -15,7 +15,7 @@ import type { Durability } from './journal.js';
 import { announceJournalHealth } from './journal-health.js';
 import type { CcxtOrderLike, Order } from './order.js';
 import { resumeActions, runQueueAction } from './order-actions.js';
-import { findOrder, OrderRefError } from './order-ref.js';
+import { clientIdOf, findOrder, OrderRefError } from './order-ref.js';
 import { OrderBook, type IsOpenOrders, type NotifyFn, type OrderManagerEvents } from './order-book.js';
 import { PendingOrderQueue, type IntakePrepare } from './queue.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
@@ -135,11 +135,14 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     return this.#ctx.book.atomically(() => trades.map((t) => this.#fills.applyFill(t)), [], durability);
   }
 
-  /** The stored fills of an order (Order or client id), oldest first; `OrderRefError` for a ref of neither kind. */
-  fillsOf(order: Order | string): Fill[] {
-    const given: unknown = order;
-    if (typeof given !== 'string' && typeof (given as Partial<Order> | null)?.clientOrderId !== 'string') throw new OrderRefError(given);
-    return this.#fills.fillsOf(order);
+  /**
+   * The stored fills of an order (the `Order`, its client order id or its exchange id, as
+   * {@link cancel} takes them), oldest first; `OrderRefError` for a ref naming no order of ours.
+   */
+  fillsOf(ref: Order | string | number): Fill[] {
+    const clientOrderId = clientIdOf(this.#ctx, ref);
+    if (clientOrderId === undefined) throw new OrderRefError(ref);
+    return this.#fills.fillsOf(clientOrderId);
   }
 
   /** Fetches (`fetchMyTrades`) the fills of orders whose `filled` is ahead of their stored fills. */

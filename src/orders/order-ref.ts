@@ -28,14 +28,26 @@ function describe(ref: unknown): string {
  * Anything else names no order.
  */
 export function findOrder(ctx: OrdersContext, given: Order | string | number): Order | undefined {
+  const found = lookUp(ctx, given);
+  if (found?.stored) ctx.book.track(found.order);
+  return found?.order;
+}
+
+/**
+ * The client order id of the order `given` names, as {@link findOrder} reads refs, without
+ * loading a journaled order into memory (a read of its fills must not track it again).
+ */
+export function clientIdOf(ctx: OrdersContext, given: Order | string | number): string | undefined {
+  return lookUp(ctx, given)?.order.clientOrderId;
+}
+
+function lookUp(ctx: OrdersContext, given: Order | string | number): { order: Order; stored: boolean } | undefined {
   const ref = typeof given === 'number' && Number.isFinite(given) ? String(given) : given;
   if (typeof ref !== 'string' && (typeof ref !== 'object' || ref === null || typeof (ref as Partial<Order>).clientOrderId !== 'string')) return undefined;
   const key = typeof ref === 'string' ? ref : ref.clientOrderId;
   const inMemory = ctx.book.get(key) ?? (typeof ref === 'string' ? ctx.book.find({ id: ref }) : undefined);
-  if (inMemory) return inMemory;
+  if (inMemory) return { order: inMemory, stored: false };
   if (typeof ref !== 'string' && !ctx.journal.hasClientId(ref.clientOrderId)) return undefined;
   const stored = ctx.journal.get(key) ?? (typeof ref === 'string' ? ctx.journal.getByExchangeId(ref) : null);
-  if (!stored) return undefined;
-  ctx.book.track(stored);
-  return stored;
+  return stored ? { order: stored, stored: true } : undefined;
 }

@@ -10,6 +10,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Updater } from '../../src/engine/updater.js';
 import type { Order } from '../../src/orders/order.js';
+import { OrderRefError } from '../../src/orders/order-ref.js';
 import type { SimExchange } from '../../src/sim/sim-exchange.js';
 import { startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
@@ -53,5 +54,8 @@ describe('fills of orders marked processed', () => {
     const venueFills = sim(u).getVenue().getOrder({ clientOrderId: order.clientOrderId }).fills.map((f) => f.id);
     expect(venueFills.length).toBeGreaterThan(0);
     expect(u.orders.fillsOf(order).map((f) => f.tradeId)).toEqual(venueFills);
+    // Every ref cancel takes names the same fills, a journaled order's too; a typo is named.
+    for (const ref of [order.clientOrderId, order.id!, Number(order.id)]) expect(u.orders.fillsOf(ref).map((f) => f.tradeId)).toEqual(venueFills);
+    expect(() => u.orders.fillsOf('nope')).toThrow(OrderRefError);
   });
 });
