@@ -51,9 +51,12 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
   /**
    * Queues `[id, size, price, side, symbol]` or `{symbol, side, amount, price?, type?, params?}`.
    * Returns the order (its `clientOrderId` is already journaled, with the price and amount as the
-   * market rounds them). Throws `IntentError` for an invalid entry, with nothing written. An
-   * intent the market cannot take (an unknown symbol) is journaled and announced `rejected`
-   * instead of queued, so the strategy sees it end like any other order. After {@link close}
+   * market rounds them). Throws `IntentError` for an invalid entry, with nothing written: a
+   * malformed one, and one out of its market's range (an amount or price below the market's
+   * minimum or above its maximum, or that rounds to 0 at its precision, an order value below the
+   * minimum). An intent naming a symbol the exchange does not list is journaled and announced
+   * `rejected` instead of queued, so the strategy sees it end like any other order (a market can
+   * be delisted while its orders wait in the journal). After {@link close}
    * (the updater is stopping) a new intent throws `StoppedError`, with nothing written; cancels
    * and amends still go to the order manager, which refuses them once it stops.
    */
@@ -62,9 +65,9 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
   }
 
   /**
-   * As {@link push}, but an intent the market cannot take (an unknown symbol, an amount or a price
-   * that rounds to 0 at the market's precision) throws `IntentError` naming the field, with
-   * nothing written, instead of being journaled as `rejected`: for a caller that answers at once,
+   * As {@link push}, but an intent naming a symbol the exchange does not list throws
+   * `IntentError` naming the field, with nothing written, instead of being journaled as
+   * `rejected`: for a caller that answers at once,
    * as the control API does. So does one over a risk limit that can be judged already (a limit
    * order's value over `orders.risk.max_notional_usd`, a price outside the band around a fresh
    * last price held), which push takes and the send-time check rejects. With no markets loaded
@@ -82,8 +85,12 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
     }
     if (this.#closed !== null) throw new StoppedError(`pending_orders: no new orders are taken: ${this.#closed}`);
     const { intent, rejected, field } = this.#prepare(entry);
+    // A size or price that rounds to nothing is out of the market's range, as one below its
+    // minimum is (which the intent's check refuses): thrown, never journaled.
+    if (rejected !== null && (refuseUnfit || field === 'amount' || field === 'price')) {
+      throw new IntentError(`invalid order ${intent.side} ${intent.amount} ${intent.symbol}: ${rejected}`, field);
+    }
     if (refuseUnfit) {
-      if (rejected !== null) throw new IntentError(`invalid order ${intent.side} ${intent.amount} ${intent.symbol}: ${rejected}`, field);
       const over = this.#screen(intent);
       if (over !== null) throw new IntentError(`order ${intent.side} ${intent.amount} ${intent.symbol} not queued: ${over.reason}`, over.field);
     }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { IntentError } from '../../src/orders/intent.js';
 import { drive, market, trackedRigs } from '../support/order-rig.js';
+import { thrownSync } from '../support/thrown.js';
 
 const { make, cleanup } = trackedRigs();
 afterEach(cleanup);
@@ -32,14 +33,24 @@ describe('exact intents (issue 8 item 7)', () => {
     await run;
   });
 
-  it('rejects an amount that rounds to nothing instead of sending it', async () => {
+  it('refuses an amount that rounds to nothing instead of sending it, as one below the minimum', async () => {
     const r = await make();
     const { symbol, restingBuy } = await market(r.sim);
     await drive(r.clock, r.manager.start());
-    const lot = Number(r.sim.market(symbol).precision.amount);
-    const order = r.manager.queue.push({ symbol, side: 'buy', amount: lot / 10, price: restingBuy });
-    expect(order.status).toBe('rejected');
-    expect(order.reason).toMatch(/amount|precision/);
+    const m = r.sim.market(symbol);
+    const lot = Number(m.precision.amount);
+    const before = r.journal.all().length;
+    // Out of the market's range either way: thrown at push, naming the amount, nothing journaled.
+    const cases: [number, RegExp][] = [[lot / 10, /rounds to 0 at .*amount precision; give at least/]];
+    // Below the minimum without rounding to 0, where the minimum is more than one step.
+    if (m.limits.amount!.min! > lot) cases.push([lot, /below the market minimum/]);
+    for (const [amount, said] of cases) {
+      const refused = thrownSync(() => r.manager.queue.push({ symbol, side: 'buy', amount, price: restingBuy }));
+      expect(refused).toBeInstanceOf(IntentError);
+      expect((refused as IntentError).field).toBe('amount');
+      expect((refused as IntentError).message).toMatch(said);
+    }
+    expect(r.journal.all().length).toBe(before);
     expect(r.manager.queue.size).toBe(0);
   });
 });
@@ -110,8 +121,9 @@ describe('queue.pushOrRefuse', () => {
     }
     expect(r.journal.all().length).toBe(before);
     expect(r.manager.queue.size).toBe(0);
-    // push itself still journals such an intent as rejected, for the strategy to see it end.
-    expect(r.manager.queue.push({ symbol, side: 'buy', amount: lot / 10, price: restingBuy }).status).toBe('rejected');
+    // push throws for the amount too; an unknown symbol it journals as rejected, for the
+    // strategy to see it end.
+    expect(thrownSync(() => r.manager.queue.push({ symbol, side: 'buy', amount: lot / 10, price: restingBuy }))).toBeInstanceOf(IntentError);
     expect(r.manager.queue.push({ symbol: 'BTCUSDT', side: 'buy', amount, price: restingBuy })).toMatchObject({ status: 'rejected', reason: 'unknown symbol BTCUSDT: the exchange does not list it; did you mean BTC/USD:USD?' });
   });
 

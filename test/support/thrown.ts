@@ -7,3 +7,13 @@ export async function thrown(call: () => Promise<unknown>): Promise<Error> {
   }
   throw new Error('expected the call to throw');
 }
+
+/** Runs `call` and returns what it threw, failing the test when it did not throw. */
+export function thrownSync(call: () => unknown): Error {
+  try {
+    call();
+  } catch (error: unknown) {
+    return error as Error;
+  }
+  throw new Error('expected the call to throw');
+}
