@@ -1,7 +1,7 @@
 import type { RateBudget } from '../exchange/budget.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import { toTaskStatus, type TaskHealth } from '../core/task-status.js';
-import { PRICES_SHOWN, type AttributeStatus, type Phase, type ReadinessFlags, type StatusSnapshot } from '../http/types.js';
+import { PRICES_SHOWN, type AttributeStatus, type Phase, type ReadinessFlags, type StatusSnapshot, type StreamStatus } from '../http/types.js';
 import type { OrderStats } from '../orders/manager.js';
 import type { StateStore } from '../state/state-store.js';
 import { HIDDEN_ATTRIBUTES } from '../state/builtin-attributes.js';
@@ -98,21 +98,28 @@ export function buildSnapshot(input: SnapshotInput): StatusSnapshot {
       total: numberOrNull(state.get('total_capital')),
       free: numberOrNull(state.get('free_capital')),
     },
-    streams: (input.streams ?? []).map((st) => ({
-      name: st.name,
-      // Not up again until its recovery is told: a stream that answers each resubscription once
-      // and stalls again is not up between its stalls.
-      up: st.phase === 'up' && st.fresh && st.held !== false,
-      phase: st.phase,
-      lastMessageAgeMs: st.lastMessageAt === null ? null : Math.max(0, now - st.lastMessageAt),
-      lagMs: st.lagMs,
-      maxLagMs: st.maxLagMs,
-      messages: st.messages,
-      reconnects: st.reconnects,
-      stalls: st.stalls,
-      stallAfterMs: st.stallAfterMs,
-      lastError: st.phase === 'up' ? null : st.lastError,
-    })),
+    streams: (input.streams ?? []).map((st) => streamStatus(st, now)),
+  };
+}
+
+function streamStatus(st: StreamStats, now: number): StreamStatus {
+  // Not up again until its recovery is told: a stream that answers each resubscription once
+  // and stalls again is not up between its stalls.
+  const up = st.phase === 'up' && st.fresh && st.held !== false;
+  return {
+    name: st.name,
+    up,
+    phase: st.phase,
+    lastMessageAgeMs: st.lastMessageAt === null ? null : Math.max(0, now - st.lastMessageAt),
+    lagMs: st.lagMs,
+    maxLagMs: st.maxLagMs,
+    messages: st.messages,
+    reconnects: st.reconnects,
+    stalls: st.stalls,
+    stallAfterMs: st.stallAfterMs,
+    // While not up, why: the stall or failure not yet recovered from (connected again, it may
+    // not be proven, or not held for its limit yet).
+    lastError: up ? null : st.lastError,
   };
 }
 

@@ -71,9 +71,13 @@ export class StreamNotices {
     this.#deps = deps;
   }
 
-  /** No problem told to the operator is open: a told stall or failure had its recovery told, or there was none. */
+  /**
+   * No problem told to the operator is open: a told stall or failure had its recovery told, or
+   * there was none. A reconnection told as not proven yet is not a recovery: a user stream whose
+   * server still sends nothing stays as dead as it was, until something comes through it.
+   */
   get settled(): boolean {
-    return !this.#told;
+    return !this.#told && !this.#unproven;
   }
 
   /** The watchdog tore the stream down: `cause` says what showed it (silence, a missing echo). */

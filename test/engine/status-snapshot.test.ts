@@ -36,3 +36,24 @@ describe('the status snapshot: prices', () => {
     expect(s.pricesTotal).toBe(PRICES_SHOWN + 100);
   });
 });
+
+describe('the status snapshot: streams', () => {
+  const base = { name: 'orders', phase: 'up' as const, fresh: true, lastMessageAt: null, messages: 0, reconnects: 1, stalls: 1, stallAfterMs: 30_000, lagMs: null, maxLagMs: null };
+  const streamsOf = (held: boolean) => {
+    const clock = new VirtualClock();
+    return buildSnapshot({
+      name: 'x', exchangeId: 'sim', startedAt: 0, now: clock.now(), phase: 'running',
+      readiness: { config: true, exchange: true, journal: true, init_update: true },
+      tasks: {}, state: new StateStore({}, clock), orderStats: null, session: null, restarts: 0,
+      streams: [{ ...base, lastError: 'stalled: an order we sent was not echoed in 30s', held }],
+    }).streams;
+  };
+
+  it('a stream connected again whose stall is not closed (not proven, not held) is not up, and says why', () => {
+    expect(streamsOf(false)).toMatchObject([{ name: 'orders', phase: 'up', up: false, lastError: 'stalled: an order we sent was not echoed in 30s' }]);
+  });
+
+  it('once its recovery is told it is up, with no error', () => {
+    expect(streamsOf(true)).toMatchObject([{ name: 'orders', up: true, lastError: null }]);
+  });
+});

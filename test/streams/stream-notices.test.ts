@@ -231,7 +231,12 @@ describe('stream notices', () => {
     expect(r.texts()[0]).toContain('stream orders stalled');
     if (how === 'speaks') {
       expect(r.texts().slice(1)).toEqual(['stream orders recovered']);
+      expect(r.loop.stats.held).toBe(true);
     } else {
+      // Not proven is not recovered: the stream is not held up (misso_stream_up 0, /status up
+      // false with the stall as its lastError) until something comes through it.
+      expect(r.loop.stats.held).toBe(false);
+      expect(r.loop.stats.lastError).toMatch(/^stalled: /);
       // Conditions of their own: the notifier's repeat filter must not fold them into the stall
       // or into each other (both are info).
       expect(r.notes.slice(1)).toEqual([{ text: UNPROVEN, condition: 'unproven' }]);
@@ -250,6 +255,7 @@ describe('stream notices', () => {
       r.speak();
       await r.clock.advance(3 * LIMIT);
       expect(r.notes.slice(1)).toEqual([{ text: UNPROVEN, condition: 'unproven' }, { text: PROVEN, condition: 'proven' }]);
+      expect(r.loop.stats.held).toBe(true);
     }
     await r.stop();
   });
