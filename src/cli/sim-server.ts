@@ -27,7 +27,7 @@ export interface SimServerCommandIo {
   onListening?: (server: SimServer) => void;
 }
 
-export const SIM_SERVER_USAGE = `Usage: misso sim-server [--host 127.0.0.1] [--port ${DEFAULT_SIM_PORT}] [--seed N] [--markets N] [--faults SPEC]
+export const SIM_SERVER_USAGE = `Usage: misso sim-server [--host 127.0.0.1] [--port ${DEFAULT_SIM_PORT}] [--seed N] [--markets N] [--funding] [--faults SPEC]
                         [--api-key KEY] [--secret SECRET] [--clock-offset-ms N] [--log-level LEVEL] [--help]
 
 Serves the simulated market over the Binance USD-M futures REST dialect, so that an unmodified
@@ -40,6 +40,8 @@ fetchCurrencies: false and fetchOpenOrders: {warnWithoutSymbol: false}.
   --port PORT        port to listen on, 0 for any free port (default ${DEFAULT_SIM_PORT})
   --seed N           seed of the markets, prices and fault draws (default ${DEFAULT_SIM_SEED})
   --markets N        number of perpetuals, 1 to 5000 (default 40)
+  --funding          perpetuals carry a seeded funding rate and open positions pay or receive it
+                     at 00:00, 08:00 and 16:00 UTC (default off: rate 0, nothing charged)
   --faults SPEC      HTTP faults to inject (default none; syntax below)
   --api-key KEY      the only API key accepted (default $MISSO_SIM_API_KEY or ${DEFAULT_SIM_API_KEY})
   --secret SECRET    its HMAC secret (default $MISSO_SIM_SECRET or ${DEFAULT_SIM_SECRET})
@@ -61,6 +63,7 @@ interface ParsedFlags {
   port: number;
   seed: number;
   markets: number;
+  funding: boolean;
   faults: string | undefined;
   apiKey: string;
   secret: string;
@@ -96,6 +99,7 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
       port: flags.port,
       seed: flags.seed,
       markets: flags.markets,
+      funding: flags.funding,
       apiKey: flags.apiKey,
       secret: flags.secret,
       clockOffsetMs: flags.clockOffsetMs,
@@ -116,7 +120,7 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
   }
 
   const keyNote = flags.apiKey === DEFAULT_SIM_API_KEY ? `key ${flags.apiKey}` : 'custom key';
-  const faultNote = server.faults.spec === 'none' ? '' : `, faults ${server.faults.spec}`;
+  const faultNote = `${flags.funding ? ', funding' : ''}${server.faults.spec === 'none' ? '' : `, faults ${server.faults.spec}`}`;
   const clockNote = flags.clockOffsetMs === 0 ? '' : `, clock ${flags.clockOffsetMs > 0 ? '+' : ''}${flags.clockOffsetMs} ms`;
   io.stdout.write(`misso sim-server listening on ${server.url} (seed ${flags.seed}, ${keyNote}${faultNote}${clockNote})\n`);
   if (!isLoopbackHost(flags.host)) io.stderr.write(`misso sim-server: warning: ${NON_LOOPBACK_WARNING}\n`);
@@ -177,6 +181,7 @@ function parseFlags(argv: string[]): ParsedFlags {
       port: { type: 'string' },
       seed: { type: 'string' },
       markets: { type: 'string' },
+      funding: { type: 'boolean' },
       faults: { type: 'string' },
       'api-key': { type: 'string' },
       secret: { type: 'string' },
@@ -213,6 +218,7 @@ function parseFlags(argv: string[]): ParsedFlags {
     port,
     seed,
     markets,
+    funding: values.funding ?? false,
     faults: values.faults,
     apiKey,
     secret,

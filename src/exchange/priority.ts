@@ -53,6 +53,7 @@ function classify(name: string): Priority {
  * | fetchOrderBook by limit: ≤ 50 → 2, ≤ 100 → 5, ≤ 500 → 10, more → 20; none (default 500) | 10 |
  * | fetchBalance, fetchPositions, fetchOrders, fetchClosedOrders, fetchMyTrades | 5 |
  * | fetchFundingRates | 10 |
+ * | fetchFundingHistory (`GET /fapi/v1/income`) | 30 |
  * | fetchTrades: 20 (aggTrades, ccxt's default); 5 with `fetchTradesMethod` (or `method`) naming the recent-trades list (`…GetTrades`) | 20 |
  * | fetchTradingFee (`commissionRate`) | 20 |
  * | fetchLeverage(s), fetchMarginMode(s) (`symbolConfig`) | 5 |
@@ -79,6 +80,8 @@ export function weightOf(method: string, args: readonly unknown[] = []): number 
       return 5;
     case 'fetchFundingRates':
       return 10;
+    case 'fetchFundingHistory':
+      return 30;
     case 'fetchTrades': {
       const params = (args[3] ?? {}) as { fetchTradesMethod?: unknown; method?: unknown };
       return /GetTrades$/.test(String(params.fetchTradesMethod ?? params.method ?? '')) ? 5 : 20;

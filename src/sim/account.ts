@@ -120,6 +120,11 @@ export class Account {
     return this.#realized.get(symbol) ?? 0;
   }
 
+  /** The USD wallet balance (without unrealised PnL). */
+  get wallet(): number {
+    return this.#wallet;
+  }
+
   /** Moves the wallet by `delta` USD without any order (funding, a transfer). */
   adjustWallet(delta: number): void {
     this.#wallet += delta;

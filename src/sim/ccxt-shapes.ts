@@ -1,5 +1,5 @@
 import type { Balances, Dict, Exchange, FundingRate, Market, OrderBook, Order, Position, Ticker, Trade } from 'ccxt';
-import { FUNDING_INTERVAL_MS, nextFundingTime, SIM_FUNDING_RATE, SIM_INTEREST_RATE } from './funding.js';
+import { FUNDING_INTERVAL_MS, nextFundingTime, SIM_INTEREST_RATE } from './funding.js';
 import { BadRequest, BadSymbol, DuplicateOrderId, InsufficientFunds, InvalidOrder, OrderImmediatelyFillable, OrderNotFound } from '../exchange/ccxt-lib.js';
 import type { SimOrderBook } from './depth-book.js';
 import { SimError } from './sim-error.js';
@@ -260,10 +260,10 @@ export function ccxtPosition(ex: Exchange, p: SimPosition): Position {
 }
 
 /**
- * A perpetual's funding as a ccxt funding rate: the mark price is the ticker's, the rate the
- * venue's constant (see `funding.ts`), the next funding at Binance's next 8-hour boundary.
+ * A perpetual's funding as a ccxt funding rate: the mark price is the ticker's, `rate` the one
+ * the next funding (at Binance's next 8-hour boundary) will charge (see `funding.ts`).
  */
-export function ccxtFundingRate(ex: Exchange, t: SimTicker): FundingRate {
+export function ccxtFundingRate(ex: Exchange, t: SimTicker, rate: number): FundingRate {
   const next = nextFundingTime(t.timestamp);
   return {
     info: t,
@@ -274,7 +274,7 @@ export function ccxtFundingRate(ex: Exchange, t: SimTicker): FundingRate {
     estimatedSettlePrice: t.markPrice,
     timestamp: t.timestamp,
     datetime: ex.iso8601(t.timestamp) as string,
-    fundingRate: SIM_FUNDING_RATE,
+    fundingRate: rate,
     fundingTimestamp: next,
     fundingDatetime: ex.iso8601(next) as string,
     interval: `${FUNDING_INTERVAL_MS / 3_600_000}h`,

@@ -1,26 +1,35 @@
+import { FUNDING_INTERVAL_MS } from './funding-charges.js';
 import { listingTime } from './universe.js';
 import type { SimVenue } from './venue.js';
 import { SIM_TIMEFRAMES } from './venue-types.js';
 
 /**
- * Funding as the sim-server reports it. The simulated venue charges no funding (its wallet moves
- * only with fills, and with `POST /__misso/wallet`, which simulates a funding fee), so the rate it
- * reports is a constant 0, the same in `GET /fapi/v1/premiumIndex` and the `<s>@markPrice`
- * stream, and the interest rate too; funding times follow Binance's 8-hour schedule (00:00,
- * 08:00 and 16:00 UTC). Past fundings ({@link fundingsAt}) carry that rate and the market's price
- * at their time, so `GET /fapi/v1/fundingRate` agrees with what `premiumIndex` said before each.
+ * Funding as the venue reports it. With the `funding` knob (`funding: true` beside `id: sim`,
+ * `misso sim-server --funding`) each perpetual has a seeded rate per funding time, Binance's
+ * +0.01% base plus a premium drawn from the seed, the market and the time, capped at ±0.3%
+ * (`fundingRateAt` in `funding-charges.ts`), and at each funding time every open position pays
+ * (long, positive rate) or receives contracts × the price at that time × the rate. Off (the
+ * default) the rate is a constant 0 ({@link SIM_FUNDING_RATE}) and nothing is charged. Funding
+ * times follow Binance's 8-hour schedule (00:00, 08:00 and 16:00 UTC). The rate is the same in
+ * `GET /fapi/v1/premiumIndex` and the `<s>@markPrice` stream (the rate the next funding will
+ * charge), in past fundings ({@link fundingsAt}, `GET /fapi/v1/fundingRate`: the rates charged,
+ * each with the market's price at its time) and in the in-process sim's equivalents.
  */
 
-/** The funding rate of every perpetual: constant, since the venue charges none. */
+/** The funding rate of every perpetual with the `funding` knob off: the venue charges none. */
 export const SIM_FUNDING_RATE = 0;
-/** The interest rate in the funding formula: 0, so premium and interest give the constant rate above. */
+/** The interest rate in the funding formula: 0, the base rate being the whole interest part. */
 export const SIM_INTEREST_RATE = 0;
-/** Binance USD-M's funding interval. */
-export const FUNDING_INTERVAL_MS = 8 * 3_600_000;
+export { FUNDING_INTERVAL_MS } from './funding-charges.js';
 
 /** The next funding time after `nowMs` (an 8-hour boundary, UTC). */
 export function nextFundingTime(nowMs: number): number {
   return Math.floor(nowMs / FUNDING_INTERVAL_MS) * FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS;
+}
+
+/** The rate the next funding of `t.symbol` after `t.timestamp` will charge (0 with funding off). */
+export function nextFundingRate(venue: SimVenue, t: { symbol: string; timestamp: number }): number {
+  return venue.funding.rate(t.symbol, nextFundingTime(t.timestamp));
 }
 
 /** One past funding of a perpetual. */
@@ -59,7 +68,7 @@ export function fundingsAt(venue: SimVenue, symbol: string, times: readonly numb
   return times.map((time) => {
     const markPrice = closes.get(time);
     if (markPrice === undefined) throw new Error(`no price for ${symbol} at funding time ${time}: not a past 4-hour boundary`);
-    return { symbol, time, rate: SIM_FUNDING_RATE, markPrice };
+    return { symbol, time, rate: venue.funding.rate(symbol, time), markPrice };
   });
 }
 

@@ -45,6 +45,7 @@ export const SIM_DESCRIPTION = {
     fetchCanceledOrders: true,
     fetchClosedOrders: true,
     fetchCurrencies: false,
+    fetchFundingHistory: true,
     fetchFundingRate: true,
     fetchFundingRateHistory: true,
     fetchFundingRates: true,

@@ -1,6 +1,6 @@
-import type { Exchange as CcxtExchange, Balances, Dict, FundingRate, FundingRateHistory, FundingRates, Int, Leverages, MarginModes, Market, Num, OHLCV, OpenInterest, Order, OrderBook, OrderSide, OrderType, Position, PositionModeInfo, Str, Strings, Ticker, Tickers, Trade, TradingFeeInterface } from 'ccxt';
+import type { Exchange as CcxtExchange, Balances, Dict, FundingHistory, FundingRate, FundingRateHistory, FundingRates, Int, Leverages, MarginModes, Market, Num, OHLCV, OpenInterest, Order, OrderBook, OrderSide, OrderType, Position, PositionModeInfo, Str, Strings, Ticker, Tickers, Trade, TradingFeeInterface } from 'ccxt';
 import { ArgumentsRequired, BadSymbol, ccxtExchangeBase, InvalidOrder } from '../exchange/ccxt-lib.js';
-import { ccxtBalance, ccxtError, ccxtFundingRate, ccxtMarket, ccxtOrder, ccxtOrderBook, ccxtPosition, ccxtPublicTrade, ccxtTicker, ccxtTrade, tapeQuery } from './ccxt-shapes.js';
+import { ccxtBalance, ccxtError, ccxtMarket, ccxtOrder, ccxtOrderBook, ccxtPosition, ccxtPublicTrade, ccxtTicker, ccxtTrade, tapeQuery } from './ccxt-shapes.js';
 import { depthBooksOf } from './depth-book.js';
 import { SIM_DESCRIPTION } from './sim-describe.js';
 import { SimStreams } from './sim-streams.js';
@@ -8,7 +8,7 @@ import { orderKindParams } from './order-params.js';
 import { Realism, realismOf, type RealismSettings } from './realism.js';
 import { SimError } from './sim-error.js';
 import { checkOrderSymbol, simOrderRef } from './sim-order-ref.js';
-import { simFundingRateHistory, simLeverages, simMarginModes, simOpenInterest, simTradingFee } from './sim-market-info.js';
+import { fundingQueryOf, simFundingHistory, simFundingRateHistory, simFundingRates, simLeverages, simMarginModes, simOpenInterest, simTradingFee } from './sim-market-info.js';
 import { parseSimKnobs, SIM_RUNTIME_KNOBS_SCHEMA } from './sim-knobs.js';
 import type { SimExchangeCounters, SimExchangeOptions } from './sim-exchange-options.js';
 import { SimVenue } from './venue.js';
@@ -155,7 +155,7 @@ export class SimExchange extends ExchangeBase {
     return this.#call('setLeverage', () => ({ symbol: market.symbol, leverage: this.#venue.setLeverage(market.symbol, Number(leverage)) }));
   }
 
-  /** A perpetual's funding (see {@link ccxtFundingRate}): the venue charges none, so the rate is 0. */
+  /** A perpetual's funding (see `ccxtFundingRate`): the rate the next funding will charge, 0 with the `funding` knob off. */
   override async fetchFundingRate(symbol: string, params: Dict = {}): Promise<FundingRate> {
     const rates = await this.fetchFundingRates([symbol], params);
     const rate = Object.values(rates)[0];
@@ -164,14 +164,7 @@ export class SimExchange extends ExchangeBase {
   }
 
   override async fetchFundingRates(symbols?: Strings, _params: Dict = {}): Promise<FundingRates> {
-    await this.loadMarkets();
-    const wanted = symbols ? this.marketSymbols(symbols) : undefined;
-    return this.#call('fetchFundingRates', () => {
-      const swaps = new Set(Object.values(this.markets ?? {}).filter((m) => m.swap).map((m) => m.symbol));
-      const rates: FundingRates = {};
-      for (const t of this.#venue.tickers(wanted ?? undefined)) if (swaps.has(t.symbol)) rates[t.symbol] = ccxtFundingRate(this, t);
-      return rates;
-    });
+    return this.#read('fetchFundingRates', () => simFundingRates(this, this.#venue, symbols ? this.marketSymbols(symbols) : undefined));
   }
 
   /** The maker and taker rates the venue charges on the market's fills. */
@@ -200,9 +193,14 @@ export class SimExchange extends ExchangeBase {
 
   /** Past fundings as Binance chooses them: `since` keeps the first `limit` (100, at most 1000) from it, else the latest up to `params.until`. */
   override async fetchFundingRateHistory(symbol?: Str, since?: Int, limit?: Int, params: Dict = {}): Promise<FundingRateHistory[]> {
-    const until = this.safeInteger(params, 'until');
-    const query = { limit: Math.min(Math.max(1, limit ?? 100), 1000), ...(since == null ? {} : { startTime: since }), ...(until === undefined ? {} : { endTime: until }) };
+    const query = fundingQueryOf(since, limit, this.safeInteger(params, 'until'));
     return this.#read('fetchFundingRateHistory', () => simFundingRateHistory(this, this.#venue, symbol ? this.market(symbol).symbol : undefined, query));
+  }
+
+  /** The account's funding fees (`funding` knob), as Binance's income history chooses them: like {@link fetchFundingRateHistory}, but the last 7 days without `since` or `until`. */
+  override async fetchFundingHistory(symbol?: Str, since?: Int, limit?: Int, params: Dict = {}): Promise<FundingHistory[]> {
+    const query = fundingQueryOf(since, limit, this.safeInteger(params, 'until'));
+    return this.#read('fetchFundingHistory', () => simFundingHistory(this, this.#venue, symbol ? this.market(symbol).symbol : undefined, query));
   }
 
   /**

@@ -54,6 +54,7 @@ const rateLimitSchema = z.strictObject({
  * | `slippage_bps` | market orders fill this much worse than each level of the book they take | 0 |
  * | `spread_bps` | quoted bid/ask spread around last | 2 |
  * | `visibility_delay_ms` | a new order stays "not found" this long | 0 |
+ * | `funding` | perpetuals carry a seeded funding rate (+0.01% base plus a premium, capped at ±0.3%) and open positions pay or receive it every 8 hours (00:00, 08:00, 16:00 UTC) | false |
  * | `latency_ms` | per call: a number, or `{fixed, jitter}` (uniform 0..jitter added) | 0 |
  * | `rate_limit` | token bucket `{capacity, refill_per_sec}`; empty → `RateLimitExceeded` | off |
  * | `faults` | list of `{kind, probability?, calls?: [from, to], methods?}` | [] |
@@ -75,6 +76,7 @@ export const SIM_KNOBS_SCHEMA = z.strictObject({
   slippage_bps: nonNegative.default(0),
   spread_bps: z.number().finite().positive().default(2),
   visibility_delay_ms: nonNegative.default(0),
+  funding: z.boolean().default(false),
   latency_ms: latencySchema.default(0),
   rate_limit: rateLimitSchema.nullable().default(null),
   faults: z.array(faultSchema).default([]),

@@ -1,5 +1,7 @@
-import type { Exchange, FundingRateHistory, Leverage, MarginMode, OpenInterest, TradingFeeInterface } from 'ccxt';
-import { fundingHistory, type FundingQuery } from './funding.js';
+import type { Exchange, FundingHistory, FundingRateHistory, FundingRates, Leverage, MarginMode, OpenInterest, TradingFeeInterface } from 'ccxt';
+import { ccxtFundingRate } from './ccxt-shapes.js';
+import type { FundingFeeQuery } from './funding-charges.js';
+import { fundingHistory, nextFundingRate, type FundingQuery } from './funding.js';
 import { openInterestOf } from './open-interest.js';
 import { SimError } from './sim-error.js';
 import type { SimVenue } from './venue.js';
@@ -68,5 +70,35 @@ export function simFundingRateHistory(ex: Exchange, venue: SimVenue, symbol: str
     fundingRate: f.rate,
     timestamp: f.time,
     datetime: ex.iso8601(f.time),
+  }));
+}
+
+/** Each perpetual's funding (`symbols`' only, when given) with the rate its next funding will charge. */
+export function simFundingRates(ex: Exchange, venue: SimVenue, symbols: readonly string[] | undefined): FundingRates {
+  const swaps = new Set(perpetuals(venue, undefined));
+  const rates: FundingRates = {};
+  for (const t of venue.tickers(symbols)) if (swaps.has(t.symbol)) rates[t.symbol] = ccxtFundingRate(ex, t, nextFundingRate(venue, t));
+  return rates;
+}
+
+/**
+ * The query of ccxt's `since`, `limit` and `params.until`, as Binance reads `startTime`, `limit`
+ * (100 by default, at most 1000) and `endTime`.
+ */
+export function fundingQueryOf(since: number | undefined, limit: number | undefined, until: number | undefined): FundingQuery & FundingFeeQuery {
+  return { limit: Math.min(Math.max(1, limit ?? 100), 1000), ...(since == null ? {} : { startTime: since }), ...(until === undefined ? {} : { endTime: until }) };
+}
+
+/** The account's funding fees (`symbol`'s, or all), as ccxt's `fetchFundingHistory` shapes Binance's income rows. */
+export function simFundingHistory(ex: Exchange, venue: SimVenue, symbol: string | undefined, query: FundingFeeQuery): FundingHistory[] {
+  const only = symbol === undefined ? {} : { symbol: perpetual(venue, symbol) };
+  return venue.funding.fees({ ...query, ...only }).map((f) => ({
+    info: f,
+    symbol: f.symbol,
+    code: 'USD',
+    timestamp: f.time,
+    datetime: ex.iso8601(f.time) as string,
+    id: f.tranId,
+    amount: f.income,
   }));
 }

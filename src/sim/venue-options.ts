@@ -24,6 +24,11 @@ export interface SimVenueOptions {
   spreadBps?: number;
   /** A new order stays unknown to `getOrder`/`listOrders` for this long. @defaultValue 0 */
   visibilityDelayMs?: number;
+  /**
+   * Perpetuals carry a seeded funding rate per 8-hour funding time and open positions pay or
+   * receive it (see `funding-charges.ts`); off, every rate is 0 and nothing is charged. @defaultValue false
+   */
+  funding?: boolean;
   /** Anchor of the price path (the day containing it opens at reference prices). @defaultValue clock.now() */
   startMs?: number;
 }

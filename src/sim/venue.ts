@@ -7,8 +7,9 @@ import { PricePath, STEP_MS } from './price-path.js';
 import { SimError } from './sim-error.js';
 import { sweepSteps, type SweepParts } from './step-sweep.js';
 import { candleRows } from './candle-window.js';
+import { FundingLedger } from './funding-charges.js';
 import { depthBooksOf } from './depth-book.js';
-import { tickerOf, touchOf, type Touch } from './ticker.js';
+import { tickerOf, touchOf } from './ticker.js';
 import { TradeTape, type PublicTape } from './trade-tape.js';
 import { buildMarkets, defaultUniverse } from './universe.js';
 import { VenueFeed, type SimWalletReason } from './venue-feed.js';
@@ -54,6 +55,8 @@ export class SimVenue {
   readonly feed = new VenueFeed();
   /** Every market's public trades: the account's fills among the other traders' (see `trade-tape.ts`). */
   readonly tape: PublicTape;
+  /** Every perpetual's funding rates, and the fees the account paid (see `funding-charges.ts`). */
+  readonly funding: FundingLedger;
   readonly #counters: SimVenueCounters = { ordersPlaced: 0, ordersRejected: 0, fills: 0, hiddenByVisibilityDelay: 0 };
   readonly #sweep: SweepParts;
 
@@ -98,6 +101,7 @@ export class SimVenue {
       fillId: () => this.#fillId(),
       expireIdleReduceOnly: (symbol, at) => this.#expireIdleReduceOnly(symbol, at),
     };
+    this.funding = new FundingLedger({ ...this.#sweep, seed: this.seed, enabled: options.funding ?? false, now: () => this.now(), sync: () => this.#sync() });
   }
 
   /** The venue's clock time. */
@@ -204,9 +208,8 @@ export class SimVenue {
     if (!Number.isFinite(deltaUsd)) throw new SimError('bad_request', `wallet change must be a finite number, not ${deltaUsd}`);
     this.#sync();
     this.#account.adjustWallet(deltaUsd);
-    const balance = this.#balance();
-    this.feed.emitWallet({ reason, delta: deltaUsd, wallet: balance.wallet, at: this.#clock.now() });
-    return balance;
+    this.feed.emitWallet({ reason, delta: deltaUsd, wallet: this.#account.wallet, at: this.#clock.now() });
+    return this.#balance();
   }
 
   /**
@@ -349,12 +352,8 @@ export class SimVenue {
     return this.#account.balance(this.#bySymbol, this.#orders.open(), (s) => this.#last(s), this.#clock.now());
   }
 
-  #touch(market: SimMarket): Touch {
-    return touchOf(market, this.#last(market.symbol), this.#spreadBps);
-  }
-
   #ticker(market: SimMarket): SimTicker {
-    const touch = this.#touch(market);
+    const touch = touchOf(market, this.#last(market.symbol), this.#spreadBps);
     return tickerOf(this.#path, this.#index.get(market.symbol)!, market, touch, this.#clock.now(), this.#liquidityPerStepUsd);
   }
 
@@ -364,7 +363,7 @@ export class SimVenue {
       account: this.#account,
       orders: this.#orders,
       now,
-      touch: (m) => this.#touch(m),
+      touch: (m) => touchOf(m, this.#last(m.symbol), this.#spreadBps),
       balance: () => this.#balance(),
       slippageBps: this.#slippageBps,
       book: depthBooksOf(this),
@@ -377,7 +376,7 @@ export class SimVenue {
   /** Walks the price steps finished since the last access through the resting orders. */
   #sync(): void {
     const upto = Math.floor(this.#clock.now() / STEP_MS);
-    if (this.#orders.hasOpen) sweepSteps(this.#sweep, this.#nextStep, upto);
+    this.funding.walk(this.#nextStep, upto, (from, to) => this.#orders.hasOpen && sweepSteps(this.#sweep, from, to));
     this.#nextStep = Math.max(this.#nextStep, upto);
   }
 

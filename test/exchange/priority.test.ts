@@ -75,10 +75,11 @@ describe('weightOf', () => {
     expect(weightOf('fetchTrades', ['X', undefined, 20, { method: 'fapiPublicGetHistoricalTrades' }])).toBe(20);
   });
 
-  it('weighs the account-configuration reads as Binance does (commissionRate 20, symbolConfig 5, positionSide/dual 30)', () => {
+  it('weighs the account-configuration reads as Binance does (commissionRate 20, symbolConfig 5, positionSide/dual 30, income 30)', () => {
     expect(weightOf('fetchTradingFee', ['X'])).toBe(20);
     for (const m of ['fetchLeverage', 'fetchLeverages', 'fetchMarginMode', 'fetch_margin_modes']) expect(weightOf(m), m).toBe(5);
     expect(weightOf('fetchPositionMode')).toBe(30);
+    expect(weightOf('fetchFundingHistory', ['X'])).toBe(30); // GET /fapi/v1/income
     for (const m of ['setMarginMode', 'setPositionMode', 'fetchOpenInterest', 'fetchFundingRateHistory', 'fetchStatus']) expect(weightOf(m), m).toBe(1);
   });
 });

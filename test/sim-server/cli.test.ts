@@ -71,13 +71,14 @@ describe('simServerCommand', () => {
     const abort = new AbortController();
     let server: SimServer | undefined;
     const done = simServerCommand(
-      ['--port', '0', '--seed', '9', '--api-key', 'k1', '--secret', 's1', '--faults', 'visibility:100', '--log-level', 'silent'],
+      ['--port', '0', '--seed', '9', '--funding', '--api-key', 'k1', '--secret', 's1', '--faults', 'visibility:100', '--log-level', 'silent'],
       { ...c.io, signal: abort.signal, onListening: (s) => (server = s) },
     );
     await vi_waitFor(() => server !== undefined);
-    expect(c.out()).toMatch(/^misso sim-server listening on http:\/\/127\.0\.0\.1:\d+ \(seed 9, custom key, faults visibility:100\)\n/);
+    expect(c.out()).toMatch(/^misso sim-server listening on http:\/\/127\.0\.0\.1:\d+ \(seed 9, custom key, funding, faults visibility:100\)\n/);
     expect(server!.venue.seed).toBe(9);
     expect(server!.venue.visibilityDelayMs).toBe(100);
+    expect(server!.venue.funding.enabled).toBe(true);
     const ex = simClient(server!.url, { apiKey: 'k1', secret: 's1' });
     await expect(ex.fetchBalance()).resolves.toHaveProperty('USD');
     abort.abort();

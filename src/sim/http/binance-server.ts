@@ -11,6 +11,7 @@
  * body, `X-MBX-APIKEY`): `GET /fapi/v{2,3}/{account,balance,positionRisk}`, `GET /fapi/v1/leverageBracket`, `POST|GET|PUT|DELETE
  * /fapi/v1/order` (PUT: modify), `GET /fapi/v1/{openOrders,allOrders,userTrades}`, `DELETE
  * /fapi/v1/allOpenOrders`, `POST /fapi/v1/leverage` (see `binance-account-routes.ts`); `GET
+ * /fapi/v1/income` (funding fees, see `income-route.ts`); `GET
  * /fapi/v1/{commissionRate,symbolConfig}`, `POST /fapi/v1/marginType`, `GET|POST
  * /fapi/v1/positionSide/dual` (see `binance-config-routes.ts`); conditional
  * orders through the algo-order API: `POST|GET|DELETE /fapi/v1/algoOrder`, `GET
@@ -64,6 +65,7 @@ import { createAlgoRoutes } from './binance-algo-routes.js';
 import { configRoutes } from './binance-config-routes.js';
 import { marketInfoRoutes, SYSTEM_STATUS_PATH } from './binance-market-info-routes.js';
 import { createBinanceRoutes, type Route } from './binance-routes.js';
+import { incomeRoutes } from './income-route.js';
 import { marketDataRoutes } from './market-data-routes.js';
 import { injectFault, loseAnswer, send, sendJson } from './fault-answers.js';
 import { FaultController } from './fault-controller.js';
@@ -97,6 +99,8 @@ export interface SimServerOptions {
   venue?: SimVenue;
   /** Perpetuals in the default venue (ignored with `venue`). @defaultValue 40 */
   markets?: number;
+  /** The default venue charges funding (see `funding-charges.ts`; ignored with `venue`). @defaultValue false */
+  funding?: boolean;
   /** Server time (`/fapi/v1/time`, timestamp checks) and the default venue's clock. @defaultValue SystemClock */
   clock?: Clock;
   /**
@@ -143,7 +147,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const seed = options.seed ?? DEFAULT_SIM_SEED;
   const baseClock = options.clock ?? new SystemClock();
   const clock = options.clockOffsetMs ? new OffsetClock(baseClock, options.clockOffsetMs) : baseClock;
-  const venue = options.venue ?? new SimVenue({ seed, clock, markets: universeOf(options.markets ?? 40, seed) });
+  const venue = options.venue ?? new SimVenue({ seed, clock, markets: universeOf(options.markets ?? 40, seed), funding: options.funding ?? false });
   const apiKey = options.apiKey ?? DEFAULT_SIM_API_KEY;
   const secret = options.secret ?? DEFAULT_SIM_SECRET;
   const logger = options.logger ?? silentLogger();
@@ -152,7 +156,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const listenKeys = new ListenKeys(options.listenKeyValidityMs ?? LISTEN_KEY_VALIDITY_MS);
   const routes = new Map<string, Route>([
     ...createBinanceRoutes(venue, clock), ...createAccountRoutes(venue), ...createAlgoRoutes(venue),
-    ...listenKeyRoutes(listenKeys, clock), ...marketDataRoutes(venue), ...configRoutes(venue),
+    ...listenKeyRoutes(listenKeys, clock), ...marketDataRoutes(venue), ...configRoutes(venue), ...incomeRoutes(venue),
     // The status route reads the faults in force, which are set up once every path is known.
     ...marketInfoRoutes(venue, (): boolean => faults.maintenance),
   ]);

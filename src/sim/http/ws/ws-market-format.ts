@@ -1,5 +1,5 @@
 import { dec, decimalsOf, exact } from '../binance-format.js';
-import { nextFundingTime, SIM_FUNDING_RATE } from '../../funding.js';
+import { nextFundingTime } from '../../funding.js';
 import type { SimCandle, SimMarket, SimTicker } from '../../venue-types.js';
 
 /**
@@ -98,8 +98,8 @@ export function bookTickerEvent(m: SimMarket, t: SimTicker, updateId: number): R
   };
 }
 
-/** A `<symbol>@markPrice` event; the sim has no separate index, and a constant funding rate (see `funding.ts`). */
-export function markPriceEvent(m: SimMarket, t: SimTicker): Record<string, unknown> {
+/** A `<symbol>@markPrice` event; the sim has no separate index. `rate`: the next funding's (see `funding.ts`'s `nextFundingRate`). */
+export function markPriceEvent(m: SimMarket, t: SimTicker, rate: number): Record<string, unknown> {
   const pp = Math.max(decimalsOf(m.tickSize), 8);
   return {
     e: 'markPriceUpdate',
@@ -108,7 +108,7 @@ export function markPriceEvent(m: SimMarket, t: SimTicker): Record<string, unkno
     p: dec(t.markPrice, pp),
     i: dec(t.markPrice, pp),
     P: dec(t.markPrice, pp),
-    r: dec(SIM_FUNDING_RATE, 8),
+    r: dec(rate, 8),
     T: nextFundingTime(t.timestamp),
   };
 }

@@ -1,7 +1,8 @@
 import { depthBooksOf, type DepthBooks, type SimOrderBook } from '../../depth-book.js';
+import { nextFundingRate } from '../../funding.js';
 import type { SimVenue } from '../../venue.js';
 import { partialDepthEvent } from '../depth-format.js';
-import { SIM_TIMEFRAMES, isSimTimeframe, type SimMarket, type SimTimeframe } from '../../venue-types.js';
+import { SIM_TIMEFRAMES, isSimTimeframe, type SimMarket, type SimTicker, type SimTimeframe } from '../../venue-types.js';
 import { bookTickerEvent, klineEvent, markPriceEvent, miniTickerEvent, tickerEvent } from './ws-market-format.js';
 import { aggTradeEvent, tradeEvent } from '../trade-format.js';
 
@@ -101,7 +102,7 @@ export class MarketSnapshot {
       case 'bookTicker':
         return { messages: [bookTickerEvent(stream.market, this.#ticker(stream.market), ++this.#bookUpdateId)] };
       case 'markPrice':
-        return { messages: [markPriceEvent(stream.market, this.#ticker(stream.market))] };
+        return { messages: [this.#markPrice(stream.market, this.#ticker(stream.market))] };
       case 'depth':
         // Looking publishes the book's change: the diff event leaves through the face's book listener.
         this.#book(stream.market);
@@ -116,8 +117,12 @@ export class MarketSnapshot {
       case 'allMiniTickers':
         return { messages: [this.#everyTicker().map(([m, t]) => miniTickerEvent(m, t))] };
       case 'allMarkPrices':
-        return { messages: [this.#everyTicker().map(([m, t]) => markPriceEvent(m, t))] };
+        return { messages: [this.#everyTicker().map(([m, t]) => this.#markPrice(m, t))] };
     }
+  }
+
+  #markPrice(market: SimMarket, t: SimTicker): Record<string, unknown> {
+    return markPriceEvent(market, t, nextFundingRate(this.#venue, t));
   }
 
   /** The market's book, looked at once per push. */
