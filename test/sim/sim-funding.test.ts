@@ -2,7 +2,8 @@
  * Funding in the simulator (the `funding` knob): a seeded rate per perpetual and 8-hour funding
  * time, announced by `fetchFundingRate(s)` before the funding, charged to every open position
  * when the venue walks past it (wallet, `watchBalance`), and listed after it by
- * `fetchFundingRateHistory` and `fetchFundingHistory`. Off (the default) nothing changes.
+ * `fetchFundingRateHistory` and `fetchFundingHistory`, in time order with the fills around it.
+ * Off (the default) nothing changes.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
@@ -150,5 +151,41 @@ describe('funding rates', () => {
     expect(first.fees.map((f) => f.time)).toEqual([FUNDING, FUNDING + FUNDING_INTERVAL_MS]);
     expect((await run(6)).rates).not.toEqual(first.rates);
     expect(new SimVenue({ seed: 5, clock: new VirtualClock(START) }).funding.rate(BTC, FUNDING)).toBe(0);
+  });
+});
+
+describe('funding and fills in time order', () => {
+  /** The lowest 1m low of BTC in `[from, to)`, read from a twin venue (same seed) run ahead. */
+  async function lowestLow(seed: number, startMs: number, from: number, to: number): Promise<number> {
+    const clock = new VirtualClock(startMs);
+    const twin = new SimVenue({ seed, clock });
+    await clock.advance(to - startMs + 60_000);
+    return Math.min(...twin.candles(BTC, '1m', from, (to - from) / 60_000).filter((c) => c[0] >= from && c[0] < to).map((c) => c[3]));
+  }
+
+  it('a resting buy filled before the funding time pays or receives it; one filled only after it does not', async () => {
+    const startMs = FUNDING - 20 * 60_000;
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) {
+      const lowBefore = await lowestLow(seed, startMs, startMs, FUNDING);
+      const lowAfter = await lowestLow(seed, startMs, FUNDING, FUNDING + 20 * 60_000);
+      if (lowAfter >= lowBefore * 0.999) continue;
+      // A price the path reaches only after the funding time, and one it reaches before.
+      for (const [price, charged] of [[(lowBefore * 0.999 + lowAfter) / 2, false], [lowBefore * 1.0001, true]] as const) {
+        const clock = new VirtualClock(startMs);
+        const venue = new SimVenue({ seed, clock, funding: true });
+        const tick = venue.market(BTC).tickSize;
+        const order = venue.placeOrder({ symbol: BTC, side: 'buy', type: 'limit', amount: 0.01, price: Math.round(price / tick) * tick });
+        expect(order.status).toBe('open');
+        await clock.advance(FUNDING + 20 * 60_000 - startMs);
+        const [fill] = venue.getOrder({ id: order.id }).fills;
+        expect(fill).toBeDefined();
+        expect(fill!.timestamp <= FUNDING).toBe(charged);
+        const fees = venue.funding.fees({ startTime: 0, limit: 10 });
+        expect(fees.map((f) => f.time)).toEqual(charged ? [FUNDING] : []);
+        if (charged) expect(fees[0]!.income).toBeCloseTo(-0.01 * fees[0]!.markPrice * fees[0]!.rate, 10);
+      }
+      return;
+    }
+    throw new Error('no seed of 1..10 has BTC lower after the funding time than before it: widen the search');
   });
 });
