@@ -26,8 +26,11 @@ export function ensureWritableFile(path: string, what: string): string {
   }
 }
 
-/** `mkdir -p`, one level at a time: Node's recursive mkdir never returns for a path under /proc. */
-function makeDirectories(dir: string): void {
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdir never returns for a path under /proc
+ * (it spins on the thread that called it, signals and timers included).
+ */
+export function makeDirectories(dir: string): void {
   if (existsSync(dir)) return;
   const parent = dirname(dir);
   if (parent !== dir) makeDirectories(parent);

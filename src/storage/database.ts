@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { UserError, coerceError } from '../core/errors.js';
+import { makeDirectories } from '../core/writable-file.js';
 import { acquireFileLock, acquireIdentityLock, type FileLock } from './lock.js';
 import type { Migration } from './migrations.js';
 import { describeStorageError, realTarget, storageUserError } from './storage-error.js';
@@ -69,7 +70,7 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   if (!memory) {
     refuseDirectory(path, what);
     try {
-      mkdirSync(dirname(realTarget(path)), { recursive: true });
+      makeDirectories(dirname(realTarget(path)));
     } catch (error: unknown) {
       throw new UserError(`cannot create the directory of ${what} ${path}: ${describeStorageError(error, what).problem}; point storage.path elsewhere`);
     }
