@@ -41,7 +41,13 @@ export async function buildStatusApp(parts: StatusAppParts): Promise<FastifyInst
   // refusal quotes the value refused and the schema's allowed keys (validationWords).
   const app = Fastify({
     logger: false,
-    forceCloseConnections: true,
+    // Closing ends the idle connections at once and lets the requests under way finish (a stop
+    // sent at the same time as another is answered, not reset); the server's close forces the
+    // rest after a grace (see CLOSE_GRACE_MS in status-server.ts).
+    forceCloseConnections: 'idle',
+    // Those requests are served as usual, not refused with a bare 503: the updater has stopped,
+    // its state stands, and a stop is idempotent.
+    return503OnClosing: false,
     ajv: { customOptions: { removeAdditional: false, verbose: true } },
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkError,

@@ -61,6 +61,9 @@ export interface StatusServer {
 }
 
 
+/** How long closing waits for the requests under way before it closes their connections. */
+const CLOSE_GRACE_MS = 2_000;
+
 /**
  * Starts the HTTP face of an updater: `/healthz`, `/readyz`, `/status`, `/events` (SSE),
  * `/metrics` (Prometheus) and the dashboard at `/`. Resolves once it is listening.
@@ -83,10 +86,11 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   // The history listens from now on, so a page opened later still sees what happened.
   const history = new EventHistory(source);
   const latency = new EventMetricsRecorder(source, operatorMetrics);
+  const clock = options.clock ?? new SystemClock();
   const hub = new EventStreamHub({
     source: history.asSource(),
     logger,
-    clock: options.clock ?? new SystemClock(),
+    clock,
     ...(options.snapshotIntervalMs !== undefined ? { snapshotIntervalMs: options.snapshotIntervalMs } : {}),
   });
 
@@ -138,7 +142,15 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
         } catch (error: unknown) {
           logger.warn({ err: coerceError(error) }, 'closing status event streams failed');
         }
-        await app.close();
+        // A request that never ends (a client sending its body slowly, or never) must not hold
+        // the stop: after the grace, every connection left is closed.
+        const graceOver = new AbortController();
+        void clock.sleep(CLOSE_GRACE_MS, graceOver.signal).then((over) => over && app.server.closeAllConnections());
+        try {
+          await app.close();
+        } finally {
+          graceOver.abort();
+        }
         logger.info({ url }, 'status server closed');
       })();
       return closing;
