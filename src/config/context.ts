@@ -45,6 +45,17 @@ export interface ConfigContext {
    * read without any network call). Undefined when unknown: timeframes are then not checked.
    */
   timeframesOf?(exchangeId: string): readonly string[] | undefined;
+  /**
+   * Whether a task kind runs nothing but its subtasks (`t_update_template`, `t_init_update`), so
+   * that a task of it without subtasks would do nothing. When absent, not checked.
+   */
+  runsOnlySubtasks?(kind: string): boolean;
+  /**
+   * The positional parameters (names, defaults and optional ones included) of a built-in helper
+   * `modul.method`, so that more `input_args` than it takes are refused. Undefined for a user
+   * module, or wherever the count is not certain: extra arguments are then not checked.
+   */
+  helperParams?(modul: string, method: string): readonly string[] | undefined;
   /** How a task kind is scheduled. When absent or undefined (a user kind), only `freq` is known. */
   taskSchedule?(kind: string): TaskSchedule | undefined;
   /**

@@ -1,7 +1,7 @@
 import { coerceError, ModuleLoadError } from '../core/errors.js';
 import type { ConfigContext } from './context.js';
 import { isPlainObject, type ReportProblem } from './env.js';
-import { placeholderAttributes } from './placeholders.js';
+import { parseTemplate, placeholderAttributes } from './placeholders.js';
 import type { ConfigPath } from './positions.js';
 import { isUserTaskKind, parseSelfRef, parseTaskKindSpec } from './references.js';
 import { reservedAttributeReason } from './reserved-attributes.js';
@@ -83,6 +83,15 @@ export async function checkReferences(
     if (!('kind' in body) || typeof body.kind === 'string') jobs.push(checkKind(checker, kind, kindPath, 'kind' in body, options));
     if (!isUserTaskKind(kind)) options();
     if (kind === 't_system_status' && typeof body.message === 'string') checkPlaceholders(checker, body.message, [...path, 'message']);
+    if (!isUserTaskKind(kind) && ctx.runsOnlySubtasks?.(kind) === true && subtasksOf(task).length === 0) {
+      // The seed's template and init tasks are their subtasks: without any they run, report ok, and do nothing.
+      const at = isPlainObject(task) && 'subtasks' in task;
+      (at ? report : reportKey)(
+        at ? [...path, 'subtasks'] : path,
+        `task \`${key}\` (${kind}) has no subtasks: it runs only its subtasks, so it would do nothing`,
+        'add subtasks (`subtasks: {subtask_0: {type: async, modul: …, method: …, input_args: […], target_attr: …}}`), or remove the task',
+      );
+    }
 
     const name = typeof body.name === 'string' ? body.name : key;
     // A blank key or name would be a task that status, logs and `N modules down: …` cannot show.
@@ -179,6 +188,17 @@ async function checkSubtask(c: Checker, sub: Record<string, unknown>, path: Conf
       `\`${String(sub.modul)}.${String(sub.method)}\` takes at least ${fn.length} argument${fn.length === 1 ? '' : 's'}, got ${sub.input_args.length}`,
     );
   }
+  // More than it takes: the extra ones would be dropped without a word (Python would refuse the
+  // call). Only where the engine knows every parameter, defaults included (`fn.length` omits them).
+  const params = fn && builtin && typeof sub.method === 'string' ? c.ctx.helperParams?.(sub.modul as string, sub.method) : undefined;
+  if (params && Array.isArray(sub.input_args) && sub.input_args.length > params.length) {
+    const extra = sub.input_args.length - params.length;
+    c.report(
+      [...path, 'input_args'],
+      `\`${String(sub.modul)}.${sub.method as string}\` takes at most ${params.length} argument${params.length === 1 ? '' : 's'} (${params.join(', ')}), got ${sub.input_args.length}`,
+      `remove the last ${extra === 1 ? 'argument' : `${extra} arguments`} from input_args`,
+    );
+  }
 }
 
 /** Checks that `modul` loads and names `member` as a function; returns the function when it does. */
@@ -235,8 +255,20 @@ function checkArgs(c: Checker, args: unknown, path: ConfigPath): void {
   args.forEach((arg, i) => checkSelfRef(c, arg, [...path, i]));
 }
 
-/** A `message:` placeholder must name an attribute, as a `self.` reference must. */
+/** A `message:` placeholder must name an attribute, as a `self.` reference must, and every brace pair. */
 function checkPlaceholders(c: Checker, message: string, path: ConfigPath): void {
+  for (const { index, brace } of parseTemplate(message).problems) {
+    const near = JSON.stringify(message.slice(Math.max(0, index - 12), index + 13));
+    c.report(
+      path,
+      brace === '{'
+        ? `unclosed \`{\` at character ${index + 1} of the message (near ${near})`
+        : `unmatched \`}\` at character ${index + 1} of the message (near ${near})`,
+      brace === '{'
+        ? 'close the placeholder (`{total_capital}`), or write `{{` for a literal `{`'
+        : 'open the placeholder (`{total_capital}`), or write `}}` for a literal `}`',
+    );
+  }
   for (const head of placeholderAttributes(message)) {
     if (c.attributes.has(head)) continue;
     c.report(

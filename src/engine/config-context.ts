@@ -4,7 +4,8 @@ import { SIM_DESCRIPTION } from '../sim/sim-describe.js';
 import { SIM_KNOBS_SCHEMA } from '../sim/sim-knobs.js';
 import { SIM_TIMEFRAMES } from '../sim/venue-types.js';
 import { BUILTIN_ATTRIBUTES } from '../state/builtin-attributes.js';
-import { loadModule, loadTaskKind } from './module-registry.js';
+import { declaredParams } from '../core/function-params.js';
+import { BUILTIN_MODULES, loadModule, loadTaskKind } from './module-registry.js';
 import { toTaskKind, type TaskKind } from '../tasks/contract.js';
 
 /**
@@ -32,6 +33,8 @@ export function configContext(kinds: ReadonlyMap<string, TaskKind>, env?: Readon
       return options ? new Set(options) : undefined;
     },
     taskOptionTypes: (kind) => kinds.get(kind)?.optionTypes,
+    runsOnlySubtasks: (kind) => kindOf(kind)?.onlySubtasks === true,
+    helperParams,
     taskSchedule: (kind) => {
       const k = kinds.get(kind);
       return k ? { mode: k.mode, defaultFreqSecs: k.defaultFreqSecs ?? null } : undefined;
@@ -45,6 +48,16 @@ export function configContext(kinds: ReadonlyMap<string, TaskKind>, env?: Readon
     simKnobs: { schema: SIM_KNOBS_SCHEMA, keys: Object.keys(SIM_KNOBS_SCHEMA.shape) },
     ...(env ? { env } : {}),
   };
+}
+
+/**
+ * A built-in helper's parameters, read from its own code (defaults included). User modules are
+ * left out: their functions may take more than they declare (a wrapper passing `...args` on).
+ */
+function helperParams(modul: string, method: string): readonly string[] | undefined {
+  const module = Object.hasOwn(BUILTIN_MODULES, modul) ? BUILTIN_MODULES[modul] : undefined;
+  const fn = module && Object.hasOwn(module, method) ? module[method] : undefined;
+  return typeof fn === 'function' ? declaredParams(fn as (...args: never[]) => unknown) : undefined;
 }
 
 /** Loads the classes of a config's `exchange.id`, which the checks below read. */

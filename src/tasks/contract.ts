@@ -70,6 +70,11 @@ export interface TaskKind {
   gated?: boolean;
   /** Sleep `freq` before the first run (`t_restart_exchange`). @defaultValue false */
   delayFirstRun?: boolean;
+  /**
+   * Runs nothing but its subtasks: `misso check` refuses a task of this kind without any.
+   * @defaultValue false
+   */
+  onlySubtasks?: boolean;
   /** Period when the config gives none. */
   defaultFreqSecs?: number;
   /** The attributes this task keeps fresh (for staleness). */

@@ -8,6 +8,7 @@ export const initUpdate: TaskKind = {
   mode: 'once',
   options: [],
   describe: 'runs its subtasks once, in order, before every other task',
+  onlySubtasks: true,
   waitForInit: false,
   feeds: () => [],
   async run(rt) {

@@ -1,4 +1,4 @@
-import { PLACEHOLDER } from '../config/placeholders.js';
+import { parseTemplate } from '../config/placeholders.js';
 import type { StateStore } from '../state/state-store.js';
 
 /**
@@ -29,7 +29,8 @@ function formatValue(value: unknown): string {
 }
 
 /**
- * Fills `{attr}` and `{attr.path}` placeholders from state. Numbers print with two decimals (four
+ * Fills `{attr}` and `{attr.path}` placeholders from state; `{{` and `}}` print a literal `{` and
+ * `}` (see {@link parseTemplate}). Numbers print with two decimals (four
  * significant digits below 1),
  * lists and dicts print their size (a dict of lists, the total of its items, finished orders left
  * out), None prints `-`.
@@ -37,9 +38,12 @@ function formatValue(value: unknown): string {
  * state at run time all the same prints as `{name?}`, so the gap shows in the message itself.
  */
 export function renderTemplate(template: string, state: StateStore): string {
-  return template.replace(PLACEHOLDER, (_m, path: string) => {
-    const head = path.split('.')[0]!;
-    if (!state.has(head)) return `{${path}?}`;
-    return formatValue(state.resolvePath(path));
-  });
+  return parseTemplate(template)
+    .parts.map((part) => {
+      if ('text' in part) return part.text;
+      const head = part.path.split('.')[0]!;
+      if (!state.has(head)) return `{${part.path}?}`;
+      return formatValue(state.resolvePath(part.path));
+    })
+    .join('');
 }

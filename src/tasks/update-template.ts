@@ -10,6 +10,7 @@ export const updateTemplate: TaskKind = {
   mode: 'periodic',
   options: [],
   describe: 'runs its subtasks in order every freq seconds',
+  onlySubtasks: true,
   feeds: subtaskTargets,
   async run(rt) {
     await rt.runSubtasks();

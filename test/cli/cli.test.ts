@@ -50,11 +50,11 @@ describe('misso check', () => {
 
   it("prints a task without freq at its kind's default period, marked as the default", async () => {
     const file = join(dir, 'defaults.yaml');
-    writeFileSync(file, 'tasks:\n  t_update_tickers: {}\n  t_init_update: {freq: None}\n');
+    writeFileSync(file, 'tasks:\n  t_update_tickers: {}\n  t_init_update:\n    subtasks:\n      s: {type: async, modul: Misso.services.async_helper, method: get_total_balance, input_args: [self.aftx], target_attr: total_capital}\n');
     const r = await inProcess(['check', file]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^ {2}t_update_tickers +t_update_tickers +every 10s \(default\)$/m);
-    expect(r.out).toMatch(/^ {2}t_init_update +t_init_update +once$/m);
+    expect(r.out).toMatch(/^ {2}t_init_update +t_init_update +once {2}1 subtask$/m);
   });
 
   it('lists every problem with file:line:col, exits 2, and prints no stack trace', async () => {

@@ -57,6 +57,7 @@ export function testContext(overrides: Partial<ConfigContext> = {}): ConfigConte
       if (typeof kind !== 'function') throw new Error(`${spec.slice(0, hash)} has no export ${spec.slice(hash + 1)}`);
       return kind;
     },
+    runsOnlySubtasks: (kind) => BUILTIN_TASK_KINDS[kind]?.onlySubtasks === true,
     taskSchedule(kind) {
       const k = BUILTIN_TASK_KINDS[kind];
       return k ? { mode: k.mode, defaultFreqSecs: k.defaultFreqSecs ?? null } : undefined;

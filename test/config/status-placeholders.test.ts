@@ -51,6 +51,29 @@ describe('t_system_status message placeholders', () => {
     expect(cfg.tasks.map((t) => t.options['message'] ?? null)[0]).toBe('{my_pnl.day} {total_capital} {open_orders} {system_health} {spreads}');
   });
 
+  // An unclosed `{` printed the rest of the message as text, placeholders and all, in every
+  // summary: "cap {total_capital | free 512.00" with nothing said at the check.
+  it('refuses an unclosed or unmatched brace, saying where in the message', async () => {
+    const problems = await problemsOf(
+      lines('class_attributes:', '  total_capital: 0', 'tasks:', '  t_system_status: {freq: 60, message: "cap {total_capital | free {free_capital}"}', '  st2:', '    kind: t_system_status', '    message: "cap {total_capital}} | {watch_list"'),
+    );
+    expect(problems.map((p) => [p.line, p.path, p.message])).toEqual([
+      [4, 'tasks.t_system_status.message', 'unclosed `{` at character 5 of the message (near "cap {total_capita")'],
+      [7, 'tasks.st2.message', 'unmatched `}` at character 20 of the message (near "tal_capital}} | {watch_li")'],
+      [7, 'tasks.st2.message', 'unclosed `{` at character 24 of the message (near "capital}} | {watch_list")'],
+    ]);
+    expect(problems[0]?.hint).toBe('close the placeholder (`{total_capital}`), or write `{{` for a literal `{`');
+    expect(problems[1]?.hint).toBe('open the placeholder (`{total_capital}`), or write `}}` for a literal `}`');
+  });
+
+  it('takes `{{` and `}}` as literal braces, as Python does, and prints them single', async () => {
+    const message = '{{total_capital}} is {total_capital} {{ok}} {}';
+    await loadConfigText(lines('class_attributes:', '  total_capital: 0', 'tasks:', `  t_system_status: {freq: 60, message: "${message}"}`), INLINE, testContext(), { baseDir: FIXTURES });
+    const state = new StateStore({ total_capital: 12 }, new VirtualClock());
+    expect(renderTemplate(message, state)).toBe('{total_capital} is 12 {ok} {}');
+    expect(placeholderAttributes(message)).toEqual(['total_capital']);
+  });
+
   it('counts the open orders of open_orders, not the finished ones the strategy has yet to process', () => {
     const order = (isFinal: boolean): object => ({ isFinal, status: isFinal ? 'canceled' : 'open' });
     const open_orders = { 'BTC/USD:USD': [order(false), order(true), order(true)], 'ETH/USD:USD': [order(true)] };

@@ -19,9 +19,9 @@ describe('misso check summary', () => {
 
   it('says once only for a one-shot kind, and event-driven for a service', async () => {
     const ctx = testContext();
-    const text = lines('tasks:', '  t_init_update: {freq: None}', '  t_execute_orders: {}', '  t_shutdown: {}');
+    const text = lines('tasks:', '  t_init_update:', '    subtasks:', '      s: {type: async, modul: Misso.services.async_helper, method: get_total_balance, input_args: [self.aftx], target_attr: total_capital}', '  t_execute_orders: {}', '  t_shutdown: {}');
     const summary = summarizeConfig(await loadConfigText(text, INLINE, ctx, { baseDir: FIXTURES }), ctx);
-    expect(summary).toMatch(/^ {2}t_init_update +t_init_update +once$/m);
+    expect(summary).toMatch(/^ {2}t_init_update +t_init_update +once {2}1 subtask$/m);
     expect(summary).toMatch(/^ {2}t_execute_orders +t_execute_orders +event-driven, heartbeat every 5s \(default\)$/m);
     expect(summary).toMatch(/^ {2}t_shutdown +t_shutdown +event-driven$/m);
   });

@@ -63,8 +63,25 @@ describe('task keys and kinds', () => {
   });
 
   it('refuses a second init task', async () => {
-    const problems = await problemsOf(lines('tasks:', '  t_init_update:', '    freq: None', '  init_again:', '    kind: t_init_update'));
-    expect(where(problems)).toEqual(['4:3 tasks.init_again']);
+    const sub = '      s: {type: async, modul: Misso.services.async_helper, method: get_total_balance, input_args: [self.aftx], target_attr: total_capital}';
+    const problems = await problemsOf(lines('tasks:', '  t_init_update:', '    subtasks:', sub, '  init_again:', '    kind: t_init_update', '    subtasks:', sub));
+    expect(where(problems)).toEqual(['5:3 tasks.init_again']);
+  });
+
+  // The seed's template and init tasks are nothing but their subtasks: without any, the task
+  // would be listed `every 5s`, report ok every pass, and do nothing.
+  it('refuses a task that runs only subtasks and has none, naming the task', async () => {
+    const problems = await problemsOf(
+      lines('tasks:', '  t_update_template: {freq: 5}', '  spreads:', '    kind: t_update_template', '    subtasks: {}', '  t_init_update:', '    subtasks: None'),
+    );
+    expect(where(problems)).toEqual(['2:3 tasks.t_update_template', '5:15 tasks.spreads.subtasks', '7:15 tasks.t_init_update.subtasks']);
+    expect(problems[0]?.message).toBe('task `t_update_template` (t_update_template) has no subtasks: it runs only its subtasks, so it would do nothing');
+    expect(problems[1]?.message).toContain('task `spreads` (t_update_template) has no subtasks');
+    expect(problems[0]?.hint).toMatch(/^add subtasks .*, or remove the task$/);
+  });
+
+  it('accepts a task of another kind without subtasks', async () => {
+    await loadConfigText(lines('tasks:', '  t_update_tickers: {freq: 5}', '  t_shutdown: {}', '  t_system_status: {freq: 60}'), INLINE, testContext(), { baseDir: FIXTURES });
   });
 
   it('takes an empty task entry as all defaults', async () => {

@@ -56,6 +56,41 @@ describe("the engine's config context", () => {
     expect(out).toEqual([expect.stringMatching(/^6:\d+ tasks\.t_update_template\.subtasks\.s0\.input_args: `Misso\.services\.async_helper\.get_ohlcv_data` takes at least 2 arguments, got 1$/)]);
   });
 
+  // Python refused a call with more arguments than the function takes; JavaScript drops the
+  // extra ones without a word, so `get_total_balance(self.aftx, 1m, 1000)` would run as if the
+  // config meant something by them. The count includes defaulted parameters (`currency = 'USD'`).
+  it('refuses more arguments than a built-in helper takes, naming its parameters', async () => {
+    const sub = (method: string, args: string): string =>
+      `class_attributes: {ohlcs: {}}\ntasks:\n  t_update_template:\n    freq: 5\n    subtasks:\n      s0: {type: async, modul: Misso.services.async_helper, method: ${method}, input_args: [${args}], target_attr: ohlcs}\n`;
+    expect(await problems(sub('get_total_balance', 'self.aftx, a, b, c, d, e'))).toEqual([
+      expect.stringMatching(
+        /^6:\d+ tasks\.t_update_template\.subtasks\.s0\.input_args: `Misso\.services\.async_helper\.get_total_balance` takes at most 2 arguments \(exchange, currency\), got 6 \(remove the last 4 arguments from input_args\)$/,
+      ),
+    ]);
+    // Every declared parameter may be given, a defaulted one too.
+    expect(await problems(sub('get_total_balance', 'self.aftx, USDT'))).toEqual([]);
+    expect(await problems(sub('get_ohlcv_data', 'self.aftx, self.watch_list, 1m, 100, 4'))).toEqual([]);
+    expect(await problems(sub('get_ohlcv_data', 'self.aftx, self.watch_list, 1m, 100, 4, 9'))).toEqual([
+      expect.stringMatching(/takes at most 5 arguments \(exchange, wl, timeframe, limit, concurrency\), got 6 \(remove the last argument from input_args\)$/),
+    ]);
+  });
+
+  it("leaves a user module's extra arguments alone: its function may take more than it declares", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'misso-args-'));
+    writeFileSync(join(dir, 'h.mjs'), 'export function pass(...args) { return args.length; }\nexport function one(a) { return arguments.length + a; }\n');
+    const text = (method: string): string =>
+      `class_attributes: {n: 0}\ntasks:\n  t_update_template:\n    freq: 5\n    subtasks:\n      s0: {type: standard, modul: ./h.mjs, method: ${method}, input_args: [1, 2, 3], target_attr: n}\n`;
+    expect(await problems(text('pass'), dir)).toEqual([]);
+    expect(await problems(text('one'), dir)).toEqual([]);
+  });
+
+  it('refuses a template or init task without subtasks', async () => {
+    expect(await problems('tasks:\n  t_update_template: {freq: 5}\n  t_init_update: {freq: None}\n')).toEqual([
+      expect.stringMatching(/^2:3 tasks\.t_update_template: task `t_update_template` \(t_update_template\) has no subtasks/),
+      expect.stringMatching(/^3:3 tasks\.t_init_update: task `t_init_update` \(t_init_update\) has no subtasks/),
+    ]);
+  });
+
   it("checks the simulator's knobs and suggests the right spelling", async () => {
     const out = await problems('exchange:\n  seed: 3\n  latencyMs: 5\n  visibility_delay_ms: -1\ntasks: {}\n');
     expect(out).toHaveLength(2);
