@@ -149,4 +149,38 @@ describe('sim-server user-data events', () => {
     await rest.cancelOrder(placed.id!, ETH);
     expect(server.venue.balance().wallet).toBeCloseTo(before, 6);
   });
+
+  // ccxt names Binance's GTX 'PO' (and sets postOnly) on both REST and the stream.
+  it("ORDER_TRADE_UPDATE carries the order's own time in force (f): GTX for post-only, IOC, FOK, GTC for a market order, as REST does", async () => {
+    const last = server.venue.ticker(ETH).last;
+    const price = Number(rest.priceToPrecision(ETH, last * 0.8));
+    const amount = Number(rest.amountToPrecision(ETH, 40 / price));
+    const cases = [
+      { id: 'tif-gtx', type: 'limit', params: { postOnly: true }, tif: 'GTX', unified: 'PO', postOnly: true },
+      { id: 'tif-ioc', type: 'limit', params: { timeInForce: 'IOC' }, tif: 'IOC', unified: 'IOC', postOnly: false },
+      { id: 'tif-fok', type: 'limit', params: { timeInForce: 'FOK' }, tif: 'FOK', unified: 'FOK', postOnly: false },
+      { id: 'tif-mkt', type: 'market', params: {}, tif: 'GTC', unified: 'GTC', postOnly: false },
+    ] as const;
+    const seen = new Map<string, { timeInForce: string | undefined; postOnly: boolean | undefined }>();
+    const watching = (async () => {
+      while (seen.size < cases.length) {
+        for (const o of await pro.watchOrders(ETH)) {
+          if (cases.some((c) => c.id === o.clientOrderId)) seen.set(o.clientOrderId!, { timeInForce: o.timeInForce, postOnly: o.postOnly });
+        }
+      }
+    })();
+    await sleep(200);
+    let postOnlyId = '';
+    for (const c of cases) {
+      const placed = await rest.createOrder(ETH, c.type, 'buy', amount, c.type === 'limit' ? price : undefined, { ...c.params, clientOrderId: c.id });
+      expect(placed.timeInForce).toBe(c.unified);
+      if (c.postOnly) postOnlyId = placed.id!;
+      const wire = await probe.next((m) => m['e'] === 'ORDER_TRADE_UPDATE' && (m['o'] as Record<string, unknown>)['c'] === c.id);
+      expect({ id: c.id, f: (wire['o'] as Record<string, unknown>)['f'] }).toEqual({ id: c.id, f: c.tif });
+    }
+    await watching;
+    for (const c of cases) expect({ id: c.id, ...seen.get(c.id) }).toEqual({ id: c.id, timeInForce: c.unified, postOnly: c.postOnly });
+    await rest.cancelOrder(postOnlyId, ETH);
+    await rest.createOrder(ETH, 'market', 'sell', amount, undefined, { reduceOnly: true });
+  });
 });

@@ -155,6 +155,15 @@ function binanceStatus(o: SimOrder): string {
 }
 
 /**
+ * An order's time in force as Binance names it, on REST answers and in the user stream's
+ * `ORDER_TRADE_UPDATE` (`f`): post-only is `GTX`, and a market order carries `GTC`.
+ */
+export function binanceTimeInForce(o: Pick<SimOrder, 'type' | 'timeInForce'>): string {
+  if (o.type === 'market') return 'GTC';
+  return o.timeInForce === 'PO' ? 'GTX' : o.timeInForce;
+}
+
+/**
  * A futures order object. `withTime` adds `time` (creation), which Binance sends on queries but
  * not on the answers to POST and DELETE.
  */
@@ -173,7 +182,7 @@ export function formatOrder(m: SimMarket, o: SimOrder, withTime: boolean): Recor
     executedQty: dec(o.filled, qp),
     cumQty: dec(o.filled, qp),
     cumQuote: dec(o.cost, USD_DECIMALS),
-    timeInForce: o.type === 'market' ? 'GTC' : o.timeInForce === 'PO' ? 'GTX' : o.timeInForce,
+    timeInForce: binanceTimeInForce(o),
     type,
     reduceOnly: o.reduceOnly,
     closePosition: false,

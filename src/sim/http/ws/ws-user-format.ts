@@ -1,4 +1,4 @@
-import { dec, decimalsOf, orderIdJson } from '../binance-format.js';
+import { binanceTimeInForce, dec, decimalsOf, orderIdJson } from '../binance-format.js';
 import type { SimOrderEvent } from '../../venue-feed.js';
 import type { SimBalance, SimMarket, SimOrder, SimPosition } from '../../venue-types.js';
 
@@ -31,7 +31,7 @@ export function orderTradeUpdate(m: SimMarket, event: SimOrderEvent, nowMs: numb
       c: o.clientOrderId,
       S: o.side === 'buy' ? 'BUY' : 'SELL',
       o: type,
-      f: 'GTC',
+      f: binanceTimeInForce(o),
       q: dec(o.amount, qp),
       p: o.type === 'limit' && o.price !== undefined ? dec(o.price, pp) : dec(0, pp),
       ap: dec(o.average ?? 0, Math.max(pp, 5)),
