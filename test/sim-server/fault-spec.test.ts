@@ -46,13 +46,31 @@ describe('parseFaultSpec', () => {
     ['wsdrop:path=/fapi/v1/order', 'path "/fapi/v1/order" matches no websocket path of wsdrop'],
     ['listenkey_expire:path=market', 'path "market" matches no websocket path of listenkey_expire (private, /private/ws)'],
     ['wsstall:method=GET', 'method only applies to HTTP kinds, not wsstall'],
+    // wsdelay holds every message of a connection: only path= narrows it, and the refusal says why.
+    ['wsdelay:300:calls=2', 'wsdelay takes no calls=: it is not drawn per call or push but holds every message of the connections it matches; narrow it with path= only'],
+    ['wsdelay:300:0.5', 'wsdelay takes no rate ("0.5")'],
+    ['wsdelay:300:method=GET', 'wsdelay takes no method= (an HTTP filter)'],
+    ['wsdelay:300:retry=2', '"retry=2" is no option of wsdelay (known: path)'],
+    ['wsdelay:300:path=privat', 'path "privat" matches no websocket path of wsdelay (market, public, private, ws, or a whole path such as /private/ws)'],
+    ['wsdelay:path=market', 'wsdelay takes one whole number of milliseconds first, e.g. wsdelay:2000'],
+    ['visibility:2000:path=order', 'visibility takes no options (it delays every new order), only its milliseconds'],
   ])('refuses %s with a message naming the problem', (spec, message) => {
     expect(() => parseFaultSpec(spec)).toThrow(UserError);
     expect(() => parseFaultSpec(spec)).toThrow(message);
   });
 
+  it('reads wsdelay with and without path=; a later wsdelay on the same paths replaces the earlier one', () => {
+    expect(parseFaultSpec('wsdelay:300').wsDelays).toEqual([{ ms: 300 }]);
+    expect(parseFaultSpec('wsdelay:300:path=market|/private/ws,wsdelay:50').wsDelays).toEqual([
+      { ms: 300, paths: ['market', '/private/ws'] },
+      { ms: 50 },
+    ]);
+    expect(parseFaultSpec('wsdelay:300,wsdelay:20:path=public,wsdelay:100').wsDelays).toEqual([{ ms: 100 }, { ms: 20, paths: ['public'] }]);
+    expect(parseFaultSpec('5xx').wsDelays).toBeUndefined();
+  });
+
   it('formats back to a spec that parses to the same rules', () => {
-    const text = '5xx:0.25:path=klines:status=502,418:calls=2-4:retry=9:ban=3,lost:as=hang:method=POST,visibility:150';
+    const text = '5xx:0.25:path=klines:status=502,418:calls=2-4:retry=9:ban=3,lost:as=hang:method=POST,visibility:150,wsdelay:40:path=private|public,wsdelay:7';
     const parsed = parseFaultSpec(text);
     expect(parseFaultSpec(formatFaultSpec(parsed))).toEqual(parsed);
     expect(formatFaultSpec(parseFaultSpec(''))).toBe('none');
@@ -98,6 +116,18 @@ describe('FaultController', () => {
     controller.clear();
     expect(seen).toEqual([500, undefined]);
     expect(counters.snapshot().faults).toEqual({ '429': 1, visibility: 1 });
+  });
+
+  it('gives each websocket path the delay of the first wsdelay whose path= matches it (0 when none does)', () => {
+    const counters = new ServerCounters();
+    const controller = new FaultController({ seed: 1, counters, applyVisibility: () => undefined });
+    controller.set('wsdelay:400:path=private,wsdelay:100:path=/market/ws/1');
+    expect(['/private/ws', '/market/ws/1', '/market/ws/0', '/public/ws/0', '/ws'].map((p) => controller.wsDelayMsFor(p))).toEqual([400, 100, 0, 0, 0]);
+    controller.set('wsdelay:250');
+    expect(['/private/ws', '/market/ws/0', '/ws'].map((p) => controller.wsDelayMsFor(p))).toEqual([250, 250, 250]);
+    controller.clear();
+    expect(controller.wsDelayMsFor('/private/ws')).toBe(0);
+    expect(counters.faultCount('wsdelay')).toBe(2);
   });
 
   it('a 418 with ban=SECS refuses every request until the ban ends, with the seconds left', () => {

@@ -91,6 +91,29 @@ describe('sim-server websocket dialect and faults', () => {
     expect(Date.now() - sent).toBeGreaterThanOrEqual(300);
   });
 
+  it('wsdelay:MS:path=P, switched on through the admin route, holds only the connections on that path', async () => {
+    const post = (spec: string): Promise<{ status: number; body: unknown }> => rawRequest(`${server.url}/__misso/faults`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ spec }),
+    });
+    const refused = await post('wsdelay:400:calls=2');
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toContain('wsdelay takes no calls=');
+    expect((await post('wsdelay:400:path=public')).status).toBe(200);
+    expect(server.faults.spec).toBe('wsdelay:400:path=public');
+    const [market, pub] = [await open('/market/ws/0'), await open('/public/ws/0')];
+    const answered = async (p: Probe, id: number): Promise<number> => {
+      const sent = Date.now();
+      p.send({ method: 'LIST_SUBSCRIPTIONS', id });
+      await p.next((m) => m['id'] === id);
+      return Date.now() - sent;
+    };
+    const [marketMs, publicMs] = await Promise.all([answered(market, 1), answered(pub, 2)]);
+    expect(publicMs).toBeGreaterThanOrEqual(400);
+    expect(marketMs).toBeLessThan(400);
+  });
+
   it('listenkey_expire sends listenKeyExpired and closes; keep-alive of the dead key answers -1125', async () => {
     const key = ((await listenKey()).body as { listenKey: string }).listenKey;
     expect(key).toMatch(/^[0-9a-f]{64}$/);

@@ -67,12 +67,15 @@ export class FaultController {
     this.#ban = undefined;
     this.#applyVisibility(parsed.visibilityMs);
     if (parsed.visibilityMs !== undefined) this.#counters.fault('visibility');
-    if (parsed.wsDelayMs !== undefined) this.#counters.fault('wsdelay');
+    if (parsed.wsDelays !== undefined) this.#counters.fault('wsdelay');
   }
 
-  /** The websocket message delay in force, ms (0 when none). */
-  get wsDelayMs(): number {
-    return this.#spec.wsDelayMs ?? 0;
+  /**
+   * The delay in force for the messages of a websocket connection on `path`, ms: the first
+   * `wsdelay` rule whose `path=` matches it (0 when none does).
+   */
+  wsDelayMsFor(path: string): number {
+    return this.#spec.wsDelays?.find((d) => wsPathMatches(d, path))?.ms ?? 0;
   }
 
   /**
@@ -169,7 +172,7 @@ function matches(rule: FaultRule, method: string, path: string): boolean {
 }
 
 
-function wsPathMatches(rule: FaultRule, path: string): boolean {
+function wsPathMatches(rule: { readonly paths?: readonly string[] | undefined }, path: string): boolean {
   if (!rule.paths) return true;
   const segments = path.split('?')[0]!.split('/');
   return rule.paths.some((p) => p === path || segments.includes(p));

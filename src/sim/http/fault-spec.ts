@@ -48,13 +48,23 @@ export interface FaultRule {
   readonly lostAs?: LostMode;
 }
 
+/** One `wsdelay:MS[:path=P]` rule: every message of the connections it matches leaves MS ms late. */
+export interface WsDelayRule {
+  readonly ms: number;
+  /** Websocket path filters (`market`, `public`, `private`, `ws` or a whole path); all paths without it. */
+  readonly paths?: readonly string[];
+}
+
 /** A whole parsed spec: the request rules plus the venue's order-visibility delay. */
 export interface FaultSpec {
   readonly rules: readonly FaultRule[];
   /** Order-visibility delay in ms when the spec sets one; `undefined` leaves the venue's own. */
   readonly visibilityMs?: number;
-  /** Delay of every websocket data message, in ms, when the spec sets one. */
-  readonly wsDelayMs?: number;
+  /**
+   * Websocket message delays, in spec order: a connection takes the first whose path matches it
+   * (none: no delay). A later rule with the same paths as an earlier one replaces it.
+   */
+  readonly wsDelays?: readonly WsDelayRule[];
 }
 
 /** Whether a rule is a websocket event rule (never applied to HTTP requests). */
@@ -83,7 +93,8 @@ export function describeFaultSyntax(): string {
     '            wsstall the connection stops sending data; pings are still answered',
     '            wsrefuse  refuse the subscription (error -1003) or the private dial (HTTP 403)',
     '            listenkey_expire  expire the user-data listenKey (listenKeyExpired, then close)',
-    '            wsdelay:MS  every websocket data message is sent MS milliseconds late',
+    '            wsdelay:MS  every websocket message is sent MS milliseconds late (path= only; the first',
+    '                    wsdelay whose path matches a connection sets its delay)',
     '  OPTIONS calls=N | calls=A-B   only the Nth / Ath..Bth matching request (1-based, per rule)',
     '          path=P[|P...]         only these paths: full (/fapi/v1/order) or last segment (order);',
     '                                for websocket kinds: market, public, private, ws or a whole path (listenkey_expire: private)',
@@ -110,16 +121,24 @@ export function parseFaultSpec(spec: string): FaultSpec {
   if (text === '' || text === 'none') return { rules: [] };
   const rules: FaultRule[] = [];
   let visibilityMs: number | undefined;
-  let wsDelayMs: number | undefined;
+  const wsDelays: WsDelayRule[] = [];
   for (const raw of text.split(',')) {
     const ruleText = raw.trim();
     if (ruleText === '') continue;
     const [head = '', ...rest] = ruleText.split(':');
     const kindText = head.trim().toLowerCase();
-    if (kindText === 'visibility' || kindText === 'wsdelay') {
-      const ms = parseMillis(ruleText, kindText, rest);
-      if (kindText === 'visibility') visibilityMs = ms;
-      else wsDelayMs = ms;
+    if (kindText === 'visibility') {
+      if (rest.length > 1) {
+        throw new UserError(`fault rule "${ruleText}": visibility takes no options (it delays every new order), only its milliseconds, e.g. visibility:2000`);
+      }
+      visibilityMs = parseMillis(ruleText, kindText, rest[0]);
+      continue;
+    }
+    if (kindText === 'wsdelay') {
+      const delay = parseWsDelay(ruleText, rest);
+      const same = wsDelays.findIndex((d) => samePaths(d.paths, delay.paths));
+      if (same >= 0) wsDelays[same] = delay;
+      else wsDelays.push(delay);
       continue;
     }
     rules.push(parseRule(ruleText, kindText, rest));
@@ -127,16 +146,48 @@ export function parseFaultSpec(spec: string): FaultSpec {
   return {
     rules,
     ...(visibilityMs === undefined ? {} : { visibilityMs }),
-    ...(wsDelayMs === undefined ? {} : { wsDelayMs }),
+    ...(wsDelays.length === 0 ? {} : { wsDelays }),
   };
 }
 
-function parseMillis(ruleText: string, kind: string, rest: string[]): number {
-  const value = rest[0];
-  if (rest.length !== 1 || value === undefined || !/^\d+$/.test(value.trim())) {
-    throw new UserError(`fault rule "${ruleText}": ${kind} takes one whole number of milliseconds, e.g. ${kind}:2000`);
+function parseMillis(ruleText: string, kind: string, value: string | undefined): number {
+  if (value === undefined || !/^\d+$/.test(value.trim())) {
+    throw new UserError(`fault rule "${ruleText}": ${kind} takes one whole number of milliseconds first, e.g. ${kind}:2000`);
   }
   return Number(value.trim());
+}
+
+/**
+ * `wsdelay:MS[:path=P[|P...]]`. It is no event drawn per push: it holds every message of the
+ * connections it matches, so a rate or `calls=` would have nothing to count and is refused,
+ * as is HTTP's `method=`.
+ */
+function parseWsDelay(ruleText: string, rest: string[]): WsDelayRule {
+  const fail = (why: string): never => {
+    throw new UserError(`fault rule "${ruleText}": ${why}. Run misso sim-server --help for the fault syntax.`);
+  };
+  const ms = parseMillis(ruleText, 'wsdelay', rest[0]);
+  let paths: string[] | undefined;
+  for (const part of rest.slice(1)) {
+    const p = part.trim();
+    const eq = p.indexOf('=');
+    const key = eq > 0 ? p.slice(0, eq).trim().toLowerCase() : '';
+    const value = eq > 0 ? p.slice(eq + 1).trim() : '';
+    if (key === 'path' && value !== '') {
+      paths = value.split('|').map((x) => x.trim()).filter((x) => x !== '');
+      for (const x of paths) if (!isWsPath(x)) fail(`path "${x}" matches no websocket path of wsdelay (market, public, private, ws, or a whole path such as /private/ws)`);
+    } else if (key === 'calls' || key === 'method' || (eq < 0 && p !== '')) {
+      const what = key === 'method' ? 'method= (an HTTP filter)' : key === 'calls' ? 'calls=' : `rate ("${p}")`;
+      fail(`wsdelay takes no ${what}: it is not drawn per call or push but holds every message of the connections it matches; narrow it with path= only`);
+    } else {
+      fail(`"${p}" is no option of wsdelay (known: path)`);
+    }
+  }
+  return paths === undefined ? { ms } : { ms, paths };
+}
+
+function samePaths(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  return (a ?? []).join('|') === (b ?? []).join('|');
 }
 
 interface MutableRule {
@@ -234,10 +285,15 @@ function checkWsRule(rule: MutableRule, fail: (why: string) => never): void {
   if (rule.methods) fail(`method only applies to HTTP kinds, not ${rule.kind}`);
   const fits = rule.kind === 'listenkey_expire'
     ? (p: string) => p === 'private' || p === 'ws' || p === '/private/ws'
-    : (p: string) => WS_SEGMENTS.includes(p) || (p.startsWith('/') && WS_SEGMENTS.includes(p.split('/')[1] ?? '') && p.split('/').includes('ws'));
+    : isWsPath;
   for (const p of rule.paths ?? []) {
     if (!fits(p)) fail(`path "${p}" matches no websocket path of ${rule.kind} (${rule.kind === 'listenkey_expire' ? 'private, /private/ws' : 'market, public, private, ws, or a whole path such as /private/ws'})`);
   }
+}
+
+/** Whether `p` is a segment of a websocket path or a whole one. */
+function isWsPath(p: string): boolean {
+  return WS_SEGMENTS.includes(p) || (p.startsWith('/') && WS_SEGMENTS.includes(p.split('/')[1] ?? '') && p.split('/').includes('ws'));
 }
 
 function isRuleKind(text: string): text is FaultRule['kind'] {
@@ -258,6 +314,6 @@ export function formatFaultSpec(spec: FaultSpec): string {
     return bits.join(':');
   });
   if (spec.visibilityMs !== undefined) parts.push(`visibility:${spec.visibilityMs}`);
-  if (spec.wsDelayMs !== undefined) parts.push(`wsdelay:${spec.wsDelayMs}`);
+  for (const d of spec.wsDelays ?? []) parts.push(d.paths ? `wsdelay:${d.ms}:path=${d.paths.join('|')}` : `wsdelay:${d.ms}`);
   return parts.length === 0 ? 'none' : parts.join(',');
 }

@@ -285,7 +285,7 @@ export class BinanceWsFace {
     this.#send(conn, listenKeyExpired(conn.listenKey!, now), true);
     const ws = conn.ws;
     this.#connections.delete(conn);
-    conn.writes.schedule(this.#opts.faults.wsDelayMs + 10, () => ws.close(1000, 'listenKey expired'));
+    conn.writes.schedule(this.#opts.faults.wsDelayMsFor(conn.path) + 10, () => ws.close(1000, 'listenKey expired'));
   }
 
   /** A book change → one `depthUpdate` to every `<s>@depth` subscriber of its market. */
@@ -355,7 +355,7 @@ export class BinanceWsFace {
         socket.uncork?.();
       }
     };
-    conn.writes.schedule(this.#opts.faults.wsDelayMs, write);
+    conn.writes.schedule(this.#opts.faults.wsDelayMsFor(conn.path), write);
   }
 
   /** A wallet change no order made → a wallet-only `ACCOUNT_UPDATE` (`P: []`), as Binance sends for funding. */
