@@ -41,13 +41,15 @@ const BAN_STATUS_TEXT = /\b418\b/;
  * `https://fapi.binance.com`, so elsewhere (a sim-server, a proxy) only its generic table applies.
  * -5022 (post-only would take) is `OrderNotFillable` on Binance's host and a plain `InvalidOrder`
  * elsewhere; -2021 (trigger already reached) is `OrderImmediatelyFillable` there and a bare
- * `ExchangeError` elsewhere. misso names them the same on every host, a crossing post-only order
+ * `ExchangeError` elsewhere, and so is -2022 (a reduce-only order with nothing to reduce), an
+ * `InvalidOrder` there. misso names them the same on every host, a crossing post-only order
  * being `OrderImmediatelyFillable` as ccxt's unified API calls that refusal.
  */
 const BINANCE_REFUSALS: readonly { code: RegExp; name: string }[] = [
   { code: /"code":\s*-5022\b/, name: 'OrderImmediatelyFillable' },
   { code: /"code":\s*-2021\b/, name: 'OrderImmediatelyFillable' },
   { code: /"code":\s*-5021\b/, name: 'OrderNotFillable' },
+  { code: /"code":\s*-2022\b/, name: 'InvalidOrder' },
 ];
 
 /**

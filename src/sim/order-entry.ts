@@ -31,7 +31,7 @@ export function placeOrder(deps: OrderEntryDeps, market: SimMarket, request: Pla
   if (reduceOnly) {
     const pos = deps.account.signedContracts(market.symbol);
     if ((side === 'buy' ? -pos : pos) <= 0) {
-      throw new SimError('invalid_order', `reduce-only ${side} on ${market.symbol} has no position to reduce`);
+      throw new SimError('invalid_order', `reduce-only ${side} on ${market.symbol} has no position to reduce`, 'reduce_only_rejected');
     }
   }
   const touch = deps.touch(market);

@@ -22,12 +22,20 @@ export type SimErrorCode =
   /** A request argument is malformed (bad timeframe, negative limit, …). Binance -1100/-1120. */
   | 'bad_request';
 
+/**
+ * A refusal a face must tell apart from others of its code: `reduce_only_rejected` is an
+ * `invalid_order` that Binance answers with its own code (-2022), a reduce-only order with no
+ * position to reduce.
+ */
+export type SimErrorDetail = 'reduce_only_rejected';
+
 /** A typed refusal from {@link SimVenue}; `code` is stable, `message` is for humans. */
 export class SimError extends Error {
   override name = 'SimError';
   constructor(
     readonly code: SimErrorCode,
     message: string,
+    readonly detail?: SimErrorDetail,
   ) {
     super(message);
   }

@@ -10,6 +10,7 @@ import {
   type binanceusdm,
 } from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classifyError } from '../../src/exchange/classify.js';
 import { signQuery } from '../../src/sim/http/binance-auth.js';
 import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import { rawRequest, simClient } from './fixtures/sim-client.js';
@@ -135,6 +136,18 @@ describe('venue refusals as Binance codes, classified by ccxt', () => {
     const third = await ex.createOrder(SYMBOL, 'market', 'buy', 0.001, undefined, { clientOrderId: 'dup-1' });
     expect(third.id).not.toBe(second.id);
     expect(server.venue.listOrders().filter((o) => o.clientOrderId === 'dup-1')).toHaveLength(3);
+  });
+
+  it('a reduce-only order with no position to reduce → -2022 "ReduceOnly Order is rejected." as Binance says it, an invalid order to misso', async () => {
+    const eth = 'ETH/USD:USD';
+    expect(server.venue.positions([eth])).toEqual([]);
+    const answer = await thrown(() => ex.fapiPrivatePostOrder({ symbol: 'ETHUSD', side: 'SELL', type: 'MARKET', quantity: '0.1', reduceOnly: 'true' }));
+    expect(answer.message).toContain('{"code":-2022,"msg":"ReduceOnly Order is rejected."}');
+    const e = await thrown(() => ex.createOrder(eth, 'market', 'buy', 0.1, undefined, { reduceOnly: true }));
+    // ccxt maps -2022 only on Binance's own host (InvalidOrder there); over loopback it is an ExchangeError.
+    expect(e).toBeInstanceOf(ExchangeError);
+    expect(classifyError(e)).toMatchObject({ kind: 'invalid_order', name: 'InvalidOrder' });
+    expect(server.counters.snapshot().errors['-2022']).toBe(2);
   });
 
   it('an unknown symbol sent to the server → -1121 → BadSymbol (ccxt refuses unknown unified symbols itself)', async () => {

@@ -84,6 +84,12 @@ export const BINANCE_ERRORS = {
    * message names what the simulator models instead.
    */
   notSimulated: (why: string) => new BinanceApiError(400, -1020, `This operation is not supported: ${why}`),
+  /**
+   * A reduce-only order with no position to reduce, as Binance says it. → `InvalidOrder` on
+   * Binance's host; over loopback ccxt's generic table lacks -2022 and raises `ExchangeError`,
+   * which misso's error classification takes for an invalid order by the code.
+   */
+  reduceOnlyRejected: () => new BinanceApiError(400, -2022, 'ReduceOnly Order is rejected.'),
   /** → `InvalidOrder` */
   orderRejected: (why: string) => new BinanceApiError(400, -2010, why),
   /** → `RateLimitExceeded` on the code alone; ccxt's binance raises `DDoSProtection` on the 429 status first */

@@ -351,7 +351,7 @@ export function fromSimError(error: SimError): BinanceApiError {
     case 'bad_symbol':
       return BINANCE_ERRORS.badSymbol();
     case 'invalid_order':
-      return BINANCE_ERRORS.orderRejected(error.message);
+      return error.detail === 'reduce_only_rejected' ? BINANCE_ERRORS.reduceOnlyRejected() : BINANCE_ERRORS.orderRejected(error.message);
     case 'duplicate_client_order_id':
       return BINANCE_ERRORS.duplicateClientOrderId();
     case 'order_not_found':
