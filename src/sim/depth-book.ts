@@ -1,5 +1,6 @@
 import { hashUniform } from './prng.js';
 import { STEP_MS } from './price-path.js';
+import { marketKeyOf, touchSizeFactors } from './ticker.js';
 import { cleanNumber } from './universe.js';
 import type { SimMarket, SimOrder, SimTicker } from './venue-types.js';
 
@@ -72,7 +73,8 @@ interface Published {
 
 /**
  * The venue's order books, derived deterministically from its price path: the touch (best bid
- * and ask, with the ticker's size) moves with each 10 s price step, and the levels behind it,
+ * and ask, each with the ticker's size of its side, drawn apart) moves with each 10 s price
+ * step, and the levels behind it,
  * up to {@link DEPTH_WINDOW_TICKS} ticks deep, hold sizes that change every few seconds, each
  * drawn from the venue's seed, the market and the tick. The account's own resting limit orders
  * are added at their prices. The same moment, orders and takes always give the same book.
@@ -188,8 +190,12 @@ export class DepthBooks {
   #levels(market: SimMarket, ticker: SimTicker, now: number, own = true): { bids: Side; asks: Side } {
     const key = this.#marketKey(market.id);
     const bucket = Math.floor(now / DEPTH_BUCKET_MS);
-    const touchLots = Math.max(1, Math.round(ticker.bidVolume / market.lotSize));
-    const side = (touchTick: number, direction: 1 | -1, salt: number): Side => {
+    const lots = (volume: number): number => Math.max(1, Math.round(volume / market.lotSize));
+    // Levels behind the touch scale with the liquidity the touch's draws are spread around, not
+    // with either side's draw: they keep their size between their own draws.
+    const factors = touchSizeFactors(this.#source.seed, key, now);
+    const baseLots = (ticker.bidVolume / factors.bid + ticker.askVolume / factors.ask) / 2 / market.lotSize;
+    const side = (touchTick: number, touchLots: number, direction: 1 | -1, salt: number): Side => {
       const out: Side = new Map([[touchTick, touchLots]]);
       for (let j = 1; j < DEPTH_WINDOW_TICKS; j++) {
         const tick = touchTick + direction * j;
@@ -200,14 +206,14 @@ export class DepthBooks {
         if (hashUniform(seed, key, tick, epoch, salt + 1) < EMPTY_SHARE) continue;
         // Deeper levels hold more, as on a real book.
         const size = (0.3 + 1.7 * hashUniform(seed, key, tick, epoch, salt + 2)) * (1 + j / 25);
-        out.set(tick, Math.max(1, Math.round(touchLots * size)));
+        out.set(tick, Math.max(1, Math.round(baseLots * size)));
       }
       return out;
     };
     const bidTick = Math.round(ticker.bid / market.tickSize);
     const askTick = Math.round(ticker.ask / market.tickSize);
-    const bids = side(bidTick, -1, 10);
-    const asks = side(askTick, 1, 20);
+    const bids = side(bidTick, lots(ticker.bidVolume), -1, 10);
+    const asks = side(askTick, lots(ticker.askVolume), 1, 20);
     this.#lessTaken(market, bids, 'b', bidTick, now);
     this.#lessTaken(market, asks, 'a', askTick, now);
     if (!own) return { bids, asks };
@@ -243,9 +249,7 @@ export class DepthBooks {
   #marketKey(id: string): number {
     let key = this.#marketKeys.get(id);
     if (key === undefined) {
-      // FNV-1a of the market id: stable across universes, unlike an index.
-      key = 0x811c9dc5;
-      for (let i = 0; i < id.length; i++) key = Math.imul(key ^ id.charCodeAt(i), 0x01000193) >>> 0;
+      key = marketKeyOf(id);
       this.#marketKeys.set(id, key);
     }
     return key;

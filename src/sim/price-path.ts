@@ -94,6 +94,11 @@ export class PricePath {
     this.#backward = markets.map(() => []);
   }
 
+  /** The venue seed the path is drawn from (other per-step draws, such as the touch's sizes, use it too). */
+  get seed(): number {
+    return this.#seed;
+  }
+
   /** How many bar sets the path has generated (each one a cache miss): for tests and diagnostics. */
   get generatedBarSets(): number {
     return this.#generated;

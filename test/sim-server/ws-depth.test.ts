@@ -61,6 +61,26 @@ describe('ccxt.pro watchOrderBook → misso sim-server <s>@depth + /fapi/v1/dept
     await server.close();
   });
 
+  it("the touch's two sides have sizes of their own: bookTicker B/A and REST bidQty/askQty are the ticker's bidVolume/askVolume, which differ", async () => {
+    const swaps = server.venue.listMarkets().filter((m) => m.type === 'swap').slice(0, 12);
+    const probe = await Probe.open(`${server.url.replace('http://', 'ws://')}/public/ws/0`);
+    try {
+      probe.send({ method: 'SUBSCRIBE', params: swaps.map((m) => `${m.id.toLowerCase()}@bookTicker`), id: 1 });
+      let differ = 0;
+      for (const m of swaps) {
+        const pushed = await probe.next((f) => f['e'] === 'bookTicker' && f['s'] === m.id);
+        const t = server.venue.ticker(m.symbol);
+        expect([Number(pushed['B']), Number(pushed['A'])]).toEqual([t.bidVolume, t.askVolume]);
+        const rest = (await rawRequest(`${server.url}/fapi/v1/ticker/bookTicker?symbol=${m.id}`)).body as Record<string, string>;
+        expect([Number(rest['bidQty']), Number(rest['askQty'])]).toEqual([t.bidVolume, t.askVolume]);
+        if (t.bidVolume !== t.askVolume) differ++;
+      }
+      expect(differ).toBeGreaterThan(swaps.length / 2);
+    } finally {
+      probe.ws.close();
+    }
+  });
+
   it('the first watchOrderBook is the REST snapshot: a sane book whose touch is the ticker', async () => {
     const first = freeze(await ex.watchOrderBook(BTC));
     const rest = freeze(await ex.fetchOrderBook(BTC, 1000));

@@ -43,6 +43,44 @@ describe('DepthBooks', () => {
     expect(depthBooksOf(v)).toBe(depthBooksOf(v));
   });
 
+  it("draws the touch sizes of the two sides apart, each step anew, around the liquidity per step, the book's touch showing each side's", async () => {
+    const { clock, venue: v } = venue();
+    const books = new DepthBooks(v);
+    const symbols = v.listMarkets().filter((m) => m.type === 'swap').slice(0, 10).map((m) => m.symbol);
+    let differ = 0;
+    let samples = 0;
+    let ratioSum = 0;
+    const imbalances = new Set<number>();
+    for (let step = 0; step < 30; step++) {
+      for (const symbol of symbols) {
+        const t = v.ticker(symbol);
+        const m = v.market(symbol);
+        const book = books.book(symbol, 1);
+        expect(book.bids[0]).toEqual([t.bid, t.bidVolume]);
+        expect(book.asks[0]).toEqual([t.ask, t.askVolume]);
+        if (t.bidVolume !== t.askVolume) differ++;
+        imbalances.add(Math.round((t.bidVolume / (t.bidVolume + t.askVolume)) * 100));
+        // The default liquidity per step is 100,000 USD a side.
+        const usd = (t.bidVolume + t.askVolume) / 2 * t.last;
+        if (m.lotSize * t.last < 1_000) {
+          ratioSum += usd / 100_000;
+          samples++;
+        }
+      }
+      await clock.advance(10_000);
+    }
+    expect(differ).toBeGreaterThan(0.9 * 30 * symbols.length);
+    expect(imbalances.size).toBeGreaterThan(30);
+    expect(samples).toBeGreaterThan(100);
+    expect(ratioSum / samples).toBeGreaterThan(0.9);
+    expect(ratioSum / samples).toBeLessThan(1.1);
+    // The same seed, market and step give the same sizes.
+    const twin = venue();
+    await twin.clock.advance(300_000);
+    const { bidVolume, askVolume } = v.ticker(ETH);
+    expect([twin.venue.ticker(ETH).bidVolume, twin.venue.ticker(ETH).askVolume]).toEqual([bidVolume, askVolume]);
+  });
+
   it('publishes each change once, with ids that chain, and a snapshot id equal to the last u', async () => {
     const { clock, venue: v } = venue();
     const books = new DepthBooks(v);
