@@ -26,6 +26,7 @@ const INTEGRATION = [
   'test/adversarial/yaml-shapes.test.ts',
   'test/adversarial/stop-while-starting-cli.test.ts',
   'test/adversarial/signal-while-loading-cli.test.ts',
+  'test/adversarial/signal-while-importing-cli.test.ts',
   'test/adversarial/refused-credentials-cli.test.ts',
   'test/adversarial/fresh-price-wait.test.ts',
   'test/adversarial/browser-test-without-chromium.test.ts',

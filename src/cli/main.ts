@@ -2,6 +2,8 @@ import { coerceError, StartupError, UserError } from '../core/errors.js';
 import { packageVersion } from '../core/package-info.js';
 import { flagMistake, parseArgsMessage } from './flag-mistake.js';
 import { processIo, type CliIo } from './io.js';
+import { RUN_EXIT } from './exit-codes.js';
+import { loadUnlessSignalled } from './signal-while-loading.js';
 
 const USAGE = `usage: misso <command> [options]
 
@@ -22,8 +24,13 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   try {
     switch (command) {
       // Each command is loaded on demand: `check` refuses a bad file before ccxt (≈250 MB) loads.
-      case 'run':
-        return await (await import('./run.js')).runCommand(rest, io);
+      case 'run': {
+        // Its modules (the engine, ccxt) take about half a second to load: a signal meanwhile is
+        // heard, as one while the config loads is, instead of node's default killing the
+        // process silently with 130 or 143.
+        const run = await loadUnlessSignalled(import('./run.js'), io, process, 'misso was loading');
+        return run === null ? RUN_EXIT.done : await run.runCommand(rest, io);
+      }
       case 'check':
         return await (await import('./check.js')).checkCommand(rest, io);
       case 'sim-server':

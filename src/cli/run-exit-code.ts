@@ -3,17 +3,7 @@ import type { MissoConfig } from '../config/types.js';
 import type { Updater } from '../engine/updater.js';
 import type { ErrorKind } from '../exchange/types.js';
 import { stopLeftOrdersOpen } from '../orders/shutdown.js';
-
-/** `misso run`'s exit codes, as the README's table lists them. */
-export const RUN_EXIT = Object.freeze({
-  done: 0,
-  /** A fault, or `--for` ran out before misso reached running. */
-  fault: 1,
-  usage: 2,
-  /** `orders.on_stop: cancel_all` could not confirm every order of ours cancelled. */
-  ordersLeftOpen: 3,
-  forced: 130,
-});
+import { RUN_EXIT } from './exit-codes.js';
 
 /** How a `misso run` ended, besides what the updater knows. */
 export interface RunOutcome {

@@ -12,7 +12,8 @@ import { Updater } from '../engine/updater.js';
 import { flagMistake, joinDashValues } from './flag-mistake.js';
 import type { CliIo } from './io.js';
 import { DEFAULT_CONFIG } from './paths.js';
-import { notStartedMessage, RUN_EXIT, runExitCode } from './run-exit-code.js';
+import { RUN_EXIT } from './exit-codes.js';
+import { notStartedMessage, runExitCode } from './run-exit-code.js';
 import { loadUnlessSignalled } from './signal-while-loading.js';
 import { renderStatus, statusLine } from './status-view.js';
 

@@ -1,5 +1,5 @@
 import type { CliIo } from './io.js';
-import { RUN_EXIT } from './run-exit-code.js';
+import { RUN_EXIT } from './exit-codes.js';
 
 /**
  * Runs `load` (reading the config, importing its helper modules and ccxt: a module's top-level
@@ -8,8 +8,9 @@ import { RUN_EXIT } from './run-exit-code.js';
  * they do once the run is under way. Without this, node's default handling killed the process
  * silently with 130 or 143 for a signal sent while the config loaded. Resolves with what `load`
  * gave, or null when a signal ended the wait (the load is left to finish or fail unheard).
+ * `what` is said of the wait in the notice (`SIGTERM received while <what>`).
  */
-export async function loadUnlessSignalled<T>(load: Promise<T>, io: CliIo, signals: NodeJS.EventEmitter): Promise<T | null> {
+export async function loadUnlessSignalled<T>(load: Promise<T>, io: CliIo, signals: NodeJS.EventEmitter, what = 'the config was loading'): Promise<T | null> {
   let signalled = false;
   let wake: () => void = () => undefined;
   const woken = new Promise<null>((resolve) => {
@@ -21,7 +22,7 @@ export async function loadUnlessSignalled<T>(load: Promise<T>, io: CliIo, signal
       process.exit(RUN_EXIT.forced);
     }
     signalled = true;
-    io.stderr.write(`\nmisso: ${sig} received while the config was loading, stopping: nothing was started\n`);
+    io.stderr.write(`\nmisso: ${sig} received while ${what}, stopping: nothing was started\n`);
     wake();
   };
   const onInt = (): void => onSignal('SIGINT');

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { notStartedMessage, RUN_EXIT, runExitCode } from '../../src/cli/run-exit-code.js';
+import { RUN_EXIT } from '../../src/cli/exit-codes.js';
+import { notStartedMessage, runExitCode } from '../../src/cli/run-exit-code.js';
 import type { Updater } from '../../src/engine/updater.js';
 import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
