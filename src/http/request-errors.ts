@@ -80,7 +80,15 @@ const SYMBOL_ROUTE = '/api/candles/';
  * symbol written into a path as it is (`/api/candles/BTC/USD:USD`) makes more path segments than
  * the route has: the answer says to URL-encode it, and how it reads encoded.
  */
-export function notFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function notFound(request: FastifyRequest, reply: FastifyReply, allowed: readonly string[] = []): FastifyReply {
+  // The path is a route, the method is not one of its: 405 with the methods it takes.
+  if (allowed.length > 0) {
+    return reply
+      .code(405)
+      .header('allow', allowed.join(', '))
+      .type(JSON_TYPE)
+      .send(JSON.stringify({ error: `${quotedPath(request.url)} takes ${allowed.join(', ')}, not ${request.method}; send it as ${allowed[0]}`, field: null }));
+  }
   const path = request.url.split('?')[0] ?? '';
   const symbol = path.startsWith(SYMBOL_ROUTE) ? path.slice(SYMBOL_ROUTE.length) : '';
   const where = symbol.includes('/')
@@ -92,6 +100,22 @@ export function notFound(request: FastifyRequest, reply: FastifyReply): FastifyR
     .code(404)
     .type(JSON_TYPE)
     .send(JSON.stringify({ error: `no route ${request.method} ${quotedPath(request.url)}; ${where}`, field: null }));
+}
+
+/**
+ * Fastify's own refusals of a body, in words with the next step: its defaults ("Unsupported Media
+ * Type", "Request body is too large") say neither what to send nor the limit. Null for others.
+ */
+export function frameworkRefusal(error: unknown, request: FastifyRequest): string | null {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const sent = request.headers['content-type'];
+    return `the body must be JSON: send it with Content-Type: application/json${sent === undefined ? ' (none was sent)' : ` (not ${JSON.stringify(sent.slice(0, 60))})`}`;
+  }
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return `the body is over ${request.routeOptions.bodyLimit ?? request.server.initialConfig.bodyLimit ?? 1_048_576} bytes, the most a request to this server may carry; send less`;
+  }
+  return null;
 }
 
 /** `: GET /api/candles/BTC%2FUSD%3AUSD` for the symbol as it came, when it is short and decodes; else nothing. */

@@ -9,7 +9,8 @@ import type { EventHistory } from './event-history.js';
 import type { EventStreamHub } from './event-stream-hub.js';
 import type { OperatorMetrics } from './operator-metrics.js';
 import { evaluateReadiness } from './readiness.js';
-import { frameworkError, MAX_PARAM_LENGTH, notFound, useJsonBodyParser } from './request-errors.js';
+import { frameworkError, frameworkRefusal, MAX_PARAM_LENGTH, notFound, useJsonBodyParser } from './request-errors.js';
+import { RouteMethods } from './route-methods.js';
 import { guardRequests, type RequestGuardOptions } from './request-guard.js';
 import { redactSecrets, toSafeJson } from './safe-json.js';
 import type { StatusMetrics } from './status-metrics.js';
@@ -67,7 +68,10 @@ export async function buildStatusApp(parts: StatusAppParts): Promise<FastifyInst
   // JSON only: a plain-text body is what a cross-site form can send without a preflight.
   app.removeContentTypeParser('text/plain');
   useJsonBodyParser(app);
-  app.setNotFoundHandler(notFound);
+  // A route's methods, so that a wrong one is told apart from a path that is no route (405).
+  const routes = new RouteMethods();
+  app.addHook('onRoute', (route) => routes.add(route.method, route.url));
+  app.setNotFoundHandler((request, reply) => notFound(request, reply, routes.allowed(request.url.split('?')[0] ?? '')));
   guardRequests(app, guard);
   await registerApi(app, parts);
 
@@ -167,6 +171,8 @@ function clientFault(error: unknown, request: FastifyRequest): { status: number;
     return { status: 400, ...words };
   }
   const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
+  const framework = frameworkRefusal(error, request);
+  if (framework) return { status, message: framework, field: null };
   if (status >= 400 && status < 500) {
     return { status, message: typeof e.message === 'string' ? e.message : 'bad request', field: typeof e.field === 'string' ? e.field : null };
   }

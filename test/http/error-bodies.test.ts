@@ -42,12 +42,38 @@ describe('error bodies', () => {
     const api = await answer(s, 'GET', '/api/nope?token=abc');
     expect(api.status).toBe(404);
     expect(api.json).toEqual({ error: 'no route GET /api/nope; the API routes are listed at /api/openapi.json', field: null });
-    const other = await answer(s, 'PUT', '/status');
+    const other = await answer(s, 'PUT', '/nothing');
     expect(other.status).toBe(404);
     expect(Object.keys(other.json).sort()).toEqual(['error', 'field']);
-    expect(other.json['error']).toMatch(/^no route PUT \/status; the routes are \/ \(the dashboard\)/);
+    expect(other.json['error']).toMatch(/^no route PUT \/nothing; the routes are \/ \(the dashboard\)/);
     const long = await answer(s, 'GET', `/${'x'.repeat(5000)}`);
     expect(long.text.length).toBeLessThan(400);
+  });
+
+  it('a route asked with a method it does not take is a 405 naming the ones it takes, with Allow', async () => {
+    const s = await start();
+    for (const [method, path, allow] of [
+      ['GET', '/api/control/stop', 'POST'],
+      ['PUT', '/status', 'GET'],
+      ['PUT', '/api/orders', 'GET, POST, DELETE'],
+      ['POST', '/api/orders/abc', 'DELETE, PATCH'],
+    ] as const) {
+      const res = await fetch(`${s.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } });
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get('allow')?.split(', ').sort(), `${method} ${path}`).toEqual(allow.split(', ').sort());
+      expect(body['error'], `${method} ${path}`).toMatch(new RegExp(`^${path.replace(/\//g, '\\/')} takes .*, not ${method}; send it as `));
+    }
+  });
+
+  it("a body that is not JSON, or too large, is refused with what to send, not Fastify's bare words", async () => {
+    const s = await start();
+    const plain = await fetch(`${s.url}/api/orders`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' }, body: 'symbol=BTC' });
+    expect(plain.status).toBe(415);
+    expect(await plain.json()).toEqual({ error: 'the body must be JSON: send it with Content-Type: application/json (not "text/plain")', field: null });
+    const huge = await answer(s, 'POST', '/api/orders', JSON.stringify({ symbol: 'A'.repeat(2_000_000) }));
+    expect(huge.status).toBe(413);
+    expect(huge.json).toEqual({ error: 'the body is over 1048576 bytes, the most a request to this server may carry; send less', field: null });
   });
 
   it('a 10 KB path parameter is a 414 in the project shape that does not echo the path', async () => {

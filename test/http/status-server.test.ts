@@ -229,7 +229,9 @@ describe('status server: /events', () => {
   it('does not open a stream for HEAD', async () => {
     const { server, source } = await start();
     const res = await fetch(`${server.url}/events`, { method: 'HEAD' });
-    expect(res.status).toBe(404);
+    // The route takes GET alone: a 405 that says so.
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET');
     expect(source.listenerCount).toBe(2);
   });
 
