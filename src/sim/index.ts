@@ -6,7 +6,7 @@
 export { SimExchange, type SimExchangeOptions, type SimExchangeCounters, type SimKnobs } from './sim-exchange.js';
 export { createSimExchange } from './create-sim-exchange.js';
 export { SimVenue, type SimVenueOptions, type SimVenueCounters } from './venue.js';
-export { SimError, type SimErrorCode } from './sim-error.js';
+export { SimError, type SimErrorCode, type SimErrorDetail } from './sim-error.js';
 export type {
   SimMarket,
   SimMarketType,

@@ -55,7 +55,7 @@ export class SimVenue {
   readonly feed = new VenueFeed();
   /** Every market's public trades: the account's fills among the other traders' (see `trade-tape.ts`). */
   readonly tape: PublicTape;
-  /** Every perpetual's funding rates, and the fees the account paid (see `funding-charges.ts`). */
+  /** Every perpetual's funding rates, and the fees the account paid (see `funding-charges.ts`). @internal */
   readonly funding: FundingLedger;
   readonly #counters: SimVenueCounters = { ordersPlaced: 0, ordersRejected: 0, fills: 0, hiddenByVisibilityDelay: 0 };
   readonly #sweep: SweepParts;

@@ -49,7 +49,7 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     'SessionHealth',
   ],
   './sim': [
-    'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimErrorCode',
+    'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimErrorCode', 'SimErrorDetail',
     'SimExchange', 'SimExchangeCounters', 'SimExchangeOptions', 'SimKnobs', 'SimServer', 'SimServerOptions',
     'SimVenue', 'SimVenueCounters', 'SimVenueOptions', 'createSimExchange', 'describeFaultSyntax', 'startSimServer',
     'ListOrdersQuery', 'MarketSpec', 'PlaceOrderRequest', 'RealismCounters', 'RealismSettings', 'SimBalance', 'SimCandle',
