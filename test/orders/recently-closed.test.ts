@@ -34,10 +34,14 @@ describe('the recently-closed cache on the streams', () => {
     const order = u.pendingOrders.push({ symbol: SYMBOL, side: 'buy', amount: 0.01, price });
     await advanceWithIo(clock, () => order.status === 'open', 30_000);
     expect(u.streamStats().map((s) => [s.name, s.phase])).toContainEqual(['orders', 'up']);
+    // Marked while still open: it stays in open_orders, open, until it finishes.
+    u.orders.markProcessed(order);
+    await clock.advance(16_000);
+    expect(order.status).toBe('open');
+    expect(Object.values(u.orders.openOrders).flat()).toContain(order);
     await u.orders.cancel(order);
     expect(order.status).toBe('canceled');
     expect(u.orders.stats().recentlyClosed).toBe(1);
-    u.orders.markProcessed(order);
     // The limit and one pruning period (5 s), well inside the 300 s reconcile.
     await clock.advance(16_000);
     expect(u.orders.stats().recentlyClosed).toBe(0);
