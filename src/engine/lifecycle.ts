@@ -28,6 +28,8 @@ export class Lifecycle {
   readonly #stop = new AbortController();
   #startPromise: Promise<void> | null = null;
   #stopPromise: Promise<void> | null = null;
+  /** The start reached `running` (its last step): a stop after it no longer fails the start. */
+  #reachedRunning = false;
 
   constructor(onChange: (phase: UpdaterPhase) => void) {
     this.#onChange = onChange;
@@ -53,6 +55,7 @@ export class Lifecycle {
   to(next: UpdaterPhase, refused: (from: UpdaterPhase) => Error = (from) => new Error(`updater cannot go from ${from} to ${next}`)): void {
     if (!this.can(next)) throw refused(this.#phase);
     this.#phase = next;
+    if (next === 'running') this.#reachedRunning = true;
     this.#onChange(next);
   }
 
@@ -99,7 +102,11 @@ export class Lifecycle {
   #stoppedWhileStarting(): Promise<never> {
     const signal = this.#stop.signal;
     return new Promise<never>((_resolve, reject) => {
-      const stopped = (): void => reject(new StoppedError('stopped while starting'));
+      // A stop from a listener of `running` (the start's last step) comes after the start was
+      // done: the start resolves, and the stop goes on.
+      const stopped = (): void => {
+        if (!this.#reachedRunning) reject(new StoppedError('stopped while starting'));
+      };
       if (signal.aborted) stopped();
       else signal.addEventListener('abort', stopped, { once: true });
     });

@@ -102,6 +102,24 @@ describe('the updater lifecycle', () => {
     expect(updater.snapshotStatus()).toMatchObject({ phase: 'running', ready: true });
   });
 
+  it('a stop from a listener of running comes after the start was done: start() resolves, the stop goes on', async () => {
+    const { updater, clock } = await virtualUpdater(config());
+    current = updater;
+    let stopping: Promise<void> | null = null;
+    updater.on('phase', (phase) => {
+      if (phase === 'running') stopping = updater.stop();
+    });
+    const started = updater.start().then(
+      () => 'resolved',
+      (err: unknown) => err,
+    );
+    await advanceWithIo(clock, () => updater.phase === 'stopped', 60_000, 10);
+    expect(await started).toBe('resolved');
+    expect(stopping).not.toBeNull();
+    await stopping;
+    expect(updater.phase).toBe('stopped');
+  });
+
   it('returns the same promise for repeated start() calls', async () => {
     const { updater, clock } = await virtualUpdater(config());
     current = updater;
