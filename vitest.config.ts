@@ -27,6 +27,8 @@ const INTEGRATION = [
   'test/adversarial/stop-while-starting-cli.test.ts',
   'test/adversarial/signal-while-loading-cli.test.ts',
   'test/adversarial/signal-while-importing-cli.test.ts',
+  // Subscribes the process to SIGINT and SIGTERM for good: a process of its own.
+  'test/cli/process-signals.test.ts',
   'test/adversarial/refused-credentials-cli.test.ts',
   'test/adversarial/fresh-price-wait.test.ts',
   'test/adversarial/browser-test-without-chromium.test.ts',

@@ -5,13 +5,16 @@ import { existsSync } from 'node:fs';
 
 // A signal before the CLI has loaded its handlers (node's default would end the process silently
 // with 130 or 143): nothing has started, so misso says so and exits 0, as it does for one while
-// its modules or the config load.
+// its modules or the config load. The listeners stay, doing nothing once the CLI's own are in:
+// taking them off would let node close its signal watcher, losing a signal caught meanwhile.
+let cliListens = false;
 const early = (sig) => {
+  if (cliListens) return;
   process.stderr.write(`\nmisso: ${sig} received while misso was loading, stopping: nothing was started\n`);
   process.exit(0);
 };
-process.once('SIGINT', early);
-process.once('SIGTERM', early);
+process.on('SIGINT', early);
+process.on('SIGTERM', early);
 
 const main = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(main)) {
@@ -19,6 +22,5 @@ if (!existsSync(main)) {
   process.exit(1);
 }
 const { runCli } = await import(main.href);
-process.off('SIGINT', early);
-process.off('SIGTERM', early);
+cliListens = true;
 await runCli();

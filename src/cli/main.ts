@@ -3,6 +3,7 @@ import { packageVersion } from '../core/package-info.js';
 import { flagMistake, parseArgsMessage } from './flag-mistake.js';
 import { processIo, type CliIo } from './io.js';
 import { RUN_EXIT } from './exit-codes.js';
+import { processSignals } from './process-signals.js';
 import { loadUnlessSignalled } from './signal-while-loading.js';
 
 const USAGE = `usage: misso <command> [options]
@@ -28,8 +29,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         // Its modules (the engine, ccxt) take about half a second to load: a signal meanwhile is
         // heard, as one while the config loads is, instead of node's default killing the
         // process silently with 130 or 143.
-        const run = await loadUnlessSignalled(import('./run.js'), io, process, 'misso was loading');
-        return run === null ? RUN_EXIT.done : await run.runCommand(rest, io);
+        const signals = processSignals();
+        const run = await loadUnlessSignalled(import('./run.js'), io, signals, 'misso was loading');
+        return run === null ? RUN_EXIT.done : await run.runCommand(rest, io, signals);
       }
       case 'check':
         return await (await import('./check.js')).checkCommand(rest, io);
