@@ -87,7 +87,7 @@ export function notFound(request: FastifyRequest, reply: FastifyReply, allowed: 
       .code(405)
       .header('allow', allowed.join(', '))
       .type(JSON_TYPE)
-      .send(JSON.stringify({ error: `${quotedPath(request.url)} takes ${allowed.join(', ')}, not ${request.method}; send it as ${allowed[0]}`, field: null }));
+      .send(JSON.stringify({ error: `${quotedPath(request.url)} takes ${allowed.join(', ')}, not ${request.method}; send it as ${allowed.find((m) => m !== 'HEAD') ?? allowed[0]}`, field: null }));
   }
   const path = request.url.split('?')[0] ?? '';
   const symbol = path.startsWith(SYMBOL_ROUTE) ? path.slice(SYMBOL_ROUTE.length) : '';

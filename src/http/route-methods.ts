@@ -17,10 +17,10 @@ export class RouteMethods {
     for (const m of Array.isArray(method) ? method : [method]) methods.add(m.toUpperCase());
   }
 
-  /** The methods `path` takes (HEAD aside: it comes with GET), or none when it is no route. */
+  /** The methods `path` takes (HEAD where the router serves it, with GET), or none when it is no route. */
   allowed(path: string): string[] {
     const out = new Set<string>();
-    for (const r of this.#routes) if (r.pattern.test(path)) for (const m of r.methods) if (m !== 'HEAD') out.add(m);
+    for (const r of this.#routes) if (r.pattern.test(path)) for (const m of r.methods) out.add(m);
     return [...out];
   }
 }
@@ -31,5 +31,6 @@ function patternOf(url: string): RegExp {
     if (segment.startsWith(':')) return '[^/]+';
     return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   });
-  return new RegExp(`^${parts.join('/')}/?$`);
+  // As the router matches: exactly, a trailing slash making another path (a 404).
+  return new RegExp(`^${parts.join('/')}$`);
 }

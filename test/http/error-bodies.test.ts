@@ -54,15 +54,21 @@ describe('error bodies', () => {
     const s = await start();
     for (const [method, path, allow] of [
       ['GET', '/api/control/stop', 'POST'],
-      ['PUT', '/status', 'GET'],
-      ['PUT', '/api/orders', 'GET, POST, DELETE'],
+      ['PUT', '/status', 'GET, HEAD'],
+      ['PUT', '/api/orders', 'GET, HEAD, POST, DELETE'],
       ['POST', '/api/orders/abc', 'DELETE, PATCH'],
     ] as const) {
       const res = await fetch(`${s.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } });
       const body = (await res.json()) as Record<string, unknown>;
       expect(res.status, `${method} ${path}`).toBe(405);
       expect(res.headers.get('allow')?.split(', ').sort(), `${method} ${path}`).toEqual(allow.split(', ').sort());
-      expect(body['error'], `${method} ${path}`).toMatch(new RegExp(`^${path.replace(/\//g, '\\/')} takes .*, not ${method}; send it as `));
+      expect(body['error'], `${method} ${path}`).toMatch(new RegExp(`^${path.replace(/\//g, '\\/')} takes .*, not ${method}; send it as [A-Z]+$`));
+      expect(body['error'], `${method} ${path}`).not.toMatch(/send it as HEAD/);
+    }
+    // A trailing slash makes another path, which is no route: 404, as the router says.
+    for (const path of ['/status/', '/healthz/', '/api/control/stop/']) {
+      const res = await fetch(`${s.url}${path}`, { method: 'GET', headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(res.status, path).toBe(404);
     }
   });
 
