@@ -1,3 +1,4 @@
+import { cleanNumber } from './universe.js';
 import type { SimBalance, SimMarket, SimOrder, SimOrderSide, SimPosition } from './venue-types.js';
 
 /** A swap position in one-way mode: signed size and average entry. */
@@ -100,11 +101,12 @@ export class Account {
     if (h.contracts === 0 || Math.sign(h.contracts) === Math.sign(signed)) {
       const size = Math.abs(h.contracts) + amount;
       h.entryPrice = (Math.abs(h.contracts) * h.entryPrice + amount * price) / size;
-      h.contracts += signed;
+      // Sums of lots drift in binary (50 fills of 1 made 49.999999999999986): kept to 12 digits, as the orders' are.
+      h.contracts = cleanNumber(h.contracts + signed);
     } else {
       const closing = Math.min(Math.abs(h.contracts), amount);
       realizedPnl = closing * (price - h.entryPrice) * Math.sign(h.contracts);
-      h.contracts += signed;
+      h.contracts = cleanNumber(h.contracts + signed);
       if (Math.abs(h.contracts) < EPS) h.contracts = 0;
       else if (Math.sign(h.contracts) === Math.sign(signed)) h.entryPrice = price;
     }

@@ -102,7 +102,7 @@ export function placeOrder(deps: OrderEntryDeps, market: SimMarket, request: Pla
  * Modifies an open limit order in place, as Binance's `PUT /fapi/v1/order` does: same id and
  * client id, new price and/or total amount, reported as an `AMENDMENT` order event. A new amount at or below what already filled
  * cancels the order; a new price at or through the touch takes what the book holds up to it at once as
- * taker and the rest keeps resting. Throws `order_not_open` or `invalid_order`.
+ * taker and the rest keeps resting. Throws `order_not_open`, `invalid_order`, or `insufficient_funds` when the amended order needs more margin than is free besides what it holds.
  */
 export function amendOrder(deps: OrderEntryDeps, market: SimMarket, order: SimOrder, change: { price?: number; amount?: number }): SimOrder {
   if (order.status !== 'open') throw new SimError('order_not_open', `order ${order.id} is already ${order.status}`);
@@ -115,15 +115,25 @@ export function amendOrder(deps: OrderEntryDeps, market: SimMarket, order: SimOr
     deps.orders.settle(order, 'canceled', now);
     return order;
   }
-  order.price = price;
-  order.amount = amount;
-  order.remaining = cleanNumber(amount - order.filled);
-  // Binance pushes the modification (execution type AMENDMENT) before any fill it causes.
-  deps.orders.amended(order, now);
+  const remaining = cleanNumber(amount - order.filled);
   const touch = deps.touch(market);
   const crossing = order.side === 'buy' ? price >= touch.ask : price <= touch.bid;
+  const plan = crossing ? takerPlan(deps.book.levels(market.symbol, order.side), order.side, remaining, market, price) : [];
+  // The amended order must be paid for as a new one would, less the margin it holds now.
+  const rests = plannedAmount(plan) < remaining;
+  const held = deps.account.orderMargin(market, order, order.price!);
+  const withHeld = (): SimBalance => {
+    const b = deps.balance();
+    return { ...b, free: b.free + held };
+  };
+  checkFunds(deps.account, market, { side: order.side, amount: remaining, price: rests ? price : plan.at(-1)![0], reduceOnly: order.reduceOnly, taker: crossing }, withHeld);
+  order.price = price;
+  order.amount = amount;
+  order.remaining = remaining;
+  // Binance pushes the modification (execution type AMENDMENT) before any fill it causes.
+  deps.orders.amended(order, now);
   if (crossing) {
-    takeFromBook(deps, market, order, takerPlan(deps.book.levels(market.symbol, order.side), order.side, order.remaining, market, price));
+    takeFromBook(deps, market, order, plan);
     if (order.remaining <= 0) deps.orders.settle(order, 'closed', now);
     deps.expireIdleReduceOnly(market.symbol);
   }

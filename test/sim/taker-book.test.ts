@@ -129,4 +129,33 @@ describe('SimVenue taker orders walk the order book', () => {
     expect(buy.fills.length).toBe(asks.length);
     expect(depthBooksOf(v).book(ETH).asks).toEqual([]);
   });
+
+  it('an amend through the book is paid for as a new order would be: refused with nothing changed when the margin is not free', () => {
+    const { venue: v } = venue({ startingBalanceUsd: 1_000, leverage: 5 });
+    const asks = depthBooksOf(v).book(ETH).asks;
+    const resting = v.placeOrder({ symbol: ETH, side: 'buy', type: 'limit', price: Number((asks[0]![0] * 0.9).toFixed(2)), amount: 0.01 });
+    const deep = asks.at(-1)![0];
+    let code: string | undefined;
+    try {
+      v.amendOrder({ id: resting.id }, { price: deep, amount: 50 });
+    } catch (error: unknown) {
+      code = (error as { code?: string }).code;
+    }
+    expect(code).toBe('insufficient_funds');
+    expect(v.getOrder({ id: resting.id })).toMatchObject({ status: 'open', amount: 0.01, price: resting.price, filled: 0 });
+    expect(v.positions()).toEqual([]);
+    expect(v.balance().free).toBeGreaterThan(0);
+    // Within what is free it goes through, and takes from the book.
+    const amended = v.amendOrder({ id: resting.id }, { price: asks[0]![0], amount: Math.min(asks[0]![1], 0.5) });
+    expect(amended.filled).toBeGreaterThan(0);
+  });
+
+  it('a position built from many fills holds exactly what they filled', () => {
+    const { venue: v } = venue();
+    const asks = depthBooksOf(v).book(ETH).asks;
+    const size = Number(firstLevels(asks, 40).amount.toFixed(6));
+    const buy = v.placeOrder({ symbol: ETH, side: 'buy', type: 'market', amount: size });
+    expect(buy.fills.length).toBeGreaterThan(20);
+    expect(v.positions()[0]!.contracts).toBe(buy.filled);
+  });
 });
