@@ -121,6 +121,19 @@ describe('ccxt.pro watchOrderBook → misso sim-server <s>@depth + /fapi/v1/dept
     expect((await expectInSync(BTC)).bids[3]).toEqual([price, size]);
   });
 
+  it('a taker order that empties the best ask shows in the held book, in sync with the REST snapshot', async () => {
+    const before = await expectInSync(BTC);
+    const [price, size] = before.asks[0]!;
+    // The account's own market buy takes the best ask whole; it stays taken until redrawn.
+    const order = server.venue.placeOrder({ symbol: BTC, side: 'buy', type: 'market', amount: size! });
+    expect(order.fills.map((f) => [f.price, f.amount])).toEqual([[price, size]]);
+    await watchUntil(BTC, before.nonce + 1);
+    const after = await expectInSync(BTC);
+    expect(after.asks[0]).toEqual(before.asks[1]);
+    // Flat again, for the tests after.
+    server.venue.placeOrder({ symbol: BTC, side: 'sell', type: 'market', amount: size!, reduceOnly: true });
+  });
+
   it('resyncs after a wsdrop: the watch fails with NetworkError, the next one fetches a new snapshot', async () => {
     const before = await expectInSync(ETH);
     const depthCalls = server.counters.snapshot().requests['GET /fapi/v1/depth'] ?? 0;
