@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/core/clock.js';
 import { loadCcxtCore } from '../../src/exchange/ccxt-lib.js';
 import { classifyError } from '../../src/exchange/classify.js';
-import { DEFAULT_SIM_API_KEY, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import { ALGO_ID_OFFSET } from '../../src/sim/http/binance-algo-format.js';
 import { jumpUntil, jumpVenue, type JumpClock } from './fixtures/jump-clock.js';
-import { rawRequest, simClient, simProClient } from './fixtures/sim-client.js';
+import { simClient, simProClient } from './fixtures/sim-client.js';
 import { Probe } from './fixtures/ws-probe.js';
 import { ALGO_ID_PREFIX, foldAlgoOrders, foldAlgoStreamOrder } from '../../src/exchange/algo-orders.js';
 import { thrown } from '../support/thrown.js';
@@ -169,8 +169,7 @@ describe('the user stream of an algo order (ccxt.pro watchOrders)', () => {
 
 describe('the user stream of an algo order that triggers (wire level)', () => {
   it('ALGO_UPDATE NEW, then TRIGGERED naming the new order, its ORDER_TRADE_UPDATEs (same client id), then FINISHED', async () => {
-    const key = await rawRequest(`${server.url}/fapi/v1/listenKey`, { method: 'POST', headers: { 'X-MBX-APIKEY': DEFAULT_SIM_API_KEY } });
-    const probe = await Probe.open(`${server.url.replace('http', 'ws')}/private/ws?listenKey=${(key.body as { listenKey: string }).listenKey}`);
+    const probe = await Probe.openUserStream(server.url);
     try {
       const { amount, px } = prices();
       await ex.createOrder(SYMBOL, 'market', 'buy', amount, undefined, { triggerPrice: px(1.004), clientOrderId: 'algo-ws-2' });

@@ -9,11 +9,12 @@
 import type { binanceusdm } from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNDING_INTERVAL_MS } from '../../src/sim/funding-charges.js';
-import { DEFAULT_SIM_API_KEY, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
+import type { SimServer } from '../../src/sim/http/binance-server.js';
 import { universeOf } from '../../src/sim/universe.js';
 import { SimVenue } from '../../src/sim/venue.js';
 import { JumpClock } from './fixtures/jump-clock.js';
-import { rawRequest, simClient, simProClient } from './fixtures/sim-client.js';
+import { rawRequest } from './fixtures/sim-client.js';
+import { openUserRig, type UserRig } from './fixtures/user-rig.js';
 import { Probe, sleep } from './fixtures/ws-probe.js';
 
 const ETH = 'ETH/USD:USD';
@@ -26,23 +27,15 @@ describe('sim-server --funding', () => {
   let pro: binanceusdm;
   let probe: Probe;
 
+  let rig: UserRig;
   beforeAll(async () => {
     clock = new JumpClock();
     const venue = new SimVenue({ seed: 23, clock, markets: universeOf(40, 23), funding: true });
-    server = await startSimServer({ port: 0, seed: 23, venue, wsPushMs: 100 });
-    rest = simClient(server.url);
-    pro = await simProClient(server.url);
-    await Promise.all([rest.loadMarkets(), pro.loadMarkets()]);
-    const key = await rawRequest(`${server.url}/fapi/v1/listenKey`, { method: 'POST', headers: { 'X-MBX-APIKEY': DEFAULT_SIM_API_KEY } });
-    const listenKey = (key.body as { listenKey: string }).listenKey;
-    probe = await Probe.open(`${server.url.replace('http://', 'ws://')}/private/ws?listenKey=${listenKey}`);
+    rig = await openUserRig({ seed: 23, venue, wsPushMs: 100 });
+    ({ server, rest, pro, probe } = rig);
   });
 
-  afterAll(async () => {
-    probe.ws.close();
-    await pro.close();
-    await server.close();
-  });
+  afterAll(() => rig.close());
 
   it('charges a long and a short the rate premiumIndex announced, pushes FUNDING_FEE to watchBalance, and lists it in fundingRate and income history', async () => {
     for (const [symbol, side] of [[ETH, 'buy'], [SOL, 'sell']] as const) {

@@ -9,8 +9,7 @@ import { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
-import { DEFAULT_SIM_API_KEY, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
-import { rawRequest } from './fixtures/sim-client.js';
+import { startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
 import { Probe, sleep } from './fixtures/ws-probe.js';
 
 type Frame = Record<string, unknown>;
@@ -32,9 +31,8 @@ describe('sim-server: one push tick', () => {
 
   beforeAll(async () => {
     server = await startSimServer({ port: 0, seed: 5, clock, wsPushMs: 30 });
-    const key = await rawRequest(`${server.url}/fapi/v1/listenKey`, { method: 'POST', headers: { 'X-MBX-APIKEY': DEFAULT_SIM_API_KEY } });
     const ws = server.url.replace('http://', 'ws://');
-    user = await Probe.open(`${ws}/private/ws?listenKey=${(key.body as { listenKey: string }).listenKey}`);
+    user = await Probe.openUserStream(server.url);
     market = await Probe.open(`${ws}/market/ws`);
     market.send({ method: 'SUBSCRIBE', params: ['!miniTicker@arr'], id: 1 });
     await market.next((m) => m['id'] === 1);

@@ -6,9 +6,10 @@
  */
 import type { binanceusdm } from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SIM_API_KEY, startSimServer, type SimServer } from '../../src/sim/http/binance-server.js';
-import { rawRequest, simClient, simProClient } from './fixtures/sim-client.js';
-import { Probe, sleep } from './fixtures/ws-probe.js';
+import type { SimServer } from '../../src/sim/http/binance-server.js';
+import { rawRequest } from './fixtures/sim-client.js';
+import { openUserRig, type UserRig } from './fixtures/user-rig.js';
+import { sleep, type Probe } from './fixtures/ws-probe.js';
 
 const ETH = 'ETH/USD:USD';
 
@@ -18,21 +19,13 @@ describe('sim-server user-data events', () => {
   let pro: binanceusdm;
   let probe: Probe;
 
+  let rig: UserRig;
   beforeAll(async () => {
-    server = await startSimServer({ port: 0, seed: 31, wsPushMs: 100 });
-    rest = simClient(server.url);
-    pro = await simProClient(server.url);
-    await Promise.all([rest.loadMarkets(), pro.loadMarkets()]);
-    const key = await rawRequest(`${server.url}/fapi/v1/listenKey`, { method: 'POST', headers: { 'X-MBX-APIKEY': DEFAULT_SIM_API_KEY } });
-    const listenKey = (key.body as { listenKey: string }).listenKey;
-    probe = await Probe.open(`${server.url.replace('http://', 'ws://')}/private/ws?listenKey=${listenKey}`);
+    rig = await openUserRig({ seed: 31, wsPushMs: 100 });
+    ({ server, rest, pro, probe } = rig);
   });
 
-  afterAll(async () => {
-    probe.ws.close();
-    await pro.close();
-    await server.close();
-  });
+  afterAll(() => rig.close());
 
   it('editOrder pushes ORDER_TRADE_UPDATE x=AMENDMENT, and ccxt.pro watchOrders sees the new price and amount', async () => {
     const last = server.venue.ticker(ETH).last;
