@@ -162,28 +162,38 @@ export class DepthBooks {
     return side === 'buy' ? sorted(fresh.asks, 1, undefined).map(([t, lots]) => level(market, t, lots)) : sorted(fresh.bids, -1, undefined).map(([t, lots]) => level(market, t, lots));
   }
 
-  /** A taker on `side` took `amount` at `price`: that level holds so much less until redrawn. */
-  take(symbol: string, side: SimOrder['side'], price: number, amount: number): void {
+  /**
+   * A taker on `side` took `fills` (`[price, amount]`, one per level): each level holds so much
+   * less until redrawn. One call per order: the touch is looked up once.
+   */
+  take(symbol: string, side: SimOrder['side'], fills: readonly (readonly [price: number, amount: number])[]): void {
+    if (fills.length === 0) return;
     const market = this.#source.market(symbol);
-    const tick = Math.round(price / market.tickSize);
     const now = this.#source.now();
     const ticker = this.#source.ticker(market.symbol);
     const book = side === 'buy' ? 'a' : 'b';
     const touchTick = Math.round((side === 'buy' ? ticker.ask : ticker.bid) / market.tickSize);
-    const draw = this.#draw(market, book, tick, touchTick, now);
     let taken = this.#taken.get(market.symbol);
     if (!taken) this.#taken.set(market.symbol, (taken = new Map()));
-    const key = `${book}${tick}`;
-    const before = taken.get(key);
-    const lots = Math.round(amount / market.lotSize) + (before?.draw === draw ? before.lots : 0);
-    taken.set(key, { lots, draw });
+    for (const [price, amount] of fills) {
+      const tick = Math.round(price / market.tickSize);
+      const draw = this.#draw(market, book, tick, touchTick, now);
+      const key = `${book}${tick}`;
+      const before = taken.get(key);
+      taken.set(key, { lots: Math.round(amount / market.lotSize) + (before?.draw === draw ? before.lots : 0), draw });
+    }
   }
 
   /** Which draw of its size a level is on now (see {@link Taken}). */
   #draw(market: SimMarket, book: 'a' | 'b', tick: number, touchTick: number, now: number): string {
     if (tick === touchTick) return `t${Math.floor(now / STEP_MS)}`;
-    const phase = Math.floor(hashUniform(this.#source.seed, this.#marketKey(market.id), tick, 0, book === 'b' ? 10 : 20) * REFRESH_BUCKETS);
-    return `e${Math.floor((Math.floor(now / DEPTH_BUCKET_MS) + phase) / REFRESH_BUCKETS)}`;
+    return `e${this.#epoch(this.#marketKey(market.id), tick, Math.floor(now / DEPTH_BUCKET_MS), book === 'b' ? 10 : 20)}`;
+  }
+
+  /** Which draw of its size the level at `tick` is on in `bucket`: each level redraws on a phase of its own. */
+  #epoch(key: number, tick: number, bucket: number, salt: number): number {
+    const phase = Math.floor(hashUniform(this.#source.seed, key, tick, 0, salt) * REFRESH_BUCKETS);
+    return Math.floor((bucket + phase) / REFRESH_BUCKETS);
   }
 
   /** Sizes in lots by tick, each side from the touch outwards, less what takers took. */
@@ -201,8 +211,7 @@ export class DepthBooks {
         const tick = touchTick + direction * j;
         if (tick <= 0) break;
         const seed = this.#source.seed;
-        const phase = Math.floor(hashUniform(seed, key, tick, 0, salt) * REFRESH_BUCKETS);
-        const epoch = Math.floor((bucket + phase) / REFRESH_BUCKETS);
+        const epoch = this.#epoch(key, tick, bucket, salt);
         if (hashUniform(seed, key, tick, epoch, salt + 1) < EMPTY_SHARE) continue;
         // Deeper levels hold more, as on a real book.
         const size = (0.3 + 1.7 * hashUniform(seed, key, tick, epoch, salt + 2)) * (1 + j / 25);

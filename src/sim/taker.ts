@@ -10,8 +10,8 @@ export type TakerLevel = readonly [price: number, amount: number];
 export interface TakerBook {
   /** The levels a taker on `side` takes from (a buy: the asks), best price first. */
   levels(symbol: string, side: SimOrder['side']): TakerLevel[];
-  /** A taker on `side` took `amount` at `price`: the level is that much thinner until redrawn. */
-  take(symbol: string, side: SimOrder['side'], price: number, amount: number): void;
+  /** A taker on `side` took `fills` (`[price, amount]` per level): each is that much thinner until redrawn. */
+  take(symbol: string, side: SimOrder['side'], fills: readonly TakerLevel[]): void;
 }
 
 /** What taking from the book needs from the venue. */
@@ -67,11 +67,16 @@ export function slipped(price: number, side: SimOrder['side'], slippageBps: numb
  * book; stops early where a reduce-only order has nothing left to reduce.
  */
 export function takeFromBook(deps: TakerDeps, market: SimMarket, order: SimOrder, plan: readonly TakerLevel[]): void {
+  const fills: SimFill[] = [];
+  const taken: TakerLevel[] = [];
   for (const [price, qty] of plan) {
     const at = order.type === 'market' ? slipped(price, order.side, deps.slippageBps, market) : price;
     const fill = execute(order, market, deps.account, at, qty, false, deps.now, deps.nextFillId);
     if (!fill) break;
-    deps.book.take(market.symbol, order.side, price, fill.amount);
-    deps.onFill(order, fill);
+    fills.push(fill);
+    taken.push([price, fill.amount]);
   }
+  // The book is thinner before anyone hears of the fills.
+  deps.book.take(market.symbol, order.side, taken);
+  for (const fill of fills) deps.onFill(order, fill);
 }
