@@ -101,14 +101,21 @@ export class StreamLoop<T> {
     const backoff = new Backoff({ baseMs: this.#deps.baseBackoffMs ?? 500, maxMs: maxBackoffMs });
     let needGapFill = true;
     /**
-     * When a stream that is ready without data last came up. It may stay quiet for hours, so no
-     * delivery resets its backoff: a connection that lived longer than the longest delay counts
-     * as a success, or a user stream dropped once an hour would wait the longest delay each time.
+     * When the stream last came up: its connection opened (a stream that is ready without data,
+     * quiet for hours maybe) or its first delivery since the last failure. The backoff starts over
+     * once the connection proved itself: a delivery after its first one, or (a quiet user stream)
+     * alive longer than the longest delay when it fails. Not at its first delivery: a server or
+     * proxy that drops each connection right after its first message must see the dials slow to
+     * the longest delay, not one a second forever (Binance allows 300 connection attempts per 5
+     * minutes per IP).
      */
     let upAt: number | null = null;
+    /** Deliveries since the stream last came up. */
+    let delivered = 0;
     const afterFailure = (): number => {
       if (upAt !== null && clock.now() - upAt >= maxBackoffMs) backoff.reset();
       upAt = null;
+      delivered = 0;
       return backoff.next();
     };
     /** Sleeps out a backoff; false once `signal` aborted. {@link wake} ends it early. */
@@ -159,6 +166,7 @@ export class StreamLoop<T> {
         const batches = pump.take();
         if (batches.length === 0) continue;
         this.#heard(batches);
+        upAt ??= batches[0]!.at;
         let deliveries = batches;
         if (needGapFill) {
           // What came before the gap fill is older than its REST answers: applied first, they win.
@@ -173,7 +181,7 @@ export class StreamLoop<T> {
         }
         this.#applyAll(deliveries);
         this.#up();
-        backoff.reset();
+        if (++delivered >= 2) backoff.reset();
       } catch (error: unknown) {
         drop();
         if (signal.aborted) break;

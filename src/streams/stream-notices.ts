@@ -138,7 +138,9 @@ export class StreamNotices {
       this.#delivered = true;
       this.#stalled = false;
     }
-    if (delivered && this.#unproven) {
+    // A reconnection told as not proven, then a failure told since: that failure's recovery is
+    // what closes it (told once the stream held), not this delivery.
+    if (delivered && this.#unproven && !this.#told) {
       this.#unproven = false;
       this.#deps.notify(`stream ${this.#name} recovered: an update came through it`, 'info', 'proven');
     }
@@ -180,6 +182,7 @@ export class StreamNotices {
   #tellFailing(forMs: number): void {
     this.#failingTold = true;
     this.#told = true;
+    this.#unproven = false;
     const secs = Math.round(forMs / 1000);
     const reason = this.#reason ?? 'failing';
     const settle = Math.round(this.#settleMs / 1000);

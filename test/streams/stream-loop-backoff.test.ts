@@ -1,9 +1,9 @@
 /**
  * A failing stream reconnects after the shared backoff's delays (base doubling to the cap, the
- * `core/backoff.ts` helper) and starts over from the base once a delivery arrived, or, for a
- * stream that is ready without data (a user stream, quiet for hours), once a connection outlived
- * the longest delay. Virtual time; the watch call stands in for an exchange whose websocket keeps
- * failing.
+ * `core/backoff.ts` helper) and starts over from the base once a connection proved itself: a
+ * delivery after its first one, or, for a stream that is ready without data (a user stream, quiet
+ * for hours), a connection that outlived the longest delay. Not at a connection's first delivery.
+ * Virtual time; the watch call stands in for an exchange whose websocket keeps failing.
  */
 import type { Exchange } from 'ccxt';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ function deps(clock: VirtualClock, isConnected: () => boolean): StreamLoopDeps {
 }
 
 describe('stream loop backoff', () => {
-  it('waits 500, 1000, 2000, 4000, 4000 ms between failing watches and 500 again after a delivery', async () => {
+  it('waits 500, 1000, 2000, 4000, 4000 ms between failing watches; a delivery on a connection that dropped at once does not start it over', async () => {
     const clock = new VirtualClock(1_700_000_000_000);
     const start = clock.now();
     const calls: number[] = [];
@@ -50,11 +50,58 @@ describe('stream loop backoff', () => {
     await clock.advanceUntil(() => calls.length >= 9, 60_000, 50);
     const gaps = calls.slice(1).map((t, i) => t - calls[i]!);
     expect(gaps.slice(0, 5)).toEqual([500, 1_000, 2_000, 4_000, 4_000]);
-    // The delivery (call 6) reset the backoff: call 7 follows at once, its failure waits the base.
+    // After the delivery (call 6) the next watch follows at once; its failure, on a connection
+    // that delivered once and dropped, waits the longest delay still (a server that drops each
+    // connection after its first message is not dialled once a second).
     expect(gaps[5]).toBe(0);
-    expect(gaps[6]).toBe(500);
+    expect(gaps[6]).toBe(4_000);
     expect(applied).toEqual([6, 8]);
     expect(loop.stats.reconnects).toBe(6);
+    stop.abort();
+    await running;
+  });
+
+  it('a server that drops each connection right after its first message: the dials slow to the longest delay; a connection that held starts it over', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const start = clock.now();
+    // How long each connection keeps delivering (a message every 100 ms from its start) before its socket fails.
+    const lives = [150, 150, 150, 150, 150, 150, 10_000, 150, 150];
+    const opened: number[] = [];
+    const failed: number[] = [];
+    let connection = 0;
+    let bornAt = 0;
+    const stop = new AbortController();
+    const loop = new StreamLoop<number>(
+      {
+        name: 'tickers',
+        watch: () => {
+          // A watch call re-armed on the same connection continues it; one after a failure opens the next.
+          if (opened.length === failed.length) {
+            opened.push(clock.now() - start);
+            bornAt = clock.now();
+            connection = opened.length;
+          }
+          const life = lives[connection - 1] ?? 3_600_000;
+          return clock.sleep(100, stop.signal).then(() => {
+            if (clock.now() - bornAt < life) return connection;
+            failed.push(clock.now() - start);
+            throw new Error('socket closed');
+          });
+        },
+        apply: () => undefined,
+        ownsClient: () => false,
+      },
+      3_600_000,
+      deps(clock, () => true),
+    );
+    const running = loop.run(stop.signal);
+    await clock.advanceUntil(() => opened.length >= lives.length + 1, 600_000, 50);
+    const waits = opened.slice(1).map((t, i) => t - failed[i]!);
+    // Each short connection delivered once: the delay grows to the cap and stays there. The one
+    // that held 10 s (past the 4 s cap) starts it over from the base.
+    expect(waits).toEqual([500, 1_000, 2_000, 4_000, 4_000, 4_000, 500, 1_000, 2_000]);
+    // One message on each short connection, about a hundred on the long one.
+    expect(loop.stats.messages).toBeGreaterThan(lives.length + 90);
     stop.abort();
     await running;
   });

@@ -260,6 +260,30 @@ describe('stream notices', () => {
     await r.stop();
   });
 
+  it('a user stream reconnected (not proven), then told as failing: the first update after is not told as a recovery while /status keeps it down; one recovery once it held', async () => {
+    const r = userStream();
+    await r.clock.advanceUntil(() => r.loop.stats.phase === 'up', 20_000, 100);
+    r.stall();
+    await r.clock.advanceUntil(() => r.loop.stats.stalls === 1, 20_000, 100);
+    await r.clock.advance(3 * LIMIT);
+    expect(r.notes.at(-1)).toEqual({ text: UNPROVEN, condition: 'unproven' });
+    r.fail(true);
+    await r.clock.advance(3 * LIMIT);
+    expect(r.notes.at(-1)!.condition).toBe('down');
+    r.fail(false);
+    await r.clock.advanceUntil(() => r.loop.stats.phase === 'up', 20_000, 100);
+    r.speak();
+    await r.clock.advance(100);
+    // Not held yet (the told failure's recovery waits for the stream to hold), and not told as recovered.
+    expect(r.loop.stats.held).toBe(false);
+    expect(r.notes.map((n) => n.condition)).toEqual(['stalled', 'unproven', 'down']);
+    await r.clock.advanceUntil(() => r.loop.stats.held === true, 120_000, 100);
+    await r.clock.advance(3 * LIMIT);
+    expect(r.notes.map((n) => n.condition)).toEqual(['stalled', 'unproven', 'down', 'recovered']);
+    expect(r.notes.at(-1)!.text).toBe('stream orders recovered');
+    await r.stop();
+  });
+
   it('a user stream that failed (no stall) and reconnected is told as recovered: connecting again is what was wrong', async () => {
     const r = userStream();
     await r.clock.advanceUntil(() => r.loop.stats.phase === 'up', 20_000, 100);
@@ -333,7 +357,8 @@ describe('stream notices', () => {
     const flap = async (n: number): Promise<void> => {
       r.stall();
       await r.clock.advanceUntil(() => r.loop.stats.stalls === n, 20_000, 100);
-      await r.clock.advanceUntil(() => r.loop.stats.phase === 'up', 20_000, 100);
+      // No connection held: the resubscriptions back off towards the longest delay (30 s).
+      await r.clock.advanceUntil(() => r.loop.stats.phase === 'up', 40_000, 100);
       r.speak();
       await r.clock.advance(1.5 * LIMIT);
     };
