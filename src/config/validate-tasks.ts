@@ -182,10 +182,14 @@ async function checkSubtask(c: Checker, sub: Record<string, unknown>, path: Conf
   // one would be undefined (Python would refuse the call; the helper would quietly do nothing).
   // Only the built-ins: a TypeScript helper's optional `x?` parameter counts in its length.
   const builtin = typeof sub.modul === 'string' && (BUILTIN_MODULES as readonly string[]).includes(sub.modul);
-  if (fn && builtin && Array.isArray(sub.input_args) && sub.input_args.length < fn.length) {
+  // No input_args at all (or None) calls it with none.
+  const args = sub.input_args === undefined || sub.input_args === null ? [] : sub.input_args;
+  if (fn && builtin && Array.isArray(args) && args.length < fn.length) {
+    const named = typeof sub.method === 'string' ? c.ctx.helperParams?.(sub.modul as string, sub.method) : undefined;
     c.report(
-      [...path, 'input_args'],
-      `\`${String(sub.modul)}.${String(sub.method)}\` takes at least ${fn.length} argument${fn.length === 1 ? '' : 's'}, got ${sub.input_args.length}`,
+      [...path, sub.input_args === undefined ? 'method' : 'input_args'],
+      `\`${String(sub.modul)}.${String(sub.method)}\` takes at least ${fn.length} argument${fn.length === 1 ? '' : 's'}, got ${args.length}`,
+      named ? `input_args lists its parameters in order: ${named.join(', ')} (the exchange is \`self.aftx\`)` : undefined,
     );
   }
   // More than it takes: the extra ones would be dropped without a word (Python would refuse the

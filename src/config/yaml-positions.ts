@@ -1,8 +1,9 @@
-import { Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, type Document, type Node } from 'yaml';
+import { Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, visit, type Document, type Node } from 'yaml';
 import type { ConfigProblem } from './config-error.js';
 import { CONFIG_LIMITS } from './limits.js';
 import { PositionIndex, formatPath, type ConfigPath, type LineCol } from './positions.js';
 import { syntaxProblem } from './yaml-syntax.js';
+import { closest } from './suggest.js';
 
 /** A YAML file turned into plain values, with the position of every node kept aside. */
 export interface ParsedYaml {
@@ -116,7 +117,13 @@ class Walker {
         return null;
       }
       const target = node.resolve(this.doc);
-      if (!target) return null;
+      if (!target) {
+        // The yaml library leaves an alias to no anchor unresolved (it throws only in toJS): a
+        // misspelt `*name` would drop the value, or the merge, without a word.
+        const near = closest(node.source, anchorsOf(this.doc));
+        this.#problem(valuePos, path, `YAML: no anchor \`&${node.source}\` for the alias \`*${node.source}\`${near === undefined ? '; anchor the node to copy with `&name` before the alias' : ` (did you mean \`*${near}\`?)`}`);
+        return null;
+      }
       if (this.#active.has(target)) {
         this.#problem(valuePos, path, 'an alias refers to a node that contains it');
         return null;
@@ -217,4 +224,14 @@ class Walker {
   #problem(at: LineCol, path: ConfigPath, message: string): void {
     this.problems.push({ file: this.file, ...at, path: formatPath(path), message });
   }
+}
+
+/** Every anchor name a document defines. */
+function anchorsOf(doc: Document): string[] {
+  const names: string[] = [];
+  visit(doc, (_key, node) => {
+    const anchor = (node as { anchor?: unknown }).anchor;
+    if (typeof anchor === 'string') names.push(anchor);
+  });
+  return names;
 }

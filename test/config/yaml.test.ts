@@ -48,6 +48,15 @@ describe('YAML merge keys (<<), as the seed\'s Python loader reads them', () => 
     expect(positions.get(['b', 'freq'])?.key).toEqual({ line: 3, col: 3 });
   });
 
+  it('an alias to no anchor (a misspelt `*name`) is named at its line, with the anchor it likely meant, not dropped', async () => {
+    const problems = await problemsOf(lines('x-fast: &fast {freq: 2}', 'tasks:', '  t_update_tickers:', '    <<: *fsat', '    name: a', '  t_update_balance: *fats', '  t_get_open_positions: *zzzzzzz'));
+    expect(problems.map((p) => `${p.line}:${p.col} ${p.path}: ${p.message}`)).toEqual([
+      '4:9 tasks.t_update_tickers.<<: YAML: no anchor `&fsat` for the alias `*fsat` (did you mean `*fast`?)',
+      '6:21 tasks.t_update_balance: YAML: no anchor `&fats` for the alias `*fats` (did you mean `*fast`?)',
+      '7:25 tasks.t_get_open_positions: YAML: no anchor `&zzzzzzz` for the alias `*zzzzzzz`; anchor the node to copy with `&name` before the alias',
+    ]);
+  });
+
   it('a config using them checks as the expanded one, a typo in a merged map named', async () => {
     const problems = await problemsOf(lines('tasks:', '  t_update_tickers: &t', '    freq: 5', '  t_update_balance:', '    <<: [*t, {frq: 3}]', '  t_get_open_positions:', '    <<: 5'));
     expect(problems.map((p) => `${p.line}:${p.col} ${p.path}: ${p.message}`)).toEqual([

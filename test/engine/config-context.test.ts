@@ -53,7 +53,18 @@ describe("the engine's config context", () => {
     const out = await problems(
       'class_attributes: {ohlcs: {}}\ntasks:\n  t_update_template:\n    freq: 5\n    subtasks:\n      s0: {type: async, modul: Misso.services.async_helper, method: get_ohlcv_data, input_args: [self.aftx], target_attr: ohlcs}\n',
     );
-    expect(out).toEqual([expect.stringMatching(/^6:\d+ tasks\.t_update_template\.subtasks\.s0\.input_args: `Misso\.services\.async_helper\.get_ohlcv_data` takes at least 2 arguments, got 1$/)]);
+    expect(out).toEqual([
+      expect.stringMatching(/^6:\d+ tasks\.t_update_template\.subtasks\.s0\.input_args: `Misso\.services\.async_helper\.get_ohlcv_data` takes at least 2 arguments, got 1 \(input_args lists its parameters in order: exchange, wl, timeframe, limit, concurrency \(the exchange is `self\.aftx`\)\)$/),
+    ]);
+  });
+
+  it('refuses a built-in helper written without input_args (or with None) as called with none, at its method', async () => {
+    const sub = (extra: string) => `class_attributes: {x: 0}\ntasks:\n  t_init_update:\n    name: i\n    subtasks:\n      s1: {type: async, modul: Misso.services.async_helper, method: get_total_balance, target_attr: x${extra}}\n`;
+    expect(await problems(sub(''))).toEqual([
+      expect.stringMatching(/^6:\d+ tasks\.t_init_update\.subtasks\.s1\.method: `Misso\.services\.async_helper\.get_total_balance` takes at least 1 argument, got 0 \(input_args lists its parameters in order: exchange, currency \(the exchange is `self\.aftx`\)\)$/),
+    ]);
+    expect(await problems(sub(', input_args: None'))).toEqual([expect.stringMatching(/^6:\d+ tasks\.t_init_update\.subtasks\.s1\.input_args: .* takes at least 1 argument, got 0/)]);
+    expect(await problems(sub(', input_args: [self.aftx]'))).toEqual([]);
   });
 
   // Python refused a call with more arguments than the function takes; JavaScript drops the
