@@ -114,6 +114,12 @@ export interface LoggingConfig {
 export interface StorageConfig {
   /** SQLite path, relative to the working directory, or `:memory:`. @defaultValue './misso.db' */
   path: string;
+  /**
+   * The config wrote `storage.path` (in a file or an object): with the in-process simulator the
+   * journal is then that file, and otherwise in memory (the simulated account lives and dies with
+   * the process). @defaultValue false
+   */
+  written?: boolean;
   /** Where `storage.path` is written in the config file (absent for the default, or an object). */
   pos?: SourcePos;
 }

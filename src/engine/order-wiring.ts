@@ -68,8 +68,6 @@ export function wireOrderManager(
   return orders;
 }
 
-const DEFAULT_STORAGE_PATH = './misso.db';
-
 /** How the journal is opened: the updater's `storagePath`, `newJournal` and `rekeyJournal` options. */
 export interface JournalOptions {
   storagePath?: string;
@@ -105,12 +103,13 @@ export function openJournal(config: MissoConfig, clock: Clock, options: JournalO
   }
 }
 
-function journalPath(config: MissoConfig, override: string | undefined): string {
+/** The journal's file (or `:memory:`): the `storagePath` option, else the config's, as the exchange allows. */
+export function journalPath(config: MissoConfig, override: string | undefined): string {
   if (override) return override;
   // The in-process simulator's account lives and dies with the process, so a journal kept
   // across processes would describe orders no simulator knows: keep it in memory unless the
   // user asked for a file explicitly.
-  if (config.exchange.id === 'sim' && config.storage.path === DEFAULT_STORAGE_PATH) return ':memory:';
+  if (config.exchange.id === 'sim' && !config.storage.written) return ':memory:';
   return config.storage.path;
 }
 
