@@ -27,7 +27,7 @@ export interface SimServerCommandIo {
   onListening?: (server: SimServer) => void;
 }
 
-export const SIM_SERVER_USAGE = `Usage: misso sim-server [--host 127.0.0.1] [--port ${DEFAULT_SIM_PORT}] [--seed N] [--markets N] [--funding] [--faults SPEC]
+export const SIM_SERVER_USAGE = `Usage: misso sim-server [--host 127.0.0.1] [--port ${DEFAULT_SIM_PORT}] [--seed N] [--markets N] [--funding] [--no-liquidation] [--faults SPEC]
                         [--api-key KEY] [--secret SECRET] [--clock-offset-ms N] [--log-level LEVEL] [--help]
 
 Serves the simulated market over the Binance USD-M futures REST dialect, so that an unmodified
@@ -42,6 +42,8 @@ fetchCurrencies: false and fetchOpenOrders: {warnWithoutSymbol: false}.
   --markets N        number of perpetuals, 1 to 5000 (default 40)
   --funding          perpetuals carry a seeded funding rate and open positions pay or receive it
                      at 00:00, 08:00 and 16:00 UTC (default off: rate 0, nothing charged)
+  --no-liquidation   never liquidate: equity may go negative (default: an account whose margin balance
+                     falls to its maintenance margin is liquidated, as on Binance)
   --faults SPEC      HTTP faults to inject (default none; syntax below)
   --api-key KEY      the only API key accepted (default $MISSO_SIM_API_KEY or ${DEFAULT_SIM_API_KEY})
   --secret SECRET    its HMAC secret (default $MISSO_SIM_SECRET or ${DEFAULT_SIM_SECRET})
@@ -64,6 +66,7 @@ interface ParsedFlags {
   seed: number;
   markets: number;
   funding: boolean;
+  liquidation: boolean;
   faults: string | undefined;
   apiKey: string;
   secret: string;
@@ -100,6 +103,7 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
       seed: flags.seed,
       markets: flags.markets,
       funding: flags.funding,
+      liquidation: flags.liquidation,
       apiKey: flags.apiKey,
       secret: flags.secret,
       clockOffsetMs: flags.clockOffsetMs,
@@ -120,7 +124,7 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
   }
 
   const keyNote = flags.apiKey === DEFAULT_SIM_API_KEY ? `key ${flags.apiKey}` : 'custom key';
-  const faultNote = `${flags.funding ? ', funding' : ''}${server.faults.spec === 'none' ? '' : `, faults ${server.faults.spec}`}`;
+  const faultNote = `${flags.funding ? ', funding' : ''}${flags.liquidation ? '' : ', no liquidation'}${server.faults.spec === 'none' ? '' : `, faults ${server.faults.spec}`}`;
   const clockNote = flags.clockOffsetMs === 0 ? '' : `, clock ${flags.clockOffsetMs > 0 ? '+' : ''}${flags.clockOffsetMs} ms`;
   io.stdout.write(`misso sim-server listening on ${server.url} (seed ${flags.seed}, ${keyNote}${faultNote}${clockNote})\n`);
   if (!isLoopbackHost(flags.host)) io.stderr.write(`misso sim-server: warning: ${NON_LOOPBACK_WARNING}\n`);
@@ -182,6 +186,7 @@ function parseFlags(argv: string[]): ParsedFlags {
       seed: { type: 'string' },
       markets: { type: 'string' },
       funding: { type: 'boolean' },
+      'no-liquidation': { type: 'boolean' },
       faults: { type: 'string' },
       'api-key': { type: 'string' },
       secret: { type: 'string' },
@@ -219,6 +224,7 @@ function parseFlags(argv: string[]): ParsedFlags {
     seed,
     markets,
     funding: values.funding ?? false,
+    liquidation: !(values['no-liquidation'] ?? false),
     faults: values.faults,
     apiKey,
     secret,

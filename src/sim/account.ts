@@ -1,3 +1,4 @@
+import { maintMargin } from './margin-rules.js';
 import { cleanNumber } from './universe.js';
 import type { SimBalance, SimMarket, SimOrder, SimOrderSide, SimPosition } from './venue-types.js';
 
@@ -21,8 +22,11 @@ const EPS = 1e-12;
 /**
  * The single account of the venue: USD wallet, one-way cross-margin swap positions and spot
  * holdings. Margin of open orders is derived from the open orders on demand, so it can never
- * drift from them. There is no liquidation: equity can go negative and then every new order
- * that needs margin is refused.
+ * drift from them. Each position carries a maintenance margin (`margin-rules.ts`); the venue
+ * liquidates the account when its margin balance falls to their sum (see `liquidation.ts`), so
+ * with the `liquidation` knob on (the default) the wallet never stays below 0. With it off there
+ * is no liquidation: equity can go negative and then every new order that needs margin is
+ * refused.
  */
 export class Account {
   #wallet: number;
@@ -49,6 +53,16 @@ export class Account {
   /** Sets a swap symbol's leverage (checked by the caller against the market's maximum). */
   setLeverage(symbol: string, leverage: number): void {
     this.#leverageOf.set(symbol, leverage);
+  }
+
+  /** Whether any swap position is open. */
+  get hasPositions(): boolean {
+    return this.#positions.size > 0;
+  }
+
+  /** Every open swap position as `[symbol, signed contracts, entry price]`, without valuing it. */
+  holdings(): [string, number, number][] {
+    return [...this.#positions].map(([symbol, h]) => [symbol, h.contracts, h.entryPrice]);
   }
 
   /** Signed position size of a swap symbol (positive long, negative short, 0 flat). */
@@ -153,6 +167,7 @@ export class Account {
         unrealizedPnl: contracts * (mark - h.entryPrice) * Math.sign(h.contracts),
         leverage,
         initialMargin: notional / leverage,
+        maintenanceMargin: maintMargin(market, notional),
         marginMode: 'cross',
         timestamp: now,
       });

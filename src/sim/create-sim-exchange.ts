@@ -9,7 +9,7 @@ import { SimVenue } from './venue.js';
  * Builds the sim exchange from the config's knobs (the keys beside `id: sim`; see
  * {@link SIM_KNOBS_SCHEMA} for names and defaults). Throws an Error naming any bad knob.
  * With `deps.venue` the exchange trades on that venue and the venue knobs (`seed`, `start_ms`,
- * `starting_balance_usd`, `leverage`, `slippage_bps`, `spread_bps`, `funding`) are the venue's own;
+ * `starting_balance_usd`, `leverage`, `slippage_bps`, `spread_bps`, `funding`, `liquidation`) are the venue's own;
  * `visibility_delay_ms` and `liquidity_per_step_usd` are applied to it. Called with nothing, it
  * is the default sim on the wall clock (`createSimExchange()`, then `await ex.loadMarkets()`).
  */
@@ -27,6 +27,7 @@ export function createSimExchange(knobs: Record<string, unknown> = {}, deps: { c
       spreadBps: k.spread_bps,
       visibilityDelayMs: k.visibility_delay_ms,
       funding: k.funding,
+      liquidation: k.liquidation,
       markets: universeOf(k.markets, k.seed),
       ...(k.start_ms !== undefined ? { startMs: k.start_ms } : {}),
     });

@@ -71,8 +71,9 @@ export interface FundingParts {
 
 /**
  * Funding of the venue's perpetuals: the seeded rate of each funding time ({@link fundingRateAt},
- * 0 with the knob off), and, as the venue walks its price steps past a funding time, the fee of
- * every open position, applied to the wallet and pushed as a `FUNDING_FEE` wallet event.
+ * 0 with the knob off), and, as the venue walks its price steps past a funding time (after the
+ * matching of the step that ends there, before its liquidation check), the fee of every open
+ * position, applied to the wallet and pushed as a `FUNDING_FEE` wallet event.
  */
 export class FundingLedger {
   readonly #parts: FundingParts;
@@ -94,20 +95,15 @@ export class FundingLedger {
     return fundingRateAt(this.#parts.seed, index, timeMs);
   }
 
-  /**
-   * Walks the price steps `[from, upto)` with `sweep`, split at each funding time they pass, so
-   * fills up to a funding time come before its fees and later ones after.
-   */
-  walk(from: number, upto: number, sweep: (from: number, upto: number) => void): void {
-    let at = from;
-    if (this.#parts.enabled) {
-      for (let step = (Math.floor(at / STEPS_PER_FUNDING) + 1) * STEPS_PER_FUNDING; step <= upto; step += STEPS_PER_FUNDING) {
-        sweep(at, step);
-        this.#charge(step);
-        at = step;
-      }
-    }
-    sweep(at, upto);
+  /** Charges the funding due at the end of step `step`, if that is a funding time (after the step's matching). */
+  settleStep(step: number): void {
+    if (this.#parts.enabled && (step + 1) % STEPS_PER_FUNDING === 0) this.#charge(step + 1);
+  }
+
+  /** The first step at or after `from` that ends at a funding time; Infinity with funding off. */
+  nextChargeStep(from: number): number {
+    if (!this.#parts.enabled) return Infinity;
+    return Math.ceil((from + 1) / STEPS_PER_FUNDING) * STEPS_PER_FUNDING - 1;
   }
 
   /**

@@ -55,6 +55,7 @@ const rateLimitSchema = z.strictObject({
  * | `spread_bps` | quoted bid/ask spread around last | 2 |
  * | `visibility_delay_ms` | a new order stays "not found" this long | 0 |
  * | `funding` | perpetuals carry a seeded funding rate (+0.01% base plus a premium, capped at ±0.3%) and open positions pay or receive it every 8 hours (00:00, 08:00, 16:00 UTC) | false |
+ * | `liquidation` | an account whose margin balance falls to its positions' maintenance margin (notional × 0.5 / max leverage) is liquidated at that 10 s step's close: open orders expire, each position is closed by an `autoclose-…` order, a 1.25 % clearance fee is taken and a wallet below 0 is set back to 0 | true |
  * | `latency_ms` | per call: a number, or `{fixed, jitter}` (uniform 0..jitter added) | 0 |
  * | `rate_limit` | token bucket `{capacity, refill_per_sec}`; empty → `RateLimitExceeded` | off |
  * | `faults` | list of `{kind, probability?, calls?: [from, to], methods?}` | [] |
@@ -77,6 +78,7 @@ export const SIM_KNOBS_SCHEMA = z.strictObject({
   spread_bps: z.number().finite().positive().default(2),
   visibility_delay_ms: nonNegative.default(0),
   funding: z.boolean().default(false),
+  liquidation: z.boolean().default(true),
   latency_ms: latencySchema.default(0),
   rate_limit: rateLimitSchema.nullable().default(null),
   faults: z.array(faultSchema).default([]),

@@ -15,14 +15,15 @@ export interface SimOrderEvent {
   readonly at: number;
 }
 
-/** Why the wallet moved without an order, in Binance's `ACCOUNT_UPDATE` reason words (`a.m`). */
+/** Why the wallet may be moved without an order from outside (`adjustWallet`), in Binance's `ACCOUNT_UPDATE` reason words (`a.m`). */
 export const SIM_WALLET_REASONS = ['FUNDING_FEE', 'DEPOSIT', 'WITHDRAW', 'ADJUSTMENT', 'ADMIN_DEPOSIT', 'ADMIN_WITHDRAW'] as const;
 /** One of {@link SIM_WALLET_REASONS}. */
 export type SimWalletReason = (typeof SIM_WALLET_REASONS)[number];
 
-/** A wallet change that no order made (a funding fee, a transfer): positions are untouched. */
+/** A wallet change that no order made (a funding fee, a transfer, a liquidation's clearance): positions are untouched. */
 export interface SimWalletEvent {
-  readonly reason: SimWalletReason;
+  /** `INSURANCE_CLEAR`: a liquidation's clearance fee, less what the insurance fund paid to bring the wallet back to 0. */
+  readonly reason: SimWalletReason | 'INSURANCE_CLEAR';
   /** The change in USD (negative: paid out). */
   readonly delta: number;
   /** The USD wallet balance right after the change. */

@@ -29,6 +29,11 @@ export interface SimVenueOptions {
    * receive it (see `funding-charges.ts`); off, every rate is 0 and nothing is charged. @defaultValue false
    */
   funding?: boolean;
+  /**
+   * The account is liquidated when its margin balance falls to its positions' maintenance margin
+   * (see `liquidation.ts`); off, equity may go negative and nothing is closed. @defaultValue true
+   */
+  liquidation?: boolean;
   /** Anchor of the price path (the day containing it opens at reference prices). @defaultValue clock.now() */
   startMs?: number;
 }

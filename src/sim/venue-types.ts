@@ -89,7 +89,8 @@ export interface SimTicker {
 export type SimCandle = [number, number, number, number, number, number];
 
 export type SimOrderSide = 'buy' | 'sell';
-export type SimOrderType = 'limit' | 'market';
+/** `liquidation`: an order the venue made to close a position it liquidated (see `liquidation.ts`), never the account's. */
+export type SimOrderType = 'limit' | 'market' | 'liquidation';
 /** `open` includes partially filled orders still resting. */
 export type SimOrderStatus = 'open' | 'closed' | 'canceled' | 'expired';
 
@@ -142,6 +143,8 @@ export interface SimOrder {
   triggered: boolean;
   /** When the venue accepted the order. */
   timestamp: number;
+  /** Why the venue expired the order, when it was not the order's own rule: `liquidation` (Binance's `er` 5). */
+  expiredBy?: 'liquidation';
   /** Last change (fill, cancel, expiry). */
   lastUpdateTimestamp: number;
   /** Last fill time, undefined before any fill. */
@@ -222,6 +225,8 @@ export interface SimPosition {
   leverage: number;
   /** `notional / leverage`. */
   initialMargin: number;
+  /** `notional × maintMarginRatio` (see `margin-rules.ts`): the venue liquidates when the margin balance falls to the sum of these. */
+  maintenanceMargin: number;
   marginMode: 'cross';
   timestamp: number;
 }

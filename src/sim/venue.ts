@@ -5,7 +5,8 @@ import { copyOrder, describeRef, OrderStore } from './order-store.js';
 import { hashUniform } from './prng.js';
 import { PricePath, STEP_MS } from './price-path.js';
 import { SimError } from './sim-error.js';
-import { sweepSteps, type SweepParts } from './step-sweep.js';
+import { expireIdleReduceOnly, sweepSteps, type SweepParts } from './step-sweep.js';
+import { Liquidator } from './liquidation.js';
 import { candleRows } from './candle-window.js';
 import { FundingLedger } from './funding-charges.js';
 import { depthBooksOf } from './depth-book.js';
@@ -57,6 +58,8 @@ export class SimVenue {
   readonly tape: PublicTape;
   /** Every perpetual's funding rates, and the fees the account paid (see `funding-charges.ts`). @internal */
   readonly funding: FundingLedger;
+  /** Liquidation of the account at maintenance margin, and the ones made (see `liquidation.ts`). @internal */
+  readonly liquidations: Liquidator;
   readonly #counters: SimVenueCounters = { ordersPlaced: 0, ordersRejected: 0, fills: 0, hiddenByVisibilityDelay: 0 };
   readonly #sweep: SweepParts;
 
@@ -99,9 +102,15 @@ export class SimVenue {
       liquidityPerStepUsd: () => this.#liquidityPerStepUsd,
       feed: this.feed,
       fillId: () => this.#fillId(),
-      expireIdleReduceOnly: (symbol, at) => this.#expireIdleReduceOnly(symbol, at),
+      expireIdleReduceOnly: (symbol, at) => expireIdleReduceOnly(this.#account, this.#orders, symbol, at),
+      afterStep: (step) => {
+        this.funding.settleStep(step);
+        this.liquidations.check(step);
+      },
+      nextDueStep: (from, upto) => this.liquidations.nextDueStep(from, Math.min(upto, this.funding.nextChargeStep(from))),
     };
     this.funding = new FundingLedger({ ...this.#sweep, seed: this.seed, enabled: options.funding ?? false, now: () => this.now(), sync: () => this.#sync() });
+    this.liquidations = new Liquidator({ ...this.#sweep, enabled: options.liquidation ?? true, sync: () => this.#sync() });
   }
 
   /** The venue's clock time. */
@@ -369,24 +378,15 @@ export class SimVenue {
       book: depthBooksOf(this),
       nextFillId: () => this.#fillId(),
       onFill: (order, fill) => this.feed.emit('TRADE', order, now, fill),
-      expireIdleReduceOnly: (symbol) => this.#expireIdleReduceOnly(symbol, now),
+      expireIdleReduceOnly: (symbol) => expireIdleReduceOnly(this.#account, this.#orders, symbol, now),
     };
   }
 
-  /** Walks the price steps finished since the last access through the resting orders. */
+  /** Walks the price steps finished since the last access: matching, funding, liquidation. */
   #sync(): void {
     const upto = Math.floor(this.#clock.now() / STEP_MS);
-    this.funding.walk(this.#nextStep, upto, (from, to) => this.#orders.hasOpen && sweepSteps(this.#sweep, from, to));
+    sweepSteps(this.#sweep, this.#nextStep, upto);
     this.#nextStep = Math.max(this.#nextStep, upto);
-  }
-
-  /** Binance expires reduce-only orders as soon as there is nothing left for them to reduce. */
-  #expireIdleReduceOnly(symbol: string, now: number): void {
-    const pos = this.#account.signedContracts(symbol);
-    for (const o of this.#orders.open()) {
-      if (o.symbol !== symbol || !o.reduceOnly) continue;
-      if ((o.side === 'buy' ? -pos : pos) <= 0) this.#orders.settle(o, 'expired', now);
-    }
   }
 
   #fillId(): string {

@@ -120,6 +120,16 @@ describe("the engine's config context", () => {
     expect(out).toEqual([expect.stringMatching(/^2:\d+ exchange\.visibility_delay_ms: .*\(3 s\)/)]);
   });
 
+  it('accepts the simulator knob liquidation (on or off) and refuses a value that is not true or false', async () => {
+    expect(await problems('exchange:\n  id: sim\n  liquidation: false\ntasks: {}\n')).toEqual([]);
+    expect(await problems('exchange:\n  liquidation: true\n  funding: true\ntasks: {}\n')).toEqual([]);
+    const bad = await problems('exchange:\n  liquidation: sometimes\ntasks: {}\n');
+    expect(bad).toHaveLength(1);
+    expect(bad).toEqual(['2:16 exchange.liquidation: expected True or False, got "sometimes"']);
+    const typo = await problems('exchange:\n  liquidations: false\ntasks: {}\n');
+    expect(typo).toEqual([expect.stringMatching(/^2:3 exchange\.liquidations: unknown simulator knob .*`liquidation`/)]);
+  });
+
   it("words a simulator knob's wrong value like any other key's, at the element", async () => {
     const out = await problems('exchange:\n  silent_streams: [tickers, tickrs]\n  latency_ms: fast\ntasks: {}\n');
     expect(out).toEqual([

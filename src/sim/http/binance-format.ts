@@ -1,3 +1,4 @@
+import { LIQUIDATION_FEE_RATE, maintMarginRatio } from '../margin-rules.js';
 import { listingTime } from '../universe.js';
 import type { SimBalance, SimCandle, SimFill, SimMarket, SimOrder, SimPosition, SimTicker } from '../venue-types.js';
 
@@ -57,7 +58,7 @@ export function formatExchangeInfoSymbol(m: SimMarket, listedAtMs: number): Reco
     underlyingType: 'COIN',
     underlyingSubType: [],
     triggerProtect: '0.0500',
-    liquidationFee: '0.012500',
+    liquidationFee: LIQUIDATION_FEE_RATE.toFixed(6),
     marketTakeBound: '0.05',
     maxMoveOrderLimit: 10000,
     filters: [
@@ -236,12 +237,13 @@ export function formatAccount(
 ): Record<string, unknown> {
   const u = (x: number): string => dec(x, USD_DECIMALS);
   const positionMargin = positions.reduce((sum, [, p]) => sum + p.initialMargin, 0);
+  const maintenance = positions.reduce((sum, [, p]) => sum + p.maintenanceMargin, 0);
   const usd = {
     asset: 'USD',
     walletBalance: u(b.wallet),
     unrealizedProfit: u(b.unrealizedPnl),
     marginBalance: u(b.total),
-    maintMargin: u(positionMargin / 2),
+    maintMargin: u(maintenance),
     initialMargin: u(b.used),
     positionInitialMargin: u(positionMargin),
     openOrderInitialMargin: u(Math.max(0, b.used - positionMargin)),
@@ -288,7 +290,7 @@ export function formatAccount(
       notional: u(signedNotional(p)),
       isolatedWallet: '0',
       initialMargin: u(p.initialMargin),
-      maintMargin: u(p.initialMargin / 2),
+      maintMargin: u(p.maintenanceMargin),
       updateTime: p.timestamp,
     })),
   };
@@ -335,7 +337,7 @@ export function formatPositionRisk(m: SimMarket, p: SimPosition, withLeverage: b
     marginAsset: 'USD',
     isolatedWallet: '0',
     initialMargin: u(p.initialMargin),
-    maintMargin: u(p.initialMargin / 2),
+    maintMargin: u(p.maintenanceMargin),
     positionInitialMargin: u(p.initialMargin),
     openOrderInitialMargin: '0',
     adl: 0,
@@ -366,8 +368,7 @@ export interface LeverageBracket {
 
 /** A market's leverage brackets: one, up to its maximum leverage (the venue has no tiers). */
 export function leverageBrackets(m: SimMarket): LeverageBracket[] {
-  const maintMarginRatio = Number((0.5 / m.maxLeverage).toFixed(6));
-  return [{ bracket: 1, initialLeverage: m.maxLeverage, notionalCap: NOTIONAL_CAP_USD, notionalFloor: 0, maintMarginRatio, cum: 0 }];
+  return [{ bracket: 1, initialLeverage: m.maxLeverage, notionalCap: NOTIONAL_CAP_USD, notionalFloor: 0, maintMarginRatio: maintMarginRatio(m), cum: 0 }];
 }
 
 /**

@@ -101,6 +101,8 @@ export interface SimServerOptions {
   markets?: number;
   /** The default venue charges funding (see `funding-charges.ts`; ignored with `venue`). @defaultValue false */
   funding?: boolean;
+  /** The default venue liquidates at maintenance margin (see `liquidation.ts`; ignored with `venue`). @defaultValue true */
+  liquidation?: boolean;
   /** Server time (`/fapi/v1/time`, timestamp checks) and the default venue's clock. @defaultValue SystemClock */
   clock?: Clock;
   /**
@@ -147,7 +149,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const seed = options.seed ?? DEFAULT_SIM_SEED;
   const baseClock = options.clock ?? new SystemClock();
   const clock = options.clockOffsetMs ? new OffsetClock(baseClock, options.clockOffsetMs) : baseClock;
-  const venue = options.venue ?? new SimVenue({ seed, clock, markets: universeOf(options.markets ?? 40, seed), funding: options.funding ?? false });
+  const venue = options.venue ?? new SimVenue({ seed, clock, markets: universeOf(options.markets ?? 40, seed), funding: options.funding ?? false, liquidation: options.liquidation ?? true });
   const apiKey = options.apiKey ?? DEFAULT_SIM_API_KEY;
   const secret = options.secret ?? DEFAULT_SIM_SECRET;
   const logger = options.logger ?? silentLogger();
