@@ -155,6 +155,16 @@ function binanceStatus(o: SimOrder): string {
   }
 }
 
+/** An order's type as Binance names it: `LIQUIDATION` for the venue's closing order of a liquidation. */
+export function binanceOrderType(o: Pick<SimOrder, 'type'>): string {
+  return o.type === 'limit' ? 'LIMIT' : o.type === 'liquidation' ? 'LIQUIDATION' : 'MARKET';
+}
+
+/** An order's price field: the limit price, or a liquidation order's price (the mark it closed at); 0 for a market order. */
+export function binanceOrderPrice(o: Pick<SimOrder, 'type' | 'price'>, places: number): string {
+  return o.type !== 'market' && o.price !== undefined ? dec(o.price, places) : dec(0, places);
+}
+
 /**
  * An order's time in force as Binance names it, on REST answers and in the user stream's
  * `ORDER_TRADE_UPDATE` (`f`): post-only is `GTX`, and a market order carries `GTC`.
@@ -171,13 +181,13 @@ export function binanceTimeInForce(o: Pick<SimOrder, 'type' | 'timeInForce'>): s
 export function formatOrder(m: SimMarket, o: SimOrder, withTime: boolean): Record<string, unknown> {
   const pp = decimalsOf(m.tickSize);
   const qp = decimalsOf(m.lotSize);
-  const type = o.type === 'limit' ? 'LIMIT' : 'MARKET';
+  const type = binanceOrderType(o);
   const out: Record<string, unknown> = {
     orderId: orderIdJson(o.id),
     symbol: m.id,
     status: binanceStatus(o),
     clientOrderId: o.clientOrderId,
-    price: o.type === 'limit' && o.price !== undefined ? dec(o.price, pp) : dec(0, pp),
+    price: binanceOrderPrice(o, pp),
     avgPrice: dec(o.average ?? 0, Math.max(pp, 5)),
     origQty: dec(o.amount, qp),
     executedQty: dec(o.filled, qp),

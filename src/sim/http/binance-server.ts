@@ -11,7 +11,8 @@
  * body, `X-MBX-APIKEY`): `GET /fapi/v{2,3}/{account,balance,positionRisk}`, `GET /fapi/v1/leverageBracket`, `POST|GET|PUT|DELETE
  * /fapi/v1/order` (PUT: modify), `GET /fapi/v1/{openOrders,allOrders,userTrades}`, `DELETE
  * /fapi/v1/allOpenOrders`, `POST /fapi/v1/leverage` (see `binance-account-routes.ts`); `GET
- * /fapi/v1/income` (funding fees, see `income-route.ts`); `GET
+ * /fapi/v1/income` (funding fees, see `income-route.ts`); `GET /fapi/v1/forceOrders` (the
+ * account's liquidation orders, see `force-orders-route.ts`); `GET
  * /fapi/v1/{commissionRate,symbolConfig}`, `POST /fapi/v1/marginType`, `GET|POST
  * /fapi/v1/positionSide/dual` (see `binance-config-routes.ts`); conditional
  * orders through the algo-order API: `POST|GET|DELETE /fapi/v1/algoOrder`, `GET
@@ -66,6 +67,7 @@ import { configRoutes } from './binance-config-routes.js';
 import { marketInfoRoutes, SYSTEM_STATUS_PATH } from './binance-market-info-routes.js';
 import { createBinanceRoutes, type Route } from './binance-routes.js';
 import { incomeRoutes } from './income-route.js';
+import { forceOrderRoutes } from './force-orders-route.js';
 import { marketDataRoutes } from './market-data-routes.js';
 import { injectFault, loseAnswer, send, sendJson } from './fault-answers.js';
 import { FaultController } from './fault-controller.js';
@@ -158,7 +160,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const listenKeys = new ListenKeys(options.listenKeyValidityMs ?? LISTEN_KEY_VALIDITY_MS);
   const routes = new Map<string, Route>([
     ...createBinanceRoutes(venue, clock), ...createAccountRoutes(venue), ...createAlgoRoutes(venue),
-    ...listenKeyRoutes(listenKeys, clock), ...marketDataRoutes(venue), ...configRoutes(venue), ...incomeRoutes(venue),
+    ...listenKeyRoutes(listenKeys, clock), ...marketDataRoutes(venue), ...configRoutes(venue), ...incomeRoutes(venue), ...forceOrderRoutes(venue),
     // The status route reads the faults in force, which are set up once every path is known.
     ...marketInfoRoutes(venue, (): boolean => faults.maintenance),
   ]);

@@ -1,10 +1,12 @@
-import { binanceTimeInForce, dec, decimalsOf, orderIdJson } from '../binance-format.js';
+import { binanceOrderPrice, binanceOrderType, binanceTimeInForce, dec, decimalsOf, orderIdJson } from '../binance-format.js';
 import type { SimOrderEvent } from '../../venue-feed.js';
 import type { SimBalance, SimMarket, SimOrder, SimPosition } from '../../venue-types.js';
 
 /**
  * Venue data → Binance USD-M user-data events: `ORDER_TRADE_UPDATE` (execution types NEW,
- * TRADE, AMENDMENT, CANCELED, EXPIRED), `ACCOUNT_UPDATE` and `listenKeyExpired`.
+ * TRADE, AMENDMENT, CANCELED, EXPIRED; CALCULATED for a liquidation's fill, order type
+ * LIQUIDATION, and `er` 5 on the orders a liquidation expired), `ACCOUNT_UPDATE` and
+ * `listenKeyExpired`.
  */
 
 const USD_DECIMALS = 8;
@@ -21,7 +23,9 @@ export function orderTradeUpdate(m: SimMarket, event: SimOrderEvent, nowMs: numb
   const { order: o, fill, execution } = event;
   const pp = decimalsOf(m.tickSize);
   const qp = decimalsOf(m.lotSize);
-  const type = o.type === 'limit' ? 'LIMIT' : 'MARKET';
+  const type = binanceOrderType(o);
+  // Binance reports a liquidation's execution as CALCULATED, not TRADE.
+  const x = execution === 'TRADE' && o.type === 'liquidation' ? 'CALCULATED' : execution;
   return {
     e: 'ORDER_TRADE_UPDATE',
     E: nowMs,
@@ -33,10 +37,10 @@ export function orderTradeUpdate(m: SimMarket, event: SimOrderEvent, nowMs: numb
       o: type,
       f: binanceTimeInForce(o),
       q: dec(o.amount, qp),
-      p: o.type === 'limit' && o.price !== undefined ? dec(o.price, pp) : dec(0, pp),
+      p: binanceOrderPrice(o, pp),
       ap: dec(o.average ?? 0, Math.max(pp, 5)),
       sp: '0',
-      x: execution,
+      x,
       X: orderStatus(o, execution),
       i: orderIdJson(o.id),
       l: dec(fill?.amount ?? 0, qp),
@@ -61,7 +65,8 @@ export function orderTradeUpdate(m: SimMarket, event: SimOrderEvent, nowMs: numb
       V: 'EXPIRE_MAKER',
       pm: 'NONE',
       gtd: 0,
-      er: '0',
+      // The expiry reason: 5 for an order a liquidation expired.
+      er: execution === 'EXPIRED' && o.expiredBy === 'liquidation' ? '5' : '0',
     },
   };
 }
