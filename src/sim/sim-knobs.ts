@@ -42,7 +42,7 @@ const rateLimitSchema = z.strictObject({
 
 /**
  * The sim exchange's knobs, given beside `id: sim` in the config's `exchange:` section. Every
- * realism knob is off by default.
+ * realism knob is off by default; `liquidation` is on, as on any venue.
  *
  * | knob | meaning | default |
  * | --- | --- | --- |

@@ -79,11 +79,25 @@ describe('simServerCommand', () => {
     expect(server!.venue.seed).toBe(9);
     expect(server!.venue.visibilityDelayMs).toBe(100);
     expect(server!.venue.funding.enabled).toBe(true);
+    // Liquidation is on unless --no-liquidation says otherwise.
+    expect(server!.venue.liquidations.enabled).toBe(true);
     const ex = simClient(server!.url, { apiKey: 'k1', secret: 's1' });
     await expect(ex.fetchBalance()).resolves.toHaveProperty('USD');
     abort.abort();
     expect(await done).toBe(0);
     expect(c.out()).toContain('misso sim-server stopped');
+  });
+
+  it('--no-liquidation starts a venue that never liquidates, and says so', async () => {
+    const c = capture();
+    const abort = new AbortController();
+    let server: SimServer | undefined;
+    const done = simServerCommand(['--port', '0', '--no-liquidation', '--log-level', 'silent'], { ...c.io, signal: abort.signal, onListening: (s) => (server = s) });
+    await vi_waitFor(() => server !== undefined);
+    expect(c.out()).toMatch(/^misso sim-server listening on http:\/\/127\.0\.0\.1:\d+ \(seed 7, key misso-sim-key, no liquidation\)\n/);
+    expect(server!.venue.liquidations.enabled).toBe(false);
+    abort.abort();
+    expect(await done).toBe(0);
   });
 
   it('a second signal while it stops ends it at once with 130, as misso run does', async () => {

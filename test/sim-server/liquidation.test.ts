@@ -40,6 +40,24 @@ describe('sim-server liquidation', () => {
 
   afterAll(() => rig.close());
 
+  it("publishes each position's maintenance margin as notional × the leverage bracket's maintMarginRatio, in account and positionRisk", async () => {
+    const api = rest as unknown as Record<string, (params: Record<string, unknown>) => Promise<any>>;
+    const sol = 'SOL/USD:USD';
+    const amount = Number(rest.amountToPrecision(sol, 2000 / server.venue.ticker(sol).last));
+    await rest.createOrder(sol, 'market', 'sell', amount);
+    const [bracket] = await api['fapiPrivateGetLeverageBracket']!({ symbol: 'SOLUSD' });
+    const ratio = Number(bracket.brackets[0].maintMarginRatio);
+    expect(ratio).toBe(Number((0.5 / server.venue.market(sol).maxLeverage).toFixed(6)));
+    const [risk] = await api['fapiPrivateV3GetPositionRisk']!({ symbol: 'SOLUSD' });
+    expect(Number(risk.maintMargin)).toBeCloseTo(Math.abs(Number(risk.notional)) * ratio, 6);
+    const account = await api['fapiPrivateV3GetAccount']!({});
+    const row = account.positions.find((x: Frame) => x['symbol'] === 'SOLUSD');
+    expect(Number(row.maintMargin)).toBeCloseTo(Math.abs(Number(row.notional)) * ratio, 6);
+    expect(Number(account.totalMaintMargin)).toBeCloseTo(Number(row.maintMargin), 6);
+    await rest.createOrder(sol, 'market', 'buy', amount, undefined, { reduceOnly: true });
+    expect(server.venue.positions()).toEqual([]);
+  });
+
   it('pushes the expiry (er 5), the LIQUIDATION order NEW then CALCULATED/FILLED, the closed position and INSURANCE_CLEAR; ccxt REST and ccxt.pro read them', async () => {
     const last = server.venue.ticker(ETH).last;
     const amount = Number(rest.amountToPrecision(ETH, 5000 / last));
