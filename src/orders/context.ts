@@ -6,6 +6,7 @@ import type { ExchangeSession } from '../exchange/types.js';
 import type { OrderJournal } from './journal.js';
 import type { Order } from './order.js';
 import type { NotifyFn, OrderBook, OrderManagerEvents } from './order-book.js';
+import type { VenueCloseNotices } from './venue-closes.js';
 import type { PendingOrderQueue } from './queue.js';
 import type { RiskGuard } from './risk.js';
 
@@ -101,6 +102,8 @@ export interface OrdersContext {
   lastPrice: ((symbol: string) => number | undefined) | undefined;
   /** A cancel is under way for this order: an unsent or proven-absent placement is not sent. */
   wantsCancel: (order: Order) => boolean;
+  /** Tells the operator of the exchange's own closing orders (liquidation, ADL) once each. */
+  venueCloses: VenueCloseNotices;
 }
 
 /**

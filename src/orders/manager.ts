@@ -17,6 +17,7 @@ import type { CcxtOrderLike, Order } from './order.js';
 import { resumeActions, runQueueAction } from './order-actions.js';
 import { clientIdOf, findOrder, OrderRefError } from './order-ref.js';
 import { OrderBook, type IsOpenOrders, type NotifyFn, type OrderManagerEvents } from './order-book.js';
+import { VenueCloseNotices } from './venue-closes.js';
 import { PendingOrderQueue, type IntakePrepare } from './queue.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { Resolver } from './resolver.js';
@@ -101,6 +102,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       risk: options.config.risk ? new RiskGuard(options.config.risk) : null,
       lastPrice: options.lastPrice,
       wantsCancel: (order) => this.#canceller.wants(order),
+      venueCloses: new VenueCloseNotices(logger, notify),
     };
     announceJournalHealth(options.journal, (problem) => this.emit('journal', problem), logger, notify);
     // Every resolution sleeping on the lifetime signal adds a listener; hundreds are normal.

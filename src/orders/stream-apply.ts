@@ -14,6 +14,8 @@ export function applyStreamOrder(ctx: OrdersContext, pushed: CcxtOrderLike): boo
   const raw = foldAlgoStreamOrder(pushed);
   if (!raw) return false;
   const known = book.find(raw);
+  // The exchange's own closing order (a liquidation): the operator hears of it once.
+  if (!known) ctx.venueCloses.see(raw);
   let changed = false;
   let order: Order | undefined = known;
   if (known) {

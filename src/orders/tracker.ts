@@ -82,10 +82,12 @@ export class OrderTracker {
         // Finished since the exchange computed the answer (the stream told us first): not open.
         if (!ours.isFinal) seen.push(ours);
         report.ours.push(ours);
-      } else if (options.adopt) {
+      } else if (options.adopt && !this.#ctx.venueCloses.see(raw)) {
         seen.push(this.#adopt(raw));
         report.adopted++;
       } else {
+        // The exchange's own closing order (a liquidation) is never adopted; the operator hears of it once.
+        this.#ctx.venueCloses.see(raw);
         seen.push(Order.adopt(raw, clock.now()));
         report.foreign++;
       }
