@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/core/clock.js';
 import { Account } from '../../src/sim/account.js';
 import { Liquidator } from '../../src/sim/liquidation.js';
+import { FUNDING_INTERVAL_MS } from '../../src/sim/funding-charges.js';
 import { maintMarginRatio } from '../../src/sim/margin-rules.js';
 import { OrderStore } from '../../src/sim/order-store.js';
 import { PricePath, STEP_MS } from '../../src/sim/price-path.js';
@@ -157,6 +158,38 @@ describe('SimVenue liquidation', () => {
     expect(venue.balance().wallet).toBe(0);
     await Promise.resolve();
     expect(wallet).toEqual([{ reason: 'INSURANCE_CLEAR', delta: liq!.insuranceCover, wallet: 0, at: liq!.at }]);
+  });
+
+  it('checks after the step\'s funding: a funding fee that takes the margin balance to maintenance liquidates at that very step', async () => {
+    const FUNDING = Math.ceil(START / FUNDING_INTERVAL_MS) * FUNDING_INTERVAL_MS;
+    const fundingStep = FUNDING / STEP_MS - 1;
+    const s0: Scenario = { seed: 3, side: 'buy', leverage: 20, notionalUsd: 5_000 };
+    // The reference: the mark at the close of the step ending at the funding time, and the rate charged.
+    const ref = open(s0, { funding: true, liquidation: false });
+    const rate = ref.venue.funding.rate(BTC, FUNDING);
+    expect(rate).not.toBe(0);
+    const s: Scenario = { ...s0, side: rate > 0 ? 'buy' : 'sell' };
+    const reference = open(s, { funding: true, liquidation: false });
+    reference.clock.t = FUNDING;
+    const [atFunding] = reference.venue.positions();
+    const signed = (atFunding!.side === 'long' ? 1 : -1) * atFunding!.contracts;
+    const paid = signed * atFunding!.markPrice * rate;
+    expect(paid).toBeGreaterThan(0);
+
+    const { clock, venue } = open(s, { funding: true });
+    const wallet: SimWalletEvent[] = [];
+    venue.feed.subscribeWallet((e) => wallet.push(e));
+    clock.t = FUNDING - STEP_MS;
+    expect(venue.positions()).toHaveLength(1);
+    // Leave the margin balance at that close half the fee above maintenance: only the fee takes it there.
+    const target = atFunding!.maintenanceMargin + paid / 2 - atFunding!.unrealizedPnl;
+    venue.adjustWallet(target - venue.balance().wallet, 'WITHDRAW');
+    clock.t = FUNDING;
+    const [liq] = venue.liquidations.history();
+    expect(liq?.step).toBe(fundingStep);
+    expect(liq!.maintenanceMargin - liq!.marginBalance).toBeCloseTo(paid / 2, 6);
+    await Promise.resolve();
+    expect(wallet.map((e) => e.reason)).toEqual(['WITHDRAW', 'FUNDING_FEE', 'INSURANCE_CLEAR']);
   });
 
   it('liquidates a short as well, and is deterministic for a seed', () => {
