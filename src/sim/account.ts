@@ -1,4 +1,4 @@
-import { maintMargin } from './margin-rules.js';
+import { maintMargin, maintMarginRatio } from './margin-rules.js';
 import { cleanNumber } from './universe.js';
 import type { SimBalance, SimMarket, SimOrder, SimOrderSide, SimPosition } from './venue-types.js';
 
@@ -168,11 +168,30 @@ export class Account {
         leverage,
         initialMargin: notional / leverage,
         maintenanceMargin: maintMargin(market, notional),
+        liquidationPrice: 0,
         marginMode: 'cross',
         timestamp: now,
       });
     }
+    this.#setLiquidationPrices(out, markets);
     return out.sort((a, b) => a.symbol.localeCompare(b.symbol));
+  }
+
+  /**
+   * Each position's liquidation price: the mark at which, the other positions at their marks,
+   * the margin balance (wallet + unrealised PnL) meets the maintenance margin. With contracts
+   * `c` (negative short), entry `e` and ratio `r`, the rest's cushion `W` (wallet + their PnL less
+   * their maintenance): `W + c(p − e) − |c|·p·r = 0`, so `p = (c·e − W) / (c − |c|·r)`; 0 when
+   * no positive price reaches it (as Binance says none).
+   */
+  #setLiquidationPrices(positions: SimPosition[], markets: ReadonlyMap<string, SimMarket>): void {
+    const cushion = positions.reduce((s, p) => s + p.unrealizedPnl - p.maintenanceMargin, this.#wallet);
+    for (const p of positions) {
+      const c = p.side === 'long' ? p.contracts : -p.contracts;
+      const rest = cushion - (p.unrealizedPnl - p.maintenanceMargin);
+      const price = (c * p.entryPrice - rest) / (c - p.contracts * maintMarginRatio(markets.get(p.symbol)!));
+      p.liquidationPrice = Number.isFinite(price) && price > 0 ? price : 0;
+    }
   }
 
   /** The balance, given the open orders (for their margin) and the marks. */

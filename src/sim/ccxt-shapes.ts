@@ -246,7 +246,7 @@ export function ccxtPosition(ex: Exchange, p: SimPosition): Position {
     contracts: p.contracts,
     contractSize: p.contractSize,
     marginRatio: undefined,
-    liquidationPrice: undefined,
+    liquidationPrice: p.liquidationPrice > 0 ? tidyPrice(p.liquidationPrice) : undefined,
     markPrice: p.markPrice,
     lastPrice: p.markPrice,
     collateral: tidy(p.initialMargin),

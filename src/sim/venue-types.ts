@@ -227,6 +227,8 @@ export interface SimPosition {
   initialMargin: number;
   /** `notional × maintMarginRatio` (see `margin-rules.ts`): the venue liquidates when the margin balance falls to the sum of these. */
   maintenanceMargin: number;
+  /** The mark at which, the other positions as they are, the account reaches maintenance (see `Account`); 0 when none does. */
+  liquidationPrice: number;
   marginMode: 'cross';
   timestamp: number;
 }

@@ -50,6 +50,14 @@ describe('sim-server liquidation', () => {
     expect(ratio).toBe(Number((0.5 / server.venue.market(sol).maxLeverage).toFixed(6)));
     const [risk] = await api['fapiPrivateV3GetPositionRisk']!({ symbol: 'SOLUSD' });
     expect(Number(risk.maintMargin)).toBeCloseTo(Math.abs(Number(risk.notional)) * ratio, 6);
+    // The liquidation price: where the margin balance (wallet + PnL) meets that maintenance.
+    const contracts = Number(risk.positionAmt);
+    const liquidationPrice = Number(risk.liquidationPrice);
+    const wallet = server.venue.balance().wallet;
+    expect(wallet + contracts * (liquidationPrice - Number(risk.entryPrice))).toBeCloseTo(Math.abs(contracts) * liquidationPrice * ratio, 4);
+    expect(liquidationPrice).toBeGreaterThan(Number(risk.markPrice));
+    const [unified] = await rest.fetchPositions([sol]);
+    expect(unified!.liquidationPrice).toBeCloseTo(liquidationPrice, 4);
     const account = await api['fapiPrivateV3GetAccount']!({});
     const row = account.positions.find((x: Frame) => x['symbol'] === 'SOLUSD');
     expect(Number(row.maintMargin)).toBeCloseTo(Math.abs(Number(row.notional)) * ratio, 6);

@@ -19,7 +19,7 @@ describe("the sim's positions as ccxt shapes", () => {
     const p = ccxtPosition(ex, {
       symbol: 'BTC/USD:USD', side: 'long', contracts: 0.3, contractSize: 1, entryPrice: 64093.600000000006, markPrice: 64093.11,
       notional: 0.3 * 64093.11, unrealizedPnl: 0.3 * (64093.11 - 64093.600000000006), leverage: 10, initialMargin: (0.3 * 64093.11) / 10,
-      maintenanceMargin: 0.3 * 64093.11 * 0.004, marginMode: 'cross', timestamp: Date.now(),
+      maintenanceMargin: 0.3 * 64093.11 * 0.004, liquidationPrice: 0, marginMode: 'cross', timestamp: Date.now(),
     });
     expect(p.entryPrice).toBe(64093.6);
     expect(p.unrealizedPnl).toBe(-0.147);

@@ -56,13 +56,20 @@ function open(s: Scenario, options: Partial<SimVenueOptions> = {}): { clock: Han
 }
 
 /** The first step whose close puts the margin balance at or below maintenance, walked a step at a time with the knob off. */
-function firstDueStep(s: Scenario, maxSteps: number): { step: number; marginBalance: number; mark: number; notional: number } {
+function firstDueStep(s: Scenario, maxSteps: number): { step: number; marginBalance: number; mark: number; notional: number; worstBefore: number; liquidationPrice: number } {
   const { clock, venue } = open(s, { liquidation: false });
+  // The position's liquidation price, which holds while the wallet does (one position, no funding).
+  const liquidationPrice = venue.positions()[0]!.liquidationPrice;
+  let worstBefore = s.side === 'buy' ? Infinity : 0;
   for (let i = 0; i < maxSteps; i++) {
     clock.t = (Math.floor(clock.t / STEP_MS) + 1) * STEP_MS;
     const [p] = venue.positions();
     const b = venue.balance();
-    if (b.total <= p!.maintenanceMargin) return { step: Math.floor(clock.t / STEP_MS) - 1, marginBalance: b.total, mark: p!.markPrice, notional: p!.notional };
+    expect(p!.liquidationPrice).toBeCloseTo(liquidationPrice, 6);
+    if (b.total <= p!.maintenanceMargin) {
+      return { step: Math.floor(clock.t / STEP_MS) - 1, marginBalance: b.total, mark: p!.markPrice, notional: p!.notional, worstBefore, liquidationPrice };
+    }
+    worstBefore = s.side === 'buy' ? Math.min(worstBefore, p!.markPrice) : Math.max(worstBefore, p!.markPrice);
   }
   throw new Error('no liquidation in range');
 }
@@ -74,6 +81,9 @@ describe('SimVenue liquidation', () => {
   it('liquidates at the first step the margin balance falls to maintenance, not before, across one long jump', () => {
     const due = firstDueStep(LONG, 5 * DAY_STEPS);
     expect(due.step - Math.floor(START / STEP_MS)).toBeGreaterThan(DAY_STEPS); // a day at least: the jump crosses many bars
+    // The position's liquidation price says where: every close before it above, the due one at or below.
+    expect(due.worstBefore).toBeGreaterThan(due.liquidationPrice);
+    expect(due.mark).toBeLessThanOrEqual(due.liquidationPrice + 1e-9);
 
     // Up to the close of the step before: nothing happens.
     const before = open(LONG);
@@ -200,6 +210,8 @@ describe('SimVenue liquidation', () => {
       clock.t += 5 * 86_400_000;
       return { history: venue.liquidations.history(), orders: venue.listOrders(), wallet: venue.balance().wallet };
     };
+    expect(due.worstBefore).toBeLessThan(due.liquidationPrice);
+    expect(due.mark).toBeGreaterThanOrEqual(due.liquidationPrice - 1e-9);
     const first = run() as { history: { step: number }[]; orders: { type: string; side: string }[] };
     expect(first.history.map((l) => l.step)).toEqual([due.step]);
     expect(first.orders.filter((o) => o.type === 'liquidation').map((o) => o.side)).toEqual(['buy']);

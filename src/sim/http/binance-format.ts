@@ -341,7 +341,7 @@ export function formatPositionRisk(m: SimMarket, p: SimPosition, withLeverage: b
     breakEvenPrice: dec(p.entryPrice, Math.max(pp, 8)),
     markPrice: dec(p.markPrice, Math.max(pp, 8)),
     unRealizedProfit: u(p.unrealizedPnl),
-    liquidationPrice: '0',
+    liquidationPrice: dec(p.liquidationPrice, Math.max(pp, 8)),
     isolatedMargin: '0',
     notional: u(signedNotional(p)),
     marginAsset: 'USD',
