@@ -14,7 +14,8 @@ export type PushedBalanceResult = 'complete' | 'wallet' | 'none';
  *   equity is the wallet plus the unrealised PnL of every position: the pushed ones from the
  *   push, the others as the positions state holds them. The margin in use is not in the push, so
  *   it is carried over (free = equity − the margin the last reading showed): exact for a push
- *   that touched no position (a funding fee, a transfer), else until REST reads it.
+ *   that touched no position (a funding fee, a transfer), else until REST reads it (after fills,
+ *   and after a liquidation's `INSURANCE_CLEAR`, whose positions were closed just before).
  * - Without what that needs (a positions state with each position's PnL, a previous reading),
  *   nothing is applied.
  */
@@ -47,9 +48,10 @@ export function applyPushedBalance(ctx: StreamContext, currency: string, b: Bala
   ctx.state.set('total_capital', equity, WS_SOURCE);
   ctx.state.set('free_capital', equity - (lastTotal - lastFree), WS_SOURCE);
   // A funding fee or a transfer moves the wallet and no position: the margin in use is unchanged,
-  // so both figures are exact. After an order's fill the margin moved, which the push does not say.
+  // so both figures are exact. After an order's fill the margin moved, which the push does not
+  // say; so it did when a liquidation's clearance (INSURANCE_CLEAR) follows its closing orders.
   const reason = (b.info as { a?: { m?: unknown } } | null | undefined)?.a?.m;
-  return pushed.size === 0 && reason !== 'ORDER' ? 'complete' : 'wallet';
+  return pushed.size === 0 && reason !== 'ORDER' && reason !== 'INSURANCE_CLEAR' ? 'complete' : 'wallet';
 }
 
 /** `{market id: unrealised PnL}` of the positions in a Binance `ACCOUNT_UPDATE` (`a.P[].s`, `up`). */
