@@ -23,6 +23,8 @@ export interface SimLiquidation {
   maintenanceMargin: number;
   /** Ids of the venue's closing orders, one per position. */
   orderIds: string[];
+  /** Each closed position: its symbol, the closing order and the notional closed at the step's close. */
+  closes: { symbol: string; orderId: string; notional: number }[];
   /** Ids of the account's open orders it expired. */
   expiredOrderIds: string[];
   /** The clearance fee taken (notional × 1.25 %, at most what was left). */
@@ -71,7 +73,20 @@ export class Liquidator {
   /** Every liquidation so far, oldest first (copies), after walking the venue up to now. */
   history(): SimLiquidation[] {
     this.#parts.sync();
-    return this.#done.map((l) => ({ ...l, orderIds: [...l.orderIds], expiredOrderIds: [...l.expiredOrderIds] }));
+    return this.#done.map((l) => ({ ...l, orderIds: [...l.orderIds], expiredOrderIds: [...l.expiredOrderIds], closes: l.closes.map((c) => ({ ...c })) }));
+  }
+
+  /**
+   * The clearance fees as Binance's income history lists them (`INSURANCE_CLEAR`), oldest first:
+   * one row per position closed, its share of the fee by notional (negative: paid), the closing
+   * order's id as `tranId`. What the insurance fund covered is no income of the account's.
+   */
+  clearanceIncome(): { symbol: string; time: number; income: number; tranId: string }[] {
+    return this.history().flatMap((l) => {
+      const total = l.closes.reduce((s, c) => s + c.notional, 0);
+      if (l.clearanceFee === 0 || total === 0) return [];
+      return l.closes.map((c) => ({ symbol: c.symbol, time: l.at, income: -(l.clearanceFee * c.notional) / total, tranId: c.orderId }));
+    });
   }
 
   /**
@@ -114,14 +129,13 @@ export class Liquidator {
       orders.settle(o, 'expired', at);
       expiredOrderIds.push(o.id);
     }
-    let notional = 0;
-    const orderIds: string[] = [];
+    const closes: SimLiquidation['closes'] = [];
     for (const [symbol, contracts] of account.holdings()) {
-      const market = bySymbol.get(symbol)!;
       const price = markOf(symbol);
-      notional += Math.abs(contracts) * price;
-      orderIds.push(this.#close(market, contracts, price, at).id);
+      closes.push({ symbol, orderId: this.#close(bySymbol.get(symbol)!, contracts, price, at).id, notional: Math.abs(contracts) * price });
     }
+    const notional = closes.reduce((s, c) => s + c.notional, 0);
+    const orderIds = closes.map((c) => c.orderId);
     const clearanceFee = Math.min(notional * LIQUIDATION_FEE_RATE, Math.max(0, account.wallet));
     account.adjustWallet(-clearanceFee);
     const insuranceCover = Math.max(0, -account.wallet);
@@ -130,7 +144,7 @@ export class Liquidator {
     if (insuranceCover > 0 || Math.abs(account.wallet) < 1e-9) account.adjustWallet(-account.wallet);
     const delta = insuranceCover - clearanceFee;
     if (delta !== 0) feed.emitWallet({ reason: 'INSURANCE_CLEAR', delta, wallet: account.wallet, at });
-    this.#done.push({ step, at, marginBalance, maintenanceMargin, orderIds, expiredOrderIds, clearanceFee, insuranceCover });
+    this.#done.push({ step, at, marginBalance, maintenanceMargin, orderIds, closes, expiredOrderIds, clearanceFee, insuranceCover });
   }
 
   /** Closes one position by a venue order filled whole at `price`, no fee; pushed as NEW then its fill. */

@@ -183,4 +183,17 @@ describe('sim-server liquidation', () => {
     const listed = await api['fapiPrivateGetAllOrders']!({ symbol: 'ETHUSD' });
     expect(listed.filter((o: Frame) => o['type'] === 'LIQUIDATION')).toEqual(all);
   });
+
+  it('GET /fapi/v1/income lists the clearance fee as INSURANCE_CLEAR, its tranId the closing order', async () => {
+    const api = rest as unknown as Record<string, (params: Record<string, unknown>) => Promise<any>>;
+    const [liq] = server.venue.liquidations.history();
+    const row = { symbol: 'ETHUSD', incomeType: 'INSURANCE_CLEAR', income: (-liq!.clearanceFee).toFixed(8), asset: 'USD', time: liq!.at, info: 'INSURANCE_CLEAR', tranId: liq!.orderIds[0], tradeId: '' };
+    expect(await api['fapiPrivateGetIncome']!({ incomeType: 'INSURANCE_CLEAR' })).toEqual([row]);
+    expect(await api['fapiPrivateGetIncome']!({})).toEqual([row]);
+    expect(await api['fapiPrivateGetIncome']!({ symbol: 'ETHUSD', startTime: liq!.at, endTime: liq!.at })).toEqual([row]);
+    expect(await api['fapiPrivateGetIncome']!({ incomeType: 'FUNDING_FEE' })).toEqual([]);
+    expect(await api['fapiPrivateGetIncome']!({ startTime: liq!.at + 1 })).toEqual([]);
+    // ccxt's funding history asks for FUNDING_FEE only: the clearance is not a funding fee.
+    expect(await rest.fetchFundingHistory(ETH)).toEqual([]);
+  });
 });

@@ -202,6 +202,29 @@ describe('SimVenue liquidation', () => {
     expect(wallet.map((e) => e.reason)).toEqual(['WITHDRAW', 'FUNDING_FEE', 'INSURANCE_CLEAR']);
   });
 
+  it('closes every position, one order each, and splits the clearance fee over them by notional in the income rows', () => {
+    const { clock, venue } = open({ seed: 7, side: 'buy', leverage: 20, notionalUsd: 6_000 }, { startingBalanceUsd: 10_000 });
+    const eth = 'ETH/USD:USD';
+    venue.placeOrder({ symbol: eth, side: 'sell', type: 'market', amount: Number((3_000 / venue.ticker(eth).last).toFixed(3)) });
+    clock.t += 60_000;
+    const positions = venue.positions();
+    expect(positions.map((p) => p.symbol)).toEqual([BTC, eth]);
+    const maintenance = positions.reduce((s, p) => s + p.maintenanceMargin, 0);
+    venue.adjustWallet(maintenance / 2 - venue.balance().total, 'WITHDRAW');
+    clock.t += STEP_MS;
+    expect(venue.positions()).toEqual([]);
+    const [liq] = venue.liquidations.history();
+    expect(liq!.closes.map((c) => c.symbol)).toEqual([BTC, eth]);
+    expect(venue.listOrders().filter((o) => o.type === 'liquidation').map((o) => [o.symbol, o.side])).toEqual([[BTC, 'sell'], [eth, 'buy']]);
+    const total = liq!.closes[0]!.notional + liq!.closes[1]!.notional;
+    expect(liq!.clearanceFee).toBeCloseTo(Math.min(total * 0.0125, liq!.marginBalance), 8);
+    const rows = venue.liquidations.clearanceIncome();
+    expect(rows.map((r) => [r.symbol, r.time, r.tranId])).toEqual(liq!.closes.map((c) => [c.symbol, liq!.at, c.orderId]));
+    expect(rows[0]!.income + rows[1]!.income).toBeCloseTo(-liq!.clearanceFee, 8);
+    expect(rows[0]!.income / rows[1]!.income).toBeCloseTo(liq!.closes[0]!.notional / liq!.closes[1]!.notional, 8);
+    expect(venue.balance().wallet).toBe(0);
+  });
+
   it('liquidates a short as well, and is deterministic for a seed', () => {
     const short: Scenario = { seed: 7, side: 'sell', leverage: 50, notionalUsd: 47_500, restingOrder: true };
     const due = firstDueStep(short, 5 * DAY_STEPS);
