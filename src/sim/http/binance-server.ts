@@ -11,7 +11,7 @@
  * body, `X-MBX-APIKEY`): `GET /fapi/v{2,3}/{account,balance,positionRisk}`, `GET /fapi/v1/leverageBracket`, `POST|GET|PUT|DELETE
  * /fapi/v1/order` (PUT: modify), `GET /fapi/v1/{openOrders,allOrders,userTrades}`, `DELETE
  * /fapi/v1/allOpenOrders`, `POST /fapi/v1/leverage` (see `binance-account-routes.ts`); `GET
- * /fapi/v1/income` (funding fees, see `income-route.ts`); `GET /fapi/v1/forceOrders` (the
+ * /fapi/v1/income` (funding and liquidation clearance fees, see `income-route.ts`); `GET /fapi/v1/forceOrders` (the
  * account's liquidation orders, see `force-orders-route.ts`); `GET
  * /fapi/v1/{commissionRate,symbolConfig}`, `POST /fapi/v1/marginType`, `GET|POST
  * /fapi/v1/positionSide/dual` (see `binance-config-routes.ts`); conditional
