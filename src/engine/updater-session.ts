@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { NotifyLevel } from '../core/notify-level.js';
 import type { MissoConfig } from '../config/types.js';
 import { openSessionWithRetry, sessionOptionsFor } from '../exchange/open-session.js';
+import type { PauseNotice, RateBudget } from '../exchange/budget.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { StateStore } from '../state/state-store.js';
 
@@ -60,6 +61,7 @@ export class UpdaterSession {
       onFirstFailure: (e) => how.notify(`exchange ${config.exchange.id} unreachable at start (${e.message}); retrying`, 'warn', 'start:unreachable'),
     });
     this.#session = session;
+    budgetOf(session)?.onPause((notice) => tellPause(notice, clock.now(), how.notify));
     state.define('aftx', session.exchange);
     state.define('exchange', session.exchange);
     return session;
@@ -73,6 +75,19 @@ export class UpdaterSession {
     });
   }
 
+  /** Whether the exchange asked us to wait now (a 429's pause, a ban): see the session's rate budget. */
+  get paused(): boolean {
+    return budgetOf(this.#session)?.paused ?? false;
+  }
+
+  /**
+   * The engine is stopping: a call the exchange's pause holds (a 429's, a ban's, which can last
+   * days) fails at once instead of holding the stop until the pause ends.
+   */
+  stopWaitingOnPauses(): void {
+    budgetOf(this.#session)?.stopWaitingOnPauses();
+  }
+
   /** Whether a restart is under way. */
   get inFlight(): boolean {
     return this.#inFlight !== null;
@@ -80,6 +95,13 @@ export class UpdaterSession {
 
   /** Drains, closes, reconnects and reconciles (the session's own restart). */
   restart(session: ExchangeSession, reason: string): Promise<void> {
+    // A rebuild's own calls (markets, the reconciliation) would wait behind the exchange's pause,
+    // and every order behind its gate with them: not for a routine reason (the operator's own
+    // restart still goes ahead).
+    if (this.#inFlight === null && this.paused && ROUTINE_RESTARTS.has(reason)) {
+      this.#o.logger.info({ reason }, 'exchange session not rebuilt: the exchange asked us to wait (rate limit), and a rebuild would wait behind it with the orders');
+      return Promise.resolve();
+    }
     this.#inFlight ??= (async () => {
       this.#o.logger.info({ reason }, 'restarting exchange session');
       this.#o.state.set('restart_exchange', true, 'engine');
@@ -99,4 +121,28 @@ export class UpdaterSession {
   async close(whileStarting: boolean): Promise<void> {
     await this.#session?.close(whileStarting ? { drainTimeoutMs: 0 } : {});
   }
+}
+
+/** The session's rate budget (the session built here always has one). */
+function budgetOf(session: ExchangeSession | null): RateBudget | undefined {
+  return (session as { budget?: RateBudget } | null)?.budget;
+}
+
+/** Restarts misso starts itself (`t_restart_exchange`, tasks failing with network errors): skipped during a pause. */
+const ROUTINE_RESTARTS: ReadonlySet<string> = new Set(['scheduled', 'tasks failing with network errors']);
+
+/** A pause shorter than this (a 429's usual second) is routine: the log has it, the operator is not told. */
+const TOLD_PAUSE_MS = 30_000;
+
+/** Tells the operator of a long pause or a ban as it begins: what is held, and until when. */
+function tellPause(notice: PauseNotice, now: number, notify: SessionOpening['notify']): void {
+  const secs = Math.ceil((notice.until - now) / 1000);
+  if (secs * 1000 < TOLD_PAUSE_MS) return;
+  const until = new Date(notice.until).toISOString().replace(/\.\d+Z$/, 'Z');
+  if (notice.kind === 'ban') {
+    notify(`exchange banned this IP for ${secs}s (until ${until}): nothing is sent until then; lower rate_budget.capacity or stop other bots on this IP`, 'error', 'exchange:ban');
+    return;
+  }
+  const asked = notice.retryAfterMs !== undefined && notice.retryAfterMs > notice.until - now + 1000 ? ` (it asked for ${Math.ceil(notice.retryAfterMs / 1000)}s; misso waits at most this long)` : '';
+  notify(`exchange rate limit: status, account and market calls paused for ${secs}s (until ${until})${asked}; orders and cancels still go out`, 'warn', 'exchange:pause');
 }

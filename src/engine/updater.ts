@@ -240,8 +240,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
    * journal and the notifier. Every step runs even if one fails; repeat calls share one promise.
    */
   stop(): Promise<void> {
-    // Nothing sent while starting (up to the end of the init update) is worth waiting for: no
-    // order goes out before then, and a request hung for its whole timeout must not hold the stop.
+    // Nothing sent while starting (to the end of the init update) is worth waiting for: no order goes out before then.
     const whileStarting = !this.#p.reporter.readiness.init_update;
     return this.#p.lifecycle.stop(() => this.#stopParts(whileStarting));
   }
@@ -249,6 +248,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   async #stopParts(whileStarting: boolean): Promise<void> {
     const { lifecycle, host, orders, session } = this.#p;
     this.state.set('stop_updates', true, 'engine');
+    session.stopWaitingOnPauses();
     // An order taken now would be sent at the next start, at whatever price the market has then.
     orders.manager?.queue.close('the updater is stopping; once it stopped, build a new Updater to trade again');
     const failed = await runSteps(

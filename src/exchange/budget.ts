@@ -20,6 +20,21 @@ export interface RateBudgetOptions {
    * to 3 days and says how long; this is the floor when it doesn't. @defaultValue 120000
    */
   defaultBanMs?: number;
+  /**
+   * The longest pause a 429's Retry-After can ask for. A rate limit's window is a minute at most
+   * on the venues misso knows (Binance's Retry-After on a 429 is the seconds to the window's
+   * end), so a longer one is a broken header or a proxy's, and honouring it would freeze every
+   * read for days. A 418's ban is honoured in full. @defaultValue 300000
+   */
+  maxPauseMs?: number;
+}
+
+/** A pause that began: what the exchange asked for and when it ends (epoch ms). */
+export interface PauseNotice {
+  kind: 'rate_limit' | 'ban';
+  until: number;
+  /** The Retry-After the exchange gave, when it gave one (before any cap). */
+  retryAfterMs: number | undefined;
 }
 
 /** What {@link RateBudget.penalize} is told about the exchange pushing back. */
@@ -91,6 +106,10 @@ export class RateBudget {
   #timer: AbortController | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
   #closed = false;
+  /** Stopping: a call a pause holds fails at once instead of waiting it out. */
+  #noPausedWaits = false;
+  #maxPauseMs: number;
+  readonly #pauseListeners = new Set<(notice: PauseNotice) => void>();
   #penalties = { rate_limit: 0, ban: 0 };
   #stats: Record<Priority, Omit<PriorityStats, 'waiting'>>;
 
@@ -109,6 +128,7 @@ export class RateBudget {
     this.#clock = options.clock;
     this.#defaultPauseMs = options.defaultPauseMs ?? windowMs;
     this.#defaultBanMs = options.defaultBanMs ?? 120_000;
+    this.#maxPauseMs = options.maxPauseMs ?? 300_000;
     const zero = (): Omit<PriorityStats, 'waiting'> => ({ granted: 0, grantedWeight: 0, waitedMs: 0, penalties: 0 });
     this.#stats = { order: zero(), status: zero(), account: zero(), market: zero() };
   }
@@ -141,6 +161,7 @@ export class RateBudget {
       this.#count(priority, w, 0);
       return Promise.resolve();
     }
+    if (this.#noPausedWaits && this.#isPaused(priority, now)) return Promise.reject(this.#pausedWhileStopping(now));
     if (this.#nobodyAhead(priority) && !this.#isPaused(priority, now)) {
       if (this.#window.used(now) + w <= this.capacity) {
         this.#grant(priority, w, now, now);
@@ -171,21 +192,27 @@ export class RateBudget {
     const now = this.#clock.now();
     // Several requests in flight meet the same 429/418: they extend one pause, and only a
     // penalty that starts a new pause counts as one.
+    let fresh: boolean;
     if (penalty.kind === 'ban') {
-      const fresh = this.#bannedUntil <= now;
+      fresh = this.#bannedUntil <= now;
       this.#bannedUntil = Math.max(this.#bannedUntil, now + (penalty.retryAfterMs ?? this.#defaultBanMs));
       if (fresh) {
         this.#penalties.ban++;
         for (const p of PRIORITIES) this.#stats[p].penalties++;
       }
     } else {
-      const fresh = this.#pausedUntil <= now;
-      this.#pausedUntil = Math.max(this.#pausedUntil, now + (penalty.retryAfterMs ?? this.#defaultPauseMs));
+      fresh = this.#pausedUntil <= now;
+      this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.min(penalty.retryAfterMs ?? this.#defaultPauseMs, this.#maxPauseMs));
       if (fresh) {
         this.#penalties.rate_limit++;
         for (const p of PRIORITIES) if (p !== 'order') this.#stats[p].penalties++;
       }
     }
+    if (fresh) {
+      const notice: PauseNotice = { kind: penalty.kind, until: penalty.kind === 'ban' ? this.#bannedUntil : this.#pausedUntil, retryAfterMs: penalty.retryAfterMs };
+      for (const listener of this.#pauseListeners) listener(notice);
+    }
+    if (this.#noPausedWaits) this.#rejectPaused(now);
     this.#pump();
   }
 
@@ -223,6 +250,28 @@ export class RateBudget {
     };
   }
 
+  /** Adds a listener told of each pause or ban as it begins; the returned function removes it. */
+  onPause(listener: (notice: PauseNotice) => void): () => void {
+    this.#pauseListeners.add(listener);
+    return () => this.#pauseListeners.delete(listener);
+  }
+
+  /** Whether the exchange asked us to wait now: the lower classes are paused, or everything is banned. */
+  get paused(): boolean {
+    return this.#isPaused('status', this.#clock.now());
+  }
+
+  /**
+   * The engine is stopping: a call a pause or ban holds (queued now, or asked for later) fails at
+   * once with `StoppedError`, instead of holding the stop until the exchange's wait ends, which
+   * can be days. Calls no pause holds (orders and cancels during a 429) still go out.
+   */
+  stopWaitingOnPauses(): void {
+    this.#noPausedWaits = true;
+    this.#rejectPaused(this.#clock.now());
+    this.#pump();
+  }
+
   /** Rejects every waiter with `StoppedError` and every later acquire. Idempotent. */
   close(): void {
     if (this.#closed) return;
@@ -232,6 +281,21 @@ export class RateBudget {
       for (const waiter of this.#queues[p].splice(0)) {
         waiter.detach();
         waiter.reject(new StoppedError('rate budget closed'));
+      }
+    }
+  }
+
+  #pausedWhileStopping(now: number): StoppedError {
+    const until = Math.max(this.#bannedUntil, this.#pausedUntil);
+    return new StoppedError(`stopping: the exchange asked us to wait ${Math.ceil((until - now) / 1000)}s more (rate limit); not waited for`);
+  }
+
+  #rejectPaused(now: number): void {
+    for (const p of PRIORITIES) {
+      if (!this.#isPaused(p, now)) continue;
+      for (const waiter of this.#queues[p].splice(0)) {
+        waiter.detach();
+        waiter.reject(this.#pausedWhileStopping(now));
       }
     }
   }

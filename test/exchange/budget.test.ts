@@ -234,6 +234,54 @@ describe('RateBudget', () => {
     await expect(budget.acquire('market', 1, ac.signal)).rejects.toThrow('task stopped');
   });
 
+  it("caps a 429's Retry-After at maxPauseMs (a broken header must not freeze every read for days); a 418's ban is honoured in full", async () => {
+    const clock = new VirtualClock();
+    const budget = new RateBudget({ clock, capacity: 5, windowMs: 1000 });
+    const notices: unknown[] = [];
+    budget.onPause((n) => notices.push(n));
+    const start = clock.now();
+    budget.penalize({ kind: 'rate_limit', retryAfterMs: 999_999_000 });
+    expect(budget.stats().pausedUntil - start).toBe(300_000);
+    expect(budget.paused).toBe(true);
+    // Told once, as it began, with what the exchange asked for.
+    budget.penalize({ kind: 'rate_limit', retryAfterMs: 999_999_000 });
+    expect(notices).toEqual([{ kind: 'rate_limit', until: start + 300_000, retryAfterMs: 999_999_000 }]);
+    const market = track(budget.acquire('market'));
+    await clock.advance(299_999);
+    expect(market.done).toBe(false);
+    await clock.advance(1);
+    expect(market.done && market.error === undefined).toBe(true);
+    expect(budget.paused).toBe(false);
+    budget.penalize({ kind: 'ban', retryAfterMs: 3 * 86_400_000 });
+    expect(budget.stats().bannedUntil - clock.now()).toBe(3 * 86_400_000);
+    expect(notices).toHaveLength(2);
+    expect(new RateBudget({ clock, capacity: 5, maxPauseMs: 20_000 }).penalize({ kind: 'rate_limit', retryAfterMs: 60_000 })).toBeUndefined();
+  });
+
+  it('stopWaitingOnPauses: a call the pause holds fails at once, queued or asked for later; orders (not paused by a 429) still go out', async () => {
+    const clock = new VirtualClock();
+    const budget = new RateBudget({ clock, capacity: 5, windowMs: 1000 });
+    budget.penalize({ kind: 'rate_limit', retryAfterMs: 200_000 });
+    const queued = [track(budget.acquire('market')), track(budget.acquire('account'))];
+    await settle();
+    expect(queued.some((q) => q.done)).toBe(false);
+    budget.stopWaitingOnPauses();
+    await settle();
+    for (const q of queued) {
+      expect(q.error).toBeInstanceOf(StoppedError);
+      expect(String(q.error)).toMatch(/the exchange asked us to wait 200s more \(rate limit\); not waited for/);
+    }
+    await expect(budget.acquire('status')).rejects.toBeInstanceOf(StoppedError);
+    await expect(budget.acquire('order')).resolves.toBeUndefined();
+    // A ban that begins while stopping holds orders too: they fail at once as well.
+    budget.penalize({ kind: 'ban', retryAfterMs: 60_000 });
+    await expect(budget.acquire('order')).rejects.toBeInstanceOf(StoppedError);
+    // Once the pause is over, calls go out again.
+    await clock.advance(200_000);
+    await expect(budget.acquire('market')).resolves.toBeUndefined();
+    expect(clock.pending).toBe(0);
+  });
+
   it('close rejects queued waiters and later acquires with StoppedError', async () => {
     const clock = new VirtualClock();
     const budget = new RateBudget({ clock, capacity: 1, windowMs: 1000 });
