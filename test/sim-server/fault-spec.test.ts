@@ -53,6 +53,10 @@ describe('parseFaultSpec', () => {
     ['wsdelay:300:retry=2', '"retry=2" is no option of wsdelay (known: path)'],
     ['wsdelay:300:path=privat', 'path "privat" matches no websocket path of wsdelay (market, public, private, ws, or a whole path such as /private/ws)'],
     ['wsdelay:path=market', 'wsdelay takes one whole number of milliseconds first, e.g. wsdelay:2000'],
+    // Past 2^31 - 1 ms a timer fires after 1 ms: a flood of re-armed timers and warnings.
+    ['wsdelay:99999999999', 'wsdelay is at most 86400000 ms (a day), got 99999999999'],
+    ['wsdelay:3000000000:path=market', 'wsdelay is at most 86400000 ms (a day), got 3000000000'],
+    ['visibility:86400001', 'visibility is at most 86400000 ms (a day), got 86400001'],
     ['visibility:2000:path=order', 'visibility takes no options (it delays every new order), only its milliseconds'],
   ])('refuses %s with a message naming the problem', (spec, message) => {
     expect(() => parseFaultSpec(spec)).toThrow(UserError);

@@ -154,8 +154,14 @@ function parseMillis(ruleText: string, kind: string, value: string | undefined):
   if (value === undefined || !/^\d+$/.test(value.trim())) {
     throw new UserError(`fault rule "${ruleText}": ${kind} takes one whole number of milliseconds first, e.g. ${kind}:2000`);
   }
-  return Number(value.trim());
+  const ms = Number(value.trim());
+  // A timer holds at most 2^31 - 1 ms (Node cuts a longer one to 1 ms, and warns each time).
+  if (ms > MAX_HOLD_MS) throw new UserError(`fault rule "${ruleText}": ${kind} is at most ${MAX_HOLD_MS} ms (a day), got ${value.trim()}`);
+  return ms;
 }
+
+/** The longest delay or visibility hold a rule may ask for: a day. */
+const MAX_HOLD_MS = 86_400_000;
 
 /**
  * `wsdelay:MS[:path=P[|P...]]`. It is no event drawn per push: it holds every message of the
