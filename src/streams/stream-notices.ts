@@ -117,7 +117,6 @@ export class StreamNotices {
     this.#bad = true;
     this.#delivered = false;
     const now = this.#deps.clock.now();
-    if (this.#failingSince === null) this.#problemStarts(now);
     this.#failingSince ??= now;
     if (reason !== this.#reason) {
       this.#deps.logger.warn({ stream: this.#name, err: reason, retryInMs }, 'stream failed; REST keeps the state fresh while it reconnects');
@@ -169,8 +168,8 @@ export class StreamNotices {
   }
 
   /**
-   * A stall or a failure begins: a new problem soon after a told recovery (within ten limits) is
-   * a flap, and the next recovery must hold longer; a problem long after one starts afresh. A
+   * A told stall or failure: a new problem soon after a told recovery (within ten limits) is a
+   * flap, and the next recovery must hold longer; a problem long after one starts afresh. A
    * problem before the last one's recovery was told is the same episode: its hold stands.
    */
   #problemStarts(now: number): void {
@@ -180,6 +179,9 @@ export class StreamNotices {
   }
 
   #tellFailing(forMs: number): void {
+    // Judged as a flap (or not) when told: a failure nobody hears of (one dropped connection,
+    // back at once) must not lengthen the hold of the next told recovery.
+    this.#problemStarts(this.#deps.clock.now());
     this.#failingTold = true;
     this.#told = true;
     this.#unproven = false;

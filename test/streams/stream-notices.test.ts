@@ -131,6 +131,37 @@ describe('stream notices', () => {
     await r.stop();
   });
 
+  it('a blip nobody was told of (one dropped connection, back at once) does not lengthen the hold of the next told recovery', async () => {
+    const r = rig([500, 2_000]);
+    r.set('droppable');
+    await r.clock.advance(3_000);
+    // A told failure, and its recovery.
+    const failFor = async (ms: number): Promise<void> => {
+      r.set('fail');
+      r.drop();
+      await r.clock.advance(ms);
+      r.set('droppable');
+    };
+    await failFor(6_000);
+    await r.clock.advanceUntil(() => count(r.notes, 'recovered') === 1, 30_000, 100);
+    // One dropped connection, back within the backoff: not told.
+    await r.clock.advance(1_000);
+    r.drop();
+    // Back, and held past the limit: that episode is over.
+    await r.clock.advance(8_000);
+    expect(r.notes.map((n) => n.condition)).toEqual(['down', 'recovered']);
+    // A told failure soon after the told recovery: a flap, whose recovery holds the flap's first
+    // hold (a minute), not four times it (the blip before was not a told problem).
+    await failFor(6_000);
+    expect(r.notes.map((n) => n.condition)).toEqual(['down', 'recovered', 'down']);
+    const healthyAt = r.clock.now();
+    await r.clock.advanceUntil(() => count(r.notes, 'recovered') === 2, 600_000, 500);
+    const held = r.clock.now() - healthyAt;
+    expect(held).toBeGreaterThanOrEqual(60_000);
+    expect(held).toBeLessThan(70_000);
+    await r.stop();
+  });
+
   it("an exchange's HTML error page in the failure becomes its title, in the notice and in lastError", async () => {
     const r = rig();
     r.set('healthy');
