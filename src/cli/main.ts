@@ -33,10 +33,34 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         const run = await loadUnlessSignalled(import('./run.js'), io, signals, 'misso was loading');
         return run === null ? RUN_EXIT.done : await run.runCommand(rest, io, signals);
       }
-      case 'check':
-        return await (await import('./check.js')).checkCommand(rest, io);
-      case 'sim-server':
-        return await (await import('./sim-server.js')).simServerCommand(rest, io);
+      case 'check': {
+        // A helper module's top-level code may wait (a connection, a fetch) up to the load
+        // timeout: a signal meanwhile ends the check, not validated (130, or 143 for SIGTERM).
+        const signals = processSignals();
+        let heard: string | null = null;
+        const note = (sig: string): void => void (heard ??= sig);
+        signals.once('SIGINT', note).once('SIGTERM', note);
+        // A helper module that ends the process while it loads (process.exit) must not pass for valid.
+        let settled = false;
+        const cutShort = (): void => {
+          if (settled) return;
+          io.stderr.write('misso check: a module the config loads ended the process (process.exit) before the check finished: the config was not validated\n');
+          process.exitCode = 2;
+        };
+        process.on('exit', cutShort);
+        try {
+          const checked = await loadUnlessSignalled((async () => (await import('./check.js')).checkCommand(rest, io))(), io, signals, 'misso check was reading the config');
+          return checked ?? (heard === 'SIGTERM' ? 143 : 130);
+        } finally {
+          settled = true;
+          process.off('exit', cutShort);
+        }
+      }
+      case 'sim-server': {
+        const signals = processSignals();
+        const command = await loadUnlessSignalled(import('./sim-server.js'), io, signals, 'misso was loading');
+        return command === null ? 0 : await command.simServerCommand(rest, { ...io, signals });
+      }
       case '--version':
       case '-v':
         io.stdout.write(`${packageVersion()}\n`);

@@ -25,6 +25,12 @@ export interface SimServerCommandIo {
   signal?: AbortSignal;
   /** Called once the server listens (tests read the port from it). */
   onListening?: (server: SimServer) => void;
+  /**
+   * Where SIGINT and SIGTERM are heard (the CLI's relay, see `process-signals.ts`), else the
+   * process. Heard from the command's first moment: one while the server starts stops it as soon
+   * as it listens.
+   */
+  signals?: NodeJS.EventEmitter;
 }
 
 export const SIM_SERVER_USAGE = `Usage: misso sim-server [--host 127.0.0.1] [--port ${DEFAULT_SIM_PORT}] [--seed N] [--markets N] [--funding] [--no-liquidation] [--faults SPEC]
@@ -95,6 +101,10 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
   }
 
   const logger = createLogger({ level: flags.logLevel, pretty: false });
+  const signals: NodeJS.EventEmitter = io.signals ?? process;
+  let early: string | null = null;
+  const noteEarly = (sig: NodeJS.Signals): void => void (early ??= sig);
+  signals.on('SIGINT', noteEarly).on('SIGTERM', noteEarly);
   let server: SimServer;
   try {
     server = await startSimServer({
@@ -111,6 +121,7 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
       ...(flags.faults === undefined ? {} : { faults: flags.faults }),
     });
   } catch (error: unknown) {
+    signals.off('SIGINT', noteEarly).off('SIGTERM', noteEarly);
     // A spec the server refuses (a fault path it does not serve) is a flag mistake like the others.
     if (error instanceof UserError) {
       io.stderr.write(`${flagMistake('sim-server', error.message)}\n`);
@@ -133,8 +144,7 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
   return await new Promise<number>((resolve) => {
     let stopping = false;
     const cleanup = (): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      signals.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       io.signal?.removeEventListener('abort', onAbort);
     };
     const stop = (reason: string): void => {
@@ -163,9 +173,11 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
     };
     const onSignal = (signal: NodeJS.Signals): void => stop(signal);
     const onAbort = (): void => stop('aborted');
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    if (io.signal?.aborted) onAbort();
+    signals.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+    signals.off('SIGINT', noteEarly).off('SIGTERM', noteEarly);
+    // A signal while it started: stopped now that it listens.
+    if (early !== null) stop(early);
+    else if (io.signal?.aborted) onAbort();
     else io.signal?.addEventListener('abort', onAbort);
   });
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -114,6 +115,23 @@ describe('simServerCommand', () => {
     expect(c.out()).not.toContain('misso sim-server stopped');
     expect(process.listenerCount('SIGINT')).toBe(0);
     await server!.close();
+  });
+
+  it('a SIGTERM while the server starts (before it listens) stops it as soon as it listens, exit 0: it was swallowed and the server kept serving', async () => {
+    const c = capture();
+    const signals = new EventEmitter();
+    let server: SimServer | undefined;
+    const done = simServerCommand(['--port', '0', '--log-level', 'silent'], { ...c.io, signals, onListening: (s) => (server = s) });
+    // The command is starting the server now (an await): the signal comes before it listens.
+    expect(server).toBeUndefined();
+    signals.emit('SIGTERM', 'SIGTERM');
+    expect(await done).toBe(0);
+    expect(c.out()).toContain('misso sim-server listening on');
+    expect(c.err()).toContain('misso sim-server: SIGTERM, stopping');
+    expect(c.out()).toContain('misso sim-server stopped');
+    // Nothing of the command's is left listening.
+    expect(signals.listenerCount('SIGTERM') + signals.listenerCount('SIGINT')).toBe(0);
+    await expect(fetch(`${server!.url}/fapi/v1/ping`)).rejects.toThrow();
   });
 
   it('a port already in use is an input mistake: exit 2 with what to do', async () => {
