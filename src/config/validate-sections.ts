@@ -53,6 +53,12 @@ export function checkExchange(raw: unknown, ctx: ConfigContext, report: ReportPr
     checkSimVisibility(exchange, isPlainObject(raw) ? raw.orders : undefined, report);
     return;
   }
+  // The shorthand `urls: {api: ORIGIN}` moves every URL there: anything but an http(s) origin
+  // fails only at the start, after the journal was opened for the exchange.
+  const api = isPlainObject(exchange.urls) ? exchange.urls.api : undefined;
+  if (typeof api === 'string' && !/^https?:\/\//i.test(api.trim())) {
+    report(['exchange', 'urls', 'api'], `\`${api}\` is not an http(s) origin`, `write it with its scheme, e.g. \`http://${api.replace(/^[a-z]+:\/+/i, '') || '127.0.0.1:8555'}\``);
+  }
   const known: readonly string[] = EXCHANGE_KEYS;
   for (const key of Object.keys(exchange)) {
     if (known.includes(key)) continue;

@@ -84,6 +84,15 @@ describe('${ENV} references', () => {
     expect(problems[1]?.message).toBe('environment variable NO_HOST is not set');
   });
 
+  it('a urls.api origin without its scheme is refused at its line (it failed only at the start, after the journal was opened); one from the environment is read as the value', async () => {
+    const problems = await problemsOf(TASKS + lines('exchange:', '  id: binanceusdm', '  urls: {api: 127.0.0.1:8555}'));
+    expect(where(problems)).toEqual(['6:15 exchange.urls.api']);
+    expect(problems[0]?.message).toBe('`127.0.0.1:8555` is not an http(s) origin');
+    expect(problems[0]?.hint).toBe('write it with its scheme, e.g. `http://127.0.0.1:8555`');
+    const config = await loadConfigText(TASKS + lines('exchange:', '  id: binanceusdm', '  urls: {api: "${SIM_URL}"}'), 'c.yaml', testContext({ env: { SIM_URL: 'http://127.0.0.1:8555' } }), { baseDir: FIXTURES });
+    expect(config.exchange.urls).toEqual({ api: 'http://127.0.0.1:8555' });
+  });
+
   it('reject malformed references', async () => {
     const problems = await problemsOf(TASKS + lines('exchange:', '  id: sim', '  seed: "${1BAD}"'));
     expect(where(problems)).toEqual(['6:9 exchange.seed']);
