@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import { readMeta, writeMeta } from '../storage/meta.js';
@@ -23,10 +24,13 @@ export function claimJournalExchange(db: SqliteDatabase, path: string, exchangeI
   }
   if (held === venue) return;
   const local = venue === exchangeId ? '' : ` (its urls point at ${venue.slice(exchangeId.length + AT.length)})`;
+  // Never the refused file itself as the way out.
+  let own = `./misso-${exchangeId}${local ? '-local' : ''}.db`;
+  if (basename(own) === basename(path)) own = `./misso-${exchangeId}${local ? '-local' : ''}-2.db`;
   throw new UserError(
     `journal ${path} holds the orders of exchange ${held}, not ${venue}, this config's exchange${local}: ` +
       `its open orders would be looked up, adopted or cancelled on the wrong exchange. ` +
-      `Point storage.path at a journal of this exchange's own (e.g. ./misso-${exchangeId}${local ? '-local' : ''}.db), or run the config of ${held} on this one`,
+      `Point storage.path at a journal of this exchange's own (e.g. ${own}), or run the config of ${held} on this one`,
   );
 }
 

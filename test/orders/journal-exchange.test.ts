@@ -30,6 +30,12 @@ describe('a journal tied to its venue', () => {
     );
   });
 
+  it('never names the refused file itself as the way out', () => {
+    const db = journal();
+    claimJournalExchange(db, './misso-binanceusdm-local.db', 'binanceusdm', null);
+    expect(() => claimJournalExchange(db, './misso-binanceusdm-local.db', 'binanceusdm', LOCAL)).toThrow("(e.g. ./misso-binanceusdm-local-2.db)");
+  });
+
   it('is claimed by the first config that opens it; urls without a URL count as none', () => {
     const db = journal();
     claimJournalExchange(db, 'j.db', 'sim', { doc: 42 });
