@@ -11,6 +11,8 @@ interface Guard {
   retiredAs: number;
   /** The rebuild that retired it failed at least once: the exchange is down, not only being replaced. */
   rebuildFailed: boolean;
+  /** The last failed rebuild attempt's error, as an operator reads it. */
+  rebuildError?: string;
 }
 
 /** Retirements so far, across every instance: a watch call notes it as it begins. */
@@ -52,7 +54,14 @@ export function adoptInstance(instance: Exchange): void {
   guards.set(instance, guard);
   const connect = instance.client.bind(instance);
   define(instance, 'client', (url: string) => {
-    if (guard.closed) throw new ExchangeClosedByUser(`${instance.id} closed: this instance opens no new connection`);
+    if (guard.closed) {
+      // Once the rebuild failed, what the stream meets is the outage: say it, not the instance's state.
+      throw new ExchangeClosedByUser(
+        guard.rebuildFailed && guard.rebuildError !== undefined
+          ? `${instance.id} unreachable: the exchange session is being rebuilt, and its last attempt failed (${guard.rebuildError})`
+          : `${instance.id} closed: this instance opens no new connection`,
+      );
+    }
     return quiet(connect(url) as ClientLike);
   });
   define(instance, 'delay', (timeout: number, method: (...args: unknown[]) => Promise<unknown>, ...args: unknown[]): void => {
@@ -81,9 +90,11 @@ export function retirements(): number {
 }
 
 /** The rebuild that retired `instance` failed an attempt: the exchange is down (see {@link endedByRetirement}). */
-export function rebuildFailedAfter(instance: Exchange): void {
+export function rebuildFailedAfter(instance: Exchange, error?: string): void {
   const guard = guards.get(instance);
-  if (guard?.closed) guard.rebuildFailed = true;
+  if (!guard?.closed) return;
+  guard.rebuildFailed = true;
+  if (error !== undefined) guard.rebuildError = error;
 }
 
 /**

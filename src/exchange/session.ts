@@ -309,8 +309,8 @@ class Session implements ManagedExchangeSession {
         if (built) await this.#closeInstance(built);
         if (signal.aborted) throw new StoppedError('exchange restart aborted');
         this.#health.rebuildFailed(err);
-        rebuildFailedAfter(this.#current); // the retired one: its streams' failures are the outage's now
         const c = classifyError(err, this.#clock.now());
+        rebuildFailedAfter(this.#current, c.message); // the retired one: its streams' failures are the outage's now
         this.#logger.warn(
           { attempt, error: c.name, kind: c.kind, detail: c.message, retryInMs: delay },
           'restart: rebuilding the exchange failed, retrying; calls wait at the gate meanwhile',
