@@ -31,7 +31,7 @@ function describeExchange(cfg: MissoConfig): string {
     return knobs.length > 0 ? `sim (simulated; ${knobs.join(', ')})` : 'sim (simulated)';
   }
   const credentials = [...(['apiKey', 'secret', 'password'] as const).filter((k) => ex[k] !== null), ...Object.keys(ex.credentials ?? {})];
-  return `${ex.id} (${credentials.length > 0 ? `credentials from env: ${credentials.join(', ')}` : 'no credentials: public calls only'})`;
+  return `${ex.id} (${credentials.length > 0 ? `credentials from env: ${credentials.join(', ')}` : 'no credentials: misso run refuses to start without them, since it reads the account\'s open orders at every start'})`;
 }
 
 function describeTask(task: TaskConfig, schedule: TaskSchedule | undefined): string {

@@ -109,6 +109,13 @@ export function startFailure(err: unknown): unknown {
   if (err instanceof StartupError || err instanceof StoppedError || err instanceof UserError) return err;
   const kind = errorKind(err);
   const message = coerceError(err).message;
+  // ccxt's own refusal before any request: the config gave no key at all.
+  if (kind === 'auth' && /requires "\w+" credential/.test(message)) {
+    return new UserError(
+      `${message}: the config gives no credentials, and misso reads the account's open orders at every start (its order journal is reconciled with them); ` +
+        'add `apiKey: ${YOUR_KEY_VAR}` and `secret: ${YOUR_SECRET_VAR}` under `exchange:` (read from the environment)',
+    );
+  }
   if (kind === 'auth') {
     return new StartupError(
       `the exchange refused the credentials (${message}); check exchange.apiKey and exchange.secret, the key's permissions and its IP whitelist`,
