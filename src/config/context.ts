@@ -56,6 +56,12 @@ export interface ConfigContext {
    * module, or wherever the count is not certain: extra arguments are then not checked.
    */
   helperParams?(modul: string, method: string): readonly string[] | undefined;
+  /**
+   * A built-in helper's refusal of the argument at `index` (its value as the config starts it: a
+   * class attribute's initial value for `self.NAME`), when its rules are fixed words a run would
+   * only refuse at its first pass (`get_filtered_watch_list`'s filter). Undefined when it passes.
+   */
+  helperArgProblem?(modul: string, method: string, index: number, value: unknown): string | undefined;
   /** How a task kind is scheduled. When absent or undefined (a user kind), only `freq` is known. */
   taskSchedule?(kind: string): TaskSchedule | undefined;
   /**

@@ -192,6 +192,15 @@ async function checkSubtask(c: Checker, sub: Record<string, unknown>, path: Conf
       named ? `input_args lists its parameters in order: ${named.join(', ')} (the exchange is \`self.aftx\`)` : undefined,
     );
   }
+  if (fn && builtin && typeof sub.method === 'string' && Array.isArray(args) && c.ctx.helperArgProblem) {
+    args.forEach((arg, i) => {
+      // `self.NAME` is the class attribute's starting value, where the mistake is written.
+      const attribute = typeof arg === 'string' && arg.startsWith('self.') ? arg.slice('self.'.length) : undefined;
+      const fromAttribute = attribute !== undefined && Object.hasOwn(c.classAttributes, attribute);
+      const problem = c.ctx.helperArgProblem!(sub.modul as string, sub.method as string, i, fromAttribute ? c.classAttributes[attribute] : arg);
+      if (problem !== undefined) c.report(fromAttribute ? ['class_attributes', attribute] : [...path, 'input_args', i], problem);
+    });
+  }
   // More than it takes: the extra ones would be dropped without a word (Python would refuse the
   // call). Only where the engine knows every parameter, defaults included (`fn.length` omits them).
   const params = fn && builtin && typeof sub.method === 'string' ? c.ctx.helperParams?.(sub.modul as string, sub.method) : undefined;

@@ -5,6 +5,8 @@ import { SIM_KNOBS_SCHEMA } from '../sim/sim-knobs.js';
 import { SIM_TIMEFRAMES } from '../sim/venue-types.js';
 import { BUILTIN_ATTRIBUTES } from '../state/builtin-attributes.js';
 import { declaredParams } from '../core/function-params.js';
+import { coerceError } from '../core/errors.js';
+import { parseWatchListFilter } from '../helpers/watch-list-filter.js';
 import { BUILTIN_MODULES, loadModule, loadTaskKind } from './module-registry.js';
 import { toTaskKind, type TaskKind } from '../tasks/contract.js';
 
@@ -35,6 +37,7 @@ export function configContext(kinds: ReadonlyMap<string, TaskKind>, env?: Readon
     taskOptionTypes: (kind) => kinds.get(kind)?.optionTypes,
     runsOnlySubtasks: (kind) => kindOf(kind)?.onlySubtasks === true,
     helperParams,
+    helperArgProblem,
     taskSchedule: (kind) => {
       const k = kinds.get(kind);
       return k ? { mode: k.mode, defaultFreqSecs: k.defaultFreqSecs ?? null } : undefined;
@@ -58,6 +61,17 @@ function helperParams(modul: string, method: string): readonly string[] | undefi
   const module = Object.hasOwn(BUILTIN_MODULES, modul) ? BUILTIN_MODULES[modul] : undefined;
   const fn = module && Object.hasOwn(module, method) ? module[method] : undefined;
   return typeof fn === 'function' ? declaredParams(fn as (...args: never[]) => unknown) : undefined;
+}
+
+/** `get_filtered_watch_list`'s filter (its second argument), parsed as the helper will: a wrong rule word is the config's mistake. */
+function helperArgProblem(modul: string, method: string, index: number, value: unknown): string | undefined {
+  if (method !== 'get_filtered_watch_list' || index !== 1 || !Object.hasOwn(BUILTIN_MODULES, modul) || value === null || value === undefined) return undefined;
+  try {
+    parseWatchListFilter(value);
+    return undefined;
+  } catch (error: unknown) {
+    return coerceError(error).message;
+  }
 }
 
 /** Loads the classes of a config's `exchange.id`, which the checks below read. */

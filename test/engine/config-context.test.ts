@@ -58,6 +58,19 @@ describe("the engine's config context", () => {
     ]);
   });
 
+  it("refuses get_filtered_watch_list's filter with a wrong rule word at the class attribute it starts as (a run refused it only at its first pass, retried as if transient)", async () => {
+    const config = (filter: string) =>
+      `class_attributes:\n  watch_list_filter: ${filter}\n  wl_restricted: []\ntasks:\n  t_init_update:\n    name: i\n    subtasks:\n      s0: {type: async, modul: Misso.services.async_helper, method: get_filtered_watch_list, input_args: [self.aftx, self.watch_list_filter, self.wl_restricted], target_attr: watch_list}\n`;
+    expect(await problems(config('{info.volumeUsd24h: {value: 2000000, type: greater_equal, value_type: float}}'))).toEqual([
+      expect.stringMatching(/^2:\d+ class_attributes\.watch_list_filter: watch_list_filter\.info\.volumeUsd24h\.type: unknown operator 'greater_equal'; use one of greater_or_equal, /),
+    ]);
+    expect(await problems(config('{info.volumeUsd24h: {value: 2000000, type: greater_or_equal, value_type: double}}'))).toEqual([
+      expect.stringMatching(/^2:\d+ class_attributes\.watch_list_filter: .*value_type: unknown value type 'double'/),
+    ]);
+    expect(await problems(config('{info.volumeUsd24h: {value: 2000000, type: greater_or_equal, value_type: float}}'))).toEqual([]);
+    expect(await problems(config('None'))).toEqual([]);
+  });
+
   it('refuses a built-in helper written without input_args (or with None) as called with none, at its method', async () => {
     const sub = (extra: string) => `class_attributes: {x: 0}\ntasks:\n  t_init_update:\n    name: i\n    subtasks:\n      s1: {type: async, modul: Misso.services.async_helper, method: get_total_balance, target_attr: x${extra}}\n`;
     expect(await problems(sub(''))).toEqual([
