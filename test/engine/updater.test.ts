@@ -216,11 +216,11 @@ describe('Updater', () => {
     expect(notifier.texts().filter((t) => /modules down/.test(t))).toContain('1 modules down: slow');
   });
 
-  /** A task that would write `not_yet`, but its subtask always fails (a filter that is no mapping). */
+  /** A task that would write `not_yet`, but its subtask always fails (a restricted list that is no list: 5 is not iterable). */
   const NEVER_WRITTEN = {
     kind: 't_update_template',
     freq: 600,
-    subtasks: { s: { type: 'async', modul: 'Misso.services.async_helper', method: 'get_filtered_watch_list', input_args: ['self.aftx', 5, []], target_attr: 'not_yet' } },
+    subtasks: { s: { type: 'async', modul: 'Misso.services.async_helper', method: 'get_filtered_watch_list', input_args: ['self.aftx', null, 5], target_attr: 'not_yet' } },
   };
 
   it("t_system_status's summary marks an attribute the config names but state does not hold yet", async () => {
