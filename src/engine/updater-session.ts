@@ -59,6 +59,7 @@ export class UpdaterSession {
       ...how.retry,
       signal,
       onFirstFailure: (e) => how.notify(`exchange ${config.exchange.id} unreachable at start (${e.message}); retrying`, 'warn', 'start:unreachable'),
+      onConnectedAfterFailure: (ms) => how.notify(`exchange ${config.exchange.id} reachable: connected after ${Math.round(ms / 1000)}s of retries`, 'info', 'start:reachable'),
     });
     this.#session = session;
     budgetOf(session)?.onPause((notice) => tellPause(notice, clock.now(), how.notify));

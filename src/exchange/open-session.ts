@@ -21,6 +21,8 @@ export interface OpenSessionRetry {
   random?: () => number;
   /** Called once, on the first failure that will be retried (the operator's one notification). */
   onFirstFailure?: (err: Error) => void;
+  /** Called once the session opens after {@link onFirstFailure} was called, with how long since (ms): the notice that closes it. */
+  onConnectedAfterFailure?: (afterMs: number) => void;
   /** Called on every failure that will be retried, markets' loads included (`call`: see ReadRetryScope.onRetry). */
   onRetry?: (err: Error, call: object) => void;
   /** Called once a call that was retried works (or fails for good); see ReadRetryScope.onRetryEnd. */
@@ -41,9 +43,11 @@ export async function openSessionWithRetry(options: ExchangeSessionOptions, retr
   const random = retry.random ?? Math.random;
   const backoff = new Backoff({ baseMs, maxMs, random });
   let told = false;
+  let firstFailureAt = 0;
   const tell = (err: unknown): void => {
     if (told) return;
     told = true;
+    firstFailureAt = clock.now();
     retry.onFirstFailure?.(coerceError(err));
   };
   // Loading markets is retried call by call (with a reload: ccxt keeps a failed promise); this
@@ -84,6 +88,7 @@ export async function openSessionWithRetry(options: ExchangeSessionOptions, retr
     }
     log.succeeded();
     onRetryEnd(opening);
+    if (told) retry.onConnectedAfterFailure?.(clock.now() - firstFailureAt);
     return session;
   }
 }

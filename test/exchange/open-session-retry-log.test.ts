@@ -67,7 +67,11 @@ describe('the start against an unreachable exchange', () => {
       return ex;
     };
     let opened = false;
-    const opening = openSessionWithRetry({ config: exchangeConfig({ id: 'sim' }), clock, logger, factory }, { signal: new AbortController().signal, random: () => 1 }).then((s) => {
+    const told: string[] = [];
+    const opening = openSessionWithRetry(
+      { config: exchangeConfig({ id: 'sim' }), clock, logger, factory },
+      { signal: new AbortController().signal, random: () => 1, onFirstFailure: (e) => told.push(`down: ${e.message}`), onConnectedAfterFailure: (ms) => told.push(`up after ${ms}`) },
+    ).then((s) => {
       opened = true;
       return s;
     });
@@ -98,14 +102,23 @@ describe('the start against an unreachable exchange', () => {
     expect(connected[0]).toMatchObject({ level: 30, failedTries: tries });
     expect(connected[0]!.tookMs).toBeGreaterThanOrEqual(HOUR - 2_000);
     expect(connected[0]!.tookMs).toBeLessThanOrEqual(clock.now() - startedAt);
+    // The operator hears of it twice: the first failure, and the connection that closes it (an hour on).
+    expect(told).toHaveLength(2);
+    expect(told[0]).toBe('down: connect ECONNREFUSED 127.0.0.1:8555');
+    expect(Number(told[1]!.slice('up after '.length))).toBeGreaterThanOrEqual(HOUR - 2_000);
   });
 
-  it('a start that works at once logs neither', async () => {
+  it('a start that works at once logs neither, and tells neither', async () => {
     const clock = new VirtualClock();
     const { lines, logger } = capture();
-    const session = await openSessionWithRetry({ config: exchangeConfig({ id: 'sim' }), clock, logger }, { signal: new AbortController().signal });
+    const told: string[] = [];
+    const session = await openSessionWithRetry(
+      { config: exchangeConfig({ id: 'sim' }), clock, logger },
+      { signal: new AbortController().signal, onFirstFailure: () => told.push('down'), onConnectedAfterFailure: () => told.push('up') },
+    );
     await session.close();
     expect(lines.filter((l) => /unreachable|reachable/.test(l.msg))).toEqual([]);
+    expect(told).toEqual([]);
   });
 });
 
