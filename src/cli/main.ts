@@ -102,6 +102,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
 export async function runCli(argv: string[] = process.argv.slice(2)): Promise<void> {
   const code = await main(argv);
   process.exitCode = code;
+  // The command is done: a signal in the last moments (a second Ctrl-C after a clean stop) ends
+  // the process with the command's own code, not node's 130 or 143.
+  const done = (): never => process.exit(code);
+  processSignals().on('SIGINT', done).on('SIGTERM', done);
   setTimeout(() => process.exit(code), 500).unref();
 }
 
