@@ -69,8 +69,9 @@ export function checkIntentParams(params: unknown, extra: ClientIdKeys = new Set
     if (seen.has(value)) return { reason: `${path} refers back to itself; params must be plain JSON` };
     seen.add(value);
     if (depth >= PARAMS_LIMITS.maxDepth) return { reason: `params nest deeper than ${PARAMS_LIMITS.maxDepth} levels` };
+    // Array.from visits a sparse array's holes (as undefined, which JSON writes as null); map skips them.
     const children: [string, unknown][] = Array.isArray(value)
-      ? value.map((v, i) => [`${path}[${i}]`, v])
+      ? Array.from(value as unknown[], (v, i) => [`${path}[${i}]`, v])
       : isPlainObject(value)
         ? Object.keys(value).map((k) => [`${path}.${k}`, value[k]])
         : [];

@@ -82,6 +82,11 @@ describe('params are plain JSON within limits (issue 8 item 7)', () => {
     expect(intentError(() => parseIntent({ ...base, params })).message).toMatch(message);
   });
 
+  it('takes a sparse array as JSON writes it, its holes as null (review 25-B F13: a raw TypeError)', () => {
+    expect(parseIntent({ ...base, params: { a: [1, , 3], b: new Array(2) } }).params).toEqual({ a: [1, null, 3], b: [null, null] });
+    expect(intentError(() => parseIntent({ ...base, params: { a: [1, , Number.NaN] } })).message).toMatch(/params\.a\[2\] must be a finite number/);
+  });
+
   it('refuses a getter that throws without running into it', () => {
     const params = Object.defineProperty({}, 'boom', { enumerable: true, get: () => { throw new RangeError('boom'); } });
     expect(intentError(() => parseIntent({ ...base, params })).message).toMatch(/plain object/);
