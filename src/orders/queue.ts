@@ -27,8 +27,8 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
   #items: Order[] = [];
   #waiters = new Set<() => void>();
   #onAction: QueueActionHandler | null = null;
-  /** Why new intents are refused (the updater is stopping), or null while they are taken. */
-  #closed: string | null = null;
+  /** Why new intents are refused (the updater is stopping, or stopped), or null while they are taken. */
+  #closed: (() => string) | null = null;
 
   /**
    * @param prepare - validates an entry and fits it to the market (`prepareIntent` on the
@@ -83,7 +83,7 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
       if (!this.#onAction) throw new Error('pending_orders: cancels and amends need a started order manager');
       return this.#onAction(action);
     }
-    if (this.#closed !== null) throw new StoppedError(`pending_orders: no new orders are taken: ${this.#closed}`);
+    if (this.#closed !== null) throw new StoppedError(`pending_orders: no new orders are taken: ${this.#closed()}`);
     const { intent, rejected, field } = this.#prepare(entry);
     // A size or price that rounds to nothing is out of the market's range, as one below its
     // minimum is (which the intent's check refuses): thrown, never journaled.
@@ -107,10 +107,10 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
   /**
    * Refuses new intents from now on (see {@link push}): an order taken while the updater stops
    * would be sent at some later start, at whatever price the market has then. Idempotent; the
-   * first reason stays.
+   * first reason stays. A function is asked at each refusal (stopping, then stopped).
    */
-  close(reason: string): void {
-    this.#closed ??= reason;
+  close(reason: string | (() => string)): void {
+    this.#closed ??= typeof reason === 'string' ? () => reason : reason;
   }
 
   /** Whether {@link close} was called. */

@@ -62,9 +62,12 @@ describe('the updater lifecycle', () => {
     await startVirtual(updater, clock);
     const o = updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price: 1000 });
     await clock.advanceUntil(() => o.status === 'open', 30_000, 100);
-    await updater.stop();
-    expect(() => updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price: 1000 })).toThrow(StoppedError);
+    const stopping = updater.stop();
     expect(() => updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price: 1000 })).toThrow(/no new orders are taken: the updater is stopping; once it stopped, build a new Updater to trade again/);
+    await stopping;
+    expect(() => updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price: 1000 })).toThrow(StoppedError);
+    // Stopped, not stopping (review 25-B F5).
+    expect(() => updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price: 1000 })).toThrow(/no new orders are taken: the updater stopped; build a new Updater to trade again$/);
     await expect(updater.orders.cancel(o)).rejects.toBeInstanceOf(StoppedError);
     await expect(updater.orders.cancelAll()).rejects.toBeInstanceOf(StoppedError);
     await expect(updater.orders.amend(o, { price: 999 })).rejects.toBeInstanceOf(StoppedError);
