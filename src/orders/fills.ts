@@ -1,4 +1,4 @@
-import { coerceError } from '../core/errors.js';
+import { coerceError, StoppedError } from '../core/errors.js';
 import { gate, type OrdersContext } from './context.js';
 import type { Fill } from './fill-store.js';
 import type { Order } from './order.js';
@@ -193,6 +193,11 @@ export class FillTracker {
         try {
           trades = (await session.exchange.fetchMyTrades(symbol, cursor, PAGE)) as CcxtTradeLike[];
         } catch (error: unknown) {
+          // Refused because the engine stops (its rate budget closed): nothing failed, and no pass follows.
+          if (error instanceof StoppedError) {
+            logger.debug({ symbol, err: error.message }, 'fetchMyTrades not sent: stopping');
+            return added;
+          }
           logger.warn({ symbol, err: coerceError(error).message }, 'fetchMyTrades failed; fills sync again next pass');
           break;
         }

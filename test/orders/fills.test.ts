@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RECENT_FILLS_MAX, type ClosedTrade } from '../../src/orders/fills.js';
 import { Order } from '../../src/orders/order.js';
@@ -55,6 +56,19 @@ describe('fills, closed_trades and positions', () => {
     expect(closed.average).toBeCloseTo(market1.average!, 6);
     expect(closed.fees['USD']).toBeGreaterThan(0);
     expect(closed.realizedPnl).not.toBeNull();
+  });
+
+  it('a fills sync the stop cuts off (the rate budget closed) is not a warning: nothing failed (review 25-B F6)', async () => {
+    const lines: string[] = [];
+    const r = await make({ logger: pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }) });
+    const { symbol, buys } = await unseenFills(r);
+    await drive(r.clock, r.manager.updateOpenOrders());
+    expect(buys.some((o) => o.filled > r.manager.fillsOf(o).reduce((s, f) => s + f.amount, 0))).toBe(true);
+    r.session.budget.close();
+    expect(await drive(r.clock, r.manager.syncFills())).toBe(0);
+    const said = lines.map((l) => JSON.parse(l) as { level: number; msg: string; symbol?: string }).filter((l) => /fetchMyTrades/.test(l.msg));
+    expect(said.filter((l) => l.level >= 40)).toEqual([]);
+    expect(said).toEqual([expect.objectContaining({ level: 20, symbol })]);
   });
 
   it('stores fills of two markets that share a trade id (Binance numbers trades per market), and each market\'s once', async () => {
