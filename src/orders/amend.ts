@@ -84,7 +84,8 @@ export class Amender {
    * checks a new intent passes (precision, amount, price and cost limits). Throws
    * {@link AmendError} for impossible changes, before anything is journaled or sent; with
    * `refuseOverLimits`, also for a risk limit the order as amended can be judged over already
-   * (`intakeRiskRefusal`; a finished order is left to say so when the amend runs).
+   * (`intakeRiskRefusal`). A finished order's changes are read but not checked: the amend
+   * settles `amended: false`, `order already <status>`, when it runs.
    */
   normalise(order: Order, changes: AmendChanges, options: AmendOptions = {}): { price: number | null; amount: number | null } {
     const given = readAmendChanges(changes);
@@ -92,6 +93,9 @@ export class Amender {
     let amount = amendValue('amount', given.amount);
     if (price === null && amount === null) throw new AmendError('amend needs a price or an amount');
     if (price !== null && order.type === 'market') throw new AmendError(`order ${order.clientOrderId} is a market order; it has no price to amend`, 'price');
+    // A finished order is not amended whatever the change (its market may be gone, its fill
+    // above the new amount): the amend settles `order already <status>` (see #start).
+    if (order.isFinal) return { price, amount };
     let fitted;
     try {
       fitted = checkIntentForMarket(
@@ -110,13 +114,12 @@ export class Amender {
       throw new AmendError(`amount ${amount} is at or below the ${order.filled} already filled (amount is the new total); cancel the order to stop it`, 'amount');
     }
     // Sent anyway, it costs a request (and, by cancel-then-replace, the order's place in the queue).
-    // With another amend under way the order's figures are not final yet: the change is not judged
-    // (nor for a finished order: the amend then says why it was not made).
+    // With another amend under way the order's figures are not final yet: the change is not judged.
     const unchanged = (price === null || price === order.price) && (amount === null || amount === order.amount);
-    if (unchanged && !order.isFinal && !this.#running.has(order.clientOrderId)) {
+    if (unchanged && !this.#running.has(order.clientOrderId)) {
       throw new NothingToAmend(`amend of ${order.clientOrderId} changes nothing: its price is ${String(order.price)} and its amount ${order.amount} already (after rounding)`);
     }
-    if (options.refuseOverLimits === true && !order.isFinal) {
+    if (options.refuseOverLimits === true) {
       const over = intakeRiskRefusal(this.#ctx, { symbol: order.symbol, type: order.type, price: price ?? order.price, amount: amount ?? order.amount, params: order.params }, amount === null);
       if (over !== null) throw new AmendError(`amend of ${order.clientOrderId} not made: ${over.reason} (the order stays as it was)`, over.field);
     }

@@ -137,6 +137,24 @@ describe('orders.amend', () => {
     expect(await r.manager.amend(o, { price: restingBuy })).toMatchObject({ amended: false, reason: 'order already canceled' });
   });
 
+  it('a finished order settles amended false, order already <status>, before its changes are checked against what filled or its market (review 25-B F4)', async () => {
+    const { r, symbol, amount, last } = await started();
+    const filled = r.manager.queue.push({ symbol, side: 'sell', amount, type: 'market' });
+    await r.clock.advanceUntil(() => filled.status === 'closed', 30_000, 50);
+    const rejected = r.manager.queue.push({ symbol: 'NOPE/USD:USD', side: 'buy', amount, price: 100 });
+    expect(rejected.status).toBe('rejected');
+    const refusals: string[] = [];
+    r.manager.on('order', (o, change) => {
+      if (change.kind === 'amend:refused') refusals.push(`${o.clientOrderId} ${change.reason ?? ''}`);
+    });
+    // At or below what filled (was: "cancel the order to stop it"), and a symbol the exchange does not list (was: "unknown symbol").
+    expect(await r.manager.amend(filled, { amount: amount / 2 })).toMatchObject({ amended: false, method: 'none', reason: 'order already closed' });
+    expect(await r.manager.amend(rejected, { price: Number(r.sim.priceToPrecision(symbol, last * 0.9)) })).toMatchObject({ amended: false, reason: 'order already rejected' });
+    expect(refusals).toEqual([`${filled.clientOrderId} order already closed`, `${rejected.clientOrderId} order already rejected`]);
+    // A change that can never work is still refused as such.
+    await expect(r.manager.amend(filled, { amount: -1 })).rejects.toThrow(/amount must be a number > 0/);
+  });
+
   it('refuses changes that are not an object of price and amount with an AmendError naming what is wrong', async () => {
     const { r, symbol, amount, restingBuy } = await started();
     const o = await place(r, symbol, amount, restingBuy);
