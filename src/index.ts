@@ -49,7 +49,7 @@ export { OrderRefError } from './orders/order-ref.js';
 export type { Fill } from './orders/fill-store.js';
 export type { ClosedTrade, ApplyFillResult, CcxtTradeLike } from './orders/fills.js';
 export type { OrderManagerEvents, IsOpenOrders } from './orders/order-book.js';
-export type { PendingOrderQueue } from './orders/queue.js';
+export type { PendingOrderQueue } from './orders/pending-orders.js';
 export type { Durability, OrderJournal, JournalEvent } from './orders/journal.js';
 export type { ExchangeSession, ErrorKind, Priority, SessionHealth } from './exchange/types.js';
 export type { Notifier, NotifyLevel, NotifyMessage } from './notify/types.js';

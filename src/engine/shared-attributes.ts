@@ -1,6 +1,6 @@
 import { UserError } from '../core/errors.js';
 import type { MissoConfig } from '../config/types.js';
-import type { PendingOrderQueue } from '../orders/queue.js';
+import type { PendingOrderQueue } from '../orders/pending-orders.js';
 import type { StateStore } from '../state/state-store.js';
 import { loadModule } from './module-registry.js';
 

@@ -2,6 +2,7 @@ import type { NotifyLevel } from '../core/notify-level.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { OrderJournal } from '../orders/journal.js';
 import type { OrderManager, OrderStats, StopReport } from '../orders/manager.js';
+import { closePendingOrders } from '../orders/pending-orders.js';
 import { LateOrderManager } from './late-order-manager.js';
 import { openJournal, stopOrders, wireOrderManager, type JournalOptions, type OrderWiring } from './order-wiring.js';
 
@@ -60,6 +61,15 @@ export class UpdaterOrders {
     this.#manager = manager;
     this.#view.attach(manager);
     return manager;
+  }
+
+  /**
+   * Refuses new intents from now on (`StoppedError` saying `reason()`, asked at each refusal): an
+   * order taken while the updater stops would be sent at some later start, at whatever price the
+   * market has then. Cancels and amends still reach the manager until it stops.
+   */
+  refuseNewOrders(reason: () => string): void {
+    if (this.#manager) closePendingOrders(this.#manager.queue, reason);
   }
 
   /** Stops the order manager (applying `orders.on_stop`) and keeps its last figures. */

@@ -250,7 +250,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     this.state.set('stop_updates', true, 'engine');
     session.stopWaitingOnPauses();
     // An order taken now would be sent at the next start, at whatever price the market has then.
-    orders.manager?.queue.close(() => (lifecycle.phase === 'stopped' ? 'the updater stopped; build a new Updater to trade again' : 'the updater is stopping; once it stopped, build a new Updater to trade again'));
+    orders.refuseNewOrders(() => (lifecycle.phase === 'stopped' ? 'the updater stopped; build a new Updater to trade again' : 'the updater is stopping; once it stopped, build a new Updater to trade again'));
     const failed = await runSteps(
       [
         ['tasks', () => host.settle(2000, !whileStarting)],

@@ -7,7 +7,7 @@ import type { OrderJournal } from './journal.js';
 import type { Order } from './order.js';
 import type { NotifyFn, OrderBook, OrderManagerEvents } from './order-book.js';
 import type { VenueCloseNotices } from './venue-closes.js';
-import type { PendingOrderQueue } from './queue.js';
+import type { OrderQueue } from './queue.js';
 import type { RiskGuard } from './risk.js';
 
 /** Tuning of the order machinery beyond the `orders:` config section. */
@@ -75,7 +75,7 @@ export interface OrdersContext {
   session: ExchangeSession;
   journal: OrderJournal;
   book: OrderBook;
-  queue: PendingOrderQueue;
+  queue: OrderQueue;
   clock: Clock;
   logger: Logger;
   notify: NotifyFn;

@@ -16,11 +16,13 @@ export type IntakePrepare = (entry: unknown) => FittedIntent;
 export type IntakeScreen = (intent: OrderIntent) => { field: string; reason: string } | null;
 
 /**
- * The shared `pending_orders` queue. `push`/`put` validate the entry, give it its client id and
- * journal it before returning, so an order the strategy queued survives a crash even if it was
- * never sent. The executor is woken by an event, not by polling.
+ * The order queue behind the shared `pending_orders`. `push`/`put` validate the entry, give it its
+ * client id and journal it before returning, so an order the strategy queued survives a crash even
+ * if it was never sent. The executor is woken by an event, not by polling. The strategy gets
+ * `PendingOrderQueue` (pending-orders.ts), which takes orders and counts them: taking one
+ * out, putting one back and closing are the executor's and the updater's alone.
  */
-export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [Order, string] }> {
+export class OrderQueue extends EventEmitter<{ push: [Order]; rejected: [Order, string] }> {
   readonly #journal: OrderJournal;
   readonly #prepare: IntakePrepare;
   readonly #screen: IntakeScreen;
@@ -48,31 +50,12 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
     this.#screen = screen;
   }
 
-  /**
-   * Queues `[id, size, price, side, symbol]` or `{symbol, side, amount, price?, type?, params?}`.
-   * Returns the order (its `clientOrderId` is already journaled, with the price and amount as the
-   * market rounds them). Throws `IntentError` for an invalid entry, with nothing written: a
-   * malformed one, and one out of its market's range (an amount or price below the market's
-   * minimum or above its maximum, or that rounds to 0 at its precision, an order value below the
-   * minimum). An intent naming a symbol the exchange does not list is journaled and announced
-   * `rejected` instead of queued, so the strategy sees it end like any other order (a market can
-   * be delisted while its orders wait in the journal). After {@link close}
-   * (the updater is stopping) a new intent throws `StoppedError`, with nothing written; cancels
-   * and amends still go to the order manager, which refuses them once it stops.
-   */
+  /** `PendingOrderQueue.push`; after {@link close} a new intent throws `StoppedError`, with nothing written. */
   push(entry: unknown): Order {
     return this.#push(entry, false);
   }
 
-  /**
-   * As {@link push}, but an intent naming a symbol the exchange does not list throws
-   * `IntentError` naming the field, with nothing written, instead of being journaled as
-   * `rejected`: for a caller that answers at once,
-   * as the control API does. So does one over a risk limit that can be judged already (a limit
-   * order's value over `orders.risk.max_notional_usd`, a price outside the band around a fresh
-   * last price held), which push takes and the send-time check rejects. With no markets loaded
-   * yet nothing is judged here, as in push: the order is judged when it is sent.
-   */
+  /** `PendingOrderQueue.pushOrRefuse`. */
   pushOrRefuse(entry: unknown): Order {
     return this.#push(entry, true);
   }
@@ -128,29 +111,9 @@ export class PendingOrderQueue extends EventEmitter<{ push: [Order]; rejected: [
     this.#enqueue(order);
   }
 
-  /** Python's `Queue.put`, as the seed's strategy calls it. */
-  put(entry: unknown): Order {
-    return this.push(entry);
-  }
-
-  /** Python's `Queue.put_nowait`. */
-  put_nowait(entry: unknown): Order {
-    return this.push(entry);
-  }
-
   /** Orders waiting to be sent. */
   get size(): number {
     return this.#items.length;
-  }
-
-  /** Python's `Queue.qsize()`. */
-  qsize(): number {
-    return this.#items.length;
-  }
-
-  /** Python's `Queue.empty()`. */
-  empty(): boolean {
-    return this.#items.length === 0;
   }
 
   /** A copy of the waiting orders, oldest first. */

@@ -20,4 +20,27 @@ describe('the library entry point', () => {
     await updater.stop();
     expect(updater.phase).toBe('stopped');
   });
+
+  it('pendingOrders takes orders and counts them: taking one out, putting one back and closing are not the strategy\'s (review 25-B F2)', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const updater = await misso.Updater.fromConfig(
+      { class_attributes: { watch_list: ['BTC/USD:USD'], last_price: {} }, tasks: { t_update_tickers: { freq: 5 } } },
+      { clock, logger: silentLogger() },
+    );
+    await updater.start();
+    const queue = updater.pendingOrders;
+    const members = (o: object): string[] => Object.getOwnPropertyNames(Object.getPrototypeOf(o)).filter((n) => n !== 'constructor').sort();
+    expect(members(queue)).toEqual(['empty', 'push', 'pushOrRefuse', 'put', 'put_nowait', 'qsize', 'size', 'toArray']);
+    // The seed's strategies read it as the shared attribute: the same queue.
+    expect(updater.state.get('pending_orders')).toBe(queue);
+    for (const internal of ['shift', 'unshift', 'restore', 'remove', 'enqueue', 'close', 'closed', 'waitForItem', 'handleActions', 'on', 'emit']) {
+      expect(internal in queue, internal).toBe(false);
+    }
+    // @ts-expect-error the executor's, not in the type either
+    expect(() => queue.shift()).toThrow(TypeError);
+    const order = queue.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 10, price: 1 });
+    expect(queue.size).toBe(1);
+    expect(queue.toArray()).toEqual([order]);
+    await updater.stop();
+  });
 });
