@@ -8,7 +8,7 @@ import type { Canceller } from './cancel.js';
 import { gate, orderChange, type OrdersContext } from './context.js';
 import { IntentError } from './intent.js';
 import { checkIntentForMarket } from './intent-market.js';
-import type { CcxtOrderLike, Order } from './order.js';
+import { writeOrder, type CcxtOrderLike, type Order } from './order.js';
 import { intakeRiskRefusal, riskRefusal } from './risk-check.js';
 import { noteNotFound } from './tracker.js';
 
@@ -173,11 +173,8 @@ export class Amender {
     if (!resume && order.status === 'pending' && order.attempts === 0) {
       // Still queued: the intent itself is changed before it goes out.
       book.atomically(() => {
-        if (target.price !== null) order.price = target.price;
-        if (target.amount !== null) {
-          order.amount = target.amount;
-          order.remaining = target.amount;
-        }
+        if (target.price !== null) writeOrder(order, { price: target.price });
+        if (target.amount !== null) writeOrder(order, { amount: target.amount, remaining: target.amount });
         book.save(order, 'amended:unsent', target);
       }, [order]);
       return { order, original: order, amended: true, method: 'local', reason: null };
@@ -380,11 +377,8 @@ function applyEdit(order: Order, raw: CcxtOrderLike, action: OrderAction): void 
   if (typeof at === 'number' && order.exchangeUpdatedAt !== null && at < order.exchangeUpdatedAt) return;
   const price = typeof raw.price === 'number' && raw.price > 0 ? raw.price : action.price;
   const amount = typeof raw.amount === 'number' && raw.amount > 0 ? raw.amount : action.amount;
-  if (price !== null) order.price = price;
-  if (amount !== null) {
-    order.amount = amount;
-    order.remaining = Math.max(0, amount - order.filled);
-  }
+  if (price !== null) writeOrder(order, { price });
+  if (amount !== null) writeOrder(order, { amount, remaining: Math.max(0, amount - order.filled) });
 }
 
 function refused(order: Order, original: Order, reason: string, method: AmendMethod): AmendResult {

@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger.js';
 import type { NotifyLevel } from '../core/notify-level.js';
 import type { Durability, OrderJournal } from './journal.js';
 import type { Fill } from './fill-store.js';
-import type { CcxtOrderLike, Order, OrderData } from './order.js';
+import { applyOrderUpdate, restoreOrder, transitionOrder, writeOrder, type CcxtOrderLike, type Order, type OrderData } from './order.js';
 import { IllegalTransitionError, type OrderStatus } from './transitions.js';
 
 /** Events of the order manager (see manager.ts). */
@@ -126,7 +126,7 @@ export class OrderBook {
     const before = order.toJSON();
     let result;
     try {
-      result = order.parseUpdate(raw, now);
+      result = applyOrderUpdate(order, raw, now);
     } catch (error: unknown) {
       if (!(error instanceof IllegalTransitionError)) throw error;
       this.#illegal++;
@@ -139,7 +139,7 @@ export class OrderBook {
     // fills it came with still emit `filled`.
     const statusKind = result.to !== result.from ? result.to : result.edited ? 'edited' : result.filledDelta > 0 ? 'fill' : 'update';
     if (result.to !== result.from && (result.to === 'rejected' || result.to === 'expired') && !order.reason) {
-      order.reason = `exchange reported ${result.to}`;
+      writeOrder(order, { reason: `exchange reported ${result.to}` });
     }
     this.#write(order, before, () =>
       this.#journal.save(order, `${kind}:${statusKind}`, result.from, {
@@ -162,7 +162,7 @@ export class OrderBook {
   finish(order: Order, to: 'failed' | 'rejected' | 'canceled', reason: string, kind: string): void {
     const from = order.status;
     const before = order.toJSON();
-    order.transition(to, this.#clock.now(), reason);
+    transitionOrder(order, to, this.#clock.now(), reason);
     this.#write(order, before, () => this.#journal.save(order, kind, from, { reason }));
     this.announce(() => {
       this.#place(order);
@@ -184,7 +184,7 @@ export class OrderBook {
    */
   save(order: Order, kind: string, detail: unknown = null): void {
     const before = order.toJSON();
-    order.updatedAt = this.#clock.now();
+    writeOrder(order, { updatedAt: this.#clock.now() });
     this.#write(order, before, () => this.#journal.save(order, kind, order.status, detail));
     const reason = reasonOf(detail);
     this.announce(() => this.#events.emit('order', order, { kind, from: order.status, ...(reason === undefined ? {} : { reason }) }));
@@ -208,7 +208,7 @@ export class OrderBook {
     try {
       result = this.#journal.atomically(fn, durability);
     } catch (error: unknown) {
-      for (const [o, data] of unit.before) o.restore(data);
+      for (const [o, data] of unit.before) restoreOrder(o, data);
       throw error;
     } finally {
       this.#unit = null;
@@ -242,7 +242,7 @@ export class OrderBook {
   /** Marks an order lost and says so once. */
   markLost(order: Order): void {
     this.atomically(() => {
-      order.lost = true;
+      writeOrder(order, { lost: true });
       this.save(order, 'lost', { notFoundCount: order.notFoundCount });
       this.announce(() => {
         this.#events.emit('lost', order);
@@ -258,7 +258,7 @@ export class OrderBook {
   markProcessed(order: Order): void {
     if (order.processed) return;
     this.atomically(() => {
-      order.processed = true;
+      writeOrder(order, { processed: true });
       this.save(order, 'processed');
     }, [order]);
   }
@@ -334,7 +334,7 @@ export class OrderBook {
     try {
       write();
     } catch (error: unknown) {
-      order.restore(before);
+      restoreOrder(order, before);
       throw error;
     }
   }

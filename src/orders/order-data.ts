@@ -56,7 +56,12 @@ export interface OrderData {
   exchangeUpdatedAt?: number | null;
 }
 
-/** What {@link Order.parseUpdate} changed. */
+/** The fields of an order that change over its life (the rest are fixed by its intent). */
+export type OrderState = Omit<OrderData, 'clientOrderId' | 'seq' | 'tag' | 'symbol' | 'side' | 'type' | 'params' | 'createdAt' | 'replaces' | 'exchangeUpdatedAt'> & {
+  exchangeUpdatedAt: number | null;
+};
+
+/** What an exchange answer applied to an order changed. */
 export interface UpdateResult {
   changed: boolean;
   from: OrderStatus;
@@ -86,4 +91,38 @@ export interface CcxtOrderLike {
   lastTradeTimestamp?: number | undefined;
   lastUpdateTimestamp?: number | undefined;
   fee?: { cost?: number | undefined; currency?: string | undefined } | undefined;
+}
+
+/** The changing fields of `data`, copied (a fee too). */
+export function stateOf(data: OrderData): OrderState {
+  return {
+    id: data.id,
+    price: data.price,
+    amount: data.amount,
+    filled: data.filled,
+    remaining: data.remaining,
+    average: data.average,
+    fee: data.fee === null ? null : Object.freeze({ ...data.fee }),
+    status: data.status,
+    reason: data.reason,
+    attempts: data.attempts,
+    submittedAt: data.submittedAt,
+    openedAt: data.openedAt,
+    closedAt: data.closedAt,
+    updatedAt: data.updatedAt,
+    processed: data.processed,
+    adopted: data.adopted,
+    lost: data.lost,
+    notFoundCount: data.notFoundCount,
+    exchangeUpdatedAt: data.exchangeUpdatedAt ?? null,
+  };
+}
+
+/** Freezes plain JSON data in place, every level (params come from JSON: no cycles). */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }

@@ -5,80 +5,85 @@ import {
   statusFromCcxt,
   type OrderStatus,
 } from './transitions.js';
-import type { CcxtOrderLike, OrderData, OrderFee, OrderSide, OrderType, UpdateResult } from './order-data.js';
+import { deepFreeze, stateOf, type CcxtOrderLike, type OrderData, type OrderFee, type OrderSide, type OrderState, type OrderType, type UpdateResult } from './order-data.js';
 
 export type { CcxtOrderLike, OrderData, OrderFee, OrderSide, OrderType, UpdateResult } from './order-data.js';
 
 const EPS = 1e-12;
+
+/** The fields {@link writeOrder} may set. @internal */
+export type OrderWrite = Partial<Pick<OrderState, 'price' | 'amount' | 'remaining' | 'attempts' | 'submittedAt' | 'updatedAt' | 'reason' | 'lost' | 'processed' | 'notFoundCount'>>;
+
+let internals: {
+  state: (o: Order) => OrderState;
+  transition: (o: Order, to: OrderStatus, now: number, reason?: string) => void;
+  update: (o: Order, raw: CcxtOrderLike, now: number) => UpdateResult;
+};
 
 /**
  * One order, from the strategy's intent to its final state. Status changes go through the
  * transitions table; an illegal one throws (see transitions.ts).
  */
 export class Order {
-  id: string | null;
   readonly clientOrderId: string;
   readonly seq: number;
   readonly tag: string | null;
   readonly symbol: string;
   readonly side: OrderSide;
   readonly type: OrderType;
-  price: number | null;
-  amount: number;
-  filled: number;
-  remaining: number;
-  average: number | null;
-  fee: OrderFee | null;
-  #status: OrderStatus;
-  reason: string | null;
-  readonly params: Record<string, unknown>;
-  attempts: number;
+  /** Extra ccxt params given with the intent (frozen: what is sent is what was journaled). */
+  readonly params: Readonly<Record<string, unknown>>;
   readonly createdAt: number;
-  submittedAt: number | null;
-  openedAt: number | null;
-  closedAt: number | null;
-  updatedAt: number;
-  processed: boolean;
-  adopted: boolean;
-  lost: boolean;
-  notFoundCount: number;
   readonly replaces: string | null;
-  /**
-   * The exchange's `lastUpdateTimestamp` of the newest answer applied (in memory only: after a
-   * restart the first answer sets it again); older answers cannot change price or amount.
-   */
-  exchangeUpdatedAt: number | null;
+  /** What changes over the order's life: written only through this module's functions below. */
+  readonly #s: OrderState;
+
+  static {
+    internals = {
+      state: (o) => o.#s,
+      transition: (o, to, now, reason) => o.#transition(to, now, reason),
+      update: (o, raw, now) => o.#parseUpdate(raw, now),
+    };
+  }
 
   constructor(data: OrderData) {
-    this.id = data.id;
     this.clientOrderId = data.clientOrderId;
     this.seq = data.seq;
     this.tag = data.tag;
     this.symbol = data.symbol;
     this.side = data.side;
     this.type = data.type;
-    this.price = data.price;
-    this.amount = data.amount;
-    this.filled = data.filled;
-    this.remaining = data.remaining;
-    this.average = data.average;
-    this.fee = data.fee;
-    this.#status = data.status;
-    this.reason = data.reason;
-    this.params = data.params;
-    this.attempts = data.attempts;
+    this.params = deepFreeze(data.params);
     this.createdAt = data.createdAt;
-    this.submittedAt = data.submittedAt;
-    this.openedAt = data.openedAt;
-    this.closedAt = data.closedAt;
-    this.updatedAt = data.updatedAt;
-    this.processed = data.processed;
-    this.adopted = data.adopted;
-    this.lost = data.lost;
-    this.notFoundCount = data.notFoundCount;
     this.replaces = data.replaces ?? null;
-    this.exchangeUpdatedAt = data.exchangeUpdatedAt ?? null;
+    this.#s = stateOf(data);
   }
+
+  // Read-only to everyone outside this module: a write throws (ES modules are strict), so what is
+  // sent is what push validated, rounded and journaled; orders.amend and orders.cancel change it.
+  get id(): string | null { return this.#s.id; }
+  get price(): number | null { return this.#s.price; }
+  get amount(): number { return this.#s.amount; }
+  get filled(): number { return this.#s.filled; }
+  get remaining(): number { return this.#s.remaining; }
+  get average(): number | null { return this.#s.average; }
+  get fee(): Readonly<OrderFee> | null { return this.#s.fee; }
+  get status(): OrderStatus { return this.#s.status; }
+  get reason(): string | null { return this.#s.reason; }
+  get attempts(): number { return this.#s.attempts; }
+  get submittedAt(): number | null { return this.#s.submittedAt; }
+  get openedAt(): number | null { return this.#s.openedAt; }
+  get closedAt(): number | null { return this.#s.closedAt; }
+  get updatedAt(): number { return this.#s.updatedAt; }
+  get processed(): boolean { return this.#s.processed; }
+  get adopted(): boolean { return this.#s.adopted; }
+  get lost(): boolean { return this.#s.lost; }
+  get notFoundCount(): number { return this.#s.notFoundCount; }
+  /**
+   * The exchange's `lastUpdateTimestamp` of the newest answer applied (in memory only: after a
+   * restart the first answer sets it again); older answers cannot change price or amount.
+   */
+  get exchangeUpdatedAt(): number | null { return this.#s.exchangeUpdatedAt; }
 
   /** A fresh intent that nothing has been sent for yet. */
   static intent(init: {
@@ -158,12 +163,8 @@ export class Order {
       notFoundCount: 0,
       replaces: null,
     });
-    order.parseUpdate(raw, now);
+    order.#parseUpdate(raw, now);
     return order;
-  }
-
-  get status(): OrderStatus {
-    return this.#status;
   }
 
   /** The seed's name for `amount`. */
@@ -178,7 +179,7 @@ export class Order {
 
   /** The order reached a final status. */
   get isFinal(): boolean {
-    return isFinalStatus(this.#status);
+    return isFinalStatus(this.#s.status);
   }
 
   /** The seed's flag: some but not all of the amount is filled. */
@@ -187,23 +188,19 @@ export class Order {
   }
 
   /** Moves to `to` (throws `IllegalTransitionError` when the table forbids it). */
-  transition(to: OrderStatus, now: number, reason?: string): void {
-    assertTransition(this.clientOrderId, this.#status, to);
-    if (to !== this.#status && isFinalStatus(to) && this.closedAt === null) this.closedAt = now;
-    this.#status = to;
-    if (reason !== undefined) this.reason = reason;
-    this.updatedAt = now;
+  #transition(to: OrderStatus, now: number, reason?: string): void {
+    const s = this.#s;
+    assertTransition(this.clientOrderId, s.status, to);
+    if (to !== s.status && isFinalStatus(to) && s.closedAt === null) s.closedAt = now;
+    s.status = to;
+    if (reason !== undefined) s.reason = reason;
+    s.updatedAt = now;
   }
 
-  /**
-   * Applies every change an exchange answer carries: status, fills, and an amend's price and
-   * amount (made by us or outside misso). Fills never go backwards; an answer older than what we
-   * know (open after closed) keeps our status, and one older than the newest applied (by the
-   * exchange's `lastUpdateTimestamp`) keeps our price and amount. A contradiction between two
-   * final statuses throws `IllegalTransitionError`.
-   */
-  parseUpdate(raw: CcxtOrderLike, now: number): UpdateResult {
-    const from = this.#status;
+  /** See {@link applyOrderUpdate}. */
+  #parseUpdate(raw: CcxtOrderLike, now: number): UpdateResult {
+    const s = this.#s;
+    const from = s.status;
     let changed = false;
     let stale = false;
     let target = statusFromCcxt(raw.status);
@@ -212,55 +209,55 @@ export class Order {
       target = undefined;
     }
     if (target !== undefined) assertTransition(this.clientOrderId, from, target);
-    if (raw.id !== undefined && raw.id !== null && raw.id !== '' && this.id !== raw.id) {
-      this.id = String(raw.id);
+    if (raw.id !== undefined && raw.id !== null && raw.id !== '' && s.id !== raw.id) {
+      s.id = String(raw.id);
       changed = true;
     }
     const edited = this.#takeTerms(raw);
     if (edited) changed = true;
     if (target !== undefined && from === 'pending' && target !== 'pending') {
-      this.openedAt ??= raw.timestamp ?? now;
+      s.openedAt ??= raw.timestamp ?? now;
     }
-    let newFilled = this.filled;
-    if (isNum(raw.filled)) newFilled = Math.max(this.filled, Math.min(raw.filled, this.amount || raw.filled));
-    else if (target === 'closed') newFilled = this.amount;
-    const filledDelta = newFilled - this.filled;
+    let newFilled = s.filled;
+    if (isNum(raw.filled)) newFilled = Math.max(s.filled, Math.min(raw.filled, s.amount || raw.filled));
+    else if (target === 'closed') newFilled = s.amount;
+    const filledDelta = newFilled - s.filled;
     if (filledDelta > EPS) {
-      this.filled = newFilled;
+      s.filled = newFilled;
       changed = true;
     }
-    const remaining = Math.max(0, this.amount - this.filled);
-    if (Math.abs(remaining - this.remaining) > EPS) {
-      this.remaining = remaining;
+    const remaining = Math.max(0, s.amount - s.filled);
+    if (Math.abs(remaining - s.remaining) > EPS) {
+      s.remaining = remaining;
       changed = true;
     }
-    if (isNum(raw.average) && raw.average > 0 && raw.average !== this.average) {
-      this.average = raw.average;
+    if (isNum(raw.average) && raw.average > 0 && raw.average !== s.average) {
+      s.average = raw.average;
       changed = true;
     }
-    if (this.price === null) {
-      const p = isNum(raw.price) && raw.price > 0 ? raw.price : this.average;
+    if (s.price === null) {
+      const p = isNum(raw.price) && raw.price > 0 ? raw.price : s.average;
       if (p !== null) {
-        this.price = p;
+        s.price = p;
         changed = true;
       }
     }
-    if (raw.fee && isNum(raw.fee.cost) && raw.fee.cost !== this.fee?.cost) {
-      this.fee = { cost: raw.fee.cost, currency: raw.fee.currency ?? null };
+    if (raw.fee && isNum(raw.fee.cost) && raw.fee.cost !== s.fee?.cost) {
+      s.fee = { cost: raw.fee.cost, currency: raw.fee.currency ?? null };
       changed = true;
     }
     if (target !== undefined && target !== from) {
-      this.#status = target;
-      if (isFinalStatus(target)) this.closedAt ??= raw.lastTradeTimestamp ?? raw.lastUpdateTimestamp ?? now;
+      s.status = target;
+      if (isFinalStatus(target)) s.closedAt ??= raw.lastTradeTimestamp ?? raw.lastUpdateTimestamp ?? now;
       changed = true;
     }
-    if (this.notFoundCount !== 0 || this.lost) {
-      this.notFoundCount = 0;
-      this.lost = false;
+    if (s.notFoundCount !== 0 || s.lost) {
+      s.notFoundCount = 0;
+      s.lost = false;
       changed = true;
     }
-    if (changed) this.updatedAt = now;
-    return { changed, from, to: this.#status, filledDelta: filledDelta > EPS ? filledDelta : 0, stale, edited };
+    if (changed) s.updatedAt = now;
+    return { changed, from, to: s.status, filledDelta: filledDelta > EPS ? filledDelta : 0, stale, edited };
   }
 
   /** The answer is not older than the newest one applied (see {@link exchangeUpdatedAt}). */
@@ -273,46 +270,21 @@ export class Order {
 
   /** Takes the answer's price and amount when it is current; returns whether either changed. */
   #takeTerms(raw: CcxtOrderLike): boolean {
+    const s = this.#s;
     const current = this.isCurrent(raw);
     const at = raw.lastUpdateTimestamp;
-    if (isNum(at) && (this.exchangeUpdatedAt === null || at > this.exchangeUpdatedAt)) this.exchangeUpdatedAt = at;
+    if (isNum(at) && (s.exchangeUpdatedAt === null || at > s.exchangeUpdatedAt)) s.exchangeUpdatedAt = at;
     let changed = false;
-    if (isNum(raw.amount) && raw.amount > 0 && (this.amount <= EPS || (current && differs(raw.amount, this.amount)))) {
-      this.amount = raw.amount;
+    if (isNum(raw.amount) && raw.amount > 0 && (s.amount <= EPS || (current && differs(raw.amount, s.amount)))) {
+      s.amount = raw.amount;
       changed = true;
     }
     // A market order's price is its average fill price, not a term an amend changes.
-    if (current && this.type === 'limit' && this.price !== null && isNum(raw.price) && raw.price > 0 && differs(raw.price, this.price)) {
-      this.price = raw.price;
+    if (current && this.type === 'limit' && s.price !== null && isNum(raw.price) && raw.price > 0 && differs(raw.price, s.price)) {
+      s.price = raw.price;
       changed = true;
     }
     return changed;
-  }
-
-  /**
-   * Puts back what {@link toJSON} took (the fields that change over a life cycle): a change
-   * whose journal write failed is undone in memory too, so memory never runs ahead of the journal.
-   */
-  restore(data: OrderData): void {
-    this.id = data.id;
-    this.price = data.price;
-    this.amount = data.amount;
-    this.filled = data.filled;
-    this.remaining = data.remaining;
-    this.average = data.average;
-    this.fee = data.fee;
-    this.#status = data.status;
-    this.reason = data.reason;
-    this.attempts = data.attempts;
-    this.submittedAt = data.submittedAt;
-    this.openedAt = data.openedAt;
-    this.closedAt = data.closedAt;
-    this.updatedAt = data.updatedAt;
-    this.processed = data.processed;
-    this.adopted = data.adopted;
-    this.lost = data.lost;
-    this.notFoundCount = data.notFoundCount;
-    this.exchangeUpdatedAt = data.exchangeUpdatedAt ?? null;
   }
 
   /** Plain data for the journal and the state snapshot. */
@@ -333,7 +305,7 @@ export class Order {
       remaining: this.remaining,
       average: this.average,
       fee: this.fee,
-      status: this.#status,
+      status: this.#s.status,
       reason: this.reason,
       params: this.params,
       attempts: this.attempts,
@@ -358,4 +330,37 @@ function differs(a: number, b: number): boolean {
 
 function isNum(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
+}
+
+// How misso changes an order: these functions are the order book's, the executor's and the
+// amender's, not the package's (the entries do not export them), so a strategy holding an
+// Order can read it but not change what is sent.
+
+/** Moves `order` to `to` (throws `IllegalTransitionError` when the table forbids it). @internal */
+export function transitionOrder(order: Order, to: OrderStatus, now: number, reason?: string): void {
+  internals.transition(order, to, now, reason);
+}
+
+/**
+ * Applies every change an exchange answer carries: status, fills, and an amend's price and
+ * amount (made by us or outside misso). Fills never go backwards; an answer older than what we
+ * know (open after closed) keeps our status, and one older than the newest applied (by the
+ * exchange's `lastUpdateTimestamp`) keeps our price and amount. A contradiction between two
+ * final statuses throws `IllegalTransitionError`. @internal
+ */
+export function applyOrderUpdate(order: Order, raw: CcxtOrderLike, now: number): UpdateResult {
+  return internals.update(order, raw, now);
+}
+
+/**
+ * Puts back what `toJSON` took (the fields that change over a life cycle): a change whose
+ * journal write failed is undone in memory too, so memory never runs ahead of the journal. @internal
+ */
+export function restoreOrder(order: Order, data: OrderData): void {
+  Object.assign(internals.state(order), stateOf(data));
+}
+
+/** Sets fields of `order` (a send's attempt, an amend's terms, the tracker's counts). @internal */
+export function writeOrder(order: Order, write: OrderWrite): void {
+  Object.assign(internals.state(order), write);
 }

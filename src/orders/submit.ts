@@ -2,7 +2,7 @@ import { classifyError, errorKind } from '../exchange/classify.js';
 import { withoutHtml } from '../core/error-text.js';
 import { coerceError } from '../core/errors.js';
 import type { OrdersContext } from './context.js';
-import type { CcxtOrderLike, Order } from './order.js';
+import { writeOrder, type CcxtOrderLike, type Order } from './order.js';
 
 /**
  * What one createOrder call taught us:
@@ -26,13 +26,12 @@ export async function submitOnce(ctx: OrdersContext, order: Order): Promise<Subm
   ctx.journal.assertFlushable();
   const now = ctx.clock.now();
   const before = { attempts: order.attempts, submittedAt: order.submittedAt, updatedAt: order.updatedAt };
-  order.attempts += 1;
-  order.submittedAt = now;
+  writeOrder(order, { attempts: order.attempts + 1, submittedAt: now });
   try {
     ctx.book.atomically(() => ctx.book.save(order, order.attempts === 1 ? 'sending' : 'resending', { attempt: order.attempts }), [], 'relaxed');
   } catch (error: unknown) {
     // Not journaled, so not sent: memory goes back to what the journal holds.
-    Object.assign(order, before);
+    writeOrder(order, before);
     throw error;
   }
   // The intent and this attempt, on disk before the request leaves. A failed sync throws with the

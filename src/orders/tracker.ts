@@ -1,7 +1,7 @@
 import { coerceError } from '../core/errors.js';
 import { errorKind } from '../exchange/classify.js';
 import { gate, type OrdersContext } from './context.js';
-import { Order, type CcxtOrderLike } from './order.js';
+import { Order, writeOrder, type CcxtOrderLike } from './order.js';
 
 /** What one status poll found. */
 export type PollResult = 'updated' | 'unchanged' | 'not_found' | 'error' | 'skipped';
@@ -196,7 +196,7 @@ export function noteNotFound(ctx: OrdersContext, order: Order): void {
   const { book, clock, timing, lostAfterNotFound } = ctx;
   if (clock.now() - (order.submittedAt ?? order.createdAt) < timing.visibilityWindowMs) return;
   book.atomically(() => {
-    order.notFoundCount += 1;
+    writeOrder(order, { notFoundCount: order.notFoundCount + 1 });
     if (order.notFoundCount >= lostAfterNotFound && !order.lost) book.markLost(order);
     else book.save(order, 'not_found', { notFoundCount: order.notFoundCount });
   }, [order]);

@@ -43,4 +43,30 @@ describe('the library entry point', () => {
     expect(queue.toArray()).toEqual([order]);
     await updater.stop();
   });
+
+  it('an Order is read-only to the strategy: a write throws and what is sent is what push journaled (review 25-B F8)', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const updater = await misso.Updater.fromConfig(
+      { class_attributes: { watch_list: ['BTC/USD:USD'], last_price: {} }, tasks: { t_update_tickers: { freq: 5 }, t_execute_orders: {} } },
+      { clock, logger: silentLogger() },
+    );
+    await updater.start();
+    await clock.advance(10);
+    const last = updater.state.get<Record<string, number>>('last_price')['BTC/USD:USD']!;
+    const price = Math.round(last * 0.9);
+    const order = updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price, params: { timeInForce: 'GTC' } });
+    const writes: [string, unknown][] = [['price', 12345.6789], ['amount', 1.23456789], ['filled', 1], ['remaining', 0], ['id', 'x'], ['status', 'canceled'], ['attempts', 9], ['reason', 'poked']];
+    for (const [field, value] of writes) {
+      expect(() => ((order as unknown as Record<string, unknown>)[field] = value), field).toThrow(TypeError);
+    }
+    expect(() => ((order.params as Record<string, unknown>)['timeInForce'] = 'IOC')).toThrow(TypeError);
+    for (const mutator of ['transition', 'parseUpdate', 'restore']) expect(mutator in order, mutator).toBe(false);
+    // @ts-expect-error price is read-only in the type too
+    expect(() => (order.price = 1)).toThrow(TypeError);
+    await clock.advanceUntil(() => order.status === 'open', 30_000, 100);
+    const sent = await updater.exchange.fetchOrder(order.id!, 'BTC/USD:USD');
+    expect({ price: sent.price, amount: sent.amount, timeInForce: sent.timeInForce }).toEqual({ price, amount: 0.01, timeInForce: 'GTC' });
+    expect(order).toMatchObject({ price, amount: 0.01, filled: 0, status: 'open', attempts: 1, reason: null });
+    await updater.stop();
+  });
 });

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StoppedError } from '../../src/core/errors.js';
 import { OrderRefError } from '../../src/orders/order-ref.js';
 import { VirtualClock } from '../../src/core/clock.js';
+import { applyOrderUpdate } from '../../src/orders/order.js';
 import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 import { drive, market, rig, trackedRigs, type Rig } from '../support/order-rig.js';
 
@@ -174,7 +175,7 @@ describe('tracking', () => {
     const { symbol, amount, restingBuy } = await market(r.sim);
     // The journal says open with an id the exchange does not know (it purged or never kept it).
     const order = r.journal.createIntent({ tag: null, symbol, side: 'buy', type: 'limit', price: restingBuy, amount, params: {} });
-    order.parseUpdate({ id: '999999999', status: 'open' }, r.clock.now());
+    applyOrderUpdate(order, { id: '999999999', status: 'open' }, r.clock.now());
     r.journal.save(order, 'sent:open', 'pending');
     await r.clock.advance(5_000);
     const report = await drive(r.clock, r.manager.start());

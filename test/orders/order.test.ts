@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Order } from '../../src/orders/order.js';
+import { applyOrderUpdate, Order, transitionOrder, writeOrder } from '../../src/orders/order.js';
 import {
   IllegalTransitionError,
   ORDER_STATUSES,
@@ -28,10 +28,10 @@ describe('transitions table', () => {
 
   it('throws IllegalTransitionError for an illegal move', () => {
     const o = intent();
-    o.transition('open', T0 + 1);
-    o.transition('closed', T0 + 2);
-    expect(() => o.transition('canceled', T0 + 3)).toThrow(IllegalTransitionError);
-    expect(() => o.transition('open', T0 + 3)).toThrow(/closed -> open/);
+    transitionOrder(o, 'open', T0 + 1);
+    transitionOrder(o, 'closed', T0 + 2);
+    expect(() => transitionOrder(o, 'canceled', T0 + 3)).toThrow(IllegalTransitionError);
+    expect(() => transitionOrder(o, 'open', T0 + 3)).toThrow(/closed -> open/);
     expect(o.status).toBe('closed');
     expect(o.closedAt).toBe(T0 + 2);
   });
@@ -47,7 +47,7 @@ describe('transitions table', () => {
 describe('Order.parseUpdate', () => {
   it('applies status and fill from one answer together', () => {
     const o = intent(2);
-    const r = o.parseUpdate({ id: '77', status: 'closed', filled: 2, average: 99.5, fee: { cost: 0.1, currency: 'USD' } }, T0 + 10);
+    const r = applyOrderUpdate(o, { id: '77', status: 'closed', filled: 2, average: 99.5, fee: { cost: 0.1, currency: 'USD' } }, T0 + 10);
     expect(r).toMatchObject({ changed: true, from: 'pending', to: 'closed', filledDelta: 2 });
     expect(o.id).toBe('77');
     expect(o.filled).toBe(2);
@@ -59,35 +59,34 @@ describe('Order.parseUpdate', () => {
 
   it('keeps applying changes after the first (the seed froze)', () => {
     const o = intent(3);
-    o.parseUpdate({ id: '1', status: 'open', filled: 0 }, T0 + 1);
-    expect(o.parseUpdate({ status: 'open', filled: 1 }, T0 + 2).filledDelta).toBe(1);
-    expect(o.parseUpdate({ status: 'open', filled: 2 }, T0 + 3).filledDelta).toBe(1);
+    applyOrderUpdate(o, { id: '1', status: 'open', filled: 0 }, T0 + 1);
+    expect(applyOrderUpdate(o, { status: 'open', filled: 1 }, T0 + 2).filledDelta).toBe(1);
+    expect(applyOrderUpdate(o, { status: 'open', filled: 2 }, T0 + 3).filledDelta).toBe(1);
     expect(o.isPartiallyFilled).toBe(true);
-    expect(o.parseUpdate({ status: 'canceled', filled: 2 }, T0 + 4).to).toBe('canceled');
+    expect(applyOrderUpdate(o, { status: 'canceled', filled: 2 }, T0 + 4).to).toBe('canceled');
     expect(o.remaining).toBe(1);
   });
 
   it('never moves fills backwards and ignores an older "open" after a final status', () => {
     const o = intent(2);
-    o.parseUpdate({ id: '1', status: 'closed', filled: 2 }, T0 + 1);
-    const r = o.parseUpdate({ status: 'open', filled: 1 }, T0 + 2);
+    applyOrderUpdate(o, { id: '1', status: 'closed', filled: 2 }, T0 + 1);
+    const r = applyOrderUpdate(o, { status: 'open', filled: 1 }, T0 + 2);
     expect(r).toMatchObject({ stale: true, changed: false, to: 'closed' });
     expect(o.filled).toBe(2);
   });
 
   it('throws on two contradicting final statuses without changing anything', () => {
     const o = intent(2);
-    o.parseUpdate({ id: '1', status: 'canceled', filled: 0 }, T0 + 1);
-    expect(() => o.parseUpdate({ id: '1', status: 'closed', filled: 2 }, T0 + 2)).toThrow(IllegalTransitionError);
+    applyOrderUpdate(o, { id: '1', status: 'canceled', filled: 0 }, T0 + 1);
+    expect(() => applyOrderUpdate(o, { id: '1', status: 'closed', filled: 2 }, T0 + 2)).toThrow(IllegalTransitionError);
     expect(o.filled).toBe(0);
     expect(o.status).toBe('canceled');
   });
 
   it('fills a closed answer without a filled field and resets the not-found counter', () => {
     const o = intent(2);
-    o.notFoundCount = 3;
-    o.lost = true;
-    o.parseUpdate({ id: '5', status: 'closed' }, T0 + 1);
+    writeOrder(o, { notFoundCount: 3, lost: true });
+    applyOrderUpdate(o, { id: '5', status: 'closed' }, T0 + 1);
     expect(o.filled).toBe(2);
     expect(o.lost).toBe(false);
     expect(o.notFoundCount).toBe(0);
@@ -110,27 +109,27 @@ describe('Order.parseUpdate', () => {
 describe('Order.parseUpdate: amends', () => {
   it('takes a newer answer’s price and amount and keeps them against an older one', () => {
     const o = intent(2, 100);
-    o.parseUpdate({ id: '9', status: 'open', price: 100, amount: 2, filled: 0, lastUpdateTimestamp: T0 + 10 }, T0 + 11);
-    const r = o.parseUpdate({ id: '9', status: 'open', price: 95, amount: 3, filled: 1, lastUpdateTimestamp: T0 + 20 }, T0 + 21);
+    applyOrderUpdate(o, { id: '9', status: 'open', price: 100, amount: 2, filled: 0, lastUpdateTimestamp: T0 + 10 }, T0 + 11);
+    const r = applyOrderUpdate(o, { id: '9', status: 'open', price: 95, amount: 3, filled: 1, lastUpdateTimestamp: T0 + 20 }, T0 + 21);
     expect(r).toMatchObject({ changed: true, edited: true, filledDelta: 1 });
     expect(o).toMatchObject({ price: 95, amount: 3, filled: 1, remaining: 2, exchangeUpdatedAt: T0 + 20 });
     // An answer read before the amend keeps neither its price and amount nor its time; its fills still count.
-    const stale = o.parseUpdate({ id: '9', status: 'open', price: 100, amount: 2, filled: 1.5, lastUpdateTimestamp: T0 + 15 }, T0 + 22);
+    const stale = applyOrderUpdate(o, { id: '9', status: 'open', price: 100, amount: 2, filled: 1.5, lastUpdateTimestamp: T0 + 15 }, T0 + 22);
     expect(stale).toMatchObject({ edited: false, filledDelta: 0.5 });
     expect(o).toMatchObject({ price: 95, amount: 3, filled: 1.5, exchangeUpdatedAt: T0 + 20 });
     // Without a time an answer cannot prove it is newer than a timed one.
-    expect(o.parseUpdate({ id: '9', status: 'open', price: 90, amount: 4 }, T0 + 23).edited).toBe(false);
+    expect(applyOrderUpdate(o, { id: '9', status: 'open', price: 90, amount: 4 }, T0 + 23).edited).toBe(false);
     expect(o).toMatchObject({ price: 95, amount: 3 });
   });
 
   it('without any times, the last answer wins; a market order’s price is never taken as an amend', () => {
     const o = intent(2, 100);
-    o.parseUpdate({ id: '9', status: 'open', price: 100, amount: 2 }, T0 + 1);
-    expect(o.parseUpdate({ id: '9', status: 'open', price: 98, amount: 2 }, T0 + 2)).toMatchObject({ edited: true });
+    applyOrderUpdate(o, { id: '9', status: 'open', price: 100, amount: 2 }, T0 + 1);
+    expect(applyOrderUpdate(o, { id: '9', status: 'open', price: 98, amount: 2 }, T0 + 2)).toMatchObject({ edited: true });
     expect(o.price).toBe(98);
     const m = Order.intent({ clientOrderId: 'acct-x-2', seq: 2, symbol: 'BTC/USD:USD', side: 'buy', type: 'market', price: null, amount: 1, now: T0 });
-    m.parseUpdate({ id: '10', status: 'closed', price: 101, average: 101, amount: 1, filled: 1, lastUpdateTimestamp: T0 + 1 }, T0 + 1);
-    expect(m.parseUpdate({ id: '10', status: 'closed', price: 102, average: 101, amount: 1, filled: 1, lastUpdateTimestamp: T0 + 2 }, T0 + 2).edited).toBe(false);
+    applyOrderUpdate(m, { id: '10', status: 'closed', price: 101, average: 101, amount: 1, filled: 1, lastUpdateTimestamp: T0 + 1 }, T0 + 1);
+    expect(applyOrderUpdate(m, { id: '10', status: 'closed', price: 102, average: 101, amount: 1, filled: 1, lastUpdateTimestamp: T0 + 2 }, T0 + 2).edited).toBe(false);
     expect(m.price).toBe(101);
   });
 });

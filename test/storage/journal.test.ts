@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { UserError } from '../../src/core/errors.js';
 import { OrderJournal } from '../../src/orders/journal.js';
+import { applyOrderUpdate, writeOrder } from '../../src/orders/order.js';
 import { openDatabase } from '../../src/storage/database.js';
 import { readLock } from '../../src/storage/lock.js';
 import { JOURNAL_MIGRATIONS } from '../../src/storage/migrations.js';
@@ -63,9 +64,9 @@ describe('OrderJournal', () => {
     const clock = new VirtualClock();
     const j = OrderJournal.open({ path: ':memory:', clock });
     const o = j.createIntent(intent);
-    o.parseUpdate({ id: '1', status: 'open' }, clock.now());
+    applyOrderUpdate(o, { id: '1', status: 'open' }, clock.now());
     j.save(o, 'sent:open', 'pending');
-    o.parseUpdate({ status: 'closed', filled: 1 }, clock.now());
+    applyOrderUpdate(o, { status: 'closed', filled: 1 }, clock.now());
     j.save(o, 'poll:closed', 'open');
     expect(j.events(o.clientOrderId).map((e) => `${e.fromStatus}->${e.toStatus}`)).toEqual([
       'null->pending',
@@ -73,7 +74,7 @@ describe('OrderJournal', () => {
       'open->closed',
     ]);
     expect(j.loadActive()).toHaveLength(1);
-    o.processed = true;
+    writeOrder(o, { processed: true });
     j.save(o, 'processed', 'closed');
     expect(j.loadActive()).toHaveLength(0);
     expect(j.get(o.clientOrderId)?.filled).toBe(1);

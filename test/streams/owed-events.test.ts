@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { Order } from '../../src/orders/order.js';
+import { Order, restoreOrder, transitionOrder, writeOrder } from '../../src/orders/order.js';
 import type { PollResult } from '../../src/orders/tracker.js';
 import { OwedEvents } from '../../src/streams/owed-events.js';
 import { StreamCache } from '../../src/streams/stream-cache.js';
@@ -19,17 +19,16 @@ const ETH = 'ETH/USD:USD';
 const START = 1_700_000_000_000;
 
 function resting(side: 'buy' | 'sell', price: number, params: Record<string, unknown> = {}): Order {
-  const o = Order.adopt({ id: `x-${side}-${price}`, clientOrderId: `c-${side}-${price}`, symbol: BTC, side, type: 'limit', price, amount: 1 }, START);
-  o.transition('open', START);
-  Object.assign(o.params, params);
+  const adopted = Order.adopt({ id: `x-${side}-${price}`, clientOrderId: `c-${side}-${price}`, symbol: BTC, side, type: 'limit', price, amount: 1 }, START);
+  const o = new Order({ ...adopted.toJSON(), params });
+  transitionOrder(o, 'open', START);
   return o;
 }
 
 /** What REST says: the order filled (a material change the stream owed). */
 function filled(o: Order): PollResult {
-  o.filled = o.amount;
-  o.remaining = 0;
-  o.transition('closed', START);
+  restoreOrder(o, { ...o.toJSON(), filled: o.amount, remaining: 0 });
+  transitionOrder(o, 'closed', START);
   return 'updated';
 }
 
@@ -165,7 +164,7 @@ describe('OwedEvents: the market proves a user stream silent', () => {
         order: resting('buy', 100),
         before: async (s, o) => {
           await s.price(99);
-          o.updatedAt = s.clock.now() + 1;
+          writeOrder(o, { updatedAt: s.clock.now() + 1 });
         },
       },
       { what: 'a stop-limit waiting for its trigger', order: resting('buy', 100, { triggerPrice: 101 }) },
@@ -173,7 +172,7 @@ describe('OwedEvents: the market proves a user stream silent', () => {
         what: 'a lost order',
         order: resting('buy', 100),
         before: async (s, o) => {
-          o.lost = true;
+          writeOrder(o, { lost: true });
           await s.price(99);
         },
       },
@@ -318,7 +317,7 @@ describe('OwedEvents: the market proves a user stream silent', () => {
     // A partial fill the stream told (the order changed), then the stream goes quiet and the
     // market goes through it again: looked up after the limit, not after the 5 s wait.
     await s.clock.advance(100);
-    buy.updatedAt = s.clock.now();
+    writeOrder(buy, { updatedAt: s.clock.now() });
     s.owed.heard(s.clock.now());
     await s.price(99.2);
     expect(await s.checkAfter(LIMIT + 100)).toBe(true);
