@@ -47,11 +47,11 @@ export function isClientIdKey(key: string, extra: ClientIdKeys = new Set()): boo
  * numbers, cycles), exceed {@link PARAMS_LIMITS}, or set a client order id under any name.
  * The walk is iterative, so a hostile depth cannot overflow the stack.
  */
-export function checkIntentParams(params: unknown, extra: ClientIdKeys = new Set()): { params: Record<string, unknown> } | { reason: string } {
-  if (!isPlainObject(params)) return { reason: 'params must be a plain object' };
+export function checkIntentParams(params: unknown, extra: ClientIdKeys = new Set()): { params: Record<string, unknown> } | { reason: string; field: string } {
+  if (!isPlainObject(params)) return { reason: 'params must be a plain object', field: 'params' };
   for (const key of Object.keys(params)) {
     if (isClientIdKey(key, extra)) {
-      return { reason: `params.${key} would set the exchange's client order id, which is assigned by misso; remove it` };
+      return { reason: `params.${key} would set the exchange's client order id, which is assigned by misso; remove it`, field: `params.${key}` };
     }
   }
   const seen = new Set<object>();
@@ -62,27 +62,27 @@ export function checkIntentParams(params: unknown, extra: ClientIdKeys = new Set
     // undefined is what JSON drops anyway ({reduceOnly: undefined} is common JavaScript).
     if (value === null || value === undefined || typeof value === 'string' || typeof value === 'boolean') continue;
     if (typeof value === 'number') {
-      if (!Number.isFinite(value)) return { reason: `${path} must be a finite number` };
+      if (!Number.isFinite(value)) return { reason: `${path} must be a finite number`, field: path };
       continue;
     }
-    if (typeof value !== 'object') return { reason: `${path} is a ${typeof value}; params must be plain JSON` };
-    if (seen.has(value)) return { reason: `${path} refers back to itself; params must be plain JSON` };
+    if (typeof value !== 'object') return { reason: `${path} is a ${typeof value}; params must be plain JSON`, field: path };
+    if (seen.has(value)) return { reason: `${path} refers back to itself; params must be plain JSON`, field: path };
     seen.add(value);
-    if (depth >= PARAMS_LIMITS.maxDepth) return { reason: `params nest deeper than ${PARAMS_LIMITS.maxDepth} levels` };
+    if (depth >= PARAMS_LIMITS.maxDepth) return { reason: `params nest deeper than ${PARAMS_LIMITS.maxDepth} levels`, field: 'params' };
     // Array.from visits a sparse array's holes (as undefined, which JSON writes as null); map skips them.
     const children: [string, unknown][] = Array.isArray(value)
       ? Array.from(value as unknown[], (v, i) => [`${path}[${i}]`, v])
       : isPlainObject(value)
         ? Object.keys(value).map((k) => [`${path}.${k}`, value[k]])
         : [];
-    if (!Array.isArray(value) && !isPlainObject(value)) return { reason: `${path} is not a plain object or array; params must be plain JSON` };
+    if (!Array.isArray(value) && !isPlainObject(value)) return { reason: `${path} is not a plain object or array; params must be plain JSON`, field: path };
     entries += children.length;
-    if (entries > PARAMS_LIMITS.maxEntries) return { reason: `params hold more than ${PARAMS_LIMITS.maxEntries} entries` };
+    if (entries > PARAMS_LIMITS.maxEntries) return { reason: `params hold more than ${PARAMS_LIMITS.maxEntries} entries`, field: 'params' };
     for (const [p, v] of children) stack.push({ value: v, path: p, depth: depth + 1 });
   }
   const text = JSON.stringify(params);
   if (text.length > PARAMS_LIMITS.maxJsonChars) {
-    return { reason: `params are ${text.length} characters of JSON, more than ${PARAMS_LIMITS.maxJsonChars}` };
+    return { reason: `params are ${text.length} characters of JSON, more than ${PARAMS_LIMITS.maxJsonChars}`, field: 'params' };
   }
   return { params: JSON.parse(text) as Record<string, unknown> };
 }

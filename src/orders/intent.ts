@@ -117,7 +117,7 @@ export function parseIntent(entry: unknown, rules: IntentRules = {}): OrderInten
       );
     }
     const r = listSchema.safeParse(entry);
-    if (!r.success) throw new IntentError(`invalid order ${preview(entry)}: ${issues(r.error)}`);
+    if (!r.success) throw new IntentError(`invalid order ${preview(entry)}: ${listIssues(r.error)}`, listFieldOf(r.error));
     const [id, size, price, side, symbol] = r.data;
     return { tag: id == null ? null : String(id), symbol, side, type: 'limit', price, amount: size, params: {} };
   }
@@ -145,7 +145,7 @@ export function parseIntent(entry: unknown, rules: IntentRules = {}): OrderInten
   let params: Record<string, unknown> = {};
   if (v.params !== undefined) {
     const checked = checkIntentParams(v.params, rules.clientIdKeys);
-    if ('reason' in checked) throw new IntentError(`invalid order ${preview(entry)}: ${checked.reason}`, 'params');
+    if ('reason' in checked) throw new IntentError(`invalid order ${preview(entry)}: ${checked.reason}`, checked.field);
     params = checked.params;
   }
   return {
@@ -165,6 +165,27 @@ function fieldOf(error: z.ZodError): string | null {
   if (first?.code === 'unrecognized_keys') return first.keys[0] ?? null;
   const key = first?.path[0];
   return typeof key === 'string' ? key : null;
+}
+
+/** The list form's elements, by index, as its messages name them. */
+const LIST_NAMES = ['id', 'size', 'price', 'side', 'symbol'] as const;
+
+/** The element of a list entry's first problem, by its name (`size`, `side`, …). */
+function listFieldOf(error: z.ZodError): string | null {
+  const index = error.issues[0]?.path[0];
+  return typeof index === 'number' ? (LIST_NAMES[index] ?? null) : null;
+}
+
+/** A list entry's problems, each naming its element as `side (element 3) must be …`. */
+function listIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      const index = i.path[0];
+      const name = typeof index === 'number' ? LIST_NAMES[index] : undefined;
+      if (name === undefined || i.message.includes('(element ')) return i.message;
+      return i.message.startsWith(`${name} `) ? `${name} (element ${index as number})${i.message.slice(name.length)}` : `${name} (element ${index as number}): ${i.message}`;
+    })
+    .join('; ');
 }
 
 function issues(error: z.ZodError): string {

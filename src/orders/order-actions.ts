@@ -1,5 +1,5 @@
 import { coerceError } from '../core/errors.js';
-import { NothingToAmend, type Amender, type AmendResult } from './amend.js';
+import { AmendError, NothingToAmend, type Amender, type AmendResult } from './amend.js';
 import type { Canceller, CancelResult } from './cancel.js';
 import type { OrdersContext } from './context.js';
 import { IntentError } from './intent.js';
@@ -15,7 +15,7 @@ import type { QueueAction } from './queue-action.js';
 export function runQueueAction(ctx: OrdersContext, canceller: Canceller, amender: Amender, action: QueueAction): Order {
   const order = findOrder(ctx, action.ref);
   if (!order) {
-    throw new IntentError(`invalid ${action.kind} ${JSON.stringify(action.ref)}: element 1 names no order of ours (client or exchange id)`);
+    throw new IntentError(`invalid ${action.kind} ${JSON.stringify(action.ref)}: element 1 names no order of ours (client or exchange id)`, 'clientOrderId');
   }
   const report = (p: Promise<CancelResult | AmendResult>): void => {
     void p.catch((error: unknown) => ctx.notify(`queued ${action.kind} of ${order.clientOrderId} failed: ${coerceError(error).message}`, 'warn'));
@@ -34,7 +34,7 @@ export function runQueueAction(ctx: OrdersContext, canceller: Canceller, amender
   } catch (error: unknown) {
     // A strategy that queues its target every cycle re-asserts it: that is no mistake.
     if (error instanceof NothingToAmend) return order;
-    throw new IntentError(`invalid amend of ${order.clientOrderId}: ${coerceError(error).message}`);
+    throw new IntentError(`invalid amend of ${order.clientOrderId}: ${coerceError(error).message}`, error instanceof AmendError ? error.field : null);
   }
   report(amender.amend(order, target));
   return order;

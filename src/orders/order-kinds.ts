@@ -34,8 +34,8 @@ export function checkOrderKind(intent: OrderIntent, ex: KindsExchange): void {
     // The messages about one parameter start with its name.
     throw new IntentError(`invalid order ${intent.side} ${intent.amount} ${intent.symbol}: ${msg}`, field ?? /^(params\.[A-Za-z]+|amount|price)\b/.exec(msg)?.[1] ?? null);
   };
-  const unsupported = (what: string, flag: string): void => {
-    if (ex.has[flag] === false || ex.has[flag] === undefined) fail(`${ex.id} does not support ${what} (has.${flag} is not true)`);
+  const unsupported = (what: string, flag: string, field: string): void => {
+    if (ex.has[flag] === false || ex.has[flag] === undefined) fail(`${ex.id} does not support ${what} (has.${flag} is not true)`, field);
   };
   for (const key of ['postOnly', 'reduceOnly'] as const) {
     if (p[key] !== undefined && typeof p[key] !== 'boolean') fail(`params.${key} must be true or false`);
@@ -46,22 +46,25 @@ export function checkOrderKind(intent: OrderIntent, ex: KindsExchange): void {
   }
   if (tif !== undefined && intent.type !== 'limit') fail(`params.timeInForce is for limit orders; remove it from the ${intent.type} order`);
   const postOnly = p['postOnly'] === true || tif === 'PO';
+  // The key that asked for post-only.
+  const postOnlyKey = p['postOnly'] === true ? 'params.postOnly' : 'params.timeInForce';
   if (postOnly) {
-    if (intent.type !== 'limit') fail('a post-only order must be a limit order (give a price)');
-    if (tif === 'IOC' || tif === 'FOK') fail(`post-only cannot be combined with timeInForce ${String(tif)}`);
-    unsupported('post-only orders', 'createPostOnlyOrder');
+    if (intent.type !== 'limit') fail('a post-only order must be a limit order (give a price)', postOnlyKey);
+    if (tif === 'IOC' || tif === 'FOK') fail(`post-only cannot be combined with timeInForce ${String(tif)}`, 'params.timeInForce');
+    unsupported('post-only orders', 'createPostOnlyOrder', postOnlyKey);
   }
-  if (p['reduceOnly'] === true) unsupported('reduce-only orders', 'createReduceOnlyOrder');
+  if (p['reduceOnly'] === true) unsupported('reduce-only orders', 'createReduceOnlyOrder', 'params.reduceOnly');
   const given = TRIGGERS.filter((k) => p[k] !== undefined);
-  if (given.length > 1) fail(`give one of params.${TRIGGERS.join(', params.')}, not ${given.join(' and ')}`);
+  if (given.length > 1) fail(`give one of params.${TRIGGERS.join(', params.')}, not ${given.join(' and ')}`, `params.${given[1]!}`);
   const trigger = given[0];
   if (trigger !== undefined) {
     const v = p[trigger];
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(`params.${trigger} must be a number > 0, got ${describeNonNumber(v)}`);
-    if (postOnly) fail(`a trigger order (params.${trigger}) cannot be post-only`);
-    if (trigger === 'takeProfitPrice') unsupported('take-profit orders', 'createTakeProfitOrder');
-    else if (intent.type === 'market') unsupported('stop-market orders', 'createStopMarketOrder');
-    else unsupported('stop-limit orders', 'createStopLimitOrder');
+    const key = `params.${trigger}`;
+    if (postOnly) fail(`a trigger order (${key}) cannot be post-only`, postOnlyKey);
+    if (trigger === 'takeProfitPrice') unsupported('take-profit orders', 'createTakeProfitOrder', key);
+    else if (intent.type === 'market') unsupported('stop-market orders', 'createStopMarketOrder', key);
+    else unsupported('stop-limit orders', 'createStopLimitOrder', key);
   }
   checkLimits(intent, ex, trigger === undefined ? undefined : { key: `params.${trigger}`, value: p[trigger] as number }, fail);
 }

@@ -19,21 +19,21 @@ export function parseQueueAction(entry: unknown): QueueAction | undefined {
   }
   const ref: unknown = entry[1];
   if (typeof ref !== 'string' || ref.length === 0) {
-    throw new IntentError(`invalid ${entry[0]} ${preview(entry)}: element 1 (clientOrderId) must be a non-empty string`);
+    throw new IntentError(`invalid ${entry[0]} ${preview(entry)}: element 1 (clientOrderId) must be a non-empty string`, 'clientOrderId');
   }
   if (entry[0] === 'cancel') return { kind: 'cancel', ref };
   const num = (i: number, name: string): number | null => {
     const v: unknown = entry[i];
     if (v === null || v === undefined) return null;
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-      throw new IntentError(`invalid amend ${preview(entry)}: element ${i} (${name}) must be a number > 0 or null`);
+      throw new IntentError(`invalid amend ${preview(entry)}: element ${i} (${name}) must be a number > 0 or null`, name);
     }
     return v;
   };
   const amount = num(2, 'size');
   const price = num(3, 'price');
   if (amount === null && price === null) {
-    throw new IntentError(`invalid amend ${preview(entry)}: elements 2 (size) and 3 (price) are both null; give at least one`);
+    throw new IntentError(`invalid amend ${preview(entry)}: elements 2 (size) and 3 (price) are both null; give at least one`, 'size');
   }
   return { kind: 'amend', ref, amount, price };
 }

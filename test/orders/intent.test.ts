@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CLIENT_ID_PATTERN, IntentError, clientIdPrefix, makeClientOrderId, parseIntent } from '../../src/orders/intent.js';
+import { parseQueueAction } from '../../src/orders/queue-action.js';
 
 describe('parseIntent', () => {
   it('reads the seed list form [id, size, price, side, symbol] as a limit order', () => {
@@ -20,7 +21,7 @@ describe('parseIntent', () => {
   it.each([
     [[1, 2, 3], /\[id, size, price, side, symbol\].*3 element/],
     [[null, -1, 5, 'buy', 'X/USD'], /size \(element 1\) must be > 0/],
-    [[null, 1, 5, 'hold', 'X/USD'], /side must be buy or sell, got "hold"/],
+    [[null, 1, 5, 'hold', 'X/USD'], /side \(element 3\) must be buy or sell, got "hold"/],
     [{ symbol: 'X/USD', side: 'buy', amount: 1, type: 'limit' }, /a limit order needs a price/],
     [{ symbol: 'X/USD', side: 'bye', amount: 1 }, /side must be buy or sell, got "bye"/],
     [{ symbol: 'X/USD', side: 'buy', amount: 1, type: 'stop' }, /type must be limit or market, got "stop"/],
@@ -37,6 +38,42 @@ describe('parseIntent', () => {
   ])('refuses %s', (entry, message) => {
     expect(() => parseIntent(entry)).toThrow(IntentError);
     expect(() => parseIntent(entry)).toThrow(message);
+  });
+});
+
+describe('IntentError.field (review 25-B F3)', () => {
+  const S = 'BTC/USD:USD';
+  it.each([
+    [[null, Number.NaN, 40000, 'buy', S], 'size', 'size (element 1) must be a number, got NaN'],
+    [[null, 0.01, -1, 'buy', S], 'price', 'price (element 2) must be > 0'],
+    [[null, 0.01, 40000, 'hold', S], 'side', 'side (element 3) must be buy or sell, got "hold"'],
+    [[null, 0.01, 40000, 'buy', ''], 'symbol', 'symbol (element 4) is empty'],
+    [['x'.repeat(65), 0.01, 40000, 'buy', S], 'id', 'id (element 0): tag is longer than 64 characters'],
+    [{ symbol: S, side: 'buy', amount: 1, price: 5, params: { triggerPrice: Number.NaN } }, 'params.triggerPrice', 'params.triggerPrice must be a finite number'],
+    [{ symbol: S, side: 'buy', amount: 1, price: 5, params: { a: [1, 2, Number.POSITIVE_INFINITY] } }, 'params.a[2]', 'params.a[2] must be a finite number'],
+    [{ symbol: S, side: 'buy', amount: 1, price: 5, params: { clientOrderId: 'x' } }, 'params.clientOrderId', 'params.clientOrderId would set'],
+    [{ symbol: S, side: 'buy', amount: 1, price: 5, params: { f: () => 1 } }, 'params.f', 'params.f is a function'],
+    [{ symbol: S, side: 'buy', amount: 1, price: 5, params: 'x' }, 'params', 'params must be a plain object'],
+  ])('%j: field %s', (entry, field, message) => {
+    let error: unknown;
+    try {
+      parseIntent(entry);
+    } catch (e: unknown) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(IntentError);
+    expect((error as IntentError).message).toContain(message);
+    expect((error as IntentError).field).toBe(field);
+  });
+});
+
+describe('IntentError.field of the queue\'s cancel and amend forms', () => {
+  it.each([
+    [['cancel', ''], 'clientOrderId'],
+    [['amend', 'x-1', Number.NaN, null], 'size'],
+    [['amend', 'x-1', null, 'high'], 'price'],
+  ])('%j: field %s', (entry, field) => {
+    expect(() => parseQueueAction(entry)).toThrow(expect.objectContaining({ name: 'IntentError', field }));
   });
 });
 
