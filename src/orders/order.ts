@@ -14,6 +14,8 @@ const EPS = 1e-12;
 /** The fields {@link writeOrder} may set. @internal */
 export type OrderWrite = Partial<Pick<OrderState, 'price' | 'amount' | 'remaining' | 'attempts' | 'submittedAt' | 'updatedAt' | 'reason' | 'lost' | 'processed' | 'notFoundCount'>>;
 
+const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom');
+
 let internals: {
   state: (o: Order) => OrderState;
   transition: (o: Order, to: OrderStatus, now: number, reason?: string) => void;
@@ -285,6 +287,11 @@ export class Order {
       changed = true;
     }
     return changed;
+  }
+
+  /** What `console.log` shows: every field (the changing ones are getters, which it would not list). @internal */
+  [INSPECT](): unknown {
+    return this.toJSON();
   }
 
   /** Plain data for the journal and the state snapshot. */

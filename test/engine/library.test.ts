@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import * as misso from '../../src/index.js';
 import { silentLogger, VirtualClock } from '../../src/testing/index.js';
@@ -67,6 +68,9 @@ describe('the library entry point', () => {
     const sent = await updater.exchange.fetchOrder(order.id!, 'BTC/USD:USD');
     expect({ price: sent.price, amount: sent.amount, timeInForce: sent.timeInForce }).toEqual({ price, amount: 0.01, timeInForce: 'GTC' });
     expect(order).toMatchObject({ price, amount: 0.01, filled: 0, status: 'open', attempts: 1, reason: null });
+    // console.log still shows every field, getters included.
+    expect(inspect(order)).toContain(`status: 'open'`);
+    expect(inspect(order)).toContain(`price: ${price}`);
     await updater.stop();
   });
 });
