@@ -45,9 +45,8 @@ const stoppedError = (): StoppedError => new StoppedError('the order manager sto
  * Events: `order` (any change), `filled`, `failed`, `adopted`, `lost`, `journal` (writes fail or work again).
  */
 export class OrderManager extends EventEmitter<OrderManagerEvents> {
-  /** The strategy's order queue (`updater.pendingOrders`): it takes orders; the executor's queue is behind it. */
+  /** The strategy's order queue (`updater.pendingOrders`): it takes orders; the executor's, behind it, is `#ctx.queue`. */
   readonly queue: PendingOrderQueue;
-  readonly #queue: OrderQueue;
   readonly #ctx: OrdersContext;
   readonly #book: OrderBook;
   readonly #resolver: Resolver;
@@ -78,10 +77,10 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     // An unknown symbol's refusal or rejection suggests the nearest listed one, of the strategy's kind of market.
     const suggest = (): SymbolContext => ({ related: [...(options.strategySymbols?.() ?? []), ...this.#book.all().filter((o) => !o.isFinal).map((o) => o.symbol)] });
     const prepare: IntakePrepare = (entry) => prepareIntent(entry, options.session.exchange, suggest());
-    this.#queue = new OrderQueue(options.journal, prepare, (intent) => intakeRiskRefusal(this.#ctx, intent));
-    this.queue = new PendingOrderQueue(this.#queue);
-    this.#queue.on('push', (order) => this.#book.track(order));
-    this.#queue.on('rejected', (order, reason) => {
+    const queue = new OrderQueue(options.journal, prepare, (intent) => intakeRiskRefusal(this.#ctx, intent));
+    this.queue = new PendingOrderQueue(queue);
+    queue.on('push', (order) => this.#book.track(order));
+    queue.on('rejected', (order, reason) => {
       this.#book.track(order);
       this.#book.finish(order, 'rejected', reason, 'rejected:market');
       notify(`order ${order.clientOrderId} ${order.side} ${order.amount} ${order.symbol} rejected: ${reason}`, 'warn');
@@ -91,7 +90,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       session: options.session,
       journal: options.journal,
       book: this.#book,
-      queue: this.#queue,
+      queue,
       clock: options.clock,
       logger,
       notify,
@@ -116,7 +115,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     this.#executor = new OrderExecutor(this.#ctx, this.#resolver, this.#lifetime.signal);
     this.#canceller = new Canceller(this.#ctx, this.#lifetime.signal);
     this.#amender = new Amender(this.#ctx, this.#canceller, this.#lifetime.signal);
-    this.#queue.handleActions((action) => runQueueAction(this.#ctx, this.#canceller, this.#amender, action));
+    queue.handleActions((action) => runQueueAction(this.#ctx, this.#canceller, this.#amender, action));
     this.#fills = new FillTracker(this.#ctx);
   }
 
@@ -278,7 +277,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
       // with an attempt are resolved by reconcile, never sent blind.
       const unsent = active.filter((o) => o.status === 'pending' && o.attempts === 0);
       for (const order of unsent) this.#ctx.recovered.add(order);
-      this.#queue.restore(unsent);
+      this.#ctx.queue.restore(unsent);
       const report = await this.reconcile();
       resumeActions(this.#ctx, this.#canceller, this.#amender);
       const pruning = this.#book.pruneEvery(PRUNE_EVERY_MS, this.#lifetime.signal).finally(() => this.#runs.delete(pruning));
@@ -390,7 +389,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
    */
   stop(options: { onStop?: 'leave' | 'cancel_all' } = {}): Promise<StopReport> {
     this.#stopping ??= (async () => {
-      this.#queue.close('the order manager stopped');
+      this.#ctx.queue.close('the order manager stopped');
       this.#lifetime.abort();
       await Promise.allSettled([...this.#runs]);
       return shutDown(this.#ctx, { resolver: this.#resolver, canceller: this.#canceller, amender: this.#amender, tracker: this.#tracker }, options.onStop ?? this.#onStop, this.#sending);
