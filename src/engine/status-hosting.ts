@@ -38,6 +38,8 @@ export async function startConfiguredStatusServer(
       source,
       host: http.host,
       port: http.port,
+      // A port from --http-port (the httpPort option) is not the config's to change.
+      ...(http.configPort !== undefined && http.port !== http.configPort ? { portName: '--http-port (the httpPort option in the library)' } : {}),
       token: http.token ?? null,
       allowedHosts: http.allowedHosts ?? [],
       logger: deps.logger,

@@ -39,6 +39,8 @@ export interface StatusServerOptions {
   token?: string | null;
   /** Host header names accepted besides loopback and the bound address (`http.allowed_hosts`). @defaultValue [] */
   allowedHosts?: readonly string[];
+  /** What the port is called where it was set, named in the advice when it cannot be bound. @defaultValue 'http.port' */
+  portName?: string;
   /** Rate limit of the control routes. @defaultValue 60 requests per 60000 ms */
   controlRateLimit?: { max: number; windowMs: number };
   /** Shown in the OpenAPI document. @defaultValue misso's version, from its package.json */
@@ -115,7 +117,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     latency.close();
     await app.close().catch(() => undefined);
     const err = coerceError(error);
-    const { hint } = listenFault((err as NodeJS.ErrnoException).code, { host: 'http.host', port: 'http.port' });
+    const { hint } = listenFault((err as NodeJS.ErrnoException).code, { host: 'http.host', port: options.portName ?? 'http.port' });
     throw new Error(`status server could not listen on ${host}:${port}: ${err.message}. ${hint}`, { cause: err });
   }
   const bound = (app.server.address() as AddressInfo).port;

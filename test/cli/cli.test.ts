@@ -257,6 +257,14 @@ describe('misso run', () => {
       expect(r.err).toContain('Pick another http.port');
       expect(r.err).not.toMatch(/internal error|\n\s+at /);
       expect(r.code).toBe(2);
+      // The port from --http-port: that flag is what to change, and no config line is named.
+      const plain = join(dir, 'no-http.yaml');
+      writeFileSync(plain, ['storage: {path: ":memory:"}', 'class_attributes: {watch_list: ["BTC/USD:USD"]}', 'tasks:', '  t_update_tickers: {freq: 5}', ''].join('\n'));
+      const flag = await inProcess(['run', plain, '--http-port', String(port)]);
+      expect(flag.err).toContain(`status server could not listen on 127.0.0.1:${port}`);
+      expect(flag.err).not.toContain('http.port');
+      expect(flag.err).toContain('Pick another --http-port (the httpPort option in the library)');
+      expect(flag.code).toBe(2);
     } finally {
       await new Promise((r) => blocker.close(r));
     }
