@@ -27,11 +27,15 @@ export function summarizeConfig(cfg: MissoConfig, ctx: Pick<ConfigContext, 'task
 function describeExchange(cfg: MissoConfig): string {
   const ex = cfg.exchange;
   if (ex.id === 'sim') {
-    const knobs = Object.keys(ex.sim);
+    // Each knob with its value (`seed 7`), a long one cut short.
+    const knobs = Object.entries(ex.sim).map(([k, v]) => {
+      const shown = typeof v === 'string' ? v : JSON.stringify(v);
+      return `${k} ${shown.length > 40 ? `${shown.slice(0, 37)}...` : shown}`;
+    });
     return knobs.length > 0 ? `sim (simulated; ${knobs.join(', ')})` : 'sim (simulated)';
   }
   const credentials = [...(['apiKey', 'secret', 'password'] as const).filter((k) => ex[k] !== null), ...Object.keys(ex.credentials ?? {})];
-  return `${ex.id} (${credentials.length > 0 ? `credentials from env: ${credentials.join(', ')}` : 'no credentials: misso run refuses to start without them, since it reads the account\'s open orders at every start'})`;
+  return `${ex.id} (${credentials.length > 0 ? `credentials: ${credentials.join(', ')}` : 'no credentials: misso run refuses to start without them, since it reads the account\'s open orders at every start'})`;
 }
 
 function describeTask(task: TaskConfig, schedule: TaskSchedule | undefined): string {

@@ -42,7 +42,7 @@ describe('${ENV} references', () => {
       timeoutMs: 5000,
     });
     expect(cfg.notify.telegram).toEqual({ token: 't-3', chatId: '12345', chatIds: ['12345'], apiUrl: 'https://api.telegram.org', settable: [] });
-    expect(summarizeConfig(cfg)).toContain('exchange: binanceusdm (credentials from env: apiKey, secret)');
+    expect(summarizeConfig(cfg)).toContain('exchange: binanceusdm (credentials: apiKey, secret)');
     expect(summarizeConfig(cfg)).not.toContain('s-2');
   });
 
@@ -50,7 +50,7 @@ describe('${ENV} references', () => {
     const text = TASKS + lines('exchange:', '  id: hyperliquid', '  privateKey: ${HL_KEY}', '  walletAddress: "0x00000000000000000000000000000000000000aa"');
     const cfg = await load(text, { HL_KEY: 'pk-1' });
     expect(cfg.exchange.credentials).toEqual({ privateKey: 'pk-1', walletAddress: '0x00000000000000000000000000000000000000aa' });
-    expect(summarizeConfig(cfg)).toContain('exchange: hyperliquid (credentials from env: privateKey, walletAddress)');
+    expect(summarizeConfig(cfg)).toContain('exchange: hyperliquid (credentials: privateKey, walletAddress)');
     expect(summarizeConfig(cfg)).not.toContain('pk-1');
     // Scrubbed by value from everything misso writes, as the API key and secret are.
     expect(configSecrets(cfg)).toContain('pk-1');
@@ -60,6 +60,11 @@ describe('${ENV} references', () => {
     expect(where(problems)).toEqual(['6:15 exchange.privateKey']);
     expect(problems[0]?.message).toBe('a secret must not be written in the config file');
     expect(problems[0]?.hint).toBe('move it to an environment variable and write `privateKey: ${HYPERLIQUID_PRIVATE_KEY}`');
+  });
+
+  it("the check's summary shows each simulator knob with its value", async () => {
+    const cfg = await load(TASKS + lines('exchange: {id: sim, seed: 7, faults: [{kind: timeout_before, probability: 0.5, methods: [fetchTicker, fetchTickers, fetchOHLCV]}]}'), {});
+    expect(summarizeConfig(cfg)).toContain('exchange: sim (simulated; seed 7, faults [{"kind":"timeout_before","probabilit...)');
   });
 
   it('accept the snake_case api_key', async () => {
