@@ -176,7 +176,7 @@ describe('a project that installed the tarball', () => {
   }, 120_000);
 
   it('runs `npx misso run --for` on the bundled example and stops it with exit 0', async () => {
-    const r = spawnSync('npx', ['--no-install', 'misso', 'run', '--for', '2', '--http-port', '0'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('npx', ['--no-install', 'misso', 'run', '--for', '4', '--http-port', '0'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
     expect({ code: r.status, stack: /\n\s+at /.test(r.stderr) }).toEqual({ code: 0, stack: false });
     expect(r.stdout).toMatch(/status: running tasks \d+\/12 up/);
     // Stopped, no task is up any more: the line says so instead of counting them up.
