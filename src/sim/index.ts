@@ -25,7 +25,15 @@ export type {
   ListOrdersQuery,
   OrderRef as SimOrderRef,
 } from './venue-types.js';
-export type { SimWalletReason } from './venue-feed.js';
+export type {
+  VenueFeed,
+  SimExecution,
+  SimOrderEvent,
+  SimOrderListener,
+  SimWalletEvent,
+  SimWalletListener,
+  SimWalletReason,
+} from './venue-feed.js';
 export type { PublicTape as SimPublicTape, SimPublicTrade, TradeQuery as SimTradeQuery } from './trade-tape.js';
 export type { MarketSpec } from './universe.js';
 export type { SimStreamName } from './sim-streams.js';

@@ -56,6 +56,8 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     'SimFaultKind', 'SimFaultRule', 'SimFill', 'SimMarket', 'SimMarketType', 'SimOrder', 'SimOrderRef', 'SimOrderSide',
     'SimOrderStatus', 'SimOrderType', 'SimPosition', 'SimPublicTape', 'SimPublicTrade', 'SimStreamName', 'SimTicker', 'SimTimeInForce', 'SimTriggerKind',
     'SimTradeQuery', 'SimWalletReason',
+    // SimVenue.feed: the venue's order and wallet events (review 25-B F1).
+    'VenueFeed', 'SimExecution', 'SimOrderEvent', 'SimOrderListener', 'SimWalletEvent', 'SimWalletListener',
     // An unmodified ccxt client onto a running sim-server (URLs, currencies off, ws proxy agent).
     'pointAtSimServer',
   ],
@@ -147,21 +149,34 @@ function typesReachedFrom(entries: string[], roots?: string[]): { reached: Map<t
     const modifiers = ts.canHaveModifiers(n) ? (ts.getModifiers(n) ?? []) : [];
     return internal || modifiers.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword) || ('name' in n && n.name !== undefined && ts.isPrivateIdentifier(n.name as ts.Node));
   };
+  const reach = (found: ts.Symbol, from: string): void => {
+    const s = real(found);
+    const decl = s.declarations?.[0];
+    // A `typeof CONSTANT` is written out by the compiler: only type names need an export.
+    const isType = (s.flags & (ts.SymbolFlags.Type | ts.SymbolFlags.Class)) !== 0;
+    if (decl && isType && !ts.isTypeParameterDeclaration(decl) && decl.getSourceFile().fileName.startsWith(join(ROOT, 'src')) && !reached.has(s)) {
+      reached.set(s, from);
+      queue.push(s);
+    }
+  };
+  /** The named types of an inferred type: its own name and its type arguments' (not its members). */
+  const inferred = (type: ts.Type, from: string): void => {
+    const named = type.aliasSymbol ?? type.getSymbol();
+    if (named && !['__type', '__object', '__function'].includes(named.name)) reach(named, from);
+    if (type.isUnionOrIntersection()) for (const t of type.types) inferred(t, from);
+    for (const t of [...(type.aliasTypeArguments ?? []), ...(checker.isTupleType(type) || (type.flags & ts.TypeFlags.Object) !== 0 ? checker.getTypeArguments(type as ts.TypeReference) : [])]) inferred(t, from);
+  };
   const visit = (node: ts.Node, from: string): void => {
     if (hidden(node) || ts.isBlock(node)) return;
+    if ((ts.isPropertyDeclaration(node) || ts.isVariableDeclaration(node)) && !node.type && node.initializer) {
+      // No annotation: the build writes out the inferred type (`readonly feed = new VenueFeed()`).
+      inferred(checker.getTypeAtLocation(node), from);
+      return;
+    }
     if ((ts.isPropertyDeclaration(node) || ts.isVariableDeclaration(node) || ts.isParameter(node)) && !node.type) return;
     const target = ts.isTypeReferenceNode(node) ? node.typeName : ts.isTypeQueryNode(node) ? node.exprName : ts.isExpressionWithTypeArguments(node) ? node.expression : null;
     const found = target && checker.getSymbolAtLocation(target);
-    if (found) {
-      const s = real(found);
-      const decl = s.declarations?.[0];
-      // A `typeof CONSTANT` is written out by the compiler: only type names need an export.
-      const isType = (s.flags & (ts.SymbolFlags.Type | ts.SymbolFlags.Class)) !== 0;
-      if (decl && isType && !ts.isTypeParameterDeclaration(decl) && decl.getSourceFile().fileName.startsWith(join(ROOT, 'src')) && !reached.has(s)) {
-        reached.set(s, from);
-        queue.push(s);
-      }
-    }
+    if (found) reach(found, from);
     if (ts.isPropertyDeclaration(node) || ts.isVariableDeclaration(node)) visit(node.type!, from);
     else ts.forEachChild(node, (c) => visit(c, from));
   };
