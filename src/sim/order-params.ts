@@ -38,3 +38,17 @@ export function orderKindParams(id: string, params: Record<string, unknown>, rou
   }
   return out;
 }
+
+/**
+ * An order's amount or price as a finite number (a numeric string is taken, as ccxt takes it):
+ * NaN, Infinity or anything else is ccxt's `InvalidOrder` naming the value, where the precision
+ * helpers would throw a `SyntaxError` from inside ccxt.
+ */
+export function orderNumber(id: string, method: string, name: 'amount' | 'price', value: unknown): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n)) {
+    const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+    throw new InvalidOrder(`${id} ${method}() ${name} must be a finite number, got ${shown}`);
+  }
+  return n;
+}

@@ -4,7 +4,7 @@ import { ccxtBalance, ccxtError, ccxtMarket, ccxtOrder, ccxtOrderBook, ccxtPosit
 import { depthBooksOf } from './depth-book.js';
 import { SIM_DESCRIPTION } from './sim-describe.js';
 import { SimStreams } from './sim-streams.js';
-import { orderKindParams } from './order-params.js';
+import { orderKindParams, orderNumber } from './order-params.js';
 import { Realism, realismOf, type RealismSettings } from './realism.js';
 import { SimError } from './sim-error.js';
 import { checkOrderSymbol, simOrderRef } from './sim-order-ref.js';
@@ -220,11 +220,11 @@ export class SimExchange extends ExchangeBase {
     const market = this.market(symbol);
     if (type !== 'limit' && type !== 'market') throw new InvalidOrder(`${this.id} createOrder() type must be limit or market`);
     if (side !== 'buy' && side !== 'sell') throw new InvalidOrder(`${this.id} createOrder() side must be buy or sell`);
-    const qty = Number(this.amountToPrecision(market.symbol, amount));
+    const qty = Number(this.amountToPrecision(market.symbol, orderNumber(this.id, 'createOrder', 'amount', amount)));
     let limitPrice: number | undefined;
     if (type === 'limit') {
       if (price === undefined || price === null) throw new ArgumentsRequired(`${this.id} createOrder() requires a price for limit orders`);
-      limitPrice = Number(this.priceToPrecision(market.symbol, price));
+      limitPrice = Number(this.priceToPrecision(market.symbol, orderNumber(this.id, 'createOrder', 'price', price)));
     }
     const clientOrderId = this.safeString2(params, 'clientOrderId', 'newClientOrderId');
     const reduceOnly = this.safeBool(params, 'reduceOnly', false) ?? false;
@@ -263,8 +263,8 @@ export class SimExchange extends ExchangeBase {
     await this.loadMarkets();
     const market = this.market(symbol);
     const ref = simOrderRef(this.id, id, params, 'editOrder');
-    const qty = amount === undefined || amount === null ? undefined : Number(this.amountToPrecision(market.symbol, amount));
-    const limit = price === undefined || price === null ? undefined : Number(this.priceToPrecision(market.symbol, price));
+    const qty = amount === undefined || amount === null ? undefined : Number(this.amountToPrecision(market.symbol, orderNumber(this.id, 'editOrder', 'amount', amount)));
+    const limit = price === undefined || price === null ? undefined : Number(this.priceToPrecision(market.symbol, orderNumber(this.id, 'editOrder', 'price', price)));
     return this.#call('editOrder', () => {
       checkOrderSymbol(this.#venue.orderIgnoringDelay(ref), market.symbol, ref);
       const o = this.#venue.amendOrder(ref, { ...(qty !== undefined ? { amount: qty } : {}), ...(limit !== undefined ? { price: limit } : {}) });

@@ -132,6 +132,34 @@ describe('SimExchange (ccxt face)', () => {
     await expect(ex.fetchOHLCV(eth, '3m')).rejects.toThrow(/timeframe/);
   });
 
+  it('answers a NaN, infinite or non-numeric amount or price with InvalidOrder naming it, not a SyntaxError from ccxt (review 25-B F9)', async () => {
+    const { ex } = make();
+    const btc = 'BTC/USD:USD';
+    const bad: [unknown, unknown, RegExp][] = [
+      [NaN, 40_000, /createOrder\(\) amount must be a finite number, got NaN/],
+      [Infinity, 40_000, /amount must be a finite number, got Infinity/],
+      ['abc', 40_000, /amount must be a finite number, got "abc"/],
+      [null, 40_000, /amount must be a finite number, got null/],
+      [0.01, NaN, /createOrder\(\) price must be a finite number, got NaN/],
+      [0.01, -Infinity, /price must be a finite number, got -Infinity/],
+      [0.01, '4e4x', /price must be a finite number, got "4e4x"/],
+    ];
+    for (const [amount, price, message] of bad) {
+      const placing = ex.createOrder(btc, 'limit', 'buy', amount as number, price as number);
+      await expect(placing).rejects.toBeInstanceOf(InvalidOrder);
+      await expect(placing).rejects.toThrow(message);
+    }
+    await expect(ex.createOrder(btc, 'market', 'buy', NaN)).rejects.toBeInstanceOf(InvalidOrder);
+    // A numeric string is taken, as ccxt takes it.
+    const placed = await ex.createOrder(btc, 'limit', 'buy', '0.01' as unknown as number, '40000' as unknown as number);
+    expect(placed).toMatchObject({ amount: 0.01, price: 40_000, status: 'open' });
+    const amending = ex.editOrder(placed.id!, btc, 'limit', 'buy', NaN, 41_000);
+    await expect(amending).rejects.toBeInstanceOf(InvalidOrder);
+    await expect(amending).rejects.toThrow(/editOrder\(\) amount must be a finite number, got NaN/);
+    await expect(ex.editOrder(placed.id!, btc, 'limit', 'buy', undefined, Infinity)).rejects.toBeInstanceOf(InvalidOrder);
+    expect((await ex.fetchOpenOrders(btc)).map((o) => [o.amount, o.price])).toEqual([[0.01, 40_000]]);
+  });
+
   it('shares one venue between instances (a restart keeps the account)', async () => {
     const clock = new VirtualClock(START);
     const venue = new SimVenue({ seed: 7, clock });
