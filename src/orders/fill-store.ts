@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../storage/database.js';
+import { cleanSum } from './significant.js';
 
 /** One execution of one of our orders. */
 export interface Fill {
@@ -108,14 +109,17 @@ export class FillStore {
       .all(updatedSince);
   }
 
-  /** Signed position per symbol from every stored fill (buys add, sells subtract). */
+  /**
+   * Signed position per symbol from every stored fill (buys add, sells subtract), without the
+   * sum's binary noise (12 digits of the amounts' total: a closed-out symbol is 0).
+   */
   netBySymbol(): Map<string, number> {
     const rows = this.#db
-      .prepare<[], { symbol: string; net: number }>(
-        "SELECT symbol, SUM(CASE WHEN side = 'buy' THEN amount ELSE -amount END) AS net FROM fills GROUP BY symbol",
+      .prepare<[], { symbol: string; net: number; volume: number }>(
+        "SELECT symbol, SUM(CASE WHEN side = 'buy' THEN amount ELSE -amount END) AS net, SUM(ABS(amount)) AS volume FROM fills GROUP BY symbol",
       )
       .all();
-    return new Map(rows.map((r) => [r.symbol, r.net]));
+    return new Map(rows.map((r) => [r.symbol, cleanSum(r.net, r.volume, 12)]));
   }
 
   /** Every fill, oldest first. */

@@ -2,6 +2,7 @@ import { coerceError, StoppedError } from '../core/errors.js';
 import { gate, type OrdersContext } from './context.js';
 import type { Fill } from './fill-store.js';
 import type { Order } from './order.js';
+import { cleanSum } from './significant.js';
 
 /** A loose view of a ccxt trade (from `fetchMyTrades` or `watchMyTrades`). */
 export interface CcxtTradeLike {
@@ -88,7 +89,7 @@ export class FillTracker {
     ctx.events.on('order', (order) => {
       this.summarise(order);
     });
-    for (const [symbol, net] of ctx.journal.fills.netBySymbol()) this.positions[symbol] = net;
+    for (const [symbol, net] of ctx.journal.fills.netBySymbol()) if (net !== 0) this.positions[symbol] = net;
   }
 
   /**
@@ -131,7 +132,11 @@ export class FillTracker {
         // A copy: listeners get `fill` itself, and what they do to it must not reach the summary.
         this.#recentFills.get(fill.clientOrderId)?.set(fill.tradeId, { ...fill, fee: fill.fee && { ...fill.fee } });
         const signed = fill.side === 'buy' ? fill.amount : -fill.amount;
-        this.positions[fill.symbol] = (this.positions[fill.symbol] ?? 0) + signed;
+        const was = this.positions[fill.symbol] ?? 0;
+        // Without the sum's binary noise: a position closed out is absent, not 5.55e-17.
+        const now = cleanSum(was + signed, Math.max(Math.abs(was), Math.abs(signed)));
+        if (now === 0) delete this.positions[fill.symbol];
+        else this.positions[fill.symbol] = now;
         events.emit('fill', known, fill);
       });
       const total = journal.fills.filledOf(known.clientOrderId);

@@ -59,3 +59,16 @@ function decimalsOf(step: number): number {
   }
   return 20;
 }
+
+/**
+ * A sum of amounts without binary noise (0.1 + 0.1 + 0.1 - 0.3 is 0, not 5.55e-17; 0.04 stays
+ * 0.04): rounded to `digits` significant digits of `scale`, the largest magnitude the sum was
+ * made of, and to at most 12 decimals. One addition is off by at most half an ulp of its largest
+ * operand, far below the 15 digits kept; a sum of many terms (a SQL SUM) keeps fewer. -0 is 0.
+ * @defaultValue digits 15
+ */
+export function cleanSum(sum: number, scale: number, digits = 15): number {
+  if (!Number.isFinite(sum) || !(scale > 0) || !Number.isFinite(scale)) return sum;
+  const decimals = Math.min(12, Math.max(0, digits - 1 - Math.floor(Math.log10(scale))));
+  return Number(sum.toFixed(decimals)) || 0;
+}

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RECENT_FILLS_MAX, type ClosedTrade } from '../../src/orders/fills.js';
@@ -5,7 +8,7 @@ import { Order } from '../../src/orders/order.js';
 import { OrderRefError } from '../../src/orders/order-ref.js';
 import { StorageWriteError } from '../../src/storage/storage-error.js';
 import { fillDisk } from '../support/full-disk.js';
-import { drive, market, trackedRigs, unseenFills } from '../support/order-rig.js';
+import { drive, market, rig, trackedRigs, unseenFills, type Rig } from '../support/order-rig.js';
 
 const { make, cleanup } = trackedRigs();
 afterEach(cleanup);
@@ -478,5 +481,45 @@ describe('fills, closed_trades and positions', () => {
     expect(r.journal.commits).toBe(commits + 1);
     expect(heard.sort()).toEqual(buys.map((b) => b.clientOrderId).sort());
     for (const b of buys) expect(r.journal.get(b.clientOrderId)?.filled).toBeCloseTo(b.filled, 9);
+  });
+});
+
+describe('positions from fills, without the sums\' binary noise (review 25-B F10)', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  /** Market orders through the manager, one after another, their fills synced. */
+  async function trade(r: Rig, symbol: string, sides: ('buy' | 'sell')[], amount: number): Promise<void> {
+    for (const side of sides) {
+      const o = r.manager.queue.push({ symbol, side, amount, type: 'market' });
+      await r.clock.advanceUntil(() => o.isFinal, 30_000, 50);
+      expect(o.status).toBe('closed');
+    }
+    await drive(r.clock, r.manager.syncFills());
+  }
+
+  it('sums 6 buys and 4 sells of 0.02 to 0.04 and a closed-out position to nothing, running and from the journal at a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'misso-positions-'));
+    dirs.push(dir);
+    const path = join(dir, 'journal.db');
+    const first = await rig({ journalPath: path });
+    await drive(first.clock, first.manager.start());
+    void first.manager.runExecutor(new AbortController().signal);
+    await trade(first, 'BTC/USD:USD', ['buy', 'buy', 'sell', 'buy', 'sell', 'buy', 'sell', 'buy', 'sell', 'buy'], 0.02);
+    await trade(first, 'ETH/USD:USD', ['buy', 'buy', 'buy'], 0.1);
+    expect(first.manager.derivedPositions).toEqual({ 'BTC/USD:USD': 0.04, 'ETH/USD:USD': 0.3 });
+    await trade(first, 'ETH/USD:USD', ['sell'], 0.3);
+    // Closed out: flat is absent (as the exchange's positions list it), not a residue of 5.55e-17.
+    expect(first.manager.derivedPositions).toEqual({ 'BTC/USD:USD': 0.04 });
+    expect(await drive(first.clock, first.manager.checkPositions())).toEqual([]);
+    expect(first.manager.derivedPositions).toEqual({ 'BTC/USD:USD': 0.04 });
+    // The journal's sums (a restart's starting figures) are as clean.
+    expect(first.journal.fills.netBySymbol()).toEqual(new Map([['BTC/USD:USD', 0.04], ['ETH/USD:USD', 0]]));
+    await drive(first.clock, first.manager.stop({ onStop: 'leave' }));
+    first.journal.close();
+    const second = await make({ clock: first.clock, sim: first.sim, journalPath: path });
+    expect(second.manager.derivedPositions).toEqual({ 'BTC/USD:USD': 0.04 });
   });
 });
