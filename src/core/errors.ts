@@ -16,6 +16,24 @@ export function coerceError(value: unknown): Error {
   return new Error(describeThrown(value));
 }
 
+/**
+ * The class of a thrown value, as an operator reads it: an Error's `name` (`RangeError`, ccxt's
+ * `RequestTimeout`, a custom `MyErr`), or its constructor's name when a subclass left `name` at
+ * `Error`; for anything else what it is (`string`, `undefined`, `object`, `null`). Never throws.
+ */
+export function errorClassName(value: unknown): string {
+  try {
+    if (value instanceof Error) {
+      const name = typeof value.name === 'string' && value.name !== '' ? value.name : 'Error';
+      const ctor: unknown = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+      return name === 'Error' && typeof ctor === 'string' && ctor !== '' ? ctor : name;
+    }
+    return value === null ? 'null' : typeof value;
+  } catch {
+    return 'Error';
+  }
+}
+
 /** A thrown object is described by its JSON, cut to this length (a status line, not a dump). */
 const MAX_DESCRIBED = 1000;
 

@@ -29,7 +29,16 @@ export interface TaskStatus {
  * the attributes it feeds that are stale right now (the status API folds those into `ok`).
  */
 export interface TaskHealth extends TaskStatus {
+  /**
+   * How the last error is handled, one of the `ErrorKind`s (`retryable`, `rate_limit`, `nonce`,
+   * `auth`, `usage`, …; `unknown`: none of them, retried like `retryable`); null with no error.
+   */
   lastErrorKind: string | null;
+  /**
+   * The class of what the task threw last (`RangeError`, ccxt's `RequestTimeout`, a custom
+   * `MyErr`; a subtask's failure gives its cause's; `string` for a thrown string); null with no error.
+   */
+  lastErrorClass: string | null;
   staleAttributes: string[];
 }
 

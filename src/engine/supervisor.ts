@@ -1,11 +1,12 @@
 import { Backoff } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
-import { coerceError } from '../core/errors.js';
+import { coerceError, errorClassName } from '../core/errors.js';
 import { withoutHtml } from '../core/error-text.js';
 import type { Logger } from '../core/logger.js';
 import type { TaskHealth } from '../core/task-status.js';
 import { taskErrorKind } from '../exchange/classify.js';
 import type { TaskKind } from '../tasks/contract.js';
+import { SubtaskError } from '../tasks/subtask.js';
 
 /** Options of a {@link TaskSupervisor}. */
 export interface SupervisorOptions {
@@ -64,6 +65,7 @@ export class TaskSupervisor {
       consecutiveFailures: 0,
       lastError: null,
       lastErrorKind: null,
+      lastErrorClass: null,
       lastSuccessAt: null,
       lastDurationMs: null,
       freqSecs: options.freqMs === null ? null : options.freqMs / 1000,
@@ -151,6 +153,7 @@ export class TaskSupervisor {
     const started = clock.now();
     this.status.state = 'running';
     let error: Error | null = null;
+    let thrown: unknown = null;
     const runPromise = this.#o.run(controller.signal);
     // Tracked until the pass itself ends (not when the loop stops waiting), for settle().
     const tracked = runPromise.then(
@@ -191,6 +194,7 @@ export class TaskSupervisor {
       }
     } catch (err: unknown) {
       error = coerceError(err);
+      thrown = err;
     } finally {
       stop.removeEventListener('abort', onStop);
     }
@@ -205,8 +209,9 @@ export class TaskSupervisor {
       // An exchange's HTML error page becomes its title: this text is shown to the operator.
       this.status.lastError = withoutHtml(error.message) || `${error.name || 'Error'} (without a message)`;
       this.status.lastErrorKind = taskErrorKind(error);
+      this.status.lastErrorClass = thrownClass(thrown);
       this.#o.logger.warn(
-        { err: error.message, kind: this.status.lastErrorKind, attempt: this.status.consecutiveFailures },
+        { err: error.message, kind: this.status.lastErrorKind, class: this.status.lastErrorClass, attempt: this.status.consecutiveFailures },
         'task failed',
       );
     } else {
@@ -214,10 +219,20 @@ export class TaskSupervisor {
       this.status.consecutiveFailures = 0;
       this.status.lastError = null;
       this.status.lastErrorKind = null;
+      this.status.lastErrorClass = null;
       this.status.lastSuccessAt = clock.now();
     }
     this.#o.onResult?.(this.status, error);
     return error;
+  }
+}
+
+/** The class of what a pass threw: a subtask's failure is named by what the subtask threw. */
+function thrownClass(thrown: unknown): string {
+  try {
+    return errorClassName(thrown instanceof SubtaskError ? thrown.cause : thrown);
+  } catch {
+    return 'Error';
   }
 }
 

@@ -96,13 +96,15 @@ describe('a failing subtask names its task, subtask, function and line', () => {
     const health = bug.updater.taskStatuses()['t_update_template']!;
     expect(health.lastError).toMatch(/subtask_1: .*readsNull failed: Cannot read properties of null/);
     expect(health.lastErrorKind).toBe('usage');
+    // And its class: the subtask's, not the SubtaskError naming it (review 25-B F12).
+    expect(health.lastErrorClass).toBe('TypeError');
     await bug.updater.stop();
 
     const file = configWith('t_init_update', 'refused');
     const auth = await started(file);
     expect(auth.failure).toBeInstanceOf(StartupError);
     expect(auth.failure!.message).toMatch(/^the exchange refused the credentials \(.*subtasks\.subtask_1: .*refused failed: binance .*Invalid API-key/);
-    expect(auth.updater.taskStatuses()['t_init_update']).toMatchObject({ lastErrorKind: 'auth', runs: 1, state: 'stopped' });
+    expect(auth.updater.taskStatuses()['t_init_update']).toMatchObject({ lastErrorKind: 'auth', lastErrorClass: 'AuthenticationError', runs: 1, state: 'stopped' });
   });
 
   it('a subtask that throws an Error without a message still says which one it was', async () => {

@@ -315,8 +315,42 @@ describe('Updater', () => {
     const status = updater.taskStatuses()['buggy']!;
     expect(status.consecutiveFailures).toBeGreaterThanOrEqual(20);
     expect(status.lastErrorKind).toBe('usage');
+    expect(status.lastErrorClass).toBe('TypeError');
     expect(status.lastError).toMatch(/Cannot read properties of (null|undefined)/);
     expect(updater.snapshotStatus().exchange.restarts).toBe(0);
+  });
+
+  it('keeps the class of what a task threw, as README promises (review 25-B F12)', async () => {
+    const { updater, clock } = await virtualUpdater(config({ exchange: { id: 'sim', stream: 'off' } }));
+    current = updater;
+    class MyErr extends Error {
+      override name = 'MyErr';
+    }
+    class Unnamed extends Error {}
+    const throws: Record<string, () => unknown> = {
+      range: () => new RangeError('user task fails'),
+      mine: () => new MyErr('custom'),
+      unnamed: () => new Unnamed('no name of its own'),
+      text: () => 'a bare string',
+    };
+    let recovered = false;
+    for (const [name, make] of Object.entries(throws)) {
+      updater.registerTask(name, async () => {
+        if (!recovered) throw make();
+      }, { freqSecs: 1 });
+    }
+    await startVirtual(updater, clock);
+    await clock.advance(1500);
+    const statuses = updater.taskStatuses();
+    expect(Object.fromEntries(Object.keys(throws).map((n) => [n, [statuses[n]!.lastErrorClass, statuses[n]!.lastErrorKind, statuses[n]!.lastError]]))).toEqual({
+      range: ['RangeError', 'unknown', 'user task fails'],
+      mine: ['MyErr', 'unknown', 'custom'],
+      unnamed: ['Unnamed', 'unknown', 'no name of its own'],
+      text: ['string', 'unknown', 'a bare string'],
+    });
+    recovered = true;
+    await clock.advance(30_000);
+    for (const name of Object.keys(throws)) expect(updater.taskStatuses()[name]).toMatchObject({ ok: true, lastError: null, lastErrorKind: null, lastErrorClass: null });
   });
 
   it('runs user tasks registered from code under the same supervisor', async () => {
