@@ -165,15 +165,15 @@ export class Updater extends EventEmitter<UpdaterEvents> {
 
   /**
    * Adds a task before `start()`: `registerTask('t_my_task', fn, { freqSecs: 10 })`. A plain
-   * function is a periodic pass; an object can choose its mode.
+   * function is a periodic pass; an object can choose its mode. A blank or taken name, an unknown
+   * option or one of the wrong type is a `TypeError`, a period below 0.1 s a `RangeError`.
    */
   registerTask(
     name: string,
     kind: TaskKind | ((rt: TaskRuntime) => Promise<void> | void),
     options: RegisteredTaskOptions = {},
   ): void {
-    if (this.phase !== 'created') throw new Error(`registerTask('${name}') must be called before start()`);
-    addRegisteredTask(this.#kinds, this.#tasks, name, kind, options);
+    addRegisteredTask(this.#kinds, this.#tasks, name, kind, options, this.phase);
   }
 
   /**
