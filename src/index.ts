@@ -6,6 +6,7 @@
  */
 export { Updater, type UpdaterOptions, type UpdaterSnapshot, type UpdaterPhase, type UpdaterEvents } from './engine/updater.js';
 export type { StateStore, AttributeMeta, StateChange } from './state/state-store.js';
+export type { DeepReadonly } from './state/frozen.js';
 export type { TaskKind, TaskRuntime, TaskMode, EngineControl } from './tasks/contract.js';
 export { SubtaskError, type BoundSubtask } from './tasks/subtask.js';
 export type { TaskOptionType } from './config/context.js';

@@ -125,7 +125,7 @@ export class TaskHost {
         for (const attr of feeds) this.#staleness.feed(attr, config.name, maxAgeMs);
       }
       // A task that runs once reports once: it must not count as down in every later status window.
-      if (freqMs !== null || kind.mode !== 'periodic') this.#systemStatus()[config.name] = null;
+      if (freqMs !== null || kind.mode !== 'periodic') this.#setSystemStatus(config.name, null);
       const supervisor = this.#supervisor(config.name, config.kind, kind, {
         freqMs: kind.mode === 'service' ? null : freqMs,
         // The init update retries its reads until they work (each bounded by the request
@@ -250,8 +250,15 @@ export class TaskHost {
     };
   }
 
-  #systemStatus(): Record<string, boolean | null> {
-    return this.#o.state.get<Record<string, boolean | null>>('system_status');
+  /**
+   * Sets `name`'s entry of `system_status` (undefined: removes it) in a new dict, as every state
+   * value is frozen; the engine's bookkeeping, not a fresh write (the status task touches it).
+   */
+  #setSystemStatus(name: string, up: boolean | null | undefined): void {
+    const next = { ...this.#o.state.get<Record<string, boolean | null>>('system_status') };
+    if (up === undefined) delete next[name];
+    else next[name] = up;
+    this.#o.state.rewrite('system_status', next);
   }
 
   #initDone(): void {
@@ -263,14 +270,13 @@ export class TaskHost {
 
   #onResult(entry: TaskEntry, health: TaskHealth, error: Error | null): void {
     const name = entry.config.name;
-    const systemStatus = this.#systemStatus();
-    if (entry.kind.mode === 'once' || name in systemStatus) systemStatus[name] = isTaskUp(health);
+    if (entry.kind.mode === 'once' || name in this.#o.state.get<Record<string, boolean | null>>('system_status')) this.#setSystemStatus(name, isTaskUp(health));
     this.#o.onTask(name, health, error);
     this.#o.reporter.taskChanged(name, health);
     if (entry.kind.mode === 'once') {
       // A run-once task reports once: it must not count as down in every later status window.
       if (health.ok) {
-        delete systemStatus[name];
+        this.#setSystemStatus(name, undefined);
         this.#initDone();
       } else if (error && errorKind(error) === 'auth') {
         // The supervisor stops a task on refused credentials; the start must not wait for it.
@@ -307,7 +313,7 @@ export class TaskHost {
         health.staleAttributes = change.stale
           ? [...new Set([...health.staleAttributes, change.attribute])]
           : health.staleAttributes.filter((a) => a !== change.attribute);
-        this.#systemStatus()[change.task] = isTaskUp(health);
+        this.#setSystemStatus(change.task, isTaskUp(health));
       }
       const secs = (change.maxAgeMs / 1000).toFixed(0);
       if (change.stale) {

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Clock } from '../core/clock.js';
 import { emitEach } from '../core/emit-each.js';
 import { HIDDEN_ATTRIBUTES } from './builtin-attributes.js';
+import { deepFreeze, type DeepReadonly } from './frozen.js';
 
 /** When and from where an attribute got its value, and how old it may get. */
 export interface AttributeMeta {
@@ -59,7 +60,7 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
     super();
     this.#clock = clock;
     for (const [name, value] of Object.entries(initial)) {
-      this.#values.set(name, structuredClone(value));
+      this.#values.set(name, deepFreeze(structuredClone(value)));
       this.#meta.set(name, { updatedAt: null, source: 'config', maxAgeMs: null });
     }
   }
@@ -73,8 +74,14 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
     return this.#values.has(name);
   }
 
-  get<T = unknown>(name: string): T {
-    return this.#values.get(name) as T;
+  /**
+   * The value of `name`, read-only: what `set` stored is frozen (its plain objects and arrays, all
+   * the way down), so a write to it throws a `TypeError` in strict code instead of changing what
+   * misso holds (and counts as fresh) behind its back. Write a new value with {@link set}. The
+   * engine's live objects (`open_orders`, `closed_trades`, the exchange) are the engine's own.
+   */
+  get<T = unknown>(name: string): DeepReadonly<T> {
+    return this.#values.get(name) as DeepReadonly<T>;
   }
 
   /** Declares an attribute holding a live object (the exchange, the order queue) without copying it. */
@@ -83,11 +90,14 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
     this.#meta.set(name, { updatedAt: this.#clock.now(), source, maxAgeMs: this.#meta.get(name)?.maxAgeMs ?? null });
   }
 
-  /** Assigns an attribute (the subtask's `target_attr`). */
+  /**
+   * Assigns an attribute (the subtask's `target_attr`). The value is frozen in place (its plain
+   * objects and arrays): build a new one for the next write rather than changing this one.
+   */
   set(name: string, value: unknown, source: string): void {
     refuseLiveObject(name, source);
     const at = this.#clock.now();
-    this.#values.set(name, value);
+    this.#values.set(name, deepFreeze(value));
     this.#touch(name, source, at);
     if (isPlainDict(value)) {
       const times = new Map<string, number>();
@@ -115,8 +125,9 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
   }
 
   /**
-   * Merges a dict into the dict already held in `name`, keeping the same object
-   * (`target_save_update: true`). A non-dict on either side is an error, not a silent no-op.
+   * Merges a dict into the dict held in `name` (`target_save_update: true`): a new dict of the
+   * held keys and the patch's, frozen (the held values are frozen already and are not walked
+   * again). A non-dict on either side is an error, not a silent no-op.
    *
    * `keyTimes`: when a key's value was true, if before this write (a streamed price's event
    * time): its key time, so {@link isKeyFresh} reads the value's age, not the write's. Never
@@ -138,13 +149,23 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
       throw new TypeError(`cannot merge a ${describe(patch)} into '${name}': the result must be a dict`);
     }
     const at = this.#clock.now();
-    Object.assign(current, patch);
+    const merged = mergedFrozen(current, patch);
+    this.#values.set(name, merged);
     const times = this.#keyTimes.get(name) ?? new Map<string, number>();
     for (const key of Object.keys(patch)) times.set(key, at);
     this.#keyTimes.set(name, times);
     if (keyTimes) this.#stampKeys(name, patch, keyTimes);
     this.#touch(name, source, at);
-    this.emit('change', { name, value: current, source, at });
+    this.emit('change', { name, value: merged, source, at });
+  }
+
+  /**
+   * Replaces `name`'s value (frozen) without counting it as a write: its time, source and key
+   * times stay, and nothing is announced. For the engine's own bookkeeping of a value it keeps
+   * (`system_status`), which it once changed in place. @internal
+   */
+  rewrite(name: string, value: unknown): void {
+    this.#values.set(name, deepFreeze(value));
   }
 
   /** Marks `name` as updated now without replacing it (for objects mutated in place, like open_orders). */
@@ -236,6 +257,21 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
     const m = this.#meta.get(name);
     this.#meta.set(name, { updatedAt: at, source, maxAgeMs: m?.maxAgeMs ?? null });
   }
+}
+
+/**
+ * `{...current, ...patch}`, frozen: the patch's values are frozen, the held ones (frozen when
+ * stored) are carried over unwalked, so a price delivery or a candle push costs a copy of the
+ * dict's keys, not a walk of every window it holds. A keys loop: about twice as fast as a spread
+ * on a dict of hundreds of symbols (`bench`: 2000 keys in about 0.4 ms).
+ */
+function mergedFrozen(current: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const held = Object.keys(current);
+  for (let i = 0; i < held.length; i++) out[held[i]!] = current[held[i]!];
+  const keys = Object.keys(patch);
+  for (let i = 0; i < keys.length; i++) out[keys[i]!] = deepFreeze(patch[keys[i]!]);
+  return Object.freeze(out);
 }
 
 function describe(value: unknown): string {

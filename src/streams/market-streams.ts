@@ -115,6 +115,9 @@ export function candlesStream(ctx: StreamContext, windows: readonly CandleWindow
     apply: (bySymbol) => {
       const now = ctx.clock.now();
       ctx.cache.candlesDelivered(now);
+      // One write per attribute and delivery (the sweep brings many symbols): a merge copies the
+      // dict of windows (its values are frozen), once, not once per symbol.
+      const patches = new Map<string, Record<string, CandleRow[]>>();
       for (const [symbol, byTf] of Object.entries(bySymbol)) {
         for (const [timeframe, raw] of Object.entries(byTf)) {
           const rows = raw.map((r) => r.map(Number) as CandleRow);
@@ -125,13 +128,16 @@ export function candlesStream(ctx: StreamContext, windows: readonly CandleWindow
               ctx.cache.mergeCandles(symbol, timeframe, rows, w.limit);
               continue;
             }
-            const all = ctx.state.get<Record<string, CandleRow[]> | null>(w.attr) ?? {};
+            // Read only (mergeCandles builds a new window): the state's values are frozen.
+            const all = (ctx.state.get(w.attr) as Readonly<Record<string, CandleRow[]>> | null) ?? {};
+            const patch = patches.get(w.attr) ?? {};
             // Only windows REST filled once: a stream delivery alone is not 1000 candles.
-            const have = all[symbol];
-            if (have) ctx.state.merge(w.attr, { [symbol]: mergeCandles(have, rows, w.limit) }, WS_SOURCE);
+            const have = patch[symbol] ?? all[symbol];
+            if (have) patches.set(w.attr, Object.assign(patch, { [symbol]: mergeCandles(have, rows, w.limit) }));
           }
         }
       }
+      for (const [attr, patch] of patches) ctx.state.merge(attr, patch, WS_SOURCE);
     },
     // No eventTime: ccxt's candle rows carry their open time only (Binance's event time `E` and
     // the kline's close time are dropped by its parse), and an open time says nothing of how late

@@ -49,7 +49,8 @@ export const systemStatus: TaskKind = {
     const sentAt = rt.clock.now();
     // The next window opens now, before the first summary's wait for data (reports that come
     // meanwhile count in it).
-    for (const key of Object.keys(status)) if (key !== own) status[key] = null;
+    // A new dict: the state's values are frozen.
+    rt.state.rewrite('system_status', Object.fromEntries(Object.keys(status).map((key) => [key, key === own ? status[key] : null])));
     rt.state.touch('system_status', own);
     windows.set(rt.config, { startedAt: sentAt });
     if (!window) await firstData(rt, template);

@@ -72,7 +72,8 @@ function candleRequest(from: CandleRow | undefined, step: number | null, limit: 
 const MAX_PAGES = 10;
 
 async function refreshSymbol(rt: TaskRuntime, symbol: string, timeframe: string, limit: number, attr: string): Promise<void> {
-  const all = rt.state.get<Record<string, CandleRow[]> | null>(attr) ?? {};
+  // Read only (the window is rebuilt, never changed in place): the state's values are frozen.
+  const all = (rt.state.get(attr) as Readonly<Record<string, CandleRow[]>> | null) ?? {};
   const step = timeframeMs(timeframe);
   let have = all[symbol] ?? [];
   for (let page = 0; page < MAX_PAGES; page++) {

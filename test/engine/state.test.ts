@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { resolveArgs } from '../../src/tasks/args.js';
 import { StateStore } from '../../src/state/state-store.js';
@@ -44,12 +44,15 @@ describe('target_attr and target_save_update', () => {
     expect(await runSubtask({ config: sub({ targetAttr: 'a', returnValue: true }), fn: async () => 8 }, state, 't')).toBe(8);
   });
 
-  it('merges key by key into the same object', async () => {
+  it('merges key by key into a new dict, leaving the one read before as it was (values are read-only)', async () => {
     const state = new StateStore({ ohlcs: { A: [1] } }, new VirtualClock());
     const before = state.get('ohlcs');
     await runSubtask({ config: sub({ targetAttr: 'ohlcs', targetSaveUpdate: true }), fn: async () => ({ B: [2] }) }, state, 't');
-    expect(state.get('ohlcs')).toBe(before);
     expect(state.get('ohlcs')).toEqual({ A: [1], B: [2] });
+    expect(before).toEqual({ A: [1] });
+    // The held values are carried over, not copied.
+    expect(state.get<Record<string, number[]>>('ohlcs')['A']).toBe((before as Record<string, number[]>)['A']);
+    expect(Object.isFrozen(state.get('ohlcs'))).toBe(true);
   });
 
   it('refuses to merge into a non-dict, and a non-dict result', async () => {
@@ -152,5 +155,73 @@ describe('the engine\'s live objects in state', () => {
     state.define('aftx', { fetchBalance: () => ({}) });
     state.set('total_capital', 5, 'my_task');
     expect(state.get('total_capital')).toBe(5);
+  });
+});
+
+describe('values are read-only to whoever reads them (review 25-B F7)', () => {
+  it('a write to what get() returned throws a TypeError and changes nothing: not the value, its time, nor its freshness', async () => {
+    const clock = new VirtualClock();
+    const state = new StateStore({ last_price: {}, watch_list: ['BTC/USD:USD'], candles: {} }, clock);
+    state.setMaxAge('last_price', 10_000);
+    state.merge('last_price', { 'BTC/USD:USD': 64_653.8, 'ETH/USD:USD': 3_070 }, 'ws');
+    const writtenAt = clock.now();
+    const heard: string[] = [];
+    state.on('change', (c) => heard.push(c.name));
+    await clock.advance(9_000);
+    const lp = state.get<Record<string, number>>('last_price');
+    expect(() => {
+      // @ts-expect-error the value is read-only: the compiler refuses the write too
+      lp['BTC/USD:USD'] = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      // @ts-expect-error read-only
+      delete lp['ETH/USD:USD'];
+    }).toThrow(TypeError);
+    expect(() => Object.assign(lp, { 'SOL/USD:USD': 1 })).toThrow(TypeError);
+    expect(state.get('last_price')).toEqual({ 'BTC/USD:USD': 64_653.8, 'ETH/USD:USD': 3_070 });
+    expect(heard).toEqual([]);
+    expect(state.meta('last_price')).toMatchObject({ source: 'ws', updatedAt: writtenAt });
+    // Its freshness is still the price's own: stale once its age passes, not renewed by the write.
+    await clock.advance(2_000);
+    expect(state.isKeyFresh('last_price', 'BTC/USD:USD')).toBe(false);
+    // Lists and nested values too, from the config's initial values as from any write.
+    expect(() => (state.get<string[]>('watch_list') as string[]).push('X')).toThrow(TypeError);
+    state.set('candles', { 'BTC/USD:USD': [[1, 2, 3, 4, 5, 6]] }, 't');
+    const rows = state.get<Record<string, number[][]>>('candles')['BTC/USD:USD']!;
+    expect(() => (rows as number[][]).push([7])).toThrow(TypeError);
+    expect(() => ((rows[0] as number[])[4] = 0)).toThrow(TypeError);
+    // The way to change a value: write a new one, which is announced and dated.
+    state.set('last_price', { ...state.get<Record<string, number>>('last_price'), 'BTC/USD:USD': 65_000 }, 'strategy');
+    expect(state.get('last_price')).toMatchObject({ 'BTC/USD:USD': 65_000 });
+    expect(heard).toEqual(['candles', 'last_price']);
+  });
+
+  it('freezes plain data only: class instances (an Order, a Map, a Date) and the engine\'s live objects are left as they are', () => {
+    const state = new StateStore({}, new VirtualClock());
+    const when = new Date(0);
+    const seen = new Map([['a', 1]]);
+    state.set('mixed', { when, seen, list: [{ a: 1 }] }, 't');
+    expect(Object.isFrozen(when)).toBe(false);
+    seen.set('b', 2);
+    expect(Object.isFrozen(state.get<{ list: { a: number }[] }>('mixed').list[0])).toBe(true);
+    const live = { queue: [] as number[] };
+    state.define('pending_orders', live);
+    expect(Object.isFrozen(state.get('pending_orders'))).toBe(false);
+  });
+
+  it('a merge of one key into a big dict copies the dict once and does not walk the values it keeps', () => {
+    const state = new StateStore({}, new VirtualClock());
+    const windows: Record<string, number[][]> = {};
+    for (let i = 0; i < 200; i++) windows[`S${i}`] = Array.from({ length: 100 }, (_, t) => [t, 1, 2, 0.5, 1.5, 10]);
+    state.set('ohlcs', windows, 't');
+    const isFrozen = vi.spyOn(Object, 'isFrozen');
+    try {
+      state.merge('ohlcs', { S0: [[100, 1, 2, 0.5, 1.5, 10]] }, 't');
+      // The new dict, its new window and that window's row; each of the 199 kept windows is checked once.
+      expect(isFrozen.mock.calls.length).toBeLessThan(210);
+    } finally {
+      isFrozen.mockRestore();
+    }
+    expect(state.get<Record<string, number[][]>>('ohlcs')['S1']).toBe(windows['S1']);
   });
 });

@@ -320,6 +320,29 @@ describe('Updater', () => {
     expect(updater.snapshotStatus().exchange.restarts).toBe(0);
   });
 
+  it("a strategy cannot change the state it reads: last_price, the risk guards' price, stays as the exchange said, and system_status too (review 25-B F7)", async () => {
+    const { updater, clock } = await virtualUpdater(config({ exchange: { id: 'sim', stream: 'off' } }));
+    current = updater;
+    await startVirtual(updater, clock);
+    const lp = updater.state.get<Record<string, number>>('last_price');
+    const price = lp['BTC/USD:USD']!;
+    expect(price).toBeGreaterThan(1);
+    expect(() => {
+      // @ts-expect-error read-only
+      lp['BTC/USD:USD'] = 1;
+    }).toThrow(TypeError);
+    expect(updater.state.get<Record<string, number>>('last_price')['BTC/USD:USD']).toBe(price);
+    expect(() => Object.assign(updater.state.get('system_status') as object, { update_tickers: false })).toThrow(TypeError);
+    expect(() => (updater.state.get('watch_list') as string[]).push('X')).toThrow(TypeError);
+    // misso's own writes go on: prices refresh and the task statuses still move.
+    await clock.advance(30_000);
+    expect(updater.state.isKeyFresh('last_price', 'BTC/USD:USD')).toBe(true);
+    expect(updater.state.get<Record<string, boolean | null>>('system_status')['update_tickers']).toBe(true);
+    // The way to change a value: a new one, written with set.
+    updater.state.set('my_levels', { BTC: [1, 2] }, 'strategy');
+    expect(Object.isFrozen(updater.state.get('my_levels'))).toBe(true);
+  });
+
   it('keeps the class of what a task threw, as README promises (review 25-B F12)', async () => {
     const { updater, clock } = await virtualUpdater(config({ exchange: { id: 'sim', stream: 'off' } }));
     current = updater;

@@ -47,6 +47,8 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     'SubtaskError',
     // What the exchange session knows of its health (the exchange readiness flag).
     'SessionHealth',
+    // state.get's read-only view of a stored value (review 25-B F7).
+    'DeepReadonly',
   ],
   './sim': [
     'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimErrorCode', 'SimErrorDetail',

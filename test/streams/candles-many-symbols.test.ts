@@ -32,7 +32,7 @@ describe('candles stream over many symbols (sim-server, ccxt.pro binanceusdm)', 
       exchange: { market_data_thread: thread },
       tasks: { t_update_candles: { freq: 120, timeframe: '1m', limit: 5 } },
     }));
-    const ohlcs = (): Record<string, OHLCV[]> => u.state.get<Record<string, OHLCV[]> | null>('ohlcs') ?? {};
+    const ohlcs = () => u.state.get<Record<string, OHLCV[]> | null>('ohlcs') ?? {};
     await until(() => symbols.every((s) => (ohlcs()[s]?.length ?? 0) > 0) && u.streamStats().every((s) => s.fresh), 10_000, 'windows filled and the stream fresh');
     const klineReads = (): number => srv.counters.snapshot().requests['GET /fapi/v1/klines'] ?? 0;
     const readsBefore = klineReads();

@@ -127,7 +127,7 @@ describe('t_update_candles after a gap', () => {
    * candles the exchange's, ending at the current candle (the pass may have run a candle before
    * `fresh` was read, so the forming one may differ).
    */
-  const expectExchangeWindow = (window: CandleRow[], fresh: number[][]): void => {
+  const expectExchangeWindow = (window: readonly CandleRow[] | readonly (readonly [number, number, number, number, number, number])[], fresh: number[][]): void => {
     expect(window).toHaveLength(1000);
     for (let i = 1; i < window.length; i++) expect(window[i]![0] - window[i - 1]![0]).toBe(60_000);
     expect(window.at(-1)![0]).toBeGreaterThanOrEqual(fresh.at(-1)![0]! - 60_000);
