@@ -16,21 +16,35 @@ export type DeepReadonly<T> = T extends (...args: never[]) => unknown
 
 /**
  * Freezes `value`'s plain objects and arrays, all the way down, in place, and returns it. Class
- * instances (an Order, a Date, a Map) are left as they are: they guard themselves. An object
- * already frozen is not walked again: what the state stored before is frozen, so a write that
- * reuses most of the last value (a price dict with one key changed, a candle window with one
- * row more) costs a check per reused child, not a walk of it.
+ * instances (an Order, a Date, a Map) are left as they are: they guard themselves. So is an array
+ * of numbers only (a candle row `[t, o, h, l, c, v]`; read-only in the type): V8 keeps a frozen
+ * array's numbers boxed, which doubles a candle window's memory (2000 markets × 1000 candles:
+ * 190 MB more heap). An object already frozen is not walked again: what the state stored before
+ * is frozen, so a write that reuses most of the last value (a price dict with one key changed, a
+ * candle window with one row more) costs a check per reused child, not a walk of it.
  */
 export function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
+    // The row test first: isFrozen on an array that is not frozen is the slow answer.
+    if (numbersOnly(value) || Object.isFrozen(value)) return value;
     Object.freeze(value);
-    for (const item of value as unknown[]) deepFreeze(item);
+    // An index loop: for-of over a frozen array is several times slower in V8.
+    const list = value as unknown[];
+    for (let i = 0; i < list.length; i++) deepFreeze(list[i]);
     return value;
   }
+  if (Object.isFrozen(value)) return value;
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) return value;
   Object.freeze(value);
-  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) deepFreeze((value as Record<string, unknown>)[keys[i]!]);
   return value;
+}
+
+function numbersOnly(list: readonly unknown[]): boolean {
+  if (list.length === 0) return false;
+  for (let i = 0; i < list.length; i++) if (typeof list[i] !== 'number') return false;
+  return true;
 }
