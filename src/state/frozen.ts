@@ -39,7 +39,16 @@ export function deepFreeze<T>(value: T): T {
   if (proto !== Object.prototype && proto !== null) return value;
   Object.freeze(value);
   const keys = Object.keys(value);
-  for (let i = 0; i < keys.length; i++) deepFreeze((value as Record<string, unknown>)[keys[i]!]);
+  for (let i = 0; i < keys.length; i++) {
+    let child: unknown;
+    try {
+      child = (value as Record<string, unknown>)[keys[i]!];
+    } catch {
+      // A getter that throws (a helper's hostile result): nothing below it to freeze; the snapshot says it is not serialisable.
+      continue;
+    }
+    deepFreeze(child);
+  }
   return value;
 }
 
