@@ -3,6 +3,7 @@ import { hashNormal } from './prng.js';
 import { STEP_MS, type PricePath } from './price-path.js';
 import type { VenueFeed } from './venue-feed.js';
 import type { SimMarket } from './venue-types.js';
+import { historyPage } from './history-page.js';
 
 /** Binance USD-M's funding interval (00:00, 08:00 and 16:00 UTC). */
 export const FUNDING_INTERVAL_MS = 8 * 3_600_000;
@@ -115,7 +116,7 @@ export class FundingLedger {
     const { startTime, endTime, limit } = query;
     const from = startTime ?? (endTime === undefined ? this.#parts.now() - WEEK_MS : -Infinity);
     const chosen = this.#fees.filter((f) => (query.symbol === undefined || f.symbol === query.symbol) && f.time >= from && f.time <= (endTime ?? Infinity));
-    return (startTime === undefined ? chosen.slice(-limit) : chosen.slice(0, limit)).map((f) => ({ ...f }));
+    return historyPage(chosen, startTime !== undefined, limit).map((f) => ({ ...f }));
   }
 
   /** Charges every open position the funding at the end of step `step - 1`. */

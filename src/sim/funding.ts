@@ -2,6 +2,7 @@ import { FUNDING_INTERVAL_MS } from './funding-charges.js';
 import { listingTime } from './universe.js';
 import type { SimVenue } from './venue.js';
 import { SIM_TIMEFRAMES } from './venue-types.js';
+import { historyPage } from './history-page.js';
 
 /**
  * Funding as the venue reports it. With the `funding` knob (`funding: true` beside `id: sim`,
@@ -95,5 +96,5 @@ export function fundingHistory(venue: SimVenue, symbols: readonly string[], quer
   const chosen = start === undefined ? times.slice(-reach) : times.slice(0, reach);
   const fundings = symbols.flatMap((symbol) => fundingsAt(venue, symbol, chosen));
   fundings.sort((a, b) => a.time - b.time || a.symbol.localeCompare(b.symbol));
-  return start === undefined ? fundings.slice(-limit) : fundings.slice(0, limit);
+  return historyPage(fundings, start !== undefined, limit);
 }

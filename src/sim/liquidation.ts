@@ -152,29 +152,21 @@ export class Liquidator {
     const { orders, account, feed, fillId } = this.#parts;
     const side = contracts > 0 ? 'sell' : 'buy';
     const amount = Math.abs(contracts);
-    const order = orders.add({
-      clientOrderId: `${LIQUIDATION_CLIENT_ID_PREFIX}${orders.peekId()}`,
-      symbol: market.symbol,
-      side,
-      type: 'liquidation',
-      price,
-      amount,
-      filled: 0,
-      remaining: amount,
-      average: undefined,
-      cost: 0,
-      fee: 0,
-      status: 'open',
-      reduceOnly: true,
-      timeInForce: 'IOC',
-      triggerPrice: undefined,
-      triggerKind: undefined,
-      triggered: false,
-      timestamp: at,
-      lastUpdateTimestamp: at,
-      lastTradeTimestamp: undefined,
-      fills: [],
-    });
+    const order = orders.addNew(
+      {
+        clientOrderId: `${LIQUIDATION_CLIENT_ID_PREFIX}${orders.peekId()}`,
+        symbol: market.symbol,
+        side,
+        type: 'liquidation',
+        price,
+        amount,
+        reduceOnly: true,
+        timeInForce: 'IOC',
+        triggerPrice: undefined,
+        triggerKind: undefined,
+      },
+      at,
+    );
     const effect = account.applyFill(market, side, price, amount, 0);
     const fill: SimFill = { id: fillId(), orderId: order.id, symbol: market.symbol, side, price, amount, fee: 0, maker: false, realizedPnl: effect.realizedPnl, timestamp: at };
     order.fills.push(fill);

@@ -56,29 +56,21 @@ export function placeOrder(deps: OrderEntryDeps, market: SimMarket, request: Pla
   checkFunds(deps.account, market, { side, amount, price: reservePrice, reduceOnly, taker: marketable }, deps.balance);
 
   const now = deps.now;
-  const order = deps.orders.add({
-    clientOrderId: request.clientOrderId ?? `sim-${deps.orders.peekId()}`,
-    symbol: market.symbol,
-    side,
-    type,
-    price: type === 'limit' ? request.price : undefined,
-    amount,
-    filled: 0,
-    remaining: amount,
-    average: undefined,
-    cost: 0,
-    fee: 0,
-    status: 'open',
-    reduceOnly,
-    timeInForce: tif,
-    triggerPrice: trigger,
-    triggerKind: trigger === undefined ? undefined : request.triggerKind,
-    triggered: false,
-    timestamp: now,
-    lastUpdateTimestamp: now,
-    lastTradeTimestamp: undefined,
-    fills: [],
-  });
+  const order = deps.orders.addNew(
+    {
+      clientOrderId: request.clientOrderId ?? `sim-${deps.orders.peekId()}`,
+      symbol: market.symbol,
+      side,
+      type,
+      price: type === 'limit' ? request.price : undefined,
+      amount,
+      reduceOnly,
+      timeInForce: tif,
+      triggerPrice: trigger,
+      triggerKind: trigger === undefined ? undefined : request.triggerKind,
+    },
+    now,
+  );
   if (trigger !== undefined) return order;
   if (!marketable) {
     // IOC and FOK never rest: nothing to take now means expired at once.

@@ -55,6 +55,30 @@ export class OrderStore {
     return stored;
   }
 
+  /**
+   * Adds a new open order placed at `at`, nothing filled yet: what the caller decides (its ids,
+   * market, side, kind, price, amount and rules), the rest as every new order starts.
+   */
+  addNew(
+    order: Pick<SimOrder, 'clientOrderId' | 'symbol' | 'side' | 'type' | 'price' | 'amount' | 'reduceOnly' | 'timeInForce' | 'triggerPrice' | 'triggerKind'>,
+    at: number,
+  ): SimOrder {
+    return this.add({
+      ...order,
+      filled: 0,
+      remaining: order.amount,
+      average: undefined,
+      cost: 0,
+      fee: 0,
+      status: 'open',
+      triggered: false,
+      timestamp: at,
+      lastUpdateTimestamp: at,
+      lastTradeTimestamp: undefined,
+      fills: [],
+    });
+  }
+
   /** Records a status change made by the caller. */
   settle(order: SimOrder, status: SimOrderStatus, now: number): void {
     order.status = status;

@@ -13,6 +13,7 @@ import {
 } from '../venue-types.js';
 import { isUntriggeredAlgo } from './binance-algo-format.js';
 import { BinanceApiError, BINANCE_ERRORS } from './binance-error.js';
+import { historyPage } from '../history-page.js';
 import {
   formatAccount,
   formatBalanceList,
@@ -214,7 +215,7 @@ export function createBinanceRoutes(venue: SimVenue, clock: Clock): Map<string, 
     const fills = venue
       .listFills({ symbol: m.symbol, ...(since !== undefined ? { since } : {}) })
       .filter((f) => (until === undefined || f.timestamp <= until) && (fromId === undefined || Number(f.id) >= fromId) && (orderId === null || f.orderId === orderId));
-    const chosen = since === undefined && fromId === undefined ? fills.slice(-limit) : fills.slice(0, limit);
+    const chosen = historyPage(fills, since !== undefined || fromId !== undefined, limit);
     return chosen.map((f) => formatTrade(m, f));
   });
   add('GET /fapi/v1/openOrders', true, ({ params }) => {
@@ -239,7 +240,7 @@ export function createBinanceRoutes(venue: SimVenue, clock: Clock): Map<string, 
       orders = venue
         .listOrders(since === undefined ? { symbol: m.symbol } : { symbol: m.symbol, since })
         .filter((o) => (until === undefined || o.timestamp <= until) && (fromId === undefined || Number(o.id) >= fromId));
-      orders = since === undefined && fromId === undefined ? orders.slice(-limit) : orders.slice(0, limit);
+      orders = historyPage(orders, since !== undefined || fromId !== undefined, limit);
     }
     return orders.filter((o) => !isUntriggeredAlgo(o)).map((o) => formatOrder(m, o, true));
   });

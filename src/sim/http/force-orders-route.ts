@@ -3,6 +3,7 @@ import { formatOrder } from './binance-format.js';
 import { BINANCE_ERRORS } from './binance-error.js';
 import { callVenue, intParam, optionalIntParam, type Route } from './binance-routes.js';
 import { perpetualById } from './binance-account-routes.js';
+import { historyPage } from '../history-page.js';
 
 const WEEK_MS = 7 * 86_400_000;
 
@@ -31,7 +32,7 @@ export function forceOrderRoutes(venue: SimVenue): Map<string, Route> {
       const chosen = venue
         .listOrders(symbol === undefined ? {} : { symbol })
         .filter((o) => o.type === 'liquidation' && o.timestamp >= from && o.timestamp <= endTime);
-      const page = startTime === undefined ? chosen.slice(-limit) : chosen.slice(0, limit);
+      const page = historyPage(chosen, startTime !== undefined, limit);
       return page.map((o) => formatOrder(venue.market(o.symbol), o, true));
     }, key);
   return new Map<string, Route>([[key, { signed: true, handle }]]);

@@ -2,6 +2,7 @@ import type { SimVenue } from '../venue.js';
 import { dec } from './binance-format.js';
 import { callVenue, intParam, optionalIntParam, type Route } from './binance-routes.js';
 import { perpetualById } from './binance-account-routes.js';
+import { historyPage } from '../history-page.js';
 
 /** The wallet's currency, as `ACCOUNT_UPDATE` and the balance routes name it. */
 const ASSET = 'USD';
@@ -49,7 +50,7 @@ export function incomeRoutes(venue: SimVenue): Map<string, Route> {
         rows.push(...cleared.map((c) => ({ type: 'INSURANCE_CLEAR' as const, ...c })));
       }
       rows.sort((a, b) => a.time - b.time);
-      const page = startTime === undefined ? rows.slice(-limit) : rows.slice(0, limit);
+      const page = historyPage(rows, startTime !== undefined, limit);
       return page.map((row) => formatIncome(venue, row));
     }, key);
   return new Map<string, Route>([[key, { signed: true, handle }]]);
