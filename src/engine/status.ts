@@ -1,4 +1,4 @@
-import type { RateBudget } from '../exchange/budget.js';
+import { budgetOf } from '../exchange/budget.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import { toTaskStatus, type TaskHealth } from '../core/task-status.js';
 import { PRICES_SHOWN, type AttributeStatus, type Phase, type ReadinessFlags, type StatusSnapshot, type StreamStatus } from '../http/types.js';
@@ -128,7 +128,7 @@ function numberOrNull(value: unknown): number | null {
 }
 
 function sessionBudget(session: ExchangeSession | null, now: number): StatusSnapshot['exchange']['budget'] {
-  const budget = (session as { budget?: RateBudget } | null)?.budget;
+  const budget = budgetOf(session);
   if (!budget) return { capacity: 0, windowMs: 0, usedInWindow: 0, waiting: {}, pausedUntil: null };
   const stats = budget.stats();
   const waiting: Record<string, number> = {};

@@ -19,6 +19,7 @@ import { StalenessWatch } from './staleness.js';
 import { bindTask } from './task-binding.js';
 import type { StatusReporter } from './status-reporter.js';
 import { TaskSupervisor } from './supervisor.js';
+import { FAILING_TASKS_RESTART } from '../tasks/restart-exchange.js';
 
 /** The updater as its tasks see it. */
 export interface HostedEngine {
@@ -302,7 +303,7 @@ export class TaskHost {
     const now = this.#o.clock.now();
     if (now - this.#lastAutoRestartAt < 60_000 || this.#o.restartInFlight()) return;
     this.#lastAutoRestartAt = now;
-    void this.#control.restartExchange('tasks failing with network errors').catch(() => undefined);
+    void this.#control.restartExchange(FAILING_TASKS_RESTART).catch(() => undefined);
   }
 
   #checkStaleness(): void {

@@ -4,9 +4,10 @@ import type { Logger } from '../core/logger.js';
 import type { NotifyLevel } from '../core/notify-level.js';
 import type { MissoConfig } from '../config/types.js';
 import { openSessionWithRetry, sessionOptionsFor } from '../exchange/open-session.js';
-import type { PauseNotice, RateBudget } from '../exchange/budget.js';
+import { budgetOf, type PauseNotice } from '../exchange/budget.js';
 import type { ExchangeSession } from '../exchange/types.js';
 import type { StateStore } from '../state/state-store.js';
+import { FAILING_TASKS_RESTART, SCHEDULED_RESTART } from '../tasks/restart-exchange.js';
 
 /** What an {@link UpdaterSession} works with. */
 export interface UpdaterSessionOptions {
@@ -124,13 +125,8 @@ export class UpdaterSession {
   }
 }
 
-/** The session's rate budget (the session built here always has one). */
-function budgetOf(session: ExchangeSession | null): RateBudget | undefined {
-  return (session as { budget?: RateBudget } | null)?.budget;
-}
-
 /** Restarts misso starts itself (`t_restart_exchange`, tasks failing with network errors): skipped during a pause. */
-const ROUTINE_RESTARTS: ReadonlySet<string> = new Set(['scheduled', 'tasks failing with network errors']);
+const ROUTINE_RESTARTS: ReadonlySet<string> = new Set([SCHEDULED_RESTART, FAILING_TASKS_RESTART]);
 
 /** A pause shorter than this (a 429's usual second) is routine: the log has it, the operator is not told. */
 const TOLD_PAUSE_MS = 30_000;

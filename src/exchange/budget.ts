@@ -388,3 +388,9 @@ export function defaultCapacity(windowMs: number, rateLimitMs: number | undefine
 function abortReason(signal: AbortSignal): Error {
   return signal.reason === undefined ? new StoppedError('aborted') : coerceError(signal.reason);
 }
+
+/** The rate budget of a session (the one misso builds has one; another `ExchangeSession` may not). */
+export function budgetOf(session: object | null | undefined): RateBudget | undefined {
+  const budget = (session as { budget?: unknown } | null | undefined)?.budget;
+  return typeof budget === 'object' && budget !== null ? (budget as RateBudget) : undefined;
+}
