@@ -15,7 +15,7 @@ export type { StreamStats, StreamPhase } from './streams/stream-loop.js';
 export type { Redactor } from './core/redact.js';
 export type { TaskStatus, TaskHealth } from './core/task-status.js';
 export { SystemClock, type Clock } from './core/clock.js';
-export { UserError, StoppedError, StartupError, NotStartedError } from './core/errors.js';
+export { UserError, StoppedError, StartupError, NotStartedError, AlreadyStartedError } from './core/errors.js';
 export { ConfigError, type ConfigProblem } from './config/config-error.js';
 export type { MissoConfigInput } from './config/schema.js';
 export type {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { ConfigContext } from '../config/context.js';
+import { noTasksError } from '../config/config-error.js';
 import { loadConfigFile } from '../config/load.js';
 import { summarizeConfig } from '../config/summary.js';
 import type { CliIo } from './io.js';
@@ -30,6 +31,8 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
     context = configContext(taskKindTable());
     return context;
   });
+  // `misso run` refuses it at its start, where nothing can register a task in code.
+  if (config.tasks.length === 0) throw noTasksError(config);
   io.stdout.write(`${summarizeConfig(config, context)}\n`);
   return 0;
 }

@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors.js';
+import type { MissoConfig } from './types.js';
 
 /** One thing wrong with a config, located in its file. */
 export interface ConfigProblem {
@@ -52,3 +53,23 @@ export function nextStepForFile(file: string): string {
 
 /** The closing line of a {@link ConfigError} for a config given as an object. */
 export const NEXT_STEP_FOR_OBJECT = 'fix the entries above in the config object and try again';
+
+/**
+ * A config with an empty `tasks:` map at `start()`, with none registered in code either: it would
+ * run, report healthy and keep nothing fresh. `misso check` refuses it as `misso run` would.
+ */
+export function noTasksError(config: Pick<MissoConfig, 'file' | 'tasksPos'>): ConfigError {
+  const at = config.tasksPos;
+  const file = at?.file ?? config.file ?? '<config object>';
+  return new ConfigError(
+    [{
+      file,
+      line: at?.line ?? 0,
+      col: at?.col ?? 0,
+      path: 'tasks',
+      message: 'no tasks: misso would start, keep nothing fresh and report healthy',
+      hint: 'add a task (`t_update_tickers: {freq: 10}`, see examples/example.yaml), or register one in code with `updater.registerTask` before `start()`',
+    }],
+    config.file === null ? NEXT_STEP_FOR_OBJECT : nextStepForFile(file),
+  );
+}

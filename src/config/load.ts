@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { coerceError } from '../core/errors.js';
 import { ConfigError, NEXT_STEP_FOR_OBJECT, nextStepForFile, type ConfigProblem } from './config-error.js';
@@ -52,6 +52,12 @@ export async function readConfigText(path: string): Promise<string> {
   const fail = (message: string, next: string): ConfigError =>
     new ConfigError([{ file: path, line: 0, col: 0, path: '', message }], next);
   try {
+    // Opening a FIFO blocks until something writes to it (a signal cannot end the wait), and a
+    // device or socket is no config either: only a regular file (or a link to one) is opened.
+    const kind = await stat(path);
+    if (!kind.isFile() && !kind.isDirectory()) {
+      throw fail(`cannot read the config: it is not a regular file (${kind.isFIFO() ? 'a named pipe' : kind.isSocket() ? 'a socket' : 'a device'})`, 'give the path of the config file itself');
+    }
     const handle = await open(path, 'r');
     try {
       const buffer = Buffer.alloc(CONFIG_LIMITS.maxBytes + 1);

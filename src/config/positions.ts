@@ -18,6 +18,8 @@ export function formatPath(path: ConfigPath): string {
   let out = '';
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`;
+    // A key with a control character (a tab, a newline) is shown quoted, on the problem's one line.
+    else if (/[\u0000-\u001f\u007f]/.test(segment)) out += `[${JSON.stringify(segment)}]`;
     else out += out ? `.${segment}` : segment;
   }
   return out;

@@ -252,6 +252,8 @@ export interface MissoConfig {
   sharedAttributes: Readonly<Record<string, SharedAttributeConfig>>;
   /** In file order. */
   tasks: readonly TaskConfig[];
+  /** Where the `tasks:` key is in the config file (absent for an object). */
+  tasksPos?: SourcePos;
   exchange: ExchangeConfig;
   logging: LoggingConfig;
   storage: StorageConfig;

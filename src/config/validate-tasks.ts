@@ -9,6 +9,9 @@ import { TASK_KEYS } from './schema.js';
 import { closest, didYouMean } from './suggest.js';
 import { describeValue, type ReportUnknownKey } from './zod-issues.js';
 
+/** A C0 control character or DEL. */
+export const CONTROL_CHAR = /[\u0000-\u001f\u007f]/;
+
 /** The `modul` names of the built-in helper modules, for did-you-mean on a mistyped one. */
 export const BUILTIN_MODULES = ['Misso.services.async_helper', 'Misso.services.helper'] as const;
 
@@ -97,6 +100,10 @@ export async function checkReferences(
     // A blank key or name would be a task that status, logs and `N modules down: …` cannot show.
     if (key.trim() === '') reportKey(path, 'a task key may not be empty or blank', 'write the task\'s kind as its key, or a name of your own with `kind:`');
     else if (name.trim() === '') report([...path, 'name'], 'a task name may not be blank', 'give the task a name that status and notifications can show, or leave `name:` out');
+    // A tab, newline or escape in a name would break the status screen's lines, logs and Telegram.
+    else if (CONTROL_CHAR.test(name)) {
+      ('name' in body ? report : reportKey)('name' in body ? [...path, 'name'] : path, `task name ${JSON.stringify(name)} holds a control character`, 'use letters, digits, `_` and `-` (the name is shown in status, logs and notifications)');
+    }
     const previous = names.get(name);
     if (previous !== undefined) {
       ('name' in body ? report : reportKey)('name' in body ? [...path, 'name'] : path, `task name \`${name}\` is already used by tasks.${previous}`, 'give each task its own `name`: system_status is keyed by it');

@@ -85,6 +85,14 @@ export class NotStartedError extends Error {
   override name = 'NotStartedError';
 }
 
+/**
+ * Thrown for what must come before `start()` (`registerTask`) called once the updater started:
+ * build the updater, register, then start.
+ */
+export class AlreadyStartedError extends Error {
+  override name = 'AlreadyStartedError';
+}
+
 /** Thrown when an operation is abandoned because the component is stopping. */
 export class StoppedError extends Error {
   override name = 'StoppedError';

@@ -15,6 +15,14 @@ export interface TaskStatus {
   consecutiveFailures: number;
   /** Message of the latest failure, null when the task has never failed or has recovered. */
   lastError: string | null;
+  /**
+   * How that failure is handled (`retryable`, `rate_limit`, `nonce`, `auth`, `usage`, …;
+   * `unknown`: none of them, retried like `retryable`); null when {@link lastError} is null or
+   * says what is stale.
+   */
+  lastErrorKind: string | null;
+  /** The class of what the task threw (`RangeError`, ccxt's `RequestTimeout`, `MyErr`); null as {@link lastErrorKind}. */
+  lastErrorClass: string | null;
   /** Epoch ms of the latest successful run. */
   lastSuccessAt: number | null;
   /** Wall time of the latest run. */
@@ -49,13 +57,16 @@ export function isTaskUp(health: TaskHealth): boolean {
 
 /** A task's status as the status API shows it: a task feeding stale data counts as down. */
 export function toTaskStatus(health: TaskHealth): TaskStatus {
+  const stale = health.staleAttributes.length > 0;
   return {
     kind: health.kind,
     ok: health.ok === null ? null : isTaskUp(health),
     runs: health.runs,
     failures: health.failures,
     consecutiveFailures: health.consecutiveFailures,
-    lastError: health.staleAttributes.length > 0 ? `stale: ${health.staleAttributes.join(', ')}` : health.lastError,
+    lastError: stale ? `stale: ${health.staleAttributes.join(', ')}` : health.lastError,
+    lastErrorKind: stale ? null : health.lastErrorKind,
+    lastErrorClass: stale ? null : health.lastErrorClass,
     lastSuccessAt: health.lastSuccessAt,
     lastDurationMs: health.lastDurationMs,
     freqSecs: health.freqSecs,

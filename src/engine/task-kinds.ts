@@ -1,5 +1,7 @@
-import type { TaskConfig } from '../config/types.js';
-import { StoppedError } from '../core/errors.js';
+import { noTasksError } from '../config/config-error.js';
+import type { MissoConfig, TaskConfig } from '../config/types.js';
+import { CONTROL_CHAR } from '../config/validate-tasks.js';
+import { AlreadyStartedError, StoppedError } from '../core/errors.js';
 import { BUILTIN_TASK_KINDS } from '../tasks/registry.js';
 import { toTaskKind, type TaskKind, type TaskRuntime } from '../tasks/contract.js';
 import type { UpdaterPhase } from './lifecycle.js';
@@ -43,10 +45,11 @@ export function addRegisteredTask(
 ): void {
   const label = `registerTask(${typeof name === 'string' ? JSON.stringify(name) : describe(name)})`;
   if (phase === 'stopping' || phase === 'stopped' || phase === 'faulted') throw new StoppedError(`${label}: the updater was stopped; register tasks on a new Updater, before start()`);
-  if (phase !== 'created') throw new Error(`${label} must be called before start()`);
+  if (phase !== 'created') throw new AlreadyStartedError(`${label} must be called before start(); the updater is ${phase}`);
   if (typeof name !== 'string' || name.trim() === '') {
     throw new TypeError(`${label}: a task name must be a non-blank string (status, logs and notifications show it)`);
   }
+  if (CONTROL_CHAR.test(name)) throw new TypeError(`${label}: a task name may not hold a control character (status, logs and notifications show it)`);
   if (tasks.some((t) => t.name === name)) throw new TypeError(`${label}: a task named '${name}' exists already; give each task its own name`);
   checkRegisteredOptions(label, options);
   const k = toTaskKind(kind, name);
@@ -109,4 +112,9 @@ function registeredTaskConfig(name: string, kind: TaskKind, options: RegisteredT
     maxAgeSecs: options.maxAgeSecs ?? null,
     options: options.options ?? {},
   };
+}
+
+/** Throws the config's `ConfigError` at its `tasks:` line when there is no task to start, from the config or code. */
+export function refuseNoTasks(tasks: readonly TaskConfig[], config: Pick<MissoConfig, 'file' | 'tasksPos'>): void {
+  if (tasks.length === 0) throw noTasksError(config);
 }

@@ -29,7 +29,7 @@ import type { UpdaterPhase } from './lifecycle.js';
 import { buildSharedAttributes } from './shared-attributes.js';
 import type { UpdaterSnapshot } from './status-reporter.js';
 import { pinThreads, type PinnedThreads } from './thread-pinning.js';
-import { addRegisteredTask, taskKindTable, type RegisteredTaskOptions } from './task-kinds.js';
+import { addRegisteredTask, refuseNoTasks, taskKindTable, type RegisteredTaskOptions } from './task-kinds.js';
 import { checkUpdaterOptions, loggerFor, startRetryOf, type UpdaterEvents, type UpdaterOptions } from './updater-options.js';
 import { buildUpdaterParts, type UpdaterParts } from './updater-parts.js';
 
@@ -190,9 +190,9 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   }
 
   async #start(): Promise<void> {
-    const { lifecycle, reporter, notifier, host } = this.#p;
-    const { signal } = lifecycle;
+    const { lifecycle, reporter, notifier, host } = this.#p, { signal } = lifecycle;
     lifecycle.to('starting');
+    refuseNoTasks(this.#tasks, this.config);
     await (this.#pinned = pinThreads(this.config, { clock: this.clock, logger: this.logger, signal }));
     lifecycle.throwIfStopped();
     // The status server comes up first, so /readyz can say "starting" during the init update.

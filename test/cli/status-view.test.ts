@@ -3,7 +3,7 @@ import { renderStatus, statusLine } from '../../src/cli/status-view.js';
 import type { StatusSnapshot, TaskStatus } from '../../src/http/types.js';
 
 function task(ok: boolean | null): TaskStatus {
-  return { kind: 't_x', ok, runs: 1, failures: 0, consecutiveFailures: 0, lastError: null, lastSuccessAt: 1, lastDurationMs: 1, freqSecs: 10, state: 'sleeping' };
+  return { kind: 't_x', ok, runs: 1, failures: 0, consecutiveFailures: 0, lastError: null, lastErrorKind: null, lastErrorClass: null, lastSuccessAt: 1, lastDurationMs: 1, freqSecs: 10, state: 'sleeping' };
 }
 
 const snap: StatusSnapshot = {

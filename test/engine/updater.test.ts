@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimExchange } from '../../src/sim/sim-exchange.js';
 import type { Updater } from '../../src/engine/updater.js';
+import type { StatusEvent } from '../../src/http/types.js';
 import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
 
 const WATCH = ['BTC/USD:USD', 'ETH/USD:USD', 'SOL/USD:USD'];
@@ -371,6 +372,15 @@ describe('Updater', () => {
       unnamed: ['Unnamed', 'unknown', 'no name of its own'],
       text: ['string', 'unknown', 'a bare string'],
     });
+    // The status API's view (/status, snapshotStatus) and its task events carry them too.
+    const snapshot = updater.snapshotStatus();
+    expect([snapshot.tasks['range']?.lastErrorClass, snapshot.tasks['range']?.lastErrorKind, snapshot.tasks['mine']?.lastErrorClass]).toEqual(['RangeError', 'unknown', 'MyErr']);
+    const events: StatusEvent[] = [];
+    const unsubscribe = updater.subscribe((e) => events.push(e));
+    await clock.advance(1000);
+    unsubscribe();
+    const taskEvent = events.find((e): e is Extract<StatusEvent, { type: 'task' }> => e.type === 'task' && e.task === 'text' && e.status.ok === false);
+    expect(taskEvent?.status).toMatchObject({ lastErrorClass: 'string', lastErrorKind: 'unknown', lastError: 'a bare string' });
     recovered = true;
     await clock.advance(30_000);
     for (const name of Object.keys(throws)) expect(updater.taskStatuses()[name]).toMatchObject({ ok: true, lastError: null, lastErrorKind: null, lastErrorClass: null });

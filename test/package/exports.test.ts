@@ -20,7 +20,7 @@ const ENTRIES: Record<string, string> = {
  */
 const PUBLIC_EXPORTS: Record<string, string[]> = {
   '.': [
-    'AttributeMeta', 'Clock', 'ConfigError', 'ConfigProblem', 'EngineControl', 'ErrorKind', 'ExchangeConfig',
+    'AlreadyStartedError', 'AttributeMeta', 'Clock', 'ConfigError', 'ConfigProblem', 'EngineControl', 'ErrorKind', 'ExchangeConfig',
     'ExchangeSession', 'HttpConfig', 'IntentError', 'IsOpenOrders', 'JournalEvent', 'Logger', 'LoggingConfig',
     'MissoConfig', 'MissoConfigInput', 'NotStartedError', 'Notifier', 'NotifyConfig', 'NotifyLevel', 'NotifyMessage', 'Order', 'OrderData', 'OrderFee',
     'OrderIntent', 'OrderJournal', 'OrderManager', 'OrderManagerEvents', 'OrderSide', 'OrderStats', 'OrderStatus',
@@ -75,7 +75,7 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
 
 /** The runtime values among them (classes, functions, constants). */
 const RUNTIME_EXPORTS: Record<string, string[]> = {
-  '.': ['AmendError', 'CancelFilterError', 'ConfigError', 'IntentError', 'NotStartedError', 'Order', 'OrderRefError', 'StartupError', 'StoppedError', 'StorageWriteError', 'SubtaskError', 'SystemClock', 'Updater', 'UserError'],
+  '.': ['AlreadyStartedError', 'AmendError', 'CancelFilterError', 'ConfigError', 'IntentError', 'NotStartedError', 'Order', 'OrderRefError', 'StartupError', 'StoppedError', 'StorageWriteError', 'SubtaskError', 'SystemClock', 'Updater', 'UserError'],
   './sim': [
     'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimExchange',
     'SimVenue', 'createSimExchange', 'describeFaultSyntax', 'startSimServer', 'pointAtSimServer',

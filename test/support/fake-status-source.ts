@@ -57,6 +57,8 @@ export function task(kind: string, freqSecs: number | null, overrides: Partial<T
     failures: 0,
     consecutiveFailures: 0,
     lastError: null,
+    lastErrorKind: null,
+    lastErrorClass: null,
     lastSuccessAt: 1_700_000_000_000 - 1500,
     lastDurationMs: 42,
     freqSecs,
