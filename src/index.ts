@@ -16,6 +16,7 @@ export type { Redactor } from './core/redact.js';
 export type { TaskStatus, TaskHealth } from './core/task-status.js';
 export { SystemClock, type Clock } from './core/clock.js';
 export { UserError, StoppedError, StartupError, NotStartedError, AlreadyStartedError } from './core/errors.js';
+export { FifoQueue, QueueEmptyError, QueueFullError } from './engine/fifo-queue.js';
 export { ConfigError, type ConfigProblem } from './config/config-error.js';
 export type { MissoConfigInput } from './config/schema.js';
 export type {

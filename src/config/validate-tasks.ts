@@ -64,11 +64,13 @@ export async function checkReferences(
     if (!isPlainObject(entry)) continue;
     // A shared attribute is built once at start and would replace the engine's own object.
     if (!(name === 'pending_orders' && entry.modul === 'queue')) checkWritable(checker, name, ['shared_attributes', name], 'key');
-    // The seed's Python `queue.Queue` stands for the engine's own order queue: nothing to load.
+    // The seed's Python `queue.Queue`: under `pending_orders` the engine's own order queue, under
+    // another name a queue of the strategy's own (Queue(maxsize)). Nothing to load.
     if (entry.modul === 'queue') {
       if (typeof entry.function === 'string' && entry.function !== 'Queue') {
         report(['shared_attributes', name, 'function'], `module \`queue\` has no export \`${entry.function}\``, 'the order queue is `{modul: queue, function: Queue}`');
       }
+      checkQueueArgs(checker, name, entry.args);
       continue;
     }
     jobs.push(checkCallable(checker, ['shared_attributes', name], entry.modul, entry.function, 'function').then(() => undefined));
@@ -124,6 +126,22 @@ export async function checkReferences(
     reportKey(['tasks', extra], 'only one task may be of kind `t_init_update`', 'merge its subtasks into the first one');
   }
   await Promise.all(jobs);
+}
+
+/** `args` of a `queue.Queue` entry: none for the order queue, at most a whole `maxsize` for another. */
+function checkQueueArgs({ report }: Checker, name: string, args: unknown): void {
+  if (!Array.isArray(args) || args.length === 0) return;
+  const path = ['shared_attributes', name, 'args'];
+  if (name === 'pending_orders') {
+    report(path, 'the order queue takes no arguments', 'leave `args` out: the order queue is unbounded and sends what it is given');
+  } else if (args.length > 1 || typeof args[0] !== 'number' || !Number.isInteger(args[0]) || args[0] < 0) {
+    report(path, `Queue takes one argument, its maxsize (a whole number, 0: unbounded), got ${JSON.stringify(args)}`, 'write `args: [100]`, or leave `args` out');
+  }
+}
+
+/** An `async function` (or async arrow or method), which a plain call would leave running. */
+export function isAsyncFunction(fn: unknown): boolean {
+  return Object.prototype.toString.call(fn) === '[object AsyncFunction]';
 }
 
 function subtasksOf(task: unknown): [string, unknown][] {
@@ -185,6 +203,12 @@ async function checkSubtask(c: Checker, sub: Record<string, unknown>, path: Conf
     }
   }
   const fn = await checkCallable(c, path, sub.modul, sub.method, 'method');
+  // A plain call of an async function runs it (its orders are placed) and leaves its result a
+  // promise: every pass would fail after doing the work. Python's `standard` call of a coroutine
+  // function ran nothing.
+  if (fn && sub.type === 'standard' && isAsyncFunction(fn)) {
+    c.report([...path, 'type'], `\`${String(sub.modul)}.${String(sub.method)}\` is async: \`type: standard\` would call it without waiting for it`, 'set `type: async`');
+  }
   // A built-in helper given fewer arguments than its parameters without defaults: each missing
   // one would be undefined (Python would refuse the call; the helper would quietly do nothing).
   // Only the built-ins: a TypeScript helper's optional `x?` parameter counts in its length.

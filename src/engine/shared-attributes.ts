@@ -2,17 +2,20 @@ import { UserError } from '../core/errors.js';
 import type { MissoConfig } from '../config/types.js';
 import type { PendingOrderQueue } from '../orders/pending-orders.js';
 import type { StateStore } from '../state/state-store.js';
+import { FifoQueue } from './fifo-queue.js';
 import { loadModule } from './module-registry.js';
 
 /**
  * Builds `shared_attributes`: each calls its module's factory once with its `args` (the seed's
- * `Queue()` for the order queue is the updater's own queue). A class is constructed with `new`,
+ * `pending_orders: Queue()` is the updater's own order queue, any other `Queue()` a
+ * {@link FifoQueue} of its own). A class is constructed with `new`,
  * any other function is called: never both, so a factory with side effects runs exactly once.
  */
 export async function buildSharedAttributes(config: MissoConfig, state: StateStore, queue: PendingOrderQueue): Promise<void> {
   for (const [name, shared] of Object.entries(config.sharedAttributes)) {
     if (shared.modul === 'queue' && shared.function === 'Queue') {
-      state.define(name, queue, 'shared_attributes');
+      // Only `pending_orders` is the order queue, as in the seed: another name is a queue of its own.
+      state.define(name, name === 'pending_orders' ? queue : new FifoQueue(...shared.args), 'shared_attributes');
       continue;
     }
     const mod = await loadModule(shared.modul, config.baseDir);

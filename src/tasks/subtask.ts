@@ -1,4 +1,5 @@
 import type { SubtaskConfig } from '../config/types.js';
+import { isAsyncFunction } from '../config/validate-tasks.js';
 import { coerceError, StoppedError } from '../core/errors.js';
 import { attachKind, taskErrorKind } from '../exchange/classify.js';
 import { resolveArgs } from './args.js';
@@ -23,6 +24,9 @@ export async function runSubtask(
 ): Promise<unknown> {
   const { config, fn } = subtask;
   const args = resolveArgs(config.inputArgs, state);
+  // Refused before the call, so nothing it would do happens (`misso check` says so at the line);
+  // a plain function that answers a promise is found only by its answer, below.
+  if (config.type === 'standard' && isAsyncFunction(fn)) throw new TypeError(`${config.modul}.${config.method} is async: set 'type: async' on ${config.key}`);
   const result = config.type === 'async' ? await fn(...args) : fn(...args);
   if (config.type === 'standard' && result instanceof Promise) {
     throw new TypeError(`${config.modul}.${config.method} returned a promise: set 'type: async' on ${config.key}`);

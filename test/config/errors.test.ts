@@ -279,6 +279,13 @@ describe('wrong types', () => {
     expect(missing?.hint).toBe('`async` awaits the method, `standard` is a plain call');
   });
 
+  it('refuses type: standard on an async method, which a plain call would run without waiting (review 26, seed F3)', async () => {
+    const problems = await problemsOf(broken('type: async', 'type: standard'));
+    expect(where(problems)).toEqual([`11:15 ${SUB}.type`]);
+    expect(problems[0]?.message).toBe('`Misso.services.async_helper.get_ohlcv_data` is async: `type: standard` would call it without waiting for it');
+    expect(problems[0]?.hint).toBe('set `type: async`');
+  });
+
   it('lists enum values and suggests the closest', async () => {
     const problems = await problemsOf(broken('type: async', 'type: asnyc'));
     expect(where(problems)).toEqual([`11:15 ${SUB}.type`]);

@@ -230,3 +230,16 @@ describe('values are read-only to whoever reads them (review 25-B F7)', () => {
     expect(state.get<Record<string, number[][]>>('ohlcs')['S1']).toBe(windows['S1']);
   });
 });
+
+describe('type: standard on an async function (review 26, seed F3)', () => {
+  it('is refused before the call, so nothing it would do happens; a plain function answering a promise still fails after', async () => {
+    const state = new StateStore({ a: 0 }, new VirtualClock());
+    let placed = 0;
+    const asyncFn = async (): Promise<number> => ++placed;
+    await expect(runSubtask({ config: sub({ type: 'standard', targetAttr: 'a', method: 'place' }), fn: asyncFn }, state, 't')).rejects.toThrow("m.place is async: set 'type: async' on subtask_0");
+    expect(placed).toBe(0);
+    const promising = (): Promise<number> => Promise.resolve(++placed);
+    await expect(runSubtask({ config: sub({ type: 'standard', targetAttr: 'a' }), fn: promising }, state, 't')).rejects.toThrow('returned a promise');
+    expect([placed, state.get('a')]).toEqual([1, 0]);
+  });
+});

@@ -21,10 +21,10 @@ const ENTRIES: Record<string, string> = {
 const PUBLIC_EXPORTS: Record<string, string[]> = {
   '.': [
     'AlreadyStartedError', 'AttributeMeta', 'Clock', 'ConfigError', 'ConfigProblem', 'EngineControl', 'ErrorKind', 'ExchangeConfig',
-    'ExchangeSession', 'HttpConfig', 'IntentError', 'IsOpenOrders', 'JournalEvent', 'Logger', 'LoggingConfig',
+    'ExchangeSession', 'FifoQueue', 'HttpConfig', 'IntentError', 'IsOpenOrders', 'JournalEvent', 'Logger', 'LoggingConfig',
     'MissoConfig', 'MissoConfigInput', 'NotStartedError', 'Notifier', 'NotifyConfig', 'NotifyLevel', 'NotifyMessage', 'Order', 'OrderData', 'OrderFee',
     'OrderIntent', 'OrderJournal', 'OrderManager', 'OrderManagerEvents', 'OrderSide', 'OrderStats', 'OrderStatus',
-    'OrderType', 'OrdersConfig', 'PendingOrderQueue', 'PollResult', 'Priority', 'RateBudgetConfig', 'SharedAttributeConfig',
+    'OrderType', 'OrdersConfig', 'PendingOrderQueue', 'PollResult', 'Priority', 'QueueEmptyError', 'QueueFullError', 'RateBudgetConfig', 'SharedAttributeConfig',
     'StartupError', 'StateChange', 'StateStore', 'StopReport', 'StoppedError', 'StorageConfig', 'StorageProblem',
     'StorageWriteError', 'SubtaskConfig',
     'SystemClock', 'TaskConfig', 'TaskHealth', 'TaskKind', 'TaskMode', 'TaskRuntime', 'TaskStatus', 'Updater', 'UpdaterEvents',
@@ -75,7 +75,7 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
 
 /** The runtime values among them (classes, functions, constants). */
 const RUNTIME_EXPORTS: Record<string, string[]> = {
-  '.': ['AlreadyStartedError', 'AmendError', 'CancelFilterError', 'ConfigError', 'IntentError', 'NotStartedError', 'Order', 'OrderRefError', 'StartupError', 'StoppedError', 'StorageWriteError', 'SubtaskError', 'SystemClock', 'Updater', 'UserError'],
+  '.': ['AlreadyStartedError', 'AmendError', 'CancelFilterError', 'ConfigError', 'FifoQueue', 'IntentError', 'NotStartedError', 'Order', 'OrderRefError', 'QueueEmptyError', 'QueueFullError', 'StartupError', 'StoppedError', 'StorageWriteError', 'SubtaskError', 'SystemClock', 'Updater', 'UserError'],
   './sim': [
     'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimExchange',
     'SimVenue', 'createSimExchange', 'describeFaultSyntax', 'startSimServer', 'pointAtSimServer',
