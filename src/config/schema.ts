@@ -18,7 +18,9 @@ export const subtaskSchema = z.strictObject({
   modul: name,
   method: name,
   input_args: list.nullable().optional(),
-  target_attr: name.nullable().optional(),
+  // Required, as in the seed (`config["target_attr"]`): a result dropped by a forgotten key left
+  // the seed's own watch list empty with every task green. None drops it on purpose.
+  target_attr: name.nullable().describe('the attribute the result is stored in (`ohlcs`), or `None` to drop the result on purpose'),
   target_save_update: z.boolean().optional(),
   return_value: z.boolean().optional(),
 });

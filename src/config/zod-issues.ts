@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { durationHint } from './duration-hint.js';
 import { envReferenceHint, isPlainObject, type ReportProblem } from './env.js';
 import type { ConfigPath } from './positions.js';
-import { didYouMean } from './suggest.js';
+import { closest, didYouMean } from './suggest.js';
 import { bracedTextHint } from './yaml-syntax.js';
 
 /** Reports an unknown key: pointed at the key itself rather than its value. */
@@ -37,8 +37,19 @@ export function reportZodIssues(
   reportKey: ReportUnknownKey,
   wroteNone: (path: ConfigPath) => boolean = () => false,
 ): void {
+  // A required key written misspelt (`targt_attr`) is one mistake, told at the misspelt key.
+  const misspelt = new Set<string>();
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    const at = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    for (const key of issue.keys) {
+      const meant = closest(key, knownKeysAt(schema, at));
+      if (meant !== undefined) misspelt.add(JSON.stringify([...at, meant]));
+    }
+  }
   for (const issue of issues) {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    if (valueAt(raw, path) === undefined && misspelt.has(JSON.stringify(path))) continue;
     const actual = valueAt(raw, path);
     const quiet = QUIET_SECTIONS.has(String(path[0]));
     const describe = (value: unknown, hide: boolean): string => describeValue(value, hide, wroteNone(path));
@@ -54,7 +65,7 @@ export function reportZodIssues(
       }
       case 'invalid_type': {
         if (actual === undefined) {
-          report(path, 'missing: this key is required');
+          report(path, 'missing: this key is required', nodeAt(schema, path)?.description);
           break;
         }
         const hint =

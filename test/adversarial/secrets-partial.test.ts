@@ -25,7 +25,7 @@ describe('a secret cut short is still a secret', () => {
         '  t_update_template:',
         '    freq: 1',
         '    subtasks:',
-        `      s0: {type: standard, modul: ${FIXTURE}, method: throwsKeyAtTheCut, input_args: []}`,
+        `      s0: {type: standard, modul: ${FIXTURE}, method: throwsKeyAtTheCut, input_args: [], target_attr: None}`,
         '',
       ].join('\n'),
     );

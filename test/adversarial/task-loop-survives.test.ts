@@ -19,7 +19,7 @@ function task(method: string): Record<string, unknown> {
     kind: 't_update_template',
     name: method,
     freq: 10,
-    subtasks: { subtask_0: { type: 'standard', modul: './hostile-helper.mjs', method, input_args: [] } },
+    subtasks: { subtask_0: { type: 'standard', modul: './hostile-helper.mjs', method, input_args: [], target_attr: null } },
   };
 }
 

@@ -97,6 +97,15 @@ describe('unknown keys', () => {
     expect(problems[0]?.hint).toBe('did you mean `target_attr`?');
   });
 
+  it('a subtask without target_attr is refused with the way to drop a result on purpose; None is accepted (review 26, seed F2)', async () => {
+    const problems = await problemsOf(broken('        target_attr: ohlcs\n        target_save_update: False\n', ''));
+    expect(problems.map((p) => [p.path, p.message, p.hint])).toEqual([
+      [`${SUB}.target_attr`, 'missing: this key is required', 'the attribute the result is stored in (`ohlcs`), or `None` to drop the result on purpose'],
+    ]);
+    const dropped = await loadConfigText(broken('        target_attr: ohlcs\n        target_save_update: False\n', '        target_attr: None\n'), INLINE, testContext(), { baseDir: FIXTURES });
+    expect(dropped.tasks[0]?.subtasks[0]?.targetAttr).toBeNull();
+  });
+
   it('catches a mistyped top-level section', async () => {
     const problems = await problemsOf(`${BASE}exchnage:\n  id: sim\n`);
     expect(where(problems)).toEqual(['22:1 exchnage']);
@@ -273,10 +282,15 @@ describe('wrong types', () => {
   });
 
   it('says a required enum key is missing rather than "got undefined"', async () => {
-    const problems = await problemsOf(broken('type: async', 'typ: async'));
+    const problems = await problemsOf(broken('        type: async\n', ''));
     const missing = problems.find((p) => p.path === `${SUB}.type`);
     expect(missing?.message).toBe('missing: this key is required');
     expect(missing?.hint).toBe('`async` awaits the method, `standard` is a plain call');
+  });
+
+  it('tells a required key written misspelt once, at the misspelt key', async () => {
+    const problems = await problemsOf(broken('type: async', 'typ: async'));
+    expect(problems.map((p) => [p.path, p.message, p.hint])).toEqual([[`${SUB}.typ`, 'unknown key `typ`', 'did you mean `type`?']]);
   });
 
   it('refuses type: standard on an async method, which a plain call would run without waiting (review 26, seed F3)', async () => {
@@ -379,8 +393,8 @@ describe('the report', () => {
     expect(error).toBeInstanceOf(UserError);
     const configError = error as ConfigError;
     expect(configError.exitCode).toBe(2);
+    // `fucntion` is told once, at its line, not again as a missing `function`.
     expect(where(configError.problems)).toEqual([
-      '5:3 shared_attributes.pending_orders.function',
       '7:5 shared_attributes.pending_orders.fucntion',
       '9:3 tasks.t_update_tickerz',
       '12:11 tasks.t_update_tickers.freq',
@@ -390,14 +404,14 @@ describe('the report', () => {
       '26:3 logging.file_name',
     ]);
     const text = configError.message.split('\n');
-    expect(text).toHaveLength(9);
-    expect(text[3]).toBe(
+    expect(text).toHaveLength(8);
+    expect(text[2]).toBe(
       `${fixture('many-errors.yaml')}:12:11: tasks.t_update_tickers.freq: expected a number, got "10s" — freq is in seconds: write 10`,
     );
-    expect(text[5]).toBe(
+    expect(text[4]).toBe(
       `${fixture('many-errors.yaml')}:20:17: tasks.t_init_update.subtasks.subtask_0.method: module \`Misso.services.async_helper\` has no export \`get_filtered_watchlist\` — did you mean \`get_filtered_watch_list\`?`,
     );
-    expect(text[8]).toBe(`8 problems: fix the lines above and run \`misso check ${fixture('many-errors.yaml')}\` again`);
+    expect(text[7]).toBe(`7 problems: fix the lines above and run \`misso check ${fixture('many-errors.yaml')}\` again`);
   });
 
   it('says so when the file does not exist', async () => {
