@@ -306,6 +306,8 @@ class Session implements ManagedExchangeSession {
         this.#health.rebuilt();
         return built;
       } catch (err: unknown) {
+        // As any call's failure: a 429 or a 418 ban pauses the budget, which the next acquire waits out.
+        if (!signal.aborted) await this.#failures.handle(err, 'loadMarkets', built ?? this.#current);
         if (built) await this.#closeInstance(built);
         if (signal.aborted) throw new StoppedError('exchange restart aborted');
         this.#health.rebuildFailed(err);

@@ -20,6 +20,8 @@ export interface BinanceFixture {
   requests: SeenRequest[];
   /** Replaces the answer to every request not served by the defaults (time, exchangeInfo). */
   handle: Handler;
+  /** When set and answering, replaces the default exchangeInfo (a rebuild meeting a ban). */
+  info?: (req: SeenRequest) => Response | undefined;
 }
 
 export const SYMBOL = 'BTC/USDT:USDT';
@@ -122,7 +124,7 @@ export function binanceFixture(
     if (init.signal) req.signal = init.signal;
     fixture.requests.push(req);
     if (req.path === '/fapi/v1/time') return json({ serverTime: serverTime() });
-    if (req.path === '/fapi/v1/exchangeInfo') return json(exchangeInfo(serverTime()));
+    if (req.path === '/fapi/v1/exchangeInfo') return fixture.info?.(req) ?? json(exchangeInfo(serverTime()));
     return fixture.handle(req);
   };
   (exchange as unknown as { fetchImplementation: unknown }).fetchImplementation = fetchImplementation;

@@ -15,6 +15,8 @@ interface Rig {
   fixtures: BinanceFixture[];
   /** Answers every non-default request of every instance, current and future. */
   handle: (req: SeenRequest) => Response | Promise<Response>;
+  /** Answers every instance's exchangeInfo while it returns a response (see BinanceFixture.info). */
+  info?: (req: SeenRequest) => Response | undefined;
 }
 
 /**
@@ -44,6 +46,7 @@ async function rig(options: { capacity?: number; factoryFailures?: number; drain
     }
     const f = binanceFixture();
     f.handle = (req) => r.handle(req);
+    f.info = (req) => r.info?.(req);
     instrumentHttpErrors(f.exchange, () => clock.now());
     r.fixtures.push(f);
     return f.exchange;
@@ -255,6 +258,32 @@ describe('ExchangeSession restart', () => {
     await r.clock.advance(1);
     await restarted;
     expect(r.fixtures.length).toBe(2);
+  });
+
+  it('a rebuild meeting a 418 ban or a 429 waits it out in the budget instead of retrying through it (review 26, bad day F1)', async () => {
+    for (const [status, retryAfter, stat] of [[418, '60', 'bannedUntil'], [429, '30', 'pausedUntil']] as const) {
+      const r = await rig();
+      const answered: number[] = [];
+      const limited = (): Response => json({ code: -1003, msg: status === 418 ? 'Way too many requests; IP banned until soon.' : 'Too many requests.' }, status, { 'Retry-After': retryAfter });
+      const endsAt = r.clock.now() + Number(retryAfter) * 1000;
+      r.info = () => {
+        answered.push(r.clock.now());
+        return r.clock.now() < endsAt ? limited() : undefined;
+      };
+      let done = false;
+      const restarted = r.session.restart().then(() => (done = true));
+      await r.clock.advanceUntil(() => answered.length > 0, 5_000, 50);
+      await r.clock.advance(1_000);
+      // The budget holds the exchange's pause, as when a task's call meets it.
+      expect(r.session.budget.stats()[stat], `${status}`).toBe(answered[0]! + Number(retryAfter) * 1000);
+      await r.clock.advanceUntil(() => done, 120_000, 250);
+      await restarted;
+      // One request met the limit; the next went out once it had ended, and the rebuild worked.
+      expect(answered.filter((t) => t < endsAt), `${status}`).toHaveLength(1);
+      expect(answered.filter((t) => t >= endsAt)).toHaveLength(1);
+      expect(r.session.stats().errors.rate_limit).toBe(1);
+      await r.session.close();
+    }
   });
 
   it('retries a failing rebuild with backoff until it works', async () => {
