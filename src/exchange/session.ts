@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.js';
 import { StoppedError, coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { ScopedStore } from '../core/scoped-store.js';
+import { RetryLog } from '../core/retry-log.js';
 import type { ExchangeConfig } from '../config/types.js';
 import { foldAlgoOrders } from './algo-orders.js';
 import { RateBudget, type RateBudgetStats } from './budget.js';
@@ -291,6 +292,7 @@ class Session implements ManagedExchangeSession {
 
   async #build(signal: AbortSignal): Promise<Exchange> {
     const backoff = new Backoff({ baseMs: this.#rebuildDelayMs, maxMs: this.#rebuildMaxDelayMs });
+    const log = new RetryLog({ clock: this.#clock, logger: this.#logger, failing: 'restart: rebuilding the exchange failed, retrying; calls wait at the gate meanwhile', recovered: 'restart: the exchange could be rebuilt again' });
     for (let attempt = 1; ; attempt++) {
       const delay = backoff.nominalMs(attempt);
       if (signal.aborted) throw new StoppedError('exchange restart aborted');
@@ -304,6 +306,7 @@ class Session implements ManagedExchangeSession {
           await untilAborted(built.loadMarkets(true), signal, () => new StoppedError('exchange restart aborted'));
         }
         this.#health.rebuilt();
+        log.succeeded();
         return built;
       } catch (err: unknown) {
         // As any call's failure: a 429 or a 418 ban pauses the budget, which the next acquire waits out.
@@ -313,10 +316,7 @@ class Session implements ManagedExchangeSession {
         this.#health.rebuildFailed(err);
         const c = classifyError(err, this.#clock.now());
         rebuildFailedAfter(this.#current, c.message); // the retired one: its streams' failures are the outage's now
-        this.#logger.warn(
-          { attempt, error: c.name, kind: c.kind, detail: c.message, retryInMs: delay },
-          'restart: rebuilding the exchange failed, retrying; calls wait at the gate meanwhile',
-        );
+        log.failed({ attempt, error: c.name, kind: c.kind, detail: c.message, retryInMs: delay });
         if (!(await this.#clock.sleep(delay, signal))) throw new StoppedError('exchange restart aborted');
       }
     }

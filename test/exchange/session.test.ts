@@ -1,5 +1,7 @@
 import ccxt, { type Exchange } from 'ccxt';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { Logger } from '../../src/core/logger.js';
 import { VirtualClock } from '../../src/core/clock.js';
 import { StoppedError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -31,7 +33,7 @@ class RecordingClock extends VirtualClock {
   }
 }
 
-async function rig(options: { capacity?: number; factoryFailures?: number; drainTimeoutMs?: number; clock?: VirtualClock } = {}): Promise<Rig> {
+async function rig(options: { capacity?: number; factoryFailures?: number; drainTimeoutMs?: number; clock?: VirtualClock; logger?: Logger } = {}): Promise<Rig> {
   const clock = options.clock ?? new VirtualClock();
   let failures = options.factoryFailures ?? 0;
   const r: Partial<Rig> & { fixtures: BinanceFixture[]; handle: Rig['handle'] } = {
@@ -57,7 +59,7 @@ async function rig(options: { capacity?: number; factoryFailures?: number; drain
       rateBudget: { capacity: options.capacity ?? 100, windowMs: 1000, enabled: true },
     }),
     clock,
-    logger: silentLogger(),
+    logger: options.logger ?? silentLogger(),
     factory,
     ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
   });
@@ -284,6 +286,22 @@ describe('ExchangeSession restart', () => {
       expect(r.session.stats().errors.rate_limit).toBe(1);
       await r.session.close();
     }
+  });
+
+  it("a rebuild failing for long logs the 1st, 2nd, 4th and 8th failure, then one line a minute, then one line it worked (review 26, bad day F5)", async () => {
+    const lines: { msg: string; failures?: number; failingForMs?: number; failedTries?: number }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+    const r = await rig({ factoryFailures: 20, logger });
+    let done = false;
+    const restarted = r.session.restart().then(() => (done = true));
+    await r.clock.advanceUntil(() => done, 900_000, 500);
+    await restarted;
+    const failing = lines.filter((l) => l.msg.startsWith('restart: rebuilding the exchange failed'));
+    expect(failing.slice(0, 4).map((l) => l.failures)).toEqual([1, 2, 4, 8]);
+    // 20 failures over several minutes (the backoff's cap is 30 s): far fewer lines than tries.
+    expect(failing.length).toBeLessThan(12);
+    for (let i = 4; i < failing.length; i++) expect(failing[i]!.failingForMs! - failing[i - 1]!.failingForMs!).toBeGreaterThanOrEqual(60_000);
+    expect(lines.filter((l) => l.msg === 'restart: the exchange could be rebuilt again').map((l) => l.failedTries)).toEqual([20]);
   });
 
   it('retries a failing rebuild with backoff until it works', async () => {
