@@ -1,3 +1,4 @@
+import type { RateBudgetStats } from '../exchange/budget.js';
 import type { SessionHealth } from '../exchange/types.js';
 
 /**
@@ -40,6 +41,19 @@ export function exchangeNotReady(health: SessionHealth | null, now: number): str
     why.push(`the last ${health.failedCalls} exchange calls failed${since} (last: ${health.lastCallError ?? 'unknown error'})`);
   }
   return why.length === 0 ? null : why.join('; ');
+}
+
+/**
+ * What the exchange has made calls wait for since `since`: its ban (every call), or a 429's pause
+ * (reads); null when neither reached past `since`. A task's timeout says so, since a pass that
+ * waited out a ban is not a hung pass.
+ */
+export function exchangeWaitSince(budget: Pick<RateBudgetStats, 'pausedUntil' | 'bannedUntil'> | undefined, since: number, now: number): string | null {
+  if (!budget) return null;
+  const tense = (until: number): string => (until > now ? 'holds' : 'held');
+  if (budget.bannedUntil > since) return `the exchange's ban ${tense(budget.bannedUntil)} every call until ${clockTime(budget.bannedUntil)}`;
+  if (budget.pausedUntil > since) return `the exchange's rate limit ${tense(budget.pausedUntil)} reads until ${clockTime(budget.pausedUntil)}`;
+  return null;
 }
 
 function attempts(n: number, what: string): string {

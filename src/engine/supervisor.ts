@@ -40,6 +40,8 @@ export interface SupervisorOptions {
   onResult?: (status: TaskHealth, error: Error | null) => void;
   /** What the pass given `signal` is doing (the subtask under way), named in its timeout. */
   underWay?: (signal: AbortSignal) => string | null;
+  /** What the exchange made every call wait for since `since` (a ban, a 429's pause), named in a timeout. */
+  waitedOn?: (since: number) => string | null;
 }
 
 /**
@@ -189,7 +191,8 @@ export class TaskSupervisor {
           const under = this.#o.underWay?.(controller.signal) ?? null;
           controller.abort(new Error('timeout'));
           runPromise.catch(() => undefined);
-          throw new Error(`${under === null ? '' : `${under} `}timed out after ${this.#o.timeoutMs / 1000}s`);
+          const waited = this.#o.waitedOn?.(started) ?? null;
+          throw new Error(`${under === null ? '' : `${under} `}timed out after ${this.#o.timeoutMs / 1000}s${waited === null ? '' : ` (${waited})`}`);
         }
       }
     } catch (err: unknown) {

@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.js';
 import type { NotifyLevel } from '../core/notify-level.js';
 import { isTaskUp, type TaskHealth } from '../core/task-status.js';
 import type { MissoConfig, TaskConfig } from '../config/types.js';
+import { budgetOf } from '../exchange/budget.js';
 import { errorKind } from '../exchange/classify.js';
 import { startFailure } from '../exchange/open-session.js';
 import { withReadRetries, type ReadRetryScope } from '../exchange/read-retries.js';
@@ -14,6 +15,7 @@ import type { OrderManager } from '../orders/manager.js';
 import type { StateStore } from '../state/state-store.js';
 import type { EngineControl, TaskKind, TaskRuntime } from '../tasks/contract.js';
 import { runNamedSubtask, subtaskLabel, type BoundSubtask } from '../tasks/subtask.js';
+import { exchangeWaitSince } from './exchange-readiness.js';
 import { InitGate } from './init-gate.js';
 import { StalenessWatch } from './staleness.js';
 import { bindTask } from './task-binding.js';
@@ -210,6 +212,7 @@ export class TaskHost {
       initDone: this.init.done,
       waitOpen: (signal) => this.#o.engine.session.waitOpen(signal),
       underWay: (signal) => this.#underWay.get(signal) ?? null,
+      waitedOn: (since) => exchangeWaitSince(budgetOf(this.#o.engine.session)?.stats(), since, this.#o.clock.now()),
       run: o.run,
       ...(o.onResult ? { onResult: o.onResult } : {}),
     });

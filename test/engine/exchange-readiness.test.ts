@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exchangeNotReady, FAILED_CALLS_NOT_READY, FAILING_FOR_NOT_READY_MS, RESTART_GRACE_MS } from '../../src/engine/exchange-readiness.js';
+import { exchangeNotReady, exchangeWaitSince, FAILED_CALLS_NOT_READY, FAILING_FOR_NOT_READY_MS, RESTART_GRACE_MS } from '../../src/engine/exchange-readiness.js';
 import type { SessionHealth } from '../../src/exchange/types.js';
 
 const NOW = 1_700_000_000_000;
@@ -25,5 +25,17 @@ describe('exchangeNotReady', () => {
     expect(exchangeNotReady({ ...HEALTHY, failedCalls: FAILED_CALLS_NOT_READY, failingSince: NOW - FAILING_FOR_NOT_READY_MS, lastCallError: 'RequestTimeout' }, NOW)).toBe(
       'the last 5 exchange calls failed since 2023-11-14T22:13:10Z (last: RequestTimeout)',
     );
+  });
+});
+
+describe('exchangeWaitSince (review 26, bad day F4: a pass that waited out a ban said only "timed out")', () => {
+  it('names a ban or a pause that reached past the pass start, in the present or past tense', () => {
+    const start = NOW - 30_000;
+    expect(exchangeWaitSince({ bannedUntil: NOW + 20_000, pausedUntil: 0 }, start, NOW)).toBe("the exchange's ban holds every call until 2023-11-14T22:13:40Z");
+    expect(exchangeWaitSince({ bannedUntil: NOW - 7_000, pausedUntil: 0 }, start, NOW)).toBe("the exchange's ban held every call until 2023-11-14T22:13:13Z");
+    expect(exchangeWaitSince({ bannedUntil: 0, pausedUntil: NOW + 5_000 }, start, NOW)).toBe("the exchange's rate limit holds reads until 2023-11-14T22:13:25Z");
+    // Ended before the pass began, or never: nothing to say.
+    expect(exchangeWaitSince({ bannedUntil: start - 1, pausedUntil: start - 1 }, start, NOW)).toBeNull();
+    expect(exchangeWaitSince(undefined, start, NOW)).toBeNull();
   });
 });

@@ -110,6 +110,22 @@ describe('TaskSupervisor', () => {
     await loop;
   });
 
+  it('says in a timeout what the exchange made the pass wait for (a ban, a pause)', async () => {
+    const clock = new VirtualClock(0);
+    const since: number[] = [];
+    const sup = make(clock, { mode: 'periodic', run: async () => undefined }, (signal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())), {
+      timeoutMs: 5_000,
+      waitedOn: (s: number) => (since.push(s), "the exchange's ban holds every call until 1970-01-01T00:01:00Z"),
+    });
+    const stop = new AbortController();
+    const loop = sup.run(stop.signal);
+    await clock.advance(5_001);
+    expect(sup.status.lastError).toBe("timed out after 5s (the exchange's ban holds every call until 1970-01-01T00:01:00Z)");
+    expect(since).toEqual([0]);
+    stop.abort();
+    await loop;
+  });
+
   it('waits for the init update and for the exchange gate', async () => {
     const clock = new VirtualClock(0);
     let releaseInit!: () => void;
