@@ -8,6 +8,7 @@ import { reservedAttributeReason } from './reserved-attributes.js';
 import { TASK_KEYS } from './schema.js';
 import { closest, didYouMean } from './suggest.js';
 import { describeValue, type ReportUnknownKey } from './zod-issues.js';
+import { watchListProblem } from './watch-list-shape.js';
 
 /** A C0 control character or DEL. */
 export const CONTROL_CHAR = /[\u0000-\u001f\u007f]/;
@@ -336,15 +337,15 @@ function checkSelfRef(c: Checker, arg: unknown, path: ConfigPath): void {
 }
 
 /**
- * The watch list every market-data task reads: None (the init update fills it), a list of symbols,
- * or a map keyed by them. Anything else (`watch_list: BTC/USD:USD`, a number) the tasks would read
- * as no symbol at all, and pass after pass would report ok having fetched nothing.
+ * The class attribute's watch list, in a shape the market-data tasks can read (see
+ * `watchListProblem`): anything else would be read as no symbol at all, and pass after pass would
+ * report ok having fetched nothing.
  */
 function checkWatchList(value: unknown, report: ReportProblem): void {
-  if (value === undefined || value === null || isPlainObject(value)) return;
-  if (Array.isArray(value)) {
-    const i = value.findIndex((s) => typeof s !== 'string' || s === '');
-    if (i >= 0) report(['class_attributes', 'watch_list', i], `a symbol is text, got ${JSON.stringify(value[i])}`, 'write the market\'s unified symbol, e.g. "BTC/USD:USD"');
+  const problem = watchListProblem(value);
+  if (!problem) return;
+  if (problem.index !== null) {
+    report(['class_attributes', 'watch_list', problem.index], `a symbol is text, got ${JSON.stringify(problem.got)}`, 'write the market\'s unified symbol, e.g. "BTC/USD:USD"');
     return;
   }
   const shown = typeof value === 'string' ? `["${value}"]` : '["BTC/USD:USD"]';

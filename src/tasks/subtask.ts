@@ -1,5 +1,6 @@
 import type { SubtaskConfig } from '../config/types.js';
 import { isAsyncFunction } from '../config/validate-tasks.js';
+import { watchListProblem, watchListProblemText } from '../config/watch-list-shape.js';
 import { coerceError, StoppedError } from '../core/errors.js';
 import { attachKind, taskErrorKind } from '../exchange/classify.js';
 import { resolveArgs } from './args.js';
@@ -32,11 +33,24 @@ export async function runSubtask(
     throw new TypeError(`${config.modul}.${config.method} returned a promise: set 'type: async' on ${config.key}`);
   }
   if (config.targetAttr !== null) {
+    refuseWrongWatchList(config.targetAttr, result);
     const from = isStreamed(result) ? STREAM_SOURCE : source;
     if (config.targetSaveUpdate) state.merge(config.targetAttr, result, from);
     else state.set(config.targetAttr, result, from);
   }
   return config.returnValue ? result : undefined;
+}
+
+/**
+ * A store into `watch_list` of a value the market-data tasks cannot read (`'BTC/USD:USD'` alone, a
+ * number) fails the subtask's pass instead: kept, the ticker task would report ok with no price
+ * and `get_ohlcv_data` would read the string character by character. A map merged in with
+ * `target_save_update` stays a map, a shape they read.
+ */
+function refuseWrongWatchList(attr: string, value: unknown): void {
+  if (attr !== 'watch_list') return;
+  const problem = watchListProblem(value);
+  if (problem) throw new TypeError(`${watchListProblemText('`watch_list`', problem)}; return a list of symbols from the helper, e.g. ["BTC/USD:USD"]`);
 }
 
 /**
