@@ -1,4 +1,5 @@
 import type { Exchange } from 'ccxt';
+import { registerHelperLogger } from '../helpers/listed-symbols.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { NotifyLevel } from '../core/notify-level.js';
@@ -64,6 +65,8 @@ export class UpdaterSession {
     });
     this.#session = session;
     budgetOf(session)?.onPause((notice) => tellPause(notice, clock.now(), how.notify));
+    // The built-in helpers handed `self.aftx` log on the engine's logger (a skipped symbol).
+    registerHelperLogger(session.exchange, logger);
     state.define('aftx', session.exchange);
     state.define('exchange', session.exchange);
     return session;

@@ -5,7 +5,9 @@
  * session proxy. Network errors always propagate: the calling task decides about retries.
  */
 import type { Balances, Exchange, Market, OHLCV, Order } from 'ccxt';
-import { BadRequest, DuplicateOrderId, InsufficientFunds, InvalidOrder, OperationRejected, OrderNotFound } from '../exchange/ccxt-lib.js';
+import { BadRequest, BadSymbol, DuplicateOrderId, InsufficientFunds, InvalidOrder, OperationRejected, OrderNotFound } from '../exchange/ccxt-lib.js';
+import { watchListSymbols } from '../config/watch-list-shape.js';
+import { helperLoggerOf, splitListed, warnSkippedOnce } from './listed-symbols.js';
 import { mapLimit } from './map-limit.js';
 import { rangeFromOhlcv } from './pivots.js';
 import { parseWatchListFilter, passesRules } from './watch-list-filter.js';
@@ -44,22 +46,25 @@ export async function get_filtered_watch_list(
  * `{symbol: [high, low]}`: for each symbol, the nearest second-order swing high above
  * last×1.005 and swing low below last×0.995 in its 1000 latest candles, trying 1m, 5m, 15m,
  * 1h, 4h and 1d (those the exchange offers) until one timeframe gives both sides. Symbols with
- * no range, or no price, are left out. Symbols are processed `concurrency` at a time.
+ * no range, or no price, are left out, and so are those the exchange does not list (logged once
+ * per set). Symbols are processed `concurrency` at a time.
  * @param concurrency - symbols in flight. @defaultValue 4
  */
 export async function get_current_ranges(
   exchange: Exchange,
-  watch_list: readonly string[] | null | undefined,
+  watch_list: readonly string[] | Readonly<Record<string, unknown>> | null | undefined,
   concurrency = 4,
 ): Promise<Record<string, [number, number]>> {
-  const symbols = [...(watch_list ?? [])];
-  if (symbols.length === 0) return {};
-  const prices = await get_last_prices_from_watch_list(exchange, symbols);
+  const listed = await listedSymbols(exchange, watch_list, 'get_current_ranges');
+  if (listed.length === 0) return {};
+  const prices = await lastPrices(exchange, listed);
   const offered = exchange.timeframes && Object.keys(exchange.timeframes).length > 0 ? exchange.timeframes : null;
   const timeframes = RANGE_TIMEFRAMES.filter((tf) => !offered || tf in offered);
-  const ranges = await mapLimit(symbols, concurrency, async (symbol) => {
+  const delisted: string[] = [];
+  const ranges = await mapLimit(listed, concurrency, async (symbol) => {
     for (const timeframe of timeframes) {
-      const candles = await exchange.fetchOHLCV(symbol, timeframe, undefined, 1000);
+      const candles = await unlessDelisted(exchange.fetchOHLCV(symbol, timeframe, undefined, 1000), symbol, delisted);
+      if (candles === null) return null;
       const last = prices[symbol] ?? candles.at(-1)?.[4];
       if (last === undefined) continue;
       const range = rangeFromOhlcv(candles, last);
@@ -67,8 +72,9 @@ export async function get_current_ranges(
     }
     return null;
   });
+  warnDelisted(exchange, 'get_current_ranges', delisted);
   const result: Record<string, [number, number]> = {};
-  symbols.forEach((symbol, i) => {
+  listed.forEach((symbol, i) => {
     const range = ranges[i];
     if (range) result[symbol] = range;
   });
@@ -77,13 +83,18 @@ export async function get_current_ranges(
 
 /**
  * `{symbol: last price}` from one `fetchTickers` call (or per-symbol `fetchTicker` calls where
- * the exchange has no `fetchTickers`). Symbols without a last price are left out.
+ * the exchange has no `fetchTickers`). Symbols without a last price are left out, and so are
+ * those the exchange does not list (logged once per set).
  */
 export async function get_last_prices_from_watch_list(
   exchange: Exchange,
-  wl: readonly string[] | null | undefined,
+  wl: readonly string[] | Readonly<Record<string, unknown>> | null | undefined,
 ): Promise<Record<string, number>> {
-  const symbols = [...(wl ?? [])];
+  return lastPrices(exchange, await listedSymbols(exchange, wl, 'get_last_prices_from_watch_list'));
+}
+
+/** {@link get_last_prices_from_watch_list} of symbols the exchange lists. */
+async function lastPrices(exchange: Exchange, symbols: string[]): Promise<Record<string, number>> {
   if (symbols.length === 0) return {};
   // A healthy ticker stream already holds every price: no request.
   const streamed = streamCacheOf(exchange)?.prices(symbols);
@@ -124,36 +135,71 @@ export async function get_free_balance(exchange: Exchange, currency = 'USD'): Pr
 
 /**
  * `{symbol: candles}` (`[t, o, h, l, c, v]` rows) for every symbol, `concurrency` requests at a
- * time. The first failure fails the call, after the requests in flight have ended.
+ * time. Symbols the exchange does not list (not in its markets, or refused as `BadSymbol`) are
+ * left out and logged once per set; any other failure fails the call, after the requests in
+ * flight have ended.
  * @param concurrency - requests in flight. @defaultValue 8
  */
 export async function get_ohlcv_data(
   exchange: Exchange,
-  wl: readonly string[] | null | undefined,
+  wl: readonly string[] | Readonly<Record<string, unknown>> | null | undefined,
   timeframe = '1m',
   limit: number | string = 1000,
   concurrency = DEFAULT_CONCURRENCY,
 ): Promise<Record<string, OHLCV[]>> {
-  const symbols = [...(wl ?? [])];
   const count = Number(limit);
   if (!Number.isInteger(count) || count < 1) throw new TypeError(`get_ohlcv_data: limit must be a positive integer, got ${String(limit)}`);
+  const symbols = await listedSymbols(exchange, wl, 'get_ohlcv_data');
   const cache = streamCacheOf(exchange);
   // Windows the candle stream keeps answer without a request; the others are fetched once and
   // handed to the stream, which keeps them up to date from then on.
   let allStreamed = symbols.length > 0;
+  const delisted: string[] = [];
   const rows = await mapLimit(symbols, concurrency, async (s) => {
     const streamed = cache?.candles(s, timeframe, count);
     if (streamed) return streamed as OHLCV[];
     allStreamed = false;
-    const fetched = await exchange.fetchOHLCV(s, timeframe, undefined, count);
-    cache?.seedCandles(s, timeframe, fetched as number[][], count);
+    const fetched = await unlessDelisted(exchange.fetchOHLCV(s, timeframe, undefined, count), s, delisted);
+    if (fetched !== null) cache?.seedCandles(s, timeframe, fetched as number[][], count);
     return fetched;
   });
+  warnDelisted(exchange, 'get_ohlcv_data', delisted);
   const result: Record<string, OHLCV[]> = {};
   symbols.forEach((symbol, i) => {
-    result[symbol] = rows[i] ?? [];
+    const got = rows[i];
+    if (got !== null) result[symbol] = got ?? [];
   });
   return allStreamed ? markStreamed(result) : result;
+}
+
+/**
+ * The symbols of the watch list `wl` handed to helper `caller` that the exchange lists, its
+ * markets loaded first; the others are logged once per set. A watch list of another shape than
+ * a list of symbols (or a map keyed by them, or None) throws, naming the helper.
+ */
+async function listedSymbols(exchange: Exchange, wl: unknown, caller: string): Promise<string[]> {
+  const symbols = watchListSymbols(wl, `${caller}: the watch list`);
+  if (symbols.length === 0) return symbols;
+  if (!exchange.markets) await exchange.loadMarkets();
+  const { listed, skipped } = splitListed(exchange, symbols);
+  warnSkippedOnce(skipped, { owner: exchange, caller, logger: helperLoggerOf(exchange) });
+  return listed;
+}
+
+/** `request`'s answer, or null (the symbol noted in `delisted`) when the exchange refuses the symbol as `BadSymbol`. */
+async function unlessDelisted<T>(request: Promise<T>, symbol: string, delisted: string[]): Promise<T | null> {
+  try {
+    return await request;
+  } catch (err: unknown) {
+    if (!(err instanceof BadSymbol)) throw err;
+    delisted.push(symbol);
+    return null;
+  }
+}
+
+/** Symbols listed in the markets held but refused by the exchange (a delisting the markets do not show yet), logged once per set. */
+function warnDelisted(exchange: Exchange, caller: string, delisted: readonly string[]): void {
+  warnSkippedOnce(delisted, { owner: exchange, caller: `${caller} (refused)`, logger: helperLoggerOf(exchange) });
 }
 
 /** The seed's `get_open_positions(exchange)`. */

@@ -1,6 +1,6 @@
 import { BadResponse } from '../exchange/ccxt-lib.js';
 import { attachKind, errorKind } from '../exchange/classify.js';
-import { isListed, type MarketView } from '../orders/intent-market.js';
+import { splitListed, warnSkippedOnce } from '../helpers/listed-symbols.js';
 import type { TaskKind, TaskRuntime } from './contract.js';
 import { numberOption, outAttr, stringOption, watchList } from './attr.js';
 
@@ -128,23 +128,14 @@ function checkedRows(rows: unknown, symbol: string): CandleRow[] {
   return fresh;
 }
 
-/** Per state (one per updater): the unlisted watch-list symbols last logged, so each set is logged once. */
-const unlistedLogged = new WeakMap<object, string>();
-
 /**
  * The watch list without the symbols the exchange does not list (a typo, a delisting): there is
  * nothing to fetch for them, and failing the pass for them would leave every other symbol's
  * candles reported down (and the candles stream's gap fill failing with it). Logged once per set.
  */
 function listedOnly(rt: TaskRuntime, symbols: string[]): string[] {
-  const listed: string[] = [];
-  const skipped: string[] = [];
-  for (const s of symbols) (isListed(rt.exchange as unknown as MarketView, s) ? listed : skipped).push(s);
-  const unlisted = skipped.join(', ');
-  if (unlisted !== '' && unlistedLogged.get(rt.state) !== unlisted) {
-    rt.logger.warn({ task: rt.name, symbols: unlisted }, 'candles: watch-list symbols the exchange does not list are skipped');
-  }
-  unlistedLogged.set(rt.state, unlisted);
+  const { listed, skipped } = splitListed(rt.exchange, symbols);
+  warnSkippedOnce(skipped, { owner: rt.state, caller: 'candles', logger: rt.logger, fields: { task: rt.name } });
   return listed;
 }
 

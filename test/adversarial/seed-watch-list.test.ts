@@ -62,3 +62,30 @@ describe('a subtask storing into watch_list', () => {
     expect(updater.state.get('watch_list')).toEqual(value);
   });
 });
+
+describe("the seed's get_ohlcv_data template with a symbol the exchange does not list", () => {
+  it('updates the listed symbols\' candles and stays up', async () => {
+    const config = {
+      class_attributes: { watch_list: ['BTC/USD:USD', 'BTCUSDT', 'FOO/USD:USD'], ohlcs: {} },
+      tasks: {
+        t_update_template: {
+          name: 'update_ohlcv',
+          freq: 2,
+          subtasks: {
+            s0: { type: 'async', modul: 'Misso.services.async_helper', method: 'get_ohlcv_data', input_args: ['self.aftx', 'self.watch_list', '1m', 10], target_attr: 'ohlcs' },
+          },
+        },
+      },
+    };
+    const { updater, clock } = await virtualUpdater(config);
+    cleanups.push(() => updater.stop());
+    await startVirtual(updater, clock);
+    await advanceWithIo(clock, () => (updater.taskStatuses()['update_ohlcv']?.runs ?? 0) >= 2, 30_000);
+    const task = updater.taskStatuses()['update_ohlcv']!;
+    expect(task.lastError).toBeNull();
+    expect(task.ok).toBe(true);
+    const ohlcs = updater.state.get('ohlcs') as Record<string, unknown[]>;
+    expect(Object.keys(ohlcs)).toEqual(['BTC/USD:USD']);
+    expect(ohlcs['BTC/USD:USD']).toHaveLength(10);
+  });
+});
