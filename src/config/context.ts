@@ -3,9 +3,10 @@ import type { EnvMap } from './env.js';
 
 /**
  * The type of a built-in task option, checked by `misso check`: `timeframe` is a string the
- * configured exchange lists among its timeframes, `attribute` the name of a state attribute.
+ * configured exchange lists among its timeframes, `candle_limit` a whole number above 0 no larger
+ * than the exchange answers in one call, `attribute` the name of a state attribute.
  */
-export type TaskOptionType = 'string' | 'positive_integer' | 'timeframe' | 'attribute';
+export type TaskOptionType = 'string' | 'positive_integer' | 'candle_limit' | 'timeframe' | 'attribute';
 
 /**
  * How a task kind is scheduled, for `misso check`'s summary: `periodic` kinds run every `freq`
@@ -45,6 +46,11 @@ export interface ConfigContext {
    * read without any network call). Undefined when unknown: timeframes are then not checked.
    */
   timeframesOf?(exchangeId: string): readonly string[] | undefined;
+  /**
+   * The most candles `exchangeId` answers in one call, refusing a larger `limit` (the
+   * simulator's 1500). Undefined when unknown: a candle `limit` is then not checked against it.
+   */
+  candleLimitOf?(exchangeId: string): number | undefined;
   /**
    * Whether a task kind runs nothing but its subtasks (`t_update_template`, `t_init_update`), so
    * that a task of it without subtasks would do nothing. When absent, not checked.

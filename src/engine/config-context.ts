@@ -2,7 +2,7 @@ import type { ConfigContext } from '../config/context.js';
 import { ccxtExchangeIds, ccxtProIds, loadCcxtCore, loadExchangeClass, loadedExchangeClass } from '../exchange/ccxt-lib.js';
 import { SIM_DESCRIPTION } from '../sim/sim-describe.js';
 import { SIM_KNOBS_SCHEMA } from '../sim/sim-knobs.js';
-import { SIM_TIMEFRAMES } from '../sim/venue-types.js';
+import { SIM_MAX_CANDLE_LIMIT, SIM_TIMEFRAMES } from '../sim/venue-types.js';
 import { BUILTIN_ATTRIBUTES } from '../state/builtin-attributes.js';
 import { declaredParams } from '../core/function-params.js';
 import { coerceError } from '../core/errors.js';
@@ -43,6 +43,7 @@ export function configContext(kinds: ReadonlyMap<string, TaskKind>, env?: Readon
       return k ? { mode: k.mode, defaultFreqSecs: k.defaultFreqSecs ?? null } : undefined;
     },
     timeframesOf,
+    candleLimitOf,
     // Unknown only where ccxt's files are laid out otherwise: ids are then checked when the exchange is built.
     ...(restIds ? { exchangeIds: new Set(['sim', ...restIds]) } : {}),
     ...(proIds ? { streamingIds: new Set(['sim', ...proIds]) } : {}),
@@ -95,6 +96,16 @@ function timeframesOf(exchangeId: string): readonly string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The simulator's candle limit. A ccxt class's is not read: what ccxt publishes is not what its
+ * `fetchOHLCV` does. binanceusdm's `features.swap.linear.fetchOHLCV.limit` is 500, yet its
+ * `fetchOHLCV` sends up to 1000 and cuts a larger limit down to 1000 instead of failing, so
+ * checking against it would refuse the seed's own `limit: 1000` and no pass fails for a larger one.
+ */
+function candleLimitOf(exchangeId: string): number | undefined {
+  return exchangeId === 'sim' ? SIM_MAX_CANDLE_LIMIT : undefined;
 }
 
 /** The `watch*` methods the simulator or a ccxt.pro class has (`has`, set by its constructor without any call). */

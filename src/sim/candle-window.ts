@@ -1,9 +1,8 @@
 import { STEP_MS, type PricePath } from './price-path.js';
 import { SimError } from './sim-error.js';
-import { SIM_TIMEFRAMES, isSimTimeframe, type SimCandle } from './venue-types.js';
+import { SIM_MAX_CANDLE_LIMIT, SIM_TIMEFRAMES, isSimTimeframe, type SimCandle } from './venue-types.js';
 
 const DEFAULT_CANDLE_LIMIT = 500;
-const MAX_CANDLE_LIMIT = 1500;
 
 /**
  * OHLCV rows of market number `m` at time `now`, oldest first, ending with the current unfinished
@@ -16,8 +15,8 @@ export function candleRows(path: PricePath, m: number, timeframe: string, now: n
   }
   const tf = SIM_TIMEFRAMES[timeframe];
   const count = limit ?? DEFAULT_CANDLE_LIMIT;
-  if (!Number.isInteger(count) || count < 1 || count > MAX_CANDLE_LIMIT) {
-    throw new SimError('bad_request', `limit must be an integer from 1 to ${MAX_CANDLE_LIMIT}, got ${limit}`);
+  if (!Number.isInteger(count) || count < 1 || count > SIM_MAX_CANDLE_LIMIT) {
+    throw new SimError('bad_request', `limit must be an integer from 1 to ${SIM_MAX_CANDLE_LIMIT}, got ${limit}`);
   }
   const current = Math.floor(now / tf);
   const first = since === undefined ? current - count + 1 : Math.ceil(since / tf);

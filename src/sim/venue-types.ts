@@ -19,6 +19,9 @@ export const SIM_TIMEFRAMES: Readonly<Record<SimTimeframe, number>> = {
   '1m': 60_000,
 };
 
+/** The most candles one candle request answers (`misso check` refuses a larger `limit` for the simulator). */
+export const SIM_MAX_CANDLE_LIMIT = 1500;
+
 /**
  * Whether `name` is one of {@link SIM_TIMEFRAMES}. Its own keys only: `in` also finds what every
  * object inherits (`constructor`, `toString`), which a client can send as an interval.

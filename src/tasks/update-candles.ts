@@ -146,7 +146,7 @@ function listedOnly(rt: TaskRuntime, symbols: string[]): string[] {
 export const updateCandles: TaskKind = {
   mode: 'periodic',
   options: ['timeframe', 'limit', 'concurrency'],
-  optionTypes: { timeframe: 'timeframe', limit: 'positive_integer', concurrency: 'positive_integer' },
+  optionTypes: { timeframe: 'timeframe', limit: 'candle_limit', concurrency: 'positive_integer' },
   describe: 'incremental candles for every watch-list symbol',
   defaultFreqSecs: 60,
   feeds: (config) => [outAttr(config, 'ohlcs')],

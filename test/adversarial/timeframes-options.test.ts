@@ -48,6 +48,40 @@ describe('misso check validates timeframes and built-in option types', () => {
     expect(r.err).toContain('tasks.t_update_template.subtasks.subtask_0.input_args[2]: sim has no timeframe `7m`');
   });
 
+  it("refuses a candle limit above the simulator's 1500 a request, at the input_args item and the limit option", async () => {
+    const helper = (limit: number): string[] => [
+      'tasks:',
+      '  t_update_template:',
+      '    freq: 60',
+      '    subtasks:',
+      `      subtask_0: {type: async, modul: Misso.services.async_helper, method: get_ohlcv_data, input_args: [self.aftx, self.watch_list, 1m, ${limit}], target_attr: ohlcs}`,
+    ];
+    const bad = await check('helper-5000', helper(5000));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain(
+      `${bad.file}:5:137: tasks.t_update_template.subtasks.subtask_0.input_args[3]: sim answers at most 1500 candles a request, got a limit of 5000`,
+    );
+    expect(bad.err).toContain('write a limit of 1500 or less');
+    expect(bad.err).not.toMatch(/\n\s+at /);
+    expect((await check('helper-1500', helper(1500))).code).toBe(0);
+
+    const candles = await check('candles-5000', ['tasks:', '  t_update_candles: {limit: 5000}']);
+    expect(candles.code).toBe(2);
+    expect(candles.err).toContain(`${candles.file}:2:29: tasks.t_update_candles.limit: sim answers at most 1500 candles a request, got a limit of 5000`);
+  });
+
+  it("does not check the candle limit of a ccxt exchange (binanceusdm's fetchOHLCV cuts a larger one to 1000)", async () => {
+    const r = await check('binance-5000', [
+      'exchange: {id: binanceusdm}',
+      'tasks:',
+      '  t_update_template:',
+      '    freq: 60',
+      '    subtasks:',
+      '      subtask_0: {type: async, modul: Misso.services.async_helper, method: get_ohlcv_data, input_args: [self.aftx, self.watch_list, 1m, 5000], target_attr: ohlcs}',
+    ]);
+    expect(r.err).not.toContain('candles a request');
+  });
+
   it('refuses built-in options of the wrong type', async () => {
     const r = await check('types', [
       'tasks:',
