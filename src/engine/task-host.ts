@@ -259,10 +259,14 @@ export class TaskHost {
    * value is frozen; the engine's bookkeeping, not a fresh write (the status task touches it).
    */
   #setSystemStatus(name: string, up: boolean | null | undefined): void {
-    const next = { ...this.#o.state.get<Record<string, boolean | null>>('system_status') };
+    const held = this.#o.state.get<Record<string, boolean | null>>('system_status');
+    if (up === undefined ? !Object.hasOwn(held, name) : held[name] === up) return;
+    const next = { ...held };
     if (up === undefined) delete next[name];
     else next[name] = up;
     this.#o.state.rewrite('system_status', next);
+    // A change listener hears a task go down or up, as the seed's `system_status[name] = False` was seen.
+    this.#o.state.announce('system_status', name);
   }
 
   #initDone(): void {
