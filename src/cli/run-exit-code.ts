@@ -37,6 +37,8 @@ export interface NotStarted {
   lastErrorKind?: ErrorKind | null;
   /** What stopped it: `--for 10`, `SIGINT`. */
   stoppedBy: string;
+  /** The init update's failed passes so far and the last one's error (a helper's own, with its line), when it failed. */
+  initFailure?: { failures: number; lastError: string } | null;
 }
 
 /**
@@ -46,6 +48,13 @@ export interface NotStarted {
  */
 export function notStartedMessage(n: NotStarted): string {
   const { id } = n.config.exchange;
+  if (n.lastError === null && n.initFailure) {
+    const { failures, lastError } = n.initFailure;
+    return (
+      `misso: never reached running: the init update failed ${failures === 1 ? 'once' : `${failures} times`} before ${n.stoppedBy} stopped it; last error: ${lastError}\n` +
+      `misso: next: fix what that error names (a subtask's helper and its line in ${n.configPath}), then run again`
+    );
+  }
   if (n.lastError === null) {
     const more = n.stoppedBy.startsWith('--for') ? '; give --for more seconds if the exchange answers slowly' : '';
     return `misso: never reached running: ${n.stoppedBy} stopped it before the start was done${more}`;

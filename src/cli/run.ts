@@ -190,7 +190,9 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
   if (!started && updater.phase !== 'faulted') {
     const lastError = updater.startRetryError;
     const lastErrorKind = updater.startRetryErrorKind;
-    io.stderr.write(`${notStartedMessage({ config: updater.config, configPath, lastError, lastErrorKind, stoppedBy: stoppedBy ?? 'a stop' })}\n`);
+    const init = Object.values(updater.taskStatuses()).find((t) => t.kind === 't_init_update' && t.failures > 0 && t.lastError !== null);
+    const initFailure = init ? { failures: init.failures, lastError: init.lastError! } : null;
+    io.stderr.write(`${notStartedMessage({ config: updater.config, configPath, lastError, lastErrorKind, stoppedBy: stoppedBy ?? 'a stop', initFailure })}\n`);
   }
   return code;
 }

@@ -129,4 +129,14 @@ describe('misso run exit code and words when the start was never done', () => {
       'misso: never reached running: SIGINT stopped it before the start was done',
     );
   });
+
+  it("names the init update's own failure, a helper's error, instead of blaming a slow exchange (review 26, seed F4)", () => {
+    const lastError = 'c.yaml:10:7: tasks.t_init_update.subtasks.s0: ./my.mjs.boom failed: helper exploded';
+    const text = notStartedMessage({ config: binance(null), configPath: 'c.yaml', lastError: null, stoppedBy: '--for 6', initFailure: { failures: 3, lastError } });
+    expect(text).toBe(
+      `misso: never reached running: the init update failed 3 times before --for 6 stopped it; last error: ${lastError}\n` +
+        "misso: next: fix what that error names (a subtask's helper and its line in c.yaml), then run again",
+    );
+    expect(text).not.toContain('answers slowly');
+  });
 });
