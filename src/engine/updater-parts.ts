@@ -21,6 +21,7 @@ import type { UpdaterEvents, UpdaterOptions } from './updater-options.js';
 import { UpdaterOrders } from './updater-orders.js';
 import { controlAnswerMs } from './bounded-answer.js';
 import { UpdaterSession } from './updater-session.js';
+import { seedAliases } from './seed-aliases.js';
 
 /** What every part is built on: the updater's config, state, clock, logger and redactor. */
 export interface UpdaterBase {
@@ -158,6 +159,7 @@ export function buildUpdaterParts(
     onStartRetry: retries.note,
     onStartRetryEnd: retries.settled,
   });
+  for (const [alias, target] of seedAliases(base.config)) base.state.alias(alias, target);
   base.state.on('change', (change) => {
     owner.emit('change', change);
     reporter.attributeChanged(change.name);

@@ -189,6 +189,12 @@ export class Order {
     return this.filled > EPS && this.remaining > EPS;
   }
 
+  /** The seed's snake_case names, read-only, for a strategy ported from it: `is_processed`, … */
+  get is_processed(): boolean { return this.processed; }
+  get is_partially_filled(): boolean { return this.isPartiallyFilled; }
+  get opened_at(): number | null { return this.openedAt; }
+  get closed_at(): number | null { return this.closedAt; }
+
   /** Moves to `to` (throws `IllegalTransitionError` when the table forbids it). */
   #transition(to: OrderStatus, now: number, reason?: string): void {
     const s = this.#s;

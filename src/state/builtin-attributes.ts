@@ -34,6 +34,8 @@ export const BUILTIN_ATTRIBUTES: ReadonlySet<string> = new Set([
   ...Object.keys(engineAttributeDefaults()),
   // Written by t_system_status.
   'system_health',
+  // The seed's name for `positions` (see src/engine/seed-aliases.ts).
+  'is_open_positions',
 ]);
 
 /** Attributes holding live objects (the exchange, the order queue): never serialised, never shown. */

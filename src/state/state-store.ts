@@ -41,6 +41,9 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
   readonly #meta = new Map<string, AttributeMeta>();
   readonly #keyTimes = new Map<string, Map<string, number>>();
   readonly #watchedSince = new Map<string, number>();
+  /** The seed's names read as another attribute (`is_open_positions` → `positions`), and back. */
+  readonly #aliases = new Map<string, string>();
+  readonly #aliasesOf = new Map<string, string[]>();
   /**
    * What a `change` listener's error becomes (the updater logs it and notifies once). A write is
    * stored before it is announced, so a listener that throws must neither fail the task or stream
@@ -53,7 +56,32 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
 
   /** Calls each listener on its own (see {@link emitEach}). */
   override emit<K>(event: K | 'change', ...args: K extends 'change' ? [StateChange] : never): boolean {
-    return emitEach(this, event as 'change', args, this.listenerFailed);
+    const heard = emitEach(this, event as 'change', args, this.listenerFailed);
+    const change = args[0] as StateChange | undefined;
+    for (const alias of (change && this.#aliasesOf.get(change.name)) ?? []) emitEach(this, 'change', [{ ...change, name: alias }], this.listenerFailed);
+    return heard;
+  }
+
+  /**
+   * Makes `alias` read as `target`, under the seed's name for it (its `t_get_open_positions` wrote
+   * `is_open_positions`, misso's writes `positions`): value, metadata, staleness and change events.
+   * A write under the alias is a `TypeError` naming the attribute to write. Nothing happens when
+   * `alias` is an attribute of its own (a config that declares it).
+   */
+  alias(alias: string, target: string): void {
+    if (this.#values.has(alias) || this.#aliases.has(alias)) return;
+    this.#aliases.set(alias, target);
+    this.#aliasesOf.set(target, [...(this.#aliasesOf.get(target) ?? []), alias]);
+  }
+
+  /** The attribute `name` reads (itself, or an alias's target). */
+  #real(name: string): string {
+    return this.#aliases.get(name) ?? name;
+  }
+
+  #refuseAlias(name: string): void {
+    const target = this.#aliases.get(name);
+    if (target !== undefined) throw new TypeError(`'${name}' is the seed's name for '${target}', which misso writes: write '${target}' instead`);
   }
 
   constructor(initial: Readonly<Record<string, unknown>>, clock: Clock) {
@@ -71,7 +99,7 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
   }
 
   has(name: string): boolean {
-    return this.#values.has(name);
+    return this.#values.has(this.#real(name));
   }
 
   /**
@@ -81,11 +109,12 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
    * engine's live objects (`open_orders`, `closed_trades`, the exchange) are the engine's own.
    */
   get<T = unknown>(name: string): DeepReadonly<T> {
-    return this.#values.get(name) as DeepReadonly<T>;
+    return this.#values.get(this.#real(name)) as DeepReadonly<T>;
   }
 
   /** Declares an attribute holding a live object (the exchange, the order queue) without copying it. */
   define(name: string, value: unknown, source = 'engine'): void {
+    this.#refuseAlias(name);
     this.#values.set(name, value);
     this.#meta.set(name, { updatedAt: this.#clock.now(), source, maxAgeMs: this.#meta.get(name)?.maxAgeMs ?? null });
   }
@@ -95,6 +124,7 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
    * objects and arrays): build a new one for the next write rather than changing this one.
    */
   set(name: string, value: unknown, source: string): void {
+    this.#refuseAlias(name);
     refuseLiveObject(name, source);
     const at = this.#clock.now();
     this.#values.set(name, deepFreeze(value));
@@ -134,6 +164,7 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
    * later than now. The attribute's own time is the write's.
    */
   merge(name: string, patch: unknown, source: string, keyTimes?: Readonly<Record<string, number>>): void {
+    this.#refuseAlias(name);
     refuseLiveObject(name, source);
     const current = this.#values.get(name);
     if (current === null || current === undefined) {
@@ -170,6 +201,7 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
 
   /** Marks `name` as updated now without replacing it (for objects mutated in place, like open_orders). */
   touch(name: string, source: string): void {
+    this.#refuseAlias(name);
     const at = this.#clock.now();
     this.#touch(name, source, at);
     this.emit('change', { name, value: this.#values.get(name), source, at });
@@ -187,7 +219,7 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
   }
 
   meta(name: string): AttributeMeta | undefined {
-    const m = this.#meta.get(name);
+    const m = this.#meta.get(this.#real(name));
     return m ? { ...m } : undefined;
   }
 
@@ -203,12 +235,13 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
 
   /** Milliseconds since the last write, or null if never written. */
   ageMs(name: string): number | null {
-    const at = this.#meta.get(name)?.updatedAt;
+    const at = this.#meta.get(this.#real(name))?.updatedAt;
     return at === null || at === undefined ? null : this.#clock.now() - at;
   }
 
   /** Stale: it has a max age and was last written (or, never written, first watched) longer ago than that. */
   isStale(name: string): boolean {
+    name = this.#real(name);
     const m = this.#meta.get(name);
     if (!m || m.maxAgeMs === null) return false;
     const since = m.updatedAt ?? this.#watchedSince.get(name) ?? 0;
@@ -217,11 +250,12 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
 
   /** When `key` of dict attribute `name` was last written, or null. */
   keyUpdatedAt(name: string, key: string): number | null {
-    return this.#keyTimes.get(name)?.get(key) ?? null;
+    return this.#keyTimes.get(this.#real(name))?.get(key) ?? null;
   }
 
   /** Fresh when `key` exists in dict `name` and was written within the attribute's max age. */
   isKeyFresh(name: string, key: string): boolean {
+    name = this.#real(name);
     const at = this.keyUpdatedAt(name, key);
     const value = this.#values.get(name);
     if (at === null || !isPlainDict(value) || !Object.prototype.hasOwnProperty.call(value, key)) return false;
@@ -232,10 +266,10 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
   /** Reads `a.b.c`: the attribute `a`, then keys (or properties) `b` and `c`. */
   resolvePath(path: string): unknown {
     const [head, ...rest] = path.split('.');
-    if (head === undefined || !this.#values.has(head)) {
+    if (head === undefined || !this.has(head)) {
       throw new ReferenceError(`self.${path}: there is no attribute '${head ?? ''}'`);
     }
-    let value: unknown = this.#values.get(head);
+    let value: unknown = this.get(head);
     for (const key of rest) {
       if (value === null || value === undefined) return undefined;
       value = (value as Record<string, unknown>)[key];
