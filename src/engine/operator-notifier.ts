@@ -5,25 +5,41 @@ import type { NotifyLevel } from '../core/notify-level.js';
 import type { Redactor } from '../core/redact.js';
 import type { NotifyConfig } from '../config/types.js';
 import { createNotifier, setDefaultNotifier, type Notifier } from '../notify/index.js';
+import type { SessionHealth } from '../exchange/types.js';
+import { ExchangeOutageNotices } from './exchange-outage.js';
 import type { StatusReporter } from './status-reporter.js';
+
+/** How often the exchange's health is judged for the outage headline. */
+const OUTAGE_TICK_MS = 1_000;
 
 /**
  * The operator's notifier for one updater: built from the config's `notify:` (or the one given)
  * on start, registered as the default for `telegram_notify_msg` called from a config, and every
- * notification also goes to live status clients.
+ * notification also goes to live status clients. While the exchange is unreachable, the notices
+ * that outage explains are folded into one headline (see {@link ExchangeOutageNotices}).
  */
 export class OperatorNotifier {
   #notifier: Notifier | null = null;
+  #outage: ExchangeOutageNotices | null = null;
+  readonly #stopTicks = new AbortController();
   readonly #reporter: StatusReporter;
+  readonly #exchange: { id: string; health: () => SessionHealth | null };
 
-  constructor(reporter: StatusReporter) {
+  /** `exchange`: the exchange's id and its open session's health (null before it is open). */
+  constructor(reporter: StatusReporter, exchange: { id: string; health: () => SessionHealth | null }) {
     this.#reporter = reporter;
+    this.#exchange = exchange;
   }
 
-  /** Builds (or takes) the notifier and makes it the default. */
+  /** Builds (or takes) the notifier and makes it the default; starts judging the exchange's reachability. */
   open(config: NotifyConfig, given: Notifier | undefined, deps: { clock: Clock; logger: Logger; redactor: Redactor }): void {
-    this.#notifier = given ?? createNotifier(config, deps);
-    setDefaultNotifier(this.#notifier);
+    const notifier = (this.#notifier = given ?? createNotifier(config, deps));
+    setDefaultNotifier(notifier);
+    const { clock, logger } = deps;
+    const outage = (this.#outage = new ExchangeOutageNotices({ exchangeId: this.#exchange.id, clock, logger, health: this.#exchange.health, send: (n) => notifier.notify(n) }));
+    void (async () => {
+      while (await clock.sleep(OUTAGE_TICK_MS, this.#stopTicks.signal)) outage.tick();
+    })();
   }
 
   /**
@@ -32,12 +48,15 @@ export class OperatorNotifier {
    */
   notify(text: string, level: NotifyLevel, key?: string, condition?: string): void {
     const shown = withoutHtml(text);
-    this.#notifier?.notify({ text: shown, level, ...(key ? { key } : {}), ...(condition ? { condition } : {}) });
+    const msg = { text: shown, level, ...(key ? { key } : {}), ...(condition ? { condition } : {}) };
+    if (this.#outage) this.#outage.offer(msg);
+    else this.#notifier?.notify(msg);
     this.#reporter.notified(level, shown);
   }
 
   /** Unregisters and closes the notifier (what is queued is sent first, as the notifier decides). */
   async close(): Promise<void> {
+    this.#stopTicks.abort();
     if (!this.#notifier) return;
     setDefaultNotifier(null);
     await this.#notifier.close();

@@ -123,7 +123,7 @@ export function buildUpdaterParts(
     owner.emit('phase', phase);
     reporter.phaseChanged(phase);
   });
-  const notifier = new OperatorNotifier(reporter);
+  const notifier = new OperatorNotifier(reporter, { id: base.config.exchange.id, health: () => p.session.current?.health() ?? null });
   base.state.listenerFailed = reportListenerFailures('the state', base.logger, (text, level) => notifier.notify(text, level));
   const orders = new UpdaterOrders({ ...parts, reporter });
   const session = new UpdaterSession({ ...parts, signal: lifecycle.signal, onRestart: (on) => reporter.exchangeRestart(on) });

@@ -13,7 +13,8 @@ const FIRST_SUMMARY_WAIT_MS = 20_000;
 export const DEFAULT_STATUS_MESSAGE =
   'Total Capital: {total_capital} | Free Capital: {free_capital} | Watch list: {watch_list} | Open orders: {open_orders}';
 
-const windows = new WeakMap<object, { startedAt: number }>();
+/** Per task config: when its window opened, and whether modules down were told with no recovery since. */
+const windows = new WeakMap<object, { startedAt: number; downTold: boolean }>();
 
 /**
  * `t_system_status`, as the seed did it, without sleeping inside a pass: each pass first judges
@@ -33,6 +34,7 @@ export const systemStatus: TaskKind = {
     const own = rt.name;
     const status = rt.state.get<Record<string, boolean | null>>('system_status');
     const window = windows.get(rt.config);
+    let downTold = false;
     if (window) {
       const health = rt.engine.taskStatuses();
       const now = rt.clock.now();
@@ -42,7 +44,11 @@ export const systemStatus: TaskKind = {
           .map(([name, value]) => [name, value === null && notDue(health[name], now - window.startedAt, now) ? true : value]),
       );
       const verdict = evaluateSystemStatus(others);
-      if (verdict.down.length > 0) rt.notify(verdict.message, 'error', `${own}:down:${verdict.down.join(',')}`);
+      // One key for every set of modules down (a set that changes is the same alarm, not a new
+      // one), and its recovery under the same key once no module is down.
+      if (verdict.down.length > 0) rt.notify(verdict.message, 'error', `${own}:modules-down`);
+      else if (window.downTold) rt.notify(`${verdict.message} again`, 'info', `${own}:modules-down`);
+      downTold = verdict.down.length > 0;
       rt.state.set('system_health', { up: verdict.up, down: verdict.down }, own);
     }
     const template = typeof rt.config.options['message'] === 'string' ? (rt.config.options['message'] as string) : DEFAULT_STATUS_MESSAGE;
@@ -52,7 +58,7 @@ export const systemStatus: TaskKind = {
     // A new dict: the state's values are frozen.
     rt.state.rewrite('system_status', Object.fromEntries(Object.keys(status).map((key) => [key, key === own ? status[key] : null])));
     rt.state.touch('system_status', own);
-    windows.set(rt.config, { startedAt: sentAt });
+    windows.set(rt.config, { startedAt: sentAt, downTold });
     if (!window) await firstData(rt, template);
     // Stopped (or timed out) while it waited: no summary of a run that is ending.
     if (rt.signal.aborted) return;

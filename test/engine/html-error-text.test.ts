@@ -46,7 +46,7 @@ describe('HTML error pages in operator text', () => {
     const sent: NotifyMessage[] = [];
     const shown: string[] = [];
     const reporter = { notified: (_level: string, message: string) => void shown.push(message) } as unknown as StatusReporter;
-    const notifier = new OperatorNotifier(reporter);
+    const notifier = new OperatorNotifier(reporter, { id: 'sim', health: () => null });
     notifier.open({} as never, { notify: (m) => void sent.push(m), close: async () => undefined }, { clock: new VirtualClock(0), logger: silentLogger(), redactor: null as never });
     notifier.notify(`order c-1 buy 0.01 BTC/USD:USD failed: ${CCXT_503}`, 'warn');
     expect(sent.map((m) => m.text)).toEqual([`order c-1 buy 0.01 BTC/USD:USD failed: ${SHORT}`]);

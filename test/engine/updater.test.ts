@@ -187,6 +187,14 @@ describe('Updater', () => {
     const down = notifier.texts().filter((t) => /modules down/.test(t));
     expect(down).toEqual(['1 modules down: flaky']);
     expect(updater.state.get('system_health')).toMatchObject({ down: ['flaky'] });
+    // Every set of modules down is told under one stable key, and its recovery under the same key.
+    expect(notifier.messages.find((m) => /modules down/.test(m.text))).toMatchObject({ key: 'status:modules-down', level: 'error' });
+    failing = false;
+    await clock.advance(120_000);
+    const back = notifier.messages.filter((m) => /modules up/.test(m.text));
+    expect(back).toHaveLength(1);
+    expect(back[0]).toMatchObject({ key: 'status:modules-down', level: 'info' });
+    expect(back[0]!.text).toMatch(/^all \d+ modules up again$/);
   });
 
   it('t_system_status: a task with a longer period is not down for missing a window, unless it failed; the summary goes out every freq', async () => {
