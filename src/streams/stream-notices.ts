@@ -5,7 +5,12 @@ import type { NotifyLevel } from '../core/notify-level.js';
 /** A stall within this many limits of a told recovery counts as flapping. */
 const FLAP_WINDOW_LIMITS = 10;
 const MIN_FLAP_HOLD_MS = 60_000;
-const MAX_FLAP_HOLD_MS = 30 * 60_000;
+/**
+ * The longest a told stall or failure may outlive a stream that is up: past it the recovery is
+ * told whatever the flaps before (the operator's last word must not say "down" for long while
+ * `/status` says up); a stream that flaps faster than this is still one alarm.
+ */
+export const MAX_FLAP_HOLD_MS = 2 * 60_000;
 
 /** What {@link StreamNotices} reports through. */
 export interface StreamNoticeDeps {
@@ -63,6 +68,8 @@ export class StreamNotices {
   #holdMs: number;
   /** Reconnecting after a session rebuild (said once, see {@link rebuilt}), until up again. */
   #rebuilding = false;
+  /** Up again after a problem, not yet held for the limit: "recovered" is logged once it has. */
+  #recovering = false;
 
   constructor(name: string, settleMs: number, deps: StreamNoticeDeps) {
     this.#name = name;
@@ -84,7 +91,7 @@ export class StreamNotices {
   stalled(cause: string): void {
     // Stalled again soon after a told recovery: a flapping stream (a server that answers each
     // resubscription once, then stalls again). Its next recovery must hold longer (a minute at
-    // least, four times longer at each flap, up to half an hour), so it is one alarm, not a
+    // least, four times longer at each flap, up to two minutes), so it is one alarm, not a
     // stall and a recovery every few seconds.
     this.#problemStarts(this.#deps.clock.now());
     this.#upSince = null;
@@ -92,6 +99,7 @@ export class StreamNotices {
     this.#delivered = false;
     this.#stalled = true;
     this.#unproven = false;
+    this.#recovering = false;
     this.#told = true;
     this.#deps.logger.warn({ stream: this.#name, cause }, 'stream stalled; resubscribing');
     this.#deps.notify(`stream ${this.#name} stalled (${cause}); resubscribing, REST covers meanwhile`, 'warn', 'stalled');
@@ -116,6 +124,7 @@ export class StreamNotices {
     this.#upSince = null;
     this.#bad = true;
     this.#delivered = false;
+    this.#recovering = false;
     const now = this.#deps.clock.now();
     this.#failingSince ??= now;
     if (reason !== this.#reason) {
@@ -144,7 +153,13 @@ export class StreamNotices {
       this.#deps.notify(`stream ${this.#name} recovered: an update came through it`, 'info', 'proven');
     }
     if (this.#bad) {
-      this.#deps.logger.info({ stream: this.#name, delivered }, delivered ? 'stream recovered' : 'stream reconnected');
+      // Not "recovered" yet: a server that answers each resubscription once and stalls again
+      // would be logged as recovering between stalls. That is said once the stream held (tick).
+      this.#deps.logger.info(
+        { stream: this.#name, delivered },
+        delivered ? 'stream delivering again; recovered once it holds for its limit' : 'stream reconnected',
+      );
+      this.#recovering = true;
       if (this.#failingSince !== null) this.#reconnections++;
     }
     this.#bad = false;
@@ -156,6 +171,10 @@ export class StreamNotices {
     if (this.#upSince !== null && !healthy()) this.#upSince = null;
     // Strictly past the limit: at the limit itself the watchdog does not count it silent yet.
     const held = this.#upSince !== null && now - this.#upSince > this.#settleMs;
+    if (held && this.#recovering) {
+      this.#recovering = false;
+      this.#deps.logger.info({ stream: this.#name, upForMs: now - (this.#upSince ?? now) }, this.#delivered ? 'stream recovered' : 'stream reconnection held; nothing has come through it yet');
+    }
     if (held && this.#failingSince !== null) {
       this.#failingSince = null;
       this.#failingTold = false;
