@@ -11,6 +11,21 @@ function money(v: number | null): string {
   return v === null ? '-' : v.toLocaleString('en-US', { maximumFractionDigits: 2 });
 }
 
+/**
+ * ` (stale 45s)` when one of the attributes behind a figure is stale (the oldest one's age), so
+ * an old capital or open-orders count is not shown as current while the exchange is down.
+ */
+function staleMark(s: StatusSnapshot, ...names: string[]): string {
+  const stale = names.map((n) => s.attributes[n]).filter((a) => a?.stale === true);
+  if (stale.length === 0) return '';
+  const ages = stale.map((a) => a!.ageMs);
+  if (ages.includes(null)) return ' (stale, never read)';
+  return ` (stale ${age(Math.max(...(ages as number[])))})`;
+}
+
+const CAPITAL = ['total_capital', 'free_capital'];
+const OPEN_ORDERS = ['open_orders', 'is_open_orders'];
+
 /** Whether the tasks are running: after a stop (or a fault) none is up, whatever its last run did. */
 function tasksLive(s: StatusSnapshot): boolean {
   return s.phase === 'running' || s.phase === 'starting';
@@ -38,6 +53,10 @@ function taskSummary(s: StatusSnapshot): string {
  */
 export function renderStatus(s: StatusSnapshot, colour: boolean, width = 100): string[] {
   const paint = (code: string, text: string): string => (colour ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const staleFor = (...names: string[]): string => {
+    const mark = staleMark(s, ...names);
+    return mark === '' ? '' : paint('33', mark);
+  };
   const tasks = Object.entries(s.tasks);
   const live = tasksLive(s);
   const lines: string[] = [];
@@ -68,9 +87,9 @@ export function renderStatus(s: StatusSnapshot, colour: boolean, width = 100): s
     .map(([sym, p]) => `${sym.split('/')[0]} ${p}`)
     .join('  ');
   lines.push(`prices ${prices || '-'}`);
-  lines.push(`capital total ${money(s.capital.total)}  free ${money(s.capital.free)}`);
+  lines.push(`capital total ${money(s.capital.total)}${staleFor('total_capital')}  free ${money(s.capital.free)}${staleFor('free_capital')}`);
   lines.push(
-    `orders open ${s.orders.open} pending ${s.orders.pending} failed ${s.orders.failed}` +
+    `orders open ${s.orders.open}${staleFor(...OPEN_ORDERS)} pending ${s.orders.pending} failed ${s.orders.failed}` +
       `  ·  budget ${s.exchange.budget.usedInWindow}/${s.exchange.budget.capacity}${s.exchange.restarting ? paint('33', '  restarting exchange') : ''}`,
   );
   return lines;
@@ -80,5 +99,5 @@ export function renderStatus(s: StatusSnapshot, colour: boolean, width = 100): s
 export function statusLine(s: StatusSnapshot): string {
   const all = Object.values(s.tasks);
   const tasks = tasksLive(s) ? ` tasks ${all.filter((t) => t.ok === true).length}/${all.length} up` : ` (${taskSummary(s)})`;
-  return `status: ${s.phase}${tasks}, watch list ${s.attributes['watch_list']?.summary ?? '-'}, capital ${money(s.capital.total)}, orders open ${s.orders.open}`;
+  return `status: ${s.phase}${tasks}, watch list ${s.attributes['watch_list']?.summary ?? '-'}, capital ${money(s.capital.total)}${staleMark(s, ...CAPITAL)}, orders open ${s.orders.open}${staleMark(s, ...OPEN_ORDERS)}`;
 }

@@ -29,11 +29,21 @@ function formatValue(value: unknown): string {
 }
 
 /**
+ * ` (stale 45s)` after a value whose attribute is stale (` (stale, never read)` when it was never
+ * written): a summary must not show an old capital as current while the exchange is down.
+ */
+function staleNote(state: StateStore, name: string): string {
+  if (!state.isStale(name)) return '';
+  const ms = state.ageMs(name);
+  return ms === null ? ' (stale, never read)' : ` (stale ${Math.round(ms / 1000)}s)`;
+}
+
+/**
  * Fills `{attr}` and `{attr.path}` placeholders from state; `{{` and `}}` print a literal `{` and
  * `}` (see {@link parseTemplate}). Numbers print with two decimals (four
  * significant digits below 1),
  * lists and dicts print their size (a dict of lists, the total of its items, finished orders left
- * out), None prints `-`.
+ * out), None prints `-`; a value whose attribute is stale is followed by its age (`10000 (stale 45s)`).
  * `misso check` refuses a placeholder naming no attribute; one whose attribute is missing from
  * state at run time all the same prints as `{name?}`, so the gap shows in the message itself.
  */
@@ -43,7 +53,7 @@ export function renderTemplate(template: string, state: StateStore): string {
       if ('text' in part) return part.text;
       const head = part.path.split('.')[0]!;
       if (!state.has(head)) return `{${part.path}?}`;
-      return formatValue(state.resolvePath(part.path));
+      return formatValue(state.resolvePath(part.path)) + staleNote(state, head);
     })
     .join('');
 }

@@ -56,4 +56,18 @@ describe('the terminal status', () => {
     expect(statusLine(failed)).toBe('status: stopped (12 tasks, none running; last run failed: task_number_3), watch list 9 items, capital 10,000, orders open 2');
     expect(renderStatus({ ...snap, phase: 'stopping' }, false, 200)[1]).toBe('tasks: 12 tasks, stopping; last run failed: task_number_3');
   });
+
+  it('marks capital and open orders stale, with their age, while their attributes are', () => {
+    const attr = (ageMs: number | null, stale: boolean) => ({ updatedAt: 1, ageMs, maxAgeMs: 15_000, stale, source: 'update_balance', summary: '-' });
+    const stale = {
+      ...snap,
+      attributes: { ...snap.attributes, total_capital: attr(45_000, true), free_capital: attr(5_000, false), open_orders: attr(62_000, true), is_open_orders: attr(null, true) },
+    };
+    expect(statusLine(stale)).toBe('status: running tasks 11/12 up, watch list 9 items, capital 10,000 (stale 45s), orders open 2 (stale, never read)');
+    const text = renderStatus({ ...stale, attributes: { ...stale.attributes, is_open_orders: attr(62_000, true) } }, false, 120).join('\n');
+    expect(text).toContain('capital total 10,000 (stale 45s)  free 9,000');
+    expect(text).toContain('orders open 2 (stale 62s) pending 1');
+    // Fresh: nothing added.
+    expect(statusLine(snap)).toBe('status: running tasks 11/12 up, watch list 9 items, capital 10,000, orders open 2');
+  });
 });

@@ -74,6 +74,21 @@ describe('t_system_status message placeholders', () => {
     expect(placeholderAttributes(message)).toEqual(['total_capital']);
   });
 
+  it('marks a stale value with its age, so a summary does not show an old capital as current', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const state = new StateStore({ total_capital: 0, free_capital: 0, watch_list: ['BTC/USD:USD'] }, clock);
+    state.setMaxAge('total_capital', 15_000);
+    state.setMaxAge('free_capital', 15_000);
+    state.set('total_capital', 10000, 'update_balance');
+    state.set('free_capital', 9000, 'update_balance');
+    const message = 'Total Capital: {total_capital} | Free Capital: {free_capital} | Watch list: {watch_list}';
+    await clock.advance(10_000);
+    expect(renderTemplate(message, state)).toBe('Total Capital: 10000 | Free Capital: 9000 | Watch list: 1');
+    await clock.advance(35_000);
+    state.set('free_capital', 9100, 'update_balance');
+    expect(renderTemplate(message, state)).toBe('Total Capital: 10000 (stale 45s) | Free Capital: 9100 | Watch list: 1');
+  });
+
   it('counts the open orders of open_orders, not the finished ones the strategy has yet to process', () => {
     const order = (isFinal: boolean): object => ({ isFinal, status: isFinal ? 'canceled' : 'open' });
     const open_orders = { 'BTC/USD:USD': [order(false), order(true), order(true)], 'ETH/USD:USD': [order(true)] };
