@@ -36,7 +36,10 @@ export function withoutHtml(text: string): string {
     const after = rest.slice(pageLength).trimStart();
     const gist = pageGist(rest.slice(0, Math.min(pageLength, PAGE_SCAN)));
     const summary = gist === '' ? '(an HTML page)' : `(HTML page: ${gist})`;
-    out = [before, summary, after].filter((part) => part !== '').join(' ');
+    // Closing punctuation after the page (the `)` of `unreachable at start (…)`) follows its
+    // summary directly: `(HTML page: 503 Service Unavailable)); retrying`, no stray space.
+    const joined = [before, summary].filter((part) => part !== '').join(' ');
+    out = after === '' ? joined : `${joined}${/^[)\],.;:!?]/.test(after) ? '' : ' '}${after}`;
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import type { Exchange } from 'ccxt';
 import { Backoff } from '../core/backoff.js';
+import { streamFailureText } from './dial-refusal.js';
 import { StreamNotices } from './stream-notices.js';
 import { coerceError } from '../core/errors.js';
 import { withoutHtml } from '../core/error-text.js';
@@ -192,7 +193,8 @@ export class StreamLoop<T> {
           await this.#deps.teardown(exchange, this.spec as StreamSpec<unknown>, `stream ${this.spec.name} failed`).catch(() => undefined);
         }
         watching = false;
-        const reason = withoutHtml(e.message); // operator text: an HTML error page becomes its title
+        // Operator text: an HTML error page becomes its title, a refused dial says who refused what.
+        const reason = streamFailureText(withoutHtml(e.message), this.spec.readyWithoutData === true);
         const rebuilt = this.#deps.endedByMisso?.(e, exchange, begunAt) ?? false;
         this.#stats.lastError = rebuilt ? `reconnecting: the exchange session was rebuilt (${reason})` : reason;
         this.#stats.fresh = false;

@@ -16,7 +16,7 @@ describe('withoutHtml', () => {
     const notice = `stream candles down for 10s (${CCXT_503}); REST keeps the state fresh, reconnecting with backoff`;
     expect(withoutHtml(notice)).toBe(
       'stream candles down for 10s (binanceusdm GET https://fapi.binance.com/fapi/v1/klines?symbol=BTCUSDT 503 Service Unavailable ' +
-        '(HTML page: 503 Service Temporarily Unavailable) ); REST keeps the state fresh, reconnecting with backoff',
+        '(HTML page: 503 Service Temporarily Unavailable)); REST keeps the state fresh, reconnecting with backoff',
     );
   });
 

@@ -51,5 +51,8 @@ describe('HTML error pages in operator text', () => {
     notifier.notify(`order c-1 buy 0.01 BTC/USD:USD failed: ${CCXT_503}`, 'warn');
     expect(sent.map((m) => m.text)).toEqual([`order c-1 buy 0.01 BTC/USD:USD failed: ${SHORT}`]);
     expect(shown).toEqual([`order c-1 buy 0.01 BTC/USD:USD failed: ${SHORT}`]);
+    // The start's notice closes its parenthesis right after the page's title: no stray space.
+    notifier.notify(`exchange binanceusdm unreachable at start (${CCXT_503}\n); retrying`, 'warn', 'start:unreachable');
+    expect(sent.at(-1)?.text).toBe(`exchange binanceusdm unreachable at start (${SHORT}); retrying`);
   });
 });

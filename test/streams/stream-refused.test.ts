@@ -48,6 +48,10 @@ describe('a refused stream', () => {
     expect(refusedIn3s).toBeGreaterThan(0);
     expect(refusedIn3s).toBeLessThan(20);
     for (const s of u.streamStats()) expect(s.fresh).toBe(false);
+    // The private dial refused: said as the exchange refusing the user-data stream, not only as ws's "Unexpected server response".
+    expect(u.streamStats().find((s) => s.name === 'orders')?.lastError).toBe(
+      "the exchange refused the user-data stream's websocket dial (private connection) with HTTP 403 (Unexpected server response: 403)",
+    );
     // REST carries the prices at freq meanwhile.
     expect(u.state.meta('last_price')?.source).toMatch(/update_tickers/);
     expect(Date.now() - (u.state.meta('last_price')?.updatedAt ?? 0)).toBeLessThan(2500);
