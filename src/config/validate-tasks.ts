@@ -64,7 +64,11 @@ export async function checkReferences(
   for (const [name, entry] of Object.entries(shared)) {
     if (!isPlainObject(entry)) continue;
     // A shared attribute is built once at start and would replace the engine's own object.
-    if (!(name === 'pending_orders' && entry.modul === 'queue')) checkWritable(checker, name, ['shared_attributes', name], 'key');
+    if (name === 'pending_orders' && entry.modul !== 'queue') {
+      // Another name would leave the engine's order queue where the strategy does not look.
+      report(['shared_attributes', name, 'modul'], '`pending_orders` is the order queue, which misso builds', 'write `pending_orders: {modul: queue, function: Queue}`');
+      continue;
+    } else if (name !== 'pending_orders') checkWritable(checker, name, ['shared_attributes', name], 'key');
     // The seed's Python `queue.Queue`: under `pending_orders` the engine's own order queue, under
     // another name a queue of the strategy's own (Queue(maxsize)). Nothing to load.
     if (entry.modul === 'queue') {
@@ -314,8 +318,18 @@ function checkPlaceholders(c: Checker, message: string, path: ConfigPath): void 
         : 'open the placeholder (`{total_capital}`), or write `}}` for a literal `}`',
     );
   }
+  const { parts } = parseTemplate(message);
+  // Python's `{self.x}` and `{x[0]}`: the seed's habits, which misso would print as they stand.
+  for (const part of parts) {
+    if ('path' in part && part.path.startsWith('self.')) {
+      c.report(path, `placeholder \`{${part.path}}\` names an attribute with \`self.\``, `write \`{${part.path.slice('self.'.length)}}\`, without \`self.\``);
+    }
+    for (const m of 'text' in part ? part.text.matchAll(/\{([A-Za-z_]\w*(?:\.[\w/:-]+)*)\[(\d+)\]\}/g) : []) {
+      c.report(path, `\`${m[0]}\` is no placeholder misso reads: it would be sent as written`, `write \`{${m[1]}.${m[2]}}\` for item ${m[2]} of a list`);
+    }
+  }
   for (const head of placeholderAttributes(message)) {
-    if (c.attributes.has(head)) continue;
+    if (c.attributes.has(head) || head === 'self') continue;
     c.report(
       path,
       `placeholder \`{${head}}\` is neither in class_attributes nor a built-in attribute`,

@@ -166,7 +166,9 @@ class Walker {
             continue;
           }
           if (Object.hasOwn(out, key)) {
-            this.#problem(kPos, [...path, key], 'YAML: map keys must be unique');
+            // The seed ran several template tasks; a YAML map holds one `t_update_template` key.
+            const twoTasks = path.length === 1 && path[0] === 'tasks';
+            this.#problem(kPos, [...path, key], 'YAML: map keys must be unique', twoTasks ? `two tasks of one kind: give this one a key of its own and \`kind: ${key}\`` : undefined);
             continue;
           }
           const valueNode = pair.value as Node | null;
@@ -221,8 +223,8 @@ class Walker {
     this.#problem(at, path, `YAML: ${reason}; a config needs far fewer (is this an alias bomb?)`);
   }
 
-  #problem(at: LineCol, path: ConfigPath, message: string): void {
-    this.problems.push({ file: this.file, ...at, path: formatPath(path), message });
+  #problem(at: LineCol, path: ConfigPath, message: string, hint?: string): void {
+    this.problems.push({ file: this.file, ...at, path: formatPath(path), message, ...(hint === undefined ? {} : { hint }) });
   }
 }
 

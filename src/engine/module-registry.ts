@@ -94,11 +94,23 @@ export async function loadModule(modul: string, baseDir: string, loadTimeoutMs =
     const base = resolve(baseDir, modul);
     const candidates = /\.([cm]?[jt]s)$/.test(base) ? [base] : LOCAL_EXTENSIONS.map((ext) => base + ext);
     const found = candidates.find((c) => existsSync(c));
+    if (!found && /\.py$/.test(base)) throw new ModuleLoadError(`${modul} is a Python module: misso loads JavaScript or TypeScript`, `port the helper to ${modul.replace(/\.py$/, '.ts')} (or .js, .mjs), exporting the same function names`);
     if (!found) throw new ModuleLoadError(`no file ${candidates.join(' or ')}`, `a path is read from the config's folder (${resolve(baseDir)}): check the name and where the file is`);
     if (/\.[cm]?ts$/.test(found) && !RUNNING_FROM_SOURCE) await ensureTypeScriptLoader();
     return imported(pathToFileURL(found).href);
   }
   return imported(resolvePackage(modul, baseDir));
+}
+
+/** Python's own modules a seed config may name (`threading.Lock`, `multiprocessing.Queue`, …). */
+const PYTHON_MODULES = new Set(['threading', 'multiprocessing', 'asyncio', 'collections', 'concurrent', 'logging', 'time', 'datetime', 'json', 'os', 'sys', 'math', 'random', 'ccxt.async_support', 'pandas', 'numpy']);
+
+/**
+ * A `modul:` that names Python, not npm: one of Python's own modules, or a dotted path with a
+ * capital (`Misso.services.custom_helper`), which no npm package name can be.
+ */
+function looksLikePython(modul: string): boolean {
+  return PYTHON_MODULES.has(modul) || (/^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+$/.test(modul) && /[A-Z]/.test(modul));
 }
 
 /** The package a bare `modul:` names: `pkg` of `pkg/sub`, `@scope/pkg` of `@scope/pkg/sub`. */
@@ -121,6 +133,10 @@ function loadFailure(modul: string, err: unknown, from: { baseDir: string; speci
   const dir = resolve(baseDir);
   // node names the package (`'pkg'`), vitest's loader the whole specifier (`'pkg/sub'`).
   if (code === 'ERR_MODULE_NOT_FOUND' && (first.startsWith(`Cannot find package '${name}'`) || first.startsWith(`Cannot find package '${name}/`)) && !isPathLike(modul)) {
+    // `Misso.services.custom_helper`, `threading`: the seed's Python, which no npm package stands for.
+    if (looksLikePython(modul)) {
+      return new ModuleLoadError(`\`${modul}\` is a Python module, not a package misso can load`, `name ${OTHER_MODULS}, exporting the function`, { cause: err });
+    }
     return new ModuleLoadError(
       `no package \`${name}\` in node_modules of the config's folder ${dir} or of a folder above it`,
       `install it there (npm install ${name}), or name ${OTHER_MODULS}`,
