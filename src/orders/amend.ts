@@ -91,17 +91,23 @@ export class Amender {
   }
 
   /**
-   * The strategy cancelled `order`: a cancel-then-replace amend under way sends no replacement,
-   * since the cancel the strategy is told succeeded means no order there. Journaled at once when
-   * no replacement exists yet, so a restart does not send one either.
+   * The strategy cancelled `order`; returns the order that cancel must stop. A cancel-then-replace
+   * amend under way sends no replacement, since the cancel the strategy is told succeeded means no
+   * order there: before the replacement exists it is withdrawn (journaled at once, so a restart
+   * does not send one either) and `order` itself is cancelled; once it exists (queued, being
+   * sent or just placed) the replacement is the order to cancel, followed down a chain of amends.
    */
-  withdraw(order: Order): void {
-    if (!this.#running.has(order.clientOrderId)) return;
+  withdraw(order: Order): Order {
+    if (!this.#running.has(order.clientOrderId)) return order;
     this.#withdrawn.add(order.clientOrderId);
     const action = this.#replacing.get(order.clientOrderId);
-    if (action && action.replacementId === null && (action.status === 'pending' || action.status === 'sent')) {
-      this.#ctx.journal.actions.finish(action, 'failed', WITHDRAWN);
+    if (!action) return order;
+    if (action.replacementId === null) {
+      if (action.status === 'pending' || action.status === 'sent') this.#ctx.journal.actions.finish(action, 'failed', WITHDRAWN);
+      return order;
     }
+    const replacement = this.#ctx.book.get(action.replacementId);
+    return replacement && !replacement.isFinal ? this.withdraw(replacement) : order;
   }
 
   async #start(order: Order, target: { price: number | null; amount: number | null }, resume?: OrderAction): Promise<AmendResult> {
@@ -235,8 +241,8 @@ export class Amender {
   async #replace(order: Order, action: OrderAction): Promise<AmendResult> {
     const { journal, book, queue, timing } = this.#ctx;
     let replacement = action.replacementId === null ? undefined : book.get(action.replacementId) ?? journal.get(action.replacementId) ?? undefined;
+    this.#replacing.set(order.clientOrderId, action);
     if (!replacement) {
-      this.#replacing.set(order.clientOrderId, action);
       if (this.#withdrawn.has(order.clientOrderId)) this.withdraw(order);
       const c = await this.#canceller.cancel(order);
       if (c.outcome === 'aborted') return aborted(order);
@@ -280,6 +286,10 @@ export class Amender {
     }
     while (replacement.status === 'pending') {
       if (!(await orderChange(this.#ctx, replacement, timing.resolveBackoffMs, this.#signal))) return aborted(order);
+    }
+    // The strategy's cancel of the original (or of the replacement itself) stopped the replacement.
+    if (this.#withdrawn.has(order.clientOrderId) || replacement.status === 'canceled') {
+      return refused(replacement, order, `the strategy cancelled the order while it was being amended; the cancel covers its replacement ${replacement.clientOrderId} (${replacement.status})`, 'replace');
     }
     if (replacement.status === 'failed' || replacement.status === 'rejected') {
       return refused(replacement, order, `the replacement ${replacement.clientOrderId} was ${replacement.status}: ${replacement.reason ?? ''}`, 'replace');

@@ -99,6 +99,24 @@ export class Canceller {
   }
 
   /**
+   * The strategy's cancel of `order`, which a cancel-then-replace amend under way has already
+   * cancelled and replaced with `live` (see `Amender.withdraw`): `live` is cancelled (dropped
+   * unsent while still queued), and the outcome is told for `order`, naming `live`.
+   */
+  async cancelReplaced(order: Order, live: Order): Promise<CancelResult> {
+    const c = await this.cancel(live);
+    const id = live.clientOrderId;
+    const what: Record<CancelOutcome, string> = {
+      unsent: `its replacement ${id} was dropped before it was sent`,
+      canceled: `its replacement ${id} was cancelled`,
+      final: `its replacement ${id} had already ${live.status} (${c.reason ?? 'finished'})`,
+      failed: `the cancel of its replacement ${id} failed: ${c.reason ?? 'unknown'}`,
+      aborted: `the cancel of its replacement ${id} stopped with the order manager; it resumes at the next start`,
+    };
+    return { order, outcome: c.outcome, status: order.status, reason: `an amend was replacing the order: ${what[c.outcome]}`, replacedBy: id };
+  }
+
+  /**
    * The cancel of an order already finished. One an amend replaced is named with its live
    * replacement (and, for a strategy's own cancel, notified): the strategy likely meant that
    * order, and a replacement left open by mistake is an exposure it must be told of.

@@ -14,7 +14,7 @@ import { FillTracker, type ApplyFillResult, type CcxtTradeLike, type ClosedTrade
 import type { Durability } from './journal.js';
 import { announceJournalHealth } from './journal-health.js';
 import type { CcxtOrderLike, Order } from './order.js';
-import { resumeActions, runQueueAction } from './order-actions.js';
+import { resumeActions, runQueueAction, strategyCancel } from './order-actions.js';
 import { clientIdOf, findOrder, OrderRefError } from './order-ref.js';
 import { OrderBook, type IsOpenOrders, type NotifyFn, type OrderManagerEvents } from './order-book.js';
 import { VenueCloseNotices } from './venue-closes.js';
@@ -190,8 +190,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
   cancel(ref: Order | string | number): Promise<CancelResult> {
     const order = this.#target(ref);
     if (order instanceof Error) return Promise.reject(order);
-    this.#amender.withdraw(order);
-    return this.#canceller.cancel(order);
+    return strategyCancel(this.#canceller, this.#amender, order);
   }
 
   /**
@@ -210,8 +209,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     const targets = this.#book
       .all()
       .filter((o) => !o.isFinal && (filter.symbol === undefined || o.symbol === filter.symbol) && (filter.side === undefined || o.side === filter.side));
-    for (const o of targets) this.#amender.withdraw(o);
-    return Promise.all(targets.map((o) => this.#canceller.cancel(o)));
+    return Promise.all(targets.map((o) => strategyCancel(this.#canceller, this.#amender, o)));
   }
 
   /**

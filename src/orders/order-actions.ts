@@ -8,6 +8,15 @@ import { findOrder } from './order-ref.js';
 import type { QueueAction } from './queue-action.js';
 
 /**
+ * A cancel the strategy asked for (`orders.cancel`, `cancelAll`, the queue's `['cancel', id]`):
+ * it also stops a cancel-then-replace amend of the order under way, its replacement included.
+ */
+export function strategyCancel(canceller: Canceller, amender: Amender, order: Order): Promise<CancelResult> {
+  const live = amender.withdraw(order);
+  return live === order ? canceller.cancel(order) : canceller.cancelReplaced(order, live);
+}
+
+/**
  * Runs a seed-style `['cancel', id]` / `['amend', id, size, price]` queue entry: checks it
  * names one of our orders (else `IntentError` naming element 1), starts the cancel or amend and
  * returns the order. Its outcome arrives as order events; a failure is notified.
@@ -21,8 +30,7 @@ export function runQueueAction(ctx: OrdersContext, canceller: Canceller, amender
     void p.catch((error: unknown) => ctx.notify(`queued ${action.kind} of ${order.clientOrderId} failed: ${coerceError(error).message}`, 'warn'));
   };
   if (action.kind === 'cancel') {
-    amender.withdraw(order);
-    report(canceller.cancel(order));
+    report(strategyCancel(canceller, amender, order));
     return order;
   }
   let target;

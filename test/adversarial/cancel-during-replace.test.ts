@@ -65,3 +65,77 @@ describe('a cancel during a cancel-then-replace amend', () => {
     expect(r.sim.getVenue().listOrders().filter((x) => x.status === 'open')).toEqual([]);
   });
 });
+
+// Review 26 #3: once the original's cancel is confirmed the amend journals and sends its
+// replacement; a cancel made from then until the amend settles must stop that replacement too.
+describe('a cancel after the original of a cancel-then-replace amend is cancelled', () => {
+  async function amendHeldAtReplacement(r: Rig, symbol: string, amount: number, restingBuy: number, executor: AbortController) {
+    const o = await place(r, symbol, amount, restingBuy);
+    // The executor stops, so the replacement stays queued, unsent, for as long as the test likes.
+    executor.abort();
+    const amend = r.manager.amend(o, { price: Number(r.sim.priceToPrecision(symbol, restingBuy * 0.97)) });
+    await r.clock.advanceUntil(() => r.journal.replacementOf(o.clientOrderId) !== null, 10_000, 10);
+    const replacement = r.manager.orders.find((x) => x.replaces === o.clientOrderId)!;
+    expect(o.status).toBe('canceled');
+    expect(replacement).toMatchObject({ status: 'pending', attempts: 0 });
+    return { o, amend, replacement };
+  }
+
+  async function startedHeld(): Promise<{ r: Rig; symbol: string; amount: number; restingBuy: number; executor: AbortController }> {
+    const r = await make();
+    const m = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    const executor = new AbortController();
+    void r.manager.runExecutor(executor.signal);
+    r.sim.has['editOrder'] = false;
+    return { r, executor, ...m };
+  }
+
+  it('orders.cancel of the original while the replacement is queued drops it unsent and says so', async () => {
+    const { r, symbol, amount, restingBuy, executor } = await startedHeld();
+    const { o, amend, replacement } = await amendHeldAtReplacement(r, symbol, amount, restingBuy, executor);
+    const c = await drive(r.clock, r.manager.cancel(o));
+    expect(c).toMatchObject({ order: o, outcome: 'unsent', replacedBy: replacement.clientOrderId });
+    expect(c.reason).toContain(replacement.clientOrderId);
+    const a = await drive(r.clock, amend);
+    expect(a).toMatchObject({ amended: false, method: 'replace' });
+    expect(a.reason).toMatch(/cancel/);
+    expect(replacement.status).toBe('canceled');
+    expect(r.journal.get(replacement.clientOrderId)?.status).toBe('canceled');
+    // Sending again sends nothing: the venue holds no open order and never saw the replacement.
+    void r.manager.runExecutor(new AbortController().signal);
+    await r.clock.advance(5_000);
+    expect(r.sim.getVenue().listOrders().filter((x) => x.status === 'open')).toEqual([]);
+    expect(r.sim.getVenue().listOrders().map((x) => x.clientOrderId)).not.toContain(replacement.clientOrderId);
+  });
+
+  it('orders.cancel of the original while the replacement is being sent cancels it on the exchange', async () => {
+    const { r, symbol, amount, restingBuy } = await startedHeld();
+    const o = await place(r, symbol, amount, restingBuy);
+    r.sim.setKnobs({ latency_ms: 400 });
+    const amend = r.manager.amend(o, { price: Number(r.sim.priceToPrecision(symbol, restingBuy * 0.97)) });
+    await r.clock.advanceUntil(() => r.manager.orders.some((x) => x.replaces === o.clientOrderId && x.attempts > 0), 10_000, 10);
+    const replacement = r.manager.orders.find((x) => x.replaces === o.clientOrderId)!;
+    expect(replacement.status).toBe('pending');
+    const [a, c] = await drive(r.clock, Promise.all([amend, r.manager.cancel(o)]));
+    expect(c).toMatchObject({ order: o, outcome: 'canceled', replacedBy: replacement.clientOrderId });
+    expect(a).toMatchObject({ amended: false, method: 'replace' });
+    await r.clock.advance(5_000);
+    expect(r.sim.getVenue().listOrders().filter((x) => x.status === 'open')).toEqual([]);
+    expect(r.sim.getVenue().getOrder({ clientOrderId: replacement.clientOrderId })).toMatchObject({ status: 'canceled' });
+    expect(replacement.status).toBe('canceled');
+  });
+
+  it('orders.cancelAll while the replacement is queued leaves nothing to send, and the amend says it was not done', async () => {
+    const { r, symbol, amount, restingBuy, executor } = await startedHeld();
+    const { amend, replacement } = await amendHeldAtReplacement(r, symbol, amount, restingBuy, executor);
+    const all = await drive(r.clock, r.manager.cancelAll({ symbol }));
+    expect(all.map((c) => c.outcome)).toEqual(['unsent']);
+    const a = await drive(r.clock, amend);
+    expect(a).toMatchObject({ amended: false, method: 'replace' });
+    expect(a.reason).toContain(replacement.clientOrderId);
+    void r.manager.runExecutor(new AbortController().signal);
+    await r.clock.advance(5_000);
+    expect(r.sim.getVenue().listOrders().filter((x) => x.status === 'open')).toEqual([]);
+  });
+});
