@@ -5,7 +5,7 @@ import type { AmendChanges, AmendOptions } from './amend-changes.js';
 import { checkAmend } from './amend-check.js';
 import { errorKind } from '../exchange/classify.js';
 import type { OrderAction } from './action-store.js';
-import type { Canceller } from './cancel.js';
+import { newestReplacement, type Canceller } from './cancel.js';
 import { gate, orderChange, type OrdersContext } from './context.js';
 import { writeOrder, type CcxtOrderLike, type Order } from './order.js';
 import { riskRefusal } from './risk-check.js';
@@ -36,7 +36,7 @@ const WITHDRAWN = 'the strategy cancelled the order while it was being amended; 
  * Amends orders: with the exchange's `editOrder` where it has one, else by a tracked
  * cancel-then-replace whose replacement (its own client id, linked by `replaces`) is journaled
  * and queued only after the cancel is confirmed, and never when the original filled meanwhile.
- * Amends of one order run one after another.
+ * Amends of one order run one after another; one queued behind a replace applies to the replacement.
  */
 export class Amender {
   readonly #ctx: OrdersContext;
@@ -71,11 +71,18 @@ export class Amender {
     return checkAmend(this.#ctx, order, changes, options, this.#running.has(order.clientOrderId));
   }
 
-  /** Starts an amend (after any amend of the same order under way); `resume` continues a journaled one. */
+  /**
+   * Starts an amend (after any amend of the same order under way); `resume` continues a
+   * journaled one. One queued behind an amend that replaced the order applies to that
+   * replacement (see {@link #chain}), as it would apply to the same order edited in place.
+   */
   amend(order: Order, target: { price: number | null; amount: number | null }, resume?: OrderAction): Promise<AmendResult> {
-    const before = this.#running.get(order.clientOrderId) ?? Promise.resolve(undefined);
+    const before: Promise<AmendResult | undefined> = this.#running.get(order.clientOrderId) ?? Promise.resolve(undefined);
     const p = before
-      .then(() => this.#start(order, target, resume))
+      .then((prev) => {
+        const replaced = !resume && prev?.amended === true && prev.method === 'replace' && prev.order !== order && !this.#withdrawn.has(order.clientOrderId);
+        return replaced ? this.#chain(order, prev.order, target) : this.#start(order, target, resume);
+      })
       .catch((error: unknown): AmendResult => {
         this.#ctx.logger.error({ err: coerceError(error), clientOrderId: order.clientOrderId }, 'amend crashed');
         return refused(order, order, errorText(error), 'none');
@@ -110,6 +117,31 @@ export class Amender {
     return replacement && !replacement.isFinal ? this.withdraw(replacement) : order;
   }
 
+  /**
+   * An amend of `order` asked while an earlier one was replacing it with `live`: it amends `live`.
+   * Its `amount` is the new total of the order the strategy named, so what filled before `live`
+   * (the original, and any replacement before it) is taken off.
+   */
+  async #chain(order: Order, live: Order, target: { price: number | null; amount: number | null }): Promise<AmendResult> {
+    const { book, journal } = this.#ctx;
+    let amount = target.amount;
+    if (amount !== null) {
+      let before = 0;
+      // Bounded: a chain is one replacement per amend, and a corrupt journal must not loop.
+      for (let id: string | undefined = order.clientOrderId, n = 0; id !== undefined && id !== live.clientOrderId && n < 1000; n++) {
+        before += (book.get(id) ?? journal.get(id))?.filled ?? 0;
+        id = journal.replacementOf(id)?.clientOrderId;
+      }
+      amount = this.#round(live.symbol, amount - before);
+      if (amount <= live.filled + EPS) {
+        return this.#refuse(order, `the new total ${String(target.amount)} is at or below what already filled (${before + live.filled}) across ${order.clientOrderId} and its replacement ${live.clientOrderId}; cancel ${live.clientOrderId} to stop it`);
+      }
+    }
+    const unchanged = (target.price === null || target.price === live.price) && (amount === null || amount === live.amount);
+    const r = unchanged ? { order: live, original: live, amended: true, method: 'replace' as const, reason: null } : await this.amend(live, { price: target.price, amount });
+    return { ...r, original: order };
+  }
+
   async #start(order: Order, target: { price: number | null; amount: number | null }, resume?: OrderAction): Promise<AmendResult> {
     const { book, journal, timing } = this.#ctx;
     if (!resume && !order.isFinal && !(order.status === 'pending' && order.attempts === 0)) {
@@ -119,7 +151,12 @@ export class Amender {
       const refusal = await riskRefusal(this.#ctx, order, amended);
       if (refusal !== null) return this.#refuse(order, refusal);
     }
-    if (!resume && order.isFinal) return this.#refuse(order, `order already ${order.status}`);
+    if (!resume && order.isFinal) {
+      // Replaced by an amend that settled before this one was asked: name the live order.
+      const replacement = newestReplacement(this.#ctx, order.clientOrderId);
+      const by = replacement ? `: an amend replaced it with ${replacement.clientOrderId} (${replacement.status}); amend that order` : '';
+      return this.#refuse(order, `order already ${order.status}${by}`);
+    }
     if (!resume && this.#canceller.wants(order)) return this.#refuse(order, 'a cancel of this order is under way');
     if (!resume && order.status === 'pending' && order.attempts === 0) {
       // Still queued: the intent itself is changed before it goes out.

@@ -263,7 +263,7 @@ function result(order: Order, outcome: CancelOutcome, reason: string | null): Ca
 }
 
 /** The last order of the chain of replacements of `clientOrderId`, or null when none replaced it. */
-function newestReplacement(ctx: OrdersContext, clientOrderId: string): Order | null {
+export function newestReplacement(ctx: OrdersContext, clientOrderId: string): Order | null {
   let newest: Order | null = null;
   // Bounded: a chain is one replacement per amend, and a corrupt journal must not loop.
   for (let id = clientOrderId, n = 0; n < 1000; n++) {
