@@ -37,6 +37,8 @@ export interface OperatorDeps {
   hidden: ReadonlySet<string>;
 }
 
+// What the order routes answer (503) until the order manager holds the journal's orders.
+const NOT_STARTED = 'orders are not available yet: the updater is still starting';
 /** Orders listed per kind. */
 const LIST_LIMIT = 200;
 // exchange.timeout_ms's default.
@@ -48,7 +50,7 @@ export function createOperatorSource(deps: OperatorDeps): OperatorSource & { clo
   const capital = new CapitalCurve(deps.state, deps.clock);
   const manager = (): OrderManager => {
     const m = deps.orders();
-    if (!m) throw new ControlRefusal('orders are not available yet: the updater is still starting', 503);
+    if (!m) throw new ControlRefusal(NOT_STARTED, 503);
     return m;
   };
   const answerMs = deps.answerMs ?? controlAnswerMs(DEFAULT_EXCHANGE_TIMEOUT_MS);
@@ -174,8 +176,12 @@ function refuse(message: string, status: RefusalStatus): never {
 }
 
 function listOrders(kind: OrderListKind, deps: OperatorDeps): OrderView[] {
-  const live = deps.orders()?.orders ?? [];
+  const manager = deps.orders();
+  const live = manager?.orders ?? [];
   if (kind === 'open') {
+    // Before the manager holds the journal's orders an empty list would read as "none open", and
+    // a client that re-places missing orders would place them twice: refused as the changes are.
+    if (!manager) throw new ControlRefusal(NOT_STARTED, 503);
     return live.filter((o) => !isFinalStatus(o.status)).sort((a, b) => a.seq - b.seq).map(orderView);
   }
   // Finished orders leave memory after a while; the journal keeps them all.

@@ -23,9 +23,13 @@ export function sendRefusal(reply: FastifyReply, error: unknown): FastifyReply {
  * (open on loopback without `http.token`, the token otherwise).
  */
 export function registerReadRoutes(app: FastifyInstance, operator: OperatorSource, history: EventHistory): void {
-  app.get<{ Querystring: { status: OrderListKind } }>('/api/orders', { schema: listOrdersSchema }, async (request) => ({
-    orders: operator.orders(request.query.status),
-  }));
+  app.get<{ Querystring: { status: OrderListKind } }>('/api/orders', { schema: listOrdersSchema }, async (request, reply) => {
+    try {
+      return { orders: operator.orders(request.query.status) };
+    } catch (error: unknown) {
+      return sendRefusal(reply, error);
+    }
+  });
 
   app.get<{ Querystring: { keys: string } }>('/api/state', { schema: stateSchema }, async (request, reply) => {
     const keys = request.query.keys

@@ -61,7 +61,8 @@ export const listOrdersSchema = {
     properties: { status: { type: 'string', enum: ['open', 'recent', 'failed'], default: 'open' } },
     additionalProperties: false,
   },
-  response: { 200: { type: 'object', properties: { orders: { type: 'array', items: orderSchema } } } },
+  // 503: `open` while misso is starting (its orders not loaded yet).
+  response: { 200: { type: 'object', properties: { orders: { type: 'array', items: orderSchema } } }, 503: errorSchema },
 } as const;
 
 /** `GET /api/state` */

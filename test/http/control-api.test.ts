@@ -205,11 +205,14 @@ describe('control API: orders', () => {
     expect((await json<{ error: string }>(patch)).error).toMatch(/^the body is missing: PATCH \/api\/orders\/:clientOrderId takes a JSON object with price and amount/);
   });
 
-  it('refuses cancel and amend with 503 before the updater has started its orders', async () => {
+  it('refuses cancel, amend and the open-order list with 503 before the updater has started its orders', async () => {
     const built = await virtualUpdater(config(), { env: { MISSO_HTTP_TOKEN: TOKEN } });
     updater = built.updater;
     server = await startStatusServer({ source: updater.statusSource(), clock: built.clock, processMetrics: false, token: TOKEN });
+    // Review 26 #1: an empty 200 here would tell a client that re-places missing orders that the
+    // journal's open orders are gone.
     for (const [method, path, body] of [
+      ['GET', '/api/orders?status=open', undefined],
       ['DELETE', '/api/orders/abc', undefined],
       ['PATCH', '/api/orders/abc', { price: 10 }],
       ['DELETE', '/api/orders', undefined],
@@ -218,6 +221,8 @@ describe('control API: orders', () => {
       expect(res.status, `${method} ${path}`).toBe(503);
       expect((await json<{ error: string }>(res)).error).toContain('still starting');
     }
+    // The finished orders come from the journal, which holds them whether or not the start is done.
+    expect((await call(server, 'GET', '/api/orders?status=recent')).status).toBe(200);
   });
 
   it('refuses new orders with 503 from the moment a stop begins, and writes nothing', async () => {
