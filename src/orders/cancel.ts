@@ -81,19 +81,27 @@ export class Canceller {
       this.#ctx.book.finish(order, 'canceled', 'canceled before it was sent', 'canceled:unsent');
       this.#ctx.queue.remove(order);
       if (resume) this.#ctx.journal.actions.finish(resume, 'done', 'canceled before it was sent');
-      return Promise.resolve(result(order, 'unsent', 'canceled before it was sent'));
+      // Held as under way until the callers of this turn have it: a second cancel asked together
+      // with this one (`Promise.all`) shares its outcome, as it would share an open order's request.
+      return this.#track(order, Promise.resolve(result(order, 'unsent', 'canceled before it was sent')));
     }
     const actions = this.#ctx.journal.actions;
     // An open order gets its request at once: the action is journaled as sent in one commit.
     const fresh = !resume && order.status === 'open' && order.id !== null && !this.#ctx.session.restarting;
     const action = resume ?? actions.unfinished(order.clientOrderId, 'cancel') ?? actions.create(order.clientOrderId, 'cancel', {}, fresh);
-    const p = this.#run(order, action, fresh && action.attempts === 1 && action.status === 'sent')
-      .catch((error: unknown): CancelResult => {
-        const reason = errorText(error);
-        this.#ctx.logger.error({ err: coerceError(error), clientOrderId: order.clientOrderId }, 'cancel crashed');
-        return result(order, 'failed', reason);
-      })
-      .finally(() => this.#running.delete(order.clientOrderId));
+    const run = this.#run(order, action, fresh && action.attempts === 1 && action.status === 'sent').catch((error: unknown): CancelResult => {
+      const reason = errorText(error);
+      this.#ctx.logger.error({ err: coerceError(error), clientOrderId: order.clientOrderId }, 'cancel crashed');
+      return result(order, 'failed', reason);
+    });
+    return this.#track(order, run);
+  }
+
+  /** Holds `run` as the cancel of `order` under way, which later cancels join, until it settles. */
+  #track(order: Order, run: Promise<CancelResult>): Promise<CancelResult> {
+    const p = run.finally(() => {
+      if (this.#running.get(order.clientOrderId) === p) this.#running.delete(order.clientOrderId);
+    });
     this.#running.set(order.clientOrderId, p);
     return p;
   }

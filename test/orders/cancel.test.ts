@@ -73,6 +73,20 @@ describe('orders.cancel', () => {
     expect(r.journal.get(o.clientOrderId)?.status).toBe('canceled');
   });
 
+  it('two cancels of a queued order at once share one outcome, as they share one request on an open order (review 26 #5)', async () => {
+    const r = await make();
+    const { symbol, amount, restingBuy } = await market(r.sim);
+    await drive(r.clock, r.manager.start());
+    const o = r.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+    const [a, b] = await Promise.all([r.manager.cancel(o), r.manager.cancel(o.clientOrderId)]);
+    expect(a).toMatchObject({ outcome: 'unsent', status: 'canceled', reason: 'canceled before it was sent' });
+    expect(b).toEqual(a);
+    expect(r.journal.events(o.clientOrderId).filter((e) => e.toStatus === 'canceled')).toHaveLength(1);
+    expect(r.sim.counters().calls['createOrder'] ?? 0).toBe(0);
+    // Asked once the first has settled, a cancel finds the order finished, as for any order.
+    expect(await r.manager.cancel(o)).toMatchObject({ outcome: 'final' });
+  });
+
   it('waits for an unresolved placement, then cancels the order it turned out to be', async () => {
     const { r, symbol, amount, restingBuy } = await withOpenOrder({
       knobs: { visibility_delay_ms: 2_000, faults: [{ kind: 'timeout_after', methods: ['createOrder'], calls: [1, 1] }] },
