@@ -8,6 +8,7 @@ import type { Order } from './order.js';
 import type { NotifyFn, OrderBook, OrderManagerEvents } from './order-book.js';
 import type { VenueCloseNotices } from './venue-closes.js';
 import type { OrderQueue } from './queue.js';
+import { orderWaiters } from './order-waiters.js';
 import type { RiskGuard } from './risk.js';
 
 /** Tuning of the order machinery beyond the `orders:` config section. */
@@ -115,14 +116,11 @@ export function orderChange(ctx: OrdersContext, order: Order, maxMs: number, sig
   if (signal?.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const wake = new AbortController();
-    const onOrder = (o: Order): void => {
-      if (o === order || o.clientOrderId === order.clientOrderId) wake.abort();
-    };
     const onAbort = (): void => wake.abort();
-    ctx.events.on('order', onOrder);
+    const stopWaiting = orderWaiters(ctx.events).add(order.clientOrderId, onAbort);
     signal?.addEventListener('abort', onAbort, { once: true });
     void ctx.clock.sleep(maxMs, wake.signal).then(() => {
-      ctx.events.off('order', onOrder);
+      stopWaiting();
       signal?.removeEventListener('abort', onAbort);
       resolve(!signal?.aborted);
     });
