@@ -4,6 +4,9 @@ import type { SqliteDatabase } from '../storage/database.js';
 /** What a strategy asked to do to an existing order. */
 export type ActionKind = 'cancel' | 'amend';
 
+/** How an amend reaches the exchange: `editOrder`, or a cancel then a linked replacement. */
+export type AmendPath = 'edit' | 'replace';
+
 /**
  * - `pending`: journaled, nothing sent yet
  * - `sent`: at least one request left; its outcome may be unknown, so look before sending again
@@ -23,6 +26,14 @@ export interface OrderAction {
   amount: number | null;
   /** Cancel-then-replace amends: the replacement's client id, once it is journaled. */
   replacementId: string | null;
+  /**
+   * How an amend is carried out, fixed when it is journaled, so a restart resumes it the same
+   * way whatever the exchange's class can do then; null for cancels (and amends journaled
+   * before schema 6, which resume by what the exchange can do).
+   */
+  method: AmendPath | null;
+  /** A cancel a cancel-then-replace amend made of its original: that amend's action id; else null. */
+  amendId: number | null;
   /** Requests sent for this action (journaled before each). */
   attempts: number;
   reason: string | null;
@@ -38,6 +49,8 @@ interface Row {
   price: number | null;
   amount: number | null;
   replacement_id: string | null;
+  method: string | null;
+  amend_id: number | null;
   attempts: number;
   reason: string | null;
   created_at: number;
@@ -69,18 +82,27 @@ export class ActionStore {
   /**
    * Journals a new action. With `sending`, it is written as already sent once (`attempts: 1`):
    * the caller sends its first request right after, and one commit instead of two guards it.
+   * `link`: an amend's method, or the amend a cancel is made for.
    */
-  create(clientOrderId: string, kind: ActionKind, target: { price?: number | null; amount?: number | null } = {}, sending = false): OrderAction {
+  create(
+    clientOrderId: string,
+    kind: ActionKind,
+    target: { price?: number | null; amount?: number | null } = {},
+    sending = false,
+    link: { method?: AmendPath; amendId?: number } = {},
+  ): OrderAction {
     const now = this.#clock.now();
     const status: ActionStatus = sending ? 'sent' : 'pending';
     const attempts = sending ? 1 : 0;
+    const method = link.method ?? null;
+    const amendId = link.amendId ?? null;
     const r = this.#write(() =>
       this.#db
         .prepare(
-          `INSERT INTO order_actions(client_order_id, kind, status, price, amount, attempts, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO order_actions(client_order_id, kind, status, price, amount, method, amend_id, attempts, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(clientOrderId, kind, status, target.price ?? null, target.amount ?? null, attempts, now, now),
+        .run(clientOrderId, kind, status, target.price ?? null, target.amount ?? null, method, amendId, attempts, now, now),
     );
     return {
       id: Number(r.lastInsertRowid),
@@ -90,6 +112,8 @@ export class ActionStore {
       price: target.price ?? null,
       amount: target.amount ?? null,
       replacementId: null,
+      method,
+      amendId,
       attempts,
       reason: null,
       createdAt: now,
@@ -155,6 +179,8 @@ function fromRow(r: Row): OrderAction {
     price: r.price,
     amount: r.amount,
     replacementId: r.replacement_id,
+    method: r.method === 'edit' || r.method === 'replace' ? r.method : null,
+    amendId: r.amend_id,
     attempts: r.attempts,
     reason: r.reason,
     createdAt: r.created_at,

@@ -170,11 +170,13 @@ export class Amender {
     const canEdit = this.#ctx.session.exchange.has['editOrder'] === true;
     // An open order's edit goes out at once: the action is journaled as sent in one commit.
     const fresh = !resume && canEdit && order.status === 'open' && order.id !== null && !this.#ctx.session.restarting;
-    const action = resume ?? journal.actions.create(order.clientOrderId, 'amend', target, fresh);
+    const action = resume ?? journal.actions.create(order.clientOrderId, 'amend', target, fresh, { method: canEdit ? 'edit' : 'replace' });
     while (order.status === 'pending') {
       if (!(await orderChange(this.#ctx, order, timing.resolveBackoffMs, this.#signal))) return aborted(order);
     }
-    const r = canEdit && action.replacementId === null ? await this.#edit(order, action, fresh) : await this.#replace(order, action);
+    // A resumed amend goes on the way it began, whatever this process's exchange class can do.
+    const edit = action.replacementId === null && (action.method ?? (canEdit ? 'edit' : 'replace')) === 'edit';
+    const r = edit ? await this.#edit(order, action, fresh) : await this.#replace(order, action);
     return action.status === 'done' || action.status === 'failed' ? r : this.#settle(order, action, r);
   }
 
@@ -281,7 +283,7 @@ export class Amender {
     this.#replacing.set(order.clientOrderId, action);
     if (!replacement) {
       if (this.#withdrawn.has(order.clientOrderId)) this.withdraw(order);
-      const c = await this.#canceller.cancel(order);
+      const c = await this.#canceller.cancel(order, undefined, action);
       if (c.outcome === 'aborted') return aborted(order);
       if (this.#withdrawn.has(order.clientOrderId)) return refused(order, order, WITHDRAWN, 'replace');
       if (order.status !== 'canceled') {

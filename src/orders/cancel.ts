@@ -67,8 +67,12 @@ export class Canceller {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running.values()]);
   }
 
-  /** Starts (or joins) the cancel of `order`; `resume` continues a journaled action after a restart. */
-  cancel(order: Order, resume?: OrderAction): Promise<CancelResult> {
+  /**
+   * Starts (or joins) the cancel of `order`; `resume` continues a journaled action after a
+   * restart. `forAmend`: the cancel-then-replace amend this cancel is part of, which its journaled
+   * action names (`amendId`), so it is never read as a cancel the strategy asked for.
+   */
+  cancel(order: Order, resume?: OrderAction, forAmend?: OrderAction): Promise<CancelResult> {
     const running = this.#running.get(order.clientOrderId);
     if (running) return running;
     if (order.isFinal) {
@@ -88,7 +92,7 @@ export class Canceller {
     const actions = this.#ctx.journal.actions;
     // An open order gets its request at once: the action is journaled as sent in one commit.
     const fresh = !resume && order.status === 'open' && order.id !== null && !this.#ctx.session.restarting;
-    const action = resume ?? actions.unfinished(order.clientOrderId, 'cancel') ?? actions.create(order.clientOrderId, 'cancel', {}, fresh);
+    const action = resume ?? actions.unfinished(order.clientOrderId, 'cancel') ?? actions.create(order.clientOrderId, 'cancel', {}, fresh, forAmend ? { amendId: forAmend.id } : {});
     const run = this.#run(order, action, fresh && action.attempts === 1 && action.status === 'sent').catch((error: unknown): CancelResult => {
       const reason = errorText(error);
       this.#ctx.logger.error({ err: coerceError(error), clientOrderId: order.clientOrderId }, 'cancel crashed');

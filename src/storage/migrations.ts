@@ -151,4 +151,16 @@ export const JOURNAL_MIGRATIONS: readonly Migration[] = [
       db.exec('CREATE INDEX orders_updated ON orders(updated_at);');
     },
   },
+  {
+    version: 6,
+    description: "amend actions' method, cancels made by an amend",
+    // A cancel-then-replace amend cut short by a restart must resume as one even when the
+    // exchange's class now edits in place, and its own cancel is no strategy's cancel.
+    up(db) {
+      db.exec(`
+        ALTER TABLE order_actions ADD COLUMN method TEXT;
+        ALTER TABLE order_actions ADD COLUMN amend_id INTEGER;
+      `);
+    },
+  },
 ];

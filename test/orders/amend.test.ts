@@ -193,8 +193,10 @@ describe('orders.amend across a crash', () => {
       void first.manager.stop({ onStop: 'leave' });
     };
     /** The next start on the same journal and exchange, run until nothing is left to do. */
-    const restart = async (): Promise<Rig> => {
+    const restart = async (then: { editOrder?: boolean } = {}): Promise<Rig> => {
       sim.setKnobs({ latency_ms: 0, faults: [] });
+      // An upgrade between the two runs can change what the exchange's class does.
+      if (then.editOrder !== undefined) sim.has['editOrder'] = then.editOrder;
       const second = track(await rig({ clock, sim, journalPath: path }));
       await drive(clock, second.manager.start());
       void second.manager.runExecutor(new AbortController().signal);
@@ -261,4 +263,35 @@ describe('orders.amend across a crash', () => {
     expect(second.journal.actions.forOrder(order.clientOrderId)[0]).toMatchObject({ kind: 'amend', status: 'done' });
     expect(sim.counters().calls['createOrder']).toBe(2);
   });
+
+  // Review 26 #4: a restart whose exchange class now has editOrder resumed the amend as an edit
+  // of the original misso itself was cancelling, and ran the amend's cancel as a strategy's.
+  for (const [fault, what] of [
+    ['timeout_after', 'the cancel applied, its answer lost'],
+    ['timeout_before', 'the cancel never reached the exchange'],
+  ] as const) {
+    it(`cancel-then-replace killed mid-cancel (${what}), restarted where the exchange edits in place: resumed as a replace, one replacement`, async () => {
+      const { clock, sim, first, order, price, crash, restart } = await beforeCrash(false);
+      sim.setKnobs({ latency_ms: 500, faults: [{ kind: fault, methods: ['cancelOrder'], calls: [1, 1] }] });
+      void first.manager.amend(order, { price });
+      await clock.advanceUntil(() => sim.counters().faults[fault] === 1, 5_000, 10);
+      const [amend, cancel] = first.journal.actions.forOrder(order.clientOrderId);
+      // The journal says how the amend goes and that the cancel is the amend's own.
+      expect(amend).toMatchObject({ kind: 'amend', method: 'replace' });
+      expect(cancel).toMatchObject({ kind: 'cancel', amendId: amend!.id });
+      crash();
+      const second = await restart({ editOrder: true });
+      const replacement = second.journal.all().find((o) => o.replaces === order.clientOrderId);
+      expect(replacement).toMatchObject({ status: 'open', price });
+      expect(sim.getVenue().listOrders().map((o) => [o.clientOrderId, o.status, o.price])).toEqual([
+        [order.clientOrderId, 'canceled', order.price],
+        [replacement!.clientOrderId, 'open', price],
+      ]);
+      expect(second.journal.actions.forOrder(order.clientOrderId).map((a) => [a.kind, a.status, a.replacementId])).toEqual([
+        ['amend', 'done', replacement!.clientOrderId],
+        ['cancel', 'done', null],
+      ]);
+      expect(sim.counters().calls['editOrder'] ?? 0).toBe(0);
+    });
+  }
 });
