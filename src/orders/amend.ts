@@ -154,7 +154,8 @@ export class Amender {
     if (!resume && order.isFinal) {
       // Replaced by an amend that settled before this one was asked: name the live order.
       const replacement = newestReplacement(this.#ctx, order.clientOrderId);
-      const by = replacement ? `: an amend replaced it with ${replacement.clientOrderId} (${replacement.status}); amend that order` : '';
+      const next = replacement && !replacement.isFinal ? '; amend that order' : '';
+      const by = replacement ? `: an amend replaced it with ${replacement.clientOrderId} (${replacement.status})${next}` : '';
       return this.#refuse(order, `order already ${order.status}${by}`);
     }
     if (!resume && this.#canceller.wants(order)) return this.#refuse(order, 'a cancel of this order is under way');
@@ -327,8 +328,11 @@ export class Amender {
       if (!(await orderChange(this.#ctx, replacement, timing.resolveBackoffMs, this.#signal))) return aborted(order);
     }
     // The strategy's cancel of the original (or of the replacement itself) stopped the replacement.
-    if (this.#withdrawn.has(order.clientOrderId) || replacement.status === 'canceled') {
+    if (this.#withdrawn.has(order.clientOrderId)) {
       return refused(replacement, order, `the strategy cancelled the order while it was being amended; the cancel covers its replacement ${replacement.clientOrderId} (${replacement.status})`, 'replace');
+    }
+    if (replacement.status === 'canceled') {
+      return refused(replacement, order, `the replacement ${replacement.clientOrderId} was cancelled before the amend settled: ${replacement.reason ?? 'no reason given'}`, 'replace');
     }
     if (replacement.status === 'failed' || replacement.status === 'rejected') {
       return refused(replacement, order, `the replacement ${replacement.clientOrderId} was ${replacement.status}: ${replacement.reason ?? ''}`, 'replace');

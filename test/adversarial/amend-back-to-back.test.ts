@@ -59,6 +59,8 @@ describe('two amends of one order, the second asked while the first is under way
     const [a1, a2] = await drive(r.clock, Promise.all([first, second, cancel]));
     expect(a1.amended).toBe(false);
     expect(a2.amended).toBe(false);
+    // No live order is left to point at.
+    expect(a2.reason).not.toMatch(/amend that order/);
     await r.clock.advance(2_000);
     expect(r.sim.getVenue().listOrders().filter((x) => x.status === 'open')).toEqual([]);
   });
