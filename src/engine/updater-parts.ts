@@ -130,8 +130,9 @@ export function buildUpdaterParts(
   const operator = redactedOperator(
     createOperatorSource({
       ...parts,
-      // The public view: what a strategy (or a test) sees as updater.orders.
-      orders: () => (orders.manager ? owner.orders : null),
+      // The public view: what a strategy (or a test) sees as updater.orders, once it holds the
+      // journal's orders (before that an empty list would read as "none open").
+      orders: () => (orders.manager?.loaded === true ? owner.orders : null),
       journal: () => orders.journal,
       exchange: () => session.current?.exchange ?? null,
       stop: (reason) => {

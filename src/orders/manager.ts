@@ -72,8 +72,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     const notify: NotifyFn = options.notify ?? (() => undefined);
     const timing: OrderTiming = { ...DEFAULT_ORDER_TIMING, ...(options.config.maxResends === undefined ? {} : { maxResends: options.config.maxResends }), ...options.timing };
     this.reportListenerFailure = reportListenerFailures('the order manager', logger, notify);
-    const recentlyClosedMs = options.config.recentlyClosedSecs * 1000;
-    this.#book = new OrderBook({ journal: options.journal, clock: options.clock, logger, events: this, notify, recentlyClosedMs });
+    this.#book = new OrderBook({ journal: options.journal, clock: options.clock, logger, events: this, notify, recentlyClosedMs: options.config.recentlyClosedSecs * 1000 });
     // An unknown symbol's refusal or rejection suggests the nearest listed one, of the strategy's kind of market.
     const suggest = (): SymbolContext => ({ related: [...(options.strategySymbols?.() ?? []), ...this.#book.all().filter((o) => !o.isFinal).map((o) => o.symbol)] });
     const prepare: IntakePrepare = (entry) => prepareIntent(entry, options.session.exchange, suggest());
@@ -206,9 +205,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     } catch (error: unknown) {
       return Promise.reject(error as Error);
     }
-    const targets = this.#book
-      .all()
-      .filter((o) => !o.isFinal && (filter.symbol === undefined || o.symbol === filter.symbol) && (filter.side === undefined || o.side === filter.side));
+    const targets = this.#book.all().filter((o) => !o.isFinal && (filter.symbol === undefined || o.symbol === filter.symbol) && (filter.side === undefined || o.side === filter.side));
     return Promise.all(targets.map((o) => strategyCancel(this.#canceller, this.#amender, o)));
   }
 
@@ -258,6 +255,11 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
   /** Every order held in memory (queued, resolving, open, recently closed). */
   get orders(): Order[] {
     return this.#book.all();
+  }
+
+  /** {@link start} has loaded the journal's orders (its reconciliation may still be running). */
+  get loaded(): boolean {
+    return this.#started !== null;
   }
 
   /**
