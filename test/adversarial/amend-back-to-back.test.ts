@@ -1,24 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { drive, market, trackedRigs, type Rig } from '../support/order-rig.js';
+import { drive, placeOpen as place, restingRig, trackedRigs } from '../support/order-rig.js';
 
 const { make, cleanup } = trackedRigs();
 afterEach(cleanup);
-
-async function resting(editOrder: boolean): Promise<{ r: Rig; symbol: string; amount: number; restingBuy: number }> {
-  const r = await make();
-  const m = await market(r.sim);
-  await drive(r.clock, r.manager.start());
-  void r.manager.runExecutor(new AbortController().signal);
-  r.sim.has['editOrder'] = editOrder;
-  return { r, ...m };
-}
-
-async function place(r: Rig, symbol: string, amount: number, price: number) {
-  const order = r.manager.queue.push([null, amount, price, 'buy', symbol]);
-  await r.clock.advanceUntil(() => order.status !== 'pending', 30_000, 50);
-  expect(order.status).toBe('open');
-  return order;
-}
 
 // Review 26 #2: a strategy chasing the price amends again before its last amend settled. Amends
 // of one order run one after another; by cancel-then-replace the later one must reach the
@@ -26,7 +10,7 @@ async function place(r: Rig, symbol: string, amount: number, price: number) {
 describe('two amends of one order, the second asked while the first is under way', () => {
   for (const editOrder of [true, false]) {
     it(`${editOrder ? 'edit in place' : 'cancel-then-replace'}: both apply, and the exchange ends at the latest price and amount`, async () => {
-      const { r, symbol, amount, restingBuy } = await resting(editOrder);
+      const { r, symbol, amount, restingBuy } = await restingRig(make, editOrder);
       const o = await place(r, symbol, amount, restingBuy);
       r.sim.setKnobs({ latency_ms: 100 });
       const p1 = Number(r.sim.priceToPrecision(symbol, restingBuy * 0.99));
@@ -49,7 +33,7 @@ describe('two amends of one order, the second asked while the first is under way
   }
 
   it('cancel-then-replace: the later amend is refused when the strategy cancelled the order meanwhile', async () => {
-    const { r, symbol, amount, restingBuy } = await resting(false);
+    const { r, symbol, amount, restingBuy } = await restingRig(make, false);
     const o = await place(r, symbol, amount, restingBuy);
     r.sim.setKnobs({ latency_ms: 100 });
     const first = r.manager.amend(o, { price: Number(r.sim.priceToPrecision(symbol, restingBuy * 0.99)) });
@@ -66,7 +50,7 @@ describe('two amends of one order, the second asked while the first is under way
   });
 
   it('cancel-then-replace: an amend of the original asked after the first settled is refused naming the live replacement', async () => {
-    const { r, symbol, amount, restingBuy } = await resting(false);
+    const { r, symbol, amount, restingBuy } = await restingRig(make, false);
     const o = await place(r, symbol, amount, restingBuy);
     const a1 = await drive(r.clock, r.manager.amend(o, { price: Number(r.sim.priceToPrecision(symbol, restingBuy * 0.99)) }));
     const a2 = await drive(r.clock, r.manager.amend(o, { price: Number(r.sim.priceToPrecision(symbol, restingBuy * 0.98)) }));

@@ -153,3 +153,24 @@ export function trackedRigs(): { make: (options?: Parameters<typeof rig>[0]) => 
     },
   };
 }
+
+/**
+ * A started rig with the executor running and a market to rest orders in, its venue editing
+ * orders in place (`editOrder`) or not (amends then cancel and replace).
+ */
+export async function restingRig(make: () => Promise<Rig>, editOrder: boolean): Promise<{ r: Rig; symbol: string; amount: number; restingBuy: number }> {
+  const r = await make();
+  const m = await market(r.sim);
+  await drive(r.clock, r.manager.start());
+  void r.manager.runExecutor(new AbortController().signal);
+  r.sim.has['editOrder'] = editOrder;
+  return { r, ...m };
+}
+
+/** Queues a buy of `amount` at `price` and waits until it rests open on the venue. */
+export async function placeOpen(r: Rig, symbol: string, amount: number, price: number): Promise<Order> {
+  const order = r.manager.queue.push([null, amount, price, 'buy', symbol]);
+  await r.clock.advanceUntil(() => order.status !== 'pending', 30_000, 50);
+  if (order.status !== 'open') throw new Error(`the order did not rest: ${order.status} (${order.reason ?? ''})`);
+  return order;
+}
