@@ -114,7 +114,10 @@ export class Amender {
       return order;
     }
     const replacement = this.#ctx.book.get(action.replacementId);
-    return replacement && !replacement.isFinal ? this.withdraw(replacement) : order;
+    // A finished replacement that an amend queued behind this one is replacing in turn: the
+    // cancel follows that amend down the chain (its replacement is the live one, or none yet).
+    const live = replacement && (!replacement.isFinal || this.#running.has(replacement.clientOrderId));
+    return live ? this.withdraw(replacement) : order;
   }
 
   /**

@@ -12,9 +12,24 @@ import type { QueueAction } from './queue-action.js';
  * it also stops a cancel-then-replace amend of the order under way, its replacement included.
  */
 export function strategyCancel(canceller: Canceller, amender: Amender, order: Order): Promise<CancelResult> {
+  // Cancels of one order asked while the first is under way share its outcome: a second one
+  // would find the replacement the first stopped already finished, and say `final`.
+  let underWay = strategyCancels.get(canceller);
+  if (!underWay) strategyCancels.set(canceller, (underWay = new Map()));
+  const joined = underWay.get(order.clientOrderId);
+  if (joined) return joined;
   const live = amender.withdraw(order);
-  return live === order ? canceller.cancel(order) : canceller.cancelReplaced(order, live);
+  const p = live === order ? canceller.cancel(order) : canceller.cancelReplaced(order, live);
+  underWay.set(order.clientOrderId, p);
+  const done = (): void => {
+    if (underWay.get(order.clientOrderId) === p) underWay.delete(order.clientOrderId);
+  };
+  p.then(done, done);
+  return p;
 }
+
+/** The strategy's cancels under way, per order manager (its canceller) and client order id. */
+const strategyCancels = new WeakMap<Canceller, Map<string, Promise<CancelResult>>>();
 
 /**
  * Runs a seed-style `['cancel', id]` / `['amend', id, size, price]` queue entry: checks it

@@ -155,16 +155,20 @@ export function trackedRigs(): { make: (options?: Parameters<typeof rig>[0]) => 
 }
 
 /**
- * A started rig with the executor running and a market to rest orders in, its venue editing
+ * A started rig with the executor running (until `executor` aborts) and a market to rest orders in, its venue editing
  * orders in place (`editOrder`) or not (amends then cancel and replace).
  */
-export async function restingRig(make: () => Promise<Rig>, editOrder: boolean): Promise<{ r: Rig; symbol: string; amount: number; restingBuy: number }> {
+export async function restingRig(
+  make: () => Promise<Rig>,
+  editOrder: boolean,
+): Promise<{ r: Rig; symbol: string; amount: number; restingBuy: number; executor: AbortController }> {
   const r = await make();
   const m = await market(r.sim);
   await drive(r.clock, r.manager.start());
-  void r.manager.runExecutor(new AbortController().signal);
+  const executor = new AbortController();
+  void r.manager.runExecutor(executor.signal);
   r.sim.has['editOrder'] = editOrder;
-  return { r, ...m };
+  return { r, ...m, executor };
 }
 
 /** Queues a buy of `amount` at `price` and waits until it rests open on the venue. */
