@@ -122,8 +122,10 @@ export class ExchangeOutageNotices {
           this.#suspectSince ??= now;
           if (now - this.#suspectSince > HOLD_MAX_MS && this.#graceEndsAt === null) this.#release(false);
         }
-      } else if (trouble) this.#clearSince = null;
+      } else if (exchangeNotReady(health, now) !== null) this.#clearSince = null;
       else {
+        // Ended on readiness's own rule, as it began: an endpoint still failing now and then
+        // (an answered call between) must not keep every other problem folded for good.
         this.#clearSince ??= now;
         if (now - this.#clearSince >= REACHABLE_HOLD_MS) this.#end(this.#clearSince, now);
       }

@@ -119,3 +119,27 @@ describe('an exchange outage told as one headline', () => {
     r.stop();
   });
 });
+
+describe('an outage ends on readiness’s own rule (review 26 of the diff, #2)', () => {
+  it('an endpoint still failing now and then after the exchange is back does not keep other problems folded for good', async () => {
+    const r = rig();
+    for (let i = 0; i < 6; i++) {
+      r.failing();
+      await r.clock.advance(2_000);
+    }
+    expect(r.fold.open).toBe(true);
+    // Back, but one call in four fails (an answered call between resets the count): ready.
+    r.back();
+    for (let s = 0; s < 60; s++) {
+      if (s % 4 === 0) r.failing();
+      else r.back();
+      if (s === 30) r.fold.offer(stale('free_capital'));
+      await r.clock.advance(1_000);
+    }
+    expect(r.fold.open).toBe(false);
+    expect(r.texts().filter((t) => t.startsWith('exchange binanceusdm reachable again'))).toHaveLength(1);
+    // Offered after the outage ended: told as it is, not folded.
+    expect(r.texts()).toContain('free_capital is stale (older than 15s); task x marked down');
+    r.stop();
+  });
+});
