@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { coerceError } from '../core/errors.js';
@@ -44,32 +45,51 @@ export async function loadConfigFile(path: string, ctx: ConfigContext | (() => P
   return loadConfigText(text, path, ctx);
 }
 
+/** How long a pipe's writer may take to open it and write the config. */
+const PIPE_WAIT_MS = 10_000;
+
 /**
  * Reads a config file, refusing one over {@link CONFIG_LIMITS.maxBytes} without reading the rest
  * (a config is a few kilobytes; a device or a log file named by mistake is not).
  */
-export async function readConfigText(path: string): Promise<string> {
+export async function readConfigText(path: string, pipeWaitMs = PIPE_WAIT_MS): Promise<string> {
   const fail = (message: string, next: string): ConfigError =>
     new ConfigError([{ file: path, line: 0, col: 0, path: '', message }], next);
   try {
-    // Opening a FIFO blocks until something writes to it (a signal cannot end the wait), and a
-    // device or socket is no config either: only a regular file (or a link to one) is opened.
+    // A device or socket is no config. A pipe is read (`cat c.yaml | misso check /dev/stdin`),
+    // opened without waiting for a writer: a plain open of a named pipe nothing writes to blocks
+    // for good, and a signal cannot end that wait.
     const kind = await stat(path);
-    if (!kind.isFile() && !kind.isDirectory()) {
-      throw fail(`cannot read the config: it is not a regular file (${kind.isFIFO() ? 'a named pipe' : kind.isSocket() ? 'a socket' : 'a device'})`, 'give the path of the config file itself');
+    const pipe = kind.isFIFO();
+    if (!kind.isFile() && !kind.isDirectory() && !pipe) {
+      throw fail(`cannot read the config: it is not a regular file (${kind.isSocket() ? 'a socket' : 'a device'})`, 'give the path of the config file itself');
     }
-    const handle = await open(path, 'r');
+    const handle = await open(path, pipe ? constants.O_RDONLY | constants.O_NONBLOCK : 'r');
     try {
       const buffer = Buffer.alloc(CONFIG_LIMITS.maxBytes + 1);
       let filled = 0;
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
+      for (let waitedMs = 0; ; ) {
+        const bytesRead = await handle.read(buffer, filled, buffer.length - filled, null).then(
+          (r) => r.bytesRead,
+          (error: unknown) => {
+            // A pipe whose writer has not written yet: wait for it a little, at most PIPE_WAIT_MS.
+            if (!pipe || (error as { code?: unknown }).code !== 'EAGAIN' || waitedMs >= pipeWaitMs) throw error;
+            return null;
+          },
+        );
+        // Nothing read and no writer yet (a pipe's writer may open it after us): wait as for data.
+        if (bytesRead === null || (pipe && bytesRead === 0 && filled === 0 && waitedMs < pipeWaitMs)) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          waitedMs += 20;
+          continue;
+        }
         if (bytesRead === 0) break;
         filled += bytesRead;
         if (filled > CONFIG_LIMITS.maxBytes) {
           throw fail(`the config is larger than ${CONFIG_LIMITS.maxBytes} bytes`, 'a config is a few kilobytes: check that this is the right file');
         }
       }
+      if (pipe && filled === 0) throw fail('cannot read the config: the named pipe gave nothing (nothing writes to it)', 'give the path of the config file itself, or write the config into the pipe');
       const bad = firstNonUtf8Line(buffer.subarray(0, filled));
       if (bad !== undefined) {
         throw new ConfigError(

@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error.js';
-import { loadConfigFile, loadConfigText } from '../../src/config/load.js';
+import { loadConfigFile, loadConfigText, readConfigText } from '../../src/config/load.js';
 import { AlreadyStartedError } from '../../src/core/errors.js';
 import { configContext } from '../../src/engine/config-context.js';
 import { taskKindTable } from '../../src/engine/task-kinds.js';
@@ -91,12 +91,27 @@ describe('task names', () => {
 });
 
 describe('a config path that is no regular file', () => {
-  it('a named pipe is refused at once instead of waiting for a writer', async () => {
+  it('a named pipe nothing writes to is refused at once instead of waiting for a writer', async () => {
     const fifo = join(dir, 'pipe.yaml');
     execFileSync('mkfifo', [fifo]);
-    const error = await loadConfigFile(fifo, context()).catch((e: unknown) => e);
+    // Waited for (a writer may open it after misso), for a bounded time: 10 s, 200 ms here.
+    const error = await readConfigText(fifo, 200).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toContain('cannot read the config: it is not a regular file (a named pipe)');
+    expect((error as ConfigError).message).toContain('cannot read the config: the named pipe gave nothing (nothing writes to it)');
+  });
+
+  it('a pipe with a writer is read (cat c.yaml | misso check /dev/stdin), as before (review 26 of the diff, #7)', async () => {
+    const fifo = join(dir, 'written.yaml');
+    execFileSync('mkfifo', [fifo]);
+    writeFileSync(join(dir, 'source.yaml'), 'exchange: {id: sim}\ntasks: {t_update_tickers: {freq: 10}}\n');
+    // The writer opens the pipe after misso may have, and writes a moment later.
+    const writer = spawn('sh', ['-c', `sleep 0.2; exec 3>"${fifo}"; sleep 0.2; cat "${join(dir, 'source.yaml')}" >&3`]);
+    try {
+      const config = await loadConfigFile(fifo, context());
+      expect(config.tasks.map((t) => t.name)).toEqual(['t_update_tickers']);
+    } finally {
+      writer.kill();
+    }
   });
 
   it('a device is refused too, and a link to a regular file is read', async () => {
