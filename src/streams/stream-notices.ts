@@ -194,7 +194,8 @@ export class StreamNotices {
   #problemStarts(now: number): void {
     if (this.#told) return;
     const flapping = this.#recoveredAt !== null && now - this.#recoveredAt <= FLAP_WINDOW_LIMITS * this.#settleMs;
-    this.#holdMs = flapping ? Math.min(Math.max(this.#holdMs * 4, MIN_FLAP_HOLD_MS), MAX_FLAP_HOLD_MS) : this.#settleMs;
+    // Never below the stream's own limit: a flap must not make a slow stream's hold shorter.
+    this.#holdMs = flapping ? Math.max(this.#settleMs, Math.min(Math.max(this.#holdMs * 4, MIN_FLAP_HOLD_MS), MAX_FLAP_HOLD_MS)) : this.#settleMs;
   }
 
   #tellFailing(forMs: number): void {

@@ -11,11 +11,11 @@ import { MAX_FLAP_HOLD_MS, StreamNotices, type StreamCondition } from '../../src
 
 const LIMIT = 10_000;
 
-function rig() {
+function rig(limit = LIMIT) {
   const clock = new VirtualClock(1_700_000_000_000);
   const told: { at: number; condition: StreamCondition }[] = [];
   const lines: string[] = [];
-  const notices = new StreamNotices('tickers', LIMIT, {
+  const notices = new StreamNotices('tickers', limit, {
     clock,
     logger: pino({ level: 'info' }, { write: (line: string) => void lines.push((JSON.parse(line) as { msg: string }).msg) }),
     notify: (_text, _level, condition) => void told.push({ at: clock.now(), condition }),
@@ -53,6 +53,23 @@ describe('the flap rule, capped', () => {
     // The last episode's recovery came after the cap: the flap protection still holds it back past the limit.
     const [lastStall, lastRecovery] = r.told.slice(-2);
     expect(lastRecovery!.at - lastStall!.at).toBeGreaterThanOrEqual(MAX_FLAP_HOLD_MS);
+  });
+
+  it("a flap never holds a recovery for less than the stream's own limit (a stall_after_secs above the cap) (review 26 of the diff, #5)", async () => {
+    const limit = 300_000;
+    const r = rig(limit);
+    for (let episode = 0; episode < 2; episode++) {
+      r.notices.stalled('silent for 300.0s while connected');
+      await r.run(2000);
+      r.notices.up();
+      const upAt = r.clock.now();
+      await r.clock.advanceUntil(() => {
+        r.notices.tick(r.clock.now(), () => true);
+        return r.told.at(-1)!.condition === 'recovered';
+      }, 20 * 60_000, 1000);
+      expect(r.told.at(-1)!.at - upAt, `episode ${episode}`).toBeGreaterThanOrEqual(limit);
+      await r.run(5000);
+    }
   });
 
   it('logs "stream recovered" only once the stream held for its limit, not after one message between stalls', async () => {
