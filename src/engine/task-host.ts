@@ -48,7 +48,7 @@ export interface TaskHostOptions {
   tuning: { random?: () => number; initAttempts?: number; startRetry?: { baseMs?: number; maxMs?: number } };
   /** The updater: what each run works with, and what system tasks may ask of it. */
   engine: HostedEngine;
-  notify: (text: string, level: NotifyLevel, key?: string) => void;
+  notify: (text: string, level: NotifyLevel, key?: string, condition?: string) => void;
   /** Hears of every task result, staleness change and the init update's end. */
   reporter: StatusReporter;
   /** After every pass of a task (the updater's `task` event). */
@@ -248,7 +248,7 @@ export class TaskHost {
         }
         return out;
       },
-      notify: (text, level = 'info', key) => this.#o.notify(text, level, key),
+      notify: (text, level = 'info', key, condition) => this.#o.notify(text, level, key, condition),
       heartbeat: () => entry.supervisor.heartbeat(),
       engine: this.#control,
     };

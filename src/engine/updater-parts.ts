@@ -151,7 +151,7 @@ export function buildUpdaterParts(
     ...parts,
     ...setup,
     engine: owner,
-    notify: (text, level, key) => notifier.notify(text, level, key),
+    notify: (text, level, key, condition) => notifier.notify(text, level, key, condition),
     reporter,
     onTask: (name, status, error) => owner.emit('task', { name, status, error }),
     restartInFlight: () => session.inFlight,

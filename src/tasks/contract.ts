@@ -38,7 +38,7 @@ export interface TaskRuntime {
   /** Runs the subtasks in order; returns the values of those with `return_value: true`. */
   runSubtasks(): Promise<Record<string, unknown>>;
   /** Sends an operator notification (never blocks). */
-  notify(text: string, level?: NotifyLevel, key?: string): void;
+  notify(text: string, level?: NotifyLevel, key?: string, condition?: string): void;
   /** Services call this to show they are alive between passes. */
   heartbeat(): void;
   /** Access to the engine for system tasks. */

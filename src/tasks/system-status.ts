@@ -44,10 +44,11 @@ export const systemStatus: TaskKind = {
           .map(([name, value]) => [name, value === null && notDue(health[name], now - window.startedAt, now) ? true : value]),
       );
       const verdict = evaluateSystemStatus(others);
-      // One key for every set of modules down (a set that changes is the same alarm, not a new
-      // one), and its recovery under the same key once no module is down.
-      if (verdict.down.length > 0) rt.notify(verdict.message, 'error', `${own}:modules-down`);
-      else if (window.downTold) rt.notify(`${verdict.message} again`, 'info', `${own}:modules-down`);
+      // One key for every set of modules down, and its recovery under it once no module is down.
+      // The set is the condition: the same set again within dedupe_secs is a repeat, another set
+      // is news (the operator's last word names the modules down now).
+      if (verdict.down.length > 0) rt.notify(verdict.message, 'error', `${own}:modules-down`, `down:${verdict.down.join(',')}`);
+      else if (window.downTold) rt.notify(`${verdict.message} again`, 'info', `${own}:modules-down`, 'up');
       downTold = verdict.down.length > 0;
       rt.state.set('system_health', { up: verdict.up, down: verdict.down }, own);
     }

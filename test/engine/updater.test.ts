@@ -188,12 +188,14 @@ describe('Updater', () => {
     expect(down).toEqual(['1 modules down: flaky']);
     expect(updater.state.get('system_health')).toMatchObject({ down: ['flaky'] });
     // Every set of modules down is told under one stable key, and its recovery under the same key.
-    expect(notifier.messages.find((m) => /modules down/.test(m.text))).toMatchObject({ key: 'status:modules-down', level: 'error' });
+    // The set down is the condition: the notifier's dedupe drops the same set again, not another
+    // set (review 26 of the diff, #6).
+    expect(notifier.messages.find((m) => /modules down/.test(m.text))).toMatchObject({ key: 'status:modules-down', level: 'error', condition: 'down:flaky' });
     failing = false;
     await clock.advance(120_000);
     const back = notifier.messages.filter((m) => /modules up/.test(m.text));
     expect(back).toHaveLength(1);
-    expect(back[0]).toMatchObject({ key: 'status:modules-down', level: 'info' });
+    expect(back[0]).toMatchObject({ key: 'status:modules-down', level: 'info', condition: 'up' });
     expect(back[0]!.text).toMatch(/^all \d+ modules up again$/);
   });
 
