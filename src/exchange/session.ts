@@ -298,10 +298,10 @@ class Session implements ManagedExchangeSession {
       if (signal.aborted) throw new StoppedError('exchange restart aborted');
       let built: Exchange | undefined;
       try {
+        if (this.#loadMarkets) await this.budget.acquire('market', 1, signal); // before building: a ban waits, a stop refuses
         built = await this.#factory();
         adoptInstance(built);
         if (this.#loadMarkets) {
-          await this.budget.acquire('market', 1, signal);
           // A close during the rebuild does not wait for this read either (see #close).
           await untilAborted(built.loadMarkets(true), signal, () => new StoppedError('exchange restart aborted'));
         }
@@ -310,9 +310,9 @@ class Session implements ManagedExchangeSession {
         return built;
       } catch (err: unknown) {
         // As any call's failure: a 429 or a 418 ban pauses the budget, which the next acquire waits out.
-        if (!signal.aborted) await this.#failures.handle(err, 'loadMarkets', built ?? this.#current);
+        if (!signal.aborted && !(err instanceof StoppedError)) await this.#failures.handle(err, 'loadMarkets', built ?? this.#current);
         if (built) await this.#closeInstance(built);
-        if (signal.aborted) throw new StoppedError('exchange restart aborted');
+        if (signal.aborted || err instanceof StoppedError) throw new StoppedError('exchange restart aborted'); // a stop: no failure
         this.#health.rebuildFailed(err);
         const c = classifyError(err, this.#clock.now());
         rebuildFailedAfter(this.#current, c.message); // the retired one: its streams' failures are the outage's now

@@ -288,6 +288,24 @@ describe('ExchangeSession restart', () => {
     }
   });
 
+  it("a stop's end of waiting on pauses ends a rebuild waiting out a ban, counted as no failure (review 26 of the diff, #8)", async () => {
+    const r = await rig();
+    r.info = () => json({ code: -1003, msg: 'Way too many requests; IP banned until soon.' }, 418, { 'Retry-After': '3600' });
+    let ended: unknown = null;
+    const restarted = r.session.restart().then(() => (ended = 'done'), (e: unknown) => (ended = e));
+    await r.clock.advanceUntil(() => r.session.budget.stats().bannedUntil > 0, 10_000, 50);
+    await r.clock.advance(10_000);
+    const built = r.fixtures.length;
+    r.session.budget.stopWaitingOnPauses();
+    await r.clock.advanceUntil(() => ended !== null, 5_000, 100);
+    await restarted;
+    expect(ended).toBeInstanceOf(StoppedError);
+    // No instance built after it, and only the ban counted as a failure.
+    expect(r.fixtures.length).toBe(built);
+    expect(r.session.stats().errors).toMatchObject({ rate_limit: 1, unknown: 0 });
+    await r.session.close();
+  });
+
   it("a rebuild failing for long logs the 1st, 2nd, 4th and 8th failure, then one line a minute, then one line it worked (review 26, bad day F5)", async () => {
     const lines: { msg: string; failures?: number; failingForMs?: number; failedTries?: number }[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
