@@ -6,7 +6,7 @@ import type { Redactor } from '../core/redact.js';
 import type { NotifyConfig } from '../config/types.js';
 import { createNotifier, setDefaultNotifier, type Notifier } from '../notify/index.js';
 import type { SessionHealth } from '../exchange/types.js';
-import { ExchangeOutageNotices } from './exchange-outage.js';
+import { ExchangeOutageNotices, OUTAGE_KEY, type OutageNotice } from './exchange-outage.js';
 import type { StatusReporter } from './status-reporter.js';
 
 /** How often the exchange's health is judged for the outage headline. */
@@ -36,7 +36,13 @@ export class OperatorNotifier {
     const notifier = (this.#notifier = given ?? createNotifier(config, deps));
     setDefaultNotifier(notifier);
     const { clock, logger } = deps;
-    const outage = (this.#outage = new ExchangeOutageNotices({ exchangeId: this.#exchange.id, clock, logger, health: this.#exchange.health, send: (n) => notifier.notify(n) }));
+    // The outage's own headline and its end reach status clients too; what it folded and sends
+    // later was shown to them when it was offered.
+    const send = (n: OutageNotice): void => {
+      notifier.notify(n);
+      if (n.key === OUTAGE_KEY) this.#reporter.notified(n.level, n.text);
+    };
+    const outage = (this.#outage = new ExchangeOutageNotices({ exchangeId: this.#exchange.id, clock, logger, health: this.#exchange.health, send }));
     void (async () => {
       while (await clock.sleep(OUTAGE_TICK_MS, this.#stopTicks.signal)) outage.tick();
     })();
