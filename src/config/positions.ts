@@ -13,13 +13,16 @@ export interface PositionEntry {
   value: LineCol;
 }
 
+/** A C0 control character or DEL: refused in a task name, shown quoted in a path. */
+export const CONTROL_CHAR = /[\u0000-\u001f\u007f]/;
+
 /** Renders a path as the user reads it: `tasks.t_init_update.subtasks.subtask_0.input_args[1]`. */
 export function formatPath(path: ConfigPath): string {
   let out = '';
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`;
     // A key with a control character (a tab, a newline) is shown quoted, on the problem's one line.
-    else if (/[\u0000-\u001f\u007f]/.test(segment)) out += `[${JSON.stringify(segment)}]`;
+    else if (CONTROL_CHAR.test(segment)) out += `[${JSON.stringify(segment)}]`;
     else out += out ? `.${segment}` : segment;
   }
   return out;

@@ -2,16 +2,13 @@ import { coerceError, ModuleLoadError } from '../core/errors.js';
 import type { ConfigContext } from './context.js';
 import { isPlainObject, type ReportProblem } from './env.js';
 import { parseTemplate, placeholderAttributes } from './placeholders.js';
-import type { ConfigPath } from './positions.js';
+import { CONTROL_CHAR, type ConfigPath } from './positions.js';
 import { isUserTaskKind, parseSelfRef, parseTaskKindSpec } from './references.js';
 import { reservedAttributeReason } from './reserved-attributes.js';
 import { TASK_KEYS } from './schema.js';
 import { closest, didYouMean } from './suggest.js';
 import { describeValue, type ReportUnknownKey } from './zod-issues.js';
 import { watchListProblem } from './watch-list-shape.js';
-
-/** A C0 control character or DEL. */
-export const CONTROL_CHAR = /[\u0000-\u001f\u007f]/;
 
 /** The `modul` names of the built-in helper modules, for did-you-mean on a mistyped one. */
 export const BUILTIN_MODULES = ['Misso.services.async_helper', 'Misso.services.helper'] as const;

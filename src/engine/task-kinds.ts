@@ -1,6 +1,6 @@
 import { noTasksError } from '../config/config-error.js';
 import type { MissoConfig, TaskConfig } from '../config/types.js';
-import { CONTROL_CHAR } from '../config/validate-tasks.js';
+import { CONTROL_CHAR } from '../config/positions.js';
 import { AlreadyStartedError, StoppedError } from '../core/errors.js';
 import { BUILTIN_TASK_KINDS } from '../tasks/registry.js';
 import { toTaskKind, type TaskKind, type TaskRuntime } from '../tasks/contract.js';

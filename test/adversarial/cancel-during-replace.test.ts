@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { drive, market, placeOpen as place, restingRig, trackedRigs, type Rig } from '../support/order-rig.js';
+import { drive, placeOpen as place, restingRig, trackedRigs, type Rig } from '../support/order-rig.js';
 
 const { make, cleanup } = trackedRigs();
 afterEach(cleanup);
@@ -65,18 +65,8 @@ describe('a cancel after the original of a cancel-then-replace amend is cancelle
     return { o, amend, replacement };
   }
 
-  async function startedHeld(): Promise<{ r: Rig; symbol: string; amount: number; restingBuy: number; executor: AbortController }> {
-    const r = await make();
-    const m = await market(r.sim);
-    await drive(r.clock, r.manager.start());
-    const executor = new AbortController();
-    void r.manager.runExecutor(executor.signal);
-    r.sim.has['editOrder'] = false;
-    return { r, executor, ...m };
-  }
-
   it('orders.cancel of the original while the replacement is queued drops it unsent and says so', async () => {
-    const { r, symbol, amount, restingBuy, executor } = await startedHeld();
+    const { r, symbol, amount, restingBuy, executor } = await restingRig(make, false);
     const { o, amend, replacement } = await amendHeldAtReplacement(r, symbol, amount, restingBuy, executor);
     const c = await drive(r.clock, r.manager.cancel(o));
     expect(c).toMatchObject({ order: o, outcome: 'unsent', replacedBy: replacement.clientOrderId });
@@ -94,7 +84,7 @@ describe('a cancel after the original of a cancel-then-replace amend is cancelle
   });
 
   it('orders.cancel of the original while the replacement is being sent cancels it on the exchange', async () => {
-    const { r, symbol, amount, restingBuy } = await startedHeld();
+    const { r, symbol, amount, restingBuy } = await restingRig(make, false);
     const o = await place(r, symbol, amount, restingBuy);
     r.sim.setKnobs({ latency_ms: 400 });
     const amend = r.manager.amend(o, { price: Number(r.sim.priceToPrecision(symbol, restingBuy * 0.97)) });
@@ -111,7 +101,7 @@ describe('a cancel after the original of a cancel-then-replace amend is cancelle
   });
 
   it('orders.cancelAll while the replacement is queued leaves nothing to send, and the amend says it was not done', async () => {
-    const { r, symbol, amount, restingBuy, executor } = await startedHeld();
+    const { r, symbol, amount, restingBuy, executor } = await restingRig(make, false);
     const { amend, replacement } = await amendHeldAtReplacement(r, symbol, amount, restingBuy, executor);
     const all = await drive(r.clock, r.manager.cancelAll({ symbol }));
     expect(all.map((c) => c.outcome)).toEqual(['unsent']);
