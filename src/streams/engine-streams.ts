@@ -8,6 +8,10 @@ import type { ExchangeSession } from '../exchange/types.js';
 import type { OrderManager } from '../orders/manager.js';
 import { MarketFeedThread } from './market-feed.js';
 import { StreamManager } from './stream-manager.js';
+import type { MarketStreamName } from './market-feed-protocol.js';
+
+/** The streams the market-data thread carries. */
+const MARKET_STREAMS: ReadonlySet<string> = new Set<MarketStreamName>(['tickers', 'candles']);
 
 /** What the updater hands over to start streaming. */
 export interface EngineStreamParts {
@@ -44,9 +48,18 @@ export function createEngineStreams(parts: EngineStreamParts): StreamManager | n
       logger: parts.logger.child({ part: 'streams' }),
     })
     : null;
+  let manager: StreamManager | null = null;
   // A rebuilt session reloaded its markets; the thread's copy would go stale (a market listed since unknown).
-  if (marketFeed) session.onReopen(async () => marketFeed.renew('exchange session rebuilt', true));
-  const manager = StreamManager.create({
+  // Market streams that are fresh (they rode out the outage that led to the rebuild, or there was none)
+  // take the new markets in place; a thread whose streams are not is started anew, as the user streams are.
+  if (marketFeed) {
+    session.onReopen(async () => {
+      const market = manager?.stats().filter((s) => MARKET_STREAMS.has(s.name)) ?? [];
+      const healthy = market.length > 0 && market.every((s) => s.fresh);
+      if (!(healthy && (await marketFeed.adoptMarkets()))) marketFeed.renew('exchange session rebuilt', true);
+    });
+  }
+  manager = StreamManager.create({
     mode: parts.config.exchange.stream ?? 'auto',
     tasks: parts.config.tasks,
     exchange: session.exchange,
@@ -60,6 +73,7 @@ export function createEngineStreams(parts: EngineStreamParts): StreamManager | n
     runTask: parts.runTask,
   });
   // Streams backing off from the old session's failures try the new one at once.
-  if (manager) session.onReopen(async () => manager.wake());
+  const made = manager;
+  if (made) session.onReopen(async () => made.wake());
   return manager;
 }

@@ -35,6 +35,8 @@ export interface FeedWorkerData {
 export type FeedRequest =
   | { op: 'watch'; stream: MarketStreamName; gen: number; pairs?: string[][] }
   | { op: 'drop'; stream: MarketStreamName; gen: number; reason: string }
+  /** The engine's session was rebuilt and reloaded its markets: the thread takes them in place, its sockets kept. */
+  | { op: 'markets'; markets: unknown; currencies: unknown }
   | { op: 'close' };
 
 /** Thread → engine. */

@@ -58,6 +58,11 @@ async function handle(m: FeedRequest): Promise<void> {
     port.close();
     return;
   }
+  if (m.op === 'markets') {
+    // ccxt keeps its caches by symbol: the subscriptions and their rows carry on under the new table.
+    exchange.setMarkets(m.markets as never, m.currencies as never);
+    return;
+  }
   const run = runs[m.stream];
   if (m.op === 'drop') {
     run.gen = m.gen;

@@ -132,6 +132,27 @@ export class MarketFeedThread {
     void worker.terminate();
   }
 
+  /**
+   * Hands the running thread the session's reloaded markets in place, its sockets and
+   * subscriptions kept: a rebuild after an outage the market streams already rode out need not
+   * tear them down again. False when there is no running thread to hand them to (none, one still
+   * starting, or another by the time they are loaded) or they cannot be copied across; the caller
+   * then {@link renew}s.
+   */
+  async adoptMarkets(): Promise<boolean> {
+    const worker = this.#worker;
+    if (!worker || this.#closed) return false;
+    const { markets, currencies } = await this.#o.markets();
+    if (this.#worker !== worker || this.#closed) return false;
+    try {
+      worker.postMessage({ op: 'markets', markets, currencies } satisfies FeedRequest);
+    } catch (error: unknown) {
+      if (error instanceof Error && error.name === 'DataCloneError') return false;
+      throw error;
+    }
+    return true;
+  }
+
   /** Whether `error` ended a watch call because the session was rebuilt ({@link renew} `forRebuild`). */
   endedByRebuild(error: unknown): boolean {
     return typeof error === 'object' && error !== null && this.#renewals.has(error);

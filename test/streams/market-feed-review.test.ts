@@ -3,7 +3,7 @@
  */
 import type { Exchange } from 'ccxt';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exchangeConfig } from '../../src/config/defaults.js';
 import { SystemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -23,6 +23,7 @@ let feed: MarketFeedThread | undefined;
 let main: Exchange | undefined;
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   await feed?.close();
   await main?.close();
   await server?.close();
@@ -111,22 +112,89 @@ describe('market data thread: review', () => {
     expect((await feed.watchTickers())[ETH]?.last).toBeGreaterThan(0);
   });
 
-  it('a session rebuild renews the thread: the market streams resubscribe and are fresh again, said at info (no stream warns)', async () => {
+  it('adoptMarkets hands the running thread reloaded markets in place: a market listed since is watched on the same thread', async () => {
+    server = await startSimServer({ port: 0, seed: 64, wsPushMs: 100 });
+    const cfg = exchangeConfig({ id: 'binanceusdm', urls: { api: server.url }, options: { fetchCurrencies: false } });
+    const ex = (main = await createExchange(cfg, { clock: new SystemClock(), logger: silentLogger() }));
+    let loads = 0;
+    feed = new MarketFeedThread({
+      exchange: cfg,
+      markets: async () => {
+        await ex.loadMarkets();
+        const markets = loads++ === 0 ? Object.fromEntries(Object.entries(ex.markets ?? {}).filter(([s]) => s !== ETH)) : ex.markets;
+        return { markets, currencies: ex.currencies };
+      },
+      logger: silentLogger(),
+    });
+    await expect(feed.watchOHLCVForSymbols([[ETH, '1m']])).rejects.toMatchObject({ name: 'BadSymbol' });
+    expect((await feed.watchTickers())[ETH]).toBeUndefined();
+    const thread = feed.thread!;
+    expect(await feed.adoptMarkets()).toBe(true);
+    const rows = (await feed.watchOHLCVForSymbols([[ETH, '1m']]))[ETH]?.['1m'] ?? [];
+    expect(rows.length).toBeGreaterThan(0);
+    // Deliveries carry the markets that changed since the last: ETH's comes within a few pushes.
+    let eth: number | undefined;
+    for (let i = 0; i < 50 && eth === undefined; i++) eth = (await feed.watchTickers())[ETH]?.last;
+    expect(eth).toBeGreaterThan(0);
+    expect(feed.thread).toBe(thread);
+    expect(feed.threadsStarted).toBe(1);
+    // With no thread running there is nothing to hand over: the caller renews (which starts none).
+    await feed.close();
+    expect(await feed.adoptMarkets()).toBe(false);
+  });
+
+  it('a session rebuild keeps fresh market streams on their sockets (new markets handed over); the user streams move to the new instance', async () => {
     const lines: { level: number; msg: string; stream?: string }[] = [];
     const rig = await streamingRig({ logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) }) });
     try {
       await rig.updater.start();
       await until(() => rig.updater.streamStats().every((s) => s.fresh), 15_000, 'fresh');
+      const adopt = vi.spyOn(MarketFeedThread.prototype, 'adoptMarkets');
+      const renew = vi.spyOn(MarketFeedThread.prototype, 'renew');
+      const before = { tickers: rig.stream('tickers').reconnects, orders: rig.stream('orders').reconnects };
+      const from = lines.length;
+      await rig.updater.restartExchange('test');
+      expect(adopt).toHaveBeenCalledTimes(1);
+      expect(await adopt.mock.results[0]!.value).toBe(true);
+      const feedThread = adopt.mock.contexts[0] as MarketFeedThread;
+      const threads = feedThread.threadsStarted;
+      await until(() => rig.stream('orders').reconnects > before.orders && rig.updater.streamStats().every((s) => s.fresh), 15_000, 'user streams resubscribed and fresh');
+      expect(rig.stream('tickers').reconnects).toBe(before.tickers);
+      expect(rig.stream('tickers').phase).toBe('up');
+      expect(feedThread.threadsStarted).toBe(threads);
+      expect(renew).not.toHaveBeenCalled();
+      const streamLines = lines.slice(from).filter((l) => l.stream !== undefined);
+      expect(streamLines.filter((l) => l.level >= 40)).toEqual([]);
+      const told = new Set(streamLines.filter((l) => l.msg === 'stream reconnecting: the exchange session was rebuilt').map((l) => l.stream));
+      const market = new Set(['tickers', 'candles']);
+      expect([...told].sort()).toEqual(rig.updater.streamStats().map((s) => s.name).filter((n) => !market.has(n)).sort());
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('a session rebuild while a market stream is not fresh renews the thread: the market streams resubscribe and are fresh again, said at info', async () => {
+    const lines: { level: number; msg: string; stream?: string }[] = [];
+    const rig = await streamingRig({ logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) }) });
+    try {
+      await rig.updater.start();
+      await until(() => rig.updater.streamStats().every((s) => s.fresh), 15_000, 'fresh');
+      const renew = vi.spyOn(MarketFeedThread.prototype, 'renew');
+      // The market socket dropped and every new subscription refused: the tickers stream goes down.
+      rig.server.faults.set('wsdrop:calls=1:path=market,wsrefuse:path=market');
+      await until(() => !rig.stream('tickers').fresh, 15_000, 'tickers not fresh');
       const before = rig.stream('tickers').reconnects;
       const from = lines.length;
       await rig.updater.restartExchange('test');
-      await until(() => rig.stream('tickers').reconnects > before && rig.updater.streamStats().every((s) => s.fresh), 15_000, 'resubscribed and fresh');
-      expect(rig.stream('tickers').lastError).toBe('reconnecting: the exchange session was rebuilt (market data thread renewed: exchange session rebuilt)');
-      const streamLines = lines.slice(from).filter((l) => l.stream !== undefined);
-      expect(streamLines.filter((l) => l.level >= 40)).toEqual([]);
-      // The market streams (the thread renewed) and the user streams (ccxt.pro's instance closed) alike.
-      const told = new Set(streamLines.filter((l) => l.msg === 'stream reconnecting: the exchange session was rebuilt').map((l) => l.stream));
-      expect([...told].sort()).toEqual(rig.updater.streamStats().map((s) => s.name).sort());
+      expect(renew).toHaveBeenCalledWith('exchange session rebuilt', true);
+      const renewed = renew.mock.contexts[0] as MarketFeedThread;
+      const threads = renewed.threadsStarted;
+      rig.server.faults.set('');
+      await until(() => rig.stream('tickers').reconnects > before && rig.updater.streamStats().every((s) => s.fresh), 20_000, 'resubscribed and fresh');
+      // A thread of its own again, with the rebuilt session's markets.
+      expect(renewed.threadsStarted).toBeGreaterThan(threads);
+      const told = lines.slice(from).filter((l) => l.msg === 'stream reconnecting: the exchange session was rebuilt').map((l) => l.stream);
+      expect(told).toContain('orders');
     } finally {
       await rig.close();
     }
