@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SystemClock } from '../core/clock.js';
 import { coerceError, StoppedError, UserError } from '../core/errors.js';
-import { createLogger } from '../core/logger.js';
+import { createLogger, terminalFormat } from '../core/logger.js';
 import { Redactor } from '../core/redact.js';
 import { ensureWritableFile } from '../core/writable-file.js';
 import { LOG_LEVELS } from '../config/schema.js';
@@ -88,6 +88,7 @@ export async function runCommand(argv: string[], io: CliIo, signals: NodeJS.Even
         level: values['log-level'] ?? config.logging.level,
         file: config.logging.file ?? (live ? 'logs/misso.log' : null),
         fileKey: keyAt('logging.file', config.logging.filePos),
+        ...terminalFormat(config.logging.terminal),
         // A live status screen owns the terminal: only warnings and errors are printed beside it.
         terminalLevel: live ? 'warn' : (values['log-level'] ?? config.logging.level),
         redactor: new Redactor(configSecrets(config)),

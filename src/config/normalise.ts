@@ -49,7 +49,7 @@ export function normaliseConfig(raw: RawConfig, source: NormaliseSource): MissoC
     tasks: Object.entries(raw.tasks).map(([key, task]) => normaliseTask(key, task ?? {}, posAt)),
     ...atKey('tasksPos', posAt(['tasks'])),
     exchange: normaliseExchange(raw.exchange ?? {}),
-    logging: { level: logging.level ?? 'info', file: logging.file ?? null, ...atKey('filePos', posAt(['logging', 'file'])) },
+    logging: { level: logging.level ?? 'info', file: logging.file ?? null, terminal: logging.terminal ?? 'auto', ...atKey('filePos', posAt(['logging', 'file'])) },
     storage: withPos({ path: raw.storage?.path ?? './misso.db', written: raw.storage?.path !== undefined && raw.storage.path !== null }, posAt(['storage', 'path'])),
     orders: {
       onStop: orders.on_stop ?? 'leave',

@@ -129,6 +129,7 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 const loggingSchema = z.strictObject({
   level: z.enum(LOG_LEVELS).describe('`info` is the default; `silent` logs nothing').optional(),
   file: name.nullable().optional(),
+  terminal: z.enum(['auto', 'readable', 'json']).describe('how the terminal (stderr) gets the log: `auto` (the default) readable lines on a terminal and JSON lines otherwise, `readable` always (systemd, a file), `json` always (a log collector)').optional(),
 });
 
 const storageSchema = z.strictObject({

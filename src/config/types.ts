@@ -108,6 +108,12 @@ export interface LoggingConfig {
   file: string | null;
   /** Where `logging.file` is written, for a file that cannot be written at the start. */
   filePos?: SourcePos;
+  /**
+   * How stderr gets the log: `auto`, readable lines when it is a terminal and JSON lines
+   * otherwise; `readable` always (without colours off a terminal); `json` always.
+   * @defaultValue 'auto'
+   */
+  terminal: 'auto' | 'readable' | 'json';
 }
 
 /** The `storage:` section (order journal). */

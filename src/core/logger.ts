@@ -37,7 +37,7 @@ export interface LogOptions {
   file?: string | null;
   /** How a file that cannot be written is named in the error (`c.yaml:3:9: logging.file`). @defaultValue 'logging.file' */
   fileKey?: string;
-  /** Human-readable lines on stderr. @defaultValue true when stderr is a TTY */
+  /** Human-readable lines on stderr (coloured on a TTY), else JSON lines. @defaultValue true when stderr is a TTY */
   pretty?: boolean;
   /** Minimum level shown on the terminal (the file still gets `level`). @defaultValue level */
   terminalLevel?: string;
@@ -126,8 +126,13 @@ function deepText(value: object, redactor: Redactor): string {
  * pino-pretty's options for the terminal. An exchange fault's stack (see `serializeLogError`)
  * is left out there: the line and the error's message say what happened; the JSON log keeps it.
  */
-export function terminalPrettyOptions(): Record<string, unknown> {
-  return { destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: `pid,hostname,app,err.${FAULT_STACK_KEY}` };
+export function terminalPrettyOptions(colorize = true): Record<string, unknown> {
+  return { destination: 2, colorize, translateTime: 'SYS:HH:MM:ss.l', ignore: `pid,hostname,app,err.${FAULT_STACK_KEY}` };
+}
+
+/** `logging.terminal` as {@link LogOptions.pretty}: nothing for `auto` (readable on a terminal). */
+export function terminalFormat(terminal: 'auto' | 'readable' | 'json' | undefined): Pick<LogOptions, 'pretty'> {
+  return terminal === 'readable' ? { pretty: true } : terminal === 'json' ? { pretty: false } : {};
 }
 
 /** Builds the process logger: JSON lines to a file and/or readable lines on the terminal. */
@@ -152,7 +157,7 @@ export function createLogger(options: LogOptions = {}): Logger {
       targets.push({
         target: 'pino-pretty',
         level: terminalLevel,
-        options: terminalPrettyOptions(),
+        options: terminalPrettyOptions(Boolean(process.stderr.isTTY)),
       });
     } else {
       targets.push({ target: 'pino/file', level: terminalLevel, options: { destination: 2 } });

@@ -1,6 +1,6 @@
 import type { Exchange } from 'ccxt';
 import type { Clock } from '../core/clock.js';
-import { createLogger, withMissoSerializers, type Logger } from '../core/logger.js';
+import { createLogger, terminalFormat, withMissoSerializers, type Logger } from '../core/logger.js';
 import type { Redactor } from '../core/redact.js';
 import { keyAt } from '../config/positions.js';
 import type { MissoConfig } from '../config/types.js';
@@ -69,7 +69,7 @@ export function loggerFor(config: MissoConfig, option: UpdaterOptions['logger'],
   if (typeof option === 'function' && !isLogger(given)) {
     throw new TypeError(`the Updater option logger is a function, which must return a pino logger, but it returned ${describe(given)}`);
   }
-  return given ? withMissoSerializers(given, redactor) : createLogger({ level: config.logging.level, file: config.logging.file, fileKey: keyAt('logging.file', config.logging.filePos), redactor });
+  return given ? withMissoSerializers(given, redactor) : createLogger({ level: config.logging.level, file: config.logging.file, fileKey: keyAt('logging.file', config.logging.filePos), ...terminalFormat(config.logging.terminal), redactor });
 }
 
 /** The backoff of the calls made while starting: the `startRetry` option with its defaults, and `random`. */

@@ -183,6 +183,25 @@ describe('misso run', () => {
     expect(snap.tasks['update_tickers']).toHaveProperty('lastSuccessAt');
   }, 60_000);
 
+  it('logging.terminal: JSON lines on a stderr that is not a terminal by default, readable lines (no colours) with `readable`', async () => {
+    const example = readFileSync(join(ROOT, 'examples/example.yaml'), 'utf8');
+    const runWith = async (extra: string): Promise<string[]> => {
+      const file = join(dir, `terminal-${extra.length}.yaml`);
+      writeFileSync(file, `${example}\n${extra}\n`);
+      const r = await spawnMisso(['run', file, '--for', '6', '--http-port', '0']);
+      expect(r.code).toBe(0);
+      return r.err.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('misso:'));
+    };
+    const json = await runWith('');
+    expect(json.length).toBeGreaterThan(0);
+    for (const line of json) expect((JSON.parse(line) as { app?: string }).app).toBe('misso');
+    const readable = await runWith('logging: {terminal: readable}');
+    expect(readable.length).toBeGreaterThan(0);
+    expect(readable.filter((l) => l.startsWith('{'))).toEqual([]);
+    expect(readable.join('\n')).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: /m);
+    expect(readable.join('\n')).not.toMatch(/\x1b\[/);
+  }, 60_000);
+
   it('stops gracefully on SIGINT with exit 0', async () => {
     let sent = 0;
     const graceful = await spawnMisso(['run', join(ROOT, 'examples/seed-config.yaml')], (text, child) => {

@@ -92,7 +92,7 @@ describe('the seed config (examples/seed-config.yaml)', () => {
       stream: 'auto',
       marketDataThread: 'worker',
     });
-    expect(cfg.logging).toEqual({ level: 'info', file: null });
+    expect(cfg.logging).toEqual({ level: 'info', file: null, terminal: 'auto' });
     expect(cfg.storage).toEqual({ path: './misso.db', written: false });
     expect(cfg.orders).toEqual({ onStop: 'leave', unknownOrders: 'adopt', requireFreshPrice: true, freshPriceWaitSecs: null, recoveredPriceWaitSecs: 60, lostAfterNotFound: 5, recentlyClosedSecs: 30, visibilityWindowSecs: 65, maxResends: 5, submitConcurrency: 1 });
     expect(cfg.notify).toEqual({ telegram: null, webhook: null, dedupeSecs: 300, maxPerMinute: 20 });
