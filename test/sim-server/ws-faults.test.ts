@@ -114,6 +114,25 @@ describe('sim-server websocket dialect and faults', () => {
     expect(marketMs).toBeLessThan(400);
   });
 
+  it('path=private faults reach the user stream by its legacy address /ws/<listenKey>, as they reach /private/ws', async () => {
+    const key = ((await listenKey()).body as { listenKey: string }).listenKey;
+    server.faults.set('wsdelay:300:path=private');
+    const [legacy, market] = [await open(`/ws/${key}`), await open('/market/ws/0')];
+    const answered = async (p: Probe, id: number): Promise<number> => {
+      const sent = Date.now();
+      p.send({ method: 'LIST_SUBSCRIPTIONS', id });
+      await p.next((m) => m['id'] === id);
+      return Date.now() - sent;
+    };
+    const [legacyMs, marketMs] = await Promise.all([answered(legacy, 1), answered(market, 2)]);
+    expect(legacyMs).toBeGreaterThanOrEqual(300);
+    expect(marketMs).toBeLessThan(300);
+    server.faults.set('wsrefuse:path=private');
+    await expect(open(`/ws/${key}`)).rejects.toThrow('HTTP 403');
+    server.faults.set('wsdrop:path=private');
+    expect(await legacy.closed()).toBe(1006);
+  });
+
   it('listenkey_expire sends listenKeyExpired and closes; keep-alive of the dead key answers -1125', async () => {
     const key = ((await listenKey()).body as { listenKey: string }).listenKey;
     expect(key).toMatch(/^[0-9a-f]{64}$/);

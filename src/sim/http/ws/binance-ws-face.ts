@@ -44,6 +44,7 @@ interface Connection {
   readonly ws: WebSocket;
   /** The upgraded TCP socket under `ws`: corked around a burst, so it leaves in one write. */
   readonly socket: Duplex;
+  /** The path `path=` of a websocket fault matches: a legacy `/ws/<listenKey>` is the private one. */
   readonly path: string;
   readonly listenKey: string | undefined;
   readonly streams: Map<string, { stream: MarketStream; cursor?: number }>;
@@ -120,14 +121,18 @@ export class BinanceWsFace {
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://sim.invalid');
-    const path = url.pathname;
+    let path = url.pathname;
     const now = this.#opts.clock.now();
     let listenKey: string | undefined;
     if (PRIVATE_PATH.test(path)) listenKey = url.searchParams.get('listenKey') ?? '';
     else if (!MARKET_PATH.test(path)) return refuse(socket, 404, 'Not Found');
     else {
       const tail = /^\/ws\/([0-9a-zA-Z]{20,})$/.exec(path)?.[1];
-      if (tail !== undefined) listenKey = tail;
+      if (tail !== undefined) {
+        listenKey = tail;
+        // The user stream by its legacy address: `path=private` faults reach it as they reach /private/ws.
+        path = '/private/ws';
+      }
     }
     if (listenKey !== undefined) {
       if (!this.#opts.keys.isValid(listenKey, now)) return refuse(socket, 400, 'Bad Request');
