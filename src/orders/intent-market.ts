@@ -91,11 +91,14 @@ export function isListed(exchange: MarketView, symbol: string): boolean {
  * intent (the exchange's `has`, the market's amount, price and cost limits). Throws
  * `IntentError` for what the market can never take.
  */
-export function checkIntentForMarket(intent: OrderIntent, exchange: MarketView, suggest?: SymbolContext): FittedIntent {
+export function checkIntentForMarket(intent: OrderIntent, exchange: MarketView, suggest?: SymbolContext, lastPrice?: LastPriceOf): FittedIntent {
   const fitted = fitIntentToMarket(intent, exchange, suggest);
-  if (fitted.rejected === null) checkOrderKind(fitted.intent, exchange as unknown as KindsExchange);
+  if (fitted.rejected === null) checkOrderKind(fitted.intent, exchange as unknown as KindsExchange, fitted.intent.type === 'market' ? lastPrice?.(fitted.intent.symbol) : undefined);
   return fitted;
 }
+
+/** The strategy's fresh last price of a symbol, if it has one: what a market order's value is judged at. */
+export type LastPriceOf = (symbol: string) => number | undefined;
 
 /**
  * Everything that stands between a `pending_orders` entry and the journal, in one place:
@@ -103,7 +106,7 @@ export function checkIntentForMarket(intent: OrderIntent, exchange: MarketView, 
  * (`suggest`: see {@link fitIntentToMarket}). Throws `IntentError` for an entry that is not a
  * valid order.
  */
-export function prepareIntent(entry: unknown, exchange: MarketView, suggest?: SymbolContext): FittedIntent {
+export function prepareIntent(entry: unknown, exchange: MarketView, suggest?: SymbolContext, lastPrice?: LastPriceOf): FittedIntent {
   const intent = parseIntent(entry, { clientIdKeys: clientIdKeysOf(exchange) });
-  return checkIntentForMarket(intent, exchange, suggest);
+  return checkIntentForMarket(intent, exchange, suggest, lastPrice);
 }

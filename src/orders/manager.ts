@@ -75,7 +75,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     this.#book = new OrderBook({ journal: options.journal, clock: options.clock, logger, events: this, notify, recentlyClosedMs: options.config.recentlyClosedSecs * 1000 });
     // An unknown symbol's refusal or rejection suggests the nearest listed one, of the strategy's kind of market.
     const suggest = (): SymbolContext => ({ related: [...(options.strategySymbols?.() ?? []), ...this.#book.all().filter((o) => !o.isFinal).map((o) => o.symbol)] });
-    const prepare: IntakePrepare = (entry) => prepareIntent(entry, options.session.exchange, suggest());
+    const prepare: IntakePrepare = (entry) => prepareIntent(entry, options.session.exchange, suggest(), options.lastPrice);
     const queue = new OrderQueue(options.journal, prepare, (intent) => intakeRiskRefusal(this.#ctx, intent));
     this.queue = new PendingOrderQueue(queue);
     queue.on('push', (order) => this.#book.track(order));

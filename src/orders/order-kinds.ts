@@ -28,7 +28,7 @@ const TRIGGERS = ['triggerPrice', 'stopLossPrice', 'takeProfitPrice'] as const;
  * `stopLossPrice`, `takeProfitPrice`; one of them), `timeInForce` GTC / IOC / FOK / PO.
  * Throws {@link IntentError} naming the parameter and what to do.
  */
-export function checkOrderKind(intent: OrderIntent, ex: KindsExchange): void {
+export function checkOrderKind(intent: OrderIntent, ex: KindsExchange, lastPrice?: number): void {
   const p = intent.params;
   const fail = (msg: string, field?: string): never => {
     // The messages about one parameter start with its name.
@@ -66,10 +66,14 @@ export function checkOrderKind(intent: OrderIntent, ex: KindsExchange): void {
     else if (intent.type === 'market') unsupported('stop-market orders', 'createStopMarketOrder', key);
     else unsupported('stop-limit orders', 'createStopLimitOrder', key);
   }
-  checkLimits(intent, ex, trigger === undefined ? undefined : { key: `params.${trigger}`, value: p[trigger] as number }, fail);
+  checkLimits(intent, ex, trigger === undefined ? undefined : { key: `params.${trigger}`, value: p[trigger] as number }, fail, lastPrice);
 }
 
-function checkLimits(intent: OrderIntent, ex: KindsExchange, trigger: TriggerPrice | undefined, fail: (msg: string, field?: string) => never): void {
+/**
+ * The market's limits. A market order's value is the amount at `lastPrice` (the strategy's fresh
+ * last price, when there is one), as the exchange will value it; without one the exchange judges.
+ */
+function checkLimits(intent: OrderIntent, ex: KindsExchange, trigger: TriggerPrice | undefined, fail: (msg: string, field?: string) => never, lastPrice?: number): void {
   if (!ex.markets || !(intent.symbol in ex.markets)) return;
   const limits = ex.market(intent.symbol).limits ?? {};
   const { min: aMin, max: aMax } = limits.amount ?? {};
@@ -82,8 +86,15 @@ function checkLimits(intent: OrderIntent, ex: KindsExchange, trigger: TriggerPri
     if (pMax !== undefined && v > pMax) fail(`${name} ${v} is above the market maximum ${pMax}`, field);
   }
   const costMin = limits.cost?.min;
-  const price = intent.price ?? trigger?.value;
+  const estimated = intent.price === null && trigger === undefined && lastPrice !== undefined && Number.isFinite(lastPrice) && lastPrice > 0;
+  const price = intent.price ?? trigger?.value ?? (estimated ? lastPrice : undefined);
   if (costMin !== undefined && price !== undefined && intent.params['reduceOnly'] !== true && intent.amount * price < costMin) {
+    if (estimated) {
+      fail(
+        `order value ${intent.amount * price} (the amount at the fresh last price ${price}) is below the market minimum ${costMin}: give an amount of at least ${leastAmount(ex, intent.symbol, costMin / price, aMin)} (reduce-only orders are exempt)`,
+        'amount',
+      );
+    }
     // Named for the amount, what is usually to raise; the sentence gives both ways out, since a
     // mistyped price makes a small value too.
     const priceName = intent.price === null ? 'trigger price' : 'price';

@@ -56,6 +56,8 @@ export async function rig(options: {
   clock?: VirtualClock;
   sim?: SimExchange;
   isPriceFresh?: (symbol: string) => boolean;
+  /** The strategy's fresh last price (the manager's `lastPrice`). */
+  lastPrice?: (symbol: string) => number | undefined;
   /** The manager's logger. @defaultValue a silent logger */
   logger?: Logger;
 } = {}): Promise<Rig> {
@@ -80,6 +82,7 @@ export async function rig(options: {
     notify: (text, level) => notes.push({ text, level }),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.isPriceFresh ? { isPriceFresh: options.isPriceFresh } : {}),
+    ...(options.lastPrice ? { lastPrice: options.lastPrice } : {}),
   });
   const events: Rig['events'] = [];
   for (const name of ['filled', 'failed', 'adopted', 'lost'] as const) {
