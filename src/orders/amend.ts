@@ -5,8 +5,9 @@ import type { AmendChanges, AmendOptions } from './amend-changes.js';
 import { checkAmend } from './amend-check.js';
 import { errorKind } from '../exchange/classify.js';
 import type { OrderAction } from './action-store.js';
-import { newestReplacement, type Canceller } from './cancel.js';
+import { newestReplacement, type Canceller, type CancelResult } from './cancel.js';
 import { gate, orderChange, type OrdersContext } from './context.js';
+import { applyEdit, editLanded } from './edit-answer.js';
 import { writeOrder, type CcxtOrderLike, type Order } from './order.js';
 import { riskRefusal } from './risk-check.js';
 import { noteNotFound } from './tracker.js';
@@ -47,6 +48,8 @@ export class Amender {
   readonly #replacing = new Map<string, OrderAction>();
   /** Originals the strategy cancelled while their amend was under way. */
   readonly #withdrawn = new Set<string>();
+  /** The cancel of the original each cancel-then-replace amend made, by the original's client id. */
+  readonly #ownCancels = new Map<string, Promise<CancelResult>>();
   /** Exchange edit requests sent (for stats and benchmarks). */
   requests = 0;
 
@@ -92,6 +95,7 @@ export class Amender {
       this.#running.delete(order.clientOrderId);
       this.#replacing.delete(order.clientOrderId);
       this.#withdrawn.delete(order.clientOrderId);
+      this.#ownCancels.delete(order.clientOrderId);
     });
     this.#running.set(order.clientOrderId, tracked);
     return tracked;
@@ -118,6 +122,16 @@ export class Amender {
     // cancel follows that amend down the chain (its replacement is the live one, or none yet).
     const live = replacement && (!replacement.isFinal || this.#running.has(replacement.clientOrderId));
     return live ? this.withdraw(replacement) : order;
+  }
+
+  /**
+   * The cancel of `order` its cancel-then-replace amend under way made, while that amend has no
+   * replacement yet (else undefined). The strategy's cancel of `order` then shares it, confirmed
+   * or not: between the confirmation and the replacement's journaling (the amend's await of it)
+   * the order is already canceled, and a cancel of its own would settle `final`.
+   */
+  ownCancel(order: Order): Promise<CancelResult> | undefined {
+    return this.#replacing.get(order.clientOrderId)?.replacementId === null ? this.#ownCancels.get(order.clientOrderId) : undefined;
   }
 
   /**
@@ -239,7 +253,7 @@ export class Amender {
           // An edit went out and its answer may be lost: look before sending it again (also when
           // the order finished meanwhile: the edit may have landed before that).
           const seen = await this.#look(order);
-          if (seen && matches(seen, action)) return edited(undefined, seen);
+          if (seen && editLanded(seen, action)) return edited(undefined, seen);
           // Only a fresh look tells whether the edit landed before the order finished.
           if (seen && order.isFinal) return refused(order, order, `order ${order.status} before the amend reached it`, 'edit');
           if (!seen) {
@@ -270,7 +284,7 @@ export class Amender {
           // The exchange answered and refused; the order stays as it was. A refusal because it
           // finished meanwhile is told as such after a look.
           const seen = action.attempts > 1 ? await this.#look(order) : undefined;
-          if (seen && matches(seen, action)) continue;
+          if (seen && editLanded(seen, action)) continue;
           if (!seen) await this.#look(order);
           const reason = order.isFinal ? `order ${order.status} before the amend reached it` : `amend refused: ${message}`;
           return refused(order, order, reason, 'edit');
@@ -287,7 +301,9 @@ export class Amender {
     this.#replacing.set(order.clientOrderId, action);
     if (!replacement) {
       if (this.#withdrawn.has(order.clientOrderId)) this.withdraw(order);
-      const c = await this.#canceller.cancel(order, undefined, action);
+      const cancelling = this.#canceller.cancel(order, undefined, action);
+      this.#ownCancels.set(order.clientOrderId, cancelling);
+      const c = await cancelling;
       if (c.outcome === 'aborted') return aborted(order);
       if (this.#withdrawn.has(order.clientOrderId)) return refused(order, order, WITHDRAWN, 'replace');
       if (order.status !== 'canceled') {
@@ -363,23 +379,6 @@ export class Amender {
       return undefined;
     }
   }
-}
-
-/** The exchange shows the amend's targets (an edit sent earlier landed). */
-function matches(raw: CcxtOrderLike, action: OrderAction): boolean {
-  const near = (a: number | undefined, b: number | null): boolean => b === null || (a !== undefined && Math.abs(a - b) <= Math.abs(b) * 1e-9);
-  return near(raw.price, action.price) && near(raw.amount, action.amount);
-}
-
-function applyEdit(order: Order, raw: CcxtOrderLike, action: OrderAction): void {
-  // The stream already brought a newer change (another amend after ours): it stands. An answer
-  // without a time is our own edit's and is taken.
-  const at = raw.lastUpdateTimestamp;
-  if (typeof at === 'number' && order.exchangeUpdatedAt !== null && at < order.exchangeUpdatedAt) return;
-  const price = typeof raw.price === 'number' && raw.price > 0 ? raw.price : action.price;
-  const amount = typeof raw.amount === 'number' && raw.amount > 0 ? raw.amount : action.amount;
-  if (price !== null) writeOrder(order, { price });
-  if (amount !== null) writeOrder(order, { amount, remaining: Math.max(0, amount - order.filled) });
 }
 
 function refused(order: Order, original: Order, reason: string, method: AmendMethod): AmendResult {

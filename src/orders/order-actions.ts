@@ -19,7 +19,9 @@ export function strategyCancel(canceller: Canceller, amender: Amender, order: Or
   const joined = underWay.get(order.clientOrderId);
   if (joined) return joined;
   const live = amender.withdraw(order);
-  const p = live === order ? canceller.cancel(order) : canceller.cancelReplaced(order, live);
+  // Withdrawn before its replacement exists: the amend's own cancel of the order is this cancel,
+  // whether it is still running or confirmed a microtask ago.
+  const p = live !== order ? canceller.cancelReplaced(order, live) : (amender.ownCancel(order) ?? canceller.cancel(order));
   underWay.set(order.clientOrderId, p);
   const done = (): void => {
     if (underWay.get(order.clientOrderId) === p) underWay.delete(order.clientOrderId);

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { CancelResult } from '../../src/orders/cancel.js';
 import { drive, placeOpen as place, restingRig, trackedRigs, type Rig } from '../support/order-rig.js';
 
 const { make, cleanup } = trackedRigs();
@@ -111,5 +112,64 @@ describe('a cancel after the original of a cancel-then-replace amend is cancelle
     void r.manager.runExecutor(new AbortController().signal);
     await r.clock.advance(5_000);
     expect(r.sim.getVenue().listOrders().filter((x) => x.status === 'open')).toEqual([]);
+  });
+});
+
+// Between the confirmation of the original's cancel and the replacement's journaling lie a few
+// microtasks (the amend's await of its cancel). A cancel asked there must settle exactly as one
+// asked a moment earlier (joining the amend's cancel of the original): `canceled`, no
+// replacement, and the amend `amended: false`; it settled `final` ("order already canceled").
+describe('a cancel in the microtask gap after the original of a cancel-then-replace amend is cancelled', () => {
+  /** Asks `orders.cancel(o)` `ticks` microtasks after the original's cancel is applied. */
+  async function cancelAfter(ticks: number) {
+    const { r, symbol, amount, restingBuy } = await restingRig(make, false);
+    const o = await place(r, symbol, amount, restingBuy);
+    let cancel: Promise<CancelResult> | undefined;
+    let replacementAtCancel: string | null = null;
+    r.manager.on('order', (order, change) => {
+      if (order !== o || order.status !== 'canceled' || change.from !== 'open' || cancel) return;
+      cancel = (async () => {
+        for (let i = 0; i < ticks; i++) await Promise.resolve();
+        replacementAtCancel = r.journal.replacementOf(o.clientOrderId)?.clientOrderId ?? null;
+        return r.manager.cancel(o);
+      })();
+    });
+    const amend = r.manager.amend(o, { price: Number(r.sim.priceToPrecision(symbol, restingBuy * 0.97)) });
+    await r.clock.advanceUntil(() => cancel !== undefined, 10_000, 10);
+    const [a, c] = await drive(r.clock, Promise.all([amend, cancel!]));
+    await r.clock.advance(5_000);
+    return { r, o, a, c, replacementAtCancel };
+  }
+
+  it('settles as the ordinary cancel that won over the amend, at every microtask until the replacement exists', async () => {
+    let sawReplacement = false;
+    let gapCases = 0;
+    for (let ticks = 0; ticks < 40 && !sawReplacement; ticks++) {
+      const { r, o, a, c, replacementAtCancel } = await cancelAfter(ticks);
+      if (replacementAtCancel !== null) {
+        // Past the gap: the cancel stops the queued replacement (the case above).
+        sawReplacement = true;
+        expect(c).toMatchObject({ order: o, replacedBy: replacementAtCancel });
+        expect(['unsent', 'canceled']).toContain(c.outcome);
+      } else {
+        gapCases++;
+        expect({ ticks, c }).toEqual({ ticks, c: { order: o, outcome: 'canceled', status: 'canceled', reason: null, replacedBy: null } });
+        expect(a).toMatchObject({ order: o, original: o, amended: false, method: 'replace' });
+        expect(a.reason).toMatch(/cancelled the order while it was being amended; no replacement was sent/);
+        // The journal agrees: the amend ended (a restart does not resume it), its cancel is done,
+        // and there is no replacement to send.
+        expect(r.journal.actions.forOrder(o.clientOrderId).map((x) => [x.kind, x.status, x.replacementId])).toEqual([
+          ['amend', 'failed', null],
+          ['cancel', 'done', null],
+        ]);
+        expect(r.journal.replacementOf(o.clientOrderId)).toBeNull();
+      }
+      expect(a.amended).toBe(false);
+      expect(r.sim.getVenue().listOrders().filter((x) => x.status === 'open')).toEqual([]);
+      expect(r.notes.filter((n) => n.text.startsWith(`cancel of ${o.clientOrderId}`))).toEqual([]);
+      await cleanup();
+    }
+    expect(sawReplacement).toBe(true);
+    expect(gapCases).toBeGreaterThan(1);
   });
 });
