@@ -163,4 +163,45 @@ export const JOURNAL_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    description: 'the method and cancel of amends journaled before schema 6',
+    // Schema 6 left these null, and a restart resumed such an amend by what the exchange's class
+    // can do then: one that gained editOrder edited an order misso was cancelling for a replace,
+    // and the amend was lost. The journal itself tells how one that began went.
+    up(db) {
+      linkOldAmends(db);
+    },
+  },
 ];
+
+/**
+ * Fills in `method` (and the `amend_id` of its cancel) for every unfinished amend journaled
+ * without it: one linked to a replacement, or followed by a cancel of its order, is a
+ * cancel-then-replace (its row never counts requests; the cancel is the first thing it journals);
+ * one that counted a request is an edit. One with neither sent nothing and keeps null, resumed by
+ * what the exchange can do. The one other source of such a cancel, the strategy's own while an
+ * edit still waited to send (its order's placement unresolved), is read as a replace's.
+ */
+function linkOldAmends(db: Database): void {
+  interface Row {
+    id: number;
+    client_order_id: string;
+    attempts: number;
+    replacement_id: string | null;
+  }
+  const amends = db
+    .prepare<[], Row>(`SELECT id, client_order_id, attempts, replacement_id FROM order_actions WHERE kind = 'amend' AND method IS NULL AND status IN ('pending', 'sent') ORDER BY id`)
+    .all();
+  const cancelAfter = db.prepare<[string, number], { id: number }>(
+    `SELECT id FROM order_actions WHERE kind = 'cancel' AND client_order_id = ? AND id > ? AND amend_id IS NULL ORDER BY id LIMIT 1`,
+  );
+  const setMethod = db.prepare<[string, number]>('UPDATE order_actions SET method = ? WHERE id = ?');
+  const setAmend = db.prepare<[number, number]>('UPDATE order_actions SET amend_id = ? WHERE id = ?');
+  for (const a of amends) {
+    const cancel = cancelAfter.get(a.client_order_id, a.id);
+    const method = a.replacement_id !== null || (a.attempts === 0 && cancel) ? 'replace' : a.attempts > 0 ? 'edit' : null;
+    if (method !== null) setMethod.run(method, a.id);
+    if (method === 'replace' && cancel) setAmend.run(a.id, cancel.id);
+  }
+}

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { AmendError } from '../../src/orders/amend.js';
@@ -13,6 +14,14 @@ afterEach(async () => {
   await cleanup();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+
+/** Makes a journal file as misso wrote it with schema 5: order_actions without method and amend_id. */
+function asSchema5(path: string): void {
+  const db = new Database(path);
+  db.exec('ALTER TABLE order_actions DROP COLUMN method; ALTER TABLE order_actions DROP COLUMN amend_id;');
+  db.pragma('user_version = 5');
+  db.close();
+}
 
 async function started(options: Parameters<typeof make>[0] = {}): Promise<{ r: Rig; symbol: string; amount: number; restingBuy: number; last: number }> {
   const r = await make(options);
@@ -185,15 +194,20 @@ describe('orders.amend across a crash', () => {
     const first = await rig({ clock, sim, journalPath: path });
     const m = await market(sim);
     await drive(clock, first.manager.start());
-    void first.manager.runExecutor(new AbortController().signal);
+    const executor = new AbortController();
+    void first.manager.runExecutor(executor.signal);
     const order = await place(first, m.symbol, m.amount, m.restingBuy);
     const price = Number(sim.priceToPrecision(m.symbol, m.restingBuy * 0.97));
     const crash = (): void => {
       first.journal.close();
       void first.manager.stop({ onStop: 'leave' });
     };
-    /** The next start on the same journal and exchange, run until nothing is left to do. */
-    const restart = async (then: { editOrder?: boolean } = {}): Promise<Rig> => {
+    /**
+     * The next start on the same journal and exchange, run until nothing is left to do.
+     * `schema5`: the journal is first made as misso with schema 5 wrote it (no method, no amend_id).
+     */
+    const restart = async (then: { editOrder?: boolean; schema5?: boolean } = {}): Promise<Rig> => {
+      if (then.schema5) asSchema5(path);
       sim.setKnobs({ latency_ms: 0, faults: [] });
       // An upgrade between the two runs can change what the exchange's class does.
       if (then.editOrder !== undefined) sim.has['editOrder'] = then.editOrder;
@@ -203,7 +217,7 @@ describe('orders.amend across a crash', () => {
       await drive(clock, second.manager.settled());
       return second;
     };
-    return { clock, sim, first, order, price, crash, restart, ...m };
+    return { clock, sim, first, order, price, crash, restart, executor, path, ...m };
   }
 
   it('an edit sent (journaled with its action in one commit) whose answer the crash lost is resolved by looking, not sent again', async () => {
@@ -291,6 +305,88 @@ describe('orders.amend across a crash', () => {
         ['amend', 'done', replacement!.clientOrderId],
         ['cancel', 'done', null],
       ]);
+      expect(sim.counters().calls['editOrder'] ?? 0).toBe(0);
+    });
+  }
+  /** One replacement at the exchange and in the journal, linked from the amend that made it. */
+  function expectOneReplacement(second: Rig, sim: ReturnType<typeof createSimExchange>, order: { clientOrderId: string; price: number | null }, price: number) {
+    const replacements = second.journal.all().filter((o) => o.replaces === order.clientOrderId);
+    expect(replacements).toHaveLength(1);
+    const replacement = replacements[0]!;
+    expect(replacement).toMatchObject({ status: 'open', price });
+    expect(sim.getVenue().listOrders().map((o) => [o.clientOrderId, o.status, o.price])).toEqual([
+      [order.clientOrderId, 'canceled', order.price],
+      [replacement.clientOrderId, 'open', price],
+    ]);
+    expect(sim.counters().calls['createOrder']).toBe(2);
+    const [amend, cancel, ...more] = second.journal.actions.forOrder(order.clientOrderId);
+    expect(more).toEqual([]);
+    // A schema-5 journal's amend gets both links when it is upgraded (schema 7).
+    expect(amend).toMatchObject({ kind: 'amend', status: 'done', replacementId: replacement.clientOrderId, method: 'replace' });
+    expect(cancel).toMatchObject({ kind: 'cancel', status: 'done', amendId: amend!.id });
+    expect(second.notes.filter((n) => n.text.startsWith(`cancel of ${order.clientOrderId}`))).toEqual([]);
+    return replacement;
+  }
+
+  for (const schema5 of [false, true]) {
+    const journal = schema5 ? 'a schema-5 journal (no method, no amend_id)' : 'the journal';
+    it(`cancel-then-replace killed between its cancel's confirmation and the replacement's journaling: ${journal} resumes it, one replacement`, async () => {
+      const { clock, sim, first, order, price, crash, restart, path } = await beforeCrash(false);
+      let crashed = false;
+      first.manager.on('order', (o, change) => {
+        // Killed right after the commit that holds the original canceled and its cancel done.
+        if (o === order && o.status === 'canceled' && change.from === 'open' && !crashed) queueMicrotask(() => ((crashed = true), crash()));
+      });
+      void first.manager.amend(order, { price });
+      await clock.advanceUntil(() => crashed, 5_000, 10);
+      // What the kill left: the original canceled, its cancel done, the amend under way, no replacement.
+      const left = new Database(path, { readonly: true });
+      expect(left.prepare('SELECT kind, status, replacement_id FROM order_actions ORDER BY id').all()).toEqual([
+        { kind: 'amend', status: 'pending', replacement_id: null },
+        { kind: 'cancel', status: 'done', replacement_id: null },
+      ]);
+      expect(left.prepare('SELECT client_order_id, status FROM orders').all()).toEqual([{ client_order_id: order.clientOrderId, status: 'canceled' }]);
+      left.close();
+      const second = await restart({ schema5 });
+      expectOneReplacement(second, sim, order, price);
+      expect(sim.counters().calls['cancelOrder']).toBe(1);
+    });
+
+    it(`cancel-then-replace killed with its replacement journaled, not yet sent: ${journal} sends it once`, async () => {
+      const { clock, sim, first, order, price, crash, restart, executor } = await beforeCrash(false);
+      executor.abort();
+      void first.manager.amend(order, { price });
+      await clock.advanceUntil(() => first.journal.replacementOf(order.clientOrderId) !== null, 5_000, 10);
+      crash();
+      const second = await restart({ schema5 });
+      expectOneReplacement(second, sim, order, price);
+    });
+
+    it(`cancel-then-replace killed while the replacement is being sent: ${journal} finds it by client id, never a second one`, async () => {
+      const { clock, sim, first, order, price, crash, restart } = await beforeCrash(false);
+      sim.setKnobs({ latency_ms: 500, faults: [{ kind: 'timeout_after', methods: ['createOrder'], calls: [1, 1] }] });
+      void first.manager.amend(order, { price });
+      await clock.advanceUntil(() => sim.counters().faults.timeout_after === 1, 5_000, 10);
+      crash();
+      const second = await restart({ schema5 });
+      expectOneReplacement(second, sim, order, price);
+    });
+  }
+
+  // A schema-5 journal has no method and no amend_id: the restart read the amend by what the
+  // exchange's class can do, so one that gained editOrder edited the original it was cancelling
+  // and the amend was lost (no replacement). Schema 7 reads them from the journal at the upgrade.
+  for (const editOrder of [false, true]) {
+    it(`cancel-then-replace killed mid-cancel in a schema-5 journal, restarted where the exchange ${editOrder ? 'now edits in place' : 'still cannot edit'}: upgraded, resumed as a replace, one replacement`, async () => {
+      const { clock, sim, first, order, price, crash, restart } = await beforeCrash(false);
+      sim.setKnobs({ latency_ms: 500, faults: [{ kind: 'timeout_after', methods: ['cancelOrder'], calls: [1, 1] }] });
+      void first.manager.amend(order, { price });
+      await clock.advanceUntil(() => sim.counters().faults.timeout_after === 1, 5_000, 10);
+      crash();
+      const second = await restart({ schema5: true, editOrder });
+      expect(second.journal.previousVersion).toBe(5);
+      expectOneReplacement(second, sim, order, price);
+      expect(sim.counters().calls['cancelOrder']).toBe(1);
       expect(sim.counters().calls['editOrder'] ?? 0).toBe(0);
     });
   }

@@ -103,6 +103,43 @@ describe('OrderJournal', () => {
     j.close();
   });
 
+  it("reads the method of a schema-5 journal's unfinished amends, and links a replace amend's cancel to it", () => {
+    const path = join(tmp(), 'v5.db');
+    const old = openDatabase({ path, migrations: JOURNAL_MIGRATIONS, targetVersion: 5 });
+    old.db.prepare("INSERT INTO meta(key, value) VALUES ('seq', '0'), ('tag', 'x')").run();
+    const insert = old.db.prepare(
+      `INSERT INTO order_actions(id, client_order_id, kind, status, replacement_id, attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, 1)`,
+    );
+    // a-1: a replace under way, its cancel in flight; a-2: one whose replacement is journaled;
+    // a-3: an edit sent; a-4: an amend that sent nothing yet; a-5: one finished long ago.
+    for (const row of [
+      [1, 'a-1', 'amend', 'pending', null, 0],
+      [2, 'a-1', 'cancel', 'sent', null, 1],
+      [3, 'a-2', 'amend', 'pending', 'a-9', 0],
+      [4, 'a-2', 'cancel', 'done', null, 1],
+      [5, 'a-3', 'amend', 'sent', null, 1],
+      [6, 'a-4', 'amend', 'pending', null, 0],
+      [7, 'a-5', 'amend', 'done', null, 1],
+      [8, 'a-5', 'cancel', 'sent', null, 1],
+    ] as const) {
+      insert.run(...row);
+    }
+    old.close();
+    const j = OrderJournal.open({ path, clock: new VirtualClock(), name: 'acct' });
+    expect(j.previousVersion).toBe(5);
+    expect(j.actions.all().map((a) => [a.id, a.kind, a.method, a.amendId])).toEqual([
+      [1, 'amend', 'replace', null],
+      [2, 'cancel', null, 1],
+      [3, 'amend', 'replace', null],
+      [4, 'cancel', null, 3],
+      [5, 'amend', 'edit', null],
+      [6, 'amend', null, null],
+      [7, 'amend', null, null],
+      [8, 'cancel', null, null],
+    ]);
+    j.close();
+  });
+
   it('keeps the fills of a schema-3 journal, keyed from then on by symbol and trade id', () => {
     const path = join(tmp(), 'v3.db');
     const old = openDatabase({ path, migrations: JOURNAL_MIGRATIONS, targetVersion: 3 });
