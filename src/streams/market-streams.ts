@@ -82,23 +82,32 @@ export function candlesStream(ctx: StreamContext, windows: readonly CandleWindow
   const timeframes = [...new Set(windows.map((w) => w.timeframe))];
   ctx.cache.followsCandles = (_symbol, timeframe) => timeframes.includes(timeframe);
   const sweep = new CandleSweep();
-  let pairsOf: { list: unknown; pairs: string[][] } = { list: undefined, pairs: [] };
+  let pairsOf: { list: unknown; markets: unknown; refused: number; pairs: string[][] } = { list: undefined, markets: undefined, refused: 0, pairs: [] };
+  /** Symbols the exchange refused (BadSymbol) though its markets listed them, until the watch list or the markets change. */
+  const refused = new Set<string>();
   return {
     name: 'candles',
     watch: async (ex: Exchange) => {
       const list = ctx.state.get<unknown>('watch_list');
-      // The same array while the watch list stays (the sweep's bookkeeping is per array).
-      if (list !== pairsOf.list) {
+      const markets = ctx.marketsTable();
+      // The same array while the watch list and the markets stay (the sweep's bookkeeping is per
+      // array). Reloaded markets (a session rebuild) may have dropped a symbol: left out then.
+      if (list !== pairsOf.list || markets !== pairsOf.markets || refused.size !== pairsOf.refused) {
         // At the start every symbol is new, and the task's first pass fills them all.
         const had = pairsOf.list === undefined ? null : new Set(pairsOf.pairs.map(([s]) => s));
         // A symbol the exchange does not list would fail the whole call (every symbol's candles):
         // it is left out, and said once per watch list.
+        if (list !== pairsOf.list || markets !== pairsOf.markets) refused.clear();
         const symbols = watchList(list);
-        const listed = symbols.filter((s) => ctx.lists(s));
-        if (listed.length < symbols.length) {
-          ctx.logger.warn({ unlisted: symbols.filter((s) => !listed.includes(s)) }, 'candles stream: watch-list symbols the exchange does not list are not streamed');
+        const listed = symbols.filter((s) => ctx.lists(s) && !refused.has(s));
+        const streamed = new Set(listed);
+        const unlisted = symbols.filter((s) => !streamed.has(s));
+        const before = new Set(pairsOf.pairs.map(([s]) => s));
+        // Said once per watch list and markets table, and again for each symbol refused later.
+        if (unlisted.length > 0 && (list !== pairsOf.list || markets !== pairsOf.markets || unlisted.some((s) => before.has(s)))) {
+          ctx.logger.warn({ unlisted }, 'candles stream: watch-list symbols the exchange does not list are not streamed');
         }
-        pairsOf = { list, pairs: listed.flatMap((s) => timeframes.map((tf) => [s, tf])) };
+        pairsOf = { list, markets, refused: refused.size, pairs: listed.flatMap((s) => timeframes.map((tf) => [s, tf])) };
         // A symbol new to the watch list has no window, and a delivery alone is not `limit`
         // candles: REST fills it at the task's next tick, not at its reconcile minutes later.
         if (candleTask && had && pairsOf.pairs.some(([s]) => !had.has(s))) ctx.restSoon(candleTask.name);
@@ -110,7 +119,16 @@ export function candlesStream(ctx: StreamContext, windows: readonly CandleWindow
       }
       // ccxt answers with one symbol of a read; the sweep adds the others from ccxt's cache.
       sweep.follow(ex, pairs);
-      return sweep.collect(ex, pairs, (await ex.watchOHLCVForSymbols(pairs)) as unknown as CandlesBySymbol);
+      try {
+        return sweep.collect(ex, pairs, (await ex.watchOHLCVForSymbols(pairs)) as unknown as CandlesBySymbol);
+      } catch (error: unknown) {
+        // One symbol the exchange no longer has (delisted while its markets here still list it,
+        // or the stream's own copy of the markets is newer) fails every symbol's call: the next
+        // call leaves it out, and the others stream on.
+        const symbol = badSymbolOf(error, pairs);
+        if (symbol !== null) refused.add(symbol);
+        throw error;
+      }
     },
     apply: (bySymbol) => {
       const now = ctx.clock.now();
@@ -151,4 +169,12 @@ export function candlesStream(ctx: StreamContext, windows: readonly CandleWindow
     ownsClient: (_url, subs) => carriesStream('candles', subs),
     dropConnectionOnFailure: true,
   };
+}
+
+/** The symbol of `pairs` a ccxt BadSymbol names (`… does not have market symbol X`), or null. */
+function badSymbolOf(error: unknown, pairs: readonly string[][]): string | null {
+  if (!(error instanceof Error) || error.name !== 'BadSymbol') return null;
+  const named = pairs.map(([s]) => s!).filter((s) => error.message.includes(s));
+  // The longest: a message naming `WBTC/USD:USD` also contains `BTC/USD:USD`.
+  return named.sort((a, b) => b.length - a.length)[0] ?? null;
 }

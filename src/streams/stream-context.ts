@@ -26,6 +26,8 @@ export interface StreamContext {
   sleep(ms: number): Promise<boolean>;
   /** Whether the exchange lists `symbol` (true before its markets are loaded). */
   lists(symbol: string): boolean;
+  /** The exchange's markets table as loaded: another object once they are reloaded (a session rebuild). */
+  marketsTable(): unknown;
   /** This machine's clock minus the exchange's, ms, when known, else 0 (see `clockOffsetOf`): an event time + this is its local time. */
   clockOffsetMs(): number;
 }

@@ -92,6 +92,7 @@ export class StreamManager {
         const markets = o.instance().markets as Record<string, unknown> | undefined;
         return markets === undefined || symbol in markets;
       },
+      marketsTable: () => o.instance().markets,
       clockOffsetMs: () => clockOffsetOf(o.instance()),
     };
     const kinds = (kind: string): TaskConfig[] => o.tasks.filter((t) => t.kind === kind);
