@@ -21,6 +21,12 @@ export interface ExchangeOutageDeps {
   health: () => SessionHealth | null;
   /** Sends a notice to the operator (the notifier behind the fold). */
   send: (notice: OutageNotice) => void;
+  /**
+   * Whether the problem a key names still stands now (false: it is over, though its recovery
+   * was not offered yet; undefined: not known). A stream reconnected at once after the outage
+   * may hold back its recovery for minutes (a flap's longer hold), longer than the grace.
+   */
+  stillWrong?: (key: string) => boolean | undefined;
 }
 
 /** The headline's key: its two sides are `unreachable` and `reachable`. */
@@ -77,6 +83,11 @@ export class ExchangeOutageNotices {
   #graceEndsAt: number | null = null;
   /** The side the operator last heard of each explained key. */
   #told = new Map<string, 'problem' | 'ok'>();
+  /**
+   * Problems over when they were due, whose recovery was not offered yet: told if they stand
+   * again before it is (a stream dropping again within its hold), else dropped with it.
+   */
+  readonly #over = new Map<string, OutageNotice>();
 
   constructor(deps: ExchangeOutageDeps) {
     this.#o = deps;
@@ -92,6 +103,10 @@ export class ExchangeOutageNotices {
     this.tick();
     const key = notice.key;
     if (!explainedByOutage(key)) return this.#o.send(notice);
+    if (this.#over.delete(key) && !isProblem(notice)) {
+      this.#o.logger.info({ key, notice: notice.text }, 'notice not sent: its problem was over before it was told');
+      return;
+    }
     const now = this.#o.clock.now();
     const holding = this.#suspectSince !== null && now - this.#suspectSince <= HOLD_MAX_MS;
     if (this.#since !== null || holding || (this.#graceEndsAt !== null && this.#folded.has(key))) {
@@ -134,6 +149,12 @@ export class ExchangeOutageNotices {
       this.#graceEndsAt = null;
       this.#release(true);
     }
+    // A problem over at its release that stands again before its recovery came: told after all.
+    for (const [key, notice] of this.#over) {
+      if (this.#o.stillWrong?.(key) === false) continue;
+      this.#over.delete(key);
+      this.#tell(key, notice);
+    }
   }
 
   #begin(health: SessionHealth, now: number): void {
@@ -174,7 +195,11 @@ export class ExchangeOutageNotices {
     const folded = [...this.#folded];
     this.#folded.clear();
     for (const [key, notice] of folded) {
-      if (isProblem(notice)) {
+      if (isProblem(notice) && this.#o.stillWrong?.(key) === false) {
+        // Told now it would be out of date ("down … reconnecting" of a stream up for a minute).
+        this.#over.set(key, notice);
+        this.#o.logger.info({ key, notice: notice.text }, 'folded notice held: its problem is over, its recovery not offered yet');
+      } else if (isProblem(notice)) {
         this.#tell(key, afterOutage ? { ...notice, text: `${notice.text} (still so ${Math.round(AFTER_OUTAGE_GRACE_MS / 1000)}s after exchange ${this.#o.exchangeId} was reachable again)` } : notice);
       } else if (this.#told.get(key) === 'problem') this.#tell(key, notice);
     }

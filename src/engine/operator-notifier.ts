@@ -9,6 +9,13 @@ import type { SessionHealth } from '../exchange/types.js';
 import { ExchangeOutageNotices, OUTAGE_KEY, type OutageNotice } from './exchange-outage.js';
 import type { StatusReporter } from './status-reporter.js';
 
+/** What the outage fold reads of the exchange and of the problems it folds. */
+interface OutageSource {
+  id: string;
+  health: () => SessionHealth | null;
+  stillWrong?: (key: string) => boolean | undefined;
+}
+
 /** How often the exchange's health is judged for the outage headline. */
 const OUTAGE_TICK_MS = 1_000;
 
@@ -23,10 +30,10 @@ export class OperatorNotifier {
   #outage: ExchangeOutageNotices | null = null;
   readonly #stopTicks = new AbortController();
   readonly #reporter: StatusReporter;
-  readonly #exchange: { id: string; health: () => SessionHealth | null };
+  readonly #exchange: OutageSource;
 
-  /** `exchange`: the exchange's id and its open session's health (null before it is open). */
-  constructor(reporter: StatusReporter, exchange: { id: string; health: () => SessionHealth | null }) {
+  /** `exchange`: the exchange's id, its open session's health (null before it is open) and whether a folded problem still stands. */
+  constructor(reporter: StatusReporter, exchange: OutageSource) {
     this.#reporter = reporter;
     this.#exchange = exchange;
   }
@@ -42,7 +49,8 @@ export class OperatorNotifier {
       notifier.notify(n);
       if (n.key === OUTAGE_KEY) this.#reporter.notified(n.level, n.text);
     };
-    const outage = (this.#outage = new ExchangeOutageNotices({ exchangeId: this.#exchange.id, clock, logger, health: this.#exchange.health, send }));
+    const { id: exchangeId, health, stillWrong } = this.#exchange;
+    const outage = (this.#outage = new ExchangeOutageNotices({ exchangeId, clock, logger, health, send, ...(stillWrong ? { stillWrong } : {}) }));
     void (async () => {
       while (await clock.sleep(OUTAGE_TICK_MS, this.#stopTicks.signal)) outage.tick();
     })();

@@ -123,7 +123,15 @@ export function buildUpdaterParts(
     owner.emit('phase', phase);
     reporter.phaseChanged(phase);
   });
-  const notifier = new OperatorNotifier(reporter, { id: base.config.exchange.id, health: () => p.session.current?.health() ?? null });
+  const notifier = new OperatorNotifier(reporter, {
+    id: base.config.exchange.id,
+    health: () => p.session.current?.health() ?? null,
+    // A stream connected again is no longer "down … reconnecting", whatever its recovery's hold.
+    stillWrong: (key) => {
+      const stream = key.startsWith('stream:') ? p.streams?.stats().find((s) => `stream:${s.name}` === key) : undefined;
+      return stream === undefined ? undefined : stream.phase !== 'up';
+    },
+  });
   base.state.listenerFailed = reportListenerFailures('the state', base.logger, (text, level) => notifier.notify(text, level));
   const orders = new UpdaterOrders({ ...parts, reporter });
   const session = new UpdaterSession({ ...parts, signal: lifecycle.signal, onRestart: (on) => reporter.exchangeRestart(on) });

@@ -7,11 +7,13 @@ import { AFTER_OUTAGE_GRACE_MS, ExchangeOutageNotices, type OutageNotice } from 
 const HEALTHY: SessionHealth = { restartingSince: null, failedRebuilds: 0, lastRebuildError: null, failedCalls: 0, failingSince: null, lastCallError: null };
 
 /** The fold over a session health the test sets, ticked every second as the operator notifier does. */
-function rig() {
+function rig(stillWrong?: (key: string) => boolean | undefined) {
   const clock = new VirtualClock(Date.UTC(2026, 10, 29, 1, 57, 10));
   let health: SessionHealth = { ...HEALTHY };
   const sent: OutageNotice[] = [];
-  const fold = new ExchangeOutageNotices({ exchangeId: 'binanceusdm', clock, logger: silentLogger(), health: () => health, send: (n) => void sent.push(n) });
+  const fold = new ExchangeOutageNotices({
+    exchangeId: 'binanceusdm', clock, logger: silentLogger(), health: () => health, send: (n) => void sent.push(n), ...(stillWrong ? { stillWrong } : {}),
+  });
   const ac = new AbortController();
   void (async () => {
     while (await clock.sleep(1000, ac.signal)) fold.tick();
@@ -84,6 +86,31 @@ describe('an exchange outage told as one headline', () => {
       expect.stringMatching(/^exchange binanceusdm reachable again after 3[12]s$/),
       `stream orders down for 11s (connect ECONNREFUSED) (still so ${AFTER_OUTAGE_GRACE_MS / 1000}s after exchange binanceusdm was reachable again)`,
     ]);
+    r.fold.offer(streamUp('orders'));
+    expect(r.texts().at(-1)).toBe('stream orders recovered');
+    r.stop();
+  });
+
+  it('a stream connected again whose recovery is still held (a flap\'s longer hold) is not told "down" at the grace, nor "recovered" later', async () => {
+    const up = new Set<string>();
+    const r = rig((key) => (key.startsWith('stream:') ? !up.has(key) : undefined));
+    r.restarting();
+    r.fold.offer(streamDown('balance'));
+    r.fold.offer(streamDown('orders'));
+    await r.clock.advance(31_000);
+    r.back();
+    // Both reconnect at once; neither offers its recovery within the grace (held for 2 min).
+    up.add('stream:balance');
+    up.add('stream:orders');
+    await r.clock.advance(6000 + AFTER_OUTAGE_GRACE_MS);
+    expect(r.texts().slice(1)).toEqual([expect.stringMatching(/^exchange binanceusdm reachable again after 3[12]s$/)]);
+    // The held recovery comes: nothing to tell, the operator never heard of the problem.
+    r.fold.offer(streamUp('balance'));
+    expect(r.sent).toHaveLength(2);
+    // The other drops again within its hold: its problem stands after all, and is told.
+    up.delete('stream:orders');
+    await r.clock.advance(2000);
+    expect(r.texts().slice(2)).toEqual([expect.stringMatching(/^stream orders down for 11s/)]);
     r.fold.offer(streamUp('orders'));
     expect(r.texts().at(-1)).toBe('stream orders recovered');
     r.stop();
