@@ -27,7 +27,8 @@ export class CancelFilterError extends TypeError {
 /**
  * Checks `orders.cancelAll`'s argument. A filter it cannot read must neither widen a mass cancel
  * to every order (a symbol passed as a bare string has no `symbol` key) nor match none (a side
- * spelt `'BUY'`): it throws a {@link CancelFilterError} saying what to write. With `market`, the
+ * that is neither buy nor sell): it throws a {@link CancelFilterError} saying what to write. A
+ * side in any case (`'BUY'`) is taken, as an order's is. With `market`, the
  * symbol is also checked against the exchange's markets ({@link listedCancelSymbol}).
  */
 export function checkCancelAllFilter(filter: unknown, market?: { exchange: MarketView; orders: readonly Order[] }): CancelAllFilter {
@@ -43,10 +44,11 @@ export function checkCancelAllFilter(filter: unknown, market?: { exchange: Marke
   if (f['symbol'] !== undefined && (typeof f['symbol'] !== 'string' || f['symbol'] === '')) {
     throw new CancelFilterError(`orders.cancelAll: symbol must be a non-empty string, got ${JSON.stringify(f['symbol'])}`, 'symbol');
   }
-  if (f['side'] !== undefined && f['side'] !== 'buy' && f['side'] !== 'sell') {
+  const side = typeof f['side'] === 'string' ? f['side'].toLowerCase() : f['side'];
+  if (side !== undefined && side !== 'buy' && side !== 'sell') {
     throw new CancelFilterError(`orders.cancelAll: side must be 'buy' or 'sell', got ${JSON.stringify(f['side'])}`, 'side');
   }
-  const checked = f as CancelAllFilter;
+  const checked = (side === undefined ? f : { ...f, side }) as CancelAllFilter;
   if (market === undefined || checked.symbol === undefined) return checked;
   const ours = [...new Set(market.orders.filter((o) => !o.isFinal).map((o) => o.symbol))];
   return { ...checked, symbol: listedCancelSymbol(checked.symbol, market.exchange, ours) };
