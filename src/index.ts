@@ -9,6 +9,7 @@ export type { StateStore, AttributeMeta, StateChange } from './state/state-store
 export type { DeepReadonly } from './state/frozen.js';
 export type { TaskKind, TaskRuntime, TaskMode, EngineControl } from './tasks/contract.js';
 export { SubtaskError, type BoundSubtask } from './tasks/subtask.js';
+export { MissingReferenceError } from './tasks/args.js';
 export type { TaskOptionType } from './config/context.js';
 export type { RegisteredTaskOptions } from './engine/task-kinds.js';
 export type { StreamStats, StreamPhase } from './streams/stream-loop.js';

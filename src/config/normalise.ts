@@ -113,7 +113,7 @@ function normaliseTask(key: string, task: RawTask, posAt: PosAt): TaskConfig {
       out: out !== null && out.startsWith('self.') ? out.slice('self.'.length) : out,
       inputArgs: task.input_args ?? null,
       subtasks: Object.entries(task.subtasks ?? {}).map(([subKey, sub]) =>
-        normaliseSubtask(subKey, sub, posAt(['tasks', key, 'subtasks', subKey])),
+        normaliseSubtask(subKey, sub, (rest) => posAt(['tasks', key, 'subtasks', subKey, ...rest])),
       ),
       maxAgeSecs: task.max_age_secs ?? (freq === null ? null : 3 * freq),
       stallAfterSecs: task.stall_after_secs ?? null,
@@ -124,19 +124,23 @@ function normaliseTask(key: string, task: RawTask, posAt: PosAt): TaskConfig {
   );
 }
 
-function normaliseSubtask(key: string, sub: RawSubtask, pos: SourcePos | undefined): SubtaskConfig {
+/** `posAt` of a path under the subtask (`[]` for the subtask's own key). */
+function normaliseSubtask(key: string, sub: RawSubtask, posAt: PosAt): SubtaskConfig {
+  const inputArgs = sub.input_args ?? [];
+  const argPos = inputArgs.map((_, i) => posAt(['input_args', i]) ?? null);
   return withPos(
     {
       key,
       type: sub.type,
       modul: sub.modul,
       method: sub.method,
-      inputArgs: sub.input_args ?? [],
+      inputArgs,
+      ...(argPos.some((p) => p !== null) ? { inputArgPos: argPos } : {}),
       targetAttr: sub.target_attr ?? null,
       targetSaveUpdate: sub.target_save_update ?? false,
       returnValue: sub.return_value ?? false,
     },
-    pos,
+    posAt([]),
   );
 }
 

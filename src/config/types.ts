@@ -21,6 +21,8 @@ export interface SubtaskConfig {
   method: string;
   /** Positional arguments. Strings starting with `self.` are resolved from state at call time. */
   inputArgs: unknown[];
+  /** Where each of `inputArgs` is in the file (null where unknown), for run-time errors about one. */
+  inputArgPos?: readonly (SourcePos | null)[];
   /** Attribute the result is stored in; null means the result is dropped. */
   targetAttr: string | null;
   /** Merge a dict result key by key into the dict already held in `targetAttr`. */

@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { emitEach } from '../core/emit-each.js';
 import { HIDDEN_ATTRIBUTES } from './builtin-attributes.js';
 import { deepFreeze, type DeepReadonly } from './frozen.js';
+import { lookupPath } from './path-lookup.js';
 
 /** When and from where an attribute got its value, and how old it may get. */
 export interface AttributeMeta {
@@ -263,18 +264,19 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
     return maxAge === null || this.#clock.now() - at <= maxAge;
   }
 
-  /** Reads `a.b.c`: the attribute `a`, then keys (or properties) `b` and `c`. */
+  /**
+   * Reads `a.b.c`: the attribute `a`, then keys (or properties) `b` and `c` (see
+   * {@link lookupPath}). A missing attribute throws a `ReferenceError`; a missing key reads as
+   * undefined here (a message placeholder prints it as `-`): a subtask's argument is read with
+   * {@link lookupPath}, which tells a missing key from one holding None.
+   */
   resolvePath(path: string): unknown {
     const [head, ...rest] = path.split('.');
     if (head === undefined || !this.has(head)) {
       throw new ReferenceError(`self.${path}: there is no attribute '${head ?? ''}'`);
     }
-    let value: unknown = this.get(head);
-    for (const key of rest) {
-      if (value === null || value === undefined) return undefined;
-      value = (value as Record<string, unknown>)[key];
-    }
-    return value;
+    const found = lookupPath(this.get(head), rest);
+    return found.found ? found.value : undefined;
   }
 
   /** Dates the keys of `patch` just merged into `name` by when their values were true (see {@link merge}). */

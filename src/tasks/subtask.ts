@@ -24,7 +24,7 @@ export async function runSubtask(
   source: string,
 ): Promise<unknown> {
   const { config, fn } = subtask;
-  const args = resolveArgs(config.inputArgs, state);
+  const args = resolveArgs(config.inputArgs, state, config.inputArgPos);
   // Refused before the call, so nothing it would do happens (`misso check` says so at the line);
   // a plain function that answers a promise is found only by its answer, below.
   if (config.type === 'standard' && isAsyncFunction(fn)) throw new TypeError(`${config.modul}.${config.method} is async: set 'type: async' on ${config.key}`);

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
-import { resolveArgs } from '../../src/tasks/args.js';
+import { MissingReferenceError, resolveArgs } from '../../src/tasks/args.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { runSubtask } from '../../src/tasks/subtask.js';
 import type { SubtaskConfig } from '../../src/config/types.js';
@@ -22,6 +22,37 @@ describe('argument resolution', () => {
   it('names the missing attribute', () => {
     const state = new StateStore({}, new VirtualClock());
     expect(() => resolveArgs(['self.nope'], state)).toThrow(/no attribute 'nope'/);
+  });
+
+  it('a key missing below the attribute fails, naming the reference, the key and the place; a key holding None is passed as null', () => {
+    const state = new StateStore(
+      { cfg: { set: null, list: ['a', 'b'], n: 5, 'info.volumeUsd24h': { value: 2 } }, watch_list: ['A'] },
+      new VirtualClock(),
+    );
+    const pos = { file: 'c.yaml', line: 14, col: 11 };
+    expect(() => resolveArgs(['1m', 'self.cfg.nope.deeper'], state, [null, pos])).toThrow(
+      "c.yaml:14:11: input_args[1] `self.cfg.nope.deeper`: cfg has no key 'nope' (its keys: set, list, n, info.volumeUsd24h); fix the reference",
+    );
+    const thrown = ((): unknown => {
+      try {
+        return resolveArgs(['self.cfg.nope.deeper'], state);
+      } catch (error: unknown) {
+        return error;
+      }
+    })();
+    expect(thrown).toBeInstanceOf(MissingReferenceError);
+    expect(thrown).toMatchObject({ reference: 'self.cfg.nope.deeper', missingKey: 'nope', pos: null });
+    // None the config set is a value: passed as null. Below it, nothing is there.
+    expect(resolveArgs(['self.cfg.set'], state)).toEqual([null]);
+    expect(() => resolveArgs(['self.cfg.set.x'], state)).toThrow("`self.cfg.set.x`: cfg.set is None, so it has no key 'x'");
+    // A list's items by index; past its end, and a number's keys, are missing.
+    expect(resolveArgs(['self.cfg.list.1', 'self.watch_list.0'], state)).toEqual(['b', 'A']);
+    expect(() => resolveArgs(['self.cfg.list.2'], state)).toThrow("cfg.list is a list of 2, it has no item '2'");
+    expect(() => resolveArgs(['self.cfg.list.length'], state)).toThrow("it has no item 'length'");
+    expect(() => resolveArgs(['self.cfg.n.x'], state)).toThrow("cfg.n is a number (5), it has no key 'x'");
+    expect(() => resolveArgs(['self.cfg.toString'], state)).toThrow("cfg has no key 'toString'");
+    // A key with dots of its own (the seed's filter rules) is read whole.
+    expect(resolveArgs(['self.cfg.info.volumeUsd24h.value'], state)).toEqual([2]);
   });
 
   it('a later subtask sees what an earlier one stored', async () => {

@@ -45,6 +45,8 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     'ProcessConfig',
     // A subtask's failure, naming the task, the subtask and its line.
     'SubtaskError',
+    // Its cause when a `self.a.b` argument's key is missing at run time.
+    'MissingReferenceError',
     // What the exchange session knows of its health (the exchange readiness flag).
     'SessionHealth',
     // state.get's read-only view of a stored value (review 25-B F7).
@@ -75,7 +77,7 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
 
 /** The runtime values among them (classes, functions, constants). */
 const RUNTIME_EXPORTS: Record<string, string[]> = {
-  '.': ['AlreadyStartedError', 'AmendError', 'CancelFilterError', 'ConfigError', 'FifoQueue', 'IntentError', 'NotStartedError', 'Order', 'OrderRefError', 'QueueEmptyError', 'QueueFullError', 'StartupError', 'StoppedError', 'StorageWriteError', 'SubtaskError', 'SystemClock', 'Updater', 'UserError'],
+  '.': ['AlreadyStartedError', 'AmendError', 'CancelFilterError', 'ConfigError', 'FifoQueue', 'IntentError', 'MissingReferenceError', 'NotStartedError', 'Order', 'OrderRefError', 'QueueEmptyError', 'QueueFullError', 'StartupError', 'StoppedError', 'StorageWriteError', 'SubtaskError', 'SystemClock', 'Updater', 'UserError'],
   './sim': [
     'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimExchange',
     'SimVenue', 'createSimExchange', 'describeFaultSyntax', 'startSimServer', 'pointAtSimServer',
