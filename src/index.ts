@@ -10,6 +10,7 @@ export type { DeepReadonly } from './state/frozen.js';
 export type { TaskKind, TaskRuntime, TaskMode, EngineControl } from './tasks/contract.js';
 export { SubtaskError, type BoundSubtask } from './tasks/subtask.js';
 export { MissingReferenceError } from './tasks/args.js';
+export { WatchListShapeError } from './state/watch-list-guard.js';
 export type { TaskOptionType } from './config/context.js';
 export type { RegisteredTaskOptions } from './engine/task-kinds.js';
 export type { StreamStats, StreamPhase } from './streams/stream-loop.js';

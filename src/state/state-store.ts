@@ -4,6 +4,7 @@ import { emitEach } from '../core/emit-each.js';
 import { HIDDEN_ATTRIBUTES } from './builtin-attributes.js';
 import { deepFreeze, type DeepReadonly } from './frozen.js';
 import { lookupPath } from './path-lookup.js';
+import { refuseWrongWatchList } from './watch-list-guard.js';
 
 /** When and from where an attribute got its value, and how old it may get. */
 export interface AttributeMeta {
@@ -116,17 +117,21 @@ export class StateStore extends EventEmitter<{ change: [StateChange] }> {
   /** Declares an attribute holding a live object (the exchange, the order queue) without copying it. */
   define(name: string, value: unknown, source = 'engine'): void {
     this.#refuseAlias(name);
+    refuseWrongWatchList(name, value, source);
     this.#values.set(name, value);
     this.#meta.set(name, { updatedAt: this.#clock.now(), source, maxAgeMs: this.#meta.get(name)?.maxAgeMs ?? null });
   }
 
   /**
    * Assigns an attribute (the subtask's `target_attr`). The value is frozen in place (its plain
-   * objects and arrays): build a new one for the next write rather than changing this one.
+   * objects and arrays): build a new one for the next write rather than changing this one. A
+   * `watch_list` that is no list of symbols (nor a map keyed by them, nor null) is refused with a
+   * `WatchListShapeError`, nothing written.
    */
   set(name: string, value: unknown, source: string): void {
     this.#refuseAlias(name);
     refuseLiveObject(name, source);
+    refuseWrongWatchList(name, value, source);
     const at = this.#clock.now();
     this.#values.set(name, deepFreeze(value));
     this.#touch(name, source, at);

@@ -47,6 +47,8 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
     'SubtaskError',
     // Its cause when a `self.a.b` argument's key is missing at run time.
     'MissingReferenceError',
+    // state.set's refusal of a watch_list the tasks cannot read.
+    'WatchListShapeError',
     // What the exchange session knows of its health (the exchange readiness flag).
     'SessionHealth',
     // state.get's read-only view of a stored value (review 25-B F7).
@@ -77,7 +79,7 @@ const PUBLIC_EXPORTS: Record<string, string[]> = {
 
 /** The runtime values among them (classes, functions, constants). */
 const RUNTIME_EXPORTS: Record<string, string[]> = {
-  '.': ['AlreadyStartedError', 'AmendError', 'CancelFilterError', 'ConfigError', 'FifoQueue', 'IntentError', 'MissingReferenceError', 'NotStartedError', 'Order', 'OrderRefError', 'QueueEmptyError', 'QueueFullError', 'StartupError', 'StoppedError', 'StorageWriteError', 'SubtaskError', 'SystemClock', 'Updater', 'UserError'],
+  '.': ['AlreadyStartedError', 'AmendError', 'CancelFilterError', 'ConfigError', 'FifoQueue', 'IntentError', 'MissingReferenceError', 'NotStartedError', 'Order', 'OrderRefError', 'QueueEmptyError', 'QueueFullError', 'StartupError', 'StoppedError', 'StorageWriteError', 'SubtaskError', 'SystemClock', 'Updater', 'UserError', 'WatchListShapeError'],
   './sim': [
     'DEFAULT_SIM_API_KEY', 'DEFAULT_SIM_PORT', 'DEFAULT_SIM_SECRET', 'DEFAULT_SIM_SEED', 'SimError', 'SimExchange',
     'SimVenue', 'createSimExchange', 'describeFaultSyntax', 'startSimServer', 'pointAtSimServer',
