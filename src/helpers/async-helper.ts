@@ -9,6 +9,7 @@ import { BadRequest, BadSymbol, DuplicateOrderId, InsufficientFunds, InvalidOrde
 import { watchListSymbols } from '../config/watch-list-shape.js';
 import { helperLoggerOf, splitListed, warnSkippedOnce } from './listed-symbols.js';
 import { mapLimit } from './map-limit.js';
+import { fetchTickersSparing } from './ticker-refusals.js';
 import { rangeFromOhlcv } from './pivots.js';
 import { parseWatchListFilter, passesRules } from './watch-list-filter.js';
 import { streamCacheOf } from '../streams/stream-cache.js';
@@ -57,7 +58,7 @@ export async function get_current_ranges(
 ): Promise<Record<string, [number, number]>> {
   const listed = await listedSymbols(exchange, watch_list, 'get_current_ranges');
   if (listed.length === 0) return {};
-  const prices = await lastPrices(exchange, listed);
+  const prices = await lastPrices(exchange, listed, 'get_current_ranges');
   const offered = exchange.timeframes && Object.keys(exchange.timeframes).length > 0 ? exchange.timeframes : null;
   const timeframes = RANGE_TIMEFRAMES.filter((tf) => !offered || tf in offered);
   const delisted: string[] = [];
@@ -90,19 +91,21 @@ export async function get_last_prices_from_watch_list(
   exchange: Exchange,
   wl: readonly string[] | Readonly<Record<string, unknown>> | null | undefined,
 ): Promise<Record<string, number>> {
-  return lastPrices(exchange, await listedSymbols(exchange, wl, 'get_last_prices_from_watch_list'));
+  return lastPrices(exchange, await listedSymbols(exchange, wl, 'get_last_prices_from_watch_list'), 'get_last_prices_from_watch_list');
 }
 
-/** {@link get_last_prices_from_watch_list} of symbols the exchange lists. */
-async function lastPrices(exchange: Exchange, symbols: string[]): Promise<Record<string, number>> {
+/**
+ * {@link get_last_prices_from_watch_list} of symbols the exchange lists; one it refuses though
+ * its markets list it (delisted mid-day) is left out, warned about once (see `fetchTickersSparing`).
+ */
+async function lastPrices(exchange: Exchange, symbols: string[], caller: string): Promise<Record<string, number>> {
   if (symbols.length === 0) return {};
   // A healthy ticker stream already holds every price: no request.
   const streamed = streamCacheOf(exchange)?.prices(symbols);
   if (streamed) return markStreamed(streamed);
-  const tickers =
-    exchange.has['fetchTickers'] === false
-      ? await mapLimit(symbols, DEFAULT_CONCURRENCY, (s) => exchange.fetchTicker(s))
-      : Object.values(await exchange.fetchTickers(symbols));
+  const batch = exchange.has['fetchTickers'] !== false;
+  const asker = { owner: exchange, caller, logger: helperLoggerOf(exchange), batch, concurrency: DEFAULT_CONCURRENCY };
+  const tickers = Object.values((await fetchTickersSparing(exchange, symbols, asker)).tickers);
   const wanted = new Set(symbols);
   const result: Record<string, number> = {};
   for (const ticker of tickers) {
