@@ -5,8 +5,9 @@ const { make, cleanup } = trackedRigs();
 afterEach(cleanup);
 
 // cancelAll's filter narrows a mass cancel. A filter misso cannot read (a symbol passed as a bare
-// string, a side spelled 'BUY', a misspelt key) must not widen it to every order, nor silently
-// match none: it is refused, and nothing is cancelled.
+// string, a side that is neither buy nor sell, a misspelt key) must not widen it to every order,
+// nor silently match none: it is refused, and nothing is cancelled. (A side in upper case is read
+// as an order's is: test/orders/cancel-filter-side.test.ts.)
 describe('orders.cancelAll with a filter it cannot read', () => {
   it('refuses it and cancels nothing', async () => {
     const r = await make();
@@ -16,7 +17,7 @@ describe('orders.cancelAll with a filter it cannot read', () => {
     void r.manager.runExecutor(new AbortController().signal);
     const orders = [r.manager.queue.push([null, a.amount, a.restingBuy, 'buy', a.symbol]), r.manager.queue.push([null, b.amount, b.restingBuy, 'buy', b.symbol])];
     await r.clock.advanceUntil(() => orders.every((o) => o.status === 'open'), 30_000, 50);
-    const bad: unknown[] = [a.symbol, { side: 'BUY' }, { sym: a.symbol }, { symbol: 5 }, [a.symbol], null];
+    const bad: unknown[] = [a.symbol, { side: 'long' }, { sym: a.symbol }, { symbol: 5 }, [a.symbol], null];
     for (const filter of bad) {
       await expect(r.manager.cancelAll(filter as never), JSON.stringify(filter)).rejects.toThrow(/cancelAll/);
     }
