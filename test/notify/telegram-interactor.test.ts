@@ -92,7 +92,10 @@ describe('Telegram interactor (activate_interactor: True)', () => {
     expect(await ask(b, '/get risk')).toBe('risk = 0.5');
     expect(await ask(b, '/set risk 0.75')).toBe('risk = 0.75 (was 0.5)');
     expect(u.state.get('risk')).toBe(0.75);
-    expect(await ask(b, '/set risk lots')).toBe("risk not changed: it holds a number; 'lots' is not one");
+    expect(await ask(b, '/set risk lots')).toBe("risk not changed: it holds a number; 'lots' is not a plain decimal number (such as 12, -0.5 or 1e6)");
+    expect(u.state.get('risk')).toBe(0.75);
+    // Number() would take it as 16.
+    expect(await ask(b, '/set risk 0x10')).toBe("risk not changed: it holds a number; '0x10' is not a plain decimal number (such as 12, -0.5 or 1e6)");
     expect(u.state.get('risk')).toBe(0.75);
     expect(await ask(b, '/set paused yes')).toContain('paused not changed: it holds true or false');
     expect(await ask(b, '/set paused true')).toBe('paused = true (was false)');
@@ -107,7 +110,7 @@ describe('Telegram interactor (activate_interactor: True)', () => {
 
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
     expect(metrics).toMatch(/misso_interactor_commands_total\{command="set",outcome="ok"\} 3/);
-    expect(metrics).toMatch(/misso_interactor_commands_total\{command="set",outcome="refused"\} 3/);
+    expect(metrics).toMatch(/misso_interactor_commands_total\{command="set",outcome="refused"\} 4/);
     expect(metrics).toMatch(/misso_interactor_commands_total\{command="get",outcome="refused"\} 1/);
   });
 
