@@ -1,3 +1,4 @@
+import { cutText } from './cut-text.js';
 import { parseSetting } from './parse-setting.js';
 
 /** What the interactor may read and do; the engine implements it. */
@@ -32,7 +33,7 @@ function show(value: unknown): string {
   } catch {
     text = String(value);
   }
-  return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}… (${text.length} chars)` : text;
+  return text.length > MAX_VALUE_CHARS ? `${cutText(text, MAX_VALUE_CHARS)} (${text.length} chars)` : text;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { cutText } from './cut-text.js';
 import { NotifySendError } from './notify-send-error.js';
 import type { NotifyMessage, NotifySink } from './types.js';
 
@@ -12,7 +13,7 @@ export interface TelegramSinkOptions {
   timeoutMs?: number;
 }
 
-/** Telegram refuses longer texts. */
+/** Telegram refuses longer texts (UTF-16 code units). */
 const MAX_TEXT = 4096;
 
 const PREFIX: Record<NotifyMessage['level'], string> = { info: '', warn: '[warn] ', error: '[ERROR] ' };
@@ -43,8 +44,7 @@ export class TelegramSink implements NotifySink {
   }
 
   async send(msg: NotifyMessage, signal: AbortSignal): Promise<void> {
-    let text = PREFIX[msg.level] + msg.text;
-    if (text.length > MAX_TEXT) text = `${text.slice(0, MAX_TEXT - 1)}…`;
+    const text = cutText(PREFIX[msg.level] + msg.text, MAX_TEXT);
     let res: Response;
     try {
       res = await fetch(this.#url, {

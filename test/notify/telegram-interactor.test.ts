@@ -114,6 +114,16 @@ describe('Telegram interactor (activate_interactor: True)', () => {
     expect(metrics).toMatch(/misso_interactor_commands_total\{command="get",outcome="refused"\} 1/);
   });
 
+  it('a long value is cut on a grapheme boundary, never inside a surrogate pair', async () => {
+    const { bot: b, updater: u } = await rig();
+    // The 3000-unit cut used to land inside the first emoji and send a lone surrogate.
+    const value = `${'a'.repeat(2999)}${'😀'.repeat(20)}`;
+    const reply = await ask(b, `/set note ${value}`);
+    expect(u.state.get('note')).toBe(value);
+    expect(reply).toBe(`note = ${'a'.repeat(2999)}… (3039 chars) (was plain)`);
+    expect(Buffer.from(reply, 'utf8').toString('utf8')).toBe(reply);
+  });
+
   it('/status, /help, /orders and /cancel', async () => {
     const { bot: b, updater: u, clock } = await rig();
     await clock.advance(1000);

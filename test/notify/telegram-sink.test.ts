@@ -85,6 +85,21 @@ describe('TelegramSink', () => {
     expect(received.map((r) => r.body.text)).toEqual(['[warn] w', '[ERROR] e']);
   });
 
+  it('cuts a text over 4096 UTF-16 units on a grapheme boundary: no lone surrogate, no split emoji', async () => {
+    const sink = new TelegramSink({ token: TOKEN, chatId: '1', apiUrl });
+    // The old cut (4095 units) fell inside the first emoji, sending a lone high surrogate.
+    await sink.send({ text: `${'a'.repeat(4094)}${'😀'.repeat(20)}`, level: 'info' }, new AbortController().signal);
+    // A family emoji (one grapheme of 11 units) across the cut goes whole or not at all.
+    await sink.send({ text: `${'b'.repeat(4090)}👨‍👩‍👧‍👦tail`, level: 'warn' }, new AbortController().signal);
+    const [first, second] = received.map((r) => String(r.body['text']));
+    expect(first).toBe(`${'a'.repeat(4094)}…`);
+    expect(second).toBe(`[warn] ${'b'.repeat(4088)}…`);
+    for (const text of [first!, second!]) {
+      expect(text.length).toBeLessThanOrEqual(4096);
+      expect(Buffer.from(text, 'utf8').toString('utf8')).toBe(text);
+    }
+  });
+
   it('maps 429, 5xx, 4xx and a refused connection onto retryable / permanent errors', async () => {
     const sink = new TelegramSink({ token: TOKEN, chatId: '1', apiUrl });
     const signal = new AbortController().signal;
