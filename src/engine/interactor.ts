@@ -1,10 +1,12 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { Redactor } from '../core/redact.js';
 import type { MissoConfig, TelegramConfig } from '../config/types.js';
 import { HIDDEN_ATTRIBUTES } from '../state/builtin-attributes.js';
 import type { OperatorSource, StatusSnapshot } from '../http/types.js';
 import type { CommandOutcome, InteractorPort } from '../notify/interactor-commands.js';
 import { NotifierQueue } from '../notify/notifier-queue.js';
+import { redactingSink } from '../notify/redacting-sink.js';
 import { TelegramInteractor } from '../notify/telegram-interactor.js';
 import { TelegramSink } from '../notify/telegram-sink.js';
 import type { StateStore } from '../state/state-store.js';
@@ -21,6 +23,8 @@ export interface InteractorDeps {
   stop: (reason: string) => void;
   clock: Clock;
   logger: Logger;
+  /** The notifier's redactor: every reply passes through it on its way to Telegram. */
+  redactor: Redactor;
   onCommand: (command: string, outcome: CommandOutcome) => void;
 }
 
@@ -30,6 +34,7 @@ export interface InteractorParts {
   state: StateStore;
   clock: Clock;
   logger: Logger;
+  redactor: Redactor;
   operator: OperatorSource;
   /** `/status` reads its snapshot; every command is published to status clients. */
   reporter: StatusReporter;
@@ -41,7 +46,7 @@ export interface InteractorParts {
  * interactor; without Telegram settings it only warns (the seed's own config sets it that way).
  */
 export function maybeStartInteractor(parts: InteractorParts): RunningInteractor | null {
-  const { config, state, clock, logger, operator, reporter } = parts;
+  const { config, state, clock, logger, redactor, operator, reporter } = parts;
   if (state.get('activate_interactor') !== true) return null;
   const telegram = config.notify.telegram;
   if (!telegram) {
@@ -52,6 +57,7 @@ export function maybeStartInteractor(parts: InteractorParts): RunningInteractor 
     state,
     clock,
     logger,
+    redactor,
     operator,
     snapshot: () => reporter.snapshot(),
     onCommand: (command, outcome) => reporter.publish({ type: 'command', at: clock.now(), command, outcome }),
@@ -72,8 +78,9 @@ export interface RunningInteractor {
 
 /**
  * Starts the Telegram interactor (`activate_interactor: True` with `notify.telegram`). Replies
- * go through a queue per chat with the notifications' per-minute limit and no dedupe (the same
- * `/status` twice deserves two answers).
+ * are scrubbed of the config's secrets like every notification, and go through a queue per chat
+ * with the notifications' per-minute limit and no dedupe (the same `/status` twice deserves two
+ * answers).
  */
 export function startInteractor(deps: InteractorDeps): RunningInteractor {
   const logger = deps.logger.child({ component: 'interactor' });
@@ -81,7 +88,8 @@ export function startInteractor(deps: InteractorDeps): RunningInteractor {
   const replies = (chatId: string): NotifierQueue => {
     let queue = queues.get(chatId);
     if (!queue) {
-      const sink = new TelegramSink({ token: deps.telegram.token, chatId, apiUrl: deps.telegram.apiUrl });
+      // As the notifier's Telegram channels do: a value shown by /get, /set or a refusal may hold a secret.
+      const sink = redactingSink(new TelegramSink({ token: deps.telegram.token, chatId, apiUrl: deps.telegram.apiUrl }), deps.redactor);
       queue = new NotifierQueue({ sink, clock: deps.clock, logger, dedupeSecs: 0, maxPerMinute: deps.maxPerMinute });
       queues.set(chatId, queue);
     }

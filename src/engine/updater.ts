@@ -215,7 +215,7 @@ export class Updater extends EventEmitter<UpdaterEvents> {
     const parts = { config: this.config, state: this.state, clock: this.clock, logger: this.logger };
     const streams = (this.#p.streams = createEngineStreams({ ...parts, session, orders, notify, runTask: (name) => host.runNow(name) }));
     lifecycle.throwIfStopped();
-    this.#interactor = maybeStartInteractor({ ...parts, operator: this.#p.operator, reporter, stop: () => void this.stop() });
+    this.#interactor = maybeStartInteractor({ ...parts, redactor: this.redactor, operator: this.#p.operator, reporter, stop: () => void this.stop() });
     host.run(signal);
     // Streams start once the init update has set the watch list; they end with the stop signal.
     if (streams) void host.init.wait().then(() => streams.run(signal), () => undefined);

@@ -114,6 +114,18 @@ describe('Telegram interactor (activate_interactor: True)', () => {
     expect(metrics).toMatch(/misso_interactor_commands_total\{command="get",outcome="refused"\} 1/);
   });
 
+  it('replies go through the redactor: a config secret held in state reaches Telegram as [redacted]', async () => {
+    const { bot: b, updater: u, lines } = await rig();
+    expect(await ask(b, `/set note ${TOKEN}`)).toBe('note = [redacted] (was plain)');
+    // The state holds it as typed: the reply is what was scrubbed.
+    expect(u.state.get('note')).toBe(TOKEN);
+    expect(await ask(b, '/get note')).toBe('note = [redacted]');
+    expect(await ask(b, `/get ${TOKEN}`)).toBe('no attribute named [redacted]');
+    expect(await ask(b, `/cancel ${encodeURIComponent(TOKEN)}`)).toMatch(/^\[redacted\] not cancelled: no order of ours with client or exchange id "\[redacted\]"$/);
+    expect(b.sent.map((m) => m.text).join('\n')).not.toContain('interactor-SECRET');
+    expect(JSON.stringify(lines)).not.toContain('interactor-SECRET');
+  });
+
   it('a long value is cut on a grapheme boundary, never inside a surrogate pair', async () => {
     const { bot: b, updater: u } = await rig();
     // The 3000-unit cut used to land inside the first emoji and send a lone surrogate.
