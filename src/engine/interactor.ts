@@ -25,7 +25,7 @@ export interface InteractorDeps {
   logger: Logger;
   /** The notifier's redactor: every reply passes through it on its way to Telegram. */
   redactor: Redactor;
-  onCommand: (command: string, outcome: CommandOutcome) => void;
+  onCommand: (command: string, outcome: CommandOutcome, folded?: { chat: string; count: number }) => void;
 }
 
 /** What {@link maybeStartInteractor} takes from the updater. */
@@ -60,7 +60,7 @@ export function maybeStartInteractor(parts: InteractorParts): RunningInteractor 
     redactor,
     operator,
     snapshot: () => reporter.snapshot(),
-    onCommand: (command, outcome) => reporter.publish({ type: 'command', at: clock.now(), command, outcome }),
+    onCommand: (command, outcome, folded) => reporter.publish({ type: 'command', at: clock.now(), command, outcome, ...folded }),
     telegram,
     maxPerMinute: config.notify.maxPerMinute,
     hidden: HIDDEN_ATTRIBUTES,

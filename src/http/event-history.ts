@@ -7,6 +7,11 @@ export type NumberedEvent = StatusEvent & { seq: number };
 export interface EventHistoryOptions {
   /** Events kept; older ones are dropped. @defaultValue 500 */
   capacity?: number;
+  /**
+   * Refused chat commands (a `command` event with outcome 'unauthorized') kept at most; older
+   * ones are dropped first, so strangers typing at the bot cannot push the rest out. @defaultValue 20
+   */
+  maxUnauthorized?: number;
 }
 
 /**
@@ -21,6 +26,8 @@ export interface EventHistoryOptions {
  */
 export class EventHistory {
   readonly #capacity: number;
+  readonly #maxUnauthorized: number;
+  #unauthorized = 0;
   readonly #events: NumberedEvent[] = [];
   readonly #seqOf = new WeakMap<StatusEvent, number>();
   readonly #taskOk = new Map<string, boolean | null>();
@@ -34,6 +41,9 @@ export class EventHistory {
     const capacity = options.capacity ?? 500;
     if (!Number.isInteger(capacity) || capacity <= 0) throw new RangeError(`event history capacity must be a positive integer, got ${capacity}`);
     this.#capacity = capacity;
+    const maxUnauthorized = options.maxUnauthorized ?? 20;
+    if (!Number.isInteger(maxUnauthorized) || maxUnauthorized <= 0) throw new RangeError(`event history maxUnauthorized must be a positive integer, got ${maxUnauthorized}`);
+    this.#maxUnauthorized = maxUnauthorized;
     this.#unsubscribe = source.subscribe((event) => this.#onEvent(event));
   }
 
@@ -76,7 +86,13 @@ export class EventHistory {
     const numbered: NumberedEvent = { ...event, seq: this.#next++ };
     this.#seqOf.set(event, numbered.seq);
     this.#events.push(numbered);
-    if (this.#events.length > this.#capacity) this.#events.splice(0, this.#events.length - this.#capacity);
+    if (isUnauthorized(event) && ++this.#unauthorized > this.#maxUnauthorized) {
+      this.#events.splice(this.#events.findIndex(isUnauthorized), 1);
+      this.#unauthorized -= 1;
+    }
+    if (this.#events.length > this.#capacity) {
+      for (const dropped of this.#events.splice(0, this.#events.length - this.#capacity)) if (isUnauthorized(dropped)) this.#unauthorized -= 1;
+    }
   }
 
   #keeps(event: StatusEvent): boolean {
@@ -98,4 +114,9 @@ export class EventHistory {
     if (status.ok === null) return false;
     return before === undefined ? status.ok === false : before !== status.ok;
   }
+}
+
+/** A chat command refused because its chat may not command. */
+function isUnauthorized(event: StatusEvent): boolean {
+  return event.type === 'command' && event.outcome === 'unauthorized';
 }

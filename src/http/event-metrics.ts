@@ -35,7 +35,7 @@ export class EventMetricsRecorder {
 
   #onEvent(event: StatusEvent): void {
     if (event.type === 'command') {
-      this.#metrics.command(event.command, event.outcome);
+      this.#metrics.command(event.command, event.outcome, event.count ?? 1);
       return;
     }
     if (event.type !== 'order') return;

@@ -52,10 +52,14 @@ export class OperatorMetrics {
     this.#control.inc({ route, outcome: outcomeOf(status) });
   }
 
-  /** Counts one interactor command. */
-  command(command: string, outcome: string): void {
+  /**
+   * Counts `count` interactor commands. Refused strangers' commands come folded, as a count
+   * under their last command: they are counted as command 'any'.
+   */
+  command(command: string, outcome: string, count = 1): void {
     // Anyone can type anything at a bot: only known commands become label values.
-    this.#commands.inc({ command: KNOWN_COMMANDS.has(command) ? command : 'other', outcome });
+    const label = outcome === 'unauthorized' ? 'any' : KNOWN_COMMANDS.has(command) ? command : 'other';
+    this.#commands.inc({ command: label, outcome }, count);
   }
 
   /** Observes one order latency. */

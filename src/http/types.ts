@@ -179,8 +179,12 @@ export type StatusEvent =
       /** When it was last sent to the exchange; null before. */
       submittedAt?: number | null;
     }
-  /** A chat command reached the interactor; `outcome` is ok, refused, unauthorized or error. */
-  | { type: 'command'; at: number; command: string; outcome: string }
+  /**
+   * A chat command reached the interactor; `outcome` is ok, refused, unauthorized or error.
+   * Unauthorized ones are folded: `count` commands from `chat` (a chat id, or 'other chats'),
+   * `command` the last of them. Absent `count` means one.
+   */
+  | { type: 'command'; at: number; command: string; outcome: string; chat?: string; count?: number }
   /** New last prices (`last_price` written), for live charts. Not kept in the event history. */
   | { type: 'prices'; at: number; prices: Record<string, number> }
   /** A notification the engine sent (stale data, recovery, system status summary, …). */

@@ -4,6 +4,7 @@ import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { runCommand, type CommandOutcome, type InteractorPort } from './interactor-commands.js';
 import type { Notifier } from './types.js';
+import { UnauthorizedCommands } from './unauthorized-commands.js';
 
 /** Options for {@link TelegramInteractor}. */
 export interface TelegramInteractorOptions {
@@ -19,8 +20,12 @@ export interface TelegramInteractorOptions {
   logger: Logger;
   /** Where replies to a chat go: a queue with the notifier's rate limit. */
   replies: (chatId: string) => Notifier;
-  /** Told about every command, for metrics. */
-  onCommand?: (command: string, outcome: CommandOutcome) => void;
+  /**
+   * Told about every command of an allowed chat, for metrics and status clients. Commands of other
+   * chats are folded ({@link UnauthorizedCommands}): told with `outcome` 'unauthorized' and
+   * `folded`, the chat and how many commands the call stands for.
+   */
+  onCommand?: (command: string, outcome: CommandOutcome, folded?: { chat: string; count: number }) => void;
   /** Long-poll wait per getUpdates call. @defaultValue 25 */
   pollTimeoutSecs?: number;
 }
@@ -45,6 +50,7 @@ export class TelegramInteractor {
   readonly #stop = new AbortController();
   readonly #ignoredChats = new Set<string>();
   readonly #allowed: Set<string>;
+  readonly #strangers: UnauthorizedCommands;
   #offset = 0;
   /** This bot's username (from `getMe`); null until known. */
   #username: string | null = null;
@@ -55,6 +61,10 @@ export class TelegramInteractor {
     this.#o = options;
     this.#base = `${(options.apiUrl ?? 'https://api.telegram.org').replace(/\/+$/, '')}/bot${options.token}`;
     this.#allowed = new Set(options.chatIds.map(String));
+    this.#strangers = new UnauthorizedCommands({
+      clock: options.clock,
+      report: ({ chat, command, count }) => options.onCommand?.(command, 'unauthorized', { chat, count }),
+    });
   }
 
   /** Starts polling in the background. */
@@ -68,6 +78,7 @@ export class TelegramInteractor {
   async close(): Promise<void> {
     this.#stop.abort();
     await this.#loop;
+    this.#strangers.close();
   }
 
   async #run(): Promise<void> {
@@ -167,7 +178,8 @@ export class TelegramInteractor {
         this.#ignoredChats.add(chatId);
         this.#o.logger.warn({ chat: chatId, command }, 'telegram command from a chat not in notify.telegram.chat_id ignored');
       }
-      this.#o.onCommand?.(command, 'unauthorized');
+      // Counted, folded: a stranger's flood must not push the operator's events out of the history.
+      this.#strangers.note(chatId, command);
       return;
     }
     let reply: string;

@@ -173,6 +173,29 @@ describe('Telegram interactor (activate_interactor: True)', () => {
     expect(JSON.stringify(lines)).not.toContain(TOKEN);
   });
 
+  it("a stranger's flood is folded: one event now, a count per window, never the operator's history", async () => {
+    const { bot: b, clock, server: s } = await rig();
+    expect(await ask(b, '/status')).toMatch(/^misso on sim/);
+    for (let i = 0; i < 40; i++) b.say(STRANGER, i === 39 ? '/last_one' : '/junk');
+    // The operator's command after them proves they were all read.
+    expect(await ask(b, '/get risk')).toBe('risk = 0.5');
+    type Ev = { type: string; command?: string; outcome?: string; chat?: string; count?: number };
+    const events = async (): Promise<Ev[]> => ((await (await fetch(`${s.url}/api/events?since=0`)).json()) as { events: Ev[] }).events;
+    const refused = async (): Promise<Ev[]> => (await events()).filter((e) => e.outcome === 'unauthorized');
+    expect(await refused()).toEqual([expect.objectContaining({ type: 'command', command: 'junk', chat: String(STRANGER), count: 1 })]);
+    await clock.advance(60_000);
+    await waitFor(() => b.offsets.length > 0, 'a poll');
+    expect((await refused()).map((e) => [e.command, e.count])).toEqual([
+      ['junk', 1],
+      ['last_one', 39],
+    ]);
+    // The operator's own commands are still there.
+    expect((await events()).filter((e) => e.type === 'command' && e.outcome === 'ok').map((e) => e.command)).toEqual(['status', 'get']);
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toMatch(/misso_interactor_commands_total\{command="any",outcome="unauthorized"\} 40/);
+    expect(b.to(STRANGER)).toEqual([]);
+  });
+
   it('/stop stops the updater, after replying', async () => {
     const { bot: b, updater: u } = await rig();
     expect(await ask(b, '/stop')).toBe('stopping misso');

@@ -289,7 +289,12 @@
         'order ' + ev.clientOrderId + ' ' + ev.side + ' ' + ev.symbol + ': ' + ev.status + (ev.reason ? ' (' + ev.reason + ')' : ''));
       if (!replay) M.Orders.refreshSoon();
     } else if (ev.type === 'command') {
-      addLog(ev.at, ev.outcome === 'ok' ? 'info' : 'warn', 'telegram /' + ev.command + ': ' + ev.outcome);
+      if (ev.outcome === 'unauthorized') {
+        // Folded: a count per stranger's chat and window, the last command typed.
+        addLog(ev.at, 'warn', 'telegram: ' + (ev.count || 1) + ' command(s) refused from ' + (ev.chat === 'other chats' ? 'other chats' : 'chat ' + ev.chat) + ' (not in chat_id), last /' + ev.command);
+      } else {
+        addLog(ev.at, ev.outcome === 'ok' ? 'info' : 'warn', 'telegram /' + ev.command + ': ' + ev.outcome);
+      }
     } else if (ev.type === 'notification') {
       addLog(ev.at, ev.level, ev.message);
     } else if (ev.type === 'phase') {
