@@ -39,9 +39,10 @@ function show(value: unknown): string {
 /**
  * Runs one chat command (`/status`, `/get`, `/set`, `/orders`, `/cancel`, `/stop`, `/help`)
  * against the engine and says what to reply. Replies are plain text: nothing is escaped
- * because nothing is interpreted.
+ * because nothing is interpreted. Every command but `/cancel` is answered at once; `/cancel`
+ * waits for the exchange and answers with a promise, so the caller can answer others meanwhile.
  */
-export async function runCommand(port: InteractorPort, settable: readonly string[], command: string, args: string): Promise<CommandResult> {
+export function runCommand(port: InteractorPort, settable: readonly string[], command: string, args: string): CommandResult | Promise<CommandResult> {
   const ok = (reply: string): CommandResult => ({ reply, outcome: 'ok' });
   const refused = (reply: string): CommandResult => ({ reply, outcome: 'refused' });
   switch (command) {
@@ -74,11 +75,9 @@ export async function runCommand(port: InteractorPort, settable: readonly string
     case 'cancel': {
       const id = args.trim();
       if (!id) return refused('usage: /cancel <clientOrderId>');
-      try {
-        return ok(await port.cancel(id));
-      } catch (error: unknown) {
-        return refused(`${id} not cancelled: ${error instanceof Error ? error.message : String(error)}`);
-      }
+      return Promise.resolve()
+        .then(() => port.cancel(id))
+        .then(ok, (error: unknown) => refused(`${id} not cancelled: ${error instanceof Error ? error.message : String(error)}`));
     }
     case 'stop':
       port.stop('telegram /stop');

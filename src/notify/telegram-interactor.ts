@@ -2,7 +2,7 @@ import { Backoff } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { runCommand, type CommandOutcome, type InteractorPort } from './interactor-commands.js';
+import { runCommand, type CommandOutcome, type CommandResult, type InteractorPort } from './interactor-commands.js';
 import type { Notifier } from './types.js';
 import { UnauthorizedCommands } from './unauthorized-commands.js';
 
@@ -56,6 +56,8 @@ export class TelegramInteractor {
   #username: string | null = null;
   #whoAmIFailures = 0;
   #loop: Promise<void> | null = null;
+  /** Commands answered beside the poll loop, still under way. */
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(options: TelegramInteractorOptions) {
     this.#o = options;
@@ -78,7 +80,19 @@ export class TelegramInteractor {
   async close(): Promise<void> {
     this.#stop.abort();
     await this.#loop;
+    // A /cancel under way still gets its answer (the cancel's own deadline bounds the wait).
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
     this.#strangers.close();
+  }
+
+  /** Runs work that waits (a cancel, a getMe) beside the poll loop, so the next commands are answered meanwhile. */
+  #beside(work: Promise<void>): void {
+    const tracked = work
+      .catch((error: unknown) => {
+        this.#o.logger.error({ err: coerceError(error).message }, 'telegram command failed unexpectedly');
+      })
+      .finally(() => this.#inFlight.delete(tracked));
+    this.#inFlight.add(tracked);
   }
 
   async #run(): Promise<void> {
@@ -97,7 +111,7 @@ export class TelegramInteractor {
         backoff.reset();
         for (const update of updates) {
           this.#offset = Math.max(this.#offset, update.update_id + 1);
-          await this.#handle(update);
+          this.#handle(update);
         }
       } catch (error: unknown) {
         if (signal.aborted) return;
@@ -155,7 +169,13 @@ export class TelegramInteractor {
     return body.result;
   }
 
-  async #handle(update: Update): Promise<void> {
+  /**
+   * Answers one update. It never waits: a command that must (`/cancel`, waiting for the exchange,
+   * or an addressed one while this bot's username is unknown) goes on beside the loop, so a slow
+   * cancel holds neither `/status` nor `/stop` nor another chat. Replies to quick commands go out
+   * in the order they were typed.
+   */
+  #handle(update: Update): void {
     const text = update.message?.text;
     const chat = update.message?.chat?.id;
     if (typeof text !== 'string' || chat === undefined) return;
@@ -166,7 +186,14 @@ export class TelegramInteractor {
     const chatId = String(chat);
     // getMe failed so far (the network was not up at start): asked again now, so an operator's
     // `/stop@thisbot` is not ignored for the whole run because of one failed call at start.
-    if (addressee !== undefined && this.#username === null && this.#allowed.has(chatId)) await this.#whoAmI(this.#stop.signal);
+    if (addressee !== undefined && this.#username === null && this.#allowed.has(chatId)) {
+      this.#beside(this.#whoAmI(this.#stop.signal).then(() => this.#obey(chatId, command, addressee, args)));
+      return;
+    }
+    this.#obey(chatId, command, addressee, args);
+  }
+
+  #obey(chatId: string, command: string, addressee: string | undefined, args: string): void {
     // Meant for another bot in the same group: not ours to obey, answer or count.
     if (!this.#forMe(addressee)) {
       this.#o.logger.debug({ chat: chatId, command, addressee }, 'telegram command addressed to another bot ignored');
@@ -182,18 +209,28 @@ export class TelegramInteractor {
       this.#strangers.note(chatId, command);
       return;
     }
-    let reply: string;
-    let outcome: CommandOutcome;
+    let result: ReturnType<typeof runCommand>;
     try {
-      ({ reply, outcome } = await runCommand(this.#o.port, this.#o.settable, command, args));
+      result = runCommand(this.#o.port, this.#o.settable, command, args);
     } catch (error: unknown) {
-      reply = `/${command} failed: ${coerceError(error).message}`;
-      outcome = 'error';
+      result = failed(command, error);
     }
+    if (result instanceof Promise) {
+      this.#beside(result.catch((error: unknown) => failed(command, error)).then((r) => this.#answer(chatId, command, r)));
+    } else {
+      this.#answer(chatId, command, result);
+    }
+  }
+
+  #answer(chatId: string, command: string, { reply, outcome }: CommandResult): void {
     this.#o.logger.info({ chat: chatId, command, outcome }, 'telegram command');
     this.#o.onCommand?.(command, outcome);
     this.#o.replies(chatId).notify({ text: reply, level: 'info' });
   }
+}
+
+function failed(command: string, error: unknown): CommandResult {
+  return { reply: `/${command} failed: ${coerceError(error).message}`, outcome: 'error' };
 }
 
 // getMe answers at once; a hung one must not hold the first poll for long.

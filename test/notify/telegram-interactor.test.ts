@@ -8,6 +8,7 @@ import type { Updater } from '../../src/engine/updater.js';
 import { startStatusServer, type StatusServer } from '../../src/http/status-server.js';
 import { createNotifier } from '../../src/notify/create-notifier.js';
 import { advanceWithIo, startVirtual, virtualUpdater } from '../support/virtual-updater.js';
+import type { SimExchange } from '../../src/sim/sim-exchange.js';
 import { FakeBotApi } from './fake-bot-api.js';
 
 const TOKEN = '4242:interactor-SECRET';
@@ -156,6 +157,33 @@ describe('Telegram interactor (activate_interactor: True)', () => {
     expect(await ask(b, '/frobnicate')).toBe('unknown command /frobnicate; /help lists them');
   });
 
+  it('a slow /cancel holds neither /status, /orders nor /stop, in its chat or another', async () => {
+    const { bot: b, updater: u, clock } = await rig();
+    const price = u.state.get<Record<string, number>>('last_price')['BTC/USD:USD']!;
+    const order = u.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.01, price: Math.round(price * 0.8) });
+    await advanceWithIo(clock, () => order.status === 'open', 30_000);
+    // From now on the exchange loses every cancel's answer, after 8 s of (virtual) time.
+    (u.exchange as SimExchange).setKnobs({ timeout_delay_ms: 8000, faults: [{ kind: 'timeout_after', methods: ['cancelOrder'], probability: 1 }] });
+    b.say(OPERATOR, `/cancel ${order.clientOrderId}`);
+    // Time stands still: the cancel is waiting, and these are answered anyway.
+    expect(await ask(b, '/status')).toMatch(/^misso on sim: running/);
+    expect(await ask(b, '/orders', 2222)).toMatch(/open order/);
+    expect(await ask(b, '/get risk')).toBe('risk = 0.5');
+    expect(b.to(OPERATOR)).toHaveLength(2);
+    // Quick commands answer in the order typed; the cancel answers when the exchange does.
+    b.say(OPERATOR, '/set risk 0.7');
+    b.say(OPERATOR, '/get risk');
+    await waitFor(() => b.to(OPERATOR).length === 4, 'the set and get replies');
+    expect(b.to(OPERATOR).slice(2)).toEqual(['risk = 0.7 (was 0.5)', 'risk = 0.7']);
+    await advanceWithIo(clock, () => b.to(OPERATOR).length === 5, 60_000);
+    expect(b.to(OPERATOR)[4]).toContain(order.clientOrderId);
+    // /stop while another cancel waits: answered at once, and the stop begins.
+    b.say(OPERATOR, `/cancel ${order.clientOrderId}`);
+    expect(await ask(b, '/stop', 2222)).toBe('stopping misso');
+    expect(u.state.get('stop_updates')).toBe(true);
+    await advanceWithIo(clock, () => u.phase === 'stopped', 60_000);
+  });
+
   it('a chat not in chat_id has no effect and is logged once', async () => {
     const { bot: b, updater: u, lines } = await rig();
     b.say(STRANGER, '/set risk 9');
@@ -228,6 +256,8 @@ describe('Telegram interactor (activate_interactor: True)', () => {
     expect(b.to(OPERATOR)).toEqual(['risk = 0.5', 'risk = 0.6 (was 0.5)']);
     expect(u.phase).toBe('running');
     // Asked again for each addressed command from the operator, and said once as a warning.
+    // Asked beside the poll loop: the replies above do not wait for it.
+    await waitFor(() => b.getMeCalls >= 3, 'getMe asked for both addressed commands');
     expect(b.getMeCalls).toBe(3);
     const warnings = lines.filter((l) => String(l['msg']).startsWith('telegram getMe failed') && l['level'] === 40);
     expect(warnings).toHaveLength(1);
