@@ -78,7 +78,7 @@ export function buildSnapshot(input: SnapshotInput): StatusSnapshot {
     tasks,
     attributes,
     orders: {
-      pending: (orderStats?.queued ?? 0) + (orderStats?.resolving ?? 0),
+      pending: orderStats?.pending ?? 0,
       open: orderStats?.open ?? 0,
       recentlyClosed: orderStats?.recentlyClosed ?? 0,
       lost: orderStats?.lost ?? 0,

@@ -28,7 +28,7 @@ import type { SymbolContext } from './symbol-hint.js';
 import { intakeRiskRefusal } from './risk-check.js';
 import { shutDown, type StopReport } from './shutdown.js';
 import { OrderTracker, type PollResult } from './tracker.js';
-import type { OrderStats } from './order-stats.js';
+import { liveCounts, type OrderStats } from './order-stats.js';
 
 export type { OrderManagerOptions } from './manager-options.js';
 export type { StopReport } from './shutdown.js';
@@ -361,13 +361,11 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
 
   /** Counters for the status API and metrics. */
   stats(): OrderStats {
-    const all = this.#book.all();
     return {
+      ...liveCounts(this.#book.all()),
       queued: this.queue.size,
       resolving: this.#resolver.size,
-      open: all.filter((o) => o.status === 'open').length,
       recentlyClosed: this.#book.recentlyClosed.size,
-      lost: all.filter((o) => o.lost).length,
       sent: this.#executor.sent,
       illegalTransitions: this.#book.illegalTransitions,
       ended: { ...this.#book.endedSinceStart },
