@@ -78,7 +78,7 @@ export class OrderManager extends EventEmitter<OrderManagerEvents> {
     const prepare: IntakePrepare = (entry) => prepareIntent(entry, options.session.exchange, suggest(), options.lastPrice);
     const queue = new OrderQueue(options.journal, prepare, (intent) => intakeRiskRefusal(this.#ctx, intent));
     this.queue = new PendingOrderQueue(queue);
-    queue.on('push', (order) => this.#book.track(order));
+    queue.on('push', (order) => this.#book.queued(order));
     queue.on('rejected', (order, reason) => {
       this.#book.track(order);
       this.#book.finish(order, 'rejected', reason, 'rejected:market');

@@ -111,6 +111,16 @@ export class OrderBook {
     return raw.id ? this.#byExchangeId.get(String(raw.id)) : undefined;
   }
 
+  /**
+   * Tracks an order just queued (journaled as `queued`) and announces it with that kind: status
+   * clients list it at once, not only when the executor takes it, which a wait for a fresh price
+   * or the orders ahead of it can hold off for a minute.
+   */
+  queued(order: Order): void {
+    this.track(order);
+    this.announce(() => this.#events.emit('order', order, { kind: 'queued', from: null }));
+  }
+
   /** Finds by client id only. */
   get(clientOrderId: string): Order | undefined {
     return this.#byClientId.get(clientOrderId);

@@ -23,6 +23,8 @@ function config(): MissoConfigInput {
     exchange: { id: 'sim', seed: 7 },
     class_attributes: { watch_list: WATCH, last_price: {}, wl_ranges: null, positions: {}, total_capital: 0, free_capital: 0, open_orders: {} },
     shared_attributes: { pending_orders: { modul: 'queue', function: 'Queue' } },
+    // An order on a market with no price task waits this long for a price: a queued (pending) row.
+    orders: { fresh_price_wait_secs: 120 },
     tasks: {
       t_init_update: {
         name: 'init_update',
@@ -190,6 +192,27 @@ describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chro
     await until(() => target.status === 'canceled', 'the engine to see the cancel', 20_000);
     await expect.poll(() => targetRow.count(), { timeout: 15_000 }).toBe(0);
     expect(tokenPrompts).toHaveLength(1);
+  });
+
+  it('lists an order waiting for a price at once, counts it as pending, and amends and cancels it', { timeout: 90_000 }, async () => {
+    // LINK is not watched: misso holds no price for it, so the executor holds the order (pending).
+    const queued = updater.pendingOrders.push({ symbol: 'LINK/USD:USD', side: 'buy', amount: 2, price: 10 });
+    const row = page.locator(`#order-list tr[data-order="${queued.clientOrderId}"]`);
+    // Shown by the queueing's own event: nothing else happens to the order while it waits.
+    await expect.poll(() => row.getAttribute('data-status'), { timeout: 10_000 }).toBe('pending');
+    const pendingCount = (): Promise<string | null> =>
+      page.evaluate(() => [...document.querySelectorAll('#orders dt')].find((dt) => dt.textContent === 'Pending')?.nextElementSibling?.textContent ?? null);
+    await expect.poll(pendingCount, { timeout: 15_000 }).toBe('1');
+
+    amendTo = 9.5;
+    await row.locator('button[data-action="amend"]').click();
+    await until(() => queued.price === 9.5, 'the queued order to take its new price', 15_000);
+    expect(queued.status).toBe('pending');
+    await row.locator('button[data-action="cancel"]').click();
+    await until(() => queued.status === 'canceled', 'the queued order to be dropped unsent', 15_000);
+    expect(queued.id).toBeNull();
+    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(0);
+    await expect.poll(pendingCount, { timeout: 15_000 }).toBe('0');
   });
 
   it('loaded nothing from outside the server and logged no errors', () => {

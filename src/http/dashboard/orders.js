@@ -26,15 +26,19 @@
     tr.appendChild(M.make('td', 'status', o.status));
     tr.appendChild(M.make('td', 'err', o.reason || ''));
     var actions = M.make('td', 'actions');
-    if (o.status === 'open') {
+    // A queued order (pending) is cancelled (dropped unsent) and amended (changed before it is
+    // sent) as an open one is; a market order has no price to amend.
+    if (o.status === 'open' || o.status === 'pending') {
       var cancel = M.make('button', 'danger', 'Cancel');
       cancel.type = 'button';
       cancel.dataset.action = 'cancel';
-      var amend = M.make('button', null, 'Amend');
-      amend.type = 'button';
-      amend.dataset.action = 'amend';
       actions.appendChild(cancel);
-      actions.appendChild(amend);
+      if (o.type !== 'market' && o.price !== null) {
+        var amend = M.make('button', null, 'Amend');
+        amend.type = 'button';
+        amend.dataset.action = 'amend';
+        actions.appendChild(amend);
+      }
     }
     tr.appendChild(actions);
     return tr;
