@@ -54,7 +54,7 @@ export function wireOrderManager(
   state.define('open_orders', orders.openOrders);
   state.define('is_open_orders', orders.isOpenOrders);
   state.define('closed_trades', orders.closedTrades);
-  orders.on('order', (order) => {
+  orders.on('order', (order, change) => {
     // Announced, not touched: the engine's own bookkeeping is not the exchange's word, so it must
     // not make a stale open_orders fresh (nor its failed task recovered) while the exchange is
     // down. The task's pass and the user stream touch it when the exchange confirms it.
@@ -62,7 +62,7 @@ export function wireOrderManager(
     try {
       state.announce('open_orders', 'orders');
     } finally {
-      reporter.orderChanged(order);
+      reporter.orderChanged(order, change);
     }
   });
   return orders;

@@ -17,6 +17,7 @@ import type { UpdaterPhase } from './lifecycle.js';
 import { startConfiguredStatusServer, type RunningStatusServer, type ServedHttp } from './status-hosting.js';
 import { exchangeNotReady } from './exchange-readiness.js';
 import { attributeStatus, buildSnapshot } from './status.js';
+import { OrderEvents, type OrderChange } from './order-events.js';
 import type { StreamStats } from '../streams/stream-loop.js';
 
 
@@ -61,6 +62,7 @@ export class StatusReporter {
   readonly #o: StatusReporterOptions;
   readonly #events = new EventEmitter<{ status: [StatusEvent] }>();
   readonly #startedAt: number;
+  readonly #orderEvents = new OrderEvents();
   #server: RunningStatusServer | null = null;
   /** The server being started, and whether close() came (a stop may come while it starts). */
   #starting: Promise<RunningStatusServer | null> | null = null;
@@ -106,24 +108,11 @@ export class StatusReporter {
     this.publish({ type: 'task', at: this.#o.clock.now(), task, status: toTaskStatus(health) });
   }
 
-  /** An order changed status. */
-  orderChanged(order: Order): void {
-    this.publish({
-      type: 'order',
-      at: this.#o.clock.now(),
-      clientOrderId: order.clientOrderId,
-      id: order.id ?? null,
-      symbol: order.symbol,
-      side: order.side,
-      status: order.status,
-      reason: order.reason ?? null,
-      price: order.price,
-      amount: order.amount,
-      filled: order.filled,
-      average: order.average,
-      createdAt: order.createdAt,
-      submittedAt: order.submittedAt,
-    });
+  /** An order changed: published once per change a client can see, with its kind (see {@link OrderEvents}). */
+  orderChanged(order: Order, change: OrderChange): void {
+    if (!this.listening) return;
+    const event = this.#orderEvents.next(order, change, this.#o.clock.now());
+    if (event) this.publish(event);
   }
 
   /** The engine sent a notification. */

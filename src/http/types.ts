@@ -157,11 +157,21 @@ export type StatusEvent =
   | { type: 'task'; at: number; task: string; status: TaskStatus }
   /** An attribute was written or went stale. */
   | { type: 'attribute'; at: number; attribute: string; status: AttributeStatus }
-  /** An order changed status or filled. `reason` explains `failed`/`rejected`/`lost`. */
+  /**
+   * An order changed status or filled: one event per change a client can see (one close the
+   * exchange reports several times is one event). `reason` explains `failed`/`rejected`/`lost`.
+   */
   | {
       type: 'order';
       at: number;
       clientOrderId: string;
+      /**
+       * What changed, as the journal names it: `queued`, `sending`, `sent:open`, `ws:closed`,
+       * `poll:fill`, `amend:refused`, `rejected:stale_price`, … Absent from older engines.
+       */
+      kind?: string;
+      /** The status before the change; null for a new order. Absent from older engines. */
+      from?: string | null;
       id: string | null;
       symbol: string;
       side: string;

@@ -40,4 +40,19 @@ describe('order events reach status clients (dashboard, /events)', () => {
       await updater.stop();
     }
   });
+
+  it("publishes each order's close once, and each change with its kind (the send's answer, the stream's and the poll's reports of one close are one event)", async () => {
+    const { updater, clock, events } = await rig();
+    try {
+      const order = updater.pendingOrders.push({ symbol: 'BTC/USD:USD', side: 'buy', amount: 0.001 });
+      await clock.advanceUntil(() => order.status === 'closed', 30_000, 50);
+      // The user stream and the open-orders poll report the close again meanwhile.
+      await clock.advance(5_000);
+      const mine = events.filter((e) => e.clientOrderId === order.clientOrderId);
+      expect(mine.map((e) => `${e.from ?? 'new'}>${e.status} ${e.kind}`)).toEqual(['new>pending queued', 'pending>pending sending', 'pending>closed sent:closed']);
+      expect(mine.filter((e) => e.status === 'closed')).toHaveLength(1);
+    } finally {
+      await updater.stop();
+    }
+  });
 });

@@ -286,7 +286,7 @@
       renderWatch();
     } else if (ev.type === 'order') {
       addLog(ev.at, ev.status === 'failed' || ev.status === 'rejected' ? 'warn' : 'info',
-        'order ' + ev.clientOrderId + ' ' + ev.side + ' ' + ev.symbol + ': ' + ev.status + (ev.reason ? ' (' + ev.reason + ')' : ''));
+        'order ' + ev.clientOrderId + ' ' + ev.side + ' ' + ev.symbol + ': ' + ev.status + (ev.kind ? ' · ' + ev.kind : '') + (ev.reason ? ' (' + ev.reason + ')' : ''));
       if (!replay) M.Orders.refreshSoon();
     } else if (ev.type === 'command') {
       if (ev.outcome === 'unauthorized') {
