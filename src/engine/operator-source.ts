@@ -16,6 +16,8 @@ import { symbolRefusal, type SymbolContext } from '../orders/symbol-hint.js';
 import { isFinalStatus } from '../orders/transitions.js';
 import { boundedAnswer, controlAnswerMs } from './bounded-answer.js';
 import { CapitalCurve } from './capital-curve.js';
+import { nextCandleAt, OperatorReads } from './operator-reads.js';
+import type { ExchangeSession } from '../exchange/types.js';
 import type { StateStore } from '../state/state-store.js';
 import { watchList } from '../tasks/attr.js';
 
@@ -26,6 +28,8 @@ export interface OperatorDeps {
   orders: () => OrderManager | null;
   journal: () => OrderJournal | null;
   exchange: () => Exchange | null;
+  /** The session `exchange` belongs to: the operator's reads go at its budget's lowest priority. Absent: called on `exchange`. */
+  session?: () => ExchangeSession | null;
   stop: (reason: string) => void;
   restartExchange: (reason: string) => Promise<void>;
   /**
@@ -48,6 +52,7 @@ const INTENT_FIELDS = ['symbol', 'side', 'amount', 'price', 'type', 'params', 't
 /** The engine's side of the control API (see `OperatorSource` in src/http/types.ts). */
 export function createOperatorSource(deps: OperatorDeps): OperatorSource & { close(): void } {
   const capital = new CapitalCurve(deps.state, deps.clock);
+  const reads = new OperatorReads({ clock: deps.clock });
   const manager = (): OrderManager => {
     const m = deps.orders();
     if (!m) throw new ControlRefusal(NOT_STARTED, 503);
@@ -77,8 +82,9 @@ export function createOperatorSource(deps: OperatorDeps): OperatorSource & { clo
       if (timeframes && !(timeframe in timeframes)) {
         throw new ControlRefusal(`timeframe ${timeframe} is not offered; use one of ${Object.keys(timeframes).join(', ')}`, 400, 'timeframe');
       }
-      const rows = await exchange.fetchOHLCV(symbol, timeframe, undefined, limit);
-      return rows.map((r) => r.map((v) => Number(v)));
+      // Served from memory, coalesced, last in the budget, or refused: never the strategy's calls' wait.
+      const now = deps.clock.now();
+      return reads.read(deps.session?.() ?? null, exchange, 'fetchOHLCV', [symbol, timeframe, undefined, limit], candleRows, nextCandleAt(exchange, timeframe, now));
     },
     positions: () => positionViews(deps.state.get('positions')),
     capital: () => capital.points(),
@@ -196,6 +202,11 @@ function listOrders(kind: OrderListKind, deps: OperatorDeps): OrderView[] {
   );
   wanted.sort((a, b) => (b.closedAt ?? b.updatedAt) - (a.closedAt ?? a.updatedAt));
   return wanted.slice(0, LIST_LIMIT).map(orderView);
+}
+
+/** ccxt's OHLCV rows as plain numbers. */
+function candleRows(raw: unknown): number[][] {
+  return (raw as unknown[][]).map((r) => r.map((v) => Number(v)));
 }
 
 /** The plain view of an order. */

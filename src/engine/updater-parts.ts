@@ -143,6 +143,7 @@ export function buildUpdaterParts(
       orders: () => (orders.manager?.loaded === true ? owner.orders : null),
       journal: () => orders.journal,
       exchange: () => session.current?.exchange ?? null,
+      session: () => session.current,
       stop: (reason) => {
         base.logger.info({ reason }, 'stop requested');
         void owner.stop();

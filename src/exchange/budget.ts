@@ -89,7 +89,7 @@ interface Waiter {
  * The request budget of one exchange account, shared by every task. At most `capacity` weight
  * units are granted in any window of `windowMs` (a sliding log of grants, so the bound holds for
  * every window, not just aligned ones). Waiters are served strictly by priority (order → status
- * → account → market) and first come first served within a class; a waiter heavier than the whole
+ * → account → market → operator) and first come first served within a class; a waiter heavier than the whole
  * capacity is charged the capacity, so it waits for an empty window instead of forever.
  */
 export class RateBudget {
@@ -99,7 +99,7 @@ export class RateBudget {
   #clock: Clock;
   #defaultPauseMs: number;
   #defaultBanMs: number;
-  #queues: Record<Priority, Waiter[]> = { order: [], status: [], account: [], market: [] };
+  #queues = Object.fromEntries(PRIORITIES.map((p) => [p, [] as Waiter[]])) as Record<Priority, Waiter[]>;
   #window: SlidingWindow;
   #pausedUntil = 0;
   #bannedUntil = 0;
@@ -130,7 +130,7 @@ export class RateBudget {
     this.#defaultBanMs = options.defaultBanMs ?? 120_000;
     this.#maxPauseMs = options.maxPauseMs ?? 300_000;
     const zero = (): Omit<PriorityStats, 'waiting'> => ({ granted: 0, grantedWeight: 0, waitedMs: 0, penalties: 0 });
-    this.#stats = { order: zero(), status: zero(), account: zero(), market: zero() };
+    this.#stats = Object.fromEntries(PRIORITIES.map((p) => [p, zero()])) as Record<Priority, Omit<PriorityStats, 'waiting'>>;
   }
 
   /**

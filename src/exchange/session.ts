@@ -19,6 +19,7 @@ import { isGatedMethod } from './gated-methods.js';
 import { priorityOf, weightOf } from './priority.js';
 import { isRetriedRead, sendWithReadRetries } from './read-retries.js';
 import { SessionHealthRecorder } from './session-health.js';
+import { untilAborted } from './until-aborted.js';
 import type { ErrorKind, ExchangeSession, Priority, SessionHealth } from './types.js';
 
 /** Options for {@link createExchangeSession}. */
@@ -194,6 +195,10 @@ class Session implements ManagedExchangeSession {
       resyncs: { ...this.#failures.resyncs },
       budget: this.budget.stats(),
     };
+  }
+
+  callAt(priority: Priority, method: string, args: readonly unknown[]): Promise<unknown> {
+    return this.#call(method, priority, !isRetriedRead(method), [...args]);
   }
 
   #get(prop: PropertyKey): unknown {
@@ -383,17 +388,4 @@ class Session implements ManagedExchangeSession {
     if (!drained) this.#logger.warn({ inFlight: this.#inFlight, writes: this.#writesInFlight }, 'close: calls still in flight, closing anyway');
     await this.#closeInstance(this.#current);
   }
-}
-
-/**
- * `work`, or `error()` as soon as `signal` aborts (the work goes on; its late outcome is
- * dropped). The listener is removed whichever comes first.
- */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal, error: () => Error): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(error());
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

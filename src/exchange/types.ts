@@ -2,12 +2,14 @@ import type { Exchange } from 'ccxt';
 
 /**
  * Request classes of the per-account rate budget, most urgent first: order placement and
- * cancel, then order status, then account data, then market data.
+ * cancel, then order status, then account data, then market data, then the operator's reads
+ * (the dashboard's and the control API's candles: an operator's browser tabs never hold the
+ * strategy's own calls back).
  */
-export type Priority = 'order' | 'status' | 'account' | 'market';
+export type Priority = 'order' | 'status' | 'account' | 'market' | 'operator';
 
 /** Priorities in the order they are served. */
-export const PRIORITIES: readonly Priority[] = ['order', 'status', 'account', 'market'];
+export const PRIORITIES: readonly Priority[] = ['order', 'status', 'account', 'market', 'operator'];
 
 /**
  * The small set of kinds every exchange error is classified into, once, at the exchange
@@ -85,6 +87,11 @@ export interface ExchangeSession {
    * old instance, builds a new one, runs the `onReopen` hooks (reconciliation) and reopens.
    */
   restart(options?: { drainTimeoutMs?: number; signal?: AbortSignal }): Promise<void>;
+  /**
+   * Calls `method` of {@link exchange} at `priority` instead of the class its name gives (the
+   * operator's reads go last). Optional: a session without it is called through `exchange`.
+   */
+  callAt?(priority: Priority, method: string, args: readonly unknown[]): Promise<unknown>;
   /** Hooks run after a rebuild, before the gate opens again. */
   onReopen(hook: () => Promise<void>): void;
   /**

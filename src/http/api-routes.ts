@@ -11,9 +11,10 @@ import {
 import type { EventHistory } from './event-history.js';
 import type { OperatorSource, OrderListKind } from './types.js';
 
-/** Sends a refusal as `{error, field}` with its status; anything else is rethrown (a 500). */
+/** Sends a refusal as `{error, field}` with its status (and `Retry-After` when it gives one); anything else is rethrown (a 500). */
 export function sendRefusal(reply: FastifyReply, error: unknown): FastifyReply {
   if (!(error instanceof ControlRefusal)) throw error;
+  if (error.retryAfterSecs !== null) void reply.header('retry-after', String(error.retryAfterSecs));
   return reply.code(error.status).send({ error: error.message, field: error.field });
 }
 

@@ -106,6 +106,7 @@ export const candlesSchema = {
     },
     400: errorSchema,
     404: errorSchema,
+    429: errorSchema,
     503: errorSchema,
   },
 } as const;
