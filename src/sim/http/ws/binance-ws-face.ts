@@ -15,6 +15,8 @@ import { MarketSnapshot, parseStream, type MarketStream } from './ws-streams.js'
 import { orderEventMessages } from './ws-order-events.js';
 import { accountUpdate, listenKeyExpired } from './ws-user-format.js';
 import { DelayedWrites } from './delayed-writes.js';
+import { forceOrderEvent, forceOrderStreamsOf, isLiquidationFill } from './force-order-format.js';
+import { parseWsRequest } from './ws-request.js';
 
 /** What the websocket face counted, for tests and the admin endpoint. */
 export interface WsFaceCounters {
@@ -67,7 +69,8 @@ const MAX_FRAME_BYTES = 1_000_000;
 /**
  * Binance USD-M's websocket dialect on the sim server's port: `/market/ws/N`, `/public/ws/N`
  * and `/ws` take `SUBSCRIBE` / `UNSUBSCRIBE` / `LIST_SUBSCRIPTIONS` and push market streams
- * (`<s>@depth` diff events as the venue's book changes, in step with `GET /fapi/v1/depth`);
+ * (`<s>@depth` diff events as the venue's book changes, in step with `GET /fapi/v1/depth`;
+ * `<s>@forceOrder` and `!forceOrder@arr` as the venue liquidates; any other name: error code 2);
  * `/private/ws?listenKey=K` (or `/ws/K`) pushes the account's `ORDER_TRADE_UPDATE` and
  * `ACCOUNT_UPDATE` as the venue produces them, and `listenKeyExpired` when the key dies.
  * Websocket faults (wsdrop, wsstall, wsrefuse, listenkey_expire, wsdelay) come from the
@@ -157,17 +160,10 @@ export class BinanceWsFace {
   }
 
   #request(conn: Connection, data: RawData): void {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(rawText(data));
-    } catch {
-      return this.#reply(conn, { error: { code: 3, msg: 'Invalid JSON' }, id: null });
-    }
-    // `null`, a number or a string is valid JSON but no request (it has no fields to read).
-    const message: { method?: unknown; params?: unknown; id?: unknown } = typeof parsed === 'object' && parsed !== null ? parsed : {};
-    const id = message.id ?? null;
-    const params = Array.isArray(message.params) ? message.params.filter((p): p is string => typeof p === 'string') : [];
-    switch (message.method) {
+    const request = parseWsRequest(data);
+    if (request === undefined) return this.#reply(conn, { error: { code: 3, msg: 'Invalid JSON' }, id: null });
+    const { params, id } = request;
+    switch (request.method) {
       case 'SUBSCRIBE': {
         if (this.#opts.faults.decideWs('wsrefuse', conn.path)) {
           this.#counters.refused++;
@@ -317,6 +313,7 @@ export class BinanceWsFace {
   #userEvents(events: readonly SimOrderEvent[]): void {
     const { venue, clock } = this.#opts;
     const now = clock.now();
+    this.#forceOrders(events, now);
     const privates = this.#privates(now);
     if (privates.length === 0) return;
     // The order updates leave first, in one write per connection: the account's balance and
@@ -332,6 +329,17 @@ export class BinanceWsFace {
       for (const conn of privates) this.#sendTexts(conn, update);
     }
     this.#expireKeyByFault(now);
+  }
+
+  /** A liquidation's fill → one `forceOrder` per `<s>@forceOrder` / `!forceOrder@arr` a market connection holds. */
+  #forceOrders(events: readonly SimOrderEvent[], now: number): void {
+    for (const event of events.filter(isLiquidationFill)) {
+      const text = JSON.stringify(forceOrderEvent(this.#opts.venue.market(event.order.symbol), event, now));
+      for (const conn of this.#connections) {
+        const n = conn.listenKey === undefined ? forceOrderStreamsOf(conn.streams.values(), event.order.symbol) : 0;
+        if (n > 0) this.#sendTexts(conn, Array<string>(n).fill(text));
+      }
+    }
   }
 
   /**
@@ -382,9 +390,4 @@ export class BinanceWsFace {
 
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-}
-
-function rawText(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data as ArrayBuffer).toString('utf8');
 }

@@ -16,9 +16,11 @@ export type MarketStream =
   | { kind: 'partialDepth'; market: SimMarket; levels: number }
   /** `<s>@trade` / `<s>@aggTrade`: the tape's new prints, one event each, as its steps end (see `TradeTape`). */
   | { kind: 'trade' | 'aggTrade'; market: SimMarket }
-  | { kind: 'allTickers' | 'allMiniTickers' | 'allMarkPrices' };
+  /** `<s>@forceOrder` / `!forceOrder@arr`: the venue's liquidations, sent as they happen (see `force-order-format.ts`). */
+  | { kind: 'forceOrder'; market: SimMarket }
+  | { kind: 'allTickers' | 'allMiniTickers' | 'allMarkPrices' | 'allForceOrders' };
 
-const SINGLE = /^([a-z0-9_]+)@(kline_([0-9a-zA-Z]+)|ticker|miniTicker|bookTicker|markPrice(?:@1s)?|trade|aggTrade)$/;
+const SINGLE = /^([a-z0-9_]+)@(kline_([0-9a-zA-Z]+)|ticker|miniTicker|bookTicker|markPrice(?:@1s)?|trade|aggTrade|forceOrder)$/;
 // Binance's update speeds are accepted; the sim sends at its own push period.
 const DEPTH = /^([a-z0-9_]+)@depth(5|10|20)?(?:@(?:100|250|500)ms)?$/;
 
@@ -30,6 +32,7 @@ export function parseStream(name: string, marketsByLowerId: ReadonlyMap<string, 
   if (name === '!ticker@arr') return { kind: 'allTickers' };
   if (name === '!miniTicker@arr') return { kind: 'allMiniTickers' };
   if (name === '!markPrice@arr' || name === '!markPrice@arr@1s') return { kind: 'allMarkPrices' };
+  if (name === '!forceOrder@arr') return { kind: 'allForceOrders' };
   const depth = DEPTH.exec(name);
   const depthMarket = depth ? marketsByLowerId.get(depth[1]!) : undefined;
   if (depth && depthMarket) return depth[2] ? { kind: 'partialDepth', market: depthMarket, levels: Number(depth[2]) } : { kind: 'depth', market: depthMarket };
@@ -42,7 +45,7 @@ export function parseStream(name: string, marketsByLowerId: ReadonlyMap<string, 
     return isSimTimeframe(interval) ? { kind: 'kline', market, interval } : undefined;
   }
   if (channel.startsWith('markPrice')) return { kind: 'markPrice', market };
-  return { kind: channel as 'ticker' | 'miniTicker' | 'bookTicker' | 'trade' | 'aggTrade', market };
+  return { kind: channel as 'ticker' | 'miniTicker' | 'bookTicker' | 'trade' | 'aggTrade' | 'forceOrder', market };
 }
 
 /**
@@ -103,6 +106,10 @@ export class MarketSnapshot {
         return { messages: [bookTickerEvent(stream.market, this.#ticker(stream.market), ++this.#bookUpdateId)] };
       case 'markPrice':
         return { messages: [this.#markPrice(stream.market, this.#ticker(stream.market))] };
+      case 'forceOrder':
+      case 'allForceOrders':
+        // Sent as the venue liquidates, by the face's order-event listener.
+        return { messages: [] };
       case 'depth':
         // Looking publishes the book's change: the diff event leaves through the face's book listener.
         this.#book(stream.market);
