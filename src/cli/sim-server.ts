@@ -34,7 +34,8 @@ export interface SimServerCommandIo {
 }
 
 export const SIM_SERVER_USAGE = `Usage: misso sim-server [--host 127.0.0.1] [--port ${DEFAULT_SIM_PORT}] [--seed N] [--markets N] [--funding] [--no-liquidation] [--faults SPEC]
-                        [--api-key KEY] [--secret SECRET] [--clock-offset-ms N] [--log-level LEVEL] [--help]
+                        [--api-key KEY] [--secret SECRET] [--clock-offset-ms N] [--listen-key-ttl SECS]
+                        [--log-level LEVEL] [--help]
 
 Serves the simulated market over the Binance USD-M futures REST dialect, so that an unmodified
 ccxt.binanceusdm can trade against it once every URL in its urls.api has this server as origin,
@@ -55,6 +56,9 @@ fetchCurrencies: false and fetchOpenOrders: {warnWithoutSymbol: false}.
   --secret SECRET    its HMAC secret (default $MISSO_SIM_SECRET or ${DEFAULT_SIM_SECRET})
   --clock-offset-ms N run the server's clock N ms ahead of this machine's (negative: behind, e.g. -500);
                      at most a day either way; server time, timestamps and the recvWindow check all use it (default 0)
+  --listen-key-ttl SECS a user-data listenKey not kept alive (PUT /fapi/v1/listenKey) expires after SECS
+                     seconds, 1 to 86400: listenKeyExpired, then the user stream closes (default 3600, Binance's
+                     hour; ccxt keeps its key alive every 20 min, options.listenKeyRefreshRate in ms)
   --log-level LEVEL  log level on stderr: debug, info, warn, error (default warn)
   --help             print this help
 
@@ -77,6 +81,7 @@ interface ParsedFlags {
   apiKey: string;
   secret: string;
   clockOffsetMs: number;
+  listenKeyTtlSecs: number | undefined;
   logLevel: string;
   help: boolean;
 }
@@ -117,6 +122,7 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
       apiKey: flags.apiKey,
       secret: flags.secret,
       clockOffsetMs: flags.clockOffsetMs,
+      ...(flags.listenKeyTtlSecs === undefined ? {} : { listenKeyValidityMs: flags.listenKeyTtlSecs * 1000 }),
       logger,
       ...(flags.faults === undefined ? {} : { faults: flags.faults }),
     });
@@ -137,7 +143,8 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
   const keyNote = flags.apiKey === DEFAULT_SIM_API_KEY ? `key ${flags.apiKey}` : 'custom key';
   const faultNote = `${flags.funding ? ', funding' : ''}${flags.liquidation ? '' : ', no liquidation'}${server.faults.spec === 'none' ? '' : `, faults ${server.faults.spec}`}`;
   const clockNote = flags.clockOffsetMs === 0 ? '' : `, clock ${flags.clockOffsetMs > 0 ? '+' : ''}${flags.clockOffsetMs} ms`;
-  io.stdout.write(`misso sim-server listening on ${server.url} (seed ${flags.seed}, ${keyNote}${faultNote}${clockNote})\n`);
+  const ttlNote = flags.listenKeyTtlSecs === undefined ? '' : `, listenKey ttl ${flags.listenKeyTtlSecs} s`;
+  io.stdout.write(`misso sim-server listening on ${server.url} (seed ${flags.seed}, ${keyNote}${faultNote}${clockNote}${ttlNote})\n`);
   if (!isLoopbackHost(flags.host)) io.stderr.write(`misso sim-server: warning: ${NON_LOOPBACK_WARNING}\n`);
   io.onListening?.(server);
 
@@ -183,7 +190,7 @@ export async function simServerCommand(argv: string[], io: SimServerCommandIo): 
 }
 
 /** The options that take a value: `--markets -1` reads as that value, not as an option. */
-const VALUED = ['--host', '--port', '--seed', '--markets', '--faults', '--api-key', '--secret', '--clock-offset-ms', '--log-level'];
+const VALUED = ['--host', '--port', '--seed', '--markets', '--faults', '--api-key', '--secret', '--clock-offset-ms', '--listen-key-ttl', '--log-level'];
 
 function parseFlags(argv: string[]): ParsedFlags {
   // `--clock-offset-ms -500` is that option's value (and `-abc` is then told as a bad value,
@@ -203,6 +210,7 @@ function parseFlags(argv: string[]): ParsedFlags {
       'api-key': { type: 'string' },
       secret: { type: 'string' },
       'clock-offset-ms': { type: 'string' },
+      'listen-key-ttl': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -226,6 +234,12 @@ function parseFlags(argv: string[]): ParsedFlags {
   const clockOffsetMs = integer('--clock-offset-ms', values['clock-offset-ms'], 0);
   // A skew past a day is a typo (no venue's clock is that far off), and past 2^53 not even a number.
   if (Math.abs(clockOffsetMs) > 86_400_000) throw new UserError(`--clock-offset-ms ${values['clock-offset-ms'] ?? ''} is more than a day (86400000 ms) either way`);
+  const ttl = values['listen-key-ttl'];
+  const listenKeyTtlSecs = ttl === undefined ? undefined : integer('--listen-key-ttl', ttl, 0, 'a whole number of seconds (e.g. 60)');
+  // Under a second the key would die between a client's POST and its dial; past a day is a typo.
+  if (listenKeyTtlSecs !== undefined && (listenKeyTtlSecs < 1 || listenKeyTtlSecs > 86_400)) {
+    throw new UserError(`--listen-key-ttl ${ttl ?? ''} must be from 1 to 86400 seconds (Binance's is 3600)`);
+  }
   const logLevel = values['log-level'] ?? 'warn';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
     throw new UserError(`--log-level "${logLevel}" must be one of debug, info, warn, error, silent`);
@@ -241,6 +255,7 @@ function parseFlags(argv: string[]): ParsedFlags {
     apiKey,
     secret,
     clockOffsetMs,
+    listenKeyTtlSecs,
     logLevel,
     help: values.help ?? false,
   };

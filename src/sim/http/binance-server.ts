@@ -123,7 +123,11 @@ export interface SimServerOptions {
   logger?: Logger;
   /** Websocket market data is pushed every this many ms. @defaultValue 1000 */
   wsPushMs?: number;
-  /** A listenKey not kept alive expires after this many ms. @defaultValue 3_600_000 (Binance's hour) */
+  /**
+   * A listenKey not kept alive expires after this many ms (`--listen-key-ttl SECS` of the CLI):
+   * `listenKeyExpired` at the next push, then the user stream closes. More than 0, else a
+   * `RangeError`. @defaultValue 3_600_000 (Binance's hour)
+   */
   listenKeyValidityMs?: number;
 }
 

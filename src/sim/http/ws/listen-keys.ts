@@ -13,8 +13,12 @@ export class ListenKeys {
   #expiresAt = 0;
   readonly #validityMs: number;
 
-  /** @param validityMs - @defaultValue LISTEN_KEY_VALIDITY_MS */
+  /** @param validityMs - more than 0 ms. @defaultValue LISTEN_KEY_VALIDITY_MS */
   constructor(validityMs = LISTEN_KEY_VALIDITY_MS) {
+    // NaN or 0 would expire every key at birth, and a negative one before: a user stream never dials.
+    if (!(validityMs > 0) || !Number.isFinite(validityMs)) {
+      throw new RangeError(`listenKeyValidityMs must be a positive number of ms (Binance's is ${LISTEN_KEY_VALIDITY_MS}), not ${validityMs}`);
+    }
     this.#validityMs = validityMs;
   }
 
