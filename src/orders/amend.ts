@@ -234,9 +234,11 @@ export class Amender {
       // The exchange may answer an edit by ending the order (Binance cancels one modified to a
       // total it has already filled): that is no amend.
       const ended = raw && (raw.status === 'canceled' || raw.status === 'expired' || raw.status === 'rejected') ? raw.status : null;
-      const r: AmendResult = ended
-        ? refused(order, order, `the exchange ${ended} the order on the amend (filled ${String(raw?.filled ?? order.filled)} of the new total ${String(action.amount ?? order.amount)})`, 'edit')
-        : { order, original: order, amended: true, method: 'edit', reason: null };
+      const filled = Number(raw?.filled ?? order.filled);
+      const total = action.amount ?? order.amount;
+      // Binance also cancels a post-only (GTX) order whose new price would take at once.
+      const why = filled + 1e-12 >= total ? `filled ${String(filled)} of the new total ${String(total)}` : order.params['postOnly'] === true || ['PO', 'GTX'].includes(String(order.params['timeInForce'])) ? 'a post-only order whose new price would take liquidity' : `filled ${String(filled)} of ${String(total)}`;
+      const r: AmendResult = ended ? refused(order, order, `the exchange ${ended} the order on the amend (${why})`, 'edit') : { order, original: order, amended: true, method: 'edit', reason: null };
       return this.#settle(order, action, r, () => {
         applyEdit(order, seen, action);
         book.save(order, 'amend:edited', { price: order.price, amount: order.amount });

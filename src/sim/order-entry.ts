@@ -94,11 +94,20 @@ export function placeOrder(deps: OrderEntryDeps, market: SimMarket, request: Pla
  * Modifies an open limit order in place, as Binance's `PUT /fapi/v1/order` does: same id and
  * client id, new price and/or total amount, reported as an `AMENDMENT` order event. A new amount at or below what already filled
  * cancels the order; a new price at or through the touch takes what the book holds up to it at once as
- * taker and the rest keeps resting. Throws `order_not_open`, `invalid_order`, or `insufficient_funds` when the amended order needs more margin than is free besides what it holds.
+ * taker and the rest keeps resting, except for a post-only (GTX) order, which Binance cancels
+ * instead: it never takes. Only LIMIT orders can be modified on Binance USD-M, so a stop or
+ * take-profit order still waiting for its trigger (an algo order there) is refused, never filled.
+ * Throws `order_not_open`, `invalid_order`, or `insufficient_funds` when the amended order needs more margin than is free besides what it holds.
  */
 export function amendOrder(deps: OrderEntryDeps, market: SimMarket, order: SimOrder, change: { price?: number; amount?: number }): SimOrder {
   if (order.status !== 'open') throw new SimError('order_not_open', `order ${order.id} is already ${order.status}`);
   if (order.type !== 'limit') throw new SimError('invalid_order', `order ${order.id} is a ${order.type} order; only limit orders can be modified`);
+  if (order.triggerPrice !== undefined && !order.triggered) {
+    throw new SimError(
+      'invalid_order',
+      `order ${order.id} is a ${order.triggerKind ?? 'trigger'} limit order waiting for its trigger ${order.triggerPrice}; only limit orders can be modified (cancel it and place a new one)`,
+    );
+  }
   const price = change.price ?? order.price!;
   const amount = change.amount ?? order.amount;
   checkOrderShape(market, { symbol: market.symbol, side: order.side, type: 'limit', amount, price }, order.reduceOnly);
@@ -110,6 +119,12 @@ export function amendOrder(deps: OrderEntryDeps, market: SimMarket, order: SimOr
   const remaining = cleanNumber(amount - order.filled);
   const touch = deps.touch(market);
   const crossing = order.side === 'buy' ? price >= touch.ask : price <= touch.bid;
+  if (crossing && order.timeInForce === 'PO') {
+    // Binance: "the order will be cancelled by the amendment when the order is GTX and the new
+    // price will cause it to be executed immediately". Unchanged, it never paid taker fees.
+    deps.orders.settle(order, 'canceled', now);
+    return order;
+  }
   const plan = crossing ? takerPlan(deps.book.levels(market.symbol, order.side), order.side, remaining, market, price) : [];
   // The amended order must be paid for as a new one would, less the margin it holds now.
   const rests = plannedAmount(plan) < remaining;

@@ -391,3 +391,28 @@ describe('orders.amend across a crash', () => {
     });
   }
 });
+
+describe('orders.amend of the order kinds an edit must not fill (review 27 #1, #2)', () => {
+  it('a stop-limit waiting for its trigger: the edit is refused, the order stays untriggered, nothing fills', async () => {
+    const { r, symbol, amount, last } = await started();
+    const px = (f: number): number => Number(r.sim.priceToPrecision(symbol, last * f));
+    const o = r.manager.queue.push({ symbol, side: 'buy', amount, price: px(1.06), params: { triggerPrice: px(1.05) } });
+    await r.clock.advanceUntil(() => o.status !== 'pending', 30_000, 50);
+    const res = await drive(r.clock, r.manager.amend(o, { amount: amount * 2 }));
+    expect(res).toMatchObject({ amended: false, method: 'edit' });
+    expect(res.reason).toMatch(/amend refused: .*waiting for its trigger/);
+    expect(o).toMatchObject({ status: 'open', filled: 0, amount });
+    expect(r.sim.getVenue().listFills({ symbol })).toEqual([]);
+    expect(r.sim.getVenue().positions([symbol])).toEqual([]);
+  });
+
+  it('a post-only order edited to a crossing price: cancelled by the exchange (Binance GTX), no amend, no taker fill', async () => {
+    const { r, symbol, amount, restingBuy, last } = await started();
+    const o = r.manager.queue.push({ symbol, side: 'buy', amount, price: restingBuy, params: { postOnly: true } });
+    await r.clock.advanceUntil(() => o.status !== 'pending', 30_000, 50);
+    const res = await drive(r.clock, r.manager.amend(o, { price: Number(r.sim.priceToPrecision(symbol, last * 1.01)) }));
+    expect(res).toMatchObject({ amended: false, method: 'edit', reason: 'the exchange canceled the order on the amend (a post-only order whose new price would take liquidity)' });
+    expect(o.status).toBe('canceled');
+    expect(r.sim.getVenue().listFills({ symbol })).toEqual([]);
+  });
+});

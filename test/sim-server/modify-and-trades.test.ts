@@ -44,6 +44,26 @@ describe('ccxt.binanceusdm editOrder and fetchMyTrades against misso sim-server'
     await expect(ex.editOrder('999', SYMBOL, 'limit', 'buy', amount, resting)).rejects.toThrow(/does not exist/);
   });
 
+  it('a stop-limit waiting for its trigger is not modified (an algo order, unknown to PUT /fapi/v1/order) and never fills', async () => {
+    const { last, amount } = prices();
+    const px = (f: number): number => Number(ex.priceToPrecision(SYMBOL, last * f));
+    const placed = await ex.createOrder(SYMBOL, 'limit', 'buy', amount, px(1.06), { triggerPrice: px(1.05), clientOrderId: 'edit-stop-1' });
+    const fills = server.venue.listFills({ symbol: SYMBOL }).length;
+    await expect(ex.editOrder(placed.id!, SYMBOL, 'limit', 'buy', amount, px(1.07))).rejects.toThrow(/does not exist/);
+    expect(server.venue.getOrder({ clientOrderId: 'edit-stop-1' })).toMatchObject({ status: 'open', triggered: false, price: px(1.06), filled: 0 });
+    expect(server.venue.listFills({ symbol: SYMBOL })).toHaveLength(fills);
+  });
+
+  it('a post-only (GTX) order modified to a crossing price is cancelled, as Binance does, never filled as taker', async () => {
+    const { last, amount } = prices();
+    const px = (f: number): number => Number(ex.priceToPrecision(SYMBOL, last * f));
+    const placed = await ex.createOrder(SYMBOL, 'limit', 'buy', amount, px(0.95), { postOnly: true, clientOrderId: 'edit-gtx-1' });
+    const fills = server.venue.listFills({ symbol: SYMBOL }).length;
+    const edited = await ex.editOrder(placed.id!, SYMBOL, 'limit', 'buy', amount, px(1.01));
+    expect(edited).toMatchObject({ id: placed.id, status: 'canceled', filled: 0, timeInForce: 'PO' });
+    expect(server.venue.listFills({ symbol: SYMBOL })).toHaveLength(fills);
+  });
+
   it('fetchMyTrades returns the fills with fee, maker/taker, order id and realised PnL (GET /fapi/v1/userTrades)', async () => {
     const { amount } = prices();
     const buy = await ex.createOrder(SYMBOL, 'market', 'buy', amount);
