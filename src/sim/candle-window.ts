@@ -6,10 +6,19 @@ const DEFAULT_CANDLE_LIMIT = 500;
 
 /**
  * OHLCV rows of market number `m` at time `now`, oldest first, ending with the current unfinished
- * candle. With `since`, the candles opening at or after it; without, the latest ones.
+ * candle. With `since`, the candles opening at or after it; without, the latest ones. `widen` folds into a row
+ * the trades the path does not hold (the account's own fills, see `own-trade-minutes.ts`).
  * @param limit - @defaultValue 500, at most 1500
  */
-export function candleRows(path: PricePath, m: number, timeframe: string, now: number, since?: number, limit?: number): SimCandle[] {
+export function candleRows(
+  path: PricePath,
+  m: number,
+  timeframe: string,
+  now: number,
+  since?: number,
+  limit?: number,
+  widen: (row: SimCandle, timeframeMs: number) => SimCandle = (row) => row,
+): SimCandle[] {
   if (!isSimTimeframe(timeframe)) {
     throw new SimError('bad_request', `timeframe ${timeframe} is not one of ${Object.keys(SIM_TIMEFRAMES).join(', ')}`);
   }
@@ -25,7 +34,7 @@ export function candleRows(path: PricePath, m: number, timeframe: string, now: n
   const rows: SimCandle[] = [];
   for (let i = Math.max(0, first); i <= last; i++) {
     const b = i < current ? path.bar(m, tf, i) : path.partialBar(m, tf, i, upto);
-    rows.push([i * tf, b.open, b.high, b.low, b.close, b.volume]);
+    rows.push(widen([i * tf, b.open, b.high, b.low, b.close, b.volume], tf));
   }
   return rows;
 }

@@ -22,7 +22,7 @@ export interface SimOpenInterest {
 
 /**
  * The open interest of a perpetual: the account's position on the venue's book plus the
- * synthetic interest of everyone else, a seeded share of the ticker's 24 h volume rounded down to
+ * synthetic interest of everyone else, a seeded share of the ticker's 24 h volume (less the account's own fills) rounded down to
  * the lot size. The volume moves only with the 10 s price steps, so within a step the figure moves
  * only with the account's fills. `bad_symbol` for an unknown or spot market.
  */
@@ -32,7 +32,9 @@ export function openInterestOf(venue: SimVenue, symbol: string): SimOpenInterest
   const index = venue.listMarkets().findIndex((m) => m.symbol === market.symbol);
   const share = MIN_SHARE_OF_VOLUME + (MAX_SHARE_OF_VOLUME - MIN_SHARE_OF_VOLUME) * hashUniform(venue.seed, SHARE_SALT, index, 0, 0);
   const ticker = venue.ticker(market.symbol);
-  const others = Math.floor((ticker.baseVolume * share) / market.lotSize) * market.lotSize;
+  // The others' share of what the others traded: the ticker's volume counts the account's fills too.
+  const othersVolume = ticker.baseVolume - (venue.ownTrades.daySpan(market.symbol, ticker.timestamp)?.volume ?? 0);
+  const others = Math.floor((othersVolume * share) / market.lotSize + 1e-9) * market.lotSize;
   const own = venue.positions([market.symbol]).reduce((sum, p) => sum + p.contracts, 0);
   return { symbol: market.symbol, contracts: cleanNumber(others + own), timestamp: ticker.timestamp };
 }

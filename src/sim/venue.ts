@@ -11,22 +11,12 @@ import { candleRows } from './candle-window.js';
 import { FundingLedger } from './funding-charges.js';
 import { depthBooksOf } from './depth-book.js';
 import { tickerOf, touchOf } from './ticker.js';
+import { OwnTradeMinutes } from './own-trade-minutes.js';
 import { TradeTape, type PublicTape } from './trade-tape.js';
 import { buildMarkets, defaultUniverse } from './universe.js';
 import { VenueFeed, type SimWalletReason } from './venue-feed.js';
 import type { SimVenueCounters, SimVenueOptions } from './venue-options.js';
-import {
-  type ListOrdersQuery,
-  type OrderRef,
-  type PlaceOrderRequest,
-  type SimBalance,
-  type SimCandle,
-  type SimFill,
-  type SimMarket,
-  type SimOrder,
-  type SimPosition,
-  type SimTicker,
-} from './venue-types.js';
+import type { ListOrdersQuery, OrderRef, PlaceOrderRequest, SimBalance, SimCandle, SimFill, SimMarket, SimOrder, SimPosition, SimTicker } from './venue-types.js';
 
 export type { SimVenueCounters, SimVenueOptions } from './venue-options.js';
 
@@ -62,6 +52,8 @@ export class SimVenue {
   readonly liquidations: Liquidator;
   readonly #counters: SimVenueCounters = { ordersPlaced: 0, ordersRejected: 0, fills: 0, hiddenByVisibilityDelay: 0 };
   readonly #sweep: SweepParts;
+  /** The account's fills by minute, folded into the candles and the ticker (see `own-trade-minutes.ts`). @internal */
+  readonly ownTrades = new OwnTradeMinutes();
 
   constructor(options: SimVenueOptions) {
     this.seed = options.seed;
@@ -79,6 +71,7 @@ export class SimVenue {
       this.#markets.map((m, i) => ({ ...m, referencePrice: specs[i]!.referencePrice })),
       startMs,
     );
+    this.feed.tapFills((fill) => this.ownTrades.record(fill, this.#bySymbol.get(fill.symbol)!.contractSize));
     this.tape = new TradeTape({ seed: this.seed, path: this.#path, markets: this.#markets, feed: this.feed, now: () => this.now(), sync: () => this.#sync() });
     this.#account = new Account(options.startingBalanceUsd ?? 10_000, options.leverage ?? 20);
     // Ids from the start second (× 1000, plus a seed-drawn offset under 100): a venue started
@@ -179,7 +172,7 @@ export class SimVenue {
   candles(symbol: string, timeframe: string, since?: number, limit?: number): SimCandle[] {
     this.#sync();
     const market = this.#market(symbol);
-    return candleRows(this.#path, this.#index.get(market.symbol)!, timeframe, this.#clock.now(), since, limit);
+    return candleRows(this.#path, this.#index.get(market.symbol)!, timeframe, this.#clock.now(), since, limit, (row, tf) => this.ownTrades.candle(market.symbol, row, tf));
   }
 
   /** The account balance in USD (plus spot holdings). */
@@ -363,7 +356,7 @@ export class SimVenue {
 
   #ticker(market: SimMarket): SimTicker {
     const touch = touchOf(market, this.#last(market.symbol), this.#spreadBps);
-    return tickerOf(this.#path, this.#index.get(market.symbol)!, market, touch, this.#clock.now(), this.#liquidityPerStepUsd);
+    return this.ownTrades.ticker(tickerOf(this.#path, this.#index.get(market.symbol)!, market, touch, this.#clock.now(), this.#liquidityPerStepUsd));
   }
 
   #entry(): OrderEntryDeps {
