@@ -1,7 +1,9 @@
+import { BadRequest } from 'ccxt';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { createSimExchange } from '../../src/sim/create-sim-exchange.js';
 import { startSimServer } from '../../src/sim/http/binance-server.js';
+import { listingTime } from '../../src/sim/universe.js';
 import { simClient } from '../sim-server/fixtures/sim-client.js';
 import { Probe } from '../sim-server/fixtures/ws-probe.js';
 
@@ -84,6 +86,38 @@ describe('candles are the aggregate of every trade in them (review 27 of the lib
       expect(Number((pushed['k'] as { h: string }).h)).toBe(top[2]);
       expect(Number((pushed['k'] as { l: string }).l)).toBe(top[3]);
       probe.ws.close();
+      await ex.close();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('fetchOHLCV since edges (review 27 of the library, #8)', () => {
+  it('since 0 starts at the listing (exchangeInfo onboardDate), not at 1970', async () => {
+    const ex = createSimExchange({ seed: 7 }, { clock: new VirtualClock(START) });
+    await ex.loadMarkets();
+    const rows = await ex.fetchOHLCV(S, '1d', 0, 5);
+    expect(rows[0]![0]).toBe(listingTime(START));
+    expect(rows).toHaveLength(5);
+    expect((await ex.fetchOHLCV(S, '1h', 0, 3))[0]![0]).toBe(listingTime(START));
+  });
+
+  it('since NaN or Infinity is a BadRequest, not an empty list', async () => {
+    const ex = createSimExchange({ seed: 7 }, { clock: new VirtualClock(START) });
+    await ex.loadMarkets();
+    await expect(ex.fetchOHLCV(S, '1m', Number.NaN, 5)).rejects.toBeInstanceOf(BadRequest);
+    await expect(ex.fetchOHLCV(S, '1m', Number.NaN, 5)).rejects.toThrow(/since must be a time in ms since the epoch, got NaN/);
+    await expect(ex.fetchOHLCV(S, '1m', Number.POSITIVE_INFINITY, 5)).rejects.toBeInstanceOf(BadRequest);
+  });
+
+  it("the sim-server's klines with startTime 0 start at the listing too", async () => {
+    const server = await startSimServer({ port: 0, seed: 21 });
+    try {
+      const ex = simClient(server.url);
+      await ex.loadMarkets();
+      const rows = await ex.fetchOHLCV('ETH/USD:USD', '1d', 0, 3);
+      expect(rows[0]![0]).toBe(listingTime(server.venue.now()));
       await ex.close();
     } finally {
       await server.close();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
+import { listingTime } from '../../src/sim/universe.js';
 import { SimVenue } from '../../src/sim/venue.js';
 import { SIM_TIMEFRAMES, type SimCandle } from '../../src/sim/venue-types.js';
 
@@ -123,10 +124,11 @@ describe('SimVenue candles', () => {
     expect(a.candles('LINK/USD:USD', '1d', undefined, 30)).toEqual(b.candles('LINK/USD:USD', '1d', undefined, 30));
   });
 
-  it('walks 1000 daily candles back', () => {
+  it('walks daily candles back to the listing, a year before: 1000 asked give the 366 since it (Binance gives none before)', () => {
     const venue = new SimVenue({ seed: 7, clock: new VirtualClock(START) });
     const rows = venue.candles('BTC/USD:USD', '1d', undefined, 1000);
-    expect(rows).toHaveLength(1000);
+    expect(rows).toHaveLength(366);
+    expect(rows[0]![0]).toBe(listingTime(START));
     expect(rows.every((r) => r[3] > 0 && Number.isFinite(r[2]))).toBe(true);
   });
 });
