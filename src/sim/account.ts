@@ -10,8 +10,18 @@ interface Holding {
 
 /** The effect of one fill on the account. */
 export interface FillEffect {
+  /** In `feeCurrency`, rounded to {@link FEE_DECIMALS}. */
   fee: number;
+  feeCurrency: string;
   realizedPnl: number;
+}
+
+/** Decimals of a charged fee: Binance's commissions (USD-M and spot assets alike) carry 8. */
+export const FEE_DECIMALS = 8;
+
+/** Rounds a fee to {@link FEE_DECIMALS}, as the venue charges it (no `3.9825250000000003`). */
+export function roundFee(fee: number): number {
+  return Math.round(fee * 10 ** FEE_DECIMALS) / 10 ** FEE_DECIMALS;
 }
 
 /** Looks up the current mark price of a symbol. */
@@ -76,12 +86,12 @@ export class Account {
   }
 
   /**
-   * Margin (or USD, for spot buys) an order ties up for its remaining amount. Reduce-only orders
-   * and spot sells tie up no USD.
+   * Margin (or USD, for spot buys: their fee is taken from the asset bought) an order ties up for
+   * its remaining amount. Reduce-only orders and spot sells tie up no USD.
    */
   orderMargin(market: SimMarket, order: Pick<SimOrder, 'side' | 'remaining' | 'price' | 'reduceOnly'>, price: number): number {
     if (order.reduceOnly) return 0;
-    if (market.type === 'spot') return order.side === 'buy' ? order.remaining * price * (1 + market.takerFee) : 0;
+    if (market.type === 'spot') return order.side === 'buy' ? order.remaining * price : 0;
     return (order.remaining * price) / this.leverageOf(market);
   }
 
@@ -91,24 +101,29 @@ export class Account {
    */
   newOrderMargin(market: SimMarket, side: SimOrderSide, amount: number, price: number, reduceOnly: boolean): number {
     if (reduceOnly) return 0;
-    if (market.type === 'spot') return side === 'buy' ? amount * price * (1 + market.takerFee) : 0;
+    if (market.type === 'spot') return side === 'buy' ? amount * price : 0;
     const pos = this.signedContracts(market.symbol);
     const opposite = side === 'buy' ? Math.max(0, -pos) : Math.max(0, pos);
     return (Math.max(0, amount - opposite) * price) / this.leverageOf(market);
   }
 
-  /** Applies a fill: fee, realised PnL, position or spot holdings. */
+  /**
+   * Applies a fill: fee, realised PnL, position or spot holdings. A spot buy pays its fee in the
+   * asset bought (Binance spot, without BNB fee discounts); everything else pays in USD.
+   */
   applyFill(market: SimMarket, side: SimOrderSide, price: number, amount: number, feeRate: number): FillEffect {
-    const fee = price * amount * feeRate;
-    this.#wallet -= fee;
     if (market.type === 'spot') {
-      const delta = side === 'buy' ? amount : -amount;
-      this.#wallet -= delta * price;
-      const held = this.assetOf(market.base) + delta;
+      const inBase = side === 'buy';
+      const fee = roundFee(inBase ? amount * feeRate : price * amount * feeRate);
+      const delta = inBase ? amount - fee : -amount;
+      this.#wallet -= (inBase ? amount : -amount) * price + (inBase ? 0 : fee);
+      const held = cleanNumber(this.assetOf(market.base) + delta);
       if (Math.abs(held) < EPS) this.#assets.delete(market.base);
       else this.#assets.set(market.base, held);
-      return { fee, realizedPnl: 0 };
+      return { fee, feeCurrency: inBase ? market.base : 'USD', realizedPnl: 0 };
     }
+    const fee = roundFee(price * amount * feeRate);
+    this.#wallet -= fee;
     const signed = side === 'buy' ? amount : -amount;
     const h = this.#positions.get(market.symbol) ?? { contracts: 0, entryPrice: 0 };
     let realizedPnl = 0;
@@ -128,7 +143,7 @@ export class Account {
     this.#realized.set(market.symbol, (this.#realized.get(market.symbol) ?? 0) + realizedPnl);
     if (h.contracts === 0) this.#positions.delete(market.symbol);
     else this.#positions.set(market.symbol, h);
-    return { fee, realizedPnl };
+    return { fee, feeCurrency: 'USD', realizedPnl };
   }
 
   /** Realised PnL (before fees) of a swap symbol since the start; 0 if it never closed any. */

@@ -136,7 +136,7 @@ export function ccxtTrade(ex: Exchange, f: SimFill): Trade {
       price: f.price,
       amount: f.amount,
       cost: f.price * f.amount,
-      fee: { cost: f.fee, currency: 'USD' },
+      fee: { cost: f.fee, currency: f.feeCurrency, rate: f.feeRate },
     },
     ex.markets?.[f.symbol],
   );
@@ -205,7 +205,8 @@ export function ccxtOrder(ex: Exchange, o: SimOrder): Order {
       filled: o.filled,
       remaining: o.remaining,
       status: o.status,
-      fee: { cost: o.fee, currency: 'USD' },
+      // A spot buy pays its fee in the asset bought.
+      fee: { cost: o.fee, currency: ex.markets?.[o.symbol]?.spot === true && o.side === 'buy' ? ex.markets[o.symbol]!.base : 'USD' },
       trades: o.fills.map((f) => ccxtTrade(ex, f)),
     },
     ex.markets?.[o.symbol],

@@ -168,7 +168,7 @@ export class Liquidator {
       at,
     );
     const effect = account.applyFill(market, side, price, amount, 0);
-    const fill: SimFill = { id: fillId(), orderId: order.id, symbol: market.symbol, side, price, amount, fee: 0, maker: false, realizedPnl: effect.realizedPnl, timestamp: at };
+    const fill: SimFill = { id: fillId(), orderId: order.id, symbol: market.symbol, side, price, amount, fee: 0, feeCurrency: 'USD', feeRate: 0, maker: false, realizedPnl: effect.realizedPnl, timestamp: at };
     order.fills.push(fill);
     Object.assign(order, { filled: amount, remaining: 0, average: price, cost: cleanNumber(price * amount), lastTradeTimestamp: at });
     feed.emit('TRADE', order, at, fill);

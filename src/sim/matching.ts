@@ -1,4 +1,4 @@
-import type { Account } from './account.js';
+import { roundFee, type Account } from './account.js';
 import { cleanNumber } from './universe.js';
 import type { PriceBar } from './price-path.js';
 import type { SimFill, SimMarket, SimOrder } from './venue-types.js';
@@ -33,7 +33,8 @@ export function execute(
   }
   qty = cleanNumber(qty);
   if (qty <= 0) return undefined;
-  const effect = account.applyFill(market, order.side, price, qty, maker ? market.makerFee : market.takerFee);
+  const feeRate = maker ? market.makerFee : market.takerFee;
+  const effect = account.applyFill(market, order.side, price, qty, feeRate);
   const fill: SimFill = {
     id: nextFillId(),
     orderId: order.id,
@@ -42,6 +43,8 @@ export function execute(
     price,
     amount: qty,
     fee: effect.fee,
+    feeCurrency: effect.feeCurrency,
+    feeRate,
     maker,
     realizedPnl: effect.realizedPnl,
     timestamp,
@@ -52,7 +55,7 @@ export function execute(
   order.remaining = cleanNumber(order.amount - order.filled);
   // The mean of the fill prices, without the float noise of cost / filled (one fill: its price).
   order.average = order.fills.every((f) => f.price === price) ? price : cleanNumber(order.cost / order.filled);
-  order.fee += effect.fee;
+  order.fee = roundFee(order.fee + effect.fee);
   order.lastTradeTimestamp = timestamp;
   order.lastUpdateTimestamp = timestamp;
   if (order.type === 'market') order.price = order.average;

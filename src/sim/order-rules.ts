@@ -61,9 +61,7 @@ export function checkFunds(account: Account, market: SimMarket, order: FundsChec
   const fee = taker && market.type === 'swap' ? amount * price * market.takerFee : 0;
   const free = balance().free;
   if (needed + fee > free + 1e-9) {
-    throw new SimError(
-      'insufficient_funds',
-      `order needs ${(needed + fee).toFixed(2)} USD of margin, ${Math.max(0, free).toFixed(2)} USD free`,
-    );
+    const what = market.type === 'spot' ? `buying ${amount} ${market.base} needs ${needed.toFixed(2)} USD` : `order needs ${(needed + fee).toFixed(2)} USD of margin`;
+    throw new SimError('insufficient_funds', `insufficient balance: ${what}, ${Math.max(0, free).toFixed(2)} USD free`);
   }
 }

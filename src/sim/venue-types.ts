@@ -106,8 +106,12 @@ export interface SimFill {
   side: SimOrderSide;
   price: number;
   amount: number;
-  /** Fee in USD. */
+  /** Fee in {@link SimFill.feeCurrency}, rounded to 8 decimals as Binance's commission is. */
   fee: number;
+  /** USD, or the base asset for a spot buy (Binance spot charges the asset received). */
+  feeCurrency: string;
+  /** The fee rate the fill paid (the market's maker or taker fee). */
+  feeRate: number;
   /** True when the order rested on the book (maker fee). */
   maker: boolean;
   /** Realised PnL of this fill in USD (swap only; 0 when opening). */
@@ -133,7 +137,7 @@ export interface SimOrder {
   average: number | undefined;
   /** Filled value in USD (sum of price × amount over fills). */
   cost: number;
-  /** Fees paid so far, in USD. */
+  /** Fees paid so far, in its fills' fee currency (the base asset for a spot buy, else USD). */
   fee: number;
   status: SimOrderStatus;
   reduceOnly: boolean;

@@ -180,13 +180,22 @@ describe('SimVenue matching', () => {
     expect(b2.total).toBeCloseTo(b2.wallet, 9);
   });
 
-  it('trades spot with asset holdings', () => {
+  it('trades spot with asset holdings: a buy pays its fee in the asset bought (Binance spot), a sell in USD', () => {
     const { venue: v } = venue();
-    v.placeOrder({ symbol: 'BTC/USD', side: 'buy', type: 'market', amount: 0.05 });
-    expect(v.balance().assets['BTC']).toEqual({ total: 0.05, used: 0, free: 0.05 });
-    expect(codeOf(() => v.placeOrder({ symbol: 'BTC/USD', side: 'sell', type: 'market', amount: 0.06 }))).toBe('insufficient_funds');
-    const sell = v.placeOrder({ symbol: 'BTC/USD', side: 'sell', type: 'limit', amount: 0.05, price: 100_000 });
-    expect(v.balance().assets['BTC']).toEqual({ total: 0.05, used: 0.05, free: 0 });
+    const m = v.market('BTC/USD');
+    const usd = v.balance().wallet;
+    const buy = v.placeOrder({ symbol: 'BTC/USD', side: 'buy', type: 'market', amount: 0.05 });
+    // 0.05 less the taker fee in BTC; the USD wallet pays the price alone.
+    const held = Math.round(0.05 * (1 - m.takerFee) * 1e8) / 1e8;
+    expect(buy.fills.map((f) => [f.feeCurrency, f.feeRate])).toEqual(buy.fills.map(() => ['BTC', m.takerFee]));
+    expect(v.balance().assets['BTC']).toEqual({ total: held, used: 0, free: held });
+    expect(v.balance().wallet).toBeCloseTo(usd - buy.cost, 6);
+    expect(codeOf(() => v.placeOrder({ symbol: 'BTC/USD', side: 'sell', type: 'market', amount: 0.05 }))).toBe('insufficient_funds');
+    // What the lot grid lets it sell; the dust stays free.
+    const sellable = Number((Math.floor(held / m.lotSize) * m.lotSize).toFixed(8));
+    const sell = v.placeOrder({ symbol: 'BTC/USD', side: 'sell', type: 'limit', amount: sellable, price: 100_000 });
+    expect(v.balance().assets['BTC']).toMatchObject({ total: held, used: sellable });
+    expect(v.balance().assets['BTC']!.free).toBeCloseTo(held - sellable, 12);
     v.cancelOrder({ clientOrderId: sell.clientOrderId });
     expect(v.positions()).toEqual([]);
   });
