@@ -8,6 +8,14 @@ import { DEFAULT_SIM_API_KEY, startSimServer, type SimServer } from '../../src/s
 import { rawRequest } from './fixtures/sim-client.js';
 import { Probe, sleep } from './fixtures/ws-probe.js';
 
+/** How long a probe's LIST_SUBSCRIPTIONS took to be answered, ms. */
+async function answered(p: Probe, id: number): Promise<number> {
+  const sent = Date.now();
+  p.send({ method: 'LIST_SUBSCRIPTIONS', id });
+  await p.next((m) => m['id'] === id);
+  return Date.now() - sent;
+}
+
 describe('sim-server websocket dialect and faults', () => {
   let server: SimServer;
   let wsUrl: string;
@@ -103,12 +111,6 @@ describe('sim-server websocket dialect and faults', () => {
     expect((await post('wsdelay:400:path=public')).status).toBe(200);
     expect(server.faults.spec).toBe('wsdelay:400:path=public');
     const [market, pub] = [await open('/market/ws/0'), await open('/public/ws/0')];
-    const answered = async (p: Probe, id: number): Promise<number> => {
-      const sent = Date.now();
-      p.send({ method: 'LIST_SUBSCRIPTIONS', id });
-      await p.next((m) => m['id'] === id);
-      return Date.now() - sent;
-    };
     const [marketMs, publicMs] = await Promise.all([answered(market, 1), answered(pub, 2)]);
     expect(publicMs).toBeGreaterThanOrEqual(400);
     expect(marketMs).toBeLessThan(400);
@@ -118,12 +120,6 @@ describe('sim-server websocket dialect and faults', () => {
     const key = ((await listenKey()).body as { listenKey: string }).listenKey;
     server.faults.set('wsdelay:300:path=private');
     const [legacy, market] = [await open(`/ws/${key}`), await open('/market/ws/0')];
-    const answered = async (p: Probe, id: number): Promise<number> => {
-      const sent = Date.now();
-      p.send({ method: 'LIST_SUBSCRIPTIONS', id });
-      await p.next((m) => m['id'] === id);
-      return Date.now() - sent;
-    };
     const [legacyMs, marketMs] = await Promise.all([answered(legacy, 1), answered(market, 2)]);
     expect(legacyMs).toBeGreaterThanOrEqual(300);
     expect(marketMs).toBeLessThan(300);

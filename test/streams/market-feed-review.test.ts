@@ -42,6 +42,23 @@ async function feedOn(srv: SimServer, delayMarketsMs = 0): Promise<MarketFeedThr
   return made.feed;
 }
 
+/** A feed on a new sim-server whose first markets load predates ETH's listing; later loads list it. */
+async function feedListingEthLater(seed: number): Promise<MarketFeedThread> {
+  server = await startSimServer({ port: 0, seed, wsPushMs: 100 });
+  const cfg = exchangeConfig({ id: 'binanceusdm', urls: { api: server.url }, options: { fetchCurrencies: false } });
+  const ex = (main = await createExchange(cfg, { clock: new SystemClock(), logger: silentLogger() }));
+  let loads = 0;
+  return new MarketFeedThread({
+    exchange: cfg,
+    markets: async () => {
+      await ex.loadMarkets();
+      const markets = loads++ === 0 ? Object.fromEntries(Object.entries(ex.markets ?? {}).filter(([s]) => s !== ETH)) : ex.markets;
+      return { markets, currencies: ex.currencies };
+    },
+    logger: silentLogger(),
+  });
+}
+
 describe('market data thread: review', () => {
   it('candle rows that change while nobody calls are kept one per candle (the newest), not every change', async () => {
     const clock = jumpingClock();
@@ -84,20 +101,7 @@ describe('market data thread: review', () => {
   }
 
   it('renew (the session rebuilt, its markets reloaded) starts a thread with the new markets; the old one ends', async () => {
-    server = await startSimServer({ port: 0, seed: 63, wsPushMs: 100 });
-    const cfg = exchangeConfig({ id: 'binanceusdm', urls: { api: server.url }, options: { fetchCurrencies: false } });
-    const ex = (main = await createExchange(cfg, { clock: new SystemClock(), logger: silentLogger() }));
-    let loads = 0;
-    feed = new MarketFeedThread({
-      exchange: cfg,
-      markets: async () => {
-        await ex.loadMarkets();
-        // The first load predates ETH's listing.
-        const markets = loads++ === 0 ? Object.fromEntries(Object.entries(ex.markets ?? {}).filter(([s]) => s !== ETH)) : ex.markets;
-        return { markets, currencies: ex.currencies };
-      },
-      logger: silentLogger(),
-    });
+    feed = await feedListingEthLater(63);
     await expect(feed.watchOHLCVForSymbols([[ETH, '1m']])).rejects.toMatchObject({ name: 'BadSymbol' });
     const old = feed.thread!;
     const exited = new Promise<number>((resolve) => old.once('exit', resolve));
@@ -113,19 +117,7 @@ describe('market data thread: review', () => {
   });
 
   it('adoptMarkets hands the running thread reloaded markets in place: a market listed since is watched on the same thread', async () => {
-    server = await startSimServer({ port: 0, seed: 64, wsPushMs: 100 });
-    const cfg = exchangeConfig({ id: 'binanceusdm', urls: { api: server.url }, options: { fetchCurrencies: false } });
-    const ex = (main = await createExchange(cfg, { clock: new SystemClock(), logger: silentLogger() }));
-    let loads = 0;
-    feed = new MarketFeedThread({
-      exchange: cfg,
-      markets: async () => {
-        await ex.loadMarkets();
-        const markets = loads++ === 0 ? Object.fromEntries(Object.entries(ex.markets ?? {}).filter(([s]) => s !== ETH)) : ex.markets;
-        return { markets, currencies: ex.currencies };
-      },
-      logger: silentLogger(),
-    });
+    feed = await feedListingEthLater(64);
     await expect(feed.watchOHLCVForSymbols([[ETH, '1m']])).rejects.toMatchObject({ name: 'BadSymbol' });
     expect((await feed.watchTickers())[ETH]).toBeUndefined();
     const thread = feed.thread!;
