@@ -177,11 +177,14 @@ export const JOURNAL_MIGRATIONS: readonly Migration[] = [
 
 /**
  * Fills in `method` (and the `amend_id` of its cancel) for every unfinished amend journaled
- * without it: one linked to a replacement, or followed by a cancel of its order, is a
- * cancel-then-replace (its row never counts requests; the cancel is the first thing it journals);
- * one that counted a request is an edit. One with neither sent nothing and keeps null, resumed by
- * what the exchange can do. The one other source of such a cancel, the strategy's own while an
- * edit still waited to send (its order's placement unresolved), is read as a replace's.
+ * without it, where the journal settles it: one linked to a replacement is a cancel-then-replace,
+ * one that counted a request is an edit (a replace's row never counts requests). Any other keeps
+ * null and is resumed by what the exchange can do, as schema 5 chose it when it began. A cancel
+ * of its order journaled after it does not settle it: a replace's own cancel, or the strategy's
+ * while an edit waited for its order's placement; read as a replace's, a strategy's cancel would
+ * become a new live order. Left null, a replace resumed on a class that gained editOrder since
+ * fails (the original canceled, no replacement, the amend told not done): never an order the
+ * strategy did not ask for.
  */
 function linkOldAmends(db: Database): void {
   interface Row {
@@ -200,7 +203,7 @@ function linkOldAmends(db: Database): void {
   const setAmend = db.prepare<[number, number]>('UPDATE order_actions SET amend_id = ? WHERE id = ?');
   for (const a of amends) {
     const cancel = cancelAfter.get(a.client_order_id, a.id);
-    const method = a.replacement_id !== null || (a.attempts === 0 && cancel) ? 'replace' : a.attempts > 0 ? 'edit' : null;
+    const method = a.replacement_id !== null ? 'replace' : a.attempts > 0 ? 'edit' : null;
     if (method !== null) setMethod.run(method, a.id);
     if (method === 'replace' && cancel) setAmend.run(a.id, cancel.id);
   }

@@ -110,8 +110,10 @@ describe('OrderJournal', () => {
     const insert = old.db.prepare(
       `INSERT INTO order_actions(id, client_order_id, kind, status, replacement_id, attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, 1)`,
     );
-    // a-1: a replace under way, its cancel in flight; a-2: one whose replacement is journaled;
-    // a-3: an edit sent; a-4: an amend that sent nothing yet; a-5: one finished long ago.
+    // a-1: an amend under way with a cancel of its order after it (a replace's own, or the
+    // strategy's while an edit waited: the journal cannot tell, so it stays unread and resumes by
+    // capability); a-2: one whose replacement is journaled; a-3: an edit sent; a-4: an amend that
+    // sent nothing yet; a-5: one finished long ago.
     for (const row of [
       [1, 'a-1', 'amend', 'pending', null, 0],
       [2, 'a-1', 'cancel', 'sent', null, 1],
@@ -128,8 +130,8 @@ describe('OrderJournal', () => {
     const j = OrderJournal.open({ path, clock: new VirtualClock(), name: 'acct' });
     expect(j.previousVersion).toBe(5);
     expect(j.actions.all().map((a) => [a.id, a.kind, a.method, a.amendId])).toEqual([
-      [1, 'amend', 'replace', null],
-      [2, 'cancel', null, 1],
+      [1, 'amend', null, null],
+      [2, 'cancel', null, null],
       [3, 'amend', 'replace', null],
       [4, 'cancel', null, 3],
       [5, 'amend', 'edit', null],
