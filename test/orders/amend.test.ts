@@ -392,6 +392,27 @@ describe('orders.amend across a crash', () => {
     expect(sim.counters().calls['editOrder'] ?? 0).toBe(0);
   });
 
+  for (const schema5 of [false, true]) {
+    it(`an edit waiting for its order's placement, cancelled by the strategy, then killed: ${schema5 ? 'a schema-5 journal, upgraded,' : 'the journal'} sends no replacement`, async () => {
+      const { clock, sim, first, order, crash, restart, symbol, amount, restingBuy, price } = await beforeCrash(true);
+      // An order whose send answer is lost: pending, one attempt, its placement unresolved.
+      sim.setKnobs({ latency_ms: 500, faults: [{ kind: 'timeout_after', methods: ['createOrder'], calls: [1, 1] }] });
+      const o = first.manager.queue.push([null, amount, restingBuy, 'buy', symbol]);
+      await clock.advanceUntil(() => sim.counters().faults.timeout_after === 1, 5_000, 10);
+      expect(o).toMatchObject({ status: 'pending', attempts: 1 });
+      void first.manager.amend(o, { price }).catch(() => undefined);
+      await clock.advance(1);
+      void first.manager.cancel(o).catch(() => undefined);
+      await clock.advance(1);
+      expect(first.journal.actions.forOrder(o.clientOrderId).map((a) => a.kind)).toEqual(['amend', 'cancel']);
+      crash();
+      const second = await restart({ schema5 });
+      expect(second.journal.all().filter((x) => x.replaces === o.clientOrderId)).toEqual([]);
+      // At the exchange: the resting order as it was, the cancelled one cancelled, nothing else.
+      expect(sim.getVenue().listOrders().map((v) => [v.clientOrderId, v.status])).toEqual([[order.clientOrderId, 'open'], [o.clientOrderId, 'canceled']]);
+    });
+  }
+
   it('cancel-then-replace killed mid-cancel in a schema-5 journal, restarted where the exchange now edits in place: no order the strategy did not ask for', async () => {
     const { clock, sim, first, order, price, crash, restart } = await beforeCrash(false);
     sim.setKnobs({ latency_ms: 500, faults: [{ kind: 'timeout_after', methods: ['cancelOrder'], calls: [1, 1] }] });
