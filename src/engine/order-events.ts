@@ -22,7 +22,12 @@ export class OrderEvents {
   /** The last published view of each order, by client order id (oldest first). */
   readonly #last = new Map<string, string>();
 
-  /** The event for `order`'s change, or null when it shows nothing the order's last event did not. */
+  /**
+   * The event for `order`'s change, or null when it is a report of the exchange's (see
+   * `observed`) that shows nothing the order's last event did not. An act (a refusal, a cancel,
+   * an order marked lost) is always published, even one alike to the last (a second amend
+   * refused for the same reason).
+   */
   next(order: Order, change: OrderChange, at: number): OrderStatusEvent | null {
     const seen = {
       id: order.id ?? null,
@@ -38,7 +43,7 @@ export class OrderEvents {
       submittedAt: order.submittedAt,
     };
     const key = JSON.stringify(seen);
-    if (this.#last.get(order.clientOrderId) === key) return null;
+    if (change.observed === true && this.#last.get(order.clientOrderId) === key) return null;
     this.#last.delete(order.clientOrderId);
     this.#last.set(order.clientOrderId, key);
     if (this.#last.size > REMEMBERED) {
@@ -46,5 +51,10 @@ export class OrderEvents {
       if (oldest.done !== true) this.#last.delete(oldest.value);
     }
     return { type: 'order', at, clientOrderId: order.clientOrderId, kind: change.kind, from: change.from, ...seen };
+  }
+
+  /** Forgets an order's last published view (a change no client heard of): its next event is published. */
+  forget(clientOrderId: string): void {
+    this.#last.delete(clientOrderId);
   }
 }

@@ -110,7 +110,11 @@ export class StatusReporter {
 
   /** An order changed: published once per change a client can see, with its kind (see {@link OrderEvents}). */
   orderChanged(order: Order, change: OrderChange): void {
-    if (!this.listening) return;
+    if (!this.listening) {
+      // Unseen: its last published view no longer stands for what clients saw last.
+      this.#orderEvents.forget(order.clientOrderId);
+      return;
+    }
     const event = this.#orderEvents.next(order, change, this.#o.clock.now());
     if (event) this.publish(event);
   }

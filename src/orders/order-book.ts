@@ -12,9 +12,10 @@ import { IllegalTransitionError, type OrderStatus } from './transitions.js';
 export interface OrderManagerEvents {
   /**
    * Any change of any order, with the journal event kind; `reason` says why when the change is
-   * a refusal or a failure (`amend:refused`, `rejected:…`, …).
+   * a refusal or a failure (`amend:refused`, `rejected:…`, …); `observed` when it is what the
+   * exchange reported (an answer, the user stream, a poll), not an act of misso's or the strategy's.
    */
-  order: [order: Order, change: { kind: string; from: OrderStatus | null; reason?: string }];
+  order: [order: Order, change: { kind: string; from: OrderStatus | null; reason?: string; observed?: true }];
   /** New fills: `delta` more of the amount is filled. */
   filled: [order: Order, delta: number];
   /** The order failed or was rejected; `order.reason` says why. */
@@ -161,7 +162,7 @@ export class OrderBook {
     this.announce(() => {
       if (order.id !== null) this.#byExchangeId.set(order.id, order);
       this.#place(order);
-      this.#events.emit('order', order, { kind: `${kind}:${statusKind}`, from: result.from });
+      this.#events.emit('order', order, { kind: `${kind}:${statusKind}`, from: result.from, observed: true });
       if (result.filledDelta > 0) this.#events.emit('filled', order, result.filledDelta);
       if (result.to !== result.from && result.to === 'rejected') this.#ended(order, 'rejected');
     });
