@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { OrderEvents, type OrderChange } from '../../src/engine/order-events.js';
 import type { Order } from '../../src/orders/order.js';
 
-const view = { clientOrderId: 'c1', id: 'x1', symbol: 'BTC/USD:USD', side: 'buy', status: 'open', reason: null, price: 100, amount: 1, filled: 0, average: null, createdAt: 1, submittedAt: 2 };
+const view = { clientOrderId: 'c1', id: 'x1', symbol: 'BTC/USD:USD', side: 'buy', status: 'open', reason: null, price: 100, amount: 1, filled: 0, average: null as number | null, createdAt: 1, submittedAt: 2 };
 const order = (over: Partial<typeof view> = {}): Order => ({ ...view, ...over }) as unknown as Order;
 const observed = (kind: string): OrderChange => ({ kind, from: 'open', observed: true });
 

@@ -215,6 +215,29 @@ describe.runIf(browserTestsEnabled('dashboard browser test'))('dashboard in Chro
     await expect.poll(pendingCount, { timeout: 15_000 }).toBe('0');
   });
 
+  it('asks again for candles the server refused for now (503 with Retry-After), and draws them', async () => {
+    let refusedOnce = 0;
+    const errorsBefore = pageErrors.length;
+    await page.route('**/api/candles/**', async (route) => {
+      if (refusedOnce++ > 0) return route.continue();
+      await route.fulfill({ status: 503, headers: { 'retry-after': '1', 'content-type': 'application/json' }, body: JSON.stringify({ error: 'the rate budget is short' }) });
+    });
+    try {
+      const before = await page.evaluate(() => window.Misso.Chart.drawn().bars);
+      await page.selectOption('#market', 'ETH/USD:USD');
+      await expect.poll(() => page.locator('#chart-note').textContent(), { timeout: 5_000 }).toMatch(/candles unavailable: the rate budget is short; retrying in 1 s/);
+      await expect.poll(() => page.locator('#chart-note').textContent(), { timeout: 15_000 }).toMatch(/candles of ETH\/USD:USD/);
+      expect(refusedOnce).toBe(2);
+      expect(await page.evaluate(() => window.Misso.Chart.drawn().bars)).not.toBeNull();
+      expect(before).not.toBeNull();
+    } finally {
+      await page.unroute('**/api/candles/**');
+      await page.selectOption('#market', 'BTC/USD:USD');
+      // Chromium logs the refused request itself ("the server responded with a status of 503"): the test's own doing.
+      pageErrors.push(...pageErrors.splice(errorsBefore).filter((e) => !/status of 503/.test(e)));
+    }
+  });
+
   it('loaded nothing from outside the server and logged no errors', () => {
     expect(offOrigin).toEqual([]);
     expect(pageErrors).toEqual([]);

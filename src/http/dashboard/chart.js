@@ -79,7 +79,18 @@
       note(bars.length + ' candles of ' + symbol + ' · ' + timeframe);
       refreshRanges();
       refreshOrders();
-    }).catch(function (err) { note('candles unavailable: ' + err.message); });
+    }).catch(function (err) {
+      if (mine !== loadSeq) return;
+      // Refused for now (the account's rate budget comes first): asked again when the server says,
+      // unless another market or timeframe was chosen meanwhile.
+      if (err.retryAfterMs) {
+        var wait = Math.min(Math.max(err.retryAfterMs, 1000), 30000);
+        note('candles unavailable: ' + err.message + '; retrying in ' + Math.round(wait / 1000) + ' s');
+        setTimeout(function () { if (mine === loadSeq) load(); }, wait);
+        return;
+      }
+      note('candles unavailable: ' + err.message);
+    });
   }
 
   /** A new last price of `sym` at engine time `at`: extends or starts the current candle. */

@@ -48,7 +48,11 @@
     return t.trim();
   };
 
-  /** Calls the API (paths relative to the page); resolves with the JSON answer, rejects with its error text. */
+  /**
+   * Calls the API (paths relative to the page); resolves with the JSON answer, rejects with its
+   * error text (the error's `status` is the HTTP status, and `retryAfterMs` the Retry-After wait
+   * of a 429 or 503 that sent one).
+   */
   M.api = function (path, options) {
     options = options || {};
     var headers = {};
@@ -66,7 +70,11 @@
         try { data = body ? JSON.parse(body) : null; } catch { data = null; }
         if (res.ok) return data;
         if (res.status === 401 && options.control) M.forgetToken();
-        throw new Error((data && data.error) || ('HTTP ' + res.status));
+        var err = new Error((data && data.error) || ('HTTP ' + res.status));
+        err.status = res.status;
+        var after = Number(res.headers.get('retry-after'));
+        if ((res.status === 429 || res.status === 503) && isFinite(after) && after > 0) err.retryAfterMs = after * 1000;
+        throw err;
       });
     });
   };
