@@ -58,6 +58,11 @@ export class TelegramInteractor {
   #loop: Promise<void> | null = null;
   /** Commands answered beside the poll loop, still under way. */
   readonly #inFlight = new Set<Promise<void>>();
+  /**
+   * An addressed command waiting for this bot's username, and every command typed after it:
+   * they run in the order typed (a `/set` typed later must not apply first). Null when none waits.
+   */
+  #held: Promise<void> | null = null;
 
   constructor(options: TelegramInteractorOptions) {
     this.#o = options;
@@ -186,8 +191,17 @@ export class TelegramInteractor {
     const chatId = String(chat);
     // getMe failed so far (the network was not up at start): asked again now, so an operator's
     // `/stop@thisbot` is not ignored for the whole run because of one failed call at start.
-    if (addressee !== undefined && this.#username === null && this.#allowed.has(chatId)) {
-      this.#beside(this.#whoAmI(this.#stop.signal).then(() => this.#obey(chatId, command, addressee, args)));
+    const asks = addressee !== undefined && this.#allowed.has(chatId);
+    if (this.#held !== null || (asks && this.#username === null)) {
+      const signal = this.#stop.signal;
+      const next = (this.#held ?? Promise.resolve())
+        .then(() => (asks && this.#username === null && !signal.aborted ? this.#whoAmI(signal) : undefined))
+        // A command whose turn comes once the interactor is closing is not obeyed.
+        .then(() => (signal.aborted ? undefined : this.#obey(chatId, command, addressee, args)));
+      this.#held = next;
+      this.#beside(next.finally(() => {
+        if (this.#held === next) this.#held = null;
+      }));
       return;
     }
     this.#obey(chatId, command, addressee, args);

@@ -20,6 +20,7 @@ export class FakeBotApi {
   #nextId = 1;
   #failPolls = 0;
   #failGetMe = false;
+  #getMeDelayMs = 0;
   /** Calls of getMe so far. */
   getMeCalls = 0;
   #app: FastifyInstance | null = null;
@@ -44,6 +45,7 @@ export class FakeBotApi {
     });
     app.get('/bot:token/getMe', async (_req, reply) => {
       this.getMeCalls++;
+      if (this.#getMeDelayMs > 0) await new Promise((r) => setTimeout(r, this.#getMeDelayMs));
       if (this.#failGetMe) return reply.code(401).send({ ok: false, error_code: 401, description: 'Unauthorized' });
       return { ok: true, result: { id: 4242, is_bot: true, first_name: 'misso', username: this.username } };
     });
@@ -72,9 +74,10 @@ export class FakeBotApi {
     this.#failGetMe = true;
   }
 
-  /** `getMe` answers again. */
-  healGetMe(): void {
+  /** `getMe` answers again (after `delayMs`, wall clock, from then on). */
+  healGetMe(delayMs = 0): void {
     this.#failGetMe = false;
+    this.#getMeDelayMs = delayMs;
   }
 
   /** What the bot said to a chat. */

@@ -273,6 +273,30 @@ describe('Telegram interactor (activate_interactor: True)', () => {
     await waitFor(() => u.phase === 'stopped', 'the updater to stop');
   });
 
+  it('a command typed after an addressed one that waits for getMe runs after it, in the order typed', async () => {
+    const { bot: b, updater: u } = await rig({ getMeFails: true });
+    expect(await ask(b, '/get risk')).toBe('risk = 0.5');
+    b.healGetMe(400);
+    b.say(OPERATOR, '/set@misso_bot risk 0.7');
+    b.say(OPERATOR, '/set risk 0.8');
+    await waitFor(() => b.to(OPERATOR).length >= 3, 'both replies');
+    expect(b.to(OPERATOR).slice(1)).toEqual(['risk = 0.7 (was 0.5)', 'risk = 0.8 (was 0.7)']);
+    expect(u.state.get('risk')).toBe(0.8);
+  });
+
+  it('an addressed command still waiting for getMe when the interactor closes is not obeyed', async () => {
+    const { bot: b, updater: u } = await rig({ getMeFails: true });
+    expect(await ask(b, '/get risk')).toBe('risk = 0.5');
+    b.healGetMe(2_000);
+    const calls = b.getMeCalls;
+    b.say(OPERATOR, '/set@misso_bot risk 0.9');
+    await waitFor(() => b.getMeCalls > calls, 'getMe asked');
+    await u.stop();
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(u.state.get('risk')).toBe(0.5);
+    expect(b.to(OPERATOR).filter((t) => t.includes('0.9'))).toEqual([]);
+  });
+
   it('skips commands sent while misso was not running', async () => {
     const { bot: b, updater: u } = await rig({ backlog: ['/stop', '/set risk 3'] });
     expect(await ask(b, '/get risk')).toBe('risk = 0.5');
