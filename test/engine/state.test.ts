@@ -55,6 +55,13 @@ describe('argument resolution', () => {
     expect(resolveArgs(['self.cfg.info.volumeUsd24h.value'], state)).toEqual([2]);
   });
 
+  it('a dict holding both `a` and `a.b`: the reading that reaches the end of the path is taken (review 27 of the diff)', () => {
+    const state = new StateStore({ f: { info: 'plain', 'info.volumeUsd24h': { value: 7 }, deep: { x: 1 }, 'deep.y': 2 } }, new VirtualClock());
+    expect(resolveArgs(['self.f.info.volumeUsd24h.value', 'self.f.info', 'self.f.deep.x', 'self.f.deep.y'], state)).toEqual([7, 'plain', 1, 2]);
+    // Missing by every reading: told where the shortest one stopped.
+    expect(() => resolveArgs(['self.f.info.volumeUsd24h.nope'], state)).toThrow("f.info is a string");
+  });
+
   it('a later subtask sees what an earlier one stored', async () => {
     const state = new StateStore({ watch_list: null, prices: null }, new VirtualClock());
     await runSubtask({ config: sub({ targetAttr: 'watch_list' }), fn: async () => ['X', 'Y'] }, state, 't');
