@@ -237,12 +237,18 @@ describe('orders.amend across a crash', () => {
     expect(sim.counters().calls['editOrder']).toBe(1);
   });
 
+  /** A cancel-then-replace killed with its cancel of the original sent, the answer lost. */
+  async function killedMidCancel() {
+    const rig = await beforeCrash(false);
+    rig.sim.setKnobs({ latency_ms: 500, faults: [{ kind: 'timeout_after', methods: ['cancelOrder'], calls: [1, 1] }] });
+    void rig.first.manager.amend(rig.order, { price: rig.price });
+    await rig.clock.advanceUntil(() => rig.sim.counters().faults.timeout_after === 1, 5_000, 10);
+    rig.crash();
+    return rig;
+  }
+
   it('cancel-then-replace killed while its cancel is in flight: the next start confirms the cancel and sends one replacement', async () => {
-    const { clock, sim, first, order, price, crash, restart } = await beforeCrash(false);
-    sim.setKnobs({ latency_ms: 500, faults: [{ kind: 'timeout_after', methods: ['cancelOrder'], calls: [1, 1] }] });
-    void first.manager.amend(order, { price });
-    await clock.advanceUntil(() => sim.counters().faults.timeout_after === 1, 5_000, 10);
-    crash();
+    const { sim, order, price, restart } = await killedMidCancel();
     const second = await restart();
     const replacement = second.journal.all().find((o) => o.replaces === order.clientOrderId);
     expect(replacement).toMatchObject({ status: 'open', price });
@@ -380,11 +386,7 @@ describe('orders.amend across a crash', () => {
   // resumed by what the exchange's class can do, as schema 5 chose it: a replace where the class
   // still cannot edit; where it gained editOrder since, the amend fails, and nothing is placed.
   it('cancel-then-replace killed mid-cancel in a schema-5 journal, restarted where the exchange still cannot edit: upgraded, resumed as a replace, one replacement', async () => {
-    const { clock, sim, first, order, price, crash, restart } = await beforeCrash(false);
-    sim.setKnobs({ latency_ms: 500, faults: [{ kind: 'timeout_after', methods: ['cancelOrder'], calls: [1, 1] }] });
-    void first.manager.amend(order, { price });
-    await clock.advanceUntil(() => sim.counters().faults.timeout_after === 1, 5_000, 10);
-    crash();
+    const { sim, order, price, restart } = await killedMidCancel();
     const second = await restart({ schema5: true, editOrder: false });
     expect(second.journal.previousVersion).toBe(5);
     expectOneReplacement(second, sim, order, price, false);
@@ -414,11 +416,7 @@ describe('orders.amend across a crash', () => {
   }
 
   it('cancel-then-replace killed mid-cancel in a schema-5 journal, restarted where the exchange now edits in place: no order the strategy did not ask for', async () => {
-    const { clock, sim, first, order, price, crash, restart } = await beforeCrash(false);
-    sim.setKnobs({ latency_ms: 500, faults: [{ kind: 'timeout_after', methods: ['cancelOrder'], calls: [1, 1] }] });
-    void first.manager.amend(order, { price });
-    await clock.advanceUntil(() => sim.counters().faults.timeout_after === 1, 5_000, 10);
-    crash();
+    const { clock, sim, order, restart } = await killedMidCancel();
     const second = await restart({ schema5: true, editOrder: true });
     expect(second.journal.previousVersion).toBe(5);
     await clock.advanceUntil(() => second.journal.actions.forOrder(order.clientOrderId).every((a) => a.status === 'done' || a.status === 'failed'), 10_000, 10);

@@ -11,11 +11,10 @@
 import { BadRequest, type Balances, type binanceusdm, type Order, type Position } from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimServer } from '../../src/sim/http/binance-server.js';
-import { STEP_MS } from '../../src/sim/price-path.js';
 import { universeOf } from '../../src/sim/universe.js';
 import { SimVenue } from '../../src/sim/venue.js';
 import { JumpClock } from './fixtures/jump-clock.js';
-import { rawRequest } from './fixtures/sim-client.js';
+import { liquidateAtNextStep } from './fixtures/liquidate.js';
 import { openUserRig, type UserRig } from './fixtures/user-rig.js';
 import { sleep, type Probe } from './fixtures/ws-probe.js';
 
@@ -92,18 +91,7 @@ describe('sim-server liquidation', () => {
     })();
     await sleep(200); // the first watch calls dial the user stream
 
-    // Down to half the maintenance margin: the next step's close liquidates.
-    const [p] = server.venue.positions([ETH]);
-    const b = server.venue.balance();
-    const withdraw = b.total - p!.maintenanceMargin / 2;
-    const answer = await rawRequest(`${server.url}/__misso/wallet`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ deltaUsd: -withdraw, reason: 'WITHDRAW' }),
-    });
-    expect(answer.status).toBe(200);
-    clock.skipMs += STEP_MS;
-    server.venue.advance();
+    await liquidateAtNextStep(server, clock, ETH);
     const [liq] = server.venue.liquidations.history();
     expect(liq).toBeDefined();
     expect(server.venue.positions()).toEqual([]);

@@ -7,11 +7,10 @@
 import type { Liquidation } from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimServer } from '../../src/sim/http/binance-server.js';
-import { STEP_MS } from '../../src/sim/price-path.js';
 import { universeOf } from '../../src/sim/universe.js';
 import { SimVenue } from '../../src/sim/venue.js';
 import { JumpClock } from './fixtures/jump-clock.js';
-import { rawRequest } from './fixtures/sim-client.js';
+import { liquidateAtNextStep, moveWallet } from './fixtures/liquidate.js';
 import { openUserRig, type UserRig } from './fixtures/user-rig.js';
 import { Probe, sleep } from './fixtures/ws-probe.js';
 
@@ -51,17 +50,7 @@ describe('sim-server liquidation streams', () => {
     const all = pro.watchLiquidationsForSymbols([]);
     await sleep(300); // both subscriptions reach the server
 
-    // Down to half the maintenance margin: the next step's close liquidates.
-    const [p] = server.venue.positions([ETH]);
-    const withdraw = server.venue.balance().total - p!.maintenanceMargin / 2;
-    const answer = await rawRequest(`${server.url}/__misso/wallet`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ deltaUsd: -withdraw, reason: 'WITHDRAW' }),
-    });
-    expect(answer.status).toBe(200);
-    clock.skipMs += STEP_MS;
-    server.venue.advance();
+    await liquidateAtNextStep(server, clock, ETH);
     const [liq] = server.venue.liquidations.history();
     expect(liq).toBeDefined();
     const closing = server.venue.listOrders({ symbol: ETH }).find((o) => o.id === liq!.orderIds[0])!;
@@ -96,15 +85,10 @@ describe('sim-server liquidation streams', () => {
     raw.send({ method: 'SUBSCRIBE', params: ['btcusd@forceOrder'], id: 2 });
     expect(await raw.next((m) => m['id'] === 2)).toEqual({ result: null, id: 2 });
     const { rest } = rig;
-    const wallet = (deltaUsd: number, reason: string) =>
-      rawRequest(`${server.url}/__misso/wallet`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ deltaUsd, reason }) });
-    expect((await wallet(10_000, 'DEPOSIT')).status).toBe(200);
+    expect(await moveWallet(server, 10_000, 'DEPOSIT')).toBe(200);
     const amount = Number(rest.amountToPrecision(ETH, 5000 / server.venue.ticker(ETH).last));
     await rest.createOrder(ETH, 'market', 'buy', amount);
-    const [p] = server.venue.positions([ETH]);
-    expect((await wallet(-(server.venue.balance().total - p!.maintenanceMargin / 2), 'WITHDRAW')).status).toBe(200);
-    clock.skipMs += STEP_MS;
-    server.venue.advance();
+    await liquidateAtNextStep(server, clock, ETH);
     expect(server.venue.liquidations.history()).toHaveLength(2);
     await sleep(300);
     expect(raw.messages.filter((m) => (m as Record<string, unknown>)['e'] === 'forceOrder')).toEqual([]);
